@@ -1,0 +1,3 @@
+export { PorticoError } from './PorticoError.ts';
+export { definePorticoError, definedErrors } from './definePorticoError.ts';
+export type { PorticoErrorClass, DefinedError } from './definePorticoError.ts';

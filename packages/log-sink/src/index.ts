@@ -1,0 +1,2 @@
+// Built by a later issue: see docs/ and the issue tracker.
+export {};
