@@ -1,2 +1,19 @@
-// Built by a later issue: see docs/ and the issue tracker.
-export {};
+export { createSupervisor } from './createSupervisor.ts';
+export type { SupervisorEvent, SupervisorLogic } from './createSupervisor.ts';
+export { whichChildren, startChild, terminateChild, restartChild, deleteChild, stopSupervisor } from './supervisorCommands.ts';
+export type { SupervisorRef } from './supervisorCommands.ts';
+export type { ChildSpec, RestartType, Shutdown } from './ChildSpec.ts';
+export type { SupervisorOptions, Strategy, AutoShutdown } from './SupervisorOptions.ts';
+export { validateSupervisorOptions, validateChildSpec } from './SupervisorOptions.ts';
+export type { ChildInfo, ChildState, SupervisorOutput, SupervisorSnapshot } from './SupervisorSnapshot.ts';
+export type { SupervisorEmitted, SupervisorCommand, StopReason } from './SupervisorEvent.ts';
+export { exitFromOutput, describeExit } from './ExitReason.ts';
+export type { ExitReason, ShutdownOutput } from './ExitReason.ts';
+export { backoffDelay, immediate } from './Backoff.ts';
+export type { Backoff } from './Backoff.ts';
+export { admitRestart } from './RestartIntensity.ts';
+export type { RestartIntensity } from './RestartIntensity.ts';
+export { systemClock } from './Clock.ts';
+export type { Clock } from './Clock.ts';
+export { SimulatedClock } from './SimulatedClock.ts';
+export * from './errors.ts';

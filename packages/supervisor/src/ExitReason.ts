@@ -1,0 +1,36 @@
+/**
+ * Why a child stopped, in OTP's three classes: `normal` (it finished: a final state), `shutdown`
+ * (it finished because it was told to, or said so: output `{ exit: 'shutdown' }`), and `crash`
+ * (an error: a thrown exception, a failed start, a process that died unasked).
+ */
+export type ExitReason =
+  | { readonly kind: 'normal'; readonly output?: unknown }
+  | { readonly kind: 'shutdown'; readonly reason?: string }
+  | { readonly kind: 'crash'; readonly error: unknown };
+
+/** The output a child gives (as its final state's output) to say it exited with `shutdown`. */
+export interface ShutdownOutput {
+  readonly exit: 'shutdown';
+  readonly reason?: string;
+}
+
+/** Classifies a child's final output: `{ exit: 'shutdown' }` is a shutdown, anything else normal. */
+export function exitFromOutput(output: unknown): ExitReason {
+  if (typeof output === 'object' && output !== null && (output as ShutdownOutput).exit === 'shutdown') {
+    const reason = (output as ShutdownOutput).reason;
+    return reason === undefined ? { kind: 'shutdown' } : { kind: 'shutdown', reason };
+  }
+  return output === undefined ? { kind: 'normal' } : { kind: 'normal', output };
+}
+
+/** A short human-readable form, for logs and status pages. */
+export function describeExit(exit: ExitReason): string {
+  switch (exit.kind) {
+    case 'normal':
+      return 'normal';
+    case 'shutdown':
+      return exit.reason ? `shutdown (${exit.reason})` : 'shutdown';
+    case 'crash':
+      return `crash: ${exit.error instanceof Error ? exit.error.message : String(exit.error)}`;
+  }
+}

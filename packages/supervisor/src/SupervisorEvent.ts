@@ -1,0 +1,49 @@
+import type { ChildSpec } from './ChildSpec.ts';
+import type { ExitReason } from './ExitReason.ts';
+
+/**
+ * What a supervisor emits (`actor.on(type, handler)`) for every decision it takes. The `type` is
+ * the event's stable code, for logs, metrics and alerts.
+ */
+export type SupervisorEmitted =
+  | { readonly type: 'supervisor.child_started'; readonly childId: string; readonly incarnation: number }
+  | { readonly type: 'supervisor.child_start_failed'; readonly childId: string; readonly error: unknown }
+  | {
+      readonly type: 'supervisor.child_exited';
+      readonly childId: string;
+      readonly exit: ExitReason;
+      /** True when the supervisor had asked the child to stop. */
+      readonly expected: boolean;
+      readonly uptimeMs: number;
+    }
+  | {
+      readonly type: 'supervisor.child_restarting';
+      readonly childId: string;
+      /** The children restarted together: the one that failed, plus siblings by strategy. */
+      readonly group: readonly string[];
+      readonly delayMs: number;
+      readonly attempt: number;
+    }
+  | { readonly type: 'supervisor.child_stopped'; readonly childId: string; readonly how: 'graceful' | 'brutal' | 'timeout' }
+  | {
+      readonly type: 'supervisor.gave_up';
+      readonly childId: string;
+      readonly restarts: number;
+      readonly intensity: number;
+      readonly period: number;
+    }
+  | { readonly type: 'supervisor.auto_shutdown'; readonly childId: string }
+  | { readonly type: 'supervisor.command_rejected'; readonly command: string; readonly error: unknown }
+  | { readonly type: 'supervisor.stopped'; readonly reason: StopReason };
+
+/** Why a supervisor ended: asked to, gave up on its restart intensity, or auto-shutdown. */
+export type StopReason = 'shutdown' | 'gave_up' | 'auto_shutdown';
+
+/** What a supervisor accepts. The helpers in `supervisorCommands` send these for you. */
+export type SupervisorCommand =
+  | { readonly type: 'supervisor.start_child'; readonly spec: ChildSpec }
+  | { readonly type: 'supervisor.terminate_child'; readonly id: string }
+  | { readonly type: 'supervisor.restart_child'; readonly id: string }
+  | { readonly type: 'supervisor.delete_child'; readonly id: string }
+  /** Stop every child in reverse start order, each within its shutdown time, then end. */
+  | { readonly type: 'portico.shutdown' };

@@ -1,0 +1,112 @@
+import type { ActorLogic, ActorSystem } from 'xstate';
+import { SupervisorRuntime, type SupervisorInternalEvent } from './internal/SupervisorRuntime.ts';
+import type { SupervisorCommand, SupervisorEmitted } from './SupervisorEvent.ts';
+import { validateChildSpec, validateSupervisorOptions, type SupervisorOptions } from './SupervisorOptions.ts';
+import type { SupervisorSnapshot } from './SupervisorSnapshot.ts';
+import { DuplicateChild, SupervisorNotRunning, UnknownChild, ChildStillRunning } from './errors.ts';
+
+/** Events a supervisor's transition handles: commands, its own timers, and its children's exits. */
+export type SupervisorEvent =
+  | SupervisorCommand
+  | SupervisorInternalEvent
+  | { readonly type: `xstate.done.actor.${string}`; readonly output?: unknown }
+  | { readonly type: `xstate.error.actor.${string}`; readonly error?: unknown }
+  | { readonly type: 'xstate.stop' };
+
+export type SupervisorLogic = ActorLogic<SupervisorSnapshot, SupervisorEvent, void, ActorSystem<any>, SupervisorEmitted>;
+
+const runtimes = new WeakMap<SupervisorSnapshot, SupervisorRuntime>();
+
+/**
+ * Supervision over any xstate actors, with OTP's semantics: strategies, restart types, restart
+ * intensity, ordered start and reverse-order stop, escalation. The result is actor logic, so a
+ * supervisor runs with `createActor` and nests as a child of another supervisor. Options are
+ * validated here; a wrong one throws `InvalidSupervisorOptionError` naming it.
+ *
+ * Each decision is emitted (`actor.on('supervisor.child_restarting', …)`). When it exceeds its
+ * restart intensity, the supervisor stops its children in reverse order and ends with the output
+ * `{ exit: 'shutdown', reason: 'gave_up' }`, and its own supervisor applies its policy.
+ *
+ * @example
+ * const supervisor = createActor(
+ *   createSupervisor({
+ *     strategy: 'one_for_one',
+ *     intensity: 3,
+ *     period: 60,
+ *     children: [{ id: 'cache', logic: cacheMachine }, { id: 'web', logic: webMachine }],
+ *   }),
+ *   { clock },
+ * ).start();
+ */
+export function createSupervisor(options: SupervisorOptions = {}): SupervisorLogic {
+  validateSupervisorOptions(options);
+  const frozen: SupervisorOptions = { ...options, children: [...(options.children ?? [])] };
+
+  const snapshotOf = (runtime: SupervisorRuntime, status: 'active' | 'done' | 'stopped') => {
+    const snapshot = runtime.snapshot(status);
+    runtimes.set(snapshot, runtime);
+    return snapshot;
+  };
+
+  return {
+    config: frozen,
+    getInitialSnapshot: (scope) => snapshotOf(new SupervisorRuntime(frozen, scope), 'active'),
+    start: (_snapshot, scope) => scope.self.send({ type: 'supervisor.init' }),
+    transition: (snapshot, event, scope) => {
+      const runtime = runtimes.get(snapshot);
+      if (!runtime || snapshot.status !== 'active') return snapshot;
+      if (event.type === 'xstate.stop') {
+        runtime.stopOutright();
+        return snapshotOf(runtime, 'stopped');
+      }
+      if (!runtime.childEvent(event.type, event as { output?: unknown; error?: unknown })) {
+        handle(runtime, event, (command, error) => scope.emit({ type: 'supervisor.command_rejected', command, error }));
+      }
+      return snapshotOf(runtime, runtime.phase === 'stopped' ? 'done' : 'active');
+    },
+    getPersistedSnapshot: (snapshot) => {
+      // Live children cannot be persisted; what persists is the view, for inspection.
+      const { status, output, error, phase, restartsInPeriod } = snapshot;
+      const children = snapshot.children.map(({ ref: _ref, ...child }) => child);
+      return { status, output, error, phase, restartsInPeriod, children } as never;
+    },
+  };
+}
+
+function handle(runtime: SupervisorRuntime, event: SupervisorEvent, reject: (command: string, error: Error) => void): void {
+  const command = event.type;
+  if (runtime.phase !== 'running' && command.startsWith('supervisor.') && command.endsWith('_child')) {
+    return reject(command, new SupervisorNotRunning(runtime.phase));
+  }
+  switch (event.type) {
+    case 'supervisor.init':
+      return runtime.init();
+    case 'supervisor.child_ready':
+      return runtime.childReady(event.actorId);
+    case 'supervisor.shutdown_timeout':
+      return runtime.shutdownTimedOut(event.actorId);
+    case 'supervisor.restart_due':
+      return runtime.restartDue(event.token);
+    case 'supervisor.start_child':
+      try {
+        validateChildSpec(event.spec, 'spec');
+      } catch (error) {
+        return reject(command, error as Error);
+      }
+      if (runtime.has(event.spec.id)) return reject(command, new DuplicateChild(event.spec.id));
+      return runtime.startChild(event.spec);
+    case 'supervisor.terminate_child':
+      if (!runtime.has(event.id)) return reject(command, new UnknownChild(event.id));
+      return runtime.terminateChild(event.id);
+    case 'supervisor.restart_child':
+      if (!runtime.has(event.id)) return reject(command, new UnknownChild(event.id));
+      if (!runtime.isTerminated(event.id)) return reject(command, new ChildStillRunning(event.id, 'restarted'));
+      return runtime.restartChild(event.id);
+    case 'supervisor.delete_child':
+      if (!runtime.has(event.id)) return reject(command, new UnknownChild(event.id));
+      if (!runtime.isTerminated(event.id)) return reject(command, new ChildStillRunning(event.id, 'deleted'));
+      return runtime.deleteChild(event.id);
+    case 'portico.shutdown':
+      return runtime.shutdown('shutdown');
+  }
+}

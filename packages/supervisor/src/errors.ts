@@ -1,0 +1,31 @@
+import { definePorticoError } from '@portico/errors';
+
+export const InvalidSupervisorOption = definePorticoError(
+  'PORTICO_ERR_SUPERVISOR_INVALID_OPTION',
+  'InvalidSupervisorOptionError',
+  (path: string, problem: string) => `supervisor option "${path}" ${problem}`,
+);
+
+export const DuplicateChild = definePorticoError(
+  'PORTICO_ERR_SUPERVISOR_DUPLICATE_CHILD',
+  'DuplicateChildError',
+  (id: string) => `a child with id "${id}" already exists in this supervisor; give each child a unique id`,
+);
+
+export const UnknownChild = definePorticoError(
+  'PORTICO_ERR_SUPERVISOR_UNKNOWN_CHILD',
+  'UnknownChildError',
+  (id: string) => `no child with id "${id}" in this supervisor; whichChildren() lists the ids it has`,
+);
+
+export const ChildStillRunning = definePorticoError(
+  'PORTICO_ERR_SUPERVISOR_CHILD_RUNNING',
+  'ChildStillRunningError',
+  (id: string, action: string) => `child "${id}" has not terminated; terminate it before it can be ${action}`,
+);
+
+export const SupervisorNotRunning = definePorticoError(
+  'PORTICO_ERR_SUPERVISOR_NOT_RUNNING',
+  'SupervisorNotRunningError',
+  (state: string) => `the supervisor is ${state} and takes no more commands; start a new one`,
+);

@@ -1,0 +1,501 @@
+import { createActor, type AnyActorRef, type AnyActorScope, type Subscription } from 'xstate';
+import { backoffDelay, immediate, resetAfter } from '../Backoff.ts';
+import type { ChildSpec } from '../ChildSpec.ts';
+import { clockOf, type Clock } from '../Clock.ts';
+import { exitFromOutput, type ExitReason } from '../ExitReason.ts';
+import { admitRestart } from '../RestartIntensity.ts';
+import type { ChildInfo, ChildState, SupervisorSnapshot } from '../SupervisorSnapshot.ts';
+import type { SupervisorEmitted, StopReason } from '../SupervisorEvent.ts';
+import type { SupervisorOptions } from '../SupervisorOptions.ts';
+
+/** What happens to a child once a stop that the supervisor asked for completes. */
+type AfterStop = 'restart' | 'remove' | 'terminate';
+
+interface ChildRecord {
+  readonly spec: ChildSpec;
+  state: ChildState;
+  ref: AnyActorRef | undefined;
+  actorId: string | undefined;
+  incarnation: number;
+  /** Consecutive failures, for backoff; reset when the child stayed up long enough. */
+  failures: number;
+  startedAt: number;
+  lastExit: { reason: ExitReason; at: number } | undefined;
+  readySubscription: Subscription | undefined;
+  after: AfterStop;
+  restartToken: number;
+}
+
+/**
+ * The supervisor works through one step at a time, so that starts happen in order, stops in
+ * reverse order, and each waits for the one before it (OTP's supervisor is likewise blocked while
+ * it starts or stops a child). Restart delays are timers, not steps: a child waiting out its
+ * backoff never holds up its siblings.
+ */
+type Step =
+  | { readonly op: 'start'; readonly id: string }
+  | { readonly op: 'stop'; readonly id: string }
+  | { readonly op: 'schedule'; readonly token: number; readonly delayMs: number }
+  | { readonly op: 'finish' };
+
+export type SupervisorInternalEvent =
+  | { readonly type: 'supervisor.init' }
+  | { readonly type: 'supervisor.child_ready'; readonly actorId: string }
+  | { readonly type: 'supervisor.shutdown_timeout'; readonly actorId: string }
+  | { readonly type: 'supervisor.restart_due'; readonly token: number };
+
+const restartable: ReadonlySet<ChildState> = new Set(['idle', 'starting', 'running', 'backoff']);
+const doneEventPrefix = 'xstate.done.actor.';
+const errorEventPrefix = 'xstate.error.actor.';
+
+/** The mutable state behind one supervisor actor. Every method runs inside its transition. */
+export class SupervisorRuntime {
+  readonly #options: SupervisorOptions;
+  readonly #scope: AnyActorScope;
+  readonly #clock: Clock;
+  readonly #random: () => number;
+  #children: ChildRecord[] = [];
+  #queue: Step[] = [];
+  #current: Step | undefined;
+  #phase: SupervisorSnapshot['phase'] = 'running';
+  #stopReason: StopReason = 'shutdown';
+  #restartHistory: number[] = [];
+  #nextToken = 1;
+  #byActorId = new Map<string, ChildRecord>();
+
+  constructor(options: SupervisorOptions, scope: AnyActorScope) {
+    this.#options = options;
+    this.#scope = scope;
+    this.#clock = clockOf(scope.system);
+    this.#random = options.random ?? Math.random;
+    for (const spec of options.children ?? []) this.#children.push(newRecord(spec));
+  }
+
+  get phase(): SupervisorSnapshot['phase'] {
+    return this.#phase;
+  }
+
+  get stopReason(): StopReason {
+    return this.#stopReason;
+  }
+
+  has(id: string): boolean {
+    return this.#find(id) !== undefined;
+  }
+
+  init(): void {
+    for (const child of this.#children) this.#queue.push({ op: 'start', id: child.spec.id });
+    this.#pump();
+  }
+
+  /** Routes xstate's done/error events from children. Returns false for an event that is not one. */
+  childEvent(type: string, event: { output?: unknown; error?: unknown }): boolean {
+    const isDone = type.startsWith(doneEventPrefix);
+    if (!isDone && !type.startsWith(errorEventPrefix)) return false;
+    const actorId = type.slice(isDone ? doneEventPrefix.length : errorEventPrefix.length);
+    const child = this.#byActorId.get(actorId);
+    // An event from an incarnation already stopped outright, or already counted, is stale.
+    if (child) this.#exited(child, isDone ? exitFromOutput(event.output) : { kind: 'crash', error: event.error });
+    return true;
+  }
+
+  childReady(actorId: string): void {
+    const child = this.#byActorId.get(actorId);
+    if (child?.state !== 'starting') return;
+    child.state = 'running';
+    this.#emit({ type: 'supervisor.child_started', childId: child.spec.id, incarnation: child.incarnation });
+    if (this.#current?.op === 'start' && this.#current.id === child.spec.id) this.#current = undefined;
+    this.#pump();
+  }
+
+  shutdownTimedOut(actorId: string): void {
+    const child = this.#byActorId.get(actorId);
+    if (!child || child.state !== 'stopping') return;
+    this.#kill(child, 'timeout');
+    this.#stopCompleted(child);
+  }
+
+  restartDue(token: number): void {
+    for (const child of this.#children) {
+      if (child.state === 'backoff' && child.restartToken === token) this.#queue.push({ op: 'start', id: child.spec.id });
+    }
+    this.#pump();
+  }
+
+  startChild(spec: ChildSpec): void {
+    this.#children.push(newRecord(spec));
+    this.#queue.push({ op: 'start', id: spec.id });
+    this.#pump();
+  }
+
+  /** Stops a child and keeps its spec (OTP terminate_child). Throws nothing: unknown ids are checked by the caller. */
+  terminateChild(id: string): void {
+    const child = this.#find(id);
+    if (!child) return;
+    this.#dropQueuedStart(id);
+    if (child.ref) {
+      this.#markStopping(child, child.spec.restart === 'temporary' ? 'remove' : 'terminate');
+      this.#queue.push({ op: 'stop', id });
+    } else if (child.state !== 'stopping') {
+      this.#settle(child, child.spec.restart === 'temporary' ? 'remove' : 'terminate');
+    }
+    this.#pump();
+  }
+
+  /** Whether `restartChild` can act: only a terminated child starts again (OTP restart_child). */
+  isTerminated(id: string): boolean {
+    return this.#find(id)?.state === 'terminated';
+  }
+
+  restartChild(id: string): void {
+    const child = this.#find(id);
+    if (child?.state !== 'terminated') return;
+    child.state = 'idle';
+    this.#queue.push({ op: 'start', id });
+    this.#pump();
+  }
+
+  deleteChild(id: string): void {
+    const child = this.#find(id);
+    if (child?.state === 'terminated' || child?.state === 'idle') this.#remove(child);
+  }
+
+  /** Stops every child in reverse start order, each within its shutdown time, then ends. */
+  shutdown(reason: StopReason): void {
+    if (this.#phase !== 'running') return;
+    this.#phase = 'stopping';
+    this.#stopReason = reason;
+    this.#queue = [];
+    if (this.#current?.op === 'start') {
+      // The child being started is live; it is stopped with the rest.
+      const starting = this.#find(this.#current.id);
+      starting?.readySubscription?.unsubscribe();
+      this.#current = undefined;
+    }
+    const current = this.#current;
+    for (const child of [...this.#children].reverse()) {
+      const after: AfterStop = child.spec.restart === 'temporary' ? 'remove' : 'terminate';
+      if (child.ref) {
+        this.#markStopping(child, after);
+        if (current?.op !== 'stop' || current.id !== child.spec.id) this.#queue.push({ op: 'stop', id: child.spec.id });
+      } else if (child.state !== 'terminated') {
+        this.#scope.system.scheduler.cancel(this.#scope.self, restartTimerId(child.restartToken));
+        this.#settle(child, after);
+      }
+    }
+    this.#queue.push({ op: 'finish' });
+    this.#pump();
+  }
+
+  /** xstate is stopping this supervisor outright: stop every child outright, leave nothing running. */
+  stopOutright(): void {
+    this.#queue = [];
+    this.#current = undefined;
+    for (const child of [...this.#children].reverse()) {
+      if (child.ref) this.#kill(child, 'brutal');
+      child.state = 'terminated';
+    }
+    this.#phase = 'stopped';
+  }
+
+  snapshot(status: 'active' | 'done' | 'stopped'): SupervisorSnapshot {
+    const children = this.#children.map(childInfo);
+    const restartsInPeriod = this.#restartHistory.filter((at) => at > this.#clock.now() - this.#period() * 1000).length;
+    const view = { phase: this.#phase, children, restartsInPeriod };
+    if (status === 'done') {
+      return { status, output: { exit: 'shutdown', reason: this.#stopReason }, error: undefined, ...view };
+    }
+    return { status, output: undefined, error: undefined, ...view };
+  }
+
+  // --- steps ---------------------------------------------------------------------------------
+
+  #pump(): void {
+    while (this.#current === undefined && this.#phase !== 'stopped') {
+      const step = this.#queue.shift();
+      if (!step) return;
+      this.#run(step);
+    }
+  }
+
+  #run(step: Step): void {
+    switch (step.op) {
+      case 'start':
+        return this.#runStart(step);
+      case 'stop':
+        return this.#runStop(step);
+      case 'schedule':
+        return this.#runSchedule(step.token, step.delayMs);
+      case 'finish':
+        this.#phase = 'stopped';
+        this.#emit({ type: 'supervisor.stopped', reason: this.#stopReason });
+        return;
+    }
+  }
+
+  #runStart(step: Step & { op: 'start' }): void {
+    const child = this.#find(step.id);
+    if (!child || (child.state !== 'idle' && child.state !== 'backoff')) return;
+    const { spec } = child;
+    child.incarnation += 1;
+    child.actorId = `${spec.id}#${child.incarnation}`;
+    child.startedAt = this.#clock.now();
+    child.state = spec.ready ? 'starting' : 'running';
+    let ref: AnyActorRef;
+    try {
+      ref = createActor(spec.logic, { parent: this.#scope.self, id: child.actorId, input: spec.input });
+    } catch (error) {
+      return this.#startFailed(child, error);
+    }
+    child.ref = ref;
+    this.#byActorId.set(child.actorId, child);
+    if (spec.ready) {
+      this.#current = step;
+      child.readySubscription = watchReady(ref, spec.ready, () =>
+        this.#scope.self.send({ type: 'supervisor.child_ready', actorId: child.actorId }),
+      );
+    }
+    ref.start();
+    const started = ref.getSnapshot() as { status: string; error?: unknown };
+    if (started.status === 'error') return this.#startFailed(child, started.error);
+    if (!spec.ready) this.#emit({ type: 'supervisor.child_started', childId: spec.id, incarnation: child.incarnation });
+  }
+
+  #startFailed(child: ChildRecord, error: unknown): void {
+    // Forget this incarnation so the error event xstate relays for it is ignored as stale.
+    this.#forgetIncarnation(child);
+    child.state = 'starting';
+    this.#exited(child, { kind: 'crash', error });
+  }
+
+  #runStop(step: Step & { op: 'stop' }): void {
+    const child = this.#find(step.id);
+    if (!child) return;
+    if (!child.ref) return this.#settle(child, child.after);
+    const shutdown = child.spec.shutdown ?? (child.spec.kind === 'supervisor' ? 'infinity' : 5);
+    if (shutdown === 'brutal_kill') {
+      this.#kill(child, 'brutal');
+      return this.#settle(child, child.after);
+    }
+    this.#current = step;
+    if (shutdown !== 'infinity') {
+      const event = { type: 'supervisor.shutdown_timeout', actorId: child.actorId };
+      this.#scope.system.scheduler.schedule(this.#scope.self, this.#scope.self, event, shutdown * 1000, shutdownTimerId(child));
+    }
+    child.ref.send({ type: 'portico.shutdown' });
+  }
+
+  #runSchedule(token: number, delayMs: number): void {
+    if (delayMs === 0) return this.restartDue(token);
+    const { self, system } = this.#scope;
+    const due: SupervisorInternalEvent = { type: 'supervisor.restart_due', token };
+    system.scheduler.schedule(self, self, due, delayMs, restartTimerId(token));
+  }
+
+  // --- exits -----------------------------------------------------------------------------------
+
+  #exited(child: ChildRecord, reason: ExitReason): void {
+    const now = this.#clock.now();
+    const expected = child.state === 'stopping';
+    const wasStarting = child.state === 'starting';
+    this.#forgetIncarnation(child);
+    child.lastExit = { reason, at: now };
+    this.#emit({ type: 'supervisor.child_exited', childId: child.spec.id, exit: reason, expected, uptimeMs: now - child.startedAt });
+
+    if (expected) {
+      const current = this.#current;
+      if (current?.op === 'stop' && current.id === child.spec.id) {
+        this.#scope.system.scheduler.cancel(this.#scope.self, shutdownTimerId(child));
+        this.#emit({ type: 'supervisor.child_stopped', childId: child.spec.id, how: 'graceful' });
+        this.#stopCompleted(child);
+      }
+      // Otherwise a queued stop step will find it gone and settle it.
+      return;
+    }
+    if (wasStarting) {
+      this.#emit({ type: 'supervisor.child_start_failed', childId: child.spec.id, error: reason.kind === 'crash' ? reason.error : reason });
+      if (this.#current?.op === 'start' && this.#current.id === child.spec.id) this.#current = undefined;
+    }
+    if (this.#phase === 'running') this.#decide(child, reason, now);
+    this.#pump();
+  }
+
+  #decide(child: ChildRecord, reason: ExitReason, now: number): void {
+    const restart = child.spec.restart ?? 'permanent';
+    if (restart === 'temporary' || (restart === 'transient' && reason.kind !== 'crash')) {
+      this.#settle(child, restart === 'temporary' ? 'remove' : 'terminate');
+      if (child.spec.significant) this.#significantExited(child);
+      return;
+    }
+    const backoff = child.spec.backoff ?? this.#options.backoff ?? immediate;
+    if (now - child.startedAt >= resetAfter(backoff) * 1000) child.failures = 0;
+    child.failures += 1;
+    if (!admitRestart({ intensity: this.#intensity(), period: this.#period() }, this.#restartHistory, now)) {
+      this.#emit({
+        type: 'supervisor.gave_up',
+        childId: child.spec.id,
+        restarts: this.#restartHistory.length,
+        intensity: this.#intensity(),
+        period: this.#period(),
+      });
+      this.#settle(child, 'terminate');
+      return this.shutdown('gave_up');
+    }
+    const token = this.#nextToken++;
+    const delayMs = backoffDelay(backoff, child.failures, this.#random);
+    const group = this.#restartGroup(child);
+    for (const member of [...group].reverse()) {
+      this.#dropQueuedStart(member.spec.id);
+      const after: AfterStop = member.spec.restart === 'temporary' ? 'remove' : 'restart';
+      member.restartToken = token;
+      if (member.ref) {
+        this.#markStopping(member, after);
+        this.#queue.push({ op: 'stop', id: member.spec.id });
+      } else if (member.state !== 'stopping') {
+        this.#settle(member, after);
+      }
+    }
+    this.#emit({
+      type: 'supervisor.child_restarting',
+      childId: child.spec.id,
+      group: group.filter((m) => m.spec.restart !== 'temporary').map((m) => m.spec.id),
+      delayMs,
+      attempt: child.failures,
+    });
+    this.#queue.push({ op: 'schedule', token, delayMs });
+  }
+
+  /** The failed child and the siblings its strategy restarts with it, in start order. */
+  #restartGroup(child: ChildRecord): ChildRecord[] {
+    const strategy = this.#options.strategy ?? 'one_for_one';
+    if (strategy === 'one_for_one') return [child];
+    const from = strategy === 'one_for_all' ? 0 : this.#children.indexOf(child);
+    // A sibling already stopping on request (terminate_child) or terminated stays out of it.
+    return this.#children.slice(from).filter((c) => c === child || restartable.has(c.state));
+  }
+
+  #significantExited(child: ChildRecord): void {
+    const mode = this.#options.autoShutdown ?? 'never';
+    if (mode === 'never') return;
+    const remaining = this.#children.some((c) => c.spec.significant && c !== child && c.state !== 'terminated');
+    if (mode === 'any_significant' || !remaining) {
+      this.#emit({ type: 'supervisor.auto_shutdown', childId: child.spec.id });
+      this.shutdown('auto_shutdown');
+    }
+  }
+
+  // --- helpers ---------------------------------------------------------------------------------
+
+  #stopCompleted(child: ChildRecord): void {
+    if (this.#current?.op === 'stop' && this.#current.id === child.spec.id) this.#current = undefined;
+    this.#settle(child, child.after);
+    this.#pump();
+  }
+
+  #markStopping(child: ChildRecord, after: AfterStop): void {
+    child.state = 'stopping';
+    child.after = after;
+  }
+
+  #settle(child: ChildRecord, after: AfterStop): void {
+    if (after === 'remove') return this.#remove(child);
+    child.state = after === 'restart' ? 'backoff' : 'terminated';
+  }
+
+  #kill(child: ChildRecord, how: 'brutal' | 'timeout'): void {
+    const { ref } = child;
+    this.#forgetIncarnation(child);
+    if (ref) this.#scope.stopChild(ref);
+    this.#emit({ type: 'supervisor.child_stopped', childId: child.spec.id, how });
+  }
+
+  #forgetIncarnation(child: ChildRecord): void {
+    child.readySubscription?.unsubscribe();
+    child.readySubscription = undefined;
+    if (child.actorId) this.#byActorId.delete(child.actorId);
+    child.ref = undefined;
+  }
+
+  #remove(child: ChildRecord): void {
+    this.#forgetIncarnation(child);
+    this.#children = this.#children.filter((c) => c !== child);
+  }
+
+  #dropQueuedStart(id: string): void {
+    this.#queue = this.#queue.filter((step) => step.op !== 'start' || step.id !== id);
+  }
+
+  #find(id: string): ChildRecord | undefined {
+    return this.#children.find((c) => c.spec.id === id);
+  }
+
+  #intensity(): number {
+    return this.#options.intensity ?? 1;
+  }
+
+  #period(): number {
+    return this.#options.period ?? 5;
+  }
+
+  #emit(event: SupervisorEmitted): void {
+    this.#scope.emit(event);
+  }
+}
+
+function newRecord(spec: ChildSpec): ChildRecord {
+  return {
+    spec,
+    state: 'idle',
+    ref: undefined,
+    actorId: undefined,
+    incarnation: 0,
+    failures: 0,
+    startedAt: 0,
+    lastExit: undefined,
+    readySubscription: undefined,
+    after: 'terminate',
+    restartToken: 0,
+  };
+}
+
+function childInfo(child: ChildRecord): ChildInfo {
+  return {
+    id: child.spec.id,
+    kind: child.spec.kind ?? 'worker',
+    restart: child.spec.restart ?? 'permanent',
+    state: child.state,
+    incarnation: child.incarnation,
+    restarts: Math.max(0, child.incarnation - 1),
+    ref: child.ref,
+    lastExit: child.lastExit,
+  };
+}
+
+function watchReady(ref: AnyActorRef, ready: (snapshot: never) => boolean, onReady: () => void): Subscription {
+  let signalled = false;
+  return ref.subscribe({
+    next: (snapshot: { status: string }) => {
+      if (signalled || snapshot.status !== 'active') return;
+      let isReady = false;
+      try {
+        isReady = ready(snapshot as never);
+      } catch {
+        // A throwing predicate means "not ready yet"; the start time limit still applies.
+      }
+      if (!isReady) return;
+      signalled = true;
+      onReady();
+    },
+    // Errors reach the supervisor as xstate.error.actor events; observing them here keeps
+    // xstate from reporting them as unhandled.
+    error: () => {},
+  });
+}
+
+function restartTimerId(token: number): string {
+  return `supervisor.restart.${token}`;
+}
+
+function shutdownTimerId(child: ChildRecord): string {
+  return `supervisor.shutdown.${child.actorId ?? child.spec.id}`;
+}
