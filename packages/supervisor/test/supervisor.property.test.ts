@@ -1,0 +1,278 @@
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import type { RestartType, Strategy } from '../src/index.ts';
+import { startChild, terminateChild, restartChild } from '../src/index.ts';
+import { harness } from './helpers/harness.ts';
+import { testChild } from './helpers/testChild.ts';
+
+/**
+ * Model-based test: random sequences of crashes, exits, dynamic starts and stops, and clock
+ * advances, run against the real supervisor and a small reference model of OTP's rules written
+ * independently of it. After every command the two must agree on every child's state and
+ * incarnation, and the invariants must hold.
+ */
+
+interface ModelChild {
+  id: string;
+  restart: RestartType;
+  state: 'running' | 'backoff' | 'terminated';
+  incarnation: number;
+  startedAt: number;
+  failures: number;
+  due: number;
+}
+
+interface Config {
+  strategy: Strategy;
+  intensity: number;
+  period: number;
+  backoff: { min: number; max: number; resetAfter: number };
+}
+
+class Model {
+  now = 0;
+  children: ModelChild[] = [];
+  restarts: number[] = [];
+  done = false;
+  nextId = 0;
+  readonly config: Config;
+
+  constructor(config: Config, restarts: RestartType[]) {
+    this.config = config;
+    for (const restart of restarts) this.add(restart);
+  }
+
+  add(restart: RestartType): string {
+    const id = `c${this.nextId++}`;
+    this.children.push({ id, restart, state: 'running', incarnation: 1, startedAt: this.now, failures: 0, due: 0 });
+    return id;
+  }
+
+  running(): ModelChild[] {
+    return this.children.filter((c) => c.state === 'running');
+  }
+
+  exit(child: ModelChild, kind: 'normal' | 'shutdown' | 'crash'): void {
+    const restart = child.restart === 'permanent' || (child.restart === 'transient' && kind === 'crash');
+    if (!restart) {
+      if (child.restart === 'temporary') this.children = this.children.filter((c) => c !== child);
+      else child.state = 'terminated';
+      return;
+    }
+    const { strategy, intensity, period, backoff } = this.config;
+    if (this.now - child.startedAt >= backoff.resetAfter * 1000) child.failures = 0;
+    child.failures++;
+    this.restarts = this.restarts.filter((t) => t > this.now - period * 1000);
+    this.restarts.push(this.now);
+    if (this.restarts.length > intensity) {
+      this.done = true;
+      return;
+    }
+    const delay = Math.round(Math.min(backoff.max, backoff.min * 2 ** (child.failures - 1)) * 1000);
+    const index = this.children.indexOf(child);
+    const group = this.children.filter(
+      (c, i) =>
+        c === child ||
+        (c.state !== 'terminated' && (strategy === 'one_for_all' || (strategy === 'rest_for_one' && i > index))),
+    );
+    for (const member of group) {
+      if (member !== child && member.restart === 'temporary') {
+        this.children = this.children.filter((c) => c !== member);
+        continue;
+      }
+      member.state = 'backoff';
+      member.due = this.now + delay;
+    }
+    this.fireDue();
+  }
+
+  advance(ms: number): void {
+    const target = this.now + ms;
+    for (;;) {
+      const waiting = this.children.filter((c) => c.state === 'backoff' && c.due <= target);
+      if (waiting.length === 0) break;
+      this.now = Math.min(...waiting.map((c) => c.due));
+      this.fireDue();
+    }
+    this.now = target;
+  }
+
+  fireDue(): void {
+    for (const c of this.children) {
+      if (c.state === 'backoff' && c.due <= this.now) {
+        c.state = 'running';
+        c.incarnation++;
+        c.startedAt = this.now;
+      }
+    }
+  }
+
+  states(): string[] {
+    return this.children.map((c) => `${c.id}@${c.incarnation}:${c.state}`);
+  }
+}
+
+type Real = ReturnType<typeof harness> & { restartTimes: number[]; ended: number; verify(m: Model): void };
+
+function pick(model: Model, index: number, state: ModelChild['state']): ModelChild | undefined {
+  const candidates = model.children.filter((c) => c.state === state);
+  return candidates[index % Math.max(1, candidates.length)];
+}
+
+class Exit implements fc.Command<Model, Real> {
+  readonly index: number;
+  readonly kind: 'normal' | 'shutdown' | 'crash';
+  constructor(index: number, kind: 'normal' | 'shutdown' | 'crash') {
+    this.index = index;
+    this.kind = kind;
+  }
+  check = (m: Readonly<Model>) => !m.done && m.running().length > 0;
+  run(m: Model, r: Real): void {
+    const child = pick(m, this.index, 'running')!;
+    r.send(child.id, this.kind === 'crash' ? 'crash' : this.kind === 'normal' ? 'exit' : 'exit_shutdown');
+    r.ended++;
+    m.exit(child, this.kind);
+    r.verify(m);
+  }
+  toString = () => `exit(${this.index}, ${this.kind})`;
+}
+
+class Advance implements fc.Command<Model, Real> {
+  readonly ms: number;
+  constructor(ms: number) {
+    this.ms = ms;
+  }
+  check = (m: Readonly<Model>) => !m.done;
+  run(m: Model, r: Real): void {
+    r.clock.advance(this.ms);
+    m.advance(this.ms);
+    r.verify(m);
+  }
+  toString = () => `advance(${this.ms})`;
+}
+
+class Start implements fc.Command<Model, Real> {
+  readonly restart: RestartType;
+  constructor(restart: RestartType) {
+    this.restart = restart;
+  }
+  check = (m: Readonly<Model>) => !m.done && m.children.length < 6;
+  run(m: Model, r: Real): void {
+    const id = m.add(this.restart);
+    startChild(r.supervisor, { id, logic: testChild, restart: this.restart, input: { log: r.log, name: id } });
+    r.verify(m);
+  }
+  toString = () => `startChild(${this.restart})`;
+}
+
+class Terminate implements fc.Command<Model, Real> {
+  readonly index: number;
+  constructor(index: number) {
+    this.index = index;
+  }
+  check = (m: Readonly<Model>) => !m.done && m.children.some((c) => c.state !== 'terminated');
+  run(m: Model, r: Real): void {
+    const live = m.children.filter((c) => c.state !== 'terminated');
+    const child = live[this.index % live.length]!;
+    terminateChild(r.supervisor, child.id);
+    if (child.restart === 'temporary') m.children = m.children.filter((c) => c !== child);
+    else child.state = 'terminated';
+    r.verify(m);
+  }
+  toString = () => `terminateChild(${this.index})`;
+}
+
+class Restart implements fc.Command<Model, Real> {
+  readonly index: number;
+  constructor(index: number) {
+    this.index = index;
+  }
+  check = (m: Readonly<Model>) => !m.done && m.children.some((c) => c.state === 'terminated');
+  run(m: Model, r: Real): void {
+    const child = pick(m, this.index, 'terminated')!;
+    restartChild(r.supervisor, child.id);
+    child.state = 'running';
+    child.incarnation++;
+    child.startedAt = m.now;
+    r.verify(m);
+  }
+  toString = () => `restartChild(${this.index})`;
+}
+
+const configArbitrary = fc.record({
+  strategy: fc.constantFrom<Strategy>('one_for_one', 'one_for_all', 'rest_for_one'),
+  intensity: fc.integer({ min: 0, max: 6 }),
+  period: fc.integer({ min: 1, max: 30 }),
+  backoff: fc.oneof(
+    fc.constant({ min: 0, max: 0, resetAfter: 0 }),
+    fc.record({ min: fc.constantFrom(0.5, 1, 2), max: fc.constantFrom(2, 4, 8), resetAfter: fc.constantFrom(1, 5, 20) }),
+  ),
+});
+
+const restartType = fc.constantFrom<RestartType>('permanent', 'transient', 'temporary');
+
+const commands = fc.commands(
+  [
+    fc.tuple(fc.nat(9), fc.constantFrom('normal', 'shutdown', 'crash' as const)).map(([i, k]) => new Exit(i, k)),
+    fc.integer({ min: 1, max: 12_000 }).map((ms) => new Advance(ms)),
+    restartType.map((t) => new Start(t)),
+    fc.nat(9).map((i) => new Terminate(i)),
+    fc.nat(9).map((i) => new Restart(i)),
+  ],
+  { maxCommands: 60, size: "+1" },
+);
+
+/** Within any window of `period` seconds there are at most `intensity` restarts. */
+function assertIntensity(times: number[], config: Config): void {
+  for (let i = 0; i < times.length; i++) {
+    const inWindow = times.filter((t) => t > (times[i] as number) - config.period * 1000 && t <= (times[i] as number));
+    assert.ok(inWindow.length <= config.intensity, `${inWindow.length} restarts within ${config.period}s > ${config.intensity}`);
+  }
+}
+
+describe('supervisor (model-based property)', () => {
+  it('agrees with the OTP reference model and keeps its invariants under random commands', function () {
+    this.timeout(60_000);
+    let runs = 0;
+    let executed = 0;
+    fc.assert(
+      fc.property(configArbitrary, fc.array(restartType, { minLength: 1, maxLength: 4 }), commands, (config, initial, cmds) => {
+        runs++;
+        const model = new Model(config, initial);
+        const t = harness(
+          { strategy: config.strategy, intensity: config.intensity, period: config.period, backoff: config.backoff },
+          initial.map((restart, i) => ({ id: `c${i}`, restart })),
+        );
+        const real: Real = Object.assign(t, {
+          restartTimes: [] as number[],
+          ended: 0,
+          verify(m: Model) {
+            executed++;
+            if (m.done) assert.equal(t.supervisor.getSnapshot().status, 'done', 'gave up as the model did');
+            else assert.deepEqual(t.states(), m.states());
+            assertIntensity(real.restartTimes, config);
+          },
+        });
+        t.supervisor.on('supervisor.child_restarting', () => real.restartTimes.push(t.clock.now()));
+        t.start();
+        fc.modelRun(() => ({ model, real }), cmds);
+
+        // Stop it (if it has not given up) and check what must hold after any stop.
+        const live = t.states().filter((s) => s.endsWith(':running')).map((s) => s.split('@')[0]);
+        const before = t.log.length;
+        t.supervisor.send({ type: 'portico.shutdown' });
+        if (!model.done) {
+          assert.deepEqual(t.log.slice(before).map((l) => l.split(':')[1]), [...live].reverse(), 'stop order is the reverse of start order');
+        }
+        assert.equal(t.supervisor.getSnapshot().status, 'done');
+        assert.ok(t.states().every((s) => s.endsWith(':terminated')), 'every child is stopped');
+        assert.equal(t.clock.pendingTimers, 0, 'no timer remains');
+        const starts = t.log.filter((l) => l.startsWith('start:')).length;
+        const stops = t.log.filter((l) => l.startsWith('shutdown:') || l.startsWith('kill:')).length;
+        assert.equal(starts, stops + real.ended, 'every incarnation that started has ended: no actor remains');
+      }),
+      { interruptAfterTimeLimit: 8_000, numRuns: 20_000, verbose: 1 },
+    );
+    console.log(`      explored ${runs} runs, ${executed} commands`);
+  });
+});

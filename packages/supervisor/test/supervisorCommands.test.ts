@@ -1,0 +1,106 @@
+import assert from 'node:assert/strict';
+import {
+  ChildStillRunning,
+  deleteChild,
+  DuplicateChild,
+  InvalidSupervisorOption,
+  restartChild,
+  startChild,
+  stopSupervisor,
+  SupervisorNotRunning,
+  terminateChild,
+  UnknownChild,
+} from '../src/index.ts';
+import { harness } from './helpers/harness.ts';
+import { testChild } from './helpers/testChild.ts';
+
+describe('supervisorCommands', () => {
+  describe('#startChild', () => {
+    it('adds a child at the end of the start order and starts it', () => {
+      const t = harness({}, [{ id: 'a' }]).start();
+      startChild(t.supervisor, { id: 'b', logic: testChild, input: { log: t.log, name: 'b' } });
+      assert.deepEqual(t.states(), ['a@1:running', 'b@1:running']);
+    });
+
+    it('refuses a taken id and an invalid spec', () => {
+      const t = harness({}, [{ id: 'a' }]).start();
+      assert.throws(() => startChild(t.supervisor, { id: 'a', logic: testChild }), DuplicateChild);
+      assert.throws(() => startChild(t.supervisor, { id: 'b', logic: testChild, restart: 'sometimes' as never }), InvalidSupervisorOption);
+    });
+
+    it('reports a command sent straight to the actor that it must reject', () => {
+      const t = harness({}, [{ id: 'a' }]).start();
+      t.supervisor.send({ type: 'supervisor.start_child', spec: { id: 'a', logic: testChild } });
+      const rejected = t.emitted.find((e) => e.type === 'supervisor.command_rejected');
+      assert.ok(rejected?.type === 'supervisor.command_rejected' && rejected.error instanceof DuplicateChild);
+    });
+  });
+
+  describe('#terminateChild', () => {
+    it('stops the child and keeps its spec', () => {
+      const t = harness({}, [{ id: 'a' }, { id: 'b' }]).start();
+      terminateChild(t.supervisor, 'a');
+      assert.deepEqual(t.states(), ['a@1:terminated', 'b@1:running']);
+      assert.ok(t.log.includes('shutdown:a'));
+    });
+
+    it('removes a temporary child', () => {
+      const t = harness({}, [{ id: 'a', restart: 'temporary' }]).start();
+      terminateChild(t.supervisor, 'a');
+      assert.deepEqual(t.states(), []);
+    });
+
+    it('cancels a pending restart', () => {
+      const t = harness({ intensity: 5, backoff: { min: 1, max: 1 } }, [{ id: 'a' }]).start();
+      t.send('a', 'crash');
+      terminateChild(t.supervisor, 'a');
+      t.clock.advance(5000);
+      assert.deepEqual(t.states(), ['a@1:terminated']);
+    });
+
+    it('refuses an unknown id', () => {
+      const t = harness({}, []).start();
+      assert.throws(() => terminateChild(t.supervisor, 'nope'), UnknownChild);
+    });
+  });
+
+  describe('#restartChild', () => {
+    it('starts a terminated child again', () => {
+      const t = harness({}, [{ id: 'a' }]).start();
+      terminateChild(t.supervisor, 'a');
+      restartChild(t.supervisor, 'a');
+      assert.deepEqual(t.states(), ['a@2:running']);
+    });
+
+    it('refuses a running child', () => {
+      const t = harness({}, [{ id: 'a' }]).start();
+      assert.throws(() => restartChild(t.supervisor, 'a'), ChildStillRunning);
+    });
+  });
+
+  describe('#deleteChild', () => {
+    it('removes a terminated child and refuses a running one', () => {
+      const t = harness({}, [{ id: 'a' }, { id: 'b' }]).start();
+      assert.throws(() => deleteChild(t.supervisor, 'a'), ChildStillRunning);
+      terminateChild(t.supervisor, 'a');
+      deleteChild(t.supervisor, 'a');
+      assert.deepEqual(t.states(), ['b@1:running']);
+    });
+  });
+
+  describe('#stopSupervisor', () => {
+    it('resolves once the supervisor has ended, and again on a second call', async () => {
+      const t = harness({}, [{ id: 'a' }]).start();
+      await Promise.all([stopSupervisor(t.supervisor), stopSupervisor(t.supervisor)]);
+      await stopSupervisor(t.supervisor);
+      assert.equal(t.supervisor.getSnapshot().status, 'done');
+      assert.deepEqual(t.log, ['start:a', 'shutdown:a']);
+    });
+
+    it('makes later commands fail with a clear error', async () => {
+      const t = harness({}, [{ id: 'a' }]).start();
+      await stopSupervisor(t.supervisor);
+      assert.throws(() => terminateChild(t.supervisor, 'a'), SupervisorNotRunning);
+    });
+  });
+});
