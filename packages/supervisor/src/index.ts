@@ -13,7 +13,7 @@ export { backoffDelay, immediate } from './Backoff.ts';
 export type { Backoff } from './Backoff.ts';
 export { admitRestart } from './RestartIntensity.ts';
 export type { RestartIntensity } from './RestartIntensity.ts';
-export { systemClock } from './Clock.ts';
+export { systemClock, clockOf } from './Clock.ts';
 export type { Clock } from './Clock.ts';
 export { SimulatedClock } from './SimulatedClock.ts';
 export * from './errors.ts';

@@ -1,2 +1,10 @@
-// Built by a later issue: see docs/ and the issue tracker.
-export {};
+export { workerMachine } from './workerMachine.ts';
+export type { WorkerActorRef, WorkerContext, WorkerEmitted, WorkerEvent, WorkerInput, WorkerLoad, WorkerSnapshot } from './workerMachine.ts';
+export { createNodeProcessHost } from './createNodeProcessHost.ts';
+export type { Endpoint, ListenSocket, Probe, ProcessEvents, ProcessHandle, ProcessHost, ProcessSpec } from './ProcessHost.ts';
+export { validateWorkerOptions, workerDefaults } from './WorkerOptions.ts';
+export type { ListenMode, OutputOptions, Readiness, WorkerOptions } from './WorkerOptions.ts';
+export { workerEnvironment } from './workerEnvironment.ts';
+export { exitOfError, summarizeExit } from './WorkerExit.ts';
+export type { WorkerExit, WorkerExitKind } from './WorkerExit.ts';
+export * from './errors.ts';

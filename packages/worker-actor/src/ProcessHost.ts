@@ -1,0 +1,69 @@
+import type { Readable } from 'node:stream';
+
+/** Where a backend listens: a TCP port on loopback, or a unix socket path. */
+export type Endpoint = { readonly kind: 'tcp'; readonly host: string; readonly port: number } | { readonly kind: 'unix'; readonly path: string };
+
+/** What to start. `env` is complete: the host adds nothing of its own. */
+export interface ProcessSpec {
+  readonly command: string;
+  readonly args: readonly string[];
+  readonly cwd: string;
+  readonly env: Readonly<Record<string, string>>;
+  /** Socket activation: a listening socket the host passes as fd 3, with `LISTEN_FDS=1` and the child's own `LISTEN_PID`. */
+  readonly listenSocket?: ListenSocket;
+  /** Open the readiness channels: an IPC channel (`process.send('ready')`) and a notify pipe (`READY=1`). */
+  readonly notify: boolean;
+}
+
+/** A socket Portico bound for a backend (socket activation). It outlives the backend's restarts. */
+export interface ListenSocket {
+  readonly endpoint: Endpoint;
+  /** The file descriptor to hand to the child. */
+  readonly fd: number;
+  close(): Promise<void>;
+}
+
+/** How the host reports on a process it started. */
+export interface ProcessEvents {
+  /** The backend said it is ready (IPC `'ready'` or a `READY=1` line on the notify pipe). */
+  onNotify(): void;
+  /**
+   * The process has exited and its stdout and stderr have been read to the end. `error` is set
+   * when it never started (e.g. the command does not exist).
+   */
+  onExit(exit: { code: number | null; signal: string | null; error?: Error }): void;
+}
+
+/** A started process. Signals go to its whole process group, so nothing it spawned survives. */
+export interface ProcessHandle {
+  readonly pid: number;
+  readonly stdout: Readable;
+  readonly stderr: Readable;
+  signal(signal: 'SIGTERM' | 'SIGKILL' | 'SIGINT'): void;
+}
+
+/** One readiness attempt: is the backend answering yet? */
+export type Probe =
+  | { readonly kind: 'tcp' }
+  | { readonly kind: 'http'; readonly path: string; readonly headers: Readonly<Record<string, string>> };
+
+/**
+ * Everything a worker does to the operating system, injected so that tests can run on a
+ * simulated one (`@portico/testkit`). The real one is `createNodeProcessHost()`.
+ */
+export interface ProcessHost {
+  spawn(spec: ProcessSpec, events: ProcessEvents): ProcessHandle;
+  /** A port that is free on 127.0.0.1 now (another process may still take it before the backend binds it). */
+  allocatePort(): Promise<number>;
+  /** A fresh unix socket path in a directory only this user can enter. */
+  allocateSocketPath(name: string): Promise<string>;
+  /** Binds a listening socket at `endpoint` (port 0 picks a free port) for socket activation. */
+  bindListenSocket(endpoint: Endpoint): Promise<ListenSocket>;
+  /**
+   * One readiness attempt for the process `pid`; resolves false rather than rejecting when the
+   * backend is not there yet, or when what answers is not the backend's.
+   */
+  probe(endpoint: Endpoint, probe: Probe, pid: number): Promise<boolean>;
+  /** The ASP.NET Core shutdown request: `POST {path}` with the given headers; resolves when answered or failed. */
+  requestShutdown(endpoint: Endpoint, path: string, headers: Readonly<Record<string, string>>): Promise<void>;
+}

@@ -1,0 +1,45 @@
+import { WorkerCrashed, WorkerStartFailed, WorkerStartupTimeout } from './errors.ts';
+
+/**
+ * How a backend process ended: `stopped` (Portico asked it to), `crashed` (it died unasked after
+ * it was ready), `failed_to_start` (it died before it was ready, or never started), `timed_out`
+ * (it was not ready within `startupTimeLimit` and was killed).
+ */
+export type WorkerExitKind = 'stopped' | 'crashed' | 'failed_to_start' | 'timed_out';
+
+export interface WorkerExit {
+  readonly kind: WorkerExitKind;
+  readonly pid: number | undefined;
+  readonly code: number | null;
+  readonly signal: string | null;
+  /** From spawn to exit, in ms. */
+  readonly uptimeMs: number;
+  /** The last of what it wrote to stderr (the in-memory tail). */
+  readonly stderrTail: string;
+  /** True when it had to be killed after `shutdownTimeLimit`. */
+  readonly killed: boolean;
+  /** Why it never ran, e.g. the command does not exist. */
+  readonly spawnError?: string;
+}
+
+/** `code 1`, `signal SIGKILL`, or the spawn error, for messages. */
+export function summarizeExit(exit: WorkerExit): string {
+  if (exit.spawnError) return exit.spawnError;
+  return exit.signal ? `signal ${exit.signal}` : `code ${exit.code}`;
+}
+
+/** The error a worker actor fails with, carrying its `WorkerExit` as `exit`. */
+export function workerExitError(exit: WorkerExit, startupTimeLimit: number, readiness: string): Error & { exit: WorkerExit } {
+  const error =
+    exit.kind === 'timed_out'
+      ? new WorkerStartupTimeout(startupTimeLimit, readiness)
+      : exit.kind === 'failed_to_start'
+        ? new WorkerStartFailed(summarizeExit(exit))
+        : new WorkerCrashed(summarizeExit(exit));
+  return Object.assign(error, { exit });
+}
+
+/** The `WorkerExit` inside an error from a worker actor, if it is one. */
+export function exitOfError(error: unknown): WorkerExit | undefined {
+  return (error as { exit?: WorkerExit } | null)?.exit;
+}

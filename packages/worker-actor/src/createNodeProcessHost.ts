@@ -1,0 +1,223 @@
+import { spawn, type StdioOptions } from 'node:child_process';
+import { mkdtemp, rm, unlink } from 'node:fs/promises';
+import http from 'node:http';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { Endpoint, ListenSocket, ProcessEvents, ProcessHandle, ProcessHost, ProcessSpec, Probe } from './ProcessHost.ts';
+import { ListenSocketFailed, SocketPathTooLong } from './errors.ts';
+import { listenerOwnedBy } from './internal/listenerOwner.ts';
+
+/** Linux's sun_path holds 108 bytes including the terminating NUL. */
+const maxSocketPath = 107;
+/** After the process exits, its output pipes normally close at once; this bounds a pipe held open elsewhere. */
+const drainLimitMs = 5_000;
+const probeTimeoutMs = 1_000;
+
+/** The real `ProcessHost`: `child_process` in its own process group, loopback sockets, node:http probes. */
+export function createNodeProcessHost(): ProcessHost {
+  let socketDir: Promise<string> | undefined;
+  let socketCount = 0;
+
+  return {
+    spawn: spawnProcess,
+
+    allocatePort: () =>
+      new Promise((resolve, reject) => {
+        const server = net.createServer();
+        server.once('error', reject);
+        server.listen(0, '127.0.0.1', () => {
+          const { port } = server.address() as net.AddressInfo;
+          server.close(() => resolve(port));
+        });
+      }),
+
+    async allocateSocketPath(name) {
+      socketDir ??= mkdtemp(join(tmpdir(), 'portico-'));
+      const dir = await socketDir;
+      const path = join(dir, `${name.replace(/[^A-Za-z0-9_.-]/g, '_')}-${++socketCount}.sock`);
+      if (Buffer.byteLength(path) > maxSocketPath) throw new SocketPathTooLong(path, maxSocketPath);
+      await unlink(path).catch(() => {});
+      return path;
+    },
+
+    bindListenSocket,
+
+    async probe(endpoint, probe, pid) {
+      const answered = probe.kind === 'tcp' ? await probeTcp(endpoint) : await probeHttp(endpoint, probe);
+      return answered && (endpoint.kind !== 'tcp' || (await listenerOwnedBy(endpoint.port, pid)));
+    },
+
+    requestShutdown: (endpoint, path, headers) =>
+      new Promise((resolve) => {
+        const request = http.request({
+          ...connectOptions(endpoint),
+          method: 'POST',
+          path,
+          headers: { ...headers, connection: 'close' },
+          timeout: probeTimeoutMs,
+          agent: false,
+        });
+        request.on('response', (response) => response.resume().on('end', () => resolve()));
+        request.on('error', () => resolve());
+        request.on('timeout', () => request.destroy());
+        request.end();
+      }),
+  };
+}
+
+function spawnProcess(spec: ProcessSpec, events: ProcessEvents): ProcessHandle {
+  const env: Record<string, string> = { ...spec.env };
+  const stdio: StdioOptions = ['ignore', 'pipe', 'pipe', spec.listenSocket ? spec.listenSocket.fd : 'ignore'];
+  let command = spec.command;
+  let args = [...spec.args];
+  if (spec.listenSocket) {
+    // systemd's protocol wants LISTEN_PID to be the backend's own pid, known only after fork:
+    // a shell sets it to its own pid and then execs the backend in place, keeping that pid.
+    env.LISTEN_FDS = '1';
+    args = ['-c', 'LISTEN_PID=$$; export LISTEN_PID; exec "$0" "$@"', command, ...args];
+    command = '/bin/sh';
+  }
+  if (spec.notify) {
+    stdio.push('pipe', 'ipc');
+    env.PORTICO_NOTIFY_FD = '4';
+  }
+  // detached: the backend leads a new process group, so a signal to -pid reaches all it spawned.
+  const child = spawn(command, args, { cwd: spec.cwd, env, stdio, detached: true });
+  const pid = child.pid;
+
+  let reported = false;
+  const report = (exit: { code: number | null; signal: string | null; error?: Error }) => {
+    if (reported) return;
+    reported = true;
+    events.onExit(exit);
+  };
+  const signalGroup = (signal: NodeJS.Signals) => {
+    if (pid === undefined) return;
+    try {
+      process.kill(-pid, signal);
+    } catch {
+      // ESRCH: the whole group is gone already.
+    }
+  };
+
+  child.on('error', (error) => {
+    if (pid === undefined) report({ code: null, signal: null, error });
+  });
+  child.on('exit', (code, signal) => {
+    // Whatever the backend left behind in its group would be an orphan holding its port.
+    signalGroup('SIGKILL');
+    const drain = setTimeout(() => {
+      child.stdout?.destroy();
+      child.stderr?.destroy();
+    }, drainLimitMs);
+    // 'close' comes once stdout and stderr have been read to their end: every byte is delivered.
+    child.once('close', () => {
+      clearTimeout(drain);
+      report({ code, signal });
+    });
+  });
+  if (spec.notify) {
+    child.on('message', (message) => {
+      if (message === 'ready' || (message as { type?: unknown } | null)?.type === 'portico.ready') events.onNotify();
+    });
+    child.on('error', () => {}); // an IPC channel closing under a dying child is not news
+    const notifyPipe = child.stdio[4];
+    if (notifyPipe) {
+      createInterface({ input: notifyPipe as NodeJS.ReadableStream }).on('line', (line) => {
+        if (line.trim() === 'READY=1') events.onNotify();
+      });
+    }
+  }
+
+  return {
+    pid: pid ?? 0,
+    stdout: child.stdout!,
+    stderr: child.stderr!,
+    signal: (signal) => {
+      if (!reported) signalGroup(signal);
+    },
+  };
+}
+
+/**
+ * Binds (without accepting) a socket for socket activation. Portico holds it for the app's whole
+ * life and never accepts on it: the backend does. A one-shot helper puts it in the listening
+ * state first, so the kernel queues connections while a backend boots or restarts, and a
+ * backend that expects an already-listening socket (systemd's contract) gets one.
+ */
+async function bindListenSocket(endpoint: Endpoint): Promise<ListenSocket> {
+  const createServerHandle = (net as unknown as { _createServerHandle: CreateServerHandle })._createServerHandle;
+  const handle =
+    endpoint.kind === 'tcp' ? createServerHandle(endpoint.host, endpoint.port, 4) : createServerHandle(endpoint.path, -1, -1);
+  if (typeof handle === 'number') throw new ListenSocketFailed(describe(endpoint), `errno ${handle}`);
+  await listenThroughHelper(handle.fd);
+  let bound: Endpoint = endpoint;
+  if (endpoint.kind === 'tcp') {
+    const address: { port?: number } = {};
+    handle.getsockname(address);
+    bound = { ...endpoint, port: address.port ?? endpoint.port };
+  }
+  let closed: Promise<void> | undefined;
+  return {
+    endpoint: bound,
+    fd: handle.fd,
+    close: () =>
+      (closed ??= new Promise<void>((resolve) => handle.close(() => resolve())).then(async () => {
+        if (endpoint.kind === 'unix') await rm(endpoint.path, { force: true });
+      })),
+  };
+}
+
+type CreateServerHandle = (
+  address: string,
+  port: number,
+  addressType: number,
+) => number | { fd: number; close(cb: () => void): void; getsockname(out: object): void };
+
+function listenThroughHelper(fd: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const helper = spawn(process.execPath, ['-e', "require('net').createServer().listen({ fd: 3, backlog: 511 }, () => process.exit(0))"], {
+      stdio: ['ignore', 'ignore', 'pipe', fd],
+    });
+    let stderr = '';
+    helper.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    helper.on('error', reject);
+    helper.on('close', (code) => (code === 0 ? resolve() : reject(new ListenSocketFailed(`fd ${fd}`, stderr.trim() || `exit ${code}`))));
+  });
+}
+
+function connectOptions(endpoint: Endpoint): { host: string; port: number } | { socketPath: string } {
+  return endpoint.kind === 'tcp' ? { host: endpoint.host, port: endpoint.port } : { socketPath: endpoint.path };
+}
+
+function describe(endpoint: Endpoint): string {
+  return endpoint.kind === 'tcp' ? `${endpoint.host}:${endpoint.port}` : endpoint.path;
+}
+
+function probeTcp(endpoint: Endpoint): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = endpoint.kind === 'tcp' ? net.connect(endpoint.port, endpoint.host) : net.connect(endpoint.path);
+    socket.setTimeout(probeTimeoutMs);
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+    socket.once('timeout', () => done(false));
+  });
+}
+
+function probeHttp(endpoint: Endpoint, probe: Probe & { kind: 'http' }): Promise<boolean> {
+  return new Promise((resolve) => {
+    const request = http.get({ ...connectOptions(endpoint), path: probe.path, headers: probe.headers, timeout: probeTimeoutMs, agent: false });
+    request.on('response', (response) => {
+      response.resume();
+      resolve(response.statusCode !== undefined && response.statusCode >= 200 && response.statusCode < 300);
+    });
+    request.on('error', () => resolve(false));
+    request.on('timeout', () => request.destroy());
+  });
+}

@@ -1,0 +1,292 @@
+import type { OutputCapture, OutputCaptureEvent } from '@portico/log-sink';
+import { clockOf, type Clock } from '@portico/supervisor';
+import { assign, enqueueActions, sendTo, setup, type ActorRefFrom, type SnapshotFrom } from 'xstate';
+import { processActor, type ProcessReport } from './internal/processActor.ts';
+import { readinessProbe } from './internal/readinessProbe.ts';
+import type { Endpoint } from './ProcessHost.ts';
+import { workerExitError, type WorkerExit, type WorkerExitKind } from './WorkerExit.ts';
+import { validateWorkerOptions, workerDefaults, type WorkerOptions } from './WorkerOptions.ts';
+
+/** Requests in flight to one worker, counted by the router on the data path. */
+export interface WorkerLoad {
+  inFlight: number;
+}
+
+export interface WorkerInput {
+  readonly options: WorkerOptions;
+  /** Shared with the router; a draining worker stops once it reaches 0. */
+  readonly load?: WorkerLoad;
+}
+
+export interface WorkerContext {
+  readonly options: WorkerOptions;
+  readonly load: WorkerLoad;
+  readonly clock: Clock;
+  readonly pid: number | undefined;
+  readonly endpoint: Endpoint | undefined;
+  /** This process's pairing token; the router sends it on every request. */
+  readonly token: string | undefined;
+  readonly capture: OutputCapture | undefined;
+  readonly spawnedAt: number;
+  readonly readyAt: number | undefined;
+  readonly portRetries: number;
+  readonly shutdownDeadline: number | undefined;
+  readonly killed: boolean;
+  readonly exit: WorkerExit | undefined;
+}
+
+export type WorkerEvent =
+  | ProcessReport
+  | { type: 'probe.ready' }
+  /** Stop: drain (no new requests; wait for in-flight ones), then stop the process, all within shutdownTimeLimit. */
+  | { type: 'portico.shutdown' }
+  /** The router saw in-flight requests reach 0 on a draining worker. */
+  | { type: 'worker.idle' };
+
+/** What a worker emits (`actor.on(type, …)`), named as in the event catalogue (`docs/events.md`). */
+export type WorkerEmitted =
+  | { type: 'worker.spawned'; pid: number; endpoint: Endpoint }
+  | { type: 'worker.ready'; pid: number; endpoint: Endpoint; startupMs: number }
+  | { type: 'worker.port_in_use_retry'; pid: number | undefined; attempt: number }
+  | { type: 'worker.startup_timeout'; pid: number | undefined; startupTimeLimit: number }
+  | { type: 'worker.shutdown_sent'; pid: number | undefined; method: 'SIGTERM' | 'aspnetcore-request'; shutdownTimeLimit: number }
+  | { type: 'worker.graceful_shutdown_failed'; pid: number | undefined; shutdownTimeLimit: number }
+  | { type: 'worker.exited'; exit: WorkerExit }
+  | { type: 'output.event'; event: OutputCaptureEvent };
+
+/** A start that failed on EADDRINUSE is retried on another port this many times, not counted as a crash. */
+const maxPortRetries = 3;
+const portInUse = /EADDRINUSE|address already in use/i;
+
+type Exited = ProcessReport & { type: 'process.exited' };
+
+function exitFrom(context: WorkerContext, event: Exited, kind: WorkerExitKind): WorkerExit {
+  return {
+    kind,
+    pid: context.pid,
+    code: event.code,
+    signal: event.signal,
+    uptimeMs: context.pid === undefined ? 0 : event.at - context.spawnedAt,
+    stderrTail: event.stderrTail,
+    killed: context.killed,
+    ...(event.spawnError ? { spawnError: event.spawnError } : {}),
+  };
+}
+
+const shutdownTimeLimit = (context: WorkerContext) => context.options.shutdownTimeLimit ?? workerDefaults.shutdownTimeLimit;
+const startupTimeLimit = (context: WorkerContext) => context.options.startupTimeLimit ?? workerDefaults.startupTimeLimit;
+const readinessKind = (context: WorkerContext) => (context.options.readiness ?? workerDefaults.readiness).kind;
+
+const workerSetup = setup({
+  types: {
+    input: {} as WorkerInput,
+    context: {} as WorkerContext,
+    events: {} as WorkerEvent,
+    emitted: {} as WorkerEmitted,
+    output: {} as { exit: 'shutdown'; worker: WorkerExit | undefined },
+  },
+  actors: { process: processActor, probe: readinessProbe },
+  delays: {
+    startupTimeLimit: ({ context }) => startupTimeLimit(context) * 1000,
+    shutdownRemaining: ({ context }) => Math.max(0, (context.shutdownDeadline ?? 0) - context.clock.now()),
+  },
+  guards: {
+    usesNotify: ({ context }) => readinessKind(context) === 'notify',
+    portInUse: ({ context, event }) =>
+      (context.options.listenMode ?? 'tcp') === 'tcp' &&
+      context.portRetries < maxPortRetries &&
+      portInUse.test((event as Exited).stderrTail),
+    idle: ({ context }) => context.load.inFlight <= 0,
+  },
+  actions: {
+    recordSpawn: assign(({ event }) => {
+      const spawned = event as ProcessReport & { type: 'process.spawned' };
+      return { pid: spawned.pid, endpoint: spawned.endpoint, token: spawned.token, capture: spawned.capture, spawnedAt: spawned.at };
+    }),
+    startDeadline: assign(({ context }) => ({
+      shutdownDeadline: context.shutdownDeadline ?? context.clock.now() + shutdownTimeLimit(context) * 1000,
+    })),
+    recordExit: enqueueActions(({ context, event, enqueue }, params: { kind: WorkerExitKind }) => {
+      const exit = exitFrom(context, event as Exited, params.kind);
+      enqueue.assign({ exit });
+      enqueue.emit({ type: 'worker.exited', exit });
+    }),
+    fail: ({ context }) => {
+      // A thrown error is how an xstate actor fails: its supervisor sees a crash carrying the exit.
+      throw workerExitError(context.exit!, startupTimeLimit(context), readinessKind(context));
+    },
+  },
+});
+
+/**
+ * One backend process as an xstate machine: spawn it where it should listen with a fresh pairing
+ * token, wait until it is ready, serve, drain and stop it gracefully, and classify how it ended.
+ * A crash makes the actor fail with an error whose `exit` says what happened, so a supervisor
+ * applies its restart policy; a requested stop ends it with `{ exit: 'shutdown' }`.
+ *
+ * States: `live.starting.{spawning,probing,awaitingNotify}` → `live.ready` → `live.draining` →
+ * `live.stopping` (→ `live.killing` after `shutdownTimeLimit`) → `stopped`; `live.timingOut` when
+ * `startupTimeLimit` passes; `failed` on any unasked exit. See `docs/worker.md`.
+ *
+ * @example
+ * const worker = createActor(workerMachine, { input: { options: { app: 'shop', processPath: 'node',
+ *   arguments: ['server.js'], host: createNodeProcessHost() } } }).start();
+ */
+export const workerMachine = workerSetup.createMachine({
+  id: 'worker',
+  context: ({ input, self }) => {
+    validateWorkerOptions(input.options);
+    return {
+      options: input.options,
+      load: input.load ?? { inFlight: 0 },
+      clock: clockOf(self.system),
+      pid: undefined,
+      endpoint: undefined,
+      token: undefined,
+      capture: undefined,
+      spawnedAt: 0,
+      readyAt: undefined,
+      portRetries: 0,
+      shutdownDeadline: undefined,
+      killed: false,
+      exit: undefined,
+    };
+  },
+  initial: 'live',
+  states: {
+    live: {
+      invoke: { id: 'process', src: 'process', input: ({ context }) => context.options },
+      on: {
+        'process.output_event': {
+          actions: workerSetup.emit(({ event }) => ({ type: 'output.event', event: (event as ProcessReport & { type: 'process.output_event' }).event })),
+        },
+      },
+      initial: 'starting',
+      states: {
+        starting: {
+          after: { startupTimeLimit: 'timingOut' },
+          on: {
+            'portico.shutdown': 'stopping',
+            'process.exited': [
+              {
+                guard: 'portInUse',
+                target: '#worker.live',
+                reenter: true,
+                actions: [
+                  assign({ portRetries: ({ context }) => context.portRetries + 1 }),
+                  workerSetup.emit(({ context }) => ({ type: 'worker.port_in_use_retry', pid: context.pid, attempt: context.portRetries })),
+                ],
+              },
+              { target: '#worker.failed', actions: { type: 'recordExit', params: { kind: 'failed_to_start' } } },
+            ],
+          },
+          initial: 'spawning',
+          states: {
+            spawning: {
+              on: {
+                'process.spawned': [
+                  { guard: 'usesNotify', target: 'awaitingNotify', actions: 'recordSpawn' },
+                  { target: 'probing', actions: 'recordSpawn' },
+                ],
+                'process.notified': {},
+              },
+              exit: workerSetup.emit(({ context }) => ({ type: 'worker.spawned', pid: context.pid!, endpoint: context.endpoint! })),
+            },
+            probing: {
+              invoke: {
+                src: 'probe',
+                input: ({ context }) => {
+                  const readiness = context.options.readiness ?? workerDefaults.readiness;
+                  const headers: Record<string, string> = { 'x-portico-token': context.token! };
+                  if (context.options.compat === 'aspnetcore') headers['ms-aspnetcore-token'] = context.token!;
+                  return {
+                    host: context.options.host,
+                    endpoint: context.endpoint!,
+                    pid: context.pid!,
+                    probe: readiness.kind === 'http' ? { kind: 'http', path: readiness.path, headers } : { kind: 'tcp' },
+                  };
+                },
+              },
+              on: { 'probe.ready': '#worker.live.ready' },
+            },
+            awaitingNotify: {
+              on: { 'process.notified': '#worker.live.ready' },
+            },
+          },
+        },
+        ready: {
+          entry: [
+            assign({ readyAt: ({ context }) => context.clock.now() }),
+            workerSetup.emit(({ context }) => ({
+              type: 'worker.ready',
+              pid: context.pid!,
+              endpoint: context.endpoint!,
+              startupMs: context.clock.now() - context.spawnedAt,
+            })),
+          ],
+          on: {
+            'portico.shutdown': 'draining',
+            'process.exited': { target: '#worker.failed', actions: { type: 'recordExit', params: { kind: 'crashed' } } },
+          },
+        },
+        draining: {
+          entry: 'startDeadline',
+          always: { guard: 'idle', target: 'stopping' },
+          after: { shutdownRemaining: 'killing' },
+          on: {
+            'worker.idle': 'stopping',
+            'process.exited': { target: '#worker.stopped', actions: { type: 'recordExit', params: { kind: 'crashed' } } },
+          },
+        },
+        stopping: {
+          entry: [
+            'startDeadline',
+            enqueueActions(({ context, enqueue }) => {
+              const aspnetcore = context.options.compat === 'aspnetcore' && context.endpoint !== undefined;
+              enqueue.sendTo('process', aspnetcore ? { type: 'process.request_shutdown' } : { type: 'process.signal', signal: 'SIGTERM' });
+              enqueue.emit({
+                type: 'worker.shutdown_sent',
+                pid: context.pid,
+                method: aspnetcore ? 'aspnetcore-request' : 'SIGTERM',
+                shutdownTimeLimit: shutdownTimeLimit(context),
+              });
+            }),
+          ],
+          after: { shutdownRemaining: 'killing' },
+          on: {
+            'process.exited': { target: '#worker.stopped', actions: { type: 'recordExit', params: { kind: 'stopped' } } },
+          },
+        },
+        killing: {
+          entry: [
+            assign({ killed: true }),
+            sendTo('process', { type: 'process.signal', signal: 'SIGKILL' }),
+            workerSetup.emit(({ context }) => ({
+              type: 'worker.graceful_shutdown_failed',
+              pid: context.pid,
+              shutdownTimeLimit: shutdownTimeLimit(context),
+            })),
+          ],
+          on: {
+            'process.exited': { target: '#worker.stopped', actions: { type: 'recordExit', params: { kind: 'stopped' } } },
+          },
+        },
+        timingOut: {
+          entry: [
+            sendTo('process', { type: 'process.signal', signal: 'SIGKILL' }),
+            workerSetup.emit(({ context }) => ({ type: 'worker.startup_timeout', pid: context.pid, startupTimeLimit: startupTimeLimit(context) })),
+          ],
+          on: {
+            'process.exited': { target: '#worker.failed', actions: { type: 'recordExit', params: { kind: 'timed_out' } } },
+          },
+        },
+      },
+    },
+    stopped: { type: 'final' },
+    failed: { entry: 'fail' },
+  },
+  output: ({ context }) => ({ exit: 'shutdown', worker: context.exit }),
+});
+
+export type WorkerActorRef = ActorRefFrom<typeof workerMachine>;
+export type WorkerSnapshot = SnapshotFrom<typeof workerMachine>;
