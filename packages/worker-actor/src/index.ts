@@ -8,3 +8,5 @@ export { workerEnvironment } from './workerEnvironment.ts';
 export { exitOfError, summarizeExit } from './WorkerExit.ts';
 export type { WorkerExit, WorkerExitKind } from './WorkerExit.ts';
 export * from './errors.ts';
+export { WorkerPool } from './WorkerPool.ts';
+export type { PoolState, Upstream, WorkerPoolOptions, WorkerStatus } from './WorkerPool.ts';

@@ -1,4 +1,4 @@
-import { readdir, readFile, readlink } from 'node:fs/promises';
+import { open, readdir, readFile, readlink, type FileHandle } from 'node:fs/promises';
 
 /**
  * Whether the TCP socket listening on `port` belongs to a process in process group `pgid`.
@@ -8,39 +8,70 @@ import { readdir, readFile, readlink } from 'node:fs/promises';
  * where /proc is missing this answers true and the connect probe decides alone.
  */
 export async function listenerOwnedBy(port: number, pgid: number): Promise<boolean> {
-  let inodes: Set<string>;
-  try {
-    inodes = await listeningInodes(port);
-  } catch {
-    return true;
-  }
-  if (inodes.size === 0) return false;
-  for (const pid of await groupMembers(pgid)) {
-    const fds = await readdir(`/proc/${pid}/fd`).catch(() => [] as string[]);
-    for (const fd of fds) {
-      const target = await readlink(`/proc/${pid}/fd/${fd}`).catch(() => '');
-      const inode = /^socket:\[(\d+)\]$/.exec(target)?.[1];
-      if (inode && inodes.has(inode)) return true;
+  // The kernel walks its whole socket table to print these files (several ms on a big machine),
+  // so the IPv6 table is read only when the IPv4 one has no listener on the port.
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let inodes: Set<string>;
+    try {
+      inodes = await listeningInodes(table, port);
+    } catch {
+      return true;
     }
+    if (inodes.size === 0) continue;
+    // Most backends listen in the group leader itself; scan the rest of the group only if not.
+    if (await holdsSocket(pgid, inodes)) return true;
+    for (const pid of await groupMembers(pgid)) {
+      if (pid !== pgid && (await holdsSocket(pid, inodes))) return true;
+    }
+    return false;
   }
   return false;
 }
 
-async function listeningInodes(port: number): Promise<Set<string>> {
+async function holdsSocket(pid: number, inodes: ReadonlySet<string>): Promise<boolean> {
+  const fds = await readdir(`/proc/${pid}/fd`).catch(() => [] as string[]);
+  const targets = await Promise.all(fds.map((fd) => readlink(`/proc/${pid}/fd/${fd}`).catch(() => '')));
+  return targets.some((target) => inodes.has(/^socket:\[(\d+)\]$/.exec(target)?.[1] ?? ''));
+}
+
+/**
+ * The kernel prints listening sockets before all others, and generates the file as it is read,
+ * so reading stops at the first line that is not a listener: the cost is that of the listeners,
+ * not of every connection on the machine.
+ */
+async function listeningInodes(table: string, port: number): Promise<Set<string>> {
   const inodes = new Set<string>();
   const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
-  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
-    const text = await readFile(table, 'utf8').catch((error: NodeJS.ErrnoException) => {
-      if (table.endsWith('6') && error.code === 'ENOENT') return '';
-      throw error;
-    });
-    for (const line of text.split('\n').slice(1)) {
-      const fields = line.trim().split(/\s+/);
-      // local_address is HEXADDR:HEXPORT; state 0A is LISTEN; the inode is the tenth field.
-      if (fields[1]?.endsWith(`:${hexPort}`) && fields[3] === '0A' && fields[9]) inodes.add(fields[9]);
-    }
+  let file: FileHandle;
+  try {
+    file = await open(table, 'r');
+  } catch (error) {
+    if (table.endsWith('6') && (error as NodeJS.ErrnoException).code === 'ENOENT') return inodes;
+    throw error;
   }
-  return inodes;
+  try {
+    const buffer = Buffer.alloc(16 * 1024);
+    let pending = '';
+    let header = true;
+    for (;;) {
+      const { bytesRead } = await file.read(buffer, 0, buffer.length, null);
+      if (bytesRead === 0) return inodes;
+      const lines = (pending + buffer.toString('latin1', 0, bytesRead)).split('\n');
+      pending = lines.pop() ?? '';
+      for (const line of lines) {
+        if (header) {
+          header = false;
+          continue;
+        }
+        const fields = line.trim().split(/\s+/);
+        // local_address is HEXADDR:HEXPORT; state 0A is LISTEN; the inode is the tenth field.
+        if (fields[3] !== '0A') return inodes;
+        if (fields[1]?.endsWith(`:${hexPort}`) && fields[9]) inodes.add(fields[9]);
+      }
+    }
+  } finally {
+    await file.close();
+  }
 }
 
 async function groupMembers(pgid: number): Promise<number[]> {

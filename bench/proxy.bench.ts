@@ -1,0 +1,142 @@
+// Throughput of the forwarder against the backend alone, in one run, with wrk (50 connections,
+// 10 s): a trivial node:http backend directly, through Portico's forwarder, through a minimal
+// node:http proxy, and through nginx (one worker, upstream keep-alive) when nginx is installed.
+// Each runs in its own process, as in production.
+// Run: node --import tsx --conditions=portico-source bench/proxy.bench.ts [seconds]
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { once } from 'node:events';
+import http from 'node:http';
+import net from 'node:net';
+import { createForwarder } from '@portico/router';
+
+const role = process.argv[2];
+// Exit cleanly on SIGINT so --cpu-prof can write its profile.
+process.on('SIGINT', () => process.exit(0));
+
+async function listenAndReport(server: net.Server): Promise<void> {
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  process.stdout.write(`${(server.address() as net.AddressInfo).port}\n`);
+}
+
+if (role === 'backend') {
+  await listenAndReport(http.createServer((_req, res) => {
+    res.setHeader('content-type', 'text/plain');
+    res.end('hello world');
+  }));
+} else if (role === 'portico') {
+  const port = Number(process.argv[3]);
+  const forwarder = createForwarder({ pickUpstream: () => ({ id: 'b', address: { host: '127.0.0.1', port }, token: 't' }) });
+  await listenAndReport(net.createServer({ allowHalfOpen: true }, (s) => forwarder.handleConnection(s)));
+} else if (role === 'node-http-proxy') {
+  const port = Number(process.argv[3]);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+  await listenAndReport(http.createServer((req, res) => {
+    const up = http.request({ host: '127.0.0.1', port, method: req.method, path: req.url, headers: req.headers, agent }, (r) => {
+      res.writeHead(r.statusCode ?? 502, r.headers);
+      r.pipe(res);
+    });
+    up.on('error', () => res.destroy());
+    req.pipe(up);
+  }));
+} else {
+  await main();
+}
+
+async function start(args: string[]): Promise<{ child: ChildProcess; port: number }> {
+  const child = spawn(process.execPath, [...process.execArgv, new URL(import.meta.url).pathname, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const [line] = (await once(child.stdout!, 'data')) as [Buffer];
+  return { child, port: Number(line.toString().trim()) };
+}
+
+interface WrkResult {
+  rps: number;
+  p50: string;
+  p99: string;
+}
+
+function wrk(port: number, seconds: number): WrkResult {
+  const out = execFileSync('wrk', ['-t1', '-c50', `-d${seconds}s`, '--latency', `http://127.0.0.1:${port}/`], { encoding: 'utf8' });
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
+  const p50 = /\s50%\s+(\S+)/.exec(out)?.[1] ?? '?';
+  const p99 = /\s99%\s+(\S+)/.exec(out)?.[1] ?? '?';
+  if (/Non-2xx|Socket errors/.test(out)) process.stdout.write(out);
+  return { rps, p50, p99 };
+}
+
+async function freePort(): Promise<number> {
+  const server = net.createServer().listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** nginx with one worker and upstream keep-alive, the reference in docs/architecture.md. */
+async function startNginx(backendPort: number): Promise<{ child: ChildProcess; port: number; dir: string } | undefined> {
+  try {
+    execFileSync('nginx', ['-v'], { stdio: 'ignore' });
+  } catch {
+    return undefined;
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'portico-bench-nginx-'));
+  const port = await freePort();
+  writeFileSync(join(dir, 'nginx.conf'), `worker_processes 1;
+error_log ${dir}/error.log;
+pid ${dir}/nginx.pid;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  upstream backend { server 127.0.0.1:${backendPort}; keepalive 64; }
+  server {
+    listen 127.0.0.1:${port};
+    location / { proxy_pass http://backend; proxy_http_version 1.1; proxy_set_header Connection ""; }
+  }
+}
+`);
+  const child = spawn('nginx', ['-p', dir, '-c', join(dir, 'nginx.conf'), '-g', 'daemon off;'], { stdio: 'ignore' });
+  for (let i = 0; i < 100; i++) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = net.connect(port, '127.0.0.1', () => { s.destroy(); resolve(true); });
+      s.on('error', () => resolve(false));
+    });
+    if (ok) return { child, port, dir };
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  child.kill();
+  return undefined;
+}
+
+async function main(): Promise<void> {
+  const seconds = Number(process.argv[2] ?? 10);
+  const backend = await start(['backend']);
+  const portico = await start(['portico', String(backend.port)]);
+  const nodeProxy = await start(['node-http-proxy', String(backend.port)]);
+  const nginx = await startNginx(backend.port);
+  try {
+    const targets: Array<[string, number]> = [
+      ['backend direct', backend.port],
+      ['portico forwarder', portico.port],
+      ['node:http proxy', nodeProxy.port],
+      ...(nginx ? [['nginx (1 worker)', nginx.port] as [string, number]] : []),
+    ];
+    for (const [, port] of targets) wrk(port, 2);
+    const rows: Array<[string, WrkResult]> = targets.map(([name, port]) => [name, wrk(port, seconds)]);
+    const direct = rows[0]![1].rps;
+    console.log(`wrk -t1 -c50 -d${seconds}s, ${process.version}, ${(await import('node:os')).cpus().length} CPUs`);
+    console.log('target              req/s      p50       p99      × direct');
+    for (const [name, r] of rows) {
+      console.log(`${name.padEnd(18)} ${r.rps.toFixed(0).padStart(7)}  ${r.p50.padStart(8)}  ${r.p99.padStart(8)}   ${(r.rps / direct).toFixed(2)}`);
+    }
+  } finally {
+    for (const c of [backend, portico, nodeProxy]) c.child.kill();
+    if (nginx) {
+      nginx.child.kill('SIGQUIT');
+      await once(nginx.child, 'exit');
+      rmSync(nginx.dir, { recursive: true, force: true });
+    }
+  }
+}

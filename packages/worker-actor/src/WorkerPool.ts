@@ -1,0 +1,330 @@
+import { logEvent, type EventLogger } from '@portico/log-sink';
+import {
+  createSupervisor,
+  stopSupervisor,
+  systemClock,
+  type Backoff,
+  type ChildSpec,
+  type Clock,
+  type SupervisorEmitted,
+  type SupervisorRef,
+} from '@portico/supervisor';
+import { createActor, type Subscription } from 'xstate';
+import { InvalidWorkerOption } from './errors.ts';
+import type { Endpoint, ListenSocket } from './ProcessHost.ts';
+import { exitOfError, type WorkerExit } from './WorkerExit.ts';
+import { workerMachine, type WorkerActorRef, type WorkerEmitted, type WorkerLoad, type WorkerSnapshot } from './workerMachine.ts';
+import { validateWorkerOptions, workerDefaults, type WorkerOptions } from './WorkerOptions.ts';
+
+/** A ready backend as the router sees it: where to connect, the token to send, its load counter. */
+export interface Upstream {
+  readonly id: string;
+  readonly pid: number;
+  readonly endpoint: Endpoint;
+  readonly token: string;
+  /** Incremented and decremented by the router around each request; read for balancing and draining. */
+  readonly load: WorkerLoad;
+  /** Tells a draining worker its last request finished. */
+  notifyIdle(): void;
+}
+
+/** `idle` until the first start; `failed` after the restart limit, until `period` has passed. */
+export type PoolState = 'idle' | 'starting' | 'ready' | 'failed' | 'stopping' | 'stopped';
+
+export interface WorkerPoolOptions {
+  readonly worker: Omit<WorkerOptions, 'listenSocket'>;
+  /** ANCM's processesPerApplication. Default 1. */
+  readonly processesPerApplication?: number;
+  /** ANCM's rapidFailsPerMinute: restarts allowed within 60 s before the app is failed. Default 10. */
+  readonly rapidFailsPerMinute?: number;
+  /** Delay between restarts. Default 0.1 s doubling to 5 s, 20 % jitter. */
+  readonly backoff?: Backoff;
+  readonly clock?: Clock;
+  readonly logger?: EventLogger;
+}
+
+export interface WorkerStatus {
+  readonly id: string;
+  readonly state: string;
+  readonly pid: number | undefined;
+  readonly endpoint: Endpoint | undefined;
+  readonly restarts: number;
+  readonly inFlight: number;
+  readonly readySince: number | undefined;
+  readonly lastExit: WorkerExit | undefined;
+}
+
+const defaultBackoff: Backoff = { min: 0.1, max: 5, jitter: 0.2, resetAfter: 30 };
+
+/**
+ * The workers of one app: a one_for_one supervisor over `processesPerApplication` worker actors,
+ * and the view the router reads on every request (`ready`), kept current from the actors'
+ * snapshots, so the data path never sends an actor message. Start is lazy (`start()` on the
+ * first request, as ANCM) or eager; after `rapidFailsPerMinute` restarts within a minute the pool
+ * is `failed` and answers with its last exit until the minute has passed.
+ */
+export class WorkerPool {
+  readonly app: string;
+  readonly #options: WorkerPoolOptions;
+  readonly #clock: Clock;
+  readonly #loads: WorkerLoad[];
+  readonly #listeners = new Set<() => void>();
+  #sockets: ListenSocket[] | undefined;
+  #supervisor: SupervisorRef | undefined;
+  #subscriptions: Subscription[] = [];
+  #workers = new Map<string, { ref: WorkerActorRef; subscriptions: Subscription[] }>();
+  #ready: readonly Upstream[] = [];
+  #state: PoolState = 'idle';
+  #failedAt = 0;
+  #lastExit: WorkerExit | undefined;
+  #starting: Promise<void> | undefined;
+  #stopping: Promise<void> | undefined;
+
+  constructor(options: WorkerPoolOptions) {
+    validateWorkerOptions({ ...options.worker, ...(options.worker.listenMode === 'socket-activation' ? { listenSocket: placeholderSocket } : {}) });
+    const count = options.processesPerApplication ?? 1;
+    if (!Number.isInteger(count) || count < 1 || count > 100) {
+      throw new InvalidWorkerOption('processesPerApplication', `must be a whole number from 1 to 100 (ANCM's range), got ${count}`);
+    }
+    const rapidFails = options.rapidFailsPerMinute ?? 10;
+    if (!Number.isInteger(rapidFails) || rapidFails < 0 || rapidFails > 100) {
+      throw new InvalidWorkerOption('rapidFailsPerMinute', `must be a whole number from 0 to 100 (ANCM's range), got ${rapidFails}`);
+    }
+    this.app = options.worker.app;
+    this.#options = options;
+    this.#clock = options.clock ?? systemClock;
+    this.#loads = Array.from({ length: count }, () => ({ inFlight: 0 }));
+  }
+
+  /** Ready backends, least loaded not implied: the router balances. Replaced (not mutated) on change. */
+  get ready(): readonly Upstream[] {
+    return this.#ready;
+  }
+
+  get state(): PoolState {
+    return this.#state;
+  }
+
+  /** The most recent unasked exit, for error pages and status. */
+  get lastExit(): WorkerExit | undefined {
+    return this.#lastExit;
+  }
+
+  /** Called whenever `ready` or `state` changes. Returns an unsubscribe function. */
+  onChange(listener: () => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /**
+   * Starts the workers if they are not running: on first use, or after a failure once the
+   * rapid-fail window has passed. Idempotent; resolves once the supervisor runs (not when ready).
+   */
+  start(): Promise<void> {
+    if (this.#state === 'failed' && this.#clock.now() - this.#failedAt >= 60_000) this.#state = 'idle';
+    if (this.#state !== 'idle') return this.#starting ?? Promise.resolve();
+    this.#setState('starting');
+    this.#starting = this.#launch().catch((error: unknown) => {
+      this.#lastExit = { kind: 'failed_to_start', pid: undefined, code: null, signal: null, uptimeMs: 0, stderrTail: '', killed: false, spawnError: (error as Error).message };
+      this.#fail();
+    });
+    return this.#starting;
+  }
+
+  /** Drains and stops every worker within its shutdown limit. Idempotent. */
+  stop(): Promise<void> {
+    this.#stopping ??= (async () => {
+      await this.#starting;
+      this.#setState('stopping');
+      if (this.#supervisor) await stopSupervisor(this.#supervisor);
+      this.#teardown();
+      await Promise.all((this.#sockets ?? []).map((s) => s.close()));
+      this.#setState('stopped');
+    })();
+    return this.#stopping;
+  }
+
+  status(): readonly WorkerStatus[] {
+    const children = this.#supervisor?.getSnapshot().children ?? [];
+    return children.map((child, index) => {
+      const snapshot = child.ref?.getSnapshot() as WorkerSnapshot | undefined;
+      const crash = child.lastExit?.reason.kind === 'crash' ? exitOfError(child.lastExit.reason.error) : undefined;
+      return {
+        id: child.id,
+        state: snapshot ? workerState(snapshot) : child.state,
+        pid: snapshot?.context.pid,
+        endpoint: snapshot?.context.endpoint,
+        restarts: child.restarts,
+        inFlight: this.#loads[index]?.inFlight ?? 0,
+        readySince: snapshot?.context.readyAt,
+        lastExit: crash,
+      };
+    });
+  }
+
+  async #launch(): Promise<void> {
+    const worker = this.#options.worker;
+    const host = worker.host;
+    if (worker.listenMode === 'socket-activation' && !this.#sockets) {
+      this.#sockets = await Promise.all(
+        this.#loads.map(async () =>
+          host.bindListenSocket({ kind: 'tcp', host: '127.0.0.1', port: 0 }),
+        ),
+      );
+    }
+    const shutdown = (worker.shutdownTimeLimit ?? workerDefaults.shutdownTimeLimit) + 5;
+    const children: ChildSpec[] = this.#loads.map((load, index) => ({
+      id: `${this.app}#${index + 1}`,
+      logic: workerMachine,
+      input: { options: { ...worker, ...(this.#sockets ? { listenSocket: this.#sockets[index]! } : {}) }, load },
+      // The worker enforces shutdownTimeLimit itself; this is the backstop.
+      shutdown,
+    }));
+    const supervisor = createActor(
+      createSupervisor({
+        strategy: 'one_for_one',
+        intensity: this.#options.rapidFailsPerMinute ?? 10,
+        period: 60,
+        backoff: this.#options.backoff ?? defaultBackoff,
+        children,
+      }),
+      { clock: this.#clock },
+    );
+    this.#supervisor = supervisor;
+    supervisor.on('*', (event) => this.#onSupervisorEvent(event));
+    this.#subscriptions.push(supervisor.subscribe({ next: () => this.#refresh(), error: () => {} }));
+    supervisor.start();
+  }
+
+  #onSupervisorEvent(event: SupervisorEmitted): void {
+    const logger = this.#options.logger;
+    if (event.type === 'supervisor.child_exited' && event.exit.kind === 'crash') {
+      this.#lastExit = exitOfError(event.exit.error) ?? this.#lastExit;
+    }
+    if (event.type === 'supervisor.gave_up') {
+      if (logger) {
+        logEvent(logger, 'worker.rapid_fail_limit', { app: this.app, failures: event.restarts, rapidFailsPerMinute: event.intensity });
+      }
+    }
+    if (event.type === 'supervisor.stopped' && event.reason === 'gave_up') this.#fail();
+    if (!logger) return;
+    switch (event.type) {
+      case 'supervisor.child_started':
+        return logEvent(logger, 'supervisor.child_started', { supervisor: this.app, child: event.childId, restarts: event.incarnation - 1 });
+      case 'supervisor.child_restarting':
+        return logEvent(logger, 'supervisor.child_restarting', { supervisor: this.app, child: event.childId, attempt: event.attempt, delayMs: event.delayMs });
+      case 'supervisor.gave_up':
+        return logEvent(logger, 'supervisor.gave_up', { supervisor: this.app, intensity: event.intensity, period: event.period });
+      default:
+        return;
+    }
+  }
+
+  #onWorkerEvent(event: WorkerEmitted): void {
+    const logger = this.#options.logger;
+    if (!logger) return;
+    const app = this.app;
+    switch (event.type) {
+      case 'worker.spawned':
+        return logEvent(logger, 'worker.spawned', { app, workerPid: event.pid, endpoint: event.endpoint });
+      case 'worker.ready':
+        return logEvent(logger, 'worker.ready', { app, workerPid: event.pid, endpoint: event.endpoint, startupMs: Math.round(event.startupMs) });
+      case 'worker.port_in_use_retry':
+        return logEvent(logger, 'worker.port_in_use_retry', { app, workerPid: event.pid, attempt: event.attempt });
+      case 'worker.startup_timeout':
+        return logEvent(logger, 'worker.startup_timeout', { app, workerPid: event.pid, startupTimeLimit: event.startupTimeLimit });
+      case 'worker.shutdown_sent':
+        return logEvent(logger, 'worker.shutdown_sent', { app, workerPid: event.pid, method: event.method, shutdownTimeLimit: event.shutdownTimeLimit });
+      case 'worker.graceful_shutdown_failed':
+        return logEvent(logger, 'worker.graceful_shutdown_failed', { app, workerPid: event.pid, shutdownTimeLimit: event.shutdownTimeLimit });
+      case 'worker.exited': {
+        const { exit } = event;
+        const fields = { app, workerPid: exit.pid, exitCode: exit.code, signal: exit.signal, uptimeMs: Math.round(exit.uptimeMs), stderrTail: exit.stderrTail };
+        if (exit.kind === 'failed_to_start') {
+          return logEvent(logger, 'worker.start_failed', { app, processPath: this.#options.worker.processPath, err: exit.spawnError, exitCode: exit.code, signal: exit.signal, stderrTail: exit.stderrTail });
+        }
+        return logEvent(logger, 'worker.exited', fields);
+      }
+      case 'output.event': {
+        const { event: name, ...fields } = event.event;
+        return logEvent(logger, name, { app, ...fields });
+      }
+    }
+  }
+
+  /** Follows the supervisor's children (new refs after restarts) and rebuilds the ready list. */
+  #refresh(): void {
+    const children = this.#supervisor?.getSnapshot().children ?? [];
+    const live = new Set<string>();
+    for (const child of children) {
+      const ref = child.ref as WorkerActorRef | undefined;
+      if (!ref) continue;
+      live.add(ref.id);
+      if (!this.#workers.has(ref.id)) {
+        this.#workers.set(ref.id, {
+          ref,
+          subscriptions: [ref.on('*', (event) => this.#onWorkerEvent(event)), ref.subscribe({ next: () => this.#rebuild(), error: () => {} })],
+        });
+      }
+    }
+    for (const [id, worker] of this.#workers) {
+      if (live.has(id)) continue;
+      for (const subscription of worker.subscriptions) subscription.unsubscribe();
+      this.#workers.delete(id);
+    }
+    this.#rebuild();
+  }
+
+  #rebuild(): void {
+    const ready: Upstream[] = [];
+    for (const { ref } of this.#workers.values()) {
+      const snapshot = ref.getSnapshot();
+      if (snapshot.status !== 'active' || !snapshot.matches({ live: 'ready' })) continue;
+      const { pid, endpoint, token, load } = snapshot.context;
+      if (pid === undefined || !endpoint || !token) continue;
+      ready.push({ id: ref.id, pid, endpoint, token, load, notifyIdle: () => ref.send({ type: 'worker.idle' }) });
+    }
+    const changed = ready.length !== this.#ready.length || ready.some((u, i) => u.id !== this.#ready[i]?.id || u.pid !== this.#ready[i]?.pid);
+    if (changed) this.#ready = ready;
+    const state = this.#state === 'starting' && ready.length > 0 ? 'ready' : this.#state;
+    if (changed || state !== this.#state) this.#setState(state);
+  }
+
+  #fail(): void {
+    this.#teardown();
+    this.#failedAt = this.#clock.now();
+    this.#setState('failed');
+  }
+
+  #teardown(): void {
+    for (const subscription of this.#subscriptions) subscription.unsubscribe();
+    for (const worker of this.#workers.values()) for (const subscription of worker.subscriptions) subscription.unsubscribe();
+    this.#subscriptions = [];
+    this.#workers.clear();
+    this.#supervisor = undefined;
+    this.#starting = undefined;
+    this.#ready = [];
+  }
+
+  #setState(state: PoolState): void {
+    this.#state = state;
+    for (const listener of this.#listeners) {
+      try {
+        listener();
+      } catch {
+        // A listener's failure is its own; the pool goes on.
+      }
+    }
+  }
+}
+
+/** Stands in for the sockets the pool binds itself, so option validation can run up front. */
+const placeholderSocket: ListenSocket = { endpoint: { kind: 'tcp', host: '127.0.0.1', port: 0 }, fd: -1, close: async () => {} };
+
+function workerState(snapshot: WorkerSnapshot): string {
+  if (snapshot.status !== 'active') return snapshot.status === 'done' ? 'stopped' : 'exited';
+  const value = snapshot.value;
+  if (typeof value === 'string') return value;
+  const live = (value as { live?: unknown }).live;
+  return typeof live === 'string' ? live : 'starting';
+}

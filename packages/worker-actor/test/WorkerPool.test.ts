@@ -1,0 +1,121 @@
+import assert from 'node:assert/strict';
+import { PassThrough } from 'node:stream';
+import { createLogger } from '@portico/log-sink';
+import { systemClock } from '@portico/supervisor';
+import { WorkerPool, type WorkerPoolOptions } from '../src/index.ts';
+import { backend, get, host, isAlive, waitForDeath } from './helpers.ts';
+
+const pools: WorkerPool[] = [];
+
+function pool(env: Record<string, string> = {}, options: Partial<WorkerPoolOptions> = {}): WorkerPool {
+  const created = new WorkerPool({
+    worker: { app: 'shop', processPath: process.execPath, arguments: [backend], host, environmentVariables: env, shutdownTimeLimit: 2 },
+    backoff: { min: 0, max: 0 },
+    ...options,
+  });
+  pools.push(created);
+  return created;
+}
+
+function until(p: WorkerPool, predicate: (p: WorkerPool) => boolean): Promise<void> {
+  return new Promise((resolve) => {
+    if (predicate(p)) return resolve();
+    const off = p.onChange(() => {
+      if (!predicate(p)) return;
+      off();
+      resolve();
+    });
+  });
+}
+
+describe('WorkerPool', function () {
+  this.timeout(20_000);
+  afterEach(async () => {
+    await Promise.all(pools.splice(0).map((p) => p.stop()));
+  });
+
+  it('starts nothing until start(), then publishes every ready worker with its own token', async () => {
+    const p = pool({}, { processesPerApplication: 2 });
+    assert.equal(p.state, 'idle');
+    assert.equal(p.ready.length, 0);
+    await p.start();
+    await until(p, (q) => q.ready.length === 2);
+    assert.equal(p.state, 'ready');
+    const [a, b] = p.ready;
+    assert.notEqual(a!.pid, b!.pid);
+    assert.notEqual(a!.token, b!.token);
+    for (const upstream of p.ready) assert.equal((await get(upstream.endpoint)).body, `ok ${upstream.pid}`);
+  });
+
+  it('replaces a killed worker and publishes the new one', async () => {
+    const p = pool();
+    await p.start();
+    await until(p, (q) => q.ready.length === 1);
+    const first = p.ready[0]!.pid;
+    process.kill(first, 'SIGKILL');
+    await until(p, (q) => q.ready.length === 1 && q.ready[0]!.pid !== first);
+    assert.equal(p.status()[0]?.restarts, 1);
+    assert.equal(p.lastExit?.signal, 'SIGKILL');
+    assert.equal(p.lastExit?.kind, 'crashed');
+  });
+
+  it('fails after rapidFailsPerMinute restarts and starts again only once the minute has passed', async () => {
+    let offset = 0;
+    const clock = { ...systemClock, now: () => systemClock.now() + offset };
+    const crashing = new WorkerPool({
+      worker: { app: 'broken', processPath: '/bin/sh', arguments: ['-c', 'echo "no database" >&2; exit 4'], host },
+      rapidFailsPerMinute: 2,
+      backoff: { min: 0, max: 0 },
+      clock,
+    });
+    pools.push(crashing);
+    await crashing.start();
+    await until(crashing, (q) => q.state === 'failed');
+    assert.equal(crashing.lastExit?.code, 4);
+    assert.match(crashing.lastExit?.stderrTail ?? '', /no database/);
+    await crashing.start();
+    assert.equal(crashing.state, 'failed', 'still failed within the minute');
+    offset = 60_000;
+    void crashing.start();
+    assert.equal(crashing.state, 'starting');
+    await until(crashing, (q) => q.state === 'failed');
+  });
+
+  it('stops every worker, leaves no process behind, and is idempotent', async () => {
+    const p = pool({}, { processesPerApplication: 2 });
+    await p.start();
+    await until(p, (q) => q.ready.length === 2);
+    const pids = p.ready.map((u) => u.pid);
+    await Promise.all([p.stop(), p.stop()]);
+    assert.equal(p.state, 'stopped');
+    for (const pid of pids) await waitForDeath(pid);
+    assert.ok(pids.every((pid) => !isAlive(pid)));
+  });
+
+  it('keeps a socket-activation worker on the same port across a restart', async () => {
+    const p = pool({}, { worker: { app: 'sa', processPath: process.execPath, arguments: [backend], host, listenMode: 'socket-activation' } });
+    await p.start();
+    await until(p, (q) => q.ready.length === 1);
+    const { endpoint, pid } = p.ready[0]!;
+    process.kill(pid, 'SIGKILL');
+    await until(p, (q) => q.ready.length === 1 && q.ready[0]!.pid !== pid);
+    assert.deepEqual(p.ready[0]!.endpoint, endpoint);
+  });
+
+  it('logs worker and supervisor events with their catalogue ids', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const destination = new PassThrough();
+    destination.on('data', (chunk: Buffer) => {
+      for (const line of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(line) as Record<string, unknown>);
+    });
+    const p = pool({}, { logger: createLogger({ destination, pretty: false }) });
+    await p.start();
+    await until(p, (q) => q.ready.length === 1);
+    await p.stop();
+    const events = lines.map((l) => l.event);
+    for (const name of ['worker.spawned', 'worker.ready', 'supervisor.child_started', 'worker.shutdown_sent', 'worker.exited']) {
+      assert.ok(events.includes(name), `${name} is logged`);
+    }
+    assert.ok(lines.every((l) => typeof l.eventId === 'number' && (l.app ?? l.supervisor) !== undefined));
+  });
+});
