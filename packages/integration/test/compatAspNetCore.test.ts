@@ -1,0 +1,79 @@
+import assert from 'node:assert/strict';
+import { request, type Echo } from './helpers/request.ts';
+import { freePort, startBackend, stopAllBackends } from './helpers/startBackend.ts';
+
+// What the ASP.NET Core Module gives a backend: a backend started with only these names (as IIS
+// does) or with both these and Portico's (as Portico's compat mode does) works the same.
+const token = '6d1c5a9e-0f2b-4c3d-8e7f-a1b2c3d4e5f6';
+
+async function startCompat(extra: Record<string, string> = {}) {
+  const port = await freePort();
+  const backend = startBackend({
+    env: { ASPNETCORE_PORT: String(port), ASPNETCORE_TOKEN: token, ASPNETCORE_APPL_PATH: '/app/', FIXTURE_COMPAT: 'aspnetcore', ...extra },
+  });
+  const listening = await backend.event('listening');
+  assert.equal(listening['from'], 'ASPNETCORE_PORT');
+  return { backend, port };
+}
+
+const shutdownHeaders = (value: string) =>
+  [
+    ['ms-aspnetcore-token', value],
+    ['MS-ASPNETCORE-EVENT', 'shutdown'],
+    ['content-length', '0'],
+  ] as const;
+
+describe('compat "aspnetcore"', () => {
+  afterEach(stopAllBackends);
+
+  it('listens on ASPNETCORE_PORT and accepts MS-ASPNETCORE-TOKEN, removing it', async () => {
+    const { port } = await startCompat();
+    const reply = await request({ port }, { headers: [['MS-ASPNETCORE-TOKEN', token], ['x-forwarded-for', '[2001:db8::1]:51234']] });
+    assert.equal(reply.status, 200);
+    const seen = JSON.parse(reply.body) as Echo;
+    assert.equal(seen.headers['ms-aspnetcore-token'], undefined);
+    assert.ok(!seen.rawHeaders.includes(token));
+    assert.equal(seen.portico?.['clientAddress'], '2001:db8::1', 'the module appends the port; it is dropped');
+  });
+
+  it('answers 400 to a wrong MS-ASPNETCORE-TOKEN', async () => {
+    const { port } = await startCompat();
+    assert.equal((await request({ port }, { headers: [['ms-aspnetcore-token', 'guess']] })).status, 400);
+  });
+
+  it('answers 202 to POST {APPL_PATH}/iisintegration with MS-ASPNETCORE-EVENT: shutdown and exits 0', async () => {
+    const { backend, port } = await startCompat();
+    const reply = await request({ port }, { method: 'POST', path: '/app/iisintegration', headers: shutdownHeaders(token) });
+    assert.equal(reply.status, 202);
+    assert.deepEqual(await backend.exited, { code: 0, signal: null });
+    assert.match(backend.stderr, /shutdown_started: iisintegration/);
+  });
+
+  it('ignores the shutdown request without a valid token', async () => {
+    const { backend, port } = await startCompat();
+    const reply = await request({ port }, { method: 'POST', path: '/app/iisintegration', headers: shutdownHeaders('guess') });
+    assert.equal(reply.status, 400);
+    assert.equal((await request({ port }, { headers: [['ms-aspnetcore-token', token]] })).status, 200);
+    assert.equal(backend.child.exitCode, null);
+    assert.ok(!backend.stderr.includes('shutdown_started'));
+  });
+
+  it('raises SIGTERM on the shutdown request when no graceful shutdown is installed', async () => {
+    const { backend, port } = await startCompat({ FIXTURE_GRACEFUL: '0' });
+    const reply = await request({ port }, { method: 'POST', path: '/app/iisintegration', headers: shutdownHeaders(token) });
+    assert.equal(reply.status, 202);
+    assert.deepEqual(await backend.exited, { code: null, signal: 'SIGTERM' });
+  });
+
+  it('prefers the Portico names when both are set', async () => {
+    const port = await freePort();
+    const backend = startBackend({
+      env: { PORTICO_PORT: String(port), PORTICO_TOKEN: token, ASPNETCORE_PORT: '1', ASPNETCORE_TOKEN: token, FIXTURE_COMPAT: 'aspnetcore' },
+    });
+    assert.equal((await backend.event('listening'))['from'], 'PORTICO_PORT');
+    const reply = await request({ port }, { headers: [['x-portico-token', token], ['ms-aspnetcore-token', token]] });
+    const seen = JSON.parse(reply.body) as Echo;
+    assert.equal(seen.headers['x-portico-token'], undefined);
+    assert.equal(seen.headers['ms-aspnetcore-token'], undefined);
+  });
+});
