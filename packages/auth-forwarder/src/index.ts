@@ -1,2 +1,36 @@
-// Built by a later issue: see docs/ and the issue tracker.
-export {};
+export { createAuthenticator } from './createAuthenticator.ts';
+export { identityHeaders } from './identityHeaders.ts';
+export { isSpoofableHeader } from './isSpoofableHeader.ts';
+export { stripInboundHeaders } from './stripInboundHeaders.ts';
+export {
+  AuthenticatorClosedError,
+  AuthFileUnreadableError,
+  AuthKeyInvalidError,
+  HtpasswdEntryError,
+  IdentityHeaderError,
+  InvalidAuthConfigError,
+} from './errors.ts';
+export type {
+  AuthConfig,
+  BasicAuthConfig,
+  ClientCertAuthConfig,
+  ForwardAuthConfig,
+  JwtAlgorithm,
+  JwtAuthConfig,
+  SharedAuthOptions,
+} from './AuthConfig.ts';
+export type {
+  AuthDeps,
+  AuthEvent,
+  AuthFailure,
+  Authenticator,
+  AuthOutcome,
+  AuthRequest,
+  AuthScheme,
+  AuthSuccess,
+  AuthTlsInfo,
+  Identity,
+} from './Authenticator.ts';
+export type { IdentityHeaderOptions } from './identityHeaders.ts';
+export type { HeaderPolicy } from './isSpoofableHeader.ts';
+export type { HeaderLine, StripInboundOptions } from './stripInboundHeaders.ts';

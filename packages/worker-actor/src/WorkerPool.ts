@@ -117,11 +117,16 @@ export class WorkerPool {
   }
 
   /**
-   * Starts the workers if they are not running: on first use, or after a failure once the
-   * rapid-fail window has passed. Idempotent; resolves once the supervisor runs (not when ready).
+   * Starts the workers if they are not running: on first use, after `stop()` (app_offline.htm was
+   * removed), or after a failure once the rapid-fail window has passed. Idempotent; resolves once
+   * the supervisor runs, not when a worker is ready.
    */
   start(): Promise<void> {
     if (this.#state === 'failed' && this.#clock.now() - this.#failedAt >= 60_000) this.#state = 'idle';
+    if (this.#state === 'stopped') {
+      this.#stopping = undefined;
+      this.#state = 'idle';
+    }
     if (this.#state !== 'idle') return this.#starting ?? Promise.resolve();
     this.#setState('starting');
     this.#starting = this.#launch().catch((error: unknown) => {
@@ -131,17 +136,23 @@ export class WorkerPool {
     return this.#starting;
   }
 
-  /** Drains and stops every worker within its shutdown limit. Idempotent. */
+  /** Drains and stops every worker within its shutdown limit. Idempotent; `start()` may follow. */
   stop(): Promise<void> {
     this.#stopping ??= (async () => {
       await this.#starting;
       this.#setState('stopping');
       if (this.#supervisor) await stopSupervisor(this.#supervisor);
       this.#teardown();
-      await Promise.all((this.#sockets ?? []).map((s) => s.close()));
       this.#setState('stopped');
     })();
     return this.#stopping;
+  }
+
+  /** Stops the workers and releases what the pool holds for good (activation sockets). */
+  async close(): Promise<void> {
+    await this.stop();
+    await Promise.all((this.#sockets ?? []).map((s) => s.close()));
+    this.#sockets = undefined;
   }
 
   status(): readonly WorkerStatus[] {

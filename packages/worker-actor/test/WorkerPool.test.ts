@@ -31,7 +31,7 @@ function until(p: WorkerPool, predicate: (p: WorkerPool) => boolean): Promise<vo
 describe('WorkerPool', function () {
   this.timeout(20_000);
   afterEach(async () => {
-    await Promise.all(pools.splice(0).map((p) => p.stop()));
+    await Promise.all(pools.splice(0).map((p) => p.close()));
   });
 
   it('starts nothing until start(), then publishes every ready worker with its own token', async () => {
@@ -90,6 +90,17 @@ describe('WorkerPool', function () {
     assert.equal(p.state, 'stopped');
     for (const pid of pids) await waitForDeath(pid);
     assert.ok(pids.every((pid) => !isAlive(pid)));
+  });
+
+  it('starts again after a stop', async () => {
+    const p = pool();
+    await p.start();
+    await until(p, (q) => q.ready.length === 1);
+    const first = p.ready[0]!.pid;
+    await p.stop();
+    await p.start();
+    await until(p, (q) => q.ready.length === 1);
+    assert.notEqual(p.ready[0]!.pid, first);
   });
 
   it('keeps a socket-activation worker on the same port across a restart', async () => {
