@@ -3,6 +3,7 @@ export type { Listening, ListenOptions, ListenTarget, ListenableServer } from '.
 export { signalReady } from './signalReady.ts';
 export type { ReadinessSignals, SignalReadyOptions } from './signalReady.ts';
 export { withPortico } from './withPortico.ts';
+export { withPorticoUpgrade } from './withPorticoUpgrade.ts';
 export { porticoMiddleware } from './porticoMiddleware.ts';
 export type { PorticoMiddleware } from './porticoMiddleware.ts';
 export type { RequestCheckOptions } from './RequestCheckOptions.ts';

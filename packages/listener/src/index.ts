@@ -1,2 +1,4 @@
-// Built by a later issue: see docs/ and the issue tracker.
-export {};
+export { createListener } from './createListener.ts';
+export type { ConnectionHandler, Listener, ListenerOptions } from './createListener.ts';
+export type { BoundAddress, ListenEntry, TlsSettings } from './ListenEntry.ts';
+export * from './errors.ts';

@@ -1,0 +1,22 @@
+/** One front socket. `host` defaults to all interfaces. */
+export interface ListenEntry {
+  readonly port: number;
+  readonly host?: string;
+  readonly tls?: TlsSettings;
+}
+
+/** HTTPS: PEM files (paths), and optionally a CA bundle to ask clients for a certificate. */
+export interface TlsSettings {
+  readonly cert: string;
+  readonly key: string;
+  /** Client certificates are verified against this bundle; with `requestCert`, the client is asked for one. */
+  readonly ca?: string;
+  readonly requestCert?: boolean;
+}
+
+/** Where a listen entry ended up (port 0 becomes a real port). */
+export interface BoundAddress {
+  readonly proto: 'http' | 'https';
+  readonly host: string;
+  readonly port: number;
+}

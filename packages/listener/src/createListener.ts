@@ -1,0 +1,115 @@
+import { readFile } from 'node:fs/promises';
+import net from 'node:net';
+import tls from 'node:tls';
+import type { BoundAddress, ListenEntry } from './ListenEntry.ts';
+import { InvalidListenerOption, ListenFailed, TlsFileUnreadable } from './errors.ts';
+
+/** What serves the connections of one listen entry: the router's forwarder. */
+export interface ConnectionHandler {
+  handleConnection(socket: net.Socket): void;
+}
+
+export interface ListenerOptions {
+  readonly entries: readonly ListenEntry[];
+  /** Gives the handler for an entry; called once per entry at start. */
+  readonly handler: (proto: 'http' | 'https', entry: ListenEntry) => ConnectionHandler;
+  /** Connections open at once per entry; past it new ones are closed at accept (nginx worker_connections). Default 10 000. */
+  readonly maxConnections?: number;
+  /** Milliseconds a TLS client has to finish its handshake. Default 10 000. */
+  readonly handshakeTimeout?: number;
+}
+
+export interface Listener {
+  /** Binds every entry; rejects, having closed what it opened, if one cannot be bound. */
+  start(): Promise<readonly BoundAddress[]>;
+  readonly addresses: readonly BoundAddress[];
+  /** Stops accepting new connections. Idempotent; resolves when every server is closed. */
+  stopAccepting(): Promise<void>;
+}
+
+/**
+ * Portico's front sockets: plain TCP for HTTP/1.x and TLS for HTTPS (HTTP/1.1 by ALPN), each
+ * connection handed to the entry's handler. Client certificates are requested, not required: the
+ * handshake completes and the app's authenticator decides, so a missing certificate gets an HTTP
+ * answer (403) rather than a TLS alert.
+ */
+export function createListener(options: ListenerOptions): Listener {
+  validate(options);
+  const servers: net.Server[] = [];
+  const addresses: BoundAddress[] = [];
+  let stopping: Promise<void> | undefined;
+
+  const stopAccepting = () =>
+    (stopping ??= Promise.all(servers.map((server) => new Promise<void>((resolve) => (server.listening ? server.close(() => resolve()) : resolve())))).then(
+      () => undefined,
+    ));
+
+  return {
+    addresses,
+    stopAccepting,
+    async start() {
+      try {
+        for (const entry of options.entries) {
+          const proto = entry.tls ? 'https' : 'http';
+          const handler = options.handler(proto, entry);
+          const server = entry.tls ? await tlsServer(entry, options, handler) : net.createServer({ allowHalfOpen: true }, (s) => handler.handleConnection(s));
+          server.maxConnections = options.maxConnections ?? 10_000;
+          servers.push(server);
+          const host = entry.host ?? '0.0.0.0';
+          await new Promise<void>((resolve, reject) => {
+            server.once('error', (error: NodeJS.ErrnoException) => reject(new ListenFailed(`${host}:${entry.port}`, error.code ?? error.message, error)));
+            server.listen(entry.port, host, () => resolve());
+          });
+          addresses.push({ proto, host, port: (server.address() as net.AddressInfo).port });
+        }
+      } catch (error) {
+        await stopAccepting();
+        throw error;
+      }
+      return addresses;
+    },
+  };
+}
+
+async function tlsServer(entry: ListenEntry, options: ListenerOptions, handler: ConnectionHandler): Promise<tls.Server> {
+  const settings = entry.tls!;
+  const read = async (what: string, path: string) => {
+    try {
+      return await readFile(path);
+    } catch (error) {
+      throw new TlsFileUnreadable(what, path, (error as NodeJS.ErrnoException).code ?? String(error));
+    }
+  };
+  const server = tls.createServer({
+    cert: await read('certificate', settings.cert),
+    key: await read('key', settings.key),
+    ...(settings.ca ? { ca: await read('CA bundle', settings.ca) } : {}),
+    requestCert: settings.requestCert ?? false,
+    rejectUnauthorized: false,
+    ALPNProtocols: ['http/1.1'],
+    handshakeTimeout: options.handshakeTimeout ?? 10_000,
+    allowHalfOpen: true,
+  });
+  server.on('secureConnection', (socket) => handler.handleConnection(socket));
+  // A failed handshake is the client's problem; it must not reach the process as an error.
+  server.on('tlsClientError', () => {});
+  return server;
+}
+
+function validate(options: ListenerOptions): void {
+  if (!Array.isArray(options.entries) || options.entries.length === 0) {
+    throw new InvalidListenerOption('listen', 'needs at least one entry, e.g. [{ "port": 8080 }]');
+  }
+  options.entries.forEach((entry, i) => {
+    if (!Number.isInteger(entry.port) || entry.port < 0 || entry.port > 65_535) {
+      throw new InvalidListenerOption(`listen[${i}].port`, `must be a port number from 0 to 65535, got ${String(entry.port)}`);
+    }
+    if (entry.tls && (!entry.tls.cert || !entry.tls.key)) {
+      throw new InvalidListenerOption(`listen[${i}].tls`, 'needs both "cert" and "key" (PEM file paths)');
+    }
+  });
+  const max = options.maxConnections;
+  if (max !== undefined && (!Number.isInteger(max) || max < 1)) {
+    throw new InvalidListenerOption('maxConnections', `must be a whole number ≥ 1, got ${String(max)}`);
+  }
+}

@@ -1,0 +1,48 @@
+import { watch, type FSWatcher } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { basename, dirname } from 'node:path';
+
+/**
+ * ANCM's `app_offline.htm`: while the file exists in the app's folder, every request gets 503
+ * with its content and the app's workers are stopped; removing it lets the next request start
+ * the app. The file is watched, not checked per request.
+ */
+export class AppOffline {
+  readonly file: string;
+  #content: string | undefined;
+  #watcher: FSWatcher | undefined;
+  readonly #onChange: (offline: boolean) => void;
+
+  constructor(file: string, onChange: (offline: boolean) => void) {
+    this.file = file;
+    this.#onChange = onChange;
+  }
+
+  /** The page to serve while offline, or undefined when the app is online. */
+  get content(): string | undefined {
+    return this.#content;
+  }
+
+  async start(): Promise<void> {
+    await this.#refresh();
+    try {
+      this.#watcher = watch(dirname(this.file), { persistent: false }, (_event, name) => {
+        if (name === null || name === basename(this.file)) void this.#refresh();
+      });
+      this.#watcher.on('error', () => {});
+    } catch {
+      // The folder does not exist: the app cannot be taken offline this way.
+    }
+  }
+
+  close(): void {
+    this.#watcher?.close();
+  }
+
+  async #refresh(): Promise<void> {
+    const content = await readFile(this.file, 'utf8').catch(() => undefined);
+    const changed = (content === undefined) !== (this.#content === undefined);
+    this.#content = content;
+    if (changed) this.#onChange(content !== undefined);
+  }
+}

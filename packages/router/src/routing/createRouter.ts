@@ -1,0 +1,290 @@
+import { identityHeaders, stripInboundHeaders, type Authenticator, type AuthTlsInfo } from '@portico/auth-forwarder';
+import type { PoolState, Upstream as WorkerUpstream, WorkerExit } from '@portico/worker-actor';
+import type { HeaderPair } from '../forward/ForwarderOptions.ts';
+import type { Upstream } from '../forward/Upstream.ts';
+import type { RequestHead } from '../http1/RequestHead.ts';
+import { InvalidRouterOption } from '../errors.ts';
+import { hostSpecificity, normaliseHost, pathMatches, type AppMatch } from './AppMatch.ts';
+import { AppOffline } from './AppOffline.ts';
+import { errorPage } from './errorPage.ts';
+import { normaliseRequestPath } from './normaliseRequestPath.ts';
+
+/** What the router needs of an app's workers; `WorkerPool` from `@portico/worker-actor` is one. */
+export interface AppBackends {
+  readonly ready: readonly WorkerUpstream[];
+  readonly state: PoolState;
+  readonly lastExit: WorkerExit | undefined;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  onChange(listener: () => void): () => void;
+}
+
+export interface AppRoute {
+  readonly name: string;
+  readonly match: AppMatch;
+  readonly backends: AppBackends;
+  readonly authenticator?: Authenticator;
+  /** Seconds from the request to the backend's response head before 504. Default 120 (ANCM). */
+  readonly requestTimeout?: number;
+  /** Seconds a request waits for a worker of an idle or restarting app. Default 120. */
+  readonly startupTimeLimit?: number;
+  /** Requests that may wait for a worker at once; past it, 503 with Retry-After. Default 1000. */
+  readonly maxWaiting?: number;
+  /** ANCM's disableStartUpErrorPage: a bare 502 instead of Portico's page. */
+  readonly disableStartUpErrorPage?: boolean;
+  /** Put the last exit code and stderr tail on the error page. Default false. */
+  readonly detailedErrors?: boolean;
+  /** ANCM's app_offline.htm, usually `<workingDirectory>/app_offline.htm`. */
+  readonly appOfflineFile?: string;
+}
+
+/** One request as the router sees it. */
+export interface RouteRequest {
+  readonly head: RequestHead;
+  readonly remoteAddress: string;
+  readonly requestId: string;
+  readonly tls?: AuthTlsInfo;
+}
+
+/** Send the request to `upstream`, with these header changes; call `release` when the exchange ends. */
+export interface ForwardDecision {
+  readonly kind: 'forward';
+  readonly app: string;
+  readonly upstream: Upstream;
+  /** Inbound headers after hop-by-hop removal go through this, then Portico's are added. */
+  readonly transformHeaders: (headers: HeaderPair[]) => HeaderPair[];
+  /** Milliseconds to the response head before 504. */
+  readonly requestTimeout: number;
+  /** Picks another ready worker for a retry (never the same one), or undefined. */
+  readonly retry: () => Upstream | undefined;
+  readonly release: () => void;
+}
+
+/** Answer the client directly. */
+export interface RespondDecision {
+  readonly kind: 'respond';
+  readonly app: string | undefined;
+  readonly status: number;
+  readonly headers: HeaderPair[];
+  readonly body: string;
+}
+
+export type RouteDecision = ForwardDecision | RespondDecision;
+
+export interface Router {
+  /** Decides what happens to a request: forward it (perhaps after starting the app), or answer it. */
+  route(request: RouteRequest): RouteDecision | Promise<RouteDecision>;
+  /** Whether an absolute-form target's authority is a host some app serves. */
+  servesHost(authority: string): boolean;
+  /** Starts watching app_offline files and starts the eager apps. */
+  start(eager?: readonly string[]): Promise<void>;
+  /** Stops watching; the apps' workers are their owner's to stop. */
+  close(): void;
+}
+
+interface App extends AppRoute {
+  readonly offline: AppOffline | undefined;
+  readonly waiters: Set<() => void>;
+  readonly upstreams: WeakMap<WorkerUpstream, Upstream>;
+}
+
+const html = (status: number, body: string, extra: HeaderPair[] = []): Omit<RespondDecision, 'app'> => ({
+  kind: 'respond',
+  status,
+  headers: [['content-type', 'text/html; charset=utf-8'], ['cache-control', 'no-store'], ...extra],
+  body,
+});
+
+/**
+ * The router: request → app (host, then longest path prefix) → worker. An idle app is started by
+ * its first request, which waits in a bounded queue until a worker is ready; a failed app answers
+ * 502 with an error page; an app with `app_offline.htm` answers 503 with it. Among ready workers
+ * it picks the one with the fewest requests in flight.
+ */
+export function createRouter(routes: readonly AppRoute[]): Router {
+  const apps: App[] = routes.map((route) => {
+    if (!route.name) throw new InvalidRouterOption('apps[].name', 'must be a non-empty name');
+    if (!route.match.path.startsWith('/')) throw new InvalidRouterOption(`apps.${route.name}.match.path`, 'must start with "/"');
+    const app: App = {
+      ...route,
+      offline: undefined,
+      waiters: new Set(),
+      upstreams: new WeakMap(),
+    };
+    const offline = route.appOfflineFile
+      ? new AppOffline(route.appOfflineFile, (isOffline) => {
+          if (isOffline) void route.backends.stop();
+        })
+      : undefined;
+    return Object.assign(app, { offline });
+  });
+  for (const app of apps) {
+    app.backends.onChange(() => {
+      for (const wake of [...app.waiters]) wake();
+    });
+  }
+
+  function match(head: RequestHead, path: string): App | undefined {
+    const host = normaliseHost(head.absolute?.authority ?? head.host);
+    let best: App | undefined;
+    let bestScore = 0;
+    for (const app of apps) {
+      const specificity = hostSpecificity(app.match.host.toLowerCase(), host);
+      if (specificity === 0 || !pathMatches(app.match.path, path)) continue;
+      const score = specificity * 10_000 + app.match.path.length;
+      if (score > bestScore) {
+        best = app;
+        bestScore = score;
+      }
+    }
+    return best;
+  }
+
+  function toUpstream(app: App, worker: WorkerUpstream): Upstream {
+    let upstream = app.upstreams.get(worker);
+    if (!upstream) {
+      const { endpoint } = worker;
+      upstream = {
+        id: `${worker.id}@${worker.pid}`,
+        address: endpoint.kind === 'tcp' ? { host: endpoint.host, port: endpoint.port } : { path: endpoint.path },
+        token: worker.token,
+      };
+      app.upstreams.set(worker, upstream);
+    }
+    return upstream;
+  }
+
+  /** Fewest requests in flight wins; ties go to the first, so an idle pool fills evenly. */
+  function leastLoaded(ready: readonly WorkerUpstream[], except?: WorkerUpstream): WorkerUpstream | undefined {
+    let best: WorkerUpstream | undefined;
+    for (const worker of ready) {
+      if (worker === except) continue;
+      if (!best || worker.load.inFlight < best.load.inFlight) best = worker;
+    }
+    return best;
+  }
+
+  function failurePage(app: App, request: RouteRequest, reason: string): RespondDecision {
+    if (app.disableStartUpErrorPage) return { kind: 'respond', app: app.name, status: 502, headers: [['cache-control', 'no-store']], body: '' };
+    const exit = app.backends.lastExit;
+    const detail = app.detailedErrors
+      ? { reason, exitCode: exit?.code ?? null, signal: exit?.signal ?? null, stderrTail: exit?.stderrTail ?? '' }
+      : undefined;
+    return { app: app.name, ...html(502, errorPage(502, app.name, request.requestId, detail)) };
+  }
+
+  function forward(app: App, worker: WorkerUpstream, strip: (headers: HeaderPair[]) => HeaderPair[]): ForwardDecision {
+    let current = worker;
+    current.load.inFlight++;
+    let released = false;
+    return {
+      kind: 'forward',
+      app: app.name,
+      upstream: toUpstream(app, current),
+      transformHeaders: strip,
+      requestTimeout: (app.requestTimeout ?? 120) * 1000,
+      retry: () => {
+        const next = leastLoaded(app.backends.ready, current);
+        if (!next) return undefined;
+        current.load.inFlight--;
+        current = next;
+        current.load.inFlight++;
+        return toUpstream(app, current);
+      },
+      release: () => {
+        if (released) return;
+        released = true;
+        current.load.inFlight--;
+        // A draining worker is waiting for its last request; it is no longer in `ready`.
+        if (current.load.inFlight <= 0 && !app.backends.ready.includes(current)) current.notifyIdle();
+      },
+    };
+  }
+
+  function waitForWorker(app: App): Promise<WorkerUpstream | 'failed' | 'timeout'> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => finish('timeout'), (app.startupTimeLimit ?? 120) * 1000);
+      const check = () => {
+        const ready = leastLoaded(app.backends.ready);
+        if (ready) finish(ready);
+        else if (app.backends.state === 'failed') finish('failed');
+      };
+      const finish = (result: WorkerUpstream | 'failed' | 'timeout') => {
+        clearTimeout(timer);
+        app.waiters.delete(check);
+        resolve(result);
+      };
+      app.waiters.add(check);
+      void app.backends.start();
+      check();
+    });
+  }
+
+  async function authenticated(app: App, request: RouteRequest): Promise<RespondDecision | ((headers: HeaderPair[]) => HeaderPair[])> {
+    const { head } = request;
+    const keepWebSocketUpgrade = head.upgrade?.kind === 'websocket';
+    const authenticator = app.authenticator;
+    if (!authenticator) {
+      return (headers) => stripInboundHeaders(headers, { keepWebSocketUpgrade });
+    }
+    const outcome = await authenticator.authenticate({
+      method: head.method,
+      target: head.path,
+      headers: head.headers,
+      remoteAddress: request.remoteAddress,
+      ...(request.tls ? { tls: request.tls } : {}),
+    });
+    if (!outcome.ok) {
+      return { kind: 'respond', app: app.name, status: outcome.status, headers: outcome.headers, body: outcome.body };
+    }
+    let added: [string, string][];
+    try {
+      added = identityHeaders(outcome.identity, authenticator.headerOptions);
+    } catch {
+      return { kind: 'respond', app: app.name, status: 403, headers: [['content-type', 'text/plain']], body: 'identity cannot be forwarded\n' };
+    }
+    const options = { ...authenticator.stripOptions, keepWebSocketUpgrade };
+    return (headers) => [...stripInboundHeaders(headers, options), ...added];
+  }
+
+  async function routeToApp(app: App, request: RouteRequest): Promise<RouteDecision> {
+    const offline = app.offline?.content;
+    if (offline !== undefined) return { app: app.name, ...html(503, offline, [['retry-after', '5']]) };
+    const auth = await authenticated(app, request);
+    if (typeof auth !== 'function') return auth;
+    const ready = leastLoaded(app.backends.ready);
+    if (ready) return forward(app, ready, auth);
+    if (app.backends.state === 'failed') return failurePage(app, request, 'The app failed too often and is held down; it is tried again a minute after the first failure.');
+    if (app.waiters.size >= (app.maxWaiting ?? 1000)) {
+      return { app: app.name, ...html(503, errorPage(503, app.name, request.requestId), [['retry-after', '1']]) };
+    }
+    const waited = await waitForWorker(app);
+    if (waited === 'failed') return failurePage(app, request, 'The app could not be started.');
+    if (waited === 'timeout') return failurePage(app, request, `No worker was ready within ${app.startupTimeLimit ?? 120} s.`);
+    return forward(app, waited, auth);
+  }
+
+  return {
+    route(request) {
+      const path = normaliseRequestPath(request.head.path);
+      if (path === undefined) {
+        return { kind: 'respond', app: undefined, status: 400, headers: [['content-type', 'text/plain']], body: 'dot-segments are not allowed in the path\n' };
+      }
+      // `OPTIONS *` asks about the server as a whole: the app at `/` for that host answers.
+      const app = match(request.head, request.head.form === 'asterisk' ? '/' : path);
+      if (!app) return { app: undefined, ...html(404, errorPage(404, undefined, request.requestId)) };
+      return routeToApp(app, request);
+    },
+    servesHost(authority) {
+      const host = normaliseHost(authority);
+      return apps.some((app) => hostSpecificity(app.match.host.toLowerCase(), host) > 0);
+    },
+    async start(eager = []) {
+      await Promise.all(apps.map((app) => app.offline?.start()));
+      await Promise.all(apps.filter((app) => eager.includes(app.name) && !app.offline?.content).map((app) => app.backends.start()));
+    },
+    close() {
+      for (const app of apps) app.offline?.close();
+    },
+  };
+}

@@ -1,0 +1,18 @@
+const unreserved = /%(2[dD]|2[eE]|3[0-9]|[46][1-9a-fA-F]|[57][0-9aA]|5[fF]|7[eE])/g;
+
+/**
+ * The path used to choose an app: percent-encoded unreserved characters decoded (RFC 3986
+ * §6.2.2.2), so `/%61dmin` is matched as `/admin` and cannot slip past the `/admin` app's
+ * authenticator to the app at `/`. Returns undefined for a path that still holds a dot-segment
+ * (`/a/../admin`, `/./x`), which the caller refuses with 400 rather than guessing how a backend
+ * would resolve it. The path forwarded to the backend is the one the client sent.
+ */
+export function normaliseRequestPath(path: string): string | undefined {
+  const query = path.indexOf('?');
+  const raw = query === -1 ? path : path.slice(0, query);
+  const decoded = raw.includes('%') ? raw.replace(unreserved, (m) => String.fromCharCode(Number.parseInt(m.slice(1), 16))) : raw;
+  for (const segment of decoded.split('/')) {
+    if (segment === '.' || segment === '..') return undefined;
+  }
+  return decoded;
+}
