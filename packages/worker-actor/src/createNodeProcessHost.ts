@@ -8,6 +8,7 @@ import { createInterface } from 'node:readline';
 import type { Endpoint, ListenSocket, ProcessEvents, ProcessHandle, ProcessHost, ProcessSpec, Probe } from './ProcessHost.ts';
 import { ListenSocketFailed, SocketPathTooLong } from './errors.ts';
 import { listenerOwnedBy } from './internal/listenerOwner.ts';
+import { OrphanGuard } from './internal/OrphanGuard.ts';
 
 /** Linux's sun_path holds 108 bytes including the terminating NUL. */
 const maxSocketPath = 107;
@@ -19,9 +20,10 @@ const probeTimeoutMs = 1_000;
 export function createNodeProcessHost(): ProcessHost {
   let socketDir: Promise<string> | undefined;
   let socketCount = 0;
+  const orphans = new OrphanGuard();
 
   return {
-    spawn: spawnProcess,
+    spawn: (spec, events) => spawnProcess(spec, events, orphans),
 
     allocatePort: () =>
       new Promise((resolve, reject) => {
@@ -67,7 +69,7 @@ export function createNodeProcessHost(): ProcessHost {
   };
 }
 
-function spawnProcess(spec: ProcessSpec, events: ProcessEvents): ProcessHandle {
+function spawnProcess(spec: ProcessSpec, events: ProcessEvents, orphans: OrphanGuard): ProcessHandle {
   const env: Record<string, string> = { ...spec.env };
   const stdio: StdioOptions = ['ignore', 'pipe', 'pipe', spec.listenSocket ? spec.listenSocket.fd : 'ignore'];
   let command = spec.command;
@@ -86,6 +88,7 @@ function spawnProcess(spec: ProcessSpec, events: ProcessEvents): ProcessHandle {
   // detached: the backend leads a new process group, so a signal to -pid reaches all it spawned.
   const child = spawn(command, args, { cwd: spec.cwd, env, stdio, detached: true });
   const pid = child.pid;
+  if (pid !== undefined) orphans.add(pid);
 
   let reported = false;
   const report = (exit: { code: number | null; signal: string | null; error?: Error }) => {
@@ -115,6 +118,7 @@ function spawnProcess(spec: ProcessSpec, events: ProcessEvents): ProcessHandle {
     // 'close' comes once stdout and stderr have been read to their end: every byte is delivered.
     child.once('close', () => {
       clearTimeout(drain);
+      if (pid !== undefined) orphans.remove(pid);
       report({ code, signal });
     });
   });

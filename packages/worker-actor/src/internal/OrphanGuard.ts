@@ -1,0 +1,46 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+
+/**
+ * Kills every backend's process group if Portico itself dies, even by SIGKILL, when no cleanup
+ * code of ours can run. A tiny shell, in its own process group, reads "add PGID" / "del PGID"
+ * lines from a pipe only Portico holds; when Portico is gone the pipe ends, and the shell kills
+ * the groups still listed. (Linux's PR_SET_PDEATHSIG is not reachable from Node, and it would
+ * not cover a backend's own children anyway.)
+ */
+const script = `
+groups=" "
+while read -r command group; do
+  case "$command" in
+    add) groups="$groups$group " ;;
+    del) groups=$(printf '%s' "$groups" | sed "s/ $group / /") ;;
+  esac
+done
+for group in $groups; do kill -KILL "-$group" 2>/dev/null; done
+`;
+
+export class OrphanGuard {
+  #guard: ChildProcess | undefined;
+  #failed = false;
+
+  add(pgid: number): void {
+    this.#write(`add ${pgid}\n`);
+  }
+
+  remove(pgid: number): void {
+    this.#write(`del ${pgid}\n`);
+  }
+
+  #write(line: string): void {
+    if (this.#failed) return;
+    if (!this.#guard) {
+      const guard = spawn('/bin/sh', ['-c', script], { stdio: ['pipe', 'ignore', 'ignore'], detached: true });
+      guard.on('error', () => (this.#failed = true));
+      guard.stdin?.on('error', () => (this.#failed = true));
+      // Portico must be able to exit while the guard waits for the pipe to end.
+      guard.unref();
+      (guard.stdin as unknown as { unref?: () => void } | null)?.unref?.();
+      this.#guard = guard;
+    }
+    this.#guard.stdin?.write(line);
+  }
+}
