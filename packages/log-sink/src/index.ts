@@ -1,2 +1,11 @@
-// Built by a later issue: see docs/ and the issue tracker.
-export {};
+export { createLogger } from './createLogger.ts';
+export type { LoggerOptions, LoggerLevel } from './createLogger.ts';
+export { flushLoggerSync } from './flushLoggerSync.ts';
+export { PorticoEvents } from './PorticoEvents.ts';
+export type { PorticoEventName } from './PorticoEvents.ts';
+export type { PorticoEvent, EventLevel, EventSpec } from './PorticoEvent.ts';
+export { logEvent } from './logEvent.ts';
+export type { EventLogger } from './logEvent.ts';
+export { createOutputCapture } from './createOutputCapture.ts';
+export type { OutputCapture, OutputCaptureOptions, OutputCaptureEvent } from './createOutputCapture.ts';
+export { InvalidLogSinkOption, LogDestinationUnwritable, UnknownLogEvent, InvalidEventDefinition } from './errors.ts';

@@ -208,59 +208,35 @@ export class WorkerPool {
   }
 
   #onSupervisorEvent(event: SupervisorEmitted): void {
-    const logger = this.#options.logger;
     if (event.type === 'supervisor.child_exited' && event.exit.kind === 'crash') {
       this.#lastExit = exitOfError(event.exit.error) ?? this.#lastExit;
     }
-    if (event.type === 'supervisor.gave_up') {
-      if (logger) {
-        logEvent(logger, 'worker.rapid_fail_limit', { app: this.app, failures: event.restarts, rapidFailsPerMinute: event.intensity });
-      }
+    const logger = this.#options.logger;
+    if (event.type === 'supervisor.gave_up' && logger) {
+      logEvent(logger, 'worker.rapid_fail_limit', { app: this.app, failures: event.restarts, rapidFailsPerMinute: event.intensity });
     }
     if (event.type === 'supervisor.stopped' && event.reason === 'gave_up') this.#fail();
     if (!logger) return;
-    switch (event.type) {
-      case 'supervisor.child_started':
-        return logEvent(logger, 'supervisor.child_started', { supervisor: this.app, child: event.childId, restarts: event.incarnation - 1 });
-      case 'supervisor.child_restarting':
-        return logEvent(logger, 'supervisor.child_restarting', { supervisor: this.app, child: event.childId, attempt: event.attempt, delayMs: event.delayMs });
-      case 'supervisor.gave_up':
-        return logEvent(logger, 'supervisor.gave_up', { supervisor: this.app, intensity: event.intensity, period: event.period });
-      default:
-        return;
-    }
+    const { type, ...fields } = event;
+    // A crash's error carries the worker's exit; log that rather than the error object.
+    const exit = 'exit' in fields && fields.exit.kind === 'crash' ? { ...fields, exit: exitOfError(fields.exit.error) ?? fields.exit } : fields;
+    logEvent(logger, type, { supervisor: this.app, ...exit });
   }
 
   #onWorkerEvent(event: WorkerEmitted): void {
     const logger = this.#options.logger;
     if (!logger) return;
     const app = this.app;
-    switch (event.type) {
-      case 'worker.spawned':
-        return logEvent(logger, 'worker.spawned', { app, workerPid: event.pid, endpoint: event.endpoint });
-      case 'worker.ready':
-        return logEvent(logger, 'worker.ready', { app, workerPid: event.pid, endpoint: event.endpoint, startupMs: Math.round(event.startupMs) });
-      case 'worker.port_in_use_retry':
-        return logEvent(logger, 'worker.port_in_use_retry', { app, workerPid: event.pid, attempt: event.attempt });
-      case 'worker.startup_timeout':
-        return logEvent(logger, 'worker.startup_timeout', { app, workerPid: event.pid, startupTimeLimit: event.startupTimeLimit });
-      case 'worker.shutdown_sent':
-        return logEvent(logger, 'worker.shutdown_sent', { app, workerPid: event.pid, method: event.method, shutdownTimeLimit: event.shutdownTimeLimit });
-      case 'worker.graceful_shutdown_failed':
-        return logEvent(logger, 'worker.graceful_shutdown_failed', { app, workerPid: event.pid, shutdownTimeLimit: event.shutdownTimeLimit });
-      case 'worker.exited': {
-        const { exit } = event;
-        const fields = { app, workerPid: exit.pid, exitCode: exit.code, signal: exit.signal, uptimeMs: Math.round(exit.uptimeMs), stderrTail: exit.stderrTail };
-        if (exit.kind === 'failed_to_start') {
-          return logEvent(logger, 'worker.start_failed', { app, processPath: this.#options.worker.processPath, err: exit.spawnError, exitCode: exit.code, signal: exit.signal, stderrTail: exit.stderrTail });
-        }
-        return logEvent(logger, 'worker.exited', fields);
-      }
-      case 'output.event': {
-        const { event: name, ...fields } = event.event;
-        return logEvent(logger, name, { app, ...fields });
-      }
+    if (event.type === 'output.event') {
+      const { event: name, ...fields } = event.event;
+      return logEvent(logger, name, { app, ...fields });
     }
+    if (event.type === 'worker.exited') {
+      return logEvent(logger, event.exit.kind === 'failed_to_start' ? 'worker.start_failed' : 'worker.exited', { app, exit: event.exit });
+    }
+    // `pid` is Portico's own on every log line; the backend's is `workerPid`.
+    const { type, pid, ...fields } = event;
+    logEvent(logger, type, { app, workerPid: pid, ...fields });
   }
 
   /** Follows the supervisor's children (new refs after restarts) and rebuilds the ready list. */

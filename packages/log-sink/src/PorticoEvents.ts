@@ -1,0 +1,52 @@
+import { defineEventCatalogue } from './internal/defineEventCatalogue.ts';
+
+/**
+ * Every operator-relevant event Portico logs, keyed by its dotted name. Ids are grouped by
+ * component and never reused; docs/events.md lists them all (a test keeps the two in step).
+ *
+ * Ranges: 1000 worker · 1100 supervisor · 1200 output · 1300 proxy · 1400 auth · 1500 config ·
+ * 1600 listener and admin. To add an event, add one line in its range here and one row to
+ * docs/events.md.
+ *
+ * @example
+ * logEvent(logger, 'worker.ready', { app: 'shop', workerPid: 4242, startupMs: 812 });
+ * PorticoEvents['worker.exited'].id; // 1005
+ */
+export const PorticoEvents = defineEventCatalogue({
+  // 1000–1099: one backend process (worker-actor).
+  'worker.spawned': { id: 1000, level: 'info', fields: ['app', 'workerPid', 'endpoint'], meaning: 'A backend process was started; it does not receive traffic until it is ready.' },
+  'worker.ready': { id: 1001, level: 'info', fields: ['app', 'workerPid', 'endpoint', 'startupMs'], meaning: 'The backend is listening and receives traffic.' },
+  'worker.start_failed': { id: 1002, level: 'error', fields: ['app', 'exit'], meaning: 'The backend could not be started: the spawn failed or it exited before it was ready.' },
+  'worker.startup_timeout': { id: 1003, level: 'error', fields: ['app', 'workerPid', 'startupTimeLimit'], meaning: 'The backend was not ready within startupTimeLimit seconds and was killed.' },
+  'worker.port_in_use_retry': { id: 1004, level: 'warn', fields: ['app', 'workerPid', 'attempt'], meaning: 'The backend could not bind its port (EADDRINUSE); it is started again on another port.' },
+  'worker.exited': { id: 1005, level: 'warn', fields: ['app', 'exit'], meaning: 'The backend process exited; the restart policy decides what happens next.' },
+  'worker.shutdown_sent': { id: 1006, level: 'info', fields: ['app', 'workerPid', 'method', 'shutdownTimeLimit'], meaning: 'The backend was asked to stop (SIGTERM to its process group, or the shutdown request in aspnetcore mode).' },
+  'worker.graceful_shutdown_failed': { id: 1007, level: 'warn', fields: ['app', 'workerPid', 'shutdownTimeLimit'], meaning: 'The backend did not exit within shutdownTimeLimit seconds of the stop request; its process group was killed.' },
+  'worker.rapid_fail_limit': { id: 1008, level: 'error', fields: ['app', 'failures', 'rapidFailsPerMinute'], meaning: 'The backend failed more than rapidFailsPerMinute times in a minute; it is not started again until the minute has passed or the app is reloaded.' },
+
+  // 1100–1199: supervision trees (supervisor).
+  'supervisor.child_started': { id: 1100, level: 'info', fields: ['supervisor', 'childId', 'incarnation'], meaning: 'A supervisor started a child, the first time or after a restart.' },
+  'supervisor.child_start_failed': { id: 1101, level: 'error', fields: ['supervisor', 'childId', 'error'], meaning: "A child's start failed; it counts towards the supervisor's restart intensity." },
+  'supervisor.child_exited': { id: 1102, level: 'warn', fields: ['supervisor', 'childId', 'exit', 'expected', 'uptimeMs'], meaning: 'A child stopped, on its own or when asked; its restart type decides whether it is restarted.' },
+  'supervisor.child_restarting': { id: 1103, level: 'info', fields: ['supervisor', 'childId', 'group', 'delayMs', 'attempt'], meaning: 'A child, with the siblings its strategy takes along, is started again after the backoff delay.' },
+  'supervisor.child_stopped': { id: 1104, level: 'info', fields: ['supervisor', 'childId', 'how'], meaning: 'A supervisor stopped a child on purpose: gracefully, brutally, or by kill after its shutdown time.' },
+  'supervisor.gave_up': { id: 1105, level: 'error', fields: ['supervisor', 'childId', 'restarts', 'intensity', 'period'], meaning: 'More than intensity restarts happened within period seconds: the supervisor stopped its children and itself and escalated to its parent.' },
+  'supervisor.auto_shutdown': { id: 1106, level: 'warn', fields: ['supervisor', 'childId'], meaning: 'A significant child exited and the autoShutdown setting stopped the supervisor.' },
+  'supervisor.command_rejected': { id: 1107, level: 'warn', fields: ['supervisor', 'command', 'error'], meaning: 'A command (start, terminate, restart or delete a child) was refused; the tree is unchanged.' },
+  'supervisor.stopped': { id: 1108, level: 'info', fields: ['supervisor', 'reason'], meaning: 'A supervisor ended: asked to shut down, gave up, or auto-shutdown.' },
+
+  // 1200–1299: a backend's captured stdout and stderr (log-sink).
+  'output.capture_failed': { id: 1200, level: 'error', fields: ['file', 'code', 'message'], meaning: "A backend's output could not be written to its log file (disk full, unwritable path); only the in-memory tail is kept for that process from then on. Reported once per process." },
+  'output.rotated': { id: 1201, level: 'info', fields: ['file', 'previous', 'deleted'], meaning: "A backend's log file reached maxFileBytes; writing continues in the next file, and the oldest files past maxFiles were deleted." },
+  // 1400–1499: authenticators (auth-forwarder).
+  'auth.succeeded': { id: 1400, level: 'debug', fields: ['app', 'scheme', 'user', 'remoteAddress'], meaning: 'A request was authenticated.' },
+  'auth.failed': { id: 1401, level: 'info', fields: ['app', 'scheme', 'status', 'reason', 'remoteAddress'], meaning: 'A request was refused with 401 or 403; reason says why, never with a credential.' },
+  'auth.service_error': { id: 1402, level: 'warn', fields: ['app', 'scheme', 'status', 'reason', 'remoteAddress'], meaning: 'The forward-auth service failed, timed out or answered something unexpected; the client got 502.' },
+  'auth.internal_error': { id: 1403, level: 'error', fields: ['app', 'scheme', 'status', 'reason', 'remoteAddress'], meaning: 'Authentication threw unexpectedly; the client got 502 and the proxy kept running.' },
+  'auth.claims_dropped': { id: 1404, level: 'warn', fields: ['app', 'scheme', 'user', 'bytes', 'maxClaimsBytes'], meaning: 'The selected claims were larger than maxClaimsBytes and were not forwarded.' },
+  'auth.htpasswd_reloaded': { id: 1405, level: 'info', fields: ['app', 'file', 'users'], meaning: 'The htpasswd file changed and was loaded.' },
+  'auth.htpasswd_reload_failed': { id: 1406, level: 'error', fields: ['app', 'file', 'message'], meaning: 'The htpasswd file changed but cannot be used; the previous users stay in force.' },
+});
+
+/** The dotted name of a catalogued event, e.g. `'worker.exited'`. */
+export type PorticoEventName = keyof typeof PorticoEvents;

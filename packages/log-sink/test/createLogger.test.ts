@@ -1,0 +1,134 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { InvalidLogSinkOption, LogDestinationUnwritable, createLogger, logEvent, type LoggerOptions } from '../src/index.ts';
+import { closed, spawnFixture } from './fixtures/runFixture.ts';
+
+function memory(isTTY = false): Writable & { text: () => string } {
+  let text = '';
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      text += chunk.toString();
+      callback();
+    },
+  });
+  return Object.assign(stream, { isTTY, text: () => text });
+}
+
+describe('createLogger', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'portico-logger-'));
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('writes one JSON object per line with level, ISO time, pid, hostname and msg', () => {
+    const out = memory();
+    createLogger({ destination: out }).info({ app: 'shop' }, 'hello');
+    const line = JSON.parse(out.text()) as Record<string, unknown>;
+    assert.equal(out.text().endsWith('}\n'), true);
+    assert.equal(line['level'], 30);
+    assert.match(String(line['time']), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    assert.equal(line['pid'], process.pid);
+    assert.equal(typeof line['hostname'], 'string');
+    assert.equal(line['app'], 'shop');
+    assert.equal(line['msg'], 'hello');
+  });
+
+  it('drops lines below its level', () => {
+    const out = memory();
+    const logger = createLogger({ destination: out, level: 'warn' });
+    logger.info('quiet');
+    logger.warn('loud');
+    assert.deepEqual(out.text().trim().split('\n').map((l) => (JSON.parse(l) as { msg: string }).msg), ['loud']);
+  });
+
+  it('puts the base bindings on every line in place of pid and hostname', () => {
+    const out = memory();
+    createLogger({ destination: out, base: { service: 'portico' } }).info('x');
+    createLogger({ destination: out, base: null }).info('y');
+    const [first, second] = out.text().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    assert.equal(first?.['service'], 'portico');
+    assert.equal('pid' in (first ?? {}), false);
+    assert.deepEqual(Object.keys(second ?? {}), ['level', 'time', 'msg']);
+  });
+
+  it('writes human-readable lines with the event name and id when pretty is true', () => {
+    const out = memory();
+    logEvent(createLogger({ destination: out, pretty: true }), 'worker.ready', { workerPid: 7 }, 'shop is up');
+    assert.throws(() => JSON.parse(out.text()));
+    assert.match(out.text(), /INFO.*\[worker\.ready 1001\] shop is up/);
+    assert.match(out.text(), /workerPid: 7/);
+  });
+
+  it('writes pretty lines to a TTY unless pretty is false', () => {
+    const tty = memory(true);
+    createLogger({ destination: tty }).info('to a terminal');
+    assert.match(tty.text(), /INFO.*to a terminal/);
+    const forced = memory(true);
+    createLogger({ destination: forced, pretty: false }).info('json anyway');
+    assert.equal((JSON.parse(forced.text()) as { msg: string }).msg, 'json anyway');
+  });
+
+  it('appends to a file path, creating its folders, and writes before returning when sync is true', async () => {
+    const file = join(dir, 'a', 'b', 'portico.log');
+    createLogger({ destination: file, sync: true }).info('first');
+    createLogger({ destination: file, sync: true }).info('second');
+    const lines = (await readFile(file, 'utf8')).trim().split('\n');
+    assert.deepEqual(lines.map((l) => (JSON.parse(l) as { msg: string }).msg), ['first', 'second']);
+  });
+
+  it('throws a coded error naming the destination when the file cannot be opened', async () => {
+    await writeFile(join(dir, 'plain-file'), '');
+    assert.throws(
+      () => createLogger({ destination: join(dir, 'plain-file', 'portico.log') }),
+      (error: unknown) => error instanceof LogDestinationUnwritable && /option "destination"/.test(error.message),
+    );
+  });
+
+  it('rejects each malformed option with an error that names it', () => {
+    const cases: [string, unknown][] = [
+      ['level', { level: 'loud' }],
+      ['destination', { destination: 42 }],
+      ['destination', { destination: '' }],
+      ['pretty', { pretty: 'yes' }],
+      ['base', { base: ['pid'] }],
+      ['sync', { sync: 1 }],
+    ];
+    for (const [option, options] of cases) {
+      assert.throws(
+        () => createLogger(options as LoggerOptions),
+        (error: unknown) =>
+          error instanceof InvalidLogSinkOption &&
+          error.code === 'PORTICO_ERR_LOG_SINK_INVALID_OPTION' &&
+          error.message.startsWith(`option "${option}"`),
+        option,
+      );
+    }
+  });
+
+  it('has every buffered line on disk after flushLoggerSync, even if SIGKILL follows', async () => {
+    const file = join(dir, 'fatal.log');
+    const child = spawnFixture('logThenDie.ts', { how: 'flush-then-kill', file, lines: 5000 });
+    const { signal } = await closed(child);
+    assert.equal(signal, 'SIGKILL');
+    const lines = (await readFile(file, 'utf8')).trim().split('\n');
+    assert.equal(lines.length, 5000);
+    assert.equal((JSON.parse(lines.at(-1) ?? '') as { msg: string }).msg, 'line 4999');
+  });
+
+  it('loses no pretty line when the process calls process.exit right after logging', async () => {
+    const child = spawnFixture('logThenDie.ts', { how: 'pretty-then-exit', lines: 3000 });
+    let text = '';
+    child.stdout?.on('data', (chunk: Buffer) => (text += chunk.toString()));
+    const { code } = await closed(child);
+    assert.equal(code, 3);
+    const messages = text.split('\n').filter((l) => l.includes('[worker.ready 1001]'));
+    assert.equal(messages.length, 3000);
+    assert.match(messages.at(-1) ?? '', /line 2999$/);
+  });
+});
