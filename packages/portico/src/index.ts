@@ -1,2 +1,2 @@
-// Built by a later issue: see docs/ and the issue tracker.
-export {};
+export * from './config/index.ts';
+export { ConfigInvalid } from './errors.ts';

@@ -1,0 +1,32 @@
+import { resolve } from 'node:path';
+import { loadConfig } from '../config/loadConfig.ts';
+import { ConfigInvalid } from '../errors.ts';
+import type { Command } from './Command.ts';
+import { ExitCode } from './ExitCode.ts';
+import { UsageError } from './UsageError.ts';
+
+export const checkCommand: Command = {
+  name: 'check',
+  summary: 'validate a config file and print it resolved',
+  usage: 'portico check -c FILE',
+  description:
+    'Loads FILE (.json, .yaml or .yml) as `portico start` would: expands environment variables, applies defaults, ' +
+    'resolves relative paths against the file\'s folder and checks every key, file and rule. On success it prints the ' +
+    'resolved config as JSON on stdout and exits 0; otherwise it prints every problem on stderr, one per line, and exits 1.',
+  options: { config: { type: 'string', short: 'c' } },
+  optionHelp: [{ flags: '-c, --config FILE', text: 'the config file to check (required)' }],
+  async run(values, _positionals, io) {
+    const file = values['config'];
+    if (typeof file !== 'string' || file === '') throw new UsageError('check needs a config file: portico check -c FILE');
+    try {
+      const config = await loadConfig(resolve(io.cwd, file), { env: io.env });
+      io.stdout(`${JSON.stringify(config, null, 2)}\n`);
+      io.stderr(`${file}: valid (${config.listen.length} listener${config.listen.length === 1 ? '' : 's'}, ${config.apps.length} app${config.apps.length === 1 ? '' : 's'})\n`);
+      return ExitCode.ok;
+    } catch (error) {
+      if (!(error instanceof ConfigInvalid)) throw error;
+      io.stderr(`${error.message}\n`);
+      return ExitCode.configInvalid;
+    }
+  },
+};

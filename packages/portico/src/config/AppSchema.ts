@@ -1,0 +1,169 @@
+import { Type } from '@sinclair/typebox';
+import { AuthSchema } from './AuthSchema.ts';
+import { Defaulted, Derived, ResolvesTo, type Resolved } from './Resolved.ts';
+
+const seconds = (minimum: number, maximum: number, description: string, exclusive = false) =>
+  Type.Number({ ...(exclusive ? { exclusiveMinimum: minimum } : { minimum }), maximum, description });
+
+export const MatchSchema = Type.Object(
+  {
+    host: Defaulted(
+      Type.String({
+        pattern: '^(\\*|(\\*\\.)?[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*|\\[[0-9A-Fa-f:.]+\\])$',
+        'x-portico-allowed': 'a host name, "*.suffix" or "*"',
+        description: 'The request\'s host, without port: an exact name (`shop.example.com`), `*.example.com` for any subdomain, or `*` for any host. Compared case-insensitively.',
+      }),
+      '*',
+    ),
+    path: Defaulted(
+      Type.String({
+        pattern: '^/[^?#\\s]*$',
+        'x-portico-allowed': 'a path starting with "/", without query, fragment or spaces',
+        description: 'Path prefix the app is mounted at, matched on whole segments (`/shop` takes `/shop` and `/shop/cart`, not `/shopping`). Passed to the backend as `PORTICO_APPL_PATH`.',
+      }),
+      '/',
+    ),
+  },
+  { additionalProperties: false, default: {}, description: 'Which requests go to this app. The most specific match wins: exact host over `*.suffix` over `*`, then the longest path.' },
+);
+
+export const ReadinessSchema = Type.Union(
+  [
+    Type.Object({ kind: Type.Literal('tcp') }, { additionalProperties: false, description: 'A TCP connect succeeds on the backend\'s own socket.' }),
+    Type.Object(
+      { kind: Type.Literal('http'), path: Type.String({ pattern: '^/', 'x-portico-allowed': 'a path starting with "/"', description: 'Path answered with 2xx once the backend is ready.' }) },
+      { additionalProperties: false, description: '`GET path` with the pairing token answers 2xx.' },
+    ),
+    Type.Object({ kind: Type.Literal('notify') }, { additionalProperties: false, description: 'The backend says so: `process.send("ready")` or `READY=1` on `PORTICO_NOTIFY_FD`.' }),
+  ],
+  { default: { kind: 'tcp' }, description: 'When a started backend counts as ready (docs/worker.md).' },
+);
+
+export const BackoffSchema = Type.Object(
+  {
+    min: Defaulted(seconds(0, 3600, 'Seconds before the first restart after a failure.'), 0.1),
+    max: Defaulted(seconds(0, 3600, 'The delay never grows past this many seconds; at least `min`.'), 5),
+    factor: Defaulted(Type.Number({ minimum: 1, maximum: 10, description: 'Each consecutive failure multiplies the delay by this.' }), 2),
+    jitter: Defaulted(Type.Number({ minimum: 0, maximum: 1, description: 'Up to this fraction of random extra delay, so many apps do not restart in step.' }), 0.2),
+    resetAfter: Defaulted(seconds(0, 86400, 'A backend that stays up this many seconds has its failure count reset.'), 30),
+  },
+  { additionalProperties: false, default: {}, description: 'Delay between restarts, growing with consecutive failures.' },
+);
+
+export const RestartSchema = Type.Object(
+  { backoff: Defaulted(BackoffSchema, {}) },
+  { additionalProperties: false, default: {}, description: 'How a crashed backend is restarted. How many restarts are allowed is `rapidFailsPerMinute`.' },
+);
+
+export const QueueSchema = Type.Object(
+  {
+    maxWaiting: Defaulted(
+      Type.Integer({
+        minimum: 0,
+        maximum: 100000,
+        description: 'Requests that may wait for a ready backend (while it starts or restarts); the next one gets 503. `0` answers 503 at once.',
+      }),
+      1000,
+    ),
+    timeout: Derived(seconds(0, 3600, 'Seconds a request waits for a ready backend before 503.', true), 'the app\'s `startupTimeLimit`'),
+  },
+  { additionalProperties: false, default: {}, description: 'Requests waiting for a backend to become ready.' },
+);
+
+/** `arguments` as a list, or one string split the way the ASP.NET Core Module's command line is. */
+const ArgumentsSchema = ResolvesTo<readonly string[]>()(
+  Type.Union([Type.Array(Type.String()), Type.String()], {
+    description:
+      'Arguments after `processPath`: a list (`["server.js", "--port", "0"]`), or one string split like ANCM\'s command line: at spaces, `"…"` groups, `\\"` is a quote.',
+  }),
+);
+
+/** One backend application: ANCM's `<aspNetCore>` attributes and Portico's additions. */
+export const AppSchema = Type.Object(
+  {
+    name: Type.String({
+      pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$',
+      'x-portico-allowed': 'up to 64 letters, digits, ".", "_" or "-", starting with a letter or digit',
+      description: 'Unique name, used in logs, socket names and the status API: letters, digits, `.`, `_`, `-`, at most 64.',
+    }),
+    match: Defaulted(MatchSchema, {}),
+    processPath: Type.String({
+      minLength: 1,
+      'x-portico-path': 'command',
+      description:
+        'Program to run. With a `/` (or `\\`) it is a path, resolved against the config file\'s folder; without, it is looked up in `PATH` (`node`, `dotnet`).',
+    }),
+    arguments: Defaulted(ArgumentsSchema, []),
+    workingDirectory: Derived(
+      Type.String({ minLength: 1, description: 'Folder the backend runs in, resolved against the config file\'s folder. It must exist.', 'x-portico-path': 'directory' }),
+      'the config file\'s folder',
+    ),
+    environmentVariables: Defaulted(
+      Type.Record(Type.String({ pattern: '^[^=\\u0000]+$' }), Type.String(), {
+        description: 'Variables added to Portico\'s own environment for the backend. The contract variables (`PORT`, `PORTICO_TOKEN`…) cannot be overridden.',
+      }),
+      {},
+    ),
+    processesPerApplication: Defaulted(Type.Integer({ minimum: 1, maximum: 100, description: 'Backend processes of this app, balanced by load.' }), 1),
+    startupTimeLimit: Defaulted(
+      seconds(0, 3600, 'Seconds a backend has to become ready before it is killed. ANCM\'s range is 0–3600, but `0` would fail every start, so it is refused.', true),
+      120,
+    ),
+    shutdownTimeLimit: Defaulted(seconds(0, 600, 'Seconds a stopping backend has to finish its requests and exit before its process group is killed.'), 10),
+    rapidFailsPerMinute: Defaulted(
+      Type.Integer({ minimum: 0, maximum: 100, description: 'Restarts allowed within 60 s; past that the app answers with its startup-failure page until the minute has passed.' }),
+      10,
+    ),
+    requestTimeout: Defaulted(
+      seconds(0, 1296000, 'Seconds from forwarding a request to the backend\'s response head; then 504. ANCM allows up to 360 hours; `0` is refused.', true),
+      120,
+    ),
+    stdoutLogEnabled: Defaulted(Type.Boolean({ description: 'Write the backend\'s stdout and stderr to files.' }), false),
+    stdoutLogFile: Derived(
+      Type.String({ minLength: 1, 'x-portico-path': 'prefix', description: 'File prefix: files are `<prefix>_<yyyyMMddHHmmss>_<pid>.log`. Relative to the config file\'s folder.' }),
+      '`logs/<name>` in the config file\'s folder',
+    ),
+    disableStartUpErrorPage: Defaulted(
+      Type.Boolean({ description: 'When the backend cannot start, answer a bare 502 instead of the startup-failure page, so an outer proxy\'s error pages apply.' }),
+      false,
+    ),
+    listenMode: Defaulted(
+      Type.Union([Type.Literal('tcp'), Type.Literal('unix'), Type.Literal('socket-activation')], {
+        description: 'How the backend listens: a port in `PORT`, a unix socket in `PORTICO_SOCKET`, or a socket Portico binds and passes as fd 3.',
+      }),
+      'tcp',
+    ),
+    readiness: Defaulted(ReadinessSchema, { kind: 'tcp' }),
+    restart: Defaulted(RestartSchema, {}),
+    start: Defaulted(
+      Type.Union([Type.Literal('lazy'), Type.Literal('eager')], { description: '`lazy` starts the backend on its first request (as ANCM); `eager` when Portico starts.' }),
+      'lazy',
+    ),
+    auth: Type.Optional(AuthSchema),
+    compat: Type.Optional(
+      Type.Literal('aspnetcore', {
+        description: 'Also speak the ASP.NET Core Module\'s contract: `ASPNETCORE_PORT`/`_TOKEN`/`_APPL_PATH`, the `MS-ASPNETCORE-TOKEN` header, and shutdown by request.',
+      }),
+    ),
+    trustRequestId: Defaulted(
+      Type.Boolean({ description: 'Keep a well-formed inbound `x-request-id` instead of replacing it. Only when a trusted proxy sits in front.' }),
+      false,
+    ),
+    forwardAuthToken: Defaulted(
+      Type.Boolean({ description: 'Let the client\'s `Authorization` header reach the backend. Off, a backend never sees a password or bearer token.' }),
+      false,
+    ),
+    queue: Defaulted(QueueSchema, {}),
+    detailedErrors: Defaulted(
+      Type.Boolean({ description: 'Show the exit code and the tail of stderr on the startup-failure page. For development: it can reveal secrets.' }),
+      false,
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export type MatchConfig = Resolved<typeof MatchSchema>;
+export type ReadinessConfig = Resolved<typeof ReadinessSchema>;
+export type BackoffConfig = Resolved<typeof BackoffSchema>;
+export type QueueConfig = Resolved<typeof QueueSchema>;
+export type AppConfig = Resolved<typeof AppSchema>;

@@ -1,0 +1,47 @@
+/**
+ * What kind of mistake a problem is, so tools and tests can branch on it:
+ * `syntax` (the file does not parse), `type`, `range`, `enum`, `pattern`, `unknown-key`,
+ * `missing`, `env` (an undefined variable), `duplicate`, `conflict` (keys that contradict each
+ * other), `file` (a file or folder that does not exist).
+ */
+export type ConfigProblemKind =
+  | 'syntax'
+  | 'type'
+  | 'range'
+  | 'enum'
+  | 'pattern'
+  | 'unknown-key'
+  | 'missing'
+  | 'env'
+  | 'duplicate'
+  | 'conflict'
+  | 'file';
+
+/** One thing wrong with a config file. */
+export interface ConfigProblem {
+  readonly kind: ConfigProblemKind;
+  /** The config file. */
+  readonly file: string;
+  /** Where in it, as `apps[0].startupTimeLimit`; empty for the whole file. */
+  readonly path: string;
+  /** The value found there; absent for a missing key. */
+  readonly value?: unknown;
+  /** What is wrong. */
+  readonly message: string;
+  /** What is allowed instead, when that can be said. */
+  readonly allowed?: string;
+}
+
+const shown = (value: unknown): string => {
+  const text = JSON.stringify(value);
+  if (text === undefined) return String(value);
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+};
+
+/** `file: path: value: message; allowed: …` on one line. */
+export function formatProblem(problem: ConfigProblem): string {
+  const where = problem.path === '' ? problem.file : `${problem.file}: ${problem.path}`;
+  const value = 'value' in problem && problem.kind !== 'unknown-key' && problem.kind !== 'missing' ? ` = ${shown(problem.value)}` : '';
+  const allowed = problem.allowed === undefined ? '' : `; allowed: ${problem.allowed}`;
+  return `${where}${value}: ${problem.message}${allowed}`;
+}

@@ -1,0 +1,59 @@
+import { Type } from '@sinclair/typebox';
+import { Defaulted, type Resolved } from './Resolved.ts';
+
+/** Limits and timeouts of the front sockets, for every listener. Times are in seconds. */
+export const LimitsSchema = Type.Object(
+  {
+    maxHeaderBytes: Defaulted(
+      Type.Integer({
+        minimum: 1024,
+        maximum: 1048576,
+        description: 'Largest request head (request line and headers) in bytes; a larger one gets 431. nginx: `large_client_header_buffers 4 8k` (32 KiB in 8 KiB lines).',
+      }),
+      16384,
+    ),
+    maxHeaderCount: Defaulted(
+      Type.Integer({
+        minimum: 1,
+        maximum: 10000,
+        description: 'Most header lines in a request head; more get 431. nginx: `max_headers 1000`; Envoy: 100.',
+      }),
+      100,
+    ),
+    headersTimeout: Defaulted(
+      Type.Number({
+        exclusiveMinimum: 0,
+        maximum: 3600,
+        description: 'Seconds a client has to send a complete request head, against slow-header attacks; then 408. nginx: `client_header_timeout 60s`.',
+      }),
+      60,
+    ),
+    bodyIdleTimeout: Defaulted(
+      Type.Number({
+        exclusiveMinimum: 0,
+        maximum: 3600,
+        description: 'Seconds a request body may stall between two reads before the connection is closed. nginx: `client_body_timeout 60s`.',
+      }),
+      60,
+    ),
+    keepAliveTimeout: Defaulted(
+      Type.Number({
+        minimum: 0,
+        maximum: 3600,
+        description: 'Seconds an idle client connection is kept open between requests; `0` closes after each response. nginx: `keepalive_timeout 75s`.',
+      }),
+      75,
+    ),
+    maxConnections: Defaulted(
+      Type.Integer({
+        minimum: 1,
+        maximum: 1000000,
+        description: 'Most client connections open at once over all listeners; further ones are closed at once. nginx: `worker_connections 512` per worker process.',
+      }),
+      10000,
+    ),
+  },
+  { additionalProperties: false, default: {}, description: 'Limits and timeouts of the front sockets, for every listener.' },
+);
+
+export type LimitsConfig = Resolved<typeof LimitsSchema>;

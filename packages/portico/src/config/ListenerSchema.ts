@@ -1,0 +1,45 @@
+import { Type } from '@sinclair/typebox';
+import { Defaulted, type Resolved } from './Resolved.ts';
+
+/** A certificate and key for an HTTPS listener; paths are relative to the config file. */
+export const TlsSchema = Type.Object(
+  {
+    cert: Type.String({ minLength: 1, description: 'PEM certificate chain file, leaf first.', 'x-portico-path': 'file' }),
+    key: Type.String({ minLength: 1, description: 'PEM private key file for `cert`.', 'x-portico-path': 'file' }),
+    ca: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description: 'PEM file of the certificate authorities that client certificates must chain to. Required with `requestCert`.',
+        'x-portico-path': 'file',
+      }),
+    ),
+    requestCert: Defaulted(
+      Type.Boolean({
+        description:
+          'Ask every client for a certificate, verified against `ca`. A client without a valid one can still connect; apps decide with `auth: { type: "client-cert" }`, which needs this.',
+      }),
+      false,
+    ),
+  },
+  { additionalProperties: false, description: 'Makes the listener HTTPS.' },
+);
+
+/** One front socket. */
+export const ListenerSchema = Type.Object(
+  {
+    port: Type.Integer({ minimum: 0, maximum: 65535, description: 'TCP port. `0` takes any free port (useful in tests).' }),
+    host: Defaulted(
+      Type.String({
+        minLength: 1,
+        description:
+          'Address to bind. The default, every IPv4 address, is what a front door is for and what nginx\'s `listen 80` does; use `"::"` for IPv4 and IPv6, or `"127.0.0.1"` to stay local. Backends and the admin endpoint are bound to loopback regardless.',
+      }),
+      '0.0.0.0',
+    ),
+    tls: Type.Optional(TlsSchema),
+  },
+  { additionalProperties: false },
+);
+
+export type TlsConfig = Resolved<typeof TlsSchema>;
+export type ListenerConfig = Resolved<typeof ListenerSchema>;

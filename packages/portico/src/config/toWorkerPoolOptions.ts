@@ -1,0 +1,45 @@
+import type { EventLogger } from '@portico/log-sink';
+import type { Clock } from '@portico/supervisor';
+import type { ProcessHost, WorkerPoolOptions } from '@portico/worker-actor';
+import type { AppConfig } from './AppSchema.ts';
+
+export interface PoolWiring {
+  readonly host: ProcessHost;
+  readonly clock?: Clock;
+  readonly logger?: EventLogger;
+  /** The environment backends inherit before `environmentVariables`; default `process.env`. */
+  readonly baseEnvironment?: Readonly<Record<string, string | undefined>>;
+}
+
+/**
+ * The `WorkerPool` options for one loaded app: ANCM's names map one to one, `match.path` becomes
+ * the backend's `PORTICO_APPL_PATH`, and `restart.backoff` the supervisor's backoff.
+ *
+ * @example
+ * const pool = new WorkerPool(toWorkerPoolOptions(config.apps[0], { host: createNodeProcessHost() }));
+ */
+export function toWorkerPoolOptions(app: AppConfig, wiring: PoolWiring): WorkerPoolOptions {
+  return {
+    worker: {
+      app: app.name,
+      processPath: app.processPath,
+      arguments: app.arguments,
+      workingDirectory: app.workingDirectory,
+      environmentVariables: app.environmentVariables,
+      listenMode: app.listenMode,
+      readiness: app.readiness,
+      startupTimeLimit: app.startupTimeLimit,
+      shutdownTimeLimit: app.shutdownTimeLimit,
+      applPath: app.match.path,
+      ...(app.compat === undefined ? {} : { compat: app.compat }),
+      output: { stdoutLogEnabled: app.stdoutLogEnabled, stdoutLogFile: app.stdoutLogFile },
+      host: wiring.host,
+      ...(wiring.baseEnvironment === undefined ? {} : { baseEnvironment: wiring.baseEnvironment }),
+    },
+    processesPerApplication: app.processesPerApplication,
+    rapidFailsPerMinute: app.rapidFailsPerMinute,
+    backoff: app.restart.backoff,
+    ...(wiring.clock === undefined ? {} : { clock: wiring.clock }),
+    ...(wiring.logger === undefined ? {} : { logger: wiring.logger }),
+  };
+}

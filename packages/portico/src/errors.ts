@@ -1,0 +1,26 @@
+import { definePorticoError } from '@portico/errors';
+import type { ConfigProblem } from './config/ConfigProblem.ts';
+import { formatProblem } from './config/ConfigProblem.ts';
+
+const ConfigInvalidBase = definePorticoError(
+  'PORTICO_ERR_CONFIG_INVALID',
+  'ConfigInvalidError',
+  (file: string, problems: readonly ConfigProblem[]) =>
+    `${file}: ${problems.length} problem${problems.length === 1 ? '' : 's'}; fix each and run "portico check" again:\n` +
+    problems.map((p) => `  ${formatProblem(p)}`).join('\n'),
+);
+
+/**
+ * A config file that cannot be used, with every problem found in one pass (`problems`), so a
+ * user fixes them all at once rather than one per run.
+ */
+export class ConfigInvalid extends ConfigInvalidBase {
+  readonly file: string;
+  readonly problems: readonly ConfigProblem[];
+
+  constructor(file: string, problems: readonly ConfigProblem[]) {
+    super(file, problems);
+    this.file = file;
+    this.problems = Object.freeze([...problems]);
+  }
+}

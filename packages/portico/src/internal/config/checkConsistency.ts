@@ -1,0 +1,89 @@
+import { existsSync, statSync } from 'node:fs';
+import type { KeyPath } from './formatPath.ts';
+import { isRecord, type RawProblem } from './walkSchema.ts';
+
+const records = (value: unknown): [number, Record<string, unknown>][] =>
+  Array.isArray(value) ? value.flatMap((item, index) => (isRecord(item) ? [[index, item] as [number, Record<string, unknown>]] : [])) : [];
+
+const anyHost = (host: unknown): boolean => host === '0.0.0.0' || host === '::' || host === '[::]';
+const sameSocket = (a: Record<string, unknown>, b: Record<string, unknown>): boolean =>
+  typeof a['port'] === 'number' && a['port'] !== 0 && a['port'] === b['port'] && (a['host'] === b['host'] || anyHost(a['host']) || anyHost(b['host']));
+
+/**
+ * The rules no schema keyword can say: unique names and matches, sockets bound once, min ≤ max,
+ * keys that need each other. Runs on a config with defaults applied, even if the schema check
+ * failed, so that one run reports everything; it skips whatever has the wrong shape.
+ */
+export function checkConsistency(config: Record<string, unknown>): RawProblem[] {
+  const out: RawProblem[] = [];
+  const listeners = records(config['listen']);
+  for (const [j, listener] of listeners) {
+    const earlier = listeners.find(([i, other]) => i < j && sameSocket(other, listener));
+    if (earlier) out.push({ kind: 'duplicate', path: ['listen', j, 'port'], value: listener['port'], message: `is already bound by listen[${earlier[0]}]`, allowed: 'a port no other listener uses on that address' });
+    const tls = listener['tls'];
+    if (isRecord(tls) && tls['requestCert'] === true && tls['ca'] === undefined) {
+      out.push({ kind: 'missing', path: ['listen', j, 'tls', 'ca'], message: 'is required when requestCert is true: client certificates are verified against it', allowed: 'a PEM file of certificate authorities' });
+    }
+  }
+  const admin = config['admin'];
+  if (isRecord(admin)) {
+    const clash = listeners.find(([, listener]) => sameSocket(admin, listener));
+    if (clash) out.push({ kind: 'conflict', path: ['admin', 'port'], value: admin['port'], message: `is already bound by listen[${clash[0]}]`, allowed: 'a port no listener uses on that address' });
+  }
+  const apps = records(config['apps']);
+  const requestCert = listeners.some(([, listener]) => isRecord(listener['tls']) && listener['tls']['requestCert'] === true);
+  for (const [j, app] of apps) {
+    const name = app['name'];
+    const twin = apps.find(([i, other]) => i < j && typeof name === 'string' && other['name'] === name);
+    if (twin) out.push({ kind: 'duplicate', path: ['apps', j, 'name'], value: name, message: `is also the name of apps[${twin[0]}]`, allowed: 'a name no other app has' });
+    const match = app['match'];
+    if (isRecord(match) && typeof match['host'] === 'string' && typeof match['path'] === 'string') {
+      const same = apps.find(([i, other]) => i < j && isRecord(other['match']) && other['match']['host'] === match['host'] && other['match']['path'] === match['path']);
+      if (same) {
+        out.push({
+          kind: 'duplicate',
+          path: ['apps', j, 'match'],
+          value: match,
+          message: `is the same as the match of apps[${same[0]}], so this app would never get a request`,
+          allowed: 'a host or path no other app has',
+        });
+      }
+    }
+    const backoff = isRecord(app['restart']) ? app['restart']['backoff'] : undefined;
+    if (isRecord(backoff) && typeof backoff['min'] === 'number' && typeof backoff['max'] === 'number' && backoff['max'] < backoff['min']) {
+      out.push({ kind: 'conflict', path: ['apps', j, 'restart', 'backoff', 'max'], value: backoff['max'], message: `is less than min (${backoff['min']})`, allowed: `a number of seconds ≥ min` });
+    }
+    const auth = app['auth'];
+    if (isRecord(auth) && auth['type'] === 'jwt') {
+      const sources = ['publicKeyFile', 'jwksFile', 'secret', 'secretEnv'].filter((key) => auth[key] !== undefined);
+      if (sources.length !== 1) {
+        out.push({
+          kind: 'conflict',
+          path: ['apps', j, 'auth'],
+          value: auth,
+          message: sources.length === 0 ? 'has no key source' : `has ${sources.length} key sources (${sources.join(', ')})`,
+          allowed: 'exactly one of publicKeyFile, jwksFile, secret, secretEnv',
+        });
+      }
+    }
+    if (isRecord(auth) && auth['type'] === 'client-cert' && !requestCert) {
+      out.push({ kind: 'conflict', path: ['apps', j, 'auth', 'type'], value: 'client-cert', message: 'needs a listener that asks for client certificates', allowed: 'a listener with tls.requestCert: true' });
+    }
+  }
+  return out;
+}
+
+/** A file or folder the config names that is not there. */
+export function checkPathExists(kind: 'file' | 'directory', resolved: string, original: string, path: KeyPath): RawProblem | undefined {
+  const found = existsSync(resolved) ? statSync(resolved) : undefined;
+  const right = kind === 'file' ? found?.isFile() : found?.isDirectory();
+  if (right) return undefined;
+  const where = resolved === original ? '' : ` (resolved to ${resolved})`;
+  return {
+    kind: 'file',
+    path,
+    value: original,
+    message: found ? `is not a ${kind}${where}` : `does not exist${where}`,
+    allowed: `an existing ${kind}, absolute or relative to the config file`,
+  };
+}

@@ -1,0 +1,26 @@
+import { join } from 'node:path';
+import { splitArguments } from './splitArguments.ts';
+import { isRecord } from './walkSchema.ts';
+
+/**
+ * Fills the defaults that depend on other values and puts values in their one canonical form:
+ * `arguments` as a list, host matches in lower case, path prefixes without a trailing slash.
+ * Mutates `config` (the loader's own copy); skips whatever has the wrong shape.
+ */
+export function fillDerived(config: Record<string, unknown>, baseDir: string): void {
+  delete config['$schema'];
+  if (!Array.isArray(config['apps'])) return;
+  for (const app of config['apps']) {
+    if (!isRecord(app)) continue;
+    if (typeof app['arguments'] === 'string') app['arguments'] = splitArguments(app['arguments']);
+    app['workingDirectory'] ??= baseDir;
+    if (app['stdoutLogFile'] === undefined && typeof app['name'] === 'string') app['stdoutLogFile'] = join(baseDir, 'logs', app['name']);
+    const queue = app['queue'];
+    if (isRecord(queue) && queue['timeout'] === undefined && typeof app['startupTimeLimit'] === 'number') queue['timeout'] = app['startupTimeLimit'];
+    const match = app['match'];
+    if (isRecord(match)) {
+      if (typeof match['host'] === 'string') match['host'] = match['host'].toLowerCase();
+      if (typeof match['path'] === 'string' && match['path'].length > 1) match['path'] = match['path'].replace(/\/+$/, '') || '/';
+    }
+  }
+}
