@@ -1,0 +1,97 @@
+import { InvalidRouterOption } from '../errors.ts';
+import { resolveHttp1Limits, type Http1Limits } from '../http1/Http1Limits.ts';
+import type { RequestHead } from '../http1/RequestHead.ts';
+import type { Upstream } from './Upstream.ts';
+
+/** A header as `[name, value]`; names keep the client's spelling. */
+export type HeaderPair = readonly [string, string];
+
+export interface ForwarderOptions {
+  /** The backend for the next request, or undefined when none is ready (the client gets 503). */
+  readonly pickUpstream: () => Upstream | undefined;
+  /** The scheme the client used, sent as x-forwarded-proto. Default `http`. */
+  readonly proto?: 'http' | 'https';
+  /** Framer limits (docs/proxy.md). */
+  readonly limits?: Partial<Http1Limits>;
+  /** Milliseconds from a request head to the backend's response head before 504. Default 120 000. */
+  readonly requestTimeout?: number;
+  /** Milliseconds a client has to send a complete request head before 408. Default 60 000. */
+  readonly headersTimeout?: number;
+  /** Milliseconds an idle client connection is kept between requests. Default 75 000. */
+  readonly keepAliveTimeout?: number;
+  /** Idle backend connections kept per upstream. Default 256; keep it above the expected concurrency. */
+  readonly maxIdlePerUpstream?: number;
+  /** Milliseconds an idle backend connection is kept. Default 4 000. */
+  readonly upstreamIdleTimeout?: number;
+  /** Body bytes kept so an idempotent request can be replayed on another upstream. Default 64 KiB. */
+  readonly maxReplayBytes?: number;
+  /**
+   * Whether an absolute-form target (`GET http://host/x`) names a host Portico serves; only then
+   * is it mapped to origin-form, with that authority as Host. Without it, absolute-form gets 400.
+   */
+  readonly servesHost?: (authority: string) => boolean;
+  /**
+   * Last say over the inbound headers after hop-by-hop and Portico's own headers are removed and
+   * before Portico's are added: where spoofable identity headers are stripped and identity added.
+   */
+  readonly transformRequestHeaders?: (headers: HeaderPair[], head: RequestHead) => HeaderPair[];
+  /** Told about each refused request and failed exchange, for logging. Must not throw. */
+  readonly onEvent?: (event: ForwarderEvent) => void;
+}
+
+/** What the forwarder reports about a connection, for logs and metrics. */
+export type ForwarderEvent =
+  | { readonly type: 'request.refused'; readonly status: number; readonly reason: string }
+  | { readonly type: 'upstream.failed'; readonly upstreamId: string; readonly error: Error; readonly retried: boolean }
+  | { readonly type: 'response.aborted'; readonly reason: string };
+
+export interface ResolvedForwarderOptions {
+  readonly pickUpstream: () => Upstream | undefined;
+  readonly proto: 'http' | 'https';
+  readonly limits: Http1Limits;
+  readonly requestTimeout: number;
+  readonly headersTimeout: number;
+  readonly keepAliveTimeout: number;
+  readonly maxIdlePerUpstream: number;
+  readonly upstreamIdleTimeout: number;
+  readonly maxReplayBytes: number;
+  readonly servesHost: ((authority: string) => boolean) | undefined;
+  readonly transformRequestHeaders: ((headers: HeaderPair[], head: RequestHead) => HeaderPair[]) | undefined;
+  readonly onEvent: (event: ForwarderEvent) => void;
+}
+
+function count(name: string, value: number | undefined, fallback: number, min: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isSafeInteger(value) || value < min) {
+    throw new InvalidRouterOption(name, `must be a whole number ≥ ${min}, got ${String(value)}`);
+  }
+  return value;
+}
+
+export function resolveForwarderOptions(options: ForwarderOptions): ResolvedForwarderOptions {
+  if (typeof options.pickUpstream !== 'function') throw new InvalidRouterOption('pickUpstream', 'must be a function');
+  if (options.proto !== undefined && options.proto !== 'http' && options.proto !== 'https') {
+    throw new InvalidRouterOption('proto', `must be "http" or "https", got ${String(options.proto)}`);
+  }
+  const onEvent = options.onEvent;
+  return {
+    pickUpstream: options.pickUpstream,
+    proto: options.proto ?? 'http',
+    limits: resolveHttp1Limits(options.limits),
+    requestTimeout: count('requestTimeout', options.requestTimeout, 120_000, 1),
+    headersTimeout: count('headersTimeout', options.headersTimeout, 60_000, 1),
+    keepAliveTimeout: count('keepAliveTimeout', options.keepAliveTimeout, 75_000, 1),
+    maxIdlePerUpstream: count('maxIdlePerUpstream', options.maxIdlePerUpstream, 256, 0),
+    upstreamIdleTimeout: count('upstreamIdleTimeout', options.upstreamIdleTimeout, 4_000, 1),
+    maxReplayBytes: count('maxReplayBytes', options.maxReplayBytes, 64 * 1024, 0),
+    servesHost: options.servesHost,
+    transformRequestHeaders: options.transformRequestHeaders,
+    onEvent: (event) => {
+      try {
+        onEvent?.(event);
+      } catch {
+        // A logging hook that throws must not take a connection down with it.
+      }
+    },
+  };
+}

@@ -1,0 +1,91 @@
+import type { Upstream } from './Upstream.ts';
+import { UpstreamConnection } from './UpstreamConnection.ts';
+
+export interface UpstreamPoolOptions {
+  /** Idle keep-alive connections kept per upstream; more are closed. */
+  readonly maxIdlePerUpstream: number;
+  /** Milliseconds an idle connection is kept. Below Node's 5 s keepAliveTimeout so we close first. */
+  readonly idleTimeout: number;
+}
+
+/**
+ * Keep-alive connections to backends, per upstream id, newest first (a recently used connection
+ * is the least likely to have been closed by the backend). Expiry is one sweep timer per pool,
+ * not a timer per connection.
+ */
+export class UpstreamPool {
+  readonly #options: UpstreamPoolOptions;
+  readonly #idle = new Map<string, UpstreamConnection[]>();
+  #sweeper: NodeJS.Timeout | undefined;
+  #closed = false;
+
+  constructor(options: UpstreamPoolOptions) {
+    this.#options = options;
+  }
+
+  /** An idle connection to `upstream`, or undefined when none is left. */
+  take(upstream: Upstream): UpstreamConnection | undefined {
+    const list = this.#idle.get(upstream.id);
+    while (list !== undefined && list.length > 0) {
+      const connection = list.pop()!;
+      if (connection.usable) return connection;
+      connection.destroy();
+    }
+    return undefined;
+  }
+
+  /** Opens a new connection; the caller waits for the socket's `connect`. */
+  connect(upstream: Upstream): UpstreamConnection {
+    return UpstreamConnection.open(upstream);
+  }
+
+  /** Takes a connection back after a complete exchange; closes it when the pool is full or closed. */
+  put(connection: UpstreamConnection): void {
+    const id = connection.upstream.id;
+    let list = this.#idle.get(id);
+    if (list === undefined) {
+      list = [];
+      this.#idle.set(id, list);
+    }
+    if (this.#closed || list.length >= this.#options.maxIdlePerUpstream || !connection.usable) {
+      connection.destroy();
+      return;
+    }
+    const owner = list;
+    connection.idle(() => {
+      const i = owner.indexOf(connection);
+      if (i !== -1) owner.splice(i, 1);
+    });
+    list.push(connection);
+    this.#sweeper ??= setInterval(this.#sweep, Math.max(50, this.#options.idleTimeout / 2)).unref();
+  }
+
+  /** Idle connections per upstream id, for tests and metrics. */
+  idleCount(upstreamId: string): number {
+    return this.#idle.get(upstreamId)?.length ?? 0;
+  }
+
+  /** Closes every idle connection; later `put`s close theirs at once. */
+  close(): void {
+    this.#closed = true;
+    if (this.#sweeper !== undefined) clearInterval(this.#sweeper);
+    this.#sweeper = undefined;
+    for (const list of this.#idle.values()) for (const c of list.splice(0)) c.destroy();
+  }
+
+  readonly #sweep = (): void => {
+    const cutoff = performance.now() - this.#options.idleTimeout;
+    let left = 0;
+    for (const list of this.#idle.values()) {
+      // Oldest first: stop at the first connection still young enough.
+      let expired = 0;
+      while (expired < list.length && list[expired]!.idleSince <= cutoff) expired++;
+      for (const c of list.splice(0, expired)) c.destroy();
+      left += list.length;
+    }
+    if (left === 0 && this.#sweeper !== undefined) {
+      clearInterval(this.#sweeper);
+      this.#sweeper = undefined;
+    }
+  };
+}

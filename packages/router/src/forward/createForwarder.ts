@@ -1,0 +1,68 @@
+import type net from 'node:net';
+import { ClientConnection } from '../internal/forward/ClientConnection.ts';
+import { resolveForwarderOptions, type ForwarderOptions } from './ForwarderOptions.ts';
+import { UpstreamPool } from './UpstreamPool.ts';
+
+/** The forwarding engine: hand it accepted client sockets. */
+export interface Forwarder {
+  /** Serves HTTP/1.1 on an accepted client socket until it closes. */
+  handleConnection(socket: net.Socket): void;
+  /** Client connections being served. */
+  readonly connectionCount: number;
+  /** Idle keep-alive connections held for one upstream. */
+  idleUpstreamConnections(upstreamId: string): number;
+  /** Destroys every client connection and idle backend connection. Idempotent. */
+  close(): Promise<void>;
+}
+
+/**
+ * Creates the forwarding engine on plain `net` sockets: request heads are parsed by the strict
+ * framer, each request is re-framed to a backend from a per-upstream keep-alive pool with
+ * Portico's headers added, and bodies stream both ways with backpressure. A client that closes
+ * its side (FIN) while a request is in flight is treated as gone and the backend request aborted.
+ *
+ * @example
+ * const forwarder = createForwarder({ pickUpstream: () => pool.next() });
+ * const server = net.createServer((s) => forwarder.handleConnection(s));
+ * server.listen(8080);
+ */
+export function createForwarder(options: ForwarderOptions): Forwarder {
+  const resolved = resolveForwarderOptions(options);
+  const pool = new UpstreamPool({ maxIdlePerUpstream: resolved.maxIdlePerUpstream, idleTimeout: resolved.upstreamIdleTimeout });
+  const connections = new Set<ClientConnection>();
+  const closedWaiters = new Set<() => void>();
+  let closing: Promise<void> | undefined;
+
+  const settle = (): void => {
+    if (connections.size > 0) return;
+    for (const resolve of closedWaiters) resolve();
+    closedWaiters.clear();
+  };
+
+  return {
+    handleConnection(socket) {
+      if (closing !== undefined) {
+        socket.destroy();
+        return;
+      }
+      const connection: ClientConnection = new ClientConnection(socket, resolved, pool, () => {
+        connections.delete(connection);
+        settle();
+      });
+      connections.add(connection);
+    },
+    get connectionCount() {
+      return connections.size;
+    },
+    idleUpstreamConnections: (id) => pool.idleCount(id),
+    close() {
+      closing ??= new Promise<void>((resolve) => {
+        pool.close();
+        closedWaiters.add(resolve);
+        for (const c of connections) c.destroy();
+        settle();
+      });
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,177 @@
+import { CR, HEX, hexValue, LF } from '../internal/http1/charTables.ts';
+import { HeadLineReader, type LineVerdict } from '../internal/http1/HeadLineReader.ts';
+import { parseFieldLine } from '../internal/http1/parseFieldLine.ts';
+import { resolveHttp1Limits, type Http1Limits } from './Http1Limits.ts';
+
+export type ChunkedDecodeResult =
+  | { readonly kind: 'more' }
+  /** The body ended; `rest` is what followed it (the next pipelined message). */
+  | { readonly kind: 'done'; readonly rest: Buffer; readonly trailers: ReadonlyArray<readonly [string, string]> }
+  | { readonly kind: 'error'; readonly reason: string };
+
+const SIZE = 0;
+const SIZE_MORE = 1;
+const EXTENSION = 2;
+const SIZE_LF = 3;
+const DATA = 4;
+const DATA_CR = 5;
+const DATA_LF = 6;
+const TRAILER = 7;
+const FAILED = 8;
+
+// RFC 9112 §7.1.1: chunk-ext = *( ";" token [ "=" ( token / quoted-string ) ] ), here without BWS,
+// because whitespace in chunk lines is where parsers have disagreed (CVE-2021-22960, Garden T-3).
+const extension = /^(?:;[-!#$%&'*+.^_`|~0-9A-Za-z]+(?:=(?:[-!#$%&'*+.^_`|~0-9A-Za-z]+|"(?:[\t !#-[\]-~\x80-\xff]|\\[\t -~\x80-\xff])*"))?)+$/;
+
+const MORE: ChunkedDecodeResult = { kind: 'more' };
+
+/**
+ * A streaming, strict decoder for `Transfer-Encoding: chunked` (RFC 9112 §7.1). It hands each
+ * piece of chunk data to `onData` as a slice of the input, so the forwarder can re-frame it, and
+ * stops at the exact byte where the message ends. Hex sizes only (no `+`, `0x`, spaces), sizes
+ * kept below 2^53, extensions checked and bounded, CRLF required after each chunk's data, and
+ * trailers parsed with the header rules, bounded, and returned (the forwarder drops them).
+ */
+export class ChunkedDecoder {
+  readonly #limits: Http1Limits;
+  #state = SIZE;
+  #size = 0;
+  #remaining = 0;
+  #lineBytes = 0;
+  #extensionBytes = 0;
+  #extension: Buffer[] = [];
+  #trailerLines = new HeadLineReader();
+  #trailers: Array<readonly [string, string]> = [];
+
+  constructor(limits: Partial<Http1Limits> = {}) {
+    this.#limits = resolveHttp1Limits(limits);
+  }
+
+  /** Whether the decoder is between chunks, i.e. not inside chunk data. */
+  get atBoundary(): boolean {
+    return this.#state === SIZE;
+  }
+
+  push(chunk: Buffer, onData: (data: Buffer) => void): ChunkedDecodeResult {
+    let i = 0;
+    const n = chunk.length;
+    while (i < n) {
+      switch (this.#state) {
+        case DATA: {
+          const take = Math.min(this.#remaining, n - i);
+          onData(chunk.subarray(i, i + take));
+          i += take;
+          this.#remaining -= take;
+          if (this.#remaining === 0) this.#state = DATA_CR;
+          break;
+        }
+        case SIZE:
+        case SIZE_MORE: {
+          const b = chunk[i++]!;
+          if (HEX[b] === 1) {
+            const d = hexValue(b);
+            if (this.#size > (Number.MAX_SAFE_INTEGER - d) / 16) return this.#fail('chunk size overflows');
+            this.#size = this.#size * 16 + d;
+            this.#state = SIZE_MORE;
+            if (++this.#lineBytes > this.#limits.maxChunkLineBytes) return this.#fail('chunk size line too long');
+          } else if (this.#state === SIZE) {
+            return this.#fail('chunk size is not hexadecimal');
+          } else if (b === CR) {
+            this.#state = SIZE_LF;
+          } else if (b === 0x3b) {
+            this.#state = EXTENSION;
+            this.#extension = [Buffer.of(b)];
+            this.#extensionBytes += 1;
+            this.#lineBytes += 1;
+          } else {
+            return this.#fail('invalid byte after chunk size');
+          }
+          break;
+        }
+        case EXTENSION: {
+          const cr = chunk.indexOf(CR, i);
+          const end = cr === -1 ? n : cr;
+          const len = end - i;
+          this.#lineBytes += len;
+          this.#extensionBytes += len;
+          if (this.#lineBytes > this.#limits.maxChunkLineBytes) return this.#fail('chunk size line too long');
+          if (this.#extensionBytes > this.#limits.maxChunkExtensionBytes) return this.#fail('too many chunk-extension bytes');
+          this.#extension.push(chunk.subarray(i, end));
+          i = end;
+          if (cr !== -1) {
+            i++;
+            const text = Buffer.concat(this.#extension).toString('latin1');
+            this.#extension = [];
+            if (!extension.test(text)) return this.#fail('malformed chunk extension');
+            this.#state = SIZE_LF;
+          }
+          break;
+        }
+        case SIZE_LF: {
+          if (chunk[i++] !== LF) return this.#fail('chunk size line not ended by CRLF');
+          this.#lineBytes = 0;
+          if (this.#size === 0) {
+            this.#state = TRAILER;
+          } else {
+            this.#remaining = this.#size;
+            this.#size = 0;
+            this.#state = DATA;
+          }
+          break;
+        }
+        case DATA_CR:
+          if (chunk[i++] !== CR) return this.#fail('chunk data not followed by CRLF');
+          this.#state = DATA_LF;
+          break;
+        case DATA_LF:
+          if (chunk[i++] !== LF) return this.#fail('chunk data not followed by CRLF');
+          this.#state = SIZE;
+          break;
+        case TRAILER: {
+          const fed = this.#trailerLines.feed(i === 0 ? chunk : chunk.subarray(i), this.#onTrailer, this.#limits.maxTrailerBytes + 1);
+          if (fed.kind === 'error') return this.#fail(`trailer: ${fed.reason}`);
+          if (fed.kind === 'more') {
+            if (this.#trailerBytes() > this.#limits.maxTrailerBytes) return this.#fail('trailer section too large');
+            return MORE;
+          }
+          const trailers = this.#trailers;
+          this.#resetMessage();
+          return { kind: 'done', rest: fed.rest, trailers };
+        }
+        default:
+          return { kind: 'error', reason: 'decoder used after an error' };
+      }
+    }
+    return MORE;
+  }
+
+  readonly #onTrailer = (text: string, start: number, end: number): LineVerdict => {
+    if (start === end) return 'end';
+    if (this.#trailerBytes() + end - start > this.#limits.maxTrailerBytes) {
+      return { status: 400, reason: 'trailer section too large' };
+    }
+    if (this.#trailers.length >= this.#limits.maxHeaderCount) return { status: 400, reason: 'too many trailer lines' };
+    const field = parseFieldLine(text, start, end);
+    if (typeof field === 'string') return { status: 400, reason: field };
+    this.#trailers.push([field.name, field.value]);
+    return 'more';
+  };
+
+  #trailerBytes(): number {
+    return this.#trailerLines.lineBytes + this.#trailerLines.pendingBytes;
+  }
+
+  #fail(reason: string): ChunkedDecodeResult {
+    this.#state = FAILED;
+    return { kind: 'error', reason };
+  }
+
+  #resetMessage(): void {
+    this.#state = SIZE;
+    this.#size = 0;
+    this.#lineBytes = 0;
+    this.#extensionBytes = 0;
+    this.#trailerLines = new HeadLineReader();
+    this.#trailers = [];
+  }
+}

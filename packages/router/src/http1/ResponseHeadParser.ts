@@ -1,0 +1,139 @@
+import { FIELD_VALUE, isToken } from '../internal/http1/charTables.ts';
+import { HeadLineReader, type LineVerdict } from '../internal/http1/HeadLineReader.ts';
+import { parseContentLength, splitList } from '../internal/http1/parseContentLength.ts';
+import { parseFieldLine } from '../internal/http1/parseFieldLine.ts';
+import { resolveHttp1Limits, type Http1Limits } from './Http1Limits.ts';
+import type { ResponseFraming, ResponseHead } from './ResponseHead.ts';
+
+export type ResponseHeadResult =
+  | { readonly kind: 'incomplete' }
+  | { readonly kind: 'head'; readonly head: ResponseHead; readonly rest: Buffer }
+  | { readonly kind: 'error'; readonly reason: string };
+
+const INCOMPLETE: ResponseHeadResult = { kind: 'incomplete' };
+const statusLine = /^HTTP\/1\.([01]) ([1-9][0-9]{2})(?: (.*))?$/s;
+
+/**
+ * An incremental parser for a backend's response heads (RFC 9112 §4 and §6.3). The request
+ * method decides framing: HEAD, 1xx, 204 and 304 have no body; then chunked, Content-Length, or
+ * until the connection closes. A 1xx head (100 Continue, 101 Switching Protocols, 103) comes back
+ * like any other; push the rest again for the final response. Any doubt is an error: the
+ * forwarder answers 502 and never reuses that connection.
+ */
+export class ResponseHeadParser {
+  readonly #limits: Http1Limits;
+  readonly #lines = new HeadLineReader();
+  #status: { version: '1.0' | '1.1'; status: number; reason: string } | undefined;
+  #headers: Array<readonly [string, string]> = [];
+  #rawNames: string[] = [];
+
+  constructor(limits: Partial<Http1Limits> = {}) {
+    this.#limits = resolveHttp1Limits(limits);
+  }
+
+  push(chunk: Buffer, requestMethod: string): ResponseHeadResult {
+    const fed = this.#lines.feed(chunk, this.#onLine, this.#limits.maxResponseHeadBytes + 1);
+    if (fed.kind === 'error') return this.#fail(fed.reason);
+    if (fed.kind === 'more') {
+      if (this.#lines.lineBytes + this.#lines.pendingBytes > this.#limits.maxResponseHeadBytes) {
+        return this.#fail('response head too large');
+      }
+      return INCOMPLETE;
+    }
+    const line = this.#status!;
+    const headers = this.#headers;
+    const rawNames = this.#rawNames;
+    const headBytes = this.#lines.lineBytes;
+    this.reset();
+    const framing = responseFraming(line.version, line.status, requestMethod, headers);
+    if (typeof framing === 'string') return { kind: 'error', reason: framing };
+    const head: ResponseHead = { ...line, headers, rawNames, headBytes, ...framing };
+    return { kind: 'head', head, rest: fed.rest };
+  }
+
+  reset(): void {
+    this.#lines.reset();
+    this.#status = undefined;
+    this.#headers = [];
+    this.#rawNames = [];
+  }
+
+  readonly #onLine = (text: string, start: number, end: number): LineVerdict => {
+    if (this.#lines.lineBytes + end - start + 2 > this.#limits.maxResponseHeadBytes) {
+      return { status: 502, reason: 'response head too large' };
+    }
+    if (this.#status === undefined) {
+      const m = statusLine.exec(text.slice(start, end));
+      if (m === null) return { status: 502, reason: 'malformed status line' };
+      const reason = m[3] ?? '';
+      for (let i = 0; i < reason.length; i++) {
+        if (FIELD_VALUE[reason.charCodeAt(i)] !== 1) return { status: 502, reason: 'invalid byte in reason phrase' };
+      }
+      this.#status = { version: m[1] === '1' ? '1.1' : '1.0', status: Number(m[2]), reason };
+      return 'more';
+    }
+    if (start === end) return 'end';
+    if (this.#headers.length >= this.#limits.maxResponseHeaderCount) return { status: 502, reason: 'too many header lines' };
+    const field = parseFieldLine(text, start, end);
+    if (typeof field === 'string') return { status: 502, reason: field };
+    this.#headers.push([field.name, field.value]);
+    this.#rawNames.push(field.rawName);
+    return 'more';
+  };
+
+  #fail(reason: string): ResponseHeadResult {
+    this.reset();
+    return { kind: 'error', reason };
+  }
+}
+
+function responseFraming(
+  version: '1.0' | '1.1',
+  status: number,
+  method: string,
+  headers: ReadonlyArray<readonly [string, string]>,
+): { body: ResponseFraming; keepAlive: boolean; connectionTokens: string[] } | string {
+  const contentLength: string[] = [];
+  const transferEncoding: string[] = [];
+  const connection: string[] = [];
+  for (const [name, value] of headers) {
+    if (name === 'content-length') contentLength.push(value);
+    else if (name === 'transfer-encoding') transferEncoding.push(value);
+    else if (name === 'connection') connection.push(value);
+  }
+  const connectionTokens: string[] = [];
+  for (const member of splitList(connection)) {
+    if (member.length === 0) continue;
+    if (!isToken(member)) return 'malformed Connection header';
+    connectionTokens.push(member.toLowerCase());
+  }
+  const close = connectionTokens.includes('close');
+  let keepAlive = version === '1.1' ? !close : !close && connectionTokens.includes('keep-alive');
+
+  let body: ResponseFraming;
+  if (transferEncoding.length > 0 && contentLength.length > 0) return 'both Transfer-Encoding and Content-Length';
+  if (transferEncoding.length > 0) {
+    const codings = splitList(transferEncoding).map((c) => c.toLowerCase());
+    if (codings.length !== 1 || codings[0] !== 'chunked' || version === '1.0') {
+      return 'unsupported Transfer-Encoding in response';
+    }
+  }
+  let length: number | undefined;
+  if (contentLength.length > 0) {
+    const parsed = parseContentLength(contentLength);
+    if (typeof parsed === 'string') return parsed;
+    length = parsed;
+  }
+  // RFC 9112 §6.3 items 1–2: these never have content, whatever the headers say.
+  if (method === 'HEAD' || status < 200 || status === 204 || status === 304) {
+    body = { kind: 'none' };
+  } else if (transferEncoding.length > 0) {
+    body = { kind: 'chunked' };
+  } else if (length !== undefined) {
+    body = { kind: 'length', length };
+  } else {
+    body = { kind: 'until-close' };
+    keepAlive = false;
+  }
+  return { body, keepAlive, connectionTokens };
+}

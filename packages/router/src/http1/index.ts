@@ -1,0 +1,15 @@
+export { RequestHeadParser } from './RequestHeadParser.ts';
+export type { RequestHeadResult, RequestHeadParserOptions } from './RequestHeadParser.ts';
+export type { RequestHead, BodyFraming, UpgradeRequest } from './RequestHead.ts';
+export { ResponseHeadParser } from './ResponseHeadParser.ts';
+export type { ResponseHeadResult } from './ResponseHeadParser.ts';
+export type { ResponseHead, ResponseFraming } from './ResponseHead.ts';
+export { ChunkedDecoder } from './ChunkedDecoder.ts';
+export type { ChunkedDecodeResult } from './ChunkedDecoder.ts';
+export { serializeRequestHead } from './serializeRequestHead.ts';
+export type { OutboundRequestHead } from './serializeRequestHead.ts';
+export { serializeResponseHead } from './serializeResponseHead.ts';
+export type { OutboundResponseHead, OutboundResponseFraming } from './serializeResponseHead.ts';
+export { defaultHttp1Limits, resolveHttp1Limits } from './Http1Limits.ts';
+export type { Http1Limits } from './Http1Limits.ts';
+export type { Http1ErrorStatus, Http1ParseError } from './Http1ParseError.ts';

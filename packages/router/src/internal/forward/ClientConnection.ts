@@ -1,0 +1,289 @@
+import type net from 'node:net';
+import type { ResolvedForwarderOptions } from '../../forward/ForwarderOptions.ts';
+import type { UpstreamPool } from '../../forward/UpstreamPool.ts';
+import { ChunkedDecoder } from '../../http1/ChunkedDecoder.ts';
+import type { RequestHead } from '../../http1/RequestHead.ts';
+import { RequestHeadParser } from '../../http1/RequestHeadParser.ts';
+import { cannedResponse } from './cannedResponse.ts';
+import { Exchange, type ExchangeOwner } from './Exchange.ts';
+import { newRequestId } from './outboundRequestHeaders.ts';
+
+/** How long a closing connection keeps reading (and discarding) so the client gets our answer, not a reset. */
+const LINGER_MS = 2_000;
+
+type State = 'head' | 'body' | 'awaiting' | 'closing' | 'tunnel' | 'closed';
+
+/**
+ * One client connection: reads request heads with the strict parser, feeds each request body to
+ * its exchange with backpressure, holds pipelined bytes until the response before them is done,
+ * and closes whenever framing is in doubt (refusal, early response, failed exchange).
+ */
+export class ClientConnection implements ExchangeOwner {
+  readonly client: net.Socket;
+  readonly options: ResolvedForwarderOptions;
+  readonly pool: UpstreamPool;
+  readonly #parser: RequestHeadParser;
+  readonly #onClosed: () => void;
+  #state: State = 'head';
+  #head: RequestHead | undefined;
+  #exchange: Exchange | undefined;
+  #remaining = 0;
+  #decoder: ChunkedDecoder | undefined;
+  #bodyDone = true;
+  #stash: Buffer[] = [];
+  readonly #paused = new Set<'body' | 'pipeline'>();
+  #timer: NodeJS.Timeout | undefined;
+  #timerKind: 'headers' | 'idle' | 'linger' | undefined;
+
+  constructor(client: net.Socket, options: ResolvedForwarderOptions, pool: UpstreamPool, onClosed: () => void) {
+    this.client = client;
+    this.options = options;
+    this.pool = pool;
+    this.#onClosed = onClosed;
+    this.#parser = new RequestHeadParser({ limits: options.limits });
+    client.setNoDelay(true);
+    client.on('data', this.#onData);
+    client.on('end', this.#onClientEnd);
+    client.on('error', this.#onClientError);
+    client.on('close', this.#onClientClose);
+    this.#arm('headers');
+  }
+
+  /** Ends the connection now (forwarder shutdown). */
+  destroy(): void {
+    this.client.destroy();
+  }
+
+  readonly #onData = (chunk: Buffer): void => {
+    switch (this.#state) {
+      case 'head': return this.#onHeadBytes(chunk);
+      case 'body': return this.#onBodyBytes(chunk);
+      case 'awaiting': return this.#hold(chunk);
+      default: // closing: read and discard so the close is graceful
+    }
+  };
+
+  #onHeadBytes(chunk: Buffer): void {
+    if (this.#timerKind === 'idle') this.#arm('headers');
+    const r = this.#parser.push(chunk);
+    if (r.kind === 'incomplete') return;
+    if (r.kind === 'error') return this.#refuse(r.status, r.reason);
+    this.#startRequest(r.head, r.rest);
+  }
+
+  #startRequest(head: RequestHead, rest: Buffer): void {
+    this.#disarm();
+    if (head.upgrade?.kind === 'invalid-websocket') return this.#refuse(400, head.upgrade.reason);
+    let host = head.host;
+    if (head.absolute !== undefined) {
+      // Absolute-form is mapped to origin-form only for a host we serve; never an open proxy.
+      let served = false;
+      try {
+        served = this.options.servesHost?.(head.absolute.authority) === true;
+      } catch {
+        // A failing callback refuses the request; it never takes the connection's process down.
+      }
+      if (!served) return this.#refuse(400, 'absolute-form target for a host not served here');
+      host = head.absolute.authority;
+    }
+    this.#head = head;
+    this.#bodyDone = false;
+    this.#state = 'body';
+    this.#decoder = head.body.kind === 'chunked' ? new ChunkedDecoder(this.options.limits) : undefined;
+    this.#remaining = head.body.kind === 'length' ? head.body.length : 0;
+    const exchange = new Exchange(this, head, host, newRequestId());
+    this.#exchange = exchange;
+    exchange.start();
+    if (this.#state !== 'body') return;
+    if (this.#decoder === undefined && this.#remaining === 0) this.#finishBody(rest);
+    else if (rest.length > 0) this.#onBodyBytes(rest);
+  }
+
+  #onBodyBytes(chunk: Buffer): void {
+    const exchange = this.#exchange!;
+    let ok = true;
+    if (this.#decoder === undefined) {
+      const take = Math.min(this.#remaining, chunk.length);
+      ok = exchange.writeBody(take === chunk.length ? chunk : chunk.subarray(0, take));
+      this.#remaining -= take;
+      if (this.#remaining === 0) return this.#finishBody(chunk.subarray(take));
+    } else {
+      const r = this.#decoder.push(chunk, (data) => {
+        ok = exchange.writeBody(data) && ok;
+      });
+      if (r.kind === 'error') return this.#bodyRefused(r.reason);
+      if (r.kind === 'done') return this.#finishBody(r.rest);
+    }
+    if (!ok) this.#pause('body');
+  }
+
+  #bodyRefused(reason: string): void {
+    const exchange = this.#exchange;
+    exchange?.abort();
+    this.#exchange = undefined;
+    if (exchange?.touchedClient === true) return this.onExchangeAborted(`malformed request body: ${reason}`);
+    this.#refuse(400, `malformed chunked body: ${reason}`);
+  }
+
+  #finishBody(rest: Buffer): void {
+    this.#bodyDone = true;
+    this.#exchange?.endBody();
+    this.#unpause('body');
+    if (this.#state === 'body') this.#state = 'awaiting';
+    if (rest.length > 0) this.#hold(rest);
+  }
+
+  /** Bytes after a complete request wait, unread by the parser, until its response is done. */
+  #hold(chunk: Buffer): void {
+    this.#stash.push(chunk);
+    this.#pause('pipeline');
+  }
+
+  mustCloseAfterResponse(): boolean {
+    return this.#head?.keepAlive !== true || !this.#bodyDone;
+  }
+
+  onBodyDrain(): void {
+    this.#unpause('body');
+  }
+
+  onExchangeDone(closeClient: boolean): void {
+    this.#exchange = undefined;
+    if (this.#state === 'closing' || this.#state === 'closed') return;
+    // An early response (body still unread) always closes: we never guess where that body ends.
+    if (closeClient || !this.#bodyDone || this.#head?.keepAlive !== true) return this.#closeGracefully();
+    this.#state = 'head';
+    this.#head = undefined;
+    this.#arm('idle');
+    const held = this.#stash;
+    this.#stash = [];
+    this.#unpause('pipeline');
+    if (held.length > 0) this.#onData(held.length === 1 ? held[0]! : Buffer.concat(held));
+  }
+
+  onExchangeFailed(status: number): void {
+    this.#exchange = undefined;
+    this.#refuse(status, `exchange failed with ${status}`, false);
+  }
+
+  onExchangeAborted(reason: string): void {
+    this.#exchange = undefined;
+    this.options.onEvent({ type: 'response.aborted', reason });
+    this.#state = 'closed';
+    // A reset, not a FIN: a close-delimited response must not look complete.
+    if (typeof this.client.resetAndDestroy === 'function') this.client.resetAndDestroy();
+    else this.client.destroy();
+  }
+
+  onTunnel(upstream: net.Socket, responseHead: Buffer, rest: Buffer): void {
+    this.#exchange = undefined;
+    this.#disarm();
+    this.#state = 'tunnel';
+    const client = this.client;
+    client.off('data', this.#onData);
+    client.write(responseHead);
+    if (rest.length > 0) client.write(rest);
+    const held = this.#stash;
+    this.#stash = [];
+    for (const chunk of held) upstream.write(chunk);
+    const destroyBoth = (): void => {
+      client.destroy();
+      upstream.destroy();
+    };
+    upstream.on('error', destroyBoth);
+    upstream.on('close', destroyBoth);
+    client.on('close', destroyBoth);
+    upstream.pipe(client);
+    client.pipe(upstream);
+    this.#paused.clear();
+    upstream.resume();
+    client.resume();
+  }
+
+  #refuse(status: number, reason: string, report = true): void {
+    if (this.#state === 'closing' || this.#state === 'closed' || this.#state === 'tunnel') return;
+    if (report) this.options.onEvent({ type: 'request.refused', status, reason });
+    this.#exchange?.abort();
+    this.#exchange = undefined;
+    if (!this.client.destroyed && this.client.writable) this.client.write(cannedResponse(status));
+    this.#closeGracefully();
+  }
+
+  #closeGracefully(): void {
+    this.#state = 'closing';
+    this.#stash = [];
+    this.#exchange?.abort();
+    this.#exchange = undefined;
+    this.#paused.clear();
+    this.client.resume();
+    this.client.end();
+    this.#arm('linger');
+  }
+
+  readonly #onClientEnd = (): void => {
+    // A FIN with a request in flight means the client is gone (nginx's 499): abort the backend
+    // request rather than keep it running for nobody. Half-closing clients must wait for responses.
+    if (this.#state === 'body' || this.#state === 'awaiting') {
+      this.#exchange?.abort();
+      this.#exchange = undefined;
+      this.options.onEvent({ type: 'response.aborted', reason: 'client closed the connection before the response' });
+      this.#state = 'closed';
+      this.client.destroy();
+    } else if (this.#state === 'head') {
+      this.#closeGracefully();
+    } else if (this.#state === 'closing') {
+      this.client.destroy();
+    }
+  };
+
+  readonly #onClientError = (): void => {
+    this.client.destroy();
+  };
+
+  readonly #onClientClose = (): void => {
+    if (this.#state === 'tunnel') {
+      this.#onClosed();
+      return;
+    }
+    this.#state = 'closed';
+    this.#disarm();
+    this.#exchange?.abort();
+    this.#exchange = undefined;
+    this.#onClosed();
+  };
+
+  #pause(reason: 'body' | 'pipeline'): void {
+    this.#paused.add(reason);
+    this.client.pause();
+  }
+
+  #unpause(reason: 'body' | 'pipeline'): void {
+    if (!this.#paused.delete(reason)) return;
+    if (this.#paused.size === 0 && this.#state !== 'tunnel') this.client.resume();
+  }
+
+  #arm(kind: 'headers' | 'idle' | 'linger'): void {
+    this.#disarm();
+    const ms = kind === 'headers' ? this.options.headersTimeout : kind === 'idle' ? this.options.keepAliveTimeout : LINGER_MS;
+    this.#timerKind = kind;
+    this.#timer = setTimeout(this.#onTimer, ms);
+    this.#timer.unref();
+  }
+
+  #disarm(): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#timerKind = undefined;
+  }
+
+  readonly #onTimer = (): void => {
+    const kind = this.#timerKind;
+    this.#timer = undefined;
+    this.#timerKind = undefined;
+    if (kind === 'linger') return void this.client.destroy();
+    if (this.#state !== 'head') return;
+    // A started head that never finished is slowloris (CVE-2018-12122); an idle keep-alive just closes.
+    if (kind === 'headers' && this.#parser.bufferedBytes > 0) this.#refuse(408, 'request head not received in time');
+    else this.#closeGracefully();
+  }
+}

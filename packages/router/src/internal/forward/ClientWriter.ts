@@ -1,0 +1,89 @@
+import type net from 'node:net';
+import { chunkHeader, CRLF, LAST_CHUNK } from './chunkFraming.ts';
+
+/** How response body bytes are framed for the client. */
+export type ClientFraming = 'none' | 'length' | 'chunked' | 'raw';
+
+/** Batches up to this size are joined into one buffer: one `write`, no `writev`. */
+const JOIN_LIMIT = 64 * 1024;
+
+/**
+ * Writes a response to the client. What one backend chunk produces (often head and body) goes
+ * out in a single write; body bytes are framed for the client (re-chunked or raw); and when the
+ * client reads slowly, the backend socket is paused until the client drains.
+ */
+export class ClientWriter {
+  readonly #client: net.Socket;
+  #batch: Buffer[] | undefined;
+  #source: net.Socket | undefined;
+  #paused = false;
+  framing: ClientFraming = 'none';
+
+  constructor(client: net.Socket) {
+    this.#client = client;
+  }
+
+  /** The backend socket to pause under backpressure. */
+  set source(socket: net.Socket | undefined) {
+    this.detach();
+    this.#source = socket;
+  }
+
+  /** Collects writes until `flush`. */
+  begin(): void {
+    this.#batch ??= [];
+  }
+
+  flush(): void {
+    const batch = this.#batch;
+    if (batch === undefined) return;
+    this.#batch = undefined;
+    if (batch.length === 1) return this.write(batch[0]!);
+    if (batch.length === 0) return;
+    let size = 0;
+    for (const b of batch) size += b.length;
+    if (size <= JOIN_LIMIT) return this.write(Buffer.concat(batch, size));
+    this.#client.cork();
+    for (const b of batch) this.write(b);
+    this.#client.uncork();
+  }
+
+  write(data: Buffer): void {
+    if (this.#batch !== undefined) {
+      this.#batch.push(data);
+      return;
+    }
+    const client = this.#client;
+    if (client.destroyed) return;
+    if (!client.write(data) && !this.#paused && this.#source !== undefined) {
+      this.#paused = true;
+      this.#source.pause();
+      client.once('drain', this.#onDrain);
+    }
+  }
+
+  writeBody(data: Buffer): void {
+    if (data.length === 0) return;
+    if (this.framing !== 'chunked') return this.write(data);
+    this.write(Buffer.from(chunkHeader(data.length), 'latin1'));
+    this.write(data);
+    this.write(CRLF);
+  }
+
+  /** Ends a re-chunked body; nothing for other framings. */
+  endBody(): void {
+    if (this.framing === 'chunked') this.write(LAST_CHUNK);
+  }
+
+  /** Stops watching the client for the backend socket; whoever takes the socket resumes it. */
+  detach(): void {
+    this.#client.off('drain', this.#onDrain);
+    this.#source = undefined;
+    this.#paused = false;
+  }
+
+  readonly #onDrain = (): void => {
+    this.#paused = false;
+    this.#source?.resume();
+  };
+}

@@ -1,0 +1,401 @@
+import type net from 'node:net';
+import type { ResolvedForwarderOptions } from '../../forward/ForwarderOptions.ts';
+import type { Upstream } from '../../forward/Upstream.ts';
+import type { UpstreamConnection, UpstreamHandler } from '../../forward/UpstreamConnection.ts';
+import type { UpstreamPool } from '../../forward/UpstreamPool.ts';
+import { ChunkedDecoder } from '../../http1/ChunkedDecoder.ts';
+import type { RequestHead } from '../../http1/RequestHead.ts';
+import type { ResponseHead } from '../../http1/ResponseHead.ts';
+import { ResponseHeadParser } from '../../http1/ResponseHeadParser.ts';
+import { serializeRequestHead } from '../../http1/serializeRequestHead.ts';
+import { serializeResponseHead, type OutboundResponseFraming } from '../../http1/serializeResponseHead.ts';
+import { clientResponseHeaders } from './clientResponseHeaders.ts';
+import { chunkHeader, CRLF, LAST_CHUNK } from './chunkFraming.ts';
+import { ClientWriter } from './ClientWriter.ts';
+import { outboundRequestHeaders } from './outboundRequestHeaders.ts';
+
+/** What an exchange needs from the client connection that owns it. */
+export interface ExchangeOwner {
+  readonly client: net.Socket;
+  readonly options: ResolvedForwarderOptions;
+  readonly pool: UpstreamPool;
+  /** Whether the client connection must close after this response, as known at response-head time. */
+  mustCloseAfterResponse(): boolean;
+  /** The backend can take more request body again. */
+  onBodyDrain(): void;
+  /** The response was relayed completely. */
+  onExchangeDone(closeClient: boolean): void;
+  /** Nothing reached the client yet: answer `status` and close. */
+  onExchangeFailed(status: number): void;
+  /** The response had started: the client connection must be cut so the truncation shows. */
+  onExchangeAborted(reason: string): void;
+  /** The backend answered 101 to a WebSocket handshake: from here on, bytes flow raw. */
+  onTunnel(upstream: net.Socket, responseHead: Buffer, rest: Buffer): void;
+}
+
+// RFC 9110 §9.2.2. Only these may be replayed on another upstream after bytes went out (nginx's rule).
+const idempotent = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
+
+/**
+ * One request relayed to one backend and its response relayed back: upstream choice and the
+ * single allowed retry, the re-framed head and body, the response head and body re-framed for the
+ * client, keep-alive hand-back, and the request timeout.
+ */
+export class Exchange implements UpstreamHandler {
+  readonly #owner: ExchangeOwner;
+  readonly #head: RequestHead;
+  readonly #host: string | undefined;
+  readonly #requestId: string;
+  #upstream: Upstream | undefined;
+  #connection: UpstreamConnection | undefined;
+  #connected = false;
+  #attempts = 0;
+  #queue: Buffer[] = [];
+  #replay: Buffer[] | undefined = [];
+  #replayBytes = 0;
+  #bodyEnded = false;
+  #wroteUpstream = false;
+  #touchedClient = false;
+  #responseBytes = 0;
+  #phase: 'head' | 'body' | 'done' = 'head';
+  #parser: ResponseHeadParser;
+  #response: ResponseHead | undefined;
+  #remaining = 0;
+  #decoder: ChunkedDecoder | undefined;
+  readonly #writer: ClientWriter;
+  #closeClient = false;
+  #reusable = true;
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(owner: ExchangeOwner, head: RequestHead, host: string | undefined, requestId: string) {
+    this.#owner = owner;
+    this.#head = head;
+    this.#host = host;
+    this.#requestId = requestId;
+    this.#parser = new ResponseHeadParser(owner.options.limits);
+    this.#writer = new ClientWriter(owner.client);
+  }
+
+  start(): void {
+    this.#timer = setTimeout(this.#onTimeout, this.#owner.options.requestTimeout);
+    this.#timer.unref();
+    this.#connectNext();
+  }
+
+  /** Request body bytes from the client; false asks the caller to pause the client. */
+  writeBody(data: Buffer): boolean {
+    if (this.#phase === 'done' || data.length === 0) return this.#phase !== 'done';
+    if (this.#head.body.kind === 'chunked') return this.#send([Buffer.from(chunkHeader(data.length), 'latin1'), data, CRLF]);
+    return this.#send([data]);
+  }
+
+  endBody(): void {
+    this.#bodyEnded = true;
+    if (this.#phase !== 'done' && this.#head.body.kind === 'chunked') this.#send([LAST_CHUNK]);
+  }
+
+  /** Whether any byte of the final response went to the client. */
+  get touchedClient(): boolean {
+    return this.#touchedClient;
+  }
+
+  /** Client gone or request malformed: drop the backend connection, never pool it. */
+  abort(): void {
+    if (this.#phase === 'done') return;
+    this.#phase = 'done';
+    this.#clearTimer();
+    this.#dropConnection();
+  }
+
+  #connectNext(): void {
+    let upstream;
+    try {
+      upstream = this.#owner.options.pickUpstream();
+    } catch {
+      // The router's callback failing must cost one request, not the process.
+      upstream = undefined;
+    }
+    if (upstream === undefined) return this.#fail(this.#attempts === 0 ? 503 : 502);
+    this.#attempts++;
+    this.#upstream = upstream;
+    this.#parser = new ResponseHeadParser(this.#owner.options.limits);
+    this.#responseBytes = 0;
+    let head: Buffer;
+    try {
+      head = serializeRequestHead({
+        method: this.#head.method,
+        target: this.#head.path,
+        headers: outboundRequestHeaders({
+          head: this.#head,
+          upstream,
+          options: this.#owner.options,
+          remoteAddress: this.#owner.client.remoteAddress,
+          localPort: this.#owner.client.localPort,
+          host: this.#host,
+          requestId: this.#requestId,
+        }),
+        body: this.#head.body,
+      });
+    } catch {
+      // A header transform produced something unsafe to write; refuse rather than crash.
+      return this.#fail(500);
+    }
+    this.#queue.unshift(head);
+    const reused = this.#owner.pool.take(upstream);
+    let connection: UpstreamConnection;
+    try {
+      connection = reused ?? this.#owner.pool.connect(upstream);
+    } catch (err) {
+      // net.connect throws synchronously on an impossible address (a bad port): a 502, not a crash.
+      this.#owner.options.onEvent({ type: 'upstream.failed', upstreamId: upstream.id, error: err as Error, retried: false });
+      return this.#fail(502);
+    }
+    this.#connection = connection;
+    this.#writer.source = connection.socket;
+    connection.attach(this);
+    if (reused !== undefined) this.#onConnect();
+    else connection.socket.once('connect', this.#onConnect);
+  }
+
+  readonly #onConnect = (): void => {
+    if (this.#phase === 'done' || this.#connection === undefined) return;
+    this.#connected = true;
+    this.#wroteUpstream = true;
+    const queued = this.#queue;
+    this.#queue = [];
+    const drained = this.#write(queued);
+    if (drained) this.#owner.onBodyDrain();
+  };
+
+  #send(pieces: Buffer[]): boolean {
+    if (this.#replay !== undefined) {
+      for (const p of pieces) this.#replayBytes += p.length;
+      if (this.#replayBytes > this.#owner.options.maxReplayBytes) this.#replay = undefined;
+      else this.#replay.push(...pieces);
+    }
+    if (!this.#connected) {
+      this.#queue.push(...pieces);
+      return false;
+    }
+    return this.#write(pieces);
+  }
+
+  #write(pieces: Buffer[]): boolean {
+    const socket = this.#connection!.socket;
+    if (pieces.length === 1) return socket.write(pieces[0]!);
+    socket.cork();
+    let ok = true;
+    for (const p of pieces) ok = socket.write(p);
+    socket.uncork();
+    return ok;
+  }
+
+  onDrain(): void {
+    if (this.#phase !== 'done') this.#owner.onBodyDrain();
+  }
+
+  onData(chunk: Buffer): void {
+    this.#responseBytes += chunk.length;
+    this.#writer.begin();
+    if (this.#phase === 'head') this.#onHeadBytes(chunk);
+    else if (this.#phase === 'body') this.#onBodyBytes(chunk);
+    this.#writer.flush();
+  }
+
+  #onHeadBytes(input: Buffer): void {
+    let chunk = input;
+    for (;;) {
+      const r = this.#parser.push(chunk, this.#head.method);
+      if (r.kind === 'incomplete') return;
+      if (r.kind === 'error') {
+        this.#reusable = false;
+        return this.#fail(502);
+      }
+      const res = r.head;
+      if (res.status === 101) {
+        if (this.#head.upgrade?.kind !== 'websocket') return this.#fail(502);
+        return this.#tunnel(res, r.rest);
+      }
+      if (res.status < 200) {
+        // 100 only to a client that asked for it; other 1xx (103) only to HTTP/1.1 clients.
+        const relay = res.status === 100 ? this.#head.expectContinue : this.#head.version === '1.1';
+        if (relay) this.#writer.write(serializeResponseHead({ status: res.status, reason: res.reason, headers: clientResponseHeaders(res, undefined), body: { kind: 'none' } }));
+        chunk = r.rest;
+        if (chunk.length === 0) return;
+        continue;
+      }
+      return this.#onFinalHead(res, r.rest);
+    }
+  }
+
+  #onFinalHead(res: ResponseHead, rest: Buffer): void {
+    this.#clearTimer();
+    this.#response = res;
+    let close = this.#owner.mustCloseAfterResponse() || this.#head.upgrade?.kind === 'websocket';
+    const client11 = this.#head.version === '1.1';
+    let framing: OutboundResponseFraming;
+    if (res.body.kind === 'none') {
+      const advertised = this.#head.method === 'HEAD' || res.status === 304 ? advertisedLength(res) : undefined;
+      framing = advertised === undefined ? { kind: 'none' } : { kind: 'advertised-length', length: advertised };
+      this.#writer.framing = 'none';
+    } else if (res.body.kind === 'length') {
+      framing = res.body;
+      this.#remaining = res.body.length;
+      this.#writer.framing = 'length';
+    } else {
+      if (res.body.kind === 'chunked') this.#decoder = new ChunkedDecoder(this.#owner.options.limits);
+      // HTTP/1.0 clients cannot read chunked: the end of the body is the end of the connection.
+      framing = client11 ? { kind: 'chunked' } : { kind: 'until-close' };
+      this.#writer.framing = client11 ? 'chunked' : 'raw';
+      if (!client11) close = true;
+    }
+    this.#closeClient = close;
+    const connection = close ? 'close' : client11 ? undefined : 'keep-alive';
+    let bytes: Buffer;
+    try {
+      bytes = serializeResponseHead({ status: res.status, reason: res.reason, headers: clientResponseHeaders(res, connection), body: framing });
+    } catch {
+      this.#reusable = false;
+      return this.#fail(502);
+    }
+    this.#phase = 'body';
+    this.#writer.write(bytes);
+    this.#touchedClient = true;
+    if (this.#writer.framing === 'none' || (this.#writer.framing === 'length' && this.#remaining === 0)) {
+      if (rest.length > 0) this.#reusable = false;
+      return this.#finish();
+    }
+    if (rest.length > 0) this.#onBodyBytes(rest);
+  }
+
+  #onBodyBytes(chunk: Buffer): void {
+    if (this.#writer.framing === 'length') {
+      const take = Math.min(this.#remaining, chunk.length);
+      this.#writer.write(take === chunk.length ? chunk : chunk.subarray(0, take));
+      this.#remaining -= take;
+      if (this.#remaining === 0) {
+        // Bytes past Content-Length mean the backend's framing is off: never reuse it.
+        if (take < chunk.length) this.#reusable = false;
+        this.#finish();
+      }
+      return;
+    }
+    if (this.#decoder !== undefined) {
+      const r = this.#decoder.push(chunk, (data) => this.#writer.writeBody(data));
+      if (r.kind === 'error') return this.#abortClient(`backend sent a malformed chunked body: ${r.reason}`);
+      if (r.kind === 'done') {
+        if (r.rest.length > 0) this.#reusable = false;
+        this.#writer.endBody();
+        this.#finish();
+      }
+      return;
+    }
+    this.#writer.writeBody(chunk);
+  }
+
+  onEnd(): void {
+    if (this.#phase === 'body' && this.#response?.body.kind === 'until-close') {
+      this.#reusable = false;
+      this.#writer.endBody();
+      this.#finish();
+      return;
+    }
+    this.onFailure(new Error('backend closed the connection before the response was complete'));
+  }
+
+  onFailure(err: Error): void {
+    if (this.#phase === 'done') return;
+    this.#dropConnection();
+    this.#connected = false;
+    const retry = this.#phase === 'head' && this.#responseBytes === 0 && this.#mayRetry();
+    this.#owner.options.onEvent({ type: 'upstream.failed', upstreamId: this.#upstream?.id ?? '', error: err, retried: retry });
+    if (retry) {
+      // A connection that never carried a byte keeps its queue; otherwise replay what was sent.
+      if (this.#wroteUpstream) this.#queue = [...this.#replay!];
+      else this.#queue.shift();
+      this.#wroteUpstream = false;
+      return this.#connectNext();
+    }
+    if (this.#touchedClient) return this.#abortClient(`backend failed mid-response: ${err.message}`);
+    this.#fail(502);
+  }
+
+  /** nginx's proxy_next_upstream rule: never twice, never after the client saw a byte. */
+  #mayRetry(): boolean {
+    if (this.#attempts >= 2 || this.#touchedClient) return false;
+    if (!this.#wroteUpstream) return true;
+    return idempotent.has(this.#head.method) && this.#replay !== undefined;
+  }
+
+  readonly #onTimeout = (): void => {
+    this.#timer = undefined;
+    if (this.#phase === 'done') return;
+    this.#phase = 'done';
+    this.#dropConnection();
+    if (this.#touchedClient) this.#owner.onExchangeAborted('request timed out');
+    else this.#owner.onExchangeFailed(504);
+  };
+
+  #tunnel(res: ResponseHead, rest: Buffer): void {
+    this.#writer.flush();
+    this.#clearTimer();
+    this.#phase = 'done';
+    const socket = this.#connection!.release();
+    this.#connection = undefined;
+    this.#writer.detach();
+    socket.on('error', ignore);
+    this.#touchedClient = true;
+    const head = serializeResponseHead({ status: 101, reason: res.reason, headers: clientResponseHeaders(res, 'upgrade'), body: { kind: 'none' } });
+    this.#owner.onTunnel(socket, head, rest);
+  }
+
+  #finish(): void {
+    this.#writer.flush();
+    this.#phase = 'done';
+    this.#clearTimer();
+    const connection = this.#connection;
+    this.#connection = undefined;
+    this.#writer.detach();
+    if (connection !== undefined) {
+      const reusable = this.#reusable && this.#bodyEnded && this.#response?.keepAlive === true;
+      if (reusable) this.#owner.pool.put(connection);
+      else connection.destroy();
+    }
+    this.#owner.onExchangeDone(this.#closeClient);
+  }
+
+  #fail(status: number): void {
+    this.#writer.flush();
+    this.#phase = 'done';
+    this.#clearTimer();
+    this.#dropConnection();
+    this.#owner.onExchangeFailed(status);
+  }
+
+  #abortClient(reason: string): void {
+    this.#writer.flush();
+    this.#phase = 'done';
+    this.#clearTimer();
+    this.#dropConnection();
+    this.#owner.onExchangeAborted(reason);
+  }
+
+  #dropConnection(): void {
+    this.#connection?.destroy();
+    this.#connection = undefined;
+    this.#writer.detach();
+  }
+
+  #clearTimer(): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+}
+
+function ignore(): void {}
+
+function advertisedLength(res: ResponseHead): number | undefined {
+  const values = res.headers.filter(([n]) => n === 'content-length').map(([, v]) => v);
+  if (values.length === 0 || !values.every((v) => v === values[0] && /^[0-9]{1,15}$/.test(v))) return undefined;
+  return Number(values[0]);
+}

@@ -1,0 +1,80 @@
+import { LF } from './charTables.ts';
+
+/** What a line handler answers: keep going, the head ended after this line, or why it failed. */
+export type LineVerdict = 'more' | 'end' | { readonly status: number; readonly reason: string };
+
+export type FeedResult =
+  | { readonly kind: 'more' }
+  | { readonly kind: 'end'; readonly rest: Buffer }
+  | { readonly kind: 'error'; readonly status: number; readonly reason: string };
+
+/** A line handler sees the latin1 text of a region and one line's bounds in it, CRLF excluded. */
+export type LineHandler = (text: string, start: number, end: number) => LineVerdict;
+
+const MORE: FeedResult = { kind: 'more' };
+const HEAD_END = Buffer.from('\r\n\r\n', 'latin1');
+
+/**
+ * Splits incoming bytes into CRLF-terminated lines for a head parser. The bytes up to the end of
+ * the head are decoded to one latin1 string (bytes map 1:1 to chars), so field parsing works on
+ * string slices instead of one Buffer decode per field. A partial line is kept as a list of
+ * slices and joined only once its LF arrives, so a client trickling bytes costs linear work.
+ */
+export class HeadLineReader {
+  #parts: Buffer[] = [];
+  #partBytes = 0;
+  /** Bytes of complete lines handled so far in this head. */
+  lineBytes = 0;
+
+  get pendingBytes(): number {
+    return this.#partBytes;
+  }
+
+  reset(): void {
+    this.#parts = [];
+    this.#partBytes = 0;
+    this.lineBytes = 0;
+  }
+
+  /** Feeds `chunk`; decodes at most `maxDecode` bytes past the last line end at a time. */
+  feed(chunk: Buffer, onLine: LineHandler, maxDecode: number): FeedResult {
+    let buf = chunk;
+    if (this.#partBytes > 0) {
+      this.#parts.push(chunk);
+      this.#partBytes += chunk.length;
+      if (chunk.indexOf(LF) === -1) return MORE;
+      buf = Buffer.concat(this.#parts, this.#partBytes);
+      this.#parts = [];
+      this.#partBytes = 0;
+    }
+    let base = 0;
+    while (base < buf.length) {
+      const headEnd = buf.indexOf(HEAD_END, base);
+      const regionEnd = Math.min(headEnd === -1 ? buf.length : headEnd + 4, base + maxDecode);
+      const text = buf.toString('latin1', base, regionEnd);
+      let pos = 0;
+      for (;;) {
+        const lf = text.indexOf('\n', pos);
+        if (lf === -1) break;
+        // RFC 9112 §2.2 allows a recipient to accept a bare LF; we never do (CVE-2022-32214).
+        if (lf === pos || text.charCodeAt(lf - 1) !== 0x0d) return { kind: 'error', status: 400, reason: 'bare LF line ending' };
+        const verdict = onLine(text, pos, lf - 1);
+        this.lineBytes += lf + 1 - pos;
+        pos = lf + 1;
+        if (verdict === 'end') return { kind: 'end', rest: buf.subarray(base + pos) };
+        if (verdict !== 'more') return { kind: 'error', status: verdict.status, reason: verdict.reason };
+      }
+      if (pos === 0 && regionEnd < buf.length) {
+        // A line longer than maxDecode: keep it whole; the caller's limit check refuses it.
+        break;
+      }
+      base += pos;
+      if (regionEnd === buf.length || pos === 0) break;
+    }
+    if (base < buf.length) {
+      this.#parts.push(buf.subarray(base));
+      this.#partBytes = buf.length - base;
+    }
+    return MORE;
+  }
+}

@@ -1,0 +1,23 @@
+import { InvalidHeadField } from '../../errors.ts';
+import { isToken } from './charTables.ts';
+
+/** The one pattern every value Portico writes must match (CRLF/header injection, undici CVE-2022-31150). */
+export const SAFE_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+
+/** Names the serializers compute themselves; a caller passing one has a framing bug. */
+const computed = new Set(['content-length', 'transfer-encoding']);
+
+/** Appends `name: value\r\n` lines after checking each; throws InvalidHeadField on the first bad one. */
+export function appendFields(out: string, headers: ReadonlyArray<readonly [string, string]>): string {
+  for (const [name, value] of headers) {
+    if (!isToken(name)) throw new InvalidHeadField(`header name ${JSON.stringify(name)}`, 'is not an RFC 9110 token');
+    if (computed.has(name.toLowerCase())) {
+      throw new InvalidHeadField(`header "${name}"`, 'is computed by the serializer from the framing');
+    }
+    if (!SAFE_VALUE.test(value) || value.charCodeAt(0) === 0x20 || value.endsWith(' ')) {
+      throw new InvalidHeadField(`value of header "${name}"`, 'contains control characters or edge whitespace');
+    }
+    out += `${name}: ${value}\r\n`;
+  }
+  return out;
+}

@@ -1,0 +1,90 @@
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { UpstreamPool, type UpstreamConnection } from '@portico/router';
+import { closeAll, startRawBackend, upstreamAt, type RawBackend } from './harness.ts';
+
+describe('UpstreamPool', () => {
+  let backend: RawBackend;
+  let pool: UpstreamPool;
+
+  beforeEach(async () => {
+    backend = await startRawBackend(() => {});
+  });
+  afterEach(async () => {
+    pool.close();
+    await closeAll();
+  });
+
+  async function connected(p: UpstreamPool): Promise<UpstreamConnection> {
+    const c = p.connect(upstreamAt(backend.port, 'b'));
+    await once(c.socket, 'connect');
+    return c;
+  }
+
+  it('has nothing to give before a connection is put back', () => {
+    pool = new UpstreamPool({ maxIdlePerUpstream: 4, idleTimeout: 1000 });
+    assert.equal(pool.take(upstreamAt(backend.port, 'b')), undefined);
+  });
+
+  it('gives back the most recently returned connection first', async () => {
+    pool = new UpstreamPool({ maxIdlePerUpstream: 4, idleTimeout: 1000 });
+    const a = await connected(pool);
+    const b = await connected(pool);
+    pool.put(a);
+    pool.put(b);
+    assert.equal(pool.take(upstreamAt(backend.port, 'b')), b);
+    assert.equal(pool.take(upstreamAt(backend.port, 'b')), a);
+  });
+
+  it('closes connections beyond maxIdlePerUpstream', async () => {
+    pool = new UpstreamPool({ maxIdlePerUpstream: 1, idleTimeout: 1000 });
+    const a = await connected(pool);
+    const b = await connected(pool);
+    pool.put(a);
+    pool.put(b);
+    assert.equal(pool.idleCount('b'), 1);
+    assert.equal(b.socket.destroyed, true);
+  });
+
+  it('drops an idle connection whose backend sends a byte unasked', async () => {
+    const talker = await startRawBackend((_d, socket) => socket.write('unasked'));
+    pool = new UpstreamPool({ maxIdlePerUpstream: 4, idleTimeout: 1000 });
+    const c = pool.connect(upstreamAt(talker.port, 't'));
+    await once(c.socket, 'connect');
+    // The answer can only arrive on a later turn of the event loop, after the connection is idle.
+    c.socket.write('hello');
+    pool.put(c);
+    assert.equal(pool.idleCount('t'), 1);
+    await once(c.socket, 'close');
+    assert.equal(pool.idleCount('t'), 0);
+  });
+
+  it('drops an idle connection the backend closes', async () => {
+    pool = new UpstreamPool({ maxIdlePerUpstream: 4, idleTimeout: 1000 });
+    const c = await connected(pool);
+    pool.put(c);
+    await backend.close();
+    await once(c.socket, 'close');
+    assert.equal(pool.idleCount('b'), 0);
+  });
+
+  it('closes connections idle longer than idleTimeout', async () => {
+    pool = new UpstreamPool({ maxIdlePerUpstream: 4, idleTimeout: 60 });
+    const c = await connected(pool);
+    pool.put(c);
+    await once(c.socket, 'close');
+    assert.equal(pool.idleCount('b'), 0);
+  });
+
+  it('closes every idle connection on close and refuses later returns', async () => {
+    pool = new UpstreamPool({ maxIdlePerUpstream: 4, idleTimeout: 1000 });
+    const a = await connected(pool);
+    const b = await connected(pool);
+    pool.put(a);
+    pool.close();
+    pool.put(b);
+    assert.equal(a.socket.destroyed, true);
+    assert.equal(b.socket.destroyed, true);
+    assert.equal(pool.idleCount('b'), 0);
+  });
+});

@@ -1,0 +1,228 @@
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import net from 'node:net';
+import type { Upstream } from '@portico/router';
+import { closeAll, httpGet, rawRequest, startHttpBackend, startProxy, startRawBackend, statusLines, upstreamAt } from './harness.ts';
+
+/** A port nothing listens on: bound, then closed. */
+async function deadPort(): Promise<number> {
+  const server = net.createServer().listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+function sequence(...upstreams: Upstream[]): { pick: () => Upstream | undefined; picks: () => number } {
+  let n = 0;
+  return { pick: () => upstreams[Math.min(n++, upstreams.length - 1)], picks: () => n };
+}
+
+describe('forwarder failures', () => {
+  afterEach(closeAll);
+
+  it('answers 503 when no upstream is ready', async () => {
+    const proxy = await startProxy({ pickUpstream: () => undefined });
+    const { text, ended } = await rawRequest(proxy.port, 'GET / HTTP/1.1\r\nHost: a\r\n\r\n');
+    assert.deepEqual(statusLines(text), ['503']);
+    assert.equal(ended, 'end');
+  });
+
+  it('retries a refused connection on another upstream', async () => {
+    const backend = await startHttpBackend((_req, res) => res.end('second'));
+    const seq = sequence(upstreamAt(await deadPort(), 'dead'), upstreamAt(backend.port, 'live'));
+    const proxy = await startProxy({ pickUpstream: seq.pick });
+    const res = await httpGet(proxy.port, '/');
+    assert.equal(res.body, 'second');
+    assert.equal(seq.picks(), 2);
+    assert.deepEqual(proxy.events.map((e) => e.type === 'upstream.failed' && e.retried), [true]);
+  });
+
+  it('retries a refused connection even for POST, since nothing was sent', async () => {
+    const backend = await startHttpBackend((req, res) => req.resume().on('end', () => res.end('ok')));
+    const seq = sequence(upstreamAt(await deadPort()), upstreamAt(backend.port));
+    const proxy = await startProxy({ pickUpstream: seq.pick });
+    const { text } = await rawRequest(proxy.port, 'POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\nConnection: close\r\n\r\nhi');
+    assert.deepEqual(statusLines(text), ['200']);
+  });
+
+  it('never tries a third upstream: 502 after two failed connections', async () => {
+    const dead = upstreamAt(await deadPort());
+    let picks = 0;
+    const proxy = await startProxy({ pickUpstream: () => (picks++, dead) });
+    const { text } = await rawRequest(proxy.port, 'GET / HTTP/1.1\r\nHost: a\r\n\r\n');
+    assert.deepEqual(statusLines(text), ['502']);
+    assert.equal(picks, 2);
+  });
+
+  it('does not replay a POST once its bytes reached a backend', async () => {
+    const dropper = await startRawBackend((_d, socket) => socket.destroy());
+    const backend = await startHttpBackend((_req, res) => res.end('replayed'));
+    const seq = sequence(upstreamAt(dropper.port), upstreamAt(backend.port));
+    const proxy = await startProxy({ pickUpstream: seq.pick });
+    const { text } = await rawRequest(proxy.port, 'POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\nhi');
+    assert.deepEqual(statusLines(text), ['502']);
+    assert.equal(seq.picks(), 1);
+  });
+
+  it('replays an idempotent request once when the backend drops it before answering', async () => {
+    const dropper = await startRawBackend((_d, socket) => socket.destroy());
+    const backend = await startHttpBackend((req, res) => req.resume().on('end', () => res.end(`replayed ${req.method}`)));
+    const seq = sequence(upstreamAt(dropper.port), upstreamAt(backend.port));
+    const proxy = await startProxy({ pickUpstream: seq.pick });
+    const { text } = await rawRequest(proxy.port, 'PUT / HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\nConnection: close\r\n\r\nhi');
+    assert.match(text, /replayed PUT$/);
+  });
+
+  it('replays a GET on a fresh connection when a pooled one turns out dead', async () => {
+    // The backend answers the first request on each connection and drops the connection on the second.
+    const backend = await startRawBackend((data, socket) => {
+      const s = socket as net.Socket & { served?: boolean };
+      if (s.served === true) return void socket.destroy();
+      s.served = true;
+      socket.write('HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok');
+      void data;
+    });
+    const proxy = await startProxy({ pickUpstream: () => upstreamAt(backend.port, 'b') });
+    assert.equal((await httpGet(proxy.port, '/1')).body, 'ok');
+    assert.equal(proxy.forwarder.idleUpstreamConnections('b'), 1);
+    assert.equal((await httpGet(proxy.port, '/2')).body, 'ok');
+    assert.equal(backend.connections, 2);
+  });
+
+  it('answers 502 to a malformed backend response', async () => {
+    const backend = await startRawBackend((_d, socket) => socket.end('HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nx'));
+    const proxy = await startProxy({ pickUpstream: () => upstreamAt(backend.port) });
+    const { text } = await rawRequest(proxy.port, 'GET / HTTP/1.1\r\nHost: a\r\n\r\n');
+    assert.deepEqual(statusLines(text), ['502']);
+  });
+
+  it('resets the client when the backend fails mid-response, so a close-delimited body never looks complete', async () => {
+    const backend = await startRawBackend((_d, socket) => {
+      socket.write('HTTP/1.1 200 OK\r\n\r\npartial');
+      // Node sends a FIN, not a RST, when resetting right after a write; let the write go first.
+      setTimeout(() => socket.resetAndDestroy(), 20);
+    });
+    const proxy = await startProxy({ pickUpstream: () => upstreamAt(backend.port) });
+    const { text, ended } = await rawRequest(proxy.port, 'GET / HTTP/1.0\r\n\r\n');
+    assert.match(text, /^HTTP\/1\.1 200 OK/);
+    assert.equal(ended, 'reset');
+    assert.equal(proxy.events.at(-1)?.type, 'response.aborted');
+  });
+
+  it('cuts the client when a Content-Length body ends short', async () => {
+    const backend = await startRawBackend((_d, socket) => socket.end('HTTP/1.1 200 OK\r\ncontent-length: 10\r\n\r\nshort'));
+    const proxy = await startProxy({ pickUpstream: () => upstreamAt(backend.port) });
+    const { text, ended } = await rawRequest(proxy.port, 'GET / HTTP/1.1\r\nHost: a\r\n\r\n');
+    assert.ok(text.endsWith('short'));
+    assert.equal(ended, 'reset');
+  });
+
+  it('answers 504 and closes the backend connection when the response is too slow', async () => {
+    let backendSocketClosed: Promise<unknown> | undefined;
+    const backend = await startRawBackend((_d, socket) => {
+      backendSocketClosed = once(socket, 'close');
+    });
+    const proxy = await startProxy({ pickUpstream: () => upstreamAt(backend.port), requestTimeout: 100 });
+    const { text } = await rawRequest(proxy.port, 'GET / HTTP/1.1\r\nHost: a\r\n\r\n');
+    assert.deepEqual(statusLines(text), ['504']);
+    await backendSocketClosed;
+  });
+
+  it('aborts the backend request when the client half-closes with a request in flight', async () => {
+    let aborted!: Promise<unknown>;
+    let arrived!: () => void;
+    const arrival = new Promise<void>((resolve) => (arrived = resolve));
+    const backend = await startHttpBackend((req) => {
+      aborted = once(req.socket, 'close');
+      arrived();
+    });
+    const proxy = await startProxy({ pickUpstream: () => upstreamAt(backend.port) });
+    const client = net.connect(proxy.port, '127.0.0.1');
+    client.on('error', () => {});
+    client.write('GET /slow HTTP/1.1\r\nHost: a\r\n\r\n');
+    await arrival;
+    client.end();
+    await aborted;
+    await once(client, 'close');
+  });
+
+  it('aborts the backend request when the client goes away', async () => {
+    let aborted!: Promise<unknown>;
+    let arrived!: () => void;
+    const arrival = new Promise<void>((resolve) => (arrived = resolve));
+    const backend = await startHttpBackend((req) => {
+      aborted = once(req.socket, 'close');
+      arrived();
+    });
+    const proxy = await startProxy({ pickUpstream: () => upstreamAt(backend.port) });
+    const client = net.connect(proxy.port, '127.0.0.1');
+    client.write('GET /slow HTTP/1.1\r\nHost: a\r\n\r\n');
+    await arrival;
+    client.destroy();
+    await aborted;
+  });
+
+  it('closes after an early response instead of reading the unread body as a request (nginx CVE-2019-20372)', async () => {
+    const backend = await startRawBackend((data, socket) => {
+      if (data.toString('latin1').startsWith('POST')) socket.write('HTTP/1.1 401 Unauthorized\r\ncontent-length: 0\r\n\r\n');
+    });
+    const proxy = await startProxy({ pickUpstream: () => upstreamAt(backend.port) });
+    const smuggled = 'GET /admin HTTP/1.1\r\nHost: a\r\n\r\n';
+    const { text, ended } = await rawRequest(proxy.port, [
+      `POST /login HTTP/1.1\r\nHost: a\r\nContent-Length: ${1000 + smuggled.length}\r\n\r\n`,
+    ]);
+    assert.deepEqual(statusLines(text), ['401']);
+    assert.match(text, /connection: close/);
+    assert.equal(ended, 'end');
+    const seen = backend.received.map((c) => Buffer.concat(c).toString('latin1')).join('');
+    assert.equal(seen.match(/ HTTP\/1\.1\r\n/g)?.length, 1);
+  });
+
+  it('relays an early response after an Expect: 100-continue and closes', async () => {
+    const backend = await startHttpBackend((_req, res) => {
+      res.statusCode = 413;
+      res.end('too big');
+    });
+    backend.server.on('checkContinue', (_req, res) => {
+      res.statusCode = 413;
+      res.end('too big');
+    });
+    const proxy = await startProxy({ pickUpstream: () => upstreamAt(backend.port) });
+    const { text, ended } = await rawRequest(proxy.port, 'POST / HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 100000\r\n\r\n');
+    assert.deepEqual(statusLines(text), ['413']);
+    assert.equal(ended, 'end');
+  });
+
+  it('refuses a malformed chunked body with 400 and closes both sides', async () => {
+    let backendClosed!: Promise<unknown>;
+    const backend = await startRawBackend((_d, socket) => {
+      backendClosed ??= once(socket, 'close');
+    });
+    const proxy = await startProxy({ pickUpstream: () => upstreamAt(backend.port) });
+    const { text } = await rawRequest(proxy.port, ['POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n', '0x5\r\n']);
+    assert.deepEqual(statusLines(text), ['400']);
+    await backendClosed;
+  });
+
+  it('answers 502 to an upstream with an impossible address instead of crashing', async () => {
+    const proxy = await startProxy({ pickUpstream: () => ({ id: 'bad', address: { host: '127.0.0.1', port: 70000 }, token: 't' }) });
+    const { text } = await rawRequest(proxy.port, 'GET / HTTP/1.1\r\nHost: a\r\n\r\n');
+    assert.deepEqual(statusLines(text), ['502']);
+  });
+
+  it('answers 503 when pickUpstream throws', async () => {
+    const proxy = await startProxy({ pickUpstream: () => { throw new Error('router bug'); } });
+    const { text } = await rawRequest(proxy.port, 'GET / HTTP/1.1\r\nHost: a\r\n\r\n');
+    assert.deepEqual(statusLines(text), ['503']);
+  });
+
+  it('answers 500 when a header transform produces an unsafe value, and keeps serving', async () => {
+    const backend = await startHttpBackend((_req, res) => res.end('ok'));
+    let bad = true;
+    const proxy = await startProxy({ pickUpstream: () => upstreamAt(backend.port), transformRequestHeaders: (h) => (bad ? [...h, ['x-id', 'a\r\nb']] : h) });
+    assert.deepEqual(statusLines((await rawRequest(proxy.port, 'GET / HTTP/1.1\r\nHost: a\r\n\r\n')).text), ['500']);
+    bad = false;
+    assert.equal((await httpGet(proxy.port, '/')).body, 'ok');
+  });
+});

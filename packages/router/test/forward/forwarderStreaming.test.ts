@@ -1,0 +1,100 @@
+// Bodies stream with backpressure: a gigabyte through the forwarder in either direction keeps
+// memory flat, because nothing buffers a whole body.
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import http from 'node:http';
+import net from 'node:net';
+import { closeAll, startHttpBackend, startProxy, upstreamAt } from './harness.ts';
+
+const GiB = 1024 * 1024 * 1024;
+const piece = Buffer.alloc(256 * 1024, 0x61);
+
+/** Samples external + array-buffer memory while `run` goes; returns the peak growth in bytes. */
+async function peakGrowth(run: () => Promise<void>): Promise<number> {
+  global.gc?.();
+  const base = process.memoryUsage();
+  const baseline = base.arrayBuffers + base.heapUsed;
+  let peak = 0;
+  const timer = setInterval(() => {
+    const m = process.memoryUsage();
+    peak = Math.max(peak, m.arrayBuffers + m.heapUsed - baseline);
+  }, 20);
+  try {
+    await run();
+  } finally {
+    clearInterval(timer);
+  }
+  return peak;
+}
+
+async function writeAll(write: (b: Buffer) => boolean, drain: () => Promise<unknown>, total: number): Promise<void> {
+  for (let sent = 0; sent < total; sent += piece.length) {
+    if (!write(piece)) await drain();
+  }
+}
+
+describe('forwarder streaming', function () {
+  this.timeout(60_000);
+  afterEach(closeAll);
+
+  it('streams a 1 GiB upload with flat memory', async () => {
+    const backend = await startHttpBackend((req, res) => {
+      let n = 0;
+      req.on('data', (d: Buffer) => {
+        n += d.length;
+        // A slower reader now and then, so backpressure has to travel back to the client.
+        if (n % (32 * 1024 * 1024) < d.length) {
+          req.pause();
+          setTimeout(() => req.resume(), 5);
+        }
+      });
+      req.on('end', () => res.end(String(n)));
+    });
+    const proxy = await startProxy({ pickUpstream: () => upstreamAt(backend.port) });
+    let received = '';
+    const peak = await peakGrowth(async () => {
+      const socket = net.connect(proxy.port, '127.0.0.1');
+      await once(socket, 'connect');
+      socket.on('data', (d: Buffer) => (received += d.toString()));
+      socket.write(`POST /up HTTP/1.1\r\nHost: a\r\nContent-Length: ${GiB}\r\nConnection: close\r\n\r\n`);
+      await writeAll((b) => socket.write(b), () => once(socket, 'drain'), GiB);
+      await once(socket, 'close');
+    });
+    if (process.env.PORTICO_DEBUG_MEMORY) console.log('upload peak MiB', peak / 1048576);
+    assert.ok(received.endsWith(`\r\n\r\n${GiB}`), received.slice(0, 200));
+    assert.ok(peak < 64 * 1024 * 1024, `memory grew by ${(peak / 1048576).toFixed(1)} MiB`);
+  });
+
+  it('streams a 1 GiB chunked download with flat memory, even to a slow reader', async () => {
+    const backend = await startHttpBackend((_req, res) => {
+      void writeAll((b) => res.write(b), () => once(res, 'drain'), GiB).then(() => res.end());
+    });
+    const proxy = await startProxy({ pickUpstream: () => upstreamAt(backend.port) });
+    let n = 0;
+    const peak = await peakGrowth(async () => {
+      await new Promise<void>((resolve, reject) => {
+        http.get({ host: '127.0.0.1', port: proxy.port, path: '/down', agent: false }, (res) => {
+          assert.equal(res.headers['transfer-encoding'], 'chunked');
+          let paused = false;
+          res.on('data', (d: Buffer) => {
+            n += d.length;
+            // Pause now and then so backpressure has to travel back to the backend.
+            if (!paused && n % (16 * 1024 * 1024) < d.length) {
+              paused = true;
+              res.pause();
+              setTimeout(() => {
+                paused = false;
+                res.resume();
+              }, 10);
+            }
+          });
+          res.on('end', resolve);
+          res.on('error', reject);
+        }).on('error', reject);
+      });
+    });
+    if (process.env.PORTICO_DEBUG_MEMORY) console.log('download peak MiB', peak / 1048576);
+    assert.equal(n, GiB);
+    assert.ok(peak < 64 * 1024 * 1024, `memory grew by ${(peak / 1048576).toFixed(1)} MiB`);
+  });
+});

@@ -1,0 +1,108 @@
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { WebSocket, WebSocketServer } from 'ws';
+import { closeAll, rawRequest, startHttpBackend, startProxy, startRawBackend, statusLines, upstreamAt } from './harness.ts';
+
+const KEY = 'dGhlIHNhbXBsZSBub25jZQ==';
+const handshake = (extra = '', version = '13'): string =>
+  `GET /ws HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${KEY}\r\nSec-WebSocket-Version: ${version}\r\n${extra}\r\n`;
+
+describe('forwarder WebSocket tunnel', () => {
+  afterEach(closeAll);
+
+  it('tunnels a WebSocket through a ws backend, large messages included', async () => {
+    const backend = await startHttpBackend((_req, res) => res.end('plain'));
+    const wss = new WebSocketServer({ server: backend.server });
+    wss.on('connection', (socket, req) => {
+      socket.send(`token=${req.headers['x-portico-token']}`);
+      socket.on('message', (data, binary) => socket.send(data, { binary }));
+    });
+    const proxy = await startProxy({ pickUpstream: () => upstreamAt(backend.port, 'b', 'tok') });
+    const client = new WebSocket(`ws://127.0.0.1:${proxy.port}/ws`);
+    const messages: Array<Buffer> = [];
+    const first = new Promise<void>((resolve) => client.once('message', () => resolve()));
+    client.on('message', (d: Buffer) => messages.push(d));
+    await once(client, 'open');
+    await first;
+    assert.equal(messages[0]?.toString(), 'token=tok');
+    const big = Buffer.alloc(1024 * 1024, 7);
+    client.send(big);
+    client.send('hello');
+    while (messages.length < 3) await once(client, 'message');
+    assert.equal(messages[1]?.length, big.length);
+    assert.equal(messages[2]?.toString(), 'hello');
+    client.close();
+    await once(client, 'close');
+    wss.close();
+  });
+
+  it('refuses an invalid handshake with 400 and never forwards what follows (payload 10)', async () => {
+    const backend = await startRawBackend(() => {});
+    const proxy = await startProxy({ pickUpstream: () => upstreamAt(backend.port) });
+    const { text } = await rawRequest(proxy.port, `${handshake('', '1337')}GET /internal HTTP/1.1\r\nHost: localhost\r\n\r\n`);
+    assert.deepEqual(statusLines(text), ['400']);
+    assert.equal(backend.connections, 0);
+  });
+
+  it('passes on a non-101 answer, closes, and opens no tunnel', async () => {
+    const backend = await startRawBackend((data, socket) => {
+      if (data.toString('latin1').startsWith('GET /ws')) socket.write('HTTP/1.1 426 Upgrade Required\r\ncontent-length: 0\r\n\r\n');
+    });
+    const proxy = await startProxy({ pickUpstream: () => upstreamAt(backend.port) });
+    const { text, ended } = await rawRequest(proxy.port, `${handshake()}GET /internal HTTP/1.1\r\nHost: localhost\r\n\r\n`);
+    assert.deepEqual(statusLines(text), ['426']);
+    assert.equal(ended, 'end');
+    const seen = backend.received.flat().map((b) => b.toString('latin1')).join('');
+    assert.doesNotMatch(seen, /internal/);
+  });
+
+  it('holds bytes sent after the handshake until the backend answers 101', async () => {
+    let sawFrameBefore101 = false;
+    let answered = false;
+    const backend = await startRawBackend((data, socket) => {
+      const text = data.toString('latin1');
+      if (text.startsWith('GET /ws')) {
+        if (text.includes('early-bytes')) sawFrameBefore101 = true;
+        answered = true;
+        socket.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\nfrom-backend');
+      } else if (text.includes('early-bytes')) {
+        sawFrameBefore101 = !answered;
+        socket.write('echo:early-bytes');
+      }
+    });
+    const proxy = await startProxy({ pickUpstream: () => upstreamAt(backend.port) });
+    const { text } = await rawRequest(proxy.port, `${handshake()}early-bytes`, { until: (t) => t.includes('echo:early-bytes') });
+    assert.match(text, /^HTTP\/1\.1 101 Switching Protocols\r\n[\s\S]*sec-websocket-accept: s3pPLMBiTxaQ9kYGzzhZRbK\+xOo=\r\n[\s\S]*\r\n\r\nfrom-backend/i);
+    assert.equal(sawFrameBefore101, false);
+  });
+
+  it('strips an h2c upgrade and forwards a plain request (no 101)', async () => {
+    const backend = await startHttpBackend((req, res) => res.end(JSON.stringify(req.headers)));
+    backend.server.on('upgrade', (_req, socket) => socket.end('HTTP/1.1 101 Switching Protocols\r\n\r\n'));
+    const proxy = await startProxy({ pickUpstream: () => upstreamAt(backend.port) });
+    const { text } = await rawRequest(proxy.port, 'GET / HTTP/1.1\r\nHost: a\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\nConnection: Upgrade, HTTP2-Settings, close\r\n\r\n');
+    assert.deepEqual(statusLines(text), ['200']);
+    const seen = JSON.parse(text.slice(text.indexOf('\r\n\r\n') + 4)) as Record<string, string>;
+    assert.equal(seen.upgrade, undefined);
+    assert.equal(seen['http2-settings'], undefined);
+  });
+
+  it('answers 502 to a 101 the client never asked for', async () => {
+    const backend = await startRawBackend((_d, socket) => socket.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: h2c\r\n\r\n'));
+    const proxy = await startProxy({ pickUpstream: () => upstreamAt(backend.port) });
+    const { text } = await rawRequest(proxy.port, 'GET / HTTP/1.1\r\nHost: a\r\n\r\n');
+    assert.deepEqual(statusLines(text), ['502']);
+  });
+
+  it('closes the client when the backend closes the tunnel', async () => {
+    const backend = await startHttpBackend((_req, res) => res.end());
+    const wss = new WebSocketServer({ server: backend.server });
+    wss.on('connection', (socket) => socket.terminate());
+    const proxy = await startProxy({ pickUpstream: () => upstreamAt(backend.port) });
+    const client = new WebSocket(`ws://127.0.0.1:${proxy.port}/ws`);
+    client.on('error', () => {});
+    const [code] = (await once(client, 'close')) as [number];
+    assert.equal(code, 1006);
+    wss.close();
+  });
+});

@@ -1,0 +1,166 @@
+// Real servers on 127.0.0.1:0 for forwarder tests: node:http backends, a raw recording backend,
+// the forwarder behind a net.Server, and a raw-socket client.
+import { once } from 'node:events';
+import http from 'node:http';
+import net, { type AddressInfo } from 'node:net';
+import { createForwarder, type Forwarder, type ForwarderEvent, type ForwarderOptions, type Upstream } from '@portico/router';
+
+export interface Running {
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+const running = new Set<Running>();
+
+/** Closes everything started by the helpers below; call from afterEach. */
+export async function closeAll(): Promise<void> {
+  const all = [...running];
+  running.clear();
+  await Promise.all(all.map((r) => r.close()));
+}
+
+async function listen(server: net.Server): Promise<number> {
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return (server.address() as AddressInfo).port;
+}
+
+export interface HttpBackend extends Running {
+  readonly server: http.Server;
+}
+
+export async function startHttpBackend(handler: http.RequestListener): Promise<HttpBackend> {
+  const server = http.createServer(handler);
+  const port = await listen(server);
+  const backend: HttpBackend = {
+    server,
+    port,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+  running.add(backend);
+  return backend;
+}
+
+export interface RawBackend extends Running {
+  /** Everything each connection sent, in order of connection. */
+  readonly received: Buffer[][];
+  readonly connections: number;
+}
+
+/** A backend that records raw bytes and answers each received chunk with `respond(bytes)`. */
+export async function startRawBackend(respond: (data: Buffer, socket: net.Socket) => void): Promise<RawBackend> {
+  const received: Buffer[][] = [];
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((socket) => {
+    const log: Buffer[] = [];
+    received.push(log);
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => {});
+    socket.on('data', (d: Buffer) => {
+      log.push(d);
+      respond(d, socket);
+    });
+  });
+  const port = await listen(server);
+  const backend: RawBackend = {
+    received,
+    get connections() {
+      return received.length;
+    },
+    port,
+    close: async () => {
+      for (const s of sockets) s.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+  running.add(backend);
+  return backend;
+}
+
+export function upstreamAt(port: number, id = `u${port}`, token = `token-${port}`): Upstream {
+  return { id, address: { host: '127.0.0.1', port }, token };
+}
+
+export interface Proxy extends Running {
+  readonly forwarder: Forwarder;
+  readonly events: ForwarderEvent[];
+}
+
+export async function startProxy(options: Partial<ForwarderOptions> & Pick<ForwarderOptions, 'pickUpstream'>): Promise<Proxy> {
+  const events: ForwarderEvent[] = [];
+  const forwarder = createForwarder({ ...options, onEvent: (e) => events.push(e) });
+  const server = net.createServer({ allowHalfOpen: true }, (socket) => forwarder.handleConnection(socket));
+  const port = await listen(server);
+  const proxy: Proxy = {
+    forwarder,
+    events,
+    port,
+    close: async () => {
+      await forwarder.close();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+  running.add(proxy);
+  return proxy;
+}
+
+export interface RawReply {
+  readonly text: string;
+  /** How the connection ended: a clean FIN, a reset, or still open when `until` matched. */
+  readonly ended: 'end' | 'reset' | 'open';
+}
+
+/**
+ * Sends raw bytes and collects the reply until the connection ends or `until(text)` holds.
+ * `halfClose` sends FIN after the bytes, as a client with nothing more to say does.
+ */
+export async function rawRequest(
+  port: number,
+  bytes: string | Buffer | Array<string | Buffer>,
+  options: { until?: (text: string) => boolean; halfClose?: boolean } = {},
+): Promise<RawReply> {
+  const socket = net.connect(port, '127.0.0.1');
+  await once(socket, 'connect');
+  let text = '';
+  let ended: RawReply['ended'] = 'end';
+  const done = new Promise<void>((resolve) => {
+    socket.on('data', (d: Buffer) => {
+      text += d.toString('latin1');
+      if (options.until?.(text) === true) {
+        ended = 'open';
+        resolve();
+      }
+    });
+    socket.on('error', () => {
+      ended = 'reset';
+    });
+    socket.on('close', () => resolve());
+  });
+  for (const part of Array.isArray(bytes) ? bytes : [bytes]) socket.write(typeof part === 'string' ? Buffer.from(part, 'latin1') : part);
+  if (options.halfClose === true) socket.end();
+  await done;
+  socket.destroy();
+  return { text, ended };
+}
+
+/** Responses in a raw reply, split on status lines. */
+export function statusLines(text: string): string[] {
+  return [...text.matchAll(/HTTP\/1\.1 (\d{3})[^\r]*\r\n/g)].map((m) => m[1]!);
+}
+
+export async function httpGet(port: number, path: string, agent?: http.Agent, headers: http.OutgoingHttpHeaders = {}): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.get({ host: '127.0.0.1', port, path, headers, ...(agent ? { agent } : {}) }, (res) => {
+      let body = '';
+      res.setEncoding('latin1');
+      res.on('data', (d: string) => (body += d));
+      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+  });
+}
