@@ -1,14 +1,20 @@
 import { InvalidRouterOption } from '../errors.ts';
 import { resolveHttp1Limits, type Http1Limits } from '../http1/Http1Limits.ts';
 import type { RequestHead } from '../http1/RequestHead.ts';
+import type { Dispatch, DispatchRequest } from './Dispatch.ts';
 import type { Upstream } from './Upstream.ts';
 
 /** A header as `[name, value]`; names keep the client's spelling. */
 export type HeaderPair = readonly [string, string];
 
 export interface ForwarderOptions {
-  /** The backend for the next request, or undefined when none is ready (the client gets 503). */
-  readonly pickUpstream: () => Upstream | undefined;
+  /**
+   * Decides each request: forward it (perhaps after waiting for a backend to start) or answer it.
+   * The router's `route` is one. Give this or `pickUpstream`.
+   */
+  readonly dispatch?: (request: DispatchRequest) => Dispatch | Promise<Dispatch>;
+  /** The simple form: the backend for the next request, or undefined when none is ready (503). */
+  readonly pickUpstream?: () => Upstream | undefined;
   /** The scheme the client used, sent as x-forwarded-proto. Default `http`. */
   readonly proto?: 'http' | 'https';
   /** Framer limits (docs/proxy.md). */
@@ -46,7 +52,7 @@ export type ForwarderEvent =
   | { readonly type: 'response.aborted'; readonly reason: string };
 
 export interface ResolvedForwarderOptions {
-  readonly pickUpstream: () => Upstream | undefined;
+  readonly dispatch: (request: DispatchRequest) => Dispatch | Promise<Dispatch>;
   readonly proto: 'http' | 'https';
   readonly limits: Http1Limits;
   readonly requestTimeout: number;
@@ -69,13 +75,16 @@ function count(name: string, value: number | undefined, fallback: number, min: n
 }
 
 export function resolveForwarderOptions(options: ForwarderOptions): ResolvedForwarderOptions {
-  if (typeof options.pickUpstream !== 'function') throw new InvalidRouterOption('pickUpstream', 'must be a function');
+  const { dispatch, pickUpstream } = options;
+  if (typeof dispatch !== 'function' && typeof pickUpstream !== 'function') {
+    throw new InvalidRouterOption('dispatch', 'must be a function (or give pickUpstream)');
+  }
   if (options.proto !== undefined && options.proto !== 'http' && options.proto !== 'https') {
     throw new InvalidRouterOption('proto', `must be "http" or "https", got ${String(options.proto)}`);
   }
   const onEvent = options.onEvent;
   return {
-    pickUpstream: options.pickUpstream,
+    dispatch: dispatch ?? fromPicker(pickUpstream!),
     proto: options.proto ?? 'http',
     limits: resolveHttp1Limits(options.limits),
     requestTimeout: count('requestTimeout', options.requestTimeout, 120_000, 1),
@@ -93,5 +102,19 @@ export function resolveForwarderOptions(options: ForwarderOptions): ResolvedForw
         // A logging hook that throws must not take a connection down with it.
       }
     },
+  };
+}
+
+/** `pickUpstream` as a dispatcher: the picked upstream, retried with a fresh pick; 503 when none. */
+function fromPicker(pick: () => Upstream | undefined): () => Dispatch {
+  return () => {
+    let upstream: Upstream | undefined;
+    try {
+      upstream = pick();
+    } catch {
+      // A failing picker costs this request a 503, never the process.
+      upstream = undefined;
+    }
+    return upstream === undefined ? { kind: 'respond', status: 503, close: true } : { kind: 'forward', upstream, retry: pick };
   };
 }

@@ -4,7 +4,8 @@ import type { UpstreamPool } from '../../forward/UpstreamPool.ts';
 import { ChunkedDecoder } from '../../http1/ChunkedDecoder.ts';
 import type { RequestHead } from '../../http1/RequestHead.ts';
 import { RequestHeadParser } from '../../http1/RequestHeadParser.ts';
-import { cannedResponse } from './cannedResponse.ts';
+import { cannedResponse, porticoResponse } from './cannedResponse.ts';
+import type { HeaderPair } from '../../forward/ForwarderOptions.ts';
 import { Exchange, type ExchangeOwner } from './Exchange.ts';
 import { newRequestId } from './outboundRequestHeaders.ts';
 
@@ -159,6 +160,25 @@ export class ClientConnection implements ExchangeOwner {
     this.#stash = [];
     this.#unpause('pipeline');
     if (held.length > 0) this.#onData(held.length === 1 ? held[0]! : Buffer.concat(held));
+  }
+
+  onExchangeRespond(status: number, headers: readonly HeaderPair[], body: string, close: boolean): void {
+    this.#exchange = undefined;
+    if (this.#state === 'closing' || this.#state === 'closed' || this.#state === 'tunnel') return;
+    const head = this.#head;
+    // Keep the connection only when the whole request is known to be read; an unread body is
+    // never guessed past (nginx CVE-2019-20372): say close, then read and discard while closing.
+    const keep = !close && head?.keepAlive === true && (this.#bodyDone || head.body.kind === 'none');
+    let bytes: Buffer;
+    try {
+      bytes = porticoResponse(status, headers, head?.method === 'HEAD' ? '' : body, keep, head?.version === '1.0');
+    } catch {
+      return this.#refuse(500, 'a response header from the router was not writable', false);
+    }
+    if (!this.client.destroyed && this.client.writable) this.client.write(bytes);
+    if (!keep) return this.#closeGracefully();
+    if (!this.#bodyDone) this.#bodyDone = true;
+    this.onExchangeDone(false);
   }
 
   onExchangeFailed(status: number): void {

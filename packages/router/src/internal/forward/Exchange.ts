@@ -1,5 +1,6 @@
 import type net from 'node:net';
-import type { ResolvedForwarderOptions } from '../../forward/ForwarderOptions.ts';
+import type { Dispatch } from '../../forward/Dispatch.ts';
+import type { HeaderPair, ResolvedForwarderOptions } from '../../forward/ForwarderOptions.ts';
 import type { Upstream } from '../../forward/Upstream.ts';
 import type { UpstreamConnection, UpstreamHandler } from '../../forward/UpstreamConnection.ts';
 import type { UpstreamPool } from '../../forward/UpstreamPool.ts';
@@ -9,6 +10,7 @@ import type { ResponseHead } from '../../http1/ResponseHead.ts';
 import { ResponseHeadParser } from '../../http1/ResponseHeadParser.ts';
 import { serializeRequestHead } from '../../http1/serializeRequestHead.ts';
 import { serializeResponseHead, type OutboundResponseFraming } from '../../http1/serializeResponseHead.ts';
+import { cannedBody } from './cannedResponse.ts';
 import { clientResponseHeaders } from './clientResponseHeaders.ts';
 import { chunkHeader, CRLF, LAST_CHUNK } from './chunkFraming.ts';
 import { ClientWriter } from './ClientWriter.ts';
@@ -27,6 +29,8 @@ export interface ExchangeOwner {
   onExchangeDone(closeClient: boolean): void;
   /** Nothing reached the client yet: answer `status` and close. */
   onExchangeFailed(status: number): void;
+  /** The dispatcher answered the request itself. */
+  onExchangeRespond(status: number, headers: readonly HeaderPair[], body: string, close: boolean): void;
   /** The response had started: the client connection must be cut so the truncation shows. */
   onExchangeAborted(reason: string): void;
   /** The backend answered 101 to a WebSocket handshake: from here on, bytes flow raw. */
@@ -47,6 +51,7 @@ export class Exchange implements UpstreamHandler {
   readonly #host: string | undefined;
   readonly #requestId: string;
   #upstream: Upstream | undefined;
+  #dispatch: (Dispatch & { kind: 'forward' }) | undefined;
   #connection: UpstreamConnection | undefined;
   #connected = false;
   #attempts = 0;
@@ -77,10 +82,34 @@ export class Exchange implements UpstreamHandler {
   }
 
   start(): void {
-    this.#timer = setTimeout(this.#onTimeout, this.#owner.options.requestTimeout);
-    this.#timer.unref();
-    this.#connectNext();
+    let decided: Dispatch | Promise<Dispatch>;
+    try {
+      decided = this.#owner.options.dispatch({ head: this.#head, socket: this.#owner.client, requestId: this.#requestId });
+    } catch {
+      // The router's callback failing must cost one request, not the process.
+      decided = { kind: 'respond', status: 502 };
+    }
+    if (decided instanceof Promise) decided.then(this.#onDispatch, () => this.#onDispatch({ kind: 'respond', status: 502 }));
+    else this.#onDispatch(decided);
   }
+
+  readonly #onDispatch = (dispatch: Dispatch): void => {
+    if (this.#phase === 'done') {
+      // The client left while the request waited for a backend.
+      if (dispatch.kind === 'forward') dispatch.release?.();
+      return;
+    }
+    if (dispatch.kind === 'respond') {
+      this.#phase = 'done';
+      // Answered after the caller has seen where the body stands (start() runs before it is read).
+      queueMicrotask(() => this.#owner.onExchangeRespond(dispatch.status, dispatch.headers ?? [], dispatch.body ?? cannedBody(dispatch.status), dispatch.close === true));
+      return;
+    }
+    this.#dispatch = dispatch;
+    this.#timer = setTimeout(this.#onTimeout, dispatch.requestTimeout ?? this.#owner.options.requestTimeout);
+    this.#timer.unref();
+    this.#connectNext(dispatch.upstream);
+  };
 
   /** Request body bytes from the client; false asks the caller to pause the client. */
   writeBody(data: Buffer): boolean {
@@ -105,17 +134,17 @@ export class Exchange implements UpstreamHandler {
     this.#phase = 'done';
     this.#clearTimer();
     this.#dropConnection();
+    this.#release();
   }
 
-  #connectNext(): void {
-    let upstream;
-    try {
-      upstream = this.#owner.options.pickUpstream();
-    } catch {
-      // The router's callback failing must cost one request, not the process.
-      upstream = undefined;
-    }
-    if (upstream === undefined) return this.#fail(this.#attempts === 0 ? 503 : 502);
+  #release(): void {
+    const dispatch = this.#dispatch;
+    this.#dispatch = undefined;
+    dispatch?.release?.();
+  }
+
+  #connectNext(upstream: Upstream | undefined): void {
+    if (upstream === undefined) return this.#fail(502);
     this.#attempts++;
     this.#upstream = upstream;
     this.#parser = new ResponseHeadParser(this.#owner.options.limits);
@@ -128,6 +157,7 @@ export class Exchange implements UpstreamHandler {
         headers: outboundRequestHeaders({
           head: this.#head,
           upstream,
+          transform: this.#dispatch?.transformHeaders,
           options: this.#owner.options,
           remoteAddress: this.#owner.client.remoteAddress,
           localPort: this.#owner.client.localPort,
@@ -314,7 +344,13 @@ export class Exchange implements UpstreamHandler {
       if (this.#wroteUpstream) this.#queue = [...this.#replay!];
       else this.#queue.shift();
       this.#wroteUpstream = false;
-      return this.#connectNext();
+      let next: Upstream | undefined;
+      try {
+        next = this.#dispatch?.retry?.();
+      } catch {
+        next = undefined;
+      }
+      return this.#connectNext(next);
     }
     if (this.#touchedClient) return this.#abortClient(`backend failed mid-response: ${err.message}`);
     this.#fail(502);
@@ -332,6 +368,7 @@ export class Exchange implements UpstreamHandler {
     if (this.#phase === 'done') return;
     this.#phase = 'done';
     this.#dropConnection();
+    this.#release();
     if (this.#touchedClient) this.#owner.onExchangeAborted('request timed out');
     else this.#owner.onExchangeFailed(504);
   };
@@ -345,6 +382,8 @@ export class Exchange implements UpstreamHandler {
     this.#writer.detach();
     socket.on('error', ignore);
     this.#touchedClient = true;
+    // A WebSocket may stay open for hours; it no longer holds its worker's drain.
+    this.#release();
     const head = serializeResponseHead({ status: 101, reason: res.reason, headers: clientResponseHeaders(res, 'upgrade'), body: { kind: 'none' } });
     this.#owner.onTunnel(socket, head, rest);
   }
@@ -361,6 +400,7 @@ export class Exchange implements UpstreamHandler {
       if (reusable) this.#owner.pool.put(connection);
       else connection.destroy();
     }
+    this.#release();
     this.#owner.onExchangeDone(this.#closeClient);
   }
 
@@ -369,6 +409,7 @@ export class Exchange implements UpstreamHandler {
     this.#phase = 'done';
     this.#clearTimer();
     this.#dropConnection();
+    this.#release();
     this.#owner.onExchangeFailed(status);
   }
 
@@ -377,6 +418,7 @@ export class Exchange implements UpstreamHandler {
     this.#phase = 'done';
     this.#clearTimer();
     this.#dropConnection();
+    this.#release();
     this.#owner.onExchangeAborted(reason);
   }
 

@@ -35,6 +35,8 @@ export interface OutboundContext {
   /** The Host to send: the client's, or the authority of an accepted absolute-form target. */
   readonly host: string | undefined;
   readonly requestId: string;
+  /** The dispatcher's header changes for this request, applied after the forwarder-wide one. */
+  readonly transform?: ((headers: HeaderPair[]) => HeaderPair[]) | undefined;
 }
 
 /**
@@ -52,6 +54,7 @@ export function outboundRequestHeaders(ctx: OutboundContext): HeaderPair[] {
     headers.push([head.rawNames[i]!, head.headers[i]![1]]);
   }
   if (ctx.options.transformRequestHeaders !== undefined) headers = ctx.options.transformRequestHeaders(headers, head);
+  if (ctx.transform !== undefined) headers = ctx.transform(headers);
   const host = ctx.host ?? upstreamHost(ctx.upstream);
   const out: HeaderPair[] = [['host', host]];
   for (const pair of headers) {

@@ -1,0 +1,39 @@
+import type net from 'node:net';
+import type { RequestHead } from '../http1/RequestHead.ts';
+import type { HeaderPair } from './ForwarderOptions.ts';
+import type { Upstream } from './Upstream.ts';
+
+/** What the forwarder asks about each request before anything goes upstream. */
+export interface DispatchRequest {
+  readonly head: RequestHead;
+  /** The client connection (a TLSSocket on HTTPS), for its address and certificate. */
+  readonly socket: net.Socket;
+  /** This request's `x-request-id`, for error pages and logs. */
+  readonly requestId: string;
+}
+
+/**
+ * Where a request goes: to an upstream (with the header changes to make, the time it may take,
+ * how to pick another upstream for the one allowed retry, and what to call when it is over), or
+ * answered by Portico itself.
+ */
+export type Dispatch =
+  | {
+      readonly kind: 'forward';
+      readonly upstream: Upstream;
+      readonly transformHeaders?: (headers: HeaderPair[]) => HeaderPair[];
+      /** Milliseconds to the response head before 504; default the forwarder's `requestTimeout`. */
+      readonly requestTimeout?: number;
+      /** Another upstream for a retry, never the one that failed; undefined when there is none. */
+      readonly retry?: () => Upstream | undefined;
+      /** Called once when the exchange is over, however it ended (the tunnel, for a WebSocket). */
+      readonly release?: () => void;
+    }
+  | {
+      readonly kind: 'respond';
+      readonly status: number;
+      readonly headers?: readonly HeaderPair[];
+      readonly body?: string;
+      /** Close the connection after the answer even when the request would allow keep-alive. */
+      readonly close?: boolean;
+    };
