@@ -2,3 +2,4 @@ export { createListener } from './createListener.ts';
 export type { ConnectionHandler, Listener, ListenerOptions } from './createListener.ts';
 export type { BoundAddress, ListenEntry, TlsSettings } from './ListenEntry.ts';
 export * from './errors.ts';
+export * from './admin/index.ts';

@@ -38,6 +38,18 @@ export const PorticoEvents = defineEventCatalogue({
   // 1200–1299: a backend's captured stdout and stderr (log-sink).
   'output.capture_failed': { id: 1200, level: 'error', fields: ['file', 'code', 'message'], meaning: "A backend's output could not be written to its log file (disk full, unwritable path); only the in-memory tail is kept for that process from then on. Reported once per process." },
   'output.rotated': { id: 1201, level: 'info', fields: ['file', 'previous', 'deleted'], meaning: "A backend's log file reached maxFileBytes; writing continues in the next file, and the oldest files past maxFiles were deleted." },
+  // 1300–1399: the data path (router, forwarder).
+  'proxy.request_refused': { id: 1300, level: 'info', fields: ['status', 'reason'], meaning: 'A request was refused before reaching a backend (malformed framing, limits, timeouts); the client got the status.' },
+  'proxy.upstream_failed': { id: 1301, level: 'warn', fields: ['upstream', 'err', 'retried'], meaning: 'A backend connection failed during an exchange; retried says whether the request went to another worker.' },
+  'proxy.response_aborted': { id: 1302, level: 'warn', fields: ['reason'], meaning: 'A response could not be completed (backend failed mid-way, client left, timeout); the client connection was cut so the truncation shows.' },
+
+  // 1500–1599: configuration and the process (portico).
+  'config.reloaded': { id: 1500, level: 'info', fields: ['changed'], meaning: 'A new config was applied; changed lists the apps started, rolled over or removed.' },
+  'config.reload_failed': { id: 1501, level: 'error', fields: ['file', 'problems'], meaning: 'A new config was refused; the running one keeps serving.' },
+  'portico.started': { id: 1502, level: 'info', fields: ['listen', 'admin', 'apps'], meaning: 'Portico is accepting connections.' },
+  'portico.stopping': { id: 1503, level: 'info', fields: ['signal'], meaning: 'Portico stops accepting, lets in-flight requests finish and stops every app; a second signal forces it.' },
+  'portico.stopped': { id: 1504, level: 'info', fields: [], meaning: 'Every app is stopped; Portico exits.' },
+
   // 1400–1499: authenticators (auth-forwarder).
   'auth.succeeded': { id: 1400, level: 'debug', fields: ['app', 'scheme', 'user', 'remoteAddress'], meaning: 'A request was authenticated.' },
   'auth.failed': { id: 1401, level: 'info', fields: ['app', 'scheme', 'status', 'reason', 'remoteAddress'], meaning: 'A request was refused with 401 or 403; reason says why, never with a credential.' },

@@ -14,12 +14,27 @@ export interface ShutdownOutput {
   readonly reason?: string;
 }
 
-/** Classifies a child's final output: `{ exit: 'shutdown' }` is a shutdown, anything else normal. */
+/**
+ * The output a child gives to say it crashed, as an alternative to failing with an error: the
+ * actor ends cleanly (its invoked actors are stopped, its emitted events delivered) and the
+ * supervisor still counts a crash.
+ */
+export interface CrashOutput {
+  readonly exit: 'crash';
+  readonly error: unknown;
+}
+
+/**
+ * Classifies a child's final output: `{ exit: 'shutdown' }` is a shutdown, `{ exit: 'crash',
+ * error }` a crash, anything else normal.
+ */
 export function exitFromOutput(output: unknown): ExitReason {
-  if (typeof output === 'object' && output !== null && (output as ShutdownOutput).exit === 'shutdown') {
+  const exit = typeof output === 'object' && output !== null ? (output as { exit?: unknown }).exit : undefined;
+  if (exit === 'shutdown') {
     const reason = (output as ShutdownOutput).reason;
     return reason === undefined ? { kind: 'shutdown' } : { kind: 'shutdown', reason };
   }
+  if (exit === 'crash') return { kind: 'crash', error: (output as CrashOutput).error };
   return output === undefined ? { kind: 'normal' } : { kind: 'normal', output };
 }
 

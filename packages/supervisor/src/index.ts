@@ -8,7 +8,7 @@ export { validateSupervisorOptions, validateChildSpec } from './SupervisorOption
 export type { ChildInfo, ChildState, SupervisorOutput, SupervisorSnapshot } from './SupervisorSnapshot.ts';
 export type { SupervisorEmitted, SupervisorCommand, StopReason } from './SupervisorEvent.ts';
 export { exitFromOutput, describeExit } from './ExitReason.ts';
-export type { ExitReason, ShutdownOutput } from './ExitReason.ts';
+export type { CrashOutput, ExitReason, ShutdownOutput } from './ExitReason.ts';
 export { backoffDelay, immediate } from './Backoff.ts';
 export type { Backoff } from './Backoff.ts';
 export { admitRestart } from './RestartIntensity.ts';

@@ -1,5 +1,5 @@
 export { workerMachine } from './workerMachine.ts';
-export type { WorkerActorRef, WorkerContext, WorkerEmitted, WorkerEvent, WorkerInput, WorkerLoad, WorkerSnapshot } from './workerMachine.ts';
+export type { WorkerActorRef, WorkerContext, WorkerEmitted, WorkerEvent, WorkerInput, WorkerLoad, WorkerOutput, WorkerSnapshot } from './workerMachine.ts';
 export { createNodeProcessHost } from './createNodeProcessHost.ts';
 export type { Endpoint, ListenSocket, Probe, ProcessEvents, ProcessHandle, ProcessHost, ProcessSpec } from './ProcessHost.ts';
 export { validateWorkerOptions, workerDefaults } from './WorkerOptions.ts';

@@ -1,6 +1,6 @@
 import type { OutputCapture, OutputCaptureEvent } from '@portico/log-sink';
 import { clockOf, type Clock } from '@portico/supervisor';
-import { assign, enqueueActions, sendTo, setup, type ActorRefFrom, type SnapshotFrom } from 'xstate';
+import { assign, emit, enqueueActions, sendTo, setup, type ActorRefFrom, type SnapshotFrom } from 'xstate';
 import { processActor, type ProcessReport } from './internal/processActor.ts';
 import { readinessProbe } from './internal/readinessProbe.ts';
 import type { Endpoint } from './ProcessHost.ts';
@@ -33,7 +33,17 @@ export interface WorkerContext {
   readonly shutdownDeadline: number | undefined;
   readonly killed: boolean;
   readonly exit: WorkerExit | undefined;
+  /** The process ended unasked: the machine ends with a crash output. */
+  readonly failed: boolean;
 }
+
+/**
+ * How a worker actor ends: `{ exit: 'shutdown' }` when it was stopped, `{ exit: 'crash', error }`
+ * when the process ended unasked (`error.exit` is the `WorkerExit`). Supervisors read both.
+ */
+export type WorkerOutput =
+  | { readonly exit: 'shutdown'; readonly worker: WorkerExit | undefined }
+  | { readonly exit: 'crash'; readonly error: Error & { exit: WorkerExit }; readonly worker: WorkerExit };
 
 export type WorkerEvent =
   | ProcessReport
@@ -83,7 +93,7 @@ const workerSetup = setup({
     context: {} as WorkerContext,
     events: {} as WorkerEvent,
     emitted: {} as WorkerEmitted,
-    output: {} as { exit: 'shutdown'; worker: WorkerExit | undefined },
+    output: {} as WorkerOutput,
   },
   actors: { process: processActor, probe: readinessProbe },
   delays: {
@@ -103,6 +113,8 @@ const workerSetup = setup({
       const spawned = event as ProcessReport & { type: 'process.spawned' };
       return { pid: spawned.pid, endpoint: spawned.endpoint, token: spawned.token, capture: spawned.capture, spawnedAt: spawned.at };
     }),
+    // Listed after recordSpawn, so it sees the pid and endpoint just recorded.
+    emitSpawned: emit(({ context }: { context: WorkerContext }) => ({ type: 'worker.spawned' as const, pid: context.pid!, endpoint: context.endpoint! })),
     startDeadline: assign(({ context }) => ({
       shutdownDeadline: context.shutdownDeadline ?? context.clock.now() + shutdownTimeLimit(context) * 1000,
     })),
@@ -111,18 +123,15 @@ const workerSetup = setup({
       enqueue.assign({ exit });
       enqueue.emit({ type: 'worker.exited', exit });
     }),
-    fail: ({ context }) => {
-      // A thrown error is how an xstate actor fails: its supervisor sees a crash carrying the exit.
-      throw workerExitError(context.exit!, startupTimeLimit(context), readinessKind(context));
-    },
+    markFailed: assign({ failed: true }),
   },
 });
 
 /**
  * One backend process as an xstate machine: spawn it where it should listen with a fresh pairing
  * token, wait until it is ready, serve, drain and stop it gracefully, and classify how it ended.
- * A crash makes the actor fail with an error whose `exit` says what happened, so a supervisor
- * applies its restart policy; a requested stop ends it with `{ exit: 'shutdown' }`.
+ * A crash ends the actor with `{ exit: 'crash', error }` (the error's `exit` says what happened),
+ * so a supervisor applies its restart policy; a requested stop ends it with `{ exit: 'shutdown' }`.
  *
  * States: `live.starting.{spawning,probing,awaitingNotify}` → `live.ready` → `live.draining` →
  * `live.stopping` (→ `live.killing` after `shutdownTimeLimit`) → `stopped`; `live.timingOut` when
@@ -150,6 +159,7 @@ export const workerMachine = workerSetup.createMachine({
       shutdownDeadline: undefined,
       killed: false,
       exit: undefined,
+      failed: false,
     };
   },
   initial: 'live',
@@ -185,12 +195,11 @@ export const workerMachine = workerSetup.createMachine({
             spawning: {
               on: {
                 'process.spawned': [
-                  { guard: 'usesNotify', target: 'awaitingNotify', actions: 'recordSpawn' },
-                  { target: 'probing', actions: 'recordSpawn' },
+                  { guard: 'usesNotify', target: 'awaitingNotify', actions: ['recordSpawn', 'emitSpawned'] },
+                  { target: 'probing', actions: ['recordSpawn', 'emitSpawned'] },
                 ],
                 'process.notified': {},
               },
-              exit: workerSetup.emit(({ context }) => ({ type: 'worker.spawned', pid: context.pid!, endpoint: context.endpoint! })),
             },
             probing: {
               invoke: {
@@ -283,9 +292,14 @@ export const workerMachine = workerSetup.createMachine({
       },
     },
     stopped: { type: 'final' },
-    failed: { entry: 'fail' },
+    // A crash ends the machine cleanly rather than by throwing: a thrown error would drop the
+    // events emitted in the same step (worker.exited) and leave invoked actors (the probe) running.
+    failed: { type: 'final', entry: 'markFailed' },
   },
-  output: ({ context }) => ({ exit: 'shutdown', worker: context.exit }),
+  output: ({ context }): WorkerOutput =>
+    context.failed
+      ? { exit: 'crash', error: workerExitError(context.exit!, startupTimeLimit(context), readinessKind(context)), worker: context.exit! }
+      : { exit: 'shutdown', worker: context.exit },
 });
 
 export type WorkerActorRef = ActorRefFrom<typeof workerMachine>;

@@ -28,7 +28,9 @@ export function startWorker(env: Record<string, string> = {}, options: Partial<W
       await waitFor(actor, (s) => s.status !== 'active', { timeout: 15_000 }).catch((e: unknown) => {
         if (actor.getSnapshot().status !== 'error') throw e;
       });
-      return { snapshot: actor.getSnapshot(), failure };
+      const snapshot = actor.getSnapshot();
+      const output = snapshot.output;
+      return { snapshot, failure: output?.exit === 'crash' ? output.error : failure };
     },
   };
 }

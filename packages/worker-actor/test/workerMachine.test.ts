@@ -130,7 +130,8 @@ describe('workerMachine', function () {
     it('classifies a backend that dies before ready as failed to start, with its stderr tail', async () => {
       const w = startWorker({}, { processPath: '/bin/sh', arguments: ['-c', 'echo "config missing" >&2; exit 3'] });
       const { snapshot, failure } = await w.ended();
-      assert.equal(snapshot.status, 'error');
+      assert.equal(snapshot.status, 'done');
+      assert.equal(snapshot.output?.exit, 'crash');
       assert.ok(failure instanceof WorkerStartFailed);
       const exit = exitOfError(failure);
       assert.equal(exit?.kind, 'failed_to_start');
@@ -143,6 +144,14 @@ describe('workerMachine', function () {
       const { failure } = await w.ended();
       assert.ok(failure instanceof WorkerStartFailed);
       assert.match(exitOfError(failure)?.spawnError ?? '', /ENOENT/);
+    });
+
+    it('emits worker.exited and stops probing when the process dies (regression: a thrown error dropped the event and left the probe running)', async () => {
+      const w = startWorker({}, { processPath: '/bin/sh', arguments: ['-c', 'exit 7'] });
+      await w.ended();
+      const exited = w.emitted.find((e) => e.type === 'worker.exited');
+      assert.ok(exited?.type === 'worker.exited' && exited.exit.code === 7);
+      assert.equal(w.actor.getSnapshot().children.process, undefined);
     });
 
     it('classifies a backend that dies after ready as crashed, with code, uptime and stderr tail', async () => {

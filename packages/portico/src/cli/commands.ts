@@ -1,4 +1,5 @@
 import { checkCommand } from './checkCommand.ts';
+import { startCommand } from './startCommand.ts';
 import type { Command } from './Command.ts';
 import { unavailableCommand } from './unavailableCommand.ts';
 
@@ -10,15 +11,7 @@ const adminHelp = { flags: '-a, --admin HOST:PORT', text: 'the admin endpoint; d
 /** Every `portico` subcommand, in the order `portico --help` lists them. */
 export const commands: readonly Command[] = [
   checkCommand,
-  unavailableCommand({
-    name: 'start',
-    summary: 'run the proxy and supervise the apps',
-    usage: 'portico start -c FILE',
-    description: 'Loads FILE, binds the listeners and the admin endpoint, and starts the apps (each on its first request, or at once with `start: "eager"`). Stops gracefully on SIGTERM or SIGINT.',
-    options: config,
-    optionHelp: [configHelp],
-    missing: 'the server wiring (listeners, router and worker pools built from the config)',
-  }),
+  startCommand,
   unavailableCommand({
     name: 'status',
     summary: 'show the apps and their processes',

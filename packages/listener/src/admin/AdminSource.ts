@@ -1,0 +1,77 @@
+/** Where a worker listens: a TCP port on loopback or a unix socket path. */
+export type AdminEndpoint = { readonly kind: 'tcp'; readonly host: string; readonly port: number } | { readonly kind: 'unix'; readonly path: string };
+
+/** An app's pool state, as `WorkerPool.state`. */
+export type AppState = 'idle' | 'starting' | 'ready' | 'failed' | 'stopping' | 'stopped';
+
+/** Every `AppState`, in the order the metrics and the status page list them. */
+export const appStates: readonly AppState[] = ['idle', 'starting', 'ready', 'failed', 'stopping', 'stopped'];
+
+/** How a worker's previous process ended (`WorkerExit`, without what the status page does not show). */
+export interface WorkerLastExit {
+  /** `crashed`, `failed_to_start`, `timed_out` or `stopped`. */
+  readonly kind: string;
+  readonly code: number | null;
+  readonly signal: string | null;
+  readonly uptimeMs: number;
+  /** The end of what the process wrote to stderr. */
+  readonly stderrTail: string;
+}
+
+/** One worker slot of an app, as `WorkerPool.status()` reports it. */
+export interface WorkerStatusView {
+  /** Stable across restarts, e.g. `shop#1`. */
+  readonly id: string;
+  /** The worker's state: `starting`, `ready`, `draining`, `stopping`, `stopped`, `exited`, `backoff`, … */
+  readonly state: string;
+  readonly pid: number | undefined;
+  readonly endpoint: AdminEndpoint | undefined;
+  /** Restarts of this slot since the app started. */
+  readonly restarts: number;
+  /** Requests being served by it now. */
+  readonly inFlight: number;
+  /** When it became ready, in milliseconds since the Unix epoch. */
+  readonly readySince: number | undefined;
+  readonly lastExit: WorkerLastExit | undefined;
+}
+
+/** One app: its match, its pool state and its workers. */
+export interface AppStatus {
+  readonly name: string;
+  /** The host and path the app is mounted at. */
+  readonly match: { readonly host: string; readonly path: string };
+  readonly state: AppState;
+  /** Started with Portico rather than on its first request; only eager apps decide readiness. */
+  readonly eager: boolean;
+  readonly workers: readonly WorkerStatusView[];
+  /** Requests waiting for a ready worker. */
+  readonly queueDepth: number;
+}
+
+/** Everything `GET /status` answers. */
+export interface PorticoStatus {
+  /** When this Portico process started, in milliseconds since the Unix epoch. */
+  readonly startedAt: number;
+  readonly version: string;
+  readonly pid: number;
+  readonly apps: readonly AppStatus[];
+}
+
+export type ReloadResult = { readonly ok: true } | { readonly ok: false; readonly errors: readonly string[] };
+
+/**
+ * What the admin server reads and asks of the running Portico. The runtime implements it over
+ * its worker pools and router; tests implement it with plain data.
+ *
+ * `status()` is called for every `/status`, `/metrics` and live push, so it should build the
+ * snapshot from views the pools keep current rather than by messaging actors.
+ */
+export interface AdminSource {
+  status(): PorticoStatus;
+  /** True when every eager app has a ready worker: what `/readyz` answers. */
+  ready(): boolean;
+  /** Reloads the configuration; resolves with the problems found instead of throwing. */
+  reload(): Promise<ReloadResult>;
+  /** Calls `listener` after any change of an app's or a worker's state, restarts included. Returns the unsubscribe function. */
+  onChange(listener: () => void): () => void;
+}

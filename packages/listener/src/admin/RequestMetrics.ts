@@ -1,0 +1,162 @@
+import { appStates, type PorticoStatus } from './AdminSource.ts';
+import { family, sample } from './internal/promText.ts';
+
+/** Upper bounds of the latency histogram, in seconds (Prometheus' default buckets). */
+export const durationBuckets: readonly number[] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+const boundsMs = Float64Array.from(durationBuckets, (s) => s * 1000);
+const bucketLabels = [...durationBuckets.map(String), '+Inf'];
+const codeClasses = ['1xx', '2xx', '3xx', '4xx', '5xx'] as const;
+
+/** The counters of one app, made once so that `record` only adds to numbers. */
+class AppCounters {
+  readonly requests = new Float64Array(codeClasses.length);
+  /** Per bucket, not cumulative: one increment per request; `render` sums them. */
+  readonly buckets = new Float64Array(boundsMs.length + 1);
+  durationSumMs = 0;
+  bytesIn = 0;
+  bytesOut = 0;
+  upstreamFailures = 0;
+}
+
+/** Totals of one app since it was first seen, for computing rates. */
+export interface AppRequestCounts {
+  readonly requests: number;
+  /** Responses with a 5xx status. */
+  readonly serverErrors: number;
+  readonly bytesIn: number;
+  readonly bytesOut: number;
+  readonly upstreamFailures: number;
+}
+
+export interface RequestMetricsOptions {
+  /** Apps whose series exist from the start (at zero), so that `rate()` sees their first requests. */
+  readonly apps?: readonly string[];
+}
+
+/**
+ * Request counters for the data path, rendered in the Prometheus text format. `record` runs on
+ * every request, so it allocates nothing: each app's counters are typed arrays made when the app
+ * is first seen, and the latency histogram has fixed buckets.
+ *
+ * @example
+ * const metrics = new RequestMetrics({ apps: ['shop'] });
+ * metrics.record('shop', 200, 12.5, 512, 20_480);
+ * metrics.render(source.status()); // "# HELP portico_requests_total …"
+ */
+export class RequestMetrics {
+  readonly #apps = new Map<string, AppCounters>();
+  #lastApp: string | undefined;
+  #lastCounters: AppCounters | undefined;
+
+  constructor(options: RequestMetricsOptions = {}) {
+    for (const app of options.apps ?? []) this.addApp(app);
+  }
+
+  /** Creates the app's series at zero. Idempotent. */
+  addApp(app: string): void {
+    if (!this.#apps.has(app)) this.#apps.set(app, new AppCounters());
+  }
+
+  /** Drops an app's series, e.g. after a reload removed the app. */
+  removeApp(app: string): void {
+    this.#apps.delete(app);
+    if (this.#lastApp === app) this.#lastApp = this.#lastCounters = undefined;
+  }
+
+  /** The apps with series, in the order they were first seen. */
+  apps(): string[] {
+    return [...this.#apps.keys()];
+  }
+
+  /**
+   * Counts one finished request. A status outside 100–599 counts as 5xx: only Portico itself
+   * produces one, and then something went wrong. Negative or NaN figures count as 0.
+   */
+  record(app: string, status: number, durationMs: number, bytesIn: number, bytesOut: number): void {
+    const counters = this.#counters(app);
+    const k = (status / 100) | 0;
+    counters.requests[k >= 1 && k <= 5 ? k - 1 : 4]! += 1;
+    const ms = durationMs >= 0 ? durationMs : 0;
+    let b = 0;
+    while (b < boundsMs.length && ms > boundsMs[b]!) b++;
+    counters.buckets[b]! += 1;
+    counters.durationSumMs += ms;
+    counters.bytesIn += bytesIn >= 0 ? bytesIn : 0;
+    counters.bytesOut += bytesOut >= 0 ? bytesOut : 0;
+  }
+
+  /** Counts a request that could not be forwarded: the backend refused or reset the connection. */
+  upstreamFailure(app: string): void {
+    this.#counters(app).upstreamFailures += 1;
+  }
+
+  counts(app: string): AppRequestCounts | undefined {
+    const c = this.#apps.get(app);
+    if (!c) return undefined;
+    let requests = 0;
+    for (const n of c.requests) requests += n;
+    return { requests, serverErrors: c.requests[4]!, bytesIn: c.bytesIn, bytesOut: c.bytesOut, upstreamFailures: c.upstreamFailures };
+  }
+
+  /**
+   * The exposition, format 0.0.4. With `status`, also the gauges read from the running Portico
+   * (workers up, restarts, queue depth, app state, process start time), and request series for
+   * every app it lists, at zero if none was recorded.
+   */
+  render(status?: PorticoStatus): string {
+    const out: string[] = [];
+    for (const app of status?.apps ?? []) this.addApp(app.name);
+    const apps = [...this.#apps];
+
+    family(out, 'portico_requests_total', 'counter', 'Requests answered, by app and status class.');
+    for (const [app, c] of apps) codeClasses.forEach((cls, i) => sample(out, 'portico_requests_total', [['app', app], ['code_class', cls]], c.requests[i]!));
+
+    family(out, 'portico_request_duration_seconds', 'histogram', 'Time from the request head to the last byte of the response, by app.');
+    for (const [app, c] of apps) {
+      let cumulative = 0;
+      bucketLabels.forEach((le, i) => {
+        cumulative += c.buckets[i]!;
+        sample(out, 'portico_request_duration_seconds_bucket', [['app', app], ['le', le]], cumulative);
+      });
+      sample(out, 'portico_request_duration_seconds_sum', [['app', app]], c.durationSumMs / 1000);
+      sample(out, 'portico_request_duration_seconds_count', [['app', app]], cumulative);
+    }
+
+    family(out, 'portico_bytes_received_total', 'counter', 'Request body bytes received from clients, by app.');
+    for (const [app, c] of apps) sample(out, 'portico_bytes_received_total', [['app', app]], c.bytesIn);
+    family(out, 'portico_bytes_sent_total', 'counter', 'Response body bytes sent to clients, by app.');
+    for (const [app, c] of apps) sample(out, 'portico_bytes_sent_total', [['app', app]], c.bytesOut);
+    family(out, 'portico_upstream_failures_total', 'counter', 'Requests that could not be forwarded to a backend, by app.');
+    for (const [app, c] of apps) sample(out, 'portico_upstream_failures_total', [['app', app]], c.upstreamFailures);
+
+    if (status) renderStatus(out, status);
+    return `${out.join('\n')}\n`;
+  }
+
+  #counters(app: string): AppCounters {
+    // The data path records for the same app many times in a row: skip the map when it does.
+    if (app === this.#lastApp && this.#lastCounters) return this.#lastCounters;
+    let counters = this.#apps.get(app);
+    if (!counters) {
+      counters = new AppCounters();
+      this.#apps.set(app, counters);
+    }
+    this.#lastApp = app;
+    this.#lastCounters = counters;
+    return counters;
+  }
+}
+
+function renderStatus(out: string[], status: PorticoStatus): void {
+  family(out, 'portico_workers_up', 'gauge', 'Workers in the ready state, by app.');
+  for (const app of status.apps) sample(out, 'portico_workers_up', [['app', app.name]], app.workers.filter((w) => w.state === 'ready').length);
+  family(out, 'portico_worker_restarts_total', 'counter', "Restarts of the app's workers since the app was last started.");
+  for (const app of status.apps) sample(out, 'portico_worker_restarts_total', [['app', app.name]], app.workers.reduce((n, w) => n + w.restarts, 0));
+  family(out, 'portico_queue_depth', 'gauge', 'Requests waiting for a ready worker, by app.');
+  for (const app of status.apps) sample(out, 'portico_queue_depth', [['app', app.name]], app.queueDepth);
+  family(out, 'portico_app_state', 'gauge', "1 for the app's current state, 0 for the others.");
+  for (const app of status.apps) for (const state of appStates) sample(out, 'portico_app_state', [['app', app.name], ['state', state]], app.state === state ? 1 : 0);
+  family(out, 'process_start_time_seconds', 'gauge', 'Start time of the process since the Unix epoch, in seconds.');
+  sample(out, 'process_start_time_seconds', [], status.startedAt / 1000);
+}

@@ -1,0 +1,200 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { InvalidListenerOption, ListenFailed } from '../errors.ts';
+import type { AdminSource } from './AdminSource.ts';
+import { hostName, isAllowedHost } from './internal/isAllowedHost.ts';
+import { LiveFeed } from './internal/LiveFeed.ts';
+import { statusPage } from './internal/statusPage.ts';
+import { RequestMetrics } from './RequestMetrics.ts';
+
+/** What the admin server logs through: any pino logger fits. */
+export interface AdminLogger {
+  info(fields: object, msg: string): void;
+  warn(fields: object, msg: string): void;
+  error(fields: object, msg: string): void;
+}
+
+export interface AdminServerOptions {
+  readonly source: AdminSource;
+  readonly metrics: RequestMetrics;
+  /** Address to bind. Default `127.0.0.1`: the admin port can reload the configuration. */
+  readonly host?: string;
+  readonly port: number;
+  /**
+   * Host names, besides loopback ones and `host`, that requests may carry in `Host` (and
+   * `Origin`), e.g. the name an orchestrator's probes use. Lower case, without port.
+   */
+  readonly allowedHosts?: readonly string[];
+  readonly logger?: AdminLogger;
+}
+
+export interface AdminServer {
+  /** Binds the port; resolves with the bound address. A second call returns the first's promise. */
+  start(): Promise<{ host: string; port: number }>;
+  /** Closes the live sockets and the server. Idempotent: a second call waits for the first. */
+  close(): Promise<void>;
+}
+
+type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void | Promise<void>;
+
+/**
+ * The admin endpoints on `node:http`: `/status`, `/metrics`, `/healthz`, `/readyz`, `POST /reload`,
+ * the live status page at `/` and its WebSocket `/live`. See docs/admin.md.
+ *
+ * @example
+ * const admin = createAdminServer({ source, metrics, port: 9901 });
+ * const { port } = await admin.start();
+ */
+export function createAdminServer(options: AdminServerOptions): AdminServer {
+  validate(options);
+  const { source, metrics, logger } = options;
+  const host = options.host ?? '127.0.0.1';
+  const allowed = new Set<string>((options.allowedHosts ?? []).map((h) => h.toLowerCase()));
+  if (host !== '0.0.0.0' && host !== '::') allowed.add(hostName(host.includes(':') ? `[${host}]` : host) ?? host);
+  const refusedHosts = new Set<string>();
+  const live = new LiveFeed({ source, metrics, minIntervalMs: 100, rateIntervalMs: 1000, onError: (err) => logger?.error({ err }, 'admin: status() threw') });
+  let reloading = false;
+
+  const routes: Record<string, Partial<Record<string, Handler>>> = {
+    '/': { GET: (_req, res) => send(res, 200, 'text/html; charset=utf-8', statusPage.html, statusPage.headers) },
+    '/status': { GET: (_req, res) => sendJson(res, 200, source.status()) },
+    '/metrics': { GET: (_req, res) => send(res, 200, 'text/plain; version=0.0.4; charset=utf-8', metrics.render(source.status())) },
+    '/healthz': { GET: (_req, res) => send(res, 200, 'text/plain; charset=utf-8', 'ok') },
+    '/readyz': {
+      GET: (_req, res) => {
+        if (source.ready()) return sendJson(res, 200, { ready: true });
+        const notReady = source.status().apps.filter((a) => a.eager && a.state !== 'ready').map((a) => ({ app: a.name, state: a.state }));
+        sendJson(res, 503, { ready: false, notReady });
+      },
+    },
+    '/reload': {
+      POST: async (_req, res) => {
+        if (reloading) return sendJson(res, 409, { ok: false, errors: ['a reload is already in progress; try again when it has finished'] });
+        reloading = true;
+        try {
+          const result = await source.reload();
+          if (result.ok) logger?.info({}, 'admin: configuration reloaded');
+          else logger?.warn({ errors: result.errors }, 'admin: reload refused');
+          sendJson(res, result.ok ? 200 : 400, result.ok ? { ok: true } : { ok: false, errors: result.errors });
+        } catch (error) {
+          logger?.error({ err: error }, 'admin: reload threw');
+          sendJson(res, 500, { ok: false, errors: [(error as Error)?.message ?? String(error)] });
+        } finally {
+          reloading = false;
+        }
+      },
+    },
+    '/live': { GET: (_req, res) => send(res, 426, 'text/plain; charset=utf-8', 'this is a WebSocket endpoint', { Upgrade: 'websocket', Connection: 'Upgrade' }) },
+  };
+
+  function refuse(req: http.IncomingMessage): string | undefined {
+    if (!isAllowedHost(req.headers.host, allowed)) {
+      const h = req.headers.host ?? '(none)';
+      if (refusedHosts.size < 64 && !refusedHosts.has(h)) {
+        refusedHosts.add(h);
+        logger?.warn({ host: h }, 'admin: request refused for its Host header (add the name to allowedHosts if it is yours)');
+      }
+      return `Host ${JSON.stringify(h)} is not served here: use a loopback address or a name in allowedHosts`;
+    }
+    // A page on another site may open a WebSocket or post a form to a loopback address: the Host
+    // is then fine, but the browser names the page in Origin. Only same-machine pages pass.
+    const origin = req.headers.origin;
+    if (origin !== undefined && !isAllowedHost(originHost(origin), allowed)) return `Origin ${JSON.stringify(origin)} may not use the admin endpoints`;
+    return undefined;
+  }
+
+  const server = http.createServer((req, res) => {
+    const refusal = refuse(req);
+    if (refusal) return send(res, 403, 'text/plain; charset=utf-8', refusal);
+    const path = (req.url ?? '/').split('?', 1)[0]!;
+    const route = Object.hasOwn(routes, path) ? routes[path] : undefined;
+    if (!route) return send(res, 404, 'text/plain; charset=utf-8', `no admin endpoint at ${path}`);
+    const method = req.method === 'HEAD' && route.GET ? 'GET' : (req.method ?? '');
+    const handler = Object.hasOwn(route, method) ? route[method] : undefined;
+    if (!handler) {
+      const allow = Object.keys(route).flatMap((m) => (m === 'GET' ? ['GET', 'HEAD'] : [m])).join(', ');
+      return send(res, 405, 'text/plain; charset=utf-8', `${req.method} is not allowed here; use ${allow}`, { Allow: allow });
+    }
+    // The body of POST /reload is not read: drain it so the connection can be reused.
+    req.resume();
+    Promise.resolve()
+      .then(() => handler(req, res))
+      .catch((error: unknown) => {
+        logger?.error({ err: error, path }, 'admin: handler failed');
+        if (!res.headersSent) send(res, 500, 'text/plain; charset=utf-8', 'internal error; see the log');
+        else res.destroy();
+      });
+  });
+  server.on('upgrade', (req, socket, head) => {
+    const refusal = refuse(req);
+    const path = (req.url ?? '/').split('?', 1)[0];
+    if (refusal || path !== '/live' || req.headers.upgrade?.toLowerCase() !== 'websocket') {
+      const status = refusal ? '403 Forbidden' : path !== '/live' ? '404 Not Found' : '400 Bad Request';
+      socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+      return;
+    }
+    live.handleUpgrade(req, socket, head);
+  });
+  server.on('clientError', (_error, socket) => socket.destroy());
+
+  let starting: Promise<{ host: string; port: number }> | undefined;
+  let closing: Promise<void> | undefined;
+
+  return {
+    start() {
+      starting ??= new Promise<{ host: string; port: number }>((resolve, reject) => {
+        if (closing) return reject(new InvalidListenerOption('admin', 'cannot be started after close(); create a new admin server'));
+        server.once('error', (error: NodeJS.ErrnoException) => reject(new ListenFailed(`${host}:${options.port} (admin)`, error.code ?? error.message, error)));
+        server.listen(options.port, host, () => {
+          for (const app of source.status().apps) metrics.addApp(app.name);
+          live.start();
+          const bound = { host, port: (server.address() as AddressInfo).port };
+          logger?.info(bound, 'admin: listening');
+          resolve(bound);
+        });
+      });
+      return starting;
+    },
+    close() {
+      closing ??= (async () => {
+        await starting?.catch(() => {});
+        await live.close();
+        await new Promise<void>((resolve) => {
+          if (!server.listening) return resolve();
+          server.close(() => resolve());
+          server.closeAllConnections();
+        });
+      })();
+      return closing;
+    },
+  };
+}
+
+function originHost(origin: string): string | undefined {
+  try {
+    const url = new URL(origin);
+    return url.protocol === 'http:' || url.protocol === 'https:' ? url.host : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function send(res: http.ServerResponse, status: number, type: string, body: string, headers: Readonly<Record<string, string>> = {}): void {
+  const bytes = Buffer.from(body);
+  res.writeHead(status, { 'Content-Type': type, 'Content-Length': bytes.length, 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff', ...headers });
+  res.end(res.req.method === 'HEAD' ? undefined : bytes);
+}
+
+function sendJson(res: http.ServerResponse, status: number, value: unknown): void {
+  send(res, status, 'application/json; charset=utf-8', JSON.stringify(value));
+}
+
+function validate(options: AdminServerOptions): void {
+  const { source, metrics, port, host } = options;
+  if (!source || typeof source.status !== 'function' || typeof source.ready !== 'function' || typeof source.reload !== 'function' || typeof source.onChange !== 'function') {
+    throw new InvalidListenerOption('admin.source', 'must implement AdminSource: status(), ready(), reload() and onChange()');
+  }
+  if (!(metrics instanceof RequestMetrics)) throw new InvalidListenerOption('admin.metrics', 'must be a RequestMetrics instance');
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new InvalidListenerOption('admin.port', `must be a port number from 0 to 65535, got ${String(port)}`);
+  if (host !== undefined && (typeof host !== 'string' || host.length === 0)) throw new InvalidListenerOption('admin.host', 'must be a non-empty address, e.g. "127.0.0.1"');
+}

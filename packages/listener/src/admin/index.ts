@@ -1,0 +1,7 @@
+export { createAdminServer } from './createAdminServer.ts';
+export type { AdminLogger, AdminServer, AdminServerOptions } from './createAdminServer.ts';
+export { RequestMetrics, durationBuckets } from './RequestMetrics.ts';
+export type { AppRequestCounts, RequestMetricsOptions } from './RequestMetrics.ts';
+export { appStates } from './AdminSource.ts';
+export type { AdminEndpoint, AdminSource, AppState, AppStatus, PorticoStatus, ReloadResult, WorkerLastExit, WorkerStatusView } from './AdminSource.ts';
+export type { AppRates } from './internal/LiveFeed.ts';

@@ -1,0 +1,35 @@
+import net from 'node:net';
+
+/**
+ * The admin port is reachable from any browser on the machine, so a web page could point a DNS
+ * name it controls at 127.0.0.1 (DNS rebinding) and then read `/status` or post `/reload` as a
+ * same-origin request. The browser still sends the attacker's name in `Host`, so answering only
+ * Host values that are loopback names or addresses, or names the operator configured, closes that
+ * door. See https://en.wikipedia.org/wiki/DNS_rebinding.
+ */
+export function isAllowedHost(header: string | undefined, allowed: ReadonlySet<string>): boolean {
+  if (header === undefined) return false;
+  const name = hostName(header);
+  if (name === undefined) return false;
+  return allowed.has(name) || isLoopback(name);
+}
+
+/** The name of a `Host` or `Origin` value, lower case, without port or IPv6 brackets. */
+export function hostName(value: string): string | undefined {
+  const v = value.trim().toLowerCase();
+  if (v.startsWith('[')) {
+    const end = v.indexOf(']');
+    if (end < 0 || (end + 1 < v.length && !/^:\d{1,5}$/.test(v.slice(end + 1)))) return undefined;
+    return v.slice(1, end);
+  }
+  const m = /^([a-z0-9._-]+)(?::\d{1,5})?$/.exec(v);
+  return m?.[1]?.replace(/\.$/, '');
+}
+
+/** localhost and its subdomains (RFC 6761 §6.3: always loopback), 127.0.0.0/8, ::1, and their IPv4-mapped forms. */
+export function isLoopback(name: string): boolean {
+  if (name === 'localhost' || name.endsWith('.localhost')) return true;
+  const v4 = name.startsWith('::ffff:') ? name.slice(7) : name;
+  if (net.isIPv4(v4)) return v4.startsWith('127.');
+  return net.isIPv6(name) && /^(0{0,4}:){2,7}0{0,3}1$|^::1$/.test(name);
+}

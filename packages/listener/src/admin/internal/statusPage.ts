@@ -1,0 +1,49 @@
+import { createHash } from 'node:crypto';
+import { statusPageScript } from './statusPageScript.ts';
+import { statusPageStyle } from './statusPageStyle.ts';
+
+const hash = (text: string) => `'sha256-${createHash('sha256').update(text).digest('base64')}'`;
+
+const html = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Portico status</title>
+<link rel="icon" href="data:,">
+<style>${statusPageStyle}</style>
+</head>
+<body>
+<header>
+<h1>Portico</h1>
+<span id="process"></span>
+<span id="conn" data-state="connecting" role="status" aria-live="polite">connecting…</span>
+</header>
+<main id="apps" aria-live="polite"></main>
+<footer>Updates live from <code>/live</code>. Also: <a href="/status">/status</a> · <a href="/metrics">/metrics</a> · <a href="/readyz">/readyz</a></footer>
+<script>${statusPageScript}</script>
+</body>
+</html>
+`;
+
+/**
+ * The live status page: self-contained, so it works on a machine without internet. Its CSP admits
+ * only its own inline style and script (by hash) and connections to its own origin, so even a
+ * rendering bug could not load or run anything else.
+ */
+export const statusPage = {
+  html,
+  headers: {
+    'Content-Security-Policy': [
+      "default-src 'none'",
+      `style-src ${hash(statusPageStyle)}`,
+      `script-src ${hash(statusPageScript)}`,
+      "connect-src 'self'",
+      'img-src data:',
+      "base-uri 'none'",
+      "form-action 'none'",
+      "frame-ancestors 'none'",
+    ].join('; '),
+    'Referrer-Policy': 'no-referrer',
+  },
+} as const;

@@ -1,0 +1,193 @@
+/**
+ * The status page's script, plain browser JavaScript. Everything from the server is written with
+ * textContent: app names, stderr tails and the rest are data, never markup.
+ */
+export const statusPageScript = `
+'use strict';
+(() => {
+  const main = document.getElementById('apps');
+  const conn = document.getElementById('conn');
+  const processLine = document.getElementById('process');
+  const cards = new Map();
+  let status = null;
+  let skew = 0;
+  let rates = new Map();
+  let attempt = 0;
+
+  const el = (tag, cls, text) => {
+    const node = document.createElement(tag);
+    if (cls) node.className = cls;
+    if (text !== undefined) node.textContent = text;
+    return node;
+  };
+  const setText = (node, text) => { if (node.textContent !== text) node.textContent = text; };
+  const tone = (state) =>
+    ({ ready: 'ok', starting: 'start', backoff: 'busy', draining: 'busy', stopping: 'busy',
+       failed: 'fail', exited: 'fail', crashed: 'fail', timingOut: 'fail' })[state] || 'off';
+  const setBadge = (node, state) => { setText(node, state); node.className = 'badge ' + tone(state); };
+
+  function duration(ms) {
+    const s = Math.max(0, Math.floor(ms / 1000));
+    if (s < 60) return ms < 10000 ? (Math.max(0, ms) / 1000).toFixed(1) + ' s' : s + ' s';
+    const m = Math.floor(s / 60), h = Math.floor(m / 60), d = Math.floor(h / 24);
+    if (m < 60) return m + ' min ' + (s % 60) + ' s';
+    if (h < 24) return h + ' h ' + (m % 60) + ' min';
+    return d + ' d ' + (h % 24) + ' h';
+  }
+  const endpoint = (e) => !e ? '—' : e.kind === 'tcp' ? e.host + ':' + e.port : e.path;
+  const exitSummary = (x) =>
+    x.kind.replace(/_/g, ' ') + (x.signal ? ' · ' + x.signal : x.code !== null ? ' · code ' + x.code : '') +
+    ' · after ' + duration(x.uptimeMs);
+  const rate = (n) => (n >= 100 ? n.toFixed(0) : n.toFixed(1));
+
+  function createCard(name) {
+    const root = el('section', 'card');
+    root.dataset.app = name;
+    const head = el('div', 'card-head');
+    const title = el('h2', null, name);
+    const badge = el('span', 'badge');
+    const match = el('span', 'match');
+    const stats = el('div', 'stats');
+    const reqs = el('span', 'rate'), errs = el('span', 'errors'), queue = el('span', 'queue');
+    stats.append(reqs, errs, queue);
+    head.append(title, badge, match, stats);
+    const table = el('table');
+    const headRow = el('tr');
+    for (const [label, cls] of [['Worker', 'c-id'], ['State', 'c-state'], ['PID', 'num c-pid'], ['Listens on', 'c-endpoint'],
+      ['Uptime', 'num c-uptime'], ['Restarts', 'num c-restarts'], ['In flight', 'num c-inflight'], ['Last exit', 'c-exit']])
+      headRow.append(el('th', cls, label));
+    const thead = el('thead');
+    thead.append(headRow);
+    const tbody = el('tbody');
+    table.append(thead, tbody);
+    root.append(head, table);
+    return { root, badge, match, reqs, errs, queue, tbody, rows: new Map(), empty: null };
+  }
+
+  function stat(node, value, label) {
+    node.replaceChildren(el('b', null, value), document.createTextNode(' ' + label));
+  }
+
+  function createRow(id) {
+    const tr = el('tr');
+    tr.dataset.worker = id;
+    const cells = {};
+    for (const key of ['id', 'state', 'pid', 'endpoint', 'uptime', 'restarts', 'inflight', 'exit']) {
+      cells[key] = el('td', key + (['pid', 'uptime', 'restarts', 'inflight'].includes(key) ? ' num' : ''));
+      tr.append(cells[key]);
+    }
+    cells.badge = el('span', 'badge');
+    cells.state.append(cells.badge);
+    setText(cells.id, id);
+    return { tr, cells, readySince: undefined, exitKey: null };
+  }
+
+  function updateRow(row, w) {
+    setBadge(row.cells.badge, w.state);
+    setText(row.cells.pid, w.pid === undefined || w.pid === null ? '—' : String(w.pid));
+    setText(row.cells.endpoint, endpoint(w.endpoint));
+    setText(row.cells.restarts, String(w.restarts));
+    setText(row.cells.inflight, String(w.inFlight));
+    row.readySince = w.state === 'ready' ? w.readySince : undefined;
+    row.tr.classList.toggle('failed', tone(w.state) === 'fail');
+    const x = w.lastExit;
+    const key = x ? JSON.stringify(x) : '';
+    if (key === row.exitKey) return;
+    row.exitKey = key;
+    if (!x) return row.cells.exit.replaceChildren(el('span', 'none', '—'));
+    const details = el('details');
+    details.append(el('summary', null, exitSummary(x)), el('pre', null, x.stderrTail || '(nothing on stderr)'));
+    row.cells.exit.replaceChildren(details);
+  }
+
+  function updateCard(card, app) {
+    setBadge(card.badge, app.state);
+    setText(card.match, 'host ' + app.match.host + ' · path ' + app.match.path + (app.eager ? ' · eager' : ' · lazy'));
+    stat(card.queue, String(app.queueDepth), 'queued');
+    const seen = new Set();
+    app.workers.forEach((w, i) => {
+      let row = card.rows.get(w.id);
+      if (!row) { row = createRow(w.id); card.rows.set(w.id, row); }
+      if (card.tbody.children[i] !== row.tr) card.tbody.insertBefore(row.tr, card.tbody.children[i] || null);
+      updateRow(row, w);
+      seen.add(w.id);
+    });
+    for (const [id, row] of card.rows) if (!seen.has(id)) { row.tr.remove(); card.rows.delete(id); }
+    if (app.workers.length === 0) {
+      const text = app.eager || app.state !== 'idle' ? 'No workers.' : 'No workers: the app starts on its first request.';
+      if (!card.empty) { card.empty = el('tr', 'empty-row'); card.empty.append(el('td')); card.empty.firstChild.colSpan = 8; }
+      setText(card.empty.firstChild, text);
+      if (card.empty.parentNode !== card.tbody) card.tbody.append(card.empty);
+    } else card.empty?.remove();
+    updateRates(card, app.name);
+  }
+
+  function updateRates(card, name) {
+    const r = rates.get(name);
+    stat(card.reqs, rate(r ? r.requestsPerSecond : 0), 'req/s');
+    stat(card.errs, rate(r ? r.serverErrorsPerSecond : 0), '5xx/s');
+    card.errs.classList.toggle('nonzero', r ? r.serverErrorsPerSecond > 0 : false);
+  }
+
+  function renderStatus() {
+    const seen = new Set();
+    status.apps.forEach((app, i) => {
+      let card = cards.get(app.name);
+      if (!card) { card = createCard(app.name); cards.set(app.name, card); }
+      if (main.children[i] !== card.root) main.insertBefore(card.root, main.children[i] || null);
+      updateCard(card, app);
+      seen.add(app.name);
+    });
+    for (const [name, card] of cards) if (!seen.has(name)) { card.root.remove(); cards.delete(name); }
+    if (status.apps.length === 0) main.replaceChildren(el('p', 'empty', 'No apps are configured.'));
+    else main.querySelector('.empty')?.remove();
+    tick();
+  }
+
+  function tick() {
+    if (!status) return;
+    const now = Date.now() + skew;
+    setText(processLine, 'pid ' + status.pid + ' · version ' + status.version + ' · up ' + duration(now - status.startedAt));
+    for (const card of cards.values()) for (const row of card.rows.values())
+      setText(row.cells.uptime, row.readySince === undefined || row.readySince === null ? '—' : duration(now - row.readySince));
+  }
+
+  function setConnection(state, text) {
+    conn.dataset.state = state;
+    setText(conn, text);
+    if (state === 'live') document.body.removeAttribute('data-stale');
+    else if (status) document.body.setAttribute('data-stale', '');
+  }
+
+  function connect() {
+    setConnection('connecting', 'connecting…');
+    const ws = new WebSocket((location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/live');
+    ws.onmessage = (event) => {
+      let message;
+      try { message = JSON.parse(event.data); } catch { return; }
+      if (message.type === 'status') {
+        attempt = 0;
+        skew = message.now - Date.now();
+        status = message.status;
+        setConnection('live', 'live');
+        renderStatus();
+      } else if (message.type === 'rates') {
+        rates = new Map(message.apps.map((r) => [r.app, r]));
+        for (const [name, card] of cards) updateRates(card, name);
+      }
+    };
+    ws.onclose = () => {
+      // Exponential backoff with jitter, so that many open tabs do not reconnect in step.
+      const delay = Math.min(10000, 500 * 2 ** attempt++) * (0.8 + Math.random() * 0.4);
+      const until = Date.now() + delay;
+      const show = () => setConnection('offline', 'offline · retrying in ' + Math.max(1, Math.ceil((until - Date.now()) / 1000)) + ' s');
+      show();
+      const countdown = setInterval(show, 1000);
+      setTimeout(() => { clearInterval(countdown); connect(); }, delay);
+    };
+  }
+
+  setInterval(tick, 1000);
+  connect();
+})();
+`;

@@ -1,0 +1,56 @@
+/** The status page's stylesheet; light and dark follow the system setting. */
+export const statusPageStyle = `
+:root {
+  color-scheme: light dark;
+  --bg: #f6f7f9; --card: #ffffff; --text: #1f2328; --muted: #656d76; --line: #d8dee4;
+  --ok: #1a7f37; --busy: #9a6700; --start: #0969da; --fail: #d1242f; --off: #6e7781;
+  --row-fail: #fff1f0;
+}
+@media (prefers-color-scheme: dark) {
+  :root { --bg: #0d1117; --card: #161b22; --text: #e6edf3; --muted: #8d96a0; --line: #30363d; --row-fail: #2d1517; }
+}
+* { box-sizing: border-box; }
+body { margin: 0; background: var(--bg); color: var(--text);
+  font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", sans-serif; }
+header { display: flex; align-items: center; gap: 16px; padding: 14px 24px; border-bottom: 1px solid var(--line); background: var(--card); }
+header h1 { margin: 0; font-size: 18px; letter-spacing: .02em; }
+#process { color: var(--muted); font-variant-numeric: tabular-nums; }
+#conn { margin-left: auto; display: flex; align-items: center; gap: 8px; color: var(--muted); font-size: 13px; }
+#conn::before { content: ""; width: 10px; height: 10px; border-radius: 50%; background: var(--busy); }
+#conn[data-state="live"]::before { background: var(--ok); box-shadow: 0 0 0 3px color-mix(in srgb, var(--ok) 25%, transparent); }
+#conn[data-state="offline"]::before { background: var(--fail); }
+main { max-width: 1160px; margin: 0 auto; padding: 20px 24px 40px; display: grid; gap: 18px; transition: opacity .3s; }
+body[data-stale] main { opacity: .55; }
+.empty { color: var(--muted); text-align: center; padding: 40px; }
+.card { background: var(--card); border: 1px solid var(--line); border-radius: 10px; overflow: hidden; }
+.card-head { display: flex; flex-wrap: wrap; align-items: baseline; gap: 6px 14px; padding: 14px 18px 10px; }
+.card-head h2 { margin: 0; font-size: 16px; }
+.match { color: var(--muted); font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 12.5px; }
+.stats { margin-left: auto; display: flex; gap: 16px; color: var(--muted); font-variant-numeric: tabular-nums; }
+.stats b { color: var(--text); font-weight: 600; }
+.stats .errors.nonzero b { color: var(--fail); }
+.badge { display: inline-block; padding: 2px 9px; border-radius: 999px; font-size: 12px; font-weight: 600;
+  color: #ffffff; background: var(--off); text-transform: lowercase; line-height: 18px; }
+.badge.ok { background: var(--ok); }
+.badge.start { background: var(--start); }
+.badge.busy { background: var(--busy); }
+.badge.fail { background: var(--fail); }
+table { width: 100%; border-collapse: collapse; font-variant-numeric: tabular-nums; table-layout: fixed; }
+.c-id { width: 11%; } .c-state { width: 10%; } .c-pid { width: 7%; } .c-endpoint { width: 17%; }
+.c-uptime { width: 10%; } .c-restarts { width: 8%; } .c-inflight { width: 9%; }
+td { overflow-wrap: anywhere; }
+tr.empty-row td { color: var(--muted); font-style: italic; }
+th, td { text-align: left; padding: 7px 18px 7px 0; border-top: 1px solid var(--line); vertical-align: top; }
+th:first-child, td:first-child { padding-left: 18px; }
+th { white-space: nowrap; font-size: 12px; font-weight: 600; color: var(--muted); text-transform: uppercase; letter-spacing: .04em; }
+td.num { text-align: right; }
+th.num { text-align: right; }
+tr.failed td { background: var(--row-fail); }
+td.exit { color: var(--muted); }
+details summary { cursor: pointer; }
+details pre { margin: 6px 0 0; padding: 8px 10px; max-height: 240px; overflow: auto; white-space: pre-wrap; overflow-wrap: anywhere;
+  background: var(--bg); border: 1px solid var(--line); border-radius: 6px; color: var(--text);
+  font: 12px/1.4 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
+.none { color: var(--muted); }
+footer { max-width: 1160px; margin: 0 auto; padding: 0 24px 24px; color: var(--muted); font-size: 12px; }
+`;

@@ -1,0 +1,158 @@
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { RequestMetrics, durationBuckets } from '../../src/index.ts';
+import { sampleStatus } from './FakeAdminSource.ts';
+import { parseExposition, valueOf } from './parseExposition.ts';
+
+describe('RequestMetrics', () => {
+  it('renders output the strict exposition checker accepts, with HELP and TYPE for every family', () => {
+    const metrics = new RequestMetrics({ apps: ['shop'] });
+    metrics.record('shop', 200, 3, 10, 100);
+    metrics.upstreamFailure('shop');
+    const families = parseExposition(metrics.render(sampleStatus()));
+    assert.deepEqual(
+      [...families.keys()],
+      [
+        'portico_requests_total',
+        'portico_request_duration_seconds',
+        'portico_bytes_received_total',
+        'portico_bytes_sent_total',
+        'portico_upstream_failures_total',
+        'portico_workers_up',
+        'portico_worker_restarts_total',
+        'portico_queue_depth',
+        'portico_app_state',
+        'process_start_time_seconds',
+      ],
+    );
+    assert.equal(families.get('portico_request_duration_seconds')?.type, 'histogram');
+    assert.equal(families.get('portico_requests_total')?.type, 'counter');
+    assert.equal(families.get('portico_queue_depth')?.type, 'gauge');
+  });
+
+  it("has a histogram _count equal to the requests recorded, and a _sum of their durations", () => {
+    const metrics = new RequestMetrics();
+    const durations = [0.2, 4, 5, 7, 60, 999, 1000, 1001, 9_999, 10_000, 10_001, 123_456];
+    for (const ms of durations) metrics.record('shop', 200, ms, 0, 0);
+    const families = parseExposition(metrics.render());
+    assert.equal(valueOf(families, 'portico_request_duration_seconds_count', { app: 'shop' }), durations.length);
+    const sum = valueOf(families, 'portico_request_duration_seconds_sum', { app: 'shop' });
+    assert.ok(Math.abs(sum - durations.reduce((a, b) => a + b, 0) / 1000) < 1e-9);
+  });
+
+  it('puts a duration equal to a bound into that bucket (le is "less or equal")', () => {
+    const metrics = new RequestMetrics();
+    metrics.record('shop', 200, 5, 0, 0);
+    metrics.record('shop', 200, 5.0001, 0, 0);
+    metrics.record('shop', 200, 10_001, 0, 0);
+    const families = parseExposition(metrics.render());
+    const bucket = (le: string) => valueOf(families, 'portico_request_duration_seconds_bucket', { app: 'shop', le });
+    assert.equal(bucket('0.005'), 1);
+    assert.equal(bucket('0.01'), 2);
+    assert.equal(bucket('10'), 2);
+    assert.equal(bucket('+Inf'), 3);
+    const les = families.get('portico_request_duration_seconds')!.samples.filter((s) => s.name.endsWith('_bucket')).map((s) => s.labels['le']);
+    assert.deepEqual(les, [...durationBuckets.map(String), '+Inf']);
+  });
+
+  it('counts requests by status class, with codes outside 100–599 as 5xx', () => {
+    const metrics = new RequestMetrics();
+    for (const status of [101, 200, 204, 301, 404, 499, 500, 503, 0, 600, 999]) metrics.record('api', status, 1, 0, 0);
+    const families = parseExposition(metrics.render());
+    const count = (code_class: string) => valueOf(families, 'portico_requests_total', { app: 'api', code_class });
+    assert.deepEqual(['1xx', '2xx', '3xx', '4xx', '5xx'].map(count), [1, 2, 1, 2, 5]);
+  });
+
+  it('sums bytes received and sent per app and ignores negative or NaN figures', () => {
+    const metrics = new RequestMetrics();
+    metrics.record('a', 200, 1, 100, 2000);
+    metrics.record('a', 200, 1, 50, 1);
+    metrics.record('b', 200, Number.NaN, -5, Number.NaN);
+    const families = parseExposition(metrics.render());
+    assert.equal(valueOf(families, 'portico_bytes_received_total', { app: 'a' }), 150);
+    assert.equal(valueOf(families, 'portico_bytes_sent_total', { app: 'a' }), 2001);
+    assert.equal(valueOf(families, 'portico_bytes_sent_total', { app: 'b' }), 0);
+    assert.equal(valueOf(families, 'portico_request_duration_seconds_sum', { app: 'b' }), 0);
+  });
+
+  it('escapes backslash, quote and line feed in label values', () => {
+    const name = 'we\\ird "app"\nname';
+    const metrics = new RequestMetrics({ apps: [name] });
+    const text = metrics.render();
+    assert.ok(text.includes('app="we\\\\ird \\"app\\"\\nname"'));
+    const families = parseExposition(text);
+    assert.equal(valueOf(families, 'portico_bytes_sent_total', { app: name }), 0);
+  });
+
+  it('renders any app name and any sequence of records as valid exposition whose _count matches', function () {
+    this.timeout(20_000);
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ app: fc.string({ maxLength: 8 }), status: fc.integer({ min: -1, max: 1000 }), ms: fc.double({ noNaN: false }), bytes: fc.nat() }), { maxLength: 50 }),
+        (records) => {
+          const metrics = new RequestMetrics();
+          const expected = new Map<string, number>();
+          for (const r of records) {
+            metrics.record(r.app, r.status, r.ms, r.bytes, r.bytes);
+            expected.set(r.app, (expected.get(r.app) ?? 0) + 1);
+          }
+          const families = parseExposition(metrics.render());
+          for (const [app, n] of expected) assert.equal(valueOf(families, 'portico_request_duration_seconds_count', { app }), n);
+        },
+      ),
+      { interruptAfterTimeLimit: 5_000, verbose: 1 },
+    );
+  });
+
+  it('reports workers up, restarts, queue depth, one-hot app state and the process start time from the status', () => {
+    const status = sampleStatus();
+    const shop = status.apps[0]!;
+    const changed = {
+      ...status,
+      apps: [{ ...shop, queueDepth: 4, workers: [shop.workers[0]!, { ...shop.workers[1]!, state: 'backoff', restarts: 3 }] }, status.apps[1]!],
+    };
+    const families = parseExposition(new RequestMetrics().render(changed));
+    assert.equal(valueOf(families, 'portico_workers_up', { app: 'shop' }), 1);
+    assert.equal(valueOf(families, 'portico_worker_restarts_total', { app: 'shop' }), 3);
+    assert.equal(valueOf(families, 'portico_queue_depth', { app: 'shop' }), 4);
+    const states = families.get('portico_app_state')!.samples.filter((s) => s.labels['app'] === 'reports');
+    assert.deepEqual(states.map((s) => [s.labels['state'], s.value]), [['idle', 1], ['starting', 0], ['ready', 0], ['failed', 0], ['stopping', 0], ['stopped', 0]]);
+    assert.equal(valueOf(families, 'process_start_time_seconds'), status.startedAt / 1000);
+    // Apps of the status get request series at zero before their first request.
+    assert.equal(valueOf(families, 'portico_requests_total', { app: 'reports', code_class: '2xx' }), 0);
+  });
+
+  it('gives the totals per app for rates, and forgets a removed app', () => {
+    const metrics = new RequestMetrics();
+    metrics.record('shop', 200, 1, 1, 2);
+    metrics.record('shop', 502, 1, 3, 4);
+    metrics.upstreamFailure('shop');
+    assert.deepEqual(metrics.counts('shop'), { requests: 2, serverErrors: 1, bytesIn: 4, bytesOut: 6, upstreamFailures: 1 });
+    metrics.removeApp('shop');
+    assert.equal(metrics.counts('shop'), undefined);
+    metrics.record('shop', 200, 1, 0, 0);
+    assert.equal(metrics.counts('shop')?.requests, 1);
+  });
+});
+
+describe('parseExposition (the test checker)', () => {
+  const valid = '# HELP x_total X.\n# TYPE x_total counter\nx_total{a="b"} 1\n';
+  it('accepts a valid family', () => {
+    assert.equal(parseExposition(valid).get('x_total')?.samples.length, 1);
+  });
+  for (const [why, text] of [
+    ['a missing final line feed', valid.slice(0, -1)],
+    ['an unescaped quote in a label value', valid.replace('"b"', '"b"c"')],
+    ['an invalid escape', valid.replace('"b"', '"\\t"')],
+    ['a sample before TYPE', 'x_total 1\n'],
+    ['two spaces before the value', valid.replace('} 1', '}  1')],
+    ['a family split in two', `${valid}# HELP y Y.\n# TYPE y gauge\ny 1\nx_total{a="c"} 1\n`],
+    ['a histogram whose _count differs from +Inf', '# HELP h H.\n# TYPE h histogram\nh_bucket{le="1"} 1\nh_bucket{le="+Inf"} 2\nh_sum 1\nh_count 3\n'],
+    ['non-cumulative buckets', '# HELP h H.\n# TYPE h histogram\nh_bucket{le="1"} 2\nh_bucket{le="+Inf"} 1\nh_sum 1\nh_count 1\n'],
+    ['a duplicate series', `${valid}x_total{a="b"} 2\n`],
+  ] as const) {
+    it(`rejects ${why}`, () => {
+      assert.throws(() => parseExposition(text));
+    });
+  }
+});

@@ -1,0 +1,27 @@
+import assert from 'node:assert/strict';
+import { hostName, isAllowedHost, isLoopback } from '../../src/admin/internal/isAllowedHost.ts';
+
+describe('isAllowedHost', () => {
+  it('takes the name out of a Host value with or without port and brackets', () => {
+    assert.deepEqual(['LocalHost:80', '[::1]:9901', '[::1]', 'example.com.', 'a.b'].map(hostName), ['localhost', '::1', '::1', 'example.com', 'a.b']);
+  });
+
+  it('finds no name in a malformed Host value', () => {
+    assert.deepEqual(['', 'a b', '[::1', '[::1]x', 'a:b:c', 'h:99999999', 'user@host'].map(hostName), [undefined, undefined, undefined, undefined, undefined, undefined, undefined]);
+  });
+
+  it('counts localhost, its subdomains, 127/8, ::1 and mapped 127/8 as loopback', () => {
+    for (const name of ['localhost', 'x.localhost', '127.0.0.1', '127.255.0.9', '::1', '0:0:0:0:0:0:0:1', '::ffff:127.0.0.1']) assert.ok(isLoopback(name), name);
+  });
+
+  it('counts other addresses and look-alike names as not loopback', () => {
+    for (const name of ['localhostx', 'localhost.evil', '128.0.0.1', '::2', '::ffff:10.0.0.1', '127.0.0.1.nip.io', '0.0.0.0']) assert.ok(!isLoopback(name), name);
+  });
+
+  it('allows the configured names and nothing for a missing header', () => {
+    const allowed = new Set(['admin.internal']);
+    assert.equal(isAllowedHost('admin.internal:9901', allowed), true);
+    assert.equal(isAllowedHost('other.internal', allowed), false);
+    assert.equal(isAllowedHost(undefined, allowed), false);
+  });
+});

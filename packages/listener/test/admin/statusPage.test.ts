@@ -1,0 +1,138 @@
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { createAdminServer, RequestMetrics, type AdminServer } from '../../src/index.ts';
+import { countColour, decodePng } from './decodePng.ts';
+import { FakeAdminSource } from './FakeAdminSource.ts';
+
+// The page's globals, for the functions that run in the browser (this project has no DOM lib).
+declare const document: { querySelector(selector: string): { textContent: string | null } | null; body: { hasAttribute(name: string): boolean } };
+declare const window: Record<string, unknown>;
+
+const chromiumPath = '/usr/bin/chromium';
+// The failure badge's background in the light scheme (--fail in statusPageStyle.ts).
+const failureColour = [0xd1, 0x24, 0x2f] as const;
+
+// A real browser against a real admin server: the page must render the workers, follow the live
+// socket without reloading, and reconnect when it drops. Set PORTICO_SCREENSHOT_DIR to keep the
+// screenshots for a look.
+describe('statusPage (in headless Chromium)', function () {
+  this.timeout(30_000);
+  let context: BrowserContext;
+  let page: Page;
+  let userDataDir: string;
+  let shots: string;
+  let source: FakeAdminSource;
+  let metrics: RequestMetrics;
+  let admin: AdminServer;
+  let port: number;
+
+  before(async function () {
+    if (!existsSync(chromiumPath)) {
+      console.log(`      (skipped: ${chromiumPath} is missing; install Debian's "chromium" package to run the browser tests)`);
+      this.skip();
+    }
+    userDataDir = await mkdtemp(join(tmpdir(), 'portico-chromium-'));
+    shots = process.env['PORTICO_SCREENSHOT_DIR'] ?? (await mkdtemp(join(tmpdir(), 'portico-shots-')));
+    await mkdir(shots, { recursive: true });
+    context = await chromium.launchPersistentContext(userDataDir, {
+      executablePath: chromiumPath,
+      headless: true,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      viewport: { width: 1200, height: 640 },
+      colorScheme: 'light',
+    });
+  });
+
+  after(async () => {
+    await context?.close();
+    if (userDataDir) await rm(userDataDir, { recursive: true, force: true });
+    if (shots && !process.env['PORTICO_SCREENSHOT_DIR']) await rm(shots, { recursive: true, force: true });
+  });
+
+  beforeEach(async () => {
+    source = new FakeAdminSource();
+    metrics = new RequestMetrics();
+    admin = createAdminServer({ source, metrics, port: 0 });
+    ({ port } = await admin.start());
+    page = await context.newPage();
+    await page.goto(`http://127.0.0.1:${port}/`);
+    await page.waitForSelector('#conn[data-state="live"]');
+  });
+
+  afterEach(async () => {
+    await page?.close();
+    await admin?.close();
+  });
+
+  const text = (selector: string) => page.locator(selector).innerText();
+
+  it('renders a card per app with its state badge and a row per worker', async () => {
+    assert.deepEqual(await page.locator('section.card').evaluateAll((cards) => cards.map((c) => c.getAttribute('data-app'))), ['shop', 'reports']);
+    assert.equal(await text('[data-app="shop"] .card-head .badge'), 'ready');
+    assert.equal(await text('[data-app="reports"] .card-head .badge'), 'idle');
+    const row = '[data-app="shop"] tr[data-worker="shop#2"]';
+    assert.equal(await text(`${row} .endpoint`), '127.0.0.1:41002');
+    assert.equal(await text(`${row} .pid`), String(source.current.apps[0]!.workers[1]!.pid));
+    assert.match(await text(`${row} .uptime`), /^1 min \d+ s$/);
+    assert.equal(await text(`${row} .restarts`), '0');
+    assert.equal(await text('[data-app="shop"] tr[data-worker="shop#1"] .inflight'), '3');
+    assert.equal(await page.locator('[data-app="reports"] tbody tr[data-worker]').count(), 0);
+    assert.equal(await text('[data-app="reports"] tbody tr.empty-row'), 'No workers: the app starts on its first request.');
+    assert.equal(await text('[data-app="shop"] tr[data-worker="shop#2"] .exit'), '—');
+  });
+
+  it('shows a crash, its stderr and the restart count without reloading the page', async () => {
+    const before = await page.screenshot({ path: join(shots, 'before-crash.png') });
+    await page.evaluate(() => Object.assign(window, { loadedOnce: true }));
+    const stderr = 'Error: <img src=x onerror="document.title=1"> listen EADDRINUSE\n    at Server.listen (server.js:3:7)';
+    source.updateWorker('shop', 'shop#1', (w) => ({
+      ...w,
+      state: 'exited',
+      pid: undefined,
+      inFlight: 0,
+      readySince: undefined,
+      restarts: w.restarts + 1,
+      lastExit: { kind: 'crashed', code: 1, signal: null, uptimeMs: 5_230, stderrTail: stderr },
+    }));
+    const row = '[data-app="shop"] tr[data-worker="shop#1"]';
+    await page.waitForFunction((sel) => document.querySelector(`${sel} .restarts`)?.textContent === '1', row);
+    assert.equal(await text(`${row} .state .badge`), 'exited');
+    assert.equal(await text(`${row} .exit summary`), 'crashed · code 1 · after 5.2 s');
+    await page.click(`${row} .exit summary`);
+    assert.equal(await page.locator(`${row} .exit pre`).textContent(), stderr);
+    // The stderr tail is text: no element was made from it and its handler never ran.
+    assert.equal(await page.locator(`${row} .exit img`).count(), 0);
+    assert.notEqual(await page.title(), '1');
+    assert.equal(await page.evaluate(() => window['loadedOnce']), true);
+
+    const after = await page.screenshot({ path: join(shots, 'after-crash.png') });
+    assert.deepEqual((await readFile(join(shots, 'after-crash.png'))).subarray(0, 8), after.subarray(0, 8));
+    const [imageBefore, imageAfter] = [decodePng(before), decodePng(after)];
+    assert.deepEqual([imageAfter.width, imageAfter.height], [1200, 640]);
+    assert.equal(countColour(imageBefore, failureColour), 0);
+    assert.ok(countColour(imageAfter, failureColour) > 150, `${countColour(imageAfter, failureColour)} pixels of the failure colour`);
+  });
+
+  it('shows request rates per app from the live socket', async () => {
+    for (let i = 0; i < 40; i++) metrics.record('shop', 200, 1, 0, 0);
+    await page.waitForFunction(() => Number(document.querySelector('[data-app="shop"] .rate b')?.textContent) > 0);
+    assert.equal(await text('[data-app="reports"] .rate b'), '0.0');
+  });
+
+  it('says it is offline when the socket drops and reconnects with backoff when the server is back', async () => {
+    await admin.close();
+    await page.waitForSelector('#conn[data-state="offline"]');
+    assert.match(await text('#conn'), /^offline · retrying in \d+ s$/);
+    assert.equal(await page.evaluate(() => document.body.hasAttribute('data-stale')), true);
+    source.updateApp('shop', (a) => ({ ...a, state: 'failed' }));
+    admin = createAdminServer({ source, metrics, port });
+    await admin.start();
+    await page.waitForSelector('#conn[data-state="live"]', { timeout: 15_000 });
+    assert.equal(await text('[data-app="shop"] .card-head .badge'), 'failed');
+    assert.equal(await page.evaluate(() => document.body.hasAttribute('data-stale')), false);
+  });
+});

@@ -1,0 +1,77 @@
+import { watch } from 'node:fs';
+import { resolve } from 'node:path';
+import { createLogger, flushLoggerSync, logEvent } from '@portico/log-sink';
+import { loadConfig } from '../config/loadConfig.ts';
+import { ConfigInvalid } from '../errors.ts';
+import { createPortico } from '../runtime/createPortico.ts';
+import type { Command } from './Command.ts';
+import { ExitCode } from './ExitCode.ts';
+import { UsageError } from './UsageError.ts';
+
+export const startCommand: Command = {
+  name: 'start',
+  summary: 'run the proxy and supervise the apps',
+  usage: 'portico start -c FILE',
+  description:
+    'Loads FILE, binds the listeners, and starts the apps (each on its first request, or at once with `start: "eager"`). ' +
+    'Logs JSON lines on stdout (pretty on a terminal). SIGHUP, or a change of FILE with `watch: true`, reloads it; ' +
+    'SIGTERM or SIGINT stop gracefully (exit 0), and a second signal stops at once (exit 1).',
+  options: { config: { type: 'string', short: 'c' } },
+  optionHelp: [{ flags: '-c, --config FILE', text: 'the config file (required)' }],
+  async run(values, _positionals, io) {
+    const given = values['config'];
+    if (typeof given !== 'string' || given === '') throw new UsageError('start needs a config file: portico start -c FILE');
+    const file = resolve(io.cwd, given);
+    let config;
+    try {
+      config = await loadConfig(file, { env: io.env });
+    } catch (error) {
+      if (!(error instanceof ConfigInvalid)) throw error;
+      io.stderr(`${error.message}\n`);
+      return ExitCode.configInvalid;
+    }
+    const logger = createLogger();
+    const portico = createPortico(config, { logger });
+    const addresses = await portico.start();
+    logEvent(logger, 'portico.started', {
+      listen: addresses.map((a) => `${a.proto}://${a.host}:${a.port}`),
+      apps: config.apps.map((a) => `${a.name} ${a.match.host}${a.match.path}`),
+    });
+
+    let reloading = Promise.resolve();
+    const reload = () => {
+      reloading = reloading.then(async () => {
+        try {
+          const next = await loadConfig(file, { env: io.env });
+          await portico.reload(next);
+        } catch (error) {
+          const problems = error instanceof ConfigInvalid ? error.problems.map((p) => p.message) : [String(error)];
+          logEvent(logger, 'config.reload_failed', { file, problems });
+        }
+      });
+    };
+    process.on('SIGHUP', reload);
+    const watcher = config.watch ? watch(file, { persistent: false }, () => reload()) : undefined;
+
+    return new Promise((done) => {
+      let signals = 0;
+      const onSignal = (signal: NodeJS.Signals) => {
+        signals += 1;
+        if (signals > 1) {
+          flushLoggerSync(logger);
+          process.exit(1);
+        }
+        logEvent(logger, 'portico.stopping', { signal });
+        watcher?.close();
+        process.off('SIGHUP', reload);
+        void portico.stop().then(() => {
+          logEvent(logger, 'portico.stopped', {});
+          flushLoggerSync(logger);
+          done(ExitCode.ok);
+        });
+      };
+      process.on('SIGTERM', onSignal);
+      process.on('SIGINT', onSignal);
+    });
+  },
+};

@@ -1,0 +1,64 @@
+import { join } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
+import { createAuthenticator, type Authenticator } from '@portico/auth-forwarder';
+import { logEvent, type EventLogger } from '@portico/log-sink';
+import type { AppRoute } from '@portico/router';
+import type { Clock } from '@portico/supervisor';
+import { WorkerPool, type ProcessHost } from '@portico/worker-actor';
+import type { AppConfig } from '../config/AppSchema.ts';
+import { toAuthConfig } from '../config/toAuthConfig.ts';
+import { toWorkerPoolOptions } from '../config/toWorkerPoolOptions.ts';
+
+export interface AppWiring {
+  readonly host: ProcessHost;
+  readonly logger: EventLogger;
+  readonly clock?: Clock;
+  readonly baseEnvironment?: Readonly<Record<string, string | undefined>>;
+}
+
+/** One configured app, live: its pool of workers, its authenticator, and its route. */
+export class AppRuntime {
+  readonly config: AppConfig;
+  readonly pool: WorkerPool;
+  readonly authenticator: Authenticator | undefined;
+  readonly route: AppRoute;
+
+  constructor(config: AppConfig, wiring: AppWiring) {
+    this.config = config;
+    this.pool = new WorkerPool(toWorkerPoolOptions(config, wiring));
+    const auth = toAuthConfig(config);
+    this.authenticator = auth
+      ? createAuthenticator(auth, {
+          onEvent: ({ name, fields }) => {
+            try {
+              logEvent(wiring.logger, name as never, { app: config.name, ...fields });
+            } catch {
+              // An event the catalogue does not know must not fail a request.
+            }
+          },
+        })
+      : undefined;
+    this.route = {
+      name: config.name,
+      match: config.match,
+      backends: this.pool,
+      ...(this.authenticator ? { authenticator: this.authenticator } : {}),
+      requestTimeout: config.requestTimeout,
+      startupTimeLimit: config.queue.timeout,
+      maxWaiting: config.queue.maxWaiting,
+      disableStartUpErrorPage: config.disableStartUpErrorPage,
+      detailedErrors: config.detailedErrors,
+      appOfflineFile: join(config.workingDirectory, 'app_offline.htm'),
+    };
+  }
+
+  /** Whether a reloaded config for this app can keep this runtime as it is. */
+  sameAs(config: AppConfig): boolean {
+    return isDeepStrictEqual(this.config, config);
+  }
+
+  /** Drains and stops the workers, and releases the authenticator and activation sockets. */
+  async close(): Promise<void> {
+    await Promise.all([this.pool.close(), this.authenticator?.close()]);
+  }
+}

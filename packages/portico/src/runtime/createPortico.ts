@@ -1,0 +1,253 @@
+import type { TLSSocket } from 'node:tls';
+import type { AuthTlsInfo } from '@portico/auth-forwarder';
+import { createListener, type BoundAddress, type Listener } from '@portico/listener';
+import { createLogger, logEvent, type EventLogger } from '@portico/log-sink';
+import { createForwarder, createRouter, type Dispatch, type DispatchRequest, type Forwarder, type Router } from '@portico/router';
+import type { Clock } from '@portico/supervisor';
+import { createNodeProcessHost, type ProcessHost, type WorkerStatus } from '@portico/worker-actor';
+import type { AppConfig } from '../config/AppSchema.ts';
+import type { PorticoConfig } from '../config/PorticoConfigSchema.ts';
+import { AppRuntime } from './AppRuntime.ts';
+
+export interface PorticoOptions {
+  /** Where Portico logs; default JSON lines on stdout (pretty on a terminal). */
+  readonly logger?: EventLogger;
+  readonly host?: ProcessHost;
+  readonly clock?: Clock;
+  /** The environment backends inherit; default `process.env`. */
+  readonly baseEnvironment?: Readonly<Record<string, string | undefined>>;
+}
+
+export interface AppStatus {
+  readonly name: string;
+  readonly match: { readonly host: string; readonly path: string };
+  readonly state: string;
+  readonly workers: readonly WorkerStatus[];
+}
+
+export interface PorticoStatus {
+  readonly pid: number;
+  readonly startedAt: string;
+  readonly apps: readonly AppStatus[];
+}
+
+export type ReloadResult = { readonly ok: true; readonly changed: readonly string[] } | { readonly ok: false; readonly errors: readonly string[] };
+
+/** Portico in one object: the apps, the router, and (with `start`) the front sockets. */
+export interface Portico {
+  /** Binds the configured listeners and starts the eager apps. Idempotent. */
+  start(): Promise<readonly BoundAddress[]>;
+  /** Stops accepting, lets in-flight requests finish, stops every app's workers. Idempotent. */
+  stop(): Promise<void>;
+  /** Applies a new config: unchanged apps keep running, changed ones roll over, removed ones drain. */
+  reload(config: PorticoConfig): Promise<ReloadResult>;
+  status(): PorticoStatus;
+  /** Whether every eager app has a ready worker. */
+  ready(): boolean;
+  /** The forwarder's dispatcher, for front ends other than the configured listeners. */
+  readonly dispatch: (request: DispatchRequest) => Dispatch | Promise<Dispatch>;
+  /** The current config. */
+  readonly config: PorticoConfig;
+  onChange(listener: () => void): () => void;
+}
+
+/**
+ * Builds Portico from a loaded config (`loadConfig`): one worker pool per app, the router over
+ * them, and a forwarder per listen entry. Nothing starts until `start()`; apps start lazily on
+ * their first request unless `start: "eager"`.
+ *
+ * @example
+ * const portico = createPortico(await loadConfig('portico.json'));
+ * await portico.start();
+ * process.on('SIGTERM', () => portico.stop());
+ */
+export function createPortico(initial: PorticoConfig, options: PorticoOptions = {}): Portico {
+  const logger = options.logger ?? createLogger();
+  const host = options.host ?? createNodeProcessHost();
+  const wiring = {
+    host,
+    logger,
+    ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.baseEnvironment ? { baseEnvironment: options.baseEnvironment } : {}),
+  };
+  const startedAt = new Date().toISOString();
+  const listeners = new Set<() => void>();
+  const notify = () => {
+    for (const listener of listeners) {
+      try {
+        listener();
+      } catch {
+        // A status listener's failure is its own.
+      }
+    }
+  };
+
+  let config = initial;
+  let apps = new Map<string, AppRuntime>();
+  let router: Router;
+  const unsubscribe = new Map<AppRuntime, () => void>();
+  const adopt = (app: AppRuntime) => unsubscribe.set(app, app.pool.onChange(notify));
+  const drop = (app: AppRuntime) => {
+    unsubscribe.get(app)?.();
+    unsubscribe.delete(app);
+  };
+  const build = (configs: readonly AppConfig[], reuse: Map<string, AppRuntime>) => {
+    const next = new Map<string, AppRuntime>();
+    for (const app of configs) {
+      const existing = reuse.get(app.name);
+      const runtime = existing?.sameAs(app) ? existing : new AppRuntime(app, wiring);
+      if (runtime !== existing) adopt(runtime);
+      next.set(app.name, runtime);
+    }
+    return next;
+  };
+  apps = build(config.apps, apps);
+  router = createRouter([...apps.values()].map((a) => a.route));
+
+  const forwarders: Forwarder[] = [];
+  let listener: Listener | undefined;
+  let starting: Promise<readonly BoundAddress[]> | undefined;
+  let stopping: Promise<void> | undefined;
+
+  const tlsInfo = new WeakMap<object, AuthTlsInfo>();
+  const dispatch = (request: DispatchRequest): Dispatch | Promise<Dispatch> => {
+    const socket = request.socket as TLSSocket;
+    let tls: AuthTlsInfo | undefined;
+    if (socket.encrypted) {
+      tls = tlsInfo.get(socket);
+      if (!tls) {
+        const peer = socket.getPeerCertificate();
+        const der = peer && 'raw' in peer ? peer.raw : undefined;
+        const error = socket.authorizationError;
+        tls = {
+          authorized: socket.authorized,
+          ...(error ? { authorizationError: String(error) } : {}),
+          ...(der ? { peerCertificateDer: der } : {}),
+        };
+        tlsInfo.set(socket, tls);
+      }
+    }
+    return router.route({
+      head: request.head,
+      remoteAddress: socket.remoteAddress ?? 'unknown',
+      requestId: request.requestId,
+      ...(tls ? { tls } : {}),
+    });
+  };
+
+  const eagerApps = () => [...apps.values()].filter((a) => a.config.start === 'eager');
+
+  return {
+    dispatch,
+    get config() {
+      return config;
+    },
+    onChange(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+
+    start() {
+      starting ??= (async () => {
+        const { limits } = config;
+        listener = createListener({
+          entries: config.listen.map((entry) => ({
+            port: entry.port,
+            host: entry.host,
+            ...(entry.tls ? { tls: { cert: entry.tls.cert, key: entry.tls.key, ...(entry.tls.ca ? { ca: entry.tls.ca } : {}), requestCert: entry.tls.requestCert } } : {}),
+          })),
+          maxConnections: limits.maxConnections,
+          handler: (proto) => {
+            const forwarder = createForwarder({
+              dispatch: (request) => dispatch(request),
+              proto,
+              limits: { maxHeadBytes: limits.maxHeaderBytes, maxHeaderCount: limits.maxHeaderCount },
+              headersTimeout: limits.headersTimeout * 1000,
+              keepAliveTimeout: limits.keepAliveTimeout * 1000,
+              servesHost: (authority) => router.servesHost(authority),
+              onEvent: (event) => {
+                if (event.type === 'request.refused') logEvent(logger, 'proxy.request_refused', { status: event.status, reason: event.reason });
+                else if (event.type === 'upstream.failed') logEvent(logger, 'proxy.upstream_failed', { upstream: event.upstreamId, err: event.error.message, retried: event.retried });
+                else logEvent(logger, 'proxy.response_aborted', { reason: event.reason });
+              },
+            });
+            forwarders.push(forwarder);
+            return forwarder;
+          },
+        });
+        const addresses = await listener.start();
+        await router.start(eagerApps().map((a) => a.config.name));
+        return addresses;
+      })();
+      return starting;
+    },
+
+    stop() {
+      stopping ??= (async () => {
+        await starting?.catch(() => {});
+        await listener?.stopAccepting();
+        // In-flight requests finish while the workers drain; the pools wait for them.
+        await Promise.all([...apps.values()].map((a) => a.close()));
+        await Promise.all(forwarders.map((f) => f.close()));
+        router.close();
+        for (const app of apps.values()) drop(app);
+      })();
+      return stopping;
+    },
+
+    async reload(next) {
+      const changed: string[] = [];
+      const previous = apps;
+      const built = build(next.apps, previous);
+      for (const [name, app] of built) if (previous.get(name) !== app) changed.push(name);
+      for (const name of previous.keys()) if (!built.has(name)) changed.push(name);
+      // New and changed eager apps become ready before traffic switches to them.
+      const fresh = [...built.values()].filter((a) => previous.get(a.config.name) !== a);
+      const wasRunning = (a: AppRuntime) => (previous.get(a.config.name)?.pool.state ?? 'idle') !== 'idle';
+      await Promise.all(fresh.filter((a) => a.config.start === 'eager' || wasRunning(a)).map((a) => readyOrSettled(a)));
+      const nextRouter = createRouter([...built.values()].map((a) => a.route));
+      await nextRouter.start(fresh.filter((a) => a.config.start === 'eager').map((a) => a.config.name));
+      const oldRouter = router;
+      router = nextRouter;
+      apps = built;
+      config = next;
+      oldRouter.close();
+      // Old workers drain within their shutdown limit; requests already sent to them finish.
+      const retired = [...previous.values()].filter((a) => [...built.values()].every((b) => b !== a));
+      await Promise.all(retired.map(async (a) => {
+        await a.close();
+        drop(a);
+      }));
+      logEvent(logger, 'config.reloaded', { changed });
+      notify();
+      return { ok: true, changed };
+    },
+
+    status() {
+      return {
+        pid: process.pid,
+        startedAt,
+        apps: [...apps.values()].map((a) => ({ name: a.config.name, match: a.config.match, state: a.pool.state, workers: a.pool.status() })),
+      };
+    },
+
+    ready() {
+      return eagerApps().every((a) => a.pool.ready.length > 0);
+    },
+  };
+}
+
+/** Starts an app's workers and resolves once one is ready, or the pool has failed. */
+function readyOrSettled(app: AppRuntime): Promise<void> {
+  return new Promise((resolve) => {
+    const check = () => {
+      if (app.pool.ready.length > 0 || app.pool.state === 'failed') {
+        off();
+        resolve();
+      }
+    };
+    const off = app.pool.onChange(check);
+    void app.pool.start();
+    check();
+  });
+}
