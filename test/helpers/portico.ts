@@ -29,7 +29,7 @@ export async function startPortico(input: Record<string, unknown>, baseDir?: str
   });
   const portico = createPortico(config, { logger: createLogger({ destination, pretty: false, level: 'debug' }) });
   running.push(portico);
-  const [address] = await portico.start();
+  const { listen: [address] } = await portico.start();
   return { portico, port: address!.port, logs, dir };
 }
 

@@ -83,7 +83,6 @@ describe('portico (command line)', () => {
   });
 
   for (const [command, missing] of [
-    ['start', 'server wiring'],
     ['status', 'status API'],
     ['reload', 'reload API'],
     ['logs', 'log tail API'],

@@ -31,12 +31,12 @@ export const startCommand: Command = {
       return ExitCode.configInvalid;
     }
     const logger = createLogger();
-    const portico = createPortico(config, { logger });
-    const addresses = await portico.start();
-    logEvent(logger, 'portico.started', {
-      listen: addresses.map((a) => `${a.proto}://${a.host}:${a.port}`),
-      apps: config.apps.map((a) => `${a.name} ${a.match.host}${a.match.path}`),
-    });
+    const portico = createPortico(config, { logger, loadConfig: () => loadConfig(file, { env: io.env }) });
+    const started = await portico.start();
+    const listen = started.listen.map((a) => `${a.proto}://${a.host === '0.0.0.0' ? '127.0.0.1' : a.host}:${a.port}/`);
+    const admin = started.admin ? `http://${started.admin.host}:${started.admin.port}/` : undefined;
+    logEvent(logger, 'portico.started', { listen, admin, apps: config.apps.map((a) => `${a.name} ${a.match.host}${a.match.path}`) });
+    io.stderr(`portico: serving ${listen.join(', ')}${admin ? `; status page ${admin}` : ''}\n`);
 
     let reloading = Promise.resolve();
     const reload = () => {

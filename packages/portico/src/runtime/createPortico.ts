@@ -1,10 +1,18 @@
 import type { TLSSocket } from 'node:tls';
 import type { AuthTlsInfo } from '@portico/auth-forwarder';
-import { createListener, type BoundAddress, type Listener } from '@portico/listener';
+import {
+  createAdminServer,
+  createListener,
+  RequestMetrics,
+  type AdminServer,
+  type BoundAddress,
+  type Listener,
+  type PorticoStatus,
+} from '@portico/listener';
 import { createLogger, logEvent, type EventLogger } from '@portico/log-sink';
 import { createForwarder, createRouter, type Dispatch, type DispatchRequest, type Forwarder, type Router } from '@portico/router';
 import type { Clock } from '@portico/supervisor';
-import { createNodeProcessHost, type ProcessHost, type WorkerStatus } from '@portico/worker-actor';
+import { createNodeProcessHost, type ProcessHost } from '@portico/worker-actor';
 import type { AppConfig } from '../config/AppSchema.ts';
 import type { PorticoConfig } from '../config/PorticoConfigSchema.ts';
 import { AppRuntime } from './AppRuntime.ts';
@@ -16,27 +24,24 @@ export interface PorticoOptions {
   readonly clock?: Clock;
   /** The environment backends inherit; default `process.env`. */
   readonly baseEnvironment?: Readonly<Record<string, string | undefined>>;
+  /** Loads the config file again, for `POST /reload` on the admin endpoint. */
+  readonly loadConfig?: () => Promise<PorticoConfig>;
 }
 
-export interface AppStatus {
-  readonly name: string;
-  readonly match: { readonly host: string; readonly path: string };
-  readonly state: string;
-  readonly workers: readonly WorkerStatus[];
-}
+const version = '0.1.0';
 
-export interface PorticoStatus {
-  readonly pid: number;
-  readonly startedAt: string;
-  readonly apps: readonly AppStatus[];
+/** Where `start()` bound: the front sockets, and the admin endpoint when configured. */
+export interface Started {
+  readonly listen: readonly BoundAddress[];
+  readonly admin: { readonly host: string; readonly port: number } | undefined;
 }
 
 export type ReloadResult = { readonly ok: true; readonly changed: readonly string[] } | { readonly ok: false; readonly errors: readonly string[] };
 
 /** Portico in one object: the apps, the router, and (with `start`) the front sockets. */
 export interface Portico {
-  /** Binds the configured listeners and starts the eager apps. Idempotent. */
-  start(): Promise<readonly BoundAddress[]>;
+  /** Binds the configured listeners and the admin endpoint, and starts the eager apps. Idempotent. */
+  start(): Promise<Started>;
   /** Stops accepting, lets in-flight requests finish, stops every app's workers. Idempotent. */
   stop(): Promise<void>;
   /** Applies a new config: unchanged apps keep running, changed ones roll over, removed ones drain. */
@@ -48,6 +53,8 @@ export interface Portico {
   readonly dispatch: (request: DispatchRequest) => Dispatch | Promise<Dispatch>;
   /** The current config. */
   readonly config: PorticoConfig;
+  /** Requests by app and status class, latency, bytes: what `/metrics` serves. */
+  readonly metrics: RequestMetrics;
   onChange(listener: () => void): () => void;
 }
 
@@ -70,7 +77,10 @@ export function createPortico(initial: PorticoConfig, options: PorticoOptions = 
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.baseEnvironment ? { baseEnvironment: options.baseEnvironment } : {}),
   };
-  const startedAt = new Date().toISOString();
+  const startedAt = Date.now();
+  const metrics = new RequestMetrics({ apps: initial.apps.map((a) => a.name) });
+  const onRequest = (app: string | undefined, status: number, durationMs: number, bytesIn: number, bytesOut: number) =>
+    metrics.record(app ?? '(none)', status, durationMs, bytesIn, bytesOut);
   const listeners = new Set<() => void>();
   const notify = () => {
     for (const listener of listeners) {
@@ -102,11 +112,12 @@ export function createPortico(initial: PorticoConfig, options: PorticoOptions = 
     return next;
   };
   apps = build(config.apps, apps);
-  router = createRouter([...apps.values()].map((a) => a.route));
+  router = createRouter([...apps.values()].map((a) => a.route), { onRequest });
 
   const forwarders: Forwarder[] = [];
   let listener: Listener | undefined;
-  let starting: Promise<readonly BoundAddress[]> | undefined;
+  let admin: AdminServer | undefined;
+  let starting: Promise<Started> | undefined;
   let stopping: Promise<void> | undefined;
 
   const tlsInfo = new WeakMap<object, AuthTlsInfo>();
@@ -137,8 +148,22 @@ export function createPortico(initial: PorticoConfig, options: PorticoOptions = 
 
   const eagerApps = () => [...apps.values()].filter((a) => a.config.start === 'eager');
 
-  return {
+  const reloadFromSource = async (): Promise<{ ok: true } | { ok: false; errors: readonly string[] }> => {
+    if (!options.loadConfig) return { ok: false, errors: ['this Portico was built from a config object; it has no file to reload'] };
+    let next: PorticoConfig;
+    try {
+      next = await options.loadConfig();
+    } catch (error) {
+      const problems = (error as { problems?: readonly { message: string }[] }).problems;
+      return { ok: false, errors: problems ? problems.map((p) => p.message) : [String(error)] };
+    }
+    const result = await portico.reload(next);
+    return result.ok ? { ok: true } : result;
+  };
+
+  const portico: Portico = {
     dispatch,
+    metrics,
     get config() {
       return config;
     },
@@ -176,8 +201,18 @@ export function createPortico(initial: PorticoConfig, options: PorticoOptions = 
           },
         });
         const addresses = await listener.start();
+        let adminAddress: Started['admin'];
+        if (config.admin) {
+          admin = createAdminServer({
+            source: { status: () => portico.status(), ready: () => portico.ready(), reload: () => reloadFromSource(), onChange: (l) => portico.onChange(l) },
+            metrics,
+            host: config.admin.host,
+            port: config.admin.port,
+          });
+          adminAddress = await admin.start();
+        }
         await router.start(eagerApps().map((a) => a.config.name));
-        return addresses;
+        return { listen: addresses, admin: adminAddress };
       })();
       return starting;
     },
@@ -186,6 +221,7 @@ export function createPortico(initial: PorticoConfig, options: PorticoOptions = 
       stopping ??= (async () => {
         await starting?.catch(() => {});
         await listener?.stopAccepting();
+        await admin?.close();
         // In-flight requests finish while the workers drain; the pools wait for them.
         await Promise.all([...apps.values()].map((a) => a.close()));
         await Promise.all(forwarders.map((f) => f.close()));
@@ -201,11 +237,12 @@ export function createPortico(initial: PorticoConfig, options: PorticoOptions = 
       const built = build(next.apps, previous);
       for (const [name, app] of built) if (previous.get(name) !== app) changed.push(name);
       for (const name of previous.keys()) if (!built.has(name)) changed.push(name);
+      for (const name of built.keys()) metrics.addApp(name);
       // New and changed eager apps become ready before traffic switches to them.
       const fresh = [...built.values()].filter((a) => previous.get(a.config.name) !== a);
       const wasRunning = (a: AppRuntime) => (previous.get(a.config.name)?.pool.state ?? 'idle') !== 'idle';
       await Promise.all(fresh.filter((a) => a.config.start === 'eager' || wasRunning(a)).map((a) => readyOrSettled(a)));
-      const nextRouter = createRouter([...built.values()].map((a) => a.route));
+      const nextRouter = createRouter([...built.values()].map((a) => a.route), { onRequest });
       await nextRouter.start(fresh.filter((a) => a.config.start === 'eager').map((a) => a.config.name));
       const oldRouter = router;
       router = nextRouter;
@@ -217,17 +254,26 @@ export function createPortico(initial: PorticoConfig, options: PorticoOptions = 
       await Promise.all(retired.map(async (a) => {
         await a.close();
         drop(a);
+        if (!built.has(a.config.name)) metrics.removeApp(a.config.name);
       }));
       logEvent(logger, 'config.reloaded', { changed });
       notify();
       return { ok: true, changed };
     },
 
-    status() {
+    status(): PorticoStatus {
       return {
         pid: process.pid,
+        version,
         startedAt,
-        apps: [...apps.values()].map((a) => ({ name: a.config.name, match: a.config.match, state: a.pool.state, workers: a.pool.status() })),
+        apps: [...apps.values()].map((a) => ({
+          name: a.config.name,
+          match: a.config.match,
+          state: a.pool.state,
+          eager: a.config.start === 'eager',
+          workers: a.pool.status(),
+          queueDepth: router.waiting(a.config.name),
+        })),
       };
     },
 
@@ -235,6 +281,7 @@ export function createPortico(initial: PorticoConfig, options: PorticoOptions = 
       return eagerApps().every((a) => a.pool.ready.length > 0);
     },
   };
+  return portico;
 }
 
 /** Starts an app's workers and resolves once one is ready, or the pool has failed. */

@@ -27,7 +27,7 @@ export type Dispatch =
       /** Another upstream for a retry, never the one that failed; undefined when there is none. */
       readonly retry?: () => Upstream | undefined;
       /** Called once when the exchange is over, however it ended (the tunnel, for a WebSocket). */
-      readonly release?: () => void;
+      readonly release?: (outcome: ExchangeOutcome) => void;
     }
   | {
       readonly kind: 'respond';
@@ -37,3 +37,14 @@ export type Dispatch =
       /** Close the connection after the answer even when the request would allow keep-alive. */
       readonly close?: boolean;
     };
+
+/**
+ * How an exchange ended, for metrics: the status the client got (0 when the connection was cut
+ * before a response), and the bytes relayed each way (request head and body; response as the
+ * backend sent it).
+ */
+export interface ExchangeOutcome {
+  readonly status: number;
+  readonly bytesIn: number;
+  readonly bytesOut: number;
+}

@@ -6,4 +6,4 @@ export { UpstreamPool } from './UpstreamPool.ts';
 export type { UpstreamPoolOptions } from './UpstreamPool.ts';
 export { UpstreamConnection } from './UpstreamConnection.ts';
 export type { UpstreamHandler } from './UpstreamConnection.ts';
-export type { Dispatch, DispatchRequest } from './Dispatch.ts';
+export type { Dispatch, DispatchRequest, ExchangeOutcome } from './Dispatch.ts';

@@ -1,5 +1,6 @@
 import { identityHeaders, stripInboundHeaders, type Authenticator, type AuthTlsInfo } from '@portico/auth-forwarder';
 import type { PoolState, Upstream as WorkerUpstream, WorkerExit } from '@portico/worker-actor';
+import type { ExchangeOutcome } from '../forward/Dispatch.ts';
 import type { HeaderPair } from '../forward/ForwarderOptions.ts';
 import type { Upstream } from '../forward/Upstream.ts';
 import type { RequestHead } from '../http1/RequestHead.ts';
@@ -57,7 +58,7 @@ export interface ForwardDecision {
   readonly requestTimeout: number;
   /** Picks another ready worker for a retry (never the same one), or undefined. */
   readonly retry: () => Upstream | undefined;
-  readonly release: () => void;
+  readonly release: (outcome: ExchangeOutcome) => void;
 }
 
 /** Answer the client directly. */
@@ -78,8 +79,19 @@ export interface Router {
   servesHost(authority: string): boolean;
   /** Starts watching app_offline files and starts the eager apps. */
   start(eager?: readonly string[]): Promise<void>;
+  /** Requests waiting for a worker of `app` right now. */
+  waiting(app: string): number;
   /** Stops watching; the apps' workers are their owner's to stop. */
   close(): void;
+}
+
+export interface RouterOptions {
+  /**
+   * Told about every request once it is over, for metrics: the app (undefined when none
+   * matched), the status the client got (0: cut off), milliseconds from the head to the end, and
+   * bytes relayed. Called on the data path: keep it cheap, and it must not throw.
+   */
+  readonly onRequest?: (app: string | undefined, status: number, durationMs: number, bytesIn: number, bytesOut: number) => void;
 }
 
 interface App extends AppRoute {
@@ -101,7 +113,8 @@ const html = (status: number, body: string, extra: HeaderPair[] = []): Omit<Resp
  * 502 with an error page; an app with `app_offline.htm` answers 503 with it. Among ready workers
  * it picks the one with the fewest requests in flight.
  */
-export function createRouter(routes: readonly AppRoute[]): Router {
+export function createRouter(routes: readonly AppRoute[], options: RouterOptions = {}): Router {
+  const onRequest = options.onRequest;
   const apps: App[] = routes.map((route) => {
     if (!route.name) throw new InvalidRouterOption('apps[].name', 'must be a non-empty name');
     if (!route.match.path.startsWith('/')) throw new InvalidRouterOption(`apps.${route.name}.match.path`, 'must start with "/"');
@@ -173,7 +186,7 @@ export function createRouter(routes: readonly AppRoute[]): Router {
     return { app: app.name, ...html(502, errorPage(502, app.name, request.requestId, detail)) };
   }
 
-  function forward(app: App, worker: WorkerUpstream, strip: (headers: HeaderPair[]) => HeaderPair[]): ForwardDecision {
+  function forward(app: App, worker: WorkerUpstream, strip: (headers: HeaderPair[]) => HeaderPair[], began: number): ForwardDecision {
     let current = worker;
     current.load.inFlight++;
     let released = false;
@@ -191,9 +204,10 @@ export function createRouter(routes: readonly AppRoute[]): Router {
         current.load.inFlight++;
         return toUpstream(app, current);
       },
-      release: () => {
+      release: (outcome) => {
         if (released) return;
         released = true;
+        onRequest?.(app.name, outcome.status, performance.now() - began, outcome.bytesIn, outcome.bytesOut);
         current.load.inFlight--;
         // A draining worker is waiting for its last request; it is no longer in `ready`.
         if (current.load.inFlight <= 0 && !app.backends.ready.includes(current)) current.notifyIdle();
@@ -247,13 +261,13 @@ export function createRouter(routes: readonly AppRoute[]): Router {
     return (headers) => [...stripInboundHeaders(headers, options), ...added];
   }
 
-  async function routeToApp(app: App, request: RouteRequest): Promise<RouteDecision> {
+  async function routeToApp(app: App, request: RouteRequest, began: number): Promise<RouteDecision> {
     const offline = app.offline?.content;
     if (offline !== undefined) return { app: app.name, ...html(503, offline, [['retry-after', '5']]) };
     const auth = await authenticated(app, request);
     if (typeof auth !== 'function') return auth;
     const ready = leastLoaded(app.backends.ready);
-    if (ready) return forward(app, ready, auth);
+    if (ready) return forward(app, ready, auth, began);
     if (app.backends.state === 'failed') return failurePage(app, request, 'The app failed too often and is held down; it is tried again a minute after the first failure.');
     if (app.waiters.size >= (app.maxWaiting ?? 1000)) {
       return { app: app.name, ...html(503, errorPage(503, app.name, request.requestId), [['retry-after', '1']]) };
@@ -261,19 +275,29 @@ export function createRouter(routes: readonly AppRoute[]): Router {
     const waited = await waitForWorker(app);
     if (waited === 'failed') return failurePage(app, request, 'The app could not be started.');
     if (waited === 'timeout') return failurePage(app, request, `No worker was ready within ${app.startupTimeLimit ?? 120} s.`);
-    return forward(app, waited, auth);
+    return forward(app, waited, auth, began);
+  }
+
+  /** Answers given by the router itself are over as soon as they are decided. */
+  function answered(decision: RouteDecision, began: number): RouteDecision {
+    if (decision.kind === 'respond') onRequest?.(decision.app, decision.status, performance.now() - began, 0, Buffer.byteLength(decision.body));
+    return decision;
   }
 
   return {
     route(request) {
+      const began = performance.now();
       const path = normaliseRequestPath(request.head.path);
       if (path === undefined) {
-        return { kind: 'respond', app: undefined, status: 400, headers: [['content-type', 'text/plain']], body: 'dot-segments are not allowed in the path\n' };
+        return answered({ kind: 'respond', app: undefined, status: 400, headers: [['content-type', 'text/plain']], body: 'dot-segments are not allowed in the path\n' }, began);
       }
       // `OPTIONS *` asks about the server as a whole: the app at `/` for that host answers.
       const app = match(request.head, request.head.form === 'asterisk' ? '/' : path);
-      if (!app) return { app: undefined, ...html(404, errorPage(404, undefined, request.requestId)) };
-      return routeToApp(app, request);
+      if (!app) return answered({ app: undefined, ...html(404, errorPage(404, undefined, request.requestId)) }, began);
+      return routeToApp(app, request, began).then((decision) => answered(decision, began));
+    },
+    waiting(name) {
+      return apps.find((a) => a.name === name)?.waiters.size ?? 0;
     },
     servesHost(authority) {
       const host = normaliseHost(authority);

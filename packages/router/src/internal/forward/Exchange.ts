@@ -58,6 +58,7 @@ export class Exchange implements UpstreamHandler {
   #queue: Buffer[] = [];
   #replay: Buffer[] | undefined = [];
   #replayBytes = 0;
+  #bodyBytes = 0;
   #bodyEnded = false;
   #wroteUpstream = false;
   #touchedClient = false;
@@ -96,7 +97,7 @@ export class Exchange implements UpstreamHandler {
   readonly #onDispatch = (dispatch: Dispatch): void => {
     if (this.#phase === 'done') {
       // The client left while the request waited for a backend.
-      if (dispatch.kind === 'forward') dispatch.release?.();
+      if (dispatch.kind === 'forward') dispatch.release?.({ status: 0, bytesIn: this.#head.headBytes, bytesOut: 0 });
       return;
     }
     if (dispatch.kind === 'respond') {
@@ -114,6 +115,7 @@ export class Exchange implements UpstreamHandler {
   /** Request body bytes from the client; false asks the caller to pause the client. */
   writeBody(data: Buffer): boolean {
     if (this.#phase === 'done' || data.length === 0) return this.#phase !== 'done';
+    this.#bodyBytes += data.length;
     if (this.#head.body.kind === 'chunked') return this.#send([Buffer.from(chunkHeader(data.length), 'latin1'), data, CRLF]);
     return this.#send([data]);
   }
@@ -134,13 +136,17 @@ export class Exchange implements UpstreamHandler {
     this.#phase = 'done';
     this.#clearTimer();
     this.#dropConnection();
-    this.#release();
+    this.#release(0);
   }
 
-  #release(): void {
+  #release(status?: number): void {
     const dispatch = this.#dispatch;
     this.#dispatch = undefined;
-    dispatch?.release?.();
+    dispatch?.release?.({
+      status: status ?? this.#response?.status ?? 0,
+      bytesIn: this.#head.headBytes + this.#bodyBytes,
+      bytesOut: this.#responseBytes,
+    });
   }
 
   #connectNext(upstream: Upstream | undefined): void {
@@ -368,7 +374,7 @@ export class Exchange implements UpstreamHandler {
     if (this.#phase === 'done') return;
     this.#phase = 'done';
     this.#dropConnection();
-    this.#release();
+    this.#release(this.#touchedClient ? 0 : 504);
     if (this.#touchedClient) this.#owner.onExchangeAborted('request timed out');
     else this.#owner.onExchangeFailed(504);
   };
@@ -409,7 +415,7 @@ export class Exchange implements UpstreamHandler {
     this.#phase = 'done';
     this.#clearTimer();
     this.#dropConnection();
-    this.#release();
+    this.#release(status);
     this.#owner.onExchangeFailed(status);
   }
 
@@ -418,7 +424,7 @@ export class Exchange implements UpstreamHandler {
     this.#phase = 'done';
     this.#clearTimer();
     this.#dropConnection();
-    this.#release();
+    this.#release(0);
     this.#owner.onExchangeAborted(reason);
   }
 

@@ -1,0 +1,51 @@
+import fc from 'fast-check';
+import { SimulationFailed } from './errors.ts';
+
+/**
+ * fast-check parameters that replay one run, read from the environment:
+ * `PORTICO_TESTKIT_SEED` and `PORTICO_TESTKIT_PATH` (both printed by a failing run).
+ * Empty when they are not set.
+ */
+export function replayParameters(env: Readonly<Record<string, string | undefined>> = process.env): { seed?: number; path?: string; endOnFailure?: boolean } {
+  const seed = env.PORTICO_TESTKIT_SEED;
+  if (seed === undefined || seed === '') return {};
+  const path = env.PORTICO_TESTKIT_PATH;
+  return { seed: Number(seed), ...(path ? { path } : {}), endOnFailure: true };
+}
+
+/** The report of a failed run: seed, path, how to replay, the shrunk counterexample, the cause. */
+export function formatFailure(details: fc.RunDetails<unknown>): string {
+  const lines = [`a simulated run failed after ${details.numRuns} run(s) and ${details.numShrinks} shrink(s)`, `  seed: ${details.seed}`];
+  if (details.counterexamplePath !== null) lines.push(`  path: ${details.counterexamplePath}`);
+  lines.push(
+    `replay only this run: PORTICO_TESTKIT_SEED=${details.seed}${details.counterexamplePath !== null ? ` PORTICO_TESTKIT_PATH='${details.counterexamplePath}'` : ''} <your test command>`,
+    `  (or pass { seed: ${details.seed}${details.counterexamplePath !== null ? `, path: '${details.counterexamplePath}'` : ''}, endOnFailure: true } as fast-check parameters)`,
+  );
+  if (details.counterexample) {
+    lines.push('counterexample (shrunk):');
+    for (const value of details.counterexample as unknown[]) lines.push(indent(fc.stringify(value)));
+  }
+  const error = details.errorInstance;
+  if (error !== undefined) lines.push('cause:', indent(error instanceof Error ? error.message : String(error)));
+  if (details.interrupted) lines.push(`(interrupted by the time limit after ${details.numRuns} runs)`);
+  return lines.join('\n');
+}
+
+function indent(text: string): string {
+  return text.replace(/^/gm, '  ');
+}
+
+/**
+ * `fc.check` for simulations: runs the property (with `replayParameters()` from the
+ * environment on top of `params`), and on failure throws `SimulationFailedError` whose message is
+ * `formatFailure`'s report. Resolves to fast-check's run details (`numRuns`, `interrupted`, …).
+ *
+ * @example
+ * const details = await assertSimulation(fc.asyncProperty(schedules, run), { interruptAfterTimeLimit: 8_000 });
+ * console.log(`explored ${details.numRuns} runs`);
+ */
+export async function assertSimulation<Ts>(property: fc.IAsyncProperty<Ts> | fc.IProperty<Ts>, params: fc.Parameters<Ts> = {}): Promise<fc.RunDetails<Ts>> {
+  const details = await fc.check(property as fc.IAsyncProperty<Ts>, { ...params, ...replayParameters() } as fc.Parameters<Ts>);
+  if (details.failed) throw new SimulationFailed(formatFailure(details as fc.RunDetails<unknown>));
+  return details;
+}

@@ -1,0 +1,76 @@
+import assert from 'node:assert/strict';
+import { Simulation, SimulationStuck, seededRandom } from '../src/index.ts';
+
+describe('Simulation', () => {
+  it('fires due timers in due order, each at its own time', async () => {
+    const sim = new Simulation();
+    const fired: string[] = [];
+    sim.clock.setTimeout(() => fired.push(`b@${sim.now}`), 30);
+    sim.clock.setTimeout(() => fired.push(`a@${sim.now}`), 10);
+    sim.clock.setTimeout(() => fired.push(`c@${sim.now}`), 31);
+    await sim.advance(30);
+    assert.deepEqual(fired, ['a@10', 'b@30']);
+    assert.equal(sim.now, 30);
+  });
+
+  it('lets an awaited continuation run before the next timer of the same instant', async () => {
+    const sim = new Simulation();
+    const order: string[] = [];
+    sim.clock.setTimeout(async () => {
+      order.push('first');
+      await Promise.resolve();
+      await new Promise<void>((resolve) => process.nextTick(resolve));
+      order.push('first, after awaiting');
+    }, 10);
+    sim.clock.setTimeout(() => order.push('second'), 10);
+    await sim.advance(10);
+    assert.deepEqual(order, ['first', 'first, after awaiting', 'second']);
+  });
+
+  it('does not fire a timer cleared by an earlier timer of the same instant', async () => {
+    const sim = new Simulation();
+    const fired: string[] = [];
+    let second: unknown;
+    sim.clock.setTimeout(() => {
+      fired.push('first');
+      sim.clock.clearTimeout(second);
+    }, 5);
+    second = sim.clock.setTimeout(() => fired.push('second'), 5);
+    await sim.advance(10);
+    assert.deepEqual(fired, ['first']);
+    assert.equal(sim.clock.pendingTimers, 0);
+  });
+
+  it('runs until a promise that waits on timers settles', async () => {
+    const sim = new Simulation();
+    const slept = new Promise<string>((resolve) => sim.clock.setTimeout(() => resolve('woke'), 5_000));
+    assert.equal(await sim.until(slept), 'woke');
+    assert.equal(sim.now, 5_000);
+  });
+
+  it('reports a promise that can never settle instead of hanging', async () => {
+    const sim = new Simulation();
+    await assert.rejects(sim.until(new Promise(() => {})), SimulationStuck);
+  });
+
+  it('reports a timer that reschedules itself at the same instant', async () => {
+    const sim = new Simulation({ maxSteps: 100 });
+    const loop = () => void sim.clock.setTimeout(loop, 0);
+    loop();
+    await assert.rejects(sim.advance(1), SimulationStuck);
+  });
+
+  it('stamps trace lines with simulated time', async () => {
+    const sim = new Simulation();
+    await sim.advance(120);
+    sim.note('crash shop#1 code=1');
+    assert.deepEqual(sim.trace, ['t=120ms crash shop#1 code=1']);
+  });
+
+  it('gives the same random sequence for the same seed, and another for another seed', () => {
+    const draw = (seed: number) => Array.from({ length: 5 }, seededRandom(seed));
+    assert.deepEqual(draw(7), draw(7));
+    assert.notDeepEqual(draw(7), draw(8));
+    assert.ok(draw(7).every((x) => x >= 0 && x < 1));
+  });
+});

@@ -1,0 +1,52 @@
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { assertSimulation, faultScheduleArbitrary, formatSchedule, replayParameters, SimulationFailed, type FaultSchedule } from '../src/index.ts';
+
+// A property that fails as soon as shop#2 crashes after one second: its shrunk counterexample is
+// a single line, which makes the report's shape checkable.
+const schedules = faultScheduleArbitrary({ targets: ['shop#1', 'shop#2'], horizonMs: 10_000, kinds: ['crash', 'hang-on-stop'] });
+const noLateCrashOfShop2 = (schedule: FaultSchedule) => {
+  const late = schedule.find((f) => f.kind === 'crash' && f.target === 'shop#2' && f.at >= 1_000);
+  if (late) throw new Error('shop#2 crashed late');
+};
+
+describe('assertSimulation', () => {
+  it('reports the seed, the path, how to replay and the shrunk schedule one line per fault', async () => {
+    const failure = await assertSimulation(fc.property(schedules, noLateCrashOfShop2), { seed: 1234 }).then(
+      () => assert.fail('the property should fail'),
+      (error: unknown) => error,
+    );
+    assert.ok(failure instanceof SimulationFailed);
+    const message = (failure as Error).message;
+    assert.match(message, /^ {2}seed: 1234$/m);
+    assert.match(message, /^ {2}path: [\d:]+$/m);
+    assert.match(message, /PORTICO_TESTKIT_SEED=1234 PORTICO_TESTKIT_PATH='[\d:]+'/);
+    assert.match(message, /^ {4}t=1000ms crash shop#2 code=1$/m, 'shrunk to the earliest late crash, printed as a schedule line');
+    assert.match(message, /shop#2 crashed late/);
+  });
+
+  it('replays exactly the failing run from the printed seed and path', async () => {
+    const first = await fc.check(fc.property(schedules, noLateCrashOfShop2), { seed: 99 });
+    assert.ok(first.failed && first.counterexamplePath !== null);
+    let runs = 0;
+    const replay = await fc.check(
+      fc.property(schedules, (s) => {
+        runs++;
+        noLateCrashOfShop2(s);
+      }),
+      { seed: 99, path: first.counterexamplePath, endOnFailure: true },
+    );
+    assert.equal(runs, 1);
+    assert.equal(formatSchedule(replay.counterexample![0]), formatSchedule(first.counterexample![0]));
+  });
+
+  it('reads replay parameters from PORTICO_TESTKIT_SEED and PORTICO_TESTKIT_PATH', () => {
+    assert.deepEqual(replayParameters({ PORTICO_TESTKIT_SEED: '42', PORTICO_TESTKIT_PATH: '3:1' }), { seed: 42, path: '3:1', endOnFailure: true });
+    assert.deepEqual(replayParameters({}), {});
+  });
+
+  it('resolves with the run details when the property holds', async () => {
+    const details = await assertSimulation(fc.property(schedules, () => {}), { numRuns: 25 });
+    assert.equal(details.numRuns, 25);
+  });
+});

@@ -1,0 +1,104 @@
+import assert from 'node:assert/strict';
+import { createActor } from 'xstate';
+import { createSupervisor } from '@portico/supervisor';
+import {
+  assertEachRequestAnsweredOnce,
+  assertNoOrphans,
+  assertQuiescent,
+  assertRestartIntensity,
+  assertStopOrder,
+  InvariantViolated,
+  Simulation,
+  testChild,
+  trackActors,
+  type TimedEvent,
+} from '../src/index.ts';
+
+const restartsAt = (...times: number[]): TimedEvent[] => times.map((at) => ({ at, type: 'supervisor.child_restarting', childId: 'a' }));
+
+describe('invariants', () => {
+  describe('assertRestartIntensity', () => {
+    it('passes when no window of period seconds holds more than intensity restarts', () => {
+      assertRestartIntensity(restartsAt(0, 1_000, 6_000, 7_000), { intensity: 2, period: 5 });
+    });
+
+    it('treats a restart exactly period ago as outside the window, as OTP does', () => {
+      assertRestartIntensity(restartsAt(0, 5_000), { intensity: 1, period: 5 });
+    });
+
+    it('fails with the times of the restarts in the offending window and the trace', () => {
+      assert.throws(
+        () => assertRestartIntensity(restartsAt(0, 1_000, 2_000), { intensity: 2, period: 5 }, { trace: ['t=0ms crash a'] }),
+        (error: Error) =>
+          error instanceof InvariantViolated &&
+          /3 restarts within 5s \(at t=0ms, t=1000ms, t=2000ms\) but intensity is 2/.test(error.message) &&
+          error.message.includes('t=0ms crash a'),
+      );
+    });
+  });
+
+  describe('assertNoOrphans', () => {
+    it('fails when a process left grandchildren that survived it', async () => {
+      const sim = new Simulation({ host: { killsGroupOnExit: false } });
+      sim.host.define('app', { crashAt: 10, leavesGrandchildren: 2 });
+      sim.host.spawn({ command: 'app', args: [], cwd: '/', env: {}, notify: false }, { onNotify() {}, onExit() {} });
+      await sim.advance(20);
+      assert.throws(() => assertNoOrphans(sim.host), /pid=1000 app#1 state=exited grandchildren=2/);
+    });
+
+    it('passes once every process and grandchild is gone', async () => {
+      const sim = new Simulation();
+      sim.host.define('app', { crashAt: 10, leavesGrandchildren: 2 });
+      sim.host.spawn({ command: 'app', args: [], cwd: '/', env: {}, notify: false }, { onNotify() {}, onExit() {} });
+      assert.throws(() => assertNoOrphans(sim.host), InvariantViolated);
+      await sim.advance(20);
+      assertNoOrphans(sim.host);
+    });
+  });
+
+  describe('assertStopOrder', () => {
+    it('passes when stopped children appear in reverse start order, skipping ones not running', () => {
+      assertStopOrder(['a', 'b', 'c'], ['c', 'a']);
+    });
+
+    it('fails when a child started earlier is stopped before a later one', () => {
+      assert.throws(() => assertStopOrder(['a', 'b', 'c'], ['c', 'a', 'b']), /b was stopped after a/);
+    });
+  });
+
+  describe('assertEachRequestAnsweredOnce', () => {
+    it('passes when every request has exactly one answer', () => {
+      assertEachRequestAnsweredOnce(['r1', 'r2'], ['r2', 'r1']);
+    });
+
+    it('names unanswered, twice-answered and unknown requests', () => {
+      assert.throws(
+        () => assertEachRequestAnsweredOnce(['r1', 'r2', 'r3'], ['r1', 'r1', 'r2', 'r9']),
+        /unanswered: r3; answered more than once: r1×2; answers to unknown requests: r9/,
+      );
+    });
+  });
+
+  describe('assertQuiescent', () => {
+    it('fails while a timer is pending and passes once it has fired', async () => {
+      const sim = new Simulation();
+      sim.clock.setTimeout(() => {}, 100);
+      assert.throws(() => assertQuiescent({ clock: sim.clock }), /1 timer\(s\) still pending/);
+      await sim.advance(100);
+      assertQuiescent({ clock: sim.clock });
+    });
+
+    it('fails while an actor of the tree still runs and passes after the tree stopped', async () => {
+      const sim = new Simulation();
+      const log: string[] = [];
+      const supervisor = createActor(createSupervisor({ children: [{ id: 'a', logic: testChild, input: { name: 'a', log } }] }), { clock: sim.clock });
+      const actors = trackActors(supervisor);
+      supervisor.start();
+      assert.throws(() => assertQuiescent({ clock: sim.clock, actors }), /2 actor\(s\) still running/);
+      supervisor.send({ type: 'portico.shutdown' });
+      await sim.advance(10);
+      assertQuiescent({ clock: sim.clock, actors });
+      assert.deepEqual(log, ['start:a', 'shutdown:a']);
+    });
+  });
+});

@@ -1,0 +1,63 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { echoBackend, json, request } from './helpers/portico.ts';
+
+const launcher = fileURLToPath(new URL('../packages/portico/bin/portico.js', import.meta.url));
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('portico start (the command)', function () {
+  this.timeout(30_000);
+
+  it('serves, stops gracefully on SIGTERM with exit 0, and leaves no backend running', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'portico-cli-'));
+    const file = join(dir, 'portico.json');
+    await writeFile(
+      file,
+      JSON.stringify({
+        listen: [{ port: 0, host: '127.0.0.1' }],
+        apps: [{ name: 'shop', processPath: process.execPath, arguments: [echoBackend], start: 'eager', processesPerApplication: 2 }],
+      }),
+    );
+    const portico = spawn(process.execPath, [launcher, 'start', '-c', file], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    const port = await new Promise<number>((resolve, reject) => {
+      portico.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+        const found = /serving http:\/\/127\.0\.0\.1:(\d+)\//.exec(stderr);
+        if (found) resolve(Number(found[1]));
+      });
+      portico.on('exit', (code) => reject(new Error(`portico exited with ${code}: ${stderr}`)));
+    });
+    const pids = new Set<number>();
+    for (let i = 0; i < 6; i++) pids.add(json(await request(port, '/')).pid);
+    const exited = new Promise<number | null>((resolve) => portico.on('exit', (code) => resolve(code)));
+    portico.kill('SIGTERM');
+    assert.equal(await exited, 0);
+    for (const pid of pids) assert.ok(!isAlive(pid), `backend ${pid} outlived portico`);
+  });
+
+  it('refuses an invalid config with exit 1 and every problem listed', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'portico-cli-'));
+    const file = join(dir, 'portico.json');
+    await writeFile(file, JSON.stringify({ listen: [{ port: 99999 }], apps: [{ name: 'a', processPath: 'node', startupTimelimit: 3 }] }));
+    const run = spawn(process.execPath, [launcher, 'start', '-c', file], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    run.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => run.on('exit', resolve));
+    assert.equal(code, 1);
+    assert.match(stderr, /listen\[0\]\.port/);
+    assert.match(stderr, /startupTimelimit.*did you mean "startupTimeLimit"/);
+  });
+});
