@@ -7,6 +7,9 @@ import net from 'node:net';
 import { closeAll, startHttpBackend, startProxy, upstreamAt } from './harness.ts';
 
 const GiB = 1024 * 1024 * 1024;
+// Buffering a whole body grows memory past 600 MiB; flat streaming stays near one socket buffer
+// plus the garbage a gigabyte of chunks leaves between collections (other suites share the process).
+const flat = 128 * 1024 * 1024;
 const piece = Buffer.alloc(256 * 1024, 0x61);
 
 /** Samples external + array-buffer memory while `run` goes; returns the peak growth in bytes. */
@@ -62,7 +65,7 @@ describe('forwarder streaming', function () {
     });
     if (process.env.PORTICO_DEBUG_MEMORY) console.log('upload peak MiB', peak / 1048576);
     assert.ok(received.endsWith(`\r\n\r\n${GiB}`), received.slice(0, 200));
-    assert.ok(peak < 64 * 1024 * 1024, `memory grew by ${(peak / 1048576).toFixed(1)} MiB`);
+    assert.ok(peak < flat, `memory grew by ${(peak / 1048576).toFixed(1)} MiB`);
   });
 
   it('streams a 1 GiB chunked download with flat memory, even to a slow reader', async () => {
@@ -95,6 +98,6 @@ describe('forwarder streaming', function () {
     });
     if (process.env.PORTICO_DEBUG_MEMORY) console.log('download peak MiB', peak / 1048576);
     assert.equal(n, GiB);
-    assert.ok(peak < 64 * 1024 * 1024, `memory grew by ${(peak / 1048576).toFixed(1)} MiB`);
+    assert.ok(peak < flat, `memory grew by ${(peak / 1048576).toFixed(1)} MiB`);
   });
 });
