@@ -1,7 +1,9 @@
-// Throughput of the forwarder against the backend alone, in one run, with wrk (50 connections,
-// 10 s): a trivial node:http backend directly, through Portico's forwarder, through a minimal
-// node:http proxy, and through nginx (one worker, upstream keep-alive) when nginx is installed.
-// Each runs in its own process, as in production.
+// Throughput against the backend alone, in one run, with wrk (50 connections, 10 s): a trivial
+// node:http backend directly; through Portico whole (config, router, authentication-free app,
+// worker pool with its own backend process of the same code); through Portico's forwarder
+// alone; through node's http-proxy with a keep-alive agent; through a minimal node:http proxy;
+// and through nginx (one worker, upstream keep-alive) when nginx is installed. Each runs in its
+// own process, as in production, and the ratios are to the direct backend and to nginx.
 // Run: node --import tsx --conditions=portico-source bench/proxy.bench.ts [seconds]
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -11,6 +13,9 @@ import { once } from 'node:events';
 import http from 'node:http';
 import net from 'node:net';
 import { createForwarder } from '@portico/router';
+import { createPortico, resolveConfig } from '@portico/portico';
+import { createLogger } from '@portico/log-sink';
+import httpProxy from 'http-proxy';
 
 const role = process.argv[2];
 // Exit cleanly on SIGINT so --cpu-prof can write its profile.
@@ -31,6 +36,27 @@ if (role === 'backend') {
   const port = Number(process.argv[3]);
   const forwarder = createForwarder({ pickUpstream: () => ({ id: 'b', address: { host: '127.0.0.1', port }, token: 't' }) });
   await listenAndReport(net.createServer({ allowHalfOpen: true }, (s) => forwarder.handleConnection(s)));
+} else if (role === 'portico-full') {
+  // The same trivial backend, started and supervised by Portico's own pool.
+  const backendFile = new URL('./fixtures/hello.mjs', import.meta.url).pathname;
+  const config = resolveConfig(
+    { listen: [{ port: 0, host: '127.0.0.1' }], apps: [{ name: 'bench', processPath: process.execPath, arguments: [backendFile], start: 'eager' }] },
+    { file: join(tmpdir(), 'portico-bench.json'), baseDir: tmpdir() },
+  );
+  const portico = createPortico(config, { logger: createLogger({ level: 'warn', pretty: false }) });
+  const { listen } = await portico.start();
+  await new Promise<void>((resolve) => {
+    const ready = () => portico.ready() && resolve();
+    portico.onChange(ready);
+    ready();
+  });
+  process.stdout.write(`${listen[0]!.port}\n`);
+  process.on('SIGTERM', () => void portico.stop().then(() => process.exit(0)));
+} else if (role === 'http-proxy') {
+  const port = Number(process.argv[3]);
+  const proxy = httpProxy.createProxyServer({ target: `http://127.0.0.1:${port}`, agent: new http.Agent({ keepAlive: true, maxSockets: 64 }) });
+  proxy.on('error', (_err, _req, res) => (res as http.ServerResponse).destroy());
+  await listenAndReport(http.createServer((req, res) => proxy.web(req, res)));
 } else if (role === 'node-http-proxy') {
   const port = Number(process.argv[3]);
   const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
@@ -113,26 +139,35 @@ http {
 async function main(): Promise<void> {
   const seconds = Number(process.argv[2] ?? 10);
   const backend = await start(['backend']);
+  const full = await start(['portico-full']);
   const portico = await start(['portico', String(backend.port)]);
+  const httpProxyProcess = await start(['http-proxy', String(backend.port)]);
   const nodeProxy = await start(['node-http-proxy', String(backend.port)]);
   const nginx = await startNginx(backend.port);
   try {
     const targets: Array<[string, number]> = [
       ['backend direct', backend.port],
+      ['portico (whole)', full.port],
       ['portico forwarder', portico.port],
+      ['http-proxy', httpProxyProcess.port],
       ['node:http proxy', nodeProxy.port],
       ...(nginx ? [['nginx (1 worker)', nginx.port] as [string, number]] : []),
     ];
     for (const [, port] of targets) wrk(port, 2);
     const rows: Array<[string, WrkResult]> = targets.map(([name, port]) => [name, wrk(port, seconds)]);
     const direct = rows[0]![1].rps;
+    const nginxRps = rows.find(([name]) => name.startsWith('nginx'))?.[1].rps;
+    const httpProxyRps = rows.find(([name]) => name === 'http-proxy')![1].rps;
     console.log(`wrk -t1 -c50 -d${seconds}s, ${process.version}, ${(await import('node:os')).cpus().length} CPUs`);
-    console.log('target              req/s      p50       p99      × direct');
+    console.log('target               req/s      p50       p99   × direct  × nginx  × http-proxy');
     for (const [name, r] of rows) {
-      console.log(`${name.padEnd(18)} ${r.rps.toFixed(0).padStart(7)}  ${r.p50.padStart(8)}  ${r.p99.padStart(8)}   ${(r.rps / direct).toFixed(2)}`);
+      const vsNginx = nginxRps ? (r.rps / nginxRps).toFixed(2) : '-';
+      console.log(
+        `${name.padEnd(18)} ${r.rps.toFixed(0).padStart(7)}  ${r.p50.padStart(8)}  ${r.p99.padStart(8)}   ${(r.rps / direct).toFixed(2).padStart(6)}  ${vsNginx.padStart(7)}  ${(r.rps / httpProxyRps).toFixed(2).padStart(11)}`,
+      );
     }
   } finally {
-    for (const c of [backend, portico, nodeProxy]) c.child.kill();
+    for (const c of [backend, full, portico, httpProxyProcess, nodeProxy]) c.child.kill();
     if (nginx) {
       nginx.child.kill('SIGQUIT');
       await once(nginx.child, 'exit');

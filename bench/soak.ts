@@ -1,0 +1,360 @@
+// Soak: a long run of requests through Portico while backends are SIGKILLed and the app is
+// reloaded, watching Portico's memory, its file descriptors and the processes it leaves behind.
+//
+//   pnpm soak                                  (1 000 000 requests)
+//   SOAK_REQUESTS=50000 SOAK_JSON=1 pnpm soak  (short; last line `SOAK_RESULT {json}`)
+//
+// | variable | default | meaning |
+// | SOAK_REQUESTS | 1000000 | requests to send |
+// | SOAK_CONNECTIONS | 32 | keep-alive client connections, one request at a time each |
+// | SOAK_CRASH_MS | 2000 | SIGKILL a random ready backend this often |
+// | SOAK_RELOAD_MS | 7000 | reload with a changed environment variable this often (rolls the app over) |
+// | SOAK_SLOPE_MAX | 2 | verdict: RSS slope over the second half, MiB per minute, at most this |
+// | SOAK_FD_SLACK | 5 | verdict: fds after stop within this of the count before start |
+// | SOAK_JSON | unset | `1`: also print the result as one JSON line |
+//
+// The load is generated in this process over raw sockets (a request costs the client a few
+// string operations), so every request's fate is known exactly: answered with a status, reset,
+// or never answered within SOAK_DEADLINE_MS.
+import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { createLogger } from '@portico/log-sink';
+import { createPortico, resolveConfig, type Portico } from '@portico/portico';
+
+const env = process.env;
+const settings = {
+  requests: Number(env.SOAK_REQUESTS ?? 1_000_000),
+  connections: Number(env.SOAK_CONNECTIONS ?? 32),
+  crashMs: Number(env.SOAK_CRASH_MS ?? 2_000),
+  reloadMs: Number(env.SOAK_RELOAD_MS ?? 7_000),
+  slopeMax: Number(env.SOAK_SLOPE_MAX ?? 2),
+  fdSlack: Number(env.SOAK_FD_SLACK ?? 5),
+  deadlineMs: Number(env.SOAK_DEADLINE_MS ?? 10_000),
+};
+const backend = fileURLToPath(new URL('./fixtures/hello.mjs', import.meta.url));
+const MiB = 1024 * 1024;
+
+interface Sample {
+  readonly second: number;
+  readonly rss: number;
+  readonly heapUsed: number;
+  readonly done: number;
+  readonly perSecond: number;
+}
+
+export interface SoakResult {
+  readonly settings: typeof settings;
+  readonly seconds: number;
+  readonly sent: number;
+  readonly answered: number;
+  readonly statuses: Record<string, number>;
+  readonly resets: number;
+  readonly hung: number;
+  readonly crashes: number;
+  readonly reloads: number;
+  readonly reloadFailures: number;
+  readonly restarts: number;
+  readonly rssStartMiB: number;
+  readonly rssEndMiB: number;
+  readonly rssMaxMiB: number;
+  readonly heapEndMiB: number;
+  /** Least-squares slope of RSS over the second half of the samples, MiB per minute. */
+  readonly rssSlopeMiBPerMin: number;
+  readonly fdsBefore: number;
+  readonly fdsDuring: number;
+  readonly fdsAfter: number;
+  readonly backendPids: readonly number[];
+  readonly orphans: readonly number[];
+  readonly verdict: { readonly rss: boolean; readonly fds: boolean; readonly orphans: boolean; readonly answered: boolean };
+}
+
+const countFds = () => readdirSync('/proc/self/fd').length;
+
+/** Alive and not a zombie: a zombie holds no port, pipe or memory, only its exit status. */
+function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+function slope(points: readonly (readonly [number, number])[]): number {
+  const n = points.length;
+  if (n < 2) return 0;
+  const mx = points.reduce((s, [x]) => s + x, 0) / n;
+  const my = points.reduce((s, [, y]) => s + y, 0) / n;
+  let num = 0;
+  let den = 0;
+  for (const [x, y] of points) {
+    num += (x - mx) * (y - my);
+    den += (x - mx) ** 2;
+  }
+  return den === 0 ? 0 : num / den;
+}
+
+/** The load: keep-alive connections over raw sockets, each with at most one request in flight. */
+class Load {
+  sent = 0;
+  answered = 0;
+  resets = 0;
+  hung = 0;
+  readonly statuses = new Map<number, number>();
+  #stopped = false;
+  readonly #connections = new Set<{ socket: net.Socket; since: number | undefined }>();
+  readonly #port: number;
+  readonly #target: number;
+  #onIdle: (() => void) | undefined;
+
+  constructor(port: number, target: number) {
+    this.#port = port;
+    this.#target = target;
+  }
+
+  run(connections: number): Promise<void> {
+    for (let i = 0; i < connections; i++) this.#open();
+    return new Promise((resolve) => (this.#onIdle = resolve));
+  }
+
+  /** Counts a request that has waited past the deadline as hung and drops its connection. */
+  reapHung(now: number, deadlineMs: number): void {
+    for (const c of this.#connections) {
+      if (c.since !== undefined && now - c.since > deadlineMs) {
+        this.hung++;
+        c.since = undefined;
+        c.socket.destroy();
+      }
+    }
+  }
+
+  #open(): void {
+    const request = Buffer.from('GET /soak HTTP/1.1\r\nhost: soak.test\r\n\r\n');
+    const socket = net.connect({ host: '127.0.0.1', port: this.#port });
+    const c: { socket: net.Socket; since: number | undefined } = { socket, since: undefined };
+    this.#connections.add(c);
+    let buffer = '';
+    const next = () => {
+      if (this.#stopped || this.sent >= this.#target) {
+        socket.end();
+        return;
+      }
+      this.sent++;
+      c.since = performance.now();
+      socket.write(request);
+    };
+    socket.setNoDelay(true);
+    socket.setEncoding('latin1');
+    socket.on('connect', next);
+    socket.on('data', (chunk: string) => {
+      buffer += chunk;
+      for (;;) {
+        const end = buffer.indexOf('\r\n\r\n');
+        if (end < 0) return;
+        const head = buffer.slice(0, end);
+        const length = /\r\ncontent-length: *(\d+)/i.exec(head);
+        if (!length) {
+          // Every answer in this run has a length; anything else is a framing failure.
+          this.resets++;
+          c.since = undefined;
+          socket.destroy();
+          return;
+        }
+        const total = end + 4 + Number(length[1]);
+        if (buffer.length < total) return;
+        buffer = buffer.slice(total);
+        const status = Number(head.slice(9, 12));
+        this.statuses.set(status, (this.statuses.get(status) ?? 0) + 1);
+        this.answered++;
+        c.since = undefined;
+        if (/\r\nconnection: *close/i.test(head)) {
+          socket.end();
+          return;
+        }
+        next();
+      }
+    });
+    socket.on('error', () => {});
+    socket.on('close', () => {
+      this.#connections.delete(c);
+      if (c.since !== undefined) this.resets++;
+      if (!this.#stopped && this.sent < this.#target) this.#open();
+      else if (this.#connections.size === 0) this.#onIdle?.();
+    });
+  }
+
+  stop(): void {
+    this.#stopped = true;
+  }
+}
+
+export async function runSoak(log: (line: string) => void = console.log): Promise<SoakResult> {
+  const dir = await mkdtemp(join(tmpdir(), 'portico-soak-'));
+  let generation = 0;
+  const configFor = () =>
+    resolveConfig(
+      {
+        listen: [{ port: 0, host: '127.0.0.1' }],
+        apps: [
+          {
+            name: 'hello',
+            processPath: process.execPath,
+            arguments: [backend],
+            processesPerApplication: 2,
+            start: 'eager',
+            rapidFailsPerMinute: 100,
+            restart: { backoff: { min: 0, max: 0.05 } },
+            shutdownTimeLimit: 2,
+            environmentVariables: { SOAK_GENERATION: String(generation) },
+          },
+        ],
+      },
+      { file: join(dir, 'portico.json'), baseDir: dir },
+    );
+  const discard = new Writable({ write: (_chunk, _encoding, done) => done() });
+  const fdsBefore = countFds();
+  const portico = createPortico(configFor(), { logger: createLogger({ destination: discard, pretty: false, level: 'warn' }) });
+  const pids = new Set<number>();
+  const collectPids = () => {
+    for (const app of portico.status().apps) for (const w of app.workers) if (w.pid !== undefined) pids.add(w.pid);
+  };
+  const offChange = portico.onChange(collectPids);
+  const { listen: [address] } = await portico.start();
+  await waitReady(portico);
+
+  const began = performance.now();
+  const load = new Load(address!.port, settings.requests);
+  const samples: Sample[] = [];
+  let crashes = 0;
+  let reloads = 0;
+  let reloadFailures = 0;
+  let restarts = 0;
+  let fdsDuring = 0;
+  let lastDone = 0;
+  const sampler = setInterval(() => {
+    const now = performance.now();
+    load.reapHung(now, settings.deadlineMs);
+    const memory = process.memoryUsage();
+    const done = load.answered;
+    samples.push({ second: Math.round((now - began) / 1000), rss: memory.rss, heapUsed: memory.heapUsed, done, perSecond: done - lastDone });
+    lastDone = done;
+    fdsDuring = Math.max(fdsDuring, countFds());
+    collectPids();
+  }, 1_000);
+  const crasher = setInterval(() => {
+    const ready = portico.status().apps.flatMap((a) => a.workers).filter((w) => w.state === 'ready' && w.pid !== undefined);
+    const victim = ready[Math.floor(Math.random() * ready.length)];
+    if (victim?.pid === undefined) return;
+    try {
+      process.kill(victim.pid, 'SIGKILL');
+      crashes++;
+    } catch {
+      // Gone already.
+    }
+  }, settings.crashMs);
+  let reloading: Promise<unknown> = Promise.resolve();
+  const reloader = setInterval(() => {
+    reloading = reloading.then(async () => {
+      // A rolled-over app starts again from zero restarts; count the old one's first.
+      restarts += portico.status().apps.flatMap((a) => a.workers).reduce((n, w) => n + w.restarts, 0);
+      generation++;
+      const result = await portico.reload(configFor());
+      if (result.ok) reloads++;
+      else reloadFailures++;
+    });
+  }, settings.reloadMs);
+
+  await load.run(settings.connections);
+  clearInterval(crasher);
+  clearInterval(reloader);
+  await reloading;
+  clearInterval(sampler);
+  const seconds = (performance.now() - began) / 1000;
+  restarts += portico.status().apps.flatMap((a) => a.workers).reduce((n, w) => n + w.restarts, 0);
+  collectPids();
+  offChange();
+  await portico.stop();
+  await rm(dir, { recursive: true, force: true });
+  // Give closed handles one turn of the loop to leave the fd table.
+  await new Promise((resolve) => setImmediate(resolve));
+  const fdsAfter = countFds();
+  const orphans = [...pids].filter(alive);
+
+  const half = samples.slice(Math.floor(samples.length / 2));
+  const rssSlope = slope(half.map((s) => [s.second / 60, s.rss / MiB] as const));
+  const mib = (n: number) => Math.round((n / MiB) * 10) / 10;
+  const result: SoakResult = {
+    settings,
+    seconds: Math.round(seconds * 10) / 10,
+    sent: load.sent,
+    answered: load.answered,
+    statuses: Object.fromEntries([...load.statuses].map(([s, n]) => [String(s), n])),
+    resets: load.resets,
+    hung: load.hung,
+    crashes,
+    reloads,
+    reloadFailures,
+    restarts,
+    rssStartMiB: mib(samples[0]?.rss ?? 0),
+    rssEndMiB: mib(samples.at(-1)?.rss ?? 0),
+    rssMaxMiB: mib(Math.max(...samples.map((s) => s.rss))),
+    heapEndMiB: mib(samples.at(-1)?.heapUsed ?? 0),
+    rssSlopeMiBPerMin: Math.round(rssSlope * 100) / 100,
+    fdsBefore,
+    fdsDuring,
+    fdsAfter,
+    backendPids: [...pids],
+    orphans,
+    verdict: {
+      rss: rssSlope <= settings.slopeMax,
+      fds: Math.abs(fdsAfter - fdsBefore) <= settings.fdSlack,
+      orphans: orphans.length === 0,
+      answered: load.answered === load.sent && load.resets === 0 && load.hung === 0,
+    },
+  };
+  printTable(samples, log);
+  printSummary(result, log);
+  return result;
+}
+
+function waitReady(portico: Portico): Promise<void> {
+  return new Promise((resolve) => {
+    if (portico.ready()) return resolve();
+    const off = portico.onChange(() => portico.ready() && (off(), resolve()));
+  });
+}
+
+function printTable(samples: readonly Sample[], log: (line: string) => void): void {
+  const every = Math.max(1, Math.ceil(samples.length / 30));
+  log('   s   answered    req/s   rss MiB  heap MiB');
+  samples.forEach((s, i) => {
+    if (i % every !== 0 && i !== samples.length - 1) return;
+    log(
+      `${String(s.second).padStart(4)} ${String(s.done).padStart(10)} ${String(s.perSecond).padStart(8)} ${(s.rss / MiB).toFixed(1).padStart(9)} ${(s.heapUsed / MiB).toFixed(1).padStart(9)}`,
+    );
+  });
+}
+
+function printSummary(r: SoakResult, log: (line: string) => void): void {
+  const mark = (ok: boolean) => (ok ? 'ok  ' : 'FAIL');
+  log('');
+  log(`requests  ${r.answered}/${r.sent} answered in ${r.seconds} s (${Math.round(r.answered / r.seconds)} req/s); statuses ${JSON.stringify(r.statuses)}; resets ${r.resets}; hung ${r.hung}`);
+  log(`chaos     ${r.crashes} SIGKILLs, ${r.restarts} restarts, ${r.reloads} reloads (${r.reloadFailures} refused), ${r.backendPids.length} backend processes in all`);
+  log(`memory    rss ${r.rssStartMiB} → ${r.rssEndMiB} MiB (max ${r.rssMaxMiB}), heap at end ${r.heapEndMiB} MiB`);
+  log(`${mark(r.verdict.rss)}      rss slope over the second half ${r.rssSlopeMiBPerMin} MiB/min (limit ${r.settings.slopeMax})`);
+  log(`${mark(r.verdict.fds)}      fds ${r.fdsBefore} before start, ${r.fdsDuring} at most during, ${r.fdsAfter} after stop (limit ±${r.settings.fdSlack})`);
+  log(`${mark(r.verdict.orphans)}      backend processes alive after stop: ${r.orphans.length}${r.orphans.length ? ` (${r.orphans.join(', ')})` : ''}`);
+  log(`${mark(r.verdict.answered)}      every request answered`);
+  log(`verdict   ${Object.values(r.verdict).every(Boolean) ? 'PASS' : 'FAIL'}`);
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const result = await runSoak();
+  if (env.SOAK_JSON === '1') console.log(`SOAK_RESULT ${JSON.stringify(result)}`);
+  process.exitCode = Object.values(result.verdict).every(Boolean) ? 0 : 1;
+}
