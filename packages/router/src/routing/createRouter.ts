@@ -1,4 +1,5 @@
 import { identityHeaders, stripInboundHeaders, type Authenticator, type AuthTlsInfo } from '@portico/auth-forwarder';
+import { systemClock, type Clock } from '@portico/supervisor';
 import type { PoolState, Upstream as WorkerUpstream, WorkerExit } from '@portico/worker-actor';
 import type { ExchangeOutcome } from '../forward/Dispatch.ts';
 import type { HeaderPair } from '../forward/ForwarderOptions.ts';
@@ -86,6 +87,8 @@ export interface Router {
 }
 
 export interface RouterOptions {
+  /** Time for the start-queue limit and request durations; default the real clock. */
+  readonly clock?: Clock;
   /**
    * Told about every request once it is over, for metrics: the app (undefined when none
    * matched), the status the client got (0: cut off), milliseconds from the head to the end, and
@@ -115,6 +118,7 @@ const html = (status: number, body: string, extra: HeaderPair[] = []): Omit<Resp
  */
 export function createRouter(routes: readonly AppRoute[], options: RouterOptions = {}): Router {
   const onRequest = options.onRequest;
+  const clock = options.clock ?? systemClock;
   const apps: App[] = routes.map((route) => {
     if (!route.name) throw new InvalidRouterOption('apps[].name', 'must be a non-empty name');
     if (!route.match.path.startsWith('/')) throw new InvalidRouterOption(`apps.${route.name}.match.path`, 'must start with "/"');
@@ -207,7 +211,7 @@ export function createRouter(routes: readonly AppRoute[], options: RouterOptions
       release: (outcome) => {
         if (released) return;
         released = true;
-        onRequest?.(app.name, outcome.status, performance.now() - began, outcome.bytesIn, outcome.bytesOut);
+        onRequest?.(app.name, outcome.status, clock.now() - began, outcome.bytesIn, outcome.bytesOut);
         current.load.inFlight--;
         // A draining worker is waiting for its last request; it is no longer in `ready`.
         if (current.load.inFlight <= 0 && !app.backends.ready.includes(current)) current.notifyIdle();
@@ -217,14 +221,14 @@ export function createRouter(routes: readonly AppRoute[], options: RouterOptions
 
   function waitForWorker(app: App): Promise<WorkerUpstream | 'failed' | 'timeout'> {
     return new Promise((resolve) => {
-      const timer = setTimeout(() => finish('timeout'), (app.startupTimeLimit ?? 120) * 1000);
+      const timer = clock.setTimeout(() => finish('timeout'), (app.startupTimeLimit ?? 120) * 1000);
       const check = () => {
         const ready = leastLoaded(app.backends.ready);
         if (ready) finish(ready);
         else if (app.backends.state === 'failed') finish('failed');
       };
       const finish = (result: WorkerUpstream | 'failed' | 'timeout') => {
-        clearTimeout(timer);
+        clock.clearTimeout(timer);
         app.waiters.delete(check);
         resolve(result);
       };
@@ -280,13 +284,13 @@ export function createRouter(routes: readonly AppRoute[], options: RouterOptions
 
   /** Answers given by the router itself are over as soon as they are decided. */
   function answered(decision: RouteDecision, began: number): RouteDecision {
-    if (decision.kind === 'respond') onRequest?.(decision.app, decision.status, performance.now() - began, 0, Buffer.byteLength(decision.body));
+    if (decision.kind === 'respond') onRequest?.(decision.app, decision.status, clock.now() - began, 0, Buffer.byteLength(decision.body));
     return decision;
   }
 
   return {
     route(request) {
-      const began = performance.now();
+      const began = clock.now();
       const path = normaliseRequestPath(request.head.path);
       if (path === undefined) {
         return answered({ kind: 'respond', app: undefined, status: 400, headers: [['content-type', 'text/plain']], body: 'dot-segments are not allowed in the path\n' }, began);
