@@ -1,5 +1,6 @@
 export * from './http1/index.ts';
 export * from './forward/index.ts';
+export * from './embed/index.ts';
 export { InvalidHeadField, InvalidRouterOption } from './errors.ts';
 export { createRouter } from './routing/createRouter.ts';
 export type { AppBackends, AppRoute, ForwardDecision, RespondDecision, RouteDecision, RouteRequest, Router, RouterOptions } from './routing/createRouter.ts';

@@ -10,7 +10,7 @@ const hopByHop = new Set([
  * header the backend named in Connection removed; all others, every Set-Cookie line included,
  * kept in order with their spelling. `connection` is what Portico decides for the client hop.
  */
-export function clientResponseHeaders(head: ResponseHead, connection: 'close' | 'keep-alive' | 'upgrade' | undefined): HeaderPair[] {
+export function clientResponseHeaders(head: Pick<ResponseHead, 'headers' | 'rawNames' | 'connectionTokens'>, connection: 'close' | 'keep-alive' | 'upgrade' | undefined): HeaderPair[] {
   const named = new Set(head.connectionTokens);
   const out: HeaderPair[] = [];
   for (let i = 0; i < head.headers.length; i++) {

@@ -1,0 +1,50 @@
+// A plain node:http server that serves its own page and mounts Portico under /app, where a
+// supervised backend (started on the first request) answers. WebSockets under /app are tunnelled.
+import http from 'node:http';
+import { fileURLToPath } from 'node:url';
+import { createLogger } from '@portico/log-sink';
+import { createPortico, resolveConfig } from '@portico/portico';
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+const backend = fileURLToPath(new URL('../../test/fixtures/echo-backend.mjs', import.meta.url));
+
+/** Starts the host on `port` (0: any free port) and returns where it listens and how to stop it. */
+export async function start({ port = 3000, host = '127.0.0.1' } = {}) {
+  const config = resolveConfig(
+    {
+      // Portico's own listeners are not started when embedded; the host's server is the front door.
+      listen: [{ port: 0, host: '127.0.0.1' }],
+      apps: [{ name: 'app', match: { path: '/app' }, processPath: process.execPath, arguments: [backend], startupTimeLimit: 10, shutdownTimeLimit: 2 }],
+    },
+    { file: `${here}portico.json`, baseDir: here },
+  );
+  const portico = createPortico(config, { logger: createLogger({ level: 'error' }) });
+
+  const server = http.createServer((req, res) => {
+    const path = req.url ?? '/';
+    if (path === '/app' || path.startsWith('/app/') || path.startsWith('/app?')) return portico.handler(req, res);
+    res.setHeader('content-type', 'text/plain; charset=utf-8');
+    res.end('the host answers this; try /app\n');
+  });
+  server.on('upgrade', portico.upgrade);
+  await new Promise((resolve) => server.listen(port, host, resolve));
+
+  return {
+    port: server.address().port,
+    portico,
+    async stop() {
+      // An open WebSocket tunnel keeps the server open until its backend stops: stop both together.
+      const closed = new Promise((resolve) => server.close(resolve));
+      server.closeAllConnections();
+      await portico.stop();
+      await closed;
+    },
+  };
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const { port, stop } = await start({ port: Number(process.env.PORT ?? 3000) });
+  console.log(`listening on http://127.0.0.1:${port}/ (Portico under /app)`);
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}

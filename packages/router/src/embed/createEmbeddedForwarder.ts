@@ -1,0 +1,177 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { TLSSocket } from 'node:tls';
+import { InvalidRouterOption } from '../errors.ts';
+import type { Dispatch, DispatchRequest } from '../forward/Dispatch.ts';
+import { resolveForwarderOptions, type ForwarderEvent, type HeaderPair, type ResolvedForwarderOptions } from '../forward/ForwarderOptions.ts';
+import type { Http1Limits } from '../http1/Http1Limits.ts';
+import type { RequestHead } from '../http1/RequestHead.ts';
+import { HttpExchange, type ForwardDispatch } from '../internal/embed/HttpExchange.ts';
+import { refuse, respond } from '../internal/embed/nodeResponses.ts';
+import { UpgradeExchange } from '../internal/embed/UpgradeExchange.ts';
+import { UpstreamAgents } from '../internal/embed/UpstreamAgents.ts';
+import { cannedBody, cannedResponse, porticoResponse } from '../internal/forward/cannedResponse.ts';
+import { newRequestId } from '../internal/forward/outboundRequestHeaders.ts';
+import { readRequestHead } from './readRequestHead.ts';
+
+export interface EmbeddedForwarderOptions {
+  /** Decides each request: forward it or answer it. The router's `route` (or Portico's `dispatch`) is one. */
+  readonly dispatch: (request: DispatchRequest) => Dispatch | Promise<Dispatch>;
+  /** Sent as x-forwarded-proto. Default: `https` when the client's socket is TLS, else `http`. */
+  readonly proto?: 'http' | 'https';
+  /** Framer limits applied to the re-read head (docs/proxy.md). */
+  readonly limits?: Partial<Http1Limits>;
+  /** Methods accepted; others get 501. Default Node's `http.METHODS`. */
+  readonly methods?: Iterable<string>;
+  /** Milliseconds to the backend's response head before 504, unless the dispatch says. Default 120 000. */
+  readonly requestTimeout?: number;
+  /** Connections open at once to one upstream; more requests queue in its agent. Default 256. */
+  readonly maxSocketsPerUpstream?: number;
+  /** Idle keep-alive connections kept per upstream. Default 256; 0 turns keep-alive off. */
+  readonly maxIdlePerUpstream?: number;
+  /** Milliseconds an idle backend connection is kept. Default 4 000. */
+  readonly upstreamIdleTimeout?: number;
+  /** Body bytes kept so a request can go to another upstream after a failure. Default 64 KiB. */
+  readonly maxReplayBytes?: number;
+  /** Whether an absolute-form target names a host served here; without it absolute-form gets 400. */
+  readonly servesHost?: (authority: string) => boolean;
+  /** Last say over inbound headers, as in `createForwarder`. */
+  readonly transformRequestHeaders?: (headers: HeaderPair[], head: RequestHead) => HeaderPair[];
+  /** Told about refused requests and failed exchanges. Must not throw. */
+  readonly onEvent?: (event: ForwarderEvent) => void;
+}
+
+/** Portico's forwarder for a host that already runs a `node:http` server (plain, Express, Fastify). */
+export interface EmbeddedForwarder {
+  /** A request listener: `(req, res)`; extra arguments (Express's `next`) are ignored. */
+  readonly handler: (req: IncomingMessage, res: ServerResponse) => void;
+  /** For the server's `'upgrade'` event: forwards a valid WebSocket handshake, refuses anything else. */
+  readonly upgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
+  /** Closes the pooled backend connections. Requests in flight keep theirs. */
+  close(): void;
+}
+
+type Accepted = { readonly head: RequestHead; readonly host: string | undefined } | { readonly status: number; readonly reason: string };
+
+/**
+ * Builds a `{ handler, upgrade }` pair that forwards requests a host's `node:http` server parsed.
+ * Each head is re-read by Portico's strict framer, so the same rules, header contract and retry
+ * rule apply as on Portico's own sockets (docs/embedding.md); bodies stream through node:http's
+ * client over one keep-alive agent per upstream.
+ *
+ * @example
+ * const forwarder = createEmbeddedForwarder({ dispatch: (request) => router.route({ ... }) });
+ * const server = http.createServer(forwarder.handler);
+ * server.on('upgrade', forwarder.upgrade);
+ */
+export function createEmbeddedForwarder(options: EmbeddedForwarderOptions): EmbeddedForwarder {
+  const base = { ...options, proto: options.proto ?? 'http' } as const;
+  const resolved: Record<'http' | 'https', ResolvedForwarderOptions> = {
+    http: resolveForwarderOptions(base),
+    https: resolveForwarderOptions({ ...base, proto: options.proto ?? 'https' }),
+  };
+  const maxSockets = options.maxSocketsPerUpstream ?? 256;
+  if (!Number.isSafeInteger(maxSockets) || maxSockets < 1) {
+    throw new InvalidRouterOption('maxSocketsPerUpstream', `must be a whole number ≥ 1, got ${String(maxSockets)}`);
+  }
+  const settings = resolved.http;
+  const agents = new UpstreamAgents({
+    maxSockets,
+    maxIdle: settings.maxIdlePerUpstream,
+    idleTimeout: settings.upstreamIdleTimeout,
+    maxAgents: 256,
+  });
+  const parserOptions = { limits: settings.limits, ...(options.methods ? { methods: options.methods } : {}) };
+  const optionsFor = (req: IncomingMessage) => ((req.socket as TLSSocket).encrypted ? resolved.https : resolved.http);
+
+  const accept = (req: IncomingMessage): Accepted => {
+    const read = readRequestHead(req, parserOptions);
+    if (read.kind === 'error') return read;
+    const { head } = read;
+    if (head.upgrade?.kind === 'invalid-websocket') return { status: 400, reason: head.upgrade.reason };
+    if (head.absolute === undefined) return { head, host: head.host };
+    // Absolute-form is mapped to origin-form only for a host we serve; never an open proxy.
+    let served = false;
+    try {
+      served = settings.servesHost?.(head.absolute.authority) === true;
+    } catch {
+      // A failing callback refuses the request; it never takes the host's process down.
+    }
+    if (!served) return { status: 400, reason: 'absolute-form target for a host not served here' };
+    return { head, host: head.absolute.authority };
+  };
+
+  const decide = (req: IncomingMessage, head: RequestHead, requestId: string, then: (dispatch: Dispatch) => void): void => {
+    let decided: Dispatch | Promise<Dispatch>;
+    try {
+      decided = settings.dispatch({ head, socket: req.socket, requestId });
+    } catch {
+      // The router's callback failing must cost one request, not the host's process.
+      decided = { kind: 'respond', status: 502 };
+    }
+    if (decided instanceof Promise) decided.then(then, () => then({ kind: 'respond', status: 502 }));
+    else then(decided);
+  };
+
+  const handler = (req: IncomingMessage, res: ServerResponse): void => {
+    const accepted = accept(req);
+    if ('status' in accepted) {
+      settings.onEvent({ type: 'request.refused', status: accepted.status, reason: accepted.reason });
+      return refuse(res, accepted.status);
+    }
+    const { head, host } = accepted;
+    if (head.upgrade?.kind === 'websocket') {
+      // Only reached when the server has no 'upgrade' listener: the tunnel needs `upgrade`.
+      settings.onEvent({ type: 'request.refused', status: 400, reason: 'WebSocket handshake on the request handler; mount upgrade() on the server' });
+      return refuse(res, 400);
+    }
+    const requestId = newRequestId();
+    decide(req, head, requestId, (dispatch) => {
+      if (res.destroyed || res.writableEnded || req.socket.destroyed) {
+        // The client left while the request waited for a backend.
+        if (dispatch.kind === 'forward') dispatch.release?.({ status: 0, bytesIn: head.headBytes, bytesOut: 0 });
+        return;
+      }
+      if (dispatch.kind === 'respond') {
+        respond(res, dispatch.status, dispatch.headers ?? [], dispatch.body ?? cannedBody(dispatch.status), dispatch.close === true);
+        return;
+      }
+      new HttpExchange({ req, res, head, host, requestId, options: optionsFor(req), agents, dispatch: dispatch as ForwardDispatch }).start();
+    });
+  };
+
+  const upgrade = (req: IncomingMessage, socket: Duplex, early: Buffer): void => {
+    socket.on('error', ignore);
+    const refuseUpgrade = (status: number, reason: string): void => {
+      settings.onEvent({ type: 'request.refused', status, reason });
+      socket.end(cannedResponse(status));
+    };
+    const accepted = accept(req);
+    if ('status' in accepted) return refuseUpgrade(accepted.status, accepted.reason);
+    // h2c and every other protocol: never tunnelled (BishopFox h2csmuggler).
+    if (accepted.head.upgrade?.kind !== 'websocket') return refuseUpgrade(400, 'only a WebSocket upgrade is forwarded');
+    const { head, host } = accepted;
+    const requestId = newRequestId();
+    decide(req, head, requestId, (dispatch) => {
+      if (socket.destroyed) {
+        if (dispatch.kind === 'forward') dispatch.release?.({ status: 0, bytesIn: head.headBytes, bytesOut: 0 });
+        return;
+      }
+      if (dispatch.kind === 'respond') {
+        let bytes: Buffer;
+        try {
+          bytes = porticoResponse(dispatch.status, dispatch.headers ?? [], dispatch.body ?? cannedBody(dispatch.status), false, false);
+        } catch {
+          bytes = cannedResponse(500);
+        }
+        socket.end(bytes);
+        return;
+      }
+      new UpgradeExchange({ req, client: socket, early, head, host, requestId, options: optionsFor(req), dispatch: dispatch as ForwardDispatch }).start();
+    });
+  };
+
+  return { handler, upgrade, close: () => agents.close() };
+}
+
+function ignore(): void {}

@@ -1,0 +1,293 @@
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Dispatch } from '../../forward/Dispatch.ts';
+import type { HeaderPair, ResolvedForwarderOptions } from '../../forward/ForwarderOptions.ts';
+import type { Upstream } from '../../forward/Upstream.ts';
+import type { RequestHead } from '../../http1/RequestHead.ts';
+import { serializeRequestHead } from '../../http1/serializeRequestHead.ts';
+import { clientResponseHeaders } from '../forward/clientResponseHeaders.ts';
+import { outboundRequestHeaders } from '../forward/outboundRequestHeaders.ts';
+import { flatten, refuse } from './nodeResponses.ts';
+import type { UpstreamAgents } from './UpstreamAgents.ts';
+
+export type ForwardDispatch = Dispatch & { readonly kind: 'forward' };
+
+export interface HttpExchangeContext {
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  readonly head: RequestHead;
+  readonly host: string | undefined;
+  readonly requestId: string;
+  readonly options: ResolvedForwarderOptions;
+  readonly agents: UpstreamAgents;
+  readonly dispatch: ForwardDispatch;
+}
+
+// RFC 9110 §9.2.2. Only these may be replayed after bytes went out (nginx's proxy_next_upstream).
+const idempotent = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
+// node:http's client sends these without a body unless told a length; others default to chunked.
+const bodilessByDefault = new Set(['GET', 'HEAD', 'DELETE', 'OPTIONS', 'TRACE']);
+
+/**
+ * One request a host's node:http server already parsed, relayed with node:http's client: the
+ * same outbound header rules, retry rule, timeout and release as the socket forwarder's Exchange.
+ */
+export class HttpExchange {
+  readonly #ctx: HttpExchangeContext;
+  #out: http.ClientRequest | undefined;
+  #connected = false;
+  #attempts = 0;
+  #replay: Buffer[] | undefined = [];
+  #replayBytes = 0;
+  #bodyBytes = 0;
+  #bodyEnded = false;
+  #responseBytes = 0;
+  #status = 0;
+  #done = false;
+  #released = false;
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(ctx: HttpExchangeContext) {
+    this.#ctx = ctx;
+  }
+
+  start(): void {
+    const { req, res, dispatch, options } = this.#ctx;
+    res.on('close', this.#onClientClose);
+    this.#timer = setTimeout(this.#onTimeout, dispatch.requestTimeout ?? options.requestTimeout);
+    this.#timer.unref();
+    req.on('data', this.#onBody);
+    req.on('end', this.#onBodyEnd);
+    req.on('error', ignore);
+    this.#connect(dispatch.upstream);
+  }
+
+  #connect(upstream: Upstream | undefined): void {
+    if (upstream === undefined) return this.#fail(502);
+    const { req, head, host, requestId, options, agents, dispatch } = this.#ctx;
+    this.#attempts++;
+    this.#connected = false;
+    let headers: HeaderPair[];
+    try {
+      headers = outboundRequestHeaders({
+        head,
+        upstream,
+        transform: dispatch.transformHeaders,
+        options,
+        remoteAddress: req.socket.remoteAddress,
+        localPort: req.socket.localPort,
+        host,
+        requestId,
+      });
+      // Checked by Portico's serializer, so a transform's bad value is a 500 and never a throw inside node:http.
+      serializeRequestHead({ method: head.method, target: head.path, headers, body: head.body });
+    } catch {
+      return this.#fail(500);
+    }
+    if (head.body.kind === 'length') headers.push(['content-length', String(head.body.length)]);
+    else if (head.body.kind === 'chunked') headers.push(['transfer-encoding', 'chunked']);
+    else if (!bodilessByDefault.has(head.method)) headers.push(['content-length', '0']);
+    const address = 'path' in upstream.address ? { socketPath: upstream.address.path } : { host: upstream.address.host, port: upstream.address.port };
+    let out: http.ClientRequest;
+    try {
+      out = http.request({ ...address, agent: agents.for(upstream), method: head.method, path: head.path, headers: flatten(headers) });
+    } catch (err) {
+      options.onEvent({ type: 'upstream.failed', upstreamId: upstream.id, error: err as Error, retried: false });
+      return this.#fail(502);
+    }
+    this.#out = out;
+    out.on('socket', (socket) => {
+      if (!socket.connecting) this.#connected = true;
+      else socket.once('connect', () => {
+        if (this.#out === out) this.#connected = true;
+      });
+    });
+    out.on('error', (err) => this.#onUpstreamError(out, upstream, err));
+    out.on('drain', () => {
+      if (this.#out === out) req.resume();
+    });
+    out.on('information', (info) => this.#onInformation(info));
+    out.on('response', (response) => this.#onResponse(out, response));
+    if (this.#attempts > 1) {
+      for (const chunk of this.#replay!) out.write(chunk);
+    }
+    if (this.#bodyEnded) out.end();
+  }
+
+  readonly #onBody = (chunk: Buffer): void => {
+    if (this.#done) return;
+    this.#bodyBytes += chunk.length;
+    if (this.#replay !== undefined) {
+      this.#replayBytes += chunk.length;
+      if (this.#replayBytes > this.#ctx.options.maxReplayBytes) this.#replay = undefined;
+      else this.#replay.push(chunk);
+    }
+    if (this.#out !== undefined && !this.#out.write(chunk)) this.#ctx.req.pause();
+  };
+
+  readonly #onBodyEnd = (): void => {
+    this.#bodyEnded = true;
+    if (!this.#done) this.#out?.end();
+  };
+
+  #onUpstreamError(out: http.ClientRequest, upstream: Upstream, err: Error): void {
+    if (this.#out !== out || this.#done) return;
+    const { res, head, options, dispatch, req } = this.#ctx;
+    if (res.headersSent) return this.#abortClient(`backend failed mid-response: ${err.message}`);
+    // nginx's rule: never twice, never after the client saw a byte, and a request that reached
+    // the backend only when it is idempotent and its whole body is still held.
+    const retry = this.#attempts < 2 && this.#replay !== undefined && (!this.#connected || idempotent.has(head.method));
+    options.onEvent({ type: 'upstream.failed', upstreamId: upstream.id, error: err, retried: retry });
+    out.destroy();
+    this.#out = undefined;
+    if (!retry) return this.#fail(502);
+    let next: Upstream | undefined;
+    try {
+      next = dispatch.retry?.();
+    } catch {
+      next = undefined;
+    }
+    this.#connect(next);
+    if (!this.#done) req.resume();
+  }
+
+  #onInformation(info: http.InformationEvent): void {
+    const { res, head } = this.#ctx;
+    if (this.#done || res.headersSent || head.version !== '1.1') return;
+    // node:http answers the client's Expect itself, so a backend's 100 is not repeated; 102 and
+    // 103 are the informational answers a node:http server can write.
+    if (info.statusCode === 102) res.writeProcessing();
+    else if (info.statusCode === 103) {
+      const links: string[] = [];
+      const raw = info.rawHeaders;
+      for (let i = 0; i + 1 < raw.length; i += 2) if (raw[i]!.toLowerCase() === 'link') links.push(raw[i + 1]!);
+      if (links.length > 0) res.writeEarlyHints({ link: links });
+    }
+  }
+
+  #onResponse(out: http.ClientRequest, response: IncomingMessage): void {
+    if (this.#out !== out || this.#done) {
+      response.destroy();
+      return;
+    }
+    const { res } = this.#ctx;
+    this.#clearTimer();
+    const status = response.statusCode ?? 502;
+    const headers = clientResponseHeaders(responseFields(response), this.#bodyEnded ? undefined : 'close');
+    const length = response.headers['content-length'];
+    const chunked = response.headers['transfer-encoding'] !== undefined;
+    // The backend's length is kept where the body has one (and for HEAD and 304, where it
+    // describes the body not sent); otherwise the host's server frames (chunked or close).
+    if (length !== undefined && !chunked && status !== 204) headers.push(['content-length', length]);
+    this.#status = status;
+    response.on('error', ignore);
+    response.on('data', (chunk: Buffer) => {
+      this.#responseBytes += chunk.length;
+    });
+    response.on('close', () => {
+      if (!response.complete && !this.#done) this.#abortClient('backend closed the connection before the response was complete');
+    });
+    response.on('end', () => {
+      if (this.#bodyEnded || this.#out !== out) return;
+      // An early answer while the body still streams (a 401, a 413): the rest of the body is not
+      // sent, the backend connection is never reused, and the client hop says close.
+      this.#out = undefined;
+      out.destroy();
+    });
+    try {
+      res.writeHead(status, response.statusMessage, flatten(headers));
+    } catch {
+      response.destroy();
+      out.destroy();
+      this.#out = undefined;
+      return this.#fail(502);
+    }
+    res.on('finish', () => this.#finish());
+    response.pipe(res);
+  }
+
+  #finish(): void {
+    if (this.#done) return;
+    this.#done = true;
+    this.#release(this.#status);
+  }
+
+  readonly #onTimeout = (): void => {
+    this.#timer = undefined;
+    if (this.#done) return;
+    this.#out?.destroy();
+    this.#out = undefined;
+    if (this.#ctx.res.headersSent) this.#abortClient('request timed out');
+    else this.#fail(504);
+  };
+
+  readonly #onClientClose = (): void => {
+    if (this.#done || this.#ctx.res.writableFinished) return;
+    // The client left (nginx's 499): the backend request is aborted, not run for nobody.
+    this.#done = true;
+    this.#clearTimer();
+    this.#out?.destroy();
+    this.#out = undefined;
+    this.#ctx.options.onEvent({ type: 'response.aborted', reason: 'client closed the connection before the response' });
+    this.#release(0);
+  };
+
+  #fail(status: number): void {
+    if (this.#done) return;
+    this.#done = true;
+    this.#clearTimer();
+    this.#out?.destroy();
+    this.#out = undefined;
+    this.#release(status);
+    refuse(this.#ctx.res, status);
+    // The host's server reads and discards the rest of the body before it closes.
+    this.#ctx.req.resume();
+  }
+
+  #abortClient(reason: string): void {
+    if (this.#done) return;
+    this.#done = true;
+    this.#clearTimer();
+    this.#out?.destroy();
+    this.#out = undefined;
+    this.#ctx.options.onEvent({ type: 'response.aborted', reason });
+    this.#release(0);
+    // A reset, not a FIN: a truncated body must never look complete.
+    const socket = this.#ctx.req.socket;
+    if (typeof socket.resetAndDestroy === 'function') socket.resetAndDestroy();
+    else socket.destroy();
+  }
+
+  #release(status: number): void {
+    if (this.#released) return;
+    this.#released = true;
+    const release = this.#ctx.dispatch.release;
+    if (release === undefined) return;
+    try {
+      release({ status, bytesIn: this.#ctx.head.headBytes + this.#bodyBytes, bytesOut: this.#responseBytes });
+    } catch {
+      // The dispatcher's bookkeeping failing must not take the host's server down.
+    }
+  }
+
+  #clearTimer(): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+}
+
+function ignore(): void {}
+
+/** What clientResponseHeaders reads of a response, from node:http's parse of it. */
+function responseFields(response: IncomingMessage): { headers: [string, string][]; rawNames: string[]; connectionTokens: string[] } {
+  const raw = response.rawHeaders;
+  const headers: [string, string][] = [];
+  const rawNames: string[] = [];
+  const connectionTokens: string[] = [];
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i]!.toLowerCase();
+    headers.push([name, raw[i + 1]!]);
+    rawNames.push(raw[i]!);
+    if (name === 'connection') for (const token of raw[i + 1]!.split(',')) if (token.trim() !== '') connectionTokens.push(token.trim().toLowerCase());
+  }
+  return { headers, rawNames, connectionTokens };
+}

@@ -1,0 +1,277 @@
+import type { IncomingMessage } from 'node:http';
+import net from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { HeaderPair, ResolvedForwarderOptions } from '../../forward/ForwarderOptions.ts';
+import type { Upstream } from '../../forward/Upstream.ts';
+import { ChunkedDecoder } from '../../http1/ChunkedDecoder.ts';
+import type { RequestHead } from '../../http1/RequestHead.ts';
+import type { ResponseHead } from '../../http1/ResponseHead.ts';
+import { ResponseHeadParser } from '../../http1/ResponseHeadParser.ts';
+import { serializeRequestHead } from '../../http1/serializeRequestHead.ts';
+import { serializeResponseHead } from '../../http1/serializeResponseHead.ts';
+import { cannedResponse } from '../forward/cannedResponse.ts';
+import { clientResponseHeaders } from '../forward/clientResponseHeaders.ts';
+import { outboundRequestHeaders } from '../forward/outboundRequestHeaders.ts';
+import type { ForwardDispatch } from './HttpExchange.ts';
+
+export interface UpgradeExchangeContext {
+  readonly req: IncomingMessage;
+  readonly client: Duplex;
+  /** Bytes the client sent after its handshake; held back until the backend answers 101. */
+  readonly early: Buffer;
+  readonly head: RequestHead;
+  readonly host: string | undefined;
+  readonly requestId: string;
+  readonly options: ResolvedForwarderOptions;
+  readonly dispatch: ForwardDispatch;
+}
+
+/**
+ * A validated WebSocket handshake relayed over a fresh raw connection: the re-framed head goes
+ * up, the backend's answer comes back, and only a 101 opens the tunnel. Any other answer is
+ * passed on and the connection closed (no tunnel after a refused upgrade).
+ */
+export class UpgradeExchange {
+  readonly #ctx: UpgradeExchangeContext;
+  #upstream: net.Socket | undefined;
+  #attempts = 0;
+  #parser: ResponseHeadParser;
+  #phase: 'head' | 'body' | 'done' = 'head';
+  #responseBytes = 0;
+  #status = 0;
+  #remaining = 0;
+  #decoder: ChunkedDecoder | undefined;
+  #released = false;
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(ctx: UpgradeExchangeContext) {
+    this.#ctx = ctx;
+    this.#parser = new ResponseHeadParser(ctx.options.limits);
+  }
+
+  start(): void {
+    const { client, dispatch, options } = this.#ctx;
+    client.on('error', ignore);
+    client.on('close', this.#onClientClose);
+    this.#timer = setTimeout(this.#onTimeout, dispatch.requestTimeout ?? options.requestTimeout);
+    this.#timer.unref();
+    this.#connect(dispatch.upstream);
+  }
+
+  #connect(upstream: Upstream | undefined): void {
+    if (upstream === undefined) return this.#fail(502);
+    const { req, head, host, requestId, options, dispatch } = this.#ctx;
+    this.#attempts++;
+    this.#parser = new ResponseHeadParser(options.limits);
+    this.#responseBytes = 0;
+    let bytes: Buffer;
+    try {
+      const headers: HeaderPair[] = outboundRequestHeaders({
+        head,
+        upstream,
+        transform: dispatch.transformHeaders,
+        options,
+        remoteAddress: req.socket.remoteAddress,
+        localPort: req.socket.localPort,
+        host,
+        requestId,
+      });
+      bytes = serializeRequestHead({ method: head.method, target: head.path, headers, body: { kind: 'none' } });
+    } catch {
+      return this.#fail(500);
+    }
+    let socket: net.Socket;
+    try {
+      socket = 'path' in upstream.address ? net.connect(upstream.address.path) : net.connect(upstream.address.port, upstream.address.host);
+    } catch (err) {
+      options.onEvent({ type: 'upstream.failed', upstreamId: upstream.id, error: err as Error, retried: false });
+      return this.#fail(502);
+    }
+    this.#upstream = socket;
+    socket.setNoDelay(true);
+    socket.once('connect', () => socket.write(bytes));
+    socket.on('data', (chunk: Buffer) => {
+      if (this.#upstream === socket) this.#onData(chunk);
+    });
+    socket.on('error', (err) => {
+      if (this.#upstream === socket) this.#onUpstreamFailure(upstream, err);
+    });
+    socket.on('end', () => {
+      if (this.#upstream !== socket) return;
+      if (this.#phase === 'body' && this.#decoder === undefined && this.#remaining < 0) return this.#endRefusal();
+      this.#onUpstreamFailure(upstream, new Error('backend closed the connection before answering the upgrade'));
+    });
+  }
+
+  #onData(chunk: Buffer): void {
+    this.#responseBytes += chunk.length;
+    if (this.#phase === 'body') return this.#relayBody(chunk);
+    if (this.#phase !== 'head') return;
+    let input = chunk;
+    for (;;) {
+      const r = this.#parser.push(input, 'GET');
+      if (r.kind === 'incomplete') return;
+      if (r.kind === 'error') return this.#fail(502);
+      if (r.head.status === 101) return this.#tunnel(r.head, r.rest);
+      if (r.head.status >= 200) return this.#refused(r.head, r.rest);
+      // Other 1xx before the answer are not the answer; the handshake is still waiting.
+      input = r.rest;
+      if (input.length === 0) return;
+    }
+  }
+
+  #onUpstreamFailure(upstream: Upstream, err: Error): void {
+    if (this.#phase === 'done') return;
+    this.#upstream?.destroy();
+    this.#upstream = undefined;
+    if (this.#phase === 'body') return this.#abortClient(`backend failed mid-response: ${err.message}`);
+    // A handshake is a bodiless GET: replayable once, as long as the backend said nothing yet.
+    const retry = this.#attempts < 2 && this.#responseBytes === 0;
+    this.#ctx.options.onEvent({ type: 'upstream.failed', upstreamId: upstream.id, error: err, retried: retry });
+    if (!retry) return this.#fail(502);
+    let next: Upstream | undefined;
+    try {
+      next = this.#ctx.dispatch.retry?.();
+    } catch {
+      next = undefined;
+    }
+    this.#connect(next);
+  }
+
+  #tunnel(res: ResponseHead, rest: Buffer): void {
+    const { client, early } = this.#ctx;
+    const upstream = this.#upstream!;
+    this.#clearTimer();
+    this.#phase = 'done';
+    this.#status = 101;
+    client.off('close', this.#onClientClose);
+    let head: Buffer;
+    try {
+      head = serializeResponseHead({ status: 101, reason: res.reason, headers: clientResponseHeaders(res, 'upgrade'), body: { kind: 'none' } });
+    } catch {
+      this.#phase = 'head';
+      return this.#fail(502);
+    }
+    // A WebSocket may stay open for hours; it no longer holds its worker's drain.
+    this.#release(101);
+    upstream.removeAllListeners('data');
+    upstream.removeAllListeners('end');
+    upstream.on('error', ignore);
+    client.write(head);
+    if (rest.length > 0) client.write(rest);
+    if (early.length > 0) upstream.write(early);
+    const destroyBoth = (): void => {
+      client.destroy();
+      upstream.destroy();
+    };
+    upstream.on('close', destroyBoth);
+    client.on('close', destroyBoth);
+    upstream.pipe(client);
+    client.pipe(upstream);
+  }
+
+  /** The backend declined the upgrade: its answer goes to the client, then the connection closes. */
+  #refused(res: ResponseHead, rest: Buffer): void {
+    this.#clearTimer();
+    this.#status = res.status;
+    let framing: ResponseHead['body'] = res.body;
+    if (framing.kind === 'chunked') {
+      this.#decoder = new ChunkedDecoder(this.#ctx.options.limits);
+      framing = { kind: 'until-close' };
+    }
+    let head: Buffer;
+    try {
+      head = serializeResponseHead({ status: res.status, reason: res.reason, headers: clientResponseHeaders(res, 'close'), body: framing });
+    } catch {
+      return this.#fail(502);
+    }
+    this.#phase = 'body';
+    this.#ctx.client.write(head);
+    if (res.body.kind === 'none') return this.#endRefusal();
+    // -1 marks a body that ends when the backend closes.
+    this.#remaining = res.body.kind === 'length' ? res.body.length : -1;
+    if (this.#remaining === 0) return this.#endRefusal();
+    if (rest.length > 0) this.#relayBody(rest);
+  }
+
+  #relayBody(chunk: Buffer): void {
+    const { client } = this.#ctx;
+    if (this.#decoder !== undefined) {
+      const r = this.#decoder.push(chunk, (data) => client.write(data));
+      if (r.kind === 'error') return this.#abortClient(`backend sent a malformed chunked body: ${r.reason}`);
+      if (r.kind === 'done') this.#endRefusal();
+      return;
+    }
+    if (this.#remaining < 0) {
+      client.write(chunk);
+      return;
+    }
+    const take = Math.min(this.#remaining, chunk.length);
+    client.write(take === chunk.length ? chunk : chunk.subarray(0, take));
+    this.#remaining -= take;
+    if (this.#remaining === 0) this.#endRefusal();
+  }
+
+  #endRefusal(): void {
+    this.#phase = 'done';
+    this.#upstream?.destroy();
+    this.#upstream = undefined;
+    this.#release(this.#status);
+    this.#ctx.client.end();
+  }
+
+  readonly #onTimeout = (): void => {
+    this.#timer = undefined;
+    if (this.#phase === 'head') this.#fail(504);
+    else if (this.#phase === 'body') this.#abortClient('request timed out');
+  };
+
+  readonly #onClientClose = (): void => {
+    if (this.#phase === 'done') return;
+    this.#phase = 'done';
+    this.#clearTimer();
+    this.#upstream?.destroy();
+    this.#upstream = undefined;
+    this.#ctx.options.onEvent({ type: 'response.aborted', reason: 'client closed the connection before the upgrade was answered' });
+    this.#release(0);
+  };
+
+  #fail(status: number): void {
+    if (this.#phase === 'done') return;
+    this.#phase = 'done';
+    this.#clearTimer();
+    this.#upstream?.destroy();
+    this.#upstream = undefined;
+    this.#release(status);
+    const { client } = this.#ctx;
+    if (!client.destroyed && client.writable) client.end(cannedResponse(status));
+    else client.destroy();
+  }
+
+  #abortClient(reason: string): void {
+    this.#phase = 'done';
+    this.#clearTimer();
+    this.#upstream?.destroy();
+    this.#upstream = undefined;
+    this.#ctx.options.onEvent({ type: 'response.aborted', reason });
+    this.#release(0);
+    this.#ctx.client.destroy();
+  }
+
+  #release(status: number): void {
+    if (this.#released) return;
+    this.#released = true;
+    try {
+      this.#ctx.dispatch.release?.({ status, bytesIn: this.#ctx.head.headBytes, bytesOut: this.#responseBytes });
+    } catch {
+      // The dispatcher's bookkeeping failing must not take the host's server down.
+    }
+  }
+
+  #clearTimer(): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+}
+
+function ignore(): void {}

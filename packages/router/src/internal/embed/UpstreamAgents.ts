@@ -1,0 +1,58 @@
+import http from 'node:http';
+import type { Upstream } from '../../forward/Upstream.ts';
+
+export interface UpstreamAgentsOptions {
+  /** Connections open at once to one upstream; requests beyond wait in the agent's queue. */
+  readonly maxSockets: number;
+  readonly maxIdle: number;
+  readonly idleTimeout: number;
+  /** Agents kept for upstreams not used lately; workers come and go, their ids with them. */
+  readonly maxAgents: number;
+}
+
+/** One keep-alive `http.Agent` per upstream id, so no backend shares a socket pool with another. */
+export class UpstreamAgents {
+  readonly #options: UpstreamAgentsOptions;
+  readonly #agents = new Map<string, http.Agent>();
+
+  constructor(options: UpstreamAgentsOptions) {
+    this.#options = options;
+  }
+
+  for(upstream: Upstream): http.Agent {
+    let agent = this.#agents.get(upstream.id);
+    if (agent !== undefined) {
+      // Re-inserted so the map's order is least recently used first.
+      this.#agents.delete(upstream.id);
+      this.#agents.set(upstream.id, agent);
+      return agent;
+    }
+    agent = new http.Agent({
+      keepAlive: this.#options.maxIdle > 0,
+      maxSockets: this.#options.maxSockets,
+      maxFreeSockets: Math.max(this.#options.maxIdle, 1),
+      timeout: this.#options.idleTimeout,
+      scheduling: 'lifo',
+    });
+    this.#agents.set(upstream.id, agent);
+    this.#evict();
+    return agent;
+  }
+
+  #evict(): void {
+    if (this.#agents.size <= this.#options.maxAgents) return;
+    for (const [id, agent] of this.#agents) {
+      if (this.#agents.size <= this.#options.maxAgents) return;
+      // Only an agent with nothing in flight goes; a busy one is still some request's.
+      if (Object.keys(agent.sockets).length > 0 || Object.keys(agent.requests).length > 0) continue;
+      agent.destroy();
+      this.#agents.delete(id);
+    }
+  }
+
+  /** Closes every pooled connection. */
+  close(): void {
+    for (const agent of this.#agents.values()) agent.destroy();
+    this.#agents.clear();
+  }
+}

@@ -1,0 +1,387 @@
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import net from 'node:net';
+import { WebSocket, WebSocketServer } from 'ws';
+import type { Dispatch, Upstream } from '@portico/router';
+import { closeAll, rawRequest, send, startHost, startHttpBackend, startRawBackend, statusLines, until, upstreamAt } from './embedHarness.ts';
+
+const forward = (upstream: Upstream, extra: Partial<Dispatch & { kind: 'forward' }> = {}): (() => Dispatch) => () => ({ kind: 'forward', upstream, ...extra });
+
+/** A backend answering every request with what it received, as JSON. */
+async function echoBackend() {
+  return startHttpBackend((req, res) => {
+    let bytes = 0;
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => {
+      bytes += c.length;
+      if (chunks.length < 4) chunks.push(c);
+    });
+    req.on('end', () => {
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ method: req.method, url: req.url, rawHeaders: req.rawHeaders, headers: req.headers, bytes, start: Buffer.concat(chunks).toString('latin1').slice(0, 32) }));
+    });
+  });
+}
+
+type Seen = { method: string; url: string; rawHeaders: string[]; headers: Record<string, string>; bytes: number; start: string };
+const seen = (body: Buffer) => JSON.parse(body.toString()) as Seen;
+
+/** A port nothing listens on: bound, then closed. */
+async function deadPort(): Promise<number> {
+  const server = net.createServer().listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+describe('createEmbeddedForwarder', () => {
+  afterEach(closeAll);
+
+  describe('header contract', () => {
+    it('sends Portico’s headers and removes hop-by-hop, Connection-named and spoofed ones', async () => {
+      const backend = await echoBackend();
+      const host = await startHost(forward(upstreamAt(backend.port, 'b', 'tok')));
+      const reply = await send(host.port, '/cart?x=1', {
+        headers: [
+          'Host', 'shop.test',
+          'Connection', 'keep-alive, X-Secret',
+          'X-Secret', 'drop me',
+          'Keep-Alive', 'timeout=5',
+          'X-Forwarded-For', '6.6.6.6',
+          'X_Portico_Token', 'guess',
+          'X-Request-Id', 'mine',
+          'Accept', 'a/b',
+          'accept', 'c/d',
+        ],
+      });
+      assert.equal(reply.status, 200);
+      const got = seen(reply.body);
+      assert.equal(got.url, '/cart?x=1');
+      const names = got.rawHeaders.filter((_, i) => i % 2 === 0);
+      assert.deepEqual(names.slice(0, 3), ['host', 'Accept', 'accept'], 'client spelling and order kept, Host first');
+      assert.equal(got.headers.host, 'shop.test');
+      assert.equal(got.headers['x-secret'], undefined);
+      assert.equal(got.headers['keep-alive'], undefined);
+      assert.equal(names.filter((n) => n.toLowerCase().replace(/[_.]/g, '-') === 'x-portico-token').length, 1);
+      assert.equal(names.filter((n) => n.toLowerCase() === 'x-request-id').length, 1);
+      assert.equal(got.headers['x-portico-token'], 'tok');
+      assert.equal(got.headers['x-forwarded-for'], '127.0.0.1');
+      assert.equal(got.headers['x-forwarded-proto'], 'http');
+      assert.equal(got.headers['x-forwarded-host'], 'shop.test');
+      assert.equal(got.headers['x-forwarded-port'], String(host.port));
+      assert.match(got.headers['x-request-id'] ?? '', /^[\w-]{21}$/);
+    });
+
+    it('applies the dispatch’s header transform but never lets it replace Portico’s headers', async () => {
+      const backend = await echoBackend();
+      const host = await startHost(
+        forward(upstreamAt(backend.port, 'b', 'tok'), {
+          transformHeaders: (headers) => [...headers.filter(([n]) => n.toLowerCase() !== 'x-portico-user'), ['x-portico-user', 'alice'], ['x-portico-token', 'forged'], ['host', 'evil']],
+        }),
+      );
+      const got = seen((await send(host.port, '/', { headers: { host: 'a.test', 'x-portico-user': 'admin' } })).body);
+      assert.equal(got.headers['x-portico-user'], 'alice');
+      assert.equal(got.headers['x-portico-token'], 'tok');
+      assert.equal(got.headers.host, 'a.test');
+    });
+
+    it('answers 500 without contacting the backend when a transform produces an unwritable value', async () => {
+      const backend = await echoBackend();
+      let contacted = 0;
+      backend.server.on('request', () => contacted++);
+      const host = await startHost(forward(upstreamAt(backend.port), { transformHeaders: (h) => [...h, ['x-bad', 'a\r\nx-injected: 1']] }));
+      assert.equal((await send(host.port, '/')).status, 500);
+      assert.equal(contacted, 0);
+      assert.deepEqual(host.released.map((o) => o.status), [500]);
+    });
+
+    it('keeps every Set-Cookie line and drops the backend’s hop-by-hop response headers', async () => {
+      const backend = await startHttpBackend((_req, res) => {
+        res.writeHead(201, 'Made It', ['Set-Cookie', 'a=1', 'Set-Cookie', 'b=2', 'Connection', 'X-Internal', 'X-Internal', 'yes', 'X-Kept', 'k', 'Content-Length', '2']);
+        res.end('ok');
+      });
+      const host = await startHost(forward(upstreamAt(backend.port)));
+      const reply = await send(host.port, '/');
+      assert.equal(reply.status, 201);
+      assert.equal(reply.statusMessage, 'Made It');
+      assert.deepEqual(reply.headers['set-cookie'], ['a=1', 'b=2']);
+      assert.equal(reply.headers['x-internal'], undefined);
+      assert.equal(reply.headers['x-kept'], 'k');
+      assert.equal(reply.headers['content-length'], '2');
+      assert.equal(reply.body.toString(), 'ok');
+    });
+
+    it('refuses a target the framer refuses with its status and never dispatches it', async () => {
+      const host = await startHost(forward(upstreamAt(1)));
+      const reply = await rawRequest(host.port, 'GET //evil.test/x HTTP/1.1\r\nHost: a\r\n\r\n', { until: (t) => t.includes('\r\n\r\n') });
+      assert.deepEqual(statusLines(reply.text), ['400']);
+      assert.equal(host.dispatched(), 0);
+      assert.equal(host.events[0]?.type, 'request.refused');
+    });
+
+    it('refuses a framing-header look-alike that node:http lets through', async () => {
+      const host = await startHost(forward(upstreamAt(1)));
+      const reply = await rawRequest(host.port, 'GET / HTTP/1.1\r\nHost: a\r\nTransfer_Encoding: chunked\r\n\r\n', { until: (t) => t.includes('\r\n\r\n') });
+      assert.deepEqual(statusLines(reply.text), ['400']);
+      assert.equal(host.dispatched(), 0);
+    });
+  });
+
+  describe('bodies', () => {
+    it('streams a large request body to the backend and its answer back', async () => {
+      const backend = await echoBackend();
+      const host = await startHost(forward(upstreamAt(backend.port)));
+      const body = Buffer.alloc(8 * 1024 * 1024, 'x');
+      const reply = await send(host.port, '/upload', { method: 'POST', body });
+      const got = seen(reply.body);
+      assert.equal(got.bytes, body.length);
+      assert.equal(got.headers['content-length'], String(body.length));
+      assert.deepEqual(host.released.map((o) => o.status), [200]);
+      assert.ok(host.released[0]!.bytesIn > body.length);
+    });
+
+    it('re-chunks a chunked request body', async () => {
+      const backend = await echoBackend();
+      const host = await startHost(forward(upstreamAt(backend.port)));
+      const reply = await rawRequest(host.port, 'POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n');
+      const got = seen(Buffer.from(reply.text.slice(reply.text.indexOf('{')), 'latin1'));
+      assert.equal(got.headers['transfer-encoding'], 'chunked');
+      assert.equal(got.start, 'abcde');
+    });
+
+    it('relays an early answer while the body still streams, then says close', async () => {
+      const backend = await startHttpBackend((_req, res) => {
+        res.writeHead(413, { 'content-length': '8' });
+        res.end('too big\n');
+      });
+      const host = await startHost(forward(upstreamAt(backend.port)));
+      const client = net.connect(host.port, '127.0.0.1');
+      client.on('error', () => {});
+      let text = '';
+      client.on('data', (d: Buffer) => (text += d.toString('latin1')));
+      client.write('POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 10000000\r\n\r\n');
+      client.write(Buffer.alloc(64 * 1024, 'z'));
+      await until(() => text.includes('too big'));
+      assert.match(text, /^HTTP\/1\.1 413/);
+      assert.match(text, /\r\nconnection: close\r\n/i);
+      await until(() => host.released.length === 1);
+      assert.equal(host.released[0]!.status, 413);
+      client.destroy();
+    });
+
+    it('streams a large response with backpressure', async () => {
+      const size = 16 * 1024 * 1024;
+      const backend = await startHttpBackend((_req, res) => {
+        res.setHeader('content-length', size);
+        const piece = Buffer.alloc(64 * 1024, 'y');
+        let sent = 0;
+        const pump = (): void => {
+          while (sent < size) {
+            sent += piece.length;
+            if (!res.write(piece)) return void res.once('drain', pump);
+          }
+          res.end();
+        };
+        pump();
+      });
+      const host = await startHost(forward(upstreamAt(backend.port)));
+      const reply = await send(host.port, '/big');
+      assert.equal(reply.body.length, size);
+      await until(() => host.released.length === 1);
+      assert.equal(host.released[0]!.bytesOut, size);
+    });
+  });
+
+  describe('failures', () => {
+    it('answers 502 when the upstream refuses the connection and no other is ready', async () => {
+      const host = await startHost(forward(upstreamAt(await deadPort())));
+      const reply = await send(host.port, '/');
+      assert.equal(reply.status, 502);
+      assert.equal(reply.headers.connection, 'close');
+      assert.deepEqual(host.released.map((o) => o.status), [502]);
+    });
+
+    it('retries once on another upstream when the first refused the connection', async () => {
+      const backend = await echoBackend();
+      const good = upstreamAt(backend.port, 'good');
+      const host = await startHost(forward(upstreamAt(await deadPort(), 'dead'), { retry: () => good }));
+      const reply = await send(host.port, '/', { method: 'POST', body: 'payload' });
+      assert.equal(reply.status, 200);
+      assert.equal(seen(reply.body).start, 'payload');
+      assert.deepEqual(host.events.map((e) => e.type === 'upstream.failed' && e.retried), [true]);
+      await until(() => host.released.length > 0);
+      assert.deepEqual(host.released.map((o) => o.status), [200], 'one release for the exchange, not one per attempt');
+    });
+
+    it('replays an idempotent request that reached a failing backend, but never a POST', async () => {
+      const failing = await startRawBackend((_d, socket) => socket.destroy());
+      const backend = await echoBackend();
+      let retries = 0;
+      const host = await startHost(forward(upstreamAt(failing.port, 'failing'), { retry: () => (retries++, upstreamAt(backend.port, 'good')) }));
+      assert.equal((await send(host.port, '/', { method: 'PUT', body: 'same' })).status, 200);
+      assert.equal(retries, 1);
+      assert.equal((await send(host.port, '/', { method: 'POST', body: 'once' })).status, 502);
+      assert.equal(retries, 1, 'a POST that reached a backend is not sent again');
+    });
+
+    it('answers 504 and closes the backend connection when the response head is late', async () => {
+      let upstreamClosed!: Promise<unknown>;
+      const backend = await startRawBackend((_d, socket) => (upstreamClosed ??= once(socket, 'close')));
+      const host = await startHost(forward(upstreamAt(backend.port), { requestTimeout: 150 }));
+      const reply = await send(host.port, '/slow');
+      assert.equal(reply.status, 504);
+      await upstreamClosed;
+      assert.deepEqual(host.released.map((o) => o.status), [504]);
+    });
+
+    it('resets the client connection when the backend dies after the response began', async () => {
+      const backend = await startRawBackend((_d, socket) => {
+        socket.write('HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\npartial');
+        setImmediate(() => socket.destroy());
+      });
+      const host = await startHost(forward(upstreamAt(backend.port)));
+      const reply = await rawRequest(host.port, 'GET / HTTP/1.1\r\nHost: a\r\n\r\n');
+      assert.match(reply.text, /^HTTP\/1\.1 200/);
+      assert.notEqual(reply.ended, 'open');
+      assert.ok(!reply.text.endsWith('\r\n0\r\n\r\n'), 'a truncated body never looks complete');
+      await until(() => host.released.length === 1);
+      assert.equal(host.released[0]!.status, 0);
+    });
+
+    it('aborts the backend request when the client goes away, and releases once', async () => {
+      let backendSawClose!: () => void;
+      const closed = new Promise<void>((resolve) => (backendSawClose = resolve));
+      const backend = await startHttpBackend((req) => req.socket.on('close', backendSawClose));
+      const host = await startHost(forward(upstreamAt(backend.port)));
+      const client = net.connect(host.port, '127.0.0.1');
+      client.on('error', () => {});
+      client.write('GET /wait HTTP/1.1\r\nHost: a\r\n\r\n');
+      await once(backend.server, 'request');
+      client.destroy();
+      await closed;
+      await until(() => host.released.length === 1);
+      assert.deepEqual(host.released.map((o) => o.status), [0]);
+      assert.ok(host.events.some((e) => e.type === 'response.aborted'));
+    });
+  });
+
+  describe('respond decisions', () => {
+    it('writes the decided status, headers and body', async () => {
+      const host = await startHost(() => ({ kind: 'respond', status: 401, headers: [['www-authenticate', 'Basic realm="x"'], ['content-length', '999']], body: 'who?\n' }));
+      const reply = await send(host.port, '/');
+      assert.equal(reply.status, 401);
+      assert.equal(reply.headers['www-authenticate'], 'Basic realm="x"');
+      assert.equal(reply.headers['content-length'], '5', 'the length is Portico’s, not the decision’s');
+      assert.equal(reply.body.toString(), 'who?\n');
+    });
+
+    it('sends no body to HEAD, a canned body by default, and connection: close when asked', async () => {
+      const host = await startHost(() => ({ kind: 'respond', status: 503, close: true }));
+      const head = await send(host.port, '/', { method: 'HEAD' });
+      assert.equal(head.body.length, 0);
+      const get = await send(host.port, '/');
+      assert.equal(get.body.toString(), '503 Service Unavailable\n');
+      assert.equal(get.headers.connection, 'close');
+    });
+
+    it('waits for an asynchronous decision', async () => {
+      const backend = await echoBackend();
+      const host = await startHost(() => Promise.resolve<Dispatch>({ kind: 'forward', upstream: upstreamAt(backend.port) }));
+      assert.equal((await send(host.port, '/later')).status, 200);
+    });
+
+    it('releases a decision that arrives after the client left, without contacting the backend', async () => {
+      const backend = await echoBackend();
+      let contacted = 0;
+      backend.server.on('request', () => contacted++);
+      let decideNow!: (d: Dispatch) => void;
+      const host = await startHost(() => new Promise<Dispatch>((resolve) => (decideNow = resolve)));
+      const serverSide = once(host.server, 'connection') as Promise<[net.Socket]>;
+      const client = net.connect(host.port, '127.0.0.1');
+      client.on('error', () => {});
+      client.write('GET / HTTP/1.1\r\nHost: a\r\n\r\n');
+      const [socket] = await serverSide;
+      await until(() => host.dispatched() === 1);
+      const gone = once(socket, 'close');
+      client.destroy();
+      await gone;
+      decideNow({ kind: 'forward', upstream: upstreamAt(backend.port) });
+      await until(() => host.released.length === 1);
+      assert.deepEqual(host.released.map((o) => o.status), [0]);
+      assert.equal(contacted, 0);
+    });
+  });
+
+  describe('upgrade', () => {
+    it('tunnels a WebSocket to the backend with Portico’s headers', async () => {
+      const backend = await startHttpBackend((_req, res) => res.end('plain'));
+      const wss = new WebSocketServer({ server: backend.server });
+      wss.on('connection', (socket, req) => {
+        socket.send(`token=${req.headers['x-portico-token']}`);
+        socket.on('message', (data, binary) => socket.send(data, { binary }));
+      });
+      const host = await startHost(forward(upstreamAt(backend.port, 'b', 'tok')));
+      const client = new WebSocket(`ws://127.0.0.1:${host.port}/ws`);
+      const messages: string[] = [];
+      client.on('message', (d: Buffer) => messages.push(d.toString()));
+      await once(client, 'open');
+      client.send('hello');
+      await until(() => messages.length === 2);
+      assert.deepEqual(messages, ['token=tok', 'hello']);
+      assert.deepEqual(host.released.map((o) => o.status), [101]);
+      client.close();
+      await once(client, 'close');
+      wss.close();
+    });
+
+    it('refuses an h2c upgrade with 400 and never contacts a backend', async () => {
+      const host = await startHost(forward(upstreamAt(1)));
+      const reply = await rawRequest(host.port, 'GET / HTTP/1.1\r\nHost: a\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n\r\n');
+      assert.deepEqual(statusLines(reply.text), ['400']);
+      assert.equal(reply.ended, 'end');
+      assert.equal(host.dispatched(), 0);
+    });
+
+    it('passes on a backend’s refusal of the upgrade and closes', async () => {
+      const backend = await startRawBackend((_d, socket) => socket.write('HTTP/1.1 426 Upgrade Required\r\ncontent-length: 4\r\n\r\nnope'));
+      const host = await startHost(forward(upstreamAt(backend.port)));
+      const key = 'dGhlIHNhbXBsZSBub25jZQ==';
+      const reply = await rawRequest(host.port, `GET /ws HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+      assert.deepEqual(statusLines(reply.text), ['426']);
+      assert.ok(reply.text.endsWith('nope'));
+      assert.equal(reply.ended, 'end');
+      assert.deepEqual(host.released.map((o) => o.status), [426]);
+    });
+
+    it('refuses a broken WebSocket handshake with 400', async () => {
+      const host = await startHost(forward(upstreamAt(1)));
+      const reply = await rawRequest(host.port, 'GET /ws HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: short\r\nSec-WebSocket-Version: 13\r\n\r\n');
+      assert.deepEqual(statusLines(reply.text), ['400']);
+      assert.equal(host.dispatched(), 0);
+    });
+  });
+
+  describe('upstream connections', () => {
+    it('reuses one keep-alive connection per upstream for sequential requests', async () => {
+      const backend = await echoBackend();
+      let connections = 0;
+      backend.server.on('connection', () => connections++);
+      const host = await startHost(forward(upstreamAt(backend.port)));
+      for (let i = 0; i < 3; i++) assert.equal((await send(host.port, `/${i}`)).status, 200);
+      assert.equal(connections, 1);
+    });
+
+    it('closes pooled backend connections on close()', async () => {
+      const backend = await echoBackend();
+      const sockets: net.Socket[] = [];
+      backend.server.on('connection', (s: net.Socket) => sockets.push(s));
+      const host = await startHost(forward(upstreamAt(backend.port)));
+      await send(host.port, '/');
+      assert.equal(sockets.length, 1);
+      const closed = once(sockets[0]!, 'close');
+      host.forwarder.close();
+      await closed;
+    });
+  });
+});
