@@ -1,13 +1,20 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { readFile } from 'node:fs/promises';
+import http from 'node:http';
+import net from 'node:net';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { loadConfig } from '@portico/portico';
+import { createLogger } from '@portico/log-sink';
+import { createPortico, loadConfig, resolveConfig, type Portico, type PorticoConfig } from '@portico/portico';
 import { configFolder, minimal } from './config/fixtures.ts';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const launcher = fileURLToPath(new URL('../bin/portico.js', import.meta.url));
 const example = fileURLToPath(new URL('../../../examples/portico.json', import.meta.url));
+const chatty = fileURLToPath(new URL('./fixtures/chatty-backend.mjs', import.meta.url));
 
 interface Run {
   readonly code: number | null;
@@ -82,18 +89,6 @@ describe('portico (command line)', () => {
     assert.match(run.stderr, /unknown command "chek"; did you mean "check"\?/);
   });
 
-  for (const [command, missing] of [
-    ['status', 'status API'],
-    ['reload', 'reload API'],
-    ['logs', 'log tail API'],
-  ] as const) {
-    it(`${command} says what it is missing and exits 2`, async () => {
-      const run = await portico([command, '-c', example]);
-      assert.equal(run.code, 2);
-      assert.match(run.stderr, new RegExp(`^portico ${command}: not available yet: .*${missing}`));
-    });
-  }
-
   for (const command of ['check', 'start', 'status', 'reload', 'logs']) {
     it(`${command} --help prints its usage and exits 0`, async () => {
       const run = await portico([command, '--help']);
@@ -107,7 +102,7 @@ describe('portico (command line)', () => {
     const run = await portico(['--help']);
     assert.equal(run.code, 0);
     for (const command of ['check', 'start', 'status', 'reload', 'logs']) assert.match(run.stdout, new RegExp(`^  ${command} `, 'm'));
-    assert.match(run.stdout, /Exit status: 0 done, 1 invalid config, 2 usage error/);
+    assert.match(run.stdout, /Exit status: 0 done, 1 refused \(invalid config, unknown app\), 2 usage error, 69 admin endpoint unreachable/);
   });
 
   it('without arguments prints the help on stderr and exits 2', async () => {
@@ -127,4 +122,209 @@ describe('portico (command line)', () => {
     assert.equal(run.code, 0, run.stderr);
     assert.equal(JSON.parse(run.stdout).apps[0].name, 'hello');
   });
+
+  describe('against a running Portico', () => {
+    let running: Portico;
+    let admin: string;
+    let front: number;
+    let refuseReload: (() => Error) | undefined;
+
+    before(async function () {
+      this.timeout(20_000);
+      const config = resolveConfig(
+        {
+          listen: [{ port: 0, host: '127.0.0.1' }],
+          admin: { port: 0, host: '127.0.0.1' },
+          apps: [
+            { name: 'shop', processPath: process.execPath, arguments: [chatty], start: 'eager', startupTimeLimit: 10, shutdownTimeLimit: 2 },
+            { name: 'reports', processPath: process.execPath, arguments: [chatty], match: { path: '/reports' }, startupTimeLimit: 10, shutdownTimeLimit: 2 },
+          ],
+        },
+        { file: join(folder.dir, 'running.json'), baseDir: folder.dir },
+      );
+      const loadAgain = async (): Promise<PorticoConfig> => {
+        const refusal = refuseReload?.();
+        if (refusal) throw refusal;
+        return config;
+      };
+      running = createPortico(config, { logger: createLogger({ destination: new PassThrough().resume(), pretty: false }), loadConfig: loadAgain });
+      const started = await running.start();
+      admin = `127.0.0.1:${started.admin!.port}`;
+      front = started.listen[0]!.port;
+      await until(running, () => running.ready());
+    });
+    after(() => running.stop());
+
+    const worker = () => running.status().apps[0]!.workers[0]!;
+
+    it('status prints a table of the apps and their workers', async () => {
+      const run = await portico(['status', '-a', admin]);
+      assert.equal(run.code, 0, run.stderr);
+      const lines = run.stdout.split('\n');
+      assert.match(lines[0]!, new RegExp(`^Portico 0\\.1\\.0, pid ${process.pid}, up \\d+s$`));
+      assert.match(lines[2]!, /^APP \/ WORKER +STATE +PID +PORT +UPTIME +RESTARTS +IN-FLIGHT +LAST EXIT$/);
+      assert.match(lines[3]!, /^shop +ready$/);
+      const { pid, endpoint } = worker();
+      const port = endpoint?.kind === 'tcp' ? endpoint.port : -1;
+      assert.match(lines[4]!, new RegExp(`^  shop#1 +ready +${pid} +${port} +\\d+s +0 +0 +-$`));
+      assert.match(lines[5]!, /^reports +idle$/);
+    });
+
+    it('status APP shows that app only', async () => {
+      const run = await portico(['status', '-a', admin, 'reports']);
+      assert.equal(run.code, 0, run.stderr);
+      assert.doesNotMatch(run.stdout, /shop/);
+      assert.match(run.stdout, /^reports +idle$/m);
+    });
+
+    it('status --json prints the admin endpoint\'s status JSON', async () => {
+      const run = await portico(['status', '-a', admin, '--json']);
+      assert.equal(run.code, 0, run.stderr);
+      const status = JSON.parse(run.stdout) as ReturnType<Portico['status']>;
+      assert.equal(status.pid, process.pid);
+      assert.deepEqual(status.apps.map((a) => [a.name, a.state]), [['shop', 'ready'], ['reports', 'idle']]);
+      assert.equal(status.apps[0]!.workers[0]!.pid, worker().pid);
+    });
+
+    it('status finds the admin endpoint in the file given with -c', async () => {
+      const file = await folder.write('with-admin.json', minimal({}, { admin: { port: Number(admin.split(':')[1]) } }));
+      const run = await portico(['status', '-c', file, '--json']);
+      assert.equal(run.code, 0, run.stderr);
+      assert.equal(JSON.parse(run.stdout).pid, process.pid);
+    });
+
+    it('status of an unknown app names the apps and exits 1', async () => {
+      const run = await portico(['status', '-a', admin, 'shp']);
+      assert.equal(run.code, 1);
+      assert.match(run.stderr, /^portico status: no app named "shp"; the apps are: shop, reports$/m);
+    });
+
+    it('reload prints "reloaded" and exits 0', async () => {
+      const run = await portico(['reload', '-a', admin]);
+      assert.deepEqual([run.code, run.stdout], [0, 'reloaded\n'], run.stderr);
+    });
+
+    it('reload prints the problems of a refused config and exits 1', async () => {
+      refuseReload = () => Object.assign(new Error('refused'), { problems: [{ message: 'portico.json: apps[0].port: must be a number' }] });
+      try {
+        const run = await portico(['reload', '-a', admin]);
+        assert.equal(run.code, 1);
+        assert.equal(run.stdout, '');
+        assert.equal(run.stderr, 'portico reload: the new config was refused; the running one stays in force:\n  portico.json: apps[0].port: must be a number\n');
+      } finally {
+        refuseReload = undefined;
+      }
+      assert.equal(running.status().apps[0]!.state, 'ready');
+    });
+
+    it('logs prints what the app\'s worker wrote', async () => {
+      const run = await portico(['logs', '-a', admin, 'shop']);
+      assert.equal(run.code, 0, run.stderr);
+      assert.match(run.stdout, /^chatty listening on \d+$/m);
+      assert.doesNotMatch(run.stdout, /==>/, 'one worker needs no header');
+    });
+
+    it('logs of an unknown app exits 1', async () => {
+      const run = await portico(['logs', '-a', admin, 'shp']);
+      assert.equal(run.code, 1);
+      assert.match(run.stderr, /^portico logs: no app named "shp"/);
+    });
+
+    it('logs -f prints new output once as it comes, until interrupted', async function () {
+      this.timeout(20_000);
+      const env = { ...process.env };
+      delete env['NODE_OPTIONS'];
+      const child = spawn(process.execPath, [launcher, 'logs', '-f', '-a', admin, 'shop'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      const seen: (() => void)[] = [];
+      child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+        stdout += chunk;
+        for (const check of seen) check();
+      });
+      child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+      const printed = (pattern: RegExp) =>
+        new Promise<void>((resolve) => {
+          const check = () => pattern.test(stdout) && resolve();
+          seen.push(check);
+          check();
+        });
+      try {
+        await printed(/chatty listening/);
+        await get(front, '/followed');
+        await printed(/chatty served \/followed\n/);
+      } finally {
+        child.kill('SIGTERM');
+      }
+      const [code] = (await once(child, 'exit')) as [number | null];
+      assert.equal(code, 0, stderr);
+      assert.equal(stdout.match(/chatty listening/g)?.length, 1, stdout);
+      assert.equal(stdout.match(/chatty served \/followed/g)?.length, 1, stdout);
+    });
+  });
+
+  it('status without -c or -a is a usage error, exit 2', async () => {
+    const run = await portico(['status']);
+    assert.equal(run.code, 2);
+    assert.match(run.stderr, /status needs to know where Portico's admin endpoint is: give -c FILE .* or -a HOST:PORT/);
+  });
+
+  it('status with a config that has no admin section is a usage error, exit 2', async () => {
+    const file = await folder.write('no-admin.json', minimal());
+    const run = await portico(['status', '-c', file]);
+    assert.equal(run.code, 2);
+    assert.match(run.stderr, /no-admin\.json has no "admin" section/);
+  });
+
+  it('status with an invalid config prints its problems and exits 1', async () => {
+    const file = await folder.write('bad-admin.json', minimal({}, { admin: { port: 'x' } }));
+    const run = await portico(['status', '-c', file]);
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /admin\.port/);
+  });
+
+  for (const command of ['status', 'reload', 'logs shop']) {
+    it(`${command.split(' ')[0]} exits 69 when nothing answers at the admin endpoint`, async () => {
+      const port = await closedPort();
+      const run = await portico([...command.split(' ').slice(0, 1), '-a', `127.0.0.1:${port}`, ...command.split(' ').slice(1)]);
+      assert.equal(run.code, 69);
+      assert.match(run.stderr, new RegExp(`cannot reach Portico's admin endpoint at http://127\\.0\\.0\\.1:${port}/ \\(nothing listens there\\)`));
+    });
+  }
+
+  it('-a that is not HOST:PORT is a usage error, exit 2', async () => {
+    const run = await portico(['reload', '-a', 'localhost']);
+    assert.equal(run.code, 2);
+    assert.match(run.stderr, /-a "localhost" is not HOST:PORT/);
+  });
 });
+
+/** Resolves once `ok()` holds, checked after each change of Portico's state. */
+function until(portico: Portico, ok: () => boolean): Promise<void> {
+  return new Promise((resolve) => {
+    const check = () => {
+      if (!ok()) return;
+      off();
+      resolve();
+    };
+    const off = portico.onChange(check);
+    check();
+  });
+}
+
+function get(port: number, path: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    http.get({ host: '127.0.0.1', port, path, agent: false }, (res) => {
+      res.resume().on('end', () => resolve(res.statusCode ?? 0));
+    }).on('error', reject);
+  });
+}
+
+/** A port nothing listens on: bound, then released. */
+async function closedPort(): Promise<number> {
+  const server = net.createServer().listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}

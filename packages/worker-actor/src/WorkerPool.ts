@@ -173,6 +173,15 @@ export class WorkerPool {
     });
   }
 
+  /** What each worker slot's current process wrote lately (stdout and stderr together); `''` while a slot has no process. */
+  logs(): { worker: string; pid: number | undefined; tail: string }[] {
+    const children = this.#supervisor?.getSnapshot().children ?? [];
+    return children.map((child) => {
+      const snapshot = child.ref?.getSnapshot() as WorkerSnapshot | undefined;
+      return { worker: child.id, pid: snapshot?.context.pid, tail: snapshot?.context.capture?.tail() ?? '' };
+    });
+  }
+
   async #launch(): Promise<void> {
     const worker = this.#options.worker;
     const host = worker.host;

@@ -47,6 +47,16 @@ describe('WorkerPool', function () {
     for (const upstream of p.ready) assert.equal((await get(upstream.endpoint)).body, `ok ${upstream.pid}`);
   });
 
+  it('logs() gives each slot its process id and the tail of what it wrote', async () => {
+    const p = pool({}, { processesPerApplication: 2 });
+    assert.deepEqual(p.logs(), []);
+    await p.start();
+    await until(p, (q) => q.ready.length === 2);
+    const logs = p.logs();
+    assert.deepEqual(logs.map((l) => [l.worker, l.pid]), p.status().map((s) => [s.id, s.pid]));
+    for (const { pid, tail } of logs) assert.match(tail, new RegExp(`^backend ${pid} starting$`, 'm'));
+  });
+
   it('replaces a killed worker and publishes the new one', async () => {
     const p = pool();
     await p.start();

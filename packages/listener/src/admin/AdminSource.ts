@@ -57,6 +57,16 @@ export interface PorticoStatus {
   readonly apps: readonly AppStatus[];
 }
 
+/** What one worker's process wrote lately, as `GET /logs` answers it. */
+export interface WorkerOutputTail {
+  /** The worker slot, e.g. `shop#1`. */
+  readonly worker: string;
+  /** The process the output is from; `undefined` while the slot has none. */
+  readonly pid: number | undefined;
+  /** The in-memory tail of its stdout and stderr together, in whole lines. */
+  readonly tail: string;
+}
+
 export type ReloadResult = { readonly ok: true } | { readonly ok: false; readonly errors: readonly string[] };
 
 /**
@@ -74,4 +84,9 @@ export interface AdminSource {
   reload(): Promise<ReloadResult>;
   /** Calls `listener` after any change of an app's or a worker's state, restarts included. Returns the unsubscribe function. */
   onChange(listener: () => void): () => void;
+  /**
+   * The output tails of `app`'s workers, for `GET /logs`; `undefined` when there is no such app.
+   * Optional: without it `/logs` answers `501`.
+   */
+  logs?(app: string): readonly WorkerOutputTail[] | undefined;
 }

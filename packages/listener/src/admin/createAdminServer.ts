@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { InvalidListenerOption, ListenFailed } from '../errors.ts';
-import type { AdminSource } from './AdminSource.ts';
+import type { AdminSource, WorkerOutputTail } from './AdminSource.ts';
 import { hostName, isAllowedHost } from './internal/isAllowedHost.ts';
 import { LiveFeed } from './internal/LiveFeed.ts';
 import { statusPage } from './internal/statusPage.ts';
@@ -38,7 +38,7 @@ export interface AdminServer {
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void | Promise<void>;
 
 /**
- * The admin endpoints on `node:http`: `/status`, `/metrics`, `/healthz`, `/readyz`, `POST /reload`,
+ * The admin endpoints on `node:http`: `/status`, `/metrics`, `/healthz`, `/readyz`, `POST /reload`, `/logs`,
  * the live status page at `/` and its WebSocket `/live`. See docs/admin.md.
  *
  * @example
@@ -82,6 +82,18 @@ export function createAdminServer(options: AdminServerOptions): AdminServer {
         } finally {
           reloading = false;
         }
+      },
+    },
+    '/logs': {
+      GET: (req, res) => {
+        const app = new URL(req.url ?? '/', 'http://admin').searchParams.get('app');
+        if (!source.logs) return send(res, 501, 'text/plain; charset=utf-8', 'this Portico keeps no output tails');
+        if (!app) return send(res, 400, 'text/plain; charset=utf-8', 'name the app: GET /logs?app=NAME');
+        const tails = source.logs(app);
+        if (!tails) return send(res, 404, 'text/plain; charset=utf-8', `no app named ${JSON.stringify(app)}; GET /status lists the apps`);
+        // `portico logs` asks for JSON to tell the workers apart reliably; a person with curl gets text.
+        if (/\bapplication\/json\b/.test(req.headers.accept ?? '')) return sendJson(res, 200, { app, workers: tails }, { Vary: 'Accept' });
+        send(res, 200, 'text/plain; charset=utf-8', logsText(tails), { Vary: 'Accept' });
       },
     },
     '/live': { GET: (_req, res) => send(res, 426, 'text/plain; charset=utf-8', 'this is a WebSocket endpoint', { Upgrade: 'websocket', Connection: 'Upgrade' }) },
@@ -185,8 +197,15 @@ function send(res: http.ServerResponse, status: number, type: string, body: stri
   res.end(res.req.method === 'HEAD' ? undefined : bytes);
 }
 
-function sendJson(res: http.ServerResponse, status: number, value: unknown): void {
-  send(res, status, 'application/json; charset=utf-8', JSON.stringify(value));
+function sendJson(res: http.ServerResponse, status: number, value: unknown, headers: Readonly<Record<string, string>> = {}): void {
+  send(res, status, 'application/json; charset=utf-8', JSON.stringify(value), headers);
+}
+
+/** Every worker's tail under a `==> shop#1 (pid 4250) <==` line, as `tail` prints several files. */
+function logsText(tails: readonly WorkerOutputTail[]): string {
+  return tails
+    .map((t) => `==> ${t.worker} (${t.pid === undefined ? 'no process' : `pid ${t.pid}`}) <==\n${t.tail}${t.tail === '' || t.tail.endsWith('\n') ? '' : '\n'}`)
+    .join('\n');
 }
 
 function validate(options: AdminServerOptions): void {
@@ -194,6 +213,7 @@ function validate(options: AdminServerOptions): void {
   if (!source || typeof source.status !== 'function' || typeof source.ready !== 'function' || typeof source.reload !== 'function' || typeof source.onChange !== 'function') {
     throw new InvalidListenerOption('admin.source', 'must implement AdminSource: status(), ready(), reload() and onChange()');
   }
+  if (source.logs !== undefined && typeof source.logs !== 'function') throw new InvalidListenerOption('admin.source', 'logs must be a function when given');
   if (!(metrics instanceof RequestMetrics)) throw new InvalidListenerOption('admin.metrics', 'must be a RequestMetrics instance');
   if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new InvalidListenerOption('admin.port', `must be a port number from 0 to 65535, got ${String(port)}`);
   if (host !== undefined && (typeof host !== 'string' || host.length === 0)) throw new InvalidListenerOption('admin.host', 'must be a non-empty address, e.g. "127.0.0.1"');

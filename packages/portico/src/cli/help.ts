@@ -34,7 +34,7 @@ export function generalHelp(commands: readonly Command[]): string {
       ['--version', 'print the version'],
     ]),
     '',
-    'Exit status: 0 done, 1 invalid config, 2 usage error or command not available yet, 70 internal error.',
+    'Exit status: 0 done, 1 refused (invalid config, unknown app), 2 usage error, 69 admin endpoint unreachable, 70 internal error.',
     '',
   ].join('\n');
 }

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { didYouMean } from '../internal/config/didYouMean.ts';
 import type { CliIo } from './CliIo.ts';
+import { CommandFailure } from './CommandFailure.ts';
 import { commands } from './commands.ts';
 import { ExitCode } from './ExitCode.ts';
 import { commandHelp, generalHelp } from './help.ts';
@@ -51,6 +52,10 @@ export async function main(argv: readonly string[], io: CliIo): Promise<ExitCode
     return await command.run(values as Record<string, string | boolean | undefined>, positionals, io);
   } catch (error) {
     if (error instanceof UsageError) return usage(io, error, command.name);
+    if (error instanceof CommandFailure) {
+      io.stderr(`portico ${command.name}: ${error.message}\n`);
+      return error.exitCode;
+    }
     // parseArgs reports an unknown option or a missing value as a TypeError with an ERR_PARSE_ARGS_ code.
     if ((error as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS_')) return usage(io, new UsageError((error as Error).message), command.name);
     io.stderr(`portico ${command.name}: internal error, please report it:\n${(error as Error).stack ?? String(error)}\n`);

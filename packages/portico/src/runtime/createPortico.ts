@@ -1,3 +1,5 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import type { AuthTlsInfo } from '@portico/auth-forwarder';
 import {
@@ -10,7 +12,7 @@ import {
   type PorticoStatus,
 } from '@portico/listener';
 import { createLogger, logEvent, type EventLogger } from '@portico/log-sink';
-import { createForwarder, createRouter, type Dispatch, type DispatchRequest, type Forwarder, type Router } from '@portico/router';
+import { createEmbeddedForwarder, createForwarder, createRouter, type Dispatch, type DispatchRequest, type Forwarder, type Router } from '@portico/router';
 import type { Clock } from '@portico/supervisor';
 import { createNodeProcessHost, type ProcessHost } from '@portico/worker-actor';
 import type { AppConfig } from '../config/AppSchema.ts';
@@ -51,6 +53,10 @@ export interface Portico {
   ready(): boolean;
   /** The forwarder's dispatcher, for front ends other than the configured listeners. */
   readonly dispatch: (request: DispatchRequest) => Dispatch | Promise<Dispatch>;
+  /** A `node:http` request listener that forwards like the listeners do, for mounting in a host server (docs/embedding.md). */
+  readonly handler: (req: IncomingMessage, res: ServerResponse) => void;
+  /** For a host server's `'upgrade'` event: forwards WebSocket handshakes, refuses other upgrades. */
+  readonly upgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
   /** The current config. */
   readonly config: PorticoConfig;
   /** Requests by app and status class, latency, bytes: what `/metrics` serves. */
@@ -146,6 +152,17 @@ export function createPortico(initial: PorticoConfig, options: PorticoOptions = 
     });
   };
 
+  const embedded = createEmbeddedForwarder({
+    dispatch,
+    limits: { maxHeadBytes: initial.limits.maxHeaderBytes, maxHeaderCount: initial.limits.maxHeaderCount },
+    servesHost: (authority) => router.servesHost(authority),
+    onEvent: (event) => {
+      if (event.type === 'request.refused') logEvent(logger, 'proxy.request_refused', { status: event.status, reason: event.reason });
+      else if (event.type === 'upstream.failed') logEvent(logger, 'proxy.upstream_failed', { upstream: event.upstreamId, err: event.error.message, retried: event.retried });
+      else logEvent(logger, 'proxy.response_aborted', { reason: event.reason });
+    },
+  });
+
   const eagerApps = () => [...apps.values()].filter((a) => a.config.start === 'eager');
 
   const reloadFromSource = async (): Promise<{ ok: true } | { ok: false; errors: readonly string[] }> => {
@@ -163,6 +180,8 @@ export function createPortico(initial: PorticoConfig, options: PorticoOptions = 
 
   const portico: Portico = {
     dispatch,
+    handler: embedded.handler,
+    upgrade: embedded.upgrade,
     metrics,
     get config() {
       return config;
@@ -204,7 +223,7 @@ export function createPortico(initial: PorticoConfig, options: PorticoOptions = 
         let adminAddress: Started['admin'];
         if (config.admin) {
           admin = createAdminServer({
-            source: { status: () => portico.status(), ready: () => portico.ready(), reload: () => reloadFromSource(), onChange: (l) => portico.onChange(l) },
+            source: { status: () => portico.status(), ready: () => portico.ready(), reload: () => reloadFromSource(), onChange: (l) => portico.onChange(l), logs: (app) => apps.get(app)?.pool.logs() },
             metrics,
             host: config.admin.host,
             port: config.admin.port,
@@ -225,6 +244,7 @@ export function createPortico(initial: PorticoConfig, options: PorticoOptions = 
         // In-flight requests finish while the workers drain; the pools wait for them.
         await Promise.all([...apps.values()].map((a) => a.close()));
         await Promise.all(forwarders.map((f) => f.close()));
+        embedded.close();
         router.close();
         for (const app of apps.values()) drop(app);
       })();

@@ -1,0 +1,54 @@
+import http from 'node:http';
+import { CommandFailure } from '../CommandFailure.ts';
+import { ExitCode } from '../ExitCode.ts';
+import type { AdminTarget } from './adminTarget.ts';
+
+export interface AdminAnswer {
+  readonly status: number;
+  readonly body: string;
+}
+
+export interface AskOptions {
+  readonly method?: string;
+  readonly accept?: string;
+  /** Give up after this long without an answer; none by default (a reload waits for new workers). */
+  readonly timeoutMs?: number;
+}
+
+/**
+ * One request to the admin endpoint. Failing to connect, or a refusal for the `Host` name (403),
+ * is a `CommandFailure` with exit status 69; every other answer is returned for the command to read.
+ */
+export function askAdmin(target: AdminTarget, path: string, options: AskOptions = {}): Promise<AdminAnswer> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      { host: target.host, port: target.port, path, method: options.method ?? 'GET', agent: false, headers: options.accept ? { Accept: options.accept } : {} },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (body += chunk));
+        res.on('error', (error) => reject(unreachable(target, error)));
+        res.on('end', () => {
+          const status = res.statusCode ?? 0;
+          if (status === 403) return reject(new CommandFailure(`${target.url} refused the request: ${body}`, ExitCode.unavailable));
+          resolve({ status, body });
+        });
+      },
+    );
+    if (options.timeoutMs !== undefined) {
+      req.setTimeout(options.timeoutMs, () => req.destroy(Object.assign(new Error(`no answer within ${options.timeoutMs! / 1000} s`), { code: 'ETIMEDOUT' })));
+    }
+    req.on('error', (error) => reject(unreachable(target, error)));
+    req.end();
+  });
+}
+
+function unreachable(target: AdminTarget, error: NodeJS.ErrnoException): CommandFailure {
+  const why = error.code === 'ECONNREFUSED' ? 'nothing listens there' : error.code === 'ETIMEDOUT' ? error.message : (error.code ?? error.message);
+  return new CommandFailure(`cannot reach Portico's admin endpoint at ${target.url}/ (${why}); is Portico running, with an "admin" section in its config?`, ExitCode.unavailable);
+}
+
+/** An answer the command did not expect, as a failure with exit status 69. */
+export function unexpected(target: AdminTarget, path: string, answer: AdminAnswer): CommandFailure {
+  return new CommandFailure(`${target.url}${path} answered ${answer.status}: ${answer.body.slice(0, 500)}`, ExitCode.unavailable);
+}

@@ -1,0 +1,55 @@
+import type { AppStatus, PorticoStatus, WorkerStatusView } from '@portico/listener';
+
+/**
+ * `portico status` as text: a line about the process, then one table with a row per app and,
+ * indented under it, a row per worker slot.
+ *
+ * @example
+ * Portico 0.1.0, pid 4242, up 2h 05m
+ *
+ * APP / WORKER  STATE    PID   PORT   UPTIME  RESTARTS  IN-FLIGHT  LAST EXIT
+ * shop          ready
+ *   shop#1      ready    4250  40123  5m 03s  1         3          code 1
+ */
+export function statusTable(status: PorticoStatus, apps: readonly AppStatus[], now: number): string {
+  const rows: string[][] = [['APP / WORKER', 'STATE', 'PID', 'PORT', 'UPTIME', 'RESTARTS', 'IN-FLIGHT', 'LAST EXIT']];
+  for (const app of apps) {
+    rows.push([app.name, app.state, ...(app.queueDepth > 0 ? ['', '', '', '', `queue ${app.queueDepth}`] : [])]);
+    for (const worker of app.workers) rows.push(workerRow(worker, now));
+  }
+  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length)));
+  const table = rows.map((row) => row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column]!))).join('  ').trimEnd());
+  const head = `Portico ${status.version}, pid ${status.pid}, up ${duration(now - status.startedAt)}`;
+  return `${head}\n\n${apps.length === 0 ? 'no apps' : table.join('\n')}\n`;
+}
+
+function workerRow(worker: WorkerStatusView, now: number): string[] {
+  const endpoint = worker.endpoint === undefined ? '-' : worker.endpoint.kind === 'tcp' ? String(worker.endpoint.port) : worker.endpoint.path;
+  return [
+    `  ${worker.id}`,
+    worker.state,
+    worker.pid === undefined ? '-' : String(worker.pid),
+    endpoint,
+    worker.readySince === undefined ? '-' : duration(now - worker.readySince),
+    String(worker.restarts),
+    String(worker.inFlight),
+    lastExit(worker),
+  ];
+}
+
+function lastExit(worker: WorkerStatusView): string {
+  const exit = worker.lastExit;
+  if (!exit) return '-';
+  if (exit.signal) return `signal ${exit.signal}`;
+  return exit.code === null ? exit.kind : `code ${exit.code}`;
+}
+
+/** `45s`, `5m 03s`, `2h 05m`, `3d 04h`: two units at most, enough to tell a fresh restart from a long run. */
+export function duration(ms: number): string {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  const two = (n: number) => String(n).padStart(2, '0');
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m ${two(s % 60)}s`;
+  if (s < 86_400) return `${Math.floor(s / 3600)}h ${two(Math.floor(s / 60) % 60)}m`;
+  return `${Math.floor(s / 86_400)}d ${two(Math.floor(s / 3600) % 24)}h`;
+}

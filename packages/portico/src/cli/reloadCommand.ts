@@ -1,0 +1,35 @@
+import { adminOptionHelp, adminOptions } from './adminOptions.ts';
+import type { Command } from './Command.ts';
+import { ExitCode } from './ExitCode.ts';
+import { adminTarget } from './internal/adminTarget.ts';
+import { askAdmin, unexpected } from './internal/askAdmin.ts';
+
+export const reloadCommand: Command = {
+  name: 'reload',
+  summary: 'load the config again without dropping requests',
+  usage: 'portico reload [-c FILE | -a HOST:PORT]',
+  description:
+    'Asks a running Portico (POST /reload on its admin endpoint) to load its config file again, and waits until it has. ' +
+    'Apps whose settings changed are restarted by starting new processes before draining the old ones. Prints "reloaded" ' +
+    'and exits 0; a config with problems is refused and the running one kept: the problems are printed on stderr and the exit status is 1.',
+  options: adminOptions,
+  optionHelp: adminOptionHelp,
+  async run(values, _positionals, io) {
+    const target = await adminTarget(values, io, 'reload');
+    const answer = await askAdmin(target, '/reload', { method: 'POST' });
+    let result: { ok?: boolean; errors?: string[] } | undefined;
+    try {
+      result = JSON.parse(answer.body) as typeof result;
+    } catch {
+      result = undefined;
+    }
+    if (answer.status === 200 && result?.ok === true) {
+      io.stdout('reloaded\n');
+      return ExitCode.ok;
+    }
+    if (!result || !Array.isArray(result.errors)) throw unexpected(target, '/reload', answer);
+    const why = answer.status === 409 ? 'not reloaded' : answer.status === 500 ? 'the reload failed' : 'the new config was refused; the running one stays in force';
+    io.stderr(`portico reload: ${why}:\n${result.errors.map((e) => `  ${e}\n`).join('')}`);
+    return ExitCode.configInvalid;
+  },
+};
