@@ -9,6 +9,13 @@ export const AdminSchema = Type.Object(
       Type.String({ minLength: 1, description: 'Address to bind. Loopback by default: the admin endpoint can stop and reload apps.' }),
       '127.0.0.1',
     ),
+    allowedHosts: Defaulted(
+      Type.Array(Type.String({ minLength: 1, pattern: '^[A-Za-z0-9.:\\[\\]-]+$', 'x-portico-allowed': 'host names or addresses, without port' }), {
+        description:
+          'Host names requests to the admin endpoint may carry besides loopback ones and `host` (e.g. the pod IP an orchestrator\'s probes use). Other Host values are refused, against DNS rebinding.',
+      }),
+      [],
+    ),
   },
   {
     additionalProperties: false,

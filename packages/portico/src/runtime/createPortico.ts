@@ -227,6 +227,7 @@ export function createPortico(initial: PorticoConfig, options: PorticoOptions = 
             metrics,
             host: config.admin.host,
             port: config.admin.port,
+            allowedHosts: config.admin.allowedHosts,
           });
           adminAddress = await admin.start();
         }
