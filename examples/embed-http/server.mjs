@@ -19,6 +19,8 @@ export async function start({ port = 3000, host = '127.0.0.1' } = {}) {
     { file: `${here}portico.json`, baseDir: here },
   );
   const portico = createPortico(config, { logger: createLogger({ level: 'error' }) });
+  // Starts eager apps and app_offline.htm watching; the host's server is the front door.
+  await portico.start({ listen: false });
 
   const server = http.createServer((req, res) => {
     const path = req.url ?? '/';

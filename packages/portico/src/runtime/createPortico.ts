@@ -43,7 +43,7 @@ export type ReloadResult = { readonly ok: true; readonly changed: readonly strin
 /** Portico in one object: the apps, the router, and (with `start`) the front sockets. */
 export interface Portico {
   /** Binds the configured listeners and the admin endpoint, and starts the eager apps. Idempotent. */
-  start(): Promise<Started>;
+  start(options?: { readonly listen?: boolean }): Promise<Started>;
   /** Stops accepting, lets in-flight requests finish, stops every app's workers. Idempotent. */
   stop(): Promise<void>;
   /** Applies a new config: unchanged apps keep running, changed ones roll over, removed ones drain. */
@@ -178,6 +178,25 @@ export function createPortico(initial: PorticoConfig, options: PorticoOptions = 
     return result.ok ? { ok: true } : result;
   };
 
+  const startAdmin = async (): Promise<Started['admin']> => {
+    if (!config.admin) return undefined;
+    admin = createAdminServer({
+      source: {
+        status: () => portico.status(),
+        ready: () => portico.ready(),
+        reload: () => reloadFromSource(),
+        onChange: (listener) => portico.onChange(listener),
+        logs: (app) => apps.get(app)?.pool.logs(),
+      },
+      metrics,
+      host: config.admin.host,
+      port: config.admin.port,
+      allowedHosts: config.admin.allowedHosts,
+    });
+    return admin.start();
+  };
+
+
   const portico: Portico = {
     dispatch,
     handler: embedded.handler,
@@ -191,8 +210,14 @@ export function createPortico(initial: PorticoConfig, options: PorticoOptions = 
       return () => listeners.delete(listener);
     },
 
-    start() {
+    start(startOptions = {}) {
       starting ??= (async () => {
+        if (startOptions.listen === false) {
+          // Embedded: the host's server brings the requests; start the rest.
+          const adminAddress = await startAdmin();
+          await router.start(eagerApps().map((a) => a.config.name));
+          return { listen: [], admin: adminAddress };
+        }
         const { limits } = config;
         listener = createListener({
           entries: config.listen.map((entry) => ({
@@ -220,22 +245,13 @@ export function createPortico(initial: PorticoConfig, options: PorticoOptions = 
           },
         });
         const addresses = await listener.start();
-        let adminAddress: Started['admin'];
-        if (config.admin) {
-          admin = createAdminServer({
-            source: { status: () => portico.status(), ready: () => portico.ready(), reload: () => reloadFromSource(), onChange: (l) => portico.onChange(l), logs: (app) => apps.get(app)?.pool.logs() },
-            metrics,
-            host: config.admin.host,
-            port: config.admin.port,
-            allowedHosts: config.admin.allowedHosts,
-          });
-          adminAddress = await admin.start();
-        }
+        const adminAddress = await startAdmin();
         await router.start(eagerApps().map((a) => a.config.name));
         return { listen: addresses, admin: adminAddress };
       })();
       return starting;
     },
+
 
     stop() {
       stopping ??= (async () => {
