@@ -103,6 +103,14 @@ interface App extends AppRoute {
   readonly upstreams: WeakMap<WorkerUpstream, Upstream>;
 }
 
+/**
+ * Whether two ready-list entries are the same backend process. A pool rebuilds its `ready` list
+ * with new objects whenever a worker joins or leaves, so an entry held since the request began is
+ * not `===` to the current one: comparing objects let a retry go back to the worker that had just
+ * died (still listed until its exit is seen) when any other worker became ready in between.
+ */
+const sameProcess = (a: WorkerUpstream, b: WorkerUpstream) => a.id === b.id && a.pid === b.pid;
+
 const html = (status: number, body: string, extra: HeaderPair[] = []): Omit<RespondDecision, 'app'> => ({
   kind: 'respond',
   status,
@@ -175,7 +183,7 @@ export function createRouter(routes: readonly AppRoute[], options: RouterOptions
   function leastLoaded(ready: readonly WorkerUpstream[], except?: WorkerUpstream): WorkerUpstream | undefined {
     let best: WorkerUpstream | undefined;
     for (const worker of ready) {
-      if (worker === except) continue;
+      if (except !== undefined && sameProcess(worker, except)) continue;
       if (!best || worker.load.inFlight < best.load.inFlight) best = worker;
     }
     return best;
@@ -214,7 +222,7 @@ export function createRouter(routes: readonly AppRoute[], options: RouterOptions
         onRequest?.(app.name, outcome.status, clock.now() - began, outcome.bytesIn, outcome.bytesOut);
         current.load.inFlight--;
         // A draining worker is waiting for its last request; it is no longer in `ready`.
-        if (current.load.inFlight <= 0 && !app.backends.ready.includes(current)) current.notifyIdle();
+        if (current.load.inFlight <= 0 && !app.backends.ready.some((w) => sameProcess(w, current))) current.notifyIdle();
       },
     };
   }

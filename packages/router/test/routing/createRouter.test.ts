@@ -1,0 +1,71 @@
+import assert from 'node:assert/strict';
+import type { PoolState, Upstream as WorkerUpstream } from '@portico/worker-actor';
+import { RequestHeadParser } from '../../src/http1/RequestHeadParser.ts';
+import { createRouter, type AppBackends, type ForwardDecision } from '../../src/routing/createRouter.ts';
+
+// The router's retry picks another worker than the one that failed. A WorkerPool rebuilds its
+// `ready` list with new objects whenever a worker joins or leaves, so "another" must mean another
+// process, not another object: found by test/chaos.e2e.test.ts, where a request whose worker was
+// SIGKILLed right after a restarted worker became ready was retried on the dead one and got 502.
+
+function worker(id: string, pid: number, port: number, inFlight = 0): WorkerUpstream {
+  return { id, pid, endpoint: { kind: 'tcp', host: '127.0.0.1', port }, token: `token-${id}`, load: { inFlight }, notifyIdle: () => {} };
+}
+
+/** The same process as the pool lists it after a rebuild: a new object sharing the load box. */
+const relisted = (w: WorkerUpstream): WorkerUpstream => ({ ...w });
+
+class Backends implements AppBackends {
+  ready: readonly WorkerUpstream[];
+  readonly state: PoolState = 'ready';
+  readonly lastExit = undefined;
+  constructor(ready: readonly WorkerUpstream[]) {
+    this.ready = ready;
+  }
+  async start(): Promise<void> {}
+  async stop(): Promise<void> {}
+  onChange(): () => void {
+    return () => {};
+  }
+}
+
+async function forwardOne(backends: Backends): Promise<ForwardDecision> {
+  const parsed = new RequestHeadParser().push(Buffer.from('GET / HTTP/1.1\r\nhost: shop.test\r\n\r\n'));
+  assert.ok('head' in parsed);
+  const router = createRouter([{ name: 'shop', match: { host: '*', path: '/' }, backends }]);
+  const decision = await router.route({ head: parsed.head, remoteAddress: '127.0.0.1', requestId: 'r1' });
+  assert.equal(decision.kind, 'forward');
+  return decision as ForwardDecision;
+}
+
+describe('createRouter › retry', () => {
+  it('retries on another process after the ready list was rebuilt with new objects', async () => {
+    const a = worker('shop#1', 101, 5001);
+    const b = worker('shop#2', 102, 5002, 5);
+    const backends = new Backends([a, b]);
+    const decision = await forwardOne(backends);
+    assert.equal(decision.upstream.id, 'shop#1@101');
+    // shop#1 is SIGKILLed; before its exit is seen, the pool rebuilds the list (say shop#2 restarted).
+    backends.ready = [relisted(a), relisted(b)];
+    const retry = decision.retry();
+    assert.equal(retry?.id, 'shop#2@102', 'the retry went back to the worker that just failed');
+    assert.equal(a.load.inFlight, 0);
+    assert.equal(b.load.inFlight, 6);
+  });
+
+  it('answers no upstream when the only ready worker is the one that failed', async () => {
+    const a = worker('shop#1', 101, 5001);
+    const backends = new Backends([a]);
+    const decision = await forwardOne(backends);
+    backends.ready = [relisted(a)];
+    assert.equal(decision.retry(), undefined);
+  });
+
+  it('retries on a new incarnation of the same slot', async () => {
+    const a = worker('shop#1', 101, 5001);
+    const backends = new Backends([a]);
+    const decision = await forwardOne(backends);
+    backends.ready = [worker('shop#1', 201, 5003)];
+    assert.equal(decision.retry()?.id, 'shop#1@201');
+  });
+});
