@@ -66,4 +66,6 @@ export interface ProcessHost {
   probe(endpoint: Endpoint, probe: Probe, pid: number): Promise<boolean>;
   /** The ASP.NET Core shutdown request: `POST {path}` with the given headers; resolves when answered or failed. */
   requestShutdown(endpoint: Endpoint, path: string, headers: Readonly<Record<string, string>>): Promise<void>;
+  /** Releases what the host holds for its processes (helpers, folders) once none is left. */
+  close?(): Promise<void>;
 }

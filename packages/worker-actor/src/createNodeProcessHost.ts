@@ -51,6 +51,13 @@ export function createNodeProcessHost(): ProcessHost {
       return answered && (endpoint.kind !== 'tcp' || (await listenerOwnedBy(endpoint.port, pid)));
     },
 
+    async close() {
+      orphans.close();
+      const dir = socketDir;
+      socketDir = undefined;
+      if (dir) await rm(await dir, { recursive: true, force: true });
+    },
+
     requestShutdown: (endpoint, path, headers) =>
       new Promise((resolve) => {
         const request = http.request({

@@ -264,6 +264,8 @@ export function createPortico(initial: PorticoConfig, options: PorticoOptions = 
         embedded.close();
         router.close();
         for (const app of apps.values()) drop(app);
+        // A host made here is ours to release; an injected one belongs to the caller.
+        if (!options.host) await host.close?.();
       })();
       return stopping;
     },

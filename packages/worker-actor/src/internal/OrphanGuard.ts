@@ -30,6 +30,16 @@ export class OrphanGuard {
     this.#write(`del ${pgid}\n`);
   }
 
+  /**
+   * Ends the guard: its pipe closes, and it kills whatever groups are still listed (none, after
+   * an orderly stop) and exits. Idempotent; a later `add` starts a new guard.
+   */
+  close(): void {
+    const guard = this.#guard;
+    this.#guard = undefined;
+    guard?.stdin?.end();
+  }
+
   #write(line: string): void {
     if (this.#failed) return;
     if (!this.#guard) {
