@@ -48,6 +48,43 @@ describe('portico start (the command)', function () {
     for (const pid of pids) assert.ok(!isAlive(pid), `backend ${pid} outlived portico`);
   });
 
+  for (const trigger of ['SIGHUP', 'watch'] as const) {
+    it(`reloads its config ${trigger === 'SIGHUP' ? 'on SIGHUP' : 'when the file changes, with watch on'}`, async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'portico-cli-'));
+      const file = join(dir, 'portico.json');
+      const config = (version: string) =>
+        JSON.stringify({
+          listen: [{ port: 0, host: '127.0.0.1' }],
+          watch: trigger === 'watch',
+          apps: [{ name: 'shop', processPath: process.execPath, arguments: [echoBackend], start: 'eager', environmentVariables: { VERSION: version } }],
+        });
+      await writeFile(file, config('1'));
+      const portico = spawn(process.execPath, [launcher, 'start', '-c', file], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let stderr = '';
+      let stdout = '';
+      portico.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      const port = await new Promise<number>((resolve, reject) => {
+        portico.stderr.on('data', (chunk: Buffer) => {
+          stderr += chunk.toString();
+          const found = /serving http:\/\/127\.0\.0\.1:(\d+)\//.exec(stderr);
+          if (found) resolve(Number(found[1]));
+        });
+        portico.on('exit', (code) => reject(new Error(`portico exited with ${code}: ${stderr}`)));
+      });
+      const first = json(await request(port, '/')).pid;
+      await writeFile(file, config('2'));
+      if (trigger === 'SIGHUP') portico.kill('SIGHUP');
+      while (!/"event":"config.reloaded","eventId":1500,"changed":\["shop"\]/.test(stdout)) {
+        await new Promise((resolve) => portico.stdout.once('data', resolve));
+      }
+      const second = json(await request(port, '/')).pid;
+      assert.notEqual(second, first, 'the changed app runs a new process');
+      const exited = new Promise<number | null>((resolve) => portico.on('exit', (code) => resolve(code)));
+      portico.kill('SIGTERM');
+      assert.equal(await exited, 0);
+    });
+  }
+
   it('refuses an invalid config with exit 1 and every problem listed', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'portico-cli-'));
     const file = join(dir, 'portico.json');
