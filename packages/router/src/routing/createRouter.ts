@@ -99,6 +99,8 @@ export interface RouterOptions {
 
 interface App extends AppRoute {
   readonly offline: AppOffline | undefined;
+  /** Header clean-up without an authenticator, made once: [plain request, WebSocket upgrade]. */
+  readonly strip: readonly [(headers: HeaderPair[]) => HeaderPair[], (headers: HeaderPair[]) => HeaderPair[]];
   readonly waiters: Set<() => void>;
   readonly upstreams: WeakMap<WorkerUpstream, Upstream>;
 }
@@ -133,6 +135,10 @@ export function createRouter(routes: readonly AppRoute[], options: RouterOptions
     const app: App = {
       ...route,
       offline: undefined,
+      strip: [
+        (headers) => stripInboundHeaders(headers, { keepWebSocketUpgrade: false }),
+        (headers) => stripInboundHeaders(headers, { keepWebSocketUpgrade: true }),
+      ],
       waiters: new Set(),
       upstreams: new WeakMap(),
     };
@@ -246,13 +252,9 @@ export function createRouter(routes: readonly AppRoute[], options: RouterOptions
     });
   }
 
-  async function authenticated(app: App, request: RouteRequest): Promise<RespondDecision | ((headers: HeaderPair[]) => HeaderPair[])> {
+  async function authenticated(app: App, authenticator: Authenticator, request: RouteRequest): Promise<RespondDecision | ((headers: HeaderPair[]) => HeaderPair[])> {
     const { head } = request;
     const keepWebSocketUpgrade = head.upgrade?.kind === 'websocket';
-    const authenticator = app.authenticator;
-    if (!authenticator) {
-      return (headers) => stripInboundHeaders(headers, { keepWebSocketUpgrade });
-    }
     const outcome = await authenticator.authenticate({
       method: head.method,
       target: head.path,
@@ -273,21 +275,30 @@ export function createRouter(routes: readonly AppRoute[], options: RouterOptions
     return (headers) => [...stripInboundHeaders(headers, options), ...added];
   }
 
-  async function routeToApp(app: App, request: RouteRequest, began: number): Promise<RouteDecision> {
+  /**
+   * Synchronous when it can be (no authenticator, a worker ready): the common request costs no
+   * promise and no extra turn of the event loop.
+   */
+  function routeToApp(app: App, request: RouteRequest, began: number): RouteDecision | Promise<RouteDecision> {
     const offline = app.offline?.content;
     if (offline !== undefined) return { app: app.name, ...html(503, offline, [['retry-after', '5']]) };
-    const auth = await authenticated(app, request);
-    if (typeof auth !== 'function') return auth;
+    const authenticator = app.authenticator;
+    if (!authenticator) return toWorker(app, request, began, app.strip[request.head.upgrade?.kind === 'websocket' ? 1 : 0]);
+    return authenticated(app, authenticator, request).then((auth) => (typeof auth === 'function' ? toWorker(app, request, began, auth) : auth));
+  }
+
+  function toWorker(app: App, request: RouteRequest, began: number, auth: (headers: HeaderPair[]) => HeaderPair[]): RouteDecision | Promise<RouteDecision> {
     const ready = leastLoaded(app.backends.ready);
     if (ready) return forward(app, ready, auth, began);
     if (app.backends.state === 'failed') return failurePage(app, request, 'The app failed too often and is held down; it is tried again a minute after the first failure.');
     if (app.waiters.size >= (app.maxWaiting ?? 1000)) {
       return { app: app.name, ...html(503, errorPage(503, app.name, request.requestId), [['retry-after', '1']]) };
     }
-    const waited = await waitForWorker(app);
-    if (waited === 'failed') return failurePage(app, request, 'The app could not be started.');
-    if (waited === 'timeout') return failurePage(app, request, `No worker was ready within ${app.startupTimeLimit ?? 120} s.`);
-    return forward(app, waited, auth, began);
+    return waitForWorker(app).then((waited) => {
+      if (waited === 'failed') return failurePage(app, request, 'The app could not be started.');
+      if (waited === 'timeout') return failurePage(app, request, `No worker was ready within ${app.startupTimeLimit ?? 120} s.`);
+      return forward(app, waited, auth, began);
+    });
   }
 
   /** Answers given by the router itself are over as soon as they are decided. */
@@ -306,7 +317,8 @@ export function createRouter(routes: readonly AppRoute[], options: RouterOptions
       // `OPTIONS *` asks about the server as a whole: the app at `/` for that host answers.
       const app = match(request.head, request.head.form === 'asterisk' ? '/' : path);
       if (!app) return answered({ app: undefined, ...html(404, errorPage(404, undefined, request.requestId)) }, began);
-      return routeToApp(app, request, began).then((decision) => answered(decision, began));
+      const decision = routeToApp(app, request, began);
+      return decision instanceof Promise ? decision.then((d) => answered(d, began)) : answered(decision, began);
     },
     waiting(name) {
       return apps.find((a) => a.name === name)?.waiters.size ?? 0;

@@ -69,3 +69,26 @@ describe('createRouter › retry', () => {
     assert.equal(decision.retry()?.id, 'shop#1@201');
   });
 });
+
+describe('createRouter › route', () => {
+  const head = () => {
+    const parsed = new RequestHeadParser().push(Buffer.from('GET / HTTP/1.1\r\nhost: shop.test\r\n\r\n'));
+    assert.ok('head' in parsed);
+    return parsed.head;
+  };
+
+  it('decides synchronously when no authenticator is set and a worker is ready (no promise per request)', () => {
+    const router = createRouter([{ name: 'shop', match: { host: '*', path: '/' }, backends: new Backends([worker('shop#1', 101, 5001)]) }]);
+    const decision = router.route({ head: head(), remoteAddress: '127.0.0.1', requestId: 'r1' });
+    assert.ok(!(decision instanceof Promise));
+    assert.equal(decision.kind, 'forward');
+  });
+
+  it('waits, as a promise, when no worker is ready yet', async () => {
+    const backends = new Backends([]);
+    const router = createRouter([{ name: 'shop', match: { host: '*', path: '/' }, backends, startupTimeLimit: 0.05 }]);
+    const decision = router.route({ head: head(), remoteAddress: '127.0.0.1', requestId: 'r1' });
+    assert.ok(decision instanceof Promise);
+    assert.equal((await decision).kind, 'respond');
+  });
+});
