@@ -1,29 +1,21 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Dispatch } from '../../forward/Dispatch.ts';
-import type { HeaderPair, ResolvedForwarderOptions } from '../../forward/ForwarderOptions.ts';
+import type { HeaderPair } from '../../forward/ForwarderOptions.ts';
 import type { Upstream } from '../../forward/Upstream.ts';
-import type { RequestHead } from '../../http1/RequestHead.ts';
 import { serializeRequestHead } from '../../http1/serializeRequestHead.ts';
 import { clientResponseHeaders } from '../forward/clientResponseHeaders.ts';
-import { outboundRequestHeaders } from '../forward/outboundRequestHeaders.ts';
+import { idempotentMethods } from '../forward/idempotentMethods.ts';
+import { outboundHeadersFor, type EmbeddedRequest } from './outboundHeadersFor.ts';
 import { flatten, refuse } from './nodeResponses.ts';
 import type { UpstreamAgents } from './UpstreamAgents.ts';
 
 export type ForwardDispatch = Dispatch & { readonly kind: 'forward' };
 
-export interface HttpExchangeContext {
-  readonly req: IncomingMessage;
+export interface HttpExchangeContext extends EmbeddedRequest {
   readonly res: ServerResponse;
-  readonly head: RequestHead;
-  readonly host: string | undefined;
-  readonly requestId: string;
-  readonly options: ResolvedForwarderOptions;
   readonly agents: UpstreamAgents;
-  readonly dispatch: ForwardDispatch;
 }
 
-// RFC 9110 §9.2.2. Only these may be replayed after bytes went out (nginx's proxy_next_upstream).
-const idempotent = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
 // node:http's client sends these without a body unless told a length; others default to chunked.
 const bodilessByDefault = new Set(['GET', 'HEAD', 'DELETE', 'OPTIONS', 'TRACE']);
 
@@ -63,21 +55,12 @@ export class HttpExchange {
 
   #connect(upstream: Upstream | undefined): void {
     if (upstream === undefined) return this.#fail(502);
-    const { req, head, host, requestId, options, agents, dispatch } = this.#ctx;
+    const { req, head, options, agents } = this.#ctx;
     this.#attempts++;
     this.#connected = false;
     let headers: HeaderPair[];
     try {
-      headers = outboundRequestHeaders({
-        head,
-        upstream,
-        transform: dispatch.transformHeaders,
-        options,
-        remoteAddress: req.socket.remoteAddress,
-        localPort: req.socket.localPort,
-        host,
-        requestId,
-      });
+      headers = outboundHeadersFor(this.#ctx, upstream);
       // Checked by Portico's serializer, so a transform's bad value is a 500 and never a throw inside node:http.
       serializeRequestHead({ method: head.method, target: head.path, headers, body: head.body });
     } catch {
@@ -135,7 +118,7 @@ export class HttpExchange {
     if (res.headersSent) return this.#abortClient(`backend failed mid-response: ${err.message}`);
     // nginx's rule: never twice, never after the client saw a byte, and a request that reached
     // the backend only when it is idempotent and its whole body is still held.
-    const retry = this.#attempts < 2 && this.#replay !== undefined && (!this.#connected || idempotent.has(head.method));
+    const retry = this.#attempts < 2 && this.#replay !== undefined && (!this.#connected || idempotentMethods.has(head.method));
     options.onEvent({ type: 'upstream.failed', upstreamId: upstream.id, error: err, retried: retry });
     out.destroy();
     this.#out = undefined;

@@ -1,29 +1,19 @@
-import type { IncomingMessage } from 'node:http';
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
-import type { HeaderPair, ResolvedForwarderOptions } from '../../forward/ForwarderOptions.ts';
 import type { Upstream } from '../../forward/Upstream.ts';
 import { ChunkedDecoder } from '../../http1/ChunkedDecoder.ts';
-import type { RequestHead } from '../../http1/RequestHead.ts';
 import type { ResponseHead } from '../../http1/ResponseHead.ts';
 import { ResponseHeadParser } from '../../http1/ResponseHeadParser.ts';
 import { serializeRequestHead } from '../../http1/serializeRequestHead.ts';
 import { serializeResponseHead } from '../../http1/serializeResponseHead.ts';
 import { cannedResponse } from '../forward/cannedResponse.ts';
 import { clientResponseHeaders } from '../forward/clientResponseHeaders.ts';
-import { outboundRequestHeaders } from '../forward/outboundRequestHeaders.ts';
-import type { ForwardDispatch } from './HttpExchange.ts';
+import { outboundHeadersFor, type EmbeddedRequest } from './outboundHeadersFor.ts';
 
-export interface UpgradeExchangeContext {
-  readonly req: IncomingMessage;
+export interface UpgradeExchangeContext extends EmbeddedRequest {
   readonly client: Duplex;
   /** Bytes the client sent after its handshake; held back until the backend answers 101. */
   readonly early: Buffer;
-  readonly head: RequestHead;
-  readonly host: string | undefined;
-  readonly requestId: string;
-  readonly options: ResolvedForwarderOptions;
-  readonly dispatch: ForwardDispatch;
 }
 
 /**
@@ -60,22 +50,13 @@ export class UpgradeExchange {
 
   #connect(upstream: Upstream | undefined): void {
     if (upstream === undefined) return this.#fail(502);
-    const { req, head, host, requestId, options, dispatch } = this.#ctx;
+    const { head, options } = this.#ctx;
     this.#attempts++;
     this.#parser = new ResponseHeadParser(options.limits);
     this.#responseBytes = 0;
     let bytes: Buffer;
     try {
-      const headers: HeaderPair[] = outboundRequestHeaders({
-        head,
-        upstream,
-        transform: dispatch.transformHeaders,
-        options,
-        remoteAddress: req.socket.remoteAddress,
-        localPort: req.socket.localPort,
-        host,
-        requestId,
-      });
+      const headers = outboundHeadersFor(this.#ctx, upstream);
       bytes = serializeRequestHead({ method: head.method, target: head.path, headers, body: { kind: 'none' } });
     } catch {
       return this.#fail(500);

@@ -14,6 +14,7 @@ import { cannedBody } from './cannedResponse.ts';
 import { clientResponseHeaders } from './clientResponseHeaders.ts';
 import { chunkHeader, CRLF, LAST_CHUNK } from './chunkFraming.ts';
 import { ClientWriter } from './ClientWriter.ts';
+import { idempotentMethods } from './idempotentMethods.ts';
 import { outboundRequestHeaders } from './outboundRequestHeaders.ts';
 
 /** What an exchange needs from the client connection that owns it. */
@@ -37,8 +38,6 @@ export interface ExchangeOwner {
   onTunnel(upstream: net.Socket, responseHead: Buffer, rest: Buffer): void;
 }
 
-// RFC 9110 §9.2.2. Only these may be replayed on another upstream after bytes went out (nginx's rule).
-const idempotent = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
 
 /**
  * One request relayed to one backend and its response relayed back: upstream choice and the
@@ -366,7 +365,7 @@ export class Exchange implements UpstreamHandler {
   #mayRetry(): boolean {
     if (this.#attempts >= 2 || this.#touchedClient) return false;
     if (!this.#wroteUpstream) return true;
-    return idempotent.has(this.#head.method) && this.#replay !== undefined;
+    return idempotentMethods.has(this.#head.method) && this.#replay !== undefined;
   }
 
   readonly #onTimeout = (): void => {

@@ -1,0 +1,31 @@
+import type { HeaderPair, ResolvedForwarderOptions } from '../../forward/ForwarderOptions.ts';
+import type { Upstream } from '../../forward/Upstream.ts';
+import type { RequestHead } from '../../http1/RequestHead.ts';
+import type { IncomingMessage } from 'node:http';
+import { outboundRequestHeaders } from '../forward/outboundRequestHeaders.ts';
+import type { ForwardDispatch } from './HttpExchange.ts';
+
+/** What an embedded exchange knows of its request, enough to compute the headers sent upstream. */
+export interface EmbeddedRequest {
+  readonly req: IncomingMessage;
+  readonly head: RequestHead;
+  readonly host: string | undefined;
+  readonly requestId: string;
+  readonly options: ResolvedForwarderOptions;
+  readonly dispatch: ForwardDispatch;
+}
+
+/** The socket forwarder's outbound header rules, for a request the host's server parsed. */
+export function outboundHeadersFor(request: EmbeddedRequest, upstream: Upstream): HeaderPair[] {
+  const { req, head, host, requestId, options, dispatch } = request;
+  return outboundRequestHeaders({
+    head,
+    upstream,
+    transform: dispatch.transformHeaders,
+    options,
+    remoteAddress: req.socket.remoteAddress,
+    localPort: req.socket.localPort,
+    host,
+    requestId,
+  });
+}
