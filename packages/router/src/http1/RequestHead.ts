@@ -21,8 +21,8 @@ export interface RequestHead {
   readonly form: 'origin' | 'absolute' | 'asterisk';
   /** Origin-form path and query: the target itself, the path of an absolute-form target, or `*`. */
   readonly path: string;
-  /** Absolute-form only: scheme and `host[:port]`, so the router maps it only for a host it serves. */
-  readonly absolute?: { readonly scheme: 'http' | 'https'; readonly authority: string };
+  /** Absolute-form only (else undefined): scheme and `host[:port]`, so the router maps it only for a host it serves. */
+  readonly absolute: { readonly scheme: 'http' | 'https'; readonly authority: string } | undefined;
   readonly version: '1.0' | '1.1';
   /** `[lower-case name, value]` in arrival order; duplicates kept. */
   readonly headers: ReadonlyArray<readonly [string, string]>;

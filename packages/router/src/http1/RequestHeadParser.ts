@@ -20,6 +20,7 @@ export interface RequestHeadParserOptions {
 }
 
 const INCOMPLETE: RequestHeadResult = { kind: 'incomplete' };
+const defaultMethods: ReadonlySet<string> = new Set(METHODS);
 
 /**
  * An incremental, strict HTTP/1.1 request-head parser (RFC 9112 §2–§7). Feed it socket chunks;
@@ -44,7 +45,7 @@ export class RequestHeadParser {
 
   constructor(options: RequestHeadParserOptions = {}) {
     this.#limits = resolveHttp1Limits(options.limits);
-    this.#methods = new Set(options.methods ?? METHODS);
+    this.#methods = options.methods === undefined ? defaultMethods : new Set(options.methods);
   }
 
   /** Bytes held for a head not yet complete. */
@@ -68,19 +69,25 @@ export class RequestHeadParser {
     const headBytes = this.#lines.lineBytes;
     this.#reset();
     const semantics = interpretRequestFields(line.method, line.version, headers);
-    if ('status' in semantics) return { kind: 'error', ...semantics };
+    if ('status' in semantics) return { kind: 'error', status: semantics.status, reason: semantics.reason };
     const { parsed } = line;
+    // Spelled out, not spread: every head has the same shape, so the code reading it stays monomorphic.
     const head: RequestHead = {
       method: line.method,
       target: line.target,
       form: parsed.form,
       path: parsed.path,
-      ...(parsed.form === 'absolute' ? { absolute: { scheme: parsed.scheme, authority: parsed.authority } } : {}),
+      absolute: parsed.form === 'absolute' ? { scheme: parsed.scheme, authority: parsed.authority } : undefined,
       version: line.version,
       headers,
       rawNames,
+      host: semantics.host,
+      body: semantics.body,
+      keepAlive: semantics.keepAlive,
+      connectionTokens: semantics.connectionTokens,
+      expectContinue: semantics.expectContinue,
+      upgrade: semantics.upgrade,
       headBytes,
-      ...semantics,
     };
     return { kind: 'head', head, rest: fed.rest };
   }

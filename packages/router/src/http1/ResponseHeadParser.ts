@@ -47,7 +47,18 @@ export class ResponseHeadParser {
     this.reset();
     const framing = responseFraming(line.version, line.status, requestMethod, headers);
     if (typeof framing === 'string') return { kind: 'error', reason: framing };
-    const head: ResponseHead = { ...line, headers, rawNames, headBytes, ...framing };
+    // Spelled out, not spread: every head has the same shape, so the code reading it stays monomorphic.
+    const head: ResponseHead = {
+      version: line.version,
+      status: line.status,
+      reason: line.reason,
+      headers,
+      rawNames,
+      body: framing.body,
+      keepAlive: framing.keepAlive,
+      connectionTokens: framing.connectionTokens,
+      headBytes,
+    };
     return { kind: 'head', head, rest: fed.rest };
   }
 

@@ -4,8 +4,10 @@ import type { UpstreamPool } from '../../forward/UpstreamPool.ts';
 import { ChunkedDecoder } from '../../http1/ChunkedDecoder.ts';
 import type { RequestHead } from '../../http1/RequestHead.ts';
 import { RequestHeadParser } from '../../http1/RequestHeadParser.ts';
+import { ResponseHeadParser } from '../../http1/ResponseHeadParser.ts';
 import { cannedResponse, porticoResponse } from './cannedResponse.ts';
 import type { HeaderPair } from '../../forward/ForwarderOptions.ts';
+import { Deadline } from './Deadline.ts';
 import { Exchange, type ExchangeOwner } from './Exchange.ts';
 import { newRequestId } from './outboundRequestHeaders.ts';
 
@@ -23,6 +25,7 @@ export class ClientConnection implements ExchangeOwner {
   readonly client: net.Socket;
   readonly options: ResolvedForwarderOptions;
   readonly pool: UpstreamPool;
+  readonly responseParser: ResponseHeadParser;
   readonly #parser: RequestHeadParser;
   readonly #onClosed: () => void;
   #state: State = 'head';
@@ -33,8 +36,11 @@ export class ClientConnection implements ExchangeOwner {
   #bodyDone = true;
   #stash: Buffer[] = [];
   readonly #paused = new Set<'body' | 'pipeline'>();
-  #timer: NodeJS.Timeout | undefined;
+  /** The connection's own timeout: a head to arrive, the next request, or the linger before close. */
+  readonly #deadline = new Deadline(() => this.#onTimer());
   #timerKind: 'headers' | 'idle' | 'linger' | undefined;
+  /** The current exchange's timeout; one per connection since its exchanges run one at a time. */
+  readonly requestDeadline = new Deadline(() => this.#exchange?.timedOut());
 
   constructor(client: net.Socket, options: ResolvedForwarderOptions, pool: UpstreamPool, onClosed: () => void) {
     this.client = client;
@@ -42,6 +48,7 @@ export class ClientConnection implements ExchangeOwner {
     this.pool = pool;
     this.#onClosed = onClosed;
     this.#parser = new RequestHeadParser({ limits: options.limits });
+    this.responseParser = new ResponseHeadParser(options.limits);
     client.setNoDelay(true);
     client.on('data', this.#onData);
     client.on('end', this.#onClientEnd);
@@ -197,7 +204,9 @@ export class ClientConnection implements ExchangeOwner {
 
   onTunnel(upstream: net.Socket, responseHead: Buffer, rest: Buffer): void {
     this.#exchange = undefined;
-    this.#disarm();
+    this.#deadline.dispose();
+    this.requestDeadline.dispose();
+    this.#timerKind = undefined;
     this.#state = 'tunnel';
     const client = this.client;
     client.off('data', this.#onData);
@@ -261,12 +270,14 @@ export class ClientConnection implements ExchangeOwner {
   };
 
   readonly #onClientClose = (): void => {
+    this.#deadline.dispose();
+    this.requestDeadline.dispose();
     if (this.#state === 'tunnel') {
       this.#onClosed();
       return;
     }
     this.#state = 'closed';
-    this.#disarm();
+    this.#timerKind = undefined;
     this.#exchange?.abort();
     this.#exchange = undefined;
     this.#onClosed();
@@ -283,22 +294,18 @@ export class ClientConnection implements ExchangeOwner {
   }
 
   #arm(kind: 'headers' | 'idle' | 'linger'): void {
-    this.#disarm();
     const ms = kind === 'headers' ? this.options.headersTimeout : kind === 'idle' ? this.options.keepAliveTimeout : LINGER_MS;
     this.#timerKind = kind;
-    this.#timer = setTimeout(this.#onTimer, ms);
-    this.#timer.unref();
+    this.#deadline.set(ms);
   }
 
   #disarm(): void {
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
-    this.#timer = undefined;
+    this.#deadline.clear();
     this.#timerKind = undefined;
   }
 
-  readonly #onTimer = (): void => {
+  #onTimer(): void {
     const kind = this.#timerKind;
-    this.#timer = undefined;
     this.#timerKind = undefined;
     if (kind === 'linger') return void this.client.destroy();
     if (this.#state !== 'head') return;

@@ -7,13 +7,14 @@ import type { UpstreamPool } from '../../forward/UpstreamPool.ts';
 import { ChunkedDecoder } from '../../http1/ChunkedDecoder.ts';
 import type { RequestHead } from '../../http1/RequestHead.ts';
 import type { ResponseHead } from '../../http1/ResponseHead.ts';
-import { ResponseHeadParser } from '../../http1/ResponseHeadParser.ts';
+import type { ResponseHeadParser } from '../../http1/ResponseHeadParser.ts';
 import { serializeRequestHead } from '../../http1/serializeRequestHead.ts';
 import { serializeResponseHead, type OutboundResponseFraming } from '../../http1/serializeResponseHead.ts';
 import { cannedBody } from './cannedResponse.ts';
 import { clientResponseHeaders } from './clientResponseHeaders.ts';
 import { chunkHeader, CRLF, LAST_CHUNK } from './chunkFraming.ts';
 import { ClientWriter } from './ClientWriter.ts';
+import type { Deadline } from './Deadline.ts';
 import { idempotentMethods } from './idempotentMethods.ts';
 import { outboundRequestHeaders } from './outboundRequestHeaders.ts';
 
@@ -22,6 +23,10 @@ export interface ExchangeOwner {
   readonly client: net.Socket;
   readonly options: ResolvedForwarderOptions;
   readonly pool: UpstreamPool;
+  /** Parses response heads; one per client connection, since its exchanges run one at a time. */
+  readonly responseParser: ResponseHeadParser;
+  /** The request timeout; `timedOut` is called when it expires. */
+  readonly requestDeadline: Deadline;
   /** Whether the client connection must close after this response, as known at response-head time. */
   mustCloseAfterResponse(): boolean;
   /** The backend can take more request body again. */
@@ -63,21 +68,20 @@ export class Exchange implements UpstreamHandler {
   #touchedClient = false;
   #responseBytes = 0;
   #phase: 'head' | 'body' | 'done' = 'head';
-  #parser: ResponseHeadParser;
+  readonly #parser: ResponseHeadParser;
   #response: ResponseHead | undefined;
   #remaining = 0;
   #decoder: ChunkedDecoder | undefined;
   readonly #writer: ClientWriter;
   #closeClient = false;
   #reusable = true;
-  #timer: NodeJS.Timeout | undefined;
 
   constructor(owner: ExchangeOwner, head: RequestHead, host: string | undefined, requestId: string) {
     this.#owner = owner;
     this.#head = head;
     this.#host = host;
     this.#requestId = requestId;
-    this.#parser = new ResponseHeadParser(owner.options.limits);
+    this.#parser = owner.responseParser;
     this.#writer = new ClientWriter(owner.client);
   }
 
@@ -106,8 +110,7 @@ export class Exchange implements UpstreamHandler {
       return;
     }
     this.#dispatch = dispatch;
-    this.#timer = setTimeout(this.#onTimeout, dispatch.requestTimeout ?? this.#owner.options.requestTimeout);
-    this.#timer.unref();
+    this.#owner.requestDeadline.set(dispatch.requestTimeout ?? this.#owner.options.requestTimeout);
     this.#connectNext(dispatch.upstream);
   };
 
@@ -152,7 +155,7 @@ export class Exchange implements UpstreamHandler {
     if (upstream === undefined) return this.#fail(502);
     this.#attempts++;
     this.#upstream = upstream;
-    this.#parser = new ResponseHeadParser(this.#owner.options.limits);
+    this.#parser.reset();
     this.#responseBytes = 0;
     let head: Buffer;
     try {
@@ -368,15 +371,15 @@ export class Exchange implements UpstreamHandler {
     return idempotentMethods.has(this.#head.method) && this.#replay !== undefined;
   }
 
-  readonly #onTimeout = (): void => {
-    this.#timer = undefined;
+  /** The request timeout expired. */
+  timedOut(): void {
     if (this.#phase === 'done') return;
     this.#phase = 'done';
     this.#dropConnection();
     this.#release(this.#touchedClient ? 0 : 504);
     if (this.#touchedClient) this.#owner.onExchangeAborted('request timed out');
     else this.#owner.onExchangeFailed(504);
-  };
+  }
 
   #tunnel(res: ResponseHead, rest: Buffer): void {
     this.#writer.flush();
@@ -434,8 +437,7 @@ export class Exchange implements UpstreamHandler {
   }
 
   #clearTimer(): void {
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
-    this.#timer = undefined;
+    this.#owner.requestDeadline.clear();
   }
 }
 

@@ -11,11 +11,11 @@ const hopByHop = new Set([
  * kept in order with their spelling. `connection` is what Portico decides for the client hop.
  */
 export function clientResponseHeaders(head: Pick<ResponseHead, 'headers' | 'rawNames' | 'connectionTokens'>, connection: 'close' | 'keep-alive' | 'upgrade' | undefined): HeaderPair[] {
-  const named = new Set(head.connectionTokens);
+  const named = head.connectionTokens;
   const out: HeaderPair[] = [];
   for (let i = 0; i < head.headers.length; i++) {
     const [name, value] = head.headers[i]!;
-    if (hopByHop.has(name) || named.has(name)) continue;
+    if (hopByHop.has(name) || (named.length > 0 && named.includes(name))) continue;
     out.push([head.rawNames[i]!, value]);
   }
   if (connection === 'upgrade') out.push(['connection', 'upgrade'], ['upgrade', 'websocket']);

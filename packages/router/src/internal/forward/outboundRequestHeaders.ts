@@ -20,6 +20,10 @@ const ours = new Set([
 
 const normalise = (name: string): string => name.toLowerCase().replace(/[_.]/g, '-');
 
+/** Whether a lower-case name is one of Portico's headers, or one spelled with `_` or `.` for `-`. */
+const imitatesOurs = (lower: string): boolean =>
+  ours.has(lower) || ((lower.includes('_') || lower.includes('.')) && ours.has(lower.replace(/[_.]/g, '-')));
+
 /** The client's address as it goes in x-forwarded-for: IPv4-mapped IPv6 shown as IPv4. */
 export function clientAddress(remoteAddress: string | undefined): string {
   if (remoteAddress === undefined) return 'unknown';
@@ -46,21 +50,24 @@ export interface OutboundContext {
  */
 export function outboundRequestHeaders(ctx: OutboundContext): HeaderPair[] {
   const { head } = ctx;
-  const named = new Set(head.connectionTokens.filter((t) => t !== 'host'));
+  const named = head.connectionTokens;
   let headers: HeaderPair[] = [];
   for (let i = 0; i < head.headers.length; i++) {
     const name = head.headers[i]![0];
-    if (name === 'host' || hopByHop.has(name) || named.has(name) || ours.has(normalise(name))) continue;
+    if (name === 'host' || hopByHop.has(name) || (named.length > 0 && named.includes(name)) || imitatesOurs(name)) continue;
     headers.push([head.rawNames[i]!, head.headers[i]![1]]);
   }
+  const transformed = ctx.options.transformRequestHeaders !== undefined || ctx.transform !== undefined;
   if (ctx.options.transformRequestHeaders !== undefined) headers = ctx.options.transformRequestHeaders(headers, head);
   if (ctx.transform !== undefined) headers = ctx.transform(headers);
   const host = ctx.host ?? upstreamHost(ctx.upstream);
   const out: HeaderPair[] = [['host', host]];
   for (const pair of headers) {
-    const name = normalise(pair[0]);
-    // The transform may add headers but never smuggle framing, Host or Portico's own back in.
-    if (name === 'host' || hopByHop.has(name) || ours.has(name)) continue;
+    if (transformed) {
+      // A transform may add headers but never smuggle framing, Host or Portico's own back in.
+      const name = normalise(pair[0]);
+      if (name === 'host' || hopByHop.has(name) || ours.has(name)) continue;
+    }
     out.push(pair);
   }
   if (head.upgrade?.kind === 'websocket') out.push(['connection', 'upgrade'], ['upgrade', 'websocket']);

@@ -13,6 +13,8 @@ export type LineHandler = (text: string, start: number, end: number) => LineVerd
 
 const MORE: FeedResult = { kind: 'more' };
 const HEAD_END = Buffer.from('\r\n\r\n', 'latin1');
+/** What follows a head that ended exactly at the end of its chunk (the usual case): shared, never written to. */
+const EMPTY = Buffer.alloc(0);
 
 /**
  * Splits incoming bytes into CRLF-terminated lines for a head parser. The bytes up to the end of
@@ -61,7 +63,7 @@ export class HeadLineReader {
         const verdict = onLine(text, pos, lf - 1);
         this.lineBytes += lf + 1 - pos;
         pos = lf + 1;
-        if (verdict === 'end') return { kind: 'end', rest: buf.subarray(base + pos) };
+        if (verdict === 'end') return { kind: 'end', rest: base + pos === buf.length ? EMPTY : buf.subarray(base + pos) };
         if (verdict !== 'more') return { kind: 'error', status: verdict.status, reason: verdict.reason };
       }
       if (pos === 0 && regionEnd < buf.length) {

@@ -11,7 +11,8 @@ const computed = new Set(['content-length', 'transfer-encoding']);
 export function appendFields(out: string, headers: ReadonlyArray<readonly [string, string]>): string {
   for (const [name, value] of headers) {
     if (!isToken(name)) throw new InvalidHeadField(`header name ${JSON.stringify(name)}`, 'is not an RFC 9110 token');
-    if (computed.has(name.toLowerCase())) {
+    // Only names as long as one of the two are lower-cased and looked up.
+    if ((name.length === 14 || name.length === 17) && computed.has(name.toLowerCase())) {
       throw new InvalidHeadField(`header "${name}"`, 'is computed by the serializer from the framing');
     }
     if (!SAFE_VALUE.test(value) || value.charCodeAt(0) === 0x20 || value.endsWith(' ')) {
