@@ -1,13 +1,19 @@
 import net from 'node:net';
 import type { Upstream } from './Upstream.ts';
 
-/** Whoever currently uses a backend connection: an exchange, or nobody while it idles in the pool. */
+/** Whoever currently uses a backend connection: an exchange, a tunnel, or nobody while it idles in the pool. */
 export interface UpstreamHandler {
   onData(chunk: Buffer): void;
   onEnd(): void;
   onFailure(error: Error): void;
   onDrain(): void;
 }
+
+/**
+ * Where every backend connection reads into. Each read is copied out before its callback returns,
+ * so one buffer serves them all: no allocation per read, and no stream machinery on the path.
+ */
+const readBuffer = Buffer.allocUnsafe(64 * 1024);
 
 /**
  * One connection to a backend, with its socket listeners attached once for its whole life and
@@ -22,13 +28,14 @@ export class UpstreamConnection {
   #handler: UpstreamHandler | undefined;
   #onIdleEvent: (() => void) | undefined;
 
-  constructor(upstream: Upstream, socket: net.Socket) {
+  /** Opens a connection to `upstream`; its socket emits `connect` when it can be written. */
+  constructor(upstream: Upstream) {
     this.upstream = upstream;
-    this.socket = socket;
-    socket.on('data', (chunk: Buffer) => {
-      if (this.#handler !== undefined) this.#handler.onData(chunk);
-      else this.#idleEvent();
-    });
+    const onread = { buffer: readBuffer, callback: this.#onRead };
+    const socket = 'path' in upstream.address
+      ? net.connect({ path: upstream.address.path, onread })
+      : net.connect({ port: upstream.address.port, host: upstream.address.host, onread });
+    socket.setNoDelay(true);
     socket.on('end', () => {
       if (this.#handler !== undefined) this.#handler.onEnd();
       else this.#idleEvent();
@@ -42,14 +49,7 @@ export class UpstreamConnection {
       else this.#idleEvent();
     });
     socket.on('drain', () => this.#handler?.onDrain());
-  }
-
-  static open(upstream: Upstream): UpstreamConnection {
-    const socket = 'path' in upstream.address
-      ? net.connect({ path: upstream.address.path })
-      : net.connect({ port: upstream.address.port, host: upstream.address.host });
-    socket.setNoDelay(true);
-    return new UpstreamConnection(upstream, socket);
+    this.socket = socket;
   }
 
   get usable(): boolean {
@@ -69,20 +69,21 @@ export class UpstreamConnection {
     if (this.socket.isPaused()) this.socket.resume();
   }
 
-  /** Hands the raw socket over (a WebSocket tunnel); this object lets go of every event. */
-  release(): net.Socket {
-    this.#handler = undefined;
-    this.#onIdleEvent = undefined;
-    for (const event of ['data', 'end', 'error', 'close', 'drain']) this.socket.removeAllListeners(event);
-    return this.socket;
-  }
-
   /** Drops the handler and closes the connection. */
   destroy(): void {
     this.#handler = undefined;
     this.#onIdleEvent = undefined;
     this.socket.destroy();
   }
+
+  /** Node's `onread` callback; answering true keeps reading (pausing is the handler's to do). */
+  readonly #onRead = (length: number, buffer: Buffer): boolean => {
+    const chunk = Buffer.allocUnsafe(length);
+    buffer.copy(chunk, 0, 0, length);
+    if (this.#handler !== undefined) this.#handler.onData(chunk);
+    else this.#idleEvent();
+    return true;
+  };
 
   #idleEvent(): void {
     const onIdle = this.#onIdleEvent;

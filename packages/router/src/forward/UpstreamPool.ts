@@ -36,7 +36,7 @@ export class UpstreamPool {
 
   /** Opens a new connection; the caller waits for the socket's `connect`. */
   connect(upstream: Upstream): UpstreamConnection {
-    return UpstreamConnection.open(upstream);
+    return new UpstreamConnection(upstream);
   }
 
   /** Takes a connection back after a complete exchange; closes it when the pool is full or closed. */

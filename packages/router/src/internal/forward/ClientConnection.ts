@@ -1,5 +1,6 @@
 import type net from 'node:net';
 import type { ResolvedForwarderOptions } from '../../forward/ForwarderOptions.ts';
+import type { UpstreamConnection } from '../../forward/UpstreamConnection.ts';
 import type { UpstreamPool } from '../../forward/UpstreamPool.ts';
 import { ChunkedDecoder } from '../../http1/ChunkedDecoder.ts';
 import type { RequestHead } from '../../http1/RequestHead.ts';
@@ -9,6 +10,7 @@ import { cannedResponse, porticoResponse } from './cannedResponse.ts';
 import type { HeaderPair } from '../../forward/ForwarderOptions.ts';
 import { Deadline } from './Deadline.ts';
 import { Exchange, type ExchangeOwner } from './Exchange.ts';
+import { Tunnel } from './Tunnel.ts';
 import { newRequestId } from './outboundRequestHeaders.ts';
 
 /** How long a closing connection keeps reading (and discarding) so the client gets our answer, not a reset. */
@@ -202,7 +204,7 @@ export class ClientConnection implements ExchangeOwner {
     else this.client.destroy();
   }
 
-  onTunnel(upstream: net.Socket, responseHead: Buffer, rest: Buffer): void {
+  onTunnel(upstream: UpstreamConnection, responseHead: Buffer, rest: Buffer): void {
     this.#exchange = undefined;
     this.#deadline.dispose();
     this.requestDeadline.dispose();
@@ -214,19 +216,9 @@ export class ClientConnection implements ExchangeOwner {
     if (rest.length > 0) client.write(rest);
     const held = this.#stash;
     this.#stash = [];
-    for (const chunk of held) upstream.write(chunk);
-    const destroyBoth = (): void => {
-      client.destroy();
-      upstream.destroy();
-    };
-    upstream.on('error', destroyBoth);
-    upstream.on('close', destroyBoth);
-    client.on('close', destroyBoth);
-    upstream.pipe(client);
-    client.pipe(upstream);
+    for (const chunk of held) upstream.socket.write(chunk);
     this.#paused.clear();
-    upstream.resume();
-    client.resume();
+    new Tunnel(client, upstream);
   }
 
   #refuse(status: number, reason: string, report = true): void {

@@ -40,7 +40,7 @@ export interface ExchangeOwner {
   /** The response had started: the client connection must be cut so the truncation shows. */
   onExchangeAborted(reason: string): void;
   /** The backend answered 101 to a WebSocket handshake: from here on, bytes flow raw. */
-  onTunnel(upstream: net.Socket, responseHead: Buffer, rest: Buffer): void;
+  onTunnel(upstream: UpstreamConnection, responseHead: Buffer, rest: Buffer): void;
 }
 
 
@@ -385,15 +385,14 @@ export class Exchange implements UpstreamHandler {
     this.#writer.flush();
     this.#clearTimer();
     this.#phase = 'done';
-    const socket = this.#connection!.release();
+    const connection = this.#connection!;
     this.#connection = undefined;
     this.#writer.detach();
-    socket.on('error', ignore);
     this.#touchedClient = true;
     // A WebSocket may stay open for hours; it no longer holds its worker's drain.
     this.#release();
     const head = serializeResponseHead({ status: 101, reason: res.reason, headers: clientResponseHeaders(res, 'upgrade'), body: { kind: 'none' } });
-    this.#owner.onTunnel(socket, head, rest);
+    this.#owner.onTunnel(connection, head, rest);
   }
 
   #finish(): void {
@@ -440,8 +439,6 @@ export class Exchange implements UpstreamHandler {
     this.#owner.requestDeadline.clear();
   }
 }
-
-function ignore(): void {}
 
 function advertisedLength(res: ResponseHead): number | undefined {
   const values = res.headers.filter(([n]) => n === 'content-length').map(([, v]) => v);
