@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import net from 'node:net';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import bcrypt from 'bcryptjs';
@@ -128,6 +130,19 @@ describe('portico end to end', function () {
     it('answers 504 when the backend does not answer within requestTimeout', async () => {
       const { port } = await startPortico({ apps: [app('slow', { requestTimeout: 0.3 })] });
       assert.equal((await request(port, '/?delay=2000')).status, 504);
+    });
+
+    it('applies the front-socket limits: keepAliveTimeout 0 closes after each response, a stalled body gets 408', async () => {
+      const { port } = await startPortico({ apps: [app('shop')], limits: { keepAliveTimeout: 0, bodyIdleTimeout: 0.2 } });
+      const reply = await request(port, '/');
+      assert.equal(reply.status, 200);
+      assert.equal(reply.headers.connection, 'close');
+      const socket = net.connect(port, '127.0.0.1');
+      let text = '';
+      socket.on('data', (d: Buffer) => (text += d.toString('latin1')));
+      socket.write('POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\nabc');
+      await once(socket, 'close');
+      assert.match(text, /^HTTP\/1\.1 408 /);
     });
 
     it('restarts a crashed backend and serves again', async () => {

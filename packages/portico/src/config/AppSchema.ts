@@ -115,7 +115,7 @@ export const AppSchema = Type.Object(
       10,
     ),
     requestTimeout: Defaulted(
-      seconds(0, 1296000, 'Seconds from forwarding a request to the backend\'s response head; then 504. ANCM allows up to 360 hours; `0` is refused.', true),
+      seconds(0, 1296000, 'Seconds the backend may go without progress: to the response head (then 504), and between two reads of the response body (then the client connection is cut). ANCM allows up to 360 hours; `0` is refused.', true),
       120,
     ),
     stdoutLogEnabled: Defaulted(Type.Boolean({ description: 'Write the backend\'s stdout and stderr to files.' }), false),

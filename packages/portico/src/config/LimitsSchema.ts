@@ -36,6 +36,14 @@ export const LimitsSchema = Type.Object(
       }),
       60,
     ),
+    sendTimeout: Defaulted(
+      Type.Number({
+        exclusiveMinimum: 0,
+        maximum: 3600,
+        description: 'Seconds a client may leave a response unread (its socket full) before the connection is cut and the backend request aborted. nginx: `send_timeout 60s`.',
+      }),
+      60,
+    ),
     keepAliveTimeout: Defaulted(
       Type.Number({
         minimum: 0,

@@ -12,7 +12,7 @@ import {
   type PorticoStatus,
 } from '@portico/listener';
 import { createLogger, logEvent, type EventLogger } from '@portico/log-sink';
-import { createEmbeddedForwarder, createForwarder, createRouter, type Dispatch, type DispatchRequest, type Forwarder, type Router } from '@portico/router';
+import { createEmbeddedForwarder, createForwarder, createRouter, type Dispatch, type DispatchRequest, type Forwarder, type ForwarderEvent, type Router } from '@portico/router';
 import type { Clock } from '@portico/supervisor';
 import { createNodeProcessHost, type ProcessHost } from '@portico/worker-actor';
 import type { AppConfig } from '../config/AppSchema.ts';
@@ -152,15 +152,18 @@ export function createPortico(initial: PorticoConfig, options: PorticoOptions = 
     });
   };
 
+  /** Both forwarders (sockets and embedded) report refusals, backend failures and cut responses alike. */
+  const logForwarderEvent = (event: ForwarderEvent): void => {
+    if (event.type === 'request.refused') logEvent(logger, 'proxy.request_refused', { status: event.status, reason: event.reason });
+    else if (event.type === 'upstream.failed') logEvent(logger, 'proxy.upstream_failed', { upstream: event.upstreamId, err: event.error.message, retried: event.retried });
+    else logEvent(logger, 'proxy.response_aborted', { reason: event.reason });
+  };
+
   const embedded = createEmbeddedForwarder({
     dispatch,
     limits: { maxHeadBytes: initial.limits.maxHeaderBytes, maxHeaderCount: initial.limits.maxHeaderCount },
     servesHost: (authority) => router.servesHost(authority),
-    onEvent: (event) => {
-      if (event.type === 'request.refused') logEvent(logger, 'proxy.request_refused', { status: event.status, reason: event.reason });
-      else if (event.type === 'upstream.failed') logEvent(logger, 'proxy.upstream_failed', { upstream: event.upstreamId, err: event.error.message, retried: event.retried });
-      else logEvent(logger, 'proxy.response_aborted', { reason: event.reason });
-    },
+    onEvent: logForwarderEvent,
   });
 
   const eagerApps = () => [...apps.values()].filter((a) => a.config.start === 'eager');
@@ -232,13 +235,11 @@ export function createPortico(initial: PorticoConfig, options: PorticoOptions = 
               proto,
               limits: { maxHeadBytes: limits.maxHeaderBytes, maxHeaderCount: limits.maxHeaderCount },
               headersTimeout: limits.headersTimeout * 1000,
+              bodyIdleTimeout: limits.bodyIdleTimeout * 1000,
+              sendTimeout: limits.sendTimeout * 1000,
               keepAliveTimeout: limits.keepAliveTimeout * 1000,
               servesHost: (authority) => router.servesHost(authority),
-              onEvent: (event) => {
-                if (event.type === 'request.refused') logEvent(logger, 'proxy.request_refused', { status: event.status, reason: event.reason });
-                else if (event.type === 'upstream.failed') logEvent(logger, 'proxy.upstream_failed', { upstream: event.upstreamId, err: event.error.message, retried: event.retried });
-                else logEvent(logger, 'proxy.response_aborted', { reason: event.reason });
-              },
+              onEvent: logForwarderEvent,
             });
             forwarders.push(forwarder);
             return forwarder;

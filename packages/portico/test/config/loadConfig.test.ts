@@ -45,7 +45,7 @@ describe('loadConfig', () => {
     const config = await loadConfig(await folder.write('p.json', minimal()), { env });
     const app = config.apps[0]!;
     assert.deepEqual(config.listen, [{ port: 8080, host: '0.0.0.0' }]);
-    assert.deepEqual(config.limits, { maxHeaderBytes: 16384, maxHeaderCount: 100, headersTimeout: 60, bodyIdleTimeout: 60, keepAliveTimeout: 75, maxConnections: 10000 });
+    assert.deepEqual(config.limits, { maxHeaderBytes: 16384, maxHeaderCount: 100, headersTimeout: 60, bodyIdleTimeout: 60, sendTimeout: 60, keepAliveTimeout: 75, maxConnections: 10000 });
     assert.equal(config.watch, false);
     assert.equal(config.admin, undefined);
     assert.deepEqual(app.match, { host: '*', path: '/' });

@@ -19,11 +19,19 @@ export interface ForwarderOptions {
   readonly proto?: 'http' | 'https';
   /** Framer limits (docs/proxy.md). */
   readonly limits?: Partial<Http1Limits>;
-  /** Milliseconds from a request head to the backend's response head before 504. Default 120 000. */
+  /**
+   * Milliseconds the backend may go without progress: from the request (or its last body byte
+   * sent) to the response head, then 504; and between two reads of the response body, then the
+   * client connection is cut. Default 120 000.
+   */
   readonly requestTimeout?: number;
   /** Milliseconds a client has to send a complete request head before 408. Default 60 000. */
   readonly headersTimeout?: number;
-  /** Milliseconds an idle client connection is kept between requests. Default 75 000. */
+  /** Milliseconds a request body may stall between two reads before 408 (or a cut, once answered). Default 60 000. */
+  readonly bodyIdleTimeout?: number;
+  /** Milliseconds a client may leave the response unread (its socket full) before it is cut. Default 60 000. */
+  readonly sendTimeout?: number;
+  /** Milliseconds an idle client connection is kept between requests; 0 closes after each response. Default 75 000. */
   readonly keepAliveTimeout?: number;
   /** Idle backend connections kept per upstream. Default 256; keep it above the expected concurrency. */
   readonly maxIdlePerUpstream?: number;
@@ -57,6 +65,8 @@ export interface ResolvedForwarderOptions {
   readonly limits: Http1Limits;
   readonly requestTimeout: number;
   readonly headersTimeout: number;
+  readonly bodyIdleTimeout: number;
+  readonly sendTimeout: number;
   readonly keepAliveTimeout: number;
   readonly maxIdlePerUpstream: number;
   readonly upstreamIdleTimeout: number;
@@ -89,7 +99,9 @@ export function resolveForwarderOptions(options: ForwarderOptions): ResolvedForw
     limits: resolveHttp1Limits(options.limits),
     requestTimeout: count('requestTimeout', options.requestTimeout, 120_000, 1),
     headersTimeout: count('headersTimeout', options.headersTimeout, 60_000, 1),
-    keepAliveTimeout: count('keepAliveTimeout', options.keepAliveTimeout, 75_000, 1),
+    bodyIdleTimeout: count('bodyIdleTimeout', options.bodyIdleTimeout, 60_000, 1),
+    sendTimeout: count('sendTimeout', options.sendTimeout, 60_000, 1),
+    keepAliveTimeout: count('keepAliveTimeout', options.keepAliveTimeout, 75_000, 0),
     maxIdlePerUpstream: count('maxIdlePerUpstream', options.maxIdlePerUpstream, 256, 0),
     upstreamIdleTimeout: count('upstreamIdleTimeout', options.upstreamIdleTimeout, 4_000, 1),
     maxReplayBytes: count('maxReplayBytes', options.maxReplayBytes, 64 * 1024, 0),

@@ -17,6 +17,8 @@ import { newRequestId } from './outboundRequestHeaders.ts';
 const LINGER_MS = 2_000;
 
 type State = 'head' | 'body' | 'awaiting' | 'closing' | 'tunnel' | 'closed';
+/** What the connection's own deadline waits for: a head, the next request, body bytes, or the end of a linger. */
+type TimerKind = 'headers' | 'idle' | 'body' | 'linger';
 
 /**
  * One client connection: reads request heads with the strict parser, feeds each request body to
@@ -40,7 +42,7 @@ export class ClientConnection implements ExchangeOwner {
   readonly #paused = new Set<'body' | 'pipeline'>();
   /** The connection's own timeout: a head to arrive, the next request, or the linger before close. */
   readonly #deadline = new Deadline(() => this.#onTimer());
-  #timerKind: 'headers' | 'idle' | 'linger' | undefined;
+  #timerKind: TimerKind | undefined;
   /** The current exchange's timeout; one per connection since its exchanges run one at a time. */
   readonly requestDeadline = new Deadline(() => this.#exchange?.timedOut());
 
@@ -107,6 +109,7 @@ export class ClientConnection implements ExchangeOwner {
     if (this.#state !== 'body') return;
     if (this.#decoder === undefined && this.#remaining === 0) this.#finishBody(rest);
     else if (rest.length > 0) this.#onBodyBytes(rest);
+    else this.#watchBody();
   }
 
   #onBodyBytes(chunk: Buffer): void {
@@ -125,6 +128,13 @@ export class ClientConnection implements ExchangeOwner {
       if (r.kind === 'done') return this.#finishBody(r.rest);
     }
     if (!ok) this.#pause('body');
+    this.#watchBody();
+  }
+
+  /** While the body is read, the client gets `bodyIdleTimeout` between two reads; not while we hold it back. */
+  #watchBody(): void {
+    if (this.#state === 'body' && !this.#paused.has('body')) this.#arm('body');
+    else if (this.#timerKind === 'body') this.#disarm();
   }
 
   #bodyRefused(reason: string): void {
@@ -138,8 +148,9 @@ export class ClientConnection implements ExchangeOwner {
   #finishBody(rest: Buffer): void {
     this.#bodyDone = true;
     this.#exchange?.endBody();
-    this.#unpause('body');
     if (this.#state === 'body') this.#state = 'awaiting';
+    this.#unpause('body');
+    this.#watchBody();
     if (rest.length > 0) this.#hold(rest);
   }
 
@@ -150,7 +161,7 @@ export class ClientConnection implements ExchangeOwner {
   }
 
   mustCloseAfterResponse(): boolean {
-    return this.#head?.keepAlive !== true || !this.#bodyDone;
+    return this.#head?.keepAlive !== true || !this.#bodyDone || this.options.keepAliveTimeout === 0;
   }
 
   onBodyDrain(): void {
@@ -161,7 +172,7 @@ export class ClientConnection implements ExchangeOwner {
     this.#exchange = undefined;
     if (this.#state === 'closing' || this.#state === 'closed') return;
     // An early response (body still unread) always closes: we never guess where that body ends.
-    if (closeClient || !this.#bodyDone || this.#head?.keepAlive !== true) return this.#closeGracefully();
+    if (closeClient || this.mustCloseAfterResponse()) return this.#closeGracefully();
     this.#state = 'head';
     this.#head = undefined;
     this.#arm('idle');
@@ -177,7 +188,7 @@ export class ClientConnection implements ExchangeOwner {
     const head = this.#head;
     // Keep the connection only when the whole request is known to be read; an unread body is
     // never guessed past (nginx CVE-2019-20372): say close, then read and discard while closing.
-    const keep = !close && head?.keepAlive === true && (this.#bodyDone || head.body.kind === 'none');
+    const keep = !close && head?.keepAlive === true && (this.#bodyDone || head.body.kind === 'none') && this.options.keepAliveTimeout > 0;
     let bytes: Buffer;
     try {
       bytes = porticoResponse(status, headers, head?.method === 'HEAD' ? '' : body, keep, head?.version === '1.0');
@@ -283,10 +294,12 @@ export class ClientConnection implements ExchangeOwner {
   #unpause(reason: 'body' | 'pipeline'): void {
     if (!this.#paused.delete(reason)) return;
     if (this.#paused.size === 0 && this.#state !== 'tunnel') this.client.resume();
+    if (reason === 'body') this.#watchBody();
   }
 
-  #arm(kind: 'headers' | 'idle' | 'linger'): void {
-    const ms = kind === 'headers' ? this.options.headersTimeout : kind === 'idle' ? this.options.keepAliveTimeout : LINGER_MS;
+  #arm(kind: TimerKind): void {
+    const { options } = this;
+    const ms = kind === 'headers' ? options.headersTimeout : kind === 'idle' ? options.keepAliveTimeout : kind === 'body' ? options.bodyIdleTimeout : LINGER_MS;
     this.#timerKind = kind;
     this.#deadline.set(ms);
   }
@@ -296,10 +309,19 @@ export class ClientConnection implements ExchangeOwner {
     this.#timerKind = undefined;
   }
 
+  #bodyStalled(): void {
+    if (this.#state !== 'body') return;
+    const exchange = this.#exchange;
+    if (exchange?.touchedClient !== true) return this.#refuse(408, 'request body not received in time');
+    exchange.abort();
+    this.onExchangeAborted('request body stalled after the response had started');
+  }
+
   #onTimer(): void {
     const kind = this.#timerKind;
     this.#timerKind = undefined;
     if (kind === 'linger') return void this.client.destroy();
+    if (kind === 'body') return this.#bodyStalled();
     if (this.#state !== 'head') return;
     // A started head that never finished is slowloris (CVE-2018-12122); an idle keep-alive just closes.
     if (kind === 'headers' && this.#parser.bufferedBytes > 0) this.#refuse(408, 'request head not received in time');

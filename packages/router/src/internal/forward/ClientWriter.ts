@@ -4,6 +4,12 @@ import { chunkHeader, CRLF, LAST_CHUNK } from './chunkFraming.ts';
 /** How response body bytes are framed for the client. */
 export type ClientFraming = 'none' | 'length' | 'chunked' | 'raw';
 
+/** Told when the client stops taking bytes (its socket is full) and when it drains again. */
+export interface ClientWriterWatcher {
+  onClientBlocked(): void;
+  onClientDrained(): void;
+}
+
 /** Batches up to this size are joined into one buffer: one `write`, no `writev`. */
 const JOIN_LIMIT = 64 * 1024;
 
@@ -14,13 +20,15 @@ const JOIN_LIMIT = 64 * 1024;
  */
 export class ClientWriter {
   readonly #client: net.Socket;
+  readonly #watcher: ClientWriterWatcher;
   #batch: Buffer[] | undefined;
   #source: net.Socket | undefined;
   #paused = false;
   framing: ClientFraming = 'none';
 
-  constructor(client: net.Socket) {
+  constructor(client: net.Socket, watcher: ClientWriterWatcher) {
     this.#client = client;
+    this.#watcher = watcher;
   }
 
   /** The backend socket to pause under backpressure. */
@@ -59,6 +67,7 @@ export class ClientWriter {
       this.#paused = true;
       this.#source.pause();
       client.once('drain', this.#onDrain);
+      this.#watcher.onClientBlocked();
     }
   }
 
@@ -85,5 +94,6 @@ export class ClientWriter {
   readonly #onDrain = (): void => {
     this.#paused = false;
     this.#source?.resume();
+    this.#watcher.onClientDrained();
   };
 }

@@ -13,7 +13,7 @@ import { serializeResponseHead, type OutboundResponseFraming } from '../../http1
 import { cannedBody } from './cannedResponse.ts';
 import { clientResponseHeaders } from './clientResponseHeaders.ts';
 import { chunkHeader, CRLF, LAST_CHUNK } from './chunkFraming.ts';
-import { ClientWriter } from './ClientWriter.ts';
+import { ClientWriter, type ClientWriterWatcher } from './ClientWriter.ts';
 import type { Deadline } from './Deadline.ts';
 import { idempotentMethods } from './idempotentMethods.ts';
 import { outboundRequestHeaders } from './outboundRequestHeaders.ts';
@@ -25,7 +25,7 @@ export interface ExchangeOwner {
   readonly pool: UpstreamPool;
   /** Parses response heads; one per client connection, since its exchanges run one at a time. */
   readonly responseParser: ResponseHeadParser;
-  /** The request timeout; `timedOut` is called when it expires. */
+  /** The exchange's one deadline (backend progress, or the client reading); `timedOut` is called when it expires. */
   readonly requestDeadline: Deadline;
   /** Whether the client connection must close after this response, as known at response-head time. */
   mustCloseAfterResponse(): boolean;
@@ -49,7 +49,7 @@ export interface ExchangeOwner {
  * single allowed retry, the re-framed head and body, the response head and body re-framed for the
  * client, keep-alive hand-back, and the request timeout.
  */
-export class Exchange implements UpstreamHandler {
+export class Exchange implements UpstreamHandler, ClientWriterWatcher {
   readonly #owner: ExchangeOwner;
   readonly #head: RequestHead;
   readonly #host: string | undefined;
@@ -75,6 +75,10 @@ export class Exchange implements UpstreamHandler {
   readonly #writer: ClientWriter;
   #closeClient = false;
   #reusable = true;
+  /** Milliseconds the backend may go without progress (docs/proxy.md, Timeouts). */
+  #requestTimeout = 0;
+  /** The client's socket is full and the backend is paused until it drains. */
+  #clientBlocked = false;
 
   constructor(owner: ExchangeOwner, head: RequestHead, host: string | undefined, requestId: string) {
     this.#owner = owner;
@@ -82,7 +86,7 @@ export class Exchange implements UpstreamHandler {
     this.#host = host;
     this.#requestId = requestId;
     this.#parser = owner.responseParser;
-    this.#writer = new ClientWriter(owner.client);
+    this.#writer = new ClientWriter(owner.client, this);
   }
 
   start(): void {
@@ -110,7 +114,8 @@ export class Exchange implements UpstreamHandler {
       return;
     }
     this.#dispatch = dispatch;
-    this.#owner.requestDeadline.set(dispatch.requestTimeout ?? this.#owner.options.requestTimeout);
+    this.#requestTimeout = dispatch.requestTimeout ?? this.#owner.options.requestTimeout;
+    this.#awaitBackend();
     this.#connectNext(dispatch.upstream);
   };
 
@@ -118,13 +123,23 @@ export class Exchange implements UpstreamHandler {
   writeBody(data: Buffer): boolean {
     if (this.#phase === 'done' || data.length === 0) return this.#phase !== 'done';
     this.#bodyBytes += data.length;
-    if (this.#head.body.kind === 'chunked') return this.#send([Buffer.from(chunkHeader(data.length), 'latin1'), data, CRLF]);
-    return this.#send([data]);
+    const accepted = this.#head.body.kind === 'chunked'
+      ? this.#send([Buffer.from(chunkHeader(data.length), 'latin1'), data, CRLF])
+      : this.#send([data]);
+    // Before the response, the backend is waited for only while it holds the body back; while
+    // the client is the slow one, the connection's bodyIdleTimeout watches instead.
+    if (this.#phase === 'head' && this.#dispatch !== undefined) {
+      if (accepted) this.#owner.requestDeadline.clear();
+      else this.#awaitBackend();
+    }
+    return accepted;
   }
 
   endBody(): void {
     this.#bodyEnded = true;
-    if (this.#phase !== 'done' && this.#head.body.kind === 'chunked') this.#send([LAST_CHUNK]);
+    if (this.#phase === 'done') return;
+    if (this.#head.body.kind === 'chunked') this.#send([LAST_CHUNK]);
+    if (this.#phase === 'head' && this.#dispatch !== undefined) this.#awaitBackend();
   }
 
   /** Whether any byte of the final response went to the client. */
@@ -202,7 +217,7 @@ export class Exchange implements UpstreamHandler {
     const queued = this.#queue;
     this.#queue = [];
     const drained = this.#write(queued);
-    if (drained) this.#owner.onBodyDrain();
+    if (drained) this.onDrain();
   };
 
   #send(pieces: Buffer[]): boolean {
@@ -229,11 +244,14 @@ export class Exchange implements UpstreamHandler {
   }
 
   onDrain(): void {
-    if (this.#phase !== 'done') this.#owner.onBodyDrain();
+    if (this.#phase === 'done') return;
+    if (this.#phase === 'head' && !this.#bodyEnded) this.#owner.requestDeadline.clear();
+    this.#owner.onBodyDrain();
   }
 
   onData(chunk: Buffer): void {
     this.#responseBytes += chunk.length;
+    if (!this.#clientBlocked) this.#awaitBackend();
     this.#writer.begin();
     if (this.#phase === 'head') this.#onHeadBytes(chunk);
     else if (this.#phase === 'body') this.#onBodyBytes(chunk);
@@ -267,7 +285,6 @@ export class Exchange implements UpstreamHandler {
   }
 
   #onFinalHead(res: ResponseHead, rest: Buffer): void {
-    this.#clearTimer();
     this.#response = res;
     let close = this.#owner.mustCloseAfterResponse() || this.#head.upgrade?.kind === 'websocket';
     const client11 = this.#head.version === '1.1';
@@ -371,13 +388,31 @@ export class Exchange implements UpstreamHandler {
     return idempotentMethods.has(this.#head.method) && this.#replay !== undefined;
   }
 
-  /** The request timeout expired. */
+  /** The backend is expected to make progress within `requestTimeout` from now. */
+  #awaitBackend(): void {
+    this.#owner.requestDeadline.set(this.#requestTimeout);
+  }
+
+  onClientBlocked(): void {
+    this.#clientBlocked = true;
+    this.#owner.requestDeadline.set(this.#owner.options.sendTimeout);
+  }
+
+  onClientDrained(): void {
+    this.#clientBlocked = false;
+    if (this.#phase !== 'done') this.#awaitBackend();
+  }
+
+  /** The deadline expired: the backend made no progress, or the client read nothing, for too long. */
   timedOut(): void {
     if (this.#phase === 'done') return;
+    const reason = this.#clientBlocked
+      ? `the client read nothing of the response for ${this.#owner.options.sendTimeout} ms`
+      : `the backend sent nothing for ${this.#requestTimeout} ms`;
     this.#phase = 'done';
     this.#dropConnection();
     this.#release(this.#touchedClient ? 0 : 504);
-    if (this.#touchedClient) this.#owner.onExchangeAborted('request timed out');
+    if (this.#touchedClient) this.#owner.onExchangeAborted(reason);
     else this.#owner.onExchangeFailed(504);
   }
 

@@ -1,0 +1,203 @@
+// WebSocket echo throughput, in one run: a `ws` echo backend directly; through Portico's forwarder
+// alone; and through nginx (one worker, the Upgrade/Connection proxy headers) when nginx is
+// installed. A driver process opens 50 client connections to each target; each connection sends
+// one message and sends the next on each echo (one message in flight per connection), for S
+// seconds. Two modes: 64-byte messages (echoes/s) and 64 KiB messages (MiB/s of echoed payload,
+// each byte crossing the proxy twice). Each component runs in its own process, as in production,
+// and the ratios are to the direct backend measured in the same run.
+// Run: node --import tsx --conditions=portico-source bench/websocket.bench.ts [seconds]
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { once } from 'node:events';
+import http from 'node:http';
+import net from 'node:net';
+import { createForwarder } from '@portico/router';
+import { WebSocket, WebSocketServer } from 'ws';
+
+const CONNECTIONS = 50;
+const SMALL = 64;
+const LARGE = 64 * 1024;
+
+const role = process.argv[2];
+// Exit cleanly on SIGINT so --cpu-prof can write its profile.
+process.on('SIGINT', () => process.exit(0));
+
+async function listenAndReport(server: net.Server): Promise<void> {
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  process.stdout.write(`${(server.address() as net.AddressInfo).port}\n`);
+}
+
+if (role === 'backend') {
+  const server = http.createServer((_req, res) => {
+    res.statusCode = 426;
+    res.end();
+  });
+  const wss = new WebSocketServer({ server, perMessageDeflate: false });
+  wss.on('connection', (ws) => {
+    ws.on('message', (data, isBinary) => ws.send(data, { binary: isBinary }));
+    ws.on('error', () => ws.terminate());
+  });
+  await listenAndReport(server);
+} else if (role === 'portico') {
+  const port = Number(process.argv[3]);
+  const forwarder = createForwarder({ pickUpstream: () => ({ id: 'b', address: { host: '127.0.0.1', port }, token: 't' }) });
+  await listenAndReport(net.createServer({ allowHalfOpen: true }, (s) => forwarder.handleConnection(s)));
+} else if (role === 'driver') {
+  const [port, seconds, size] = process.argv.slice(3).map(Number) as [number, number, number];
+  process.stdout.write(`${JSON.stringify(await drive(port, seconds, size))}\n`);
+  process.exit(0);
+} else {
+  await main();
+}
+
+interface DriveResult {
+  echoes: number;
+  seconds: number;
+  errors: number;
+}
+
+/** Opens the connections, then runs the echo loop for `seconds` once all are open. */
+async function drive(port: number, seconds: number, size: number): Promise<DriveResult> {
+  const payload = Buffer.alloc(size, 0x61);
+  let errors = 0;
+  const sockets = await Promise.all(
+    Array.from({ length: CONNECTIONS }, async () => {
+      const ws = new WebSocket(`ws://127.0.0.1:${port}/echo`, { perMessageDeflate: false });
+      ws.on('error', () => errors++);
+      await once(ws, 'open');
+      return ws;
+    }),
+  );
+  let echoes = 0;
+  let running = true;
+  for (const ws of sockets) {
+    ws.on('message', () => {
+      if (!running) return;
+      echoes++;
+      ws.send(payload, { binary: true });
+    });
+  }
+  const started = performance.now();
+  for (const ws of sockets) ws.send(payload, { binary: true });
+  await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+  running = false;
+  const elapsed = (performance.now() - started) / 1000;
+  for (const ws of sockets) ws.terminate();
+  return { echoes, seconds: elapsed, errors };
+}
+
+async function start(args: string[]): Promise<{ child: ChildProcess; port: number }> {
+  const child = spawn(process.execPath, [...process.execArgv, new URL(import.meta.url).pathname, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const [line] = (await once(child.stdout!, 'data')) as [Buffer];
+  return { child, port: Number(line.toString().trim()) };
+}
+
+/** Runs the driver in its own process, so it does not share a CPU with the backend or proxy. */
+async function runDriver(port: number, seconds: number, size: number): Promise<DriveResult> {
+  const child = spawn(process.execPath, [...process.execArgv, new URL(import.meta.url).pathname, 'driver', String(port), String(seconds), String(size)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  const [code] = (await once(child, 'exit')) as [number | null];
+  if (code !== 0) throw new Error(`driver for port ${port} exited with ${code}`);
+  return JSON.parse(out) as DriveResult;
+}
+
+async function freePort(): Promise<number> {
+  const server = net.createServer().listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** nginx with one worker, proxying WebSocket upgrades (Upgrade/Connection passed on). */
+async function startNginx(backendPort: number): Promise<{ child: ChildProcess; port: number; dir: string } | undefined> {
+  try {
+    execFileSync('nginx', ['-v'], { stdio: 'ignore' });
+  } catch {
+    return undefined;
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'portico-bench-nginx-'));
+  const port = await freePort();
+  writeFileSync(join(dir, 'nginx.conf'), `worker_processes 1;
+error_log ${dir}/error.log;
+pid ${dir}/nginx.pid;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  map $http_upgrade $connection_upgrade { default upgrade; '' close; }
+  upstream backend { server 127.0.0.1:${backendPort}; }
+  server {
+    listen 127.0.0.1:${port};
+    location / {
+      proxy_pass http://backend;
+      proxy_http_version 1.1;
+      proxy_set_header Upgrade $http_upgrade;
+      proxy_set_header Connection $connection_upgrade;
+      proxy_read_timeout 300s;
+    }
+  }
+}
+`);
+  const child = spawn('nginx', ['-p', dir, '-c', join(dir, 'nginx.conf'), '-g', 'daemon off;'], { stdio: 'ignore' });
+  for (let i = 0; i < 100; i++) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = net.connect(port, '127.0.0.1', () => { s.destroy(); resolve(true); });
+      s.on('error', () => resolve(false));
+    });
+    if (ok) return { child, port, dir };
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  child.kill();
+  return undefined;
+}
+
+async function main(): Promise<void> {
+  const seconds = Number(process.argv[2] ?? 5);
+  const backend = await start(['backend']);
+  const portico = await start(['portico', String(backend.port)]);
+  const nginx = await startNginx(backend.port);
+  try {
+    const targets: Array<[string, number]> = [
+      ['backend direct', backend.port],
+      ['portico forwarder', portico.port],
+      ...(nginx ? [['nginx (1 worker)', nginx.port] as [string, number]] : []),
+    ];
+    // Warm-up: every target, both sizes, one second each.
+    for (const [, port] of targets) {
+      await runDriver(port, 1, SMALL);
+      await runDriver(port, 1, LARGE);
+    }
+    const rows: Array<{ name: string; msgs: number; mib: number; errors: number }> = [];
+    for (const [name, port] of targets) {
+      const small = await runDriver(port, seconds, SMALL);
+      const large = await runDriver(port, seconds, LARGE);
+      rows.push({
+        name,
+        msgs: small.echoes / small.seconds,
+        mib: (large.echoes * LARGE) / large.seconds / 2 ** 20,
+        errors: small.errors + large.errors,
+      });
+    }
+    const direct = rows[0]!;
+    console.log(`ws echo, ${CONNECTIONS} connections, one message in flight each, ${seconds} s per mode, ${process.version}, ${cpus().length} CPUs`);
+    console.log('target               msgs/s (64 B)  × direct   MiB/s (64 KiB)  × direct');
+    for (const r of rows) {
+      console.log(
+        `${r.name.padEnd(18)} ${r.msgs.toFixed(0).padStart(15)}  ${(r.msgs / direct.msgs).toFixed(2).padStart(8)}  ${r.mib.toFixed(0).padStart(15)}  ${(r.mib / direct.mib).toFixed(2).padStart(8)}${r.errors ? `   (${r.errors} client errors)` : ''}`,
+      );
+    }
+  } finally {
+    for (const c of [backend, portico]) c.child.kill();
+    if (nginx) {
+      nginx.child.kill('SIGQUIT');
+      await once(nginx.child, 'exit');
+      rmSync(nginx.dir, { recursive: true, force: true });
+    }
+  }
+}

@@ -1,0 +1,119 @@
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import net from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { closeAll, rawRequest, startHttpBackend, startProxy, startRawBackend, statusLines, upstreamAt } from './harness.ts';
+
+describe('forwarder timeouts', () => {
+  afterEach(closeAll);
+
+  it('answers 408 and closes when a request body stalls, and aborts the backend request', async () => {
+    let closed!: () => void;
+    const backendClosed = new Promise<void>((resolve) => (closed = resolve));
+    const backend = await startHttpBackend((req) => {
+      req.socket.on('close', closed);
+      req.on('error', () => {});
+      req.resume();
+    });
+    // The backend sees its request cut short; that is the point, not an error to report.
+    backend.server.on('clientError', (_err, socket) => socket.destroy());
+    const proxy = await startProxy({ pickUpstream: () => upstreamAt(backend.port), bodyIdleTimeout: 150 });
+    const started = performance.now();
+    const { text, ended } = await rawRequest(proxy.port, 'POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 100\r\n\r\n0123456789');
+    assert.deepEqual(statusLines(text), ['408']);
+    assert.equal(ended, 'end');
+    assert.ok(performance.now() - started >= 140);
+    await backendClosed;
+    assert.deepEqual(proxy.events.at(-1), { type: 'request.refused', status: 408, reason: 'request body not received in time' });
+  });
+
+  it('keeps an upload that keeps coming alive past requestTimeout', async () => {
+    const backend = await startHttpBackend((req, res) => {
+      let n = 0;
+      req.on('data', (d: Buffer) => (n += d.length));
+      req.on('end', () => res.end(String(n)));
+    });
+    const proxy = await startProxy({ pickUpstream: () => upstreamAt(backend.port), requestTimeout: 150, bodyIdleTimeout: 1000 });
+    const socket = net.connect(proxy.port, '127.0.0.1');
+    await once(socket, 'connect');
+    let text = '';
+    socket.on('data', (d: Buffer) => (text += d.toString('latin1')));
+    socket.write('POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 60\r\n\r\n');
+    // Six pieces 80 ms apart: the upload takes about 480 ms, three times the request timeout.
+    for (let i = 0; i < 6; i++) {
+      await sleep(80);
+      socket.write('0123456789');
+    }
+    while (!text.endsWith('\r\n\r\n60')) await sleep(10);
+    socket.destroy();
+    assert.deepEqual(statusLines(text), ['200']);
+  });
+
+  it('relays a slow response whose pieces come within requestTimeout of each other', async () => {
+    const backend = await startHttpBackend(async (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      for (let i = 0; i < 6; i++) {
+        res.write(`piece ${i}\n`);
+        await sleep(70);
+      }
+      res.end('done\n');
+    });
+    const proxy = await startProxy({ pickUpstream: () => upstreamAt(backend.port), requestTimeout: 200 });
+    const { text } = await rawRequest(proxy.port, 'GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n');
+    assert.deepEqual(statusLines(text), ['200']);
+    assert.match(text, /piece 5\n[\s\S]*done\n/);
+  });
+
+  it('cuts the client when the backend goes silent mid-response, so the truncation shows', async () => {
+    const backend = await startRawBackend((_d, socket) => socket.write('HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nhalf-'));
+    const proxy = await startProxy({ pickUpstream: () => upstreamAt(backend.port), requestTimeout: 150 });
+    const { text, ended } = await rawRequest(proxy.port, 'GET / HTTP/1.1\r\nHost: a\r\n\r\n');
+    assert.ok(text.endsWith('half-'), text);
+    assert.equal(ended, 'reset');
+    assert.deepEqual(proxy.events.at(-1), { type: 'response.aborted', reason: 'the backend sent nothing for 150 ms' });
+  });
+
+  it('cuts a client that stops reading the response after sendTimeout, and frees the backend', async () => {
+    const size = 64 * 1024 * 1024;
+    let closed!: () => void;
+    const backendClosed = new Promise<void>((resolve) => (closed = resolve));
+    const backend = await startHttpBackend((req, res) => {
+      req.socket.on('close', closed);
+      res.writeHead(200, { 'content-length': size });
+      const piece = Buffer.alloc(1024 * 1024, 0x61);
+      let sent = 0;
+      const pump = (): void => {
+        while (sent < size) {
+          sent += piece.length;
+          if (!res.write(piece)) return;
+        }
+        res.end();
+      };
+      res.on('drain', pump);
+      res.on('error', () => {});
+      pump();
+    });
+    const proxy = await startProxy({ pickUpstream: () => upstreamAt(backend.port), sendTimeout: 200 });
+    const client = net.connect(proxy.port, '127.0.0.1');
+    client.on('error', () => {});
+    await once(client, 'connect');
+    client.write('GET /big HTTP/1.1\r\nHost: a\r\n\r\n');
+    client.pause();
+    await backendClosed;
+    assert.deepEqual(proxy.events.at(-1), { type: 'response.aborted', reason: 'the client read nothing of the response for 200 ms' });
+    let received = 0;
+    client.on('data', (d: Buffer) => (received += d.length));
+    client.resume();
+    await once(client, 'close');
+    assert.ok(received < size, `received ${received} of ${size}`);
+  });
+
+  it('closes after each response when keepAliveTimeout is 0', async () => {
+    const backend = await startHttpBackend((_req, res) => res.end('ok'));
+    const proxy = await startProxy({ pickUpstream: () => upstreamAt(backend.port), keepAliveTimeout: 0 });
+    const { text, ended } = await rawRequest(proxy.port, 'GET / HTTP/1.1\r\nHost: a\r\n\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n');
+    assert.deepEqual(statusLines(text), ['200']);
+    assert.match(text, /\r\nconnection: close\r\n/i);
+    assert.equal(ended, 'end');
+  });
+});
