@@ -1,6 +1,6 @@
-import { FIELD_VALUE, isToken } from '../internal/http1/charTables.ts';
+import { FIELD_VALUE } from '../internal/http1/charTables.ts';
 import { HeadLineReader, type LineVerdict } from '../internal/http1/HeadLineReader.ts';
-import { parseContentLength, splitList } from '../internal/http1/parseContentLength.ts';
+import { parseConnectionTokens, parseContentLength, splitList } from '../internal/http1/parseContentLength.ts';
 import { parseFieldLine } from '../internal/http1/parseFieldLine.ts';
 import { resolveHttp1Limits, type Http1Limits } from './Http1Limits.ts';
 import type { ResponseFraming, ResponseHead } from './ResponseHead.ts';
@@ -104,33 +104,29 @@ function responseFraming(
   method: string,
   headers: ReadonlyArray<readonly [string, string]>,
 ): { body: ResponseFraming; keepAlive: boolean; connectionTokens: string[] } | string {
-  const contentLength: string[] = [];
-  const transferEncoding: string[] = [];
-  const connection: string[] = [];
+  let contentLength: string[] | undefined;
+  let transferEncoding: string[] | undefined;
+  let connection: string[] | undefined;
   for (const [name, value] of headers) {
-    if (name === 'content-length') contentLength.push(value);
-    else if (name === 'transfer-encoding') transferEncoding.push(value);
-    else if (name === 'connection') connection.push(value);
+    if (name === 'content-length') (contentLength ??= []).push(value);
+    else if (name === 'transfer-encoding') (transferEncoding ??= []).push(value);
+    else if (name === 'connection') (connection ??= []).push(value);
   }
-  const connectionTokens: string[] = [];
-  for (const member of splitList(connection)) {
-    if (member.length === 0) continue;
-    if (!isToken(member)) return 'malformed Connection header';
-    connectionTokens.push(member.toLowerCase());
-  }
+  const connectionTokens = connection === undefined ? [] : parseConnectionTokens(connection);
+  if (connectionTokens === undefined) return 'malformed Connection header';
   const close = connectionTokens.includes('close');
   let keepAlive = version === '1.1' ? !close : !close && connectionTokens.includes('keep-alive');
 
   let body: ResponseFraming;
-  if (transferEncoding.length > 0 && contentLength.length > 0) return 'both Transfer-Encoding and Content-Length';
-  if (transferEncoding.length > 0) {
+  if (transferEncoding !== undefined && contentLength !== undefined) return 'both Transfer-Encoding and Content-Length';
+  if (transferEncoding !== undefined) {
     const codings = splitList(transferEncoding).map((c) => c.toLowerCase());
     if (codings.length !== 1 || codings[0] !== 'chunked' || version === '1.0') {
       return 'unsupported Transfer-Encoding in response';
     }
   }
   let length: number | undefined;
-  if (contentLength.length > 0) {
+  if (contentLength !== undefined) {
     const parsed = parseContentLength(contentLength);
     if (typeof parsed === 'string') return parsed;
     length = parsed;
@@ -138,7 +134,7 @@ function responseFraming(
   // RFC 9112 §6.3 items 1–2: these never have content, whatever the headers say.
   if (method === 'HEAD' || status < 200 || status === 204 || status === 304) {
     body = { kind: 'none' };
-  } else if (transferEncoding.length > 0) {
+  } else if (transferEncoding !== undefined) {
     body = { kind: 'chunked' };
   } else if (length !== undefined) {
     body = { kind: 'length', length };

@@ -1,7 +1,7 @@
 import type { Http1ParseError } from '../../http1/Http1ParseError.ts';
 import type { BodyFraming, UpgradeRequest } from '../../http1/RequestHead.ts';
 import { isToken } from './charTables.ts';
-import { parseContentLength, splitList } from './parseContentLength.ts';
+import { parseConnectionTokens, parseContentLength, splitList } from './parseContentLength.ts';
 import { isValidHost } from './parseRequestTarget.ts';
 
 export interface RequestSemantics {
@@ -15,6 +15,11 @@ export interface RequestSemantics {
 
 const fail = (status: Http1ParseError['status'], reason: string): Http1ParseError => ({ status, reason });
 
+const NONE: readonly string[] = Object.freeze([]);
+const add = (list: readonly string[], value: string): readonly string[] => (list === NONE ? [value] : [...list, value]);
+const NO_BODY: BodyFraming = Object.freeze({ kind: 'none' });
+const CHUNKED: BodyFraming = Object.freeze({ kind: 'chunked' });
+
 const framingNames = new Set(['content-length', 'transfer-encoding', 'host']);
 const websocketKey = /^[A-Za-z0-9+/]{21}[AQgw]==$/;
 
@@ -27,24 +32,26 @@ export function interpretRequestFields(
   version: '1.0' | '1.1',
   headers: ReadonlyArray<readonly [string, string]>,
 ): RequestSemantics | Http1ParseError {
-  const contentLength: string[] = [];
-  const transferEncoding: string[] = [];
-  const hosts: string[] = [];
-  const connection: string[] = [];
-  const expect: string[] = [];
-  const upgrade: string[] = [];
-  const wsKey: string[] = [];
-  const wsVersion: string[] = [];
+  // Most heads carry only Host and a few ordinary fields: the lists are made when first needed.
+  let contentLength = NONE;
+  let transferEncoding = NONE;
+  let connection = NONE;
+  let expect = NONE;
+  let upgrade = NONE;
+  let wsKey = NONE;
+  let wsVersion = NONE;
+  let host: string | undefined;
+  let hostCount = 0;
   for (const [name, value] of headers) {
     switch (name) {
-      case 'content-length': contentLength.push(value); break;
-      case 'transfer-encoding': transferEncoding.push(value); break;
-      case 'host': hosts.push(value); break;
-      case 'connection': connection.push(value); break;
-      case 'expect': expect.push(value); break;
-      case 'upgrade': upgrade.push(value); break;
-      case 'sec-websocket-key': wsKey.push(value); break;
-      case 'sec-websocket-version': wsVersion.push(value); break;
+      case 'content-length': contentLength = add(contentLength, value); break;
+      case 'transfer-encoding': transferEncoding = add(transferEncoding, value); break;
+      case 'host': host ??= value; hostCount++; break;
+      case 'connection': connection = add(connection, value); break;
+      case 'expect': expect = add(expect, value); break;
+      case 'upgrade': upgrade = add(upgrade, value); break;
+      case 'sec-websocket-key': wsKey = add(wsKey, value); break;
+      case 'sec-websocket-version': wsVersion = add(wsVersion, value); break;
       default:
         // `Transfer_Encoding` or `Content.Length` are other headers to us but the same one to
         // WSGI/PHP/Rack backends that normalise names (gunicorn#2799): refuse, never forward.
@@ -54,12 +61,11 @@ export function interpretRequestFields(
     }
   }
 
-  if (hosts.length > 1) return fail(400, 'more than one Host header');
-  if (version === '1.1' && hosts.length === 0) return fail(400, 'HTTP/1.1 request without Host');
-  const host = hosts[0];
+  if (hostCount > 1) return fail(400, 'more than one Host header');
+  if (version === '1.1' && host === undefined) return fail(400, 'HTTP/1.1 request without Host');
   if (host !== undefined && !isValidHost(host)) return fail(400, 'invalid Host header');
 
-  let body: BodyFraming = { kind: 'none' };
+  let body: BodyFraming = NO_BODY;
   if (transferEncoding.length > 0) {
     // RFC 9112 §6.1 allows "TE wins, then close"; we refuse both, as the safest reading (CL.TE / TE.CL).
     if (contentLength.length > 0) return fail(400, 'both Transfer-Encoding and Content-Length');
@@ -76,19 +82,15 @@ export function interpretRequestFields(
         : fail(501, 'transfer coding is not implemented');
     }
     if (codings.length > 1) return fail(501, 'only "Transfer-Encoding: chunked" is implemented');
-    body = { kind: 'chunked' };
+    body = CHUNKED;
   } else if (contentLength.length > 0) {
     const length = parseContentLength(contentLength);
     if (typeof length === 'string') return fail(400, length);
     body = { kind: 'length', length };
   }
 
-  const connectionTokens: string[] = [];
-  for (const member of splitList(connection)) {
-    if (member.length === 0) continue;
-    if (!isToken(member)) return fail(400, 'malformed Connection header');
-    connectionTokens.push(member.toLowerCase());
-  }
+  const connectionTokens = connection === NONE ? NONE : parseConnectionTokens(connection);
+  if (connectionTokens === undefined) return fail(400, 'malformed Connection header');
   const close = connectionTokens.includes('close');
   const keepAlive = version === '1.1' ? !close : !close && connectionTokens.includes('keep-alive');
 
