@@ -2,8 +2,9 @@
 // node:http backend directly; through Portico whole (config, router, authentication-free app,
 // worker pool with its own backend process of the same code); through Portico's forwarder
 // alone; through node's http-proxy with a keep-alive agent; through a minimal node:http proxy;
-// and through nginx (one worker, upstream keep-alive) when nginx is installed. Each runs in its
-// own process, as in production, and the ratios are to the direct backend and to nginx.
+// through a bare TCP relay in Node that parses nothing (the floor any Node proxy stands on); and
+// through nginx (one worker, upstream keep-alive) when nginx is installed. Each runs in its own
+// process, as in production, and the ratios are to the direct backend and to nginx.
 // Run: node --import tsx --conditions=portico-source bench/proxy.bench.ts [seconds]
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -67,6 +68,21 @@ if (role === 'backend') {
     });
     up.on('error', () => res.destroy());
     req.pipe(up);
+  }));
+} else if (role === 'tcp-relay') {
+  // One backend connection per client connection, bytes copied both ways, no HTTP at all.
+  const port = Number(process.argv[3]);
+  await listenAndReport(net.createServer((client) => {
+    const backend = net.connect(port, '127.0.0.1');
+    client.setNoDelay(true);
+    backend.setNoDelay(true);
+    client.on('data', (d: Buffer) => backend.write(d));
+    backend.on('data', (d: Buffer) => client.write(d));
+    const close = (): void => {
+      client.destroy();
+      backend.destroy();
+    };
+    for (const s of [client, backend]) s.on('error', close).on('close', close);
   }));
 } else {
   await main();
@@ -143,6 +159,7 @@ async function main(): Promise<void> {
   const portico = await start(['portico', String(backend.port)]);
   const httpProxyProcess = await start(['http-proxy', String(backend.port)]);
   const nodeProxy = await start(['node-http-proxy', String(backend.port)]);
+  const relay = await start(['tcp-relay', String(backend.port)]);
   const nginx = await startNginx(backend.port);
   try {
     const targets: Array<[string, number]> = [
@@ -151,6 +168,7 @@ async function main(): Promise<void> {
       ['portico forwarder', portico.port],
       ['http-proxy', httpProxyProcess.port],
       ['node:http proxy', nodeProxy.port],
+      ['tcp relay (floor)', relay.port],
       ...(nginx ? [['nginx (1 worker)', nginx.port] as [string, number]] : []),
     ];
     for (const [, port] of targets) wrk(port, 2);
@@ -167,7 +185,7 @@ async function main(): Promise<void> {
       );
     }
   } finally {
-    for (const c of [backend, full, portico, httpProxyProcess, nodeProxy]) c.child.kill();
+    for (const c of [backend, full, portico, httpProxyProcess, nodeProxy, relay]) c.child.kill();
     if (nginx) {
       nginx.child.kill('SIGQUIT');
       await once(nginx.child, 'exit');

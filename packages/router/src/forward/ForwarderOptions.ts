@@ -1,3 +1,4 @@
+import { systemClock, type Clock } from '@portico/supervisor';
 import { InvalidRouterOption } from '../errors.ts';
 import { resolveHttp1Limits, type Http1Limits } from '../http1/Http1Limits.ts';
 import type { RequestHead } from '../http1/RequestHead.ts';
@@ -51,6 +52,8 @@ export interface ForwarderOptions {
   readonly transformRequestHeaders?: (headers: HeaderPair[], head: RequestHead) => HeaderPair[];
   /** Told about each refused request and failed exchange, for logging. Must not throw. */
   readonly onEvent?: (event: ForwarderEvent) => void;
+  /** Time for the connection and exchange deadlines; default the real clock. */
+  readonly clock?: Clock;
 }
 
 /** What the forwarder reports about a connection, for logs and metrics. */
@@ -74,6 +77,7 @@ export interface ResolvedForwarderOptions {
   readonly servesHost: ((authority: string) => boolean) | undefined;
   readonly transformRequestHeaders: ((headers: HeaderPair[], head: RequestHead) => HeaderPair[]) | undefined;
   readonly onEvent: (event: ForwarderEvent) => void;
+  readonly clock: Clock;
 }
 
 function count(name: string, value: number | undefined, fallback: number, min: number): number {
@@ -107,6 +111,7 @@ export function resolveForwarderOptions(options: ForwarderOptions): ResolvedForw
     maxReplayBytes: count('maxReplayBytes', options.maxReplayBytes, 64 * 1024, 0),
     servesHost: options.servesHost,
     transformRequestHeaders: options.transformRequestHeaders,
+    clock: options.clock ?? systemClock,
     onEvent: (event) => {
       try {
         onEvent?.(event);

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import net from 'node:net';
+import http from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { SimulatedClock } from '@portico/supervisor';
 import { closeAll, rawRequest, startHttpBackend, startProxy, startRawBackend, statusLines, upstreamAt } from './harness.ts';
 
 describe('forwarder timeouts', () => {
@@ -50,27 +52,51 @@ describe('forwarder timeouts', () => {
   });
 
   it('relays a slow response whose pieces come within requestTimeout of each other', async () => {
-    const backend = await startHttpBackend(async (_req, res) => {
+    const clock = new SimulatedClock();
+    let response!: http.ServerResponse;
+    let arrived!: () => void;
+    const arrival = new Promise<void>((resolve) => (arrived = resolve));
+    const backend = await startHttpBackend((_req, res) => {
       res.writeHead(200, { 'content-type': 'text/plain' });
-      for (let i = 0; i < 6; i++) {
-        res.write(`piece ${i}\n`);
-        await sleep(70);
-      }
-      res.end('done\n');
+      response = res;
+      arrived();
     });
-    const proxy = await startProxy({ pickUpstream: () => upstreamAt(backend.port), requestTimeout: 200 });
-    const { text } = await rawRequest(proxy.port, 'GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n');
+    const proxy = await startProxy({ pickUpstream: () => upstreamAt(backend.port), requestTimeout: 200, clock });
+    const client = net.connect(proxy.port, '127.0.0.1');
+    let text = '';
+    client.on('data', (d: Buffer) => (text += d.toString('latin1')));
+    client.write('GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n');
+    await arrival;
+    // Six pieces 150 ms apart on the proxy's clock: 900 ms in all, each gap under the 200 ms timeout.
+    for (let i = 0; i < 6; i++) {
+      clock.advance(150);
+      response.write(`piece ${i}\n`);
+      while (!text.includes(`piece ${i}\n`)) await once(client, 'data');
+    }
+    response.end('done\n');
+    await once(client, 'close');
     assert.deepEqual(statusLines(text), ['200']);
     assert.match(text, /piece 5\n[\s\S]*done\n/);
   });
 
-  it('cuts the client when the backend goes silent mid-response, so the truncation shows', async () => {
+  it('cuts the client once the backend is silent for requestTimeout mid-response, and not before', async () => {
+    const clock = new SimulatedClock();
     const backend = await startRawBackend((_d, socket) => socket.write('HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nhalf-'));
-    const proxy = await startProxy({ pickUpstream: () => upstreamAt(backend.port), requestTimeout: 150 });
-    const { text, ended } = await rawRequest(proxy.port, 'GET / HTTP/1.1\r\nHost: a\r\n\r\n');
-    assert.ok(text.endsWith('half-'), text);
-    assert.equal(ended, 'reset');
-    assert.deepEqual(proxy.events.at(-1), { type: 'response.aborted', reason: 'the backend sent nothing for 150 ms' });
+    const proxy = await startProxy({ pickUpstream: () => upstreamAt(backend.port), requestTimeout: 200, clock });
+    const client = net.connect(proxy.port, '127.0.0.1');
+    let text = '';
+    let reset = false;
+    client.on('data', (d: Buffer) => (text += d.toString('latin1')));
+    client.on('error', () => (reset = true));
+    client.write('GET / HTTP/1.1\r\nHost: a\r\n\r\n');
+    while (!text.endsWith('half-')) await once(client, 'data');
+    const closed = new Promise((resolve) => client.on('close', resolve));
+    clock.advance(199);
+    assert.equal(proxy.events.length, 0);
+    clock.advance(1);
+    await closed;
+    assert.equal(reset, true);
+    assert.deepEqual(proxy.events.at(-1), { type: 'response.aborted', reason: 'the backend sent nothing for 200 ms' });
   });
 
   it('cuts a client that stops reading the response after sendTimeout, and frees the backend', async () => {

@@ -41,10 +41,10 @@ export class ClientConnection implements ExchangeOwner {
   #stash: Buffer[] = [];
   readonly #paused = new Set<'body' | 'pipeline'>();
   /** The connection's own timeout: a head to arrive, the next request, or the linger before close. */
-  readonly #deadline = new Deadline(() => this.#onTimer());
+  readonly #deadline: Deadline;
   #timerKind: TimerKind | undefined;
   /** The current exchange's timeout; one per connection since its exchanges run one at a time. */
-  readonly requestDeadline = new Deadline(() => this.#exchange?.timedOut());
+  readonly requestDeadline: Deadline;
 
   constructor(client: net.Socket, options: ResolvedForwarderOptions, pool: UpstreamPool, onClosed: () => void) {
     this.client = client;
@@ -53,6 +53,8 @@ export class ClientConnection implements ExchangeOwner {
     this.#onClosed = onClosed;
     this.#parser = new RequestHeadParser({ limits: options.limits });
     this.responseParser = new ResponseHeadParser(options.limits);
+    this.#deadline = new Deadline(options.clock, () => this.#onTimer());
+    this.requestDeadline = new Deadline(options.clock, () => this.#exchange?.timedOut());
     client.setNoDelay(true);
     client.on('data', this.#onData);
     client.on('end', this.#onClientEnd);

@@ -1,3 +1,5 @@
+import type { Clock } from '@portico/supervisor';
+
 /**
  * A restartable timeout that costs no timer work when it is pushed later, which is what a
  * keep-alive connection does on every request: `set` only records the due time, and the one
@@ -5,53 +7,59 @@
  * when the due time moves earlier than the pending one (or none is pending).
  */
 export class Deadline {
+  readonly #clock: Clock;
   readonly #onExpire: () => void;
-  #timer: NodeJS.Timeout | undefined;
-  /** performance.now() at which it expires; 0 when cleared. */
-  #due = 0;
-  /** performance.now() at which the pending timer fires. */
+  #timer: unknown;
+  /** Clock time at which it expires; undefined when cleared. */
+  #due: number | undefined;
+  /** Clock time at which the pending timer fires. */
   #firesAt = 0;
 
-  constructor(onExpire: () => void) {
+  constructor(clock: Clock, onExpire: () => void) {
+    this.#clock = clock;
     this.#onExpire = onExpire;
   }
 
   /** Expires `ms` from now, replacing any earlier setting. */
   set(ms: number): void {
-    const now = performance.now();
-    this.#due = now + ms;
+    const now = this.#clock.now();
+    const due = now + ms;
+    this.#due = due;
     if (this.#timer !== undefined) {
-      if (this.#firesAt <= this.#due) return;
-      clearTimeout(this.#timer);
+      if (this.#firesAt <= due) return;
+      this.#clock.clearTimeout(this.#timer);
     }
     this.#schedule(ms, now);
   }
 
   /** Stops it expiring; the pending timer, if any, finds nothing due and lapses. */
   clear(): void {
-    this.#due = 0;
+    this.#due = undefined;
   }
 
   /** Clears it and drops the pending timer, so nothing is held after its owner is gone. */
   dispose(): void {
-    this.#due = 0;
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#due = undefined;
+    if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
     this.#timer = undefined;
   }
 
   #schedule(ms: number, now: number): void {
     this.#firesAt = now + ms;
-    this.#timer = setTimeout(this.#fire, ms);
-    this.#timer.unref();
+    const timer = this.#clock.setTimeout(this.#fire, ms);
+    // A pending deadline never keeps the process alive on its own (Node timers only).
+    (timer as { unref?: () => void } | undefined)?.unref?.();
+    this.#timer = timer;
   }
 
   readonly #fire = (): void => {
     this.#timer = undefined;
-    if (this.#due === 0) return;
-    const now = performance.now();
-    // Node timers may fire a fraction of a millisecond early against performance.now().
-    if (this.#due - now >= 1) return this.#schedule(this.#due - now, now);
-    this.#due = 0;
+    const due = this.#due;
+    if (due === undefined) return;
+    const now = this.#clock.now();
+    // Node timers may fire a fraction of a millisecond early against the monotonic clock.
+    if (due - now >= 1) return this.#schedule(due - now, now);
+    this.#due = undefined;
     this.#onExpire();
   };
 }

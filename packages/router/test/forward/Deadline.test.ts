@@ -1,0 +1,54 @@
+import assert from 'node:assert/strict';
+import { SimulatedClock } from '@portico/supervisor';
+import { Deadline } from '../../src/internal/forward/Deadline.ts';
+
+describe('Deadline', () => {
+  it('expires once, at the time last set', () => {
+    const clock = new SimulatedClock();
+    let expired = 0;
+    const deadline = new Deadline(clock, () => expired++);
+    deadline.set(100);
+    clock.advance(60);
+    deadline.set(100);
+    clock.advance(99);
+    assert.equal(expired, 0);
+    clock.advance(1);
+    assert.equal(expired, 1);
+    clock.advance(1000);
+    assert.equal(expired, 1);
+  });
+
+  it('makes no timer when pushed later: one pending timer however often it is set', () => {
+    const clock = new SimulatedClock();
+    const deadline = new Deadline(clock, () => {});
+    for (let i = 0; i < 1000; i++) {
+      deadline.set(5_000);
+      clock.advance(1);
+    }
+    assert.equal(clock.pendingTimers, 1);
+  });
+
+  it('replaces the pending timer when moved earlier', () => {
+    const clock = new SimulatedClock();
+    let expired = 0;
+    const deadline = new Deadline(clock, () => expired++);
+    deadline.set(1_000);
+    deadline.set(10);
+    clock.advance(10);
+    assert.equal(expired, 1);
+    assert.equal(clock.pendingTimers, 0);
+  });
+
+  it('does not expire once cleared, and disposing drops its timer', () => {
+    const clock = new SimulatedClock();
+    let expired = 0;
+    const deadline = new Deadline(clock, () => expired++);
+    deadline.set(10);
+    deadline.clear();
+    clock.advance(20);
+    assert.equal(expired, 0);
+    deadline.set(10);
+    deadline.dispose();
+    assert.equal(clock.pendingTimers, 0);
+  });
+});
