@@ -1,8 +1,14 @@
 import { InvalidHeadField } from '../../errors.ts';
-import { isToken } from './charTables.ts';
 
 /** The one pattern every value Portico writes must match (CRLF/header injection, undici CVE-2022-31150). */
 export const SAFE_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+
+/**
+ * A field value to write: SAFE_VALUE bytes with no whitespace at either end (RFC 9110 §5.5), in
+ * one pattern. Regular expressions scan one-byte strings faster than a charCodeAt loop.
+ */
+const WRITABLE_VALUE = /^(?:[\x21-\x7e\x80-\xff](?:[\t\x20-\x7e\x80-\xff]*[\x21-\x7e\x80-\xff])?)?$/;
+const TOKEN_NAME = /^[-!#$%&'*+.^_`|~0-9A-Za-z]+$/;
 
 /** Names the serializers compute themselves; a caller passing one has a framing bug. */
 const computed = new Set(['content-length', 'transfer-encoding']);
@@ -10,12 +16,12 @@ const computed = new Set(['content-length', 'transfer-encoding']);
 /** Appends `name: value\r\n` lines after checking each; throws InvalidHeadField on the first bad one. */
 export function appendFields(out: string, headers: ReadonlyArray<readonly [string, string]>): string {
   for (const [name, value] of headers) {
-    if (!isToken(name)) throw new InvalidHeadField(`header name ${JSON.stringify(name)}`, 'is not an RFC 9110 token');
+    if (!TOKEN_NAME.test(name)) throw new InvalidHeadField(`header name ${JSON.stringify(name)}`, 'is not an RFC 9110 token');
     // Only names as long as one of the two are lower-cased and looked up.
     if ((name.length === 14 || name.length === 17) && computed.has(name.toLowerCase())) {
       throw new InvalidHeadField(`header "${name}"`, 'is computed by the serializer from the framing');
     }
-    if (!SAFE_VALUE.test(value) || value.charCodeAt(0) === 0x20 || value.endsWith(' ')) {
+    if (!WRITABLE_VALUE.test(value)) {
       throw new InvalidHeadField(`value of header "${name}"`, 'contains control characters or edge whitespace');
     }
     out += `${name}: ${value}\r\n`;

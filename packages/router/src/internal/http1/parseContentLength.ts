@@ -2,6 +2,7 @@ import { isToken } from './charTables.ts';
 
 /** 15 digits stay below 2^53, so the sum can never lose precision. */
 const MAX_DIGITS = 15;
+const plainLength = /^[0-9]{1,15}$/;
 
 /**
  * RFC 9112 §6.3 item 5: every Content-Length line and list member must be 1*DIGIT, and they must
@@ -9,6 +10,8 @@ const MAX_DIGITS = 15;
  * are refused (Node CVE-2018-7159, HAProxy CVE-2023-40225, HTTP Garden transducer bug 22).
  */
 export function parseContentLength(values: readonly string[]): number | string {
+  // The usual case, one plain number, without the list walk below.
+  if (values.length === 1 && plainLength.test(values[0]!)) return Number(values[0]);
   let seen: string | undefined;
   for (const value of values) {
     for (const member of value.split(',')) {
@@ -36,6 +39,8 @@ export function parseConnectionTokens(values: readonly string[]): string[] | und
 
 /** Splits a list header into trimmed members (RFC 9110 §5.6.1), keeping empty ones for the caller to judge. */
 export function splitList(values: readonly string[]): string[] {
+  // The usual case, one line naming one member, without splitting.
+  if (values.length === 1 && !values[0]!.includes(',')) return [values[0]!.trim()];
   const out: string[] = [];
   for (const value of values) for (const member of value.split(',')) out.push(member.trim());
   return out;
