@@ -99,6 +99,8 @@ export interface RouterOptions {
 
 interface App extends AppRoute {
   readonly offline: AppOffline | undefined;
+  /** `match.host` lower-cased once, as requests' hosts are compared in. */
+  readonly hostPattern: string;
   /** Header clean-up without an authenticator, made once: [plain request, WebSocket upgrade]. */
   readonly strip: readonly [(headers: HeaderPair[]) => HeaderPair[], (headers: HeaderPair[]) => HeaderPair[]];
   readonly waiters: Set<() => void>;
@@ -135,6 +137,7 @@ export function createRouter(routes: readonly AppRoute[], options: RouterOptions
     const app: App = {
       ...route,
       offline: undefined,
+      hostPattern: route.match.host.toLowerCase(),
       strip: [
         (headers) => stripInboundHeaders(headers, { keepWebSocketUpgrade: false }),
         (headers) => stripInboundHeaders(headers, { keepWebSocketUpgrade: true }),
@@ -160,7 +163,7 @@ export function createRouter(routes: readonly AppRoute[], options: RouterOptions
     let best: App | undefined;
     let bestScore = 0;
     for (const app of apps) {
-      const specificity = hostSpecificity(app.match.host.toLowerCase(), host);
+      const specificity = hostSpecificity(app.hostPattern, host);
       if (specificity === 0 || !pathMatches(app.match.path, path)) continue;
       const score = specificity * 10_000 + app.match.path.length;
       if (score > bestScore) {
@@ -325,7 +328,7 @@ export function createRouter(routes: readonly AppRoute[], options: RouterOptions
     },
     servesHost(authority) {
       const host = normaliseHost(authority);
-      return apps.some((app) => hostSpecificity(app.match.host.toLowerCase(), host) > 0);
+      return apps.some((app) => hostSpecificity(app.hostPattern, host) > 0);
     },
     async start(eager = []) {
       await Promise.all(apps.map((app) => app.offline?.start()));

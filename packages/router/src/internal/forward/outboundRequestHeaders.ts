@@ -18,7 +18,11 @@ const ours = new Set([
   'x-portico-token', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-port', 'x-request-id',
 ]);
 
-const normalise = (name: string): string => name.toLowerCase().replace(/[_.]/g, '-');
+/** A name as backends that fold `_` and `.` to `-` read it; the replace runs only when there is one. */
+const normalise = (name: string): string => {
+  const lower = name.toLowerCase();
+  return lower.includes('_') || lower.includes('.') ? lower.replace(/[_.]/g, '-') : lower;
+};
 
 /** Whether a lower-case name is one of Portico's headers, or one spelled with `_` or `.` for `-`. */
 const imitatesOurs = (lower: string): boolean =>
