@@ -154,6 +154,7 @@ http {
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   child.kill();
+  rmSync(dir, { recursive: true, force: true });
   return undefined;
 }
 
