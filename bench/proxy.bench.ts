@@ -5,7 +5,9 @@
 // through a bare TCP relay in Node that parses nothing (the floor any Node proxy stands on); and
 // through nginx (one worker, upstream keep-alive) when nginx is installed. Each runs in its own
 // process, as in production, and the ratios are to the direct backend and to nginx.
-// Run: node --import tsx --conditions=portico-source bench/proxy.bench.ts [seconds]
+// Targets are measured in interleaved rounds (every target once per round) and each row is the
+// round with the median req/s, so drift in the machine's load falls on all targets alike.
+// Run: node --import tsx --conditions=portico-source bench/proxy.bench.ts [seconds per round] [rounds]
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -153,7 +155,8 @@ http {
 }
 
 async function main(): Promise<void> {
-  const seconds = Number(process.argv[2] ?? 10);
+  const seconds = Number(process.argv[2] ?? 5);
+  const rounds = Number(process.argv[3] ?? 3);
   const backend = await start(['backend']);
   const full = await start(['portico-full']);
   const portico = await start(['portico', String(backend.port)]);
@@ -172,11 +175,14 @@ async function main(): Promise<void> {
       ...(nginx ? [['nginx (1 worker)', nginx.port] as [string, number]] : []),
     ];
     for (const [, port] of targets) wrk(port, 2);
-    const rows: Array<[string, WrkResult]> = targets.map(([name, port]) => [name, wrk(port, seconds)]);
+    const runs: WrkResult[][] = targets.map(() => []);
+    for (let round = 0; round < rounds; round++) targets.forEach(([, port], i) => runs[i]!.push(wrk(port, seconds)));
+    const median = (results: WrkResult[]): WrkResult => [...results].sort((a, b) => a.rps - b.rps)[Math.floor(results.length / 2)]!;
+    const rows: Array<[string, WrkResult]> = targets.map(([name], i) => [name, median(runs[i]!)]);
     const direct = rows[0]![1].rps;
     const nginxRps = rows.find(([name]) => name.startsWith('nginx'))?.[1].rps;
     const httpProxyRps = rows.find(([name]) => name === 'http-proxy')![1].rps;
-    console.log(`wrk -t1 -c50 -d${seconds}s, ${process.version}, ${(await import('node:os')).cpus().length} CPUs`);
+    console.log(`wrk -t1 -c50 -d${seconds}s × ${rounds} interleaved rounds (median), ${process.version}, ${(await import('node:os')).cpus().length} CPUs`);
     console.log('target               req/s      p50       p99   × direct  × nginx  × http-proxy');
     for (const [name, r] of rows) {
       const vsNginx = nginxRps ? (r.rps / nginxRps).toFixed(2) : '-';
