@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
+import net from 'node:net';
 import { WebSocket, WebSocketServer } from 'ws';
 import { closeAll, rawRequest, startHttpBackend, startProxy, startRawBackend, statusLines, upstreamAt } from './harness.ts';
 
@@ -105,4 +106,55 @@ describe('forwarder WebSocket tunnel', () => {
     assert.equal(code, 1006);
     wss.close();
   });
+
+  it('relays every byte of a large burst to a client that reads late, then passes the backend\'s FIN on', async () => {
+    const size = 32 * 1024 * 1024;
+    let sent = 0;
+    let blocked!: () => void;
+    const backendBlocked = new Promise<void>((resolve) => (blocked = resolve));
+    const backend = await startRawBackend((_d, socket) => {
+      socket.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n');
+      const piece = Buffer.alloc(1024 * 1024, 0x62);
+      const pump = (): void => {
+        while (sent < size) {
+          sent += piece.length;
+          if (!socket.write(piece)) {
+            blocked();
+            return void socket.once('drain', pump);
+          }
+        }
+        socket.end();
+      };
+      pump();
+    });
+    const proxy = await startProxy({ pickUpstream: () => upstreamAt(backend.port) });
+    const client = net.connect(proxy.port, '127.0.0.1');
+    await once(client, 'connect');
+    client.write(handshake());
+    client.pause();
+    // The client reads nothing yet: the tunnel must hold the backend back, not buffer it all. Wait
+    // until the backend has stopped getting anywhere, then check it is far from done.
+    await backendBlocked;
+    for (let before = -1; before !== sent; ) {
+      before = sent;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    assert.ok(sent < size / 2, `the backend got ${sent} of ${size} bytes out to a client reading nothing`);
+    let received = 0;
+    let head = '';
+    client.on('data', (d: Buffer) => {
+      if (head.includes('\r\n\r\n')) received += d.length;
+      else {
+        head += d.toString('latin1');
+        const end = head.indexOf('\r\n\r\n');
+        if (end !== -1) received += Buffer.byteLength(head, 'latin1') - end - 4;
+      }
+    });
+    client.resume();
+    await once(client, 'end');
+    assert.match(head, /^HTTP\/1\.1 101 /);
+    assert.equal(received, size);
+    client.destroy();
+  });
 });
+
