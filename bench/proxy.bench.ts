@@ -8,27 +8,21 @@
 // Targets are measured in interleaved rounds (every target once per round) and each row is the
 // round with the median req/s, so drift in the machine's load falls on all targets alike.
 // Run: node --import tsx --conditions=portico-source bench/proxy.bench.ts [seconds per round] [rounds]
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { once } from 'node:events';
 import http from 'node:http';
 import net from 'node:net';
 import { createForwarder } from '@portico/router';
 import { createPortico, resolveConfig } from '@portico/portico';
 import { createLogger } from '@portico/log-sink';
 import httpProxy from 'http-proxy';
+import { listenAndReport, startRole } from './support/roleProcess.ts';
+import { startNginx } from './support/startNginx.ts';
 
 const role = process.argv[2];
 // Exit cleanly on SIGINT so --cpu-prof can write its profile.
 process.on('SIGINT', () => process.exit(0));
-
-async function listenAndReport(server: net.Server): Promise<void> {
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  process.stdout.write(`${(server.address() as net.AddressInfo).port}\n`);
-}
 
 if (role === 'backend') {
   await listenAndReport(http.createServer((_req, res) => {
@@ -90,12 +84,6 @@ if (role === 'backend') {
   await main();
 }
 
-async function start(args: string[]): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, [...process.execArgv, new URL(import.meta.url).pathname, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const [line] = (await once(child.stdout!, 'data')) as [Buffer];
-  return { child, port: Number(line.toString().trim()) };
-}
-
 interface WrkResult {
   rps: number;
   p50: string;
@@ -111,59 +99,23 @@ function wrk(port: number, seconds: number): WrkResult {
   return { rps, p50, p99 };
 }
 
-async function freePort(): Promise<number> {
-  const server = net.createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-/** nginx with one worker and upstream keep-alive, the reference in docs/architecture.md. */
-async function startNginx(backendPort: number): Promise<{ child: ChildProcess; port: number; dir: string } | undefined> {
-  try {
-    execFileSync('nginx', ['-v'], { stdio: 'ignore' });
-  } catch {
-    return undefined;
-  }
-  const dir = mkdtempSync(join(tmpdir(), 'portico-bench-nginx-'));
-  const port = await freePort();
-  writeFileSync(join(dir, 'nginx.conf'), `worker_processes 1;
-error_log ${dir}/error.log;
-pid ${dir}/nginx.pid;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  upstream backend { server 127.0.0.1:${backendPort}; keepalive 64; }
-  server {
-    listen 127.0.0.1:${port};
-    location / { proxy_pass http://backend; proxy_http_version 1.1; proxy_set_header Connection ""; }
-  }
-}
-`);
-  const child = spawn('nginx', ['-p', dir, '-c', join(dir, 'nginx.conf'), '-g', 'daemon off;'], { stdio: 'ignore' });
-  for (let i = 0; i < 100; i++) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = net.connect(port, '127.0.0.1', () => { s.destroy(); resolve(true); });
-      s.on('error', () => resolve(false));
-    });
-    if (ok) return { child, port, dir };
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  child.kill();
-  return undefined;
-}
 
 async function main(): Promise<void> {
   const seconds = Number(process.argv[2] ?? 5);
   const rounds = Number(process.argv[3] ?? 3);
+  const start = (args: string[]) => startRole(new URL(import.meta.url), args);
   const backend = await start(['backend']);
   const full = await start(['portico-full']);
   const portico = await start(['portico', String(backend.port)]);
   const httpProxyProcess = await start(['http-proxy', String(backend.port)]);
   const nodeProxy = await start(['node-http-proxy', String(backend.port)]);
   const relay = await start(['tcp-relay', String(backend.port)]);
-  const nginx = await startNginx(backend.port);
+  // Upstream keep-alive, as Portico's pool does.
+  const nginx = await startNginx((port) => `  upstream backend { server 127.0.0.1:${backend.port}; keepalive 64; }
+  server {
+    listen 127.0.0.1:${port};
+    location / { proxy_pass http://backend; proxy_http_version 1.1; proxy_set_header Connection ""; }
+  }`);
   try {
     const targets: Array<[string, number]> = [
       ['backend direct', backend.port],
@@ -192,10 +144,6 @@ async function main(): Promise<void> {
     }
   } finally {
     for (const c of [backend, full, portico, httpProxyProcess, nodeProxy, relay]) c.child.kill();
-    if (nginx) {
-      nginx.child.kill('SIGQUIT');
-      await once(nginx.child, 'exit');
-      rmSync(nginx.dir, { recursive: true, force: true });
-    }
+    await nginx?.stop();
   }
 }

@@ -8,12 +8,13 @@
 // Each phase reports MiB/s (× the same transfer straight to the backend) and the peak RSS growth
 // over the baseline. Each component runs in its own process, as in production.
 // Run: node --import tsx --conditions=portico-source bench/stream-memory.bench.ts [MiB] [slow MiB/s]
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { cpus } from 'node:os';
 import { once } from 'node:events';
 import http from 'node:http';
 import net from 'node:net';
 import { createForwarder } from '@portico/router';
+import { listenAndReport, startRole } from './support/roleProcess.ts';
 
 const MiB = 2 ** 20;
 const CHUNK = Buffer.alloc(64 * 1024, 0x61);
@@ -21,12 +22,6 @@ const CHUNK = Buffer.alloc(64 * 1024, 0x61);
 const role = process.argv[2];
 // Exit cleanly on SIGINT so --cpu-prof can write its profile.
 process.on('SIGINT', () => process.exit(0));
-
-async function listenAndReport(server: net.Server): Promise<void> {
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  process.stdout.write(`${(server.address() as net.AddressInfo).port}\n`);
-}
 
 if (role === 'backend') {
   await listenAndReport(http.createServer((req, res) => {
@@ -80,15 +75,6 @@ if (role === 'backend') {
   await listenAndReport(net.createServer({ allowHalfOpen: true }, (s) => forwarder.handleConnection(s)));
 } else {
   await main();
-}
-
-async function start(args: string[], ipc = false): Promise<{ child: ChildProcess; port: number }> {
-  const flags = ipc ? ['--expose-gc'] : [];
-  const child = spawn(process.execPath, [...process.execArgv, ...flags, new URL(import.meta.url).pathname, ...args], {
-    stdio: ipc ? ['ignore', 'pipe', 'inherit', 'ipc'] : ['ignore', 'pipe', 'inherit'],
-  });
-  const [line] = (await once(child.stdout!, 'data')) as [Buffer];
-  return { child, port: Number(line.toString().trim()) };
 }
 
 async function memory(child: ChildProcess, command: 'baseline' | 'reset' | 'peak'): Promise<{ rss: number; peak: number }> {
@@ -176,8 +162,10 @@ async function main(): Promise<void> {
   const mib = Number(process.argv[2] ?? 1024);
   const slowRate = Number(process.argv[3] ?? 200);
   const bytes = mib * MiB;
-  const backend = await start(['backend']);
-  const portico = await start(['portico', String(backend.port)], true);
+  const script = new URL(import.meta.url);
+  const backend = await startRole(script, ['backend']);
+  // --expose-gc so the forwarder can collect before its baseline reading.
+  const portico = await startRole(script, ['portico', String(backend.port)], { ipc: true, nodeFlags: ['--expose-gc'] });
   try {
     // Warm-up: both directions through the forwarder and directly, 64 MiB each.
     for (const port of [portico.port, backend.port]) {

@@ -6,15 +6,15 @@
 // each byte crossing the proxy twice). Each component runs in its own process, as in production,
 // and the ratios are to the direct backend measured in the same run.
 // Run: node --import tsx --conditions=portico-source bench/websocket.bench.ts [seconds]
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { cpus } from 'node:os';
 import { once } from 'node:events';
 import http from 'node:http';
 import net from 'node:net';
 import { createForwarder } from '@portico/router';
 import { WebSocket, WebSocketServer } from 'ws';
+import { listenAndReport, startRole } from './support/roleProcess.ts';
+import { startNginx } from './support/startNginx.ts';
 
 const CONNECTIONS = 50;
 const SMALL = 64;
@@ -23,12 +23,6 @@ const LARGE = 64 * 1024;
 const role = process.argv[2];
 // Exit cleanly on SIGINT so --cpu-prof can write its profile.
 process.on('SIGINT', () => process.exit(0));
-
-async function listenAndReport(server: net.Server): Promise<void> {
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  process.stdout.write(`${(server.address() as net.AddressInfo).port}\n`);
-}
 
 if (role === 'backend') {
   const server = http.createServer((_req, res) => {
@@ -89,12 +83,6 @@ async function drive(port: number, seconds: number, size: number): Promise<Drive
   return { echoes, seconds: elapsed, errors };
 }
 
-async function start(args: string[]): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, [...process.execArgv, new URL(import.meta.url).pathname, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const [line] = (await once(child.stdout!, 'data')) as [Buffer];
-  return { child, port: Number(line.toString().trim()) };
-}
-
 /** Runs the driver in its own process, so it does not share a CPU with the backend or proxy. */
 async function runDriver(port: number, seconds: number, size: number): Promise<DriveResult> {
   const child = spawn(process.execPath, [...process.execArgv, new URL(import.meta.url).pathname, 'driver', String(port), String(seconds), String(size)], {
@@ -107,31 +95,15 @@ async function runDriver(port: number, seconds: number, size: number): Promise<D
   return JSON.parse(out) as DriveResult;
 }
 
-async function freePort(): Promise<number> {
-  const server = net.createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
-/** nginx with one worker, proxying WebSocket upgrades (Upgrade/Connection passed on). */
-async function startNginx(backendPort: number): Promise<{ child: ChildProcess; port: number; dir: string } | undefined> {
-  try {
-    execFileSync('nginx', ['-v'], { stdio: 'ignore' });
-  } catch {
-    return undefined;
-  }
-  const dir = mkdtempSync(join(tmpdir(), 'portico-bench-nginx-'));
-  const port = await freePort();
-  writeFileSync(join(dir, 'nginx.conf'), `worker_processes 1;
-error_log ${dir}/error.log;
-pid ${dir}/nginx.pid;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  map $http_upgrade $connection_upgrade { default upgrade; '' close; }
-  upstream backend { server 127.0.0.1:${backendPort}; }
+async function main(): Promise<void> {
+  const seconds = Number(process.argv[2] ?? 5);
+  const start = (args: string[]) => startRole(new URL(import.meta.url), args);
+  const backend = await start(['backend']);
+  const portico = await start(['portico', String(backend.port)]);
+  // Upgrade and Connection passed on, as nginx's WebSocket proxying needs.
+  const nginx = await startNginx((port) => `  map $http_upgrade $connection_upgrade { default upgrade; '' close; }
+  upstream backend { server 127.0.0.1:${backend.port}; }
   server {
     listen 127.0.0.1:${port};
     location / {
@@ -141,28 +113,7 @@ http {
       proxy_set_header Connection $connection_upgrade;
       proxy_read_timeout 300s;
     }
-  }
-}
-`);
-  const child = spawn('nginx', ['-p', dir, '-c', join(dir, 'nginx.conf'), '-g', 'daemon off;'], { stdio: 'ignore' });
-  for (let i = 0; i < 100; i++) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = net.connect(port, '127.0.0.1', () => { s.destroy(); resolve(true); });
-      s.on('error', () => resolve(false));
-    });
-    if (ok) return { child, port, dir };
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  child.kill();
-  rmSync(dir, { recursive: true, force: true });
-  return undefined;
-}
-
-async function main(): Promise<void> {
-  const seconds = Number(process.argv[2] ?? 5);
-  const backend = await start(['backend']);
-  const portico = await start(['portico', String(backend.port)]);
-  const nginx = await startNginx(backend.port);
+  }`);
   try {
     const targets: Array<[string, number]> = [
       ['backend direct', backend.port],
@@ -195,10 +146,6 @@ async function main(): Promise<void> {
     }
   } finally {
     for (const c of [backend, portico]) c.child.kill();
-    if (nginx) {
-      nginx.child.kill('SIGQUIT');
-      await once(nginx.child, 'exit');
-      rmSync(nginx.dir, { recursive: true, force: true });
-    }
+    await nginx?.stop();
   }
 }
