@@ -56,6 +56,17 @@ describe('createForwarder', () => {
     assert.equal(seen.headers.host, 'a');
   });
 
+  it('removes hop-by-hop headers spelled with _ or . as backends that fold names read them, with no transform set', async () => {
+    const backend = await okBackend();
+    const proxy = await startProxy({ pickUpstream: () => upstreamAt(backend.port) });
+    const { text } = await rawRequest(proxy.port,
+      'GET / HTTP/1.1\r\nHost: a\r\nProxy_Authorization: Basic x\r\nKeep.Alive: 5\r\nHTTP2_Settings: AAA\r\nProxy_Connection: close\r\nX_Kept: yes\r\nConnection: close\r\n\r\n');
+    const seen = JSON.parse(text.slice(text.indexOf('\r\n\r\n') + 4)) as { rawHeaders: string[] };
+    const names = seen.rawHeaders.filter((_, i) => i % 2 === 0).map((n) => n.toLowerCase());
+    for (const gone of ['proxy_authorization', 'keep.alive', 'http2_settings', 'proxy_connection']) assert.ok(!names.includes(gone), `${gone} reached the backend`);
+    assert.ok(names.includes('x_kept'));
+  });
+
   it('lets transformRequestHeaders remove and add headers but not framing or its own', async () => {
     const backend = await okBackend();
     const proxy = await startProxy({

@@ -24,9 +24,15 @@ const normalise = (name: string): string => {
   return lower.includes('_') || lower.includes('.') ? lower.replace(/[_.]/g, '-') : lower;
 };
 
-/** Whether a lower-case name is one of Portico's headers, or one spelled with `_` or `.` for `-`. */
-const imitatesOurs = (lower: string): boolean =>
-  ours.has(lower) || ((lower.includes('_') || lower.includes('.')) && ours.has(lower.replace(/[_.]/g, '-')));
+/**
+ * Whether a header never goes upstream as sent: Host, a hop-by-hop or framing header, or one of
+ * Portico's own, in any spelling a WSGI/PHP/Rack backend folds to the same name (`Proxy_Authorization`,
+ * `X.Forwarded.For`).
+ */
+const reserved = (name: string): boolean => {
+  const folded = normalise(name);
+  return folded === 'host' || hopByHop.has(folded) || ours.has(folded);
+};
 
 /** The client's address as it goes in x-forwarded-for: IPv4-mapped IPv6 shown as IPv4. */
 export function clientAddress(remoteAddress: string | undefined): string {
@@ -58,7 +64,7 @@ export function outboundRequestHeaders(ctx: OutboundContext): HeaderPair[] {
   let headers: HeaderPair[] = [];
   for (let i = 0; i < head.headers.length; i++) {
     const name = head.headers[i]![0];
-    if (name === 'host' || hopByHop.has(name) || (named.length > 0 && named.includes(name)) || imitatesOurs(name)) continue;
+    if (reserved(name) || (named.length > 0 && named.includes(name))) continue;
     headers.push([head.rawNames[i]!, head.headers[i]![1]]);
   }
   const transformed = ctx.options.transformRequestHeaders !== undefined || ctx.transform !== undefined;
@@ -67,11 +73,8 @@ export function outboundRequestHeaders(ctx: OutboundContext): HeaderPair[] {
   const host = ctx.host ?? upstreamHost(ctx.upstream);
   const out: HeaderPair[] = [['host', host]];
   for (const pair of headers) {
-    if (transformed) {
-      // A transform may add headers but never smuggle framing, Host or Portico's own back in.
-      const name = normalise(pair[0]);
-      if (name === 'host' || hopByHop.has(name) || ours.has(name)) continue;
-    }
+    // A transform may add headers but never smuggle framing, Host or Portico's own back in.
+    if (transformed && reserved(pair[0])) continue;
     out.push(pair);
   }
   if (head.upgrade?.kind === 'websocket') out.push(['connection', 'upgrade'], ['upgrade', 'websocket']);
