@@ -29,6 +29,50 @@ describe('forwarder timeouts', () => {
     assert.deepEqual(proxy.events.at(-1), { type: 'request.refused', status: 408, reason: 'request body not received in time' });
   });
 
+  it('does not count a client waiting for 100 Continue as a stalled body', async () => {
+    const clock = new SimulatedClock();
+    let backendSocket!: net.Socket;
+    let headArrived!: () => void;
+    const arrival = new Promise<void>((resolve) => (headArrived = resolve));
+    const backend = await startRawBackend((data, socket) => {
+      backendSocket = socket;
+      if (data.toString('latin1').startsWith('POST')) headArrived();
+      else socket.end('HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok');
+    });
+    const proxy = await startProxy({ pickUpstream: () => upstreamAt(backend.port), bodyIdleTimeout: 150, requestTimeout: 10_000, clock });
+    const client = net.connect(proxy.port, '127.0.0.1');
+    let text = '';
+    client.on('data', (d: Buffer) => (text += d.toString('latin1')));
+    client.write('POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n');
+    await arrival;
+    // The backend takes its time to say 100: the client rightly sends nothing meanwhile.
+    clock.advance(1_000);
+    backendSocket.write('HTTP/1.1 100 Continue\r\n\r\n');
+    while (!text.includes('100 Continue')) await once(client, 'data');
+    client.write('hello');
+    while (!text.endsWith('\r\n\r\nok')) await once(client, 'data');
+    assert.deepEqual(statusLines(text), ['100', '200']);
+    assert.deepEqual(proxy.events, []);
+    client.destroy();
+  });
+
+  it('answers 504 when the backend never sends the 100 Continue a client waits for', async () => {
+    const clock = new SimulatedClock();
+    let headArrived!: () => void;
+    const arrival = new Promise<void>((resolve) => (headArrived = resolve));
+    const backend = await startRawBackend(() => headArrived());
+    const proxy = await startProxy({ pickUpstream: () => upstreamAt(backend.port), bodyIdleTimeout: 150, requestTimeout: 500, clock });
+    const client = net.connect(proxy.port, '127.0.0.1');
+    let text = '';
+    client.on('data', (d: Buffer) => (text += d.toString('latin1')));
+    client.write('POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n');
+    await arrival;
+    clock.advance(500);
+    await once(client, 'end');
+    assert.deepEqual(statusLines(text), ['504']);
+    client.destroy();
+  });
+
   it('keeps an upload that keeps coming alive past requestTimeout', async () => {
     const backend = await startHttpBackend((req, res) => {
       let n = 0;

@@ -38,6 +38,8 @@ export class ClientConnection implements ExchangeOwner {
   #remaining = 0;
   #decoder: ChunkedDecoder | undefined;
   #bodyDone = true;
+  /** The client asked for 100 Continue and none was relayed yet: its silence is not a stall. */
+  #awaitingContinue = false;
   #stash: Buffer[] = [];
   readonly #paused = new Set<'body' | 'pipeline'>();
   /** The connection's own timeout: a head to arrive, the next request, or the linger before close. */
@@ -102,6 +104,7 @@ export class ClientConnection implements ExchangeOwner {
     }
     this.#head = head;
     this.#bodyDone = false;
+    this.#awaitingContinue = head.expectContinue;
     this.#state = 'body';
     this.#decoder = head.body.kind === 'chunked' ? new ChunkedDecoder(this.options.limits) : undefined;
     this.#remaining = head.body.kind === 'length' ? head.body.length : 0;
@@ -116,6 +119,8 @@ export class ClientConnection implements ExchangeOwner {
 
   #onBodyBytes(chunk: Buffer): void {
     const exchange = this.#exchange!;
+    // A client that stops waiting for 100 Continue and sends its body is watched like any other.
+    this.#awaitingContinue = false;
     let ok = true;
     if (this.#decoder === undefined) {
       const take = Math.min(this.#remaining, chunk.length);
@@ -133,10 +138,18 @@ export class ClientConnection implements ExchangeOwner {
     this.#watchBody();
   }
 
-  /** While the body is read, the client gets `bodyIdleTimeout` between two reads; not while we hold it back. */
+  /**
+   * While the body is read, the client gets `bodyIdleTimeout` between two reads; not while
+   * Portico holds it back, nor while it waits for a 100 Continue the backend has not sent.
+   */
   #watchBody(): void {
-    if (this.#state === 'body' && !this.#paused.has('body')) this.#arm('body');
+    if (this.#state === 'body' && !this.#paused.has('body') && !this.#awaitingContinue) this.#arm('body');
     else if (this.#timerKind === 'body') this.#disarm();
+  }
+
+  onContinueRelayed(): void {
+    this.#awaitingContinue = false;
+    this.#watchBody();
   }
 
   #bodyRefused(reason: string): void {

@@ -31,6 +31,8 @@ export interface ExchangeOwner {
   mustCloseAfterResponse(): boolean;
   /** The backend can take more request body again. */
   onBodyDrain(): void;
+  /** A 100 Continue went to the client: from now on it is expected to send its body. */
+  onContinueRelayed(): void;
   /** The response was relayed completely. */
   onExchangeDone(closeClient: boolean): void;
   /** Nothing reached the client yet: answer `status` and close. */
@@ -79,6 +81,8 @@ export class Exchange implements UpstreamHandler, ClientWriterWatcher {
   #requestTimeout = 0;
   /** The client's socket is full and the backend is paused until it drains. */
   #clientBlocked = false;
+  /** A 100 Continue the client asked for went out; until then the backend is the one awaited. */
+  #continueRelayed = false;
 
   constructor(owner: ExchangeOwner, head: RequestHead, host: string | undefined, requestId: string) {
     this.#owner = owner;
@@ -245,8 +249,13 @@ export class Exchange implements UpstreamHandler, ClientWriterWatcher {
 
   onDrain(): void {
     if (this.#phase === 'done') return;
-    if (this.#phase === 'head' && !this.#bodyEnded) this.#owner.requestDeadline.clear();
+    if (this.#phase === 'head' && !this.#bodyEnded && !this.#awaitingContinue()) this.#owner.requestDeadline.clear();
     this.#owner.onBodyDrain();
+  }
+
+  /** The client holds its body back for a 100 Continue the backend has not sent yet. */
+  #awaitingContinue(): boolean {
+    return this.#head.expectContinue && !this.#continueRelayed && this.#bodyBytes === 0;
   }
 
   onData(chunk: Buffer): void {
@@ -275,7 +284,14 @@ export class Exchange implements UpstreamHandler, ClientWriterWatcher {
       if (res.status < 200) {
         // 100 only to a client that asked for it; other 1xx (103) only to HTTP/1.1 clients.
         const relay = res.status === 100 ? this.#head.expectContinue : this.#head.version === '1.1';
-        if (relay) this.#writer.write(serializeResponseHead({ status: res.status, reason: res.reason, headers: clientResponseHeaders(res, undefined), body: { kind: 'none' } }));
+        if (relay) {
+          this.#writer.write(serializeResponseHead({ status: res.status, reason: res.reason, headers: clientResponseHeaders(res, undefined), body: { kind: 'none' } }));
+          if (res.status === 100) {
+            this.#continueRelayed = true;
+            this.#owner.requestDeadline.clear();
+            this.#owner.onContinueRelayed();
+          }
+        }
         chunk = r.rest;
         if (chunk.length === 0) return;
         continue;
