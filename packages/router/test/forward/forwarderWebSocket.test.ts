@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import net from 'node:net';
+import { SimulatedClock } from '@portico/supervisor';
 import { WebSocket, WebSocketServer } from 'ws';
 import { closeAll, rawRequest, startHttpBackend, startProxy, startRawBackend, statusLines, upstreamAt } from './harness.ts';
 
@@ -154,6 +155,43 @@ describe('forwarder WebSocket tunnel', () => {
     await once(client, 'end');
     assert.match(head, /^HTTP\/1\.1 101 /);
     assert.equal(received, size);
+    client.destroy();
+  });
+
+  it('closes both sides when the client reads nothing of the tunnel for sendTimeout', async () => {
+    const clock = new SimulatedClock();
+    let drains = 0;
+    let backendClosed!: () => void;
+    const backendGone = new Promise<void>((resolve) => (backendClosed = resolve));
+    const backend = await startRawBackend((_d, socket) => {
+      socket.on('close', backendClosed);
+      socket.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n');
+      const piece = Buffer.alloc(1024 * 1024, 0x62);
+      const pump = (): void => {
+        drains++;
+        while (socket.write(piece));
+        socket.once('drain', pump);
+      };
+      pump();
+    });
+    const proxy = await startProxy({ pickUpstream: () => upstreamAt(backend.port), sendTimeout: 200, clock });
+    const client = net.connect(proxy.port, '127.0.0.1');
+    client.on('error', () => {});
+    await once(client, 'connect');
+    client.write(handshake());
+    client.pause();
+    // Once every buffer on the way is full, the backend gets no more drains.
+    for (let before = -1; before !== drains; ) {
+      before = drains;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    assert.equal(proxy.forwarder.connectionCount, 1);
+    clock.advance(199);
+    assert.equal(proxy.forwarder.connectionCount, 1);
+    clock.advance(1);
+    await backendGone;
+    // The client connection's close is reported on a later turn.
+    while (proxy.forwarder.connectionCount > 0) await new Promise((resolve) => setImmediate(resolve));
     client.destroy();
   });
 });

@@ -244,7 +244,7 @@ export class ClientConnection implements ExchangeOwner {
     this.#stash = [];
     for (const chunk of held) upstream.socket.write(chunk);
     this.#paused.clear();
-    new Tunnel(client, upstream);
+    new Tunnel(client, upstream, this.options);
   }
 
   #refuse(status: number, reason: string, report = true): void {

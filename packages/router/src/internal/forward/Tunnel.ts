@@ -1,19 +1,30 @@
 import type net from 'node:net';
+import type { Clock } from '@portico/supervisor';
 import type { UpstreamConnection, UpstreamHandler } from '../../forward/UpstreamConnection.ts';
+import { Deadline } from './Deadline.ts';
 
 /**
  * A WebSocket after the backend's 101: bytes flow raw both ways, each direction pausing its
- * reader while the other side's socket is full. A FIN from one side is passed on once the data
- * before it is written; an error or a close on either side closes the other.
+ * reader while the other side's socket is full. The backend's FIN is passed on to the client once
+ * the data before it is written; the client's FIN is passed on to the backend, which then closes
+ * (backend sockets do not stay half-open). An error or a close on either side closes the other,
+ * and a side that takes nothing for `sendTimeout` (nginx's `send_timeout`) closes both, so a
+ * client that stops reading cannot pin a backend connection.
  */
 export class Tunnel implements UpstreamHandler {
   readonly #client: net.Socket;
   readonly #upstream: UpstreamConnection;
+  readonly #sendTimeout: number;
+  readonly #stalled: Deadline;
+  #clientFull = false;
+  #upstreamFull = false;
   #upstreamEnded = false;
 
-  constructor(client: net.Socket, upstream: UpstreamConnection) {
+  constructor(client: net.Socket, upstream: UpstreamConnection, options: { readonly clock: Clock; readonly sendTimeout: number }) {
     this.#client = client;
     this.#upstream = upstream;
+    this.#sendTimeout = options.sendTimeout;
+    this.#stalled = new Deadline(options.clock, () => this.#closeBoth());
     upstream.attach(this);
     client.on('data', this.#onClientData);
     client.on('drain', this.#onClientDrain);
@@ -24,30 +35,40 @@ export class Tunnel implements UpstreamHandler {
   }
 
   onData(chunk: Buffer): void {
-    if (!this.#client.write(chunk)) this.#upstream.socket.pause();
+    if (this.#client.write(chunk)) return;
+    this.#upstream.socket.pause();
+    this.#clientFull = true;
+    this.#stalled.set(this.#sendTimeout);
   }
 
   onDrain(): void {
+    this.#upstreamFull = false;
+    this.#watch();
     this.#client.resume();
   }
 
   onEnd(): void {
     this.#upstreamEnded = true;
     // Everything the backend sent reaches the client before the FIN; then nothing is left to relay.
-    this.#client.end(() => this.#client.destroy());
+    this.#client.end(() => this.#closeBoth());
+    this.#stalled.set(this.#sendTimeout);
   }
 
   onFailure(): void {
-    if (!this.#upstreamEnded) this.#client.destroy();
+    if (!this.#upstreamEnded) this.#closeBoth();
   }
 
   readonly #onClientData = (chunk: Buffer): void => {
     const socket = this.#upstream.socket;
-    if (!socket.writable) return;
-    if (!socket.write(chunk)) this.#client.pause();
+    if (!socket.writable || socket.write(chunk)) return;
+    this.#client.pause();
+    this.#upstreamFull = true;
+    this.#stalled.set(this.#sendTimeout);
   };
 
   readonly #onClientDrain = (): void => {
+    this.#clientFull = false;
+    this.#watch();
     this.#upstream.socket.resume();
   };
 
@@ -56,6 +77,18 @@ export class Tunnel implements UpstreamHandler {
   };
 
   readonly #onClientClose = (): void => {
+    this.#stalled.dispose();
     this.#upstream.destroy();
   };
+
+  /** The deadline runs while either side is full, or while the last bytes go out before the FIN. */
+  #watch(): void {
+    if (!this.#clientFull && !this.#upstreamFull && !this.#upstreamEnded) this.#stalled.clear();
+  }
+
+  #closeBoth(): void {
+    this.#stalled.dispose();
+    this.#client.destroy();
+    this.#upstream.destroy();
+  }
 }
