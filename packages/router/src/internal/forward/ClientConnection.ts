@@ -17,8 +17,8 @@ import { newRequestId } from './outboundRequestHeaders.ts';
 const LINGER_MS = 2_000;
 
 type State = 'head' | 'body' | 'awaiting' | 'closing' | 'tunnel' | 'closed';
-/** What the connection's own deadline waits for: a head, the next request, body bytes, or the end of a linger. */
-type TimerKind = 'headers' | 'idle' | 'body' | 'linger';
+/** What the connection's own deadline waits for: a head, the next request, body bytes, the last answer to be taken, or the end of a linger. */
+type TimerKind = 'headers' | 'idle' | 'body' | 'flush' | 'linger';
 
 /**
  * One client connection: reads request heads with the strict parser, feeds each request body to
@@ -42,7 +42,7 @@ export class ClientConnection implements ExchangeOwner {
   #awaitingContinue = false;
   #stash: Buffer[] = [];
   readonly #paused = new Set<'body' | 'pipeline'>();
-  /** The connection's own timeout: a head to arrive, the next request, or the linger before close. */
+  /** The connection's own timeout, of the kind in `#timerKind`. */
   readonly #deadline: Deadline;
   #timerKind: TimerKind | undefined;
   /** The current exchange's timeout; one per connection since its exchanges run one at a time. */
@@ -263,8 +263,12 @@ export class ClientConnection implements ExchangeOwner {
     this.#exchange = undefined;
     this.#paused.clear();
     this.client.resume();
-    this.client.end();
-    this.#arm('linger');
+    // The answer may still be queued for a slow reader: it gets sendTimeout to take it, and only
+    // then does the linger start, so a response is never cut short by the close that follows it.
+    this.#arm('flush');
+    this.client.end(() => {
+      if (this.#state === 'closing') this.#arm('linger');
+    });
   }
 
   readonly #onClientEnd = (): void => {
@@ -314,7 +318,11 @@ export class ClientConnection implements ExchangeOwner {
 
   #arm(kind: TimerKind): void {
     const { options } = this;
-    const ms = kind === 'headers' ? options.headersTimeout : kind === 'idle' ? options.keepAliveTimeout : kind === 'body' ? options.bodyIdleTimeout : LINGER_MS;
+    const ms = kind === 'headers' ? options.headersTimeout
+      : kind === 'idle' ? options.keepAliveTimeout
+      : kind === 'body' ? options.bodyIdleTimeout
+      : kind === 'flush' ? options.sendTimeout
+      : LINGER_MS;
     this.#timerKind = kind;
     this.#deadline.set(ms);
   }
@@ -335,7 +343,7 @@ export class ClientConnection implements ExchangeOwner {
   #onTimer(): void {
     const kind = this.#timerKind;
     this.#timerKind = undefined;
-    if (kind === 'linger') return void this.client.destroy();
+    if (kind === 'linger' || kind === 'flush') return void this.client.destroy();
     if (kind === 'body') return this.#bodyStalled();
     if (this.#state !== 'head') return;
     // A started head that never finished is slowloris (CVE-2018-12122); an idle keep-alive just closes.
