@@ -10,8 +10,9 @@ export interface UpstreamHandler {
 }
 
 /**
- * Where every backend connection reads into. Each read is copied out before its callback returns,
- * so one buffer serves them all: no allocation per read, and no stream machinery on the path.
+ * Where every backend connection reads into (Node's `onread`). Each read is copied out, at its
+ * own size, before the callback returns, so one 64 KiB buffer serves every connection and reads
+ * skip the stream machinery ('data' events, a 64 KiB buffer per read shrunk afterwards).
  */
 const readBuffer = Buffer.allocUnsafe(64 * 1024);
 

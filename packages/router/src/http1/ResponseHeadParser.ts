@@ -1,6 +1,7 @@
 import { FIELD_VALUE } from '../internal/http1/charTables.ts';
 import { HeadLineReader, type LineVerdict } from '../internal/http1/HeadLineReader.ts';
-import { parseConnectionTokens, parseContentLength, splitList } from '../internal/http1/parseContentLength.ts';
+import { parseConnectionTokens } from '../internal/http1/parseConnectionTokens.ts';
+import { parseContentLength, splitList } from '../internal/http1/parseContentLength.ts';
 import { parseFieldLine } from '../internal/http1/parseFieldLine.ts';
 import { resolveHttp1Limits, type Http1Limits } from './Http1Limits.ts';
 import type { ResponseFraming, ResponseHead } from './ResponseHead.ts';

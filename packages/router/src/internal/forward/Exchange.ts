@@ -9,8 +9,9 @@ import type { RequestHead } from '../../http1/RequestHead.ts';
 import type { ResponseHead } from '../../http1/ResponseHead.ts';
 import type { ResponseHeadParser } from '../../http1/ResponseHeadParser.ts';
 import { serializeRequestHead } from '../../http1/serializeRequestHead.ts';
-import { serializeResponseHead, type OutboundResponseFraming } from '../../http1/serializeResponseHead.ts';
+import { serializeResponseHead } from '../../http1/serializeResponseHead.ts';
 import { cannedBody } from './cannedResponse.ts';
+import { clientResponseFraming } from './clientResponseFraming.ts';
 import { clientResponseHeaders } from './clientResponseHeaders.ts';
 import { chunkHeader, CRLF, LAST_CHUNK } from './chunkFraming.ts';
 import { ClientWriter, type ClientWriterWatcher } from './ClientWriter.ts';
@@ -45,7 +46,6 @@ export interface ExchangeOwner {
   onTunnel(upstream: UpstreamConnection, responseHead: Buffer, rest: Buffer): void;
 }
 
-
 /**
  * One request relayed to one backend and its response relayed back: upstream choice and the
  * single allowed retry, the re-framed head and body, the response head and body re-framed for the
@@ -77,7 +77,7 @@ export class Exchange implements UpstreamHandler, ClientWriterWatcher {
   readonly #writer: ClientWriter;
   #closeClient = false;
   #reusable = true;
-  /** Milliseconds the backend may go without progress (docs/proxy.md, Timeouts). */
+  /** Milliseconds the backend may go without progress (docs/proxy.md, Limits and timeouts). */
   #requestTimeout = 0;
   /** The client's socket is full and the backend is paused until it drains. */
   #clientBlocked = false;
@@ -131,10 +131,13 @@ export class Exchange implements UpstreamHandler, ClientWriterWatcher {
       ? this.#send([Buffer.from(chunkHeader(data.length), 'latin1'), data, CRLF])
       : this.#send([data]);
     // Before the response, the backend is waited for only while it holds the body back; while
-    // the client is the slow one, the connection's bodyIdleTimeout watches instead.
+    // the client is the slow one, the connection's bodyIdleTimeout watches instead. After an
+    // early response head, a backend still taking the body is making progress.
     if (this.#phase === 'head' && this.#dispatch !== undefined) {
-      if (accepted) this.#owner.requestDeadline.clear();
+      if (accepted) this.#clearTimer();
       else this.#awaitBackend();
+    } else if (this.#phase === 'body' && !this.#clientBlocked) {
+      this.#awaitBackend();
     }
     return accepted;
   }
@@ -249,7 +252,7 @@ export class Exchange implements UpstreamHandler, ClientWriterWatcher {
 
   onDrain(): void {
     if (this.#phase === 'done') return;
-    if (this.#phase === 'head' && !this.#bodyEnded && !this.#awaitingContinue()) this.#owner.requestDeadline.clear();
+    if (this.#phase === 'head' && !this.#bodyEnded && !this.#awaitingContinue()) this.#clearTimer();
     this.#owner.onBodyDrain();
   }
 
@@ -288,7 +291,7 @@ export class Exchange implements UpstreamHandler, ClientWriterWatcher {
           this.#writer.write(serializeResponseHead({ status: res.status, reason: res.reason, headers: clientResponseHeaders(res, undefined), body: { kind: 'none' } }));
           if (res.status === 100) {
             this.#continueRelayed = true;
-            this.#owner.requestDeadline.clear();
+            this.#clearTimer();
             this.#owner.onContinueRelayed();
           }
         }
@@ -302,29 +305,16 @@ export class Exchange implements UpstreamHandler, ClientWriterWatcher {
 
   #onFinalHead(res: ResponseHead, rest: Buffer): void {
     this.#response = res;
-    let close = this.#owner.mustCloseAfterResponse() || this.#head.upgrade?.kind === 'websocket';
-    const client11 = this.#head.version === '1.1';
-    let framing: OutboundResponseFraming;
-    if (res.body.kind === 'none') {
-      const advertised = this.#head.method === 'HEAD' || res.status === 304 ? advertisedLength(res) : undefined;
-      framing = advertised === undefined ? { kind: 'none' } : { kind: 'advertised-length', length: advertised };
-      this.#writer.framing = 'none';
-    } else if (res.body.kind === 'length') {
-      framing = res.body;
-      this.#remaining = res.body.length;
-      this.#writer.framing = 'length';
-    } else {
-      if (res.body.kind === 'chunked') this.#decoder = new ChunkedDecoder(this.#owner.options.limits);
-      // HTTP/1.0 clients cannot read chunked: the end of the body is the end of the connection.
-      framing = client11 ? { kind: 'chunked' } : { kind: 'until-close' };
-      this.#writer.framing = client11 ? 'chunked' : 'raw';
-      if (!client11) close = true;
-    }
-    this.#closeClient = close;
-    const connection = close ? 'close' : client11 ? undefined : 'keep-alive';
+    const mustClose = this.#owner.mustCloseAfterResponse() || this.#head.upgrade?.kind === 'websocket';
+    const framing = clientResponseFraming(this.#head, res, mustClose);
+    this.#writer.framing = framing.body;
+    if (res.body.kind === 'length') this.#remaining = res.body.length;
+    else if (res.body.kind === 'chunked') this.#decoder = new ChunkedDecoder(this.#owner.options.limits);
+    this.#closeClient = framing.close;
+    const connection = framing.close ? 'close' : this.#head.version === '1.1' ? undefined : 'keep-alive';
     let bytes: Buffer;
     try {
-      bytes = serializeResponseHead({ status: res.status, reason: res.reason, headers: clientResponseHeaders(res, connection), body: framing });
+      bytes = serializeResponseHead({ status: res.status, reason: res.reason, headers: clientResponseHeaders(res, connection), body: framing.head });
     } catch {
       this.#reusable = false;
       return this.#fail(502);
@@ -489,10 +479,4 @@ export class Exchange implements UpstreamHandler, ClientWriterWatcher {
   #clearTimer(): void {
     this.#owner.requestDeadline.clear();
   }
-}
-
-function advertisedLength(res: ResponseHead): number | undefined {
-  const values = res.headers.filter(([n]) => n === 'content-length').map(([, v]) => v);
-  if (values.length === 0 || !values.every((v) => v === values[0] && /^[0-9]{1,15}$/.test(v))) return undefined;
-  return Number(values[0]);
 }

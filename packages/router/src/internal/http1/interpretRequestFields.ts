@@ -1,7 +1,8 @@
 import type { Http1ParseError } from '../../http1/Http1ParseError.ts';
 import type { BodyFraming, UpgradeRequest } from '../../http1/RequestHead.ts';
 import { isToken } from './charTables.ts';
-import { parseConnectionTokens, parseContentLength, splitList } from './parseContentLength.ts';
+import { parseConnectionTokens } from './parseConnectionTokens.ts';
+import { parseContentLength, splitList } from './parseContentLength.ts';
 import { isValidHost } from './parseRequestTarget.ts';
 
 export interface RequestSemantics {

@@ -1,5 +1,3 @@
-import { isToken } from './charTables.ts';
-
 /** 15 digits stay below 2^53, so the sum can never lose precision. */
 const MAX_DIGITS = 15;
 const plainLength = /^[0-9]{1,15}$/;
@@ -24,17 +22,6 @@ export function parseContentLength(values: readonly string[]): number | string {
     }
   }
   return Number(seen);
-}
-
-/** The lower-case tokens of Connection lines (empty members skipped), or undefined when one is not a token. */
-export function parseConnectionTokens(values: readonly string[]): string[] | undefined {
-  const tokens: string[] = [];
-  for (const member of splitList(values)) {
-    if (member.length === 0) continue;
-    if (!isToken(member)) return undefined;
-    tokens.push(member.toLowerCase());
-  }
-  return tokens;
 }
 
 /** Splits a list header into trimmed members (RFC 9110 §5.6.1), keeping empty ones for the caller to judge. */
