@@ -24,7 +24,7 @@ const readBuffer = Buffer.allocUnsafe(64 * 1024);
 export class UpstreamConnection {
   readonly upstream: Upstream;
   readonly socket: net.Socket;
-  /** performance.now() when it last went idle. */
+  /** The pool's clock time when it last went idle. */
   idleSince = 0;
   #handler: UpstreamHandler | undefined;
   #onIdleEvent: (() => void) | undefined;
@@ -62,11 +62,11 @@ export class UpstreamConnection {
     this.#onIdleEvent = undefined;
   }
 
-  /** Detaches the handler; `onIdleEvent` runs if the backend does anything while idle. */
-  idle(onIdleEvent: () => void): void {
+  /** Detaches the handler at `now`; `onIdleEvent` runs if the backend does anything while idle. */
+  idle(now: number, onIdleEvent: () => void): void {
     this.#handler = undefined;
     this.#onIdleEvent = onIdleEvent;
-    this.idleSince = performance.now();
+    this.idleSince = now;
     if (this.socket.isPaused()) this.socket.resume();
   }
 

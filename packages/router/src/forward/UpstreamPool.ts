@@ -1,3 +1,4 @@
+import { systemClock, type Clock } from '@portico/supervisor';
 import type { Upstream } from './Upstream.ts';
 import { UpstreamConnection } from './UpstreamConnection.ts';
 
@@ -6,6 +7,8 @@ export interface UpstreamPoolOptions {
   readonly maxIdlePerUpstream: number;
   /** Milliseconds an idle connection is kept. Below Node's 5 s keepAliveTimeout so we close first. */
   readonly idleTimeout: number;
+  /** Time for idle expiry; default the real clock. */
+  readonly clock?: Clock;
 }
 
 /**
@@ -15,12 +18,14 @@ export interface UpstreamPoolOptions {
  */
 export class UpstreamPool {
   readonly #options: UpstreamPoolOptions;
+  readonly #clock: Clock;
   readonly #idle = new Map<string, UpstreamConnection[]>();
-  #sweeper: NodeJS.Timeout | undefined;
+  #sweeper: unknown;
   #closed = false;
 
   constructor(options: UpstreamPoolOptions) {
     this.#options = options;
+    this.#clock = options.clock ?? systemClock;
   }
 
   /** An idle connection to `upstream`, or undefined when none is left. */
@@ -52,12 +57,12 @@ export class UpstreamPool {
       return;
     }
     const owner = list;
-    connection.idle(() => {
+    connection.idle(this.#clock.now(), () => {
       const i = owner.indexOf(connection);
       if (i !== -1) owner.splice(i, 1);
     });
     list.push(connection);
-    this.#sweeper ??= setInterval(this.#sweep, Math.max(50, this.#options.idleTimeout / 2)).unref();
+    if (this.#sweeper === undefined) this.#scheduleSweep();
   }
 
   /** Idle connections per upstream id, for tests and metrics. */
@@ -68,13 +73,21 @@ export class UpstreamPool {
   /** Closes every idle connection; later `put`s close theirs at once. */
   close(): void {
     this.#closed = true;
-    if (this.#sweeper !== undefined) clearInterval(this.#sweeper);
+    if (this.#sweeper !== undefined) this.#clock.clearTimeout(this.#sweeper);
     this.#sweeper = undefined;
     for (const list of this.#idle.values()) for (const c of list.splice(0)) c.destroy();
   }
 
+  #scheduleSweep(): void {
+    const sweeper = this.#clock.setTimeout(this.#sweep, Math.max(50, this.#options.idleTimeout / 2));
+    // Idle connections never keep the process alive on their own (Node timers only).
+    (sweeper as { unref?: () => void } | undefined)?.unref?.();
+    this.#sweeper = sweeper;
+  }
+
   readonly #sweep = (): void => {
-    const cutoff = performance.now() - this.#options.idleTimeout;
+    this.#sweeper = undefined;
+    const cutoff = this.#clock.now() - this.#options.idleTimeout;
     let left = 0;
     for (const list of this.#idle.values()) {
       // Oldest first: stop at the first connection still young enough.
@@ -83,9 +96,6 @@ export class UpstreamPool {
       for (const c of list.splice(0, expired)) c.destroy();
       left += list.length;
     }
-    if (left === 0 && this.#sweeper !== undefined) {
-      clearInterval(this.#sweeper);
-      this.#sweeper = undefined;
-    }
+    if (left > 0 && !this.#closed) this.#scheduleSweep();
   };
 }

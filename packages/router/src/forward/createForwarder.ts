@@ -28,7 +28,7 @@ export interface Forwarder {
  */
 export function createForwarder(options: ForwarderOptions): Forwarder {
   const resolved = resolveForwarderOptions(options);
-  const pool = new UpstreamPool({ maxIdlePerUpstream: resolved.maxIdlePerUpstream, idleTimeout: resolved.upstreamIdleTimeout });
+  const pool = new UpstreamPool({ maxIdlePerUpstream: resolved.maxIdlePerUpstream, idleTimeout: resolved.upstreamIdleTimeout, clock: resolved.clock });
   const connections = new Set<ClientConnection>();
   const closedWaiters = new Set<() => void>();
   let closing: Promise<void> | undefined;

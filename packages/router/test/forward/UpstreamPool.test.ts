@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { UpstreamPool, type UpstreamConnection } from '@portico/router';
+import { SimulatedClock } from '@portico/supervisor';
 import { closeAll, startRawBackend, upstreamAt, type RawBackend } from './harness.ts';
 
 describe('UpstreamPool', () => {
@@ -74,6 +75,25 @@ describe('UpstreamPool', () => {
     pool.put(c);
     await once(c.socket, 'close');
     assert.equal(pool.idleCount('b'), 0);
+  });
+
+  it('expires idle connections on its clock, oldest first, and keeps younger ones', async () => {
+    const clock = new SimulatedClock();
+    pool = new UpstreamPool({ maxIdlePerUpstream: 4, idleTimeout: 1000, clock });
+    const old = await connected(pool);
+    const young = await connected(pool);
+    pool.put(old);
+    clock.advance(600);
+    pool.put(young);
+    clock.advance(500);
+    assert.equal(old.socket.destroyed, true);
+    assert.equal(young.socket.destroyed, false);
+    assert.equal(pool.idleCount('b'), 1);
+    // Sweeps run every idleTimeout / 2: the young one, due at 1600, goes in the sweep at 2000.
+    clock.advance(900);
+    assert.equal(young.socket.destroyed, true);
+    assert.equal(pool.idleCount('b'), 0);
+    assert.equal(clock.pendingTimers, 0);
   });
 
   it('closes every idle connection on close and refuses later returns', async () => {
