@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import net from 'node:net';
 import type { Upstream } from '@portico/router';
-import { closeAll, httpGet, rawRequest, startHttpBackend, startProxy, startRawBackend, statusLines, upstreamAt } from './harness.ts';
+import { closeAll, httpGet, rawRequest, startHttpBackend, startProxy, startRawBackend, statusLines, upstreamAt, signal } from './harness.ts';
 
 /** A port nothing listens on: bound, then closed. */
 async function deadPort(): Promise<number> {
@@ -131,17 +131,16 @@ describe('forwarder failures', () => {
 
   it('aborts the backend request when the client half-closes with a request in flight', async () => {
     let aborted!: Promise<unknown>;
-    let arrived!: () => void;
-    const arrival = new Promise<void>((resolve) => (arrived = resolve));
+    const arrival = signal();
     const backend = await startHttpBackend((req) => {
       aborted = once(req.socket, 'close');
-      arrived();
+      arrival.fire();
     });
     const proxy = await startProxy({ pickUpstream: () => upstreamAt(backend.port) });
     const client = net.connect(proxy.port, '127.0.0.1');
     client.on('error', () => {});
     client.write('GET /slow HTTP/1.1\r\nHost: a\r\n\r\n');
-    await arrival;
+    await arrival.promise;
     client.end();
     await aborted;
     await once(client, 'close');
@@ -149,16 +148,15 @@ describe('forwarder failures', () => {
 
   it('aborts the backend request when the client goes away', async () => {
     let aborted!: Promise<unknown>;
-    let arrived!: () => void;
-    const arrival = new Promise<void>((resolve) => (arrived = resolve));
+    const arrival = signal();
     const backend = await startHttpBackend((req) => {
       aborted = once(req.socket, 'close');
-      arrived();
+      arrival.fire();
     });
     const proxy = await startProxy({ pickUpstream: () => upstreamAt(backend.port) });
     const client = net.connect(proxy.port, '127.0.0.1');
     client.write('GET /slow HTTP/1.1\r\nHost: a\r\n\r\n');
-    await arrival;
+    await arrival.promise;
     client.destroy();
     await aborted;
   });

@@ -4,16 +4,15 @@ import net from 'node:net';
 import http from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SimulatedClock } from '@portico/supervisor';
-import { closeAll, rawRequest, startHttpBackend, startProxy, startRawBackend, statusLines, upstreamAt } from './harness.ts';
+import { closeAll, rawRequest, startHttpBackend, startProxy, startRawBackend, statusLines, upstreamAt, signal } from './harness.ts';
 
 describe('forwarder timeouts', () => {
   afterEach(closeAll);
 
   it('answers 408 and closes when a request body stalls, and aborts the backend request', async () => {
-    let closed!: () => void;
-    const backendClosed = new Promise<void>((resolve) => (closed = resolve));
+    const backendClosed = signal();
     const backend = await startHttpBackend((req) => {
-      req.socket.on('close', closed);
+      req.socket.on('close', backendClosed.fire);
       req.on('error', () => {});
       req.resume();
     });
@@ -25,18 +24,17 @@ describe('forwarder timeouts', () => {
     assert.deepEqual(statusLines(text), ['408']);
     assert.equal(ended, 'end');
     assert.ok(performance.now() - started >= 140);
-    await backendClosed;
+    await backendClosed.promise;
     assert.deepEqual(proxy.events.at(-1), { type: 'request.refused', status: 408, reason: 'request body not received in time' });
   });
 
   it('does not count a client waiting for 100 Continue as a stalled body', async () => {
     const clock = new SimulatedClock();
     let backendSocket!: net.Socket;
-    let headArrived!: () => void;
-    const arrival = new Promise<void>((resolve) => (headArrived = resolve));
+    const arrival = signal();
     const backend = await startRawBackend((data, socket) => {
       backendSocket = socket;
-      if (data.toString('latin1').startsWith('POST')) headArrived();
+      if (data.toString('latin1').startsWith('POST')) arrival.fire();
       else socket.end('HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok');
     });
     const proxy = await startProxy({ pickUpstream: () => upstreamAt(backend.port), bodyIdleTimeout: 150, requestTimeout: 10_000, clock });
@@ -44,7 +42,7 @@ describe('forwarder timeouts', () => {
     let text = '';
     client.on('data', (d: Buffer) => (text += d.toString('latin1')));
     client.write('POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n');
-    await arrival;
+    await arrival.promise;
     // The backend takes its time to say 100: the client rightly sends nothing meanwhile.
     clock.advance(1_000);
     backendSocket.write('HTTP/1.1 100 Continue\r\n\r\n');
@@ -58,15 +56,14 @@ describe('forwarder timeouts', () => {
 
   it('answers 504 when the backend never sends the 100 Continue a client waits for', async () => {
     const clock = new SimulatedClock();
-    let headArrived!: () => void;
-    const arrival = new Promise<void>((resolve) => (headArrived = resolve));
-    const backend = await startRawBackend(() => headArrived());
+    const arrival = signal();
+    const backend = await startRawBackend(() => arrival.fire());
     const proxy = await startProxy({ pickUpstream: () => upstreamAt(backend.port), bodyIdleTimeout: 150, requestTimeout: 500, clock });
     const client = net.connect(proxy.port, '127.0.0.1');
     let text = '';
     client.on('data', (d: Buffer) => (text += d.toString('latin1')));
     client.write('POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n');
-    await arrival;
+    await arrival.promise;
     clock.advance(500);
     await once(client, 'end');
     assert.deepEqual(statusLines(text), ['504']);
@@ -98,19 +95,18 @@ describe('forwarder timeouts', () => {
   it('relays a slow response whose pieces come within requestTimeout of each other', async () => {
     const clock = new SimulatedClock();
     let response!: http.ServerResponse;
-    let arrived!: () => void;
-    const arrival = new Promise<void>((resolve) => (arrived = resolve));
+    const arrival = signal();
     const backend = await startHttpBackend((_req, res) => {
       res.writeHead(200, { 'content-type': 'text/plain' });
       response = res;
-      arrived();
+      arrival.fire();
     });
     const proxy = await startProxy({ pickUpstream: () => upstreamAt(backend.port), requestTimeout: 200, clock });
     const client = net.connect(proxy.port, '127.0.0.1');
     let text = '';
     client.on('data', (d: Buffer) => (text += d.toString('latin1')));
     client.write('GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n');
-    await arrival;
+    await arrival.promise;
     // Six pieces 150 ms apart on the proxy's clock: 900 ms in all, each gap under the 200 ms timeout.
     for (let i = 0; i < 6; i++) {
       clock.advance(150);
@@ -145,10 +141,9 @@ describe('forwarder timeouts', () => {
 
   it('cuts a client that stops reading the response after sendTimeout, and frees the backend', async () => {
     const size = 64 * 1024 * 1024;
-    let closed!: () => void;
-    const backendClosed = new Promise<void>((resolve) => (closed = resolve));
+    const backendClosed = signal();
     const backend = await startHttpBackend((req, res) => {
-      req.socket.on('close', closed);
+      req.socket.on('close', backendClosed.fire);
       res.writeHead(200, { 'content-length': size });
       const piece = Buffer.alloc(1024 * 1024, 0x61);
       let sent = 0;
@@ -169,7 +164,7 @@ describe('forwarder timeouts', () => {
     await once(client, 'connect');
     client.write('GET /big HTTP/1.1\r\nHost: a\r\n\r\n');
     client.pause();
-    await backendClosed;
+    await backendClosed.promise;
     assert.deepEqual(proxy.events.at(-1), { type: 'response.aborted', reason: 'the client read nothing of the response for 200 ms' });
     let received = 0;
     client.on('data', (d: Buffer) => (received += d.length));

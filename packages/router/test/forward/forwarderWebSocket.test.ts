@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import net from 'node:net';
 import { SimulatedClock } from '@portico/supervisor';
 import { WebSocket, WebSocketServer } from 'ws';
-import { closeAll, rawRequest, startHttpBackend, startProxy, startRawBackend, statusLines, upstreamAt } from './harness.ts';
+import { closeAll, rawRequest, startHttpBackend, startProxy, startRawBackend, statusLines, upstreamAt, signal } from './harness.ts';
 
 const KEY = 'dGhlIHNhbXBsZSBub25jZQ==';
 const handshake = (extra = '', version = '13'): string =>
@@ -111,8 +111,7 @@ describe('forwarder WebSocket tunnel', () => {
   it('relays every byte of a large burst to a client that reads late, then passes the backend\'s FIN on', async () => {
     const size = 32 * 1024 * 1024;
     let sent = 0;
-    let blocked!: () => void;
-    const backendBlocked = new Promise<void>((resolve) => (blocked = resolve));
+    const backendBlocked = signal();
     const backend = await startRawBackend((_d, socket) => {
       socket.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n');
       const piece = Buffer.alloc(1024 * 1024, 0x62);
@@ -120,7 +119,7 @@ describe('forwarder WebSocket tunnel', () => {
         while (sent < size) {
           sent += piece.length;
           if (!socket.write(piece)) {
-            blocked();
+            backendBlocked.fire();
             return void socket.once('drain', pump);
           }
         }
@@ -135,7 +134,7 @@ describe('forwarder WebSocket tunnel', () => {
     client.pause();
     // The client reads nothing yet: the tunnel must hold the backend back, not buffer it all. Wait
     // until the backend has stopped getting anywhere, then check it is far from done.
-    await backendBlocked;
+    await backendBlocked.promise;
     for (let before = -1; before !== sent; ) {
       before = sent;
       await new Promise((resolve) => setTimeout(resolve, 100));
@@ -161,10 +160,9 @@ describe('forwarder WebSocket tunnel', () => {
   it('closes both sides when the client reads nothing of the tunnel for sendTimeout', async () => {
     const clock = new SimulatedClock();
     let drains = 0;
-    let backendClosed!: () => void;
-    const backendGone = new Promise<void>((resolve) => (backendClosed = resolve));
+    const backendGone = signal();
     const backend = await startRawBackend((_d, socket) => {
-      socket.on('close', backendClosed);
+      socket.on('close', backendGone.fire);
       socket.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n');
       const piece = Buffer.alloc(1024 * 1024, 0x62);
       const pump = (): void => {
@@ -189,7 +187,7 @@ describe('forwarder WebSocket tunnel', () => {
     clock.advance(199);
     assert.equal(proxy.forwarder.connectionCount, 1);
     clock.advance(1);
-    await backendGone;
+    await backendGone.promise;
     // The client connection's close is reported on a later turn.
     while (proxy.forwarder.connectionCount > 0) await new Promise((resolve) => setImmediate(resolve));
     client.destroy();

@@ -164,3 +164,10 @@ export async function httpGet(port: number, path: string, agent?: http.Agent, he
     req.on('error', reject);
   });
 }
+
+/** A promise and the function that settles it, for waiting on something a callback sees. */
+export function signal(): { readonly promise: Promise<void>; readonly fire: () => void } {
+  let fire!: () => void;
+  const promise = new Promise<void>((resolve) => (fire = resolve));
+  return { promise, fire };
+}
