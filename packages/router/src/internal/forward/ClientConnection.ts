@@ -1,5 +1,5 @@
 import type net from 'node:net';
-import type { ResolvedForwarderOptions } from '../../forward/ForwarderOptions.ts';
+import type { HeaderPair, ResolvedForwarderOptions } from '../../forward/ForwarderOptions.ts';
 import type { UpstreamConnection } from '../../forward/UpstreamConnection.ts';
 import type { UpstreamPool } from '../../forward/UpstreamPool.ts';
 import { ChunkedDecoder } from '../../http1/ChunkedDecoder.ts';
@@ -7,10 +7,9 @@ import type { RequestHead } from '../../http1/RequestHead.ts';
 import { RequestHeadParser } from '../../http1/RequestHeadParser.ts';
 import { ResponseHeadParser } from '../../http1/ResponseHeadParser.ts';
 import { cannedResponse, porticoResponse } from './cannedResponse.ts';
-import type { HeaderPair } from '../../forward/ForwarderOptions.ts';
 import { Deadline } from './Deadline.ts';
 import { Exchange, type ExchangeOwner } from './Exchange.ts';
-import { Tunnel } from './Tunnel.ts';
+import { openTunnel } from './openTunnel.ts';
 import { newRequestId } from './outboundRequestHeaders.ts';
 
 /** How long a closing connection keeps reading (and discarding) so the client gets our answer, not a reset. */
@@ -244,7 +243,7 @@ export class ClientConnection implements ExchangeOwner {
     this.#stash = [];
     for (const chunk of held) upstream.socket.write(chunk);
     this.#paused.clear();
-    new Tunnel(client, upstream, this.options);
+    openTunnel(client, upstream, this.options);
   }
 
   #refuse(status: number, reason: string, report = true): void {

@@ -11,7 +11,7 @@ import { Deadline } from './Deadline.ts';
  * and a side that takes nothing for `sendTimeout` (nginx's `send_timeout`) closes both, so a
  * client that stops reading cannot pin a backend connection.
  */
-export class Tunnel implements UpstreamHandler {
+class Tunnel implements UpstreamHandler {
   readonly #client: net.Socket;
   readonly #upstream: UpstreamConnection;
   readonly #sendTimeout: number;
@@ -91,4 +91,9 @@ export class Tunnel implements UpstreamHandler {
     this.#client.destroy();
     this.#upstream.destroy();
   }
+}
+
+/** Relays `client` and `upstream` to each other from now on; the tunnel lives as long as its sockets. */
+export function openTunnel(client: net.Socket, upstream: UpstreamConnection, options: { readonly clock: Clock; readonly sendTimeout: number }): void {
+  new Tunnel(client, upstream, options);
 }
