@@ -12,6 +12,8 @@ export interface ReadResult {
   readonly error?: { readonly status?: number; readonly reason: string };
   /** Bytes were left over that did not complete a message. */
   readonly incomplete: boolean;
+  /** A head that was complete when the bytes ran out inside its body (the forwarder has sent it on). */
+  readonly unfinished?: RequestHead;
 }
 
 export function readMessages(bytes: Buffer, chunkSize = bytes.length || 1, limits: Partial<Http1Limits> = {}): ReadResult {
@@ -70,7 +72,7 @@ export function readMessages(bytes: Buffer, chunkSize = bytes.length || 1, limit
     messages.push({ head, body: Buffer.concat(body) });
     pending = false;
   }
-  return { messages, incomplete: pending };
+  return head === undefined ? { messages, incomplete: pending } : { messages, incomplete: pending, unfinished: head };
 }
 
 /** Latin1 bytes of a string written with JS escapes. */
