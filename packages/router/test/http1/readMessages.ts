@@ -12,7 +12,7 @@ export interface ReadResult {
   readonly error?: { readonly status?: number; readonly reason: string };
   /** Bytes were left over that did not complete a message. */
   readonly incomplete: boolean;
-  /** A head that was complete when the bytes ran out inside its body (the forwarder has sent it on). */
+  /** A head whose body ran out or was refused: the forwarder has sent the head on, then aborts. */
   readonly unfinished?: RequestHead;
 }
 
@@ -43,7 +43,7 @@ export function readMessages(bytes: Buffer, chunkSize = bytes.length || 1, limit
         else remaining = head.body.kind === 'length' ? head.body.length : 0;
       } else if (decoder !== undefined) {
         const r = decoder.push(chunk, (d) => body.push(Buffer.from(d)));
-        if (r.kind === 'error') return { messages, error: { reason: r.reason }, incomplete: false };
+        if (r.kind === 'error') return { messages, error: { reason: r.reason }, incomplete: false, unfinished: head };
         if (r.kind === 'more') return undefined;
         chunk = r.rest;
         decoder = undefined;
