@@ -19,6 +19,8 @@ import { startNginx } from './support/startNginx.ts';
 const CONNECTIONS = 50;
 const SMALL = 64;
 const LARGE = 64 * 1024;
+/** Small messages in flight per connection in the pipelined mode: enough to keep every process busy. */
+const PIPELINED = 16;
 
 const role = process.argv[2];
 // Exit cleanly on SIGINT so --cpu-prof can write its profile.
@@ -40,8 +42,8 @@ if (role === 'backend') {
   const forwarder = createForwarder({ pickUpstream: () => ({ id: 'b', address: { host: '127.0.0.1', port }, token: 't' }) });
   await listenAndReport(net.createServer({ allowHalfOpen: true }, (s) => forwarder.handleConnection(s)));
 } else if (role === 'driver') {
-  const [port, seconds, size] = process.argv.slice(3).map(Number) as [number, number, number];
-  process.stdout.write(`${JSON.stringify(await drive(port, seconds, size))}\n`);
+  const [port, seconds, size, inFlight] = process.argv.slice(3).map(Number) as [number, number, number, number];
+  process.stdout.write(`${JSON.stringify(await drive(port, seconds, size, inFlight))}\n`);
   process.exit(0);
 } else {
   await main();
@@ -53,8 +55,8 @@ interface DriveResult {
   errors: number;
 }
 
-/** Opens the connections, then runs the echo loop for `seconds` once all are open. */
-async function drive(port: number, seconds: number, size: number): Promise<DriveResult> {
+/** Opens the connections, then runs the echo loop for `seconds` once all are open, `inFlight` messages per connection. */
+async function drive(port: number, seconds: number, size: number, inFlight: number): Promise<DriveResult> {
   const payload = Buffer.alloc(size, 0x61);
   let errors = 0;
   const sockets = await Promise.all(
@@ -75,7 +77,7 @@ async function drive(port: number, seconds: number, size: number): Promise<Drive
     });
   }
   const started = performance.now();
-  for (const ws of sockets) ws.send(payload, { binary: true });
+  for (const ws of sockets) for (let i = 0; i < inFlight; i++) ws.send(payload, { binary: true });
   await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
   running = false;
   const elapsed = (performance.now() - started) / 1000;
@@ -84,8 +86,8 @@ async function drive(port: number, seconds: number, size: number): Promise<Drive
 }
 
 /** Runs the driver in its own process, so it does not share a CPU with the backend or proxy. */
-async function runDriver(port: number, seconds: number, size: number): Promise<DriveResult> {
-  const child = spawn(process.execPath, [...process.execArgv, new URL(import.meta.url).pathname, 'driver', String(port), String(seconds), String(size)], {
+async function runDriver(port: number, seconds: number, size: number, inFlight = 1): Promise<DriveResult> {
+  const child = spawn(process.execPath, [...process.execArgv, new URL(import.meta.url).pathname, 'driver', String(port), String(seconds), String(size), String(inFlight)], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let out = '';
@@ -125,23 +127,26 @@ async function main(): Promise<void> {
       await runDriver(port, 1, SMALL);
       await runDriver(port, 1, LARGE);
     }
-    const rows: Array<{ name: string; msgs: number; mib: number; errors: number }> = [];
+    const rows: Array<{ name: string; msgs: number; pipelined: number; mib: number; errors: number }> = [];
     for (const [name, port] of targets) {
       const small = await runDriver(port, seconds, SMALL);
+      const pipelined = await runDriver(port, seconds, SMALL, PIPELINED);
       const large = await runDriver(port, seconds, LARGE);
       rows.push({
         name,
         msgs: small.echoes / small.seconds,
+        pipelined: pipelined.echoes / pipelined.seconds,
         mib: (large.echoes * LARGE) / large.seconds / 2 ** 20,
-        errors: small.errors + large.errors,
+        errors: small.errors + pipelined.errors + large.errors,
       });
     }
     const direct = rows[0]!;
-    console.log(`ws echo, ${CONNECTIONS} connections, one message in flight each, ${seconds} s per mode, ${process.version}, ${cpus().length} CPUs`);
-    console.log('target               msgs/s (64 B)  × direct   MiB/s (64 KiB)  × direct');
+    const ratio = (value: number, base: number): string => (value / base).toFixed(2).padStart(8);
+    console.log(`ws echo, ${CONNECTIONS} connections, ${seconds} s per mode, ${process.version}, ${cpus().length} CPUs`);
+    console.log(`target             msgs/s (64 B, 1 in flight)  × direct  msgs/s (64 B, ${PIPELINED} in flight)  × direct  MiB/s (64 KiB, 1 in flight)  × direct`);
     for (const r of rows) {
       console.log(
-        `${r.name.padEnd(18)} ${r.msgs.toFixed(0).padStart(15)}  ${(r.msgs / direct.msgs).toFixed(2).padStart(8)}  ${r.mib.toFixed(0).padStart(15)}  ${(r.mib / direct.mib).toFixed(2).padStart(8)}${r.errors ? `   (${r.errors} client errors)` : ''}`,
+        `${r.name.padEnd(18)} ${r.msgs.toFixed(0).padStart(26)}  ${ratio(r.msgs, direct.msgs)}  ${r.pipelined.toFixed(0).padStart(27)}  ${ratio(r.pipelined, direct.pipelined)}  ${r.mib.toFixed(0).padStart(27)}  ${ratio(r.mib, direct.mib)}${r.errors ? `   (${r.errors} client errors)` : ''}`,
       );
     }
   } finally {
