@@ -6,14 +6,13 @@
 // each byte crossing the proxy twice). Each component runs in its own process, as in production,
 // and the ratios are to the direct backend measured in the same run.
 // Run: node --import tsx --conditions=portico-source bench/websocket.bench.ts [seconds]
-import { spawn } from 'node:child_process';
 import { cpus } from 'node:os';
 import { once } from 'node:events';
 import http from 'node:http';
 import net from 'node:net';
 import { createForwarder } from '@portico/router';
 import { WebSocket, WebSocketServer } from 'ws';
-import { listenAndReport, startRole } from './support/roleProcess.ts';
+import { listenAndReport, runRole, startRole } from './support/roleProcess.ts';
 import { startNginx } from './support/startNginx.ts';
 
 const CONNECTIONS = 50;
@@ -87,14 +86,7 @@ async function drive(port: number, seconds: number, size: number, inFlight: numb
 
 /** Runs the driver in its own process, so it does not share a CPU with the backend or proxy. */
 async function runDriver(port: number, seconds: number, size: number, inFlight = 1): Promise<DriveResult> {
-  const child = spawn(process.execPath, [...process.execArgv, new URL(import.meta.url).pathname, 'driver', String(port), String(seconds), String(size), String(inFlight)], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let out = '';
-  child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  const [code] = (await once(child, 'exit')) as [number | null];
-  if (code !== 0) throw new Error(`driver for port ${port} exited with ${code}`);
-  return JSON.parse(out) as DriveResult;
+  return JSON.parse(await runRole(new URL(import.meta.url), ['driver', String(port), String(seconds), String(size), String(inFlight)])) as DriveResult;
 }
 
 

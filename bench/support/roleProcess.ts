@@ -21,10 +21,24 @@ export interface RoleProcess {
  * waits for the port it reports. `ipc` adds an IPC channel; `nodeFlags` adds flags for this child.
  */
 export async function startRole(script: string | URL, args: readonly string[], options: { ipc?: boolean; nodeFlags?: readonly string[] } = {}): Promise<RoleProcess> {
-  const path = typeof script === 'string' ? script : script.pathname;
-  const child = spawn(process.execPath, [...process.execArgv, ...(options.nodeFlags ?? []), path, ...args], {
-    stdio: options.ipc === true ? ['ignore', 'pipe', 'inherit', 'ipc'] : ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawnRole(script, args, options);
   const [line] = (await once(child.stdout!, 'data')) as [Buffer];
   return { child, port: Number(line.toString().trim()) };
+}
+
+/** Runs `script` with `args` to its end (a driver, say) and returns what it printed; fails if it fails. */
+export async function runRole(script: string | URL, args: readonly string[]): Promise<string> {
+  const child = spawnRole(script, args, {});
+  let out = '';
+  child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  const [code] = (await once(child, 'exit')) as [number | null];
+  if (code !== 0) throw new Error(`${args.join(' ')} exited with ${code}`);
+  return out;
+}
+
+function spawnRole(script: string | URL, args: readonly string[], options: { ipc?: boolean; nodeFlags?: readonly string[] }): ChildProcess {
+  const path = typeof script === 'string' ? script : script.pathname;
+  return spawn(process.execPath, [...process.execArgv, ...(options.nodeFlags ?? []), path, ...args], {
+    stdio: options.ipc === true ? ['ignore', 'pipe', 'inherit', 'ipc'] : ['ignore', 'pipe', 'inherit'],
+  });
 }

@@ -92,6 +92,43 @@ describe('forwarder timeouts', () => {
     assert.deepEqual(statusLines(text), ['200']);
   });
 
+  it('counts a backend still taking the upload after its early response head as progress', async () => {
+    const clock = new SimulatedClock();
+    let received = 0;
+    const backend = await startRawBackend((data, socket) => {
+      const text = data.toString('latin1');
+      const bodyStart = text.indexOf('\r\n\r\n');
+      if (bodyStart !== -1) {
+        socket.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n');
+        received += data.length - bodyStart - 4;
+      } else received += data.length;
+      if (received === 30) socket.write('ok');
+    });
+    const proxy = await startProxy({ pickUpstream: () => upstreamAt(backend.port), requestTimeout: 200, bodyIdleTimeout: 10_000, clock });
+    const client = net.connect(proxy.port, '127.0.0.1');
+    let text = '';
+    client.on('data', (d: Buffer) => (text += d.toString('latin1')));
+    client.on('error', () => {});
+    // Fails, rather than waits forever, when the proxy cuts the connection.
+    const until = async (done: () => boolean): Promise<void> => {
+      while (!done()) {
+        if (client.destroyed) assert.fail(`the connection was cut: ${JSON.stringify(proxy.events)}`);
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    };
+    client.write('POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 30\r\n\r\n');
+    await until(() => text.includes('200 OK'));
+    // Three pieces 150 ms apart on the proxy's clock: 450 ms in all, each gap under the 200 ms timeout.
+    for (let sent = 10; sent <= 30; sent += 10) {
+      clock.advance(150);
+      client.write('0123456789');
+      await until(() => received === sent);
+    }
+    await until(() => text.endsWith('\r\n\r\nok'));
+    assert.deepEqual(proxy.events, []);
+    client.destroy();
+  });
+
   it('relays a slow response whose pieces come within requestTimeout of each other', async () => {
     const clock = new SimulatedClock();
     let response!: http.ServerResponse;

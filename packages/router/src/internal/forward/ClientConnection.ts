@@ -37,7 +37,6 @@ export class ClientConnection implements ExchangeOwner {
   #remaining = 0;
   #decoder: ChunkedDecoder | undefined;
   #bodyDone = true;
-  /** The client asked for 100 Continue and none was relayed yet: its silence is not a stall. */
   #awaitingContinue = false;
   #stash: Buffer[] = [];
   readonly #paused = new Set<'body' | 'pipeline'>();
@@ -146,6 +145,10 @@ export class ClientConnection implements ExchangeOwner {
     else if (this.#timerKind === 'body') this.#disarm();
   }
 
+  get awaitingContinue(): boolean {
+    return this.#awaitingContinue;
+  }
+
   onContinueRelayed(): void {
     this.#awaitingContinue = false;
     this.#watchBody();
@@ -202,7 +205,7 @@ export class ClientConnection implements ExchangeOwner {
     const head = this.#head;
     // Keep the connection only when the whole request is known to be read; an unread body is
     // never guessed past (nginx CVE-2019-20372): say close, then read and discard while closing.
-    const keep = !close && head?.keepAlive === true && (this.#bodyDone || head.body.kind === 'none') && this.options.keepAliveTimeout > 0;
+    const keep = !close && !this.mustCloseAfterResponse();
     let bytes: Buffer;
     try {
       bytes = porticoResponse(status, headers, head?.method === 'HEAD' ? '' : body, keep, head?.version === '1.0');
@@ -231,9 +234,7 @@ export class ClientConnection implements ExchangeOwner {
 
   onTunnel(upstream: UpstreamConnection, responseHead: Buffer, rest: Buffer): void {
     this.#exchange = undefined;
-    this.#deadline.dispose();
-    this.requestDeadline.dispose();
-    this.#timerKind = undefined;
+    this.#stopTimers();
     this.#state = 'tunnel';
     const client = this.client;
     client.off('data', this.#onData);
@@ -291,14 +292,12 @@ export class ClientConnection implements ExchangeOwner {
   };
 
   readonly #onClientClose = (): void => {
-    this.#deadline.dispose();
-    this.requestDeadline.dispose();
+    this.#stopTimers();
     if (this.#state === 'tunnel') {
       this.#onClosed();
       return;
     }
     this.#state = 'closed';
-    this.#timerKind = undefined;
     this.#exchange?.abort();
     this.#exchange = undefined;
     this.#onClosed();
@@ -324,6 +323,13 @@ export class ClientConnection implements ExchangeOwner {
       : LINGER_MS;
     this.#timerKind = kind;
     this.#deadline.set(ms);
+  }
+
+  /** Drops both deadlines' timers: the connection is gone, or a tunnel keeps its own. */
+  #stopTimers(): void {
+    this.#deadline.dispose();
+    this.requestDeadline.dispose();
+    this.#timerKind = undefined;
   }
 
   #disarm(): void {

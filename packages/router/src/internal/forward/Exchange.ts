@@ -32,6 +32,8 @@ export interface ExchangeOwner {
   mustCloseAfterResponse(): boolean;
   /** The backend can take more request body again. */
   onBodyDrain(): void;
+  /** The client asked for 100 Continue, has none yet, and so rightly sends no body. */
+  readonly awaitingContinue: boolean;
   /** A 100 Continue went to the client: from now on it is expected to send its body. */
   onContinueRelayed(): void;
   /** The response was relayed completely. */
@@ -81,8 +83,8 @@ export class Exchange implements UpstreamHandler, ClientWriterWatcher {
   #requestTimeout = 0;
   /** The client's socket is full and the backend is paused until it drains. */
   #clientBlocked = false;
-  /** A 100 Continue the client asked for went out; until then the backend is the one awaited. */
-  #continueRelayed = false;
+  /** The backend holds the request body back: not connected yet, or its socket is full. */
+  #upstreamFull = false;
 
   constructor(owner: ExchangeOwner, head: RequestHead, host: string | undefined, requestId: string) {
     this.#owner = owner;
@@ -119,8 +121,8 @@ export class Exchange implements UpstreamHandler, ClientWriterWatcher {
     }
     this.#dispatch = dispatch;
     this.#requestTimeout = dispatch.requestTimeout ?? this.#owner.options.requestTimeout;
-    this.#awaitBackend();
     this.#connectNext(dispatch.upstream);
+    this.#rearm();
   };
 
   /** Request body bytes from the client; false asks the caller to pause the client. */
@@ -130,15 +132,8 @@ export class Exchange implements UpstreamHandler, ClientWriterWatcher {
     const accepted = this.#head.body.kind === 'chunked'
       ? this.#send([Buffer.from(chunkHeader(data.length), 'latin1'), data, CRLF])
       : this.#send([data]);
-    // Before the response, the backend is waited for only while it holds the body back; while
-    // the client is the slow one, the connection's bodyIdleTimeout watches instead. After an
-    // early response head, a backend still taking the body is making progress.
-    if (this.#phase === 'head' && this.#dispatch !== undefined) {
-      if (accepted) this.#clearTimer();
-      else this.#awaitBackend();
-    } else if (this.#phase === 'body' && !this.#clientBlocked) {
-      this.#awaitBackend();
-    }
+    if (!accepted) this.#upstreamFull = true;
+    this.#rearm();
     return accepted;
   }
 
@@ -146,7 +141,7 @@ export class Exchange implements UpstreamHandler, ClientWriterWatcher {
     this.#bodyEnded = true;
     if (this.#phase === 'done') return;
     if (this.#head.body.kind === 'chunked') this.#send([LAST_CHUNK]);
-    if (this.#phase === 'head' && this.#dispatch !== undefined) this.#awaitBackend();
+    this.#rearm();
   }
 
   /** Whether any byte of the final response went to the client. */
@@ -179,6 +174,7 @@ export class Exchange implements UpstreamHandler, ClientWriterWatcher {
     this.#upstream = upstream;
     this.#parser.reset();
     this.#responseBytes = 0;
+    this.#upstreamFull = true;
     let head: Buffer;
     try {
       head = serializeRequestHead({
@@ -252,22 +248,20 @@ export class Exchange implements UpstreamHandler, ClientWriterWatcher {
 
   onDrain(): void {
     if (this.#phase === 'done') return;
-    if (this.#phase === 'head' && !this.#bodyEnded && !this.#awaitingContinue()) this.#clearTimer();
+    this.#upstreamFull = false;
+    this.#rearm();
     this.#owner.onBodyDrain();
-  }
-
-  /** The client holds its body back for a 100 Continue the backend has not sent yet. */
-  #awaitingContinue(): boolean {
-    return this.#head.expectContinue && !this.#continueRelayed && this.#bodyBytes === 0;
   }
 
   onData(chunk: Buffer): void {
     this.#responseBytes += chunk.length;
-    if (!this.#clientBlocked) this.#awaitBackend();
     this.#writer.begin();
     if (this.#phase === 'head') this.#onHeadBytes(chunk);
     else if (this.#phase === 'body') this.#onBodyBytes(chunk);
     this.#writer.flush();
+    // After the bytes are handled, so a response head just read counts: from here on the backend
+    // is awaited even while the client is still sending its body.
+    this.#rearm();
   }
 
   #onHeadBytes(input: Buffer): void {
@@ -290,9 +284,8 @@ export class Exchange implements UpstreamHandler, ClientWriterWatcher {
         if (relay) {
           this.#writer.write(serializeResponseHead({ status: res.status, reason: res.reason, headers: clientResponseHeaders(res, undefined), body: { kind: 'none' } }));
           if (res.status === 100) {
-            this.#continueRelayed = true;
-            this.#clearTimer();
             this.#owner.onContinueRelayed();
+            this.#rearm();
           }
         }
         chunk = r.rest;
@@ -394,19 +387,30 @@ export class Exchange implements UpstreamHandler, ClientWriterWatcher {
     return idempotentMethods.has(this.#head.method) && this.#replay !== undefined;
   }
 
-  /** The backend is expected to make progress within `requestTimeout` from now. */
-  #awaitBackend(): void {
-    this.#owner.requestDeadline.set(this.#requestTimeout);
+  /**
+   * Sets the exchange's one deadline from what it waits for (docs/proxy.md, Limits and timeouts):
+   * the client to read its full socket (`sendTimeout`), or the backend (`requestTimeout`). None
+   * while it waits for the client's request body, which the connection's `bodyIdleTimeout`
+   * watches, nor before dispatch, which the router's start-up limit covers. Each call follows
+   * progress, so it starts the wait over.
+   */
+  #rearm(): void {
+    const deadline = this.#owner.requestDeadline;
+    if (this.#phase === 'done' || this.#dispatch === undefined) return deadline.clear();
+    if (this.#clientBlocked) return deadline.set(this.#owner.options.sendTimeout);
+    const clientBodyAwaited = this.#phase === 'head' && !this.#bodyEnded && !this.#upstreamFull && !this.#owner.awaitingContinue;
+    if (clientBodyAwaited) return deadline.clear();
+    deadline.set(this.#requestTimeout);
   }
 
   onClientBlocked(): void {
     this.#clientBlocked = true;
-    this.#owner.requestDeadline.set(this.#owner.options.sendTimeout);
+    this.#rearm();
   }
 
   onClientDrained(): void {
     this.#clientBlocked = false;
-    if (this.#phase !== 'done') this.#awaitBackend();
+    this.#rearm();
   }
 
   /** The deadline expired: the backend made no progress, or the client read nothing, for too long. */

@@ -1,3 +1,4 @@
+import { normaliseHeaderName } from '@portico/auth-forwarder';
 import { nanoid } from 'nanoid';
 import type { HeaderPair, ResolvedForwarderOptions } from '../../forward/ForwarderOptions.ts';
 import type { Upstream } from '../../forward/Upstream.ts';
@@ -18,19 +19,13 @@ const ours = new Set([
   'x-portico-token', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-port', 'x-request-id',
 ]);
 
-/** A name as backends that fold `_` and `.` to `-` read it; the replace runs only when there is one. */
-const normalise = (name: string): string => {
-  const lower = name.toLowerCase();
-  return lower.includes('_') || lower.includes('.') ? lower.replace(/[_.]/g, '-') : lower;
-};
-
 /**
  * Whether a header never goes upstream as sent: Host, a hop-by-hop or framing header, or one of
  * Portico's own, in any spelling a WSGI/PHP/Rack backend folds to the same name (`Proxy_Authorization`,
  * `X.Forwarded.For`).
  */
 const reserved = (name: string): boolean => {
-  const folded = normalise(name);
+  const folded = normaliseHeaderName(name);
   return folded === 'host' || hopByHop.has(folded) || ours.has(folded);
 };
 
@@ -60,22 +55,17 @@ export interface OutboundContext {
  */
 export function outboundRequestHeaders(ctx: OutboundContext): HeaderPair[] {
   const { head } = ctx;
-  const named = head.connectionTokens;
-  let headers: HeaderPair[] = [];
-  for (let i = 0; i < head.headers.length; i++) {
-    const name = head.headers[i]![0];
-    if (reserved(name) || (named.length > 0 && named.includes(name))) continue;
-    headers.push([head.rawNames[i]!, head.headers[i]![1]]);
-  }
-  const transformed = ctx.options.transformRequestHeaders !== undefined || ctx.transform !== undefined;
-  if (ctx.options.transformRequestHeaders !== undefined) headers = ctx.options.transformRequestHeaders(headers, head);
-  if (ctx.transform !== undefined) headers = ctx.transform(headers);
-  const host = ctx.host ?? upstreamHost(ctx.upstream);
-  const out: HeaderPair[] = [['host', host]];
-  for (const pair of headers) {
+  const out: HeaderPair[] = [['host', ctx.host ?? upstreamHost(ctx.upstream)]];
+  const forwarderTransform = ctx.options.transformRequestHeaders;
+  if (forwarderTransform === undefined && ctx.transform === undefined) {
+    // Nothing to transform: the client's headers go straight into the outbound list.
+    keptInbound(head, out);
+  } else {
+    let headers = keptInbound(head, []);
+    if (forwarderTransform !== undefined) headers = forwarderTransform(headers, head);
+    if (ctx.transform !== undefined) headers = ctx.transform(headers);
     // A transform may add headers but never smuggle framing, Host or Portico's own back in.
-    if (transformed && reserved(pair[0])) continue;
-    out.push(pair);
+    for (const pair of headers) if (!reserved(pair[0])) out.push(pair);
   }
   if (head.upgrade?.kind === 'websocket') out.push(['connection', 'upgrade'], ['upgrade', 'websocket']);
   if (head.expectContinue) out.push(['expect', '100-continue']);
@@ -86,6 +76,17 @@ export function outboundRequestHeaders(ctx: OutboundContext): HeaderPair[] {
   out.push(['x-request-id', ctx.requestId]);
   out.push(['x-portico-token', ctx.upstream.token]);
   return out;
+}
+
+/** Appends the client's headers that may go upstream, with the client's spelling, to `into`. */
+function keptInbound(head: RequestHead, into: HeaderPair[]): HeaderPair[] {
+  const named = head.connectionTokens;
+  for (let i = 0; i < head.headers.length; i++) {
+    const name = head.headers[i]![0];
+    if (reserved(name) || (named.length > 0 && named.includes(name))) continue;
+    into.push([head.rawNames[i]!, head.headers[i]![1]]);
+  }
+  return into;
 }
 
 function upstreamHost(upstream: Upstream): string {

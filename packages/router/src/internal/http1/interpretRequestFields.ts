@@ -17,7 +17,12 @@ export interface RequestSemantics {
 const fail = (status: Http1ParseError['status'], reason: string): Http1ParseError => ({ status, reason });
 
 const NONE: readonly string[] = Object.freeze([]);
-const add = (list: readonly string[], value: string): readonly string[] => (list === NONE ? [value] : [...list, value]);
+/** Appends to a list made for this head; the shared empty one is replaced, never written to. */
+const add = (list: readonly string[], value: string): readonly string[] => {
+  if (list === NONE) return [value];
+  (list as string[]).push(value);
+  return list;
+};
 const NO_BODY: BodyFraming = Object.freeze({ kind: 'none' });
 const CHUNKED: BodyFraming = Object.freeze({ kind: 'chunked' });
 
