@@ -1,7 +1,7 @@
 import { METHODS } from 'node:http';
 import { HeadLineReader, type LineVerdict } from '../internal/http1/HeadLineReader.ts';
 import { interpretRequestFields } from '../internal/http1/interpretRequestFields.ts';
-import { parseFieldLine } from '../internal/http1/parseFieldLine.ts';
+import { isFieldBlock, parseFieldLine, splitFieldLine } from '../internal/http1/parseFieldLine.ts';
 import { parseRequestLine, type RequestLine } from '../internal/http1/parseRequestLine.ts';
 import { resolveHttp1Limits, type Http1Limits } from './Http1Limits.ts';
 import type { Http1ErrorStatus, Http1ParseError } from './Http1ParseError.ts';
@@ -42,6 +42,8 @@ export class RequestHeadParser {
   #line: RequestLine | undefined;
   #headers: Array<readonly [string, string]> = [];
   #rawNames: string[] = [];
+  /** This head's field lines all passed `isFieldBlock`. */
+  #blockChecked = false;
 
   constructor(options: RequestHeadParserOptions = {}) {
     this.#limits = resolveHttp1Limits(options.limits);
@@ -115,7 +117,9 @@ export class RequestHeadParser {
     }
     if (start === end) return 'end';
     if (this.#headers.length >= this.#limits.maxHeaderCount) return { status: 431, reason: 'too many header lines' };
-    const field = parseFieldLine(text, start, end);
+    // The first field line checks every line of the head at once when the whole head is here.
+    if (this.#headers.length === 0) this.#blockChecked = isFieldBlock(text, start);
+    const field = this.#blockChecked ? splitFieldLine(text, start, end) : parseFieldLine(text, start, end);
     if (typeof field === 'string') return { status: 400, reason: field };
     this.#headers.push([field.name, field.value]);
     this.#rawNames.push(field.rawName);
@@ -132,5 +136,6 @@ export class RequestHeadParser {
     this.#line = undefined;
     this.#headers = [];
     this.#rawNames = [];
+    this.#blockChecked = false;
   }
 }

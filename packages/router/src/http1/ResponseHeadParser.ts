@@ -2,7 +2,7 @@ import { FIELD_VALUE } from '../internal/http1/charTables.ts';
 import { HeadLineReader, type LineVerdict } from '../internal/http1/HeadLineReader.ts';
 import { parseConnectionTokens } from '../internal/http1/parseConnectionTokens.ts';
 import { parseContentLength, splitList } from '../internal/http1/parseContentLength.ts';
-import { parseFieldLine } from '../internal/http1/parseFieldLine.ts';
+import { isFieldBlock, parseFieldLine, splitFieldLine } from '../internal/http1/parseFieldLine.ts';
 import { resolveHttp1Limits, type Http1Limits } from './Http1Limits.ts';
 import type { ResponseFraming, ResponseHead } from './ResponseHead.ts';
 
@@ -27,6 +27,8 @@ export class ResponseHeadParser {
   #status: { version: '1.0' | '1.1'; status: number; reason: string } | undefined;
   #headers: Array<readonly [string, string]> = [];
   #rawNames: string[] = [];
+  /** This head's field lines all passed `isFieldBlock`. */
+  #blockChecked = false;
 
   constructor(limits: Partial<Http1Limits> = {}) {
     this.#limits = resolveHttp1Limits(limits);
@@ -68,6 +70,7 @@ export class ResponseHeadParser {
     this.#status = undefined;
     this.#headers = [];
     this.#rawNames = [];
+    this.#blockChecked = false;
   }
 
   readonly #onLine = (text: string, start: number, end: number): LineVerdict => {
@@ -86,7 +89,9 @@ export class ResponseHeadParser {
     }
     if (start === end) return 'end';
     if (this.#headers.length >= this.#limits.maxResponseHeaderCount) return { status: 502, reason: 'too many header lines' };
-    const field = parseFieldLine(text, start, end);
+    // The first field line checks every line of the head at once when the whole head is here.
+    if (this.#headers.length === 0) this.#blockChecked = isFieldBlock(text, start);
+    const field = this.#blockChecked ? splitFieldLine(text, start, end) : parseFieldLine(text, start, end);
     if (typeof field === 'string') return { status: 502, reason: field };
     this.#headers.push([field.name, field.value]);
     this.#rawNames.push(field.rawName);

@@ -1,6 +1,6 @@
 import { InvalidHeadField } from '../errors.ts';
 import { isToken, TARGET } from '../internal/http1/charTables.ts';
-import { appendFields } from '../internal/http1/checkOutboundFields.ts';
+import { appendFields, framingField } from '../internal/http1/checkOutboundFields.ts';
 import type { BodyFraming } from './RequestHead.ts';
 
 /** A request head to write upstream: the caller's final header list plus the framing to announce. */
@@ -27,10 +27,8 @@ export interface OutboundRequestHead {
 export function serializeRequestHead(head: OutboundRequestHead): Buffer {
   if (!isToken(head.method)) throw new InvalidHeadField(`method ${JSON.stringify(head.method)}`, 'is not a token');
   checkTarget(head.target);
-  let out = appendFields(`${head.method} ${head.target} HTTP/1.1\r\n`, head.headers);
-  if (head.body.kind === 'length') out += `content-length: ${head.body.length}\r\n`;
-  else if (head.body.kind === 'chunked') out += 'transfer-encoding: chunked\r\n';
-  return Buffer.from(`${out}\r\n`, 'latin1');
+  const out = appendFields(`${head.method} ${head.target} HTTP/1.1\r\n`, head.headers);
+  return Buffer.from(`${out}${framingField(head.body)}\r\n`, 'latin1');
 }
 
 function checkTarget(target: string): void {

@@ -1,5 +1,5 @@
 import { InvalidHeadField } from '../errors.ts';
-import { appendFields, SAFE_VALUE } from '../internal/http1/checkOutboundFields.ts';
+import { appendFields, framingField, SAFE_VALUE } from '../internal/http1/checkOutboundFields.ts';
 import type { ResponseFraming } from './ResponseHead.ts';
 
 /** How the response written to a client is delimited. */
@@ -25,9 +25,6 @@ export function serializeResponseHead(head: OutboundResponseHead): Buffer {
     throw new InvalidHeadField(`status ${head.status}`, 'is not a three-digit code');
   }
   if (!SAFE_VALUE.test(head.reason)) throw new InvalidHeadField('reason phrase', 'contains control characters');
-  let out = appendFields(`HTTP/1.1 ${head.status} ${head.reason}\r\n`, head.headers);
-  const body = head.body;
-  if (body.kind === 'length' || body.kind === 'advertised-length') out += `content-length: ${body.length}\r\n`;
-  else if (body.kind === 'chunked') out += 'transfer-encoding: chunked\r\n';
-  return Buffer.from(`${out}\r\n`, 'latin1');
+  const out = appendFields(`HTTP/1.1 ${head.status} ${head.reason}\r\n`, head.headers);
+  return Buffer.from(`${out}${framingField(head.body)}\r\n`, 'latin1');
 }

@@ -223,4 +223,17 @@ describe('forwarder failures', () => {
     bad = false;
     assert.equal((await httpGet(proxy.port, '/')).body, 'ok');
   });
+
+  // What the parser accepted is written without a second check; what a caller supplies is checked.
+  it('answers 500, and sends the backend nothing, when an upstream token or address could inject a line', async () => {
+    const backend = await startRawBackend(() => {});
+    const token = { id: 'b', address: { host: '127.0.0.1', port: backend.port }, token: 't\r\nx-injected: 1' };
+    const viaToken = await startProxy({ pickUpstream: () => token });
+    assert.deepEqual(statusLines((await rawRequest(viaToken.port, 'GET / HTTP/1.1\r\nHost: a\r\n\r\n')).text), ['500']);
+    // An HTTP/1.0 request without Host gets the upstream's address as Host.
+    const address = { id: 'b', address: { host: '127.0.0.1\r\nx-injected: 1', port: backend.port }, token: 't' };
+    const viaAddress = await startProxy({ pickUpstream: () => address });
+    assert.deepEqual(statusLines((await rawRequest(viaAddress.port, 'GET / HTTP/1.0\r\n\r\n')).text), ['500']);
+    assert.equal(backend.received.flat().length, 0);
+  });
 });

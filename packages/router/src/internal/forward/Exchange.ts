@@ -8,16 +8,17 @@ import { ChunkedDecoder } from '../../http1/ChunkedDecoder.ts';
 import type { RequestHead } from '../../http1/RequestHead.ts';
 import type { ResponseHead } from '../../http1/ResponseHead.ts';
 import type { ResponseHeadParser } from '../../http1/ResponseHeadParser.ts';
-import { serializeRequestHead } from '../../http1/serializeRequestHead.ts';
-import { serializeResponseHead } from '../../http1/serializeResponseHead.ts';
+import type { OutboundResponseFraming } from '../../http1/serializeResponseHead.ts';
 import { cannedBody } from './cannedResponse.ts';
 import { clientResponseFraming } from './clientResponseFraming.ts';
-import { clientResponseHeaders } from './clientResponseHeaders.ts';
+import { clientResponseHead } from './clientResponseHeaders.ts';
 import { chunkHeader, CRLF, LAST_CHUNK } from './chunkFraming.ts';
 import { ClientWriter, type ClientWriterWatcher } from './ClientWriter.ts';
 import type { Deadline } from './Deadline.ts';
 import { idempotentMethods } from './idempotentMethods.ts';
-import { outboundRequestHeaders } from './outboundRequestHeaders.ts';
+import { outboundRequestHead } from './outboundRequestHeaders.ts';
+
+const NO_BODY: OutboundResponseFraming = { kind: 'none' };
 
 /** What an exchange needs from the client connection that owns it. */
 export interface ExchangeOwner {
@@ -177,20 +178,15 @@ export class Exchange implements UpstreamHandler, ClientWriterWatcher {
     this.#upstreamFull = true;
     let head: Buffer;
     try {
-      head = serializeRequestHead({
-        method: this.#head.method,
-        target: this.#head.path,
-        headers: outboundRequestHeaders({
-          head: this.#head,
-          upstream,
-          transform: this.#dispatch?.transformHeaders,
-          options: this.#owner.options,
-          remoteAddress: this.#owner.client.remoteAddress,
-          localPort: this.#owner.client.localPort,
-          host: this.#host,
-          requestId: this.#requestId,
-        }),
-        body: this.#head.body,
+      head = outboundRequestHead({
+        head: this.#head,
+        upstream,
+        transform: this.#dispatch?.transformHeaders,
+        options: this.#owner.options,
+        remoteAddress: this.#owner.client.remoteAddress,
+        localPort: this.#owner.client.localPort,
+        host: this.#host,
+        requestId: this.#requestId,
       });
     } catch {
       // A header transform produced something unsafe to write; refuse rather than crash.
@@ -282,7 +278,7 @@ export class Exchange implements UpstreamHandler, ClientWriterWatcher {
         // 100 only to a client that asked for it; other 1xx (103) only to HTTP/1.1 clients.
         const relay = res.status === 100 ? this.#head.expectContinue : this.#head.version === '1.1';
         if (relay) {
-          this.#writer.write(serializeResponseHead({ status: res.status, reason: res.reason, headers: clientResponseHeaders(res, undefined), body: { kind: 'none' } }));
+          this.#writer.write(clientResponseHead(res, undefined, NO_BODY));
           if (res.status === 100) {
             this.#owner.onContinueRelayed();
             this.#rearm();
@@ -305,15 +301,8 @@ export class Exchange implements UpstreamHandler, ClientWriterWatcher {
     else if (res.body.kind === 'chunked') this.#decoder = new ChunkedDecoder(this.#owner.options.limits);
     this.#closeClient = framing.close;
     const connection = framing.close ? 'close' : this.#head.version === '1.1' ? undefined : 'keep-alive';
-    let bytes: Buffer;
-    try {
-      bytes = serializeResponseHead({ status: res.status, reason: res.reason, headers: clientResponseHeaders(res, connection), body: framing.head });
-    } catch {
-      this.#reusable = false;
-      return this.#fail(502);
-    }
     this.#phase = 'body';
-    this.#writer.write(bytes);
+    this.#writer.write(clientResponseHead(res, connection, framing.head));
     this.#touchedClient = true;
     if (this.#writer.framing === 'none' || (this.#writer.framing === 'length' && this.#remaining === 0)) {
       if (rest.length > 0) this.#reusable = false;
@@ -436,7 +425,7 @@ export class Exchange implements UpstreamHandler, ClientWriterWatcher {
     this.#touchedClient = true;
     // A WebSocket may stay open for hours; it no longer holds its worker's drain.
     this.#release();
-    const head = serializeResponseHead({ status: 101, reason: res.reason, headers: clientResponseHeaders(res, 'upgrade'), body: { kind: 'none' } });
+    const head = clientResponseHead(res, 'upgrade', NO_BODY);
     this.#owner.onTunnel(connection, head, rest);
   }
 
