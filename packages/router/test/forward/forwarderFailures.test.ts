@@ -224,6 +224,20 @@ describe('forwarder failures', () => {
     assert.equal((await httpGet(proxy.port, '/')).body, 'ok');
   });
 
+  it('answers 500 when a header transform changes a client header, in place, into an unsafe one', async () => {
+    const backend = await startHttpBackend((req, res) => res.end(String(req.headers['x-a'])));
+    let bad = true;
+    const transform = (h: Array<readonly [string, string]>): Array<readonly [string, string]> => {
+      // A transform handed the client's pairs may rewrite them in place; what it returns is checked again.
+      if (bad) (h[0] as [string, string])[1] = 'a\r\nx-injected: 1';
+      return h;
+    };
+    const proxy = await startProxy({ pickUpstream: () => upstreamAt(backend.port), transformRequestHeaders: transform });
+    assert.deepEqual(statusLines((await rawRequest(proxy.port, 'GET / HTTP/1.1\r\nHost: a\r\nX-A: fine\r\n\r\n')).text), ['500']);
+    bad = false;
+    assert.equal((await rawRequest(proxy.port, 'GET / HTTP/1.1\r\nHost: a\r\nX-A: fine\r\nConnection: close\r\n\r\n')).text.split('\r\n\r\n')[1], 'fine');
+  });
+
   // What the parser accepted is written without a second check; what a caller supplies is checked.
   it('answers 500, and sends the backend nothing, when an upstream token or address could inject a line', async () => {
     const backend = await startRawBackend(() => {});

@@ -232,13 +232,13 @@ export class ClientConnection implements ExchangeOwner {
     else this.client.destroy();
   }
 
-  onTunnel(upstream: UpstreamConnection, responseHead: Buffer, rest: Buffer): void {
+  onTunnel(upstream: UpstreamConnection, responseHead: string, rest: Buffer): void {
     this.#exchange = undefined;
     this.#stopTimers();
     this.#state = 'tunnel';
     const client = this.client;
     client.off('data', this.#onData);
-    client.write(responseHead);
+    client.write(responseHead, 'latin1');
     if (rest.length > 0) client.write(rest);
     const held = this.#stash;
     this.#stash = [];

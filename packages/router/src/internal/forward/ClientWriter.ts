@@ -21,7 +21,7 @@ const JOIN_LIMIT = 64 * 1024;
 export class ClientWriter {
   readonly #client: net.Socket;
   readonly #watcher: ClientWriterWatcher;
-  #batch: Buffer[] | undefined;
+  #batch: Array<Buffer | string> | undefined;
   #source: net.Socket | undefined;
   #paused = false;
   framing: ClientFraming = 'none';
@@ -50,20 +50,21 @@ export class ClientWriter {
     if (batch.length === 0) return;
     let size = 0;
     for (const b of batch) size += b.length;
-    if (size <= JOIN_LIMIT) return this.write(Buffer.concat(batch, size));
+    if (size <= JOIN_LIMIT) return this.write(joinLatin1(batch, size));
     this.#client.cork();
     for (const b of batch) this.write(b);
     this.#client.uncork();
   }
 
-  write(data: Buffer): void {
+  /** Writes bytes, or text as latin1 (a head), or adds them to the batch. */
+  write(data: Buffer | string): void {
     if (this.#batch !== undefined) {
       this.#batch.push(data);
       return;
     }
     const client = this.#client;
     if (client.destroyed) return;
-    if (!client.write(data) && !this.#paused && this.#source !== undefined) {
+    if (!client.write(data, 'latin1') && !this.#paused && this.#source !== undefined) {
       this.#paused = true;
       this.#source.pause();
       client.once('drain', this.#onDrain);
@@ -74,7 +75,7 @@ export class ClientWriter {
   writeBody(data: Buffer): void {
     if (data.length === 0) return;
     if (this.framing !== 'chunked') return this.write(data);
-    this.write(Buffer.from(chunkHeader(data.length), 'latin1'));
+    this.write(chunkHeader(data.length));
     this.write(data);
     this.write(CRLF);
   }
@@ -96,4 +97,12 @@ export class ClientWriter {
     this.#source?.resume();
     this.#watcher.onClientDrained();
   };
+}
+
+/** One buffer holding every piece in order, text written as latin1. */
+function joinLatin1(pieces: ReadonlyArray<Buffer | string>, size: number): Buffer {
+  const out = Buffer.allocUnsafe(size);
+  let at = 0;
+  for (const p of pieces) at += typeof p === 'string' ? out.write(p, at, 'latin1') : p.copy(out, at);
+  return out;
 }

@@ -46,7 +46,7 @@ export interface ExchangeOwner {
   /** The response had started: the client connection must be cut so the truncation shows. */
   onExchangeAborted(reason: string): void;
   /** The backend answered 101 to a WebSocket handshake: from here on, bytes flow raw. */
-  onTunnel(upstream: UpstreamConnection, responseHead: Buffer, rest: Buffer): void;
+  onTunnel(upstream: UpstreamConnection, responseHead: string, rest: Buffer): void;
 }
 
 /**
@@ -64,7 +64,8 @@ export class Exchange implements UpstreamHandler, ClientWriterWatcher {
   #connection: UpstreamConnection | undefined;
   #connected = false;
   #attempts = 0;
-  #queue: Buffer[] = [];
+  /** What waits for the connection: the request head as latin1 text, then body pieces. */
+  #queue: Array<Buffer | string> = [];
   #replay: Buffer[] | undefined = [];
   #replayBytes = 0;
   #bodyBytes = 0;
@@ -176,7 +177,7 @@ export class Exchange implements UpstreamHandler, ClientWriterWatcher {
     this.#parser.reset();
     this.#responseBytes = 0;
     this.#upstreamFull = true;
-    let head: Buffer;
+    let head: string;
     try {
       head = outboundRequestHead({
         head: this.#head,
@@ -232,12 +233,13 @@ export class Exchange implements UpstreamHandler, ClientWriterWatcher {
     return this.#write(pieces);
   }
 
-  #write(pieces: Buffer[]): boolean {
+  /** Writes pieces in one go; a string (the head) is latin1, written by Node without a Buffer of its own. */
+  #write(pieces: ReadonlyArray<Buffer | string>): boolean {
     const socket = this.#connection!.socket;
-    if (pieces.length === 1) return socket.write(pieces[0]!);
+    if (pieces.length === 1) return socket.write(pieces[0]!, 'latin1');
     socket.cork();
     let ok = true;
-    for (const p of pieces) ok = socket.write(p);
+    for (const p of pieces) ok = socket.write(p, 'latin1');
     socket.uncork();
     return ok;
   }

@@ -42,14 +42,14 @@ export function clientResponseHeaders(head: Pick<ResponseHead, 'headers' | 'rawN
 }
 
 /**
- * The response head the client gets, for a head from Portico's `ResponseHeadParser`: its status,
- * reason and fields passed the parser's checks and the rest is Portico's own, so nothing is
- * checked twice.
+ * The response head the client gets, as latin1 text, for a head from Portico's
+ * `ResponseHeadParser`: its status, reason and fields passed the parser's checks and the rest is
+ * Portico's own, so nothing is checked twice.
  */
-export function clientResponseHead(res: ResponseHead, connection: ClientConnectionHeader, body: OutboundResponseFraming): Buffer {
+export function clientResponseHead(res: ResponseHead, connection: ClientConnectionHeader, body: OutboundResponseFraming): string {
   let text = `HTTP/1.1 ${res.status} ${res.reason}\r\n`;
   keptResponseHeaders(res, connection, (name, value) => {
     text = `${text}${name}: ${value}\r\n`;
   });
-  return Buffer.from(`${text}${framingField(body)}\r\n`, 'latin1');
+  return `${text}${framingField(body)}\r\n`;
 }
