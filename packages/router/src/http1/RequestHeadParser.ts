@@ -1,7 +1,7 @@
 import { METHODS } from 'node:http';
+import { FieldLines } from '../internal/http1/FieldLines.ts';
 import { HeadLineReader, type LineVerdict } from '../internal/http1/HeadLineReader.ts';
 import { interpretRequestFields } from '../internal/http1/interpretRequestFields.ts';
-import { isFieldBlock, parseFieldLine, splitFieldLine } from '../internal/http1/parseFieldLine.ts';
 import { parseRequestLine, type RequestLine } from '../internal/http1/parseRequestLine.ts';
 import { resolveHttp1Limits, type Http1Limits } from './Http1Limits.ts';
 import type { Http1ErrorStatus, Http1ParseError } from './Http1ParseError.ts';
@@ -40,10 +40,7 @@ export class RequestHeadParser {
   readonly #methods: ReadonlySet<string>;
   readonly #lines = new HeadLineReader();
   #line: RequestLine | undefined;
-  #headers: Array<readonly [string, string]> = [];
-  #rawNames: string[] = [];
-  /** This head's field lines all passed `isFieldBlock`. */
-  #blockChecked = false;
+  readonly #fields = new FieldLines();
 
   constructor(options: RequestHeadParserOptions = {}) {
     this.#limits = resolveHttp1Limits(options.limits);
@@ -66,8 +63,7 @@ export class RequestHeadParser {
       return INCOMPLETE;
     }
     const line = this.#line!;
-    const headers = this.#headers;
-    const rawNames = this.#rawNames;
+    const { headers, rawNames } = this.#fields;
     const headBytes = this.#lines.lineBytes;
     this.#reset();
     const semantics = interpretRequestFields(line.method, line.version, headers);
@@ -116,14 +112,9 @@ export class RequestHeadParser {
       return 'more';
     }
     if (start === end) return 'end';
-    if (this.#headers.length >= this.#limits.maxHeaderCount) return { status: 431, reason: 'too many header lines' };
-    // The first field line checks every line of the head at once when the whole head is here.
-    if (this.#headers.length === 0) this.#blockChecked = isFieldBlock(text, start);
-    const field = this.#blockChecked ? splitFieldLine(text, start, end) : parseFieldLine(text, start, end);
-    if (typeof field === 'string') return { status: 400, reason: field };
-    this.#headers.push([field.name, field.value]);
-    this.#rawNames.push(field.rawName);
-    return 'more';
+    if (this.#fields.headers.length >= this.#limits.maxHeaderCount) return { status: 431, reason: 'too many header lines' };
+    const refused = this.#fields.add(text, start, end);
+    return refused === undefined ? 'more' : { status: 400, reason: refused };
   };
 
   #fail(status: Http1ErrorStatus, reason: string): RequestHeadResult {
@@ -134,8 +125,6 @@ export class RequestHeadParser {
   #reset(): void {
     this.#lines.reset();
     this.#line = undefined;
-    this.#headers = [];
-    this.#rawNames = [];
-    this.#blockChecked = false;
+    this.#fields.reset();
   }
 }

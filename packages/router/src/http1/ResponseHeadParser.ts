@@ -1,8 +1,8 @@
 import { FIELD_VALUE } from '../internal/http1/charTables.ts';
+import { FieldLines } from '../internal/http1/FieldLines.ts';
 import { HeadLineReader, type LineVerdict } from '../internal/http1/HeadLineReader.ts';
 import { parseConnectionTokens } from '../internal/http1/parseConnectionTokens.ts';
 import { parseContentLength, splitList } from '../internal/http1/parseContentLength.ts';
-import { isFieldBlock, parseFieldLine, splitFieldLine } from '../internal/http1/parseFieldLine.ts';
 import { resolveHttp1Limits, type Http1Limits } from './Http1Limits.ts';
 import type { ResponseFraming, ResponseHead } from './ResponseHead.ts';
 
@@ -25,10 +25,7 @@ export class ResponseHeadParser {
   readonly #limits: Http1Limits;
   readonly #lines = new HeadLineReader();
   #status: { version: '1.0' | '1.1'; status: number; reason: string } | undefined;
-  #headers: Array<readonly [string, string]> = [];
-  #rawNames: string[] = [];
-  /** This head's field lines all passed `isFieldBlock`. */
-  #blockChecked = false;
+  readonly #fields = new FieldLines();
 
   constructor(limits: Partial<Http1Limits> = {}) {
     this.#limits = resolveHttp1Limits(limits);
@@ -44,8 +41,7 @@ export class ResponseHeadParser {
       return INCOMPLETE;
     }
     const line = this.#status!;
-    const headers = this.#headers;
-    const rawNames = this.#rawNames;
+    const { headers, rawNames } = this.#fields;
     const headBytes = this.#lines.lineBytes;
     this.reset();
     const framing = responseFraming(line.version, line.status, requestMethod, headers);
@@ -68,9 +64,7 @@ export class ResponseHeadParser {
   reset(): void {
     this.#lines.reset();
     this.#status = undefined;
-    this.#headers = [];
-    this.#rawNames = [];
-    this.#blockChecked = false;
+    this.#fields.reset();
   }
 
   readonly #onLine = (text: string, start: number, end: number): LineVerdict => {
@@ -88,14 +82,9 @@ export class ResponseHeadParser {
       return 'more';
     }
     if (start === end) return 'end';
-    if (this.#headers.length >= this.#limits.maxResponseHeaderCount) return { status: 502, reason: 'too many header lines' };
-    // The first field line checks every line of the head at once when the whole head is here.
-    if (this.#headers.length === 0) this.#blockChecked = isFieldBlock(text, start);
-    const field = this.#blockChecked ? splitFieldLine(text, start, end) : parseFieldLine(text, start, end);
-    if (typeof field === 'string') return { status: 502, reason: field };
-    this.#headers.push([field.name, field.value]);
-    this.#rawNames.push(field.rawName);
-    return 'more';
+    if (this.#fields.headers.length >= this.#limits.maxResponseHeaderCount) return { status: 502, reason: 'too many header lines' };
+    const refused = this.#fields.add(text, start, end);
+    return refused === undefined ? 'more' : { status: 502, reason: refused };
   };
 
   #fail(reason: string): ResponseHeadResult {

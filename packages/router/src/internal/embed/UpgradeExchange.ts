@@ -5,9 +5,8 @@ import { ChunkedDecoder } from '../../http1/ChunkedDecoder.ts';
 import type { ResponseHead } from '../../http1/ResponseHead.ts';
 import { ResponseHeadParser } from '../../http1/ResponseHeadParser.ts';
 import { serializeRequestHead } from '../../http1/serializeRequestHead.ts';
-import { serializeResponseHead } from '../../http1/serializeResponseHead.ts';
 import { cannedResponse } from '../forward/cannedResponse.ts';
-import { clientResponseHeaders } from '../forward/clientResponseHeaders.ts';
+import { clientResponseHead } from '../forward/clientResponseHeaders.ts';
 import { outboundHeadersFor, type EmbeddedRequest } from './outboundHeadersFor.ts';
 
 export interface UpgradeExchangeContext extends EmbeddedRequest {
@@ -126,19 +125,13 @@ export class UpgradeExchange {
     this.#phase = 'done';
     this.#status = 101;
     client.off('close', this.#onClientClose);
-    let head: Buffer;
-    try {
-      head = serializeResponseHead({ status: 101, reason: res.reason, headers: clientResponseHeaders(res, 'upgrade'), body: { kind: 'none' } });
-    } catch {
-      this.#phase = 'head';
-      return this.#fail(502);
-    }
+    const head = clientResponseHead(res, 'upgrade', { kind: 'none' });
     // A WebSocket may stay open for hours; it no longer holds its worker's drain.
     this.#release(101);
     upstream.removeAllListeners('data');
     upstream.removeAllListeners('end');
     upstream.on('error', ignore);
-    client.write(head);
+    client.write(head, 'latin1');
     if (rest.length > 0) client.write(rest);
     if (early.length > 0) upstream.write(early);
     const destroyBoth = (): void => {
@@ -160,14 +153,8 @@ export class UpgradeExchange {
       this.#decoder = new ChunkedDecoder(this.#ctx.options.limits);
       framing = { kind: 'until-close' };
     }
-    let head: Buffer;
-    try {
-      head = serializeResponseHead({ status: res.status, reason: res.reason, headers: clientResponseHeaders(res, 'close'), body: framing });
-    } catch {
-      return this.#fail(502);
-    }
     this.#phase = 'body';
-    this.#ctx.client.write(head);
+    this.#ctx.client.write(clientResponseHead(res, 'close', framing), 'latin1');
     if (res.body.kind === 'none') return this.#endRefusal();
     // -1 marks a body that ends when the backend closes.
     this.#remaining = res.body.kind === 'length' ? res.body.length : -1;

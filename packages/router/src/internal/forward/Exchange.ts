@@ -64,9 +64,9 @@ export class Exchange implements UpstreamHandler, ClientWriterWatcher {
   #connection: UpstreamConnection | undefined;
   #connected = false;
   #attempts = 0;
-  /** What waits for the connection: the request head as latin1 text, then body pieces. */
+  /** What waits for the connection: the request head, then body pieces; text is latin1. */
   #queue: Array<Buffer | string> = [];
-  #replay: Buffer[] | undefined = [];
+  #replay: Array<Buffer | string> | undefined = [];
   #replayBytes = 0;
   #bodyBytes = 0;
   #bodyEnded = false;
@@ -132,7 +132,7 @@ export class Exchange implements UpstreamHandler, ClientWriterWatcher {
     if (this.#phase === 'done' || data.length === 0) return this.#phase !== 'done';
     this.#bodyBytes += data.length;
     const accepted = this.#head.body.kind === 'chunked'
-      ? this.#send([Buffer.from(chunkHeader(data.length), 'latin1'), data, CRLF])
+      ? this.#send([chunkHeader(data.length), data, CRLF])
       : this.#send([data]);
     if (!accepted) this.#upstreamFull = true;
     this.#rearm();
@@ -220,7 +220,7 @@ export class Exchange implements UpstreamHandler, ClientWriterWatcher {
     if (drained) this.onDrain();
   };
 
-  #send(pieces: Buffer[]): boolean {
+  #send(pieces: Array<Buffer | string>): boolean {
     if (this.#replay !== undefined) {
       for (const p of pieces) this.#replayBytes += p.length;
       if (this.#replayBytes > this.#owner.options.maxReplayBytes) this.#replay = undefined;
@@ -233,7 +233,7 @@ export class Exchange implements UpstreamHandler, ClientWriterWatcher {
     return this.#write(pieces);
   }
 
-  /** Writes pieces in one go; a string (the head) is latin1, written by Node without a Buffer of its own. */
+  /** Writes pieces in one go; text (a head, a chunk size) is latin1, written by Node without a Buffer of its own. */
   #write(pieces: ReadonlyArray<Buffer | string>): boolean {
     const socket = this.#connection!.socket;
     if (pieces.length === 1) return socket.write(pieces[0]!, 'latin1');

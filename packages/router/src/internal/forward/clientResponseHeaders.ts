@@ -34,7 +34,7 @@ function keptResponseHeaders(
   }
 }
 
-/** The headers the client gets, as a list for a writer that checks them (a response node:http parsed). */
+/** The headers the client gets, as a list for a writer that checks them: for a response node:http parsed. */
 export function clientResponseHeaders(head: Pick<ResponseHead, 'headers' | 'rawNames' | 'connectionTokens'>, connection: ClientConnectionHeader): HeaderPair[] {
   const out: HeaderPair[] = [];
   keptResponseHeaders(head, connection, (name, value) => out.push([name, value]));
