@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
+import type { Clock } from '@portico/supervisor';
 import type { TLSSocket } from 'node:tls';
 import { InvalidRouterOption } from '../errors.ts';
 import type { Dispatch, DispatchRequest } from '../forward/Dispatch.ts';
@@ -23,8 +24,14 @@ export interface EmbeddedForwarderOptions {
   readonly limits?: Partial<Http1Limits>;
   /** Methods accepted; others get 501. Default Node's `http.METHODS`. */
   readonly methods?: Iterable<string>;
-  /** Milliseconds to the backend's response head before 504, unless the dispatch says. Default 120 000. */
+  /**
+   * Milliseconds the backend may go without progress, unless the dispatch says: to the response
+   * head (then 504), and between two reads of its body (then the client connection is reset).
+   * Default 120 000.
+   */
   readonly requestTimeout?: number;
+  /** Milliseconds a client may leave a full socket unread before it is reset and the backend request aborted. Default 60 000. */
+  readonly sendTimeout?: number;
   /** Connections open at once to one upstream; more requests queue in its agent. Default 256. */
   readonly maxSocketsPerUpstream?: number;
   /** Idle keep-alive connections kept per upstream. Default 256; 0 turns keep-alive off. */
@@ -39,6 +46,8 @@ export interface EmbeddedForwarderOptions {
   readonly transformRequestHeaders?: (headers: HeaderPair[], head: RequestHead) => HeaderPair[];
   /** Told about refused requests and failed exchanges. Must not throw. */
   readonly onEvent?: (event: ForwarderEvent) => void;
+  /** Time for the exchange's deadline; default the real clock. */
+  readonly clock?: Clock;
 }
 
 /** Portico's forwarder for a host that already runs a `node:http` server (plain, Express, Fastify). */

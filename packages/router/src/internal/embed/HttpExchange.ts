@@ -4,6 +4,7 @@ import type { HeaderPair } from '../../forward/ForwarderOptions.ts';
 import type { Upstream } from '../../forward/Upstream.ts';
 import { serializeRequestHead } from '../../http1/serializeRequestHead.ts';
 import { clientResponseHeaders } from '../forward/clientResponseHeaders.ts';
+import { Deadline } from '../forward/Deadline.ts';
 import { idempotentMethods } from '../forward/idempotentMethods.ts';
 import { outboundHeadersFor, type EmbeddedRequest } from './outboundHeadersFor.ts';
 import { flatten, refuse } from './nodeResponses.ts';
@@ -36,21 +37,29 @@ export class HttpExchange {
   #status = 0;
   #done = false;
   #released = false;
-  #timer: NodeJS.Timeout | undefined;
+  /** The exchange's one deadline: backend progress, or the client reading (as in the socket forwarder's Exchange). */
+  readonly #deadline: Deadline;
+  readonly #requestTimeout: number;
+  #responded = false;
+  /** node:http's client holds the request body back: its socket is full. */
+  #upstreamFull = false;
+  /** The client's socket is full, so the backend's response is paused until it drains. */
+  #clientBlocked = false;
 
   constructor(ctx: HttpExchangeContext) {
     this.#ctx = ctx;
+    this.#deadline = new Deadline(ctx.options.clock, this.#onTimeout);
+    this.#requestTimeout = ctx.dispatch.requestTimeout ?? ctx.options.requestTimeout;
   }
 
   start(): void {
-    const { req, res, dispatch, options } = this.#ctx;
+    const { req, res } = this.#ctx;
     res.on('close', this.#onClientClose);
-    this.#timer = setTimeout(this.#onTimeout, dispatch.requestTimeout ?? options.requestTimeout);
-    this.#timer.unref();
+    this.#rearm();
     req.on('data', this.#onBody);
     req.on('end', this.#onBodyEnd);
     req.on('error', ignore);
-    this.#connect(dispatch.upstream);
+    this.#connect(this.#ctx.dispatch.upstream);
   }
 
   #connect(upstream: Upstream | undefined): void {
@@ -86,7 +95,10 @@ export class HttpExchange {
     });
     out.on('error', (err) => this.#onUpstreamError(out, upstream, err));
     out.on('drain', () => {
-      if (this.#out === out) req.resume();
+      if (this.#out !== out) return;
+      this.#upstreamFull = false;
+      this.#rearm();
+      req.resume();
     });
     out.on('information', (info) => this.#onInformation(info));
     out.on('response', (response) => this.#onResponse(out, response));
@@ -104,12 +116,17 @@ export class HttpExchange {
       if (this.#replayBytes > this.#ctx.options.maxReplayBytes) this.#replay = undefined;
       else this.#replay.push(chunk);
     }
-    if (this.#out !== undefined && !this.#out.write(chunk)) this.#ctx.req.pause();
+    if (this.#out !== undefined && !this.#out.write(chunk)) {
+      this.#upstreamFull = true;
+      this.#ctx.req.pause();
+    }
+    this.#rearm();
   };
 
   readonly #onBodyEnd = (): void => {
     this.#bodyEnded = true;
     if (!this.#done) this.#out?.end();
+    this.#rearm();
   };
 
   #onUpstreamError(out: http.ClientRequest, upstream: Upstream, err: Error): void {
@@ -135,7 +152,9 @@ export class HttpExchange {
 
   #onInformation(info: http.InformationEvent): void {
     const { res, head } = this.#ctx;
-    if (this.#done || res.headersSent || head.version !== '1.1') return;
+    if (this.#done) return;
+    this.#rearm();
+    if (res.headersSent || head.version !== '1.1') return;
     // node:http answers the client's Expect itself, so a backend's 100 is not repeated; 102 and
     // 103 are the informational answers a node:http server can write.
     if (info.statusCode === 102) res.writeProcessing();
@@ -153,7 +172,8 @@ export class HttpExchange {
       return;
     }
     const { res } = this.#ctx;
-    this.#clearTimer();
+    this.#responded = true;
+    this.#rearm();
     const status = response.statusCode ?? 502;
     const headers = clientResponseHeaders(responseFields(response), this.#bodyEnded ? undefined : 'close');
     const length = response.headers['content-length'];
@@ -165,7 +185,11 @@ export class HttpExchange {
     response.on('error', ignore);
     response.on('data', (chunk: Buffer) => {
       this.#responseBytes += chunk.length;
+      this.#rearm();
     });
+    // pipe() pauses the response while the client's socket is full and resumes it on drain.
+    response.on('pause', () => this.#onClientBlocked(true));
+    response.on('resume', () => this.#onClientBlocked(false));
     response.on('close', () => {
       if (!response.complete && !this.#done) this.#abortClient('backend closed the connection before the response was complete');
     });
@@ -191,15 +215,37 @@ export class HttpExchange {
   #finish(): void {
     if (this.#done) return;
     this.#done = true;
+    this.#clearTimer();
     this.#release(this.#status);
   }
 
+  #onClientBlocked(blocked: boolean): void {
+    if (this.#clientBlocked === blocked) return;
+    this.#clientBlocked = blocked;
+    this.#rearm();
+  }
+
+  /**
+   * Sets the deadline from what the exchange waits for (docs/proxy.md, Limits and timeouts): the
+   * client to take a full socket (`sendTimeout`), or the backend (`requestTimeout`), which every
+   * sign of progress starts over. None while the client's request body is awaited: the host's
+   * server times that.
+   */
+  #rearm(): void {
+    if (this.#done) return this.#deadline.dispose();
+    if (this.#clientBlocked) return this.#deadline.set(this.#ctx.options.sendTimeout);
+    if (!this.#responded && !this.#bodyEnded && !this.#upstreamFull) return this.#deadline.clear();
+    this.#deadline.set(this.#requestTimeout);
+  }
+
   readonly #onTimeout = (): void => {
-    this.#timer = undefined;
     if (this.#done) return;
+    const reason = this.#clientBlocked
+      ? `the client read nothing of the response for ${this.#ctx.options.sendTimeout} ms`
+      : `the backend sent nothing for ${this.#requestTimeout} ms`;
     this.#out?.destroy();
     this.#out = undefined;
-    if (this.#ctx.res.headersSent) this.#abortClient('request timed out');
+    if (this.#ctx.res.headersSent) this.#abortClient(reason);
     else this.#fail(504);
   };
 
@@ -253,8 +299,7 @@ export class HttpExchange {
   }
 
   #clearTimer(): void {
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
-    this.#timer = undefined;
+    this.#deadline.dispose();
   }
 }
 
