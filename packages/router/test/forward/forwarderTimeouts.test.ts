@@ -212,6 +212,35 @@ describe('forwarder timeouts', () => {
     assert.ok(received < size, `received ${received} of ${size}`);
   });
 
+  it('gives a slow reader sendTimeout to take a closing answer before the linger starts', async () => {
+    const clock = new SimulatedClock();
+    // Far more than the sockets hold, so most of the answer waits in Portico when the close begins.
+    const body = 'x'.repeat(32 * 1024 * 1024);
+    const proxy = await startProxy({
+      pickUpstream: () => undefined,
+      dispatch: () => ({ kind: 'respond', status: 503, body, close: true }),
+      sendTimeout: 10_000,
+      clock,
+    });
+    const client = net.connect(proxy.port, '127.0.0.1');
+    let reset = false;
+    client.on('error', () => (reset = true));
+    await once(client, 'connect');
+    client.write('GET / HTTP/1.1\r\nHost: a\r\n\r\n');
+    client.pause();
+    await sleep(100);
+    // Past the 2 s linger, well within sendTimeout: the answer still queued must not be cut.
+    clock.advance(3_000);
+    await sleep(50);
+    let received = 0;
+    client.on('data', (d: Buffer) => (received += d.length));
+    const closed = new Promise((resolve) => client.on('close', resolve));
+    client.resume();
+    await closed;
+    assert.equal(reset, false);
+    assert.ok(received > body.length, `received ${received} bytes of a ${body.length}-byte body and its head`);
+  });
+
   it('closes after each response when keepAliveTimeout is 0', async () => {
     const backend = await startHttpBackend((_req, res) => res.end('ok'));
     const proxy = await startProxy({ pickUpstream: () => upstreamAt(backend.port), keepAliveTimeout: 0 });
