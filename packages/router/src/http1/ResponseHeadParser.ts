@@ -1,4 +1,4 @@
-import { FIELD_VALUE } from '../internal/http1/charTables.ts';
+import { FIELD_VALUE, SP } from '../internal/http1/charTables.ts';
 import { FieldLines } from '../internal/http1/FieldLines.ts';
 import { HeadLineReader, type LineVerdict } from '../internal/http1/HeadLineReader.ts';
 import { parseConnectionTokens } from '../internal/http1/parseConnectionTokens.ts';
@@ -12,7 +12,16 @@ export type ResponseHeadResult =
   | { readonly kind: 'error'; readonly reason: string };
 
 const INCOMPLETE: ResponseHeadResult = { kind: 'incomplete' };
-const statusLine = /^HTTP\/1\.([01]) ([1-9][0-9]{2})(?: (.*))?$/s;
+const ZERO = 0x30;
+const ONE = 0x31;
+
+/** Three digits at `at`, the first not 0. */
+function isStatusDigits(text: string, at: number): boolean {
+  const a = text.charCodeAt(at);
+  const b = text.charCodeAt(at + 1);
+  const c = text.charCodeAt(at + 2);
+  return a > ZERO && a <= 0x39 && b >= ZERO && b <= 0x39 && c >= ZERO && c <= 0x39;
+}
 
 /**
  * An incremental parser for a backend's response heads (RFC 9112 §4 and §6.3). The request
@@ -24,7 +33,10 @@ const statusLine = /^HTTP\/1\.([01]) ([1-9][0-9]{2})(?: (.*))?$/s;
 export class ResponseHeadParser {
   readonly #limits: Http1Limits;
   readonly #lines = new HeadLineReader();
-  #status: { version: '1.0' | '1.1'; status: number; reason: string } | undefined;
+  /** The status line's parts; `#status` is 0 until it is read. */
+  #status = 0;
+  #version: '1.0' | '1.1' = '1.1';
+  #reason = '';
   readonly #fields = new FieldLines();
 
   constructor(limits: Partial<Http1Limits> = {}) {
@@ -40,17 +52,19 @@ export class ResponseHeadParser {
       }
       return INCOMPLETE;
     }
-    const line = this.#status!;
+    const version = this.#version;
+    const status = this.#status;
+    const reason = this.#reason;
     const { headers, rawNames } = this.#fields;
     const headBytes = this.#lines.lineBytes;
     this.reset();
-    const framing = responseFraming(line.version, line.status, requestMethod, headers);
+    const framing = responseFraming(version, status, requestMethod, headers);
     if (typeof framing === 'string') return { kind: 'error', reason: framing };
     // Spelled out, not spread: every head has the same shape, so the code reading it stays monomorphic.
     const head: ResponseHead = {
-      version: line.version,
-      status: line.status,
-      reason: line.reason,
+      version,
+      status,
+      reason,
       headers,
       rawNames,
       body: framing.body,
@@ -63,7 +77,7 @@ export class ResponseHeadParser {
 
   reset(): void {
     this.#lines.reset();
-    this.#status = undefined;
+    this.#status = 0;
     this.#fields.reset();
   }
 
@@ -71,21 +85,34 @@ export class ResponseHeadParser {
     if (this.#lines.lineBytes + end - start + 2 > this.#limits.maxResponseHeadBytes) {
       return { status: 502, reason: 'response head too large' };
     }
-    if (this.#status === undefined) {
-      const m = statusLine.exec(text.slice(start, end));
-      if (m === null) return { status: 502, reason: 'malformed status line' };
-      const reason = m[3] ?? '';
-      for (let i = 0; i < reason.length; i++) {
-        if (FIELD_VALUE[reason.charCodeAt(i)] !== 1) return { status: 502, reason: 'invalid byte in reason phrase' };
-      }
-      this.#status = { version: m[1] === '1' ? '1.1' : '1.0', status: Number(m[2]), reason };
-      return 'more';
-    }
+    if (this.#status === 0) return this.#onStatusLine(text, start, end);
     if (start === end) return 'end';
     if (this.#fields.headers.length >= this.#limits.maxResponseHeaderCount) return { status: 502, reason: 'too many header lines' };
     const refused = this.#fields.add(text, start, end);
     return refused === undefined ? 'more' : { status: 502, reason: refused };
   };
+
+  /** `HTTP/1.x SP 3DIGIT [SP reason-phrase]` (RFC 9112 §4), the first digit 1 to 9. */
+  #onStatusLine(text: string, start: number, end: number): LineVerdict {
+    const length = end - start;
+    if (
+      length < 12 ||
+      !text.startsWith('HTTP/1.', start) ||
+      (text.charCodeAt(start + 7) !== ZERO && text.charCodeAt(start + 7) !== ONE) ||
+      text.charCodeAt(start + 8) !== SP ||
+      !isStatusDigits(text, start + 9) ||
+      (length > 12 && text.charCodeAt(start + 12) !== SP)
+    ) {
+      return { status: 502, reason: 'malformed status line' };
+    }
+    for (let i = start + 13; i < end; i++) {
+      if (FIELD_VALUE[text.charCodeAt(i)] !== 1) return { status: 502, reason: 'invalid byte in reason phrase' };
+    }
+    this.#version = text.charCodeAt(start + 7) === ONE ? '1.1' : '1.0';
+    this.#status = (text.charCodeAt(start + 9) - ZERO) * 100 + (text.charCodeAt(start + 10) - ZERO) * 10 + text.charCodeAt(start + 11) - ZERO;
+    this.#reason = length > 13 ? text.slice(start + 13, end) : '';
+    return 'more';
+  }
 
   #fail(reason: string): ResponseHeadResult {
     this.reset();

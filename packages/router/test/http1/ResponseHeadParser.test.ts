@@ -64,6 +64,23 @@ describe('ResponseHeadParser', () => {
   it('refuses conflicting CL', () => fails('HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n'));
   it('refuses a malformed status line', () => fails('HTTP/1.1 20 OK\r\n\r\n'));
   it('refuses HTTP/2 status lines', () => fails('HTTP/2 200 OK\r\n\r\n'));
+  it('refuses every other status line that is not HTTP/1.x, a space, three digits and an optional reason', () => {
+    for (const line of [
+      'HTTP/1.2 200 OK', 'HTTP/1.1 099 OK', 'HTTP/1.1 2000 OK', 'HTTP/1.1 200OK', 'HTTP/1.1  200 OK', 'http/1.1 200 OK',
+      'HTTP/1.1 2x0 OK', 'HTTP/1.1\t200 OK', ' HTTP/1.1 200 OK', 'HTTP/1.1 200\tOK', 'HTTP/1.1',
+    ]) {
+      const r = parse(`${line}\r\nContent-Length: 0\r\n\r\n`);
+      assert.deepEqual(r, { kind: 'error', reason: 'malformed status line' }, JSON.stringify(line));
+    }
+  });
+  it('refuses a control byte in the reason phrase', () => {
+    assert.deepEqual(parse('HTTP/1.1 200 O\x00K\r\n\r\n'), { kind: 'error', reason: 'invalid byte in reason phrase' });
+    assert.deepEqual(parse('HTTP/1.1 200 O\rK\r\n\r\n'), { kind: 'error', reason: 'invalid byte in reason phrase' });
+  });
+  it('reads the version, the status digits and a reason with obs-text as sent', () => {
+    const h = head('HTTP/1.0 599 Caf\xe9 \t x\r\nContent-Length: 0\r\n\r\n');
+    assert.deepEqual([h.version, h.status, h.reason], ['1.0', 599, 'Caf\xe9 \t x']);
+  });
   it('refuses a bare LF', () => fails('HTTP/1.1 200 OK\nContent-Length: 0\r\n\r\n'));
   it('refuses obs-fold', () => fails('HTTP/1.1 200 OK\r\nX: a\r\n b\r\n\r\n'));
   it('refuses NUL in a value', () => fails('HTTP/1.1 200 OK\r\nX: a\x00\r\n\r\n'));
