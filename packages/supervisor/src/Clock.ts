@@ -1,3 +1,5 @@
+import { performance } from 'node:perf_hooks';
+
 /**
  * Where the supervision core gets time from. Pass the same object to xstate's `createActor(logic,
  * { clock })`: xstate schedules delayed events with `setTimeout`/`clearTimeout`, and supervisors
@@ -10,9 +12,12 @@ export interface Clock {
   clearTimeout(handle: unknown): void;
 }
 
+/** When the process started, fixed for its life; read once, since the forwarder asks the time on every request. */
+const origin = performance.timeOrigin;
+
 /** The real clock: monotonic `performance.now()` anchored at process start, and Node's timers. */
 export const systemClock: Clock = {
-  now: () => performance.timeOrigin + performance.now(),
+  now: () => origin + performance.now(),
   setTimeout: (fn, ms) => setTimeout(fn, ms),
   clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
 };
