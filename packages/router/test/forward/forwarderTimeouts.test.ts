@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import net from 'node:net';
-import http from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SimulatedClock } from '@portico/supervisor';
-import { closeAll, rawRequest, startHttpBackend, startProxy, startRawBackend, statusLines, upstreamAt, signal } from './harness.ts';
+import { clientAt, closeAll, rawRequest, readSlowPieces, signal, stallingClient, startBulkBackend, startHeldBackend, startHttpBackend, startProxy, startRawBackend, statusLines, upstreamAt } from './harness.ts';
 
 describe('forwarder timeouts', () => {
   afterEach(closeAll);
@@ -131,27 +130,10 @@ describe('forwarder timeouts', () => {
 
   it('relays a slow response whose pieces come within requestTimeout of each other', async () => {
     const clock = new SimulatedClock();
-    let response!: http.ServerResponse;
-    const arrival = signal();
-    const backend = await startHttpBackend((_req, res) => {
-      res.writeHead(200, { 'content-type': 'text/plain' });
-      response = res;
-      arrival.fire();
-    });
+    const backend = await startHeldBackend();
     const proxy = await startProxy({ pickUpstream: () => upstreamAt(backend.port), requestTimeout: 200, clock });
-    const client = net.connect(proxy.port, '127.0.0.1');
-    let text = '';
-    client.on('data', (d: Buffer) => (text += d.toString('latin1')));
-    client.write('GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n');
-    await arrival.promise;
-    // Six pieces 150 ms apart on the proxy's clock: 900 ms in all, each gap under the 200 ms timeout.
-    for (let i = 0; i < 6; i++) {
-      clock.advance(150);
-      response.write(`piece ${i}\n`);
-      while (!text.includes(`piece ${i}\n`)) await once(client, 'data');
-    }
-    response.end('done\n');
-    await once(client, 'close');
+    // Six pieces 150 ms apart on the forwarder's clock: 900 ms in all, each gap under the 200 ms timeout.
+    const text = await readSlowPieces(proxy.port, backend, clock);
     assert.deepEqual(statusLines(text), ['200']);
     assert.match(text, /piece 5\n[\s\S]*done\n/);
   });
@@ -160,55 +142,23 @@ describe('forwarder timeouts', () => {
     const clock = new SimulatedClock();
     const backend = await startRawBackend((_d, socket) => socket.write('HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nhalf-'));
     const proxy = await startProxy({ pickUpstream: () => upstreamAt(backend.port), requestTimeout: 200, clock });
-    const client = net.connect(proxy.port, '127.0.0.1');
-    let text = '';
-    let reset = false;
-    client.on('data', (d: Buffer) => (text += d.toString('latin1')));
-    client.on('error', () => (reset = true));
-    client.write('GET / HTTP/1.1\r\nHost: a\r\n\r\n');
-    while (!text.endsWith('half-')) await once(client, 'data');
-    const closed = new Promise((resolve) => client.on('close', resolve));
+    const client = await clientAt(proxy.port, 'half-');
     clock.advance(199);
     assert.equal(proxy.events.length, 0);
     clock.advance(1);
-    await closed;
+    const { reset } = await client.closed;
     assert.equal(reset, true);
     assert.deepEqual(proxy.events.at(-1), { type: 'response.aborted', reason: 'the backend sent nothing for 200 ms' });
   });
 
   it('cuts a client that stops reading the response after sendTimeout, and frees the backend', async () => {
     const size = 64 * 1024 * 1024;
-    const backendClosed = signal();
-    const backend = await startHttpBackend((req, res) => {
-      req.socket.on('close', backendClosed.fire);
-      res.writeHead(200, { 'content-length': size });
-      const piece = Buffer.alloc(1024 * 1024, 0x61);
-      let sent = 0;
-      const pump = (): void => {
-        while (sent < size) {
-          sent += piece.length;
-          if (!res.write(piece)) return;
-        }
-        res.end();
-      };
-      res.on('drain', pump);
-      res.on('error', () => {});
-      pump();
-    });
+    const backend = await startBulkBackend(size);
     const proxy = await startProxy({ pickUpstream: () => upstreamAt(backend.port), sendTimeout: 200 });
-    const client = net.connect(proxy.port, '127.0.0.1');
-    client.on('error', () => {});
-    await once(client, 'connect');
-    client.write('GET /big HTTP/1.1\r\nHost: a\r\n\r\n');
-    client.pause();
-    await backendClosed.promise;
+    const client = await stallingClient(proxy.port);
+    await backend.closed;
     assert.deepEqual(proxy.events.at(-1), { type: 'response.aborted', reason: 'the client read nothing of the response for 200 ms' });
-    let received = 0;
-    client.on('data', (d: Buffer) => (received += d.length));
-    // The cut is a reset: wait for the close, not with once(), which rejects on the reset's error.
-    const clientClosed = new Promise((resolve) => client.on('close', resolve));
-    client.resume();
-    await clientClosed;
+    const received = await client.readRest();
     assert.ok(received < size, `received ${received} of ${size}`);
   });
 

@@ -4,6 +4,7 @@ import { once } from 'node:events';
 import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import { createForwarder, type Forwarder, type ForwarderEvent, type ForwarderOptions, type Upstream } from '@portico/router';
+import type { SimulatedClock } from '@portico/supervisor';
 
 export interface Running {
   readonly port: number;
@@ -170,4 +171,110 @@ export function signal(): { readonly promise: Promise<void>; readonly fire: () =
   let fire!: () => void;
   const promise = new Promise<void>((resolve) => (fire = resolve));
   return { promise, fire };
+}
+
+/**
+ * A backend that answers with `size` bytes of `a`, written only as fast as its socket takes them;
+ * `closed` fires when a connection of it closes (a proxy gave up on the response).
+ */
+export async function startBulkBackend(size: number): Promise<HttpBackend & { readonly closed: Promise<void> }> {
+  const closed = signal();
+  const backend = await startHttpBackend((req, res) => {
+    req.socket.on('close', closed.fire);
+    res.writeHead(200, { 'content-length': size });
+    const piece = Buffer.alloc(1024 * 1024, 0x61);
+    let sent = 0;
+    const pump = (): void => {
+      while (sent < size) {
+        sent += piece.length;
+        if (!res.write(piece)) return;
+      }
+      res.end();
+    };
+    res.on('drain', pump);
+    res.on('error', () => {});
+    pump();
+  });
+  return { ...backend, closed: closed.promise };
+}
+
+export interface HeldBackend extends HttpBackend {
+  /** The next response the backend holds, head sent, for the test to write and end. */
+  readonly next: () => Promise<http.ServerResponse>;
+}
+
+/** A backend that sends a 200 head and hands each response to the test to write and end. */
+export async function startHeldBackend(): Promise<HeldBackend> {
+  const waiting: Array<(res: http.ServerResponse) => void> = [];
+  const held: http.ServerResponse[] = [];
+  const backend = await startHttpBackend((_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/plain' });
+    const take = waiting.shift();
+    if (take !== undefined) take(res);
+    else held.push(res);
+  });
+  const next = (): Promise<http.ServerResponse> => {
+    const res = held.shift();
+    return res !== undefined ? Promise.resolve(res) : new Promise((resolve) => waiting.push(resolve));
+  };
+  return { ...backend, next };
+}
+
+/**
+ * Asks the proxy at `port` for one response (then close) that `backend` writes in six pieces
+ * 150 ms apart on `clock`, 900 ms in all, each only once the client has the one before; resolves
+ * with everything the client got.
+ */
+export async function readSlowPieces(port: number, backend: HeldBackend, clock: SimulatedClock): Promise<string> {
+  const client = net.connect(port, '127.0.0.1');
+  let text = '';
+  client.on('data', (d: Buffer) => (text += d.toString('latin1')));
+  client.write('GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n');
+  const response = await backend.next();
+  for (let i = 0; i < 6; i++) {
+    clock.advance(150);
+    response.write(`piece ${i}\n`);
+    while (!text.includes(`piece ${i}\n`)) await once(client, 'data');
+  }
+  response.end('done\n');
+  await once(client, 'close');
+  return text;
+}
+
+/**
+ * Sends `GET /big` to the proxy at `port` and reads nothing of the answer until `readRest`, which
+ * reads on to the close (a reset included) and resolves with the bytes the client got in all.
+ */
+export async function stallingClient(port: number): Promise<{ readonly readRest: () => Promise<number> }> {
+  const client = net.connect(port, '127.0.0.1');
+  client.on('error', () => {});
+  await once(client, 'connect');
+  client.write('GET /big HTTP/1.1\r\nHost: a\r\n\r\n');
+  client.pause();
+  return {
+    readRest: async () => {
+      let received = 0;
+      client.on('data', (d: Buffer) => (received += d.length));
+      // The cut is a reset: wait for the close, not with once(), which rejects on the reset's error.
+      const closed = new Promise((resolve) => client.on('close', resolve));
+      client.resume();
+      await closed;
+      return received;
+    },
+  };
+}
+
+/**
+ * Sends a GET to the proxy at `port` and resolves once the answer so far ends with `until`;
+ * `closed` then resolves, when the connection closes, with whether it ended in a reset.
+ */
+export async function clientAt(port: number, until: string): Promise<{ readonly closed: Promise<{ readonly reset: boolean }> }> {
+  const client = net.connect(port, '127.0.0.1');
+  let text = '';
+  let reset = false;
+  client.on('data', (d: Buffer) => (text += d.toString('latin1')));
+  client.on('error', () => (reset = true));
+  client.write('GET / HTTP/1.1\r\nHost: a\r\n\r\n');
+  while (!text.endsWith(until)) await once(client, 'data');
+  return { closed: new Promise((resolve) => client.on('close', () => resolve({ reset }))) };
 }
