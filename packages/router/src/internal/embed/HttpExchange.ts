@@ -45,6 +45,8 @@ export class HttpExchange {
   #upstreamFull = false;
   /** The client's socket is full, so the backend's response is paused until it drains. */
   #clientBlocked = false;
+  /** The backend's response has ended; what is left is the client taking the rest. */
+  #backendDone = false;
 
   constructor(ctx: HttpExchangeContext) {
     this.#ctx = ctx;
@@ -194,6 +196,8 @@ export class HttpExchange {
       if (!response.complete && !this.#done) this.#abortClient('backend closed the connection before the response was complete');
     });
     response.on('end', () => {
+      this.#backendDone = true;
+      this.#rearm();
       if (this.#bodyEnded || this.#out !== out) return;
       // An early answer while the body still streams (a 401, a 413): the rest of the body is not
       // sent, the backend connection is never reused, and the client hop says close.
@@ -227,20 +231,20 @@ export class HttpExchange {
 
   /**
    * Sets the deadline from what the exchange waits for (docs/proxy.md, Limits and timeouts): the
-   * client to take a full socket (`sendTimeout`), or the backend (`requestTimeout`), which every
-   * sign of progress starts over. None while the client's request body is awaited: the host's
-   * server times that.
+   * client to take a full socket or the rest of a finished response (`sendTimeout`), or the
+   * backend (`requestTimeout`), which every sign of progress starts over. None while the client's
+   * request body is awaited: the host's server times that.
    */
   #rearm(): void {
     if (this.#done) return this.#deadline.dispose();
-    if (this.#clientBlocked) return this.#deadline.set(this.#ctx.options.sendTimeout);
+    if (this.#clientBlocked || this.#backendDone) return this.#deadline.set(this.#ctx.options.sendTimeout);
     if (!this.#responded && !this.#bodyEnded && !this.#upstreamFull) return this.#deadline.clear();
     this.#deadline.set(this.#requestTimeout);
   }
 
   readonly #onTimeout = (): void => {
     if (this.#done) return;
-    const reason = this.#clientBlocked
+    const reason = this.#clientBlocked || this.#backendDone
       ? `the client read nothing of the response for ${this.#ctx.options.sendTimeout} ms`
       : `the backend sent nothing for ${this.#requestTimeout} ms`;
     this.#out?.destroy();
