@@ -3,6 +3,11 @@ import type { Upstream } from './Upstream.ts';
 
 /** Whoever currently uses a backend connection: an exchange, a tunnel, or nobody while it idles in the pool. */
 export interface UpstreamHandler {
+  /**
+   * Bytes the backend sent, lent for this call only: `chunk` is a view of the read buffer every
+   * backend connection shares, overwritten by the next read. Copy whatever outlives the call,
+   * including anything handed to a socket's `write`, which may queue it.
+   */
   onData(chunk: Buffer): void;
   onEnd(): void;
   onFailure(error: Error): void;
@@ -10,9 +15,10 @@ export interface UpstreamHandler {
 }
 
 /**
- * Where every backend connection reads into (Node's `onread`). Each read is copied out, at its
- * own size, before the callback returns, so one 64 KiB buffer serves every connection and reads
- * skip the stream machinery ('data' events, a 64 KiB buffer per read shrunk afterwards).
+ * Where every backend connection reads into (Node's `onread`). Each read is lent to the handler
+ * for the length of one call (UpstreamHandler.onData), so one 64 KiB buffer serves every
+ * connection, reads skip the stream machinery ('data' events, a 64 KiB buffer per read shrunk
+ * afterwards), and a small response is copied once, into what goes to the client, not twice.
  */
 const readBuffer = Buffer.allocUnsafe(64 * 1024);
 
@@ -79,9 +85,7 @@ export class UpstreamConnection {
 
   /** Node's `onread` callback; answering true keeps reading (pausing is the handler's to do). */
   readonly #onRead = (length: number, buffer: Buffer): boolean => {
-    const chunk = Buffer.allocUnsafe(length);
-    buffer.copy(chunk, 0, 0, length);
-    if (this.#handler !== undefined) this.#handler.onData(chunk);
+    if (this.#handler !== undefined) this.#handler.onData(buffer.subarray(0, length));
     else this.#idleEvent();
     return true;
   };

@@ -39,7 +39,8 @@ export class ChunkedDecoder {
   #remaining = 0;
   #lineBytes = 0;
   #extensionBytes = 0;
-  #extension: Buffer[] = [];
+  /** The chunk extension read so far, as latin1 text: a copy, since the input may be a lent read buffer. */
+  #extension = '';
   #trailerLines = new HeadLineReader();
   #trailers: Array<readonly [string, string]> = [];
 
@@ -80,7 +81,7 @@ export class ChunkedDecoder {
             this.#state = SIZE_LF;
           } else if (b === 0x3b) {
             this.#state = EXTENSION;
-            this.#extension = [Buffer.of(b)];
+            this.#extension = String.fromCharCode(b);
             this.#extensionBytes += 1;
             this.#lineBytes += 1;
           } else {
@@ -96,12 +97,12 @@ export class ChunkedDecoder {
           this.#extensionBytes += len;
           if (this.#lineBytes > this.#limits.maxChunkLineBytes) return this.#fail('chunk size line too long');
           if (this.#extensionBytes > this.#limits.maxChunkExtensionBytes) return this.#fail('too many chunk-extension bytes');
-          this.#extension.push(chunk.subarray(i, end));
+          this.#extension += chunk.toString('latin1', i, end);
           i = end;
           if (cr !== -1) {
             i++;
-            const text = Buffer.concat(this.#extension).toString('latin1');
-            this.#extension = [];
+            const text = this.#extension;
+            this.#extension = '';
             if (!extension.test(text)) return this.#fail('malformed chunk extension');
             this.#state = SIZE_LF;
           }

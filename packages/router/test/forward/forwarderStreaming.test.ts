@@ -1,6 +1,7 @@
 // Bodies stream with backpressure: a gigabyte through the forwarder in either direction keeps
 // memory flat, because nothing buffers a whole body.
 import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import http from 'node:http';
 import net from 'node:net';
@@ -103,5 +104,51 @@ describe('forwarder streaming', function () {
     if (process.env.PORTICO_DEBUG_MEMORY) console.log('download peak MiB', peak / 1048576);
     assert.equal(n, GiB);
     assert.ok(peak < flat, `memory grew by ${(peak / 1048576).toFixed(1)} MiB`);
+  });
+
+  it('delivers every byte intact to concurrent readers, slow and fast, whatever the framing', async () => {
+    // Every backend connection reads into one shared buffer; a byte that reached a client from a
+    // later read (another connection's, or this one's) would show here as a wrong digest.
+    const bodies = Array.from({ length: 4 }, () => randomBytes(24 * 1024 * 1024));
+    const backend = await startHttpBackend((req, res) => {
+      const i = Number(req.url!.slice(1));
+      const body = bodies[i]!;
+      // Even ones with Content-Length, odd ones chunked (re-chunked by the forwarder).
+      if (i % 2 === 0) res.setHeader('content-length', body.length);
+      let at = 0;
+      const pump = (): void => {
+        while (at < body.length) {
+          const end = Math.min(at + 100_000, body.length);
+          const ok = res.write(body.subarray(at, end));
+          at = end;
+          if (!ok) return void res.once('drain', pump);
+        }
+        res.end();
+      };
+      pump();
+    });
+    const proxy = await startProxy({ pickUpstream: () => upstreamAt(backend.port) });
+    const digest = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+    const fetchBody = (i: number): Promise<Buffer> =>
+      new Promise((resolve, reject) => {
+        http.get({ host: '127.0.0.1', port: proxy.port, path: `/${i}`, agent: false }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (d: Buffer) => {
+            chunks.push(d);
+            // The first two read slowly, so their bytes wait in Portico while the others' reads go on.
+            if (i < 2) {
+              res.pause();
+              setTimeout(() => res.resume(), 1);
+            }
+          });
+          res.on('end', () => resolve(Buffer.concat(chunks)));
+          res.on('error', reject);
+        }).on('error', reject);
+      });
+    const received = await Promise.all(bodies.map((_, i) => fetchBody(i)));
+    received.forEach((got, i) => {
+      assert.equal(got.length, bodies[i]!.length, `response ${i}: length`);
+      assert.equal(digest(got), digest(bodies[i]!), `response ${i}: content`);
+    });
   });
 });

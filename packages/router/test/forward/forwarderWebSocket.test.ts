@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import net from 'node:net';
 import { SimulatedClock } from '@portico/supervisor';
@@ -35,6 +36,44 @@ describe('forwarder WebSocket tunnel', () => {
     assert.equal(messages[2]?.toString(), 'hello');
     client.close();
     await once(client, 'close');
+    wss.close();
+  });
+
+  it('relays every byte intact to concurrent tunnels, one of them read slowly', async () => {
+    // Backend reads share one buffer across connections: bytes a slow tunnel's client has not yet
+    // taken must not be overwritten by the other tunnel's reads.
+    const messages = Array.from({ length: 48 }, () => randomBytes(512 * 1024));
+    const digest = (parts: readonly Buffer[]): string => {
+      const hash = createHash('sha256');
+      for (const p of parts) hash.update(p);
+      return hash.digest('hex');
+    };
+    const backend = await startHttpBackend((_req, res) => res.end('plain'));
+    const wss = new WebSocketServer({ server: backend.server });
+    wss.on('connection', (socket) => {
+      for (const m of messages) socket.send(m);
+    });
+    const proxy = await startProxy({ pickUpstream: () => upstreamAt(backend.port) });
+    const receive = async (slow: boolean): Promise<Buffer[]> => {
+      const client = new WebSocket(`ws://127.0.0.1:${proxy.port}/ws`);
+      const got: Buffer[] = [];
+      const all = new Promise<void>((resolve) => {
+        client.on('message', (d: Buffer) => {
+          got.push(d);
+          if (got.length === messages.length) resolve();
+          else if (slow) {
+            client.pause();
+            setTimeout(() => client.resume(), 2);
+          }
+        });
+      });
+      await all;
+      client.close();
+      return got;
+    };
+    const [slow, fast] = await Promise.all([receive(true), receive(false)]);
+    assert.equal(digest(slow), digest(messages), 'the slow tunnel');
+    assert.equal(digest(fast), digest(messages), 'the fast tunnel');
     wss.close();
   });
 

@@ -39,6 +39,26 @@ describe('ChunkedDecoder', () => {
     assert.equal(split.result.kind, 'done');
   });
 
+  it('keeps its own copy of what it holds between pushes: the caller may reuse its buffer', () => {
+    const text = '5;a="x y";flag\r\nhello\r\n0\r\nX-Trailer-One: 1\r\nX-Two: a b\r\n\r\n';
+    const bytes = raw(text);
+    for (let step = 1; step < bytes.length; step++) {
+      // One buffer for every push, wiped with NUL (never valid here) before the next bytes go in.
+      const shared = Buffer.alloc(step);
+      const decoder = new ChunkedDecoder();
+      const parts: Buffer[] = [];
+      let result: ChunkedDecodeResult = { kind: 'more' };
+      for (let i = 0; i < bytes.length && result.kind === 'more'; i += step) {
+        shared.fill(0);
+        const n = bytes.copy(shared, 0, i, i + step);
+        result = decoder.push(shared.subarray(0, n), (d) => parts.push(Buffer.from(d)));
+      }
+      assert.equal(result.kind, 'done', `pushes of ${step}: ${result.kind === 'error' ? result.reason : result.kind}`);
+      assert.equal(Buffer.concat(parts).toString('latin1'), 'hello');
+      assert.deepEqual(result.kind === 'done' && result.trailers, [['x-trailer-one', '1'], ['x-two', 'a b']]);
+    }
+  });
+
   it('accepts upper- and lower-case hex and leading zeros', () => assert.equal(decode('0A\r\n0123456789\r\n000\r\n\r\n').body, '0123456789'));
   it('accepts a token extension', () => assert.equal(decode('1;name=value;flag\r\nx\r\n0\r\n\r\n').result.kind, 'done'));
   it('accepts a quoted extension value', () => assert.equal(decode('1;n="a \\" b"\r\nx\r\n0\r\n\r\n').result.kind, 'done'));

@@ -63,6 +63,23 @@ describe('ResponseHeadParser', () => {
   it('refuses a coding other than chunked', () => fails('HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n'));
   it('refuses conflicting CL', () => fails('HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n'));
   it('refuses a malformed status line', () => fails('HTTP/1.1 20 OK\r\n\r\n'));
+  it('keeps its own copy of a partial head: the caller may reuse its buffer between pushes', () => {
+    const bytes = raw('HTTP/1.1 200 OK\r\nSet-Cookie: a=1\r\nX-Long-Header-Name: some value\r\nContent-Length: 2\r\n\r\nok');
+    for (let step = 1; step < bytes.length; step++) {
+      // One buffer for every push, wiped with NUL (never valid in a head) before the next bytes go in.
+      const shared = Buffer.alloc(step);
+      const parser = new ResponseHeadParser();
+      let r: ResponseHeadResult = { kind: 'incomplete' };
+      for (let i = 0; i < bytes.length && r.kind === 'incomplete'; i += step) {
+        shared.fill(0);
+        const n = bytes.copy(shared, 0, i, i + step);
+        r = parser.push(shared.subarray(0, n), 'GET');
+      }
+      assert.equal(r.kind, 'head', `pushes of ${step}: ${r.kind === 'error' ? r.reason : r.kind}`);
+      const h = (r as { head: ResponseHead }).head;
+      assert.deepEqual([h.status, h.reason, h.headers], [200, 'OK', [['set-cookie', 'a=1'], ['x-long-header-name', 'some value'], ['content-length', '2']]]);
+    }
+  });
   it('refuses HTTP/2 status lines', () => fails('HTTP/2 200 OK\r\n\r\n'));
   it('refuses every other status line that is not HTTP/1.x, a space, three digits and an optional reason', () => {
     for (const line of [

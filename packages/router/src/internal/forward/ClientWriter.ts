@@ -37,7 +37,10 @@ export class ClientWriter {
     this.#source = socket;
   }
 
-  /** Collects writes until `flush`. */
+  /**
+   * Collects writes until `flush`. Bytes written in between may be lent (a view of a backend read
+   * buffer, UpstreamHandler.onData): `flush` copies them before they reach the socket.
+   */
   begin(): void {
     this.#batch ??= [];
   }
@@ -46,14 +49,14 @@ export class ClientWriter {
     const batch = this.#batch;
     if (batch === undefined) return;
     this.#batch = undefined;
-    if (batch.length === 1) return this.write(batch[0]!);
     if (batch.length === 0) return;
     let size = 0;
     for (const b of batch) size += b.length;
-    if (size <= JOIN_LIMIT) return this.write(joinLatin1(batch, size));
-    this.#client.cork();
-    for (const b of batch) this.write(b);
-    this.#client.uncork();
+    // One copy either way: joined into a single buffer, or each lent piece into its own.
+    if (batch.length > 1 && size <= JOIN_LIMIT) return this.write(joinLatin1(batch, size));
+    if (batch.length > 1) this.#client.cork();
+    for (const b of batch) this.write(typeof b === 'string' ? b : Buffer.from(b));
+    if (batch.length > 1) this.#client.uncork();
   }
 
   /** Writes bytes, or text as latin1 (a head), or adds them to the batch. */

@@ -428,7 +428,8 @@ export class Exchange implements UpstreamHandler, ClientWriterWatcher {
     // A WebSocket may stay open for hours; it no longer holds its worker's drain.
     this.#release();
     const head = clientResponseHead(res, 'upgrade', NO_BODY);
-    this.#owner.onTunnel(connection, head, rest);
+    // `rest` is part of a lent backend read; the tunnel writes it after this call returns.
+    this.#owner.onTunnel(connection, head, Buffer.from(rest));
   }
 
   #finish(): void {

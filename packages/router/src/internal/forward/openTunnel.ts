@@ -35,7 +35,8 @@ class Tunnel implements UpstreamHandler {
   }
 
   onData(chunk: Buffer): void {
-    if (this.#client.write(chunk)) return;
+    // Lent by the backend connection: the client's socket may queue it, so it gets a copy.
+    if (this.#client.write(Buffer.from(chunk))) return;
     this.#upstream.socket.pause();
     this.#clientFull = true;
     this.#stalled.set(this.#sendTimeout);

@@ -42,10 +42,12 @@ export class HeadLineReader {
   feed(chunk: Buffer, onLine: LineHandler, maxDecode: number): FeedResult {
     let buf = chunk;
     if (this.#partBytes > 0) {
+      if (chunk.indexOf(LF) === -1) {
+        this.#keep(chunk);
+        return MORE;
+      }
       this.#parts.push(chunk);
-      this.#partBytes += chunk.length;
-      if (chunk.indexOf(LF) === -1) return MORE;
-      buf = Buffer.concat(this.#parts, this.#partBytes);
+      buf = Buffer.concat(this.#parts, this.#partBytes + chunk.length);
       this.#parts = [];
       this.#partBytes = 0;
     }
@@ -73,10 +75,13 @@ export class HeadLineReader {
       base += pos;
       if (regionEnd === buf.length || pos === 0) break;
     }
-    if (base < buf.length) {
-      this.#parts.push(buf.subarray(base));
-      this.#partBytes = buf.length - base;
-    }
+    if (base < buf.length) this.#keep(buf.subarray(base));
     return MORE;
+  }
+
+  /** Keeps a partial line's bytes as a copy: the chunk may be a read buffer lent for one call. */
+  #keep(bytes: Buffer): void {
+    this.#parts.push(Buffer.from(bytes));
+    this.#partBytes += bytes.length;
   }
 }
