@@ -90,7 +90,8 @@ export class ClientWriter {
 
   /** Stops watching the client for the backend socket; whoever takes the socket resumes it. */
   detach(): void {
-    this.#client.off('drain', this.#onDrain);
+    // The drain listener is there only while paused; removing nothing still walks Node's listener table.
+    if (this.#paused) this.#client.off('drain', this.#onDrain);
     this.#source = undefined;
     this.#paused = false;
   }
