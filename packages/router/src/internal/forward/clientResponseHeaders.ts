@@ -3,9 +3,25 @@ import type { ResponseHead } from '../../http1/ResponseHead.ts';
 import type { OutboundResponseFraming } from '../../http1/serializeResponseHead.ts';
 import { framingField } from '../http1/checkOutboundFields.ts';
 
-const hopByHop = new Set([
-  'connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'content-length', 'upgrade',
-]);
+/**
+ * Hop-by-hop and framing headers, which a response never passes on. A switch, not a Set: a name
+ * fresh from the parser would otherwise be hashed for every header of every response.
+ */
+function isHopByHop(name: string): boolean {
+  switch (name) {
+    case 'connection':
+    case 'keep-alive':
+    case 'proxy-connection':
+    case 'te':
+    case 'trailer':
+    case 'transfer-encoding':
+    case 'content-length':
+    case 'upgrade':
+      return true;
+    default:
+      return false;
+  }
+}
 
 /** What Portico says about the client hop: nothing (HTTP/1.1 keeps alive), close, keep-alive (HTTP/1.0), or a WebSocket upgrade. */
 export type ClientConnectionHeader = 'close' | 'keep-alive' | 'upgrade' | undefined;
@@ -23,7 +39,7 @@ function keptResponseHeaders(
   const named = head.connectionTokens;
   for (let i = 0; i < head.headers.length; i++) {
     const [name, value] = head.headers[i]!;
-    if (hopByHop.has(name) || (named.length > 0 && named.includes(name))) continue;
+    if (isHopByHop(name) || (named.length > 0 && named.includes(name))) continue;
     visit(head.rawNames[i]!, value);
   }
   if (connection === 'upgrade') {
