@@ -6,28 +6,37 @@ import type { RequestHead } from '../../http1/RequestHead.ts';
 import { appendField, framingField } from '../http1/checkOutboundFields.ts';
 
 /**
- * Hop-by-hop headers (RFC 9110 §7.6.1) and the ones the framer recomputes. `expect` is re-added
- * only for a valid 100-continue; `upgrade` only for a validated WebSocket handshake, so `h2c`
- * never reaches a backend (BishopFox h2csmuggler).
- */
-const hopByHop = new Set([
-  'connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'content-length',
-  'upgrade', 'http2-settings', 'proxy-authorization', 'expect',
-]);
-
-/** Headers Portico sets; inbound copies, and look-alikes with `_` or `.`, are never trusted. */
-const ours = new Set([
-  'x-portico-token', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-port', 'x-request-id',
-]);
-
-/**
- * Whether a header never goes upstream as sent: Host, a hop-by-hop or framing header, or one of
- * Portico's own, in any spelling a WSGI/PHP/Rack backend folds to the same name (`Proxy_Authorization`,
- * `X.Forwarded.For`).
+ * Whether a header never goes upstream as sent: Host; a hop-by-hop header (RFC 9110 §7.6.1) or
+ * one the framer recomputes (`expect` is re-added only for a valid 100-continue, `upgrade` only
+ * for a validated WebSocket handshake, so `h2c` never reaches a backend: BishopFox h2csmuggler);
+ * or one of Portico's own, whose inbound copies are never trusted. Matched in any spelling a
+ * WSGI/PHP/Rack backend folds to the same name (`Proxy_Authorization`, `X.Forwarded.For`). A
+ * switch, not a Set: every inbound name would otherwise be hashed for the lookup.
  */
 const reserved = (name: string): boolean => {
-  const folded = normaliseHeaderName(name);
-  return folded === 'host' || hopByHop.has(folded) || ours.has(folded);
+  switch (normaliseHeaderName(name)) {
+    case 'host':
+    case 'connection':
+    case 'keep-alive':
+    case 'proxy-connection':
+    case 'te':
+    case 'trailer':
+    case 'transfer-encoding':
+    case 'content-length':
+    case 'upgrade':
+    case 'http2-settings':
+    case 'proxy-authorization':
+    case 'expect':
+    case 'x-portico-token':
+    case 'x-forwarded-for':
+    case 'x-forwarded-proto':
+    case 'x-forwarded-host':
+    case 'x-forwarded-port':
+    case 'x-request-id':
+      return true;
+    default:
+      return false;
+  }
 };
 
 /** The client's address as it goes in x-forwarded-for: IPv4-mapped IPv6 shown as IPv4. */
