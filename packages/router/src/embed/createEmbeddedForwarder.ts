@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { Clock } from '@portico/supervisor';
 import type { TLSSocket } from 'node:tls';
+import type { Clock } from '@portico/supervisor';
 import { InvalidRouterOption } from '../errors.ts';
 import type { Dispatch, DispatchRequest } from '../forward/Dispatch.ts';
 import { resolveForwarderOptions, type ForwarderEvent, type HeaderPair, type ResolvedForwarderOptions } from '../forward/ForwarderOptions.ts';
