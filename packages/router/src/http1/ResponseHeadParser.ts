@@ -14,13 +14,14 @@ export type ResponseHeadResult =
 const INCOMPLETE: ResponseHeadResult = { kind: 'incomplete' };
 const ZERO = 0x30;
 const ONE = 0x31;
+const NINE = 0x39;
 
 /** Three digits at `at`, the first not 0. */
 function isStatusDigits(text: string, at: number): boolean {
   const a = text.charCodeAt(at);
   const b = text.charCodeAt(at + 1);
   const c = text.charCodeAt(at + 2);
-  return a > ZERO && a <= 0x39 && b >= ZERO && b <= 0x39 && c >= ZERO && c <= 0x39;
+  return a > ZERO && a <= NINE && b >= ZERO && b <= NINE && c >= ZERO && c <= NINE;
 }
 
 /**
@@ -95,10 +96,11 @@ export class ResponseHeadParser {
   /** `HTTP/1.x SP 3DIGIT [SP reason-phrase]` (RFC 9112 §4), the first digit 1 to 9. */
   #onStatusLine(text: string, start: number, end: number): LineVerdict {
     const length = end - start;
+    const minor = text.charCodeAt(start + 7);
     if (
       length < 12 ||
       !text.startsWith('HTTP/1.', start) ||
-      (text.charCodeAt(start + 7) !== ZERO && text.charCodeAt(start + 7) !== ONE) ||
+      (minor !== ZERO && minor !== ONE) ||
       text.charCodeAt(start + 8) !== SP ||
       !isStatusDigits(text, start + 9) ||
       (length > 12 && text.charCodeAt(start + 12) !== SP)
@@ -108,7 +110,7 @@ export class ResponseHeadParser {
     for (let i = start + 13; i < end; i++) {
       if (FIELD_VALUE[text.charCodeAt(i)] !== 1) return { status: 502, reason: 'invalid byte in reason phrase' };
     }
-    this.#version = text.charCodeAt(start + 7) === ONE ? '1.1' : '1.0';
+    this.#version = minor === ONE ? '1.1' : '1.0';
     this.#status = (text.charCodeAt(start + 9) - ZERO) * 100 + (text.charCodeAt(start + 10) - ZERO) * 10 + text.charCodeAt(start + 11) - ZERO;
     this.#reason = length > 13 ? text.slice(start + 13, end) : '';
     return 'more';

@@ -4,7 +4,7 @@ import net from 'node:net';
 import { WebSocket, WebSocketServer } from 'ws';
 import type { Dispatch, Upstream } from '@portico/router';
 import { SimulatedClock } from '@portico/supervisor';
-import { clientAt, closeAll, rawRequest, readSlowPieces, send, stallingClient, startBulkBackend, startHeldBackend, startHost, startHttpBackend, startRawBackend, statusLines, until, upstreamAt } from './embedHarness.ts';
+import { closeAll, getUntilEnding, rawRequest, readSlowPieces, send, stallingClient, startBulkBackend, startHeldBackend, startHost, startHttpBackend, startRawBackend, statusLines, until, uploadWithoutReading, upstreamAt } from './embedHarness.ts';
 
 const forward = (upstream: Upstream, extra: Partial<Dispatch & { kind: 'forward' }> = {}): (() => Dispatch) => () => ({ kind: 'forward', upstream, ...extra });
 
@@ -255,7 +255,7 @@ describe('createEmbeddedForwarder', () => {
         socket.write('HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nhalf-');
       });
       const host = await startHost(forward(upstreamAt(backend.port), { requestTimeout: 200 }), { clock });
-      const client = await clientAt(host.port, 'half-');
+      const client = await getUntilEnding(host.port, 'half-');
       clock.advance(199);
       assert.equal(host.events.length, 0);
       clock.advance(1);
@@ -293,6 +293,13 @@ describe('createEmbeddedForwarder', () => {
       assert.deepEqual(host.events.at(-1), { type: 'response.aborted', reason: 'the client read nothing of the response for 200 ms' });
       const received = await client.readRest();
       assert.ok(received < size, `received ${received} of ${size}`);
+    });
+
+    it('resets a client that uploads slowly but reads nothing after sendTimeout: its upload is no sign it reads', async () => {
+      const backend = await startBulkBackend(64 * 1024 * 1024);
+      const host = await startHost(forward(upstreamAt(backend.port)), { sendTimeout: 300 });
+      assert.equal(await uploadWithoutReading(host.port, 5_000), true);
+      assert.deepEqual(host.events.at(-1), { type: 'response.aborted', reason: 'the client read nothing of the response for 300 ms' });
     });
 
     it('resets the client connection when the backend dies after the response began', async () => {

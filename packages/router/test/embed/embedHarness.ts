@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { createEmbeddedForwarder, type Dispatch, type EmbeddedForwarder, type EmbeddedForwarderOptions, type ExchangeOutcome, type ForwarderEvent } from '@portico/router';
 import { closeAll as closeBackends } from '../forward/harness.ts';
 
-export { clientAt, rawRequest, readSlowPieces, stallingClient, startBulkBackend, startHeldBackend, startHttpBackend, startRawBackend, statusLines, upstreamAt } from '../forward/harness.ts';
+export { getUntilEnding, rawRequest, readSlowPieces, stallingClient, startBulkBackend, startHeldBackend, startHttpBackend, startRawBackend, statusLines, uploadWithoutReading, upstreamAt } from '../forward/harness.ts';
 
 export interface Host {
   readonly port: number;

@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SimulatedClock } from '@portico/supervisor';
-import { clientAt, closeAll, rawRequest, readSlowPieces, signal, stallingClient, startBulkBackend, startHeldBackend, startHttpBackend, startProxy, startRawBackend, statusLines, upstreamAt } from './harness.ts';
+import { closeAll, getUntilEnding, rawRequest, readSlowPieces, signal, stallingClient, startBulkBackend, startHeldBackend, startHttpBackend, startProxy, startRawBackend, statusLines, uploadWithoutReading, upstreamAt } from './harness.ts';
 
 describe('forwarder timeouts', () => {
   afterEach(closeAll);
@@ -142,7 +142,7 @@ describe('forwarder timeouts', () => {
     const clock = new SimulatedClock();
     const backend = await startRawBackend((_d, socket) => socket.write('HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nhalf-'));
     const proxy = await startProxy({ pickUpstream: () => upstreamAt(backend.port), requestTimeout: 200, clock });
-    const client = await clientAt(proxy.port, 'half-');
+    const client = await getUntilEnding(proxy.port, 'half-');
     clock.advance(199);
     assert.equal(proxy.events.length, 0);
     clock.advance(1);
@@ -162,6 +162,14 @@ describe('forwarder timeouts', () => {
     assert.ok(received < size, `received ${received} of ${size}`);
   });
 
+  it('cuts a client that uploads slowly but reads nothing after sendTimeout: its upload is no sign it reads', async () => {
+    const backend = await startBulkBackend(64 * 1024 * 1024);
+    const proxy = await startProxy({ pickUpstream: () => upstreamAt(backend.port), sendTimeout: 300 });
+    // A byte every 100 ms would restart a deadline that counted any client activity; it must not.
+    assert.equal(await uploadWithoutReading(proxy.port, 5_000), true);
+    assert.deepEqual(proxy.events.at(-1), { type: 'response.aborted', reason: 'the client read nothing of the response for 300 ms' });
+  });
+
   it('gives a slow reader sendTimeout to take a closing answer before the linger starts', async () => {
     const clock = new SimulatedClock();
     // Far more than the sockets hold, so most of the answer waits in Portico when the close begins.
@@ -174,16 +182,17 @@ describe('forwarder timeouts', () => {
     });
     const client = net.connect(proxy.port, '127.0.0.1');
     let reset = false;
+    let received = 0;
     client.on('error', () => (reset = true));
+    client.on('data', (d: Buffer) => (received += d.length));
     await once(client, 'connect');
+    const first = once(client, 'data');
     client.write('GET / HTTP/1.1\r\nHost: a\r\n\r\n');
+    // Portico writes its answer and begins the close in one go, so the first bytes mean it has begun.
+    await first;
     client.pause();
-    await sleep(100);
     // Past the 2 s linger, well within sendTimeout: the answer still queued must not be cut.
     clock.advance(3_000);
-    await sleep(50);
-    let received = 0;
-    client.on('data', (d: Buffer) => (received += d.length));
     const closed = new Promise((resolve) => client.on('close', resolve));
     client.resume();
     await closed;

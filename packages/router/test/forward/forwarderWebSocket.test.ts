@@ -57,7 +57,7 @@ describe('forwarder WebSocket tunnel', () => {
     const receive = async (slow: boolean): Promise<Buffer[]> => {
       const client = new WebSocket(`ws://127.0.0.1:${proxy.port}/ws`);
       const got: Buffer[] = [];
-      const all = new Promise<void>((resolve) => {
+      const all = new Promise<void>((resolve, reject) => {
         client.on('message', (d: Buffer) => {
           got.push(d);
           if (got.length === messages.length) resolve();
@@ -66,15 +66,24 @@ describe('forwarder WebSocket tunnel', () => {
             setTimeout(() => client.resume(), 2);
           }
         });
+        // A corrupted frame makes ws close the connection: a failure, not a wait for mocha's timeout.
+        client.on('error', reject);
+        client.on('close', () => reject(new Error(`closed after ${got.length} of ${messages.length} messages`)));
       });
-      await all;
-      client.close();
+      try {
+        await all;
+      } finally {
+        client.close();
+      }
       return got;
     };
-    const [slow, fast] = await Promise.all([receive(true), receive(false)]);
-    assert.equal(digest(slow), digest(messages), 'the slow tunnel');
-    assert.equal(digest(fast), digest(messages), 'the fast tunnel');
-    wss.close();
+    try {
+      const [slow, fast] = await Promise.all([receive(true), receive(false)]);
+      assert.equal(digest(slow), digest(messages), 'the slow tunnel');
+      assert.equal(digest(fast), digest(messages), 'the fast tunnel');
+    } finally {
+      wss.close();
+    }
   });
 
   it('refuses an invalid handshake with 400 and never forwards what follows (payload 10)', async () => {

@@ -265,16 +265,41 @@ export async function stallingClient(port: number): Promise<{ readonly readRest:
 }
 
 /**
- * Sends a GET to the proxy at `port` and resolves once the answer so far ends with `until`;
+ * Sends a GET to the proxy at `port` and resolves once the answer so far ends with `ending`;
  * `closed` then resolves, when the connection closes, with whether it ended in a reset.
  */
-export async function clientAt(port: number, until: string): Promise<{ readonly closed: Promise<{ readonly reset: boolean }> }> {
+export async function getUntilEnding(port: number, ending: string): Promise<{ readonly closed: Promise<{ readonly reset: boolean }> }> {
   const client = net.connect(port, '127.0.0.1');
   let text = '';
   let reset = false;
   client.on('data', (d: Buffer) => (text += d.toString('latin1')));
   client.on('error', () => (reset = true));
   client.write('GET / HTTP/1.1\r\nHost: a\r\n\r\n');
-  while (!text.endsWith(until)) await once(client, 'data');
+  while (!text.endsWith(ending)) await once(client, 'data');
   return { closed: new Promise((resolve) => client.on('close', () => resolve({ reset }))) };
+}
+
+/**
+ * Sends `POST /big` to the proxy at `port` with a 100-byte body, one byte every 100 ms, and
+ * reads nothing of the answer. Resolves true once the proxy resets the connection, false if it has
+ * not within `withinMs`.
+ */
+export async function uploadWithoutReading(port: number, withinMs: number): Promise<boolean> {
+  const client = net.connect(port, '127.0.0.1');
+  let reset = false;
+  client.on('error', () => (reset = true));
+  await once(client, 'connect');
+  client.write('POST /big HTTP/1.1\r\nHost: a\r\nContent-Length: 100\r\n\r\nx');
+  client.pause();
+  const trickle = setInterval(() => {
+    if (client.writable) client.write('x');
+  }, 100);
+  try {
+    const closed = new Promise<boolean>((resolve) => client.on('close', () => resolve(reset)));
+    const gaveUp = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), withinMs));
+    return await Promise.race([closed, gaveUp]);
+  } finally {
+    clearInterval(trickle);
+    client.destroy();
+  }
 }

@@ -47,6 +47,8 @@ export class HttpExchange {
   #clientBlocked = false;
   /** The backend's response has ended; what is left is the client taking the rest. */
   #backendDone = false;
+  /** The deadline runs `sendTimeout` for the client, set when the wait for it began. */
+  #timingClient = false;
 
   constructor(ctx: HttpExchangeContext) {
     this.#ctx = ctx;
@@ -57,7 +59,6 @@ export class HttpExchange {
   start(): void {
     const { req, res } = this.#ctx;
     res.on('close', this.#onClientClose);
-    this.#rearm();
     req.on('data', this.#onBody);
     req.on('end', this.#onBodyEnd);
     req.on('error', ignore);
@@ -69,6 +70,9 @@ export class HttpExchange {
     const { req, head, options, agents } = this.#ctx;
     this.#attempts++;
     this.#connected = false;
+    // A new backend gets the whole of requestTimeout, and nothing of the last one's full socket.
+    this.#upstreamFull = false;
+    this.#rearm();
     let headers: HeaderPair[];
     try {
       headers = outboundHeadersFor(this.#ctx, upstream);
@@ -236,8 +240,15 @@ export class HttpExchange {
    * request body is awaited: the host's server times that.
    */
   #rearm(): void {
+    const timingClient = this.#timingClient;
+    this.#timingClient = false;
     if (this.#done) return this.#deadline.dispose();
-    if (this.#clientBlocked || this.#backendDone) return this.#deadline.set(this.#ctx.options.sendTimeout);
+    if (this.#clientBlocked || this.#backendDone) {
+      // Timed from when the wait for the client began: body bytes it sends meanwhile are no sign it reads.
+      this.#timingClient = true;
+      if (!timingClient) this.#deadline.set(this.#ctx.options.sendTimeout);
+      return;
+    }
     if (!this.#responded && !this.#bodyEnded && !this.#upstreamFull) return this.#deadline.clear();
     this.#deadline.set(this.#requestTimeout);
   }

@@ -7,6 +7,7 @@ import { ResponseHeadParser } from '../../http1/ResponseHeadParser.ts';
 import { serializeRequestHead } from '../../http1/serializeRequestHead.ts';
 import { cannedResponse } from '../forward/cannedResponse.ts';
 import { clientResponseHead } from '../forward/clientResponseHeaders.ts';
+import { Deadline } from '../forward/Deadline.ts';
 import { outboundHeadersFor, type EmbeddedRequest } from './outboundHeadersFor.ts';
 
 export interface UpgradeExchangeContext extends EmbeddedRequest {
@@ -31,19 +32,20 @@ export class UpgradeExchange {
   #remaining = 0;
   #decoder: ChunkedDecoder | undefined;
   #released = false;
-  #timer: NodeJS.Timeout | undefined;
+  /** `requestTimeout` for the backend's answer to the handshake, on the forwarder's clock. */
+  readonly #deadline: Deadline;
 
   constructor(ctx: UpgradeExchangeContext) {
     this.#ctx = ctx;
     this.#parser = new ResponseHeadParser(ctx.options.limits);
+    this.#deadline = new Deadline(ctx.options.clock, this.#onTimeout);
   }
 
   start(): void {
     const { client, dispatch, options } = this.#ctx;
     client.on('error', ignore);
     client.on('close', this.#onClientClose);
-    this.#timer = setTimeout(this.#onTimeout, dispatch.requestTimeout ?? options.requestTimeout);
-    this.#timer.unref();
+    this.#deadline.set(dispatch.requestTimeout ?? options.requestTimeout);
     this.#connect(dispatch.upstream);
   }
 
@@ -189,7 +191,6 @@ export class UpgradeExchange {
   }
 
   readonly #onTimeout = (): void => {
-    this.#timer = undefined;
     if (this.#phase === 'head') this.#fail(504);
     else if (this.#phase === 'body') this.#abortClient('request timed out');
   };
@@ -237,8 +238,7 @@ export class UpgradeExchange {
   }
 
   #clearTimer(): void {
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
-    this.#timer = undefined;
+    this.#deadline.dispose();
   }
 }
 

@@ -59,7 +59,10 @@ export class ClientWriter {
     if (batch.length > 1) this.#client.uncork();
   }
 
-  /** Writes bytes, or text as latin1 (a head), or adds them to the batch. */
+  /**
+   * Writes bytes, or text as latin1 (a head), or adds them to the batch. Outside a batch the bytes
+   * go to the socket as they are, which may queue them: they must be the caller's own, not lent.
+   */
   write(data: Buffer | string): void {
     if (this.#batch !== undefined) {
       this.#batch.push(data);

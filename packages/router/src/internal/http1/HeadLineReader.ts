@@ -43,7 +43,7 @@ export class HeadLineReader {
     let buf = chunk;
     if (this.#partBytes > 0) {
       if (chunk.indexOf(LF) === -1) {
-        this.#keep(chunk);
+        this.#keep(chunk, false);
         return MORE;
       }
       this.#parts.push(chunk);
@@ -75,13 +75,13 @@ export class HeadLineReader {
       base += pos;
       if (regionEnd === buf.length || pos === 0) break;
     }
-    if (base < buf.length) this.#keep(buf.subarray(base));
+    if (base < buf.length) this.#keep(buf.subarray(base), buf !== chunk);
     return MORE;
   }
 
-  /** Keeps a partial line's bytes as a copy: the chunk may be a read buffer lent for one call. */
-  #keep(bytes: Buffer): void {
-    this.#parts.push(Buffer.from(bytes));
+  /** Keeps a partial line's bytes; bytes of the caller's chunk are copied, since it may be a read buffer lent for one call. */
+  #keep(bytes: Buffer, owned: boolean): void {
+    this.#parts.push(owned ? bytes : Buffer.from(bytes));
     this.#partBytes += bytes.length;
   }
 }
