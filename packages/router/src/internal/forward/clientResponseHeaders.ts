@@ -2,26 +2,7 @@ import type { HeaderPair } from '../../forward/ForwarderOptions.ts';
 import type { ResponseHead } from '../../http1/ResponseHead.ts';
 import type { OutboundResponseFraming } from '../../http1/serializeResponseHead.ts';
 import { framingField } from '../http1/checkOutboundFields.ts';
-
-/**
- * Hop-by-hop and framing headers, which a response never passes on. A switch, not a Set: a name
- * fresh from the parser would otherwise be hashed for every header of every response.
- */
-function isHopByHop(name: string): boolean {
-  switch (name) {
-    case 'connection':
-    case 'keep-alive':
-    case 'proxy-connection':
-    case 'te':
-    case 'trailer':
-    case 'transfer-encoding':
-    case 'content-length':
-    case 'upgrade':
-      return true;
-    default:
-      return false;
-  }
-}
+import { isHopByHop } from './hopByHop.ts';
 
 /** What Portico says about the client hop: nothing (HTTP/1.1 keeps alive), close, keep-alive (HTTP/1.0), or a WebSocket upgrade. */
 export type ClientConnectionHeader = 'close' | 'keep-alive' | 'upgrade' | undefined;

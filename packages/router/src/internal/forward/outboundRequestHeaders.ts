@@ -4,26 +4,24 @@ import type { HeaderPair, ResolvedForwarderOptions } from '../../forward/Forward
 import type { Upstream } from '../../forward/Upstream.ts';
 import type { RequestHead } from '../../http1/RequestHead.ts';
 import { appendField, framingField } from '../http1/checkOutboundFields.ts';
+import { isHopByHop } from './hopByHop.ts';
 
 /**
- * Whether a header never goes upstream as sent: Host; a hop-by-hop header (RFC 9110 §7.6.1) or
- * one the framer recomputes (`expect` is re-added only for a valid 100-continue, `upgrade` only
- * for a validated WebSocket handshake, so `h2c` never reaches a backend: BishopFox h2csmuggler);
- * or one of Portico's own, whose inbound copies are never trusted. Matched in any spelling a
- * WSGI/PHP/Rack backend folds to the same name (`Proxy_Authorization`, `X.Forwarded.For`). A
- * switch, not a Set: every inbound name would otherwise be hashed for the lookup.
+ * Whether a header never goes upstream as sent: a hop-by-hop or framing header; Host; one the
+ * framer re-adds only when it is valid (`expect` for a valid 100-continue, `upgrade`, a hop-by-hop
+ * name, only for a validated WebSocket handshake, so `h2c` never reaches a backend: BishopFox
+ * h2csmuggler); or one of Portico's own, whose inbound copies are never trusted. Matched in any
+ * spelling a WSGI/PHP/Rack backend folds to the same name (`Proxy_Authorization`, `X.Forwarded.For`).
  */
 const reserved = (name: string): boolean => {
-  switch (normaliseHeaderName(name)) {
+  const folded = normaliseHeaderName(name);
+  return isHopByHop(folded) || isRequestReserved(folded);
+};
+
+/** The request-only names of `reserved`; a switch, as in `isHopByHop`. */
+function isRequestReserved(name: string): boolean {
+  switch (name) {
     case 'host':
-    case 'connection':
-    case 'keep-alive':
-    case 'proxy-connection':
-    case 'te':
-    case 'trailer':
-    case 'transfer-encoding':
-    case 'content-length':
-    case 'upgrade':
     case 'http2-settings':
     case 'proxy-authorization':
     case 'expect':
@@ -37,7 +35,7 @@ const reserved = (name: string): boolean => {
     default:
       return false;
   }
-};
+}
 
 /** The client's address as it goes in x-forwarded-for: IPv4-mapped IPv6 shown as IPv4. */
 export function clientAddress(remoteAddress: string | undefined): string {
