@@ -6,7 +6,10 @@
 // through nginx (one worker, upstream keep-alive) when nginx is installed. Each runs in its own
 // process, as in production, and the ratios are to the direct backend and to nginx.
 // Targets are measured in interleaved rounds (every target once per round) and each row is the
-// round with the median req/s, so drift in the machine's load falls on all targets alike.
+// round with the median req/s, so drift in the machine's load falls on all targets alike. Each
+// row also gives the CPU time (user and system) the target's own process used per request: for
+// a proxy its process alone (nginx: its worker), not the backend's nor wrk's. Req/s moves with
+// whatever else the machine runs; CPU per request hardly does.
 // Run: node --import tsx --conditions=portico-source bench/proxy.bench.ts [seconds per round] [rounds]
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
@@ -17,6 +20,7 @@ import { createForwarder } from '@portico/router';
 import { createPortico, resolveConfig } from '@portico/portico';
 import { createLogger } from '@portico/log-sink';
 import httpProxy from 'http-proxy';
+import { childPids, cpuMs } from './support/processCpu.ts';
 import { listenAndReport, startRole } from './support/roleProcess.ts';
 import { startNginx } from './support/startNginx.ts';
 
@@ -88,15 +92,20 @@ interface WrkResult {
   rps: number;
   p50: string;
   p99: string;
+  /** Microseconds of CPU the target's processes used per request. */
+  cpuUs: number;
 }
 
-function wrk(port: number, seconds: number): WrkResult {
+function wrk(port: number, seconds: number, pids: readonly number[]): WrkResult {
+  const cpuBefore = cpuMs(pids);
   const out = execFileSync('wrk', ['-t1', '-c50', `-d${seconds}s`, '--latency', `http://127.0.0.1:${port}/`], { encoding: 'utf8' });
+  const cpu = cpuMs(pids) - cpuBefore;
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
+  const requests = Number(/(\d+) requests in/.exec(out)?.[1]);
   const p50 = /\s50%\s+(\S+)/.exec(out)?.[1] ?? '?';
   const p99 = /\s99%\s+(\S+)/.exec(out)?.[1] ?? '?';
   if (/Non-2xx|Socket errors/.test(out)) process.stdout.write(out);
-  return { rps, p50, p99 };
+  return { rps, p50, p99, cpuUs: (cpu * 1000) / requests };
 }
 
 
@@ -117,29 +126,30 @@ async function main(): Promise<void> {
     location / { proxy_pass http://backend; proxy_http_version 1.1; proxy_set_header Connection ""; }
   }`);
   try {
-    const targets: Array<[string, number]> = [
-      ['backend direct', backend.port],
-      ['portico (whole)', full.port],
-      ['portico forwarder', portico.port],
-      ['http-proxy', httpProxyProcess.port],
-      ['node:http proxy', nodeProxy.port],
-      ['tcp relay (floor)', relay.port],
-      ...(nginx ? [['nginx (1 worker)', nginx.port] as [string, number]] : []),
+    // Each target with the processes whose CPU is its own.
+    const targets: Array<[string, number, number[]]> = [
+      ['backend direct', backend.port, [backend.child.pid!]],
+      ['portico (whole)', full.port, [full.child.pid!]],
+      ['portico forwarder', portico.port, [portico.child.pid!]],
+      ['http-proxy', httpProxyProcess.port, [httpProxyProcess.child.pid!]],
+      ['node:http proxy', nodeProxy.port, [nodeProxy.child.pid!]],
+      ['tcp relay (floor)', relay.port, [relay.child.pid!]],
+      ...(nginx ? [['nginx (1 worker)', nginx.port, childPids(nginx.pid)] as [string, number, number[]]] : []),
     ];
-    for (const [, port] of targets) wrk(port, 2);
+    for (const [, port, pids] of targets) wrk(port, 2, pids);
     const runs: WrkResult[][] = targets.map(() => []);
-    for (let round = 0; round < rounds; round++) targets.forEach(([, port], i) => runs[i]!.push(wrk(port, seconds)));
+    for (let round = 0; round < rounds; round++) targets.forEach(([, port, pids], i) => runs[i]!.push(wrk(port, seconds, pids)));
     const median = (results: WrkResult[]): WrkResult => [...results].sort((a, b) => a.rps - b.rps)[Math.floor(results.length / 2)]!;
     const rows: Array<[string, WrkResult]> = targets.map(([name], i) => [name, median(runs[i]!)]);
     const direct = rows[0]![1].rps;
     const nginxRps = rows.find(([name]) => name.startsWith('nginx'))?.[1].rps;
     const httpProxyRps = rows.find(([name]) => name === 'http-proxy')![1].rps;
     console.log(`wrk -t1 -c50 -d${seconds}s × ${rounds} interleaved rounds (median), ${process.version}, ${(await import('node:os')).cpus().length} CPUs`);
-    console.log('target               req/s      p50       p99   × direct  × nginx  × http-proxy');
+    console.log('target               req/s      p50       p99   × direct  × nginx  × http-proxy  cpu µs/req');
     for (const [name, r] of rows) {
       const vsNginx = nginxRps ? (r.rps / nginxRps).toFixed(2) : '-';
       console.log(
-        `${name.padEnd(18)} ${r.rps.toFixed(0).padStart(7)}  ${r.p50.padStart(8)}  ${r.p99.padStart(8)}   ${(r.rps / direct).toFixed(2).padStart(6)}  ${vsNginx.padStart(7)}  ${(r.rps / httpProxyRps).toFixed(2).padStart(11)}`,
+        `${name.padEnd(18)} ${r.rps.toFixed(0).padStart(7)}  ${r.p50.padStart(8)}  ${r.p99.padStart(8)}   ${(r.rps / direct).toFixed(2).padStart(6)}  ${vsNginx.padStart(7)}  ${(r.rps / httpProxyRps).toFixed(2).padStart(11)}  ${r.cpuUs.toFixed(1).padStart(10)}`,
       );
     }
   } finally {

@@ -7,6 +7,8 @@ import { join } from 'node:path';
 
 export interface Nginx {
   readonly port: number;
+  /** The master process; its one worker is its child. */
+  readonly pid: number;
   /** Stops it gracefully and removes its directory. */
   stop(): Promise<void>;
 }
@@ -54,7 +56,7 @@ ${http(port)}
       const s = net.connect(port, '127.0.0.1', () => { s.destroy(); resolve(true); });
       s.on('error', () => resolve(false));
     });
-    if (ok) return { port, stop };
+    if (ok) return { port, pid: child.pid!, stop };
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   await stop();
