@@ -1,6 +1,6 @@
 // Parses a typical ~400-byte browser request head with Portico's strict parser and compares it
 // with a naive baseline in the same run: `indexOf('\r\n\r\n')` + `toString('latin1').split('\r\n')`
-// (which checks nothing). Run: node --import tsx --conditions=portico-source bench/http1-parse.bench.ts
+// (which checks nothing). Run (after tsc -b): node --import tsx bench/http1-parse.bench.ts
 import { RequestHeadParser } from '@portico/router';
 
 const head = Buffer.from(

@@ -2,7 +2,7 @@
 // the same run: the same bytes piped into a plain fs.createWriteStream. Both end with fdatasync,
 // as close() does. Two sources: a child process flooding its stdout (what the worker sees), and
 // an in-process stream (the capture's own cost, without the pipe). Lines are 100 bytes.
-// Run: node --import tsx --conditions=portico-source bench/log-capture.bench.ts [MiB per run]
+// Run (after tsc -b): node --import tsx bench/log-capture.bench.ts [MiB per run]
 import { spawn } from 'node:child_process';
 import { createWriteStream, fdatasync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

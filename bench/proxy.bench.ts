@@ -10,7 +10,7 @@
 // row also gives the CPU time (user and system) the target's own process used per request: for
 // a proxy its process alone (nginx: its worker), not the backend's nor wrk's. Req/s moves with
 // whatever else the machine runs; CPU per request hardly does.
-// Run: node --import tsx --conditions=portico-source bench/proxy.bench.ts [seconds per round] [rounds]
+// Run (after tsc -b): node --import tsx bench/proxy.bench.ts [seconds per round] [rounds]
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -7,7 +7,7 @@
 // 200 MiB/s (pause/resume), so the forwarder must hold the backend back instead of buffering.
 // Each phase reports MiB/s (× the same transfer straight to the backend) and the peak RSS growth
 // over the baseline. Each component runs in its own process, as in production.
-// Run: node --import tsx --conditions=portico-source bench/stream-memory.bench.ts [MiB] [slow MiB/s]
+// Run (after tsc -b): node --import tsx bench/stream-memory.bench.ts [MiB] [slow MiB/s]
 import type { ChildProcess } from 'node:child_process';
 import { cpus } from 'node:os';
 import { once } from 'node:events';

@@ -5,7 +5,7 @@
 // seconds. Two modes: 64-byte messages (echoes/s) and 64 KiB messages (MiB/s of echoed payload,
 // each byte crossing the proxy twice). Each component runs in its own process, as in production,
 // and the ratios are to the direct backend measured in the same run.
-// Run: node --import tsx --conditions=portico-source bench/websocket.bench.ts [seconds]
+// Run (after tsc -b): node --import tsx bench/websocket.bench.ts [seconds]
 import { cpus } from 'node:os';
 import { once } from 'node:events';
 import http from 'node:http';
