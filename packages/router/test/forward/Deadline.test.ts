@@ -51,4 +51,32 @@ describe('Deadline', () => {
     deadline.dispose();
     assert.equal(clock.pendingTimers, 0);
   });
+
+  it('holds: repeated holds keep the due time of the first, and set or clear ends the hold', () => {
+    const clock = new SimulatedClock();
+    let expired = 0;
+    const deadline = new Deadline(clock, () => expired++);
+    deadline.hold(100);
+    clock.advance(60);
+    deadline.hold(100);
+    clock.advance(39);
+    assert.equal(expired, 0);
+    clock.advance(1);
+    assert.equal(expired, 1, 'due 100 after the first hold, not after the second');
+    // An expired hold is over: the next one starts a new wait.
+    deadline.hold(100);
+    clock.advance(99);
+    assert.equal(expired, 1);
+    clock.advance(1);
+    assert.equal(expired, 2);
+    // set ends the hold, so a hold after it starts over from then.
+    deadline.hold(100);
+    clock.advance(50);
+    deadline.set(100);
+    deadline.hold(100);
+    clock.advance(99);
+    assert.equal(expired, 2);
+    clock.advance(1);
+    assert.equal(expired, 3);
+  });
 });

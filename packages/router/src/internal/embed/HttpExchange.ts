@@ -47,8 +47,6 @@ export class HttpExchange {
   #clientBlocked = false;
   /** The backend's response has ended; what is left is the client taking the rest. */
   #backendDone = false;
-  /** The deadline runs `sendTimeout` for the client, set when the wait for it began. */
-  #timingClient = false;
 
   constructor(ctx: HttpExchangeContext) {
     this.#ctx = ctx;
@@ -240,15 +238,9 @@ export class HttpExchange {
    * request body is awaited: the host's server times that.
    */
   #rearm(): void {
-    const timingClient = this.#timingClient;
-    this.#timingClient = false;
     if (this.#done) return this.#deadline.dispose();
-    if (this.#clientBlocked || this.#backendDone) {
-      // Timed from when the wait for the client began: body bytes it sends meanwhile are no sign it reads.
-      this.#timingClient = true;
-      if (!timingClient) this.#deadline.set(this.#ctx.options.sendTimeout);
-      return;
-    }
+    // Timed from when the wait for the client began: body bytes it sends meanwhile are no sign it reads.
+    if (this.#clientBlocked || this.#backendDone) return this.#deadline.hold(this.#ctx.options.sendTimeout);
     if (!this.#responded && !this.#bodyEnded && !this.#upstreamFull) return this.#deadline.clear();
     this.#deadline.set(this.#requestTimeout);
   }

@@ -49,14 +49,15 @@ export class ClientWriter {
     const batch = this.#batch;
     if (batch === undefined) return;
     this.#batch = undefined;
+    // One copy of lent bytes either way: joined into a single buffer, or each into its own.
+    if (batch.length === 1) return this.write(owned(batch[0]!));
     if (batch.length === 0) return;
     let size = 0;
     for (const b of batch) size += b.length;
-    // One copy either way: joined into a single buffer, or each lent piece into its own.
-    if (batch.length > 1 && size <= JOIN_LIMIT) return this.write(joinLatin1(batch, size));
-    if (batch.length > 1) this.#client.cork();
-    for (const b of batch) this.write(typeof b === 'string' ? b : Buffer.from(b));
-    if (batch.length > 1) this.#client.uncork();
+    if (size <= JOIN_LIMIT) return this.write(joinLatin1(batch, size));
+    this.#client.cork();
+    for (const b of batch) this.write(owned(b));
+    this.#client.uncork();
   }
 
   /**
@@ -104,6 +105,11 @@ export class ClientWriter {
     this.#source?.resume();
     this.#watcher.onClientDrained();
   };
+}
+
+/** A piece the socket may keep: text as it is, bytes copied out of a lent buffer. */
+function owned(piece: Buffer | string): Buffer | string {
+  return typeof piece === 'string' ? piece : Buffer.from(piece);
 }
 
 /** One buffer holding every piece in order, text written as latin1. */

@@ -14,6 +14,8 @@ export class Deadline {
   #due: number | undefined;
   /** Clock time at which the pending timer fires. */
   #firesAt = 0;
+  /** The due time was set by `hold` and stays until something else sets or clears it. */
+  #held = false;
 
   constructor(clock: Clock, onExpire: () => void) {
     this.#clock = clock;
@@ -22,6 +24,7 @@ export class Deadline {
 
   /** Expires `ms` from now, replacing any earlier setting. */
   set(ms: number): void {
+    this.#held = false;
     const now = this.#clock.now();
     const due = now + ms;
     this.#due = due;
@@ -32,14 +35,27 @@ export class Deadline {
     this.#schedule(ms, now);
   }
 
+  /**
+   * Expires `ms` after the first of consecutive holds: a wait timed from when it began, which a
+   * repeated hold does not push later (a client that stopped reading, however much else happens
+   * meanwhile). `set` and `clear` end the hold.
+   */
+  hold(ms: number): void {
+    if (this.#held && this.#due !== undefined) return;
+    this.set(ms);
+    this.#held = true;
+  }
+
   /** Stops it expiring; the pending timer, if any, finds nothing due and lapses. */
   clear(): void {
     this.#due = undefined;
+    this.#held = false;
   }
 
   /** Clears it and drops the pending timer, so nothing is held after its owner is gone. */
   dispose(): void {
     this.#due = undefined;
+    this.#held = false;
     if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
     this.#timer = undefined;
   }

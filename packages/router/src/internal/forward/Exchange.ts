@@ -85,8 +85,6 @@ export class Exchange implements UpstreamHandler, ClientWriterWatcher {
   #requestTimeout = 0;
   /** The client's socket is full and the backend is paused until it drains. */
   #clientBlocked = false;
-  /** The deadline runs `sendTimeout` for the client, set when it stopped reading. */
-  #timingClient = false;
   /** The backend holds the request body back: not connected yet, or its socket is full. */
   #upstreamFull = false;
 
@@ -389,15 +387,9 @@ export class Exchange implements UpstreamHandler, ClientWriterWatcher {
    */
   #rearm(): void {
     const deadline = this.#owner.requestDeadline;
-    const timingClient = this.#timingClient;
-    this.#timingClient = false;
     if (this.#phase === 'done' || this.#dispatch === undefined) return deadline.clear();
-    if (this.#clientBlocked) {
-      // Timed from when the client stopped reading: body bytes it sends meanwhile are no sign it reads.
-      this.#timingClient = true;
-      if (!timingClient) deadline.set(this.#owner.options.sendTimeout);
-      return;
-    }
+    // Timed from when the client stopped reading: body bytes it sends meanwhile are no sign it reads.
+    if (this.#clientBlocked) return deadline.hold(this.#owner.options.sendTimeout);
     const clientBodyAwaited = this.#phase === 'head' && !this.#bodyEnded && !this.#upstreamFull && !this.#owner.awaitingContinue;
     if (clientBodyAwaited) return deadline.clear();
     deadline.set(this.#requestTimeout);
