@@ -5,6 +5,9 @@
 // through a bare TCP relay in Node that parses nothing (the floor any Node proxy stands on); and
 // through nginx (one worker, upstream keep-alive) when nginx is installed. Each runs in its own
 // process, as in production, and the ratios are to the direct backend and to nginx.
+// Every proxy does the same job: the backend gets the same header names from each (Portico's
+// X-Forwarded-For/-Proto/-Host/-Port, X-Request-Id and pairing token, set by nginx with
+// proxy_set_header and by http-proxy with xfwd), which the run checks and prints first.
 // Targets are measured in interleaved rounds (every target once per round) and each row is the
 // round with the median req/s, so drift in the machine's load falls on all targets alike. Each
 // row also gives the CPU time (user and system) the target's own process used per request: for
@@ -12,6 +15,7 @@
 // whatever else the machine runs; CPU per request hardly does.
 // Run (after tsc -b): node --import tsx bench/proxy.bench.ts [seconds per round] [rounds]
 import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import http from 'node:http';
@@ -24,24 +28,20 @@ import { childPids, cpuMs } from './support/processCpu.ts';
 import { listenAndReport, startRole } from './support/roleProcess.ts';
 import { startNginx } from './support/startNginx.ts';
 
+/** The trivial backend every target stands in front of. */
+const BACKEND = new URL('./fixtures/proxy-backend.mjs', import.meta.url);
 const role = process.argv[2];
 // Exit cleanly on SIGINT so --cpu-prof can write its profile.
 process.on('SIGINT', () => process.exit(0));
 
-if (role === 'backend') {
-  await listenAndReport(http.createServer((_req, res) => {
-    res.setHeader('content-type', 'text/plain');
-    res.end('hello world');
-  }));
-} else if (role === 'portico') {
+if (role === 'portico') {
   const port = Number(process.argv[3]);
   const forwarder = createForwarder({ pickUpstream: () => ({ id: 'b', address: { host: '127.0.0.1', port }, token: 't' }) });
   await listenAndReport(net.createServer({ allowHalfOpen: true }, (s) => forwarder.handleConnection(s)));
 } else if (role === 'portico-full') {
   // The same trivial backend, started and supervised by Portico's own pool.
-  const backendFile = new URL('./fixtures/hello.mjs', import.meta.url).pathname;
   const config = resolveConfig(
-    { listen: [{ port: 0, host: '127.0.0.1' }], apps: [{ name: 'bench', processPath: process.execPath, arguments: [backendFile], start: 'eager' }] },
+    { listen: [{ port: 0, host: '127.0.0.1' }], apps: [{ name: 'bench', processPath: process.execPath, arguments: [BACKEND.pathname], start: 'eager' }] },
     { file: join(tmpdir(), 'portico-bench.json'), baseDir: tmpdir() },
   );
   const portico = createPortico(config, { logger: createLogger({ level: 'warn', pretty: false }) });
@@ -55,14 +55,30 @@ if (role === 'backend') {
   process.on('SIGTERM', () => void portico.stop().then(() => process.exit(0)));
 } else if (role === 'http-proxy') {
   const port = Number(process.argv[3]);
-  const proxy = httpProxy.createProxyServer({ target: `http://127.0.0.1:${port}`, agent: new http.Agent({ keepAlive: true, maxSockets: 64 }) });
+  const proxy = httpProxy.createProxyServer({
+    target: `http://127.0.0.1:${port}`,
+    agent: new http.Agent({ keepAlive: true, maxSockets: 64 }),
+    xfwd: true,
+    headers: { 'x-portico-token': 't' },
+  });
+  proxy.on('proxyReq', (proxyReq) => proxyReq.setHeader('x-request-id', randomUUID()));
   proxy.on('error', (_err, _req, res) => (res as http.ServerResponse).destroy());
   await listenAndReport(http.createServer((req, res) => proxy.web(req, res)));
 } else if (role === 'node-http-proxy') {
   const port = Number(process.argv[3]);
   const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
   await listenAndReport(http.createServer((req, res) => {
-    const up = http.request({ host: '127.0.0.1', port, method: req.method, path: req.url, headers: req.headers, agent }, (r) => {
+    const { remoteAddress, localPort } = req.socket;
+    const headers = {
+      ...req.headers,
+      'x-forwarded-for': remoteAddress,
+      'x-forwarded-proto': 'http',
+      'x-forwarded-host': req.headers.host,
+      'x-forwarded-port': String(localPort),
+      'x-request-id': randomUUID(),
+      'x-portico-token': 't',
+    };
+    const up = http.request({ host: '127.0.0.1', port, method: req.method, path: req.url, headers, agent }, (r) => {
       res.writeHead(r.statusCode ?? 502, r.headers);
       r.pipe(res);
     });
@@ -113,7 +129,7 @@ async function main(): Promise<void> {
   const seconds = Number(process.argv[2] ?? 5);
   const rounds = Number(process.argv[3] ?? 3);
   const start = (args: string[]) => startRole(new URL(import.meta.url), args);
-  const backend = await start(['backend']);
+  const backend = await startRole(BACKEND, []);
   const full = await start(['portico-full']);
   const portico = await start(['portico', String(backend.port)]);
   const httpProxyProcess = await start(['http-proxy', String(backend.port)]);
@@ -123,7 +139,18 @@ async function main(): Promise<void> {
   const nginx = await startNginx((port) => `  upstream backend { server 127.0.0.1:${backend.port}; keepalive 64; }
   server {
     listen 127.0.0.1:${port};
-    location / { proxy_pass http://backend; proxy_http_version 1.1; proxy_set_header Connection ""; }
+    location / {
+      proxy_pass http://backend;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_set_header Host $http_host;
+      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+      proxy_set_header X-Forwarded-Proto $scheme;
+      proxy_set_header X-Forwarded-Host $http_host;
+      proxy_set_header X-Forwarded-Port $server_port;
+      proxy_set_header X-Request-Id $request_id;
+      proxy_set_header X-Portico-Token t;
+    }
   }`);
   try {
     // Each target with the processes whose CPU is its own.
@@ -136,6 +163,8 @@ async function main(): Promise<void> {
       ['tcp relay (floor)', relay.port, [relay.child.pid!]],
       ...(nginx ? [['nginx (1 worker)', nginx.port, childPids(nginx.pid)] as [string, number, number[]]] : []),
     ];
+    // The same job for every proxy: the header names each one hands the backend.
+    for (const [name, port] of targets) console.log(`${name.padEnd(18)} sends ${await (await fetch(`http://127.0.0.1:${port}/fields`)).text()}`);
     for (const [, port, pids] of targets) wrk(port, 2, pids);
     const runs: WrkResult[][] = targets.map(() => []);
     for (let round = 0; round < rounds; round++) targets.forEach(([, port, pids], i) => runs[i]!.push(wrk(port, seconds, pids)));

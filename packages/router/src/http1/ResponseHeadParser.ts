@@ -3,6 +3,8 @@ import { FieldLines } from '../internal/http1/FieldLines.ts';
 import { HeadLineReader, type LineVerdict } from '../internal/http1/HeadLineReader.ts';
 import { parseConnectionTokens } from '../internal/http1/parseConnectionTokens.ts';
 import { parseContentLength, splitList } from '../internal/http1/parseContentLength.ts';
+import { CHUNKED, NO_BODY } from '../internal/http1/framings.ts';
+import { NO_VALUES, withValue } from '../internal/http1/valueLists.ts';
 import { resolveHttp1Limits, type Http1Limits } from './Http1Limits.ts';
 import type { ResponseFraming, ResponseHead } from './ResponseHead.ts';
 
@@ -12,6 +14,7 @@ export type ResponseHeadResult =
   | { readonly kind: 'error'; readonly reason: string };
 
 const INCOMPLETE: ResponseHeadResult = { kind: 'incomplete' };
+const UNTIL_CLOSE: ResponseFraming = Object.freeze({ kind: 'until-close' });
 const ZERO = 0x30;
 const ONE = 0x31;
 const NINE = 0x39;
@@ -127,43 +130,43 @@ function responseFraming(
   status: number,
   method: string,
   headers: ReadonlyArray<readonly [string, string]>,
-): { body: ResponseFraming; keepAlive: boolean; connectionTokens: string[] } | string {
-  let contentLength: string[] | undefined;
-  let transferEncoding: string[] | undefined;
-  let connection: string[] | undefined;
+): { body: ResponseFraming; keepAlive: boolean; connectionTokens: readonly string[] } | string {
+  let contentLength = NO_VALUES;
+  let transferEncoding = NO_VALUES;
+  let connection = NO_VALUES;
   for (const [name, value] of headers) {
-    if (name === 'content-length') (contentLength ??= []).push(value);
-    else if (name === 'transfer-encoding') (transferEncoding ??= []).push(value);
-    else if (name === 'connection') (connection ??= []).push(value);
+    if (name === 'content-length') contentLength = withValue(contentLength, value);
+    else if (name === 'transfer-encoding') transferEncoding = withValue(transferEncoding, value);
+    else if (name === 'connection') connection = withValue(connection, value);
   }
-  const connectionTokens = connection === undefined ? [] : parseConnectionTokens(connection);
+  const connectionTokens = connection === NO_VALUES ? NO_VALUES : parseConnectionTokens(connection);
   if (connectionTokens === undefined) return 'malformed Connection header';
   const close = connectionTokens.includes('close');
   let keepAlive = version === '1.1' ? !close : !close && connectionTokens.includes('keep-alive');
 
   let body: ResponseFraming;
-  if (transferEncoding !== undefined && contentLength !== undefined) return 'both Transfer-Encoding and Content-Length';
-  if (transferEncoding !== undefined) {
+  if (transferEncoding !== NO_VALUES && contentLength !== NO_VALUES) return 'both Transfer-Encoding and Content-Length';
+  if (transferEncoding !== NO_VALUES) {
     const codings = splitList(transferEncoding).map((c) => c.toLowerCase());
     if (codings.length !== 1 || codings[0] !== 'chunked' || version === '1.0') {
       return 'unsupported Transfer-Encoding in response';
     }
   }
   let length: number | undefined;
-  if (contentLength !== undefined) {
+  if (contentLength !== NO_VALUES) {
     const parsed = parseContentLength(contentLength);
     if (typeof parsed === 'string') return parsed;
     length = parsed;
   }
   // RFC 9112 §6.3 items 1–2: these never have content, whatever the headers say.
   if (method === 'HEAD' || status < 200 || status === 204 || status === 304) {
-    body = { kind: 'none' };
-  } else if (transferEncoding !== undefined) {
-    body = { kind: 'chunked' };
+    body = NO_BODY;
+  } else if (transferEncoding !== NO_VALUES) {
+    body = CHUNKED;
   } else if (length !== undefined) {
     body = { kind: 'length', length };
   } else {
-    body = { kind: 'until-close' };
+    body = UNTIL_CLOSE;
     keepAlive = false;
   }
   return { body, keepAlive, connectionTokens };

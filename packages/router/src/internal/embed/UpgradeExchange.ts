@@ -8,6 +8,7 @@ import { serializeRequestHead } from '../../http1/serializeRequestHead.ts';
 import { cannedResponse } from '../forward/cannedResponse.ts';
 import { clientResponseHead } from '../forward/clientResponseHeaders.ts';
 import { Deadline } from '../forward/Deadline.ts';
+import { NO_BODY } from '../http1/framings.ts';
 import { outboundHeadersFor, type EmbeddedRequest } from './outboundHeadersFor.ts';
 
 export interface UpgradeExchangeContext extends EmbeddedRequest {
@@ -58,7 +59,7 @@ export class UpgradeExchange {
     let bytes: Buffer;
     try {
       const headers = outboundHeadersFor(this.#ctx, upstream);
-      bytes = serializeRequestHead({ method: head.method, target: head.path, headers, body: { kind: 'none' } });
+      bytes = serializeRequestHead({ method: head.method, target: head.path, headers, body: NO_BODY });
     } catch {
       return this.#fail(500);
     }
@@ -127,7 +128,7 @@ export class UpgradeExchange {
     this.#phase = 'done';
     this.#status = 101;
     client.off('close', this.#onClientClose);
-    const head = clientResponseHead(res, 'upgrade', { kind: 'none' });
+    const head = clientResponseHead(res, 'upgrade', NO_BODY);
     // A WebSocket may stay open for hours; it no longer holds its worker's drain.
     this.#release(101);
     upstream.removeAllListeners('data');

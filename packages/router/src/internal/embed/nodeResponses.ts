@@ -2,6 +2,7 @@ import { STATUS_CODES, type ServerResponse } from 'node:http';
 import type { HeaderPair } from '../../forward/ForwarderOptions.ts';
 import { serializeResponseHead } from '../../http1/serializeResponseHead.ts';
 import { cannedBody } from '../forward/cannedResponse.ts';
+import { NO_BODY } from '../http1/framings.ts';
 
 const allow = 'GET, HEAD, POST, PUT, DELETE, OPTIONS, PATCH';
 const framing = new Set(['content-length', 'transfer-encoding', 'connection']);
@@ -39,7 +40,7 @@ export function respond(res: ServerResponse, status: number, headers: readonly H
   const reason = STATUS_CODES[status] ?? 'Status';
   try {
     // Checked with Portico's own rules first: node:http would throw mid-write on some of them.
-    serializeResponseHead({ status, reason, headers: out, body: { kind: 'none' } });
+    serializeResponseHead({ status, reason, headers: out, body: NO_BODY });
     out.push(['content-length', String(payload.length)]);
     res.writeHead(status, reason, flatten(out));
   } catch {

@@ -10,7 +10,7 @@ import { cannedResponse, porticoResponse } from './cannedResponse.ts';
 import { Deadline } from './Deadline.ts';
 import { Exchange, type ExchangeOwner } from './Exchange.ts';
 import { openTunnel } from './openTunnel.ts';
-import { newRequestId } from './outboundRequestHeaders.ts';
+import { newRequestId } from './requestId.ts';
 
 /** How long a closing connection keeps reading (and discarding) so the client gets our answer, not a reset. */
 const LINGER_MS = 2_000;

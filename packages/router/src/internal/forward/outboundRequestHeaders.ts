@@ -1,5 +1,4 @@
 import { normaliseHeaderName } from '@portico/auth-forwarder';
-import { nanoid } from 'nanoid';
 import type { HeaderPair, ResolvedForwarderOptions } from '../../forward/ForwarderOptions.ts';
 import type { Upstream } from '../../forward/Upstream.ts';
 import type { RequestHead } from '../../http1/RequestHead.ts';
@@ -145,5 +144,3 @@ function keptInbound(head: RequestHead, visit: (name: string, value: string) => 
 function upstreamHost(upstream: Upstream): string {
   return 'path' in upstream.address ? 'localhost' : `${upstream.address.host}:${upstream.address.port}`;
 }
-
-export const newRequestId = (): string => nanoid();

@@ -4,6 +4,8 @@ import { isToken } from './charTables.ts';
 import { parseConnectionTokens } from './parseConnectionTokens.ts';
 import { parseContentLength, splitList } from './parseContentLength.ts';
 import { isValidHost } from './parseRequestTarget.ts';
+import { NO_VALUES, withValue } from './valueLists.ts';
+import { CHUNKED, NO_BODY } from './framings.ts';
 
 export interface RequestSemantics {
   readonly host: string | undefined;
@@ -16,15 +18,6 @@ export interface RequestSemantics {
 
 const fail = (status: Http1ParseError['status'], reason: string): Http1ParseError => ({ status, reason });
 
-const NONE: readonly string[] = Object.freeze([]);
-/** Appends to a list made for this head; the shared empty one is replaced, never written to. */
-const add = (list: readonly string[], value: string): readonly string[] => {
-  if (list === NONE) return [value];
-  (list as string[]).push(value);
-  return list;
-};
-const NO_BODY: BodyFraming = Object.freeze({ kind: 'none' });
-const CHUNKED: BodyFraming = Object.freeze({ kind: 'chunked' });
 
 const framingNames = new Set(['content-length', 'transfer-encoding', 'host']);
 const websocketKey = /^[A-Za-z0-9+/]{21}[AQgw]==$/;
@@ -39,25 +32,25 @@ export function interpretRequestFields(
   headers: ReadonlyArray<readonly [string, string]>,
 ): RequestSemantics | Http1ParseError {
   // Most heads carry only Host and a few ordinary fields: the lists are made when first needed.
-  let contentLength = NONE;
-  let transferEncoding = NONE;
-  let connection = NONE;
-  let expect = NONE;
-  let upgrade = NONE;
-  let wsKey = NONE;
-  let wsVersion = NONE;
+  let contentLength = NO_VALUES;
+  let transferEncoding = NO_VALUES;
+  let connection = NO_VALUES;
+  let expect = NO_VALUES;
+  let upgrade = NO_VALUES;
+  let wsKey = NO_VALUES;
+  let wsVersion = NO_VALUES;
   let host: string | undefined;
   let hostCount = 0;
   for (const [name, value] of headers) {
     switch (name) {
-      case 'content-length': contentLength = add(contentLength, value); break;
-      case 'transfer-encoding': transferEncoding = add(transferEncoding, value); break;
+      case 'content-length': contentLength = withValue(contentLength, value); break;
+      case 'transfer-encoding': transferEncoding = withValue(transferEncoding, value); break;
       case 'host': host ??= value; hostCount++; break;
-      case 'connection': connection = add(connection, value); break;
-      case 'expect': expect = add(expect, value); break;
-      case 'upgrade': upgrade = add(upgrade, value); break;
-      case 'sec-websocket-key': wsKey = add(wsKey, value); break;
-      case 'sec-websocket-version': wsVersion = add(wsVersion, value); break;
+      case 'connection': connection = withValue(connection, value); break;
+      case 'expect': expect = withValue(expect, value); break;
+      case 'upgrade': upgrade = withValue(upgrade, value); break;
+      case 'sec-websocket-key': wsKey = withValue(wsKey, value); break;
+      case 'sec-websocket-version': wsVersion = withValue(wsVersion, value); break;
       default:
         // `Transfer_Encoding` or `Content.Length` are other headers to us but the same one to
         // WSGI/PHP/Rack backends that normalise names (gunicorn#2799): refuse, never forward.
@@ -95,7 +88,7 @@ export function interpretRequestFields(
     body = { kind: 'length', length };
   }
 
-  const connectionTokens = connection === NONE ? NONE : parseConnectionTokens(connection);
+  const connectionTokens = connection === NO_VALUES ? NO_VALUES : parseConnectionTokens(connection);
   if (connectionTokens === undefined) return fail(400, 'malformed Connection header');
   const close = connectionTokens.includes('close');
   const keepAlive = version === '1.1' ? !close : !close && connectionTokens.includes('keep-alive');
