@@ -8,9 +8,9 @@
 // Every proxy does the same job: the backend gets the same header names from each (Portico's
 // X-Forwarded-For/-Proto/-Host/-Port, X-Request-Id and pairing token, set by nginx with
 // proxy_set_header and by http-proxy with xfwd), which the run checks and prints first.
-// Targets are measured in interleaved rounds (every target once per round) and each row is the
-// round with the median req/s, so drift in the machine's load falls on all targets alike. Each
-// row also gives the CPU time (user and system) the target's own process used per request: for
+// Targets are measured in interleaved rounds (every target once per round), so drift in the
+// machine's load falls on all targets alike, and each figure in a row is its own median over the
+// rounds (req/s, p50 and p99 alike), so one disturbed round moves none of them. Each row also gives the CPU time (user and system) the target's own process used per request: for
 // a proxy its process alone (nginx: its worker), not the backend's nor wrk's. Req/s moves with
 // whatever else the machine runs; CPU per request hardly does.
 // Run (after tsc -b): node --import tsx bench/proxy.bench.ts [seconds per round] [rounds]
@@ -106,10 +106,18 @@ if (role === 'portico') {
 
 interface WrkResult {
   rps: number;
-  p50: string;
-  p99: string;
+  /** Latency percentiles in milliseconds. */
+  p50: number;
+  p99: number;
   /** Microseconds of CPU the target's processes used per request. */
   cpuUs: number;
+}
+
+/** wrk's latency (`743.00us`, `1.53ms`, `1.02s`) in milliseconds. */
+function latencyMs(text: string | undefined): number {
+  const m = /^([\d.]+)(us|ms|s)$/.exec(text ?? '');
+  if (m === null) throw new Error(`unreadable wrk latency: ${text}`);
+  return Number(m[1]) * { us: 0.001, ms: 1, s: 1000 }[m[2] as 'us' | 'ms' | 's'];
 }
 
 function wrk(port: number, seconds: number, pids: readonly number[]): WrkResult {
@@ -118,8 +126,8 @@ function wrk(port: number, seconds: number, pids: readonly number[]): WrkResult 
   const cpu = cpuMs(pids) - cpuBefore;
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
   const requests = Number(/(\d+) requests in/.exec(out)?.[1]);
-  const p50 = /\s50%\s+(\S+)/.exec(out)?.[1] ?? '?';
-  const p99 = /\s99%\s+(\S+)/.exec(out)?.[1] ?? '?';
+  const p50 = latencyMs(/\s50%\s+(\S+)/.exec(out)?.[1]);
+  const p99 = latencyMs(/\s99%\s+(\S+)/.exec(out)?.[1]);
   if (/Non-2xx|Socket errors/.test(out)) process.stdout.write(out);
   return { rps, p50, p99, cpuUs: (cpu * 1000) / requests };
 }
@@ -127,7 +135,7 @@ function wrk(port: number, seconds: number, pids: readonly number[]): WrkResult 
 
 async function main(): Promise<void> {
   const seconds = Number(process.argv[2] ?? 5);
-  const rounds = Number(process.argv[3] ?? 3);
+  const rounds = Number(process.argv[3] ?? 5);
   const start = (args: string[]) => startRole(new URL(import.meta.url), args);
   const backend = await startRole(BACKEND, []);
   const full = await start(['portico-full']);
@@ -168,17 +176,24 @@ async function main(): Promise<void> {
     for (const [, port, pids] of targets) wrk(port, 2, pids);
     const runs: WrkResult[][] = targets.map(() => []);
     for (let round = 0; round < rounds; round++) targets.forEach(([, port, pids], i) => runs[i]!.push(wrk(port, seconds, pids)));
-    const median = (results: WrkResult[]): WrkResult => [...results].sort((a, b) => a.rps - b.rps)[Math.floor(results.length / 2)]!;
+    // Each figure's median over the rounds, taken on its own: one slow round moves none of them.
+    const middle = (values: number[]): number => values.sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+    const median = (results: WrkResult[]): WrkResult => ({
+      rps: middle(results.map((r) => r.rps)),
+      p50: middle(results.map((r) => r.p50)),
+      p99: middle(results.map((r) => r.p99)),
+      cpuUs: middle(results.map((r) => r.cpuUs)),
+    });
     const rows: Array<[string, WrkResult]> = targets.map(([name], i) => [name, median(runs[i]!)]);
     const direct = rows[0]![1].rps;
     const nginxRps = rows.find(([name]) => name.startsWith('nginx'))?.[1].rps;
     const httpProxyRps = rows.find(([name]) => name === 'http-proxy')![1].rps;
-    console.log(`wrk -t1 -c50 -d${seconds}s × ${rounds} interleaved rounds (median), ${process.version}, ${(await import('node:os')).cpus().length} CPUs`);
+    console.log(`wrk -t1 -c50 -d${seconds}s × ${rounds} interleaved rounds (medians), ${process.version}, ${(await import('node:os')).cpus().length} CPUs`);
     console.log('target               req/s      p50       p99   × direct  × nginx  × http-proxy  cpu µs/req');
     for (const [name, r] of rows) {
       const vsNginx = nginxRps ? (r.rps / nginxRps).toFixed(2) : '-';
       console.log(
-        `${name.padEnd(18)} ${r.rps.toFixed(0).padStart(7)}  ${r.p50.padStart(8)}  ${r.p99.padStart(8)}   ${(r.rps / direct).toFixed(2).padStart(6)}  ${vsNginx.padStart(7)}  ${(r.rps / httpProxyRps).toFixed(2).padStart(11)}  ${r.cpuUs.toFixed(1).padStart(10)}`,
+        `${name.padEnd(18)} ${r.rps.toFixed(0).padStart(7)}  ${`${r.p50.toFixed(2)}ms`.padStart(8)}  ${`${r.p99.toFixed(2)}ms`.padStart(8)}   ${(r.rps / direct).toFixed(2).padStart(6)}  ${vsNginx.padStart(7)}  ${(r.rps / httpProxyRps).toFixed(2).padStart(11)}  ${r.cpuUs.toFixed(1).padStart(10)}`,
       );
     }
   } finally {
