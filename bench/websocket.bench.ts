@@ -1,10 +1,11 @@
 // WebSocket echo throughput, in one run: a `ws` echo backend directly; through Portico's forwarder
 // alone; and through nginx (one worker, the Upgrade/Connection proxy headers) when nginx is
-// installed. A driver process opens 50 client connections to each target; each connection sends
-// one message and sends the next on each echo (one message in flight per connection), for S
-// seconds. Two modes: 64-byte messages (echoes/s) and 64 KiB messages (MiB/s of echoed payload,
-// each byte crossing the proxy twice). Each component runs in its own process, as in production,
-// and the ratios are to the direct backend measured in the same run.
+// installed. A driver process opens 50 client connections to each target and echoes for S
+// seconds in three modes: 64-byte messages with one in flight per connection (the next is sent on
+// each echo), 64-byte messages with 16 in flight, and 64 KiB messages with one in flight (MiB/s of
+// echoed payload, each byte crossing the proxy twice). Each component runs in its own process, as
+// in production, and the ratios are to the direct backend measured in the same run. The run also
+// prints the CPU the backend and the proxy (nginx: its worker) used per echo in each mode.
 // Run (after tsc -b): node --import tsx bench/websocket.bench.ts [seconds]
 import { cpus } from 'node:os';
 import { once } from 'node:events';
@@ -12,6 +13,7 @@ import http from 'node:http';
 import net from 'node:net';
 import { createForwarder } from '@portico/router';
 import { WebSocket, WebSocketServer } from 'ws';
+import { childPids, cpuMs } from './support/processCpu.ts';
 import { listenAndReport, runRole, startRole } from './support/roleProcess.ts';
 import { startNginx } from './support/startNginx.ts';
 
@@ -84,9 +86,22 @@ async function drive(port: number, seconds: number, size: number, inFlight: numb
   return { echoes, seconds: elapsed, errors };
 }
 
-/** Runs the driver in its own process, so it does not share a CPU with the backend or proxy. */
-async function runDriver(port: number, seconds: number, size: number, inFlight = 1): Promise<DriveResult> {
-  return JSON.parse(await runRole(new URL(import.meta.url), ['driver', String(port), String(seconds), String(size), String(inFlight)])) as DriveResult;
+interface ModeResult extends DriveResult {
+  /** Microseconds of CPU per echo: the backend's process, and the proxy's (nginx: its worker). */
+  backendCpuUs: number;
+  proxyCpuUs: number;
+}
+
+/**
+ * Runs the driver in its own process, so it does not share a CPU with the backend or proxy, and
+ * counts the CPU the backend and the proxy used meanwhile.
+ */
+async function runDriver(port: number, seconds: number, size: number, inFlight = 1, pids: { backend: number[]; proxy: number[] } = { backend: [], proxy: [] }): Promise<ModeResult> {
+  const backendBefore = cpuMs(pids.backend);
+  const proxyBefore = cpuMs(pids.proxy);
+  const result = JSON.parse(await runRole(new URL(import.meta.url), ['driver', String(port), String(seconds), String(size), String(inFlight)])) as DriveResult;
+  const perEcho = (ms: number): number => (ms * 1000) / Math.max(result.echoes, 1);
+  return { ...result, backendCpuUs: perEcho(cpuMs(pids.backend) - backendBefore), proxyCpuUs: perEcho(cpuMs(pids.proxy) - proxyBefore) };
 }
 
 
@@ -109,27 +124,30 @@ async function main(): Promise<void> {
     }
   }`);
   try {
-    const targets: Array<[string, number]> = [
-      ['backend direct', backend.port],
-      ['portico forwarder', portico.port],
-      ...(nginx ? [['nginx (1 worker)', nginx.port] as [string, number]] : []),
+    // Each target with its proxy's processes, whose CPU per echo is reported.
+    const targets: Array<[string, number, number[]]> = [
+      ['backend direct', backend.port, []],
+      ['portico forwarder', portico.port, [portico.child.pid!]],
+      ...(nginx ? [['nginx (1 worker)', nginx.port, childPids(nginx.pid)] as [string, number, number[]]] : []),
     ];
     // Warm-up: every target, both sizes, one second each.
     for (const [, port] of targets) {
       await runDriver(port, 1, SMALL);
       await runDriver(port, 1, LARGE);
     }
-    const rows: Array<{ name: string; msgs: number; pipelined: number; mib: number; errors: number }> = [];
-    for (const [name, port] of targets) {
-      const small = await runDriver(port, seconds, SMALL);
-      const pipelined = await runDriver(port, seconds, SMALL, PIPELINED);
-      const large = await runDriver(port, seconds, LARGE);
+    const rows: Array<{ name: string; msgs: number; pipelined: number; mib: number; errors: number; modes: ModeResult[] }> = [];
+    for (const [name, port, proxy] of targets) {
+      const pids = { backend: [backend.child.pid!], proxy };
+      const small = await runDriver(port, seconds, SMALL, 1, pids);
+      const pipelined = await runDriver(port, seconds, SMALL, PIPELINED, pids);
+      const large = await runDriver(port, seconds, LARGE, 1, pids);
       rows.push({
         name,
         msgs: small.echoes / small.seconds,
         pipelined: pipelined.echoes / pipelined.seconds,
         mib: (large.echoes * LARGE) / large.seconds / 2 ** 20,
         errors: small.errors + pipelined.errors + large.errors,
+        modes: [small, pipelined, large],
       });
     }
     const direct = rows[0]!;
@@ -140,6 +158,13 @@ async function main(): Promise<void> {
       console.log(
         `${r.name.padEnd(18)} ${r.msgs.toFixed(0).padStart(26)}  ${ratio(r.msgs, direct.msgs)}  ${r.pipelined.toFixed(0).padStart(27)}  ${ratio(r.pipelined, direct.pipelined)}  ${r.mib.toFixed(0).padStart(27)}  ${ratio(r.mib, direct.mib)}${r.errors ? `   (${r.errors} client errors)` : ''}`,
       );
+    }
+    // Where the time goes: with every process sharing the machine's cores, what a proxy spends
+    // per echo is taken from the endpoints.
+    console.log('CPU µs per echo (backend / proxy)  64 B, 1 in flight   64 B, 16 in flight   64 KiB, 1 in flight');
+    for (const r of rows) {
+      const cell = (m: ModeResult): string => `${m.backendCpuUs.toFixed(1)} / ${r === direct ? '-' : m.proxyCpuUs.toFixed(1)}`.padStart(19);
+      console.log(`${r.name.padEnd(33)} ${r.modes.map(cell).join('  ')}`);
     }
   } finally {
     for (const c of [backend, portico]) c.child.kill();
