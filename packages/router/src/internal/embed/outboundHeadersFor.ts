@@ -2,7 +2,7 @@ import type { HeaderPair, ResolvedForwarderOptions } from '../../forward/Forward
 import type { Upstream } from '../../forward/Upstream.ts';
 import type { RequestHead } from '../../http1/RequestHead.ts';
 import type { IncomingMessage } from 'node:http';
-import { outboundRequestHeaders } from '../forward/outboundRequestHeaders.ts';
+import { clientOrigin, outboundRequestHeaders } from '../forward/outboundRequestHeaders.ts';
 import type { ForwardDispatch } from './HttpExchange.ts';
 
 /** What an embedded exchange knows of its request, enough to compute the headers sent upstream. */
@@ -23,8 +23,7 @@ export function outboundHeadersFor(request: EmbeddedRequest, upstream: Upstream)
     upstream,
     transform: dispatch.transformHeaders,
     options,
-    remoteAddress: req.socket.remoteAddress,
-    localPort: req.socket.localPort,
+    origin: clientOrigin(req.socket),
     host,
     requestId,
   });

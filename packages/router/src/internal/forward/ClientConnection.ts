@@ -10,6 +10,7 @@ import { cannedResponse, porticoResponse } from './cannedResponse.ts';
 import { Deadline } from './Deadline.ts';
 import { Exchange, type ExchangeOwner } from './Exchange.ts';
 import { openTunnel } from './openTunnel.ts';
+import { clientOrigin, type ClientOrigin } from './outboundRequestHeaders.ts';
 import { newRequestId } from './requestId.ts';
 
 /** How long a closing connection keeps reading (and discarding) so the client gets our answer, not a reset. */
@@ -45,6 +46,7 @@ export class ClientConnection implements ExchangeOwner {
   #timerKind: TimerKind | undefined;
   /** The current exchange's timeout; one per connection since its exchanges run one at a time. */
   readonly requestDeadline: Deadline;
+  #origin: ClientOrigin | undefined;
 
   constructor(client: net.Socket, options: ResolvedForwarderOptions, pool: UpstreamPool, onClosed: () => void) {
     this.client = client;
@@ -143,6 +145,10 @@ export class ClientConnection implements ExchangeOwner {
   #watchBody(): void {
     if (this.#state === 'body' && !this.#paused.has('body') && !this.#awaitingContinue) this.#arm('body');
     else if (this.#timerKind === 'body') this.#disarm();
+  }
+
+  get origin(): ClientOrigin {
+    return (this.#origin ??= clientOrigin(this.client));
   }
 
   get awaitingContinue(): boolean {

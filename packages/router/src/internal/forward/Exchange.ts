@@ -16,13 +16,15 @@ import { chunkHeader, CRLF, LAST_CHUNK } from './chunkFraming.ts';
 import { ClientWriter, type ClientWriterWatcher } from './ClientWriter.ts';
 import type { Deadline } from './Deadline.ts';
 import { idempotentMethods } from './idempotentMethods.ts';
-import { outboundRequestHead } from './outboundRequestHeaders.ts';
+import { outboundRequestHead, type ClientOrigin } from './outboundRequestHeaders.ts';
 
 const NO_BODY: OutboundResponseFraming = { kind: 'none' };
 
 /** What an exchange needs from the client connection that owns it. */
 export interface ExchangeOwner {
   readonly client: net.Socket;
+  /** Where the client comes from, read once per connection. */
+  readonly origin: ClientOrigin;
   readonly options: ResolvedForwarderOptions;
   readonly pool: UpstreamPool;
   /** Parses response heads; one per client connection, since its exchanges run one at a time. */
@@ -184,8 +186,7 @@ export class Exchange implements UpstreamHandler, ClientWriterWatcher {
         upstream,
         transform: this.#dispatch?.transformHeaders,
         options: this.#owner.options,
-        remoteAddress: this.#owner.client.remoteAddress,
-        localPort: this.#owner.client.localPort,
+        origin: this.#owner.origin,
         host: this.#host,
         requestId: this.#requestId,
       });

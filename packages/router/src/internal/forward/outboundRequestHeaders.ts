@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import { normaliseHeaderName } from '@portico/auth-forwarder';
 import type { HeaderPair, ResolvedForwarderOptions } from '../../forward/ForwarderOptions.ts';
 import type { Upstream } from '../../forward/Upstream.ts';
@@ -36,18 +37,29 @@ function isRequestReserved(name: string): boolean {
   }
 }
 
-/** The client's address as it goes in x-forwarded-for: IPv4-mapped IPv6 shown as IPv4. */
-export function clientAddress(remoteAddress: string | undefined): string {
-  if (remoteAddress === undefined) return 'unknown';
-  return remoteAddress.startsWith('::ffff:') && remoteAddress.includes('.') ? remoteAddress.slice(7) : remoteAddress;
+/** Where a client connection comes from, as `x-forwarded-for` and `x-forwarded-port` carry it. */
+export interface ClientOrigin {
+  /** The client's address, IPv4-mapped IPv6 shown as IPv4. */
+  readonly address: string;
+  /** The port the client connected to. */
+  readonly port: string | undefined;
+}
+
+/** The origin of `socket`'s client; the same for every request the connection carries. */
+export function clientOrigin(socket: Pick<Socket, 'remoteAddress' | 'localPort'>): ClientOrigin {
+  const { remoteAddress, localPort } = socket;
+  const address =
+    remoteAddress === undefined ? 'unknown'
+    : remoteAddress.startsWith('::ffff:') && remoteAddress.includes('.') ? remoteAddress.slice(7)
+    : remoteAddress;
+  return { address, port: localPort === undefined ? undefined : String(localPort) };
 }
 
 export interface OutboundContext {
   readonly head: RequestHead;
   readonly upstream: Upstream;
   readonly options: ResolvedForwarderOptions;
-  readonly remoteAddress: string | undefined;
-  readonly localPort: number | undefined;
+  readonly origin: ClientOrigin;
   /** The Host to send: the client's, or the authority of an accepted absolute-form target. */
   readonly host: string | undefined;
   readonly requestId: string;
@@ -101,10 +113,10 @@ export function emitOutboundRequestHeaders(ctx: OutboundContext, field: Outbound
     field('upgrade', 'websocket', true);
   }
   if (head.expectContinue) field('expect', '100-continue', true);
-  field('x-forwarded-for', clientAddress(ctx.remoteAddress), true);
+  field('x-forwarded-for', ctx.origin.address, true);
   field('x-forwarded-proto', ctx.options.proto, true);
   if (ctx.host !== undefined) field('x-forwarded-host', ctx.host, true);
-  if (ctx.localPort !== undefined) field('x-forwarded-port', String(ctx.localPort), true);
+  if (ctx.origin.port !== undefined) field('x-forwarded-port', ctx.origin.port, true);
   field('x-request-id', ctx.requestId, true);
   field('x-portico-token', ctx.upstream.token, false);
 }
