@@ -1,5 +1,5 @@
-// Throughput against the backend alone, in one run, with wrk (50 connections, 10 s): a trivial
-// node:http backend directly; through Portico whole (config, router, authentication-free app,
+// Throughput against the backend alone, in one run, with wrk (50 connections, a small GET): a
+// trivial node:http backend directly; through Portico whole (config, router, authentication-free app,
 // worker pool with its own backend process of the same code); through Portico's forwarder
 // alone; through node's http-proxy with a keep-alive agent; through a minimal node:http proxy;
 // through a bare TCP relay in Node that parses nothing (the floor any Node proxy stands on); and
@@ -7,12 +7,14 @@
 // process, as in production, and the ratios are to the direct backend and to nginx.
 // Every proxy does the same job: the backend gets the same header names from each (Portico's
 // X-Forwarded-For/-Proto/-Host/-Port, X-Request-Id and pairing token, set by nginx with
-// proxy_set_header and by http-proxy with xfwd), which the run checks and prints first.
+// proxy_set_header and by http-proxy with xfwd). The run prints the names and stops if two
+// proxies differ in more than Connection, which each handles as its keep-alive needs.
 // Targets are measured in interleaved rounds (every target once per round), so drift in the
-// machine's load falls on all targets alike, and each figure in a row is its own median over the
-// rounds (req/s, p50 and p99 alike), so one disturbed round moves none of them. Each row also gives the CPU time (user and system) the target's own process used per request: for
-// a proxy its process alone (nginx: its worker), not the backend's nor wrk's. Req/s moves with
-// whatever else the machine runs; CPU per request hardly does.
+// machine's load falls on all targets alike, and each figure in a row (req/s, p50, p99, CPU) is
+// its own median over the rounds, so one disturbed round cannot set it. Each row also gives the
+// CPU time (user and system) the target's own process used per request: for a proxy its process
+// alone (nginx: its worker), not the backend's nor wrk's. Req/s moves with whatever else the
+// machine runs; CPU per request hardly does.
 // Run (after tsc -b): node --import tsx bench/proxy.bench.ts [seconds per round] [rounds]
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -71,7 +73,7 @@ if (role === 'portico') {
     const { remoteAddress, localPort } = req.socket;
     const headers = {
       ...req.headers,
-      'x-forwarded-for': remoteAddress,
+      'x-forwarded-for': remoteAddress ?? 'unknown',
       'x-forwarded-proto': 'http',
       'x-forwarded-host': req.headers.host,
       'x-forwarded-port': String(localPort),
@@ -113,11 +115,12 @@ interface WrkResult {
   cpuUs: number;
 }
 
-/** wrk's latency (`743.00us`, `1.53ms`, `1.02s`) in milliseconds. */
+/** wrk's latency (`743.00us`, `1.53ms`, `1.02s`, `1.00m`) in milliseconds. */
 function latencyMs(text: string | undefined): number {
-  const m = /^([\d.]+)(us|ms|s)$/.exec(text ?? '');
+  const m = /^([\d.]+)(us|ms|s|m|h)$/.exec(text ?? '');
   if (m === null) throw new Error(`unreadable wrk latency: ${text}`);
-  return Number(m[1]) * { us: 0.001, ms: 1, s: 1000 }[m[2] as 'us' | 'ms' | 's'];
+  const unitMs = { us: 0.001, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+  return Number(m[1]) * unitMs[m[2] as keyof typeof unitMs];
 }
 
 function wrk(port: number, seconds: number, pids: readonly number[]): WrkResult {
@@ -137,7 +140,7 @@ async function main(): Promise<void> {
   const seconds = Number(process.argv[2] ?? 5);
   const rounds = Number(process.argv[3] ?? 5);
   const start = (args: string[]) => startRole(new URL(import.meta.url), args);
-  const backend = await startRole(BACKEND, []);
+  const backend = await startRole(BACKEND, ['--report-port']);
   const full = await start(['portico-full']);
   const portico = await start(['portico', String(backend.port)]);
   const httpProxyProcess = await start(['http-proxy', String(backend.port)]);
@@ -172,11 +175,19 @@ async function main(): Promise<void> {
       ...(nginx ? [['nginx (1 worker)', nginx.port, childPids(nginx.pid)] as [string, number, number[]]] : []),
     ];
     // The same job for every proxy: the header names each one hands the backend.
-    for (const [name, port] of targets) console.log(`${name.padEnd(18)} sends ${await (await fetch(`http://127.0.0.1:${port}/fields`)).text()}`);
+    let job: string | undefined;
+    for (const [name, port] of targets) {
+      const fields = await (await fetch(`http://127.0.0.1:${port}/fields`)).text();
+      console.log(`${name.padEnd(18)} sends ${fields}`);
+      if (name === 'backend direct' || name.startsWith('tcp relay')) continue;
+      const proxied = fields.split(' ').filter((f) => f !== 'connection').join(' ');
+      if (job !== undefined && proxied !== job) throw new Error(`${name} does not send the backend the same fields as the proxies before it`);
+      job = proxied;
+    }
     for (const [, port, pids] of targets) wrk(port, 2, pids);
     const runs: WrkResult[][] = targets.map(() => []);
     for (let round = 0; round < rounds; round++) targets.forEach(([, port, pids], i) => runs[i]!.push(wrk(port, seconds, pids)));
-    // Each figure's median over the rounds, taken on its own: one slow round moves none of them.
+    // Each figure's median over the rounds, taken on its own (the upper middle for an even count).
     const middle = (values: number[]): number => values.sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
     const median = (results: WrkResult[]): WrkResult => ({
       rps: middle(results.map((r) => r.rps)),

@@ -5,7 +5,8 @@
 // each echo), 64-byte messages with 16 in flight, and 64 KiB messages with one in flight (MiB/s of
 // echoed payload, each byte crossing the proxy twice). Each component runs in its own process, as
 // in production, and the ratios are to the direct backend measured in the same run. The run also
-// prints the CPU the backend and the proxy (nginx: its worker) used per echo in each mode.
+// prints the CPU the backend and the proxy (nginx: its worker) used per echo in each mode, over
+// the driver's whole run (its 50 handshakes included, a small share of a run of seconds).
 // Run (after tsc -b): node --import tsx bench/websocket.bench.ts [seconds]
 import { cpus } from 'node:os';
 import { once } from 'node:events';
@@ -96,12 +97,13 @@ interface ModeResult extends DriveResult {
  * Runs the driver in its own process, so it does not share a CPU with the backend or proxy, and
  * counts the CPU the backend and the proxy used meanwhile.
  */
-async function runDriver(port: number, seconds: number, size: number, inFlight = 1, pids: { backend: number[]; proxy: number[] } = { backend: [], proxy: [] }): Promise<ModeResult> {
-  const backendBefore = cpuMs(pids.backend);
-  const proxyBefore = cpuMs(pids.proxy);
+async function runDriver(port: number, seconds: number, size: number, options: { inFlight?: number; backend?: number[]; proxy?: number[] } = {}): Promise<ModeResult> {
+  const { inFlight = 1, backend = [], proxy = [] } = options;
+  const backendBefore = cpuMs(backend);
+  const proxyBefore = cpuMs(proxy);
   const result = JSON.parse(await runRole(new URL(import.meta.url), ['driver', String(port), String(seconds), String(size), String(inFlight)])) as DriveResult;
   const perEcho = (ms: number): number => (ms * 1000) / Math.max(result.echoes, 1);
-  return { ...result, backendCpuUs: perEcho(cpuMs(pids.backend) - backendBefore), proxyCpuUs: perEcho(cpuMs(pids.proxy) - proxyBefore) };
+  return { ...result, backendCpuUs: perEcho(cpuMs(backend) - backendBefore), proxyCpuUs: perEcho(cpuMs(proxy) - proxyBefore) };
 }
 
 
@@ -137,10 +139,10 @@ async function main(): Promise<void> {
     }
     const rows: Array<{ name: string; msgs: number; pipelined: number; mib: number; errors: number; modes: ModeResult[] }> = [];
     for (const [name, port, proxy] of targets) {
-      const pids = { backend: [backend.child.pid!], proxy };
-      const small = await runDriver(port, seconds, SMALL, 1, pids);
-      const pipelined = await runDriver(port, seconds, SMALL, PIPELINED, pids);
-      const large = await runDriver(port, seconds, LARGE, 1, pids);
+      const counted = { backend: [backend.child.pid!], proxy };
+      const small = await runDriver(port, seconds, SMALL, counted);
+      const pipelined = await runDriver(port, seconds, SMALL, { ...counted, inFlight: PIPELINED });
+      const large = await runDriver(port, seconds, LARGE, counted);
       rows.push({
         name,
         msgs: small.echoes / small.seconds,
@@ -159,8 +161,8 @@ async function main(): Promise<void> {
         `${r.name.padEnd(18)} ${r.msgs.toFixed(0).padStart(26)}  ${ratio(r.msgs, direct.msgs)}  ${r.pipelined.toFixed(0).padStart(27)}  ${ratio(r.pipelined, direct.pipelined)}  ${r.mib.toFixed(0).padStart(27)}  ${ratio(r.mib, direct.mib)}${r.errors ? `   (${r.errors} client errors)` : ''}`,
       );
     }
-    // Where the time goes: with every process sharing the machine's cores, what a proxy spends
-    // per echo is taken from the endpoints.
+    // Where the time goes: every process shares the machine's cores, so what a proxy spends per
+    // echo is time the driver and the backend do not get.
     console.log('CPU µs per echo (backend / proxy)  64 B, 1 in flight   64 B, 16 in flight   64 KiB, 1 in flight');
     for (const r of rows) {
       const cell = (m: ModeResult): string => `${m.backendCpuUs.toFixed(1)} / ${r === direct ? '-' : m.proxyCpuUs.toFixed(1)}`.padStart(19);

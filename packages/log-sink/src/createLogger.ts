@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import type { Writable } from 'node:stream';
 import { pino, type DestinationStream, type Logger } from 'pino';
 import { InvalidLogSinkOption, LogDestinationUnwritable } from './errors.ts';
+import { fdDestination } from './internal/fdDestination.ts';
 import { PrettyDestination } from './internal/PrettyDestination.ts';
 import { optionalBoolean, showValue } from './internal/validateOption.ts';
 
@@ -67,10 +68,10 @@ export function createLogger(options: LoggerOptions = {}): Logger {
 
 function openDestination(destination: unknown, sync: boolean): { target: DestinationStream; isTTY: boolean } {
   if (destination === undefined) {
-    return { target: pino.destination({ dest: 1, sync }), isTTY: process.stdout.isTTY === true };
+    return { target: fdDestination(1, sync), isTTY: process.stdout.isTTY === true };
   }
   if (typeof destination === 'string' && destination !== '') {
-    return { target: pino.destination({ fd: openForAppend(destination), sync }), isTTY: false };
+    return { target: fdDestination(openForAppend(destination), sync), isTTY: false };
   }
   if (isWritable(destination)) {
     return { target: destination, isTTY: (destination as { isTTY?: unknown }).isTTY === true };

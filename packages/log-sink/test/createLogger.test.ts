@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -119,6 +120,22 @@ describe('createLogger', () => {
     const lines = (await readFile(file, 'utf8')).trim().split('\n');
     assert.equal(lines.length, 5000);
     assert.equal((JSON.parse(lines.at(-1) ?? '') as { msg: string }).msg, 'line 4999');
+  });
+
+  it('lets the process exit when the reader of its stdout has gone', async function () {
+    this.timeout(20_000);
+    // A pipe whose reader has gone (a dead parent, `portico start | head`, a restarted journal)
+    // refuses every write; the flush at exit must give up on it, not retry forever.
+    const child = spawnFixture('exitWithReaderGone.ts', {}, { ipc: true });
+    const [message] = (await once(child, 'message')) as [string];
+    assert.equal(message, 'ready');
+    child.stdout!.destroy();
+    child.send('go');
+    const stuck = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    const { code, signal } = await closed(child);
+    clearTimeout(stuck);
+    assert.equal(signal, null, 'still running 10 s after it was told to exit');
+    assert.equal(code, 0);
   });
 
   it('loses no pretty line when the process calls process.exit right after logging', async () => {

@@ -12,7 +12,7 @@ import { refuse, respond } from '../internal/embed/nodeResponses.ts';
 import { UpgradeExchange } from '../internal/embed/UpgradeExchange.ts';
 import { UpstreamAgents } from '../internal/embed/UpstreamAgents.ts';
 import { cannedBody, cannedResponse, porticoResponse } from '../internal/forward/cannedResponse.ts';
-import { newRequestId } from '../internal/forward/requestId.ts';
+import { newRequestId } from '../internal/forward/newRequestId.ts';
 import { readRequestHead } from './readRequestHead.ts';
 
 export interface EmbeddedForwarderOptions {

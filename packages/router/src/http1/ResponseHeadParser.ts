@@ -1,10 +1,10 @@
 import { FIELD_VALUE, SP } from '../internal/http1/charTables.ts';
 import { FieldLines } from '../internal/http1/FieldLines.ts';
+import { CHUNKED, NO_BODY, UNTIL_CLOSE } from '../internal/http1/framings.ts';
 import { HeadLineReader, type LineVerdict } from '../internal/http1/HeadLineReader.ts';
 import { parseConnectionTokens } from '../internal/http1/parseConnectionTokens.ts';
 import { parseContentLength, splitList } from '../internal/http1/parseContentLength.ts';
-import { CHUNKED, NO_BODY } from '../internal/http1/framings.ts';
-import { NO_VALUES, withValue } from '../internal/http1/valueLists.ts';
+import { appendValue, NO_VALUES } from '../internal/http1/valueLists.ts';
 import { resolveHttp1Limits, type Http1Limits } from './Http1Limits.ts';
 import type { ResponseFraming, ResponseHead } from './ResponseHead.ts';
 
@@ -14,7 +14,6 @@ export type ResponseHeadResult =
   | { readonly kind: 'error'; readonly reason: string };
 
 const INCOMPLETE: ResponseHeadResult = { kind: 'incomplete' };
-const UNTIL_CLOSE: ResponseFraming = Object.freeze({ kind: 'until-close' });
 const ZERO = 0x30;
 const ONE = 0x31;
 const NINE = 0x39;
@@ -135,9 +134,9 @@ function responseFraming(
   let transferEncoding = NO_VALUES;
   let connection = NO_VALUES;
   for (const [name, value] of headers) {
-    if (name === 'content-length') contentLength = withValue(contentLength, value);
-    else if (name === 'transfer-encoding') transferEncoding = withValue(transferEncoding, value);
-    else if (name === 'connection') connection = withValue(connection, value);
+    if (name === 'content-length') contentLength = appendValue(contentLength, value);
+    else if (name === 'transfer-encoding') transferEncoding = appendValue(transferEncoding, value);
+    else if (name === 'connection') connection = appendValue(connection, value);
   }
   const connectionTokens = connection === NO_VALUES ? NO_VALUES : parseConnectionTokens(connection);
   if (connectionTokens === undefined) return 'malformed Connection header';

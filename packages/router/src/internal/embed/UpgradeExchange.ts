@@ -8,7 +8,7 @@ import { serializeRequestHead } from '../../http1/serializeRequestHead.ts';
 import { cannedResponse } from '../forward/cannedResponse.ts';
 import { clientResponseHead } from '../forward/clientResponseHeaders.ts';
 import { Deadline } from '../forward/Deadline.ts';
-import { NO_BODY } from '../http1/framings.ts';
+import { NO_BODY, UNTIL_CLOSE } from '../http1/framings.ts';
 import { outboundHeadersFor, type EmbeddedRequest } from './outboundHeadersFor.ts';
 
 export interface UpgradeExchangeContext extends EmbeddedRequest {
@@ -154,7 +154,7 @@ export class UpgradeExchange {
     let framing: ResponseHead['body'] = res.body;
     if (framing.kind === 'chunked') {
       this.#decoder = new ChunkedDecoder(this.#ctx.options.limits);
-      framing = { kind: 'until-close' };
+      framing = UNTIL_CLOSE;
     }
     this.#phase = 'body';
     this.#ctx.client.write(clientResponseHead(res, 'close', framing), 'latin1');

@@ -7,11 +7,11 @@ import type { RequestHead } from '../../http1/RequestHead.ts';
 import { RequestHeadParser } from '../../http1/RequestHeadParser.ts';
 import { ResponseHeadParser } from '../../http1/ResponseHeadParser.ts';
 import { cannedResponse, porticoResponse } from './cannedResponse.ts';
+import { clientOrigin, type ClientOrigin } from './clientOrigin.ts';
 import { Deadline } from './Deadline.ts';
 import { Exchange, type ExchangeOwner } from './Exchange.ts';
 import { openTunnel } from './openTunnel.ts';
-import { clientOrigin, type ClientOrigin } from './outboundRequestHeaders.ts';
-import { newRequestId } from './requestId.ts';
+import { newRequestId } from './newRequestId.ts';
 
 /** How long a closing connection keeps reading (and discarding) so the client gets our answer, not a reset. */
 const LINGER_MS = 2_000;

@@ -16,7 +16,8 @@ import { chunkHeader, CRLF, LAST_CHUNK } from './chunkFraming.ts';
 import { ClientWriter, type ClientWriterWatcher } from './ClientWriter.ts';
 import type { Deadline } from './Deadline.ts';
 import { idempotentMethods } from './idempotentMethods.ts';
-import { outboundRequestHead, type ClientOrigin } from './outboundRequestHeaders.ts';
+import { outboundRequestHead } from './outboundRequestHeaders.ts';
+import type { ClientOrigin } from './clientOrigin.ts';
 
 const NO_BODY: OutboundResponseFraming = { kind: 'none' };
 

@@ -1,8 +1,8 @@
-import type { Socket } from 'node:net';
 import { normaliseHeaderName } from '@portico/auth-forwarder';
 import type { HeaderPair, ResolvedForwarderOptions } from '../../forward/ForwarderOptions.ts';
 import type { Upstream } from '../../forward/Upstream.ts';
 import type { RequestHead } from '../../http1/RequestHead.ts';
+import type { ClientOrigin } from './clientOrigin.ts';
 import { appendField, framingField } from '../http1/checkOutboundFields.ts';
 import { isHopByHop } from './hopByHop.ts';
 
@@ -35,24 +35,6 @@ function isRequestReserved(name: string): boolean {
     default:
       return false;
   }
-}
-
-/** Where a client connection comes from, as `x-forwarded-for` and `x-forwarded-port` carry it. */
-export interface ClientOrigin {
-  /** The client's address, IPv4-mapped IPv6 shown as IPv4. */
-  readonly address: string;
-  /** The port the client connected to. */
-  readonly port: string | undefined;
-}
-
-/** The origin of `socket`'s client; the same for every request the connection carries. */
-export function clientOrigin(socket: Pick<Socket, 'remoteAddress' | 'localPort'>): ClientOrigin {
-  const { remoteAddress, localPort } = socket;
-  const address =
-    remoteAddress === undefined ? 'unknown'
-    : remoteAddress.startsWith('::ffff:') && remoteAddress.includes('.') ? remoteAddress.slice(7)
-    : remoteAddress;
-  return { address, port: localPort === undefined ? undefined : String(localPort) };
 }
 
 export interface OutboundContext {

@@ -1,11 +1,11 @@
 import type { Http1ParseError } from '../../http1/Http1ParseError.ts';
 import type { BodyFraming, UpgradeRequest } from '../../http1/RequestHead.ts';
 import { isToken } from './charTables.ts';
+import { CHUNKED, NO_BODY } from './framings.ts';
 import { parseConnectionTokens } from './parseConnectionTokens.ts';
 import { parseContentLength, splitList } from './parseContentLength.ts';
 import { isValidHost } from './parseRequestTarget.ts';
-import { NO_VALUES, withValue } from './valueLists.ts';
-import { CHUNKED, NO_BODY } from './framings.ts';
+import { appendValue, NO_VALUES } from './valueLists.ts';
 
 export interface RequestSemantics {
   readonly host: string | undefined;
@@ -17,7 +17,6 @@ export interface RequestSemantics {
 }
 
 const fail = (status: Http1ParseError['status'], reason: string): Http1ParseError => ({ status, reason });
-
 
 const framingNames = new Set(['content-length', 'transfer-encoding', 'host']);
 const websocketKey = /^[A-Za-z0-9+/]{21}[AQgw]==$/;
@@ -43,14 +42,14 @@ export function interpretRequestFields(
   let hostCount = 0;
   for (const [name, value] of headers) {
     switch (name) {
-      case 'content-length': contentLength = withValue(contentLength, value); break;
-      case 'transfer-encoding': transferEncoding = withValue(transferEncoding, value); break;
+      case 'content-length': contentLength = appendValue(contentLength, value); break;
+      case 'transfer-encoding': transferEncoding = appendValue(transferEncoding, value); break;
       case 'host': host ??= value; hostCount++; break;
-      case 'connection': connection = withValue(connection, value); break;
-      case 'expect': expect = withValue(expect, value); break;
-      case 'upgrade': upgrade = withValue(upgrade, value); break;
-      case 'sec-websocket-key': wsKey = withValue(wsKey, value); break;
-      case 'sec-websocket-version': wsVersion = withValue(wsVersion, value); break;
+      case 'connection': connection = appendValue(connection, value); break;
+      case 'expect': expect = appendValue(expect, value); break;
+      case 'upgrade': upgrade = appendValue(upgrade, value); break;
+      case 'sec-websocket-key': wsKey = appendValue(wsKey, value); break;
+      case 'sec-websocket-version': wsVersion = appendValue(wsVersion, value); break;
       default:
         // `Transfer_Encoding` or `Content.Length` are other headers to us but the same one to
         // WSGI/PHP/Rack backends that normalise names (gunicorn#2799): refuse, never forward.

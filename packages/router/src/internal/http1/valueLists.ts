@@ -2,10 +2,11 @@
 export const NO_VALUES: readonly string[] = Object.freeze([]);
 
 /**
- * `list` with `value` appended: a list of one made for this head in place of `NO_VALUES`, so a
- * head with a field once (the usual case) costs one exact-size array and a head without it none.
+ * Appends `value` to `list` and returns the list: `list` itself, or a new list of one in place of
+ * `NO_VALUES`. A head with a field once (the usual case) costs one exact-size array, and a head
+ * without it none.
  */
-export function withValue(list: readonly string[], value: string): readonly string[] {
+export function appendValue(list: readonly string[], value: string): readonly string[] {
   if (list === NO_VALUES) return [value];
   (list as string[]).push(value);
   return list;

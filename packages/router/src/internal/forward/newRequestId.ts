@@ -1,6 +1,6 @@
 import { randomFillSync } from 'node:crypto';
 
-/** 21 symbols of 6 random bits each: 126 bits, as many as a UUID v4 carries. */
+/** 21 symbols of 6 random bits each: 126 bits (a UUID v4 carries 122). */
 const ID_LENGTH = 21;
 /** Ids drawn from one fill of the random pool. */
 const IDS_PER_FILL = 256;
@@ -11,10 +11,9 @@ const pool = Buffer.allocUnsafe(ID_LENGTH * IDS_PER_FILL);
 let next = pool.length;
 
 /**
- * A request's correlation id: 21 URL-safe characters from the system's cryptographic random
- * source. One fill of the pool serves 256 ids, each read out as a single latin1 slice; building
- * an id a character at a time made 21 strings per request, the largest single cost the forwarder
- * had per request after its system calls.
+ * A request's correlation id, sent upstream as `x-request-id` and shown on Portico's error pages:
+ * 21 URL-safe characters from the system's cryptographic random source. The pool is filled for
+ * 256 ids at a time, and each id is read out of it as one string.
  */
 export function newRequestId(): string {
   if (next === pool.length) {
