@@ -1,8 +1,8 @@
 import type { DestinationStream } from 'pino';
 import sonicBoom, { type SonicBoom as SonicBoomStream } from 'sonic-boom';
 
-// sonic-boom is CommonJS and its module.exports is the class, which its types call the default
-// export's `SonicBoom` member.
+// sonic-boom is CommonJS and its module.exports is the class itself; its type declarations
+// describe an ES module instead, so the default import is cast to the class they declare.
 const SonicBoom = sonicBoom as unknown as typeof SonicBoomStream;
 
 /** The buffered destinations still open, flushed when the process exits. */
