@@ -8,6 +8,15 @@ const SonicBoom = sonicBoom as unknown as typeof SonicBoomStream;
 /** The buffered destinations still open, flushed when the process exits. */
 const open = new Set<SonicBoomStream>();
 
+function track(stream: SonicBoomStream): void {
+  if (open.size === 0) process.on('exit', flushAtExit);
+  open.add(stream);
+}
+
+function untrack(stream: SonicBoomStream): void {
+  if (open.delete(stream) && open.size === 0) process.off('exit', flushAtExit);
+}
+
 function flushAtExit(): void {
   for (const stream of open) {
     try {
@@ -29,7 +38,7 @@ export function fdDestination(fd: number, sync: boolean): DestinationStream {
   const stream = new SonicBoom({ fd, sync });
   const onError = (error: NodeJS.ErrnoException): void => {
     if (error.code === 'EPIPE') {
-      open.delete(stream);
+      untrack(stream);
       stream.write = () => true;
       stream.flushSync = () => {};
       return;
@@ -39,12 +48,8 @@ export function fdDestination(fd: number, sync: boolean): DestinationStream {
   };
   stream.on('error', onError);
   if (!sync) {
-    if (open.size === 0) process.on('exit', flushAtExit);
-    open.add(stream);
-    stream.on('close', () => {
-      open.delete(stream);
-      if (open.size === 0) process.off('exit', flushAtExit);
-    });
+    track(stream);
+    stream.on('close', () => untrack(stream));
   }
   return stream;
 }

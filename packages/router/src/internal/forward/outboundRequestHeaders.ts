@@ -2,8 +2,8 @@ import { normaliseHeaderName } from '@portico/auth-forwarder';
 import type { HeaderPair, ResolvedForwarderOptions } from '../../forward/ForwarderOptions.ts';
 import type { Upstream } from '../../forward/Upstream.ts';
 import type { RequestHead } from '../../http1/RequestHead.ts';
-import type { ClientOrigin } from './clientOrigin.ts';
 import { appendField, framingField } from '../http1/checkOutboundFields.ts';
+import type { ClientOrigin } from './clientOrigin.ts';
 import { isHopByHop } from './hopByHop.ts';
 
 /**
