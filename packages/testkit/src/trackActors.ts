@@ -8,13 +8,13 @@ export interface ActorTracker {
   readonly created: number;
 }
 
-// xstate's ProcessingStatus.Running; it is not exported, and a done actor may keep an
-// 'active'-looking snapshot for a moment, so the processing status is what says "still running".
-const running = 1;
-
 /**
  * Tracks the actors of `root`'s system (root included), so a test can prove that none is left
  * running after a stop. Call it before `root.start()` so that every child is seen.
+ *
+ * Only xstate's public surface is read: an actor counts as started once the inspection API shows
+ * it its `xstate.init` event, and as ended once its snapshot says `done`, `error` or `stopped`.
+ * An actor created but never started (a spawn cancelled in the same step) is never live.
  *
  * @example
  * const actors = trackActors(supervisor);
@@ -23,13 +23,15 @@ const running = 1;
  */
 export function trackActors(root: AnyActorRef): ActorTracker {
   const seen = new Set<AnyActorRef>([root]);
+  const started = new Set<AnyActorRef>();
   root.system.inspect({
     next: (event) => {
       if (event.type === '@xstate.actor') seen.add(event.actorRef as AnyActorRef);
+      else if (event.type === '@xstate.event' && event.event.type === 'xstate.init') started.add(event.actorRef as AnyActorRef);
     },
   });
   return {
-    live: () => [...seen].filter((ref) => (ref as unknown as { _processingStatus: number })._processingStatus === running && ref.getSnapshot().status === 'active'),
+    live: () => [...started].filter((ref) => ref.getSnapshot().status === 'active'),
     get created() {
       return seen.size;
     },
