@@ -15,6 +15,10 @@
 // CPU time (user and system) the target's own process used per request: for a proxy its process
 // alone (nginx: its worker), not the backend's nor wrk's. Req/s moves with whatever else the
 // machine runs; CPU per request hardly does.
+// A second phase gives latency at equal load. At saturation every request waits its turn in the
+// busiest process, so p50 and p99 mostly restate req/s. The same paced load (each connection
+// waits 2 ms after a response, bench/fixtures/paced.lua) on every target that carries it below
+// saturation shows the time each proxy adds to a request.
 // Run (after tsc -b): node --import tsx bench/proxy.bench.ts [seconds per round] [rounds]
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -32,6 +36,8 @@ import { startNginx } from './support/startNginx.ts';
 
 /** The trivial backend every target stands in front of. */
 const BACKEND = new URL('./fixtures/proxy-backend.mjs', import.meta.url);
+/** wrk's pacing for the equal-load phase: 2 ms between a response and the next request on each connection. */
+const PACED = new URL('./fixtures/paced.lua', import.meta.url);
 const role = process.argv[2];
 // Exit cleanly on SIGINT so --cpu-prof can write its profile.
 process.on('SIGINT', () => process.exit(0));
@@ -110,6 +116,7 @@ interface WrkResult {
   rps: number;
   /** Latency percentiles in milliseconds. */
   p50: number;
+  p90: number;
   p99: number;
   /** Microseconds of CPU the target's processes used per request. */
   cpuUs: number;
@@ -123,18 +130,36 @@ function latencyMs(text: string | undefined): number {
   return Number(m[1]) * unitMs[m[2] as keyof typeof unitMs];
 }
 
-function wrk(port: number, seconds: number, pids: readonly number[]): WrkResult {
+/** Runs wrk against `port`; with `paced`, each connection waits between requests (PACED). */
+function wrk(port: number, seconds: number, pids: readonly number[], paced = false): WrkResult {
   const cpuBefore = cpuMs(pids);
-  const out = execFileSync('wrk', ['-t1', '-c50', `-d${seconds}s`, '--latency', `http://127.0.0.1:${port}/`], { encoding: 'utf8' });
+  const pacing = paced ? ['-s', PACED.pathname] : [];
+  const out = execFileSync('wrk', ['-t1', '-c50', `-d${seconds}s`, '--latency', ...pacing, `http://127.0.0.1:${port}/`], { encoding: 'utf8' });
   const cpu = cpuMs(pids) - cpuBefore;
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
   const requests = Number(/(\d+) requests in/.exec(out)?.[1]);
   const p50 = latencyMs(/\s50%\s+(\S+)/.exec(out)?.[1]);
+  const p90 = latencyMs(/\s90%\s+(\S+)/.exec(out)?.[1]);
   const p99 = latencyMs(/\s99%\s+(\S+)/.exec(out)?.[1]);
   if (/Non-2xx|Socket errors/.test(out)) process.stdout.write(out);
-  return { rps, p50, p99, cpuUs: (cpu * 1000) / requests };
+  return { rps, p50, p90, p99, cpuUs: (cpu * 1000) / requests };
 }
 
+/** Each figure's median over the rounds, taken on its own (the upper middle for an even count). */
+function median(results: readonly WrkResult[]): WrkResult {
+  const middle = (values: number[]): number => values.sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+  return {
+    rps: middle(results.map((r) => r.rps)),
+    p50: middle(results.map((r) => r.p50)),
+    p90: middle(results.map((r) => r.p90)),
+    p99: middle(results.map((r) => r.p99)),
+    cpuUs: middle(results.map((r) => r.cpuUs)),
+  };
+}
+
+function ms(value: number): string {
+  return `${value.toFixed(2)}ms`;
+}
 
 async function main(): Promise<void> {
   const seconds = Number(process.argv[2] ?? 5);
@@ -187,24 +212,34 @@ async function main(): Promise<void> {
     for (const [, port, pids] of targets) wrk(port, 2, pids);
     const runs: WrkResult[][] = targets.map(() => []);
     for (let round = 0; round < rounds; round++) targets.forEach(([, port, pids], i) => runs[i]!.push(wrk(port, seconds, pids)));
-    // Each figure's median over the rounds, taken on its own (the upper middle for an even count).
-    const middle = (values: number[]): number => values.sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
-    const median = (results: WrkResult[]): WrkResult => ({
-      rps: middle(results.map((r) => r.rps)),
-      p50: middle(results.map((r) => r.p50)),
-      p99: middle(results.map((r) => r.p99)),
-      cpuUs: middle(results.map((r) => r.cpuUs)),
-    });
     const rows: Array<[string, WrkResult]> = targets.map(([name], i) => [name, median(runs[i]!)]);
     const direct = rows[0]![1].rps;
-    const nginxRps = rows.find(([name]) => name.startsWith('nginx'))?.[1].rps;
+    const nginxRow = rows.find(([name]) => name.startsWith('nginx'))?.[1];
     const httpProxyRps = rows.find(([name]) => name === 'http-proxy')![1].rps;
-    console.log(`wrk -t1 -c50 -d${seconds}s × ${rounds} interleaved rounds (medians), ${process.version}, ${(await import('node:os')).cpus().length} CPUs`);
+    const { cpus } = await import('node:os');
+    console.log(`\nSaturation: wrk -t1 -c50 -d${seconds}s × ${rounds} interleaved rounds (medians), ${process.version}, ${cpus().length} CPUs`);
     console.log('target               req/s      p50       p99   × direct  × nginx  × http-proxy  cpu µs/req');
     for (const [name, r] of rows) {
-      const vsNginx = nginxRps ? (r.rps / nginxRps).toFixed(2) : '-';
+      const vsNginx = nginxRow ? (r.rps / nginxRow.rps).toFixed(2) : '-';
       console.log(
-        `${name.padEnd(18)} ${r.rps.toFixed(0).padStart(7)}  ${`${r.p50.toFixed(2)}ms`.padStart(8)}  ${`${r.p99.toFixed(2)}ms`.padStart(8)}   ${(r.rps / direct).toFixed(2).padStart(6)}  ${vsNginx.padStart(7)}  ${(r.rps / httpProxyRps).toFixed(2).padStart(11)}  ${r.cpuUs.toFixed(1).padStart(10)}`,
+        `${name.padEnd(18)} ${r.rps.toFixed(0).padStart(7)}  ${ms(r.p50).padStart(8)}  ${ms(r.p99).padStart(8)}   ${(r.rps / direct).toFixed(2).padStart(6)}  ${vsNginx.padStart(7)}  ${(r.rps / httpProxyRps).toFixed(2).padStart(11)}  ${r.cpuUs.toFixed(1).padStart(10)}`,
+      );
+    }
+
+    // At saturation each connection waits its turn in the busiest process, so latency mostly
+    // restates throughput. The same paced load on every target compares the time each adds to a
+    // request. The node:http proxies are left out: they saturate below this load.
+    const paced = targets.filter(([name]) => name !== 'http-proxy' && name !== 'node:http proxy');
+    const pacedRuns: WrkResult[][] = paced.map(() => []);
+    for (let round = 0; round < rounds; round++) paced.forEach(([, port, pids], i) => pacedRuns[i]!.push(wrk(port, seconds, pids, true)));
+    const pacedRows: Array<[string, WrkResult]> = paced.map(([name], i) => [name, median(pacedRuns[i]!)]);
+    const nginxPaced = pacedRows.find(([name]) => name.startsWith('nginx'))?.[1];
+    console.log(`\nEqual load: the same wrk with each connection waiting 2 ms between requests (bench/fixtures/paced.lua), × ${rounds} rounds (medians)`);
+    console.log('target               req/s      p50       p90       p99   p99 × nginx  cpu µs/req');
+    for (const [name, r] of pacedRows) {
+      const vsNginx = nginxPaced ? (r.p99 / nginxPaced.p99).toFixed(2) : '-';
+      console.log(
+        `${name.padEnd(18)} ${r.rps.toFixed(0).padStart(7)}  ${ms(r.p50).padStart(8)}  ${ms(r.p90).padStart(8)}  ${ms(r.p99).padStart(8)}  ${vsNginx.padStart(11)}  ${r.cpuUs.toFixed(1).padStart(10)}`,
       );
     }
   } finally {
