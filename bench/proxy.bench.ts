@@ -1,29 +1,31 @@
-// Throughput against the backend alone, in one run, with wrk (50 connections, a small GET): a
-// trivial node:http backend directly; through Portico whole (config, router, authentication-free app,
-// worker pool with its own backend process of the same code); through Portico's forwarder
-// alone; through node's http-proxy with a keep-alive agent; through a minimal node:http proxy;
-// through a bare TCP relay in Node that parses nothing (the floor any Node proxy stands on); and
-// through nginx (one worker, upstream keep-alive) when nginx is installed. Each runs in its own
-// process, as in production, and the ratios are to the direct backend and to nginx.
+// Throughput and latency against the backend alone, in one run, with wrk (50 connections, a small
+// GET): a trivial node:http backend directly; through Portico whole (config, router,
+// authentication-free app, worker pool with its own backend process of the same code); through
+// Portico's forwarder alone; through node's http-proxy with a keep-alive agent; through a minimal
+// node:http proxy; through a bare TCP relay in Node that parses nothing (the floor any Node proxy
+// stands on); and through nginx (one worker, upstream keep-alive) when nginx is installed. Each
+// runs in its own process, as in production, and the ratios are to the direct backend and to nginx.
 // Every proxy does the same job: the backend gets the same header names from each (Portico's
 // X-Forwarded-For/-Proto/-Host/-Port, X-Request-Id and pairing token, set by nginx with
 // proxy_set_header and by http-proxy with xfwd). The run prints the names and stops if two
 // proxies differ in more than Connection, which each handles as its keep-alive needs.
 // Targets are measured in interleaved rounds (every target once per round), so drift in the
-// machine's load falls on all targets alike, and each figure in a row (req/s, p50, p99, CPU) is
-// its own median over the rounds, so one disturbed round cannot set it. Each row also gives the
-// CPU time (user and system) the target's own process used per request: for a proxy its process
-// alone (nginx: its worker), not the backend's nor wrk's. Req/s moves with whatever else the
-// machine runs; CPU per request hardly does.
-// A second phase gives latency at equal load. At saturation every request waits its turn in the
-// busiest process, so p50 and p99 mostly restate req/s. The same paced load (each connection
-// waits 2 ms after a response, bench/fixtures/paced.lua) on every target that carries it below
-// saturation shows the time each proxy adds to a request.
+// machine's load falls on all targets alike, and each figure in a row (req/s, p50, p90, p99, CPU)
+// is its own median over the rounds, so one disturbed round cannot set it. Each row also gives
+// the CPU time (user and system) the target's own process used per request: for a proxy its
+// process alone (nginx: its worker), not the backend's nor wrk's. It is the target's own cost,
+// though it too rises when the machine is busy or the load is light.
+// Two phases. At saturation each connection sends its next request as soon as the answer comes:
+// the throughput ratios. There every request waits its turn in the busiest process, so p50 and
+// p99 mostly restate req/s; so a second phase paces every connection (a 2 ms wait after each
+// answer, bench/fixtures/paced.lua) and compares latency under about the same load, on the
+// targets that carry it below saturation.
 // Run (after tsc -b): node --import tsx bench/proxy.bench.ts [seconds per round] [rounds]
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import http from 'node:http';
 import net from 'node:net';
 import { createForwarder } from '@portico/router';
@@ -37,7 +39,7 @@ import { startNginx } from './support/startNginx.ts';
 /** The trivial backend every target stands in front of. */
 const BACKEND = new URL('./fixtures/proxy-backend.mjs', import.meta.url);
 /** wrk's pacing for the equal-load phase: 2 ms between a response and the next request on each connection. */
-const PACED = new URL('./fixtures/paced.lua', import.meta.url);
+const PACED = fileURLToPath(new URL('./fixtures/paced.lua', import.meta.url));
 const role = process.argv[2];
 // Exit cleanly on SIGINT so --cpu-prof can write its profile.
 process.on('SIGINT', () => process.exit(0));
@@ -114,7 +116,7 @@ if (role === 'portico') {
 
 interface WrkResult {
   rps: number;
-  /** Latency percentiles in milliseconds. */
+  /** Latency percentiles, each in milliseconds. */
   p50: number;
   p90: number;
   p99: number;
@@ -133,7 +135,7 @@ function latencyMs(text: string | undefined): number {
 /** Runs wrk against `port`; with `paced`, each connection waits between requests (PACED). */
 function wrk(port: number, seconds: number, pids: readonly number[], paced = false): WrkResult {
   const cpuBefore = cpuMs(pids);
-  const pacing = paced ? ['-s', PACED.pathname] : [];
+  const pacing = paced ? ['-s', PACED] : [];
   const out = execFileSync('wrk', ['-t1', '-c50', `-d${seconds}s`, '--latency', ...pacing, `http://127.0.0.1:${port}/`], { encoding: 'utf8' });
   const cpu = cpuMs(pids) - cpuBefore;
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
@@ -155,6 +157,21 @@ function median(results: readonly WrkResult[]): WrkResult {
     p99: middle(results.map((r) => r.p99)),
     cpuUs: middle(results.map((r) => r.cpuUs)),
   };
+}
+
+/** A target: its name, its port, the processes whose CPU is its own, and whether it carries the paced load below saturation. */
+interface Target {
+  readonly name: string;
+  readonly port: number;
+  readonly pids: readonly number[];
+  readonly paced: boolean;
+}
+
+/** Every target once per round, `rounds` times, then each target's medians, in the targets' order. */
+function measureRounds(targets: readonly Target[], seconds: number, rounds: number, paced: boolean): WrkResult[] {
+  const runs: WrkResult[][] = targets.map(() => []);
+  for (let round = 0; round < rounds; round++) targets.forEach((t, i) => runs[i]!.push(wrk(t.port, seconds, t.pids, paced)));
+  return runs.map(median);
 }
 
 function ms(value: number): string {
@@ -189,19 +206,19 @@ async function main(): Promise<void> {
     }
   }`);
   try {
-    // Each target with the processes whose CPU is its own.
-    const targets: Array<[string, number, number[]]> = [
-      ['backend direct', backend.port, [backend.child.pid!]],
-      ['portico (whole)', full.port, [full.child.pid!]],
-      ['portico forwarder', portico.port, [portico.child.pid!]],
-      ['http-proxy', httpProxyProcess.port, [httpProxyProcess.child.pid!]],
-      ['node:http proxy', nodeProxy.port, [nodeProxy.child.pid!]],
-      ['tcp relay (floor)', relay.port, [relay.child.pid!]],
-      ...(nginx ? [['nginx (1 worker)', nginx.port, childPids(nginx.pid)] as [string, number, number[]]] : []),
+    const targets: Target[] = [
+      { name: 'backend direct', port: backend.port, pids: [backend.child.pid!], paced: true },
+      { name: 'portico (whole)', port: full.port, pids: [full.child.pid!], paced: true },
+      { name: 'portico forwarder', port: portico.port, pids: [portico.child.pid!], paced: true },
+      // The node:http proxies saturate below the paced load (7 000–11 000 req/s here).
+      { name: 'http-proxy', port: httpProxyProcess.port, pids: [httpProxyProcess.child.pid!], paced: false },
+      { name: 'node:http proxy', port: nodeProxy.port, pids: [nodeProxy.child.pid!], paced: false },
+      { name: 'tcp relay (floor)', port: relay.port, pids: [relay.child.pid!], paced: true },
+      ...(nginx ? [{ name: 'nginx (1 worker)', port: nginx.port, pids: childPids(nginx.pid), paced: true }] : []),
     ];
     // The same job for every proxy: the header names each one hands the backend.
     let job: string | undefined;
-    for (const [name, port] of targets) {
+    for (const { name, port } of targets) {
       const fields = await (await fetch(`http://127.0.0.1:${port}/fields`)).text();
       console.log(`${name.padEnd(18)} sends ${fields}`);
       if (name === 'backend direct' || name.startsWith('tcp relay')) continue;
@@ -209,39 +226,34 @@ async function main(): Promise<void> {
       if (job !== undefined && proxied !== job) throw new Error(`${name} does not send the backend the same fields as the proxies before it`);
       job = proxied;
     }
-    for (const [, port, pids] of targets) wrk(port, 2, pids);
-    const runs: WrkResult[][] = targets.map(() => []);
-    for (let round = 0; round < rounds; round++) targets.forEach(([, port, pids], i) => runs[i]!.push(wrk(port, seconds, pids)));
-    const rows: Array<[string, WrkResult]> = targets.map(([name], i) => [name, median(runs[i]!)]);
-    const direct = rows[0]![1].rps;
-    const nginxRow = rows.find(([name]) => name.startsWith('nginx'))?.[1];
-    const httpProxyRps = rows.find(([name]) => name === 'http-proxy')![1].rps;
-    const { cpus } = await import('node:os');
+    for (const { port, pids } of targets) wrk(port, 2, pids);
+
+    const saturated = measureRounds(targets, seconds, rounds, false);
+    const direct = saturated[0]!.rps;
+    const nginxIndex = targets.findIndex((t) => t.name.startsWith('nginx'));
+    const httpProxyRps = saturated[targets.findIndex((t) => t.name === 'http-proxy')]!.rps;
     console.log(`\nSaturation: wrk -t1 -c50 -d${seconds}s × ${rounds} interleaved rounds (medians), ${process.version}, ${cpus().length} CPUs`);
     console.log('target               req/s      p50       p99   × direct  × nginx  × http-proxy  cpu µs/req');
-    for (const [name, r] of rows) {
-      const vsNginx = nginxRow ? (r.rps / nginxRow.rps).toFixed(2) : '-';
+    targets.forEach(({ name }, i) => {
+      const r = saturated[i]!;
+      const vsNginx = nginxIndex >= 0 ? (r.rps / saturated[nginxIndex]!.rps).toFixed(2) : '-';
       console.log(
         `${name.padEnd(18)} ${r.rps.toFixed(0).padStart(7)}  ${ms(r.p50).padStart(8)}  ${ms(r.p99).padStart(8)}   ${(r.rps / direct).toFixed(2).padStart(6)}  ${vsNginx.padStart(7)}  ${(r.rps / httpProxyRps).toFixed(2).padStart(11)}  ${r.cpuUs.toFixed(1).padStart(10)}`,
       );
-    }
+    });
 
-    // At saturation each connection waits its turn in the busiest process, so latency mostly
-    // restates throughput. The same paced load on every target compares the time each adds to a
-    // request. The node:http proxies are left out: they saturate below this load.
-    const paced = targets.filter(([name]) => name !== 'http-proxy' && name !== 'node:http proxy');
-    const pacedRuns: WrkResult[][] = paced.map(() => []);
-    for (let round = 0; round < rounds; round++) paced.forEach(([, port, pids], i) => pacedRuns[i]!.push(wrk(port, seconds, pids, true)));
-    const pacedRows: Array<[string, WrkResult]> = paced.map(([name], i) => [name, median(pacedRuns[i]!)]);
-    const nginxPaced = pacedRows.find(([name]) => name.startsWith('nginx'))?.[1];
-    console.log(`\nEqual load: the same wrk with each connection waiting 2 ms between requests (bench/fixtures/paced.lua), × ${rounds} rounds (medians)`);
+    const pacedTargets = targets.filter((t) => t.paced);
+    const paced = measureRounds(pacedTargets, seconds, rounds, true);
+    const nginxPaced = paced[pacedTargets.findIndex((t) => t.name.startsWith('nginx'))];
+    console.log(`\nEqual load: the same wrk, each connection waiting 2 ms after every answer (bench/fixtures/paced.lua), × ${rounds} interleaved rounds (medians)`);
     console.log('target               req/s      p50       p90       p99   p99 × nginx  cpu µs/req');
-    for (const [name, r] of pacedRows) {
+    pacedTargets.forEach(({ name }, i) => {
+      const r = paced[i]!;
       const vsNginx = nginxPaced ? (r.p99 / nginxPaced.p99).toFixed(2) : '-';
       console.log(
         `${name.padEnd(18)} ${r.rps.toFixed(0).padStart(7)}  ${ms(r.p50).padStart(8)}  ${ms(r.p90).padStart(8)}  ${ms(r.p99).padStart(8)}  ${vsNginx.padStart(11)}  ${r.cpuUs.toFixed(1).padStart(10)}`,
       );
-    }
+    });
   } finally {
     for (const c of [backend, full, portico, httpProxyProcess, nodeProxy, relay]) c.child.kill();
     await nginx?.stop();
