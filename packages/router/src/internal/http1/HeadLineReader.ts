@@ -13,6 +13,12 @@ export type LineHandler = (text: string, start: number, end: number) => LineVerd
 
 const MORE: FeedResult = { kind: 'more' };
 const HEAD_END = Buffer.from('\r\n\r\n', 'latin1');
+/**
+ * Regions at most this long are decoded whole, bytes after the head included: that costs less than
+ * finding the head's end in the Buffer first (a call into C++). A longer one may hold a long body
+ * after its head; its head's end is found first, so only the head is decoded.
+ */
+const DECODE_WHOLE = 4096;
 /** What follows a head that ended exactly at the end of its chunk (the usual case): shared, never written to. */
 const EMPTY = Buffer.alloc(0);
 
@@ -53,9 +59,8 @@ export class HeadLineReader {
     }
     let base = 0;
     while (base < buf.length) {
-      const headEnd = buf.indexOf(HEAD_END, base);
-      const regionEnd = Math.min(headEnd === -1 ? buf.length : headEnd + 4, base + maxDecode);
-      const text = buf.toString('latin1', base, regionEnd);
+      const text = decodeRegion(buf, base, maxDecode);
+      const regionEnd = base + text.length;
       let pos = 0;
       for (;;) {
         const lf = text.indexOf('\n', pos);
@@ -84,4 +89,16 @@ export class HeadLineReader {
     this.#parts.push(owned ? bytes : Buffer.from(bytes));
     this.#partBytes += bytes.length;
   }
+}
+
+/**
+ * The latin1 text of `buf` from `base`, never more than `maxDecode` bytes: all of it when short,
+ * else up to the end of the head's empty line (or of `buf`, if the head goes on past it). The line
+ * handlers stop at the empty line, so what text follows it is never read as part of the head.
+ */
+function decodeRegion(buf: Buffer, base: number, maxDecode: number): string {
+  const size = buf.length - base;
+  if (size <= DECODE_WHOLE && size <= maxDecode) return buf.toString('latin1', base);
+  const headEnd = buf.indexOf(HEAD_END, base);
+  return buf.toString('latin1', base, Math.min(headEnd === -1 ? buf.length : headEnd + 4, base + maxDecode));
 }

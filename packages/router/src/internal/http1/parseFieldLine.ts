@@ -20,13 +20,14 @@ const hex = (c: number): string => `0x${c.toString(16).padStart(2, '0')}`;
 const FIELD_BLOCK = /(?:[-!#$%&'*+.^_`|~0-9A-Za-z]+:[\t\x20-\x7e\x80-\xff]*\r\n)*\r\n/y;
 
 /**
- * Whether `text`, from `start` to its end, is field lines that `parseFieldLine` would each accept
- * followed by the head's empty line. One match over the whole head then stands for two checks
- * per line, and its lines are split with `splitFieldLine`.
+ * Whether `text`, from `start` on, is field lines that `parseFieldLine` would each accept up to
+ * the head's empty line; what follows that line (a body, the next request) is not looked at. One
+ * match over the whole head then stands for two checks per line, and its lines are split with
+ * `splitFieldLine`.
  */
 export function isFieldBlock(text: string, start: number): boolean {
   FIELD_BLOCK.lastIndex = start;
-  return FIELD_BLOCK.test(text) && FIELD_BLOCK.lastIndex === text.length;
+  return FIELD_BLOCK.test(text);
 }
 
 /** Splits one line already known valid (by `isFieldBlock`, or the checks in `parseFieldLine`) at its colon, trimming the value's whitespace. */
