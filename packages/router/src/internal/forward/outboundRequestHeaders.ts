@@ -63,6 +63,17 @@ export type OutboundField = (name: string, value: string, parsed: boolean) => vo
  * Portico's own; then the caller's transform; then Portico's headers, which nothing can remove.
  */
 export function emitOutboundRequestHeaders(ctx: OutboundContext, field: OutboundField): void {
+  emitRelayedHeaders(ctx, field);
+  field('x-forwarded-for', ctx.origin.address, true);
+  field('x-forwarded-proto', ctx.options.proto, true);
+  if (ctx.host !== undefined) field('x-forwarded-host', ctx.host, true);
+  if (ctx.origin.port !== undefined) field('x-forwarded-port', ctx.origin.port, true);
+  field('x-request-id', ctx.requestId, true);
+  field('x-portico-token', ctx.upstream.token, false);
+}
+
+/** Host, the client's headers as kept or transformed, and the framer's own re-added hop-by-hop ones. */
+function emitRelayedHeaders(ctx: OutboundContext, field: OutboundField): void {
   const { head } = ctx;
   if (ctx.host !== undefined) field('host', ctx.host, true);
   else field('host', upstreamHost(ctx.upstream), false);
@@ -95,12 +106,6 @@ export function emitOutboundRequestHeaders(ctx: OutboundContext, field: Outbound
     field('upgrade', 'websocket', true);
   }
   if (head.expectContinue) field('expect', '100-continue', true);
-  field('x-forwarded-for', ctx.origin.address, true);
-  field('x-forwarded-proto', ctx.options.proto, true);
-  if (ctx.host !== undefined) field('x-forwarded-host', ctx.host, true);
-  if (ctx.origin.port !== undefined) field('x-forwarded-port', ctx.origin.port, true);
-  field('x-request-id', ctx.requestId, true);
-  field('x-portico-token', ctx.upstream.token, false);
 }
 
 /** The outbound headers as a list, every one still to be checked by whoever writes them. */
@@ -119,10 +124,32 @@ export function outboundRequestHeaders(ctx: OutboundContext): HeaderPair[] {
 export function outboundRequestHead(ctx: OutboundContext): string {
   const { head } = ctx;
   let text = `${head.method} ${head.path} HTTP/1.1\r\n`;
-  emitOutboundRequestHeaders(ctx, (name, value, parsed) => {
+  emitRelayedHeaders(ctx, (name, value, parsed) => {
     text = parsed ? `${text}${name}: ${value}\r\n` : appendField(text, name, value);
   });
-  return `${text}${framingField(head.body)}\r\n`;
+  // Portico's own, as emitOutboundRequestHeaders gives them, from lines made once where they can be.
+  const { forwardedFor, forwardedPort } = ctx.origin.lines;
+  const forwardedHost = ctx.host === undefined ? '' : `x-forwarded-host: ${ctx.host}\r\n`;
+  const own = `${forwardedFor}${PROTO_LINES[ctx.options.proto]}${forwardedHost}${forwardedPort}x-request-id: ${ctx.requestId}\r\n`;
+  return `${text}${own}${tokenLine(ctx.upstream.token)}${framingField(head.body)}\r\n`;
+}
+
+const PROTO_LINES = { http: 'x-forwarded-proto: http\r\n', https: 'x-forwarded-proto: https\r\n' } as const;
+
+/** Pairing-token lines already checked, by token: a backend keeps its token for its whole life. */
+const tokenLines = new Map<string, string>();
+/** Far more backends than one Portico runs at once; past it the cache starts over. */
+const MAX_TOKEN_LINES = 1024;
+
+/** The `x-portico-token` line for `token`, checked the first time (a bad one throws `InvalidHeadField`). */
+function tokenLine(token: string): string {
+  let line = tokenLines.get(token);
+  if (line === undefined) {
+    line = appendField('', 'x-portico-token', token);
+    if (tokenLines.size >= MAX_TOKEN_LINES) tokenLines.clear();
+    tokenLines.set(token, line);
+  }
+  return line;
 }
 
 /** Visits the client's headers that may go upstream, in order, with the client's spelling. */
