@@ -24,6 +24,7 @@ export class ClientWriter {
   #batch: Array<Buffer | string> | undefined;
   #source: net.Socket | undefined;
   #paused = false;
+  #drainListener: (() => void) | undefined;
   framing: ClientFraming = 'none';
 
   constructor(client: net.Socket, watcher: ClientWriterWatcher) {
@@ -74,7 +75,9 @@ export class ClientWriter {
     if (!client.write(data, 'latin1') && !this.#paused && this.#source !== undefined) {
       this.#paused = true;
       this.#source.pause();
-      client.once('drain', this.#onDrain);
+      // Made on first need: most responses never fill the client's socket.
+      this.#drainListener ??= () => this.#onDrain();
+      client.once('drain', this.#drainListener);
       this.#watcher.onClientBlocked();
     }
   }
@@ -95,16 +98,16 @@ export class ClientWriter {
   /** Stops watching the client for the backend socket; whoever takes the socket resumes it. */
   detach(): void {
     // The drain listener is there only while paused; removing nothing still walks Node's listener table.
-    if (this.#paused) this.#client.off('drain', this.#onDrain);
+    if (this.#paused) this.#client.off('drain', this.#drainListener!);
     this.#source = undefined;
     this.#paused = false;
   }
 
-  readonly #onDrain = (): void => {
+  #onDrain(): void {
     this.#paused = false;
     this.#source?.resume();
     this.#watcher.onClientDrained();
-  };
+  }
 }
 
 /** A piece the socket may keep: text as it is, bytes copied out of a lent buffer. */

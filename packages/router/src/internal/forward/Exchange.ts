@@ -108,11 +108,13 @@ export class Exchange implements UpstreamHandler, ClientWriterWatcher {
       // The router's callback failing must cost one request, not the process.
       decided = { kind: 'respond', status: 502 };
     }
-    if (decided instanceof Promise) decided.then(this.#onDispatch, () => this.#onDispatch({ kind: 'respond', status: 502 }));
+    // Methods, not arrow fields: an exchange per request then allocates no closures of its own
+    // unless it waits (a dispatch promise, a new backend connection).
+    if (decided instanceof Promise) decided.then((d) => this.#onDispatch(d), () => this.#onDispatch({ kind: 'respond', status: 502 }));
     else this.#onDispatch(decided);
   }
 
-  readonly #onDispatch = (dispatch: Dispatch): void => {
+  #onDispatch(dispatch: Dispatch): void {
     if (this.#phase === 'done') {
       // The client left while the request waited for a backend.
       if (dispatch.kind === 'forward') dispatch.release?.({ status: 0, bytesIn: this.#head.headBytes, bytesOut: 0 });
@@ -128,7 +130,7 @@ export class Exchange implements UpstreamHandler, ClientWriterWatcher {
     this.#requestTimeout = dispatch.requestTimeout ?? this.#owner.options.requestTimeout;
     this.#connectNext(dispatch.upstream);
     this.#rearm();
-  };
+  }
 
   /** Request body bytes from the client; false asks the caller to pause the client. */
   writeBody(data: Buffer): boolean {
@@ -209,10 +211,10 @@ export class Exchange implements UpstreamHandler, ClientWriterWatcher {
     this.#writer.source = connection.socket;
     connection.attach(this);
     if (reused !== undefined) this.#onConnect();
-    else connection.socket.once('connect', this.#onConnect);
+    else connection.socket.once('connect', () => this.#onConnect());
   }
 
-  readonly #onConnect = (): void => {
+  #onConnect(): void {
     if (this.#phase === 'done' || this.#connection === undefined) return;
     this.#connected = true;
     this.#wroteUpstream = true;
@@ -220,7 +222,7 @@ export class Exchange implements UpstreamHandler, ClientWriterWatcher {
     this.#queue = [];
     const drained = this.#write(queued);
     if (drained) this.onDrain();
-  };
+  }
 
   #send(pieces: Array<Buffer | string>): boolean {
     if (this.#replay !== undefined) {
