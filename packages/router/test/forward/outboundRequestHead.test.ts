@@ -27,6 +27,7 @@ const heads = {
 const origins = {
   'an IPv4-mapped client on a port': clientOrigin({ remoteAddress: '::ffff:192.0.2.7', localPort: 8443 }),
   'a client of unknown address and port': clientOrigin({ remoteAddress: undefined, localPort: undefined }),
+  'an IPv6 client': clientOrigin({ remoteAddress: '2001:db8::1', localPort: 80 }),
 };
 const optionSets = {
   http: resolveForwarderOptions({ pickUpstream }),
@@ -41,11 +42,17 @@ describe('outboundRequestHead', () => {
   for (const [headName, head] of Object.entries(heads)) {
     for (const [originName, origin] of Object.entries(origins)) {
       for (const [optionsName, options] of Object.entries(optionSets)) {
-        it(`writes what outboundRequestHeaders lists, in order: ${headName}, ${originName}, ${optionsName}`, () => {
-          const ctx: OutboundContext = { head, upstream, options, origin, host: head.host, requestId: 'id-1' };
-          const lines = outboundRequestHeaders(ctx).map(([name, value]) => `${name}: ${value}\r\n`).join('');
-          assert.equal(outboundRequestHead(ctx), `${head.method} ${head.path} HTTP/1.1\r\n${lines}${framingField(head.body)}\r\n`);
-        });
+        for (const transform of [undefined, (headers: HeaderPair[]): HeaderPair[] => headers.filter(([name]) => name !== 'accept')]) {
+          const withTransform = transform === undefined ? '' : ', a dispatch header transform';
+          it(`writes what outboundRequestHeaders lists, in order: ${headName}, ${originName}, ${optionsName}${withTransform}`, () => {
+            const ctx: OutboundContext = { head, upstream, options, origin, host: head.host, requestId: 'id-1', transform };
+            const lines = outboundRequestHeaders(ctx).map(([name, value]) => `${name}: ${value}\r\n`).join('');
+            const expected = `${head.method} ${head.path} HTTP/1.1\r\n${lines}${framingField(head.body)}\r\n`;
+            assert.equal(outboundRequestHead(ctx), expected);
+            // Again, with the token's line now from the cache.
+            assert.equal(outboundRequestHead(ctx), expected);
+          });
+        }
       }
     }
   }

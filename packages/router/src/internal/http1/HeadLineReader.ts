@@ -16,17 +16,19 @@ const HEAD_END = Buffer.from('\r\n\r\n', 'latin1');
 /**
  * Regions at most this long are decoded whole, bytes after the head included: that costs less than
  * finding the head's end in the Buffer first (a call into C++). A longer one may hold a long body
- * after its head; its head's end is found first, so only the head is decoded.
+ * after its head; its head's end is found first, so only the head is decoded. Pipelined requests
+ * behind a head are decoded again when their turn comes: at most this much once per request.
  */
 const DECODE_WHOLE = 4096;
 /** What follows a head that ended exactly at the end of its chunk (the usual case): shared, never written to. */
 const EMPTY = Buffer.alloc(0);
 
 /**
- * Splits incoming bytes into CRLF-terminated lines for a head parser. The bytes up to the end of
- * the head are decoded to one latin1 string (bytes map 1:1 to chars), so field parsing works on
- * string slices instead of one Buffer decode per field. A partial line is kept as a list of
- * slices and joined only once its LF arrives, so a client trickling bytes costs linear work.
+ * Splits incoming bytes into CRLF-terminated lines for a head parser. The head's bytes are decoded
+ * to one latin1 string (bytes map 1:1 to chars), with what follows them in a short region, so field
+ * parsing works on string slices instead of one Buffer decode per field. A partial line is kept as
+ * a list of slices and joined only once its LF arrives, so a client trickling bytes costs linear
+ * work.
  */
 export class HeadLineReader {
   #parts: Buffer[] = [];
