@@ -10,6 +10,7 @@ import type { ResponseHead } from '../../http1/ResponseHead.ts';
 import type { ResponseHeadParser } from '../../http1/ResponseHeadParser.ts';
 import type { OutboundResponseFraming } from '../../http1/serializeResponseHead.ts';
 import { cannedBody } from './cannedResponse.ts';
+import type { ClientOrigin } from './clientOrigin.ts';
 import { clientResponseFraming } from './clientResponseFraming.ts';
 import { clientResponseHead } from './clientResponseHeaders.ts';
 import { chunkHeader, CRLF, LAST_CHUNK } from './chunkFraming.ts';
@@ -17,7 +18,6 @@ import { ClientWriter, type ClientWriterWatcher } from './ClientWriter.ts';
 import type { Deadline } from './Deadline.ts';
 import { idempotentMethods } from './idempotentMethods.ts';
 import { outboundRequestHead } from './outboundRequestHeaders.ts';
-import type { ClientOrigin } from './clientOrigin.ts';
 
 const NO_BODY: OutboundResponseFraming = { kind: 'none' };
 

@@ -55,22 +55,7 @@ export interface OutboundContext {
  * a port number, a constant); false for what a caller supplied (a header transform's output, the
  * upstream's token and address), which a writer must check.
  */
-export type OutboundField = (name: string, value: string, parsed: boolean) => void;
-
-/**
- * The headers sent upstream, in order: the client's, minus hop-by-hop headers, every header named
- * in Connection (Apache CVE-2022-31813, Traefik CVE-2024-45410) except Host, and any copy of
- * Portico's own; then the caller's transform; then Portico's headers, which nothing can remove.
- */
-export function emitOutboundRequestHeaders(ctx: OutboundContext, field: OutboundField): void {
-  emitRelayedHeaders(ctx, field);
-  field('x-forwarded-for', ctx.origin.address, true);
-  field('x-forwarded-proto', ctx.options.proto, true);
-  if (ctx.host !== undefined) field('x-forwarded-host', ctx.host, true);
-  if (ctx.origin.port !== undefined) field('x-forwarded-port', ctx.origin.port, true);
-  field('x-request-id', ctx.requestId, true);
-  field('x-portico-token', ctx.upstream.token, false);
-}
+type OutboundField = (name: string, value: string, parsed: boolean) => void;
 
 /** Host, the client's headers as kept or transformed, and the framer's own re-added hop-by-hop ones. */
 function emitRelayedHeaders(ctx: OutboundContext, field: OutboundField): void {
@@ -108,10 +93,24 @@ function emitRelayedHeaders(ctx: OutboundContext, field: OutboundField): void {
   if (head.expectContinue) field('expect', '100-continue', true);
 }
 
-/** The outbound headers as a list, every one still to be checked by whoever writes them. */
+/**
+ * The headers sent upstream, in order: the client's, minus hop-by-hop headers, every header named
+ * in Connection (Apache CVE-2022-31813, Traefik CVE-2024-45410) except Host, and any copy of
+ * Portico's own; then the caller's transform; then Portico's headers, which nothing can remove.
+ * As a list, every one still to be checked by whoever writes them.
+ */
 export function outboundRequestHeaders(ctx: OutboundContext): HeaderPair[] {
   const out: HeaderPair[] = [];
-  emitOutboundRequestHeaders(ctx, (name, value) => out.push([name, value]));
+  const field = (name: string, value: string): void => {
+    out.push([name, value]);
+  };
+  emitRelayedHeaders(ctx, field);
+  field('x-forwarded-for', ctx.origin.address);
+  field('x-forwarded-proto', ctx.options.proto);
+  if (ctx.host !== undefined) field('x-forwarded-host', ctx.host);
+  if (ctx.origin.port !== undefined) field('x-forwarded-port', ctx.origin.port);
+  field('x-request-id', ctx.requestId);
+  field('x-portico-token', ctx.upstream.token);
   return out;
 }
 
@@ -127,7 +126,8 @@ export function outboundRequestHead(ctx: OutboundContext): string {
   emitRelayedHeaders(ctx, (name, value, parsed) => {
     text = parsed ? `${text}${name}: ${value}\r\n` : appendField(text, name, value);
   });
-  // Portico's own, as emitOutboundRequestHeaders gives them, from lines made once where they can be.
+  // Portico's own, in outboundRequestHeaders' order (a test holds the two alike), from lines made
+  // once where they can be.
   const { forwardedFor, forwardedPort } = ctx.origin.lines;
   const forwardedHost = ctx.host === undefined ? '' : `x-forwarded-host: ${ctx.host}\r\n`;
   const own = `${forwardedFor}${PROTO_LINES[ctx.options.proto]}${forwardedHost}${forwardedPort}x-request-id: ${ctx.requestId}\r\n`;
