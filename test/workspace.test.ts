@@ -1,15 +1,130 @@
 import assert from 'node:assert/strict';
 import { readFile, readdir } from 'node:fs/promises';
+import { builtinModules } from 'node:module';
 
 const root = new URL('../', import.meta.url);
 
+interface Manifest {
+  readonly name: string;
+  readonly dependencies?: Record<string, string>;
+  readonly devDependencies?: Record<string, string>;
+}
+
+const readJson = async <T>(url: URL): Promise<T> => JSON.parse(await readFile(url, 'utf8')) as T;
+
+async function packageNames(): Promise<string[]> {
+  return (await readdir(new URL('packages/', root))).sort();
+}
+
+async function tsFiles(dir: URL): Promise<URL[]> {
+  let entries;
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch {
+    return [];
+  }
+  const files: URL[] = [];
+  for (const entry of entries) {
+    if (entry.isDirectory()) files.push(...(await tsFiles(new URL(`${entry.name}/`, dir))));
+    else if (/\.(ts|mts|js|mjs)$/.test(entry.name)) files.push(new URL(entry.name, dir));
+  }
+  return files;
+}
+
+const specifierPattern = /(?:(?:^|[\s}])from\s*|\bimport\s*\(\s*|^\s*import\s*)'([^'./][^']*)'/gm;
+
+/** The packages (not paths) that the files under `dir` import, Node's built-ins left out. */
+async function importedPackages(dir: URL): Promise<Set<string>> {
+  const found = new Set<string>();
+  for (const file of await tsFiles(dir)) {
+    for (const [, specifier] of (await readFile(file, 'utf8')).matchAll(specifierPattern)) {
+      if (specifier === undefined || specifier.startsWith('node:') || builtinModules.includes(specifier)) continue;
+      const parts = specifier.split('/');
+      found.add(specifier.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0]!);
+    }
+  }
+  return found;
+}
+
+/** docs/architecture.md's package table: the `@portico/` packages each one may import. */
+async function documentedGraph(): Promise<Map<string, Set<string>>> {
+  const doc = await readFile(new URL('docs/architecture.md', root), 'utf8');
+  const graph = new Map<string, Set<string>>();
+  for (const line of doc.split('\n')) {
+    const cells = line.split('|').map((cell) => cell.trim());
+    const name = /^`([a-z-]+)`$/.exec(cells[1] ?? '')?.[1];
+    if (name === undefined || cells.length < 5) continue;
+    const allowed = [...(cells[3] ?? '').matchAll(/`([a-z-]+)`/g)].map((m) => `@portico/${m[1]}`);
+    graph.set(`@portico/${name}`, new Set(allowed));
+  }
+  return graph;
+}
+
 describe('workspace', () => {
   it('lists every package of the architecture in the root tsconfig references', async () => {
-    const tsconfig = JSON.parse(await readFile(new URL('tsconfig.json', root), 'utf8')) as {
-      references: { path: string }[];
-    };
+    const tsconfig = await readJson<{ references: { path: string }[] }>(new URL('tsconfig.json', root));
     const referenced = tsconfig.references.map((r) => r.path).filter((p) => p.startsWith('packages/'));
-    const present = (await readdir(new URL('packages/', root))).map((name) => `packages/${name}`);
+    const present = (await packageNames()).map((name) => `packages/${name}`);
     assert.deepEqual([...referenced].sort(), [...present].sort());
+  });
+
+  it('declares exactly the dependencies that each package’s source imports', async () => {
+    const problems: string[] = [];
+    for (const name of await packageNames()) {
+      const manifest = await readJson<Manifest>(new URL(`packages/${name}/package.json`, root));
+      const declared = new Set(Object.keys(manifest.dependencies ?? {}));
+      const used = await importedPackages(new URL(`packages/${name}/src/`, root));
+      used.delete(manifest.name);
+      for (const dep of used) if (!declared.has(dep)) problems.push(`${manifest.name} imports ${dep} but does not declare it`);
+      for (const dep of declared) {
+        // Types-only packages and bins are used without an import.
+        if (!used.has(dep) && !dep.startsWith('@types/')) problems.push(`${manifest.name} declares ${dep} but never imports it`);
+      }
+    }
+    assert.deepEqual(problems, []);
+  });
+
+  it('resolves every import of a package’s tests from its own or the workspace’s declarations', async () => {
+    const rootManifest = await readJson<Manifest>(new URL('package.json', root));
+    const workspace = new Set(Object.keys(rootManifest.devDependencies ?? {}));
+    const problems: string[] = [];
+    for (const name of await packageNames()) {
+      const manifest = await readJson<Manifest>(new URL(`packages/${name}/package.json`, root));
+      const declared = new Set([
+        manifest.name,
+        ...Object.keys(manifest.dependencies ?? {}),
+        ...Object.keys(manifest.devDependencies ?? {}),
+        ...workspace,
+      ]);
+      for (const dep of await importedPackages(new URL(`packages/${name}/test/`, root))) {
+        if (!declared.has(dep)) problems.push(`${manifest.name}'s tests import ${dep}, declared nowhere`);
+      }
+    }
+    assert.deepEqual(problems, []);
+  });
+
+  it('has the package graph that docs/architecture.md draws, with no cycle', async () => {
+    const documented = await documentedGraph();
+    const actual = new Map<string, Set<string>>();
+    for (const name of await packageNames()) {
+      const manifest = await readJson<Manifest>(new URL(`packages/${name}/package.json`, root));
+      const used = await importedPackages(new URL(`packages/${name}/src/`, root));
+      actual.set(manifest.name, new Set([...used].filter((dep) => dep.startsWith('@portico/') && dep !== manifest.name)));
+    }
+    const sorted = (graph: Map<string, Set<string>>) =>
+      Object.fromEntries([...graph].sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, [...v].sort()]));
+    assert.deepEqual(sorted(actual), sorted(documented));
+
+    const visiting = new Set<string>();
+    const done = new Set<string>();
+    const visit = (node: string, path: string[]): void => {
+      if (done.has(node)) return;
+      assert.ok(!visiting.has(node), `import cycle: ${[...path, node].join(' → ')}`);
+      visiting.add(node);
+      for (const next of actual.get(node) ?? []) visit(next, [...path, node]);
+      visiting.delete(node);
+      done.add(node);
+    };
+    for (const node of actual.keys()) visit(node, []);
   });
 });
