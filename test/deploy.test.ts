@@ -117,9 +117,9 @@ describe('deployment examples (examples/deploy)', () => {
     });
     const last = (instruction: string) => steps.filter((s) => s.instruction === instruction).at(-1)?.args;
 
-    it('builds on node:20-slim and installs with pnpm', () => {
+    it('builds on node:24-slim (an LTS line) and installs with pnpm', () => {
       assert.equal(steps[0]?.instruction, 'FROM');
-      assert.equal(steps[0]?.args, 'node:20-slim');
+      assert.equal(steps[0]?.args, 'node:24-slim');
       assert.ok(steps.some((s) => s.instruction === 'RUN' && /\bpnpm install --frozen-lockfile\b/.test(s.args)));
     });
 

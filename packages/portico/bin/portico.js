@@ -1,29 +1,26 @@
 #!/usr/bin/env node
-// The `portico` command. Inside the workspace it runs the TypeScript source through tsx with the
-// `portico-source` export condition, so workspace packages resolve to their src/ as in tests;
-// installed from a registry (no src/, no tsx), it runs the compiled dist/.
+// The `portico` command. It runs the compiled dist/, as every installed Portico does (the
+// workspace builds it on install and before every test run). Only a checkout that has not been
+// built yet, or PORTICO_SOURCE=1, runs the TypeScript source through tsx with the
+// `portico-source` export condition, so workspace packages resolve to their src/.
 import { existsSync } from 'node:fs';
 import { register } from 'node:module';
 
+const compiled = new URL('../dist/src/cli/index.js', import.meta.url);
 const source = new URL('../src/cli/index.ts', import.meta.url);
 
 async function loadCli() {
-  if (existsSync(source)) {
-    try {
-      await import('tsx');
-    } catch {
-      return import('../dist/src/cli/index.js');
-    }
-    // Conditions cannot be changed from inside a running process (they come from --conditions),
-    // but a resolve hook can add one to every resolution it forwards. Registered after tsx, it
-    // runs first and hands tsx the extended context. This avoids re-spawning node.
-    const hook =
-      'export async function resolve(specifier, context, next) {' +
-      " return next(specifier, context.conditions.includes('portico-source') ? context : { ...context, conditions: [...context.conditions, 'portico-source'] }); }";
-    register(`data:text/javascript,${encodeURIComponent(hook)}`);
-    return import(source.href);
-  }
-  return import('../dist/src/cli/index.js');
+  const fromSource = process.env.PORTICO_SOURCE === '1' || !existsSync(compiled);
+  if (!fromSource || !existsSync(source)) return import(compiled.href);
+  await import('tsx');
+  // Conditions cannot be changed from inside a running process (they come from --conditions),
+  // but a resolve hook can add one to every resolution it forwards. Registered after tsx, it
+  // runs first and hands tsx the extended context. This avoids re-spawning node.
+  const hook =
+    'export async function resolve(specifier, context, next) {' +
+    " return next(specifier, context.conditions.includes('portico-source') ? context : { ...context, conditions: [...context.conditions, 'portico-source'] }); }";
+  register(`data:text/javascript,${encodeURIComponent(hook)}`);
+  return import(source.href);
 }
 
 const { main, processIo } = await loadCli();

@@ -8,8 +8,20 @@ import { ExitCode } from './ExitCode.ts';
 import { commandHelp, generalHelp } from './help.ts';
 import { UsageError } from './UsageError.ts';
 
-const version = (): string =>
-  (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+/**
+ * Portico's version, from the package's own manifest: the nearest package.json above this file,
+ * which is `../../` from `src/cli/` and `../../../` from `dist/src/cli/` (a packed tarball has no
+ * `dist/package.json`).
+ */
+function version(): string {
+  for (let up = new URL('../', import.meta.url); ; up = new URL('../', up)) {
+    try {
+      return (JSON.parse(readFileSync(new URL('package.json', up), 'utf8')) as { version: string }).version;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || up.pathname === '/') throw error;
+    }
+  }
+}
 
 /**
  * Runs `portico` with the arguments after the program name and returns the exit status
