@@ -217,6 +217,17 @@ describe('createSupervisor', () => {
       assert.deepEqual(t.states(), ['db@2:starting']);
     });
 
+    it('stops a child still waiting for ready when its group restarts, then starts the group again (regression: the supervisor wedged)', () => {
+      const ready = (s: { ready: boolean }) => s.ready;
+      const t = harness({ strategy: 'one_for_all', intensity: 5 }, [{ id: 'a' }, { id: 'b', input: { startsUnready: true }, ready }]).start();
+      assert.deepEqual(t.states(), ['a@1:running', 'b@1:starting']);
+      t.send('a', 'crash');
+      assert.deepEqual(t.states(), ['a@2:running', 'b@2:starting']);
+      assert.deepEqual(t.log, ['start:a', 'start:b', 'shutdown:b', 'start:a', 'start:b']);
+      t.send('b', 'ready');
+      assert.deepEqual(t.states(), ['a@2:running', 'b@2:running']);
+    });
+
     it('stops children in reverse start order on shutdown', () => {
       const t = harness({}, [{ id: 'a' }, { id: 'b' }, { id: 'c' }]).start();
       t.supervisor.send({ type: 'portico.shutdown' });

@@ -58,6 +58,19 @@ describe('supervisorCommands', () => {
       assert.deepEqual(t.states(), ['a@1:terminated']);
     });
 
+    it('stops a child still waiting for its ready predicate, and the supervisor goes on (regression: it wedged in stopping)', () => {
+      const ready = (s: { ready: boolean }) => s.ready;
+      const t = harness({ intensity: 5 }, [{ id: 'db', input: { startsUnready: true }, ready }, { id: 'web' }]).start();
+      assert.deepEqual(t.states(), ['db@1:starting', 'web@0:idle']);
+      terminateChild(t.supervisor, 'db');
+      assert.deepEqual(t.states(), ['db@1:terminated', 'web@1:running']);
+      assert.deepEqual(t.log, ['start:db', 'shutdown:db', 'start:web']);
+      t.send('web', 'crash');
+      assert.deepEqual(t.states(), ['db@1:terminated', 'web@2:running'], 'a crashed sibling is restarted');
+      startChild(t.supervisor, { id: 'late', logic: testChild, input: { log: t.log, name: 'late' } });
+      assert.deepEqual(t.states(), ['db@1:terminated', 'web@2:running', 'late@1:running'], 'a later child starts');
+    });
+
     it('refuses an unknown id', () => {
       const t = harness({}, []).start();
       assert.throws(() => terminateChild(t.supervisor, 'nope'), UnknownChild);

@@ -17,7 +17,16 @@ export { recordEvents, createCapturingLogger } from './recordEvents.ts';
 export type { TimedEvent } from './recordEvents.ts';
 export { trackActors } from './trackActors.ts';
 export type { ActorTracker } from './trackActors.ts';
-export { assertEachRequestAnsweredOnce, assertNoOrphans, assertQuiescent, assertRestartIntensity, assertStopOrder } from './invariants/index.ts';
+export { trackChildStates } from './trackChildStates.ts';
+export type { ChildStateTracker } from './trackChildStates.ts';
+export {
+  assertEachRequestAnsweredOnce,
+  assertNoOrphans,
+  assertQuiescent,
+  assertRestartIntensity,
+  assertStateTimeLimits,
+  assertStopOrder,
+} from './invariants/index.ts';
 export type { CheckOptions } from './invariants/index.ts';
 export { assertSimulation, formatFailure, replayParameters } from './assertSimulation.ts';
 export * from './errors.ts';

@@ -1,16 +1,18 @@
 import assert from 'node:assert/strict';
 import { createActor } from 'xstate';
-import { createSupervisor } from '@portico/supervisor';
+import { createSupervisor, SimulatedClock, terminateChild } from '@portico/supervisor';
 import {
   assertEachRequestAnsweredOnce,
   assertNoOrphans,
   assertQuiescent,
   assertRestartIntensity,
+  assertStateTimeLimits,
   assertStopOrder,
   InvariantViolated,
   Simulation,
   testChild,
   trackActors,
+  trackChildStates,
   type TimedEvent,
 } from '../src/index.ts';
 
@@ -99,6 +101,27 @@ describe('invariants', () => {
       await sim.advance(10);
       assertQuiescent({ clock: sim.clock, actors });
       assert.deepEqual(log, ['start:a', 'shutdown:a']);
+    });
+  });
+  describe('assertStateTimeLimits', () => {
+    it('fails once a child has been in a state longer than its limit, naming the child and since when', () => {
+      const clock = new SimulatedClock();
+      const child = { id: 'a', logic: testChild, input: { name: 'a', log: [], graceful: false }, shutdown: 'infinity' as const };
+      const supervisor = createActor(createSupervisor({ children: [child] }), { clock });
+      const states = trackChildStates(supervisor, clock);
+      supervisor.start();
+      clock.advance(500);
+      void terminateChild(supervisor, 'a');
+      clock.advance(1_000);
+      assertStateTimeLimits(states, clock, { stopping: 1_000 });
+      clock.advance(1);
+      assert.throws(
+        () => assertStateTimeLimits(states, clock, { stopping: 1_000 }),
+        (error: Error) =>
+          error instanceof InvariantViolated &&
+          /"a child leaves stopping within 1000ms" does not hold: a has been stopping since t=500ms, 1001ms by t=1501ms/.test(error.message),
+      );
+      assertStateTimeLimits(states, clock, { running: 0, starting: 0 });
     });
   });
 });

@@ -133,11 +133,16 @@ export class SupervisorRuntime {
     const child = this.#find(id);
     if (!child) return;
     this.#dropQueuedStart(id);
-    if (child.ref) {
-      this.#markStopping(child, child.spec.restart === 'temporary' ? 'remove' : 'terminate');
-      this.#queue.push({ op: 'stop', id });
-    } else if (child.state !== 'stopping') {
-      this.#settle(child, child.spec.restart === 'temporary' ? 'remove' : 'terminate');
+    const after: AfterStop = child.spec.restart === 'temporary' ? 'remove' : 'terminate';
+    if (child.state === 'stopping') {
+      // Its stop is under way (a group restart): it ends terminated instead of restarted.
+      child.after = after;
+    } else if (child.ref) {
+      this.#markStopping(child, after);
+      // A command is carried out before the steps already queued, as OTP's call would be.
+      this.#queue.unshift({ op: 'stop', id });
+    } else {
+      this.#settle(child, after);
     }
     this.#pump();
   }
@@ -166,12 +171,6 @@ export class SupervisorRuntime {
     this.#phase = 'stopping';
     this.#stopReason = reason;
     this.#queue = [];
-    if (this.#current?.op === 'start') {
-      // The child being started is live; it is stopped with the rest.
-      const starting = this.#find(this.#current.id);
-      starting?.readySubscription?.unsubscribe();
-      this.#current = undefined;
-    }
     const current = this.#current;
     for (const child of [...this.#children].reverse()) {
       const after: AfterStop = child.spec.restart === 'temporary' ? 'remove' : 'terminate';
@@ -393,6 +392,13 @@ export class SupervisorRuntime {
   }
 
   #markStopping(child: ChildRecord, after: AfterStop): void {
+    // A child still waiting for its ready predicate holds the step; a stop ends that wait, or
+    // the stop queued behind it would never run and the supervisor would be wedged.
+    if (this.#current?.op === 'start' && this.#current.id === child.spec.id) {
+      child.readySubscription?.unsubscribe();
+      child.readySubscription = undefined;
+      this.#current = undefined;
+    }
     child.state = 'stopping';
     child.after = after;
   }

@@ -4,3 +4,4 @@ export { assertStopOrder } from './assertStopOrder.ts';
 export { assertEachRequestAnsweredOnce } from './assertEachRequestAnsweredOnce.ts';
 export { assertQuiescent } from './assertQuiescent.ts';
 export type { CheckOptions } from './violated.ts';
+export { assertStateTimeLimits } from './assertStateTimeLimits.ts';
