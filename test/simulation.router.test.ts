@@ -8,8 +8,9 @@ import { WorkerPool } from '@portico/worker-actor';
  * The router and a worker pool on simulated time, under random request arrivals and random
  * backend crashes. The exchange itself is simulated from the host's process table: a request
  * sent to a process that is listening is answered; one sent to a process that has died fails
- * before any byte reached the backend, and may be retried once on another worker (nginx's rule),
- * exactly as the socket forwarder does with `decision.retry()`.
+ * before any byte reached the backend, and may be retried once on another worker (nginx's rule)
+ * or, when none is ready, on the restarted one, exactly as the socket forwarder does with
+ * `decision.retry(error)`.
  */
 
 const parsed = new RequestHeadParser().push(Buffer.from('GET / HTTP/1.1\r\nHost: shop.test\r\n\r\n', 'latin1'));
@@ -58,16 +59,17 @@ async function run(s: Scenario): Promise<void> {
       pool.ready.some((u) => u.token === decision.upstream.token),
       `request ${id} went to a worker that is not ready`,
     );
-    let tries = 1;
-    let upstream: Upstream | undefined = decision.upstream;
-    if (!listening(upstream)) {
-      // Refused before any byte reached the backend: one retry on another ready worker.
-      upstream = decision.retry();
-      tries++;
-    }
-    const status = upstream !== undefined && listening(upstream) ? 200 : 502;
-    decision.release({ status, bytesIn: 0, bytesOut: 0 });
-    answers.push({ id, status, tries });
+    const answer = (upstream: Upstream | undefined, tries: number) => {
+      const status = upstream !== undefined && listening(upstream) ? 200 : 502;
+      decision.release({ status, bytesIn: 0, bytesOut: 0 });
+      answers.push({ id, status, tries });
+    };
+    if (listening(decision.upstream)) return answer(decision.upstream, 1);
+    // Refused before any byte reached the backend: one retry on another ready worker, or on the
+    // dead one's restart when there is none.
+    const next = decision.retry(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }));
+    if (next instanceof Promise) void next.then((upstream) => answer(upstream, 2));
+    else answer(next, 2);
   };
 
   let nextId = 0;

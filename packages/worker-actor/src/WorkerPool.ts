@@ -26,6 +26,8 @@ export interface Upstream {
   readonly load: WorkerLoad;
   /** Tells a draining worker its last request finished. */
   notifyIdle(): void;
+  /** Tells the worker a connect to it was refused: it leaves `ready` at once and is probed again. */
+  notifyUnreachable(): void;
 }
 
 /** `idle` until the first start; `failed` after the restart limit, until `period` has passed. */
@@ -278,7 +280,15 @@ export class WorkerPool {
       if (snapshot.status !== 'active' || !snapshot.matches({ live: 'ready' })) continue;
       const { pid, endpoint, token, load } = snapshot.context;
       if (pid === undefined || !endpoint || !token) continue;
-      ready.push({ id: ref.id, pid, endpoint, token, load, notifyIdle: () => ref.send({ type: 'worker.idle' }) });
+      ready.push({
+        id: ref.id,
+        pid,
+        endpoint,
+        token,
+        load,
+        notifyIdle: () => ref.send({ type: 'worker.idle' }),
+        notifyUnreachable: () => ref.send({ type: 'worker.unreachable' }),
+      });
     }
     const changed = ready.length !== this.#ready.length || ready.some((u, i) => u.id !== this.#ready[i]?.id || u.pid !== this.#ready[i]?.pid);
     if (changed) this.#ready = ready;

@@ -2,7 +2,7 @@ import type { OutputCapture, OutputCaptureEvent } from '@portico/log-sink';
 import { clockOf, type Clock } from '@portico/supervisor';
 import { assign, emit, enqueueActions, sendTo, setup, type ActorRefFrom, type SnapshotFrom } from 'xstate';
 import { processActor, type ProcessReport } from './internal/processActor.ts';
-import { readinessProbe } from './internal/readinessProbe.ts';
+import { readinessProbe, type ProbeInput } from './internal/readinessProbe.ts';
 import type { Endpoint } from './ProcessHost.ts';
 import { workerExitError, type WorkerExit, type WorkerExitKind } from './WorkerExit.ts';
 import { validateWorkerOptions, workerDefaults, type WorkerOptions } from './WorkerOptions.ts';
@@ -51,7 +51,9 @@ export type WorkerEvent =
   /** Stop: drain (no new requests; wait for in-flight ones), then stop the process, all within shutdownTimeLimit. */
   | { type: 'portico.shutdown' }
   /** The router saw in-flight requests reach 0 on a draining worker. */
-  | { type: 'worker.idle' };
+  | { type: 'worker.idle' }
+  /** The router's connect to this worker was refused: take it out of routing and probe it again. */
+  | { type: 'worker.unreachable' };
 
 /** What a worker emits (`actor.on(type, …)`), named as in the event catalogue (`docs/events.md`). */
 export type WorkerEmitted =
@@ -86,6 +88,19 @@ function exitFrom(context: WorkerContext, event: Exited, kind: WorkerExitKind): 
 const shutdownTimeLimit = (context: WorkerContext) => context.options.shutdownTimeLimit ?? workerDefaults.shutdownTimeLimit;
 const startupTimeLimit = (context: WorkerContext) => context.options.startupTimeLimit ?? workerDefaults.startupTimeLimit;
 const readinessKind = (context: WorkerContext) => (context.options.readiness ?? workerDefaults.readiness).kind;
+
+/** The readiness probe for this process; a backend that signals readiness itself is probed over TCP when asked again. */
+function probeInput(context: WorkerContext): ProbeInput {
+  const readiness = context.options.readiness ?? workerDefaults.readiness;
+  const headers: Record<string, string> = { 'x-portico-token': context.token! };
+  if (context.options.compat === 'aspnetcore') headers['ms-aspnetcore-token'] = context.token!;
+  return {
+    host: context.options.host,
+    endpoint: context.endpoint!,
+    pid: context.pid!,
+    probe: readiness.kind === 'http' ? { kind: 'http', path: readiness.path, headers } : { kind: 'tcp' },
+  };
+}
 
 const workerSetup = setup({
   types: {
@@ -135,7 +150,9 @@ const workerSetup = setup({
  *
  * States: `live.starting.{spawning,probing,awaitingNotify}` → `live.ready` → `live.draining` →
  * `live.stopping` (→ `live.killing` after `shutdownTimeLimit`) → `stopped`; `live.timingOut` when
- * `startupTimeLimit` passes; `failed` on any unasked exit. See `docs/worker.md`.
+ * `startupTimeLimit` passes; `failed` on any unasked exit. A ready worker whose process died goes
+ * to `live.lost` until its exit is on disk, and one whose connect was refused to `live.reprobing`;
+ * neither is routable. See `docs/worker.md`.
  *
  * @example
  * const worker = createActor(workerMachine, { input: { options: { app: 'shop', processPath: 'node',
@@ -202,20 +219,7 @@ export const workerMachine = workerSetup.createMachine({
               },
             },
             probing: {
-              invoke: {
-                src: 'probe',
-                input: ({ context }) => {
-                  const readiness = context.options.readiness ?? workerDefaults.readiness;
-                  const headers: Record<string, string> = { 'x-portico-token': context.token! };
-                  if (context.options.compat === 'aspnetcore') headers['ms-aspnetcore-token'] = context.token!;
-                  return {
-                    host: context.options.host,
-                    endpoint: context.endpoint!,
-                    pid: context.pid!,
-                    probe: readiness.kind === 'http' ? { kind: 'http', path: readiness.path, headers } : { kind: 'tcp' },
-                  };
-                },
-              },
+              invoke: { src: 'probe', input: ({ context }) => probeInput(context) },
               on: { 'probe.ready': '#worker.live.ready' },
             },
             awaitingNotify: {
@@ -235,6 +239,26 @@ export const workerMachine = workerSetup.createMachine({
           ],
           on: {
             'portico.shutdown': 'draining',
+            'process.gone': 'lost',
+            'worker.unreachable': 'reprobing',
+            'process.exited': { target: '#worker.failed', actions: { type: 'recordExit', params: { kind: 'crashed' } } },
+          },
+        },
+        // The process died; its exit is reported once its output is on disk. Out of routing meanwhile.
+        lost: {
+          on: {
+            'process.exited': { target: '#worker.failed', actions: { type: 'recordExit', params: { kind: 'crashed' } } },
+          },
+        },
+        // A connect was refused while the process lives (it closed its listener, or is dying):
+        // out of routing until the readiness probe passes again, within startupTimeLimit.
+        reprobing: {
+          after: { startupTimeLimit: 'timingOut' },
+          invoke: { src: 'probe', input: ({ context }) => probeInput(context) },
+          on: {
+            'probe.ready': 'ready',
+            'portico.shutdown': 'stopping',
+            'process.gone': 'lost',
             'process.exited': { target: '#worker.failed', actions: { type: 'recordExit', params: { kind: 'crashed' } } },
           },
         },

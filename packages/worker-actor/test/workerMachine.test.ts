@@ -126,6 +126,28 @@ describe('workerMachine', function () {
     });
   });
 
+  describe('leaving routing', () => {
+    // Issue 15: the dead worker stayed `ready` until its output was on disk.
+    it('leaves ready the moment its process is gone, before the exit is reported', async () => {
+      const w = startWorker();
+      await w.ready();
+      const seen: string[] = [];
+      w.actor.subscribe((s) => seen.push(s.status === 'active' ? JSON.stringify(s.value) : s.status));
+      process.kill(w.actor.getSnapshot().context.pid!, 'SIGKILL');
+      await w.ended();
+      assert.deepEqual(seen.slice(0, 2), [JSON.stringify({ live: 'lost' }), 'done']);
+    });
+
+    it('is probed again after a refused connect and comes back when it answers', async () => {
+      const w = startWorker();
+      await w.ready();
+      w.actor.send({ type: 'worker.unreachable' });
+      assert.ok(w.actor.getSnapshot().matches({ live: 'reprobing' }));
+      await w.ready();
+      assert.equal(w.actor.getSnapshot().context.pid !== undefined, true);
+    });
+  });
+
   describe('exits', () => {
     it('classifies a backend that dies before ready as failed to start, with its stderr tail', async () => {
       const w = startWorker({}, { processPath: '/bin/sh', arguments: ['-c', 'echo "config missing" >&2; exit 3'] });

@@ -24,8 +24,11 @@ export type Dispatch =
       readonly transformHeaders?: (headers: HeaderPair[]) => HeaderPair[];
       /** Milliseconds to the response head before 504; default the forwarder's `requestTimeout`. */
       readonly requestTimeout?: number;
-      /** Another upstream for a retry, never the one that failed; undefined when there is none. */
-      readonly retry?: () => Upstream | undefined;
+      /**
+       * Another upstream for a retry, never the one that failed; undefined when there is none. Told
+       * why the last one failed; may answer later (a promise), when it waits for a worker to restart.
+       */
+      readonly retry?: (error: Error) => Upstream | undefined | Promise<Upstream | undefined>;
       /** Called once when the exchange is over, however it ended (the tunnel, for a WebSocket). */
       readonly release?: (outcome: ExchangeOutcome) => void;
     }

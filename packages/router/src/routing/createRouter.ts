@@ -57,8 +57,12 @@ export interface ForwardDecision {
   readonly transformHeaders: (headers: HeaderPair[]) => HeaderPair[];
   /** Milliseconds to the response head before 504. */
   readonly requestTimeout: number;
-  /** Picks another ready worker for a retry (never the same one), or undefined. */
-  readonly retry: () => Upstream | undefined;
+  /**
+   * Picks another ready worker for a retry (never the same one); when none is ready, waits for one
+   * (a crashed worker's restart) within the app's start-up limit, or undefined when the app failed.
+   * A refused connect takes the worker out of routing first.
+   */
+  readonly retry: (error: Error) => Upstream | undefined | Promise<Upstream | undefined>;
   readonly release: (outcome: ExchangeOutcome) => void;
 }
 
@@ -114,6 +118,12 @@ interface App extends AppRoute {
  * died (still listed until its exit is seen) when any other worker became ready in between.
  */
 const sameProcess = (a: WorkerUpstream, b: WorkerUpstream) => a.id === b.id && a.pid === b.pid;
+
+/** A connect the backend refused (TCP) or whose socket file is gone (unix): nothing listens there. */
+const refusedConnect = (error: Error) => {
+  const code = (error as NodeJS.ErrnoException).code;
+  return code === 'ECONNREFUSED' || code === 'ENOENT';
+};
 
 const html = (status: number, body: string, extra: HeaderPair[] = []): Omit<RespondDecision, 'app'> => ({
   kind: 'respond',
@@ -217,13 +227,18 @@ export function createRouter(routes: readonly AppRoute[], options: RouterOptions
       upstream: toUpstream(app, current),
       transformHeaders: strip,
       requestTimeout: (app.requestTimeout ?? 120) * 1000,
-      retry: () => {
+      retry: (error) => {
+        if (refusedConnect(error)) current.notifyUnreachable();
+        const take = (next: WorkerUpstream) => {
+          current.load.inFlight--;
+          current = next;
+          current.load.inFlight++;
+          return toUpstream(app, current);
+        };
         const next = leastLoaded(app.backends.ready, current);
-        if (!next) return undefined;
-        current.load.inFlight--;
-        current = next;
-        current.load.inFlight++;
-        return toUpstream(app, current);
+        if (next) return take(next);
+        // No other worker: the forwarder's retry rule allowed a retry, so wait for the restart.
+        return waitForWorker(app, current).then((waited) => (released || typeof waited === 'string' ? undefined : take(waited)));
       },
       release: (outcome) => {
         if (released) return;
@@ -236,11 +251,12 @@ export function createRouter(routes: readonly AppRoute[], options: RouterOptions
     };
   }
 
-  function waitForWorker(app: App): Promise<WorkerUpstream | 'failed' | 'timeout'> {
+  /** The least loaded ready worker once there is one (never `except`), or why there will be none. */
+  function waitForWorker(app: App, except?: WorkerUpstream): Promise<WorkerUpstream | 'failed' | 'timeout'> {
     return new Promise((resolve) => {
       const timer = clock.setTimeout(() => finish('timeout'), (app.startupTimeLimit ?? 120) * 1000);
       const check = () => {
-        const ready = leastLoaded(app.backends.ready);
+        const ready = leastLoaded(app.backends.ready, except);
         if (ready) finish(ready);
         else if (app.backends.state === 'failed') finish('failed');
       };

@@ -9,23 +9,37 @@ import { createRouter, type AppBackends, type ForwardDecision } from '../../src/
 // SIGKILLed right after a restarted worker became ready was retried on the dead one and got 502.
 
 function worker(id: string, pid: number, port: number, inFlight = 0): WorkerUpstream {
-  return { id, pid, endpoint: { kind: 'tcp', host: '127.0.0.1', port }, token: `token-${id}`, load: { inFlight }, notifyIdle: () => {} };
+  return { id, pid, endpoint: { kind: 'tcp', host: '127.0.0.1', port }, token: `token-${id}`, load: { inFlight }, notifyIdle: () => {}, notifyUnreachable: () => unreachable.push(id) };
 }
+
+/** Workers told that a connect to them was refused, by id. */
+const unreachable: string[] = [];
+const reset = () => Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+const refused = () => Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
 
 /** The same process as the pool lists it after a rebuild: a new object sharing the load box. */
 const relisted = (w: WorkerUpstream): WorkerUpstream => ({ ...w });
 
 class Backends implements AppBackends {
-  ready: readonly WorkerUpstream[];
+  #ready: readonly WorkerUpstream[];
   readonly state: PoolState = 'ready';
   readonly lastExit = undefined;
+  readonly #listeners = new Set<() => void>();
   constructor(ready: readonly WorkerUpstream[]) {
-    this.ready = ready;
+    this.#ready = ready;
+  }
+  get ready(): readonly WorkerUpstream[] {
+    return this.#ready;
+  }
+  set ready(ready: readonly WorkerUpstream[]) {
+    this.#ready = ready;
+    for (const listener of this.#listeners) listener();
   }
   async start(): Promise<void> {}
   async stop(): Promise<void> {}
-  onChange(): () => void {
-    return () => {};
+  onChange(listener: () => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
   }
 }
 
@@ -47,18 +61,34 @@ describe('createRouter › retry', () => {
     assert.equal(decision.upstream.id, 'shop#1@101');
     // shop#1 is SIGKILLed; before its exit is seen, the pool rebuilds the list (say shop#2 restarted).
     backends.ready = [relisted(a), relisted(b)];
-    const retry = decision.retry();
+    const retry = decision.retry(reset());
+    assert.ok(!(retry instanceof Promise));
     assert.equal(retry?.id, 'shop#2@102', 'the retry went back to the worker that just failed');
     assert.equal(a.load.inFlight, 0);
     assert.equal(b.load.inFlight, 6);
   });
 
-  it('answers no upstream when the only ready worker is the one that failed', async () => {
+  // Issue 15: a request that met the crashed only worker got 502; it waits for the restart.
+  it('waits for the restart when the only ready worker is the one that failed', async () => {
     const a = worker('shop#1', 101, 5001);
     const backends = new Backends([a]);
     const decision = await forwardOne(backends);
     backends.ready = [relisted(a)];
-    assert.equal(decision.retry(), undefined);
+    const retry = decision.retry(reset());
+    assert.ok(retry instanceof Promise, 'the retry answers at once instead of waiting');
+    backends.ready = [];
+    backends.ready = [worker('shop#1', 201, 5003)];
+    assert.equal((await retry)?.id, 'shop#1@201');
+    assert.equal(a.load.inFlight, 0);
+  });
+
+  it('takes a worker whose connect was refused out of routing', async () => {
+    unreachable.length = 0;
+    const a = worker('shop#1', 101, 5001);
+    const b = worker('shop#2', 102, 5002, 5);
+    const decision = await forwardOne(new Backends([a, b]));
+    assert.equal((decision.retry(refused()) as { id: string } | undefined)?.id, 'shop#2@102');
+    assert.deepEqual(unreachable, ['shop#1']);
   });
 
   it('retries on a new incarnation of the same slot', async () => {
@@ -66,7 +96,7 @@ describe('createRouter › retry', () => {
     const backends = new Backends([a]);
     const decision = await forwardOne(backends);
     backends.ready = [worker('shop#1', 201, 5003)];
-    assert.equal(decision.retry()?.id, 'shop#1@201');
+    assert.equal((decision.retry(reset()) as { id: string } | undefined)?.id, 'shop#1@201');
   });
 });
 

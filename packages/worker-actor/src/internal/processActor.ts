@@ -10,6 +10,8 @@ import type { WorkerOptions } from '../WorkerOptions.ts';
 export type ProcessReport =
   | { type: 'process.spawned'; pid: number; endpoint: Endpoint; token: string; capture: OutputCapture; at: number }
   | { type: 'process.notified' }
+  /** The process is gone: sent the moment it exits, before its output is on disk (`process.exited`). */
+  | { type: 'process.gone' }
   | { type: 'process.exited'; code: number | null; signal: string | null; spawnError?: string; stderrTail: string; at: number }
   | { type: 'process.output_event'; event: OutputCaptureEvent };
 
@@ -18,7 +20,8 @@ export type ProcessCommand = { type: 'process.signal'; signal: 'SIGTERM' | 'SIGK
 
 /**
  * One spawn of the backend: picks where it listens, starts it with a fresh pairing token, pipes
- * its output into the capture, and reports its exit only after every byte is on disk. Stopping
+ * its output into the capture, and reports its exit twice: `process.gone` at once, so the worker
+ * leaves routing, and `process.exited` only after every byte is on disk. Stopping
  * this actor (the worker leaving its live state, or being stopped outright) kills the process
  * group if it is still there: no backend outlives its actor.
  */
@@ -50,6 +53,8 @@ export const processActor = fromCallback<ProcessCommand, WorkerOptions, ProcessR
         onNotify: () => sendBack({ type: 'process.notified' }),
         onExit: async ({ code, signal, error }) => {
           exited = true;
+          // Routing must stop now, not once the output is synced to disk (issue 15).
+          sendBack({ type: 'process.gone' });
           await capture?.close();
           const exit = { type: 'process.exited', code, signal, stderrTail: capture?.stderrTail() ?? '', at: clock.now() } as const;
           sendBack(error ? { ...exit, spawnError: error.message } : exit);

@@ -144,14 +144,20 @@ export class HttpExchange {
     out.destroy();
     this.#out = undefined;
     if (!retry) return this.#fail(502);
-    let next: Upstream | undefined;
+    let next: Upstream | undefined | Promise<Upstream | undefined>;
     try {
-      next = dispatch.retry?.();
+      next = dispatch.retry?.(err);
     } catch {
       next = undefined;
     }
-    this.#connect(next);
-    if (!this.#done) req.resume();
+    const connect = (upstream: Upstream | undefined): void => {
+      if (this.#done) return;
+      this.#connect(upstream);
+      if (!this.#done) req.resume();
+    };
+    // A promise: the router waits for a worker (the dead one's restart); the client may leave meanwhile.
+    if (next instanceof Promise) next.then(connect, () => connect(undefined));
+    else connect(next);
   }
 
   #onInformation(info: http.InformationEvent): void {

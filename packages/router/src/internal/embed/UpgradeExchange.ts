@@ -112,13 +112,15 @@ export class UpgradeExchange {
     const retry = this.#attempts < 2 && this.#responseBytes === 0;
     this.#ctx.options.onEvent({ type: 'upstream.failed', upstreamId: upstream.id, error: err, retried: retry });
     if (!retry) return this.#fail(502);
-    let next: Upstream | undefined;
+    let next: Upstream | undefined | Promise<Upstream | undefined>;
     try {
-      next = this.#ctx.dispatch.retry?.();
+      next = this.#ctx.dispatch.retry?.(err);
     } catch {
       next = undefined;
     }
-    this.#connect(next);
+    // A promise: the router waits for a worker (the dead one's restart); the client may leave meanwhile.
+    if (next instanceof Promise) next.then((u) => this.#phase !== 'done' && this.#connect(u), () => this.#phase !== 'done' && this.#connect(undefined));
+    else this.#connect(next);
   }
 
   #tunnel(res: ResponseHead, rest: Buffer): void {

@@ -363,11 +363,16 @@ export class Exchange implements UpstreamHandler, ClientWriterWatcher {
       if (this.#wroteUpstream) this.#queue = [...this.#replay!];
       else this.#queue.shift();
       this.#wroteUpstream = false;
-      let next: Upstream | undefined;
+      let next: Upstream | undefined | Promise<Upstream | undefined>;
       try {
-        next = this.#dispatch?.retry?.();
+        next = this.#dispatch?.retry?.(err);
       } catch {
         next = undefined;
+      }
+      if (next instanceof Promise) {
+        // The router waits for a worker (the dead one's restart); the client may leave meanwhile.
+        next.then((u) => this.#phase !== 'done' && this.#connectNext(u), () => this.#phase !== 'done' && this.#connectNext(undefined));
+        return;
       }
       return this.#connectNext(next);
     }
