@@ -4,6 +4,7 @@ import type { Writable } from 'node:stream';
 import { pino, type DestinationStream, type Logger } from 'pino';
 import { InvalidLogSinkOption, LogDestinationUnwritable } from './errors.ts';
 import { fdDestination } from './internal/fdDestination.ts';
+import { LogWriteFailures, registerWriteFailures } from './LogWriteFailures.ts';
 import { PrettyDestination } from './internal/PrettyDestination.ts';
 import { optionalBoolean, showValue } from './internal/validateOption.ts';
 
@@ -15,7 +16,11 @@ export type LoggerLevel = (typeof levels)[number];
 export interface LoggerOptions {
   /** The lowest level written. Default `'info'`. */
   readonly level?: LoggerLevel;
-  /** A Writable, or a file path (appended to; missing folders are created). Default: stdout. */
+  /**
+   * A Writable, or a file path (appended to; missing folders are created). Default: stdout. On
+   * stdout or a file, a write that fails (a full disk, an I/O error, a closed pipe) never throws:
+   * it is counted (`logWriteFailures`) and said once on stderr. A Writable reports its own errors.
+   */
   readonly destination?: Writable | string;
   /** Human-readable lines instead of JSON. Default: `true` when the destination is a TTY. */
   readonly pretty?: boolean;
@@ -51,8 +56,9 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     throw new InvalidLogSinkOption('base', `must be an object of fields or null, got ${showValue(base)}`);
   }
 
-  const { target, isTTY } = openDestination(options.destination, sync);
+  const { target, isTTY, failures } = openDestination(options.destination, sync);
   const stream: DestinationStream = (pretty ?? isTTY) ? new PrettyDestination(target, isTTY) : target;
+  if (failures) registerWriteFailures(stream, failures);
   return pino(
     {
       level,
@@ -66,12 +72,14 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   );
 }
 
-function openDestination(destination: unknown, sync: boolean): { target: DestinationStream; isTTY: boolean } {
+function openDestination(destination: unknown, sync: boolean): { target: DestinationStream; isTTY: boolean; failures?: LogWriteFailures } {
   if (destination === undefined) {
-    return { target: fdDestination(1, sync), isTTY: process.stdout.isTTY === true };
+    const failures = new LogWriteFailures('stdout');
+    return { target: fdDestination(1, sync, failures), isTTY: process.stdout.isTTY === true, failures };
   }
   if (typeof destination === 'string' && destination !== '') {
-    return { target: fdDestination(openForAppend(destination), sync), isTTY: false };
+    const failures = new LogWriteFailures(JSON.stringify(destination));
+    return { target: fdDestination(openForAppend(destination), sync, failures), isTTY: false, failures };
   }
   if (isWritable(destination)) {
     return { target: destination, isTTY: (destination as { isTTY?: unknown }).isTTY === true };

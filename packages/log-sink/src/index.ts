@@ -1,6 +1,8 @@
 export { createLogger } from './createLogger.ts';
 export type { LoggerOptions, LoggerLevel } from './createLogger.ts';
 export { flushLoggerSync } from './flushLoggerSync.ts';
+export { logWriteFailures } from './LogWriteFailures.ts';
+export type { LogWriteFailureCounts } from './LogWriteFailures.ts';
 export { PorticoEvents } from './PorticoEvents.ts';
 export type { PorticoEventName } from './PorticoEvents.ts';
 export type { PorticoEvent, EventLevel, EventSpec } from './PorticoEvent.ts';

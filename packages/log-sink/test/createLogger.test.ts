@@ -4,7 +4,8 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { InvalidLogSinkOption, LogDestinationUnwritable, createLogger, logEvent, type LoggerOptions } from '../src/index.ts';
+import { existsSync } from 'node:fs';
+import { InvalidLogSinkOption, LogDestinationUnwritable, createLogger, logEvent, logWriteFailures, type LoggerOptions } from '../src/index.ts';
 import { closed, spawnFixture } from './fixtures/runFixture.ts';
 
 function memory(isTTY = false): Writable & { text: () => string } {
@@ -136,6 +137,27 @@ describe('createLogger', () => {
     clearTimeout(stuck);
     assert.equal(signal, null, 'still running 10 s after it was told to exit');
     assert.equal(code, 0);
+  });
+
+  for (const sync of [true, false]) {
+    (existsSync('/dev/full') ? it : it.skip)(`never throws on a full disk (${sync ? 'sync' : 'buffered'}): counts the failed writes and bounds what it keeps`, async () => {
+      // /dev/full refuses every write with ENOSPC, as a file on a full disk does.
+      const logger = createLogger({ destination: '/dev/full', sync, base: null });
+      const line = 'x'.repeat(1000);
+      // 6 MB of lines: more than the 4 MiB of unwritten lines kept.
+      for (let i = 0; i < 6000; i++) logger.info(line);
+      // A buffered write fails in the thread pool: wait for its report.
+      while (logWriteFailures(logger).failedWrites['ENOSPC'] === undefined) await new Promise((resolve) => setImmediate(resolve));
+      const { failedWrites, droppedLines } = logWriteFailures(logger.child({ app: 'shop' }));
+      assert.ok((failedWrites['ENOSPC'] ?? 0) > 0, JSON.stringify(failedWrites));
+      assert.ok(droppedLines > 1000, `dropped ${droppedLines}`);
+    });
+  }
+
+  it('counts nothing for a Writable destination, which reports its own errors', () => {
+    const logger = createLogger({ destination: memory() });
+    logger.info('x');
+    assert.deepEqual(logWriteFailures(logger), { failedWrites: {}, droppedLines: 0 });
   });
 
   it('loses no pretty line when the process calls process.exit right after logging', async () => {

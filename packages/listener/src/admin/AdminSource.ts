@@ -1,3 +1,5 @@
+import type { LogWriteFailureCounts } from '@portico/log-sink';
+
 /** Where a worker listens: a TCP port on loopback or a unix socket path. */
 export type AdminEndpoint = { readonly kind: 'tcp'; readonly host: string; readonly port: number } | { readonly kind: 'unix'; readonly path: string };
 
@@ -89,4 +91,9 @@ export interface AdminSource {
    * Optional: without it `/logs` answers `501`.
    */
   logs?(app: string): readonly WorkerOutputTail[] | undefined;
+  /**
+   * What Portico's own log could not write (`logWriteFailures` of its logger), for `/metrics`.
+   * Optional: without it the series are not served.
+   */
+  logWriteFailures?(): LogWriteFailureCounts;
 }

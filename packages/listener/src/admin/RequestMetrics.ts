@@ -1,3 +1,4 @@
+import type { LogWriteFailureCounts } from '@portico/log-sink';
 import { appStates, type PorticoStatus } from './AdminSource.ts';
 import { family, sample } from './internal/promText.ts';
 
@@ -102,9 +103,10 @@ export class RequestMetrics {
   /**
    * The exposition, format 0.0.4. With `status`, also the gauges read from the running Portico
    * (workers up, restarts, queue depth, app state, process start time), and request series for
-   * every app it lists, at zero if none was recorded.
+   * every app it lists, at zero if none was recorded. With `selfLog`, what Portico's own log
+   * could not write.
    */
-  render(status?: PorticoStatus): string {
+  render(status?: PorticoStatus, selfLog?: LogWriteFailureCounts): string {
     const out: string[] = [];
     for (const app of status?.apps ?? []) this.addApp(app.name);
     const apps = [...this.#apps];
@@ -131,6 +133,7 @@ export class RequestMetrics {
     for (const [app, c] of apps) sample(out, 'portico_upstream_failures_total', [['app', app]], c.upstreamFailures);
 
     if (status) renderStatus(out, status);
+    if (selfLog) renderSelfLog(out, selfLog);
     return `${out.join('\n')}\n`;
   }
 
@@ -159,4 +162,13 @@ function renderStatus(out: string[], status: PorticoStatus): void {
   for (const app of status.apps) for (const state of appStates) sample(out, 'portico_app_state', [['app', app.name], ['state', state]], app.state === state ? 1 : 0);
   family(out, 'process_start_time_seconds', 'gauge', 'Start time of the process since the Unix epoch, in seconds.');
   sample(out, 'process_start_time_seconds', [], status.startedAt / 1000);
+}
+
+function renderSelfLog(out: string[], selfLog: LogWriteFailureCounts): void {
+  family(out, 'portico_log_write_failures_total', 'counter', "Writes of Portico's own log that failed, by error code (ENOSPC: the disk is full).");
+  // The usual codes exist from the start at zero, so that an alert on increase() sees the first one.
+  const codes = { ENOSPC: 0, EIO: 0, EPIPE: 0, EAGAIN: 0, ...selfLog.failedWrites };
+  for (const [code, n] of Object.entries(codes)) sample(out, 'portico_log_write_failures_total', [['code', code]], n);
+  family(out, 'portico_log_lines_dropped_total', 'counter', "Lines of Portico's own log dropped because they could not be written.");
+  sample(out, 'portico_log_lines_dropped_total', [], selfLog.droppedLines);
 }

@@ -58,7 +58,7 @@ export function createAdminServer(options: AdminServerOptions): AdminServer {
   const routes: Record<string, Partial<Record<string, Handler>>> = {
     '/': { GET: (_req, res) => send(res, 200, 'text/html; charset=utf-8', statusPage.html, statusPage.headers) },
     '/status': { GET: (_req, res) => sendJson(res, 200, source.status()) },
-    '/metrics': { GET: (_req, res) => send(res, 200, 'text/plain; version=0.0.4; charset=utf-8', metrics.render(source.status())) },
+    '/metrics': { GET: (_req, res) => send(res, 200, 'text/plain; version=0.0.4; charset=utf-8', metrics.render(source.status(), source.logWriteFailures?.())) },
     '/healthz': { GET: (_req, res) => send(res, 200, 'text/plain; charset=utf-8', 'ok') },
     '/readyz': {
       GET: (_req, res) => {
@@ -214,6 +214,9 @@ function validate(options: AdminServerOptions): void {
     throw new InvalidListenerOption('admin.source', 'must implement AdminSource: status(), ready(), reload() and onChange()');
   }
   if (source.logs !== undefined && typeof source.logs !== 'function') throw new InvalidListenerOption('admin.source', 'logs must be a function when given');
+  if (source.logWriteFailures !== undefined && typeof source.logWriteFailures !== 'function') {
+    throw new InvalidListenerOption('admin.source', 'logWriteFailures must be a function when given');
+  }
   if (!(metrics instanceof RequestMetrics)) throw new InvalidListenerOption('admin.metrics', 'must be a RequestMetrics instance');
   if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new InvalidListenerOption('admin.port', `must be a port number from 0 to 65535, got ${String(port)}`);
   if (host !== undefined && (typeof host !== 'string' || host.length === 0)) throw new InvalidListenerOption('admin.host', 'must be a non-empty address, e.g. "127.0.0.1"');

@@ -122,6 +122,17 @@ describe('RequestMetrics', () => {
     assert.equal(valueOf(families, 'portico_requests_total', { app: 'reports', code_class: '2xx' }), 0);
   });
 
+  it("reports the failed writes of Portico's own log by code, the usual codes at zero, and the lines dropped", () => {
+    const families = parseExposition(new RequestMetrics().render(undefined, { failedWrites: { ENOSPC: 7, EROFS: 1 }, droppedLines: 3 }));
+    assert.equal(families.get('portico_log_write_failures_total')?.type, 'counter');
+    assert.deepEqual(
+      Object.fromEntries(families.get('portico_log_write_failures_total')!.samples.map((s) => [s.labels['code'], s.value])),
+      { ENOSPC: 7, EIO: 0, EPIPE: 0, EAGAIN: 0, EROFS: 1 },
+    );
+    assert.equal(valueOf(families, 'portico_log_lines_dropped_total'), 3);
+    assert.equal(parseExposition(new RequestMetrics().render()).has('portico_log_write_failures_total'), false);
+  });
+
   it('gives the totals per app for rates, and forgets a removed app', () => {
     const metrics = new RequestMetrics();
     metrics.record('shop', 200, 1, 1, 2);

@@ -11,7 +11,7 @@ import {
   type Listener,
   type PorticoStatus,
 } from '@portico/listener';
-import { createLogger, logEvent, type EventLogger } from '@portico/log-sink';
+import { createLogger, logEvent, logWriteFailures, type EventLogger } from '@portico/log-sink';
 import { createEmbeddedForwarder, createForwarder, createRouter, type Dispatch, type DispatchRequest, type Forwarder, type ForwarderEvent, type Router } from '@portico/router';
 import type { Clock } from '@portico/supervisor';
 import { createNodeProcessHost, type ProcessHost } from '@portico/worker-actor';
@@ -190,6 +190,7 @@ export function createPortico(initial: PorticoConfig, options: PorticoOptions = 
         reload: () => reloadFromSource(),
         onChange: (listener) => portico.onChange(listener),
         logs: (app) => apps.get(app)?.pool.logs(),
+        logWriteFailures: () => logWriteFailures(logger),
       },
       metrics,
       host: config.admin.host,

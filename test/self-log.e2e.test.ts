@@ -1,0 +1,103 @@
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, openSync, closeSync } from 'node:fs';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { echoBackend, json, request } from './helpers/portico.ts';
+
+const launcher = fileURLToPath(new URL('../packages/portico/bin/portico.js', import.meta.url));
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Sends a request head with a header line without a colon: Portico refuses it with 400 and logs the refusal. */
+function malformed(port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1', () => socket.end('GET / HTTP/1.1\r\nHost: a\r\nno colon here\r\n\r\n'));
+    let answer = '';
+    socket.setEncoding('latin1');
+    socket.on('data', (chunk: string) => (answer += chunk));
+    socket.on('close', () => resolve(answer));
+    socket.on('error', reject);
+  });
+}
+
+interface Running {
+  readonly child: ChildProcess;
+  readonly port: number;
+  readonly admin: number;
+  stderr(): string;
+}
+
+/** Starts `portico start` with its stdout on `stdoutFd`, and waits for the line that says where it serves. */
+async function startCli(config: Record<string, unknown>, stdoutFd: number): Promise<Running> {
+  const dir = await mkdtemp(join(tmpdir(), 'portico-selflog-'));
+  const file = join(dir, 'portico.json');
+  await writeFile(file, JSON.stringify(config));
+  const child = spawn(process.execPath, [launcher, 'start', '-c', file], { stdio: ['ignore', stdoutFd, 'pipe'] });
+  let stderr = '';
+  const [port, admin] = await new Promise<[number, number]>((resolve, reject) => {
+    child.stderr!.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      const found = /serving http:\/\/127\.0\.0\.1:(\d+)\/; status page http:\/\/127\.0\.0\.1:(\d+)\//.exec(stderr);
+      if (found) resolve([Number(found[1]), Number(found[2])]);
+    });
+    child.on('exit', (code) => reject(new Error(`portico exited with ${code}: ${stderr}`)));
+  });
+  return { child, port, admin, stderr: () => stderr };
+}
+
+describe("Portico's own log on a full disk", function () {
+  this.timeout(60_000);
+  const children: ChildProcess[] = [];
+  afterEach(() => {
+    for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
+  });
+
+  (existsSync('/dev/full') ? it : it.skip)('keeps serving with stdout on /dev/full (ENOSPC), counts the failed writes in /metrics and says so once on stderr', async () => {
+    const full = openSync('/dev/full', 'w');
+    let running: Running;
+    try {
+      running = await startCli(
+        {
+          listen: [{ port: 0, host: '127.0.0.1' }],
+          admin: { port: 0 },
+          apps: [{ name: 'shop', processPath: process.execPath, arguments: [echoBackend], start: 'eager', processesPerApplication: 1 }],
+        },
+        full,
+      );
+    } finally {
+      closeSync(full);
+    }
+    children.push(running.child);
+    const exits: (number | null)[] = [];
+    running.child.on('exit', (code) => exits.push(code));
+    const backend = json(await request(running.port, '/')).pid;
+
+    // About 600 were enough to crash it: each refusal is one log line.
+    for (let i = 0; i < 1000; i++) assert.match(await malformed(running.port), /^HTTP\/1\.1 400 /);
+    assert.deepEqual(exits, [], `portico exited: ${running.stderr()}`);
+    assert.ok(isAlive(backend), 'the backend was killed');
+    assert.equal(json(await request(running.port, '/')).pid, backend);
+
+    const metrics = (await request(running.admin, '/metrics')).body;
+    const failed = /^portico_log_write_failures_total\{code="ENOSPC"\} (\d+)$/m.exec(metrics);
+    assert.ok(failed && Number(failed[1]) > 0, `no ENOSPC count in /metrics:\n${metrics}`);
+    const reports = running.stderr().split('\n').filter((line) => line.includes('ENOSPC'));
+    assert.equal(reports.length, 1, `expected one report on stderr, got:\n${running.stderr()}`);
+
+    const exited = new Promise<number | null>((resolve) => running.child.on('exit', (code) => resolve(code)));
+    running.child.kill('SIGTERM');
+    assert.equal(await exited, 0);
+    assert.ok(!isAlive(backend), 'the backend outlived portico');
+  });
+});
