@@ -36,6 +36,52 @@ describe('supervisorCommands', () => {
     });
   });
 
+  describe('a dynamic child that fails to start', () => {
+    it('is refused and changes nothing when its start throws (regression: it was retried until the supervisor gave up)', () => {
+      const t = harness({ intensity: 1 }, [{ id: 'a' }]).start();
+      startChild(t.supervisor, { id: 'bad', logic: testChild, input: { log: t.log, name: 'bad', failStart: true } });
+      assert.deepEqual(t.states(), ['a@1:running']);
+      assert.equal(t.supervisor.getSnapshot().status, 'active');
+      assert.equal(t.supervisor.getSnapshot().restartsInPeriod, 0);
+      assert.deepEqual(t.types().filter((type) => !type.endsWith(':a')), ['supervisor.child_start_failed:bad']);
+      startChild(t.supervisor, { id: 'bad', logic: testChild, input: { log: t.log, name: 'bad' } });
+      assert.deepEqual(t.states(), ['a@1:running', 'bad@1:running'], 'the id is free again');
+    });
+
+    it('is refused and changes nothing when it exits before it is ready', () => {
+      const t = harness({ intensity: 1 }, [{ id: 'a' }]).start();
+      const ready = (s: { ready: boolean }) => s.ready;
+      startChild(t.supervisor, { id: 'slow', logic: testChild, ready, input: { log: t.log, name: 'slow', startsUnready: true } });
+      assert.deepEqual(t.states(), ['a@1:running', 'slow@1:starting']);
+      t.send('slow', 'crash');
+      assert.deepEqual(t.states(), ['a@1:running']);
+      assert.equal(t.supervisor.getSnapshot().restartsInPeriod, 0);
+    });
+
+    it('is not taken into a group restart while its start is still undecided: the start is abandoned', () => {
+      const t = harness({ strategy: 'one_for_all', intensity: 5 }, [{ id: 'a' }]).start();
+      const ready = (s: { ready: boolean }) => s.ready;
+      startChild(t.supervisor, { id: 'slow', logic: testChild, ready, input: { log: t.log, name: 'slow', startsUnready: true } });
+      t.send('a', 'crash');
+      assert.deepEqual(t.states(), ['a@2:running']);
+      assert.deepEqual(t.log, ['start:a', 'start:slow', 'shutdown:slow', 'start:a']);
+      const restarting = t.emitted.find((e) => e.type === 'supervisor.child_restarting');
+      assert.deepEqual(restarting?.type === 'supervisor.child_restarting' && restarting.group, ['a']);
+    });
+
+    it('stays terminated when restartChild cannot start it', () => {
+      const t = harness({ intensity: 1 }, [{ id: 'a' }, { id: 'b' }]).start();
+      terminateChild(t.supervisor, 'a');
+      (t.inputs.a as { failStart?: boolean }).failStart = true;
+      restartChild(t.supervisor, 'a');
+      assert.deepEqual(t.states(), ['a@1:terminated', 'b@1:running']);
+      assert.equal(t.supervisor.getSnapshot().status, 'active');
+      (t.inputs.a as { failStart?: boolean }).failStart = false;
+      restartChild(t.supervisor, 'a');
+      assert.deepEqual(t.states(), ['a@2:running', 'b@1:running']);
+    });
+  });
+
   describe('#terminateChild', () => {
     it('stops the child and keeps its spec', () => {
       const t = harness({}, [{ id: 'a' }, { id: 'b' }]).start();

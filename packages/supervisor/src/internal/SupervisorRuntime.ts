@@ -24,6 +24,14 @@ interface ChildRecord {
   readySubscription: Subscription | undefined;
   after: AfterStop;
   restartToken: number;
+  /**
+   * Set while a start a caller asked for (startChild, restartChild) has not yet succeeded: if it
+   * fails, the caller gets the error and the child goes back to where it was (OTP), instead of
+   * the failure counting as a crash.
+   */
+  requested: 'remove' | 'terminate' | undefined;
+  /** Start attempts, for unique actor ids; `incarnation` counts only the starts that took. */
+  attempts: number;
 }
 
 /**
@@ -103,7 +111,7 @@ export class SupervisorRuntime {
     const child = this.#byActorId.get(actorId);
     if (child?.state !== 'starting') return;
     child.state = 'running';
-    this.#emit({ type: 'supervisor.child_started', childId: child.spec.id, incarnation: child.incarnation });
+    this.#started(child);
     if (this.#current?.op === 'start' && this.#current.id === child.spec.id) this.#current = undefined;
     this.#pump();
   }
@@ -123,7 +131,9 @@ export class SupervisorRuntime {
   }
 
   startChild(spec: ChildSpec): void {
-    this.#children.push(newRecord(spec));
+    const child = newRecord(spec);
+    child.requested = 'remove';
+    this.#children.push(child);
     this.#queue.push({ op: 'start', id: spec.id });
     this.#pump();
   }
@@ -156,6 +166,7 @@ export class SupervisorRuntime {
     const child = this.#find(id);
     if (child?.state !== 'terminated') return;
     child.state = 'idle';
+    child.requested = 'terminate';
     this.#queue.push({ op: 'start', id });
     this.#pump();
   }
@@ -237,7 +248,8 @@ export class SupervisorRuntime {
     if (!child || (child.state !== 'idle' && child.state !== 'backoff')) return;
     const { spec } = child;
     child.incarnation += 1;
-    child.actorId = `${spec.id}#${child.incarnation}`;
+    child.attempts += 1;
+    child.actorId = `${spec.id}#${child.attempts}`;
     child.startedAt = this.#clock.now();
     child.state = spec.ready ? 'starting' : 'running';
     let ref: AnyActorRef;
@@ -257,7 +269,12 @@ export class SupervisorRuntime {
     ref.start();
     const started = ref.getSnapshot() as { status: string; error?: unknown };
     if (started.status === 'error') return this.#startFailed(child, started.error);
-    if (!spec.ready) this.#emit({ type: 'supervisor.child_started', childId: spec.id, incarnation: child.incarnation });
+    if (!spec.ready) this.#started(child);
+  }
+
+  #started(child: ChildRecord): void {
+    child.requested = undefined;
+    this.#emit({ type: 'supervisor.child_started', childId: child.spec.id, incarnation: child.incarnation });
   }
 
   #startFailed(child: ChildRecord, error: unknown): void {
@@ -265,6 +282,25 @@ export class SupervisorRuntime {
     this.#forgetIncarnation(child);
     child.state = 'starting';
     this.#exited(child, { kind: 'crash', error });
+  }
+
+  /** Ends a caller's start that has not taken (the child is being stopped); returns where the child goes back to. */
+  #abandonRequest(child: ChildRecord): 'remove' | 'terminate' {
+    const rollback = child.requested ?? 'terminate';
+    child.requested = undefined;
+    if (child.state === 'starting') child.incarnation -= 1;
+    this.#emit({ type: 'supervisor.child_start_failed', childId: child.spec.id, error: new Error('stopped before it was ready') });
+    return rollback;
+  }
+
+  /** A start a caller asked for failed: the caller's error, and the child back where it was. */
+  #startRefused(child: ChildRecord, error: unknown, rollback: 'remove' | 'terminate'): void {
+    child.requested = undefined;
+    child.incarnation -= 1;
+    this.#emit({ type: 'supervisor.child_start_failed', childId: child.spec.id, error });
+    if (this.#current?.op === 'start' && this.#current.id === child.spec.id) this.#current = undefined;
+    this.#settle(child, rollback);
+    this.#pump();
   }
 
   #runStop(step: Step & { op: 'stop' }): void {
@@ -298,6 +334,9 @@ export class SupervisorRuntime {
     const expected = child.state === 'stopping';
     const wasStarting = child.state === 'starting';
     this.#forgetIncarnation(child);
+    if (wasStarting && child.requested) {
+      return this.#startRefused(child, reason.kind === 'crash' ? reason.error : reason, child.requested);
+    }
     child.lastExit = { reason, at: now };
     this.#emit({ type: 'supervisor.child_exited', childId: child.spec.id, exit: reason, expected, uptimeMs: now - child.startedAt });
 
@@ -343,9 +382,14 @@ export class SupervisorRuntime {
     const token = this.#nextToken++;
     const delayMs = backoffDelay(backoff, child.failures, this.#random);
     const group = this.#restartGroup(child);
+    const restarting: string[] = [];
     for (const member of [...group].reverse()) {
       this.#dropQueuedStart(member.spec.id);
-      const after: AfterStop = member.spec.restart === 'temporary' ? 'remove' : 'restart';
+      // A sibling whose start a caller asked for has not started yet, as far as OTP's blocking
+      // start_child is concerned: its start is abandoned, not restarted.
+      const rollback = member.requested === undefined ? undefined : this.#abandonRequest(member);
+      const after: AfterStop = rollback ?? (member.spec.restart === 'temporary' ? 'remove' : 'restart');
+      if (after === 'restart') restarting.unshift(member.spec.id);
       member.restartToken = token;
       if (member.ref) {
         this.#markStopping(member, after);
@@ -357,7 +401,7 @@ export class SupervisorRuntime {
     this.#emit({
       type: 'supervisor.child_restarting',
       childId: child.spec.id,
-      group: group.filter((m) => m.spec.restart !== 'temporary').map((m) => m.spec.id),
+      group: restarting,
       delayMs,
       attempt: child.failures,
     });
@@ -461,6 +505,8 @@ function newRecord(spec: ChildSpec): ChildRecord {
     readySubscription: undefined,
     after: 'terminate',
     restartToken: 0,
+    requested: undefined,
+    attempts: 0,
   };
 }
 

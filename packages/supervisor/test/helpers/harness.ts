@@ -9,16 +9,19 @@ export function harness(options: Omit<SupervisorOptions, 'children'>, specs: rea
   const log: string[] = [];
   const emitted: SupervisorEmitted[] = [];
   const clock = new SimulatedClock();
+  const inputs: Record<string, TestChildInput> = {};
   const children = specs.map(({ input, ...spec }) => ({
     ...spec,
     logic: testChild,
-    input: { log, name: spec.id, ...input },
+    input: (inputs[spec.id] = { log, name: spec.id, ...input }),
   })) as ChildSpec[];
   const supervisor = createActor(createSupervisor({ ...options, children }), { clock });
   supervisor.on('*', (event) => emitted.push(event));
   return {
     supervisor,
     log,
+    /** Each initial child's input, the same object every incarnation gets: a test may change it. */
+    inputs,
     emitted,
     clock,
     start() {
