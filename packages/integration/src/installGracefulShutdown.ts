@@ -60,8 +60,9 @@ export function installGracefulShutdown(server: ClosableServer, options: Gracefu
   if (!Number.isFinite(graceTime) || graceTime < 0) {
     throw new InvalidOptionError('graceTime', `must be a number of milliseconds ≥ 0, got ${String(graceTime)}`);
   }
-  const signals = options.signals ?? ['SIGTERM'];
-  if (!Array.isArray(signals)) throw new InvalidOptionError('signals', 'must be an array of signal names');
+  const signals: readonly NodeJS.Signals[] = options.signals ?? ['SIGTERM'];
+  // Through `unknown`: Array.isArray narrows a readonly array to `any[]`.
+  if (!Array.isArray(signals as unknown)) throw new InvalidOptionError('signals', 'must be an array of signal names');
   const logger = options.logger ?? defaultLogger;
 
   const inFlight = new Set<ServerResponse>();

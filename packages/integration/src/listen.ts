@@ -14,8 +14,11 @@ import { signalReady as sendReadySignal, type ReadinessSignals } from './signalR
 /** Anything that listens like `net.Server`: `http`, `https`, `net` servers, and wrappers of them. */
 export interface ListenableServer {
   listen(options: NetListenOptions | { fd: number }): unknown;
-  // `any[]`, as Node's own EventEmitter typings say, so every emitter fits.
+  // `any[]`, as Node's own EventEmitter typings say, so every emitter fits (neither `unknown[]`
+  // nor `never[]` accepts Node's servers).
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   once(event: 'listening' | 'error', listener: (...args: any[]) => void): unknown;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   off(event: 'listening' | 'error', listener: (...args: any[]) => void): unknown;
   address(): AddressInfo | string | null;
 }

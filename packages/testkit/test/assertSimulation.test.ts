@@ -26,10 +26,10 @@ describe('assertSimulation', () => {
   });
 
   it('replays exactly the failing run from the printed seed and path', async () => {
-    const first = await fc.check(fc.property(schedules, noLateCrashOfShop2), { seed: 99 });
+    const first = fc.check(fc.property(schedules, noLateCrashOfShop2), { seed: 99 });
     assert.ok(first.failed && first.counterexamplePath !== null);
     let runs = 0;
-    const replay = await fc.check(
+    const replay = fc.check(
       fc.property(schedules, (s) => {
         runs++;
         noLateCrashOfShop2(s);

@@ -1,0 +1,54 @@
+// The lint gate (`pnpm lint`, part of `pnpm test` and CI). Type-aware rules catch what strict
+// TypeScript does not: promises nobody awaits, `any` leaking from a parse, a switch that forgot
+// a case. The package graph's direction is held by test/workspace.test.ts against
+// docs/architecture.md, and by the rule below that keeps a package out of another's src/.
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['**/dist/**', '**/node_modules/**', '**/*.js', '**/*.mjs', '**/*.cjs'] },
+  {
+    files: ['**/*.ts'],
+    extends: [tseslint.configs.base],
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    linterOptions: { reportUnusedDisableDirectives: 'error' },
+    rules: {
+      // A dropped promise is a lost error or a request left hanging.
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { arguments: false, attributes: false } }],
+      '@typescript-eslint/await-thenable': 'error',
+      // A state or event union that grows a member must fail every switch that forgot it.
+      '@typescript-eslint/switch-exhaustiveness-check': ['error', { considerDefaultExhaustiveForUnions: true }],
+      '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(\\.\\./)+(packages/)?[a-z-]+/src/',
+              message: 'Import another package by its name (@portico/NAME), never by a path into its src/.',
+            },
+            {
+              regex: '^@portico/[a-z-]+/(src|dist)/',
+              message: 'Import a package through its exports, never a file inside it.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // In what ships, `any` from JSON, a header map or a catch must be narrowed before it is used.
+    // Tests may read a fixture's JSON or YAML loosely: an assertion fails where a shape is wrong.
+    files: ['packages/*/src/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-unsafe-assignment': 'error',
+      '@typescript-eslint/no-unsafe-member-access': 'error',
+      '@typescript-eslint/no-unsafe-call': 'error',
+      '@typescript-eslint/no-unsafe-return': 'error',
+      '@typescript-eslint/no-unsafe-argument': 'error',
+      '@typescript-eslint/no-explicit-any': 'error',
+    },
+  },
+);
