@@ -4,6 +4,7 @@ import {
   createSupervisor,
   InvalidSupervisorOption,
   SimulatedClock,
+  terminateChild,
   whichChildren,
   type RestartType,
   type Strategy,
@@ -54,6 +55,36 @@ describe('createSupervisor', () => {
         }
       }
     }
+  });
+
+  describe('a child stopped with terminateChild, when its group restarts', () => {
+    it('is started again with the group under one_for_all, as OTP does (regression: it stayed down)', () => {
+      const t = harness({ strategy: 'one_for_all', intensity: 5 }, [{ id: 'a' }, { id: 'b' }, { id: 'c' }]).start();
+      void terminateChild(t.supervisor, 'b');
+      t.log.length = 0;
+      t.send('a', 'crash');
+      assert.deepEqual(t.states(), ['a@2:running', 'b@2:running', 'c@2:running']);
+      assert.deepEqual(t.log, ['shutdown:c', 'start:a', 'start:b', 'start:c']);
+      const restarting = t.emitted.find((e) => e.type === 'supervisor.child_restarting');
+      assert.deepEqual(restarting?.type === 'supervisor.child_restarting' && restarting.group, ['a', 'b', 'c']);
+    });
+
+    it('is started again under rest_for_one when it comes after the failed child, and stays down before it', () => {
+      const t = harness({ strategy: 'rest_for_one', intensity: 5 }, [{ id: 'a' }, { id: 'b' }, { id: 'c' }]).start();
+      void terminateChild(t.supervisor, 'a');
+      void terminateChild(t.supervisor, 'c');
+      t.send('b', 'crash');
+      assert.deepEqual(t.states(), ['a@1:terminated', 'b@2:running', 'c@2:running']);
+    });
+
+    it('is started again when its stop was still under way', () => {
+      const t = harness({ strategy: 'one_for_all', intensity: 5 }, [{ id: 'a' }, { id: 'b', shutdown: 5, input: { graceful: false } }]).start();
+      void terminateChild(t.supervisor, 'b');
+      t.send('a', 'crash');
+      assert.deepEqual(t.states(), ['a@1:backoff', 'b@1:stopping']);
+      t.clock.advance(5_000);
+      assert.deepEqual(t.states(), ['a@2:running', 'b@2:running']);
+    });
   });
 
   describe('restart intensity', () => {

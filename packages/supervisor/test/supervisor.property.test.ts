@@ -70,11 +70,8 @@ class Model {
     }
     const delay = Math.round(Math.min(backoff.max, backoff.min * 2 ** (child.failures - 1)) * 1000);
     const index = this.children.indexOf(child);
-    const group = this.children.filter(
-      (c, i) =>
-        c === child ||
-        (c.state !== 'terminated' && (strategy === 'one_for_all' || (strategy === 'rest_for_one' && i > index))),
-    );
+    // OTP restarts every sibling in range, terminated ones included.
+    const group = this.children.filter((c, i) => c === child || strategy === 'one_for_all' || (strategy === 'rest_for_one' && i > index));
     for (const member of group) {
       if (member !== child && member.restart === 'temporary') {
         this.children = this.children.filter((c) => c !== member);

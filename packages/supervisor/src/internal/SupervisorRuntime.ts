@@ -52,7 +52,6 @@ export type SupervisorInternalEvent =
   | { readonly type: 'supervisor.shutdown_timeout'; readonly actorId: string }
   | { readonly type: 'supervisor.restart_due'; readonly token: number };
 
-const restartable: ReadonlySet<ChildState> = new Set(['idle', 'starting', 'running', 'backoff']);
 const doneEventPrefix = 'xstate.done.actor.';
 const errorEventPrefix = 'xstate.error.actor.';
 
@@ -391,10 +390,13 @@ export class SupervisorRuntime {
       const after: AfterStop = rollback ?? (member.spec.restart === 'temporary' ? 'remove' : 'restart');
       if (after === 'restart') restarting.unshift(member.spec.id);
       member.restartToken = token;
-      if (member.ref) {
+      if (member.state === 'stopping') {
+        // Its stop is already under way (terminateChild, an earlier group): it ends restarted.
+        member.after = after;
+      } else if (member.ref) {
         this.#markStopping(member, after);
         this.#queue.push({ op: 'stop', id: member.spec.id });
-      } else if (member.state !== 'stopping') {
+      } else {
         this.#settle(member, after);
       }
     }
@@ -413,8 +415,9 @@ export class SupervisorRuntime {
     const strategy = this.#options.strategy ?? 'one_for_one';
     if (strategy === 'one_for_one') return [child];
     const from = strategy === 'one_for_all' ? 0 : this.#children.indexOf(child);
-    // A sibling already stopping on request (terminate_child) or terminated stays out of it.
-    return this.#children.slice(from).filter((c) => c === child || restartable.has(c.state));
+    // Every sibling in range, including one stopped with terminateChild: OTP's restart starts
+    // the whole range again (start_children over the list, whatever each child's pid was).
+    return this.#children.slice(from);
   }
 
   #significantExited(child: ChildRecord): void {
