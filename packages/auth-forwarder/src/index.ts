@@ -1,7 +1,7 @@
 export { createAuthenticator } from './createAuthenticator.ts';
 export { identityHeaders } from './identityHeaders.ts';
 export { isSpoofableHeader } from './isSpoofableHeader.ts';
-export { normaliseHeaderName } from './internal/normaliseHeaderName.ts';
+export { normaliseHeaderName } from './normaliseHeaderName.ts';
 export { stripInboundHeaders } from './stripInboundHeaders.ts';
 export {
   AuthenticatorClosedError,

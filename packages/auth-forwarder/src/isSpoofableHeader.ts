@@ -1,4 +1,4 @@
-import { foldFlags, hasSeparator, normaliseHeaderName } from './internal/normaliseHeaderName.ts';
+import { foldFlags, hasSeparator, normaliseHeaderName } from './normaliseHeaderName.ts';
 
 /** Which inbound headers count as Portico's own; shared by {@link isSpoofableHeader} and `stripInboundHeaders`. */
 export interface HeaderPolicy {

@@ -1,5 +1,5 @@
 import { isSpoofableNormalised, type HeaderPolicy } from './isSpoofableHeader.ts';
-import { foldFlags, hasSeparator, normaliseHeaderName } from './internal/normaliseHeaderName.ts';
+import { foldFlags, hasSeparator, normaliseHeaderName } from './normaliseHeaderName.ts';
 
 /** A request header as the router holds it: lower-case name, raw value. */
 export type HeaderLine = readonly [name: string, value: string];

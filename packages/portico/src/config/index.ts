@@ -14,8 +14,6 @@ export { loadConfig, resolveConfig } from './loadConfig.ts';
 export type { Environment, LoadConfigOptions, ResolveConfigOptions } from './loadConfig.ts';
 export { PorticoConfigSchema } from './PorticoConfigSchema.ts';
 export type { PorticoConfig, PorticoConfigInput } from './PorticoConfigSchema.ts';
-export { Defaulted, Derived, ResolvesTo } from './Resolved.ts';
-export type { Resolved, TFilled, TResolvesTo } from './Resolved.ts';
 export { toAuthConfig } from './toAuthConfig.ts';
 export { toWorkerPoolOptions } from './toWorkerPoolOptions.ts';
 export type { PoolWiring } from './toWorkerPoolOptions.ts';

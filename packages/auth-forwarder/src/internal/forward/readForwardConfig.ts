@@ -1,4 +1,4 @@
-import { normaliseHeaderName } from '../normaliseHeaderName.ts';
+import { normaliseHeaderName } from '../../normaliseHeaderName.ts';
 import { fail, type ConfigReader } from '../ConfigReader.ts';
 
 export interface ForwardSettings {

@@ -1,0 +1,43 @@
+// Type tests of @portico/portico's public surface: `tsc -b` fails when an exported type changes
+// shape by accident; mocha runs the (empty at run time) assertions as one case.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { expectTypeOf } from 'expect-type';
+import {
+  createPortico,
+  loadConfig,
+  resolveConfig,
+  type BoundAddress,
+  type Clock,
+  type Dispatch,
+  type DispatchRequest,
+  type EventLogger,
+  type Portico,
+  type PorticoConfig,
+  type PorticoOptions,
+  type PorticoStatus,
+  type ProcessHost,
+  type RequestMetrics,
+  type Started,
+} from '@portico/portico';
+
+describe('@portico/portico public types', () => {
+  it('names every type that a Portico hands out', () => {
+    expectTypeOf(createPortico).parameters.toEqualTypeOf<[PorticoConfig, PorticoOptions?]>();
+    expectTypeOf(createPortico).returns.toEqualTypeOf<Portico>();
+    expectTypeOf<Portico['status']>().returns.toEqualTypeOf<PorticoStatus>();
+    expectTypeOf<Portico['metrics']>().toEqualTypeOf<RequestMetrics>();
+    expectTypeOf<Portico['dispatch']>().toEqualTypeOf<(request: DispatchRequest) => Dispatch | Promise<Dispatch>>();
+    expectTypeOf<Portico['handler']>().toEqualTypeOf<(req: IncomingMessage, res: ServerResponse) => void>();
+    expectTypeOf<Portico['start']>().returns.toEqualTypeOf<Promise<Started>>();
+    expectTypeOf<Started['listen']>().toEqualTypeOf<readonly BoundAddress[]>();
+    expectTypeOf<Portico['stop']>().returns.toEqualTypeOf<Promise<void>>();
+    expectTypeOf<PorticoOptions['logger']>().toEqualTypeOf<EventLogger | undefined>();
+    expectTypeOf<PorticoOptions['host']>().toEqualTypeOf<ProcessHost | undefined>();
+    expectTypeOf<PorticoOptions['clock']>().toEqualTypeOf<Clock | undefined>();
+  });
+
+  it('loads and resolves a config to one PorticoConfig type', () => {
+    expectTypeOf(loadConfig).returns.toEqualTypeOf<Promise<PorticoConfig>>();
+    expectTypeOf(resolveConfig).returns.toEqualTypeOf<PorticoConfig>();
+  });
+});
