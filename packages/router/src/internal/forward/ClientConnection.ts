@@ -8,6 +8,7 @@ import { RequestHeadParser } from '../../http1/RequestHeadParser.ts';
 import { ResponseHeadParser } from '../../http1/ResponseHeadParser.ts';
 import { cannedResponse, porticoResponse } from './cannedResponse.ts';
 import { clientOrigin, type ClientOrigin } from './clientOrigin.ts';
+import { REQUESTS_PER_TURN } from './connectionBounds.ts';
 import { Deadline } from './Deadline.ts';
 import { Exchange, type ExchangeOwner } from './Exchange.ts';
 import { openTunnel } from './openTunnel.ts';
@@ -17,8 +18,14 @@ import { newRequestId } from './newRequestId.ts';
 const LINGER_MS = 2_000;
 
 type State = 'head' | 'body' | 'awaiting' | 'closing' | 'tunnel' | 'closed';
-/** What the connection's own deadline waits for: a head, the next request, body bytes, the last answer to be taken, or the end of a linger. */
-type TimerKind = 'headers' | 'idle' | 'body' | 'flush' | 'linger';
+/**
+ * What the connection's own deadline waits for: a head, the next request, body bytes, the client
+ * to take its answers before the next request is read, the last answer to be taken, or the end of
+ * a linger.
+ */
+type TimerKind = 'headers' | 'idle' | 'body' | 'send' | 'flush' | 'linger';
+/** Why the client socket is not read: the backend is full, a request is in flight, or the client has not taken its answers. */
+type PauseReason = 'body' | 'pipeline' | 'send';
 
 /**
  * One client connection: reads request heads with the strict parser, feeds each request body to
@@ -40,7 +47,9 @@ export class ClientConnection implements ExchangeOwner {
   #bodyDone = true;
   #awaitingContinue = false;
   #stash: Buffer[] = [];
-  readonly #paused = new Set<'body' | 'pipeline'>();
+  readonly #paused = new Set<PauseReason>();
+  /** Requests begun since the last read from the client socket (REQUESTS_PER_TURN). */
+  #requestsThisTurn = 0;
   /** The connection's own timeout, of the kind in `#timerKind`. */
   readonly #deadline: Deadline;
   #timerKind: TimerKind | undefined;
@@ -58,7 +67,7 @@ export class ClientConnection implements ExchangeOwner {
     this.#deadline = new Deadline(options.clock, () => this.#onTimer());
     this.requestDeadline = new Deadline(options.clock, () => this.#exchange?.timedOut());
     client.setNoDelay(true);
-    client.on('data', this.#onData);
+    client.on('data', this.#onRead);
     client.on('end', this.#onClientEnd);
     client.on('error', this.#onClientError);
     client.on('close', this.#onClientClose);
@@ -70,14 +79,20 @@ export class ClientConnection implements ExchangeOwner {
     this.client.destroy();
   }
 
-  readonly #onData = (chunk: Buffer): void => {
+  /** A read from the client socket: the event loop has come round since the last one. */
+  readonly #onRead = (chunk: Buffer): void => {
+    this.#requestsThisTurn = 0;
+    this.#onData(chunk);
+  };
+
+  #onData(chunk: Buffer): void {
     switch (this.#state) {
       case 'head': return this.#onHeadBytes(chunk);
       case 'body': return this.#onBodyBytes(chunk);
       case 'awaiting': return this.#hold(chunk);
       default: // closing: read and discard so the close is graceful
     }
-  };
+  }
 
   #onHeadBytes(chunk: Buffer): void {
     if (this.#timerKind === 'idle') this.#arm('headers');
@@ -89,6 +104,7 @@ export class ClientConnection implements ExchangeOwner {
 
   #startRequest(head: RequestHead, rest: Buffer): void {
     this.#disarm();
+    this.#requestsThisTurn++;
     if (head.upgrade?.kind === 'invalid-websocket') return this.#refuse(400, head.upgrade.reason);
     let host = head.host;
     if (head.absolute !== undefined) {
@@ -196,14 +212,47 @@ export class ClientConnection implements ExchangeOwner {
     if (this.#state === 'closing' || this.#state === 'closed') return;
     // An early response (body still unread) always closes: we never guess where that body ends.
     if (closeClient || this.mustCloseAfterResponse()) return this.#closeGracefully();
-    this.#state = 'head';
     this.#head = undefined;
+    // Answers the client has not taken past the socket's high-water mark: nothing more is read or
+    // dispatched until it takes them, so a client that pipelines without reading holds Portico
+    // to one socket's worth of answers, and sendTimeout cuts it (docs/proxy.md).
+    if (this.client.writableNeedDrain) return this.#awaitSent();
+    this.#readNext();
+  }
+
+  #awaitSent(): void {
+    this.#pause('send');
+    this.#arm('send');
+    this.client.once('drain', this.#onSent);
+  }
+
+  readonly #onSent = (): void => {
+    if (this.#state !== 'awaiting') return;
+    this.#paused.delete('send');
+    this.#readNext();
+  };
+
+  /** Back to reading heads: the held pipelined bytes first, within the turn's budget. */
+  #readNext(): void {
+    this.#state = 'head';
     this.#arm('idle');
+    if (this.#stash.length === 0) return this.#unpause('pipeline');
+    // One read's worth of pipelined requests is begun at most REQUESTS_PER_TURN at a time, the
+    // rest after other connections had their turn.
+    if (this.#requestsThisTurn >= REQUESTS_PER_TURN) {
+      setImmediate(this.#nextTurn);
+      return;
+    }
     const held = this.#stash;
     this.#stash = [];
     this.#unpause('pipeline');
-    if (held.length > 0) this.#onData(held.length === 1 ? held[0]! : Buffer.concat(held));
+    this.#onData(held.length === 1 ? held[0]! : Buffer.concat(held));
   }
+
+  readonly #nextTurn = (): void => {
+    this.#requestsThisTurn = 0;
+    if (this.#state === 'head' && !this.#paused.has('send')) this.#readNext();
+  };
 
   onExchangeRespond(status: number, headers: readonly HeaderPair[], body: string, close: boolean): void {
     this.#exchange = undefined;
@@ -243,7 +292,7 @@ export class ClientConnection implements ExchangeOwner {
     this.#stopTimers();
     this.#state = 'tunnel';
     const client = this.client;
-    client.off('data', this.#onData);
+    client.off('data', this.#onRead);
     client.write(responseHead, 'latin1');
     if (rest.length > 0) client.write(rest);
     const held = this.#stash;
@@ -309,12 +358,12 @@ export class ClientConnection implements ExchangeOwner {
     this.#onClosed();
   };
 
-  #pause(reason: 'body' | 'pipeline'): void {
+  #pause(reason: PauseReason): void {
     this.#paused.add(reason);
     this.client.pause();
   }
 
-  #unpause(reason: 'body' | 'pipeline'): void {
+  #unpause(reason: PauseReason): void {
     if (!this.#paused.delete(reason)) return;
     if (this.#paused.size === 0 && this.#state !== 'tunnel') this.client.resume();
     if (reason === 'body') this.#watchBody();
@@ -325,7 +374,7 @@ export class ClientConnection implements ExchangeOwner {
     const ms = kind === 'headers' ? options.headersTimeout
       : kind === 'idle' ? options.keepAliveTimeout
       : kind === 'body' ? options.bodyIdleTimeout
-      : kind === 'flush' ? options.sendTimeout
+      : kind === 'flush' || kind === 'send' ? options.sendTimeout
       : LINGER_MS;
     this.#timerKind = kind;
     this.#deadline.set(ms);
@@ -355,6 +404,7 @@ export class ClientConnection implements ExchangeOwner {
     const kind = this.#timerKind;
     this.#timerKind = undefined;
     if (kind === 'linger' || kind === 'flush') return void this.client.destroy();
+    if (kind === 'send') return this.onExchangeAborted(`the client read nothing of its answers for ${this.options.sendTimeout} ms`);
     if (kind === 'body') return this.#bodyStalled();
     if (this.#state !== 'head') return;
     // A started head that never finished is slowloris (CVE-2018-12122); an idle keep-alive just closes.
