@@ -12,7 +12,8 @@ import {
 import { createActor, type Subscription } from 'xstate';
 import { InvalidWorkerOption } from './errors.ts';
 import type { Endpoint, ListenSocket } from './ProcessHost.ts';
-import { exitOfError, type WorkerExit } from './WorkerExit.ts';
+import { defaultRetryFailed, RetryFailedSchedule, validateRetryFailed, type RetryFailed } from './RetryFailed.ts';
+import { exitOfError, summarizeExit, type WorkerExit } from './WorkerExit.ts';
 import { workerMachine, type WorkerActorRef, type WorkerEmitted, type WorkerLoad, type WorkerSnapshot } from './workerMachine.ts';
 import { validateWorkerOptions, workerDefaults, type WorkerOptions } from './WorkerOptions.ts';
 
@@ -30,7 +31,7 @@ export interface Upstream {
   notifyUnreachable(): void;
 }
 
-/** `idle` until the first start; `failed` after the restart limit, until `period` has passed. */
+/** `idle` until the first start; `failed` after the restart limit, until `retryAt` (`retryFailed`). */
 export type PoolState = 'idle' | 'starting' | 'ready' | 'failed' | 'stopping' | 'stopped';
 
 export interface WorkerPoolOptions {
@@ -41,6 +42,8 @@ export interface WorkerPoolOptions {
   readonly rapidFailsPerMinute?: number;
   /** Delay between restarts. Default 0.1 s doubling to 5 s, 20 % jitter. */
   readonly backoff?: Backoff;
+  /** When a failed pool is started again, by itself. Default 60 s, doubling to 600 s. */
+  readonly retryFailed?: RetryFailed;
   readonly clock?: Clock;
   readonly logger?: EventLogger;
 }
@@ -63,7 +66,8 @@ const defaultBackoff: Backoff = { min: 0.1, max: 5, jitter: 0.2, resetAfter: 30 
  * and the view the router reads on every request (`ready`), kept current from the actors'
  * snapshots, so the data path never sends an actor message. Start is lazy (`start()` on the
  * first request, as ANCM) or eager; after `rapidFailsPerMinute` restarts within a minute the pool
- * is `failed` and answers with its last exit until the minute has passed.
+ * is `failed`, and starts again by itself at `retryAt` (`retryFailed`: 60 s, doubling to 600 s
+ * while it keeps failing).
  */
 export class WorkerPool {
   readonly app: string;
@@ -77,7 +81,10 @@ export class WorkerPool {
   #workers = new Map<string, { ref: WorkerActorRef; subscriptions: Subscription[] }>();
   #ready: readonly Upstream[] = [];
   #state: PoolState = 'idle';
-  #failedAt = 0;
+  readonly #retrySchedule: RetryFailedSchedule;
+  #retryAt: number | undefined;
+  #retryTimer: unknown;
+  #failure: string | undefined;
   #lastExit: WorkerExit | undefined;
   #starting: Promise<void> | undefined;
   #stopping: Promise<void> | undefined;
@@ -92,6 +99,9 @@ export class WorkerPool {
     if (!Number.isInteger(rapidFails) || rapidFails < 0 || rapidFails > 100) {
       throw new InvalidWorkerOption('rapidFailsPerMinute', `must be a whole number from 0 to 100 (ANCM's range), got ${rapidFails}`);
     }
+    const retryFailed = options.retryFailed ?? defaultRetryFailed;
+    validateRetryFailed(retryFailed);
+    this.#retrySchedule = new RetryFailedSchedule(retryFailed);
     this.app = options.worker.app;
     this.#options = options;
     this.#clock = options.clock ?? systemClock;
@@ -112,6 +122,16 @@ export class WorkerPool {
     return this.#lastExit;
   }
 
+  /** While `failed`: when (the clock's ms) the pool starts again by itself. */
+  get retryAt(): number | undefined {
+    return this.#retryAt;
+  }
+
+  /** While `failed`: why, in a sentence (how many restarts, and the last exit). */
+  get failure(): string | undefined {
+    return this.#failure;
+  }
+
   /** Called whenever `ready` or `state` changes. Returns an unsubscribe function. */
   onChange(listener: () => void): () => void {
     this.#listeners.add(listener);
@@ -119,12 +139,11 @@ export class WorkerPool {
   }
 
   /**
-   * Starts the workers if they are not running: on first use, after `stop()` (app_offline.htm was
-   * removed), or after a failure once the rapid-fail window has passed. Idempotent; resolves once
-   * the supervisor runs, not when a worker is ready.
+   * Starts the workers if they are not running: on first use, or after `stop()` (app_offline.htm
+   * was removed). A failed pool stays failed until `retryAt`, when it starts again by itself.
+   * Idempotent; resolves once the supervisor runs, not when a worker is ready.
    */
   start(): Promise<void> {
-    if (this.#state === 'failed' && this.#clock.now() - this.#failedAt >= 60_000) this.#state = 'idle';
     if (this.#state === 'stopped') {
       this.#stopping = undefined;
       this.#state = 'idle';
@@ -133,7 +152,7 @@ export class WorkerPool {
     this.#setState('starting');
     this.#starting = this.#launch().catch((error: unknown) => {
       this.#lastExit = { kind: 'failed_to_start', pid: undefined, code: null, signal: null, uptimeMs: 0, stderrTail: '', killed: false, spawnError: (error as Error).message };
-      this.#fail();
+      this.#fail(`could not start: ${(error as Error).message}`);
     });
     return this.#starting;
   }
@@ -141,6 +160,7 @@ export class WorkerPool {
   /** Drains and stops every worker within its shutdown limit. Idempotent; `start()` may follow. */
   stop(): Promise<void> {
     this.#stopping ??= (async () => {
+      this.#leaveFailed();
       await this.#starting;
       this.#setState('stopping');
       if (this.#supervisor) await stopSupervisor(this.#supervisor);
@@ -223,10 +243,12 @@ export class WorkerPool {
       this.#lastExit = exitOfError(event.exit.error) ?? this.#lastExit;
     }
     const logger = this.#options.logger;
-    if (event.type === 'supervisor.gave_up' && logger) {
-      logEvent(logger, 'worker.rapid_fail_limit', { app: this.app, failures: event.restarts, rapidFailsPerMinute: event.intensity });
+    if (event.type === 'supervisor.gave_up') {
+      const last = this.#lastExit ? `; last exit: ${this.#lastExit.kind.replace(/_/g, ' ')}, ${summarizeExit(this.#lastExit)}` : '';
+      this.#failure = `${event.restarts} restarts within ${event.period} s passed rapidFailsPerMinute (${event.intensity})${last}`;
+      if (logger) logEvent(logger, 'worker.rapid_fail_limit', { app: this.app, failures: event.restarts, rapidFailsPerMinute: event.intensity });
     }
-    if (event.type === 'supervisor.stopped' && event.reason === 'gave_up') this.#fail();
+    if (event.type === 'supervisor.stopped' && event.reason === 'gave_up') this.#fail(this.#failure ?? 'the restart limit was passed');
     if (!logger) return;
     const { type, ...fields } = event;
     // A crash's error carries the worker's exit; log that rather than the error object.
@@ -296,10 +318,34 @@ export class WorkerPool {
     if (changed || state !== this.#state) this.#setState(state);
   }
 
-  #fail(): void {
+  /** Held down on the `retryFailed` schedule; a timer, not a request, starts the pool again. */
+  #fail(reason: string): void {
     this.#teardown();
-    this.#failedAt = this.#clock.now();
+    const now = this.#clock.now();
+    const hold = this.#retrySchedule.failed(now);
+    this.#failure = reason;
+    this.#retryAt = now + hold;
+    this.#retryTimer = this.#clock.setTimeout(() => {
+      this.#retryTimer = undefined;
+      if (this.#state !== 'failed') return;
+      this.#retrySchedule.retried(this.#clock.now());
+      this.#leaveFailed();
+      void this.start();
+    }, hold);
     this.#setState('failed');
+  }
+
+  /** Back to `idle`, ready for a start: the hold is over or was cut short. */
+  #leaveFailed(): void {
+    this.#cancelRetry();
+    this.#retryAt = undefined;
+    this.#failure = undefined;
+    if (this.#state === 'failed') this.#state = 'idle';
+  }
+
+  #cancelRetry(): void {
+    if (this.#retryTimer !== undefined) this.#clock.clearTimeout(this.#retryTimer);
+    this.#retryTimer = undefined;
   }
 
   #teardown(): void {

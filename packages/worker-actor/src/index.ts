@@ -10,3 +10,5 @@ export type { WorkerExit, WorkerExitKind } from './WorkerExit.ts';
 export * from './errors.ts';
 export { WorkerPool } from './WorkerPool.ts';
 export type { PoolState, Upstream, WorkerPoolOptions, WorkerStatus } from './WorkerPool.ts';
+export { defaultRetryFailed } from './RetryFailed.ts';
+export type { RetryFailed } from './RetryFailed.ts';

@@ -69,26 +69,29 @@ describe('WorkerPool', function () {
     assert.equal(p.lastExit?.kind, 'crashed');
   });
 
-  it('fails after rapidFailsPerMinute restarts and starts again only once the minute has passed', async () => {
-    let offset = 0;
-    const clock = { ...systemClock, now: () => systemClock.now() + offset };
+  it('fails after rapidFailsPerMinute restarts, says why, and starts again by itself at retryAt', async () => {
     const crashing = new WorkerPool({
       worker: { app: 'broken', processPath: '/bin/sh', arguments: ['-c', 'echo "no database" >&2; exit 4'], host },
       rapidFailsPerMinute: 2,
       backoff: { min: 0, max: 0 },
-      clock,
+      retryFailed: { min: 0.5, max: 1 },
     });
     pools.push(crashing);
     await crashing.start();
     await until(crashing, (q) => q.state === 'failed');
+    const failedAt = systemClock.now();
     assert.equal(crashing.lastExit?.code, 4);
     assert.match(crashing.lastExit?.stderrTail ?? '', /no database/);
+    assert.match(crashing.failure ?? '', /^3 restarts within 60 s passed rapidFailsPerMinute \(2\); last exit: failed to start, code 4$/);
+    const retryAt = crashing.retryAt!;
+    assert.ok(retryAt - failedAt > 400 && retryAt - failedAt <= 500, `retryAt is ${retryAt - failedAt} ms away`);
     await crashing.start();
-    assert.equal(crashing.state, 'failed', 'still failed within the minute');
-    offset = 60_000;
-    void crashing.start();
-    assert.equal(crashing.state, 'starting');
+    assert.equal(crashing.state, 'failed', 'a start() does not cut the hold short');
+    await until(crashing, (q) => q.state === 'starting');
+    assert.ok(systemClock.now() >= retryAt);
+    assert.equal(crashing.retryAt, undefined);
     await until(crashing, (q) => q.state === 'failed');
+    assert.ok(crashing.retryAt! - systemClock.now() > 900, 'the second hold in a row is doubled');
   });
 
   it('stops every worker, leaves no process behind, and is idempotent', async () => {

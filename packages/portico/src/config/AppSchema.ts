@@ -50,8 +50,20 @@ export const BackoffSchema = Type.Object(
   { additionalProperties: false, default: {}, description: 'Delay between restarts, growing with consecutive failures.' },
 );
 
+export const RetryFailedSchema = Type.Object(
+  {
+    min: Defaulted(seconds(0.1, 86400, 'Seconds a failed app is held down before it is started again.'), 60),
+    max: Defaulted(seconds(0.1, 86400, 'The hold doubles for each failure that follows a retry within this many seconds, up to this; at least `min`.'), 600),
+  },
+  {
+    additionalProperties: false,
+    default: {},
+    description: 'When an app that passed `rapidFailsPerMinute` (it is `failed`) is started again, by itself, whether it is eager or lazy (docs/worker.md).',
+  },
+);
+
 export const RestartSchema = Type.Object(
-  { backoff: Defaulted(BackoffSchema, {}) },
+  { backoff: Defaulted(BackoffSchema, {}), retryFailed: Defaulted(RetryFailedSchema, {}) },
   { additionalProperties: false, default: {}, description: 'How a crashed backend is restarted. How many restarts are allowed is `rapidFailsPerMinute`.' },
 );
 
@@ -111,7 +123,7 @@ export const AppSchema = Type.Object(
     ),
     shutdownTimeLimit: Defaulted(seconds(0, 600, 'Seconds a stopping backend has to finish its requests and exit before its process group is killed.'), 10),
     rapidFailsPerMinute: Defaulted(
-      Type.Integer({ minimum: 0, maximum: 100, description: 'Restarts allowed within 60 s; past that the app answers with its startup-failure page until the minute has passed.' }),
+      Type.Integer({ minimum: 0, maximum: 100, description: 'Restarts allowed within 60 s; past that the app is failed: it answers with its startup-failure page until it is started again on the schedule of `restart.retryFailed`.' }),
       10,
     ),
     requestTimeout: Defaulted(

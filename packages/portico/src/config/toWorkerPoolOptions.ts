@@ -13,7 +13,8 @@ export interface PoolWiring {
 
 /**
  * The `WorkerPool` options for one loaded app: ANCM's names map one to one, `match.path` becomes
- * the backend's `PORTICO_APPL_PATH`, and `restart.backoff` the supervisor's backoff.
+ * the backend's `PORTICO_APPL_PATH`, `restart.backoff` the supervisor's backoff, and
+ * `restart.retryFailed` when a failed pool starts again.
  *
  * @example
  * const pool = new WorkerPool(toWorkerPoolOptions(config.apps[0], { host: createNodeProcessHost() }));
@@ -39,6 +40,7 @@ export function toWorkerPoolOptions(app: AppConfig, wiring: PoolWiring): WorkerP
     processesPerApplication: app.processesPerApplication,
     rapidFailsPerMinute: app.rapidFailsPerMinute,
     backoff: app.restart.backoff,
+    retryFailed: app.restart.retryFailed,
     ...(wiring.clock === undefined ? {} : { clock: wiring.clock }),
     ...(wiring.logger === undefined ? {} : { logger: wiring.logger }),
   };

@@ -16,6 +16,8 @@ export interface AppBackends {
   readonly ready: readonly WorkerUpstream[];
   readonly state: PoolState;
   readonly lastExit: WorkerExit | undefined;
+  /** While `failed`: when (ms, the router's clock) the app starts again by itself. */
+  readonly retryAt?: number | undefined;
   start(): Promise<void>;
   stop(): Promise<void>;
   onChange(listener: () => void): () => void;
@@ -209,12 +211,17 @@ export function createRouter(routes: readonly AppRoute[], options: RouterOptions
   }
 
   function failurePage(app: App, request: RouteRequest, reason: string): RespondDecision {
-    if (app.disableStartUpErrorPage) return { kind: 'respond', app: app.name, status: 502, headers: [['cache-control', 'no-store']], body: '' };
+    // When a failed app is tried again is no secret: every visitor is told, and so is a client (Retry-After).
+    const retryAt = app.backends.state === 'failed' ? app.backends.retryAt : undefined;
+    const retryIn = retryAt === undefined ? undefined : Math.max(1, Math.ceil((retryAt - clock.now()) / 1000));
+    const extra: HeaderPair[] = retryIn === undefined ? [] : [['retry-after', String(retryIn)]];
+    if (app.disableStartUpErrorPage) return { kind: 'respond', app: app.name, status: 502, headers: [['cache-control', 'no-store'], ...extra], body: '' };
     const exit = app.backends.lastExit;
     const detail = app.detailedErrors
       ? { reason, exitCode: exit?.code ?? null, signal: exit?.signal ?? null, stderrTail: exit?.stderrTail ?? '' }
       : undefined;
-    return { app: app.name, ...html(502, errorPage(502, app.name, request.requestId, detail)) };
+    const notice = retryIn === undefined ? undefined : `The app failed too often and is held down; it is started again in ${retryIn} s, by itself.`;
+    return { app: app.name, ...html(502, errorPage(502, app.name, request.requestId, detail, notice), extra) };
   }
 
   function forward(app: App, worker: WorkerUpstream, strip: (headers: HeaderPair[]) => HeaderPair[], began: number): ForwardDecision {
@@ -309,7 +316,7 @@ export function createRouter(routes: readonly AppRoute[], options: RouterOptions
   function toWorker(app: App, request: RouteRequest, began: number, auth: (headers: HeaderPair[]) => HeaderPair[]): RouteDecision | Promise<RouteDecision> {
     const ready = leastLoaded(app.backends.ready);
     if (ready) return forward(app, ready, auth, began);
-    if (app.backends.state === 'failed') return failurePage(app, request, 'The app failed too often and is held down; it is tried again a minute after the first failure.');
+    if (app.backends.state === 'failed') return failurePage(app, request, 'The app exited too often within a minute (rapidFailsPerMinute).');
     if (app.waiters.size >= (app.maxWaiting ?? 1000)) {
       return { app: app.name, ...html(503, errorPage(503, app.name, request.requestId), [['retry-after', '1']]) };
     }

@@ -20,9 +20,10 @@ const titles: Record<number, string> = {
  * Portico's own error page, in the spirit of ANCM's 502.5 page: it names the app and gives the
  * request's correlation id (its `x-request-id`, also in the log), so an operator can find what
  * happened. Details (exit code, the stderr tail) appear only when `detailedErrors` is on: they can
- * hold paths and secrets a visitor should not see.
+ * hold paths and secrets a visitor should not see. A `notice` (when a failed app is started
+ * again) is for everyone.
  */
-export function errorPage(status: number, app: string | undefined, requestId: string, detail?: ErrorDetail): string {
+export function errorPage(status: number, app: string | undefined, requestId: string, detail?: ErrorDetail, notice?: string): string {
   const title = titles[status] ?? 'Error';
   const lines = [
     '<!doctype html>',
@@ -34,6 +35,7 @@ export function errorPage(status: number, app: string | undefined, requestId: st
     `<h1>${status} ${escapeHtml(title)}</h1>`,
     app ? `<p>App: <code>${escapeHtml(app)}</code></p>` : '',
     `<p>Correlation id: <code>${escapeHtml(requestId)}</code> (search the Portico log for it).</p>`,
+    notice ? `<p>${escapeHtml(notice)}</p>` : '',
   ];
   if (detail) {
     if (detail.reason) lines.push(`<p>${escapeHtml(detail.reason)}</p>`);

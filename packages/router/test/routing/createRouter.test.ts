@@ -122,3 +122,21 @@ describe('createRouter › route', () => {
     assert.equal((await decision).kind, 'respond');
   });
 });
+
+describe('createRouter › a failed app', () => {
+  it('tells every visitor when the app is started again, on the page and in Retry-After', async () => {
+    const parsed = new RequestHeadParser().push(Buffer.from('GET / HTTP/1.1\r\nhost: shop.test\r\n\r\n'));
+    assert.ok('head' in parsed);
+    const now = 1_000_000;
+    const clock = { now: () => now, setTimeout: () => 0, clearTimeout: () => {} };
+    const backends = Object.assign(new Backends([]), { state: 'failed' as PoolState, retryAt: now + 42_500 });
+    const router = createRouter([{ name: 'shop', match: { host: '*', path: '/' }, backends }], { clock });
+    const decision = await router.route({ head: parsed.head, remoteAddress: '127.0.0.1', requestId: 'r1' });
+    assert.equal(decision.kind, 'respond');
+    if (decision.kind !== 'respond') return;
+    assert.equal(decision.status, 502);
+    assert.deepEqual(decision.headers.find(([name]) => name === 'retry-after'), ['retry-after', '43']);
+    assert.match(decision.body, /it is started again in 43 s, by itself/);
+  });
+});
+

@@ -49,6 +49,10 @@ export function checkConsistency(config: Record<string, unknown>): RawProblem[] 
         });
       }
     }
+    const retryFailed = isRecord(app['restart']) ? app['restart']['retryFailed'] : undefined;
+    if (isRecord(retryFailed) && typeof retryFailed['min'] === 'number' && typeof retryFailed['max'] === 'number' && retryFailed['max'] < retryFailed['min']) {
+      out.push({ kind: 'conflict', path: ['apps', j, 'restart', 'retryFailed', 'max'], value: retryFailed['max'], message: `is less than min (${retryFailed['min']})`, allowed: `a number of seconds ≥ min` });
+    }
     const backoff = isRecord(app['restart']) ? app['restart']['backoff'] : undefined;
     if (isRecord(backoff) && typeof backoff['min'] === 'number' && typeof backoff['max'] === 'number' && backoff['max'] < backoff['min']) {
       out.push({ kind: 'conflict', path: ['apps', j, 'restart', 'backoff', 'max'], value: backoff['max'], message: `is less than min (${backoff['min']})`, allowed: `a number of seconds ≥ min` });

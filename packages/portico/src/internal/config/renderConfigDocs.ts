@@ -130,8 +130,8 @@ Portico will use it, every default filled in, or every problem at once.
    \`stdoutLogFile\`, the \`tls\` files and the \`auth\` files. The TLS and auth files and an explicit
    \`workingDirectory\` must exist.
 6. **Cross-checks**: app names are unique; no two apps have the same \`match\`; no two listeners (or
-   a listener and \`admin\`) bind the same port on overlapping addresses; \`restart.backoff.max\` is at
-   least \`min\`; \`tls.requestCert\` needs \`tls.ca\`; \`auth: { type: "client-cert" }\` needs a listener
+   a listener and \`admin\`) bind the same port on overlapping addresses; \`restart.backoff.max\`
+   and \`restart.retryFailed.max\` are at least \`min\`; \`tls.requestCert\` needs \`tls.ca\`; \`auth: { type: "client-cert" }\` needs a listener
    with \`requestCert\`; a \`jwt\` authenticator has exactly one key source.
 
 Problems are reported as one error, \`PORTICO_ERR_CONFIG_INVALID\`, whose message lists one
