@@ -5,7 +5,7 @@ import { createRouter, type AppBackends, type ForwardDecision } from '../../src/
 
 // The router's retry picks another worker than the one that failed. A WorkerPool rebuilds its
 // `ready` list with new objects whenever a worker joins or leaves, so "another" must mean another
-// process, not another object: found by test/chaos.e2e.test.ts, where a request whose worker was
+// process, not another object: found by test/chaos.slow.test.ts, where a request whose worker was
 // SIGKILLed right after a restarted worker became ready was retried on the dead one and got 502.
 
 function worker(id: string, pid: number, port: number, inFlight = 0): WorkerUpstream {
