@@ -12,6 +12,7 @@ import {
 import { createActor, type Subscription } from 'xstate';
 import { InvalidWorkerOption } from './errors.ts';
 import type { Endpoint, ListenSocket } from './ProcessHost.ts';
+import { PoolHistory } from './PoolHistory.ts';
 import { defaultRetryFailed, RetryFailedSchedule, validateRetryFailed, type RetryFailed } from './RetryFailed.ts';
 import { exitOfError, summarizeExit, type WorkerExit } from './WorkerExit.ts';
 import { workerMachine, type WorkerActorRef, type WorkerEmitted, type WorkerLoad, type WorkerSnapshot } from './workerMachine.ts';
@@ -44,6 +45,8 @@ export interface WorkerPoolOptions {
   readonly backoff?: Backoff;
   /** When a failed pool is started again, by itself. Default 60 s, doubling to 600 s. */
   readonly retryFailed?: RetryFailed;
+  /** What happened so far, from the pool this one replaces (a rollout); default a fresh one. */
+  readonly history?: PoolHistory;
   readonly clock?: Clock;
   readonly logger?: EventLogger;
 }
@@ -86,6 +89,7 @@ export class WorkerPool {
   #retryTimer: unknown;
   #failure: string | undefined;
   #lastExit: WorkerExit | undefined;
+  readonly #history: PoolHistory;
   #starting: Promise<void> | undefined;
   #stopping: Promise<void> | undefined;
 
@@ -102,6 +106,8 @@ export class WorkerPool {
     const retryFailed = options.retryFailed ?? defaultRetryFailed;
     validateRetryFailed(retryFailed);
     this.#retrySchedule = new RetryFailedSchedule(retryFailed);
+    this.#history = options.history ?? new PoolHistory();
+    this.#lastExit = this.#history.exits.at(-1);
     this.app = options.worker.app;
     this.#options = options;
     this.#clock = options.clock ?? systemClock;
@@ -130,6 +136,11 @@ export class WorkerPool {
   /** While `failed`: why, in a sentence (how many restarts, and the last exit). */
   get failure(): string | undefined {
     return this.#failure;
+  }
+
+  /** The pool's state changes and its workers' unasked exits, kept across restarts and failures. */
+  get history(): PoolHistory {
+    return this.#history;
   }
 
   /** Called whenever `ready` or `state` changes. Returns an unsubscribe function. */
@@ -177,8 +188,19 @@ export class WorkerPool {
     this.#sockets = undefined;
   }
 
+  /** Every worker slot, with its restarts and last exit kept across the pool's restarts and failures. */
   status(): readonly WorkerStatus[] {
-    const children = this.#supervisor?.getSnapshot().children ?? [];
+    const history = this.#history;
+    const children = this.#supervisor?.getSnapshot().children;
+    if (!children) {
+      // No workers now (failed, stopped, or never started): the slots and what they went through.
+      if (history.exits.length === 0 && this.#state === 'idle') return [];
+      return this.#loads.map((_, index) => {
+        const id = `${this.app}#${index + 1}`;
+        const state = this.#state === 'failed' ? 'failed' : this.#state === 'idle' ? 'idle' : 'stopped';
+        return { id, state, pid: undefined, endpoint: undefined, restarts: history.restarts(id), inFlight: 0, readySince: undefined, lastExit: history.lastExit(id) };
+      });
+    }
     return children.map((child, index) => {
       const snapshot = child.ref?.getSnapshot() as WorkerSnapshot | undefined;
       const crash = child.lastExit?.reason.kind === 'crash' ? exitOfError(child.lastExit.reason.error) : undefined;
@@ -187,10 +209,10 @@ export class WorkerPool {
         state: snapshot ? workerState(snapshot) : child.state,
         pid: snapshot?.context.pid,
         endpoint: snapshot?.context.endpoint,
-        restarts: child.restarts,
+        restarts: history.restarts(child.id) + child.restarts,
         inFlight: this.#loads[index]?.inFlight ?? 0,
         readySince: snapshot?.context.readyAt,
-        lastExit: crash,
+        lastExit: crash ?? history.lastExit(child.id),
       };
     });
   }
@@ -240,7 +262,9 @@ export class WorkerPool {
 
   #onSupervisorEvent(event: SupervisorEmitted): void {
     if (event.type === 'supervisor.child_exited' && event.exit.kind === 'crash') {
-      this.#lastExit = exitOfError(event.exit.error) ?? this.#lastExit;
+      const exit = exitOfError(event.exit.error);
+      if (exit) this.#history.exited(event.childId, exit, this.#clock.now());
+      this.#lastExit = exit ?? this.#lastExit;
     }
     const logger = this.#options.logger;
     if (event.type === 'supervisor.gave_up') {
@@ -349,6 +373,7 @@ export class WorkerPool {
   }
 
   #teardown(): void {
+    for (const child of this.#supervisor?.getSnapshot().children ?? []) this.#history.addRestarts(child.id, child.restarts);
     for (const subscription of this.#subscriptions) subscription.unsubscribe();
     for (const worker of this.#workers.values()) for (const subscription of worker.subscriptions) subscription.unsubscribe();
     this.#subscriptions = [];
@@ -359,6 +384,7 @@ export class WorkerPool {
   }
 
   #setState(state: PoolState): void {
+    if (state !== this.#state) this.#history.entered(state, this.#clock.now(), state === 'failed' ? this.#failure : undefined);
     this.#state = state;
     for (const listener of this.#listeners) {
       try {

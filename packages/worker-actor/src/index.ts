@@ -12,3 +12,5 @@ export { WorkerPool } from './WorkerPool.ts';
 export type { PoolState, Upstream, WorkerPoolOptions, WorkerStatus } from './WorkerPool.ts';
 export { defaultRetryFailed } from './RetryFailed.ts';
 export type { RetryFailed } from './RetryFailed.ts';
+export { PoolHistory, historyLimits } from './PoolHistory.ts';
+export type { PoolStateChange, RecordedExit } from './PoolHistory.ts';

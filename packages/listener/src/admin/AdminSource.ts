@@ -37,6 +37,23 @@ export interface WorkerStatusView {
   readonly lastExit: WorkerLastExit | undefined;
 }
 
+/** A backend process of the app that ended unasked: its slot, when, and how. */
+export interface AppExitView extends WorkerLastExit {
+  /** The worker slot, e.g. `shop#1`. */
+  readonly worker: string;
+  readonly pid: number | undefined;
+  /** When it ended, in milliseconds since the Unix epoch. */
+  readonly at: number;
+}
+
+/** A state the app's pool entered, when, and why (for `failed`). */
+export interface AppStateChangeView {
+  readonly state: string;
+  /** In milliseconds since the Unix epoch. */
+  readonly at: number;
+  readonly reason?: string;
+}
+
 /** One app: its match, its pool state and its workers. */
 export interface AppStatus {
   readonly name: string;
@@ -48,6 +65,14 @@ export interface AppStatus {
   readonly workers: readonly WorkerStatusView[];
   /** Requests waiting for a ready worker. */
   readonly queueDepth: number;
+  /** While `failed`: why, e.g. `3 restarts within 60 s passed rapidFailsPerMinute (2); last exit: crashed, code 1`. */
+  readonly failure?: string;
+  /** While `failed`: when the app starts again by itself, in milliseconds since the Unix epoch. */
+  readonly retryAt?: number;
+  /** The last processes that ended unasked (at most 10), oldest first, kept across restarts, failures and reloads. */
+  readonly exits?: readonly AppExitView[];
+  /** The pool's last state changes (at most 20), oldest first. */
+  readonly history?: readonly AppStateChangeView[];
 }
 
 /** Everything `GET /status` answers. */

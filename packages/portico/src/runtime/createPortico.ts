@@ -7,6 +7,7 @@ import {
   createListener,
   RequestMetrics,
   type AdminServer,
+  type AppStatus,
   type BoundAddress,
   type Listener,
   type PorticoStatus,
@@ -307,14 +308,7 @@ export function createPortico(initial: PorticoConfig, options: PorticoOptions = 
         pid: process.pid,
         version,
         startedAt,
-        apps: [...apps.values()].map((a) => ({
-          name: a.config.name,
-          match: a.config.match,
-          state: a.pool.state,
-          eager: a.config.start === 'eager',
-          workers: a.pool.status(),
-          queueDepth: router.waiting(a.config.name),
-        })),
+        apps: [...apps.values()].map((a) => appStatus(a, router.waiting(a.config.name))),
       };
     },
 
@@ -323,6 +317,23 @@ export function createPortico(initial: PorticoConfig, options: PorticoOptions = 
     },
   };
   return portico;
+}
+
+/** One app as `/status` shows it: its pool now, and what happened to it (docs/admin.md). */
+function appStatus(app: AppRuntime, queueDepth: number): AppStatus {
+  const { pool } = app;
+  return {
+    name: app.config.name,
+    match: app.config.match,
+    state: pool.state,
+    eager: app.config.start === 'eager',
+    workers: pool.status(),
+    queueDepth,
+    ...(pool.failure === undefined ? {} : { failure: pool.failure }),
+    ...(pool.retryAt === undefined ? {} : { retryAt: Math.round(pool.retryAt) }),
+    exits: pool.history.exits.map((e) => ({ worker: e.worker, pid: e.pid, at: Math.round(e.at), kind: e.kind, code: e.code, signal: e.signal, uptimeMs: e.uptimeMs, stderrTail: e.stderrTail })),
+    history: pool.history.states.map((h) => ({ ...h, at: Math.round(h.at) })),
+  };
 }
 
 /** Starts an app's workers and resolves once one is ready, or the pool has failed. */

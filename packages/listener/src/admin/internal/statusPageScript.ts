@@ -60,8 +60,10 @@ export const statusPageScript = `
     thead.append(headRow);
     const tbody = el('tbody');
     table.append(thead, tbody);
-    root.append(head, table);
-    return { root, badge, match, reqs, errs, queue, tbody, rows: new Map(), empty: null };
+    const note = el('p', 'note');
+    note.hidden = true;
+    root.append(head, note, table);
+    return { root, badge, match, reqs, errs, queue, note, tbody, rows: new Map(), empty: null };
   }
 
   function stat(node, value, label) {
@@ -104,6 +106,12 @@ export const statusPageScript = `
     setBadge(card.badge, app.state);
     setText(card.match, 'host ' + app.match.host + ' · path ' + app.match.path + (app.eager ? ' · eager' : ' · lazy'));
     stat(card.queue, String(app.queueDepth), 'queued');
+    // Why the app is down and when it is tried again: the workers' rows alone do not say.
+    const notes = [];
+    if (app.failure) notes.push('Failed: ' + app.failure + (app.retryAt ? ' · started again by itself in ' + duration(app.retryAt - Date.now()) : ''));
+    if (app.rollout && app.rollout.state === 'failed') notes.push(app.rollout.message);
+    setText(card.note, notes.join('\n'));
+    card.note.hidden = notes.length === 0;
     const seen = new Set();
     app.workers.forEach((w, i) => {
       let row = card.rows.get(w.id);

@@ -10,17 +10,22 @@ import type { AppStatus, PorticoStatus, WorkerStatusView } from '@portico/listen
  * APP / WORKER  STATE    PID   PORT   UPTIME  RESTARTS  IN-FLIGHT  LAST EXIT
  * shop          ready
  *   shop#1      ready    4250  40123  5m 03s  1         3          code 1
+ *
+ * Below the table, a line for each failed app says why and when it starts again.
  */
 export function statusTable(status: PorticoStatus, apps: readonly AppStatus[], now: number): string {
+  const notes: string[] = [];
   const rows: string[][] = [['APP / WORKER', 'STATE', 'PID', 'PORT', 'UPTIME', 'RESTARTS', 'IN-FLIGHT', 'LAST EXIT']];
   for (const app of apps) {
     rows.push([app.name, app.state, ...(app.queueDepth > 0 ? ['', '', '', '', `queue ${app.queueDepth}`] : [])]);
+    // Why it is down and when it is tried again: a row of its own, outside the columns.
+    if (app.failure) notes.push(`${app.name}: failed: ${app.failure}${app.retryAt === undefined ? '' : `; started again by itself in ${duration(app.retryAt - now)}`}`);
     for (const worker of app.workers) rows.push(workerRow(worker, now));
   }
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length)));
   const table = rows.map((row) => row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column]!))).join('  ').trimEnd());
   const head = `Portico ${status.version}, pid ${status.pid}, up ${duration(now - status.startedAt)}`;
-  return `${head}\n\n${apps.length === 0 ? 'no apps' : table.join('\n')}\n`;
+  return `${head}\n\n${apps.length === 0 ? 'no apps' : table.join('\n')}\n${notes.length === 0 ? '' : `\n${notes.join('\n')}\n`}`;
 }
 
 function workerRow(worker: WorkerStatusView, now: number): string[] {
