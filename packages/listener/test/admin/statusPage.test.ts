@@ -117,6 +117,15 @@ describe('statusPage (in headless Chromium)', function () {
     assert.ok(countColour(imageAfter, failureColour) > 150, `${countColour(imageAfter, failureColour)} pixels of the failure colour`);
   });
 
+  it('says on a failed app\'s card why it failed and when it starts again', async () => {
+    const note = '[data-app="shop"] .note';
+    assert.equal(await page.locator(note).isVisible(), false);
+    const failure = '3 restarts within 60 s passed rapidFailsPerMinute (2); last exit: crashed, code 1';
+    source.updateApp('shop', (a) => ({ ...a, state: 'failed', failure, retryAt: Date.now() + 125_000 }));
+    await page.waitForSelector(`${note}:visible`);
+    assert.match(await text(note), /^Failed: 3 restarts within 60 s passed rapidFailsPerMinute \(2\); last exit: crashed, code 1 · started again by itself in 2 min \d+ s$/);
+  });
+
   it('shows request rates per app from the live socket', async () => {
     for (let i = 0; i < 40; i++) metrics.record('shop', 200, 1, 0, 0);
     await page.waitForFunction(() => Number(document.querySelector('[data-app="shop"] .rate b')?.textContent) > 0);

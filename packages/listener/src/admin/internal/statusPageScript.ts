@@ -110,7 +110,7 @@ export const statusPageScript = `
     const notes = [];
     if (app.failure) notes.push('Failed: ' + app.failure + (app.retryAt ? ' · started again by itself in ' + duration(app.retryAt - Date.now()) : ''));
     if (app.rollout && app.rollout.state === 'failed') notes.push(app.rollout.message);
-    setText(card.note, notes.join('\n'));
+    setText(card.note, notes.join('\\n'));
     card.note.hidden = notes.length === 0;
     const seen = new Set();
     app.workers.forEach((w, i) => {
