@@ -1,0 +1,98 @@
+import assert from 'node:assert/strict';
+import { execFile, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { copyFile, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { request } from './helpers/portico.ts';
+
+const run = promisify(execFile);
+const root = fileURLToPath(new URL('../', import.meta.url));
+const pythonBackend = join(root, 'examples/python-backend/server.py');
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Portico as a user outside the repository gets it: every package packed to a tarball (the
+ * workspace's `workspace:*` ranges become versions), installed with npm into an empty project,
+ * and run from its `node_modules/.bin`. Catches a file missing from a package's `files`, a
+ * dependency declared only in the workspace, and a launcher that needs the repository.
+ */
+describe('packaging: the packed tarballs installed with npm into an empty project', function () {
+  this.timeout(300_000);
+  let dir: string;
+  let project: string;
+  const env = { ...process.env };
+  // The project must not inherit the workspace's loader, export condition or pnpm's settings.
+  for (const name of Object.keys(env)) if (name === 'NODE_OPTIONS' || name.startsWith('npm_') || name.startsWith('PNPM_')) delete env[name];
+  const portico = () => join(project, 'node_modules/.bin/portico');
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'portico-packaging-'));
+    const tarballs = join(dir, 'tarballs');
+    project = join(dir, 'project');
+    await mkdir(tarballs);
+    await mkdir(project);
+    for (const name of await readdir(join(root, 'packages'))) {
+      await run('pnpm', ['pack', '--pack-destination', tarballs], { cwd: join(root, 'packages', name), env });
+    }
+    await writeFile(join(project, 'package.json'), JSON.stringify({ name: 'uses-portico', private: true, version: '1.0.0' }));
+    const packed = (await readdir(tarballs)).map((file) => join(tarballs, file));
+    await run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', ...packed], { cwd: project, env, maxBuffer: 16 << 20 });
+  });
+  after(() => rm(dir, { recursive: true, force: true }));
+
+  it('has the schema where the README’s $schema points', () => {
+    assert.ok(existsSync(join(project, 'node_modules/@portico/portico/schema/portico.schema.json')));
+  });
+
+  it('prints its version', async () => {
+    const { stdout } = await run(portico(), ['--version'], { cwd: project, env });
+    assert.match(stdout.trim(), /^\d+\.\d+\.\d+/);
+  });
+
+  it('checks a config, serves a Python backend, and stops gracefully with no backend left', async () => {
+    await copyFile(pythonBackend, join(project, 'server.py'));
+    const config = join(project, 'portico.json');
+    await writeFile(
+      config,
+      JSON.stringify({
+        $schema: './node_modules/@portico/portico/schema/portico.schema.json',
+        listen: [{ port: 0, host: '127.0.0.1' }],
+        apps: [{ name: 'hello', processPath: 'python3', arguments: ['server.py'] }],
+      }),
+    );
+    const checked = await run(portico(), ['check', '-c', config], { cwd: project, env });
+    assert.match(checked.stderr, /valid \(1 listener, 1 app\)/);
+
+    const child = spawn(portico(), ['start', '-c', config], { cwd: project, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    const port = await new Promise<number>((resolve, reject) => {
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+        const found = /serving http:\/\/127\.0\.0\.1:(\d+)\//.exec(stderr);
+        if (found) resolve(Number(found[1]));
+      });
+      child.on('exit', (code) => reject(new Error(`portico exited with ${code}: ${stderr}`)));
+    });
+    const res = await request(port, '/');
+    assert.equal(res.status, 200, res.body);
+    const spawned = /"event":"worker\.spawned".*?"workerPid":(\d+)/.exec(stdout);
+    assert.ok(spawned, `no worker.spawned line in ${stdout}`);
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    child.kill('SIGTERM');
+    assert.equal(await exited, 0, stderr);
+    assert.ok(!isAlive(Number(spawned[1])), 'the Python backend outlived portico');
+  });
+});
