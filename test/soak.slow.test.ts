@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
@@ -22,9 +22,12 @@ interface SoakResult {
   orphans: number[];
 }
 
+/** The running soak, so that a test run that gives up on it (a timeout) does not leave it running. */
+let running: ChildProcess | undefined;
+
 function runShortSoak(): Promise<{ result: SoakResult; output: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=portico-source', soak], {
+    const child = (running = spawn(process.execPath, ['--import', 'tsx', '--conditions=portico-source', soak], {
       env: {
         ...process.env,
         SOAK_REQUESTS: process.env.SOAK_REQUESTS ?? '50000',
@@ -35,11 +38,12 @@ function runShortSoak(): Promise<{ result: SoakResult; output: string }> {
         SOAK_JSON: '1',
       },
       stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    }));
     let output = '';
     child.stdout.setEncoding('utf8').on('data', (c: string) => (output += c));
     child.on('error', reject);
     child.on('close', () => {
+      running = undefined;
       const line = output.split('\n').find((l) => l.startsWith('SOAK_RESULT '));
       if (!line) return reject(new Error(`the soak printed no result:\n${output}`));
       resolve({ result: JSON.parse(line.slice('SOAK_RESULT '.length)) as SoakResult, output });
@@ -58,8 +62,11 @@ function alive(pid: number): boolean {
 }
 
 describe('soak (short): 50k requests through crashes and reloads', function () {
-  this.timeout(60_000);
+  // The slow tier: 50 000 requests take about 20 s on a quiet 2-core machine, several times that
+  // on a busy one.
+  this.timeout(240_000);
   let run: { result: SoakResult; output: string };
+  after(() => running?.kill('SIGKILL'));
 
   before(async () => {
     run = await runShortSoak();
