@@ -1,54 +1,35 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
-import type { Clock } from '@portico/supervisor';
 import { InvalidRouterOption } from '../errors.ts';
 import type { Dispatch, DispatchRequest } from '../forward/Dispatch.ts';
-import { resolveForwarderOptions, type ForwarderEvent, type HeaderPair, type ResolvedForwarderOptions } from '../forward/ForwarderOptions.ts';
-import type { Http1Limits } from '../http1/Http1Limits.ts';
+import { resolveForwarderOptions, type ForwarderOptions, type ResolvedForwarderOptions } from '../forward/ForwarderOptions.ts';
 import type { RequestHead } from '../http1/RequestHead.ts';
 import { HttpExchange, type ForwardDispatch } from '../internal/embed/HttpExchange.ts';
 import { refuse, respond } from '../internal/embed/nodeResponses.ts';
 import { UpgradeExchange } from '../internal/embed/UpgradeExchange.ts';
 import { UpstreamAgents } from '../internal/embed/UpstreamAgents.ts';
-import { cannedBody, cannedResponse, porticoResponse } from '../internal/forward/cannedResponse.ts';
+import { cannedResponse, porticoResponse } from '../internal/forward/cannedResponse.ts';
 import { newRequestId } from '../internal/forward/newRequestId.ts';
+import { decidedAnswer } from '../internal/policy/index.ts';
 import { readRequestHead } from './readRequestHead.ts';
 
-export interface EmbeddedForwarderOptions {
+/**
+ * The embedded forwarder's options: the socket forwarder's (`ForwarderOptions`, one set of docs)
+ * that apply when a host's `node:http` server owns the client connection, plus two of its own.
+ * The host's server times the client's head, body and keep-alive, so those timeouts are not here.
+ */
+export type EmbeddedForwarderOptions = Pick<
+  ForwarderOptions,
+  'proto' | 'limits' | 'requestTimeout' | 'sendTimeout' | 'maxIdlePerUpstream' | 'upstreamIdleTimeout' | 'maxReplayBytes' | 'servesHost' | 'transformRequestHeaders' | 'onEvent' | 'clock'
+> & {
   /** Decides each request: forward it or answer it. The router's `route` (or Portico's `dispatch`) is one. */
   readonly dispatch: (request: DispatchRequest) => Dispatch | Promise<Dispatch>;
-  /** Sent as x-forwarded-proto. Default: `https` when the client's socket is TLS, else `http`. */
-  readonly proto?: 'http' | 'https';
-  /** Framer limits applied to the re-read head (docs/proxy.md). */
-  readonly limits?: Partial<Http1Limits>;
   /** Methods accepted; others get 501. Default Node's `http.METHODS`. */
   readonly methods?: Iterable<string>;
-  /**
-   * Milliseconds the backend may go without progress, unless the dispatch says: to the response
-   * head (then 504), and between two reads of its body (then the client connection is reset).
-   * Default 120 000.
-   */
-  readonly requestTimeout?: number;
-  /** Milliseconds a client may leave a full socket unread before it is reset and the backend request aborted. Default 60 000. */
-  readonly sendTimeout?: number;
   /** Connections open at once to one upstream; more requests queue in its agent. Default 256. */
   readonly maxSocketsPerUpstream?: number;
-  /** Idle keep-alive connections kept per upstream. Default 256; 0 turns keep-alive off. */
-  readonly maxIdlePerUpstream?: number;
-  /** Milliseconds an idle backend connection is kept. Default 4 000. */
-  readonly upstreamIdleTimeout?: number;
-  /** Body bytes kept so a request can go to another upstream after a failure. Default 64 KiB. */
-  readonly maxReplayBytes?: number;
-  /** Whether an absolute-form target names a host served here; without it absolute-form gets 400. */
-  readonly servesHost?: (authority: string) => boolean;
-  /** Last say over inbound headers, as in `createForwarder`. */
-  readonly transformRequestHeaders?: (headers: HeaderPair[], head: RequestHead) => HeaderPair[];
-  /** Told about refused requests and failed exchanges. Must not throw. */
-  readonly onEvent?: (event: ForwarderEvent) => void;
-  /** Time for the exchange's deadline; default the real clock. */
-  readonly clock?: Clock;
-}
+};
 
 /** Portico's forwarder for a host that already runs a `node:http` server (plain, Express, Fastify). */
 export interface EmbeddedForwarder {
@@ -142,7 +123,7 @@ export function createEmbeddedForwarder(options: EmbeddedForwarderOptions): Embe
         return;
       }
       if (dispatch.kind === 'respond') {
-        respond(res, dispatch.status, dispatch.headers ?? [], dispatch.body ?? cannedBody(dispatch.status), dispatch.close === true);
+        respond(res, dispatch.status, dispatch.headers ?? [], dispatch.body, dispatch.close === true);
         return;
       }
       new HttpExchange({ req, res, head, host, requestId, options: optionsFor(req), agents, dispatch: dispatch as ForwardDispatch }).start();
@@ -169,7 +150,7 @@ export function createEmbeddedForwarder(options: EmbeddedForwarderOptions): Embe
       if (dispatch.kind === 'respond') {
         let bytes: Buffer;
         try {
-          bytes = porticoResponse(dispatch.status, dispatch.headers ?? [], dispatch.body ?? cannedBody(dispatch.status), false, false);
+          bytes = porticoResponse(decidedAnswer(dispatch.status, dispatch.headers ?? [], dispatch.body), false, false, false);
         } catch {
           bytes = cannedResponse(500);
         }

@@ -16,7 +16,7 @@ export interface ForwarderOptions {
   readonly dispatch?: (request: DispatchRequest) => Dispatch | Promise<Dispatch>;
   /** The simple form: the backend for the next request, or undefined when none is ready (503). */
   readonly pickUpstream?: () => Upstream | undefined;
-  /** The scheme the client used, sent as x-forwarded-proto. Default `http`. */
+  /** The scheme the client used, sent as x-forwarded-proto. Default `http` (embedded: `https` when the client's socket is TLS). */
   readonly proto?: 'http' | 'https';
   /** Framer limits (docs/proxy.md). */
   readonly limits?: Partial<Http1Limits>;

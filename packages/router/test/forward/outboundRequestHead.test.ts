@@ -6,7 +6,8 @@ import type { RequestHead } from '../../src/http1/RequestHead.ts';
 import { RequestHeadParser } from '../../src/http1/RequestHeadParser.ts';
 import { clientOrigin } from '../../src/internal/forward/clientOrigin.ts';
 import { framingField } from '../../src/internal/http1/checkOutboundFields.ts';
-import { outboundRequestHead, outboundRequestHeaders, type OutboundContext } from '../../src/internal/forward/outboundRequestHeaders.ts';
+import { outboundRequestHead } from '../../src/internal/forward/outboundRequestHead.ts';
+import { outboundRequestHeaders, type OutboundContext } from '../../src/internal/policy/outboundRequestHeaders.ts';
 
 function parse(raw: string): RequestHead {
   const r = new RequestHeadParser().push(Buffer.from(raw, 'latin1'));

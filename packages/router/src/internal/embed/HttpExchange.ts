@@ -3,9 +3,9 @@ import type { Dispatch } from '../../forward/Dispatch.ts';
 import type { HeaderPair } from '../../forward/ForwarderOptions.ts';
 import type { Upstream } from '../../forward/Upstream.ts';
 import { serializeRequestHead } from '../../http1/serializeRequestHead.ts';
-import { clientResponseHeaders } from '../forward/clientResponseHeaders.ts';
 import { Deadline } from '../forward/Deadline.ts';
-import { idempotentMethods } from '../forward/idempotentMethods.ts';
+import { parseConnectionTokens } from '../http1/parseConnectionTokens.ts';
+import { exchangeWait, mayRetry, relayedResponseHeaders, type RelayedResponseFields } from '../policy/index.ts';
 import { outboundHeadersFor, type EmbeddedRequest } from './outboundHeadersFor.ts';
 import { flatten, refuse } from './nodeResponses.ts';
 import type { UpstreamAgents } from './UpstreamAgents.ts';
@@ -41,6 +41,8 @@ export class HttpExchange {
   readonly #deadline: Deadline;
   readonly #requestTimeout: number;
   #responded = false;
+  /** Any response byte came back: a 1xx or the final head. */
+  #answered = false;
   /** node:http's client holds the request body back: its socket is full. */
   #upstreamFull = false;
   /** The client's socket is full, so the backend's response is paused until it drains. */
@@ -137,9 +139,14 @@ export class HttpExchange {
     if (this.#out !== out || this.#done) return;
     const { res, head, options, dispatch, req } = this.#ctx;
     if (res.headersSent) return this.#abortClient(`backend failed mid-response: ${err.message}`);
-    // nginx's rule: never twice, never after the client saw a byte, and a request that reached
-    // the backend only when it is idempotent and its whole body is still held.
-    const retry = this.#attempts < 2 && this.#replay !== undefined && (!this.#connected || idempotentMethods.has(head.method));
+    const retry = mayRetry({
+      attempts: this.#attempts,
+      backendAnswered: this.#answered,
+      requestSent: this.#connected,
+      // node:http's client drops what it buffered with the request it destroys: only the replay holds the body.
+      bodyHeld: this.#replay !== undefined,
+      method: head.method,
+    });
     options.onEvent({ type: 'upstream.failed', upstreamId: upstream.id, error: err, retried: retry });
     out.destroy();
     this.#out = undefined;
@@ -163,6 +170,7 @@ export class HttpExchange {
   #onInformation(info: http.InformationEvent): void {
     const { res, head } = this.#ctx;
     if (this.#done) return;
+    this.#answered = true;
     this.#rearm();
     if (res.headersSent || head.version !== '1.1') return;
     // node:http answers the client's Expect itself, so a backend's 100 is not repeated; 102 and
@@ -183,9 +191,18 @@ export class HttpExchange {
     }
     const { res } = this.#ctx;
     this.#responded = true;
+    this.#answered = true;
     this.#rearm();
     const status = response.statusCode ?? 502;
-    const headers = clientResponseHeaders(responseFields(response), this.#bodyEnded ? undefined : 'close');
+    const fields = responseFields(response);
+    if (fields === undefined) {
+      response.destroy();
+      out.destroy();
+      this.#out = undefined;
+      return this.#fail(502);
+    }
+    const headers = relayedResponseHeaders(fields);
+    if (!this.#bodyEnded) headers.push(['connection', 'close']);
     const length = response.headers['content-length'];
     const chunked = response.headers['transfer-encoding'] !== undefined;
     // The backend's length is kept where the body has one (and for HEAD and 304, where it
@@ -238,17 +255,23 @@ export class HttpExchange {
   }
 
   /**
-   * Sets the deadline from what the exchange waits for (docs/proxy.md, Limits and timeouts): the
-   * client to take a full socket or the rest of a finished response (`sendTimeout`), or the
-   * backend (`requestTimeout`), which every sign of progress starts over. None while the client's
-   * request body is awaited: the host's server times that.
+   * Sets the deadline by the policy's rule (`exchangeWait`), as the socket forwarder does. The
+   * client's request body is the host's server's to time; node:http answers Expect itself, so the
+   * client never waits for a 100 Continue here.
    */
   #rearm(): void {
     if (this.#done) return this.#deadline.dispose();
-    // Timed from when the wait for the client began: body bytes it sends meanwhile are no sign it reads.
-    if (this.#clientBlocked || this.#backendDone) return this.#deadline.hold(this.#ctx.options.sendTimeout);
-    if (!this.#responded && !this.#bodyEnded && !this.#upstreamFull) return this.#deadline.clear();
-    this.#deadline.set(this.#requestTimeout);
+    const wait = exchangeWait({
+      settled: false,
+      clientBehind: this.#clientBlocked || this.#backendDone,
+      responseStarted: this.#responded,
+      requestBodyEnded: this.#bodyEnded,
+      backendHoldsBody: this.#upstreamFull,
+      awaitingContinue: false,
+    });
+    if (wait === 'none') this.#deadline.clear();
+    else if (wait === 'client') this.#deadline.hold(this.#ctx.options.sendTimeout);
+    else this.#deadline.set(this.#requestTimeout);
   }
 
   readonly #onTimeout = (): void => {
@@ -318,17 +341,21 @@ export class HttpExchange {
 
 function ignore(): void {}
 
-/** What clientResponseHeaders reads of a response, from node:http's parse of it. */
-function responseFields(response: IncomingMessage): { headers: [string, string][]; rawNames: string[]; connectionTokens: string[] } {
+/**
+ * What the response rules read of a response, from node:http's parse of it; undefined when its
+ * Connection header is not a token list, which the socket forwarder's parser refuses too.
+ */
+function responseFields(response: IncomingMessage): RelayedResponseFields | undefined {
   const raw = response.rawHeaders;
   const headers: [string, string][] = [];
   const rawNames: string[] = [];
-  const connectionTokens: string[] = [];
+  const connection: string[] = [];
   for (let i = 0; i + 1 < raw.length; i += 2) {
     const name = raw[i]!.toLowerCase();
     headers.push([name, raw[i + 1]!]);
     rawNames.push(raw[i]!);
-    if (name === 'connection') for (const token of raw[i + 1]!.split(',')) if (token.trim() !== '') connectionTokens.push(token.trim().toLowerCase());
+    if (name === 'connection') connection.push(raw[i + 1]!);
   }
-  return { headers, rawNames, connectionTokens };
+  const connectionTokens = connection.length === 0 ? [] : parseConnectionTokens(connection);
+  return connectionTokens === undefined ? undefined : { headers, rawNames, connectionTokens };
 }

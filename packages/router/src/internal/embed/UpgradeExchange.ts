@@ -9,6 +9,7 @@ import { cannedResponse } from '../forward/cannedResponse.ts';
 import { clientResponseHead } from '../forward/clientResponseHeaders.ts';
 import { Deadline } from '../forward/Deadline.ts';
 import { NO_BODY, UNTIL_CLOSE } from '../http1/framings.ts';
+import { exchangeWait, mayRetry } from '../policy/index.ts';
 import { outboundHeadersFor, type EmbeddedRequest } from './outboundHeadersFor.ts';
 
 export interface UpgradeExchangeContext extends EmbeddedRequest {
@@ -33,20 +34,24 @@ export class UpgradeExchange {
   #remaining = 0;
   #decoder: ChunkedDecoder | undefined;
   #released = false;
-  /** `requestTimeout` for the backend's answer to the handshake, on the forwarder's clock. */
+  /** The handshake was written to a connected backend. */
+  #sent = false;
+  /** `requestTimeout` for the backend's answer to the handshake and its refusal's body, on the forwarder's clock. */
   readonly #deadline: Deadline;
+  readonly #requestTimeout: number;
 
   constructor(ctx: UpgradeExchangeContext) {
     this.#ctx = ctx;
     this.#parser = new ResponseHeadParser(ctx.options.limits);
     this.#deadline = new Deadline(ctx.options.clock, this.#onTimeout);
+    this.#requestTimeout = ctx.dispatch.requestTimeout ?? ctx.options.requestTimeout;
   }
 
   start(): void {
-    const { client, dispatch, options } = this.#ctx;
+    const { client, dispatch } = this.#ctx;
     client.on('error', ignore);
     client.on('close', this.#onClientClose);
-    this.#deadline.set(dispatch.requestTimeout ?? options.requestTimeout);
+    this.#rearm();
     this.#connect(dispatch.upstream);
   }
 
@@ -56,6 +61,7 @@ export class UpgradeExchange {
     this.#attempts++;
     this.#parser = new ResponseHeadParser(options.limits);
     this.#responseBytes = 0;
+    this.#sent = false;
     let bytes: Buffer;
     try {
       const headers = outboundHeadersFor(this.#ctx, upstream);
@@ -72,7 +78,10 @@ export class UpgradeExchange {
     }
     this.#upstream = socket;
     socket.setNoDelay(true);
-    socket.once('connect', () => socket.write(bytes));
+    socket.once('connect', () => {
+      this.#sent = true;
+      socket.write(bytes);
+    });
     socket.on('data', (chunk: Buffer) => {
       if (this.#upstream === socket) this.#onData(chunk);
     });
@@ -88,6 +97,7 @@ export class UpgradeExchange {
 
   #onData(chunk: Buffer): void {
     this.#responseBytes += chunk.length;
+    this.#rearm();
     if (this.#phase === 'body') return this.#relayBody(chunk);
     if (this.#phase !== 'head') return;
     let input = chunk;
@@ -108,8 +118,14 @@ export class UpgradeExchange {
     this.#upstream?.destroy();
     this.#upstream = undefined;
     if (this.#phase === 'body') return this.#abortClient(`backend failed mid-response: ${err.message}`);
-    // A handshake is a bodiless GET: replayable once, as long as the backend said nothing yet.
-    const retry = this.#attempts < 2 && this.#responseBytes === 0;
+    // A handshake is a bodiless GET: the policy replays it once, as long as the backend said nothing yet.
+    const retry = mayRetry({
+      attempts: this.#attempts,
+      backendAnswered: this.#responseBytes > 0,
+      requestSent: this.#sent,
+      bodyHeld: true,
+      method: this.#ctx.head.method,
+    });
     this.#ctx.options.onEvent({ type: 'upstream.failed', upstreamId: upstream.id, error: err, retried: retry });
     if (!retry) return this.#fail(502);
     let next: Upstream | undefined | Promise<Upstream | undefined>;
@@ -151,7 +167,6 @@ export class UpgradeExchange {
 
   /** The backend declined the upgrade: its answer goes to the client, then the connection closes. */
   #refused(res: ResponseHead, rest: Buffer): void {
-    this.#clearTimer();
     this.#status = res.status;
     let framing: ResponseHead['body'] = res.body;
     if (framing.kind === 'chunked') {
@@ -159,6 +174,7 @@ export class UpgradeExchange {
       framing = UNTIL_CLOSE;
     }
     this.#phase = 'body';
+    this.#rearm();
     this.#ctx.client.write(clientResponseHead(res, 'close', framing), 'latin1');
     if (res.body.kind === 'none') return this.#endRefusal();
     // -1 marks a body that ends when the backend closes.
@@ -187,10 +203,29 @@ export class UpgradeExchange {
 
   #endRefusal(): void {
     this.#phase = 'done';
+    this.#clearTimer();
     this.#upstream?.destroy();
     this.#upstream = undefined;
     this.#release(this.#status);
     this.#ctx.client.end();
+  }
+
+  /**
+   * The policy's deadline rule (`exchangeWait`): the backend is awaited from the handshake (a
+   * bodiless request) to the end of a refusal's body, each read starting the wait over. The
+   * client's socket is not watched here: the host's server owns it.
+   */
+  #rearm(): void {
+    const wait = exchangeWait({
+      settled: this.#phase === 'done',
+      clientBehind: false,
+      responseStarted: this.#phase === 'body',
+      requestBodyEnded: true,
+      backendHoldsBody: false,
+      awaitingContinue: false,
+    });
+    if (wait === 'none') this.#deadline.clear();
+    else this.#deadline.set(this.#requestTimeout);
   }
 
   readonly #onTimeout = (): void => {

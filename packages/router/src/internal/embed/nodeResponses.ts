@@ -1,11 +1,8 @@
-import { STATUS_CODES, type ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import type { HeaderPair } from '../../forward/ForwarderOptions.ts';
 import { serializeResponseHead } from '../../http1/serializeResponseHead.ts';
-import { cannedBody } from '../forward/cannedResponse.ts';
 import { NO_BODY } from '../http1/framings.ts';
-
-const allow = 'GET, HEAD, POST, PUT, DELETE, OPTIONS, PATCH';
-const framing = new Set(['content-length', 'transfer-encoding', 'connection']);
+import { cannedAnswer, decidedAnswer, type PorticoAnswer } from '../policy/porticoAnswer.ts';
 
 /** `[name, value]` pairs as the flat array node:http's `writeHead` takes, order and duplicates kept. */
 export function flatten(headers: readonly HeaderPair[]): string[] {
@@ -23,28 +20,27 @@ export function refuse(res: ServerResponse, status: number): void {
     res.destroy();
     return;
   }
-  const body = Buffer.from(cannedBody(status), 'latin1');
-  const headers: string[] = ['content-type', 'text/plain; charset=utf-8', 'content-length', String(body.length), 'connection', 'close'];
-  if (status === 405) headers.push('allow', allow);
-  res.writeHead(status, STATUS_CODES[status] ?? 'Error', headers);
-  res.end(res.req?.method === 'HEAD' ? undefined : body);
+  write(res, cannedAnswer(status), true);
 }
 
 /** A response the dispatcher decided on: its headers checked, framed by Content-Length. */
-export function respond(res: ServerResponse, status: number, headers: readonly HeaderPair[], body: string, close: boolean): void {
+export function respond(res: ServerResponse, status: number, headers: readonly HeaderPair[], body: string | undefined, close: boolean): void {
   if (res.headersSent || res.destroyed) return;
-  const payload = Buffer.from(body, 'utf8');
-  const out: HeaderPair[] = headers.filter(([name]) => !framing.has(name.toLowerCase()));
-  if (!out.some(([name]) => name.toLowerCase() === 'content-type')) out.push(['content-type', 'text/plain; charset=utf-8']);
-  if (close) out.push(['connection', 'close']);
-  const reason = STATUS_CODES[status] ?? 'Status';
+  const answer = decidedAnswer(status, headers, body);
   try {
     // Checked with Portico's own rules first: node:http would throw mid-write on some of them.
-    serializeResponseHead({ status, reason, headers: out, body: NO_BODY });
-    out.push(['content-length', String(payload.length)]);
-    res.writeHead(status, reason, flatten(out));
+    serializeResponseHead({ status, reason: answer.reason, headers: answer.headers, body: NO_BODY });
   } catch {
     return refuse(res, 500);
   }
+  write(res, answer, close);
+}
+
+function write(res: ServerResponse, answer: PorticoAnswer, close: boolean): void {
+  const payload = Buffer.from(answer.body, 'utf8');
+  const headers = flatten(answer.headers);
+  headers.push('content-length', String(payload.length));
+  if (close) headers.push('connection', 'close');
+  res.writeHead(answer.status, answer.reason, headers);
   res.end(res.req?.method === 'HEAD' ? undefined : payload);
 }

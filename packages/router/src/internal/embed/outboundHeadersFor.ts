@@ -3,7 +3,7 @@ import type { Upstream } from '../../forward/Upstream.ts';
 import type { RequestHead } from '../../http1/RequestHead.ts';
 import type { IncomingMessage } from 'node:http';
 import { clientOrigin } from '../forward/clientOrigin.ts';
-import { outboundRequestHeaders } from '../forward/outboundRequestHeaders.ts';
+import { outboundRequestHeaders } from '../policy/index.ts';
 import type { ForwardDispatch } from './HttpExchange.ts';
 
 /** What an embedded exchange knows of its request, enough to compute the headers sent upstream. */

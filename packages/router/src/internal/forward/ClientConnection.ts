@@ -6,6 +6,7 @@ import { ChunkedDecoder } from '../../http1/ChunkedDecoder.ts';
 import type { RequestHead } from '../../http1/RequestHead.ts';
 import { RequestHeadParser } from '../../http1/RequestHeadParser.ts';
 import { ResponseHeadParser } from '../../http1/ResponseHeadParser.ts';
+import { decidedAnswer } from '../policy/index.ts';
 import { cannedResponse, porticoResponse } from './cannedResponse.ts';
 import { clientOrigin, type ClientOrigin } from './clientOrigin.ts';
 import { REQUESTS_PER_TURN } from './connectionBounds.ts';
@@ -254,7 +255,7 @@ export class ClientConnection implements ExchangeOwner {
     if (this.#state === 'head' && !this.#paused.has('send')) this.#readNext();
   };
 
-  onExchangeRespond(status: number, headers: readonly HeaderPair[], body: string, close: boolean): void {
+  onExchangeRespond(status: number, headers: readonly HeaderPair[], body: string | undefined, close: boolean): void {
     this.#exchange = undefined;
     if (this.#state === 'closing' || this.#state === 'closed' || this.#state === 'tunnel') return;
     const head = this.#head;
@@ -263,7 +264,7 @@ export class ClientConnection implements ExchangeOwner {
     const keep = !close && !this.mustCloseAfterResponse();
     let bytes: Buffer;
     try {
-      bytes = porticoResponse(status, headers, head?.method === 'HEAD' ? '' : body, keep, head?.version === '1.0');
+      bytes = porticoResponse(decidedAnswer(status, headers, body), keep, head?.version === '1.0', head?.method === 'HEAD');
     } catch {
       return this.#refuse(500, 'a response header from the router was not writable', false);
     }

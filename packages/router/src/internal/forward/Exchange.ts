@@ -9,15 +9,14 @@ import type { RequestHead } from '../../http1/RequestHead.ts';
 import type { ResponseHead } from '../../http1/ResponseHead.ts';
 import type { ResponseHeadParser } from '../../http1/ResponseHeadParser.ts';
 import type { OutboundResponseFraming } from '../../http1/serializeResponseHead.ts';
-import { cannedBody } from './cannedResponse.ts';
+import { exchangeWait, mayRetry } from '../policy/index.ts';
 import type { ClientOrigin } from './clientOrigin.ts';
 import { clientResponseFraming } from './clientResponseFraming.ts';
 import { clientResponseHead } from './clientResponseHeaders.ts';
 import { chunkHeader, CRLF, LAST_CHUNK } from './chunkFraming.ts';
 import { ClientWriter, type ClientWriterWatcher } from './ClientWriter.ts';
 import type { Deadline } from './Deadline.ts';
-import { idempotentMethods } from './idempotentMethods.ts';
-import { outboundRequestHead } from './outboundRequestHeaders.ts';
+import { outboundRequestHead } from './outboundRequestHead.ts';
 
 const NO_BODY: OutboundResponseFraming = { kind: 'none' };
 
@@ -45,7 +44,7 @@ export interface ExchangeOwner {
   /** Nothing reached the client yet: answer `status` and close. */
   onExchangeFailed(status: number): void;
   /** The dispatcher answered the request itself. */
-  onExchangeRespond(status: number, headers: readonly HeaderPair[], body: string, close: boolean): void;
+  onExchangeRespond(status: number, headers: readonly HeaderPair[], body: string | undefined, close: boolean): void;
   /** The response had started: the client connection must be cut so the truncation shows. */
   onExchangeAborted(reason: string): void;
   /** The backend answered 101 to a WebSocket handshake: from here on, bytes flow raw. */
@@ -123,7 +122,7 @@ export class Exchange implements UpstreamHandler, ClientWriterWatcher {
     if (dispatch.kind === 'respond') {
       this.#phase = 'done';
       // Answered after the caller has seen where the body stands (start() runs before it is read).
-      queueMicrotask(() => this.#owner.onExchangeRespond(dispatch.status, dispatch.headers ?? [], dispatch.body ?? cannedBody(dispatch.status), dispatch.close === true));
+      queueMicrotask(() => this.#owner.onExchangeRespond(dispatch.status, dispatch.headers ?? [], dispatch.body, dispatch.close === true));
       return;
     }
     this.#dispatch = dispatch;
@@ -356,7 +355,7 @@ export class Exchange implements UpstreamHandler, ClientWriterWatcher {
     if (this.#phase === 'done') return;
     this.#dropConnection();
     this.#connected = false;
-    const retry = this.#phase === 'head' && this.#responseBytes === 0 && this.#mayRetry();
+    const retry = this.#mayRetry();
     this.#owner.options.onEvent({ type: 'upstream.failed', upstreamId: this.#upstream?.id ?? '', error: err, retried: retry });
     if (retry) {
       // A connection that never carried a byte keeps its queue; otherwise replay what was sent.
@@ -380,28 +379,37 @@ export class Exchange implements UpstreamHandler, ClientWriterWatcher {
     this.#fail(502);
   }
 
-  /** nginx's proxy_next_upstream rule: never twice, never after the client saw a byte. */
+  /** The policy's retry rule (`mayRetry`), asked before the backend answered anything. */
   #mayRetry(): boolean {
-    if (this.#attempts >= 2 || this.#touchedClient) return false;
-    if (!this.#wroteUpstream) return true;
-    return idempotentMethods.has(this.#head.method) && this.#replay !== undefined;
+    return mayRetry({
+      attempts: this.#attempts,
+      backendAnswered: this.#phase !== 'head' || this.#responseBytes > 0,
+      requestSent: this.#wroteUpstream,
+      // Before a byte went out, the queue still holds the whole request.
+      bodyHeld: !this.#wroteUpstream || this.#replay !== undefined,
+      method: this.#head.method,
+    });
   }
 
   /**
-   * Sets the exchange's one deadline from what it waits for (docs/proxy.md, Limits and timeouts):
-   * the client to read its full socket (`sendTimeout`), or the backend (`requestTimeout`). None
-   * while it waits for the client's request body, which the connection's `bodyIdleTimeout`
-   * watches, nor before dispatch, which the router's start-up limit covers. Each call follows
-   * progress, so it starts the wait over.
+   * Sets the exchange's one deadline by the policy's rule (`exchangeWait`): the client to read its
+   * full socket (`sendTimeout`), the backend (`requestTimeout`), or none while the client's body
+   * is awaited (the connection's `bodyIdleTimeout` watches it). Each call follows progress, so it
+   * starts the wait over.
    */
   #rearm(): void {
     const deadline = this.#owner.requestDeadline;
-    if (this.#phase === 'done' || this.#dispatch === undefined) return deadline.clear();
-    // Timed from when the client stopped reading: body bytes it sends meanwhile are no sign it reads.
-    if (this.#clientBlocked) return deadline.hold(this.#owner.options.sendTimeout);
-    const clientBodyAwaited = this.#phase === 'head' && !this.#bodyEnded && !this.#upstreamFull && !this.#owner.awaitingContinue;
-    if (clientBodyAwaited) return deadline.clear();
-    deadline.set(this.#requestTimeout);
+    const wait = exchangeWait({
+      settled: this.#phase === 'done' || this.#dispatch === undefined,
+      clientBehind: this.#clientBlocked,
+      responseStarted: this.#phase !== 'head',
+      requestBodyEnded: this.#bodyEnded,
+      backendHoldsBody: this.#upstreamFull,
+      awaitingContinue: this.#owner.awaitingContinue,
+    });
+    if (wait === 'none') deadline.clear();
+    else if (wait === 'client') deadline.hold(this.#owner.options.sendTimeout);
+    else deadline.set(this.#requestTimeout);
   }
 
   onClientBlocked(): void {

@@ -1,45 +1,31 @@
-import { STATUS_CODES } from 'node:http';
-import type { HeaderPair } from '../../forward/ForwarderOptions.ts';
 import { serializeResponseHead } from '../../http1/serializeResponseHead.ts';
-
-const allow = 'GET, HEAD, POST, PUT, DELETE, OPTIONS, PATCH';
+import { cannedAnswer, type PorticoAnswer } from '../policy/porticoAnswer.ts';
 
 /**
- * A complete response Portico writes itself (400, 408, 502, 504, …). It always says
+ * Portico's own short answer (400, 408, 502, 504, …) as HTTP/1.1 bytes. It always says
  * `connection: close`: the caller closes after it, so an unread body can never be taken for the
  * next request (nginx CVE-2019-20372).
  */
 export function cannedResponse(status: number): Buffer {
-  const reason = STATUS_CODES[status] ?? 'Error';
-  const body = cannedBody(status);
-  const extra = status === 405 ? `allow: ${allow}\r\n` : '';
-  return Buffer.from(
-    `HTTP/1.1 ${status} ${reason}\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: ${body.length}\r\n${extra}connection: close\r\n\r\n${body}`,
-    'latin1',
-  );
-}
-
-/** The plain-text body of Portico's own short answers: `503 Service Unavailable`. */
-export function cannedBody(status: number): string {
-  return `${status} ${STATUS_CODES[status] ?? 'Error'}\n`;
+  return porticoResponse(cannedAnswer(status), false, false, false);
 }
 
 /**
- * A response the router decided on (an error page, an auth challenge, app_offline.htm): its
- * headers checked and framed by Content-Length, with `connection: close` unless `keepAlive`.
+ * One of Portico's answers as HTTP/1.1 bytes, framed by Content-Length, with `connection: close`
+ * unless `keepAlive` (and `connection: keep-alive` for an HTTP/1.0 client kept). `bodiless`
+ * answers a HEAD: the length is announced and no body sent (RFC 9110 §9.3.2). Throws
+ * `InvalidHeadField` when a header the router supplied is not writable.
  */
-export function porticoResponse(status: number, headers: readonly HeaderPair[], body: string, keepAlive: boolean, http10: boolean): Buffer {
-  const payload = Buffer.from(body, 'utf8');
-  const framing = new Set(['content-length', 'transfer-encoding', 'connection']);
-  const out: HeaderPair[] = headers.filter(([name]) => !framing.has(name.toLowerCase()));
-  if (!out.some(([name]) => name.toLowerCase() === 'content-type')) out.push(['content-type', 'text/plain; charset=utf-8']);
-  if (!keepAlive) out.push(['connection', 'close']);
-  else if (http10) out.push(['connection', 'keep-alive']);
+export function porticoResponse(answer: PorticoAnswer, keepAlive: boolean, http10: boolean, bodiless: boolean): Buffer {
+  const payload = Buffer.from(answer.body, 'utf8');
+  const headers = [...answer.headers];
+  if (!keepAlive) headers.push(['connection', 'close']);
+  else if (http10) headers.push(['connection', 'keep-alive']);
   const head = serializeResponseHead({
-    status,
-    reason: STATUS_CODES[status] ?? 'Status',
-    headers: out,
-    body: { kind: 'length', length: payload.length },
+    status: answer.status,
+    reason: answer.reason,
+    headers,
+    body: bodiless ? { kind: 'advertised-length', length: payload.length } : { kind: 'length', length: payload.length },
   });
-  return Buffer.concat([head, payload]);
+  return bodiless ? head : Buffer.concat([head, payload]);
 }

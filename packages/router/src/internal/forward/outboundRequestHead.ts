@@ -1,0 +1,41 @@
+import { appendField, framingField } from '../http1/checkOutboundFields.ts';
+import { emitRelayedHeaders, type OutboundContext } from '../policy/outboundRequestHeaders.ts';
+
+/**
+ * The re-framed request head for a backend, as latin1 text, for a head from Portico's own parser:
+ * what the parser accepted is written as is, and everything a caller supplied is checked first (a
+ * bad one throws `InvalidHeadField`). Checking only what no parser saw is most of the cost saved
+ * per request; handing Node text instead of a Buffer saves an allocation and a copy.
+ */
+export function outboundRequestHead(ctx: OutboundContext): string {
+  const { head } = ctx;
+  let text = `${head.method} ${head.path} HTTP/1.1\r\n`;
+  emitRelayedHeaders(ctx, (name, value, parsed) => {
+    text = parsed ? `${text}${name}: ${value}\r\n` : appendField(text, name, value);
+  });
+  // Portico's own, in the policy's order (`outboundRequestHeaders`; a test holds the two alike), from lines made
+  // once where they can be.
+  const { forwardedFor, forwardedPort } = ctx.origin.lines;
+  const forwardedHost = ctx.host === undefined ? '' : `x-forwarded-host: ${ctx.host}\r\n`;
+  const own = `${forwardedFor}${PROTO_LINES[ctx.options.proto]}${forwardedHost}${forwardedPort}x-request-id: ${ctx.requestId}\r\n`;
+  return `${text}${own}${tokenLine(ctx.upstream.token)}${framingField(head.body)}\r\n`;
+}
+
+const PROTO_LINES = { http: 'x-forwarded-proto: http\r\n', https: 'x-forwarded-proto: https\r\n' } as const;
+
+/** Pairing-token lines already checked, by token: a backend keeps its token for its whole life. */
+const tokenLines = new Map<string, string>();
+/** Far more backends than one Portico runs at once; past it the cache starts over. */
+const MAX_TOKEN_LINES = 1024;
+
+/** The `x-portico-token` line for `token`, checked the first time (a bad one throws `InvalidHeadField`). */
+function tokenLine(token: string): string {
+  let line = tokenLines.get(token);
+  if (line === undefined) {
+    line = appendField('', 'x-portico-token', token);
+    if (tokenLines.size >= MAX_TOKEN_LINES) tokenLines.clear();
+    tokenLines.set(token, line);
+  }
+  return line;
+}
+

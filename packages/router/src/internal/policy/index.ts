@@ -1,0 +1,12 @@
+export { ALLOWED_METHODS, cannedAnswer, cannedBody, decidedAnswer } from './porticoAnswer.ts';
+export type { PorticoAnswer } from './porticoAnswer.ts';
+export { exchangeWait } from './exchangeWait.ts';
+export type { ExchangeProgress, ExchangeWait } from './exchangeWait.ts';
+export { isHopByHop } from './hopByHop.ts';
+export { idempotentMethods } from './idempotentMethods.ts';
+export { MAX_ATTEMPTS, mayRetry } from './mayRetry.ts';
+export type { FailedAttempt } from './mayRetry.ts';
+export { emitRelayedHeaders, outboundRequestHeaders } from './outboundRequestHeaders.ts';
+export type { OutboundContext, OutboundField } from './outboundRequestHeaders.ts';
+export { relayedResponseHeaders, visitRelayedResponseHeaders } from './responseHeaders.ts';
+export type { RelayedResponseFields } from './responseHeaders.ts';
