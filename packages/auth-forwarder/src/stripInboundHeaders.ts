@@ -1,4 +1,5 @@
 import { isSpoofableNormalised, type HeaderPolicy } from './isSpoofableHeader.ts';
+import { trimOws } from './internal/trimOws.ts';
 import { foldFlags, hasSeparator, normaliseHeaderName } from './normaliseHeaderName.ts';
 
 /** A request header as the router holds it: lower-case name, raw value. */
@@ -64,7 +65,7 @@ export function stripInboundHeaders(
       // "keep-alive" and "close" name nothing that survives anyway: skip the split.
       if (value === 'keep-alive' || value === 'close' || value === 'Keep-Alive') continue;
       for (const raw of value.split(',')) {
-        const token = normaliseHeaderName(raw.trim());
+        const token = normaliseHeaderName(trimOws(raw));
         if (token === '' || token === 'close' || hopByHop.has(token)) continue;
         tokens ??= new Set();
         tokens.add(token);
@@ -99,5 +100,5 @@ export function stripInboundHeaders(
 }
 
 function isWebSocket(value: string): boolean {
-  return value.trim().toLowerCase() === 'websocket';
+  return trimOws(value).toLowerCase() === 'websocket';
 }

@@ -2,6 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { CompatMode } from '../readPorticoEnvironment.ts';
 import type { PorticoRequestInfo } from '../PorticoRequestInfo.ts';
 import { porticoHeaders as h } from '../porticoHeaders.ts';
+import { trimOws } from './trimOws.ts';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -31,7 +32,7 @@ function text(value: string | string[] | undefined): string | undefined {
 function last(value: string | string[] | undefined): string | undefined {
   const joined = text(value);
   if (joined === undefined) return undefined;
-  const entry = joined.slice(joined.lastIndexOf(',') + 1).trim();
+  const entry = trimOws(joined.slice(joined.lastIndexOf(',') + 1));
   return entry === '' ? undefined : entry;
 }
 

@@ -90,4 +90,21 @@ describe('desync payloads through the forwarder (security.md §3)', () => {
   ];
 
   for (const [name, payload] of payloads) it(`${name}: refused or forwarded as one canonical request`, () => check(payload));
+
+  describe('whitespace is SP and HTAB only', () => {
+    const refusedWith400: Array<[string, string]> = [
+      ['"Transfer-Encoding: \\xa0chunked"', `POST / HTTP/1.1\r\n${H}Transfer-Encoding: \xa0chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n`],
+      ['"Transfer-Encoding: chunked\\xa0"', `POST / HTTP/1.1\r\n${H}Transfer-Encoding: chunked\xa0\r\n\r\n5\r\nhello\r\n0\r\n\r\n`],
+      ['"Content-Length: 1000\\xa0"', `POST / HTTP/1.1\r\n${H}Content-Length: 1000\xa0\r\n\r\n${'a'.repeat(1000)}`],
+    ];
+    for (const [name, payload] of refusedWith400) {
+      it(`${name} over a raw socket: 400, and the backend sees nothing`, async () => {
+        const backend = await recordingBackend();
+        const proxy = await startProxy({ pickUpstream: () => upstreamAt(backend.port) });
+        const reply = await sendWithSentinel(proxy.port, payload);
+        assert.deepEqual(statusLines(reply), ['400'], reply);
+        assert.equal(backend.received.length, 0, 'a refused request reached the backend');
+      });
+    }
+  });
 });

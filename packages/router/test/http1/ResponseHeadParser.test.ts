@@ -34,6 +34,11 @@ describe('ResponseHeadParser', () => {
     const h = head('HTTP/1.1 200 OK\r\nSet-Cookie: a=1\r\nSet-Cookie: b=2\r\nContent-Length: 0\r\n\r\n');
     assert.deepEqual(h.headers.filter(([n]) => n === 'set-cookie').map(([, v]) => v), ['a=1', 'b=2']);
   });
+  it('refuses a 0xA0 around chunked or a Content-Length (whitespace is SP and HTAB only)', () => {
+    fails('HTTP/1.1 200 OK\r\nTransfer-Encoding: \xa0chunked\r\n\r\n');
+    fails('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\xa0\r\n\r\n');
+    fails('HTTP/1.1 200 OK\r\nContent-Length: 1000\xa0\r\n\r\n');
+  });
   it('reads chunked framing', () => assert.deepEqual(head('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n').body, { kind: 'chunked' }));
   it('reads a body without framing until close', () => {
     const h = head('HTTP/1.1 200 OK\r\n\r\n');

@@ -78,6 +78,18 @@ describe('desync payloads (security.md §3)', () => {
       assert.equal(r.messages[0]?.head.upgrade?.kind, 'other');
     });
   });
+  describe('whitespace is SP and HTAB only (a latin1 0xA0 is U+00A0, which trim() and \\s strip)', () => {
+    it('refuses "Transfer-Encoding: \\xa0chunked"', () => assertRefused(`POST / HTTP/1.1\r\n${H}Transfer-Encoding: \xa0chunked\r\n\r\n0\r\n\r\n`, 400));
+    it('refuses "Transfer-Encoding: chunked\\xa0"', () => assertRefused(`POST / HTTP/1.1\r\n${H}Transfer-Encoding: chunked\xa0\r\n\r\n0\r\n\r\n`, 400));
+    it('refuses "Content-Length: 1000\\xa0"', () => assertRefused(`POST / HTTP/1.1\r\n${H}Content-Length: 1000\xa0\r\n\r\n`, 400));
+    it('refuses "Content-Length: \\xa05" and a 0xA0 beside a list comma', () => {
+      assertRefused(`POST / HTTP/1.1\r\n${H}Content-Length: \xa05\r\n\r\nhello`, 400);
+      assertRefused(`POST / HTTP/1.1\r\n${H}Content-Length: 5,\xa05\r\n\r\nhello`, 400);
+    });
+    it('refuses "Expect: 100-continue\\xa0"', () => assertRefused(`POST / HTTP/1.1\r\n${H}Expect: 100-continue\xa0\r\nContent-Length: 1\r\n\r\na`, 417));
+    it('refuses "Connection: close\\xa0"', () => assertRefused(`GET / HTTP/1.1\r\n${H}Connection: close\xa0\r\n\r\n`, 400));
+    it('still reads SP and HTAB around list members', () => assertSingle(`POST / HTTP/1.1\r\n${H}Transfer-Encoding:\t chunked \t\r\n\r\n3\r\nabc\r\n0\r\n\r\n`, 'abc'));
+  });
   it('refuses HTTP/1.0 with Transfer-Encoding (RFC 9112 §6.1)', () => assertRefused('POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n', 400));
   it('refuses two Host headers (RFC 9112 §3.2)', () => assertRefused(`GET / HTTP/1.1\r\n${H}Host: b\r\n\r\n`, 400));
 });

@@ -1,3 +1,5 @@
+import { trimOws } from './trimOws.ts';
+
 /** 15 digits stay below 2^53, so the sum can never lose precision. */
 const MAX_DIGITS = 15;
 const plainLength = /^[0-9]{1,15}$/;
@@ -13,7 +15,7 @@ export function parseContentLength(values: readonly string[]): number | string {
   let seen: string | undefined;
   for (const value of values) {
     for (const member of value.split(',')) {
-      const m = member.trim();
+      const m = trimOws(member);
       if (m.length === 0) return 'empty Content-Length';
       if (!/^[0-9]+$/.test(m)) return 'Content-Length is not a decimal number';
       if (m.length > MAX_DIGITS) return 'Content-Length is too long';
@@ -24,11 +26,11 @@ export function parseContentLength(values: readonly string[]): number | string {
   return Number(seen);
 }
 
-/** Splits a list header into trimmed members (RFC 9110 §5.6.1), keeping empty ones for the caller to judge. */
+/** Splits a list header into members without their SP and HTAB (RFC 9110 §5.6.1), keeping empty ones for the caller to judge. */
 export function splitList(values: readonly string[]): string[] {
   // The usual case, one line naming one member, without splitting.
-  if (values.length === 1 && !values[0]!.includes(',')) return [values[0]!.trim()];
+  if (values.length === 1 && !values[0]!.includes(',')) return [trimOws(values[0]!)];
   const out: string[] = [];
-  for (const value of values) for (const member of value.split(',')) out.push(member.trim());
+  for (const value of values) for (const member of value.split(',')) out.push(trimOws(member));
   return out;
 }
