@@ -107,4 +107,28 @@ describe('desync payloads through the forwarder (security.md §3)', () => {
       });
     }
   });
+
+  describe('Content-Length lists and repeats', () => {
+    const refusedWith400: Array<[string, string]> = [
+      ['"Content-Length: 1000,1000"', `POST / HTTP/1.1\r\n${H}Content-Length: 1000,1000\r\n\r\n${'a'.repeat(1000)}`],
+      ['two identical Content-Length lines', `POST / HTTP/1.1\r\n${H}Content-Length: 1000\r\nContent-Length: 1000\r\n\r\n${'a'.repeat(1000)}`],
+    ];
+    for (const [name, payload] of refusedWith400) {
+      it(`${name} over a raw socket: 400, and the backend sees nothing`, async () => {
+        const backend = await recordingBackend();
+        const proxy = await startProxy({ pickUpstream: () => upstreamAt(backend.port) });
+        const reply = await sendWithSentinel(proxy.port, payload);
+        assert.deepEqual(statusLines(reply), ['400'], reply);
+        assert.equal(backend.received.length, 0, 'a refused request reached the backend');
+      });
+    }
+    for (const [name, lengths] of [['a list', 'Content-Length: 2,2\r\n'], ['two identical lines', 'Content-Length: 2\r\nContent-Length: 2\r\n']] as const) {
+      it(`a backend's response with ${name} of Content-Length: 502, a broken backend response`, async () => {
+        const backend = await startRawBackend((_data, socket) => socket.write(`HTTP/1.1 200 OK\r\n${lengths}\r\nok`));
+        const proxy = await startProxy({ pickUpstream: () => upstreamAt(backend.port) });
+        const reply = await sendWithSentinel(proxy.port, `GET / HTTP/1.1\r\n${H}Connection: close\r\n\r\n`);
+        assert.deepEqual(statusLines(reply), ['502'], reply);
+      });
+    }
+  });
 });

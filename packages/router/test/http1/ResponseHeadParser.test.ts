@@ -39,6 +39,10 @@ describe('ResponseHeadParser', () => {
     fails('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\xa0\r\n\r\n');
     fails('HTTP/1.1 200 OK\r\nContent-Length: 1000\xa0\r\n\r\n');
   });
+  it('refuses a Content-Length list or two identical Content-Length lines from a backend', () => {
+    fails('HTTP/1.1 200 OK\r\nContent-Length: 3,3\r\n\r\nabc');
+    fails('HTTP/1.1 200 OK\r\nContent-Length: 3\r\nContent-Length: 3\r\n\r\nabc');
+  });
   it('reads chunked framing', () => assert.deepEqual(head('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n').body, { kind: 'chunked' }));
   it('reads a body without framing until close', () => {
     const h = head('HTTP/1.1 200 OK\r\n\r\n');

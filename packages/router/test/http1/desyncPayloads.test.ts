@@ -44,6 +44,8 @@ describe('desync payloads (security.md §3)', () => {
   });
   describe('4 duplicate Content-Length', () => {
     it('refuses 0 then 31 (Garden T-22)', () => assertRefused(`POST / HTTP/1.1\r\n${H}Content-Length: 0\r\nContent-Length: 31\r\n\r\nGET /evil HTTP/1.1\r\nHost: a\r\n\r\n`, 400));
+    it('refuses "Content-Length: 1000,1000" (http-desync-guardian: Severe)', () => assertRefused(`POST / HTTP/1.1\r\n${H}Content-Length: 5,5\r\n\r\nhello`, 400));
+    it('refuses two identical Content-Length lines', () => assertRefused(`POST / HTTP/1.1\r\n${H}Content-Length: 5\r\nContent-Length: 5\r\n\r\nhello`, 400));
     it('refuses an empty CL first (HAProxy CVE-2023-40225)', () => assertRefused(`POST / HTTP/1.1\r\n${H}Content-Length:\r\nContent-Length: 31\r\n\r\nGET /evil HTTP/1.1\r\nHost: a\r\n\r\n`, 400));
   });
   it('5 obs-fold: refuses a folded Transfer-Encoding', () => assertRefused(`POST / HTTP/1.1\r\n${H}Transfer-Encoding:\r\n chunked\r\n\r\n0\r\n\r\n`, 400));

@@ -5,25 +5,24 @@ const MAX_DIGITS = 15;
 const plainLength = /^[0-9]{1,15}$/;
 
 /**
- * RFC 9112 §6.3 item 5: every Content-Length line and list member must be 1*DIGIT, and they must
- * all be the same string, which is then used once. `+5`, `5 5`, `0x5`, empty, or differing values
- * are refused (Node CVE-2018-7159, HAProxy CVE-2023-40225, HTTP Garden transducer bug 22).
+ * RFC 9112 §6.3 item 5 read strictly: exactly one Content-Length line, holding one 1*DIGIT value
+ * of at most 15 digits. A list (`5, 5`), a repeated line (even an identical one), `+5`, `5 5`,
+ * `0x5`, an empty value or whitespace other than SP and HTAB around it is refused: RFC 9112 lets a
+ * recipient merge identical members, but Node and nginx refuse them, and a hop that reads the
+ * list differently is a desync (aws/http-desync-guardian rates `CL: 5,5` Severe; Node
+ * CVE-2018-7159, HAProxy CVE-2023-40225, HTTP Garden transducer bug 22).
  */
 export function parseContentLength(values: readonly string[]): number | string {
-  // The usual case, one plain number, without the list walk below.
-  if (values.length === 1 && plainLength.test(values[0]!)) return Number(values[0]);
-  let seen: string | undefined;
-  for (const value of values) {
-    for (const member of value.split(',')) {
-      const m = trimOws(member);
-      if (m.length === 0) return 'empty Content-Length';
-      if (!/^[0-9]+$/.test(m)) return 'Content-Length is not a decimal number';
-      if (m.length > MAX_DIGITS) return 'Content-Length is too long';
-      if (seen !== undefined && seen !== m) return 'conflicting Content-Length values';
-      seen = m;
-    }
-  }
-  return Number(seen);
+  if (values.length > 1) return 'more than one Content-Length header';
+  const value = values[0]!;
+  // The usual case, one plain number, without the checks below.
+  if (plainLength.test(value)) return Number(value);
+  if (value.includes(',')) return 'Content-Length is a list';
+  const m = trimOws(value);
+  if (m.length === 0) return 'empty Content-Length';
+  if (!/^[0-9]+$/.test(m)) return 'Content-Length is not a decimal number';
+  if (m.length > MAX_DIGITS) return 'Content-Length is too long';
+  return Number(m);
 }
 
 /** Splits a list header into members without their SP and HTAB (RFC 9110 §5.6.1), keeping empty ones for the caller to judge. */
