@@ -298,7 +298,9 @@ export function createRouter(routes: readonly AppRoute[], options: RouterOptions
       return { kind: 'respond', app: app.name, status: 403, headers: [['content-type', 'text/plain']], body: 'identity cannot be forwarded\n' };
     }
     const options = { ...authenticator.stripOptions, keepWebSocketUpgrade };
-    return (headers) => [...stripInboundHeaders(headers, options), ...added];
+    // Identity before the client's headers, as Portico's own come first: a backend that keeps only
+    // its first N header lines (Node: 1 000) drops the client's, never the identity.
+    return (headers) => [...added, ...stripInboundHeaders(headers, options)];
   }
 
   /**

@@ -2,8 +2,10 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Dispatch } from '../../forward/Dispatch.ts';
 import type { HeaderPair } from '../../forward/ForwarderOptions.ts';
 import type { Upstream } from '../../forward/Upstream.ts';
+import type { RequestHead } from '../../http1/RequestHead.ts';
 import { serializeRequestHead } from '../../http1/serializeRequestHead.ts';
 import { Deadline } from '../forward/Deadline.ts';
+import { NO_BODY } from '../http1/framings.ts';
 import { parseConnectionTokens } from '../http1/parseConnectionTokens.ts';
 import { exchangeWait, mayRetry, relayedResponseHeaders, type RelayedResponseFields } from '../policy/index.ts';
 import { outboundHeadersFor, type EmbeddedRequest } from './outboundHeadersFor.ts';
@@ -73,17 +75,15 @@ export class HttpExchange {
     // A new backend gets the whole of requestTimeout, and nothing of the last one's full socket.
     this.#upstreamFull = false;
     this.#rearm();
+    const framing = requestFraming(head);
     let headers: HeaderPair[];
     try {
-      headers = outboundHeadersFor(this.#ctx, upstream);
+      headers = outboundHeadersFor(this.#ctx, upstream, framing);
       // Checked by Portico's serializer, so a transform's bad value is a 500 and never a throw inside node:http.
-      serializeRequestHead({ method: head.method, target: head.path, headers, body: head.body });
+      serializeRequestHead({ method: head.method, target: head.path, headers: headers.filter((h) => h !== framing), body: NO_BODY });
     } catch {
       return this.#fail(500);
     }
-    if (head.body.kind === 'length') headers.push(['content-length', String(head.body.length)]);
-    else if (head.body.kind === 'chunked') headers.push(['transfer-encoding', 'chunked']);
-    else if (!bodilessByDefault.has(head.method)) headers.push(['content-length', '0']);
     const address = 'path' in upstream.address ? { socketPath: upstream.address.path } : { host: upstream.address.host, port: upstream.address.port };
     let out: http.ClientRequest;
     try {
@@ -340,6 +340,16 @@ export class HttpExchange {
 }
 
 function ignore(): void {}
+
+/**
+ * The framing header for node:http's client: the client's length, or chunked; and a length of 0
+ * for a bodiless request whose method node:http would otherwise send chunked.
+ */
+function requestFraming(head: RequestHead): HeaderPair | undefined {
+  if (head.body.kind === 'length') return ['content-length', String(head.body.length)];
+  if (head.body.kind === 'chunked') return ['transfer-encoding', 'chunked'];
+  return bodilessByDefault.has(head.method) ? undefined : ['content-length', '0'];
+}
 
 /**
  * What the response rules read of a response, from node:http's parse of it; undefined when its

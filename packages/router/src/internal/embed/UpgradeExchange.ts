@@ -64,7 +64,7 @@ export class UpgradeExchange {
     this.#sent = false;
     let bytes: Buffer;
     try {
-      const headers = outboundHeadersFor(this.#ctx, upstream);
+      const headers = outboundHeadersFor(this.#ctx, upstream, undefined);
       bytes = serializeRequestHead({ method: head.method, target: head.path, headers, body: NO_BODY });
     } catch {
       return this.#fail(500);

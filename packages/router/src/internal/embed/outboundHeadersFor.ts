@@ -16,16 +16,19 @@ export interface EmbeddedRequest {
   readonly dispatch: ForwardDispatch;
 }
 
-/** The socket forwarder's outbound header rules, for a request the host's server parsed. */
-export function outboundHeadersFor(request: EmbeddedRequest, upstream: Upstream): HeaderPair[] {
+/** The policy's outbound headers (as the socket forwarder's), for a request the host's server parsed, with `framing` in its place. */
+export function outboundHeadersFor(request: EmbeddedRequest, upstream: Upstream, framing: HeaderPair | undefined): HeaderPair[] {
   const { req, head, host, requestId, options, dispatch } = request;
-  return outboundRequestHeaders({
-    head,
-    upstream,
-    transform: dispatch.transformHeaders,
-    options,
-    origin: clientOrigin(req.socket),
-    host,
-    requestId,
-  });
+  return outboundRequestHeaders(
+    {
+      head,
+      upstream,
+      transform: dispatch.transformHeaders,
+      options,
+      origin: clientOrigin(req.socket),
+      host,
+      requestId,
+    },
+    framing,
+  );
 }

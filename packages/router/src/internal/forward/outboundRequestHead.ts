@@ -1,5 +1,5 @@
 import { appendField, framingField } from '../http1/checkOutboundFields.ts';
-import { emitRelayedHeaders, type OutboundContext } from '../policy/outboundRequestHeaders.ts';
+import { emitClientHeaders, emitHopHeaders, emitHost, type OutboundContext } from '../policy/index.ts';
 
 /**
  * The re-framed request head for a backend, as latin1 text, for a head from Portico's own parser:
@@ -10,15 +10,18 @@ import { emitRelayedHeaders, type OutboundContext } from '../policy/outboundRequ
 export function outboundRequestHead(ctx: OutboundContext): string {
   const { head } = ctx;
   let text = `${head.method} ${head.path} HTTP/1.1\r\n`;
-  emitRelayedHeaders(ctx, (name, value, parsed) => {
+  const field = (name: string, value: string, parsed: boolean): void => {
     text = parsed ? `${text}${name}: ${value}\r\n` : appendField(text, name, value);
-  });
-  // Portico's own, in the policy's order (`outboundRequestHeaders`; a test holds the two alike), from lines made
-  // once where they can be.
+  };
+  emitHost(ctx, field);
+  // Framing, then Portico's own in `emitPorticoHeaders`' order (a test holds the two alike), from
+  // lines made once where they can be.
   const { forwardedFor, forwardedPort } = ctx.origin.lines;
   const forwardedHost = ctx.host === undefined ? '' : `x-forwarded-host: ${ctx.host}\r\n`;
-  const own = `${forwardedFor}${PROTO_LINES[ctx.options.proto]}${forwardedHost}${forwardedPort}x-request-id: ${ctx.requestId}\r\n`;
-  return `${text}${own}${tokenLine(ctx.upstream.token)}${framingField(head.body)}\r\n`;
+  text = `${text}${framingField(head.body)}${forwardedFor}${PROTO_LINES[ctx.options.proto]}${forwardedHost}${forwardedPort}x-request-id: ${ctx.requestId}\r\n${tokenLine(ctx.upstream.token)}`;
+  emitHopHeaders(ctx, field);
+  emitClientHeaders(ctx, field);
+  return `${text}\r\n`;
 }
 
 const PROTO_LINES = { http: 'x-forwarded-proto: http\r\n', https: 'x-forwarded-proto: https\r\n' } as const;

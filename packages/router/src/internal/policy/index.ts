@@ -6,7 +6,7 @@ export { isHopByHop } from './hopByHop.ts';
 export { idempotentMethods } from './idempotentMethods.ts';
 export { MAX_ATTEMPTS, mayRetry } from './mayRetry.ts';
 export type { FailedAttempt } from './mayRetry.ts';
-export { emitRelayedHeaders, outboundRequestHeaders } from './outboundRequestHeaders.ts';
+export { emitClientHeaders, emitHopHeaders, emitHost, emitPorticoHeaders, outboundRequestHeaders } from './outboundRequestHeaders.ts';
 export type { OutboundContext, OutboundField } from './outboundRequestHeaders.ts';
 export { relayedResponseHeaders, visitRelayedResponseHeaders } from './responseHeaders.ts';
 export type { RelayedResponseFields } from './responseHeaders.ts';

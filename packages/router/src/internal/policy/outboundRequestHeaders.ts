@@ -56,60 +56,88 @@ export interface OutboundContext {
  */
 export type OutboundField = (name: string, value: string, parsed: boolean) => void;
 
-/** Host, the client's headers as kept or transformed, and the framer's own re-added hop-by-hop ones. */
-export function emitRelayedHeaders(ctx: OutboundContext, field: OutboundField): void {
-  const { head } = ctx;
+/**
+ * The order of an outbound request head, for every engine: `host`; the framing header, which the
+ * engine writes (HTTP/1.1: `content-length` or `transfer-encoding`); Portico's own headers
+ * (`emitPorticoHeaders`); the hop-by-hop ones Portico re-adds for a validated WebSocket handshake
+ * or 100-continue (`emitHopHeaders`); then the client's, as kept and transformed
+ * (`emitClientHeaders`). Framing and Portico's headers come first so that a backend that keeps
+ * only its first N header lines (Node's `maxHeadersCount`: 2 000 entries, 1 000 pairs) still sees
+ * them, however many headers a client sends (docs/proxy.md, The header contract).
+ */
+export function emitHost(ctx: OutboundContext, field: OutboundField): void {
   if (ctx.host !== undefined) field('host', ctx.host, true);
   else field('host', upstreamHost(ctx.upstream), false);
+}
+
+/** Portico's own headers, in order; nothing a client or a transform sends can replace them. */
+export function emitPorticoHeaders(ctx: OutboundContext, field: OutboundField): void {
+  field('x-forwarded-for', ctx.origin.address, true);
+  field('x-forwarded-proto', ctx.options.proto, true);
+  if (ctx.host !== undefined) field('x-forwarded-host', ctx.host, true);
+  if (ctx.origin.port !== undefined) field('x-forwarded-port', ctx.origin.port, true);
+  field('x-request-id', ctx.requestId, true);
+  field('x-portico-token', ctx.upstream.token, false);
+}
+
+/** The hop-by-hop headers Portico itself re-adds: only for a validated WebSocket handshake, and `expect` for a valid 100-continue. */
+export function emitHopHeaders(ctx: OutboundContext, field: OutboundField): void {
+  if (ctx.head.upgrade?.kind === 'websocket') {
+    field('connection', 'upgrade', true);
+    field('upgrade', 'websocket', true);
+  }
+  if (ctx.head.expectContinue) field('expect', '100-continue', true);
+}
+
+/**
+ * The client's headers as they go upstream: minus hop-by-hop headers, every header named in
+ * Connection (Apache CVE-2022-31813, Traefik CVE-2024-45410) except Host, and any copy of
+ * Portico's own; then the forwarder's and the dispatcher's transforms, whose output may not put
+ * framing, Host or Portico's headers back.
+ */
+export function emitClientHeaders(ctx: OutboundContext, field: OutboundField): void {
+  const { head } = ctx;
   const forwarderTransform = ctx.options.transformRequestHeaders;
   if (forwarderTransform === undefined && ctx.transform === undefined) {
     // Nothing to transform: the client's headers go straight out.
     keptInbound(head, (name, value) => field(name, value, true));
-  } else {
-    let headers: HeaderPair[] = [];
-    // The parser's own strings, in order, where no transform can change them.
-    const parsed: string[] = [];
-    keptInbound(head, (name, value) => {
-      headers.push([name, value]);
-      parsed.push(name, value);
-    });
-    if (forwarderTransform !== undefined) headers = forwarderTransform(headers, head);
-    if (ctx.transform !== undefined) headers = ctx.transform(headers);
-    let next = 0;
-    for (const [name, value] of headers) {
-      // A transform may add headers but never smuggle framing, Host or Portico's own back in.
-      if (reserved(name)) continue;
-      // What it passed through as the parser gave it needs no second check; anything else does.
-      const unchanged = name === parsed[next] && value === parsed[next + 1];
-      if (unchanged) next += 2;
-      field(name, value, unchanged);
-    }
+    return;
   }
-  if (head.upgrade?.kind === 'websocket') {
-    field('connection', 'upgrade', true);
-    field('upgrade', 'websocket', true);
+  let headers: HeaderPair[] = [];
+  // The parser's own strings, in order, where no transform can change them.
+  const parsed: string[] = [];
+  keptInbound(head, (name, value) => {
+    headers.push([name, value]);
+    parsed.push(name, value);
+  });
+  if (forwarderTransform !== undefined) headers = forwarderTransform(headers, head);
+  if (ctx.transform !== undefined) headers = ctx.transform(headers);
+  let next = 0;
+  for (const [name, value] of headers) {
+    // A transform may add headers but never smuggle framing, Host or Portico's own back in.
+    if (reserved(name)) continue;
+    // What it passed through as the parser gave it needs no second check; anything else does.
+    const unchanged = name === parsed[next] && value === parsed[next + 1];
+    if (unchanged) next += 2;
+    field(name, value, unchanged);
   }
-  if (head.expectContinue) field('expect', '100-continue', true);
 }
 
 /**
- * The headers sent upstream, in order: the client's, minus hop-by-hop headers, every header named
- * in Connection (Apache CVE-2022-31813, Traefik CVE-2024-45410) except Host, and any copy of
- * Portico's own; then the caller's transform; then Portico's headers, which nothing can remove.
- * As a list, every one still to be checked by whoever writes them.
+ * The headers sent upstream, in the policy's order (`emitHost`), with `framing` (the engine's
+ * framing header, if any) in its place. As a list, every one still to be checked by whoever
+ * writes them.
  */
-export function outboundRequestHeaders(ctx: OutboundContext): HeaderPair[] {
+export function outboundRequestHeaders(ctx: OutboundContext, framing: HeaderPair | undefined): HeaderPair[] {
   const out: HeaderPair[] = [];
   const field = (name: string, value: string): void => {
     out.push([name, value]);
   };
-  emitRelayedHeaders(ctx, field);
-  field('x-forwarded-for', ctx.origin.address);
-  field('x-forwarded-proto', ctx.options.proto);
-  if (ctx.host !== undefined) field('x-forwarded-host', ctx.host);
-  if (ctx.origin.port !== undefined) field('x-forwarded-port', ctx.origin.port);
-  field('x-request-id', ctx.requestId);
-  field('x-portico-token', ctx.upstream.token);
+  emitHost(ctx, field);
+  if (framing !== undefined) out.push(framing);
+  emitPorticoHeaders(ctx, field);
+  emitHopHeaders(ctx, field);
+  emitClientHeaders(ctx, field);
   return out;
 }
 
