@@ -1,8 +1,8 @@
-import { readFile } from 'node:fs/promises';
 import net from 'node:net';
 import tls from 'node:tls';
 import type { BoundAddress, ListenEntry } from './ListenEntry.ts';
-import { InvalidListenerOption, ListenFailed, TlsFileUnreadable } from './errors.ts';
+import { InvalidListenerOption, ListenFailed } from './errors.ts';
+import { loadTlsCredentials } from './TlsCredentials.ts';
 
 /** What serves the connections of one listen entry: the router's forwarder. */
 export interface ConnectionHandler {
@@ -73,17 +73,8 @@ export function createListener(options: ListenerOptions): Listener {
 
 async function tlsServer(entry: ListenEntry, options: ListenerOptions, handler: ConnectionHandler): Promise<tls.Server> {
   const settings = entry.tls!;
-  const read = async (what: string, path: string) => {
-    try {
-      return await readFile(path);
-    } catch (error) {
-      throw new TlsFileUnreadable(what, path, (error as NodeJS.ErrnoException).code ?? String(error));
-    }
-  };
   const server = tls.createServer({
-    cert: await read('certificate', settings.cert),
-    key: await read('key', settings.key),
-    ...(settings.ca ? { ca: await read('CA bundle', settings.ca) } : {}),
+    ...(await loadTlsCredentials(settings)),
     requestCert: settings.requestCert ?? false,
     rejectUnauthorized: false,
     ALPNProtocols: ['http/1.1'],

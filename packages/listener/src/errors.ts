@@ -9,7 +9,7 @@ export const InvalidListenerOption = definePorticoError(
 export const ListenFailed = definePorticoError(
   'PORTICO_ERR_LISTENER_LISTEN_FAILED',
   'ListenFailedError',
-  (where: string, why: string, _cause?: Error) => `cannot listen on ${where}: ${why}; free the port or choose another in "listen"`,
+  (where: string, why: string, _cause?: Error) => `cannot listen on ${where}: ${why}; ${listenAdvice(why, where.endsWith('(admin)') ? 'admin' : 'listen')}`,
 );
 
 export const TlsFileUnreadable = definePorticoError(
@@ -17,3 +17,17 @@ export const TlsFileUnreadable = definePorticoError(
   'TlsFileUnreadableError',
   (what: string, path: string, why: string) => `cannot read the TLS ${what} ${path}: ${why}`,
 );
+
+export const TlsCredentialsInvalid = definePorticoError(
+  'PORTICO_ERR_LISTENER_TLS_INVALID',
+  'TlsCredentialsInvalidError',
+  (cert: string, key: string, ca: string | undefined, why: string) =>
+    `TLS cannot use the certificate ${cert} with the key ${key}${ca === undefined ? '' : ` and the CA bundle ${ca}`}: ${why}; ` +
+    'give PEM files: the certificate chain, leaf first, and the private key of that leaf',
+);
+
+function listenAdvice(code: string, key: string): string {
+  if (code === 'EADDRINUSE') return `free the port or choose another in "${key}"`;
+  if (code === 'EACCES') return `ports below 1024 need privileges: choose another port in "${key}" or grant CAP_NET_BIND_SERVICE`;
+  return `choose an address of this machine in "${key}"`;
+}

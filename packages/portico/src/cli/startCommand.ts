@@ -5,6 +5,7 @@ import { loadConfig } from '../config/loadConfig.ts';
 import { ConfigInvalid } from '../errors.ts';
 import { createPortico } from '../runtime/createPortico.ts';
 import type { Command } from './Command.ts';
+import { CommandFailure } from './CommandFailure.ts';
 import { ExitCode } from './ExitCode.ts';
 import { UsageError } from './UsageError.ts';
 
@@ -31,8 +32,17 @@ export const startCommand: Command = {
       return ExitCode.configInvalid;
     }
     const logger = createLogger();
-    const portico = createPortico(config, { logger, loadConfig: () => loadConfig(file, { env: io.env }) });
-    const started = await portico.start();
+    const portico = createPortico(config, { logger, baseEnvironment: io.env, loadConfig: () => loadConfig(file, { env: io.env }) });
+    let started;
+    try {
+      started = await portico.start();
+    } catch (error) {
+      // A socket that cannot be bound (a port in use, an address not of this machine) is the
+      // machine's answer to the config, not a bug: say it and stop what did start.
+      await portico.stop();
+      if (!isCoded(error)) throw error;
+      throw new CommandFailure((error as Error).message, ExitCode.configInvalid);
+    }
     const listen = started.listen.map((a) => `${a.proto}://${a.host === '0.0.0.0' ? '127.0.0.1' : a.host}:${a.port}/`);
     const admin = started.admin ? `http://${started.admin.host}:${started.admin.port}/` : undefined;
     logEvent(logger, 'portico.started', { listen, admin, apps: config.apps.map((a) => `${a.name} ${a.match.host}${a.match.path}`) });
@@ -75,3 +85,8 @@ export const startCommand: Command = {
     });
   },
 };
+
+/** Portico's own errors carry a `PORTICO_ERR_` code and a message that says what to do. */
+function isCoded(error: unknown): boolean {
+  return typeof (error as { code?: unknown })?.code === 'string' && (error as { code: string }).code.startsWith('PORTICO_ERR_');
+}

@@ -1,4 +1,5 @@
 import { Type } from '@sinclair/typebox';
+import { bindAddressAllowed, bindAddressPattern } from './ListenerSchema.ts';
 import { Defaulted, type Resolved } from './Resolved.ts';
 
 /** The admin endpoint: liveness, readiness, status and reload for operators and orchestrators. */
@@ -6,7 +7,7 @@ export const AdminSchema = Type.Object(
   {
     port: Type.Integer({ minimum: 0, maximum: 65535, description: 'TCP port of the admin endpoint.' }),
     host: Defaulted(
-      Type.String({ minLength: 1, description: 'Address to bind. Loopback by default: the admin endpoint can stop and reload apps.' }),
+      Type.String({ pattern: bindAddressPattern, 'x-portico-allowed': bindAddressAllowed, description: 'Address to bind. Loopback by default: the admin endpoint can stop and reload apps.' }),
       '127.0.0.1',
     ),
     allowedHosts: Defaulted(

@@ -111,7 +111,7 @@ export const AppSchema = Type.Object(
       'the config file\'s folder',
     ),
     environmentVariables: Defaulted(
-      Type.Record(Type.String({ pattern: '^[^=\\u0000]+$' }), Type.String(), {
+      Type.Record(Type.String({ pattern: '^[^=\\u0000]+$' }), Type.String({ pattern: '^[^\\u0000]*$', 'x-portico-allowed': 'a string without NUL' }), {
         description: 'Variables added to Portico\'s own environment for the backend. The contract variables (`PORT`, `PORTICO_TOKEN`…) cannot be overridden.',
       }),
       {},

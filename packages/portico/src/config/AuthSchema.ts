@@ -8,9 +8,13 @@ const statedText = <T extends TSchema>(schema: T, text: string): T => ({ ...sche
 
 const file = (description: string) => Type.String({ minLength: 1, description, 'x-portico-path': 'file' });
 const realm = stated(
-  Type.String({ pattern: '^[ !#-\\[\\]-~]*$', 'x-portico-allowed': 'printable ASCII without `"` or `\\`', description: 'Realm of the challenge: printable ASCII without `"` or `\\`.' }),
+  Type.String({ pattern: '^[ !#-\\[\\]-~]+$', 'x-portico-allowed': 'printable ASCII without `"` or `\\`', description: 'Realm of the challenge: printable ASCII without `"` or `\\`.' }),
   'portico',
 );
+// RFC 9110 §5.6.2: a header name is a token. The authenticator refuses anything else; the schema
+// says so first, so that `portico check` refuses what `portico start` would.
+const headerName = (description: string) =>
+  Type.String({ pattern: "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$", 'x-portico-allowed': 'a header name (letters, digits and !#$%&\'*+.^_`|~-)', description });
 const stringOrList = (description: string) => Type.Union([Type.String({ minLength: 1 }), Type.Array(Type.String({ minLength: 1 }), { minItems: 1 })], { description });
 
 const shared = {
@@ -64,7 +68,12 @@ export const JwtAuthSchema = Type.Object(
 export const ClientCertAuthSchema = Type.Object(
   {
     type: Type.Literal('client-cert'),
-    subjectField: Type.Optional(stated(Type.String({ minLength: 1, description: 'Subject attribute naming the user (`CN`, `emailAddress`, `UID`…).' }), 'CN')),
+    subjectField: Type.Optional(
+      stated(
+        Type.String({ pattern: '^[A-Za-z][A-Za-z0-9.]*$', 'x-portico-allowed': 'an attribute name such as CN, emailAddress or UID', description: 'Subject attribute naming the user (`CN`, `emailAddress`, `UID`…).' }),
+        'CN',
+      ),
+    ),
     ...shared,
   },
   { additionalProperties: false, description: 'The TLS client certificate; needs a listener with `tls.requestCert`.', ...movedToApp },
@@ -75,9 +84,9 @@ export const ForwardAuthSchema = Type.Object(
     type: Type.Literal('forward'),
     url: Type.String({ pattern: '^https?://', description: 'The auth service; `http:` only on a loopback host.' }),
     timeout: Type.Optional(stated(Type.Number({ exclusiveMinimum: 0, maximum: 300, description: 'Seconds to wait for the service\'s answer; then 502.' }), 5)),
-    copyHeaders: Type.Optional(stated(Type.Array(Type.String({ minLength: 1 }), { description: 'Response headers of the service passed to the backend.' }), [])),
-    userHeader: Type.Optional(stated(Type.String({ minLength: 1, description: 'Response header naming the user.' }), 'x-auth-user')),
-    cacheTtl: Type.Optional(stated(Type.Number({ minimum: 0, maximum: 86400, description: 'Seconds an allow decision is reused; `0` turns the cache off.' }), 0)),
+    copyHeaders: Type.Optional(stated(Type.Array(headerName('A response header of the service passed to the backend.'), { description: 'Response headers of the service passed to the backend.' }), [])),
+    userHeader: Type.Optional(stated(headerName('Response header naming the user.'), 'x-auth-user')),
+    cacheTtl: Type.Optional(stated(Type.Number({ minimum: 0, maximum: 3600, description: 'Seconds an allow decision is reused; `0` turns the cache off.' }), 0)),
     cacheSize: Type.Optional(stated(Type.Integer({ minimum: 1, maximum: 1000000, description: 'Most cached decisions.' }), 1000)),
     cacheScope: Type.Optional(
       stated(Type.Union([Type.Literal('request'), Type.Literal('credentials')], { description: 'What a cached decision is keyed on.' }), 'request'),

@@ -2,7 +2,8 @@
  * What kind of mistake a problem is, so tools and tests can branch on it:
  * `syntax` (the file does not parse), `type`, `range`, `enum`, `pattern`, `unknown-key`,
  * `missing`, `env` (an undefined variable), `duplicate`, `conflict` (keys that contradict each
- * other), `file` (a file or folder that does not exist).
+ * other), `file` (a file or folder that does not exist), `refused` (a value the component that
+ * uses it refuses when it is built: an authenticator, a worker pool, a TLS certificate and key).
  */
 export type ConfigProblemKind =
   | 'syntax'
@@ -15,7 +16,8 @@ export type ConfigProblemKind =
   | 'env'
   | 'duplicate'
   | 'conflict'
-  | 'file';
+  | 'file'
+  | 'refused';
 
 /** One thing wrong with a config file. */
 export interface ConfigProblem {

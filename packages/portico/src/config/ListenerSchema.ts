@@ -1,6 +1,16 @@
 import { Type } from '@sinclair/typebox';
 import { Defaulted, type Resolved } from './Resolved.ts';
 
+/**
+ * An address to bind: an IPv4 or IPv6 address (without brackets) or a host name. Anything else
+ * (spaces, line breaks, a port) would pass `check` and fail `start` at the first bind.
+ */
+export const bindAddressPattern =
+  // An IPv6 address has at least two colons; a host name none (a name of this machine that does
+  // not resolve still fails at the bind, which `start` reports as such).
+  '^((?=[0-9A-Fa-f.]*:[0-9A-Fa-f.]*:)[0-9A-Fa-f:.]+|[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*)$';
+export const bindAddressAllowed = 'an IPv4 or IPv6 address without brackets, or a host name of this machine';
+
 /** A certificate and key for an HTTPS listener; paths are relative to the config file. */
 export const TlsSchema = Type.Object(
   {
@@ -30,7 +40,8 @@ export const ListenerSchema = Type.Object(
     port: Type.Integer({ minimum: 0, maximum: 65535, description: 'TCP port. `0` takes any free port (useful in tests).' }),
     host: Defaulted(
       Type.String({
-        minLength: 1,
+        pattern: bindAddressPattern,
+        'x-portico-allowed': bindAddressAllowed,
         description:
           'Address to bind. The default, every IPv4 address, is what a front door is for and what nginx\'s `listen 80` does; use `"::"` for IPv4 and IPv6, or `"127.0.0.1"` to stay local. Backends and the admin endpoint are bound to loopback regardless.',
       }),

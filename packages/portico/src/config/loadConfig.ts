@@ -12,6 +12,7 @@ import { readConfigFile } from '../internal/config/readConfigFile.ts';
 import { visitPaths } from '../internal/config/visitPaths.ts';
 import { orderKeys } from '../internal/config/orderKeys.ts';
 import { isRecord, walkSchema, type RawProblem } from '../internal/config/walkSchema.ts';
+import { findBuildRefusals } from '../runtime/findBuildRefusals.ts';
 import type { ConfigProblem } from './ConfigProblem.ts';
 import { PorticoConfigSchema, type PorticoConfig } from './PorticoConfigSchema.ts';
 
@@ -90,7 +91,11 @@ export function resolveConfig(input: unknown, options: ResolveConfigOptions): Po
   if (problems.length > 0) throw new ConfigInvalid(options.file, inFileOrder(problems).map((p) => named(options.file, p)));
   // Every rule above is stricter than the schema; this only guards the loader against itself.
   if (!Value.Check(PorticoConfigSchema, config)) throw new Error('portico: a config passed every check but not the schema; please report this');
-  return deepFreeze(orderKeys(schema, config)) as PorticoConfig;
+  const resolved = deepFreeze(orderKeys(schema, config)) as PorticoConfig;
+  // Last, what the components themselves refuse, so that `check` refuses all that `start` would.
+  const refused = findBuildRefusals(resolved, options.env ?? process.env);
+  if (refused.length > 0) throw new ConfigInvalid(options.file, refused.map((p) => named(options.file, p)));
+  return resolved;
 }
 
 /** Problems grouped the way the file reads: by top-level key, then by list item; stable within. */

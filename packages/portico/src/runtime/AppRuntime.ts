@@ -29,6 +29,8 @@ export class AppRuntime {
     const auth = toAuthConfig(config);
     this.authenticator = auth
       ? createAuthenticator(auth, {
+          // `secretEnv` is read from the environment the config was loaded with, as `check` reads it.
+          ...(wiring.baseEnvironment ? { env: wiring.baseEnvironment } : {}),
           onEvent: ({ name, fields }) => {
             try {
               logEvent(wiring.logger, name as never, { app: config.name, ...fields });

@@ -1,3 +1,5 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -33,3 +35,11 @@ export async function problemsOf(load: Promise<unknown>): Promise<readonly Confi
 }
 
 export const at = (problems: readonly ConfigProblem[], path: string): ConfigProblem | undefined => problems.find((p) => p.path === path);
+
+/** A self-signed certificate and its key, as PEM text: TLS files that `loadConfig` accepts. Needs openssl. */
+export function selfSignedPem(dir: string): { cert: string; key: string } {
+  const cert = join(dir, 'self-signed.pem');
+  const key = join(dir, 'self-signed.key');
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', cert, '-subj', '/CN=127.0.0.1', '-days', '2'], { stdio: 'ignore' });
+  return { cert: readFileSync(cert, 'utf8'), key: readFileSync(key, 'utf8') };
+}

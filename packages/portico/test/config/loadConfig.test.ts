@@ -1,14 +1,17 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { ConfigInvalid, loadConfig, resolveConfig } from '@portico/portico';
-import { at, configFolder, minimal, problemsOf } from './fixtures.ts';
+import { at, configFolder, minimal, problemsOf, selfSignedPem } from './fixtures.ts';
 
 const env = { HOME: '/home/test' };
 
 describe('loadConfig', () => {
   let folder: Awaited<ReturnType<typeof configFolder>>;
   beforeEach(async () => {
-    folder = await configFolder({ 'tls/cert.pem': 'cert', 'tls/key.pem': 'key', 'users.htpasswd': '', 'shop/.keep': '' });
+    folder = await configFolder({ 'users.htpasswd': '', 'shop/.keep': '' });
+    const pem = selfSignedPem(folder.dir);
+    await folder.write('tls/cert.pem', pem.cert);
+    await folder.write('tls/key.pem', pem.key);
   });
   afterEach(() => folder.remove());
 
