@@ -39,6 +39,23 @@ describe('ChunkedDecoder', () => {
     assert.equal(split.result.kind, 'done');
   });
 
+  it('hands the data of one push to onData in one piece, however many chunks carried it', () => {
+    const pieces: string[] = [];
+    const decoder = new ChunkedDecoder();
+    const first = decoder.push(raw('1\r\na\r\n1\r\nb\r\n12\r\n0123456789abcdefgh\r\n1\r\n'), (d) => pieces.push(d.toString('latin1')));
+    const second = decoder.push(raw('c\r\n2\r\nde\r\n0\r\n\r\nNEXT'), (d) => pieces.push(d.toString('latin1')));
+    assert.deepEqual(pieces, ['ab0123456789abcdefgh', 'cde']);
+    assert.equal(first.kind, 'more');
+    assert.equal(second.kind === 'done' && second.rest.toString(), 'NEXT');
+  });
+
+  it('hands over the data before a malformed chunk, then the error', () => {
+    const pieces: string[] = [];
+    const result = new ChunkedDecoder().push(raw('1\r\na\r\n1\r\nb\r\nzz\r\n'), (d) => pieces.push(d.toString('latin1')));
+    assert.deepEqual(pieces, ['ab']);
+    assert.equal(result.kind, 'error');
+  });
+
   it('keeps its own copy of what it holds between pushes: the caller may reuse its buffer', () => {
     const text = '5;a="x y";flag\r\nhello\r\n0\r\nX-Trailer-One: 1\r\nX-Two: a b\r\n\r\n';
     const bytes = raw(text);
