@@ -26,7 +26,7 @@ export const PorticoEvents = defineEventCatalogue({
 
   // 1100–1199: supervision trees (supervisor).
   'supervisor.child_started': { id: 1100, level: 'info', fields: ['supervisor', 'childId', 'incarnation'], meaning: 'A supervisor started a child, the first time or after a restart.' },
-  'supervisor.child_start_failed': { id: 1101, level: 'error', fields: ['supervisor', 'childId', 'error'], meaning: "A child's start failed; it counts towards the supervisor's restart intensity." },
+  'supervisor.child_start_failed': { id: 1101, level: 'error', fields: ['supervisor', 'childId', 'error'], meaning: "A child's start failed: a restart that failed counts towards the restart intensity; a start a caller asked for (startChild, restartChild) is refused and changes nothing." },
   'supervisor.child_exited': { id: 1102, level: 'warn', fields: ['supervisor', 'childId', 'exit', 'expected', 'uptimeMs'], meaning: 'A child stopped, on its own or when asked; its restart type decides whether it is restarted.' },
   'supervisor.child_restarting': { id: 1103, level: 'info', fields: ['supervisor', 'childId', 'group', 'delayMs', 'attempt'], meaning: 'A child, with the siblings its strategy takes along, is started again after the backoff delay.' },
   'supervisor.child_stopped': { id: 1104, level: 'info', fields: ['supervisor', 'childId', 'how'], meaning: 'A supervisor stopped a child on purpose: gracefully, brutally, or by kill after its shutdown time.' },

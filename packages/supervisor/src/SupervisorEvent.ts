@@ -1,3 +1,4 @@
+import type { ChildCommandResult } from './ChildCommandResult.ts';
 import type { ChildSpec } from './ChildSpec.ts';
 import type { ExitReason } from './ExitReason.ts';
 
@@ -39,11 +40,44 @@ export type SupervisorEmitted =
 /** Why a supervisor ended: asked to, gave up on its restart intensity, or auto-shutdown. */
 export type StopReason = 'shutdown' | 'gave_up' | 'auto_shutdown';
 
-/** What a supervisor accepts. The helpers in `supervisorCommands` send these for you. */
+/**
+ * The answer to a command that named a `replyTo`: sent to it once the supervisor has decided,
+ * with the command's `requestId`, if it had one.
+ */
+export interface SupervisorCommandAnswer {
+  readonly type: 'supervisor.command_answered';
+  /** The command's `requestId`; undefined when it had none. */
+  readonly requestId: string | undefined;
+  readonly command: ChildCommand['type'];
+  readonly result: ChildCommandResult;
+}
+
+/** Where a command's answer goes: any actor (`self` in a machine), or anything with `send`. */
+export interface CommandReplyTarget {
+  send(answer: SupervisorCommandAnswer): void;
+}
+
+interface Reply {
+  /** Receives a `supervisor.command_answered` event once the command is decided. */
+  readonly replyTo?: CommandReplyTarget;
+  /** Copied into the answer, to tell answers apart. */
+  readonly requestId?: string;
+}
+
+/** The commands on one child (OTP start_child, terminate_child, restart_child, delete_child). */
+export type ChildCommand =
+  | ({ readonly type: 'supervisor.start_child'; readonly spec: ChildSpec } & Reply)
+  | ({ readonly type: 'supervisor.terminate_child'; readonly id: string } & Reply)
+  | ({ readonly type: 'supervisor.restart_child'; readonly id: string } & Reply)
+  | ({ readonly type: 'supervisor.delete_child'; readonly id: string } & Reply);
+
+/**
+ * What a supervisor accepts. The helpers in `supervisorCommands` send these for you and resolve
+ * to the answer; a machine can send them itself with `replyTo: self` and receive the
+ * `supervisor.command_answered` event. A refused command is also emitted as
+ * `supervisor.command_rejected`.
+ */
 export type SupervisorCommand =
-  | { readonly type: 'supervisor.start_child'; readonly spec: ChildSpec }
-  | { readonly type: 'supervisor.terminate_child'; readonly id: string }
-  | { readonly type: 'supervisor.restart_child'; readonly id: string }
-  | { readonly type: 'supervisor.delete_child'; readonly id: string }
+  | ChildCommand
   /** Stop every child in reverse start order, each within its shutdown time, then end. */
   | { readonly type: 'portico.shutdown' };

@@ -1,9 +1,8 @@
 import type { ActorLogic, ActorSystem } from 'xstate';
 import { SupervisorRuntime, type SupervisorInternalEvent } from './internal/SupervisorRuntime.ts';
-import type { SupervisorCommand, SupervisorEmitted } from './SupervisorEvent.ts';
-import { validateChildSpec, validateSupervisorOptions, type SupervisorOptions } from './SupervisorOptions.ts';
+import type { ChildCommand, SupervisorCommand, SupervisorEmitted } from './SupervisorEvent.ts';
+import { validateSupervisorOptions, type SupervisorOptions } from './SupervisorOptions.ts';
 import type { SupervisorSnapshot } from './SupervisorSnapshot.ts';
-import { DuplicateChild, SupervisorNotRunning, UnknownChild, ChildStillRunning } from './errors.ts';
 
 /** Events a supervisor's transition handles: commands, its own timers, and its children's exits. */
 export type SupervisorEvent =
@@ -52,16 +51,14 @@ export function createSupervisor(options: SupervisorOptions = {}): SupervisorLog
     config: frozen,
     getInitialSnapshot: (scope) => snapshotOf(new SupervisorRuntime(frozen, scope), 'active'),
     start: (_snapshot, scope) => scope.self.send({ type: 'supervisor.init' }),
-    transition: (snapshot, event, scope) => {
+    transition: (snapshot, event) => {
       const runtime = runtimes.get(snapshot);
       if (!runtime || snapshot.status !== 'active') return snapshot;
       if (event.type === 'xstate.stop') {
         runtime.stopOutright();
         return snapshotOf(runtime, 'stopped');
       }
-      if (!runtime.childEvent(event.type, event as { output?: unknown; error?: unknown })) {
-        handle(runtime, event, (command, error) => scope.emit({ type: 'supervisor.command_rejected', command, error }));
-      }
+      if (!runtime.childEvent(event.type, event as { output?: unknown; error?: unknown })) handle(runtime, event);
       return snapshotOf(runtime, runtime.phase === 'stopped' ? 'done' : 'active');
     },
     getPersistedSnapshot: (snapshot) => {
@@ -73,10 +70,9 @@ export function createSupervisor(options: SupervisorOptions = {}): SupervisorLog
   };
 }
 
-function handle(runtime: SupervisorRuntime, event: SupervisorEvent, reject: (command: string, error: Error) => void): void {
-  const command = event.type;
-  if (runtime.phase !== 'running' && command.startsWith('supervisor.') && command.endsWith('_child')) {
-    return reject(command, new SupervisorNotRunning(runtime.phase));
+function handle(runtime: SupervisorRuntime, event: SupervisorEvent): void {
+  if (runtime.phase !== 'running' && isChildCommand(event)) {
+    return runtime.refuseNotRunning(event, event.type === 'supervisor.start_child' ? String(event.spec?.id) : event.id);
   }
   switch (event.type) {
     case 'supervisor.init':
@@ -88,25 +84,18 @@ function handle(runtime: SupervisorRuntime, event: SupervisorEvent, reject: (com
     case 'supervisor.restart_due':
       return runtime.restartDue(event.token);
     case 'supervisor.start_child':
-      try {
-        validateChildSpec(event.spec, 'spec');
-      } catch (error) {
-        return reject(command, error as Error);
-      }
-      if (runtime.has(event.spec.id)) return reject(command, new DuplicateChild(event.spec.id));
-      return runtime.startChild(event.spec);
+      return runtime.startChild(event.spec, event);
     case 'supervisor.terminate_child':
-      if (!runtime.has(event.id)) return reject(command, new UnknownChild(event.id));
-      return runtime.terminateChild(event.id);
+      return runtime.terminateChild(event.id, event);
     case 'supervisor.restart_child':
-      if (!runtime.has(event.id)) return reject(command, new UnknownChild(event.id));
-      if (!runtime.isTerminated(event.id)) return reject(command, new ChildStillRunning(event.id, 'restarted'));
-      return runtime.restartChild(event.id);
+      return runtime.restartChild(event.id, event);
     case 'supervisor.delete_child':
-      if (!runtime.has(event.id)) return reject(command, new UnknownChild(event.id));
-      if (!runtime.isTerminated(event.id)) return reject(command, new ChildStillRunning(event.id, 'deleted'));
-      return runtime.deleteChild(event.id);
+      return runtime.deleteChild(event.id, event);
     case 'portico.shutdown':
       return runtime.shutdown('shutdown');
   }
+}
+
+function isChildCommand(event: SupervisorEvent): event is ChildCommand {
+  return event.type === 'supervisor.start_child' || event.type === 'supervisor.terminate_child' || event.type === 'supervisor.restart_child' || event.type === 'supervisor.delete_child';
 }

@@ -9,7 +9,10 @@ export const InvalidSupervisorOption = definePorticoError(
 export const DuplicateChild = definePorticoError(
   'PORTICO_ERR_SUPERVISOR_DUPLICATE_CHILD',
   'DuplicateChildError',
-  (id: string) => `a child with id "${id}" already exists in this supervisor; give each child a unique id`,
+  (id: string, live = true) =>
+    live
+      ? `a child with id "${id}" is already started in this supervisor; give each child a unique id`
+      : `a child with id "${id}" is already present in this supervisor (not running); restartChild starts it, deleteChild removes its spec`,
 );
 
 export const UnknownChild = definePorticoError(
@@ -28,4 +31,11 @@ export const SupervisorNotRunning = definePorticoError(
   'PORTICO_ERR_SUPERVISOR_NOT_RUNNING',
   'SupervisorNotRunningError',
   (state: string) => `the supervisor is ${state} and takes no more commands; start a new one`,
+);
+
+export const ChildStartFailed = definePorticoError(
+  'PORTICO_ERR_SUPERVISOR_START_FAILED',
+  'ChildStartFailedError',
+  (id: string, why: string, _cause?: unknown) =>
+    `child "${id}" did not start: ${why}; nothing changed (a new child was not added, a terminated one stays terminated); fix the cause and start it again`,
 );

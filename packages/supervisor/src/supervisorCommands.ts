@@ -1,9 +1,10 @@
 import { waitFor, type ActorRefFrom } from 'xstate';
+import type { ChildCommandResult } from './ChildCommandResult.ts';
 import type { ChildSpec } from './ChildSpec.ts';
 import type { SupervisorLogic } from './createSupervisor.ts';
-import { ChildStillRunning, DuplicateChild, SupervisorNotRunning, UnknownChild } from './errors.ts';
-import type { ChildInfo, SupervisorSnapshot } from './SupervisorSnapshot.ts';
-import { validateChildSpec } from './SupervisorOptions.ts';
+import { SupervisorNotRunning } from './errors.ts';
+import type { ChildCommand, CommandReplyTarget } from './SupervisorEvent.ts';
+import type { ChildInfo } from './SupervisorSnapshot.ts';
 
 /** A running supervisor, as `createActor(createSupervisor(…))` returns it. */
 export type SupervisorRef = ActorRefFrom<SupervisorLogic>;
@@ -13,44 +14,41 @@ export function whichChildren(supervisor: SupervisorRef): readonly ChildInfo[] {
   return supervisor.getSnapshot().children;
 }
 
-function running(supervisor: SupervisorRef): SupervisorSnapshot {
-  const snapshot = supervisor.getSnapshot();
-  if (snapshot.status !== 'active' || snapshot.phase !== 'running') {
-    throw new SupervisorNotRunning(snapshot.status === 'active' ? snapshot.phase : snapshot.status);
-  }
-  return snapshot;
+/**
+ * Adds a child at the end of the start order and starts it (OTP start_child). Resolves once the
+ * child has started (for a child with `ready`, once it is ready) to `{ ok: true, ref }`, or to a
+ * failure: `invalid_spec`, `already_started` (with the live `ref`), `already_present` (the id has
+ * a spec but no live child), `start_failed` (its start threw, errored, or it ended or was stopped
+ * before it was ready: nothing changed, the child is not added) or `not_running`. Never rejects.
+ *
+ * @example
+ * const result = await startChild(supervisor, { id: 'cache', logic: cacheMachine });
+ * if (!result.ok) console.error(result.failure, result.error.message);
+ */
+export function startChild(supervisor: SupervisorRef, spec: ChildSpec): Promise<ChildCommandResult> {
+  return ask(supervisor, String(spec?.id), (replyTo) => ({ type: 'supervisor.start_child', spec, replyTo }));
 }
 
-function child(snapshot: SupervisorSnapshot, id: string): ChildInfo {
-  const found = snapshot.children.find((c) => c.id === id);
-  if (!found) throw new UnknownChild(id);
-  return found;
+/**
+ * Stops a child within its shutdown time and keeps its spec; a temporary child is removed (OTP
+ * terminate_child). Resolves once the child has stopped, or to `not_found` / `not_running`.
+ */
+export function terminateChild(supervisor: SupervisorRef, id: string): Promise<ChildCommandResult> {
+  return ask(supervisor, id, (replyTo) => ({ type: 'supervisor.terminate_child', id, replyTo }));
 }
 
-/** Adds a child at the end of the start order and starts it. Throws on an invalid spec or a taken id. */
-export function startChild(supervisor: SupervisorRef, spec: ChildSpec): void {
-  const snapshot = running(supervisor);
-  validateChildSpec(spec, 'spec');
-  if (snapshot.children.some((c) => c.id === spec.id)) throw new DuplicateChild(spec.id);
-  supervisor.send({ type: 'supervisor.start_child', spec });
+/**
+ * Starts a terminated child again (OTP restart_child). Resolves once it has started, or to
+ * `not_found`, `running`, `restarting` (it waits out a backoff), `start_failed` (it stays
+ * terminated) or `not_running`.
+ */
+export function restartChild(supervisor: SupervisorRef, id: string): Promise<ChildCommandResult> {
+  return ask(supervisor, id, (replyTo) => ({ type: 'supervisor.restart_child', id, replyTo }));
 }
 
-/** Stops a child within its shutdown time and keeps its spec; a temporary child is removed. */
-export function terminateChild(supervisor: SupervisorRef, id: string): void {
-  child(running(supervisor), id);
-  supervisor.send({ type: 'supervisor.terminate_child', id });
-}
-
-/** Starts a terminated child again. */
-export function restartChild(supervisor: SupervisorRef, id: string): void {
-  if (child(running(supervisor), id).state !== 'terminated') throw new ChildStillRunning(id, 'restarted');
-  supervisor.send({ type: 'supervisor.restart_child', id });
-}
-
-/** Removes a terminated child's spec. */
-export function deleteChild(supervisor: SupervisorRef, id: string): void {
-  if (child(running(supervisor), id).state !== 'terminated') throw new ChildStillRunning(id, 'deleted');
-  supervisor.send({ type: 'supervisor.delete_child', id });
+/** Removes a terminated child's spec (OTP delete_child); `not_found`, `running` or `restarting` otherwise. */
+export function deleteChild(supervisor: SupervisorRef, id: string): Promise<ChildCommandResult> {
+  return ask(supervisor, id, (replyTo) => ({ type: 'supervisor.delete_child', id, replyTo }));
 }
 
 /**
@@ -60,4 +58,55 @@ export function deleteChild(supervisor: SupervisorRef, id: string): void {
 export async function stopSupervisor(supervisor: SupervisorRef): Promise<void> {
   if (supervisor.getSnapshot().status === 'active') supervisor.send({ type: 'portico.shutdown' });
   await waitFor(supervisor, (snapshot) => snapshot.status !== 'active', { timeout: Number.POSITIVE_INFINITY });
+}
+
+interface Caller {
+  readonly id: string;
+  answer(result: ChildCommandResult): void;
+}
+
+/** Callers still waiting on each supervisor, told `not_running` should it end without answering. */
+const waiting = new WeakMap<SupervisorRef, Set<Caller>>();
+
+function ask(supervisor: SupervisorRef, id: string, command: (replyTo: CommandReplyTarget) => ChildCommand): Promise<ChildCommandResult> {
+  const snapshot = supervisor.getSnapshot();
+  if (snapshot.status !== 'active' || snapshot.phase !== 'running') {
+    return Promise.resolve(notRunning(id, snapshot.status === 'active' ? snapshot.phase : snapshot.status));
+  }
+  return new Promise((resolve) => {
+    const callers = callersOf(supervisor);
+    const caller: Caller = {
+      id,
+      answer: (result) => {
+        if (callers.delete(caller)) resolve(result);
+      },
+    };
+    callers.add(caller);
+    supervisor.send(command({ send: (answer) => caller.answer(answer.result) }));
+  });
+}
+
+function callersOf(supervisor: SupervisorRef): Set<Caller> {
+  const known = waiting.get(supervisor);
+  if (known) return known;
+  const callers = new Set<Caller>();
+  waiting.set(supervisor, callers);
+  // A command still in the mailbox when the supervisor is stopped outright is dropped unanswered
+  // (xstate clears the mailbox); its caller is told rather than left waiting.
+  const ended = () => {
+    subscription.unsubscribe();
+    for (const caller of [...callers]) caller.answer(notRunning(caller.id, 'stopped'));
+  };
+  const subscription = supervisor.subscribe({
+    next: (snapshot) => {
+      if (snapshot.status !== 'active') ended();
+    },
+    error: ended,
+    complete: ended,
+  });
+  return callers;
+}
+
+function notRunning(id: string, state: string): ChildCommandResult {
+  return { ok: false, id, failure: 'not_running', error: new SupervisorNotRunning(state) };
 }

@@ -10,7 +10,10 @@ import {
   SupervisorNotRunning,
   terminateChild,
   UnknownChild,
+  whichChildren,
+  ChildStartFailed,
 } from '../src/index.ts';
+import { assign, createActor, createMachine } from 'xstate';
 import { harness } from './helpers/harness.ts';
 import { testChild } from './helpers/testChild.ts';
 
@@ -22,10 +25,67 @@ describe('supervisorCommands', () => {
       assert.deepEqual(t.states(), ['a@1:running', 'b@1:running']);
     });
 
-    it('refuses a taken id and an invalid spec', () => {
+    it('resolves to ok with the live child once it has started', async () => {
       const t = harness({}, [{ id: 'a' }]).start();
-      assert.throws(() => startChild(t.supervisor, { id: 'a', logic: testChild }), DuplicateChild);
-      assert.throws(() => startChild(t.supervisor, { id: 'b', logic: testChild, restart: 'sometimes' as never }), InvalidSupervisorOption);
+      const result = await startChild(t.supervisor, { id: 'b', logic: testChild, input: { log: t.log, name: 'b' } });
+      assert.ok(result.ok);
+      assert.equal(result.id, 'b');
+      assert.equal(result.ref, whichChildren(t.supervisor)[1]?.ref);
+      assert.equal(result.ref?.getSnapshot().status, 'active');
+    });
+
+    it('resolves a child with ready only once it is ready', async () => {
+      const t = harness({}, []).start();
+      let answered = false;
+      const ready = (s: { ready: boolean }) => s.ready;
+      const pending = startChild(t.supervisor, { id: 'db', logic: testChild, ready, input: { log: t.log, name: 'db', startsUnready: true } });
+      void pending.then(() => (answered = true));
+      await Promise.resolve();
+      assert.equal(answered, false);
+      t.send('db', 'ready');
+      const result = await pending;
+      assert.ok(result.ok && result.ref === whichChildren(t.supervisor)[0]?.ref);
+    });
+
+    it('tells a taken id that is live (already_started, with its ref) from one that is not (already_present)', async () => {
+      const t = harness({}, [{ id: 'a' }, { id: 'b' }]).start();
+      const live = await startChild(t.supervisor, { id: 'a', logic: testChild });
+      assert.ok(!live.ok && live.failure === 'already_started' && live.error instanceof DuplicateChild);
+      assert.equal(live.ref, whichChildren(t.supervisor)[0]?.ref);
+      await terminateChild(t.supervisor, 'b');
+      const present = await startChild(t.supervisor, { id: 'b', logic: testChild });
+      assert.ok(!present.ok && present.failure === 'already_present');
+      assert.match(present.error.message, /already present.*restartChild starts it, deleteChild removes its spec/);
+    });
+
+    it('refuses an invalid spec with the option named', async () => {
+      const t = harness({}, []).start();
+      const result = await startChild(t.supervisor, { id: 'b', logic: testChild, restart: 'sometimes' as never });
+      assert.ok(!result.ok && result.failure === 'invalid_spec' && result.error instanceof InvalidSupervisorOption);
+      assert.match(result.error.message, /"spec.restart" must be one of/);
+      assert.deepEqual(t.states(), []);
+    });
+
+    it('resolves to start_failed with the reason when the start fails', async () => {
+      const t = harness({}, []).start();
+      const result = await startChild(t.supervisor, { id: 'bad', logic: testChild, input: { log: t.log, name: 'bad', failStart: true } });
+      assert.ok(!result.ok && result.failure === 'start_failed' && result.error instanceof ChildStartFailed);
+      assert.match(result.error.message, /child "bad" did not start: bad cannot start; nothing changed/);
+    });
+
+    it('answers a machine that sends the command itself with replyTo: self', () => {
+      const t = harness({}, []).start();
+      const spec = { id: 'm', logic: testChild, input: { log: t.log, name: 'm' } };
+      const caller = createActor(
+        createMachine({
+          types: {} as { context: { answer: unknown } },
+          context: { answer: undefined },
+          entry: ({ self }) => t.supervisor.send({ type: 'supervisor.start_child', spec, replyTo: self, requestId: 'r1' }),
+          on: { 'supervisor.command_answered': { actions: assign({ answer: ({ event }) => event }) } },
+        }),
+      ).start();
+      const answer = caller.getSnapshot().context.answer as { requestId: string; command: string; result: { ok: boolean; id: string } };
+      assert.deepEqual([answer.requestId, answer.command, answer.result.ok, answer.result.id], ['r1', 'supervisor.start_child', true, 'm']);
     });
 
     it('reports a command sent straight to the actor that it must reject', () => {
@@ -117,9 +177,32 @@ describe('supervisorCommands', () => {
       assert.deepEqual(t.states(), ['db@1:terminated', 'web@2:running', 'late@1:running'], 'a later child starts');
     });
 
-    it('refuses an unknown id', () => {
+    it('resolves once the stop has completed', async () => {
+      const t = harness({}, [{ id: 'a', shutdown: 2, input: { graceful: false } }]).start();
+      let answered = false;
+      const pending = terminateChild(t.supervisor, 'a').then((result) => ((answered = true), result));
+      await Promise.resolve();
+      assert.equal(answered, false, 'not while it is stopping');
+      t.clock.advance(2_000);
+      const result = await pending;
+      assert.ok(result.ok && result.id === 'a' && result.ref === undefined);
+      assert.deepEqual(t.states(), ['a@1:terminated']);
+    });
+
+    it('refuses an unknown id', async () => {
       const t = harness({}, []).start();
-      assert.throws(() => terminateChild(t.supervisor, 'nope'), UnknownChild);
+      const result = await terminateChild(t.supervisor, 'nope');
+      assert.ok(!result.ok && result.failure === 'not_found' && result.error instanceof UnknownChild);
+    });
+
+    it('tells a caller still waiting for that child to be ready that its start failed', async () => {
+      const t = harness({}, []).start();
+      const ready = (s: { ready: boolean }) => s.ready;
+      const started = startChild(t.supervisor, { id: 'db', logic: testChild, ready, input: { log: t.log, name: 'db', startsUnready: true } });
+      const terminated = await terminateChild(t.supervisor, 'db');
+      const start = await started;
+      assert.ok(terminated.ok);
+      assert.ok(!start.ok && start.failure === 'start_failed' && /terminated before it was ready/.test(start.error.message));
     });
   });
 
@@ -131,19 +214,36 @@ describe('supervisorCommands', () => {
       assert.deepEqual(t.states(), ['a@2:running']);
     });
 
-    it('refuses a running child', () => {
+    it('resolves to ok with the new incarnation', async () => {
       const t = harness({}, [{ id: 'a' }]).start();
-      assert.throws(() => restartChild(t.supervisor, 'a'), ChildStillRunning);
+      await terminateChild(t.supervisor, 'a');
+      const result = await restartChild(t.supervisor, 'a');
+      assert.ok(result.ok && result.ref === whichChildren(t.supervisor)[0]?.ref && result.ref !== undefined);
+    });
+
+    it('refuses a running child (running), one waiting out its backoff (restarting) and an unknown id (not_found)', async () => {
+      const t = harness({ intensity: 5, backoff: { min: 1, max: 1 } }, [{ id: 'a' }, { id: 'b' }]).start();
+      const running = await restartChild(t.supervisor, 'a');
+      assert.ok(!running.ok && running.failure === 'running' && running.error instanceof ChildStillRunning);
+      t.send('b', 'crash');
+      const restarting = await restartChild(t.supervisor, 'b');
+      assert.ok(!restarting.ok && restarting.failure === 'restarting');
+      const unknown = await restartChild(t.supervisor, 'c');
+      assert.ok(!unknown.ok && unknown.failure === 'not_found');
     });
   });
 
   describe('#deleteChild', () => {
-    it('removes a terminated child and refuses a running one', () => {
+    it('removes a terminated child and refuses a running one', async () => {
       const t = harness({}, [{ id: 'a' }, { id: 'b' }]).start();
-      assert.throws(() => deleteChild(t.supervisor, 'a'), ChildStillRunning);
-      terminateChild(t.supervisor, 'a');
-      deleteChild(t.supervisor, 'a');
+      const running = await deleteChild(t.supervisor, 'a');
+      assert.ok(!running.ok && running.failure === 'running' && running.error instanceof ChildStillRunning);
+      await terminateChild(t.supervisor, 'a');
+      const deleted = await deleteChild(t.supervisor, 'a');
+      assert.ok(deleted.ok && deleted.ref === undefined);
       assert.deepEqual(t.states(), ['b@1:running']);
+      const again = await deleteChild(t.supervisor, 'a');
+      assert.ok(!again.ok && again.failure === 'not_found');
     });
   });
 
@@ -159,7 +259,20 @@ describe('supervisorCommands', () => {
     it('makes later commands fail with a clear error', async () => {
       const t = harness({}, [{ id: 'a' }]).start();
       await stopSupervisor(t.supervisor);
-      assert.throws(() => terminateChild(t.supervisor, 'a'), SupervisorNotRunning);
+      const result = await terminateChild(t.supervisor, 'a');
+      assert.ok(!result.ok && result.failure === 'not_running' && result.error instanceof SupervisorNotRunning);
+    });
+
+    it('answers a start still waiting for ready with not_running when the supervisor stops, outright or not', async () => {
+      const ready = (s: { ready: boolean }) => s.ready;
+      for (const stop of ['shutdown', 'outright'] as const) {
+        const t = harness({}, []).start();
+        const started = startChild(t.supervisor, { id: 'db', logic: testChild, ready, input: { log: t.log, name: 'db', startsUnready: true } });
+        if (stop === 'shutdown') await stopSupervisor(t.supervisor);
+        else t.supervisor.stop();
+        const result = await started;
+        assert.ok(!result.ok && result.failure === 'not_running', stop);
+      }
     });
   });
 });

@@ -5,8 +5,12 @@ import { clockOf, type Clock } from '../Clock.ts';
 import { exitFromOutput, type ExitReason } from '../ExitReason.ts';
 import { admitRestart } from '../RestartIntensity.ts';
 import type { ChildInfo, ChildState, SupervisorSnapshot } from '../SupervisorSnapshot.ts';
-import type { SupervisorEmitted, StopReason } from '../SupervisorEvent.ts';
-import type { SupervisorOptions } from '../SupervisorOptions.ts';
+import type { ChildCommandFailure, ChildCommandResult } from '../ChildCommandResult.ts';
+import { ChildStartFailed, ChildStillRunning, DuplicateChild, SupervisorNotRunning, UnknownChild } from '../errors.ts';
+import { describeExit } from '../ExitReason.ts';
+import type { ChildCommand, CommandReplyTarget, SupervisorEmitted, StopReason } from '../SupervisorEvent.ts';
+import { validateChildSpec, type SupervisorOptions } from '../SupervisorOptions.ts';
+import type { PorticoError } from '@portico/errors';
 
 /** What happens to a child once a stop that the supervisor asked for completes. */
 type AfterStop = 'restart' | 'remove' | 'terminate';
@@ -30,6 +34,10 @@ interface ChildRecord {
    * the failure counting as a crash.
    */
   requested: 'remove' | 'terminate' | undefined;
+  /** The caller waiting on that start, if it asked for an answer. */
+  startReply: Reply | undefined;
+  /** Callers waiting for this child's stop to complete (terminateChild). */
+  stopReplies: Reply[];
   /** Start attempts, for unique actor ids; `incarnation` counts only the starts that took. */
   attempts: number;
 }
@@ -45,6 +53,16 @@ type Step =
   | { readonly op: 'stop'; readonly id: string }
   | { readonly op: 'schedule'; readonly token: number; readonly delayMs: number }
   | { readonly op: 'finish' };
+
+/** A caller waiting for the answer to a command. */
+interface Reply {
+  readonly replyTo: CommandReplyTarget;
+  readonly requestId: string | undefined;
+  readonly command: ChildCommand['type'];
+}
+
+/** A command as the runtime receives it: its type and where its answer goes. */
+type Asked = Pick<ChildCommand, 'type' | 'replyTo' | 'requestId'>;
 
 export type SupervisorInternalEvent =
   | { readonly type: 'supervisor.init' }
@@ -129,19 +147,41 @@ export class SupervisorRuntime {
     this.#pump();
   }
 
-  startChild(spec: ChildSpec): void {
+  // --- commands (OTP start_child, terminate_child, restart_child, delete_child) ---------------
+
+  /** Refuses any command while the supervisor is stopping or has ended. */
+  refuseNotRunning(asked: Asked, id: string): void {
+    this.#refuse(asked, id, 'not_running', new SupervisorNotRunning(this.#phase));
+  }
+
+  startChild(spec: ChildSpec, reply: Asked): void {
+    try {
+      validateChildSpec(spec, 'spec');
+    } catch (error) {
+      return this.#refuse(reply, String((spec as Partial<ChildSpec> | undefined)?.id), 'invalid_spec', error as PorticoError);
+    }
+    const existing = this.#find(spec.id);
+    if (existing) {
+      const live = existing.ref !== undefined;
+      return this.#refuse(reply, spec.id, live ? 'already_started' : 'already_present', new DuplicateChild(spec.id, live), existing.ref);
+    }
     const child = newRecord(spec);
     child.requested = 'remove';
+    child.startReply = replyOf(reply);
     this.#children.push(child);
     this.#queue.push({ op: 'start', id: spec.id });
     this.#pump();
   }
 
-  /** Stops a child and keeps its spec (OTP terminate_child). Throws nothing: unknown ids are checked by the caller. */
-  terminateChild(id: string): void {
+  /** Stops a child and keeps its spec (OTP terminate_child); answers once the stop has completed. */
+  terminateChild(id: string, reply: Asked): void {
     const child = this.#find(id);
-    if (!child) return;
+    if (!child) return this.#refuse(reply, id, 'not_found', new UnknownChild(id));
+    const waiting = replyOf(reply);
+    if (waiting) child.stopReplies.push(waiting);
     this.#dropQueuedStart(id);
+    // A start a caller still waits on has not taken: that caller is told, then the stop goes on.
+    if (child.requested) this.#abandonRequest(child, 'terminated before it was ready');
     const after: AfterStop = child.spec.restart === 'temporary' ? 'remove' : 'terminate';
     if (child.state === 'stopping') {
       // Its stop is under way (a group restart): it ends terminated instead of restarted.
@@ -156,23 +196,64 @@ export class SupervisorRuntime {
     this.#pump();
   }
 
-  /** Whether `restartChild` can act: only a terminated child starts again (OTP restart_child). */
-  isTerminated(id: string): boolean {
-    return this.#find(id)?.state === 'terminated';
-  }
-
-  restartChild(id: string): void {
+  /** Starts a terminated child again (OTP restart_child); answers once it has started or failed to. */
+  restartChild(id: string, reply: Asked): void {
     const child = this.#find(id);
-    if (child?.state !== 'terminated') return;
+    if (!child) return this.#refuse(reply, id, 'not_found', new UnknownChild(id));
+    if (child.state !== 'terminated') return this.#refuseLive(reply, child, 'restarted');
     child.state = 'idle';
     child.requested = 'terminate';
+    child.startReply = replyOf(reply);
     this.#queue.push({ op: 'start', id });
     this.#pump();
   }
 
-  deleteChild(id: string): void {
+  /** Removes a terminated child's spec (OTP delete_child). */
+  deleteChild(id: string, reply: Asked): void {
     const child = this.#find(id);
-    if (child?.state === 'terminated' || child?.state === 'idle') this.#remove(child);
+    if (!child) return this.#refuse(reply, id, 'not_found', new UnknownChild(id));
+    if (child.state !== 'terminated') return this.#refuseLive(reply, child, 'deleted');
+    this.#remove(child);
+    this.#answer(reply, { ok: true, id, ref: undefined });
+  }
+
+  #refuseLive(reply: Asked, child: ChildRecord, action: string): void {
+    this.#refuse(reply, child.spec.id, child.state === 'backoff' ? 'restarting' : 'running', new ChildStillRunning(child.spec.id, action), child.ref);
+  }
+
+  #refuse(
+    reply: Asked,
+    id: string,
+    failure: ChildCommandFailure,
+    error: PorticoError,
+    ref?: AnyActorRef,
+  ): void {
+    this.#emit({ type: 'supervisor.command_rejected', command: reply.type, error });
+    this.#answer(reply, ref ? { ok: false, id, failure, error, ref } : { ok: false, id, failure, error });
+  }
+
+  #answer(asked: Asked | Reply | undefined, result: ChildCommandResult): void {
+    const reply = asked && replyOf(asked);
+    if (!reply) return;
+    const answer = { type: 'supervisor.command_answered', requestId: reply.requestId, command: reply.command, result } as const;
+    // After this transition, as xstate's sendTo: the receiver sees the supervisor's new snapshot.
+    this.#scope.defer(() => {
+      try {
+        reply.replyTo.send(answer);
+      } catch (error) {
+        // A throwing receiver is the caller's bug; it must not put the supervisor in error.
+        queueMicrotask(() => {
+          throw error;
+        });
+      }
+    });
+  }
+
+  /** Answers the caller waiting on a child's start, if any. */
+  #answerStart(child: ChildRecord, result: ChildCommandResult): void {
+    const reply = child.startReply;
+    child.startReply = undefined;
+    this.#answer(reply, result);
   }
 
   /** Stops every child in reverse start order, each within its shutdown time, then ends. */
@@ -183,6 +264,11 @@ export class SupervisorRuntime {
     this.#queue = [];
     const current = this.#current;
     for (const child of [...this.#children].reverse()) {
+      if (child.requested) {
+        child.requested = undefined;
+        const error = new SupervisorNotRunning(this.#phase);
+        this.#answerStart(child, { ok: false, id: child.spec.id, failure: 'not_running', error });
+      }
       const after: AfterStop = child.spec.restart === 'temporary' ? 'remove' : 'terminate';
       if (child.ref) {
         this.#markStopping(child, after);
@@ -200,11 +286,16 @@ export class SupervisorRuntime {
   stopOutright(): void {
     this.#queue = [];
     this.#current = undefined;
+    this.#phase = 'stopped';
     for (const child of [...this.#children].reverse()) {
       if (child.ref) this.#kill(child, 'brutal');
+      if (child.requested) {
+        child.requested = undefined;
+        this.#answerStart(child, { ok: false, id: child.spec.id, failure: 'not_running', error: new SupervisorNotRunning('stopped') });
+      }
       child.state = 'terminated';
+      this.#answerStopped(child);
     }
-    this.#phase = 'stopped';
   }
 
   snapshot(status: 'active' | 'done' | 'stopped'): SupervisorSnapshot {
@@ -274,6 +365,7 @@ export class SupervisorRuntime {
   #started(child: ChildRecord): void {
     child.requested = undefined;
     this.#emit({ type: 'supervisor.child_started', childId: child.spec.id, incarnation: child.incarnation });
+    this.#answerStart(child, { ok: true, id: child.spec.id, ref: child.ref });
   }
 
   #startFailed(child: ChildRecord, error: unknown): void {
@@ -284,11 +376,13 @@ export class SupervisorRuntime {
   }
 
   /** Ends a caller's start that has not taken (the child is being stopped); returns where the child goes back to. */
-  #abandonRequest(child: ChildRecord): 'remove' | 'terminate' {
+  #abandonRequest(child: ChildRecord, why: string): 'remove' | 'terminate' {
     const rollback = child.requested ?? 'terminate';
     child.requested = undefined;
     if (child.state === 'starting') child.incarnation -= 1;
-    this.#emit({ type: 'supervisor.child_start_failed', childId: child.spec.id, error: new Error('stopped before it was ready') });
+    const error = new ChildStartFailed(child.spec.id, why);
+    this.#emit({ type: 'supervisor.child_start_failed', childId: child.spec.id, error });
+    this.#answerStart(child, { ok: false, id: child.spec.id, failure: 'start_failed', error });
     return rollback;
   }
 
@@ -297,6 +391,8 @@ export class SupervisorRuntime {
     child.requested = undefined;
     child.incarnation -= 1;
     this.#emit({ type: 'supervisor.child_start_failed', childId: child.spec.id, error });
+    const refusal = new ChildStartFailed(child.spec.id, startFailure(error), error);
+    this.#answerStart(child, { ok: false, id: child.spec.id, failure: 'start_failed', error: refusal });
     if (this.#current?.op === 'start' && this.#current.id === child.spec.id) this.#current = undefined;
     this.#settle(child, rollback);
     this.#pump();
@@ -386,7 +482,7 @@ export class SupervisorRuntime {
       this.#dropQueuedStart(member.spec.id);
       // A sibling whose start a caller asked for has not started yet, as far as OTP's blocking
       // start_child is concerned: its start is abandoned, not restarted.
-      const rollback = member.requested === undefined ? undefined : this.#abandonRequest(member);
+      const rollback = member.requested === undefined ? undefined : this.#abandonRequest(member, 'stopped before it was ready, when its group restarted');
       const after: AfterStop = rollback ?? (member.spec.restart === 'temporary' ? 'remove' : 'restart');
       if (after === 'restart') restarting.unshift(member.spec.id);
       member.restartToken = token;
@@ -451,8 +547,17 @@ export class SupervisorRuntime {
   }
 
   #settle(child: ChildRecord, after: AfterStop): void {
+    this.#answerStopped(child);
     if (after === 'remove') return this.#remove(child);
     child.state = after === 'restart' ? 'backoff' : 'terminated';
+  }
+
+  /** Answers the callers waiting for this child's stop (terminateChild): it has stopped. */
+  #answerStopped(child: ChildRecord): void {
+    const waiting = child.stopReplies;
+    if (waiting.length === 0) return;
+    child.stopReplies = [];
+    for (const reply of waiting) this.#answer(reply, { ok: true, id: child.spec.id, ref: undefined });
   }
 
   #kill(child: ChildRecord, how: 'brutal' | 'timeout'): void {
@@ -509,6 +614,8 @@ function newRecord(spec: ChildSpec): ChildRecord {
     after: 'terminate',
     restartToken: 0,
     requested: undefined,
+    startReply: undefined,
+    stopReplies: [],
     attempts: 0,
   };
 }
@@ -545,6 +652,18 @@ function watchReady(ref: AnyActorRef, ready: (snapshot: never) => boolean, onRea
     // xstate from reporting them as unhandled.
     error: () => {},
   });
+}
+
+function replyOf(asked: Asked | Reply): Reply | undefined {
+  if ('command' in asked) return asked;
+  return asked.replyTo ? { replyTo: asked.replyTo, requestId: asked.requestId, command: asked.type } : undefined;
+}
+
+/** What a failed start says: the thrown error's message, or how the child ended before it was ready. */
+function startFailure(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  const exit = error as Partial<ExitReason> | undefined;
+  return typeof exit?.kind === 'string' ? `it ended (${describeExit(exit as ExitReason)}) before it was ready` : String(error);
 }
 
 function restartTimerId(token: number): string {
