@@ -12,6 +12,8 @@ export type SupervisorEvent =
   | { readonly type: `xstate.error.actor.${string}`; readonly error?: unknown }
   | { readonly type: 'xstate.stop' };
 
+// xstate's own AnyActorSystem is ActorSystem<any>, which it does not export.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type SupervisorLogic = ActorLogic<SupervisorSnapshot, SupervisorEvent, void, ActorSystem<any>, SupervisorEmitted>;
 
 const runtimes = new WeakMap<SupervisorSnapshot, SupervisorRuntime>();
@@ -93,6 +95,9 @@ function handle(runtime: SupervisorRuntime, event: SupervisorEvent): void {
       return runtime.deleteChild(event.id, event);
     case 'portico.shutdown':
       return runtime.shutdown('shutdown');
+    case 'xstate.stop':
+      // Taken before any other event, in the transition itself.
+      return;
   }
 }
 

@@ -156,7 +156,7 @@ class Start implements fc.Command<Model, Real> {
   check = (m: Readonly<Model>) => !m.done && m.children.length < 6;
   run(m: Model, r: Real): void {
     const id = m.add(this.restart);
-    startChild(r.supervisor, { id, logic: testChild, restart: this.restart, input: { log: r.log, name: id } });
+    void startChild(r.supervisor, { id, logic: testChild, restart: this.restart, input: { log: r.log, name: id } });
     r.verify(m);
   }
   toString = () => `startChild(${this.restart})`;
@@ -171,7 +171,7 @@ class Terminate implements fc.Command<Model, Real> {
   run(m: Model, r: Real): void {
     const live = m.children.filter((c) => c.state !== 'terminated');
     const child = live[this.index % live.length]!;
-    terminateChild(r.supervisor, child.id);
+    void terminateChild(r.supervisor, child.id);
     if (child.restart === 'temporary') m.children = m.children.filter((c) => c !== child);
     else child.state = 'terminated';
     r.verify(m);
@@ -187,7 +187,7 @@ class Restart implements fc.Command<Model, Real> {
   check = (m: Readonly<Model>) => !m.done && m.children.some((c) => c.state === 'terminated');
   run(m: Model, r: Real): void {
     const child = pick(m, this.index, 'terminated')!;
-    restartChild(r.supervisor, child.id);
+    void restartChild(r.supervisor, child.id);
     child.state = 'running';
     child.incarnation++;
     child.startedAt = m.now;

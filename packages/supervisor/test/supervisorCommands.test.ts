@@ -21,7 +21,7 @@ describe('supervisorCommands', () => {
   describe('#startChild', () => {
     it('adds a child at the end of the start order and starts it', () => {
       const t = harness({}, [{ id: 'a' }]).start();
-      startChild(t.supervisor, { id: 'b', logic: testChild, input: { log: t.log, name: 'b' } });
+      void startChild(t.supervisor, { id: 'b', logic: testChild, input: { log: t.log, name: 'b' } });
       assert.deepEqual(t.states(), ['a@1:running', 'b@1:running']);
     });
 
@@ -99,19 +99,19 @@ describe('supervisorCommands', () => {
   describe('a dynamic child that fails to start', () => {
     it('is refused and changes nothing when its start throws (regression: it was retried until the supervisor gave up)', () => {
       const t = harness({ intensity: 1 }, [{ id: 'a' }]).start();
-      startChild(t.supervisor, { id: 'bad', logic: testChild, input: { log: t.log, name: 'bad', failStart: true } });
+      void startChild(t.supervisor, { id: 'bad', logic: testChild, input: { log: t.log, name: 'bad', failStart: true } });
       assert.deepEqual(t.states(), ['a@1:running']);
       assert.equal(t.supervisor.getSnapshot().status, 'active');
       assert.equal(t.supervisor.getSnapshot().restartsInPeriod, 0);
       assert.deepEqual(t.types().filter((type) => !type.endsWith(':a')), ['supervisor.child_start_failed:bad']);
-      startChild(t.supervisor, { id: 'bad', logic: testChild, input: { log: t.log, name: 'bad' } });
+      void startChild(t.supervisor, { id: 'bad', logic: testChild, input: { log: t.log, name: 'bad' } });
       assert.deepEqual(t.states(), ['a@1:running', 'bad@1:running'], 'the id is free again');
     });
 
     it('is refused and changes nothing when it exits before it is ready', () => {
       const t = harness({ intensity: 1 }, [{ id: 'a' }]).start();
       const ready = (s: { ready: boolean }) => s.ready;
-      startChild(t.supervisor, { id: 'slow', logic: testChild, ready, input: { log: t.log, name: 'slow', startsUnready: true } });
+      void startChild(t.supervisor, { id: 'slow', logic: testChild, ready, input: { log: t.log, name: 'slow', startsUnready: true } });
       assert.deepEqual(t.states(), ['a@1:running', 'slow@1:starting']);
       t.send('slow', 'crash');
       assert.deepEqual(t.states(), ['a@1:running']);
@@ -121,7 +121,7 @@ describe('supervisorCommands', () => {
     it('is not taken into a group restart while its start is still undecided: the start is abandoned', () => {
       const t = harness({ strategy: 'one_for_all', intensity: 5 }, [{ id: 'a' }]).start();
       const ready = (s: { ready: boolean }) => s.ready;
-      startChild(t.supervisor, { id: 'slow', logic: testChild, ready, input: { log: t.log, name: 'slow', startsUnready: true } });
+      void startChild(t.supervisor, { id: 'slow', logic: testChild, ready, input: { log: t.log, name: 'slow', startsUnready: true } });
       t.send('a', 'crash');
       assert.deepEqual(t.states(), ['a@2:running']);
       assert.deepEqual(t.log, ['start:a', 'start:slow', 'shutdown:slow', 'start:a']);
@@ -131,13 +131,13 @@ describe('supervisorCommands', () => {
 
     it('stays terminated when restartChild cannot start it', () => {
       const t = harness({ intensity: 1 }, [{ id: 'a' }, { id: 'b' }]).start();
-      terminateChild(t.supervisor, 'a');
+      void terminateChild(t.supervisor, 'a');
       (t.inputs.a as { failStart?: boolean }).failStart = true;
-      restartChild(t.supervisor, 'a');
+      void restartChild(t.supervisor, 'a');
       assert.deepEqual(t.states(), ['a@1:terminated', 'b@1:running']);
       assert.equal(t.supervisor.getSnapshot().status, 'active');
       (t.inputs.a as { failStart?: boolean }).failStart = false;
-      restartChild(t.supervisor, 'a');
+      void restartChild(t.supervisor, 'a');
       assert.deepEqual(t.states(), ['a@2:running', 'b@1:running']);
     });
   });
@@ -145,21 +145,21 @@ describe('supervisorCommands', () => {
   describe('#terminateChild', () => {
     it('stops the child and keeps its spec', () => {
       const t = harness({}, [{ id: 'a' }, { id: 'b' }]).start();
-      terminateChild(t.supervisor, 'a');
+      void terminateChild(t.supervisor, 'a');
       assert.deepEqual(t.states(), ['a@1:terminated', 'b@1:running']);
       assert.ok(t.log.includes('shutdown:a'));
     });
 
     it('removes a temporary child', () => {
       const t = harness({}, [{ id: 'a', restart: 'temporary' }]).start();
-      terminateChild(t.supervisor, 'a');
+      void terminateChild(t.supervisor, 'a');
       assert.deepEqual(t.states(), []);
     });
 
     it('cancels a pending restart', () => {
       const t = harness({ intensity: 5, backoff: { min: 1, max: 1 } }, [{ id: 'a' }]).start();
       t.send('a', 'crash');
-      terminateChild(t.supervisor, 'a');
+      void terminateChild(t.supervisor, 'a');
       t.clock.advance(5000);
       assert.deepEqual(t.states(), ['a@1:terminated']);
     });
@@ -168,12 +168,12 @@ describe('supervisorCommands', () => {
       const ready = (s: { ready: boolean }) => s.ready;
       const t = harness({ intensity: 5 }, [{ id: 'db', input: { startsUnready: true }, ready }, { id: 'web' }]).start();
       assert.deepEqual(t.states(), ['db@1:starting', 'web@0:idle']);
-      terminateChild(t.supervisor, 'db');
+      void terminateChild(t.supervisor, 'db');
       assert.deepEqual(t.states(), ['db@1:terminated', 'web@1:running']);
       assert.deepEqual(t.log, ['start:db', 'shutdown:db', 'start:web']);
       t.send('web', 'crash');
       assert.deepEqual(t.states(), ['db@1:terminated', 'web@2:running'], 'a crashed sibling is restarted');
-      startChild(t.supervisor, { id: 'late', logic: testChild, input: { log: t.log, name: 'late' } });
+      void startChild(t.supervisor, { id: 'late', logic: testChild, input: { log: t.log, name: 'late' } });
       assert.deepEqual(t.states(), ['db@1:terminated', 'web@2:running', 'late@1:running'], 'a later child starts');
     });
 
@@ -209,8 +209,8 @@ describe('supervisorCommands', () => {
   describe('#restartChild', () => {
     it('starts a terminated child again', () => {
       const t = harness({}, [{ id: 'a' }]).start();
-      terminateChild(t.supervisor, 'a');
-      restartChild(t.supervisor, 'a');
+      void terminateChild(t.supervisor, 'a');
+      void restartChild(t.supervisor, 'a');
       assert.deepEqual(t.states(), ['a@2:running']);
     });
 

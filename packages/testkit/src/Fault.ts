@@ -96,12 +96,22 @@ export function applyFault(host: SimulatedProcessHost, fault: Fault, pidOf: (tar
     case 'port-collision':
       host.collideNextPorts(1);
       return;
+    case 'crash': {
+      const target = pidOf(fault.target);
+      if (target !== undefined) host.crash(target, fault.code);
+      return;
+    }
+    case 'kill': {
+      const target = pidOf(fault.target);
+      if (target !== undefined) host.kill(target, 'SIGKILL');
+      return;
+    }
+    case 'hang-on-stop': {
+      const target = pidOf(fault.target);
+      if (target !== undefined) host.hangOnStop(target);
+      return;
+    }
   }
-  const pid = pidOf(fault.target);
-  if (pid === undefined) return;
-  if (fault.kind === 'crash') host.crash(pid, fault.code);
-  else if (fault.kind === 'kill') host.kill(pid, 'SIGKILL');
-  else host.hangOnStop(pid);
 }
 
 /** Runs the simulation through `schedule`, applying each fault at its time; ends at the last one. */

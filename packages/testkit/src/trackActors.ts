@@ -40,7 +40,7 @@ export function trackActors(root: AnyActorRef): ActorTracker {
       else if (event.type === '@xstate.snapshot' && event.event.type === 'xstate.stop') stopped.add(actor);
     },
   });
-  const isLive = (actor: AnyActorRef): boolean => !stopped.has(actor) && actor.getSnapshot().status === 'active';
+  const isLive = (actor: AnyActorRef): boolean => !stopped.has(actor) && (actor.getSnapshot() as { status: string }).status === 'active';
   return {
     live: () => {
       if (!started.has(root)) throw new Error('trackActors(root) saw no start of root: call it before root.start()');
