@@ -157,6 +157,12 @@ export const AppSchema = Type.Object(
         description: 'Also speak the ASP.NET Core Module\'s contract: `ASPNETCORE_PORT`/`_TOKEN`/`_APPL_PATH`, the `MS-ASPNETCORE-TOKEN` header, and shutdown by request.',
       }),
     ),
+    allowTrace: Defaulted(
+      Type.Boolean({
+        description: 'Forward `TRACE` to the backend. Off, Portico answers `TRACE` (and always `TRACK`) with 405: a backend that echoes the request would show the client the pairing token and identity headers.',
+      }),
+      false,
+    ),
     trustRequestId: Defaulted(
       Type.Boolean({ description: 'Keep a well-formed inbound `x-request-id` instead of replacing it. Only when a trusted proxy sits in front.' }),
       false,

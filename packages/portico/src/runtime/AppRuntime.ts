@@ -51,6 +51,7 @@ export class AppRuntime {
       disableStartUpErrorPage: config.disableStartUpErrorPage,
       detailedErrors: config.detailedErrors,
       appOfflineFile: join(config.workingDirectory, 'app_offline.htm'),
+      allowTrace: config.allowTrace,
     };
   }
 

@@ -164,6 +164,7 @@ describe('portico check agrees with start', function () {
           start: 'lazy',
           compat: 'aspnetcore',
           trustRequestId: true,
+          allowTrace: true,
           forwardAuthToken: true,
           queue: { maxWaiting: 50, timeout: 30 },
           detailedErrors: true,

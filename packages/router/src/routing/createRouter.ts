@@ -6,6 +6,7 @@ import type { HeaderPair } from '../forward/ForwarderOptions.ts';
 import type { Upstream } from '../forward/Upstream.ts';
 import type { RequestHead } from '../http1/RequestHead.ts';
 import { InvalidRouterOption } from '../errors.ts';
+import { ALLOWED_METHODS, cannedBody, traceAllowed } from '../internal/policy/index.ts';
 import { hostSpecificity, normaliseHost, pathMatches, type AppMatch } from './AppMatch.ts';
 import { AppOffline } from './AppOffline.ts';
 import { errorPage } from './errorPage.ts';
@@ -40,6 +41,8 @@ export interface AppRoute {
   readonly detailedErrors?: boolean;
   /** ANCM's app_offline.htm, usually `<workingDirectory>/app_offline.htm`. */
   readonly appOfflineFile?: string;
+  /** Forward TRACE to the backend instead of answering 405 (docs/proxy.md). Default false. */
+  readonly allowTrace?: boolean;
 }
 
 /** One request as the router sees it. */
@@ -308,6 +311,10 @@ export function createRouter(routes: readonly AppRoute[], options: RouterOptions
    * promise and no extra turn of the event loop.
    */
   function routeToApp(app: App, request: RouteRequest, began: number): RouteDecision | Promise<RouteDecision> {
+    // A TRACE echo would hand the client the request as the backend got it, pairing token included.
+    if (!traceAllowed(request.head.method, app.allowTrace === true)) {
+      return { kind: 'respond', app: app.name, status: 405, headers: [['allow', ALLOWED_METHODS]], body: cannedBody(405) };
+    }
     const offline = app.offline?.content;
     if (offline !== undefined) return { app: app.name, ...html(503, offline, [['retry-after', '5']]) };
     const authenticator = app.authenticator;

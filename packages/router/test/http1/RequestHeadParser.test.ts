@@ -51,6 +51,7 @@ describe('RequestHeadParser', () => {
       assert.equal(r.kind, 'head');
     });
     it('refuses CONNECT with 405', () => refused(`CONNECT a:443 HTTP/1.1\r\n${H}\r\n`, 405));
+  it('refuses TRACK with 405, as TRACE is by default (issue 15)', () => refused(`TRACK / HTTP/1.1\r\n${H}\r\n`, 405));
     it('refuses two spaces between parts', () => refused(`GET  / HTTP/1.1\r\n${H}\r\n`, 400));
     it('refuses a missing version', () => refused(`GET /\r\n${H}\r\n`, 400));
     it('refuses a lower-case protocol name', () => refused(`GET / http/1.1\r\n${H}\r\n`, 400));

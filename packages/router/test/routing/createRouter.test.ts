@@ -140,3 +140,26 @@ describe('createRouter › a failed app', () => {
   });
 });
 
+
+describe('createRouter › TRACE', () => {
+  async function routeTrace(allowTrace: boolean | undefined): Promise<Awaited<ReturnType<ReturnType<typeof createRouter>['route']>>> {
+    const parsed = new RequestHeadParser().push(Buffer.from('TRACE / HTTP/1.1\r\nhost: shop.test\r\n\r\n'));
+    assert.ok('head' in parsed);
+    const backends = new Backends([worker('shop#1', 101, 5001)]);
+    const router = createRouter([{ name: 'shop', match: { host: '*', path: '/' }, backends, ...(allowTrace === undefined ? {} : { allowTrace }) }]);
+    return router.route({ head: parsed.head, remoteAddress: '127.0.0.1', requestId: 'r1' });
+  }
+
+  // Issue 15: a backend that echoes TRACE sent the client a body holding x-portico-token.
+  it('refuses TRACE with 405 and an Allow header by default', async () => {
+    const decision = await routeTrace(undefined);
+    assert.equal(decision.kind, 'respond');
+    assert.equal(decision.kind === 'respond' && decision.status, 405);
+    const allow = decision.kind === 'respond' ? decision.headers?.find(([name]) => name === 'allow')?.[1] : undefined;
+    assert.ok(allow !== undefined && !allow.includes('TRACE'), `allow: ${String(allow)}`);
+  });
+
+  it('forwards TRACE for an app that allows it', async () => {
+    assert.equal((await routeTrace(true)).kind, 'forward');
+  });
+});

@@ -42,6 +42,9 @@ export function parseRequestLine(
   if (major !== 1 || minor > 1) return fail(505, `HTTP/${major}.${minor} is not supported`);
   // A reverse proxy is not a tunnel: CONNECT is refused outright (RFC 9110 §9.3.6).
   if (method === 'CONNECT') return fail(405, 'CONNECT is not allowed');
+  // TRACK is Microsoft's TRACE, which echoes the request (Portico's token included) back; TRACE
+  // itself is refused by the router unless an app allows it (allowTrace).
+  if (method === 'TRACK') return fail(405, 'TRACK is not allowed');
   if (!methods.has(method)) return fail(501, `method ${method} is not implemented`);
   const target = text.slice(targetStart, targetEnd);
   const parsed = parseRequestTarget(target, method);

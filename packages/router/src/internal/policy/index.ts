@@ -10,3 +10,4 @@ export { emitClientHeaders, emitHopHeaders, emitHost, emitPorticoHeaders, outbou
 export type { OutboundContext, OutboundField } from './outboundRequestHeaders.ts';
 export { relayedResponseHeaders, visitRelayedResponseHeaders } from './responseHeaders.ts';
 export type { RelayedResponseFields } from './responseHeaders.ts';
+export { traceAllowed } from './traceAllowed.ts';

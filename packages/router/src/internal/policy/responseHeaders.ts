@@ -1,3 +1,4 @@
+import { normaliseHeaderName } from '@portico/auth-forwarder';
 import type { HeaderPair } from '../../forward/ForwarderOptions.ts';
 import type { ResponseHead } from '../../http1/ResponseHead.ts';
 import { isHopByHop } from './hopByHop.ts';
@@ -6,16 +7,32 @@ import { isHopByHop } from './hopByHop.ts';
 export type RelayedResponseFields = Pick<ResponseHead, 'headers' | 'rawNames' | 'connectionTokens'>;
 
 /**
- * Visits a backend response's headers as the client gets them: hop-by-hop and framing headers
- * and every header the backend named in Connection removed; all others, every Set-Cookie line
- * included, kept in order with their spelling. The engine then adds its framing and, on
- * HTTP/1.1, what it says about the client connection.
+ * Whether a response header carries what Portico sends only to a backend: the pairing token
+ * (`x-portico-token`, `ms-aspnetcore-token`) and the identity (`x-portico-user`, `-auth`,
+ * `-claims`, `-client-cert`, `ms-aspnetcore-clientcert`), in any spelling a backend may fold. A
+ * backend that reflects request headers (a debug endpoint, an echoed TRACE) would otherwise hand
+ * them to the client (issue 15). Names come lower-cased from the parser; most start with neither
+ * `x` nor `m` and are settled by one comparison.
+ */
+function isPorticoSecret(name: string): boolean {
+  const first = name.charCodeAt(0);
+  if (first !== 0x78 && first !== 0x6d) return false;
+  const folded = normaliseHeaderName(name);
+  return folded.startsWith('x-portico-') || folded.startsWith('ms-aspnetcore-');
+}
+
+/**
+ * Visits a backend response's headers as the client gets them: hop-by-hop and framing headers,
+ * every header the backend named in Connection, and Portico's token and identity headers
+ * (`isPorticoSecret`) removed; all others, every Set-Cookie line included, kept in order with
+ * their spelling. The engine then adds its framing and, on HTTP/1.1, what it says about the
+ * client connection.
  */
 export function visitRelayedResponseHeaders(head: RelayedResponseFields, visit: (name: string, value: string) => void): void {
   const named = head.connectionTokens;
   for (let i = 0; i < head.headers.length; i++) {
     const [name, value] = head.headers[i]!;
-    if (isHopByHop(name) || (named.length > 0 && named.includes(name))) continue;
+    if (isHopByHop(name) || (named.length > 0 && named.includes(name)) || isPorticoSecret(name)) continue;
     visit(head.rawNames[i]!, value);
   }
 }
