@@ -3,10 +3,11 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
+import { SimulatedClock } from '@portico/supervisor';
 import net from 'node:net';
 import { resolveForwarderOptions } from '../../src/forward/ForwarderOptions.ts';
-import { maxBytesHeldPerConnection, REQUESTS_PER_TURN } from '../../src/internal/forward/connectionBounds.ts';
-import { closeAll, httpGet, rawRequest, startHttpBackend, startProxy, startRawBackend, upstreamAt } from './harness.ts';
+import { MAX_INFORMATIONAL_RESPONSES, maxBytesHeldPerConnection, REQUESTS_PER_TURN } from '../../src/internal/forward/connectionBounds.ts';
+import { closeAll, httpGet, rawRequest, signal, startHttpBackend, startProxy, startRawBackend, statusLines, upstreamAt } from './harness.ts';
 
 const MiB = 2 ** 20;
 const RESPONSE_BODY = Buffer.alloc(4096, 0x61);
@@ -175,6 +176,53 @@ describe('forwarder bounds', () => {
       } finally {
         counting = false;
       }
+    });
+  });
+
+  describe('a backend that sends 1xx without end', () => {
+    const PROCESSING = 'HTTP/1.1 102 Processing\r\n\r\n';
+
+    it('gets 504 after requestTimeout from the request, however many 1xx it sent meanwhile', async function () {
+      this.timeout(5_000);
+      const clock = new SimulatedClock();
+      let backendSocket!: net.Socket;
+      const arrival = signal();
+      const backend = await startRawBackend((_data, socket) => {
+        backendSocket = socket;
+        arrival.fire();
+      });
+      const proxy = await startProxy({ pickUpstream: () => upstreamAt(backend.port), requestTimeout: 2_000, clock });
+      const client = net.connect(proxy.port, '127.0.0.1');
+      let text = '';
+      client.on('data', (d: Buffer) => (text += d.toString('latin1')));
+      client.write('GET / HTTP/1.1\r\nHost: a\r\n\r\n');
+      await arrival.promise;
+      for (let i = 1; i <= 2; i++) {
+        backendSocket.write(PROCESSING);
+        while (statusLines(text).length < i) await once(client, 'data');
+        clock.advance(900);
+      }
+      assert.deepEqual(statusLines(text), ['102', '102']);
+      clock.advance(200);
+      while (!text.includes('504')) await once(client, 'data');
+      assert.deepEqual(statusLines(text), ['102', '102', '504']);
+      client.destroy();
+    });
+
+    it(`gets 502 after MAX_INFORMATIONAL_RESPONSES (${MAX_INFORMATIONAL_RESPONSES}) of them, and its connection is closed`, async function () {
+      this.timeout(5_000);
+      const backendClosed = signal();
+      const backend = await startRawBackend((_data, socket) => {
+        socket.on('close', backendClosed.fire);
+        socket.write(PROCESSING.repeat(MAX_INFORMATIONAL_RESPONSES + 8));
+      });
+      const proxy = await startProxy({ pickUpstream: () => upstreamAt(backend.port) });
+      const { text } = await rawRequest(proxy.port, 'GET / HTTP/1.1\r\nHost: a\r\n\r\n');
+      const statuses = statusLines(text);
+      assert.equal(statuses.length, MAX_INFORMATIONAL_RESPONSES + 1);
+      assert.ok(statuses.slice(0, -1).every((s) => s === '102'));
+      assert.equal(statuses.at(-1), '502');
+      await backendClosed.promise;
     });
   });
 });

@@ -4,6 +4,7 @@ import type { HeaderPair } from '../../forward/ForwarderOptions.ts';
 import type { Upstream } from '../../forward/Upstream.ts';
 import type { RequestHead } from '../../http1/RequestHead.ts';
 import { serializeRequestHead } from '../../http1/serializeRequestHead.ts';
+import { MAX_INFORMATIONAL_RESPONSES } from '../forward/connectionBounds.ts';
 import { Deadline } from '../forward/Deadline.ts';
 import { NO_BODY } from '../http1/framings.ts';
 import { parseConnectionTokens } from '../http1/parseConnectionTokens.ts';
@@ -45,6 +46,8 @@ export class HttpExchange {
   #responded = false;
   /** Any response byte came back: a 1xx or the final head. */
   #answered = false;
+  /** Interim (1xx) responses from the backend so far (MAX_INFORMATIONAL_RESPONSES). */
+  #informational = 0;
   /** node:http's client holds the request body back: its socket is full. */
   #upstreamFull = false;
   /** The client's socket is full, so the backend's response is paused until it drains. */
@@ -171,7 +174,9 @@ export class HttpExchange {
     const { res, head } = this.#ctx;
     if (this.#done) return;
     this.#answered = true;
-    this.#rearm();
+    // Interim answers are no progress: requestTimeout runs to the final head whatever they are,
+    // and a backend may not keep a request waiting with them for ever.
+    if (++this.#informational > MAX_INFORMATIONAL_RESPONSES) return this.#fail(502);
     if (res.headersSent || head.version !== '1.1') return;
     // node:http answers the client's Expect itself, so a backend's 100 is not repeated; 102 and
     // 103 are the informational answers a node:http server can write.

@@ -15,6 +15,7 @@ import { clientResponseFraming } from './clientResponseFraming.ts';
 import { clientResponseHead } from './clientResponseHeaders.ts';
 import { chunkHeader, CRLF, LAST_CHUNK } from './chunkFraming.ts';
 import { ClientWriter, type ClientWriterWatcher } from './ClientWriter.ts';
+import { MAX_INFORMATIONAL_RESPONSES } from './connectionBounds.ts';
 import type { Deadline } from './Deadline.ts';
 import { outboundRequestHead } from './outboundRequestHead.ts';
 
@@ -83,6 +84,8 @@ export class Exchange implements UpstreamHandler, ClientWriterWatcher {
   readonly #writer: ClientWriter;
   #closeClient = false;
   #reusable = true;
+  /** Interim (1xx) responses relayed so far (MAX_INFORMATIONAL_RESPONSES). */
+  #informational = 0;
   /** Milliseconds the backend may go without progress (docs/proxy.md, Limits and timeouts). */
   #requestTimeout = 0;
   /** The client's socket is full and the backend is paused until it drains. */
@@ -261,8 +264,9 @@ export class Exchange implements UpstreamHandler, ClientWriterWatcher {
     else if (this.#phase === 'body') this.#onBodyBytes(chunk);
     this.#writer.flush();
     // After the bytes are handled, so a response head just read counts: from here on the backend
-    // is awaited even while the client is still sending its body.
-    this.#rearm();
+    // is awaited even while the client is still sending its body. Bytes before the final head (a
+    // 1xx, a head in pieces) are no progress: requestTimeout runs to the final head whatever they are.
+    if (this.#phase !== 'head') this.#rearm();
   }
 
   #onHeadBytes(input: Buffer): void {
@@ -280,6 +284,11 @@ export class Exchange implements UpstreamHandler, ClientWriterWatcher {
         return this.#tunnel(res, r.rest);
       }
       if (res.status < 200) {
+        // A backend may not keep a request waiting with interim answers for ever.
+        if (++this.#informational > MAX_INFORMATIONAL_RESPONSES) {
+          this.#reusable = false;
+          return this.#fail(502);
+        }
         // 100 only to a client that asked for it; other 1xx (103) only to HTTP/1.1 clients.
         const relay = res.status === 100 ? this.#head.expectContinue : this.#head.version === '1.1';
         if (relay) {

@@ -1,0 +1,57 @@
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import net from 'node:net';
+import { SimulatedClock } from '@portico/supervisor';
+import { MAX_INFORMATIONAL_RESPONSES } from '../../src/internal/forward/connectionBounds.ts';
+import { signal } from '../forward/harness.ts';
+import { closeAll, rawRequest, startHost, startRawBackend, statusLines, upstreamAt } from './embedHarness.ts';
+
+const PROCESSING = 'HTTP/1.1 102 Processing\r\n\r\n';
+
+describe('embedded forwarder bounds', () => {
+  afterEach(closeAll);
+
+  describe('a backend that sends 1xx without end', () => {
+    it('gets 504 after requestTimeout from the request, however many 1xx it sent meanwhile', async function () {
+      this.timeout(5_000);
+      const clock = new SimulatedClock();
+      let backendSocket!: net.Socket;
+      const arrival = signal();
+      const backend = await startRawBackend((_data, socket) => {
+        backendSocket = socket;
+        arrival.fire();
+      });
+      const host = await startHost(() => ({ kind: 'forward', upstream: upstreamAt(backend.port) }), { requestTimeout: 2_000, clock });
+      const client = net.connect(host.port, '127.0.0.1');
+      let text = '';
+      client.on('data', (d: Buffer) => (text += d.toString('latin1')));
+      client.write('GET / HTTP/1.1\r\nHost: a\r\n\r\n');
+      await arrival.promise;
+      for (let i = 1; i <= 2; i++) {
+        backendSocket.write(PROCESSING);
+        while (statusLines(text).length < i) await once(client, 'data');
+        clock.advance(900);
+      }
+      clock.advance(200);
+      while (!text.includes('504')) await once(client, 'data');
+      assert.deepEqual(statusLines(text), ['102', '102', '504']);
+      client.destroy();
+    });
+
+    it(`gets 502 after MAX_INFORMATIONAL_RESPONSES (${MAX_INFORMATIONAL_RESPONSES}) of them, and its connection is closed`, async function () {
+      this.timeout(5_000);
+      const backendClosed = signal();
+      const backend = await startRawBackend((_data, socket) => {
+        socket.on('close', backendClosed.fire);
+        socket.write(PROCESSING.repeat(MAX_INFORMATIONAL_RESPONSES + 8));
+      });
+      const host = await startHost(() => ({ kind: 'forward', upstream: upstreamAt(backend.port) }));
+      const { text } = await rawRequest(host.port, 'GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n');
+      const statuses = statusLines(text);
+      assert.equal(statuses.length, MAX_INFORMATIONAL_RESPONSES + 1);
+      assert.ok(statuses.slice(0, -1).every((s) => s === '102'));
+      assert.equal(statuses.at(-1), '502');
+      await backendClosed.promise;
+    });
+  });
+});
