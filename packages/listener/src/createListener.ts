@@ -88,7 +88,8 @@ async function tlsServer(entry: ListenEntry, options: ListenerOptions, handler: 
 }
 
 function validate(options: ListenerOptions): void {
-  if (!Array.isArray(options.entries) || options.entries.length === 0) {
+  // Through `unknown`: Array.isArray narrows a readonly array to `any[]`.
+  if (!Array.isArray(options.entries as unknown) || options.entries.length === 0) {
     throw new InvalidListenerOption('listen', 'needs at least one entry, e.g. [{ "port": 8080 }]');
   }
   options.entries.forEach((entry, i) => {

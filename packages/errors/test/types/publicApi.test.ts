@@ -1,6 +1,6 @@
 // Type tests of @portico/errors' public surface (see packages/portico/test/types).
 import { expectTypeOf } from 'expect-type';
-import { definePorticoError, PorticoError, type PorticoErrorClass } from '@portico/errors';
+import { definePorticoError, type PorticoError, type PorticoErrorClass } from '@portico/errors';
 
 describe('@portico/errors public types', () => {
   it('makes classes whose constructor takes the message’s arguments and whose instances are PorticoErrors', () => {

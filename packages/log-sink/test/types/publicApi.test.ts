@@ -1,6 +1,6 @@
 // Type tests of @portico/log-sink's public surface (see packages/portico/test/types).
 import { expectTypeOf } from 'expect-type';
-import { createLogger, logEvent, PorticoEvents, type EventLogger, type LoggerOptions, type PorticoEventName } from '@portico/log-sink';
+import { createLogger, logEvent, type PorticoEvents, type EventLogger, type LoggerOptions, type PorticoEventName } from '@portico/log-sink';
 
 describe('@portico/log-sink public types', () => {
   it('makes loggers that logEvent accepts, with events named from the catalogue', () => {

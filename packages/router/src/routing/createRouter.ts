@@ -363,7 +363,7 @@ export function createRouter(routes: readonly AppRoute[], options: RouterOptions
       return apps.some((app) => hostSpecificity(app.hostPattern, host) > 0);
     },
     async start(eager = []) {
-      await Promise.all(apps.map((app) => app.offline?.start()));
+      await Promise.all(apps.flatMap((app) => (app.offline ? [app.offline.start()] : [])));
       await Promise.all(apps.filter((app) => eager.includes(app.name) && !app.offline?.content).map((app) => app.backends.start()));
     },
     close() {

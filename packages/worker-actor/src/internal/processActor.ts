@@ -51,13 +51,17 @@ export const processActor = fromCallback<ProcessCommand, WorkerOptions, ProcessR
       },
       {
         onNotify: () => sendBack({ type: 'process.notified' }),
-        onExit: async ({ code, signal, error }) => {
+        onExit: ({ code, signal, error }) => {
           exited = true;
           // Routing must stop now, not once the output is synced to disk (issue 15).
           sendBack({ type: 'process.gone' });
-          await capture?.close();
-          const exit = { type: 'process.exited', code, signal, stderrTail: capture?.stderrTail() ?? '', at: clock.now() } as const;
-          sendBack(error ? { ...exit, spawnError: error.message } : exit);
+          const reportExit = () => {
+            const exit = { type: 'process.exited', code, signal, stderrTail: capture?.stderrTail() ?? '', at: clock.now() } as const;
+            sendBack(error ? { ...exit, spawnError: error.message } : exit);
+          };
+          // The exit is reported whatever closing the capture does: a close that fails (the
+          // capture reports its own write errors) must not leave the worker waiting for ever.
+          void Promise.resolve(capture?.close()).catch(() => undefined).then(reportExit);
         },
       },
     );

@@ -78,7 +78,7 @@ export class LiveFeed {
     for (const ws of clients) ws.close(1001, 'admin server closing');
     let deadline: NodeJS.Timeout | undefined;
     await Promise.race([
-      Promise.all(clients.map((ws) => (ws.readyState === ws.CLOSED ? undefined : new Promise((resolve) => ws.once('close', resolve))))),
+      Promise.all(clients.filter((ws) => ws.readyState !== ws.CLOSED).map((ws) => new Promise((resolve) => ws.once('close', resolve)))),
       new Promise((resolve) => (deadline = setTimeout(resolve, closeHandshakeLimitMs))),
     ]);
     clearTimeout(deadline);
