@@ -9,6 +9,7 @@ import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { createLogger } from '@portico/log-sink';
 import { createPortico, loadConfig, resolveConfig, type Portico, type PorticoConfig } from '@portico/portico';
+import { main } from '../src/cli/main.ts';
 import { configFolder, minimal } from './config/fixtures.ts';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
@@ -22,8 +23,21 @@ interface Run {
   readonly stderr: string;
 }
 
+/**
+ * Runs `portico` in this process: `main` with a `CliIo` that collects what it prints, which is
+ * everything a command touches of the outside world. A few cases below spawn the real launcher.
+ */
+async function portico(args: readonly string[]): Promise<Run> {
+  let stdout = '';
+  let stderr = '';
+  const env = { ...process.env };
+  delete env['NODE_OPTIONS'];
+  const code = await main(args, { stdout: (text) => (stdout += text), stderr: (text) => (stderr += text), env, cwd: root });
+  return { code, stdout, stderr };
+}
+
 /** Runs the real launcher under plain node, as a user's shell would. */
-function portico(args: readonly string[], file = process.execPath, prefix: readonly string[] = [launcher]): Promise<Run> {
+function spawnPortico(args: readonly string[], file = process.execPath, prefix: readonly string[] = [launcher]): Promise<Run> {
   return new Promise((resolve, reject) => {
     const env = { ...process.env };
     delete env['NODE_OPTIONS'];
@@ -50,7 +64,7 @@ describe('portico (command line)', () => {
   });
 
   it('check accepts examples/portico.json', async () => {
-    const run = await portico(['check', '--config', example]);
+    const run = await spawnPortico(['check', '--config', example]);
     assert.equal(run.code, 0, run.stderr);
   });
 
@@ -112,13 +126,13 @@ describe('portico (command line)', () => {
   });
 
   it('--version prints the package version', async () => {
-    const run = await portico(['--version']);
+    const run = await spawnPortico(['--version']);
     const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
     assert.equal(run.stdout, `${pkg.version}\n`);
   });
 
   it('runs through the workspace bin shim that "pnpm exec portico" uses', async () => {
-    const run = await portico(['check', '-c', 'examples/portico.json'], `${root}node_modules/.bin/portico`, []);
+    const run = await spawnPortico(['check', '-c', 'examples/portico.json'], `${root}node_modules/.bin/portico`, []);
     assert.equal(run.code, 0, run.stderr);
     assert.equal(JSON.parse(run.stdout).apps[0].name, 'hello');
   });
