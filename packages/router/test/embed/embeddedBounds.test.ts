@@ -54,4 +54,50 @@ describe('embedded forwarder bounds', () => {
       await backendClosed.promise;
     });
   });
+
+  describe('stray bytes from a backend', () => {
+    const STRAY = 'HTTP/1.1 200 OK\r\nSet-Cookie: session=someone-else\r\nContent-Length: 5\r\n\r\nstray';
+    const RIGHT = 'HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nright';
+
+    for (const [what, request, first] of [
+      ['HEAD', 'HEAD / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n', 'HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n'],
+      ['204', 'GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n', 'HTTP/1.1 204 No Content\r\n\r\n'],
+      ['304', 'GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n', 'HTTP/1.1 304 Not Modified\r\nETag: "x"\r\n\r\n'],
+    ] as const) {
+      it(`closes the backend connection after a ${what} answer, which has no body by rule, rather than reuse it`, async () => {
+        // Answers `first`, then on the same connection a stray response before the right one.
+        const answered = new WeakSet<net.Socket>();
+        const backend = await startRawBackend((data, socket) => {
+          if (!data.toString('latin1').startsWith('GET /next ')) socket.write(first);
+          else socket.write(answered.has(socket) ? STRAY + RIGHT : RIGHT);
+          answered.add(socket);
+        });
+        const host = await startHost(() => ({ kind: 'forward', upstream: upstreamAt(backend.port) }));
+        await rawRequest(host.port, request);
+        const next = await rawRequest(host.port, 'GET /next HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n');
+        assert.doesNotMatch(next.text, /someone-else/);
+        assert.match(next.text, /\r\n\r\nright$/);
+        assert.equal(backend.connections, 2);
+      });
+    }
+
+    it('closes an idle pooled backend connection that sends anything, and never reuses it', async function () {
+      this.timeout(5_000);
+      let idleSocket: net.Socket | undefined;
+      const backend = await startRawBackend((_data, socket) => {
+        idleSocket ??= socket;
+        socket.write(RIGHT);
+      });
+      // Pooled far longer than the test runs: only the stray bytes may close it.
+      const host = await startHost(() => ({ kind: 'forward', upstream: upstreamAt(backend.port) }), { upstreamIdleTimeout: 60_000 });
+      await rawRequest(host.port, 'GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n');
+      const closed = once(idleSocket!, 'close');
+      idleSocket!.write(STRAY);
+      await closed;
+      const next = await rawRequest(host.port, 'GET /next HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n');
+      assert.match(next.text, /\r\n\r\nright$/);
+      assert.doesNotMatch(next.text, /someone-else/);
+      assert.equal(backend.connections, 2);
+    });
+  });
 });

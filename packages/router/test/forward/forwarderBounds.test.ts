@@ -7,7 +7,7 @@ import { SimulatedClock } from '@portico/supervisor';
 import net from 'node:net';
 import { resolveForwarderOptions } from '../../src/forward/ForwarderOptions.ts';
 import { MAX_INFORMATIONAL_RESPONSES, maxBytesHeldPerConnection, REQUESTS_PER_TURN } from '../../src/internal/forward/connectionBounds.ts';
-import { closeAll, httpGet, rawRequest, signal, startHttpBackend, startProxy, startRawBackend, statusLines, upstreamAt } from './harness.ts';
+import { closeAll, httpGet, rawRequest, signal, startHttpBackend, startProxy, startRawBackend, statusLines, upstreamAt, type RawBackend } from './harness.ts';
 
 const MiB = 2 ** 20;
 const RESPONSE_BODY = Buffer.alloc(4096, 0x61);
@@ -223,6 +223,61 @@ describe('forwarder bounds', () => {
       assert.ok(statuses.slice(0, -1).every((s) => s === '102'));
       assert.equal(statuses.at(-1), '502');
       await backendClosed.promise;
+    });
+  });
+
+  describe('stray bytes from a backend', () => {
+    const STRAY = 'HTTP/1.1 200 OK\r\nSet-Cookie: session=someone-else\r\nContent-Length: 5\r\n\r\nstray';
+
+    /**
+     * A backend that answers `first` to any request but `GET /next`, and `right` to that one,
+     * preceded, on a connection that answered before, by a stray complete response: a buggy
+     * backend's late bytes, arriving just after Portico wrote the next request.
+     */
+    async function startStrayBackend(first: string): Promise<RawBackend> {
+      const answered = new WeakSet<net.Socket>();
+      return startRawBackend((data, socket) => {
+        const right = 'HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nright';
+        if (!data.toString('latin1').startsWith('GET /next ')) socket.write(first);
+        else socket.write(answered.has(socket) ? STRAY + right : right);
+        answered.add(socket);
+      });
+    }
+
+    for (const [what, request, first] of [
+      ['HEAD', 'HEAD / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n', 'HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n'],
+      ['204', 'GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n', 'HTTP/1.1 204 No Content\r\n\r\n'],
+      ['304', 'GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n', 'HTTP/1.1 304 Not Modified\r\nETag: "x"\r\n\r\n'],
+    ] as const) {
+      it(`closes the backend connection after a ${what} answer, which has no body by rule, rather than reuse it`, async () => {
+        const backend = await startStrayBackend(first);
+        const proxy = await startProxy({ pickUpstream: () => upstreamAt(backend.port) });
+        await rawRequest(proxy.port, request);
+        assert.equal(proxy.forwarder.idleUpstreamConnections(upstreamAt(backend.port).id), 0);
+        const next = await rawRequest(proxy.port, 'GET /next HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n');
+        assert.doesNotMatch(next.text, /someone-else/);
+        assert.match(next.text, /^HTTP\/1\.1 200 OK\r\n[^]*\r\n\r\nright$/);
+        assert.equal(backend.connections, 2);
+      });
+    }
+
+    it('closes an idle pooled backend connection that sends anything, and never reuses it', async () => {
+      let idleSocket: net.Socket | undefined;
+      const backend = await startRawBackend((_data, socket) => {
+        idleSocket ??= socket;
+        socket.write('HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nright');
+      });
+      const proxy = await startProxy({ pickUpstream: () => upstreamAt(backend.port) });
+      await rawRequest(proxy.port, 'GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n');
+      assert.equal(proxy.forwarder.idleUpstreamConnections(upstreamAt(backend.port).id), 1);
+      const closed = once(idleSocket!, 'close');
+      idleSocket!.write(STRAY);
+      await closed;
+      assert.equal(proxy.forwarder.idleUpstreamConnections(upstreamAt(backend.port).id), 0);
+      const next = await rawRequest(proxy.port, 'GET /next HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n');
+      assert.match(next.text, /\r\n\r\nright$/);
+      assert.doesNotMatch(next.text, /someone-else/);
+      assert.equal(backend.connections, 2);
     });
   });
 });

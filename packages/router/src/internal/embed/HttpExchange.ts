@@ -8,10 +8,10 @@ import { MAX_INFORMATIONAL_RESPONSES } from '../forward/connectionBounds.ts';
 import { Deadline } from '../forward/Deadline.ts';
 import { NO_BODY } from '../http1/framings.ts';
 import { parseConnectionTokens } from '../http1/parseConnectionTokens.ts';
-import { exchangeWait, mayRetry, relayedResponseHeaders, type RelayedResponseFields } from '../policy/index.ts';
+import { exchangeWait, mayRetry, relayedResponseHeaders, reusesAfterResponse, type RelayedResponseFields } from '../policy/index.ts';
 import { outboundHeadersFor, type EmbeddedRequest } from './outboundHeadersFor.ts';
 import { flatten, refuse } from './nodeResponses.ts';
-import type { UpstreamAgents } from './UpstreamAgents.ts';
+import { claimSocket, type UpstreamAgents } from './UpstreamAgents.ts';
 
 export type ForwardDispatch = Dispatch & { readonly kind: 'forward' };
 
@@ -97,6 +97,7 @@ export class HttpExchange {
     }
     this.#out = out;
     out.on('socket', (socket) => {
+      claimSocket(socket);
       if (!socket.connecting) this.#connected = true;
       else socket.once('connect', () => {
         if (this.#out === out) this.#connected = true;
@@ -199,6 +200,8 @@ export class HttpExchange {
     this.#answered = true;
     this.#rearm();
     const status = response.statusCode ?? 502;
+    // Node's agent then closes the socket when the response ends instead of pooling it.
+    if (!reusesAfterResponse(this.#ctx.head.method, status)) out.shouldKeepAlive = false;
     const fields = responseFields(response);
     if (fields === undefined) {
       response.destroy();

@@ -1,4 +1,5 @@
 import http from 'node:http';
+import type net from 'node:net';
 import type { Upstream } from '../../forward/Upstream.ts';
 
 export interface UpstreamAgentsOptions {
@@ -34,6 +35,7 @@ export class UpstreamAgents {
       timeout: this.#options.idleTimeout,
       scheduling: 'lifo',
     });
+    agent.on('free', watchIdle);
     this.#agents.set(upstream.id, agent);
     this.#evict();
     return agent;
@@ -55,4 +57,23 @@ export class UpstreamAgents {
     for (const agent of this.#agents.values()) agent.destroy();
     this.#agents.clear();
   }
+}
+
+/**
+ * A pooled socket that speaks while idle is closed, so it is never reused: its bytes would be
+ * read as the next request's response (docs/proxy.md, Stray bytes from a backend). Node's agent
+ * would otherwise drop them unseen, or, if they came in just as the socket was reused, hand them
+ * to the next request.
+ */
+function watchIdle(socket: net.Socket): void {
+  if (!socket.destroyed) socket.on('data', closeIdle);
+}
+
+function closeIdle(this: net.Socket): void {
+  this.destroy();
+}
+
+/** Ends the watch of `watchIdle` when a request takes the socket from the pool. */
+export function claimSocket(socket: net.Socket): void {
+  socket.off('data', closeIdle);
 }

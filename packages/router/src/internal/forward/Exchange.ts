@@ -9,7 +9,7 @@ import type { RequestHead } from '../../http1/RequestHead.ts';
 import type { ResponseHead } from '../../http1/ResponseHead.ts';
 import type { ResponseHeadParser } from '../../http1/ResponseHeadParser.ts';
 import type { OutboundResponseFraming } from '../../http1/serializeResponseHead.ts';
-import { exchangeWait, mayRetry } from '../policy/index.ts';
+import { exchangeWait, mayRetry, reusesAfterResponse } from '../policy/index.ts';
 import type { ClientOrigin } from './clientOrigin.ts';
 import { clientResponseFraming } from './clientResponseFraming.ts';
 import { clientResponseHead } from './clientResponseHeaders.ts';
@@ -467,7 +467,8 @@ export class Exchange implements UpstreamHandler, ClientWriterWatcher {
     this.#connection = undefined;
     this.#writer.detach();
     if (connection !== undefined) {
-      const reusable = this.#reusable && this.#bodyEnded && this.#response?.keepAlive === true;
+      const response = this.#response;
+      const reusable = this.#reusable && this.#bodyEnded && response?.keepAlive === true && reusesAfterResponse(this.#head.method, response.status);
       if (reusable) this.#owner.pool.put(connection);
       else connection.destroy();
     }

@@ -8,6 +8,7 @@ export { MAX_ATTEMPTS, mayRetry } from './mayRetry.ts';
 export type { FailedAttempt } from './mayRetry.ts';
 export { emitClientHeaders, emitHopHeaders, emitHost, emitPorticoHeaders, outboundRequestHeaders } from './outboundRequestHeaders.ts';
 export type { OutboundContext, OutboundField } from './outboundRequestHeaders.ts';
+export { reusesAfterResponse } from './reusesAfterResponse.ts';
 export { relayedResponseHeaders, visitRelayedResponseHeaders } from './responseHeaders.ts';
 export type { RelayedResponseFields } from './responseHeaders.ts';
 export { traceAllowed } from './traceAllowed.ts';
