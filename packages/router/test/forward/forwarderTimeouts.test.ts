@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import net from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { SimulatedClock } from '@portico/supervisor';
 import { closeAll, getUntilEnding, rawRequest, readSlowPieces, signal, stallingClient, startBulkBackend, startHeldBackend, startHttpBackend, startProxy, startRawBackend, statusLines, uploadWithoutReading, upstreamAt } from './harness.ts';
 
@@ -70,23 +69,29 @@ describe('forwarder timeouts', () => {
   });
 
   it('keeps an upload that keeps coming alive past requestTimeout', async () => {
+    const clock = new SimulatedClock();
+    let received = 0;
     const backend = await startHttpBackend((req, res) => {
-      let n = 0;
-      req.on('data', (d: Buffer) => (n += d.length));
-      req.on('end', () => res.end(String(n)));
+      req.on('data', (d: Buffer) => (received += d.length));
+      req.on('end', () => res.end(String(received)));
     });
-    const proxy = await startProxy({ pickUpstream: () => upstreamAt(backend.port), requestTimeout: 150, bodyIdleTimeout: 1000 });
+    const proxy = await startProxy({ pickUpstream: () => upstreamAt(backend.port), requestTimeout: 150, bodyIdleTimeout: 1000, clock });
     const socket = net.connect(proxy.port, '127.0.0.1');
     await once(socket, 'connect');
     let text = '';
     socket.on('data', (d: Buffer) => (text += d.toString('latin1')));
     socket.write('POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 60\r\n\r\n');
-    // Six pieces 80 ms apart: the upload takes about 480 ms, three times the request timeout.
-    for (let i = 0; i < 6; i++) {
-      await sleep(80);
+    // Six pieces 80 ms apart on the proxy's clock: the upload takes 480 ms, three times the
+    // request timeout; each piece is at the backend before the clock moves on.
+    for (let sent = 10; sent <= 60; sent += 10) {
+      clock.advance(80);
       socket.write('0123456789');
+      while (received < sent) {
+        assert.ok(!socket.destroyed, `the connection was cut: ${JSON.stringify(proxy.events)}`);
+        await new Promise((resolve) => setImmediate(resolve));
+      }
     }
-    while (!text.endsWith('\r\n\r\n60')) await sleep(10);
+    while (!text.endsWith('\r\n\r\n60')) await new Promise((resolve) => setImmediate(resolve));
     socket.destroy();
     assert.deepEqual(statusLines(text), ['200']);
   });
