@@ -4,6 +4,8 @@ import net from 'node:net';
 import { WebSocket, WebSocketServer } from 'ws';
 import type { Dispatch, Upstream } from '@portico/router';
 import { SimulatedClock } from '@portico/supervisor';
+import { requestSeeingResets } from '../forward/resetObserver.ts';
+import { signal } from '../forward/harness.ts';
 import { closeAll, getUntilEnding, rawRequest, readSlowPieces, send, stallingClient, startBulkBackend, startHeldBackend, startHost, startHttpBackend, startRawBackend, statusLines, until, uploadWithoutReading, upstreamAt } from './embedHarness.ts';
 
 const forward = (upstream: Upstream, extra: Partial<Dispatch & { kind: 'forward' }> = {}): (() => Dispatch) => () => ({ kind: 'forward', upstream, ...extra });
@@ -303,6 +305,32 @@ describe('createEmbeddedForwarder', () => {
       assert.equal(await uploadWithoutReading(host.port, 5_000), true);
       assert.deepEqual(host.events.at(-1), { type: 'response.aborted', reason: 'the client read nothing of the response for 300 ms' });
     });
+
+    // Issue 15: the outcome must not depend on how the backend's bytes were split.
+    for (const split of ['in the same packet as the head', 'in a packet after the head reached the client'] as const) {
+      it(`resets the client when a malformed chunk size comes ${split}`, async () => {
+        const HEAD = 'HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n';
+        const BAD_CHUNK = '1234567890123456789\r\nx\r\n';
+        const headSeen = signal();
+        const backend = await startRawBackend((_d, socket) => {
+          if (split === 'in the same packet as the head') return void socket.write(HEAD + BAD_CHUNK);
+          // A first chunk with the head: node:http writes the head with the first body bytes.
+          socket.write(`${HEAD}1\r\na\r\n`);
+          void headSeen.promise.then(() => socket.write(BAD_CHUNK));
+        });
+        const host = await startHost(forward(upstreamAt(backend.port)));
+        const reply = split === 'in the same packet as the head'
+          ? await requestSeeingResets(host.port, 'GET / HTTP/1.1\r\nHost: a\r\n\r\n')
+          : await rawRequest(host.port, 'GET / HTTP/1.1\r\nHost: a\r\n\r\n', {
+              until: (got) => {
+                if (got.includes('\r\n\r\n')) headSeen.fire();
+                return false;
+              },
+            });
+        assert.equal(reply.ended, 'reset', `ended with ${reply.ended}: ${JSON.stringify(reply.text)}`);
+        assert.ok(!reply.text.includes('\r\n0\r\n\r\n'), 'a truncated body never looks complete');
+      });
+    }
 
     it('resets the client connection when the backend dies after the response began', async () => {
       const backend = await startRawBackend((_d, socket) => {

@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import net from 'node:net';
 import type { Upstream } from '@portico/router';
 import { closeAll, httpGet, rawRequest, startHttpBackend, startProxy, startRawBackend, statusLines, upstreamAt, signal } from './harness.ts';
+import { requestSeeingResets } from './resetObserver.ts';
 
 /** A port nothing listens on: bound, then closed. */
 async function deadPort(): Promise<number> {
@@ -108,6 +109,42 @@ describe('forwarder failures', () => {
     assert.match(text, /^HTTP\/1\.1 200 OK/);
     assert.equal(ended, 'reset');
     assert.equal(proxy.events.at(-1)?.type, 'response.aborted');
+  });
+
+  // Issue 15: with the bad chunk size in the same packet as the head, the client saw a clean end;
+  // Portico sent an RST, which a Node client reports as an end when it arrives with unread data.
+  describe('a malformed chunk size after the head was relayed resets the client, whatever the split', () => {
+    const HEAD = 'HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n';
+    const BAD_CHUNK = '1234567890123456789\r\nx\r\n';
+    it('in the same packet as the head, on the wire', async () => {
+      const backend = await startRawBackend((_d, socket) => socket.write(HEAD + BAD_CHUNK));
+      const proxy = await startProxy({ pickUpstream: () => upstreamAt(backend.port) });
+      const { text, ended } = await requestSeeingResets(proxy.port, 'GET / HTTP/1.1\r\nHost: a\r\n\r\n');
+      assert.equal(ended, 'reset', `ended with ${ended}: ${JSON.stringify(text)}`);
+      assert.equal(proxy.events.at(-1)?.type, 'response.aborted');
+    });
+    it('in the same packet as the head, as a Node client sees it', async () => {
+      const backend = await startRawBackend((_d, socket) => socket.write(HEAD + BAD_CHUNK));
+      const proxy = await startProxy({ pickUpstream: () => upstreamAt(backend.port) });
+      const { text, ended } = await rawRequest(proxy.port, 'GET / HTTP/1.1\r\nHost: a\r\n\r\n');
+      assert.equal(ended, 'reset', `ended with ${ended}: ${JSON.stringify(text)}`);
+    });
+    it('in a packet after the head reached the client', async () => {
+      const headSeen = signal();
+      const backend = await startRawBackend((_d, socket) => {
+        socket.write(HEAD);
+        void headSeen.promise.then(() => socket.write(BAD_CHUNK));
+      });
+      const proxy = await startProxy({ pickUpstream: () => upstreamAt(backend.port) });
+      const { text, ended } = await rawRequest(proxy.port, 'GET / HTTP/1.1\r\nHost: a\r\n\r\n', {
+        until: (got) => {
+          if (got.includes('\r\n\r\n')) headSeen.fire();
+          return false;
+        },
+      });
+      assert.match(text, /^HTTP\/1\.1 200 OK/);
+      assert.equal(ended, 'reset', `ended with ${ended}: ${JSON.stringify(text)}`);
+    });
   });
 
   it('cuts the client when a Content-Length body ends short', async () => {

@@ -61,6 +61,11 @@ export class ClientWriter {
     this.#client.uncork();
   }
 
+  /** Drops what the batch holds: the exchange is being cut, and the client gets a reset, not these bytes. */
+  discard(): void {
+    this.#batch = undefined;
+  }
+
   /**
    * Writes bytes, or text as latin1 (a head), or adds them to the batch. Outside a batch the bytes
    * go to the socket as they are, which may queue them: they must be the caller's own, not lent.

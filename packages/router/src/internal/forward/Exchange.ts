@@ -486,7 +486,9 @@ export class Exchange implements UpstreamHandler, ClientWriterWatcher {
   }
 
   #abortClient(reason: string): void {
-    this.#writer.flush();
+    // What this read produced is dropped, not flushed: bytes written right before the reset reach
+    // the client with it, and a Node (libuv) client then reads the reset as a clean end (issue 15).
+    this.#writer.discard();
     this.#phase = 'done';
     this.#clearTimer();
     this.#dropConnection();
