@@ -26,6 +26,14 @@ export interface ChildInfo {
   readonly lastExit: { readonly reason: ExitReason; readonly at: number } | undefined;
 }
 
+/** OTP count_children: specs held, children with a live actor, and specs by kind. */
+export interface ChildCounts {
+  readonly specs: number;
+  readonly active: number;
+  readonly supervisors: number;
+  readonly workers: number;
+}
+
 /** What a supervisor ends with (its `done` output): always an OTP `shutdown` exit. */
 export interface SupervisorOutput {
   readonly exit: 'shutdown';

@@ -18,6 +18,11 @@ export type SupervisorLogic = ActorLogic<SupervisorSnapshot, SupervisorEvent, vo
 
 const runtimes = new WeakMap<SupervisorSnapshot, SupervisorRuntime>();
 
+/** The runtime behind a supervisor's snapshot, for lookups that must not list every child. */
+export function runtimeOf(snapshot: SupervisorSnapshot): SupervisorRuntime | undefined {
+  return runtimes.get(snapshot);
+}
+
 /**
  * Supervision over any xstate actors, with OTP's semantics: strategies, restart types, restart
  * intensity, ordered start and reverse-order stop, escalation. The result is actor logic, so a

@@ -1,12 +1,22 @@
 export { createSupervisor } from './createSupervisor.ts';
 export type { SupervisorEvent, SupervisorLogic } from './createSupervisor.ts';
-export { whichChildren, startChild, terminateChild, restartChild, deleteChild, stopSupervisor } from './supervisorCommands.ts';
+export {
+  whichChildren,
+  whichChild,
+  getChildSpec,
+  countChildren,
+  startChild,
+  terminateChild,
+  restartChild,
+  deleteChild,
+  stopSupervisor,
+} from './supervisorCommands.ts';
 export type { SupervisorRef } from './supervisorCommands.ts';
 export type { ChildCommandFailure, ChildCommandResult } from './ChildCommandResult.ts';
 export type { ChildSpec, RestartType, Shutdown } from './ChildSpec.ts';
 export type { SupervisorOptions, Strategy, AutoShutdown } from './SupervisorOptions.ts';
 export { validateSupervisorOptions, validateChildSpec } from './SupervisorOptions.ts';
-export type { ChildInfo, ChildState, SupervisorOutput, SupervisorSnapshot } from './SupervisorSnapshot.ts';
+export type { ChildCounts, ChildInfo, ChildState, SupervisorOutput, SupervisorSnapshot } from './SupervisorSnapshot.ts';
 export type { ChildCommand, CommandReplyTarget, SupervisorCommand, SupervisorCommandAnswer, SupervisorEmitted, StopReason } from './SupervisorEvent.ts';
 export { exitFromOutput, describeExit } from './ExitReason.ts';
 export type { CrashOutput, ExitReason, ShutdownOutput } from './ExitReason.ts';

@@ -1,17 +1,42 @@
 import { waitFor, type ActorRefFrom } from 'xstate';
 import type { ChildCommandResult } from './ChildCommandResult.ts';
 import type { ChildSpec } from './ChildSpec.ts';
-import type { SupervisorLogic } from './createSupervisor.ts';
+import { runtimeOf, type SupervisorLogic } from './createSupervisor.ts';
 import { SupervisorNotRunning } from './errors.ts';
 import type { ChildCommand, CommandReplyTarget } from './SupervisorEvent.ts';
-import type { ChildInfo } from './SupervisorSnapshot.ts';
+import type { ChildCounts, ChildInfo } from './SupervisorSnapshot.ts';
 
 /** A running supervisor, as `createActor(createSupervisor(…))` returns it. */
 export type SupervisorRef = ActorRefFrom<SupervisorLogic>;
 
-/** The children, in start order, with their state, restart counts and last exit (OTP which_children). */
+/**
+ * The children, in start order, with their state, restart counts and last exit (OTP
+ * which_children). Listing costs time in proportion to the number of children; to look at one
+ * child, use `whichChild`.
+ */
 export function whichChildren(supervisor: SupervisorRef): readonly ChildInfo[] {
   return supervisor.getSnapshot().children;
+}
+
+/** One child as `whichChildren` shows it, or undefined when there is none with that id (OTP which_child). */
+export function whichChild(supervisor: SupervisorRef, id: string): ChildInfo | undefined {
+  const snapshot = supervisor.getSnapshot();
+  const runtime = runtimeOf(snapshot);
+  return runtime ? runtime.childInfo(id) : snapshot.children.find((child) => child.id === id);
+}
+
+/** The spec a child was started with, or undefined when there is none with that id (OTP get_childspec). */
+export function getChildSpec(supervisor: SupervisorRef, id: string): ChildSpec | undefined {
+  return runtimeOf(supervisor.getSnapshot())?.childSpec(id);
+}
+
+/**
+ * How many children a supervisor holds (OTP count_children): `specs` (every child it holds a
+ * spec for), `active` (with a live actor), and the specs by kind, `supervisors` and `workers`.
+ */
+export function countChildren(supervisor: SupervisorRef): ChildCounts {
+  const snapshot = supervisor.getSnapshot();
+  return runtimeOf(snapshot)?.counts() ?? { specs: 0, active: 0, supervisors: 0, workers: 0 };
 }
 
 /**

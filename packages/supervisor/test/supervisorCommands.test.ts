@@ -11,6 +11,10 @@ import {
   terminateChild,
   UnknownChild,
   whichChildren,
+  whichChild,
+  getChildSpec,
+  countChildren,
+  createSupervisor,
   ChildStartFailed,
 } from '../src/index.ts';
 import { assign, createActor, createMachine } from 'xstate';
@@ -244,6 +248,36 @@ describe('supervisorCommands', () => {
       assert.deepEqual(t.states(), ['b@1:running']);
       const again = await deleteChild(t.supervisor, 'a');
       assert.ok(!again.ok && again.failure === 'not_found');
+    });
+  });
+
+  describe('introspection', () => {
+    it('countChildren counts specs, live children and specs by kind (OTP count_children)', async () => {
+      const t = harness({}, [{ id: 'a' }, { id: 'b' }]).start();
+      const sub = createSupervisor({});
+      await startChild(t.supervisor, { id: 'sub', logic: sub, kind: 'supervisor' });
+      assert.deepEqual(countChildren(t.supervisor), { specs: 3, active: 3, supervisors: 1, workers: 2 });
+      await terminateChild(t.supervisor, 'a');
+      assert.deepEqual(countChildren(t.supervisor), { specs: 3, active: 2, supervisors: 1, workers: 2 });
+      await terminateChild(t.supervisor, 'sub');
+      await deleteChild(t.supervisor, 'sub');
+      assert.deepEqual(countChildren(t.supervisor), { specs: 2, active: 1, supervisors: 0, workers: 2 });
+    });
+
+    it('getChildSpec gives the spec a child was started with, and undefined for an unknown id (OTP get_childspec)', async () => {
+      const t = harness({}, []).start();
+      const spec = { id: 'b', logic: testChild, restart: 'transient' as const, input: { log: t.log, name: 'b' } };
+      await startChild(t.supervisor, spec);
+      assert.equal(getChildSpec(t.supervisor, 'b'), spec);
+      assert.equal(getChildSpec(t.supervisor, 'nope'), undefined);
+    });
+
+    it('whichChild gives one child as whichChildren shows it, and undefined for an unknown id', () => {
+      const t = harness({ intensity: 5 }, [{ id: 'a' }, { id: 'b' }]).start();
+      t.send('b', 'crash');
+      assert.deepEqual(whichChild(t.supervisor, 'b'), whichChildren(t.supervisor)[1]);
+      assert.equal(whichChild(t.supervisor, 'b')?.incarnation, 2);
+      assert.equal(whichChild(t.supervisor, 'nope'), undefined);
     });
   });
 
