@@ -1,0 +1,3 @@
+module portico/integration
+
+go 1.19
