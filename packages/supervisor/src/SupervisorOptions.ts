@@ -48,22 +48,31 @@ export function validateBackoff(backoff: Backoff | undefined, path: string): voi
   check(resetAfter === undefined || isDuration(resetAfter), `${path}.resetAfter`, `must be seconds ≥ 0, got ${String(resetAfter)}`);
 }
 
-/** Throws `InvalidSupervisorOptionError` naming the first option that is wrong, and what to use. */
-export function validateChildSpec(spec: ChildSpec, path: string): void {
+/**
+ * Throws `InvalidSupervisorOptionError` naming the first option that is wrong, and what to use.
+ * `autoShutdown` is the supervisor's, against which `significant` is checked (default `never`).
+ */
+export function validateChildSpec(spec: ChildSpec, path: string, autoShutdown: AutoShutdown = 'never'): void {
   check(typeof spec === 'object' && spec !== null, path, 'must be a child spec object');
+  check(!Array.isArray(spec), path, 'must be a child spec object, not an array');
   check(typeof spec.id === 'string' && spec.id.length > 0, `${path}.id`, `must be a non-empty string, got ${JSON.stringify(spec.id)}`);
   check(typeof spec.logic?.transition === 'function', `${path}.logic`, 'must be xstate actor logic (createMachine, fromPromise, createSupervisor …)');
   check(spec.restart === undefined || restartTypes.includes(spec.restart), `${path}.restart`, `must be one of ${restartTypes.join(', ')}, got ${JSON.stringify(spec.restart)}`);
   check(spec.kind === undefined || spec.kind === 'worker' || spec.kind === 'supervisor', `${path}.kind`, `must be "worker" or "supervisor", got ${JSON.stringify(spec.kind)}`);
   const { shutdown } = spec;
   check(shutdown === undefined || shutdown === 'brutal_kill' || shutdown === 'infinity' || isDuration(shutdown), `${path}.shutdown`, `must be seconds ≥ 0, "brutal_kill" or "infinity", got ${JSON.stringify(shutdown)}`);
-  check(!spec.significant || spec.restart === 'transient' || spec.restart === 'temporary', `${path}.significant`, 'is only allowed on transient or temporary children (a permanent child is always restarted)');
+  const { significant } = spec;
+  check(significant === undefined || typeof significant === 'boolean', `${path}.significant`, `must be true or false, got ${JSON.stringify(significant)}`);
+  check(!significant || spec.restart === 'transient' || spec.restart === 'temporary', `${path}.significant`, 'is only allowed on transient or temporary children (a permanent child is always restarted)');
+  // OTP refuses the pair as bad_combination: a significant child could never end anything.
+  check(!significant || autoShutdown !== 'never', `${path}.significant`, 'cannot be true while autoShutdown is "never"; set autoShutdown to "any_significant" or "all_significant", or drop significant');
   check(spec.ready === undefined || typeof spec.ready === 'function', `${path}.ready`, 'must be a function of the child snapshot');
   validateBackoff(spec.backoff, `${path}.backoff`);
 }
 
 export function validateSupervisorOptions(options: SupervisorOptions): void {
   check(typeof options === 'object' && options !== null, 'options', 'must be an object');
+  check(!Array.isArray(options), 'options', 'must be an object, not an array (the children go in its "children" option)');
   const { strategy, intensity, period, autoShutdown, children = [], random } = options;
   check(strategy === undefined || strategies.includes(strategy), 'strategy', `must be one of ${strategies.join(', ')}, got ${JSON.stringify(strategy)}`);
   check(intensity === undefined || (Number.isInteger(intensity) && intensity >= 0), 'intensity', `must be a whole number ≥ 0, got ${String(intensity)}`);
@@ -74,7 +83,7 @@ export function validateSupervisorOptions(options: SupervisorOptions): void {
   check(Array.isArray(children), 'children', 'must be an array of child specs');
   const seen = new Set<string>();
   children.forEach((spec, index) => {
-    validateChildSpec(spec, `children[${index}]`);
+    validateChildSpec(spec, `children[${index}]`, autoShutdown);
     check(!seen.has(spec.id), `children[${index}].id`, `"${spec.id}" is used by an earlier child; ids must be unique`);
     seen.add(spec.id);
   });

@@ -334,6 +334,14 @@ describe('createSupervisor', () => {
       ['children[1].id', { children: [{ id: 'a', logic: testChild }, { id: 'a', logic: testChild }] }, /"a" is used by an earlier child/],
       ['children[0].significant', { children: [{ id: 'a', logic: testChild, significant: true }] }, /only allowed on transient or temporary/],
       ['children[0].logic', { children: [{ id: 'a', logic: {} }] }, /must be xstate actor logic/],
+      [
+        'children[0].significant under autoShutdown never (OTP bad_combination)',
+        { children: [{ id: 'a', logic: testChild, restart: 'transient', significant: true }] },
+        /"children\[0\].significant" cannot be true while autoShutdown is "never"/,
+      ],
+      ['children[0].significant that is not a boolean', { children: [{ id: 'a', logic: testChild, significant: 'yes' }] }, /"children\[0\].significant" must be true or false, got "yes"/],
+      ['options given as an array', [], /"options" must be an object, not an array/],
+      ['children[0] given as an array', { children: [[]] }, /"children\[0\]" must be a child spec object, not an array/],
     ];
     for (const [path, options, message] of cases) {
       it(`refuses a wrong ${path} with an error naming it`, () => {

@@ -70,6 +70,12 @@ describe('supervisorCommands', () => {
       assert.deepEqual(t.states(), []);
     });
 
+    it('refuses a significant child while autoShutdown is never (OTP bad_combination)', async () => {
+      const t = harness({}, []).start();
+      const result = await startChild(t.supervisor, { id: 'job', logic: testChild, restart: 'transient', significant: true });
+      assert.ok(!result.ok && result.failure === 'invalid_spec' && /"spec.significant" cannot be true while autoShutdown is "never"/.test(result.error.message));
+    });
+
     it('resolves to start_failed with the reason when the start fails', async () => {
       const t = harness({}, []).start();
       const result = await startChild(t.supervisor, { id: 'bad', logic: testChild, input: { log: t.log, name: 'bad', failStart: true } });

@@ -142,7 +142,7 @@ export class SupervisorRuntime {
 
   startChild(spec: ChildSpec, asked: Asked): void {
     try {
-      validateChildSpec(spec, 'spec');
+      validateChildSpec(spec, 'spec', this.#options.autoShutdown);
     } catch (error) {
       return this.#refuse(asked, String((spec as Partial<ChildSpec> | undefined)?.id), 'invalid_spec', error as PorticoError);
     }
