@@ -1,15 +1,18 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import type { RestartType, Strategy } from '../src/index.ts';
-import { startChild, terminateChild, restartChild } from '../src/index.ts';
+import type { ChildCommand, ChildCommandFailure, ChildCommandResult, RestartType, Strategy } from '../src/index.ts';
+import { countChildren, whichChild } from '../src/index.ts';
 import { harness } from './helpers/harness.ts';
 import { testChild } from './helpers/testChild.ts';
 
 /**
- * Model-based test: random sequences of crashes, exits, dynamic starts and stops, and clock
- * advances, run against the real supervisor and a small reference model of OTP's rules written
- * independently of it. After every command the two must agree on every child's state and
- * incarnation, and the invariants must hold.
+ * Model-based test: random sequences of crashes, exits, the four commands on children (start,
+ * with a start that fails and with a taken id; terminate; restart; delete; some naming an id the
+ * supervisor never had), and clock advances, run against the real supervisor and a small
+ * reference model of OTP's rules written independently of it. Every command's answer must be
+ * the one OTP gives (ok, already_started, already_present, not_found, running, restarting,
+ * start_failed); after every command the two must agree on every child's state and incarnation
+ * and on countChildren and whichChild, and the invariants must hold.
  */
 
 interface ModelChild {
@@ -148,18 +151,67 @@ class Advance implements fc.Command<Model, Real> {
   toString = () => `advance(${this.ms})`;
 }
 
+/** The ids a command may name: the model's children, and one the supervisor never had. */
+function target(m: Readonly<Model>, index: number): string {
+  const ids = [...m.children.map((c) => c.id), 'ghost'];
+  return ids[index % ids.length]!;
+}
+
+/**
+ * Sends a command with a replyTo and returns the answer. Test children start and stop within
+ * the command's own transition, so the answer has arrived by the time `send` returns.
+ */
+function ask(r: Real, command: ChildCommand): ChildCommandResult {
+  let answer: ChildCommandResult | undefined;
+  r.supervisor.send({ ...command, replyTo: { send: (event) => (answer = event.result) } });
+  assert.ok(answer, `${command.type} was answered`);
+  return answer;
+}
+
+/** The failure OTP gives for a command on a child in `state`, or ok. */
+function expectOutcome(result: ChildCommandResult, expected: ChildCommandFailure | 'ok'): void {
+  assert.equal(result.ok ? 'ok' : result.failure, expected);
+}
+
 class Start implements fc.Command<Model, Real> {
   readonly restart: RestartType;
-  constructor(restart: RestartType) {
+  readonly fails: boolean;
+  constructor(restart: RestartType, fails: boolean) {
     this.restart = restart;
+    this.fails = fails;
   }
   check = (m: Readonly<Model>) => !m.done && m.children.length < 6;
   run(m: Model, r: Real): void {
-    const id = m.add(this.restart);
-    void startChild(r.supervisor, { id, logic: testChild, restart: this.restart, input: { log: r.log, name: id } });
+    const id = `c${m.nextId}`;
+    const result = ask(r, { type: 'supervisor.start_child', spec: { id, logic: testChild, restart: this.restart, input: { log: r.log, name: id, failStart: this.fails } } });
+    if (this.fails) {
+      // OTP: the caller gets the error and nothing changes.
+      expectOutcome(result, 'start_failed');
+      m.nextId++;
+    } else {
+      expectOutcome(result, 'ok');
+      m.add(this.restart);
+      assert.equal(result.ok && result.ref, whichChild(r.supervisor, id)?.ref, 'the answer carries the live child');
+    }
     r.verify(m);
   }
-  toString = () => `startChild(${this.restart})`;
+  toString = () => `startChild(${this.restart}${this.fails ? ', fails' : ''})`;
+}
+
+/** startChild with an id that is taken: already_started while it runs, already_present otherwise. */
+class StartTaken implements fc.Command<Model, Real> {
+  readonly index: number;
+  constructor(index: number) {
+    this.index = index;
+  }
+  check = (m: Readonly<Model>) => !m.done && m.children.length > 0;
+  run(m: Model, r: Real): void {
+    const child = m.children[this.index % m.children.length]!;
+    const result = ask(r, { type: 'supervisor.start_child', spec: { id: child.id, logic: testChild, input: { log: r.log, name: child.id } } });
+    expectOutcome(result, child.state === 'running' ? 'already_started' : 'already_present');
+    r.verify(m);
+  }
+  toString = () => `startChild(taken ${this.index})`;
 }
 
 class Terminate implements fc.Command<Model, Real> {
@@ -167,13 +219,13 @@ class Terminate implements fc.Command<Model, Real> {
   constructor(index: number) {
     this.index = index;
   }
-  check = (m: Readonly<Model>) => !m.done && m.children.some((c) => c.state !== 'terminated');
+  check = (m: Readonly<Model>) => !m.done;
   run(m: Model, r: Real): void {
-    const live = m.children.filter((c) => c.state !== 'terminated');
-    const child = live[this.index % live.length]!;
-    void terminateChild(r.supervisor, child.id);
-    if (child.restart === 'temporary') m.children = m.children.filter((c) => c !== child);
-    else child.state = 'terminated';
+    const id = target(m, this.index);
+    const child = m.children.find((c) => c.id === id);
+    expectOutcome(ask(r, { type: 'supervisor.terminate_child', id }), child ? 'ok' : 'not_found');
+    if (child?.restart === 'temporary') m.children = m.children.filter((c) => c !== child);
+    else if (child) child.state = 'terminated';
     r.verify(m);
   }
   toString = () => `terminateChild(${this.index})`;
@@ -184,16 +236,39 @@ class Restart implements fc.Command<Model, Real> {
   constructor(index: number) {
     this.index = index;
   }
-  check = (m: Readonly<Model>) => !m.done && m.children.some((c) => c.state === 'terminated');
+  check = (m: Readonly<Model>) => !m.done;
   run(m: Model, r: Real): void {
-    const child = pick(m, this.index, 'terminated')!;
-    void restartChild(r.supervisor, child.id);
-    child.state = 'running';
-    child.incarnation++;
-    child.startedAt = m.now;
+    const id = target(m, this.index);
+    const child = m.children.find((c) => c.id === id);
+    const expected = !child ? 'not_found' : child.state === 'terminated' ? 'ok' : child.state === 'backoff' ? 'restarting' : 'running';
+    const result = ask(r, { type: 'supervisor.restart_child', id });
+    expectOutcome(result, expected);
+    if (child && expected === 'ok') {
+      child.state = 'running';
+      child.incarnation++;
+      child.startedAt = m.now;
+      assert.equal(result.ok && result.ref, whichChild(r.supervisor, id)?.ref);
+    }
     r.verify(m);
   }
   toString = () => `restartChild(${this.index})`;
+}
+
+class Delete implements fc.Command<Model, Real> {
+  readonly index: number;
+  constructor(index: number) {
+    this.index = index;
+  }
+  check = (m: Readonly<Model>) => !m.done;
+  run(m: Model, r: Real): void {
+    const id = target(m, this.index);
+    const child = m.children.find((c) => c.id === id);
+    const expected = !child ? 'not_found' : child.state === 'terminated' ? 'ok' : child.state === 'backoff' ? 'restarting' : 'running';
+    expectOutcome(ask(r, { type: 'supervisor.delete_child', id }), expected);
+    if (expected === 'ok') m.children = m.children.filter((c) => c !== child);
+    r.verify(m);
+  }
+  toString = () => `deleteChild(${this.index})`;
 }
 
 const configArbitrary = fc.record({
@@ -212,9 +287,11 @@ const commands = fc.commands(
   [
     fc.tuple(fc.nat(9), fc.constantFrom('normal', 'shutdown', 'crash' as const)).map(([i, k]) => new Exit(i, k)),
     fc.integer({ min: 1, max: 12_000 }).map((ms) => new Advance(ms)),
-    restartType.map((t) => new Start(t)),
+    fc.tuple(restartType, fc.boolean()).map(([t, fails]) => new Start(t, fails)),
+    fc.nat(9).map((i) => new StartTaken(i)),
     fc.nat(9).map((i) => new Terminate(i)),
     fc.nat(9).map((i) => new Restart(i)),
+    fc.nat(9).map((i) => new Delete(i)),
   ],
   { maxCommands: 60, size: "+1" },
 );
@@ -246,7 +323,13 @@ describe('supervisor (model-based property)', () => {
           verify(m: Model) {
             executed++;
             if (m.done) assert.equal(t.supervisor.getSnapshot().status, 'done', 'gave up as the model did');
-            else assert.deepEqual(t.states(), m.states());
+            else {
+              assert.deepEqual(t.states(), m.states());
+              // Introspection agrees with the model too (OTP count_children, which_child).
+              const running = m.children.filter((c) => c.state === 'running').length;
+              assert.deepEqual(countChildren(t.supervisor), { specs: m.children.length, active: running, supervisors: 0, workers: m.children.length });
+              for (const c of m.children) assert.equal(`${c.id}@${c.incarnation}:${c.state}`, `${c.id}@${whichChild(t.supervisor, c.id)?.incarnation}:${whichChild(t.supervisor, c.id)?.state}`);
+            }
             assertIntensity(real.restartTimes, config);
           },
         });
