@@ -48,6 +48,15 @@ describe('portico end to end', function () {
       assert.equal((await request(port, '/public/%2e%2e/admin')).status, 400);
     });
 
+    // Issue 15: trustRequestId was in the schema but never reached the router; the id was replaced.
+    it('keeps a well-formed inbound x-request-id for an app with trustRequestId, and only then', async () => {
+      const { port } = await startPortico({ apps: [app('trusting', { match: { path: '/t' }, trustRequestId: true }), app('plain')] });
+      const idSeen = async (path: string, id: string) => json(await request(port, path, { headers: { 'x-request-id': id } })).headers['x-request-id'];
+      assert.equal(await idSeen('/t', 'c0ffee-4a1b-9e2d-upstream-lb'), 'c0ffee-4a1b-9e2d-upstream-lb');
+      assert.match((await idSeen('/t', 'two words')) ?? '', /^[\w-]{21}$/, 'a malformed id is replaced');
+      assert.match((await idSeen('/', 'c0ffee-4a1b-9e2d-upstream-lb')) ?? '', /^[\w-]{21}$/, 'an app without trustRequestId replaces it');
+    });
+
     it('removes every spelling of spoofed identity and forwarding headers', async () => {
       const { port } = await startPortico({ apps: [app('shop')] });
       const reply = await request(port, '/', {

@@ -164,7 +164,7 @@ export const AppSchema = Type.Object(
       false,
     ),
     trustRequestId: Defaulted(
-      Type.Boolean({ description: 'Keep a well-formed inbound `x-request-id` instead of replacing it. Only when a trusted proxy sits in front.' }),
+      Type.Boolean({ description: 'Keep a well-formed inbound `x-request-id` (one line of 1 to 128 characters from `A-Z a-z 0-9 . _ ~ : + / = @ -`) instead of replacing it. Only when a trusted proxy sits in front.' }),
       false,
     ),
     forwardAuthToken: Defaulted(

@@ -52,6 +52,7 @@ export class AppRuntime {
       detailedErrors: config.detailedErrors,
       appOfflineFile: join(config.workingDirectory, 'app_offline.htm'),
       allowTrace: config.allowTrace,
+      trustRequestId: config.trustRequestId,
     };
   }
 

@@ -11,7 +11,7 @@ import { UpgradeExchange } from '../internal/embed/UpgradeExchange.ts';
 import { UpstreamAgents } from '../internal/embed/UpstreamAgents.ts';
 import { cannedResponse, porticoResponse } from '../internal/forward/cannedResponse.ts';
 import { newRequestId } from '../internal/forward/newRequestId.ts';
-import { decidedAnswer } from '../internal/policy/index.ts';
+import { decidedAnswer, requestIdFor } from '../internal/policy/index.ts';
 import { readRequestHead } from './readRequestHead.ts';
 
 /**
@@ -126,7 +126,8 @@ export function createEmbeddedForwarder(options: EmbeddedForwarderOptions): Embe
         respond(res, dispatch.status, dispatch.headers ?? [], dispatch.body, dispatch.close === true);
         return;
       }
-      new HttpExchange({ req, res, head, host, requestId, options: optionsFor(req), agents, dispatch: dispatch as ForwardDispatch }).start();
+      const sentId = requestIdFor(head, dispatch.trustRequestId === true, requestId);
+      new HttpExchange({ req, res, head, host, requestId: sentId, options: optionsFor(req), agents, dispatch: dispatch as ForwardDispatch }).start();
     });
   };
 
@@ -157,7 +158,8 @@ export function createEmbeddedForwarder(options: EmbeddedForwarderOptions): Embe
         socket.end(bytes);
         return;
       }
-      new UpgradeExchange({ req, client: socket, early, head, host, requestId, options: optionsFor(req), dispatch: dispatch as ForwardDispatch }).start();
+      const sentId = requestIdFor(head, dispatch.trustRequestId === true, requestId);
+      new UpgradeExchange({ req, client: socket, early, head, host, requestId: sentId, options: optionsFor(req), dispatch: dispatch as ForwardDispatch }).start();
     });
   };
 

@@ -22,6 +22,8 @@ export type Dispatch =
       readonly kind: 'forward';
       readonly upstream: Upstream;
       readonly transformHeaders?: (headers: HeaderPair[]) => HeaderPair[];
+      /** Send the client's own `x-request-id` upstream when it is well-formed (docs/proxy.md). Default false. */
+      readonly trustRequestId?: boolean;
       /** Milliseconds to the response head before 504; default the forwarder's `requestTimeout`. */
       readonly requestTimeout?: number;
       /**

@@ -43,6 +43,8 @@ export interface AppRoute {
   readonly appOfflineFile?: string;
   /** Forward TRACE to the backend instead of answering 405 (docs/proxy.md). Default false. */
   readonly allowTrace?: boolean;
+  /** Send a well-formed inbound `x-request-id` upstream instead of Portico's own. Default false. */
+  readonly trustRequestId?: boolean;
 }
 
 /** One request as the router sees it. */
@@ -60,6 +62,8 @@ export interface ForwardDecision {
   readonly upstream: Upstream;
   /** Inbound headers after hop-by-hop removal go through this, then Portico's are added. */
   readonly transformHeaders: (headers: HeaderPair[]) => HeaderPair[];
+  /** Send a well-formed inbound `x-request-id` upstream instead of Portico's own (the app's `trustRequestId`). */
+  readonly trustRequestId: boolean;
   /** Milliseconds to the response head before 504. */
   readonly requestTimeout: number;
   /**
@@ -236,6 +240,7 @@ export function createRouter(routes: readonly AppRoute[], options: RouterOptions
       app: app.name,
       upstream: toUpstream(app, current),
       transformHeaders: strip,
+      trustRequestId: app.trustRequestId === true,
       requestTimeout: (app.requestTimeout ?? 120) * 1000,
       retry: (error) => {
         if (refusedConnect(error)) current.notifyUnreachable();

@@ -9,7 +9,7 @@ import type { RequestHead } from '../../http1/RequestHead.ts';
 import type { ResponseHead } from '../../http1/ResponseHead.ts';
 import type { ResponseHeadParser } from '../../http1/ResponseHeadParser.ts';
 import type { OutboundResponseFraming } from '../../http1/serializeResponseHead.ts';
-import { exchangeWait, mayRetry, reusesAfterResponse } from '../policy/index.ts';
+import { exchangeWait, mayRetry, requestIdFor, reusesAfterResponse } from '../policy/index.ts';
 import type { ClientOrigin } from './clientOrigin.ts';
 import { clientResponseFraming } from './clientResponseFraming.ts';
 import { clientResponseHead } from './clientResponseHeaders.ts';
@@ -61,7 +61,8 @@ export class Exchange implements UpstreamHandler, ClientWriterWatcher {
   readonly #owner: ExchangeOwner;
   readonly #head: RequestHead;
   readonly #host: string | undefined;
-  readonly #requestId: string;
+  /** Portico's id for this request; the client's own once a dispatch that trusts it says so. */
+  #requestId: string;
   #upstream: Upstream | undefined;
   #dispatch: (Dispatch & { kind: 'forward' }) | undefined;
   #connection: UpstreamConnection | undefined;
@@ -129,6 +130,7 @@ export class Exchange implements UpstreamHandler, ClientWriterWatcher {
       return;
     }
     this.#dispatch = dispatch;
+    this.#requestId = requestIdFor(this.#head, dispatch.trustRequestId === true, this.#requestId);
     this.#requestTimeout = dispatch.requestTimeout ?? this.#owner.options.requestTimeout;
     this.#connectNext(dispatch.upstream);
     this.#rearm();

@@ -12,3 +12,4 @@ export { reusesAfterResponse } from './reusesAfterResponse.ts';
 export { relayedResponseHeaders, visitRelayedResponseHeaders } from './responseHeaders.ts';
 export type { RelayedResponseFields } from './responseHeaders.ts';
 export { traceAllowed } from './traceAllowed.ts';
+export { requestIdFor } from './requestIdFor.ts';
