@@ -50,6 +50,11 @@ export const PorticoEvents = defineEventCatalogue({
   'portico.stopping': { id: 1503, level: 'info', fields: ['signal'], meaning: 'Portico stops accepting, lets in-flight requests finish and stops every app; a second signal forces it.' },
   'portico.stopped': { id: 1504, level: 'info', fields: [], meaning: 'Every app is stopped; Portico exits.' },
 
+  // 1700–1799: apps as a whole: rollouts, operators' commands (portico).
+  'app.rolled_out': { id: 1700, level: 'info', fields: ['app', 'reason', 'ms'], meaning: 'New workers of the app (a reload changed it, or portico restart) are all ready; traffic moved to them and the old ones drain.' },
+  'app.rollout_failed': { id: 1701, level: 'error', fields: ['app', 'reason', 'error', 'oldKeepsServing'], meaning: 'New workers of the app did not start (an exit before ready, or startupTimeLimit); when oldKeepsServing, the old workers go on serving and traffic did not move.' },
+  'app.operator_command': { id: 1702, level: 'info', fields: ['app', 'command'], meaning: 'An operator stopped or started the app (portico stop APP, portico start APP).' },
+
   // 1400–1499: authenticators (auth-forwarder).
   'auth.succeeded': { id: 1400, level: 'debug', fields: ['app', 'scheme', 'user', 'remoteAddress'], meaning: 'A request was authenticated.' },
   'auth.failed': { id: 1401, level: 'info', fields: ['app', 'scheme', 'status', 'reason', 'remoteAddress'], meaning: 'A request was refused with 401 or 403; reason says why, never with a credential.' },

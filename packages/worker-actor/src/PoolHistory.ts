@@ -27,6 +27,15 @@ export class PoolHistory {
   readonly #restarts = new Map<string, number>();
   readonly #lastExit = new Map<string, WorkerExit>();
 
+  /** A fresh history, or a copy of `from` (a rollout's new pool goes on from the old one's). */
+  constructor(from?: PoolHistory) {
+    if (!from) return;
+    this.#states.push(...from.#states);
+    this.#exits.push(...from.#exits);
+    for (const [k, v] of from.#restarts) this.#restarts.set(k, v);
+    for (const [k, v] of from.#lastExit) this.#lastExit.set(k, v);
+  }
+
   get states(): readonly PoolStateChange[] {
     return this.#states;
   }

@@ -45,7 +45,7 @@ export interface WorkerPoolOptions {
   readonly backoff?: Backoff;
   /** When a failed pool is started again, by itself. Default 60 s, doubling to 600 s. */
   readonly retryFailed?: RetryFailed;
-  /** What happened so far, from the pool this one replaces (a rollout); default a fresh one. */
+  /** What happened so far, from the pool this one replaces (a rollout): copied, then kept apart. */
   readonly history?: PoolHistory;
   readonly clock?: Clock;
   readonly logger?: EventLogger;
@@ -92,6 +92,10 @@ export class WorkerPool {
   readonly #history: PoolHistory;
   #starting: Promise<void> | undefined;
   #stopping: Promise<void> | undefined;
+  /** Stopped by an operator: `start()` does nothing until `start({ resume: true })`. */
+  #held = false;
+  /** Unasked exits of this pool's own processes (not the history it was given). */
+  #exitCount = 0;
 
   constructor(options: WorkerPoolOptions) {
     validateWorkerOptions({ ...options.worker, ...(options.worker.listenMode === 'socket-activation' ? { listenSocket: placeholderSocket } : {}) });
@@ -106,7 +110,7 @@ export class WorkerPool {
     const retryFailed = options.retryFailed ?? defaultRetryFailed;
     validateRetryFailed(retryFailed);
     this.#retrySchedule = new RetryFailedSchedule(retryFailed);
-    this.#history = options.history ?? new PoolHistory();
+    this.#history = new PoolHistory(options.history);
     this.#lastExit = this.#history.exits.at(-1);
     this.app = options.worker.app;
     this.#options = options;
@@ -143,7 +147,17 @@ export class WorkerPool {
     return this.#history;
   }
 
-  /** Called whenever `ready` or `state` changes. Returns an unsubscribe function. */
+  /** Stopped by an operator (`stop({ hold: true })`): requests do not start it. */
+  get held(): boolean {
+    return this.#held;
+  }
+
+  /** How many of this pool's processes ended unasked; a rollout watches it. */
+  get exitCount(): number {
+    return this.#exitCount;
+  }
+
+  /** Called whenever `ready` or `state` changes, or a process ends unasked. Returns an unsubscribe function. */
   onChange(listener: () => void): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
@@ -154,7 +168,16 @@ export class WorkerPool {
    * was removed). A failed pool stays failed until `retryAt`, when it starts again by itself.
    * Idempotent; resolves once the supervisor runs, not when a worker is ready.
    */
-  start(): Promise<void> {
+  start(options: { readonly resume?: boolean } = {}): Promise<void> {
+    if (options.resume) {
+      // An operator's start: ends an operator's hold and a failed state's wait at once.
+      this.#held = false;
+      if (this.#state === 'failed') {
+        this.#retrySchedule.retried(this.#clock.now());
+        this.#leaveFailed();
+      }
+    }
+    if (this.#held) return Promise.resolve();
     if (this.#state === 'stopped') {
       this.#stopping = undefined;
       this.#state = 'idle';
@@ -168,8 +191,12 @@ export class WorkerPool {
     return this.#starting;
   }
 
-  /** Drains and stops every worker within its shutdown limit. Idempotent; `start()` may follow. */
-  stop(): Promise<void> {
+  /**
+   * Drains and stops every worker within its shutdown limit. Idempotent; `start()` may follow.
+   * With `hold` (an operator's stop), requests do not start the pool again; `start({ resume: true })` does.
+   */
+  stop(options: { readonly hold?: boolean } = {}): Promise<void> {
+    if (options.hold) this.#held = true;
     this.#stopping ??= (async () => {
       this.#leaveFailed();
       await this.#starting;
@@ -265,6 +292,8 @@ export class WorkerPool {
       const exit = exitOfError(event.exit.error);
       if (exit) this.#history.exited(event.childId, exit, this.#clock.now());
       this.#lastExit = exit ?? this.#lastExit;
+      this.#exitCount++;
+      this.#notify();
     }
     const logger = this.#options.logger;
     if (event.type === 'supervisor.gave_up') {
@@ -386,6 +415,10 @@ export class WorkerPool {
   #setState(state: PoolState): void {
     if (state !== this.#state) this.#history.entered(state, this.#clock.now(), state === 'failed' ? this.#failure : undefined);
     this.#state = state;
+    this.#notify();
+  }
+
+  #notify(): void {
     for (const listener of this.#listeners) {
       try {
         listener();

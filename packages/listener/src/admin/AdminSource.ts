@@ -73,6 +73,8 @@ export interface AppStatus {
   readonly exits?: readonly AppExitView[];
   /** The pool's last state changes (at most 20), oldest first. */
   readonly history?: readonly AppStateChangeView[];
+  /** The app's last rollout (reload or restart), when it failed: the old workers kept serving. */
+  readonly rollout?: { readonly state: 'failed'; readonly message: string; readonly at: number };
 }
 
 /** Everything `GET /status` answers. */
@@ -94,7 +96,16 @@ export interface WorkerOutputTail {
   readonly tail: string;
 }
 
-export type ReloadResult = { readonly ok: true } | { readonly ok: false; readonly errors: readonly string[] };
+/** `failedRollouts`: the config was applied, but these apps' new workers did not start (their old ones serve on). */
+export type ReloadResult = { readonly ok: true } | { readonly ok: false; readonly errors: readonly string[]; readonly failedRollouts?: readonly string[] };
+
+/** An operator's command on one app: `POST /apps/NAME/restart`, `/stop`, `/start`. */
+export type AppCommand = 'restart' | 'stop' | 'start';
+
+/** What an app command did; `notFound` when there is no such app. */
+export type AppCommandResult =
+  | { readonly ok: true; readonly app: string; readonly state: string }
+  | { readonly ok: false; readonly app: string; readonly notFound?: true; readonly errors: readonly string[] };
 
 /**
  * What the admin server reads and asks of the running Portico. The runtime implements it over
@@ -121,4 +132,6 @@ export interface AdminSource {
    * Optional: without it the series are not served.
    */
   logWriteFailures?(): LogWriteFailureCounts;
+  /** Restarts (rolling), stops or starts one app and resolves when done. Optional: without it `/apps/…` answers `501`. */
+  appCommand?(app: string, command: AppCommand): Promise<AppCommandResult>;
 }

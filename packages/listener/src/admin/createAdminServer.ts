@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { InvalidListenerOption, ListenFailed } from '../errors.ts';
-import type { AdminSource, WorkerOutputTail } from './AdminSource.ts';
+import type { AdminSource, AppCommand, WorkerOutputTail } from './AdminSource.ts';
 import { hostName, isAllowedHost } from './internal/isAllowedHost.ts';
 import { LiveFeed } from './internal/LiveFeed.ts';
 import { statusPage } from './internal/statusPage.ts';
@@ -75,7 +75,10 @@ export function createAdminServer(options: AdminServerOptions): AdminServer {
           const result = await source.reload();
           if (result.ok) logger?.info({}, 'admin: configuration reloaded');
           else logger?.warn({ errors: result.errors }, 'admin: reload refused');
-          sendJson(res, result.ok ? 200 : 400, result.ok ? { ok: true } : { ok: false, errors: result.errors });
+          // 502: the config was applied but an app's new workers did not start; 400: it was refused.
+          const failedRollouts = result.ok ? undefined : result.failedRollouts;
+          const status = result.ok ? 200 : failedRollouts?.length ? 502 : 400;
+          sendJson(res, status, result.ok ? { ok: true } : { ok: false, errors: result.errors, ...(failedRollouts?.length ? { failedRollouts } : {}) });
         } catch (error) {
           logger?.error({ err: error }, 'admin: reload threw');
           sendJson(res, 500, { ok: false, errors: [(error as Error)?.message ?? String(error)] });
@@ -99,6 +102,29 @@ export function createAdminServer(options: AdminServerOptions): AdminServer {
     '/live': { GET: (_req, res) => send(res, 426, 'text/plain; charset=utf-8', 'this is a WebSocket endpoint', { Upgrade: 'websocket', Connection: 'Upgrade' }) },
   };
 
+  /** `POST /apps/NAME/restart`, `/stop` and `/start`: one route per command, the app from the path. */
+  function appRoute(path: string): Partial<Record<string, Handler>> | undefined {
+    const found = /^\/apps\/([^/]+)\/(restart|stop|start)$/.exec(path);
+    if (!found) return undefined;
+    let app: string;
+    try {
+      app = decodeURIComponent(found[1]!);
+    } catch {
+      return undefined;
+    }
+    const command = found[2] as AppCommand;
+    return {
+      POST: async (_req, res) => {
+        if (!source.appCommand) return send(res, 501, 'text/plain; charset=utf-8', 'this Portico takes no app commands');
+        const result = await source.appCommand(app, command);
+        if (result.ok) logger?.info({ app, command }, `admin: app ${command} done`);
+        else logger?.warn({ app, command, errors: result.errors }, `admin: app ${command} failed`);
+        // 404: no such app; 502: its new workers did not start (after a restart the old ones serve on).
+        sendJson(res, result.ok ? 200 : result.notFound ? 404 : 502, result);
+      },
+    };
+  }
+
   function refuse(req: http.IncomingMessage): string | undefined {
     if (!isAllowedHost(req.headers.host, allowed)) {
       const h = req.headers.host ?? '(none)';
@@ -119,7 +145,7 @@ export function createAdminServer(options: AdminServerOptions): AdminServer {
     const refusal = refuse(req);
     if (refusal) return send(res, 403, 'text/plain; charset=utf-8', refusal);
     const path = (req.url ?? '/').split('?', 1)[0]!;
-    const route = Object.hasOwn(routes, path) ? routes[path] : undefined;
+    const route = Object.hasOwn(routes, path) ? routes[path] : appRoute(path);
     if (!route) return send(res, 404, 'text/plain; charset=utf-8', `no admin endpoint at ${path}`);
     const method = req.method === 'HEAD' && route.GET ? 'GET' : (req.method ?? '');
     const handler = Object.hasOwn(route, method) ? route[method] : undefined;
@@ -214,6 +240,7 @@ function validate(options: AdminServerOptions): void {
     throw new InvalidListenerOption('admin.source', 'must implement AdminSource: status(), ready(), reload() and onChange()');
   }
   if (source.logs !== undefined && typeof source.logs !== 'function') throw new InvalidListenerOption('admin.source', 'logs must be a function when given');
+  if (source.appCommand !== undefined && typeof source.appCommand !== 'function') throw new InvalidListenerOption('admin.source', 'appCommand must be a function when given');
   if (source.logWriteFailures !== undefined && typeof source.logWriteFailures !== 'function') {
     throw new InvalidListenerOption('admin.source', 'logWriteFailures must be a function when given');
   }

@@ -11,7 +11,8 @@ export const reloadCommand: Command = {
   description:
     'Asks a running Portico (POST /reload on its admin endpoint) to load its config file again, and waits until it has. ' +
     'Apps whose settings changed are restarted by starting new processes before draining the old ones. Prints "reloaded" ' +
-    'and exits 0; a config with problems is refused and the running one kept: the problems are printed on stderr and the exit status is 1.',
+    'and exits 0; a config with problems is refused and the running one kept: the problems are printed on stderr and the exit status is 1. ' +
+    'So is an app whose new processes do not start: its old ones keep serving.',
   options: adminOptions,
   optionHelp: adminOptionHelp,
   async run(values, _positionals, io) {
@@ -28,7 +29,14 @@ export const reloadCommand: Command = {
       return ExitCode.ok;
     }
     if (!result || !Array.isArray(result.errors)) throw unexpected(target, '/reload', answer);
-    const why = answer.status === 409 ? 'not reloaded' : answer.status === 500 ? 'the reload failed' : 'the new config was refused; the running one stays in force';
+    const why =
+      answer.status === 409
+        ? 'not reloaded'
+        : answer.status === 502
+          ? 'the new config was applied, but the new workers of an app did not start; its old ones keep serving'
+          : answer.status === 500
+            ? 'the reload failed'
+            : 'the new config was refused; the running one stays in force';
     io.stderr(`portico reload: ${why}:\n${result.errors.map((e) => `  ${e}\n`).join('')}`);
     return ExitCode.configInvalid;
   },

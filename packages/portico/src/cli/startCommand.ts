@@ -5,21 +5,28 @@ import { loadConfig } from '../config/loadConfig.ts';
 import { ConfigInvalid } from '../errors.ts';
 import { createPortico } from '../runtime/createPortico.ts';
 import type { Command } from './Command.ts';
+import { adminOptionHelp, adminOptions } from './adminOptions.ts';
 import { CommandFailure } from './CommandFailure.ts';
 import { ExitCode } from './ExitCode.ts';
+import { runAppCommand } from './internal/runAppCommand.ts';
 import { UsageError } from './UsageError.ts';
 
 export const startCommand: Command = {
   name: 'start',
   summary: 'run the proxy and supervise the apps',
-  usage: 'portico start -c FILE',
+  usage: 'portico start -c FILE | portico start [-c FILE | -a HOST:PORT] APP',
   description:
     'Loads FILE, binds the listeners, and starts the apps (each on its first request, or at once with `start: "eager"`). ' +
     'Logs JSON lines on stdout (pretty on a terminal). SIGHUP, or a change of FILE with `watch: true`, reloads it; ' +
-    'SIGTERM or SIGINT stop gracefully (exit 0), and a second signal stops at once (exit 1).',
-  options: { config: { type: 'string', short: 'c' } },
-  optionHelp: [{ flags: '-c, --config FILE', text: 'the config file (required)' }],
-  async run(values, _positionals, io) {
+    'SIGTERM or SIGINT stop gracefully (exit 0), and a second signal stops at once (exit 1). ' +
+    'With APP, asks the running Portico instead (POST /apps/APP/start on its admin endpoint) to start APP after portico stop, ' +
+    'or a failed APP at once, and waits until it is ready: exit 0, or 1 with the reason when it does not start.',
+  options: adminOptions,
+  optionHelp: [{ flags: '-c, --config FILE', text: 'the config file (required to run Portico)' }, ...adminOptionHelp.slice(1)],
+  positionals: true,
+  async run(values, positionals, io) {
+    if (positionals.length > 0) return runAppCommand('start', values, positionals, io);
+    if (typeof values['admin'] === 'string') throw new UsageError('-a names a running Portico: give the app to start, portico start -a HOST:PORT APP');
     const given = values['config'];
     if (typeof given !== 'string' || given === '') throw new UsageError('start needs a config file: portico start -c FILE');
     const file = resolve(io.cwd, given);

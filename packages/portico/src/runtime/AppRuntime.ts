@@ -4,7 +4,7 @@ import { createAuthenticator, type Authenticator } from '@portico/auth-forwarder
 import { logEvent, type EventLogger } from '@portico/log-sink';
 import type { AppRoute } from '@portico/router';
 import type { Clock } from '@portico/supervisor';
-import { WorkerPool, type ProcessHost } from '@portico/worker-actor';
+import { WorkerPool, type PoolHistory, type ProcessHost } from '@portico/worker-actor';
 import type { AppConfig } from '../config/AppSchema.ts';
 import { toAuthConfig } from '../config/toAuthConfig.ts';
 import { toWorkerPoolOptions } from '../config/toWorkerPoolOptions.ts';
@@ -23,9 +23,10 @@ export class AppRuntime {
   readonly authenticator: Authenticator | undefined;
   readonly route: AppRoute;
 
-  constructor(config: AppConfig, wiring: AppWiring) {
+  /** `history`: the runtime this one replaces goes on in it (restart counts, last exits). */
+  constructor(config: AppConfig, wiring: AppWiring, history?: PoolHistory) {
     this.config = config;
-    this.pool = new WorkerPool(toWorkerPoolOptions(config, wiring));
+    this.pool = new WorkerPool({ ...toWorkerPoolOptions(config, wiring), ...(history ? { history } : {}) });
     const auth = toAuthConfig(config);
     this.authenticator = auth
       ? createAuthenticator(auth, {

@@ -19,6 +19,7 @@ import { createNodeProcessHost, type ProcessHost } from '@portico/worker-actor';
 import type { AppConfig } from '../config/AppSchema.ts';
 import type { PorticoConfig } from '../config/PorticoConfigSchema.ts';
 import { AppRuntime } from './AppRuntime.ts';
+import { rollOut } from './rollOut.ts';
 
 export interface PorticoOptions {
   /** Where Portico logs; default JSON lines on stdout (pretty on a terminal). */
@@ -39,7 +40,19 @@ export interface Started {
   readonly admin: { readonly host: string; readonly port: number } | undefined;
 }
 
-export type ReloadResult = { readonly ok: true; readonly changed: readonly string[] } | { readonly ok: false; readonly errors: readonly string[] };
+/**
+ * What a reload did: applied (`changed` lists the apps started, rolled over or removed), refused
+ * (`errors`), or applied except for the apps in `failedRollouts`, whose new workers did not start:
+ * their old ones keep serving, and `errors` says why for each.
+ */
+export type ReloadResult =
+  | { readonly ok: true; readonly changed: readonly string[] }
+  | { readonly ok: false; readonly errors: readonly string[]; readonly failedRollouts?: readonly string[] };
+
+/** What an operator's `restart`, `stop` or `start` of one app did (docs/admin.md). */
+export type AppCommandResult =
+  | { readonly ok: true; readonly app: string; readonly state: string }
+  | { readonly ok: false; readonly app: string; readonly notFound?: true; readonly errors: readonly string[] };
 
 /** Portico in one object: the apps, the router, and (with `start`) the front sockets. */
 export interface Portico {
@@ -49,6 +62,16 @@ export interface Portico {
   stop(): Promise<void>;
   /** Applies a new config: unchanged apps keep running, changed ones roll over, removed ones drain. */
   reload(config: PorticoConfig): Promise<ReloadResult>;
+  /**
+   * Rolls `app` over to new workers: they start beside the old ones, traffic moves once every one
+   * is ready, then the old ones drain. If they fail, the old ones keep serving. Ends a failed
+   * state or an operator's stop at once.
+   */
+  restart(app: string): Promise<AppCommandResult>;
+  /** Drains and stops `app`'s workers; requests get 503 and do not start it until `startApp`. */
+  stopApp(app: string): Promise<AppCommandResult>;
+  /** Starts `app` (after `stopApp`, or a failed one at once) and resolves once it is ready or has failed. */
+  startApp(app: string): Promise<AppCommandResult>;
   status(): PorticoStatus;
   /** Whether every eager app has a ready worker. */
   ready(): boolean;
@@ -112,7 +135,8 @@ export function createPortico(initial: PorticoConfig, options: PorticoOptions = 
     const next = new Map<string, AppRuntime>();
     for (const app of configs) {
       const existing = reuse.get(app.name);
-      const runtime = existing?.sameAs(app) ? existing : new AppRuntime(app, wiring);
+      // A changed app goes on with the history of the one it replaces.
+      const runtime = existing?.sameAs(app) ? existing : new AppRuntime(app, wiring, existing?.pool.history);
       if (runtime !== existing) adopt(runtime);
       next.set(app.name, runtime);
     }
@@ -120,6 +144,69 @@ export function createPortico(initial: PorticoConfig, options: PorticoOptions = 
   };
   apps = build(config.apps, apps);
   router = createRouter([...apps.values()].map((a) => a.route), { onRequest });
+  /** Each app's last rollout that failed, for status; cleared by the next that succeeds. */
+  const failedRollouts = new Map<string, { readonly message: string; readonly at: number }>();
+
+  // Reloads and operators' commands change the apps one at a time, in the order asked.
+  let changing: Promise<unknown> = Promise.resolve();
+  const oneAtATime = <T>(task: () => Promise<T>): Promise<T> => {
+    const run = changing.then(task, task);
+    changing = run.catch(() => {});
+    return run;
+  };
+
+  /** Routes to `next` from now on; the runtimes no longer in it drain and stop (within shutdownTimeLimit). */
+  const switchTo = async (next: Map<string, AppRuntime>, startEager: readonly string[]) => {
+    const previous = apps;
+    for (const name of next.keys()) metrics.addApp(name);
+    const nextRouter = createRouter([...next.values()].map((a) => a.route), { onRequest });
+    await nextRouter.start(startEager);
+    const oldRouter = router;
+    router = nextRouter;
+    apps = next;
+    oldRouter.close();
+    const retired = [...previous.values()].filter((a) => [...next.values()].every((b) => b !== a));
+    await Promise.all(
+      retired.map(async (a) => {
+        await a.close();
+        drop(a);
+        if (!next.has(a.config.name)) metrics.removeApp(a.config.name);
+      }),
+    );
+  };
+
+  /**
+   * Starts `fresh` beside `old` and says whether traffic may move to it. When it may not, the old
+   * runtime keeps serving if it was (fresh is closed); an app that was not serving anyway takes
+   * the new one, which goes on trying on its own schedule.
+   */
+  const attemptRollout = async (fresh: AppRuntime, old: AppRuntime | undefined, why: 'reload' | 'restart'): Promise<{ keep: AppRuntime; error?: string }> => {
+    const name = fresh.config.name;
+    const began = Date.now();
+    const outcome = await rollOut(fresh);
+    if (outcome.ok) {
+      failedRollouts.delete(name);
+      logEvent(logger, 'app.rolled_out', { app: name, reason: why, ms: Date.now() - began });
+      return { keep: fresh };
+    }
+    failedRollouts.set(name, { message: outcome.error, at: Date.now() });
+    const oldServes = old !== undefined && (old.pool.ready.length > 0 || old.pool.state === 'starting');
+    logEvent(logger, 'app.rollout_failed', { app: name, reason: why, error: outcome.error, oldKeepsServing: oldServes });
+    if (!oldServes) return { keep: fresh, error: outcome.error };
+    await fresh.close();
+    drop(fresh);
+    return { keep: old, error: outcome.error };
+  };
+
+  const appCommand = (name: string, task: (app: AppRuntime) => Promise<string | undefined>): Promise<AppCommandResult> =>
+    oneAtATime(async () => {
+      const app = apps.get(name);
+      if (!app) return { ok: false, app: name, notFound: true, errors: [`no app named ${JSON.stringify(name)}; the apps are: ${[...apps.keys()].join(', ') || '(none)'}`] };
+      const error = await task(app);
+      notify();
+      const state = apps.get(name)?.pool.state ?? 'stopped';
+      return error === undefined ? { ok: true, app: name, state } : { ok: false, app: name, errors: [error] };
+    });
 
   const forwarders: Forwarder[] = [];
   let listener: Listener | undefined;
@@ -169,7 +256,7 @@ export function createPortico(initial: PorticoConfig, options: PorticoOptions = 
 
   const eagerApps = () => [...apps.values()].filter((a) => a.config.start === 'eager');
 
-  const reloadFromSource = async (): Promise<{ ok: true } | { ok: false; errors: readonly string[] }> => {
+  const reloadFromSource = async (): Promise<{ ok: true } | { ok: false; errors: readonly string[]; failedRollouts?: readonly string[] }> => {
     if (!options.loadConfig) return { ok: false, errors: ['this Portico was built from a config object; it has no file to reload'] };
     let next: PorticoConfig;
     try {
@@ -191,6 +278,7 @@ export function createPortico(initial: PorticoConfig, options: PorticoOptions = 
         reload: () => reloadFromSource(),
         onChange: (listener) => portico.onChange(listener),
         logs: (app) => apps.get(app)?.pool.logs(),
+        appCommand: (app, command) => (command === 'restart' ? portico.restart(app) : command === 'stop' ? portico.stopApp(app) : portico.startApp(app)),
         logWriteFailures: () => logWriteFailures(logger),
       },
       metrics,
@@ -273,34 +361,61 @@ export function createPortico(initial: PorticoConfig, options: PorticoOptions = 
       return stopping;
     },
 
-    async reload(next) {
-      const changed: string[] = [];
-      const previous = apps;
-      const built = build(next.apps, previous);
-      for (const [name, app] of built) if (previous.get(name) !== app) changed.push(name);
-      for (const name of previous.keys()) if (!built.has(name)) changed.push(name);
-      for (const name of built.keys()) metrics.addApp(name);
-      // New and changed eager apps become ready before traffic switches to them.
-      const fresh = [...built.values()].filter((a) => previous.get(a.config.name) !== a);
-      const wasRunning = (a: AppRuntime) => (previous.get(a.config.name)?.pool.state ?? 'idle') !== 'idle';
-      await Promise.all(fresh.filter((a) => a.config.start === 'eager' || wasRunning(a)).map((a) => readyOrSettled(a)));
-      const nextRouter = createRouter([...built.values()].map((a) => a.route), { onRequest });
-      await nextRouter.start(fresh.filter((a) => a.config.start === 'eager').map((a) => a.config.name));
-      const oldRouter = router;
-      router = nextRouter;
-      apps = built;
-      config = next;
-      oldRouter.close();
-      // Old workers drain within their shutdown limit; requests already sent to them finish.
-      const retired = [...previous.values()].filter((a) => [...built.values()].every((b) => b !== a));
-      await Promise.all(retired.map(async (a) => {
-        await a.close();
-        drop(a);
-        if (!built.has(a.config.name)) metrics.removeApp(a.config.name);
-      }));
-      logEvent(logger, 'config.reloaded', { changed });
-      notify();
-      return { ok: true, changed };
+    reload(next) {
+      return oneAtATime(async (): Promise<ReloadResult> => {
+        const previous = apps;
+        const built = build(next.apps, previous);
+        const changed: string[] = [];
+        for (const [name, app] of built) if (previous.get(name) !== app) changed.push(name);
+        for (const name of previous.keys()) if (!built.has(name)) changed.push(name);
+        // New and changed apps that must run start beside the old ones; traffic moves only to ready ones.
+        const fresh = [...built.values()].filter((a) => previous.get(a.config.name) !== a);
+        const wasRunning = (a: AppRuntime) => !['idle', 'stopped'].includes(previous.get(a.config.name)?.pool.state ?? 'idle');
+        const errors: string[] = [];
+        const failed: string[] = [];
+        await Promise.all(
+          fresh
+            .filter((a) => a.config.start === 'eager' || wasRunning(a))
+            .map(async (a) => {
+              const { keep, error } = await attemptRollout(a, previous.get(a.config.name), 'reload');
+              built.set(a.config.name, keep);
+              if (error === undefined) return;
+              errors.push(error);
+              failed.push(a.config.name);
+            }),
+        );
+        await switchTo(built, []);
+        config = next;
+        logEvent(logger, 'config.reloaded', { changed });
+        notify();
+        return failed.length === 0 ? { ok: true, changed } : { ok: false, errors, failedRollouts: failed };
+      });
+    },
+
+    restart(name) {
+      return appCommand(name, async (old) => {
+        const fresh = new AppRuntime(old.config, wiring, old.pool.history);
+        adopt(fresh);
+        const { keep, error } = await attemptRollout(fresh, old, 'restart');
+        if (keep === fresh) await switchTo(new Map([...apps].map(([n, a]) => [n, n === name ? fresh : a])), []);
+        return error;
+      });
+    },
+
+    stopApp(name) {
+      return appCommand(name, async (app) => {
+        logEvent(logger, 'app.operator_command', { app: name, command: 'stop' });
+        await app.pool.stop({ hold: true });
+        return undefined;
+      });
+    },
+
+    startApp(name) {
+      return appCommand(name, async (app) => {
+        logEvent(logger, 'app.operator_command', { app: name, command: 'start' });
+        const outcome = await rollOut(app);
+        return outcome.ok ? undefined : outcome.error.replace(/^rollout of/, 'start of');
+      });
     },
 
     status(): PorticoStatus {
@@ -308,7 +423,7 @@ export function createPortico(initial: PorticoConfig, options: PorticoOptions = 
         pid: process.pid,
         version,
         startedAt,
-        apps: [...apps.values()].map((a) => appStatus(a, router.waiting(a.config.name))),
+        apps: [...apps.values()].map((a) => appStatus(a, router.waiting(a.config.name), failedRollouts.get(a.config.name))),
       };
     },
 
@@ -320,7 +435,7 @@ export function createPortico(initial: PorticoConfig, options: PorticoOptions = 
 }
 
 /** One app as `/status` shows it: its pool now, and what happened to it (docs/admin.md). */
-function appStatus(app: AppRuntime, queueDepth: number): AppStatus {
+function appStatus(app: AppRuntime, queueDepth: number, rollout: { readonly message: string; readonly at: number } | undefined): AppStatus {
   const { pool } = app;
   return {
     name: app.config.name,
@@ -331,22 +446,8 @@ function appStatus(app: AppRuntime, queueDepth: number): AppStatus {
     queueDepth,
     ...(pool.failure === undefined ? {} : { failure: pool.failure }),
     ...(pool.retryAt === undefined ? {} : { retryAt: Math.round(pool.retryAt) }),
+    ...(rollout === undefined ? {} : { rollout: { state: 'failed' as const, message: rollout.message, at: rollout.at } }),
     exits: pool.history.exits.map((e) => ({ worker: e.worker, pid: e.pid, at: Math.round(e.at), kind: e.kind, code: e.code, signal: e.signal, uptimeMs: e.uptimeMs, stderrTail: e.stderrTail })),
     history: pool.history.states.map((h) => ({ ...h, at: Math.round(h.at) })),
   };
-}
-
-/** Starts an app's workers and resolves once one is ready, or the pool has failed. */
-function readyOrSettled(app: AppRuntime): Promise<void> {
-  return new Promise((resolve) => {
-    const check = () => {
-      if (app.pool.ready.length > 0 || app.pool.state === 'failed') {
-        off();
-        resolve();
-      }
-    };
-    const off = app.pool.onChange(check);
-    void app.pool.start();
-    check();
-  });
 }

@@ -19,6 +19,8 @@ export interface AppBackends {
   readonly lastExit: WorkerExit | undefined;
   /** While `failed`: when (ms, the router's clock) the app starts again by itself. */
   readonly retryAt?: number | undefined;
+  /** Stopped by an operator (`portico stop APP`): requests get 503 and do not start it. */
+  readonly held?: boolean;
   start(): Promise<void>;
   stop(): Promise<void>;
   onChange(listener: () => void): () => void;
@@ -331,6 +333,9 @@ export function createRouter(routes: readonly AppRoute[], options: RouterOptions
     const ready = leastLoaded(app.backends.ready);
     if (ready) return forward(app, ready, auth, began);
     if (app.backends.state === 'failed') return failurePage(app, request, 'The app exited too often within a minute (rapidFailsPerMinute).');
+    if (app.backends.held) {
+      return { app: app.name, ...html(503, errorPage(503, app.name, request.requestId, undefined, 'The app was stopped by its operator (portico stop); it serves again after portico start.')) };
+    }
     if (app.waiters.size >= (app.maxWaiting ?? 1000)) {
       return { app: app.name, ...html(503, errorPage(503, app.name, request.requestId), [['retry-after', '1']]) };
     }

@@ -19,6 +19,7 @@ export function statusTable(status: PorticoStatus, apps: readonly AppStatus[], n
   for (const app of apps) {
     rows.push([app.name, app.state, ...(app.queueDepth > 0 ? ['', '', '', '', `queue ${app.queueDepth}`] : [])]);
     // Why it is down and when it is tried again: a row of its own, outside the columns.
+    if (app.rollout) notes.push(`${app.name}: ${app.rollout.message}; the old workers kept serving`);
     if (app.failure) notes.push(`${app.name}: failed: ${app.failure}${app.retryAt === undefined ? '' : `; started again by itself in ${duration(app.retryAt - now)}`}`);
     for (const worker of app.workers) rows.push(workerRow(worker, now));
   }

@@ -1,0 +1,39 @@
+import type { AppCommand, AppCommandResult } from '@portico/listener';
+import type { CliIo } from '../CliIo.ts';
+import { ExitCode } from '../ExitCode.ts';
+import { UsageError } from '../UsageError.ts';
+import { adminTarget } from './adminTarget.ts';
+import { askAdmin, unexpected } from './askAdmin.ts';
+
+/** What each command prints when it is done. */
+const done: Record<AppCommand, (app: string) => string> = {
+  restart: (app) => `${app} restarted: new workers are serving, the old ones drain`,
+  stop: (app) => `${app} stopped: requests get 503 until portico start ${app}`,
+  start: (app) => `${app} started`,
+};
+
+/**
+ * `portico restart|stop|start APP`: `POST /apps/APP/COMMAND` on the admin endpoint, waiting for
+ * the answer (a restart waits for the new workers). Exit 0 when done; 1 when there is no such
+ * app or the new workers did not start, with the reason on stderr.
+ */
+export async function runAppCommand(command: AppCommand, values: Readonly<Record<string, string | boolean | undefined>>, positionals: readonly string[], io: CliIo): Promise<ExitCode> {
+  if (positionals.length !== 1) throw new UsageError(`${command} takes one app, got ${positionals.length}${positionals.length > 0 ? `: ${positionals.join(' ')}` : ''}`);
+  const app = positionals[0]!;
+  const target = await adminTarget(values, io, command);
+  const path = `/apps/${encodeURIComponent(app)}/${command}`;
+  const answer = await askAdmin(target, path, { method: 'POST' });
+  let result: AppCommandResult | undefined;
+  try {
+    result = JSON.parse(answer.body) as AppCommandResult;
+  } catch {
+    result = undefined;
+  }
+  if (answer.status === 200 && result?.ok === true) {
+    io.stdout(`${done[command](app)}\n`);
+    return ExitCode.ok;
+  }
+  if (!result || result.ok || !Array.isArray(result.errors)) throw unexpected(target, path, answer);
+  io.stderr(`portico ${command}: ${result.errors.join('\n  ')}\n`);
+  return ExitCode.configInvalid;
+}

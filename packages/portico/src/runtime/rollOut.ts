@@ -1,0 +1,44 @@
+import { summarizeExit } from '@portico/worker-actor';
+import type { AppRuntime } from './AppRuntime.ts';
+
+/** How a rollout ended: every new worker is ready (traffic may move), or one failed, and why. */
+export type RolloutOutcome = { readonly ok: true } | { readonly ok: false; readonly error: string };
+
+/**
+ * Starts `fresh` (beside the runtime it replaces, which keeps serving) and resolves once every
+ * worker slot is ready, or as soon as one of its processes ends unasked: a start that failed
+ * (an exit before ready, or `startupTimeLimit` passed) fails the rollout at once rather than
+ * waiting out `rapidFailsPerMinute`. Bounded by `startupTimeLimit`. The caller switches or
+ * closes `fresh`.
+ */
+export function rollOut(fresh: AppRuntime): Promise<RolloutOutcome> {
+  const { pool, config } = fresh;
+  const exitsBefore = pool.exitCount;
+  return new Promise((resolve) => {
+    const check = () => {
+      if (pool.exitCount > exitsBefore || pool.state === 'failed') {
+        off();
+        resolve({ ok: false, error: rolloutFailure(fresh) });
+      } else if (pool.ready.length >= config.processesPerApplication) {
+        off();
+        resolve({ ok: true });
+      }
+    };
+    const off = pool.onChange(check);
+    void pool.start({ resume: true });
+    check();
+  });
+}
+
+/** `rollout of shop failed: shop#1 failed to start, code 1: Error: cannot find module 'express'`. */
+function rolloutFailure(fresh: AppRuntime): string {
+  const exit = fresh.pool.history.exits.at(-1);
+  const name = fresh.config.name;
+  if (!exit) return `rollout of ${name} failed: ${fresh.pool.failure ?? 'its workers did not start'}`;
+  const how =
+    exit.kind === 'timed_out'
+      ? `was not ready within startupTimeLimit (${fresh.config.startupTimeLimit} s)`
+      : `${exit.kind === 'crashed' ? 'crashed' : 'failed to start'}, ${summarizeExit(exit)}`;
+  const lastLine = exit.stderrTail.trimEnd().split('\n').at(-1)?.trim();
+  return `rollout of ${name} failed: ${exit.worker} ${how}${lastLine ? `: ${lastLine.slice(0, 300)}` : ''}`;
+}
