@@ -49,6 +49,22 @@ describe('ChunkedDecoder', () => {
     assert.equal(second.kind === 'done' && second.rest.toString(), 'NEXT');
   });
 
+  it('decodes a run of small chunks the same whole or byte by byte, whatever their size lines', () => {
+    const text = `1\r\na\r\n0001\r\nb\r\n10\r\n${'c'.repeat(16)}\r\n00010\r\n${'d'.repeat(16)}\r\n1;e=f\r\ng\r\n1\r\nh\r\n0\r\n\r\n`;
+    const whole = decode(text);
+    assert.equal(whole.body, `ab${'c'.repeat(16)}${'d'.repeat(16)}gh`);
+    assert.equal(whole.result.kind, 'done');
+    assert.equal(decode(text, 1).body, whole.body);
+    assert.equal(decode(text, 7).body, whole.body);
+  });
+
+  it('refuses data longer than its size within a run of small chunks', () => fails('1\r\na\r\n1\r\nbc\r\n1\r\nd\r\n0\r\n\r\n', /CRLF/));
+
+  it('holds maxChunkLineBytes within a run of small chunks', () => {
+    const { result } = decode('1\r\na\r\n10\r\n0123456789abcdef\r\n0\r\n\r\n', Infinity, new ChunkedDecoder({ maxChunkLineBytes: 1 }));
+    assert.equal(result.kind === 'error' && result.reason, 'chunk size line too long');
+  });
+
   it('hands over the data before a malformed chunk, then the error', () => {
     const pieces: string[] = [];
     const result = new ChunkedDecoder().push(raw('1\r\na\r\n1\r\nb\r\nzz\r\n'), (d) => pieces.push(d.toString('latin1')));
