@@ -5,6 +5,7 @@ export type { Endpoint, ListenSocket, Probe, ProcessEvents, ProcessHandle, Proce
 export { validateWorkerOptions, workerDefaults } from './WorkerOptions.ts';
 export type { ListenMode, OutputOptions, Readiness, WorkerOptions } from './WorkerOptions.ts';
 export { workerEnvironment } from './workerEnvironment.ts';
+export { expandSpawnArguments, secretSpawnVariables, spawnReferences, spawnVariables } from './spawnArguments.ts';
 export { exitOfError, summarizeExit } from './WorkerExit.ts';
 export type { WorkerExit, WorkerExitKind } from './WorkerExit.ts';
 export * from './errors.ts';

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { loadConfig } from '../config/loadConfig.ts';
 import { ConfigInvalid } from '../errors.ts';
+import { spawnVariableNotes } from './internal/spawnVariableNotes.ts';
 import type { Command } from './Command.ts';
 import { ExitCode } from './ExitCode.ts';
 import { UsageError } from './UsageError.ts';
@@ -21,6 +22,7 @@ export const checkCommand: Command = {
     try {
       const config = await loadConfig(resolve(io.cwd, file), { env: io.env });
       io.stdout(`${JSON.stringify(config, null, 2)}\n`);
+      for (const note of spawnVariableNotes(config)) io.stderr(`${note}\n`);
       io.stderr(`${file}: valid (${config.listen.length} listener${config.listen.length === 1 ? '' : 's'}, ${config.apps.length} app${config.apps.length === 1 ? '' : 's'})\n`);
       return ExitCode.ok;
     } catch (error) {

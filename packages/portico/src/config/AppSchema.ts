@@ -86,7 +86,7 @@ export const QueueSchema = Type.Object(
 const ArgumentsSchema = ResolvesTo<readonly string[]>()(
   Type.Union([Type.Array(Type.String()), Type.String()], {
     description:
-      'Arguments after `processPath`: a list (`["server.js", "--port", "0"]`), or one string split like ANCM\'s command line: at spaces, `"…"` groups, `\\"` is a quote.',
+      'Arguments after `processPath`: a list (`["server.js", "--port", "0"]`), or one string split like ANCM\'s command line: at spaces, `"…"` groups, `\\"` is a quote. `${PORT}`, `${PORTICO_SOCKET}` and `${PORTICO_APPL_PATH}` are filled in at each start (see "The port in the arguments").',
   }),
 );
 

@@ -3,6 +3,7 @@ import type { TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { ConfigInvalid } from '../errors.ts';
 import { checkConsistency, checkPathExists } from '../internal/config/checkConsistency.ts';
+import { allowedForUnset, checkSpawnReferences, deferredToSpawn } from '../internal/config/checkSpawnReferences.ts';
 import { deepFreeze } from '../internal/config/deepFreeze.ts';
 import { node } from '../internal/config/describeSchema.ts';
 import { expandEnvironment } from '../internal/config/expandEnvironment.ts';
@@ -58,14 +59,14 @@ export function resolveConfig(input: unknown, options: ResolveConfigOptions): Po
     problems.push({ kind: 'type', path: [], value: input, message: 'must hold one object with the keys "listen" and "apps"' });
     throw new ConfigInvalid(options.file, problems.map((p) => named(options.file, p)));
   }
-  const expansion = expandEnvironment(input, options.env ?? process.env);
+  const expansion = expandEnvironment(input, options.env ?? process.env, deferredToSpawn);
   for (const missing of expansion.undefinedVariables) {
     problems.push({
       kind: 'env',
       path: missing.path,
       value: missing.value,
       message: `uses the environment variable ${missing.name}, which is not set`,
-      allowed: `set ${missing.name}, or give a default: \${${missing.name}:-value}`,
+      allowed: allowedForUnset(missing),
     });
   }
   const config = expansion.value as Record<string, unknown>;
@@ -88,6 +89,7 @@ export function resolveConfig(input: unknown, options: ResolveConfigOptions): Po
     return resolved;
   });
   problems.push(...checkConsistency(config));
+  problems.push(...checkSpawnReferences(config, expansion.spawnReferences));
   if (problems.length > 0) throw new ConfigInvalid(options.file, inFileOrder(problems).map((p) => named(options.file, p)));
   // Every rule above is stricter than the schema; this only guards the loader against itself.
   if (!Value.Check(PorticoConfigSchema, config)) throw new Error('portico: a config passed every check but not the schema; please report this');

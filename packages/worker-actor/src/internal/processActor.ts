@@ -3,6 +3,7 @@ import { clockOf } from '@portico/supervisor';
 import { nanoid } from 'nanoid';
 import { fromCallback } from 'xstate';
 import type { Endpoint, ProcessHandle } from '../ProcessHost.ts';
+import { expandSpawnArguments } from '../spawnArguments.ts';
 import { workerEnvironment } from '../workerEnvironment.ts';
 import type { WorkerOptions } from '../WorkerOptions.ts';
 
@@ -43,7 +44,7 @@ export const processActor = fromCallback<ProcessCommand, WorkerOptions, ProcessR
     handle = host.spawn(
       {
         command: input.processPath,
-        args: input.arguments ?? [],
+        args: expandSpawnArguments(input.arguments ?? [], env),
         cwd: input.workingDirectory ?? process.cwd(),
         env,
         ...(input.listenSocket ? { listenSocket: input.listenSocket } : {}),

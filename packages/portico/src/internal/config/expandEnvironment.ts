@@ -6,16 +6,25 @@ export interface UndefinedVariable {
   readonly name: string;
 }
 
+/** A reference left for the spawn: the variable is one Portico sets for the backend. */
+export type SpawnReference = UndefinedVariable;
+
 const name = /^[A-Za-z_][A-Za-z0-9_]*/;
 
 /**
  * Expands `%VAR%` (as ANCM does), `${VAR}` and `${VAR:-default}` in one string. `%%` is a
  * literal `%` and `$$` a literal `$`; a `%` or `$` that starts no reference is kept as it is.
- * Returns the names of the variables that are undefined and have no default.
+ * Returns the names of the variables that are undefined and have no default. References to a
+ * `deferred` name are kept, as `${NAME}` (or `${NAME:-default}`), for a later stage to fill in.
  */
-export function expandString(text: string, env: Readonly<Record<string, string | undefined>>): { value: string; missing: string[]; expanded: boolean } {
+export function expandString(
+  text: string,
+  env: Readonly<Record<string, string | undefined>>,
+  deferred: ReadonlySet<string> = new Set(),
+): { value: string; missing: string[]; expanded: boolean; kept: string[] } {
   let value = '';
   const missing: string[] = [];
+  const kept: string[] = [];
   let expanded = false;
   for (let i = 0; i < text.length; i++) {
     const char = text[i]!;
@@ -28,6 +37,12 @@ export function expandString(text: string, env: Readonly<Record<string, string |
     if (char === '%') {
       const found = name.exec(text.slice(i + 1));
       if (found && text[i + 1 + found[0].length] === '%') {
+        if (deferred.has(found[0])) {
+          kept.push(found[0]);
+          value += `\${${found[0]}}`;
+          i += found[0].length + 1;
+          continue;
+        }
         const variable = env[found[0]];
         if (variable === undefined) missing.push(found[0]);
         value += variable ?? '';
@@ -42,6 +57,12 @@ export function expandString(text: string, env: Readonly<Record<string, string |
       const found = name.exec(inner);
       const rest = found ? inner.slice(found[0].length) : undefined;
       if (found && (rest === '' || rest!.startsWith(':-'))) {
+        if (deferred.has(found[0])) {
+          kept.push(found[0]);
+          value += text.slice(i, close + 1);
+          i = close;
+          continue;
+        }
         const variable = env[found[0]];
         if (variable !== undefined && variable !== '') value += variable;
         else if (rest !== '') value += rest!.slice(2);
@@ -53,25 +74,30 @@ export function expandString(text: string, env: Readonly<Record<string, string |
     }
     value += char;
   }
-  return { value, missing, expanded };
+  return { value, missing, expanded, kept };
 }
 
 /**
  * Expands variables in every string value of a parsed config (keys are left alone). Returns the
  * expanded copy, the paths of strings that held a reference (so their values may be converted to
- * numbers or booleans where the schema wants one), and every undefined variable.
+ * numbers or booleans where the schema wants one), and every undefined variable. In an app's
+ * `arguments`, references to the `deferred` names (the variables Portico sets for the backend)
+ * are kept for the spawn and listed in `spawnReferences`.
  */
 export function expandEnvironment(
   root: unknown,
   env: Readonly<Record<string, string | undefined>>,
-): { value: unknown; expandedPaths: KeyPath[]; undefinedVariables: UndefinedVariable[] } {
+  deferred: ReadonlySet<string> = new Set(),
+): { value: unknown; expandedPaths: KeyPath[]; undefinedVariables: UndefinedVariable[]; spawnReferences: SpawnReference[] } {
   const expandedPaths: KeyPath[] = [];
   const undefinedVariables: UndefinedVariable[] = [];
+  const spawnReferences: SpawnReference[] = [];
   const walk = (value: unknown, path: KeyPath): unknown => {
     if (typeof value === 'string') {
-      const result = expandString(value, env);
+      const result = expandString(value, env, isArguments(path) ? deferred : undefined);
       if (result.expanded) expandedPaths.push(path);
       for (const missing of result.missing) undefinedVariables.push({ path, value, name: missing });
+      for (const name of result.kept) spawnReferences.push({ path, value, name });
       return result.value;
     }
     if (Array.isArray(value)) return value.map((item, index) => walk(item, [...path, index]));
@@ -85,5 +111,10 @@ export function expandEnvironment(
     }
     return value;
   };
-  return { value: walk(root, []), expandedPaths, undefinedVariables };
+  return { value: walk(root, []), expandedPaths, undefinedVariables, spawnReferences };
+}
+
+/** `apps[i].arguments`, as one string or as an item of the list. */
+function isArguments(path: KeyPath): boolean {
+  return path[0] === 'apps' && typeof path[1] === 'number' && path[2] === 'arguments' && path.length <= 4;
 }

@@ -119,6 +119,9 @@ Portico will use it, every default filled in, or every problem at once.
    \`%%\` is a literal \`%\` and \`$$\` a literal \`$\`; a \`%\` or \`$\` that starts no reference stays
    as it is. Where a number or \`true\`/\`false\` is expected, a value made by expansion is converted
    (\`"port": "\${PORT}"\`); a number written in quotes is still an error.
+   In an app's \`arguments\`, the variables that Portico sets for the backend are not read from
+   Portico's environment: they are filled in each time a process starts (see
+   [The port in the arguments](#the-port-in-the-arguments)).
 3. **Checked** against the schema below. Every problem is reported, not only the first, each
    with the file, the key path (\`apps[0].startupTimeLimit\`), the value and what is allowed.
    Unknown keys are errors, with a suggestion when one is close (\`startupTimelimit\` → did you
@@ -153,6 +156,30 @@ Embedding hosts get the same from \`loadConfig(file, { env })\` or, for a config
 \`@portico/portico/schema/portico.schema.json\`) is the same schema as JSON Schema (draft 07): point
 \`"$schema"\` at it in a JSON file, or add \`# yaml-language-server: $schema=…\` to a YAML file,
 for completion and checking while typing.
+
+### The port in the arguments
+
+Many servers take where to listen as an argument (\`gunicorn -b\`, \`uvicorn --port\`, \`php -S\`,
+\`puma -p\`). An app's \`arguments\` may name the variables Portico sets for each process it
+starts; they are filled in at each start, not when the file is read:
+
+| variable | set with | value |
+|---|---|---|
+| \`\${PORT}\`, \`\${PORTICO_PORT}\` | \`listenMode: "tcp"\` | the port this process must listen on, on 127.0.0.1 |
+| \`\${PORTICO_SOCKET}\` | \`listenMode: "unix"\` | the unix socket path |
+| \`\${PORTICO_APPL_PATH}\` | every mode | the app's \`match.path\` |
+
+\`\`\`json
+{ "name": "flask", "processPath": "gunicorn", "arguments": ["-b", "127.0.0.1:\${PORT}", "app:app"] }
+\`\`\`
+
+\`%PORT%\` and \`\${PORT:-default}\` work too. In \`arguments\` these names always mean what Portico
+gives the process, even when Portico's own environment has a \`PORT\` (as on a PaaS). A variable
+the app's \`listenMode\` does not set is an error, and so is \`\${PORTICO_TOKEN}\`: every user on
+the host can read a process's arguments, so the backend reads the token from its environment.
+Everywhere else (\`environmentVariables\` included) these names are read from Portico's own
+environment like any other. \`portico check\` prints, for each app that uses them, a line saying
+they are filled in at start and which variables Portico provides.
 
 ### \`arguments\` as one string
 
