@@ -64,9 +64,11 @@ interface Reply {
   readonly requestId?: string;
 }
 
-/** The commands on one child (OTP start_child, terminate_child, restart_child, delete_child). */
+/** The commands on one child (OTP start_child, with a template's arguments too; terminate_child, restart_child, delete_child). */
 export type ChildCommand =
   | ({ readonly type: 'supervisor.start_child'; readonly spec: ChildSpec } & Reply)
+  /** A template supervisor's start: a child made from its template with these arguments. */
+  | ({ readonly type: 'supervisor.start_template_child'; readonly args: unknown } & Reply)
   | ({ readonly type: 'supervisor.terminate_child'; readonly id: string } & Reply)
   | ({ readonly type: 'supervisor.restart_child'; readonly id: string } & Reply)
   | ({ readonly type: 'supervisor.delete_child'; readonly id: string } & Reply);

@@ -1,5 +1,5 @@
 import type { ActorLogic, ActorSystem } from 'xstate';
-import { SupervisorRuntime, type SupervisorInternalEvent } from './internal/SupervisorRuntime.ts';
+import { SupervisorRuntime, type SupervisorInternalEvent, type Template } from './internal/SupervisorRuntime.ts';
 import type { ChildCommand, SupervisorCommand, SupervisorEmitted } from './SupervisorEvent.ts';
 import { validateSupervisorOptions, type SupervisorOptions } from './SupervisorOptions.ts';
 import type { SupervisorSnapshot } from './SupervisorSnapshot.ts';
@@ -46,8 +46,11 @@ export function runtimeOf(snapshot: SupervisorSnapshot): SupervisorRuntime | und
  */
 export function createSupervisor(options: SupervisorOptions = {}): SupervisorLogic {
   validateSupervisorOptions(options);
-  const frozen: SupervisorOptions = { ...options, children: [...(options.children ?? [])] };
+  return supervisorLogic({ ...options, children: [...(options.children ?? [])] }, undefined);
+}
 
+/** The logic behind both kinds of supervisor; `template` makes a template supervisor's children. */
+export function supervisorLogic(frozen: SupervisorOptions, template: Template | undefined): SupervisorLogic {
   const snapshotOf = (runtime: SupervisorRuntime, status: 'active' | 'done' | 'stopped') => {
     const snapshot = runtime.snapshot(status);
     runtimes.set(snapshot, runtime);
@@ -56,7 +59,7 @@ export function createSupervisor(options: SupervisorOptions = {}): SupervisorLog
 
   return {
     config: frozen,
-    getInitialSnapshot: (scope) => snapshotOf(new SupervisorRuntime(frozen, scope), 'active'),
+    getInitialSnapshot: (scope) => snapshotOf(new SupervisorRuntime(frozen, scope, template), 'active'),
     start: (_snapshot, scope) => scope.self.send({ type: 'supervisor.init' }),
     transition: (snapshot, event) => {
       const runtime = runtimes.get(snapshot);
@@ -79,7 +82,7 @@ export function createSupervisor(options: SupervisorOptions = {}): SupervisorLog
 
 function handle(runtime: SupervisorRuntime, event: SupervisorEvent): void {
   if (runtime.phase !== 'running' && isChildCommand(event)) {
-    return runtime.refuseNotRunning(event, event.type === 'supervisor.start_child' ? String(event.spec?.id) : event.id);
+    return runtime.refuseNotRunning(event, idOf(event));
   }
   switch (event.type) {
     case 'supervisor.init':
@@ -92,6 +95,8 @@ function handle(runtime: SupervisorRuntime, event: SupervisorEvent): void {
       return runtime.restartDue(event.token);
     case 'supervisor.start_child':
       return runtime.startChild(event.spec, event);
+    case 'supervisor.start_template_child':
+      return runtime.startTemplateChild(event.args, event);
     case 'supervisor.terminate_child':
       return runtime.terminateChild(event.id, event);
     case 'supervisor.restart_child':
@@ -106,6 +111,19 @@ function handle(runtime: SupervisorRuntime, event: SupervisorEvent): void {
   }
 }
 
+const childCommands: ReadonlySet<string> = new Set<ChildCommand['type']>([
+  'supervisor.start_child',
+  'supervisor.start_template_child',
+  'supervisor.terminate_child',
+  'supervisor.restart_child',
+  'supervisor.delete_child',
+]);
+
 function isChildCommand(event: SupervisorEvent): event is ChildCommand {
-  return event.type === 'supervisor.start_child' || event.type === 'supervisor.terminate_child' || event.type === 'supervisor.restart_child' || event.type === 'supervisor.delete_child';
+  return childCommands.has(event.type);
+}
+
+function idOf(command: ChildCommand): string {
+  if (command.type === 'supervisor.start_child') return String(command.spec?.id);
+  return command.type === 'supervisor.start_template_child' ? '' : command.id;
 }

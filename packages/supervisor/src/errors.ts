@@ -3,7 +3,7 @@ import { definePorticoError } from '@portico/errors';
 export const InvalidSupervisorOption = definePorticoError(
   'PORTICO_ERR_SUPERVISOR_INVALID_OPTION',
   'InvalidSupervisorOptionError',
-  (path: string, problem: string) => `supervisor option "${path}" ${problem}`,
+  (path: string, problem: string, _cause?: unknown) => `supervisor option "${path}" ${problem}`,
 );
 
 export const DuplicateChild = definePorticoError(

@@ -1,11 +1,14 @@
 export { createSupervisor } from './createSupervisor.ts';
 export type { SupervisorEvent, SupervisorLogic } from './createSupervisor.ts';
+export { createTemplateSupervisor } from './createTemplateSupervisor.ts';
+export type { ChildTemplate, TemplateSupervisorOptions } from './createTemplateSupervisor.ts';
 export {
   whichChildren,
   whichChild,
   getChildSpec,
   countChildren,
   startChild,
+  startTemplateChild,
   terminateChild,
   restartChild,
   deleteChild,

@@ -55,6 +55,16 @@ export function startChild(supervisor: SupervisorRef, spec: ChildSpec): Promise<
 }
 
 /**
+ * Starts a child of a template supervisor (`createTemplateSupervisor`) from its template, with
+ * `args` for the template's `input` (OTP simple_one_for_one start_child). Resolves like
+ * `startChild`, with the new child's generated `id`; `invalid_spec` on a supervisor without a
+ * template, or when the template's `input` throws for these arguments.
+ */
+export function startTemplateChild(supervisor: SupervisorRef, args: unknown): Promise<ChildCommandResult> {
+  return ask(supervisor, '', (replyTo) => ({ type: 'supervisor.start_template_child', args, replyTo }));
+}
+
+/**
  * Stops a child within its shutdown time and keeps its spec; a temporary child is removed (OTP
  * terminate_child). Resolves once the child has stopped, or to `not_found` / `not_running`.
  */

@@ -4,7 +4,7 @@ import { backoffDelay, immediate, resetAfter } from '../Backoff.ts';
 import type { ChildCommandFailure, ChildCommandResult } from '../ChildCommandResult.ts';
 import type { ChildSpec } from '../ChildSpec.ts';
 import { clockOf, type Clock } from '../Clock.ts';
-import { ChildStartFailed, ChildStillRunning, DuplicateChild, SupervisorNotRunning, UnknownChild } from '../errors.ts';
+import { ChildStartFailed, ChildStillRunning, DuplicateChild, InvalidSupervisorOption, SupervisorNotRunning, UnknownChild } from '../errors.ts';
 import { exitFromOutput, type ExitReason } from '../ExitReason.ts';
 import { admitRestart } from '../RestartIntensity.ts';
 import type { StopReason, SupervisorEmitted } from '../SupervisorEvent.ts';
@@ -27,6 +27,11 @@ type Step =
   | { readonly op: 'stop'; readonly child: ChildRecord }
   | { readonly op: 'schedule'; readonly token: number; readonly delayMs: number }
   | { readonly op: 'finish' };
+
+/** How a template supervisor makes a child: its spec from the start arguments and a sequence number. */
+export interface Template {
+  specFor(args: unknown, seq: number): ChildSpec;
+}
 
 export type SupervisorInternalEvent =
   | { readonly type: 'supervisor.init' }
@@ -63,9 +68,12 @@ export class SupervisorRuntime {
   /** Children with a live actor, and children of kind supervisor: count_children without a walk. */
   #active = 0;
   #supervisors = 0;
+  readonly #template: Template | undefined;
+  #templateSeq = 0;
 
-  constructor(options: SupervisorOptions, scope: AnyActorScope) {
+  constructor(options: SupervisorOptions, scope: AnyActorScope, template: Template | undefined) {
     this.#options = options;
+    this.#template = template;
     this.#scope = scope;
     this.#clock = clockOf(scope.system);
     this.#random = options.random ?? Math.random;
@@ -141,6 +149,10 @@ export class SupervisorRuntime {
   }
 
   startChild(spec: ChildSpec, asked: Asked): void {
+    if (this.#template && asked.type === 'supervisor.start_child') {
+      const error = new InvalidSupervisorOption('spec', 'cannot be given to a template supervisor: its children come from its template; use startTemplateChild(ref, args)');
+      return this.#refuse(asked, String((spec as Partial<ChildSpec> | undefined)?.id), 'invalid_spec', error);
+    }
     try {
       validateChildSpec(spec, 'spec', this.#options.autoShutdown);
     } catch (error) {
@@ -157,6 +169,21 @@ export class SupervisorRuntime {
     this.#add(child);
     this.#queueStart(child);
     this.#pump();
+  }
+
+  /** A template supervisor's start: a child from the template with `args` (OTP simple_one_for_one start_child). */
+  startTemplateChild(args: unknown, asked: Asked): void {
+    if (!this.#template) {
+      return this.#refuse(asked, '', 'invalid_spec', new InvalidSupervisorOption('args', 'need a template supervisor (createTemplateSupervisor); give this one a child spec with startChild'));
+    }
+    let spec: ChildSpec;
+    try {
+      spec = this.#template.specFor(args, ++this.#templateSeq);
+    } catch (error) {
+      const why = error instanceof Error ? error.message : String(error);
+      return this.#refuse(asked, '', 'invalid_spec', new InvalidSupervisorOption('template.input', `threw for these arguments: ${why}`, error));
+    }
+    this.startChild(spec, asked);
   }
 
   /** Stops a child and keeps its spec (OTP terminate_child); answers once the stop has completed. */
@@ -549,7 +576,8 @@ export class SupervisorRuntime {
 
   #settle(child: ChildRecord, after: AfterStop): void {
     this.#answerStopped(child);
-    if (after === 'remove') return this.#remove(child);
+    // A template supervisor keeps no spec for a child that ended: OTP's simple_one_for_one deletes it.
+    if (after === 'remove' || (this.#template && after === 'terminate')) return this.#remove(child);
     this.#setState(child, after === 'restart' ? 'backoff' : 'terminated');
   }
 
