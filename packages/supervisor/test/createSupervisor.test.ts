@@ -4,7 +4,9 @@ import {
   createSupervisor,
   InvalidSupervisorOption,
   SimulatedClock,
+  startChild,
   terminateChild,
+  type SupervisorRef,
   whichChildren,
   type RestartType,
   type Strategy,
@@ -164,6 +166,18 @@ describe('createSupervisor', () => {
       assert.equal(root.getSnapshot().status, 'done');
       assert.deepEqual(root.getSnapshot().output, { exit: 'shutdown', reason: 'gave_up' });
       assert.equal(log.at(-1), 'shutdown:before');
+    });
+
+    it('does not keep a dynamic child when its supervisor is restarted, as OTP', async () => {
+      const log: string[] = [];
+      const sub = createSupervisor({ intensity: 0, children: [{ id: 'w', logic: testChild, input: { log, name: 'w' } }] });
+      const root = createActor(createSupervisor({ intensity: 1, children: [{ id: 'sub', logic: sub, kind: 'supervisor' }] }), { clock: new SimulatedClock() }).start();
+      const subRef = () => whichChildren(root)[0]?.ref as unknown as SupervisorRef;
+      const added = await startChild(subRef(), { id: 'dyn', logic: testChild, input: { log, name: 'dyn' } });
+      assert.ok(added.ok);
+      whichChildren(subRef())[0]?.ref?.send({ type: 'crash' });
+      assert.deepEqual(whichChildren(root).map((c) => `${c.id}@${c.incarnation}`), ['sub@2']);
+      assert.deepEqual(whichChildren(subRef()).map((c) => c.id), ['w']);
     });
 
     it('does not restart a transient sub-supervisor that gave up (it exits with shutdown, as OTP)', () => {
