@@ -135,7 +135,10 @@ describe('integrations/<lang> honour the backend contract of docs/architecture.m
 
       before(async function () {
         const reason = await missing(integration.needs);
-        if (reason !== undefined) this.skip(); // mocha prints the title; the reason follows
+        if (reason !== undefined) {
+          console.log(`      skipped: ${reason}`);
+          this.skip();
+        }
         dir = await privateDir('portico-integrations-');
         await integration.prepare?.(dir);
         port = await freePort();

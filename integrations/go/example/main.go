@@ -23,7 +23,7 @@ func main() {
 		}
 		w.Header().Set("Content-Type", "application/json")
 		json.NewEncoder(w).Encode(map[string]interface{}{
-			"path": r.URL.Path, "applPath": os.Getenv("PORTICO_APPL_PATH"), "sawToken": r.Header.Get(portico.TokenHeader) != "",
+			"pid": os.Getpid(), "path": r.URL.Path, "applPath": os.Getenv("PORTICO_APPL_PATH"), "sawToken": r.Header.Get(portico.TokenHeader) != "",
 			"portico": portico.Info(r),
 		})
 	})

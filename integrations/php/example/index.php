@@ -6,5 +6,5 @@ if ($_SERVER['REQUEST_URI'] === '/crash') posix_kill(getmypid(), SIGKILL); // th
 $info = portico_info();
 if ($info !== null && $info['client_certificate'] !== null) $info['client_certificate'] = base64_encode($info['client_certificate']);
 header('Content-Type: application/json');
-echo json_encode(['path' => $_SERVER['REQUEST_URI'], 'applPath' => getenv('PORTICO_APPL_PATH'),
+echo json_encode(['pid' => getmypid(), 'path' => $_SERVER['REQUEST_URI'], 'applPath' => getenv('PORTICO_APPL_PATH'),
     'sawToken' => isset($_SERVER['HTTP_X_PORTICO_TOKEN']), 'portico' => $info]);

@@ -20,5 +20,5 @@ def echo(path):
     if info and info["client_certificate"]:
         info = dict(info, client_certificate=base64.b64encode(info["client_certificate"]).decode())
     print(f"served /{path}", flush=True)
-    return jsonify(path=request.path, applPath=os.environ.get("PORTICO_APPL_PATH"),
+    return jsonify(pid=os.getpid(), path=request.path, applPath=os.environ.get("PORTICO_APPL_PATH"),
                    sawToken="HTTP_X_PORTICO_TOKEN" in request.environ, portico=info)

@@ -18,7 +18,7 @@ async def echo(request):
     if info and info["client_certificate"]:
         info = dict(info, client_certificate=base64.b64encode(info["client_certificate"]).decode())
     print(f"served {request.url.path}", flush=True)
-    return JSONResponse({"path": request.url.path, "applPath": os.environ.get("PORTICO_APPL_PATH"),
+    return JSONResponse({"pid": os.getpid(), "path": request.url.path, "applPath": os.environ.get("PORTICO_APPL_PATH"),
                          "sawToken": any(k == b"x-portico-token" for k, _ in request.scope["headers"]), "portico": info})
 
 

@@ -13,7 +13,7 @@ def app(environ, start_response):
     info = portico_info(environ)
     if info and info["client_certificate"]:
         info = dict(info, client_certificate=base64.b64encode(info["client_certificate"]).decode())
-    body = json.dumps({"path": environ["PATH_INFO"], "applPath": os.environ.get("PORTICO_APPL_PATH"),
+    body = json.dumps({"pid": os.getpid(), "path": environ["PATH_INFO"], "applPath": os.environ.get("PORTICO_APPL_PATH"),
                        "sawToken": "HTTP_X_PORTICO_TOKEN" in environ, "portico": info}).encode()
     start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
     return [body]

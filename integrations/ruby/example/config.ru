@@ -10,6 +10,6 @@ run lambda { |env|
     sleep 1
   end
   info = Portico.info(env)&.transform_values { |v| v.is_a?(String) && v.encoding == Encoding::BINARY ? [v].pack("m0") : v }
-  body = JSON.generate(path: env["PATH_INFO"], applPath: ENV["PORTICO_APPL_PATH"], sawToken: env.key?("HTTP_X_PORTICO_TOKEN"), portico: info)
+  body = JSON.generate(pid: Process.pid, path: env["PATH_INFO"], applPath: ENV["PORTICO_APPL_PATH"], sawToken: env.key?("HTTP_X_PORTICO_TOKEN"), portico: info)
   [200, { "content-type" => "application/json" }, [body]]
 }

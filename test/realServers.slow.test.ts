@@ -1,0 +1,160 @@
+import assert from 'node:assert/strict';
+import { readdir, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Portico } from '@portico/portico';
+import WebSocket from 'ws';
+import { buildGo, integrations, missing, privateDir, programs, send } from './helpers/languageBackends.ts';
+import { answered, startLoad } from './helpers/load.ts';
+import { request, startPortico, stopAllPorticos } from './helpers/portico.ts';
+
+/**
+ * Third-party servers from Debian's packages (.ci/run installs them), started by Portico with the
+ * integrations of integrations/<lang>/: gunicorn with Flask, uvicorn with Starlette, a Go program
+ * built with Debian's toolchain, Puma with a Rack app, and PHP's built-in server. Issue 20: a Flask
+ * app on gunicorn answered a direct request without the token with 200.
+ */
+interface RealServer {
+  readonly name: string;
+  readonly needs: Parameters<typeof missing>[0];
+  app(dir: string): Promise<Record<string, unknown>>;
+  /** Why the server has no WebSocket, or undefined when /ws echoes. */
+  readonly noWebSocket?: string;
+}
+
+const example = (lang: string, file = '') => join(integrations, lang, 'example', file);
+const common = { startupTimeLimit: 30, shutdownTimeLimit: 10, stdoutLogEnabled: true, stdoutLogFile: 'logs/app', restart: { backoff: { min: 0, max: 0.05 } } };
+
+const servers: readonly RealServer[] = [
+  {
+    name: 'gunicorn with Flask',
+    needs: { programs: ['python', 'gunicorn'], pythonModules: ['flask'] },
+    app: async () => ({
+      processPath: programs.gunicorn,
+      arguments: ['-c', join(integrations, 'python/gunicorn.conf.py'), '--chdir', example('python'), 'flask_app:app'],
+      readiness: { kind: 'notify' },
+    }),
+    noWebSocket: 'gunicorn\'s WSGI workers do not speak WebSocket (WSGI has no upgrade)',
+  },
+  {
+    name: 'uvicorn with Starlette',
+    needs: { programs: ['python'], pythonModules: ['uvicorn', 'starlette'] },
+    app: async () => ({
+      processPath: programs.python,
+      arguments: ['-m', 'uvicorn', '--host', '127.0.0.1', '--port', '${PORT}', '--app-dir', example('python'), 'starlette_app:app'],
+    }),
+  },
+  {
+    name: 'a Go net/http program (standard library only)',
+    needs: { programs: ['go'] },
+    app: async (dir) => ({ processPath: await buildGo(dir, './example', 'echo'), listenMode: 'socket-activation', readiness: { kind: 'notify' } }),
+    noWebSocket: 'Go\'s standard library has no WebSocket server',
+  },
+  {
+    name: 'Puma with a Rack app',
+    needs: { programs: ['ruby', 'puma'] },
+    app: async () => ({ processPath: programs.puma, arguments: ['-C', join(integrations, 'ruby/puma.rb'), example('ruby', 'config.ru')], listenMode: 'unix', readiness: { kind: 'notify' } }),
+    noWebSocket: 'Rack 2 has no WebSocket interface (Puma\'s hijack needs a library)',
+  },
+  {
+    name: 'PHP\'s built-in server',
+    needs: { programs: ['php'] },
+    app: async () => ({ processPath: programs.php, arguments: ['-S', '127.0.0.1:${PORT}', example('php', 'index.php')] }),
+    noWebSocket: 'PHP\'s built-in server does not speak WebSocket',
+  },
+];
+
+const readyPid = (portico: Portico) => portico.status().apps[0]?.workers.find((w) => w.state === 'ready')?.pid;
+
+describe('real third-party servers started by Portico', function () {
+  this.timeout(90_000);
+
+  for (const server of servers) {
+    describe(server.name, function () {
+      let dir: string;
+      let portico: Portico;
+      let port: number;
+
+      before(async function () {
+        const reason = await missing(server.needs);
+        if (reason !== undefined) {
+          console.log(`      skipped: ${reason}`);
+          this.skip();
+        }
+        dir = await privateDir('portico-real-');
+        const started = await startPortico({ apps: [{ name: 'real', ...common, ...(await server.app(dir)) }] }, dir);
+        portico = started.portico;
+        port = started.port;
+      });
+      after(async () => {
+        await stopAllPorticos();
+        if (dir) await rm(dir, { recursive: true, force: true });
+      });
+
+      it('starts on the first request and forwards the client data behind the token', async () => {
+        assert.equal(readyPid(portico), undefined, 'started before any request');
+        const reply = await request(port, '/hello?x=1', { headers: { 'x-forwarded-for': '6.6.6.6', 'x-portico-user': 'mallory' } });
+        assert.equal(reply.status, 200, reply.body);
+        const body = JSON.parse(reply.body) as { sawToken: boolean; portico: Record<string, unknown> };
+        assert.equal(body.sawToken, false, 'the app saw the pairing token');
+        const info = Object.fromEntries(Object.entries(body.portico).map(([k, v]) => [k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase()), v]));
+        assert.equal(info['clientAddress'], '127.0.0.1', 'the client address is Portico\'s view, not the spoofed header');
+        assert.equal(info['protocol'], 'http');
+        assert.equal(info['port'], port);
+        assert.match(String(info['requestId']), /\S/);
+        assert.ok(info['user'] === null || info['user'] === undefined, 'a spoofed x-portico-user reached the app');
+      });
+
+      it('refuses a direct request without the token', async () => {
+        const endpoint = portico.status().apps[0]!.workers.find((w) => w.state === 'ready')!.endpoint!;
+        const target = endpoint.kind === 'unix' ? { socketPath: endpoint.path } : { port: endpoint.port };
+        const reply = await send(target, '/direct', [['x-portico-user', 'mallory']]);
+        assert.equal(reply.status, 400, reply.body);
+        assert.equal((await send(target, '/direct', [['x-portico-token', 'guess']])).status, 400);
+      });
+
+      it('relays WebSocket', async function () {
+        if (server.noWebSocket !== undefined) {
+          console.log(`      skipped: ${server.noWebSocket}`);
+          this.skip();
+        }
+        const socket = new WebSocket(`ws://127.0.0.1:${port}/ws`);
+        const echoed = new Promise<string>((resolve, reject) => {
+          socket.once('message', (data: Buffer) => resolve(data.toString()));
+          socket.once('error', reject);
+        });
+        await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
+        socket.send('ping');
+        assert.equal(await echoed, 'None: ping');
+        socket.close();
+      });
+
+      it('restarts after a crash: the next request is answered by a new process', async () => {
+        const before = readyPid(portico)!;
+        process.kill(before, 'SIGKILL');
+        const reply = await request(port, '/after-crash');
+        assert.equal(reply.status, 200, reply.body);
+        assert.notEqual(readyPid(portico), before);
+      });
+
+      it('reloads gracefully: a restart under load fails no request', async () => {
+        const before = readyPid(portico);
+        const load = startLoad(port, '/', 4);
+        await answered(load.tally, 30);
+        const result = await portico.restart('real');
+        await answered(load.tally, 30);
+        const tally = await load.stop();
+        assert.equal(result.ok, true, JSON.stringify(result));
+        assert.equal(tally.failed, 0, `${tally.failed} of ${tally.requests} failed: ${tally.errors.join(' | ')}`);
+        assert.notEqual(readyPid(portico), before, 'the restart kept the old process');
+      });
+
+      it('captures the server\'s output', async () => {
+        await stopAllPorticos(); // flushes the capture files
+        const logs = join(dir, 'logs');
+        const files = await readdir(logs);
+        const text = (await Promise.all(files.map((file) => readFile(join(logs, file), 'utf8')))).join('');
+        assert.match(text, /portico\.integration\.token_rejected: 400 for GET \/direct/);
+      });
+    });
+  }
+});
