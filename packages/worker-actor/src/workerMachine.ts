@@ -10,6 +10,8 @@ import { validateWorkerOptions, workerDefaults, type WorkerOptions } from './Wor
 /** Requests in flight to one worker, counted by the router on the data path. */
 export interface WorkerLoad {
   inFlight: number;
+  /** WebSocket tunnels open to it: they hold a draining worker too, up to shutdownTimeLimit. */
+  tunnels?: number;
 }
 
 export interface WorkerInput {
@@ -121,7 +123,7 @@ const workerSetup = setup({
       (context.options.listenMode ?? 'tcp') === 'tcp' &&
       context.portRetries < maxPortRetries &&
       portInUse.test((event as Exited).stderrTail),
-    idle: ({ context }) => context.load.inFlight <= 0,
+    idle: ({ context }) => context.load.inFlight <= 0 && !((context.load.tunnels ?? 0) > 0),
   },
   actions: {
     recordSpawn: assign(({ event }) => {

@@ -155,7 +155,14 @@ export function createPortico(initial: PorticoConfig, options: PorticoOptions = 
     return run;
   };
 
-  /** Routes to `next` from now on; the runtimes no longer in it drain and stop (within shutdownTimeLimit). */
+  /** Old runtimes still draining after a switch; `stop()` waits for them. */
+  const retiring = new Set<Promise<void>>();
+
+  /**
+   * Routes to `next` from now on; the runtimes no longer in it drain and stop within
+   * shutdownTimeLimit, in the background: requests and WebSockets they hold are not cut sooner,
+   * and the reload or restart that switched is done once the new workers serve.
+   */
   const switchTo = async (next: Map<string, AppRuntime>, startEager: readonly string[]) => {
     const previous = apps;
     for (const name of next.keys()) metrics.addApp(name);
@@ -166,13 +173,16 @@ export function createPortico(initial: PorticoConfig, options: PorticoOptions = 
     apps = next;
     oldRouter.close();
     const retired = [...previous.values()].filter((a) => [...next.values()].every((b) => b !== a));
-    await Promise.all(
-      retired.map(async (a) => {
+    for (const a of retired) {
+      const closing = (async () => {
         await a.close();
         drop(a);
-        if (!next.has(a.config.name)) metrics.removeApp(a.config.name);
-      }),
-    );
+        if (!apps.has(a.config.name)) metrics.removeApp(a.config.name);
+        notify();
+      })();
+      retiring.add(closing);
+      void closing.finally(() => retiring.delete(closing));
+    }
   };
 
   /**
@@ -236,6 +246,8 @@ export function createPortico(initial: PorticoConfig, options: PorticoOptions = 
       head: request.head,
       remoteAddress: socket.remoteAddress ?? 'unknown',
       requestId: request.requestId,
+      // Only a WebSocket asks (after its 101): its tunnel closes with the client's connection.
+      onClose: (listener) => (socket.destroyed ? listener() : socket.once('close', listener)),
       ...(tls ? { tls } : {}),
     });
   };
@@ -351,6 +363,7 @@ export function createPortico(initial: PorticoConfig, options: PorticoOptions = 
         await admin?.close();
         // In-flight requests finish while the workers drain; the pools wait for them.
         await Promise.all([...apps.values()].map((a) => a.close()));
+        await Promise.all(retiring);
         await Promise.all(forwarders.map((f) => f.close()));
         embedded.close();
         router.close();

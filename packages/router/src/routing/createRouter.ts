@@ -55,6 +55,11 @@ export interface RouteRequest {
   readonly remoteAddress: string;
   readonly requestId: string;
   readonly tls?: AuthTlsInfo;
+  /**
+   * Calls `listener` once the client connection has closed. A WebSocket tunnel ends with it, so
+   * its worker's drain waits for it (up to shutdownTimeLimit); without it a tunnel holds nothing.
+   */
+  readonly onClose?: (listener: () => void) => void;
 }
 
 /** Send the request to `upstream`, with these header changes; call `release` when the exchange ends. */
@@ -233,7 +238,12 @@ export function createRouter(routes: readonly AppRoute[], options: RouterOptions
     return { app: app.name, ...html(502, errorPage(502, app.name, request.requestId, detail, notice), extra) };
   }
 
-  function forward(app: App, worker: WorkerUpstream, strip: (headers: HeaderPair[]) => HeaderPair[], began: number): ForwardDecision {
+  /** A draining worker waits for its last request and tunnel; it is no longer in `ready`. */
+  function releaseWorker(app: App, worker: WorkerUpstream): void {
+    if (worker.load.inFlight <= 0 && !((worker.load.tunnels ?? 0) > 0) && !app.backends.ready.some((w) => sameProcess(w, worker))) worker.notifyIdle();
+  }
+
+  function forward(app: App, worker: WorkerUpstream, strip: (headers: HeaderPair[]) => HeaderPair[], began: number, request: RouteRequest): ForwardDecision {
     let current = worker;
     current.load.inFlight++;
     let released = false;
@@ -261,9 +271,17 @@ export function createRouter(routes: readonly AppRoute[], options: RouterOptions
         if (released) return;
         released = true;
         onRequest?.(app.name, outcome.status, clock.now() - began, outcome.bytesIn, outcome.bytesOut);
-        current.load.inFlight--;
-        // A draining worker is waiting for its last request; it is no longer in `ready`.
-        if (current.load.inFlight <= 0 && !app.backends.ready.some((w) => sameProcess(w, current))) current.notifyIdle();
+        const worker = current;
+        // A WebSocket lives on after its exchange: it holds the worker until the client's connection closes.
+        if (outcome.status === 101 && request.onClose) {
+          worker.load.tunnels = (worker.load.tunnels ?? 0) + 1;
+          request.onClose(() => {
+            worker.load.tunnels = (worker.load.tunnels ?? 1) - 1;
+            releaseWorker(app, worker);
+          });
+        }
+        worker.load.inFlight--;
+        releaseWorker(app, worker);
       },
     };
   }
@@ -331,7 +349,7 @@ export function createRouter(routes: readonly AppRoute[], options: RouterOptions
 
   function toWorker(app: App, request: RouteRequest, began: number, auth: (headers: HeaderPair[]) => HeaderPair[]): RouteDecision | Promise<RouteDecision> {
     const ready = leastLoaded(app.backends.ready);
-    if (ready) return forward(app, ready, auth, began);
+    if (ready) return forward(app, ready, auth, began, request);
     if (app.backends.state === 'failed') return failurePage(app, request, 'The app exited too often within a minute (rapidFailsPerMinute).');
     if (app.backends.held) {
       return { app: app.name, ...html(503, errorPage(503, app.name, request.requestId, undefined, 'The app was stopped by its operator (portico stop); it serves again after portico start.')) };
@@ -342,7 +360,7 @@ export function createRouter(routes: readonly AppRoute[], options: RouterOptions
     return waitForWorker(app).then((waited) => {
       if (waited === 'failed') return failurePage(app, request, 'The app could not be started.');
       if (waited === 'timeout') return failurePage(app, request, `No worker was ready within ${app.startupTimeLimit ?? 120} s.`);
-      return forward(app, waited, auth, began);
+      return forward(app, waited, auth, began, request);
     });
   }
 

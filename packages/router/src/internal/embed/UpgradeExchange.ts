@@ -147,7 +147,8 @@ export class UpgradeExchange {
     this.#status = 101;
     client.off('close', this.#onClientClose);
     const head = clientResponseHead(res, 'upgrade', NO_BODY);
-    // A WebSocket may stay open for hours; it no longer holds its worker's drain.
+    // The exchange is over at the 101; the router keeps the worker draining for the tunnel,
+    // which ends with the client's connection (up to shutdownTimeLimit).
     this.#release(101);
     upstream.removeAllListeners('data');
     upstream.removeAllListeners('end');

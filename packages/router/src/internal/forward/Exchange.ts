@@ -454,8 +454,9 @@ export class Exchange implements UpstreamHandler, ClientWriterWatcher {
     this.#connection = undefined;
     this.#writer.detach();
     this.#touchedClient = true;
-    // A WebSocket may stay open for hours; it no longer holds its worker's drain.
-    this.#release();
+    // The exchange is over at the 101 (as the embedded forwarder's); the router keeps the worker
+    // draining for the tunnel, which ends with the client's connection (up to shutdownTimeLimit).
+    this.#release(101);
     const head = clientResponseHead(res, 'upgrade', NO_BODY);
     // `rest` is part of a lent backend read; the tunnel writes it after this call returns.
     this.#owner.onTunnel(connection, head, Buffer.from(rest));
