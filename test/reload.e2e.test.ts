@@ -53,17 +53,20 @@ describe('reload and admin end to end', function () {
   });
 
   it('serves status, readiness and Prometheus metrics on the admin port', async () => {
-    const { port, portico } = await startPortico({ admin: { port: 0 }, apps: [app('shop', { start: 'eager' })] });
+    const token = 'the-admin-token-of-this-test-0123456789';
+    process.env['PORTICO_TEST_ADMIN_TOKEN'] = token;
+    const { port, portico } = await startPortico({ admin: { port: 0, tokenEnv: 'PORTICO_TEST_ADMIN_TOKEN' }, apps: [app('shop', { start: 'eager' })] });
     const started = await portico.start();
     const adminPort = started.admin!.port;
     for (let i = 0; i < 5; i++) await request(port, '/');
+    const headers = { Authorization: `Bearer ${token}` };
 
-    const status = JSON.parse((await request(adminPort, '/status')).body) as { apps: { name: string; state: string; workers: { pid: number }[] }[] };
+    const status = JSON.parse((await request(adminPort, '/status', { headers })).body) as { apps: { name: string; state: string; workers: { pid: number }[] }[] };
     assert.equal(status.apps[0]?.name, 'shop');
     assert.equal(status.apps[0]?.state, 'ready');
     assert.equal((await request(adminPort, '/readyz')).status, 200);
     assert.equal((await request(adminPort, '/healthz')).status, 200);
-    const metrics = (await request(adminPort, '/metrics')).body;
+    const metrics = (await request(adminPort, '/metrics', { headers })).body;
     assert.match(metrics, /portico_requests_total\{app="shop",code_class="2xx"\} 5/);
     assert.match(metrics, /portico_workers_up\{app="shop"\} 1/);
     assert.match(metrics, /portico_request_duration_seconds_count\{app="shop"\} 5/);

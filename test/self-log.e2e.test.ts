@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, openSync, closeSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
+import http from 'node:http';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -70,7 +71,7 @@ describe("Portico's own log on a full disk", function () {
       running = await startCli(
         {
           listen: [{ port: 0, host: '127.0.0.1' }],
-          admin: { port: 0 },
+          admin: { port: 0, socket: join(tmpdir(), `portico-selflog-${process.pid}`, 'admin.sock') },
           apps: [{ name: 'shop', processPath: process.execPath, arguments: [echoBackend], start: 'eager', processesPerApplication: 1 }],
         },
         full,
@@ -89,7 +90,16 @@ describe("Portico's own log on a full disk", function () {
     assert.ok(isAlive(backend), 'the backend was killed');
     assert.equal(json(await request(running.port, '/')).pid, backend);
 
-    const metrics = (await request(running.admin, '/metrics')).body;
+    const metrics = await new Promise<string>((resolve, reject) => {
+      // The unix socket needs no token.
+      const req = http.get({ socketPath: join(tmpdir(), `portico-selflog-${process.pid}`, 'admin.sock'), path: '/metrics', agent: false }, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (body += c));
+        res.on('end', () => resolve(body));
+      });
+      req.on('error', reject);
+    });
     const failed = /^portico_log_write_failures_total\{code="ENOSPC"\} (\d+)$/m.exec(metrics);
     assert.ok(failed && Number(failed[1]) > 0, `no ENOSPC count in /metrics:\n${metrics}`);
     const reports = running.stderr().split('\n').filter((line) => line.includes('ENOSPC'));

@@ -26,6 +26,13 @@ export const TlsCredentialsInvalid = definePorticoError(
     'give PEM files: the certificate chain, leaf first, and the private key of that leaf',
 );
 
+export const AdminSocketUnsafe = definePorticoError(
+  'PORTICO_ERR_LISTENER_ADMIN_SOCKET_UNSAFE',
+  'AdminSocketUnsafeError',
+  (path: string, why: string) =>
+    `will not put the admin socket at ${path}: ${why}; choose another path in "admin.socket", in a folder only Portico's user owns`,
+);
+
 function listenAdvice(code: string, key: string): string {
   if (code === 'EADDRINUSE') return `free the port or choose another in "${key}"`;
   if (code === 'EACCES') return `ports below 1024 need privileges: choose another port in "${key}" or grant CAP_NET_BIND_SERVICE`;

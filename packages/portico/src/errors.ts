@@ -24,3 +24,6 @@ export class ConfigInvalid extends ConfigInvalidBase {
     this.problems = Object.freeze([...problems]);
   }
 }
+
+/** The admin endpoint's token or socket group cannot be used; `portico check` reports it as a problem of `admin`. */
+export const AdminAccessUnusable = definePorticoError('PORTICO_ERR_ADMIN_ACCESS_UNUSABLE', 'AdminAccessUnusableError', (why: string) => why);

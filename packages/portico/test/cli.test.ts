@@ -27,14 +27,17 @@ interface Run {
  * Runs `portico` in this process: `main` with a `CliIo` that collects what it prints, which is
  * everything a command touches of the outside world. A few cases below spawn the real launcher.
  */
-async function portico(args: readonly string[]): Promise<Run> {
+async function portico(args: readonly string[], extraEnv: Record<string, string | undefined> = {}): Promise<Run> {
   let stdout = '';
   let stderr = '';
-  const env = { ...process.env };
+  const env = { ...process.env, ...extraEnv };
+  for (const [key, value] of Object.entries(extraEnv)) if (value === undefined) delete env[key];
   delete env['NODE_OPTIONS'];
   const code = await main(args, { stdout: (text) => (stdout += text), stderr: (text) => (stderr += text), env, cwd: root });
   return { code, stdout, stderr };
 }
+
+const adminToken = 'a-token-for-the-cli-tests-0123456789-abcdef';
 
 /** Runs the real launcher under plain node, as a user's shell would. */
 function spawnPortico(args: readonly string[], file = process.execPath, prefix: readonly string[] = [launcher]): Promise<Run> {
@@ -148,7 +151,7 @@ describe('portico (command line)', () => {
       const config = resolveConfig(
         {
           listen: [{ port: 0, host: '127.0.0.1' }],
-          admin: { port: 0, host: '127.0.0.1' },
+          admin: { port: 0, host: '127.0.0.1', socket: join(folder.dir, 'run', 'admin.sock'), tokenFile: await folder.write('admin-token', adminToken) },
           apps: [
             { name: 'shop', processPath: process.execPath, arguments: [chatty], start: 'eager', startupTimeLimit: 10, shutdownTimeLimit: 2 },
             { name: 'reports', processPath: process.execPath, arguments: [chatty], match: { path: '/reports' }, startupTimeLimit: 10, shutdownTimeLimit: 2 },
@@ -164,10 +167,15 @@ describe('portico (command line)', () => {
       running = createPortico(config, { logger: createLogger({ destination: new PassThrough().resume(), pretty: false }), loadConfig: loadAgain });
       const started = await running.start();
       admin = `127.0.0.1:${started.admin!.port}`;
+      // `-a HOST:PORT` reads the token from the environment of the command.
+      process.env['PORTICO_ADMIN_TOKEN'] = adminToken;
       front = started.listen[0]!.port;
       await until(running, () => running.ready());
     });
-    after(() => running.stop());
+    after(() => {
+      delete process.env['PORTICO_ADMIN_TOKEN'];
+      return running.stop();
+    });
 
     const worker = () => running.status().apps[0]!.workers[0]!;
 
@@ -200,11 +208,18 @@ describe('portico (command line)', () => {
       assert.equal(status.apps[0]!.workers[0]!.pid, worker().pid);
     });
 
-    it('status finds the admin endpoint in the file given with -c', async () => {
-      const file = await folder.write('with-admin.json', minimal({}, { admin: { port: Number(admin.split(':')[1]) } }));
-      const run = await portico(['status', '-c', file, '--json']);
+    it('status asks over the admin socket of the file given with -c, without a token', async () => {
+      const file = await folder.write('with-admin.json', minimal({}, { admin: { port: Number(admin.split(':')[1]), socket: './run/admin.sock' } }));
+      const run = await portico(['status', '-c', file, '--json'], { PORTICO_ADMIN_TOKEN: undefined });
       assert.equal(run.code, 0, run.stderr);
       assert.equal(JSON.parse(run.stdout).pid, process.pid);
+    });
+
+    it('status over TCP without the token says how to give it, and exits 69', async () => {
+      const run = await portico(['status', '-a', admin], { PORTICO_ADMIN_TOKEN: undefined });
+      assert.equal(run.code, 69);
+      assert.match(run.stderr, /asks for its bearer token: set PORTICO_ADMIN_TOKEN/);
+      assert.ok(!run.stderr.includes(adminToken));
     });
 
     it('status of an unknown app names the apps and exits 1', async () => {

@@ -1,8 +1,11 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { InvalidListenerOption, ListenFailed } from '../errors.ts';
 import type { AdminSource, AppCommand, WorkerOutputTail } from './AdminSource.ts';
-import { hostName, isAllowedHost } from './internal/isAllowedHost.ts';
+import { refusal } from './internal/adminAccess.ts';
+import { bindAdminSocket, type AdminSocketOptions } from './internal/bindAdminSocket.ts';
+import { hostName } from './internal/isAllowedHost.ts';
 import { LiveFeed } from './internal/LiveFeed.ts';
 import { statusPage } from './internal/statusPage.ts';
 import { RequestMetrics } from './RequestMetrics.ts';
@@ -25,12 +28,20 @@ export interface AdminServerOptions {
    * `Origin`), e.g. the name an orchestrator's probes use. Lower case, without port.
    */
   readonly allowedHosts?: readonly string[];
+  /**
+   * The bearer token every TCP request must carry, except `/healthz`, `/readyz` and the page's
+   * shell at `/`. Any local user can connect to a loopback port, so Portico always sets one;
+   * without it TCP is open to them, which only an embedder whose port is private may choose.
+   */
+  readonly token?: string;
+  /** A unix socket to serve on as well, which needs no token: its file mode is the access control. */
+  readonly socket?: AdminSocketOptions;
   readonly logger?: AdminLogger;
 }
 
 export interface AdminServer {
-  /** Binds the port; resolves with the bound address. A second call returns the first's promise. */
-  start(): Promise<{ host: string; port: number }>;
+  /** Binds the port (and the socket); resolves with the bound address. A second call returns the first's promise. */
+  start(): Promise<{ host: string; port: number; socket?: string }>;
   /** Closes the live sockets and the server. Idempotent: a second call waits for the first. */
   close(): Promise<void>;
 }
@@ -125,26 +136,23 @@ export function createAdminServer(options: AdminServerOptions): AdminServer {
     };
   }
 
-  function refuse(req: http.IncomingMessage): string | undefined {
-    if (!isAllowedHost(req.headers.host, allowed)) {
+  const rules = { allowedHosts: allowed, token: options.token };
+  function refuse(req: http.IncomingMessage, path: string, viaSocket: boolean) {
+    const refused = refusal(req, path, viaSocket, rules);
+    if (refused?.status === 403 && refused.message.startsWith('Host')) {
       const h = req.headers.host ?? '(none)';
       if (refusedHosts.size < 64 && !refusedHosts.has(h)) {
         refusedHosts.add(h);
         logger?.warn({ host: h }, 'admin: request refused for its Host header (add the name to allowedHosts if it is yours)');
       }
-      return `Host ${JSON.stringify(h)} is not served here: use a loopback address or a name in allowedHosts`;
     }
-    // A page on another site may open a WebSocket or post a form to a loopback address: the Host
-    // is then fine, but the browser names the page in Origin. Only same-machine pages pass.
-    const origin = req.headers.origin;
-    if (origin !== undefined && !isAllowedHost(originHost(origin), allowed)) return `Origin ${JSON.stringify(origin)} may not use the admin endpoints`;
-    return undefined;
+    return refused;
   }
 
-  const server = http.createServer((req, res) => {
-    const refusal = refuse(req);
-    if (refusal) return send(res, 403, 'text/plain; charset=utf-8', refusal);
+  const serve = (viaSocket: boolean) => (req: http.IncomingMessage, res: http.ServerResponse) => {
     const path = (req.url ?? '/').split('?', 1)[0]!;
+    const refused = refuse(req, path, viaSocket);
+    if (refused) return send(res, refused.status, 'text/plain; charset=utf-8', refused.message, refused.headers);
     const route = Object.hasOwn(routes, path) ? routes[path] : appRoute(path);
     if (!route) return send(res, 404, 'text/plain; charset=utf-8', `no admin endpoint at ${path}`);
     const method = req.method === 'HEAD' && route.GET ? 'GET' : (req.method ?? '');
@@ -162,59 +170,68 @@ export function createAdminServer(options: AdminServerOptions): AdminServer {
         if (!res.headersSent) send(res, 500, 'text/plain; charset=utf-8', 'internal error; see the log');
         else res.destroy();
       });
-  });
-  server.on('upgrade', (req, socket, head) => {
-    const refusal = refuse(req);
-    const path = (req.url ?? '/').split('?', 1)[0];
-    if (refusal || path !== '/live' || req.headers.upgrade?.toLowerCase() !== 'websocket') {
-      const status = refusal ? '403 Forbidden' : path !== '/live' ? '404 Not Found' : '400 Bad Request';
+  };
+  const upgrade = (viaSocket: boolean) => (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+    const path = (req.url ?? '/').split('?', 1)[0]!;
+    const refused = refuse(req, path, viaSocket);
+    if (refused || path !== '/live' || req.headers.upgrade?.toLowerCase() !== 'websocket') {
+      const status = refused ? (refused.status === 401 ? '401 Unauthorized' : '403 Forbidden') : path !== '/live' ? '404 Not Found' : '400 Bad Request';
       socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
       return;
     }
     live.handleUpgrade(req, socket, head);
-  });
+  };
+  const server = http.createServer(serve(false));
+  server.on('upgrade', upgrade(false));
   server.on('clientError', (_error, socket) => socket.destroy());
+  const socketServer = options.socket ? http.createServer(serve(true)) : undefined;
+  socketServer?.on('upgrade', upgrade(true));
+  socketServer?.on('clientError', (_error, socket) => socket.destroy());
 
-  let starting: Promise<{ host: string; port: number }> | undefined;
+  let starting: Promise<{ host: string; port: number; socket?: string }> | undefined;
   let closing: Promise<void> | undefined;
 
   return {
     start() {
-      starting ??= new Promise<{ host: string; port: number }>((resolve, reject) => {
-        if (closing) return reject(new InvalidListenerOption('admin', 'cannot be started after close(); create a new admin server'));
-        server.once('error', (error: NodeJS.ErrnoException) => reject(new ListenFailed(`${host}:${options.port} (admin)`, error.code ?? error.message, error)));
-        server.listen(options.port, host, () => {
-          for (const app of source.status().apps) metrics.addApp(app.name);
-          live.start();
-          const bound = { host, port: (server.address() as AddressInfo).port };
-          logger?.info(bound, 'admin: listening');
-          resolve(bound);
+      starting ??= (async () => {
+        if (closing) throw new InvalidListenerOption('admin', 'cannot be started after close(); create a new admin server');
+        await new Promise<void>((resolve, reject) => {
+          server.once('error', (error: NodeJS.ErrnoException) => reject(new ListenFailed(`${host}:${options.port} (admin)`, error.code ?? error.message, error)));
+          server.listen(options.port, host, () => resolve());
         });
-      });
+        try {
+          if (socketServer) await bindAdminSocket(socketServer, options.socket!);
+        } catch (error) {
+          await new Promise((resolve) => server.close(resolve));
+          throw error;
+        }
+        for (const app of source.status().apps) metrics.addApp(app.name);
+        live.start();
+        const bound = { host, port: (server.address() as AddressInfo).port, ...(options.socket ? { socket: options.socket.path } : {}) };
+        logger?.info(bound, 'admin: listening');
+        return bound;
+      })();
       return starting;
     },
     close() {
       closing ??= (async () => {
         await starting?.catch(() => {});
         await live.close();
-        await new Promise<void>((resolve) => {
-          if (!server.listening) return resolve();
-          server.close(() => resolve());
-          server.closeAllConnections();
-        });
+        await Promise.all(
+          [server, socketServer].map(
+            (s) =>
+              new Promise<void>((resolve) => {
+                if (!s?.listening) return resolve();
+                // Closing a unix socket's server removes its file too.
+                s.close(() => resolve());
+                s.closeAllConnections();
+              }),
+          ),
+        );
       })();
       return closing;
     },
   };
-}
-
-function originHost(origin: string): string | undefined {
-  try {
-    const url = new URL(origin);
-    return url.protocol === 'http:' || url.protocol === 'https:' ? url.host : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 function send(res: http.ServerResponse, status: number, type: string, body: string, headers: Readonly<Record<string, string>> = {}): void {
@@ -247,4 +264,12 @@ function validate(options: AdminServerOptions): void {
   if (!(metrics instanceof RequestMetrics)) throw new InvalidListenerOption('admin.metrics', 'must be a RequestMetrics instance');
   if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new InvalidListenerOption('admin.port', `must be a port number from 0 to 65535, got ${String(port)}`);
   if (host !== undefined && (typeof host !== 'string' || host.length === 0)) throw new InvalidListenerOption('admin.host', 'must be a non-empty address, e.g. "127.0.0.1"');
+  const { token, socket } = options;
+  if (token !== undefined && (typeof token !== 'string' || !/^[A-Za-z0-9._~-]{32,}$/.test(token))) {
+    throw new InvalidListenerOption('admin.token', 'must be at least 32 characters of letters, digits and -._~ (it travels as a WebSocket subprotocol too)');
+  }
+  if (socket !== undefined && (typeof socket.path !== 'string' || socket.path === '' || Buffer.byteLength(socket.path) > 107)) {
+    throw new InvalidListenerOption('admin.socket.path', 'must be a path of at most 107 bytes (the limit of a unix socket address)');
+  }
+  if (socket?.group !== undefined && (!Number.isInteger(socket.group) || socket.group < 0)) throw new InvalidListenerOption('admin.socket.group', 'must be a group id');
 }

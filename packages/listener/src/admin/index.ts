@@ -5,3 +5,5 @@ export type { AppRequestCounts, RequestMetricsOptions } from './RequestMetrics.t
 export { appStates } from './AdminSource.ts';
 export type { AdminEndpoint, AdminSource, AppCommand, AppCommandResult, AppExitView, AppState, AppStateChangeView, AppStatus, PorticoStatus, ReloadResult, WorkerLastExit, WorkerOutputTail, WorkerStatusView } from './AdminSource.ts';
 export type { AppRates } from './internal/LiveFeed.ts';
+export { checkAdminSocketPath } from './internal/bindAdminSocket.ts';
+export type { AdminSocketOptions } from './internal/bindAdminSocket.ts';

@@ -13,6 +13,7 @@ declare const document: { querySelector(selector: string): { textContent: string
 declare const window: Record<string, unknown>;
 
 const chromiumPath = '/usr/bin/chromium';
+const token = 'the-token-of-this-admin-endpoint-0123456789';
 // The failure badge's background in the light scheme (--fail in statusPageStyle.ts).
 const failureColour = [0xd1, 0x24, 0x2f] as const;
 
@@ -56,12 +57,20 @@ describe('statusPage (in headless Chromium)', function () {
   beforeEach(async () => {
     source = new FakeAdminSource();
     metrics = new RequestMetrics();
-    admin = createAdminServer({ source, metrics, port: 0 });
+    admin = createAdminServer({ source, metrics, port: 0, token });
     ({ port } = await admin.start());
     page = await context.newPage();
     await page.goto(`http://127.0.0.1:${port}/`);
+    await giveToken(token);
     await page.waitForSelector('#conn[data-state="live"]');
   });
+
+  /** The page asks for the admin token once (TCP needs it); types it as a person would. */
+  async function giveToken(value: string): Promise<void> {
+    await page.waitForSelector('#token:not([hidden])');
+    await page.fill('#token-input', value);
+    await page.click('#token button');
+  }
 
   afterEach(async () => {
     await page?.close();
@@ -126,6 +135,24 @@ describe('statusPage (in headless Chromium)', function () {
     assert.match(await text(note), /^Failed: 3 restarts within 60 s passed rapidFailsPerMinute \(2\); last exit: crashed, code 1 · started again by itself in 2 min \d+ s$/);
   });
 
+  it('asks for the token once per tab, says when one is refused, and shows nothing without it', async () => {
+    await page.reload();
+    await page.waitForSelector('#conn[data-state="live"]');
+    assert.equal(await page.locator('#token').isHidden(), true, 'asked again after a reload of the same tab');
+    const other = await context.newPage();
+    try {
+      await other.goto(`http://127.0.0.1:${port}/`);
+      await other.waitForSelector('#token:not([hidden])');
+      assert.equal(await other.locator('section.card').count(), 0);
+      await other.fill('#token-input', 'a-wrong-token-a-wrong-token-a-wrong-token');
+      await other.click('#token button');
+      await other.waitForFunction(() => document.querySelector('#token-note')?.textContent === 'That token was refused.');
+      assert.equal(await other.locator('section.card').count(), 0);
+    } finally {
+      await other.close();
+    }
+  });
+
   it('shows request rates per app from the live socket', async () => {
     for (let i = 0; i < 40; i++) metrics.record('shop', 200, 1, 0, 0);
     await page.waitForFunction(() => Number(document.querySelector('[data-app="shop"] .rate b')?.textContent) > 0);
@@ -138,7 +165,7 @@ describe('statusPage (in headless Chromium)', function () {
     assert.match(await text('#conn'), /^offline · retrying in \d+ s$/);
     assert.equal(await page.evaluate(() => document.body.hasAttribute('data-stale')), true);
     source.updateApp('shop', (a) => ({ ...a, state: 'failed' }));
-    admin = createAdminServer({ source, metrics, port });
+    admin = createAdminServer({ source, metrics, port, token });
     await admin.start();
     await page.waitForSelector('#conn[data-state="live"]', { timeout: 15_000 });
     assert.equal(await text('[data-app="shop"] .card-head .badge'), 'failed');

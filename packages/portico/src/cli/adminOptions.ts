@@ -4,6 +4,6 @@ import type { OptionHelp } from './Command.ts';
 export const adminOptions = { config: { type: 'string', short: 'c' }, admin: { type: 'string', short: 'a' } } as const;
 
 export const adminOptionHelp: readonly OptionHelp[] = [
-  { flags: '-c, --config FILE', text: 'the config file Portico runs with; its `admin` section says where to ask' },
-  { flags: '-a, --admin HOST:PORT', text: 'the admin endpoint, instead of -c (a bare PORT means 127.0.0.1)' },
+  { flags: '-c, --config FILE', text: 'the config file Portico runs with; asks over its admin socket (`admin.socket`)' },
+  { flags: '-a, --admin HOST:PORT', text: 'the admin endpoint, instead of -c (a bare PORT means 127.0.0.1; the token is read from PORTICO_ADMIN_TOKEN; a PATH with a / is a socket)' },
 ];

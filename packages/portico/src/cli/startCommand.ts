@@ -53,7 +53,9 @@ export const startCommand: Command = {
     const listen = started.listen.map((a) => `${a.proto}://${a.host === '0.0.0.0' ? '127.0.0.1' : a.host}:${a.port}/`);
     const admin = started.admin ? `http://${started.admin.host}:${started.admin.port}/` : undefined;
     logEvent(logger, 'portico.started', { listen, admin, apps: config.apps.map((a) => `${a.name} ${a.match.host}${a.match.path}`) });
-    io.stderr(`portico: serving ${listen.join(', ')}${admin ? `; status page ${admin}` : ''}\n`);
+    const token = started.admin?.tokenFile ? ` (its token is in ${started.admin.tokenFile})` : '';
+    const socket = started.admin ? `; admin socket ${started.admin.socket}` : '';
+    io.stderr(`portico: serving ${listen.join(', ')}${admin ? `; status page ${admin}${token}` : ''}${socket}\n`);
 
     let reloading = Promise.resolve();
     const reload = () => {

@@ -1,4 +1,4 @@
-import { dirname, isAbsolute, resolve, sep } from 'node:path';
+import { basename, dirname, isAbsolute, resolve, sep } from 'node:path';
 import type { TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { ConfigInvalid } from '../errors.ts';
@@ -77,7 +77,7 @@ export function resolveConfig(input: unknown, options: ResolveConfigOptions): Po
   walkSchema(schema, config, [], shape);
   problems.push(...shape.filter((problem) => !unexpanded.has(formatPath(problem.path))));
   Value.Default(PorticoConfigSchema, config);
-  fillDerived(config, options.baseDir);
+  fillDerived(config, options.baseDir, resolve(options.baseDir, basename(options.file)));
   visitPaths(schema, config, [], (kind, text, path) => {
     const isPath = kind !== 'command' || text.includes('/') || text.includes(sep);
     const resolved = isPath ? resolve(options.baseDir, text) : text;

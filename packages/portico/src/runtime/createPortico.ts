@@ -18,6 +18,7 @@ import type { Clock } from '@portico/supervisor';
 import { createNodeProcessHost, type ProcessHost } from '@portico/worker-actor';
 import type { AppConfig } from '../config/AppSchema.ts';
 import type { PorticoConfig } from '../config/PorticoConfigSchema.ts';
+import { adminSocketGroup, configuredAdminToken, randomToken, writeGeneratedTokenAfterBind } from './adminAccess.ts';
 import { AppRuntime } from './AppRuntime.ts';
 import { rollOut } from './rollOut.ts';
 
@@ -37,7 +38,16 @@ const version = '0.1.0';
 /** Where `start()` bound: the front sockets, and the admin endpoint when configured. */
 export interface Started {
   readonly listen: readonly BoundAddress[];
-  readonly admin: { readonly host: string; readonly port: number } | undefined;
+  readonly admin:
+    | {
+        readonly host: string;
+        readonly port: number;
+        /** The unix socket, which needs no token (`admin.socket`). */
+        readonly socket: string;
+        /** Where Portico wrote the token it made, when the config names none. */
+        readonly tokenFile?: string;
+      }
+    | undefined;
 }
 
 /**
@@ -283,6 +293,11 @@ export function createPortico(initial: PorticoConfig, options: PorticoOptions = 
 
   const startAdmin = async (): Promise<Started['admin']> => {
     if (!config.admin) return undefined;
+    const env = options.baseEnvironment ?? process.env;
+    const configured = configuredAdminToken(config.admin, env);
+    const generated = configured === undefined ? writeGeneratedTokenAfterBind : undefined;
+    const group = adminSocketGroup(config.admin);
+    const token = configured ?? randomToken();
     admin = createAdminServer({
       source: {
         status: () => portico.status(),
@@ -297,8 +312,13 @@ export function createPortico(initial: PorticoConfig, options: PorticoOptions = 
       host: config.admin.host,
       port: config.admin.port,
       allowedHosts: config.admin.allowedHosts,
+      token,
+      socket: { path: config.admin.socket, ...(group === undefined ? {} : { group }) },
     });
-    return admin.start();
+    const bound = await admin.start();
+    // Written once the socket's folder exists, with the socket's protection (docs/admin.md).
+    const tokenFile = generated?.(config.admin, token);
+    return { host: bound.host, port: bound.port, socket: config.admin.socket, ...(tokenFile ? { tokenFile } : {}) };
   };
 
 

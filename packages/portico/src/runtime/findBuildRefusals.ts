@@ -1,7 +1,8 @@
-import { loadTlsCredentialsSync } from '@portico/listener';
+import { checkAdminSocketPath, loadTlsCredentialsSync } from '@portico/listener';
 import type { ProcessHost } from '@portico/worker-actor';
 import type { PorticoConfig } from '../config/PorticoConfigSchema.ts';
 import type { RawProblem } from '../internal/config/walkSchema.ts';
+import { adminSocketGroup, configuredAdminToken } from './adminAccess.ts';
 import { AppRuntime } from './AppRuntime.ts';
 
 // Never asked to start anything: only what building an app checks runs.
@@ -32,6 +33,16 @@ export function findBuildRefusals(config: PorticoConfig, env: Readonly<Record<st
       out.push(refusal(['listen', i, 'tls'], entry.tls, error));
     }
   });
+  if (config.admin) {
+    try {
+      configuredAdminToken(config.admin, env);
+      const group = adminSocketGroup(config.admin);
+      checkAdminSocketPath({ path: config.admin.socket, ...(group === undefined ? {} : { group }) });
+    } catch (error) {
+      // The value is left out: it may name the token's file, never the token, but say less.
+      out.push({ kind: 'refused', path: ['admin'], message: `is refused: ${(error as Error).message}` });
+    }
+  }
   config.apps.forEach((app, i) => {
     let runtime: AppRuntime | undefined;
     try {

@@ -113,7 +113,7 @@ const numberVariants = [0, -1, 0.5, 1e9, 65536, 2 ** 53];
 function memoryIo(cwd: string): CliIo & { out: () => string; err: () => string } {
   let out = '';
   let err = '';
-  return { stdout: (t) => (out += t), stderr: (t) => (err += t), env: { ...process.env, SHOP_JWT_SECRET: 's'.repeat(40) }, cwd, out: () => out, err: () => err };
+  return { stdout: (t) => (out += t), stderr: (t) => (err += t), env: { ...process.env, SHOP_JWT_SECRET: 's'.repeat(40), SHOP_ADMIN_TOKEN: 'e'.repeat(40) }, cwd, out: () => out, err: () => err };
 }
 
 describe('portico check agrees with start', function () {
@@ -130,6 +130,7 @@ describe('portico check agrees with start', function () {
     await writeFile(join(dir, 'jwt.pem'), publicKey.export({ type: 'spki', format: 'pem' }));
     await writeFile(join(dir, 'jwks.json'), JSON.stringify({ keys: [{ ...publicKey.export({ format: 'jwk' }), kid: 'k1', alg: 'ES256' }] }));
     await writeFile(join(dir, 'users'), `alice:${bcrypt.hashSync('wonderland', 4)}\n`);
+    await writeFile(join(dir, 'admin-token'), `${'t'.repeat(40)}\n`);
     await mkdir(join(dir, 'shop'));
     const app = (name: string, path: string, extra: Record<string, Json>): Record<string, Json> => ({
       name,
@@ -144,7 +145,7 @@ describe('portico check agrees with start', function () {
         { port: 0, host: '127.0.0.1', tls: { cert: './server.pem', key: './server.key', ca: './server.pem', requestCert: true } },
       ],
       limits: { maxHeaderBytes: 16384, maxHeaderCount: 100, headersTimeout: 60, bodyIdleTimeout: 60, sendTimeout: 60, keepAliveTimeout: 75, maxConnections: 100 },
-      admin: { port: 0, host: '127.0.0.1', allowedHosts: ['portico.internal'] },
+      admin: { port: 0, host: '127.0.0.1', allowedHosts: ['portico.internal'], socket: './run/admin.sock', socketGroup: process.getgid!(), tokenFile: './admin-token' },
       watch: false,
       apps: [
         app('basic', '/basic', {
@@ -212,9 +213,13 @@ describe('portico check agrees with start', function () {
 
   it('starts from configs that use every key of the schema (add a new key to them)', async () => {
     const records = new Set(['apps[].environmentVariables']);
-    const missing = [...schemaPaths(PorticoConfigSchema as SchemaLike, '', new Set())].filter((p) => !valuePaths(base, '', records, new Set()).has(p));
+    // tokenFile and tokenEnv exclude each other: the second config names the token by variable.
+    const withTokenEnv = replaced(renamed(base, ['admin', 'tokenFile'], 'tokenEnv'), ['admin', 'tokenEnv'], 'SHOP_ADMIN_TOKEN');
+    const used = valuePaths(withTokenEnv, '', records, valuePaths(base, '', records, new Set()));
+    const missing = [...schemaPaths(PorticoConfigSchema as SchemaLike, '', new Set())].filter((p) => !used.has(p));
     assert.deepEqual(missing, [], 'keys of the schema that the configs of this test do not use: give them a value in `base`');
     await assertStarts(base);
+    await assertStarts(withTokenEnv);
   });
 
   it('refuses in check, with the same message as start, every value that start refuses, and never exits 70', async () => {
@@ -240,7 +245,7 @@ describe('portico check agrees with start', function () {
         if (failure === undefined) continue;
         // A well-formed name that this machine cannot bind is the machine's answer, not the
         // config's: start says so plainly (exit 1), never as an internal error.
-        if (failure.code === 'PORTICO_ERR_LISTENER_LISTEN_FAILED') {
+        if (failure.code === 'PORTICO_ERR_LISTENER_LISTEN_FAILED' || failure.code === 'PORTICO_ERR_LISTENER_ADMIN_SOCKET_UNSAFE') {
           const start = memoryIo(dir);
           const started = await main(['start', '-c', file], start);
           if (started !== 1 || !start.err().includes(failure.message)) disagreements.push(`${what}: start exit ${started}: ${start.err().trim()}`);

@@ -20,7 +20,7 @@ describe('loadConfig', () => {
       'portico.json',
       JSON.stringify({
         listen: [{ port: 8443, tls: { cert: 'tls/cert.pem', key: 'tls/key.pem' } }],
-        admin: { port: 9901 },
+        admin: { port: 9901, socket: 'run/admin.sock' },
         apps: [{ name: 'shop', processPath: 'node', arguments: ['server.js', '--port', '0'], workingDirectory: 'shop', environmentVariables: { NODE_ENV: 'production' } }],
       }),
     );
@@ -32,6 +32,7 @@ describe('loadConfig', () => {
         '    tls: { cert: tls/cert.pem, key: tls/key.pem }',
         'admin:',
         '  port: 9901',
+        '  socket: run/admin.sock',
         'apps:',
         '  - name: shop',
         '    processPath: node',
@@ -42,6 +43,15 @@ describe('loadConfig', () => {
       ].join('\n'),
     );
     assert.deepEqual(await loadConfig(yaml, { env }), await loadConfig(json, { env }));
+  });
+
+  it('puts the admin socket of two config files in two folders by default, the same for the same file', async () => {
+    const one = await folder.write('one/portico.json', minimal({}, { admin: { port: 9901 } }));
+    const two = await folder.write('two/portico.json', minimal({}, { admin: { port: 9901 } }));
+    const socket = async (file: string) => (await loadConfig(file, { env })).admin!.socket;
+    assert.match(await socket(one), /\/portico-[0-9a-f]{16}\/admin\.sock$/);
+    assert.notEqual(await socket(one), await socket(two));
+    assert.equal(await socket(one), (await loadConfig(join(folder.dir, 'two', '..', 'one', 'portico.json'), { env })).admin!.socket);
   });
 
   it('applies every default, including those derived from other keys', async () => {

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { liveProtocol } from './adminAccess.ts';
 import type { AdminSource } from '../AdminSource.ts';
 import type { RequestMetrics } from '../RequestMetrics.ts';
 
@@ -36,7 +37,13 @@ const closeHandshakeLimitMs = 1000;
  */
 export class LiveFeed {
   readonly #options: LiveFeedOptions;
-  readonly #wss = new WebSocketServer({ noServer: true, maxPayload: 1024, perMessageDeflate: false });
+  readonly #wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: 1024,
+    perMessageDeflate: false,
+    // The page offers `portico-admin` and its token as `bearer.…`; the answer names only the first.
+    handleProtocols: (offered) => (offered.has(liveProtocol) ? liveProtocol : false),
+  });
   #unsubscribe: (() => void) | undefined;
   #rateTimer: NodeJS.Timeout | undefined;
   #pushTimer: NodeJS.Timeout | undefined;

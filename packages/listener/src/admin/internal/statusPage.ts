@@ -19,6 +19,7 @@ const html = `<!doctype html>
 <span id="process"></span>
 <span id="conn" data-state="connecting" role="status" aria-live="polite">connecting…</span>
 </header>
+<form id="token" hidden><label>Token of this admin endpoint <input id="token-input" type="password" autocomplete="off" spellcheck="false"></label> <button>Show the status</button> <span id="token-note"></span></form>
 <main id="apps" aria-live="polite"></main>
 <footer>Updates live from <code>/live</code>. Also: <a href="/status">/status</a> · <a href="/metrics">/metrics</a> · <a href="/readyz">/readyz</a></footer>
 <script>${statusPageScript}</script>

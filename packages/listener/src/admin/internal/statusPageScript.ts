@@ -13,6 +13,14 @@ export const statusPageScript = `
   let skew = 0;
   let rates = new Map();
   let attempt = 0;
+  // Over TCP the data needs the admin endpoint's bearer token. It is asked for once and kept for
+  // this tab only (sessionStorage), and sent as a header to /status and as a WebSocket
+  // subprotocol to /live, since a browser cannot set headers on a WebSocket.
+  const tokenKey = 'portico-admin-token';
+  const tokenForm = document.getElementById('token');
+  const tokenInput = document.getElementById('token-input');
+  const tokenNote = document.getElementById('token-note');
+  let token = sessionStorage.getItem(tokenKey) || '';
 
   const el = (tag, cls, text) => {
     const node = document.createElement(tag);
@@ -167,9 +175,49 @@ export const statusPageScript = `
     else if (status) document.body.setAttribute('data-stale', '');
   }
 
+  async function begin() {
+    setConnection('connecting', 'connecting…');
+    let answer;
+    try {
+      answer = await fetch('/status', { headers: token ? { Authorization: 'Bearer ' + token } : {}, cache: 'no-store' });
+    } catch {
+      return retryLater();
+    }
+    if (answer.status === 401) return askToken(token ? 'That token was refused.' : '');
+    connect();
+  }
+
+  function askToken(note) {
+    token = '';
+    sessionStorage.removeItem(tokenKey);
+    setConnection('offline', 'needs the admin token');
+    setText(tokenNote, note);
+    tokenForm.hidden = false;
+    tokenInput.focus();
+  }
+
+  tokenForm.addEventListener('submit', (event) => {
+    event.preventDefault();
+    token = tokenInput.value.trim();
+    tokenInput.value = '';
+    if (token) sessionStorage.setItem(tokenKey, token);
+    tokenForm.hidden = true;
+    begin();
+  });
+
+  function retryLater() {
+    // Exponential backoff with jitter, so that many open tabs do not reconnect in step.
+    const delay = Math.min(10000, 500 * 2 ** attempt++) * (0.8 + Math.random() * 0.4);
+    const until = Date.now() + delay;
+    const show = () => setConnection('offline', 'offline · retrying in ' + Math.max(1, Math.ceil((until - Date.now()) / 1000)) + ' s');
+    show();
+    const countdown = setInterval(show, 1000);
+    setTimeout(() => { clearInterval(countdown); begin(); }, delay);
+  }
+
   function connect() {
     setConnection('connecting', 'connecting…');
-    const ws = new WebSocket((location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/live');
+    const ws = new WebSocket((location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/live', token ? ['portico-admin', 'bearer.' + token] : []);
     ws.onmessage = (event) => {
       let message;
       try { message = JSON.parse(event.data); } catch { return; }
@@ -184,18 +232,11 @@ export const statusPageScript = `
         for (const [name, card] of cards) updateRates(card, name);
       }
     };
-    ws.onclose = () => {
-      // Exponential backoff with jitter, so that many open tabs do not reconnect in step.
-      const delay = Math.min(10000, 500 * 2 ** attempt++) * (0.8 + Math.random() * 0.4);
-      const until = Date.now() + delay;
-      const show = () => setConnection('offline', 'offline · retrying in ' + Math.max(1, Math.ceil((until - Date.now()) / 1000)) + ' s');
-      show();
-      const countdown = setInterval(show, 1000);
-      setTimeout(() => { clearInterval(countdown); connect(); }, delay);
-    };
+    // A Portico that restarted may have a new token: the retry asks /status first.
+    ws.onclose = retryLater;
   }
 
   setInterval(tick, 1000);
-  connect();
+  begin();
 })();
 `;

@@ -21,6 +21,10 @@ header h1 { margin: 0; font-size: 18px; letter-spacing: .02em; }
 #conn[data-state="offline"]::before { background: var(--fail); }
 main { max-width: 1160px; margin: 0 auto; padding: 20px 24px 40px; display: grid; gap: 18px; transition: opacity .3s; }
 body[data-stale] main { opacity: .55; }
+#token { max-width: 1160px; margin: 20px auto 0; padding: 0 24px; }
+#token[hidden] { display: none; }
+#token input { font: inherit; padding: 4px 8px; min-width: 24em; }
+#token-note { color: var(--fail); }
 .empty { color: var(--muted); text-align: center; padding: 40px; }
 .card { background: var(--card); border: 1px solid var(--line); border-radius: 10px; overflow: hidden; }
 .card-head { display: flex; flex-wrap: wrap; align-items: baseline; gap: 6px 14px; padding: 14px 18px 10px; }

@@ -7,23 +7,32 @@ import { CommandFailure } from '../CommandFailure.ts';
 import { ExitCode } from '../ExitCode.ts';
 import { UsageError } from '../UsageError.ts';
 
-/** Where a running Portico's admin endpoint answers. */
-export interface AdminTarget {
-  readonly host: string;
-  readonly port: number;
-  /** `http://127.0.0.1:9901`, for messages. */
-  readonly url: string;
-}
+/** Where a running Portico's admin endpoint answers: its unix socket, or its TCP port with the token. */
+export type AdminTarget =
+  | { readonly socketPath: string; readonly url: string }
+  | {
+      readonly host: string;
+      readonly port: number;
+      /** `http://127.0.0.1:9901`, for messages. */
+      readonly url: string;
+      /** The bearer token, from `PORTICO_ADMIN_TOKEN`; never printed. */
+      readonly token?: string;
+    };
 
 /**
- * The admin endpoint named by `-a HOST:PORT`, or by the `admin` section of the file given with
- * `-c`. A wildcard bind address (`0.0.0.0`, `::`) is reached on loopback.
+ * The admin endpoint named by `-a HOST:PORT` (or `-a PATH` of a socket), or the unix socket of
+ * the `admin` section of the file given with `-c`: the socket needs no token, its file mode lets
+ * only Portico's user (and `socketGroup`) in. Over TCP the token comes from `PORTICO_ADMIN_TOKEN`.
  */
 export async function adminTarget(values: Readonly<Record<string, string | boolean | undefined>>, io: CliIo, command: string): Promise<AdminTarget> {
   const address = values['admin'];
   const file = values['config'];
   if (typeof address === 'string' && typeof file === 'string') throw new UsageError(`give either -c FILE or -a HOST:PORT, not both`);
-  if (typeof address === 'string') return parseAddress(address);
+  if (typeof address === 'string') {
+    if (address.includes('/')) return { socketPath: resolve(io.cwd, address), url: `unix:${resolve(io.cwd, address)}` };
+    const token = io.env['PORTICO_ADMIN_TOKEN'];
+    return { ...parseAddress(address), ...(token ? { token: token.trim() } : {}) };
+  }
   if (typeof file !== 'string' || file === '') {
     throw new UsageError(`${command} needs to know where Portico's admin endpoint is: give -c FILE (the config Portico runs with) or -a HOST:PORT`);
   }
@@ -35,8 +44,7 @@ export async function adminTarget(values: Readonly<Record<string, string | boole
     throw new CommandFailure(error.message, ExitCode.configInvalid);
   }
   if (!admin) throw new UsageError(`${file} has no "admin" section, so Portico answers no admin requests; add "admin": { "port": 9901 } and restart it, or give -a HOST:PORT`);
-  const host = admin.host === '0.0.0.0' ? '127.0.0.1' : admin.host === '::' ? '::1' : admin.host;
-  return target(host, admin.port);
+  return { socketPath: admin.socket, url: `unix:${admin.socket}` };
 }
 
 function parseAddress(text: string): AdminTarget {
@@ -49,6 +57,6 @@ function parseAddress(text: string): AdminTarget {
   return target(host, port);
 }
 
-function target(host: string, port: number): AdminTarget {
+function target(host: string, port: number): AdminTarget & { host: string; port: number } {
   return { host, port, url: `http://${net.isIPv6(host) ? `[${host}]` : host}:${port}` };
 }

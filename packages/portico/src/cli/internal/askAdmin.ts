@@ -22,7 +22,16 @@ export interface AskOptions {
 export function askAdmin(target: AdminTarget, path: string, options: AskOptions = {}): Promise<AdminAnswer> {
   return new Promise((resolve, reject) => {
     const req = http.request(
-      { host: target.host, port: target.port, path, method: options.method ?? 'GET', agent: false, headers: options.accept ? { Accept: options.accept } : {} },
+      {
+        ...('socketPath' in target ? { socketPath: target.socketPath } : { host: target.host, port: target.port }),
+        path,
+        method: options.method ?? 'GET',
+        agent: false,
+        headers: {
+          ...(options.accept ? { Accept: options.accept } : {}),
+          ...('token' in target && target.token ? { Authorization: `Bearer ${target.token}` } : {}),
+        },
+      },
       (res) => {
         let body = '';
         res.setEncoding('utf8');
@@ -31,6 +40,10 @@ export function askAdmin(target: AdminTarget, path: string, options: AskOptions 
         res.on('end', () => {
           const status = res.statusCode ?? 0;
           if (status === 403) return reject(new CommandFailure(`${target.url} refused the request: ${body}`, ExitCode.unavailable));
+          if (status === 401) {
+            const hint = 'token' in target && target.token ? 'PORTICO_ADMIN_TOKEN is not its token' : 'set PORTICO_ADMIN_TOKEN to its token (admin.tokenFile, admin.tokenEnv, or the admin-token file Portico made)';
+            return reject(new CommandFailure(`${target.url} asks for its bearer token: ${hint}, or use its unix socket with -c FILE`, ExitCode.unavailable));
+          }
           resolve({ status, body });
         });
       },
@@ -44,7 +57,14 @@ export function askAdmin(target: AdminTarget, path: string, options: AskOptions 
 }
 
 function unreachable(target: AdminTarget, error: NodeJS.ErrnoException): CommandFailure {
-  const why = error.code === 'ECONNREFUSED' ? 'nothing listens there' : error.code === 'ETIMEDOUT' ? error.message : (error.code ?? error.message);
+  const why =
+    error.code === 'ECONNREFUSED' || error.code === 'ENOENT'
+      ? 'nothing listens there'
+      : error.code === 'EACCES'
+        ? 'permission denied: only Portico\'s user (and admin.socketGroup) may use the socket'
+        : error.code === 'ETIMEDOUT'
+          ? error.message
+          : (error.code ?? error.message);
   return new CommandFailure(`cannot reach Portico's admin endpoint at ${target.url}/ (${why}); is Portico running, with an "admin" section in its config?`, ExitCode.unavailable);
 }
 

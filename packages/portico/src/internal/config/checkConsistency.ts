@@ -26,6 +26,12 @@ export function checkConsistency(config: Record<string, unknown>): RawProblem[] 
     }
   }
   const admin = config['admin'];
+  if (isRecord(admin) && admin['tokenFile'] !== undefined && admin['tokenEnv'] !== undefined) {
+    out.push({ kind: 'conflict', path: ['admin', 'tokenEnv'], value: admin['tokenEnv'], message: 'is given with tokenFile; the token comes from one of them', allowed: 'tokenFile or tokenEnv, not both' });
+  }
+  if (isRecord(admin) && typeof admin['socket'] === 'string' && Buffer.byteLength(admin['socket']) > 107) {
+    out.push({ kind: 'range', path: ['admin', 'socket'], value: admin['socket'], message: `is ${Buffer.byteLength(admin['socket'])} bytes long once resolved; a unix socket's path holds at most 107`, allowed: 'a shorter path' });
+  }
   if (isRecord(admin)) {
     const clash = listeners.find(([, listener]) => sameSocket(admin, listener));
     if (clash) out.push({ kind: 'conflict', path: ['admin', 'port'], value: admin['port'], message: `is already bound by listen[${clash[0]}]`, allowed: 'a port no listener uses on that address' });

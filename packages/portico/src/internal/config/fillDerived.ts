@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { splitArguments } from './splitArguments.ts';
 import { isRecord } from './walkSchema.ts';
@@ -7,8 +9,10 @@ import { isRecord } from './walkSchema.ts';
  * `arguments` as a list, host matches in lower case, path prefixes without a trailing slash.
  * Mutates `config` (the loader's own copy); skips whatever has the wrong shape.
  */
-export function fillDerived(config: Record<string, unknown>, baseDir: string): void {
+export function fillDerived(config: Record<string, unknown>, baseDir: string, file: string): void {
   delete config['$schema'];
+  const admin = config['admin'];
+  if (isRecord(admin) && admin['socket'] === undefined) admin['socket'] = defaultAdminSocket(file);
   if (!Array.isArray(config['apps'])) return;
   for (const app of config['apps']) {
     if (!isRecord(app)) continue;
@@ -23,4 +27,13 @@ export function fillDerived(config: Record<string, unknown>, baseDir: string): v
       if (typeof match['path'] === 'string' && match['path'].length > 1) match['path'] = match['path'].replace(/\/+$/, '') || '/';
     }
   }
+}
+
+/**
+ * Where the admin socket of the config `file` is by default: in a folder of the temporary folder
+ * named after the file's path, so that `portico start -c FILE` and `portico status -c FILE` find
+ * the same socket without a key, and two Porticos with different files never share one.
+ */
+export function defaultAdminSocket(file: string): string {
+  return join(tmpdir(), `portico-${createHash('sha256').update(file).digest('hex').slice(0, 16)}`, 'admin.sock');
 }
