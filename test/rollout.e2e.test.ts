@@ -27,6 +27,7 @@ function cli(args: readonly string[]): Promise<{ code: number; stdout: string; s
 interface Running {
   readonly portico: Portico;
   readonly port: number;
+  /** The admin socket, which the commands take as `-a PATH` and which needs no token. */
   readonly admin: string;
   readonly logs: Record<string, unknown>[];
   /** What the next `POST /reload` (and SIGHUP) loads. */
@@ -39,7 +40,7 @@ const running: Portico[] = [];
 async function start(apps: Record<string, unknown>[], waitReady = true): Promise<Running> {
   const dir = await mkdtemp(join(tmpdir(), 'portico-rollout-'));
   const resolve = (input: Record<string, unknown>) =>
-    resolveConfig({ listen: [{ port: 0, host: '127.0.0.1' }], admin: { port: 0, host: '127.0.0.1' }, ...input }, { file: join(dir, 'portico.json'), baseDir: dir });
+    resolveConfig({ listen: [{ port: 0, host: '127.0.0.1' }], admin: { port: 0, host: '127.0.0.1', socket: join(dir, 'run', 'admin.sock') }, ...input }, { file: join(dir, 'portico.json'), baseDir: dir });
   const config = resolve({ apps });
   const logs: Record<string, unknown>[] = [];
   const destination = new PassThrough();
@@ -51,7 +52,7 @@ async function start(apps: Record<string, unknown>[], waitReady = true): Promise
   running.push(portico);
   const started = await portico.start();
   if (waitReady) await changed(portico, () => portico.ready());
-  return Object.assign(state, { portico, port: started.listen[0]!.port, admin: `127.0.0.1:${started.admin!.port}`, logs, resolve });
+  return Object.assign(state, { portico, port: started.listen[0]!.port, admin: started.admin!.socket, logs, resolve });
 }
 
 const shopPids = (portico: Portico) => portico.status().apps[0]!.workers.map((w) => w.pid);
