@@ -1,20 +1,21 @@
 import type { PorticoError } from '@portico/errors';
-import { createActor, type AnyActorRef, type AnyActorScope, type Subscription } from 'xstate';
+import { createActor, type AnyActorRef, type AnyActorScope } from 'xstate';
 import { backoffDelay, immediate, resetAfter } from '../Backoff.ts';
-import type { ChildCommandFailure, ChildCommandResult } from '../ChildCommandResult.ts';
 import type { ChildSpec } from '../ChildSpec.ts';
 import { clockOf, type Clock } from '../Clock.ts';
-import { ChildStartFailed, ChildStillRunning, DuplicateChild, InvalidSupervisorOption, SupervisorNotRunning, UnknownChild } from '../errors.ts';
+import { ChildStartFailed, DuplicateChild, InvalidSupervisorOption, SupervisorNotRunning, UnknownChild } from '../errors.ts';
 import { exitFromOutput, type ExitReason } from '../ExitReason.ts';
 import { admitRestart } from '../RestartIntensity.ts';
 import type { StopReason, SupervisorEmitted } from '../SupervisorEvent.ts';
 import { validateChildSpec, type SupervisorOptions } from '../SupervisorOptions.ts';
 import type { ChildCounts, ChildInfo, ChildState, SupervisorSnapshot } from '../SupervisorSnapshot.ts';
+import { Answers } from './Answers.ts';
 import { ChildList } from './ChildList.ts';
-import { childInfo, newRecord, type AfterStop, type ChildRecord, type Reply } from './ChildRecord.ts';
+import { childInfo, newRecord, type AfterStop, type ChildRecord } from './ChildRecord.ts';
 import { ChildrenView } from './ChildrenView.ts';
 import { replyOf, startFailure, type Asked } from './replies.ts';
 import { StepQueue } from './StepQueue.ts';
+import { watchReady } from './watchReady.ts';
 
 /**
  * The supervisor works through one step at a time, so that starts happen in order, stops in
@@ -45,7 +46,9 @@ const errorEventPrefix = 'xstate.error.actor.';
 /**
  * The mutable state behind one supervisor actor. Every method runs inside its transition, and
  * each costs time in proportion to the children it acts on, never to the number of children
- * (issue 16: 10 000 children made each start 21–35× slower than 1 000).
+ * (issue 16: 10 000 children made each start 21–35× slower than 1 000). It stays one file past
+ * the usual size on purpose: every change of a child's state is made here, next to the indexes,
+ * counts and step it must keep true; the pieces without state of their own live beside it.
  */
 export class SupervisorRuntime {
   readonly #options: SupervisorOptions;
@@ -69,11 +72,13 @@ export class SupervisorRuntime {
   #active = 0;
   #supervisors = 0;
   readonly #template: Template | undefined;
+  readonly #answers: Answers;
   #templateSeq = 0;
 
   constructor(options: SupervisorOptions, scope: AnyActorScope, template: Template | undefined) {
     this.#options = options;
     this.#template = template;
+    this.#answers = new Answers(scope);
     this.#scope = scope;
     this.#clock = clockOf(scope.system);
     this.#random = options.random ?? Math.random;
@@ -145,23 +150,23 @@ export class SupervisorRuntime {
 
   /** Refuses any command while the supervisor is stopping or has ended. */
   refuseNotRunning(asked: Asked, id: string): void {
-    this.#refuse(asked, id, 'not_running', new SupervisorNotRunning(this.#phase));
+    this.#answers.refuse(asked, id, 'not_running', new SupervisorNotRunning(this.#phase));
   }
 
   startChild(spec: ChildSpec, asked: Asked): void {
     if (this.#template && asked.type === 'supervisor.start_child') {
       const error = new InvalidSupervisorOption('spec', 'cannot be given to a template supervisor: its children come from its template; use startTemplateChild(ref, args)');
-      return this.#refuse(asked, String((spec as Partial<ChildSpec> | undefined)?.id), 'invalid_spec', error);
+      return this.#answers.refuse(asked, String((spec as Partial<ChildSpec> | undefined)?.id), 'invalid_spec', error);
     }
     try {
       validateChildSpec(spec, 'spec', this.#options.autoShutdown);
     } catch (error) {
-      return this.#refuse(asked, String((spec as Partial<ChildSpec> | undefined)?.id), 'invalid_spec', error as PorticoError);
+      return this.#answers.refuse(asked, String((spec as Partial<ChildSpec> | undefined)?.id), 'invalid_spec', error as PorticoError);
     }
     const existing = this.#children.get(spec.id);
     if (existing) {
       const live = existing.ref !== undefined;
-      return this.#refuse(asked, spec.id, live ? 'already_started' : 'already_present', new DuplicateChild(spec.id, live), existing.ref);
+      return this.#answers.refuse(asked, spec.id, live ? 'already_started' : 'already_present', new DuplicateChild(spec.id, live), existing.ref);
     }
     const child = newRecord(spec);
     child.requested = 'remove';
@@ -174,14 +179,14 @@ export class SupervisorRuntime {
   /** A template supervisor's start: a child from the template with `args` (OTP simple_one_for_one start_child). */
   startTemplateChild(args: unknown, asked: Asked): void {
     if (!this.#template) {
-      return this.#refuse(asked, '', 'invalid_spec', new InvalidSupervisorOption('args', 'need a template supervisor (createTemplateSupervisor); give this one a child spec with startChild'));
+      return this.#answers.refuse(asked, '', 'invalid_spec', new InvalidSupervisorOption('args', 'need a template supervisor (createTemplateSupervisor); give this one a child spec with startChild'));
     }
     let spec: ChildSpec;
     try {
       spec = this.#template.specFor(args, ++this.#templateSeq);
     } catch (error) {
       const why = error instanceof Error ? error.message : String(error);
-      return this.#refuse(asked, '', 'invalid_spec', new InvalidSupervisorOption('template.input', `threw for these arguments: ${why}`, error));
+      return this.#answers.refuse(asked, '', 'invalid_spec', new InvalidSupervisorOption('template.input', `threw for these arguments: ${why}`, error));
     }
     this.startChild(spec, asked);
   }
@@ -189,7 +194,7 @@ export class SupervisorRuntime {
   /** Stops a child and keeps its spec (OTP terminate_child); answers once the stop has completed. */
   terminateChild(id: string, asked: Asked): void {
     const child = this.#children.get(id);
-    if (!child) return this.#refuse(asked, id, 'not_found', new UnknownChild(id));
+    if (!child) return this.#answers.refuse(asked, id, 'not_found', new UnknownChild(id));
     const waiting = replyOf(asked);
     if (waiting) child.stopReplies.push(waiting);
     child.startSeq += 1; // withdraws a queued start
@@ -212,8 +217,8 @@ export class SupervisorRuntime {
   /** Starts a terminated child again (OTP restart_child); answers once it has started or failed to. */
   restartChild(id: string, asked: Asked): void {
     const child = this.#children.get(id);
-    if (!child) return this.#refuse(asked, id, 'not_found', new UnknownChild(id));
-    if (child.state !== 'terminated') return this.#refuseLive(asked, child, 'restarted');
+    if (!child) return this.#answers.refuse(asked, id, 'not_found', new UnknownChild(id));
+    if (child.state !== 'terminated') return this.#answers.refuseLive(asked, child, 'restarted');
     this.#setState(child, 'idle');
     child.requested = 'terminate';
     child.startReply = replyOf(asked);
@@ -224,10 +229,10 @@ export class SupervisorRuntime {
   /** Removes a terminated child's spec (OTP delete_child). */
   deleteChild(id: string, asked: Asked): void {
     const child = this.#children.get(id);
-    if (!child) return this.#refuse(asked, id, 'not_found', new UnknownChild(id));
-    if (child.state !== 'terminated') return this.#refuseLive(asked, child, 'deleted');
+    if (!child) return this.#answers.refuse(asked, id, 'not_found', new UnknownChild(id));
+    if (child.state !== 'terminated') return this.#answers.refuseLive(asked, child, 'deleted');
     this.#remove(child);
-    this.#answer(asked, { ok: true, id, ref: undefined });
+    this.#answers.answer(asked, { ok: true, id, ref: undefined });
   }
 
   /** Stops every child in reverse start order, each within its shutdown time, then ends. */
@@ -240,7 +245,7 @@ export class SupervisorRuntime {
     this.#restartGroups.clear();
     const current = this.#current;
     for (const child of this.#children.backward()) {
-      if (child.requested) this.#answerNotRunning(child);
+      if (child.requested) this.#answers.notRunning(child, this.#phase);
       const after: AfterStop = child.spec.restart === 'temporary' ? 'remove' : 'terminate';
       if (child.ref) {
         this.#markStopping(child, after);
@@ -260,9 +265,9 @@ export class SupervisorRuntime {
     this.#phase = 'stopped';
     for (const child of this.#children.backward()) {
       if (child.ref) this.#kill(child, 'brutal');
-      if (child.requested) this.#answerNotRunning(child);
+      if (child.requested) this.#answers.notRunning(child, this.#phase);
       this.#setState(child, 'terminated');
-      this.#answerStopped(child);
+      this.#answers.stopped(child);
     }
   }
 
@@ -337,7 +342,7 @@ export class SupervisorRuntime {
   #started(child: ChildRecord): void {
     child.requested = undefined;
     this.#emit({ type: 'supervisor.child_started', childId: child.spec.id, incarnation: child.incarnation });
-    this.#answerStart(child, { ok: true, id: child.spec.id, ref: child.ref });
+    this.#answers.start(child, { ok: true, id: child.spec.id, ref: child.ref });
   }
 
   #startFailed(child: ChildRecord, error: unknown): void {
@@ -354,7 +359,7 @@ export class SupervisorRuntime {
     if (child.state === 'starting') child.incarnation -= 1;
     const error = new ChildStartFailed(child.spec.id, why);
     this.#emit({ type: 'supervisor.child_start_failed', childId: child.spec.id, error });
-    this.#answerStart(child, { ok: false, id: child.spec.id, failure: 'start_failed', error });
+    this.#answers.start(child, { ok: false, id: child.spec.id, failure: 'start_failed', error });
     return rollback;
   }
 
@@ -364,7 +369,7 @@ export class SupervisorRuntime {
     child.incarnation -= 1;
     this.#emit({ type: 'supervisor.child_start_failed', childId: child.spec.id, error });
     const refusal = new ChildStartFailed(child.spec.id, startFailure(error), error);
-    this.#answerStart(child, { ok: false, id: child.spec.id, failure: 'start_failed', error: refusal });
+    this.#answers.start(child, { ok: false, id: child.spec.id, failure: 'start_failed', error: refusal });
     if (this.#isCurrent('start', child)) this.#current = undefined;
     this.#settle(child, rollback);
     this.#pump();
@@ -499,56 +504,6 @@ export class SupervisorRuntime {
     }
   }
 
-  // --- answers -------------------------------------------------------------------------------
-
-  #refuseLive(asked: Asked, child: ChildRecord, action: string): void {
-    const failure = child.state === 'backoff' ? 'restarting' : 'running';
-    this.#refuse(asked, child.spec.id, failure, new ChildStillRunning(child.spec.id, action), child.ref);
-  }
-
-  #refuse(asked: Asked, id: string, failure: ChildCommandFailure, error: PorticoError, ref?: AnyActorRef): void {
-    this.#emit({ type: 'supervisor.command_rejected', command: asked.type, error });
-    this.#answer(asked, ref ? { ok: false, id, failure, error, ref } : { ok: false, id, failure, error });
-  }
-
-  #answer(asked: Asked | Reply | undefined, result: ChildCommandResult): void {
-    const reply = asked && replyOf(asked);
-    if (!reply) return;
-    const answer = { type: 'supervisor.command_answered', requestId: reply.requestId, command: reply.command, result } as const;
-    // After this transition, as xstate's sendTo: the receiver sees the supervisor's new snapshot.
-    this.#scope.defer(() => {
-      try {
-        reply.replyTo.send(answer);
-      } catch (error) {
-        // A throwing receiver is the caller's bug; it must not put the supervisor in error.
-        queueMicrotask(() => {
-          throw error;
-        });
-      }
-    });
-  }
-
-  /** Answers the caller waiting on a child's start, if any. */
-  #answerStart(child: ChildRecord, result: ChildCommandResult): void {
-    const reply = child.startReply;
-    child.startReply = undefined;
-    this.#answer(reply, result);
-  }
-
-  #answerNotRunning(child: ChildRecord): void {
-    child.requested = undefined;
-    const error = new SupervisorNotRunning(this.#phase);
-    this.#answerStart(child, { ok: false, id: child.spec.id, failure: 'not_running', error });
-  }
-
-  /** Answers the callers waiting for this child's stop (terminateChild): it has stopped. */
-  #answerStopped(child: ChildRecord): void {
-    const waiting = child.stopReplies;
-    if (waiting.length === 0) return;
-    child.stopReplies = [];
-    for (const reply of waiting) this.#answer(reply, { ok: true, id: child.spec.id, ref: undefined });
-  }
-
   // --- helpers ---------------------------------------------------------------------------------
 
   #isCurrent(op: 'start' | 'stop', child: ChildRecord): boolean {
@@ -575,7 +530,7 @@ export class SupervisorRuntime {
   }
 
   #settle(child: ChildRecord, after: AfterStop): void {
-    this.#answerStopped(child);
+    this.#answers.stopped(child);
     // A template supervisor keeps no spec for a child that ended: OTP's simple_one_for_one deletes it.
     if (after === 'remove' || (this.#template && after === 'terminate')) return this.#remove(child);
     this.#setState(child, after === 'restart' ? 'backoff' : 'terminated');
@@ -646,27 +601,6 @@ export class SupervisorRuntime {
   #emit(event: SupervisorEmitted): void {
     this.#scope.emit(event);
   }
-}
-
-function watchReady(ref: AnyActorRef, ready: (snapshot: never) => boolean, onReady: () => void): Subscription {
-  let signalled = false;
-  return ref.subscribe({
-    next: (snapshot: { status: string }) => {
-      if (signalled || snapshot.status !== 'active') return;
-      let isReady = false;
-      try {
-        isReady = ready(snapshot as never);
-      } catch {
-        // A throwing predicate means "not ready yet"; the start time limit still applies.
-      }
-      if (!isReady) return;
-      signalled = true;
-      onReady();
-    },
-    // Errors reach the supervisor as xstate.error.actor events; observing them here keeps
-    // xstate from reporting them as unhandled.
-    error: () => {},
-  });
 }
 
 function restartTimerId(token: number): string {
