@@ -125,6 +125,20 @@ describe('createEmbeddedForwarder', () => {
       assert.equal(host.events[0]?.type, 'request.refused');
     });
 
+    for (const [name, line] of [
+      ['"Transfer-Encoding: \\xa0chunked"', 'Transfer-Encoding: \xa0chunked'],
+      ['"Transfer-Encoding: chunked\\xa0"', 'Transfer-Encoding: chunked\xa0'],
+      ['"Content-Length: 5\\xa0"', 'Content-Length: 5\xa0'],
+      ['"Content-Length: 5,5"', 'Content-Length: 5,5'],
+    ] as const) {
+      it(`refuses ${name} over a raw socket and never dispatches it (issue 15)`, async () => {
+        const host = await startHost(forward(upstreamAt(1)));
+        const reply = await rawRequest(host.port, Buffer.from(`POST / HTTP/1.1\r\nHost: a\r\n${line}\r\n\r\n5\r\nhello\r\n0\r\n\r\n`, 'latin1'), { until: (t) => t.includes('\r\n\r\n') });
+        assert.deepEqual(statusLines(reply.text), ['400']);
+        assert.equal(host.dispatched(), 0);
+      });
+    }
+
     it('refuses a framing-header look-alike that node:http lets through', async () => {
       const host = await startHost(forward(upstreamAt(1)));
       const reply = await rawRequest(host.port, 'GET / HTTP/1.1\r\nHost: a\r\nTransfer_Encoding: chunked\r\n\r\n', { until: (t) => t.includes('\r\n\r\n') });
