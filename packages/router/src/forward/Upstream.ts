@@ -9,4 +9,9 @@ export interface Upstream {
   readonly id: string;
   readonly address: UpstreamAddress;
   readonly token: string;
+  /**
+   * Also send the token as `MS-ASPNETCORE-TOKEN`, the only header ASP.NET Core's IIS integration
+   * checks (an app with `compat: "aspnetcore"`).
+   */
+  readonly aspNetCoreToken?: boolean;
 }

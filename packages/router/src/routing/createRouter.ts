@@ -47,6 +47,8 @@ export interface AppRoute {
   readonly allowTrace?: boolean;
   /** Send a well-formed inbound `x-request-id` upstream instead of Portico's own. Default false. */
   readonly trustRequestId?: boolean;
+  /** `aspnetcore`: send the pairing token as `MS-ASPNETCORE-TOKEN` too (docs/aspnetcore.md). */
+  readonly compat?: 'aspnetcore';
 }
 
 /** One request as the router sees it. */
@@ -208,6 +210,7 @@ export function createRouter(routes: readonly AppRoute[], options: RouterOptions
         id: `${worker.id}@${worker.pid}`,
         address: endpoint.kind === 'tcp' ? { host: endpoint.host, port: endpoint.port } : { path: endpoint.path },
         token: worker.token,
+        ...(app.compat === 'aspnetcore' ? { aspNetCoreToken: true } : {}),
       };
       app.upstreams.set(worker, upstream);
     }

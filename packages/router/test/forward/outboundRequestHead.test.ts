@@ -63,6 +63,15 @@ describe('outboundRequestHead', () => {
     }
   }
 
+  it('writes MS-ASPNETCORE-TOKEN where outboundRequestHeaders lists it, for an aspnetcore upstream, and drops the client\'s copy', () => {
+    const head = parse('GET / HTTP/1.1\r\nHost: h\r\nMS-ASPNETCORE-TOKEN: spoofed\r\n\r\n');
+    const ctx: OutboundContext = { head, upstream: { ...upstream, aspNetCoreToken: true }, options: optionSets.http, origin: origins['an IPv6 client'], host: head.host, requestId: 'id-1' };
+    const lines = outboundRequestHeaders(ctx, framingPair(head)).map(([name, value]) => `${name}: ${value}\r\n`).join('');
+    assert.equal(outboundRequestHead(ctx), `GET / HTTP/1.1\r\n${lines}\r\n`);
+    assert.match(lines, /x-portico-token: tok-123\r\nms-aspnetcore-token: tok-123\r\n/);
+    assert.doesNotMatch(lines, /spoofed/);
+  });
+
   it('refuses a pairing token that would inject a line, every time it is asked', () => {
     const bad: Upstream = { ...upstream, token: 'ok\r\nx-evil: 1' };
     const ctx: OutboundContext = {

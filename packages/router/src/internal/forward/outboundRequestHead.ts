@@ -19,6 +19,7 @@ export function outboundRequestHead(ctx: OutboundContext): string {
   const { forwardedFor, forwardedPort } = ctx.origin.lines;
   const forwardedHost = ctx.host === undefined ? '' : `x-forwarded-host: ${ctx.host}\r\n`;
   text = `${text}${framingField(head.body)}${forwardedFor}${PROTO_LINES[ctx.options.proto]}${forwardedHost}${forwardedPort}x-request-id: ${ctx.requestId}\r\n${tokenLine(ctx.upstream.token)}`;
+  if (ctx.upstream.aspNetCoreToken === true) text = appendField(text, 'ms-aspnetcore-token', ctx.upstream.token);
   emitHopHeaders(ctx, field);
   emitClientHeaders(ctx, field);
   return `${text}\r\n`;

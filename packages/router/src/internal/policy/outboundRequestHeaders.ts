@@ -25,6 +25,7 @@ function isRequestReserved(name: string): boolean {
     case 'proxy-authorization':
     case 'expect':
     case 'x-portico-token':
+    case 'ms-aspnetcore-token':
     case 'x-forwarded-for':
     case 'x-forwarded-proto':
     case 'x-forwarded-host':
@@ -78,6 +79,7 @@ export function emitPorticoHeaders(ctx: OutboundContext, field: OutboundField): 
   if (ctx.origin.port !== undefined) field('x-forwarded-port', ctx.origin.port, true);
   field('x-request-id', ctx.requestId, true);
   field('x-portico-token', ctx.upstream.token, false);
+  if (ctx.upstream.aspNetCoreToken === true) field('ms-aspnetcore-token', ctx.upstream.token, false);
 }
 
 /** The hop-by-hop headers Portico itself re-adds: only for a validated WebSocket handshake, and `expect` for a valid 100-continue. */
