@@ -10,6 +10,12 @@ describe('isAllowedHost', () => {
     assert.deepEqual(['', 'a b', '[::1', '[::1]x', 'a:b:c', 'h:99999999', 'user@host'].map(hostName), [undefined, undefined, undefined, undefined, undefined, undefined, undefined]);
   });
 
+  // Issue 15: whitespace in wire data is SP and HTAB only; a latin1 0xA0 is U+00A0, which trim() strips.
+  it('finds no name in a Host value padded with 0xA0', () => {
+    assert.deepEqual(['localhost\xa0', '\xa0localhost:9901'].map(hostName), [undefined, undefined]);
+    assert.equal(isAllowedHost('localhost\xa0', new Set()), false);
+  });
+
   it('counts localhost, its subdomains, 127/8, ::1 and mapped 127/8 as loopback', () => {
     for (const name of ['localhost', 'x.localhost', '127.0.0.1', '127.255.0.9', '::1', '0:0:0:0:0:0:0:1', '::ffff:127.0.0.1']) assert.ok(isLoopback(name), name);
   });

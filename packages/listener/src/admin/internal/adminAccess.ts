@@ -70,7 +70,8 @@ function presentedToken(req: http.IncomingMessage): string | undefined {
   // Browsers cannot set headers on a WebSocket; the page offers the token as a subprotocol.
   const protocols = req.headers['sec-websocket-protocol'];
   if (protocols === undefined) return undefined;
-  const offered = protocols.split(',').map((p) => p.trim());
+  // Members lose SP and HTAB only, never U+00A0 (a latin1 0xA0 of the wire), which trim() strips.
+  const offered = protocols.split(',').map((p) => p.replace(/^[ \t]+|[ \t]+$/g, ''));
   if (!offered.includes(liveProtocol)) return undefined;
   return offered.find((p) => p.startsWith('bearer.'))?.slice('bearer.'.length);
 }

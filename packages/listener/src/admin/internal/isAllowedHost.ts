@@ -7,6 +7,8 @@ import net from 'node:net';
  * Host values that are loopback names or addresses, or names the operator configured, closes that
  * door. See https://en.wikipedia.org/wiki/DNS_rebinding.
  */
+const OWS_AT_ENDS = /^[ \t]+|[ \t]+$/g;
+
 export function isAllowedHost(header: string | undefined, allowed: ReadonlySet<string>): boolean {
   if (header === undefined) return false;
   const name = hostName(header);
@@ -14,9 +16,13 @@ export function isAllowedHost(header: string | undefined, allowed: ReadonlySet<s
   return allowed.has(name) || isLoopback(name);
 }
 
-/** The name of a `Host` or `Origin` value, lower case, without port or IPv6 brackets. */
+/**
+ * The name of a `Host` or `Origin` value, lower case, without port or IPv6 brackets. Only SP and
+ * HTAB around it are optional whitespace: not `trim()`, which also strips U+00A0, the latin1 0xA0
+ * byte of the wire (docs/proxy.md, whitespace is SP and HTAB only).
+ */
 export function hostName(value: string): string | undefined {
-  const v = value.trim().toLowerCase();
+  const v = value.replace(OWS_AT_ENDS, '').toLowerCase();
   if (v.startsWith('[')) {
     const end = v.indexOf(']');
     if (end < 0 || (end + 1 < v.length && !/^:\d{1,5}$/.test(v.slice(end + 1)))) return undefined;
