@@ -1,5 +1,8 @@
 import net from 'node:net';
 
+/** SP and HTAB at either end: the only optional whitespace of a header value (RFC 9110 §5.6.3). */
+const OWS_AT_ENDS = /^[ \t]+|[ \t]+$/g;
+
 /**
  * The admin port is reachable from any browser on the machine, so a web page could point a DNS
  * name it controls at 127.0.0.1 (DNS rebinding) and then read `/status` or post `/reload` as a
@@ -7,8 +10,6 @@ import net from 'node:net';
  * Host values that are loopback names or addresses, or names the operator configured, closes that
  * door. See https://en.wikipedia.org/wiki/DNS_rebinding.
  */
-const OWS_AT_ENDS = /^[ \t]+|[ \t]+$/g;
-
 export function isAllowedHost(header: string | undefined, allowed: ReadonlySet<string>): boolean {
   if (header === undefined) return false;
   const name = hostName(header);
