@@ -100,4 +100,47 @@ describe('embedded forwarder bounds', () => {
       assert.equal(backend.connections, 2);
     });
   });
+
+  describe('a body of many tiny chunks', () => {
+    const count = 10_000;
+    const tinyChunks = `${'1\r\nx\r\n'.repeat(count)}0\r\n\r\n`;
+
+    /** The chunks of a chunked body, by a parser that trusts its input: their data sizes, in order. */
+    function chunkSizes(body: string): number[] {
+      const sizes: number[] = [];
+      let at = 0;
+      for (;;) {
+        const lineEnd = body.indexOf('\r\n', at);
+        const size = parseInt(body.slice(at, lineEnd), 16);
+        if (size === 0) return sizes;
+        sizes.push(size);
+        at = lineEnd + 2 + size + 2;
+      }
+    }
+
+    it('reaches the backend as a handful of chunks, not one per chunk', async () => {
+      let request = '';
+      const backend = await startRawBackend((data, socket) => {
+        request += data.toString('latin1');
+        if (request.endsWith('\r\n0\r\n\r\n')) socket.write('HTTP/1.1 204 No Content\r\n\r\n');
+      });
+      const host = await startHost(() => ({ kind: 'forward', upstream: upstreamAt(backend.port) }));
+      const { text } = await rawRequest(host.port, `POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n${tinyChunks}`, { until: (t) => t.includes('\r\n\r\n') });
+      assert.match(text, /^HTTP\/1\.1 204 /);
+      const sizes = chunkSizes(request.slice(request.indexOf('\r\n\r\n') + 4));
+      assert.equal(sizes.reduce((a, b) => a + b, 0), count);
+      assert.ok(sizes.length <= 32, `the backend got ${sizes.length} chunks`);
+    });
+
+    it('reaches the client as a handful of chunks, not one per chunk', async () => {
+      const backend = await startRawBackend((_data, socket) => {
+        socket.write(`HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n${tinyChunks}`);
+      });
+      const host = await startHost(() => ({ kind: 'forward', upstream: upstreamAt(backend.port) }));
+      const { text } = await rawRequest(host.port, 'GET / HTTP/1.1\r\nHost: a\r\n\r\n', { until: (t) => t.endsWith('\r\n0\r\n\r\n') });
+      const sizes = chunkSizes(text.slice(text.indexOf('\r\n\r\n') + 4));
+      assert.equal(sizes.reduce((a, b) => a + b, 0), count);
+      assert.ok(sizes.length <= 32, `the client got ${sizes.length} chunks`);
+    });
+  });
 });

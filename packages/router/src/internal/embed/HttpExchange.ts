@@ -12,6 +12,7 @@ import { exchangeWait, mayRetry, relayedResponseHeaders, reusesAfterResponse, ty
 import { outboundHeadersFor, type EmbeddedRequest } from './outboundHeadersFor.ts';
 import { flatten, refuse } from './nodeResponses.ts';
 import { claimSocket, type UpstreamAgents } from './UpstreamAgents.ts';
+import { coalesceReads } from './coalesceReads.ts';
 
 export type ForwardDispatch = Dispatch & { readonly kind: 'forward' };
 
@@ -46,6 +47,8 @@ export class HttpExchange {
   #responded = false;
   /** Any response byte came back: a 1xx or the final head. */
   #answered = false;
+  /** Request body pieces of the current read, written on together once it is handled. */
+  #pendingBody: Buffer[] = [];
   /** Interim (1xx) responses from the backend so far (MAX_INFORMATIONAL_RESPONSES). */
   #informational = 0;
   /** node:http's client holds the request body back: its socket is full. */
@@ -113,6 +116,8 @@ export class HttpExchange {
     out.on('information', (info) => this.#onInformation(info));
     out.on('response', (response) => this.#onResponse(out, response));
     if (this.#attempts > 1) {
+      // The replay holds every piece so far, those not yet written among them.
+      this.#pendingBody = [];
       for (const chunk of this.#replay!) out.write(chunk);
     }
     if (this.#bodyEnded) out.end();
@@ -126,7 +131,20 @@ export class HttpExchange {
       if (this.#replayBytes > this.#ctx.options.maxReplayBytes) this.#replay = undefined;
       else this.#replay.push(chunk);
     }
-    if (this.#out !== undefined && !this.#out.write(chunk)) {
+    // node:http hands a chunked body over one piece per chunk, each from C++ in a callback of its
+    // own (so microtasks run between them): what the reads of one turn delivered is written on as
+    // one piece, after them (docs/proxy.md, What one client can take).
+    this.#pendingBody.push(chunk);
+    if (this.#pendingBody.length === 1) setImmediate(this.#writeBody);
+  };
+
+  readonly #writeBody = (): void => {
+    const pieces = this.#pendingBody;
+    if (pieces.length === 0) return;
+    this.#pendingBody = [];
+    if (this.#done) return;
+    const data = pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces);
+    if (this.#out !== undefined && !this.#out.write(data)) {
       this.#upstreamFull = true;
       this.#ctx.req.pause();
     }
@@ -134,6 +152,7 @@ export class HttpExchange {
   };
 
   readonly #onBodyEnd = (): void => {
+    this.#writeBody();
     this.#bodyEnded = true;
     if (!this.#done) this.#out?.end();
     this.#rearm();
@@ -246,7 +265,8 @@ export class HttpExchange {
       return this.#fail(502);
     }
     res.on('finish', () => this.#finish());
-    response.pipe(res);
+    // One piece per read of the backend's response, not one per chunk of it.
+    response.pipe(coalesceReads()).pipe(res);
   }
 
   #finish(): void {
