@@ -43,7 +43,7 @@ describe('reload and admin end to end', function () {
     running = false;
     await Promise.all(clients);
 
-    assert.deepEqual(result, { ok: true, changed: ['shop'] });
+    assert.deepEqual(result, { ok: true, changed: ['shop'], settings: [] });
     assert.deepEqual(failures, [], `${failures.length} of ${ok + failures.length} requests failed`);
     assert.ok(ok > 50, `only ${ok} requests completed`);
     console.log(`      ${ok} requests through a reload, ${failures.length} failed`);

@@ -25,6 +25,8 @@ export interface Listener {
   readonly addresses: readonly BoundAddress[];
   /** Stops accepting new connections. Idempotent; resolves when every server is closed. */
   stopAccepting(): Promise<void>;
+  /** Changes the most connections per entry, for connections accepted from now on (a reload). */
+  setMaxConnections(max: number): void;
 }
 
 /**
@@ -33,7 +35,8 @@ export interface Listener {
  * handshake completes and the app's authenticator decides, so a missing certificate gets an HTTP
  * answer (403) rather than a TLS alert.
  */
-export function createListener(options: ListenerOptions): Listener {
+export function createListener(initialOptions: ListenerOptions): Listener {
+  let options = initialOptions;
   validate(options);
   const servers: net.Server[] = [];
   const addresses: BoundAddress[] = [];
@@ -47,6 +50,11 @@ export function createListener(options: ListenerOptions): Listener {
   return {
     addresses,
     stopAccepting,
+    setMaxConnections(max) {
+      if (!Number.isInteger(max) || max < 1) throw new InvalidListenerOption('maxConnections', `must be a whole number ≥ 1, got ${String(max)}`);
+      options = { ...options, maxConnections: max };
+      for (const server of servers) server.maxConnections = max;
+    },
     async start() {
       try {
         for (const entry of options.entries) {

@@ -44,7 +44,7 @@ export const PorticoEvents = defineEventCatalogue({
   'proxy.response_aborted': { id: 1302, level: 'warn', fields: ['reason'], meaning: 'A response could not be completed (backend failed mid-way, client left, timeout); the client connection was cut so the truncation shows.' },
 
   // 1500–1599: configuration and the process (portico).
-  'config.reloaded': { id: 1500, level: 'info', fields: ['changed'], meaning: 'A new config was applied; changed lists the apps started, rolled over or removed.' },
+  'config.reloaded': { id: 1500, level: 'info', fields: ['changed', 'settings'], meaning: 'A new config was applied; changed lists the apps started, rolled over or removed, settings the other top-level keys applied (limits).' },
   'config.reload_failed': { id: 1501, level: 'error', fields: ['file', 'problems'], meaning: 'A new config was refused; the running one keeps serving.' },
   'portico.started': { id: 1502, level: 'info', fields: ['listen', 'admin', 'apps'], meaning: 'Portico is accepting connections.' },
   'portico.stopping': { id: 1503, level: 'info', fields: ['signal'], meaning: 'Portico stops accepting, lets in-flight requests finish and stops every app; a second signal forces it.' },

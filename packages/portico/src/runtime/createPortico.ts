@@ -20,6 +20,7 @@ import type { AppConfig } from '../config/AppSchema.ts';
 import type { PorticoConfig } from '../config/PorticoConfigSchema.ts';
 import { adminSocketGroup, configuredAdminToken, randomToken, writeGeneratedTokenAfterBind } from './adminAccess.ts';
 import { AppRuntime } from './AppRuntime.ts';
+import { appliedSettings, restartNeeded } from './reloadRules.ts';
 import { rollOut } from './rollOut.ts';
 
 export interface PorticoOptions {
@@ -56,7 +57,13 @@ export interface Started {
  * their old ones keep serving, and `errors` says why for each.
  */
 export type ReloadResult =
-  | { readonly ok: true; readonly changed: readonly string[] }
+  | {
+      readonly ok: true;
+      /** The apps started, rolled over or removed. */
+      readonly changed: readonly string[];
+      /** The other top-level keys that changed and were applied (`limits`: for new connections). */
+      readonly settings: readonly string[];
+    }
   | { readonly ok: false; readonly errors: readonly string[]; readonly failedRollouts?: readonly string[] };
 
 /** What an operator's `restart`, `stop` or `start` of one app did (docs/admin.md). */
@@ -269,12 +276,44 @@ export function createPortico(initial: PorticoConfig, options: PorticoOptions = 
     else logEvent(logger, 'proxy.response_aborted', { reason: event.reason });
   };
 
-  const embedded = createEmbeddedForwarder({
-    dispatch,
-    limits: { maxHeadBytes: initial.limits.maxHeaderBytes, maxHeaderCount: initial.limits.maxHeaderCount },
-    servesHost: (authority) => router.servesHost(authority),
-    onEvent: logForwarderEvent,
-  });
+  const makeEmbedded = (limits: PorticoConfig['limits']) =>
+    createEmbeddedForwarder({
+      dispatch,
+      limits: { maxHeadBytes: limits.maxHeaderBytes, maxHeaderCount: limits.maxHeaderCount },
+      servesHost: (authority) => router.servesHost(authority),
+      onEvent: logForwarderEvent,
+    });
+  // A reload that changes `limits` makes new forwarders for new connections and requests; the
+  // old ones finish what they have and are closed with Portico.
+  let embedded = makeEmbedded(initial.limits);
+  const embeddedForwarders = [embedded];
+  const socketForwarders = new Map<'http' | 'https', Forwarder>();
+  const forwarderFor = (proto: 'http' | 'https'): Forwarder => {
+    let forwarder = socketForwarders.get(proto);
+    if (!forwarder) {
+      const { limits } = config;
+      forwarder = createForwarder({
+        dispatch: (request) => dispatch(request),
+        proto,
+        limits: { maxHeadBytes: limits.maxHeaderBytes, maxHeaderCount: limits.maxHeaderCount },
+        headersTimeout: limits.headersTimeout * 1000,
+        bodyIdleTimeout: limits.bodyIdleTimeout * 1000,
+        sendTimeout: limits.sendTimeout * 1000,
+        keepAliveTimeout: limits.keepAliveTimeout * 1000,
+        servesHost: (authority) => router.servesHost(authority),
+        onEvent: logForwarderEvent,
+      });
+      forwarders.push(forwarder);
+      socketForwarders.set(proto, forwarder);
+    }
+    return forwarder;
+  };
+  const applyLimits = (limits: PorticoConfig['limits']): void => {
+    socketForwarders.clear();
+    embedded = makeEmbedded(limits);
+    embeddedForwarders.push(embedded);
+    listener?.setMaxConnections(limits.maxConnections);
+  };
 
   const eagerApps = () => [...apps.values()].filter((a) => a.config.start === 'eager');
 
@@ -324,8 +363,8 @@ export function createPortico(initial: PorticoConfig, options: PorticoOptions = 
 
   const portico: Portico = {
     dispatch,
-    handler: embedded.handler,
-    upgrade: embedded.upgrade,
+    handler: (req, res) => embedded.handler(req, res),
+    upgrade: (req, socket, head) => embedded.upgrade(req, socket, head),
     metrics,
     get config() {
       return config;
@@ -351,21 +390,8 @@ export function createPortico(initial: PorticoConfig, options: PorticoOptions = 
             ...(entry.tls ? { tls: { cert: entry.tls.cert, key: entry.tls.key, ...(entry.tls.ca ? { ca: entry.tls.ca } : {}), requestCert: entry.tls.requestCert } } : {}),
           })),
           maxConnections: limits.maxConnections,
-          handler: (proto) => {
-            const forwarder = createForwarder({
-              dispatch: (request) => dispatch(request),
-              proto,
-              limits: { maxHeadBytes: limits.maxHeaderBytes, maxHeaderCount: limits.maxHeaderCount },
-              headersTimeout: limits.headersTimeout * 1000,
-              bodyIdleTimeout: limits.bodyIdleTimeout * 1000,
-              sendTimeout: limits.sendTimeout * 1000,
-              keepAliveTimeout: limits.keepAliveTimeout * 1000,
-              servesHost: (authority) => router.servesHost(authority),
-              onEvent: logForwarderEvent,
-            });
-            forwarders.push(forwarder);
-            return forwarder;
-          },
+          // Each connection goes to the forwarder of the limits in force when it was accepted.
+          handler: (proto) => ({ handleConnection: (socket) => forwarderFor(proto).handleConnection(socket) }),
         });
         const addresses = await listener.start();
         const adminAddress = await startAdmin();
@@ -385,7 +411,7 @@ export function createPortico(initial: PorticoConfig, options: PorticoOptions = 
         await Promise.all([...apps.values()].map((a) => a.close()));
         await Promise.all(retiring);
         await Promise.all(forwarders.map((f) => f.close()));
-        embedded.close();
+        for (const forwarder of embeddedForwarders) forwarder.close();
         router.close();
         for (const app of apps.values()) drop(app);
         // A host made here is ours to release; an injected one belongs to the caller.
@@ -396,6 +422,12 @@ export function createPortico(initial: PorticoConfig, options: PorticoOptions = 
 
     reload(next) {
       return oneAtATime(async (): Promise<ReloadResult> => {
+        const refused = restartNeeded(config, next);
+        if (refused.length > 0) {
+          logEvent(logger, 'config.reload_failed', { problems: refused });
+          return { ok: false, errors: refused };
+        }
+        const settings = appliedSettings(config, next);
         const previous = apps;
         const built = build(next.apps, previous);
         const changed: string[] = [];
@@ -419,9 +451,10 @@ export function createPortico(initial: PorticoConfig, options: PorticoOptions = 
         );
         await switchTo(built, []);
         config = next;
-        logEvent(logger, 'config.reloaded', { changed });
+        if (settings.includes('limits')) applyLimits(next.limits);
+        logEvent(logger, 'config.reloaded', { changed, settings });
         notify();
-        return failed.length === 0 ? { ok: true, changed } : { ok: false, errors, failedRollouts: failed };
+        return failed.length === 0 ? { ok: true, changed, settings } : { ok: false, errors, failedRollouts: failed };
       });
     },
 
