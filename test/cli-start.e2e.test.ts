@@ -52,11 +52,19 @@ describe('portico start (the command)', function () {
     it(`reloads its config ${trigger === 'SIGHUP' ? 'on SIGHUP' : 'when the file changes, with watch on'}`, async () => {
       const dir = await mkdtemp(join(tmpdir(), 'portico-cli-'));
       const file = join(dir, 'portico.json');
-      const config = (version: string) =>
+      const config = (version: string, crash = false) =>
         JSON.stringify({
           listen: [{ port: 0, host: '127.0.0.1' }],
           watch: trigger === 'watch',
-          apps: [{ name: 'shop', processPath: process.execPath, arguments: [echoBackend], start: 'eager', environmentVariables: { VERSION: version } }],
+          apps: [
+            {
+              name: 'shop',
+              processPath: process.execPath,
+              arguments: [echoBackend],
+              start: 'eager',
+              environmentVariables: { VERSION: version, ...(crash ? { CRASH_AT_START: '1' } : {}) },
+            },
+          ],
         });
       await writeFile(file, config('1'));
       const portico = spawn(process.execPath, [launcher, 'start', '-c', file], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -79,6 +87,13 @@ describe('portico start (the command)', function () {
       }
       const second = json(await request(port, '/')).pid;
       assert.notEqual(second, first, 'the changed app runs a new process');
+      // A version that cannot start: reported in the log, and the running one keeps serving.
+      await writeFile(file, config('3', true));
+      if (trigger === 'SIGHUP') portico.kill('SIGHUP');
+      while (!/"event":"app.rollout_failed","eventId":1701,"app":"shop","reason":"reload","error":"rollout of shop failed: shop#1 failed to start, code 3/.test(stdout)) {
+        await new Promise((resolve) => portico.stdout.once('data', resolve));
+      }
+      assert.equal(json(await request(port, '/')).pid, second, 'the old version still serves');
       const exited = new Promise<number | null>((resolve) => portico.on('exit', (code) => resolve(code)));
       portico.kill('SIGTERM');
       assert.equal(await exited, 0);

@@ -171,6 +171,11 @@ export function createPortico(initial: PorticoConfig, options: PorticoOptions = 
     changing = run.catch(() => {});
     return run;
   };
+  /** Set when `stop()` begins: no reload or app command starts anything after it. */
+  let closing = false;
+  const stoppingError = 'Portico is stopping; nothing was changed';
+  /** New runtimes starting beside old ones; `stop()` stops them, which ends their rollout. */
+  const rollingOut = new Set<AppRuntime>();
 
   /** Old runtimes still draining after a switch; `stop()` waits for them. */
   const retiring = new Set<Promise<void>>();
@@ -210,7 +215,14 @@ export function createPortico(initial: PorticoConfig, options: PorticoOptions = 
   const attemptRollout = async (fresh: AppRuntime, old: AppRuntime | undefined, why: 'reload' | 'restart'): Promise<{ keep: AppRuntime; error?: string }> => {
     const name = fresh.config.name;
     const began = Date.now();
-    const outcome = await rollOut(fresh);
+    rollingOut.add(fresh);
+    const outcome = await rollOut(fresh).finally(() => rollingOut.delete(fresh));
+    if (closing) {
+      // Portico stopped meanwhile: the new runtime never takes traffic.
+      await fresh.close();
+      drop(fresh);
+      return { keep: old ?? fresh, error: stoppingError };
+    }
     if (outcome.ok) {
       failedRollouts.delete(name);
       logEvent(logger, 'app.rolled_out', { app: name, reason: why, ms: Date.now() - began });
@@ -227,6 +239,7 @@ export function createPortico(initial: PorticoConfig, options: PorticoOptions = 
 
   const appCommand = (name: string, task: (app: AppRuntime) => Promise<string | undefined>): Promise<AppCommandResult> =>
     oneAtATime(async () => {
+      if (closing) return { ok: false, app: name, errors: [stoppingError] };
       const app = apps.get(name);
       if (!app) return { ok: false, app: name, notFound: true, errors: [`no app named ${JSON.stringify(name)}; the apps are: ${[...apps.keys()].join(', ') || '(none)'}`] };
       const error = await task(app);
@@ -404,7 +417,11 @@ export function createPortico(initial: PorticoConfig, options: PorticoOptions = 
 
     stop() {
       stopping ??= (async () => {
+        closing = true;
         await starting?.catch(() => {});
+        // A rollout in progress ends (its new workers stop) and changes nothing.
+        await Promise.all([...rollingOut].map((a) => a.pool.stop()));
+        await changing;
         await listener?.stopAccepting();
         await admin?.close();
         // In-flight requests finish while the workers drain; the pools wait for them.
@@ -422,6 +439,7 @@ export function createPortico(initial: PorticoConfig, options: PorticoOptions = 
 
     reload(next) {
       return oneAtATime(async (): Promise<ReloadResult> => {
+        if (closing) return { ok: false, errors: [stoppingError] };
         const refused = restartNeeded(config, next);
         if (refused.length > 0) {
           logEvent(logger, 'config.reload_failed', { problems: refused });
@@ -449,6 +467,7 @@ export function createPortico(initial: PorticoConfig, options: PorticoOptions = 
               failed.push(a.config.name);
             }),
         );
+        if (closing) return { ok: false, errors: [stoppingError] };
         await switchTo(built, []);
         config = next;
         if (settings.includes('limits')) applyLimits(next.limits);
@@ -463,7 +482,7 @@ export function createPortico(initial: PorticoConfig, options: PorticoOptions = 
         const fresh = new AppRuntime(old.config, wiring, old.pool.history);
         adopt(fresh);
         const { keep, error } = await attemptRollout(fresh, old, 'restart');
-        if (keep === fresh) await switchTo(new Map([...apps].map(([n, a]) => [n, n === name ? fresh : a])), []);
+        if (keep === fresh && !closing) await switchTo(new Map([...apps].map(([n, a]) => [n, n === name ? fresh : a])), []);
         return error;
       });
     },

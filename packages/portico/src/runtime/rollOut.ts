@@ -16,7 +16,7 @@ export function rollOut(fresh: AppRuntime): Promise<RolloutOutcome> {
   const exitsBefore = pool.exitCount;
   return new Promise((resolve) => {
     const check = () => {
-      if (pool.exitCount > exitsBefore || pool.state === 'failed') {
+      if (pool.exitCount > exitsBefore || pool.state === 'failed' || pool.state === 'stopping' || pool.state === 'stopped') {
         off();
         resolve({ ok: false, error: rolloutFailure(fresh) });
       } else if (pool.ready.length >= config.processesPerApplication) {
