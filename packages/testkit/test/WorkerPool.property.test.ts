@@ -123,6 +123,20 @@ describe('WorkerPool on the simulated host (property)', () => {
     assert.ok(details.numRuns > 0);
   });
 
+  // Found by the property above (seed 1820011532): the pool failed while it was being stopped
+  // (its second worker never became ready, and the stop's kill was the rapid fail too many), and
+  // the failed state's retry timer outlived the stop, ready to start a stopped pool again.
+  it('leaves no retry timer behind when it fails while stopping', async () => {
+    await runPoolCase({
+      seed: 0,
+      policy: { processesPerApplication: 2, rapidFailsPerMinute: 1, backoff: { min: 1, max: 1, factor: 1, jitter: 0, resetAfter: 0.5 } },
+      schedule: [
+        { at: 0, kind: 'crash', target: 'shop#1', code: 1 },
+        { at: 0, kind: 'never-ready' },
+      ],
+    });
+  });
+
   it('runs the same way twice from the same seed and schedule', async () => {
     for (const c of fc.sample(poolCase, { seed: 42, numRuns: 5 })) {
       const first = await runPoolCase(c);

@@ -203,6 +203,9 @@ export class WorkerPool {
       this.#setState('stopping');
       if (this.#supervisor) await stopSupervisor(this.#supervisor);
       this.#teardown();
+      // A failure while stopping (the restart limit reached by the workers' own exits) armed a
+      // retry that must not start a stopped pool again.
+      this.#leaveFailed();
       this.#setState('stopped');
     })();
     return this.#stopping;
