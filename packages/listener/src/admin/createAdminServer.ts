@@ -50,6 +50,7 @@ type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void | P
 
 /**
  * The admin endpoints on `node:http`: `/status`, `/metrics`, `/healthz`, `/readyz`, `POST /reload`, `/logs`,
+ * `POST /apps/NAME/restart`, `/stop` and `/start`,
  * the live status page at `/` and its WebSocket `/live`. See docs/admin.md.
  *
  * @example

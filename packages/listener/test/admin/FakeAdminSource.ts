@@ -1,10 +1,12 @@
-import type { AdminSource, AppStatus, PorticoStatus, ReloadResult, WorkerStatusView } from '../../src/index.ts';
+import type { AdminSource, AppCommand, AppCommandResult, AppStatus, PorticoStatus, ReloadResult, WorkerStatusView } from '../../src/index.ts';
 
 /** An AdminSource over plain data that a test changes with `update`, which notifies listeners. */
 export class FakeAdminSource implements AdminSource {
   current: PorticoStatus;
   reloadResult: () => Promise<ReloadResult> = async () => ({ ok: true });
   reloads = 0;
+  /** Set by a test to take app commands; unset, `/apps/…` answers 501. */
+  appCommand?: (app: string, command: AppCommand) => Promise<AppCommandResult>;
   readonly #listeners = new Set<() => void>();
 
   constructor(status: PorticoStatus = sampleStatus()) {

@@ -126,6 +126,45 @@ describe('createAdminServer', () => {
     });
   });
 
+  describe('app commands', () => {
+    it('passes POST /apps/NAME/restart, /stop and /start to the source, with the app name decoded', async () => {
+      const asked: string[] = [];
+      source.appCommand = async (app, command) => {
+        asked.push(`${command} ${app}`);
+        return { ok: true, app, state: command === 'stop' ? 'stopped' : 'ready' };
+      };
+      for (const command of ['restart', 'stop', 'start']) {
+        const res = await request(port, 'POST', `/apps/shop%20eu/${command}`);
+        assert.equal(res.status, 200);
+        assert.equal(JSON.parse(res.body).app, 'shop eu');
+      }
+      assert.deepEqual(asked, ['restart shop eu', 'stop shop eu', 'start shop eu']);
+    });
+
+    it('answers 404 for an unknown app and 502 when the new workers did not start', async () => {
+      source.appCommand = async (app) =>
+        app === 'shop' ? { ok: false, app, errors: ['rollout of shop failed: shop#1 failed to start, code 1'] } : { ok: false, app, notFound: true, errors: [`no app named "${app}"`] };
+      const missing = await request(port, 'POST', '/apps/shp/restart');
+      assert.equal(missing.status, 404);
+      const failed = await request(port, 'POST', '/apps/shop/restart');
+      assert.equal(failed.status, 502);
+      assert.deepEqual(JSON.parse(failed.body).errors, ['rollout of shop failed: shop#1 failed to start, code 1']);
+    });
+
+    it('answers 405 to GET, 404 to another command, and 501 when the source takes no commands', async () => {
+      assert.equal((await request(port, 'GET', '/apps/shop/restart')).status, 405);
+      assert.equal((await request(port, 'POST', '/apps/shop/reboot')).status, 404);
+      assert.equal((await request(port, 'POST', '/apps/shop/restart')).status, 501);
+    });
+
+    it('answers POST /reload with 502 and failedRollouts when an app\'s new workers did not start', async () => {
+      source.reloadResult = async () => ({ ok: false, errors: ['rollout of shop failed: shop#1 failed to start, code 1'], failedRollouts: ['shop'] });
+      const res = await request(port, 'POST', '/reload');
+      assert.equal(res.status, 502);
+      assert.deepEqual(JSON.parse(res.body).failedRollouts, ['shop']);
+    });
+  });
+
   describe('methods', () => {
     it('answers POST /status with 405 and Allow: GET, HEAD', async () => {
       const res = await request(port, 'POST', '/status');
