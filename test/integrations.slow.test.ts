@@ -14,7 +14,7 @@ import {
  * the table is parsed, and each of its rows names a check that every integration must pass (or
  * declare, with the reason, that its server cannot offer it). A new row without a check fails.
  */
-type CheckId = 'tcp' | 'unix' | 'fd' | 'token' | 'applPath' | 'tokenHeader' | 'forwarded' | 'identity' | 'clientCert' | 'stop';
+type CheckId = 'tcp' | 'unix' | 'fd' | 'token' | 'applPath' | 'tokenHeader' | 'forwarded' | 'prefix' | 'identity' | 'clientCert' | 'stop';
 
 const rowChecks: Readonly<Record<string, CheckId>> = {
   'PORT, PORTICO_PORT': 'tcp',
@@ -24,6 +24,7 @@ const rowChecks: Readonly<Record<string, CheckId>> = {
   PORTICO_APPL_PATH: 'applPath',
   'header x-portico-token': 'tokenHeader',
   'x-forwarded-for, -proto, -host, -port, x-request-id': 'forwarded',
+  'x-forwarded-prefix': 'prefix',
   'x-portico-user (and claims)': 'identity',
   'x-portico-client-cert': 'clientCert',
   stop: 'stop',
@@ -180,6 +181,10 @@ describe('integrations/<lang> honour the backend contract of docs/architecture.m
             [info?.['clientAddress'], info?.['protocol'], info?.['host'], info?.['port'], info?.['requestId']],
             ['198.51.100.4', 'https', 'shop.example', 8443, 'req-42'],
           );
+        },
+        prefix: async () => {
+          const info = portico(await send(target(), '/items', withToken(['x-forwarded-prefix', '/asgi'])));
+          assert.equal(info?.['prefix'], '/asgi');
         },
         identity: async () => {
           const info = portico(await send(target(), '/who', withToken(

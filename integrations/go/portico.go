@@ -42,6 +42,7 @@ type RequestInfo struct {
 	Protocol          string                 `json:"protocol,omitempty"`
 	Host              string                 `json:"host,omitempty"`
 	Port              int                    `json:"port,omitempty"`
+	Prefix            string                 `json:"prefix,omitempty"`
 	RequestID         string                 `json:"requestId,omitempty"`
 	User              string                 `json:"user,omitempty"`
 	AuthScheme        string                 `json:"authScheme,omitempty"`
@@ -122,6 +123,7 @@ func readInfo(h http.Header) *RequestInfo {
 		ClientAddress: last(h, "X-Forwarded-For"),
 		Protocol:      strings.ToLower(last(h, "X-Forwarded-Proto")),
 		Host:          last(h, "X-Forwarded-Host"),
+		Prefix:        last(h, "X-Forwarded-Prefix"),
 		RequestID:     h.Get("X-Request-Id"),
 		User:          h.Get("X-Portico-User"),
 		AuthScheme:    h.Get("X-Portico-Auth"),

@@ -58,6 +58,7 @@ if (!function_exists('portico_info')) {
             'client_address' => $address,
             'protocol' => $proto === null ? null : strtolower($proto),
             'host' => portico_last($_SERVER['HTTP_X_FORWARDED_HOST'] ?? null),
+            'prefix' => portico_last($_SERVER['HTTP_X_FORWARDED_PREFIX'] ?? null),
             'port' => $port !== null && preg_match('/^\d{1,5}$/', $port) && (int) $port <= 65535 ? (int) $port : null,
             'request_id' => ($_SERVER['HTTP_X_REQUEST_ID'] ?? '') ?: null,
             'user' => ($_SERVER['HTTP_X_PORTICO_USER'] ?? '') ?: null,

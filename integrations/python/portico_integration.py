@@ -126,6 +126,7 @@ def _info(get):
         "client_address": _without_port(_last(get("x-forwarded-for"))),
         "protocol": proto.lower() if proto else None,
         "host": _last(get("x-forwarded-host")),
+        "prefix": _last(get("x-forwarded-prefix")),
         "port": int(port) if port and re.fullmatch(r"\d{1,5}", port) and int(port) <= 65535 else None,
         "request_id": get("x-request-id") or None,
         "user": _utf8(get("x-portico-user") or None),

@@ -143,6 +143,7 @@ module Portico
       client_address: address,
       protocol: last(env["HTTP_X_FORWARDED_PROTO"])&.downcase,
       host: last(env["HTTP_X_FORWARDED_HOST"]),
+      prefix: last(env["HTTP_X_FORWARDED_PREFIX"]),
       port: port&.match?(/\A\d{1,5}\z/) && port.to_i <= 65_535 ? port.to_i : nil,
       request_id: utf8(env["HTTP_X_REQUEST_ID"]),
       user: utf8(env["HTTP_X_PORTICO_USER"]),

@@ -15,6 +15,8 @@ export interface PorticoRequestInfo {
   readonly host: string | undefined;
   /** The port the client connected to on Portico (`x-forwarded-port`). */
   readonly port: number | undefined;
+  /** The mount path Portico took off the request path (`x-forwarded-prefix`), for an app with `stripPrefix`. */
+  readonly prefix: string | undefined;
   /** Portico's id for this request (`x-request-id`), also in Portico's own logs. */
   readonly requestId: string | undefined;
   /** The authenticated user (`x-portico-user`), when the app has `auth`. */

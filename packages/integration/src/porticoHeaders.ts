@@ -9,6 +9,7 @@ export const porticoHeaders = {
   forwardedProto: 'x-forwarded-proto',
   forwardedHost: 'x-forwarded-host',
   forwardedPort: 'x-forwarded-port',
+  forwardedPrefix: 'x-forwarded-prefix',
   requestId: 'x-request-id',
   user: 'x-portico-user',
   authScheme: 'x-portico-auth',

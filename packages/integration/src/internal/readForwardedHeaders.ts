@@ -14,6 +14,7 @@ export function readForwardedHeaders(headers: IncomingHttpHeaders, compat: Compa
     protocol: last(headers[h.forwardedProto])?.toLowerCase(),
     host: last(headers[h.forwardedHost]),
     port: toPort(last(headers[h.forwardedPort])),
+    prefix: last(headers[h.forwardedPrefix]),
     requestId: text(headers[h.requestId]),
     user: decodeUtf8(text(headers[h.user])),
     authScheme: text(headers[h.authScheme]),

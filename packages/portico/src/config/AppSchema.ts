@@ -167,6 +167,12 @@ export const AppSchema = Type.Object(
       Type.Boolean({ description: 'Keep a well-formed inbound `x-request-id` (one line of 1 to 128 characters from `A-Z a-z 0-9 . _ ~ : + / = @ -`) instead of replacing it. Only when a trusted proxy sits in front.' }),
       false,
     ),
+    stripPrefix: Defaulted(
+      Type.Boolean({
+        description: 'Take `match.path` off the front of the request path before forwarding (`/asgi/items` reaches the backend as `/items`) and send it in `x-forwarded-prefix`, as Traefik\'s StripPrefix does. `PORTICO_APPL_PATH` still holds it, for apps that want the full path (ASP.NET Core\'s `UsePathBase`).',
+      }),
+      false,
+    ),
     forwardAuthToken: Defaulted(
       Type.Boolean({ description: 'Let the client\'s `Authorization` header reach the backend. Off, a backend never sees a password or bearer token.' }),
       false,

@@ -54,6 +54,7 @@ export class AppRuntime {
       appOfflineFile: join(config.workingDirectory, 'app_offline.htm'),
       allowTrace: config.allowTrace,
       trustRequestId: config.trustRequestId,
+      stripPrefix: config.stripPrefix,
       ...(config.compat === undefined ? {} : { compat: config.compat }),
     };
   }

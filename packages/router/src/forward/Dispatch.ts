@@ -24,6 +24,11 @@ export type Dispatch =
       readonly transformHeaders?: (headers: HeaderPair[]) => HeaderPair[];
       /** Send the client's own `x-request-id` upstream when it is well-formed (docs/proxy.md). Default false. */
       readonly trustRequestId?: boolean;
+      /**
+       * The app's mount path, to take off the front of the request-target and send as
+       * `x-forwarded-prefix` (the app's `stripPrefix`). Undefined: the target goes as sent.
+       */
+      readonly pathPrefix?: string;
       /** Milliseconds to the response head before 504; default the forwarder's `requestTimeout`. */
       readonly requestTimeout?: number;
       /**

@@ -47,6 +47,8 @@ export interface AppRoute {
   readonly allowTrace?: boolean;
   /** Send a well-formed inbound `x-request-id` upstream instead of Portico's own. Default false. */
   readonly trustRequestId?: boolean;
+  /** Take `match.path` off the request-target and send it as `x-forwarded-prefix`. Default false. */
+  readonly stripPrefix?: boolean;
   /** `aspnetcore`: send the pairing token as `MS-ASPNETCORE-TOKEN` too (docs/aspnetcore.md). */
   readonly compat?: 'aspnetcore';
 }
@@ -73,6 +75,8 @@ export interface ForwardDecision {
   readonly transformHeaders: (headers: HeaderPair[]) => HeaderPair[];
   /** Send a well-formed inbound `x-request-id` upstream instead of Portico's own (the app's `trustRequestId`). */
   readonly trustRequestId: boolean;
+  /** The mount path to take off the target and send as `x-forwarded-prefix` (`stripPrefix`). */
+  readonly pathPrefix?: string;
   /** Milliseconds to the response head before 504. */
   readonly requestTimeout: number;
   /**
@@ -256,6 +260,7 @@ export function createRouter(routes: readonly AppRoute[], options: RouterOptions
       upstream: toUpstream(app, current),
       transformHeaders: strip,
       trustRequestId: app.trustRequestId === true,
+      ...(app.stripPrefix === true && app.match.path !== '/' ? { pathPrefix: app.match.path.replace(/\/$/, '') } : {}),
       requestTimeout: (app.requestTimeout ?? 120) * 1000,
       retry: (error) => {
         if (refusedConnect(error)) current.notifyUnreachable();

@@ -9,7 +9,7 @@ import { Deadline } from '../forward/Deadline.ts';
 import { NO_BODY } from '../http1/framings.ts';
 import { parseConnectionTokens } from '../http1/parseConnectionTokens.ts';
 import { exchangeWait, mayRetry, relayedResponseHeaders, reusesAfterResponse, type RelayedResponseFields } from '../policy/index.ts';
-import { outboundHeadersFor, type EmbeddedRequest } from './outboundHeadersFor.ts';
+import { outboundHeadersFor, targetFor, type EmbeddedRequest } from './outboundHeadersFor.ts';
 import { flatten, refuse } from './nodeResponses.ts';
 import { claimSocket, type UpstreamAgents } from './UpstreamAgents.ts';
 import { coalesceReads } from './coalesceReads.ts';
@@ -86,14 +86,14 @@ export class HttpExchange {
     try {
       headers = outboundHeadersFor(this.#ctx, upstream, framing);
       // Checked by Portico's serializer, so a transform's bad value is a 500 and never a throw inside node:http.
-      serializeRequestHead({ method: head.method, target: head.path, headers: headers.filter((h) => h !== framing), body: NO_BODY });
+      serializeRequestHead({ method: head.method, target: targetFor(this.#ctx), headers: headers.filter((h) => h !== framing), body: NO_BODY });
     } catch {
       return this.#fail(500);
     }
     const address = 'path' in upstream.address ? { socketPath: upstream.address.path } : { host: upstream.address.host, port: upstream.address.port };
     let out: http.ClientRequest;
     try {
-      out = http.request({ ...address, agent: agents.for(upstream), method: head.method, path: head.path, headers: flatten(headers) });
+      out = http.request({ ...address, agent: agents.for(upstream), method: head.method, path: targetFor(this.#ctx), headers: flatten(headers) });
     } catch (err) {
       options.onEvent({ type: 'upstream.failed', upstreamId: upstream.id, error: err as Error, retried: false });
       return this.#fail(502);

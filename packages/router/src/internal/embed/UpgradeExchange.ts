@@ -10,7 +10,7 @@ import { clientResponseHead } from '../forward/clientResponseHeaders.ts';
 import { Deadline } from '../forward/Deadline.ts';
 import { NO_BODY, UNTIL_CLOSE } from '../http1/framings.ts';
 import { exchangeWait, mayRetry } from '../policy/index.ts';
-import { outboundHeadersFor, type EmbeddedRequest } from './outboundHeadersFor.ts';
+import { outboundHeadersFor, targetFor, type EmbeddedRequest } from './outboundHeadersFor.ts';
 
 export interface UpgradeExchangeContext extends EmbeddedRequest {
   readonly client: Duplex;
@@ -65,7 +65,7 @@ export class UpgradeExchange {
     let bytes: Buffer;
     try {
       const headers = outboundHeadersFor(this.#ctx, upstream, undefined);
-      bytes = serializeRequestHead({ method: head.method, target: head.path, headers, body: NO_BODY });
+      bytes = serializeRequestHead({ method: head.method, target: targetFor(this.#ctx), headers, body: NO_BODY });
     } catch {
       return this.#fail(500);
     }

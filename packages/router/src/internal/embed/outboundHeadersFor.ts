@@ -3,7 +3,7 @@ import type { Upstream } from '../../forward/Upstream.ts';
 import type { RequestHead } from '../../http1/RequestHead.ts';
 import type { IncomingMessage } from 'node:http';
 import { clientOrigin } from '../forward/clientOrigin.ts';
-import { outboundRequestHeaders } from '../policy/index.ts';
+import { outboundRequestHeaders, upstreamTarget } from '../policy/index.ts';
 import type { ForwardDispatch } from './HttpExchange.ts';
 
 /** What an embedded exchange knows of its request, enough to compute the headers sent upstream. */
@@ -24,6 +24,7 @@ export function outboundHeadersFor(request: EmbeddedRequest, upstream: Upstream,
       head,
       upstream,
       transform: dispatch.transformHeaders,
+      pathPrefix: dispatch.pathPrefix,
       options,
       origin: clientOrigin(req.socket),
       host,
@@ -31,4 +32,9 @@ export function outboundHeadersFor(request: EmbeddedRequest, upstream: Upstream,
     },
     framing,
   );
+}
+
+/** The request-target for the backend (the mount path taken off for a `stripPrefix` app). */
+export function targetFor(request: EmbeddedRequest): string {
+  return upstreamTarget(request.head.path, request.dispatch.pathPrefix);
 }

@@ -192,6 +192,7 @@ export class Exchange implements UpstreamHandler, ClientWriterWatcher {
         head: this.#head,
         upstream,
         transform: this.#dispatch?.transformHeaders,
+        pathPrefix: this.#dispatch?.pathPrefix,
         options: this.#owner.options,
         origin: this.#owner.origin,
         host: this.#host,

@@ -1,5 +1,5 @@
 import { appendField, framingField } from '../http1/checkOutboundFields.ts';
-import { emitClientHeaders, emitHopHeaders, emitHost, type OutboundContext } from '../policy/index.ts';
+import { emitClientHeaders, emitHopHeaders, emitHost, upstreamTarget, type OutboundContext } from '../policy/index.ts';
 
 /**
  * The re-framed request head for a backend, as latin1 text, for a head from Portico's own parser:
@@ -9,7 +9,7 @@ import { emitClientHeaders, emitHopHeaders, emitHost, type OutboundContext } fro
  */
 export function outboundRequestHead(ctx: OutboundContext): string {
   const { head } = ctx;
-  let text = `${head.method} ${head.path} HTTP/1.1\r\n`;
+  let text = `${head.method} ${upstreamTarget(head.path, ctx.pathPrefix)} HTTP/1.1\r\n`;
   const field = (name: string, value: string, parsed: boolean): void => {
     text = parsed ? `${text}${name}: ${value}\r\n` : appendField(text, name, value);
   };
@@ -20,6 +20,7 @@ export function outboundRequestHead(ctx: OutboundContext): string {
   const forwardedHost = ctx.host === undefined ? '' : `x-forwarded-host: ${ctx.host}\r\n`;
   text = `${text}${framingField(head.body)}${forwardedFor}${PROTO_LINES[ctx.options.proto]}${forwardedHost}${forwardedPort}x-request-id: ${ctx.requestId}\r\n${tokenLine(ctx.upstream.token)}`;
   if (ctx.upstream.aspNetCoreToken === true) text = appendField(text, 'ms-aspnetcore-token', ctx.upstream.token);
+  if (ctx.pathPrefix !== undefined) text = appendField(text, 'x-forwarded-prefix', ctx.pathPrefix);
   emitHopHeaders(ctx, field);
   emitClientHeaders(ctx, field);
   return `${text}\r\n`;

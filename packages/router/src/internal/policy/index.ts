@@ -13,3 +13,4 @@ export { relayedResponseHeaders, visitRelayedResponseHeaders } from './responseH
 export type { RelayedResponseFields } from './responseHeaders.ts';
 export { traceAllowed } from './traceAllowed.ts';
 export { requestIdFor } from './requestIdFor.ts';
+export { upstreamTarget } from './upstreamTarget.ts';

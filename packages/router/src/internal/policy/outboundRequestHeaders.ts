@@ -30,6 +30,7 @@ function isRequestReserved(name: string): boolean {
     case 'x-forwarded-proto':
     case 'x-forwarded-host':
     case 'x-forwarded-port':
+    case 'x-forwarded-prefix':
     case 'x-request-id':
       return true;
     default:
@@ -47,6 +48,8 @@ export interface OutboundContext {
   readonly requestId: string;
   /** The dispatcher's header changes for this request, applied after the forwarder-wide one. */
   readonly transform?: ((headers: HeaderPair[]) => HeaderPair[]) | undefined;
+  /** The app's mount path, taken off the target and sent as `x-forwarded-prefix` (`stripPrefix`). */
+  readonly pathPrefix?: string | undefined;
 }
 
 /**
@@ -80,6 +83,7 @@ export function emitPorticoHeaders(ctx: OutboundContext, field: OutboundField): 
   field('x-request-id', ctx.requestId, true);
   field('x-portico-token', ctx.upstream.token, false);
   if (ctx.upstream.aspNetCoreToken === true) field('ms-aspnetcore-token', ctx.upstream.token, false);
+  if (ctx.pathPrefix !== undefined) field('x-forwarded-prefix', ctx.pathPrefix, false);
 }
 
 /** The hop-by-hop headers Portico itself re-adds: only for a validated WebSocket handshake, and `expect` for a valid 100-continue. */
