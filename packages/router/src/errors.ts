@@ -14,3 +14,15 @@ export const InvalidRouterOption = definePorticoError(
   'InvalidRouterOptionError',
   (option: string, why: string) => `option "${option}" ${why}`,
 );
+
+/**
+ * A forwarding state machine met an event its phase rules out: a bug in Portico, not in the
+ * client or backend. The connection it happened on is reset and its backend connection dropped;
+ * the process goes on.
+ */
+export const ForwarderStateError = definePorticoError(
+  'PORTICO_ERR_ROUTER_IMPOSSIBLE_STATE',
+  'ForwarderStateError',
+  (machine: string, phase: string, event: string) =>
+    `${machine} got ${event} in phase ${phase}, which its rules rule out; the connection was reset. This is a bug in Portico: report it with the log line`,
+);

@@ -286,6 +286,7 @@ export function createPortico(initial: PorticoConfig, options: PorticoOptions = 
   const logForwarderEvent = (event: ForwarderEvent): void => {
     if (event.type === 'request.refused') logEvent(logger, 'proxy.request_refused', { status: event.status, reason: event.reason });
     else if (event.type === 'upstream.failed') logEvent(logger, 'proxy.upstream_failed', { upstream: event.upstreamId, err: event.error.message, retried: event.retried });
+    else if (event.type === 'internal.error') logEvent(logger, 'proxy.internal_error', { code: (event.error as { code?: string }).code ?? 'unknown', err: event.error.message });
     else logEvent(logger, 'proxy.response_aborted', { reason: event.reason });
   };
 

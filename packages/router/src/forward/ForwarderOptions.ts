@@ -60,7 +60,9 @@ export interface ForwarderOptions {
 export type ForwarderEvent =
   | { readonly type: 'request.refused'; readonly status: number; readonly reason: string }
   | { readonly type: 'upstream.failed'; readonly upstreamId: string; readonly error: Error; readonly retried: boolean }
-  | { readonly type: 'response.aborted'; readonly reason: string };
+  | { readonly type: 'response.aborted'; readonly reason: string }
+  /** A forwarding state machine met an event its phase rules out (a `ForwarderStateError`): a bug; that connection was reset. */
+  | { readonly type: 'internal.error'; readonly error: Error };
 
 export interface ResolvedForwarderOptions {
   readonly dispatch: (request: DispatchRequest) => Dispatch | Promise<Dispatch>;

@@ -4,6 +4,7 @@ import type { HeaderPair, ResolvedForwarderOptions } from '../../forward/Forward
 import type { Upstream } from '../../forward/Upstream.ts';
 import type { UpstreamConnection, UpstreamHandler } from '../../forward/UpstreamConnection.ts';
 import type { UpstreamPool } from '../../forward/UpstreamPool.ts';
+import { ForwarderStateError } from '../../errors.ts';
 import { ChunkedDecoder } from '../../http1/ChunkedDecoder.ts';
 import type { RequestHead } from '../../http1/RequestHead.ts';
 import type { ResponseHead } from '../../http1/ResponseHead.ts';
@@ -17,6 +18,7 @@ import { chunkHeader, CRLF, LAST_CHUNK } from './chunkFraming.ts';
 import { ClientWriter, type ClientWriterWatcher } from './ClientWriter.ts';
 import { MAX_INFORMATIONAL_RESPONSES } from './connectionBounds.ts';
 import type { Deadline } from './Deadline.ts';
+import { mayEnter, type ExchangePhase } from './ExchangePhase.ts';
 import { outboundRequestHead } from './outboundRequestHead.ts';
 
 const NO_BODY: OutboundResponseFraming = { kind: 'none' };
@@ -46,7 +48,7 @@ export interface ExchangeOwner {
   onExchangeFailed(status: number): void;
   /** The dispatcher answered the request itself. */
   onExchangeRespond(status: number, headers: readonly HeaderPair[], body: string | undefined, close: boolean): void;
-  /** The response had started: the client connection must be cut so the truncation shows. */
+  /** The response had started (or the exchange broke): the client connection must be cut so the truncation shows. */
   onExchangeAborted(reason: string): void;
   /** The backend answered 101 to a WebSocket handshake: from here on, bytes flow raw. */
   onTunnel(upstream: UpstreamConnection, responseHead: string, rest: Buffer): void;
@@ -56,6 +58,12 @@ export interface ExchangeOwner {
  * One request relayed to one backend and its response relayed back: upstream choice and the
  * single allowed retry, the re-framed head and body, the response head and body re-framed for the
  * client, keep-alive hand-back, and the request timeout.
+ *
+ * Its progress is one `ExchangePhase`, changed only by `#enter`, which checks the transition and
+ * the new phase's invariants (as undici asserts its parser state in every callback). An event the
+ * phase rules out throws a `ForwarderStateError`; the entry points catch it and tear the exchange
+ * down (`#broken`): the client connection is reset, the backend connection dropped, and the error
+ * reported as `internal.error`. A bug then costs one connection, never the process.
  */
 export class Exchange implements UpstreamHandler, ClientWriterWatcher {
   readonly #owner: ExchangeOwner;
@@ -66,7 +74,6 @@ export class Exchange implements UpstreamHandler, ClientWriterWatcher {
   #upstream: Upstream | undefined;
   #dispatch: (Dispatch & { kind: 'forward' }) | undefined;
   #connection: UpstreamConnection | undefined;
-  #connected = false;
   #attempts = 0;
   /** What waits for the connection: the request head, then body pieces; text is latin1. */
   #queue: Array<Buffer | string> = [];
@@ -74,10 +81,10 @@ export class Exchange implements UpstreamHandler, ClientWriterWatcher {
   #replayBytes = 0;
   #bodyBytes = 0;
   #bodyEnded = false;
-  #wroteUpstream = false;
+  /** A fact, not a phase: once the response began it stays true, so the owner knows to reset after an abort. */
   #touchedClient = false;
   #responseBytes = 0;
-  #phase: 'head' | 'body' | 'done' = 'head';
+  #phase: ExchangePhase = 'choosing';
   readonly #parser: ResponseHeadParser;
   #response: ResponseHead | undefined;
   #remaining = 0;
@@ -103,6 +110,11 @@ export class Exchange implements UpstreamHandler, ClientWriterWatcher {
     this.#writer = new ClientWriter(owner.client, this);
   }
 
+  /** Where the exchange stands (tests watch it). */
+  get phase(): ExchangePhase {
+    return this.#phase;
+  }
+
   start(): void {
     let decided: Dispatch | Promise<Dispatch>;
     try {
@@ -123,22 +135,31 @@ export class Exchange implements UpstreamHandler, ClientWriterWatcher {
       if (dispatch.kind === 'forward') dispatch.release?.({ status: 0, bytesIn: this.#head.headBytes, bytesOut: 0 });
       return;
     }
-    if (dispatch.kind === 'respond') {
-      this.#phase = 'done';
-      // Answered after the caller has seen where the body stands (start() runs before it is read).
-      queueMicrotask(() => this.#owner.onExchangeRespond(dispatch.status, dispatch.headers ?? [], dispatch.body, dispatch.close === true));
-      return;
+    try {
+      if (this.#phase !== 'choosing' || this.#dispatch !== undefined) throw this.#impossible('a dispatch');
+      if (dispatch.kind === 'respond') {
+        this.#enter('done');
+        // Answered after the caller has seen where the body stands (start() runs before it is read).
+        queueMicrotask(() => this.#owner.onExchangeRespond(dispatch.status, dispatch.headers ?? [], dispatch.body, dispatch.close === true));
+        return;
+      }
+      this.#dispatch = dispatch;
+      this.#requestId = requestIdFor(this.#head, dispatch.trustRequestId === true, this.#requestId);
+      this.#requestTimeout = dispatch.requestTimeout ?? this.#owner.options.requestTimeout;
+      this.#connectNext(dispatch.upstream);
+      this.#rearm();
+    } catch (err) {
+      this.#broken(err);
     }
-    this.#dispatch = dispatch;
-    this.#requestId = requestIdFor(this.#head, dispatch.trustRequestId === true, this.#requestId);
-    this.#requestTimeout = dispatch.requestTimeout ?? this.#owner.options.requestTimeout;
-    this.#connectNext(dispatch.upstream);
-    this.#rearm();
   }
 
   /** Request body bytes from the client; false asks the caller to pause the client. */
   writeBody(data: Buffer): boolean {
     if (this.#phase === 'done' || data.length === 0) return this.#phase !== 'done';
+    if (this.#bodyEnded) {
+      this.#broken(this.#impossible('request body after its end'));
+      return false;
+    }
     this.#bodyBytes += data.length;
     const accepted = this.#head.body.kind === 'chunked'
       ? this.#send([chunkHeader(data.length), data, CRLF])
@@ -149,6 +170,7 @@ export class Exchange implements UpstreamHandler, ClientWriterWatcher {
   }
 
   endBody(): void {
+    if (this.#bodyEnded && this.#phase !== 'done') return this.#broken(this.#impossible('a second end of the request body'));
     this.#bodyEnded = true;
     if (this.#phase === 'done') return;
     if (this.#head.body.kind === 'chunked') this.#send([LAST_CHUNK]);
@@ -163,7 +185,7 @@ export class Exchange implements UpstreamHandler, ClientWriterWatcher {
   /** Client gone or request malformed: drop the backend connection, never pool it. */
   abort(): void {
     if (this.#phase === 'done') return;
-    this.#phase = 'done';
+    this.#enter('done');
     this.#clearTimer();
     this.#dropConnection();
     this.#release(0);
@@ -213,6 +235,7 @@ export class Exchange implements UpstreamHandler, ClientWriterWatcher {
       return this.#fail(502);
     }
     this.#connection = connection;
+    this.#enter('connecting');
     this.#writer.source = connection.socket;
     connection.attach(this);
     if (reused !== undefined) this.#onConnect();
@@ -220,13 +243,17 @@ export class Exchange implements UpstreamHandler, ClientWriterWatcher {
   }
 
   #onConnect(): void {
-    if (this.#phase === 'done' || this.#connection === undefined) return;
-    this.#connected = true;
-    this.#wroteUpstream = true;
-    const queued = this.#queue;
-    this.#queue = [];
-    const drained = this.#write(queued);
-    if (drained) this.onDrain();
+    // A connection dropped meanwhile (the exchange failed or moved to another) emits no 'connect'.
+    if (this.#phase === 'done') return;
+    try {
+      this.#enter('awaiting-head');
+      const queued = this.#queue;
+      this.#queue = [];
+      const drained = this.#write(queued);
+      if (drained) this.onDrain();
+    } catch (err) {
+      this.#broken(err);
+    }
   }
 
   #send(pieces: Array<Buffer | string>): boolean {
@@ -235,11 +262,16 @@ export class Exchange implements UpstreamHandler, ClientWriterWatcher {
       if (this.#replayBytes > this.#owner.options.maxReplayBytes) this.#replay = undefined;
       else this.#replay.push(...pieces);
     }
-    if (!this.#connected) {
+    if (!this.#connected()) {
       this.#queue.push(...pieces);
       return false;
     }
     return this.#write(pieces);
+  }
+
+  /** Whether the backend connection is open and carries this request: its bytes are written, not queued. */
+  #connected(): boolean {
+    return this.#phase === 'awaiting-head' || this.#phase === 'relaying-body';
   }
 
   /** Writes pieces in one go; text (a head, a chunk size) is latin1, written by Node without a Buffer of its own. */
@@ -261,15 +293,22 @@ export class Exchange implements UpstreamHandler, ClientWriterWatcher {
   }
 
   onData(chunk: Buffer): void {
-    this.#responseBytes += chunk.length;
-    this.#writer.begin();
-    if (this.#phase === 'head') this.#onHeadBytes(chunk);
-    else if (this.#phase === 'body') this.#onBodyBytes(chunk);
-    this.#writer.flush();
-    // After the bytes are handled, so a response head just read counts: from here on the backend
-    // is awaited even while the client is still sending its body. Bytes before the final head (a
-    // 1xx, a head in pieces) are no progress: requestTimeout runs to the final head whatever they are.
-    if (this.#phase !== 'head') this.#rearm();
+    try {
+      this.#responseBytes += chunk.length;
+      // Only a connected backend has bytes to give, and a settled exchange has no connection to give them.
+      if (!this.#connected()) throw this.#impossible('response bytes');
+      this.#writer.begin();
+      if (this.#phase === 'awaiting-head') this.#onHeadBytes(chunk);
+      else this.#onBodyBytes(chunk);
+      this.#writer.flush();
+      // After the bytes are handled, so a response head just read counts: from here on the backend
+      // is awaited even while the client is still sending its body. Bytes before the final head (a
+      // 1xx, a head in pieces) are no progress: requestTimeout runs to the final head whatever they are.
+      // Not once done: the connection may already run its next exchange on the shared deadline.
+      if (this.#phase === 'relaying-body') this.#rearm();
+    } catch (err) {
+      this.#broken(err);
+    }
   }
 
   #onHeadBytes(input: Buffer): void {
@@ -318,7 +357,7 @@ export class Exchange implements UpstreamHandler, ClientWriterWatcher {
     else if (res.body.kind === 'chunked') this.#decoder = new ChunkedDecoder(this.#owner.options.limits);
     this.#closeClient = framing.close;
     const connection = framing.close ? 'close' : this.#head.version === '1.1' ? undefined : 'keep-alive';
-    this.#phase = 'body';
+    this.#enter('relaying-body');
     this.#writer.write(clientResponseHead(res, connection, framing.head));
     this.#touchedClient = true;
     if (this.#writer.framing === 'none' || (this.#writer.framing === 'length' && this.#remaining === 0)) {
@@ -354,10 +393,14 @@ export class Exchange implements UpstreamHandler, ClientWriterWatcher {
   }
 
   onEnd(): void {
-    if (this.#phase === 'body' && this.#response?.body.kind === 'until-close') {
-      this.#reusable = false;
-      this.#writer.endBody();
-      this.#finish();
+    if (this.#phase === 'relaying-body' && this.#response?.body.kind === 'until-close') {
+      try {
+        this.#reusable = false;
+        this.#writer.endBody();
+        this.#finish();
+      } catch (err) {
+        this.#broken(err);
+      }
       return;
     }
     this.onFailure(new Error('backend closed the connection before the response was complete'));
@@ -365,15 +408,21 @@ export class Exchange implements UpstreamHandler, ClientWriterWatcher {
 
   onFailure(err: Error): void {
     if (this.#phase === 'done') return;
-    this.#dropConnection();
-    this.#connected = false;
-    const retry = this.#mayRetry();
-    this.#owner.options.onEvent({ type: 'upstream.failed', upstreamId: this.#upstream?.id ?? '', error: err, retried: retry });
-    if (retry) {
+    try {
+      // Backend events reach only the exchange that holds the connection: none while choosing.
+      if (this.#phase === 'choosing') throw this.#impossible('a backend failure');
+      const wrote = this.#connected();
+      const retry = this.#mayRetry(wrote);
+      this.#dropConnection();
+      this.#owner.options.onEvent({ type: 'upstream.failed', upstreamId: this.#upstream?.id ?? '', error: err, retried: retry });
+      if (!retry) {
+        if (this.#touchedClient) return this.#abortClient(`backend failed mid-response: ${err.message}`);
+        return this.#fail(502);
+      }
+      this.#enter('choosing');
       // A connection that never carried a byte keeps its queue; otherwise replay what was sent.
-      if (this.#wroteUpstream) this.#queue = [...this.#replay!];
+      if (wrote) this.#queue = [...this.#replay!];
       else this.#queue.shift();
-      this.#wroteUpstream = false;
       let next: Upstream | undefined | Promise<Upstream | undefined>;
       try {
         next = this.#dispatch?.retry?.(err);
@@ -382,23 +431,32 @@ export class Exchange implements UpstreamHandler, ClientWriterWatcher {
       }
       if (next instanceof Promise) {
         // The router waits for a worker (the dead one's restart); the client may leave meanwhile.
-        next.then((u) => this.#phase !== 'done' && this.#connectNext(u), () => this.#phase !== 'done' && this.#connectNext(undefined));
+        next.then((u) => this.#onRetryUpstream(u), () => this.#onRetryUpstream(undefined));
         return;
       }
-      return this.#connectNext(next);
+      this.#connectNext(next);
+    } catch (thrown) {
+      this.#broken(thrown);
     }
-    if (this.#touchedClient) return this.#abortClient(`backend failed mid-response: ${err.message}`);
-    this.#fail(502);
+  }
+
+  #onRetryUpstream(upstream: Upstream | undefined): void {
+    if (this.#phase === 'done') return;
+    try {
+      this.#connectNext(upstream);
+    } catch (err) {
+      this.#broken(err);
+    }
   }
 
   /** The policy's retry rule (`mayRetry`), asked before the backend answered anything. */
-  #mayRetry(): boolean {
+  #mayRetry(wrote: boolean): boolean {
     return mayRetry({
       attempts: this.#attempts,
-      backendAnswered: this.#phase !== 'head' || this.#responseBytes > 0,
-      requestSent: this.#wroteUpstream,
+      backendAnswered: this.#phase === 'relaying-body' || this.#responseBytes > 0,
+      requestSent: wrote,
       // Before a byte went out, the queue still holds the whole request.
-      bodyHeld: !this.#wroteUpstream || this.#replay !== undefined,
+      bodyHeld: !wrote || this.#replay !== undefined,
       method: this.#head.method,
     });
   }
@@ -414,7 +472,7 @@ export class Exchange implements UpstreamHandler, ClientWriterWatcher {
     const wait = exchangeWait({
       settled: this.#phase === 'done' || this.#dispatch === undefined,
       clientBehind: this.#clientBlocked,
-      responseStarted: this.#phase !== 'head',
+      responseStarted: this.#phase === 'relaying-body',
       requestBodyEnded: this.#bodyEnded,
       backendHoldsBody: this.#upstreamFull,
       awaitingContinue: this.#owner.awaitingContinue,
@@ -437,20 +495,26 @@ export class Exchange implements UpstreamHandler, ClientWriterWatcher {
   /** The deadline expired: the backend made no progress, or the client read nothing, for too long. */
   timedOut(): void {
     if (this.#phase === 'done') return;
-    const reason = this.#clientBlocked
-      ? `the client read nothing of the response for ${this.#owner.options.sendTimeout} ms`
-      : `the backend sent nothing for ${this.#requestTimeout} ms`;
-    this.#phase = 'done';
-    this.#dropConnection();
-    this.#release(this.#touchedClient ? 0 : 504);
-    if (this.#touchedClient) this.#owner.onExchangeAborted(reason);
-    else this.#owner.onExchangeFailed(504);
+    try {
+      // Choosing has no deadline (exchangeWait: settled without a dispatch).
+      if (this.#phase === 'choosing' && this.#dispatch === undefined) throw this.#impossible('a request timeout');
+      const reason = this.#clientBlocked
+        ? `the client read nothing of the response for ${this.#owner.options.sendTimeout} ms`
+        : `the backend sent nothing for ${this.#requestTimeout} ms`;
+      this.#enter('done');
+      this.#dropConnection();
+      this.#release(this.#touchedClient ? 0 : 504);
+      if (this.#touchedClient) this.#owner.onExchangeAborted(reason);
+      else this.#owner.onExchangeFailed(504);
+    } catch (err) {
+      this.#broken(err);
+    }
   }
 
   #tunnel(res: ResponseHead, rest: Buffer): void {
     this.#writer.flush();
     this.#clearTimer();
-    this.#phase = 'done';
+    this.#enter('done');
     const connection = this.#connection!;
     this.#connection = undefined;
     this.#writer.detach();
@@ -465,7 +529,7 @@ export class Exchange implements UpstreamHandler, ClientWriterWatcher {
 
   #finish(): void {
     this.#writer.flush();
-    this.#phase = 'done';
+    this.#enter('done');
     this.#clearTimer();
     const connection = this.#connection;
     this.#connection = undefined;
@@ -482,7 +546,7 @@ export class Exchange implements UpstreamHandler, ClientWriterWatcher {
 
   #fail(status: number): void {
     this.#writer.flush();
-    this.#phase = 'done';
+    this.#enter('done');
     this.#clearTimer();
     this.#dropConnection();
     this.#release(status);
@@ -493,11 +557,61 @@ export class Exchange implements UpstreamHandler, ClientWriterWatcher {
     // What this read produced is dropped, not flushed: bytes written right before the reset reach
     // the client with it, and a Node (libuv) client then reads the reset as a clean end (issue 15).
     this.#writer.discard();
-    this.#phase = 'done';
+    this.#enter('done');
     this.#clearTimer();
     this.#dropConnection();
     this.#release(0);
     this.#owner.onExchangeAborted(reason);
+  }
+
+  /**
+   * The one way the phase changes. Checks the transition and what the new phase promises; a
+   * violation throws, and the entry point that led here tears the exchange down (`#broken`).
+   * Strings and a `switch`: nothing is allocated unless the check fails.
+   */
+  #enter(next: ExchangePhase): void {
+    const from = this.#phase;
+    if (!mayEnter(from, next)) throw this.#impossible(`a move to ${next}`);
+    switch (next) {
+      case 'connecting':
+      case 'awaiting-head':
+        // A request goes out only on a connection, for a request the dispatch forwarded.
+        if (this.#connection === undefined || this.#dispatch === undefined) throw this.#impossible(`a move to ${next} without a backend connection`);
+        break;
+      case 'relaying-body':
+        // The final head is relayed once, after the request went out.
+        if (this.#connection === undefined || this.#response === undefined || this.#touchedClient) throw this.#impossible('a second final response head');
+        break;
+      case 'choosing':
+        // A retry starts from no connection, within the policy's attempts.
+        if (this.#connection !== undefined || this.#touchedClient) throw this.#impossible('a retry with a connection or a started response');
+        break;
+      case 'done':
+        break;
+    }
+    this.#phase = next;
+  }
+
+  /** The error for an event the current phase rules out. */
+  #impossible(event: string): Error {
+    return new ForwarderStateError('Exchange', this.#phase, event);
+  }
+
+  /**
+   * An invariant failed: settle at once, whatever the phase, reset the client connection and drop
+   * the backend connection (its framing is in doubt), and report the bug. Never rethrows: the
+   * caller is an event handler, and a throw there would end the process.
+   */
+  #broken(err: unknown): void {
+    const error = err instanceof Error ? err : new Error(String(err));
+    const wasDone = this.#phase === 'done';
+    this.#phase = 'done';
+    this.#writer.discard();
+    this.#clearTimer();
+    this.#dropConnection();
+    if (!wasDone) this.#release(0);
+    this.#owner.options.onEvent({ type: 'internal.error', error });
+    this.#owner.onExchangeAborted(`internal error: ${error.message}`);
   }
 
   #dropConnection(): void {
