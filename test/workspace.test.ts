@@ -103,6 +103,25 @@ describe('workspace', () => {
     assert.deepEqual(problems, []);
   });
 
+  it("keeps a package's ./internal entry to that package's own tests", async () => {
+    // `@portico/NAME/internal` is what NAME's tests reach beyond its public surface; source code,
+    // other packages and the root tests go through the public entry.
+    const internal = /(?:from\s*|import\s*\(\s*)'(@portico\/[a-z-]+)\/internal'/g;
+    const problems: string[] = [];
+    const dirs: Array<[URL, string | undefined]> = [[new URL('test/', root), undefined], [new URL('bench/', root), undefined], [new URL('examples/', root), undefined]];
+    for (const name of await packageNames()) {
+      dirs.push([new URL(`packages/${name}/src/`, root), undefined], [new URL(`packages/${name}/test/`, root), `@portico/${name}`]);
+    }
+    for (const [dir, owner] of dirs) {
+      for (const file of await tsFiles(dir)) {
+        for (const [, imported] of (await readFile(file, 'utf8')).matchAll(internal)) {
+          if (imported !== owner) problems.push(`${file.pathname.slice(root.pathname.length)} imports ${imported}/internal`);
+        }
+      }
+    }
+    assert.deepEqual(problems, []);
+  });
+
   it('has the package graph that docs/architecture.md draws, with no cycle', async () => {
     const documented = await documentedGraph();
     const actual = new Map<string, Set<string>>();

@@ -1,7 +1,7 @@
 import type net from 'node:net';
 import { ClientConnection } from '../internal/forward/ClientConnection.ts';
 import { resolveForwarderOptions, type ForwarderOptions } from './ForwarderOptions.ts';
-import { UpstreamPool } from './UpstreamPool.ts';
+import { UpstreamPool } from '../internal/forward/UpstreamPool.ts';
 
 /** The forwarding engine: hand it accepted client sockets. */
 export interface Forwarder {

@@ -4,7 +4,7 @@ import net, { type AddressInfo } from 'node:net';
 import { SimulatedClock } from '@portico/supervisor';
 import { ForwarderStateError, RequestHeadParser, ResponseHeadParser, type Dispatch, type ForwarderEvent, type RequestHead, type Upstream } from '@portico/router';
 import { resolveForwarderOptions } from '../../src/forward/ForwarderOptions.ts';
-import { UpstreamPool } from '../../src/forward/UpstreamPool.ts';
+import { UpstreamPool } from '@portico/router/internal';
 import { Deadline } from '../../src/internal/forward/Deadline.ts';
 import { Exchange, type ExchangeOwner } from '../../src/internal/forward/Exchange.ts';
 import { clientOrigin } from '../../src/internal/forward/clientOrigin.ts';

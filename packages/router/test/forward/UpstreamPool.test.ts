@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { UpstreamPool, type UpstreamConnection } from '@portico/router';
+import { UpstreamPool, type UpstreamConnection } from '@portico/router/internal';
 import { SimulatedClock } from '@portico/supervisor';
 import { closeAll, startRawBackend, upstreamAt, type RawBackend } from './harness.ts';
 

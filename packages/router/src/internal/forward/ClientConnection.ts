@@ -1,7 +1,7 @@
 import type net from 'node:net';
 import type { HeaderPair, ResolvedForwarderOptions } from '../../forward/ForwarderOptions.ts';
-import type { UpstreamConnection } from '../../forward/UpstreamConnection.ts';
-import type { UpstreamPool } from '../../forward/UpstreamPool.ts';
+import type { UpstreamConnection } from './UpstreamConnection.ts';
+import type { UpstreamPool } from './UpstreamPool.ts';
 import { ChunkedDecoder } from '../../http1/ChunkedDecoder.ts';
 import type { RequestHead } from '../../http1/RequestHead.ts';
 import { RequestHeadParser } from '../../http1/RequestHeadParser.ts';

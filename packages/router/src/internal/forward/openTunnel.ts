@@ -1,6 +1,6 @@
 import type net from 'node:net';
 import type { Clock } from '@portico/supervisor';
-import type { UpstreamConnection, UpstreamHandler } from '../../forward/UpstreamConnection.ts';
+import type { UpstreamConnection, UpstreamHandler } from './UpstreamConnection.ts';
 import { Deadline } from './Deadline.ts';
 
 /**

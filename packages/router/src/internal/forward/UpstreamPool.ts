@@ -1,5 +1,5 @@
 import { systemClock, type Clock } from '@portico/supervisor';
-import type { Upstream } from './Upstream.ts';
+import type { Upstream } from '../../forward/Upstream.ts';
 import { UpstreamConnection } from './UpstreamConnection.ts';
 
 export interface UpstreamPoolOptions {

@@ -1,5 +1,5 @@
 import net from 'node:net';
-import type { Upstream } from './Upstream.ts';
+import type { Upstream } from '../../forward/Upstream.ts';
 
 /** Whoever currently uses a backend connection: an exchange, a tunnel, or nobody while it idles in the pool. */
 export interface UpstreamHandler {
