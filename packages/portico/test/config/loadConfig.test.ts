@@ -54,6 +54,15 @@ describe('loadConfig', () => {
     assert.equal(await socket(one), (await loadConfig(join(folder.dir, 'two', '..', 'one', 'portico.json'), { env })).admin!.socket);
   });
 
+  it('builds nothing with checkBuild false: a token or key file it would refuse is not read', async () => {
+    await folder.write('short-token', 'too-short\n');
+    const file = await folder.write('short.json', minimal({}, { admin: { port: 9901, socket: './run/admin.sock', tokenFile: './short-token' } }));
+    const problems = await problemsOf(loadConfig(file, { env }));
+    assert.deepEqual(problems.map((p) => [p.kind, p.path]), [['refused', 'admin']]);
+    assert.ok(!problems[0]!.message.includes('too-short'), 'the token is never shown');
+    assert.equal((await loadConfig(file, { env, checkBuild: false })).admin!.socket, join(folder.dir, 'run', 'admin.sock'));
+  });
+
   it('applies every default, including those derived from other keys', async () => {
     const config = await loadConfig(await folder.write('p.json', minimal()), { env });
     const app = config.apps[0]!;

@@ -38,7 +38,8 @@ export async function adminTarget(values: Readonly<Record<string, string | boole
   }
   let admin;
   try {
-    ({ admin } = await loadConfig(resolve(io.cwd, file), { env: io.env }));
+    // Only the socket's path is needed: an operator of socketGroup may not read Portico's key files.
+    ({ admin } = await loadConfig(resolve(io.cwd, file), { env: io.env, checkBuild: false }));
   } catch (error) {
     if (!(error instanceof ConfigInvalid)) throw error;
     throw new CommandFailure(error.message, ExitCode.configInvalid);
