@@ -165,6 +165,7 @@ describe('portico check agrees with start', function () {
           start: 'lazy',
           compat: 'aspnetcore',
           trustRequestId: true,
+          stripPrefix: true,
           allowTrace: true,
           forwardAuthToken: true,
           queue: { maxWaiting: 50, timeout: 30 },
