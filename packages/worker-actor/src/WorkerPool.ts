@@ -18,8 +18,12 @@ import { exitOfError, summarizeExit, type WorkerExit } from './WorkerExit.ts';
 import { workerMachine, type WorkerActorRef, type WorkerEmitted, type WorkerLoad, type WorkerSnapshot } from './workerMachine.ts';
 import { validateWorkerOptions, workerDefaults, type WorkerOptions } from './WorkerOptions.ts';
 
-/** A ready backend as the router sees it: where to connect, the token to send, its load counter. */
-export interface Upstream {
+/**
+ * A ready worker as the pool publishes it (`WorkerPool.ready`): its process, where to connect,
+ * the token to send, its load counter. The router turns one into the forwarder's `Upstream` (what
+ * one request is sent to); the two are different things and have different names.
+ */
+export interface ReadyWorker {
   readonly id: string;
   readonly pid: number;
   readonly endpoint: Endpoint;
@@ -82,7 +86,7 @@ export class WorkerPool {
   #supervisor: SupervisorRef | undefined;
   #subscriptions: Subscription[] = [];
   #workers = new Map<string, { ref: WorkerActorRef; subscriptions: Subscription[] }>();
-  #ready: readonly Upstream[] = [];
+  #ready: readonly ReadyWorker[] = [];
   #state: PoolState = 'idle';
   readonly #retrySchedule: RetryFailedSchedule;
   #retryAt: number | undefined;
@@ -119,7 +123,7 @@ export class WorkerPool {
   }
 
   /** Ready backends, least loaded not implied: the router balances. Replaced (not mutated) on change. */
-  get ready(): readonly Upstream[] {
+  get ready(): readonly ReadyWorker[] {
     return this.#ready;
   }
 
@@ -352,7 +356,7 @@ export class WorkerPool {
   }
 
   #rebuild(): void {
-    const ready: Upstream[] = [];
+    const ready: ReadyWorker[] = [];
     for (const { ref } of this.#workers.values()) {
       const snapshot = ref.getSnapshot();
       if (snapshot.status !== 'active' || !snapshot.matches({ live: 'ready' })) continue;

@@ -10,7 +10,7 @@ export { exitOfError, summarizeExit } from './WorkerExit.ts';
 export type { WorkerExit, WorkerExitKind } from './WorkerExit.ts';
 export * from './errors.ts';
 export { WorkerPool } from './WorkerPool.ts';
-export type { PoolState, Upstream, WorkerPoolOptions, WorkerStatus } from './WorkerPool.ts';
+export type { PoolState, ReadyWorker, WorkerPoolOptions, WorkerStatus } from './WorkerPool.ts';
 export { defaultRetryFailed } from './RetryFailed.ts';
 export type { RetryFailed } from './RetryFailed.ts';
 export { PoolHistory, historyLimits } from './PoolHistory.ts';

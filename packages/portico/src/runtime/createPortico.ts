@@ -293,7 +293,7 @@ export function createPortico(initial: PorticoConfig, options: PorticoOptions = 
   const makeEmbedded = (limits: PorticoConfig['limits']) =>
     createEmbeddedForwarder({
       dispatch,
-      limits: { maxHeadBytes: limits.maxHeaderBytes, maxHeaderCount: limits.maxHeaderCount },
+      limits: { maxHeaderBytes: limits.maxHeaderBytes, maxHeaderCount: limits.maxHeaderCount },
       servesHost: (authority) => router.servesHost(authority),
       onEvent: logForwarderEvent,
     });
@@ -309,7 +309,7 @@ export function createPortico(initial: PorticoConfig, options: PorticoOptions = 
       forwarder = createForwarder({
         dispatch: (request) => dispatch(request),
         proto,
-        limits: { maxHeadBytes: limits.maxHeaderBytes, maxHeaderCount: limits.maxHeaderCount },
+        limits: { maxHeaderBytes: limits.maxHeaderBytes, maxHeaderCount: limits.maxHeaderCount },
         headersTimeout: limits.headersTimeout * 1000,
         bodyIdleTimeout: limits.bodyIdleTimeout * 1000,
         sendTimeout: limits.sendTimeout * 1000,

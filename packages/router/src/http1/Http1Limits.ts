@@ -3,7 +3,7 @@ import { InvalidRouterOption } from '../errors.ts';
 /** Size and count limits of the HTTP/1.1 framer. Defaults sit next to nginx's in docs/proxy.md. */
 export interface Http1Limits {
   /** All bytes of a request head, request line to the empty line. Over it: 431. */
-  readonly maxHeadBytes: number;
+  readonly maxHeaderBytes: number;
   /** The request line alone. Over it: 414. */
   readonly maxRequestLineBytes: number;
   /** Header lines in one head (and trailer lines in one chunked body). Over it: 431. */
@@ -21,7 +21,7 @@ export interface Http1Limits {
 }
 
 export const defaultHttp1Limits: Http1Limits = Object.freeze({
-  maxHeadBytes: 16 * 1024,
+  maxHeaderBytes: 16 * 1024,
   maxRequestLineBytes: 8 * 1024,
   maxHeaderCount: 100,
   maxChunkLineBytes: 4 * 1024,

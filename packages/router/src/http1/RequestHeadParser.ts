@@ -53,13 +53,13 @@ export class RequestHeadParser {
   }
 
   push(chunk: Buffer): RequestHeadResult {
-    const fed = this.#lines.feed(chunk, this.#onLine, this.#limits.maxHeadBytes + 1);
+    const fed = this.#lines.feed(chunk, this.#onLine, this.#limits.maxHeaderBytes + 1);
     if (fed.kind === 'error') return this.#fail(fed.status as Http1ErrorStatus, fed.reason);
     if (fed.kind === 'more') {
       if (this.#line === undefined && this.#lines.pendingBytes > this.#limits.maxRequestLineBytes) {
         return this.#fail(414, 'request line too long');
       }
-      if (this.bufferedBytes > this.#limits.maxHeadBytes) return this.#fail(431, 'request head too large');
+      if (this.bufferedBytes > this.#limits.maxHeaderBytes) return this.#fail(431, 'request head too large');
       return INCOMPLETE;
     }
     const line = this.#line!;
@@ -97,7 +97,7 @@ export class RequestHeadParser {
 
   readonly #onLine = (text: string, start: number, end: number): LineVerdict => {
     const lineBytes = end - start + 2;
-    if (this.#lines.lineBytes + lineBytes > this.#limits.maxHeadBytes) {
+    if (this.#lines.lineBytes + lineBytes > this.#limits.maxHeaderBytes) {
       return this.#line === undefined && lineBytes > this.#limits.maxRequestLineBytes
         ? { status: 414, reason: 'request line too long' }
         : { status: 431, reason: 'request head too large' };

@@ -1,6 +1,6 @@
 import { identityHeaders, stripInboundHeaders, type Authenticator, type AuthTlsInfo } from '@portico/auth-forwarder';
 import { systemClock, type Clock } from '@portico/supervisor';
-import type { PoolState, Upstream as WorkerUpstream, WorkerExit } from '@portico/worker-actor';
+import type { PoolState, ReadyWorker, WorkerExit } from '@portico/worker-actor';
 import type { ExchangeOutcome } from '../forward/Dispatch.ts';
 import type { HeaderPair } from '../forward/ForwarderOptions.ts';
 import type { Upstream } from '../forward/Upstream.ts';
@@ -14,7 +14,7 @@ import { normaliseRequestPath } from './normaliseRequestPath.ts';
 
 /** What the router needs of an app's workers; `WorkerPool` from `@portico/worker-actor` is one. */
 export interface AppBackends {
-  readonly ready: readonly WorkerUpstream[];
+  readonly ready: readonly ReadyWorker[];
   readonly state: PoolState;
   readonly lastExit: WorkerExit | undefined;
   /** While `failed`: when (ms, the router's clock) the app starts again by itself. */
@@ -130,7 +130,7 @@ interface App extends AppRoute {
   /** Header clean-up without an authenticator, made once: [plain request, WebSocket upgrade]. */
   readonly strip: readonly [(headers: HeaderPair[]) => HeaderPair[], (headers: HeaderPair[]) => HeaderPair[]];
   readonly waiters: Set<() => void>;
-  readonly upstreams: WeakMap<WorkerUpstream, Upstream>;
+  readonly upstreams: WeakMap<ReadyWorker, Upstream>;
 }
 
 /**
@@ -139,7 +139,7 @@ interface App extends AppRoute {
  * not `===` to the current one: comparing objects let a retry go back to the worker that had just
  * died (still listed until its exit is seen) when any other worker became ready in between.
  */
-const sameProcess = (a: WorkerUpstream, b: WorkerUpstream) => a.id === b.id && a.pid === b.pid;
+const sameProcess = (a: ReadyWorker, b: ReadyWorker) => a.id === b.id && a.pid === b.pid;
 
 /** A connect the backend refused (TCP) or whose socket file is gone (unix): nothing listens there. */
 const refusedConnect = (error: Error) => {
@@ -206,7 +206,7 @@ export function createRouter(routes: readonly AppRoute[], options: RouterOptions
     return best;
   }
 
-  function toUpstream(app: App, worker: WorkerUpstream): Upstream {
+  function toUpstream(app: App, worker: ReadyWorker): Upstream {
     let upstream = app.upstreams.get(worker);
     if (!upstream) {
       const { endpoint } = worker;
@@ -222,8 +222,8 @@ export function createRouter(routes: readonly AppRoute[], options: RouterOptions
   }
 
   /** Fewest requests in flight wins; ties go to the first, so an idle pool fills evenly. */
-  function leastLoaded(ready: readonly WorkerUpstream[], except?: WorkerUpstream): WorkerUpstream | undefined {
-    let best: WorkerUpstream | undefined;
+  function leastLoaded(ready: readonly ReadyWorker[], except?: ReadyWorker): ReadyWorker | undefined {
+    let best: ReadyWorker | undefined;
     for (const worker of ready) {
       if (except !== undefined && sameProcess(worker, except)) continue;
       if (!best || worker.load.inFlight < best.load.inFlight) best = worker;
@@ -246,11 +246,11 @@ export function createRouter(routes: readonly AppRoute[], options: RouterOptions
   }
 
   /** A draining worker waits for its last request and tunnel; it is no longer in `ready`. */
-  function releaseWorker(app: App, worker: WorkerUpstream): void {
+  function releaseWorker(app: App, worker: ReadyWorker): void {
     if (worker.load.inFlight <= 0 && !((worker.load.tunnels ?? 0) > 0) && !app.backends.ready.some((w) => sameProcess(w, worker))) worker.notifyIdle();
   }
 
-  function forward(app: App, worker: WorkerUpstream, strip: (headers: HeaderPair[]) => HeaderPair[], began: number, request: RouteRequest): ForwardDecision {
+  function forward(app: App, worker: ReadyWorker, strip: (headers: HeaderPair[]) => HeaderPair[], began: number, request: RouteRequest): ForwardDecision {
     let current = worker;
     current.load.inFlight++;
     let released = false;
@@ -264,7 +264,7 @@ export function createRouter(routes: readonly AppRoute[], options: RouterOptions
       requestTimeout: (app.requestTimeout ?? 120) * 1000,
       retry: (error) => {
         if (refusedConnect(error)) current.notifyUnreachable();
-        const take = (next: WorkerUpstream) => {
+        const take = (next: ReadyWorker) => {
           current.load.inFlight--;
           current = next;
           current.load.inFlight++;
@@ -295,7 +295,7 @@ export function createRouter(routes: readonly AppRoute[], options: RouterOptions
   }
 
   /** The least loaded ready worker once there is one (never `except`), or why there will be none. */
-  function waitForWorker(app: App, except?: WorkerUpstream): Promise<WorkerUpstream | 'failed' | 'timeout'> {
+  function waitForWorker(app: App, except?: ReadyWorker): Promise<ReadyWorker | 'failed' | 'timeout'> {
     return new Promise((resolve) => {
       const timer = clock.setTimeout(() => finish('timeout'), (app.startupTimeLimit ?? 120) * 1000);
       const check = () => {
@@ -303,7 +303,7 @@ export function createRouter(routes: readonly AppRoute[], options: RouterOptions
         if (ready) finish(ready);
         else if (app.backends.state === 'failed') finish('failed');
       };
-      const finish = (result: WorkerUpstream | 'failed' | 'timeout') => {
+      const finish = (result: ReadyWorker | 'failed' | 'timeout') => {
         clock.clearTimeout(timer);
         app.waiters.delete(check);
         resolve(result);

@@ -144,7 +144,7 @@ describe('RequestHeadParser', () => {
       assert.equal(r.kind === 'error' && r.status, 431);
     });
     it('refuses a limit that is not a positive whole number', () => {
-      assert.throws(() => new RequestHeadParser({ limits: { maxHeadBytes: 0 } }), { code: 'PORTICO_ERR_ROUTER_INVALID_OPTION' });
+      assert.throws(() => new RequestHeadParser({ limits: { maxHeaderBytes: 0 } }), { code: 'PORTICO_ERR_ROUTER_INVALID_OPTION' });
     });
   });
 

@@ -39,14 +39,14 @@ describe('outboundRequestHeaders: Portico\'s headers come first', () => {
 
   it('a Node backend sees the token, request id, forwarded address and body behind 995 client headers (socket forwarder)', async () => {
     const port = await startSeeingBackend();
-    const proxy = await startProxy({ pickUpstream: () => upstreamAt(port, 'b', 'tok-first'), limits: { maxHeaderCount: 1000, maxHeadBytes: 64 * 1024 } });
+    const proxy = await startProxy({ pickUpstream: () => upstreamAt(port, 'b', 'tok-first'), limits: { maxHeaderCount: 1000, maxHeaderBytes: 64 * 1024 } });
     const reply = await rawRequest(proxy.port, manyHeaders());
     assert.deepEqual(seen(reply.text), { token: 'tok-first', requestId: 'string', forwardedFor: '127.0.0.1', body: 'hello' });
   });
 
   it('a Node backend sees the token, request id, forwarded address and body behind 995 client headers (embedded forwarder)', async () => {
     const port = await startSeeingBackend();
-    const host = await startHost(() => ({ kind: 'forward', upstream: upstreamAt(port, 'b', 'tok-first') }), { limits: { maxHeaderCount: 1000, maxHeadBytes: 64 * 1024 } });
+    const host = await startHost(() => ({ kind: 'forward', upstream: upstreamAt(port, 'b', 'tok-first') }), { limits: { maxHeaderCount: 1000, maxHeaderBytes: 64 * 1024 } });
     // The host's own server must take the client's 997 lines for Portico to see them at all.
     host.server.maxHeadersCount = 0;
     const reply = await rawRequest(host.port, manyHeaders());

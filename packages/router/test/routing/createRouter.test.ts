@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { PoolState, Upstream as WorkerUpstream } from '@portico/worker-actor';
+import type { PoolState, ReadyWorker } from '@portico/worker-actor';
 import { RequestHeadParser } from '../../src/http1/RequestHeadParser.ts';
 import { createRouter, type AppBackends, type ForwardDecision } from '../../src/routing/createRouter.ts';
 
@@ -8,7 +8,7 @@ import { createRouter, type AppBackends, type ForwardDecision } from '../../src/
 // process, not another object: found by test/chaos.slow.test.ts, where a request whose worker was
 // SIGKILLed right after a restarted worker became ready was retried on the dead one and got 502.
 
-function worker(id: string, pid: number, port: number, inFlight = 0): WorkerUpstream {
+function worker(id: string, pid: number, port: number, inFlight = 0): ReadyWorker {
   return { id, pid, endpoint: { kind: 'tcp', host: '127.0.0.1', port }, token: `token-${id}`, load: { inFlight }, notifyIdle: () => {}, notifyUnreachable: () => unreachable.push(id) };
 }
 
@@ -18,20 +18,20 @@ const reset = () => Object.assign(new Error('socket hang up'), { code: 'ECONNRES
 const refused = () => Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
 
 /** The same process as the pool lists it after a rebuild: a new object sharing the load box. */
-const relisted = (w: WorkerUpstream): WorkerUpstream => ({ ...w });
+const relisted = (w: ReadyWorker): ReadyWorker => ({ ...w });
 
 class Backends implements AppBackends {
-  #ready: readonly WorkerUpstream[];
+  #ready: readonly ReadyWorker[];
   readonly state: PoolState = 'ready';
   readonly lastExit = undefined;
   readonly #listeners = new Set<() => void>();
-  constructor(ready: readonly WorkerUpstream[]) {
+  constructor(ready: readonly ReadyWorker[]) {
     this.#ready = ready;
   }
-  get ready(): readonly WorkerUpstream[] {
+  get ready(): readonly ReadyWorker[] {
     return this.#ready;
   }
-  set ready(ready: readonly WorkerUpstream[]) {
+  set ready(ready: readonly ReadyWorker[]) {
     this.#ready = ready;
     for (const listener of this.#listeners) listener();
   }

@@ -37,7 +37,7 @@ const CONNECTION_OBJECT_BYTES = 8 * 1024;
  *   and the body kept for a replay.
  */
 export function maxBytesHeldPerConnection(options: Pick<ResolvedForwarderOptions, 'limits' | 'maxReplayBytes'>): number {
-  const fromClient = 2 * SOCKET_READ_BYTES + SOCKET_HIGH_WATER_MARK + options.limits.maxHeadBytes;
+  const fromClient = 2 * SOCKET_READ_BYTES + SOCKET_HIGH_WATER_MARK + options.limits.maxHeaderBytes;
   const toClient = SOCKET_HIGH_WATER_MARK + options.limits.maxResponseHeadBytes + SOCKET_READ_BYTES;
   const toBackend = SOCKET_HIGH_WATER_MARK + SOCKET_READ_BYTES + options.maxReplayBytes;
   return fromClient + toClient + toBackend + CONNECTION_OBJECT_BYTES;
