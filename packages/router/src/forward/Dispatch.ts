@@ -29,6 +29,13 @@ export type Dispatch =
        * `x-forwarded-prefix` (the app's `stripPrefix`). Undefined: the target goes as sent.
        */
       readonly pathPrefix?: string;
+      /**
+       * Response headers never relayed to the client, in any spelling a backend may fold, beside
+       * Portico's own `x-portico-*` and `ms-aspnetcore-*`: what the app's authenticator forwards
+       * to the backend (forward-auth's `copyHeaders`), so a backend that reflects request headers
+       * cannot hand the identity back. Lower-case names. Default none.
+       */
+      readonly hiddenResponseHeaders?: readonly string[];
       /** Milliseconds to the response head before 504; default the forwarder's `requestTimeout`. */
       readonly requestTimeout?: number;
       /**

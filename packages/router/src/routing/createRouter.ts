@@ -6,7 +6,7 @@ import type { HeaderPair } from '../forward/ForwarderOptions.ts';
 import type { Upstream } from '../forward/Upstream.ts';
 import type { RequestHead } from '../http1/RequestHead.ts';
 import { InvalidRouterOption } from '../errors.ts';
-import { ALLOWED_METHODS, cannedBody, traceAllowed } from '../internal/policy/index.ts';
+import { ALLOWED_METHODS, cannedBody, NO_HIDDEN_HEADERS, traceAllowed } from '../internal/policy/index.ts';
 import { hostSpecificity, normaliseHost, pathMatches, type AppMatch } from './AppMatch.ts';
 import { AppOffline } from './AppOffline.ts';
 import { errorPage } from './errorPage.ts';
@@ -75,6 +75,8 @@ export interface ForwardDecision {
   readonly transformHeaders: (headers: HeaderPair[]) => HeaderPair[];
   /** Send a well-formed inbound `x-request-id` upstream instead of Portico's own (the app's `trustRequestId`). */
   readonly trustRequestId: boolean;
+  /** Response headers never relayed to the client: what the app's authenticator forwards (forward-auth's `copyHeaders`). */
+  readonly hiddenResponseHeaders: readonly string[];
   /** The mount path to take off the target and send as `x-forwarded-prefix` (`stripPrefix`). */
   readonly pathPrefix?: string;
   /** Milliseconds to the response head before 504. */
@@ -259,6 +261,8 @@ export function createRouter(routes: readonly AppRoute[], options: RouterOptions
       app: app.name,
       upstream: toUpstream(app, current),
       transformHeaders: strip,
+      // What the authenticator forwards (forward-auth's copyHeaders) never comes back to the client.
+      hiddenResponseHeaders: app.authenticator?.stripOptions.reservedHeaders ?? NO_HIDDEN_HEADERS,
       trustRequestId: app.trustRequestId === true,
       ...(app.stripPrefix === true && app.match.path !== '/' ? { pathPrefix: app.match.path.replace(/\/$/, '') } : {}),
       requestTimeout: (app.requestTimeout ?? 120) * 1000,

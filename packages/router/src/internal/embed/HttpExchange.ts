@@ -8,7 +8,7 @@ import { MAX_INFORMATIONAL_RESPONSES } from '../forward/connectionBounds.ts';
 import { Deadline } from '../forward/Deadline.ts';
 import { NO_BODY } from '../http1/framings.ts';
 import { parseConnectionTokens } from '../http1/parseConnectionTokens.ts';
-import { exchangeWait, mayRetry, relayedResponseHeaders, reusesAfterResponse, type RelayedResponseFields } from '../policy/index.ts';
+import { exchangeWait, mayRetry, NO_HIDDEN_HEADERS, relayedResponseHeaders, reusesAfterResponse, type RelayedResponseFields } from '../policy/index.ts';
 import { outboundHeadersFor, targetFor, type EmbeddedRequest } from './outboundHeadersFor.ts';
 import { flatten, refuse } from './nodeResponses.ts';
 import { claimSocket, type UpstreamAgents } from './UpstreamAgents.ts';
@@ -228,7 +228,7 @@ export class HttpExchange {
       this.#out = undefined;
       return this.#fail(502);
     }
-    const headers = relayedResponseHeaders(fields);
+    const headers = relayedResponseHeaders(fields, this.#ctx.dispatch.hiddenResponseHeaders ?? NO_HIDDEN_HEADERS);
     if (!this.#bodyEnded) headers.push(['connection', 'close']);
     const length = response.headers['content-length'];
     const chunked = response.headers['transfer-encoding'] !== undefined;

@@ -9,7 +9,7 @@ import { cannedResponse } from '../forward/cannedResponse.ts';
 import { clientResponseHead } from '../forward/clientResponseHeaders.ts';
 import { Deadline } from '../forward/Deadline.ts';
 import { NO_BODY, UNTIL_CLOSE } from '../http1/framings.ts';
-import { exchangeWait, mayRetry } from '../policy/index.ts';
+import { exchangeWait, mayRetry, NO_HIDDEN_HEADERS } from '../policy/index.ts';
 import { outboundHeadersFor, targetFor, type EmbeddedRequest } from './outboundHeadersFor.ts';
 
 export interface UpgradeExchangeContext extends EmbeddedRequest {
@@ -146,7 +146,7 @@ export class UpgradeExchange {
     this.#phase = 'done';
     this.#status = 101;
     client.off('close', this.#onClientClose);
-    const head = clientResponseHead(res, 'upgrade', NO_BODY);
+    const head = clientResponseHead(res, 'upgrade', NO_BODY, this.#ctx.dispatch.hiddenResponseHeaders ?? NO_HIDDEN_HEADERS);
     // The exchange is over at the 101; the router keeps the worker draining for the tunnel,
     // which ends with the client's connection (up to shutdownTimeLimit).
     this.#release(101);
@@ -176,7 +176,7 @@ export class UpgradeExchange {
     }
     this.#phase = 'body';
     this.#rearm();
-    this.#ctx.client.write(clientResponseHead(res, 'close', framing), 'latin1');
+    this.#ctx.client.write(clientResponseHead(res, 'close', framing, this.#ctx.dispatch.hiddenResponseHeaders ?? NO_HIDDEN_HEADERS), 'latin1');
     if (res.body.kind === 'none') return this.#endRefusal();
     // -1 marks a body that ends when the backend closes.
     this.#remaining = res.body.kind === 'length' ? res.body.length : -1;

@@ -10,7 +10,7 @@ import type { RequestHead } from '../../http1/RequestHead.ts';
 import type { ResponseHead } from '../../http1/ResponseHead.ts';
 import type { ResponseHeadParser } from '../../http1/ResponseHeadParser.ts';
 import type { OutboundResponseFraming } from '../../http1/serializeResponseHead.ts';
-import { exchangeWait, mayRetry, requestIdFor, reusesAfterResponse } from '../policy/index.ts';
+import { exchangeWait, mayRetry, NO_HIDDEN_HEADERS, requestIdFor, reusesAfterResponse } from '../policy/index.ts';
 import type { ClientOrigin } from './clientOrigin.ts';
 import { clientResponseFraming } from './clientResponseFraming.ts';
 import { clientResponseHead } from './clientResponseHeaders.ts';
@@ -73,6 +73,8 @@ export class Exchange implements UpstreamHandler, ClientWriterWatcher {
   #requestId: string;
   #upstream: Upstream | undefined;
   #dispatch: (Dispatch & { kind: 'forward' }) | undefined;
+  /** Response headers the app's authenticator forwards to the backend, never relayed back. */
+  #hidden: readonly string[] = NO_HIDDEN_HEADERS;
   #connection: UpstreamConnection | undefined;
   #attempts = 0;
   /** What waits for the connection: the request head, then body pieces; text is latin1. */
@@ -144,6 +146,7 @@ export class Exchange implements UpstreamHandler, ClientWriterWatcher {
         return;
       }
       this.#dispatch = dispatch;
+      this.#hidden = dispatch.hiddenResponseHeaders ?? NO_HIDDEN_HEADERS;
       this.#requestId = requestIdFor(this.#head, dispatch.trustRequestId === true, this.#requestId);
       this.#requestTimeout = dispatch.requestTimeout ?? this.#owner.options.requestTimeout;
       this.#connectNext(dispatch.upstream);
@@ -334,7 +337,7 @@ export class Exchange implements UpstreamHandler, ClientWriterWatcher {
         // 100 only to a client that asked for it; other 1xx (103) only to HTTP/1.1 clients.
         const relay = res.status === 100 ? this.#head.expectContinue : this.#head.version === '1.1';
         if (relay) {
-          this.#writer.write(clientResponseHead(res, undefined, NO_BODY));
+          this.#writer.write(clientResponseHead(res, undefined, NO_BODY, this.#hidden));
           if (res.status === 100) {
             this.#owner.onContinueRelayed();
             this.#rearm();
@@ -358,7 +361,7 @@ export class Exchange implements UpstreamHandler, ClientWriterWatcher {
     this.#closeClient = framing.close;
     const connection = framing.close ? 'close' : this.#head.version === '1.1' ? undefined : 'keep-alive';
     this.#enter('relaying-body');
-    this.#writer.write(clientResponseHead(res, connection, framing.head));
+    this.#writer.write(clientResponseHead(res, connection, framing.head, this.#hidden));
     this.#touchedClient = true;
     if (this.#writer.framing === 'none' || (this.#writer.framing === 'length' && this.#remaining === 0)) {
       if (rest.length > 0) this.#reusable = false;
@@ -522,7 +525,7 @@ export class Exchange implements UpstreamHandler, ClientWriterWatcher {
     // The exchange is over at the 101 (as the embedded forwarder's); the router keeps the worker
     // draining for the tunnel, which ends with the client's connection (up to shutdownTimeLimit).
     this.#release(101);
-    const head = clientResponseHead(res, 'upgrade', NO_BODY);
+    const head = clientResponseHead(res, 'upgrade', NO_BODY, this.#hidden);
     // `rest` is part of a lent backend read; the tunnel writes it after this call returns.
     this.#owner.onTunnel(connection, head, Buffer.from(rest));
   }

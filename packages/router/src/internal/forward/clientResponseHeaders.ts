@@ -16,11 +16,12 @@ const CONNECTION_LINES = {
  * The response head the client gets, as latin1 text, for a head from Portico's
  * `ResponseHeadParser`: its status, reason and fields passed the parser's checks and the rest is
  * Portico's own, so nothing is checked twice. The fields are the policy's
- * (`visitRelayedResponseHeaders`), then the client hop's `connection`, then the framing.
+ * (`visitRelayedResponseHeaders`, with the app's `hidden` headers), then the client hop's
+ * `connection`, then the framing.
  */
-export function clientResponseHead(res: ResponseHead, connection: ClientConnectionHeader, body: OutboundResponseFraming): string {
+export function clientResponseHead(res: ResponseHead, connection: ClientConnectionHeader, body: OutboundResponseFraming, hidden: readonly string[]): string {
   let text = `HTTP/1.1 ${res.status} ${res.reason}\r\n`;
-  visitRelayedResponseHeaders(res, (name, value) => {
+  visitRelayedResponseHeaders(res, hidden, (name, value) => {
     text = `${text}${name}: ${value}\r\n`;
   });
   if (connection !== undefined) text += CONNECTION_LINES[connection];

@@ -9,7 +9,7 @@ export type { FailedAttempt } from './mayRetry.ts';
 export { emitClientHeaders, emitHopHeaders, emitHost, emitPorticoHeaders, outboundRequestHeaders } from './outboundRequestHeaders.ts';
 export type { OutboundContext, OutboundField } from './outboundRequestHeaders.ts';
 export { reusesAfterResponse } from './reusesAfterResponse.ts';
-export { relayedResponseHeaders, visitRelayedResponseHeaders } from './responseHeaders.ts';
+export { NO_HIDDEN_HEADERS, relayedResponseHeaders, visitRelayedResponseHeaders } from './responseHeaders.ts';
 export type { RelayedResponseFields } from './responseHeaders.ts';
 export { traceAllowed } from './traceAllowed.ts';
 export { requestIdFor } from './requestIdFor.ts';

@@ -21,25 +21,40 @@ function isPorticoSecret(name: string): boolean {
   return folded.startsWith('x-portico-') || folded.startsWith('ms-aspnetcore-');
 }
 
+/** No headers hidden beyond Portico's own: shared, so a request without an authenticator allocates none. */
+export const NO_HIDDEN_HEADERS: readonly string[] = [];
+
+/**
+ * Whether `name` is one of an app's `hidden` headers (what its authenticator forwards to the
+ * backend: forward-auth's `copyHeaders`, which may carry identity), in any spelling a backend may
+ * fold (`X_Auth_Email` for `x-auth-email`).
+ */
+function isHidden(name: string, hidden: readonly string[]): boolean {
+  const folded = normaliseHeaderName(name);
+  for (const h of hidden) if (folded === normaliseHeaderName(h)) return true;
+  return false;
+}
+
 /**
  * Visits a backend response's headers as the client gets them: hop-by-hop and framing headers,
- * every header the backend named in Connection, and Portico's token and identity headers
- * (`isPorticoSecret`) removed; all others, every Set-Cookie line included, kept in order with
- * their spelling. The engine then adds its framing and, on HTTP/1.1, what it says about the
- * client connection.
+ * every header the backend named in Connection, Portico's token and identity headers
+ * (`isPorticoSecret`) and the app's `hidden` headers (the dispatch's `hiddenResponseHeaders`)
+ * removed; all others, every Set-Cookie line included, kept in order with their spelling. The
+ * engine then adds its framing and, on HTTP/1.1, what it says about the client connection.
  */
-export function visitRelayedResponseHeaders(head: RelayedResponseFields, visit: (name: string, value: string) => void): void {
+export function visitRelayedResponseHeaders(head: RelayedResponseFields, hidden: readonly string[], visit: (name: string, value: string) => void): void {
   const named = head.connectionTokens;
   for (let i = 0; i < head.headers.length; i++) {
     const [name, value] = head.headers[i]!;
     if (isHopByHop(name) || (named.length > 0 && named.includes(name)) || isPorticoSecret(name)) continue;
+    if (hidden.length > 0 && isHidden(name, hidden)) continue;
     visit(head.rawNames[i]!, value);
   }
 }
 
 /** The headers the client gets, as a list for a writer that checks them (a response node:http parsed). */
-export function relayedResponseHeaders(head: RelayedResponseFields): HeaderPair[] {
+export function relayedResponseHeaders(head: RelayedResponseFields, hidden: readonly string[]): HeaderPair[] {
   const out: HeaderPair[] = [];
-  visitRelayedResponseHeaders(head, (name, value) => out.push([name, value]));
+  visitRelayedResponseHeaders(head, hidden, (name, value) => out.push([name, value]));
   return out;
 }
