@@ -2,13 +2,38 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import net from 'node:net';
-import { SimulatedClock } from '@portico/supervisor';
+import { SimulatedClock, type Clock } from '@portico/supervisor';
 import { WebSocket, WebSocketServer } from 'ws';
 import { closeAll, rawRequest, startHttpBackend, startProxy, startRawBackend, statusLines, upstreamAt, signal } from './harness.ts';
 
 const KEY = 'dGhlIHNhbXBsZSBub25jZQ==';
 const handshake = (extra = '', version = '13'): string =>
   `GET /ws HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${KEY}\r\nSec-WebSocket-Version: ${version}\r\n${extra}\r\n`;
+
+/**
+ * A simulated clock that tells when a timer of `ms` is made. With `ms` the forwarder's
+ * `sendTimeout`, that is the tunnel arming its stall deadline: the moment it found the client's
+ * socket full and paused the backend (openTunnel.ts). The deadline's timer is made again only
+ * after the previous one lapsed, so each pause after a lapse is told too.
+ */
+function watchedClock(ms: number): { readonly clock: SimulatedClock; readonly watched: Clock; nextTimer(): Promise<void> } {
+  const clock = new SimulatedClock();
+  let waiting: (() => void) | undefined;
+  const watched: Clock = {
+    now: () => clock.now(),
+    setTimeout: (fn, delay) => {
+      const handle = clock.setTimeout(fn, delay);
+      if (delay === ms) waiting?.();
+      return handle;
+    },
+    clearTimeout: (handle) => clock.clearTimeout(handle),
+  };
+  return {
+    clock,
+    watched,
+    nextTimer: () => new Promise<void>((resolve) => (waiting = resolve)),
+  };
+}
 
 describe('forwarder WebSocket tunnel', () => {
   afterEach(closeAll);
@@ -159,7 +184,7 @@ describe('forwarder WebSocket tunnel', () => {
   it('relays every byte of a large burst to a client that reads late, then passes the backend\'s FIN on', async () => {
     const size = 32 * 1024 * 1024;
     let sent = 0;
-    const backendBlocked = signal();
+    let backendBlocked = signal();
     const backend = await startRawBackend((_d, socket) => {
       socket.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n');
       const piece = Buffer.alloc(1024 * 1024, 0x62);
@@ -175,18 +200,21 @@ describe('forwarder WebSocket tunnel', () => {
       };
       pump();
     });
-    const proxy = await startProxy({ pickUpstream: () => upstreamAt(backend.port) });
+    // A send timeout no other timer has, on a clock that never moves: only the tunnel's pause makes it.
+    const sendTimeout = 3_600_000;
+    const { watched, nextTimer } = watchedClock(sendTimeout);
+    const paused = nextTimer();
+    const proxy = await startProxy({ pickUpstream: () => upstreamAt(backend.port), sendTimeout, clock: watched });
     const client = net.connect(proxy.port, '127.0.0.1');
     await once(client, 'connect');
     client.write(handshake());
     client.pause();
-    // The client reads nothing yet: the tunnel must hold the backend back, not buffer it all. Wait
-    // until the backend has stopped getting anywhere, then check it is far from done.
+    // The client reads nothing yet: the tunnel must hold the backend back, not buffer it all. Once
+    // the tunnel has paused the backend (its client socket full), the backend's socket fills too
+    // and it waits for a 'drain' that only a read by the tunnel could bring; then it is far from done.
+    await paused;
+    backendBlocked = signal();
     await backendBlocked.promise;
-    for (let before = -1; before !== sent; ) {
-      before = sent;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
     assert.ok(sent < size / 2, `the backend got ${sent} of ${size} bytes out to a client reading nothing`);
     let received = 0;
     let head = '';
@@ -206,36 +234,38 @@ describe('forwarder WebSocket tunnel', () => {
   });
 
   it('closes both sides when the client reads nothing of the tunnel for sendTimeout', async () => {
-    const clock = new SimulatedClock();
-    let drains = 0;
+    const { clock, watched, nextTimer } = watchedClock(200);
     const backendGone = signal();
     const backend = await startRawBackend((_d, socket) => {
       socket.on('close', backendGone.fire);
       socket.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n');
       const piece = Buffer.alloc(1024 * 1024, 0x62);
       const pump = (): void => {
-        drains++;
         while (socket.write(piece));
         socket.once('drain', pump);
       };
       pump();
     });
-    const proxy = await startProxy({ pickUpstream: () => upstreamAt(backend.port), sendTimeout: 200, clock });
+    let paused = nextTimer();
+    const proxy = await startProxy({ pickUpstream: () => upstreamAt(backend.port), sendTimeout: 200, clock: watched });
     const client = net.connect(proxy.port, '127.0.0.1');
     client.on('error', () => {});
     await once(client, 'connect');
     client.write(handshake());
     client.pause();
-    // Once every buffer on the way is full, the backend gets no more drains.
-    for (let before = -1; before !== drains; ) {
-      before = drains;
-      await new Promise((resolve) => setTimeout(resolve, 100));
+    // Each time the tunnel pauses the backend for the full client, its stall deadline runs from
+    // then: 199 ms later both sides are still open, at 200 ms the tunnel closes them. The client's
+    // socket may still take a little more (a drain clears the deadline, and its timer then lapses)
+    // until every buffer on the way is full; the next pause arms a new timer, and the same holds.
+    for (let gone = false; !gone; ) {
+      await paused;
+      paused = nextTimer();
+      assert.equal(proxy.forwarder.connectionCount, 1);
+      clock.advance(199);
+      assert.equal(proxy.forwarder.connectionCount, 1);
+      clock.advance(1);
+      gone = await Promise.race([backendGone.promise.then(() => true), paused.then(() => false)]);
     }
-    assert.equal(proxy.forwarder.connectionCount, 1);
-    clock.advance(199);
-    assert.equal(proxy.forwarder.connectionCount, 1);
-    clock.advance(1);
-    await backendGone.promise;
     // The client connection's close is reported on a later turn.
     while (proxy.forwarder.connectionCount > 0) await new Promise((resolve) => setImmediate(resolve));
     client.destroy();
