@@ -1,0 +1,85 @@
+// Type tests of @portico/router's public surface: `tsc -b` fails when an exported type changes
+// shape by accident; mocha runs the (empty at run time) assertions as one case each.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type net from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { Clock } from '@portico/supervisor';
+import { expectTypeOf } from 'expect-type';
+import * as router from '@portico/router';
+import {
+  createEmbeddedForwarder,
+  createForwarder,
+  createRouter,
+  type AppRoute,
+  type Dispatch,
+  type DispatchRequest,
+  type EmbeddedForwarder,
+  type EmbeddedForwarderOptions,
+  type ExchangeOutcome,
+  type Forwarder,
+  type ForwarderEvent,
+  type ForwarderOptions,
+  type HeaderPair,
+  type Http1Limits,
+  type RequestHead,
+  type RouteDecision,
+  type Router,
+  type RouterOptions,
+  type Upstream,
+  type UpstreamAddress,
+} from '@portico/router';
+
+type Forward = Extract<Dispatch, { kind: 'forward' }>;
+
+describe('@portico/router public types', () => {
+  it('createForwarder takes ForwarderOptions and hands out a Forwarder', () => {
+    expectTypeOf(createForwarder).parameters.toEqualTypeOf<[ForwarderOptions]>();
+    expectTypeOf(createForwarder).returns.toEqualTypeOf<Forwarder>();
+    expectTypeOf<Forwarder['handleConnection']>().toEqualTypeOf<(socket: net.Socket) => void>();
+    expectTypeOf<Forwarder['connectionCount']>().toEqualTypeOf<number>();
+    expectTypeOf<Forwarder['close']>().returns.toEqualTypeOf<Promise<void>>();
+  });
+
+  it('ForwarderOptions names its callbacks, limits and clock with exported types', () => {
+    expectTypeOf<ForwarderOptions['dispatch']>().toEqualTypeOf<((request: DispatchRequest) => Dispatch | Promise<Dispatch>) | undefined>();
+    expectTypeOf<ForwarderOptions['pickUpstream']>().toEqualTypeOf<(() => Upstream | undefined) | undefined>();
+    expectTypeOf<ForwarderOptions['limits']>().toEqualTypeOf<Partial<Http1Limits> | undefined>();
+    expectTypeOf<ForwarderOptions['transformRequestHeaders']>().toEqualTypeOf<((headers: HeaderPair[], head: RequestHead) => HeaderPair[]) | undefined>();
+    expectTypeOf<ForwarderOptions['onEvent']>().toEqualTypeOf<((event: ForwarderEvent) => void) | undefined>();
+    expectTypeOf<ForwarderOptions['clock']>().toEqualTypeOf<Clock | undefined>();
+    expectTypeOf<ForwarderEvent['type']>().toEqualTypeOf<'request.refused' | 'upstream.failed' | 'response.aborted' | 'internal.error'>();
+    // Limits are named as in the config (docs/architecture.md, Conventions).
+    expectTypeOf<Http1Limits>().toHaveProperty('maxHeaderBytes').toEqualTypeOf<number>();
+    expectTypeOf<Http1Limits>().not.toHaveProperty('maxHeadBytes');
+  });
+
+  it('Dispatch forwards to an Upstream or answers, and reports an ExchangeOutcome', () => {
+    expectTypeOf<Dispatch['kind']>().toEqualTypeOf<'forward' | 'respond'>();
+    expectTypeOf<Forward['upstream']>().toEqualTypeOf<Upstream>();
+    expectTypeOf<Forward['hiddenResponseHeaders']>().toEqualTypeOf<readonly string[] | undefined>();
+    expectTypeOf<Forward['retry']>().toEqualTypeOf<((error: Error) => Upstream | undefined | Promise<Upstream | undefined>) | undefined>();
+    expectTypeOf<Forward['release']>().toEqualTypeOf<((outcome: ExchangeOutcome) => void) | undefined>();
+    expectTypeOf<Upstream['address']>().toEqualTypeOf<UpstreamAddress>();
+    expectTypeOf<DispatchRequest['socket']>().toEqualTypeOf<net.Socket>();
+  });
+
+  it('createEmbeddedForwarder takes EmbeddedForwarderOptions and hands out a handler and an upgrade listener', () => {
+    expectTypeOf(createEmbeddedForwarder).parameters.toEqualTypeOf<[EmbeddedForwarderOptions]>();
+    expectTypeOf(createEmbeddedForwarder).returns.toEqualTypeOf<EmbeddedForwarder>();
+    expectTypeOf<EmbeddedForwarderOptions['dispatch']>().toEqualTypeOf<(request: DispatchRequest) => Dispatch | Promise<Dispatch>>();
+    expectTypeOf<EmbeddedForwarder['handler']>().toEqualTypeOf<(req: IncomingMessage, res: ServerResponse) => void>();
+    expectTypeOf<EmbeddedForwarder['upgrade']>().toEqualTypeOf<(req: IncomingMessage, socket: Duplex, head: Buffer) => void>();
+  });
+
+  it('createRouter hands out a Router whose decisions a forwarder can take as its Dispatch', () => {
+    expectTypeOf(createRouter).parameters.toEqualTypeOf<[readonly AppRoute[], RouterOptions?]>();
+    expectTypeOf(createRouter).returns.toEqualTypeOf<Router>();
+    expectTypeOf<Router['route']>().returns.toEqualTypeOf<RouteDecision | Promise<RouteDecision>>();
+    expectTypeOf<RouteDecision>().toExtend<Dispatch>();
+  });
+
+  it('keeps the keep-alive pool and backend connections off the public entry (./internal)', () => {
+    expectTypeOf(router).not.toHaveProperty('UpstreamPool');
+    expectTypeOf(router).not.toHaveProperty('UpstreamConnection');
+  });
+});
