@@ -193,6 +193,7 @@ export function createPortico(initial: PorticoConfig, options: PorticoOptions = 
     const oldRouter = router;
     router = nextRouter;
     apps = next;
+    oldRouter.handOver(nextRouter);
     oldRouter.close();
     const retired = [...previous.values()].filter((a) => [...next.values()].every((b) => b !== a));
     for (const a of retired) {

@@ -112,6 +112,13 @@ export interface Router {
   waiting(app: string): number;
   /** Stops watching; the apps' workers are their owner's to stop. */
   close(): void;
+  /**
+   * Called when a reload replaces this router with `next` (made by `createRouter` too): requests
+   * still waiting for a worker of one of this router's apps, and retries of those in flight, wait
+   * for `next`'s app of the same name from then on, and fail (the start-up failure page, or 502
+   * for a retry) where `next` has no such app. A retired app's pool is never started again.
+   */
+  handOver(next: Router): void;
 }
 
 export interface RouterOptions {
@@ -133,6 +140,25 @@ interface App extends AppRoute {
   readonly strip: readonly [(headers: HeaderPair[]) => HeaderPair[], (headers: HeaderPair[]) => HeaderPair[]];
   readonly waiters: Set<() => void>;
   readonly upstreams: WeakMap<ReadyWorker, Upstream>;
+  /** Set by `handOver`: this app's router was replaced; waits go to `successor`, if any. */
+  retired: boolean;
+  successor: App | undefined;
+}
+
+/** Each router's apps by name, for `handOver` between two routers of this module. */
+const appsOf = new WeakMap<Router, ReadonlyMap<string, App>>();
+
+/** The app a wait should use now: `app`, or the one that took it over on a reload; none when removed. */
+function liveApp(app: App): App | undefined {
+  let live: App | undefined = app;
+  while (live?.retired) live = live.successor;
+  return live;
+}
+
+/** A worker found after a wait, with the app it belongs to (after a reload, the successor). */
+interface Waited {
+  readonly app: App;
+  readonly worker: ReadyWorker;
 }
 
 /**
@@ -178,6 +204,8 @@ export function createRouter(routes: readonly AppRoute[], options: RouterOptions
       ],
       waiters: new Set(),
       upstreams: new WeakMap(),
+      retired: false,
+      successor: undefined,
     };
     const offline = route.appOfflineFile
       ? new AppOffline(route.appOfflineFile, (isOffline) => {
@@ -254,6 +282,8 @@ export function createRouter(routes: readonly AppRoute[], options: RouterOptions
 
   function forward(app: App, worker: ReadyWorker, strip: (headers: HeaderPair[]) => HeaderPair[], began: number, request: RouteRequest): ForwardDecision {
     let current = worker;
+    // After a reload, a retry may take a worker of the app's successor.
+    let currentApp = app;
     current.load.inFlight++;
     let released = false;
     return {
@@ -268,52 +298,67 @@ export function createRouter(routes: readonly AppRoute[], options: RouterOptions
       requestTimeout: (app.requestTimeout ?? 120) * 1000,
       retry: (error) => {
         if (refusedConnect(error)) current.notifyUnreachable();
-        const take = (next: ReadyWorker) => {
+        const take = (nextApp: App, next: ReadyWorker) => {
           current.load.inFlight--;
+          releaseWorker(currentApp, current);
           current = next;
+          currentApp = nextApp;
           current.load.inFlight++;
-          return toUpstream(app, current);
+          return toUpstream(currentApp, current);
         };
-        const next = leastLoaded(app.backends.ready, current);
-        if (next) return take(next);
+        const live = liveApp(currentApp);
+        const next = live && leastLoaded(live.backends.ready, current);
+        if (live && next) return take(live, next);
         // No other worker: the forwarder's retry rule allowed a retry, so wait for the restart.
-        return waitForWorker(app, current).then((waited) => (released || typeof waited === 'string' ? undefined : take(waited)));
+        return waitForWorker(currentApp, current).then((waited) => (released || typeof waited === 'string' ? undefined : take(waited.app, waited.worker)));
       },
       release: (outcome) => {
         if (released) return;
         released = true;
         onRequest?.(app.name, outcome.status, clock.now() - began, outcome.bytesIn, outcome.bytesOut);
         const worker = current;
+        const workerApp = currentApp;
         // A WebSocket lives on after its exchange: it holds the worker until the client's connection closes.
         if (outcome.status === 101 && request.onClose) {
           worker.load.tunnels = (worker.load.tunnels ?? 0) + 1;
           request.onClose(() => {
             worker.load.tunnels = (worker.load.tunnels ?? 1) - 1;
-            releaseWorker(app, worker);
+            releaseWorker(workerApp, worker);
           });
         }
         worker.load.inFlight--;
-        releaseWorker(app, worker);
+        releaseWorker(workerApp, worker);
       },
     };
   }
 
-  /** The least loaded ready worker once there is one (never `except`), or why there will be none. */
-  function waitForWorker(app: App, except?: ReadyWorker): Promise<ReadyWorker | 'failed' | 'timeout'> {
+  /**
+   * The least loaded ready worker once there is one (never `except`), or why there will be none.
+   * Waits on the live app: when a reload hands `app` over, the wait moves to its successor (whose
+   * pool it starts), and a removed app fails it; a retired pool is never started again.
+   */
+  function waitForWorker(app: App, except?: ReadyWorker): Promise<Waited | 'failed' | 'timeout'> {
     return new Promise((resolve) => {
+      let waitingOn: App | undefined;
       const timer = clock.setTimeout(() => finish('timeout'), (app.startupTimeLimit ?? 120) * 1000);
       const check = () => {
-        const ready = leastLoaded(app.backends.ready, except);
-        if (ready) finish(ready);
-        else if (app.backends.state === 'failed') finish('failed');
+        const live = liveApp(app);
+        if (live === undefined) return finish('failed');
+        if (live !== waitingOn) {
+          waitingOn?.waiters.delete(check);
+          live.waiters.add(check);
+          waitingOn = live;
+          void live.backends.start();
+        }
+        const ready = leastLoaded(live.backends.ready, except);
+        if (ready) finish({ app: live, worker: ready });
+        else if (live.backends.state === 'failed') finish('failed');
       };
-      const finish = (result: ReadyWorker | 'failed' | 'timeout') => {
+      const finish = (result: Waited | 'failed' | 'timeout') => {
         clock.clearTimeout(timer);
-        app.waiters.delete(check);
+        waitingOn?.waiters.delete(check);
         resolve(result);
       };
-      app.waiters.add(check);
-      void app.backends.start();
       check();
     });
   }
@@ -372,7 +417,7 @@ export function createRouter(routes: readonly AppRoute[], options: RouterOptions
     return waitForWorker(app).then((waited) => {
       if (waited === 'failed') return failurePage(app, request, 'The app could not be started.');
       if (waited === 'timeout') return failurePage(app, request, `No worker was ready within ${app.startupTimeLimit ?? 120} s.`);
-      return forward(app, waited, auth, began, request);
+      return forward(waited.app, waited.worker, auth, began, request);
     });
   }
 
@@ -382,7 +427,7 @@ export function createRouter(routes: readonly AppRoute[], options: RouterOptions
     return decision;
   }
 
-  return {
+  const router: Router = {
     route(request) {
       const began = clock.now();
       const path = normaliseRequestPath(request.head.path);
@@ -409,5 +454,16 @@ export function createRouter(routes: readonly AppRoute[], options: RouterOptions
     close() {
       for (const app of apps) app.offline?.close();
     },
+    handOver(next) {
+      const successors = appsOf.get(next);
+      for (const app of apps) {
+        app.retired = true;
+        app.successor = successors?.get(app.name);
+        // Each waiter moves to the successor (or fails) on its own next check.
+        for (const wake of [...app.waiters]) wake();
+      }
+    },
   };
+  appsOf.set(router, new Map(apps.map((app) => [app.name, app])));
+  return router;
 }

@@ -82,6 +82,43 @@ describe('createRouter › retry', () => {
     assert.equal(a.load.inFlight, 0);
   });
 
+  // Found by the soak (test/soak.slow.test.ts): with crashes during reloads, a retry that found
+  // no other ready worker waited on the pool the reload had retired, which is never ready again
+  // (and asked it to start again): every connection hung for startupTimeLimit.
+  it('waits on the app that a reload handed over to, never on the retired pool', async () => {
+    const a = worker('shop#1', 101, 5001);
+    const retiredBackends = Object.assign(new Backends([a]), { starts: 0 });
+    retiredBackends.start = async () => void retiredBackends.starts++;
+    const parsed = new RequestHeadParser().push(Buffer.from('GET / HTTP/1.1\r\nhost: shop.test\r\n\r\n'));
+    assert.ok('head' in parsed);
+    const match = { host: '*', path: '/' };
+    const before = createRouter([{ name: 'shop', match, backends: retiredBackends }]);
+    const decision = (await before.route({ head: parsed.head, remoteAddress: '127.0.0.1', requestId: 'r1' })) as ForwardDecision;
+    const nextBackends = new Backends([]);
+    const after = createRouter([{ name: 'shop', match, backends: nextBackends }]);
+    // The request's worker is killed; the reload's new pool is not ready yet.
+    retiredBackends.ready = [];
+    const retry = decision.retry(reset());
+    assert.ok(retry instanceof Promise);
+    before.handOver(after);
+    nextBackends.ready = [worker('shop#1', 301, 6001)];
+    assert.equal((await retry)?.id, 'shop#1@301');
+    assert.equal(retiredBackends.starts, 1, 'the retired pool was started again after the hand-over');
+    assert.equal(a.load.inFlight, 0);
+  });
+
+  it('fails a retry waiting on an app that the reload removed', async () => {
+    const backends = new Backends([worker('shop#1', 101, 5001)]);
+    const parsed = new RequestHeadParser().push(Buffer.from('GET / HTTP/1.1\r\nhost: shop.test\r\n\r\n'));
+    assert.ok('head' in parsed);
+    const before = createRouter([{ name: 'shop', match: { host: '*', path: '/' }, backends }]);
+    const decision = (await before.route({ head: parsed.head, remoteAddress: '127.0.0.1', requestId: 'r1' })) as ForwardDecision;
+    backends.ready = [];
+    const retry = decision.retry(reset());
+    before.handOver(createRouter([{ name: 'docs', match: { host: '*', path: '/docs' }, backends: new Backends([]) }]));
+    assert.equal(await retry, undefined);
+  });
+
   it('takes a worker whose connect was refused out of routing', async () => {
     unreachable.length = 0;
     const a = worker('shop#1', 101, 5001);
