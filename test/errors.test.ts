@@ -19,6 +19,19 @@ describe('error codes', () => {
     for (const name of packages) await import(name);
   });
 
+  it('exports every error class under its name, with the Error suffix (docs/architecture.md, Conventions)', async () => {
+    const nameOf = new Map(definedErrors().map((e) => [e.code, e.name]));
+    const misnamed: string[] = [];
+    for (const name of packages) {
+      for (const [exported, value] of Object.entries((await import(name)) as Record<string, unknown>)) {
+        const code = typeof value === 'function' ? (value as { code?: unknown }).code : undefined;
+        if (typeof code !== 'string' || !nameOf.has(code)) continue;
+        if (exported !== nameOf.get(code) || !exported.endsWith('Error')) misnamed.push(`${name} exports ${nameOf.get(code)} as ${exported}`);
+      }
+    }
+    assert.deepEqual(misnamed, []);
+  });
+
   it('documents every defined code in docs/errors.md with its name', async () => {
     const doc = await readFile(new URL('../docs/errors.md', import.meta.url), 'utf8');
     const missing = definedErrors()

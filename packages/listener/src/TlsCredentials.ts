@@ -2,7 +2,7 @@ import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import tls from 'node:tls';
-import { TlsCredentialsInvalid, TlsFileUnreadable } from './errors.ts';
+import { TlsCredentialsInvalidError, TlsFileUnreadableError } from './errors.ts';
 import type { TlsSettings } from './ListenEntry.ts';
 
 /** The PEM contents of a listen entry's TLS files, checked to make a usable TLS context. */
@@ -44,7 +44,7 @@ async function readAll(settings: TlsSettings, read: Reader): Promise<TlsCredenti
 }
 
 function readOne(what: string, path: string, read: Reader): Buffer | Promise<Buffer> {
-  const refused = (error: unknown) => new TlsFileUnreadable(what, path, (error as NodeJS.ErrnoException).code ?? String(error));
+  const refused = (error: unknown) => new TlsFileUnreadableError(what, path, (error as NodeJS.ErrnoException).code ?? String(error));
   try {
     const result = read(path);
     return result instanceof Promise ? result.catch((error: unknown) => Promise.reject(refused(error))) : result;
@@ -61,7 +61,7 @@ function checked(settings: TlsSettings, credentials: TlsCredentials): TlsCredent
     // OpenSSL parses the PEM and matches the key to the certificate here, as tls.createServer would.
     tls.createSecureContext({ cert: credentials.cert, key: credentials.key, ...(credentials.ca ? { ca: credentials.ca } : {}) });
   } catch (error) {
-    throw new TlsCredentialsInvalid(settings.cert, settings.key, settings.ca, (error as Error).message);
+    throw new TlsCredentialsInvalidError(settings.cert, settings.key, settings.ca, (error as Error).message);
   }
   return credentials;
 }

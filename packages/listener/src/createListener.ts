@@ -1,7 +1,7 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import type { BoundAddress, ListenEntry } from './ListenEntry.ts';
-import { InvalidListenerOption, ListenFailed } from './errors.ts';
+import { InvalidListenerOptionError, ListenFailedError } from './errors.ts';
 import { loadTlsCredentials } from './TlsCredentials.ts';
 
 /** What serves the connections of one listen entry: the router's forwarder. */
@@ -51,7 +51,7 @@ export function createListener(initialOptions: ListenerOptions): Listener {
     addresses,
     stopAccepting,
     setMaxConnections(max) {
-      if (!Number.isInteger(max) || max < 1) throw new InvalidListenerOption('maxConnections', `must be a whole number ≥ 1, got ${String(max)}`);
+      if (!Number.isInteger(max) || max < 1) throw new InvalidListenerOptionError('maxConnections', `must be a whole number ≥ 1, got ${String(max)}`);
       options = { ...options, maxConnections: max };
       for (const server of servers) server.maxConnections = max;
     },
@@ -65,7 +65,7 @@ export function createListener(initialOptions: ListenerOptions): Listener {
           servers.push(server);
           const host = entry.host ?? '0.0.0.0';
           await new Promise<void>((resolve, reject) => {
-            server.once('error', (error: NodeJS.ErrnoException) => reject(new ListenFailed(`${host}:${entry.port}`, error.code ?? error.message, error)));
+            server.once('error', (error: NodeJS.ErrnoException) => reject(new ListenFailedError(`${host}:${entry.port}`, error.code ?? error.message, error)));
             server.listen(entry.port, host, () => resolve());
           });
           addresses.push({ proto, host, port: (server.address() as net.AddressInfo).port });
@@ -98,18 +98,18 @@ async function tlsServer(entry: ListenEntry, options: ListenerOptions, handler: 
 function validate(options: ListenerOptions): void {
   // Through `unknown`: Array.isArray narrows a readonly array to `any[]`.
   if (!Array.isArray(options.entries as unknown) || options.entries.length === 0) {
-    throw new InvalidListenerOption('listen', 'needs at least one entry, e.g. [{ "port": 8080 }]');
+    throw new InvalidListenerOptionError('listen', 'needs at least one entry, e.g. [{ "port": 8080 }]');
   }
   options.entries.forEach((entry, i) => {
     if (!Number.isInteger(entry.port) || entry.port < 0 || entry.port > 65_535) {
-      throw new InvalidListenerOption(`listen[${i}].port`, `must be a port number from 0 to 65535, got ${String(entry.port)}`);
+      throw new InvalidListenerOptionError(`listen[${i}].port`, `must be a port number from 0 to 65535, got ${String(entry.port)}`);
     }
     if (entry.tls && (!entry.tls.cert || !entry.tls.key)) {
-      throw new InvalidListenerOption(`listen[${i}].tls`, 'needs both "cert" and "key" (PEM file paths)');
+      throw new InvalidListenerOptionError(`listen[${i}].tls`, 'needs both "cert" and "key" (PEM file paths)');
     }
   });
   const max = options.maxConnections;
   if (max !== undefined && (!Number.isInteger(max) || max < 1)) {
-    throw new InvalidListenerOption('maxConnections', `must be a whole number ≥ 1, got ${String(max)}`);
+    throw new InvalidListenerOptionError('maxConnections', `must be a whole number ≥ 1, got ${String(max)}`);
   }
 }

@@ -1,24 +1,24 @@
 import { definePorticoError } from '@portico/errors';
 
-export const InvalidListenerOption = definePorticoError(
+export const InvalidListenerOptionError = definePorticoError(
   'PORTICO_ERR_LISTENER_INVALID_OPTION',
   'InvalidListenerOptionError',
   (path: string, problem: string) => `listener option "${path}" ${problem}`,
 );
 
-export const ListenFailed = definePorticoError(
+export const ListenFailedError = definePorticoError(
   'PORTICO_ERR_LISTENER_LISTEN_FAILED',
   'ListenFailedError',
   (where: string, why: string, _cause?: Error) => `cannot listen on ${where}: ${why}; ${listenAdvice(why, where.endsWith('(admin)') ? 'admin' : 'listen')}`,
 );
 
-export const TlsFileUnreadable = definePorticoError(
+export const TlsFileUnreadableError = definePorticoError(
   'PORTICO_ERR_LISTENER_TLS_FILE',
   'TlsFileUnreadableError',
   (what: string, path: string, why: string) => `cannot read the TLS ${what} ${path}: ${why}`,
 );
 
-export const TlsCredentialsInvalid = definePorticoError(
+export const TlsCredentialsInvalidError = definePorticoError(
   'PORTICO_ERR_LISTENER_TLS_INVALID',
   'TlsCredentialsInvalidError',
   (cert: string, key: string, ca: string | undefined, why: string) =>
@@ -26,7 +26,7 @@ export const TlsCredentialsInvalid = definePorticoError(
     'give PEM files: the certificate chain, leaf first, and the private key of that leaf',
 );
 
-export const AdminSocketUnsafe = definePorticoError(
+export const AdminSocketUnsafeError = definePorticoError(
   'PORTICO_ERR_LISTENER_ADMIN_SOCKET_UNSAFE',
   'AdminSocketUnsafeError',
   (path: string, why: string) =>

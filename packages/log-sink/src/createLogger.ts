@@ -2,7 +2,7 @@ import { mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Writable } from 'node:stream';
 import { pino, type DestinationStream, type Logger } from 'pino';
-import { InvalidLogSinkOption, LogDestinationUnwritable } from './errors.ts';
+import { InvalidLogSinkOptionError, LogDestinationUnwritableError } from './errors.ts';
 import { fdDestination } from './internal/fdDestination.ts';
 import { LogWriteFailures, registerWriteFailures } from './LogWriteFailures.ts';
 import { PrettyDestination } from './internal/PrettyDestination.ts';
@@ -47,13 +47,13 @@ export interface LoggerOptions {
 export function createLogger(options: LoggerOptions = {}): Logger {
   const level = options.level ?? 'info';
   if (!levels.includes(level)) {
-    throw new InvalidLogSinkOption('level', `must be one of ${levels.join(', ')}, got ${showValue(level)}`);
+    throw new InvalidLogSinkOptionError('level', `must be one of ${levels.join(', ')}, got ${showValue(level)}`);
   }
   const pretty = optionalBoolean('pretty', options.pretty);
   const sync = optionalBoolean('sync', options.sync) ?? false;
   const base = options.base;
   if (base !== undefined && base !== null && (typeof base !== 'object' || Array.isArray(base))) {
-    throw new InvalidLogSinkOption('base', `must be an object of fields or null, got ${showValue(base)}`);
+    throw new InvalidLogSinkOptionError('base', `must be an object of fields or null, got ${showValue(base)}`);
   }
 
   const { target, isTTY, failures } = openDestination(options.destination, sync);
@@ -84,7 +84,7 @@ function openDestination(destination: unknown, sync: boolean): { target: Destina
   if (isWritable(destination)) {
     return { target: destination, isTTY: (destination as { isTTY?: unknown }).isTTY === true };
   }
-  throw new InvalidLogSinkOption('destination', `must be a Writable stream or a non-empty file path, got ${showValue(destination)}`);
+  throw new InvalidLogSinkOptionError('destination', `must be a Writable stream or a non-empty file path, got ${showValue(destination)}`);
 }
 
 /**
@@ -96,7 +96,7 @@ function openForAppend(path: string): number {
     mkdirSync(dirname(path), { recursive: true });
     return openSync(path, 'a');
   } catch (error) {
-    throw new LogDestinationUnwritable(path, error as Error);
+    throw new LogDestinationUnwritableError(path, error as Error);
   }
 }
 

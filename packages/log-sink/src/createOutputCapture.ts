@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { Writable, type Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
-import { InvalidLogSinkOption } from './errors.ts';
+import { InvalidLogSinkOptionError } from './errors.ts';
 import { LineAssembler, type AssembledLines } from './internal/LineAssembler.ts';
 import { RotatingFileSink } from './internal/RotatingFileSink.ts';
 import { TailBuffer } from './internal/TailBuffer.ts';
@@ -191,13 +191,13 @@ function resolveOptions(options: OutputCaptureOptions): ResolvedOptions {
   const now = optionalFunction<() => number>('now', options.now) ?? Date.now;
   const { file, pid, startedAt } = options;
   if (enabled && (typeof file !== 'string' || file === '')) {
-    throw new InvalidLogSinkOption('file', `must be a non-empty path prefix such as "./logs/stdout" when enabled is true, got ${showValue(file)}`);
+    throw new InvalidLogSinkOptionError('file', `must be a non-empty path prefix such as "./logs/stdout" when enabled is true, got ${showValue(file)}`);
   }
   if (enabled && (typeof pid !== 'number' || !Number.isSafeInteger(pid) || pid <= 0)) {
-    throw new InvalidLogSinkOption('pid', `must be the backend's process id (a whole number > 0) when enabled is true, got ${showValue(pid)}`);
+    throw new InvalidLogSinkOptionError('pid', `must be the backend's process id (a whole number > 0) when enabled is true, got ${showValue(pid)}`);
   }
   if (startedAt !== undefined && (!(startedAt instanceof Date) || Number.isNaN(startedAt.getTime()))) {
-    throw new InvalidLogSinkOption('startedAt', `must be a valid Date, got ${showValue(startedAt)}`);
+    throw new InvalidLogSinkOptionError('startedAt', `must be a valid Date, got ${showValue(startedAt)}`);
   }
   return {
     file: enabled ? resolve(file as string) : undefined,

@@ -1,14 +1,14 @@
 import { definePorticoError } from '@portico/errors';
 
 /** An option given to `createLogger` or `createOutputCapture` has the wrong type or range. */
-export const InvalidLogSinkOption = definePorticoError(
+export const InvalidLogSinkOptionError = definePorticoError(
   'PORTICO_ERR_LOG_SINK_INVALID_OPTION',
   'InvalidLogSinkOptionError',
   (option: string, why: string) => `option "${option}" ${why}`,
 );
 
 /** `logEvent` was given a name that is not in the catalogue (only reachable from untyped code). */
-export const UnknownLogEvent = definePorticoError(
+export const UnknownLogEventError = definePorticoError(
   'PORTICO_ERR_LOG_SINK_UNKNOWN_EVENT',
   'UnknownLogEventError',
   (name: string) =>
@@ -17,14 +17,14 @@ export const UnknownLogEvent = definePorticoError(
 );
 
 /** An entry of the event catalogue is malformed or reuses an id or a name; raised at load time. */
-export const InvalidEventDefinition = definePorticoError(
+export const InvalidEventDefinitionError = definePorticoError(
   'PORTICO_ERR_LOG_SINK_INVALID_EVENT_DEFINITION',
   'InvalidEventDefinitionError',
   (name: string, why: string) => `event "${name}" ${why}; fix its line in PorticoEvents`,
 );
 
 /** `createLogger` could not open the file given as `destination`. */
-export const LogDestinationUnwritable = definePorticoError(
+export const LogDestinationUnwritableError = definePorticoError(
   'PORTICO_ERR_LOG_SINK_DESTINATION_UNWRITABLE',
   'LogDestinationUnwritableError',
   (path: string, cause: Error) =>

@@ -10,4 +10,4 @@ export { logEvent } from './logEvent.ts';
 export type { EventLogger } from './logEvent.ts';
 export { createOutputCapture } from './createOutputCapture.ts';
 export type { OutputCapture, OutputCaptureOptions, OutputCaptureEvent } from './createOutputCapture.ts';
-export { InvalidLogSinkOption, LogDestinationUnwritable, UnknownLogEvent, InvalidEventDefinition } from './errors.ts';
+export { InvalidLogSinkOptionError, LogDestinationUnwritableError, UnknownLogEventError, InvalidEventDefinitionError } from './errors.ts';

@@ -1,5 +1,5 @@
 import type { LogFn } from 'pino';
-import { UnknownLogEvent } from './errors.ts';
+import { UnknownLogEventError } from './errors.ts';
 import type { EventLevel, PorticoEvent } from './PorticoEvent.ts';
 import { PorticoEvents, type PorticoEventName } from './PorticoEvents.ts';
 
@@ -25,7 +25,7 @@ export function logEvent(
 ): void {
   const entry = typeof event === 'string' ? catalogue[event] : event;
   if (entry === undefined || catalogue[entry.name] !== entry) {
-    throw new UnknownLogEvent(typeof event === 'string' ? event : String((event as { name?: unknown }).name));
+    throw new UnknownLogEventError(typeof event === 'string' ? event : String((event as { name?: unknown }).name));
   }
   // Insertion order puts event and eventId first in the line; the second assign makes them win.
   const line = Object.assign({ event: entry.name, eventId: entry.id }, fields, { event: entry.name, eventId: entry.id });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { InvalidEventDefinition, PorticoEvents, type PorticoEvent } from '../src/index.ts';
+import { InvalidEventDefinitionError, PorticoEvents, type PorticoEvent } from '../src/index.ts';
 import { defineEventCatalogue } from '../src/internal/defineEventCatalogue.ts';
 
 const events: PorticoEvent[] = Object.values(PorticoEvents);
@@ -70,12 +70,12 @@ describe('PorticoEvents', () => {
     const line = { level: 'info', fields: [], meaning: 'x' } as const;
     assert.throws(
       () => defineEventCatalogue({ 'a.one': { id: 1000, ...line }, 'a.two': { id: 1000, ...line } }),
-      (error: unknown) => error instanceof InvalidEventDefinition && /reuses id 1000 of "a\.one"/.test(error.message),
+      (error: unknown) => error instanceof InvalidEventDefinitionError && /reuses id 1000 of "a\.one"/.test(error.message),
     );
   });
 
   it('refuses a name that is not dotted and a field that pino already writes', () => {
-    assert.throws(() => defineEventCatalogue({ exited: { id: 1000, level: 'info', fields: [], meaning: 'x' } }), InvalidEventDefinition);
-    assert.throws(() => defineEventCatalogue({ 'a.b': { id: 1000, level: 'info', fields: ['pid'], meaning: 'x' } }), InvalidEventDefinition);
+    assert.throws(() => defineEventCatalogue({ exited: { id: 1000, level: 'info', fields: [], meaning: 'x' } }), InvalidEventDefinitionError);
+    assert.throws(() => defineEventCatalogue({ 'a.b': { id: 1000, level: 'info', fields: ['pid'], meaning: 'x' } }), InvalidEventDefinitionError);
   });
 });

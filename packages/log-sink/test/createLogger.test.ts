@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { existsSync } from 'node:fs';
-import { InvalidLogSinkOption, LogDestinationUnwritable, createLogger, logEvent, logWriteFailures, type LoggerOptions } from '../src/index.ts';
+import { InvalidLogSinkOptionError, LogDestinationUnwritableError, createLogger, logEvent, logWriteFailures, type LoggerOptions } from '../src/index.ts';
 import { closed, spawnFixture } from './fixtures/runFixture.ts';
 
 function memory(isTTY = false): Writable & { text: () => string } {
@@ -88,7 +88,7 @@ describe('createLogger', () => {
     await writeFile(join(dir, 'plain-file'), '');
     assert.throws(
       () => createLogger({ destination: join(dir, 'plain-file', 'portico.log') }),
-      (error: unknown) => error instanceof LogDestinationUnwritable && /option "destination"/.test(error.message),
+      (error: unknown) => error instanceof LogDestinationUnwritableError && /option "destination"/.test(error.message),
     );
   });
 
@@ -105,7 +105,7 @@ describe('createLogger', () => {
       assert.throws(
         () => createLogger(options as LoggerOptions),
         (error: unknown) =>
-          error instanceof InvalidLogSinkOption &&
+          error instanceof InvalidLogSinkOptionError &&
           error.code === 'PORTICO_ERR_LOG_SINK_INVALID_OPTION' &&
           error.message.startsWith(`option "${option}"`),
         option,

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { once } from 'node:events';
 import {
-  InvalidLogSinkOption,
+  InvalidLogSinkOptionError,
   createOutputCapture,
   type OutputCapture,
   type OutputCaptureEvent,
@@ -301,7 +301,7 @@ describe('createOutputCapture', function () {
       for (const [option, options] of cases) {
         assert.throws(
           () => createOutputCapture(options),
-          (error: unknown) => error instanceof InvalidLogSinkOption && error.message.startsWith(`option "${option}"`),
+          (error: unknown) => error instanceof InvalidLogSinkOptionError && error.message.startsWith(`option "${option}"`),
           option,
         );
       }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
-import { PorticoEvents, UnknownLogEvent, createLogger, logEvent, type PorticoEventName } from '../src/index.ts';
+import { PorticoEvents, UnknownLogEventError, createLogger, logEvent, type PorticoEventName } from '../src/index.ts';
 
 function collectingLogger(): { logger: ReturnType<typeof createLogger>; lines: () => Record<string, unknown>[] } {
   let text = '';
@@ -72,7 +72,7 @@ describe('logEvent', () => {
     const { logger } = collectingLogger();
     assert.throws(
       () => logEvent(logger, 'worker.vanished' as PorticoEventName),
-      (error: unknown) => error instanceof UnknownLogEvent && error.code === 'PORTICO_ERR_LOG_SINK_UNKNOWN_EVENT',
+      (error: unknown) => error instanceof UnknownLogEventError && error.code === 'PORTICO_ERR_LOG_SINK_UNKNOWN_EVENT',
     );
   });
 });

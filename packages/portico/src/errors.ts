@@ -14,7 +14,7 @@ const ConfigInvalidBase = definePorticoError(
  * A config file that cannot be used, with every problem found in one pass (`problems`), so a
  * user fixes them all at once rather than one per run.
  */
-export class ConfigInvalid extends ConfigInvalidBase {
+export class ConfigInvalidError extends ConfigInvalidBase {
   readonly file: string;
   readonly problems: readonly ConfigProblem[];
 
@@ -26,4 +26,4 @@ export class ConfigInvalid extends ConfigInvalidBase {
 }
 
 /** The admin endpoint's token or socket group cannot be used; `portico check` reports it as a problem of `admin`. */
-export const AdminAccessUnusable = definePorticoError('PORTICO_ERR_ADMIN_ACCESS_UNUSABLE', 'AdminAccessUnusableError', (why: string) => why);
+export const AdminAccessUnusableError = definePorticoError('PORTICO_ERR_ADMIN_ACCESS_UNUSABLE', 'AdminAccessUnusableError', (why: string) => why);

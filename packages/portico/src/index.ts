@@ -1,5 +1,5 @@
 export * from './config/index.ts';
-export { ConfigInvalid } from './errors.ts';
+export { ConfigInvalidError } from './errors.ts';
 export { createPortico } from './runtime/createPortico.ts';
 export type { AppCommandResult, Portico, PorticoOptions, ReloadResult, Started } from './runtime/createPortico.ts';
 // The types of what a `Portico` hands out, so an embedder can name what it holds.

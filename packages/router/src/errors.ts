@@ -1,7 +1,7 @@
 import { definePorticoError } from '@portico/errors';
 
 /** A head serializer was given a method, target, name or value that is not safe to write. */
-export const InvalidHeadField = definePorticoError(
+export const InvalidHeadFieldError = definePorticoError(
   'PORTICO_ERR_ROUTER_INVALID_HEAD_FIELD',
   'InvalidHeadFieldError',
   (what: string, why: string) =>
@@ -9,7 +9,7 @@ export const InvalidHeadField = definePorticoError(
 );
 
 /** An option given to the HTTP/1.1 framer or the forwarder is out of range. */
-export const InvalidRouterOption = definePorticoError(
+export const InvalidRouterOptionError = definePorticoError(
   'PORTICO_ERR_ROUTER_INVALID_OPTION',
   'InvalidRouterOptionError',
   (option: string, why: string) => `option "${option}" ${why}`,

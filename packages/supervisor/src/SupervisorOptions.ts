@@ -1,6 +1,6 @@
 import type { Backoff } from './Backoff.ts';
 import type { ChildSpec } from './ChildSpec.ts';
-import { InvalidSupervisorOption } from './errors.ts';
+import { InvalidSupervisorOptionError } from './errors.ts';
 
 /** OTP strategies: which children restart when one of them has to. */
 export type Strategy = 'one_for_one' | 'one_for_all' | 'rest_for_one';
@@ -31,7 +31,7 @@ const autoShutdowns: readonly AutoShutdown[] = ['never', 'any_significant', 'all
 const restartTypes = ['permanent', 'transient', 'temporary'];
 
 function check(ok: boolean, path: string, problem: string): void {
-  if (!ok) throw new InvalidSupervisorOption(path, problem);
+  if (!ok) throw new InvalidSupervisorOptionError(path, problem);
 }
 
 function isDuration(value: unknown): value is number {

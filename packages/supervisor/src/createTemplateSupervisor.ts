@@ -1,7 +1,7 @@
 import type { AnyActorLogic, InputFrom } from 'xstate';
 import type { ChildSpec } from './ChildSpec.ts';
 import { supervisorLogic, type SupervisorLogic } from './createSupervisor.ts';
-import { InvalidSupervisorOption } from './errors.ts';
+import { InvalidSupervisorOptionError } from './errors.ts';
 import { validateChildSpec, validateSupervisorOptions, type SupervisorOptions } from './SupervisorOptions.ts';
 
 /**
@@ -43,13 +43,13 @@ export function createTemplateSupervisor<TLogic extends AnyActorLogic, TArgs = I
   const { template, ...rest } = options ?? ({} as TemplateSupervisorOptions<TLogic, TArgs>);
   validateSupervisorOptions(rest);
   for (const option of ['children', 'strategy', 'autoShutdown'] as const) {
-    if (option in rest) throw new InvalidSupervisorOption(option, 'cannot be given to a template supervisor: its children come from the template, one_for_one, with no auto-shutdown');
+    if (option in rest) throw new InvalidSupervisorOptionError(option, 'cannot be given to a template supervisor: its children come from the template, one_for_one, with no auto-shutdown');
   }
-  if (typeof template !== 'object' || template === null) throw new InvalidSupervisorOption('template', 'must be a child template object (logic, restart, shutdown, input …)');
+  if (typeof template !== 'object' || template === null) throw new InvalidSupervisorOptionError('template', 'must be a child template object (logic, restart, shutdown, input …)');
   const { input, idPrefix, ...spec } = template;
-  if (input !== undefined && typeof input !== 'function') throw new InvalidSupervisorOption('template.input', 'must be a function from the start arguments to the input');
+  if (input !== undefined && typeof input !== 'function') throw new InvalidSupervisorOptionError('template.input', 'must be a function from the start arguments to the input');
   if (idPrefix !== undefined && (typeof idPrefix !== 'string' || idPrefix.length === 0)) {
-    throw new InvalidSupervisorOption('template.idPrefix', `must be a non-empty string, got ${JSON.stringify(idPrefix)}`);
+    throw new InvalidSupervisorOptionError('template.idPrefix', `must be a non-empty string, got ${JSON.stringify(idPrefix)}`);
   }
   validateChildSpec({ ...spec, id: idPrefix ?? 'child' } as ChildSpec, 'template');
   const prefix = idPrefix ?? 'child';

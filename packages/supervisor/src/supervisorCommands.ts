@@ -2,7 +2,7 @@ import { waitFor, type ActorRefFrom } from 'xstate';
 import type { ChildCommandResult } from './ChildCommandResult.ts';
 import type { ChildSpec } from './ChildSpec.ts';
 import { runtimeOf, type SupervisorLogic } from './createSupervisor.ts';
-import { SupervisorNotRunning } from './errors.ts';
+import { SupervisorNotRunningError } from './errors.ts';
 import type { ChildCommand, CommandReplyTarget } from './SupervisorEvent.ts';
 import type { ChildCounts, ChildInfo } from './SupervisorSnapshot.ts';
 
@@ -143,5 +143,5 @@ function callersOf(supervisor: SupervisorRef): Set<Caller> {
 }
 
 function notRunning(id: string, state: string): ChildCommandResult {
-  return { ok: false, id, failure: 'not_running', error: new SupervisorNotRunning(state) };
+  return { ok: false, id, failure: 'not_running', error: new SupervisorNotRunningError(state) };
 }

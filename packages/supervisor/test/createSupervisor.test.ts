@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createActor } from 'xstate';
 import {
   createSupervisor,
-  InvalidSupervisorOption,
+  InvalidSupervisorOptionError,
   SimulatedClock,
   startChild,
   terminateChild,
@@ -361,7 +361,7 @@ describe('createSupervisor', () => {
       it(`refuses a wrong ${path} with an error naming it`, () => {
         assert.throws(
           () => createSupervisor(options as never),
-          (error: unknown) => error instanceof InvalidSupervisorOption && message.test((error as Error).message),
+          (error: unknown) => error instanceof InvalidSupervisorOptionError && message.test((error as Error).message),
         );
       });
     }

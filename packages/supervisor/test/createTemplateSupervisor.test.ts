@@ -4,7 +4,7 @@ import {
   countChildren,
   createSupervisor,
   createTemplateSupervisor,
-  InvalidSupervisorOption,
+  InvalidSupervisorOptionError,
   SimulatedClock,
   startChild,
   startTemplateChild,
@@ -94,7 +94,7 @@ describe('createTemplateSupervisor', () => {
       [{ template: { logic: testChild }, intensity: -1 }, /"intensity" must be a whole number/],
     ];
     for (const [options, message] of cases) {
-      assert.throws(() => createTemplateSupervisor(options as never), (error: unknown) => error instanceof InvalidSupervisorOption && message.test((error as Error).message));
+      assert.throws(() => createTemplateSupervisor(options as never), (error: unknown) => error instanceof InvalidSupervisorOptionError && message.test((error as Error).message));
     }
   });
 });

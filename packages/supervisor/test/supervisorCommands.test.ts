@@ -1,21 +1,21 @@
 import assert from 'node:assert/strict';
 import {
-  ChildStillRunning,
+  ChildStillRunningError,
   deleteChild,
-  DuplicateChild,
-  InvalidSupervisorOption,
+  DuplicateChildError,
+  InvalidSupervisorOptionError,
   restartChild,
   startChild,
   stopSupervisor,
-  SupervisorNotRunning,
+  SupervisorNotRunningError,
   terminateChild,
-  UnknownChild,
+  UnknownChildError,
   whichChildren,
   whichChild,
   getChildSpec,
   countChildren,
   createSupervisor,
-  ChildStartFailed,
+  ChildStartFailedError,
 } from '../src/index.ts';
 import { assign, createActor, createMachine } from 'xstate';
 import { harness } from './helpers/harness.ts';
@@ -54,7 +54,7 @@ describe('supervisorCommands', () => {
     it('tells a taken id that is live (already_started, with its ref) from one that is not (already_present)', async () => {
       const t = harness({}, [{ id: 'a' }, { id: 'b' }]).start();
       const live = await startChild(t.supervisor, { id: 'a', logic: testChild });
-      assert.ok(!live.ok && live.failure === 'already_started' && live.error instanceof DuplicateChild);
+      assert.ok(!live.ok && live.failure === 'already_started' && live.error instanceof DuplicateChildError);
       assert.equal(live.ref, whichChildren(t.supervisor)[0]?.ref);
       await terminateChild(t.supervisor, 'b');
       const present = await startChild(t.supervisor, { id: 'b', logic: testChild });
@@ -65,7 +65,7 @@ describe('supervisorCommands', () => {
     it('refuses an invalid spec with the option named', async () => {
       const t = harness({}, []).start();
       const result = await startChild(t.supervisor, { id: 'b', logic: testChild, restart: 'sometimes' as never });
-      assert.ok(!result.ok && result.failure === 'invalid_spec' && result.error instanceof InvalidSupervisorOption);
+      assert.ok(!result.ok && result.failure === 'invalid_spec' && result.error instanceof InvalidSupervisorOptionError);
       assert.match(result.error.message, /"spec.restart" must be one of/);
       assert.deepEqual(t.states(), []);
     });
@@ -79,7 +79,7 @@ describe('supervisorCommands', () => {
     it('resolves to start_failed with the reason when the start fails', async () => {
       const t = harness({}, []).start();
       const result = await startChild(t.supervisor, { id: 'bad', logic: testChild, input: { log: t.log, name: 'bad', failStart: true } });
-      assert.ok(!result.ok && result.failure === 'start_failed' && result.error instanceof ChildStartFailed);
+      assert.ok(!result.ok && result.failure === 'start_failed' && result.error instanceof ChildStartFailedError);
       assert.match(result.error.message, /child "bad" did not start: bad cannot start; nothing changed/);
     });
 
@@ -102,7 +102,7 @@ describe('supervisorCommands', () => {
       const t = harness({}, [{ id: 'a' }]).start();
       t.supervisor.send({ type: 'supervisor.start_child', spec: { id: 'a', logic: testChild } });
       const rejected = t.emitted.find((e) => e.type === 'supervisor.command_rejected');
-      assert.ok(rejected?.type === 'supervisor.command_rejected' && rejected.error instanceof DuplicateChild);
+      assert.ok(rejected?.type === 'supervisor.command_rejected' && rejected.error instanceof DuplicateChildError);
     });
   });
 
@@ -202,7 +202,7 @@ describe('supervisorCommands', () => {
     it('refuses an unknown id', async () => {
       const t = harness({}, []).start();
       const result = await terminateChild(t.supervisor, 'nope');
-      assert.ok(!result.ok && result.failure === 'not_found' && result.error instanceof UnknownChild);
+      assert.ok(!result.ok && result.failure === 'not_found' && result.error instanceof UnknownChildError);
     });
 
     it('tells a caller still waiting for that child to be ready that its start failed', async () => {
@@ -234,7 +234,7 @@ describe('supervisorCommands', () => {
     it('refuses a running child (running), one waiting out its backoff (restarting) and an unknown id (not_found)', async () => {
       const t = harness({ intensity: 5, backoff: { min: 1, max: 1 } }, [{ id: 'a' }, { id: 'b' }]).start();
       const running = await restartChild(t.supervisor, 'a');
-      assert.ok(!running.ok && running.failure === 'running' && running.error instanceof ChildStillRunning);
+      assert.ok(!running.ok && running.failure === 'running' && running.error instanceof ChildStillRunningError);
       t.send('b', 'crash');
       const restarting = await restartChild(t.supervisor, 'b');
       assert.ok(!restarting.ok && restarting.failure === 'restarting');
@@ -247,7 +247,7 @@ describe('supervisorCommands', () => {
     it('removes a terminated child and refuses a running one', async () => {
       const t = harness({}, [{ id: 'a' }, { id: 'b' }]).start();
       const running = await deleteChild(t.supervisor, 'a');
-      assert.ok(!running.ok && running.failure === 'running' && running.error instanceof ChildStillRunning);
+      assert.ok(!running.ok && running.failure === 'running' && running.error instanceof ChildStillRunningError);
       await terminateChild(t.supervisor, 'a');
       const deleted = await deleteChild(t.supervisor, 'a');
       assert.ok(deleted.ok && deleted.ref === undefined);
@@ -300,7 +300,7 @@ describe('supervisorCommands', () => {
       const t = harness({}, [{ id: 'a' }]).start();
       await stopSupervisor(t.supervisor);
       const result = await terminateChild(t.supervisor, 'a');
-      assert.ok(!result.ok && result.failure === 'not_running' && result.error instanceof SupervisorNotRunning);
+      assert.ok(!result.ok && result.failure === 'not_running' && result.error instanceof SupervisorNotRunningError);
     });
 
     it('answers a start still waiting for ready with not_running when the supervisor stops, outright or not', async () => {

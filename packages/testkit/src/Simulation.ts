@@ -1,5 +1,5 @@
 import type { SimulatedClock } from '@portico/supervisor';
-import { SimulationStuck } from './errors.ts';
+import { SimulationStuckError } from './errors.ts';
 import { SteppedClock } from './internal/SteppedClock.ts';
 import { seededRandom } from './seededRandom.ts';
 import { SimulatedProcessHost, type SimulatedProcessHostOptions } from './SimulatedProcessHost.ts';
@@ -90,7 +90,7 @@ export class Simulation {
   async advanceTo(time: number): Promise<void> {
     await this.flush();
     for (let steps = 0; ; steps++) {
-      if (steps > this.#maxSteps) throw new SimulationStuck(`advance fired more than ${this.#maxSteps} timers before t=${time}ms`);
+      if (steps > this.#maxSteps) throw new SimulationStuckError(`advance fired more than ${this.#maxSteps} timers before t=${time}ms`);
       const next = this.#clock.nextDue();
       if (next === undefined || next > time) break;
       this.#clock.collectTo(next);
@@ -116,8 +116,8 @@ export class Simulation {
     await this.flush();
     while (!settled) {
       const next = this.#clock.nextDue();
-      if (next === undefined) throw new SimulationStuck(`a promise is still pending at t=${this.#clock.now()}ms and no timer is left to fire`);
-      if (next > deadline) throw new SimulationStuck(`a promise is still pending after ${limitMs}ms of simulated time`);
+      if (next === undefined) throw new SimulationStuckError(`a promise is still pending at t=${this.#clock.now()}ms and no timer is left to fire`);
+      if (next > deadline) throw new SimulationStuckError(`a promise is still pending after ${limitMs}ms of simulated time`);
       await this.advanceTo(next);
     }
     return watched;
@@ -129,7 +129,7 @@ export class Simulation {
     await this.flush();
     while (!predicate()) {
       const next = this.#clock.nextDue();
-      if (next === undefined || next > deadline) throw new SimulationStuck(`the awaited condition does not hold by t=${this.#clock.now()}ms and ${next === undefined ? 'no timer is left' : 'the time limit passed'}`);
+      if (next === undefined || next > deadline) throw new SimulationStuckError(`the awaited condition does not hold by t=${this.#clock.now()}ms and ${next === undefined ? 'no timer is left' : 'the time limit passed'}`);
       await this.advanceTo(next);
     }
   }

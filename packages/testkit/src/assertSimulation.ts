@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { SimulationFailed } from './errors.ts';
+import { SimulationFailedError } from './errors.ts';
 
 /**
  * fast-check parameters that replay one run, read from the environment:
@@ -46,6 +46,6 @@ function indent(text: string): string {
  */
 export async function assertSimulation<Ts>(property: fc.IAsyncProperty<Ts> | fc.IProperty<Ts>, params: fc.Parameters<Ts> = {}): Promise<fc.RunDetails<Ts>> {
   const details = await fc.check(property as fc.IAsyncProperty<Ts>, { ...params, ...replayParameters() } as fc.Parameters<Ts>);
-  if (details.failed) throw new SimulationFailed(formatFailure(details as fc.RunDetails<unknown>));
+  if (details.failed) throw new SimulationFailedError(formatFailure(details as fc.RunDetails<unknown>));
   return details;
 }

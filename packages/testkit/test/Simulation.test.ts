@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { Simulation, SimulationStuck, seededRandom } from '../src/index.ts';
+import { Simulation, SimulationStuckError, seededRandom } from '../src/index.ts';
 
 describe('Simulation', () => {
   it('fires due timers in due order, each at its own time', async () => {
@@ -50,14 +50,14 @@ describe('Simulation', () => {
 
   it('reports a promise that can never settle instead of hanging', async () => {
     const sim = new Simulation();
-    await assert.rejects(sim.until(new Promise(() => {})), SimulationStuck);
+    await assert.rejects(sim.until(new Promise(() => {})), SimulationStuckError);
   });
 
   it('reports a timer that reschedules itself at the same instant', async () => {
     const sim = new Simulation({ maxSteps: 100 });
     const loop = () => void sim.clock.setTimeout(loop, 0);
     loop();
-    await assert.rejects(sim.advance(1), SimulationStuck);
+    await assert.rejects(sim.advance(1), SimulationStuckError);
   });
 
   it('stamps trace lines with simulated time', async () => {

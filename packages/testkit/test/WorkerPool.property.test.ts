@@ -11,7 +11,7 @@ import {
   faultScheduleArbitrary,
   formatFault,
   formatTime,
-  InvariantViolated,
+  InvariantViolatedError,
   poolPolicyArbitrary,
   Simulation,
   type FaultSchedule,
@@ -66,7 +66,7 @@ async function runPoolCase({ seed, policy, schedule }: PoolCase): Promise<{ trac
       const state = sim.host.process(upstream.pid)?.state;
       if (state !== 'listening') published.push(`t=${formatTime(sim.now)} pid=${upstream.pid} published while its process is ${state}`);
     }
-    if (published.length > 0) throw new InvariantViolated('pool.ready holds only ready workers', `${published.join('; ')}\n  ${sim.trace.slice(-40).join('\n  ')}`);
+    if (published.length > 0) throw new InvariantViolatedError('pool.ready holds only ready workers', `${published.join('; ')}\n  ${sim.trace.slice(-40).join('\n  ')}`);
     assertRestartIntensity(events, { intensity: policy.rapidFailsPerMinute, period: 60 }, trace);
   };
 

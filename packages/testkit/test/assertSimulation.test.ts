@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { assertSimulation, faultScheduleArbitrary, formatSchedule, replayParameters, SimulationFailed, type FaultSchedule } from '../src/index.ts';
+import { assertSimulation, faultScheduleArbitrary, formatSchedule, replayParameters, SimulationFailedError, type FaultSchedule } from '../src/index.ts';
 
 // A property that fails as soon as shop#2 crashes after one second: its shrunk counterexample is
 // a single line, which makes the report's shape checkable.
@@ -16,7 +16,7 @@ describe('assertSimulation', () => {
       () => assert.fail('the property should fail'),
       (error: unknown) => error,
     );
-    assert.ok(failure instanceof SimulationFailed);
+    assert.ok(failure instanceof SimulationFailedError);
     const message = (failure as Error).message;
     assert.match(message, /^ {2}seed: 1234$/m);
     assert.match(message, /^ {2}path: [\d:]+$/m);

@@ -8,7 +8,7 @@ import {
   assertRestartIntensity,
   assertStateTimeLimits,
   assertStopOrder,
-  InvariantViolated,
+  InvariantViolatedError,
   Simulation,
   testChild,
   trackActors,
@@ -32,7 +32,7 @@ describe('invariants', () => {
       assert.throws(
         () => assertRestartIntensity(restartsAt(0, 1_000, 2_000), { intensity: 2, period: 5 }, { trace: ['t=0ms crash a'] }),
         (error: Error) =>
-          error instanceof InvariantViolated &&
+          error instanceof InvariantViolatedError &&
           /3 restarts within 5s \(at t=0ms, t=1000ms, t=2000ms\) but intensity is 2/.test(error.message) &&
           error.message.includes('t=0ms crash a'),
       );
@@ -52,7 +52,7 @@ describe('invariants', () => {
       const sim = new Simulation();
       sim.host.define('app', { crashAt: 10, leavesGrandchildren: 2 });
       sim.host.spawn({ command: 'app', args: [], cwd: '/', env: {}, notify: false }, { onNotify() {}, onExit() {} });
-      assert.throws(() => assertNoOrphans(sim.host), InvariantViolated);
+      assert.throws(() => assertNoOrphans(sim.host), InvariantViolatedError);
       await sim.advance(20);
       assertNoOrphans(sim.host);
     });
@@ -118,7 +118,7 @@ describe('invariants', () => {
       assert.throws(
         () => assertStateTimeLimits(states, clock, { stopping: 1_000 }),
         (error: Error) =>
-          error instanceof InvariantViolated &&
+          error instanceof InvariantViolatedError &&
           /"a child leaves stopping within 1000ms" does not hold: a has been stopping since t=500ms, 1001ms by t=1501ms/.test(error.message),
       );
       assertStateTimeLimits(states, clock, { running: 0, starting: 0 });

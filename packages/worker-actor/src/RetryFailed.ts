@@ -1,4 +1,4 @@
-import { InvalidWorkerOption } from './errors.ts';
+import { InvalidWorkerOptionError } from './errors.ts';
 
 /**
  * When a failed pool (past `rapidFailsPerMinute`) is started again, in seconds: `min` after it
@@ -14,10 +14,10 @@ export const defaultRetryFailed: RetryFailed = { min: 60, max: 600 };
 
 export function validateRetryFailed(retry: RetryFailed): void {
   if (!Number.isFinite(retry.min) || retry.min <= 0 || retry.min > 86_400) {
-    throw new InvalidWorkerOption('retryFailed.min', `must be seconds in (0, 86400], got ${retry.min}`);
+    throw new InvalidWorkerOptionError('retryFailed.min', `must be seconds in (0, 86400], got ${retry.min}`);
   }
   if (!Number.isFinite(retry.max) || retry.max < retry.min || retry.max > 86_400) {
-    throw new InvalidWorkerOption('retryFailed.max', `must be seconds from min (${retry.min}) to 86400, got ${retry.max}`);
+    throw new InvalidWorkerOptionError('retryFailed.max', `must be seconds from min (${retry.min}) to 86400, got ${retry.max}`);
   }
 }
 

@@ -1,4 +1,4 @@
-import { WorkerCrashed, WorkerStartFailed, WorkerStartupTimeout } from './errors.ts';
+import { WorkerCrashedError, WorkerStartFailedError, WorkerStartupTimeoutError } from './errors.ts';
 
 /**
  * How a backend process ended: `stopped` (Portico asked it to), `crashed` (it died unasked after
@@ -32,10 +32,10 @@ export function summarizeExit(exit: WorkerExit): string {
 export function workerExitError(exit: WorkerExit, startupTimeLimit: number, readiness: string): Error & { exit: WorkerExit } {
   const error =
     exit.kind === 'timed_out'
-      ? new WorkerStartupTimeout(startupTimeLimit, readiness)
+      ? new WorkerStartupTimeoutError(startupTimeLimit, readiness)
       : exit.kind === 'failed_to_start'
-        ? new WorkerStartFailed(summarizeExit(exit))
-        : new WorkerCrashed(summarizeExit(exit));
+        ? new WorkerStartFailedError(summarizeExit(exit))
+        : new WorkerCrashedError(summarizeExit(exit));
   return Object.assign(error, { exit });
 }
 

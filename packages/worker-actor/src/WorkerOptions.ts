@@ -1,5 +1,5 @@
 import type { ListenSocket, ProcessHost } from './ProcessHost.ts';
-import { InvalidWorkerOption } from './errors.ts';
+import { InvalidWorkerOptionError } from './errors.ts';
 
 /** How a backend listens: a port Portico picks, a unix socket, or a socket Portico binds and passes (fd 3). */
 export type ListenMode = 'tcp' | 'unix' | 'socket-activation';
@@ -58,7 +58,7 @@ export const workerDefaults = {
 };
 
 function check(ok: boolean, path: string, problem: string): void {
-  if (!ok) throw new InvalidWorkerOption(path, problem);
+  if (!ok) throw new InvalidWorkerOptionError(path, problem);
 }
 
 /** Throws `InvalidWorkerOptionError` naming the first wrong option. */

@@ -10,7 +10,7 @@ import {
   type SupervisorRef,
 } from '@portico/supervisor';
 import { createActor, type Subscription } from 'xstate';
-import { InvalidWorkerOption } from './errors.ts';
+import { InvalidWorkerOptionError } from './errors.ts';
 import type { Endpoint, ListenSocket } from './ProcessHost.ts';
 import { PoolHistory } from './PoolHistory.ts';
 import { defaultRetryFailed, RetryFailedSchedule, validateRetryFailed, type RetryFailed } from './RetryFailed.ts';
@@ -105,11 +105,11 @@ export class WorkerPool {
     validateWorkerOptions({ ...options.worker, ...(options.worker.listenMode === 'socket-activation' ? { listenSocket: placeholderSocket } : {}) });
     const count = options.processesPerApplication ?? 1;
     if (!Number.isInteger(count) || count < 1 || count > 100) {
-      throw new InvalidWorkerOption('processesPerApplication', `must be a whole number from 1 to 100 (ANCM's range), got ${count}`);
+      throw new InvalidWorkerOptionError('processesPerApplication', `must be a whole number from 1 to 100 (ANCM's range), got ${count}`);
     }
     const rapidFails = options.rapidFailsPerMinute ?? 10;
     if (!Number.isInteger(rapidFails) || rapidFails < 0 || rapidFails > 100) {
-      throw new InvalidWorkerOption('rapidFailsPerMinute', `must be a whole number from 0 to 100 (ANCM's range), got ${rapidFails}`);
+      throw new InvalidWorkerOptionError('rapidFailsPerMinute', `must be a whole number from 0 to 100 (ANCM's range), got ${rapidFails}`);
     }
     const retryFailed = options.retryFailed ?? defaultRetryFailed;
     validateRetryFailed(retryFailed);

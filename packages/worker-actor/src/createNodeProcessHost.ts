@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Endpoint, ListenSocket, ProcessEvents, ProcessHandle, ProcessHost, ProcessSpec, Probe } from './ProcessHost.ts';
-import { ListenSocketFailed, SocketPathTooLong } from './errors.ts';
+import { ListenSocketError, SocketPathTooLongError } from './errors.ts';
 import { listenerOwnedBy } from './internal/listenerOwner.ts';
 import { OrphanGuard } from './internal/OrphanGuard.ts';
 
@@ -39,7 +39,7 @@ export function createNodeProcessHost(): ProcessHost {
       socketDir ??= mkdtemp(join(tmpdir(), 'portico-'));
       const dir = await socketDir;
       const path = join(dir, `${name.replace(/[^A-Za-z0-9_.-]/g, '_')}-${++socketCount}.sock`);
-      if (Buffer.byteLength(path) > maxSocketPath) throw new SocketPathTooLong(path, maxSocketPath);
+      if (Buffer.byteLength(path) > maxSocketPath) throw new SocketPathTooLongError(path, maxSocketPath);
       await unlink(path).catch(() => {});
       return path;
     },
@@ -162,7 +162,7 @@ async function bindListenSocket(endpoint: Endpoint): Promise<ListenSocket> {
   const createServerHandle = (net as unknown as { _createServerHandle: CreateServerHandle })._createServerHandle;
   const handle =
     endpoint.kind === 'tcp' ? createServerHandle(endpoint.host, endpoint.port, 4) : createServerHandle(endpoint.path, -1, -1);
-  if (typeof handle === 'number') throw new ListenSocketFailed(describe(endpoint), `errno ${handle}`);
+  if (typeof handle === 'number') throw new ListenSocketError(describe(endpoint), `errno ${handle}`);
   await listenThroughHelper(handle.fd);
   let bound: Endpoint = endpoint;
   if (endpoint.kind === 'tcp') {
@@ -195,7 +195,7 @@ function listenThroughHelper(fd: number): Promise<void> {
     let stderr = '';
     helper.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     helper.on('error', reject);
-    helper.on('close', (code) => (code === 0 ? resolve() : reject(new ListenSocketFailed(`fd ${fd}`, stderr.trim() || `exit ${code}`))));
+    helper.on('close', (code) => (code === 0 ? resolve() : reject(new ListenSocketError(`fd ${fd}`, stderr.trim() || `exit ${code}`))));
   });
 }
 

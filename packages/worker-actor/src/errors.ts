@@ -1,36 +1,36 @@
 import { definePorticoError } from '@portico/errors';
 
-export const InvalidWorkerOption = definePorticoError(
+export const InvalidWorkerOptionError = definePorticoError(
   'PORTICO_ERR_WORKER_INVALID_OPTION',
   'InvalidWorkerOptionError',
   (path: string, problem: string) => `worker option "${path}" ${problem}`,
 );
 
-export const SocketPathTooLong = definePorticoError(
+export const SocketPathTooLongError = definePorticoError(
   'PORTICO_ERR_WORKER_SOCKET_PATH_TOO_LONG',
   'SocketPathTooLongError',
   (path: string, max: number) => `unix socket path ${path} is longer than ${max} bytes; set TMPDIR to a shorter directory`,
 );
 
-export const ListenSocketFailed = definePorticoError(
+export const ListenSocketError = definePorticoError(
   'PORTICO_ERR_WORKER_LISTEN_SOCKET',
   'ListenSocketError',
   (where: string, why: string) => `could not bind the activation socket at ${where}: ${why}; pick another address or free it`,
 );
 
-export const WorkerCrashed = definePorticoError(
+export const WorkerCrashedError = definePorticoError(
   'PORTICO_ERR_WORKER_CRASHED',
   'WorkerCrashedError',
   (summary: string) => `the backend exited unasked (${summary}); its stderr tail is in the error's exit.stderrTail`,
 );
 
-export const WorkerStartFailed = definePorticoError(
+export const WorkerStartFailedError = definePorticoError(
   'PORTICO_ERR_WORKER_START_FAILED',
   'WorkerStartFailedError',
   (summary: string) => `the backend exited before it was ready (${summary}); check processPath, arguments and its stderr tail`,
 );
 
-export const WorkerStartupTimeout = definePorticoError(
+export const WorkerStartupTimeoutError = definePorticoError(
   'PORTICO_ERR_WORKER_STARTUP_TIMEOUT',
   'WorkerStartupTimeoutError',
   (seconds: number, readiness: string) =>

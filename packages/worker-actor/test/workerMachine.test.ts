@@ -3,7 +3,7 @@ import { mkdtemp, readdir, readFile, stat } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { WorkerCrashed, WorkerStartFailed, WorkerStartupTimeout, exitOfError, type Endpoint, type ProcessHost } from '../src/index.ts';
+import { WorkerCrashedError, WorkerStartFailedError, WorkerStartupTimeoutError, exitOfError, type Endpoint, type ProcessHost } from '../src/index.ts';
 import { backend, get, host, isAlive, startWorker, stopAllWorkers, waitForDeath } from './helpers.ts';
 
 function endpointOf(w: ReturnType<typeof startWorker>): Endpoint {
@@ -154,7 +154,7 @@ describe('workerMachine', function () {
       const { snapshot, failure } = await w.ended();
       assert.equal(snapshot.status, 'done');
       assert.equal(snapshot.output?.exit, 'crash');
-      assert.ok(failure instanceof WorkerStartFailed);
+      assert.ok(failure instanceof WorkerStartFailedError);
       const exit = exitOfError(failure);
       assert.equal(exit?.kind, 'failed_to_start');
       assert.equal(exit?.code, 3);
@@ -164,7 +164,7 @@ describe('workerMachine', function () {
     it('classifies a command that does not exist as failed to start, naming the spawn error', async () => {
       const w = startWorker({}, { processPath: '/nonexistent/backend' });
       const { failure } = await w.ended();
-      assert.ok(failure instanceof WorkerStartFailed);
+      assert.ok(failure instanceof WorkerStartFailedError);
       assert.match(exitOfError(failure)?.spawnError ?? '', /ENOENT/);
     });
 
@@ -180,7 +180,7 @@ describe('workerMachine', function () {
       const w = startWorker({ CRASH_AFTER_MS: '100' });
       await w.ready();
       const { failure } = await w.ended();
-      assert.ok(failure instanceof WorkerCrashed);
+      assert.ok(failure instanceof WorkerCrashedError);
       const exit = exitOfError(failure);
       assert.equal(exit?.kind, 'crashed');
       assert.equal(exit?.code, 2);
@@ -191,7 +191,7 @@ describe('workerMachine', function () {
     it('kills a backend that never listens once startupTimeLimit passes', async () => {
       const w = startWorker({ NEVER_LISTEN: '1' }, { startupTimeLimit: 0.5 });
       const { failure } = await w.ended();
-      assert.ok(failure instanceof WorkerStartupTimeout);
+      assert.ok(failure instanceof WorkerStartupTimeoutError);
       assert.equal(exitOfError(failure)?.signal, 'SIGKILL');
       assert.ok(w.emitted.some((e) => e.type === 'worker.startup_timeout'));
     });

@@ -96,8 +96,12 @@ export interface WorkerOutputTail {
   readonly tail: string;
 }
 
-/** `failedRollouts`: the config was applied, but these apps' new workers did not start (their old ones serve on). */
-export type ReloadResult = { readonly ok: true } | { readonly ok: false; readonly errors: readonly string[]; readonly failedRollouts?: readonly string[] };
+/**
+ * What the admin endpoint needs of a reload's outcome to answer `POST /reload` (Portico's own
+ * `ReloadResult` says more). `failedRollouts`: the config was applied, but these apps' new workers
+ * did not start (their old ones serve on).
+ */
+export type AdminReloadResult = { readonly ok: true } | { readonly ok: false; readonly errors: readonly string[]; readonly failedRollouts?: readonly string[] };
 
 /** An operator's command on one app: `POST /apps/NAME/restart`, `/stop`, `/start`. */
 export type AppCommand = 'restart' | 'stop' | 'start';
@@ -119,7 +123,7 @@ export interface AdminSource {
   /** True when every eager app has a ready worker: what `/readyz` answers. */
   ready(): boolean;
   /** Reloads the configuration; resolves with the problems found instead of throwing. */
-  reload(): Promise<ReloadResult>;
+  reload(): Promise<AdminReloadResult>;
   /** Calls `listener` after any change of an app's or a worker's state, restarts included. Returns the unsubscribe function. */
   onChange(listener: () => void): () => void;
   /**

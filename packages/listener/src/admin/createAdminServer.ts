@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { InvalidListenerOption, ListenFailed } from '../errors.ts';
+import { InvalidListenerOptionError, ListenFailedError } from '../errors.ts';
 import type { AdminSource, AppCommand, WorkerOutputTail } from './AdminSource.ts';
 import { refusal } from './internal/adminAccess.ts';
 import { bindAdminSocket, type AdminSocketOptions } from './internal/bindAdminSocket.ts';
@@ -195,9 +195,9 @@ export function createAdminServer(options: AdminServerOptions): AdminServer {
   return {
     start() {
       starting ??= (async () => {
-        if (closing) throw new InvalidListenerOption('admin', 'cannot be started after close(); create a new admin server');
+        if (closing) throw new InvalidListenerOptionError('admin', 'cannot be started after close(); create a new admin server');
         await new Promise<void>((resolve, reject) => {
-          server.once('error', (error: NodeJS.ErrnoException) => reject(new ListenFailed(`${host}:${options.port} (admin)`, error.code ?? error.message, error)));
+          server.once('error', (error: NodeJS.ErrnoException) => reject(new ListenFailedError(`${host}:${options.port} (admin)`, error.code ?? error.message, error)));
           server.listen(options.port, host, () => resolve());
         });
         try {
@@ -255,22 +255,22 @@ function logsText(tails: readonly WorkerOutputTail[]): string {
 function validate(options: AdminServerOptions): void {
   const { source, metrics, port, host } = options;
   if (!source || typeof source.status !== 'function' || typeof source.ready !== 'function' || typeof source.reload !== 'function' || typeof source.onChange !== 'function') {
-    throw new InvalidListenerOption('admin.source', 'must implement AdminSource: status(), ready(), reload() and onChange()');
+    throw new InvalidListenerOptionError('admin.source', 'must implement AdminSource: status(), ready(), reload() and onChange()');
   }
-  if (source.logs !== undefined && typeof source.logs !== 'function') throw new InvalidListenerOption('admin.source', 'logs must be a function when given');
-  if (source.appCommand !== undefined && typeof source.appCommand !== 'function') throw new InvalidListenerOption('admin.source', 'appCommand must be a function when given');
+  if (source.logs !== undefined && typeof source.logs !== 'function') throw new InvalidListenerOptionError('admin.source', 'logs must be a function when given');
+  if (source.appCommand !== undefined && typeof source.appCommand !== 'function') throw new InvalidListenerOptionError('admin.source', 'appCommand must be a function when given');
   if (source.logWriteFailures !== undefined && typeof source.logWriteFailures !== 'function') {
-    throw new InvalidListenerOption('admin.source', 'logWriteFailures must be a function when given');
+    throw new InvalidListenerOptionError('admin.source', 'logWriteFailures must be a function when given');
   }
-  if (!(metrics instanceof RequestMetrics)) throw new InvalidListenerOption('admin.metrics', 'must be a RequestMetrics instance');
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new InvalidListenerOption('admin.port', `must be a port number from 0 to 65535, got ${String(port)}`);
-  if (host !== undefined && (typeof host !== 'string' || host.length === 0)) throw new InvalidListenerOption('admin.host', 'must be a non-empty address, e.g. "127.0.0.1"');
+  if (!(metrics instanceof RequestMetrics)) throw new InvalidListenerOptionError('admin.metrics', 'must be a RequestMetrics instance');
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new InvalidListenerOptionError('admin.port', `must be a port number from 0 to 65535, got ${String(port)}`);
+  if (host !== undefined && (typeof host !== 'string' || host.length === 0)) throw new InvalidListenerOptionError('admin.host', 'must be a non-empty address, e.g. "127.0.0.1"');
   const { token, socket } = options;
   if (token !== undefined && (typeof token !== 'string' || !/^[A-Za-z0-9._~-]{32,}$/.test(token))) {
-    throw new InvalidListenerOption('admin.token', 'must be at least 32 characters of letters, digits and -._~ (it travels as a WebSocket subprotocol too)');
+    throw new InvalidListenerOptionError('admin.token', 'must be at least 32 characters of letters, digits and -._~ (it travels as a WebSocket subprotocol too)');
   }
   if (socket !== undefined && (typeof socket.path !== 'string' || socket.path === '' || Buffer.byteLength(socket.path) > 107)) {
-    throw new InvalidListenerOption('admin.socket.path', 'must be a path of at most 107 bytes (the limit of a unix socket address)');
+    throw new InvalidListenerOptionError('admin.socket.path', 'must be a path of at most 107 bytes (the limit of a unix socket address)');
   }
-  if (socket?.group !== undefined && (!Number.isInteger(socket.group) || socket.group < 0)) throw new InvalidListenerOption('admin.socket.group', 'must be a group id');
+  if (socket?.group !== undefined && (!Number.isInteger(socket.group) || socket.group < 0)) throw new InvalidListenerOptionError('admin.socket.group', 'must be a group id');
 }

@@ -1,9 +1,9 @@
-import type { AdminSource, AppCommand, AppCommandResult, AppStatus, PorticoStatus, ReloadResult, WorkerStatusView } from '../../src/index.ts';
+import type { AdminSource, AppCommand, AppCommandResult, AppStatus, PorticoStatus, AdminReloadResult, WorkerStatusView } from '../../src/index.ts';
 
 /** An AdminSource over plain data that a test changes with `update`, which notifies listeners. */
 export class FakeAdminSource implements AdminSource {
   current: PorticoStatus;
-  reloadResult: () => Promise<ReloadResult> = async () => ({ ok: true });
+  reloadResult: () => Promise<AdminReloadResult> = async () => ({ ok: true });
   reloads = 0;
   /** Set by a test to take app commands; unset, `/apps/…` answers 501. */
   appCommand?: (app: string, command: AppCommand) => Promise<AppCommandResult>;
@@ -25,7 +25,7 @@ export class FakeAdminSource implements AdminSource {
     return this.current.apps.every((a) => !a.eager || a.state === 'ready');
   }
 
-  reload(): Promise<ReloadResult> {
+  reload(): Promise<AdminReloadResult> {
     this.reloads++;
     return this.reloadResult();
   }

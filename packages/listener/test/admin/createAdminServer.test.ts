@@ -286,7 +286,7 @@ describe('createAdminServer', () => {
       await admin.close();
     });
 
-    it('rejects start() with ListenFailed when the port is taken', async () => {
+    it('rejects start() with ListenFailedError when the port is taken', async () => {
       const other = createAdminServer({ source, metrics, port });
       await assert.rejects(other.start(), { code: 'PORTICO_ERR_LISTENER_LISTEN_FAILED' });
       await other.close();

@@ -1,4 +1,4 @@
-import { InvalidEventDefinition } from '../errors.ts';
+import { InvalidEventDefinitionError } from '../errors.ts';
 import type { EventLevel, EventSpec, PorticoEvent } from '../PorticoEvent.ts';
 
 const levels: readonly EventLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'];
@@ -20,18 +20,18 @@ export function defineEventCatalogue<const T extends Record<string, EventSpec>>(
   const byId = new Map<number, string>();
   const catalogue: Record<string, PorticoEvent> = {};
   for (const [name, spec] of Object.entries(specs)) {
-    if (!dottedName.test(name)) throw new InvalidEventDefinition(name, 'must be a dotted lower-case name such as "worker.exited"');
+    if (!dottedName.test(name)) throw new InvalidEventDefinitionError(name, 'must be a dotted lower-case name such as "worker.exited"');
     if (!Number.isInteger(spec.id) || spec.id < 1000 || spec.id > 9999) {
-      throw new InvalidEventDefinition(name, `needs a whole-number id from 1000 to 9999, got ${String(spec.id)}`);
+      throw new InvalidEventDefinitionError(name, `needs a whole-number id from 1000 to 9999, got ${String(spec.id)}`);
     }
     const holder = byId.get(spec.id);
-    if (holder !== undefined) throw new InvalidEventDefinition(name, `reuses id ${spec.id} of "${holder}"`);
+    if (holder !== undefined) throw new InvalidEventDefinitionError(name, `reuses id ${spec.id} of "${holder}"`);
     byId.set(spec.id, name);
-    if (!levels.includes(spec.level)) throw new InvalidEventDefinition(name, `has level "${String(spec.level)}"; use one of ${levels.join(', ')}`);
-    if (spec.meaning.trim() === '') throw new InvalidEventDefinition(name, 'needs a meaning');
+    if (!levels.includes(spec.level)) throw new InvalidEventDefinitionError(name, `has level "${String(spec.level)}"; use one of ${levels.join(', ')}`);
+    if (spec.meaning.trim() === '') throw new InvalidEventDefinitionError(name, 'needs a meaning');
     for (const field of spec.fields) {
       if (!fieldName.test(field) || reservedFields.has(field)) {
-        throw new InvalidEventDefinition(name, `lists field "${field}", which is not a plain identifier or is reserved`);
+        throw new InvalidEventDefinitionError(name, `lists field "${field}", which is not a plain identifier or is reserved`);
       }
     }
     catalogue[name] = Object.freeze({ name, id: spec.id, level: spec.level, fields: Object.freeze([...spec.fields]), meaning: spec.meaning });

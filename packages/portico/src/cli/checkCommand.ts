@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { loadConfig } from '../config/loadConfig.ts';
-import { ConfigInvalid } from '../errors.ts';
+import { ConfigInvalidError } from '../errors.ts';
 import { spawnVariableNotes } from './internal/spawnVariableNotes.ts';
 import type { Command } from './Command.ts';
 import { ExitCode } from './ExitCode.ts';
@@ -26,7 +26,7 @@ export const checkCommand: Command = {
       io.stderr(`${file}: valid (${config.listen.length} listener${config.listen.length === 1 ? '' : 's'}, ${config.apps.length} app${config.apps.length === 1 ? '' : 's'})\n`);
       return ExitCode.ok;
     } catch (error) {
-      if (!(error instanceof ConfigInvalid)) throw error;
+      if (!(error instanceof ConfigInvalidError)) throw error;
       io.stderr(`${error.message}\n`);
       return ExitCode.configInvalid;
     }

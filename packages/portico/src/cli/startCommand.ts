@@ -2,7 +2,7 @@ import { watch } from 'node:fs';
 import { resolve } from 'node:path';
 import { createLogger, flushLoggerSync, logEvent } from '@portico/log-sink';
 import { loadConfig } from '../config/loadConfig.ts';
-import { ConfigInvalid } from '../errors.ts';
+import { ConfigInvalidError } from '../errors.ts';
 import { createPortico } from '../runtime/createPortico.ts';
 import type { Command } from './Command.ts';
 import { adminOptionHelp, adminOptions } from './adminOptions.ts';
@@ -34,7 +34,7 @@ export const startCommand: Command = {
     try {
       config = await loadConfig(file, { env: io.env });
     } catch (error) {
-      if (!(error instanceof ConfigInvalid)) throw error;
+      if (!(error instanceof ConfigInvalidError)) throw error;
       io.stderr(`${error.message}\n`);
       return ExitCode.configInvalid;
     }
@@ -64,7 +64,7 @@ export const startCommand: Command = {
           const next = await loadConfig(file, { env: io.env });
           await portico.reload(next);
         } catch (error) {
-          const problems = error instanceof ConfigInvalid ? error.problems.map((p) => p.message) : [String(error)];
+          const problems = error instanceof ConfigInvalidError ? error.problems.map((p) => p.message) : [String(error)];
           logEvent(logger, 'config.reload_failed', { file, problems });
         }
       });

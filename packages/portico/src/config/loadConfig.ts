@@ -1,7 +1,7 @@
 import { basename, dirname, isAbsolute, resolve, sep } from 'node:path';
 import type { TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
-import { ConfigInvalid } from '../errors.ts';
+import { ConfigInvalidError } from '../errors.ts';
 import { checkConsistency, checkPathExists } from '../internal/config/checkConsistency.ts';
 import { allowedForUnset, checkSpawnReferences, deferredToSpawn } from '../internal/config/checkSpawnReferences.ts';
 import { deepFreeze } from '../internal/config/deepFreeze.ts';
@@ -51,7 +51,7 @@ export interface ResolveConfigOptions extends LoadConfigOptions {
 export async function loadConfig(file: string, options: LoadConfigOptions = {}): Promise<PorticoConfig> {
   const absolute = resolve(file);
   const read = await readConfigFile(absolute);
-  if ('problems' in read) throw new ConfigInvalid(file, read.problems.map((p) => named(file, p)));
+  if ('problems' in read) throw new ConfigInvalidError(file, read.problems.map((p) => named(file, p)));
   return resolveConfig(read.value, { ...options, file, baseDir: dirname(absolute) });
 }
 
@@ -64,7 +64,7 @@ export function resolveConfig(input: unknown, options: ResolveConfigOptions): Po
   const problems: RawProblem[] = [];
   if (!isRecord(input)) {
     problems.push({ kind: 'type', path: [], value: input, message: 'must hold one object with the keys "listen" and "apps"' });
-    throw new ConfigInvalid(options.file, problems.map((p) => named(options.file, p)));
+    throw new ConfigInvalidError(options.file, problems.map((p) => named(options.file, p)));
   }
   const expansion = expandEnvironment(input, options.env ?? process.env, deferredToSpawn);
   for (const missing of expansion.undefinedVariables) {
@@ -97,13 +97,13 @@ export function resolveConfig(input: unknown, options: ResolveConfigOptions): Po
   });
   problems.push(...checkConsistency(config));
   problems.push(...checkSpawnReferences(config, expansion.spawnReferences));
-  if (problems.length > 0) throw new ConfigInvalid(options.file, inFileOrder(problems).map((p) => named(options.file, p)));
+  if (problems.length > 0) throw new ConfigInvalidError(options.file, inFileOrder(problems).map((p) => named(options.file, p)));
   // Every rule above is stricter than the schema; this only guards the loader against itself.
   if (!Value.Check(PorticoConfigSchema, config)) throw new Error('portico: a config passed every check but not the schema; please report this');
   const resolved = deepFreeze(orderKeys(schema, config)) as PorticoConfig;
   // Last, what the components themselves refuse, so that `check` refuses all that `start` would.
   const refused = options.checkBuild === false ? [] : findBuildRefusals(resolved, options.env ?? process.env);
-  if (refused.length > 0) throw new ConfigInvalid(options.file, refused.map((p) => named(options.file, p)));
+  if (refused.length > 0) throw new ConfigInvalidError(options.file, refused.map((p) => named(options.file, p)));
   return resolved;
 }
 

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { AdminConfig } from '../config/AdminSchema.ts';
-import { AdminAccessUnusable } from '../errors.ts';
+import { AdminAccessUnusableError } from '../errors.ts';
 
 const tokenPattern = /^[A-Za-z0-9._~-]{32,}$/;
 
@@ -19,18 +19,18 @@ export function configuredAdminToken(admin: AdminConfig, env: Readonly<Record<st
     try {
       token = readFileSync(admin.tokenFile, 'utf8').replace(/\r?\n$/, '');
     } catch (error) {
-      throw new AdminAccessUnusable(`cannot read ${from}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+      throw new AdminAccessUnusableError(`cannot read ${from}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
     }
   } else if (admin.tokenEnv !== undefined) {
     from = `the environment variable ${admin.tokenEnv} (admin.tokenEnv)`;
     token = env[admin.tokenEnv];
-    if (token === undefined) throw new AdminAccessUnusable(`${from} is not set`);
+    if (token === undefined) throw new AdminAccessUnusableError(`${from} is not set`);
   } else {
     return undefined;
   }
   if (!tokenPattern.test(token)) {
     // The message never shows the token, only what is wrong with it.
-    throw new AdminAccessUnusable(`the token in ${from} must be at least 32 characters of letters, digits and -._~ (it has ${token.length})`);
+    throw new AdminAccessUnusableError(`the token in ${from} must be at least 32 characters of letters, digits and -._~ (it has ${token.length})`);
   }
   return token;
 }
@@ -60,11 +60,11 @@ export function adminSocketGroup(admin: AdminConfig): number | undefined {
   try {
     text = readFileSync('/etc/group', 'utf8');
   } catch (error) {
-    throw new AdminAccessUnusable(`cannot read /etc/group to find the group "${group}" (admin.socketGroup): ${(error as NodeJS.ErrnoException).code}; give its number instead`);
+    throw new AdminAccessUnusableError(`cannot read /etc/group to find the group "${group}" (admin.socketGroup): ${(error as NodeJS.ErrnoException).code}; give its number instead`);
   }
   for (const line of text.split('\n')) {
     const [name, , gid] = line.split(':');
     if (name === group && gid !== undefined && /^\d+$/.test(gid)) return Number(gid);
   }
-  throw new AdminAccessUnusable(`there is no group "${group}" (admin.socketGroup) in /etc/group; give an existing group's name or number`);
+  throw new AdminAccessUnusableError(`there is no group "${group}" (admin.socketGroup) in /etc/group; give an existing group's name or number`);
 }

@@ -7,6 +7,7 @@ import {
   createListener,
   RequestMetrics,
   type AdminServer,
+  type AppCommandResult,
   type AppStatus,
   type BoundAddress,
   type Listener,
@@ -66,10 +67,8 @@ export type ReloadResult =
     }
   | { readonly ok: false; readonly errors: readonly string[]; readonly failedRollouts?: readonly string[] };
 
-/** What an operator's `restart`, `stop` or `start` of one app did (docs/admin.md). */
-export type AppCommandResult =
-  | { readonly ok: true; readonly app: string; readonly state: string }
-  | { readonly ok: false; readonly app: string; readonly notFound?: true; readonly errors: readonly string[] };
+/** What an operator's `restart`, `stop` or `start` of one app did (docs/admin.md): the admin endpoint's own type. */
+export type { AppCommandResult };
 
 /** Portico in one object: the apps, the router, and (with `start`) the front sockets. */
 export interface Portico {

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { ConfigInvalid, type ConfigProblem } from '@portico/portico';
+import { ConfigInvalidError, type ConfigProblem } from '@portico/portico';
 
 /** A fresh folder for config files; `files` are created relative to it. */
 export async function configFolder(files: Record<string, string> = {}): Promise<{ dir: string; write: (name: string, text: string) => Promise<string>; remove: () => Promise<void> }> {
@@ -23,12 +23,12 @@ export function minimal(app: Record<string, unknown> = {}, top: Record<string, u
   return JSON.stringify({ listen: [{ port: 8080 }], apps: [{ name: 'shop', processPath: 'node', ...app }], ...top });
 }
 
-/** The problems of a promise expected to fail with ConfigInvalid. */
+/** The problems of a promise expected to fail with ConfigInvalidError. */
 export async function problemsOf(load: Promise<unknown>): Promise<readonly ConfigProblem[]> {
   try {
     await load;
   } catch (error) {
-    if (error instanceof ConfigInvalid) return error.problems;
+    if (error instanceof ConfigInvalidError) return error.problems;
     throw error;
   }
   throw new Error('expected the config to be refused');

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { ConfigInvalid, loadConfig, resolveConfig } from '@portico/portico';
+import { ConfigInvalidError, loadConfig, resolveConfig } from '@portico/portico';
 import { at, configFolder, minimal, problemsOf, selfSignedPem } from './fixtures.ts';
 
 const env = { HOME: '/home/test' };
@@ -147,10 +147,10 @@ describe('loadConfig', () => {
       }),
     );
     const error = await loadConfig(file, { env }).then(
-      () => assert.fail('expected a ConfigInvalid'),
+      () => assert.fail('expected a ConfigInvalidError'),
       (e: unknown) => e,
     );
-    assert.ok(error instanceof ConfigInvalid);
+    assert.ok(error instanceof ConfigInvalidError);
     assert.equal(error.code, 'PORTICO_ERR_CONFIG_INVALID');
     const kinds = Object.fromEntries(error.problems.map((p) => [p.path, p.kind]));
     assert.deepEqual(kinds, {
@@ -201,7 +201,7 @@ describe('loadConfig', () => {
       const file = await folder.write(`${key}-${String(value)}.json`, minimal({ [key]: value }));
       const outcome = await loadConfig(file, { env }).then(
         () => [] as const,
-        (e: unknown) => (e instanceof ConfigInvalid ? e.problems : assert.fail(String(e))),
+        (e: unknown) => (e instanceof ConfigInvalidError ? e.problems : assert.fail(String(e))),
       );
       assert.equal(outcome.length === 0, accepted, `${key} = ${String(value)}`);
       if (!accepted) assert.equal(outcome[0]!.path, `apps[0].${key}`);
@@ -317,9 +317,9 @@ describe('resolveConfig', () => {
     };
     try {
       resolveConfig(input, { file: 'inline', baseDir: '/', env: {} });
-      assert.fail('expected a ConfigInvalid');
+      assert.fail('expected a ConfigInvalidError');
     } catch (error) {
-      assert.ok(error instanceof ConfigInvalid, String(error));
+      assert.ok(error instanceof ConfigInvalidError, String(error));
       const paths = error.problems.map((p) => p.path);
       for (const path of ['listen', 'limits', 'admin', 'watch', 'apps[0]', 'apps[1]', 'apps[2]', 'apps[3].name', 'apps[3].match', 'apps[3].arguments', 'apps[3].restart.backoff', 'apps[3].queue', 'apps[3].auth', 'apps[3].readiness', 'apps[3].environmentVariables', 'apps[3].processPath']) {
         assert.ok(paths.includes(path), `${path} in ${paths.join(', ')}`);

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
-import { InvalidRouterOption } from '../errors.ts';
+import { InvalidRouterOptionError } from '../errors.ts';
 import type { Dispatch, DispatchRequest } from '../forward/Dispatch.ts';
 import { resolveForwarderOptions, type ForwarderOptions, type ResolvedForwarderOptions } from '../forward/ForwarderOptions.ts';
 import type { RequestHead } from '../http1/RequestHead.ts';
@@ -62,7 +62,7 @@ export function createEmbeddedForwarder(options: EmbeddedForwarderOptions): Embe
   };
   const maxSockets = options.maxSocketsPerUpstream ?? 256;
   if (!Number.isSafeInteger(maxSockets) || maxSockets < 1) {
-    throw new InvalidRouterOption('maxSocketsPerUpstream', `must be a whole number ≥ 1, got ${String(maxSockets)}`);
+    throw new InvalidRouterOptionError('maxSocketsPerUpstream', `must be a whole number ≥ 1, got ${String(maxSockets)}`);
   }
   const settings = resolved.http;
   const agents = new UpstreamAgents({

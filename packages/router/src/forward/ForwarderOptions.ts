@@ -1,5 +1,5 @@
 import { systemClock, type Clock } from '@portico/supervisor';
-import { InvalidRouterOption } from '../errors.ts';
+import { InvalidRouterOptionError } from '../errors.ts';
 import { resolveHttp1Limits, type Http1Limits } from '../http1/Http1Limits.ts';
 import type { RequestHead } from '../http1/RequestHead.ts';
 import type { Dispatch, DispatchRequest } from './Dispatch.ts';
@@ -85,7 +85,7 @@ export interface ResolvedForwarderOptions {
 function count(name: string, value: number | undefined, fallback: number, min: number): number {
   if (value === undefined) return fallback;
   if (!Number.isSafeInteger(value) || value < min) {
-    throw new InvalidRouterOption(name, `must be a whole number ≥ ${min}, got ${String(value)}`);
+    throw new InvalidRouterOptionError(name, `must be a whole number ≥ ${min}, got ${String(value)}`);
   }
   return value;
 }
@@ -93,10 +93,10 @@ function count(name: string, value: number | undefined, fallback: number, min: n
 export function resolveForwarderOptions(options: ForwarderOptions): ResolvedForwarderOptions {
   const { dispatch, pickUpstream } = options;
   if (typeof dispatch !== 'function' && typeof pickUpstream !== 'function') {
-    throw new InvalidRouterOption('dispatch', 'must be a function (or give pickUpstream)');
+    throw new InvalidRouterOptionError('dispatch', 'must be a function (or give pickUpstream)');
   }
   if (options.proto !== undefined && options.proto !== 'http' && options.proto !== 'https') {
-    throw new InvalidRouterOption('proto', `must be "http" or "https", got ${String(options.proto)}`);
+    throw new InvalidRouterOptionError('proto', `must be "http" or "https", got ${String(options.proto)}`);
   }
   const onEvent = options.onEvent;
   return {

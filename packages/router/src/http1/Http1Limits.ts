@@ -1,4 +1,4 @@
-import { InvalidRouterOption } from '../errors.ts';
+import { InvalidRouterOptionError } from '../errors.ts';
 
 /** Size and count limits of the HTTP/1.1 framer. Defaults sit next to nginx's in docs/proxy.md. */
 export interface Http1Limits {
@@ -40,7 +40,7 @@ export function resolveHttp1Limits(given: Partial<Http1Limits> = {}): Http1Limit
   const limits = { ...defaultHttp1Limits, ...given };
   for (const [key, value] of Object.entries(limits)) {
     if (!Number.isSafeInteger(value) || value < 1) {
-      throw new InvalidRouterOption(key, `must be a whole number ≥ 1, got ${String(value)}`);
+      throw new InvalidRouterOptionError(key, `must be a whole number ≥ 1, got ${String(value)}`);
     }
   }
   Object.freeze(limits);

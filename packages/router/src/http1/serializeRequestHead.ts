@@ -1,4 +1,4 @@
-import { InvalidHeadField } from '../errors.ts';
+import { InvalidHeadFieldError } from '../errors.ts';
 import { isToken, TARGET } from '../internal/http1/charTables.ts';
 import { appendFields, framingField } from '../internal/http1/checkOutboundFields.ts';
 import type { BodyFraming } from './RequestHead.ts';
@@ -17,7 +17,7 @@ export interface OutboundRequestHead {
 /**
  * Writes a re-framed HTTP/1.1 request head as latin1 bytes. Every method, target, name and value
  * is checked first (values against `/^[\t\x20-\x7e\x80-\xff]*$/`), so nothing a client or an
- * identity provider supplied can inject a line; a bad one throws `InvalidHeadField`.
+ * identity provider supplied can inject a line; a bad one throws `InvalidHeadFieldError`.
  *
  * @example
  * serializeRequestHead({ method: 'POST', target: '/upload', headers: [['host', 'a']],
@@ -25,7 +25,7 @@ export interface OutboundRequestHead {
  * // POST /upload HTTP/1.1\r\nhost: a\r\ntransfer-encoding: chunked\r\n\r\n
  */
 export function serializeRequestHead(head: OutboundRequestHead): Buffer {
-  if (!isToken(head.method)) throw new InvalidHeadField(`method ${JSON.stringify(head.method)}`, 'is not a token');
+  if (!isToken(head.method)) throw new InvalidHeadFieldError(`method ${JSON.stringify(head.method)}`, 'is not a token');
   checkTarget(head.target);
   const out = appendFields(`${head.method} ${head.target} HTTP/1.1\r\n`, head.headers);
   return Buffer.from(`${out}${framingField(head.body)}\r\n`, 'latin1');
@@ -34,12 +34,12 @@ export function serializeRequestHead(head: OutboundRequestHead): Buffer {
 function checkTarget(target: string): void {
   if (target === '*') return;
   if (target.charCodeAt(0) !== 0x2f || target.charCodeAt(1) === 0x2f) {
-    throw new InvalidHeadField(`request-target ${JSON.stringify(target)}`, 'must start with a single "/"');
+    throw new InvalidHeadFieldError(`request-target ${JSON.stringify(target)}`, 'must start with a single "/"');
   }
   for (let i = 0; i < target.length; i++) {
     const c = target.charCodeAt(i);
     if (c > 0xff || TARGET[c] !== 1) {
-      throw new InvalidHeadField(`request-target ${JSON.stringify(target)}`, 'contains a byte not allowed in a URI');
+      throw new InvalidHeadFieldError(`request-target ${JSON.stringify(target)}`, 'contains a byte not allowed in a URI');
     }
   }
 }

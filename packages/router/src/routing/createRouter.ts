@@ -5,7 +5,7 @@ import type { ExchangeOutcome } from '../forward/Dispatch.ts';
 import type { HeaderPair } from '../forward/ForwarderOptions.ts';
 import type { Upstream } from '../forward/Upstream.ts';
 import type { RequestHead } from '../http1/RequestHead.ts';
-import { InvalidRouterOption } from '../errors.ts';
+import { InvalidRouterOptionError } from '../errors.ts';
 import { ALLOWED_METHODS, cannedBody, NO_HIDDEN_HEADERS, traceAllowed } from '../internal/policy/index.ts';
 import { hostSpecificity, normaliseHost, pathMatches, type AppMatch } from './AppMatch.ts';
 import { AppOffline } from './AppOffline.ts';
@@ -192,8 +192,8 @@ export function createRouter(routes: readonly AppRoute[], options: RouterOptions
   const onRequest = options.onRequest;
   const clock = options.clock ?? systemClock;
   const apps: App[] = routes.map((route) => {
-    if (!route.name) throw new InvalidRouterOption('apps[].name', 'must be a non-empty name');
-    if (!route.match.path.startsWith('/')) throw new InvalidRouterOption(`apps.${route.name}.match.path`, 'must start with "/"');
+    if (!route.name) throw new InvalidRouterOptionError('apps[].name', 'must be a non-empty name');
+    if (!route.match.path.startsWith('/')) throw new InvalidRouterOptionError(`apps.${route.name}.match.path`, 'must start with "/"');
     const app: App = {
       ...route,
       offline: undefined,

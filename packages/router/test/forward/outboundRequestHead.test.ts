@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { InvalidHeadField } from '../../src/errors.ts';
+import { InvalidHeadFieldError } from '../../src/errors.ts';
 import { resolveForwarderOptions, type HeaderPair } from '../../src/forward/ForwarderOptions.ts';
 import type { Upstream } from '../../src/forward/Upstream.ts';
 import type { RequestHead } from '../../src/http1/RequestHead.ts';
@@ -82,7 +82,7 @@ describe('outboundRequestHead', () => {
       host: 'example.test',
       requestId: 'id-2',
     };
-    assert.throws(() => outboundRequestHead(ctx), InvalidHeadField);
-    assert.throws(() => outboundRequestHead(ctx), InvalidHeadField);
+    assert.throws(() => outboundRequestHead(ctx), InvalidHeadFieldError);
+    assert.throws(() => outboundRequestHead(ctx), InvalidHeadFieldError);
   });
 });

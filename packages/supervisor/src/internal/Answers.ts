@@ -1,7 +1,7 @@
 import type { PorticoError } from '@portico/errors';
 import type { AnyActorRef, AnyActorScope } from 'xstate';
 import type { ChildCommandFailure, ChildCommandResult } from '../ChildCommandResult.ts';
-import { ChildStillRunning, SupervisorNotRunning } from '../errors.ts';
+import { ChildStillRunningError, SupervisorNotRunningError } from '../errors.ts';
 import type { ChildRecord, Reply } from './ChildRecord.ts';
 import { replyOf, type Asked } from './replies.ts';
 
@@ -16,7 +16,7 @@ export class Answers {
   /** Refuses a command on a child that has not terminated: `restarting` while it waits out a backoff. */
   refuseLive(asked: Asked, child: ChildRecord, action: string): void {
     const failure = child.state === 'backoff' ? 'restarting' : 'running';
-    this.refuse(asked, child.spec.id, failure, new ChildStillRunning(child.spec.id, action), child.ref);
+    this.refuse(asked, child.spec.id, failure, new ChildStillRunningError(child.spec.id, action), child.ref);
   }
 
   refuse(asked: Asked, id: string, failure: ChildCommandFailure, error: PorticoError, ref?: AnyActorRef): void {
@@ -51,7 +51,7 @@ export class Answers {
   /** Tells the caller of a start still pending that the supervisor is stopping. */
   notRunning(child: ChildRecord, phase: string): void {
     child.requested = undefined;
-    this.start(child, { ok: false, id: child.spec.id, failure: 'not_running', error: new SupervisorNotRunning(phase) });
+    this.start(child, { ok: false, id: child.spec.id, failure: 'not_running', error: new SupervisorNotRunningError(phase) });
   }
 
   /** Answers the callers waiting for this child's stop (terminateChild): it has stopped. */

@@ -3,7 +3,7 @@ import { createActor, type AnyActorRef, type AnyActorScope } from 'xstate';
 import { backoffDelay, immediate, resetAfter } from '../Backoff.ts';
 import type { ChildSpec } from '../ChildSpec.ts';
 import { clockOf, type Clock } from '../Clock.ts';
-import { ChildStartFailed, DuplicateChild, InvalidSupervisorOption, SupervisorNotRunning, UnknownChild } from '../errors.ts';
+import { ChildStartFailedError, DuplicateChildError, InvalidSupervisorOptionError, SupervisorNotRunningError, UnknownChildError } from '../errors.ts';
 import { exitFromOutput, type ExitReason } from '../ExitReason.ts';
 import { admitRestart } from '../RestartIntensity.ts';
 import type { StopReason, SupervisorEmitted } from '../SupervisorEvent.ts';
@@ -150,12 +150,12 @@ export class SupervisorRuntime {
 
   /** Refuses any command while the supervisor is stopping or has ended. */
   refuseNotRunning(asked: Asked, id: string): void {
-    this.#answers.refuse(asked, id, 'not_running', new SupervisorNotRunning(this.#phase));
+    this.#answers.refuse(asked, id, 'not_running', new SupervisorNotRunningError(this.#phase));
   }
 
   startChild(spec: ChildSpec, asked: Asked): void {
     if (this.#template && asked.type === 'supervisor.start_child') {
-      const error = new InvalidSupervisorOption('spec', 'cannot be given to a template supervisor: its children come from its template; use startTemplateChild(ref, args)');
+      const error = new InvalidSupervisorOptionError('spec', 'cannot be given to a template supervisor: its children come from its template; use startTemplateChild(ref, args)');
       return this.#answers.refuse(asked, String((spec as Partial<ChildSpec> | undefined)?.id), 'invalid_spec', error);
     }
     try {
@@ -166,7 +166,7 @@ export class SupervisorRuntime {
     const existing = this.#children.get(spec.id);
     if (existing) {
       const live = existing.ref !== undefined;
-      return this.#answers.refuse(asked, spec.id, live ? 'already_started' : 'already_present', new DuplicateChild(spec.id, live), existing.ref);
+      return this.#answers.refuse(asked, spec.id, live ? 'already_started' : 'already_present', new DuplicateChildError(spec.id, live), existing.ref);
     }
     const child = newRecord(spec);
     child.requested = 'remove';
@@ -179,14 +179,14 @@ export class SupervisorRuntime {
   /** A template supervisor's start: a child from the template with `args` (OTP simple_one_for_one start_child). */
   startTemplateChild(args: unknown, asked: Asked): void {
     if (!this.#template) {
-      return this.#answers.refuse(asked, '', 'invalid_spec', new InvalidSupervisorOption('args', 'need a template supervisor (createTemplateSupervisor); give this one a child spec with startChild'));
+      return this.#answers.refuse(asked, '', 'invalid_spec', new InvalidSupervisorOptionError('args', 'need a template supervisor (createTemplateSupervisor); give this one a child spec with startChild'));
     }
     let spec: ChildSpec;
     try {
       spec = this.#template.specFor(args, ++this.#templateSeq);
     } catch (error) {
       const why = error instanceof Error ? error.message : String(error);
-      return this.#answers.refuse(asked, '', 'invalid_spec', new InvalidSupervisorOption('template.input', `threw for these arguments: ${why}`, error));
+      return this.#answers.refuse(asked, '', 'invalid_spec', new InvalidSupervisorOptionError('template.input', `threw for these arguments: ${why}`, error));
     }
     this.startChild(spec, asked);
   }
@@ -194,7 +194,7 @@ export class SupervisorRuntime {
   /** Stops a child and keeps its spec (OTP terminate_child); answers once the stop has completed. */
   terminateChild(id: string, asked: Asked): void {
     const child = this.#children.get(id);
-    if (!child) return this.#answers.refuse(asked, id, 'not_found', new UnknownChild(id));
+    if (!child) return this.#answers.refuse(asked, id, 'not_found', new UnknownChildError(id));
     const waiting = replyOf(asked);
     if (waiting) child.stopReplies.push(waiting);
     child.startSeq += 1; // withdraws a queued start
@@ -217,7 +217,7 @@ export class SupervisorRuntime {
   /** Starts a terminated child again (OTP restart_child); answers once it has started or failed to. */
   restartChild(id: string, asked: Asked): void {
     const child = this.#children.get(id);
-    if (!child) return this.#answers.refuse(asked, id, 'not_found', new UnknownChild(id));
+    if (!child) return this.#answers.refuse(asked, id, 'not_found', new UnknownChildError(id));
     if (child.state !== 'terminated') return this.#answers.refuseLive(asked, child, 'restarted');
     this.#setState(child, 'idle');
     child.requested = 'terminate';
@@ -229,7 +229,7 @@ export class SupervisorRuntime {
   /** Removes a terminated child's spec (OTP delete_child). */
   deleteChild(id: string, asked: Asked): void {
     const child = this.#children.get(id);
-    if (!child) return this.#answers.refuse(asked, id, 'not_found', new UnknownChild(id));
+    if (!child) return this.#answers.refuse(asked, id, 'not_found', new UnknownChildError(id));
     if (child.state !== 'terminated') return this.#answers.refuseLive(asked, child, 'deleted');
     this.#remove(child);
     this.#answers.answer(asked, { ok: true, id, ref: undefined });
@@ -357,7 +357,7 @@ export class SupervisorRuntime {
     const rollback = child.requested ?? 'terminate';
     child.requested = undefined;
     if (child.state === 'starting') child.incarnation -= 1;
-    const error = new ChildStartFailed(child.spec.id, why);
+    const error = new ChildStartFailedError(child.spec.id, why);
     this.#emit({ type: 'supervisor.child_start_failed', childId: child.spec.id, error });
     this.#answers.start(child, { ok: false, id: child.spec.id, failure: 'start_failed', error });
     return rollback;
@@ -368,7 +368,7 @@ export class SupervisorRuntime {
     child.requested = undefined;
     child.incarnation -= 1;
     this.#emit({ type: 'supervisor.child_start_failed', childId: child.spec.id, error });
-    const refusal = new ChildStartFailed(child.spec.id, startFailure(error), error);
+    const refusal = new ChildStartFailedError(child.spec.id, startFailure(error), error);
     this.#answers.start(child, { ok: false, id: child.spec.id, failure: 'start_failed', error: refusal });
     if (this.#isCurrent('start', child)) this.#current = undefined;
     this.#settle(child, rollback);

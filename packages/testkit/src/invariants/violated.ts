@@ -1,4 +1,4 @@
-import { InvariantViolated } from '../errors.ts';
+import { InvariantViolatedError } from '../errors.ts';
 
 /** What every check accepts: the run's trace, printed (its last 60 lines) when the check fails. */
 export interface CheckOptions {
@@ -10,5 +10,5 @@ export function violated(invariant: string, detail: string, options: CheckOption
   const trace = options.trace ?? [];
   const shown = trace.slice(-60);
   const tail = trace.length === 0 ? '' : `\ntrace${trace.length > shown.length ? ` (last ${shown.length} of ${trace.length} lines)` : ''}:\n  ${shown.join('\n  ')}`;
-  throw new InvariantViolated(invariant, `${detail}${tail}`);
+  throw new InvariantViolatedError(invariant, `${detail}${tail}`);
 }

@@ -2,7 +2,7 @@ import { chmodSync, chownSync, lstatSync, mkdirSync, unlinkSync } from 'node:fs'
 import type http from 'node:http';
 import net from 'node:net';
 import { dirname } from 'node:path';
-import { AdminSocketUnsafe, ListenFailed } from '../../errors.ts';
+import { AdminSocketUnsafeError, ListenFailedError } from '../../errors.ts';
 
 /** Where the admin socket is, and who besides Portico's user may use it. */
 export interface AdminSocketOptions {
@@ -27,12 +27,12 @@ export async function bindAdminSocket(server: http.Server, options: AdminSocketO
     mkdirSync(folder, { mode: grouped ? 0o750 : 0o700 });
     if (grouped) chownSync(folder, -1, options.group!);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw new AdminSocketUnsafe(folder, `it cannot be made: ${(error as NodeJS.ErrnoException).code}`);
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw new AdminSocketUnsafeError(folder, `it cannot be made: ${(error as NodeJS.ErrnoException).code}`);
   }
   checkAdminSocketPath(options);
   await removeStale(options.path);
   await new Promise<void>((resolve, reject) => {
-    const failed = (error: NodeJS.ErrnoException) => reject(new ListenFailed(`${options.path} (admin)`, error.code ?? error.message, error));
+    const failed = (error: NodeJS.ErrnoException) => reject(new ListenFailedError(`${options.path} (admin)`, error.code ?? error.message, error));
     server.once('error', failed);
     server.listen(options.path, () => {
       server.off('error', failed);
@@ -58,11 +58,11 @@ export function checkAdminSocketPath(options: AdminSocketOptions): void {
     return;
   }
   const uid = process.getuid?.();
-  if (!info.isDirectory()) throw new AdminSocketUnsafe(folder, 'it is not a folder');
-  if (uid !== undefined && info.uid !== uid) throw new AdminSocketUnsafe(folder, `it belongs to uid ${info.uid}, not to Portico's user (${uid})`);
+  if (!info.isDirectory()) throw new AdminSocketUnsafeError(folder, 'it is not a folder');
+  if (uid !== undefined && info.uid !== uid) throw new AdminSocketUnsafeError(folder, `it belongs to uid ${info.uid}, not to Portico's user (${uid})`);
   const tooOpen = options.group === undefined ? 0o077 : 0o027;
   if ((info.mode & tooOpen) !== 0) {
-    throw new AdminSocketUnsafe(folder, `its mode ${(info.mode & 0o777).toString(8)} lets others in; Portico makes the folder itself (${options.group === undefined ? '0700' : '0750'}) when it does not exist`);
+    throw new AdminSocketUnsafeError(folder, `its mode ${(info.mode & 0o777).toString(8)} lets others in; Portico makes the folder itself (${options.group === undefined ? '0700' : '0750'}) when it does not exist`);
   }
   let at;
   try {
@@ -70,7 +70,7 @@ export function checkAdminSocketPath(options: AdminSocketOptions): void {
   } catch {
     return;
   }
-  if (!at.isSocket()) throw new AdminSocketUnsafe(options.path, 'something that is not a socket is there');
+  if (!at.isSocket()) throw new AdminSocketUnsafeError(options.path, 'something that is not a socket is there');
 }
 
 async function removeStale(path: string): Promise<void> {
@@ -87,6 +87,6 @@ async function removeStale(path: string): Promise<void> {
     });
     probe.once('error', () => resolve(false));
   });
-  if (answers) throw new ListenFailed(`${path} (admin)`, 'EADDRINUSE');
+  if (answers) throw new ListenFailedError(`${path} (admin)`, 'EADDRINUSE');
   unlinkSync(path);
 }

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import net from 'node:net';
 import { loadConfig } from '../../config/loadConfig.ts';
-import { ConfigInvalid } from '../../errors.ts';
+import { ConfigInvalidError } from '../../errors.ts';
 import type { CliIo } from '../CliIo.ts';
 import { CommandFailure } from '../CommandFailure.ts';
 import { ExitCode } from '../ExitCode.ts';
@@ -41,7 +41,7 @@ export async function adminTarget(values: Readonly<Record<string, string | boole
     // Only the socket's path is needed: an operator of socketGroup may not read Portico's key files.
     ({ admin } = await loadConfig(resolve(io.cwd, file), { env: io.env, checkBuild: false }));
   } catch (error) {
-    if (!(error instanceof ConfigInvalid)) throw error;
+    if (!(error instanceof ConfigInvalidError)) throw error;
     throw new CommandFailure(error.message, ExitCode.configInvalid);
   }
   if (!admin) throw new UsageError(`${file} has no "admin" section, so Portico answers no admin requests; add "admin": { "port": 9901 } and restart it, or give -a HOST:PORT`);

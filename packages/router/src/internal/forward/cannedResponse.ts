@@ -14,7 +14,7 @@ export function cannedResponse(status: number): Buffer {
  * One of Portico's answers as HTTP/1.1 bytes, framed by Content-Length, with `connection: close`
  * unless `keepAlive` (and `connection: keep-alive` for an HTTP/1.0 client kept). `bodiless`
  * answers a HEAD: the length is announced and no body sent (RFC 9110 §9.3.2). Throws
- * `InvalidHeadField` when a header the router supplied is not writable.
+ * `InvalidHeadFieldError` when a header the router supplied is not writable.
  */
 export function porticoResponse(answer: PorticoAnswer, keepAlive: boolean, http10: boolean, bodiless: boolean): Buffer {
   const payload = Buffer.from(answer.body, 'utf8');

@@ -4,7 +4,7 @@ import { emitClientHeaders, emitHopHeaders, emitHost, upstreamTarget, type Outbo
 /**
  * The re-framed request head for a backend, as latin1 text, for a head from Portico's own parser:
  * what the parser accepted is written as is, and everything a caller supplied is checked first (a
- * bad one throws `InvalidHeadField`). Checking only what no parser saw is most of the cost saved
+ * bad one throws `InvalidHeadFieldError`). Checking only what no parser saw is most of the cost saved
  * per request; handing Node text instead of a Buffer saves an allocation and a copy.
  */
 export function outboundRequestHead(ctx: OutboundContext): string {
@@ -33,7 +33,7 @@ const tokenLines = new Map<string, string>();
 /** Far more backends than one Portico runs at once; past it the cache starts over. */
 const MAX_TOKEN_LINES = 1024;
 
-/** The `x-portico-token` line for `token`, checked the first time (a bad one throws `InvalidHeadField`). */
+/** The `x-portico-token` line for `token`, checked the first time (a bad one throws `InvalidHeadFieldError`). */
 function tokenLine(token: string): string {
   let line = tokenLines.get(token);
   if (line === undefined) {

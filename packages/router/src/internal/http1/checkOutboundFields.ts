@@ -1,4 +1,4 @@
-import { InvalidHeadField } from '../../errors.ts';
+import { InvalidHeadFieldError } from '../../errors.ts';
 import type { OutboundResponseFraming } from '../../http1/serializeResponseHead.ts';
 
 /** The one pattern every value Portico writes must match (CRLF/header injection, undici CVE-2022-31150). */
@@ -14,20 +14,20 @@ const TOKEN_NAME = /^[-!#$%&'*+.^_`|~0-9A-Za-z]+$/;
 /** Names the serializers compute themselves; a caller passing one has a framing bug. */
 const computed = new Set(['content-length', 'transfer-encoding']);
 
-/** Appends one `name: value\r\n` line after checking it; throws InvalidHeadField if it is not writable. */
+/** Appends one `name: value\r\n` line after checking it; throws InvalidHeadFieldError if it is not writable. */
 export function appendField(out: string, name: string, value: string): string {
-  if (!TOKEN_NAME.test(name)) throw new InvalidHeadField(`header name ${JSON.stringify(name)}`, 'is not an RFC 9110 token');
+  if (!TOKEN_NAME.test(name)) throw new InvalidHeadFieldError(`header name ${JSON.stringify(name)}`, 'is not an RFC 9110 token');
   // Only names as long as one of the two are lower-cased and looked up.
   if ((name.length === 14 || name.length === 17) && computed.has(name.toLowerCase())) {
-    throw new InvalidHeadField(`header "${name}"`, 'is computed by the serializer from the framing');
+    throw new InvalidHeadFieldError(`header "${name}"`, 'is computed by the serializer from the framing');
   }
   if (!WRITABLE_VALUE.test(value)) {
-    throw new InvalidHeadField(`value of header "${name}"`, 'contains control characters or edge whitespace');
+    throw new InvalidHeadFieldError(`value of header "${name}"`, 'contains control characters or edge whitespace');
   }
   return `${out}${name}: ${value}\r\n`;
 }
 
-/** Appends checked `name: value\r\n` lines; throws InvalidHeadField on the first bad one. */
+/** Appends checked `name: value\r\n` lines; throws InvalidHeadFieldError on the first bad one. */
 export function appendFields(out: string, headers: ReadonlyArray<readonly [string, string]>): string {
   let text = out;
   for (let i = 0; i < headers.length; i++) text = appendField(text, headers[i]![0], headers[i]![1]);
