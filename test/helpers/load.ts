@@ -10,6 +10,8 @@ export interface LoadTally {
   errors: string[];
   /** Backend pids that answered, in the order first seen. */
   pids: number[];
+  /** Requests over, per client loop. */
+  perClient: number[];
 }
 
 /**
@@ -18,7 +20,7 @@ export interface LoadTally {
  * is the echo fixture, which answers with its pid.
  */
 export function startLoad(port: number, path = '/', clients = 4): { stop: () => Promise<LoadTally>; tally: LoadTally } {
-  const tally: LoadTally = { requests: 0, ok: 0, failed: 0, byStatus: new Map(), errors: [], pids: [] };
+  const tally: LoadTally = { requests: 0, ok: 0, failed: 0, byStatus: new Map(), errors: [], pids: [], perClient: Array.from({ length: clients }, () => 0) };
   const agent = new http.Agent({ keepAlive: true, maxSockets: clients });
   let running = true;
   const one = () =>
@@ -53,8 +55,11 @@ export function startLoad(port: number, path = '/', clients = 4): { stop: () => 
         resolve();
       });
     });
-  const loops = Array.from({ length: clients }, async () => {
-    while (running) await one();
+  const loops = Array.from({ length: clients }, async (_, client) => {
+    while (running) {
+      await one();
+      tally.perClient[client]!++;
+    }
   });
   return {
     tally,
@@ -89,4 +94,13 @@ export function answered(tally: LoadTally, count: number): Promise<void> {
       resolve();
     }, 5);
   });
+}
+
+/**
+ * Resolves once every client loop has finished a request it began after this call, so every
+ * request in flight now is over (each loop sends one request at a time).
+ */
+export async function settled(tally: LoadTally): Promise<void> {
+  const now = [...tally.perClient];
+  while (tally.perClient.some((count, i) => count < now[i]! + 2)) await new Promise((resolve) => setTimeout(resolve, 5));
 }
