@@ -1,5 +1,5 @@
 import { isSpoofableNormalised, type HeaderPolicy } from './isSpoofableHeader.ts';
-import { trimOws } from './internal/trimOws.ts';
+import { trimOws } from './trimOws.ts';
 import { foldFlags, hasSeparator, normaliseHeaderName } from './normaliseHeaderName.ts';
 
 /** A request header as the router holds it: lower-case name, raw value. */

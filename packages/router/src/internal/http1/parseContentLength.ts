@@ -1,4 +1,4 @@
-import { trimOws } from './trimOws.ts';
+import { trimOws } from '@portico/auth-forwarder';
 
 /** 15 digits stay below 2^53, so the sum can never lose precision. */
 const MAX_DIGITS = 15;
