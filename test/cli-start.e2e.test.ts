@@ -5,17 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { echoBackend, json, request } from './helpers/portico.ts';
+import { isAlive } from './helpers/processes.ts';
 
 const launcher = fileURLToPath(new URL('../packages/portico/bin/portico.js', import.meta.url));
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe('portico start (the command)', function () {
   this.timeout(30_000);

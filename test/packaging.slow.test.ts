@@ -7,19 +7,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { request } from './helpers/portico.ts';
+import { isAlive } from './helpers/processes.ts';
 
 const run = promisify(execFile);
 const root = fileURLToPath(new URL('../', import.meta.url));
 const pythonBackend = join(root, 'examples/python-backend/server.py');
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /**
  * Portico as a user outside the repository gets it: every package packed to a tarball (the

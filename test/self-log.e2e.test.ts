@@ -8,17 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { echoBackend, json, request } from './helpers/portico.ts';
+import { isAlive } from './helpers/processes.ts';
 
 const launcher = fileURLToPath(new URL('../packages/portico/bin/portico.js', import.meta.url));
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Sends a request head with a header line without a colon: Portico refuses it with 400 and logs the refusal. */
 function malformed(port: number): Promise<string> {
