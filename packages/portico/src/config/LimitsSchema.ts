@@ -16,7 +16,7 @@ export const LimitsSchema = Type.Object(
       Type.Integer({
         minimum: 1,
         maximum: 10000,
-        description: 'Most header lines in a request head; more get 431. nginx: `max_headers 1000`; Envoy: 100. Backends have limits of their own, which Portico adds about 8 lines to (its framing and own headers, written first, so a backend that drops the rest still sees them): Node keeps the first 2 000 entries (1 000 header lines; `server.maxHeadersCount`) and 16 KiB of head (`--max-http-header-size`); Kestrel 100 lines and 32 KiB; Go 1 MiB of head; gunicorn 100 lines. Raise a backend\'s limits before raising this one past them.',
+        description: 'Most header lines in a request head; more get 431. nginx: `max_headers 1000`; Envoy: 100. Backends have limits of their own, which Portico adds about 8 lines to (its framing and own headers, written first, so a backend that drops the rest still sees them): Node takes 1 000 header lines (`server.maxHeadersCount`) and 16 KiB of head (`--max-http-header-size`): Node 20 drops the lines past 1 000, Node 24 and later answer 431 to the whole request; Kestrel 100 lines and 32 KiB; Go 1 MiB of head; gunicorn 100 lines. Raise a backend\'s limits before raising this one past them.',
       }),
       100,
     ),

@@ -31,7 +31,19 @@ function seen(text: string): { token: string | null; requestId: string; forwarde
   return JSON.parse(text.slice(text.indexOf('\r\n\r\n') + 4)) as ReturnType<typeof seen>;
 }
 
+/**
+ * Node 20 keeps the first 1 000 header lines and drops the rest, which is what put the token out of
+ * a backend's sight; Node 24 and later answer 431 to more lines instead, so nothing can be lost there.
+ */
+const nodeDropsExtraHeaders = Number(process.versions.node.split('.')[0]) < 22;
+
 describe('outboundRequestHeaders: Portico\'s headers come first', () => {
+  beforeEach(function () {
+    if (!nodeDropsExtraHeaders) {
+      console.log(`      skipped: Node ${process.version} answers 431 to more than 1 000 header lines instead of dropping them`);
+      this.skip();
+    }
+  });
   afterEach(async () => {
     await closeHosts();
     await closeAll();
