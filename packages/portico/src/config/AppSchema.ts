@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { AuthSchema } from './AuthSchema.ts';
 import { Defaulted, Derived, ResolvesTo, type Resolved } from './Resolved.ts';
+import { StdoutLogSchema } from './StdoutLogSchema.ts';
 
 const seconds = (minimum: number, maximum: number, description: string, exclusive = false) =>
   Type.Number({ ...(exclusive ? { exclusiveMinimum: minimum } : { minimum }), maximum, description });
@@ -135,6 +136,7 @@ export const AppSchema = Type.Object(
       Type.String({ minLength: 1, 'x-portico-path': 'prefix', description: 'File prefix: files are `<prefix>_<yyyyMMddHHmmss>_<pid>.log`. Relative to the config file\'s folder.' }),
       '`logs/<name>` in the config file\'s folder',
     ),
+    stdoutLog: Defaulted(StdoutLogSchema, {}),
     disableStartUpErrorPage: Defaulted(
       Type.Boolean({ description: 'When the backend cannot start, answer a bare 502 instead of the startup-failure page, so an outer proxy\'s error pages apply.' }),
       false,

@@ -12,6 +12,8 @@ export { ListenerSchema, TlsSchema } from './ListenerSchema.ts';
 export type { ListenerConfig, TlsConfig } from './ListenerSchema.ts';
 export { loadConfig, resolveConfig } from './loadConfig.ts';
 export type { Environment, LoadConfigOptions, ResolveConfigOptions } from './loadConfig.ts';
+export { StdoutLogSchema } from './StdoutLogSchema.ts';
+export type { StdoutLogConfig } from './StdoutLogSchema.ts';
 export { PorticoConfigSchema } from './PorticoConfigSchema.ts';
 export type { PorticoConfig, PorticoConfigInput } from './PorticoConfigSchema.ts';
 export { toAuthConfig } from './toAuthConfig.ts';

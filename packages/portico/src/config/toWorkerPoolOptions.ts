@@ -33,7 +33,7 @@ export function toWorkerPoolOptions(app: AppConfig, wiring: PoolWiring): WorkerP
       shutdownTimeLimit: app.shutdownTimeLimit,
       applPath: app.match.path,
       ...(app.compat === undefined ? {} : { compat: app.compat }),
-      output: { stdoutLogEnabled: app.stdoutLogEnabled, stdoutLogFile: app.stdoutLogFile },
+      output: { stdoutLogEnabled: app.stdoutLogEnabled, stdoutLogFile: app.stdoutLogFile, timestamps: app.stdoutLog.timestamps },
       host: wiring.host,
       ...(wiring.baseEnvironment === undefined ? {} : { baseEnvironment: wiring.baseEnvironment }),
     },

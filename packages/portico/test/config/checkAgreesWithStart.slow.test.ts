@@ -158,6 +158,7 @@ describe('portico check agrees with start', function () {
           requestTimeout: 60,
           stdoutLogEnabled: true,
           stdoutLogFile: './logs/basic',
+          stdoutLog: { timestamps: true },
           disableStartUpErrorPage: true,
           listenMode: 'unix',
           readiness: { kind: 'http', path: '/health' },

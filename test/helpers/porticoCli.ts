@@ -1,0 +1,85 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const launcher = fileURLToPath(new URL('../../packages/portico/bin/portico.js', import.meta.url));
+export const chattyBackend = fileURLToPath(new URL('../fixtures/chatty-backend.mjs', import.meta.url));
+
+/** A `portico start -c FILE` running in its own process. */
+export interface RunningCli {
+  readonly child: ChildProcess;
+  readonly dir: string;
+  readonly file: string;
+  readonly port: number;
+  /** Everything it wrote to stdout so far. */
+  stdout(): string;
+  stderr(): string;
+  /** Resolves once its stdout holds a match of `pattern`. */
+  waitForStdout(pattern: RegExp): Promise<RegExpExecArray>;
+  /** SIGTERM, and the exit code once it has exited. */
+  stop(): Promise<number | null>;
+}
+
+const running = new Set<RunningCli>();
+
+/** Writes `config` (listen on 127.0.0.1:0 unless given) to a new temporary folder and runs `portico start` on it. */
+export async function startPorticoCli(config: Record<string, unknown>, dir?: string): Promise<RunningCli> {
+  const folder = dir ?? (await mkdtemp(join(tmpdir(), 'portico-cli-')));
+  const file = join(folder, 'portico.json');
+  await writeFile(file, JSON.stringify({ listen: [{ port: 0, host: '127.0.0.1' }], ...config }));
+  const child = spawn(process.execPath, [launcher, 'start', '-c', file], { stdio: ['ignore', 'pipe', 'pipe'], cwd: folder });
+  let out = '';
+  let err = '';
+  const waiters = new Set<() => void>();
+  child.stdout!.on('data', (chunk: Buffer) => {
+    out += chunk.toString();
+    for (const wake of [...waiters]) wake();
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const port = await new Promise<number>((resolve, reject) => {
+    child.stderr!.on('data', (chunk: Buffer) => {
+      err += chunk.toString();
+      const found = /serving http:\/\/127\.0\.0\.1:(\d+)\//.exec(err);
+      if (found) resolve(Number(found[1]));
+    });
+    void exited.then((code) => reject(new Error(`portico exited with ${code}: ${err}`)));
+  });
+  const cli: RunningCli = {
+    child,
+    dir: folder,
+    file,
+    port,
+    stdout: () => out,
+    stderr: () => err,
+    waitForStdout: (pattern) =>
+      new Promise((resolve, reject) => {
+        const check = () => {
+          const found = pattern.exec(out);
+          if (found) {
+            waiters.delete(check);
+            resolve(found);
+          } else if (child.exitCode !== null) {
+            waiters.delete(check);
+            reject(new Error(`portico exited before its stdout matched ${pattern}: ${out}\n${err}`));
+          }
+        };
+        waiters.add(check);
+        void exited.then(check);
+        check();
+      }),
+    stop: async () => {
+      running.delete(cli);
+      if (child.exitCode === null) child.kill('SIGTERM');
+      return exited;
+    },
+  };
+  running.add(cli);
+  return cli;
+}
+
+/** Stops every `portico start` still running: for `afterEach`. */
+export async function stopAllPorticoClis(): Promise<void> {
+  await Promise.all([...running].map((cli) => cli.stop()));
+}
