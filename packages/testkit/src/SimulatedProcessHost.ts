@@ -1,5 +1,5 @@
 import type { Clock } from '@portico/supervisor';
-import type { Endpoint, ListenSocket, ProcessEvents, ProcessHandle, ProcessHost, ProcessSpec, Probe } from '@portico/worker-actor';
+import type { Endpoint, ListenSocket, PingAnswer, ProcessEvents, ProcessHandle, ProcessHost, ProcessSpec, Probe } from '@portico/worker-actor';
 import { SimulatedProcess, type ProcessExitStatus, type SimulatedProcessState } from './internal/SimulatedProcess.ts';
 import type { ProcessBehaviour, ProcessScript } from './ProcessScript.ts';
 import { seededRandom } from './seededRandom.ts';
@@ -215,6 +215,12 @@ export class SimulatedProcessHost implements ProcessHost {
     this.#probes++;
     const process = this.#find(pid);
     return process !== undefined && process.answers && sameEndpoint(process.endpoint, endpoint);
+  }
+
+  async ping(endpoint: Endpoint): Promise<PingAnswer> {
+    // A simulated backend that listens answers; one that stopped listening does not.
+    const process = this.#processes.find((p) => p.alive && p.answers && sameEndpoint(p.endpoint, endpoint));
+    return process ? { ok: true } : { ok: false, why: 'no answer' };
   }
 
   async requestShutdown(endpoint: Endpoint): Promise<void> {

@@ -27,6 +27,8 @@ export interface ListenSocket {
 export interface ProcessEvents {
   /** The backend said it is ready (IPC `'ready'` or a `READY=1` line on the notify pipe). */
   onNotify(): void;
+  /** A watchdog keep-alive (IPC `'watchdog'` or a `WATCHDOG=1` line on the notify pipe): the backend is not hung. */
+  onWatchdog?(): void;
   /**
    * The process has exited and its stdout and stderr have been read to the end. `error` is set
    * when it never started (e.g. the command does not exist).
@@ -47,6 +49,9 @@ export type Probe =
   | { readonly kind: 'tcp' }
   | { readonly kind: 'http'; readonly path: string; readonly headers: Readonly<Record<string, string>> };
 
+/** What one liveness ping found: a 2xx, or why not (`timed out after 2000 ms`, `answered 500`, `ECONNREFUSED`). */
+export type PingAnswer = { readonly ok: true } | { readonly ok: false; readonly why: string };
+
 /**
  * Everything a worker does to the operating system, injected so that tests can run on a
  * simulated one (`@portico/testkit`). The real one is `createNodeProcessHost()`.
@@ -64,6 +69,8 @@ export interface ProcessHost {
    * backend is not there yet, or when what answers is not the backend's.
    */
   probe(endpoint: Endpoint, probe: Probe, pid: number): Promise<boolean>;
+  /** One liveness ping: `GET path` with `headers`, a 2xx within `timeoutMs` or not. Never rejects. */
+  ping(endpoint: Endpoint, path: string, headers: Readonly<Record<string, string>>, timeoutMs: number): Promise<PingAnswer>;
   /** The ASP.NET Core shutdown request: `POST {path}` with the given headers; resolves when answered or failed. */
   requestShutdown(endpoint: Endpoint, path: string, headers: Readonly<Record<string, string>>): Promise<void>;
   /** Releases what the host holds for its processes (helpers, folders) once none is left. */

@@ -1,11 +1,12 @@
-import { WorkerCrashedError, WorkerStartFailedError, WorkerStartupTimeoutError } from './errors.ts';
+import { WorkerCrashedError, WorkerStartFailedError, WorkerStartupTimeoutError, WorkerUnresponsiveError } from './errors.ts';
 
 /**
  * How a backend process ended: `stopped` (Portico asked it to), `crashed` (it died unasked after
  * it was ready), `failed_to_start` (it died before it was ready, or never started), `timed_out`
- * (it was not ready within `startupTimeLimit` and was killed).
+ * (it was not ready within `startupTimeLimit` and was killed), `unresponsive` (it was alive but
+ * failed its liveness check: it was replaced, and stopped within `shutdownTimeLimit`).
  */
-export type WorkerExitKind = 'stopped' | 'crashed' | 'failed_to_start' | 'timed_out';
+export type WorkerExitKind = 'stopped' | 'crashed' | 'failed_to_start' | 'timed_out' | 'unresponsive';
 
 export interface WorkerExit {
   readonly kind: WorkerExitKind;
@@ -20,11 +21,14 @@ export interface WorkerExit {
   readonly killed: boolean;
   /** Why it never ran, e.g. the command does not exist. */
   readonly spawnError?: string;
+  /** `unresponsive`: how the liveness check failed. */
+  readonly reason?: string;
 }
 
 /** `code 1`, `signal SIGKILL`, or the spawn error, for messages. */
 export function summarizeExit(exit: WorkerExit): string {
   if (exit.spawnError) return exit.spawnError;
+  if (exit.kind === 'unresponsive') return exit.reason ?? 'unresponsive';
   return exit.signal ? `signal ${exit.signal}` : `code ${exit.code}`;
 }
 
@@ -33,6 +37,8 @@ export function workerExitError(exit: WorkerExit, startupTimeLimit: number, read
   const error =
     exit.kind === 'timed_out'
       ? new WorkerStartupTimeoutError(startupTimeLimit, readiness)
+      : exit.kind === 'unresponsive'
+        ? new WorkerUnresponsiveError(summarizeExit(exit))
       : exit.kind === 'failed_to_start'
         ? new WorkerStartFailedError(summarizeExit(exit))
         : new WorkerCrashedError(summarizeExit(exit));

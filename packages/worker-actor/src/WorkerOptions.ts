@@ -1,5 +1,6 @@
 import type { ListenSocket, ProcessHost } from './ProcessHost.ts';
 import { InvalidWorkerOptionError } from './errors.ts';
+import { validateLiveness, type Liveness } from './Liveness.ts';
 
 /** How a backend listens: a port Portico picks, a unix socket, or a socket Portico binds and passes (fd 3). */
 export type ListenMode = 'tcp' | 'unix' | 'socket-activation';
@@ -33,6 +34,8 @@ export interface WorkerOptions {
   readonly listenMode?: ListenMode;
   /** Default `{ kind: 'tcp' }`. */
   readonly readiness?: Readiness;
+  /** Once ready, how a hung backend is told from a live one and replaced. Default none. */
+  readonly liveness?: Liveness;
   /** Default 120. */
   readonly startupTimeLimit?: number;
   /** Default 10. */
@@ -77,6 +80,7 @@ export function validateWorkerOptions(options: WorkerOptions): void {
   const readiness = options.readiness ?? workerDefaults.readiness;
   check(['tcp', 'http', 'notify'].includes(readiness.kind), 'readiness.kind', `must be "tcp", "http" or "notify", got ${JSON.stringify(readiness.kind)}`);
   if (readiness.kind === 'http') check(typeof readiness.path === 'string' && readiness.path.startsWith('/'), 'readiness.path', 'must be a path starting with "/"');
+  if (options.liveness !== undefined) validateLiveness(options.liveness, readiness.kind);
   const startup = options.startupTimeLimit ?? workerDefaults.startupTimeLimit;
   check(Number.isFinite(startup) && startup > 0 && startup <= 3600, 'startupTimeLimit', `must be seconds in (0, 3600] (ANCM's range), got ${startup}`);
   const shutdown = options.shutdownTimeLimit ?? workerDefaults.shutdownTimeLimit;

@@ -100,6 +100,8 @@ export class WorkerPool {
   #held = false;
   /** Unasked exits of this pool's own processes (not the history it was given). */
   #exitCount = 0;
+  /** Hung processes replaced and still stopping (within shutdownTimeLimit); `stop()` waits for them. */
+  readonly #released = new Set<Promise<void>>();
 
   constructor(options: WorkerPoolOptions) {
     validateWorkerOptions({ ...options.worker, ...(options.worker.listenMode === 'socket-activation' ? { listenSocket: placeholderSocket } : {}) });
@@ -206,6 +208,7 @@ export class WorkerPool {
       await this.#starting;
       this.#setState('stopping');
       if (this.#supervisor) await stopSupervisor(this.#supervisor);
+      await Promise.all(this.#released);
       this.#teardown();
       // A failure while stopping (the restart limit reached by the workers' own exits) armed a
       // retry that must not start a stopped pool again.
@@ -274,7 +277,7 @@ export class WorkerPool {
     const children: ChildSpec[] = this.#loads.map((load, index) => ({
       id: `${this.app}#${index + 1}`,
       logic: workerMachine,
-      input: { options: { ...worker, ...(this.#sockets ? { listenSocket: this.#sockets[index]! } : {}) }, load },
+      input: { options: { ...worker, ...(this.#sockets ? { listenSocket: this.#sockets[index]! } : {}) }, load, released: this.#released },
       // The worker enforces shutdownTimeLimit itself; this is the backstop.
       shutdown,
     }));

@@ -5,7 +5,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import type { Endpoint, ListenSocket, ProcessEvents, ProcessHandle, ProcessHost, ProcessSpec, Probe } from './ProcessHost.ts';
+import type { Endpoint, ListenSocket, PingAnswer, ProcessEvents, ProcessHandle, ProcessHost, ProcessSpec, Probe } from './ProcessHost.ts';
 import { ListenSocketError, SocketPathTooLongError } from './errors.ts';
 import { listenerOwnedBy } from './internal/listenerOwner.ts';
 import { OrphanGuard } from './internal/OrphanGuard.ts';
@@ -50,6 +50,8 @@ export function createNodeProcessHost(): ProcessHost {
       const answered = probe.kind === 'tcp' ? await probeTcp(endpoint) : await probeHttp(endpoint, probe);
       return answered && (endpoint.kind !== 'tcp' || (await listenerOwnedBy(endpoint.port, pid)));
     },
+
+    ping,
 
     async close() {
       orphans.close();
@@ -131,13 +133,18 @@ function spawnProcess(spec: ProcessSpec, events: ProcessEvents, orphans: OrphanG
   });
   if (spec.notify) {
     child.on('message', (message) => {
-      if (message === 'ready' || (message as { type?: unknown } | null)?.type === 'portico.ready') events.onNotify();
+      const type = typeof message === 'string' ? message : (message as { type?: unknown } | null)?.type;
+      if (type === 'ready' || type === 'portico.ready') events.onNotify();
+      else if (type === 'watchdog' || type === 'portico.watchdog') events.onWatchdog?.();
     });
     child.on('error', () => {}); // an IPC channel closing under a dying child is not news
     const notifyPipe = child.stdio[4];
     if (notifyPipe) {
       createInterface({ input: notifyPipe as NodeJS.ReadableStream }).on('line', (line) => {
-        if (line.trim() === 'READY=1') events.onNotify();
+        // sd_notify's format: one or more VAR=value lines; READY=1 and WATCHDOG=1 are the two Portico reads.
+        const state = line.trim();
+        if (state === 'READY=1') events.onNotify();
+        else if (state === 'WATCHDOG=1') events.onWatchdog?.();
       });
     }
   }
@@ -218,6 +225,27 @@ function probeTcp(endpoint: Endpoint): Promise<boolean> {
     socket.once('connect', () => done(true));
     socket.once('error', () => done(false));
     socket.once('timeout', () => done(false));
+  });
+}
+
+/** One liveness ping: a fresh connection each time, so a backend that stopped accepting is seen as such. */
+function ping(endpoint: Endpoint, path: string, headers: Readonly<Record<string, string>>, timeoutMs: number): Promise<PingAnswer> {
+  return new Promise((resolve) => {
+    const request = http.get({ ...connectOptions(endpoint), path, headers, agent: false });
+    const timer = setTimeout(() => {
+      request.destroy();
+      resolve({ ok: false, why: `no answer within ${timeoutMs} ms` });
+    }, timeoutMs);
+    const done = (answer: PingAnswer) => {
+      clearTimeout(timer);
+      resolve(answer);
+    };
+    request.on('response', (response) => {
+      response.resume();
+      const status = response.statusCode ?? 0;
+      done(status >= 200 && status < 300 ? { ok: true } : { ok: false, why: `answered ${status}` });
+    });
+    request.on('error', (error: NodeJS.ErrnoException) => done({ ok: false, why: error.code ?? error.message }));
   });
 }
 

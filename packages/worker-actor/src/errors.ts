@@ -36,3 +36,9 @@ export const WorkerStartupTimeoutError = definePorticoError(
   (seconds: number, readiness: string) =>
     `the backend was not ready within startupTimeLimit (${seconds} s, readiness "${readiness}"); it was killed. Check it listens where PORT or PORTICO_SOCKET says, or raise startupTimeLimit`,
 );
+
+export const WorkerUnresponsiveError = definePorticoError(
+  'PORTICO_ERR_WORKER_UNRESPONSIVE',
+  'WorkerUnresponsiveError',
+  (reason: string) => `the backend was alive but failed its liveness check (${reason}); it was replaced, and stopped within shutdownTimeLimit. Check it is not blocked, or loosen liveness`,
+);

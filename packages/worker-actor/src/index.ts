@@ -1,8 +1,10 @@
 export { workerMachine } from './workerMachine.ts';
 export type { WorkerActorRef, WorkerContext, WorkerEmitted, WorkerEvent, WorkerInput, WorkerLoad, WorkerOutput, WorkerSnapshot } from './workerMachine.ts';
 export { createNodeProcessHost } from './createNodeProcessHost.ts';
-export type { Endpoint, ListenSocket, Probe, ProcessEvents, ProcessHandle, ProcessHost, ProcessSpec } from './ProcessHost.ts';
+export type { Endpoint, ListenSocket, PingAnswer, Probe, ProcessEvents, ProcessHandle, ProcessHost, ProcessSpec } from './ProcessHost.ts';
 export { validateWorkerOptions, workerDefaults } from './WorkerOptions.ts';
+export { livenessDefaults } from './Liveness.ts';
+export type { Liveness } from './Liveness.ts';
 export type { ListenMode, OutputOptions, Readiness, WorkerOptions } from './WorkerOptions.ts';
 export { workerEnvironment } from './workerEnvironment.ts';
 export { expandSpawnArguments, secretSpawnVariables, spawnReferences, spawnVariables } from './spawnArguments.ts';

@@ -13,7 +13,7 @@ export function workerEnvironment(options: WorkerOptions, endpoint: Endpoint, to
   }
   // Portico's own contract variables from an outer Portico must not leak into this backend.
   for (const name of Object.keys(env)) {
-    if (/^(PORTICO_|LISTEN_(FDS|PID|FDNAMES)$|ASPNETCORE_(PORT|TOKEN|APPL_PATH)$)/.test(name)) delete env[name];
+    if (/^(PORTICO_|LISTEN_(FDS|PID|FDNAMES)$|WATCHDOG_(USEC|PID)$|ASPNETCORE_(PORT|TOKEN|APPL_PATH)$)/.test(name)) delete env[name];
   }
   Object.assign(env, options.environmentVariables);
   const applPath = options.applPath ?? '/';
@@ -23,6 +23,8 @@ export function workerEnvironment(options: WorkerOptions, endpoint: Endpoint, to
   }
   if (endpoint.kind === 'unix' && options.listenMode !== 'socket-activation') env.PORTICO_SOCKET = endpoint.path;
   env.PORTICO_TOKEN = token;
+  // systemd's variable: a backend that finds it sends WATCHDOG=1 at least this often (in µs).
+  if (options.liveness?.kind === 'watchdog') env.WATCHDOG_USEC = String(Math.round(options.liveness.watchdogSec * 1_000_000));
   env.PORTICO_APPL_PATH = applPath;
   if (options.compat === 'aspnetcore') {
     if (endpoint.kind === 'tcp') env.ASPNETCORE_PORT = String(endpoint.port);

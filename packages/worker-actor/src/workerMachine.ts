@@ -1,7 +1,8 @@
 import type { OutputCapture, OutputCaptureEvent } from '@portico/log-sink';
 import { clockOf, type Clock } from '@portico/supervisor';
 import { assign, emit, enqueueActions, sendTo, setup, type ActorRefFrom, type SnapshotFrom } from 'xstate';
-import { processActor, type ProcessReport } from './internal/processActor.ts';
+import { livenessCheck, type LivenessInput, type LivenessReport } from './internal/livenessCheck.ts';
+import { ProcessEnding, processActor, type ProcessReport } from './internal/processActor.ts';
 import { readinessProbe, type ProbeInput } from './internal/readinessProbe.ts';
 import type { Endpoint } from './ProcessHost.ts';
 import { workerExitError, type WorkerExit, type WorkerExitKind } from './WorkerExit.ts';
@@ -18,6 +19,8 @@ export interface WorkerInput {
   readonly options: WorkerOptions;
   /** Shared with the router; a draining worker stops once it reaches 0. */
   readonly load?: WorkerLoad;
+  /** Where a replaced hung process's stop is tracked while it runs on after the actor (the pool waits for them). */
+  readonly released?: Set<Promise<void>>;
 }
 
 export interface WorkerContext {
@@ -37,6 +40,8 @@ export interface WorkerContext {
   readonly exit: WorkerExit | undefined;
   /** The process ended unasked: the machine ends with a crash output. */
   readonly failed: boolean;
+  /** How the process ends if the actor stops first: killed, or (a hung worker replaced) stopped within shutdownTimeLimit. */
+  readonly ending: ProcessEnding;
 }
 
 /**
@@ -49,6 +54,7 @@ export type WorkerOutput =
 
 export type WorkerEvent =
   | ProcessReport
+  | LivenessReport
   | { type: 'probe.ready' }
   /** Stop: drain (no new requests; wait for in-flight ones), then stop the process, all within shutdownTimeLimit. */
   | { type: 'portico.shutdown' }
@@ -65,6 +71,7 @@ export type WorkerEmitted =
   | { type: 'worker.startup_timeout'; pid: number | undefined; startupTimeLimit: number }
   | { type: 'worker.shutdown_sent'; pid: number | undefined; method: 'SIGTERM' | 'aspnetcore-request'; shutdownTimeLimit: number }
   | { type: 'worker.graceful_shutdown_failed'; pid: number | undefined; shutdownTimeLimit: number }
+  | { type: 'worker.unresponsive'; pid: number | undefined; reason: string; shutdownTimeLimit: number }
   | { type: 'worker.exited'; exit: WorkerExit }
   | { type: 'output.event'; event: OutputCaptureEvent };
 
@@ -94,14 +101,29 @@ const readinessKind = (context: WorkerContext) => (context.options.readiness ?? 
 /** The readiness probe for this process; a backend that signals readiness itself is probed over TCP when asked again. */
 function probeInput(context: WorkerContext): ProbeInput {
   const readiness = context.options.readiness ?? workerDefaults.readiness;
-  const headers: Record<string, string> = { 'x-portico-token': context.token! };
-  if (context.options.compat === 'aspnetcore') headers['ms-aspnetcore-token'] = context.token!;
+  const headers = tokenHeaders(context);
   return {
     host: context.options.host,
     endpoint: context.endpoint!,
     pid: context.pid!,
     probe: readiness.kind === 'http' ? { kind: 'http', path: readiness.path, headers } : { kind: 'tcp' },
   };
+}
+
+/** The liveness check of a ready worker; without `liveness` in the options it does nothing. */
+function livenessInput(context: WorkerContext): LivenessInput {
+  return {
+    host: context.options.host,
+    endpoint: context.endpoint!,
+    ...(context.options.liveness ? { liveness: context.options.liveness } : {}),
+    headers: tokenHeaders(context),
+  };
+}
+
+function tokenHeaders(context: WorkerContext): Record<string, string> {
+  const headers: Record<string, string> = { 'x-portico-token': context.token! };
+  if (context.options.compat === 'aspnetcore') headers['ms-aspnetcore-token'] = context.token!;
+  return headers;
 }
 
 const workerSetup = setup({
@@ -112,7 +134,7 @@ const workerSetup = setup({
     emitted: {} as WorkerEmitted,
     output: {} as WorkerOutput,
   },
-  actors: { process: processActor, probe: readinessProbe },
+  actors: { process: processActor, probe: readinessProbe, liveness: livenessCheck },
   delays: {
     startupTimeLimit: ({ context }) => startupTimeLimit(context) * 1000,
     shutdownRemaining: ({ context }) => Math.max(0, (context.shutdownDeadline ?? 0) - context.clock.now()),
@@ -179,12 +201,13 @@ export const workerMachine = workerSetup.createMachine({
       killed: false,
       exit: undefined,
       failed: false,
+      ending: new ProcessEnding(input.released),
     };
   },
   initial: 'live',
   states: {
     live: {
-      invoke: { id: 'process', src: 'process', input: ({ context }) => context.options },
+      invoke: { id: 'process', src: 'process', input: ({ context }) => ({ options: context.options, ending: context.ending }) },
       on: {
         'process.output_event': {
           actions: workerSetup.emit(({ event }) => ({ type: 'output.event', event: (event as ProcessReport & { type: 'process.output_event' }).event })),
@@ -239,12 +262,40 @@ export const workerMachine = workerSetup.createMachine({
               startupMs: context.clock.now() - context.spawnedAt,
             })),
           ],
+          invoke: { id: 'liveness', src: 'liveness', input: ({ context }) => livenessInput(context) },
           on: {
             'portico.shutdown': 'draining',
             'process.gone': 'lost',
             'worker.unreachable': 'reprobing',
+            'process.watchdog': { actions: sendTo('liveness', { type: 'watchdog' }) },
+            'liveness.failed': 'unresponsive',
             'process.exited': { target: '#worker.failed', actions: { type: 'recordExit', params: { kind: 'crashed' } } },
           },
+        },
+        // Alive but not answering: out of routing now; the actor ends at once so the supervisor
+        // starts a new worker in this slot, while the hung process is asked to stop and is
+        // killed after shutdownTimeLimit (issue 18, liveness). Requests in flight to it end when
+        // it does, and the forwarder's retry rule sends those that got no byte to the new one.
+        unresponsive: {
+          entry: [
+            ({ context }) => context.ending.release(shutdownTimeLimit(context) * 1000),
+            enqueueActions(({ context, event, enqueue }) => {
+              const reason = (event as LivenessReport).reason;
+              const exit: WorkerExit = {
+                kind: 'unresponsive',
+                pid: context.pid,
+                code: null,
+                signal: null,
+                uptimeMs: context.clock.now() - context.spawnedAt,
+                stderrTail: context.capture?.stderrTail() ?? '',
+                killed: false,
+                reason,
+              };
+              enqueue.assign({ exit });
+              enqueue.emit({ type: 'worker.unresponsive', pid: context.pid, reason, shutdownTimeLimit: shutdownTimeLimit(context) });
+            }),
+          ],
+          always: '#worker.failed',
         },
         // The process died; its exit is reported once its output is on disk. Out of routing meanwhile.
         lost: {

@@ -40,6 +40,38 @@ export const ReadinessSchema = Type.Union(
   { default: { kind: 'tcp' }, description: 'When a started backend counts as ready (docs/worker.md).' },
 );
 
+export const LivenessSchema = Type.Union(
+  [
+    Type.Object(
+      {
+        kind: Type.Literal('http'),
+        path: Type.String({ pattern: '^/', 'x-portico-allowed': 'a path starting with "/"', description: 'Path pinged with `GET` and the pairing token; a 2xx is an answer.' }),
+        pingInterval: Defaulted(seconds(0, 3600, 'Seconds from one ping to the next (IIS\'s `processModel@pingInterval`, 30 s; Kubernetes\' `periodSeconds`, 10 s).', true), 30),
+        pingResponseTime: Defaulted(
+          seconds(0, 3600, 'Seconds a ping may take before it counts as failed (IIS\'s `pingResponseTime`, 90 s for the whole wait; Kubernetes\' `timeoutSeconds`, 1 s).', true),
+          10,
+        ),
+        failureThreshold: Defaulted(
+          Type.Integer({ minimum: 1, maximum: 100, description: 'Failed pings in a row that replace the worker (Kubernetes\' `failureThreshold`, 3). With the defaults a hung worker is replaced after about 90 s, IIS\'s figure.' }),
+          3,
+        ),
+      },
+      { additionalProperties: false, description: 'Ping the backend over HTTP, as IIS pings its workers and Kubernetes runs a liveness probe.' },
+    ),
+    Type.Object(
+      {
+        kind: Type.Literal('watchdog'),
+        watchdogSec: seconds(0, 3600, 'The backend sends `WATCHDOG=1` (a line on `PORTICO_NOTIFY_FD`, or `process.send("watchdog")`) at least this often, in seconds; it gets the figure in `WATCHDOG_USEC`, as under systemd\'s `WatchdogSec=`.', true),
+      },
+      { additionalProperties: false, description: 'The backend sends keep-alives, as systemd\'s watchdog asks. Needs readiness `{ kind: "notify" }`.' },
+    ),
+  ],
+  {
+    description:
+      'Once ready, how a hung backend (alive, listening, never answering) is found: a new worker starts in its slot, the hung one leaves routing at once, and is sent SIGTERM and killed after `shutdownTimeLimit`; requests in flight to it end by the retry rule. Counted like a crash towards `rapidFailsPerMinute`. Off when absent (docs/worker.md, "Liveness").',
+  },
+);
+
 export const BackoffSchema = Type.Object(
   {
     min: Defaulted(seconds(0, 3600, 'Seconds before the first restart after a failure.'), 0.1),
@@ -148,6 +180,7 @@ export const AppSchema = Type.Object(
       'tcp',
     ),
     readiness: Defaulted(ReadinessSchema, { kind: 'tcp' }),
+    liveness: Type.Optional(LivenessSchema),
     restart: Defaulted(RestartSchema, {}),
     start: Defaulted(
       Type.Union([Type.Literal('lazy'), Type.Literal('eager')], { description: '`lazy` starts the backend on its first request (as ANCM); `eager` when Portico starts.' }),
@@ -190,6 +223,7 @@ export const AppSchema = Type.Object(
 
 export type MatchConfig = Resolved<typeof MatchSchema>;
 export type ReadinessConfig = Resolved<typeof ReadinessSchema>;
+export type LivenessConfig = Resolved<typeof LivenessSchema>;
 export type BackoffConfig = Resolved<typeof BackoffSchema>;
 export type QueueConfig = Resolved<typeof QueueSchema>;
 export type AppConfig = Resolved<typeof AppSchema>;

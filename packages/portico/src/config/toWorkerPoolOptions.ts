@@ -29,6 +29,7 @@ export function toWorkerPoolOptions(app: AppConfig, wiring: PoolWiring): WorkerP
       environmentVariables: app.environmentVariables,
       listenMode: app.listenMode,
       readiness: app.readiness,
+      ...(app.liveness === undefined ? {} : { liveness: app.liveness }),
       startupTimeLimit: app.startupTimeLimit,
       shutdownTimeLimit: app.shutdownTimeLimit,
       applPath: app.match.path,

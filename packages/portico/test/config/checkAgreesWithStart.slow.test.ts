@@ -162,6 +162,7 @@ describe('portico check agrees with start', function () {
           disableStartUpErrorPage: true,
           listenMode: 'unix',
           readiness: { kind: 'http', path: '/health' },
+          liveness: { kind: 'http', path: '/health', pingInterval: 15, pingResponseTime: 5, failureThreshold: 2 },
           restart: { backoff: { min: 0.5, max: 10, factor: 3, jitter: 0.1, resetAfter: 60 }, retryFailed: { min: 30, max: 300 } },
           start: 'lazy',
           compat: 'aspnetcore',
@@ -190,7 +191,7 @@ describe('portico check agrees with start', function () {
         app('jwt-jwks', '/jwt-jwks', { auth: { type: 'jwt', jwksFile: './jwks.json', audience: 'shop', issuer: ['a', 'b'] } }),
         app('jwt-secret', '/jwt-secret', { auth: { type: 'jwt', secret: 'a-secret-of-at-least-32-bytes-long!!' } }),
         app('jwt-env', '/jwt-env', { auth: { type: 'jwt', secretEnv: 'SHOP_JWT_SECRET' } }),
-        app('cert', '/cert', { listenMode: 'socket-activation', readiness: { kind: 'notify' }, auth: { type: 'client-cert', subjectField: 'CN' } }),
+        app('cert', '/cert', { listenMode: 'socket-activation', readiness: { kind: 'notify' }, liveness: { kind: 'watchdog', watchdogSec: 20 }, auth: { type: 'client-cert', subjectField: 'CN' } }),
         app('forward', '/forward', {
           arguments: 'server.js --flag',
           readiness: { kind: 'tcp' },

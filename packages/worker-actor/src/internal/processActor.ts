@@ -11,6 +11,8 @@ import type { WorkerOptions } from '../WorkerOptions.ts';
 export type ProcessReport =
   | { type: 'process.spawned'; pid: number; endpoint: Endpoint; token: string; capture: OutputCapture; at: number }
   | { type: 'process.notified' }
+  /** A watchdog keep-alive from the backend. */
+  | { type: 'process.watchdog' }
   /** The process is gone: sent the moment it exits, before its output is on disk (`process.exited`). */
   | { type: 'process.gone' }
   | { type: 'process.exited'; code: number | null; signal: string | null; spawnError?: string; stderrTail: string; at: number }
@@ -20,15 +22,45 @@ export type ProcessReport =
 export type ProcessCommand = { type: 'process.signal'; signal: 'SIGTERM' | 'SIGKILL' } | { type: 'process.request_shutdown' };
 
 /**
+ * How the process ends when its actor stops unasked for: killed at once (the default: no backend
+ * outlives its actor), or, once `release` is called (a hung worker is replaced), asked to stop
+ * and killed only after `graceMs`, while a new worker already starts in its slot. `released`
+ * collects those stops so the pool's own stop can wait for them.
+ */
+export class ProcessEnding {
+  graceMs: number | undefined;
+  readonly released: Set<Promise<void>> | undefined;
+
+  constructor(released?: Set<Promise<void>>) {
+    this.released = released;
+  }
+
+  release(graceMs: number): void {
+    this.graceMs = graceMs;
+  }
+}
+
+export interface ProcessInput {
+  readonly options: WorkerOptions;
+  readonly ending: ProcessEnding;
+}
+
+/**
  * One spawn of the backend: picks where it listens, starts it with a fresh pairing token, pipes
  * its output into the capture, and reports its exit twice: `process.gone` at once, so the worker
  * leaves routing, and `process.exited` only after every byte is on disk. Stopping
  * this actor (the worker leaving its live state, or being stopped outright) kills the process
  * group if it is still there: no backend outlives its actor.
  */
-export const processActor = fromCallback<ProcessCommand, WorkerOptions, ProcessReport>(({ input, sendBack, receive, system }) => {
+export const processActor = fromCallback<ProcessCommand, ProcessInput, ProcessReport>(({ input: { options: input, ending }, sendBack: send, receive, system }) => {
   const clock = clockOf(system);
   const host = input.host;
+  let detached = false;
+  let onReleasedExit: (() => void) | undefined;
+  // Once released, nothing is reported to the worker: its actor is gone.
+  const sendBack = (report: ProcessReport) => {
+    if (!detached) send(report);
+  };
   let handle: ProcessHandle | undefined;
   let exited = false;
   let endpoint: Endpoint | undefined;
@@ -52,8 +84,13 @@ export const processActor = fromCallback<ProcessCommand, WorkerOptions, ProcessR
       },
       {
         onNotify: () => sendBack({ type: 'process.notified' }),
+        onWatchdog: () => sendBack({ type: 'process.watchdog' }),
         onExit: ({ code, signal, error }) => {
           exited = true;
+          if (detached) {
+            void Promise.resolve(capture?.close()).catch(() => undefined).then(() => onReleasedExit?.());
+            return;
+          }
           // Routing must stop now, not once the output is synced to disk (issue 15).
           sendBack({ type: 'process.gone' });
           const reportExit = () => {
@@ -102,10 +139,24 @@ export const processActor = fromCallback<ProcessCommand, WorkerOptions, ProcessR
   });
 
   return () => {
-    if (!exited) {
+    if (exited) return;
+    const graceMs = ending.graceMs;
+    if (graceMs === undefined || !handle) {
       if (handle) handle.signal('SIGKILL');
       else pendingSignal = 'SIGKILL';
+      return;
     }
+    // Released: asked to stop now, killed at the grace's end, its output still captured to the end.
+    detached = true;
+    const stopped = new Promise<void>((resolve) => (onReleasedExit = resolve));
+    const released = handle;
+    const kill = clock.setTimeout(() => released.signal('SIGKILL'), graceMs);
+    const done = stopped.then(() => {
+      clock.clearTimeout(kill);
+      ending.released?.delete(done);
+    });
+    ending.released?.add(done);
+    released.signal('SIGTERM');
   };
 });
 

@@ -63,6 +63,17 @@ export function checkConsistency(config: Record<string, unknown>): RawProblem[] 
     if (isRecord(backoff) && typeof backoff['min'] === 'number' && typeof backoff['max'] === 'number' && backoff['max'] < backoff['min']) {
       out.push({ kind: 'conflict', path: ['apps', j, 'restart', 'backoff', 'max'], value: backoff['max'], message: `is less than min (${backoff['min']})`, allowed: `a number of seconds ≥ min` });
     }
+    const liveness = app['liveness'];
+    const readiness = app['readiness'];
+    if (isRecord(liveness) && liveness['kind'] === 'watchdog' && !(isRecord(readiness) && readiness['kind'] === 'notify')) {
+      out.push({
+        kind: 'conflict',
+        path: ['apps', j, 'liveness', 'kind'],
+        value: 'watchdog',
+        message: 'needs readiness { kind: "notify" }: the WATCHDOG=1 keep-alives come on the notify channels',
+        allowed: 'readiness { kind: "notify" }, or liveness { kind: "http", path }',
+      });
+    }
     const auth = app['auth'];
     if (isRecord(auth) && auth['type'] === 'jwt') {
       const sources = ['publicKeyFile', 'jwksFile', 'secret', 'secretEnv'].filter((key) => auth[key] !== undefined);
