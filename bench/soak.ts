@@ -3,9 +3,11 @@
 //
 //   pnpm soak                                  (1 000 000 requests)
 //   SOAK_REQUESTS=50000 SOAK_JSON=1 pnpm soak  (short; last line `SOAK_RESULT {json}`)
+//   SOAK_SECONDS=90 …                          (stop sending after 90 s, however many were sent)
 //
 // | variable | default | meaning |
 // | SOAK_REQUESTS | 1000000 | requests to send |
+// | SOAK_SECONDS | unset | send no new request after this many seconds, even if fewer were sent |
 // | SOAK_CONNECTIONS | 32 | keep-alive client connections, one request at a time each |
 // | SOAK_CRASH_MS | 2000 | SIGKILL a random ready backend this often |
 // | SOAK_RELOAD_MS | 7000 | reload with a changed environment variable this often (rolls the app over) |
@@ -35,6 +37,7 @@ import { createPortico, resolveConfig, type Portico } from '@portico/portico';
 const env = process.env;
 const settings = {
   requests: Number(env.SOAK_REQUESTS ?? 1_000_000),
+  seconds: Number(env.SOAK_SECONDS ?? Infinity),
   connections: Number(env.SOAK_CONNECTIONS ?? 32),
   crashMs: Number(env.SOAK_CRASH_MS ?? 2_000),
   reloadMs: Number(env.SOAK_RELOAD_MS ?? 7_000),
@@ -312,7 +315,11 @@ export async function runSoak(log: (line: string) => void = console.log): Promis
     });
   }, settings.reloadMs);
 
+  // A busy machine answers fewer requests a second, not fewer crashes or reloads (those run on
+  // timers): a soak bounded in time as well ends with as much chaos, over fewer requests.
+  const timeUp = Number.isFinite(settings.seconds) ? setTimeout(() => load.stop(), settings.seconds * 1000) : undefined;
   await load.run(settings.connections);
+  clearTimeout(timeUp);
   clearInterval(crasher);
   clearInterval(reloader);
   await reloading;
