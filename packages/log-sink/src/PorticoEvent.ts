@@ -6,6 +6,11 @@ export interface EventSpec {
   /** Stable numeric id, unique across the catalogue; never reused once released. */
   readonly id: number;
   readonly level: EventLevel;
+  /**
+   * The level instead of `level` when the line's `expected` field is `true`: an exit or stop that
+   * Portico asked for (a reload, `portico stop`) is routine, not a warning.
+   */
+  readonly expectedLevel?: EventLevel;
   /** The fields a line of this event carries besides `event` and `eventId`. */
   readonly fields: readonly string[];
   /** One sentence for operators: what happened and what it implies. */

@@ -22,7 +22,7 @@ export interface LoggerOptions {
    * it is counted (`logWriteFailures`) and said once on stderr. A Writable reports its own errors.
    */
   readonly destination?: Writable | string;
-  /** Human-readable lines instead of JSON. Default: `true` when the destination is a TTY. */
+  /** One human-readable line per event instead of JSON (docs/logging.md). Default: `true` when the destination is a TTY. */
   readonly pretty?: boolean;
   /** Fields on every line. Default `{ pid, hostname }`; `null` for none. */
   readonly base?: Readonly<Record<string, unknown>> | null;
@@ -35,8 +35,8 @@ export interface LoggerOptions {
 }
 
 /**
- * Makes Portico's logger: pino writing one JSON object per line, or pino-pretty's format when the
- * destination is a terminal. Timestamps are ISO 8601 in UTC (`time`); levels are pino's numbers.
+ * Makes Portico's logger: pino writing one JSON object per line, or one short line per event
+ * (`13:19:12.345 INFO  worker.ready app=shop workerPid=4242`) when the destination is a terminal. Timestamps are ISO 8601 in UTC (`time`); levels are pino's numbers.
  * Pretty output is formatted on the calling thread, never in a worker, so nothing is lost on exit.
  *
  * @example

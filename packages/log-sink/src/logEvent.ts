@@ -11,7 +11,8 @@ const catalogue: Readonly<Record<string, PorticoEvent>> = PorticoEvents;
 /**
  * Logs a catalogued event at its level, as `{ event, eventId, ...fields }`, so operators can
  * alert on the stable id or name. `event` and `eventId` always come from the catalogue, even if
- * `fields` holds keys of the same name. The message defaults to the event's meaning.
+ * `fields` holds keys of the same name. The message defaults to the event's meaning. An event with
+ * an `expectedLevel` (`worker.exited`) is logged at that level when `fields.expected` is `true`.
  *
  * @example
  * logEvent(logger, 'worker.ready', { app: 'shop', workerPid: child.pid, startupMs: 812 });
@@ -29,5 +30,6 @@ export function logEvent(
   }
   // Insertion order puts event and eventId first in the line; the second assign makes them win.
   const line = Object.assign({ event: entry.name, eventId: entry.id }, fields, { event: entry.name, eventId: entry.id });
-  logger[entry.level](line, msg ?? entry.meaning);
+  const level = entry.expectedLevel !== undefined && fields['expected'] === true ? entry.expectedLevel : entry.level;
+  logger[level](line, msg ?? entry.meaning);
 }

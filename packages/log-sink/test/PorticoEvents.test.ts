@@ -76,6 +76,7 @@ describe('PorticoEvents', () => {
 
   it('refuses a name that is not dotted and a field that pino already writes', () => {
     assert.throws(() => defineEventCatalogue({ exited: { id: 1000, level: 'info', fields: [], meaning: 'x' } }), InvalidEventDefinitionError);
+    assert.throws(() => defineEventCatalogue({ 'a.b': { id: 1000, level: 'warn', expectedLevel: 'info', fields: [], meaning: 'x' } }), /no "expected" field/);
     assert.throws(() => defineEventCatalogue({ 'a.b': { id: 1000, level: 'info', fields: ['pid'], meaning: 'x' } }), InvalidEventDefinitionError);
   });
 });

@@ -59,12 +59,36 @@ describe('createLogger', () => {
     assert.deepEqual(Object.keys(second ?? {}), ['level', 'time', 'msg']);
   });
 
-  it('writes human-readable lines with the event name and id when pretty is true', () => {
+  it('writes one line per event when pretty is true: time, level, event, fields, and a message other than the meaning', () => {
     const out = memory();
-    logEvent(createLogger({ destination: out, pretty: true }), 'worker.ready', { workerPid: 7 }, 'shop is up');
-    assert.throws(() => JSON.parse(out.text()));
-    assert.match(out.text(), /INFO.*\[worker\.ready 1001\] shop is up/);
-    assert.match(out.text(), /workerPid: 7/);
+    const logger = createLogger({ destination: out, pretty: true });
+    logEvent(logger.child({ app: 'shop' }), 'worker.ready', { workerPid: 7, endpoint: { kind: 'tcp', host: '127.0.0.1', port: 40123 }, startupMs: 812 });
+    logEvent(logger, 'config.reloaded', { changed: ['shop', 'blog'], settings: [] }, 'reloaded by SIGHUP');
+    const lines = out.text().split('\n');
+    assert.equal(lines.length, 3, out.text());
+    assert.match(lines[0]!, /^\d\d:\d\d:\d\d\.\d{3} INFO  worker\.ready app=shop workerPid=7 endpoint=127\.0\.0\.1:40123 startupMs=812$/);
+    assert.match(lines[1]!, /^\d\d:\d\d:\d\d\.\d{3} INFO  config\.reloaded changed=shop,blog settings= — reloaded by SIGHUP$/);
+  });
+
+  it('summarises a worker exit and an error on the line, and follows an error line with its stack', () => {
+    const out = memory();
+    const logger = createLogger({ destination: out, pretty: true });
+    const exit = { kind: 'crashed', pid: 4242, code: 1, signal: null, uptimeMs: 5312, stderrTail: 'starting\nError: cannot open database\n', killed: false };
+    logEvent(logger, 'worker.exited', { app: 'shop', exit, expected: false });
+    logEvent(logger, 'proxy.internal_error', { code: 'X', err: new TypeError('boom') });
+    const [crash, bug, firstFrame] = out.text().split('\n');
+    assert.match(crash!, / WARN  worker\.exited app=shop exit="crashed, code 1: Error: cannot open database" expected=false$/);
+    assert.match(bug!, / ERROR proxy\.internal_error code=X err="TypeError: boom"$/);
+    assert.match(firstFrame!, /^ {4}at /);
+  });
+
+  it('cuts a long value so that a line stays short, and shows a plain line by its message', () => {
+    const out = memory();
+    const logger = createLogger({ destination: out, pretty: true });
+    logger.info({ detail: 'x'.repeat(500) }, 'not an event');
+    const [line] = out.text().split('\n');
+    assert.match(line!, /^\d\d:\d\d:\d\d\.\d{3} INFO  not an event detail="x+…$/);
+    assert.ok(line!.length < 120, line);
   });
 
   it('writes pretty lines to a TTY unless pretty is false', () => {
@@ -166,7 +190,7 @@ describe('createLogger', () => {
     child.stdout?.on('data', (chunk: Buffer) => (text += chunk.toString()));
     const { code } = await closed(child);
     assert.equal(code, 3);
-    const messages = text.split('\n').filter((l) => l.includes('[worker.ready 1001]'));
+    const messages = text.split('\n').filter((l) => / worker\.ready workerPid=\d+ — line \d+$/.test(l));
     assert.equal(messages.length, 3000);
     assert.match(messages.at(-1) ?? '', /line 2999$/);
   });

@@ -34,6 +34,14 @@ describe('logEvent', () => {
     );
   });
 
+  it('logs an event at its expectedLevel when the line is expected, as a stop Portico asked for', () => {
+    const { logger, lines } = collectingLogger();
+    logEvent(logger, 'worker.exited', { app: 'shop', exit: { kind: 'stopped' }, expected: true });
+    logEvent(logger, 'worker.exited', { app: 'shop', exit: { kind: 'crashed' }, expected: false });
+    logEvent(logger, 'supervisor.child_exited', { supervisor: 'shop', childId: 'shop#1', expected: true });
+    assert.deepEqual(lines().map((l) => l['level']), [30, 40, 30]);
+  });
+
   it('keeps the catalogue event and eventId over fields of the same name', () => {
     const { logger, lines } = collectingLogger();
     logEvent(logger, 'output.rotated', { event: 'forged', eventId: 1, file: 'b.log' });

@@ -328,7 +328,9 @@ export class WorkerPool {
       return logEvent(logger, name, { app, ...fields });
     }
     if (event.type === 'worker.exited') {
-      return logEvent(logger, event.exit.kind === 'failed_to_start' ? 'worker.start_failed' : 'worker.exited', { app, exit: event.exit });
+      if (event.exit.kind === 'failed_to_start') return logEvent(logger, 'worker.start_failed', { app, exit: event.exit });
+      // A stop Portico asked for (a reload, a rollout, portico stop) is routine: info, not warn.
+      return logEvent(logger, 'worker.exited', { app, exit: event.exit, expected: event.exit.kind === 'stopped' });
     }
     // `pid` is Portico's own on every log line; the backend's is `workerPid`.
     const { type, pid, ...fields } = event;

@@ -28,13 +28,24 @@ export function defineEventCatalogue<const T extends Record<string, EventSpec>>(
     if (holder !== undefined) throw new InvalidEventDefinitionError(name, `reuses id ${spec.id} of "${holder}"`);
     byId.set(spec.id, name);
     if (!levels.includes(spec.level)) throw new InvalidEventDefinitionError(name, `has level "${String(spec.level)}"; use one of ${levels.join(', ')}`);
+    if (spec.expectedLevel !== undefined && !levels.includes(spec.expectedLevel)) {
+      throw new InvalidEventDefinitionError(name, `has expectedLevel "${String(spec.expectedLevel)}"; use one of ${levels.join(', ')}`);
+    }
+    if (spec.expectedLevel !== undefined && !spec.fields.includes('expected')) {
+      throw new InvalidEventDefinitionError(name, 'has an expectedLevel but no "expected" field to choose it');
+    }
     if (spec.meaning.trim() === '') throw new InvalidEventDefinitionError(name, 'needs a meaning');
     for (const field of spec.fields) {
       if (!fieldName.test(field) || reservedFields.has(field)) {
         throw new InvalidEventDefinitionError(name, `lists field "${field}", which is not a plain identifier or is reserved`);
       }
     }
-    catalogue[name] = Object.freeze({ name, id: spec.id, level: spec.level, fields: Object.freeze([...spec.fields]), meaning: spec.meaning });
+    catalogue[name] = Object.freeze({
+      name,
+      id: spec.id,
+      level: spec.level,
+      ...(spec.expectedLevel === undefined ? {} : { expectedLevel: spec.expectedLevel }),
+      fields: Object.freeze([...spec.fields]), meaning: spec.meaning });
   }
   return Object.freeze(catalogue) as EventCatalogue<T>;
 }

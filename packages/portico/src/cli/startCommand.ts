@@ -1,6 +1,6 @@
 import { watch } from 'node:fs';
 import { resolve } from 'node:path';
-import { createLogger, flushLoggerSync, logEvent } from '@portico/log-sink';
+import { createLogger, flushLoggerSync, logEvent, type LoggerLevel, type LoggerOptions } from '@portico/log-sink';
 import { loadConfig } from '../config/loadConfig.ts';
 import { ConfigInvalidError } from '../errors.ts';
 import { createPortico } from '../runtime/createPortico.ts';
@@ -11,18 +11,26 @@ import { ExitCode } from './ExitCode.ts';
 import { runAppCommand } from './internal/runAppCommand.ts';
 import { UsageError } from './UsageError.ts';
 
+const logLevels: readonly LoggerLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+const logFormats = ['pretty', 'json'] as const;
+
 export const startCommand: Command = {
   name: 'start',
   summary: 'run the proxy and supervise the apps',
   usage: 'portico start -c FILE | portico start [-c FILE | -a HOST:PORT] APP',
   description:
     'Loads FILE, binds the listeners, and starts the apps (each on its first request, or at once with `start: "eager"`). ' +
-    'Logs JSON lines on stdout (pretty on a terminal). SIGHUP, or a change of FILE with `watch: true`, reloads it; ' +
+    'Logs its own events on stdout: one line per event on a terminal, JSON lines otherwise (--log-format). SIGHUP, or a change of FILE with `watch: true`, reloads it; ' +
     'SIGTERM or SIGINT stop gracefully (exit 0), and a second signal stops at once (exit 1). ' +
     'With APP, asks the running Portico instead (POST /apps/APP/start on its admin endpoint) to start APP after portico stop, ' +
     'or a failed APP at once, and waits until it is ready: exit 0, or 1 with the reason when it does not start.',
-  options: adminOptions,
-  optionHelp: [{ flags: '-c, --config FILE', text: 'the config file (required to run Portico)' }, ...adminOptionHelp.slice(1)],
+  options: { ...adminOptions, 'log-level': { type: 'string' }, 'log-format': { type: 'string' } },
+  optionHelp: [
+    { flags: '-c, --config FILE', text: 'the config file (required to run Portico)' },
+    ...adminOptionHelp.slice(1),
+    { flags: '--log-level LEVEL', text: `the lowest level of Portico's own log: ${logLevels.join(', ')} (default info)` },
+    { flags: '--log-format FORMAT', text: 'pretty (one line per event) or json (JSON lines); default pretty on a terminal, json otherwise' },
+  ],
   positionals: true,
   async run(values, positionals, io) {
     if (positionals.length > 0) return runAppCommand('start', values, positionals, io);
@@ -30,6 +38,7 @@ export const startCommand: Command = {
     const given = values['config'];
     if (typeof given !== 'string' || given === '') throw new UsageError('start needs a config file: portico start -c FILE');
     const file = resolve(io.cwd, given);
+    const logOptions = loggerOptions(values);
     let config;
     try {
       config = await loadConfig(file, { env: io.env });
@@ -38,7 +47,7 @@ export const startCommand: Command = {
       io.stderr(`${error.message}\n`);
       return ExitCode.configInvalid;
     }
-    const logger = createLogger();
+    const logger = createLogger(logOptions);
     const portico = createPortico(config, { logger, baseEnvironment: io.env, loadConfig: () => loadConfig(file, { env: io.env }) });
     let started;
     try {
@@ -52,11 +61,6 @@ export const startCommand: Command = {
     }
     const listen = started.listen.map((a) => `${a.proto}://${a.host === '0.0.0.0' ? '127.0.0.1' : a.host}:${a.port}/`);
     const admin = started.admin ? `http://${started.admin.host}:${started.admin.port}/` : undefined;
-    logEvent(logger, 'portico.started', { listen, admin, apps: config.apps.map((a) => `${a.name} ${a.match.host}${a.match.path}`) });
-    const token = started.admin?.tokenFile ? ` (its token is in ${started.admin.tokenFile})` : '';
-    const socket = started.admin ? `; admin socket ${started.admin.socket}` : '';
-    io.stderr(`portico: serving ${listen.join(', ')}${admin ? `; status page ${admin}${token}` : ''}${socket}\n`);
-
     let reloading = Promise.resolve();
     const reload = () => {
       reloading = reloading.then(async () => {
@@ -72,7 +76,7 @@ export const startCommand: Command = {
     process.on('SIGHUP', reload);
     const watcher = config.watch ? watch(file, { persistent: false }, () => reload()) : undefined;
 
-    return new Promise((done) => {
+    const stopped = new Promise<ExitCode>((done) => {
       let signals = 0;
       const onSignal = (signal: NodeJS.Signals) => {
         signals += 1;
@@ -92,8 +96,32 @@ export const startCommand: Command = {
       process.on('SIGTERM', onSignal);
       process.on('SIGINT', onSignal);
     });
+    // Said only once the signal handlers are in place: a Ctrl-C or SIGTERM sent as soon as this
+    // line shows found Node's default handler and killed Portico without a graceful stop.
+    logEvent(logger, 'portico.started', { listen, admin, apps: config.apps.map((a) => `${a.name} ${a.match.host}${a.match.path}`) });
+    const token = started.admin?.tokenFile ? ` (its token is in ${started.admin.tokenFile})` : '';
+    const socket = started.admin ? `; admin socket ${started.admin.socket}` : '';
+    io.stderr(`portico: serving ${listen.join(', ')}${admin ? `; status page ${admin}${token}` : ''}${socket}\n`);
+
+    return stopped;
   },
 };
+
+/** `--log-level` and `--log-format`, checked before anything starts. */
+function loggerOptions(values: Readonly<Record<string, string | boolean | undefined>>): LoggerOptions {
+  const level = values['log-level'];
+  const format = values['log-format'];
+  if (typeof level === 'string' && !logLevels.includes(level as LoggerLevel)) {
+    throw new UsageError(`--log-level "${level}" is not a level; use one of ${logLevels.join(', ')}`);
+  }
+  if (typeof format === 'string' && !(logFormats as readonly string[]).includes(format)) {
+    throw new UsageError(`--log-format "${format}" is not a format; use one of ${logFormats.join(', ')}`);
+  }
+  return {
+    ...(typeof level === 'string' ? { level: level as LoggerLevel } : {}),
+    ...(typeof format === 'string' ? { pretty: format === 'pretty' } : {}),
+  };
+}
 
 /** Portico's own errors carry a `PORTICO_ERR_` code and a message that says what to do. */
 function isCoded(error: unknown): boolean {
