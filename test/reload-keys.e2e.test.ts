@@ -63,6 +63,20 @@ const cases: Record<string, Case> = {
   async admin({ portico }, changed) {
     await refusedNaming(portico, changed((c) => (c['admin'] = { port: 0, socket: './run/admin.sock' })), 'admin');
   },
+  async sampleInterval({ portico }, changed) {
+    // Off in the running config: figures appear only if the reload turned sampling on.
+    const stopped = await portico.reload(changed((c) => (c['sampleInterval'] = 0)));
+    assert.deepEqual(stopped, { ok: true, changed: [], settings: ['sampleInterval'] });
+    assert.equal(portico.status().apps[0]!.workers[0]!.resources, undefined);
+    const result = await portico.reload(changed((c) => (c['sampleInterval'] = 0.05)));
+    assert.deepEqual(result, { ok: true, changed: [], settings: ['sampleInterval'] });
+    assert.equal(portico.status().sampling?.interval, 0.05);
+    await new Promise<void>((resolve) => {
+      const check = () => portico.status().apps[0]!.workers[0]!.resources !== undefined && (off(), resolve());
+      const off = portico.onChange(check);
+      check();
+    });
+  },
   async watch({ portico }, changed) {
     await refusedNaming(portico, changed((c) => (c['watch'] = true)), 'watch');
   },

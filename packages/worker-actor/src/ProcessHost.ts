@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import type { ProcessUsage } from './ProcessUsage.ts';
 
 /** Where a backend listens: a TCP port on loopback, or a unix socket path. */
 export type Endpoint = { readonly kind: 'tcp'; readonly host: string; readonly port: number } | { readonly kind: 'unix'; readonly path: string };
@@ -73,6 +74,13 @@ export interface ProcessHost {
   ping(endpoint: Endpoint, path: string, headers: Readonly<Record<string, string>>, timeoutMs: number): Promise<PingAnswer>;
   /** The ASP.NET Core shutdown request: `POST {path}` with the given headers; resolves when answered or failed. */
   requestShutdown(endpoint: Endpoint, path: string, headers: Readonly<Record<string, string>>): Promise<void>;
+  /**
+   * What the process `pid` and every process below it cost now (CPU, resident memory, open file
+   * descriptors); `undefined` once it is gone. Absent where the system cannot tell: the real host
+   * reads `/proc`, which macOS does not have. Called for each worker at every sample
+   * (`sampleInterval`), so it must be cheap and must not throw.
+   */
+  usage?(pid: number): ProcessUsage | undefined;
   /** Releases what the host holds for its processes (helpers, folders) once none is left. */
   close?(): Promise<void>;
 }

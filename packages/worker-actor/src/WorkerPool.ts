@@ -14,6 +14,7 @@ import { InvalidWorkerOptionError } from './errors.ts';
 import type { Endpoint, ListenSocket } from './ProcessHost.ts';
 import { PoolHistory } from './PoolHistory.ts';
 import { defaultRetryFailed, RetryFailedSchedule, validateRetryFailed, type RetryFailed } from './RetryFailed.ts';
+import { defaultSampleInterval, ResourceSampler, type SampleTarget, type WorkerResources } from './ResourceSampler.ts';
 import { exitOfError, summarizeExit, type WorkerExit } from './WorkerExit.ts';
 import { workerMachine, type WorkerActorRef, type WorkerEmitted, type WorkerLoad, type WorkerSnapshot } from './workerMachine.ts';
 import { validateWorkerOptions, workerDefaults, type WorkerOptions } from './WorkerOptions.ts';
@@ -51,6 +52,8 @@ export interface WorkerPoolOptions {
   readonly retryFailed?: RetryFailed;
   /** What happened so far, from the pool this one replaces (a rollout): copied, then kept apart. */
   readonly history?: PoolHistory;
+  /** Seconds between samples of each worker's CPU, memory and file descriptors; 0 turns sampling off. Default 5. */
+  readonly sampleInterval?: number;
   readonly clock?: Clock;
   readonly logger?: EventLogger;
 }
@@ -64,6 +67,12 @@ export interface WorkerStatus {
   readonly inFlight: number;
   readonly readySince: number | undefined;
   readonly lastExit: WorkerExit | undefined;
+  /** When the current process was started (the clock's ms): its uptime is now minus this. */
+  readonly startedAt: number | undefined;
+  /** Requests the current process has answered. */
+  readonly requests: number;
+  /** What its process tree cost at the last sample; none before the first, or where the host cannot tell. */
+  readonly resources: WorkerResources | undefined;
 }
 
 const defaultBackoff: Backoff = { min: 0.1, max: 5, jitter: 0.2, resetAfter: 30 };
@@ -102,6 +111,7 @@ export class WorkerPool {
   #exitCount = 0;
   /** Hung processes replaced and still stopping (within shutdownTimeLimit); `stop()` waits for them. */
   readonly #released = new Set<Promise<void>>();
+  readonly #sampler: ResourceSampler;
 
   constructor(options: WorkerPoolOptions) {
     validateWorkerOptions({ ...options.worker, ...(options.worker.listenMode === 'socket-activation' ? { listenSocket: placeholderSocket } : {}) });
@@ -121,7 +131,14 @@ export class WorkerPool {
     this.app = options.worker.app;
     this.#options = options;
     this.#clock = options.clock ?? systemClock;
-    this.#loads = Array.from({ length: count }, () => ({ inFlight: 0 }));
+    this.#loads = Array.from({ length: count }, () => ({ inFlight: 0, served: 0 }));
+    this.#sampler = new ResourceSampler({
+      host: options.worker.host,
+      clock: this.#clock,
+      interval: options.sampleInterval ?? defaultSampleInterval,
+      targets: () => this.#sampleTargets(),
+      onSample: () => this.#notify(),
+    });
   }
 
   /** Ready backends, least loaded not implied: the router balances. Replaced (not mutated) on change. */
@@ -161,6 +178,21 @@ export class WorkerPool {
   /** How many of this pool's processes ended unasked; a rollout watches it. */
   get exitCount(): number {
     return this.#exitCount;
+  }
+
+  /** Whether this pool's workers are sampled (`available`: the host can tell what a process costs), and how often. */
+  get sampling(): { readonly available: boolean; readonly interval: number } {
+    return { available: this.#sampler.available, interval: this.#sampler.interval };
+  }
+
+  /** Samples every worker now, as the timer does every `sampleInterval`. */
+  sampleResources(): void {
+    this.#sampler.sample();
+  }
+
+  /** A reload changed `sampleInterval`: applies from the next sample. */
+  setSampleInterval(seconds: number): void {
+    this.#sampler.setInterval(seconds);
   }
 
   /** Called whenever `ready` or `state` changes, or a process ends unasked. Returns an unsubscribe function. */
@@ -235,21 +267,38 @@ export class WorkerPool {
       return this.#loads.map((_, index) => {
         const id = `${this.app}#${index + 1}`;
         const state = this.#state === 'failed' ? 'failed' : this.#state === 'idle' ? 'idle' : 'stopped';
-        return { id, state, pid: undefined, endpoint: undefined, restarts: history.restarts(id), inFlight: 0, readySince: undefined, lastExit: history.lastExit(id) };
+        return {
+          id,
+          state,
+          pid: undefined,
+          endpoint: undefined,
+          restarts: history.restarts(id),
+          inFlight: 0,
+          readySince: undefined,
+          lastExit: history.lastExit(id),
+          startedAt: undefined,
+          requests: 0,
+          resources: undefined,
+        };
       });
     }
     return children.map((child, index) => {
       const snapshot = child.ref?.getSnapshot() as WorkerSnapshot | undefined;
       const crash = child.lastExit?.reason.kind === 'crash' ? exitOfError(child.lastExit.reason.error) : undefined;
+      const load = this.#loads[index];
+      const pid = snapshot?.context.pid;
       return {
         id: child.id,
         state: snapshot ? workerState(snapshot) : child.state,
         pid: snapshot?.context.pid,
         endpoint: snapshot?.context.endpoint,
         restarts: history.restarts(child.id) + child.restarts,
-        inFlight: this.#loads[index]?.inFlight ?? 0,
+        inFlight: load?.inFlight ?? 0,
         readySince: snapshot?.context.readyAt,
         lastExit: crash ?? history.lastExit(child.id),
+        startedAt: pid === undefined ? undefined : snapshot?.context.spawnedAt,
+        requests: pid === undefined ? 0 : (load?.served ?? 0) - (snapshot?.context.servedAtSpawn ?? 0),
+        resources: this.#sampler.get(child.id, pid),
       };
     });
   }
@@ -295,6 +344,16 @@ export class WorkerPool {
     supervisor.on('*', (event) => this.#onSupervisorEvent(event));
     this.#subscriptions.push(supervisor.subscribe({ next: () => this.#refresh(), error: () => {} }));
     supervisor.start();
+    this.#sampler.start();
+  }
+
+  /** Every worker with a live process: what the sampler reads. */
+  *#sampleTargets(): Iterable<SampleTarget> {
+    for (const child of this.#supervisor?.getSnapshot().children ?? []) {
+      const snapshot = child.ref?.getSnapshot() as WorkerSnapshot | undefined;
+      const pid = snapshot?.status === 'active' ? snapshot.context.pid : undefined;
+      if (pid !== undefined) yield { slot: child.id, pid, startedAt: snapshot!.context.spawnedAt };
+    }
   }
 
   #onSupervisorEvent(event: SupervisorEmitted): void {
@@ -414,6 +473,7 @@ export class WorkerPool {
   }
 
   #teardown(): void {
+    this.#sampler.stop();
     for (const child of this.#supervisor?.getSnapshot().children ?? []) this.#history.addRestarts(child.id, child.restarts);
     for (const subscription of this.#subscriptions) subscription.unsubscribe();
     for (const worker of this.#workers.values()) for (const subscription of worker.subscriptions) subscription.unsubscribe();

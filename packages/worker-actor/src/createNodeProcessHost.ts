@@ -9,6 +9,7 @@ import type { Endpoint, ListenSocket, PingAnswer, ProcessEvents, ProcessHandle, 
 import { ListenSocketError, SocketPathTooLongError } from './errors.ts';
 import { listenerOwnedBy } from './internal/listenerOwner.ts';
 import { OrphanGuard } from './internal/OrphanGuard.ts';
+import { procAvailable, readProcessTree } from './internal/readProcessTree.ts';
 
 /** Linux's sun_path holds 108 bytes including the terminating NUL. */
 const maxSocketPath = 107;
@@ -45,6 +46,9 @@ export function createNodeProcessHost(): ProcessHost {
     },
 
     bindListenSocket,
+
+    // Without /proc (macOS) the host cannot tell, and says so by not having `usage` (docs/worker.md).
+    ...(procAvailable() ? { usage: (pid: number) => readProcessTree(pid) } : {}),
 
     async probe(endpoint, probe, pid) {
       const answered = probe.kind === 'tcp' ? await probeTcp(endpoint) : await probeHttp(endpoint, probe);

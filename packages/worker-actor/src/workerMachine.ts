@@ -13,6 +13,8 @@ export interface WorkerLoad {
   inFlight: number;
   /** WebSocket tunnels open to it: they hold a draining worker too, up to shutdownTimeLimit. */
   tunnels?: number;
+  /** Requests answered by this slot's processes so far, counted by the router as each ends. */
+  served?: number;
 }
 
 export interface WorkerInput {
@@ -33,6 +35,8 @@ export interface WorkerContext {
   readonly token: string | undefined;
   readonly capture: OutputCapture | undefined;
   readonly spawnedAt: number;
+  /** `load.served` when this process started: what it has served since is the difference. */
+  readonly servedAtSpawn: number;
   readonly readyAt: number | undefined;
   readonly portRetries: number;
   readonly shutdownDeadline: number | undefined;
@@ -148,9 +152,9 @@ const workerSetup = setup({
     idle: ({ context }) => context.load.inFlight <= 0 && !((context.load.tunnels ?? 0) > 0),
   },
   actions: {
-    recordSpawn: assign(({ event }) => {
+    recordSpawn: assign(({ context, event }) => {
       const spawned = event as ProcessReport & { type: 'process.spawned' };
-      return { pid: spawned.pid, endpoint: spawned.endpoint, token: spawned.token, capture: spawned.capture, spawnedAt: spawned.at };
+      return { pid: spawned.pid, endpoint: spawned.endpoint, token: spawned.token, capture: spawned.capture, spawnedAt: spawned.at, servedAtSpawn: context.load.served ?? 0 };
     }),
     // Listed after recordSpawn, so it sees the pid and endpoint just recorded.
     emitSpawned: emit(({ context }: { context: WorkerContext }) => ({ type: 'worker.spawned' as const, pid: context.pid!, endpoint: context.endpoint! })),
@@ -195,6 +199,7 @@ export const workerMachine = workerSetup.createMachine({
       token: undefined,
       capture: undefined,
       spawnedAt: 0,
+      servedAtSpawn: 0,
       readyAt: undefined,
       portRetries: 0,
       shutdownDeadline: undefined,

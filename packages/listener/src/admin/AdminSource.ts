@@ -35,6 +35,36 @@ export interface WorkerStatusView {
   /** When it became ready, in milliseconds since the Unix epoch. */
   readonly readySince: number | undefined;
   readonly lastExit: WorkerLastExit | undefined;
+  /** When its current process started, in milliseconds since the Unix epoch; its uptime is now minus this. */
+  readonly startedAt?: number | undefined;
+  /** Requests its current process has answered. */
+  readonly requests?: number;
+  /** What its process tree cost at the last sample (`sampleInterval`); absent before the first sample and where Portico cannot tell (`sampling.available`). */
+  readonly resources?: ResourceFigures | undefined;
+}
+
+/** CPU, memory and file descriptors of a worker's process tree, or their sums over an app's workers. */
+export interface ResourceFigures {
+  /** CPU since the previous sample, in percent of one core (200: two cores busy). */
+  readonly cpuPercent: number;
+  /** User plus system CPU time so far, in seconds. */
+  readonly cpuSeconds: number;
+  /** Resident memory, in bytes. */
+  readonly memoryBytes: number;
+  /** Open file descriptors. */
+  readonly fds: number;
+  /** Processes: the worker's own and every one below it. */
+  readonly processes: number;
+}
+
+/** Whether Portico can read what its workers cost, and how often it does. */
+export interface SamplingStatus {
+  /** False where the system has no `/proc` (macOS): CPU, memory and file descriptors are not shown; uptime and requests are. */
+  readonly available: boolean;
+  /** Seconds between samples; 0: off. */
+  readonly interval: number;
+  /** What is and is not shown, in a sentence, when something is not. */
+  readonly note?: string;
 }
 
 /** A backend process of the app that ended unasked: its slot, when, and how. */
@@ -63,6 +93,12 @@ export interface AppStatus {
   /** Started with Portico rather than on its first request; only eager apps decide readiness. */
   readonly eager: boolean;
   readonly workers: readonly WorkerStatusView[];
+  /** Its workers' `resources` summed (the workers sampled so far); absent when none is. */
+  readonly resources?: ResourceFigures;
+  /** Its workers' current processes' `requests`, summed. */
+  readonly requests?: number;
+  /** Its workers' `inFlight`, summed. */
+  readonly inFlight?: number;
   /** Requests waiting for a ready worker. */
   readonly queueDepth: number;
   /** While `failed`: why, e.g. `3 restarts within 60 s passed rapidFailsPerMinute (2); last exit: crashed, code 1`. */
@@ -83,6 +119,8 @@ export interface PorticoStatus {
   readonly startedAt: number;
   readonly version: string;
   readonly pid: number;
+  /** Whether the workers' CPU, memory and file descriptors are read, and how often. */
+  readonly sampling?: SamplingStatus;
   readonly apps: readonly AppStatus[];
 }
 

@@ -1,5 +1,5 @@
 import type { LogWriteFailureCounts } from '@portico/log-sink';
-import { appStates, type PorticoStatus } from './AdminSource.ts';
+import { appStates, type PorticoStatus, type ResourceFigures } from './AdminSource.ts';
 import { family, sample } from './internal/promText.ts';
 
 /** Upper bounds of the latency histogram, in seconds (Prometheus' default buckets). */
@@ -160,8 +160,37 @@ function renderStatus(out: string[], status: PorticoStatus): void {
   for (const app of status.apps) sample(out, 'portico_queue_depth', [['app', app.name]], app.queueDepth);
   family(out, 'portico_app_state', 'gauge', "1 for the app's current state, 0 for the others.");
   for (const app of status.apps) for (const state of appStates) sample(out, 'portico_app_state', [['app', app.name], ['state', state]], app.state === state ? 1 : 0);
+  renderWorkers(out, status);
   family(out, 'process_start_time_seconds', 'gauge', 'Start time of the process since the Unix epoch, in seconds.');
   sample(out, 'process_start_time_seconds', [], status.startedAt / 1000);
+}
+
+/**
+ * One series per worker with a process, labelled `app` and `worker` (the slot, e.g. `shop#1`):
+ * its requests, and what its process tree cost at the last sample. A worker's counters start
+ * again at 0 with each new process, which `rate()` takes as a counter reset.
+ */
+function renderWorkers(out: string[], status: PorticoStatus): void {
+  const live = status.apps.flatMap((app) => app.workers.filter((w) => w.pid !== undefined).map((w) => ({ app: app.name, worker: w })));
+  const labels = (app: string, worker: string) => [['app', app], ['worker', worker]] as const;
+  family(out, 'portico_worker_requests_in_flight', 'gauge', 'Requests being served by the worker now.');
+  for (const { app, worker } of live) sample(out, 'portico_worker_requests_in_flight', labels(app, worker.id), worker.inFlight);
+  family(out, 'portico_worker_requests_total', 'counter', "Requests answered by the worker's current process.");
+  for (const { app, worker } of live) sample(out, 'portico_worker_requests_total', labels(app, worker.id), worker.requests ?? 0);
+  family(out, 'portico_worker_start_time_seconds', 'gauge', "Start time of the worker's current process since the Unix epoch, in seconds (uptime: time() minus this).");
+  for (const { app, worker } of live) if (worker.startedAt !== undefined) sample(out, 'portico_worker_start_time_seconds', labels(app, worker.id), worker.startedAt / 1000);
+  const sampled = live.filter(({ worker }) => worker.resources !== undefined);
+  const figures: readonly [string, 'counter' | 'gauge', string, (r: ResourceFigures) => number][] = [
+    ['portico_worker_cpu_seconds_total', 'counter', "User and system CPU time of the worker's process tree, in seconds.", (r) => r.cpuSeconds],
+    ['portico_worker_cpu_percent', 'gauge', "CPU of the worker's process tree between the last two samples, in percent of one core.", (r) => r.cpuPercent],
+    ['portico_worker_resident_memory_bytes', 'gauge', "Resident memory of the worker's process tree, in bytes.", (r) => r.memoryBytes],
+    ['portico_worker_open_fds', 'gauge', "Open file descriptors of the worker's process tree.", (r) => r.fds],
+    ['portico_worker_processes', 'gauge', "Processes in the worker's tree, its own included.", (r) => r.processes],
+  ];
+  for (const [name, type, help, read] of figures) {
+    family(out, name, type, help);
+    for (const { app, worker } of sampled) sample(out, name, labels(app, worker.id), read(worker.resources!));
+  }
 }
 
 function renderSelfLog(out: string[], selfLog: LogWriteFailureCounts): void {

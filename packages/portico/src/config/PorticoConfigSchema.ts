@@ -16,6 +16,15 @@ export const PorticoConfigSchema = Type.Object(
     limits: Defaulted(LimitsSchema, {}),
     admin: Type.Optional(AdminSchema),
     watch: Defaulted(Type.Boolean({ description: 'Reload when this file changes, as `portico reload` would.' }), false),
+    sampleInterval: Defaulted(
+      Type.Number({
+        minimum: 0,
+        maximum: 3600,
+        description:
+          'Seconds between two readings of what each worker\'s process tree costs (CPU, resident memory, open file descriptors, from `/proc`), shown by `portico status`, `/status`, `/metrics` and the live page and used by `recycling.memory`; `0` turns sampling off. PM2 reads every 30 s (`PM2_WORKER_INTERVAL`), Passenger\'s `passenger-status` when asked. Not on macOS, which has no `/proc` (docs/worker.md).',
+      }),
+      5,
+    ),
     apps: Type.Array(AppSchema, { minItems: 1, description: 'The backend applications.' }),
   },
   { additionalProperties: false, title: 'Portico configuration' },

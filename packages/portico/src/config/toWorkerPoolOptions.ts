@@ -9,6 +9,8 @@ export interface PoolWiring {
   readonly logger?: EventLogger;
   /** The environment backends inherit before `environmentVariables`; default `process.env`. */
   readonly baseEnvironment?: Readonly<Record<string, string | undefined>>;
+  /** The config's top-level `sampleInterval`. */
+  readonly sampleInterval?: number;
 }
 
 /**
@@ -42,6 +44,7 @@ export function toWorkerPoolOptions(app: AppConfig, wiring: PoolWiring): WorkerP
     rapidFailsPerMinute: app.rapidFailsPerMinute,
     backoff: app.restart.backoff,
     retryFailed: app.restart.retryFailed,
+    ...(wiring.sampleInterval === undefined ? {} : { sampleInterval: wiring.sampleInterval }),
     ...(wiring.clock === undefined ? {} : { clock: wiring.clock }),
     ...(wiring.logger === undefined ? {} : { logger: wiring.logger }),
   };

@@ -14,6 +14,8 @@ export interface AppWiring {
   readonly logger: EventLogger;
   readonly clock?: Clock;
   readonly baseEnvironment?: Readonly<Record<string, string | undefined>>;
+  /** Seconds between samples of each worker's CPU and memory; 0 turns sampling off. */
+  readonly sampleInterval?: number;
 }
 
 /** One configured app, live: its pool of workers, its authenticator, and its route. */

@@ -12,11 +12,12 @@ import {
   type BoundAddress,
   type Listener,
   type PorticoStatus,
+  type SamplingStatus,
 } from '@portico/listener';
 import { createLogger, logEvent, logWriteFailures, type EventLogger } from '@portico/log-sink';
 import { createEmbeddedForwarder, createForwarder, createRouter, type Dispatch, type DispatchRequest, type Forwarder, type ForwarderEvent, type Router } from '@portico/router';
 import type { Clock } from '@portico/supervisor';
-import { createNodeProcessHost, type ProcessHost } from '@portico/worker-actor';
+import { createNodeProcessHost, type ProcessHost, type WorkerStatus } from '@portico/worker-actor';
 import type { AppConfig } from '../config/AppSchema.ts';
 import type { PorticoConfig } from '../config/PorticoConfigSchema.ts';
 import { adminSocketGroup, configuredAdminToken, randomToken, writeGeneratedTokenAfterBind } from './adminAccess.ts';
@@ -120,6 +121,7 @@ export function createPortico(initial: PorticoConfig, options: PorticoOptions = 
   const wiring = {
     host,
     logger,
+    sampleInterval: initial.sampleInterval,
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.baseEnvironment ? { baseEnvironment: options.baseEnvironment } : {}),
   };
@@ -472,6 +474,11 @@ export function createPortico(initial: PorticoConfig, options: PorticoOptions = 
         await switchTo(built, []);
         config = next;
         if (settings.includes('limits')) applyLimits(next.limits);
+        if (settings.includes('sampleInterval')) {
+          // Runtimes made from now on take it from the wiring; running ones are told.
+          wiring.sampleInterval = next.sampleInterval;
+          for (const app of apps.values()) app.pool.setSampleInterval(next.sampleInterval);
+        }
         logEvent(logger, 'config.reloaded', { changed, settings });
         notify();
         return failed.length === 0 ? { ok: true, changed, settings } : { ok: false, errors, failedRollouts: failed };
@@ -509,6 +516,7 @@ export function createPortico(initial: PorticoConfig, options: PorticoOptions = 
         pid: process.pid,
         version,
         startedAt,
+        sampling: samplingStatus(host, config.sampleInterval),
         apps: [...apps.values()].map((a) => appStatus(a, router.waiting(a.config.name), failedRollouts.get(a.config.name))),
       };
     },
@@ -523,12 +531,14 @@ export function createPortico(initial: PorticoConfig, options: PorticoOptions = 
 /** One app as `/status` shows it: its pool now, and what happened to it (docs/admin.md). */
 function appStatus(app: AppRuntime, queueDepth: number, rollout: { readonly message: string; readonly at: number } | undefined): AppStatus {
   const { pool } = app;
+  const workers = pool.status();
   return {
     name: app.config.name,
     match: app.config.match,
     state: pool.state,
     eager: app.config.start === 'eager',
-    workers: pool.status(),
+    workers,
+    ...appSums(workers),
     queueDepth,
     ...(pool.failure === undefined ? {} : { failure: pool.failure }),
     ...(pool.retryAt === undefined ? {} : { retryAt: Math.round(pool.retryAt) }),
@@ -536,4 +546,33 @@ function appStatus(app: AppRuntime, queueDepth: number, rollout: { readonly mess
     exits: pool.history.exits.map((e) => ({ worker: e.worker, pid: e.pid, at: Math.round(e.at), kind: e.kind, code: e.code, signal: e.signal, uptimeMs: e.uptimeMs, stderrTail: e.stderrTail })),
     history: pool.history.states.map((h) => ({ ...h, at: Math.round(h.at) })),
   };
+}
+
+/** Whether the workers' costs are read: not without `/proc` (macOS), nor with `sampleInterval: 0`. */
+function samplingStatus(host: ProcessHost, interval: number): SamplingStatus {
+  if (typeof host.usage !== 'function') {
+    return { available: false, interval, note: 'this system has no /proc (macOS): CPU, memory and file descriptors are not shown, nor is recycling.memory applied; uptime, requests and in-flight are' };
+  }
+  if (interval === 0) return { available: true, interval, note: 'sampleInterval is 0: CPU, memory and file descriptors are not read, nor is recycling.memory applied' };
+  return { available: true, interval };
+}
+
+/** An app's figures: its workers' sums. */
+function appSums(workers: readonly WorkerStatus[]): Pick<AppStatus, 'resources' | 'requests' | 'inFlight'> {
+  let requests = 0;
+  let inFlight = 0;
+  let resources: { cpuPercent: number; cpuSeconds: number; memoryBytes: number; fds: number; processes: number } | undefined;
+  for (const worker of workers) {
+    requests += worker.requests;
+    inFlight += worker.inFlight;
+    const r = worker.resources;
+    if (!r) continue;
+    resources ??= { cpuPercent: 0, cpuSeconds: 0, memoryBytes: 0, fds: 0, processes: 0 };
+    resources.cpuPercent += r.cpuPercent;
+    resources.cpuSeconds += r.cpuSeconds;
+    resources.memoryBytes += r.memoryBytes;
+    resources.fds += r.fds;
+    resources.processes += r.processes;
+  }
+  return { requests, inFlight, ...(resources ? { resources } : {}) };
 }

@@ -18,6 +18,8 @@ export const reloadRules: { readonly [K in TopLevelKey]-?: ReloadRule } = {
   limits: { kind: 'apply' },
   listen: { kind: 'restart', why: 'the front sockets are bound when Portico starts' },
   admin: { kind: 'restart', why: 'the admin endpoint is bound when Portico starts, and may be the one asking for this reload' },
+  // Every app's sampler takes the new interval from its next sample.
+  sampleInterval: { kind: 'apply' },
   watch: { kind: 'restart', why: 'the file is watched, or not, from when Portico starts' },
 };
 

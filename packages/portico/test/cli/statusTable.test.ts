@@ -17,7 +17,41 @@ describe('statusTable', () => {
     };
     const status: PorticoStatus = { startedAt: now - 5_000, version: '0.1.0', pid: 42, apps: [shop] };
     const text = statusTable(status, status.apps, now);
-    assert.match(text, /^  shop#1 +failed +- +- +- +2 +0 +code 1$/m);
+    assert.match(text, /^  shop#1 +failed +- +- +- +2 +0 +- +- +- +code 1$/m);
+    assert.match(text, /^shop +failed +0 +0 +- +-$/m);
     assert.match(text, /^shop: failed: 3 restarts within 60 s passed rapidFailsPerMinute \(2\); last exit: crashed, code 1; started again by itself in 1m 35s$/m);
+  });
+});
+
+describe('statusTable figures', () => {
+  const now = 1_000_000;
+  const worker = { id: 'shop#1', state: 'ready', pid: 4250, endpoint: { kind: 'tcp' as const, host: '127.0.0.1', port: 40123 }, restarts: 0, inFlight: 3, readySince: now - 63_000, lastExit: undefined };
+  const figures = { cpuPercent: 2.5, cpuSeconds: 12, memoryBytes: 81 * 1048576, fds: 20, processes: 3 };
+
+  it("shows each worker's requests, CPU and memory, and the app's sums", () => {
+    const shop: AppStatus = {
+      name: 'shop',
+      match: { host: '*', path: '/' },
+      state: 'ready',
+      eager: true,
+      queueDepth: 2,
+      workers: [{ ...worker, requests: 1200, resources: figures }],
+      requests: 1200,
+      inFlight: 3,
+      resources: figures,
+    };
+    const status: PorticoStatus = { startedAt: now - 5_000, version: '0.1.0', pid: 42, sampling: { available: true, interval: 5 }, apps: [shop] };
+    const text = statusTable(status, status.apps, now);
+    assert.match(text, /^shop +ready +3 +1200 +2\.5% +81\.0 MiB +queue 2$/m);
+    assert.match(text, /^  shop#1 +ready +4250 +40123 +1m 03s +0 +3 +1200 +2\.5% +81\.0 MiB +-$/m);
+  });
+
+  it('says under the table why CPU and memory are not shown (macOS: no /proc)', () => {
+    const shop: AppStatus = { name: 'shop', match: { host: '*', path: '/' }, state: 'ready', eager: true, queueDepth: 0, workers: [{ ...worker, requests: 1 }] };
+    const note = 'this system has no /proc (macOS): CPU, memory and file descriptors are not shown';
+    const status: PorticoStatus = { startedAt: now, version: '0.1.0', pid: 42, sampling: { available: false, interval: 5, note }, apps: [shop] };
+    const text = statusTable(status, status.apps, now);
+    assert.match(text, /^  shop#1 +ready +4250 +40123 +1m 03s +0 +3 +1 +- +- +-$/m);
+    assert.ok(text.includes(`CPU and memory: ${note}`));
   });
 });

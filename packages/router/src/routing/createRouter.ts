@@ -327,6 +327,7 @@ export function createRouter(routes: readonly AppRoute[], options: RouterOptions
           });
         }
         worker.load.inFlight--;
+        worker.load.served = (worker.load.served ?? 0) + 1;
         releaseWorker(workerApp, worker);
       },
     };

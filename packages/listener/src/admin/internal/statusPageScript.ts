@@ -62,7 +62,8 @@ export const statusPageScript = `
     const table = el('table');
     const headRow = el('tr');
     for (const [label, cls] of [['Worker', 'c-id'], ['State', 'c-state'], ['PID', 'num c-pid'], ['Listens on', 'c-endpoint'],
-      ['Uptime', 'num c-uptime'], ['Restarts', 'num c-restarts'], ['In flight', 'num c-inflight'], ['Last exit', 'c-exit']])
+      ['Uptime', 'num c-uptime'], ['Restarts', 'num c-restarts'], ['In flight', 'num c-inflight'],
+      ['Requests', 'num c-requests'], ['CPU', 'num c-cpu'], ['Memory', 'num c-mem'], ['Last exit', 'c-exit']])
       headRow.append(el('th', cls, label));
     const thead = el('thead');
     thead.append(headRow);
@@ -82,8 +83,8 @@ export const statusPageScript = `
     const tr = el('tr');
     tr.dataset.worker = id;
     const cells = {};
-    for (const key of ['id', 'state', 'pid', 'endpoint', 'uptime', 'restarts', 'inflight', 'exit']) {
-      cells[key] = el('td', key + (['pid', 'uptime', 'restarts', 'inflight'].includes(key) ? ' num' : ''));
+    for (const key of ['id', 'state', 'pid', 'endpoint', 'uptime', 'restarts', 'inflight', 'requests', 'cpu', 'mem', 'exit']) {
+      cells[key] = el('td', key + (['pid', 'uptime', 'restarts', 'inflight', 'requests', 'cpu', 'mem'].includes(key) ? ' num' : ''));
       tr.append(cells[key]);
     }
     cells.badge = el('span', 'badge');
@@ -98,6 +99,12 @@ export const statusPageScript = `
     setText(row.cells.endpoint, endpoint(w.endpoint));
     setText(row.cells.restarts, String(w.restarts));
     setText(row.cells.inflight, String(w.inFlight));
+    setText(row.cells.requests, w.pid === undefined || w.pid === null ? '—' : String(w.requests ?? 0));
+    // The last sample of the worker's process tree (sampleInterval); none where it cannot be read.
+    const r = w.resources;
+    setText(row.cells.cpu, r ? r.cpuPercent.toFixed(1) + ' %' : '—');
+    setText(row.cells.mem, r ? (r.memoryBytes / 1048576).toFixed(1) + ' MiB' : '—');
+    row.cells.mem.title = r ? r.processes + ' process' + (r.processes === 1 ? '' : 'es') + ', ' + r.fds + ' open files, ' + r.cpuSeconds.toFixed(1) + ' s CPU' : '';
     row.readySince = w.state === 'ready' ? w.readySince : undefined;
     row.tr.classList.toggle('failed', tone(w.state) === 'fail');
     const x = w.lastExit;
@@ -131,7 +138,7 @@ export const statusPageScript = `
     for (const [id, row] of card.rows) if (!seen.has(id)) { row.tr.remove(); card.rows.delete(id); }
     if (app.workers.length === 0) {
       const text = app.eager || app.state !== 'idle' ? 'No workers.' : 'No workers: the app starts on its first request.';
-      if (!card.empty) { card.empty = el('tr', 'empty-row'); card.empty.append(el('td')); card.empty.firstChild.colSpan = 8; }
+      if (!card.empty) { card.empty = el('tr', 'empty-row'); card.empty.append(el('td')); card.empty.firstChild.colSpan = 11; }
       setText(card.empty.firstChild, text);
       if (card.empty.parentNode !== card.tbody) card.tbody.append(card.empty);
     } else card.empty?.remove();

@@ -1,4 +1,4 @@
-import type { AppStatus, PorticoStatus, WorkerStatusView } from '@portico/listener';
+import type { AppStatus, PorticoStatus, ResourceFigures, WorkerStatusView } from '@portico/listener';
 
 /**
  * `portico status` as text: a line about the process, then one table with a row per app and,
@@ -7,17 +7,19 @@ import type { AppStatus, PorticoStatus, WorkerStatusView } from '@portico/listen
  * @example
  * Portico 0.1.0, pid 4242, up 2h 05m
  *
- * APP / WORKER  STATE    PID   PORT   UPTIME  RESTARTS  IN-FLIGHT  LAST EXIT
- * shop          ready
- *   shop#1      ready    4250  40123  5m 03s  1         3          code 1
+ * APP / WORKER  STATE    PID   PORT   UPTIME  RESTARTS  IN-FLIGHT  REQUESTS  CPU    MEMORY    LAST EXIT
+ * shop          ready                                    3          1200      2.5%   81.0 MiB  queue 2
+ *   shop#1      ready    4250  40123  5m 03s  1         3          1200      2.5%   81.0 MiB  code 1
  *
  * Below the table, a line for each failed app says why and when it starts again.
  */
 export function statusTable(status: PorticoStatus, apps: readonly AppStatus[], now: number): string {
   const notes: string[] = [];
-  const rows: string[][] = [['APP / WORKER', 'STATE', 'PID', 'PORT', 'UPTIME', 'RESTARTS', 'IN-FLIGHT', 'LAST EXIT']];
+  const rows: string[][] = [['APP / WORKER', 'STATE', 'PID', 'PORT', 'UPTIME', 'RESTARTS', 'IN-FLIGHT', 'REQUESTS', 'CPU', 'MEMORY', 'LAST EXIT']];
   for (const app of apps) {
-    rows.push([app.name, app.state, ...(app.queueDepth > 0 ? ['', '', '', '', `queue ${app.queueDepth}`] : [])]);
+    // The app's row sums its workers' figures; a queue is said where a worker's last exit would be.
+    const sums = app.workers.length === 0 ? ['', '', '', ''] : [String(app.inFlight ?? 0), String(app.requests ?? 0), ...figures(app.resources)];
+    rows.push([app.name, app.state, '', '', '', '', ...sums, app.queueDepth > 0 ? `queue ${app.queueDepth}` : '']);
     // Why it is down and when it is tried again: a row of its own, outside the columns.
     if (app.rollout) notes.push(`${app.name}: ${app.rollout.message}; the old workers kept serving`);
     if (app.failure) notes.push(`${app.name}: failed: ${app.failure}${app.retryAt === undefined ? '' : `; started again by itself in ${duration(app.retryAt - now)}`}`);
@@ -26,6 +28,8 @@ export function statusTable(status: PorticoStatus, apps: readonly AppStatus[], n
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length)));
   const table = rows.map((row) => row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column]!))).join('  ').trimEnd());
   const head = `Portico ${status.version}, pid ${status.pid}, up ${duration(now - status.startedAt)}`;
+  // Why CPU and memory show '-': said once, under the table.
+  if (status.sampling?.note) notes.push(`CPU and memory: ${status.sampling.note}`);
   return `${head}\n\n${apps.length === 0 ? 'no apps' : table.join('\n')}\n${notes.length === 0 ? '' : `\n${notes.join('\n')}\n`}`;
 }
 
@@ -39,8 +43,16 @@ function workerRow(worker: WorkerStatusView, now: number): string[] {
     worker.readySince === undefined ? '-' : duration(now - worker.readySince),
     String(worker.restarts),
     String(worker.inFlight),
+    worker.pid === undefined ? '-' : String(worker.requests ?? 0),
+    ...figures(worker.resources),
     lastExit(worker),
   ];
+}
+
+/** CPU percent and resident memory of a worker's tree, or an app's sums; `-` before a sample. */
+function figures(resources: ResourceFigures | undefined): [string, string] {
+  if (!resources) return ['-', '-'];
+  return [`${resources.cpuPercent.toFixed(1)}%`, `${(resources.memoryBytes / 1048576).toFixed(1)} MiB`];
 }
 
 function lastExit(worker: WorkerStatusView): string {
