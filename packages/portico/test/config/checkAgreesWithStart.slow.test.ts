@@ -147,6 +147,7 @@ describe('portico check agrees with start', function () {
       limits: { maxHeaderBytes: 16384, maxHeaderCount: 100, headersTimeout: 60, bodyIdleTimeout: 60, sendTimeout: 60, keepAliveTimeout: 75, maxConnections: 100 },
       admin: { port: 0, host: '127.0.0.1', allowedHosts: ['portico.internal'], socket: './run/admin.sock', socketGroup: process.getgid!(), tokenFile: './admin-token' },
       watch: false,
+      sampleInterval: 2,
       apps: [
         app('basic', '/basic', {
           workingDirectory: './shop',
