@@ -3,6 +3,10 @@ export interface ListenEntry {
   readonly port: number;
   readonly host?: string;
   readonly tls?: TlsSettings;
+  /** HTTPS only: offer `h2` beside `http/1.1` by ALPN. Default true. */
+  readonly http2?: boolean;
+  /** Plain only: serve HTTP/2 to clients that open with its preface (h2c with prior knowledge). Default false. */
+  readonly h2c?: boolean;
 }
 
 /** HTTPS: PEM files (paths), and optionally a CA bundle to ask clients for a certificate. */

@@ -3,10 +3,13 @@ import tls from 'node:tls';
 import type { BoundAddress, ListenEntry } from './ListenEntry.ts';
 import { InvalidListenerOptionError, ListenFailedError } from './errors.ts';
 import { loadTlsCredentials } from './TlsCredentials.ts';
+import { sniffPreface } from './sniffPreface.ts';
 
 /** What serves the connections of one listen entry: the router's forwarder. */
 export interface ConnectionHandler {
   handleConnection(socket: net.Socket): void;
+  /** Serves HTTP/2 on a socket; without it, no listener offers HTTP/2. */
+  handleHttp2Connection?(socket: net.Socket): void;
 }
 
 export interface ListenerOptions {
@@ -30,8 +33,9 @@ export interface Listener {
 }
 
 /**
- * Portico's front sockets: plain TCP for HTTP/1.x and TLS for HTTPS (HTTP/1.1 by ALPN), each
- * connection handed to the entry's handler. Client certificates are requested, not required: the
+ * Portico's front sockets: plain TCP for HTTP/1.x (and HTTP/2 with prior knowledge where the
+ * entry says `h2c`) and TLS for HTTPS (`h2` or `http/1.1` by ALPN), each connection handed to
+ * the entry's handler: HTTP/2 to `handleHttp2Connection`, HTTP/1.x to `handleConnection`. Client certificates are requested, not required: the
  * handshake completes and the app's authenticator decides, so a missing certificate gets an HTTP
  * answer (403) rather than a TLS alert.
  */
@@ -60,7 +64,7 @@ export function createListener(initialOptions: ListenerOptions): Listener {
         for (const entry of options.entries) {
           const proto = entry.tls ? 'https' : 'http';
           const handler = options.handler(proto, entry);
-          const server = entry.tls ? await tlsServer(entry, options, handler) : net.createServer({ allowHalfOpen: true }, (s) => handler.handleConnection(s));
+          const server = entry.tls ? await tlsServer(entry, options, handler) : plainServer(entry, options, handler);
           server.maxConnections = options.maxConnections ?? 10_000;
           servers.push(server);
           const host = entry.host ?? '0.0.0.0';
@@ -79,17 +83,29 @@ export function createListener(initialOptions: ListenerOptions): Listener {
   };
 }
 
+function plainServer(entry: ListenEntry, options: ListenerOptions, handler: ConnectionHandler): net.Server {
+  const http2 = handler.handleHttp2Connection;
+  if (entry.h2c !== true || http2 === undefined) return net.createServer({ allowHalfOpen: true }, (s) => handler.handleConnection(s));
+  const sniffTimeout = options.handshakeTimeout ?? 10_000;
+  return net.createServer({ allowHalfOpen: true }, (socket) => sniffPreface(socket, sniffTimeout, handler, http2));
+}
+
 async function tlsServer(entry: ListenEntry, options: ListenerOptions, handler: ConnectionHandler): Promise<tls.Server> {
   const settings = entry.tls!;
+  const http2 = entry.http2 !== false ? handler.handleHttp2Connection : undefined;
   const server = tls.createServer({
     ...(await loadTlsCredentials(settings)),
     requestCert: settings.requestCert ?? false,
     rejectUnauthorized: false,
-    ALPNProtocols: ['http/1.1'],
+    // HTTP/1.1 stays on Portico's own framer; never node:http2's allowHTTP1.
+    ALPNProtocols: http2 === undefined ? ['http/1.1'] : ['h2', 'http/1.1'],
     handshakeTimeout: options.handshakeTimeout ?? 10_000,
     allowHalfOpen: true,
   });
-  server.on('secureConnection', (socket) => handler.handleConnection(socket));
+  server.on('secureConnection', (socket) => {
+    if (http2 !== undefined && socket.alpnProtocol === 'h2') http2.call(handler, socket);
+    else handler.handleConnection(socket);
+  });
   // A failed handshake is the client's problem; it must not reach the process as an error.
   server.on('tlsClientError', () => {});
   return server;
@@ -103,6 +119,12 @@ function validate(options: ListenerOptions): void {
   options.entries.forEach((entry, i) => {
     if (!Number.isInteger(entry.port) || entry.port < 0 || entry.port > 65_535) {
       throw new InvalidListenerOptionError(`listen[${i}].port`, `must be a port number from 0 to 65535, got ${String(entry.port)}`);
+    }
+    if (entry.tls && entry.h2c === true) {
+      throw new InvalidListenerOptionError(`listen[${i}].h2c`, 'is for plain listeners; an HTTPS listener offers HTTP/2 by ALPN (`http2`)');
+    }
+    if (!entry.tls && entry.http2 !== undefined) {
+      throw new InvalidListenerOptionError(`listen[${i}].http2`, 'is for HTTPS listeners; a plain listener serves HTTP/2 only with `h2c: true`');
     }
     if (entry.tls && (!entry.tls.cert || !entry.tls.key)) {
       throw new InvalidListenerOptionError(`listen[${i}].tls`, 'needs both "cert" and "key" (PEM file paths)');

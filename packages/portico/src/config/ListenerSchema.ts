@@ -48,6 +48,19 @@ export const ListenerSchema = Type.Object(
       '0.0.0.0',
     ),
     tls: Type.Optional(TlsSchema),
+    http2: Type.Optional(
+      Type.Boolean({
+        description:
+          'HTTPS listeners only: offer HTTP/2 (`h2`) beside HTTP/1.1 by ALPN. Default `true`; `false` keeps the listener on HTTP/1.1. Each HTTP/2 stream is forwarded to the backends as an HTTP/1.1 request (docs/proxy.md, HTTP/2 at the front).',
+      }),
+    ),
+    h2c: Defaulted(
+      Type.Boolean({
+        description:
+          'Plain listeners only: serve HTTP/2 to clients that open with its preface (h2c with prior knowledge, `curl --http2-prior-knowledge`), HTTP/1.1 to the rest. h2c by `Upgrade` is never taken: the header is stripped. For a TLS-terminating load balancer in front that speaks HTTP/2 to Portico.',
+      }),
+      false,
+    ),
   },
   { additionalProperties: false },
 );

@@ -404,10 +404,15 @@ export function createPortico(initial: PorticoConfig, options: PorticoOptions = 
             port: entry.port,
             host: entry.host,
             ...(entry.tls ? { tls: { cert: entry.tls.cert, key: entry.tls.key, ...(entry.tls.ca ? { ca: entry.tls.ca } : {}), requestCert: entry.tls.requestCert } } : {}),
+            ...(entry.http2 !== undefined ? { http2: entry.http2 } : {}),
+            h2c: entry.h2c,
           })),
           maxConnections: limits.maxConnections,
           // Each connection goes to the forwarder of the limits in force when it was accepted.
-          handler: (proto) => ({ handleConnection: (socket) => forwarderFor(proto).handleConnection(socket) }),
+          handler: (proto) => ({
+            handleConnection: (socket) => forwarderFor(proto).handleConnection(socket),
+            handleHttp2Connection: (socket) => forwarderFor(proto).handleHttp2Connection(socket),
+          }),
         });
         const addresses = await listener.start();
         const adminAddress = await startAdmin();

@@ -66,7 +66,7 @@ describe('loadConfig', () => {
   it('applies every default, including those derived from other keys', async () => {
     const config = await loadConfig(await folder.write('p.json', minimal()), { env });
     const app = config.apps[0]!;
-    assert.deepEqual(config.listen, [{ port: 8080, host: '0.0.0.0' }]);
+    assert.deepEqual(config.listen, [{ port: 8080, host: '0.0.0.0', h2c: false }]);
     assert.deepEqual(config.limits, { maxHeaderBytes: 16384, maxHeaderCount: 100, headersTimeout: 60, bodyIdleTimeout: 60, sendTimeout: 60, keepAliveTimeout: 75, maxConnections: 10000 });
     assert.equal(config.watch, false);
     assert.equal(config.admin, undefined);
@@ -257,6 +257,13 @@ describe('loadConfig', () => {
     );
     const problems = await problemsOf(loadConfig(file, { env }));
     assert.deepEqual(problems.map((p) => [p.kind, p.path]), [['missing', 'listen[0].tls.ca'], ['conflict', 'apps[0].restart.backoff.max'], ['conflict', 'apps[0].auth']]);
+  });
+
+  it('refuses h2c on an HTTPS listener and http2 on a plain one, saying which key goes where', async () => {
+    const file = await folder.write('p.json', minimal({}, { listen: [{ port: 8443, tls: { cert: 'tls/cert.pem', key: 'tls/key.pem' }, h2c: true }, { port: 8080, http2: true }] }));
+    const problems = await problemsOf(loadConfig(file, { env }));
+    assert.deepEqual(problems.map((p) => [p.kind, p.path]), [['conflict', 'listen[0].h2c'], ['conflict', 'listen[1].http2']]);
+    assert.match(problems[0]!.message, /plain listeners/);
   });
 
   it('refuses client-certificate auth without a listener that asks for certificates', async () => {

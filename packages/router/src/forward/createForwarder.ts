@@ -2,12 +2,19 @@ import type net from 'node:net';
 import { ClientConnection } from '../internal/forward/ClientConnection.ts';
 import { resolveForwarderOptions, type ForwarderOptions } from './ForwarderOptions.ts';
 import { UpstreamPool } from '../internal/forward/UpstreamPool.ts';
+import { Http2Front } from '../internal/h2/Http2Front.ts';
 
 /** The forwarding engine: hand it accepted client sockets. */
 export interface Forwarder {
   /** Serves HTTP/1.1 on an accepted client socket until it closes. */
   handleConnection(socket: net.Socket): void;
-  /** Client connections being served. */
+  /**
+   * Serves HTTP/2 on an accepted client socket: a TLS socket whose ALPN chose `h2`, or a plain one
+   * whose first bytes were the HTTP/2 preface (put back with `unshift`). Each stream is forwarded
+   * to the HTTP/1.1 backends like an HTTP/1.1 request (docs/proxy.md, HTTP/2 at the front).
+   */
+  handleHttp2Connection(socket: net.Socket): void;
+  /** Client connections being served (HTTP/1.1 and HTTP/2). */
   readonly connectionCount: number;
   /** Idle keep-alive connections held for one upstream. */
   idleUpstreamConnections(upstreamId: string): number;
@@ -30,6 +37,8 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
   const resolved = resolveForwarderOptions(options);
   const pool = new UpstreamPool({ maxIdlePerUpstream: resolved.maxIdlePerUpstream, idleTimeout: resolved.upstreamIdleTimeout, clock: resolved.clock });
   const connections = new Set<ClientConnection>();
+  // Made on the first HTTP/2 connection: most forwarders never see one.
+  let http2: Http2Front | undefined;
   const closedWaiters = new Set<() => void>();
   let closing: Promise<void> | undefined;
 
@@ -51,8 +60,15 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
       });
       connections.add(connection);
     },
+    handleHttp2Connection(socket) {
+      if (closing !== undefined) {
+        socket.destroy();
+        return;
+      }
+      (http2 ??= new Http2Front(resolved, pool)).handleConnection(socket);
+    },
     get connectionCount() {
-      return connections.size;
+      return connections.size + (http2?.connectionCount ?? 0);
     },
     idleUpstreamConnections: (id) => pool.idleCount(id),
     close() {
@@ -61,7 +77,7 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
         closedWaiters.add(resolve);
         for (const c of connections) c.destroy();
         settle();
-      });
+      }).then(() => http2?.close());
       return closing;
     },
   };

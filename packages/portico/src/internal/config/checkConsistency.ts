@@ -21,6 +21,12 @@ export function checkConsistency(config: Record<string, unknown>): RawProblem[] 
     const earlier = listeners.find(([i, other]) => i < j && sameSocket(other, listener));
     if (earlier) out.push({ kind: 'duplicate', path: ['listen', j, 'port'], value: listener['port'], message: `is already bound by listen[${earlier[0]}]`, allowed: 'a port no other listener uses on that address' });
     const tls = listener['tls'];
+    if (isRecord(tls) && listener['h2c'] === true) {
+      out.push({ kind: 'conflict', path: ['listen', j, 'h2c'], value: true, message: 'is for plain listeners; an HTTPS listener offers HTTP/2 by ALPN', allowed: 'h2c on a listener without tls, or http2 on one with it' });
+    }
+    if (!isRecord(tls) && listener['http2'] !== undefined) {
+      out.push({ kind: 'conflict', path: ['listen', j, 'http2'], value: listener['http2'], message: 'is for HTTPS listeners; a plain listener serves HTTP/2 only with h2c: true', allowed: 'http2 on a listener with tls, or h2c on one without it' });
+    }
     if (isRecord(tls) && tls['requestCert'] === true && tls['ca'] === undefined) {
       out.push({ kind: 'missing', path: ['listen', j, 'tls', 'ca'], message: 'is required when requestCert is true: client certificates are verified against it', allowed: 'a PEM file of certificate authorities' });
     }

@@ -1,0 +1,129 @@
+import http2, { type Http2Server, type IncomingHttpHeaders, type ServerHttp2Session, type ServerHttp2Stream } from 'node:http2';
+import type net from 'node:net';
+import type { ResolvedForwarderOptions } from '../../forward/ForwarderOptions.ts';
+import { RequestHeadParser } from '../../http1/RequestHeadParser.ts';
+import { clientOrigin, type ClientOrigin } from '../forward/clientOrigin.ts';
+import { newRequestId } from '../forward/newRequestId.ts';
+import type { UpstreamPool } from '../forward/UpstreamPool.ts';
+import { cannedAnswer } from '../policy/index.ts';
+import { http2ServerOptions, PREMATURE_RESET_MINIMUM } from './http2Bounds.ts';
+import { Http2Exchange, type Http2StreamOwner } from './Http2Exchange.ts';
+import { answerHeaders } from './http2ResponseHeaders.ts';
+import { readHttp2RequestHead } from './readHttp2RequestHead.ts';
+
+const { NGHTTP2_ENHANCE_YOUR_CALM, NGHTTP2_NO_ERROR } = http2.constants;
+
+/**
+ * The HTTP/2 side of a forwarder: node:http2 runs the session (frames, HPACK, flow control,
+ * nghttp2's flood limits) on sockets handed to it after ALPN chose `h2` or the h2c preface was
+ * seen, and every stream is mapped to an HTTP/1.1 head (`readHttp2RequestHead`) and relayed by an
+ * `Http2Exchange`. The server is never listened on: the listener owns the sockets.
+ */
+export class Http2Front {
+  readonly #server: Http2Server;
+  readonly #connections = new Set<Http2Connection>();
+  #onEmpty: (() => void) | undefined;
+
+  constructor(options: ResolvedForwarderOptions, pool: UpstreamPool) {
+    this.#server = http2.createServer(http2ServerOptions(options.limits, false));
+    this.#server.on('session', (session: ServerHttp2Session) => {
+      const connection = new Http2Connection(session, options, pool, () => {
+        this.#connections.delete(connection);
+        if (this.#connections.size === 0) this.#onEmpty?.();
+      });
+      this.#connections.add(connection);
+    });
+    // A session's errors are its client's problem; each is closed by node:http2.
+    this.#server.on('sessionError', ignore);
+  }
+
+  /** Serves HTTP/2 on `socket` (TLS with ALPN `h2`, or plain with the preface seen and put back). */
+  handleConnection(socket: net.Socket): void {
+    this.#server.emit('connection', socket);
+  }
+
+  get connectionCount(): number {
+    return this.#connections.size;
+  }
+
+  /** Destroys every session; resolves when all are gone. */
+  close(): Promise<void> {
+    for (const c of this.#connections) c.destroy();
+    if (this.#connections.size === 0) return Promise.resolve();
+    return new Promise((resolve) => (this.#onEmpty = resolve));
+  }
+}
+
+/** One client's HTTP/2 connection: its origin, its head parser, and the rapid-reset count. */
+class Http2Connection implements Http2StreamOwner {
+  readonly socket: net.Socket;
+  readonly origin: ClientOrigin;
+  readonly options: ResolvedForwarderOptions;
+  readonly pool: UpstreamPool;
+  readonly #session: ServerHttp2Session;
+  readonly #parser: RequestHeadParser;
+  #streams = 0;
+  #premature = 0;
+
+  constructor(session: ServerHttp2Session, options: ResolvedForwarderOptions, pool: UpstreamPool, onClosed: () => void) {
+    this.#session = session;
+    this.socket = session.socket as net.Socket;
+    this.origin = clientOrigin(this.socket);
+    this.options = options;
+    this.pool = pool;
+    this.#parser = new RequestHeadParser({ limits: options.limits });
+    session.on('error', ignore);
+    session.on('close', onClosed);
+    session.on('stream', (stream: ServerHttp2Stream, _headers: IncomingHttpHeaders, flags: number, raw: string[]) => this.#onStream(stream, flags, raw));
+    // No stream and no frame for keepAliveTimeout (headersTimeout before the first request): a quiet close.
+    const idle = options.keepAliveTimeout > 0 ? options.keepAliveTimeout : options.headersTimeout;
+    session.setTimeout(idle, () => {
+      session.goaway(NGHTTP2_NO_ERROR);
+      session.close();
+    });
+  }
+
+  destroy(): void {
+    this.#session.destroy();
+  }
+
+  #onStream(stream: ServerHttp2Stream, flags: number, raw: string[]): void {
+    stream.on('error', ignore);
+    this.#streams++;
+    const endStream = (flags & http2.constants.NGHTTP2_FLAG_END_STREAM) !== 0;
+    const verdict = readHttp2RequestHead(raw, endStream, this.#parser);
+    if (verdict.kind === 'refused') {
+      this.options.onEvent({ type: 'request.refused', status: verdict.status, reason: verdict.reason });
+      return refuse(stream, verdict.status);
+    }
+    new Http2Exchange(this, stream, verdict.head, newRequestId(), endStream).start();
+  }
+
+  onStreamSettled(premature: boolean): void {
+    if (!premature) return;
+    this.#premature++;
+    // Rapid reset (CVE-2023-44487): each stream costs a dispatch and maybe a backend connection
+    // however soon the client resets it; a connection that mostly resets is closed.
+    if (this.#streams >= PREMATURE_RESET_MINIMUM && this.#premature * 2 > this.#streams && !this.#session.destroyed) {
+      this.options.onEvent({ type: 'request.refused', status: 0, reason: `${this.#premature} of ${this.#streams} streams reset before their response (rapid reset)` });
+      this.#session.goaway(NGHTTP2_ENHANCE_YOUR_CALM);
+      this.#session.destroy();
+    }
+  }
+}
+
+/** A malformed request: Portico's answer for `status`, then the stream ends; nothing was forwarded. */
+function refuse(stream: ServerHttp2Stream, status: number): void {
+  if (stream.destroyed || stream.closed) return;
+  const answer = cannedAnswer(status);
+  const payload = Buffer.from(answer.body, 'utf8');
+  stream.respond(answerHeaders(answer, payload.length));
+  stream.end(payload);
+  // A body the client is still sending is not wanted (RFC 9113 §8.1).
+  stream.once('finish', () => {
+    if (!stream.closed && !stream.readableEnded) stream.close(NGHTTP2_NO_ERROR);
+  });
+  stream.resume();
+}
+
+function ignore(): void {}

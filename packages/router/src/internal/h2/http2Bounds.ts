@@ -1,0 +1,52 @@
+import type { ServerOptions } from 'node:http2';
+import type { Http1Limits } from '../../http1/Http1Limits.ts';
+
+// What one HTTP/2 client may make Portico hold and do (docs/proxy.md, HTTP/2 at the front), with
+// nginx's and Envoy's defaults as the reference. nghttp2 (inside node:http2) enforces most of them.
+
+/** Streams open at once per connection; more are refused (REFUSED_STREAM). nginx `http2_max_concurrent_streams` 128. */
+export const MAX_CONCURRENT_STREAMS = 128;
+
+/** Frames nghttp2 finds invalid (empty DATA/HEADERS/CONTINUATION included, CVE-2019-9518) before the connection is closed. Node's default 1000. */
+export const MAX_INVALID_FRAMES = 100;
+
+/** Streams refused (over the concurrency limit) before the connection is closed with ENHANCE_YOUR_CALM (CVE-2019-9514). */
+export const MAX_REJECTED_STREAMS = 100;
+
+/** SETTINGS frames awaiting acknowledgement (CVE-2019-9515). */
+export const MAX_SETTINGS = 32;
+
+/** Megabytes a session may hold in nghttp2's buffers (queued frames, header blocks); past it new streams are refused. */
+export const MAX_SESSION_MEMORY_MB = 10;
+
+/**
+ * Streams the client may reset before their response is complete: once at least this many were
+ * opened, a connection where more than half were reset so is closed with ENHANCE_YOUR_CALM (rapid
+ * reset, CVE-2023-44487; Envoy's `overload.premature_reset_*` rule, with a lower minimum).
+ */
+export const PREMATURE_RESET_MINIMUM = 100;
+
+/**
+ * node:http2's server options for Portico's limits. The header list is held to the HTTP/1.1
+ * framer's limits (a field line's `": "` and CRLF are what HPACK's 32 bytes of overhead per
+ * field stand for), so an HPACK bomb (a small table entry referenced many times) is cut when its
+ * expansion passes them, not after.
+ */
+export function http2ServerOptions(limits: Http1Limits, enableConnectProtocol: boolean): ServerOptions {
+  return {
+    settings: {
+      maxConcurrentStreams: MAX_CONCURRENT_STREAMS,
+      maxHeaderListSize: limits.maxHeaderBytes + limits.maxRequestLineBytes + 32 * limits.maxHeaderCount,
+      enablePush: false,
+      enableConnectProtocol,
+    },
+    // Pseudo-headers and cookie crumbs count as pairs; the framer counts the joined lines.
+    maxHeaderListPairs: 2 * limits.maxHeaderCount + 4,
+    maxSessionInvalidFrames: MAX_INVALID_FRAMES,
+    maxSessionRejectedStreams: MAX_REJECTED_STREAMS,
+    maxSettings: MAX_SETTINGS,
+    maxOutstandingPings: 10,
+    maxSessionMemory: MAX_SESSION_MEMORY_MB,
+    peerMaxConcurrentStreams: MAX_CONCURRENT_STREAMS,
+  };
+}
