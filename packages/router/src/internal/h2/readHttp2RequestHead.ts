@@ -103,9 +103,10 @@ export function readHttp2RequestHead(raw: readonly string[], endStream: boolean,
     }
     fields += `${name}: ${value}\r\n`;
   }
+  // A reverse proxy is not a tunnel (RFC 9113 §8.5 CONNECT carries no :path or :scheme).
+  if (method === 'CONNECT') return refused('CONNECT', 405);
   if (method === undefined || path === undefined || scheme === undefined) return refused('missing :method, :path or :scheme');
   if (!METHOD.test(method)) return refused(':method is not a token');
-  if (method === 'CONNECT') return refused('CONNECT', 405);
   if (path.length === 0 || BAD_TARGET.test(path)) return refused(':path is empty or has a space, a control or a non-ASCII byte');
   // Origin-form or `*` only (RFC 9113 §8.3.1); the authority is :authority's to carry.
   if (path.charCodeAt(0) !== 0x2f && path !== '*') return refused(':path is neither origin-form nor "*"');
