@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
-import { readdir, readFile } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { chmod, mkdir, mkdtemp, readdir, readFile, stat, utimes, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { request } from './helpers/portico.ts';
-import { chattyBackend, startPorticoCli, stopAllPorticoClis } from './helpers/porticoCli.ts';
+import { chattyBackend, startPorticoCli, stopAllPorticoClis, type RunningCli } from './helpers/porticoCli.ts';
 
 // Issue 19, "Logs of the apps": what a backend writes, as `portico start` captures it into files.
 
@@ -54,3 +57,158 @@ describe('app output captured by portico start', function () {
     assert.equal(await readFile(join(cli.dir, 'logs', file!), 'utf8'), `started ${pid}\nhello\n`);
   });
 });
+
+/** The pid of the process serving now. */
+async function servingPid(port: number): Promise<number> {
+  return (JSON.parse((await request(port, '/say?text=hello')).body) as { pid: number }).pid;
+}
+
+/** Crashes the serving process and resolves with its successor's pid, once that one is ready. */
+async function crashAndRestart(cli: RunningCli, readyBefore: number): Promise<number> {
+  // POST: a GET that found its backend gone would be retried on the successor, crashing it too.
+  await request(cli.port, '/crash?text=bye', { method: 'POST' }).catch(() => undefined);
+  const [, pid] = await cli.waitForStdout(/"event":"worker\.ready","eventId":1001[^\n]*"workerPid":(\d+)/, readyBefore + 1);
+  return Number(pid);
+}
+
+async function onDisk(dir: string, prefix = 'shop_'): Promise<{ name: string; bytes: number }[]> {
+  const names = (await readdir(join(dir, 'logs'))).filter((name) => name.startsWith(prefix)).sort();
+  return Promise.all(names.map(async (name) => ({ name, bytes: (await stat(join(dir, 'logs', name))).size })));
+}
+
+const pidOf = (name: string) => Number(/_(\d+)(?:\.\d+)?\.log(?:\.gz)?$/.exec(name)?.[1]);
+
+describe('retention of capture files (stdoutLog.retain, maxAge, maxTotalBytes, compress)', function () {
+  this.timeout(90_000);
+  afterEach(stopAllPorticoClis);
+
+  it('keeps the newest retain files over several restarts, the running process\'s among them', async () => {
+    const cli = await startPorticoCli({ apps: [chatty({ stdoutLog: { retain: 3 } })] });
+    const pids = [await servingPid(cli.port)];
+    for (let i = 1; i <= 5; i++) pids.push(await crashAndRestart(cli, i));
+    // Processes 4, 5 and 6 each found one file too many when they opened theirs.
+    await cli.waitForStdout(/"event":"output\.pruned"/, 3);
+    const files = await onDisk(cli.dir);
+    assert.deepEqual(files.map((f) => pidOf(f.name)), pids.slice(-3).sort((a, b) => a - b).map(Number), JSON.stringify(files));
+    assert.equal(await servingPid(cli.port), pids.at(-1));
+    assert.equal(await cli.stop(), 0);
+    assert.match(await readFile(join(cli.dir, 'logs', files.find((f) => pidOf(f.name) === pids.at(-1))!.name), 'utf8'), /^started \d+\nhello\n$/);
+  });
+
+  it('gzips the files of ended processes and deletes the oldest past maxTotalBytes, never the running one', async () => {
+    const cli = await startPorticoCli({ apps: [chatty({ stdoutLog: { compress: true, maxTotalBytes: 60_000 } })] });
+    const pids = [await servingPid(cli.port)];
+    for (let i = 1; i <= 4; i++) {
+      await request(cli.port, '/flood?bytes=40000&random=1');
+      pids.push(await crashAndRestart(cli, i));
+    }
+    // Each new process compresses its predecessor's file (~20 KB gzipped); the fourth and fifth must also delete.
+    await cli.waitForStdout(/"event":"output\.pruned"[^\n]*"deleted":\["[^\n]*"compressed"/, 2);
+    await cli.waitForStdout(/"event":"output\.pruned"/, 4);
+    const files = await onDisk(cli.dir);
+    const live = files.find((f) => pidOf(f.name) === pids.at(-1));
+    assert.ok(live !== undefined && live.name.endsWith('.log'), `the running process's file stays as it is: ${JSON.stringify(files)}`);
+    assert.ok(files.filter((f) => f !== live).every((f) => f.name.endsWith('.log.gz')), JSON.stringify(files));
+    const total = files.reduce((sum, f) => sum + f.bytes, 0);
+    assert.ok(total <= 60_000, `${total} bytes on disk: ${JSON.stringify(files)}`);
+    assert.ok(!files.some((f) => pidOf(f.name) === pids[0]), 'the oldest was deleted');
+    const newestGz = files.filter((f) => f.name.endsWith('.gz')).at(-1)!;
+    const text = gunzipSync(await readFile(join(cli.dir, 'logs', newestGz.name))).toString();
+    const lines = text.split('\n');
+    assert.deepEqual([lines.length, lines[0]?.startsWith('started '), lines.slice(1, 401).every((l) => /^[0-9a-f]{98}$/.test(l)), lines.slice(401)], [403, true, true, ['bye', '']]);
+  });
+
+  it('deletes files last written longer ago than maxAge, and no file of another app', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'portico-cli-'));
+    await mkdir(join(dir, 'logs'));
+    const old = new Date(Date.now() - 2 * 86_400_000);
+    const planted = ['shop_20250101000000_11.log', 'shop_20250101000000_11.1.log.gz', 'shopx_20250101000000_12.log', 'shop-eu_20250101000000_13.log', 'shop_notes.txt'];
+    for (const name of planted) {
+      await writeFile(join(dir, 'logs', name), 'old\n');
+      await utimes(join(dir, 'logs', name), old, old);
+    }
+    const cli = await startPorticoCli({ apps: [chatty({ stdoutLog: { maxAge: 3600 } })] }, dir);
+    const [event] = await cli.waitForStdout(/^.*"event":"output\.pruned".*$/m);
+    assert.deepEqual((JSON.parse(event) as { deleted: string[] }).deleted.map((p) => p.split('/').at(-1)).sort(), ['shop_20250101000000_11.1.log.gz', 'shop_20250101000000_11.log']);
+    const left = (await readdir(join(dir, 'logs'))).sort();
+    assert.deepEqual(left.filter((n) => !n.startsWith('shop_2')), ['shop-eu_20250101000000_13.log', 'shop_notes.txt', 'shopx_20250101000000_12.log']);
+    assert.equal(left.filter((n) => n.startsWith('shop_2')).length, 1, 'the running process\'s file');
+  });
+
+  it('never deletes a file a running process writes, even when retain says fewer', async () => {
+    const cli = await startPorticoCli({ apps: [chatty({ processesPerApplication: 3, stdoutLog: { retain: 1 } })] });
+    await cli.waitForStdout(/"event":"worker\.ready"/, 3);
+    const pids = [...cli.stdout().matchAll(/"event":"worker\.ready"[^\n]*"workerPid":(\d+)/g)].map((m) => Number(m[1]));
+    const files = await onDisk(cli.dir);
+    assert.deepEqual(files.map((f) => pidOf(f.name)).sort(), pids.sort());
+    assert.equal(await cli.stop(), 0);
+  });
+
+  it('reports an old file it cannot delete and goes on with the rest', async function () {
+    const dir = await mkdtemp(join(tmpdir(), 'portico-cli-'));
+    await mkdir(join(dir, 'logs'));
+    const stuck = join(dir, 'logs', 'shop_20250101000000_11.log');
+    await writeFile(stuck, 'old\n');
+    await writeFile(join(dir, 'logs', 'shop_20250101000001_12.log'), 'old\n');
+    // An immutable file: root deletes everything else, so this is how a file that stays looks to it.
+    if (spawnSync('chattr', ['+i', stuck]).status !== 0) this.skip();
+    try {
+      const cli = await startPorticoCli({ apps: [chatty({ stdoutLog: { retain: 1 } })] }, dir);
+      const [failed] = await cli.waitForStdout(/^.*"event":"output\.prune_failed".*$/m);
+      assert.deepEqual(pick(JSON.parse(failed), ['file', 'code']), { file: stuck, code: 'EPERM' });
+      const [pruned] = await cli.waitForStdout(/^.*"event":"output\.pruned".*$/m);
+      assert.deepEqual((JSON.parse(pruned) as { deleted: string[] }).deleted, [join(dir, 'logs', 'shop_20250101000001_12.log')]);
+      assert.equal((await request(cli.port, '/say?text=still')).status, 200);
+      assert.equal(await cli.stop(), 0);
+    } finally {
+      spawnSync('chattr', ['-i', stuck]);
+    }
+  });
+
+  it('reports a full disk during compression, keeps the original and leaves no partial .gz', async function () {
+    const dir = await mkdtemp(join(tmpdir(), 'portico-cli-'));
+    const logs = join(dir, 'logs');
+    await mkdir(logs);
+    // A 48 KiB file system: the first process's 40 KB of random hex fits, its ~20 KB .gz beside it does not.
+    if (spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=48k', 'tmpfs', logs]).status !== 0) this.skip();
+    try {
+      const cli = await startPorticoCli({ apps: [chatty({ stdoutLog: { compress: true } })] }, dir);
+      const first = await servingPid(cli.port);
+      await request(cli.port, '/flood?bytes=40000&random=1');
+      const second = await crashAndRestart(cli, 1);
+      const [failed] = await cli.waitForStdout(/^.*"event":"output\.prune_failed".*$/m);
+      assert.equal((JSON.parse(failed) as { code: string }).code, 'ENOSPC');
+      assert.equal((await request(cli.port, '/say?text=still')).status, 200);
+      assert.equal(await cli.stop(), 0);
+      const files = await onDisk(dir);
+      assert.deepEqual(files.map((f) => [pidOf(f.name), f.name.endsWith('.gz')]).sort(), [[first, false], [second, false]].sort());
+      assert.ok(files.find((f) => pidOf(f.name) === first)!.bytes > 400 * 99, 'the original is whole');
+    } finally {
+      spawnSync('umount', [logs]);
+    }
+  });
+
+  it('keeps serving when the folder turns read-only, and says so', async function () {
+    const dir = await mkdtemp(join(tmpdir(), 'portico-cli-'));
+    const logs = join(dir, 'logs');
+    await mkdir(logs);
+    const cli = await startPorticoCli({ apps: [chatty({ stdoutLog: { retain: 1 } })] }, dir);
+    await servingPid(cli.port);
+    const locked = process.getuid?.() === 0 ? spawnSync('chattr', ['+i', logs]).status === 0 : (await chmod(logs, 0o555), true);
+    if (!locked) this.skip();
+    try {
+      const second = await crashAndRestart(cli, 1);
+      const [failed] = await cli.waitForStdout(/^.*"event":"output\.capture_failed".*$/m);
+      assert.match((JSON.parse(failed) as { code: string }).code, /^(EPERM|EACCES|EROFS)$/);
+      assert.equal(await servingPid(cli.port), second);
+      assert.equal(await cli.stop(), 0);
+    } finally {
+      if (process.getuid?.() === 0) spawnSync('chattr', ['-i', logs]);
+      else await chmod(logs, 0o755);
+    }
+  });
+});
+
+function pick(value: Record<string, unknown>, keys: readonly string[]): Record<string, unknown> {
+  return Object.fromEntries(keys.map((k) => [k, value[k]]));
+}

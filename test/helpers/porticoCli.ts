@@ -16,8 +16,8 @@ export interface RunningCli {
   /** Everything it wrote to stdout so far. */
   stdout(): string;
   stderr(): string;
-  /** Resolves once its stdout holds a match of `pattern`. */
-  waitForStdout(pattern: RegExp): Promise<RegExpExecArray>;
+  /** Resolves once its stdout holds `count` matches of `pattern` (default 1), with the last. */
+  waitForStdout(pattern: RegExp, count?: number): Promise<RegExpExecArray>;
   /** SIGTERM, and the exit code once it has exited. */
   stop(): Promise<number | null>;
 }
@@ -53,10 +53,12 @@ export async function startPorticoCli(config: Record<string, unknown>, dir?: str
     port,
     stdout: () => out,
     stderr: () => err,
-    waitForStdout: (pattern) =>
+    waitForStdout: (pattern, count = 1) =>
       new Promise((resolve, reject) => {
+        const all = new RegExp(pattern.source, pattern.flags.includes('g') ? pattern.flags : `${pattern.flags}g`);
         const check = () => {
-          const found = pattern.exec(out);
+          const matches = [...out.matchAll(all)];
+          const found = matches.length >= count ? (matches[count - 1] as RegExpExecArray) : undefined;
           if (found) {
             waiters.delete(check);
             resolve(found);

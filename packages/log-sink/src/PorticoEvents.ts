@@ -39,6 +39,8 @@ export const PorticoEvents = defineEventCatalogue({
   // 1200–1299: a backend's captured stdout and stderr (log-sink).
   'output.capture_failed': { id: 1200, level: 'error', fields: ['file', 'code', 'message'], meaning: "A backend's output could not be written to its log file (disk full, unwritable path); only the in-memory tail is kept for that process from then on. Reported once per process." },
   'output.rotated': { id: 1201, level: 'info', fields: ['file', 'previous', 'deleted'], meaning: "A backend's log file reached maxFileBytes; writing continues in the next file, and the oldest files past maxFiles were deleted." },
+  'output.pruned': { id: 1202, level: 'info', fields: ['prefix', 'deleted', 'compressed'], meaning: "Retention (stdoutLog.retain, maxAge, maxTotalBytes, compress) deleted or gzipped old log files of an app's ended processes when a process of it opened a file." },
+  'output.prune_failed': { id: 1203, level: 'warn', fields: ['prefix', 'file', 'code', 'message'], meaning: "Retention could not delete or compress an old log file (a read-only folder, a full disk); the files stay, a compression that failed leaves the original, and capture goes on. Tried again when a process of the app next opens a file." },
   // 1300–1399: the data path (router, forwarder).
   'proxy.request_refused': { id: 1300, level: 'info', fields: ['status', 'reason'], meaning: 'A request was refused before reaching a backend (malformed framing, limits, timeouts); the client got the status.' },
   'proxy.upstream_failed': { id: 1301, level: 'warn', fields: ['upstream', 'err', 'retried'], meaning: 'A backend connection failed during an exchange; retried says whether the request went to another worker.' },

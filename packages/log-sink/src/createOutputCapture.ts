@@ -3,6 +3,7 @@ import { Writable, type Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { InvalidLogSinkOptionError } from './errors.ts';
 import { LineAssembler, type AssembledLines } from './internal/LineAssembler.ts';
+import type { RetentionPolicy } from './internal/pruneCaptureFiles.ts';
 import { RotatingFileSink } from './internal/RotatingFileSink.ts';
 import { TailBuffer } from './internal/TailBuffer.ts';
 import { optionalBoolean, optionalFunction, showValue, wholeNumber } from './internal/validateOption.ts';
@@ -29,6 +30,14 @@ export interface OutputCaptureOptions {
   readonly maxFiles?: number;
   /** Bytes kept in memory by `tail()` and by `stderrTail()`. Default 64 KiB. */
   readonly tailBytes?: number;
+  /**
+   * Which files of `file` stay on disk over all processes, applied each time this capture opens
+   * a file: the newest `retain`, none older than `maxAgeMs` (by last write), at most
+   * `maxTotalBytes` together, and with `compress` every file no capture writes any more gzipped
+   * to `….log.gz`. A file a capture of this process writes now is never touched. Default: none,
+   * only `maxFiles` of this capture's own series.
+   */
+  readonly retention?: OutputRetention;
   /** Prefix each line in the files with its ISO 8601 UTC arrival time and a space. Default `false`. */
   readonly timestamps?: boolean;
   /** Told of `output.capture_failed` (once) and `output.rotated`; what it throws is ignored. */
@@ -37,10 +46,24 @@ export interface OutputCaptureOptions {
   readonly now?: () => number;
 }
 
+/** The `retention` option of `createOutputCapture`. */
+export interface OutputRetention {
+  /** Files kept, the newest, over every process of the prefix. Default 30 (pm2-logrotate's `retain`). */
+  readonly retain?: number;
+  /** Files last written longer ago than this many milliseconds are deleted. Default: no limit. */
+  readonly maxAgeMs?: number;
+  /** The oldest files are deleted while all together are larger than this. Default: no limit. */
+  readonly maxTotalBytes?: number;
+  /** Gzip the files no process writes any more (pm2-logrotate's `compress`). Default `false`. */
+  readonly compress?: boolean;
+}
+
 /** Reported through `onEvent`; pass it on with `logEvent(logger, event.event, fields)`. */
 export type OutputCaptureEvent =
   | { readonly event: 'output.capture_failed'; readonly file: string; readonly code: string; readonly message: string }
-  | { readonly event: 'output.rotated'; readonly file: string; readonly previous: string; readonly deleted: readonly string[] };
+  | { readonly event: 'output.rotated'; readonly file: string; readonly previous: string; readonly deleted: readonly string[] }
+  | { readonly event: 'output.pruned'; readonly prefix: string; readonly deleted: readonly string[]; readonly compressed: readonly string[] }
+  | { readonly event: 'output.prune_failed'; readonly prefix: string; readonly file: string; readonly code: string; readonly message: string };
 
 export interface OutputCapture {
   /** Pipe the backend's stdout here. */
@@ -99,6 +122,13 @@ export function createOutputCapture(options: OutputCaptureOptions = {}): OutputC
           onRotated: (file, previous, deleted) => report({ event: 'output.rotated', file, previous, deleted }),
           onFailed: (file, error) =>
             report({ event: 'output.capture_failed', file, code: error.code ?? 'UNKNOWN', message: error.message }),
+          ...(o.retention === undefined ? {} : { retention: o.retention }),
+          now: o.now,
+          onPruned: ({ deleted, compressed, failure }) => {
+            const prefix = o.file as string;
+            if (deleted.length > 0 || compressed.length > 0) report({ event: 'output.pruned', prefix, deleted, compressed });
+            if (failure) report({ event: 'output.prune_failed', prefix, file: failure.file, code: failure.error.code ?? 'UNKNOWN', message: failure.error.message });
+          },
         });
   const stamp = o.timestamps ? (time: number) => `${new Date(time).toISOString()} ` : undefined;
 
@@ -182,6 +212,7 @@ interface ResolvedOptions {
   readonly maxFiles: number;
   readonly tailBytes: number;
   readonly timestamps: boolean;
+  readonly retention: RetentionPolicy | undefined;
   readonly onEvent: ((event: OutputCaptureEvent) => void) | undefined;
   readonly now: () => number;
 }
@@ -207,7 +238,23 @@ function resolveOptions(options: OutputCaptureOptions): ResolvedOptions {
     maxFiles: wholeNumber('maxFiles', options.maxFiles, 1, 10),
     tailBytes: wholeNumber('tailBytes', options.tailBytes, 0, 64 * 1024),
     timestamps: optionalBoolean('timestamps', options.timestamps) ?? false,
+    retention: resolveRetention(options.retention),
     onEvent: optionalFunction<(event: OutputCaptureEvent) => void>('onEvent', options.onEvent),
     now,
+  };
+}
+
+function resolveRetention(retention: OutputRetention | undefined): RetentionPolicy | undefined {
+  if (retention === undefined) return undefined;
+  if (typeof retention !== 'object' || retention === null) throw new InvalidLogSinkOptionError('retention', `must be an object, got ${showValue(retention)}`);
+  const limit = (name: 'maxAgeMs' | 'maxTotalBytes') => {
+    const value = retention[name];
+    return value === undefined ? undefined : wholeNumber(`retention.${name}`, value, 1, 0);
+  };
+  return {
+    retain: wholeNumber('retention.retain', retention.retain, 1, 30),
+    maxAgeMs: limit('maxAgeMs'),
+    maxTotalBytes: limit('maxTotalBytes'),
+    compress: optionalBoolean('retention.compress', retention.compress) ?? false,
   };
 }

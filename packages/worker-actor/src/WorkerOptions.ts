@@ -1,3 +1,4 @@
+import type { OutputRetention } from '@portico/log-sink';
 import type { ListenSocket, ProcessHost } from './ProcessHost.ts';
 import { InvalidWorkerOptionError } from './errors.ts';
 import { validateLiveness, type Liveness } from './Liveness.ts';
@@ -20,6 +21,8 @@ export interface OutputOptions {
   readonly maxFiles?: number;
   readonly timestamps?: boolean;
   readonly tailBytes?: number;
+  /** Which files of the prefix stay on disk over all the app's processes (`createOutputCapture`'s `retention`). */
+  readonly retention?: OutputRetention;
 }
 
 /** One backend process: what to run and how. Durations are seconds, names follow ANCM. */

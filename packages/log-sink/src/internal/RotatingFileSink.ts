@@ -1,6 +1,8 @@
 import { mkdir, open, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { captureFileName } from './captureFileName.ts';
+import { markEnded, markLive } from './liveCaptureFiles.ts';
+import { pruneCaptureFiles, type PruneResult, type RetentionPolicy } from './pruneCaptureFiles.ts';
 
 const NEWLINE = 0x0a;
 // POSIX guarantees at least 1024 buffers per writev (IOV_MAX on Linux and macOS).
@@ -14,6 +16,10 @@ export interface RotatingFileSinkOptions {
   readonly maxFiles: number;
   readonly onRotated: (file: string, previous: string, deleted: string[]) => void;
   readonly onFailed: (file: string, error: NodeJS.ErrnoException) => void;
+  /** Applied to every process's files of `prefix` each time this sink opens a file. */
+  readonly retention?: RetentionPolicy;
+  readonly onPruned?: (result: PruneResult) => void;
+  readonly now?: () => number;
 }
 
 interface Waiter {
@@ -43,6 +49,7 @@ export class RotatingFileSink {
   #path: string;
   #size = 0;
   #index = 0;
+  #pruning: Promise<void> = Promise.resolve();
 
   constructor(options: RotatingFileSinkOptions) {
     this.#o = options;
@@ -78,6 +85,8 @@ export class RotatingFileSink {
     this.#file = undefined;
     await Promise.all([...this.#retiring, file === undefined ? undefined : syncAndClose(file)]);
     this.#retiring = [];
+    if (file !== undefined) markEnded(this.#o.prefix, this.#path);
+    await this.#pruning;
   }
 
   #kick(): void {
@@ -179,6 +188,7 @@ export class RotatingFileSink {
         // Synced in the background while writing goes on in the next file; close() waits for
         // it, so that every file is on disk when close() resolves, not only the last one.
         this.#retiring.push(syncAndClose(old));
+        markEnded(this.#o.prefix, this.#path);
       }
       this.#path = path;
       // Made again at each rotation in case the folder was removed while the backend ran.
@@ -192,6 +202,8 @@ export class RotatingFileSink {
       return;
     }
     this.#files.push(path);
+    markLive(this.#o.prefix, path);
+    this.#prune();
     const deleted: string[] = [];
     while (this.#files.length > this.#o.maxFiles) {
       const oldest = this.#files.shift();
@@ -203,11 +215,19 @@ export class RotatingFileSink {
     if (previous !== undefined) this.#o.onRotated(path, previous, deleted);
   }
 
+  /** In the background: writing goes on while old files are compressed or deleted. */
+  #prune(): void {
+    const { retention, onPruned, now = Date.now } = this.#o;
+    if (retention === undefined) return;
+    this.#pruning = this.#pruning.then(() => pruneCaptureFiles(this.#o.prefix, retention, now()).then((result) => onPruned?.(result)).catch(() => {}));
+  }
+
   #fail(error: unknown): void {
     if (this.#failed) return;
     this.#failed = true;
     const file = this.#file;
     this.#file = undefined;
+    markEnded(this.#o.prefix, this.#path);
     void file?.close().catch(() => {});
     this.#o.onFailed(this.#path, toErrno(error));
   }

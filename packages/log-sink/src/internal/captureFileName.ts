@@ -18,3 +18,19 @@ export function captureFileName(prefix: string, startedAt: Date, pid: number, in
 function two(n: number): string {
   return String(n).padStart(2, '0');
 }
+
+/** One capture file found on disk by `captureFilePattern`. */
+export interface FoundCaptureFile {
+  readonly name: string;
+  readonly compressed: boolean;
+}
+
+/**
+ * Matches the names `captureFileName` gives under `prefix`'s folder, and the same names with
+ * `.gz` after compression. The stamp and pid must follow the prefix at once, so the files of an
+ * app named `shop` never match those of `shop_x` or `shop-eu`.
+ */
+export function captureFilePattern(prefixBaseName: string): RegExp {
+  const escaped = prefixBaseName.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`^${escaped}_\\d{14}_\\d+(?:\\.\\d+)?\\.log(\\.gz)?$`);
+}

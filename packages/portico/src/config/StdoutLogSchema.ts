@@ -2,8 +2,9 @@ import { Type } from '@sinclair/typebox';
 import { Defaulted, type Resolved } from './Resolved.ts';
 
 /**
- * How the files of `stdoutLogEnabled` are written. ANCM has no such settings; the names are
- * pm2-logrotate's where the concept is the same.
+ * How the files of `stdoutLogEnabled` are written and which are kept. ANCM has no such settings;
+ * the names are pm2-logrotate's where the concept is the same. The file a running process writes
+ * is never deleted or compressed, whatever the limits say.
  */
 export const StdoutLogSchema = Type.Object(
   {
@@ -14,8 +15,34 @@ export const StdoutLogSchema = Type.Object(
       }),
       false,
     ),
+    maxFileBytes: Defaulted(
+      Type.Integer({
+        minimum: 1024,
+        maximum: 1099511627776,
+        description: 'A file is never larger than this many bytes: writing goes on in the next file of the process (`…_<pid>.1.log`, …), cut after a newline (pm2-logrotate\'s `max_size`).',
+      }),
+      10485760,
+    ),
+    retain: Defaulted(
+      Type.Integer({
+        minimum: 1,
+        maximum: 100000,
+        description: 'Files of this app kept on disk, over all its processes, the newest (pm2-logrotate\'s `retain`). Older ones are deleted when a process of the app opens a file.',
+      }),
+      30,
+    ),
+    maxAge: Type.Optional(
+      Type.Number({ exclusiveMinimum: 0, maximum: 315360000, description: 'Seconds: files last written longer ago are deleted (`604800` is a week). Without it, age is no reason to delete.' }),
+    ),
+    maxTotalBytes: Type.Optional(
+      Type.Integer({ minimum: 1024, maximum: 1125899906842624, description: 'The oldest files are deleted while the app\'s files together are larger than this many bytes. Without it, size is no reason to delete.' }),
+    ),
+    compress: Defaulted(
+      Type.Boolean({ description: 'Gzip every file no process writes any more to `<name>.log.gz` (pm2-logrotate\'s `compress`), keeping its time; `zcat` reads it.' }),
+      false,
+    ),
   },
-  { additionalProperties: false, default: {}, description: 'How the output files of `stdoutLogEnabled` are written (docs/logging.md).' },
+  { additionalProperties: false, default: {}, description: 'How the output files of `stdoutLogEnabled` are written and how many are kept (docs/logging.md).' },
 );
 
 export type StdoutLogConfig = Resolved<typeof StdoutLogSchema>;

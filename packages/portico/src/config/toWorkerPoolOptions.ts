@@ -1,6 +1,6 @@
 import type { EventLogger } from '@portico/log-sink';
 import type { Clock } from '@portico/supervisor';
-import type { ProcessHost, WorkerPoolOptions } from '@portico/worker-actor';
+import type { OutputOptions, ProcessHost, WorkerPoolOptions } from '@portico/worker-actor';
 import type { AppConfig } from './AppSchema.ts';
 
 export interface PoolWiring {
@@ -21,6 +21,24 @@ export interface PoolWiring {
  * @example
  * const pool = new WorkerPool(toWorkerPoolOptions(config.apps[0], { host: createNodeProcessHost() }));
  */
+/** `stdoutLog` as the capture takes it: times in milliseconds, and `retain` bounds each process's own series too. */
+function toOutputOptions(app: AppConfig): OutputOptions {
+  const { timestamps, maxFileBytes, retain, maxAge, maxTotalBytes, compress } = app.stdoutLog;
+  return {
+    stdoutLogEnabled: app.stdoutLogEnabled,
+    stdoutLogFile: app.stdoutLogFile,
+    timestamps,
+    maxFileBytes,
+    maxFiles: retain,
+    retention: {
+      retain,
+      compress,
+      ...(maxAge === undefined ? {} : { maxAgeMs: Math.max(1, Math.round(maxAge * 1000)) }),
+      ...(maxTotalBytes === undefined ? {} : { maxTotalBytes }),
+    },
+  };
+}
+
 export function toWorkerPoolOptions(app: AppConfig, wiring: PoolWiring): WorkerPoolOptions {
   return {
     worker: {
@@ -36,7 +54,7 @@ export function toWorkerPoolOptions(app: AppConfig, wiring: PoolWiring): WorkerP
       shutdownTimeLimit: app.shutdownTimeLimit,
       applPath: app.match.path,
       ...(app.compat === undefined ? {} : { compat: app.compat }),
-      output: { stdoutLogEnabled: app.stdoutLogEnabled, stdoutLogFile: app.stdoutLogFile, timestamps: app.stdoutLog.timestamps },
+      output: toOutputOptions(app),
       host: wiring.host,
       ...(wiring.baseEnvironment === undefined ? {} : { baseEnvironment: wiring.baseEnvironment }),
     },

@@ -113,6 +113,7 @@ export const processActor = fromCallback<ProcessCommand, ProcessInput, ProcessRe
       ...(output?.maxFiles !== undefined ? { maxFiles: output.maxFiles } : {}),
       ...(output?.timestamps !== undefined ? { timestamps: output.timestamps } : {}),
       ...(output?.tailBytes !== undefined ? { tailBytes: output.tailBytes } : {}),
+      ...(output?.retention !== undefined ? { retention: output.retention } : {}),
       onEvent: (event) => sendBack({ type: 'process.output_event', event }),
     });
     handle.stdout.pipe(capture.stdout);
