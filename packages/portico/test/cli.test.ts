@@ -66,6 +66,29 @@ describe('portico (command line)', () => {
     assert.match(run.stderr, /valid \(1 listener, 1 app\)/);
   });
 
+  it('check takes the file as its argument as well as with -c (regression: "Unexpected argument")', async () => {
+    const file = await folder.write('plain.json', minimal({ arguments: 'server.js --port 0' }));
+    const run = await portico(['check', file]);
+    assert.equal(run.code, 0, run.stderr);
+    assert.deepEqual(JSON.parse(run.stdout), await loadConfig(file, { env: process.env }));
+    const twice = await portico(['check', '-c', file, file]);
+    assert.equal(twice.code, 2);
+    assert.match(twice.stderr, /give the config file once/);
+    const two = await portico(['check', file, file]);
+    assert.equal(two.code, 2);
+    assert.match(two.stderr, /check takes one config file, got 2/);
+  });
+
+  it('check shows a JSON syntax error at its line and column, with the line and a caret', async () => {
+    const file = await folder.write('syntax.json', '{\n  "listen": [{ "port": 8080 }]\n  "apps": []\n}\n');
+    const run = await portico(['check', file]);
+    assert.equal(run.code, 1);
+    assert.equal(
+      run.stderr,
+      `${file}: 1 problem; fix each and run "portico check" again:\n  ${file}:3:3: is not valid JSON at line 3, column 3: expected , or } after the value, found "\\""\n      "apps": []\n      ^\n`,
+    );
+  });
+
   it('check accepts examples/portico.json', async () => {
     const run = await spawnPortico(['check', '--config', example]);
     assert.equal(run.code, 0, run.stderr);

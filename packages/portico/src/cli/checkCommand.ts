@@ -9,16 +9,16 @@ import { UsageError } from './UsageError.ts';
 export const checkCommand: Command = {
   name: 'check',
   summary: 'validate a config file and print it resolved',
-  usage: 'portico check -c FILE',
+  usage: 'portico check FILE | portico check -c FILE',
   description:
     'Loads FILE (.json, .yaml or .yml) as `portico start` would: expands environment variables, applies defaults, ' +
     'resolves relative paths against the file\'s folder and checks every key, file and rule. On success it prints the ' +
     'resolved config as JSON on stdout and exits 0; otherwise it prints every problem on stderr, one per line, and exits 1.',
   options: { config: { type: 'string', short: 'c' } },
-  optionHelp: [{ flags: '-c, --config FILE', text: 'the config file to check (required)' }],
-  async run(values, _positionals, io) {
-    const file = values['config'];
-    if (typeof file !== 'string' || file === '') throw new UsageError('check needs a config file: portico check -c FILE');
+  optionHelp: [{ flags: '-c, --config FILE', text: 'the config file to check (or give FILE alone)' }],
+  positionals: true,
+  async run(values, positionals, io) {
+    const file = configFileOf(values['config'], positionals);
     try {
       const config = await loadConfig(resolve(io.cwd, file), { env: io.env });
       io.stdout(`${JSON.stringify(config, null, 2)}\n`);
@@ -32,3 +32,12 @@ export const checkCommand: Command = {
     }
   },
 };
+
+/** `portico check FILE` or `portico check -c FILE`: one file, named once. */
+function configFileOf(option: string | boolean | undefined, positionals: readonly string[]): string {
+  if (positionals.length > 1) throw new UsageError(`check takes one config file, got ${positionals.length}: ${positionals.join(' ')}`);
+  if (typeof option === 'string' && positionals.length === 1) throw new UsageError(`give the config file once: portico check ${positionals[0]} or portico check -c ${option}`);
+  const file = typeof option === 'string' ? option : positionals[0];
+  if (file === undefined || file === '') throw new UsageError('check needs a config file: portico check FILE');
+  return file;
+}

@@ -32,6 +32,12 @@ export interface ConfigProblem {
   readonly message: string;
   /** What is allowed instead, when that can be said. */
   readonly allowed?: string;
+  /** For a `syntax` problem: the line (from 1) of the place where the file stops parsing. */
+  readonly line?: number;
+  /** For a `syntax` problem: the column (from 1) of that place. */
+  readonly column?: number;
+  /** For a `syntax` problem: that line of the file, indented, and a `^` under the place. */
+  readonly excerpt?: string;
 }
 
 const shown = (value: unknown): string => {
@@ -40,10 +46,14 @@ const shown = (value: unknown): string => {
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 };
 
-/** `file: path: value: message; allowed: …` on one line. */
+/**
+ * `file: path: value: message; allowed: …` on one line; a syntax problem as `file:line:column:`
+ * (the form editors and terminals open at the place), followed by the line and a caret.
+ */
 export function formatProblem(problem: ConfigProblem): string {
-  const where = problem.path === '' ? problem.file : `${problem.file}: ${problem.path}`;
+  const place = problem.line === undefined ? '' : `:${problem.line}:${problem.column ?? 1}`;
+  const where = problem.path === '' ? `${problem.file}${place}` : `${problem.file}: ${problem.path}`;
   const value = 'value' in problem && problem.kind !== 'unknown-key' && problem.kind !== 'missing' ? ` = ${shown(problem.value)}` : '';
   const allowed = problem.allowed === undefined ? '' : `; allowed: ${problem.allowed}`;
-  return `${where}${value}: ${problem.message}${allowed}`;
+  return `${where}${value}: ${problem.message}${allowed}${problem.excerpt === undefined ? '' : `\n${problem.excerpt}`}`;
 }

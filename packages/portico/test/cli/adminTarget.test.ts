@@ -10,6 +10,10 @@ describe('adminTarget -a HOST:PORT', () => {
     ['localhost:80', 'http://localhost:80'],
     ['[::1]:9901', 'http://[::1]:9901'],
     ['9901', 'http://127.0.0.1:9901'],
+    // The status page address that portico start prints (regression: refused as a socket path).
+    ['http://127.0.0.1:9901/', 'http://127.0.0.1:9901'],
+    ['http://localhost:9901', 'http://localhost:9901'],
+    ['http://[::1]:9901/', 'http://[::1]:9901'],
   ] as const) {
     it(`reads ${given} as ${url}`, async () => {
       assert.equal((await adminTarget({ admin: given }, io, 'status')).url, url);
@@ -21,6 +25,16 @@ describe('adminTarget -a HOST:PORT', () => {
       await assert.rejects(adminTarget({ admin: given }, io, 'status'), (error: unknown) => error instanceof UsageError && /is not HOST:PORT/.test(error.message));
     });
   }
+
+  for (const given of ['https://127.0.0.1:9901/', 'http://127.0.0.1:9901/status', 'http://127.0.0.1/', 'http://user@127.0.0.1:9901/']) {
+    it(`refuses the URL ${given} as a usage error that says which URL it takes`, async () => {
+      await assert.rejects(adminTarget({ admin: given }, io, 'status'), (error: unknown) => error instanceof UsageError && /the status page address portico start printed, such as http:\/\/127\.0\.0\.1:9901\//.test(error.message));
+    });
+  }
+
+  it('still reads a path with a / as the admin socket', async () => {
+    assert.deepEqual(await adminTarget({ admin: './run/admin.sock' }, io, 'status'), { socketPath: '/run/admin.sock', url: 'unix:/run/admin.sock' });
+  });
 
   it('refuses -a together with -c', async () => {
     await assert.rejects(adminTarget({ admin: '9901', config: 'portico.json' }, io, 'status'), /either -c FILE or -a HOST:PORT, not both/);

@@ -291,6 +291,45 @@ describe('loadConfig', () => {
     assert.match(problems[0]!.message, /^is not valid JSON/);
   });
 
+  for (const [name, text, line, column, reason] of [
+    ['a trailing comma', '{\n  "listen": [{ "port": 8080 }],\n  "apps": [\n    { "name": "shop", "processPath": "node", }\n  ]\n}\n', 4, 44, /a comma before } : JSON allows no trailing comma/],
+    ['a missing comma', '{\n  "listen": [{ "port": 8080 }]\n  "apps": []\n}\n', 3, 3, /expected , or } after the value, found "\\""/],
+    ['a value cut short', '{"listen": [{"port": tru}]}', 1, 22, /expected a value/],
+    ['single quotes', "{'listen': []}", 1, 2, /keys need double quotes/],
+    ['a file that ends early', '{\n  "listen": [\n', 2, 14, /found the end of the file/],
+    ['a trailing comma in a list', '{"listen": [{"port": 1},]}', 1, 24, /a comma before ] : JSON allows no trailing comma/],
+    ['a tab before the place', '{\n\t"listen": [}\n', 2, 13, /expected a value/],
+  ] as const) {
+    it(`reports JSON with ${name} at its line and column, quoting the line with a caret under the place (regression: "at position 84")`, async () => {
+      const problems = await problemsOf(loadConfig(await folder.write('p.json', text), { env }));
+      assert.equal(problems.length, 1);
+      const [problem] = problems;
+      assert.equal(problem!.kind, 'syntax');
+      assert.match(problem!.message, new RegExp(`^is not valid JSON at line ${line}, column ${column}: `));
+      assert.match(problem!.message, reason);
+      assert.doesNotMatch(problem!.message, /position/);
+      assert.deepEqual([problem!.line, problem!.column], [line, column]);
+      const shown = text.split('\n')[line - 1]!;
+      const caret = `${shown.slice(0, column - 1).replace(/[^\t]/g, ' ')}^`;
+      assert.equal(problem!.excerpt, `    ${shown}\n    ${caret}`);
+    });
+  }
+
+  it('prints a syntax problem as file:line:column, then the line and the caret', async () => {
+    const file = await folder.write('p.json', '{"listen": [}');
+    const error = await loadConfig(file, { env }).then(() => assert.fail('loaded'), (e: unknown) => e as Error);
+    assert.ok(error.message.endsWith(`  ${file}:1:13: is not valid JSON at line 1, column 13: expected a value (a string, number, object, array, true, false or null), found "}"\n    {"listen": [}\n                ^`), error.message);
+  });
+
+  it('reports a YAML error at its line and column with the line and a caret', async () => {
+    const problems = await problemsOf(loadConfig(await folder.write('p.yaml', 'listen:\n  - port: 8080\napps:\n  - name: "shop\n'), { env }));
+    assert.equal(problems.length, 1);
+    const [problem] = problems;
+    assert.equal(problem!.kind, 'syntax');
+    assert.equal(problem!.message, 'is not valid YAML at line 4, column 16: Missing closing "quote');
+    assert.equal(problem!.excerpt, '      - name: "shop\n                   ^');
+  });
+
   it('reports every YAML error with its line', async () => {
     const problems = await problemsOf(loadConfig(await folder.write('p.yaml', 'listen:\n  - port: 1\nlisten: []\napps: [\n'), { env }));
     assert.ok(problems.length >= 2, JSON.stringify(problems));

@@ -29,9 +29,9 @@ export async function adminTarget(values: Readonly<Record<string, string | boole
   const file = values['config'];
   if (typeof address === 'string' && typeof file === 'string') throw new UsageError(`give either -c FILE or -a HOST:PORT, not both`);
   if (typeof address === 'string') {
+    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(address)) return { ...parseUrl(address), ...tokenOf(io) };
     if (address.includes('/')) return { socketPath: resolve(io.cwd, address), url: `unix:${resolve(io.cwd, address)}` };
-    const token = io.env['PORTICO_ADMIN_TOKEN'];
-    return { ...parseAddress(address), ...(token ? { token: token.trim() } : {}) };
+    return { ...parseAddress(address), ...tokenOf(io) };
   }
   if (typeof file !== 'string' || file === '') {
     throw new UsageError(`${command} needs to know where Portico's admin endpoint is: give -c FILE (the config Portico runs with) or -a HOST:PORT`);
@@ -46,6 +46,26 @@ export async function adminTarget(values: Readonly<Record<string, string | boole
   }
   if (!admin) throw new UsageError(`${file} has no "admin" section, so Portico answers no admin requests; add "admin": { "port": 9901 } and restart it, or give -a HOST:PORT`);
   return { socketPath: admin.socket, url: `unix:${admin.socket}` };
+}
+
+function tokenOf(io: CliIo): { token?: string } {
+  const token = io.env['PORTICO_ADMIN_TOKEN'];
+  return token ? { token: token.trim() } : {};
+}
+
+/** The status page address that `portico start` prints, `http://127.0.0.1:9901/`, copied as it is. */
+function parseUrl(text: string): AdminTarget {
+  let url: URL | undefined;
+  try {
+    url = new URL(text);
+  } catch {
+    url = undefined;
+  }
+  const port = Number(url?.port);
+  if (!url || url.protocol !== 'http:' || !(port >= 1) || (url.pathname !== '/' && url.pathname !== '') || url.search !== '' || url.username !== '' || url.password !== '') {
+    throw new UsageError(`-a ${JSON.stringify(text)} is not an admin address; give the status page address portico start printed, such as http://127.0.0.1:9901/, or HOST:PORT`);
+  }
+  return target(url.hostname.replace(/^\[(.*)\]$/, '$1'), port);
 }
 
 function parseAddress(text: string): AdminTarget {

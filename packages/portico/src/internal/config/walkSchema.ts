@@ -12,6 +12,9 @@ export interface RawProblem {
   readonly value?: unknown;
   readonly message: string;
   readonly allowed?: string;
+  readonly line?: number;
+  readonly column?: number;
+  readonly excerpt?: string;
 }
 
 export const isRecord = (value: unknown): value is Record<string, unknown> =>
