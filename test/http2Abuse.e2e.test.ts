@@ -1,0 +1,191 @@
+// HTTP/2 floods and exhaustion (reference/http2-and-cores.md §3): each attack is sent on its own
+// connection while another client keeps asking for a page; the front must stay responsive, the
+// attack's cost in backend requests and memory must stay bounded, and the attacking connection is
+// closed where nghttp2 or Portico's bounds say so.
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import http2 from 'node:http2';
+import { data, Flag, frame, FrameType, headerBlock, headers, indexed, indexedLiteral, ping, RawHttp2Client, request, rstStream } from './helpers/http2Frames.ts';
+import { h2Request, startFront, startRecordingBackend, type Front, type RecordingBackend } from './helpers/http2Front.ts';
+
+/** Bytes the process holds beyond its JavaScript heap's garbage, after a full collection. */
+function heldBytes(): number {
+  (globalThis as { gc?: () => void }).gc?.();
+  const m = process.memoryUsage();
+  return m.heapUsed + m.external + m.arrayBuffers;
+}
+
+const MiB = 1024 * 1024;
+
+describe('HTTP/2 abuse resistance', function () {
+  this.timeout(60_000);
+  let backend: RecordingBackend;
+  let front: Front;
+  let bystander: http2.ClientHttp2Session;
+  let attackers: RawHttp2Client[] = [];
+
+  beforeEach(async () => {
+    backend = await startRecordingBackend();
+    front = await startFront({ h2c: true }, backend.port, { sendTimeout: 2_000 });
+    bystander = http2.connect(`http://127.0.0.1:${front.port}`);
+    bystander.on('error', () => {});
+    await once(bystander, 'connect');
+  });
+  afterEach(async () => {
+    for (const a of attackers) a.close();
+    attackers = [];
+    bystander.destroy();
+    await front.close();
+    await backend.close();
+  });
+
+  const attacker = async (): Promise<RawHttp2Client> => {
+    const a = await RawHttp2Client.connect(front.port);
+    attackers.push(a);
+    return a;
+  };
+
+  /** The other client is answered while (and after) the attack runs. */
+  async function bystanderServed(): Promise<void> {
+    const answer = await h2Request(bystander, { ':path': '/bystander' });
+    assert.equal(answer.status, 200);
+  }
+
+  /** Runs `attack`, checks the bystander meanwhile, and returns the memory it left held. */
+  async function underAttack(attack: () => Promise<void>): Promise<number> {
+    const before = heldBytes();
+    await Promise.all([attack(), bystanderServed()]);
+    await bystanderServed();
+    return heldBytes() - before;
+  }
+
+  const goawayCode = (a: RawHttp2Client): number | undefined => {
+    const f = a.frames.find((x) => x.type === FrameType.GOAWAY);
+    return f === undefined ? undefined : f.payload.readUInt32BE(4);
+  };
+
+  it('rapid reset: closes a connection that resets most of its streams, and the backend sees few of them', async () => {
+    const a = await attacker();
+    const held = await underAttack(async () => {
+      for (let batch = 0; batch < 50 && !a.closed; batch++) {
+        const frames: Buffer[] = [];
+        for (let i = 0; i < 100; i++) {
+          const id = 1 + 2 * (batch * 100 + i);
+          frames.push(headers(id, request('GET', `/reset-${id}`), true), rstStream(id));
+        }
+        a.send(...frames);
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      await a.waitFor((f) => f.type === FrameType.GOAWAY);
+    });
+    assert.equal(goawayCode(a), http2.constants.NGHTTP2_ENHANCE_YOUR_CALM);
+    assert.ok(front.events.some((e) => e.type === 'request.refused' && e.reason.includes('rapid reset')), 'Portico\'s premature-reset rule closed it');
+    assert.ok(backend.seen.filter((s) => s.url.startsWith('/reset-')).length < 500, `${backend.seen.length} reset requests reached the backend`);
+    assert.ok(held < 32 * MiB, `held ${held} bytes`);
+  });
+
+  it('CONTINUATION flood: a header block that never ends closes the connection before it grows', async () => {
+    const a = await attacker();
+    const held = await underAttack(async () => {
+      a.send(frame(FrameType.HEADERS, 0, 1, headerBlock(request('GET', '/cont'))));
+      const junk = frame(FrameType.CONTINUATION, 0, 1, headerBlock([['x-junk', 'j'.repeat(1000)]]));
+      for (let i = 0; i < 2_000 && !a.closed; i++) {
+        a.send(junk, junk, junk, junk, junk);
+        if (i % 50 === 0) await new Promise((resolve) => setImmediate(resolve));
+      }
+      await a.waitFor((f) => f.type === FrameType.GOAWAY);
+    });
+    assert.ok(a.closed || goawayCode(a) !== undefined, 'the connection is closed');
+    assert.equal(backend.seen.filter((s) => s.url === '/cont').length, 0);
+    assert.ok(held < 32 * MiB, `held ${held} bytes`);
+  });
+
+  it('HPACK bomb: a table entry referenced many times is cut at the header list limit', async () => {
+    const a = await attacker();
+    const held = await underAttack(async () => {
+      for (let stream = 0; stream < 20 && !a.closed; stream++) {
+        const id = 1 + 2 * stream;
+        const refs = Buffer.concat(Array.from({ length: 2_000 }, () => indexed(62)));
+        const block = Buffer.concat([headerBlock(request('GET', `/bomb-${id}`)), stream === 0 ? indexedLiteral('x-bomb', 'b'.repeat(4_000)) : Buffer.alloc(0), refs]);
+        // The block goes in 16 KiB frames: HEADERS then CONTINUATION.
+        const pieces: Buffer[] = [];
+        for (let at = 0; at < block.length; at += 16_384) pieces.push(block.subarray(at, at + 16_384));
+        a.send(...pieces.map((p, i) => frame(i === 0 ? FrameType.HEADERS : FrameType.CONTINUATION, (i === pieces.length - 1 ? Flag.END_HEADERS : 0) | (i === 0 ? Flag.END_STREAM : 0), id, p)));
+        await a.outcome(id);
+      }
+    });
+    assert.equal(backend.seen.filter((s) => s.url.startsWith('/bomb-')).length, 0);
+    assert.ok(held < 32 * MiB, `held ${held} bytes`);
+  });
+
+  for (const [name, flood] of [
+    ['SETTINGS', () => frame(FrameType.SETTINGS, 0, 0)],
+    ['PING', () => ping(1)],
+    ['PRIORITY', (i: number) => frame(FrameType.PRIORITY, 0, 1 + 2 * (i % 10_000), Buffer.from([0, 0, 0, 0, 16]))],
+    ['empty DATA', () => data(1, '', false)],
+  ] as const) {
+    it(`${name} flood from a client that reads nothing stays bounded`, async () => {
+      const a = await attacker();
+      if (name === 'empty DATA') a.send(headers(1, request('POST', '/slow'), false));
+      a.socket.pause();
+      const held = await underAttack(async () => {
+        for (let i = 0; i < 200 && !a.socket.destroyed; i++) {
+          const frames: Buffer[] = [];
+          for (let j = 0; j < 500; j++) frames.push(flood(i * 500 + j));
+          a.send(...frames);
+          await new Promise((resolve) => setImmediate(resolve));
+          if (a.socket.writableLength > 8 * MiB) break;
+        }
+      });
+      a.socket.resume();
+      assert.ok(held < 32 * MiB, `held ${held} bytes`);
+    });
+  }
+
+  it('stream-count exhaustion: no more than 128 streams are served at once, and a client that opens more is closed', async () => {
+    await front.close();
+    let dispatched = 0;
+    front = await startFront({ h2c: true }, backend.port, {
+      dispatch: (request) => {
+        if (request.head.path.startsWith('/open-')) dispatched++;
+        return { kind: 'forward', upstream: { id: 'b', address: { host: '127.0.0.1', port: backend.port }, token: 't' } };
+      },
+    });
+    bystander.destroy();
+    bystander = http2.connect(`http://127.0.0.1:${front.port}`);
+    bystander.on('error', () => {});
+    await once(bystander, 'connect');
+    const a = await attacker();
+    await underAttack(async () => {
+      const frames: Buffer[] = [];
+      for (let i = 0; i < 400; i++) frames.push(headers(1 + 2 * i, request('POST', `/open-${i}`), false));
+      a.send(...frames);
+      await a.waitFor((f) => f.type === FrameType.GOAWAY);
+    });
+    assert.ok(goawayCode(a) !== undefined, 'the connection is closed with GOAWAY');
+    assert.ok(dispatched <= 128, `${dispatched} streams reached the router`);
+  });
+
+  it('zero-window stall: responses the client never lets through pause their backends and are reset after sendTimeout', async () => {
+    await backend.close();
+    const big = Buffer.alloc(4 * MiB, 0x61);
+    backend = await startRecordingBackend((_req, res) => res.end(big));
+    await front.close();
+    front = await startFront({ h2c: true }, backend.port, { sendTimeout: 1_000 });
+    bystander.destroy();
+    bystander = http2.connect(`http://127.0.0.1:${front.port}`);
+    bystander.on('error', () => {});
+    await once(bystander, 'connect');
+    const a = await attacker();
+    const held = await underAttack(async () => {
+      // SETTINGS_INITIAL_WINDOW_SIZE = 0: the server may send no DATA on any stream.
+      a.send(frame(FrameType.SETTINGS, 0, 0, Buffer.from([0, 4, 0, 0, 0, 0])));
+      const frames: Buffer[] = [];
+      for (let i = 0; i < 100; i++) frames.push(headers(1 + 2 * i, request('GET', `/big-${i}`), true));
+      a.send(...frames);
+      // Every stream is reset once sendTimeout passes with its client taking nothing.
+      for (let i = 0; i < 100; i++) await a.waitFor((f) => f.streamId === 1 + 2 * i && f.type === FrameType.RST_STREAM);
+    });
+    assert.ok(held < 64 * MiB, `held ${held} bytes for 100 streams of 4 MiB`);
+  });
+});
