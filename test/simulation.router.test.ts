@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { createRouter, RequestHeadParser, type ForwardDecision, type RequestHead, type Upstream } from '@portico/router';
+import { createRouter, RequestHeadParser, type ForwardDecision, type RequestHead, type RetryChoice, type Upstream } from '@portico/router';
 import { assertSimulation, Simulation } from '@portico/testkit';
 import { WorkerPool } from '@portico/worker-actor';
 
@@ -59,15 +59,16 @@ async function run(s: Scenario): Promise<void> {
       pool.ready.some((u) => u.token === decision.upstream.token),
       `request ${id} went to a worker that is not ready`,
     );
-    const answer = (upstream: Upstream | undefined, tries: number) => {
-      const status = upstream !== undefined && listening(upstream) ? 200 : 502;
-      decision.release({ status, bytesIn: 0, bytesOut: 0 });
+    const answer = (choice: RetryChoice, tries: number) => {
+      // Portico's own answer (the start-up failure page), or the upstream's.
+      const status = choice !== undefined && 'kind' in choice ? choice.status : choice !== undefined && listening(choice) ? 200 : 502;
+      decision.release({ status, answered: status === 200, bytesIn: 0, bytesOut: 0 });
       answers.push({ id, status, tries });
     };
     if (listening(decision.upstream)) return answer(decision.upstream, 1);
     // Refused before any byte reached the backend: one retry on another ready worker, or on the
     // dead one's restart when there is none.
-    const next = decision.retry(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }));
+    const next = decision.retry(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }), false);
     if (next instanceof Promise) void next.then((upstream) => answer(upstream, 2));
     else answer(next, 2);
   };

@@ -6,12 +6,12 @@ import type { Dispatch, DispatchRequest } from '../forward/Dispatch.ts';
 import { resolveForwarderOptions, type ForwarderOptions, type ResolvedForwarderOptions } from '../forward/ForwarderOptions.ts';
 import type { RequestHead } from '../http1/RequestHead.ts';
 import { HttpExchange, type ForwardDispatch } from '../internal/embed/HttpExchange.ts';
-import { refuse, respond } from '../internal/embed/nodeResponses.ts';
+import { endWithAnswer, refuse, respond } from '../internal/embed/nodeResponses.ts';
 import { UpgradeExchange } from '../internal/embed/UpgradeExchange.ts';
 import { UpstreamAgents } from '../internal/embed/UpstreamAgents.ts';
-import { cannedResponse, porticoResponse } from '../internal/forward/cannedResponse.ts';
+import { cannedResponse } from '../internal/forward/cannedResponse.ts';
 import { newRequestId } from '../internal/forward/newRequestId.ts';
-import { decidedAnswer, requestIdFor } from '../internal/policy/index.ts';
+import { requestIdFor } from '../internal/policy/index.ts';
 import { readRequestHead } from './readRequestHead.ts';
 
 /**
@@ -119,7 +119,7 @@ export function createEmbeddedForwarder(options: EmbeddedForwarderOptions): Embe
     decide(req, head, requestId, (dispatch) => {
       if (res.destroyed || res.writableEnded || req.socket.destroyed) {
         // The client left while the request waited for a backend.
-        if (dispatch.kind === 'forward') dispatch.release?.({ status: 0, bytesIn: head.headBytes, bytesOut: 0 });
+        if (dispatch.kind === 'forward') dispatch.release?.({ status: 0, answered: false, bytesIn: head.headBytes, bytesOut: 0 });
         return;
       }
       if (dispatch.kind === 'respond') {
@@ -145,19 +145,10 @@ export function createEmbeddedForwarder(options: EmbeddedForwarderOptions): Embe
     const requestId = newRequestId();
     decide(req, head, requestId, (dispatch) => {
       if (socket.destroyed) {
-        if (dispatch.kind === 'forward') dispatch.release?.({ status: 0, bytesIn: head.headBytes, bytesOut: 0 });
+        if (dispatch.kind === 'forward') dispatch.release?.({ status: 0, answered: false, bytesIn: head.headBytes, bytesOut: 0 });
         return;
       }
-      if (dispatch.kind === 'respond') {
-        let bytes: Buffer;
-        try {
-          bytes = porticoResponse(decidedAnswer(dispatch.status, dispatch.headers ?? [], dispatch.body), false, false, false);
-        } catch {
-          bytes = cannedResponse(500);
-        }
-        socket.end(bytes);
-        return;
-      }
+      if (dispatch.kind === 'respond') return endWithAnswer(socket, dispatch.status, dispatch.headers ?? [], dispatch.body);
       const sentId = requestIdFor(head, dispatch.trustRequestId === true, requestId);
       new UpgradeExchange({ req, client: socket, early, head, host, requestId: sentId, options: optionsFor(req), dispatch: dispatch as ForwardDispatch }).start();
     });

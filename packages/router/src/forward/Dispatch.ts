@@ -39,21 +39,41 @@ export type Dispatch =
       /** Milliseconds to the response head before 504; default the forwarder's `requestTimeout`. */
       readonly requestTimeout?: number;
       /**
-       * Another upstream for a retry, never the one that failed; undefined when there is none. Told
-       * why the last one failed; may answer later (a promise), when it waits for a worker to restart.
+       * Another upstream for a retry, never the one that failed; or Portico's own answer instead
+       * (the start-up failure page of an app held down); undefined for a bare 502. Told why the
+       * last one failed and whether that was its failed start (docs/proxy.md); may answer later (a
+       * promise), when it waits for a worker to (re)start.
        */
-      readonly retry?: (error: Error) => Upstream | undefined | Promise<Upstream | undefined>;
+      readonly retry?: (error: Error, failedStart: boolean) => RetryChoice | Promise<RetryChoice>;
+      /**
+       * Whether `upstream` has answered a request before (any byte of a response came back from
+       * it). A failure before any response byte from one that has not is its failed start, not the
+       * request's (docs/proxy.md, Failures and the retry rule). Undefined: every upstream has.
+       */
+      readonly hasAnswered?: (upstream: Upstream) => boolean;
+      /**
+       * Portico's answer to a request whose upstream failed to start and which cannot be sent
+       * again (its bytes went out and it is not idempotent, or its body is no longer held): the
+       * start-up failure page. Undefined: a bare 502.
+       */
+      readonly startFailure?: (error: Error) => DispatchAnswer | undefined;
       /** Called once when the exchange is over, however it ended (the tunnel, for a WebSocket). */
       readonly release?: (outcome: ExchangeOutcome) => void;
     }
-  | {
-      readonly kind: 'respond';
-      readonly status: number;
-      readonly headers?: readonly HeaderPair[];
-      readonly body?: string;
-      /** Close the connection after the answer even when the request would allow keep-alive. */
-      readonly close?: boolean;
-    };
+  | DispatchAnswer;
+
+/** A request answered by Portico itself (an error page, an auth challenge, app_offline.htm). */
+export interface DispatchAnswer {
+  readonly kind: 'respond';
+  readonly status: number;
+  readonly headers?: readonly HeaderPair[];
+  readonly body?: string;
+  /** Close the connection after the answer even when the request would allow keep-alive. */
+  readonly close?: boolean;
+}
+
+/** What a dispatch's `retry` offers: another upstream, Portico's own answer, or nothing (a bare 502). */
+export type RetryChoice = Upstream | DispatchAnswer | undefined;
 
 /**
  * How an exchange ended, for metrics: the status the client got (0 when the connection was cut
@@ -62,6 +82,8 @@ export type Dispatch =
  */
 export interface ExchangeOutcome {
   readonly status: number;
+  /** Any byte of a response (a 1xx included) came back from the backend: it has answered (`hasAnswered`). */
+  readonly answered: boolean;
   readonly bytesIn: number;
   readonly bytesOut: number;
 }

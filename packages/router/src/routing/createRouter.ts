@@ -1,7 +1,7 @@
 import { identityHeaders, stripInboundHeaders, type Authenticator, type AuthTlsInfo } from '@portico/auth-forwarder';
 import { systemClock, type Clock } from '@portico/supervisor';
 import type { PoolState, ReadyWorker, WorkerExit } from '@portico/worker-actor';
-import type { ExchangeOutcome } from '../forward/Dispatch.ts';
+import type { ExchangeOutcome, RetryChoice } from '../forward/Dispatch.ts';
 import type { HeaderPair } from '../forward/ForwarderOptions.ts';
 import type { Upstream } from '../forward/Upstream.ts';
 import type { RequestHead } from '../http1/RequestHead.ts';
@@ -83,10 +83,15 @@ export interface ForwardDecision {
   readonly requestTimeout: number;
   /**
    * Picks another ready worker for a retry (never the same one); when none is ready, waits for one
-   * (a crashed worker's restart) within the app's start-up limit, or undefined when the app failed.
-   * A refused connect takes the worker out of routing first.
+   * (a crashed worker's restart) within the app's start-up limit, counted from the request's first
+   * wait; when the app failed or the limit passed, the start-up failure page; undefined when a
+   * reload removed the app. A refused connect or a failed start takes the worker out of routing first.
    */
-  readonly retry: (error: Error) => Upstream | undefined | Promise<Upstream | undefined>;
+  readonly retry: (error: Error, failedStart: boolean) => RetryChoice | Promise<RetryChoice>;
+  /** Whether the worker behind `upstream` has answered a request before (docs/proxy.md, failed starts). */
+  readonly hasAnswered: (upstream: Upstream) => boolean;
+  /** The start-up failure page for a request whose worker failed to start and which cannot be sent again. */
+  readonly startFailure: (error: Error) => RespondDecision;
   readonly release: (outcome: ExchangeOutcome) => void;
 }
 
@@ -140,6 +145,8 @@ interface App extends AppRoute {
   readonly strip: readonly [(headers: HeaderPair[]) => HeaderPair[], (headers: HeaderPair[]) => HeaderPair[]];
   readonly waiters: Set<() => void>;
   readonly upstreams: WeakMap<ReadyWorker, Upstream>;
+  /** Per worker slot, the pid of its process once that process has answered a request (failed starts). */
+  readonly answered: Map<string, number>;
   /** Set by `handOver`: this app's router was replaced; waits go to `successor`, if any. */
   retired: boolean;
   successor: App | undefined;
@@ -175,6 +182,10 @@ const refusedConnect = (error: Error) => {
   return code === 'ECONNREFUSED' || code === 'ENOENT';
 };
 
+const startupLimitMs = (app: AppRoute) => (app.startupTimeLimit ?? 120) * 1000;
+const notReadyWithin = (app: AppRoute) => `No worker was ready within ${app.startupTimeLimit ?? 120} s.`;
+const heldDown = 'The app exited too often within a minute (rapidFailsPerMinute).';
+
 const html = (status: number, body: string, extra: HeaderPair[] = []): Omit<RespondDecision, 'app'> => ({
   kind: 'respond',
   status,
@@ -204,6 +215,7 @@ export function createRouter(routes: readonly AppRoute[], options: RouterOptions
       ],
       waiters: new Set(),
       upstreams: new WeakMap(),
+      answered: new Map(),
       retired: false,
       successor: undefined,
     };
@@ -280,8 +292,17 @@ export function createRouter(routes: readonly AppRoute[], options: RouterOptions
     if (worker.load.inFlight <= 0 && !((worker.load.tunnels ?? 0) > 0) && !app.backends.ready.some((w) => sameProcess(w, worker))) worker.notifyIdle();
   }
 
-  function forward(app: App, worker: ReadyWorker, strip: (headers: HeaderPair[]) => HeaderPair[], began: number, request: RouteRequest): ForwardDecision {
+  function forward(
+    app: App,
+    worker: ReadyWorker,
+    strip: (headers: HeaderPair[]) => HeaderPair[],
+    began: number,
+    request: RouteRequest,
+    waitEnds: number | undefined,
+  ): ForwardDecision {
     let current = worker;
+    // A request waits for workers within startupTimeLimit in all, from its first wait.
+    let waitsEnd = waitEnds;
     // After a reload, a retry may take a worker of the app's successor.
     let currentApp = app;
     current.load.inFlight++;
@@ -296,8 +317,10 @@ export function createRouter(routes: readonly AppRoute[], options: RouterOptions
       trustRequestId: app.trustRequestId === true,
       ...(app.stripPrefix === true && app.match.path !== '/' ? { pathPrefix: app.match.path.replace(/\/$/, '') } : {}),
       requestTimeout: (app.requestTimeout ?? 120) * 1000,
-      retry: (error) => {
-        if (refusedConnect(error)) current.notifyUnreachable();
+      retry: (error, failedStart) => {
+        // A failed start (issue 20: a server that binds before its app is loaded) or a refused
+        // connect: out of routing until the readiness probe passes again; its restart takes over.
+        if (failedStart || refusedConnect(error)) current.notifyUnreachable();
         const take = (nextApp: App, next: ReadyWorker) => {
           current.load.inFlight--;
           releaseWorker(currentApp, current);
@@ -310,7 +333,21 @@ export function createRouter(routes: readonly AppRoute[], options: RouterOptions
         const next = live && leastLoaded(live.backends.ready, current);
         if (live && next) return take(live, next);
         // No other worker: the forwarder's retry rule allowed a retry, so wait for the restart.
-        return waitForWorker(currentApp, current).then((waited) => (released || typeof waited === 'string' ? undefined : take(waited.app, waited.worker)));
+        waitsEnd ??= clock.now() + startupLimitMs(currentApp);
+        const waitingApp = currentApp;
+        return waitForWorker(waitingApp, waitsEnd, current).then((waited): RetryChoice => {
+          if (released) return undefined;
+          if (typeof waited !== 'string') return take(waited.app, waited.worker);
+          // Removed by a reload: nothing to name. Otherwise the app is held down, or still not up.
+          const live = liveApp(waitingApp);
+          if (live === undefined) return undefined;
+          return waited === 'failed' ? failurePage(live, request, heldDown) : failurePage(live, request, notReadyWithin(live));
+        });
+      },
+      hasAnswered: (upstream) => upstream !== toUpstream(currentApp, current) || currentApp.answered.get(current.id) === current.pid,
+      startFailure: () => {
+        current.notifyUnreachable();
+        return failurePage(currentApp, request, 'The app closed the connection without answering, before it had answered any request.');
       },
       release: (outcome) => {
         if (released) return;
@@ -318,6 +355,7 @@ export function createRouter(routes: readonly AppRoute[], options: RouterOptions
         onRequest?.(app.name, outcome.status, clock.now() - began, outcome.bytesIn, outcome.bytesOut);
         const worker = current;
         const workerApp = currentApp;
+        if (outcome.answered) workerApp.answered.set(worker.id, worker.pid);
         // A WebSocket lives on after its exchange: it holds the worker until the client's connection closes.
         if (outcome.status === 101 && request.onClose) {
           worker.load.tunnels = (worker.load.tunnels ?? 0) + 1;
@@ -338,10 +376,10 @@ export function createRouter(routes: readonly AppRoute[], options: RouterOptions
    * Waits on the live app: when a reload hands `app` over, the wait moves to its successor (whose
    * pool it starts), and a removed app fails it; a retired pool is never started again.
    */
-  function waitForWorker(app: App, except?: ReadyWorker): Promise<Waited | 'failed' | 'timeout'> {
+  function waitForWorker(app: App, endsAt: number, except?: ReadyWorker): Promise<Waited | 'failed' | 'timeout'> {
     return new Promise((resolve) => {
       let waitingOn: App | undefined;
-      const timer = clock.setTimeout(() => finish('timeout'), (app.startupTimeLimit ?? 120) * 1000);
+      const timer = clock.setTimeout(() => finish('timeout'), Math.max(0, endsAt - clock.now()));
       const check = () => {
         const live = liveApp(app);
         if (live === undefined) return finish('failed');
@@ -407,18 +445,19 @@ export function createRouter(routes: readonly AppRoute[], options: RouterOptions
 
   function toWorker(app: App, request: RouteRequest, began: number, auth: (headers: HeaderPair[]) => HeaderPair[]): RouteDecision | Promise<RouteDecision> {
     const ready = leastLoaded(app.backends.ready);
-    if (ready) return forward(app, ready, auth, began, request);
-    if (app.backends.state === 'failed') return failurePage(app, request, 'The app exited too often within a minute (rapidFailsPerMinute).');
+    if (ready) return forward(app, ready, auth, began, request, undefined);
+    if (app.backends.state === 'failed') return failurePage(app, request, heldDown);
     if (app.backends.held) {
       return { app: app.name, ...html(503, errorPage(503, app.name, request.requestId, undefined, 'The app was stopped by its operator (portico stop); it serves again after portico start.')) };
     }
     if (app.waiters.size >= (app.maxWaiting ?? 1000)) {
       return { app: app.name, ...html(503, errorPage(503, app.name, request.requestId), [['retry-after', '1']]) };
     }
-    return waitForWorker(app).then((waited) => {
+    const waitEnds = clock.now() + startupLimitMs(app);
+    return waitForWorker(app, waitEnds).then((waited) => {
       if (waited === 'failed') return failurePage(app, request, 'The app could not be started.');
-      if (waited === 'timeout') return failurePage(app, request, `No worker was ready within ${app.startupTimeLimit ?? 120} s.`);
-      return forward(waited.app, waited.worker, auth, began, request);
+      if (waited === 'timeout') return failurePage(app, request, notReadyWithin(app));
+      return forward(waited.app, waited.worker, auth, began, request, waitEnds);
     });
   }
 

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import type { PoolState, ReadyWorker } from '@portico/worker-actor';
+import type { RetryChoice } from '../../src/forward/Dispatch.ts';
 import { RequestHeadParser } from '../../src/http1/RequestHeadParser.ts';
 import { createRouter, type AppBackends, type ForwardDecision } from '../../src/routing/createRouter.ts';
 
@@ -43,6 +44,9 @@ class Backends implements AppBackends {
   }
 }
 
+/** The upstream a retry chose, by id; a string for Portico's own answer. */
+const idOf = (choice: RetryChoice) => (choice !== undefined && 'kind' in choice ? `answer ${choice.status}` : choice?.id);
+
 async function forwardOne(backends: Backends): Promise<ForwardDecision> {
   const parsed = new RequestHeadParser().push(Buffer.from('GET / HTTP/1.1\r\nhost: shop.test\r\n\r\n'));
   assert.ok('head' in parsed);
@@ -61,9 +65,9 @@ describe('createRouter › retry', () => {
     assert.equal(decision.upstream.id, 'shop#1@101');
     // shop#1 is SIGKILLed; before its exit is seen, the pool rebuilds the list (say shop#2 restarted).
     backends.ready = [relisted(a), relisted(b)];
-    const retry = decision.retry(reset());
+    const retry = decision.retry(reset(), false);
     assert.ok(!(retry instanceof Promise));
-    assert.equal(retry?.id, 'shop#2@102', 'the retry went back to the worker that just failed');
+    assert.equal(idOf(retry), 'shop#2@102', 'the retry went back to the worker that just failed');
     assert.equal(a.load.inFlight, 0);
     assert.equal(b.load.inFlight, 6);
   });
@@ -74,11 +78,11 @@ describe('createRouter › retry', () => {
     const backends = new Backends([a]);
     const decision = await forwardOne(backends);
     backends.ready = [relisted(a)];
-    const retry = decision.retry(reset());
+    const retry = decision.retry(reset(), false);
     assert.ok(retry instanceof Promise, 'the retry answers at once instead of waiting');
     backends.ready = [];
     backends.ready = [worker('shop#1', 201, 5003)];
-    assert.equal((await retry)?.id, 'shop#1@201');
+    assert.equal(idOf(await retry), 'shop#1@201');
     assert.equal(a.load.inFlight, 0);
   });
 
@@ -98,11 +102,11 @@ describe('createRouter › retry', () => {
     const after = createRouter([{ name: 'shop', match, backends: nextBackends }]);
     // The request's worker is killed; the reload's new pool is not ready yet.
     retiredBackends.ready = [];
-    const retry = decision.retry(reset());
+    const retry = decision.retry(reset(), false);
     assert.ok(retry instanceof Promise);
     before.handOver(after);
     nextBackends.ready = [worker('shop#1', 301, 6001)];
-    assert.equal((await retry)?.id, 'shop#1@301');
+    assert.equal(idOf(await retry), 'shop#1@301');
     assert.equal(retiredBackends.starts, 1, 'the retired pool was started again after the hand-over');
     assert.equal(a.load.inFlight, 0);
   });
@@ -114,7 +118,7 @@ describe('createRouter › retry', () => {
     const before = createRouter([{ name: 'shop', match: { host: '*', path: '/' }, backends }]);
     const decision = (await before.route({ head: parsed.head, remoteAddress: '127.0.0.1', requestId: 'r1' })) as ForwardDecision;
     backends.ready = [];
-    const retry = decision.retry(reset());
+    const retry = decision.retry(reset(), false);
     before.handOver(createRouter([{ name: 'docs', match: { host: '*', path: '/docs' }, backends: new Backends([]) }]));
     assert.equal(await retry, undefined);
   });
@@ -124,7 +128,7 @@ describe('createRouter › retry', () => {
     const a = worker('shop#1', 101, 5001);
     const b = worker('shop#2', 102, 5002, 5);
     const decision = await forwardOne(new Backends([a, b]));
-    assert.equal((decision.retry(refused()) as { id: string } | undefined)?.id, 'shop#2@102');
+    assert.equal(idOf(decision.retry(refused(), false) as RetryChoice), 'shop#2@102');
     assert.deepEqual(unreachable, ['shop#1']);
   });
 
@@ -133,7 +137,7 @@ describe('createRouter › retry', () => {
     const backends = new Backends([a]);
     const decision = await forwardOne(backends);
     backends.ready = [worker('shop#1', 201, 5003)];
-    assert.equal((decision.retry(reset()) as { id: string } | undefined)?.id, 'shop#1@201');
+    assert.equal(idOf(decision.retry(reset(), false) as RetryChoice), 'shop#1@201');
   });
 });
 

@@ -12,6 +12,7 @@ import {
   createRouter,
   type AppRoute,
   type Dispatch,
+  type DispatchAnswer,
   type DispatchRequest,
   type EmbeddedForwarder,
   type EmbeddedForwarderOptions,
@@ -22,6 +23,7 @@ import {
   type HeaderPair,
   type Http1Limits,
   type RequestHead,
+  type RetryChoice,
   type RouteDecision,
   type Router,
   type RouterOptions,
@@ -57,7 +59,12 @@ describe('@portico/router public types', () => {
     expectTypeOf<Dispatch['kind']>().toEqualTypeOf<'forward' | 'respond'>();
     expectTypeOf<Forward['upstream']>().toEqualTypeOf<Upstream>();
     expectTypeOf<Forward['hiddenResponseHeaders']>().toEqualTypeOf<readonly string[] | undefined>();
-    expectTypeOf<Forward['retry']>().toEqualTypeOf<((error: Error) => Upstream | undefined | Promise<Upstream | undefined>) | undefined>();
+    expectTypeOf<Forward['retry']>().toEqualTypeOf<((error: Error, failedStart: boolean) => RetryChoice | Promise<RetryChoice>) | undefined>();
+    expectTypeOf<RetryChoice>().toEqualTypeOf<Upstream | DispatchAnswer | undefined>();
+    expectTypeOf<Forward['hasAnswered']>().toEqualTypeOf<((upstream: Upstream) => boolean) | undefined>();
+    expectTypeOf<Forward['startFailure']>().toEqualTypeOf<((error: Error) => DispatchAnswer | undefined) | undefined>();
+    expectTypeOf<Extract<Dispatch, { kind: 'respond' }>>().toEqualTypeOf<DispatchAnswer>();
+    expectTypeOf<ExchangeOutcome['answered']>().toEqualTypeOf<boolean>();
     expectTypeOf<Forward['release']>().toEqualTypeOf<((outcome: ExchangeOutcome) => void) | undefined>();
     expectTypeOf<Upstream['address']>().toEqualTypeOf<UpstreamAddress>();
     expectTypeOf<DispatchRequest['socket']>().toEqualTypeOf<net.Socket>();

@@ -1,5 +1,5 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
-import type { Dispatch } from '../../forward/Dispatch.ts';
+import type { Dispatch, DispatchAnswer, RetryChoice } from '../../forward/Dispatch.ts';
 import type { HeaderPair } from '../../forward/ForwarderOptions.ts';
 import type { Upstream } from '../../forward/Upstream.ts';
 import type { RequestHead } from '../../http1/RequestHead.ts';
@@ -8,9 +8,21 @@ import { MAX_INFORMATIONAL_RESPONSES } from '../forward/connectionBounds.ts';
 import { Deadline } from '../forward/Deadline.ts';
 import { NO_BODY } from '../http1/framings.ts';
 import { parseConnectionTokens } from '../http1/parseConnectionTokens.ts';
-import { exchangeWait, mayRetry, NO_HIDDEN_HEADERS, relayedResponseHeaders, reusesAfterResponse, type RelayedResponseFields } from '../policy/index.ts';
+import {
+  afterFailedAttempt,
+  exchangeWait,
+  isAnswer,
+  isFailedStart,
+  NO_HIDDEN_HEADERS,
+  relayedResponseHeaders,
+  retryChoice,
+  reusesAfterResponse,
+  startFailureAnswer,
+  upstreamHasAnswered,
+  type RelayedResponseFields,
+} from '../policy/index.ts';
 import { outboundHeadersFor, targetFor, type EmbeddedRequest } from './outboundHeadersFor.ts';
-import { flatten, refuse } from './nodeResponses.ts';
+import { flatten, refuse, respond } from './nodeResponses.ts';
 import { claimSocket, type UpstreamAgents } from './UpstreamAgents.ts';
 import { coalesceReads } from './coalesceReads.ts';
 
@@ -33,6 +45,8 @@ export class HttpExchange {
   #out: http.ClientRequest | undefined;
   #connected = false;
   #attempts = 0;
+  /** Of those, the upstreams that failed before they ever answered (`isFailedStart`). */
+  #failedStarts = 0;
   #replay: Buffer[] | undefined = [];
   #replayBytes = 0;
   #bodyBytes = 0;
@@ -160,34 +174,37 @@ export class HttpExchange {
 
   #onUpstreamError(out: http.ClientRequest, upstream: Upstream, err: Error): void {
     if (this.#out !== out || this.#done) return;
-    const { res, head, options, dispatch, req } = this.#ctx;
+    const { res, head, options, dispatch } = this.#ctx;
     if (res.headersSent) return this.#abortClient(`backend failed mid-response: ${err.message}`);
-    const retry = mayRetry({
+    const failedStart = isFailedStart(this.#answered, upstreamHasAnswered(dispatch, upstream));
+    if (failedStart) this.#failedStarts++;
+    const verdict = afterFailedAttempt({
       attempts: this.#attempts,
+      failedStarts: this.#failedStarts,
+      failedStart,
       backendAnswered: this.#answered,
       requestSent: this.#connected,
       // node:http's client drops what it buffered with the request it destroys: only the replay holds the body.
       bodyHeld: this.#replay !== undefined,
       method: head.method,
     });
-    options.onEvent({ type: 'upstream.failed', upstreamId: upstream.id, error: err, retried: retry });
+    options.onEvent({ type: 'upstream.failed', upstreamId: upstream.id, error: err, retried: verdict === 'retry' });
     out.destroy();
     this.#out = undefined;
-    if (!retry) return this.#fail(502);
-    let next: Upstream | undefined | Promise<Upstream | undefined>;
-    try {
-      next = dispatch.retry?.(err);
-    } catch {
-      next = undefined;
-    }
-    const connect = (upstream: Upstream | undefined): void => {
-      if (this.#done) return;
-      this.#connect(upstream);
-      if (!this.#done) req.resume();
-    };
+    if (verdict === 'start-failed') return this.#onRetryChoice(startFailureAnswer(dispatch, err));
+    if (verdict === 'fail') return this.#fail(502);
+    const next = retryChoice(dispatch, err, failedStart);
     // A promise: the router waits for a worker (the dead one's restart); the client may leave meanwhile.
-    if (next instanceof Promise) next.then(connect, () => connect(undefined));
-    else connect(next);
+    if (next instanceof Promise) next.then((choice) => this.#onRetryChoice(choice), () => this.#onRetryChoice(undefined));
+    else this.#onRetryChoice(next);
+  }
+
+  /** Another upstream, Portico's own answer, or none (502), after a failed try. */
+  #onRetryChoice(choice: RetryChoice): void {
+    if (this.#done) return;
+    if (isAnswer(choice)) return this.#answer(choice);
+    this.#connect(choice);
+    if (!this.#done) this.#ctx.req.resume();
   }
 
   #onInformation(info: http.InformationEvent): void {
@@ -336,6 +353,16 @@ export class HttpExchange {
     this.#ctx.req.resume();
   }
 
+  /** Answers with what the dispatch decided instead of a backend's response (a start-up failure page). */
+  #answer(answer: DispatchAnswer): void {
+    this.#done = true;
+    this.#clearTimer();
+    this.#release(answer.status);
+    // A body still coming is never read as a next request: close unless it was read whole.
+    respond(this.#ctx.res, answer.status, answer.headers ?? [], answer.body, answer.close === true || !this.#bodyEnded);
+    this.#ctx.req.resume();
+  }
+
   #abortClient(reason: string): void {
     if (this.#done) return;
     this.#done = true;
@@ -356,7 +383,7 @@ export class HttpExchange {
     const release = this.#ctx.dispatch.release;
     if (release === undefined) return;
     try {
-      release({ status, bytesIn: this.#ctx.head.headBytes + this.#bodyBytes, bytesOut: this.#responseBytes });
+      release({ status, answered: this.#answered, bytesIn: this.#ctx.head.headBytes + this.#bodyBytes, bytesOut: this.#responseBytes });
     } catch {
       // The dispatcher's bookkeeping failing must not take the host's server down.
     }

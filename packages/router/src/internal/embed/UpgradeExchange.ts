@@ -9,7 +9,18 @@ import { cannedResponse } from '../forward/cannedResponse.ts';
 import { clientResponseHead } from '../forward/clientResponseHeaders.ts';
 import { Deadline } from '../forward/Deadline.ts';
 import { NO_BODY, UNTIL_CLOSE } from '../http1/framings.ts';
-import { exchangeWait, mayRetry, NO_HIDDEN_HEADERS } from '../policy/index.ts';
+import type { DispatchAnswer, RetryChoice } from '../../forward/Dispatch.ts';
+import {
+  afterFailedAttempt,
+  exchangeWait,
+  isAnswer,
+  isFailedStart,
+  NO_HIDDEN_HEADERS,
+  retryChoice,
+  startFailureAnswer,
+  upstreamHasAnswered,
+} from '../policy/index.ts';
+import { endWithAnswer } from './nodeResponses.ts';
 import { outboundHeadersFor, targetFor, type EmbeddedRequest } from './outboundHeadersFor.ts';
 
 export interface UpgradeExchangeContext extends EmbeddedRequest {
@@ -27,6 +38,8 @@ export class UpgradeExchange {
   readonly #ctx: UpgradeExchangeContext;
   #upstream: net.Socket | undefined;
   #attempts = 0;
+  /** Of those, the upstreams that failed before they ever answered (`isFailedStart`). */
+  #failedStarts = 0;
   #parser: ResponseHeadParser;
   #phase: 'head' | 'body' | 'done' = 'head';
   #responseBytes = 0;
@@ -118,25 +131,42 @@ export class UpgradeExchange {
     this.#upstream?.destroy();
     this.#upstream = undefined;
     if (this.#phase === 'body') return this.#abortClient(`backend failed mid-response: ${err.message}`);
-    // A handshake is a bodiless GET: the policy replays it once, as long as the backend said nothing yet.
-    const retry = mayRetry({
+    const { dispatch, options } = this.#ctx;
+    const backendAnswered = this.#responseBytes > 0;
+    const failedStart = isFailedStart(backendAnswered, upstreamHasAnswered(dispatch, upstream));
+    if (failedStart) this.#failedStarts++;
+    // A handshake is a bodiless GET: the policy replays it as long as the backend said nothing yet.
+    const verdict = afterFailedAttempt({
       attempts: this.#attempts,
-      backendAnswered: this.#responseBytes > 0,
+      failedStarts: this.#failedStarts,
+      failedStart,
+      backendAnswered,
       requestSent: this.#sent,
       bodyHeld: true,
       method: this.#ctx.head.method,
     });
-    this.#ctx.options.onEvent({ type: 'upstream.failed', upstreamId: upstream.id, error: err, retried: retry });
-    if (!retry) return this.#fail(502);
-    let next: Upstream | undefined | Promise<Upstream | undefined>;
-    try {
-      next = this.#ctx.dispatch.retry?.(err);
-    } catch {
-      next = undefined;
-    }
+    options.onEvent({ type: 'upstream.failed', upstreamId: upstream.id, error: err, retried: verdict === 'retry' });
+    if (verdict === 'start-failed') return this.#onRetryChoice(startFailureAnswer(dispatch, err));
+    if (verdict === 'fail') return this.#fail(502);
+    const next = retryChoice(dispatch, err, failedStart);
     // A promise: the router waits for a worker (the dead one's restart); the client may leave meanwhile.
-    if (next instanceof Promise) next.then((u) => this.#phase !== 'done' && this.#connect(u), () => this.#phase !== 'done' && this.#connect(undefined));
-    else this.#connect(next);
+    if (next instanceof Promise) next.then((choice) => this.#onRetryChoice(choice), () => this.#onRetryChoice(undefined));
+    else this.#onRetryChoice(next);
+  }
+
+  /** Another upstream, Portico's own answer, or none (502), after a failed try. */
+  #onRetryChoice(choice: RetryChoice): void {
+    if (this.#phase === 'done') return;
+    if (isAnswer(choice)) return this.#answer(choice);
+    this.#connect(choice);
+  }
+
+  /** Answers with what the dispatch decided instead of the backend's (a start-up failure page), then closes. */
+  #answer(answer: DispatchAnswer): void {
+    this.#phase = 'done';
+    this.#clearTimer();
+    this.#release(answer.status);
+    endWithAnswer(this.#ctx.client, answer.status, answer.headers ?? [], answer.body);
   }
 
   #tunnel(res: ResponseHead, rest: Buffer): void {
@@ -270,7 +300,7 @@ export class UpgradeExchange {
     if (this.#released) return;
     this.#released = true;
     try {
-      this.#ctx.dispatch.release?.({ status, bytesIn: this.#ctx.head.headBytes, bytesOut: this.#responseBytes });
+      this.#ctx.dispatch.release?.({ status, answered: this.#responseBytes > 0, bytesIn: this.#ctx.head.headBytes, bytesOut: this.#responseBytes });
     } catch {
       // The dispatcher's bookkeeping failing must not take the host's server down.
     }

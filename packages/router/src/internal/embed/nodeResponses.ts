@@ -1,6 +1,8 @@
 import type { ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { HeaderPair } from '../../forward/ForwarderOptions.ts';
 import { serializeResponseHead } from '../../http1/serializeResponseHead.ts';
+import { cannedResponse, porticoResponse } from '../forward/cannedResponse.ts';
 import { NO_BODY } from '../http1/framings.ts';
 import { cannedAnswer, decidedAnswer, type PorticoAnswer } from '../policy/porticoAnswer.ts';
 
@@ -43,4 +45,19 @@ function write(res: ServerResponse, answer: PorticoAnswer, close: boolean): void
   if (close) headers.push('connection', 'close');
   res.writeHead(answer.status, answer.reason, headers);
   res.end(res.req?.method === 'HEAD' ? undefined : payload);
+}
+
+/**
+ * A response the dispatcher decided on, written on a raw client socket (an upgrade's) and the
+ * socket ended: its headers checked (a 500 when they cannot be written), `connection: close`.
+ */
+export function endWithAnswer(socket: Duplex, status: number, headers: readonly HeaderPair[], body: string | undefined): void {
+  let bytes: Buffer;
+  try {
+    bytes = porticoResponse(decidedAnswer(status, headers, body), false, false, false);
+  } catch {
+    bytes = cannedResponse(500);
+  }
+  if (!socket.destroyed && socket.writable) socket.end(bytes);
+  else socket.destroy();
 }

@@ -1,5 +1,5 @@
 import type net from 'node:net';
-import type { Dispatch } from '../../forward/Dispatch.ts';
+import type { Dispatch, DispatchAnswer, RetryChoice } from '../../forward/Dispatch.ts';
 import type { HeaderPair, ResolvedForwarderOptions } from '../../forward/ForwarderOptions.ts';
 import type { Upstream } from '../../forward/Upstream.ts';
 import type { UpstreamConnection, UpstreamHandler } from './UpstreamConnection.ts';
@@ -10,7 +10,18 @@ import type { RequestHead } from '../../http1/RequestHead.ts';
 import type { ResponseHead } from '../../http1/ResponseHead.ts';
 import type { ResponseHeadParser } from '../../http1/ResponseHeadParser.ts';
 import type { OutboundResponseFraming } from '../../http1/serializeResponseHead.ts';
-import { exchangeWait, mayRetry, NO_HIDDEN_HEADERS, requestIdFor, reusesAfterResponse } from '../policy/index.ts';
+import {
+  afterFailedAttempt,
+  exchangeWait,
+  isAnswer,
+  isFailedStart,
+  NO_HIDDEN_HEADERS,
+  requestIdFor,
+  retryChoice,
+  reusesAfterResponse,
+  startFailureAnswer,
+  upstreamHasAnswered,
+} from '../policy/index.ts';
 import type { ClientOrigin } from './clientOrigin.ts';
 import { clientResponseFraming } from './clientResponseFraming.ts';
 import { clientResponseHead } from './clientResponseHeaders.ts';
@@ -77,6 +88,8 @@ export class Exchange implements UpstreamHandler, ClientWriterWatcher {
   #hidden: readonly string[] = NO_HIDDEN_HEADERS;
   #connection: UpstreamConnection | undefined;
   #attempts = 0;
+  /** Of those, the upstreams that failed before they ever answered (`isFailedStart`). */
+  #failedStarts = 0;
   /** What waits for the connection: the request head, then body pieces; text is latin1. */
   #queue: Array<Buffer | string> = [];
   #replay: Array<Buffer | string> | undefined = [];
@@ -134,7 +147,7 @@ export class Exchange implements UpstreamHandler, ClientWriterWatcher {
   #onDispatch(dispatch: Dispatch): void {
     if (this.#phase === 'done') {
       // The client left while the request waited for a backend.
-      if (dispatch.kind === 'forward') dispatch.release?.({ status: 0, bytesIn: this.#head.headBytes, bytesOut: 0 });
+      if (dispatch.kind === 'forward') dispatch.release?.({ status: 0, answered: false, bytesIn: this.#head.headBytes, bytesOut: 0 });
       return;
     }
     try {
@@ -199,6 +212,7 @@ export class Exchange implements UpstreamHandler, ClientWriterWatcher {
     this.#dispatch = undefined;
     dispatch?.release?.({
       status: status ?? this.#response?.status ?? 0,
+      answered: this.#responseBytes > 0,
       bytesIn: this.#head.headBytes + this.#bodyBytes,
       bytesOut: this.#responseBytes,
     });
@@ -415,10 +429,24 @@ export class Exchange implements UpstreamHandler, ClientWriterWatcher {
       // Backend events reach only the exchange that holds the connection: none while choosing.
       if (this.#phase === 'choosing') throw this.#impossible('a backend failure');
       const wrote = this.#connected();
-      const retry = this.#mayRetry(wrote);
+      const backendAnswered = this.#phase === 'relaying-body' || this.#responseBytes > 0;
+      const upstream = this.#upstream!;
+      const failedStart = isFailedStart(backendAnswered, upstreamHasAnswered(this.#dispatch, upstream));
+      if (failedStart) this.#failedStarts++;
+      const verdict = afterFailedAttempt({
+        attempts: this.#attempts,
+        failedStarts: this.#failedStarts,
+        failedStart,
+        backendAnswered,
+        requestSent: wrote,
+        // Before a byte went out, the queue still holds the whole request.
+        bodyHeld: !wrote || this.#replay !== undefined,
+        method: this.#head.method,
+      });
       this.#dropConnection();
-      this.#owner.options.onEvent({ type: 'upstream.failed', upstreamId: this.#upstream?.id ?? '', error: err, retried: retry });
-      if (!retry) {
+      this.#owner.options.onEvent({ type: 'upstream.failed', upstreamId: upstream.id, error: err, retried: verdict === 'retry' });
+      if (verdict === 'start-failed') return this.#onRetryChoice(startFailureAnswer(this.#dispatch, err));
+      if (verdict === 'fail') {
         if (this.#touchedClient) return this.#abortClient(`backend failed mid-response: ${err.message}`);
         return this.#fail(502);
       }
@@ -426,42 +454,36 @@ export class Exchange implements UpstreamHandler, ClientWriterWatcher {
       // A connection that never carried a byte keeps its queue; otherwise replay what was sent.
       if (wrote) this.#queue = [...this.#replay!];
       else this.#queue.shift();
-      let next: Upstream | undefined | Promise<Upstream | undefined>;
-      try {
-        next = this.#dispatch?.retry?.(err);
-      } catch {
-        next = undefined;
-      }
+      const next = retryChoice(this.#dispatch, err, failedStart);
       if (next instanceof Promise) {
         // The router waits for a worker (the dead one's restart); the client may leave meanwhile.
-        next.then((u) => this.#onRetryUpstream(u), () => this.#onRetryUpstream(undefined));
+        next.then((choice) => this.#onRetryChoice(choice), () => this.#onRetryChoice(undefined));
         return;
       }
-      this.#connectNext(next);
+      this.#onRetryChoice(next);
     } catch (thrown) {
       this.#broken(thrown);
     }
   }
 
-  #onRetryUpstream(upstream: Upstream | undefined): void {
+  /** Another upstream, Portico's own answer, or none (502), after a failed try. */
+  #onRetryChoice(choice: RetryChoice): void {
     if (this.#phase === 'done') return;
     try {
-      this.#connectNext(upstream);
+      if (isAnswer(choice)) this.#answer(choice);
+      else this.#connectNext(choice);
     } catch (err) {
       this.#broken(err);
     }
   }
 
-  /** The policy's retry rule (`mayRetry`), asked before the backend answered anything. */
-  #mayRetry(wrote: boolean): boolean {
-    return mayRetry({
-      attempts: this.#attempts,
-      backendAnswered: this.#phase === 'relaying-body' || this.#responseBytes > 0,
-      requestSent: wrote,
-      // Before a byte went out, the queue still holds the whole request.
-      bodyHeld: !wrote || this.#replay !== undefined,
-      method: this.#head.method,
-    });
+  /** Answers with what the dispatch decided instead of a backend's response (a start-up failure page). */
+  #answer(answer: DispatchAnswer): void {
+    this.#enter('done');
+    this.#clearTimer();
+    this.#dropConnection();
+    this.#release(answer.status);
+    this.#owner.onExchangeRespond(answer.status, answer.headers ?? [], answer.body, answer.close === true);
   }
 
   /**

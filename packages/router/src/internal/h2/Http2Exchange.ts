@@ -1,7 +1,7 @@
 import http2, { type OutgoingHttpHeaders, type ServerHttp2Stream } from 'node:http2';
 import type net from 'node:net';
-import type { Dispatch } from '../../forward/Dispatch.ts';
-import type { ResolvedForwarderOptions } from '../../forward/ForwarderOptions.ts';
+import type { Dispatch, RetryChoice } from '../../forward/Dispatch.ts';
+import type { HeaderPair, ResolvedForwarderOptions } from '../../forward/ForwarderOptions.ts';
 import type { Upstream } from '../../forward/Upstream.ts';
 import { ForwarderStateError } from '../../errors.ts';
 import { ChunkedDecoder } from '../../http1/ChunkedDecoder.ts';
@@ -16,7 +16,21 @@ import { mayEnter, type ExchangePhase } from '../forward/ExchangePhase.ts';
 import { outboundRequestHead } from '../forward/outboundRequestHead.ts';
 import type { UpstreamConnection, UpstreamHandler } from '../forward/UpstreamConnection.ts';
 import type { UpstreamPool } from '../forward/UpstreamPool.ts';
-import { cannedAnswer, decidedAnswer, exchangeWait, mayRetry, NO_HIDDEN_HEADERS, requestIdFor, reusesAfterResponse, type PorticoAnswer } from '../policy/index.ts';
+import {
+  afterFailedAttempt,
+  cannedAnswer,
+  decidedAnswer,
+  exchangeWait,
+  isAnswer,
+  isFailedStart,
+  NO_HIDDEN_HEADERS,
+  requestIdFor,
+  retryChoice,
+  reusesAfterResponse,
+  startFailureAnswer,
+  upstreamHasAnswered,
+  type PorticoAnswer,
+} from '../policy/index.ts';
 import { answerHeaders, relayedHeaders } from './http2ResponseHeaders.ts';
 
 const { NGHTTP2_NO_ERROR, NGHTTP2_PROTOCOL_ERROR, NGHTTP2_INTERNAL_ERROR } = http2.constants;
@@ -54,6 +68,8 @@ export class Http2Exchange implements UpstreamHandler {
   #upstream: Upstream | undefined;
   #connection: UpstreamConnection | undefined;
   #attempts = 0;
+  /** Of those, the upstreams that failed before they ever answered (`isFailedStart`). */
+  #failedStarts = 0;
   /** What waits for the connection: the request head, then body pieces (text is latin1). */
   #queue: Array<Buffer | string> = [];
   #replay: Array<Buffer | string> | undefined = [];
@@ -105,7 +121,7 @@ export class Http2Exchange implements UpstreamHandler {
   #onDispatch(dispatch: Dispatch): void {
     if (this.#phase === 'done') {
       // The client reset the stream while the request waited for a backend.
-      if (dispatch.kind === 'forward') dispatch.release?.({ status: 0, bytesIn: this.#head.headBytes, bytesOut: 0 });
+      if (dispatch.kind === 'forward') dispatch.release?.({ status: 0, answered: false, bytesIn: this.#head.headBytes, bytesOut: 0 });
       return;
     }
     try {
@@ -113,13 +129,7 @@ export class Http2Exchange implements UpstreamHandler {
       if (dispatch.kind === 'respond') {
         this.#enter('done');
         this.#settle(false);
-        let answer: PorticoAnswer;
-        try {
-          answer = decidedAnswer(dispatch.status, dispatch.headers ?? [], dispatch.body);
-          this.#answer(answer);
-        } catch {
-          this.#answer(cannedAnswer(500));
-        }
+        this.#answerDecided(dispatch.status, dispatch.headers ?? [], dispatch.body);
         return;
       }
       this.#dispatch = dispatch;
@@ -364,42 +374,51 @@ export class Http2Exchange implements UpstreamHandler {
     try {
       if (this.#phase === 'choosing') throw this.#impossible('a backend failure');
       const wrote = this.#phase === 'awaiting-head' || this.#phase === 'relaying-body';
-      const retry = mayRetry({
+      const backendAnswered = this.#phase === 'relaying-body' || this.#responseBytes > 0;
+      const upstream = this.#upstream;
+      const failedStart = upstream !== undefined && isFailedStart(backendAnswered, upstreamHasAnswered(this.#dispatch, upstream));
+      if (failedStart) this.#failedStarts++;
+      const verdict = afterFailedAttempt({
         attempts: this.#attempts,
-        backendAnswered: this.#phase === 'relaying-body' || this.#responseBytes > 0,
+        failedStarts: this.#failedStarts,
+        failedStart,
+        backendAnswered,
         requestSent: wrote,
         bodyHeld: !wrote || this.#replay !== undefined,
         method: this.#head.method,
       });
       this.#dropConnection();
-      this.#owner.options.onEvent({ type: 'upstream.failed', upstreamId: this.#upstream?.id ?? '', error: err, retried: retry });
-      if (!retry) {
+      this.#owner.options.onEvent({ type: 'upstream.failed', upstreamId: upstream?.id ?? '', error: err, retried: verdict === 'retry' });
+      if (verdict === 'start-failed') return this.#onRetryChoice(startFailureAnswer(this.#dispatch, err));
+      if (verdict === 'fail') {
         if (this.#phase === 'relaying-body') return this.#abortClient(`backend failed mid-response: ${err.message}`);
         return this.#fail(502);
       }
       this.#enter('choosing');
       if (wrote) this.#queue = [...this.#replay!];
       else this.#queue.shift();
-      let next: Upstream | undefined | Promise<Upstream | undefined>;
-      try {
-        next = this.#dispatch?.retry?.(err);
-      } catch {
-        next = undefined;
-      }
+      const next = retryChoice(this.#dispatch, err, failedStart);
       if (next instanceof Promise) {
-        next.then((u) => this.#onRetryUpstream(u), () => this.#onRetryUpstream(undefined));
+        next.then((choice) => this.#onRetryChoice(choice), () => this.#onRetryChoice(undefined));
         return;
       }
-      this.#connectNext(next);
+      this.#onRetryChoice(next);
     } catch (thrown) {
       this.#broken(thrown);
     }
   }
 
-  #onRetryUpstream(upstream: Upstream | undefined): void {
+  /** Another upstream, Portico's own answer (a start-up failure page), or none (502), after a failed try. */
+  #onRetryChoice(choice: RetryChoice): void {
     if (this.#phase === 'done') return;
     try {
-      this.#connectNext(upstream);
+      if (!isAnswer(choice)) return this.#connectNext(choice);
+      this.#enter('done');
+      this.#deadline.dispose();
+      this.#dropConnection();
+      this.#release(choice.status);
+      this.#settle(false);
+      this.#answerDecided(choice.status, choice.headers ?? [], choice.body);
     } catch (err) {
       this.#broken(err);
     }
@@ -504,6 +523,17 @@ export class Http2Exchange implements UpstreamHandler {
     this.#owner.options.onEvent({ type: 'response.aborted', reason: 'client reset the stream before the response' });
   }
 
+  /** An answer the dispatch decided on; a 500 when its headers cannot be written. */
+  #answerDecided(status: number, headers: readonly HeaderPair[], body: string | undefined): void {
+    let answer: PorticoAnswer;
+    try {
+      answer = decidedAnswer(status, headers, body);
+    } catch {
+      answer = cannedAnswer(500);
+    }
+    this.#answer(answer);
+  }
+
   /** Portico's own answer on this stream: its status and headers in HEADERS, its body in DATA. */
   #answer(answer: PorticoAnswer): void {
     const stream = this.#stream;
@@ -535,7 +565,7 @@ export class Http2Exchange implements UpstreamHandler {
   #release(status: number): void {
     const dispatch = this.#dispatch;
     this.#dispatch = undefined;
-    dispatch?.release?.({ status, bytesIn: this.#head.headBytes + this.#bodyBytes, bytesOut: this.#responseBytes });
+    dispatch?.release?.({ status, answered: this.#responseBytes > 0, bytesIn: this.#head.headBytes + this.#bodyBytes, bytesOut: this.#responseBytes });
   }
 
   #settle(premature: boolean): void {
