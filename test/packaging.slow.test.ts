@@ -12,6 +12,7 @@ import { isAlive } from './helpers/processes.ts';
 const run = promisify(execFile);
 const root = fileURLToPath(new URL('../', import.meta.url));
 const pythonBackend = join(root, 'examples/python-backend/server.py');
+const pythonIntegration = join(root, 'integrations/python/portico_integration.py');
 
 /**
  * Portico as a user outside the repository gets it: every package packed to a tarball (the
@@ -54,6 +55,8 @@ describe('packaging: the packed tarballs installed with npm into an empty projec
 
   it('checks a config, serves a Python backend, and stops gracefully with no backend left', async () => {
     await copyFile(pythonBackend, join(project, 'server.py'));
+    // The example runs on Portico's Python integration, copied beside it as its docstring says.
+    await copyFile(pythonIntegration, join(project, 'portico_integration.py'));
     const config = join(project, 'portico.json');
     await writeFile(
       config,

@@ -316,7 +316,8 @@ def serve_wsgi(app, default_port=8000, env=None):
     server = Server(("127.0.0.1", 0), Handler, bind_and_activate=False)
     server.server_bind()
     server.set_app(PorticoWSGI(app, env))
-    _log("portico.integration.listening: %s" % (sock.getsockname(),))
+    where = read_environment(env)["listen"]
+    _log("portico.integration.listening: %s %s" % (where[0] if where else "tcp", sock.getsockname()))
     signal_ready(env)
 
     def on_sigterm(_signum, _frame):

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { request } from './helpers/request.ts';
 import { freePort, startBackend, stopAllBackends, type Backend } from './helpers/startBackend.ts';
 
-// The backend example in docs/integration.md: another language reading the same contract.
+// The backend example in docs/integration.md: another language, on Portico's Python integration.
 const server = fileURLToPath(new URL('../../../examples/python-backend/server.py', import.meta.url));
 const token = 'py-7c2e4f0a-93b1-4d55-a8e6-0b1c2d3e4f50';
 const python = (env: Record<string, string>, notifyPipe = false) =>
@@ -68,7 +68,7 @@ describe('examples/python-backend', () => {
     const { port } = socket.address() as { port: number };
     const backend = startBackend({ command: ['python3', server], ipc: false, listenFd: socket, env: { PORTICO_TOKEN: token } });
     socket.close();
-    await backend.stderrIncludes('listening on fd 3');
+    await backend.stderrIncludes('portico.integration.listening: fd ');
     assert.equal((await request({ port }, { path: '/', headers: [['x-portico-token', token]] })).status, 200);
   });
 
