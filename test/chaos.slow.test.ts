@@ -11,7 +11,10 @@ import { app, startPortico, stopAllPorticos } from './helpers/portico.ts';
 // backend workers at random moments. CHAOS_SEED replays a run's kill schedule; CHAOS_MS sets its length;
 // CHAOS_ANY=1 lets the two-worker run kill the last ready worker too (then a 502 is allowed by the retry rule).
 const chaosMs = Number(process.env.CHAOS_MS ?? 8_000);
-const requestDeadlineMs = 5_000;
+/** A run lasts until it has killed this many workers too: one a second of CHAOS_MS. */
+const leastKills = Math.ceil(chaosMs / 1_000);
+/** A request unanswered this long is hung. Generous: on a busy machine a restart takes seconds. */
+const requestDeadlineMs = 30_000;
 
 /** mulberry32: small, seedable, good enough to pick victims and intervals. */
 function prng(seed: number): () => number {
@@ -105,12 +108,16 @@ interface ChaosRun {
 }
 
 /**
- * SIGKILLs a worker every 200–600 ms. With `spare`, only while another worker is ready: when one
+ * SIGKILLs a worker every 200–600 ms, for CHAOS_MS and at least `leastKills` kills: a busy machine
+ * restarts workers slowly, and the run then lasts longer rather than kill fewer (a run of 8 s
+ * killed 3 workers on a busy machine). With `spare`, only while another worker is ready: when one
  * is still restarting, it waits for it and kills the other at once, the moment the pool's ready
  * list has just been rebuilt while the victim still has requests in flight.
  */
-async function chaos(portico: Portico, random: () => number, until: () => boolean, spare: boolean): Promise<ChaosRun> {
+async function chaos(portico: Portico, random: () => number, spare: boolean): Promise<ChaosRun> {
   let kills = 0;
+  const end = performance.now() + chaosMs;
+  const until = () => performance.now() >= end && kills >= leastKills;
   const readyWorkers = () => (portico.status().apps[0]?.workers ?? []).filter((w) => w.state === 'ready' && w.pid !== undefined);
   while (!until()) {
     await new Promise((resolve) => setTimeout(resolve, 200 + random() * 400));
@@ -155,7 +162,8 @@ function report(name: string, seed: number, tally: Tally, run: ChaosRun): void {
 }
 
 describe('chaos: backends SIGKILLed under load', function () {
-  this.timeout(chaosMs + 20_000);
+  // A safety net only: each run ends after its kills and its requests' deadlines.
+  this.timeout(chaosMs + 180_000);
   afterEach(stopAllPorticos);
 
   it('answers every idempotent GET with 200 when a second worker is ready', async () => {
@@ -164,12 +172,10 @@ describe('chaos: backends SIGKILLed under load', function () {
       apps: [app('shop', { processesPerApplication: 2, start: 'eager', rapidFailsPerMinute: 100, restart: { backoff: { min: 0, max: 0.05 } } })],
     });
     await waitFor(portico, () => readyCount(portico) === 2);
-    const end = performance.now() + chaosMs;
-    const until = () => performance.now() >= end;
+    let over = false;
     const tally = newTally();
-    const [, run] = await Promise.all([load(port, 16, until, tally), chaos(portico, prng(seed), until, process.env.CHAOS_ANY !== '1')]);
+    const [, run] = await Promise.all([load(port, 16, () => over, tally), chaos(portico, prng(seed), process.env.CHAOS_ANY !== '1').finally(() => (over = true))]);
     report('2 workers', seed, tally, run);
-    assert.ok(run.kills >= chaosMs / 1_000, `the chaos loop killed only ${run.kills} workers (seed ${seed})`);
     assert.equal(tally.outstanding, 0);
     assert.equal(tally.hung, 0, `hung requests (seed ${seed})`);
     assert.equal(tally.ok, tally.requests, `failed GETs: ${tally.errors.slice(0, 3).join(' | ')} (seed ${seed})`);
@@ -181,13 +187,11 @@ describe('chaos: backends SIGKILLed under load', function () {
       apps: [app('shop', { processesPerApplication: 1, start: 'eager', rapidFailsPerMinute: 100, restart: { backoff: { min: 0, max: 0.05 } } })],
     });
     await waitFor(portico, () => readyCount(portico) === 1);
-    const end = performance.now() + chaosMs;
-    const until = () => performance.now() >= end;
+    let over = false;
     const tally = newTally();
-    const [, run] = await Promise.all([load(port, 16, until, tally), chaos(portico, prng(seed), until, false)]);
+    const [, run] = await Promise.all([load(port, 16, () => over, tally), chaos(portico, prng(seed), false).finally(() => (over = true))]);
     report('1 worker', seed, tally, run);
     const failures = [...tally.byStatus].filter(([s]) => s !== 200);
-    assert.ok(run.kills >= chaosMs / 1_000, `the chaos loop killed only ${run.kills} workers (seed ${seed})`);
     assert.ok(tally.ok > 0);
     assert.equal(tally.outstanding, 0);
     assert.equal(tally.hung, 0, `hung requests (seed ${seed})`);
