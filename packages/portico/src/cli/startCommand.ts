@@ -8,6 +8,7 @@ import type { Command } from './Command.ts';
 import { adminOptionHelp, adminOptions } from './adminOptions.ts';
 import { CommandFailure } from './CommandFailure.ts';
 import { ExitCode } from './ExitCode.ts';
+import { explainListenFailure } from './internal/explainListenFailure.ts';
 import { runAppCommand } from './internal/runAppCommand.ts';
 import { UsageError } from './UsageError.ts';
 
@@ -57,7 +58,7 @@ export const startCommand: Command = {
       // machine's answer to the config, not a bug: say it and stop what did start.
       await portico.stop();
       if (!isCoded(error)) throw error;
-      throw new CommandFailure((error as Error).message, ExitCode.configInvalid);
+      throw new CommandFailure(await explainListenFailure(error as Error, config), ExitCode.configInvalid);
     }
     const listen = started.listen.map((a) => `${a.proto}://${a.host === '0.0.0.0' ? '127.0.0.1' : a.host}:${a.port}/`);
     const admin = started.admin ? `http://${started.admin.host}:${started.admin.port}/` : undefined;

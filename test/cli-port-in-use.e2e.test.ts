@@ -1,0 +1,71 @@
+import assert from 'node:assert/strict';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { echoBackend } from './helpers/portico.ts';
+
+const launcher = fileURLToPath(new URL('../packages/portico/bin/portico.js', import.meta.url));
+
+/** Another program holding a port: a node process listening on 127.0.0.1, port 0. */
+async function holdPort(): Promise<{ child: ChildProcess; port: number }> {
+  const child = spawn(process.execPath, ['-e', "const s = require('net').createServer().listen(0, '127.0.0.1', () => console.log(s.address().port))", 'port-holder'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<number>((resolve, reject) => {
+    child.stdout!.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim())));
+    child.once('exit', (code) => reject(new Error(`the port holder exited with ${code}`)));
+  });
+  return { child, port };
+}
+
+function start(file: string): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [launcher, 'start', '-c', file], { timeout: 30_000 }, (error, _stdout, stderr) => resolve({ code: error ? (error.code as number) : 0, stderr }));
+  });
+}
+
+describe('portico start on a port in use', function () {
+  this.timeout(60_000);
+  let holder: ChildProcess | undefined;
+  afterEach(() => holder?.kill('SIGKILL'));
+
+  it('says which address, which config key and which process holds it, without a stack, and exits 1', async () => {
+    const held = await holdPort();
+    holder = held.child;
+    const dir = await mkdtemp(join(tmpdir(), 'portico-inuse-'));
+    const file = join(dir, 'portico.json');
+    await writeFile(
+      file,
+      JSON.stringify({
+        listen: [{ port: 0, host: '127.0.0.1' }, { port: held.port, host: '127.0.0.1' }],
+        apps: [{ name: 'shop', processPath: process.execPath, arguments: [echoBackend] }],
+      }),
+    );
+    const run = await start(file);
+    assert.equal(run.code, 1, run.stderr);
+    assert.doesNotMatch(run.stderr, /internal error|    at /);
+    const lines = run.stderr.trimEnd().split('\n');
+    assert.equal(lines.length, 1, run.stderr);
+    assert.match(lines[0]!, new RegExp(`cannot listen on 127\\.0\\.0\\.1:${held.port} \\(listen\\[1\\]\\): the address is in use by pid ${held.child.pid} \\(\\S*node -e `));
+    assert.match(lines[0]!, /choose another port in listen\[1\]\.port/);
+  });
+
+  it('names admin.port when the admin endpoint cannot listen', async () => {
+    const held = await holdPort();
+    holder = held.child;
+    const dir = await mkdtemp(join(tmpdir(), 'portico-inuse-'));
+    const file = join(dir, 'portico.json');
+    await writeFile(
+      file,
+      JSON.stringify({
+        listen: [{ port: 0, host: '127.0.0.1' }],
+        admin: { port: held.port, socket: join(dir, 'admin.sock') },
+        apps: [{ name: 'shop', processPath: process.execPath, arguments: [echoBackend] }],
+      }),
+    );
+    const run = await start(file);
+    assert.equal(run.code, 1, run.stderr);
+    assert.match(run.stderr, new RegExp(`cannot listen on 127\\.0\\.0\\.1:${held.port} \\(admin\\): the address is in use by pid ${held.child.pid} `));
+    assert.match(run.stderr, /choose another port in admin\.port/);
+  });
+});
