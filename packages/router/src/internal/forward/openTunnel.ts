@@ -1,4 +1,4 @@
-import type net from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { Clock } from '@portico/supervisor';
 import type { UpstreamConnection, UpstreamHandler } from './UpstreamConnection.ts';
 import { Deadline } from './Deadline.ts';
@@ -12,7 +12,7 @@ import { Deadline } from './Deadline.ts';
  * client that stops reading cannot pin a backend connection.
  */
 class Tunnel implements UpstreamHandler {
-  readonly #client: net.Socket;
+  readonly #client: Duplex;
   readonly #upstream: UpstreamConnection;
   readonly #sendTimeout: number;
   readonly #stalled: Deadline;
@@ -20,7 +20,7 @@ class Tunnel implements UpstreamHandler {
   #upstreamFull = false;
   #upstreamEnded = false;
 
-  constructor(client: net.Socket, upstream: UpstreamConnection, options: { readonly clock: Clock; readonly sendTimeout: number }) {
+  constructor(client: Duplex, upstream: UpstreamConnection, options: { readonly clock: Clock; readonly sendTimeout: number }) {
     this.#client = client;
     this.#upstream = upstream;
     this.#sendTimeout = options.sendTimeout;
@@ -94,7 +94,10 @@ class Tunnel implements UpstreamHandler {
   }
 }
 
-/** Relays `client` and `upstream` to each other from now on; the tunnel lives as long as its sockets. */
-export function openTunnel(client: net.Socket, upstream: UpstreamConnection, options: { readonly clock: Clock; readonly sendTimeout: number }): void {
+/**
+ * Relays `client` and `upstream` to each other from now on; the tunnel lives as long as its
+ * sockets. The client is a socket, or an HTTP/2 stream for a WebSocket over HTTP/2 (RFC 8441).
+ */
+export function openTunnel(client: Duplex, upstream: UpstreamConnection, options: { readonly clock: Clock; readonly sendTimeout: number }): void {
   new Tunnel(client, upstream, options);
 }

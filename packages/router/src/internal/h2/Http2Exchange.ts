@@ -13,6 +13,7 @@ import type { ClientOrigin } from '../forward/clientOrigin.ts';
 import { MAX_INFORMATIONAL_RESPONSES } from '../forward/connectionBounds.ts';
 import { Deadline } from '../forward/Deadline.ts';
 import { mayEnter, type ExchangePhase } from '../forward/ExchangePhase.ts';
+import { openTunnel } from '../forward/openTunnel.ts';
 import { outboundRequestHead } from '../forward/outboundRequestHead.ts';
 import type { UpstreamConnection, UpstreamHandler } from '../forward/UpstreamConnection.ts';
 import type { UpstreamPool } from '../forward/UpstreamPool.ts';
@@ -274,7 +275,10 @@ export class Http2Exchange implements UpstreamHandler {
         return this.#fail(502);
       }
       const res = r.head;
-      if (res.status === 101) return this.#fail(502);
+      if (res.status === 101) {
+        if (this.#head.upgrade?.kind !== 'websocket') return this.#fail(502);
+        return this.#tunnel(res, r.rest);
+      }
       if (res.status < 200) {
         if (++this.#informational > MAX_INFORMATIONAL_RESPONSES) {
           this.#reusable = false;
@@ -359,6 +363,33 @@ export class Http2Exchange implements UpstreamHandler {
       this.#rearm();
     });
     this.#rearm();
+  }
+
+  /**
+   * The backend took the WebSocket handshake (101): the client gets 200 on its CONNECT stream
+   * (RFC 8441 §5) and from here the stream's DATA and the backend connection's bytes are relayed
+   * raw, as an HTTP/1.1 tunnel's are (`openTunnel`).
+   */
+  #tunnel(res: ResponseHead, rest: Buffer): void {
+    this.#enter('done');
+    this.#deadline.dispose();
+    const connection = this.#connection!;
+    this.#connection = undefined;
+    this.#release(101);
+    this.#settle(false);
+    const headers = relayedHeaders(res, this.#hidden, undefined);
+    headers[':status'] = 200;
+    delete headers['sec-websocket-accept'];
+    try {
+      this.#stream.respond(headers);
+    } catch {
+      connection.destroy();
+      this.#stream.close(NGHTTP2_INTERNAL_ERROR);
+      return;
+    }
+    // `rest` is part of a lent backend read.
+    if (rest.length > 0) this.#stream.write(Buffer.from(rest));
+    openTunnel(this.#stream, connection, this.#owner.options);
   }
 
   onEnd(): void {

@@ -25,7 +25,8 @@ export class Http2Front {
   #onEmpty: (() => void) | undefined;
 
   constructor(options: ResolvedForwarderOptions, pool: UpstreamPool) {
-    this.#server = http2.createServer(http2ServerOptions(options.limits, false));
+    // Extended CONNECT (RFC 8441) carries WebSocket over HTTP/2; node:http2 has it on every supported line.
+    this.#server = http2.createServer(http2ServerOptions(options.limits, true));
     this.#server.on('session', (session: ServerHttp2Session) => {
       const connection = new Http2Connection(session, options, pool, () => {
         this.#connections.delete(connection);
@@ -96,7 +97,9 @@ class Http2Connection implements Http2StreamOwner {
       this.options.onEvent({ type: 'request.refused', status: verdict.status, reason: verdict.reason });
       return refuse(stream, verdict.status);
     }
-    new Http2Exchange(this, stream, verdict.head, newRequestId(), endStream).start();
+    // A WebSocket's stream carries no request body: its DATA is the tunnel's, once it opens.
+    const bodiless = endStream || verdict.head.upgrade?.kind === 'websocket';
+    new Http2Exchange(this, stream, verdict.head, newRequestId(), bodiless).start();
   }
 
   onStreamSettled(premature: boolean): void {

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { RequestHead } from '../../http1/RequestHead.ts';
 import type { RequestHeadParser } from '../../http1/RequestHeadParser.ts';
 
@@ -39,13 +40,18 @@ function refused(reason: string, status = 400): Http2RequestVerdict {
  * goes through Portico's own HTTP/1.1 framer, so an HTTP/2 request meets every rule an HTTP/1.1
  * one does (docs/proxy.md, What the framer refuses).
  *
- * `endStream`: the HEADERS frame ended the stream, so there is no body.
+ * `streamEnded`: the HEADERS frame ended the stream, so there is no body. An extended CONNECT
+ * with `:protocol websocket` (RFC 8441) becomes an RFC 6455 handshake (`GET` with `upgrade`,
+ * `connection`, a fresh `sec-websocket-key` and version 13), its stream carrying the WebSocket
+ * once the backend answers 101; any other `:protocol` is 501.
  */
-export function readHttp2RequestHead(raw: readonly string[], endStream: boolean, parser: RequestHeadParser): Http2RequestVerdict {
+export function readHttp2RequestHead(raw: readonly string[], streamEnded: boolean, parser: RequestHeadParser): Http2RequestVerdict {
+  let endStream = streamEnded;
   let method: string | undefined;
   let path: string | undefined;
   let scheme: string | undefined;
   let authority: string | undefined;
+  let protocol: string | undefined;
   let host: string | undefined;
   let contentLength: string | undefined;
   let cookies: string | undefined;
@@ -75,6 +81,10 @@ export function readHttp2RequestHead(raw: readonly string[], endStream: boolean,
           if (authority !== undefined) return refused('two :authority fields');
           authority = value;
           break;
+        case ':protocol':
+          if (protocol !== undefined) return refused('two :protocol fields');
+          protocol = value;
+          break;
         default:
           return refused(`unknown pseudo-header ${JSON.stringify(name)}`);
       }
@@ -97,11 +107,25 @@ export function readHttp2RequestHead(raw: readonly string[], endStream: boolean,
       cookies = cookies === undefined ? value : `${cookies}; ${value}`;
       continue;
     }
+    // An extended CONNECT carries no key (RFC 8441 §4); Portico makes the HTTP/1.1 handshake's own.
+    if (name === 'sec-websocket-key' || (name === 'sec-websocket-version' && method === 'CONNECT')) {
+      if (name === 'sec-websocket-key') return refused('sec-websocket-key on HTTP/2');
+      continue;
+    }
     if (name === 'content-length') {
       if (contentLength !== undefined) return refused('two content-length fields');
       contentLength = value;
     }
     fields += `${name}: ${value}\r\n`;
+  }
+  if (protocol !== undefined) {
+    // Extended CONNECT (RFC 8441 §4): a WebSocket, sent to the backend as an RFC 6455 handshake.
+    if (method !== 'CONNECT') return refused(':protocol on a request that is not CONNECT');
+    if (protocol !== 'websocket') return refused(`:protocol ${JSON.stringify(protocol)} is not supported`, 501);
+    if (contentLength !== undefined && contentLength !== '0') return refused('a WebSocket CONNECT with a body');
+    method = 'GET';
+    fields = `upgrade: websocket\r\nconnection: upgrade\r\nsec-websocket-key: ${randomBytes(16).toString('base64')}\r\nsec-websocket-version: 13\r\n${fields}`;
+    endStream = true;
   }
   // A reverse proxy is not a tunnel (RFC 9113 §8.5 CONNECT carries no :path or :scheme).
   if (method === 'CONNECT') return refused('CONNECT', 405);
