@@ -67,6 +67,7 @@ describe('the admin endpoint against other local users', function () {
       file,
       JSON.stringify({
         listen: [{ port: 0, host: '127.0.0.1' }],
+        fronts: 1,
         admin: { port: 0, socket: socketPath, tokenFile },
         apps: [{ name: 'shop', processPath: process.execPath, arguments: [echoBackend], start: 'eager' }],
       }),
@@ -129,7 +130,7 @@ describe('the admin endpoint against other local users', function () {
   it('makes a token when the config names none, in a file only its user can read', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'portico-admin-token-'));
     const file = join(dir, 'portico.json');
-    await writeFile(file, JSON.stringify({ listen: [{ port: 0, host: '127.0.0.1' }], admin: { port: 0, socket: join(dir, 'run', 'admin.sock') }, apps: [{ name: 'shop', processPath: process.execPath, arguments: [echoBackend] }] }));
+    await writeFile(file, JSON.stringify({ listen: [{ port: 0, host: '127.0.0.1' }], fronts: 1, admin: { port: 0, socket: join(dir, 'run', 'admin.sock') }, apps: [{ name: 'shop', processPath: process.execPath, arguments: [echoBackend] }] }));
     const child = spawn(process.execPath, [launcher, 'start', '-c', file], { stdio: ['ignore', 'ignore', 'pipe'] });
     try {
       let stderr = '';

@@ -19,6 +19,7 @@ describe('portico start (the command)', function () {
       file,
       JSON.stringify({
         listen: [{ port: 0, host: '127.0.0.1' }],
+        fronts: 1,
         apps: [{ name: 'shop', processPath: process.execPath, arguments: [echoBackend], start: 'eager', processesPerApplication: 2 }],
       }),
     );
@@ -47,6 +48,7 @@ describe('portico start (the command)', function () {
       const config = (version: string, crash = false) =>
         JSON.stringify({
           listen: [{ port: 0, host: '127.0.0.1' }],
+          fronts: 1,
           watch: trigger === 'watch',
           apps: [
             {

@@ -63,6 +63,7 @@ describe('packaging: the packed tarballs installed with npm into an empty projec
       JSON.stringify({
         $schema: './node_modules/@portico/portico/schema/portico.schema.json',
         listen: [{ port: 0, host: '127.0.0.1' }],
+        fronts: 1,
         apps: [{ name: 'hello', processPath: 'python3', arguments: ['server.py'] }],
       }),
     );

@@ -77,6 +77,9 @@ const cases: Record<string, Case> = {
       check();
     });
   },
+  async fronts({ portico }, changed) {
+    await refusedNaming(portico, changed((c) => (c['fronts'] = 2)), 'fronts');
+  },
   async watch({ portico }, changed) {
     await refusedNaming(portico, changed((c) => (c['watch'] = true)), 'watch');
   },

@@ -63,6 +63,7 @@ describe("Portico's own log on a full disk", function () {
       running = await startCli(
         {
           listen: [{ port: 0, host: '127.0.0.1' }],
+          fronts: 1,
           admin: { port: 0, socket: join(tmpdir(), `portico-selflog-${process.pid}`, 'admin.sock') },
           apps: [{ name: 'shop', processPath: process.execPath, arguments: [echoBackend], start: 'eager', processesPerApplication: 1 }],
         },

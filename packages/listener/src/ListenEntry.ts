@@ -7,6 +7,11 @@ export interface ListenEntry {
   readonly http2?: boolean;
   /** Plain only: serve HTTP/2 to clients that open with its preface (h2c with prior knowledge). Default false. */
   readonly h2c?: boolean;
+  /**
+   * A socket already bound by another process (a front's copy of the control process's socket,
+   * docs/architecture.md): listened on as it is, instead of binding `host` and `port`.
+   */
+  readonly handle?: object;
 }
 
 /** HTTPS: PEM files (paths), and optionally a CA bundle to ask clients for a certificate. */

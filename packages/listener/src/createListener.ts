@@ -70,9 +70,11 @@ export function createListener(initialOptions: ListenerOptions): Listener {
           const host = entry.host ?? '0.0.0.0';
           await new Promise<void>((resolve, reject) => {
             server.once('error', (error: NodeJS.ErrnoException) => reject(new ListenFailedError(`${host}:${entry.port}`, error.code ?? error.message, error)));
-            server.listen(entry.port, host, () => resolve());
+            if (entry.handle) server.listen(entry.handle, () => resolve());
+            else server.listen(entry.port, host, () => resolve());
           });
-          addresses.push({ proto, host, port: (server.address() as net.AddressInfo).port });
+          const bound = server.address() as net.AddressInfo;
+          addresses.push({ proto, host: entry.handle ? bound.address : host, port: bound.port });
         }
       } catch (error) {
         await stopAccepting();

@@ -59,6 +59,11 @@ export const PorticoEvents = defineEventCatalogue({
   'app.rollout_failed': { id: 1701, level: 'error', fields: ['app', 'reason', 'error', 'oldKeepsServing'], meaning: 'New workers of the app did not start (an exit before ready, or startupTimeLimit); when oldKeepsServing, the old workers go on serving and traffic did not move.' },
   'app.operator_command': { id: 1702, level: 'info', fields: ['app', 'command'], meaning: 'An operator stopped or started the app (portico stop APP, portico start APP).' },
 
+  // 1800–1899: front processes (portico, with fronts ≥ 2).
+  'front.ready': { id: 1800, level: 'info', fields: ['front', 'frontPid'], meaning: 'A front process is listening and serves connections, at start or after a restart.' },
+  'front.exited': { id: 1801, level: 'error', fields: ['front', 'frontPid', 'code', 'signal'], meaning: 'A front process exited unasked; the connections it held are lost, the other fronts keep serving, and it is restarted.' },
+  'front.gave_up': { id: 1802, level: 'error', fields: ['restarts'], meaning: 'The front processes exited too often (10 restarts within 60 s); they are no longer restarted and Portico must be restarted.' },
+
   // 1400–1499: authenticators (auth-forwarder).
   'auth.succeeded': { id: 1400, level: 'debug', fields: ['app', 'scheme', 'user', 'remoteAddress'], meaning: 'A request was authenticated.' },
   'auth.failed': { id: 1401, level: 'info', fields: ['app', 'scheme', 'status', 'reason', 'remoteAddress'], meaning: 'A request was refused with 401 or 403; reason says why, never with a credential.' },

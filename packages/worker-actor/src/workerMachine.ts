@@ -15,6 +15,12 @@ export interface WorkerLoad {
   tunnels?: number;
   /** Requests answered by this slot's processes so far, counted by the router as each ends. */
   served?: number;
+  /**
+   * Front processes that may still have requests or tunnels on it (docs/architecture.md, One
+   * control process, several fronts): each gives its hold back once the worker has left its
+   * ready list and its last request on it ended. A draining worker waits for them too.
+   */
+  holds?: number;
 }
 
 export interface WorkerInput {
@@ -149,7 +155,7 @@ const workerSetup = setup({
       (context.options.listenMode ?? 'tcp') === 'tcp' &&
       context.portRetries < maxPortRetries &&
       portInUse.test((event as Exited).stderrTail),
-    idle: ({ context }) => context.load.inFlight <= 0 && !((context.load.tunnels ?? 0) > 0),
+    idle: ({ context }) => context.load.inFlight <= 0 && !((context.load.tunnels ?? 0) > 0) && !((context.load.holds ?? 0) > 0),
   },
   actions: {
     recordSpawn: assign(({ context, event }) => {
@@ -325,7 +331,7 @@ export const workerMachine = workerSetup.createMachine({
           always: { guard: 'idle', target: 'stopping' },
           after: { shutdownRemaining: 'killing' },
           on: {
-            'worker.idle': 'stopping',
+            'worker.idle': { guard: 'idle', target: 'stopping' },
             'process.exited': { target: '#worker.stopped', actions: { type: 'recordExit', params: { kind: 'crashed' } } },
           },
         },

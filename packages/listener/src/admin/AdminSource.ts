@@ -122,6 +122,20 @@ export interface PorticoStatus {
   /** Whether the workers' CPU, memory and file descriptors are read, and how often. */
   readonly sampling?: SamplingStatus;
   readonly apps: readonly AppStatus[];
+  /** With `fronts` ≥ 2: each front process (docs/architecture.md). Absent with one process. */
+  readonly fronts?: readonly FrontStatusView[];
+}
+
+/** One front process: which, its pid while it runs, its actor's state, its restarts, what it serves. */
+export interface FrontStatusView {
+  /** 1, 2, …: stable across the front's restarts. */
+  readonly front: number;
+  readonly pid: number | undefined;
+  /** `starting`, `serving`, `closing`, or `stopped`. */
+  readonly state: string;
+  readonly restarts: number;
+  /** Client connections open on it, as it last reported (every second). */
+  readonly connections: number;
 }
 
 /** What one worker's process wrote lately, as `GET /logs` answers it. */

@@ -49,7 +49,8 @@ export const startCommand: Command = {
       return ExitCode.configInvalid;
     }
     const logger = createLogger(logOptions);
-    const portico = createPortico(config, { logger, baseEnvironment: io.env, loadConfig: () => loadConfig(file, { env: io.env }) });
+    // One front per CPU unless the config says (docs/architecture.md); createPortico's default is 1.
+    const portico = createPortico(config, { logger, baseEnvironment: io.env, loadConfig: () => loadConfig(file, { env: io.env }), fronts: 'auto' });
     let started;
     try {
       started = await portico.start();

@@ -14,6 +14,12 @@ export const PorticoConfigSchema = Type.Object(
     $schema: Type.Optional(Type.String({ description: 'Where editors find this schema; ignored by Portico.' })),
     listen: Type.Array(ListenerSchema, { minItems: 1, description: 'The front sockets, HTTP or HTTPS.' }),
     limits: Defaulted(LimitsSchema, {}),
+    fronts: Type.Optional(
+      Type.Union([Type.Integer({ minimum: 1, maximum: 256 }), Type.Literal('auto')], {
+        description:
+          'Front processes serving the `listen` entries, each accepting its own connections from the same sockets beside one control process (docs/architecture.md, One control process, several fronts). `auto`: one per CPU. `1` serves in one process. Default: `auto` for `portico start`, 1 for `createPortico`. nginx: `worker_processes`.',
+      }),
+    ),
     admin: Type.Optional(AdminSchema),
     watch: Defaulted(Type.Boolean({ description: 'Reload when this file changes, as `portico reload` would.' }), false),
     sampleInterval: Defaulted(

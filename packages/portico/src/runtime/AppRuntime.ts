@@ -1,13 +1,16 @@
-import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import { createAuthenticator, type Authenticator } from '@portico/auth-forwarder';
-import { logEvent, type EventLogger } from '@portico/log-sink';
+import type { Authenticator } from '@portico/auth-forwarder';
+import type { EventLogger } from '@portico/log-sink';
 import type { AppRoute } from '@portico/router';
 import type { Clock } from '@portico/supervisor';
 import { WorkerPool, type PoolHistory, type ProcessHost } from '@portico/worker-actor';
 import type { AppConfig } from '../config/AppSchema.ts';
-import { toAuthConfig } from '../config/toAuthConfig.ts';
 import { toWorkerPoolOptions } from '../config/toWorkerPoolOptions.ts';
+import { appAuthenticator } from './appAuthenticator.ts';
+import { appRoute } from './appRoute.ts';
+
+/** Each runtime's key, unique in this process: a rolled-out app is a new pool under a new key. */
+let runtimes = 0;
 
 export interface AppWiring {
   readonly host: ProcessHost;
@@ -21,6 +24,8 @@ export interface AppWiring {
 /** One configured app, live: its pool of workers, its authenticator, and its route. */
 export class AppRuntime {
   readonly config: AppConfig;
+  /** `shop#3`: names this runtime's pool to the front processes (docs/architecture.md). */
+  readonly key: string;
   readonly pool: WorkerPool;
   readonly authenticator: Authenticator | undefined;
   readonly route: AppRoute;
@@ -28,37 +33,11 @@ export class AppRuntime {
   /** `history`: the runtime this one replaces goes on in it (restart counts, last exits). */
   constructor(config: AppConfig, wiring: AppWiring, history?: PoolHistory) {
     this.config = config;
+    runtimes += 1;
+    this.key = `${config.name}#${runtimes}`;
     this.pool = new WorkerPool({ ...toWorkerPoolOptions(config, wiring), ...(history ? { history } : {}) });
-    const auth = toAuthConfig(config);
-    this.authenticator = auth
-      ? createAuthenticator(auth, {
-          // `secretEnv` is read from the environment the config was loaded with, as `check` reads it.
-          ...(wiring.baseEnvironment ? { env: wiring.baseEnvironment } : {}),
-          onEvent: ({ name, fields }) => {
-            try {
-              logEvent(wiring.logger, name as never, { app: config.name, ...fields });
-            } catch {
-              // An event the catalogue does not know must not fail a request.
-            }
-          },
-        })
-      : undefined;
-    this.route = {
-      name: config.name,
-      match: config.match,
-      backends: this.pool,
-      ...(this.authenticator ? { authenticator: this.authenticator } : {}),
-      requestTimeout: config.requestTimeout,
-      startupTimeLimit: config.queue.timeout,
-      maxWaiting: config.queue.maxWaiting,
-      disableStartUpErrorPage: config.disableStartUpErrorPage,
-      detailedErrors: config.detailedErrors,
-      appOfflineFile: join(config.workingDirectory, 'app_offline.htm'),
-      allowTrace: config.allowTrace,
-      trustRequestId: config.trustRequestId,
-      stripPrefix: config.stripPrefix,
-      ...(config.compat === undefined ? {} : { compat: config.compat }),
-    };
+    this.authenticator = appAuthenticator(config, wiring);
+    this.route = appRoute(config, this.pool, this.authenticator);
   }
 
   /** Whether a reloaded config for this app can keep this runtime as it is. */

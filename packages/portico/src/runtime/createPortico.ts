@@ -1,7 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { TLSSocket } from 'node:tls';
-import type { AuthTlsInfo } from '@portico/auth-forwarder';
 import {
   createAdminServer,
   createListener,
@@ -15,13 +13,19 @@ import {
   type SamplingStatus,
 } from '@portico/listener';
 import { createLogger, logEvent, logWriteFailures, type EventLogger } from '@portico/log-sink';
-import { createEmbeddedForwarder, createForwarder, createRouter, type Dispatch, type DispatchRequest, type Forwarder, type ForwarderEvent, type Router } from '@portico/router';
-import type { Clock } from '@portico/supervisor';
+import { createEmbeddedForwarder, createRouter, type Dispatch, type DispatchRequest, type Forwarder, type Router } from '@portico/router';
+import { systemClock, type Clock } from '@portico/supervisor';
 import { createNodeProcessHost, type ProcessHost, type WorkerStatus } from '@portico/worker-actor';
 import type { AppConfig } from '../config/AppSchema.ts';
 import type { PorticoConfig } from '../config/PorticoConfigSchema.ts';
 import { adminSocketGroup, configuredAdminToken, randomToken, writeGeneratedTokenAfterBind } from './adminAccess.ts';
+import { createFrontFleet, type FrontFleet } from '../fronts/createFrontFleet.ts';
 import { AppRuntime } from './AppRuntime.ts';
+import { countFronts } from './countFronts.ts';
+import { listenEntries } from './listenEntries.ts';
+import { createSocketForwarder } from './createSocketForwarder.ts';
+import { dispatchThrough } from './dispatchThrough.ts';
+import { forwarderEventLogger } from './forwarderEventLogger.ts';
 import { appliedSettings, restartNeeded } from './reloadRules.ts';
 import { rollOut } from './rollOut.ts';
 
@@ -34,6 +38,8 @@ export interface PorticoOptions {
   readonly baseEnvironment?: Readonly<Record<string, string | undefined>>;
   /** Loads the config file again, for `POST /reload` on the admin endpoint. */
   readonly loadConfig?: () => Promise<PorticoConfig>;
+  /** Front processes when the config has no `fronts`: default 1 (one process); `portico start` gives `auto`. */
+  readonly fronts?: number | 'auto';
 }
 
 const version = '0.1.0';
@@ -126,6 +132,19 @@ export function createPortico(initial: PorticoConfig, options: PorticoOptions = 
     ...(options.baseEnvironment ? { baseEnvironment: options.baseEnvironment } : {}),
   };
   const startedAt = Date.now();
+  const frontCount = countFronts(initial.fronts ?? options.fronts ?? 1);
+  // Set once start() binds the listeners, when there is more than one front.
+  let fleet: FrontFleet | undefined;
+  const fleetOptions = {
+    count: frontCount,
+    logger,
+    clock: options.clock ?? systemClock,
+    environment: options.baseEnvironment ?? process.env,
+    config: () => config,
+    routed: () => [...apps.values()],
+    onChange: () => notify(),
+  };
+  const frontsFleet = frontCount > 1 ? createFrontFleet(fleetOptions) : undefined;
   const metrics = new RequestMetrics({ apps: initial.apps.map((a) => a.name) });
   const onRequest = (app: string | undefined, status: number, durationMs: number, bytesIn: number, bytesOut: number) =>
     metrics.record(app ?? '(none)', status, durationMs, bytesIn, bytesOut);
@@ -144,10 +163,14 @@ export function createPortico(initial: PorticoConfig, options: PorticoOptions = 
   let apps = new Map<string, AppRuntime>();
   let router: Router;
   const unsubscribe = new Map<AppRuntime, () => void>();
-  const adopt = (app: AppRuntime) => unsubscribe.set(app, app.pool.onChange(notify));
+  const adopt = (app: AppRuntime) => {
+    unsubscribe.set(app, app.pool.onChange(notify));
+    frontsFleet?.track(app);
+  };
   const drop = (app: AppRuntime) => {
     unsubscribe.get(app)?.();
     unsubscribe.delete(app);
+    frontsFleet?.untrack(app);
   };
   const build = (configs: readonly AppConfig[], reuse: Map<string, AppRuntime>) => {
     const next = new Map<string, AppRuntime>();
@@ -194,6 +217,7 @@ export function createPortico(initial: PorticoConfig, options: PorticoOptions = 
     const oldRouter = router;
     router = nextRouter;
     apps = next;
+    fleet?.publishRoutes();
     oldRouter.handOver(nextRouter);
     oldRouter.close();
     const retired = [...previous.values()].filter((a) => [...next.values()].every((b) => b !== a));
@@ -256,41 +280,8 @@ export function createPortico(initial: PorticoConfig, options: PorticoOptions = 
   let starting: Promise<Started> | undefined;
   let stopping: Promise<void> | undefined;
 
-  const tlsInfo = new WeakMap<object, AuthTlsInfo>();
-  const dispatch = (request: DispatchRequest): Dispatch | Promise<Dispatch> => {
-    const socket = request.socket as TLSSocket;
-    let tls: AuthTlsInfo | undefined;
-    if (socket.encrypted) {
-      tls = tlsInfo.get(socket);
-      if (!tls) {
-        const peer = socket.getPeerCertificate();
-        const der = peer && 'raw' in peer ? peer.raw : undefined;
-        const error = socket.authorizationError;
-        tls = {
-          authorized: socket.authorized,
-          ...(error ? { authorizationError: String(error) } : {}),
-          ...(der ? { peerCertificateDer: der } : {}),
-        };
-        tlsInfo.set(socket, tls);
-      }
-    }
-    return router.route({
-      head: request.head,
-      remoteAddress: socket.remoteAddress ?? 'unknown',
-      requestId: request.requestId,
-      // Only a WebSocket asks (after its 101): its tunnel closes with the client's connection.
-      onClose: (listener) => (socket.destroyed ? listener() : socket.once('close', listener)),
-      ...(tls ? { tls } : {}),
-    });
-  };
-
-  /** Both forwarders (sockets and embedded) report refusals, backend failures and cut responses alike. */
-  const logForwarderEvent = (event: ForwarderEvent): void => {
-    if (event.type === 'request.refused') logEvent(logger, 'proxy.request_refused', { status: event.status, reason: event.reason });
-    else if (event.type === 'upstream.failed') logEvent(logger, 'proxy.upstream_failed', { upstream: event.upstreamId, err: event.error.message, retried: event.retried });
-    else if (event.type === 'internal.error') logEvent(logger, 'proxy.internal_error', { code: (event.error as { code?: string }).code ?? 'unknown', err: event.error.message });
-    else logEvent(logger, 'proxy.response_aborted', { reason: event.reason });
-  };
+  const dispatch = dispatchThrough(() => router);
+  const logForwarderEvent = forwarderEventLogger(logger);
 
   const makeEmbedded = (limits: PorticoConfig['limits']) =>
     createEmbeddedForwarder({
@@ -307,15 +298,8 @@ export function createPortico(initial: PorticoConfig, options: PorticoOptions = 
   const forwarderFor = (proto: 'http' | 'https'): Forwarder => {
     let forwarder = socketForwarders.get(proto);
     if (!forwarder) {
-      const { limits } = config;
-      forwarder = createForwarder({
+      forwarder = createSocketForwarder(proto, config.limits, {
         dispatch: (request) => dispatch(request),
-        proto,
-        limits: { maxHeaderBytes: limits.maxHeaderBytes, maxHeaderCount: limits.maxHeaderCount },
-        headersTimeout: limits.headersTimeout * 1000,
-        bodyIdleTimeout: limits.bodyIdleTimeout * 1000,
-        sendTimeout: limits.sendTimeout * 1000,
-        keepAliveTimeout: limits.keepAliveTimeout * 1000,
         servesHost: (authority) => router.servesHost(authority),
         onEvent: logForwarderEvent,
       });
@@ -329,6 +313,7 @@ export function createPortico(initial: PorticoConfig, options: PorticoOptions = 
     embedded = makeEmbedded(limits);
     embeddedForwarders.push(embedded);
     listener?.setMaxConnections(limits.maxConnections);
+    fleet?.publishRoutes();
   };
 
   const eagerApps = () => [...apps.values()].filter((a) => a.config.start === 'eager');
@@ -398,15 +383,17 @@ export function createPortico(initial: PorticoConfig, options: PorticoOptions = 
           await router.start(eagerApps().map((a) => a.config.name));
           return { listen: [], admin: adminAddress };
         }
+        if (frontsFleet) {
+          // Several fronts: they accept and forward; this process supervises (docs/architecture.md).
+          fleet = frontsFleet;
+          const addresses = await fleet.start();
+          const adminAddress = await startAdmin();
+          await router.start(eagerApps().map((a) => a.config.name));
+          return { listen: addresses, admin: adminAddress };
+        }
         const { limits } = config;
         listener = createListener({
-          entries: config.listen.map((entry) => ({
-            port: entry.port,
-            host: entry.host,
-            ...(entry.tls ? { tls: { cert: entry.tls.cert, key: entry.tls.key, ...(entry.tls.ca ? { ca: entry.tls.ca } : {}), requestCert: entry.tls.requestCert } } : {}),
-            ...(entry.http2 !== undefined ? { http2: entry.http2 } : {}),
-            h2c: entry.h2c,
-          })),
+          entries: listenEntries(config.listen),
           maxConnections: limits.maxConnections,
           // Each connection goes to the forwarder of the limits in force when it was accepted.
           handler: (proto) => ({
@@ -431,10 +418,12 @@ export function createPortico(initial: PorticoConfig, options: PorticoOptions = 
         await Promise.all([...rollingOut].map((a) => a.pool.stop()));
         await changing;
         await listener?.stopAccepting();
+        await fleet?.stopAccepting();
         await admin?.close();
         // In-flight requests finish while the workers drain; the pools wait for them.
         await Promise.all([...apps.values()].map((a) => a.close()));
         await Promise.all(retiring);
+        await frontsFleet?.close();
         await Promise.all(forwarders.map((f) => f.close()));
         for (const forwarder of embeddedForwarders) forwarder.close();
         router.close();
@@ -522,7 +511,8 @@ export function createPortico(initial: PorticoConfig, options: PorticoOptions = 
         version,
         startedAt,
         sampling: samplingStatus(host, config.sampleInterval),
-        apps: [...apps.values()].map((a) => appStatus(a, router.waiting(a.config.name), failedRollouts.get(a.config.name))),
+        apps: [...apps.values()].map((a) => appStatus(a, router.waiting(a.config.name) + (frontsFleet?.reports.waiting(a.config.name) ?? 0), failedRollouts.get(a.config.name))),
+        ...(frontsFleet ? { fronts: frontsFleet.status() } : {}),
       };
     },
 

@@ -20,6 +20,7 @@ export const reloadRules: { readonly [K in TopLevelKey]-?: ReloadRule } = {
   admin: { kind: 'restart', why: 'the admin endpoint is bound when Portico starts, and may be the one asking for this reload' },
   // Every app's sampler takes the new interval from its next sample.
   sampleInterval: { kind: 'apply' },
+  fronts: { kind: 'restart', why: 'the front processes are started with Portico' },
   watch: { kind: 'restart', why: 'the file is watched, or not, from when Portico starts' },
 };
 

@@ -148,6 +148,7 @@ describe('portico check agrees with start', function () {
       admin: { port: 0, host: '127.0.0.1', allowedHosts: ['portico.internal'], socket: './run/admin.sock', socketGroup: process.getgid!(), tokenFile: './admin-token' },
       watch: false,
       sampleInterval: 2,
+      fronts: 1,
       apps: [
         app('basic', '/basic', {
           workingDirectory: './shop',

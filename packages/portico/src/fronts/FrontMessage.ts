@@ -1,0 +1,63 @@
+import type { Endpoint, PoolState, WorkerExit } from '@portico/worker-actor';
+import type { AppConfig } from '../config/AppSchema.ts';
+import type { PorticoConfig } from '../config/PorticoConfigSchema.ts';
+
+/**
+ * What the control process and a front process say to each other over the fork's IPC channel
+ * (docs/architecture.md, One control process, several fronts). Plain JSON: no functions, no
+ * class instances.
+ */
+
+/** One pool as a front routes to it. `retryIn`: ms until a failed pool starts again by itself. */
+export interface PoolView {
+  readonly state: PoolState;
+  readonly ready: readonly { readonly id: string; readonly pid: number; readonly endpoint: Endpoint; readonly token: string }[];
+  readonly lastExit: WorkerExit | undefined;
+  readonly retryIn: number | undefined;
+  readonly held: boolean;
+}
+
+/** One app in force: its config and its pool, under the pool's key (`AppRuntime.key`). */
+export interface RoutedApp {
+  readonly key: string;
+  readonly config: AppConfig;
+  readonly view: PoolView;
+}
+
+export type ControlMessage =
+  /** First message: which front this is, and the config its listeners, limits and apps come from. */
+  | { readonly type: 'init'; readonly index: number; readonly config: PorticoConfig }
+  /** Sent with a listening handle, once per listen entry, in order. */
+  | { readonly type: 'socket'; readonly entry: number }
+  /** The apps in force, in config order: the front routes to these from now on. */
+  | { readonly type: 'routes'; readonly apps: readonly RoutedApp[]; readonly limits: PorticoConfig['limits'] }
+  | { readonly type: 'pool'; readonly key: string; readonly view: PoolView }
+  /** The pool was closed: the front forgets it. */
+  | { readonly type: 'pool.closed'; readonly key: string }
+  /** Send a `metrics` message now (for `/status` and `/metrics`). */
+  | { readonly type: 'metrics.ask'; readonly id: number }
+  /** Stop accepting; what is in flight goes on (`stop()`: the apps drain meanwhile). */
+  | { readonly type: 'accept.stop' }
+  /** Close every connection and exit. */
+  | { readonly type: 'close' };
+
+export type FrontMessage =
+  | { readonly type: 'listening' }
+  | { readonly type: 'accept.stopped' }
+  /** The front could not serve (a TLS file unreadable, a route refused): it exits with this. */
+  | { readonly type: 'failed'; readonly message: string }
+  | { readonly type: 'pool.start'; readonly key: string }
+  | { readonly type: 'worker.unreachable'; readonly key: string; readonly id: string; readonly pid: number }
+  | { readonly type: 'worker.idle'; readonly key: string; readonly id: string; readonly pid: number }
+  /**
+   * What this front sees now: waiting requests per app, requests in flight per worker
+   * (`id@pid`), client connections; `id` answers a `metrics.ask`.
+   */
+  | {
+      readonly type: 'metrics';
+      readonly id?: number;
+      readonly waiting: Readonly<Record<string, number>>;
+      readonly inFlight: Readonly<Record<string, number>>;
+      readonly connections: number;
+    }
+  | { readonly type: 'log'; readonly event: string; readonly fields: Readonly<Record<string, unknown>> };

@@ -1,0 +1,39 @@
+import type { FrontMessage } from './FrontMessage.ts';
+
+type Report = Extract<FrontMessage, { type: 'metrics' }>;
+
+/**
+ * What each front last said it sees (they report every second): requests waiting per app,
+ * requests in flight per worker, client connections. `/status` adds them up.
+ */
+export class FrontReports {
+  readonly #latest = new Map<number, Report>();
+
+  received(front: number, report: Report): void {
+    this.#latest.set(front, report);
+  }
+
+  /** A front that exited reports nothing until its successor does. */
+  forget(front: number): void {
+    this.#latest.delete(front);
+  }
+
+  /** Requests waiting for a worker of `app`, over every front. */
+  waiting(app: string): number {
+    let sum = 0;
+    for (const report of this.#latest.values()) sum += report.waiting[app] ?? 0;
+    return sum;
+  }
+
+  /** Requests in flight on one process (`id@pid`), over every front. */
+  inFlight(id: string, pid: number | undefined): number {
+    let sum = 0;
+    for (const report of this.#latest.values()) sum += report.inFlight[`${id}@${String(pid)}`] ?? 0;
+    return sum;
+  }
+
+  /** Each front's last report, by front number. */
+  byFront(): ReadonlyMap<number, Report> {
+    return this.#latest;
+  }
+}

@@ -1,0 +1,110 @@
+import type { AppBackends } from '@portico/router';
+import { systemClock, type Clock } from '@portico/supervisor';
+import type { PoolState, ReadyWorker, WorkerExit, WorkerLoad } from '@portico/worker-actor';
+import type { FrontMessage, PoolView } from './FrontMessage.ts';
+
+const processKey = (id: string, pid: number) => `${id}@${pid}`;
+
+/**
+ * A front process's copy of one pool of the control process (docs/architecture.md): what the
+ * router reads on every request (`ready`, `state`), kept current by the control's `pool`
+ * messages, and what it asks of the pool (`start`, a refused connect, a drained worker) sent back.
+ * Requests in flight are counted here, per front: each front balances over its own.
+ */
+export class PoolMirror implements AppBackends {
+  readonly key: string;
+  readonly #send: (message: FrontMessage) => void;
+  readonly #clock: Clock;
+  readonly #listeners = new Set<() => void>();
+  /** Per process, kept while the process is ready or has requests of this front on it. */
+  readonly #loads = new Map<string, WorkerLoad>();
+  #ready: readonly ReadyWorker[] = [];
+  #view: PoolView;
+  #retryAt: number | undefined;
+
+  constructor(key: string, view: PoolView, send: (message: FrontMessage) => void, clock: Clock = systemClock) {
+    this.key = key;
+    this.#send = send;
+    this.#clock = clock;
+    this.#view = view;
+    this.update(view);
+  }
+
+  get ready(): readonly ReadyWorker[] {
+    return this.#ready;
+  }
+
+  get state(): PoolState {
+    return this.#view.state;
+  }
+
+  get lastExit(): WorkerExit | undefined {
+    return this.#view.lastExit;
+  }
+
+  get retryAt(): number | undefined {
+    return this.#retryAt;
+  }
+
+  get held(): boolean {
+    return this.#view.held;
+  }
+
+  /** Requests of this front in flight per process (`id@pid`), for the control's status. */
+  inFlight(into: Record<string, number>): void {
+    for (const [key, load] of this.#loads) if (load.inFlight > 0) into[key] = (into[key] ?? 0) + load.inFlight;
+  }
+
+  /** A request waits for a worker: the control process starts the pool (idempotent there). */
+  start(): Promise<void> {
+    this.#send({ type: 'pool.start', key: this.key });
+    return Promise.resolve();
+  }
+
+  /** The control process watches app_offline.htm itself and stops the pool; nothing to ask. */
+  stop(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  onChange(listener: () => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** The control's new view of the pool. Workers that left it get their hold back once idle here. */
+  update(view: PoolView): void {
+    this.#view = view;
+    this.#retryAt = view.retryIn === undefined ? undefined : this.#clock.now() + view.retryIn;
+    const ready: ReadyWorker[] = [];
+    const keep = new Set<string>();
+    for (const worker of view.ready) {
+      const key = processKey(worker.id, worker.pid);
+      keep.add(key);
+      let load = this.#loads.get(key);
+      if (!load) this.#loads.set(key, (load = { inFlight: 0 }));
+      ready.push({
+        id: worker.id,
+        pid: worker.pid,
+        endpoint: worker.endpoint,
+        token: worker.token,
+        load,
+        notifyIdle: () => this.#idle(worker.id, worker.pid),
+        notifyUnreachable: () => this.#send({ type: 'worker.unreachable', key: this.key, id: worker.id, pid: worker.pid }),
+      });
+    }
+    this.#ready = ready;
+    for (const [key, load] of this.#loads) {
+      if (keep.has(key) || load.inFlight > 0 || (load.tunnels ?? 0) > 0) continue;
+      // Left the ready list with nothing of ours on it: the control may stop it as far as we care.
+      const at = key.lastIndexOf('@');
+      this.#idle(key.slice(0, at), Number(key.slice(at + 1)));
+    }
+    for (const listener of [...this.#listeners]) listener();
+  }
+
+  #idle(id: string, pid: number): void {
+    const key = processKey(id, pid);
+    if (!this.#loads.delete(key)) return;
+    this.#send({ type: 'worker.idle', key: this.key, id, pid });
+  }
+}

@@ -1,0 +1,48 @@
+import { lookup } from 'node:dns/promises';
+import net from 'node:net';
+import { getSystemErrorName } from 'node:util';
+import { ListenFailedError } from '@portico/listener';
+import type { PorticoConfig } from '../config/PorticoConfigSchema.ts';
+
+/** A socket the control process bound for one listen entry, which the fronts listen on. */
+export interface FrontSocket {
+  /** libuv's TCP handle: sent to each front over IPC, where `listen()` takes it as it is. */
+  readonly handle: object & { close(): void };
+  readonly proto: 'http' | 'https';
+  readonly host: string;
+  readonly port: number;
+}
+
+/** What Node's `net` has, undocumented, for cluster's shared sockets: bind without listening. */
+type CreateServerHandle = (address: string, port: number, addressType: number, fd: undefined, flags: number) => (object & { close(): void; getsockname(out: object): number }) | number;
+
+/**
+ * Binds every listen entry once, in the control process, without accepting on it: the fronts
+ * listen on copies of these sockets and accept from the one queue, and because the control keeps
+ * them open for its whole life, the kernel goes on queueing connections while a front restarts.
+ * This is what cluster's `SCHED_NONE` does (`net._createServerHandle`), and works on every Node
+ * line Portico supports (docs/architecture.md, Accepting). Rejects naming the entry, having
+ * closed what it bound, when one cannot be bound.
+ */
+export async function bindFrontSockets(entries: PorticoConfig['listen']): Promise<FrontSocket[]> {
+  const createServerHandle = (net as unknown as { _createServerHandle: CreateServerHandle })._createServerHandle;
+  const bound: FrontSocket[] = [];
+  try {
+    for (const entry of entries) {
+      const host = entry.host ?? '0.0.0.0';
+      const address = net.isIP(host) === 0 ? (await lookup(host)).address : host;
+      const handle = createServerHandle(address, entry.port, net.isIP(address), undefined, 0);
+      if (typeof handle === 'number') {
+        const code = getSystemErrorName(handle);
+        throw new ListenFailedError(`${host}:${entry.port}`, code, Object.assign(new Error(code), { code }));
+      }
+      const out: { port?: number } = {};
+      handle.getsockname(out);
+      bound.push({ handle, proto: entry.tls ? 'https' : 'http', host, port: out.port ?? entry.port });
+    }
+  } catch (error) {
+    for (const socket of bound) socket.handle.close();
+    throw error;
+  }
+  return bound;
+}

@@ -1,0 +1,240 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { extname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadTlsCredentials, type BoundAddress, type FrontStatusView } from '@portico/listener';
+import { logEvent, type EventLogger } from '@portico/log-sink';
+import { createSupervisor, stopSupervisor, type Clock, type SupervisorRef } from '@portico/supervisor';
+import { createActor } from 'xstate';
+import type { PorticoConfig } from '../config/PorticoConfigSchema.ts';
+import type { AppRuntime } from '../runtime/AppRuntime.ts';
+import { bindFrontSockets, type FrontSocket } from './bindFrontSockets.ts';
+import type { ControlMessage, FrontMessage, RoutedApp } from './FrontMessage.ts';
+import { FrontHolds } from './FrontHolds.ts';
+import { frontMachine, type FrontLink, type FrontSnapshot } from './frontMachine.ts';
+import { FrontReports } from './FrontReports.ts';
+import { poolView } from './poolView.ts';
+
+export interface FrontFleetOptions {
+  readonly count: number;
+  readonly logger: EventLogger;
+  readonly clock: Clock;
+  /** The environment the fronts run with (an app's `secretEnv` is read from it). */
+  readonly environment: Readonly<Record<string, string | undefined>>;
+  /** The config in force: its listen entries and limits. */
+  readonly config: () => PorticoConfig;
+  /** The runtimes routed now, in config order. */
+  readonly routed: () => readonly AppRuntime[];
+  /** Told when a front starts serving or exits, for status listeners. */
+  readonly onChange?: () => void;
+  /** Forks one front process; default `child_process.fork` of `frontMain`. */
+  readonly fork?: (environment: Record<string, string>) => ChildProcess;
+}
+
+/** The control process's side of the fronts (docs/architecture.md, One control process, several fronts). */
+export interface FrontFleet {
+  /** Binds the listen entries and starts every front; resolves once each one listens. */
+  start(): Promise<BoundAddress[]>;
+  /** Sends the runtime's pool to the fronts on every change, until `untrack`. */
+  track(runtime: AppRuntime): void;
+  untrack(runtime: AppRuntime): void;
+  /** The routed apps changed (a reload, a restart's rollout) or the limits did: every front switches. */
+  publishRoutes(): void;
+  /** Every front stops accepting; what is in flight goes on. */
+  stopAccepting(): Promise<void>;
+  /** Stops the fronts (their connections close) and releases the sockets. Idempotent. */
+  close(): Promise<void>;
+  /** What the fronts said they see: waiting requests, requests in flight, connections. */
+  readonly reports: FrontReports;
+  status(): FrontStatusView[];
+}
+
+/** Restarts of fronts allowed within 60 s before they are given up: a front that cannot start is a bug, not load. */
+const frontIntensity = 10;
+
+export function createFrontFleet(options: FrontFleetOptions): FrontFleet {
+  const { logger } = options;
+  const holds = new FrontHolds();
+  const children = new Map<number, ChildProcess>();
+  const tracked = new Map<string, { readonly runtime: AppRuntime; readonly off: () => void }>();
+  const reports = new FrontReports();
+  let sockets: FrontSocket[] = [];
+  let supervisor: SupervisorRef | undefined;
+  let closing: Promise<void> | undefined;
+  /** Set while `start()` waits: a front that fails before it listens fails the start. */
+  let starting: { listening: Set<number>; resolve: () => void; reject: (error: Error) => void } | undefined;
+  const acceptStopped = new Map<number, () => void>();
+
+  // After the front's actor has seen the same message or exit, so status shows its new state.
+  const changed = () => setImmediate(() => options.onChange?.());
+
+  const forkFront =
+    options.fork ??
+    ((environment) => {
+      const here = fileURLToPath(import.meta.url);
+      const entry = fileURLToPath(new URL(`./frontMain${extname(here)}`, import.meta.url));
+      return fork(entry, [], { env: environment, stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'json' });
+    });
+
+  const send = (child: ChildProcess, message: ControlMessage, handle?: object): void => {
+    // A front that has just died is restarted and sent everything afresh.
+    if (child.connected) child.send(message, handle as never);
+  };
+
+  const viewFor = (front: number, runtime: AppRuntime) => {
+    for (const worker of runtime.pool.ready) holds.hold(front, runtime.key, worker);
+    return poolView(runtime.pool, options.clock);
+  };
+
+  const routesFor = (front: number): ControlMessage => ({
+    type: 'routes',
+    apps: options.routed().map((runtime): RoutedApp => ({ key: runtime.key, config: runtime.config, view: viewFor(front, runtime) })),
+    limits: options.config().limits,
+  });
+
+  const onMessage = (front: number, message: FrontMessage): void => {
+    switch (message.type) {
+      case 'listening':
+        logEvent(logger, 'front.ready', { front, frontPid: children.get(front)?.pid });
+        changed();
+        starting?.listening.add(front);
+        if (starting && starting.listening.size === options.count) starting.resolve();
+        return;
+      case 'failed':
+        starting?.reject(new Error(`front ${front} could not serve: ${message.message}`));
+        return;
+      case 'pool.start':
+        void tracked.get(message.key)?.runtime.pool.start();
+        return;
+      case 'worker.unreachable':
+        tracked
+          .get(message.key)
+          ?.runtime.pool.ready.find((w) => w.id === message.id && w.pid === message.pid)
+          ?.notifyUnreachable();
+        return;
+      case 'worker.idle':
+        holds.release(front, message.key, message.id, message.pid);
+        return;
+      case 'metrics':
+        reports.received(front, message);
+        return;
+      case 'accept.stopped':
+        acceptStopped.get(front)?.();
+        return;
+      case 'log':
+        try {
+          logEvent(logger, message.event as never, { ...message.fields, front });
+        } catch {
+          // An event this control process does not know must not stop it.
+        }
+        return;
+    }
+  };
+
+  const link: FrontLink = {
+    spawn(front) {
+      const environment = Object.fromEntries(Object.entries(options.environment).filter((e): e is [string, string] => e[1] !== undefined));
+      const child = forkFront(environment);
+      children.set(front, child);
+      child.on('message', (message: FrontMessage) => onMessage(front, message));
+      // A write to a front that died between `connected` and the write.
+      child.on('error', () => {});
+      send(child, { type: 'init', index: front, config: options.config() });
+      sockets.forEach((socket, entry) => send(child, { type: 'socket', entry }, socket.handle));
+      send(child, routesFor(front));
+      return child;
+    },
+    exited(front, child, asked) {
+      if (children.get(front) === child) children.delete(front);
+      holds.releaseAll(front);
+      reports.forget(front);
+      acceptStopped.get(front)?.();
+      if (!asked && closing === undefined) logEvent(logger, 'front.exited', { front, frontPid: child.pid, code: child.exitCode, signal: child.signalCode });
+      changed();
+      if (starting && !starting.listening.has(front)) starting.reject(new Error(`front ${front} exited before it listened (${child.signalCode ?? `code ${child.exitCode}`})`));
+    },
+  };
+
+  const fleet: FrontFleet = {
+    reports,
+    async start() {
+      const config = options.config();
+      // A TLS file that cannot be read fails here, with its own error, as it does in one process.
+      for (const entry of config.listen) if (entry.tls) await loadTlsCredentials(entry.tls);
+      sockets = await bindFrontSockets(config.listen);
+      const listening = new Promise<void>((resolve, reject) => {
+        starting = { listening: new Set(), resolve, reject };
+      });
+      const ref = createActor(
+        createSupervisor({
+          strategy: 'one_for_one',
+          intensity: frontIntensity,
+          period: 60,
+          backoff: { min: 0.1, max: 5, jitter: 0.2, resetAfter: 30 },
+          children: Array.from({ length: options.count }, (_, i) => ({
+            id: `front-${i + 1}`,
+            logic: frontMachine,
+            input: { front: i + 1, link },
+            restart: 'permanent' as const,
+            // No `ready`: the fronts start side by side; start() waits until every one listens.
+            shutdown: 10,
+          })),
+        }),
+        { clock: options.clock },
+      );
+      supervisor = ref;
+      ref.on('supervisor.gave_up', (event) => logEvent(logger, 'front.gave_up', { restarts: event.restarts }));
+      ref.start();
+      try {
+        await listening;
+      } finally {
+        starting = undefined;
+      }
+      return sockets.map((s) => ({ proto: s.proto, host: s.host, port: s.port }));
+    },
+    track(runtime) {
+      if (tracked.has(runtime.key)) return;
+      const off = runtime.pool.onChange(() => {
+        for (const [front, child] of children) send(child, { type: 'pool', key: runtime.key, view: viewFor(front, runtime) });
+      });
+      tracked.set(runtime.key, { runtime, off });
+    },
+    untrack(runtime) {
+      tracked.get(runtime.key)?.off();
+      tracked.delete(runtime.key);
+      for (const child of children.values()) send(child, { type: 'pool.closed', key: runtime.key });
+    },
+    publishRoutes() {
+      for (const [front, child] of children) send(child, routesFor(front));
+    },
+    async stopAccepting() {
+      await Promise.all(
+        [...children].map(
+          ([front, child]) =>
+            new Promise<void>((resolve) => {
+              acceptStopped.set(front, resolve);
+              if (child.connected) child.send({ type: 'accept.stop' });
+              else resolve();
+            }),
+        ),
+      );
+    },
+    close() {
+      closing ??= (async () => {
+        if (supervisor) await stopSupervisor(supervisor);
+        for (const socket of sockets) socket.handle.close();
+        for (const { off } of tracked.values()) off();
+        tracked.clear();
+      })();
+      return closing;
+    },
+    status() {
+      const snapshot = supervisor?.getSnapshot();
+      return Array.from({ length: options.count }, (_, i) => {
+        const child = snapshot?.children.find((c) => c.id === `front-${i + 1}`);
+        const state = child?.ref ? String((child.ref.getSnapshot() as FrontSnapshot).value) : 'stopped';
+        return { front: i + 1, pid: children.get(i + 1)?.pid, state, restarts: child?.restarts ?? 0, connections: reports.byFront().get(i + 1)?.connections ?? 0 };
+      });
+    },
+  };
+  return fleet;
+}

@@ -1,0 +1,68 @@
+import type { ChildProcess } from 'node:child_process';
+import { assign, fromCallback, sendTo, setup, type SnapshotFrom } from 'xstate';
+
+/** What the fleet does for one front: fork it (sending its config, sockets and routes), and hear it. */
+export interface FrontLink {
+  spawn(front: number): ChildProcess;
+  exited(front: number, child: ChildProcess, asked: boolean): void;
+}
+
+export interface FrontInput {
+  readonly front: number;
+  readonly link: FrontLink;
+}
+
+type FrontEvent =
+  | { type: 'front.listening' }
+  | { type: 'front.exited'; code: number | null; signal: string | null }
+  | { type: 'portico.shutdown' };
+
+/** Forks the process and reports on it; stopping the actor kills a process still running. */
+const frontProcess = fromCallback<{ type: 'close' }, FrontInput>(({ input, sendBack, receive }) => {
+  const child = input.link.spawn(input.front);
+  let asked = false;
+  child.on('message', (message: { type?: string }) => {
+    if (message?.type === 'listening') sendBack({ type: 'front.listening' });
+  });
+  child.once('exit', (code, signal) => {
+    input.link.exited(input.front, child, asked);
+    sendBack({ type: 'front.exited', code, signal });
+  });
+  receive(() => {
+    asked = true;
+    if (child.connected) child.send({ type: 'close' });
+    else child.kill('SIGKILL');
+  });
+  return () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  };
+});
+
+/**
+ * One front process as an actor, supervised like a backend (docs/architecture.md): `starting`
+ * until it listens, `serving`, `closing` once asked to stop; an exit it was not asked for ends
+ * the actor with a crash, which its supervisor restarts.
+ */
+export const frontMachine = setup({
+  types: { input: {} as FrontInput, context: {} as FrontInput & { asked: boolean; exit?: string }, events: {} as FrontEvent },
+  actors: { frontProcess },
+}).createMachine({
+  id: 'front',
+  context: ({ input }) => ({ ...input, asked: false }),
+  invoke: { id: 'process', src: 'frontProcess', input: ({ context }) => ({ front: context.front, link: context.link }) },
+  initial: 'starting',
+  states: {
+    starting: { on: { 'front.listening': 'serving' } },
+    serving: {},
+    closing: { on: { 'front.exited': 'closed' } },
+    crashed: { type: 'final' },
+    closed: { type: 'final' },
+  },
+  on: {
+    'portico.shutdown': { target: '.closing', actions: [assign({ asked: true }), sendTo('process', { type: 'close' })] },
+    'front.exited': { target: '.crashed', actions: assign({ exit: ({ event }) => (event.signal ? `signal ${event.signal}` : `code ${String(event.code)}`) }) },
+  },
+  output: ({ context }) => (context.asked ? { exit: 'shutdown' } : { exit: 'crash', error: new Error(`front ${context.front} exited (${context.exit ?? 'unknown'})`) }),
+});
+
+export type FrontSnapshot = SnapshotFrom<typeof frontMachine>;

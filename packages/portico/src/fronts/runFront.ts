@@ -1,0 +1,168 @@
+import type { Authenticator } from '@portico/auth-forwarder';
+import { createListener, RequestMetrics, type Listener } from '@portico/listener';
+import type { EventLogger } from '@portico/log-sink';
+import { createRouter, type Forwarder, type Router } from '@portico/router';
+import type { PorticoConfig } from '../config/PorticoConfigSchema.ts';
+import { appAuthenticator } from '../runtime/appAuthenticator.ts';
+import { appRoute } from '../runtime/appRoute.ts';
+import { createSocketForwarder } from '../runtime/createSocketForwarder.ts';
+import { dispatchThrough } from '../runtime/dispatchThrough.ts';
+import { forwarderEventLogger } from '../runtime/forwarderEventLogger.ts';
+import { listenEntries } from '../runtime/listenEntries.ts';
+import type { ControlMessage, FrontMessage, RoutedApp } from './FrontMessage.ts';
+import { PoolMirror } from './PoolMirror.ts';
+
+/** The front's end of the IPC channel: `process` in a forked front. */
+export interface ControlChannel {
+  send(message: FrontMessage): void;
+  onMessage(listener: (message: ControlMessage, handle: object | undefined) => void): void;
+  /** Called when the control process asks the front to go: it has closed everything. */
+  exit(code: number): void;
+}
+
+/**
+ * One front process (docs/architecture.md, One control process, several fronts): listens on its
+ * copies of the control's sockets and runs the framer, a router over mirrors of the control's
+ * pools, and the forwarder, for its own connections.
+ */
+export function runFront(channel: ControlChannel): void {
+  const send = (message: FrontMessage) => channel.send(message);
+  // Events go to the control process's log, which adds this front's number.
+  const logger = logThrough(send);
+  const logForwarderEvent = forwarderEventLogger(logger);
+  let config: PorticoConfig | undefined;
+  const handles: object[] = [];
+  const mirrors = new Map<string, PoolMirror>();
+  const authenticators = new Map<string, Authenticator | undefined>();
+  const metrics = new RequestMetrics();
+  const onRequest = (app: string | undefined, status: number, durationMs: number, bytesIn: number, bytesOut: number) =>
+    metrics.record(app ?? '(none)', status, durationMs, bytesIn, bytesOut);
+  let router: Router | undefined;
+  let limits: PorticoConfig['limits'] | undefined;
+  const forwarders: Forwarder[] = [];
+  const byProto = new Map<'http' | 'https', Forwarder>();
+  const dispatch = dispatchThrough(() => router!);
+  let listener: Listener | undefined;
+  let changing: Promise<void> = Promise.resolve();
+
+  const forwarderFor = (proto: 'http' | 'https'): Forwarder => {
+    let forwarder = byProto.get(proto);
+    if (!forwarder) {
+      forwarder = createSocketForwarder(proto, limits!, { dispatch, servesHost: (authority) => router!.servesHost(authority), onEvent: logForwarderEvent });
+      forwarders.push(forwarder);
+      byProto.set(proto, forwarder);
+    }
+    return forwarder;
+  };
+
+  const mirrorOf = (routed: RoutedApp): PoolMirror => {
+    let mirror = mirrors.get(routed.key);
+    if (mirror) mirror.update(routed.view);
+    else mirrors.set(routed.key, (mirror = new PoolMirror(routed.key, routed.view, send)));
+    if (!authenticators.has(routed.key)) authenticators.set(routed.key, appAuthenticator(routed.config, { logger, baseEnvironment: process.env }));
+    return mirror;
+  };
+
+  /** A new set of apps: a new router, to which the old one hands its waiting requests over. */
+  const applyRoutes = async (apps: readonly RoutedApp[], nextLimits: PorticoConfig['limits']): Promise<void> => {
+    if (limits !== undefined && JSON.stringify(limits) !== JSON.stringify(nextLimits)) {
+      // New connections get the new limits; those open keep their forwarder.
+      byProto.clear();
+      listener?.setMaxConnections(nextLimits.maxConnections);
+    }
+    limits = nextLimits;
+    const next = createRouter(
+      apps.map((routed) => appRoute(routed.config, mirrorOf(routed), authenticators.get(routed.key))),
+      { onRequest },
+    );
+    await next.start([]);
+    const previous = router;
+    router = next;
+    if (previous) {
+      previous.handOver(next);
+      previous.close();
+    }
+    if (!listener) await listen();
+  };
+
+  const listen = async (): Promise<void> => {
+    listener = createListener({
+      entries: listenEntries(config!.listen, handles),
+      maxConnections: limits!.maxConnections,
+      handler: (proto) => ({
+        handleConnection: (socket) => forwarderFor(proto).handleConnection(socket),
+        handleHttp2Connection: (socket) => forwarderFor(proto).handleHttp2Connection(socket),
+      }),
+    });
+    await listener.start();
+    send({ type: 'listening' });
+  };
+
+  const report = (id?: number): void => {
+    const waiting: Record<string, number> = {};
+    for (const name of metrics.apps()) waiting[name] = router?.waiting(name) ?? 0;
+    const inFlight: Record<string, number> = {};
+    for (const mirror of mirrors.values()) mirror.inFlight(inFlight);
+    let connections = 0;
+    for (const forwarder of forwarders) connections += forwarder.connectionCount;
+    send({ type: 'metrics', ...(id === undefined ? {} : { id }), waiting, inFlight, connections });
+  };
+
+  const close = async (): Promise<void> => {
+    await listener?.stopAccepting();
+    await changing;
+    await Promise.all(forwarders.map((f) => f.close()));
+    router?.close();
+    await Promise.all([...authenticators.values()].flatMap((a) => (a ? [a.close()] : [])));
+  };
+
+  // Every second, what this front sees, for /status and /metrics; unref'd: it keeps nothing alive.
+  setInterval(() => report(), 1000).unref();
+
+  channel.onMessage((message, handle) => {
+    switch (message.type) {
+      case 'init':
+        config = message.config;
+        return;
+      case 'socket':
+        handles[message.entry] = handle!;
+        return;
+      case 'routes':
+        changing = changing.then(() => applyRoutes(message.apps, message.limits)).catch((error: unknown) => {
+          send({ type: 'failed', message: error instanceof Error ? error.message : String(error) });
+          channel.exit(1);
+        });
+        return;
+      case 'pool': {
+        const mirror = mirrors.get(message.key);
+        if (mirror) mirror.update(message.view);
+        // A pool not routed yet (a rollout's new one): mirrored, so its workers' holds come back.
+        else mirrors.set(message.key, new PoolMirror(message.key, message.view, send));
+        return;
+      }
+      case 'pool.closed':
+        mirrors.delete(message.key);
+        void authenticators.get(message.key)?.close();
+        authenticators.delete(message.key);
+        return;
+      case 'metrics.ask':
+        report(message.id);
+        return;
+      case 'accept.stop':
+        void (listener?.stopAccepting() ?? Promise.resolve()).then(() => send({ type: 'accept.stopped' }));
+        return;
+      case 'close':
+        void close().then(() => channel.exit(0));
+        return;
+    }
+  });
+}
+
+/** An `EventLogger` that sends each event to the control process to be logged there. */
+function logThrough(send: (message: FrontMessage) => void): EventLogger {
+  const forward = (line: object) => {
+    const { event, ...fields } = line as { event: string };
+    send({ type: 'log', event, fields });
+  };
+  return { trace: forward, debug: forward, info: forward, warn: forward, error: forward, fatal: forward } as unknown as EventLogger;
+}

@@ -1,0 +1,81 @@
+import assert from 'node:assert/strict';
+import { rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Portico } from '@portico/portico';
+import { answered, changed, settled, startLoad } from './helpers/load.ts';
+import { app, json, request, startPortico, stopAllPorticos } from './helpers/portico.ts';
+
+const readyPid = (portico: Portico) => portico.status().apps[0]?.workers.find((w) => w.state === 'ready')?.pid;
+
+// Issue 21, "Every core": with `fronts: 2` two front processes accept and forward, and the
+// control process (this one, in these tests) supervises the apps. Each rule of the data path
+// must behave as it does in one process, across the process boundary.
+describe('fronts: two front processes and one control process', function () {
+  this.timeout(60_000);
+  afterEach(stopAllPorticos);
+
+  it('serves through the fronts and starts a lazy app on its first request, once', async () => {
+    const { portico, port } = await startPortico({ fronts: 2, apps: [app('shop')] });
+    const fronts = portico.status().fronts ?? [];
+    assert.equal(fronts.length, 2);
+    assert.ok(fronts.every((f) => f.state === 'serving' && f.pid !== undefined && f.pid !== process.pid), JSON.stringify(fronts));
+    assert.equal(portico.status().apps[0]?.state, 'idle', 'nothing starts before a request');
+    // Requests on separate connections, at once: whichever front takes each, one worker starts.
+    const replies = await Promise.all(Array.from({ length: 8 }, (_, i) => request(port, `/r${i}`)));
+    assert.deepEqual(replies.map((r) => r.status), Array(8).fill(200));
+    assert.equal(new Set(replies.map((r) => json(r).pid)).size, 1);
+    assert.equal(portico.status().apps[0]?.state, 'ready');
+    assert.equal(portico.status().apps[0]?.workers[0]?.restarts, 0);
+  });
+
+  it('queues requests while the app starts, and answers 503 once the queue is full', async () => {
+    const { portico, port } = await startPortico({ fronts: 2, apps: [app('slow', { environmentVariables: { LISTEN_DELAY_MS: '1500' }, queue: { maxWaiting: 1 } })] });
+    const first = request(port, '/');
+    await changed(portico, () => portico.status().apps[0]?.state === 'starting');
+    // Each front bounds its own queue (queue.maxWaiting per front): of these six, at most one per
+    // front waits for the start; the others are answered at once.
+    const replies = await Promise.all(Array.from({ length: 6 }, () => request(port, '/')));
+    const waited = replies.filter((r) => r.status === 200).length;
+    const refused = replies.filter((r) => r.status === 503 && r.headers['retry-after'] === '1').length;
+    assert.equal(waited + refused, 6, JSON.stringify(replies.map((r) => r.status)));
+    assert.ok(waited <= 1 && refused >= 5, `the first request and at most one more per front wait: ${waited} waited`);
+    assert.equal((await first).status, 200);
+  });
+
+  it('retries a request that meets a crashed worker on its restart: no request fails', async () => {
+    const { portico, port } = await startPortico({
+      fronts: 2,
+      apps: [app('shop', { start: 'eager', rapidFailsPerMinute: 100, restart: { backoff: { min: 0, max: 0.05 } } })],
+    });
+    await changed(portico, () => readyPid(portico) !== undefined);
+    const load = startLoad(port, '/', 8);
+    for (let crash = 0; crash < 3; crash++) {
+      await answered(load.tally, 50);
+      const pid = readyPid(portico)!;
+      process.kill(pid, 'SIGKILL');
+      await changed(portico, () => readyPid(portico) !== undefined && readyPid(portico) !== pid);
+      await settled(load.tally);
+    }
+    await answered(load.tally, 50);
+    const tally = await load.stop();
+    assert.equal(tally.pids.length, 4, 'each crash brought a new process');
+    assert.equal(tally.failed, 0, `${tally.failed} of ${tally.requests} failed: ${tally.errors.join(' | ')}`);
+  });
+
+  it('answers app_offline.htm from every front, stops the app, and starts it again once removed', async () => {
+    const { port, dir, portico } = await startPortico({ fronts: 2, apps: [app('shop')] });
+    const first = json(await request(port, '/')).pid;
+    const offline = join(dir, 'app_offline.htm');
+    await writeFile(offline, '<h1>Back soon</h1>');
+    await changed(portico, () => portico.status().apps[0]?.state === 'stopped');
+    // Every front watches the file: eight connections, whichever front each lands on, get the page.
+    let replies = await Promise.all(Array.from({ length: 8 }, () => request(port, '/')));
+    while (replies.some((r) => r.status !== 503)) replies = await Promise.all(Array.from({ length: 8 }, () => request(port, '/')));
+    assert.ok(replies.every((r) => r.body === '<h1>Back soon</h1>'));
+    await rm(offline);
+    let reply = await request(port, '/');
+    while (reply.status === 503) reply = await request(port, '/');
+    assert.equal(reply.status, 200);
+    assert.notEqual(json(reply).pid, first);
+  });
+});
