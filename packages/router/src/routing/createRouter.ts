@@ -147,6 +147,8 @@ interface App extends AppRoute {
   readonly upstreams: WeakMap<ReadyWorker, Upstream>;
   /** Per worker slot, the pid of its process once that process has answered a request (failed starts). */
   readonly answered: Map<string, number>;
+  /** Where the next tie of least outstanding is broken: the ready index after the last pick. */
+  turn: number;
   /** Set by `handOver`: this app's router was replaced; waits go to `successor`, if any. */
   retired: boolean;
   successor: App | undefined;
@@ -197,7 +199,7 @@ const html = (status: number, body: string, extra: HeaderPair[] = []): Omit<Resp
  * The router: request → app (host, then longest path prefix) → worker. An idle app is started by
  * its first request, which waits in a bounded queue until a worker is ready; a failed app answers
  * 502 with an error page; an app with `app_offline.htm` answers 503 with it. Among ready workers
- * it picks the one with the fewest requests in flight.
+ * it picks the one with the fewest requests in flight, ties in turn.
  */
 export function createRouter(routes: readonly AppRoute[], options: RouterOptions = {}): Router {
   const onRequest = options.onRequest;
@@ -216,6 +218,7 @@ export function createRouter(routes: readonly AppRoute[], options: RouterOptions
       waiters: new Set(),
       upstreams: new WeakMap(),
       answered: new Map(),
+      turn: 0,
       retired: false,
       successor: undefined,
     };
@@ -263,13 +266,26 @@ export function createRouter(routes: readonly AppRoute[], options: RouterOptions
     return upstream;
   }
 
-  /** Fewest requests in flight wins; ties go to the first, so an idle pool fills evenly. */
-  function leastLoaded(ready: readonly ReadyWorker[], except?: ReadyWorker): ReadyWorker | undefined {
+  /**
+   * Fewest requests in flight wins; ties are broken in turn (issue 18): the scan starts after the
+   * last worker picked, so sequential requests to an idle pool go round its workers instead of all
+   * to the first, and work and warm-up spread.
+   */
+  function leastLoaded(app: App, ready: readonly ReadyWorker[], except?: ReadyWorker): ReadyWorker | undefined {
+    const count = ready.length;
+    const first = count === 0 ? 0 : app.turn % count;
     let best: ReadyWorker | undefined;
-    for (const worker of ready) {
+    let bestAt = 0;
+    for (let i = 0; i < count; i++) {
+      const at = first + i < count ? first + i : first + i - count;
+      const worker = ready[at]!;
       if (except !== undefined && sameProcess(worker, except)) continue;
-      if (!best || worker.load.inFlight < best.load.inFlight) best = worker;
+      if (!best || worker.load.inFlight < best.load.inFlight) {
+        best = worker;
+        bestAt = at;
+      }
     }
+    if (best) app.turn = bestAt + 1;
     return best;
   }
 
@@ -330,7 +346,7 @@ export function createRouter(routes: readonly AppRoute[], options: RouterOptions
           return toUpstream(currentApp, current);
         };
         const live = liveApp(currentApp);
-        const next = live && leastLoaded(live.backends.ready, current);
+        const next = live && leastLoaded(live, live.backends.ready, current);
         if (live && next) return take(live, next);
         // No other worker: the forwarder's retry rule allowed a retry, so wait for the restart.
         waitsEnd ??= clock.now() + startupLimitMs(currentApp);
@@ -389,7 +405,7 @@ export function createRouter(routes: readonly AppRoute[], options: RouterOptions
           waitingOn = live;
           void live.backends.start();
         }
-        const ready = leastLoaded(live.backends.ready, except);
+        const ready = leastLoaded(live, live.backends.ready, except);
         if (ready) finish({ app: live, worker: ready });
         else if (live.backends.state === 'failed') finish('failed');
       };
@@ -444,7 +460,7 @@ export function createRouter(routes: readonly AppRoute[], options: RouterOptions
   }
 
   function toWorker(app: App, request: RouteRequest, began: number, auth: (headers: HeaderPair[]) => HeaderPair[]): RouteDecision | Promise<RouteDecision> {
-    const ready = leastLoaded(app.backends.ready);
+    const ready = leastLoaded(app, app.backends.ready);
     if (ready) return forward(app, ready, auth, began, request, undefined);
     if (app.backends.state === 'failed') return failurePage(app, request, heldDown);
     if (app.backends.held) {

@@ -204,3 +204,48 @@ describe('createRouter › TRACE', () => {
     assert.equal((await routeTrace(true)).kind, 'forward');
   });
 });
+
+// Issue 18, "Elastic pools": ties of least outstanding always went to the first worker, so
+// sequential requests all went to worker #1 and the others never warmed up.
+describe('createRouter › balancing', () => {
+  const head = () => {
+    const parsed = new RequestHeadParser().push(Buffer.from('GET / HTTP/1.1\r\nhost: shop.test\r\n\r\n'));
+    assert.ok('head' in parsed);
+    return parsed.head;
+  };
+  const routeOne = (router: ReturnType<typeof createRouter>) => {
+    const decision = router.route({ head: head(), remoteAddress: '127.0.0.1', requestId: 'r' });
+    assert.ok(!(decision instanceof Promise) && decision.kind === 'forward');
+    return decision;
+  };
+
+  it('breaks ties of least outstanding in turn, so sequential requests spread over the workers', () => {
+    const workers = [worker('shop#1', 101, 5001), worker('shop#2', 102, 5002), worker('shop#3', 103, 5003)];
+    const router = createRouter([{ name: 'shop', match: { host: '*', path: '/' }, backends: new Backends(workers) }]);
+    const counts = new Map<string, number>();
+    for (let i = 0; i < 9; i++) {
+      const decision = routeOne(router);
+      counts.set(decision.upstream.id, (counts.get(decision.upstream.id) ?? 0) + 1);
+      decision.release({ status: 200, answered: true, bytesIn: 0, bytesOut: 0 });
+    }
+    assert.deepEqual(Object.fromEntries(counts), { 'shop#1@101': 3, 'shop#2@102': 3, 'shop#3@103': 3 });
+  });
+
+  it('still sends each request to the worker with the fewest in flight when they are not tied', () => {
+    const workers = [worker('shop#1', 101, 5001, 5), worker('shop#2', 102, 5002, 0), worker('shop#3', 103, 5003, 2)];
+    const router = createRouter([{ name: 'shop', match: { host: '*', path: '/' }, backends: new Backends(workers) }]);
+    // Requests held, never released: each must go to a worker with the fewest in flight at the time.
+    const picked: string[] = [];
+    for (let i = 0; i < 8; i++) {
+      const fewest = Math.min(...workers.map((w) => w.load.inFlight));
+      const decision = routeOne(router);
+      const chosen = workers.find((w) => `${w.id}@${w.pid}` === decision.upstream.id)!;
+      assert.equal(chosen.load.inFlight - 1, fewest, `request ${i} went to ${decision.upstream.id} with ${chosen.load.inFlight - 1} in flight, not ${fewest}`);
+      picked.push(chosen.id);
+    }
+    // 5,0,2: #2 twice alone, then #2 and #3 up to 5 each; #1, with 5 from the start, never.
+    assert.deepEqual(picked.slice(0, 2), ['shop#2', 'shop#2']);
+    assert.ok(!picked.includes('shop#1'), picked.join(' '));
+    assert.deepEqual(workers.map((w) => w.load.inFlight), [5, 5, 5]);
+  });
+});
