@@ -216,6 +216,56 @@ describe('portico (command line)', () => {
       assert.match(lines[5]!, /^reports +idle$/);
     });
 
+    /** Runs `status -w` in this process until it has drawn the table `draws` times, then interrupts it as Ctrl-C would. */
+    async function watchStatus(args: readonly string[], terminal: boolean, draws: number): Promise<Run & { writes: string[] }> {
+      const interrupt = new AbortController();
+      const writes: string[] = [];
+      let stderr = '';
+      const code = await main(['status', '-w', '--interval', '0.2', '-a', admin, ...args], {
+        stdout: (text) => {
+          writes.push(text);
+          if (writes.filter((w) => w.includes('APP / WORKER')).length >= draws) interrupt.abort();
+        },
+        stderr: (text) => (stderr += text),
+        env: process.env,
+        cwd: root,
+        isTerminal: terminal,
+        interrupt: interrupt.signal,
+      });
+      return { code, stdout: writes.join(''), stderr, writes };
+    }
+
+    it('status -w on a terminal redraws the table in place until interrupted, exit 0', async () => {
+      const run = await watchStatus([], true, 3);
+      assert.equal(run.code, 0, run.stderr);
+      const draws = run.writes.filter((w) => w.includes('APP / WORKER'));
+      assert.equal(draws.length, 3);
+      // Each draw goes home and clears what the last one left, so the screen does not scroll.
+      for (const draw of draws) {
+        assert.match(draw, /^(\x1b\[2J)?\x1b\[H/);
+        assert.ok(draw.endsWith('\x1b[J'), JSON.stringify(draw.slice(-20)));
+        assert.match(draw, /every 0\.2s; Ctrl-C to stop/);
+        assert.match(draw, /\n  shop#1 +ready /);
+      }
+      assert.ok(run.writes[0]!.startsWith('\x1b[2J'), 'the first draw clears the screen');
+    });
+
+    it('status -w piped prints a table at each interval, one after the other, without terminal codes', async () => {
+      const run = await watchStatus(['shop'], false, 2);
+      assert.equal(run.code, 0, run.stderr);
+      assert.doesNotMatch(run.stdout, /\x1b/);
+      assert.equal(run.stdout.split('\n').filter((line) => line.startsWith('APP / WORKER')).length, 2);
+      assert.doesNotMatch(run.stdout, /reports/);
+    });
+
+    it('status -w refuses --json and an interval that is not a positive number (exit 2)', async () => {
+      for (const [args, message] of [[['--json'], /-w and --json/], [['--interval', '0'], /--interval "0"/], [['--interval', 'soon'], /--interval "soon"/]] as const) {
+        const run = await portico(['status', '-w', '-a', admin, ...args]);
+        assert.equal(run.code, 2, run.stderr);
+        assert.match(run.stderr, message);
+      }
+    });
+
     it('status APP shows that app only', async () => {
       const run = await portico(['status', '-a', admin, 'reports']);
       assert.equal(run.code, 0, run.stderr);

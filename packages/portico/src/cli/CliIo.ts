@@ -4,6 +4,13 @@ export interface CliIo {
   readonly stderr: (text: string) => void;
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly cwd: string;
+  /** Whether stdout is a terminal: `status -w` redraws in place there. Default false. */
+  readonly isTerminal?: boolean;
+  /**
+   * Aborted when the user asks a command that runs until interrupted (`status -w`) to end.
+   * Absent: SIGINT (Ctrl-C) and SIGTERM, listened to only while such a command runs.
+   */
+  readonly interrupt?: AbortSignal;
 }
 
 /** The real process's streams, environment and working directory. */
@@ -13,5 +20,6 @@ export function processIo(): CliIo {
     stderr: (text) => process.stderr.write(text),
     env: process.env,
     cwd: process.cwd(),
+    isTerminal: process.stdout.isTTY === true,
   };
 }
