@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { createLogger } from '@portico/log-sink';
-import { createPortico, resolveConfig, type Portico } from '@portico/portico';
+import { createPortico, resolveConfig, type Portico, type PorticoOptions } from '@portico/portico';
 
 export const echoBackend = fileURLToPath(new URL('../fixtures/echo-backend.mjs', import.meta.url));
 
@@ -19,7 +19,7 @@ export interface Started {
 }
 
 /** Starts Portico in this process from a config object (listen on 127.0.0.1:0), logging to memory. */
-export async function startPortico(input: Record<string, unknown>, baseDir?: string): Promise<Started> {
+export async function startPortico(input: Record<string, unknown>, baseDir?: string, options: Omit<PorticoOptions, 'logger'> = {}): Promise<Started> {
   const dir = baseDir ?? (await mkdtemp(join(tmpdir(), 'portico-e2e-')));
   const config = resolveConfig({ listen: [{ port: 0, host: '127.0.0.1' }], ...input }, { file: join(dir, 'portico.json'), baseDir: dir });
   const logs: Record<string, unknown>[] = [];
@@ -27,7 +27,7 @@ export async function startPortico(input: Record<string, unknown>, baseDir?: str
   destination.on('data', (chunk: Buffer) => {
     for (const line of chunk.toString().split('\n')) if (line) logs.push(JSON.parse(line) as Record<string, unknown>);
   });
-  const portico = createPortico(config, { logger: createLogger({ destination, pretty: false, level: 'debug' }) });
+  const portico = createPortico(config, { ...options, logger: createLogger({ destination, pretty: false, level: 'debug' }) });
   running.push(portico);
   const { listen: [address] } = await portico.start();
   return { portico, port: address!.port, logs, dir };

@@ -23,6 +23,7 @@ export const PorticoEvents = defineEventCatalogue({
   'worker.shutdown_sent': { id: 1006, level: 'info', fields: ['app', 'workerPid', 'method', 'shutdownTimeLimit'], meaning: 'The backend was asked to stop (SIGTERM to its process group, or the shutdown request in aspnetcore mode).' },
   'worker.graceful_shutdown_failed': { id: 1007, level: 'warn', fields: ['app', 'workerPid', 'shutdownTimeLimit'], meaning: 'The backend did not exit within shutdownTimeLimit seconds of the stop request; its process group was killed.' },
   'worker.unresponsive': { id: 1030, level: 'error', fields: ['app', 'workerPid', 'reason', 'shutdownTimeLimit'], meaning: 'The backend is alive but failed its liveness check (no answer to its health ping, or no watchdog keep-alive): it left routing, a new worker starts in its place, and it is asked to stop and killed after shutdownTimeLimit.' },
+  'worker.limits_unavailable': { id: 1031, level: 'warn', fields: ['app', 'limits', 'why'], meaning: 'The app sets memoryMax, cpuQuota or tasksMax, which this host cannot apply (no cgroup v2 for Portico, or not that controller): its workers run without them.' },
   'worker.rapid_fail_limit': { id: 1008, level: 'error', fields: ['app', 'failures', 'rapidFailsPerMinute'], meaning: 'The backend failed more than rapidFailsPerMinute times in a minute; the app is failed and is started again by itself on the schedule of restart.retryFailed (60 s, doubling to 600 s while it keeps failing), or at once by portico restart.' },
 
   // 1100–1199: supervision trees (supervisor).

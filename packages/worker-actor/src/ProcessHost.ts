@@ -14,7 +14,31 @@ export interface ProcessSpec {
   readonly listenSocket?: ListenSocket;
   /** Open the readiness channels: an IPC channel (`process.send('ready')`) and a notify pipe (`READY=1`). */
   readonly notify: boolean;
+  /** Limits on the whole process tree, applied where the host puts it in a cgroup with those controllers. */
+  readonly limits?: ResourceLimits;
+  /** A name for the process's cgroup (the worker's id). */
+  readonly name?: string;
 }
+
+/**
+ * Limits on a worker's whole process tree, as systemd names them: `memoryMax` (bytes,
+ * `memory.max`), `cpuQuota` (percent of one CPU, `cpu.max`), `tasksMax` (`pids.max`).
+ */
+export interface ResourceLimits {
+  readonly memoryMax?: number;
+  readonly cpuQuota?: number;
+  readonly tasksMax?: number;
+}
+
+/**
+ * How a host keeps a worker's process tree together: a cgroup v2 per worker (everything the
+ * backend starts stays in it, and it is ended as one, with `cgroup.kill` where the kernel has it),
+ * or, where Portico cannot create cgroups, the process group (a backend's child that calls
+ * setsid escapes it), with why.
+ */
+export type ProcessIsolation =
+  | { readonly kind: 'cgroup'; readonly path: string; readonly controllers: readonly string[]; readonly kill: 'cgroup.kill' | 'cgroup.procs' }
+  | { readonly kind: 'process-group'; readonly why: string };
 
 /** A socket Portico bound for a backend (socket activation). It outlives the backend's restarts. */
 export interface ListenSocket {
@@ -37,7 +61,7 @@ export interface ProcessEvents {
   onExit(exit: { code: number | null; signal: string | null; error?: Error }): void;
 }
 
-/** A started process. Signals go to its whole process group, so nothing it spawned survives. */
+/** A started process. Signals go to its whole cgroup or process group (`isolation()`), so nothing it spawned survives. */
 export interface ProcessHandle {
   readonly pid: number;
   readonly stdout: Readable;
@@ -81,6 +105,8 @@ export interface ProcessHost {
    * (`sampleInterval`), so it must be cheap and must not throw.
    */
   usage?(pid: number): ProcessUsage | undefined;
+  /** How this host keeps each worker's process tree together (decided at the first call, then fixed). */
+  isolation?(): ProcessIsolation;
   /** Releases what the host holds for its processes (helpers, folders) once none is left. */
   close?(): Promise<void>;
 }

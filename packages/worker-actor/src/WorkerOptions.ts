@@ -1,5 +1,5 @@
 import type { OutputRetention } from '@portico/log-sink';
-import type { ListenSocket, ProcessHost } from './ProcessHost.ts';
+import type { ListenSocket, ProcessHost, ResourceLimits } from './ProcessHost.ts';
 import { InvalidWorkerOptionError } from './errors.ts';
 import { validateLiveness, type Liveness } from './Liveness.ts';
 
@@ -39,6 +39,8 @@ export interface WorkerOptions {
   readonly readiness?: Readiness;
   /** Once ready, how a hung backend is told from a live one and replaced. Default none. */
   readonly liveness?: Liveness;
+  /** Limits on the worker's whole process tree, where the host gives it a cgroup with the controllers. */
+  readonly limits?: ResourceLimits;
   /** Default 120. */
   readonly startupTimeLimit?: number;
   /** Default 10. */
@@ -84,6 +86,10 @@ export function validateWorkerOptions(options: WorkerOptions): void {
   check(['tcp', 'http', 'notify'].includes(readiness.kind), 'readiness.kind', `must be "tcp", "http" or "notify", got ${JSON.stringify(readiness.kind)}`);
   if (readiness.kind === 'http') check(typeof readiness.path === 'string' && readiness.path.startsWith('/'), 'readiness.path', 'must be a path starting with "/"');
   if (options.liveness !== undefined) validateLiveness(options.liveness, readiness.kind);
+  const limits = options.limits ?? {};
+  check(limits.memoryMax === undefined || (Number.isInteger(limits.memoryMax) && limits.memoryMax >= 4096), 'limits.memoryMax', `must be a whole number of bytes, at least 4096, got ${limits.memoryMax}`);
+  check(limits.cpuQuota === undefined || (Number.isFinite(limits.cpuQuota) && limits.cpuQuota >= 1 && limits.cpuQuota <= 100_000), 'limits.cpuQuota', `must be a percentage of one CPU from 1 to 100000, got ${limits.cpuQuota}`);
+  check(limits.tasksMax === undefined || (Number.isInteger(limits.tasksMax) && limits.tasksMax >= 1), 'limits.tasksMax', `must be a whole number of at least 1, got ${limits.tasksMax}`);
   const startup = options.startupTimeLimit ?? workerDefaults.startupTimeLimit;
   check(Number.isFinite(startup) && startup > 0 && startup <= 3600, 'startupTimeLimit', `must be seconds in (0, 3600] (ANCM's range), got ${startup}`);
   const shutdown = options.shutdownTimeLimit ?? workerDefaults.shutdownTimeLimit;

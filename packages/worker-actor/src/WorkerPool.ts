@@ -11,7 +11,7 @@ import {
 } from '@portico/supervisor';
 import { createActor, type Subscription } from 'xstate';
 import { InvalidWorkerOptionError } from './errors.ts';
-import type { Endpoint, ListenSocket } from './ProcessHost.ts';
+import type { Endpoint, ListenSocket, ProcessIsolation, ResourceLimits } from './ProcessHost.ts';
 import { PoolHistory } from './PoolHistory.ts';
 import { defaultRetryFailed, RetryFailedSchedule, validateRetryFailed, type RetryFailed } from './RetryFailed.ts';
 import { defaultSampleInterval, ResourceSampler, type SampleTarget, type WorkerResources } from './ResourceSampler.ts';
@@ -322,6 +322,7 @@ export class WorkerPool {
         ),
       );
     }
+    this.#reportLimits();
     const shutdown = (worker.shutdownTimeLimit ?? workerDefaults.shutdownTimeLimit) + 5;
     const children: ChildSpec[] = this.#loads.map((load, index) => ({
       id: `${this.app}#${index + 1}`,
@@ -354,6 +355,18 @@ export class WorkerPool {
       const pid = snapshot?.status === 'active' ? snapshot.context.pid : undefined;
       if (pid !== undefined) yield { slot: child.id, pid, startedAt: snapshot!.context.spawnedAt };
     }
+  }
+
+  /** Limits asked for that the host cannot apply are said once per start, never dropped in silence. */
+  #reportLimits(): void {
+    const { limits, host } = this.#options.worker;
+    const logger = this.#options.logger;
+    if (!limits || !logger) return;
+    const isolation = host.isolation?.() ?? { kind: 'process-group', why: 'the process host has no cgroups' };
+    const missing = unappliedLimits(limits, isolation);
+    if (missing.length === 0) return;
+    const why = isolation.kind === 'cgroup' ? `the cgroup v2 controllers enabled for ${isolation.path} are: ${isolation.controllers.join(', ') || 'none'}` : isolation.why;
+    logEvent(logger, 'worker.limits_unavailable', { app: this.app, limits: missing, why });
   }
 
   #onSupervisorEvent(event: SupervisorEmitted): void {
@@ -499,6 +512,15 @@ export class WorkerPool {
       }
     }
   }
+}
+
+const limitController = { memoryMax: 'memory', cpuQuota: 'cpu', tasksMax: 'pids' } as const;
+
+/** The limits of `limits` that `isolation` cannot apply: no cgroup, or not its controller. */
+function unappliedLimits(limits: ResourceLimits, isolation: ProcessIsolation): string[] {
+  return (Object.keys(limitController) as (keyof typeof limitController)[]).filter(
+    (key) => limits[key] !== undefined && (isolation.kind !== 'cgroup' || !isolation.controllers.includes(limitController[key])),
+  );
 }
 
 /** Stands in for the sockets the pool binds itself, so option validation can run up front. */

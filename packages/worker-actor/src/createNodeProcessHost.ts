@@ -1,11 +1,13 @@
 import { spawn, type StdioOptions } from 'node:child_process';
+import { accessSync, constants, statSync } from 'node:fs';
 import { mkdtemp, rm, unlink } from 'node:fs/promises';
 import http from 'node:http';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import type { Endpoint, ListenSocket, PingAnswer, ProcessEvents, ProcessHandle, ProcessHost, ProcessSpec, Probe } from './ProcessHost.ts';
+import type { Endpoint, ListenSocket, PingAnswer, ProcessEvents, ProcessHandle, ProcessHost, ProcessIsolation, ProcessSpec, Probe } from './ProcessHost.ts';
+import { CgroupTree, type WorkerCgroup } from './internal/CgroupTree.ts';
 import { ListenSocketError, SocketPathTooLongError } from './errors.ts';
 import { listenerOwnedBy } from './internal/listenerOwner.ts';
 import { OrphanGuard } from './internal/OrphanGuard.ts';
@@ -17,14 +19,28 @@ const maxSocketPath = 107;
 const drainLimitMs = 5_000;
 const probeTimeoutMs = 1_000;
 
-/** The real `ProcessHost`: `child_process` in its own process group, loopback sockets, node:http probes. */
-export function createNodeProcessHost(): ProcessHost {
+/**
+ * The real `ProcessHost`: `child_process` in its own process group and, where Portico can create
+ * cgroup v2 groups (as root, or under systemd's Delegate=yes), in its own cgroup; loopback
+ * sockets, node:http probes. `cgroups: false` keeps to process groups.
+ */
+export function createNodeProcessHost(options: { readonly cgroups?: boolean } = {}): ProcessHost {
   let socketDir: Promise<string> | undefined;
   let socketCount = 0;
   const orphans = new OrphanGuard();
+  let tree: CgroupTree | { readonly why: string } | undefined;
+  const cgroups = (): CgroupTree | undefined => {
+    tree ??= options.cgroups === false ? { why: 'cgroups were turned off for this host' } : CgroupTree.open();
+    return tree instanceof CgroupTree ? tree : undefined;
+  };
 
   return {
-    spawn: (spec, events) => spawnProcess(spec, events, orphans),
+    spawn: (spec, events) => spawnProcess(spec, events, orphans, cgroups()),
+
+    isolation(): ProcessIsolation {
+      const found = cgroups();
+      return found ? found.isolation : { kind: 'process-group', why: (tree as { why: string }).why };
+    },
 
     allocatePort: () =>
       new Promise((resolve, reject) => {
@@ -59,6 +75,8 @@ export function createNodeProcessHost(): ProcessHost {
 
     async close() {
       orphans.close();
+      if (tree instanceof CgroupTree) tree.close();
+      tree = undefined;
       const dir = socketDir;
       socketDir = undefined;
       if (dir) await rm(await dir, { recursive: true, force: true });
@@ -82,16 +100,50 @@ export function createNodeProcessHost(): ProcessHost {
   };
 }
 
-function spawnProcess(spec: ProcessSpec, events: ProcessEvents, orphans: OrphanGuard): ProcessHandle {
+/** Whether execvp would find `command`: a path (relative to `cwd`), or a name in `PATH`. */
+function runnable(command: string, path: string | undefined, cwd: string): boolean {
+  const executable = (file: string) => {
+    try {
+      accessSync(file, constants.X_OK);
+      return statSync(file).isFile();
+    } catch {
+      return false;
+    }
+  };
+  if (command.includes('/')) return executable(resolve(cwd, command));
+  return (path ?? '/usr/bin:/bin').split(':').some((dir) => executable(resolve(cwd, dir || '.', command)));
+}
+
+/** A string as one word for /bin/sh. */
+const shellWord = (text: string) => `'${text.replace(/'/g, `'\\''`)}'`;
+
+function spawnProcess(spec: ProcessSpec, events: ProcessEvents, orphans: OrphanGuard, tree: CgroupTree | undefined): ProcessHandle {
   const env: Record<string, string> = { ...spec.env };
   const stdio: StdioOptions = ['ignore', 'pipe', 'pipe', spec.listenSocket ? spec.listenSocket.fd : 'ignore'];
   let command = spec.command;
   let args = [...spec.args];
+  // What a shell does in the child before it execs the backend in place (keeping its pid).
+  const prelude: string[] = [];
+  let cgroup: WorkerCgroup | undefined;
+  try {
+    // A command that cannot run is spawned as it is, so its spawn error (ENOENT) is what is
+    // reported, not a shell's exit 127.
+    if (runnable(command, env.PATH, spec.cwd)) cgroup = tree?.create(spec.name ?? 'worker', spec.limits);
+  } catch {
+    // The subtree was removed under us, or is full: this process keeps to its process group.
+  }
+  if (cgroup) {
+    // Joined before exec, so every process the backend ever starts is born in the cgroup.
+    const procs = shellWord(cgroup.procsFile);
+    prelude.push(`echo $$ > ${procs} || { echo "portico: could not join the cgroup "${procs} >&2; exit 125; }`);
+  }
   if (spec.listenSocket) {
-    // systemd's protocol wants LISTEN_PID to be the backend's own pid, known only after fork:
-    // a shell sets it to its own pid and then execs the backend in place, keeping that pid.
+    // systemd's protocol wants LISTEN_PID to be the backend's own pid, known only after fork.
     env.LISTEN_FDS = '1';
-    args = ['-c', 'LISTEN_PID=$$; export LISTEN_PID; exec "$0" "$@"', command, ...args];
+    prelude.push('LISTEN_PID=$$; export LISTEN_PID');
+  }
+  if (prelude.length > 0) {
+    args = ['-c', `${prelude.join('\n')}\nexec "$0" "$@"`, command, ...args];
     command = '/bin/sh';
   }
   if (spec.notify) {
@@ -101,7 +153,8 @@ function spawnProcess(spec: ProcessSpec, events: ProcessEvents, orphans: OrphanG
   // detached: the backend leads a new process group, so a signal to -pid reaches all it spawned.
   const child = spawn(command, args, { cwd: spec.cwd, env, stdio, detached: true });
   const pid = child.pid;
-  if (pid !== undefined) orphans.add(pid);
+  if (pid !== undefined) orphans.add(pid, cgroup?.path);
+  if (pid === undefined) void cgroup?.end(drainLimitMs);
 
   let reported = false;
   const report = (exit: { code: number | null; signal: string | null; error?: Error }) => {
@@ -116,6 +169,8 @@ function spawnProcess(spec: ProcessSpec, events: ProcessEvents, orphans: OrphanG
     } catch {
       // ESRCH: the whole group is gone already.
     }
+    // What left the group (setsid, a double fork) is still in the cgroup (systemd's KillMode=control-group).
+    cgroup?.signal(signal);
   };
 
   child.on('error', (error) => {
@@ -131,8 +186,11 @@ function spawnProcess(spec: ProcessSpec, events: ProcessEvents, orphans: OrphanG
     // 'close' comes once stdout and stderr have been read to their end: every byte is delivered.
     child.once('close', () => {
       clearTimeout(drain);
-      if (pid !== undefined) orphans.remove(pid);
-      report({ code, signal });
+      // The exit is reported once nothing of the tree is left: a restart never meets its remains.
+      void Promise.resolve(cgroup?.end(drainLimitMs)).then(() => {
+        if (pid !== undefined) orphans.remove(pid, cgroup?.path);
+        report({ code, signal });
+      });
     });
   });
   if (spec.notify) {

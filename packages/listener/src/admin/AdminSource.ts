@@ -121,6 +121,14 @@ export interface PorticoStatus {
   readonly pid: number;
   /** Whether the workers' CPU, memory and file descriptors are read, and how often. */
   readonly sampling?: SamplingStatus;
+  /**
+   * How each worker's process tree is kept together and ended: a cgroup v2 per worker (`path` is
+   * Portico's subtree, `controllers` those whose limits apply, `kill` how a tree is ended), or the
+   * process group, with `why` no cgroup could be had (a child that calls setsid escapes it).
+   */
+  readonly isolation?:
+    | { readonly kind: 'cgroup'; readonly path: string; readonly controllers: readonly string[]; readonly kill: 'cgroup.kill' | 'cgroup.procs' }
+    | { readonly kind: 'process-group'; readonly why: string };
   readonly apps: readonly AppStatus[];
   /** With `fronts` ≥ 2: each front process (docs/architecture.md). Absent with one process. */
   readonly fronts?: readonly FrontStatusView[];

@@ -182,6 +182,28 @@ export const AppSchema = Type.Object(
     readiness: Defaulted(ReadinessSchema, { kind: 'tcp' }),
     liveness: Type.Optional(LivenessSchema),
     restart: Defaulted(RestartSchema, {}),
+    memoryMax: Type.Optional(
+      ResolvesTo<number>()(
+        Type.Union([Type.Integer({ minimum: 4096 }), Type.String({ pattern: '^[0-9]+[KMGT]$', 'x-portico-allowed': 'a number with K, M, G or T (1024-based)' })], {
+          description:
+            'Memory the worker\'s whole process tree may use: bytes, or a number with `K`, `M`, `G`, `T` (1024-based), as systemd\'s `MemoryMax=`. Written to the worker\'s cgroup `memory.max`: past it the kernel\'s OOM killer acts inside the worker\'s tree only. Needs the cgroup v2 `memory` controller (docs/worker.md); without it Portico logs `worker.limits_unavailable`.',
+        }),
+      ),
+    ),
+    cpuQuota: Type.Optional(
+      Type.Number({
+        minimum: 1,
+        maximum: 100000,
+        description: 'CPU time the worker\'s whole process tree may use, in percent of one CPU (`150`: one and a half), as systemd\'s `CPUQuota=`. Written to `cpu.max` over 100 ms periods. Needs the cgroup v2 `cpu` controller.',
+      }),
+    ),
+    tasksMax: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 4194304,
+        description: 'Processes and threads the worker\'s whole tree may hold, as systemd\'s `TasksMax=`; a fork past it fails. Written to `pids.max`. Needs the cgroup v2 `pids` controller.',
+      }),
+    ),
     start: Defaulted(
       Type.Union([Type.Literal('lazy'), Type.Literal('eager')], { description: '`lazy` starts the backend on its first request (as ANCM); `eager` when Portico starts.' }),
       'lazy',

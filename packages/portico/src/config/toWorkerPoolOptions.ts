@@ -50,6 +50,15 @@ export function toWorkerPoolOptions(app: AppConfig, wiring: PoolWiring): WorkerP
       listenMode: app.listenMode,
       readiness: app.readiness,
       ...(app.liveness === undefined ? {} : { liveness: app.liveness }),
+      ...(app.memoryMax === undefined && app.cpuQuota === undefined && app.tasksMax === undefined
+        ? {}
+        : {
+            limits: {
+              ...(app.memoryMax === undefined ? {} : { memoryMax: app.memoryMax }),
+              ...(app.cpuQuota === undefined ? {} : { cpuQuota: app.cpuQuota }),
+              ...(app.tasksMax === undefined ? {} : { tasksMax: app.tasksMax }),
+            },
+          }),
       startupTimeLimit: app.startupTimeLimit,
       shutdownTimeLimit: app.shutdownTimeLimit,
       applPath: app.match.path,

@@ -511,6 +511,7 @@ export function createPortico(initial: PorticoConfig, options: PorticoOptions = 
         version,
         startedAt,
         sampling: samplingStatus(host, config.sampleInterval),
+        ...(host.isolation ? { isolation: host.isolation() } : {}),
         apps: [...apps.values()].map((a) => appStatus(a, router.waiting(a.config.name) + (frontsFleet?.reports.waiting(a.config.name) ?? 0), failedRollouts.get(a.config.name))),
         ...(frontsFleet ? { fronts: frontsFleet.status() } : {}),
       };

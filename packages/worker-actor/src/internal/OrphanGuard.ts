@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 
 /**
- * Kills every backend's process group if Portico itself dies, even by SIGKILL, when no cleanup
+ * Kills every backend's process group (and cgroup) if Portico itself dies, even by SIGKILL, when no cleanup
  * code of ours can run. A tiny shell, in its own process group, reads "add PGID" / "del PGID"
  * lines from a pipe only Portico holds; when Portico is gone the pipe ends, and the shell kills
  * the groups still listed. (Linux's PR_SET_PDEATHSIG is not reachable from Node, and it would
@@ -9,25 +9,30 @@ import { spawn, type ChildProcess } from 'node:child_process';
  */
 const script = `
 groups=" "
-while read -r command group; do
+cgroups=" "
+while read -r command group cgroup; do
   case "$command" in
-    add) groups="$groups$group " ;;
-    del) groups=$(printf '%s' "$groups" | sed "s/ $group / /") ;;
+    add) groups="$groups$group "; [ -n "$cgroup" ] && cgroups="$cgroups$cgroup " ;;
+    del) groups=$(printf '%s' "$groups" | sed "s/ $group / /"); [ -n "$cgroup" ] && cgroups=$(printf '%s' "$cgroups" | sed "s| $cgroup | |") ;;
   esac
 done
 for group in $groups; do kill -KILL "-$group" 2>/dev/null; done
+for cgroup in $cgroups; do
+  echo 1 2>/dev/null > "$cgroup/cgroup.kill" || for pid in $(cat "$cgroup/cgroup.procs" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null; done
+done
 `;
 
 export class OrphanGuard {
   #guard: ChildProcess | undefined;
   #failed = false;
 
-  add(pgid: number): void {
-    this.#write(`add ${pgid}\n`);
+  /** `cgroup`: the worker's cgroup, so what left the group (setsid) is killed as well. */
+  add(pgid: number, cgroup?: string): void {
+    this.#write(`add ${pgid}${cgroup ? ` ${cgroup}` : ''}\n`);
   }
 
-  remove(pgid: number): void {
-    this.#write(`del ${pgid}\n`);
+  remove(pgid: number, cgroup?: string): void {
+    this.#write(`del ${pgid}${cgroup ? ` ${cgroup}` : ''}\n`);
   }
 
   /**

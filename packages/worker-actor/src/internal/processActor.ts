@@ -81,6 +81,8 @@ export const processActor = fromCallback<ProcessCommand, ProcessInput, ProcessRe
         env,
         ...(input.listenSocket ? { listenSocket: input.listenSocket } : {}),
         notify: readiness.kind === 'notify',
+        name: input.app,
+        ...(input.limits ? { limits: input.limits } : {}),
       },
       {
         onNotify: () => sendBack({ type: 'process.notified' }),

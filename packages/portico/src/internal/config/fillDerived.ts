@@ -18,6 +18,7 @@ export function fillDerived(config: Record<string, unknown>, baseDir: string, fi
     if (!isRecord(app)) continue;
     if (typeof app['arguments'] === 'string') app['arguments'] = splitArguments(app['arguments']);
     app['workingDirectory'] ??= baseDir;
+    if (typeof app['memoryMax'] === 'string') app['memoryMax'] = bytesOf(app['memoryMax']);
     if (app['stdoutLogFile'] === undefined && typeof app['name'] === 'string') app['stdoutLogFile'] = join(baseDir, 'logs', app['name']);
     const queue = app['queue'];
     if (isRecord(queue) && queue['timeout'] === undefined && typeof app['startupTimeLimit'] === 'number') queue['timeout'] = app['startupTimeLimit'];
@@ -27,6 +28,14 @@ export function fillDerived(config: Record<string, unknown>, baseDir: string, fi
       if (typeof match['path'] === 'string' && match['path'].length > 1) match['path'] = match['path'].replace(/\/+$/, '') || '/';
     }
   }
+}
+
+const units: Record<string, number> = { K: 2 ** 10, M: 2 ** 20, G: 2 ** 30, T: 2 ** 40 };
+
+/** `512M` → 536870912, as systemd reads `MemoryMax=`; a text the schema refuses stays as it is. */
+function bytesOf(text: string): number | string {
+  const found = /^([0-9]+)([KMGT])$/.exec(text);
+  return found ? Number(found[1]) * units[found[2]!]! : text;
 }
 
 /**

@@ -1,0 +1,193 @@
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ProcessIsolation, ResourceLimits } from '../ProcessHost.ts';
+
+/** The cgroup v2 controllers whose limits Portico writes (memory.max, cpu.max, pids.max). */
+const limitControllers = ['memory', 'cpu', 'pids'] as const;
+/** cpu.max's period: systemd's CPUQuotaPeriodSec= default, 100 ms. */
+const cpuPeriodUs = 100_000;
+/** Several hosts may live in one process (tests, embedding): each gets its own subtree. */
+let treeCount = 0;
+
+/**
+ * Portico's own cgroup v2 subtree, `<mount><Portico's cgroup>/portico-<pid>-<n>`, with one child per
+ * worker process. A forked process starts in its parent's cgroup and leaves it only by a write
+ * to `cgroup.procs`, so whatever a backend starts (setsid, double fork) stays in its worker's
+ * cgroup, and `cgroup.kill` ends all of it (docs/worker.md, "A worker's whole process tree").
+ * `open()` says why not when this cannot be had, and the host falls back to process groups.
+ */
+export class CgroupTree {
+  readonly path: string;
+  readonly controllers: readonly string[];
+  readonly hasKill: boolean;
+  #count = 0;
+
+  private constructor(path: string, controllers: readonly string[], hasKill: boolean) {
+    this.path = path;
+    this.controllers = controllers;
+    this.hasKill = hasKill;
+  }
+
+  /** Creates Portico's subtree, or says why it cannot (no cgroup v2, not allowed to write there). */
+  static open(): CgroupTree | { readonly why: string } {
+    if (process.platform !== 'linux') return { why: `cgroups are Linux's; this is ${process.platform}` };
+    const mount = cgroup2Mount();
+    if (!mount) return { why: 'no cgroup v2 hierarchy is mounted' };
+    const own = /^0::(.*)$/m.exec(readText('/proc/self/cgroup') ?? '')?.[1];
+    if (own === undefined) return { why: 'Portico is in no cgroup v2 (no "0::" line in /proc/self/cgroup)' };
+    sweepLeftovers(join(mount, own));
+    const path = join(mount, own, `portico-${process.pid}-${++treeCount}`);
+    try {
+      mkdirSync(path, { recursive: false });
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== 'EEXIST') return { why: `cannot create ${path} (${code}): run Portico as root, or under systemd with Delegate=yes` };
+    }
+    // Controllers come from the parent's subtree_control: those enabled for Portico's cgroup's
+    // children. Portico enables them for its own children; it never writes above its subtree.
+    const available = (readText(join(path, 'cgroup.controllers')) ?? '').split(/\s+/).filter(Boolean);
+    const controllers = limitControllers.filter((c) => available.includes(c));
+    if (controllers.length > 0) {
+      try {
+        writeFileSync(join(path, 'cgroup.subtree_control'), controllers.map((c) => `+${c}`).join(' '));
+      } catch {
+        controllers.length = 0;
+      }
+    }
+    return new CgroupTree(path, controllers, existsSync(join(path, 'cgroup.kill')));
+  }
+
+  get isolation(): ProcessIsolation {
+    return { kind: 'cgroup', path: this.path, controllers: this.controllers, kill: this.hasKill ? 'cgroup.kill' : 'cgroup.procs' };
+  }
+
+  /** A new, empty cgroup for one worker process, with the limits its controllers allow. */
+  create(name: string, limits: ResourceLimits | undefined): WorkerCgroup {
+    const path = join(this.path, `${name.replace(/[^A-Za-z0-9_.-]/g, '_')}-${++this.#count}`);
+    mkdirSync(path);
+    const write = (file: string, value: string) => writeFileSync(join(path, file), value);
+    if (limits?.memoryMax !== undefined && this.controllers.includes('memory')) write('memory.max', String(limits.memoryMax));
+    if (limits?.cpuQuota !== undefined && this.controllers.includes('cpu')) write('cpu.max', `${Math.max(1000, Math.round((limits.cpuQuota / 100) * cpuPeriodUs))} ${cpuPeriodUs}`);
+    if (limits?.tasksMax !== undefined && this.controllers.includes('pids')) write('pids.max', String(limits.tasksMax));
+    return new WorkerCgroup(path, this.hasKill);
+  }
+
+  /** Removes Portico's subtree once its workers' cgroups are gone. */
+  close(): void {
+    try {
+      rmdirSync(this.path);
+    } catch {
+      // A worker's cgroup still there (a process that would not die): left for the operator.
+    }
+  }
+}
+
+/** One worker's cgroup: every process the backend started, however it detached itself. */
+export class WorkerCgroup {
+  readonly path: string;
+  readonly #hasKill: boolean;
+
+  constructor(path: string, hasKill: boolean) {
+    this.path = path;
+    this.#hasKill = hasKill;
+  }
+
+  /** The file a process writes its own pid to, to join this cgroup before it execs the backend. */
+  get procsFile(): string {
+    return join(this.path, 'cgroup.procs');
+  }
+
+  pids(): number[] {
+    return (readText(this.procsFile) ?? '').split('\n').filter(Boolean).map(Number);
+  }
+
+  /** Sends `signal` to every process in the cgroup (systemd's KillMode=control-group). */
+  signal(signal: NodeJS.Signals): void {
+    if (signal === 'SIGKILL' && this.#hasKill) {
+      // The kernel kills the whole subtree, forks racing with it included (Linux 5.14+).
+      try {
+        writeFileSync(join(this.path, 'cgroup.kill'), '1');
+        return;
+      } catch {
+        // Gone already, or refused: the pids one by one below.
+      }
+    }
+    for (const pid of this.pids()) {
+      try {
+        process.kill(pid, signal);
+      } catch {
+        // ESRCH: it ended meanwhile.
+      }
+    }
+  }
+
+  /**
+   * Kills what is left and resolves once the cgroup is empty and removed, or after `limitMs`
+   * (a process stuck in the kernel). Without cgroup.kill, a fork between reading cgroup.procs
+   * and the kill is caught by the next round.
+   */
+  async end(limitMs: number): Promise<void> {
+    const until = Date.now() + limitMs;
+    for (;;) {
+      this.signal('SIGKILL');
+      try {
+        rmdirSync(this.path);
+        return;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT' || Date.now() >= until) return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  }
+}
+
+/**
+ * Removes the subtrees of Porticos that ended without closing theirs (killed, or a test process
+ * that exited): empty cgroups left in the hierarchy. One whose processes still run is left alone.
+ */
+function sweepLeftovers(parent: string): void {
+  let entries: string[];
+  try {
+    entries = readdirSync(parent);
+  } catch {
+    return;
+  }
+  for (const entry of entries) {
+    const owner = /^portico-(\d+)-\d+$/.exec(entry)?.[1];
+    if (owner === undefined || Number(owner) === process.pid || pidRuns(Number(owner))) continue;
+    const tree = join(parent, entry);
+    try {
+      for (const child of readdirSync(tree, { withFileTypes: true })) if (child.isDirectory()) rmdirSync(join(tree, child.name));
+      rmdirSync(tree);
+    } catch {
+      // Processes still in it, or another Portico sweeping too: left as it is.
+    }
+  }
+}
+
+function pidRuns(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function readText(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+/** Where cgroup2 is mounted: `/sys/fs/cgroup` (unified) or `/sys/fs/cgroup/unified` (hybrid). */
+function cgroup2Mount(): string | undefined {
+  for (const line of (readText('/proc/self/mountinfo') ?? '').split('\n')) {
+    // Fields: id parent major:minor root mountpoint options [optional…] - fstype source superoptions
+    const [before, after] = line.split(' - ');
+    if (after?.split(' ')[0] === 'cgroup2') return before!.split(' ')[4]?.replace(/\\040/g, ' ');
+  }
+  return undefined;
+}
