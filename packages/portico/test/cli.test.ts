@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import http from 'node:http';
 import net from 'node:net';
 import { join } from 'node:path';
@@ -87,6 +87,67 @@ describe('portico (command line)', () => {
       run.stderr,
       `${file}: 1 problem; fix each and run "portico check" again:\n  ${file}:3:3: is not valid JSON at line 3, column 3: expected , or } after the value, found "\\""\n      "apps": []\n      ^\n`,
     );
+  });
+
+  describe('init', () => {
+    /** Runs `portico init` in a folder of its own. */
+    async function init(args: readonly string[]): Promise<Run & { dir: string }> {
+      const dir = await mkdtemp(join(folder.dir, 'init-'));
+      let stdout = '';
+      let stderr = '';
+      const code = await main(['init', ...args], { stdout: (text) => (stdout += text), stderr: (text) => (stderr += text), env: process.env, cwd: dir });
+      return { code, stdout, stderr, dir };
+    }
+
+    it('writes a commented portico.yaml for a command that portico check accepts as it is', async () => {
+      const run = await init(['--', process.execPath, chatty, '--verbose']);
+      assert.equal(run.code, 0, run.stderr);
+      const file = join(run.dir, 'portico.yaml');
+      const text = await readFile(file, 'utf8');
+      assert.ok(text.split('\n').filter((line) => /^\s*#/.test(line)).length >= 8, text);
+      const config = await loadConfig(file, { env: process.env });
+      assert.equal(config.apps.length, 1);
+      assert.equal(config.apps[0]!.processPath, process.execPath);
+      assert.deepEqual(config.apps[0]!.arguments, [chatty, '--verbose']);
+      assert.equal(config.admin?.port, 9901);
+      assert.equal(config.listen[0]!.port, 8080);
+      const check = await portico(['check', file]);
+      assert.equal(check.code, 0, check.stderr);
+      assert.match(run.stderr, /wrote .*portico\.yaml/);
+      assert.match(run.stderr, /portico start -c portico\.yaml/);
+    });
+
+    it('gives gunicorn and uvicorn the port Portico chooses, and names the app with --name', async () => {
+      const gunicorn = await init(['--name', 'shop', '--port', '9000', '--', 'gunicorn', 'app:app']);
+      assert.equal(gunicorn.code, 0, gunicorn.stderr);
+      const shop = await loadConfig(join(gunicorn.dir, 'portico.yaml'), { env: process.env });
+      assert.deepEqual([shop.apps[0]!.name, shop.apps[0]!.processPath, shop.apps[0]!.arguments, shop.listen[0]!.port], ['shop', 'gunicorn', ['-b', '127.0.0.1:${PORT}', 'app:app'], 9000]);
+      const uvicorn = await init(['--', 'uvicorn', 'main:app']);
+      const api = await loadConfig(join(uvicorn.dir, 'portico.yaml'), { env: process.env });
+      assert.deepEqual(api.apps[0]!.arguments, ['--host', '127.0.0.1', '--port', '${PORT}', 'main:app']);
+      // A command that already says where to listen is left as it is.
+      const bound = await init(['--', 'gunicorn', '-b', '127.0.0.1:${PORT}', 'app:app']);
+      const kept = await loadConfig(join(bound.dir, 'portico.yaml'), { env: process.env });
+      assert.deepEqual(kept.apps[0]!.arguments, ['-b', '127.0.0.1:${PORT}', 'app:app']);
+    });
+
+    it('keeps an existing file unless --force, writes where -o says, and needs a command', async () => {
+      const first = await init(['--', 'node', 'server.js']);
+      const again = await main(['init', '--', 'node', 'other.js'], { stdout: () => {}, stderr: () => {}, env: process.env, cwd: first.dir });
+      assert.equal(again, 1);
+      assert.match(await readFile(join(first.dir, 'portico.yaml'), 'utf8'), /server\.js/);
+      assert.equal(await main(['init', '--force', '--', 'node', 'other.js'], { stdout: () => {}, stderr: () => {}, env: process.env, cwd: first.dir }), 0);
+      assert.match(await readFile(join(first.dir, 'portico.yaml'), 'utf8'), /other\.js/);
+      const elsewhere = await init(['-o', 'conf/site.yml', '--', 'node', 'server.js']);
+      assert.equal(elsewhere.code, 0, elsewhere.stderr);
+      assert.match(await readFile(join(elsewhere.dir, 'conf', 'site.yml'), 'utf8'), /server\.js/);
+      const none = await init([]);
+      assert.equal(none.code, 2);
+      assert.match(none.stderr, /portico init -- COMMAND/);
+      const json = await init(['-o', 'portico.json', '--', 'node', 'server.js']);
+      assert.equal(json.code, 2);
+      assert.match(json.stderr, /\.yaml or \.yml/);
+    });
   });
 
   it('check accepts examples/portico.json', async () => {

@@ -1,5 +1,6 @@
 import { checkCommand } from './checkCommand.ts';
 import type { Command } from './Command.ts';
+import { initCommand } from './initCommand.ts';
 import { logsCommand } from './logsCommand.ts';
 import { reloadCommand } from './reloadCommand.ts';
 import { restartCommand } from './restartCommand.ts';
@@ -8,4 +9,4 @@ import { statusCommand } from './statusCommand.ts';
 import { stopCommand } from './stopCommand.ts';
 
 /** Every `portico` subcommand, in the order `portico --help` lists them. */
-export const commands: readonly Command[] = [checkCommand, startCommand, statusCommand, reloadCommand, restartCommand, stopCommand, logsCommand];
+export const commands: readonly Command[] = [initCommand, checkCommand, startCommand, statusCommand, reloadCommand, restartCommand, stopCommand, logsCommand];
