@@ -24,6 +24,7 @@ export const PorticoEvents = defineEventCatalogue({
   'worker.graceful_shutdown_failed': { id: 1007, level: 'warn', fields: ['app', 'workerPid', 'shutdownTimeLimit'], meaning: 'The backend did not exit within shutdownTimeLimit seconds of the stop request; its process group was killed.' },
   'worker.unresponsive': { id: 1030, level: 'error', fields: ['app', 'workerPid', 'reason', 'shutdownTimeLimit'], meaning: 'The backend is alive but failed its liveness check (no answer to its health ping, or no watchdog keep-alive): it left routing, a new worker starts in its place, and it is asked to stop and killed after shutdownTimeLimit.' },
   'worker.limits_unavailable': { id: 1031, level: 'warn', fields: ['app', 'limits', 'why'], meaning: 'The app sets memoryMax, cpuQuota or tasksMax, which this host cannot apply (no cgroup v2 for Portico, or not that controller): its workers run without them.' },
+  'worker.memory_limit_again': { id: 1040, level: 'warn', fields: ['app', 'worker', 'workerPid', 'memoryBytes', 'memoryLimit'], meaning: "The worker's process tree passed recycling.memory again within a minute of a memory recycle: rather than recycle again (a loop), the worker is stopped gracefully in its slot and started again, a restart that counts towards rapidFailsPerMinute." },
   'worker.rapid_fail_limit': { id: 1008, level: 'error', fields: ['app', 'failures', 'rapidFailsPerMinute'], meaning: 'The backend failed more than rapidFailsPerMinute times in a minute; the app is failed and is started again by itself on the schedule of restart.retryFailed (60 s, doubling to 600 s while it keeps failing), or at once by portico restart.' },
 
   // 1100–1199: supervision trees (supervisor).
@@ -57,6 +58,7 @@ export const PorticoEvents = defineEventCatalogue({
 
   // 1700–1799: apps as a whole: rollouts, operators' commands (portico).
   'app.rolled_out': { id: 1700, level: 'info', fields: ['app', 'reason', 'ms'], meaning: 'New workers of the app (a reload changed it, or portico restart) are all ready; traffic moved to them and the old ones drain.' },
+  'app.recycling': { id: 1710, level: 'info', fields: ['app', 'reason', 'detail'], meaning: "The app's workers are recycled (recycling: requests, memory, time or schedule): new ones start beside them and traffic moves once they are ready, as portico restart does; app.rolled_out with reason recycle follows." },
   'app.rollout_failed': { id: 1701, level: 'error', fields: ['app', 'reason', 'error', 'oldKeepsServing'], meaning: 'New workers of the app did not start (an exit before ready, or startupTimeLimit); when oldKeepsServing, the old workers go on serving and traffic did not move.' },
   'app.operator_command': { id: 1702, level: 'info', fields: ['app', 'command'], meaning: 'An operator stopped or started the app (portico stop APP, portico start APP).' },
 

@@ -26,6 +26,8 @@ export class PoolHistory {
   /** Restarts per worker slot, summed over the supervisors the pool has had. */
   readonly #restarts = new Map<string, number>();
   readonly #lastExit = new Map<string, WorkerExit>();
+  /** When the app was last recycled, per reason (the clock's ms). */
+  readonly #recycles = new Map<string, number>();
 
   /** A fresh history, or a copy of `from` (a rollout's new pool goes on from the old one's). */
   constructor(from?: PoolHistory) {
@@ -34,6 +36,7 @@ export class PoolHistory {
     this.#exits.push(...from.#exits);
     for (const [k, v] of from.#restarts) this.#restarts.set(k, v);
     for (const [k, v] of from.#lastExit) this.#lastExit.set(k, v);
+    for (const [k, v] of from.#recycles) this.#recycles.set(k, v);
   }
 
   get states(): readonly PoolStateChange[] {
@@ -64,6 +67,16 @@ export class PoolHistory {
 
   restarts(worker: string): number {
     return this.#restarts.get(worker) ?? 0;
+  }
+
+  /** A recycle of the app was asked for `reason` at `at`. */
+  recycled(reason: string, at: number): void {
+    this.#recycles.set(reason, at);
+  }
+
+  /** When the app was last recycled for `reason`. */
+  lastRecycle(reason: string): number | undefined {
+    return this.#recycles.get(reason);
   }
 
   lastExit(worker: string): WorkerExit | undefined {

@@ -14,6 +14,8 @@ import { InvalidWorkerOptionError } from './errors.ts';
 import type { Endpoint, ListenSocket, ProcessIsolation, ResourceLimits } from './ProcessHost.ts';
 import { PoolHistory } from './PoolHistory.ts';
 import { defaultRetryFailed, RetryFailedSchedule, validateRetryFailed, type RetryFailed } from './RetryFailed.ts';
+import { RecycleWatch } from './RecycleWatch.ts';
+import { recyclingDefaults, validateRecycling, type RecycleReason, type Recycling } from './Recycling.ts';
 import { defaultSampleInterval, ResourceSampler, type SampleTarget, type WorkerResources } from './ResourceSampler.ts';
 import { exitOfError, summarizeExit, type WorkerExit } from './WorkerExit.ts';
 import { workerMachine, type WorkerActorRef, type WorkerEmitted, type WorkerLoad, type WorkerSnapshot } from './workerMachine.ts';
@@ -54,6 +56,8 @@ export interface WorkerPoolOptions {
   readonly history?: PoolHistory;
   /** Seconds between samples of each worker's CPU, memory and file descriptors; 0 turns sampling off. Default 5. */
   readonly sampleInterval?: number;
+  /** When the workers are replaced, overlapped, although nothing is wrong (IIS's periodicRestart). Default: never. */
+  readonly recycling?: Recycling;
   readonly clock?: Clock;
   readonly logger?: EventLogger;
 }
@@ -112,6 +116,8 @@ export class WorkerPool {
   /** Hung processes replaced and still stopping (within shutdownTimeLimit); `stop()` waits for them. */
   readonly #released = new Set<Promise<void>>();
   readonly #sampler: ResourceSampler;
+  readonly #recycleWatch: RecycleWatch;
+  readonly #recycleListeners = new Set<(reason: RecycleReason, detail: string) => void>();
 
   constructor(options: WorkerPoolOptions) {
     validateWorkerOptions({ ...options.worker, ...(options.worker.listenMode === 'socket-activation' ? { listenSocket: placeholderSocket } : {}) });
@@ -137,7 +143,24 @@ export class WorkerPool {
       clock: this.#clock,
       interval: options.sampleInterval ?? defaultSampleInterval,
       targets: () => this.#sampleTargets(),
-      onSample: () => this.#notify(),
+      onSample: () => this.#afterSample(),
+    });
+    const recycling = options.recycling ?? recyclingDefaults;
+    validateRecycling(recycling);
+    this.#recycleWatch = new RecycleWatch({
+      recycling,
+      clock: this.#clock,
+      history: this.#history,
+      recycle: (reason, detail) => {
+        for (const listener of this.#recycleListeners) {
+          try {
+            listener(reason, detail);
+          } catch {
+            // The listener's failure is its own.
+          }
+        }
+      },
+      memoryAgain: (worker, memoryBytes) => this.#memoryAgain(worker, memoryBytes, recycling.memory),
     });
   }
 
@@ -193,6 +216,20 @@ export class WorkerPool {
   /** A reload changed `sampleInterval`: applies from the next sample. */
   setSampleInterval(seconds: number): void {
     this.#sampler.setInterval(seconds);
+  }
+
+  /**
+   * Called when the workers should be recycled (`recycling`): the owner replaces them the way a
+   * rolling restart does. Asked once per pool; `recycleFailed()` lets the next trigger ask again.
+   */
+  onRecycle(listener: (reason: RecycleReason, detail: string) => void): () => void {
+    this.#recycleListeners.add(listener);
+    return () => this.#recycleListeners.delete(listener);
+  }
+
+  /** The recycle asked for did not happen (the new workers did not start); these go on serving. */
+  recycleFailed(): void {
+    this.#recycleWatch.failed();
   }
 
   /** Called whenever `ready` or `state` changes, or a process ends unasked. Returns an unsubscribe function. */
@@ -346,6 +383,31 @@ export class WorkerPool {
     this.#subscriptions.push(supervisor.subscribe({ next: () => this.#refresh(), error: () => {} }));
     supervisor.start();
     this.#sampler.start();
+    this.#recycleWatch.arm();
+  }
+
+  /** Each sampled worker's memory goes to the recycling limit; then listeners see the new figures. */
+  #afterSample(): void {
+    for (const target of this.#sampleTargets()) {
+      const figures = this.#sampler.get(target.slot, target.pid);
+      if (figures) this.#recycleWatch.sampled(target.slot, target.pid, figures.memoryBytes);
+    }
+    this.#notify();
+  }
+
+  /**
+   * The memory limit was passed again within a minute of a memory recycle: overlapping again would
+   * loop. The worker is stopped gracefully in its slot instead (requests wait for its restart), and
+   * the supervisor's restart counts towards rapidFailsPerMinute, so an app that cannot stay under
+   * its limit ends failed rather than recycling for ever.
+   */
+  #memoryAgain(worker: string, memoryBytes: number, limitMiB: number): void {
+    const child = this.#supervisor?.getSnapshot().children.find((c) => c.id === worker);
+    const ref = child?.ref as WorkerActorRef | undefined;
+    if (!ref || ref.getSnapshot().status !== 'active') return;
+    const logger = this.#options.logger;
+    if (logger) logEvent(logger, 'worker.memory_limit_again', { app: this.app, worker, workerPid: ref.getSnapshot().context.pid, memoryBytes, memoryLimit: limitMiB });
+    ref.send({ type: 'portico.shutdown' });
   }
 
   /** Every worker with a live process: what the sampler reads. */
@@ -437,8 +499,15 @@ export class WorkerPool {
     for (const { ref } of this.#workers.values()) {
       const snapshot = ref.getSnapshot();
       if (snapshot.status !== 'active' || !snapshot.matches({ live: 'ready' })) continue;
-      const { pid, endpoint, token, load } = snapshot.context;
+      const { pid, endpoint, token, load, servedAtSpawn } = snapshot.context;
       if (pid === undefined || !endpoint || !token) continue;
+      const requests = this.#options.recycling?.requests ?? 0;
+      if (requests > 0 && load.recycleAt !== servedAtSpawn + requests) {
+        // The router calls it when the process answers its last allowed request (IIS `requests`).
+        const slot = ref.id.slice(0, ref.id.lastIndexOf('#'));
+        load.recycleAt = servedAtSpawn + requests;
+        load.onRecycleAt = () => this.#recycleWatch.servedLimit(slot);
+      }
       ready.push({
         id: ref.id,
         pid,
@@ -487,6 +556,7 @@ export class WorkerPool {
 
   #teardown(): void {
     this.#sampler.stop();
+    this.#recycleWatch.disarm();
     for (const child of this.#supervisor?.getSnapshot().children ?? []) this.#history.addRestarts(child.id, child.restarts);
     for (const subscription of this.#subscriptions) subscription.unsubscribe();
     for (const worker of this.#workers.values()) for (const subscription of worker.subscriptions) subscription.unsubscribe();

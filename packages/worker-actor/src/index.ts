@@ -18,5 +18,7 @@ export type { SampleTarget, WorkerResources } from './ResourceSampler.ts';
 export type { PoolState, ReadyWorker, WorkerPoolOptions, WorkerStatus } from './WorkerPool.ts';
 export { defaultRetryFailed } from './RetryFailed.ts';
 export type { RetryFailed } from './RetryFailed.ts';
+export { recyclingDefaults, untilNextScheduled, validateRecycling } from './Recycling.ts';
+export type { RecycleReason, Recycling } from './Recycling.ts';
 export { PoolHistory, historyLimits } from './PoolHistory.ts';
 export type { PoolStateChange, RecordedExit } from './PoolHistory.ts';

@@ -21,6 +21,9 @@ export interface WorkerLoad {
    * ready list and its last request on it ended. A draining worker waits for them too.
    */
   holds?: number;
+  /** When `served` reaches this, the router calls `onRecycleAt` (the pool's `recycling.requests`). */
+  recycleAt?: number;
+  onRecycleAt?: () => void;
 }
 
 export interface WorkerInput {

@@ -100,6 +100,45 @@ export const RestartSchema = Type.Object(
   { additionalProperties: false, default: {}, description: 'How a crashed backend is restarted. How many restarts are allowed is `rapidFailsPerMinute`.' },
 );
 
+export const RecyclingSchema = Type.Object(
+  {
+    requests: Defaulted(
+      Type.Integer({ minimum: 0, maximum: 4294967295, description: 'Requests one worker process answers before the app is recycled; `0`: never. IIS: `periodicRestart@requests` (0); Passenger: `passenger_max_requests` (0); gunicorn: `max_requests` (0).' }),
+      0,
+    ),
+    memory: Defaulted(
+      Type.Number({
+        minimum: 0,
+        maximum: 1048576,
+        description:
+          'Resident memory, in MiB, of one worker\'s process tree (the sum shown by `portico status`) above which the app is recycled, once it stays above for `memorySamples` samples in a row; `0`: never. Read every `sampleInterval` (not on macOS). IIS: `periodicRestart@privateMemory` (KB, 0); Passenger Enterprise: `passenger_memory_limit` (MB); PM2: `max_memory_restart`, main process only. Passed again within a minute of a memory recycle, the worker is restarted in its slot instead, which counts towards `rapidFailsPerMinute` (docs/worker.md).',
+      }),
+      0,
+    ),
+    memorySamples: Defaulted(
+      Type.Integer({ minimum: 1, maximum: 100, description: 'Samples in a row the memory must stay above `memory` before a recycle, so one spike does not recycle (PM2 recycles on one reading: its users asked, Unitech/pm2 #3333).' }),
+      3,
+    ),
+    time: Defaulted(
+      seconds(0, 31536000, 'Seconds after the app\'s workers start when they are recycled; `0`: never. IIS: `periodicRestart@time` (29 hours by default there; off here, as in Passenger and PM2).'),
+      0,
+    ),
+    schedule: Defaulted(
+      Type.Array(
+        Type.String({ pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$', 'x-portico-allowed': 'a time of day, "HH:MM" from 00:00 to 23:59' }),
+        { description: 'Times of day, in the server\'s local time, when the app is recycled. IIS: `periodicRestart/schedule/add@value`; PM2: `cron_restart`.' },
+      ),
+      [],
+    ),
+  },
+  {
+    additionalProperties: false,
+    default: {},
+    description:
+      'When the app\'s workers are replaced although nothing is wrong with them (IIS\'s `<recycling><periodicRestart>`). A recycle replaces them as `portico restart` does: new workers start beside the old, traffic moves once they are ready, the old ones drain, so no request fails; `app.recycling` names the reason. With several workers, all are replaced together.',
+  },
+);
+
 export const QueueSchema = Type.Object(
   {
     maxWaiting: Defaulted(
@@ -204,6 +243,7 @@ export const AppSchema = Type.Object(
         description: 'Processes and threads the worker\'s whole tree may hold, as systemd\'s `TasksMax=`; a fork past it fails. Written to `pids.max`. Needs the cgroup v2 `pids` controller.',
       }),
     ),
+    recycling: Defaulted(RecyclingSchema, {}),
     start: Defaulted(
       Type.Union([Type.Literal('lazy'), Type.Literal('eager')], { description: '`lazy` starts the backend on its first request (as ANCM); `eager` when Portico starts.' }),
       'lazy',
@@ -248,4 +288,5 @@ export type ReadinessConfig = Resolved<typeof ReadinessSchema>;
 export type LivenessConfig = Resolved<typeof LivenessSchema>;
 export type BackoffConfig = Resolved<typeof BackoffSchema>;
 export type QueueConfig = Resolved<typeof QueueSchema>;
+export type RecyclingConfig = Resolved<typeof RecyclingSchema>;
 export type AppConfig = Resolved<typeof AppSchema>;

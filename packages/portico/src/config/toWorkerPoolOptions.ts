@@ -71,6 +71,7 @@ export function toWorkerPoolOptions(app: AppConfig, wiring: PoolWiring): WorkerP
     rapidFailsPerMinute: app.rapidFailsPerMinute,
     backoff: app.restart.backoff,
     retryFailed: app.restart.retryFailed,
+    recycling: app.recycling,
     ...(wiring.sampleInterval === undefined ? {} : { sampleInterval: wiring.sampleInterval }),
     ...(wiring.clock === undefined ? {} : { clock: wiring.clock }),
     ...(wiring.logger === undefined ? {} : { logger: wiring.logger }),

@@ -15,7 +15,7 @@ import {
 import { createLogger, logEvent, logWriteFailures, type EventLogger } from '@portico/log-sink';
 import { createEmbeddedForwarder, createRouter, type Dispatch, type DispatchRequest, type Forwarder, type Router } from '@portico/router';
 import { systemClock, type Clock } from '@portico/supervisor';
-import { createNodeProcessHost, type ProcessHost, type WorkerStatus } from '@portico/worker-actor';
+import { createNodeProcessHost, type ProcessHost, type RecycleReason, type WorkerStatus } from '@portico/worker-actor';
 import type { AppConfig } from '../config/AppSchema.ts';
 import type { PorticoConfig } from '../config/PorticoConfigSchema.ts';
 import { adminSocketGroup, configuredAdminToken, randomToken, writeGeneratedTokenAfterBind } from './adminAccess.ts';
@@ -164,7 +164,13 @@ export function createPortico(initial: PorticoConfig, options: PorticoOptions = 
   let router: Router;
   const unsubscribe = new Map<AppRuntime, () => void>();
   const adopt = (app: AppRuntime) => {
-    unsubscribe.set(app, app.pool.onChange(notify));
+    const offChange = app.pool.onChange(notify);
+    // Called later, once a recycling trigger fires; `recycle` is defined below by then.
+    const offRecycle = app.pool.onRecycle((reason, detail) => void recycle(app, reason, detail));
+    unsubscribe.set(app, () => {
+      offChange();
+      offRecycle();
+    });
     frontsFleet?.track(app);
   };
   const drop = (app: AppRuntime) => {
@@ -238,7 +244,7 @@ export function createPortico(initial: PorticoConfig, options: PorticoOptions = 
    * runtime keeps serving if it was (fresh is closed); an app that was not serving anyway takes
    * the new one, which goes on trying on its own schedule.
    */
-  const attemptRollout = async (fresh: AppRuntime, old: AppRuntime | undefined, why: 'reload' | 'restart'): Promise<{ keep: AppRuntime; error?: string }> => {
+  const attemptRollout = async (fresh: AppRuntime, old: AppRuntime | undefined, why: 'reload' | 'restart' | 'recycle'): Promise<{ keep: AppRuntime; error?: string }> => {
     const name = fresh.config.name;
     const began = Date.now();
     rollingOut.add(fresh);
@@ -272,6 +278,34 @@ export function createPortico(initial: PorticoConfig, options: PorticoOptions = 
       notify();
       const state = apps.get(name)?.pool.state ?? 'stopped';
       return error === undefined ? { ok: true, app: name, state } : { ok: false, app: name, errors: [error] };
+    });
+
+  /**
+   * Replaces `old`'s workers with new ones started beside them (same config, same history):
+   * traffic moves once every new one is ready, then the old ones drain. What `portico restart`
+   * and a recycle do.
+   */
+  const rollOver = async (old: AppRuntime, why: 'restart' | 'recycle'): Promise<{ ok: boolean; error?: string }> => {
+    const name = old.config.name;
+    const fresh = new AppRuntime(old.config, wiring, old.pool.history);
+    adopt(fresh);
+    const { keep, error } = await attemptRollout(fresh, old, why);
+    if (keep === fresh && !closing) await switchTo(new Map([...apps].map(([n, a]) => [n, n === name ? fresh : a])), []);
+    return { ok: keep === fresh, ...(error === undefined ? {} : { error }) };
+  };
+
+  /**
+   * A recycling trigger of `old`'s pool fired (`recycling` in docs/config.md): its workers are
+   * replaced as by `portico restart`, overlapped, so no request fails. Skipped when `old` was
+   * replaced meanwhile (a reload or restart already did it).
+   */
+  const recycle = (old: AppRuntime, reason: RecycleReason, detail: string): Promise<void> =>
+    oneAtATime(async () => {
+      if (closing || apps.get(old.config.name) !== old) return;
+      logEvent(logger, 'app.recycling', { app: old.config.name, reason, detail });
+      const { ok } = await rollOver(old, 'recycle');
+      if (!ok) old.pool.recycleFailed();
+      notify();
     });
 
   const forwarders: Forwarder[] = [];
@@ -480,13 +514,7 @@ export function createPortico(initial: PorticoConfig, options: PorticoOptions = 
     },
 
     restart(name) {
-      return appCommand(name, async (old) => {
-        const fresh = new AppRuntime(old.config, wiring, old.pool.history);
-        adopt(fresh);
-        const { keep, error } = await attemptRollout(fresh, old, 'restart');
-        if (keep === fresh && !closing) await switchTo(new Map([...apps].map(([n, a]) => [n, n === name ? fresh : a])), []);
-        return error;
-      });
+      return appCommand(name, async (old) => (await rollOver(old, 'restart')).error);
     },
 
     stopApp(name) {

@@ -382,6 +382,8 @@ export function createRouter(routes: readonly AppRoute[], options: RouterOptions
         }
         worker.load.inFlight--;
         worker.load.served = (worker.load.served ?? 0) + 1;
+        // The process answered its last request before a recycle (`recycling.requests`).
+        if (worker.load.served === worker.load.recycleAt) worker.load.onRecycleAt?.();
         releaseWorker(workerApp, worker);
       },
     };
