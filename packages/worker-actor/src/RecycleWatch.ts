@@ -56,7 +56,8 @@ export class RecycleWatch {
   /** A sample of `worker`'s process `pid`: the memory limit counts only when held `memorySamples` times in a row. */
   sampled(worker: string, pid: number, memoryBytes: number): void {
     const { recycling, history, clock } = this.#options;
-    if (recycling.memory <= 0) return;
+    // A pool that asked for its recycle is being replaced: its workers serve on until then, untouched.
+    if (recycling.memory <= 0 || this.#asked) return;
     const limit = recycling.memory * 1024 * 1024;
     const previous = this.#above.get(worker);
     const count = memoryBytes > limit ? (previous?.pid === pid ? previous.count : 0) + 1 : 0;
