@@ -47,6 +47,7 @@ export const PorticoEvents = defineEventCatalogue({
   'proxy.request_refused': { id: 1300, level: 'info', fields: ['status', 'reason'], meaning: 'A request was refused before reaching a backend (malformed framing, limits, timeouts); the client got the status.' },
   'proxy.upstream_failed': { id: 1301, level: 'warn', fields: ['upstream', 'err', 'retried'], meaning: 'A backend connection failed during an exchange; retried says whether the request went to another worker.' },
   'proxy.response_aborted': { id: 1302, level: 'warn', fields: ['reason'], meaning: 'A response could not be completed (backend failed mid-way, client left, timeout); the client connection was cut so the truncation shows.' },
+  'proxy.error_page': { id: 1304, level: 'info', fields: ['app', 'status', 'requestId', 'reason'], meaning: "Portico answered a request with its own error page (404, the start-up failure page, 503, 504); requestId is the correlation id the page shows." },
   'proxy.internal_error': { id: 1303, level: 'error', fields: ['code', 'err'], meaning: 'A forwarding state machine met an event its rules rule out (a bug in Portico); that client connection was reset and its backend connection dropped, and the process went on. Report it with this line.' },
 
   // 1500–1599: configuration and the process (portico).

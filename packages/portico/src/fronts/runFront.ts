@@ -7,6 +7,7 @@ import { appAuthenticator } from '../runtime/appAuthenticator.ts';
 import { appRoute } from '../runtime/appRoute.ts';
 import { createSocketForwarder } from '../runtime/createSocketForwarder.ts';
 import { dispatchThrough } from '../runtime/dispatchThrough.ts';
+import { errorPageLogger } from '../runtime/errorPageLogger.ts';
 import { forwarderEventLogger } from '../runtime/forwarderEventLogger.ts';
 import { listenEntries } from '../runtime/listenEntries.ts';
 import type { ControlMessage, FrontMessage, RoutedApp } from './FrontMessage.ts';
@@ -73,7 +74,7 @@ export function runFront(channel: ControlChannel): void {
     limits = nextLimits;
     const next = createRouter(
       apps.map((routed) => appRoute(routed.config, mirrorOf(routed), authenticators.get(routed.key))),
-      { onRequest },
+      { onRequest, onErrorPage: errorPageLogger(logger) },
     );
     await next.start([]);
     const previous = router;

@@ -25,6 +25,7 @@ import { countFronts } from './countFronts.ts';
 import { listenEntries } from './listenEntries.ts';
 import { createSocketForwarder } from './createSocketForwarder.ts';
 import { dispatchThrough } from './dispatchThrough.ts';
+import { errorPageLogger } from './errorPageLogger.ts';
 import { forwarderEventLogger } from './forwarderEventLogger.ts';
 import { appliedSettings, restartNeeded } from './reloadRules.ts';
 import { rollOut } from './rollOut.ts';
@@ -146,6 +147,7 @@ export function createPortico(initial: PorticoConfig, options: PorticoOptions = 
   };
   const frontsFleet = frontCount > 1 ? createFrontFleet(fleetOptions) : undefined;
   const metrics = new RequestMetrics({ apps: initial.apps.map((a) => a.name) });
+  const onErrorPage = errorPageLogger(logger);
   const onRequest = (app: string | undefined, status: number, durationMs: number, bytesIn: number, bytesOut: number) =>
     metrics.record(app ?? '(none)', status, durationMs, bytesIn, bytesOut);
   const listeners = new Set<() => void>();
@@ -190,7 +192,7 @@ export function createPortico(initial: PorticoConfig, options: PorticoOptions = 
     return next;
   };
   apps = build(config.apps, apps);
-  router = createRouter([...apps.values()].map((a) => a.route), { onRequest });
+  router = createRouter([...apps.values()].map((a) => a.route), { onRequest, onErrorPage });
   /** Each app's last rollout that failed, for status; cleared by the next that succeeds. */
   const failedRollouts = new Map<string, { readonly message: string; readonly at: number }>();
 
@@ -218,7 +220,7 @@ export function createPortico(initial: PorticoConfig, options: PorticoOptions = 
   const switchTo = async (next: Map<string, AppRuntime>, startEager: readonly string[]) => {
     const previous = apps;
     for (const name of next.keys()) metrics.addApp(name);
-    const nextRouter = createRouter([...next.values()].map((a) => a.route), { onRequest });
+    const nextRouter = createRouter([...next.values()].map((a) => a.route), { onRequest, onErrorPage });
     await nextRouter.start(startEager);
     const oldRouter = router;
     router = nextRouter;

@@ -52,11 +52,14 @@ export type Dispatch =
        */
       readonly hasAnswered?: (upstream: Upstream) => boolean;
       /**
-       * Portico's answer to a request whose upstream failed to start and which cannot be sent
-       * again (its bytes went out and it is not idempotent, or its body is no longer held): the
-       * start-up failure page. Undefined: a bare 502.
+       * Portico's own answer instead of a bare `status` when the exchange fails before any byte
+       * reached the client: `failedStart` for a request whose upstream failed to start and which
+       * cannot be sent again (its bytes went out and it is not idempotent, or its body is no longer
+       * held), 504 when the backend sent nothing within the request timeout. Behind the router: the
+       * start-up failure page, or the 504 page naming the app, each with the correlation id.
+       * Undefined: the bare status.
        */
-      readonly startFailure?: (error: Error) => DispatchAnswer | undefined;
+      readonly failureAnswer?: (status: number, error: Error, failedStart: boolean) => DispatchAnswer | undefined;
       /** Called once when the exchange is over, however it ended (the tunnel, for a WebSocket). */
       readonly release?: (outcome: ExchangeOutcome) => void;
     }

@@ -53,6 +53,17 @@ export interface AppRoute {
   readonly compat?: 'aspnetcore';
 }
 
+/** One of Portico's error pages as it was given (`RouterOptions.onErrorPage`). */
+export interface ErrorPageShown {
+  /** Undefined for a 404: no app matched. */
+  readonly app: string | undefined;
+  readonly status: number;
+  /** The correlation id on the page: the request's `x-request-id`. */
+  readonly requestId: string;
+  /** Why, in a few words (the same as the page's detail when `detailedErrors` is on). */
+  readonly reason: string;
+}
+
 /** One request as the router sees it. */
 export interface RouteRequest {
   readonly head: RequestHead;
@@ -91,7 +102,12 @@ export interface ForwardDecision {
   /** Whether the worker behind `upstream` has answered a request before (docs/proxy.md, failed starts). */
   readonly hasAnswered: (upstream: Upstream) => boolean;
   /** The start-up failure page for a request whose worker failed to start and which cannot be sent again. */
-  readonly startFailure: (error: Error) => RespondDecision;
+  /**
+   * The start-up failure page for a request whose worker failed to start and which cannot be sent
+   * again, and the 504 page naming the app when the backend sent nothing in time; undefined (the
+   * bare status) otherwise.
+   */
+  readonly failureAnswer: (status: number, error: Error, failedStart: boolean) => RespondDecision | undefined;
   readonly release: (outcome: ExchangeOutcome) => void;
 }
 
@@ -135,6 +151,12 @@ export interface RouterOptions {
    * bytes relayed. Called on the data path: keep it cheap, and it must not throw.
    */
   readonly onRequest?: (app: string | undefined, status: number, durationMs: number, bytesIn: number, bytesOut: number) => void;
+  /**
+   * Told about each of Portico's own error pages as it is given (404, the start-up failure page,
+   * 503, 504), with the correlation id the page shows, so that the id can be found in the log
+   * (issue 19). Called on the data path: keep it cheap, and it must not throw.
+   */
+  readonly onErrorPage?: (page: ErrorPageShown) => void;
 }
 
 interface App extends AppRoute {
@@ -203,6 +225,7 @@ const html = (status: number, body: string, extra: HeaderPair[] = []): Omit<Resp
  */
 export function createRouter(routes: readonly AppRoute[], options: RouterOptions = {}): Router {
   const onRequest = options.onRequest;
+  const onErrorPage = options.onErrorPage;
   const clock = options.clock ?? systemClock;
   const apps: App[] = routes.map((route) => {
     if (!route.name) throw new InvalidRouterOptionError('apps[].name', 'must be a non-empty name');
@@ -289,18 +312,27 @@ export function createRouter(routes: readonly AppRoute[], options: RouterOptions
     return best;
   }
 
+  /** Portico's error page for `request`, told to `onErrorPage` with the id it shows. */
+  function shownPage(app: App | undefined, request: RouteRequest, status: number, reason: string, page: string, extra: HeaderPair[] = []): RespondDecision {
+    onErrorPage?.({ app: app?.name, status, requestId: request.requestId, reason });
+    return { app: app?.name, ...html(status, page, extra) };
+  }
+
   function failurePage(app: App, request: RouteRequest, reason: string): RespondDecision {
     // When a failed app is tried again is no secret: every visitor is told, and so is a client (Retry-After).
     const retryAt = app.backends.state === 'failed' ? app.backends.retryAt : undefined;
     const retryIn = retryAt === undefined ? undefined : Math.max(1, Math.ceil((retryAt - clock.now()) / 1000));
     const extra: HeaderPair[] = retryIn === undefined ? [] : [['retry-after', String(retryIn)]];
-    if (app.disableStartUpErrorPage) return { kind: 'respond', app: app.name, status: 502, headers: [['cache-control', 'no-store'], ...extra], body: '' };
+    if (app.disableStartUpErrorPage) {
+      onErrorPage?.({ app: app.name, status: 502, requestId: request.requestId, reason });
+      return { kind: 'respond', app: app.name, status: 502, headers: [['cache-control', 'no-store'], ...extra], body: '' };
+    }
     const exit = app.backends.lastExit;
     const detail = app.detailedErrors
       ? { reason, exitCode: exit?.code ?? null, signal: exit?.signal ?? null, stderrTail: exit?.stderrTail ?? '' }
       : undefined;
     const notice = retryIn === undefined ? undefined : `The app failed too often and is held down; it is started again in ${retryIn} s, by itself.`;
-    return { app: app.name, ...html(502, errorPage(502, app.name, request.requestId, detail, notice), extra) };
+    return shownPage(app, request, 502, reason, errorPage(502, app.name, request.requestId, detail, notice), extra);
   }
 
   /** A draining worker waits for its last request and tunnel; it is no longer in `ready`. */
@@ -361,9 +393,15 @@ export function createRouter(routes: readonly AppRoute[], options: RouterOptions
         });
       },
       hasAnswered: (upstream) => upstream !== toUpstream(currentApp, current) || currentApp.answered.get(current.id) === current.pid,
-      startFailure: () => {
-        current.notifyUnreachable();
-        return failurePage(currentApp, request, 'The app closed the connection without answering, before it had answered any request.');
+      failureAnswer: (status, error, failedStart) => {
+        if (failedStart) {
+          current.notifyUnreachable();
+          return failurePage(currentApp, request, 'The app closed the connection without answering, before it had answered any request.');
+        }
+        if (status !== 504) return undefined;
+        const reason = `${error.message} (requestTimeout).`;
+        const detail = currentApp.detailedErrors ? { reason } : undefined;
+        return shownPage(currentApp, request, 504, reason, errorPage(504, currentApp.name, request.requestId, detail));
       },
       release: (outcome) => {
         if (released) return;
@@ -466,10 +504,12 @@ export function createRouter(routes: readonly AppRoute[], options: RouterOptions
     if (ready) return forward(app, ready, auth, began, request, undefined);
     if (app.backends.state === 'failed') return failurePage(app, request, heldDown);
     if (app.backends.held) {
-      return { app: app.name, ...html(503, errorPage(503, app.name, request.requestId, undefined, 'The app was stopped by its operator (portico stop); it serves again after portico start.')) };
+      const notice = 'The app was stopped by its operator (portico stop); it serves again after portico start.';
+      return shownPage(app, request, 503, 'stopped by its operator', errorPage(503, app.name, request.requestId, undefined, notice));
     }
     if (app.waiters.size >= (app.maxWaiting ?? 1000)) {
-      return { app: app.name, ...html(503, errorPage(503, app.name, request.requestId), [['retry-after', '1']]) };
+      const reason = `${app.waiters.size} requests already wait for a worker (queue.maxWaiting)`;
+      return shownPage(app, request, 503, reason, errorPage(503, app.name, request.requestId), [['retry-after', '1']]);
     }
     const waitEnds = clock.now() + startupLimitMs(app);
     return waitForWorker(app, waitEnds).then((waited) => {
@@ -494,7 +534,7 @@ export function createRouter(routes: readonly AppRoute[], options: RouterOptions
       }
       // `OPTIONS *` asks about the server as a whole: the app at `/` for that host answers.
       const app = match(request.head, request.head.form === 'asterisk' ? '/' : path);
-      if (!app) return answered({ app: undefined, ...html(404, errorPage(404, undefined, request.requestId)) }, began);
+      if (!app) return answered(shownPage(undefined, request, 404, 'no app matches the host and path', errorPage(404, undefined, request.requestId)), began);
       const decision = routeToApp(app, request, began);
       return decision instanceof Promise ? decision.then((d) => answered(d, began)) : answered(decision, began);
     },

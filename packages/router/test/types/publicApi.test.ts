@@ -62,7 +62,7 @@ describe('@portico/router public types', () => {
     expectTypeOf<Forward['retry']>().toEqualTypeOf<((error: Error, failedStart: boolean) => RetryChoice | Promise<RetryChoice>) | undefined>();
     expectTypeOf<RetryChoice>().toEqualTypeOf<Upstream | DispatchAnswer | undefined>();
     expectTypeOf<Forward['hasAnswered']>().toEqualTypeOf<((upstream: Upstream) => boolean) | undefined>();
-    expectTypeOf<Forward['startFailure']>().toEqualTypeOf<((error: Error) => DispatchAnswer | undefined) | undefined>();
+    expectTypeOf<Forward['failureAnswer']>().toEqualTypeOf<((status: number, error: Error, failedStart: boolean) => DispatchAnswer | undefined) | undefined>();
     expectTypeOf<Extract<Dispatch, { kind: 'respond' }>>().toEqualTypeOf<DispatchAnswer>();
     expectTypeOf<ExchangeOutcome['answered']>().toEqualTypeOf<boolean>();
     expectTypeOf<Forward['release']>().toEqualTypeOf<((outcome: ExchangeOutcome) => void) | undefined>();

@@ -11,13 +11,13 @@ import { parseConnectionTokens } from '../http1/parseConnectionTokens.ts';
 import {
   afterFailedAttempt,
   exchangeWait,
+  failureAnswer,
   isAnswer,
   isFailedStart,
   NO_HIDDEN_HEADERS,
   relayedResponseHeaders,
   retryChoice,
   reusesAfterResponse,
-  startFailureAnswer,
   upstreamHasAnswered,
   type RelayedResponseFields,
 } from '../policy/index.ts';
@@ -191,7 +191,7 @@ export class HttpExchange {
     options.onEvent({ type: 'upstream.failed', upstreamId: upstream.id, error: err, retried: verdict === 'retry' });
     out.destroy();
     this.#out = undefined;
-    if (verdict === 'start-failed') return this.#onRetryChoice(startFailureAnswer(dispatch, err));
+    if (verdict === 'start-failed') return this.#onRetryChoice(failureAnswer(dispatch, 502, err, true));
     if (verdict === 'fail') return this.#fail(502);
     const next = retryChoice(dispatch, err, failedStart);
     // A promise: the router waits for a worker (the dead one's restart); the client may leave meanwhile.
@@ -326,7 +326,10 @@ export class HttpExchange {
       : `the backend sent nothing for ${this.#requestTimeout} ms`;
     this.#out?.destroy();
     this.#out = undefined;
-    if (this.#ctx.res.headersSent) this.#abortClient(reason);
+    if (this.#ctx.res.headersSent) return this.#abortClient(reason);
+    // The router's 504 page, naming the app and the correlation id; else the bare status.
+    const answer = failureAnswer(this.#ctx.dispatch, 504, new Error(reason), false);
+    if (answer !== undefined) this.#answer(answer);
     else this.#fail(504);
   };
 

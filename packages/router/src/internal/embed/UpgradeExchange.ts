@@ -13,11 +13,11 @@ import type { DispatchAnswer, RetryChoice } from '../../forward/Dispatch.ts';
 import {
   afterFailedAttempt,
   exchangeWait,
+  failureAnswer,
   isAnswer,
   isFailedStart,
   NO_HIDDEN_HEADERS,
   retryChoice,
-  startFailureAnswer,
   upstreamHasAnswered,
 } from '../policy/index.ts';
 import { endWithAnswer } from './nodeResponses.ts';
@@ -146,7 +146,7 @@ export class UpgradeExchange {
       method: this.#ctx.head.method,
     });
     options.onEvent({ type: 'upstream.failed', upstreamId: upstream.id, error: err, retried: verdict === 'retry' });
-    if (verdict === 'start-failed') return this.#onRetryChoice(startFailureAnswer(dispatch, err));
+    if (verdict === 'start-failed') return this.#onRetryChoice(failureAnswer(dispatch, 502, err, true));
     if (verdict === 'fail') return this.#fail(502);
     const next = retryChoice(dispatch, err, failedStart);
     // A promise: the router waits for a worker (the dead one's restart); the client may leave meanwhile.
@@ -260,7 +260,12 @@ export class UpgradeExchange {
   }
 
   readonly #onTimeout = (): void => {
-    if (this.#phase === 'head') this.#fail(504);
+    if (this.#phase === 'head') {
+      // The router's 504 page, naming the app and the correlation id; else the bare status.
+      const answer = failureAnswer(this.#ctx.dispatch, 504, new Error(`the backend sent nothing for ${this.#requestTimeout} ms`), false);
+      if (answer !== undefined) this.#answer(answer);
+      else this.#fail(504);
+    }
     else if (this.#phase === 'body') this.#abortClient('request timed out');
   };
 

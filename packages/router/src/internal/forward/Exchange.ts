@@ -13,13 +13,13 @@ import type { OutboundResponseFraming } from '../../http1/serializeResponseHead.
 import {
   afterFailedAttempt,
   exchangeWait,
+  failureAnswer,
   isAnswer,
   isFailedStart,
   NO_HIDDEN_HEADERS,
   requestIdFor,
   retryChoice,
   reusesAfterResponse,
-  startFailureAnswer,
   upstreamHasAnswered,
 } from '../policy/index.ts';
 import type { ClientOrigin } from './clientOrigin.ts';
@@ -445,7 +445,7 @@ export class Exchange implements UpstreamHandler, ClientWriterWatcher {
       });
       this.#dropConnection();
       this.#owner.options.onEvent({ type: 'upstream.failed', upstreamId: upstream.id, error: err, retried: verdict === 'retry' });
-      if (verdict === 'start-failed') return this.#onRetryChoice(startFailureAnswer(this.#dispatch, err));
+      if (verdict === 'start-failed') return this.#onRetryChoice(failureAnswer(this.#dispatch, 502, err, true));
       if (verdict === 'fail') {
         if (this.#touchedClient) return this.#abortClient(`backend failed mid-response: ${err.message}`);
         return this.#fail(502);
@@ -526,6 +526,11 @@ export class Exchange implements UpstreamHandler, ClientWriterWatcher {
       const reason = this.#clientBlocked
         ? `the client read nothing of the response for ${this.#owner.options.sendTimeout} ms`
         : `the backend sent nothing for ${this.#requestTimeout} ms`;
+      if (!this.#touchedClient) {
+        // The router's 504 page, naming the app and the correlation id; else the bare status.
+        const answer = failureAnswer(this.#dispatch, 504, new Error(reason), false);
+        if (answer !== undefined) return this.#answer(answer);
+      }
       this.#enter('done');
       this.#dropConnection();
       this.#release(this.#touchedClient ? 0 : 504);

@@ -22,13 +22,13 @@ import {
   cannedAnswer,
   decidedAnswer,
   exchangeWait,
+  failureAnswer,
   isAnswer,
   isFailedStart,
   NO_HIDDEN_HEADERS,
   requestIdFor,
   retryChoice,
   reusesAfterResponse,
-  startFailureAnswer,
   upstreamHasAnswered,
   type PorticoAnswer,
 } from '../policy/index.ts';
@@ -420,7 +420,7 @@ export class Http2Exchange implements UpstreamHandler {
       });
       this.#dropConnection();
       this.#owner.options.onEvent({ type: 'upstream.failed', upstreamId: upstream?.id ?? '', error: err, retried: verdict === 'retry' });
-      if (verdict === 'start-failed') return this.#onRetryChoice(startFailureAnswer(this.#dispatch, err));
+      if (verdict === 'start-failed') return this.#onRetryChoice(failureAnswer(this.#dispatch, 502, err, true));
       if (verdict === 'fail') {
         if (this.#phase === 'relaying-body') return this.#abortClient(`backend failed mid-response: ${err.message}`);
         return this.#fail(502);
@@ -488,6 +488,9 @@ export class Http2Exchange implements UpstreamHandler {
       ? `the client read nothing of the response for ${options.sendTimeout} ms`
       : `the backend sent nothing for ${this.#requestTimeout} ms`;
     if (this.#phase === 'relaying-body') return this.#abortClient(reason);
+    // The router's 504 page, naming the app and the correlation id; else the bare status.
+    const answer = failureAnswer(this.#dispatch, 504, new Error(reason), false);
+    if (answer !== undefined) return this.#onRetryChoice(answer);
     this.#fail(504);
   }
 

@@ -26,10 +26,10 @@ export function retryChoice(dispatch: Forward | undefined, error: Error, failedS
   }
 }
 
-/** `startFailure(error)`: the start-up failure answer, or undefined (a bare 502). */
-export function startFailureAnswer(dispatch: Forward | undefined, error: Error): DispatchAnswer | undefined {
+/** `failureAnswer(status, error, failedStart)`: Portico's page instead of the bare status, or undefined. */
+export function failureAnswer(dispatch: Forward | undefined, status: number, error: Error, failedStart: boolean): DispatchAnswer | undefined {
   try {
-    return dispatch?.startFailure?.(error);
+    return dispatch?.failureAnswer?.(status, error, failedStart);
   } catch {
     return undefined;
   }

@@ -14,4 +14,4 @@ export type { RelayedResponseFields } from './responseHeaders.ts';
 export { traceAllowed } from './traceAllowed.ts';
 export { requestIdFor } from './requestIdFor.ts';
 export { upstreamTarget } from './upstreamTarget.ts';
-export { isAnswer, retryChoice, startFailureAnswer, upstreamHasAnswered } from './dispatchCallbacks.ts';
+export { failureAnswer, isAnswer, retryChoice, upstreamHasAnswered } from './dispatchCallbacks.ts';
