@@ -30,7 +30,7 @@ export type ControlMessage =
   /** Sent with a listening handle, once per listen entry, in order. */
   | { readonly type: 'socket'; readonly entry: number }
   /** The apps in force, in config order: the front routes to these from now on. */
-  | { readonly type: 'routes'; readonly apps: readonly RoutedApp[]; readonly limits: PorticoConfig['limits'] }
+  | { readonly type: 'routes'; readonly id: number; readonly apps: readonly RoutedApp[]; readonly limits: PorticoConfig['limits'] }
   | { readonly type: 'pool'; readonly key: string; readonly view: PoolView }
   /** The pool was closed: the front forgets it. */
   | { readonly type: 'pool.closed'; readonly key: string }
@@ -44,6 +44,8 @@ export type ControlMessage =
 export type FrontMessage =
   | { readonly type: 'listening' }
   | { readonly type: 'accept.stopped' }
+  /** The front routes by the `routes` message `id` from now on. */
+  | { readonly type: 'routes.applied'; readonly id: number }
   /** The front could not serve (a TLS file unreadable, a route refused): it exits with this. */
   | { readonly type: 'failed'; readonly message: string }
   | { readonly type: 'pool.start'; readonly key: string }

@@ -37,8 +37,11 @@ export interface FrontFleet {
   /** Sends the runtime's pool to the fronts on every change, until `untrack`. */
   track(runtime: AppRuntime): void;
   untrack(runtime: AppRuntime): void;
-  /** The routed apps changed (a reload, a restart's rollout) or the limits did: every front switches. */
-  publishRoutes(): void;
+  /**
+   * The routed apps changed (a reload, a restart's rollout) or the limits did: every front
+   * switches; resolves once each running front routes by them (or has exited).
+   */
+  publishRoutes(): Promise<void>;
   /** Every front stops accepting; what is in flight goes on. */
   stopAccepting(): Promise<void>;
   /** Stops the fronts (their connections close) and releases the sockets. Idempotent. */
@@ -85,8 +88,22 @@ export function createFrontFleet(options: FrontFleetOptions): FrontFleet {
     return poolView(runtime.pool, options.clock);
   };
 
-  const routesFor = (front: number): ControlMessage => ({
+  /** `routes` messages sent and not yet applied, by id: who is still to answer. */
+  let routesSent = 0;
+  const routesWaiting = new Map<number, { readonly fronts: Set<number>; readonly resolve: () => void }>();
+  const routesApplied = (front: number, id?: number) => {
+    for (const [waitId, waiting] of routesWaiting) {
+      if (id !== undefined && waitId > id) continue;
+      waiting.fronts.delete(front);
+      if (waiting.fronts.size > 0) continue;
+      routesWaiting.delete(waitId);
+      waiting.resolve();
+    }
+  };
+
+  const routesFor = (front: number, id = ++routesSent): ControlMessage => ({
     type: 'routes',
+    id,
     apps: options.routed().map((runtime): RoutedApp => ({ key: runtime.key, config: runtime.config, view: viewFor(front, runtime) })),
     limits: options.config().limits,
   });
@@ -116,6 +133,9 @@ export function createFrontFleet(options: FrontFleetOptions): FrontFleet {
         return;
       case 'metrics':
         reports.received(front, message);
+        return;
+      case 'routes.applied':
+        routesApplied(front, message.id);
         return;
       case 'accept.stopped':
         acceptStopped.get(front)?.();
@@ -147,6 +167,8 @@ export function createFrontFleet(options: FrontFleetOptions): FrontFleet {
       if (children.get(front) === child) children.delete(front);
       holds.releaseAll(front);
       reports.forget(front);
+      // A front that exited waits for nothing; its successor gets the routes in force.
+      routesApplied(front);
       acceptStopped.get(front)?.();
       if (!asked && closing === undefined) logEvent(logger, 'front.exited', { front, frontPid: child.pid, code: child.exitCode, signal: child.signalCode });
       changed();
@@ -204,7 +226,13 @@ export function createFrontFleet(options: FrontFleetOptions): FrontFleet {
       for (const child of children.values()) send(child, { type: 'pool.closed', key: runtime.key });
     },
     publishRoutes() {
-      for (const [front, child] of children) send(child, routesFor(front));
+      const id = ++routesSent;
+      const live = [...children].filter(([, child]) => child.connected);
+      if (live.length === 0) return Promise.resolve();
+      return new Promise<void>((resolve) => {
+        routesWaiting.set(id, { fronts: new Set(live.map(([front]) => front)), resolve });
+        for (const [front, child] of live) send(child, routesFor(front, id));
+      });
     },
     async stopAccepting() {
       await Promise.all(

@@ -129,7 +129,7 @@ export function runFront(channel: ControlChannel): void {
         handles[message.entry] = handle!;
         return;
       case 'routes':
-        changing = changing.then(() => applyRoutes(message.apps, message.limits)).catch((error: unknown) => {
+        changing = changing.then(() => applyRoutes(message.apps, message.limits)).then(() => send({ type: 'routes.applied', id: message.id })).catch((error: unknown) => {
           send({ type: 'failed', message: error instanceof Error ? error.message : String(error) });
           channel.exit(1);
         });

@@ -225,9 +225,10 @@ export function createPortico(initial: PorticoConfig, options: PorticoOptions = 
     const oldRouter = router;
     router = nextRouter;
     apps = next;
-    fleet?.publishRoutes();
     oldRouter.handOver(nextRouter);
     oldRouter.close();
+    // Done once every front routes to `next` too, as in one process, where the switch is at once.
+    await fleet?.publishRoutes();
     const retired = [...previous.values()].filter((a) => [...next.values()].every((b) => b !== a));
     for (const a of retired) {
       const closing = (async () => {
@@ -344,12 +345,12 @@ export function createPortico(initial: PorticoConfig, options: PorticoOptions = 
     }
     return forwarder;
   };
-  const applyLimits = (limits: PorticoConfig['limits']): void => {
+  const applyLimits = async (limits: PorticoConfig['limits']): Promise<void> => {
     socketForwarders.clear();
     embedded = makeEmbedded(limits);
     embeddedForwarders.push(embedded);
     listener?.setMaxConnections(limits.maxConnections);
-    fleet?.publishRoutes();
+    await fleet?.publishRoutes();
   };
 
   const eagerApps = () => [...apps.values()].filter((a) => a.config.start === 'eager');
@@ -503,7 +504,7 @@ export function createPortico(initial: PorticoConfig, options: PorticoOptions = 
         if (closing) return { ok: false, errors: [stoppingError] };
         await switchTo(built, []);
         config = next;
-        if (settings.includes('limits')) applyLimits(next.limits);
+        if (settings.includes('limits')) await applyLimits(next.limits);
         if (settings.includes('sampleInterval')) {
           // Runtimes made from now on take it from the wiring; running ones are told.
           wiring.sampleInterval = next.sampleInterval;
