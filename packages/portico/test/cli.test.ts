@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, realpath, writeFile } from 'node:fs/promises';
+import { userInfo } from 'node:os';
 import http from 'node:http';
 import net from 'node:net';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { createLogger } from '@portico/log-sink';
@@ -147,6 +148,66 @@ describe('portico (command line)', () => {
       const json = await init(['-o', 'portico.json', '--', 'node', 'server.js']);
       assert.equal(json.code, 2);
       assert.match(json.stderr, /\.yaml or \.yml/);
+    });
+  });
+
+  describe('service', () => {
+    /** `[Section] key=value` lines of a unit, continuation lines joined. */
+    function unitKeys(text: string): Map<string, string[]> {
+      const keys = new Map<string, string[]>();
+      let section = '';
+      for (const raw of text.replace(/\\\n/g, ' ').split('\n')) {
+        const line = raw.trim();
+        if (line === '' || line.startsWith('#')) continue;
+        const header = /^\[(.+)\]$/.exec(line);
+        if (header) section = header[1]!;
+        else keys.set(`${section}.${line.slice(0, line.indexOf('='))}`, [...(keys.get(`${section}.${line.slice(0, line.indexOf('='))}`) ?? []), line.slice(line.indexOf('=') + 1)]);
+      }
+      return keys;
+    }
+
+    it('prints a systemd unit that starts this config with this node and this portico, and reloads it over the admin endpoint', async () => {
+      const file = await folder.write('svc/site.json', minimal({ shutdownTimeLimit: 25 }, { admin: { port: 9901 } }));
+      const run = await portico(['service', '-c', file]);
+      assert.equal(run.code, 0, run.stderr);
+      const unit = unitKeys(run.stdout);
+      const realLauncher = await realpath(launcher);
+      assert.deepEqual(unit.get('Service.ExecStart'), [`${process.execPath} ${realLauncher} start -c ${file} --log-format json`]);
+      assert.deepEqual(unit.get('Service.ExecReload'), [`${process.execPath} ${realLauncher} reload -c ${file}`]);
+      assert.deepEqual(unit.get('Service.WorkingDirectory'), [dirname(file)]);
+      assert.deepEqual(unit.get('Service.User'), [userInfo().username]);
+      assert.deepEqual(unit.get('Service.KillMode'), ['mixed']);
+      assert.deepEqual(unit.get('Service.TimeoutStopSec'), ['40'], 'the longest shutdownTimeLimit (25 s) and 15 s');
+      assert.ok(unit.get('Service.Environment')?.some((line) => /^"?PATH=/.test(line)), 'the PATH its commands were found in');
+      assert.deepEqual(unit.get('Install.WantedBy'), ['multi-user.target']);
+      assert.match(run.stderr, /sudo tee \/etc\/systemd\/system\/portico-site\.service/);
+    });
+
+    it('reloads by SIGHUP when the config has no admin endpoint, and refuses an invalid config (exit 1)', async () => {
+      const file = await folder.write('svc/plain.json', minimal());
+      const unit = unitKeys((await portico(['service', file])).stdout);
+      assert.deepEqual(unit.get('Service.ExecReload'), ['/bin/kill -HUP $MAINPID']);
+      const bad = await folder.write('svc/bad.json', '{"listen": [}');
+      const run = await portico(['service', '-c', bad]);
+      assert.equal(run.code, 1);
+      assert.equal(run.stdout, '');
+    });
+
+    it('passes systemd-analyze verify', async function () {
+      const present = await new Promise<boolean>((resolve) => execFile('systemd-analyze', ['--version'], (error) => resolve(!error)));
+      if (!present) {
+        console.log('      (systemd-analyze is not installed: the unit is checked by the reader above only)');
+        return this.skip();
+      }
+      const file = await folder.write('svc/verify.json', minimal({}, { admin: { port: 9901 } }));
+      const run = await portico(['service', '-c', file, '--name', 'portico-verify']);
+      const unit = join(folder.dir, 'svc', 'portico-verify.service');
+      await writeFile(unit, run.stdout);
+      const { code, stderr } = await new Promise<{ code: number; stderr: string }>((resolve) =>
+        execFile('systemd-analyze', ['verify', '--man=no', unit], (error, _stdout, stderr) => resolve({ code: error ? Number(error.code) : 0, stderr })),
+      );
+      assert.equal(code, 0, stderr);
+      assert.equal(stderr.trim(), '', 'no warnings');
     });
   });
 
