@@ -119,7 +119,7 @@ export function createEmbeddedForwarder(options: EmbeddedForwarderOptions): Embe
     decide(req, head, requestId, (dispatch) => {
       if (res.destroyed || res.writableEnded || req.socket.destroyed) {
         // The client left while the request waited for a backend.
-        if (dispatch.kind === 'forward') dispatch.release?.({ status: 0, answered: false, bytesIn: head.headBytes, bytesOut: 0 });
+        if (dispatch.kind === 'forward') dispatch.release?.({ status: 0, answered: false, bytesIn: 0, bytesOut: 0 });
         return;
       }
       if (dispatch.kind === 'respond') {
@@ -145,7 +145,7 @@ export function createEmbeddedForwarder(options: EmbeddedForwarderOptions): Embe
     const requestId = newRequestId();
     decide(req, head, requestId, (dispatch) => {
       if (socket.destroyed) {
-        if (dispatch.kind === 'forward') dispatch.release?.({ status: 0, answered: false, bytesIn: head.headBytes, bytesOut: 0 });
+        if (dispatch.kind === 'forward') dispatch.release?.({ status: 0, answered: false, bytesIn: 0, bytesOut: 0 });
         return;
       }
       if (dispatch.kind === 'respond') return endWithAnswer(socket, dispatch.status, dispatch.headers ?? [], dispatch.body);

@@ -80,13 +80,15 @@ export type RetryChoice = Upstream | DispatchAnswer | undefined;
 
 /**
  * How an exchange ended, for metrics: the status the client got (0 when the connection was cut
- * before a response), and the bytes relayed each way (request head and body; response as the
- * backend sent it).
+ * before a response), and the body bytes relayed each way: the request's payload from the client
+ * and the response's payload to it, without heads or chunk framing (issue 19: the head was counted).
  */
 export interface ExchangeOutcome {
   readonly status: number;
   /** Any byte of a response (a 1xx included) came back from the backend: it has answered (`hasAnswered`). */
   readonly answered: boolean;
+  /** Request body bytes received from the client (decoded payload). */
   readonly bytesIn: number;
+  /** Response body bytes sent to the client (decoded payload; a WebSocket's after its 101 not counted). */
   readonly bytesOut: number;
 }

@@ -386,7 +386,7 @@ export class HttpExchange {
     const release = this.#ctx.dispatch.release;
     if (release === undefined) return;
     try {
-      release({ status, answered: this.#answered, bytesIn: this.#ctx.head.headBytes + this.#bodyBytes, bytesOut: this.#responseBytes });
+      release({ status, answered: this.#answered, bytesIn: this.#bodyBytes, bytesOut: this.#responseBytes });
     } catch {
       // The dispatcher's bookkeeping failing must not take the host's server down.
     }

@@ -43,6 +43,8 @@ export class UpgradeExchange {
   #parser: ResponseHeadParser;
   #phase: 'head' | 'body' | 'done' = 'head';
   #responseBytes = 0;
+  /** Body bytes of a refusal relayed to the client (payload), for the outcome. */
+  #bodyBytesOut = 0;
   #status = 0;
   #remaining = 0;
   #decoder: ChunkedDecoder | undefined;
@@ -217,17 +219,22 @@ export class UpgradeExchange {
   #relayBody(chunk: Buffer): void {
     const { client } = this.#ctx;
     if (this.#decoder !== undefined) {
-      const r = this.#decoder.push(chunk, (data) => client.write(data));
+      const r = this.#decoder.push(chunk, (data) => {
+        this.#bodyBytesOut += data.length;
+        client.write(data);
+      });
       if (r.kind === 'error') return this.#abortClient(`backend sent a malformed chunked body: ${r.reason}`);
       if (r.kind === 'done') this.#endRefusal();
       return;
     }
     if (this.#remaining < 0) {
+      this.#bodyBytesOut += chunk.length;
       client.write(chunk);
       return;
     }
     const take = Math.min(this.#remaining, chunk.length);
     client.write(take === chunk.length ? chunk : chunk.subarray(0, take));
+    this.#bodyBytesOut += take;
     this.#remaining -= take;
     if (this.#remaining === 0) this.#endRefusal();
   }
@@ -305,7 +312,7 @@ export class UpgradeExchange {
     if (this.#released) return;
     this.#released = true;
     try {
-      this.#ctx.dispatch.release?.({ status, answered: this.#responseBytes > 0, bytesIn: this.#ctx.head.headBytes, bytesOut: this.#responseBytes });
+      this.#ctx.dispatch.release?.({ status, answered: this.#responseBytes > 0, bytesIn: 0, bytesOut: this.#bodyBytesOut });
     } catch {
       // The dispatcher's bookkeeping failing must not take the host's server down.
     }

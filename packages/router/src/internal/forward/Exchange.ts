@@ -99,6 +99,8 @@ export class Exchange implements UpstreamHandler, ClientWriterWatcher {
   /** A fact, not a phase: once the response began it stays true, so the owner knows to reset after an abort. */
   #touchedClient = false;
   #responseBytes = 0;
+  /** Response body bytes relayed to the client (payload), for the outcome. */
+  #bodyBytesOut = 0;
   #phase: ExchangePhase = 'choosing';
   readonly #parser: ResponseHeadParser;
   #response: ResponseHead | undefined;
@@ -147,7 +149,7 @@ export class Exchange implements UpstreamHandler, ClientWriterWatcher {
   #onDispatch(dispatch: Dispatch): void {
     if (this.#phase === 'done') {
       // The client left while the request waited for a backend.
-      if (dispatch.kind === 'forward') dispatch.release?.({ status: 0, answered: false, bytesIn: this.#head.headBytes, bytesOut: 0 });
+      if (dispatch.kind === 'forward') dispatch.release?.({ status: 0, answered: false, bytesIn: 0, bytesOut: 0 });
       return;
     }
     try {
@@ -213,8 +215,8 @@ export class Exchange implements UpstreamHandler, ClientWriterWatcher {
     dispatch?.release?.({
       status: status ?? this.#response?.status ?? 0,
       answered: this.#responseBytes > 0,
-      bytesIn: this.#head.headBytes + this.#bodyBytes,
-      bytesOut: this.#responseBytes,
+      bytesIn: this.#bodyBytes,
+      bytesOut: this.#bodyBytesOut,
     });
   }
 
@@ -388,6 +390,7 @@ export class Exchange implements UpstreamHandler, ClientWriterWatcher {
     if (this.#writer.framing === 'length') {
       const take = Math.min(this.#remaining, chunk.length);
       this.#writer.write(take === chunk.length ? chunk : chunk.subarray(0, take));
+      this.#bodyBytesOut += take;
       this.#remaining -= take;
       if (this.#remaining === 0) {
         // Bytes past Content-Length mean the backend's framing is off: never reuse it.
@@ -397,7 +400,10 @@ export class Exchange implements UpstreamHandler, ClientWriterWatcher {
       return;
     }
     if (this.#decoder !== undefined) {
-      const r = this.#decoder.push(chunk, (data) => this.#writer.writeBody(data));
+      const r = this.#decoder.push(chunk, (data) => {
+        this.#bodyBytesOut += data.length;
+        this.#writer.writeBody(data);
+      });
       if (r.kind === 'error') return this.#abortClient(`backend sent a malformed chunked body: ${r.reason}`);
       if (r.kind === 'done') {
         if (r.rest.length > 0) this.#reusable = false;
@@ -406,6 +412,7 @@ export class Exchange implements UpstreamHandler, ClientWriterWatcher {
       }
       return;
     }
+    this.#bodyBytesOut += chunk.length;
     this.#writer.writeBody(chunk);
   }
 

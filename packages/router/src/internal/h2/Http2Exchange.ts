@@ -78,6 +78,8 @@ export class Http2Exchange implements UpstreamHandler {
   #bodyBytes = 0;
   #bodyEnded: boolean;
   #responseBytes = 0;
+  /** Response body bytes relayed to the client (payload), for the outcome. */
+  #bodyBytesOut = 0;
   #parser: ResponseHeadParser | undefined;
   #response: ResponseHead | undefined;
   #remaining = 0;
@@ -122,7 +124,7 @@ export class Http2Exchange implements UpstreamHandler {
   #onDispatch(dispatch: Dispatch): void {
     if (this.#phase === 'done') {
       // The client reset the stream while the request waited for a backend.
-      if (dispatch.kind === 'forward') dispatch.release?.({ status: 0, answered: false, bytesIn: this.#head.headBytes, bytesOut: 0 });
+      if (dispatch.kind === 'forward') dispatch.release?.({ status: 0, answered: false, bytesIn: 0, bytesOut: 0 });
       return;
     }
     try {
@@ -354,6 +356,7 @@ export class Http2Exchange implements UpstreamHandler {
   /** Writes response body bytes (lent: copied) to the stream, pausing the backend while the stream is full. */
   #relay(data: Buffer): void {
     if (data.length === 0) return;
+    this.#bodyBytesOut += data.length;
     if (this.#stream.write(Buffer.from(data)) || this.#clientBlocked) return;
     this.#clientBlocked = true;
     this.#connection?.socket.pause();
@@ -599,7 +602,7 @@ export class Http2Exchange implements UpstreamHandler {
   #release(status: number): void {
     const dispatch = this.#dispatch;
     this.#dispatch = undefined;
-    dispatch?.release?.({ status, answered: this.#responseBytes > 0, bytesIn: this.#head.headBytes + this.#bodyBytes, bytesOut: this.#responseBytes });
+    dispatch?.release?.({ status, answered: this.#responseBytes > 0, bytesIn: this.#bodyBytes, bytesOut: this.#bodyBytesOut });
   }
 
   #settle(premature: boolean): void {
