@@ -62,11 +62,11 @@ describe('createLogger', () => {
   it('writes one line per event when pretty is true: time, level, event, fields, and a message other than the meaning', () => {
     const out = memory();
     const logger = createLogger({ destination: out, pretty: true });
-    logEvent(logger.child({ app: 'shop' }), 'worker.ready', { workerPid: 7, endpoint: { kind: 'tcp', host: '127.0.0.1', port: 40123 }, startupMs: 812 });
+    logEvent(logger.child({ app: 'shop' }), 'worker.ready', { workerPid: 7, endpoint: { kind: 'tcp', host: '127.0.0.1', port: 40123 }, startupMs: 812.529296875 });
     logEvent(logger, 'config.reloaded', { changed: ['shop', 'blog'], settings: [] }, 'reloaded by SIGHUP');
     const lines = out.text().split('\n');
     assert.equal(lines.length, 3, out.text());
-    assert.match(lines[0]!, /^\d\d:\d\d:\d\d\.\d{3} INFO  worker\.ready app=shop workerPid=7 endpoint=127\.0\.0\.1:40123 startupMs=812$/);
+    assert.match(lines[0]!, /^\d\d:\d\d:\d\d\.\d{3} INFO  worker\.ready app=shop workerPid=7 endpoint=127\.0\.0\.1:40123 startupMs=812\.5$/);
     assert.match(lines[1]!, /^\d\d:\d\d:\d\d\.\d{3} INFO  config\.reloaded changed=shop,blog settings= — reloaded by SIGHUP$/);
   });
 
@@ -76,7 +76,9 @@ describe('createLogger', () => {
     const exit = { kind: 'crashed', pid: 4242, code: 1, signal: null, uptimeMs: 5312, stderrTail: 'starting\nError: cannot open database\n', killed: false };
     logEvent(logger, 'worker.exited', { app: 'shop', exit, expected: false });
     logEvent(logger, 'proxy.internal_error', { code: 'X', err: new TypeError('boom') });
+    logEvent(logger, 'supervisor.child_exited', { supervisor: 'shop', exit: { kind: 'shutdown' }, expected: true });
     const [crash, bug, firstFrame] = out.text().split('\n');
+    assert.match(out.text(), / INFO  supervisor\.child_exited supervisor=shop exit=shutdown expected=true\n/);
     assert.match(crash!, / WARN  worker\.exited app=shop exit="crashed, code 1: Error: cannot open database" expected=false$/);
     assert.match(bug!, / ERROR proxy\.internal_error code=X err="TypeError: boom"$/);
     assert.match(firstFrame!, /^ {4}at /);

@@ -48,7 +48,9 @@ function clock(time: unknown): string {
 }
 
 function show(key: string, value: unknown): string {
-  if (value === null || typeof value === 'number' || typeof value === 'boolean') return String(value);
+  // A duration measured in ms needs no nanoseconds on a terminal (startupMs=1003.529296875).
+  if (typeof value === 'number') return String(Number.isInteger(value) ? value : Math.round(value * 10) / 10);
+  if (value === null || typeof value === 'boolean') return String(value);
   if (typeof value === 'string') return quote(value);
   if (Array.isArray(value)) return value.every((v) => typeof v !== 'object' || v === null) ? cut(value.map((v) => (typeof v === 'string' ? quote(v) : String(v))).join(',')) : cut(JSON.stringify(value));
   if (typeof value !== 'object') return quote(String(value));
@@ -62,9 +64,11 @@ function show(key: string, value: unknown): string {
 
 /** A worker's exit: how, with what, and the last line it wrote to stderr when that explains it. */
 function exitSummary(exit: Record<string, unknown>): string {
-  const how = typeof exit['spawnError'] === 'string' ? exit['spawnError'] : typeof exit['signal'] === 'string' ? `signal ${exit['signal']}` : `code ${String(exit['code'])}`;
+  const how =
+    typeof exit['spawnError'] === 'string' ? exit['spawnError'] : typeof exit['signal'] === 'string' ? `signal ${exit['signal']}` : typeof exit['code'] === 'number' ? `code ${exit['code']}` : undefined;
   const said = exit['kind'] !== 'stopped' && typeof exit['stderrTail'] === 'string' ? exit['stderrTail'].trim().split('\n').at(-1) : undefined;
-  return `${String(exit['kind']).replace(/_/g, ' ')}, ${how}${said ? `: ${said}` : ''}`;
+  // A supervisor's exit ({ kind: 'shutdown' }) has no code: its kind says it all.
+  return `${String(exit['kind']).replace(/_/g, ' ')}${how === undefined ? '' : `, ${how}`}${said ? `: ${said}` : ''}`;
 }
 
 function quote(text: string): string {
