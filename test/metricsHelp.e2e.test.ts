@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
+import { fileURLToPath } from 'node:url';
 import type { Portico } from '@portico/portico';
 import { changed } from './helpers/load.ts';
 import { app, request, startPortico, stopAllPorticos } from './helpers/portico.ts';
+
+const unanswering = fileURLToPath(new URL('./fixtures/unanswering-backend.mjs', import.meta.url));
 
 /** Each family's HELP text and its samples, from Portico's /metrics exposition. */
 function scrape(portico: Portico): { help: Map<string, string>; value: (name: string, labels: string) => number } {
@@ -39,8 +42,14 @@ describe('/metrics: what each request counter counts is what its help text says'
   this.timeout(30_000);
   afterEach(stopAllPorticos);
 
-  it('counts requests, durations and body bytes each way, heads and chunk framing left out', async () => {
-    const { portico, port } = await startPortico({ apps: [app('shop', { start: 'eager' })] });
+  it('counts requests, durations, body bytes each way (heads and chunk framing left out) and requests that could not be forwarded', async () => {
+    const { portico, port } = await startPortico({
+      apps: [
+        app('shop', { start: 'eager' }),
+        // Listens, then closes every connection without a byte: no request to it can be forwarded.
+        { name: 'dropping', match: { path: '/drop' }, processPath: process.execPath, arguments: [unanswering], environmentVariables: { FAILS: 'destroy' }, startupTimeLimit: 10 },
+      ],
+    });
     await changed(portico, () => portico.status().apps[0]?.workers.some((w) => w.state === 'ready') === true);
     const before = scrape(portico);
     const body = 'x'.repeat(1000);
@@ -51,6 +60,9 @@ describe('/metrics: what each request counter counts is what its help text says'
       await request(port, '/nobody', { headers: heads }),
     ];
     const chunkedReplyBytes = await chunkedPost(port, ['abc', 'de']);
+    // A POST cannot be sent again once its bytes went out: it gets Portico's 502 at once.
+    const dropped = await request(port, '/drop', { method: 'POST', body: 'lost' });
+    assert.equal(dropped.status, 502);
     const after = scrape(portico);
     const delta = (name: string, labels: string) => after.value(name, labels) - before.value(name, labels);
     const sentBodies = replies.reduce((n, r) => n + Buffer.byteLength(r.body), 0) + chunkedReplyBytes;
@@ -60,6 +72,9 @@ describe('/metrics: what each request counter counts is what its help text says'
       ['portico_request_duration_seconds_count', 'app="shop"', /^Time from the request head to the last byte of the response, by app\.$/, 3],
       ['portico_bytes_received_total', 'app="shop"', /^Request body bytes received from clients, by app\.$/, 1000 + 5],
       ['portico_bytes_sent_total', 'app="shop"', /^Response body bytes sent to clients, by app\.$/, sentBodies],
+      ['portico_upstream_failures_total', 'app="shop"', /^Requests that could not be forwarded to a backend, by app\.$/, 0],
+      ['portico_upstream_failures_total', 'app="dropping"', /^Requests that could not be forwarded to a backend, by app\.$/, 1],
+      ['portico_requests_total', 'app="dropping",code_class="5xx"', /^Requests answered, by app and status class\.$/, 1],
     ];
     for (const [name, labels, help, expected] of checks) {
       const family = name.replace(/_count$/, '');

@@ -36,8 +36,10 @@ export function runFront(channel: ControlChannel): void {
   const mirrors = new Map<string, PoolMirror>();
   const authenticators = new Map<string, Authenticator | undefined>();
   const metrics = new RequestMetrics();
-  const onRequest = (app: string | undefined, status: number, durationMs: number, bytesIn: number, bytesOut: number) =>
+  const onRequest = (app: string | undefined, status: number, durationMs: number, bytesIn: number, bytesOut: number, upstreamFailed: boolean) => {
     metrics.record(app ?? '(none)', status, durationMs, bytesIn, bytesOut);
+    if (upstreamFailed && app !== undefined) metrics.upstreamFailure(app);
+  };
   let router: Router | undefined;
   let limits: PorticoConfig['limits'] | undefined;
   const forwarders: Forwarder[] = [];

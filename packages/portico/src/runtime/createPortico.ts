@@ -148,8 +148,10 @@ export function createPortico(initial: PorticoConfig, options: PorticoOptions = 
   const frontsFleet = frontCount > 1 ? createFrontFleet(fleetOptions) : undefined;
   const metrics = new RequestMetrics({ apps: initial.apps.map((a) => a.name) });
   const onErrorPage = errorPageLogger(logger);
-  const onRequest = (app: string | undefined, status: number, durationMs: number, bytesIn: number, bytesOut: number) =>
+  const onRequest = (app: string | undefined, status: number, durationMs: number, bytesIn: number, bytesOut: number, upstreamFailed: boolean) => {
     metrics.record(app ?? '(none)', status, durationMs, bytesIn, bytesOut);
+    if (upstreamFailed && app !== undefined) metrics.upstreamFailure(app);
+  };
   const listeners = new Set<() => void>();
   const notify = () => {
     for (const listener of listeners) {

@@ -147,10 +147,12 @@ export interface RouterOptions {
   readonly clock?: Clock;
   /**
    * Told about every request once it is over, for metrics: the app (undefined when none
-   * matched), the status the client got (0: cut off), milliseconds from the head to the end, and
-   * bytes relayed. Called on the data path: keep it cheap, and it must not throw.
+   * matched), the status the client got (0: cut off), milliseconds from the head to the end, the
+   * body bytes relayed each way, and whether it could not be forwarded (`upstreamFailed`: Portico
+   * answered 502 itself because the backend refused, reset or closed the connection before any
+   * byte of a response). Called on the data path: keep it cheap, and it must not throw.
    */
-  readonly onRequest?: (app: string | undefined, status: number, durationMs: number, bytesIn: number, bytesOut: number) => void;
+  readonly onRequest?: (app: string | undefined, status: number, durationMs: number, bytesIn: number, bytesOut: number, upstreamFailed: boolean) => void;
   /**
    * Told about each of Portico's own error pages as it is given (404, the start-up failure page,
    * 503, 504), with the correlation id the page shows, so that the id can be found in the log
@@ -406,7 +408,9 @@ export function createRouter(routes: readonly AppRoute[], options: RouterOptions
       release: (outcome) => {
         if (released) return;
         released = true;
-        onRequest?.(app.name, outcome.status, clock.now() - began, outcome.bytesIn, outcome.bytesOut);
+        // Portico's own 502 with nothing from the backend: the request could not be forwarded.
+        const upstreamFailed = outcome.status === 502 && !outcome.answered;
+        onRequest?.(app.name, outcome.status, clock.now() - began, outcome.bytesIn, outcome.bytesOut, upstreamFailed);
         const worker = current;
         const workerApp = currentApp;
         if (outcome.answered) workerApp.answered.set(worker.id, worker.pid);
@@ -521,7 +525,7 @@ export function createRouter(routes: readonly AppRoute[], options: RouterOptions
 
   /** Answers given by the router itself are over as soon as they are decided. */
   function answered(decision: RouteDecision, began: number): RouteDecision {
-    if (decision.kind === 'respond') onRequest?.(decision.app, decision.status, clock.now() - began, 0, Buffer.byteLength(decision.body));
+    if (decision.kind === 'respond') onRequest?.(decision.app, decision.status, clock.now() - began, 0, Buffer.byteLength(decision.body), false);
     return decision;
   }
 
