@@ -16,6 +16,9 @@ export interface ProcessSpec {
   readonly notify: boolean;
   /** Limits on the whole process tree, applied where the host puts it in a cgroup with those controllers. */
   readonly limits?: ResourceLimits;
+  /** Run as this uid and gid (the host must be root to switch). */
+  readonly uid?: number;
+  readonly gid?: number;
   /** A name for the process's cgroup (the worker's id). */
   readonly name?: string;
 }

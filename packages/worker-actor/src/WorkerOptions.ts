@@ -39,6 +39,8 @@ export interface WorkerOptions {
   readonly readiness?: Readiness;
   /** Once ready, how a hung backend is told from a live one and replaced. Default none. */
   readonly liveness?: Liveness;
+  /** Who the backend runs as (only root may switch); default Portico's own user. */
+  readonly account?: { readonly uid: number; readonly gid: number; readonly name: string };
   /** Limits on the worker's whole process tree, where the host gives it a cgroup with the controllers. */
   readonly limits?: ResourceLimits;
   /** Default 120. */

@@ -360,6 +360,9 @@ export class WorkerPool {
       );
     }
     this.#reportLimits();
+    if (process.getuid?.() === 0 && this.#options.worker.account === undefined && this.#options.logger) {
+      logEvent(this.#options.logger, 'worker.runs_as_root', { app: this.app });
+    }
     const shutdown = (worker.shutdownTimeLimit ?? workerDefaults.shutdownTimeLimit) + 5;
     const children: ChildSpec[] = this.#loads.map((load, index) => ({
       id: `${this.app}#${index + 1}`,

@@ -1,5 +1,5 @@
 import { spawn, type StdioOptions } from 'node:child_process';
-import { accessSync, constants, statSync } from 'node:fs';
+import { accessSync, constants, statSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm, unlink } from 'node:fs/promises';
 import http from 'node:http';
 import net from 'node:net';
@@ -132,7 +132,12 @@ function spawnProcess(spec: ProcessSpec, events: ProcessEvents, orphans: OrphanG
   } catch {
     // The subtree was removed under us, or is full: this process keeps to its process group.
   }
-  if (cgroup) {
+  // Another user may not write Portico's cgroup.procs: Portico moves the shell itself, then says go.
+  const joinedByPortico = cgroup !== undefined && spec.uid !== undefined;
+  if (cgroup && joinedByPortico) {
+    stdio[0] = 'pipe';
+    prelude.push(`read -r go || { echo "portico: could not join the cgroup "${shellWord(cgroup.path)} >&2; exit 125; }`, 'exec </dev/null');
+  } else if (cgroup) {
     // Joined before exec, so every process the backend ever starts is born in the cgroup.
     const procs = shellWord(cgroup.procsFile);
     prelude.push(`echo $$ > ${procs} || { echo "portico: could not join the cgroup "${procs} >&2; exit 125; }`);
@@ -151,8 +156,18 @@ function spawnProcess(spec: ProcessSpec, events: ProcessEvents, orphans: OrphanG
     env.PORTICO_NOTIFY_FD = '4';
   }
   // detached: the backend leads a new process group, so a signal to -pid reaches all it spawned.
-  const child = spawn(command, args, { cwd: spec.cwd, env, stdio, detached: true });
+  const identity = spec.uid === undefined ? {} : { uid: spec.uid, ...(spec.gid === undefined ? {} : { gid: spec.gid }) };
+  const child = spawn(command, args, { cwd: spec.cwd, env, stdio, detached: true, ...identity });
   const pid = child.pid;
+  if (joinedByPortico && pid !== undefined) {
+    child.stdin?.on('error', () => {}); // a shell that died at once closed its end
+    try {
+      writeFileSync(cgroup!.procsFile, String(pid));
+      child.stdin?.end('go\n');
+    } catch {
+      child.stdin?.end();
+    }
+  }
   if (pid !== undefined) orphans.add(pid, cgroup?.path);
   if (pid === undefined) void cgroup?.end(drainLimitMs);
 

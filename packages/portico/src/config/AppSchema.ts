@@ -221,6 +221,16 @@ export const AppSchema = Type.Object(
     readiness: Defaulted(ReadinessSchema, { kind: 'tcp' }),
     liveness: Type.Optional(LivenessSchema),
     restart: Defaulted(RestartSchema, {}),
+    user: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description:
+          'The account the backend runs as, a name or a uid, as IIS runs each application pool under its own identity and systemd\'s `User=`. Portico may run as root to bind ports 80 and 443 and runs each app as its own unprivileged account; only root can switch. Without it the backend runs as Portico\'s user: as root, Portico then logs `worker.runs_as_root` at each start of the app (docs/worker.md, "Identity"). `"root"` says so on purpose. Not with `listenMode: "unix"`.',
+      }),
+    ),
+    group: Type.Optional(
+      Type.String({ minLength: 1, description: 'The group the backend runs as, a name or a gid; default the `user`\'s primary group (systemd\'s `Group=`). Needs `user`.' }),
+    ),
     memoryMax: Type.Optional(
       ResolvesTo<number>()(
         Type.Union([Type.Integer({ minimum: 4096 }), Type.String({ pattern: '^[0-9]+[KMGT]$', 'x-portico-allowed': 'a number with K, M, G or T (1024-based)' })], {

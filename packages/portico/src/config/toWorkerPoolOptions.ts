@@ -1,6 +1,7 @@
 import type { EventLogger } from '@portico/log-sink';
 import type { Clock } from '@portico/supervisor';
 import type { OutputOptions, ProcessHost, WorkerPoolOptions } from '@portico/worker-actor';
+import { lookupAccount, type Account } from '../internal/config/lookupAccount.ts';
 import type { AppConfig } from './AppSchema.ts';
 
 export interface PoolWiring {
@@ -50,6 +51,7 @@ export function toWorkerPoolOptions(app: AppConfig, wiring: PoolWiring): WorkerP
       listenMode: app.listenMode,
       readiness: app.readiness,
       ...(app.liveness === undefined ? {} : { liveness: app.liveness }),
+      ...(app.user === undefined ? {} : { account: accountOf(app.user, app.group) }),
       ...(app.memoryMax === undefined && app.cpuQuota === undefined && app.tasksMax === undefined
         ? {}
         : {
@@ -76,4 +78,11 @@ export function toWorkerPoolOptions(app: AppConfig, wiring: PoolWiring): WorkerP
     ...(wiring.clock === undefined ? {} : { clock: wiring.clock }),
     ...(wiring.logger === undefined ? {} : { logger: wiring.logger }),
   };
+}
+
+/** The loader checked the account exists; a system changed since then is said at start. */
+function accountOf(user: string, group: string | undefined): Account & { readonly name: string } {
+  const account = lookupAccount(user, group);
+  if (typeof account === 'string') throw new Error(`apps: user ${user}: ${account}`);
+  return { ...account, name: user };
 }

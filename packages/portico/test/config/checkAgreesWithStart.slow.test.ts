@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import bcrypt from 'bcryptjs';
@@ -200,6 +200,9 @@ describe('portico check agrees with start', function () {
         app('cert', '/cert', { listenMode: 'socket-activation', readiness: { kind: 'notify' }, liveness: { kind: 'watchdog', watchdogSec: 20 }, auth: { type: 'client-cert', subjectField: 'CN' } }),
         app('forward', '/forward', {
           arguments: 'server.js --flag',
+          // Portico's own account: no switch, so this runs as any user.
+          user: userInfo().username,
+          group: String(userInfo().gid),
           readiness: { kind: 'tcp' },
           auth: {
             type: 'forward',

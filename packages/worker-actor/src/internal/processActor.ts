@@ -82,6 +82,7 @@ export const processActor = fromCallback<ProcessCommand, ProcessInput, ProcessRe
         ...(input.listenSocket ? { listenSocket: input.listenSocket } : {}),
         notify: readiness.kind === 'notify',
         name: input.app,
+        ...(input.account ? { uid: input.account.uid, gid: input.account.gid } : {}),
         ...(input.limits ? { limits: input.limits } : {}),
       },
       {

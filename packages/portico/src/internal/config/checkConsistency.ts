@@ -1,5 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import type { KeyPath } from './formatPath.ts';
+import { lookupAccount } from './lookupAccount.ts';
 import { isRecord, type RawProblem } from './walkSchema.ts';
 
 const records = (value: unknown): [number, Record<string, unknown>][] =>
@@ -80,6 +81,7 @@ export function checkConsistency(config: Record<string, unknown>): RawProblem[] 
         allowed: 'readiness { kind: "notify" }, or liveness { kind: "http", path }',
       });
     }
+    if (typeof app['user'] === 'string' || typeof app['group'] === 'string') out.push(...checkAccount(app, j));
     const auth = app['auth'];
     if (isRecord(auth) && auth['type'] === 'jwt') {
       const sources = ['publicKeyFile', 'jwksFile', 'secret', 'secretEnv'].filter((key) => auth[key] !== undefined);
@@ -98,6 +100,25 @@ export function checkConsistency(config: Record<string, unknown>): RawProblem[] 
     }
   }
   return out;
+}
+
+/** An app's `user` and `group`: known here, and one Portico may switch to. */
+function checkAccount(app: Record<string, unknown>, j: number): RawProblem[] {
+  const user = app['user'];
+  const group = app['group'];
+  if (typeof user !== 'string') {
+    return [{ kind: 'missing', path: ['apps', j, 'user'], message: 'is required with group: a group alone does not say who runs the backend', allowed: 'a user name or id' }];
+  }
+  const account = lookupAccount(user, typeof group === 'string' ? group : undefined);
+  if (typeof account === 'string') return [{ kind: 'refused', path: ['apps', j, typeof group === 'string' && account.includes('group') ? 'group' : 'user'], value: account.includes('group') ? group : user, message: account, allowed: 'an account of this system' }];
+  const uid = process.getuid?.();
+  if (uid !== undefined && uid !== 0 && (account.uid !== uid || account.gid !== process.getgid?.())) {
+    return [{ kind: 'conflict', path: ['apps', j, 'user'], value: user, message: 'names another account than Portico\'s own, and only root may run a process as another user', allowed: 'Portico\'s own user, or start Portico as root' }];
+  }
+  if (app['listenMode'] === 'unix') {
+    return [{ kind: 'conflict', path: ['apps', j, 'listenMode'], value: 'unix', message: 'is not available with user: the socket folder is Portico\'s own (mode 0700)', allowed: '"tcp" or "socket-activation"' }];
+  }
+  return [];
 }
 
 /** A file or folder the config names that is not there. */
