@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { request } from './helpers/portico.ts';
+import { startPorticoCommand } from './helpers/porticoCli.ts';
 import { isAlive } from './helpers/processes.ts';
 
 const run = promisify(execFile);
@@ -70,25 +71,12 @@ describe('packaging: the packed tarballs installed with npm into an empty projec
     const checked = await run(portico(), ['check', '-c', config], { cwd: project, env });
     assert.match(checked.stderr, /valid \(1 listener, 1 app\)/);
 
-    const child = spawn(portico(), ['start', '-c', config], { cwd: project, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stderr = '';
-    let stdout = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    const port = await new Promise<number>((resolve, reject) => {
-      child.stderr.on('data', (chunk: Buffer) => {
-        stderr += chunk.toString();
-        const found = /serving http:\/\/127\.0\.0\.1:(\d+)\//.exec(stderr);
-        if (found) resolve(Number(found[1]));
-      });
-      child.on('exit', (code) => reject(new Error(`portico exited with ${code}: ${stderr}`)));
-    });
-    const res = await request(port, '/');
+    const started = await startPorticoCommand(portico(), ['start', '-c', config], { cwd: project, env });
+    const res = await request(started.port, '/');
     assert.equal(res.status, 200, res.body);
-    const spawned = /"event":"worker\.spawned".*?"workerPid":(\d+)/.exec(stdout);
-    assert.ok(spawned, `no worker.spawned line in ${stdout}`);
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    child.kill('SIGTERM');
-    assert.equal(await exited, 0, stderr);
+    const spawned = /"event":"worker\.spawned".*?"workerPid":(\d+)/.exec(started.stdout());
+    assert.ok(spawned, `no worker.spawned line in ${started.stdout()}`);
+    assert.equal(await started.stop(), 0, started.stderr());
     assert.ok(!isAlive(Number(spawned[1])), 'the Python backend outlived portico');
   });
 });

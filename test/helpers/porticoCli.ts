@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,11 +7,10 @@ import { fileURLToPath } from 'node:url';
 export const launcher = fileURLToPath(new URL('../../packages/portico/bin/portico.js', import.meta.url));
 export const chattyBackend = fileURLToPath(new URL('../fixtures/chatty-backend.mjs', import.meta.url));
 
-/** A `portico start -c FILE` running in its own process. */
-export interface RunningCli {
+/** A `portico start` running in its own process, once it has said where it serves. */
+export interface RunningCommand {
   readonly child: ChildProcess;
-  readonly dir: string;
-  readonly file: string;
+  /** The port of the first address it printed (`serving http://127.0.0.1:PORT/`). */
   readonly port: number;
   /** Everything it wrote to stdout so far. */
   stdout(): string;
@@ -22,14 +21,20 @@ export interface RunningCli {
   stop(): Promise<number | null>;
 }
 
-const running = new Set<RunningCli>();
+/** A `portico start -c FILE` of the repository's launcher, on a config this helper wrote. */
+export interface RunningCli extends RunningCommand {
+  readonly dir: string;
+  readonly file: string;
+}
 
-/** Writes `config` (listen on 127.0.0.1:0 unless given) to a new temporary folder and runs `portico start` on it. */
-export async function startPorticoCli(config: Record<string, unknown>, dir?: string): Promise<RunningCli> {
-  const folder = dir ?? (await mkdtemp(join(tmpdir(), 'portico-cli-')));
-  const file = join(folder, 'portico.json');
-  await writeFile(file, JSON.stringify({ listen: [{ port: 0, host: '127.0.0.1' }], ...config }));
-  const child = spawn(process.execPath, [launcher, 'start', '-c', file], { stdio: ['ignore', 'pipe', 'pipe'], cwd: folder });
+const running = new Set<RunningCommand>();
+
+/**
+ * Runs `command args` (a `portico start`: the repository's launcher under node, or an installed
+ * bin) and resolves once it prints where it serves; rejects, with its stderr, if it exits first.
+ */
+export async function startPorticoCommand(command: string, args: readonly string[], options: Omit<SpawnOptions, 'stdio'> = {}): Promise<RunningCommand> {
+  const child = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   const waiters = new Set<() => void>();
@@ -46,10 +51,8 @@ export async function startPorticoCli(config: Record<string, unknown>, dir?: str
     });
     void exited.then((code) => reject(new Error(`portico exited with ${code}: ${err}`)));
   });
-  const cli: RunningCli = {
+  const started: RunningCommand = {
     child,
-    dir: folder,
-    file,
     port,
     stdout: () => out,
     stderr: () => err,
@@ -72,13 +75,21 @@ export async function startPorticoCli(config: Record<string, unknown>, dir?: str
         check();
       }),
     stop: async () => {
-      running.delete(cli);
+      running.delete(started);
       if (child.exitCode === null) child.kill('SIGTERM');
       return exited;
     },
   };
-  running.add(cli);
-  return cli;
+  running.add(started);
+  return started;
+}
+
+/** Writes `config` (listen on 127.0.0.1:0 unless given) to a new temporary folder and runs `portico start` on it. */
+export async function startPorticoCli(config: Record<string, unknown>, dir?: string): Promise<RunningCli> {
+  const folder = dir ?? (await mkdtemp(join(tmpdir(), 'portico-cli-')));
+  const file = join(folder, 'portico.json');
+  await writeFile(file, JSON.stringify({ listen: [{ port: 0, host: '127.0.0.1' }], ...config }));
+  return { ...(await startPorticoCommand(process.execPath, [launcher, 'start', '-c', file], { cwd: folder })), dir: folder, file };
 }
 
 /** Stops every `portico start` still running: for `afterEach`. */

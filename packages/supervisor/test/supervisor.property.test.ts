@@ -214,7 +214,11 @@ class StartTaken implements fc.Command<Model, Real> {
   toString = () => `startChild(taken ${this.index})`;
 }
 
-class Terminate implements fc.Command<Model, Real> {
+/**
+ * A command on the child that `index` names among the model's ids and the one the supervisor
+ * never had (`target`): it asks, checks OTP's answer and updates the model in `apply`.
+ */
+abstract class CommandOnId implements fc.Command<Model, Real> {
   readonly index: number;
   constructor(index: number) {
     this.index = index;
@@ -222,25 +226,29 @@ class Terminate implements fc.Command<Model, Real> {
   check = (m: Readonly<Model>) => !m.done;
   run(m: Model, r: Real): void {
     const id = target(m, this.index);
-    const child = m.children.find((c) => c.id === id);
+    this.apply(m, r, id, m.children.find((c) => c.id === id));
+    r.verify(m);
+  }
+  abstract apply(m: Model, r: Real, id: string, child: ModelChild | undefined): void;
+}
+
+/** OTP's answer to restart_child and delete_child, which act only on a terminated child. */
+function answerOnTerminated(child: ModelChild | undefined): ChildCommandFailure | 'ok' {
+  return !child ? 'not_found' : child.state === 'terminated' ? 'ok' : child.state === 'backoff' ? 'restarting' : 'running';
+}
+
+class Terminate extends CommandOnId {
+  apply(m: Model, r: Real, id: string, child: ModelChild | undefined): void {
     expectOutcome(ask(r, { type: 'supervisor.terminate_child', id }), child ? 'ok' : 'not_found');
     if (child?.restart === 'temporary') m.children = m.children.filter((c) => c !== child);
     else if (child) child.state = 'terminated';
-    r.verify(m);
   }
-  toString = () => `terminateChild(${this.index})`;
+  override toString = () => `terminateChild(${this.index})`;
 }
 
-class Restart implements fc.Command<Model, Real> {
-  readonly index: number;
-  constructor(index: number) {
-    this.index = index;
-  }
-  check = (m: Readonly<Model>) => !m.done;
-  run(m: Model, r: Real): void {
-    const id = target(m, this.index);
-    const child = m.children.find((c) => c.id === id);
-    const expected = !child ? 'not_found' : child.state === 'terminated' ? 'ok' : child.state === 'backoff' ? 'restarting' : 'running';
+class Restart extends CommandOnId {
+  apply(m: Model, r: Real, id: string, child: ModelChild | undefined): void {
+    const expected = answerOnTerminated(child);
     const result = ask(r, { type: 'supervisor.restart_child', id });
     expectOutcome(result, expected);
     if (child && expected === 'ok') {
@@ -249,26 +257,17 @@ class Restart implements fc.Command<Model, Real> {
       child.startedAt = m.now;
       assert.equal(result.ok && result.ref, whichChild(r.supervisor, id)?.ref);
     }
-    r.verify(m);
   }
-  toString = () => `restartChild(${this.index})`;
+  override toString = () => `restartChild(${this.index})`;
 }
 
-class Delete implements fc.Command<Model, Real> {
-  readonly index: number;
-  constructor(index: number) {
-    this.index = index;
-  }
-  check = (m: Readonly<Model>) => !m.done;
-  run(m: Model, r: Real): void {
-    const id = target(m, this.index);
-    const child = m.children.find((c) => c.id === id);
-    const expected = !child ? 'not_found' : child.state === 'terminated' ? 'ok' : child.state === 'backoff' ? 'restarting' : 'running';
+class Delete extends CommandOnId {
+  apply(m: Model, r: Real, id: string, child: ModelChild | undefined): void {
+    const expected = answerOnTerminated(child);
     expectOutcome(ask(r, { type: 'supervisor.delete_child', id }), expected);
     if (expected === 'ok') m.children = m.children.filter((c) => c !== child);
-    r.verify(m);
   }
-  toString = () => `deleteChild(${this.index})`;
+  override toString = () => `deleteChild(${this.index})`;
 }
 
 const configArbitrary = fc.record({
