@@ -1,6 +1,7 @@
 import type { LogWriteFailureCounts } from '@portico/log-sink';
 import { appStates, type PorticoStatus, type ResourceFigures } from './AdminSource.ts';
 import { family, sample } from './internal/promText.ts';
+import { addCounters, type AppCountersSnapshot, type RequestCountersSnapshot } from './RequestCounters.ts';
 
 /** Upper bounds of the latency histogram, in seconds (Prometheus' default buckets). */
 export const durationBuckets: readonly number[] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -47,6 +48,8 @@ export interface RequestMetricsOptions {
  */
 export class RequestMetrics {
   readonly #apps = new Map<string, AppCounters>();
+  /** Counters kept by other processes (the fronts), as each last sent them; added to every total. */
+  readonly #sources = new Map<string, RequestCountersSnapshot>();
   #lastApp: string | undefined;
   #lastCounters: AppCounters | undefined;
 
@@ -92,8 +95,43 @@ export class RequestMetrics {
     this.#counters(app).upstreamFailures += 1;
   }
 
+  /** Every app's counters as plain numbers, to send to another process (`setSource` there). */
+  snapshot(): RequestCountersSnapshot {
+    const out: Record<string, AppCountersSnapshot> = {};
+    for (const [app, c] of this.#apps) out[app] = { requests: [...c.requests], buckets: [...c.buckets], durationSumMs: c.durationSumMs, bytesIn: c.bytesIn, bytesOut: c.bytesOut, upstreamFailures: c.upstreamFailures };
+    return out;
+  }
+
+  /** What another process counted so far (a front, every second): added to every total and shown by `source` in `render`. */
+  setSource(source: string, counters: RequestCountersSnapshot): void {
+    this.#sources.set(source, counters);
+  }
+
+  /** The source is gone (a front exited): what it counted stays in the totals, so they never go down. */
+  retireSource(source: string): void {
+    const last = this.#sources.get(source);
+    this.#sources.delete(source);
+    for (const [app, add] of Object.entries(last ?? {})) {
+      const c = this.#counters(app);
+      add.requests.forEach((n, i) => (c.requests[i]! += n));
+      add.buckets.forEach((n, i) => (c.buckets[i]! += n));
+      c.durationSumMs += add.durationSumMs;
+      c.bytesIn += add.bytesIn;
+      c.bytesOut += add.bytesOut;
+      c.upstreamFailures += add.upstreamFailures;
+    }
+  }
+
+  /** This process's counters and every source's, added up, by app. */
+  #totals(): Map<string, AppCountersSnapshot> {
+    const totals = new Map<string, AppCountersSnapshot>(Object.entries(this.snapshot()));
+    for (const counters of this.#sources.values()) for (const [app, add] of Object.entries(counters)) totals.set(app, addCounters(totals.get(app), add));
+    return totals;
+  }
+
   counts(app: string): AppRequestCounts | undefined {
-    const c = this.#apps.get(app);
+    // One process (no sources): its own counters, with nothing to add.
+    const c = this.#sources.size === 0 ? this.#apps.get(app) : this.#totals().get(app);
     if (!c) return undefined;
     let requests = 0;
     for (const n of c.requests) requests += n;
@@ -109,7 +147,7 @@ export class RequestMetrics {
   render(status?: PorticoStatus, selfLog?: LogWriteFailureCounts): string {
     const out: string[] = [];
     for (const app of status?.apps ?? []) this.addApp(app.name);
-    const apps = [...this.#apps];
+    const apps = [...this.#totals()];
 
     family(out, 'portico_requests_total', 'counter', 'Requests answered, by app and status class.');
     for (const [app, c] of apps) codeClasses.forEach((cls, i) => sample(out, 'portico_requests_total', [['app', app], ['code_class', cls]], c.requests[i]!));
@@ -132,6 +170,13 @@ export class RequestMetrics {
     family(out, 'portico_upstream_failures_total', 'counter', 'Requests that could not be forwarded to a backend, by app.');
     for (const [app, c] of apps) sample(out, 'portico_upstream_failures_total', [['app', app]], c.upstreamFailures);
 
+    if (this.#sources.size > 0) {
+      // Several fronts: each one's share, labelled (docs/architecture.md).
+      family(out, 'portico_front_requests_total', 'counter', 'Requests answered by each front process since it started, by app.');
+      for (const [source, counters] of this.#sources) {
+        for (const [app, c] of Object.entries(counters)) sample(out, 'portico_front_requests_total', [['front', source], ['app', app]], c.requests.reduce((a, b) => a + b, 0));
+      }
+    }
     if (status) renderStatus(out, status);
     if (selfLog) renderSelfLog(out, selfLog);
     return `${out.join('\n')}\n`;
@@ -161,6 +206,12 @@ function renderStatus(out: string[], status: PorticoStatus): void {
   family(out, 'portico_app_state', 'gauge', "1 for the app's current state, 0 for the others.");
   for (const app of status.apps) for (const state of appStates) sample(out, 'portico_app_state', [['app', app.name], ['state', state]], app.state === state ? 1 : 0);
   renderWorkers(out, status);
+  if (status.fronts) {
+    family(out, 'portico_front_connections', 'gauge', 'Client connections open on each front process, as it last reported.');
+    for (const f of status.fronts) sample(out, 'portico_front_connections', [['front', String(f.front)]], f.connections);
+    family(out, 'portico_front_restarts_total', 'counter', 'Restarts of each front process since Portico started.');
+    for (const f of status.fronts) sample(out, 'portico_front_restarts_total', [['front', String(f.front)]], f.restarts);
+  }
   family(out, 'process_start_time_seconds', 'gauge', 'Start time of the process since the Unix epoch, in seconds.');
   sample(out, 'process_start_time_seconds', [], status.startedAt / 1000);
 }

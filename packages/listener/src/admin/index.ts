@@ -1,6 +1,7 @@
 export { createAdminServer } from './createAdminServer.ts';
 export type { AdminLogger, AdminServer, AdminServerOptions } from './createAdminServer.ts';
 export { RequestMetrics, durationBuckets } from './RequestMetrics.ts';
+export type { AppCountersSnapshot, RequestCountersSnapshot } from './RequestCounters.ts';
 export type { AppRequestCounts, RequestMetricsOptions } from './RequestMetrics.ts';
 export { appStates } from './AdminSource.ts';
 export type { AdminEndpoint, AdminSource, AppCommand, AppCommandResult, AppExitView, AppState, AppStateChangeView, AppStatus, FrontStatusView, PorticoStatus, AdminReloadResult, ResourceFigures, SamplingStatus, WorkerLastExit, WorkerOutputTail, WorkerStatusView } from './AdminSource.ts';

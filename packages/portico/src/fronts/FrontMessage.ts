@@ -1,3 +1,4 @@
+import type { RequestCountersSnapshot } from '@portico/listener';
 import type { Endpoint, PoolState, WorkerExit } from '@portico/worker-actor';
 import type { AppConfig } from '../config/AppSchema.ts';
 import type { PorticoConfig } from '../config/PorticoConfigSchema.ts';
@@ -52,12 +53,15 @@ export type FrontMessage =
   | { readonly type: 'worker.unreachable'; readonly key: string; readonly id: string; readonly pid: number }
   | { readonly type: 'worker.idle'; readonly key: string; readonly id: string; readonly pid: number }
   /**
-   * What this front sees now: waiting requests per app, requests in flight per worker
-   * (`id@pid`), client connections; `id` answers a `metrics.ask`.
+   * What this front sees now: waiting requests per app, requests in flight and requests answered
+   * so far per worker process (`id@pid`), client connections, and its request counters since it
+   * started; `id` answers a `metrics.ask`.
    */
   | {
       readonly type: 'metrics';
       readonly id?: number;
+      readonly served: Readonly<Record<string, number>>;
+      readonly requests: RequestCountersSnapshot;
       readonly waiting: Readonly<Record<string, number>>;
       readonly inFlight: Readonly<Record<string, number>>;
       readonly connections: number;

@@ -9,8 +9,13 @@ type Report = Extract<FrontMessage, { type: 'metrics' }>;
 export class FrontReports {
   readonly #latest = new Map<number, Report>();
 
-  received(front: number, report: Report): void {
+  /** Keeps `report`; returns, per process (`id@pid`), the requests it answered since this front's last report. */
+  received(front: number, report: Report): Map<string, number> {
+    const previous = this.#latest.get(front)?.served ?? {};
     this.#latest.set(front, report);
+    const more = new Map<string, number>();
+    for (const [key, served] of Object.entries(report.served)) if (served > (previous[key] ?? 0)) more.set(key, served - (previous[key] ?? 0));
+    return more;
   }
 
   /** A front that exited reports nothing until its successor does. */

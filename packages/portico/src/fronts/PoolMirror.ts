@@ -50,9 +50,12 @@ export class PoolMirror implements AppBackends {
     return this.#view.held;
   }
 
-  /** Requests of this front in flight per process (`id@pid`), for the control's status. */
-  inFlight(into: Record<string, number>): void {
-    for (const [key, load] of this.#loads) if (load.inFlight > 0) into[key] = (into[key] ?? 0) + load.inFlight;
+  /** Requests of this front in flight, and answered so far, per process (`id@pid`), for the control's status and recycling. */
+  loads(inFlight: Record<string, number>, served: Record<string, number>): void {
+    for (const [key, load] of this.#loads) {
+      if (load.inFlight > 0) inFlight[key] = (inFlight[key] ?? 0) + load.inFlight;
+      if ((load.served ?? 0) > 0) served[key] = (served[key] ?? 0) + load.served!;
+    }
   }
 
   /** A request waits for a worker: the control process starts the pool (idempotent there). */

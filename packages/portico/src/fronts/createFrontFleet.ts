@@ -1,7 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadTlsCredentials, type BoundAddress, type FrontStatusView } from '@portico/listener';
+import { loadTlsCredentials, type BoundAddress, type FrontStatusView, type RequestMetrics } from '@portico/listener';
 import { logEvent, type EventLogger } from '@portico/log-sink';
 import { createSupervisor, stopSupervisor, type Clock, type SupervisorRef } from '@portico/supervisor';
 import { createActor } from 'xstate';
@@ -24,6 +24,8 @@ export interface FrontFleetOptions {
   readonly config: () => PorticoConfig;
   /** The runtimes routed now, in config order. */
   readonly routed: () => readonly AppRuntime[];
+  /** The control's request metrics: each front's counters are added to them. */
+  readonly metrics: RequestMetrics;
   /** Told when a front starts serving or exits, for status listeners. */
   readonly onChange?: () => void;
   /** Forks one front process; default `child_process.fork` of `frontMain`. */
@@ -108,6 +110,24 @@ export function createFrontFleet(options: FrontFleetOptions): FrontFleet {
     limits: options.config().limits,
   });
 
+  /**
+   * Requests a front answered on a worker, added to the worker's own count as the fronts report
+   * them (every second): `recycling.requests` sees them, up to a second late.
+   */
+  const countServed = (key: string, more: number): void => {
+    const at = key.lastIndexOf('@');
+    const [id, pid] = [key.slice(0, at), Number(key.slice(at + 1))];
+    for (const { runtime } of tracked.values()) {
+      const worker = runtime.pool.ready.find((w) => w.id === id && w.pid === pid);
+      if (!worker) continue;
+      const load = worker.load;
+      const before = load.served ?? 0;
+      load.served = before + more;
+      if (load.recycleAt !== undefined && before < load.recycleAt && load.served >= load.recycleAt) load.onRecycleAt?.();
+      return;
+    }
+  };
+
   const onMessage = (front: number, message: FrontMessage): void => {
     switch (message.type) {
       case 'listening':
@@ -131,9 +151,11 @@ export function createFrontFleet(options: FrontFleetOptions): FrontFleet {
       case 'worker.idle':
         holds.release(front, message.key, message.id, message.pid);
         return;
-      case 'metrics':
-        reports.received(front, message);
+      case 'metrics': {
+        options.metrics.setSource(String(front), message.requests);
+        for (const [key, more] of reports.received(front, message)) countServed(key, more);
         return;
+      }
       case 'routes.applied':
         routesApplied(front, message.id);
         return;
@@ -167,6 +189,7 @@ export function createFrontFleet(options: FrontFleetOptions): FrontFleet {
       if (children.get(front) === child) children.delete(front);
       holds.releaseAll(front);
       reports.forget(front);
+      options.metrics.retireSource(String(front));
       // A front that exited waits for nothing; its successor gets the routes in force.
       routesApplied(front);
       acceptStopped.get(front)?.();

@@ -105,10 +105,11 @@ export function runFront(channel: ControlChannel): void {
     const waiting: Record<string, number> = {};
     for (const name of metrics.apps()) waiting[name] = router?.waiting(name) ?? 0;
     const inFlight: Record<string, number> = {};
-    for (const mirror of mirrors.values()) mirror.inFlight(inFlight);
+    const served: Record<string, number> = {};
+    for (const mirror of mirrors.values()) mirror.loads(inFlight, served);
     let connections = 0;
     for (const forwarder of forwarders) connections += forwarder.connectionCount;
-    send({ type: 'metrics', ...(id === undefined ? {} : { id }), waiting, inFlight, connections });
+    send({ type: 'metrics', ...(id === undefined ? {} : { id }), waiting, inFlight, served, connections, requests: metrics.snapshot() });
   };
 
   const close = async (): Promise<void> => {

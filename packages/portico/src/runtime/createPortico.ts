@@ -133,6 +133,7 @@ export function createPortico(initial: PorticoConfig, options: PorticoOptions = 
     ...(options.baseEnvironment ? { baseEnvironment: options.baseEnvironment } : {}),
   };
   const startedAt = Date.now();
+  const metrics = new RequestMetrics({ apps: initial.apps.map((a) => a.name) });
   const frontCount = countFronts(initial.fronts ?? options.fronts ?? 1);
   // Set once start() binds the listeners, when there is more than one front.
   let fleet: FrontFleet | undefined;
@@ -143,10 +144,11 @@ export function createPortico(initial: PorticoConfig, options: PorticoOptions = 
     environment: options.baseEnvironment ?? process.env,
     config: () => config,
     routed: () => [...apps.values()],
+    metrics,
     onChange: () => notify(),
   };
   const frontsFleet = frontCount > 1 ? createFrontFleet(fleetOptions) : undefined;
-  const metrics = new RequestMetrics({ apps: initial.apps.map((a) => a.name) });
+  const frontsInFlight = frontsFleet && ((id: string, pid: number | undefined) => frontsFleet.reports.inFlight(id, pid));
   const onErrorPage = errorPageLogger(logger);
   const onRequest = (app: string | undefined, status: number, durationMs: number, bytesIn: number, bytesOut: number, upstreamFailed: boolean) => {
     metrics.record(app ?? '(none)', status, durationMs, bytesIn, bytesOut);
@@ -545,7 +547,7 @@ export function createPortico(initial: PorticoConfig, options: PorticoOptions = 
         startedAt,
         sampling: samplingStatus(host, config.sampleInterval),
         ...(host.isolation ? { isolation: host.isolation() } : {}),
-        apps: [...apps.values()].map((a) => appStatus(a, router.waiting(a.config.name) + (frontsFleet?.reports.waiting(a.config.name) ?? 0), failedRollouts.get(a.config.name))),
+        apps: [...apps.values()].map((a) => appStatus(a, router.waiting(a.config.name) + (frontsFleet?.reports.waiting(a.config.name) ?? 0), failedRollouts.get(a.config.name), frontsInFlight)),
         ...(frontsFleet ? { fronts: frontsFleet.status() } : {}),
       };
     },
@@ -558,9 +560,15 @@ export function createPortico(initial: PorticoConfig, options: PorticoOptions = 
 }
 
 /** One app as `/status` shows it: its pool now, and what happened to it (docs/admin.md). */
-function appStatus(app: AppRuntime, queueDepth: number, rollout: { readonly message: string; readonly at: number } | undefined): AppStatus {
+function appStatus(
+  app: AppRuntime,
+  queueDepth: number,
+  rollout: { readonly message: string; readonly at: number } | undefined,
+  frontsInFlight?: (id: string, pid: number | undefined) => number,
+): AppStatus {
   const { pool } = app;
-  const workers = pool.status();
+  // With fronts, the requests in flight are theirs: as each last reported.
+  const workers = frontsInFlight ? pool.status().map((w) => ({ ...w, inFlight: w.inFlight + frontsInFlight(w.id, w.pid) })) : pool.status();
   return {
     name: app.config.name,
     match: app.config.match,

@@ -1,0 +1,41 @@
+import assert from 'node:assert/strict';
+import type { Portico } from '@portico/portico';
+import { changed } from './helpers/load.ts';
+import { app, request, startPortico, stopAllPorticos } from './helpers/portico.ts';
+
+/** Resolves once `predicate` holds; the fronts report every second, so this waits for their reports. */
+async function reported(predicate: () => boolean): Promise<void> {
+  while (!predicate()) await new Promise((resolve) => setTimeout(resolve, 50));
+}
+
+const total = (text: string, pattern: RegExp) => [...text.matchAll(pattern)].reduce((sum, m) => sum + Number(m[1]), 0);
+const served = (portico: Portico) => portico.metrics.counts('shop')?.requests ?? 0;
+
+// Issue 21: metrics and status add the fronts up and can show each; /metrics has a `front` label
+// where it matters. Before, a front's requests were counted only in that front's process.
+describe('fronts: metrics and status over two fronts', function () {
+  this.timeout(60_000);
+  afterEach(stopAllPorticos);
+
+  it('adds up the requests of both fronts, shows each front, and keeps the totals when a front dies', async () => {
+    const { portico, port } = await startPortico({ fronts: 2, apps: [app('shop', { start: 'eager' })] });
+    await changed(portico, () => portico.ready());
+    const replies = await Promise.all(Array.from({ length: 20 }, (_, i) => request(port, `/m${i}`)));
+    assert.ok(replies.every((r) => r.status === 200));
+    await reported(() => served(portico) === 20 && portico.status().apps[0]!.workers[0]!.requests === 20);
+
+    const text = portico.metrics.render(portico.status());
+    assert.equal(total(text, /^portico_requests_total\{app="shop",code_class="2xx"\} (\d+)$/gm), 20);
+    assert.equal(total(text, /^portico_front_requests_total\{front="\d",app="shop"\} (\d+)$/gm), 20, 'the fronts\' shares add up to the total');
+    assert.match(text, /^portico_front_connections\{front="1"\} \d+$/m);
+    assert.match(text, /^portico_front_restarts_total\{front="2"\} 0$/m);
+    assert.equal(portico.status().apps[0]!.requests, 20, 'the worker counts what the fronts sent it');
+
+    const victim = portico.status().fronts![0]!.pid!;
+    process.kill(victim, 'SIGKILL');
+    await changed(portico, () => portico.status().fronts![0]!.state === 'serving' && portico.status().fronts![0]!.pid !== victim);
+    assert.equal(served(portico), 20, 'what a dead front counted stays in the totals');
+    assert.equal((await request(port, '/after')).status, 200);
+    await reported(() => served(portico) === 21);
+  });
+});
