@@ -40,10 +40,25 @@ export interface OutputCaptureOptions {
   readonly retention?: OutputRetention;
   /** Prefix each line in the files with its ISO 8601 UTC arrival time and a space. Default `false`. */
   readonly timestamps?: boolean;
+  /**
+   * Told of every line as it is delivered, in order, whatever `enabled` says: what `portico logs`
+   * and the JSON copy on stdout read. A last line without a newline comes when the capture ends.
+   * What it throws is ignored.
+   */
+  readonly onLines?: (lines: readonly OutputLine[]) => void;
   /** Told of `output.capture_failed` (once) and `output.rotated`; what it throws is ignored. */
   readonly onEvent?: (event: OutputCaptureEvent) => void;
   /** The clock for timestamps and the default `startedAt`, in epoch milliseconds. Default `Date.now`. */
   readonly now?: () => number;
+}
+
+/** One line a backend wrote, without its newline, as `onLines` gets it. */
+export interface OutputLine {
+  readonly stream: 'stdout' | 'stderr';
+  /** When the capture received it, epoch milliseconds. */
+  readonly time: number;
+  /** The line as UTF-8 text (invalid bytes become U+FFFD), without the newline. */
+  readonly text: string;
 }
 
 /** The `retention` option of `createOutputCapture`. */
@@ -132,7 +147,7 @@ export function createOutputCapture(options: OutputCaptureOptions = {}): OutputC
         });
   const stamp = o.timestamps ? (time: number) => `${new Date(time).toISOString()} ` : undefined;
 
-  const deliver = (isStderr: boolean, lines: readonly AssembledLines[], done: () => void): void => {
+  const deliver = (isStderr: boolean, lines: readonly AssembledLines[], done: () => void, time = o.now()): void => {
     const written: Buffer[] = [];
     for (const { plain, written: out } of lines) {
       for (const chunk of plain) {
@@ -141,6 +156,7 @@ export function createOutputCapture(options: OutputCaptureOptions = {}): OutputC
       }
       written.push(...out);
     }
+    if (o.onLines !== undefined && lines.length > 0) tellLines(o.onLines, isStderr ? 'stderr' : 'stdout', lines, time);
     if (sink === undefined) done();
     else sink.append(written, done);
   };
@@ -157,7 +173,7 @@ export function createOutputCapture(options: OutputCaptureOptions = {}): OutputC
           const assembled = lines.push(chunk as Buffer, time);
           if (assembled !== undefined) out.push(assembled);
         }
-        deliver(isStderr, out, () => callback());
+        deliver(isStderr, out, () => callback(), time);
       },
       final(callback) {
         const last = lines.end();
@@ -214,6 +230,7 @@ interface ResolvedOptions {
   readonly timestamps: boolean;
   readonly retention: RetentionPolicy | undefined;
   readonly onEvent: ((event: OutputCaptureEvent) => void) | undefined;
+  readonly onLines: ((lines: readonly OutputLine[]) => void) | undefined;
   readonly now: () => number;
 }
 
@@ -240,6 +257,7 @@ function resolveOptions(options: OutputCaptureOptions): ResolvedOptions {
     timestamps: optionalBoolean('timestamps', options.timestamps) ?? false,
     retention: resolveRetention(options.retention),
     onEvent: optionalFunction<(event: OutputCaptureEvent) => void>('onEvent', options.onEvent),
+    onLines: optionalFunction<(lines: readonly OutputLine[]) => void>('onLines', options.onLines),
     now,
   };
 }
@@ -257,4 +275,23 @@ function resolveRetention(retention: OutputRetention | undefined): RetentionPoli
     maxTotalBytes: limit('maxTotalBytes'),
     compress: optionalBoolean('retention.compress', retention.compress) ?? false,
   };
+}
+
+/**
+ * Splits what one stream delivered into lines for `onLines`. An over-long line released in
+ * pieces (over 256 KiB without a newline) arrives as several lines.
+ */
+function tellLines(onLines: (lines: readonly OutputLine[]) => void, stream: 'stdout' | 'stderr', assembled: readonly AssembledLines[], time: number): void {
+  const out: OutputLine[] = [];
+  for (const { plain } of assembled) {
+    const text = (plain.length === 1 ? plain[0]! : Buffer.concat(plain)).toString('utf8');
+    const parts = text.split('\n');
+    if (parts.at(-1) === '') parts.pop();
+    for (const part of parts) out.push({ stream, time, text: part });
+  }
+  try {
+    onLines(out);
+  } catch {
+    // A failing listener must not take the backend's output down with it.
+  }
 }

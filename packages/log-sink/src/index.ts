@@ -9,5 +9,5 @@ export type { PorticoEvent, EventLevel, EventSpec } from './PorticoEvent.ts';
 export { logEvent } from './logEvent.ts';
 export type { EventLogger } from './logEvent.ts';
 export { createOutputCapture } from './createOutputCapture.ts';
-export type { OutputCapture, OutputCaptureOptions, OutputCaptureEvent, OutputRetention } from './createOutputCapture.ts';
+export type { OutputCapture, OutputCaptureOptions, OutputCaptureEvent, OutputLine, OutputRetention } from './createOutputCapture.ts';
 export { InvalidLogSinkOptionError, LogDestinationUnwritableError, UnknownLogEventError, InvalidEventDefinitionError } from './errors.ts';

@@ -1,4 +1,4 @@
-import type { OutputRetention } from '@portico/log-sink';
+import type { OutputLine, OutputRetention } from '@portico/log-sink';
 import type { ListenSocket, ProcessHost, ResourceLimits } from './ProcessHost.ts';
 import { InvalidWorkerOptionError } from './errors.ts';
 import { validateLiveness, type Liveness } from './Liveness.ts';
@@ -23,6 +23,8 @@ export interface OutputOptions {
   readonly tailBytes?: number;
   /** Which files of the prefix stay on disk over all the app's processes (`createOutputCapture`'s `retention`). */
   readonly retention?: OutputRetention;
+  /** Told of every line each process writes, with its pid (`createOutputCapture`'s `onLines`). */
+  readonly onLines?: (pid: number, lines: readonly OutputLine[]) => void;
 }
 
 /** One backend process: what to run and how. Durations are seconds, names follow ANCM. */

@@ -1,4 +1,4 @@
-import { logEvent, type EventLogger } from '@portico/log-sink';
+import { logEvent, type EventLogger, type OutputLine } from '@portico/log-sink';
 import {
   createSupervisor,
   stopSupervisor,
@@ -60,6 +60,11 @@ export interface WorkerPoolOptions {
   readonly recycling?: Recycling;
   readonly clock?: Clock;
   readonly logger?: EventLogger;
+  /**
+   * Told of every line each worker's processes write, with the slot (`shop#1`) and pid, in the
+   * order written: a process's last line comes before its successor's first.
+   */
+  readonly onOutput?: (worker: string, pid: number, lines: readonly OutputLine[]) => void;
 }
 
 export interface WorkerStatus {
@@ -364,10 +369,21 @@ export class WorkerPool {
       logEvent(this.#options.logger, 'worker.runs_as_root', { app: this.app });
     }
     const shutdown = (worker.shutdownTimeLimit ?? workerDefaults.shutdownTimeLimit) + 5;
+    const onOutput = this.#options.onOutput;
     const children: ChildSpec[] = this.#loads.map((load, index) => ({
       id: `${this.app}#${index + 1}`,
       logic: workerMachine,
-      input: { options: { ...worker, ...(this.#sockets ? { listenSocket: this.#sockets[index]! } : {}) }, load, released: this.#released },
+      input: {
+        options: {
+          ...worker,
+          ...(this.#sockets ? { listenSocket: this.#sockets[index]! } : {}),
+          ...(onOutput === undefined
+            ? {}
+            : { output: { stdoutLogEnabled: false, stdoutLogFile: '', ...worker.output, onLines: onOutput.bind(undefined, `${this.app}#${index + 1}`) } }),
+        },
+        load,
+        released: this.#released,
+      },
       // The worker enforces shutdownTimeLimit itself; this is the backstop.
       shutdown,
     }));

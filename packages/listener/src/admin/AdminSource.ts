@@ -156,6 +156,27 @@ export interface WorkerOutputTail {
   readonly tail: string;
 }
 
+/** One line an app's process wrote, as `GET /logs/lines` streams it. */
+export interface AppOutputLine {
+  readonly app: string;
+  /** The worker slot, e.g. `shop#1`. */
+  readonly worker: string;
+  readonly pid: number;
+  readonly stream: 'stdout' | 'stderr';
+  /** When Portico received it, epoch milliseconds. */
+  readonly time: number;
+  /** The line, without its newline. */
+  readonly line: string;
+}
+
+/** The lines the apps' processes write: those kept, and the ones to come. */
+export interface AppOutputFeed {
+  /** The lines kept, in the order written (of `app`, or of every app); `undefined` for an unknown app. */
+  recent(app?: string): readonly AppOutputLine[] | undefined;
+  /** Calls `listener` with every line from now on, in the order written. Returns the unsubscribe function. */
+  subscribe(listener: (line: AppOutputLine) => void): () => void;
+}
+
 /**
  * What the admin endpoint needs of a reload's outcome to answer `POST /reload` (Portico's own
  * `ReloadResult` says more). `failedRollouts`: the config was applied, but these apps' new workers
@@ -191,6 +212,8 @@ export interface AdminSource {
    * Optional: without it `/logs` answers `501`.
    */
   logs?(app: string): readonly WorkerOutputTail[] | undefined;
+  /** The apps' output line by line, for `GET /logs/lines`. Optional: without it that path answers `501`. */
+  readonly output?: AppOutputFeed;
   /**
    * What Portico's own log could not write (`logWriteFailures` of its logger), for `/metrics`.
    * Optional: without it the series are not served.

@@ -7,6 +7,7 @@ import { refusal } from './internal/adminAccess.ts';
 import { bindAdminSocket, type AdminSocketOptions } from './internal/bindAdminSocket.ts';
 import { hostName } from './internal/isAllowedHost.ts';
 import { LiveFeed } from './internal/LiveFeed.ts';
+import { serveOutputLines } from './internal/serveOutputLines.ts';
 import { statusPage } from './internal/statusPage.ts';
 import { RequestMetrics } from './RequestMetrics.ts';
 
@@ -109,6 +110,12 @@ export function createAdminServer(options: AdminServerOptions): AdminServer {
         // `portico logs` asks for JSON to tell the workers apart reliably; a person with curl gets text.
         if (/\bapplication\/json\b/.test(req.headers.accept ?? '')) return sendJson(res, 200, { app, workers: tails }, { Vary: 'Accept' });
         send(res, 200, 'text/plain; charset=utf-8', logsText(tails), { Vary: 'Accept' });
+      },
+    },
+    '/logs/lines': {
+      GET: (req, res) => {
+        if (!source.output) return send(res, 501, 'text/plain; charset=utf-8', 'this Portico keeps no output lines');
+        serveOutputLines(req, res, source.output, (status, body) => send(res, status, 'text/plain; charset=utf-8', body));
       },
     },
     '/live': { GET: (_req, res) => send(res, 426, 'text/plain; charset=utf-8', 'this is a WebSocket endpoint', { Upgrade: 'websocket', Connection: 'Upgrade' }) },
@@ -258,6 +265,9 @@ function validate(options: AdminServerOptions): void {
     throw new InvalidListenerOptionError('admin.source', 'must implement AdminSource: status(), ready(), reload() and onChange()');
   }
   if (source.logs !== undefined && typeof source.logs !== 'function') throw new InvalidListenerOptionError('admin.source', 'logs must be a function when given');
+  if (source.output !== undefined && (typeof source.output?.recent !== 'function' || typeof source.output.subscribe !== 'function')) {
+    throw new InvalidListenerOptionError('admin.source', 'output must have recent() and subscribe() when given');
+  }
   if (source.appCommand !== undefined && typeof source.appCommand !== 'function') throw new InvalidListenerOptionError('admin.source', 'appCommand must be a function when given');
   if (source.logWriteFailures !== undefined && typeof source.logWriteFailures !== 'function') {
     throw new InvalidListenerOptionError('admin.source', 'logWriteFailures must be a function when given');

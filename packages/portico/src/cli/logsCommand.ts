@@ -1,72 +1,84 @@
-import type { WorkerOutputTail } from '@portico/listener';
+import type { AppOutputLine } from '@portico/listener';
 import { adminOptionHelp, adminOptions } from './adminOptions.ts';
 import type { Command } from './Command.ts';
 import { CommandFailure } from './CommandFailure.ts';
 import { ExitCode } from './ExitCode.ts';
-import { adminTarget, type AdminTarget } from './internal/adminTarget.ts';
-import { askAdmin, unexpected } from './internal/askAdmin.ts';
-import { TailPrinter } from './internal/TailPrinter.ts';
+import { adminTarget } from './internal/adminTarget.ts';
+import { OutputLinePrinter } from './internal/OutputLinePrinter.ts';
+import { parseSince } from './internal/parseSince.ts';
+import { streamAdmin } from './internal/streamAdmin.ts';
 import { UsageError } from './UsageError.ts';
-
-const pollMs = 1000;
 
 export const logsCommand: Command = {
   name: 'logs',
-  summary: 'print the output of an app\'s processes',
-  usage: 'portico logs [-c FILE | -a HOST:PORT] [-f] APP',
+  summary: 'print the output of the apps\' processes',
+  usage: 'portico logs [-c FILE | -a HOST:PORT] [--lines N] [--since WHEN] [-f] [APP]',
   description:
-    'Prints the in-memory tail of what APP\'s processes wrote to stdout and stderr (GET /logs on the admin endpoint; ' +
-    'the last 64 KiB per process by default). With several workers, each one\'s output follows a "==> shop#1 (pid 4250) <==" line. ' +
-    'With -f, asks again every second and prints only what is new, until interrupted.',
-  options: { ...adminOptions, follow: { type: 'boolean', short: 'f' } },
-  optionHelp: [...adminOptionHelp, { flags: '-f, --follow', text: 'keep printing new output until interrupted (Ctrl-C)' }],
+    'Prints what the apps\' processes wrote to stdout and stderr, each line after its worker ("shop#1 | …", in a colour per app on a terminal), ' +
+    'from the lines Portico keeps in memory (the last 128 KiB per worker, across its restarts; GET /logs/lines on the admin endpoint). ' +
+    'Without APP, every app. With -f, goes on printing new lines as they are written, until interrupted.',
+  options: {
+    ...adminOptions,
+    follow: { type: 'boolean', short: 'f' },
+    lines: { type: 'string', short: 'n' },
+    since: { type: 'string' },
+  },
+  optionHelp: [
+    ...adminOptionHelp,
+    { flags: '-n, --lines N', text: 'only the last N lines of each worker (then, with -f, every new one)' },
+    { flags: '--since WHEN', text: 'only lines from then on: a duration back from now (90s, 10m, 2h, 1d) or a time (2026-12-06T02:00:00Z)' },
+    { flags: '-f, --follow', text: 'keep printing new lines until interrupted (Ctrl-C)' },
+  ],
   positionals: true,
   async run(values, positionals, io) {
     const [app, ...more] = positionals;
-    if (app === undefined || more.length > 0) throw new UsageError(`logs takes exactly one app: portico logs [-f] APP`);
+    if (more.length > 0) throw new UsageError(`logs takes at most one app: portico logs [-f] [APP]`);
+    const query = new URLSearchParams();
+    if (app !== undefined) query.set('app', app);
+    const lines = values['lines'];
+    if (typeof lines === 'string') {
+      if (!/^\d{1,9}$/.test(lines)) throw new UsageError(`--lines takes a whole number of lines, got ${JSON.stringify(lines)}`);
+      query.set('lines', lines);
+    }
+    const since = values['since'];
+    if (typeof since === 'string') query.set('since', String(Math.max(0, Math.floor(parseSince(since, Date.now())))));
+    const follow = values['follow'] === true;
+    if (follow) query.set('follow', '1');
     const target = await adminTarget(values, io, 'logs');
-    const printer = new TailPrinter(io);
-    printer.print(await fetchTails(target, app));
-    if (values['follow'] !== true) return ExitCode.ok;
-    return follow(target, app, printer);
+    const printer = new OutputLinePrinter(io.stdout, io.isTerminal === true && io.env['NO_COLOR'] === undefined);
+    const path = `/logs/lines?${query.toString()}`;
+    const stream = streamAdmin(
+      target,
+      path,
+      (line) => printer.print([JSON.parse(line) as AppOutputLine]),
+      (status, body) =>
+        status === 404
+          ? new CommandFailure(body, ExitCode.configInvalid)
+          : new CommandFailure(`${target.url}${path} answered ${status}: ${body.slice(0, 500)}`, ExitCode.unavailable),
+    );
+    if (!follow) {
+      await stream.ended;
+      return ExitCode.ok;
+    }
+    return untilInterrupted(stream);
   },
 };
 
-async function fetchTails(target: AdminTarget, app: string): Promise<readonly WorkerOutputTail[]> {
-  const path = `/logs?app=${encodeURIComponent(app)}`;
-  const answer = await askAdmin(target, path, { accept: 'application/json', timeoutMs: 10_000 });
-  if (answer.status === 404) throw new CommandFailure(answer.body, ExitCode.configInvalid);
-  if (answer.status !== 200) throw unexpected(target, path, answer);
-  return (JSON.parse(answer.body) as { workers: WorkerOutputTail[] }).workers;
-}
-
-/** Polls until SIGINT or SIGTERM (exit 0), or until Portico stops answering (exit 69). */
-function follow(target: AdminTarget, app: string, printer: TailPrinter): Promise<ExitCode> {
-  return new Promise((resolve, reject) => {
-    let timer: NodeJS.Timeout | undefined;
-    const finish = () => {
-      clearTimeout(timer);
-      process.off('SIGINT', finish);
-      process.off('SIGTERM', finish);
-      resolve(ExitCode.ok);
-    };
-    process.once('SIGINT', finish);
-    process.once('SIGTERM', finish);
-    const poll = () => {
-      timer = setTimeout(() => {
-        fetchTails(target, app).then(
-          (tails) => {
-            printer.print(tails);
-            poll();
-          },
-          (error: unknown) => {
-            process.off('SIGINT', finish);
-            process.off('SIGTERM', finish);
-            reject(error);
-          },
-        );
-      }, pollMs);
-    };
-    poll();
-  });
+/** Follows until SIGINT or SIGTERM (exit 0); a Portico that stops answering is exit 69. */
+async function untilInterrupted(stream: ReturnType<typeof streamAdmin>): Promise<ExitCode> {
+  let interrupted = false;
+  const finish = () => {
+    interrupted = true;
+    stream.stop();
+  };
+  process.once('SIGINT', finish);
+  process.once('SIGTERM', finish);
+  try {
+    await stream.ended;
+  } finally {
+    process.off('SIGINT', finish);
+    process.off('SIGTERM', finish);
+  }
+  if (interrupted) return ExitCode.ok;
+  throw new CommandFailure('Portico ended the stream of output: it is stopping or restarting', ExitCode.unavailable);
 }

@@ -1,4 +1,4 @@
-import type { EventLogger } from '@portico/log-sink';
+import type { EventLogger, OutputLine } from '@portico/log-sink';
 import type { Clock } from '@portico/supervisor';
 import type { OutputOptions, ProcessHost, WorkerPoolOptions } from '@portico/worker-actor';
 import { lookupAccount, type Account } from '../internal/config/lookupAccount.ts';
@@ -12,6 +12,8 @@ export interface PoolWiring {
   readonly baseEnvironment?: Readonly<Record<string, string | undefined>>;
   /** The config's top-level `sampleInterval`. */
   readonly sampleInterval?: number;
+  /** Told of every line the app's processes write (`WorkerPoolOptions.onOutput`, with the app's name). */
+  readonly onOutput?: (app: string, worker: string, pid: number, lines: readonly OutputLine[]) => void;
 }
 
 /**
@@ -77,6 +79,7 @@ export function toWorkerPoolOptions(app: AppConfig, wiring: PoolWiring): WorkerP
     ...(wiring.sampleInterval === undefined ? {} : { sampleInterval: wiring.sampleInterval }),
     ...(wiring.clock === undefined ? {} : { clock: wiring.clock }),
     ...(wiring.logger === undefined ? {} : { logger: wiring.logger }),
+    ...(wiring.onOutput === undefined ? {} : { onOutput: wiring.onOutput.bind(undefined, app.name) }),
   };
 }
 

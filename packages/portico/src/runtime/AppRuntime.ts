@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { Authenticator } from '@portico/auth-forwarder';
-import type { EventLogger } from '@portico/log-sink';
+import type { EventLogger, OutputLine } from '@portico/log-sink';
 import type { AppRoute } from '@portico/router';
 import type { Clock } from '@portico/supervisor';
 import { WorkerPool, type PoolHistory, type ProcessHost } from '@portico/worker-actor';
@@ -19,6 +19,8 @@ export interface AppWiring {
   readonly baseEnvironment?: Readonly<Record<string, string | undefined>>;
   /** Seconds between samples of each worker's CPU and memory; 0 turns sampling off. */
   readonly sampleInterval?: number;
+  /** Told of every line an app's processes write. */
+  readonly onOutput?: (app: string, worker: string, pid: number, lines: readonly OutputLine[]) => void;
 }
 
 /** One configured app, live: its pool of workers, its authenticator, and its route. */

@@ -12,7 +12,7 @@ import {
   type PorticoStatus,
   type SamplingStatus,
 } from '@portico/listener';
-import { createLogger, logEvent, logWriteFailures, type EventLogger } from '@portico/log-sink';
+import { createLogger, logEvent, logWriteFailures, type EventLogger, type OutputLine } from '@portico/log-sink';
 import { createEmbeddedForwarder, createRouter, type Dispatch, type DispatchRequest, type Forwarder, type Router } from '@portico/router';
 import { systemClock, type Clock } from '@portico/supervisor';
 import { createNodeProcessHost, type ProcessHost, type RecycleReason, type WorkerStatus } from '@portico/worker-actor';
@@ -20,6 +20,7 @@ import type { AppConfig } from '../config/AppSchema.ts';
 import type { PorticoConfig } from '../config/PorticoConfigSchema.ts';
 import { adminSocketGroup, configuredAdminToken, randomToken, writeGeneratedTokenAfterBind } from './adminAccess.ts';
 import { createFrontFleet, type FrontFleet } from '../fronts/createFrontFleet.ts';
+import { AppOutputHub } from './AppOutputHub.ts';
 import { AppRuntime } from './AppRuntime.ts';
 import { countFronts } from './countFronts.ts';
 import { listenEntries } from './listenEntries.ts';
@@ -125,9 +126,13 @@ export interface Portico {
 export function createPortico(initial: PorticoConfig, options: PorticoOptions = {}): Portico {
   const logger = options.logger ?? createLogger();
   const host = options.host ?? createNodeProcessHost();
+  // Declared before the wiring that feeds it; `apps` is read when a line's app is asked about.
+  let apps = new Map<string, AppRuntime>();
+  const output = new AppOutputHub((name) => apps.has(name));
   const wiring = {
     host,
     logger,
+    onOutput: (app: string, worker: string, pid: number, lines: readonly OutputLine[]) => output.push(app, worker, pid, lines),
     sampleInterval: initial.sampleInterval,
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.baseEnvironment ? { baseEnvironment: options.baseEnvironment } : {}),
@@ -166,7 +171,6 @@ export function createPortico(initial: PorticoConfig, options: PorticoOptions = 
   };
 
   let config = initial;
-  let apps = new Map<string, AppRuntime>();
   let router: Router;
   const unsubscribe = new Map<AppRuntime, () => void>();
   const adopt = (app: AppRuntime) => {
@@ -386,6 +390,7 @@ export function createPortico(initial: PorticoConfig, options: PorticoOptions = 
         reload: () => reloadFromSource(),
         onChange: (listener) => portico.onChange(listener),
         logs: (app) => apps.get(app)?.pool.logs(),
+        output,
         appCommand: (app, command) => (command === 'restart' ? portico.restart(app) : command === 'stop' ? portico.stopApp(app) : portico.startApp(app)),
         logWriteFailures: () => logWriteFailures(logger),
       },

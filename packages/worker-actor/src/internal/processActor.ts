@@ -117,6 +117,7 @@ export const processActor = fromCallback<ProcessCommand, ProcessInput, ProcessRe
       ...(output?.timestamps !== undefined ? { timestamps: output.timestamps } : {}),
       ...(output?.tailBytes !== undefined ? { tailBytes: output.tailBytes } : {}),
       ...(output?.retention !== undefined ? { retention: output.retention } : {}),
+      ...(output?.onLines !== undefined ? { onLines: output.onLines.bind(undefined, handle.pid) } : {}),
       onEvent: (event) => sendBack({ type: 'process.output_event', event }),
     });
     handle.stdout.pipe(capture.stdout);

@@ -39,11 +39,8 @@ export function askAdmin(target: AdminTarget, path: string, options: AskOptions 
         res.on('error', (error) => reject(unreachable(target, error)));
         res.on('end', () => {
           const status = res.statusCode ?? 0;
-          if (status === 403) return reject(new CommandFailure(`${target.url} refused the request: ${body}`, ExitCode.unavailable));
-          if (status === 401) {
-            const hint = 'token' in target && target.token ? 'PORTICO_ADMIN_TOKEN is not its token' : 'set PORTICO_ADMIN_TOKEN to its token (admin.tokenFile, admin.tokenEnv, or the admin-token file Portico made)';
-            return reject(new CommandFailure(`${target.url} asks for its bearer token: ${hint}, or use its unix socket with -c FILE`, ExitCode.unavailable));
-          }
+          const refused = refusal(target, status, body);
+          if (refused) return reject(refused);
           resolve({ status, body });
         });
       },
@@ -56,7 +53,15 @@ export function askAdmin(target: AdminTarget, path: string, options: AskOptions 
   });
 }
 
-function unreachable(target: AdminTarget, error: NodeJS.ErrnoException): CommandFailure {
+/** The failure for a refusal of the endpoint itself: 403 for the `Host`, 401 for the token. */
+export function refusal(target: AdminTarget, status: number, body: string): CommandFailure | undefined {
+  if (status === 403) return new CommandFailure(`${target.url} refused the request: ${body}`, ExitCode.unavailable);
+  if (status !== 401) return undefined;
+  const hint = 'token' in target && target.token ? 'PORTICO_ADMIN_TOKEN is not its token' : 'set PORTICO_ADMIN_TOKEN to its token (admin.tokenFile, admin.tokenEnv, or the admin-token file Portico made)';
+  return new CommandFailure(`${target.url} asks for its bearer token: ${hint}, or use its unix socket with -c FILE`, ExitCode.unavailable);
+}
+
+export function unreachable(target: AdminTarget, error: NodeJS.ErrnoException): CommandFailure {
   const why =
     error.code === 'ECONNREFUSED' || error.code === 'ENOENT'
       ? 'nothing listens there'

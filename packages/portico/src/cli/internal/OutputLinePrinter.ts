@@ -1,0 +1,35 @@
+import type { AppOutputLine } from '@portico/listener';
+
+// Foreground colours that read on dark and light terminals alike (no black, white or grey).
+const palette = [36, 35, 32, 33, 34, 96, 95, 92, 93, 94] as const;
+
+/**
+ * Prints the apps' output as `pm2 logs` does: each line after its worker, `shop#1 | …`, with the
+ * prefix in a colour of its app when printing to a terminal. An app keeps its colour from one
+ * run to the next (chosen by its name).
+ */
+export class OutputLinePrinter {
+  readonly #write: (text: string) => void;
+  readonly #colour: boolean;
+
+  constructor(write: (text: string) => void, colour: boolean) {
+    this.#write = write;
+    this.#colour = colour;
+  }
+
+  print(lines: readonly AppOutputLine[]): void {
+    if (lines.length === 0) return;
+    this.#write(lines.map((l) => `${this.#prefix(l)} ${l.line}\n`).join(''));
+  }
+
+  #prefix({ app, worker }: AppOutputLine): string {
+    if (!this.#colour) return `${worker} |`;
+    return `\x1b[${palette[hash(app) % palette.length]}m${worker} |\x1b[0m`;
+  }
+}
+
+function hash(text: string): number {
+  let h = 0;
+  for (let i = 0; i < text.length; i++) h = (h * 31 + text.charCodeAt(i)) >>> 0;
+  return h;
+}
