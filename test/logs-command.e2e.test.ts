@@ -106,12 +106,17 @@ describe('portico logs', function () {
     const seen = follow(cli, 'shop');
     await seen.printed(/three/);
     seen.child.kill('SIGTERM');
+    const all = (await logs(cli, 'shop')).stdout.split('\n').filter(Boolean);
+    assert.equal(all.length, 5, 'two started lines and three words');
+    const lastOfEach = [...new Map(all.map((l) => [l.split(' | ')[0], l])).values()];
     const run = await logs(cli, '--lines', '1', 'shop');
     assert.equal(run.code, 0, run.stderr);
-    const lines = run.stdout.split('\n').filter(Boolean).sort();
-    // One worker served the three requests, the other said only that it started.
-    assert.equal(lines.length, 2, run.stdout);
-    assert.ok(lines.some((l) => /^shop#\d \| three$/.test(l)) && lines.some((l) => /^shop#\d \| started \d+$/.test(l)), run.stdout);
+    assert.deepEqual(run.stdout.split('\n').filter(Boolean).sort(), lastOfEach.sort());
+    assert.ok(lastOfEach.some((l) => l.endsWith(' | three')), run.stdout);
+    const two = (await logs(cli, '-n', '2', 'shop')).stdout.split('\n').filter(Boolean);
+    const workers = new Set(all.map((l) => l.split(' | ')[0]));
+    const lastTwo = [...workers].flatMap((w) => all.filter((l) => l.startsWith(`${w} | `)).slice(-2));
+    assert.deepEqual(two.sort(), lastTwo.sort());
     assert.equal((await logs(cli, '--lines', 'x')).code, 2);
   });
 
