@@ -59,7 +59,7 @@ const pidIn = async (cli: RunningCli, app: string, say = 'hello') =>
   (JSON.parse((await request(cli.port, `/${app}/say?text=${encodeURIComponent(say)}`)).body) as { pid: number }).pid;
 
 describe('portico logs', function () {
-  this.timeout(30_000);
+  this.timeout(90_000);
   afterEach(stopAllPorticoClis);
 
   it('-f prints a crashed process\'s last line before its successor\'s first', async () => {
