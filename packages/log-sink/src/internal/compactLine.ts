@@ -71,8 +71,9 @@ function exitSummary(exit: Record<string, unknown>): string {
   return `${String(exit['kind']).replace(/_/g, ' ')}${how === undefined ? '' : `, ${how}`}${said ? `: ${said}` : ''}`;
 }
 
+/** Bare when it can be, else in JSON quotes; a long text is cut inside its quotes, so they still close. */
 function quote(text: string): string {
-  return /^[^\s"=\\]{1,80}$/.test(text) ? text : cut(JSON.stringify(text));
+  return /^[^\s"=\\]{1,80}$/.test(text) ? text : JSON.stringify(cut(text));
 }
 
 function cut(text: string): string {
