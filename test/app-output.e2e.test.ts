@@ -212,3 +212,34 @@ describe('retention of capture files (stdoutLog.retain, maxAge, maxTotalBytes, c
 function pick(value: Record<string, unknown>, keys: readonly string[]): Record<string, unknown> {
   return Object.fromEntries(keys.map((k) => [k, value[k]]));
 }
+
+describe('app output on Portico\'s stdout as JSON lines (stdoutLog.toStdout)', function () {
+  this.timeout(60_000);
+  afterEach(stopAllPorticoClis);
+
+  it('writes every line of the apps that ask, as JSON lines beside Portico\'s own, and still the files', async () => {
+    const quiet = { ...chatty(), name: 'quiet', match: { path: '/quiet' }, stripPrefix: true };
+    const cli = await startPorticoCli({ apps: [chatty({ stdoutLog: { toStdout: true } }), quiet] });
+    const before = Date.now();
+    const pid = await servingPid(cli.port);
+    await request(cli.port, '/say?text=oops&stream=stderr');
+    await request(cli.port, '/quiet/say?text=not%20copied');
+    await request(cli.port, '/crash?text=last%20words', { method: 'POST' }).catch(() => undefined);
+    await cli.waitForStdout(/"line":"last words"/);
+    await cli.waitForStdout(/"event":"worker\.ready"/, 3);
+    assert.equal(await cli.stop(), 0);
+    const records = cli.stdout().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+    const copied = records.filter((r) => 'line' in r && !('level' in r));
+    assert.ok(records.some((r) => r['event'] === 'worker.ready'), 'Portico\'s own lines are there too');
+    assert.deepEqual(copied.slice(0, 4).map(({ app, worker, pid: p, stream, line }) => ({ app, worker, pid: p, stream, line })), [
+      { app: 'shop', worker: 'shop#1', pid, stream: 'stdout', line: `started ${pid}` },
+      { app: 'shop', worker: 'shop#1', pid, stream: 'stdout', line: 'hello' },
+      { app: 'shop', worker: 'shop#1', pid, stream: 'stderr', line: 'oops' },
+      { app: 'shop', worker: 'shop#1', pid, stream: 'stderr', line: 'last words' },
+    ]);
+    assert.ok(copied.every((r) => r['app'] === 'shop'), 'an app without toStdout is not copied');
+    for (const r of copied) assert.ok(Date.parse(r['time'] as string) >= before - 1000, String(r['time']));
+    const [file] = (await captureFiles(cli.dir)).filter((n) => n.endsWith(`_${pid}.log`));
+    assert.equal(await readFile(join(cli.dir, 'logs', file!), 'utf8'), `started ${pid}\nhello\noops\nlast words\n`);
+  });
+});

@@ -7,6 +7,7 @@ export { PorticoEvents } from './PorticoEvents.ts';
 export type { PorticoEventName } from './PorticoEvents.ts';
 export type { PorticoEvent, EventLevel, EventSpec } from './PorticoEvent.ts';
 export { logEvent } from './logEvent.ts';
+export { writeLogLine } from './writeLogLine.ts';
 export type { EventLogger } from './logEvent.ts';
 export { createOutputCapture } from './createOutputCapture.ts';
 export type { OutputCapture, OutputCaptureOptions, OutputCaptureEvent, OutputLine, OutputRetention } from './createOutputCapture.ts';

@@ -25,6 +25,11 @@ export class PrettyDestination {
     this.#target.write(this.#format(line));
   }
 
+  /** A line that is not a pino record (`writeLogLine`), written as it is. */
+  writeRaw(line: string): void {
+    this.#target.write(line);
+  }
+
   flush(cb: (err?: Error | null) => void): void {
     if (this.#target.flush) this.#target.flush(cb);
     else process.nextTick(cb);

@@ -37,6 +37,13 @@ export const StdoutLogSchema = Type.Object(
     maxTotalBytes: Type.Optional(
       Type.Integer({ minimum: 1024, maximum: 1125899906842624, description: 'The oldest files are deleted while the app\'s files together are larger than this many bytes. Without it, size is no reason to delete.' }),
     ),
+    toStdout: Defaulted(
+      Type.Boolean({
+        description:
+          'Also write every line the app\'s processes print to Portico\'s own stdout, as a JSON line `{"app","worker","pid","stream","time","line"}`, for `kubectl logs` and journald. Independent of `stdoutLogEnabled`, which still decides the files.',
+      }),
+      false,
+    ),
     compress: Defaulted(
       Type.Boolean({ description: 'Gzip every file no process writes any more to `<name>.log.gz` (pm2-logrotate\'s `compress`), keeping its time; `zcat` reads it.' }),
       false,

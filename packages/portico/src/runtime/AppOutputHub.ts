@@ -72,3 +72,8 @@ export class AppOutputHub implements AppOutputFeed {
     return () => this.#listeners.delete(listener);
   }
 }
+
+/** One line as a JSON line: `{"app","worker","pid","stream","time","line"}`, `time` in ISO 8601 UTC. */
+export function appOutputJson({ app, worker, pid, stream, time, line }: AppOutputLine): string {
+  return `${JSON.stringify({ app, worker, pid, stream, time: new Date(time).toISOString(), line })}\n`;
+}

@@ -12,7 +12,7 @@ import {
   type PorticoStatus,
   type SamplingStatus,
 } from '@portico/listener';
-import { createLogger, logEvent, logWriteFailures, type EventLogger, type OutputLine } from '@portico/log-sink';
+import { createLogger, logEvent, logWriteFailures, writeLogLine, type EventLogger, type OutputLine } from '@portico/log-sink';
 import { createEmbeddedForwarder, createRouter, type Dispatch, type DispatchRequest, type Forwarder, type Router } from '@portico/router';
 import { systemClock, type Clock } from '@portico/supervisor';
 import { createNodeProcessHost, type ProcessHost, type RecycleReason, type WorkerStatus } from '@portico/worker-actor';
@@ -20,7 +20,7 @@ import type { AppConfig } from '../config/AppSchema.ts';
 import type { PorticoConfig } from '../config/PorticoConfigSchema.ts';
 import { adminSocketGroup, configuredAdminToken, randomToken, writeGeneratedTokenAfterBind } from './adminAccess.ts';
 import { createFrontFleet, type FrontFleet } from '../fronts/createFrontFleet.ts';
-import { AppOutputHub } from './AppOutputHub.ts';
+import { AppOutputHub, appOutputJson } from './AppOutputHub.ts';
 import { AppRuntime } from './AppRuntime.ts';
 import { countFronts } from './countFronts.ts';
 import { listenEntries } from './listenEntries.ts';
@@ -129,6 +129,10 @@ export function createPortico(initial: PorticoConfig, options: PorticoOptions = 
   // Declared before the wiring that feeds it; `apps` is read when a line's app is asked about.
   let apps = new Map<string, AppRuntime>();
   const output = new AppOutputHub((name) => apps.has(name));
+  // stdoutLog.toStdout: the app's lines join Portico's own on stdout, through its logger's destination.
+  output.subscribe((line) => {
+    if (apps.get(line.app)?.config.stdoutLog.toStdout) writeLogLine(logger, appOutputJson(line));
+  });
   const wiring = {
     host,
     logger,

@@ -160,7 +160,7 @@ describe('portico check agrees with start', function () {
           requestTimeout: 60,
           stdoutLogEnabled: true,
           stdoutLogFile: './logs/basic',
-          stdoutLog: { timestamps: true, maxFileBytes: 1048576, retain: 5, maxAge: 86400, maxTotalBytes: 10485760, compress: true },
+          stdoutLog: { timestamps: true, maxFileBytes: 1048576, retain: 5, maxAge: 86400, maxTotalBytes: 10485760, compress: true, toStdout: true },
           disableStartUpErrorPage: true,
           listenMode: 'unix',
           readiness: { kind: 'http', path: '/health' },
