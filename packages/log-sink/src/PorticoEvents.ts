@@ -62,6 +62,8 @@ export const PorticoEvents = defineEventCatalogue({
   'app.rolled_out': { id: 1700, level: 'info', fields: ['app', 'reason', 'ms'], meaning: 'New workers of the app (a reload changed it, or portico restart) are all ready; traffic moved to them and the old ones drain.' },
   'app.recycling': { id: 1710, level: 'info', fields: ['app', 'reason', 'detail'], meaning: "The app's workers are recycled (recycling: requests, memory, time or schedule): new ones start beside them and traffic moves once they are ready, as portico restart does; app.rolled_out with reason recycle follows." },
   'app.rollout_failed': { id: 1701, level: 'error', fields: ['app', 'reason', 'error', 'oldKeepsServing'], meaning: 'New workers of the app did not start (an exit before ready, or startupTimeLimit); when oldKeepsServing, the old workers go on serving and traffic did not move.' },
+  'app.files_changed': { id: 1720, level: 'info', fields: ['app', 'files'], meaning: "A file the app watches (watchedFiles) changed: its workers are replaced as by portico restart, new ones ready before the old ones stop taking requests." },
+  'app.watch_failed': { id: 1721, level: 'warn', fields: ['app', 'paths'], meaning: 'Paths of the app\'s watchedFiles could not be watched (they do not exist, or cannot be read): their changes will not restart the app.' },
   'app.operator_command': { id: 1702, level: 'info', fields: ['app', 'command'], meaning: 'An operator stopped or started the app (portico stop APP, portico start APP).' },
 
   // 1800–1899: front processes (portico, with fronts ≥ 2).

@@ -221,6 +221,14 @@ export const AppSchema = Type.Object(
     readiness: Defaulted(ReadinessSchema, { kind: 'tcp' }),
     liveness: Type.Optional(LivenessSchema),
     restart: Defaulted(RestartSchema, {}),
+    watchedFiles: Defaulted(
+      Type.Array(Type.String({ minLength: 1 }), {
+        maxItems: 100,
+        description:
+          'Files or folders (with everything below them), relative to `workingDirectory`, whose change restarts the app the way `portico restart` does: new workers ready before the old ones stop taking requests, so no request fails (iisnode\'s `watchedFiles`, PM2\'s `watch`). Changes are acted on after half a second of quiet; changes below `node_modules` or `.git` are ignored unless a path names them.',
+      }),
+      [],
+    ),
     user: Type.Optional(
       Type.String({
         minLength: 1,

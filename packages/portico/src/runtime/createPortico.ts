@@ -30,6 +30,7 @@ import { errorPageLogger } from './errorPageLogger.ts';
 import { forwarderEventLogger } from './forwarderEventLogger.ts';
 import { appliedSettings, restartNeeded } from './reloadRules.ts';
 import { rollOut } from './rollOut.ts';
+import { watchAppFiles } from './watchAppFiles.ts';
 
 export interface PorticoOptions {
   /** Where Portico logs; default JSON lines on stdout (pretty on a terminal). */
@@ -259,7 +260,7 @@ export function createPortico(initial: PorticoConfig, options: PorticoOptions = 
    * runtime keeps serving if it was (fresh is closed); an app that was not serving anyway takes
    * the new one, which goes on trying on its own schedule.
    */
-  const attemptRollout = async (fresh: AppRuntime, old: AppRuntime | undefined, why: 'reload' | 'restart' | 'recycle'): Promise<{ keep: AppRuntime; error?: string }> => {
+  const attemptRollout = async (fresh: AppRuntime, old: AppRuntime | undefined, why: 'reload' | 'restart' | 'recycle' | 'watch'): Promise<{ keep: AppRuntime; error?: string }> => {
     const name = fresh.config.name;
     const began = Date.now();
     rollingOut.add(fresh);
@@ -300,7 +301,7 @@ export function createPortico(initial: PorticoConfig, options: PorticoOptions = 
    * traffic moves once every new one is ready, then the old ones drain. What `portico restart`
    * and a recycle do.
    */
-  const rollOver = async (old: AppRuntime, why: 'restart' | 'recycle'): Promise<{ ok: boolean; error?: string }> => {
+  const rollOver = async (old: AppRuntime, why: 'restart' | 'recycle' | 'watch'): Promise<{ ok: boolean; error?: string }> => {
     const name = old.config.name;
     const fresh = new AppRuntime(old.config, wiring, old.pool.history);
     adopt(fresh);
@@ -320,6 +321,33 @@ export function createPortico(initial: PorticoConfig, options: PorticoOptions = 
       logEvent(logger, 'app.recycling', { app: old.config.name, reason, detail });
       const { ok } = await rollOver(old, 'recycle');
       if (!ok) old.pool.recycleFailed();
+      notify();
+    });
+
+  /** Each app's file watcher (`watchedFiles`), by name; made again for an app whose config changed. */
+  const watchers = new Map<string, { readonly config: AppConfig; readonly close: () => void }>();
+  const rewatch = () => {
+    for (const [name, watcher] of watchers) {
+      if (!closing && apps.get(name)?.config === watcher.config) continue;
+      watcher.close();
+      watchers.delete(name);
+    }
+    if (closing) return;
+    for (const app of apps.values()) {
+      const { name, watchedFiles, workingDirectory } = app.config;
+      if (watchedFiles.length === 0 || watchers.has(name)) continue;
+      const { close, unwatched } = watchAppFiles(workingDirectory, watchedFiles, options.clock ?? systemClock, (files) => void filesChanged(name, files));
+      if (unwatched.length > 0) logEvent(logger, 'app.watch_failed', { app: name, paths: unwatched });
+      watchers.set(name, { config: app.config, close });
+    }
+  };
+  /** A watched file changed: the app's workers are replaced as by `portico restart`, overlapped, if it runs. */
+  const filesChanged = (name: string, files: readonly string[]): Promise<void> =>
+    oneAtATime(async () => {
+      const app = apps.get(name);
+      if (closing || !app || ['idle', 'stopped', 'failed'].includes(app.pool.state) || app.pool.held) return;
+      logEvent(logger, 'app.files_changed', { app: name, files: files.slice(0, 20) });
+      await rollOver(app, 'watch');
       notify();
     });
 
@@ -431,6 +459,7 @@ export function createPortico(initial: PorticoConfig, options: PorticoOptions = 
           // Embedded: the host's server brings the requests; start the rest.
           const adminAddress = await startAdmin();
           await router.start(eagerApps().map((a) => a.config.name));
+          rewatch();
           return { listen: [], admin: adminAddress };
         }
         if (frontsFleet) {
@@ -439,7 +468,9 @@ export function createPortico(initial: PorticoConfig, options: PorticoOptions = 
           const addresses = await fleet.start();
           const adminAddress = await startAdmin();
           await router.start(eagerApps().map((a) => a.config.name));
-          return { listen: addresses, admin: adminAddress };
+          rewatch();
+          rewatch();
+        return { listen: addresses, admin: adminAddress };
         }
         const { limits } = config;
         listener = createListener({
@@ -454,6 +485,7 @@ export function createPortico(initial: PorticoConfig, options: PorticoOptions = 
         const addresses = await listener.start();
         const adminAddress = await startAdmin();
         await router.start(eagerApps().map((a) => a.config.name));
+        rewatch();
         return { listen: addresses, admin: adminAddress };
       })();
       return starting;
@@ -463,6 +495,7 @@ export function createPortico(initial: PorticoConfig, options: PorticoOptions = 
     stop() {
       stopping ??= (async () => {
         closing = true;
+        rewatch();
         await starting?.catch(() => {});
         // A rollout in progress ends (its new workers stop) and changes nothing.
         await Promise.all([...rollingOut].map((a) => a.pool.stop()));
@@ -524,6 +557,7 @@ export function createPortico(initial: PorticoConfig, options: PorticoOptions = 
           for (const app of apps.values()) app.pool.setSampleInterval(next.sampleInterval);
         }
         logEvent(logger, 'config.reloaded', { changed, settings });
+        rewatch();
         notify();
         return failed.length === 0 ? { ok: true, changed, settings } : { ok: false, errors, failedRollouts: failed };
       });

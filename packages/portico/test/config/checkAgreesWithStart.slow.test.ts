@@ -165,6 +165,7 @@ describe('portico check agrees with start', function () {
           listenMode: 'unix',
           readiness: { kind: 'http', path: '/health' },
           liveness: { kind: 'http', path: '/health', pingInterval: 15, pingResponseTime: 5, failureThreshold: 2 },
+          watchedFiles: ['.'],
           memoryMax: '256M',
           cpuQuota: 150,
           tasksMax: 64,
