@@ -17,10 +17,14 @@ async function configFile(version = '1', start = 'eager'): Promise<string> {
   return file;
 }
 
+// Run as root (CI containers), an app without a user is warned about (worker.runs_as_root):
+// naming root keeps it on purpose, as a healthy session would.
+const asRoot = process.getuid?.() === 0 ? { user: 'root' } : {};
+
 function shopConfig(version: string, start = 'eager'): string {
   return JSON.stringify({
     listen: [{ port: 0, host: '127.0.0.1' }],
-    apps: [{ name: 'shop', processPath: process.execPath, arguments: [echoBackend], start, processesPerApplication: 2, environmentVariables: { VERSION: version } }],
+    apps: [{ name: 'shop', processPath: process.execPath, arguments: [echoBackend], start, processesPerApplication: 2, environmentVariables: { VERSION: version }, ...asRoot }],
   });
 }
 
