@@ -60,6 +60,7 @@ export const PorticoEvents = defineEventCatalogue({
 
   // 1700–1799: apps as a whole: rollouts, operators' commands (portico).
   'app.rolled_out': { id: 1700, level: 'info', fields: ['app', 'reason', 'ms'], meaning: 'New workers of the app (a reload changed it, or portico restart) are all ready; traffic moved to them and the old ones drain.' },
+  'app.idle_stopped': { id: 1711, level: 'info', fields: ['app', 'idleTimeout'], meaning: "No request reached the app for idleTimeout seconds: its workers are drained and stopped, and it is idle again; the next request starts it, as the first one did." },
   'app.recycling': { id: 1710, level: 'info', fields: ['app', 'reason', 'detail'], meaning: "The app's workers are recycled (recycling: requests, memory, time or schedule): new ones start beside them and traffic moves once they are ready, as portico restart does; app.rolled_out with reason recycle follows." },
   'app.rollout_failed': { id: 1701, level: 'error', fields: ['app', 'reason', 'error', 'oldKeepsServing'], meaning: 'New workers of the app did not start (an exit before ready, or startupTimeLimit); when oldKeepsServing, the old workers go on serving and traffic did not move.' },
   'app.files_changed': { id: 1720, level: 'info', fields: ['app', 'files'], meaning: "A file the app watches (watchedFiles) changed: its workers are replaced as by portico restart, new ones ready before the old ones stop taking requests." },

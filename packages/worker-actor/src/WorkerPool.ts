@@ -14,6 +14,7 @@ import { InvalidWorkerOptionError } from './errors.ts';
 import type { Endpoint, ListenSocket, ProcessIsolation, ResourceLimits } from './ProcessHost.ts';
 import { PoolHistory } from './PoolHistory.ts';
 import { defaultRetryFailed, RetryFailedSchedule, validateRetryFailed, type RetryFailed } from './RetryFailed.ts';
+import { IdleWatch } from './IdleWatch.ts';
 import { RecycleWatch } from './RecycleWatch.ts';
 import { recyclingDefaults, validateRecycling, type RecycleReason, type Recycling } from './Recycling.ts';
 import { defaultSampleInterval, ResourceSampler, type SampleTarget, type WorkerResources } from './ResourceSampler.ts';
@@ -58,6 +59,8 @@ export interface WorkerPoolOptions {
   readonly sampleInterval?: number;
   /** When the workers are replaced, overlapped, although nothing is wrong (IIS's periodicRestart). Default: never. */
   readonly recycling?: Recycling;
+  /** Seconds without a request after which the workers are drained and stopped, and the pool is `idle` again (IIS's idleTimeout); 0: never. Default 0. */
+  readonly idleTimeout?: number;
   readonly clock?: Clock;
   readonly logger?: EventLogger;
   /**
@@ -122,6 +125,10 @@ export class WorkerPool {
   readonly #released = new Set<Promise<void>>();
   readonly #sampler: ResourceSampler;
   readonly #recycleWatch: RecycleWatch;
+  readonly #idleWatch: IdleWatch;
+  /** Set while the pool stops for idleness; a start asked meanwhile starts it again after. */
+  #idleStop: { startAfter: boolean } | undefined;
+
   readonly #recycleListeners = new Set<(reason: RecycleReason, detail: string) => void>();
 
   constructor(options: WorkerPoolOptions) {
@@ -166,6 +173,15 @@ export class WorkerPool {
         }
       },
       memoryAgain: (worker, memoryBytes) => this.#memoryAgain(worker, memoryBytes, recycling.memory),
+    });
+    const idleTimeout = options.idleTimeout ?? 0;
+    if (!(Number.isFinite(idleTimeout) && idleTimeout >= 0)) throw new InvalidWorkerOptionError('idleTimeout', `must be seconds, 0 for never, got ${idleTimeout}`);
+    this.#idleWatch = new IdleWatch({
+      clock: this.#clock,
+      idleTimeout,
+      answered: () => this.#loads.reduce((n, load) => n + (load.served ?? 0), 0),
+      busy: () => this.#loads.some((load) => load.inFlight > 0 || (load.tunnels ?? 0) > 0),
+      onIdle: () => void this.#stopIdle(idleTimeout),
     });
   }
 
@@ -237,6 +253,11 @@ export class WorkerPool {
     this.#recycleWatch.failed();
   }
 
+  /** A request is in flight on one of these workers in another process (a front): the pool is not idle. */
+  noteActivity(): void {
+    this.#idleWatch.noteActivity();
+  }
+
   /** Called whenever `ready` or `state` changes, or a process ends unasked. Returns an unsubscribe function. */
   onChange(listener: () => void): () => void {
     this.#listeners.add(listener);
@@ -258,6 +279,11 @@ export class WorkerPool {
       }
     }
     if (this.#held) return Promise.resolve();
+    if (this.#idleStop) {
+      // Stopping for idleness: a request arrived meanwhile; it is served once the stop is over.
+      this.#idleStop.startAfter = true;
+      return Promise.resolve();
+    }
     if (this.#state === 'stopped') {
       this.#stopping = undefined;
       this.#state = 'idle';
@@ -403,6 +429,30 @@ export class WorkerPool {
     supervisor.start();
     this.#sampler.start();
     this.#recycleWatch.arm();
+    this.#idleWatch.start();
+  }
+
+  /**
+   * No request for `idleTimeout` seconds: drain and stop the workers, and be `idle` again, as
+   * before the first request, which starts them again. A request that came while they stopped
+   * starts them again at once.
+   */
+  async #stopIdle(idleTimeout: number): Promise<void> {
+    if (this.#held || this.#idleStop) return;
+    // Not serving yet (still starting, or restarting): idle from when it is, so look again.
+    if (this.#state !== 'ready') return this.#idleWatch.start();
+    const logger = this.#options.logger;
+    if (logger) logEvent(logger, 'app.idle_stopped', { app: this.app, idleTimeout });
+    const idleStop = { startAfter: false };
+    this.#idleStop = idleStop;
+    await this.stop();
+    this.#idleStop = undefined;
+    if ((this.#state as PoolState) !== 'stopped' || this.#held) return;
+    this.#stopping = undefined;
+    this.#history.entered('idle', this.#clock.now(), `no request for ${idleTimeout} s (idleTimeout)`);
+    this.#state = 'idle';
+    this.#notify();
+    if (idleStop.startAfter) void this.start();
   }
 
   /** Each sampled worker's memory goes to the recycling limit; then listeners see the new figures. */
@@ -576,6 +626,7 @@ export class WorkerPool {
   #teardown(): void {
     this.#sampler.stop();
     this.#recycleWatch.disarm();
+    this.#idleWatch.stop();
     for (const child of this.#supervisor?.getSnapshot().children ?? []) this.#history.addRestarts(child.id, child.restarts);
     for (const subscription of this.#subscriptions) subscription.unsubscribe();
     for (const worker of this.#workers.values()) for (const subscription of worker.subscriptions) subscription.unsubscribe();

@@ -262,6 +262,14 @@ export const AppSchema = Type.Object(
       }),
     ),
     recycling: Defaulted(RecyclingSchema, {}),
+    idleTimeout: Derived(
+      seconds(
+        0,
+        31536000,
+        'Seconds without a request after which the app\'s workers are drained and stopped; the app is `idle` again (status says so) and its next request starts it as the first one did. `0`: never. IIS: `processModel@idleTimeout`, 20 minutes; Passenger: `passenger_pool_idle_time`, 5 minutes. Portico takes IIS\'s 20 minutes for lazy apps; an eager app (`start: "eager"`) is kept running unless it sets `idleTimeout` itself, and then also starts again on its next request.',
+      ),
+      '`1200` (20 minutes) for a lazy app, `0` (never) for an eager one',
+    ),
     start: Defaulted(
       Type.Union([Type.Literal('lazy'), Type.Literal('eager')], { description: '`lazy` starts the backend on its first request (as ANCM); `eager` when Portico starts.' }),
       'lazy',

@@ -76,6 +76,7 @@ export function toWorkerPoolOptions(app: AppConfig, wiring: PoolWiring): WorkerP
     backoff: app.restart.backoff,
     retryFailed: app.restart.retryFailed,
     recycling: app.recycling,
+    idleTimeout: app.idleTimeout,
     ...(wiring.sampleInterval === undefined ? {} : { sampleInterval: wiring.sampleInterval }),
     ...(wiring.clock === undefined ? {} : { clock: wiring.clock }),
     ...(wiring.logger === undefined ? {} : { logger: wiring.logger }),

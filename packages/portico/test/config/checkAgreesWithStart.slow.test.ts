@@ -170,6 +170,7 @@ describe('portico check agrees with start', function () {
           cpuQuota: 150,
           tasksMax: 64,
           restart: { backoff: { min: 0.5, max: 10, factor: 3, jitter: 0.1, resetAfter: 60 }, retryFailed: { min: 30, max: 300 } },
+          idleTimeout: 600,
           recycling: { requests: 100000, memory: 512, memorySamples: 4, time: 86400, schedule: ['03:00'] },
           start: 'lazy',
           compat: 'aspnetcore',

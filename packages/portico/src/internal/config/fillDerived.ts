@@ -18,6 +18,8 @@ export function fillDerived(config: Record<string, unknown>, baseDir: string, fi
     if (!isRecord(app)) continue;
     if (typeof app['arguments'] === 'string') app['arguments'] = splitArguments(app['arguments']);
     app['workingDirectory'] ??= baseDir;
+    // IIS's 20 minutes for an app started on demand; an eager app stays up unless it says otherwise.
+    app['idleTimeout'] ??= app['start'] === 'eager' ? 0 : 1200;
     if (typeof app['memoryMax'] === 'string') app['memoryMax'] = bytesOf(app['memoryMax']);
     if (app['stdoutLogFile'] === undefined && typeof app['name'] === 'string') app['stdoutLogFile'] = join(baseDir, 'logs', app['name']);
     const queue = app['queue'];
