@@ -14,6 +14,8 @@ export async function listenAndReport(server: net.Server): Promise<void> {
 export interface RoleProcess {
   readonly child: ChildProcess;
   readonly port: number;
+  /** The whole line it reported: the port first, then whatever else the role says. */
+  readonly line: string;
 }
 
 /**
@@ -23,7 +25,8 @@ export interface RoleProcess {
 export async function startRole(script: string | URL, args: readonly string[], options: { ipc?: boolean; nodeFlags?: readonly string[] } = {}): Promise<RoleProcess> {
   const child = spawnRole(script, args, options);
   const [line] = (await once(child.stdout!, 'data')) as [Buffer];
-  return { child, port: Number(line.toString().trim()) };
+  const text = line.toString().trim();
+  return { child, port: Number(text.split(' ')[0]), line: text };
 }
 
 /** Runs `script` with `args` to its end (a driver, say) and returns what it printed; fails if it fails. */

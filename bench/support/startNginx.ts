@@ -7,7 +7,7 @@ import { join } from 'node:path';
 
 export interface Nginx {
   readonly port: number;
-  /** The master process; its one worker is its child. */
+  /** The master process; its workers are its children. */
   readonly pid: number;
   /** Stops it gracefully and removes its directory. */
   stop(): Promise<void>;
@@ -22,11 +22,11 @@ async function freePort(): Promise<number> {
 }
 
 /**
- * nginx with one worker, the reference in docs/architecture.md, or undefined when nginx is not
+ * nginx with one worker (or `workers`), the reference in docs/architecture.md, or undefined when nginx is not
  * installed or does not come up. `http` is the body of its `http {}` block for a given listen
  * port (logging is already off).
  */
-export async function startNginx(http: (port: number) => string): Promise<Nginx | undefined> {
+export async function startNginx(http: (port: number) => string, workers = 1): Promise<Nginx | undefined> {
   try {
     execFileSync('nginx', ['-v'], { stdio: 'ignore' });
   } catch {
@@ -34,7 +34,7 @@ export async function startNginx(http: (port: number) => string): Promise<Nginx 
   }
   const dir = mkdtempSync(join(tmpdir(), 'portico-bench-nginx-'));
   const port = await freePort();
-  writeFileSync(join(dir, 'nginx.conf'), `worker_processes 1;
+  writeFileSync(join(dir, 'nginx.conf'), `worker_processes ${workers};
 error_log ${dir}/error.log;
 pid ${dir}/nginx.pid;
 events { worker_connections 1024; }

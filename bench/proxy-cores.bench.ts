@@ -1,0 +1,160 @@
+// Portico per core and with two fronts, against nginx with as many workers (issue 21, "Every
+// core"). Two runs, each with the same trivial backend:
+//
+// - Per core: the proxy pinned to CPU 0 with taskset, wrk and the backend on CPU 1; Portico with
+//   one front (fronts: 1, the single process) against nginx with one worker.
+// - Two fronts: Portico with fronts: 2 (a control process and two fronts) against nginx with two
+//   workers, nothing pinned.
+//
+// Each prints requests per second and the CPU the proxy's processes used per request (Portico:
+// the control process and its fronts; nginx: its workers), which must not grow with the number
+// of fronts; and each front's share of that CPU (the shared accept queue's balance).
+//
+//   pnpm bench:proxy-cores [seconds] [rounds]      (default 5 s × 3 rounds; Linux, wrk, taskset)
+import { execFileSync } from 'node:child_process';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createLogger } from '@portico/log-sink';
+import { createPortico, resolveConfig } from '@portico/portico';
+import { childPids, cpuMs } from './support/processCpu.ts';
+import { startRole } from './support/roleProcess.ts';
+import { startNginx } from './support/startNginx.ts';
+
+const BACKEND = new URL('./fixtures/proxy-backend.mjs', import.meta.url);
+const role = process.argv[2];
+process.on('SIGINT', () => process.exit(0));
+
+if (role === 'portico') {
+  // The backend, started and supervised by Portico's own pool; `fronts` front processes.
+  const fronts = Number(process.argv[3]);
+  const config = resolveConfig(
+    { listen: [{ port: 0, host: '127.0.0.1' }], fronts, apps: [{ name: 'bench', processPath: process.execPath, arguments: [BACKEND.pathname], start: 'eager' }] },
+    { file: join(tmpdir(), 'portico-bench.json'), baseDir: tmpdir() },
+  );
+  // Errors only: stdout carries the port line the parent reads.
+  const portico = createPortico(config, { logger: createLogger({ level: 'error', pretty: false }) });
+  const { listen } = await portico.start();
+  await new Promise<void>((resolve) => {
+    const ready = () => portico.ready() && resolve();
+    portico.onChange(ready);
+    ready();
+  });
+  const backend = portico.status().apps[0]!.workers[0]!.pid!;
+  const frontPids = (portico.status().fronts ?? []).map((f) => f.pid!);
+  process.stdout.write(`${listen[0]!.port} ${backend} ${frontPids.join(' ')}\n`);
+  process.on('SIGTERM', () => void portico.stop().then(() => process.exit(0)));
+} else {
+  await main();
+}
+
+interface Run {
+  readonly rps: number;
+  /** Microseconds of CPU per request: every process of the proxy. */
+  readonly cpuUs: number;
+  /** Each process's share of that CPU, in percent. */
+  readonly shares: readonly number[];
+}
+
+function wrk(port: number, seconds: number, pids: readonly number[], pinWrk: boolean): Run {
+  const before = pids.map((p) => cpuMs([p]));
+  const command = pinWrk ? ['taskset', ['-c', '1', 'wrk']] : ['wrk', []];
+  const args = [...(command[1] as string[]), '-t1', '-c50', `-d${seconds}s`, `http://127.0.0.1:${port}/`];
+  const out = execFileSync(command[0] as string, args, { encoding: 'utf8' });
+  const used = pids.map((p, i) => cpuMs([p]) - before[i]!);
+  const total = used.reduce((a, b) => a + b, 0);
+  const requests = Number(/(\d+) requests in/.exec(out)?.[1]);
+  if (/Non-2xx|Socket errors/.test(out)) process.stdout.write(out);
+  return { rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]), cpuUs: (total * 1000) / requests, shares: used.map((u) => (total > 0 ? (u * 100) / total : 0)) };
+}
+
+function median(values: readonly number[]): number {
+  return [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+}
+
+function rounds(targets: readonly { pids: readonly number[]; port: number }[], seconds: number, count: number, pinWrk: boolean): Run[] {
+  const all = targets.map(() => [] as Run[]);
+  for (const t of targets) wrk(t.port, 1, t.pids, pinWrk);
+  for (let r = 0; r < count; r++) targets.forEach((t, i) => all[i]!.push(wrk(t.port, seconds, t.pids, pinWrk)));
+  return all.map((runs) => ({ rps: median(runs.map((x) => x.rps)), cpuUs: median(runs.map((x) => x.cpuUs)), shares: runs[0]!.shares.map((_, i) => median(runs.map((x) => x.shares[i]!))) }));
+}
+
+function pin(cpu: number, pids: readonly number[]): void {
+  // Every thread of each process (libuv's pool, V8's helpers), so the whole process stays there.
+  for (const pid of pids) execFileSync('taskset', ['-a', '-p', '-c', String(cpu), String(pid)], { stdio: 'ignore' });
+};
+
+async function startPortico(fronts: number) {
+  const role = await startRole(new URL(import.meta.url), ['portico', String(fronts)]);
+  // After the port: the backend's pid, then the fronts'.
+  const [, backend, ...frontPids] = role.line.split(' ').map(Number);
+  return { ...role, backend: backend!, fronts: frontPids };
+}
+
+function nginxConfig(backendPort: number): (port: number) => string {
+  return (port) => `  upstream backend { server 127.0.0.1:${backendPort}; keepalive 64; }
+  server {
+    listen 127.0.0.1:${port};
+    location / {
+      proxy_pass http://backend;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_set_header Host $http_host;
+      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+      proxy_set_header X-Forwarded-Proto $scheme;
+      proxy_set_header X-Forwarded-Host $http_host;
+      proxy_set_header X-Forwarded-Port $server_port;
+      proxy_set_header X-Request-Id $request_id;
+      proxy_set_header X-Portico-Token t;
+    }
+  }`;
+}
+
+async function main(): Promise<void> {
+  const seconds = Number(process.argv[2] ?? 5);
+  const count = Number(process.argv[3] ?? 3);
+  if (cpus().length < 2) throw new Error('bench:proxy-cores needs two CPUs (the proxy on one, wrk and the backend on the other)');
+  const backend = await startRole(BACKEND, ['--report-port']);
+  const one = await startPortico(1);
+  const two = await startPortico(2);
+  const nginx1 = await startNginx(nginxConfig(backend.port), 1);
+  const nginx2 = await startNginx(nginxConfig(backend.port), 2);
+  if (!nginx1 || !nginx2) throw new Error('nginx is not installed');
+  try {
+    // Per core: the proxies on CPU 0; the backends (Portico's own and nginx's) and wrk on CPU 1.
+    pin(0, [one.child.pid!, nginx1.pid, ...childPids(nginx1.pid)]);
+    pin(1, [backend.child.pid!, one.backend]);
+    const perCore = rounds(
+      [
+        { port: one.port, pids: [one.child.pid!] },
+        { port: nginx1.port, pids: childPids(nginx1.pid) },
+      ],
+      seconds,
+      count,
+      true,
+    );
+    const twoFronts = rounds(
+      [
+        { port: two.port, pids: [two.child.pid!, ...two.fronts] },
+        { port: nginx2.port, pids: childPids(nginx2.pid) },
+      ],
+      seconds,
+      count,
+      false,
+    );
+    console.log(`\nwrk -t1 -c50 -d${seconds}s × ${count} rounds (medians), ${process.version}, ${cpus().length} CPUs`);
+    console.log('run                               req/s   × nginx   cpu µs/req   cpu × nginx   cpu share by process');
+    const line = (name: string, r: Run, base: Run, labels: readonly string[]) =>
+      console.log(
+        `${name.padEnd(32)} ${r.rps.toFixed(0).padStart(7)}   ${(r.rps / base.rps).toFixed(2).padStart(6)}   ${r.cpuUs.toFixed(1).padStart(10)}   ${(r.cpuUs / base.cpuUs).toFixed(2).padStart(11)}   ${r.shares.map((s, i) => `${labels[i]} ${s.toFixed(0)} %`).join(', ')}`,
+      );
+    line('per core: portico, 1 front', perCore[0]!, perCore[1]!, ['portico']);
+    line('per core: nginx, 1 worker', perCore[1]!, perCore[1]!, ['worker']);
+    line('2 fronts: portico', twoFronts[0]!, twoFronts[1]!, ['control', 'front 1', 'front 2']);
+    line('2 workers: nginx', twoFronts[1]!, twoFronts[1]!, ['worker 1', 'worker 2']);
+    console.log(`cpu per request, 2 fronts ÷ 1 front: ${(twoFronts[0]!.cpuUs / perCore[0]!.cpuUs).toFixed(2)} (nginx, 2 workers ÷ 1: ${(twoFronts[1]!.cpuUs / perCore[1]!.cpuUs).toFixed(2)})`);
+  } finally {
+    for (const p of [one, two, backend]) p.child.kill('SIGTERM');
+    await nginx1.stop();
+    await nginx2.stop();
+  }
+}
