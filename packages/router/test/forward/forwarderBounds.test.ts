@@ -3,11 +3,10 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
-import { SimulatedClock } from '@portico/supervisor';
 import net from 'node:net';
 import { resolveForwarderOptions } from '../../src/forward/ForwarderOptions.ts';
-import { MAX_INFORMATIONAL_RESPONSES, maxBytesHeldPerConnection, REQUESTS_PER_TURN } from '../../src/internal/forward/connectionBounds.ts';
-import { closeAll, httpGet, rawRequest, signal, startHttpBackend, startProxy, startRawBackend, statusLines, upstreamAt, type RawBackend } from './harness.ts';
+import { maxBytesHeldPerConnection, REQUESTS_PER_TURN } from '../../src/internal/forward/connectionBounds.ts';
+import { closeAll, httpGet, rawRequest, startHttpBackend, startProxy, upstreamAt } from './harness.ts';
 
 const MiB = 2 ** 20;
 const RESPONSE_BODY = Buffer.alloc(4096, 0x61);
@@ -32,22 +31,7 @@ function kernelSendBufferBytes(): number {
   }
 }
 
-/** `count` one-byte chunks of `x` and the last chunk: 6 bytes of framing per byte of data. */
-const tinyChunks = (count: number): string => `${'1\r\nx\r\n'.repeat(count)}0\r\n\r\n`;
-
-/** The chunks of a chunked body, by a parser that trusts its input: their data sizes, in order. */
-function chunkSizes(body: string): number[] {
-  const sizes: number[] = [];
-  let at = 0;
-  for (;;) {
-    const lineEnd = body.indexOf('\r\n', at);
-    const size = parseInt(body.slice(at, lineEnd), 16);
-    if (size === 0) return sizes;
-    sizes.push(size);
-    at = lineEnd + 2 + size + 2;
-  }
-}
-
+// The bounds both engines share (1xx, stray bytes, tiny chunks) are in connectionBounds.test.ts.
 describe('forwarder bounds', () => {
   afterEach(closeAll);
 
@@ -100,35 +84,6 @@ describe('forwarder bounds', () => {
     });
   });
 
-  describe('a body of many tiny chunks', () => {
-    const count = 10_000;
-
-    it('reaches the backend as a handful of chunks, one per read, not one per chunk', async () => {
-      let request = '';
-      const backend = await startRawBackend((data, socket) => {
-        request += data.toString('latin1');
-        if (request.endsWith('\r\n0\r\n\r\n')) socket.write('HTTP/1.1 204 No Content\r\n\r\n');
-      });
-      const proxy = await startProxy({ pickUpstream: () => upstreamAt(backend.port) });
-      const { text } = await rawRequest(proxy.port, `POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n${tinyChunks(count)}`, { until: (t) => t.includes('\r\n\r\n') });
-      assert.match(text, /^HTTP\/1\.1 204 /);
-      const sizes = chunkSizes(request.slice(request.indexOf('\r\n\r\n') + 4));
-      assert.equal(sizes.reduce((a, b) => a + b, 0), count);
-      assert.ok(sizes.length <= 32, `the backend got ${sizes.length} chunks`);
-    });
-
-    it('reaches the client as a handful of chunks, one per read, not one per chunk', async () => {
-      const backend = await startRawBackend((_data, socket) => {
-        socket.write(`HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n${tinyChunks(count)}`);
-      });
-      const proxy = await startProxy({ pickUpstream: () => upstreamAt(backend.port) });
-      const { text } = await rawRequest(proxy.port, 'GET / HTTP/1.1\r\nHost: a\r\n\r\n', { until: (t) => t.endsWith('\r\n0\r\n\r\n') });
-      const sizes = chunkSizes(text.slice(text.indexOf('\r\n\r\n') + 4));
-      assert.equal(sizes.reduce((a, b) => a + b, 0), count);
-      assert.ok(sizes.length <= 32, `the client got ${sizes.length} chunks`);
-    });
-  });
-
   describe('one read of thousands of pipelined requests', () => {
     it('begins at most REQUESTS_PER_TURN of them per turn of the event loop, and another client is served meanwhile', async () => {
       const burst = 1_000;
@@ -176,108 +131,6 @@ describe('forwarder bounds', () => {
       } finally {
         counting = false;
       }
-    });
-  });
-
-  describe('a backend that sends 1xx without end', () => {
-    const PROCESSING = 'HTTP/1.1 102 Processing\r\n\r\n';
-
-    it('gets 504 after requestTimeout from the request, however many 1xx it sent meanwhile', async function () {
-      this.timeout(5_000);
-      const clock = new SimulatedClock();
-      let backendSocket!: net.Socket;
-      const arrival = signal();
-      const backend = await startRawBackend((_data, socket) => {
-        backendSocket = socket;
-        arrival.fire();
-      });
-      const proxy = await startProxy({ pickUpstream: () => upstreamAt(backend.port), requestTimeout: 2_000, clock });
-      const client = net.connect(proxy.port, '127.0.0.1');
-      let text = '';
-      client.on('data', (d: Buffer) => (text += d.toString('latin1')));
-      client.write('GET / HTTP/1.1\r\nHost: a\r\n\r\n');
-      await arrival.promise;
-      for (let i = 1; i <= 2; i++) {
-        backendSocket.write(PROCESSING);
-        while (statusLines(text).length < i) await once(client, 'data');
-        clock.advance(900);
-      }
-      assert.deepEqual(statusLines(text), ['102', '102']);
-      clock.advance(200);
-      while (!text.includes('504')) await once(client, 'data');
-      assert.deepEqual(statusLines(text), ['102', '102', '504']);
-      client.destroy();
-    });
-
-    it(`gets 502 after MAX_INFORMATIONAL_RESPONSES (${MAX_INFORMATIONAL_RESPONSES}) of them, and its connection is closed`, async function () {
-      this.timeout(5_000);
-      const backendClosed = signal();
-      const backend = await startRawBackend((_data, socket) => {
-        socket.on('close', backendClosed.fire);
-        socket.write(PROCESSING.repeat(MAX_INFORMATIONAL_RESPONSES + 8));
-      });
-      const proxy = await startProxy({ pickUpstream: () => upstreamAt(backend.port) });
-      const { text } = await rawRequest(proxy.port, 'GET / HTTP/1.1\r\nHost: a\r\n\r\n');
-      const statuses = statusLines(text);
-      assert.equal(statuses.length, MAX_INFORMATIONAL_RESPONSES + 1);
-      assert.ok(statuses.slice(0, -1).every((s) => s === '102'));
-      assert.equal(statuses.at(-1), '502');
-      await backendClosed.promise;
-    });
-  });
-
-  describe('stray bytes from a backend', () => {
-    const STRAY = 'HTTP/1.1 200 OK\r\nSet-Cookie: session=someone-else\r\nContent-Length: 5\r\n\r\nstray';
-
-    /**
-     * A backend that answers `first` to any request but `GET /next`, and `right` to that one,
-     * preceded, on a connection that answered before, by a stray complete response: a buggy
-     * backend's late bytes, arriving just after Portico wrote the next request.
-     */
-    async function startStrayBackend(first: string): Promise<RawBackend> {
-      const answered = new WeakSet<net.Socket>();
-      return startRawBackend((data, socket) => {
-        const right = 'HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nright';
-        if (!data.toString('latin1').startsWith('GET /next ')) socket.write(first);
-        else socket.write(answered.has(socket) ? STRAY + right : right);
-        answered.add(socket);
-      });
-    }
-
-    for (const [what, request, first] of [
-      ['HEAD', 'HEAD / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n', 'HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n'],
-      ['204', 'GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n', 'HTTP/1.1 204 No Content\r\n\r\n'],
-      ['304', 'GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n', 'HTTP/1.1 304 Not Modified\r\nETag: "x"\r\n\r\n'],
-    ] as const) {
-      it(`closes the backend connection after a ${what} answer, which has no body by rule, rather than reuse it`, async () => {
-        const backend = await startStrayBackend(first);
-        const proxy = await startProxy({ pickUpstream: () => upstreamAt(backend.port) });
-        await rawRequest(proxy.port, request);
-        assert.equal(proxy.forwarder.idleUpstreamConnections(upstreamAt(backend.port).id), 0);
-        const next = await rawRequest(proxy.port, 'GET /next HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n');
-        assert.doesNotMatch(next.text, /someone-else/);
-        assert.match(next.text, /^HTTP\/1\.1 200 OK\r\n[^]*\r\n\r\nright$/);
-        assert.equal(backend.connections, 2);
-      });
-    }
-
-    it('closes an idle pooled backend connection that sends anything, and never reuses it', async () => {
-      let idleSocket: net.Socket | undefined;
-      const backend = await startRawBackend((_data, socket) => {
-        idleSocket ??= socket;
-        socket.write('HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nright');
-      });
-      const proxy = await startProxy({ pickUpstream: () => upstreamAt(backend.port) });
-      await rawRequest(proxy.port, 'GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n');
-      assert.equal(proxy.forwarder.idleUpstreamConnections(upstreamAt(backend.port).id), 1);
-      const closed = once(idleSocket!, 'close');
-      idleSocket!.write(STRAY);
-      await closed;
-      assert.equal(proxy.forwarder.idleUpstreamConnections(upstreamAt(backend.port).id), 0);
-      const next = await rawRequest(proxy.port, 'GET /next HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n');
-      assert.match(next.text, /\r\n\r\nright$/);
-      assert.doesNotMatch(next.text, /someone-else/);
-      assert.equal(backend.connections, 2);
     });
   });
 });
