@@ -29,29 +29,30 @@ describe('portico start on a port in use', function () {
   let holder: ChildProcess | undefined;
   afterEach(() => holder?.kill('SIGKILL'));
 
-  it('says which address, which config key and which process holds it, without a stack, and exits 1', async () => {
-    const held = await holdPort();
-    holder = held.child;
-    const dir = await mkdtemp(join(tmpdir(), 'portico-inuse-'));
-    const file = join(dir, 'portico.json');
-    await writeFile(
-      file,
-      JSON.stringify({
-        // One front process: with several (portico start's default since fronts), a port in use is
-        // not detected at all and Portico says it serves there (reported to the lead, issue 19).
-        fronts: 1,
-        listen: [{ port: 0, host: '127.0.0.1' }, { port: held.port, host: '127.0.0.1' }],
-        apps: [{ name: 'shop', processPath: process.execPath, arguments: [echoBackend] }],
-      }),
-    );
-    const run = await start(file);
-    assert.equal(run.code, 1, run.stderr);
-    assert.doesNotMatch(run.stderr, /internal error|    at /);
-    const lines = run.stderr.trimEnd().split('\n');
-    assert.equal(lines.length, 1, run.stderr);
-    assert.match(lines[0]!, new RegExp(`cannot listen on 127\\.0\\.0\\.1:${held.port} \\(listen\\[1\\]\\): the address is in use by pid ${held.child.pid} \\(\\S*node -e `));
-    assert.match(lines[0]!, /choose another port in listen\[1\]\.port/);
-  });
+  for (const fronts of [1, 2]) {
+    it(`says which address, which config key and which process holds it, without a stack, and exits 1 (fronts: ${fronts})`, async () => {
+      const held = await holdPort();
+      holder = held.child;
+      const dir = await mkdtemp(join(tmpdir(), 'portico-inuse-'));
+      const file = join(dir, 'portico.json');
+      await writeFile(
+        file,
+        JSON.stringify({
+          // With several fronts the control process binds and the fronts listen on copies.
+          fronts,
+          listen: [{ port: 0, host: '127.0.0.1' }, { port: held.port, host: '127.0.0.1' }],
+          apps: [{ name: 'shop', processPath: process.execPath, arguments: [echoBackend] }],
+        }),
+      );
+      const run = await start(file);
+      assert.equal(run.code, 1, run.stderr);
+      assert.doesNotMatch(run.stderr, /internal error|    at /);
+      const lines = run.stderr.trimEnd().split('\n');
+      assert.equal(lines.length, 1, run.stderr);
+      assert.match(lines[0]!, new RegExp(`cannot listen on 127\\.0\\.0\\.1:${held.port} \\(listen\\[1\\]\\): the address is in use by pid ${held.child.pid} \\(\\S*node -e `));
+      assert.match(lines[0]!, /choose another port in listen\[1\]\.port/);
+    });
+  }
 
   it('names admin.port when the admin endpoint cannot listen', async () => {
     const held = await holdPort();

@@ -32,17 +32,26 @@ export async function bindFrontSockets(entries: PorticoConfig['listen']): Promis
       const host = entry.host ?? '0.0.0.0';
       const address = net.isIP(host) === 0 ? (await lookup(host)).address : host;
       const handle = createServerHandle(address, entry.port, net.isIP(address), undefined, 0);
-      if (typeof handle === 'number') {
-        const code = getSystemErrorName(handle);
-        throw new ListenFailedError(`${host}:${entry.port}`, code, Object.assign(new Error(code), { code }));
-      }
+      if (typeof handle === 'number') throw bindFailed(host, address, entry.port, getSystemErrorName(handle));
       const out: { port?: number } = {};
       handle.getsockname(out);
-      bound.push({ handle, proto: entry.tls ? 'https' : 'http', host, port: out.port ?? entry.port });
+      if (!out.port) {
+        // libuv defers EADDRINUSE from bind() to listen(), and the socket stays unbound: a front's
+        // listen() on its copy would then take a random port instead of failing.
+        handle.close();
+        throw bindFailed(host, address, entry.port, 'EADDRINUSE');
+      }
+      bound.push({ handle, proto: entry.tls ? 'https' : 'http', host, port: out.port });
     }
   } catch (error) {
     for (const socket of bound) socket.handle.close();
     throw error;
   }
   return bound;
+}
+
+/** The listener's error for an entry, its cause shaped as Node's own for a failed listen (code, address, port). */
+function bindFailed(host: string, address: string, port: number, code: string): InstanceType<typeof ListenFailedError> {
+  const cause = Object.assign(new Error(`listen ${code} ${address}:${port}`), { code, syscall: 'listen', address, port });
+  return new ListenFailedError(`${host}:${port}`, code, cause);
 }
