@@ -60,7 +60,7 @@ describe('forwarder bounds', () => {
       const count = 4;
       const bound = maxBytesHeldPerConnection(resolveForwarderOptions({ pickUpstream: () => undefined }));
       const fixture = new URL('./fixtures/forwarderProcess.ts', import.meta.url).pathname;
-      const child = spawn(process.execPath, [...process.execArgv, fixture, String(backend.port), '1000', String(4 * count * bound)], {
+      const child = spawn(process.execPath, [...process.execArgv, fixture, String(backend.port), '2000', String(4 * count * bound)], {
         stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
       });
       const clients: net.Socket[] = [];
@@ -72,8 +72,12 @@ describe('forwarder bounds', () => {
         for (let i = 0; i < 20; i++) await httpGet(port, '/', agent);
         child.send('baseline');
         await once(child, 'message');
+        // Listening for the report before the flood: a busy machine may see it come while the
+        // last clients connect.
+        const reported = once(child, 'message');
         for (let i = 0; i < count; i++) clients.push(await floodWithoutReading(port, 1_500));
-        const [report] = (await once(child, 'message')) as [{ growth: number; mostConnections: number }];
+        child.send('flooded');
+        const [report] = (await reported) as [{ growth: number; mostConnections: number }];
         const perConnection = report.growth / count;
         assert.ok(perConnection <= bound, `Portico held ${Math.round(perConnection / 1024)} KiB per connection, over the ${bound / 1024} KiB documented`);
         assert.equal(report.mostConnections, count);
