@@ -52,7 +52,8 @@ function demultiplex(text: string): { stdout: string; stderr: string } {
 }
 
 describe('createOutputCapture', function () {
-  this.timeout(20_000);
+  // A safety net: every test waits for its process's end, which a busy machine delays.
+  this.timeout(60_000);
   let dir: string;
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'portico-capture-'));
@@ -62,12 +63,12 @@ describe('createOutputCapture', function () {
   });
 
   describe('files', () => {
-    it('keeps every byte of a 50 MiB flood that ends in SIGKILL mid-line, in order', async () => {
-      const plan: FloodPlan = { bytes: 50 * MiB, streams: 'stdout', partial: 'killed in the middle of this line', end: 'kill' };
-      const run = await captureFlood(plan, { enabled: true, file: join(dir, 'stdout'), maxFileBytes: 4 * MiB, maxFiles: 20 });
+    it('keeps every byte of a 12.5 MiB flood that ends in SIGKILL mid-line, in order', async () => {
+      const plan: FloodPlan = { bytes: 12.5 * MiB, streams: 'stdout', partial: 'killed in the middle of this line', end: 'kill' };
+      const run = await captureFlood(plan, { enabled: true, file: join(dir, 'stdout'), maxFileBytes: MiB, maxFiles: 20 });
       assert.equal(run.signal, 'SIGKILL');
       assert.equal(run.capture.files.length, 13);
-      for (const file of run.capture.files) assert.ok((await stat(file)).size <= 4 * MiB, `${file} is over maxFileBytes`);
+      for (const file of run.capture.files) assert.ok((await stat(file)).size <= MiB, `${file} is over maxFileBytes`);
       const written = await contents(run.capture.files);
       const expected = expectedFlood(plan).stdout;
       assert.equal(written.length, expected.length);
@@ -75,13 +76,13 @@ describe('createOutputCapture', function () {
     });
 
     it('rotates files before they pass maxFileBytes and never splits a line that fits', async () => {
-      const plan: FloodPlan = { bytes: 20 * MiB, streams: 'stdout', end: 'normal' };
-      const run = await captureFlood(plan, { enabled: true, file: join(dir, 'stdout'), maxFileBytes: 4 * MiB, maxFiles: 20 });
+      const plan: FloodPlan = { bytes: 5 * MiB, streams: 'stdout', end: 'normal' };
+      const run = await captureFlood(plan, { enabled: true, file: join(dir, 'stdout'), maxFileBytes: MiB, maxFiles: 20 });
       const files = run.capture.files;
       assert.equal(files.length, 6);
       for (const file of files) {
         const bytes = await readFile(file);
-        assert.ok(bytes.length <= 4 * MiB, `${file} holds ${bytes.length} bytes`);
+        assert.ok(bytes.length <= MiB, `${file} holds ${bytes.length} bytes`);
         assert.equal(bytes.at(-1), 0x0a, `${file} ends inside a line`);
       }
       const rotations = run.events.filter((e) => e.event === 'output.rotated');
