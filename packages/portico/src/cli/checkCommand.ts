@@ -1,9 +1,8 @@
 import { resolve } from 'node:path';
-import { loadConfig } from '../config/loadConfig.ts';
-import { ConfigInvalidError } from '../errors.ts';
 import { spawnVariableNotes } from './internal/spawnVariableNotes.ts';
 import type { Command } from './Command.ts';
 import { ExitCode } from './ExitCode.ts';
+import { loadConfigOrSay } from './internal/loadConfigOrSay.ts';
 import { UsageError } from './UsageError.ts';
 
 export const checkCommand: Command = {
@@ -19,17 +18,12 @@ export const checkCommand: Command = {
   positionals: true,
   async run(values, positionals, io) {
     const file = configFileOf(values['config'], positionals);
-    try {
-      const config = await loadConfig(resolve(io.cwd, file), { env: io.env });
-      io.stdout(`${JSON.stringify(config, null, 2)}\n`);
-      for (const note of spawnVariableNotes(config)) io.stderr(`${note}\n`);
-      io.stderr(`${file}: valid (${config.listen.length} listener${config.listen.length === 1 ? '' : 's'}, ${config.apps.length} app${config.apps.length === 1 ? '' : 's'})\n`);
-      return ExitCode.ok;
-    } catch (error) {
-      if (!(error instanceof ConfigInvalidError)) throw error;
-      io.stderr(`${error.message}\n`);
-      return ExitCode.configInvalid;
-    }
+    const config = await loadConfigOrSay(resolve(io.cwd, file), io);
+    if (!config) return ExitCode.configInvalid;
+    io.stdout(`${JSON.stringify(config, null, 2)}\n`);
+    for (const note of spawnVariableNotes(config)) io.stderr(`${note}\n`);
+    io.stderr(`${file}: valid (${config.listen.length} listener${config.listen.length === 1 ? '' : 's'}, ${config.apps.length} app${config.apps.length === 1 ? '' : 's'})\n`);
+    return ExitCode.ok;
   },
 };
 

@@ -2,10 +2,9 @@ import { realpathSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { basename, dirname, extname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadConfig } from '../config/loadConfig.ts';
-import { ConfigInvalidError } from '../errors.ts';
 import type { Command } from './Command.ts';
 import { ExitCode } from './ExitCode.ts';
+import { loadConfigOrSay } from './internal/loadConfigOrSay.ts';
 import { systemdUnit } from './internal/systemdUnit.ts';
 import { UsageError } from './UsageError.ts';
 
@@ -30,14 +29,8 @@ export const serviceCommand: Command = {
       throw new UsageError('service needs one config file: portico service -c FILE');
     }
     const file = resolve(io.cwd, given);
-    let config;
-    try {
-      config = await loadConfig(file, { env: io.env });
-    } catch (error) {
-      if (!(error instanceof ConfigInvalidError)) throw error;
-      io.stderr(`${error.message}\n`);
-      return ExitCode.configInvalid;
-    }
+    const config = await loadConfigOrSay(file, io);
+    if (!config) return ExitCode.configInvalid;
     const user = typeof values['user'] === 'string' ? values['user'] : userInfo().username;
     if (!/^[A-Za-z_][A-Za-z0-9_.-]*\$?$/.test(user)) throw new UsageError(`--user ${JSON.stringify(user)} is not a user name`);
     // portico.yaml in /srv/shop is portico-shop; site.json is portico-site.

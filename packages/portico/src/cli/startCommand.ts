@@ -8,6 +8,7 @@ import type { Command } from './Command.ts';
 import { adminOptionHelp, adminOptions } from './adminOptions.ts';
 import { CommandFailure } from './CommandFailure.ts';
 import { ExitCode } from './ExitCode.ts';
+import { loadConfigOrSay } from './internal/loadConfigOrSay.ts';
 import { explainListenFailure } from './internal/explainListenFailure.ts';
 import { runAppCommand } from './internal/runAppCommand.ts';
 import { UsageError } from './UsageError.ts';
@@ -40,14 +41,8 @@ export const startCommand: Command = {
     if (typeof given !== 'string' || given === '') throw new UsageError('start needs a config file: portico start -c FILE');
     const file = resolve(io.cwd, given);
     const logOptions = loggerOptions(values);
-    let config;
-    try {
-      config = await loadConfig(file, { env: io.env });
-    } catch (error) {
-      if (!(error instanceof ConfigInvalidError)) throw error;
-      io.stderr(`${error.message}\n`);
-      return ExitCode.configInvalid;
-    }
+    const config = await loadConfigOrSay(file, io);
+    if (!config) return ExitCode.configInvalid;
     const logger = createLogger(logOptions);
     // One front per CPU unless the config says (docs/architecture.md); createPortico's default is 1.
     const portico = createPortico(config, { logger, baseEnvironment: io.env, loadConfig: () => loadConfig(file, { env: io.env }), fronts: 'auto' });
