@@ -24,6 +24,14 @@ function start(file: string): Promise<{ code: number | null; stderr: string }> {
   });
 }
 
+/** `portico start` with the config `shape` gives in a folder of its own, and the shop app. */
+async function startWith(shape: (dir: string) => Record<string, unknown>): Promise<{ code: number | null; stderr: string }> {
+  const dir = await mkdtemp(join(tmpdir(), 'portico-inuse-'));
+  const file = join(dir, 'portico.json');
+  await writeFile(file, JSON.stringify({ ...shape(dir), apps: [{ name: 'shop', processPath: process.execPath, arguments: [echoBackend] }] }));
+  return start(file);
+}
+
 describe('portico start on a port in use', function () {
   this.timeout(60_000);
   let holder: ChildProcess | undefined;
@@ -33,18 +41,8 @@ describe('portico start on a port in use', function () {
     it(`says which address, which config key and which process holds it, without a stack, and exits 1 (fronts: ${fronts})`, async () => {
       const held = await holdPort();
       holder = held.child;
-      const dir = await mkdtemp(join(tmpdir(), 'portico-inuse-'));
-      const file = join(dir, 'portico.json');
-      await writeFile(
-        file,
-        JSON.stringify({
-          // With several fronts the control process binds and the fronts listen on copies.
-          fronts,
-          listen: [{ port: 0, host: '127.0.0.1' }, { port: held.port, host: '127.0.0.1' }],
-          apps: [{ name: 'shop', processPath: process.execPath, arguments: [echoBackend] }],
-        }),
-      );
-      const run = await start(file);
+      // With several fronts the control process binds and the fronts listen on copies.
+      const run = await startWith(() => ({ fronts, listen: [{ port: 0, host: '127.0.0.1' }, { port: held.port, host: '127.0.0.1' }] }));
       assert.equal(run.code, 1, run.stderr);
       assert.doesNotMatch(run.stderr, /internal error|    at /);
       const lines = run.stderr.trimEnd().split('\n');
@@ -57,18 +55,7 @@ describe('portico start on a port in use', function () {
   it('names admin.port when the admin endpoint cannot listen', async () => {
     const held = await holdPort();
     holder = held.child;
-    const dir = await mkdtemp(join(tmpdir(), 'portico-inuse-'));
-    const file = join(dir, 'portico.json');
-    await writeFile(
-      file,
-      JSON.stringify({
-        fronts: 1,
-        listen: [{ port: 0, host: '127.0.0.1' }],
-        admin: { port: held.port, socket: join(dir, 'admin.sock') },
-        apps: [{ name: 'shop', processPath: process.execPath, arguments: [echoBackend] }],
-      }),
-    );
-    const run = await start(file);
+    const run = await startWith((dir) => ({ fronts: 1, listen: [{ port: 0, host: '127.0.0.1' }], admin: { port: held.port, socket: join(dir, 'admin.sock') } }));
     assert.equal(run.code, 1, run.stderr);
     assert.match(run.stderr, new RegExp(`cannot listen on 127\\.0\\.0\\.1:${held.port} \\(admin\\): the address is in use by pid ${held.child.pid} `));
     assert.match(run.stderr, /choose another port in admin\.port/);
