@@ -51,7 +51,7 @@ describe('createAdminServer (access)', () => {
   });
 
   it('answers 401 with a Bearer challenge on TCP without the token or with another, and 200 with it', async () => {
-    for (const path of ['/status', '/metrics', '/logs?app=shop']) {
+    for (const path of ['/status', '/metrics', '/logs?app=shop', '/logs/lines', '/logs/lines?follow=1']) {
       const missing = await request(port, 'GET', path);
       assert.equal(missing.status, 401, path);
       assert.match(String(missing.headers['www-authenticate']), /^Bearer realm="portico-admin"/);
