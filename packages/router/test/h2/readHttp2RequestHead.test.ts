@@ -87,4 +87,52 @@ describe('readHttp2RequestHead', () => {
     for (let i = 0; i < 101; i++) many.push(`x-${i}`, 'v');
     refusedWith([...base, ...many], 431);
   });
+
+  describe('one byte rule with the HTTP/1.1 framer (RFC 9113 §8.2.1)', () => {
+    /** What the HTTP/1.1 framer makes of `name: value` in a GET: the value it keeps, or refused. */
+    const http1 = (name: string, value: string): string | 'refused' => {
+      const result = new RequestHeadParser().push(Buffer.from(`GET /a?b HTTP/1.1\r\nhost: shop.example\r\n${name}: ${value}\r\n\r\n`, 'latin1'));
+      if (result.kind !== 'head') return 'refused';
+      return result.head.headers.find(([n]) => n === name.toLowerCase())?.[1] ?? 'refused';
+    };
+    const http2 = (name: string, value: string): string | 'refused' => {
+      const verdict = read([...base, name, value]);
+      if (verdict.kind !== 'head') return 'refused';
+      return verdict.head.headers.find(([n]) => n === name)?.[1] ?? 'refused';
+    };
+
+    it('accepts and keeps, byte for byte, every value byte the HTTP/1.1 framer does, and refuses every other', () => {
+      // Node hands HTTP/2 values over as latin1, one char per byte, as Portico reads HTTP/1.1.
+      for (let b = 0; b < 256; b++) {
+        const value = `a${String.fromCharCode(b)}b`;
+        assert.equal(http2('x-foo', value), http1('x-foo', value), `byte 0x${b.toString(16)}`);
+      }
+      for (const value of ['\u00a0', '\u00a0a\u00a0', 'caf\u00c3\u00a9', '\u0080\u00ff', '']) assert.equal(http2('x-foo', value), value);
+    });
+
+    it('refuses a value char that is not one byte, which the latin1 head would silently turn into another byte', () => {
+      for (const value of ['caf\u0141', 'a\u010ab', 'a\u2028b', '\u{1f600}']) {
+        refusedWith([...base, 'x-foo', value]);
+        refusedWith([...base, 'cookie', `a=${value}`]);
+      }
+      // Latin1 would make `\u0161vil.test` the Host avil.test.
+      refusedWith([':method', 'GET', ':scheme', 'http', ':path', '/', ':authority', '\u0161vil.test']);
+      refusedWith([':method', 'GET', ':scheme', 'http', ':path', '/', 'host', '\u0161vil.test']);
+    });
+
+    it('refuses SP or HTAB at either end of a value, which HTTP/1.1 reads as optional whitespace', () => {
+      for (const value of [' a', 'a ', '\ta', 'a\t']) {
+        assert.equal(http1('x-foo', value), 'a');
+        refusedWith([...base, 'x-foo', value]);
+      }
+    });
+
+    it('refuses every name byte the HTTP/1.1 framer refuses, and upper case, which it folds', () => {
+      for (let b = 0; b < 256; b++) {
+        const name = `x${String.fromCharCode(b)}foo`;
+        const expected = b >= 0x41 && b <= 0x5a ? 'refused' : http1(name, 'v');
+        assert.equal(http2(name, 'v'), expected, `byte 0x${b.toString(16)}`);
+      }
+    });
+  });
 });

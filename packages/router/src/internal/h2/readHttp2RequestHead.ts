@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { RequestHead } from '../../http1/RequestHead.ts';
 import type { RequestHeadParser } from '../../http1/RequestHeadParser.ts';
+import { WRITABLE_VALUE } from '../http1/checkOutboundFields.ts';
 
 /** An HTTP/2 request mapped to an HTTP/1.1 head, or why it is malformed (a stream error, answered 400 or as the framer says). */
 export type Http2RequestVerdict =
@@ -11,8 +12,6 @@ export type Http2RequestVerdict =
 const FIELD_NAME = /^[!#$%&'*+\-.^_`|~0-9a-z]+$/;
 /** RFC 9110 token characters: a method. */
 const METHOD = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-/** NUL, CR, LF anywhere, or SP/HTAB at either end of a value (RFC 9113 §8.2.1). */
-const BAD_VALUE = /[\0\r\n]|^[ \t]|[ \t]$/;
 /** What a request-target may not carry: controls, space, DEL and bytes past ASCII (the framer refuses them too). */
 const BAD_TARGET = /[\0-\x20\x7f-\uffff]/;
 
@@ -60,7 +59,10 @@ export function readHttp2RequestHead(raw: readonly string[], streamEnded: boolea
   for (let i = 0; i + 1 < raw.length; i += 2) {
     const name = raw[i]!;
     const value = raw[i + 1]!;
-    if (BAD_VALUE.test(value)) return refused(`field ${JSON.stringify(name)} has NUL, CR, LF or surrounding whitespace in its value`);
+    // RFC 9113 §8.2.1 with the HTTP/1.1 framer's bytes: NUL, CR, LF, another control or DEL, SP or
+    // HTAB at either end; and a char past 0xFF, which the latin1 head would write as another byte
+    // (U+0141 as "A"; node:http2 hands values over one char per byte, so only a bug could send one).
+    if (!WRITABLE_VALUE.test(value)) return refused(`field ${JSON.stringify(name)} has a control character, a char past 0xFF or surrounding whitespace in its value`);
     if (name.charCodeAt(0) === 0x3a) {
       // Pseudo-header fields come first and once each (RFC 9113 §8.3).
       if (regular) return refused(`pseudo-header ${name} after a regular field`);

@@ -6,9 +6,11 @@ export const SAFE_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 
 /**
  * A field value to write: SAFE_VALUE bytes with no whitespace at either end (RFC 9110 §5.5), in
- * one pattern. Regular expressions scan one-byte strings faster than a charCodeAt loop.
+ * one pattern. Regular expressions scan one-byte strings faster than a charCodeAt loop. It is
+ * also RFC 9113 §8.2.1's rule for an HTTP/2 field value, which the HTTP/2 front holds every value
+ * to before it makes the HTTP/1.1 head, so the two engines share one byte rule.
  */
-const WRITABLE_VALUE = /^(?:[\x21-\x7e\x80-\xff](?:[\t\x20-\x7e\x80-\xff]*[\x21-\x7e\x80-\xff])?)?$/;
+export const WRITABLE_VALUE = /^(?:[\x21-\x7e\x80-\xff](?:[\t\x20-\x7e\x80-\xff]*[\x21-\x7e\x80-\xff])?)?$/;
 const TOKEN_NAME = /^[-!#$%&'*+.^_`|~0-9A-Za-z]+$/;
 
 /** Names the serializers compute themselves; a caller passing one has a framing bug. */
