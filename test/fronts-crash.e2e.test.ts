@@ -1,53 +1,7 @@
 import assert from 'node:assert/strict';
-import http from 'node:http';
-import type { Portico } from '@portico/portico';
+import { clientsOnEveryFront, frontPids, progressed } from './helpers/frontClients.ts';
 import { changed } from './helpers/load.ts';
 import { app, startPortico, stopAllPorticos } from './helpers/portico.ts';
-import { socketOwner } from './helpers/socketOwner.ts';
-
-/** One client: back-to-back GETs on one keep-alive connection (a new one only after a failure). */
-interface Client {
-  /** Each request: the client's port of the connection it went on (0: none), and whether it got 200. */
-  readonly requests: { port: number; ok: boolean }[];
-  stop(): Promise<void>;
-}
-
-function client(port: number): Client {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-  const requests: { port: number; ok: boolean }[] = [];
-  let running = true;
-  const one = () =>
-    new Promise<void>((resolve) => {
-      const req = http.get({ host: '127.0.0.1', port, path: '/', agent }, (res) => {
-        res.resume();
-        res.on('end', () => {
-          requests.push({ port: req.socket?.localPort ?? 0, ok: res.statusCode === 200 });
-          resolve();
-        });
-        res.on('error', () => (requests.push({ port: req.socket?.localPort ?? 0, ok: false }), resolve()));
-      });
-      req.on('error', () => (requests.push({ port: req.socket?.localPort ?? 0, ok: false }), resolve()));
-    });
-  const loop = (async () => {
-    while (running) await one();
-  })();
-  return {
-    requests,
-    stop: async () => {
-      running = false;
-      await loop;
-      agent.destroy();
-    },
-  };
-}
-
-/** Resolves once every client has made `count` more requests than it had. */
-async function progressed(clients: readonly Client[], count: number): Promise<void> {
-  const target = clients.map((c) => c.requests.length + count);
-  while (clients.some((c, i) => c.requests.length < target[i]!)) await new Promise((resolve) => setImmediate(resolve));
-}
-
-const frontPids = (portico: Portico) => (portico.status().fronts ?? []).map((f) => f.pid!);
 
 // Issue 21: a front that crashes is restarted while the others keep serving, and the listening
 // socket never stops accepting. What this holds, precisely: the front is SIGKILLed while eight
@@ -64,18 +18,7 @@ describe('fronts: a front killed under load', function () {
     const { portico, port, logs } = await startPortico({ fronts: 2, apps: [app('shop', { start: 'eager', processesPerApplication: 2 })] });
     await changed(portico, () => portico.status().apps[0]?.workers.filter((w) => w.state === 'ready').length === 2);
     const pids = frontPids(portico);
-    const clients: Client[] = [];
-    const owners = new Map<Client, number>();
-    // The fronts share one accept queue: add clients until each front holds a connection.
-    while (clients.length < 40 && new Set(owners.values()).size < 2) {
-      const added = Array.from({ length: 4 }, () => client(port));
-      clients.push(...added);
-      await progressed(added, 3);
-      for (const c of added) {
-        const owner = await socketOwner(port, c.requests.at(-1)!.port, pids);
-        if (owner !== undefined) owners.set(c, owner);
-      }
-    }
+    const { clients, owners } = await clientsOnEveryFront(port, pids);
     assert.equal(new Set(owners.values()).size, 2, `connections on both fronts (${[...owners.values()].join(',')})`);
     const victim = pids[0]!;
     const victims = clients.filter((c) => owners.get(c) === victim);

@@ -80,6 +80,12 @@ const cases: Record<string, Case> = {
   async fronts({ portico }, changed) {
     await refusedNaming(portico, changed((c) => (c['fronts'] = 2)), 'fronts');
   },
+  async frontPing({ portico }, changed) {
+    // With one front there is nothing to ping; the fronts' pings read it at each ping (fronts-liveness).
+    const result = await portico.reload(changed((c) => (c['frontPing'] = { interval: 1, responseTime: 4 })));
+    assert.deepEqual(result, { ok: true, changed: [], settings: ['frontPing'] });
+    assert.deepEqual(portico.config.frontPing, { interval: 1, responseTime: 4 });
+  },
   async watch({ portico }, changed) {
     await refusedNaming(portico, changed((c) => (c['watch'] = true)), 'watch');
   },

@@ -71,6 +71,9 @@ export const PorticoEvents = defineEventCatalogue({
   'front.ready': { id: 1800, level: 'info', fields: ['front', 'frontPid'], meaning: 'A front process is listening and serves connections, at start or after a restart.' },
   'front.exited': { id: 1801, level: 'error', fields: ['front', 'frontPid', 'code', 'signal'], meaning: 'A front process exited unasked; the connections it held are lost, the other fronts keep serving, and it is restarted.' },
   'front.gave_up': { id: 1802, level: 'error', fields: ['restarts'], meaning: 'The front processes exited too often (10 restarts within 60 s); they are no longer restarted and Portico must be restarted.' },
+  'front.unresponsive': { id: 1803, level: 'error', fields: ['front', 'frontPid', 'silentMs', 'responseTime'], meaning: 'A front process answered no ping of the control process for longer than frontPing.responseTime (its event loop is blocked, or it is stopped): it is killed and restarted; the connections it held are lost, the other fronts keep serving.' },
+  'front.flooded': { id: 1804, level: 'error', fields: ['front', 'frontPid', 'reason', 'reached', 'limit'], meaning: 'A front process passed a bound of what it may send the control process (a message past 1 MiB, more than 5000 messages or 16 MiB in a second, or bytes that are not a message): it is killed and restarted before the control holds or parses more of it.' },
+  'front.logs_dropped': { id: 1805, level: 'warn', fields: ['front', 'dropped', 'budget'], meaning: 'A front process logged more events in a second than its budget (1000), or while the control process had not taken 4 MiB of what it sent: the rest of that second\'s events were dropped, and counted here.' },
 
   // 1400–1499: authenticators (auth-forwarder).
   'auth.succeeded': { id: 1400, level: 'debug', fields: ['app', 'scheme', 'user', 'remoteAddress'], meaning: 'A request was authenticated.' },

@@ -1,6 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { AdminSchema } from './AdminSchema.ts';
 import { AppSchema } from './AppSchema.ts';
+import { FrontPingSchema } from './FrontPingSchema.ts';
 import { LimitsSchema } from './LimitsSchema.ts';
 import { ListenerSchema } from './ListenerSchema.ts';
 import { Defaulted, type Resolved } from './Resolved.ts';
@@ -20,6 +21,7 @@ export const PorticoConfigSchema = Type.Object(
           'Front processes serving the `listen` entries, each accepting its own connections from the same sockets beside one control process (docs/architecture.md, One control process, several fronts). `auto`: one per CPU. `1` serves in one process. Default: `auto` for `portico start`, 1 for `createPortico`. nginx: `worker_processes`.',
       }),
     ),
+    frontPing: Defaulted(FrontPingSchema, {}),
     admin: Type.Optional(AdminSchema),
     watch: Defaulted(Type.Boolean({ description: 'Reload when this file changes, as `portico reload` would.' }), false),
     sampleInterval: Defaulted(

@@ -4,9 +4,9 @@ import type { AppConfig } from '../config/AppSchema.ts';
 import type { PorticoConfig } from '../config/PorticoConfigSchema.ts';
 
 /**
- * What the control process and a front process say to each other over the fork's IPC channel
- * (docs/architecture.md, One control process, several fronts). Plain JSON: no functions, no
- * class instances.
+ * What the control process and a front process say to each other over the front's channel, one
+ * JSON message a line (`spawnFront`; docs/architecture.md, One control process, several fronts).
+ * Plain JSON: no functions, no class instances.
  */
 
 /** One pool as a front routes to it. `retryIn`: ms until a failed pool starts again by itself. */
@@ -28,8 +28,8 @@ export interface RoutedApp {
 export type ControlMessage =
   /** First message: which front this is, and the config its listeners, limits and apps come from. */
   | { readonly type: 'init'; readonly index: number; readonly config: PorticoConfig }
-  /** Sent with a listening handle, once per listen entry, in order. */
-  | { readonly type: 'socket'; readonly entry: number }
+  /** Answer with a `pong` (`frontPing`): a front that does not is hung, and replaced. */
+  | { readonly type: 'ping'; readonly id: number }
   /** The apps in force, in config order: the front routes to these from now on. */
   | { readonly type: 'routes'; readonly id: number; readonly apps: readonly RoutedApp[]; readonly limits: PorticoConfig['limits'] }
   | { readonly type: 'pool'; readonly key: string; readonly view: PoolView }
@@ -44,6 +44,7 @@ export type ControlMessage =
 
 export type FrontMessage =
   | { readonly type: 'listening' }
+  | { readonly type: 'pong'; readonly id: number }
   | { readonly type: 'accept.stopped' }
   /** The front routes by the `routes` message `id` from now on. */
   | { readonly type: 'routes.applied'; readonly id: number }

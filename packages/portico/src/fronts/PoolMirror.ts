@@ -21,6 +21,8 @@ export class PoolMirror implements AppBackends {
   #ready: readonly ReadyWorker[] = [];
   #view: PoolView;
   #retryAt: number | undefined;
+  /** When each request to the control (`pool.start`, a worker's `worker.unreachable`) was last sent. */
+  readonly #askedAt = new Map<string, number>();
 
   constructor(key: string, view: PoolView, send: (message: FrontMessage) => void, clock: Clock = systemClock) {
     this.key = key;
@@ -60,7 +62,7 @@ export class PoolMirror implements AppBackends {
 
   /** A request waits for a worker: the control process starts the pool (idempotent there). */
   start(): Promise<void> {
-    this.#send({ type: 'pool.start', key: this.key });
+    this.#ask('start', { type: 'pool.start', key: this.key });
     return Promise.resolve();
   }
 
@@ -92,7 +94,7 @@ export class PoolMirror implements AppBackends {
         token: worker.token,
         load,
         notifyIdle: () => this.#idle(worker.id, worker.pid),
-        notifyUnreachable: () => this.#send({ type: 'worker.unreachable', key: this.key, id: worker.id, pid: worker.pid }),
+        notifyUnreachable: () => this.#ask(key, { type: 'worker.unreachable', key: this.key, id: worker.id, pid: worker.pid }),
       });
     }
     this.#ready = ready;
@@ -103,6 +105,19 @@ export class PoolMirror implements AppBackends {
       this.#idle(key.slice(0, at), Number(key.slice(at + 1)));
     }
     for (const listener of [...this.#listeners]) listener();
+  }
+
+  /**
+   * Sends a request the control acts on once (it is idempotent there) at most every 50 ms: every
+   * request waiting for a pool asks for its start, and every connect refused by a dead worker
+   * reports it, so a burst of thousands would otherwise be as many messages (FrontInbox's bounds).
+   */
+  #ask(what: string, message: FrontMessage): void {
+    const now = this.#clock.now();
+    if (now - (this.#askedAt.get(what) ?? -Infinity) < 50) return;
+    this.#askedAt.set(what, now);
+    if (this.#askedAt.size > 2 * this.#loads.size + 8) for (const [key, at] of this.#askedAt) if (now - at >= 50) this.#askedAt.delete(key);
+    this.#send(message);
   }
 
   #idle(id: string, pid: number): void {

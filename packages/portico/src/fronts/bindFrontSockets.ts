@@ -6,15 +6,15 @@ import type { PorticoConfig } from '../config/PorticoConfigSchema.ts';
 
 /** A socket the control process bound for one listen entry, which the fronts listen on. */
 export interface FrontSocket {
-  /** libuv's TCP handle: sent to each front over IPC, where `listen()` takes it as it is. */
-  readonly handle: object & { close(): void };
+  /** libuv's TCP handle; its `fd` is inherited by each front (`spawnFront`), which listens on it. */
+  readonly handle: object & { readonly fd: number; close(): void };
   readonly proto: 'http' | 'https';
   readonly host: string;
   readonly port: number;
 }
 
 /** What Node's `net` has, undocumented, for cluster's shared sockets: bind without listening. */
-type CreateServerHandle = (address: string, port: number, addressType: number, fd: undefined, flags: number) => (object & { close(): void; getsockname(out: object): number }) | number;
+type CreateServerHandle = (address: string, port: number, addressType: number, fd: undefined, flags: number) => (object & { readonly fd: number; close(): void; getsockname(out: object): number }) | number;
 
 /**
  * Binds every listen entry once, in the control process, without accepting on it: the fronts

@@ -1,6 +1,3 @@
-import { fork, type ChildProcess } from 'node:child_process';
-import { extname } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { loadTlsCredentials, type BoundAddress, type FrontStatusView, type RequestMetrics } from '@portico/listener';
 import { logEvent, type EventLogger } from '@portico/log-sink';
 import { createSupervisor, stopSupervisor, type Clock, type SupervisorRef } from '@portico/supervisor';
@@ -12,7 +9,9 @@ import type { ControlMessage, FrontMessage, RoutedApp } from './FrontMessage.ts'
 import { FrontHolds } from './FrontHolds.ts';
 import { frontMachine, type FrontLink, type FrontSnapshot } from './frontMachine.ts';
 import { FrontReports } from './FrontReports.ts';
+import { pingFront, type FrontPing } from './pingFront.ts';
 import { poolView } from './poolView.ts';
+import { spawnFront, type FrontProcess } from './spawnFront.ts';
 
 export interface FrontFleetOptions {
   readonly count: number;
@@ -28,8 +27,6 @@ export interface FrontFleetOptions {
   readonly metrics: RequestMetrics;
   /** Told when a front starts serving or exits, for status listeners. */
   readonly onChange?: () => void;
-  /** Forks one front process; default `child_process.fork` of `frontMain`. */
-  readonly fork?: (environment: Record<string, string>) => ChildProcess;
 }
 
 /** The control process's side of the fronts (docs/architecture.md, One control process, several fronts). */
@@ -59,7 +56,9 @@ const frontIntensity = 10;
 export function createFrontFleet(options: FrontFleetOptions): FrontFleet {
   const { logger } = options;
   const holds = new FrontHolds();
-  const children = new Map<number, ChildProcess>();
+  const children = new Map<number, FrontProcess>();
+  const pings = new Map<number, FrontPing>();
+  const listeningCallbacks = new Map<number, () => void>();
   const tracked = new Map<string, { readonly runtime: AppRuntime; readonly off: () => void }>();
   const reports = new FrontReports();
   let sockets: FrontSocket[] = [];
@@ -72,17 +71,24 @@ export function createFrontFleet(options: FrontFleetOptions): FrontFleet {
   // After the front's actor has seen the same message or exit, so status shows its new state.
   const changed = () => setImmediate(() => options.onChange?.());
 
-  const forkFront =
-    options.fork ??
-    ((environment) => {
-      const here = fileURLToPath(import.meta.url);
-      const entry = fileURLToPath(new URL(`./frontMain${extname(here)}`, import.meta.url));
-      return fork(entry, [], { env: environment, stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'json' });
-    });
+  const live = (child: FrontProcess) => child.child.exitCode === null && child.child.signalCode === null;
+  // A front that has just died is restarted and sent everything afresh.
+  const send = (child: FrontProcess, message: ControlMessage): void => child.send(message);
 
-  const send = (child: ChildProcess, message: ControlMessage, handle?: object): void => {
-    // A front that has just died is restarted and sent everything afresh.
-    if (child.connected) child.send(message, handle as never);
+  /** Pings a front from when it listens (`frontPing`); one that stays silent is killed, and restarted as a crash. */
+  const startPing = (front: number, child: FrontProcess): void => {
+    pings.get(front)?.stop();
+    const ping = pingFront({
+      clock: options.clock,
+      interval: () => options.config().frontPing.interval * 1000,
+      responseTime: () => options.config().frontPing.responseTime * 1000,
+      ping: (id) => send(child, { type: 'ping', id }),
+      unresponsive: (silentMs) => {
+        logEvent(logger, 'front.unresponsive', { front, frontPid: child.child.pid, silentMs: Math.round(silentMs), responseTime: options.config().frontPing.responseTime });
+        child.child.kill('SIGKILL');
+      },
+    });
+    pings.set(front, ping);
   };
 
   const viewFor = (front: number, runtime: AppRuntime) => {
@@ -131,7 +137,9 @@ export function createFrontFleet(options: FrontFleetOptions): FrontFleet {
   const onMessage = (front: number, message: FrontMessage): void => {
     switch (message.type) {
       case 'listening':
-        logEvent(logger, 'front.ready', { front, frontPid: children.get(front)?.pid });
+        logEvent(logger, 'front.ready', { front, frontPid: children.get(front)?.child.pid });
+        listeningCallbacks.get(front)?.();
+        startPing(front, children.get(front)!);
         changed();
         starting?.listening.add(front);
         if (starting && starting.listening.size === options.count) starting.resolve();
@@ -158,6 +166,9 @@ export function createFrontFleet(options: FrontFleetOptions): FrontFleet {
         for (const { runtime } of tracked.values()) if (runtime.pool.ready.some((w) => reports.inFlight(w.id, w.pid) > 0)) runtime.pool.noteActivity();
         return;
       }
+      case 'pong':
+        pings.get(front)?.answered();
+        return;
       case 'routes.applied':
         routesApplied(front, message.id);
         return;
@@ -175,20 +186,33 @@ export function createFrontFleet(options: FrontFleetOptions): FrontFleet {
   };
 
   const link: FrontLink = {
-    spawn(front) {
+    spawn(front, listening) {
       const environment = Object.fromEntries(Object.entries(options.environment).filter((e): e is [string, string] => e[1] !== undefined));
-      const child = forkFront(environment);
+      const child: FrontProcess = spawnFront({
+        environment,
+        sockets,
+        clock: options.clock,
+        onMessage: (message) => onMessage(front, message),
+        onOverflow: (overflow) => logEvent(logger, 'front.flooded', { front, frontPid: child.child.pid, ...overflow }),
+      });
       children.set(front, child);
-      child.on('message', (message: FrontMessage) => onMessage(front, message));
-      // A write to a front that died between `connected` and the write.
-      child.on('error', () => {});
+      listeningCallbacks.set(front, listening);
       send(child, { type: 'init', index: front, config: options.config() });
-      sockets.forEach((socket, entry) => send(child, { type: 'socket', entry }, socket.handle));
       send(child, routesFor(front));
-      return child;
+      return child.child;
+    },
+    close(front, child) {
+      const running = children.get(front);
+      if (running?.child === child && live(running)) running.send({ type: 'close' });
+      else child.kill('SIGKILL');
     },
     exited(front, child, asked) {
-      if (children.get(front) === child) children.delete(front);
+      if (children.get(front)?.child === child) {
+        children.delete(front);
+        listeningCallbacks.delete(front);
+        pings.get(front)?.stop();
+        pings.delete(front);
+      }
       holds.releaseAll(front);
       reports.forget(front);
       options.metrics.retireSource(String(front));
@@ -252,11 +276,11 @@ export function createFrontFleet(options: FrontFleetOptions): FrontFleet {
     },
     publishRoutes() {
       const id = ++routesSent;
-      const live = [...children].filter(([, child]) => child.connected);
-      if (live.length === 0) return Promise.resolve();
+      const running = [...children].filter(([, child]) => live(child));
+      if (running.length === 0) return Promise.resolve();
       return new Promise<void>((resolve) => {
-        routesWaiting.set(id, { fronts: new Set(live.map(([front]) => front)), resolve });
-        for (const [front, child] of live) send(child, routesFor(front, id));
+        routesWaiting.set(id, { fronts: new Set(running.map(([front]) => front)), resolve });
+        for (const [front, child] of running) send(child, routesFor(front, id));
       });
     },
     async stopAccepting() {
@@ -265,7 +289,7 @@ export function createFrontFleet(options: FrontFleetOptions): FrontFleet {
           ([front, child]) =>
             new Promise<void>((resolve) => {
               acceptStopped.set(front, resolve);
-              if (child.connected) child.send({ type: 'accept.stop' });
+              if (live(child)) child.send({ type: 'accept.stop' });
               else resolve();
             }),
         ),
@@ -285,7 +309,7 @@ export function createFrontFleet(options: FrontFleetOptions): FrontFleet {
       return Array.from({ length: options.count }, (_, i) => {
         const child = snapshot?.children.find((c) => c.id === `front-${i + 1}`);
         const state = child?.ref ? String((child.ref.getSnapshot() as FrontSnapshot).value) : 'stopped';
-        return { front: i + 1, pid: children.get(i + 1)?.pid, state, restarts: child?.restarts ?? 0, connections: reports.byFront().get(i + 1)?.connections ?? 0 };
+        return { front: i + 1, pid: children.get(i + 1)?.child.pid, state, restarts: child?.restarts ?? 0, connections: reports.byFront().get(i + 1)?.connections ?? 0 };
       });
     },
   };

@@ -1,10 +1,13 @@
 import type { ChildProcess } from 'node:child_process';
 import { assign, fromCallback, sendTo, setup, type SnapshotFrom } from 'xstate';
 
-/** What the fleet does for one front: fork it (sending its config, sockets and routes), and hear it. */
+/** What the fleet does for one front: start it (sending its config and routes), and hear it. */
 export interface FrontLink {
-  spawn(front: number): ChildProcess;
+  /** Starts the process; `listening` is called when it says it serves. */
+  spawn(front: number, listening: () => void): ChildProcess;
   exited(front: number, child: ChildProcess, asked: boolean): void;
+  /** Asks the front to close its connections and exit (killed if it cannot be asked). */
+  close(front: number, child: ChildProcess): void;
 }
 
 export interface FrontInput {
@@ -19,19 +22,15 @@ type FrontEvent =
 
 /** Forks the process and reports on it; stopping the actor kills a process still running. */
 const frontProcess = fromCallback<{ type: 'close' }, FrontInput>(({ input, sendBack, receive }) => {
-  const child = input.link.spawn(input.front);
   let asked = false;
-  child.on('message', (message: { type?: string }) => {
-    if (message?.type === 'listening') sendBack({ type: 'front.listening' });
-  });
+  const child = input.link.spawn(input.front, () => sendBack({ type: 'front.listening' }));
   child.once('exit', (code, signal) => {
     input.link.exited(input.front, child, asked);
     sendBack({ type: 'front.exited', code, signal });
   });
   receive(() => {
     asked = true;
-    if (child.connected) child.send({ type: 'close' });
-    else child.kill('SIGKILL');
+    input.link.close(input.front, child);
   });
   return () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');

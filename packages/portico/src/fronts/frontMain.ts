@@ -1,15 +1,32 @@
-// The entry point of a front process, forked by the control process (createFrontFleet).
+// The entry point of a front process, started by the control process (spawnFront).
+import { fstatSync } from 'node:fs';
+import net from 'node:net';
+import { FrontInbox } from './FrontInbox.ts';
 import type { ControlMessage, FrontMessage } from './FrontMessage.ts';
 import { runFront } from './runFront.ts';
+import { frontChannelFd } from './spawnFront.ts';
 
-if (!process.send) throw new Error('a Portico front process runs forked by the control process, with an IPC channel');
+try {
+  fstatSync(frontChannelFd);
+} catch {
+  throw new Error(`a Portico front process runs started by the control process, with its channel on fd ${frontChannelFd}`);
+}
 // The control process decides when a front goes: a terminal's Ctrl-C reaches the whole group.
 process.on('SIGINT', () => {});
 process.on('SIGTERM', () => {});
-// Without its control process a front has nobody to route for.
-process.on('disconnect', () => process.exit(0));
 
-/** Messages handed to the channel and not yet written: an exit waits for them (a `failed` says why). */
+const channel = new net.Socket({ fd: frontChannelFd, readable: true, writable: true });
+// Without its control process a front has nobody to route for.
+channel.on('end', () => process.exit(0));
+channel.on('error', () => process.exit(0));
+// The control process is this front's own supervisor: what it sends is not bounded here.
+const inbox = new FrontInbox(() => 0, { messageBytes: Infinity, messagesPerSecond: Infinity, bytesPerSecond: Infinity });
+const listeners: ((message: ControlMessage) => void)[] = [];
+channel.on('data', (chunk: Buffer) => {
+  for (const message of inbox.read(chunk)) for (const listener of listeners) listener(message as ControlMessage);
+});
+
+/** Messages written and not yet flushed: an exit waits for them (a `failed` says why). */
 let unsent = 0;
 let exitCode: number | undefined;
 const exitWhenSent = () => {
@@ -18,12 +35,13 @@ const exitWhenSent = () => {
 runFront({
   send: (message: FrontMessage) => {
     unsent += 1;
-    process.send!(message, undefined, {}, () => {
+    channel.write(`${JSON.stringify(message)}\n`, () => {
       unsent -= 1;
       exitWhenSent();
     });
   },
-  onMessage: (listener) => process.on('message', (message, handle) => listener(message as ControlMessage, handle as object | undefined)),
+  pending: () => channel.writableLength,
+  onMessage: (listener) => listeners.push(listener),
   exit: (code) => {
     exitCode = code;
     exitWhenSent();

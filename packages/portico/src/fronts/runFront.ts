@@ -11,12 +11,16 @@ import { errorPageLogger } from '../runtime/errorPageLogger.ts';
 import { forwarderEventLogger } from '../runtime/forwarderEventLogger.ts';
 import { listenEntries } from '../runtime/listenEntries.ts';
 import type { ControlMessage, FrontMessage, RoutedApp } from './FrontMessage.ts';
+import { LogBudget } from './LogBudget.ts';
 import { PoolMirror } from './PoolMirror.ts';
+import { frontChannelFd } from './spawnFront.ts';
 
-/** The front's end of the IPC channel: `process` in a forked front. */
+/** The front's end of its channel to the control process (`frontMain`: fd 3). */
 export interface ControlChannel {
   send(message: FrontMessage): void;
-  onMessage(listener: (message: ControlMessage, handle: object | undefined) => void): void;
+  /** Bytes sent and not yet taken by the control process. */
+  pending(): number;
+  onMessage(listener: (message: ControlMessage) => void): void;
   /** Called when the control process asks the front to go: it has closed everything. */
   exit(code: number): void;
 }
@@ -28,11 +32,14 @@ export interface ControlChannel {
  */
 export function runFront(channel: ControlChannel): void {
   const send = (message: FrontMessage) => channel.send(message);
-  // Events go to the control process's log, which adds this front's number.
-  const logger = logThrough(send);
+  // Events go to the control process's log, which adds this front's number; within a budget, so
+  // that a flood of refused requests cannot make this front flood the control (FrontInbox).
+  const budget = new LogBudget(() => performance.now(), () => channel.pending());
+  const logger = logThrough((message) => {
+    if (budget.take()) send(message);
+  });
   const logForwarderEvent = forwarderEventLogger(logger);
   let config: PorticoConfig | undefined;
-  const handles: object[] = [];
   const mirrors = new Map<string, PoolMirror>();
   const authenticators = new Map<string, Authenticator | undefined>();
   const metrics = new RequestMetrics();
@@ -90,7 +97,11 @@ export function runFront(channel: ControlChannel): void {
 
   const listen = async (): Promise<void> => {
     listener = createListener({
-      entries: listenEntries(config!.listen, handles),
+      // The control's sockets, inherited after the channel's fd, in `listen` order (spawnFront).
+      entries: listenEntries(
+        config!.listen,
+        config!.listen.map((_, entry) => ({ fd: frontChannelFd + 1 + entry })),
+      ),
       maxConnections: limits!.maxConnections,
       handler: (proto) => ({
         handleConnection: (socket) => forwarderFor(proto).handleConnection(socket),
@@ -102,6 +113,8 @@ export function runFront(channel: ControlChannel): void {
   };
 
   const report = (id?: number): void => {
+    const dropped = budget.dropped();
+    if (dropped > 0) send({ type: 'log', event: 'front.logs_dropped', fields: { dropped, budget: LogBudget.perSecond } });
     const waiting: Record<string, number> = {};
     for (const name of metrics.apps()) waiting[name] = router?.waiting(name) ?? 0;
     const inFlight: Record<string, number> = {};
@@ -123,13 +136,13 @@ export function runFront(channel: ControlChannel): void {
   // Every second, what this front sees, for /status and /metrics; unref'd: it keeps nothing alive.
   setInterval(() => report(), 1000).unref();
 
-  channel.onMessage((message, handle) => {
+  channel.onMessage((message) => {
     switch (message.type) {
       case 'init':
         config = message.config;
         return;
-      case 'socket':
-        handles[message.entry] = handle!;
+      case 'ping':
+        send({ type: 'pong', id: message.id });
         return;
       case 'routes':
         changing = changing.then(() => applyRoutes(message.apps, message.limits)).then(() => send({ type: 'routes.applied', id: message.id })).catch((error: unknown) => {

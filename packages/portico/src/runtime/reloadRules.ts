@@ -21,6 +21,8 @@ export const reloadRules: { readonly [K in TopLevelKey]-?: ReloadRule } = {
   // Every app's sampler takes the new interval from its next sample.
   sampleInterval: { kind: 'apply' },
   fronts: { kind: 'restart', why: 'the front processes are started with Portico' },
+  // Each front's ping reads it again at every ping.
+  frontPing: { kind: 'apply' },
   watch: { kind: 'restart', why: 'the file is watched, or not, from when Portico starts' },
 };
 

@@ -1,0 +1,63 @@
+import type { Clock } from '@portico/supervisor';
+
+export interface PingOptions {
+  readonly clock: Clock;
+  /** Milliseconds between two pings, read at each (a reload may change `frontPing`). */
+  readonly interval: () => number;
+  /** Milliseconds the front may go without answering before it is taken as hung. */
+  readonly responseTime: () => number;
+  readonly ping: (id: number) => void;
+  /** The front answered nothing for `silentMs`: it is to be killed and replaced. Called once. */
+  readonly unresponsive: (silentMs: number) => void;
+}
+
+/** A front's ping, from its `listening` until `stop()`. */
+export interface FrontPing {
+  /** The front answered a ping. */
+  answered(): void;
+  stop(): void;
+}
+
+/**
+ * The control process's ping of one front (`frontPing`; IIS pings its worker processes the same
+ * way, `processModel@pingInterval` and `pingResponseTime`): a front whose event loop is blocked
+ * (an endless loop, a blocking call, a stopped process) is alive to its supervisor yet serves
+ * nobody, and the connections it accepted hang; only a message it must answer can tell. Silence
+ * is measured from the last answer. The verdict is taken one turn of the control's event loop
+ * after the timer, so that answers already in its channel, if the control itself was held up, are
+ * read first.
+ */
+export function pingFront(options: PingOptions): FrontPing {
+  const { clock } = options;
+  let lastAnswer = clock.now();
+  let sent = 0;
+  let timer: unknown;
+  let stopped = false;
+  const verdict = () => {
+    timer = clock.setTimeout(() => {
+      if (stopped) return;
+      const silent = clock.now() - lastAnswer;
+      if (silent <= options.responseTime()) {
+        options.ping(++sent);
+        return schedule();
+      }
+      stopped = true;
+      options.unresponsive(silent);
+    }, 0);
+  };
+  const schedule = () => {
+    timer = clock.setTimeout(verdict, options.interval());
+  };
+  options.ping(++sent);
+  schedule();
+  return {
+    // Any answer: the front's loop turned after that ping was sent.
+    answered() {
+      lastAnswer = clock.now();
+    },
+    stop() {
+      stopped = true;
+      clock.clearTimeout(timer);
+    },
+  };
+}

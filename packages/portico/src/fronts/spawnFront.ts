@@ -1,0 +1,58 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { extname } from 'node:path';
+import type { Socket } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import type { Clock } from '@portico/supervisor';
+import type { FrontSocket } from './bindFrontSockets.ts';
+import { FrontInbox, type InboxOverflow } from './FrontInbox.ts';
+import type { ControlMessage, FrontMessage } from './FrontMessage.ts';
+
+/** The file descriptor of a front's channel to the control process; its listen sockets follow it, in `listen` order. */
+export const frontChannelFd = 3;
+
+/** One front process as the control sees it: the child, and its end of the front's channel. */
+export interface FrontProcess {
+  readonly child: ChildProcess;
+  /** Sends one message; dropped once the front is gone (its successor is sent everything afresh). */
+  send(message: ControlMessage): void;
+}
+
+export interface SpawnFrontOptions {
+  readonly environment: Record<string, string>;
+  readonly sockets: readonly FrontSocket[];
+  readonly clock: Clock;
+  readonly onMessage: (message: FrontMessage) => void;
+  /** The front passed a bound of its channel (`FrontInbox`): it has been killed, nothing more of it is read. */
+  readonly onOverflow: (overflow: InboxOverflow) => void;
+}
+
+/**
+ * Starts one front process (`frontMain`) with its channel on fd 3 (newline-ended JSON both ways,
+ * read by the control through a `FrontInbox`) and the control's listen sockets on fds 4 and up:
+ * the sockets are inherited at spawn, so no IPC channel is needed to pass them, and the front has
+ * no Node IPC channel at all, whose reader holds every byte until a newline however many come.
+ */
+export function spawnFront(options: SpawnFrontOptions): FrontProcess {
+  const here = fileURLToPath(import.meta.url);
+  const entry = fileURLToPath(new URL(`./frontMain${extname(here)}`, import.meta.url));
+  const fds = options.sockets.map((socket) => socket.handle.fd);
+  // As `fork` would: the same Node and its flags (a loader in tests), without fork's IPC channel.
+  const child = spawn(process.execPath, [...process.execArgv, entry], { env: options.environment, stdio: ['ignore', 'inherit', 'inherit', 'pipe', ...fds] });
+  const channel = child.stdio[frontChannelFd] as Socket;
+  // A write to a front that died between two checks; its exit is what the fleet acts on.
+  channel.on('error', () => {});
+  const inbox = new FrontInbox(() => options.clock.now());
+  channel.on('data', (chunk: Buffer) => {
+    for (const message of inbox.read(chunk)) options.onMessage(message as FrontMessage);
+    if (!inbox.overflow) return;
+    channel.destroy();
+    child.kill('SIGKILL');
+    options.onOverflow(inbox.overflow);
+  });
+  return {
+    child,
+    send: (message) => {
+      if (channel.writable) channel.write(`${JSON.stringify(message)}\n`);
+    },
+  };
+}

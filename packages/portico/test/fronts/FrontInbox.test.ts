@@ -1,0 +1,66 @@
+import assert from 'node:assert/strict';
+import { FrontInbox } from '../../src/fronts/FrontInbox.ts';
+import { LogBudget } from '../../src/fronts/LogBudget.ts';
+
+const bounds = { messageBytes: 100, messagesPerSecond: 10, bytesPerSecond: 1000 };
+const line = (value: unknown) => Buffer.from(`${JSON.stringify(value)}\n`);
+
+describe('FrontInbox', () => {
+  it('reads messages split across chunks and several in one chunk', () => {
+    const inbox = new FrontInbox(() => 0, bounds);
+    const bytes = Buffer.concat([line({ a: 1 }), line({ b: 2 }), line({ c: 3 })]);
+    assert.deepEqual(inbox.read(bytes.subarray(0, 5)), []);
+    assert.deepEqual(inbox.read(bytes.subarray(5, 20)), [{ a: 1 }, { b: 2 }]);
+    assert.deepEqual(inbox.read(bytes.subarray(20)), [{ c: 3 }]);
+    assert.equal(inbox.overflow, undefined);
+  });
+
+  it('cuts a message past messageBytes before its end comes, holding none of it', () => {
+    const inbox = new FrontInbox(() => 0, bounds);
+    assert.deepEqual(inbox.read(Buffer.from('"' + 'x'.repeat(60))), []);
+    assert.deepEqual(inbox.read(Buffer.from('x'.repeat(60))), []);
+    assert.deepEqual(inbox.overflow, { reason: 'message too large', reached: 121, limit: 100 });
+    assert.deepEqual(inbox.read(line({ after: true })), [], 'nothing is read after the cut');
+  });
+
+  it('cuts past messagesPerSecond within a second, and counts each second afresh', () => {
+    let now = 0;
+    const inbox = new FrontInbox(() => now, bounds);
+    assert.equal(inbox.read(Buffer.concat(Array.from({ length: 10 }, () => line(1)))).length, 10);
+    now = 1000;
+    assert.equal(inbox.read(Buffer.concat(Array.from({ length: 10 }, () => line(1)))).length, 10);
+    now = 1500;
+    assert.deepEqual(inbox.read(line(1)), []);
+    assert.deepEqual(inbox.overflow, { reason: 'too many messages', reached: 11, limit: 10 });
+  });
+
+  it('cuts past bytesPerSecond, and a line that is not JSON', () => {
+    const bytes = new FrontInbox(() => 0, bounds);
+    for (let i = 0; i < 12 && !bytes.overflow; i++) bytes.read(Buffer.from('x'.repeat(90)));
+    assert.equal(bytes.overflow?.reason, 'message too large', 'a message without end is cut at its bound first');
+    const rate = new FrontInbox(() => 0, { ...bounds, messageBytes: 10_000 });
+    for (let i = 0; i < 12 && !rate.overflow; i++) rate.read(Buffer.from('x'.repeat(90)));
+    assert.deepEqual(rate.overflow, { reason: 'too many bytes', reached: 1080, limit: 1000 });
+    const garbage = new FrontInbox(() => 0, bounds);
+    assert.deepEqual(garbage.read(Buffer.from('{not json\n')), []);
+    assert.equal(garbage.overflow?.reason, 'not a message');
+  });
+});
+
+describe('LogBudget', () => {
+  it('lets perSecond events through a second, counts the rest, and none while too much is pending', () => {
+    let now = 0;
+    let pending = 0;
+    const budget = new LogBudget(() => now, () => pending);
+    let taken = 0;
+    for (let i = 0; i < LogBudget.perSecond + 50; i++) if (budget.take()) taken++;
+    assert.equal(taken, LogBudget.perSecond);
+    assert.equal(budget.dropped(), 50);
+    assert.equal(budget.dropped(), 0, 'counted once');
+    now = 1000;
+    assert.equal(budget.take(), true);
+    pending = LogBudget.pendingBytes + 1;
+    assert.equal(budget.take(), false);
+    assert.equal(budget.dropped(), 1);
+  });
+});

@@ -1,0 +1,111 @@
+import assert from 'node:assert/strict';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Portico } from '@portico/portico';
+import { clientsOnEveryFront, frontPids, progressed } from './helpers/frontClients.ts';
+import { changed } from './helpers/load.ts';
+import { app, request, startPortico, stopAllPorticos } from './helpers/portico.ts';
+
+const rogueFront = fileURLToPath(new URL('./fixtures/rogue-front.mjs', import.meta.url));
+
+/** Resolves with the first logged line that `match` accepts, waiting for it. */
+async function logged(portico: Portico, logs: readonly Record<string, unknown>[], match: (line: Record<string, unknown>) => boolean): Promise<Record<string, unknown>> {
+  await changed(portico, () => logs.some(match));
+  return logs.find(match)!;
+}
+
+/** Resolves once front 1 has been restarted `restarts` times and serves again. */
+const serving = (portico: Portico, restarts: number) =>
+  changed(portico, () => {
+    const front = portico.status().fronts?.[0];
+    return front?.restarts === restarts && front.state === 'serving';
+  });
+
+// Issue 21, front liveness: a front that stays alive but stops turning its event loop (a
+// SIGSTOP here; an endless loop or a blocking call in production) is found by the control
+// process's ping (`frontPing`) and replaced; the shared socket keeps queueing and the other front
+// serves on, no request of its connections failing.
+describe('fronts: a front that hangs', function () {
+  this.timeout(90_000);
+  afterEach(stopAllPorticos);
+
+  it('is found by the ping, killed and replaced, while the other front serves on without a failure', async () => {
+    const { portico, port, logs } = await startPortico({
+      fronts: 2,
+      frontPing: { interval: 0.2, responseTime: 1 },
+      apps: [app('shop', { start: 'eager', processesPerApplication: 2 })],
+    });
+    await changed(portico, () => portico.status().apps[0]?.workers.filter((w) => w.state === 'ready').length === 2);
+    const pids = frontPids(portico);
+    const { clients, owners } = await clientsOnEveryFront(port, pids);
+    assert.equal(new Set(owners.values()).size, 2, `connections on both fronts (${[...owners.values()].join(',')})`);
+    const victim = pids[0]!;
+    const victims = clients.filter((c) => owners.get(c) === victim);
+    const survivors = clients.filter((c) => owners.get(c) !== undefined && owners.get(c) !== victim);
+    const before = new Map(clients.map((c) => [c, c.requests.length]));
+
+    process.kill(victim, 'SIGSTOP');
+    const event = await logged(portico, logs, (l) => l['event'] === 'front.unresponsive');
+    assert.equal(event['front'], 1);
+    assert.equal(event['frontPid'], victim);
+    assert.ok((event['silentMs'] as number) >= 1000, JSON.stringify(event));
+    await serving(portico, 1);
+    await progressed(clients, 5);
+    await Promise.all(clients.map((c) => c.stop()));
+
+    for (const c of survivors) {
+      const after = c.requests.slice(before.get(c)!);
+      assert.ok(after.every((r) => r.ok), `a connection of the other front failed: ${JSON.stringify(after.filter((r) => !r.ok))}`);
+      assert.ok(after.every((r) => r.port === c.requests[0]!.port), 'it stayed on its connection');
+    }
+    for (const c of victims) {
+      const after = c.requests.slice(before.get(c)!);
+      assert.ok(after.filter((r) => !r.ok).length <= 1, `at most the request in flight is lost: ${JSON.stringify(after)}`);
+      const firstNew = after.findIndex((r) => r.port !== c.requests[0]!.port && r.port !== 0);
+      assert.ok(firstNew >= 0 && after.slice(firstNew).every((r) => r.ok), `its next connection is served: ${JSON.stringify(after)}`);
+    }
+    assert.ok(victims.length > 0 && survivors.length > 0);
+    assert.ok(logs.some((l) => l['event'] === 'front.exited' && l['signal'] === 'SIGKILL' && l['frontPid'] === victim));
+    assert.notEqual(portico.status().fronts![0]!.pid, victim, 'a new front process serves in its place');
+  });
+});
+
+// Issue 21, IPC bounds: what a front sends the control process is read with bounds: one message
+// of at most 1 MiB, at most 5000 messages and 16 MiB a second. A front past one (a runaway bug;
+// the rogue fixture here) is killed and replaced with `front.flooded` saying which bound, before
+// the control process has held more than one message's worth of it or spent its event loop on it.
+describe('fronts: a front that floods the control process', function () {
+  this.timeout(90_000);
+  afterEach(stopAllPorticos);
+
+  for (const [flood, reason] of [
+    ['size', 'message too large'],
+    ['rate', 'too many messages'],
+  ] as const) {
+    it(`is killed and replaced when it sends ${flood === 'size' ? 'a message past 1 MiB' : 'messages past 5000 a second'}, the control's memory bounded`, async () => {
+      const marker = join(await mkdtemp(join(tmpdir(), 'portico-rogue-')), 'marker');
+      global.gc?.();
+      const heapBefore = process.memoryUsage().heapUsed + process.memoryUsage().arrayBuffers;
+      const { portico, port, logs } = await startPortico({ fronts: 2, apps: [app('shop', { start: 'eager' })] }, undefined, {
+        baseEnvironment: {
+          ...process.env,
+          NODE_OPTIONS: `${process.env['NODE_OPTIONS'] ?? ''} --import ${rogueFront}`,
+          ROGUE_FRONT_MARKER: marker,
+          ROGUE_FRONT_FLOOD: flood,
+        },
+      });
+      const event = await logged(portico, logs, (l) => l['event'] === 'front.flooded');
+      assert.equal(event['reason'], reason, JSON.stringify(event));
+      assert.equal(typeof event['frontPid'], 'number');
+      await changed(portico, () => portico.status().fronts!.every((f) => f.state === 'serving') && portico.status().fronts!.some((f) => f.restarts === 1));
+      assert.ok(logs.some((l) => l['event'] === 'front.exited' && l['frontPid'] === event['frontPid'] && l['signal'] === 'SIGKILL'));
+      assert.equal((await request(port, '/')).status, 200);
+      // The rogue wrote up to 64 MiB; the control read at most a few MiB of it before the kill.
+      global.gc?.();
+      const grown = process.memoryUsage().heapUsed + process.memoryUsage().arrayBuffers - heapBefore;
+      assert.ok(grown < 48 << 20, `the control process grew by ${grown >> 20} MiB`);
+    });
+  }
+});

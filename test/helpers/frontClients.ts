@@ -1,0 +1,67 @@
+import http from 'node:http';
+import type { Portico } from '@portico/portico';
+import { socketOwner } from './socketOwner.ts';
+
+/** One client: back-to-back GETs on one keep-alive connection (a new one only after a failure). */
+export interface FrontClient {
+  /** Each request: the client's port of the connection it went on (0: none), and whether it got 200. */
+  readonly requests: { port: number; ok: boolean }[];
+  stop(): Promise<void>;
+}
+
+export function frontClient(port: number): FrontClient {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const requests: { port: number; ok: boolean }[] = [];
+  let running = true;
+  const one = () =>
+    new Promise<void>((resolve) => {
+      const req = http.get({ host: '127.0.0.1', port, path: '/', agent }, (res) => {
+        res.resume();
+        res.on('end', () => {
+          requests.push({ port: req.socket?.localPort ?? 0, ok: res.statusCode === 200 });
+          resolve();
+        });
+        res.on('error', () => (requests.push({ port: req.socket?.localPort ?? 0, ok: false }), resolve()));
+      });
+      req.on('error', () => (requests.push({ port: req.socket?.localPort ?? 0, ok: false }), resolve()));
+    });
+  const loop = (async () => {
+    while (running) await one();
+  })();
+  return {
+    requests,
+    stop: async () => {
+      running = false;
+      await loop;
+      agent.destroy();
+    },
+  };
+}
+
+/** Resolves once every client has made `count` more requests than it had. */
+export async function progressed(clients: readonly FrontClient[], count: number): Promise<void> {
+  const target = clients.map((c) => c.requests.length + count);
+  while (clients.some((c, i) => c.requests.length < target[i]!)) await new Promise((resolve) => setImmediate(resolve));
+}
+
+export const frontPids = (portico: Portico) => (portico.status().fronts ?? []).map((f) => f.pid!);
+
+/**
+ * Starts clients until connections are held by each of `pids` (the fronts share one accept queue,
+ * so which front takes a connection is the kernel's choice); returns them with the front (pid)
+ * each client's connection is on.
+ */
+export async function clientsOnEveryFront(port: number, pids: readonly number[]): Promise<{ clients: FrontClient[]; owners: Map<FrontClient, number> }> {
+  const clients: FrontClient[] = [];
+  const owners = new Map<FrontClient, number>();
+  while (clients.length < 40 && new Set(owners.values()).size < pids.length) {
+    const added = Array.from({ length: 4 }, () => frontClient(port));
+    clients.push(...added);
+    await progressed(added, 3);
+    for (const c of added) {
+      const owner = await socketOwner(port, c.requests.at(-1)!.port, pids);
+      if (owner !== undefined) owners.set(c, owner);
+    }
+  }
+  return { clients, owners };
+}
