@@ -31,7 +31,8 @@ async function tsFiles(dir: URL): Promise<URL[]> {
   return files;
 }
 
-const specifierPattern = /(?:(?:^|[\s}])from\s*|\bimport\s*\(\s*|^\s*import\s*)'([^'./][^']*)'/gm;
+// `require.resolve('pkg/file')` uses a package too: the admin page serves uPlot's files from it.
+const specifierPattern = /(?:(?:^|[\s}])from\s*|\bimport\s*\(\s*|^\s*import\s*|\brequire\.resolve\(\s*)'([^'./][^']*)'/gm;
 
 /** The packages (not paths) that the files under `dir` import, Node's built-ins left out. */
 async function importedPackages(dir: URL): Promise<Set<string>> {

@@ -122,6 +122,16 @@ export class RequestMetrics {
     }
   }
 
+  /** Every app's counters, this process's and every source's added up, as plain numbers (for the page's history). */
+  totals(): ReadonlyMap<string, AppCountersSnapshot> {
+    return this.#totals();
+  }
+
+  /** What each source (a front, by its number) last sent, by source; empty with one process. */
+  sources(): ReadonlyMap<string, RequestCountersSnapshot> {
+    return this.#sources;
+  }
+
   /** This process's counters and every source's, added up, by app. */
   #totals(): Map<string, AppCountersSnapshot> {
     const totals = new Map<string, AppCountersSnapshot>(Object.entries(this.snapshot()));

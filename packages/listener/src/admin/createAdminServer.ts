@@ -6,7 +6,10 @@ import type { AdminSource, AppCommand, WorkerOutputTail } from './AdminSource.ts
 import { refusal } from './internal/adminAccess.ts';
 import { bindAdminSocket, type AdminSocketOptions } from './internal/bindAdminSocket.ts';
 import { hostName } from './internal/isAllowedHost.ts';
+import { chartAsset, chartAssetPaths } from './internal/chartLibrary.ts';
 import { LiveFeed } from './internal/LiveFeed.ts';
+import { MetricsHistory } from './internal/MetricsHistory.ts';
+import { serveHistory } from './internal/serveHistory.ts';
 import { serveOutputLines } from './internal/serveOutputLines.ts';
 import { statusPage } from './internal/statusPage.ts';
 import { RequestMetrics } from './RequestMetrics.ts';
@@ -47,6 +50,10 @@ export interface AdminServer {
   close(): Promise<void>;
 }
 
+/** Samples of the page's history, one every `historyIntervalMs`: five minutes. */
+const historySamples = 300;
+const historyIntervalMs = 1000;
+
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void | Promise<void>;
 
 /**
@@ -65,12 +72,18 @@ export function createAdminServer(options: AdminServerOptions): AdminServer {
   const allowed = new Set<string>((options.allowedHosts ?? []).map((h) => h.toLowerCase()));
   if (host !== '0.0.0.0' && host !== '::') allowed.add(hostName(host.includes(':') ? `[${host}]` : host) ?? host);
   const refusedHosts = new Set<string>();
-  const live = new LiveFeed({ source, metrics, minIntervalMs: 100, rateIntervalMs: 1000, onError: (err) => logger?.error({ err }, 'admin: status() threw') });
+  // The page's charts: one sample a second, the last five minutes (docs/admin.md, The status page).
+  const history = new MetricsHistory(historySamples);
+  const live = new LiveFeed({ source, metrics, history, minIntervalMs: 100, rateIntervalMs: historyIntervalMs, onError: (err) => logger?.error({ err }, 'admin: status() threw') });
   let reloading = false;
 
   const routes: Record<string, Partial<Record<string, Handler>>> = {
     '/': { GET: (_req, res) => send(res, 200, 'text/html; charset=utf-8', statusPage.html, statusPage.headers) },
     '/status': { GET: (_req, res) => sendJson(res, 200, source.status()) },
+    '/history': { GET: (req, res) => serveHistory(req, history, historyIntervalMs, (status, value) => sendJson(res, status, value)) },
+    ...Object.fromEntries(
+      chartAssetPaths.map((path) => [path, { GET: (_req: http.IncomingMessage, res: http.ServerResponse) => { const asset = chartAsset(path)!; send(res, 200, asset.type, asset.body); } }]),
+    ),
     '/metrics': { GET: (_req, res) => send(res, 200, 'text/plain; version=0.0.4; charset=utf-8', metrics.render(source.status(), source.logWriteFailures?.())) },
     '/healthz': { GET: (_req, res) => send(res, 200, 'text/plain; charset=utf-8', 'ok') },
     '/readyz': {

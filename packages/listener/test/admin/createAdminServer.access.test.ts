@@ -51,7 +51,7 @@ describe('createAdminServer (access)', () => {
   });
 
   it('answers 401 with a Bearer challenge on TCP without the token or with another, and 200 with it', async () => {
-    for (const path of ['/status', '/metrics', '/logs?app=shop', '/logs/lines', '/logs/lines?follow=1']) {
+    for (const path of ['/status', '/metrics', '/history', '/history?seconds=1', '/logs?app=shop', '/logs/lines', '/logs/lines?follow=1']) {
       const missing = await request(port, 'GET', path);
       assert.equal(missing.status, 401, path);
       assert.match(String(missing.headers['www-authenticate']), /^Bearer realm="portico-admin"/);
@@ -61,8 +61,10 @@ describe('createAdminServer (access)', () => {
     assert.equal((await request(port, 'GET', '/status', { Authorization: `Bearer ${token}` })).status, 200);
   });
 
-  it('answers /healthz, /readyz and the page shell on TCP without a token', async () => {
-    for (const path of ['/healthz', '/readyz', '/']) assert.equal((await request(port, 'GET', path)).status, 200, path);
+  it('answers /healthz, /readyz, the page shell and its chart library on TCP without a token', async () => {
+    for (const path of ['/healthz', '/readyz', '/', '/assets/uplot.js', '/assets/uplot.css']) assert.equal((await request(port, 'GET', path)).status, 200, path);
+    // Only those two files: nothing else under /assets, and no path out of the package.
+    for (const path of ['/assets/', '/assets/uplot.js/', '/assets/../status', '/assets/uPlot.iife.js', '/assets/%2e%2e/status']) assert.notEqual((await request(port, 'GET', path)).status, 200, path);
   });
 
   it('opens /live on TCP only for the token offered as a subprotocol', async () => {

@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import net from 'node:net';
+import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 import { createAdminServer, RequestMetrics, type AdminServer, type PorticoStatus } from '../../src/index.ts';
 import { FakeAdminSource } from './FakeAdminSource.ts';
@@ -101,15 +104,41 @@ describe('createAdminServer', () => {
       assert.equal(source.reloads, 1);
     });
 
-    it('serves GET / as a self-contained HTML page whose CSP admits exactly its inline script', async () => {
+    it('serves GET / as an HTML page whose CSP admits exactly its inline script and its own origin\'s chart library', async () => {
       const res = await request(port, 'GET', '/');
       assert.equal(res.status, 200);
       assert.match(String(res.headers['content-type']), /^text\/html/);
       assert.doesNotMatch(res.body, /<(script|link|img)[^>]+(src|href)="(https?:)?\/\//);
       const script = /<script>([\s\S]*)<\/script>/.exec(res.body)?.[1] ?? '';
       const digest = createHash('sha256').update(script).digest('base64');
-      assert.ok(String(res.headers['content-security-policy']).includes(`script-src 'sha256-${digest}'`));
+      const csp = String(res.headers['content-security-policy']);
+      assert.ok(csp.includes(`script-src 'self' 'sha256-${digest}'`), csp);
+      assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval|\*/);
       assert.doesNotMatch(script, /innerHTML/);
+      assert.deepEqual([...res.body.matchAll(/<(?:script|link)[^>]+(?:src|href)="([^"]+)"/g)].map((m) => m[1]), ['data:,', '/assets/uplot.css', '/assets/uplot.js']);
+    });
+
+    it('serves the chart library from the installed uPlot package, byte for byte', async () => {
+      const require = createRequire(import.meta.url);
+      for (const [path, file, type] of [['/assets/uplot.js', 'uplot/dist/uPlot.iife.min.js', 'text/javascript'], ['/assets/uplot.css', 'uplot/dist/uPlot.min.css', 'text/css']] as const) {
+        const res = await request(port, 'GET', path);
+        assert.equal(res.status, 200, path);
+        assert.match(String(res.headers['content-type']), new RegExp(`^${type};`));
+        assert.equal(res.body, readFileSync(require.resolve(file, { paths: [fileURLToPath(new URL('../../', import.meta.url))] }), 'utf8'));
+      }
+    });
+
+    it('answers GET /history with the ring\'s samples, and 400 for a seconds it cannot take', async () => {
+      const res = await request(port, 'GET', '/history?seconds=300');
+      assert.equal(res.status, 200);
+      const body = JSON.parse(res.body) as { intervalMs: number; capacity: number; samples: unknown[] };
+      assert.deepEqual([body.intervalMs, body.capacity, Array.isArray(body.samples)], [1000, 300, true]);
+      for (const bad of ['0', '301', '1.5', '-1', 'abc', '', '1e2', '9'.repeat(400)]) {
+        const refused = await request(port, 'GET', `/history?seconds=${bad}`);
+        assert.equal(refused.status, 400, bad);
+        assert.match(JSON.parse(refused.body).error, /^seconds must be a whole number from 1 to 300, got "/, bad);
+        assert.ok(refused.body.length < 200, 'the answer does not echo a long value whole');
+      }
     });
 
     it('answers 404 for an unknown path', async () => {

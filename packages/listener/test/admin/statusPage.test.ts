@@ -80,7 +80,7 @@ describe('statusPage (in headless Chromium)', function () {
   const text = (selector: string) => page.locator(selector).innerText();
 
   it('renders a card per app with its state badge and a row per worker', async () => {
-    assert.deepEqual(await page.locator('section.card').evaluateAll((cards) => cards.map((c) => c.getAttribute('data-app'))), ['shop', 'reports']);
+    assert.deepEqual(await page.locator('#apps section.card').evaluateAll((cards) => cards.map((c) => c.getAttribute('data-app'))), ['shop', 'reports']);
     assert.equal(await text('[data-app="shop"] .card-head .badge'), 'ready');
     assert.equal(await text('[data-app="reports"] .card-head .badge'), 'idle');
     const row = '[data-app="shop"] tr[data-worker="shop#2"]';
@@ -143,11 +143,11 @@ describe('statusPage (in headless Chromium)', function () {
     try {
       await other.goto(`http://127.0.0.1:${port}/`);
       await other.waitForSelector('#token:not([hidden])');
-      assert.equal(await other.locator('section.card').count(), 0);
+      assert.equal(await other.locator('section.card:visible').count(), 0);
       await other.fill('#token-input', 'a-wrong-token-a-wrong-token-a-wrong-token');
       await other.click('#token button');
       await other.waitForFunction(() => document.querySelector('#token-note')?.textContent === 'That token was refused.');
-      assert.equal(await other.locator('section.card').count(), 0);
+      assert.equal(await other.locator('section.card:visible').count(), 0);
     } finally {
       await other.close();
     }

@@ -2,8 +2,9 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { liveProtocol } from './adminAccess.ts';
-import type { AdminSource } from '../AdminSource.ts';
+import type { AdminSource, PorticoStatus } from '../AdminSource.ts';
 import type { RequestMetrics } from '../RequestMetrics.ts';
+import type { MetricsHistory } from './MetricsHistory.ts';
 
 /** Per app, over the last rate interval. */
 export interface AppRates {
@@ -21,6 +22,8 @@ export interface LiveFeedOptions {
   readonly minIntervalMs: number;
   /** Time between two rate pushes, in ms. */
   readonly rateIntervalMs: number;
+  /** Where each rate interval's sample for the page's charts is kept; it rides along in the rates message. */
+  readonly history: MetricsHistory;
   readonly onError: (error: unknown) => void;
 }
 
@@ -33,7 +36,8 @@ const closeHandshakeLimitMs = 1000;
 /**
  * The `/live` WebSocket: pushes `{ type: 'status', now, status }` on every change of the source,
  * at most once per `minIntervalMs` and always with the latest status, and
- * `{ type: 'rates', now, intervalMs, apps }` every `rateIntervalMs`.
+ * `{ type: 'rates', now, intervalMs, apps, sample }` every `rateIntervalMs`, where `sample` is the
+ * interval's entry of the history the page draws (kept whether or not a page is open).
  */
 export class LiveFeed {
   readonly #options: LiveFeedOptions;
@@ -63,6 +67,7 @@ export class LiveFeed {
   start(): void {
     this.#unsubscribe = this.#options.source.onChange(() => this.#changed());
     this.#sampleRates();
+    this.#options.history.prime(this.#options.metrics.totals(), this.#options.metrics.sources());
     this.#rateTimer = setInterval(() => this.#pushRates(), this.#options.rateIntervalMs);
     this.#rateTimer.unref();
   }
@@ -111,8 +116,13 @@ export class LiveFeed {
   }
 
   #statusMessage(): string | undefined {
+    const status = this.#status();
+    return status && JSON.stringify({ type: 'status', now: Date.now(), status });
+  }
+
+  #status(): PorticoStatus | undefined {
     try {
-      return JSON.stringify({ type: 'status', now: Date.now(), status: this.#options.source.status() });
+      return this.#options.source.status();
     } catch (error) {
       this.#options.onError(error);
       return undefined;
@@ -135,7 +145,11 @@ export class LiveFeed {
         bytesOutPerSecond: rate(now.bytesOut, then.bytesOut),
       });
     }
-    this.#lastRates = JSON.stringify({ type: 'rates', now: Date.now(), intervalMs: Math.round(elapsed * 1000), apps });
+    const now = Date.now();
+    const intervalMs = Math.round(elapsed * 1000);
+    const { metrics, history } = this.#options;
+    const sample = history.record(now, intervalMs, metrics.totals(), metrics.sources(), this.#status());
+    this.#lastRates = JSON.stringify({ type: 'rates', now, intervalMs, apps, sample });
     this.#broadcast(this.#lastRates);
   }
 

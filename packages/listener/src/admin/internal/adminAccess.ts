@@ -1,5 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import type http from 'node:http';
+import { chartAssetPaths } from './chartLibrary.ts';
 import { isAllowedHost } from './isAllowedHost.ts';
 
 /** Why a request to the admin endpoint is refused: its status and a message that says what to do. */
@@ -9,8 +10,11 @@ export interface Refusal {
   readonly headers?: Readonly<Record<string, string>>;
 }
 
-/** What every TCP client may read without a token: an orchestrator's probes, and the page's empty shell. */
-const open = new Set(['/healthz', '/readyz', '/']);
+/**
+ * What every TCP client may read without a token: an orchestrator's probes, the page's empty
+ * shell, and the chart library it loads (a published npm package; a script tag sends no token).
+ */
+const open = new Set(['/healthz', '/readyz', '/', ...chartAssetPaths]);
 
 /** The WebSocket subprotocol the status page offers; the token travels as a second one, `bearer.TOKEN`. */
 export const liveProtocol = 'portico-admin';
@@ -28,7 +32,7 @@ export interface AccessRules {
  * 1. `Host` must be a loopback name or address, or an allowed name (against DNS rebinding).
  * 2. `Origin`, when a browser sends one, must be this very origin: scheme, host and port. A page
  *    on another port of the same machine (an app behind Portico) must not post `/reload`.
- * 3. Over TCP, every path but `/healthz`, `/readyz` and the page's shell needs the bearer token
+ * 3. Over TCP, every path but `/healthz`, `/readyz`, the page's shell and its chart library needs the bearer token
  *    (`Authorization: Bearer …`, or the `bearer.…` subprotocol for `/live`): any local user can
  *    connect to a loopback port. The unix socket needs none; its file mode keeps others out.
  */

@@ -11,6 +11,7 @@ const html = `<!doctype html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Portico status</title>
 <link rel="icon" href="data:,">
+<link rel="stylesheet" href="/assets/uplot.css">
 <style>${statusPageStyle}</style>
 </head>
 <body>
@@ -20,25 +21,29 @@ const html = `<!doctype html>
 <span id="conn" data-state="connecting" role="status" aria-live="polite">connecting…</span>
 </header>
 <form id="token" hidden><label>Token of this admin endpoint <input id="token-input" type="password" autocomplete="off" spellcheck="false"></label> <button>Show the status</button> <span id="token-note"></span></form>
+<section id="overview" class="card" hidden><div class="card-head"><h2>All apps</h2></div><div id="overview-charts" class="charts"></div></section>
 <main id="apps" aria-live="polite"></main>
 <footer>Updates live from <code>/live</code>. Also: <a href="/status">/status</a> · <a href="/metrics">/metrics</a> · <a href="/readyz">/readyz</a></footer>
+<script src="/assets/uplot.js"></script>
 <script>${statusPageScript}</script>
 </body>
 </html>
 `;
 
 /**
- * The live status page: self-contained, so it works on a machine without internet. Its CSP admits
- * only its own inline style and script (by hash) and connections to its own origin, so even a
- * rendering bug could not load or run anything else.
+ * The live status page: served whole by Portico (its chart library included), so it works on a
+ * machine without internet. Its CSP admits only its own inline style and script (by hash), the
+ * chart library from its own origin, and connections to its own origin, so even a rendering bug
+ * could not load or run anything else.
  */
 export const statusPage = {
   html,
   headers: {
     'Content-Security-Policy': [
       "default-src 'none'",
-      `style-src ${hash(statusPageStyle)}`,
-      `script-src ${hash(statusPageScript)}`,
+      // 'self': uPlot's script and stylesheet, served from the installed package (chartLibrary.ts).
+      `style-src 'self' ${hash(statusPageStyle)}`,
+      `script-src 'self' ${hash(statusPageScript)}`,
       "connect-src 'self'",
       'img-src data:',
       "base-uri 'none'",

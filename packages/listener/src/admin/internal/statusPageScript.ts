@@ -1,3 +1,5 @@
+import { statusPageCharts } from './statusPageCharts.ts';
+
 /**
  * The status page's script, plain browser JavaScript. Everything from the server is written with
  * textContent: app names, stderr tails and the rest are data, never markup.
@@ -47,6 +49,8 @@ export const statusPageScript = `
     x.kind.replace(/_/g, ' ') + (x.signal ? ' · ' + x.signal : x.code !== null ? ' · code ' + x.code : '') +
     ' · after ' + duration(x.uptimeMs);
   const rate = (n) => (n >= 100 ? n.toFixed(0) : n.toFixed(1));
+${statusPageCharts}
+  drawCharts(createCharts(document.getElementById('overview-charts'), ''));
 
   function createCard(name) {
     const root = el('section', 'card');
@@ -71,7 +75,9 @@ export const statusPageScript = `
     table.append(thead, tbody);
     const note = el('p', 'note');
     note.hidden = true;
-    root.append(head, note, table);
+    const charts = el('div', 'charts');
+    root.append(head, note, charts, table);
+    drawCharts(createCharts(charts, name));
     return { root, badge, match, reqs, errs, queue, note, tbody, rows: new Map(), empty: null };
   }
 
@@ -153,6 +159,7 @@ export const statusPageScript = `
   }
 
   function renderStatus() {
+    document.getElementById('overview').hidden = false;
     const seen = new Set();
     status.apps.forEach((app, i) => {
       let card = cards.get(app.name);
@@ -161,7 +168,7 @@ export const statusPageScript = `
       updateCard(card, app);
       seen.add(app.name);
     });
-    for (const [name, card] of cards) if (!seen.has(name)) { card.root.remove(); cards.delete(name); }
+    for (const [name, card] of cards) if (!seen.has(name)) { card.root.remove(); cards.delete(name); dropCharts(name); }
     if (status.apps.length === 0) main.replaceChildren(el('p', 'empty', 'No apps are configured.'));
     else main.querySelector('.empty')?.remove();
     tick();
@@ -191,6 +198,8 @@ export const statusPageScript = `
       return retryLater();
     }
     if (answer.status === 401) return askToken(token ? 'That token was refused.' : '');
+    // The last minutes first, so the charts are full from the start; the live socket adds to them.
+    await loadHistory();
     connect();
   }
 
@@ -237,6 +246,7 @@ export const statusPageScript = `
       } else if (message.type === 'rates') {
         rates = new Map(message.apps.map((r) => [r.app, r]));
         for (const [name, card] of cards) updateRates(card, name);
+        if (message.sample && !(history.length && history[history.length - 1].at >= message.sample.at)) addSample(message.sample);
       }
     };
     // A Portico that restarted may have a new token: the retry asks /status first.

@@ -26,6 +26,7 @@ body[data-stale] main { opacity: .55; }
 #token input { font: inherit; padding: 4px 8px; min-width: 24em; }
 #token-note { color: var(--fail); }
 .empty { color: var(--muted); text-align: center; padding: 40px; }
+.card[hidden] { display: none; }
 .card { background: var(--card); border: 1px solid var(--line); border-radius: 10px; overflow: hidden; }
 .card-head { display: flex; flex-wrap: wrap; align-items: baseline; gap: 6px 14px; padding: 14px 18px 10px; }
 .card-head h2 { margin: 0; font-size: 16px; }
@@ -57,5 +58,12 @@ details pre { margin: 6px 0 0; padding: 8px 10px; max-height: 240px; overflow: a
   background: var(--bg); border: 1px solid var(--line); border-radius: 6px; color: var(--text);
   font: 12px/1.4 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
 .none { color: var(--muted); }
+#overview { width: calc(min(100%, 1160px) - 48px); margin: 20px auto 0; }
+.charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(230px, 1fr)); gap: 6px 18px; padding: 0 18px 12px; }
+.chart { margin: 0; min-width: 0; }
+.chart figcaption { display: flex; flex-wrap: wrap; align-items: center; gap: 2px 10px; color: var(--muted); font-size: 12px; font-variant-numeric: tabular-nums; }
+.chart figcaption b { color: var(--text); font-weight: 600; }
+.swatch { display: inline-block; width: 10px; height: 3px; margin-right: 4px; border-radius: 2px; vertical-align: middle; }
+.plot { min-height: 110px; overflow: hidden; }
 footer { max-width: 1160px; margin: 0 auto; padding: 0 24px 24px; color: var(--muted); font-size: 12px; }
 `;

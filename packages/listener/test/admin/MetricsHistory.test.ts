@@ -1,0 +1,56 @@
+import assert from 'node:assert/strict';
+import { MetricsHistory, quantile } from '../../src/admin/internal/MetricsHistory.ts';
+import { RequestMetrics } from '../../src/index.ts';
+import { FakeAdminSource } from './FakeAdminSource.ts';
+
+describe('MetricsHistory', () => {
+  it('keeps at most its capacity of samples, the newest, oldest first', () => {
+    const history = new MetricsHistory(300);
+    const metrics = new RequestMetrics({ apps: ['shop'] });
+    for (let i = 0; i < 1000; i++) history.record(i * 1000, 1000, metrics.totals(), metrics.sources(), undefined);
+    const samples = history.samples();
+    assert.equal(samples.length, 300);
+    assert.deepEqual([samples[0]!.at, samples[299]!.at], [700_000, 999_000]);
+    assert.deepEqual(history.samples(999_500, 3).map((s) => s.at), [997_000, 998_000, 999_000]);
+  });
+
+  it('gives each app\'s and the total\'s requests, 5xx and latency per second over the interval, and each worker\'s CPU and memory', () => {
+    const history = new MetricsHistory(10);
+    const metrics = new RequestMetrics({ apps: ['shop', 'reports'] });
+    for (let i = 0; i < 50; i++) metrics.record('shop', 200, 3, 0, 0);
+    history.prime(metrics.totals(), metrics.sources());
+    for (let i = 0; i < 98; i++) metrics.record('shop', 200, 7, 0, 0);
+    metrics.record('shop', 502, 2000, 0, 0);
+    metrics.record('shop', 502, 2000, 0, 0);
+    for (let i = 0; i < 50; i++) metrics.record('reports', 200, 30, 0, 0);
+    const sample = history.record(2000, 2000, metrics.totals(), metrics.sources(), new FakeAdminSource().status());
+    const shop = sample.apps['shop']!;
+    assert.deepEqual([shop.requestsPerSecond, shop.serverErrorsPerSecond, shop.p50Ms], [50, 1, 7.55]);
+    assert.ok(shop.p99Ms! > 1000 && shop.p99Ms! <= 2500, String(shop.p99Ms));
+    assert.equal(sample.total.requestsPerSecond, 75);
+    assert.equal(sample.apps['reports']!.p50Ms, 37.5);
+    assert.equal(sample.fronts, undefined);
+    assert.equal(history.record(3000, 1000, metrics.totals(), metrics.sources(), undefined).apps['shop']!.p50Ms, null, 'no request, no latency');
+  });
+
+  it('counts each front\'s share, and a front that started again from zero counts from zero', () => {
+    const history = new MetricsHistory(10);
+    const metrics = new RequestMetrics();
+    const front = (n: number) => ({ shop: { requests: [0, n, 0, 0, 0], buckets: [n, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], durationSumMs: n, bytesIn: 0, bytesOut: 0, upstreamFailures: 0 } });
+    metrics.setSource('1', front(100));
+    metrics.setSource('2', front(40));
+    history.prime(metrics.totals(), metrics.sources());
+    metrics.setSource('1', front(130));
+    metrics.setSource('2', front(10));
+    const sample = history.record(1000, 1000, metrics.totals(), metrics.sources(), undefined);
+    assert.equal(sample.fronts!['1']!.requestsPerSecond, 30);
+    assert.equal(sample.fronts!['1']!.apps['shop']!.requestsPerSecond, 30);
+    assert.equal(sample.fronts!['2']!.requestsPerSecond, 10);
+  });
+
+  it('estimates quantiles within a bucket as histogram_quantile does', () => {
+    assert.equal(quantile([0, 10, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], 0.5), 7.5);
+    assert.equal(quantile([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4], 0.99), 10_000);
+    assert.equal(quantile(new Array(12).fill(0), 0.5), null);
+  });
+});

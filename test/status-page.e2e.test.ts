@@ -1,0 +1,154 @@
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { createLogger } from '@portico/log-sink';
+import { createPortico, resolveConfig, type Portico } from '@portico/portico';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { app, request } from './helpers/portico.ts';
+
+// The page's globals, for the functions that run in the browser (this project has no DOM lib).
+declare const document: { querySelector(selector: string): { getAttribute(name: string): string | null; textContent: string | null } | null };
+declare const window: Record<string, unknown>;
+
+const chromiumPath = '/usr/bin/chromium';
+const token = 'the-token-of-the-status-page-test-0123456789';
+
+/** The numbers a chart's `data-latest` holds: its series' last values, '' for none. */
+const latest = (page: Page, selector: string) => page.locator(selector).getAttribute('data-latest');
+
+// Issue 19, "The live page": the page showed cards and workers but no history and no resources.
+// A real Portico with a real backend, real requests, and the page in a real browser: the charts
+// move under load, a crash shows in the worker's row without a reload.
+describe('the live status page (a real Portico, in headless Chromium)', function () {
+  this.timeout(60_000);
+  let dir: string;
+  let portico: Portico;
+  let port: number;
+  let adminPort: number;
+  let context: BrowserContext;
+  let page: Page;
+  let shots: string;
+
+  before(async function () {
+    if (!existsSync(chromiumPath)) {
+      console.log(`      (skipped: ${chromiumPath} is missing; install Debian's "chromium" package to run the browser tests)`);
+      this.skip();
+    }
+    dir = await mkdtemp(join(tmpdir(), 'portico-status-page-'));
+    shots = process.env['PORTICO_SCREENSHOT_DIR'] ?? join(dir, 'screenshots');
+    const tokenFile = join(dir, 'admin-token');
+    await writeFile(tokenFile, `${token}\n`, { mode: 0o600 });
+    const config = resolveConfig(
+      {
+        listen: [{ port: 0, host: '127.0.0.1' }],
+        admin: { port: 0, socket: join(dir, 'run', 'admin.sock'), tokenFile },
+        sampleInterval: 1,
+        apps: [app('shop', { start: 'eager', restart: { backoff: { min: 0, max: 0 } } })],
+      },
+      { file: join(dir, 'portico.json'), baseDir: dir },
+    );
+    const destination = new PassThrough();
+    destination.resume();
+    portico = createPortico(config, { logger: createLogger({ destination, pretty: false, level: 'warn' }) });
+    const started = await portico.start();
+    port = started.listen[0]!.port;
+    adminPort = started.admin!.port;
+    context = await chromium.launchPersistentContext(join(dir, 'chromium'), {
+      executablePath: chromiumPath,
+      headless: true,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      viewport: { width: 1200, height: 900 },
+      colorScheme: 'light',
+    });
+  });
+
+  after(async () => {
+    await context?.close();
+    await portico?.stop();
+    // The screenshots stay for a look when PORTICO_SCREENSHOT_DIR names where.
+    if (dir && !process.env['PORTICO_SCREENSHOT_DIR']) await rm(dir, { recursive: true, force: true });
+  });
+
+  beforeEach(async () => {
+    page = await context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    // The first /status goes without a token and gets its 401 (then the page asks for it): not an error of the page.
+    page.on('console', (message) => { if (message.type() === 'error' && !/status of 401/.test(message.text())) errors.push(message.text()); });
+    await page.goto(`http://127.0.0.1:${adminPort}/`);
+    await page.waitForSelector('#token:not([hidden])');
+    await page.fill('#token-input', token);
+    await page.click('#token button');
+    await page.waitForSelector('#conn[data-state="live"]');
+    await page.waitForSelector('[data-app="shop"] tr[data-worker="shop#1"]');
+    assert.deepEqual(errors, [], 'the page ran without errors (a CSP refusal is one)');
+  });
+
+  afterEach(async () => {
+    await page?.close();
+  });
+
+  it('draws requests, latency, 5xx, CPU and memory per app and in total, and the charts move under load', async () => {
+    const chart = (scope: string, kind: string) => `${scope} figure[data-chart="${kind}"]`;
+    const shop = '[data-app="shop"]';
+    for (const scope of ['#overview', shop]) {
+      for (const kind of ['requests', 'latency', 'cpu', 'memory']) assert.equal(await page.locator(`${chart(scope, kind)} canvas`).count(), 1, `${scope} ${kind} is drawn`);
+    }
+    const canvasOf = (selector: string) => page.locator(`${selector} canvas`).evaluate((c) => (c as unknown as { toDataURL(): string }).toDataURL());
+    const before = await canvasOf(chart(shop, 'requests'));
+    const path = join(shots, 'before-load.png');
+    await page.screenshot({ path, fullPage: true });
+    console.log(`      screenshots in ${shots}`);
+
+    let loading = true;
+    const load = (async () => {
+      let sent = 0;
+      while (loading) {
+        const status = (await request(port, `/item/${sent++}`)).status;
+        assert.equal(status, 200);
+      }
+      return sent;
+    })();
+    try {
+      // A second of requests shows in the next sample: the app's chart and the total's.
+      await page.waitForFunction((sel) => Number(document.querySelector(sel)?.getAttribute('data-latest')?.split(' ')[0]) > 5, chart(shop, 'requests'), { timeout: 20_000 });
+      await page.waitForFunction((sel) => Number(document.querySelector(sel)?.getAttribute('data-latest')?.split(' ')[0]) > 5, chart('#overview', 'requests'));
+      await page.waitForFunction((sel) => Number(document.querySelector(sel)?.getAttribute('data-latest')?.split(' ')[0]) > 0, chart(shop, 'latency'));
+    } finally {
+      loading = false;
+    }
+    const sent = await load;
+    assert.ok(sent > 5);
+    assert.notEqual(await canvasOf(chart(shop, 'requests')), before, 'the canvas changed');
+    assert.match((await latest(page, chart(shop, 'requests')))!, /^[\d.]+ 0$/, 'no 5xx');
+    // The sampler's figures for the worker: one series each, shop#1.
+    await page.waitForFunction((sel) => Number(document.querySelector(sel)?.getAttribute('data-latest')) > 1, chart(shop, 'memory'), { timeout: 20_000 });
+    assert.match(await page.locator(`${chart(shop, 'cpu')} figcaption`).innerText(), /shop#1 [\d.]+ %/);
+    await page.screenshot({ path: join(shots, 'after-load.png'), fullPage: true });
+
+    // A fresh page shows the last minutes at once, from the admin server's ring.
+    await page.reload();
+    await page.waitForSelector('#conn[data-state="live"]');
+    assert.ok(Number(await page.locator(chart(shop, 'requests')).getAttribute('data-samples')) > 3, 'drawn from the ring at once, not only from live samples');
+    const history = (await (await fetch(`http://127.0.0.1:${adminPort}/history`, { headers: { Authorization: `Bearer ${token}` } })).json()) as { samples: { apps: Record<string, { requestsPerSecond: number }> }[] };
+    assert.ok(history.samples.some((s) => (s.apps['shop']?.requestsPerSecond ?? 0) > 5), 'the ring has the load');
+  });
+
+  it('shows a crash of a real worker in its row without reloading the page', async () => {
+    await page.evaluate(() => Object.assign(window, { loadedOnce: true }));
+    const row = '[data-app="shop"] tr[data-worker="shop#1"]';
+    const restarts = Number(await page.locator(`${row} .restarts`).innerText());
+    await page.screenshot({ path: join(shots, 'before-crash.png'), fullPage: true });
+    const pid = portico.status().apps[0]!.workers[0]!.pid!;
+    process.kill(pid, 'SIGKILL');
+    await page.waitForFunction(([sel, n]) => Number(document.querySelector(`${sel} .restarts`)?.textContent) === n, [row, restarts + 1] as const, { timeout: 20_000 });
+    assert.match(await page.locator(`${row} .exit summary`).innerText(), /^crashed · SIGKILL · after /);
+    await page.waitForFunction((sel) => document.querySelector(`${sel} .pid`)?.textContent !== '—', row);
+    assert.notEqual(await page.locator(`${row} .pid`).innerText(), String(pid));
+    assert.equal(await page.evaluate(() => window['loadedOnce']), true, 'the page was not reloaded');
+    await page.screenshot({ path: join(shots, 'after-crash.png'), fullPage: true });
+  });
+});
