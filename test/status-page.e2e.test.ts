@@ -15,6 +15,11 @@ declare const window: Record<string, unknown>;
 
 const chromiumPath = '/usr/bin/chromium';
 const token = 'the-token-of-the-status-page-test-0123456789';
+// A backend that says what it does on stdout: the output an expanded worker row shows.
+const talkative =
+  "const http = require('node:http');" +
+  "http.createServer((q, s) => { console.log('served ' + q.method + ' ' + q.url); s.end('ok'); })" +
+  ".listen(Number(process.env.PORT), '127.0.0.1', () => console.log('talk listening, pid ' + process.pid));";
 
 /** The numbers a chart's `data-latest` holds: its series' last values, '' for none. */
 const latest = (page: Page, selector: string) => page.locator(selector).getAttribute('data-latest');
@@ -46,7 +51,10 @@ describe('the live status page (a real Portico, in headless Chromium)', function
         listen: [{ port: 0, host: '127.0.0.1' }],
         admin: { port: 0, socket: join(dir, 'run', 'admin.sock'), tokenFile },
         sampleInterval: 1,
-        apps: [app('shop', { start: 'eager', restart: { backoff: { min: 0, max: 0 } } })],
+        apps: [
+          app('shop', { start: 'eager', restart: { backoff: { min: 0, max: 0 } } }),
+          app('talk', { arguments: ['-e', talkative], match: { path: '/talk' }, start: 'eager', restart: { backoff: { min: 0, max: 0 } } }),
+        ],
       },
       { file: join(dir, 'portico.json'), baseDir: dir },
     );
@@ -150,5 +158,33 @@ describe('the live status page (a real Portico, in headless Chromium)', function
     assert.notEqual(await page.locator(`${row} .pid`).innerText(), String(pid));
     assert.equal(await page.evaluate(() => window['loadedOnce']), true, 'the page was not reloaded');
     await page.screenshot({ path: join(shots, 'after-crash.png'), fullPage: true });
+  });
+
+  it('opens a worker\'s recent output, followed live, and its last exits, and a crash shows there without a reload', async () => {
+    await page.evaluate(() => Object.assign(window, { loadedOnce: true }));
+    const row = '[data-app="talk"] tr[data-worker="talk#1"]';
+    const output = '[data-app="talk"] tr[data-detail-of="talk#1"] pre.output';
+    const exits = '[data-app="talk"] tr[data-detail-of="talk#1"] ol.exits';
+    const shows = (selector: string, pattern: RegExp) =>
+      page.waitForFunction(([sel, source]) => new RegExp(source).test(document.querySelector(sel)?.textContent ?? ''), [selector, pattern.source] as const, { timeout: 20_000 });
+    await page.click(`${row} button.expand`);
+    assert.equal(await page.locator(`${row} button.expand`).getAttribute('aria-expanded'), 'true');
+    const pid = portico.status().apps[1]!.workers[0]!.pid!;
+    await shows(output, new RegExp(`talk listening, pid ${pid}`));
+    assert.equal(await page.locator(exits).innerText(), 'None since Portico started.');
+    assert.equal((await request(port, '/talk/hello-1')).status, 200);
+    await shows(output, /served GET \/talk\/hello-1/);
+
+    process.kill(pid, 'SIGKILL');
+    await shows(exits, new RegExp(`pid ${pid} · crashed · SIGKILL · after `));
+    await shows(output, new RegExp(`talk listening, pid ${pid}[\\s\\S]*talk listening, pid (?!${pid}\\b)\\d+`));
+    const lines = (await page.locator(`${output} span`).allInnerTexts()).map((l) => l.replace(/^\S+\s+/, '').trim());
+    assert.deepEqual(lines.slice(0, 2), [`talk listening, pid ${pid}`, 'served GET /talk/hello-1'], 'the old process\'s lines first');
+    assert.match(lines[2]!, /^talk listening, pid \d+$/);
+    assert.equal(await page.evaluate(() => window['loadedOnce']), true, 'the page was not reloaded');
+    await page.screenshot({ path: join(shots, 'worker-detail.png'), fullPage: true });
+
+    await page.click(`${row} button.expand`);
+    assert.equal(await page.locator('[data-app="talk"] tr[data-detail-of]').count(), 0);
   });
 });

@@ -1,4 +1,5 @@
 import { statusPageCharts } from './statusPageCharts.ts';
+import { statusPageWorkerDetail } from './statusPageWorkerDetail.ts';
 
 /**
  * The status page's script, plain browser JavaScript. Everything from the server is written with
@@ -50,6 +51,7 @@ export const statusPageScript = `
     ' · after ' + duration(x.uptimeMs);
   const rate = (n) => (n >= 100 ? n.toFixed(0) : n.toFixed(1));
 ${statusPageCharts}
+${statusPageWorkerDetail}
   drawCharts(createCharts(document.getElementById('overview-charts'), ''));
 
   function createCard(name) {
@@ -78,14 +80,14 @@ ${statusPageCharts}
     const charts = el('div', 'charts');
     root.append(head, note, charts, table);
     drawCharts(createCharts(charts, name));
-    return { root, badge, match, reqs, errs, queue, note, tbody, rows: new Map(), empty: null };
+    return { name, root, badge, match, reqs, errs, queue, note, tbody, rows: new Map(), empty: null, app: null };
   }
 
   function stat(node, value, label) {
     node.replaceChildren(el('b', null, value), document.createTextNode(' ' + label));
   }
 
-  function createRow(id) {
+  function createRow(card, id) {
     const tr = el('tr');
     tr.dataset.worker = id;
     const cells = {};
@@ -95,8 +97,22 @@ ${statusPageCharts}
     }
     cells.badge = el('span', 'badge');
     cells.state.append(cells.badge);
-    setText(cells.id, id);
-    return { tr, cells, readySince: undefined, exitKey: null };
+    // The slot's name opens its recent output and last exits below the row.
+    const expand = el('button', 'expand', id);
+    expand.type = 'button';
+    expand.setAttribute('aria-expanded', 'false');
+    cells.id.append(expand);
+    const row = { tr, cells, readySince: undefined, exitKey: null, detail: null };
+    expand.addEventListener('click', () => {
+      if (row.detail) { closeDetail(row.detail); row.detail = null; }
+      else {
+        row.detail = createDetail(card.name, id);
+        tr.after(row.detail.tr);
+        if (card.app) updateDetail(row.detail, card.app, id);
+      }
+      expand.setAttribute('aria-expanded', String(Boolean(row.detail)));
+    });
+    return row;
   }
 
   function updateRow(row, w) {
@@ -133,15 +149,25 @@ ${statusPageCharts}
     if (app.rollout && app.rollout.state === 'failed') notes.push(app.rollout.message);
     setText(card.note, notes.join('\\n'));
     card.note.hidden = notes.length === 0;
+    card.app = app;
     const seen = new Set();
-    app.workers.forEach((w, i) => {
+    // Each worker's row, then its open detail row, in the status' order.
+    let last = null;
+    for (const w of app.workers) {
       let row = card.rows.get(w.id);
-      if (!row) { row = createRow(w.id); card.rows.set(w.id, row); }
-      if (card.tbody.children[i] !== row.tr) card.tbody.insertBefore(row.tr, card.tbody.children[i] || null);
+      if (!row) { row = createRow(card, w.id); card.rows.set(w.id, row); }
+      const wanted = last ? last.nextSibling : card.tbody.firstChild;
+      if (wanted !== row.tr) card.tbody.insertBefore(row.tr, wanted);
+      last = row.tr;
+      if (row.detail) {
+        if (row.tr.nextSibling !== row.detail.tr) row.tr.after(row.detail.tr);
+        last = row.detail.tr;
+        updateDetail(row.detail, app, w.id);
+      }
       updateRow(row, w);
       seen.add(w.id);
-    });
-    for (const [id, row] of card.rows) if (!seen.has(id)) { row.tr.remove(); card.rows.delete(id); }
+    }
+    for (const [id, row] of card.rows) if (!seen.has(id)) { row.tr.remove(); if (row.detail) closeDetail(row.detail); card.rows.delete(id); }
     if (app.workers.length === 0) {
       const text = app.eager || app.state !== 'idle' ? 'No workers.' : 'No workers: the app starts on its first request.';
       if (!card.empty) { card.empty = el('tr', 'empty-row'); card.empty.append(el('td')); card.empty.firstChild.colSpan = 11; }
@@ -168,7 +194,12 @@ ${statusPageCharts}
       updateCard(card, app);
       seen.add(app.name);
     });
-    for (const [name, card] of cards) if (!seen.has(name)) { card.root.remove(); cards.delete(name); dropCharts(name); }
+    for (const [name, card] of cards) if (!seen.has(name)) {
+      card.root.remove();
+      cards.delete(name);
+      dropCharts(name);
+      for (const row of card.rows.values()) if (row.detail) closeDetail(row.detail);
+    }
     if (status.apps.length === 0) main.replaceChildren(el('p', 'empty', 'No apps are configured.'));
     else main.querySelector('.empty')?.remove();
     tick();

@@ -42,8 +42,9 @@ body[data-stale] main { opacity: .55; }
 .badge.busy { background: var(--busy); }
 .badge.fail { background: var(--fail); }
 table { width: 100%; border-collapse: collapse; font-variant-numeric: tabular-nums; table-layout: fixed; }
-.c-id { width: 11%; } .c-state { width: 10%; } .c-pid { width: 7%; } .c-endpoint { width: 17%; }
-.c-uptime { width: 10%; } .c-restarts { width: 8%; } .c-inflight { width: 9%; }
+.c-id { width: 10%; } .c-state { width: 9%; } .c-pid { width: 7%; } .c-endpoint { width: 14%; }
+.c-uptime { width: 8%; } .c-restarts { width: 8%; } .c-inflight { width: 8%; } .c-requests { width: 8%; }
+.c-cpu { width: 6%; } .c-mem { width: 8%; } .c-exit { width: 14%; }
 td { overflow-wrap: anywhere; }
 tr.empty-row td { color: var(--muted); font-style: italic; }
 th, td { text-align: left; padding: 7px 18px 7px 0; border-top: 1px solid var(--line); vertical-align: top; }
@@ -65,5 +66,15 @@ details pre { margin: 6px 0 0; padding: 8px 10px; max-height: 240px; overflow: a
 .chart figcaption b { color: var(--text); font-weight: 600; }
 .swatch { display: inline-block; width: 10px; height: 3px; margin-right: 4px; border-radius: 2px; vertical-align: middle; }
 .plot { min-height: 110px; overflow: hidden; }
+button.expand { font: inherit; color: var(--start); background: none; border: 0; padding: 0; cursor: pointer; text-align: left; overflow-wrap: anywhere; }
+button.expand::before { content: "▸ "; color: var(--muted); }
+button.expand[aria-expanded="true"]::before { content: "▾ "; }
+tr.detail td { background: var(--bg); padding-top: 4px; padding-bottom: 12px; }
+tr.detail h3 { margin: 8px 0 4px; font-size: 12px; font-weight: 600; color: var(--muted); text-transform: uppercase; letter-spacing: .04em; }
+pre.output { margin: 0; padding: 8px 10px; height: 220px; overflow: auto; white-space: pre-wrap; overflow-wrap: anywhere;
+  background: var(--card); border: 1px solid var(--line); border-radius: 6px; font: 12px/1.4 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
+pre.output .stderr { color: var(--fail); }
+ol.exits { margin: 0; padding-left: 20px; }
+ol.exits li { margin: 2px 0; }
 footer { max-width: 1160px; margin: 0 auto; padding: 0 24px 24px; color: var(--muted); font-size: 12px; }
 `;
