@@ -29,6 +29,8 @@ function logged(logs: Record<string, unknown>[], event: string, portico: { onCha
   });
 }
 
+const readyWorkers = (portico: { status(): { apps: readonly { workers: readonly { state: string }[] }[] } }) => portico.status().apps[0]!.workers.filter((w) => w.state === 'ready').length;
+
 describe('recycling', function () {
   this.timeout(90_000);
   afterEach(stopAllPorticos);
@@ -46,7 +48,8 @@ describe('recycling', function () {
     assert.match(String(line['detail']), /^shop#1 held \d+ MiB, above 120 MiB, for 2 samples$/);
     assert.equal(tally.failed, 0, `failed: ${tally.errors.join('; ')}`);
     assert.ok(tally.ok > 0, 'the load was answered');
-    assert.ok(logs.some((l) => l['event'] === 'app.rolled_out' && l['reason'] === 'recycle'), 'app.rolled_out with reason recycle');
+    const recycled = logs.find((l) => l['event'] === 'worker.recycled');
+    assert.deepEqual([recycled?.['worker'], recycled?.['replacement'], recycled?.['reason']], ['shop#1', 'shop#2', 'memory'], 'worker.recycled names the worker, its replacement and the reason');
     // Overlapped: after the recycle began, the new worker was ready before the old one was asked to stop.
     const after = logs.slice(logs.indexOf(line));
     const ready = after.findIndex((l) => l['event'] === 'worker.ready');
@@ -60,9 +63,34 @@ describe('recycling', function () {
     const again = await logged(logs, 'worker.memory_limit_again', portico);
     await changed(portico, () => portico.status().apps[0]!.workers[0]!.restarts >= 1 && portico.status().apps[0]!.state === 'ready');
     const tally = await load.stop();
-    assert.equal(again['worker'], 'shop#1');
+    assert.equal(again['worker'], 'shop#2', 'the replacement of shop#1, under the lowest free name');
     assert.equal(logs.filter((l) => l['event'] === 'app.recycling').length, 1, 'recycled once, not looped on');
     assert.equal(tally.failed, 0, `failed: ${tally.errors.join('; ')}`);
+  });
+
+  it('replaces the workers of a 3-worker app one at a time under load: never fewer than 3 ready, never more than 4 processes, no failed request', async () => {
+    const { portico, port, logs } = await startPortico({ apps: [leaky({ requests: 40 }, {})].map((a) => ({ ...a, processesPerApplication: 3 })) });
+    await changed(portico, () => readyWorkers(portico) === 3);
+    let fewest = 3;
+    const off = portico.onChange(() => {
+      fewest = Math.min(fewest, readyWorkers(portico));
+    });
+    const load = startLoad(port, '/', 6);
+    // Every first process answered its 40 requests and was replaced, and the load went on after.
+    const first = new Set(portico.status().apps[0]!.workers.map((w) => w.pid));
+    await changed(portico, () => logs.filter((l) => l['event'] === 'worker.recycled' && first.has(l['workerPid'] as number)).length === 3);
+    const tally = await load.stop();
+    off();
+    assert.equal(tally.failed, 0, `failed: ${tally.errors.join('; ')}`);
+    assert.ok(fewest >= 3, `ready workers fell to ${fewest}`);
+    // Processes alive at once, from the log: spawned +1, exited -1.
+    let alive = 0;
+    let most = 0;
+    for (const line of logs) {
+      if (line['event'] === 'worker.spawned') most = Math.max(most, ++alive);
+      if (line['event'] === 'worker.exited') alive--;
+    }
+    assert.ok(most <= 4, `${most} processes alive at once: the workers were not replaced one at a time`);
   });
 
   it('recycles after the number of requests one process may answer', async () => {

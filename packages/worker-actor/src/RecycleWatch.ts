@@ -9,24 +9,30 @@ export interface RecycleWatchOptions {
   readonly recycling: Recycling;
   readonly clock: Clock;
   readonly history: PoolHistory;
-  /** Replace the app's workers, overlapped (a rolling restart). `detail` says what was seen. */
+  /**
+   * Replace `worker`, or every worker when `undefined` (time, schedule), overlapped and one at a
+   * time (a rolling restart). `detail` says what was seen.
+   */
   readonly recycle: (reason: RecycleReason, detail: string, worker: string | undefined) => void;
   /** The memory limit was passed again within a minute of a memory recycle: restart `worker` in its slot, counted. */
   readonly memoryAgain: (worker: string, memoryBytes: number) => void;
+  /** Whether `worker` is already asked to be replaced: its samples no longer count. */
+  readonly replacing: (worker: string) => boolean;
 }
 
 /**
  * Decides when a pool's workers are recycled (`Recycling`), on the pool's clock: the time and
- * schedule timers from `arm()`, the memory limit from each sample (`sampled`), and the request
- * count from the router's counter (the pool's `served`). A recycle is asked once per pool: the
- * pool that replaces this one watches for itself.
+ * schedule timers from `arm()` (each fires again after it), the memory limit from each sample
+ * (`sampled`), and the request count from the router's counter (the worker's `served`). The pool
+ * carries out what it asks, one worker at a time.
  */
 export class RecycleWatch {
   readonly #options: RecycleWatchOptions;
-  readonly #timers: unknown[] = [];
-  /** Consecutive samples above the memory limit, per worker slot and process. */
+  readonly #timers = new Set<unknown>();
+  /** Consecutive samples above the memory limit, per worker and process. */
   readonly #above = new Map<string, { pid: number; count: number }>();
-  #asked = false;
+  /** When each worker that replaced one for memory became ready: its own excess soon after is "again". */
+  readonly #memoryReplacements = new Map<string, number>();
 
   constructor(options: RecycleWatchOptions) {
     this.#options = options;
@@ -35,54 +41,68 @@ export class RecycleWatch {
   /** Starts the time and schedule timers (the workers start now). */
   arm(): void {
     this.disarm();
-    this.#asked = false;
-    const { recycling, clock } = this.#options;
-    if (recycling.time > 0) this.#timers.push(clock.setTimeout(() => this.#ask('time', `${recycling.time} s after the workers started`, undefined), recycling.time * 1000));
-    const wait = untilNextScheduled(clock.now(), recycling.schedule);
-    if (wait !== undefined) this.#timers.push(clock.setTimeout(() => this.#ask('schedule', `the schedule (${recycling.schedule.join(', ')})`, undefined), wait));
+    const { recycling } = this.#options;
+    if (recycling.time > 0) this.#every(() => recycling.time * 1000, 'time', `${recycling.time} s after the workers started`);
+    if (recycling.schedule.length > 0) this.#every(() => untilNextScheduled(this.#options.clock.now(), recycling.schedule)!, 'schedule', `the schedule (${recycling.schedule.join(', ')})`);
   }
 
   disarm(): void {
     for (const timer of this.#timers) this.#options.clock.clearTimeout(timer);
-    this.#timers.length = 0;
+    this.#timers.clear();
     this.#above.clear();
   }
 
   /** A worker's process answered its last allowed request. */
   servedLimit(worker: string): void {
+    if (this.#options.replacing(worker)) return;
     this.#ask('requests', `${worker} answered ${this.#options.recycling.requests} requests`, worker);
+  }
+
+  /** `replacement` took the place of a worker recycled for memory: its own excess within a minute is the limit passed again. */
+  replacedForMemory(replacement: string): void {
+    this.#memoryReplacements.set(replacement, this.#options.clock.now());
+  }
+
+  /** `worker` is gone for good (replaced, or its pool scaled down): what was kept about it goes. */
+  forget(worker: string): void {
+    this.#above.delete(worker);
+    this.#memoryReplacements.delete(worker);
   }
 
   /** A sample of `worker`'s process `pid`: the memory limit counts only when held `memorySamples` times in a row. */
   sampled(worker: string, pid: number, memoryBytes: number): void {
-    const { recycling, history, clock } = this.#options;
-    // A pool that asked for its recycle is being replaced: its workers serve on until then, untouched.
-    if (recycling.memory <= 0 || this.#asked) return;
+    const { recycling, clock } = this.#options;
+    // A worker asked to be replaced serves on until its replacement is ready, untouched.
+    if (recycling.memory <= 0 || this.#options.replacing(worker)) return;
     const limit = recycling.memory * 1024 * 1024;
     const previous = this.#above.get(worker);
     const count = memoryBytes > limit ? (previous?.pid === pid ? previous.count : 0) + 1 : 0;
     this.#above.set(worker, { pid, count });
     if (count < recycling.memorySamples) return;
     this.#above.set(worker, { pid, count: 0 });
-    const last = history.lastRecycle('memory');
+    const last = this.#memoryReplacements.get(worker);
     if (last !== undefined && clock.now() - last < memoryAgainWindowMs) {
-      // The new workers are over the limit at once: another overlapped recycle would loop.
+      // The new worker is over the limit at once: another overlapped recycle would loop.
       this.#options.memoryAgain(worker, memoryBytes);
       return;
     }
     this.#ask('memory', `${worker} held ${mib(memoryBytes)} MiB, above ${recycling.memory} MiB, for ${recycling.memorySamples} samples`, worker);
   }
 
-  #ask(reason: RecycleReason, detail: string, worker: string | undefined): void {
-    if (this.#asked) return;
-    this.#asked = true;
-    this.#options.history.recycled(reason, this.#options.clock.now());
-    this.#options.recycle(reason, detail, worker);
+  /** Asks for a recycle of every worker `wait()` ms from now, and again as often after. */
+  #every(wait: () => number, reason: RecycleReason, detail: string): void {
+    const { clock } = this.#options;
+    const timer = clock.setTimeout(() => {
+      this.#timers.delete(timer);
+      this.#ask(reason, detail, undefined);
+      this.#every(wait, reason, detail);
+    }, wait());
+    this.#timers.add(timer);
   }
 
-  /** The recycle asked for did not happen (its new workers did not start): the next trigger may ask again. */
-  failed(): void {
-    this.#asked = false;
+  #ask(reason: RecycleReason, detail: string, worker: string | undefined): void {
+    this.#options.history.recycled(reason, this.#options.clock.now());
+    this.#options.recycle(reason, detail, worker);
   }
 }
 

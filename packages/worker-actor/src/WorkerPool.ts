@@ -1,7 +1,10 @@
 import { logEvent, type EventLogger, type OutputLine } from '@portico/log-sink';
 import {
   createSupervisor,
+  deleteChild,
+  startChild,
   stopSupervisor,
+  terminateChild,
   systemClock,
   type Backoff,
   type ChildSpec,
@@ -15,6 +18,7 @@ import type { Endpoint, ListenSocket, ProcessIsolation, ResourceLimits } from '.
 import { PoolHistory } from './PoolHistory.ts';
 import { defaultRetryFailed, RetryFailedSchedule, validateRetryFailed, type RetryFailed } from './RetryFailed.ts';
 import { IdleWatch } from './IdleWatch.ts';
+import { ReplacementQueue } from './internal/ReplacementQueue.ts';
 import { RecycleWatch } from './RecycleWatch.ts';
 import { recyclingDefaults, validateRecycling, type RecycleReason, type Recycling } from './Recycling.ts';
 import { defaultSampleInterval, ResourceSampler, type SampleTarget, type WorkerResources } from './ResourceSampler.ts';
@@ -101,9 +105,13 @@ export class WorkerPool {
   readonly app: string;
   readonly #options: WorkerPoolOptions;
   readonly #clock: Clock;
-  readonly #loads: WorkerLoad[];
+  /** processesPerApplication. */
+  readonly #count: number;
+  /** The load counter of each worker the pool holds, by name (`shop#2`), in start order; kept after a stop for status. */
+  #members = new Map<string, WorkerLoad>();
   readonly #listeners = new Set<() => void>();
-  #sockets: ListenSocket[] | undefined;
+  /** Socket activation: the socket each worker name listens on, bound once and kept across restarts. */
+  readonly #sockets = new Map<string, ListenSocket>();
   #supervisor: SupervisorRef | undefined;
   #subscriptions: Subscription[] = [];
   #workers = new Map<string, { ref: WorkerActorRef; subscriptions: Subscription[] }>();
@@ -129,7 +137,7 @@ export class WorkerPool {
   /** Set while the pool stops for idleness; a start asked meanwhile starts it again after. */
   #idleStop: { startAfter: boolean } | undefined;
 
-  readonly #recycleListeners = new Set<(reason: RecycleReason, detail: string) => void>();
+  readonly #replacements: ReplacementQueue;
 
   constructor(options: WorkerPoolOptions) {
     validateWorkerOptions({ ...options.worker, ...(options.worker.listenMode === 'socket-activation' ? { listenSocket: placeholderSocket } : {}) });
@@ -149,7 +157,7 @@ export class WorkerPool {
     this.app = options.worker.app;
     this.#options = options;
     this.#clock = options.clock ?? systemClock;
-    this.#loads = Array.from({ length: count }, () => ({ inFlight: 0, served: 0 }));
+    this.#count = count;
     this.#sampler = new ResourceSampler({
       host: options.worker.host,
       clock: this.#clock,
@@ -163,24 +171,18 @@ export class WorkerPool {
       recycling,
       clock: this.#clock,
       history: this.#history,
-      recycle: (reason, detail) => {
-        for (const listener of this.#recycleListeners) {
-          try {
-            listener(reason, detail);
-          } catch {
-            // The listener's failure is its own.
-          }
-        }
-      },
+      recycle: (reason, detail, worker) => this.#recycle(reason, detail, worker),
       memoryAgain: (worker, memoryBytes) => this.#memoryAgain(worker, memoryBytes, recycling.memory),
+      replacing: (worker) => this.#replacements.has(worker),
     });
+    this.#replacements = new ReplacementQueue((worker, reason) => this.#replace(worker, reason));
     const idleTimeout = options.idleTimeout ?? 0;
     if (!(Number.isFinite(idleTimeout) && idleTimeout >= 0)) throw new InvalidWorkerOptionError('idleTimeout', `must be seconds, 0 for never, got ${idleTimeout}`);
     this.#idleWatch = new IdleWatch({
       clock: this.#clock,
       idleTimeout,
-      answered: () => this.#loads.reduce((n, load) => n + (load.served ?? 0), 0),
-      busy: () => this.#loads.some((load) => load.inFlight > 0 || (load.tunnels ?? 0) > 0),
+      answered: () => [...this.#members.values()].reduce((n, load) => n + (load.served ?? 0), 0),
+      busy: () => [...this.#members.values()].some((load) => load.inFlight > 0 || (load.tunnels ?? 0) > 0),
       onIdle: () => void this.#stopIdle(idleTimeout),
     });
   }
@@ -239,18 +241,9 @@ export class WorkerPool {
     this.#sampler.setInterval(seconds);
   }
 
-  /**
-   * Called when the workers should be recycled (`recycling`): the owner replaces them the way a
-   * rolling restart does. Asked once per pool; `recycleFailed()` lets the next trigger ask again.
-   */
-  onRecycle(listener: (reason: RecycleReason, detail: string) => void): () => void {
-    this.#recycleListeners.add(listener);
-    return () => this.#recycleListeners.delete(listener);
-  }
-
-  /** The recycle asked for did not happen (the new workers did not start); these go on serving. */
-  recycleFailed(): void {
-    this.#recycleWatch.failed();
+  /** Resolves once no worker is being replaced or waits to be (recycling). */
+  replacementsSettled(): Promise<void> {
+    return this.#replacements.settled();
   }
 
   /** A request is in flight on one of these workers in another process (a front): the pool is not idle. */
@@ -321,8 +314,8 @@ export class WorkerPool {
   /** Stops the workers and releases what the pool holds for good (activation sockets). */
   async close(): Promise<void> {
     await this.stop();
-    await Promise.all((this.#sockets ?? []).map((s) => s.close()));
-    this.#sockets = undefined;
+    await Promise.all([...this.#sockets.values()].map((s) => s.close()));
+    this.#sockets.clear();
   }
 
   /** Every worker slot, with its restarts and last exit kept across the pool's restarts and failures. */
@@ -332,8 +325,7 @@ export class WorkerPool {
     if (!children) {
       // No workers now (failed, stopped, or never started): the slots and what they went through.
       if (history.exits.length === 0 && this.#state === 'idle') return [];
-      return this.#loads.map((_, index) => {
-        const id = `${this.app}#${index + 1}`;
+      return this.#names().map((id) => {
         const state = this.#state === 'failed' ? 'failed' : this.#state === 'idle' ? 'idle' : 'stopped';
         return {
           id,
@@ -350,10 +342,10 @@ export class WorkerPool {
         };
       });
     }
-    return children.map((child, index) => {
+    return children.map((child) => {
       const snapshot = child.ref?.getSnapshot() as WorkerSnapshot | undefined;
       const crash = child.lastExit?.reason.kind === 'crash' ? exitOfError(child.lastExit.reason.error) : undefined;
-      const load = this.#loads[index];
+      const load = this.#members.get(child.id);
       const pid = snapshot?.context.pid;
       return {
         id: child.id,
@@ -381,38 +373,15 @@ export class WorkerPool {
   }
 
   async #launch(): Promise<void> {
-    const worker = this.#options.worker;
-    const host = worker.host;
-    if (worker.listenMode === 'socket-activation' && !this.#sockets) {
-      this.#sockets = await Promise.all(
-        this.#loads.map(async () =>
-          host.bindListenSocket({ kind: 'tcp', host: '127.0.0.1', port: 0 }),
-        ),
-      );
-    }
+    const names = Array.from({ length: this.#count }, (_, index) => `${this.app}#${index + 1}`);
+    // A worker name keeps its counter across the pool's restarts; workers replaced meanwhile are gone.
+    this.#members = new Map(names.map((name) => [name, this.#members.get(name) ?? { inFlight: 0, served: 0 }]));
+    await Promise.all(names.map((name) => this.#bindSocket(name)));
     this.#reportLimits();
     if (process.getuid?.() === 0 && this.#options.worker.account === undefined && this.#options.logger) {
       logEvent(this.#options.logger, 'worker.runs_as_root', { app: this.app });
     }
-    const shutdown = (worker.shutdownTimeLimit ?? workerDefaults.shutdownTimeLimit) + 5;
-    const onOutput = this.#options.onOutput;
-    const children: ChildSpec[] = this.#loads.map((load, index) => ({
-      id: `${this.app}#${index + 1}`,
-      logic: workerMachine,
-      input: {
-        options: {
-          ...worker,
-          ...(this.#sockets ? { listenSocket: this.#sockets[index]! } : {}),
-          ...(onOutput === undefined
-            ? {}
-            : { output: { stdoutLogEnabled: false, stdoutLogFile: '', ...worker.output, onLines: onOutput.bind(undefined, `${this.app}#${index + 1}`) } }),
-        },
-        load,
-        released: this.#released,
-      },
-      // The worker enforces shutdownTimeLimit itself; this is the backstop.
-      shutdown,
-    }));
+    const children = names.map((name) => this.#childSpec(name, this.#members.get(name)!));
     const supervisor = createActor(
       createSupervisor({
         strategy: 'one_for_one',
@@ -430,6 +399,121 @@ export class WorkerPool {
     this.#sampler.start();
     this.#recycleWatch.arm();
     this.#idleWatch.start();
+  }
+
+  /** Socket activation: binds `name`'s socket unless it has one. */
+  async #bindSocket(name: string): Promise<void> {
+    if (this.#options.worker.listenMode !== 'socket-activation' || this.#sockets.has(name)) return;
+    this.#sockets.set(name, await this.#options.worker.host.bindListenSocket({ kind: 'tcp', host: '127.0.0.1', port: 0 }));
+  }
+
+  /** The supervisor's child for the worker `name`, counting its requests on `load`. */
+  #childSpec(name: string, load: WorkerLoad): ChildSpec {
+    const worker = this.#options.worker;
+    const onOutput = this.#options.onOutput;
+    const socket = this.#sockets.get(name);
+    return {
+      id: name,
+      logic: workerMachine,
+      input: {
+        options: {
+          ...worker,
+          ...(socket ? { listenSocket: socket } : {}),
+          ...(onOutput === undefined
+            ? {}
+            : { output: { stdoutLogEnabled: false, stdoutLogFile: '', ...worker.output, onLines: onOutput.bind(undefined, name) } }),
+        },
+        load,
+        released: this.#released,
+      },
+      // The worker enforces shutdownTimeLimit itself; this is the backstop.
+      shutdown: (worker.shutdownTimeLimit ?? workerDefaults.shutdownTimeLimit) + 5,
+    };
+  }
+
+  /** The workers' names: the live ones, else those of the last run, else the first run's. */
+  #names(): string[] {
+    if (this.#members.size > 0) return [...this.#members.keys()];
+    return Array.from({ length: this.#count }, (_, index) => `${this.app}#${index + 1}`);
+  }
+
+  /** A recycling trigger fired: `worker` (requests, memory) or every worker (time, schedule) is replaced, one at a time. */
+  #recycle(reason: RecycleReason, detail: string, worker: string | undefined): void {
+    if (this.#state !== 'ready' || this.#idleStop) return;
+    const logger = this.#options.logger;
+    if (logger) logEvent(logger, 'app.recycling', { app: this.app, reason, detail });
+    this.#replacements.add(worker === undefined ? [...this.#members.keys()] : [worker], reason);
+  }
+
+  /**
+   * Replaces `name` the way a rolling restart does: a new worker, under the lowest free name,
+   * starts beside it; once the new one is ready, the old one leaves routing, drains and stops
+   * within shutdownTimeLimit, and is forgotten. A new worker that fails to start is removed again
+   * and the old one serves on (`worker.recycle_failed`). Never rejects.
+   */
+  async #replace(name: string, reason: RecycleReason): Promise<void> {
+    const supervisor = this.#supervisor;
+    const current = () => this.#supervisor === supervisor && this.#state !== 'stopping';
+    if (!supervisor || !current() || !this.#members.has(name)) return;
+    const logger = this.#options.logger;
+    const began = this.#clock.now();
+    const oldPid = (supervisor.getSnapshot().children.find((c) => c.id === name)?.ref as WorkerActorRef | undefined)?.getSnapshot().context.pid;
+    let number = 1;
+    while (this.#members.has(`${this.app}#${number}`)) number++;
+    const replacement = `${this.app}#${number}`;
+    const load: WorkerLoad = { inFlight: 0, served: 0 };
+    await this.#bindSocket(replacement);
+    if (!current()) return;
+    this.#members.set(replacement, load);
+    const started = await startChild(supervisor, this.#childSpec(replacement, load));
+    const ready = started.ok ? await this.#untilReady(started.ref as WorkerActorRef, current) : undefined;
+    if (ready === undefined) {
+      if (started.ok && this.#supervisor === supervisor) {
+        await terminateChild(supervisor, replacement);
+        await deleteChild(supervisor, replacement);
+      }
+      this.#forget(replacement);
+      if (logger && current()) logEvent(logger, 'worker.recycle_failed', { app: this.app, worker: name, reason, error: started.ok ? this.#replacementFailure(replacement) : started.error.message });
+      return;
+    }
+    if (reason === 'memory') this.#recycleWatch.replacedForMemory(replacement);
+    if (logger) logEvent(logger, 'worker.recycled', { app: this.app, worker: name, workerPid: oldPid, replacement, replacementPid: ready, reason, ms: Math.round(this.#clock.now() - began) });
+    // Out of routing at once (draining); gone once its last request is over.
+    await terminateChild(supervisor, name);
+    const child = supervisor.getSnapshot().children.find((c) => c.id === name);
+    if (child) this.#history.addRestarts(name, child.restarts);
+    await deleteChild(supervisor, name);
+    this.#forget(name);
+    this.#refresh();
+  }
+
+  /** Resolves with the pid of `ref`'s process once it is ready, or `undefined` once it ended or the pool moved on. */
+  #untilReady(ref: WorkerActorRef, current: () => boolean): Promise<number | undefined> {
+    return new Promise((resolve) => {
+      const check = () => {
+        const snapshot = ref.getSnapshot();
+        const outcome = !current() || snapshot.status !== 'active' ? null : snapshot.matches({ live: 'ready' }) ? snapshot.context.pid : undefined;
+        if (outcome === undefined) return;
+        off();
+        subscription.unsubscribe();
+        resolve(outcome ?? undefined);
+      };
+      const off = this.onChange(check);
+      const subscription = ref.subscribe({ next: check, error: check, complete: check });
+      check();
+    });
+  }
+
+  /** Why the new worker `name` did not become ready, from its recorded exit. */
+  #replacementFailure(name: string): string {
+    const exit = this.#history.lastExit(name);
+    return exit ? `${name} ${exit.kind.replace(/_/g, ' ')}, ${summarizeExit(exit)}` : `${name} did not become ready`;
+  }
+
+  /** `name` is no longer one of the pool's workers. */
+  #forget(name: string): void {
+    this.#members.delete(name);
+    this.#recycleWatch.forget(name);
   }
 
   /**
@@ -573,9 +657,9 @@ export class WorkerPool {
       const requests = this.#options.recycling?.requests ?? 0;
       if (requests > 0 && load.recycleAt !== servedAtSpawn + requests) {
         // The router calls it when the process answers its last allowed request (IIS `requests`).
-        const slot = ref.id.slice(0, ref.id.lastIndexOf('#'));
+        const worker = ref.id.slice(0, ref.id.lastIndexOf('#'));
         load.recycleAt = servedAtSpawn + requests;
-        load.onRecycleAt = () => this.#recycleWatch.servedLimit(slot);
+        load.onRecycleAt = () => this.#recycleWatch.servedLimit(worker);
       }
       ready.push({
         id: ref.id,
@@ -624,6 +708,7 @@ export class WorkerPool {
   }
 
   #teardown(): void {
+    this.#replacements.clear();
     this.#sampler.stop();
     this.#recycleWatch.disarm();
     this.#idleWatch.stop();

@@ -6,16 +6,18 @@ import { PoolHistory, recyclingDefaults, untilNextScheduled, validateRecycling, 
 const mib = 1024 * 1024;
 
 function watch(recycling: Partial<Recycling>, clock = new SimulatedClock(), history = new PoolHistory()) {
-  const asked: { reason: string; detail: string }[] = [];
+  const asked: { reason: string; detail: string; worker: string | undefined }[] = [];
   const again: string[] = [];
+  const replacing = new Set<string>();
   const w = new RecycleWatch({
     recycling: { ...recyclingDefaults, ...recycling },
     clock,
     history,
-    recycle: (reason, detail) => asked.push({ reason, detail }),
+    recycle: (reason, detail, worker) => asked.push({ reason, detail, worker }),
     memoryAgain: (worker) => again.push(worker),
+    replacing: (worker) => replacing.has(worker),
   });
-  return { w, asked, again, clock, history };
+  return { w, asked, again, clock, history, replacing };
 }
 
 describe('RecycleWatch', () => {
@@ -28,8 +30,12 @@ describe('RecycleWatch', () => {
     assert.equal(asked.length, 0);
     clock.advance(1);
     assert.deepEqual(asked.map((a) => a.reason), ['schedule']);
+    assert.equal(asked[0]!.worker, undefined, 'every worker');
     assert.equal(new Date(clock.now()).getHours(), 3);
     assert.equal(new Date(clock.now()).getMinutes(), 30);
+    clock.advance((19 * 60 + 30) * 60_000);
+    assert.deepEqual(asked.map((a) => a.reason), ['schedule', 'schedule'], 'and at the next time of the schedule');
+    assert.equal(new Date(clock.now()).getHours(), 23);
   });
 
   it('waits for the next day when the time has passed today, and never schedules within a minute', () => {
@@ -46,6 +52,8 @@ describe('RecycleWatch', () => {
     assert.equal(asked.length, 0);
     clock.advance(1);
     assert.deepEqual(asked.map((a) => a.reason), ['time']);
+    clock.advance(3_600_000);
+    assert.deepEqual(asked.map((a) => a.reason), ['time', 'time'], 'and every `time` seconds after');
   });
 
   it('recycles for memory only when it stays above the limit for memorySamples samples in a row: one spike does not', () => {
@@ -70,34 +78,36 @@ describe('RecycleWatch', () => {
     assert.equal(asked.length, 0);
   });
 
-  it('asks once per pool, and again after a recycle that failed', () => {
-    const { w, asked } = watch({ requests: 10 });
+  it('asks for each worker that answered its requests, and not again for one being replaced', () => {
+    const { w, asked, replacing } = watch({ requests: 10 });
+    w.servedLimit('a#1');
+    replacing.add('a#1');
     w.servedLimit('a#1');
     w.servedLimit('a#2');
-    assert.equal(asked.length, 1);
-    w.failed();
-    w.servedLimit('a#2');
-    assert.equal(asked.length, 2);
+    assert.deepEqual(asked.map((a) => a.worker), ['a#1', 'a#2']);
+    assert.equal(asked[1]!.detail, 'a#2 answered 10 requests');
   });
 
   it('reports a memory limit passed again within a minute of a memory recycle instead of recycling again', () => {
-    const clock = new SimulatedClock();
-    const history = new PoolHistory();
-    const first = watch({ memory: 100, memorySamples: 1 }, clock, history);
-    first.w.sampled('a#1', 7, 150 * mib);
-    assert.equal(first.asked.length, 1);
-    // Regression: the pool being replaced restarted its own worker as "again" while the new one started.
-    first.w.sampled('a#1', 7, 150 * mib);
-    assert.deepEqual(first.again, [], 'the pool being replaced leaves its workers alone');
-    // The pool that replaced it goes on with its history.
-    const second = watch({ memory: 100, memorySamples: 1 }, clock, new PoolHistory(history));
+    const { w, asked, again, clock, replacing } = watch({ memory: 100, memorySamples: 1 });
+    w.sampled('a#1', 7, 150 * mib);
+    assert.equal(asked.length, 1);
+    // Regression: the worker being replaced was restarted as "again" while its replacement started.
+    replacing.add('a#1');
+    w.sampled('a#1', 7, 150 * mib);
+    assert.deepEqual(again, [], 'the worker being replaced is left alone');
+    // a#2 replaced it; another worker over the limit is a recycle of its own, not "again".
+    w.replacedForMemory('a#2');
+    w.forget('a#1');
+    w.sampled('a#3', 5, 150 * mib);
+    assert.deepEqual(asked.map((a) => a.worker), ['a#1', 'a#3']);
     clock.advance(59_000);
-    second.w.sampled('a#1', 8, 150 * mib);
-    assert.equal(second.asked.length, 0);
-    assert.deepEqual(second.again, ['a#1']);
+    w.sampled('a#2', 8, 150 * mib);
+    assert.equal(asked.length, 2);
+    assert.deepEqual(again, ['a#2']);
     clock.advance(2_000);
-    second.w.sampled('a#1', 9, 150 * mib);
-    assert.equal(second.asked.length, 1, 'a minute after the last memory recycle, it is a leak that took its time');
+    w.sampled('a#2', 9, 150 * mib);
+    assert.deepEqual(asked.map((a) => a.worker), ['a#1', 'a#3', 'a#2'], 'a minute after its memory recycle, it is a leak that took its time');
   });
 
   it('refuses a wrong value naming its key', () => {

@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { createLogger } from '@portico/log-sink';
 import { systemClock } from '@portico/supervisor';
-import { WorkerPool, type WorkerPoolOptions } from '../src/index.ts';
+import { recyclingDefaults, WorkerPool, type WorkerPoolOptions } from '../src/index.ts';
 import { backend, get, host, isAlive, waitForDeath } from './helpers.ts';
 
 const pools: WorkerPool[] = [];
@@ -15,6 +18,14 @@ function pool(env: Record<string, string> = {}, options: Partial<WorkerPoolOptio
   });
   pools.push(created);
   return created;
+}
+
+function logTo(lines: Record<string, unknown>[]) {
+  const destination = new PassThrough();
+  destination.on('data', (chunk: Buffer) => {
+    for (const line of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(line) as Record<string, unknown>);
+  });
+  return createLogger({ destination, pretty: false });
 }
 
 function until(p: WorkerPool, predicate: (p: WorkerPool) => boolean): Promise<void> {
@@ -141,5 +152,45 @@ describe('WorkerPool', function () {
       assert.ok(events.includes(name), `${name} is logged`);
     }
     assert.ok(lines.every((l) => typeof l.eventId === 'number' && (l.app ?? l.supervisor) !== undefined));
+  });
+
+  it('recycles every worker at `time`, one at a time: ready workers never fall below the count, processes never pass it by more than one', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const p = pool({}, { processesPerApplication: 2, recycling: { ...recyclingDefaults, time: 1 }, logger: logTo(lines) });
+    await p.start();
+    await until(p, (q) => q.ready.length === 2);
+    const first = new Set(p.ready.map((w) => w.pid));
+    let fewestReady = 2;
+    let mostProcesses = 2;
+    const off = p.onChange(() => {
+      fewestReady = Math.min(fewestReady, p.ready.length);
+      mostProcesses = Math.max(mostProcesses, p.status().filter((w) => w.pid !== undefined).length);
+    });
+    await until(p, () => lines.filter((l) => l.event === 'worker.recycled' && first.has(l.workerPid as number)).length === 2);
+    off();
+    assert.equal(fewestReady, 2);
+    assert.equal(mostProcesses, 3);
+    const recycled = lines.filter((l) => l.event === 'worker.recycled').slice(0, 2);
+    assert.deepEqual(recycled.map((l) => [l.worker, l.replacement, l.reason]), [['shop#1', 'shop#3', 'time'], ['shop#2', 'shop#1', 'time']], 'the lowest free name each time');
+  });
+
+  it('keeps the old worker serving when its replacement does not start, and says so', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const marker = join(await mkdtemp(join(tmpdir(), 'pool-')), 'fail');
+    const p = pool({ EXIT_IF_EXISTS: marker }, { recycling: { ...recyclingDefaults, requests: 1 }, logger: logTo(lines) });
+    await p.start();
+    await until(p, (q) => q.ready.length === 1);
+    const [old] = p.ready;
+    await writeFile(marker, '');
+    // What the router does when a process answered its last allowed request.
+    old!.load.served = old!.load.recycleAt!;
+    old!.load.onRecycleAt!();
+    await until(p, () => lines.some((l) => l.event === 'worker.recycle_failed'));
+    await p.replacementsSettled();
+    const failed = lines.find((l) => l.event === 'worker.recycle_failed')!;
+    assert.equal(failed.worker, 'shop#1');
+    assert.match(String(failed.error), /^shop#2 failed to start, code 1/);
+    assert.deepEqual(p.ready.map((w) => w.pid), [old!.pid]);
+    assert.deepEqual(p.status().map((w) => [w.id, w.state]), [['shop#1', 'ready']]);
   });
 });

@@ -103,7 +103,7 @@ export const RestartSchema = Type.Object(
 export const RecyclingSchema = Type.Object(
   {
     requests: Defaulted(
-      Type.Integer({ minimum: 0, maximum: 4294967295, description: 'Requests one worker process answers before the app is recycled; `0`: never. IIS: `periodicRestart@requests` (0); Passenger: `passenger_max_requests` (0); gunicorn: `max_requests` (0).' }),
+      Type.Integer({ minimum: 0, maximum: 4294967295, description: 'Requests one worker process answers before it is recycled (that worker alone); `0`: never. IIS: `periodicRestart@requests` (0); Passenger: `passenger_max_requests` (0); gunicorn: `max_requests` (0).' }),
       0,
     ),
     memory: Defaulted(
@@ -111,7 +111,7 @@ export const RecyclingSchema = Type.Object(
         minimum: 0,
         maximum: 1048576,
         description:
-          'Resident memory, in MiB, of one worker\'s process tree (the sum shown by `portico status`) above which the app is recycled, once it stays above for `memorySamples` samples in a row; `0`: never. Read every `sampleInterval` (not on macOS). IIS: `periodicRestart@privateMemory` (KB, 0); Passenger Enterprise: `passenger_memory_limit` (MB); PM2: `max_memory_restart`, main process only. Passed again within a minute of a memory recycle, the worker is restarted in its slot instead, which counts towards `rapidFailsPerMinute` (docs/worker.md).',
+          'Resident memory, in MiB, of one worker\'s process tree (the sum shown by `portico status`) above which that worker is recycled, once it stays above for `memorySamples` samples in a row; `0`: never. Read every `sampleInterval` (not on macOS). IIS: `periodicRestart@privateMemory` (KB, 0); Passenger Enterprise: `passenger_memory_limit` (MB); PM2: `max_memory_restart`, main process only. Passed again by the replacement within a minute of its memory recycle, it is restarted in its slot instead, which counts towards `rapidFailsPerMinute` (docs/worker.md).',
       }),
       0,
     ),
@@ -120,13 +120,13 @@ export const RecyclingSchema = Type.Object(
       3,
     ),
     time: Defaulted(
-      seconds(0, 31536000, 'Seconds after the app\'s workers start when they are recycled; `0`: never. IIS: `periodicRestart@time` (29 hours by default there; off here, as in Passenger and PM2).'),
+      seconds(0, 31536000, 'Seconds after the app\'s workers start when every one is recycled, and every as many seconds after; `0`: never. IIS: `periodicRestart@time` (29 hours by default there; off here, as in Passenger and PM2).'),
       0,
     ),
     schedule: Defaulted(
       Type.Array(
         Type.String({ pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$', 'x-portico-allowed': 'a time of day, "HH:MM" from 00:00 to 23:59' }),
-        { description: 'Times of day, in the server\'s local time, when the app is recycled. IIS: `periodicRestart/schedule/add@value`; PM2: `cron_restart`.' },
+        { description: 'Times of day, in the server\'s local time, when every worker of the app is recycled. IIS: `periodicRestart/schedule/add@value`; PM2: `cron_restart`.' },
       ),
       [],
     ),
@@ -135,7 +135,7 @@ export const RecyclingSchema = Type.Object(
     additionalProperties: false,
     default: {},
     description:
-      'When the app\'s workers are replaced although nothing is wrong with them (IIS\'s `<recycling><periodicRestart>`). A recycle replaces them as `portico restart` does: new workers start beside the old, traffic moves once they are ready, the old ones drain, so no request fails; `app.recycling` names the reason. With several workers, all are replaced together.',
+      'When the app\'s workers are replaced although nothing is wrong with them (IIS\'s `<recycling><periodicRestart>`). Workers are replaced one at a time, as a rolling restart does: a new worker starts beside the others, takes requests once it is ready, and only then does the old one leave routing and drain, so no request fails, the ready workers never fall below their count and at most one process more runs (docs/worker.md). `app.recycling` names the reason, `worker.recycled` each replacement.',
   },
 );
 

@@ -15,7 +15,7 @@ import {
 import { createLogger, logEvent, logWriteFailures, writeLogLine, type EventLogger, type OutputLine } from '@portico/log-sink';
 import { createEmbeddedForwarder, createRouter, type Dispatch, type DispatchRequest, type Forwarder, type Router } from '@portico/router';
 import { systemClock, type Clock } from '@portico/supervisor';
-import { createNodeProcessHost, type ProcessHost, type RecycleReason, type WorkerStatus } from '@portico/worker-actor';
+import { createNodeProcessHost, type ProcessHost, type WorkerStatus } from '@portico/worker-actor';
 import type { AppConfig } from '../config/AppSchema.ts';
 import type { PorticoConfig } from '../config/PorticoConfigSchema.ts';
 import { adminSocketGroup, configuredAdminToken, randomToken, writeGeneratedTokenAfterBind } from './adminAccess.ts';
@@ -179,13 +179,7 @@ export function createPortico(initial: PorticoConfig, options: PorticoOptions = 
   let router: Router;
   const unsubscribe = new Map<AppRuntime, () => void>();
   const adopt = (app: AppRuntime) => {
-    const offChange = app.pool.onChange(notify);
-    // Called later, once a recycling trigger fires; `recycle` is defined below by then.
-    const offRecycle = app.pool.onRecycle((reason, detail) => void recycle(app, reason, detail));
-    unsubscribe.set(app, () => {
-      offChange();
-      offRecycle();
-    });
+    unsubscribe.set(app, app.pool.onChange(notify));
     frontsFleet?.track(app);
   };
   const drop = (app: AppRuntime) => {
@@ -260,7 +254,7 @@ export function createPortico(initial: PorticoConfig, options: PorticoOptions = 
    * runtime keeps serving if it was (fresh is closed); an app that was not serving anyway takes
    * the new one, which goes on trying on its own schedule.
    */
-  const attemptRollout = async (fresh: AppRuntime, old: AppRuntime | undefined, why: 'reload' | 'restart' | 'recycle' | 'watch'): Promise<{ keep: AppRuntime; error?: string }> => {
+  const attemptRollout = async (fresh: AppRuntime, old: AppRuntime | undefined, why: 'reload' | 'restart' | 'watch'): Promise<{ keep: AppRuntime; error?: string }> => {
     const name = fresh.config.name;
     const began = Date.now();
     rollingOut.add(fresh);
@@ -299,9 +293,9 @@ export function createPortico(initial: PorticoConfig, options: PorticoOptions = 
   /**
    * Replaces `old`'s workers with new ones started beside them (same config, same history):
    * traffic moves once every new one is ready, then the old ones drain. What `portico restart`
-   * and a recycle do.
+   * and a watched file's change do.
    */
-  const rollOver = async (old: AppRuntime, why: 'restart' | 'recycle' | 'watch'): Promise<{ ok: boolean; error?: string }> => {
+  const rollOver = async (old: AppRuntime, why: 'restart' | 'watch'): Promise<{ ok: boolean; error?: string }> => {
     const name = old.config.name;
     const fresh = new AppRuntime(old.config, wiring, old.pool.history);
     adopt(fresh);
@@ -309,20 +303,6 @@ export function createPortico(initial: PorticoConfig, options: PorticoOptions = 
     if (keep === fresh && !closing) await switchTo(new Map([...apps].map(([n, a]) => [n, n === name ? fresh : a])), []);
     return { ok: keep === fresh, ...(error === undefined ? {} : { error }) };
   };
-
-  /**
-   * A recycling trigger of `old`'s pool fired (`recycling` in docs/config.md): its workers are
-   * replaced as by `portico restart`, overlapped, so no request fails. Skipped when `old` was
-   * replaced meanwhile (a reload or restart already did it).
-   */
-  const recycle = (old: AppRuntime, reason: RecycleReason, detail: string): Promise<void> =>
-    oneAtATime(async () => {
-      if (closing || apps.get(old.config.name) !== old) return;
-      logEvent(logger, 'app.recycling', { app: old.config.name, reason, detail });
-      const { ok } = await rollOver(old, 'recycle');
-      if (!ok) old.pool.recycleFailed();
-      notify();
-    });
 
   /** Each app's file watcher (`watchedFiles`), by name; made again for an app whose config changed. */
   const watchers = new Map<string, { readonly config: AppConfig; readonly close: () => void }>();
