@@ -2,7 +2,9 @@
 // core"). Two runs, each with the same trivial backend:
 //
 // - Per core: the proxy pinned to CPU 0 with taskset, wrk and the backend on CPU 1; Portico with
-//   one front (fronts: 1, the single process) against nginx with one worker.
+//   one front (fronts: 1, the single process) against nginx with one worker; and Portico with
+//   two fronts on that same core, which tells what the fronts themselves cost per request from
+//   what sharing two cores with wrk and the backend costs in the next run.
 // - Two fronts: Portico with fronts: 2 (a control process and two fronts) against nginx with two
 //   workers, nothing pinned.
 //
@@ -78,7 +80,7 @@ function rounds(targets: readonly { pids: readonly number[]; port: number }[], s
   return all.map((runs) => ({ rps: median(runs.map((x) => x.rps)), cpuUs: median(runs.map((x) => x.cpuUs)), shares: runs[0]!.shares.map((_, i) => median(runs.map((x) => x.shares[i]!))) }));
 }
 
-function pin(cpu: number, pids: readonly number[]): void {
+function pin(cpu: number | string, pids: readonly number[]): void {
   // Every thread of each process (libuv's pool, V8's helpers), so the whole process stays there.
   for (const pid of pids) execFileSync('taskset', ['-a', '-p', '-c', String(cpu), String(pid)], { stdio: 'ignore' });
 };
@@ -121,17 +123,22 @@ async function main(): Promise<void> {
   if (!nginx1 || !nginx2) throw new Error('nginx is not installed');
   try {
     // Per core: the proxies on CPU 0; the backends (Portico's own and nginx's) and wrk on CPU 1.
-    pin(0, [one.child.pid!, nginx1.pid, ...childPids(nginx1.pid)]);
-    pin(1, [backend.child.pid!, one.backend]);
+    // Two fronts (and their control process) on that one core as well: what the fronts' design
+    // costs per request (the channel, the control, two event loops) under the same conditions as
+    // one front, apart from what sharing two cores with wrk and the backend costs below.
+    pin(0, [one.child.pid!, two.child.pid!, ...two.fronts, nginx1.pid, ...childPids(nginx1.pid)]);
+    pin(1, [backend.child.pid!, one.backend, two.backend]);
     const perCore = rounds(
       [
         { port: one.port, pids: [one.child.pid!] },
         { port: nginx1.port, pids: childPids(nginx1.pid) },
+        { port: two.port, pids: [two.child.pid!, ...two.fronts] },
       ],
       seconds,
       count,
       true,
     );
+    pin('0,1', [two.child.pid!, ...two.fronts, two.backend]);
     const twoFronts = rounds(
       [
         { port: two.port, pids: [two.child.pid!, ...two.fronts] },
@@ -149,9 +156,10 @@ async function main(): Promise<void> {
       );
     line('per core: portico, 1 front', perCore[0]!, perCore[1]!, ['portico']);
     line('per core: nginx, 1 worker', perCore[1]!, perCore[1]!, ['worker']);
+    line('one core: portico, 2 fronts', perCore[2]!, perCore[1]!, ['control', 'front 1', 'front 2']);
     line('2 fronts: portico', twoFronts[0]!, twoFronts[1]!, ['control', 'front 1', 'front 2']);
     line('2 workers: nginx', twoFronts[1]!, twoFronts[1]!, ['worker 1', 'worker 2']);
-    console.log(`cpu per request, 2 fronts ÷ 1 front: ${(twoFronts[0]!.cpuUs / perCore[0]!.cpuUs).toFixed(2)} (nginx, 2 workers ÷ 1: ${(twoFronts[1]!.cpuUs / perCore[1]!.cpuUs).toFixed(2)})`);
+    console.log(`cpu per request, 2 fronts ÷ 1 front: ${(twoFronts[0]!.cpuUs / perCore[0]!.cpuUs).toFixed(2)} (nginx, 2 workers ÷ 1: ${(twoFronts[1]!.cpuUs / perCore[1]!.cpuUs).toFixed(2)}); both on one core: ${(perCore[2]!.cpuUs / perCore[0]!.cpuUs).toFixed(2)}`);
   } finally {
     for (const p of [one, two, backend]) p.child.kill('SIGTERM');
     await nginx1.stop();

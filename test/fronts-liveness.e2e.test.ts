@@ -4,15 +4,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Portico } from '@portico/portico';
-import { clientsOnEveryFront, frontPids, progressed } from './helpers/frontClients.ts';
+import { clientsOnEveryFront, frontPids, progressed, until } from './helpers/frontClients.ts';
 import { changed } from './helpers/load.ts';
 import { app, request, startPortico, stopAllPorticos } from './helpers/portico.ts';
 
 const rogueFront = fileURLToPath(new URL('./fixtures/rogue-front.mjs', import.meta.url));
 
 /** Resolves with the first logged line that `match` accepts, waiting for it. */
-async function logged(portico: Portico, logs: readonly Record<string, unknown>[], match: (line: Record<string, unknown>) => boolean): Promise<Record<string, unknown>> {
-  await changed(portico, () => logs.some(match));
+async function logged(logs: readonly Record<string, unknown>[], match: (line: Record<string, unknown>) => boolean): Promise<Record<string, unknown>> {
+  await until(() => logs.some(match));
   return logs.find(match)!;
 }
 
@@ -47,7 +47,7 @@ describe('fronts: a front that hangs', function () {
     const before = new Map(clients.map((c) => [c, c.requests.length]));
 
     process.kill(victim, 'SIGSTOP');
-    const event = await logged(portico, logs, (l) => l['event'] === 'front.unresponsive');
+    const event = await logged(logs, (l) => l['event'] === 'front.unresponsive');
     assert.equal(event['front'], 1);
     assert.equal(event['frontPid'], victim);
     assert.ok((event['silentMs'] as number) >= 1000, JSON.stringify(event));
@@ -96,7 +96,7 @@ describe('fronts: a front that floods the control process', function () {
           ROGUE_FRONT_FLOOD: flood,
         },
       });
-      const event = await logged(portico, logs, (l) => l['event'] === 'front.flooded');
+      const event = await logged(logs, (l) => l['event'] === 'front.flooded');
       assert.equal(event['reason'], reason, JSON.stringify(event));
       assert.equal(typeof event['frontPid'], 'number');
       await changed(portico, () => portico.status().fronts!.every((f) => f.state === 'serving') && portico.status().fronts!.some((f) => f.restarts === 1));

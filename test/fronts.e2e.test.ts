@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { rm, writeFile } from 'node:fs/promises';
+import net from 'node:net';
 import { join } from 'node:path';
 import type { Portico } from '@portico/portico';
+import { until } from './helpers/frontClients.ts';
 import { answered, changed, settled, startLoad } from './helpers/load.ts';
 import { app, json, request, startPortico, stopAllPorticos } from './helpers/portico.ts';
 
@@ -26,6 +28,24 @@ describe('fronts: two front processes and one control process', function () {
     assert.equal(new Set(replies.map((r) => json(r).pid)).size, 1);
     assert.equal(portico.status().apps[0]?.state, 'ready');
     assert.equal(portico.status().apps[0]?.workers[0]?.restarts, 0);
+  });
+
+  it("logs what a front sees in the control's log, with the front's number, at the levels the control writes", async () => {
+    const { port, logs } = await startPortico({ fronts: 2, apps: [app('shop')] });
+    // A request line with a space too many is refused by the front's framer, never forwarded.
+    const refused = await new Promise<string>((resolve, reject) => {
+      const socket = net.connect(port, '127.0.0.1', () => socket.end('GET / / HTTP/1.1\r\nHost: a\r\n\r\n'));
+      let answer = '';
+      socket.setEncoding('latin1');
+      socket.on('data', (chunk: string) => (answer += chunk));
+      socket.on('close', () => resolve(answer));
+      socket.on('error', reject);
+    });
+    assert.match(refused, /^HTTP\/1\.1 400 /);
+    await until(() => logs.some((l) => l['event'] === 'proxy.request_refused'));
+    const line = logs.find((l) => l['event'] === 'proxy.request_refused')!;
+    assert.ok(line['front'] === 1 || line['front'] === 2, JSON.stringify(line));
+    assert.equal(line['status'], 400);
   });
 
   it('queues requests while the app starts, and answers 503 once the queue is full', async () => {

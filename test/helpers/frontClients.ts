@@ -65,3 +65,11 @@ export async function clientsOnEveryFront(port: number, pids: readonly number[])
   }
   return { clients, owners };
 }
+
+/**
+ * Resolves once `predicate` holds, looking again every 20 ms: for what arrives with no status
+ * change to wait on (a front's log line, which crosses its channel to the control).
+ */
+export async function until(predicate: () => boolean): Promise<void> {
+  while (!predicate()) await new Promise((resolve) => setTimeout(resolve, 20));
+}

@@ -27,7 +27,8 @@ export interface RoutedApp {
 
 export type ControlMessage =
   /** First message: which front this is, and the config its listeners, limits and apps come from. */
-  | { readonly type: 'init'; readonly index: number; readonly config: PorticoConfig }
+  /** `logLevels`: the levels the control's logger writes; a front sends no event of another level. */
+  | { readonly type: 'init'; readonly index: number; readonly config: PorticoConfig; readonly logLevels: readonly string[] }
   /** Answer with a `pong` (`frontPing`): a front that does not is hung, and replaced. */
   | { readonly type: 'ping'; readonly id: number }
   /** The apps in force, in config order: the front routes to these from now on. */

@@ -50,6 +50,8 @@ export interface FrontFleet {
   status(): FrontStatusView[];
 }
 
+const eventLevels = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const;
+
 /** Restarts of fronts allowed within 60 s before they are given up: a front that cannot start is a bug, not load. */
 const frontIntensity = 10;
 
@@ -71,6 +73,9 @@ export function createFrontFleet(options: FrontFleetOptions): FrontFleet {
   // After the front's actor has seen the same message or exit, so status shows its new state.
   const changed = () => setImmediate(() => options.onChange?.());
 
+  // An event of a level the logger drops (auth.succeeded is debug, one per request) is not sent at all.
+  const enabled = (logger as Partial<{ isLevelEnabled(level: string): boolean }>).isLevelEnabled;
+  const logLevels = eventLevels.filter((level) => enabled?.call(logger, level) ?? true);
   const live = (child: FrontProcess) => child.child.exitCode === null && child.child.signalCode === null;
   // A front that has just died is restarted and sent everything afresh.
   const send = (child: FrontProcess, message: ControlMessage): void => child.send(message);
@@ -197,7 +202,7 @@ export function createFrontFleet(options: FrontFleetOptions): FrontFleet {
       });
       children.set(front, child);
       listeningCallbacks.set(front, listening);
-      send(child, { type: 'init', index: front, config: options.config() });
+      send(child, { type: 'init', index: front, config: options.config(), logLevels });
       send(child, routesFor(front));
       return child.child;
     },

@@ -35,8 +35,9 @@ export function runFront(channel: ControlChannel): void {
   // Events go to the control process's log, which adds this front's number; within a budget, so
   // that a flood of refused requests cannot make this front flood the control (FrontInbox).
   const budget = new LogBudget(() => performance.now(), () => channel.pending());
-  const logger = logThrough((message) => {
-    if (budget.take()) send(message);
+  let logLevels: ReadonlySet<string> | undefined;
+  const logger = logThrough((level, message) => {
+    if (logLevels?.has(level) !== false && budget.take()) send(message);
   });
   const logForwarderEvent = forwarderEventLogger(logger);
   let config: PorticoConfig | undefined;
@@ -140,6 +141,7 @@ export function runFront(channel: ControlChannel): void {
     switch (message.type) {
       case 'init':
         config = message.config;
+        logLevels = new Set(message.logLevels);
         return;
       case 'ping':
         send({ type: 'pong', id: message.id });
@@ -176,10 +178,10 @@ export function runFront(channel: ControlChannel): void {
 }
 
 /** An `EventLogger` that sends each event to the control process to be logged there. */
-function logThrough(send: (message: FrontMessage) => void): EventLogger {
-  const forward = (line: object) => {
+function logThrough(send: (level: string, message: FrontMessage) => void): EventLogger {
+  const at = (level: string) => (line: object) => {
     const { event, ...fields } = line as { event: string };
-    send({ type: 'log', event, fields });
+    send(level, { type: 'log', event, fields });
   };
-  return { trace: forward, debug: forward, info: forward, warn: forward, error: forward, fatal: forward } as unknown as EventLogger;
+  return { trace: at('trace'), debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error'), fatal: at('fatal') } as unknown as EventLogger;
 }
