@@ -190,7 +190,7 @@ describe('Exchange phases', () => {
     const { exchange, told, peer } = await exchangeFor(GET, () => new Promise<Dispatch>(() => {}));
     exchange.start();
     const reset = once(peer, 'error');
-    assert.doesNotThrow(() => exchange.onData(Buffer.from('HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n')));
+    assert.doesNotThrow(() => exchange.backend.onData(Buffer.from('HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n')));
     assert.equal(exchange.phase, 'done');
     const event = told.events.find((e) => e.type === 'internal.error');
     assert.ok(event?.type === 'internal.error');
