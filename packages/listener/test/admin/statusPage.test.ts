@@ -171,4 +171,55 @@ describe('statusPage (in headless Chromium)', function () {
     assert.equal(await text('[data-app="shop"] .card-head .badge'), 'failed');
     assert.equal(await page.evaluate(() => document.body.hasAttribute('data-stale')), false);
   });
+
+  it('stays usable at a phone\'s width (360 px) in the dark scheme: nothing wider than the screen, dark colours, charts inside their cards', async () => {
+    const phone = await context.newPage();
+    try {
+      await phone.setViewportSize({ width: 360, height: 740 });
+      await phone.emulateMedia({ colorScheme: 'dark' });
+      await phone.goto(`http://127.0.0.1:${port}/`);
+      await phone.fill('#token-input', token);
+      await phone.click('#token button');
+      await phone.waitForSelector('#conn[data-state="live"]');
+      await phone.waitForSelector('[data-app="shop"] figure[data-chart="requests"] canvas');
+      await phone.click('[data-app="shop"] tr[data-worker="shop#1"] button.expand');
+      await phone.screenshot({ path: join(shots, 'phone-dark.png'), fullPage: true });
+      console.log(`      screenshot in ${join(shots, 'phone-dark.png')}`);
+      const layout = await phone.evaluate(() => {
+        const d = document as unknown as {
+          documentElement: { scrollWidth: number; clientWidth: number };
+          body: unknown;
+          querySelectorAll(s: string): Iterable<{ getBoundingClientRect(): { left: number; right: number }; tagName: string; className: string }>;
+        };
+        const style = (globalThis as unknown as { getComputedStyle(e: unknown): { backgroundColor: string; color: string } }).getComputedStyle;
+        const wide = [...d.querySelectorAll('body *')].filter((e) => e.getBoundingClientRect().right > d.documentElement.clientWidth + 0.5 || e.getBoundingClientRect().left < -0.5);
+        const card = [...d.querySelectorAll('#apps section.card')][0];
+        return {
+          scrollWidth: d.documentElement.scrollWidth,
+          clientWidth: d.documentElement.clientWidth,
+          outside: wide.slice(0, 5).map((e) => `${e.tagName}.${e.className}`),
+          body: style(d.body).backgroundColor,
+          card: style(card).backgroundColor,
+          text: style(d.body).color,
+        };
+      });
+      assert.equal(layout.clientWidth, 360);
+      assert.equal(layout.scrollWidth, 360, `the page scrolls sideways: ${layout.outside.join(', ')}`);
+      assert.deepEqual(layout.outside, []);
+      const luminance = (css: string) => {
+        const [r, g, b] = css.match(/\d+/g)!.map(Number);
+        return (0.2126 * r! + 0.7152 * g! + 0.0722 * b!) / 255;
+      };
+      assert.ok(luminance(layout.body) < 0.15, `body ${layout.body}`);
+      assert.ok(luminance(layout.card) < 0.15, `card ${layout.card}`);
+      assert.ok(luminance(layout.text) > 0.8, `text ${layout.text}`);
+      // The worker's state and its name stay on screen, readable without scrolling sideways.
+      for (const cell of ['.id', '.state']) {
+        const box = (await phone.locator(`[data-app="shop"] tr[data-worker="shop#1"] ${cell}`).boundingBox())!;
+        assert.ok(box.width >= 48 && box.x + box.width <= 360, `${cell} ${JSON.stringify(box)}`);
+      }
+    } finally {
+      await phone.close();
+    }
+  });
 });

@@ -54,6 +54,11 @@ ${statusPageCharts}
 ${statusPageWorkerDetail}
   drawCharts(createCharts(document.getElementById('overview-charts'), ''));
 
+  const columns = [['Worker', 'c-id'], ['State', 'c-state'], ['PID', 'num c-pid'], ['Listens on', 'c-endpoint'],
+    ['Uptime', 'num c-uptime'], ['Restarts', 'num c-restarts'], ['In flight', 'num c-inflight'],
+    ['Requests', 'num c-requests'], ['CPU', 'num c-cpu'], ['Memory', 'num c-mem'], ['Last exit', 'c-exit']];
+  const cellKeys = ['id', 'state', 'pid', 'endpoint', 'uptime', 'restarts', 'inflight', 'requests', 'cpu', 'mem', 'exit'];
+
   function createCard(name) {
     const root = el('section', 'card');
     root.dataset.app = name;
@@ -67,10 +72,7 @@ ${statusPageWorkerDetail}
     head.append(title, badge, match, stats);
     const table = el('table');
     const headRow = el('tr');
-    for (const [label, cls] of [['Worker', 'c-id'], ['State', 'c-state'], ['PID', 'num c-pid'], ['Listens on', 'c-endpoint'],
-      ['Uptime', 'num c-uptime'], ['Restarts', 'num c-restarts'], ['In flight', 'num c-inflight'],
-      ['Requests', 'num c-requests'], ['CPU', 'num c-cpu'], ['Memory', 'num c-mem'], ['Last exit', 'c-exit']])
-      headRow.append(el('th', cls, label));
+    for (const [label, cls] of columns) headRow.append(el('th', cls, label));
     const thead = el('thead');
     thead.append(headRow);
     const tbody = el('tbody');
@@ -91,10 +93,13 @@ ${statusPageWorkerDetail}
     const tr = el('tr');
     tr.dataset.worker = id;
     const cells = {};
-    for (const key of ['id', 'state', 'pid', 'endpoint', 'uptime', 'restarts', 'inflight', 'requests', 'cpu', 'mem', 'exit']) {
+    columns.forEach(([label], i) => {
+      const key = cellKeys[i];
       cells[key] = el('td', key + (['pid', 'uptime', 'restarts', 'inflight', 'requests', 'cpu', 'mem'].includes(key) ? ' num' : ''));
+      // At a phone's width the row is a grid of labelled figures, without the table's head.
+      cells[key].dataset.label = label;
       tr.append(cells[key]);
-    }
+    });
     cells.badge = el('span', 'badge');
     cells.state.append(cells.badge);
     // The slot's name opens its recent output and last exits below the row.

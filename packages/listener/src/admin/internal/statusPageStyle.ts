@@ -77,4 +77,25 @@ pre.output .stderr { color: var(--fail); }
 ol.exits { margin: 0; padding-left: 20px; }
 ol.exits li { margin: 2px 0; }
 footer { max-width: 1160px; margin: 0 auto; padding: 0 24px 24px; color: var(--muted); font-size: 12px; }
+/* A phone's width: one column of charts, and each worker a grid of labelled figures. */
+@media (max-width: 640px) {
+  header { flex-wrap: wrap; gap: 4px 12px; padding: 10px 12px; }
+  #process { order: 3; width: 100%; font-size: 12px; }
+  main { padding: 14px 10px 28px; gap: 14px; }
+  #overview { width: calc(100% - 20px); margin-top: 14px; }
+  #token { padding: 0 10px; }
+  #token input { min-width: 0; width: 100%; }
+  .card-head { padding: 12px 12px 8px; }
+  .stats { margin-left: 0; width: 100%; gap: 12px; }
+  .charts { grid-template-columns: minmax(0, 1fr); padding: 0 12px 10px; }
+  table, tbody, tr, td { display: block; width: auto; }
+  thead { display: none; }
+  tr[data-worker] { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); gap: 6px 12px; padding: 10px 12px; border-top: 1px solid var(--line); }
+  tr[data-worker] td, tr[data-worker] td:first-child { padding: 0; border: 0; text-align: left; background: none; }
+  tr[data-worker] td::before { content: attr(data-label); display: block; color: var(--muted); font-size: 11px; font-weight: 600; text-transform: uppercase; letter-spacing: .04em; }
+  tr[data-worker] td.exit { grid-column: 1 / -1; }
+  tr.failed { background: var(--row-fail); }
+  tr.detail td, tr.empty-row td, tr.empty-row td:first-child { padding: 8px 12px; }
+  footer { padding: 0 10px 20px; }
+}
 `;
