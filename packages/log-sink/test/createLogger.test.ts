@@ -1,4 +1,3 @@
-import { once } from 'node:events';
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -6,7 +5,6 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { existsSync } from 'node:fs';
 import { InvalidLogSinkOptionError, LogDestinationUnwritableError, createLogger, logEvent, logWriteFailures, type LoggerOptions } from '../src/index.ts';
-import { closed, spawnFixture } from './fixtures/runFixture.ts';
 
 function memory(isTTY = false): Writable & { text: () => string } {
   let text = '';
@@ -139,32 +137,6 @@ describe('createLogger', () => {
     }
   });
 
-  it('has every buffered line on disk after flushLoggerSync, even if SIGKILL follows', async () => {
-    const file = join(dir, 'fatal.log');
-    const child = spawnFixture('logThenDie.ts', { how: 'flush-then-kill', file, lines: 5000 });
-    const { signal } = await closed(child);
-    assert.equal(signal, 'SIGKILL');
-    const lines = (await readFile(file, 'utf8')).trim().split('\n');
-    assert.equal(lines.length, 5000);
-    assert.equal((JSON.parse(lines.at(-1) ?? '') as { msg: string }).msg, 'line 4999');
-  });
-
-  it('lets the process exit when the reader of its stdout has gone', async function () {
-    this.timeout(20_000);
-    // A pipe whose reader has gone (a dead parent, `portico start | head`, a restarted journal)
-    // refuses every write; the flush at exit must give up on it, not retry forever.
-    const child = spawnFixture('exitWithReaderGone.ts', {}, { ipc: true });
-    const [message] = (await once(child, 'message')) as [string];
-    assert.equal(message, 'ready');
-    child.stdout!.destroy();
-    child.send('go');
-    const stuck = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    const { code, signal } = await closed(child);
-    clearTimeout(stuck);
-    assert.equal(signal, null, 'still running 10 s after it was told to exit');
-    assert.equal(code, 0);
-  });
-
   for (const sync of [true, false]) {
     (existsSync('/dev/full') ? it : it.skip)(`never throws on a full disk (${sync ? 'sync' : 'buffered'}): counts the failed writes and bounds what it keeps`, async () => {
       // /dev/full refuses every write with ENOSPC, as a file on a full disk does.
@@ -184,16 +156,5 @@ describe('createLogger', () => {
     const logger = createLogger({ destination: memory() });
     logger.info('x');
     assert.deepEqual(logWriteFailures(logger), { failedWrites: {}, droppedLines: 0 });
-  });
-
-  it('loses no pretty line when the process calls process.exit right after logging', async () => {
-    const child = spawnFixture('logThenDie.ts', { how: 'pretty-then-exit', lines: 3000 });
-    let text = '';
-    child.stdout?.on('data', (chunk: Buffer) => (text += chunk.toString()));
-    const { code } = await closed(child);
-    assert.equal(code, 3);
-    const messages = text.split('\n').filter((l) => / worker\.ready workerPid=\d+ — line \d+$/.test(l));
-    assert.equal(messages.length, 3000);
-    assert.match(messages.at(-1) ?? '', /line 2999$/);
   });
 });

@@ -16,7 +16,7 @@ export interface RotatingFileSinkOptions {
   readonly maxFiles: number;
   readonly onRotated: (file: string, previous: string, deleted: string[]) => void;
   readonly onFailed: (file: string, error: NodeJS.ErrnoException) => void;
-  /** Applied to every process's files of `prefix` each time this sink opens a file. */
+  /** Applied to every process's files of `prefix` each time this sink opens or closes a file. */
   readonly retention?: RetentionPolicy;
   readonly onPruned?: (result: PruneResult) => void;
   readonly now?: () => number;
@@ -85,7 +85,12 @@ export class RotatingFileSink {
     this.#file = undefined;
     await Promise.all([...this.#retiring, file === undefined ? undefined : syncAndClose(file)]);
     this.#retiring = [];
-    if (file !== undefined) markEnded(this.#o.prefix, this.#path);
+    if (file !== undefined) {
+      markEnded(this.#o.prefix, this.#path);
+      // The file just ended may be compressed now: a successor that opened its file while this
+      // one was still draining (an exit is reported before the last output is read) skipped it.
+      this.#prune();
+    }
     await this.#pruning;
   }
 

@@ -27,7 +27,7 @@ export const StdoutLogSchema = Type.Object(
       Type.Integer({
         minimum: 1,
         maximum: 100000,
-        description: 'Files of this app kept on disk, over all its processes, the newest (pm2-logrotate\'s `retain`). Older ones are deleted when a process of the app opens a file.',
+        description: 'Files of this app kept on disk, over all its processes, the newest (pm2-logrotate\'s `retain`). Older ones are deleted when a process of the app opens a file or ends.',
       }),
       30,
     ),
