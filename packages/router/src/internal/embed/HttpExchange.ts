@@ -12,11 +12,11 @@ import {
   afterFailedAttempt,
   exchangeWait,
   failureAnswer,
+  followFailedAttempt,
   isAnswer,
   isFailedStart,
   NO_HIDDEN_HEADERS,
   relayedResponseHeaders,
-  retryChoice,
   reusesAfterResponse,
   upstreamHasAnswered,
   type RelayedResponseFields,
@@ -188,15 +188,12 @@ export class HttpExchange {
       bodyHeld: this.#replay !== undefined,
       method: head.method,
     });
-    options.onEvent({ type: 'upstream.failed', upstreamId: upstream.id, error: err, retried: verdict === 'retry' });
     out.destroy();
     this.#out = undefined;
-    if (verdict === 'start-failed') return this.#onRetryChoice(failureAnswer(dispatch, 502, err, true));
-    if (verdict === 'fail') return this.#fail(502);
-    const next = retryChoice(dispatch, err, failedStart);
-    // A promise: the router waits for a worker (the dead one's restart); the client may leave meanwhile.
-    if (next instanceof Promise) next.then((choice) => this.#onRetryChoice(choice), () => this.#onRetryChoice(undefined));
-    else this.#onRetryChoice(next);
+    followFailedAttempt({ verdict, dispatch, upstream, error: err, failedStart, onEvent: options.onEvent }, {
+      onRetryChoice: (choice) => this.#onRetryChoice(choice),
+      onNoRetry: () => this.#fail(502),
+    });
   }
 
   /** Another upstream, Portico's own answer, or none (502), after a failed try. */

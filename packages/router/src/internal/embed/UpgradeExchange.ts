@@ -14,10 +14,10 @@ import {
   afterFailedAttempt,
   exchangeWait,
   failureAnswer,
+  followFailedAttempt,
   isAnswer,
   isFailedStart,
   NO_HIDDEN_HEADERS,
-  retryChoice,
   upstreamHasAnswered,
 } from '../policy/index.ts';
 import { endWithAnswer } from './nodeResponses.ts';
@@ -147,13 +147,10 @@ export class UpgradeExchange {
       bodyHeld: true,
       method: this.#ctx.head.method,
     });
-    options.onEvent({ type: 'upstream.failed', upstreamId: upstream.id, error: err, retried: verdict === 'retry' });
-    if (verdict === 'start-failed') return this.#onRetryChoice(failureAnswer(dispatch, 502, err, true));
-    if (verdict === 'fail') return this.#fail(502);
-    const next = retryChoice(dispatch, err, failedStart);
-    // A promise: the router waits for a worker (the dead one's restart); the client may leave meanwhile.
-    if (next instanceof Promise) next.then((choice) => this.#onRetryChoice(choice), () => this.#onRetryChoice(undefined));
-    else this.#onRetryChoice(next);
+    followFailedAttempt({ verdict, dispatch, upstream, error: err, failedStart, onEvent: options.onEvent }, {
+      onRetryChoice: (choice) => this.#onRetryChoice(choice),
+      onNoRetry: () => this.#fail(502),
+    });
   }
 
   /** Another upstream, Portico's own answer, or none (502), after a failed try. */

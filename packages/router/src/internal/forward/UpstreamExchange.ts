@@ -11,11 +11,11 @@ import {
   afterFailedAttempt,
   exchangeWait,
   failureAnswer,
+  followFailedAttempt,
   isAnswer,
   isFailedStart,
   NO_HIDDEN_HEADERS,
   requestIdFor,
-  retryChoice,
   reusesAfterResponse,
   upstreamHasAnswered,
   type ExchangeWait,
@@ -448,23 +448,19 @@ export class UpstreamExchange implements UpstreamHandler {
         method: this.#head.method,
       });
       this.#dropConnection();
-      this.#options.onEvent({ type: 'upstream.failed', upstreamId: upstream.id, error: err, retried: verdict === 'retry' });
-      if (verdict === 'start-failed') return this.#onRetryChoice(failureAnswer(this.#dispatch, 502, err, true));
-      if (verdict === 'fail') {
-        if (this.#responseStarted) return this.abortClient(`backend failed mid-response: ${err.message}`);
-        return this.fail(502);
-      }
-      this.#enter('choosing');
-      // A connection that never carried a byte keeps its queue; otherwise replay what was sent.
-      if (wrote) this.#queue = [...this.#replay!];
-      else this.#queue.shift();
-      const next = retryChoice(this.#dispatch, err, failedStart);
-      if (next instanceof Promise) {
-        // The router waits for a worker (the dead one's restart); the client may leave meanwhile.
-        next.then((choice) => this.#onRetryChoice(choice), () => this.#onRetryChoice(undefined));
-        return;
-      }
-      this.#onRetryChoice(next);
+      followFailedAttempt({ verdict, dispatch: this.#dispatch, upstream, error: err, failedStart, onEvent: this.#options.onEvent }, {
+        onRetryChoice: (choice) => this.#onRetryChoice(choice),
+        onNoRetry: () => {
+          if (this.#responseStarted) this.abortClient(`backend failed mid-response: ${err.message}`);
+          else this.fail(502);
+        },
+        onRetrying: () => {
+          this.#enter('choosing');
+          // A connection that never carried a byte keeps its queue; otherwise replay what was sent.
+          if (wrote) this.#queue = [...this.#replay!];
+          else this.#queue.shift();
+        },
+      });
     } catch (thrown) {
       this.broken(thrown);
     }

@@ -15,3 +15,5 @@ export { traceAllowed } from './traceAllowed.ts';
 export { requestIdFor } from './requestIdFor.ts';
 export { upstreamTarget } from './upstreamTarget.ts';
 export { failureAnswer, isAnswer, retryChoice, upstreamHasAnswered } from './dispatchCallbacks.ts';
+export { followFailedAttempt } from './followFailedAttempt.ts';
+export type { FailedAttemptFollower, JudgedAttempt } from './followFailedAttempt.ts';
