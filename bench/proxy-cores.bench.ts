@@ -8,9 +8,11 @@
 // - Two fronts: Portico with fronts: 2 (a control process and two fronts) against nginx with two
 //   workers, nothing pinned.
 //
-// Each prints requests per second and the CPU the proxy's processes used per request (Portico:
-// the control process and its fronts; nginx: its workers), which must not grow with the number
-// of fronts; and each front's share of that CPU (the shared accept queue's balance).
+// Each prints requests per second, p99 latency and the CPU the proxy's processes used per
+// request (Portico: the control process and its fronts; nginx: its workers), which must not grow
+// with the number of fronts; and each front's share of that CPU (the shared accept queue's
+// balance). Then an equal-load phase (each connection waits 2 ms after every answer,
+// bench/fixtures/paced.lua) prints p50 and p99 against nginx's under about the same load.
 //
 //   pnpm bench:proxy-cores [seconds] [rounds]      (default 5 s × 3 rounds; Linux, wrk, taskset)
 import { execFileSync } from 'node:child_process';
@@ -21,6 +23,7 @@ import { createPortico, resolveConfig } from '@portico/portico';
 import { childPids, cpuMs } from './support/processCpu.ts';
 import { startRole } from './support/roleProcess.ts';
 import { startNginx } from './support/startNginx.ts';
+import { median, runWrk } from './support/wrk.ts';
 
 const BACKEND = new URL('./fixtures/proxy-backend.mjs', import.meta.url);
 const role = process.argv[2];
@@ -51,33 +54,38 @@ if (role === 'portico') {
 
 interface Run {
   readonly rps: number;
+  /** Latency percentiles, in milliseconds. */
+  readonly p50: number;
+  readonly p99: number;
   /** Microseconds of CPU per request: every process of the proxy. */
   readonly cpuUs: number;
   /** Each process's share of that CPU, in percent. */
   readonly shares: readonly number[];
 }
 
-function wrk(port: number, seconds: number, pids: readonly number[], pinWrk: boolean): Run {
+function wrk(port: number, seconds: number, pids: readonly number[], pinWrk: boolean, paced = false): Run {
   const before = pids.map((p) => cpuMs([p]));
-  const command = pinWrk ? ['taskset', ['-c', '1', 'wrk']] : ['wrk', []];
-  const args = [...(command[1] as string[]), '-t1', '-c50', `-d${seconds}s`, `http://127.0.0.1:${port}/`];
-  const out = execFileSync(command[0] as string, args, { encoding: 'utf8' });
+  const run = runWrk(port, { seconds, paced, ...(pinWrk ? { cpu: 1 } : {}) });
   const used = pids.map((p, i) => cpuMs([p]) - before[i]!);
   const total = used.reduce((a, b) => a + b, 0);
-  const requests = Number(/(\d+) requests in/.exec(out)?.[1]);
-  if (/Non-2xx|Socket errors/.test(out)) process.stdout.write(out);
-  return { rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]), cpuUs: (total * 1000) / requests, shares: used.map((u) => (total > 0 ? (u * 100) / total : 0)) };
+  return { rps: run.rps, p50: run.p50, p99: run.p99, cpuUs: (total * 1000) / run.requests, shares: used.map((u) => (total > 0 ? (u * 100) / total : 0)) };
 }
 
-function median(values: readonly number[]): number {
-  return [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
-}
-
-function rounds(targets: readonly { pids: readonly number[]; port: number }[], seconds: number, count: number, pinWrk: boolean): Run[] {
+function rounds(targets: readonly { pids: readonly number[]; port: number }[], seconds: number, count: number, pinWrk: boolean, paced = false): Run[] {
   const all = targets.map(() => [] as Run[]);
-  for (const t of targets) wrk(t.port, 1, t.pids, pinWrk);
-  for (let r = 0; r < count; r++) targets.forEach((t, i) => all[i]!.push(wrk(t.port, seconds, t.pids, pinWrk)));
-  return all.map((runs) => ({ rps: median(runs.map((x) => x.rps)), cpuUs: median(runs.map((x) => x.cpuUs)), shares: runs[0]!.shares.map((_, i) => median(runs.map((x) => x.shares[i]!))) }));
+  if (!paced) for (const t of targets) wrk(t.port, 1, t.pids, pinWrk);
+  for (let r = 0; r < count; r++) targets.forEach((t, i) => all[i]!.push(wrk(t.port, seconds, t.pids, pinWrk, paced)));
+  return all.map((runs) => ({
+    rps: median(runs.map((x) => x.rps)),
+    p50: median(runs.map((x) => x.p50)),
+    p99: median(runs.map((x) => x.p99)),
+    cpuUs: median(runs.map((x) => x.cpuUs)),
+    shares: runs[0]!.shares.map((_, i) => median(runs.map((x) => x.shares[i]!))),
+  }));
+}
+
+function ms(value: number): string {
+  return `${value.toFixed(2)}ms`.padStart(7);
 }
 
 function pin(cpu: number | string, pids: readonly number[]): void {
@@ -128,37 +136,40 @@ async function main(): Promise<void> {
     // one front, apart from what sharing two cores with wrk and the backend costs below.
     pin(0, [one.child.pid!, two.child.pid!, ...two.fronts, nginx1.pid, ...childPids(nginx1.pid)]);
     pin(1, [backend.child.pid!, one.backend, two.backend]);
-    const perCore = rounds(
-      [
-        { port: one.port, pids: [one.child.pid!] },
-        { port: nginx1.port, pids: childPids(nginx1.pid) },
-        { port: two.port, pids: [two.child.pid!, ...two.fronts] },
-      ],
-      seconds,
-      count,
-      true,
-    );
+    const perCoreTargets = [
+      { port: one.port, pids: [one.child.pid!] },
+      { port: nginx1.port, pids: childPids(nginx1.pid) },
+      { port: two.port, pids: [two.child.pid!, ...two.fronts] },
+    ];
+    const perCore = rounds(perCoreTargets, seconds, count, true);
     pin('0,1', [two.child.pid!, ...two.fronts, two.backend]);
-    const twoFronts = rounds(
-      [
-        { port: two.port, pids: [two.child.pid!, ...two.fronts] },
-        { port: nginx2.port, pids: childPids(nginx2.pid) },
-      ],
-      seconds,
-      count,
-      false,
-    );
+    const twoTargets = [
+      { port: two.port, pids: [two.child.pid!, ...two.fronts] },
+      { port: nginx2.port, pids: childPids(nginx2.pid) },
+    ];
+    const twoFronts = rounds(twoTargets, seconds, count, false);
+    // Equal load: every connection waits 2 ms after each answer (bench/fixtures/paced.lua), so
+    // the p99s compare latency under about the same requests per second, not throughput.
+    const pacedPerCore = rounds([perCoreTargets[0]!, perCoreTargets[1]!], seconds, count, true, true);
+    const pacedTwo = rounds(twoTargets, seconds, count, false, true);
     console.log(`\nwrk -t1 -c50 -d${seconds}s × ${count} rounds (medians), ${process.version}, ${cpus().length} CPUs`);
-    console.log('run                               req/s   × nginx   cpu µs/req   cpu × nginx   cpu share by process');
+    console.log('run                               req/s   × nginx     p99   cpu µs/req   cpu × nginx   cpu share by process');
     const line = (name: string, r: Run, base: Run, labels: readonly string[]) =>
       console.log(
-        `${name.padEnd(32)} ${r.rps.toFixed(0).padStart(7)}   ${(r.rps / base.rps).toFixed(2).padStart(6)}   ${r.cpuUs.toFixed(1).padStart(10)}   ${(r.cpuUs / base.cpuUs).toFixed(2).padStart(11)}   ${r.shares.map((s, i) => `${labels[i]} ${s.toFixed(0)} %`).join(', ')}`,
+        `${name.padEnd(32)} ${r.rps.toFixed(0).padStart(7)}   ${(r.rps / base.rps).toFixed(2).padStart(6)}  ${ms(r.p99)}   ${r.cpuUs.toFixed(1).padStart(10)}   ${(r.cpuUs / base.cpuUs).toFixed(2).padStart(11)}   ${r.shares.map((s, i) => `${labels[i]} ${s.toFixed(0)} %`).join(', ')}`,
       );
     line('per core: portico, 1 front', perCore[0]!, perCore[1]!, ['portico']);
     line('per core: nginx, 1 worker', perCore[1]!, perCore[1]!, ['worker']);
     line('one core: portico, 2 fronts', perCore[2]!, perCore[1]!, ['control', 'front 1', 'front 2']);
     line('2 fronts: portico', twoFronts[0]!, twoFronts[1]!, ['control', 'front 1', 'front 2']);
     line('2 workers: nginx', twoFronts[1]!, twoFronts[1]!, ['worker 1', 'worker 2']);
+    console.log(`\nequal load (each connection waits 2 ms after every answer), medians`);
+    console.log('run                               req/s     p50     p99   p99 × nginx');
+    const pacedLine = (name: string, r: Run, base: Run) => console.log(`${name.padEnd(32)} ${r.rps.toFixed(0).padStart(7)}  ${ms(r.p50)}  ${ms(r.p99)}   ${(r.p99 / base.p99).toFixed(2).padStart(11)}`);
+    pacedLine('per core: portico, 1 front', pacedPerCore[0]!, pacedPerCore[1]!);
+    pacedLine('per core: nginx, 1 worker', pacedPerCore[1]!, pacedPerCore[1]!);
+    pacedLine('2 fronts: portico', pacedTwo[0]!, pacedTwo[1]!);
+    pacedLine('2 workers: nginx', pacedTwo[1]!, pacedTwo[1]!);
     console.log(`cpu per request, 2 fronts ÷ 1 front: ${(twoFronts[0]!.cpuUs / perCore[0]!.cpuUs).toFixed(2)} (nginx, 2 workers ÷ 1: ${(twoFronts[1]!.cpuUs / perCore[1]!.cpuUs).toFixed(2)}); both on one core: ${(perCore[2]!.cpuUs / perCore[0]!.cpuUs).toFixed(2)}`);
   } finally {
     for (const p of [one, two, backend]) p.child.kill('SIGTERM');

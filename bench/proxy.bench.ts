@@ -21,11 +21,9 @@
 // answer, bench/fixtures/paced.lua) and compares latency under about the same load, on the
 // targets that carry it below saturation.
 // Run (after tsc -b): node --import tsx bench/proxy.bench.ts [seconds per round] [rounds]
-import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import http from 'node:http';
 import net from 'node:net';
 import { createForwarder } from '@portico/router';
@@ -35,11 +33,10 @@ import httpProxy from 'http-proxy';
 import { childPids, cpuMs } from './support/processCpu.ts';
 import { listenAndReport, startRole } from './support/roleProcess.ts';
 import { startNginx } from './support/startNginx.ts';
+import { runWrk } from './support/wrk.ts';
 
 /** The trivial backend every target stands in front of. */
 const BACKEND = new URL('./fixtures/proxy-backend.mjs', import.meta.url);
-/** wrk's pacing for the equal-load phase: 2 ms between a response and the next request on each connection. */
-const PACED = fileURLToPath(new URL('./fixtures/paced.lua', import.meta.url));
 const role = process.argv[2];
 // Exit cleanly on SIGINT so --cpu-prof can write its profile.
 process.on('SIGINT', () => process.exit(0));
@@ -124,27 +121,12 @@ interface WrkResult {
   cpuUs: number;
 }
 
-/** wrk's latency (`743.00us`, `1.53ms`, `1.02s`, `1.00m`) in milliseconds. */
-function latencyMs(text: string | undefined): number {
-  const m = /^([\d.]+)(us|ms|s|m|h)$/.exec(text ?? '');
-  if (m === null) throw new Error(`unreadable wrk latency: ${text}`);
-  const unitMs = { us: 0.001, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-  return Number(m[1]) * unitMs[m[2] as keyof typeof unitMs];
-}
-
 /** Runs wrk against `port`; with `paced`, each connection waits between requests (PACED). */
 function wrk(port: number, seconds: number, pids: readonly number[], paced = false): WrkResult {
   const cpuBefore = cpuMs(pids);
-  const pacing = paced ? ['-s', PACED] : [];
-  const out = execFileSync('wrk', ['-t1', '-c50', `-d${seconds}s`, '--latency', ...pacing, `http://127.0.0.1:${port}/`], { encoding: 'utf8' });
+  const run = runWrk(port, { seconds, paced });
   const cpu = cpuMs(pids) - cpuBefore;
-  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
-  const requests = Number(/(\d+) requests in/.exec(out)?.[1]);
-  const p50 = latencyMs(/\s50%\s+(\S+)/.exec(out)?.[1]);
-  const p90 = latencyMs(/\s90%\s+(\S+)/.exec(out)?.[1]);
-  const p99 = latencyMs(/\s99%\s+(\S+)/.exec(out)?.[1]);
-  if (/Non-2xx|Socket errors/.test(out)) process.stdout.write(out);
-  return { rps, p50, p90, p99, cpuUs: (cpu * 1000) / requests };
+  return { rps: run.rps, p50: run.p50, p90: run.p90, p99: run.p99, cpuUs: (cpu * 1000) / run.requests };
 }
 
 /** Each figure's median over the rounds, taken on its own (the upper middle for an even count). */

@@ -1,6 +1,6 @@
 // WebSocket echo throughput, in one run: a `ws` echo backend directly; through Portico's forwarder
-// alone; and through nginx (one worker, the Upgrade/Connection proxy headers) when nginx is
-// installed. A driver process opens 50 client connections to each target and echoes for S
+// alone; through nginx (one worker, the Upgrade/Connection proxy headers) when nginx is
+// installed; and through Portico whole with two front processes against nginx with two workers. A driver process opens 50 client connections to each target and echoes for S
 // seconds in three modes: 64-byte messages with one in flight per connection (the next is sent on
 // each echo), 64-byte messages with 16 in flight, and 64 KiB messages with one in flight (MiB/s of
 // echoed payload, each byte crossing the proxy twice). Each component runs in its own process, as
@@ -10,14 +10,19 @@
 // Run (after tsc -b): node --import tsx bench/websocket.bench.ts [seconds]
 import { cpus } from 'node:os';
 import { once } from 'node:events';
-import http from 'node:http';
 import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createLogger } from '@portico/log-sink';
+import { createPortico, resolveConfig } from '@portico/portico';
 import { createForwarder } from '@portico/router';
-import { WebSocket, WebSocketServer } from 'ws';
+import { WebSocket } from 'ws';
 import { childPids, cpuMs } from './support/processCpu.ts';
 import { listenAndReport, runRole, startRole } from './support/roleProcess.ts';
 import { startNginx } from './support/startNginx.ts';
 
+/** The echo backend every target stands in front of. */
+const BACKEND = new URL('./fixtures/ws-echo-backend.mjs', import.meta.url);
 const CONNECTIONS = 50;
 const SMALL = 64;
 const LARGE = 64 * 1024;
@@ -28,17 +33,23 @@ const role = process.argv[2];
 // Exit cleanly on SIGINT so --cpu-prof can write its profile.
 process.on('SIGINT', () => process.exit(0));
 
-if (role === 'backend') {
-  const server = http.createServer((_req, res) => {
-    res.statusCode = 426;
-    res.end();
+if (role === 'portico-fronts') {
+  // Portico whole with two front processes, supervising its own copy of the echo backend.
+  const config = resolveConfig(
+    { listen: [{ port: 0, host: '127.0.0.1' }], fronts: 2, apps: [{ name: 'echo', processPath: process.execPath, arguments: [BACKEND.pathname], start: 'eager' }] },
+    { file: join(tmpdir(), 'portico-ws-bench.json'), baseDir: tmpdir() },
+  );
+  const portico = createPortico(config, { logger: createLogger({ level: 'error', pretty: false }) });
+  const { listen } = await portico.start();
+  await new Promise<void>((resolve) => {
+    const ready = () => portico.ready() && resolve();
+    portico.onChange(ready);
+    ready();
   });
-  const wss = new WebSocketServer({ server, perMessageDeflate: false });
-  wss.on('connection', (ws) => {
-    ws.on('message', (data, isBinary) => ws.send(data, { binary: isBinary }));
-    ws.on('error', () => ws.terminate());
-  });
-  await listenAndReport(server);
+  // After the port: the backend's pid, then the fronts'.
+  const frontPids = (portico.status().fronts ?? []).map((f) => f.pid!);
+  process.stdout.write(`${listen[0]!.port} ${portico.status().apps[0]!.workers[0]!.pid!} ${frontPids.join(' ')}\n`);
+  process.on('SIGTERM', () => void portico.stop().then(() => process.exit(0)));
 } else if (role === 'portico') {
   const port = Number(process.argv[3]);
   const forwarder = createForwarder({ pickUpstream: () => ({ id: 'b', address: { host: '127.0.0.1', port }, token: 't' }) });
@@ -110,10 +121,12 @@ async function runDriver(port: number, seconds: number, size: number, options: {
 async function main(): Promise<void> {
   const seconds = Number(process.argv[2] ?? 5);
   const start = (args: string[]) => startRole(new URL(import.meta.url), args);
-  const backend = await start(['backend']);
+  const backend = await startRole(BACKEND, ['--report-port']);
   const portico = await start(['portico', String(backend.port)]);
+  const fronts = await start(['portico-fronts']);
+  const [, frontsBackend, ...frontPids] = fronts.line.split(' ').map(Number);
   // Upgrade and Connection passed on, as nginx's WebSocket proxying needs.
-  const nginx = await startNginx((port) => `  map $http_upgrade $connection_upgrade { default upgrade; '' close; }
+  const nginxConfig = (port: number) => `  map $http_upgrade $connection_upgrade { default upgrade; '' close; }
   upstream backend { server 127.0.0.1:${backend.port}; }
   server {
     listen 127.0.0.1:${port};
@@ -124,13 +137,18 @@ async function main(): Promise<void> {
       proxy_set_header Connection $connection_upgrade;
       proxy_read_timeout 300s;
     }
-  }`);
+  }`;
+  const nginx = await startNginx(nginxConfig);
+  const nginx2 = await startNginx(nginxConfig, 2);
   try {
     // Each target with its proxy's processes, whose CPU per echo is reported.
-    const targets: Array<[string, number, number[]]> = [
-      ['backend direct', backend.port, []],
-      ['portico forwarder', portico.port, [portico.child.pid!]],
-      ...(nginx ? [['nginx (1 worker)', nginx.port, childPids(nginx.pid)] as [string, number, number[]]] : []),
+    // The backend's process is Portico's own copy for the whole Portico with fronts.
+    const targets: Array<[string, number, number[], number]> = [
+      ['backend direct', backend.port, [], backend.child.pid!],
+      ['portico forwarder', portico.port, [portico.child.pid!], backend.child.pid!],
+      ...(nginx ? [['nginx (1 worker)', nginx.port, childPids(nginx.pid), backend.child.pid!] as [string, number, number[], number]] : []),
+      ['portico, 2 fronts', fronts.port, [fronts.child.pid!, ...frontPids], frontsBackend!],
+      ...(nginx2 ? [['nginx (2 workers)', nginx2.port, childPids(nginx2.pid), backend.child.pid!] as [string, number, number[], number]] : []),
     ];
     // Warm-up: every target, both sizes, one second each.
     for (const [, port] of targets) {
@@ -138,8 +156,8 @@ async function main(): Promise<void> {
       await runDriver(port, 1, LARGE);
     }
     const rows: Array<{ name: string; msgs: number; pipelined: number; mib: number; errors: number; modes: ModeResult[] }> = [];
-    for (const [name, port, proxy] of targets) {
-      const counted = { backend: [backend.child.pid!], proxy };
+    for (const [name, port, proxy, backendPid] of targets) {
+      const counted = { backend: [backendPid], proxy };
       const small = await runDriver(port, seconds, SMALL, counted);
       const pipelined = await runDriver(port, seconds, SMALL, { ...counted, inFlight: PIPELINED });
       const large = await runDriver(port, seconds, LARGE, counted);
@@ -169,7 +187,8 @@ async function main(): Promise<void> {
       console.log(`${r.name.padEnd(33)} ${r.modes.map(cell).join('  ')}`);
     }
   } finally {
-    for (const c of [backend, portico]) c.child.kill();
+    for (const c of [backend, portico, fronts]) c.child.kill('SIGTERM');
     await nginx?.stop();
+    await nginx2?.stop();
   }
 }
