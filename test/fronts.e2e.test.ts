@@ -3,9 +3,10 @@ import { rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import { join } from 'node:path';
 import type { Portico } from '@portico/portico';
-import { until } from './helpers/frontClients.ts';
+import { frontPids, until } from './helpers/frontClients.ts';
 import { answered, changed, settled, startLoad } from './helpers/load.ts';
 import { app, json, request, startPortico, stopAllPorticos } from './helpers/portico.ts';
+import { socketOwner } from './helpers/socketOwner.ts';
 
 const readyPid = (portico: Portico) => portico.status().apps[0]?.workers.find((w) => w.state === 'ready')?.pid;
 
@@ -46,6 +47,38 @@ describe('fronts: two front processes and one control process', function () {
     const line = logs.find((l) => l['event'] === 'proxy.request_refused')!;
     assert.ok(line['front'] === 1 || line['front'] === 2, JSON.stringify(line));
     assert.equal(line['status'], 400);
+  });
+
+  it('bounds connections per front: limits.maxConnections is each front\'s, N times it in all', async () => {
+    const { portico, port } = await startPortico({ fronts: 2, limits: { maxConnections: 1 }, apps: [app('shop', { start: 'eager' })] });
+    await changed(portico, () => portico.ready());
+    const pids = frontPids(portico);
+    /** A keep-alive connection that asks once: served (and held open), or closed unanswered. */
+    const open = () =>
+      new Promise<{ socket: net.Socket; served: boolean }>((resolve) => {
+        const socket = net.connect(port, '127.0.0.1', () => socket.write('GET / HTTP/1.1\r\nHost: a\r\n\r\n'));
+        socket.once('data', () => resolve({ socket, served: true }));
+        socket.once('close', () => resolve({ socket, served: false }));
+        socket.on('error', () => {});
+      });
+    const held: net.Socket[] = [];
+    try {
+      // Which front accepts a connection is the kernel's choice: open them one at a time until
+      // each front holds one (a connection to a front that holds one already is closed at once).
+      for (let i = 0; i < 40 && held.length < 2; i++) {
+        const { socket, served } = await open();
+        if (served) held.push(socket);
+      }
+      assert.equal(held.length, 2, 'each of the two fronts serves one connection');
+      const owners = await Promise.all(held.map((s) => socketOwner(port, s.localPort!, pids)));
+      assert.deepEqual([...owners].sort(), [...pids].sort(), 'one on each front');
+      // Both fronts are full: every further connection is closed without an answer.
+      const more = await Promise.all(Array.from({ length: 4 }, () => open()));
+      for (const { socket } of more) socket.destroy();
+      assert.deepEqual(more.map((m) => m.served), [false, false, false, false]);
+    } finally {
+      for (const socket of held) socket.destroy();
+    }
   });
 
   it('queues requests while the app starts, and answers 503 once the queue is full', async () => {
