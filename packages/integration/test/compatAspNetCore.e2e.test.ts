@@ -16,10 +16,10 @@ async function startCompat(extra: Record<string, string> = {}) {
   return { backend, port };
 }
 
-const shutdownHeaders = (value: string) =>
+const shutdownHeaders = (value: string, event = 'shutdown') =>
   [
     ['ms-aspnetcore-token', value],
-    ['MS-ASPNETCORE-EVENT', 'shutdown'],
+    ['MS-ASPNETCORE-EVENT', event],
     ['content-length', '0'],
   ] as const;
 
@@ -47,6 +47,13 @@ describe('compat "aspnetcore"', () => {
     assert.equal(reply.status, 202);
     assert.deepEqual(await backend.exited, { code: 0, signal: null });
     assert.match(backend.stderr, /shutdown_started: iisintegration/);
+  });
+
+  it('reads MS-ASPNETCORE-EVENT without case and without the spaces and tabs around it', async () => {
+    const { backend, port } = await startCompat();
+    const reply = await request({ port }, { method: 'POST', path: '/app/iisintegration', headers: shutdownHeaders(token, ' \tShutDown\t ') });
+    assert.equal(reply.status, 202);
+    assert.deepEqual(await backend.exited, { code: 0, signal: null });
   });
 
   it('ignores the shutdown request without a valid token', async () => {

@@ -96,6 +96,17 @@ describe('withPortico', () => {
       assert.equal(seen.portico?.['clientAddress'], '10.0.0.1');
     });
 
+    it('takes the right-most entry without the spaces and tabs around it, across repeated lines', async () => {
+      const seen = await echo(port, [
+        ['x-portico-token', token],
+        ['x-forwarded-for', '6.6.6.6'],
+        ['x-forwarded-for', ' \t7.7.7.7 ,\t 10.0.0.1 \t'],
+        ['x-forwarded-proto', '\tHTTPS '],
+      ]);
+      assert.equal(seen.portico?.['clientAddress'], '10.0.0.1');
+      assert.equal(seen.portico?.['protocol'], 'https');
+    });
+
     it('reads the identity as UTF-8', async () => {
       const raw = Buffer.from('zoë', 'utf8').toString('latin1');
       const seen = await echo(port, [['x-portico-token', token], ['x-portico-user', raw]]);

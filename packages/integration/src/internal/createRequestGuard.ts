@@ -9,7 +9,6 @@ import { logSafely } from './logSafely.ts';
 import { readForwardedHeaders } from './readForwardedHeaders.ts';
 import { requestInfo } from './requestInfo.ts';
 import { requestShutdown } from './shutdownRequests.ts';
-import { trimOws } from './trimOws.ts';
 
 /** True: hand the request to the app. False: the guard has answered it. */
 export type RequestGuard = (req: IncomingMessage, res: ServerResponse) => boolean;
@@ -86,7 +85,8 @@ function isShutdownRequest(req: IncomingMessage, shutdownPath: string): boolean 
   if (req.method !== 'POST') return false;
   const path = (req.url ?? '').split('?', 1)[0]?.toLowerCase();
   const event = req.headers[h.compatEvent];
-  return path === shutdownPath && typeof event === 'string' && trimOws(event).toLowerCase() === 'shutdown';
+  // Node's parser has already stripped the whitespace around the value (RFC 9112 §5.1).
+  return path === shutdownPath && typeof event === 'string' && event.toLowerCase() === 'shutdown';
 }
 
 function reject(req: IncomingMessage, res: ServerResponse, logger: PorticoLogger, why: string): false {

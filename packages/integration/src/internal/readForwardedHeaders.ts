@@ -2,7 +2,6 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { CompatMode } from '../readPorticoEnvironment.ts';
 import type { PorticoRequestInfo } from '../PorticoRequestInfo.ts';
 import { porticoHeaders as h } from '../porticoHeaders.ts';
-import { trimOws } from './trimOws.ts';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -28,12 +27,17 @@ function text(value: string | string[] | undefined): string | undefined {
   return joined === undefined || joined === '' ? undefined : joined;
 }
 
+/** The whitespace after a list's comma (RFC 9110 §5.6.1): SP and HTAB only, never `trim()`'s U+00A0. */
+const LEADING_OWS = /^[ \t]+/;
+
 // Portico replaces the X-Forwarded-* chain, but a hop in between could append to it: only the
-// right-most entry is the one Portico wrote (HAProxy's "last occurrence only" rule).
+// right-most entry is the one Portico wrote (HAProxy's "last occurrence only" rule). Node's parser
+// strips the whitespace around each field line's value (RFC 9112 §5.1), so the last entry ends
+// clean and only the whitespace after its comma is left to skip.
 function last(value: string | string[] | undefined): string | undefined {
   const joined = text(value);
   if (joined === undefined) return undefined;
-  const entry = trimOws(joined.slice(joined.lastIndexOf(',') + 1));
+  const entry = joined.slice(joined.lastIndexOf(',') + 1).replace(LEADING_OWS, '');
   return entry === '' ? undefined : entry;
 }
 
