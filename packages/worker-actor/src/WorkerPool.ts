@@ -19,6 +19,7 @@ import { PoolHistory } from './PoolHistory.ts';
 import { defaultRetryFailed, RetryFailedSchedule, validateRetryFailed, type RetryFailed } from './RetryFailed.ts';
 import { IdleWatch } from './IdleWatch.ts';
 import { ReplacementQueue } from './internal/ReplacementQueue.ts';
+import { ElasticScaling, elasticityDefaults, validateElasticity, type Elasticity } from './ElasticScaling.ts';
 import { RecycleWatch } from './RecycleWatch.ts';
 import { recyclingDefaults, validateRecycling, type RecycleReason, type Recycling } from './Recycling.ts';
 import { defaultSampleInterval, ResourceSampler, type SampleTarget, type WorkerResources } from './ResourceSampler.ts';
@@ -63,6 +64,16 @@ export interface WorkerPoolOptions {
   readonly sampleInterval?: number;
   /** When the workers are replaced, overlapped, although nothing is wrong (IIS's periodicRestart). Default: never. */
   readonly recycling?: Recycling;
+  /**
+   * Above processesPerApplication: the pool is elastic, and grows up to this many workers when
+   * every ready one is busy (IIS's maxProcesses, Passenger's passenger_max_instances). 0 (the
+   * default): a fixed count.
+   */
+  readonly maxProcesses?: number;
+  /** Elastic pools: seconds with a worker more than needed before one is retired (Passenger's passenger_pool_idle_time). Default 300. */
+  readonly processIdleTime?: number;
+  /** Elastic pools: requests in flight at which a worker is busy. Default 1. */
+  readonly busyRequests?: number;
   /** Seconds without a request after which the workers are drained and stopped, and the pool is `idle` again (IIS's idleTimeout); 0: never. Default 0. */
   readonly idleTimeout?: number;
   readonly clock?: Clock;
@@ -138,6 +149,9 @@ export class WorkerPool {
   #idleStop: { startAfter: boolean } | undefined;
 
   readonly #replacements: ReplacementQueue;
+  /** Set when maxProcesses is above processesPerApplication. */
+  readonly #elasticity: Elasticity | undefined;
+  readonly #scaling: ElasticScaling | undefined;
 
   constructor(options: WorkerPoolOptions) {
     validateWorkerOptions({ ...options.worker, ...(options.worker.listenMode === 'socket-activation' ? { listenSocket: placeholderSocket } : {}) });
@@ -176,6 +190,21 @@ export class WorkerPool {
       replacing: (worker) => this.#replacements.has(worker),
     });
     this.#replacements = new ReplacementQueue((worker, reason) => this.#replace(worker, reason));
+    const max = options.maxProcesses ?? 0;
+    this.#elasticity =
+      max === 0 ? undefined : { min: count, max, idleTime: options.processIdleTime ?? elasticityDefaults.idleTime, busyRequests: options.busyRequests ?? elasticityDefaults.busyRequests };
+    if (this.#elasticity) validateElasticity(this.#elasticity);
+    this.#scaling =
+      this.#elasticity &&
+      new ElasticScaling({
+        elasticity: this.#elasticity,
+        clock: this.#clock,
+        inFlight: () => this.#ready.map((worker) => worker.load.inFlight),
+        count: () => this.#members.size,
+        steady: () => this.#state === 'ready' && !this.#idleStop && !this.#replacements.active,
+        grow: () => this.#grow(),
+        shrink: () => this.#shrink(),
+      });
     const idleTimeout = options.idleTimeout ?? 0;
     if (!(Number.isFinite(idleTimeout) && idleTimeout >= 0)) throw new InvalidWorkerOptionError('idleTimeout', `must be seconds, 0 for never, got ${idleTimeout}`);
     this.#idleWatch = new IdleWatch({
@@ -399,6 +428,7 @@ export class WorkerPool {
     this.#sampler.start();
     this.#recycleWatch.arm();
     this.#idleWatch.start();
+    this.#scaling?.start();
   }
 
   /** Socket activation: binds `name`'s socket unless it has one. */
@@ -453,32 +483,76 @@ export class WorkerPool {
    */
   async #replace(name: string, reason: RecycleReason): Promise<void> {
     const supervisor = this.#supervisor;
-    const current = () => this.#supervisor === supervisor && this.#state !== 'stopping';
-    if (!supervisor || !current() || !this.#members.has(name)) return;
+    if (!supervisor || !this.#members.has(name)) return;
     const logger = this.#options.logger;
     const began = this.#clock.now();
     const oldPid = (supervisor.getSnapshot().children.find((c) => c.id === name)?.ref as WorkerActorRef | undefined)?.getSnapshot().context.pid;
-    let number = 1;
-    while (this.#members.has(`${this.app}#${number}`)) number++;
-    const replacement = `${this.app}#${number}`;
-    const load: WorkerLoad = { inFlight: 0, served: 0 };
-    await this.#bindSocket(replacement);
-    if (!current()) return;
-    this.#members.set(replacement, load);
-    const started = await startChild(supervisor, this.#childSpec(replacement, load));
-    const ready = started.ok ? await this.#untilReady(started.ref as WorkerActorRef, current) : undefined;
-    if (ready === undefined) {
-      if (started.ok && this.#supervisor === supervisor) {
-        await terminateChild(supervisor, replacement);
-        await deleteChild(supervisor, replacement);
-      }
-      this.#forget(replacement);
-      if (logger && current()) logEvent(logger, 'worker.recycle_failed', { app: this.app, worker: name, reason, error: started.ok ? this.#replacementFailure(replacement) : started.error.message });
+    const added = await this.#addWorker();
+    if (added === undefined) return;
+    if ('error' in added) {
+      if (logger) logEvent(logger, 'worker.recycle_failed', { app: this.app, worker: name, reason, error: added.error });
       return;
     }
-    if (reason === 'memory') this.#recycleWatch.replacedForMemory(replacement);
-    if (logger) logEvent(logger, 'worker.recycled', { app: this.app, worker: name, workerPid: oldPid, replacement, replacementPid: ready, reason, ms: Math.round(this.#clock.now() - began) });
-    // Out of routing at once (draining); gone once its last request is over.
+    if (reason === 'memory') this.#recycleWatch.replacedForMemory(added.name);
+    if (logger) logEvent(logger, 'worker.recycled', { app: this.app, worker: name, workerPid: oldPid, replacement: added.name, replacementPid: added.pid, reason, ms: Math.round(this.#clock.now() - began) });
+    await this.#retire(name);
+  }
+
+  /** An elastic pool whose ready workers are all busy: one more, up to maxProcesses. */
+  async #grow(): Promise<void> {
+    const added = await this.#addWorker();
+    const logger = this.#options.logger;
+    if (added === undefined || !logger) return;
+    if ('error' in added) return logEvent(logger, 'app.scale_failed', { app: this.app, worker: added.name, error: added.error });
+    logEvent(logger, 'app.scaled_up', { app: this.app, worker: added.name, workerPid: added.pid, workers: this.#members.size, busyRequests: this.#elasticity!.busyRequests });
+  }
+
+  /** An elastic pool that had a worker more than it needed for processIdleTime: the last idle one goes. */
+  async #shrink(): Promise<void> {
+    const names = [...this.#members.keys()].filter((name) => !this.#replacements.has(name));
+    const victim = names.findLast((name) => this.#members.get(name)!.inFlight === 0) ?? names.at(-1);
+    if (victim === undefined) return;
+    const logger = this.#options.logger;
+    if (logger) logEvent(logger, 'app.scaled_down', { app: this.app, worker: victim, workers: this.#members.size - 1, processIdleTime: this.#elasticity!.idleTime });
+    await this.#retire(victim);
+  }
+
+  /**
+   * Starts a new worker beside the others, under the lowest free name, and resolves once it is
+   * ready, with its name and pid; a worker that does not become ready is removed again (`error`
+   * says why). `undefined` when the pool stopped meanwhile.
+   */
+  async #addWorker(): Promise<{ name: string; pid: number } | { name: string; error: string } | undefined> {
+    const supervisor = this.#supervisor;
+    const current = () => this.#supervisor === supervisor && this.#state !== 'stopping';
+    if (!supervisor || !current()) return undefined;
+    let number = 1;
+    while (this.#members.has(`${this.app}#${number}`)) number++;
+    const name = `${this.app}#${number}`;
+    const load: WorkerLoad = { inFlight: 0, served: 0 };
+    // Taken before the first wait, so two workers added at once never get the same name.
+    this.#members.set(name, load);
+    await this.#bindSocket(name);
+    const started = current() ? await startChild(supervisor, this.#childSpec(name, load)) : undefined;
+    if (started === undefined) {
+      this.#forget(name);
+      return undefined;
+    }
+    const pid = started.ok ? await this.#untilReady(started.ref as WorkerActorRef, current) : undefined;
+    if (pid !== undefined) return { name, pid };
+    if (started.ok && this.#supervisor === supervisor) {
+      await terminateChild(supervisor, name);
+      await deleteChild(supervisor, name);
+    }
+    this.#forget(name);
+    if (!current()) return undefined;
+    return { name, error: started.ok ? this.#replacementFailure(name) : started.error.message };
+  }
+
+  /** Takes `name` out of routing at once (draining), and forgets it once its last request is over and it stopped. */
+  async #retire(name: string): Promise<void> {
+    const supervisor = this.#supervisor;
+    if (!supervisor) return;
     await terminateChild(supervisor, name);
     const child = supervisor.getSnapshot().children.find((c) => c.id === name);
     if (child) this.#history.addRestarts(name, child.restarts);
@@ -661,6 +735,11 @@ export class WorkerPool {
         load.recycleAt = servedAtSpawn + requests;
         load.onRecycleAt = () => this.#recycleWatch.servedLimit(worker);
       }
+      if (this.#elasticity && load.onBusy === undefined) {
+        // The router calls it when a request takes this worker up to busyRequests in flight.
+        load.busyAt = this.#elasticity.busyRequests;
+        load.onBusy = () => this.#scaling!.busy();
+      }
       ready.push({
         id: ref.id,
         pid,
@@ -709,6 +788,7 @@ export class WorkerPool {
 
   #teardown(): void {
     this.#replacements.clear();
+    this.#scaling?.stop();
     this.#sampler.stop();
     this.#recycleWatch.disarm();
     this.#idleWatch.stop();

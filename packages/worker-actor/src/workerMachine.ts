@@ -24,6 +24,9 @@ export interface WorkerLoad {
   /** When `served` reaches this, the router calls `onRecycleAt` (the pool's `recycling.requests`). */
   recycleAt?: number;
   onRecycleAt?: () => void;
+  /** When a request takes `inFlight` up to this, the router calls `onBusy` (an elastic pool's `busyRequests`). */
+  busyAt?: number;
+  onBusy?: () => void;
 }
 
 export interface WorkerInput {

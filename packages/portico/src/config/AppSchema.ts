@@ -188,7 +188,32 @@ export const AppSchema = Type.Object(
       }),
       {},
     ),
-    processesPerApplication: Defaulted(Type.Integer({ minimum: 1, maximum: 100, description: 'Backend processes of this app, balanced by load.' }), 1),
+    processesPerApplication: Defaulted(
+      Type.Integer({ minimum: 1, maximum: 100, description: 'Backend processes of this app, balanced by load. With `maxProcesses` above it, the floor of an elastic pool (Passenger: `passenger_min_instances`, 1; Unit: `processes.spare`).' }),
+      1,
+    ),
+    maxProcesses: Defaulted(
+      Type.Integer({
+        minimum: 0,
+        maximum: 100,
+        description:
+          'Above `processesPerApplication`, the app is elastic: when every ready worker has `busyRequests` in flight, another starts, up to this many; workers above `processesPerApplication` are retired once the app has not needed them for `processIdleTime` (`app.scaled_up`, `app.scaled_down`). `0`: a fixed count of `processesPerApplication`. IIS: `processModel@maxProcesses` (1, a fixed web garden there); Passenger: `passenger_max_instances` / `passenger_max_pool_size` (6); Unit: `processes.max`; PM2 and gunicorn: a fixed count (`instances`, `workers`). At least `processesPerApplication`.',
+      }),
+      0,
+    ),
+    processIdleTime: Defaulted(
+      seconds(0.1, 86400, 'Elastic apps (`maxProcesses`): seconds the app must have had a worker more than it needed (fewer than `busyRequests` per worker on one worker fewer) before that worker is retired, one at a time, down to `processesPerApplication`. Passenger: `passenger_pool_idle_time`, 300 s; Unit: `processes.idle_timeout`, 15 s. Portico takes Passenger\'s 300 s.'),
+      300,
+    ),
+    busyRequests: Defaulted(
+      Type.Integer({
+        minimum: 1,
+        maximum: 10000,
+        description:
+          'Elastic apps (`maxProcesses`): requests in flight at which a worker counts as busy. 1 as in Passenger and Unit (a process with one request is busy), right for a backend that serves one request at a time; raise it for one that serves many at once (Node, asyncio).',
+      }),
+      1,
+    ),
     startupTimeLimit: Defaulted(
       seconds(0, 3600, 'Seconds a backend has to become ready before it is killed. ANCM\'s range is 0–3600, but `0` would fail every start, so it is refused.', true),
       120,

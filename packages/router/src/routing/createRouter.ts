@@ -356,6 +356,8 @@ export function createRouter(routes: readonly AppRoute[], options: RouterOptions
     // After a reload, a retry may take a worker of the app's successor.
     let currentApp = app;
     current.load.inFlight++;
+    // The least loaded worker is busy, so every one is: an elastic pool grows (`busyRequests`).
+    if (current.load.inFlight >= (current.load.busyAt ?? Infinity)) current.load.onBusy?.();
     let released = false;
     return {
       kind: 'forward',

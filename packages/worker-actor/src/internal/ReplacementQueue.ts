@@ -17,6 +17,11 @@ export class ReplacementQueue {
     this.#replace = replace;
   }
 
+  /** Whether a replacement is under way or waits. */
+  get active(): boolean {
+    return this.#running !== undefined;
+  }
+
   /** Whether `worker` is being replaced or waits to be. */
   has(worker: string): boolean {
     return this.#current === worker || this.#waiting.some((w) => w.worker === worker);

@@ -70,6 +70,11 @@ export function checkConsistency(config: Record<string, unknown>): RawProblem[] 
     if (isRecord(backoff) && typeof backoff['min'] === 'number' && typeof backoff['max'] === 'number' && backoff['max'] < backoff['min']) {
       out.push({ kind: 'conflict', path: ['apps', j, 'restart', 'backoff', 'max'], value: backoff['max'], message: `is less than min (${backoff['min']})`, allowed: `a number of seconds ≥ min` });
     }
+    const processes = typeof app['processesPerApplication'] === 'number' ? app['processesPerApplication'] : 1;
+    const maxProcesses = app['maxProcesses'];
+    if (typeof maxProcesses === 'number' && maxProcesses !== 0 && maxProcesses < processes) {
+      out.push({ kind: 'conflict', path: ['apps', j, 'maxProcesses'], value: maxProcesses, message: `is less than processesPerApplication (${processes}), the floor of an elastic app`, allowed: `0 (a fixed count) or a whole number ≥ processesPerApplication` });
+    }
     const liveness = app['liveness'];
     const readiness = app['readiness'];
     if (isRecord(liveness) && liveness['kind'] === 'watchdog' && !(isRecord(readiness) && readiness['kind'] === 'notify')) {
