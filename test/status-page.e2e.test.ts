@@ -1,19 +1,18 @@
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { createLogger } from '@portico/log-sink';
 import { createPortico, resolveConfig, type Portico } from '@portico/portico';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { app, request } from './helpers/portico.ts';
+import { chromiumMissing, launchChromium, openStatusPage } from './helpers/statusPageBrowser.ts';
 
 // The page's globals, for the functions that run in the browser (this project has no DOM lib).
 declare const document: { querySelector(selector: string): { getAttribute(name: string): string | null; textContent: string | null } | null };
 declare const window: Record<string, unknown>;
 
-const chromiumPath = '/usr/bin/chromium';
 const token = 'the-token-of-the-status-page-test-0123456789';
 // A backend that says what it does on stdout: the output an expanded worker row shows.
 const talkative =
@@ -38,10 +37,7 @@ describe('the live status page (a real Portico, in headless Chromium)', function
   let shots: string;
 
   before(async function () {
-    if (!existsSync(chromiumPath)) {
-      console.log(`      (skipped: ${chromiumPath} is missing; install Debian's "chromium" package to run the browser tests)`);
-      this.skip();
-    }
+    if (chromiumMissing()) this.skip();
     dir = await mkdtemp(join(tmpdir(), 'portico-status-page-'));
     shots = process.env['PORTICO_SCREENSHOT_DIR'] ?? join(dir, 'screenshots');
     const tokenFile = join(dir, 'admin-token');
@@ -64,13 +60,7 @@ describe('the live status page (a real Portico, in headless Chromium)', function
     const started = await portico.start();
     port = started.listen[0]!.port;
     adminPort = started.admin!.port;
-    context = await chromium.launchPersistentContext(join(dir, 'chromium'), {
-      executablePath: chromiumPath,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-      viewport: { width: 1200, height: 900 },
-      colorScheme: 'light',
-    });
+    context = await launchChromium(dir);
   });
 
   after(async () => {
@@ -81,18 +71,7 @@ describe('the live status page (a real Portico, in headless Chromium)', function
   });
 
   beforeEach(async () => {
-    page = await context.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (error) => errors.push(error.message));
-    // The first /status goes without a token and gets its 401 (then the page asks for it): not an error of the page.
-    page.on('console', (message) => { if (message.type() === 'error' && !/status of 401/.test(message.text())) errors.push(message.text()); });
-    await page.goto(`http://127.0.0.1:${adminPort}/`);
-    await page.waitForSelector('#token:not([hidden])');
-    await page.fill('#token-input', token);
-    await page.click('#token button');
-    await page.waitForSelector('#conn[data-state="live"]');
-    await page.waitForSelector('[data-app="shop"] tr[data-worker="shop#1"]');
-    assert.deepEqual(errors, [], 'the page ran without errors (a CSP refusal is one)');
+    page = await openStatusPage(context, adminPort, token, 'shop');
   });
 
   afterEach(async () => {

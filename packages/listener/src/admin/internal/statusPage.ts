@@ -21,7 +21,11 @@ const html = `<!doctype html>
 <span id="conn" data-state="connecting" role="status" aria-live="polite">connecting…</span>
 </header>
 <form id="token" hidden><label>Token of this admin endpoint <input id="token-input" type="password" autocomplete="off" spellcheck="false"></label> <button>Show the status</button> <span id="token-note"></span></form>
-<section id="overview" class="card" hidden><div class="card-head"><h2>All apps</h2></div><div id="overview-charts" class="charts"></div></section>
+<section id="overview" class="card" hidden>
+<div class="card-head"><h2>All apps</h2><label id="front-choice" hidden>Show <select id="front"><option value="">every front, added up</option></select></label></div>
+<div id="overview-charts" class="charts"></div>
+<table id="fronts" hidden><thead><tr><th>Front</th><th>State</th><th class="num">PID</th><th class="num">Connections</th><th class="num">Restarts</th><th class="num">Requests/s</th></tr></thead><tbody></tbody></table>
+</section>
 <main id="apps" aria-live="polite"></main>
 <footer>Updates live from <code>/live</code>. Also: <a href="/status">/status</a> · <a href="/metrics">/metrics</a> · <a href="/readyz">/readyz</a></footer>
 <script src="/assets/uplot.js"></script>

@@ -73,7 +73,11 @@ export const statusPageCharts = `
       // What the chart shows last, as text: for people who read figures, and for tests.
       c.figure.dataset.latest = latest.map((n) => n === null ? '' : String(n)).join(' ');
       c.figure.dataset.samples = String(history.length);
-      const parts = [el('b', null, c.kind.title)];
+      c.figure.dataset.sum = String(Math.round((columns[0] || []).reduce((a, n) => a + (n || 0), 0) * 100) / 100);
+      // Which front the chart shows: '' for all of them added up.
+      const ofFront = front && !c.kind.perProcess ? front : '';
+      c.figure.dataset.front = ofFront;
+      const parts = [el('b', null, c.kind.title + (ofFront ? ' · front ' + ofFront : ''))];
       keys.forEach((key, i) => {
         const swatch = el('i', 'swatch');
         swatch.style.background = palette[i % palette.length];
@@ -110,9 +114,13 @@ export const statusPageCharts = `
   }
 
   function addSample(sample) {
+    // A sample missed (the socket opened more than a second after /history answered): ask again.
+    const last = history[history.length - 1];
+    if (last && sample.at - last.at > 1.5 * sample.intervalMs) return void loadHistory();
     history.push(sample);
     if (history.length > historyCapacity) history.splice(0, history.length - historyCapacity);
     drawAllCharts();
+    updateFrontRates();
   }
 
   async function loadHistory() {
@@ -123,6 +131,7 @@ export const statusPageCharts = `
       historyCapacity = body.capacity;
       history = body.samples;
       drawAllCharts();
+      updateFrontRates();
     } catch {}
   }
 

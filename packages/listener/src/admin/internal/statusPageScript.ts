@@ -1,4 +1,5 @@
 import { statusPageCharts } from './statusPageCharts.ts';
+import { statusPageFronts } from './statusPageFronts.ts';
 import { statusPageWorkerDetail } from './statusPageWorkerDetail.ts';
 
 /**
@@ -34,7 +35,7 @@ export const statusPageScript = `
   const setText = (node, text) => { if (node.textContent !== text) node.textContent = text; };
   const tone = (state) =>
     ({ ready: 'ok', starting: 'start', backoff: 'busy', draining: 'busy', stopping: 'busy',
-       failed: 'fail', exited: 'fail', crashed: 'fail', timingOut: 'fail' })[state] || 'off';
+       serving: 'ok', closing: 'busy', failed: 'fail', exited: 'fail', crashed: 'fail', timingOut: 'fail' })[state] || 'off';
   const setBadge = (node, state) => { setText(node, state); node.className = 'badge ' + tone(state); };
 
   function duration(ms) {
@@ -52,6 +53,7 @@ export const statusPageScript = `
   const rate = (n) => (n >= 100 ? n.toFixed(0) : n.toFixed(1));
 ${statusPageCharts}
 ${statusPageWorkerDetail}
+${statusPageFronts}
   drawCharts(createCharts(document.getElementById('overview-charts'), ''));
 
   const columns = [['Worker', 'c-id'], ['State', 'c-state'], ['PID', 'num c-pid'], ['Listens on', 'c-endpoint'],
@@ -191,6 +193,7 @@ ${statusPageWorkerDetail}
 
   function renderStatus() {
     document.getElementById('overview').hidden = false;
+    renderFronts(status.fronts);
     const seen = new Set();
     status.apps.forEach((app, i) => {
       let card = cards.get(app.name);

@@ -76,6 +76,10 @@ pre.output { margin: 0; padding: 8px 10px; height: 220px; overflow: auto; white-
 pre.output .stderr { color: var(--fail); }
 ol.exits { margin: 0; padding-left: 20px; }
 ol.exits li { margin: 2px 0; }
+#front-choice { margin-left: auto; color: var(--muted); font-size: 13px; }
+#front-choice[hidden], #fronts[hidden] { display: none; }
+#front { font: inherit; color: var(--text); background: var(--card); border: 1px solid var(--line); border-radius: 6px; padding: 2px 6px; }
+#fronts td.pid, #fronts td.connections, #fronts td.restarts, #fronts td.rate { text-align: right; }
 footer { max-width: 1160px; margin: 0 auto; padding: 0 24px 24px; color: var(--muted); font-size: 12px; }
 /* A phone's width: one column of charts, and each worker a grid of labelled figures. */
 @media (max-width: 640px) {
@@ -94,6 +98,10 @@ footer { max-width: 1160px; margin: 0 auto; padding: 0 24px 24px; color: var(--m
   tr[data-worker] td, tr[data-worker] td:first-child { padding: 0; border: 0; text-align: left; background: none; }
   tr[data-worker] td::before { content: attr(data-label); display: block; color: var(--muted); font-size: 11px; font-weight: 600; text-transform: uppercase; letter-spacing: .04em; }
   tr[data-worker] td.exit { grid-column: 1 / -1; }
+  #front-choice { margin-left: 0; width: 100%; }
+  #fronts tr[data-front] { display: grid; grid-template-columns: repeat(3, minmax(0, 1fr)); gap: 6px 12px; padding: 10px 12px; border-top: 1px solid var(--line); }
+  #fronts tr[data-front] td, #fronts tr[data-front] td:first-child { padding: 0; border: 0; text-align: left; }
+  #fronts tr[data-front] td::before { content: attr(data-label); display: block; color: var(--muted); font-size: 11px; font-weight: 600; text-transform: uppercase; letter-spacing: .04em; }
   tr.failed { background: var(--row-fail); }
   tr.detail td, tr.empty-row td, tr.empty-row td:first-child { padding: 8px 12px; }
   footer { padding: 0 10px 20px; }
