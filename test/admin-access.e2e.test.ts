@@ -101,13 +101,15 @@ describe('the admin endpoint against other local users', function () {
   it('answers 401 on TCP without the bearer token, for GET /logs and POST /reload, even to the user nobody', async () => {
     assert.equal(await askAsNobody({ port: admin }, '/logs?app=shop'), '401');
     assert.equal(await askAsNobody({ port: admin }, '/reload', 'POST'), '401');
+    assert.equal(await askAsNobody({ port: admin }, '/history'), '401', 'the live page\'s history shows the apps\' traffic');
     assert.equal((await ask({ port: admin }, '/status', { headers: { Authorization: 'Bearer wrong-token-wrong-token-wrong' } })).status, 401);
     assert.equal((await ask({ port: admin }, '/status', { headers: { Authorization: `Bearer ${token}` } })).status, 200);
   });
 
-  it('answers /healthz and /readyz on TCP without a token', async () => {
+  it('answers /healthz, /readyz and the live page\'s chart library on TCP without a token', async () => {
     assert.equal(await askAsNobody({ port: admin }, '/healthz'), '200');
     assert.equal(await askAsNobody({ port: admin }, '/readyz'), '200');
+    assert.equal(await askAsNobody({ port: admin }, '/assets/uplot.js'), '200');
   });
 
   it('refuses an Origin on another port of the same host (an app behind Portico), with the token', async () => {

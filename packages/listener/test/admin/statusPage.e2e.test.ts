@@ -18,8 +18,8 @@ const token = 'the-token-of-this-admin-endpoint-0123456789';
 const failureColour = [0xd1, 0x24, 0x2f] as const;
 
 // A real browser against a real admin server: the page must render the workers, follow the live
-// socket without reloading, and reconnect when it drops. Set PORTICO_SCREENSHOT_DIR to keep the
-// screenshots for a look.
+// socket without reloading, and reconnect when it drops. The screenshots are kept, in
+// PORTICO_SCREENSHOT_DIR when set.
 describe('statusPage (in headless Chromium)', function () {
   this.timeout(30_000);
   let context: BrowserContext;
@@ -39,6 +39,8 @@ describe('statusPage (in headless Chromium)', function () {
     userDataDir = await mkdtemp(join(tmpdir(), 'portico-chromium-'));
     shots = process.env['PORTICO_SCREENSHOT_DIR'] ?? (await mkdtemp(join(tmpdir(), 'portico-shots-')));
     await mkdir(shots, { recursive: true });
+    // Kept after the run (a few hundred KB) for a look at the page before and after a crash, and at a phone's width.
+    console.log(`      screenshots in ${shots}`);
     context = await chromium.launchPersistentContext(userDataDir, {
       executablePath: chromiumPath,
       headless: true,
@@ -51,7 +53,6 @@ describe('statusPage (in headless Chromium)', function () {
   after(async () => {
     await context?.close();
     if (userDataDir) await rm(userDataDir, { recursive: true, force: true });
-    if (shots && !process.env['PORTICO_SCREENSHOT_DIR']) await rm(shots, { recursive: true, force: true });
   });
 
   beforeEach(async () => {
@@ -184,7 +185,6 @@ describe('statusPage (in headless Chromium)', function () {
       await phone.waitForSelector('[data-app="shop"] figure[data-chart="requests"] canvas');
       await phone.click('[data-app="shop"] tr[data-worker="shop#1"] button.expand');
       await phone.screenshot({ path: join(shots, 'phone-dark.png'), fullPage: true });
-      console.log(`      screenshot in ${join(shots, 'phone-dark.png')}`);
       const layout = await phone.evaluate(() => {
         const d = document as unknown as {
           documentElement: { scrollWidth: number; clientWidth: number };
