@@ -1,7 +1,7 @@
 export * from './config/index.ts';
 export { ConfigInvalidError } from './errors.ts';
 export { createPortico } from './runtime/createPortico.ts';
-export type { AppCommandResult, Portico, PorticoOptions, ReloadResult, Started } from './runtime/createPortico.ts';
+export type { AppCommandResult, Portico, PorticoOptions, ReloadResult, Started } from './runtime/Portico.ts';
 // The types of what a `Portico` hands out, so an embedder can name what it holds.
 export type { BoundAddress, PorticoStatus, RequestMetrics } from '@portico/listener';
 export type { Dispatch, DispatchRequest } from '@portico/router';

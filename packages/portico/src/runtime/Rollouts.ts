@@ -1,0 +1,72 @@
+import { logEvent, type EventLogger } from '@portico/log-sink';
+import type { AppRuntime } from './AppRuntime.ts';
+import { rollOut } from './rollOut.ts';
+
+/** What a reload or an operator's command answers once `stop()` has begun. */
+export const STOPPING_ERROR = 'Portico is stopping; nothing was changed';
+
+/** Why new workers start beside an app's old ones. */
+export type RolloutReason = 'reload' | 'restart' | 'watch';
+
+/** Each app's last rollout that failed, as `/status` shows it. */
+export interface FailedRollout {
+  readonly message: string;
+  readonly at: number;
+}
+
+/**
+ * The rollouts under way (new runtimes starting beside old ones, which `stop()` ends) and each
+ * app's last one that failed, cleared by the next that succeeds.
+ */
+export class Rollouts {
+  readonly #logger: EventLogger;
+  readonly #closing: () => boolean;
+  /** Closes a runtime that will never take traffic, and stops following it. */
+  readonly #discard: (runtime: AppRuntime) => Promise<void>;
+  readonly #underWay = new Set<AppRuntime>();
+  readonly #failed = new Map<string, FailedRollout>();
+
+  constructor(logger: EventLogger, closing: () => boolean, discard: (runtime: AppRuntime) => Promise<void>) {
+    this.#logger = logger;
+    this.#closing = closing;
+    this.#discard = discard;
+  }
+
+  /** The app's last rollout, when it failed. */
+  failure(app: string): FailedRollout | undefined {
+    return this.#failed.get(app);
+  }
+
+  /**
+   * Starts `fresh` beside `old` and says whether traffic may move to it. When it may not, the old
+   * runtime keeps serving if it was (fresh is closed); an app that was not serving anyway takes
+   * the new one, which goes on trying on its own schedule.
+   */
+  async attempt(fresh: AppRuntime, old: AppRuntime | undefined, why: RolloutReason): Promise<{ keep: AppRuntime; error?: string }> {
+    const name = fresh.config.name;
+    const began = Date.now();
+    this.#underWay.add(fresh);
+    const outcome = await rollOut(fresh).finally(() => this.#underWay.delete(fresh));
+    if (this.#closing()) {
+      // Portico stopped meanwhile: the new runtime never takes traffic.
+      await this.#discard(fresh);
+      return { keep: old ?? fresh, error: STOPPING_ERROR };
+    }
+    if (outcome.ok) {
+      this.#failed.delete(name);
+      logEvent(this.#logger, 'app.rolled_out', { app: name, reason: why, ms: Date.now() - began });
+      return { keep: fresh };
+    }
+    this.#failed.set(name, { message: outcome.error, at: Date.now() });
+    const oldServes = old !== undefined && (old.pool.ready.length > 0 || old.pool.state === 'starting');
+    logEvent(this.#logger, 'app.rollout_failed', { app: name, reason: why, error: outcome.error, oldKeepsServing: oldServes });
+    if (!oldServes) return { keep: fresh, error: outcome.error };
+    await this.#discard(fresh);
+    return { keep: old, error: outcome.error };
+  }
+
+  /** Ends the rollouts under way: their new workers stop. */
+  async stop(): Promise<void> {
+    await Promise.all([...this.#underWay].map((a) => a.pool.stop()));
+  }
+}
