@@ -25,10 +25,10 @@ const cgroupOf = (pid: number) => /^0::(.*)$/m.exec(readFileSync(`/proc/${pid}/c
 
 const readyPid = (started: Started) => started.portico.status().apps[0]?.workers.find((w) => w.state === 'ready')?.pid;
 
-async function startDaemonising(extra: Record<string, unknown> = {}, options: Parameters<typeof startPortico>[2] = {}): Promise<{ started: Started; grandchild: number }> {
+async function startDaemonising(extra: Record<string, unknown> = {}, options: Parameters<typeof startPortico>[2] = {}, top: Record<string, unknown> = {}): Promise<{ started: Started; grandchild: number }> {
   const dir = await mkdtemp(join(tmpdir(), 'portico-tree-'));
   const file = join(dir, 'grandchild.pid');
-  const config = { apps: [app('shop', { start: 'eager', arguments: [daemonising], environmentVariables: { GRANDCHILD_FILE: file }, ...extra })] };
+  const config = { ...top, apps: [app('shop', { start: 'eager', arguments: [daemonising], ...extra, environmentVariables: { ...(extra['environmentVariables'] as Record<string, string> | undefined), GRANDCHILD_FILE: file } })] };
   const started = await startPortico(config, dir, options);
   await changed(started.portico, () => readyPid(started) !== undefined);
   // Written before the backend listens, so it is there once the worker is ready.
@@ -82,6 +82,21 @@ describe('a worker\'s process tree', function () {
       process.kill(pid, 'SIGKILL');
       await changed(started.portico, () => readyPid(started) !== undefined && readyPid(started) !== pid);
       assert.ok(!runs(grandchild), `the daemonised grandchild ${grandchild} outlived its backend`);
+    });
+
+    it('samples the worker from its cgroup: the daemonised grandchild counts, and status says where each figure came from', async () => {
+      const { started, grandchild } = await startDaemonising({ environmentVariables: { DOUBLE_FORK: '1' } }, {}, { sampleInterval: 0.05 });
+      const worker = () => started.portico.status().apps[0]!.workers.find((w) => w.state === 'ready');
+      await changed(started.portico, () => worker()?.resources !== undefined);
+      const resources = worker()!.resources!;
+      // The grandchild left the backend's tree (its parent exited), so a walk of /proc from the
+      // backend misses it; cgroup.procs lists it.
+      assert.ok(runs(grandchild));
+      assert.ok(!readFileSync(`/proc/${worker()!.pid}/task/${worker()!.pid}/children`, 'utf8').includes(String(grandchild)), 'the grandchild is not below the backend');
+      assert.equal(resources.processes, 2, `the backend and its daemonised grandchild: ${JSON.stringify(resources)}`);
+      // cpu.stat is the cgroup core's; memory.current needs the memory controller enabled in v2.
+      const memoryFromCgroup = isolation.kind === 'cgroup' && isolation.controllers.includes('memory');
+      assert.deepEqual(resources.source, { processes: 'cgroup', cpu: 'cgroup', memory: memoryFromCgroup ? 'cgroup' : 'proc' });
     });
 
     const missing = ['memory', 'cpu', 'pids'].filter((c) => isolation.kind === 'cgroup' && !isolation.controllers.includes(c));

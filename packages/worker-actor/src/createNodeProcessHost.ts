@@ -12,6 +12,8 @@ import { ListenSocketError, SocketPathTooLongError } from './errors.ts';
 import { listenerOwnedBy } from './internal/listenerOwner.ts';
 import { OrphanGuard } from './internal/OrphanGuard.ts';
 import { procAvailable, readProcessTree } from './internal/readProcessTree.ts';
+import { readCgroupUsage } from './internal/readCgroupUsage.ts';
+import type { ProcessUsage } from './ProcessUsage.ts';
 
 /** Linux's sun_path holds 108 bytes including the terminating NUL. */
 const maxSocketPath = 107;
@@ -28,6 +30,8 @@ export function createNodeProcessHost(options: { readonly cgroups?: boolean } = 
   let socketDir: Promise<string> | undefined;
   let socketCount = 0;
   const orphans = new OrphanGuard();
+  /** Each live worker process's own cgroup, where it has one. */
+  const cgroupOf = new Map<number, string>();
   let tree: CgroupTree | { readonly why: string } | undefined;
   const cgroups = (): CgroupTree | undefined => {
     tree ??= options.cgroups === false ? { why: 'cgroups were turned off for this host' } : CgroupTree.open();
@@ -35,7 +39,7 @@ export function createNodeProcessHost(options: { readonly cgroups?: boolean } = 
   };
 
   return {
-    spawn: (spec, events) => spawnProcess(spec, events, orphans, cgroups()),
+    spawn: (spec, events) => spawnProcess(spec, events, orphans, cgroups(), cgroupOf),
 
     isolation(): ProcessIsolation {
       const found = cgroups();
@@ -64,7 +68,8 @@ export function createNodeProcessHost(options: { readonly cgroups?: boolean } = 
     bindListenSocket,
 
     // Without /proc (macOS) the host cannot tell, and says so by not having `usage` (docs/worker.md).
-    ...(procAvailable() ? { usage: (pid: number) => readProcessTree(pid) } : {}),
+    // A worker in a cgroup of its own is counted from it (docs/worker.md, What a worker costs).
+    ...(procAvailable() ? { usage: (pid: number) => usageOf(pid, cgroupOf.get(pid)) } : {}),
 
     async probe(endpoint, probe, pid) {
       const answered = probe.kind === 'tcp' ? await probeTcp(endpoint) : await probeHttp(endpoint, probe);
@@ -117,7 +122,12 @@ function runnable(command: string, path: string | undefined, cwd: string): boole
 /** A string as one word for /bin/sh. */
 const shellWord = (text: string) => `'${text.replace(/'/g, `'\\''`)}'`;
 
-function spawnProcess(spec: ProcessSpec, events: ProcessEvents, orphans: OrphanGuard, tree: CgroupTree | undefined): ProcessHandle {
+/** From the worker's cgroup while it has one with processes in it, else from the process tree. */
+function usageOf(pid: number, cgroup: string | undefined): ProcessUsage | undefined {
+  return (cgroup === undefined ? undefined : readCgroupUsage(cgroup)) ?? readProcessTree(pid);
+}
+
+function spawnProcess(spec: ProcessSpec, events: ProcessEvents, orphans: OrphanGuard, tree: CgroupTree | undefined, cgroupOf: Map<number, string>): ProcessHandle {
   const env: Record<string, string> = { ...spec.env };
   const stdio: StdioOptions = ['ignore', 'pipe', 'pipe', spec.listenSocket ? spec.listenSocket.fd : 'ignore'];
   let command = spec.command;
@@ -169,6 +179,7 @@ function spawnProcess(spec: ProcessSpec, events: ProcessEvents, orphans: OrphanG
     }
   }
   if (pid !== undefined) orphans.add(pid, cgroup?.path);
+  if (pid !== undefined && cgroup) cgroupOf.set(pid, cgroup.path);
   if (pid === undefined) void cgroup?.end(drainLimitMs);
 
   let reported = false;
@@ -192,6 +203,7 @@ function spawnProcess(spec: ProcessSpec, events: ProcessEvents, orphans: OrphanG
     if (pid === undefined) report({ code: null, signal: null, error });
   });
   child.on('exit', (code, signal) => {
+    if (pid !== undefined) cgroupOf.delete(pid);
     // Whatever the backend left behind in its group would be an orphan holding its port.
     signalGroup('SIGKILL');
     const drain = setTimeout(() => {

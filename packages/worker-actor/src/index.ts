@@ -2,7 +2,7 @@ export { workerMachine } from './workerMachine.ts';
 export type { WorkerActorRef, WorkerContext, WorkerEmitted, WorkerEvent, WorkerInput, WorkerLoad, WorkerOutput, WorkerSnapshot } from './workerMachine.ts';
 export { createNodeProcessHost } from './createNodeProcessHost.ts';
 export type { Endpoint, ListenSocket, PingAnswer, Probe, ProcessEvents, ProcessHandle, ProcessHost, ProcessIsolation, ProcessSpec, ResourceLimits } from './ProcessHost.ts';
-export type { ProcessUsage } from './ProcessUsage.ts';
+export type { ProcessUsage, UsageSource } from './ProcessUsage.ts';
 export { validateWorkerOptions, workerDefaults } from './WorkerOptions.ts';
 export { livenessDefaults } from './Liveness.ts';
 export type { Liveness } from './Liveness.ts';

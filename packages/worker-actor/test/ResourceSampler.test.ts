@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SimulatedClock } from '@portico/supervisor';
+import { readCgroupUsage } from '../src/internal/readCgroupUsage.ts';
 import { readProcessTree } from '../src/internal/readProcessTree.ts';
 import { ResourceSampler, type ProcessHost, type ProcessUsage } from '../src/index.ts';
 
@@ -21,6 +22,43 @@ function fakeProc(processes: Record<number, { comm: string; state?: string; tick
   return root;
 }
 
+const fromProc = { processes: 'tree', cpu: 'proc', memory: 'proc' };
+
+/** A cgroup directory of our own: cgroup.procs, and cpu.stat and memory.current when given. */
+function fakeCgroup(pids: number[], files: { cpuStat?: string; memoryCurrent?: string } = {}): string {
+  const dir = mkdtempSync(join(tmpdir(), 'portico-cgroup-'));
+  writeFileSync(join(dir, 'cgroup.procs'), pids.map((pid) => `${pid}\n`).join(''));
+  if (files.cpuStat !== undefined) writeFileSync(join(dir, 'cpu.stat'), files.cpuStat);
+  if (files.memoryCurrent !== undefined) writeFileSync(join(dir, 'memory.current'), files.memoryCurrent);
+  return dir;
+}
+
+describe('readCgroupUsage', () => {
+  const proc = () =>
+    fakeProc({
+      10: { comm: 'main', ticks: [100, 0, 0, 0], rssKb: 1000, fds: 4, children: [] },
+      // Re-parented away from 10 (a double fork): no tree walk from 10 finds it.
+      20: { comm: 'daemon', ticks: [50, 0, 0, 0], rssKb: 2000, fds: 2, children: [] },
+    });
+
+  it("counts every process of the cgroup, CPU from cpu.stat and memory from memory.current when it has them", () => {
+    const cgroup = fakeCgroup([10, 20], { cpuStat: 'usage_usec 2500000\nuser_usec 2000000\nsystem_usec 500000\n', memoryCurrent: '7340032\n' });
+    assert.deepEqual(readCgroupUsage(cgroup, proc()), { cpuSeconds: 2.5, memoryBytes: 7340032, fds: 6, processes: 2, source: { processes: 'cgroup', cpu: 'cgroup', memory: 'cgroup' } });
+  });
+
+  it('sums /proc over the cgroup\'s processes for what the cgroup lacks (no memory controller, as on a hybrid hierarchy)', () => {
+    const cgroup = fakeCgroup([10, 20], { cpuStat: 'usage_usec 2500000\n' });
+    assert.deepEqual(readCgroupUsage(cgroup, proc()), { cpuSeconds: 2.5, memoryBytes: 3000 * 1024, fds: 6, processes: 2, source: { processes: 'cgroup', cpu: 'cgroup', memory: 'proc' } });
+    assert.deepEqual(readCgroupUsage(fakeCgroup([10, 20]), proc())?.source, { processes: 'cgroup', cpu: 'proc', memory: 'proc' });
+    assert.equal(readCgroupUsage(fakeCgroup([10, 20]), proc())?.cpuSeconds, 1.5);
+  });
+
+  it('answers undefined for a cgroup that is gone or empty, so the caller reads the process tree', () => {
+    assert.equal(readCgroupUsage(join(tmpdir(), 'no-such-cgroup-here'), proc()), undefined);
+    assert.equal(readCgroupUsage(fakeCgroup([]), proc()), undefined);
+  });
+});
+
 describe('readProcessTree', () => {
   it('sums CPU, memory and fds over the process and everything below it, reading comm with spaces and parentheses', () => {
     const proc = fakeProc({
@@ -30,7 +68,7 @@ describe('readProcessTree', () => {
       13: { comm: 'grandchild', ticks: [30, 0, 0, 0], rssKb: 100, fds: 2, children: [] },
       99: { comm: 'not ours', ticks: [9999, 0, 0, 0], rssKb: 9999, fds: 9, children: [] },
     });
-    assert.deepEqual(readProcessTree(10, proc), { cpuSeconds: 4.1, memoryBytes: 3600 * 1024, fds: 10, processes: 4 });
+    assert.deepEqual(readProcessTree(10, proc), { cpuSeconds: 4.1, memoryBytes: 3600 * 1024, fds: 10, processes: 4, source: fromProc });
   });
 
   it('skips a child that is gone and counts a zombie as a process holding nothing', () => {
@@ -38,7 +76,7 @@ describe('readProcessTree', () => {
       10: { comm: 'main', ticks: [100, 0, 0, 0], rssKb: 1000, fds: 1, children: [11, 12] },
       11: { comm: 'dead', state: 'Z', ticks: [500, 0, 0, 0], rssKb: 0, fds: 0, children: [] },
     });
-    assert.deepEqual(readProcessTree(10, proc), { cpuSeconds: 1, memoryBytes: 1000 * 1024, fds: 1, processes: 2 });
+    assert.deepEqual(readProcessTree(10, proc), { cpuSeconds: 1, memoryBytes: 1000 * 1024, fds: 1, processes: 2, source: fromProc });
   });
 
   it('answers undefined for a process that is gone', () => {

@@ -53,8 +53,10 @@ export interface ResourceFigures {
   readonly memoryBytes: number;
   /** Open file descriptors. */
   readonly fds: number;
-  /** Processes: the worker's own and every one below it. */
+  /** Processes: the worker's own and every one below it, or every one in its cgroup. */
   readonly processes: number;
+  /** A worker's: where each figure was read (its cgroup, or /proc); absent from an app's sums. */
+  readonly source?: { readonly processes: 'cgroup' | 'tree'; readonly cpu: 'cgroup' | 'proc'; readonly memory: 'cgroup' | 'proc' };
 }
 
 /** Whether Portico can read what its workers cost, and how often it does. */

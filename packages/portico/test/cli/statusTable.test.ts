@@ -54,4 +54,17 @@ describe('statusTable figures', () => {
     assert.match(text, /^  shop#1 +ready +4250 +40123 +1m 03s +0 +3 +1 +- +- +-$/m);
     assert.ok(text.includes(`CPU and memory: ${note}`));
   });
+
+  it("says under the table where the workers' figures were read: their cgroup, or /proc", () => {
+    const cgroup = { ...figures, source: { processes: 'cgroup' as const, cpu: 'cgroup' as const, memory: 'proc' as const } };
+    const tree = { ...figures, source: { processes: 'tree' as const, cpu: 'proc' as const, memory: 'proc' as const } };
+    const shop: AppStatus = { name: 'shop', match: { host: '*', path: '/' }, state: 'ready', eager: true, queueDepth: 0, workers: [{ ...worker, resources: cgroup }, { ...worker, id: 'shop#2', resources: cgroup }] };
+    const blog: AppStatus = { ...shop, name: 'blog', workers: [{ ...worker, id: 'blog#1', resources: tree }] };
+    const status: PorticoStatus = { startedAt: now, version: '0.1.0', pid: 42, sampling: { available: true, interval: 5 }, apps: [shop, blog] };
+    const text = statusTable(status, status.apps, now);
+    assert.ok(
+      text.includes("CPU and memory: from the worker's cgroup (cgroup.procs, cpu.stat, memory from /proc: no memory controller for it in cgroup v2); from /proc, over the process tree below the worker\n"),
+      text,
+    );
+  });
 });

@@ -6,7 +6,7 @@ import type { ProcessUsage } from '../ProcessUsage.ts';
  * call sysconf; USER_HZ is part of the kernel's ABI and 100 on every architecture Linux runs Node
  * on (proc(5); pidusage asks `getconf CLK_TCK` and gets 100 too).
  */
-const ticksPerSecond = 100;
+export const ticksPerSecond = 100;
 
 /** A tree this deep or wide is a fork bomb, not a worker: stop counting rather than spend the loop on it. */
 const maxProcesses = 4096;
@@ -49,16 +49,17 @@ export function readProcessTree(rootPid: number, procRoot = '/proc'): ProcessUsa
     processes++;
     for (const child of childrenOf(pid, procRoot)) queue.push(child);
   }
-  return { cpuSeconds, memoryBytes, fds, processes };
+  return { cpuSeconds, memoryBytes, fds, processes, source: { processes: 'tree', cpu: 'proc', memory: 'proc' } };
 }
 
-interface OneProcess {
+export interface OneProcess {
   readonly cpuTicks: number;
   readonly memoryBytes: number;
   readonly fds: number;
 }
 
-function readOne(pid: number, procRoot: string): OneProcess | undefined {
+/** One process's CPU ticks (its waited-for children's included), resident bytes and fds; `undefined` once it is gone. */
+export function readOne(pid: number, procRoot = '/proc'): OneProcess | undefined {
   let stat: string;
   try {
     stat = readFileSync(`${procRoot}/${pid}/stat`, 'latin1');

@@ -30,6 +30,8 @@ export function statusTable(status: PorticoStatus, apps: readonly AppStatus[], n
   const head = `Portico ${status.version}, pid ${status.pid}, up ${duration(now - status.startedAt)}`;
   // Why CPU and memory show '-': said once, under the table.
   if (status.sampling?.note) notes.push(`CPU and memory: ${status.sampling.note}`);
+  const sources = sourceNote(apps);
+  if (sources) notes.push(`CPU and memory: ${sources}`);
   return `${head}\n\n${apps.length === 0 ? 'no apps' : table.join('\n')}\n${notes.length === 0 ? '' : `\n${notes.join('\n')}\n`}`;
 }
 
@@ -47,6 +49,20 @@ function workerRow(worker: WorkerStatusView, now: number): string[] {
     ...figures(worker.resources),
     lastExit(worker),
   ];
+}
+
+/** Where the workers' figures were read, once for each way they were (docs/worker.md, What a worker costs). */
+function sourceNote(apps: readonly AppStatus[]): string | undefined {
+  const seen = new Set<string>();
+  for (const app of apps) {
+    for (const worker of app.workers) {
+      const source = worker.resources?.source;
+      if (!source) continue;
+      if (source.processes === 'tree') seen.add('from /proc, over the process tree below the worker');
+      else seen.add(`from the worker's cgroup (cgroup.procs, ${source.cpu === 'cgroup' ? 'cpu.stat' : 'CPU from /proc'}, ${source.memory === 'cgroup' ? 'memory.current' : 'memory from /proc: no memory controller for it in cgroup v2'})`);
+    }
+  }
+  return seen.size === 0 ? undefined : [...seen].join('; ');
 }
 
 /** CPU percent and resident memory of a worker's tree, or an app's sums; `-` before a sample. */
