@@ -46,6 +46,8 @@ export const statusPageWorkerDetail = `
         { headers: token ? { Authorization: 'Bearer ' + token } : {}, cache: 'no-store', signal: detail.controller.signal });
     } catch { return retryOutput(detail, app, id); }
     if (answer.status === 501) return setText(detail.output, 'This Portico keeps no output lines.');
+    // A refused token is the live socket's to ask again for; asking here every 2 s would not help.
+    if (answer.status === 401) return setText(detail.output, 'The admin token was refused; reload the page to give it again.');
     if (!answer.ok || !answer.body) return retryOutput(detail, app, id);
     detail.output.replaceChildren();
     const reader = answer.body.pipeThrough(new TextDecoderStream()).getReader();
