@@ -2,13 +2,11 @@ import assert from 'node:assert/strict';
 import { rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import { join } from 'node:path';
-import type { Portico } from '@portico/portico';
 import { frontPids, until } from './helpers/frontClients.ts';
-import { answered, changed, settled, startLoad } from './helpers/load.ts';
+import { crashUnderLoad } from './helpers/crashUnderLoad.ts';
+import { changed } from './helpers/load.ts';
 import { app, json, request, startPortico, stopAllPorticos } from './helpers/portico.ts';
 import { socketOwner } from './helpers/socketOwner.ts';
-
-const readyPid = (portico: Portico) => portico.status().apps[0]?.workers.find((w) => w.state === 'ready')?.pid;
 
 // Issue 21, "Every core": with `fronts: 2` two front processes accept and forward, and the
 // control process (this one, in these tests) supervises the apps. Each rule of the data path
@@ -100,17 +98,7 @@ describe('fronts: two front processes and one control process', function () {
       fronts: 2,
       apps: [app('shop', { start: 'eager', rapidFailsPerMinute: 100, restart: { backoff: { min: 0, max: 0.05 } } })],
     });
-    await changed(portico, () => readyPid(portico) !== undefined);
-    const load = startLoad(port, '/', 8);
-    for (let crash = 0; crash < 3; crash++) {
-      await answered(load.tally, 50);
-      const pid = readyPid(portico)!;
-      process.kill(pid, 'SIGKILL');
-      await changed(portico, () => readyPid(portico) !== undefined && readyPid(portico) !== pid);
-      await settled(load.tally);
-    }
-    await answered(load.tally, 50);
-    const tally = await load.stop();
+    const tally = await crashUnderLoad(portico, port, 3, 8);
     assert.equal(tally.pids.length, 4, 'each crash brought a new process');
     assert.equal(tally.failed, 0, `${tally.failed} of ${tally.requests} failed: ${tally.errors.join(' | ')}`);
   });
