@@ -60,6 +60,12 @@ describe('PorticoEvents', () => {
     assert.deepEqual(wrong, [], 'add or fix these rows in docs/events.md');
   });
 
+  it('lists the events in docs/events.md in the order of their ids', async () => {
+    const rows = await documentedEvents();
+    const misplaced = rows.flatMap((row, i) => (i > 0 && row.id < rows[i - 1]!.id ? [`${row.id} \`${row.name}\` after ${rows[i - 1]!.id}`] : []));
+    assert.deepEqual(misplaced, [], 'move these rows of docs/events.md to their place by id');
+  });
+
   it('documents no event that the catalogue lacks', async () => {
     const known = new Set(events.map((e) => e.name));
     const extra = (await documentedEvents()).filter((row) => !known.has(row.name)).map((row) => row.name);
