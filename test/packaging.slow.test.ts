@@ -65,6 +65,7 @@ describe('packaging: the packed tarballs installed with npm into an empty projec
         $schema: './node_modules/@portico/portico/schema/portico.schema.json',
         listen: [{ port: 0, host: '127.0.0.1' }],
         fronts: 1,
+        admin: { port: 0, socket: join(project, 'run', 'admin.sock') },
         apps: [{ name: 'hello', processPath: 'python3', arguments: ['server.py'] }],
       }),
     );
@@ -74,6 +75,11 @@ describe('packaging: the packed tarballs installed with npm into an empty projec
     const started = await startPorticoCommand(portico(), ['start', '-c', config], { cwd: project, env });
     const res = await request(started.port, '/');
     assert.equal(res.status, 200, res.body);
+    // The live page's chart library comes from the uplot package npm installed beside Portico's.
+    const admin = Number(/status page http:\/\/127\.0\.0\.1:(\d+)\//.exec(started.stderr())?.[1]);
+    const library = await request(admin, '/assets/uplot.js');
+    assert.equal(library.status, 200, library.body.slice(0, 200));
+    assert.match(library.body, /uPlot/);
     const spawned = /"event":"worker\.spawned".*?"workerPid":(\d+)/.exec(started.stdout());
     assert.ok(spawned, `no worker.spawned line in ${started.stdout()}`);
     assert.equal(await started.stop(), 0, started.stderr());
