@@ -27,3 +27,6 @@ export class ConfigInvalidError extends ConfigInvalidBase {
 
 /** The admin endpoint's token or socket group cannot be used; `portico check` reports it as a problem of `admin`. */
 export const AdminAccessUnusableError = definePorticoError('PORTICO_ERR_ADMIN_ACCESS_UNUSABLE', 'AdminAccessUnusableError', (why: string) => why);
+
+/** `fronts` above 1 on a platform whose sockets have no file descriptor for a front to inherit (Windows). */
+export const FrontsUnsupportedError = definePorticoError('PORTICO_ERR_FRONTS_UNSUPPORTED', 'FrontsUnsupportedError', (count: number) => `fronts: ${count} needs sockets with file descriptors (Linux, macOS), which this platform's have not; set "fronts": 1`);

@@ -3,6 +3,7 @@ import { logEvent, type EventLogger } from '@portico/log-sink';
 import { createSupervisor, stopSupervisor, type Clock, type SupervisorRef } from '@portico/supervisor';
 import { createActor } from 'xstate';
 import type { PorticoConfig } from '../config/PorticoConfigSchema.ts';
+import { FrontsUnsupportedError } from '../errors.ts';
 import type { AppRuntime } from '../runtime/AppRuntime.ts';
 import { bindFrontSockets, type FrontSocket } from './bindFrontSockets.ts';
 import type { ControlMessage, FrontMessage, RoutedApp } from './FrontMessage.ts';
@@ -237,6 +238,11 @@ export function createFrontFleet(options: FrontFleetOptions): FrontFleet {
       // A TLS file that cannot be read fails here, with its own error, as it does in one process.
       for (const entry of config.listen) if (entry.tls) await loadTlsCredentials(entry.tls);
       sockets = await bindFrontSockets(config.listen);
+      if (sockets.some((socket) => socket.handle.fd < 0)) {
+        // Windows: a socket has no file descriptor for a front to inherit (spawnFront).
+        for (const socket of sockets) socket.handle.close();
+        throw new FrontsUnsupportedError(options.count);
+      }
       const listening = new Promise<void>((resolve, reject) => {
         starting = { listening: new Set(), resolve, reject };
       });
