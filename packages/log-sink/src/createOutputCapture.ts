@@ -46,7 +46,11 @@ export interface OutputCaptureOptions {
    * What it throws is ignored.
    */
   readonly onLines?: (lines: readonly OutputLine[]) => void;
-  /** Told of `output.capture_failed` (once) and `output.rotated`; what it throws is ignored. */
+  /**
+   * Told of `output.capture_failed` (once per outage), `output.capture_resumed`,
+   * `output.capture_lost`, `output.rotated`, `output.pruned` and `output.prune_failed`; what it
+   * throws is ignored.
+   */
   readonly onEvent?: (event: OutputCaptureEvent) => void;
   /** The clock for timestamps and the default `startedAt`, in epoch milliseconds. Default `Date.now`. */
   readonly now?: () => number;
@@ -76,6 +80,8 @@ export interface OutputRetention {
 /** Reported through `onEvent`; pass it on with `logEvent(logger, event.event, fields)`. */
 export type OutputCaptureEvent =
   | { readonly event: 'output.capture_failed'; readonly file: string; readonly code: string; readonly message: string }
+  | { readonly event: 'output.capture_resumed'; readonly file: string; readonly droppedBytes: number; readonly lostMs: number }
+  | { readonly event: 'output.capture_lost'; readonly file: string; readonly droppedBytes: number }
   | { readonly event: 'output.rotated'; readonly file: string; readonly previous: string; readonly deleted: readonly string[] }
   | { readonly event: 'output.pruned'; readonly prefix: string; readonly deleted: readonly string[]; readonly compressed: readonly string[] }
   | { readonly event: 'output.prune_failed'; readonly prefix: string; readonly file: string; readonly code: string; readonly message: string };
@@ -104,8 +110,9 @@ export interface OutputCapture {
  * Captures a backend's stdout and stderr: into rotated files `<file>_<yyyyMMddHHmmss>_<pid>.log`,
  * `…_<pid>.1.log`, … when enabled, and always into in-memory tails for error pages. Writes are
  * asynchronous and hold the backend's pipes back while the disk catches up, so nothing it wrote is
- * lost and the event loop never blocks. A failing disk is reported once through `onEvent`; the
- * capture then keeps the tails only and never throws.
+ * lost and the event loop never blocks. A failing disk (full, unwritable) is reported once per
+ * outage through `onEvent`: output is then dropped and counted, never held, so the backend never
+ * waits for it, and is written again once a try a second succeeds. The capture never throws.
  *
  * @example
  * const capture = createOutputCapture({ enabled: true, file: './logs/stdout', pid: child.pid,
@@ -137,6 +144,8 @@ export function createOutputCapture(options: OutputCaptureOptions = {}): OutputC
           onRotated: (file, previous, deleted) => report({ event: 'output.rotated', file, previous, deleted }),
           onFailed: (file, error) =>
             report({ event: 'output.capture_failed', file, code: error.code ?? 'UNKNOWN', message: error.message }),
+          onResumed: (file, droppedBytes, lostMs) => report({ event: 'output.capture_resumed', file, droppedBytes, lostMs }),
+          onLost: (file, droppedBytes) => report({ event: 'output.capture_lost', file, droppedBytes }),
           ...(o.retention === undefined ? {} : { retention: o.retention }),
           now: o.now,
           onPruned: ({ deleted, compressed, failure }) => {

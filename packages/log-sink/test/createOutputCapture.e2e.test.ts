@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, stat, symlink, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { once } from 'node:events';
@@ -206,15 +206,17 @@ describe('createOutputCapture', function () {
       const plan: FloodPlan = { bytes: 4 * MiB, streams: 'both', end: 'normal' };
       const run = await captureFlood(plan, { enabled: true, file: join(dir, 'not-a-folder', 'stdout'), tailBytes: 1000 });
       assert.equal(run.code, 0);
-      assert.equal(run.events.length, 1);
-      const [event] = run.events;
+      assert.deepEqual(run.events.map((e) => e.event), ['output.capture_failed', 'output.capture_lost']);
+      const [event, lost] = run.events;
       assert.equal(event?.event, 'output.capture_failed');
       assert.ok(event.code === 'ENOTDIR' || event.code === 'EEXIST', event.code);
+      const { stdout, stderr } = expectedFlood(plan);
+      assert.deepEqual(lost, { event: 'output.capture_lost', file: event.file, droppedBytes: stdout.length + stderr.length });
       assert.deepEqual(run.capture.files, []);
       assert.equal(run.capture.tail(), demultiplexTail(expectedFlood(plan), run.capture.tail()));
     });
 
-    it('reports a full disk once and keeps the tail', async function () {
+    it('reports a full disk once, counts what it dropped and keeps the tail', async function () {
       if (!existsSync('/dev/full')) this.skip();
       const startedAt = new Date();
       const child = spawnFixture('flood.ts', { bytes: 4 * MiB, streams: 'stdout', end: 'normal' } satisfies FloodPlan);
@@ -229,8 +231,54 @@ describe('createOutputCapture', function () {
       const { code } = await closed(child);
       await capture.close();
       assert.equal(code, 0);
-      assert.deepEqual(events.map((e) => [e.event, e.event === 'output.capture_failed' ? e.code : '']), [['output.capture_failed', 'ENOSPC']]);
+      // A flood that lasts past a second is tried again each second; a try that fails is not reported.
+      assert.deepEqual(events.map((e) => [e.event, e.event === 'output.capture_failed' ? e.code : '']), [['output.capture_failed', 'ENOSPC'], ['output.capture_lost', '']]);
+      assert.equal(events[1]?.event === 'output.capture_lost' && events[1].droppedBytes, expectedFlood({ bytes: 4 * MiB, streams: 'stdout', end: 'normal' }).stdout.length);
       assert.equal(capture.tail(), expectedFlood({ bytes: 4 * MiB, streams: 'stdout', end: 'normal' }).stdout.toString().slice(-64 * 1024));
+    });
+
+    it('drops and counts output while the disk is full, tries again a second later, and writes to the same file once space returns', async function () {
+      if (!existsSync('/dev/full')) this.skip();
+      let now = Date.parse('2026-12-06T05:00:00Z');
+      const file = join(dir, 'stdout_20261206050000_7.log');
+      await symlink('/dev/full', file);
+      const events: OutputCaptureEvent[] = [];
+      const capture = createOutputCapture({ enabled: true, file: join(dir, 'stdout'), pid: 7, now: () => now, onEvent: (e) => events.push(e) });
+      // Each write's callback fires once the file took it or it was dropped.
+      const write = (text: string) => new Promise<void>((resolve) => capture.stdout.write(text, () => resolve()));
+      await write('first\n');
+      assert.deepEqual(events.map((e) => [e.event, 'code' in e ? e.code : '']), [['output.capture_failed', 'ENOSPC']]);
+      await write('dropped\n');
+      now += 999;
+      await write('dropped too\n');
+      now += 1;
+      await write('tried again\n');
+      assert.equal(events.length, 1, 'a try that fails during the outage is not reported again');
+      // Space returns: the link to /dev/full becomes a file.
+      await unlink(file);
+      await writeFile(file, '');
+      await write('still dropped\n');
+      now += 1000;
+      await write('written again\n');
+      await capture.close();
+      const dropped = ['first\n', 'dropped\n', 'dropped too\n', 'tried again\n', 'still dropped\n'].join('').length;
+      assert.deepEqual(events.slice(1), [{ event: 'output.capture_resumed', file, droppedBytes: dropped, lostMs: 2000 }]);
+      assert.equal(await readFile(file, 'utf8'), 'written again\n');
+      assert.equal(capture.tail(), 'first\ndropped\ndropped too\ntried again\nstill dropped\nwritten again\n', 'the tail keeps everything');
+    });
+
+    it('says how much output was lost when the process ends during an outage', async function () {
+      if (!existsSync('/dev/full')) this.skip();
+      const now = Date.parse('2026-12-06T05:00:00Z');
+      const file = join(dir, 'stdout_20261206050000_7.log');
+      await symlink('/dev/full', file);
+      const events: OutputCaptureEvent[] = [];
+      const capture = createOutputCapture({ enabled: true, file: join(dir, 'stdout'), pid: 7, now: () => now, onEvent: (e) => events.push(e) });
+      capture.stdout.write('one\n');
+      capture.stderr.write('two\n');
+      await capture.close();
+      assert.deepEqual(events.map((e) => e.event), ['output.capture_failed', 'output.capture_lost']);
+      assert.deepEqual(events[1], { event: 'output.capture_lost', file, droppedBytes: 8 });
     });
 
     it('keeps capturing when the onEvent listener throws', async () => {

@@ -7,6 +7,12 @@ import { pruneCaptureFiles, type PruneResult, type RetentionPolicy } from './pru
 const NEWLINE = 0x0a;
 // POSIX guarantees at least 1024 buffers per writev (IOV_MAX on Linux and macOS).
 const MAX_BUFFERS_PER_WRITE = 1024;
+/**
+ * While writes fail, output is dropped; the first output that arrives this long after the last
+ * failed try is written again. One try a second costs a full disk one open and one write a second
+ * per process, and lets the files resume within about a second of space returning.
+ */
+export const RETRY_INTERVAL_MS = 1000;
 
 export interface RotatingFileSinkOptions {
   readonly prefix: string;
@@ -15,7 +21,12 @@ export interface RotatingFileSinkOptions {
   readonly maxFileBytes: number;
   readonly maxFiles: number;
   readonly onRotated: (file: string, previous: string, deleted: string[]) => void;
+  /** The first failed write or open of an outage; output is dropped until a write succeeds again. */
   readonly onFailed: (file: string, error: NodeJS.ErrnoException) => void;
+  /** A write succeeded again after an outage; `droppedBytes` of output were lost meanwhile. */
+  readonly onResumed?: (file: string, droppedBytes: number, lostMs: number) => void;
+  /** Closed during an outage: the last `droppedBytes` of output never reached a file. */
+  readonly onLost?: (file: string, droppedBytes: number) => void;
   /** Applied to every process's files of `prefix` each time this sink opens or closes a file. */
   readonly retention?: RetentionPolicy;
   readonly onPruned?: (result: PruneResult) => void;
@@ -27,11 +38,21 @@ interface Waiter {
   readonly done: () => void;
 }
 
+/** Writes are failing: since when, when they were last tried, and how much output was dropped. */
+interface Outage {
+  readonly since: number;
+  lastTry: number;
+  droppedBytes: number;
+}
+
 /**
  * Appends buffers to a series of size-capped files with async fs calls, one write at a time, in
  * the order they were appended. `append`'s callback fires once its bytes are written, which is
- * what gives the capture streams their backpressure. The first failure (disk full, unwritable
- * path) is reported once; from then on appended bytes are dropped and their callbacks fire at once.
+ * what gives the capture streams their backpressure. A failure (disk full, unwritable path) starts
+ * an outage, reported once: appended bytes are dropped and counted, and their callbacks fire at
+ * once, so a backend is never held by a disk that cannot take its output. Output that arrives
+ * RETRY_INTERVAL_MS after the last failed try is written again, to the same file; the first write
+ * that succeeds ends the outage and is reported with what was dropped.
  */
 export class RotatingFileSink {
   readonly #o: RotatingFileSinkOptions;
@@ -44,7 +65,12 @@ export class RotatingFileSink {
   #running = false;
   #retiring: Promise<void>[] = [];
   #idle: (() => void)[] = [];
-  #failed = false;
+  #outage: Outage | undefined;
+  /** An outage's try is under way: what is appended meanwhile is queued, not dropped. */
+  #retrying = false;
+  /** Whether #path was ever opened, so that opening it again after an outage is not a rotation. */
+  #pathOpened = false;
+  #pathIndex = 0;
   #file: FileHandle | undefined;
   #path: string;
   #size = 0;
@@ -67,9 +93,20 @@ export class RotatingFileSink {
   append(chunks: readonly Buffer[], done: () => void): void {
     let bytes = 0;
     for (const chunk of chunks) bytes += chunk.length;
-    if (bytes === 0 || this.#failed) {
+    if (bytes === 0) {
       done();
       return;
+    }
+    const outage = this.#outage;
+    if (outage !== undefined && !this.#retrying) {
+      const now = this.#now();
+      if (now - outage.lastTry < RETRY_INTERVAL_MS) {
+        outage.droppedBytes += bytes;
+        done();
+        return;
+      }
+      outage.lastTry = now;
+      this.#retrying = true;
     }
     this.#queue.push(...chunks);
     this.#queuedBytes += bytes;
@@ -92,6 +129,12 @@ export class RotatingFileSink {
       this.#prune();
     }
     await this.#pruning;
+    const outage = this.#outage;
+    if (outage !== undefined && outage.droppedBytes > 0) this.#o.onLost?.(this.#path, outage.droppedBytes);
+  }
+
+  #now(): number {
+    return (this.#o.now ?? Date.now)();
   }
 
   #kick(): void {
@@ -105,6 +148,13 @@ export class RotatingFileSink {
       })
       .finally(() => {
         this.#running = false;
+        // What a settled callback appended while the pump was returning (the stream hands its
+        // next chunks over synchronously) would otherwise wait for an append that may never come,
+        // and its pipe with it.
+        if (this.#queuedBytes > 0) {
+          this.#kick();
+          return;
+        }
         const idle = this.#idle;
         this.#idle = [];
         for (const resolve of idle) resolve();
@@ -112,9 +162,9 @@ export class RotatingFileSink {
   }
 
   async #pump(): Promise<void> {
-    if (this.#file === undefined && !this.#failed && this.#files.length === 0) await this.#openNext();
+    if (this.#file === undefined && (this.#outage === undefined ? !this.#pathOpened : this.#retrying)) await this.#openPath();
     while (this.#queuedBytes > 0) {
-      if (this.#failed || this.#file === undefined) {
+      if (this.#file === undefined) {
         this.#drop();
         return;
       }
@@ -128,12 +178,23 @@ export class RotatingFileSink {
       } catch (error) {
         this.#fail(error);
         // Whatever part of the batch did not reach the file is dropped with the rest.
+        if (this.#outage !== undefined) this.#outage.droppedBytes += batch.bytes;
         this.#settle(batch.bytes);
         continue;
       }
       this.#size += batch.bytes;
       this.#settle(batch.bytes);
+      this.#resumed();
     }
+  }
+
+  /** A write succeeded: an outage, if there was one, is over. */
+  #resumed(): void {
+    const outage = this.#outage;
+    this.#retrying = false;
+    if (outage === undefined) return;
+    this.#outage = undefined;
+    this.#o.onResumed?.(this.#path, outage.droppedBytes, this.#now() - outage.since);
   }
 
   /**
@@ -182,32 +243,51 @@ export class RotatingFileSink {
     return found;
   }
 
+  /** Rotates: the current file is retired and the next of the series opened. */
   async #openNext(): Promise<void> {
-    const previous = this.#file === undefined ? undefined : this.#path;
-    const index = previous === undefined ? 0 : this.#index + 1;
-    const path = captureFileName(this.#o.prefix, this.#o.startedAt, this.#o.pid, index);
+    if (this.#file !== undefined) {
+      const old = this.#file;
+      this.#file = undefined;
+      // Synced in the background while writing goes on in the next file; close() waits for
+      // it, so that every file is on disk when close() resolves, not only the last one.
+      this.#retiring.push(syncAndClose(old));
+      markEnded(this.#o.prefix, this.#path);
+    }
+    this.#pathIndex = this.#index + 1;
+    this.#path = captureFileName(this.#o.prefix, this.#o.startedAt, this.#o.pid, this.#pathIndex);
+    this.#pathOpened = false;
+    await this.#openPath();
+  }
+
+  /**
+   * Opens #path for appending: the series' first file, the next one at a rotation, or the same
+   * one again after an outage, where a line the failed write cut is ended first so that it does
+   * not run into the next.
+   */
+  async #openPath(): Promise<void> {
+    const path = this.#path;
+    const reopened = this.#pathOpened;
+    const previous = this.#files.at(-1);
     try {
-      if (this.#file !== undefined) {
-        const old = this.#file;
-        this.#file = undefined;
-        // Synced in the background while writing goes on in the next file; close() waits for
-        // it, so that every file is on disk when close() resolves, not only the last one.
-        this.#retiring.push(syncAndClose(old));
-        markEnded(this.#o.prefix, this.#path);
-      }
-      this.#path = path;
-      // Made again at each rotation in case the folder was removed while the backend ran.
+      // Made again at each opening in case the folder was removed while the backend ran.
       await mkdir(dirname(path), { recursive: true });
-      const file = await open(path, 'a');
+      // 'a+': appending, and reading the last byte when the file is opened again after an outage.
+      const file = await open(path, 'a+');
       this.#file = file;
-      this.#index = index;
       this.#size = (await file.stat()).size;
+      if (this.#size > 0 && this.#outage !== undefined && !(await endsWithNewline(file, this.#size))) {
+        await writeAll(file, [Buffer.from('\n')], 1);
+        this.#size += 1;
+      }
     } catch (error) {
       this.#fail(error);
       return;
     }
-    this.#files.push(path);
     markLive(this.#o.prefix, path);
+    this.#pathOpened = true;
+    this.#index = this.#pathIndex;
+    if (reopened) return;
+    this.#files.push(path);
     this.#prune();
     const deleted: string[] = [];
     while (this.#files.length > this.#o.maxFiles) {
@@ -227,13 +307,21 @@ export class RotatingFileSink {
     this.#pruning = this.#pruning.then(() => pruneCaptureFiles(this.#o.prefix, retention, now()).then((result) => onPruned?.(result)).catch(() => {}));
   }
 
+  /** A write or an open failed: an outage starts (reported), or a try during one failed (not reported again). */
   #fail(error: unknown): void {
-    if (this.#failed) return;
-    this.#failed = true;
     const file = this.#file;
     this.#file = undefined;
-    markEnded(this.#o.prefix, this.#path);
-    void file?.close().catch(() => {});
+    if (file !== undefined) {
+      markEnded(this.#o.prefix, this.#path);
+      void file.close().catch(() => {});
+    }
+    this.#retrying = false;
+    const now = this.#now();
+    if (this.#outage !== undefined) {
+      this.#outage.lastTry = now;
+      return;
+    }
+    this.#outage = { since: now, lastTry: now, droppedBytes: 0 };
     this.#o.onFailed(this.#path, toErrno(error));
   }
 
@@ -241,6 +329,7 @@ export class RotatingFileSink {
     this.#queue = [];
     const bytes = this.#queuedBytes;
     this.#queuedBytes = 0;
+    if (this.#outage !== undefined) this.#outage.droppedBytes += bytes;
     this.#settle(bytes);
   }
 
@@ -250,6 +339,12 @@ export class RotatingFileSink {
       this.#waiters.shift()?.done();
     }
   }
+}
+
+async function endsWithNewline(file: FileHandle, size: number): Promise<boolean> {
+  const last = Buffer.alloc(1);
+  await file.read(last, 0, 1, size - 1);
+  return last[0] === NEWLINE;
 }
 
 async function syncAndClose(file: FileHandle): Promise<void> {
