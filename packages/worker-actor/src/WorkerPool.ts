@@ -1,108 +1,34 @@
-import { logEvent, type EventLogger, type OutputLine } from '@portico/log-sink';
+import { logEvent } from '@portico/log-sink';
 import {
   createSupervisor,
-  deleteChild,
-  startChild,
   stopSupervisor,
-  terminateChild,
   systemClock,
-  type Backoff,
-  type ChildSpec,
   type Clock,
   type SupervisorEmitted,
   type SupervisorRef,
 } from '@portico/supervisor';
 import { createActor, type Subscription } from 'xstate';
 import { InvalidWorkerOptionError } from './errors.ts';
-import type { Endpoint, ListenSocket, ProcessIsolation, ResourceLimits } from './ProcessHost.ts';
+import type { ListenSocket } from './ProcessHost.ts';
 import { PoolHistory } from './PoolHistory.ts';
-import { defaultRetryFailed, RetryFailedSchedule, validateRetryFailed, type RetryFailed } from './RetryFailed.ts';
+import { defaultRetryFailed, RetryFailedSchedule, validateRetryFailed } from './RetryFailed.ts';
 import { IdleWatch } from './IdleWatch.ts';
+import { logSupervisorEvent, logWorkerEvent, reportLimits } from './internal/poolEvents.ts';
+import { PoolWorkers, type Added } from './internal/PoolWorkers.ts';
 import { ReplacementQueue } from './internal/ReplacementQueue.ts';
 import { ElasticScaling, elasticityDefaults, validateElasticity, type Elasticity } from './ElasticScaling.ts';
 import { RecycleWatch } from './RecycleWatch.ts';
-import { recyclingDefaults, validateRecycling, type RecycleReason, type Recycling } from './Recycling.ts';
-import { defaultSampleInterval, ResourceSampler, type SampleTarget, type WorkerResources } from './ResourceSampler.ts';
+import { recyclingDefaults, validateRecycling, type RecycleReason } from './Recycling.ts';
+import { defaultSampleInterval, ResourceSampler, type SampleTarget } from './ResourceSampler.ts';
 import { exitOfError, summarizeExit, type WorkerExit } from './WorkerExit.ts';
-import { workerMachine, type WorkerActorRef, type WorkerEmitted, type WorkerLoad, type WorkerSnapshot } from './workerMachine.ts';
-import { validateWorkerOptions, workerDefaults, type WorkerOptions } from './WorkerOptions.ts';
-
-/**
- * A ready worker as the pool publishes it (`WorkerPool.ready`): its process, where to connect,
- * the token to send, its load counter. The router turns one into the forwarder's `Upstream` (what
- * one request is sent to); the two are different things and have different names.
- */
-export interface ReadyWorker {
-  readonly id: string;
-  readonly pid: number;
-  readonly endpoint: Endpoint;
-  readonly token: string;
-  /** Incremented and decremented by the router around each request; read for balancing and draining. */
-  readonly load: WorkerLoad;
-  /** Tells a draining worker its last request finished. */
-  notifyIdle(): void;
-  /** Tells the worker a connect to it was refused: it leaves `ready` at once and is probed again. */
-  notifyUnreachable(): void;
-}
+import type { WorkerActorRef, WorkerSnapshot } from './workerMachine.ts';
+import { validateWorkerOptions } from './WorkerOptions.ts';
+import { defaultBackoff, type WorkerPoolOptions } from './WorkerPoolOptions.ts';
+import type { ReadyWorker } from './ReadyWorker.ts';
+import { liveWorkers, pastWorkers, type WorkerStatus } from './WorkerStatus.ts';
 
 /** `idle` until the first start; `failed` after the restart limit, until `retryAt` (`retryFailed`). */
 export type PoolState = 'idle' | 'starting' | 'ready' | 'failed' | 'stopping' | 'stopped';
-
-export interface WorkerPoolOptions {
-  readonly worker: Omit<WorkerOptions, 'listenSocket'>;
-  /** ANCM's processesPerApplication. Default 1. */
-  readonly processesPerApplication?: number;
-  /** ANCM's rapidFailsPerMinute: restarts allowed within 60 s before the app is failed. Default 10. */
-  readonly rapidFailsPerMinute?: number;
-  /** Delay between restarts. Default 0.1 s doubling to 5 s, 20 % jitter. */
-  readonly backoff?: Backoff;
-  /** When a failed pool is started again, by itself. Default 60 s, doubling to 600 s. */
-  readonly retryFailed?: RetryFailed;
-  /** What happened so far, from the pool this one replaces (a rollout): copied, then kept apart. */
-  readonly history?: PoolHistory;
-  /** Seconds between samples of each worker's CPU, memory and file descriptors; 0 turns sampling off. Default 5. */
-  readonly sampleInterval?: number;
-  /** When the workers are replaced, overlapped, although nothing is wrong (IIS's periodicRestart). Default: never. */
-  readonly recycling?: Recycling;
-  /**
-   * Above processesPerApplication: the pool is elastic, and grows up to this many workers when
-   * every ready one is busy (IIS's maxProcesses, Passenger's passenger_max_instances). 0 (the
-   * default): a fixed count.
-   */
-  readonly maxProcesses?: number;
-  /** Elastic pools: seconds with a worker more than needed before one is retired (Passenger's passenger_pool_idle_time). Default 300. */
-  readonly processIdleTime?: number;
-  /** Elastic pools: requests in flight at which a worker is busy. Default 1. */
-  readonly busyRequests?: number;
-  /** Seconds without a request after which the workers are drained and stopped, and the pool is `idle` again (IIS's idleTimeout); 0: never. Default 0. */
-  readonly idleTimeout?: number;
-  readonly clock?: Clock;
-  readonly logger?: EventLogger;
-  /**
-   * Told of every line each worker's processes write, with the slot (`shop#1`) and pid, in the
-   * order written: a process's last line comes before its successor's first.
-   */
-  readonly onOutput?: (worker: string, pid: number, lines: readonly OutputLine[]) => void;
-}
-
-export interface WorkerStatus {
-  readonly id: string;
-  readonly state: string;
-  readonly pid: number | undefined;
-  readonly endpoint: Endpoint | undefined;
-  readonly restarts: number;
-  readonly inFlight: number;
-  readonly readySince: number | undefined;
-  readonly lastExit: WorkerExit | undefined;
-  /** When the current process was started (the clock's ms): its uptime is now minus this. */
-  readonly startedAt: number | undefined;
-  /** Requests the current process has answered. */
-  readonly requests: number;
-  /** What its process tree cost at the last sample; none before the first, or where the host cannot tell. */
-  readonly resources: WorkerResources | undefined;
-}
-
-const defaultBackoff: Backoff = { min: 0.1, max: 5, jitter: 0.2, resetAfter: 30 };
 
 /**
  * The workers of one app: a one_for_one supervisor over `processesPerApplication` worker actors,
@@ -116,13 +42,9 @@ export class WorkerPool {
   readonly app: string;
   readonly #options: WorkerPoolOptions;
   readonly #clock: Clock;
-  /** processesPerApplication. */
-  readonly #count: number;
-  /** The load counter of each worker the pool holds, by name (`shop#2`), in start order; kept after a stop for status. */
-  #members = new Map<string, WorkerLoad>();
+  /** The workers the pool holds, by name, with their load counters (and activation sockets). */
+  readonly #members: PoolWorkers;
   readonly #listeners = new Set<() => void>();
-  /** Socket activation: the socket each worker name listens on, bound once and kept across restarts. */
-  readonly #sockets = new Map<string, ListenSocket>();
   #supervisor: SupervisorRef | undefined;
   #subscriptions: Subscription[] = [];
   #workers = new Map<string, { ref: WorkerActorRef; subscriptions: Subscription[] }>();
@@ -171,7 +93,15 @@ export class WorkerPool {
     this.app = options.worker.app;
     this.#options = options;
     this.#clock = options.clock ?? systemClock;
-    this.#count = count;
+    this.#members = new PoolWorkers({
+      app: this.app,
+      count,
+      pool: options,
+      history: this.#history,
+      released: this.#released,
+      onChange: (listener) => this.onChange(listener),
+      forgotten: (name) => this.#recycleWatch.forget(name),
+    });
     this.#sampler = new ResourceSampler({
       host: options.worker.host,
       clock: this.#clock,
@@ -210,8 +140,8 @@ export class WorkerPool {
     this.#idleWatch = new IdleWatch({
       clock: this.#clock,
       idleTimeout,
-      answered: () => [...this.#members.values()].reduce((n, load) => n + (load.served ?? 0), 0),
-      busy: () => [...this.#members.values()].some((load) => load.inFlight > 0 || (load.tunnels ?? 0) > 0),
+      answered: () => [...this.#members.loads.values()].reduce((n, load) => n + (load.served ?? 0), 0),
+      busy: () => [...this.#members.loads.values()].some((load) => load.inFlight > 0 || (load.tunnels ?? 0) > 0),
       onIdle: () => void this.#stopIdle(idleTimeout),
     });
   }
@@ -343,53 +273,16 @@ export class WorkerPool {
   /** Stops the workers and releases what the pool holds for good (activation sockets). */
   async close(): Promise<void> {
     await this.stop();
-    await Promise.all([...this.#sockets.values()].map((s) => s.close()));
-    this.#sockets.clear();
+    await this.#members.close();
   }
 
   /** Every worker slot, with its restarts and last exit kept across the pool's restarts and failures. */
   status(): readonly WorkerStatus[] {
-    const history = this.#history;
     const children = this.#supervisor?.getSnapshot().children;
-    if (!children) {
-      // No workers now (failed, stopped, or never started): the slots and what they went through.
-      if (history.exits.length === 0 && this.#state === 'idle') return [];
-      return this.#names().map((id) => {
-        const state = this.#state === 'failed' ? 'failed' : this.#state === 'idle' ? 'idle' : 'stopped';
-        return {
-          id,
-          state,
-          pid: undefined,
-          endpoint: undefined,
-          restarts: history.restarts(id),
-          inFlight: 0,
-          readySince: undefined,
-          lastExit: history.lastExit(id),
-          startedAt: undefined,
-          requests: 0,
-          resources: undefined,
-        };
-      });
-    }
-    return children.map((child) => {
-      const snapshot = child.ref?.getSnapshot() as WorkerSnapshot | undefined;
-      const crash = child.lastExit?.reason.kind === 'crash' ? exitOfError(child.lastExit.reason.error) : undefined;
-      const load = this.#members.get(child.id);
-      const pid = snapshot?.context.pid;
-      return {
-        id: child.id,
-        state: snapshot ? workerState(snapshot) : child.state,
-        pid: snapshot?.context.pid,
-        endpoint: snapshot?.context.endpoint,
-        restarts: history.restarts(child.id) + child.restarts,
-        inFlight: load?.inFlight ?? 0,
-        readySince: snapshot?.context.readyAt,
-        lastExit: crash ?? history.lastExit(child.id),
-        startedAt: pid === undefined ? undefined : snapshot?.context.spawnedAt,
-        requests: pid === undefined ? 0 : (load?.served ?? 0) - (snapshot?.context.servedAtSpawn ?? 0),
-        resources: this.#sampler.get(child.id, pid),
-      };
-    });
+    const state = this.#state === 'failed' ? 'failed' : this.#state === 'idle' ? 'idle' : 'stopped';
+    // No workers now (failed, stopped, or never started): the slots and what they went through.
+    if (!children) return this.#history.exits.length === 0 && this.#state === 'idle' ? [] : pastWorkers(this.#members.names(), state, this.#history);
+    return liveWorkers(children, this.#members.loads, this.#history, this.#sampler);
   }
 
   /** What each worker slot's current process wrote lately (stdout and stderr together); `''` while a slot has no process. */
@@ -402,15 +295,11 @@ export class WorkerPool {
   }
 
   async #launch(): Promise<void> {
-    const names = Array.from({ length: this.#count }, (_, index) => `${this.app}#${index + 1}`);
-    // A worker name keeps its counter across the pool's restarts; workers replaced meanwhile are gone.
-    this.#members = new Map(names.map((name) => [name, this.#members.get(name) ?? { inFlight: 0, served: 0 }]));
-    await Promise.all(names.map((name) => this.#bindSocket(name)));
-    this.#reportLimits();
+    const children = await this.#members.starting();
+    if (this.#options.logger) reportLimits(this.#options.logger, this.app, this.#options.worker);
     if (process.getuid?.() === 0 && this.#options.worker.account === undefined && this.#options.logger) {
       logEvent(this.#options.logger, 'worker.runs_as_root', { app: this.app });
     }
-    const children = names.map((name) => this.#childSpec(name, this.#members.get(name)!));
     const supervisor = createActor(
       createSupervisor({
         strategy: 'one_for_one',
@@ -431,48 +320,12 @@ export class WorkerPool {
     this.#scaling?.start();
   }
 
-  /** Socket activation: binds `name`'s socket unless it has one. */
-  async #bindSocket(name: string): Promise<void> {
-    if (this.#options.worker.listenMode !== 'socket-activation' || this.#sockets.has(name)) return;
-    this.#sockets.set(name, await this.#options.worker.host.bindListenSocket({ kind: 'tcp', host: '127.0.0.1', port: 0 }));
-  }
-
-  /** The supervisor's child for the worker `name`, counting its requests on `load`. */
-  #childSpec(name: string, load: WorkerLoad): ChildSpec {
-    const worker = this.#options.worker;
-    const onOutput = this.#options.onOutput;
-    const socket = this.#sockets.get(name);
-    return {
-      id: name,
-      logic: workerMachine,
-      input: {
-        options: {
-          ...worker,
-          ...(socket ? { listenSocket: socket } : {}),
-          ...(onOutput === undefined
-            ? {}
-            : { output: { stdoutLogEnabled: false, stdoutLogFile: '', ...worker.output, onLines: onOutput.bind(undefined, name) } }),
-        },
-        load,
-        released: this.#released,
-      },
-      // The worker enforces shutdownTimeLimit itself; this is the backstop.
-      shutdown: (worker.shutdownTimeLimit ?? workerDefaults.shutdownTimeLimit) + 5,
-    };
-  }
-
-  /** The workers' names: the live ones, else those of the last run, else the first run's. */
-  #names(): string[] {
-    if (this.#members.size > 0) return [...this.#members.keys()];
-    return Array.from({ length: this.#count }, (_, index) => `${this.app}#${index + 1}`);
-  }
-
   /** A recycling trigger fired: `worker` (requests, memory) or every worker (time, schedule) is replaced, one at a time. */
   #recycle(reason: RecycleReason, detail: string, worker: string | undefined): void {
     if (this.#state !== 'ready' || this.#idleStop) return;
     const logger = this.#options.logger;
     if (logger) logEvent(logger, 'app.recycling', { app: this.app, reason, detail });
-    this.#replacements.add(worker === undefined ? [...this.#members.keys()] : [worker], reason);
+    this.#replacements.add(worker === undefined ? [...this.#members.loads.keys()] : [worker], reason);
   }
 
   /**
@@ -483,7 +336,7 @@ export class WorkerPool {
    */
   async #replace(name: string, reason: RecycleReason): Promise<void> {
     const supervisor = this.#supervisor;
-    if (!supervisor || !this.#members.has(name)) return;
+    if (!supervisor || !this.#members.loads.has(name)) return;
     const logger = this.#options.logger;
     const began = this.#clock.now();
     const oldPid = (supervisor.getSnapshot().children.find((c) => c.id === name)?.ref as WorkerActorRef | undefined)?.getSnapshot().context.pid;
@@ -509,85 +362,28 @@ export class WorkerPool {
 
   /** An elastic pool that had a worker more than it needed for processIdleTime: the last idle one goes. */
   async #shrink(): Promise<void> {
-    const names = [...this.#members.keys()].filter((name) => !this.#replacements.has(name));
-    const victim = names.findLast((name) => this.#members.get(name)!.inFlight === 0) ?? names.at(-1);
+    const names = [...this.#members.loads.keys()].filter((name) => !this.#replacements.has(name));
+    const victim = names.findLast((name) => this.#members.loads.get(name)!.inFlight === 0) ?? names.at(-1);
     if (victim === undefined) return;
     const logger = this.#options.logger;
     if (logger) logEvent(logger, 'app.scaled_down', { app: this.app, worker: victim, workers: this.#members.size - 1, processIdleTime: this.#elasticity!.idleTime });
     await this.#retire(victim);
   }
 
-  /**
-   * Starts a new worker beside the others, under the lowest free name, and resolves once it is
-   * ready, with its name and pid; a worker that does not become ready is removed again (`error`
-   * says why). `undefined` when the pool stopped meanwhile.
-   */
-  async #addWorker(): Promise<{ name: string; pid: number } | { name: string; error: string } | undefined> {
+  /** A new worker beside the others, ready, or why not; `undefined` when the pool stopped meanwhile. */
+  #addWorker(): Promise<Added> {
     const supervisor = this.#supervisor;
     const current = () => this.#supervisor === supervisor && this.#state !== 'stopping';
-    if (!supervisor || !current()) return undefined;
-    let number = 1;
-    while (this.#members.has(`${this.app}#${number}`)) number++;
-    const name = `${this.app}#${number}`;
-    const load: WorkerLoad = { inFlight: 0, served: 0 };
-    // Taken before the first wait, so two workers added at once never get the same name.
-    this.#members.set(name, load);
-    await this.#bindSocket(name);
-    const started = current() ? await startChild(supervisor, this.#childSpec(name, load)) : undefined;
-    if (started === undefined) {
-      this.#forget(name);
-      return undefined;
-    }
-    const pid = started.ok ? await this.#untilReady(started.ref as WorkerActorRef, current) : undefined;
-    if (pid !== undefined) return { name, pid };
-    if (started.ok && this.#supervisor === supervisor) {
-      await terminateChild(supervisor, name);
-      await deleteChild(supervisor, name);
-    }
-    this.#forget(name);
-    if (!current()) return undefined;
-    return { name, error: started.ok ? this.#replacementFailure(name) : started.error.message };
+    if (!supervisor || !current()) return Promise.resolve(undefined);
+    return this.#members.add(supervisor, current);
   }
 
-  /** Takes `name` out of routing at once (draining), and forgets it once its last request is over and it stopped. */
+  /** Takes `name` out of routing at once (draining), and forgets it once it stopped. */
   async #retire(name: string): Promise<void> {
     const supervisor = this.#supervisor;
     if (!supervisor) return;
-    await terminateChild(supervisor, name);
-    const child = supervisor.getSnapshot().children.find((c) => c.id === name);
-    if (child) this.#history.addRestarts(name, child.restarts);
-    await deleteChild(supervisor, name);
-    this.#forget(name);
+    await this.#members.retire(supervisor, name);
     this.#refresh();
-  }
-
-  /** Resolves with the pid of `ref`'s process once it is ready, or `undefined` once it ended or the pool moved on. */
-  #untilReady(ref: WorkerActorRef, current: () => boolean): Promise<number | undefined> {
-    return new Promise((resolve) => {
-      const check = () => {
-        const snapshot = ref.getSnapshot();
-        const outcome = !current() || snapshot.status !== 'active' ? null : snapshot.matches({ live: 'ready' }) ? snapshot.context.pid : undefined;
-        if (outcome === undefined) return;
-        off();
-        subscription.unsubscribe();
-        resolve(outcome ?? undefined);
-      };
-      const off = this.onChange(check);
-      const subscription = ref.subscribe({ next: check, error: check, complete: check });
-      check();
-    });
-  }
-
-  /** Why the new worker `name` did not become ready, from its recorded exit. */
-  #replacementFailure(name: string): string {
-    const exit = this.#history.lastExit(name);
-    return exit ? `${name} ${exit.kind.replace(/_/g, ' ')}, ${summarizeExit(exit)}` : `${name} did not become ready`;
-  }
-
-  /** `name` is no longer one of the pool's workers. */
-  #forget(name: string): void {
-    this.#members.delete(name);
-    this.#recycleWatch.forget(name);
   }
 
   /**
@@ -646,18 +442,6 @@ export class WorkerPool {
     }
   }
 
-  /** Limits asked for that the host cannot apply are said once per start, never dropped in silence. */
-  #reportLimits(): void {
-    const { limits, host } = this.#options.worker;
-    const logger = this.#options.logger;
-    if (!limits || !logger) return;
-    const isolation = host.isolation?.() ?? { kind: 'process-group', why: 'the process host has no cgroups' };
-    const missing = unappliedLimits(limits, isolation);
-    if (missing.length === 0) return;
-    const why = isolation.kind === 'cgroup' ? `the cgroup v2 controllers enabled for ${isolation.path} are: ${isolation.controllers.join(', ') || 'none'}` : isolation.why;
-    logEvent(logger, 'worker.limits_unavailable', { app: this.app, limits: missing, why });
-  }
-
   #onSupervisorEvent(event: SupervisorEmitted): void {
     if (event.type === 'supervisor.child_exited' && event.exit.kind === 'crash') {
       const exit = exitOfError(event.exit.error);
@@ -673,29 +457,7 @@ export class WorkerPool {
       if (logger) logEvent(logger, 'worker.rapid_fail_limit', { app: this.app, failures: event.restarts, rapidFailsPerMinute: event.intensity });
     }
     if (event.type === 'supervisor.stopped' && event.reason === 'gave_up') this.#fail(this.#failure ?? 'the restart limit was passed');
-    if (!logger) return;
-    const { type, ...fields } = event;
-    // A crash's error carries the worker's exit; log that rather than the error object.
-    const exit = 'exit' in fields && fields.exit.kind === 'crash' ? { ...fields, exit: exitOfError(fields.exit.error) ?? fields.exit } : fields;
-    logEvent(logger, type, { supervisor: this.app, ...exit });
-  }
-
-  #onWorkerEvent(event: WorkerEmitted): void {
-    const logger = this.#options.logger;
-    if (!logger) return;
-    const app = this.app;
-    if (event.type === 'output.event') {
-      const { event: name, ...fields } = event.event;
-      return logEvent(logger, name, { app, ...fields });
-    }
-    if (event.type === 'worker.exited') {
-      if (event.exit.kind === 'failed_to_start') return logEvent(logger, 'worker.start_failed', { app, exit: event.exit });
-      // A stop Portico asked for (a reload, a rollout, portico stop) is routine: info, not warn.
-      return logEvent(logger, 'worker.exited', { app, exit: event.exit, expected: event.exit.kind === 'stopped' });
-    }
-    // `pid` is Portico's own on every log line; the backend's is `workerPid`.
-    const { type, pid, ...fields } = event;
-    logEvent(logger, type, { app, workerPid: pid, ...fields });
+    if (logger) logSupervisorEvent(logger, this.app, event);
   }
 
   /** Follows the supervisor's children (new refs after restarts) and rebuilds the ready list. */
@@ -709,7 +471,7 @@ export class WorkerPool {
       if (!this.#workers.has(ref.id)) {
         this.#workers.set(ref.id, {
           ref,
-          subscriptions: [ref.on('*', (event) => this.#onWorkerEvent(event)), ref.subscribe({ next: () => this.#rebuild(), error: () => {} })],
+          subscriptions: [ref.on('*', (event) => this.#options.logger && logWorkerEvent(this.#options.logger, this.app, event)), ref.subscribe({ next: () => this.#rebuild(), error: () => {} })],
         });
       }
     }
@@ -819,22 +581,5 @@ export class WorkerPool {
   }
 }
 
-const limitController = { memoryMax: 'memory', cpuQuota: 'cpu', tasksMax: 'pids' } as const;
-
-/** The limits of `limits` that `isolation` cannot apply: no cgroup, or not its controller. */
-function unappliedLimits(limits: ResourceLimits, isolation: ProcessIsolation): string[] {
-  return (Object.keys(limitController) as (keyof typeof limitController)[]).filter(
-    (key) => limits[key] !== undefined && (isolation.kind !== 'cgroup' || !isolation.controllers.includes(limitController[key])),
-  );
-}
-
 /** Stands in for the sockets the pool binds itself, so option validation can run up front. */
 const placeholderSocket: ListenSocket = { endpoint: { kind: 'tcp', host: '127.0.0.1', port: 0 }, fd: -1, close: async () => {} };
-
-function workerState(snapshot: WorkerSnapshot): string {
-  if (snapshot.status !== 'active') return snapshot.status === 'done' ? 'stopped' : 'exited';
-  const value = snapshot.value;
-  if (typeof value === 'string') return value;
-  const live = (value as { live?: unknown }).live;
-  return typeof live === 'string' ? live : 'starting';
-}

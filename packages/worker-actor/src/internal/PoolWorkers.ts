@@ -1,0 +1,169 @@
+import { deleteChild, startChild, terminateChild, type ChildSpec, type SupervisorRef } from '@portico/supervisor';
+import type { PoolHistory } from '../PoolHistory.ts';
+import type { ListenSocket } from '../ProcessHost.ts';
+import { summarizeExit } from '../WorkerExit.ts';
+import { workerMachine, type WorkerActorRef, type WorkerLoad } from '../workerMachine.ts';
+import { workerDefaults } from '../WorkerOptions.ts';
+import type { WorkerPoolOptions } from '../WorkerPoolOptions.ts';
+
+export interface PoolWorkersOptions {
+  readonly app: string;
+  /** processesPerApplication: the workers a pool starts with. */
+  readonly count: number;
+  readonly pool: Pick<WorkerPoolOptions, 'worker' | 'onOutput'>;
+  readonly history: PoolHistory;
+  /** Where replaced hung processes' stops are tracked (the pool waits for them). */
+  readonly released: Set<Promise<void>>;
+  /** The pool's change notifications: a wait for a new worker's readiness looks again on each. */
+  readonly onChange: (listener: () => void) => () => void;
+  /** `name` is gone for good (replaced, retired, or removed after a failed start). */
+  readonly forgotten: (name: string) => void;
+}
+
+/** What adding a worker came to: ready (its name and pid), failed to start (why), or nothing (the pool moved on). */
+export type Added = { readonly name: string; readonly pid: number } | { readonly name: string; readonly error: string } | undefined;
+
+/**
+ * The workers a pool holds, by name (`shop#2`), with the load counter the router keeps for each
+ * and, in socket-activation mode, the socket each name listens on. A pool starts `count` workers,
+ * `shop#1` up; a worker added later (a recycle's replacement, an elastic pool's growth) takes the
+ * lowest free name, and a retired one gives its name back.
+ */
+export class PoolWorkers {
+  readonly #options: PoolWorkersOptions;
+  #loads = new Map<string, WorkerLoad>();
+  /** Socket activation: bound once per name and kept across the pool's restarts. */
+  readonly #sockets = new Map<string, ListenSocket>();
+
+  constructor(options: PoolWorkersOptions) {
+    this.#options = options;
+  }
+
+  /** The load counter of each worker, in start order; kept after a stop, for status. */
+  get loads(): ReadonlyMap<string, WorkerLoad> {
+    return this.#loads;
+  }
+
+  get size(): number {
+    return this.#loads.size;
+  }
+
+  /** The workers' names: the live ones, else those of the last run, else the first run's. */
+  names(): string[] {
+    return this.#loads.size > 0 ? [...this.#loads.keys()] : this.#first();
+  }
+
+  /** The child specs of a pool's start: `count` workers, each name keeping its counter across restarts. */
+  async starting(): Promise<ChildSpec[]> {
+    const names = this.#first();
+    this.#loads = new Map(names.map((name) => [name, this.#loads.get(name) ?? { inFlight: 0, served: 0 }]));
+    await Promise.all(names.map((name) => this.#bindSocket(name)));
+    return names.map((name) => this.#childSpec(name, this.#loads.get(name)!));
+  }
+
+  /**
+   * Starts a new worker under `supervisor`, beside the others, under the lowest free name, and
+   * resolves once it is ready; a worker that does not become ready is removed again. `current`
+   * says whether the pool still runs that supervisor.
+   */
+  async add(supervisor: SupervisorRef, current: () => boolean): Promise<Added> {
+    let number = 1;
+    while (this.#loads.has(`${this.#options.app}#${number}`)) number++;
+    const name = `${this.#options.app}#${number}`;
+    const load: WorkerLoad = { inFlight: 0, served: 0 };
+    // Taken before the first wait, so two workers added at once never get the same name.
+    this.#loads.set(name, load);
+    await this.#bindSocket(name);
+    const started = current() ? await startChild(supervisor, this.#childSpec(name, load)) : undefined;
+    if (started === undefined) {
+      this.#forget(name);
+      return undefined;
+    }
+    const pid = started.ok ? await this.#untilReady(started.ref as WorkerActorRef, current) : undefined;
+    if (pid !== undefined) return { name, pid };
+    if (started.ok && current()) {
+      await terminateChild(supervisor, name);
+      await deleteChild(supervisor, name);
+    }
+    this.#forget(name);
+    if (!current()) return undefined;
+    return { name, error: started.ok ? this.#failure(name) : started.error.message };
+  }
+
+  /** Takes `name` out of routing at once (draining), and forgets it once its last request is over and it stopped. */
+  async retire(supervisor: SupervisorRef, name: string): Promise<void> {
+    await terminateChild(supervisor, name);
+    const child = supervisor.getSnapshot().children.find((c) => c.id === name);
+    if (child) this.#options.history.addRestarts(name, child.restarts);
+    await deleteChild(supervisor, name);
+    this.#forget(name);
+  }
+
+  /** Releases the activation sockets for good. */
+  async close(): Promise<void> {
+    await Promise.all([...this.#sockets.values()].map((s) => s.close()));
+    this.#sockets.clear();
+  }
+
+  #first(): string[] {
+    return Array.from({ length: this.#options.count }, (_, index) => `${this.#options.app}#${index + 1}`);
+  }
+
+  #forget(name: string): void {
+    this.#loads.delete(name);
+    this.#options.forgotten(name);
+  }
+
+  /** Socket activation: binds `name`'s socket unless it has one. */
+  async #bindSocket(name: string): Promise<void> {
+    const worker = this.#options.pool.worker;
+    if (worker.listenMode !== 'socket-activation' || this.#sockets.has(name)) return;
+    this.#sockets.set(name, await worker.host.bindListenSocket({ kind: 'tcp', host: '127.0.0.1', port: 0 }));
+  }
+
+  /** The supervisor's child for the worker `name`, counting its requests on `load`. */
+  #childSpec(name: string, load: WorkerLoad): ChildSpec {
+    const { worker, onOutput } = this.#options.pool;
+    const socket = this.#sockets.get(name);
+    return {
+      id: name,
+      logic: workerMachine,
+      input: {
+        options: {
+          ...worker,
+          ...(socket ? { listenSocket: socket } : {}),
+          ...(onOutput === undefined
+            ? {}
+            : { output: { stdoutLogEnabled: false, stdoutLogFile: '', ...worker.output, onLines: onOutput.bind(undefined, name) } }),
+        },
+        load,
+        released: this.#options.released,
+      },
+      // The worker enforces shutdownTimeLimit itself; this is the backstop.
+      shutdown: (worker.shutdownTimeLimit ?? workerDefaults.shutdownTimeLimit) + 5,
+    };
+  }
+
+  /** Resolves with the pid of `ref`'s process once it is ready, or `undefined` once it ended or the pool moved on. */
+  #untilReady(ref: WorkerActorRef, current: () => boolean): Promise<number | undefined> {
+    return new Promise((resolve) => {
+      const check = () => {
+        const snapshot = ref.getSnapshot();
+        const outcome = !current() || snapshot.status !== 'active' ? null : snapshot.matches({ live: 'ready' }) ? snapshot.context.pid : undefined;
+        if (outcome === undefined) return;
+        off();
+        subscription.unsubscribe();
+        resolve(outcome ?? undefined);
+      };
+      const off = this.#options.onChange(check);
+      const subscription = ref.subscribe({ next: check, error: check, complete: check });
+      check();
+    });
+  }
+
+  /** Why the new worker `name` did not become ready, from its recorded exit. */
+  #failure(name: string): string {
+    const exit = this.#options.history.lastExit(name);
+    return exit ? `${name} ${exit.kind.replace(/_/g, ' ')}, ${summarizeExit(exit)}` : `${name} did not become ready`;
+  }
+}
