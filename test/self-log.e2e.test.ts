@@ -50,7 +50,7 @@ async function startCli(config: Record<string, unknown>, stdoutFd: number): Prom
 }
 
 describe("Portico's own log on a full disk", function () {
-  this.timeout(60_000);
+  this.timeout(120_000);
   const children: ChildProcess[] = [];
   afterEach(() => {
     for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
@@ -78,7 +78,10 @@ describe("Portico's own log on a full disk", function () {
     const backend = json(await request(running.port, '/')).pid;
 
     // About 600 were enough to crash it: each refusal is one log line.
-    for (let i = 0; i < 1000; i++) assert.match(await malformed(running.port), /^HTTP\/1\.1 400 /);
+    // Twenty connections at a time: the log lines pile up as fast, in a twentieth of the turns.
+    for (let i = 0; i < 50; i++) {
+      for (const answer of await Promise.all(Array.from({ length: 20 }, () => malformed(running.port)))) assert.match(answer, /^HTTP\/1\.1 400 /);
+    }
     assert.deepEqual(exits, [], `portico exited: ${running.stderr()}`);
     assert.ok(isAlive(backend), 'the backend was killed');
     assert.equal(json(await request(running.port, '/')).pid, backend);

@@ -85,7 +85,9 @@ describe('WorkerPool', function () {
       worker: { app: 'broken', processPath: '/bin/sh', arguments: ['-c', 'echo "no database" >&2; exit 4'], host },
       rapidFailsPerMinute: 2,
       backoff: { min: 0, max: 0 },
-      retryFailed: { min: 0.5, max: 1 },
+      // A failure counts as in a row within max of the last retry: 5 s, so that a slow machine's
+      // three restarts still double the hold (0.5 s, then 1 s).
+      retryFailed: { min: 0.5, max: 5 },
     });
     pools.push(crashing);
     await crashing.start();
