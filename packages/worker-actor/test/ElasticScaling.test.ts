@@ -1,0 +1,90 @@
+import assert from 'node:assert/strict';
+import { SimulatedClock } from '@portico/supervisor';
+import { ElasticScaling, validateElasticity, type Elasticity } from '../src/ElasticScaling.ts';
+
+/** A pool of `loads.length` ready workers whose changes complete when the test says. */
+function scaling(elasticity: Partial<Elasticity> = {}) {
+  const clock = new SimulatedClock();
+  const loads: number[] = [0];
+  const changes: string[] = [];
+  let finish: (() => void) | undefined;
+  const change = (what: string, apply: () => void) => () =>
+    new Promise<void>((resolve) => {
+      changes.push(what);
+      finish = () => {
+        apply();
+        resolve();
+      };
+    });
+  const watch = new ElasticScaling({
+    elasticity: { min: 1, max: 3, idleTime: 10, busyRequests: 1, ...elasticity },
+    clock,
+    inFlight: () => loads,
+    count: () => loads.length,
+    steady: () => true,
+    grow: change('grow', () => loads.push(0)),
+    shrink: change('shrink', () => loads.pop()),
+  });
+  const done = async () => {
+    finish!();
+    finish = undefined;
+    await new Promise((resolve) => setImmediate(resolve));
+  };
+  return { clock, loads, changes, watch, done };
+}
+
+describe('ElasticScaling', () => {
+  it('grows by one when every ready worker is busy, one change at a time, and never past max', async () => {
+    const { loads, changes, watch, done } = scaling();
+    watch.start();
+    loads[0] = 1;
+    watch.busy();
+    watch.busy();
+    assert.deepEqual(changes, ['grow'], 'one start at a time');
+    await done();
+    assert.equal(loads.length, 2);
+    // The new worker is idle: not every worker is busy.
+    watch.busy();
+    assert.deepEqual(changes, ['grow']);
+    loads[1] = 1;
+    watch.busy();
+    await done();
+    loads[2] = 1;
+    watch.busy();
+    assert.equal(loads.length, 3);
+    assert.deepEqual(changes, ['grow', 'grow'], 'no fourth above max');
+    watch.stop();
+  });
+
+  it('shrinks one worker at a time, down to min, once the pool has not needed its last worker for idleTime', async () => {
+    const { clock, loads, changes, watch, done } = scaling({ busyRequests: 2 });
+    loads.push(0, 0);
+    watch.start();
+    // 3 in flight over 3 workers: 2 are needed (2 per worker), so the third goes after idleTime.
+    loads[0] = 2;
+    loads[1] = 1;
+    clock.advance(9_999);
+    assert.deepEqual(changes, []);
+    clock.advance(1);
+    assert.deepEqual(changes, ['shrink']);
+    await done();
+    assert.equal(loads.length, 2);
+    // Still 3 in flight: both remaining workers are needed, however long.
+    clock.advance(60_000);
+    assert.deepEqual(changes, ['shrink']);
+    loads[0] = 0;
+    loads[1] = 0;
+    clock.advance(10_000);
+    assert.deepEqual(changes, ['shrink', 'shrink']);
+    await done();
+    clock.advance(60_000);
+    assert.equal(loads.length, 1, 'never below min');
+    assert.deepEqual(changes, ['shrink', 'shrink']);
+    watch.stop();
+  });
+
+  it('refuses a maximum below the minimum, naming maxProcesses', () => {
+    assert.throws(() => validateElasticity({ min: 3, max: 2, idleTime: 300, busyRequests: 1 }), /maxProcesses.*processesPerApplication \(3\)/);
+    assert.throws(() => validateElasticity({ min: 1, max: 2, idleTime: 0, busyRequests: 1 }), /processIdleTime/);
+  });
+});
