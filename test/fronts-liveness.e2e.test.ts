@@ -17,6 +17,15 @@ async function logged(logs: readonly Record<string, unknown>[], match: (line: Re
   return logs.find(match)!;
 }
 
+/** The environment that makes the first front process to start the rogue fixture, in `mode`. */
+async function rogueEnvironment(mode: 'size' | 'rate' | 'mute'): Promise<Record<string, string>> {
+  return {
+    NODE_OPTIONS: `${process.env['NODE_OPTIONS'] ?? ''} --import ${rogueFront}`,
+    ROGUE_FRONT_MARKER: join(await mkdtemp(join(tmpdir(), 'portico-rogue-')), 'marker'),
+    ROGUE_FRONT_FLOOD: mode,
+  };
+}
+
 /** Resolves once front 1 has been restarted `restarts` times and serves again. */
 const serving = (portico: Portico, restarts: number) =>
   changed(portico, () => {
@@ -81,6 +90,26 @@ describe('fronts: a front that hangs', function () {
   });
 });
 
+// A front that hangs at its start (before it listens) is found as well: it has 30 s (or three
+// response times, if more) for its first answer. At Portico's start that fails start(), naming the front, as a front
+// that exits before it listens does; before, start() waited for it for ever.
+describe('fronts: a front that hangs at its start', function () {
+  this.timeout(90_000);
+  afterEach(stopAllPorticos);
+
+  it('is found by the ping 30 s after its start, and start() fails naming it', async () => {
+    const started = startPortico({ fronts: 2, frontPing: { interval: 0.2, responseTime: 1 }, apps: [app('shop')] }, undefined, {
+      baseEnvironment: { ...process.env, ...(await rogueEnvironment('mute')) },
+    }).then(
+      () => undefined,
+      (error: unknown) => error as Error,
+    );
+    const error = await started;
+    // Killed by the ping: nothing else kills a front that says nothing.
+    assert.match(String(error?.message), /front \d exited before it listened \(SIGKILL\)/);
+  });
+});
+
 // Issue 21, IPC bounds: what a front sends the control process is read with bounds: one message
 // of at most 1 MiB, at most 5000 messages and 16 MiB a second. A front past one (a runaway bug;
 // the rogue fixture here) is killed and replaced with `front.flooded` saying which bound, before
@@ -94,16 +123,10 @@ describe('fronts: a front that floods the control process', function () {
     ['rate', 'too many messages'],
   ] as const) {
     it(`is killed and replaced when it sends ${flood === 'size' ? 'a message past 1 MiB' : 'messages past 5000 a second'}, the control's memory bounded`, async () => {
-      const marker = join(await mkdtemp(join(tmpdir(), 'portico-rogue-')), 'marker');
       global.gc?.();
       const heapBefore = process.memoryUsage().heapUsed + process.memoryUsage().arrayBuffers;
       const { portico, port, logs } = await startPortico({ fronts: 2, apps: [app('shop', { start: 'eager' })] }, undefined, {
-        baseEnvironment: {
-          ...process.env,
-          NODE_OPTIONS: `${process.env['NODE_OPTIONS'] ?? ''} --import ${rogueFront}`,
-          ROGUE_FRONT_MARKER: marker,
-          ROGUE_FRONT_FLOOD: flood,
-        },
+        baseEnvironment: { ...process.env, ...(await rogueEnvironment(flood)) },
       });
       const event = await logged(logs, (l) => l['event'] === 'front.flooded');
       assert.equal(event['reason'], reason, JSON.stringify(event));

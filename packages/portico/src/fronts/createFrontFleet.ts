@@ -81,7 +81,7 @@ export function createFrontFleet(options: FrontFleetOptions): FrontFleet {
   // A front that has just died is restarted and sent everything afresh.
   const send = (child: FrontProcess, message: ControlMessage): void => child.send(message);
 
-  /** Pings a front from when it listens (`frontPing`); one that stays silent is killed, and restarted as a crash. */
+  /** Pings a front from its start (`frontPing`); one that stays silent is killed, and restarted as a crash. */
   const startPing = (front: number, child: FrontProcess): void => {
     pings.get(front)?.stop();
     const ping = pingFront({
@@ -145,7 +145,6 @@ export function createFrontFleet(options: FrontFleetOptions): FrontFleet {
       case 'listening':
         logEvent(logger, 'front.ready', { front, frontPid: children.get(front)?.child.pid });
         listeningCallbacks.get(front)?.();
-        startPing(front, children.get(front)!);
         changed();
         starting?.listening.add(front);
         if (starting && starting.listening.size === options.count) starting.resolve();
@@ -205,6 +204,9 @@ export function createFrontFleet(options: FrontFleetOptions): FrontFleet {
       listeningCallbacks.set(front, listening);
       send(child, { type: 'init', index: front, config: options.config(), logLevels });
       send(child, routesFor(front));
+      // From its start: a front that hangs before it listens is found as well (its first answer
+      // comes once it has loaded its code and read init and routes, sent before the ping).
+      startPing(front, child);
       return child.child;
     },
     close(front, child) {

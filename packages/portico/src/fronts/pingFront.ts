@@ -4,14 +4,21 @@ export interface PingOptions {
   readonly clock: Clock;
   /** Milliseconds between two pings, read at each (a reload may change `frontPing`). */
   readonly interval: () => number;
-  /** Milliseconds the front may go without answering before it is taken as hung. */
+  /**
+   * Milliseconds the front may go without answering before it is taken as hung. Its first answer
+   * waits for its start (Node loading its code: seconds on a loaded machine), so it may take
+   * `firstAnswerTime`.
+   */
   readonly responseTime: () => number;
   readonly ping: (id: number) => void;
   /** The front answered nothing for `silentMs`: it is to be killed and replaced. Called once. */
   readonly unresponsive: (silentMs: number) => void;
 }
 
-/** A front's ping, from its `listening` until `stop()`. */
+/** Milliseconds a front has for its first answer, from its start: 30 s, or three response times if more. */
+export const firstAnswerTime = 30_000;
+
+/** A front's ping, from its start until `stop()`. */
 export interface FrontPing {
   /** The front answered a ping. */
   answered(): void;
@@ -30,6 +37,7 @@ export interface FrontPing {
 export function pingFront(options: PingOptions): FrontPing {
   const { clock } = options;
   let lastAnswer = clock.now();
+  let answered = false;
   let sent = 0;
   let timer: unknown;
   let stopped = false;
@@ -37,7 +45,7 @@ export function pingFront(options: PingOptions): FrontPing {
     timer = clock.setTimeout(() => {
       if (stopped) return;
       const silent = clock.now() - lastAnswer;
-      if (silent <= options.responseTime()) {
+      if (silent <= (answered ? options.responseTime() : Math.max(firstAnswerTime, 3 * options.responseTime()))) {
         options.ping(++sent);
         return schedule();
       }
@@ -54,6 +62,7 @@ export function pingFront(options: PingOptions): FrontPing {
     // Any answer: the front's loop turned after that ping was sent.
     answered() {
       lastAnswer = clock.now();
+      answered = true;
     },
     stop() {
       stopped = true;

@@ -22,8 +22,17 @@ describe('pingFront', () => {
     assert.deepEqual(verdicts, []);
   });
 
+  it('gives a front 30 s (or three response times, if more) for its first answer, from its start', () => {
+    const { clock, verdicts } = pinged();
+    clock.advance(30_000);
+    assert.deepEqual(verdicts, []);
+    clock.advance(2000);
+    assert.deepEqual(verdicts, [32_000]);
+  });
+
   it('finds a front silent for longer than the response time, once, and pings it no more', () => {
-    const { clock, pings, verdicts } = pinged();
+    const { clock, pings, verdicts, ping } = pinged();
+    ping.answered();
     clock.advance(10_000);
     assert.deepEqual(verdicts, [], 'silent for exactly the response time: not yet');
     clock.advance(2000);
@@ -36,6 +45,7 @@ describe('pingFront', () => {
 
   it('counts silence from the last answer, whichever ping it answers', () => {
     const { clock, verdicts, ping } = pinged();
+    ping.answered();
     clock.advance(9000);
     ping.answered();
     clock.advance(10_000);
