@@ -1,13 +1,9 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
-import { createLogger } from '@portico/log-sink';
-import { createPortico, resolveConfig, type Portico } from '@portico/portico';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { Portico } from '@portico/portico';
+import type { Page } from 'playwright-core';
 import { app, request } from './helpers/portico.ts';
-import { chromiumMissing, launchChromium, openStatusPage } from './helpers/statusPageBrowser.ts';
+import { chromiumMissing, openStatusPage } from './helpers/statusPageBrowser.ts';
+import { startStatusPagePortico, type StatusPagePortico } from './helpers/statusPagePortico.ts';
 
 declare const document: { querySelector(selector: string): { getAttribute(name: string): string | null; textContent: string | null } | null };
 
@@ -22,36 +18,21 @@ interface Sample {
 // front processes; the page shows them added up, a row per front, and each front's share.
 describe('the live status page with two fronts (in headless Chromium)', function () {
   this.timeout(60_000);
-  let dir: string;
+  let started: StatusPagePortico | undefined;
   let portico: Portico;
   let port: number;
   let adminPort: number;
-  let context: BrowserContext;
   let page: Page;
 
   before(async function () {
     if (chromiumMissing()) this.skip();
-    dir = await mkdtemp(join(tmpdir(), 'portico-status-fronts-'));
-    const tokenFile = join(dir, 'admin-token');
-    await writeFile(tokenFile, `${token}\n`, { mode: 0o600 });
-    const config = resolveConfig(
-      { listen: [{ port: 0, host: '127.0.0.1' }], fronts: 2, admin: { port: 0, socket: join(dir, 'run', 'admin.sock'), tokenFile }, apps: [app('shop', { start: 'eager' })] },
-      { file: join(dir, 'portico.json'), baseDir: dir },
-    );
-    const destination = new PassThrough();
-    destination.resume();
-    portico = createPortico(config, { logger: createLogger({ destination, pretty: false, level: 'warn' }) });
-    const started = await portico.start();
-    port = started.listen[0]!.port;
-    adminPort = started.admin!.port;
-    context = await launchChromium(dir);
-    page = await openStatusPage(context, adminPort, token, 'shop');
+    started = await startStatusPagePortico('status-fronts', token, () => ({ listen: [{ port: 0, host: '127.0.0.1' }], fronts: 2, apps: [app('shop', { start: 'eager' })] }));
+    ({ portico, port, adminPort } = started);
+    page = await openStatusPage(started.context, adminPort, token, 'shop');
   });
 
   after(async () => {
-    await context?.close();
-    await portico?.stop();
-    if (dir) await rm(dir, { recursive: true, force: true });
+    await started?.close();
   });
 
   it('shows every front added up, a row per front, and each front\'s share of the charts', async () => {

@@ -1,13 +1,12 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
-import { createLogger } from '@portico/log-sink';
-import { createPortico, resolveConfig, type Portico } from '@portico/portico';
+import type { Portico } from '@portico/portico';
 import type { BrowserContext, Page } from 'playwright-core';
 import { app, request } from './helpers/portico.ts';
-import { chromiumMissing, launchChromium, openStatusPage } from './helpers/statusPageBrowser.ts';
+import { chromiumMissing, openStatusPage } from './helpers/statusPageBrowser.ts';
+import { startStatusPagePortico, type StatusPagePortico } from './helpers/statusPagePortico.ts';
 
 // The page's globals, for the functions that run in the browser (this project has no DOM lib).
 declare const document: { querySelector(selector: string): { getAttribute(name: string): string | null; textContent: string | null } | null };
@@ -28,7 +27,7 @@ const latest = (page: Page, selector: string) => page.locator(selector).getAttri
 // move under load, a crash shows in the worker's row without a reload.
 describe('the live status page (a real Portico, in headless Chromium)', function () {
   this.timeout(60_000);
-  let dir: string;
+  let started: StatusPagePortico | undefined;
   let portico: Portico;
   let port: number;
   let adminPort: number;
@@ -38,36 +37,21 @@ describe('the live status page (a real Portico, in headless Chromium)', function
 
   before(async function () {
     if (chromiumMissing()) this.skip();
-    dir = await mkdtemp(join(tmpdir(), 'portico-status-page-'));
     // Kept after the test (a few hundred KB), for a look: the test prints where.
     shots = process.env['PORTICO_SCREENSHOT_DIR'] ?? (await mkdtemp(join(tmpdir(), 'portico-status-page-shots-')));
-    const tokenFile = join(dir, 'admin-token');
-    await writeFile(tokenFile, `${token}\n`, { mode: 0o600 });
-    const config = resolveConfig(
-      {
-        listen: [{ port: 0, host: '127.0.0.1' }],
-        admin: { port: 0, socket: join(dir, 'run', 'admin.sock'), tokenFile },
-        sampleInterval: 1,
-        apps: [
-          app('shop', { start: 'eager', restart: { backoff: { min: 0, max: 0 } } }),
-          app('talk', { arguments: ['-e', talkative], match: { path: '/talk' }, start: 'eager', restart: { backoff: { min: 0, max: 0 } } }),
-        ],
-      },
-      { file: join(dir, 'portico.json'), baseDir: dir },
-    );
-    const destination = new PassThrough();
-    destination.resume();
-    portico = createPortico(config, { logger: createLogger({ destination, pretty: false, level: 'warn' }) });
-    const started = await portico.start();
-    port = started.listen[0]!.port;
-    adminPort = started.admin!.port;
-    context = await launchChromium(dir);
+    started = await startStatusPagePortico('status-page', token, () => ({
+      listen: [{ port: 0, host: '127.0.0.1' }],
+      sampleInterval: 1,
+      apps: [
+        app('shop', { start: 'eager', restart: { backoff: { min: 0, max: 0 } } }),
+        app('talk', { arguments: ['-e', talkative], match: { path: '/talk' }, start: 'eager', restart: { backoff: { min: 0, max: 0 } } }),
+      ],
+    }));
+    ({ portico, port, adminPort, context } = started);
   });
 
   after(async () => {
-    await context?.close();
-    await portico?.stop();
-    if (dir) await rm(dir, { recursive: true, force: true });
+    await started?.close();
   });
 
   beforeEach(async () => {
