@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import type { PorticoStatus } from '../../src/admin/AdminSource.ts';
 import { MetricsHistory, quantile } from '../../src/admin/internal/MetricsHistory.ts';
 import { RequestMetrics } from '../../src/index.ts';
 import { FakeAdminSource } from './FakeAdminSource.ts';
@@ -52,5 +53,27 @@ describe('MetricsHistory', () => {
     assert.equal(quantile([0, 10, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], 0.5), 7.5);
     assert.equal(quantile([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4], 0.99), 10_000);
     assert.equal(quantile(new Array(12).fill(0), 0.5), null);
+  });
+
+  // The bound docs/admin.md gives (The history ring): a ring's size grows with apps, workers and
+  // fronts, never with traffic. 100 apps of 8 workers under 2 fronts, every figure at its longest.
+  it('holds 300 samples of 100 apps of 8 workers under 2 fronts in under 30 MB of JSON, about 85 KB a sample', () => {
+    const names = Array.from({ length: 100 }, (_, a) => `application-${String(a).padStart(3, '0')}`);
+    const worker = (app: string, w: number) => ({ id: `${app}#${w + 1}`, resources: { cpuPercent: 123.45, memoryBytes: 1_234_567_890 } });
+    const status = {
+      apps: names.map((name) => ({ name, workers: Array.from({ length: 8 }, (_, w) => worker(name, w)), resources: { cpuPercent: 987.65, memoryBytes: 9_876_543_210 } })),
+    } as unknown as PorticoStatus;
+    const metrics = new RequestMetrics({ apps: names });
+    const front = (n: number) => Object.fromEntries(names.map((name) => [name, { requests: [0, n, 0, 0, n], buckets: [0, n, n, n, n, n, n, n, n, n, n, n], durationSumMs: n, bytesIn: n, bytesOut: n, upstreamFailures: 0 }]));
+    const history = new MetricsHistory(300);
+    for (let i = 0; i < 300; i++) {
+      metrics.setSource('1', front(1000 * i + 7));
+      metrics.setSource('2', front(900 * i + 3));
+      history.record(i * 1000, 1000, metrics.totals(), metrics.sources(), status);
+    }
+    const bytes = Buffer.byteLength(JSON.stringify(history.samples()));
+    const perSample = bytes / 300;
+    assert.ok(bytes < 30_000_000, `300 samples take ${bytes} bytes of JSON`);
+    assert.ok(perSample > 60_000, `a sample of 100 apps of 8 workers is ${perSample} bytes: the bound in docs/admin.md is out of date`);
   });
 });
