@@ -21,7 +21,9 @@ interface WorkerLines {
  * slot (kept across the slot's processes, so a crashed process's last lines stay after its
  * successor starts), and the lines to come for whoever subscribes (`portico logs -f`, the JSON
  * copy on stdout). A process's capture is complete before its successor spawns, so its last line
- * always comes before the successor's first.
+ * always comes before the successor's first. Only apps configured now are kept: a reload that
+ * removes an app `forget`s its lines, and what its stopping processes write after goes to the
+ * subscribers only, so apps renamed at each deploy never pile up 128 KiB per worker slot.
  */
 export class AppOutputHub implements AppOutputFeed {
   readonly #workers = new Map<string, WorkerLines>();
@@ -37,11 +39,13 @@ export class AppOutputHub implements AppOutputFeed {
   push(app: string, worker: string, pid: number, lines: readonly OutputLine[]): void {
     const key = `${app}\0${worker}`;
     let kept = this.#workers.get(key);
-    if (kept === undefined) this.#workers.set(key, (kept = { lines: [], bytes: 0 }));
+    if (kept === undefined && this.#isApp(app)) this.#workers.set(key, (kept = { lines: [], bytes: 0 }));
     for (const { stream, time, text } of lines) {
       const line: AppOutputLine = { app, worker, pid, stream, time, line: text };
-      kept.lines.push({ seq: this.#seq++, line });
-      kept.bytes += text.length + LINE_OVERHEAD_BYTES;
+      if (kept !== undefined) {
+        kept.lines.push({ seq: this.#seq++, line });
+        kept.bytes += text.length + LINE_OVERHEAD_BYTES;
+      }
       for (const listener of this.#listeners) {
         try {
           listener(line);
@@ -50,12 +54,18 @@ export class AppOutputHub implements AppOutputFeed {
         }
       }
     }
+    if (kept === undefined) return;
     let drop = 0;
     while (kept.bytes > KEPT_BYTES_PER_WORKER && drop < kept.lines.length) {
       kept.bytes -= kept.lines[drop]!.line.line.length + LINE_OVERHEAD_BYTES;
       drop++;
     }
     if (drop > 0) kept.lines.splice(0, drop);
+  }
+
+  /** Drops every line kept of `app`: a reload removed it. */
+  forget(app: string): void {
+    for (const key of this.#workers.keys()) if (key.startsWith(`${app}\0`)) this.#workers.delete(key);
   }
 
   recent(app?: string): readonly AppOutputLine[] | undefined {
