@@ -141,6 +141,20 @@ describe('createAdminServer', () => {
       }
     });
 
+    it('answers HEAD on /history and the chart library with the length and no body, other methods with 405 and Allow, and takes the first of repeated seconds', async () => {
+      for (const path of ['/history', '/assets/uplot.js', '/assets/uplot.css']) {
+        const [get, head] = [await request(port, 'GET', path), await request(port, 'HEAD', path)];
+        assert.deepEqual([head.status, head.body, head.headers['content-length']], [200, '', String(Buffer.byteLength(get.body))], path);
+        for (const method of ['OPTIONS', 'POST', 'PUT', 'DELETE']) {
+          const refused = await request(port, method, path);
+          assert.deepEqual([refused.status, refused.headers['allow']], [405, 'GET, HEAD'], `${method} ${path}`);
+        }
+      }
+      assert.equal((await request(port, 'GET', '/history?seconds=5&seconds=abc')).status, 200);
+      assert.equal((await request(port, 'GET', '/history?seconds=abc&seconds=5')).status, 400);
+      for (const garbage of ['/history?%zz=%', '/history?&&&=', '/history?' + 'x'.repeat(6000)]) assert.equal((await request(port, 'GET', garbage)).status, 200, garbage.slice(0, 40));
+    });
+
     it('answers 404 for an unknown path', async () => {
       const res = await request(port, 'GET', '/admin');
       assert.equal(res.status, 404);
