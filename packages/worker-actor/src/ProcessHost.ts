@@ -94,9 +94,11 @@ export interface ProcessHost {
   bindListenSocket(endpoint: Endpoint): Promise<ListenSocket>;
   /**
    * One readiness attempt for the process `pid`; resolves false rather than rejecting when the
-   * backend is not there yet, or when what answers is not the backend's.
+   * backend is not there yet, or when what answers is not the backend's. Once `signal` is aborted
+   * (the worker stopped waiting for it) the attempt gives up what it still had to read, and
+   * resolves false.
    */
-  probe(endpoint: Endpoint, probe: Probe, pid: number): Promise<boolean>;
+  probe(endpoint: Endpoint, probe: Probe, pid: number, signal?: AbortSignal): Promise<boolean>;
   /** One liveness ping: `GET path` with `headers`, a 2xx within `timeoutMs` or not. Never rejects. */
   ping(endpoint: Endpoint, path: string, headers: Readonly<Record<string, string>>, timeoutMs: number): Promise<PingAnswer>;
   /** The ASP.NET Core shutdown request: `POST {path}` with the given headers; resolves when answered or failed. */

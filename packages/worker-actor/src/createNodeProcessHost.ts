@@ -71,9 +71,9 @@ export function createNodeProcessHost(options: { readonly cgroups?: boolean } = 
     // A worker in a cgroup of its own is counted from it (docs/worker.md, What a worker costs).
     ...(procAvailable() ? { usage: (pid: number) => usageOf(pid, cgroupOf.get(pid)) } : {}),
 
-    async probe(endpoint, probe, pid) {
+    async probe(endpoint, probe, pid, signal) {
       const answered = probe.kind === 'tcp' ? await probeTcp(endpoint) : await probeHttp(endpoint, probe);
-      return answered && (endpoint.kind !== 'tcp' || (await listenerOwnedBy(endpoint.port, pid)));
+      return answered && (endpoint.kind !== 'tcp' || (await listenerOwnedBy(endpoint.port, pid, signal)));
     },
 
     ping,

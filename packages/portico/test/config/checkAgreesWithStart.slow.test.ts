@@ -149,6 +149,7 @@ describe('portico check agrees with start', function () {
       watch: false,
       sampleInterval: 2,
       fronts: 1,
+      frontPing: { interval: 2, responseTime: 10 },
       apps: [
         app('basic', '/basic', {
           workingDirectory: './shop',

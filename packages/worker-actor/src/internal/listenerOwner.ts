@@ -5,9 +5,11 @@ import { open, readdir, readFile, readlink, type FileHandle } from 'node:fs/prom
  * A connect probe alone cannot tell our backend from another program that took its port between
  * Portico choosing it and the backend binding it; routing to that program would be wrong, and the
  * backend is about to exit with EADDRINUSE anyway (and be restarted on another port). Linux only:
- * where /proc is missing this answers true and the connect probe decides alone.
+ * where /proc is missing this answers true and the connect probe decides alone. The scan of the
+ * group reads a file per process on the machine; once `signal` is aborted it stops and answers
+ * false, so that a worker stopped or restarted leaves no scan running behind it.
  */
-export async function listenerOwnedBy(port: number, pgid: number): Promise<boolean> {
+export async function listenerOwnedBy(port: number, pgid: number, signal?: AbortSignal): Promise<boolean> {
   // The kernel walks its whole socket table to print these files (several ms on a big machine),
   // so the IPv6 table is read only when the IPv4 one has no listener on the port.
   for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
@@ -20,7 +22,8 @@ export async function listenerOwnedBy(port: number, pgid: number): Promise<boole
     if (inodes.size === 0) continue;
     // Most backends listen in the group leader itself; scan the rest of the group only if not.
     if (await holdsSocket(pgid, inodes)) return true;
-    for (const pid of await groupMembers(pgid)) {
+    for (const pid of await groupMembers(pgid, signal)) {
+      if (signal?.aborted) return false;
       if (pid !== pgid && (await holdsSocket(pid, inodes))) return true;
     }
     return false;
@@ -74,9 +77,10 @@ async function listeningInodes(table: string, port: number): Promise<Set<string>
   }
 }
 
-async function groupMembers(pgid: number): Promise<number[]> {
+async function groupMembers(pgid: number, signal: AbortSignal | undefined): Promise<number[]> {
   const members: number[] = [];
   for (const entry of await readdir('/proc')) {
+    if (signal?.aborted) return [];
     if (!/^\d+$/.test(entry)) continue;
     const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
     // Fields after the parenthesised command: state, ppid, pgrp.

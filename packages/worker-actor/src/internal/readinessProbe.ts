@@ -18,19 +18,19 @@ export interface ProbeInput {
  */
 export const readinessProbe = fromCallback<{ type: string }, ProbeInput, { type: 'probe.ready' }>(({ input, sendBack, system }) => {
   const clock = clockOf(system);
-  let stopped = false;
+  const stopped = new AbortController();
   let timer: unknown;
   const began = clock.now();
   const attempt = async () => {
-    const ok = await input.host.probe(input.endpoint, input.probe, input.pid);
-    if (stopped) return;
+    const ok = await input.host.probe(input.endpoint, input.probe, input.pid, stopped.signal);
+    if (stopped.signal.aborted) return;
     if (ok) return sendBack({ type: 'probe.ready' });
     const delay = Math.min(50, 2 + (clock.now() - began) * 0.04);
     timer = clock.setTimeout(() => void attempt(), delay);
   };
   void attempt();
   return () => {
-    stopped = true;
+    stopped.abort();
     if (timer !== undefined) clock.clearTimeout(timer);
   };
 });
