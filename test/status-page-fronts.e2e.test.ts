@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type { Portico } from '@portico/portico';
 import type { Page } from 'playwright-core';
 import { app, request } from './helpers/portico.ts';
-import { chromiumMissing, openStatusPage } from './helpers/statusPageBrowser.ts';
+import { chromiumMissing, openStatusPage, pageErrors } from './helpers/statusPageBrowser.ts';
 import { startStatusPagePortico, type StatusPagePortico } from './helpers/statusPagePortico.ts';
 
 declare const document: { querySelector(selector: string): { getAttribute(name: string): string | null; textContent: string | null } | null };
@@ -29,6 +29,10 @@ describe('the live status page with two fronts (in headless Chromium)', function
     started = await startStatusPagePortico('status-fronts', token, () => ({ listen: [{ port: 0, host: '127.0.0.1' }], fronts: 2, apps: [app('shop', { start: 'eager' })] }));
     ({ portico, port, adminPort } = started);
     page = await openStatusPage(started.context, adminPort, token, 'shop');
+  });
+
+  afterEach(() => {
+    assert.deepEqual(page ? pageErrors(page) : [], [], 'the page ran without errors from opening to the end of the test');
   });
 
   after(async () => {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { Portico } from '@portico/portico';
 import type { BrowserContext, Page } from 'playwright-core';
 import { app, request } from './helpers/portico.ts';
-import { chromiumMissing, openStatusPage } from './helpers/statusPageBrowser.ts';
+import { chromiumMissing, openStatusPage, pageErrors } from './helpers/statusPageBrowser.ts';
 import { startStatusPagePortico, type StatusPagePortico } from './helpers/statusPagePortico.ts';
 
 // The page's globals, for the functions that run in the browser (this project has no DOM lib).
@@ -59,7 +59,9 @@ describe('the live status page (a real Portico, in headless Chromium)', function
   });
 
   afterEach(async () => {
+    const errors = page ? pageErrors(page) : [];
     await page?.close();
+    assert.deepEqual(errors, [], 'the page ran without errors from opening to the end of the test');
   });
 
   it('draws requests, latency, 5xx, CPU and memory per app and in total, and the charts move under load', async () => {

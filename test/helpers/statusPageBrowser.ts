@@ -23,21 +23,43 @@ export function launchChromium(dir: string): Promise<BrowserContext> {
   });
 }
 
-/** Opens the status page of the admin endpoint at `adminPort`, gives it the token, and waits until it is live and shows `app`. */
+const errorsOf = new WeakMap<Page, string[]>();
+
+/**
+ * Records every uncaught error of `page` and every console error that is not the network's
+ * (Chromium logs a refused fetch or socket as a console error: a 401 before the token, the
+ * socket of a Portico that went away): read them with `pageErrors`.
+ */
+export function watchPageErrors(page: Page): void {
+  const errors: string[] = [];
+  errorsOf.set(page, errors);
+  page.on('pageerror', (error) => errors.push(`uncaught: ${error.message}`));
+  page.on('console', (message) => {
+    if (message.type() !== 'error') return;
+    const network = /^Failed to load resource: |^WebSocket connection to '[^']*' failed/.test(message.text());
+    if (!network) errors.push(`console: ${message.text()}`);
+  });
+}
+
+/** What `watchPageErrors` recorded of `page` so far. */
+export function pageErrors(page: Page): readonly string[] {
+  return errorsOf.get(page) ?? [];
+}
+
+/**
+ * Opens the status page of the admin endpoint at `adminPort`, gives it the token, and waits until
+ * it is live and shows `app`. Its errors are recorded from the start: a test's `afterEach` asserts
+ * `pageErrors(page)` is empty, so an error at any moment of the test fails it.
+ */
 export async function openStatusPage(context: BrowserContext, adminPort: number, token: string, app: string): Promise<Page> {
   const page = await context.newPage();
-  const errors: string[] = [];
-  page.on('pageerror', (error) => errors.push(error.message));
-  // The first /status goes without a token and gets its 401 (then the page asks for it): not an error of the page.
-  page.on('console', (message) => {
-    if (message.type() === 'error' && !/status of 401/.test(message.text())) errors.push(message.text());
-  });
+  watchPageErrors(page);
   await page.goto(`http://127.0.0.1:${adminPort}/`);
   await page.waitForSelector('#token:not([hidden])');
   await page.fill('#token-input', token);
   await page.click('#token button');
   await page.waitForSelector('#conn[data-state="live"]');
   await page.waitForSelector(`[data-app="${app}"] tr[data-worker]`);
-  assert.deepEqual(errors, [], 'the page ran without errors (a CSP refusal is one)');
+  assert.deepEqual(pageErrors(page), [], 'the page ran without errors (a CSP refusal is one)');
   return page;
 }

@@ -30,6 +30,7 @@ describe('statusPage (in headless Chromium)', function () {
   let metrics: RequestMetrics;
   let admin: AdminServer;
   let port: number;
+  let uncaught: string[] = [];
 
   before(async function () {
     if (!existsSync(chromiumPath)) {
@@ -61,6 +62,9 @@ describe('statusPage (in headless Chromium)', function () {
     admin = createAdminServer({ source, metrics, port: 0, token });
     ({ port } = await admin.start());
     page = await context.newPage();
+    // Uncaught errors of the page's script fail the test (afterEach), whenever they happen in it.
+    uncaught = [];
+    page.on('pageerror', (error) => uncaught.push(error.message));
     await page.goto(`http://127.0.0.1:${port}/`);
     await giveToken(token);
     await page.waitForSelector('#conn[data-state="live"]');
@@ -76,6 +80,7 @@ describe('statusPage (in headless Chromium)', function () {
   afterEach(async () => {
     await page?.close();
     await admin?.close();
+    assert.deepEqual(uncaught, [], 'the page threw no uncaught error');
   });
 
   const text = (selector: string) => page.locator(selector).innerText();
