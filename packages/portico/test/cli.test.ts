@@ -251,6 +251,24 @@ describe('portico (command line)', () => {
     assert.match(run.stderr, /unknown command "chek"; did you mean "check"\?/);
   });
 
+  it('logs refuses a hostile --lines or --since before asking anyone, exit 2, saying what it takes', async () => {
+    const cases: Array<[string[], RegExp]> = [
+      [['--lines=-5'], /--lines takes a whole number of lines from 0 to 999999999, got "-5"/],
+      [['--lines', 'abc'], /--lines takes a whole number/],
+      [['--lines', '99999999999'], /--lines takes a whole number of lines from 0 to 999999999, got "99999999999"/],
+      [['--lines', '-5'], /--lines/],
+      [['--since', '10'], /--since takes a duration/],
+      [['--since', 'x 5'], /--since takes a duration/],
+      [['--since', 'garbage'], /--since takes a duration/],
+    ];
+    for (const [args, says] of cases) {
+      // Port 9 (discard) is never asked: the options are refused first.
+      const run = await portico(['logs', '-a', '127.0.0.1:9', ...args]);
+      assert.equal(run.code, 2, `${args.join(' ')}: ${run.stderr}`);
+      assert.match(run.stderr, says, args.join(' '));
+    }
+  });
+
   for (const command of ['check', 'start', 'status', 'reload', 'logs']) {
     it(`${command} --help prints its usage and exits 0`, async () => {
       const run = await portico([command, '--help']);

@@ -37,7 +37,7 @@ export const logsCommand: Command = {
     if (app !== undefined) query.set('app', app);
     const lines = values['lines'];
     if (typeof lines === 'string') {
-      if (!/^\d{1,9}$/.test(lines)) throw new UsageError(`--lines takes a whole number of lines, got ${JSON.stringify(lines)}`);
+      if (!/^\d{1,9}$/.test(lines)) throw new UsageError(`--lines takes a whole number of lines from 0 to 999999999, got ${JSON.stringify(lines)}`);
       query.set('lines', lines);
     }
     const since = values['since'];

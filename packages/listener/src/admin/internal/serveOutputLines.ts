@@ -17,13 +17,16 @@ export function serveOutputLines(req: http.IncomingMessage, res: http.ServerResp
   const lines = wholeNumber(query.get('lines'));
   const since = wholeNumber(query.get('since'));
   if (lines === null || since === null) return send(400, 'lines and since must be whole numbers (since: epoch milliseconds)');
+  // A follow=true or follow=yes that quietly meant "do not follow" would look like a stream that ended.
+  const follow = query.get('follow');
+  if (follow !== null && follow !== '0' && follow !== '1') return send(400, `follow takes 1 (keep the answer open) or 0, got ${JSON.stringify(follow)}`);
   const recent = feed.recent(app);
   if (recent === undefined) return send(404, `no app named ${JSON.stringify(app)}; GET /status lists the apps`);
   res.writeHead(200, { 'Content-Type': 'application/x-ndjson; charset=utf-8', 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' });
   if (req.method === 'HEAD') return void res.end();
   const wanted = (line: AppOutputLine) => (app === undefined || line.app === app) && (since === undefined || line.time >= since);
   res.write(lastPerWorker(recent.filter(wanted), lines).map(render).join(''));
-  if (query.get('follow') !== '1') return void res.end();
+  if (follow !== '1') return void res.end();
   const unsubscribe = feed.subscribe((line) => {
     if (!wanted(line)) return;
     if (res.writableLength > MAX_UNSENT_BYTES) return void res.destroy();

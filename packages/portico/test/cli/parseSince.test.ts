@@ -1,0 +1,23 @@
+import assert from 'node:assert/strict';
+import { UsageError } from '../../src/cli/UsageError.ts';
+import { parseSince } from '../../src/cli/internal/parseSince.ts';
+
+const now = Date.parse('2026-12-06T06:00:00Z');
+
+describe('parseSince (portico logs --since)', () => {
+  it('reads a duration back from now, or a time in ISO 8601 form', () => {
+    assert.equal(parseSince('90s', now), now - 90_000);
+    assert.equal(parseSince('1.5h', now), now - 5_400_000);
+    assert.equal(parseSince('2026-12-06T02:00:00Z', now), Date.parse('2026-12-06T02:00:00Z'));
+    assert.equal(parseSince('2026-12-06T03:00:00+01:00', now), Date.parse('2026-12-06T02:00:00Z'));
+    assert.equal(parseSince('2026-12-06', now), Date.parse('2026-12-06'));
+    assert.equal(parseSince('2026-12-06 03:00', now), Date.parse('2026-12-06 03:00'));
+  });
+
+  it('refuses a number without a unit and the loose forms Date.parse reads as a day in 2001', () => {
+    // Date.parse('10') is 2001-10-01 and Date.parse('x 5') 2001-05-01: "--since 10" meant minutes.
+    for (const text of ['10', '2', 'x 5', 'May 5', '1 2', '99999', '1764000000000', '-5m', '5 m', '', 'yesterday', '2026-13-45', '2026-12-06T25:00']) {
+      assert.throws(() => parseSince(text, now), (error: unknown) => error instanceof UsageError && /--since takes a duration/.test((error as Error).message), JSON.stringify(text));
+    }
+  });
+});
