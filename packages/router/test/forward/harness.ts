@@ -305,3 +305,16 @@ export async function uploadWithoutReading(port: number): Promise<boolean> {
     client.destroy();
   }
 }
+
+/** One GET, to be repeated into a pipelined flood. */
+export const PIPELINED_GET = 'GET / HTTP/1.1\r\nHost: a\r\n\r\n';
+
+/** A client that writes `count` pipelined GETs in one go and never reads an answer. */
+export async function floodWithoutReading(port: number, count: number): Promise<net.Socket> {
+  const client = net.connect(port, '127.0.0.1');
+  client.on('error', () => {});
+  await once(client, 'connect');
+  client.pause();
+  client.write(PIPELINED_GET.repeat(count));
+  return client;
+}
