@@ -80,7 +80,7 @@ export function createAdminServer(options: AdminServerOptions): AdminServer {
   const routes: Record<string, Partial<Record<string, Handler>>> = {
     '/': { GET: (_req, res) => send(res, 200, 'text/html; charset=utf-8', statusPage.html, statusPage.headers) },
     '/status': { GET: (_req, res) => sendJson(res, 200, source.status()) },
-    '/history': { GET: (req, res) => serveHistory(req, history, historyIntervalMs, (status, value) => sendJson(res, status, value)) },
+    '/history': { GET: (req, res) => serveHistory(req, history, historyIntervalMs, (status, json) => send(res, status, 'application/json; charset=utf-8', json)) },
     ...Object.fromEntries(
       chartAssetPaths.map((path) => [path, { GET: (_req: http.IncomingMessage, res: http.ServerResponse) => { const asset = chartAsset(path)!; send(res, 200, asset.type, asset.body); } }]),
     ),

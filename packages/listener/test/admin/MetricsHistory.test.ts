@@ -49,6 +49,17 @@ describe('MetricsHistory', () => {
     assert.equal(sample.fronts!['2']!.requestsPerSecond, 10);
   });
 
+  it('keeps each sample as it was taken: /history joins their JSON, and a sample handed out cannot change the ring', () => {
+    const history = new MetricsHistory(3);
+    const metrics = new RequestMetrics({ apps: ['shop'] });
+    const taken = [1000, 2000, 3000, 4000].map((at) => history.record(at, 1000, metrics.totals(), metrics.sources(), undefined));
+    (taken[3] as { apps: Record<string, unknown> }).apps['shop'] = 'changed';
+    assert.deepEqual(history.samples()[2]!.apps['shop'], { requestsPerSecond: 0, serverErrorsPerSecond: 0, p50Ms: null, p99Ms: null, cpuPercent: {}, memoryBytes: {} });
+    assert.equal(history.samplesJson(), JSON.stringify(history.samples()));
+    assert.deepEqual(JSON.parse(history.samplesJson(4500, 2)).map((s: { at: number }) => s.at), [3000, 4000]);
+    assert.equal(new MetricsHistory(3).samplesJson(), '[]');
+  });
+
   it('estimates quantiles within a bucket as histogram_quantile does', () => {
     assert.equal(quantile([0, 10, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], 0.5), 7.5);
     assert.equal(quantile([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4], 0.99), 10_000);

@@ -45,7 +45,12 @@ const boundsMs = durationBuckets.map((s) => s * 1000);
  */
 export class MetricsHistory {
   readonly capacity: number;
-  readonly #ring: (HistorySample | undefined)[];
+  /**
+   * Each sample as its JSON, taken once when it is recorded: `GET /history` joins them instead of
+   * serializing the whole ring on the event loop (at 100 apps of 8 workers, 25 MB took 0.4-0.6 s
+   * a request), and the strings take less memory than the objects.
+   */
+  readonly #ring: ({ readonly at: number; readonly json: string } | undefined)[];
   #next = 0;
   #count = 0;
   /** The cumulative counters at the previous sample: by app, and by front then app. */
@@ -54,7 +59,7 @@ export class MetricsHistory {
 
   constructor(capacity: number) {
     this.capacity = capacity;
-    this.#ring = new Array<HistorySample | undefined>(capacity);
+    this.#ring = new Array<{ readonly at: number; readonly json: string } | undefined>(capacity);
   }
 
   /** Starts the deltas from these counters, so the first sample covers one interval and not all time. */
@@ -99,7 +104,7 @@ export class MetricsHistory {
     };
     this.#previousTotals = new Map(totals);
     this.#previousSources = new Map(sources);
-    this.#ring[this.#next] = sample;
+    this.#ring[this.#next] = { at, json: JSON.stringify(sample) };
     this.#next = (this.#next + 1) % this.capacity;
     this.#count = Math.min(this.#count + 1, this.capacity);
     return sample;
@@ -107,10 +112,18 @@ export class MetricsHistory {
 
   /** The samples kept, oldest first; with `seconds`, only those of the last that many seconds before `now`. */
   samples(now?: number, seconds?: number): HistorySample[] {
-    const out: HistorySample[] = [];
-    for (let i = 0; i < this.#count; i++) out.push(this.#ring[(this.#next - this.#count + i + this.capacity) % this.capacity]!);
-    if (now === undefined || seconds === undefined) return out;
-    return out.filter((s) => s.at > now - seconds * 1000);
+    return JSON.parse(this.samplesJson(now, seconds)) as HistorySample[];
+  }
+
+  /** `samples()` as a JSON array, joined from each sample's JSON. */
+  samplesJson(now?: number, seconds?: number): string {
+    const kept: string[] = [];
+    const after = now === undefined || seconds === undefined ? -Infinity : now - seconds * 1000;
+    for (let i = 0; i < this.#count; i++) {
+      const entry = this.#ring[(this.#next - this.#count + i + this.capacity) % this.capacity]!;
+      if (entry.at > after) kept.push(entry.json);
+    }
+    return `[${kept.join(',')}]`;
   }
 
   #fronts(sources: ReadonlyMap<string, RequestCountersSnapshot>, seconds: number): Record<string, FrontFigures> {
