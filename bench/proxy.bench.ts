@@ -51,7 +51,9 @@ if (role === 'portico') {
     { listen: [{ port: 0, host: '127.0.0.1' }], apps: [{ name: 'bench', processPath: process.execPath, arguments: [BACKEND.pathname], start: 'eager' }] },
     { file: join(tmpdir(), 'portico-bench.json'), baseDir: tmpdir() },
   );
-  const portico = createPortico(config, { logger: createLogger({ level: 'warn', pretty: false }) });
+  // Its log goes to stderr: stdout carries the port, the first line the bench reads (a warning such as
+  // worker.runs_as_root, logged before it, would take its place).
+  const portico = createPortico(config, { logger: createLogger({ level: 'warn', pretty: false, destination: process.stderr }) });
   const { listen } = await portico.start();
   await new Promise<void>((resolve) => {
     const ready = () => portico.ready() && resolve();
