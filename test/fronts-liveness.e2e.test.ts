@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Portico } from '@portico/portico';
-import { clientsOnEveryFront, frontPids, progressed, until } from './helpers/frontClients.ts';
+import { assertOnlyItsConnectionsSuffered, clientsOnEveryFront, frontPids, progressed, until } from './helpers/frontClients.ts';
 import { changed } from './helpers/load.ts';
 import { isAlive } from './helpers/processes.ts';
 import { app, request, startPortico, stopAllPorticos } from './helpers/portico.ts';
@@ -73,18 +73,7 @@ describe('fronts: a front that hangs', function () {
     await progressed(clients, 5);
     await Promise.all(clients.map((c) => c.stop()));
 
-    for (const c of survivors) {
-      const after = c.requests.slice(before.get(c)!);
-      assert.ok(after.every((r) => r.ok), `a connection of the other front failed: ${JSON.stringify(after.filter((r) => !r.ok))}`);
-      assert.ok(after.every((r) => r.port === c.requests[0]!.port), 'it stayed on its connection');
-    }
-    for (const c of victims) {
-      const after = c.requests.slice(before.get(c)!);
-      assert.ok(after.filter((r) => !r.ok).length <= 1, `at most the request in flight is lost: ${JSON.stringify(after)}`);
-      const firstNew = after.findIndex((r) => r.port !== c.requests[0]!.port && r.port !== 0);
-      assert.ok(firstNew >= 0 && after.slice(firstNew).every((r) => r.ok), `its next connection is served: ${JSON.stringify(after)}`);
-    }
-    assert.ok(victims.length > 0 && survivors.length > 0);
+    assertOnlyItsConnectionsSuffered({ survivors, victims, before });
     assert.ok(logs.some((l) => l['event'] === 'front.exited' && l['signal'] === 'SIGKILL' && l['frontPid'] === victim));
     assert.notEqual(portico.status().fronts![0]!.pid, victim, 'a new front process serves in its place');
   });

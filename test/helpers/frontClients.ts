@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { Portico } from '@portico/portico';
 import { socketOwner } from './socketOwner.ts';
@@ -72,4 +73,25 @@ export async function clientsOnEveryFront(port: number, pids: readonly number[])
  */
 export async function until(predicate: () => boolean): Promise<void> {
   while (!predicate()) await new Promise((resolve) => setTimeout(resolve, 20));
+}
+
+/**
+ * What a front's death may cost, once the clients have stopped: every connection of the other
+ * fronts (`survivors`) went on without a failed request and stayed the same connection; each
+ * connection the dead front held (`victims`) lost at most its request in flight, and its client's
+ * next connection was served. `before` is how many requests each client had made when it died.
+ */
+export function assertOnlyItsConnectionsSuffered({ survivors, victims, before }: { survivors: readonly FrontClient[]; victims: readonly FrontClient[]; before: ReadonlyMap<FrontClient, number> }): void {
+  for (const c of survivors) {
+    const after = c.requests.slice(before.get(c)!);
+    assert.ok(after.every((r) => r.ok), `a connection of the other front failed: ${JSON.stringify(after.filter((r) => !r.ok))}`);
+    assert.ok(after.every((r) => r.port === c.requests[0]!.port), 'it stayed on its connection');
+  }
+  for (const c of victims) {
+    const after = c.requests.slice(before.get(c)!);
+    assert.ok(after.filter((r) => !r.ok).length <= 1, `at most the request in flight is lost: ${JSON.stringify(after)}`);
+    const firstNew = after.findIndex((r) => r.port !== c.requests[0]!.port && r.port !== 0);
+    assert.ok(firstNew >= 0 && after.slice(firstNew).every((r) => r.ok), `its next connection is served: ${JSON.stringify(after)}`);
+  }
+  assert.ok(victims.length > 0 && survivors.length > 0, 'connections on both fronts');
 }
