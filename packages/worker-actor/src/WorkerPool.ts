@@ -69,6 +69,8 @@ export class WorkerPool {
   readonly #idleWatch: IdleWatch;
   /** Set while the pool stops for idleness; a start asked meanwhile starts it again after. */
   #idleStop: { startAfter: boolean } | undefined;
+  /** Requests in flight on a worker that other processes forward (the fronts' last reports). */
+  #inFlightElsewhere: ((id: string, pid: number) => number) | undefined;
 
   readonly #replacements: ReplacementQueue;
   /** Set when maxProcesses is above processesPerApplication. */
@@ -129,7 +131,7 @@ export class WorkerPool {
       new ElasticScaling({
         elasticity: this.#elasticity,
         clock: this.#clock,
-        inFlight: () => this.#ready.map((worker) => worker.load.inFlight),
+        inFlight: () => this.#ready.map((worker) => worker.load.inFlight + (this.#inFlightElsewhere?.(worker.id, worker.pid) ?? 0)),
         count: () => this.#members.size,
         steady: () => this.#state === 'ready' && !this.#idleStop && !this.#replacements.active,
         grow: () => this.#grow(),
@@ -208,6 +210,16 @@ export class WorkerPool {
   /** A request is in flight on one of these workers in another process (a front): the pool is not idle. */
   noteActivity(): void {
     this.#idleWatch.noteActivity();
+  }
+
+  /**
+   * The requests in flight on each worker that other processes forward (the fronts, which report
+   * once a second), counted with this process's own when an elastic pool decides to grow or
+   * shrink. Called at each report; an elastic pool grows at once if every worker is busy.
+   */
+  reportInFlightElsewhere(inFlight: (id: string, pid: number) => number): void {
+    this.#inFlightElsewhere = inFlight;
+    this.#scaling?.busy();
   }
 
   /** Called whenever `ready` or `state` changes, or a process ends unasked. Returns an unsubscribe function. */

@@ -168,7 +168,11 @@ export function createFrontFleet(options: FrontFleetOptions): FrontFleet {
         options.metrics.setSource(String(front), message.requests);
         for (const [key, more] of reports.received(front, message)) countServed(key, more);
         // A request in flight at a front for longer than idleTimeout keeps the app from going idle.
-        for (const { runtime } of tracked.values()) if (runtime.pool.ready.some((w) => reports.inFlight(w.id, w.pid) > 0)) runtime.pool.noteActivity();
+        for (const { runtime } of tracked.values()) {
+          if (runtime.pool.ready.some((w) => reports.inFlight(w.id, w.pid) > 0)) runtime.pool.noteActivity();
+          // An elastic pool grows when every worker is busy, over every front.
+          runtime.pool.reportInFlightElsewhere((id, pid) => reports.inFlight(id, pid));
+        }
         return;
       }
       case 'pong':
