@@ -18,12 +18,12 @@
 import { execFileSync } from 'node:child_process';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createLogger } from '@portico/log-sink';
-import { createPortico, resolveConfig } from '@portico/portico';
+import { resolveConfig } from '@portico/portico';
 import { childPids, cpuMs } from './support/processCpu.ts';
 import { startRole } from './support/roleProcess.ts';
 import { startNginx } from './support/startNginx.ts';
 import { median, runWrk } from './support/wrk.ts';
+import { startPorticoReady } from './support/startPorticoReady.ts';
 
 const BACKEND = new URL('./fixtures/proxy-backend.mjs', import.meta.url);
 const role = process.argv[2];
@@ -36,17 +36,10 @@ if (role === 'portico') {
     { listen: [{ port: 0, host: '127.0.0.1' }], fronts, apps: [{ name: 'bench', processPath: process.execPath, arguments: [BACKEND.pathname], start: 'eager' }] },
     { file: join(tmpdir(), 'portico-bench.json'), baseDir: tmpdir() },
   );
-  // Errors only: stdout carries the port line the parent reads.
-  const portico = createPortico(config, { logger: createLogger({ level: 'error', pretty: false }) });
-  const { listen } = await portico.start();
-  await new Promise<void>((resolve) => {
-    const ready = () => portico.ready() && resolve();
-    portico.onChange(ready);
-    ready();
-  });
+  const { portico, port } = await startPorticoReady(config);
   const backend = portico.status().apps[0]!.workers[0]!.pid!;
   const frontPids = (portico.status().fronts ?? []).map((f) => f.pid!);
-  process.stdout.write(`${listen[0]!.port} ${backend} ${frontPids.join(' ')}\n`);
+  process.stdout.write(`${port} ${backend} ${frontPids.join(' ')}\n`);
   process.on('SIGTERM', () => void portico.stop().then(() => process.exit(0)));
 } else {
   await main();

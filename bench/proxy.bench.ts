@@ -27,13 +27,13 @@ import { join } from 'node:path';
 import http from 'node:http';
 import net from 'node:net';
 import { createForwarder } from '@portico/router';
-import { createPortico, resolveConfig } from '@portico/portico';
-import { createLogger } from '@portico/log-sink';
+import { resolveConfig } from '@portico/portico';
 import httpProxy from 'http-proxy';
 import { childPids, cpuMs } from './support/processCpu.ts';
 import { listenAndReport, startRole } from './support/roleProcess.ts';
 import { startNginx } from './support/startNginx.ts';
 import { runWrk } from './support/wrk.ts';
+import { startPorticoReady } from './support/startPorticoReady.ts';
 
 /** The trivial backend every target stands in front of. */
 const BACKEND = new URL('./fixtures/proxy-backend.mjs', import.meta.url);
@@ -51,16 +51,8 @@ if (role === 'portico') {
     { listen: [{ port: 0, host: '127.0.0.1' }], apps: [{ name: 'bench', processPath: process.execPath, arguments: [BACKEND.pathname], start: 'eager' }] },
     { file: join(tmpdir(), 'portico-bench.json'), baseDir: tmpdir() },
   );
-  // Its log goes to stderr: stdout carries the port, the first line the bench reads (a warning such as
-  // worker.runs_as_root, logged before it, would take its place).
-  const portico = createPortico(config, { logger: createLogger({ level: 'warn', pretty: false, destination: process.stderr }) });
-  const { listen } = await portico.start();
-  await new Promise<void>((resolve) => {
-    const ready = () => portico.ready() && resolve();
-    portico.onChange(ready);
-    ready();
-  });
-  process.stdout.write(`${listen[0]!.port}\n`);
+  const { portico, port } = await startPorticoReady(config, 'warn');
+  process.stdout.write(`${port}\n`);
   process.on('SIGTERM', () => void portico.stop().then(() => process.exit(0)));
 } else if (role === 'http-proxy') {
   const port = Number(process.argv[3]);

@@ -13,13 +13,13 @@ import { once } from 'node:events';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createLogger } from '@portico/log-sink';
-import { createPortico, resolveConfig } from '@portico/portico';
+import { resolveConfig } from '@portico/portico';
 import { createForwarder } from '@portico/router';
 import { WebSocket } from 'ws';
 import { childPids, cpuMs } from './support/processCpu.ts';
 import { listenAndReport, runRole, startRole } from './support/roleProcess.ts';
 import { startNginx } from './support/startNginx.ts';
+import { startPorticoReady } from './support/startPorticoReady.ts';
 
 /** The echo backend every target stands in front of. */
 const BACKEND = new URL('./fixtures/ws-echo-backend.mjs', import.meta.url);
@@ -39,16 +39,10 @@ if (role === 'portico-fronts') {
     { listen: [{ port: 0, host: '127.0.0.1' }], fronts: 2, apps: [{ name: 'echo', processPath: process.execPath, arguments: [BACKEND.pathname], start: 'eager' }] },
     { file: join(tmpdir(), 'portico-ws-bench.json'), baseDir: tmpdir() },
   );
-  const portico = createPortico(config, { logger: createLogger({ level: 'error', pretty: false }) });
-  const { listen } = await portico.start();
-  await new Promise<void>((resolve) => {
-    const ready = () => portico.ready() && resolve();
-    portico.onChange(ready);
-    ready();
-  });
+  const { portico, port } = await startPorticoReady(config);
   // After the port: the backend's pid, then the fronts'.
   const frontPids = (portico.status().fronts ?? []).map((f) => f.pid!);
-  process.stdout.write(`${listen[0]!.port} ${portico.status().apps[0]!.workers[0]!.pid!} ${frontPids.join(' ')}\n`);
+  process.stdout.write(`${port} ${portico.status().apps[0]!.workers[0]!.pid!} ${frontPids.join(' ')}\n`);
   process.on('SIGTERM', () => void portico.stop().then(() => process.exit(0)));
 } else if (role === 'portico') {
   const port = Number(process.argv[3]);

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { assertOnlyItsConnectionsSuffered, clientsOnEveryFront, frontPids, progressed } from './helpers/frontClients.ts';
+import { assertOnlyItsConnectionsSuffered, clientsAcrossTwoFronts, progressed } from './helpers/frontClients.ts';
 import { changed } from './helpers/load.ts';
 import { app, startPortico, stopAllPorticos } from './helpers/portico.ts';
 
@@ -17,13 +17,7 @@ describe('fronts: a front killed under load', function () {
   it('costs only the connections it held: the other front serves on without a failure, and it is restarted', async () => {
     const { portico, port, logs } = await startPortico({ fronts: 2, apps: [app('shop', { start: 'eager', processesPerApplication: 2 })] });
     await changed(portico, () => portico.status().apps[0]?.workers.filter((w) => w.state === 'ready').length === 2);
-    const pids = frontPids(portico);
-    const { clients, owners } = await clientsOnEveryFront(port, pids);
-    assert.equal(new Set(owners.values()).size, 2, `connections on both fronts (${[...owners.values()].join(',')})`);
-    const victim = pids[0]!;
-    const victims = clients.filter((c) => owners.get(c) === victim);
-    const survivors = clients.filter((c) => owners.get(c) !== undefined && owners.get(c) !== victim);
-    const before = new Map(clients.map((c) => [c, c.requests.length]));
+    const { clients, victim, victims, survivors, before } = await clientsAcrossTwoFronts(portico, port);
 
     process.kill(victim, 'SIGKILL');
     await changed(portico, () => {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Portico } from '@portico/portico';
-import { assertOnlyItsConnectionsSuffered, clientsOnEveryFront, frontPids, progressed, until } from './helpers/frontClients.ts';
+import { assertOnlyItsConnectionsSuffered, clientsAcrossTwoFronts, progressed, until } from './helpers/frontClients.ts';
 import { changed } from './helpers/load.ts';
 import { isAlive } from './helpers/processes.ts';
 import { app, request, startPortico, stopAllPorticos } from './helpers/portico.ts';
@@ -55,13 +55,7 @@ describe('fronts: a front that hangs', function () {
       apps: [app('shop', { start: 'eager', processesPerApplication: 2 })],
     });
     await changed(portico, () => portico.status().apps[0]?.workers.filter((w) => w.state === 'ready').length === 2);
-    const pids = frontPids(portico);
-    const { clients, owners } = await clientsOnEveryFront(port, pids);
-    assert.equal(new Set(owners.values()).size, 2, `connections on both fronts (${[...owners.values()].join(',')})`);
-    const victim = pids[0]!;
-    const victims = clients.filter((c) => owners.get(c) === victim);
-    const survivors = clients.filter((c) => owners.get(c) !== undefined && owners.get(c) !== victim);
-    const before = new Map(clients.map((c) => [c, c.requests.length]));
+    const { clients, victim, victims, survivors, before } = await clientsAcrossTwoFronts(portico, port);
 
     const restartsBefore = portico.status().fronts![0]!.restarts;
     process.kill(victim, 'SIGSTOP');

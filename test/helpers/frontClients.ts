@@ -76,6 +76,23 @@ export async function until(predicate: () => boolean): Promise<void> {
 }
 
 /**
+ * Back-to-back clients on both of two fronts, and which of them front 1 holds: the `victims` if
+ * front 1 dies, the `survivors` on the other, and how many requests each had made (`before`).
+ */
+export async function clientsAcrossTwoFronts(
+  portico: Portico,
+  port: number,
+): Promise<{ clients: FrontClient[]; victim: number; victims: FrontClient[]; survivors: FrontClient[]; before: Map<FrontClient, number> }> {
+  const pids = frontPids(portico);
+  const { clients, owners } = await clientsOnEveryFront(port, pids);
+  assert.equal(new Set(owners.values()).size, 2, `connections on both fronts (${[...owners.values()].join(',')})`);
+  const victim = pids[0]!;
+  const victims = clients.filter((c) => owners.get(c) === victim);
+  const survivors = clients.filter((c) => owners.get(c) !== undefined && owners.get(c) !== victim);
+  return { clients, victim, victims, survivors, before: new Map(clients.map((c) => [c, c.requests.length])) };
+}
+
+/**
  * What a front's death may cost, once the clients have stopped: every connection of the other
  * fronts (`survivors`) went on without a failed request and stayed the same connection; each
  * connection the dead front held (`victims`) lost at most its request in flight, and its client's
