@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import { resolveConfig } from '@portico/portico';
 import { childPids, cpuMs } from './support/processCpu.ts';
 import { startRole } from './support/roleProcess.ts';
-import { startNginx } from './support/startNginx.ts';
+import { proxyPassTo, startNginx } from './support/startNginx.ts';
 import { median, runWrk } from './support/wrk.ts';
 import { startPorticoReady } from './support/startPorticoReady.ts';
 
@@ -93,25 +93,6 @@ async function startPortico(fronts: number) {
   return { ...role, backend: backend!, fronts: frontPids };
 }
 
-function nginxConfig(backendPort: number): (port: number) => string {
-  return (port) => `  upstream backend { server 127.0.0.1:${backendPort}; keepalive 64; }
-  server {
-    listen 127.0.0.1:${port};
-    location / {
-      proxy_pass http://backend;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-      proxy_set_header Host $http_host;
-      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-      proxy_set_header X-Forwarded-Proto $scheme;
-      proxy_set_header X-Forwarded-Host $http_host;
-      proxy_set_header X-Forwarded-Port $server_port;
-      proxy_set_header X-Request-Id $request_id;
-      proxy_set_header X-Portico-Token t;
-    }
-  }`;
-}
-
 async function main(): Promise<void> {
   const seconds = Number(process.argv[2] ?? 5);
   const count = Number(process.argv[3] ?? 3);
@@ -119,8 +100,8 @@ async function main(): Promise<void> {
   const backend = await startRole(BACKEND, ['--report-port']);
   const one = await startPortico(1);
   const two = await startPortico(2);
-  const nginx1 = await startNginx(nginxConfig(backend.port), 1);
-  const nginx2 = await startNginx(nginxConfig(backend.port), 2);
+  const nginx1 = await startNginx(proxyPassTo(backend.port), 1);
+  const nginx2 = await startNginx(proxyPassTo(backend.port), 2);
   if (!nginx1 || !nginx2) throw new Error('nginx is not installed');
   try {
     // Per core: the proxies on CPU 0; the backends (Portico's own and nginx's) and wrk on CPU 1.

@@ -31,7 +31,7 @@ import { resolveConfig } from '@portico/portico';
 import httpProxy from 'http-proxy';
 import { childPids, cpuMs } from './support/processCpu.ts';
 import { listenAndReport, startRole } from './support/roleProcess.ts';
-import { startNginx } from './support/startNginx.ts';
+import { proxyPassTo, startNginx } from './support/startNginx.ts';
 import { runWrk } from './support/wrk.ts';
 import { startPorticoReady } from './support/startPorticoReady.ts';
 
@@ -167,23 +167,7 @@ async function main(): Promise<void> {
   const httpProxyProcess = await start(['http-proxy', String(backend.port)]);
   const nodeProxy = await start(['node-http-proxy', String(backend.port)]);
   const relay = await start(['tcp-relay', String(backend.port)]);
-  // Upstream keep-alive, as Portico's pool does.
-  const nginx = await startNginx((port) => `  upstream backend { server 127.0.0.1:${backend.port}; keepalive 64; }
-  server {
-    listen 127.0.0.1:${port};
-    location / {
-      proxy_pass http://backend;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-      proxy_set_header Host $http_host;
-      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-      proxy_set_header X-Forwarded-Proto $scheme;
-      proxy_set_header X-Forwarded-Host $http_host;
-      proxy_set_header X-Forwarded-Port $server_port;
-      proxy_set_header X-Request-Id $request_id;
-      proxy_set_header X-Portico-Token t;
-    }
-  }`);
+  const nginx = await startNginx(proxyPassTo(backend.port));
   try {
     const targets: Target[] = [
       { name: 'backend direct', port: backend.port, pids: [backend.child.pid!], proxy: false, paced: true },
