@@ -1,6 +1,7 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import type { BoundAddress, ListenEntry } from './ListenEntry.ts';
+import { type ConnectionBudget, createConnectionBudget } from './ConnectionBudget.ts';
 import { InvalidListenerOptionError, ListenFailedError } from './errors.ts';
 import { loadTlsCredentials } from './TlsCredentials.ts';
 import { sniffPreface } from './sniffPreface.ts';
@@ -16,7 +17,7 @@ export interface ListenerOptions {
   readonly entries: readonly ListenEntry[];
   /** Gives the handler for an entry; called once per entry at start. */
   readonly handler: (proto: 'http' | 'https', entry: ListenEntry) => ConnectionHandler;
-  /** Connections open at once per entry; past it new ones are closed at accept (nginx worker_connections). Default 10 000. */
+  /** Connections open at once over all entries; past it new ones are closed at accept (nginx worker_connections). Default 10 000. */
   readonly maxConnections?: number;
   /** Milliseconds a TLS client has to finish its handshake. Default 10 000. */
   readonly handshakeTimeout?: number;
@@ -28,7 +29,7 @@ export interface Listener {
   readonly addresses: readonly BoundAddress[];
   /** Stops accepting new connections. Idempotent; resolves when every server is closed. */
   stopAccepting(): Promise<void>;
-  /** Changes the most connections per entry, for connections accepted from now on (a reload). */
+  /** Changes the most connections over all entries, for connections accepted from now on (a reload). */
   setMaxConnections(max: number): void;
 }
 
@@ -40,8 +41,9 @@ export interface Listener {
  * answer (403) rather than a TLS alert.
  */
 export function createListener(initialOptions: ListenerOptions): Listener {
-  let options = initialOptions;
+  const options = initialOptions;
   validate(options);
+  const budget = createConnectionBudget(options.maxConnections ?? 10_000);
   const servers: net.Server[] = [];
   const addresses: BoundAddress[] = [];
   let stopping: Promise<void> | undefined;
@@ -56,16 +58,14 @@ export function createListener(initialOptions: ListenerOptions): Listener {
     stopAccepting,
     setMaxConnections(max) {
       if (!Number.isInteger(max) || max < 1) throw new InvalidListenerOptionError('maxConnections', `must be a whole number ≥ 1, got ${String(max)}`);
-      options = { ...options, maxConnections: max };
-      for (const server of servers) server.maxConnections = max;
+      budget.setMax(max);
     },
     async start() {
       try {
         for (const entry of options.entries) {
           const proto = entry.tls ? 'https' : 'http';
           const handler = options.handler(proto, entry);
-          const server = entry.tls ? await tlsServer(entry, options, handler) : plainServer(entry, options, handler);
-          server.maxConnections = options.maxConnections ?? 10_000;
+          const server = entry.tls ? await tlsServer(entry, options, handler, budget) : plainServer(entry, options, handler, budget);
           servers.push(server);
           const host = entry.host ?? '0.0.0.0';
           await new Promise<void>((resolve, reject) => {
@@ -85,14 +85,20 @@ export function createListener(initialOptions: ListenerOptions): Listener {
   };
 }
 
-function plainServer(entry: ListenEntry, options: ListenerOptions, handler: ConnectionHandler): net.Server {
+function plainServer(entry: ListenEntry, options: ListenerOptions, handler: ConnectionHandler, budget: ConnectionBudget): net.Server {
   const http2 = handler.handleHttp2Connection;
-  if (entry.h2c !== true || http2 === undefined) return net.createServer({ allowHalfOpen: true }, (s) => handler.handleConnection(s));
+  if (entry.h2c !== true || http2 === undefined) {
+    return net.createServer({ allowHalfOpen: true }, (socket) => {
+      if (budget.admit(socket)) handler.handleConnection(socket);
+    });
+  }
   const sniffTimeout = options.handshakeTimeout ?? 10_000;
-  return net.createServer({ allowHalfOpen: true }, (socket) => sniffPreface(socket, sniffTimeout, handler, http2));
+  return net.createServer({ allowHalfOpen: true }, (socket) => {
+    if (budget.admit(socket)) sniffPreface(socket, sniffTimeout, handler, http2);
+  });
 }
 
-async function tlsServer(entry: ListenEntry, options: ListenerOptions, handler: ConnectionHandler): Promise<tls.Server> {
+async function tlsServer(entry: ListenEntry, options: ListenerOptions, handler: ConnectionHandler, budget: ConnectionBudget): Promise<tls.Server> {
   const settings = entry.tls!;
   const http2 = entry.http2 !== false ? handler.handleHttp2Connection : undefined;
   const server = tls.createServer({
@@ -104,6 +110,9 @@ async function tlsServer(entry: ListenEntry, options: ListenerOptions, handler: 
     handshakeTimeout: options.handshakeTimeout ?? 10_000,
     allowHalfOpen: true,
   });
+  // Before the handshake's own listener: a socket past the limit is destroyed unread, which the
+  // handshake then reports as a client error (ignored below).
+  server.prependListener('connection', (socket: net.Socket) => budget.admit(socket));
   server.on('secureConnection', (socket) => {
     if (http2 !== undefined && socket.alpnProtocol === 'h2') http2.call(handler, socket);
     else handler.handleConnection(socket);
