@@ -9,6 +9,7 @@ import { hostName } from './internal/isAllowedHost.ts';
 import { chartAsset, chartAssetPaths } from './internal/chartLibrary.ts';
 import { LiveFeed } from './internal/LiveFeed.ts';
 import { MetricsHistory } from './internal/MetricsHistory.ts';
+import { serveAsset } from './internal/serveAsset.ts';
 import { serveHistory } from './internal/serveHistory.ts';
 import { serveOutputLines } from './internal/serveOutputLines.ts';
 import { statusPage } from './internal/statusPage.ts';
@@ -82,7 +83,7 @@ export function createAdminServer(options: AdminServerOptions): AdminServer {
     '/status': { GET: (_req, res) => sendJson(res, 200, source.status()) },
     '/history': { GET: (req, res) => serveHistory(req, history, historyIntervalMs, (status, json) => send(res, status, 'application/json; charset=utf-8', json)) },
     ...Object.fromEntries(
-      chartAssetPaths.map((path) => [path, { GET: (_req: http.IncomingMessage, res: http.ServerResponse) => { const asset = chartAsset(path)!; send(res, 200, asset.type, asset.body); } }]),
+      chartAssetPaths.map((path) => [path, { GET: (req: http.IncomingMessage, res: http.ServerResponse) => serveAsset(req, res, chartAsset(path)!) }]),
     ),
     '/metrics': { GET: (_req, res) => send(res, 200, 'text/plain; version=0.0.4; charset=utf-8', metrics.render(source.status(), source.logWriteFailures?.())) },
     '/healthz': { GET: (_req, res) => send(res, 200, 'text/plain; charset=utf-8', 'ok') },

@@ -128,6 +128,31 @@ describe('createAdminServer', () => {
       }
     });
 
+    // It was sent with no-store like the live data: every page opened fetched its 50 KB again.
+    it('serves the chart library with its content hash as ETag, 304 to a matching If-None-Match, and a cache that revalidates', async () => {
+      for (const path of ['/assets/uplot.js', '/assets/uplot.css']) {
+        const first = await request(port, 'GET', path);
+        const etag = String(first.headers['etag']);
+        assert.equal(etag, `"${createHash('sha256').update(first.body).digest('base64url')}"`, path);
+        assert.equal(first.headers['cache-control'], 'no-cache', path);
+        assert.equal(first.headers['x-content-type-options'], 'nosniff');
+        for (const ifNoneMatch of [etag, `W/${etag}`, `"other", ${etag}`, '*']) {
+          for (const method of ['GET', 'HEAD']) {
+            const again = await request(port, method, path, { 'If-None-Match': ifNoneMatch });
+            assert.deepEqual([again.status, again.body, again.headers['etag'], again.headers['cache-control']], [304, '', etag, 'no-cache'], `${method} ${path} ${ifNoneMatch}`);
+          }
+        }
+        for (const stale of ['"other"', etag.slice(0, -2) + '"', 'W/"x"']) {
+          const full = await request(port, 'GET', path, { 'If-None-Match': stale });
+          assert.deepEqual([full.status, full.body.length], [200, first.body.length], `${path} ${stale}`);
+        }
+      }
+      for (const path of ['/', '/status', '/history', '/metrics']) {
+        const answer = await request(port, 'GET', path, { 'If-None-Match': '*' });
+        assert.deepEqual([answer.status, answer.headers['cache-control'], answer.headers['etag']], [200, 'no-store', undefined], path);
+      }
+    });
+
     it('answers GET /history with the ring\'s samples, and 400 for a seconds it cannot take', async () => {
       const res = await request(port, 'GET', '/history?seconds=300');
       assert.equal(res.status, 200);
@@ -136,7 +161,7 @@ describe('createAdminServer', () => {
       for (const bad of ['0', '301', '1.5', '-1', 'abc', '', '1e2', '9'.repeat(400)]) {
         const refused = await request(port, 'GET', `/history?seconds=${bad}`);
         assert.equal(refused.status, 400, bad);
-        assert.match(JSON.parse(refused.body).error, /^seconds must be a whole number from 1 to 300, got "/, bad);
+        assert.match(JSON.parse(refused.body).error, /^seconds must be a whole number from 1 to 300 \(the history keeps 300 seconds; without seconds, the last 60\), got "/, bad);
         assert.ok(refused.body.length < 200, 'the answer does not echo a long value whole');
       }
     });

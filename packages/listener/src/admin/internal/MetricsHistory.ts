@@ -110,6 +110,11 @@ export class MetricsHistory {
     return sample;
   }
 
+  /** When the newest sample kept was taken (epoch ms); undefined before the first. */
+  get newestAt(): number | undefined {
+    return this.#count === 0 ? undefined : this.#ring[(this.#next - 1 + this.capacity) % this.capacity]!.at;
+  }
+
   /** The samples kept, oldest first; with `seconds`, only those of the last that many seconds before `now`. */
   samples(now?: number, seconds?: number): HistorySample[] {
     return JSON.parse(this.samplesJson(now, seconds)) as HistorySample[];

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 
@@ -5,6 +6,8 @@ import { createRequire } from 'node:module';
 export interface ChartAsset {
   readonly type: string;
   readonly body: string;
+  /** A strong validator: the body's SHA-256, which changes when the installed package does. */
+  readonly etag: string;
 }
 
 const require = createRequire(import.meta.url);
@@ -30,7 +33,8 @@ export function chartAsset(path: string): ChartAsset | undefined {
   let asset = loaded.get(path);
   if (!asset) {
     const [file, type] = files[path as keyof typeof files];
-    asset = { type, body: readFileSync(file, 'utf8') };
+    const body = readFileSync(file, 'utf8');
+    asset = { type, body, etag: `"${createHash('sha256').update(body).digest('base64url')}"` };
     loaded.set(path, asset);
   }
   return asset;

@@ -8,6 +8,7 @@ export const statusPageCharts = `
   const chartsDrawn = typeof uPlot === 'function';
   let history = [];
   let historyCapacity = 300;
+  let historySeconds = 300;
   // '' shows every front added up; '1', '2', … one front's share (with several fronts).
   let front = '';
   const chartSets = new Map();
@@ -125,10 +126,12 @@ export const statusPageCharts = `
 
   async function loadHistory() {
     try {
-      const answer = await fetch('/history', { headers: token ? { Authorization: 'Bearer ' + token } : {}, cache: 'no-store' });
+      // The whole ring by name: without seconds the server sends only the last minute.
+      const answer = await fetch('/history?seconds=' + historySeconds, { headers: token ? { Authorization: 'Bearer ' + token } : {}, cache: 'no-store' });
       if (!answer.ok) return;
       const body = await answer.json();
       historyCapacity = body.capacity;
+      historySeconds = (body.capacity * body.intervalMs) / 1000;
       history = body.samples;
       drawAllCharts();
       updateFrontRates();
