@@ -1,7 +1,8 @@
 import type http from 'node:http';
 import type { AppOutputFeed, AppOutputLine } from '../AdminSource.ts';
 
-// A follower that reads slower than the apps write is cut off past this, rather than held in memory.
+// A follower that reads slower than the apps write is cut off past this, rather than held in
+// memory: what is unsent, in Node's buffers and in the batch not yet written, counted together.
 const MAX_UNSENT_BYTES = 4 * 1024 * 1024;
 
 /**
@@ -27,12 +28,29 @@ export function serveOutputLines(req: http.IncomingMessage, res: http.ServerResp
   const wanted = (line: AppOutputLine) => (app === undefined || line.app === app) && (since === undefined || line.time >= since);
   res.write(lastPerWorker(recent.filter(wanted), lines).map(render).join(''));
   if (follow !== '1') return void res.end();
+  // The lines of one turn (a capture hands out every line of a pipe read at once) go out as one
+  // write: during a flood a write per line cost a syscall and a chunk per line per follower.
+  let batch = '';
+  let batchBytes = 0;
+  let flushing: NodeJS.Immediate | undefined;
+  const flush = () => {
+    flushing = undefined;
+    if (!res.destroyed) res.write(batch);
+    batch = '';
+    batchBytes = 0;
+  };
   const unsubscribe = feed.subscribe((line) => {
     if (!wanted(line)) return;
-    if (res.writableLength > MAX_UNSENT_BYTES) return void res.destroy();
-    res.write(render(line));
+    if (res.writableLength + batchBytes > MAX_UNSENT_BYTES) return void res.destroy();
+    const rendered = render(line);
+    batch += rendered;
+    batchBytes += Buffer.byteLength(rendered);
+    flushing ??= setImmediate(flush);
   });
-  res.on('close', unsubscribe);
+  res.on('close', () => {
+    unsubscribe();
+    clearImmediate(flushing);
+  });
 }
 
 function render({ app, worker, pid, stream, time, line }: AppOutputLine): string {
