@@ -13,28 +13,49 @@
 // | SOAK_RELOAD_MS | 7000 | reload with a changed environment variable this often (rolls the app over) |
 // | SOAK_SLOPE_MAX | 10 | verdict: RSS slope over the second half, MiB per minute, at most this |
 // | SOAK_FD_SLACK | 5 | verdict: fds after stop within this of the count before start |
-// | SOAK_DEADLINE_MS | 10000 | a request unanswered this long counts as hung |
+// | SOAK_DEADLINE_MS | 60000 | a request unanswered this long counts as hung: by default the longest Portico's deadlines allow (below) |
+// | SOAK_SLOW_MS | 1000 | a request answered after this long is slow: counted by where it waited |
+// | SOAK_START_DELAY_MS | 0 | each backend listens this late (a loaded machine's slow start, or an app that loads for long) |
+// | SOAK_TRACE | unset | a file to write the slow requests and Portico's log events to, as JSON |
 // | SOAK_JSON | unset | `1`: also print the result as one JSON line |
 //
 // The load is generated in this process over raw sockets (a request costs the client a few
 // string operations), so every request's fate is known exactly: answered with a status, reset,
 // or never answered within SOAK_DEADLINE_MS. Memory figures are this process's, so they include
-// the load loop; it keeps nothing per request. Portico runs the app with two workers, so a
-// request whose worker was killed is retried on the other (docs/proxy.md); a 502 is still
-// possible when both are down at once.
-import { readdirSync, readFileSync } from 'node:fs';
+// the load loop; it keeps a latency histogram (1 500 numbers) and at most 5 000 slow requests,
+// nothing per request. Portico runs the app with two workers, so a request whose worker was
+// killed is retried on the other (docs/proxy.md); a 502 is still possible when both are down at
+// once.
+//
+// Latency: each request's time from its write to the end of its answer. The slow ones are sorted
+// by where they waited, from the x-served-by and x-served-at headers the backend adds and the
+// moment each backend became ready (worker.ready): waiting for a worker to start (none was ready,
+// or the one it was on was killed and it waited for a restart, docs/proxy.md's retry rule),
+// reaching a ready worker late, or being delivered late after its backend answered (this
+// process's event loop, shared by Portico and the load, was held).
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { createLogger } from '@portico/log-sink';
 import { createPortico, resolveConfig, type Portico } from '@portico/portico';
+import { LatencyHistogram } from './support/LatencyHistogram.ts';
+import { classifySlowRequests, type SlowCause, type SlowRequest } from './support/SlowRequests.ts';
 
 const env = process.env;
+// Portico's deadlines for the soak's app, set here rather than left at 120 s each so that a run
+// ends in minutes whatever happens: a request's waits for a worker add up to at most queue.timeout
+// (the app's startupTimeLimit), and its backend owes it progress within requestTimeout
+// (docs/proxy.md, Failures and the retry rule; docs/config.md). The backend answers at once and
+// a killed one fails its requests at once, so no soak request may take longer than their sum.
+const STARTUP_TIME_LIMIT = 30;
+const REQUEST_TIMEOUT = 30;
 const settings = {
   requests: Number(env.SOAK_REQUESTS ?? 1_000_000),
   seconds: Number(env.SOAK_SECONDS ?? Infinity),
@@ -43,7 +64,10 @@ const settings = {
   reloadMs: Number(env.SOAK_RELOAD_MS ?? 7_000),
   slopeMax: Number(env.SOAK_SLOPE_MAX ?? 10),
   fdSlack: Number(env.SOAK_FD_SLACK ?? 5),
-  deadlineMs: Number(env.SOAK_DEADLINE_MS ?? 10_000),
+  deadlineMs: Number(env.SOAK_DEADLINE_MS ?? (STARTUP_TIME_LIMIT + REQUEST_TIMEOUT) * 1000),
+  slowMs: Number(env.SOAK_SLOW_MS ?? 1_000),
+  startDelayMs: Number(env.SOAK_START_DELAY_MS ?? 0),
+  trace: env.SOAK_TRACE,
 };
 const backend = fileURLToPath(new URL('./fixtures/hello.mjs', import.meta.url));
 const MiB = 1024 * 1024;
@@ -70,6 +94,16 @@ export interface SoakResult {
   readonly statuses: Record<string, number>;
   readonly resets: number;
   readonly hung: number;
+  /** Answered requests' time from sending to the whole answer, ms. */
+  readonly latency: { readonly p50: number; readonly p99: number; readonly p999: number; readonly max: number; readonly over1s: number; readonly over10s: number };
+  /** Requests answered after settings.deadlineMs, or never (hung): Portico's deadlines allow none. */
+  readonly overDeadline: number;
+  /** Backend starts, spawn to ready (worker.ready's startupMs). */
+  readonly startups: { readonly count: number; readonly medianMs: number; readonly maxMs: number };
+  /** Requests slower than settings.slowMs, by where they waited. */
+  readonly slowCauses: Partial<Record<SlowCause, { readonly count: number; readonly longestMs: number }>>;
+  /** The longest the event loop this process shares with Portico was held, ms. */
+  readonly loopDelayMaxMs: number;
   readonly crashes: number;
   readonly reloads: number;
   readonly reloadFailures: number;
@@ -122,6 +156,11 @@ function liveChildren(): string[] {
   return found;
 }
 
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? 0;
+}
+
 function slope(points: readonly (readonly [number, number])[]): number {
   const n = points.length;
   if (n < 2) return 0;
@@ -143,15 +182,33 @@ class Load {
   resets = 0;
   hung = 0;
   readonly statuses = new Map<number, number>();
+  readonly latency = new LatencyHistogram([1_000, 10_000, settings.deadlineMs]);
+  readonly slow: SlowRequest[] = [];
   #stopped = false;
   readonly #connections = new Set<{ socket: net.Socket; since: number | undefined }>();
   readonly #port: number;
   readonly #target: number;
   #onIdle: (() => void) | undefined;
 
-  constructor(port: number, target: number) {
+  readonly #began: number;
+
+  constructor(port: number, target: number, began: number) {
     this.#port = port;
     this.#target = target;
+    this.#began = began;
+  }
+
+  #noteSlow(since: number, now: number, status: number | 'hung', head: string): void {
+    if (now - since < settings.slowMs || this.slow.length >= 5_000) return;
+    const by = /\r\nx-served-by: *(\d+)/i.exec(head);
+    const at = /\r\nx-served-at: *(\d+)/i.exec(head);
+    this.slow.push({
+      sentMs: Math.round(since - this.#began),
+      waitedMs: Math.round(now - since),
+      status,
+      servedBy: by ? Number(by[1]) : undefined,
+      servedMs: at ? Math.round(Number(at[1]) - performance.timeOrigin - this.#began) : undefined,
+    });
   }
 
   run(connections: number): Promise<void> {
@@ -164,6 +221,7 @@ class Load {
     for (const c of this.#connections) {
       if (c.since !== undefined && now - c.since > deadlineMs) {
         this.hung++;
+        this.#noteSlow(c.since, now, 'hung', '');
         c.since = undefined;
         c.socket.destroy();
       }
@@ -208,6 +266,11 @@ class Load {
         const status = Number(head.slice(9, 12));
         this.statuses.set(status, (this.statuses.get(status) ?? 0) + 1);
         this.answered++;
+        if (c.since !== undefined) {
+          const now = performance.now();
+          this.latency.record(now - c.since);
+          this.#noteSlow(c.since, now, status, head);
+        }
         c.since = undefined;
         if (/\r\nconnection: *close/i.test(head)) {
           socket.end();
@@ -247,15 +310,37 @@ export async function runSoak(log: (line: string) => void = console.log): Promis
             rapidFailsPerMinute: 100,
             restart: { backoff: { min: 0, max: 0.05 } },
             shutdownTimeLimit: 2,
-            environmentVariables: { SOAK_GENERATION: String(generation) },
+            startupTimeLimit: STARTUP_TIME_LIMIT,
+            requestTimeout: REQUEST_TIMEOUT,
+            environmentVariables: { SOAK_GENERATION: String(generation), HELLO_STAMP: '1', HELLO_START_DELAY_MS: String(settings.startDelayMs) },
           },
         ],
       },
       { file: join(dir, 'portico.json'), baseDir: dir },
     );
-  const discard = new Writable({ write: (_chunk, _encoding, done) => done() });
+  // Portico's log: when each backend became ready, to tell where a slow request waited, and with
+  // SOAK_TRACE the whole story, written to that file with the slow requests.
+  let began = performance.now();
+  const readyAt = new Map<number, number>();
+  const startupMs: number[] = [];
+  const timeline: { atMs: number; event: string; detail: string }[] = [];
+  const note = (event: string, detail: string) => timeline.length < 50_000 && timeline.push({ atMs: Math.round(performance.now() - began), event, detail });
+  const logLines = new Writable({
+    write: (chunk: Buffer, _encoding, done) => {
+      for (const line of chunk.toString('utf8').split('\n')) {
+        if (!line || (settings.trace === undefined && !line.includes('"worker.ready"'))) continue;
+        const { event, level: _l, time: _t, pid: _p, hostname: _h, msg: _m, eventId: _i, ...fields } = JSON.parse(line) as Record<string, unknown>;
+        if (event === 'worker.ready') {
+          readyAt.set(Number(fields['workerPid']), Math.round(performance.now() - began));
+          startupMs.push(Number(fields['startupMs']));
+        }
+        if (settings.trace !== undefined) note(String(event), JSON.stringify(fields));
+      }
+      done();
+    },
+  });
   const fdsBefore = countFds();
-  const portico = createPortico(configFor(), { logger: createLogger({ destination: discard, pretty: false, level: 'warn' }) });
+  const portico = createPortico(configFor(), { logger: createLogger({ destination: logLines, pretty: false, level: 'info' }) });
   const pids = new Set<number>();
   const collectPids = () => {
     for (const app of portico.status().apps) for (const w of app.workers) if (w.pid !== undefined) pids.add(w.pid);
@@ -264,8 +349,10 @@ export async function runSoak(log: (line: string) => void = console.log): Promis
   const { listen: [address] } = await portico.start();
   await waitReady(portico);
 
-  const began = performance.now();
-  const load = new Load(address!.port, settings.requests);
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  loopDelay.enable();
+  began = performance.now();
+  const load = new Load(address!.port, settings.requests, began);
   const samples: Sample[] = [];
   let crashes = 0;
   let reloads = 0;
@@ -298,18 +385,27 @@ export async function runSoak(log: (line: string) => void = console.log): Promis
     if (victim?.pid === undefined) return;
     try {
       process.kill(victim.pid, 'SIGKILL');
+      note('soak.sigkill', String(victim.pid));
       crashes++;
     } catch {
       // Gone already.
     }
   }, settings.crashMs);
+  // A reload that is still rolling out when the next is due makes the next one wait its turn,
+  // once: on a loaded machine reloads would otherwise pile up and run on long after the load.
   let reloading: Promise<unknown> = Promise.resolve();
+  let reloadDue = false;
   const reloader = setInterval(() => {
+    if (reloadDue) return;
+    reloadDue = true;
     reloading = reloading.then(async () => {
+      reloadDue = false;
       // A rolled-over app starts again from zero restarts; count the old one's first.
       restarts += portico.status().apps.flatMap((a) => a.workers).reduce((n, w) => n + w.restarts, 0);
       generation++;
+      note('soak.reload', String(generation));
       const result = await portico.reload(configFor());
+      note('soak.reloaded', String(generation));
       if (result.ok) reloads++;
       else reloadFailures++;
     });
@@ -325,6 +421,7 @@ export async function runSoak(log: (line: string) => void = console.log): Promis
   await reloading;
   clearInterval(sampler);
   clearInterval(memorySampler);
+  loopDelay.disable();
   const seconds = (performance.now() - began) / 1000;
   restarts += portico.status().apps.flatMap((a) => a.workers).reduce((n, w) => n + w.restarts, 0);
   collectPids();
@@ -349,6 +446,18 @@ export async function runSoak(log: (line: string) => void = console.log): Promis
     statuses: Object.fromEntries([...load.statuses].map(([s, n]) => [String(s), n])),
     resets: load.resets,
     hung: load.hung,
+    latency: {
+      p50: Math.round(load.latency.percentile(0.5) * 10) / 10,
+      p99: Math.round(load.latency.percentile(0.99)),
+      p999: Math.round(load.latency.percentile(0.999)),
+      max: Math.round(load.latency.max),
+      over1s: load.latency.over(1_000),
+      over10s: load.latency.over(10_000),
+    },
+    overDeadline: load.hung + load.latency.over(settings.deadlineMs),
+    slowCauses: Object.fromEntries(classifySlowRequests(load.slow, readyAt)),
+    startups: { count: startupMs.length, medianMs: Math.round(median(startupMs)), maxMs: Math.round(Math.max(0, ...startupMs)) },
+    loopDelayMaxMs: Math.round(loopDelay.max / 1e6),
     crashes,
     reloads,
     reloadFailures,
@@ -369,9 +478,10 @@ export async function runSoak(log: (line: string) => void = console.log): Promis
       rss: rssSlope <= settings.slopeMax,
       fds: Math.abs(fdsAfter - fdsBefore) <= settings.fdSlack,
       orphans: orphans.length === 0,
-      answered: load.answered === load.sent && load.resets === 0 && load.hung === 0,
+      answered: load.answered === load.sent && load.resets === 0 && load.hung === 0 && load.latency.over(settings.deadlineMs) === 0,
     },
   };
+  if (settings.trace !== undefined) writeFileSync(settings.trace, JSON.stringify({ slow: load.slow, timeline }));
   printTable(samples, log);
   printSummary(result, log);
   return result;
@@ -399,12 +509,16 @@ function printSummary(r: SoakResult, log: (line: string) => void): void {
   const mark = (ok: boolean) => (ok ? 'ok  ' : 'FAIL');
   log('');
   log(`requests  ${r.answered}/${r.sent} answered in ${r.seconds} s (${Math.round(r.answered / r.seconds)} req/s); statuses ${JSON.stringify(r.statuses)}; resets ${r.resets}; hung ${r.hung}`);
+  log(`latency   p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms, p99.9 ${r.latency.p999} ms, max ${r.latency.max} ms; over 1 s ${r.latency.over1s}, over 10 s ${r.latency.over10s}; event loop held at most ${r.loopDelayMaxMs} ms`);
+  const causes = Object.entries(r.slowCauses).map(([cause, c]) => `${c.count} ${cause} (longest ${c.longestMs} ms)`);
+  log(`slow      over ${r.settings.slowMs} ms: ${causes.length ? causes.join('; ') : 'none'}`);
+  log(`starts    ${r.startups.count} backends became ready, spawn to ready median ${r.startups.medianMs} ms, longest ${r.startups.maxMs} ms`);
   log(`chaos     ${r.crashes} SIGKILLs, ${r.restarts} restarts, ${r.reloads} reloads (${r.reloadFailures} refused), ${r.backendPids.length} backend processes in all`);
   log(`memory    rss ${r.rssStartMiB} → ${r.rssEndMiB} MiB (max ${r.rssMaxMiB}), heap at end ${r.heapEndMiB} MiB`);
   log(`${mark(r.verdict.rss)}      rss slope over the second half ${r.rssSlopeMiBPerMin} MiB/min (limit ${r.settings.slopeMax}); heap after GC ${r.heapSlopeMiBPerMin} MiB/min`);
   log(`${mark(r.verdict.fds)}      fds ${r.fdsBefore} before start, ${r.fdsDuring} at most during, ${r.fdsAfter} after stop (limit ±${r.settings.fdSlack})`);
   log(`${mark(r.verdict.orphans)}      backend processes alive after stop: ${r.orphans.length}${r.orphans.length ? ` (${r.orphans.join(', ')})` : ''}`);
-  log(`${mark(r.verdict.answered)}      every request answered`);
+  log(`${mark(r.verdict.answered)}      every request answered, ${r.overDeadline} past Portico's deadlines (${r.settings.deadlineMs / 1000} s: queue.timeout ${STARTUP_TIME_LIMIT} s + requestTimeout ${REQUEST_TIMEOUT} s)`);
   log(`note      other child processes after stop: ${r.helpers.length}${r.helpers.length ? ` (${r.helpers.join('; ')})` : ''}`);
   log(`verdict   ${Object.values(r.verdict).every(Boolean) ? 'PASS' : 'FAIL'}`);
 }
