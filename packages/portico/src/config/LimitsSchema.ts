@@ -56,7 +56,7 @@ export const LimitsSchema = Type.Object(
       Type.Integer({
         minimum: 1,
         maximum: 1000000,
-        description: 'Most client connections open at once over all listeners; further ones are closed at once. With `fronts` above 1 it bounds each front process: N fronts hold up to N times this many. nginx: `worker_connections 512` per worker process.',
+        description: 'Most client connections open at once over all listeners, counted together (two `listen` entries share one limit, HTTPS and plain alike); further ones are closed at accept, before any TLS handshake, until one closes. With `fronts` above 1 it bounds each front process: N fronts hold up to N times this many. nginx: `worker_connections 512` per worker process.',
       }),
       10000,
     ),
