@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -56,6 +57,75 @@ async function start(apps: Record<string, unknown>[], waitReady = true): Promise
 }
 
 const shopPids = (portico: Portico) => portico.status().apps[0]!.workers.map((w) => w.pid);
+const readyPids = (portico: Portico) => portico.status().apps[0]!.workers.filter((w) => w.state === 'ready').map((w) => w.pid);
+const readyCount = (portico: Portico) => portico.status().apps[0]!.workers.filter((w) => w.state === 'ready').length;
+
+/** The processes of the echo backend alive now: this process's children running it (the workers). */
+function backendProcesses(): number {
+  let count = 0;
+  for (const task of readdirSync('/proc/self/task')) {
+    let children: string[];
+    try {
+      children = readFileSync(`/proc/self/task/${task}/children`, 'utf8').split(' ').filter(Boolean);
+    } catch {
+      continue; // the thread ended meanwhile
+    }
+    for (const pid of children) {
+      try {
+        if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(echoBackend)) count++;
+      } catch {
+        // gone meanwhile
+      }
+    }
+  }
+  return count;
+}
+
+/**
+ * Samples, until `stop()`, the backend processes alive (from /proc) and the app's ready workers
+ * (from status), at every change Portico reports and every few milliseconds between, keeping the
+ * most processes and the fewest ready seen.
+ */
+function watchCounts(portico: Portico) {
+  const seen = { mostProcesses: 0, fewestReady: Number.POSITIVE_INFINITY };
+  const sample = () => {
+    seen.mostProcesses = Math.max(seen.mostProcesses, backendProcesses());
+    seen.fewestReady = Math.min(seen.fewestReady, readyCount(portico));
+  };
+  const off = portico.onChange(sample);
+  const timer = setInterval(sample, 5);
+  sample();
+  return {
+    seen,
+    stop: () => {
+      off();
+      clearInterval(timer);
+      return seen;
+    },
+  };
+}
+
+/** Resolves once `count` log lines match (log lines come without a status change, so this looks every few ms). */
+function logged(logs: readonly Record<string, unknown>[], match: (line: Record<string, unknown>) => boolean, count = 1): Promise<void> {
+  return new Promise((resolve) => {
+    const poll = setInterval(() => {
+      if (logs.filter(match).length < count) return;
+      clearInterval(poll);
+      resolve();
+    }, 5);
+  });
+}
+
+/** The most workers alive at once by the log: each `worker.spawned` adds one, each `worker.exited` takes one away. */
+function mostAliveByLog(logs: readonly Record<string, unknown>[]): number {
+  let alive = 0;
+  let most = 0;
+  for (const line of logs) {
+    if (line['event'] === 'worker.spawned') most = Math.max(most, ++alive);
+    if (line['event'] === 'worker.exited') alive--;
+  }
+  return most;
+}
 
 // Issue 16, "Operators can act" and "Reload is a rollout".
 describe('rollouts under load', function () {
@@ -74,8 +144,9 @@ describe('rollouts under load', function () {
     await answered(load.tally, 100);
     const tally = await load.stop();
     assert.equal(run.code, 0, run.stderr);
-    assert.equal(run.stdout, 'shop restarted: new workers are serving, the old ones drain\n');
-    const after = shopPids(portico);
+    assert.equal(run.stdout, 'shop restarted: new workers are serving\n');
+    // Done once the new workers serve; the last old one may still be draining.
+    const after = readyPids(portico);
     assert.ok(after.every((pid) => pid !== undefined && !before.includes(pid)), `new workers ${after} replaced ${before}`);
     assert.equal(tally.failed, 0, `${tally.failed} of ${tally.requests} failed: ${tally.errors.join(' | ')}`);
     assert.ok(tally.pids.some((pid) => after.includes(pid)), 'the new workers served');
@@ -144,5 +215,106 @@ describe('rollouts under load', function () {
     assert.equal(event['oldKeepsServing'], true);
     const table = await cli(['status', '-a', admin]);
     assert.match(table.stdout, /^shop: rollout of shop failed: shop#1 failed to start, code 3/m);
+  });
+});
+
+// Restart is rolling, one worker at a time (issue 16, "Operators can act"; issue 18, "Recycling,
+// overlapped"): a 3-worker app never runs 6 processes while it restarts.
+describe('portico restart replaces workers one at a time', function () {
+  this.timeout(90_000);
+  before(function () {
+    if (process.platform !== 'linux') this.skip(); // processes are counted from /proc
+  });
+  afterEach(async () => {
+    await Promise.all(running.splice(0).map((p) => p.stop()));
+  });
+
+  it('restarts a 3-worker app under load with never fewer than 3 ready, never more than 4 processes, and no failed request', async () => {
+    const { portico, port, admin, logs } = await start([app('shop', { start: 'eager', processesPerApplication: 3 })]);
+    await changed(portico, () => readyCount(portico) === 3);
+    const before = shopPids(portico);
+    const load = startLoad(port, '/', 6);
+    await answered(load.tally, 100);
+    const counts = watchCounts(portico);
+    const run = await cli(['restart', '-a', admin, 'shop']);
+    await answered(load.tally, 100);
+    const seen = counts.stop();
+    const tally = await load.stop();
+    assert.equal(run.code, 0, run.stderr);
+    const after = readyPids(portico);
+    assert.equal(after.length, 3);
+    assert.ok(after.every((pid) => pid !== undefined && !before.includes(pid)), `new workers ${after} replaced ${before}`);
+    assert.equal(tally.failed, 0, `${tally.failed} of ${tally.requests} failed: ${tally.errors.join(' | ')}`);
+    assert.ok(seen.fewestReady >= 3, `ready workers fell to ${seen.fewestReady}`);
+    assert.ok(seen.mostProcesses <= 4, `${seen.mostProcesses} backend processes alive at once: the workers were not replaced one at a time`);
+    assert.ok(mostAliveByLog(logs) <= 4, `${mostAliveByLog(logs)} workers alive at once by the log`);
+    assert.deepEqual(
+      logs.filter((l) => l['event'] === 'worker.recycled').map((l) => [l['workerPid'], l['reason']]),
+      before.map((pid) => [pid, 'restart']),
+      'each old worker was replaced in turn, and the log says why',
+    );
+  });
+
+  it('stops at a replacement that cannot start: the old workers left keep serving, the replaced slot keeps its new one, and the restart is reported failed', async () => {
+    // Every start is counted in a file; the fifth (the second replacement) and later ones fail.
+    const dir = await mkdtemp(join(tmpdir(), 'portico-starts-'));
+    const shop = app('shop', {
+      start: 'eager',
+      processesPerApplication: 3,
+      processPath: '/bin/sh',
+      arguments: ['-c', 'n=$(cat "$STARTS" 2>/dev/null | wc -l); echo "$$" >> "$STARTS"; if [ "$n" -ge 4 ]; then echo "fatal: start $n refused" >&2; exit 3; fi; exec "$NODE" "$ECHO"'],
+      environmentVariables: { STARTS: join(dir, 'starts'), NODE: process.execPath, ECHO: echoBackend },
+    });
+    const { portico, port, admin, logs } = await start([shop]);
+    await changed(portico, () => readyCount(portico) === 3);
+    const before = shopPids(portico);
+    const load = startLoad(port, '/', 6);
+    await answered(load.tally, 100);
+    const counts = watchCounts(portico);
+    const run = await cli(['restart', '-a', admin, 'shop']);
+    await answered(load.tally, 100);
+    const seen = counts.stop();
+    const tally = await load.stop();
+    assert.equal(run.code, 1, run.stdout);
+    assert.match(run.stderr, /rollout of shop failed: shop#\d, replacing shop#2, failed to start, code 3: fatal: start 4 refused/);
+    assert.equal(tally.failed, 0, `${tally.failed} of ${tally.requests} failed: ${tally.errors.join(' | ')}`);
+    assert.ok(seen.fewestReady >= 3, `ready workers fell to ${seen.fewestReady}`);
+    assert.ok(seen.mostProcesses <= 4, `${seen.mostProcesses} backend processes alive at once`);
+    const shopStatus = portico.status().apps[0]!;
+    assert.equal(shopStatus.state, 'ready');
+    const after = shopPids(portico);
+    assert.equal(after.length, 3, `workers now: ${after}`);
+    assert.equal(after.filter((pid) => !before.includes(pid)).length, 1, `one slot has a new worker: before ${before}, after ${after}`);
+    assert.deepEqual(after.filter((pid) => before.includes(pid)).sort(), before.slice(1).sort(), 'the workers not reached keep serving');
+    assert.match(shopStatus.rollout?.message ?? '', /^rollout of shop failed: shop#\d, replacing shop#2, failed to start, code 3/);
+    const event = logs.find((l) => l['event'] === 'app.rollout_failed');
+    assert.ok(event, 'an app.rollout_failed event');
+    assert.equal(event['reason'], 'restart');
+    assert.equal(event['oldKeepsServing'], true);
+    const table = await cli(['status', '-a', admin]);
+    assert.match(table.stdout, /^shop: rollout of shop failed: shop#\d, replacing shop#2/m);
+  });
+
+  it('portico stop during a restart removes the new worker that is not ready yet instead of waiting for it', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'portico-starts-'));
+    // The third start (the first replacement) is never ready; startupTimeLimit would wait 10 minutes.
+    const shop = app('shop', {
+      start: 'eager',
+      processesPerApplication: 2,
+      startupTimeLimit: 600,
+      processPath: '/bin/sh',
+      arguments: ['-c', 'n=$(cat "$STARTS" 2>/dev/null | wc -l); echo "$$" >> "$STARTS"; if [ "$n" -ge 2 ]; then export LISTEN_DELAY_MS=3600000; fi; exec "$NODE" "$ECHO"'],
+      environmentVariables: { STARTS: join(dir, 'starts'), NODE: process.execPath, ECHO: echoBackend },
+    });
+    const { portico, logs } = await start([shop]);
+    const restarting = portico.restart('shop');
+    await logged(logs, (l) => l['event'] === 'worker.spawned' && l['workerPid'] !== undefined, 3);
+    await portico.stop();
+    const result = await restarting;
+    assert.equal(result.ok, false);
+    assert.match(result.errors?.join() ?? '', /^Portico is stopping/);
+    const exits = logs.filter((l) => l['event'] === 'worker.exited');
+    assert.equal(exits.length, 3, JSON.stringify(exits));
+    assert.ok(exits.every((l) => l['expected'] === true), `every worker was stopped, none timed out: ${JSON.stringify(exits.map((l) => l['exit']))}`);
   });
 });

@@ -26,14 +26,20 @@ describe('watchedFiles', function () {
     // A change below node_modules alone restarts nothing; the change of version.txt does.
     await writeFile(join(site, 'node_modules', 'dep.js'), 'x');
     await writeFile(join(site, 'version.txt'), '2');
-    await changed(started.portico, () => readyPids(started).length === 2 && readyPids(started).every((pid) => !before.includes(pid)));
+    await changed(started.portico, () => started.logs.some((l) => l['event'] === 'app.rolled_out' && l['reason'] === 'watch'));
     await settled(load.tally);
+    const after = readyPids(started);
+    assert.ok(after.length === 2 && after.every((pid) => !before.includes(pid)), `new workers ${after} replaced ${before}`);
+    // One at a time, as portico restart does: each old worker replaced in turn.
+    assert.deepEqual(
+      started.logs.filter((l) => l['event'] === 'worker.recycled').map((l) => [l['workerPid'], l['reason']]),
+      before.map((pid) => [pid, 'watch']),
+    );
     const tally = await load.stop();
     assert.equal(tally.failed, 0, `${tally.failed} of ${tally.requests} failed: ${tally.errors.join(' | ')}`);
     const events = started.logs.filter((l) => l['event'] === 'app.files_changed');
     assert.equal(events.length, 1, JSON.stringify(events));
     assert.deepEqual(events[0]!['files'], [join(site, 'version.txt')]);
-    assert.ok(started.logs.some((l) => l['event'] === 'app.rolled_out' && l['reason'] === 'watch'));
     // A path that is not there is said, not dropped.
     const failed = started.logs.find((l) => l['event'] === 'app.watch_failed');
     assert.deepEqual(failed?.['paths'], [`${join(site, 'missing.txt')} (ENOENT)`]);

@@ -19,6 +19,7 @@ import { ReplacementQueue } from './internal/ReplacementQueue.ts';
 import { ElasticScaling, elasticityDefaults, validateElasticity, type Elasticity } from './ElasticScaling.ts';
 import { RecycleWatch } from './RecycleWatch.ts';
 import { recyclingDefaults, validateRecycling, type RecycleReason } from './Recycling.ts';
+import type { ReplaceReason, ReplacementFailure, RestartReason, RollingRestartOutcome } from './RollingRestart.ts';
 import { defaultSampleInterval, ResourceSampler, type SampleTarget } from './ResourceSampler.ts';
 import { exitOfError, summarizeExit, type WorkerExit } from './WorkerExit.ts';
 import type { WorkerActorRef, WorkerSnapshot } from './workerMachine.ts';
@@ -121,7 +122,10 @@ export class WorkerPool {
       memoryAgain: (worker, memoryBytes) => this.#memoryAgain(worker, memoryBytes, recycling.memory),
       replacing: (worker) => this.#replacements.has(worker),
     });
-    this.#replacements = new ReplacementQueue((worker, reason) => this.#replace(worker, reason));
+    this.#replacements = new ReplacementQueue(
+      (worker, reason, switched) => this.#replace(worker, reason, switched),
+      () => [...this.#members.loads.keys()],
+    );
     const max = options.maxProcesses ?? 0;
     this.#elasticity =
       max === 0 ? undefined : { min: count, max, idleTime: options.processIdleTime ?? elasticityDefaults.idleTime, busyRequests: options.busyRequests ?? elasticityDefaults.busyRequests };
@@ -200,6 +204,37 @@ export class WorkerPool {
   /** A reload changed `sampleInterval`: applies from the next sample. */
   setSampleInterval(seconds: number): void {
     this.#sampler.setInterval(seconds);
+  }
+
+  /**
+   * Replaces every worker the way recycling does, one at a time (IIS's overlapped recycle,
+   * Passenger's rolling restart): per worker, a new one starts beside the others under the lowest
+   * free name and takes requests once ready; only then does the old one leave routing, drain and
+   * stop, and the next is replaced after that, so the pool never has fewer ready workers than
+   * before, nor more than one process more. Resolves once the last new worker is ready and the
+   * last old one leaves routing (it drains in the background, as after a reload), or at the first
+   * new worker that does not become ready (an exit before ready, or startupTimeLimit):
+   * it is removed, the workers not reached serve on, and those already replaced keep their new
+   * processes. `undefined` when the pool is not serving (idle, starting, failed, stopped): there
+   * is nothing to overlap, and the caller starts it instead.
+   */
+  rollingRestart(reason: RestartReason): Promise<RollingRestartOutcome> | undefined {
+    if (this.#state !== 'ready' || this.#idleStop) return undefined;
+    return this.#replacements.restartAll(reason).then((outcome) => {
+      // The time recycle counts from when the workers started, which they just did.
+      if (outcome.ok && this.#state === 'ready') this.#recycleWatch.arm();
+      return outcome;
+    });
+  }
+
+  /**
+   * Gives up the replacements waiting and the one under way (Portico stops): a new worker not yet
+   * ready is removed, and the old one serves on until the pool's own stop.
+   */
+  abandonReplacements(): void {
+    this.#replacements.abandon();
+    // A wait for a new worker's readiness looks again at each change: it sees it is not wanted.
+    this.#notify();
   }
 
   /** Resolves once no worker is being replaced or waits to be (recycling). */
@@ -344,23 +379,28 @@ export class WorkerPool {
    * Replaces `name` the way a rolling restart does: a new worker, under the lowest free name,
    * starts beside it; once the new one is ready, the old one leaves routing, drains and stops
    * within shutdownTimeLimit, and is forgotten. A new worker that fails to start is removed again
-   * and the old one serves on (`worker.recycle_failed`). Never rejects.
+   * and the old one serves on (`worker.recycle_failed`); resolves with why. `switched` is called
+   * once the new one is ready, before the old one drains. Never rejects.
    */
-  async #replace(name: string, reason: RecycleReason): Promise<void> {
+  async #replace(name: string, reason: ReplaceReason, switched: () => void): Promise<ReplacementFailure | undefined> {
     const supervisor = this.#supervisor;
-    if (!supervisor || !this.#members.loads.has(name)) return;
+    if (!supervisor || !this.#members.loads.has(name)) return undefined;
     const logger = this.#options.logger;
     const began = this.#clock.now();
     const oldPid = (supervisor.getSnapshot().children.find((c) => c.id === name)?.ref as WorkerActorRef | undefined)?.getSnapshot().context.pid;
-    const added = await this.#addWorker();
-    if (added === undefined) return;
+    const added = await this.#addWorker(() => !this.#replacements.abandoned);
+    if (added === undefined) return { worker: name, error: `the app stopped before ${name} was replaced` };
     if ('error' in added) {
       if (logger) logEvent(logger, 'worker.recycle_failed', { app: this.app, worker: name, reason, error: added.error });
-      return;
+      const exit = this.#history.lastExit(added.name);
+      return { worker: name, replacement: added.name, error: added.error, ...(exit ? { exit } : {}) };
     }
     if (reason === 'memory') this.#recycleWatch.replacedForMemory(added.name);
     if (logger) logEvent(logger, 'worker.recycled', { app: this.app, worker: name, workerPid: oldPid, replacement: added.name, replacementPid: added.pid, reason, ms: Math.round(this.#clock.now() - began) });
-    await this.#retire(name);
+    const retired = this.#retire(name);
+    switched();
+    await retired;
+    return undefined;
   }
 
   /** An elastic pool whose ready workers are all busy: one more, up to maxProcesses. */
@@ -382,12 +422,12 @@ export class WorkerPool {
     await this.#retire(victim);
   }
 
-  /** A new worker beside the others, ready, or why not; `undefined` when the pool stopped meanwhile. */
-  #addWorker(): Promise<Added> {
+  /** A new worker beside the others, ready, or why not; `undefined` when the pool stopped meanwhile or it is no longer `wanted`. */
+  #addWorker(wanted?: () => boolean): Promise<Added> {
     const supervisor = this.#supervisor;
     const current = () => this.#supervisor === supervisor && this.#state !== 'stopping';
     if (!supervisor || !current()) return Promise.resolve(undefined);
-    return this.#members.add(supervisor, current);
+    return this.#members.add(supervisor, current, wanted);
   }
 
   /** Takes `name` out of routing at once (draining), and forgets it once it stopped. */

@@ -23,5 +23,6 @@ export { defaultRetryFailed } from './RetryFailed.ts';
 export type { RetryFailed } from './RetryFailed.ts';
 export { recyclingDefaults, untilNextScheduled, validateRecycling } from './Recycling.ts';
 export type { RecycleReason, Recycling } from './Recycling.ts';
+export type { ReplaceReason, ReplacementFailure, RestartReason, RollingRestartOutcome } from './RollingRestart.ts';
 export { PoolHistory, historyLimits } from './PoolHistory.ts';
 export type { PoolStateChange, RecordedExit } from './PoolHistory.ts';

@@ -1,6 +1,7 @@
 import { logEvent, type EventLogger } from '@portico/log-sink';
+import type { RestartReason } from '@portico/worker-actor';
 import type { AppRuntime } from './AppRuntime.ts';
-import { rollOut } from './rollOut.ts';
+import { replacementFailure, rollOut } from './rollOut.ts';
 
 /** What a reload or an operator's command answers once `stop()` has begun. */
 export const STOPPING_ERROR = 'Portico is stopping; nothing was changed';
@@ -15,8 +16,9 @@ export interface FailedRollout {
 }
 
 /**
- * The rollouts under way (new runtimes starting beside old ones, which `stop()` ends) and each
- * app's last one that failed, cleared by the next that succeeds.
+ * The rollouts under way (new runtimes starting beside old ones, and rolling restarts of a
+ * runtime's workers, which `stop()` ends) and each app's last one that failed, cleared by the
+ * next that succeeds.
  */
 export class Rollouts {
   readonly #logger: EventLogger;
@@ -24,6 +26,8 @@ export class Rollouts {
   /** Closes a runtime that will never take traffic, and stops following it. */
   readonly #discard: (runtime: AppRuntime) => Promise<void>;
   readonly #underWay = new Set<AppRuntime>();
+  /** Runtimes whose workers are being replaced one at a time. */
+  readonly #restarting = new Set<AppRuntime>();
   readonly #failed = new Map<string, FailedRollout>();
 
   constructor(logger: EventLogger, closing: () => boolean, discard: (runtime: AppRuntime) => Promise<void>) {
@@ -65,8 +69,35 @@ export class Rollouts {
     return { keep: old, error: outcome.error };
   }
 
-  /** Ends the rollouts under way: their new workers stop. */
+  /**
+   * Replaces the workers of `app`, whose config did not change, one at a time in place
+   * (`WorkerPool.rollingRestart`), and reports it as a rollout: a failure stops there (the workers
+   * not reached serve on, those replaced keep their new ones) and shows in status until a rollout
+   * succeeds. `undefined` when the app is not serving (idle, starting, failed, stopped): nothing
+   * to overlap, so the caller starts a whole new set instead.
+   */
+  async restartInPlace(app: AppRuntime, why: RestartReason): Promise<{ error?: string } | undefined> {
+    const restart = app.pool.rollingRestart(why);
+    if (!restart) return undefined;
+    const name = app.config.name;
+    const began = Date.now();
+    this.#restarting.add(app);
+    const outcome = await restart.finally(() => this.#restarting.delete(app));
+    if (this.#closing()) return { error: 'Portico is stopping; the restart ended before every worker was replaced' };
+    if (outcome.ok) {
+      this.#failed.delete(name);
+      logEvent(this.#logger, 'app.rolled_out', { app: name, reason: why, ms: Date.now() - began });
+      return {};
+    }
+    const error = replacementFailure(app, outcome.failure);
+    this.#failed.set(name, { message: error, at: Date.now() });
+    logEvent(this.#logger, 'app.rollout_failed', { app: name, reason: why, error, oldKeepsServing: app.pool.ready.length > 0 });
+    return { error };
+  }
+
+  /** Ends the rollouts under way: their new workers stop (the old ones serve on until Portico's stop). */
   async stop(): Promise<void> {
+    for (const app of this.#restarting) app.pool.abandonReplacements();
     await Promise.all([...this.#underWay].map((a) => a.pool.stop()));
   }
 }

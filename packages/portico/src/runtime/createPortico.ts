@@ -165,11 +165,15 @@ export function createPortico(initial: PorticoConfig, options: PorticoOptions = 
     });
 
   /**
-   * Replaces `old`'s workers with new ones started beside them (same config, same history):
-   * traffic moves once every new one is ready, then the old ones drain. What `portico restart`
-   * and a watched file's change do.
+   * Replaces `old`'s workers with new ones (same config): what `portico restart` and a watched
+   * file's change do. A serving app's workers are replaced one at a time in place, each new one
+   * ready before its old one drains; an app with nothing serving (idle, starting, failed,
+   * stopped) gets a whole new set started beside it (same history), which traffic moves to once
+   * every new worker is ready.
    */
   const rollOver = async (old: AppRuntime, why: 'restart' | 'watch'): Promise<{ ok: boolean; error?: string }> => {
+    const inPlace = await rollouts.restartInPlace(old, why);
+    if (inPlace) return { ok: inPlace.error === undefined, ...inPlace };
     const name = old.config.name;
     const fresh = new AppRuntime(old.config, wiring, old.pool.history);
     adopt(fresh);

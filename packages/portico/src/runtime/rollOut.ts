@@ -1,4 +1,4 @@
-import { summarizeExit } from '@portico/worker-actor';
+import { summarizeExit, type ReplacementFailure, type WorkerExit } from '@portico/worker-actor';
 import type { AppRuntime } from './AppRuntime.ts';
 
 /** How a rollout ended: every new worker is ready (traffic may move), or one failed, and why. */
@@ -35,10 +35,25 @@ function rolloutFailure(fresh: AppRuntime): string {
   const exit = fresh.pool.history.exits.at(-1);
   const name = fresh.config.name;
   if (!exit) return `rollout of ${name} failed: ${fresh.pool.failure ?? 'its workers did not start'}`;
+  return `rollout of ${name} failed: ${exitSentence(exit.worker, exit, fresh.config.startupTimeLimit)}`;
+}
+
+/**
+ * Why a rolling restart of `app` stopped, worded as a failed rollout is (status, the CLI, the
+ * event): `rollout of shop failed: shop#1, replacing shop#2, failed to start, code 3: fatal: …`.
+ */
+export function replacementFailure(app: AppRuntime, failure: ReplacementFailure): string {
+  const name = app.config.name;
+  if (!failure.exit || failure.replacement === undefined) return `rollout of ${name} failed: ${failure.error}`;
+  return `rollout of ${name} failed: ${exitSentence(`${failure.replacement}, replacing ${failure.worker},`, failure.exit, app.config.startupTimeLimit)}`;
+}
+
+/** `shop#1 failed to start, code 1: <the last line it wrote to stderr>`. */
+function exitSentence(subject: string, exit: WorkerExit, startupTimeLimit: number): string {
   const how =
     exit.kind === 'timed_out'
-      ? `was not ready within startupTimeLimit (${fresh.config.startupTimeLimit} s)`
+      ? `was not ready within startupTimeLimit (${startupTimeLimit} s)`
       : `${exit.kind === 'crashed' ? 'crashed' : 'failed to start'}, ${summarizeExit(exit)}`;
   const lastLine = exit.stderrTail.trimEnd().split('\n').at(-1)?.trim();
-  return `rollout of ${name} failed: ${exit.worker} ${how}${lastLine ? `: ${lastLine.slice(0, 300)}` : ''}`;
+  return `${subject} ${how}${lastLine ? `: ${lastLine.slice(0, 300)}` : ''}`;
 }

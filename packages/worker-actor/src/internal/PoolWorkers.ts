@@ -64,9 +64,10 @@ export class PoolWorkers {
   /**
    * Starts a new worker under `supervisor`, beside the others, under the lowest free name, and
    * resolves once it is ready; a worker that does not become ready is removed again. `current`
-   * says whether the pool still runs that supervisor.
+   * says whether the pool still runs that supervisor; once `wanted` says no (Portico stops during
+   * a rolling restart), the new worker is removed at once and nothing is added.
    */
-  async add(supervisor: SupervisorRef, current: () => boolean): Promise<Added> {
+  async add(supervisor: SupervisorRef, current: () => boolean, wanted: () => boolean = () => true): Promise<Added> {
     let number = 1;
     while (this.#loads.has(`${this.#options.app}#${number}`)) number++;
     const name = `${this.#options.app}#${number}`;
@@ -74,19 +75,19 @@ export class PoolWorkers {
     // Taken before the first wait, so two workers added at once never get the same name.
     this.#loads.set(name, load);
     await this.#bindSocket(name);
-    const started = current() ? await startChild(supervisor, this.#childSpec(name, load)) : undefined;
+    const started = current() && wanted() ? await startChild(supervisor, this.#childSpec(name, load)) : undefined;
     if (started === undefined) {
       this.#forget(name);
       return undefined;
     }
-    const pid = started.ok ? await this.#untilReady(started.ref as WorkerActorRef, current) : undefined;
+    const pid = started.ok ? await this.#untilReady(started.ref as WorkerActorRef, () => current() && wanted()) : undefined;
     if (pid !== undefined) return { name, pid };
     if (started.ok && current()) {
       await terminateChild(supervisor, name);
       await deleteChild(supervisor, name);
     }
     this.#forget(name);
-    if (!current()) return undefined;
+    if (!current() || !wanted()) return undefined;
     return { name, error: started.ok ? this.#failure(name) : started.error.message };
   }
 

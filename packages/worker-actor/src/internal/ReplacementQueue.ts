@@ -1,20 +1,37 @@
-import type { RecycleReason } from '../Recycling.ts';
+import type { ReplaceReason, ReplacementFailure, RollingRestartOutcome } from '../RollingRestart.ts';
+
+/** Workers to replace for one reason: the ones named, or (a rolling restart) every worker the pool holds when its turn comes. */
+interface Job {
+  readonly workers: readonly string[] | undefined;
+  readonly reason: ReplaceReason;
+  /** A rolling restart's caller: told how it ended; it stops at the first failure. */
+  readonly settle?: (outcome: RollingRestartOutcome) => void;
+}
 
 /**
  * The workers of a pool waiting to be replaced, carried out one at a time, as a rolling restart
  * does: each replacement starts a new worker beside the others and retires the old one once the
  * new one is ready, so the pool never has fewer ready workers than before, and at most one
- * process more than its count (issue 18, "Recycling, overlapped").
+ * process more than its count (issue 18, "Recycling, overlapped"). Recycles and rolling restarts
+ * share the queue, so they never overlap each other either.
  */
 export class ReplacementQueue {
-  readonly #replace: (worker: string, reason: RecycleReason) => Promise<void>;
-  readonly #waiting: { worker: string; reason: RecycleReason }[] = [];
+  readonly #replace: Replace;
+  readonly #workers: () => readonly string[];
+  readonly #waiting: Job[] = [];
+  /** The job under way: the worker being replaced now, and those after it. */
   #current: string | undefined;
+  #pending: string[] = [];
+  /** Set by `clear()` during a job: it ends after the replacement under way. */
+  #cleared = false;
+  /** Set by `abandon()`: the replacement under way gives up its new worker. */
+  #abandoned = false;
   #running: Promise<void> | undefined;
 
-  /** `replace` starts the new worker and retires `worker`; it never rejects. */
-  constructor(replace: (worker: string, reason: RecycleReason) => Promise<void>) {
+  /** `workers` lists the pool's workers now. */
+  constructor(replace: Replace, workers: () => readonly string[]) {
     this.#replace = replace;
+    this.#workers = workers;
   }
 
   /** Whether a replacement is under way or waits. */
@@ -22,20 +39,47 @@ export class ReplacementQueue {
     return this.#running !== undefined;
   }
 
-  /** Whether `worker` is being replaced or waits to be. */
+  /** Whether the replacement under way should give up its new worker (`abandon()`). */
+  get abandoned(): boolean {
+    return this.#abandoned;
+  }
+
+  /** Whether `worker` is being replaced or waits to be (a rolling restart waiting covers every worker). */
   has(worker: string): boolean {
-    return this.#current === worker || this.#waiting.some((w) => w.worker === worker);
+    return this.#current === worker || this.#pending.includes(worker) || this.#waiting.some((job) => job.workers === undefined || job.workers.includes(worker));
   }
 
   /** Queues each of `workers` not queued already; starts the first now unless one runs. */
-  add(workers: readonly string[], reason: RecycleReason): void {
-    for (const worker of workers) if (!this.has(worker)) this.#waiting.push({ worker, reason });
-    this.#running ??= this.#run().finally(() => (this.#running = undefined));
+  add(workers: readonly string[], reason: ReplaceReason): void {
+    const fresh = workers.filter((worker) => !this.has(worker));
+    if (fresh.length > 0) this.#waiting.push({ workers: fresh, reason });
+    this.#run();
+  }
+
+  /**
+   * Queues the replacement of every worker, one at a time, taken when its turn comes (after a
+   * replacement under way), and resolves once the last one's replacement is ready and it leaves
+   * routing (it drains after, as the queue's last step), or at the first that fails: the workers
+   * after it keep their processes.
+   */
+  restartAll(reason: ReplaceReason): Promise<RollingRestartOutcome> {
+    return new Promise((settle) => {
+      this.#waiting.push({ workers: undefined, reason, settle });
+      this.#run();
+    });
   }
 
   /** Drops what waits (the pool stops); the replacement under way ends with it. */
   clear(): void {
-    this.#waiting.length = 0;
+    for (const job of this.#waiting.splice(0)) job.settle?.(stopped);
+    this.#pending = [];
+    if (this.#running) this.#cleared = true;
+  }
+
+  /** Drops what waits, and the replacement under way gives up its new worker (Portico stops). */
+  abandon(): void {
+    this.clear();
+    if (this.#running) this.#abandoned = true;
   }
 
   /** Resolves once nothing is queued or under way. */
@@ -43,11 +87,42 @@ export class ReplacementQueue {
     while (this.#running) await this.#running;
   }
 
-  async #run(): Promise<void> {
-    for (let next = this.#waiting.shift(); next; next = this.#waiting.shift()) {
-      this.#current = next.worker;
-      await this.#replace(next.worker, next.reason);
-      this.#current = undefined;
+  #run(): void {
+    this.#running ??= this.#work().finally(() => {
+      this.#running = undefined;
+      this.#abandoned = false;
+    });
+  }
+
+  async #work(): Promise<void> {
+    for (let job = this.#waiting.shift(); job; job = this.#waiting.shift()) {
+      this.#cleared = false;
+      this.#pending = [...(job.workers ?? this.#workers())];
+      let told = false;
+      const tell = (outcome: RollingRestartOutcome) => {
+        if (!told && job.settle) job.settle(outcome);
+        told = true;
+      };
+      // The last worker's replacement is ready: the restart is done; the old one drains.
+      const switched = () => this.#pending.length === 0 && !this.#cleared && tell({ ok: true });
+      let failure: ReplacementFailure | undefined;
+      for (let worker = this.#pending.shift(); worker !== undefined; worker = this.#pending.shift()) {
+        this.#current = worker;
+        failure = await this.#replace(worker, job.reason, switched);
+        this.#current = undefined;
+        // A recycle goes on with the next worker (the failed one serves on until the next
+        // trigger); a rolling restart stops, so the workers not reached keep serving.
+        if (failure && job.settle) this.#pending = [];
+      }
+      tell(failure ? { ok: false, failure } : this.#cleared ? stopped : { ok: true });
     }
   }
 }
+
+/**
+ * Starts a new worker beside `worker` and retires `worker` once it is ready, calling `switched`
+ * then (before the old one drains); resolves with why not when it could not. Never rejects.
+ */
+type Replace = (worker: string, reason: ReplaceReason, switched: () => void) => Promise<ReplacementFailure | undefined>;
+
+const stopped: RollingRestartOutcome = { ok: false, failure: { error: 'the app stopped before every worker was replaced' } };

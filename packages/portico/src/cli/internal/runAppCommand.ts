@@ -7,7 +7,7 @@ import { askAdmin, unexpected } from './askAdmin.ts';
 
 /** What each command prints when it is done. */
 const done: Record<AppCommand, (app: string) => string> = {
-  restart: (app) => `${app} restarted: new workers are serving, the old ones drain`,
+  restart: (app) => `${app} restarted: new workers are serving`,
   stop: (app) => `${app} stopped: requests get 503 until portico start ${app}`,
   start: (app) => `${app} started`,
 };
