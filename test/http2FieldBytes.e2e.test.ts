@@ -4,12 +4,14 @@
 // literals, byte for byte), since node:http2's client refuses to send most of them.
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
+import http2 from 'node:http2';
 import net from 'node:net';
-import { headers, RawHttp2Client, request } from './helpers/http2Frames.ts';
-import { startFront, startRecordingBackend, type Front, type RecordingBackend } from './helpers/http2Front.ts';
+import { FrameType, headers, RawHttp2Client, request } from './helpers/http2Frames.ts';
+import { h2Request, startFront, startRecordingBackend, type Front, type RecordingBackend } from './helpers/http2Front.ts';
 
 /** HPACK's static table index 8 is `:status: 200`; a response starting with it is a 200. */
 const STATUS_200 = 0x88;
+const PROTOCOL_ERROR = http2.constants.NGHTTP2_PROTOCOL_ERROR;
 
 interface Sent {
   /** The answer's status (HTTP/1.1), or `200` / `refused` (HTTP/2: a non-200 answer or a reset). */
@@ -125,6 +127,69 @@ describe('HTTP/2 and HTTP/1.1 field bytes: one rule', function () {
       const h2 = await overHttp2(name, value);
       assert.equal(h2.verdict, 'refused', `HTTP/2 ${name}: ${show(value)}`);
       assert.equal(h2.backendBytes, '');
+    }
+  });
+  // What a client sees for those bytes, precisely (docs/proxy.md, One byte rule): no 400 can be
+  // given, on Node 20.19+, 24 or 26. nghttp2 decides before node:http2 hands Portico the stream:
+  // an invalid regular field is dropped (node:http2 ignores invalid fields and gives JavaScript no
+  // way to ask otherwise), and a malformed one resets the stream before any handler runs.
+
+  it('serves a node:http2 client\'s request whose value holds CR, LF, a control, DEL or SP at an end without that field: the backend\'s 200, on a connection that goes on', async () => {
+    const session = http2.connect(`http://127.0.0.1:${front.port}`);
+    try {
+      for (const value of ['a\rb', 'a\nb', 'a\r\nx-injected: 1', 'a\x01b', 'a\x7fb', ' a', 'a\t']) {
+        const before = backend.seen.length;
+        const answer = await h2Request(session, { ':path': '/dropped', 'x-foo': value });
+        assert.equal(answer.status, 200, show(value));
+        assert.equal(answer.body.toString(), 'ok:GET /dropped', show(value));
+        const seen = backend.seen.slice(before);
+        assert.equal(seen.length, 1, show(value));
+        const names = seen[0]!.rawHeaders.filter((_, i) => i % 2 === 0).map((n) => n.toLowerCase());
+        assert.ok(!names.includes('x-foo') && !names.includes('x-injected'), `${show(value)}: ${names.join(', ')}`);
+      }
+      assert.equal(session.closed || session.destroyed, false);
+    } finally {
+      session.close();
+    }
+  });
+
+  it('resets the stream with PROTOCOL_ERROR, never a response or GOAWAY, for a malformed field a node:http2 client sends: CR or LF in :path or :method, a content-length that is not a number', async () => {
+    const session = http2.connect(`http://127.0.0.1:${front.port}`);
+    try {
+      const before = backend.seen.length;
+      const cases: http2.OutgoingHttpHeaders[] = [{ ':path': '/a\nb' }, { ':path': '/a\r\nx-injected: 1' }, { ':path': '/', ':method': 'G\rET' }, { ':path': '/', 'content-length': 'abc' }, { ':path': '/', 'content-length': '0\xa0' }];
+      for (const fields of cases) {
+        const outcome = await new Promise<string>((resolve) => {
+          const stream = session.request(fields);
+          stream.on('response', (h) => resolve(`response ${String(h[':status'])}`));
+          stream.on('error', () => resolve(`reset ${stream.rstCode}`));
+          stream.on('close', () => resolve(`closed ${stream.rstCode}`));
+          stream.resume();
+          stream.end();
+        });
+        assert.equal(outcome, `reset ${PROTOCOL_ERROR}`, show(JSON.stringify(fields)));
+      }
+      assert.equal(backend.seen.length, before, 'none reached the backend');
+      // A stream error, not a connection error: the same connection serves the next request.
+      const answer = await h2Request(session, { ':path': '/after' });
+      assert.equal(answer.status, 200);
+    } finally {
+      session.close();
+    }
+  });
+
+  it('resets the stream with PROTOCOL_ERROR on the wire, as crafted frames show: an upper-case name, LF in :path; the next stream on the connection is served', async () => {
+    for (const fields of [request('GET', '/p', [['X-Foo', 'v']]), request('GET', '/a\nb'), request('GET', '/p', [['content-length', 'abc']])]) {
+      const client = await RawHttp2Client.connect(front.port);
+      try {
+        client.send(headers(1, fields, true));
+        assert.deepEqual(await client.outcome(1), { kind: 'reset', code: PROTOCOL_ERROR }, show(JSON.stringify(fields)));
+        client.send(headers(3, request('GET', '/next'), true));
+        assert.deepEqual(await client.outcome(3), { kind: 'response', firstByte: STATUS_200 });
+        assert.equal(client.frames.filter((f) => f.type === FrameType.GOAWAY).length, 0, 'no GOAWAY');
+      } finally {
+        client.close();
+      }
     }
   });
 });
