@@ -247,4 +247,25 @@ describe('app output on Portico\'s stdout as JSON lines (stdoutLog.toStdout)', f
     const [file] = (await captureFiles(cli.dir)).filter((n) => n.endsWith(`_${pid}.log`));
     assert.equal(await readFile(join(cli.dir, 'logs', file!), 'utf8'), `started ${pid}\nhello\noops\nlast words\n`);
   });
+
+  // The copy looked the line's app up among the apps configured now: a removed app's last lines,
+  // written as it stopped after the reload, were dropped.
+  it('writes the last lines of an app a reload removed, written as it stops', async () => {
+    const gone = chatty({ name: 'gone', match: { path: '/gone' }, stripPrefix: true, stdoutLog: { toStdout: true }, environmentVariables: { GOODBYE: 'goodbye from gone' } });
+    const cli = await startPorticoCli({ apps: [chatty(), gone] });
+    await cli.waitForStdout(/"app":"gone".*"line":"started \d+"/);
+    const pid = (JSON.parse((await request(cli.port, '/gone/say?text=still%20here')).body) as { pid: number }).pid;
+    await writeFile(cli.file, JSON.stringify({ listen: [{ port: 0, host: '127.0.0.1' }], apps: [chatty()] }));
+    cli.child.kill('SIGHUP');
+    await cli.waitForStdout(/"event":"config\.reloaded"/);
+    const [goodbye] = await cli.waitForStdout(/^.*"line":"goodbye from gone".*$/m);
+    assert.deepEqual(pick(JSON.parse(goodbye) as Record<string, unknown>, ['app', 'worker', 'pid', 'stream', 'line']), {
+      app: 'gone',
+      worker: 'gone#1',
+      pid,
+      stream: 'stdout',
+      line: 'goodbye from gone',
+    });
+    assert.equal(await cli.stop(), 0);
+  });
 });

@@ -40,7 +40,7 @@ export const StdoutLogSchema = Type.Object(
     toStdout: Defaulted(
       Type.Boolean({
         description:
-          'Also write every line the app\'s processes print to Portico\'s own stdout, as a JSON line `{"app","worker","pid","stream","time","line"}`, for `kubectl logs` and journald. Independent of `stdoutLogEnabled`, which still decides the files.',
+          'Also write every line the app\'s processes print to Portico\'s own stdout, as a JSON line `{"app","worker","pid","stream","time","line"}`, for `kubectl logs` and journald. Independent of `stdoutLogEnabled`, which still decides the files. A process keeps the setting it started under: an app removed or changed by a reload has its last lines copied as it stops.',
       }),
       false,
     ),

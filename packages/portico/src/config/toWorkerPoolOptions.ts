@@ -12,8 +12,8 @@ export interface PoolWiring {
   readonly baseEnvironment?: Readonly<Record<string, string | undefined>>;
   /** The config's top-level `sampleInterval`. */
   readonly sampleInterval?: number;
-  /** Told of every line the app's processes write (`WorkerPoolOptions.onOutput`, with the app's name). */
-  readonly onOutput?: (app: string, worker: string, pid: number, lines: readonly OutputLine[]) => void;
+  /** Told of every line the app's processes write (`WorkerPoolOptions.onOutput`, with the app's config they run under). */
+  readonly onOutput?: (app: AppConfig, worker: string, pid: number, lines: readonly OutputLine[]) => void;
 }
 
 /**
@@ -83,7 +83,7 @@ export function toWorkerPoolOptions(app: AppConfig, wiring: PoolWiring): WorkerP
     ...(wiring.sampleInterval === undefined ? {} : { sampleInterval: wiring.sampleInterval }),
     ...(wiring.clock === undefined ? {} : { clock: wiring.clock }),
     ...(wiring.logger === undefined ? {} : { logger: wiring.logger }),
-    ...(wiring.onOutput === undefined ? {} : { onOutput: wiring.onOutput.bind(undefined, app.name) }),
+    ...(wiring.onOutput === undefined ? {} : { onOutput: wiring.onOutput.bind(undefined, app) }),
   };
 }
 

@@ -19,8 +19,8 @@ export interface AppWiring {
   readonly baseEnvironment?: Readonly<Record<string, string | undefined>>;
   /** Seconds between samples of each worker's CPU and memory; 0 turns sampling off. */
   readonly sampleInterval?: number;
-  /** Told of every line an app's processes write. */
-  readonly onOutput?: (app: string, worker: string, pid: number, lines: readonly OutputLine[]) => void;
+  /** Told of every line an app's processes write, with the config they run under. */
+  readonly onOutput?: (app: AppConfig, worker: string, pid: number, lines: readonly OutputLine[]) => void;
 }
 
 /** One configured app, live: its pool of workers, its authenticator, and its route. */

@@ -42,14 +42,18 @@ export function createPortico(initial: PorticoConfig, options: PorticoOptions = 
   // Declared before the wiring that feeds it; `apps` is read when a line's app is asked about.
   let apps = new Map<string, AppRuntime>();
   const output = new AppOutputHub((name) => apps.has(name));
-  // stdoutLog.toStdout: the app's lines join Portico's own on stdout, through its logger's destination.
-  output.subscribe((line) => {
-    if (apps.get(line.app)?.config.stdoutLog.toStdout) writeLogLine(logger, appOutputJson(line));
-  });
   const wiring = {
     host,
     logger,
-    onOutput: (app: string, worker: string, pid: number, lines: readonly OutputLine[]) => output.push(app, worker, pid, lines),
+    onOutput: (app: AppConfig, worker: string, pid: number, lines: readonly OutputLine[]) => {
+      output.push(app.name, worker, pid, lines);
+      // stdoutLog.toStdout: the app's lines join Portico's own on stdout, through its logger's
+      // destination. The config is the one the writing process runs under, not the app of that
+      // name configured now: a removed app's last lines, written as it stops after the reload, are
+      // copied too (they were dropped), and a rolled-over app's old workers keep their setting.
+      if (!app.stdoutLog.toStdout) return;
+      for (const { stream, time, text } of lines) writeLogLine(logger, appOutputJson({ app: app.name, worker, pid, stream, time, line: text }));
+    },
     sampleInterval: initial.sampleInterval,
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.baseEnvironment ? { baseEnvironment: options.baseEnvironment } : {}),
