@@ -502,6 +502,16 @@ export class WorkerPool {
       this.#exitCount++;
       this.#notify();
     }
+    if (event.type === 'supervisor.child_start_failed') {
+      // A new worker beside the others that ended before it was ready (its start was refused, no
+      // child_exited came): its exit stays visible in status. A restart's failed start came
+      // after its child_exited, with the same exit, already kept.
+      const exit = exitOfError(event.error);
+      if (exit && this.#history.lastExit(event.childId) !== exit) {
+        this.#history.exited(event.childId, exit, this.#clock.now());
+        this.#lastExit = exit;
+      }
+    }
     const logger = this.#options.logger;
     if (event.type === 'supervisor.gave_up') {
       const last = this.#lastExit ? `; last exit: ${this.#lastExit.kind.replace(/_/g, ' ')}, ${summarizeExit(this.#lastExit)}` : '';

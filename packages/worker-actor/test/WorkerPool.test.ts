@@ -199,4 +199,31 @@ describe('WorkerPool', function () {
     assert.deepEqual(p.ready.map((w) => w.pid), [old!.pid]);
     assert.deepEqual(p.status().map((w) => [w.id, w.state]), [['shop#1', 'ready']]);
   });
+
+  it('restarts one worker at a time and stops at a replacement that cannot start, without counting it towards rapidFailsPerMinute', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const marker = join(await mkdtemp(join(tmpdir(), 'pool-')), 'fail');
+    const p = pool({ EXIT_IF_EXISTS: marker }, { processesPerApplication: 2, rapidFailsPerMinute: 0, logger: logTo(lines) });
+    assert.equal(p.rollingRestart('restart'), undefined, 'a pool not serving has nothing to overlap');
+    await p.start();
+    await until(p, (q) => q.ready.length === 2);
+    const before = p.ready.map((w) => w.pid);
+    assert.deepEqual(await p.rollingRestart('restart'), { ok: true });
+    await p.replacementsSettled();
+    const middle = p.ready.map((w) => w.pid);
+    assert.ok(middle.length === 2 && middle.every((pid) => !before.includes(pid)), `${middle} replaced ${before}`);
+    await writeFile(marker, '');
+    const outcome = await p.rollingRestart('watch');
+    assert.ok(outcome && !outcome.ok);
+    assert.equal(outcome.failure.worker, 'shop#3', 'the first worker of the pool now (shop#1 was replaced by shop#3)');
+    assert.equal(outcome.failure.exit?.kind, 'failed_to_start');
+    assert.match(outcome.failure.error, /failed to start, code 1/);
+    // rapidFailsPerMinute 0 gives up at the first counted restart: the failed replacement was not one.
+    assert.equal(p.state, 'ready');
+    assert.deepEqual(p.ready.map((w) => w.pid).sort(), [...middle].sort(), 'both workers serve on');
+    assert.deepEqual(
+      lines.filter((l) => l.event === 'worker.recycled').map((l) => l.reason),
+      ['restart', 'restart'],
+    );
+  });
 });

@@ -1,8 +1,8 @@
 import { deleteChild, startChild, terminateChild, type ChildSpec, type SupervisorRef } from '@portico/supervisor';
 import type { PoolHistory } from '../PoolHistory.ts';
 import type { ListenSocket } from '../ProcessHost.ts';
-import { summarizeExit } from '../WorkerExit.ts';
-import { workerMachine, type WorkerActorRef, type WorkerLoad } from '../workerMachine.ts';
+import { exitOfError, summarizeExit } from '../WorkerExit.ts';
+import { workerMachine, type WorkerActorRef, type WorkerLoad, type WorkerSnapshot } from '../workerMachine.ts';
 import { workerDefaults } from '../WorkerOptions.ts';
 import type { WorkerPoolOptions } from '../WorkerPoolOptions.ts';
 
@@ -75,7 +75,11 @@ export class PoolWorkers {
     // Taken before the first wait, so two workers added at once never get the same name.
     this.#loads.set(name, load);
     await this.#bindSocket(name);
-    const started = current() && wanted() ? await startChild(supervisor, this.#childSpec(name, load)) : undefined;
+    // Started with `ready`: a new worker that exits before it is ready is a start the supervisor
+    // refuses (start_failed), not a crash: no restart is counted against rapidFailsPerMinute and
+    // none is tried, so a replacement that cannot start never takes the serving workers down.
+    const spec = { ...this.#childSpec(name, load), ready: (snapshot: WorkerSnapshot) => snapshot.matches({ live: 'ready' }) };
+    const started = current() && wanted() ? await this.#start(supervisor, spec, () => current() && !wanted()) : undefined;
     if (started === undefined) {
       this.#forget(name);
       return undefined;
@@ -88,7 +92,9 @@ export class PoolWorkers {
     }
     this.#forget(name);
     if (!current() || !wanted()) return undefined;
-    return { name, error: started.ok ? this.#failure(name) : started.error.message };
+    // A refused start carries the worker's exit as its cause.
+    const exit = started.ok ? this.#options.history.lastExit(name) : exitOfError(started.error.cause);
+    return { name, error: exit ? `${name} ${exit.kind.replace(/_/g, ' ')}, ${summarizeExit(exit)}` : started.ok ? `${name} did not become ready` : started.error.message };
   }
 
   /** Takes `name` out of routing at once (draining), and forgets it once its last request is over and it stopped. */
@@ -145,6 +151,20 @@ export class PoolWorkers {
     };
   }
 
+  /** `startChild`, ended at once (answering start_failed) when `abandoned` says so at a change of the pool while it waits for readiness. */
+  async #start(supervisor: SupervisorRef, spec: ChildSpec, abandoned: () => boolean): ReturnType<typeof startChild> {
+    const off = this.#options.onChange(() => {
+      if (!abandoned()) return;
+      off();
+      void terminateChild(supervisor, spec.id);
+    });
+    try {
+      return await startChild(supervisor, spec);
+    } finally {
+      off();
+    }
+  }
+
   /** Resolves with the pid of `ref`'s process once it is ready, or `undefined` once it ended or the pool moved on. */
   #untilReady(ref: WorkerActorRef, current: () => boolean): Promise<number | undefined> {
     return new Promise((resolve) => {
@@ -160,11 +180,5 @@ export class PoolWorkers {
       const subscription = ref.subscribe({ next: check, error: check, complete: check });
       check();
     });
-  }
-
-  /** Why the new worker `name` did not become ready, from its recorded exit. */
-  #failure(name: string): string {
-    const exit = this.#options.history.lastExit(name);
-    return exit ? `${name} ${exit.kind.replace(/_/g, ' ')}, ${summarizeExit(exit)}` : `${name} did not become ready`;
   }
 }
