@@ -248,12 +248,16 @@ export class WorkerPool {
   }
 
   /**
-   * The requests in flight on each worker that other processes forward (the fronts, which report
-   * once a second), counted with this process's own when an elastic pool decides to grow or
-   * shrink. Called at each report; an elastic pool grows at once if every worker is busy.
+   * Where to read the requests in flight on each worker that other processes forward (the
+   * fronts), counted with this process's own when an elastic pool decides to grow or shrink. Set
+   * once; each report of theirs is `reportInFlightElsewhere()`.
    */
-  reportInFlightElsewhere(inFlight: (id: string, pid: number) => number): void {
+  readInFlightElsewhere(inFlight: (id: string, pid: number) => number): void {
     this.#inFlightElsewhere = inFlight;
+  }
+
+  /** The other processes reported their requests in flight (once a second): an elastic pool grows at once if every worker is busy. */
+  reportInFlightElsewhere(): void {
     this.#scaling?.busy();
   }
 

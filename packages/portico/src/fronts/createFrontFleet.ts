@@ -171,7 +171,7 @@ export function createFrontFleet(options: FrontFleetOptions): FrontFleet {
         for (const { runtime } of tracked.values()) {
           if (runtime.pool.ready.some((w) => reports.inFlight(w.id, w.pid) > 0)) runtime.pool.noteActivity();
           // An elastic pool grows when every worker is busy, over every front.
-          runtime.pool.reportInFlightElsewhere((id, pid) => reports.inFlight(id, pid));
+          runtime.pool.reportInFlightElsewhere();
         }
         return;
       }
@@ -284,6 +284,7 @@ export function createFrontFleet(options: FrontFleetOptions): FrontFleet {
       const off = runtime.pool.onChange(() => {
         for (const [front, child] of children) send(child, { type: 'pool', key: runtime.key, view: viewFor(front, runtime) });
       });
+      runtime.pool.readInFlightElsewhere((id, pid) => reports.inFlight(id, pid));
       tracked.set(runtime.key, { runtime, off });
     },
     untrack(runtime) {
