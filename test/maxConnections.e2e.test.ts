@@ -4,6 +4,7 @@ import net from 'node:net';
 import { after, before, describe, it } from 'mocha';
 import { createListener, type Listener } from '@portico/listener';
 import { testCertificate, type TestCertificate } from './helpers/http2Front.ts';
+import { app, startPortico, stopAllPorticos } from './helpers/portico.ts';
 
 // An HTTPS listener counts against the same limits.maxConnections as a plain one beside it: the
 // listener refuses a connection past the limit before its TLS handshake (openssl makes the
@@ -54,5 +55,33 @@ describe('limits.maxConnections over an HTTPS and a plain listener', () => {
     assert.equal(await plain(), 'held');
     assert.equal(await overTls(), 'closed');
     assert.equal(await plain(), 'closed');
+  });
+});
+
+// The same through the config: a Portico with two listen entries and limits.maxConnections.
+describe('limits.maxConnections of a Portico with two listen entries', function () {
+  this.timeout(60_000);
+  afterEach(stopAllPorticos);
+
+  /** A keep-alive connection that asks once: served (and held open), or closed unanswered. */
+  const open = (port: number) =>
+    new Promise<{ socket: net.Socket; served: boolean }>((resolve) => {
+      const socket = net.connect(port, '127.0.0.1', () => socket.write('GET / HTTP/1.1\r\nHost: a\r\n\r\n'));
+      socket.once('data', () => resolve({ socket, served: true }));
+      socket.once('close', () => resolve({ socket, served: false }));
+      socket.on('error', () => {});
+    });
+
+  it('serves two connections in all over both entries and closes the third unanswered, on either', async () => {
+    const listen = [
+      { port: 0, host: '127.0.0.1' },
+      { port: 0, host: '127.0.0.1' },
+    ];
+    const { portico } = await startPortico({ listen, limits: { maxConnections: 2 }, apps: [app('shop', { start: 'eager' })] });
+    const [first, second] = (await portico.start()).listen.map((address) => address.port) as [number, number];
+    const served = [await open(first), await open(second)];
+    const refused = [await open(first), await open(second)];
+    for (const { socket } of [...served, ...refused]) socket.destroy();
+    assert.deepEqual([...served, ...refused].map((c) => c.served), [true, true, false, false]);
   });
 });
