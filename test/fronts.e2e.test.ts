@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { rm, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
+import type { Portico } from '@portico/portico';
 import { frontPids, until } from './helpers/frontClients.ts';
 import { crashUnderLoad } from './helpers/crashUnderLoad.ts';
 import { changed } from './helpers/load.ts';
@@ -118,5 +120,24 @@ describe('fronts: two front processes and one control process', function () {
     while (reply.status === 503) reply = await request(port, '/');
     assert.equal(reply.status, 200);
     assert.notEqual(json(reply).pid, first);
+  });
+
+  it("starts each front with V8's single-threaded collector, and with V8's default when frontGc is parallel", async () => {
+    /** Each front's Node flags, from the command line the kernel holds for it (after its entry file, none). */
+    const frontFlags = (portico: Portico) =>
+      frontPids(portico).map((pid) => {
+        const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+        return argv.slice(1, argv.findIndex((arg) => arg.includes('frontMain')));
+      });
+    const single = await startPortico({ fronts: 2, apps: [app('shop')] });
+    assert.equal((await request(single.port, '/')).status, 200);
+    const singleFlags = frontFlags(single.portico);
+    assert.equal(singleFlags.length, 2);
+    assert.ok(singleFlags.every((flags) => flags.includes('--single-threaded-gc')), JSON.stringify(singleFlags));
+    const parallel = await startPortico({ fronts: 2, frontGc: 'parallel', apps: [app('shop')] });
+    assert.equal((await request(parallel.port, '/')).status, 200);
+    const parallelFlags = frontFlags(parallel.portico);
+    assert.equal(parallelFlags.length, 2);
+    assert.ok(parallelFlags.every((flags) => !flags.includes('--single-threaded-gc')), JSON.stringify(parallelFlags));
   });
 });

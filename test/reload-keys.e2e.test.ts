@@ -86,6 +86,9 @@ const cases: Record<string, Case> = {
     assert.deepEqual(result, { ok: true, changed: [], settings: ['frontPing'] });
     assert.deepEqual(portico.config.frontPing, { interval: 1, responseTime: 4 });
   },
+  async frontGc({ portico }, changed) {
+    await refusedNaming(portico, changed((c) => (c['frontGc'] = 'parallel')), 'frontGc');
+  },
   async watch({ portico }, changed) {
     await refusedNaming(portico, changed((c) => (c['watch'] = true)), 'watch');
   },

@@ -22,6 +22,13 @@ export const PorticoConfigSchema = Type.Object(
       }),
     ),
     frontPing: Defaulted(FrontPingSchema, {}),
+    frontGc: Defaulted(
+      Type.Union([Type.Literal('single-threaded'), Type.Literal('parallel')], {
+        description:
+          "How each front process's V8 collects garbage. `single-threaded`: on the front's own thread (Node's `--single-threaded-gc`), as nginx's workers do all their work on one; N fronts already fill N cores, and V8's helper threads only compete with the other fronts for them (shorter collections under load, docs/proxy.md, Fronts). `parallel`: V8's default, helper threads beside each front, for a machine with cores to spare. Only with `fronts` above 1.",
+      }),
+      'single-threaded',
+    ),
     admin: Type.Optional(AdminSchema),
     watch: Defaulted(Type.Boolean({ description: 'Reload when this file changes, as `portico reload` would.' }), false),
     sampleInterval: Defaulted(

@@ -12,6 +12,7 @@ import { frontMachine, type FrontLink, type FrontSnapshot } from './frontMachine
 import { FrontReports } from './FrontReports.ts';
 import { pingFront, type FrontPing } from './pingFront.ts';
 import { poolView } from './poolView.ts';
+import { frontNodeFlags } from './frontNodeFlags.ts';
 import { spawnFront, type FrontProcess } from './spawnFront.ts';
 
 export interface FrontFleetOptions {
@@ -199,6 +200,7 @@ export function createFrontFleet(options: FrontFleetOptions): FrontFleet {
       const environment = Object.fromEntries(Object.entries(options.environment).filter((e): e is [string, string] => e[1] !== undefined));
       const child: FrontProcess = spawnFront({
         environment,
+        nodeFlags: frontNodeFlags(options.config()),
         sockets,
         clock: options.clock,
         onMessage: (message) => onMessage(front, message),

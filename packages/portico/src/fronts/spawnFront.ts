@@ -19,6 +19,8 @@ export interface FrontProcess {
 
 export interface SpawnFrontOptions {
   readonly environment: Record<string, string>;
+  /** Node flags for this front, after the control process's own (`frontNodeFlags`). */
+  readonly nodeFlags: readonly string[];
   readonly sockets: readonly FrontSocket[];
   readonly clock: Clock;
   readonly onMessage: (message: FrontMessage) => void;
@@ -37,7 +39,7 @@ export function spawnFront(options: SpawnFrontOptions): FrontProcess {
   const entry = fileURLToPath(new URL(`./frontMain${extname(here)}`, import.meta.url));
   const fds = options.sockets.map((socket) => socket.handle.fd);
   // As `fork` would: the same Node and its flags (a loader in tests), without fork's IPC channel.
-  const child = spawn(process.execPath, [...process.execArgv, entry], { env: options.environment, stdio: ['ignore', 'inherit', 'inherit', 'pipe', ...fds] });
+  const child = spawn(process.execPath, [...process.execArgv, ...options.nodeFlags, entry], { env: options.environment, stdio: ['ignore', 'inherit', 'inherit', 'pipe', ...fds] });
   const channel = child.stdio[frontChannelFd] as Socket;
   // A write to a front that died between two checks; its exit is what the fleet acts on.
   channel.on('error', () => {});

@@ -23,6 +23,7 @@ export const reloadRules: { readonly [K in TopLevelKey]-?: ReloadRule } = {
   fronts: { kind: 'restart', why: 'the front processes are started with Portico' },
   // Each front's ping reads it again at every ping.
   frontPing: { kind: 'apply' },
+  frontGc: { kind: 'restart', why: 'the front processes are started with it' },
   watch: { kind: 'restart', why: 'the file is watched, or not, from when Portico starts' },
 };
 
