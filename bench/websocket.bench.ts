@@ -1,14 +1,18 @@
 // WebSocket echo throughput, in one run: a `ws` echo backend directly; through Portico's forwarder
 // alone; through nginx (one worker, the Upgrade/Connection proxy headers) when nginx is
-// installed; and through Portico whole with two front processes against nginx with two workers. A driver process opens 50 client connections to each target and echoes for S
-// seconds in three modes: 64-byte messages with one in flight per connection (the next is sent on
-// each echo), 64-byte messages with 16 in flight, and 64 KiB messages with one in flight (MiB/s of
-// echoed payload, each byte crossing the proxy twice). Each component runs in its own process, as
-// in production, and the ratios are to the direct backend measured in the same run. The run also
-// prints the CPU the backend and the proxy (nginx: its worker) used per echo in each mode, over
-// the driver's whole run (its 50 handshakes included, a small share of a run of seconds).
-// Run (after tsc -b): node --import tsx bench/websocket.bench.ts [seconds]
-import { cpus } from 'node:os';
+// installed; and through Portico whole with two front processes against nginx with two workers. A
+// driver process opens 50 client connections to a target and echoes for S seconds in one of three
+// modes: 64-byte messages with one in flight per connection (the next is sent on each echo),
+// 64-byte messages with 16 in flight, and 64 KiB messages with one in flight (MiB/s of echoed
+// payload, each byte crossing the proxy twice). Each component runs in its own process, as in
+// production. R rounds run every mode on every target, the targets in turn forwards and backwards,
+// and each ratio (to the direct backend, and Portico's to nginx's) is taken within a round, then
+// the median printed. The run also prints the CPU the backend and the proxy (nginx: its workers;
+// Portico whole: its control process and fronts) used per echo, the proxy's in user space and in
+// the kernel apart, over the driver's whole run (its 50 handshakes included, a small share of a
+// run of seconds), and the load average, since the machine's other work moves every figure.
+// Run (after tsc -b): node --import tsx bench/websocket.bench.ts [seconds] [rounds]
+import { cpus, loadavg } from 'node:os';
 import { once } from 'node:events';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -16,7 +20,7 @@ import { join } from 'node:path';
 import { resolveConfig } from '@portico/portico';
 import { createForwarder } from '@portico/router';
 import { WebSocket } from 'ws';
-import { childPids, cpuMs } from './support/processCpu.ts';
+import { childPids, cpuMs, cpuSplitMs } from './support/processCpu.ts';
 import { listenAndReport, runRole, startRole } from './support/roleProcess.ts';
 import { startNginx } from './support/startNginx.ts';
 import { startPorticoReady } from './support/startPorticoReady.ts';
@@ -28,6 +32,26 @@ const SMALL = 64;
 const LARGE = 64 * 1024;
 /** Small messages in flight per connection in the pipelined mode: enough to keep every process busy. */
 const PIPELINED = 16;
+
+interface Mode {
+  readonly label: string;
+  readonly size: number;
+  readonly inFlight: number;
+  /** What one echo counts for in the table: a message, or MiB of payload. */
+  readonly unit: 'msgs/s' | 'MiB/s';
+}
+
+const MODES: readonly Mode[] = [
+  { label: '64 B, 1 in flight', size: SMALL, inFlight: 1, unit: 'msgs/s' },
+  { label: `64 B, ${PIPELINED} in flight`, size: SMALL, inFlight: PIPELINED, unit: 'msgs/s' },
+  { label: '64 KiB, 1 in flight', size: LARGE, inFlight: 1, unit: 'MiB/s' },
+];
+
+const median = (values: readonly number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
 
 const role = process.argv[2];
 // Exit cleanly on SIGINT so --cpu-prof can write its profile.
@@ -93,9 +117,10 @@ async function drive(port: number, seconds: number, size: number, inFlight: numb
 }
 
 interface ModeResult extends DriveResult {
-  /** Microseconds of CPU per echo: the backend's process, and the proxy's (nginx: its worker). */
+  /** Microseconds of CPU per echo: the backend's process, and the proxy's (nginx: its workers), the proxy's in user space and in the kernel apart. */
   backendCpuUs: number;
-  proxyCpuUs: number;
+  proxyUserUs: number;
+  proxySystemUs: number;
 }
 
 /**
@@ -105,15 +130,29 @@ interface ModeResult extends DriveResult {
 async function runDriver(port: number, seconds: number, size: number, options: { inFlight?: number; backend?: number[]; proxy?: number[] } = {}): Promise<ModeResult> {
   const { inFlight = 1, backend = [], proxy = [] } = options;
   const backendBefore = cpuMs(backend);
-  const proxyBefore = cpuMs(proxy);
+  const proxyBefore = cpuSplitMs(proxy);
   const result = JSON.parse(await runRole(new URL(import.meta.url), ['driver', String(port), String(seconds), String(size), String(inFlight)])) as DriveResult;
   const perEcho = (ms: number): number => (ms * 1000) / Math.max(result.echoes, 1);
-  return { ...result, backendCpuUs: perEcho(cpuMs(backend) - backendBefore), proxyCpuUs: perEcho(cpuMs(proxy) - proxyBefore) };
+  const proxyAfter = cpuSplitMs(proxy);
+  return {
+    ...result,
+    backendCpuUs: perEcho(cpuMs(backend) - backendBefore),
+    proxyUserUs: perEcho(proxyAfter.user - proxyBefore.user),
+    proxySystemUs: perEcho(proxyAfter.system - proxyBefore.system),
+  };
 }
 
+interface Target {
+  readonly name: string;
+  readonly port: number;
+  /** The proxy's processes, whose CPU per echo is reported (none for the backend direct). */
+  readonly proxy: readonly number[];
+  readonly backendPid: number;
+}
 
 async function main(): Promise<void> {
-  const seconds = Number(process.argv[2] ?? 5);
+  const seconds = Number(process.argv[2] ?? 3);
+  const rounds = Number(process.argv[3] ?? 3);
   const start = (args: string[]) => startRole(new URL(import.meta.url), args);
   const backend = await startRole(BACKEND, ['--report-port']);
   const portico = await start(['portico', String(backend.port)]);
@@ -137,48 +176,52 @@ async function main(): Promise<void> {
   try {
     // Each target with its proxy's processes, whose CPU per echo is reported.
     // The backend's process is Portico's own copy for the whole Portico with fronts.
-    const targets: Array<[string, number, number[], number]> = [
-      ['backend direct', backend.port, [], backend.child.pid!],
-      ['portico forwarder', portico.port, [portico.child.pid!], backend.child.pid!],
-      ...(nginx ? [['nginx (1 worker)', nginx.port, childPids(nginx.pid), backend.child.pid!] as [string, number, number[], number]] : []),
-      ['portico, 2 fronts', fronts.port, [fronts.child.pid!, ...frontPids], frontsBackend!],
-      ...(nginx2 ? [['nginx (2 workers)', nginx2.port, childPids(nginx2.pid), backend.child.pid!] as [string, number, number[], number]] : []),
+    const targets: Target[] = [
+      { name: 'backend direct', port: backend.port, proxy: [], backendPid: backend.child.pid! },
+      { name: 'portico forwarder', port: portico.port, proxy: [portico.child.pid!], backendPid: backend.child.pid! },
+      ...(nginx ? [{ name: 'nginx (1 worker)', port: nginx.port, proxy: childPids(nginx.pid), backendPid: backend.child.pid! }] : []),
+      { name: 'portico, 2 fronts', port: fronts.port, proxy: [fronts.child.pid!, ...frontPids], backendPid: frontsBackend! },
+      ...(nginx2 ? [{ name: 'nginx (2 workers)', port: nginx2.port, proxy: childPids(nginx2.pid), backendPid: backend.child.pid! }] : []),
     ];
+    // What each proxy is held against: Portico's forwarder against one nginx worker, its two fronts against two.
+    const peer = new Map<string, string>([['portico forwarder', 'nginx (1 worker)'], ['portico, 2 fronts', 'nginx (2 workers)']]);
+    const loadBefore = loadavg()[0]!;
     // Warm-up: every target, both sizes, one second each.
-    for (const [, port] of targets) {
+    for (const { port } of targets) {
       await runDriver(port, 1, SMALL);
       await runDriver(port, 1, LARGE);
     }
-    const rows: Array<{ name: string; msgs: number; pipelined: number; mib: number; errors: number; modes: ModeResult[] }> = [];
-    for (const [name, port, proxy, backendPid] of targets) {
-      const counted = { backend: [backendPid], proxy };
-      const small = await runDriver(port, seconds, SMALL, counted);
-      const pipelined = await runDriver(port, seconds, SMALL, { ...counted, inFlight: PIPELINED });
-      const large = await runDriver(port, seconds, LARGE, counted);
-      rows.push({
-        name,
-        msgs: small.echoes / small.seconds,
-        pipelined: pipelined.echoes / pipelined.seconds,
-        mib: (large.echoes * LARGE) / large.seconds / 2 ** 20,
-        errors: small.errors + pipelined.errors + large.errors,
-        modes: [small, pipelined, large],
-      });
+    // Rounds interleave the targets (in turn forwards and backwards), so a change in what else the
+    // machine runs falls on all of them alike; every ratio is taken within a round.
+    const results = new Map<string, ModeResult[][]>(targets.map((t) => [t.name, MODES.map(() => [])]));
+    for (let round = 0; round < rounds; round++) {
+      for (const [m, mode] of MODES.entries()) {
+        for (const target of round % 2 === 0 ? targets : [...targets].reverse()) {
+          const result = await runDriver(target.port, seconds, mode.size, { inFlight: mode.inFlight, backend: [target.backendPid], proxy: [...target.proxy] });
+          results.get(target.name)![m]!.push(result);
+        }
+      }
     }
-    const direct = rows[0]!;
-    const ratio = (value: number, base: number): string => (value / base).toFixed(2).padStart(8);
-    console.log(`ws echo, ${CONNECTIONS} connections, ${seconds} s per mode, ${process.version}, ${cpus().length} CPUs`);
-    console.log(`target             msgs/s (64 B, 1 in flight)  × direct  msgs/s (64 B, ${PIPELINED} in flight)  × direct  MiB/s (64 KiB, 1 in flight)  × direct`);
-    for (const r of rows) {
-      console.log(
-        `${r.name.padEnd(18)} ${r.msgs.toFixed(0).padStart(26)}  ${ratio(r.msgs, direct.msgs)}  ${r.pipelined.toFixed(0).padStart(27)}  ${ratio(r.pipelined, direct.pipelined)}  ${r.mib.toFixed(0).padStart(27)}  ${ratio(r.mib, direct.mib)}${r.errors ? `   (${r.errors} client errors)` : ''}`,
-      );
-    }
-    // Where the time goes: every process shares the machine's cores, so what a proxy spends per
-    // echo is time the driver and the backend do not get.
-    console.log('CPU µs per echo (backend / proxy)  64 B, 1 in flight   64 B, 16 in flight   64 KiB, 1 in flight');
-    for (const r of rows) {
-      const cell = (m: ModeResult): string => `${m.backendCpuUs.toFixed(1)} / ${r === direct ? '-' : m.proxyCpuUs.toFixed(1)}`.padStart(19);
-      console.log(`${r.name.padEnd(33)} ${r.modes.map(cell).join('  ')}`);
+    const rate = (mode: Mode, r: ModeResult): number => (mode.unit === 'MiB/s' ? (r.echoes * mode.size) / r.seconds / 2 ** 20 : r.echoes / r.seconds);
+    const ratio = (name: string, base: string | undefined, m: number): string => {
+      const ours = results.get(name)![m]!;
+      const theirs = base === undefined ? undefined : results.get(base)?.[m];
+      if (theirs === undefined) return '-';
+      return median(ours.map((r, i) => rate(MODES[m]!, r) / rate(MODES[m]!, theirs[i]!))).toFixed(2);
+    };
+    console.log(`ws echo, ${CONNECTIONS} connections, ${rounds} rounds of ${seconds} s per mode and target, ${process.version}, ${cpus().length} CPUs, load average ${loadBefore.toFixed(1)} before and ${loadavg()[0]!.toFixed(1)} after; medians over the rounds, ratios within each round`);
+    for (const [m, mode] of MODES.entries()) {
+      console.log(`\n${mode.label}: ${mode.unit}  × direct  × nginx   CPU µs per echo, proxy (user + kernel) / backend`);
+      for (const target of targets) {
+        const runs = results.get(target.name)![m]!;
+        const errors = runs.reduce((n, r) => n + r.errors, 0);
+        const user = median(runs.map((r) => r.proxyUserUs));
+        const system = median(runs.map((r) => r.proxySystemUs));
+        const proxyCpu = target.proxy.length === 0 ? '-' : `${median(runs.map((r) => r.proxyUserUs + r.proxySystemUs)).toFixed(1)} (${user.toFixed(1)} + ${system.toFixed(1)})`;
+        console.log(
+          `  ${target.name.padEnd(18)} ${median(runs.map((r) => rate(mode, r))).toFixed(0).padStart(8)}  ${ratio(target.name, 'backend direct', m).padStart(8)}  ${ratio(target.name, peer.get(target.name), m).padStart(7)}   ${proxyCpu.padStart(20)} / ${median(runs.map((r) => r.backendCpuUs)).toFixed(1)}${errors ? `   (${errors} client errors)` : ''}`,
+        );
+      }
     }
   } finally {
     for (const c of [backend, portico, fronts]) c.child.kill('SIGTERM');

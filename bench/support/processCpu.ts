@@ -9,14 +9,22 @@ const ticksPerSecond = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: '
  * /proc/<pid>/stat. Unlike req/s, CPU per request hardly moves with what else the machine runs.
  */
 export function cpuMs(pids: readonly number[]): number {
-  let ticks = 0;
+  const { user, system } = cpuSplitMs(pids);
+  return user + system;
+}
+
+/** As `cpuMs`, in user space and in the kernel apart. */
+export function cpuSplitMs(pids: readonly number[]): { user: number; system: number } {
+  let user = 0;
+  let system = 0;
   for (const pid of pids) {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // Fields after the command name, which is in parentheses and may contain spaces.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    ticks += Number(fields[11]) + Number(fields[12]);
+    user += Number(fields[11]);
+    system += Number(fields[12]);
   }
-  return (ticks * 1000) / ticksPerSecond;
+  return { user: (user * 1000) / ticksPerSecond, system: (system * 1000) / ticksPerSecond };
 }
 
 /** The direct children of a process (an nginx master's workers). */
