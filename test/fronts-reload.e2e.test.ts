@@ -74,4 +74,25 @@ describe('fronts: reload and rollout with two fronts', function () {
     const now = await Promise.all(Array.from({ length: 8 }, () => request(port, '/')));
     assert.ok(now.every((r) => r.status === 200 && !oldPids.includes(json(r).pid)), 'every front routes to the restarted workers');
   });
+
+  it('restarts under load through both fronts one worker at a time, with no failed request, though each old worker drops what it has at SIGTERM', async () => {
+    const { portico, port, logs } = await startPortico({ fronts: 2, apps: apps('1').map((a) => ({ ...a, processesPerApplication: 3 })) });
+    await changed(portico, () => portico.status().apps[0]!.workers.filter((w) => w.state === 'ready').length === 3);
+    const oldPids = portico.status().apps[0]!.workers.map((w) => w.pid);
+    const load = startLoad(port, '/', 8);
+    await answered(load.tally, 100);
+    const restarted = await portico.restart('shop');
+    assert.equal(restarted.ok, true, JSON.stringify(restarted));
+    // Done once every front routes to the new workers only.
+    const now = await Promise.all(Array.from({ length: 12 }, () => request(port, '/')));
+    await answered(load.tally, 100);
+    const tally = await load.stop();
+    assert.equal(tally.failed, 0, `${tally.failed} of ${tally.requests} failed: ${tally.errors.join(' | ')}`);
+    assert.ok(now.every((r) => r.status === 200 && !oldPids.includes(json(r).pid)), `every front routes to the restarted workers: ${now.map((r) => json(r).pid)} (old ${oldPids})`);
+    assert.deepEqual(
+      logs.filter((l) => l['event'] === 'worker.recycled').map((l) => l['workerPid']),
+      oldPids,
+      'each old worker was replaced in turn',
+    );
+  });
 });

@@ -177,7 +177,11 @@ export function createPortico(initial: PorticoConfig, options: PorticoOptions = 
    */
   const rollOver = async (old: AppRuntime, why: 'restart' | 'watch'): Promise<{ ok: boolean; error?: string }> => {
     const inPlace = await rollouts.restartInPlace(old, why);
-    if (inPlace) return { ok: inPlace.error === undefined, ...inPlace };
+    if (inPlace) {
+      // Done once every front has the pool's new view too (sent before these routes, in order).
+      if (!closing) await fleet?.publishRoutes();
+      return { ok: inPlace.error === undefined, ...inPlace };
+    }
     const name = old.config.name;
     const fresh = new AppRuntime(old.config, wiring, old.pool.history);
     adopt(fresh);
