@@ -239,6 +239,79 @@ describe('forwarder WebSocket tunnel', () => {
     client.destroy();
   });
 
+  it('holds back a client that floods the tunnel while the backend reads nothing, then relays every byte in order', async () => {
+    const size = 64 * 1024 * 1024;
+    const piece = 1024 * 1024;
+    // The backend answers 101, then stops reading until told to.
+    let backendSocket: net.Socket | undefined;
+    const backendServer = net.createServer((socket) => {
+      socket.on('error', () => {});
+      socket.once('data', () => {
+        socket.pause();
+        backendSocket = socket;
+        socket.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n');
+      });
+    });
+    backendServer.listen(0, '127.0.0.1');
+    await once(backendServer, 'listening');
+    const backendPort = (backendServer.address() as net.AddressInfo).port;
+    // A send timeout no other timer has, on a clock that never moves: only the tunnel's pause makes it.
+    const sendTimeout = 3_600_000;
+    const { watched, nextTimer } = watchedClock(sendTimeout);
+    const paused = nextTimer();
+    const proxy = await startProxy({ pickUpstream: () => upstreamAt(backendPort), sendTimeout, clock: watched });
+    const client = net.connect(proxy.port, '127.0.0.1');
+    client.on('error', () => {});
+    await once(client, 'connect');
+    client.write(handshake());
+    const [answer] = (await once(client, 'data')) as [Buffer];
+    assert.match(answer.toString('latin1'), /^HTTP\/1\.1 101 /);
+    // The client writes as fast as its socket takes bytes: whatever Portico reads and cannot pass
+    // on, it would have to hold, unless it stops reading the client.
+    const sentHash = createHash('sha256');
+    let sent = 0;
+    // Whether the client waits for a 'drain' now, and a signal for the next time it starts to.
+    let waiting = false;
+    let blocked = signal();
+    const written = signal();
+    const pump = (): void => {
+      waiting = false;
+      while (sent < size) {
+        const bytes = randomBytes(piece);
+        sentHash.update(bytes);
+        sent += piece;
+        if (!client.write(bytes)) {
+          waiting = true;
+          blocked.fire();
+          return void client.once('drain', pump);
+        }
+      }
+      client.end();
+      written.fire();
+    };
+    pump();
+    await paused;
+    // Portico paused the client for the full backend socket: every buffer on the way fills, and
+    // the client waits for a 'drain' far from done (maybe one it began to wait for before the pause).
+    blocked = signal();
+    if (!waiting) await Promise.race([blocked.promise, written.promise]);
+    assert.ok(sent < size / 2, `the client got ${sent} of ${size} bytes into a tunnel whose backend reads nothing`);
+    const receivedHash = createHash('sha256');
+    let received = 0;
+    const socket = backendSocket!;
+    socket.on('data', (d: Buffer) => {
+      receivedHash.update(d);
+      received += d.length;
+    });
+    socket.resume();
+    await once(socket, 'end');
+    assert.equal(received, size);
+    assert.equal(receivedHash.digest('hex'), sentHash.digest('hex'));
+    socket.destroy();
+    client.destroy();
+    backendServer.close();
+  });
+
   it('closes both sides when the client reads nothing of the tunnel for sendTimeout', async () => {
     const { clock, watched, nextTimer } = watchedClock(200);
     const backendGone = signal();

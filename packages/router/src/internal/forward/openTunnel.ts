@@ -2,6 +2,7 @@ import type { Duplex } from 'node:stream';
 import type { Clock } from '@portico/supervisor';
 import type { UpstreamConnection, UpstreamHandler } from './UpstreamConnection.ts';
 import { Deadline } from './Deadline.ts';
+import { readIntoSharedBuffer } from './readIntoSharedBuffer.ts';
 
 /**
  * A WebSocket after the backend's 101: bytes flow raw both ways, each direction pausing its
@@ -26,7 +27,10 @@ class Tunnel implements UpstreamHandler {
     this.#sendTimeout = options.sendTimeout;
     this.#stalled = new Deadline(options.clock, () => this.#closeBoth());
     upstream.attach(this);
+    // Bytes the client's stream already holds come as 'data'; its reads, where Node lets us, come
+    // lent from a shared buffer instead (readIntoSharedBuffer), and as 'data' otherwise.
     client.on('data', this.#onClientData);
+    readIntoSharedBuffer(client, this.#onClientRead);
     client.on('drain', this.#onClientDrain);
     client.on('end', this.#onClientEnd);
     client.on('close', this.#onClientClose);
@@ -58,6 +62,11 @@ class Tunnel implements UpstreamHandler {
   onFailure(): void {
     if (!this.#upstreamEnded) this.#closeBoth();
   }
+
+  /** Lent by the shared read buffer: the backend's socket may queue it, so it gets a copy. */
+  readonly #onClientRead = (chunk: Buffer): void => {
+    this.#onClientData(Buffer.from(chunk));
+  };
 
   readonly #onClientData = (chunk: Buffer): void => {
     const socket = this.#upstream.socket;
