@@ -150,6 +150,7 @@ describe('portico check agrees with start', function () {
       sampleInterval: 2,
       fronts: 1,
       frontPing: { interval: 2, responseTime: 10 },
+      frontGc: 'parallel',
       apps: [
         app('basic', '/basic', {
           workingDirectory: './shop',
