@@ -110,6 +110,43 @@ describe('the live status page (a real Portico, in headless Chromium)', function
     assert.ok(history.samples.some((s) => (s.apps['shop']?.requestsPerSecond ?? 0) > 5), 'the ring has the load');
   });
 
+  it('fills a gap of missed live samples by asking /history for the missing seconds only, not the whole ring', async () => {
+    // A page whose live socket loses three samples (a stalled tab, a slow network): the page
+    // asked for the whole ring again, 25 MB at 100 apps of 8 workers.
+    const asked: string[] = [];
+    const gapPage = await openStatusPage(context, adminPort, token, 'shop', async (p) => {
+      p.on('request', (r) => {
+        if (new URL(r.url()).pathname === '/history') asked.push(new URL(r.url()).search);
+      });
+      await p.routeWebSocket(/\/live$/, (ws) => {
+        const server = ws.connectToServer();
+        let samples = 0;
+        server.onMessage((message) => {
+          const sample = typeof message === 'string' && message.includes('"sample"');
+          if (sample && ++samples >= 3 && samples <= 5) return;
+          ws.send(message);
+        });
+      });
+    });
+    try {
+      const samples = () => gapPage.locator('[data-app="shop"] figure[data-chart="requests"]').getAttribute('data-samples');
+      await gapPage.waitForFunction(() => document.querySelector('#conn[data-state="live"]') !== null);
+      const atOpen = Number(await samples());
+      assert.deepEqual(asked, ['?seconds=300'], 'the whole ring once, at opening');
+      // Two samples, three lost, then the next: the page asks for what it lacks.
+      while (asked.length < 2) await new Promise((resolve) => setTimeout(resolve, 50));
+      assert.equal(asked.length, 2, asked.join(' '));
+      const seconds = Number(/^\?seconds=(\d+)$/.exec(asked[1]!)?.[1]);
+      assert.ok(seconds >= 4 && seconds <= 10, `asked for ${asked[1]}`);
+      // The lost samples are back: every second since the page opened is drawn.
+      await gapPage.waitForFunction(([sel, n]) => Number(document.querySelector(sel)?.getAttribute('data-samples')) >= n, ['[data-app="shop"] figure[data-chart="requests"]', Math.min(300, atOpen + 6)] as const, { timeout: 20_000 });
+    } finally {
+      const errors = pageErrors(gapPage);
+      await gapPage.close();
+      assert.deepEqual(errors, []);
+    }
+  });
+
   it('shows a crash of a real worker in its row without reloading the page', async () => {
     await page.evaluate(() => Object.assign(window, { loadedOnce: true }));
     const row = '[data-app="shop"] tr[data-worker="shop#1"]';

@@ -48,12 +48,13 @@ export function pageErrors(page: Page): readonly string[] {
 
 /**
  * Opens the status page of the admin endpoint at `adminPort`, gives it the token, and waits until
- * it is live and shows `app`. Its errors are recorded from the start: a test's `afterEach` asserts
+ * it is live and shows `app` (`prepare` runs before the page is loaded: routes). Its errors are recorded from the start: a test's `afterEach` asserts
  * `pageErrors(page)` is empty, so an error at any moment of the test fails it.
  */
-export async function openStatusPage(context: BrowserContext, adminPort: number, token: string, app: string): Promise<Page> {
+export async function openStatusPage(context: BrowserContext, adminPort: number, token: string, app: string, prepare?: (page: Page) => Promise<void>): Promise<Page> {
   const page = await context.newPage();
   watchPageErrors(page);
+  await prepare?.(page);
   await page.goto(`http://127.0.0.1:${adminPort}/`);
   await page.waitForSelector('#token:not([hidden])');
   await page.fill('#token-input', token);
