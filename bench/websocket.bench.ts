@@ -145,8 +145,8 @@ async function runDriver(port: number, seconds: number, size: number, options: {
 interface Target {
   readonly name: string;
   readonly port: number;
-  /** The proxy's processes, whose CPU per echo is reported (none for the backend direct). */
-  readonly proxy: readonly number[];
+  /** The proxy's processes, whose CPU per echo is reported (none for the backend direct); nginx's workers are known once they serve. */
+  readonly proxy: () => readonly number[];
   readonly backendPid: number;
 }
 
@@ -177,11 +177,11 @@ async function main(): Promise<void> {
     // Each target with its proxy's processes, whose CPU per echo is reported.
     // The backend's process is Portico's own copy for the whole Portico with fronts.
     const targets: Target[] = [
-      { name: 'backend direct', port: backend.port, proxy: [], backendPid: backend.child.pid! },
-      { name: 'portico forwarder', port: portico.port, proxy: [portico.child.pid!], backendPid: backend.child.pid! },
-      ...(nginx ? [{ name: 'nginx (1 worker)', port: nginx.port, proxy: childPids(nginx.pid), backendPid: backend.child.pid! }] : []),
-      { name: 'portico, 2 fronts', port: fronts.port, proxy: [fronts.child.pid!, ...frontPids], backendPid: frontsBackend! },
-      ...(nginx2 ? [{ name: 'nginx (2 workers)', port: nginx2.port, proxy: childPids(nginx2.pid), backendPid: backend.child.pid! }] : []),
+      { name: 'backend direct', port: backend.port, proxy: () => [], backendPid: backend.child.pid! },
+      { name: 'portico forwarder', port: portico.port, proxy: () => [portico.child.pid!], backendPid: backend.child.pid! },
+      ...(nginx ? [{ name: 'nginx (1 worker)', port: nginx.port, proxy: () => childPids(nginx.pid), backendPid: backend.child.pid! }] : []),
+      { name: 'portico, 2 fronts', port: fronts.port, proxy: () => [fronts.child.pid!, ...frontPids], backendPid: frontsBackend! },
+      ...(nginx2 ? [{ name: 'nginx (2 workers)', port: nginx2.port, proxy: () => childPids(nginx2.pid), backendPid: backend.child.pid! }] : []),
     ];
     // What each proxy is held against: Portico's forwarder against one nginx worker, its two fronts against two.
     const peer = new Map<string, string>([['portico forwarder', 'nginx (1 worker)'], ['portico, 2 fronts', 'nginx (2 workers)']]);
@@ -197,7 +197,7 @@ async function main(): Promise<void> {
     for (let round = 0; round < rounds; round++) {
       for (const [m, mode] of MODES.entries()) {
         for (const target of round % 2 === 0 ? targets : [...targets].reverse()) {
-          const result = await runDriver(target.port, seconds, mode.size, { inFlight: mode.inFlight, backend: [target.backendPid], proxy: [...target.proxy] });
+          const result = await runDriver(target.port, seconds, mode.size, { inFlight: mode.inFlight, backend: [target.backendPid], proxy: [...target.proxy()] });
           results.get(target.name)![m]!.push(result);
         }
       }
@@ -217,7 +217,7 @@ async function main(): Promise<void> {
         const errors = runs.reduce((n, r) => n + r.errors, 0);
         const user = median(runs.map((r) => r.proxyUserUs));
         const system = median(runs.map((r) => r.proxySystemUs));
-        const proxyCpu = target.proxy.length === 0 ? '-' : `${median(runs.map((r) => r.proxyUserUs + r.proxySystemUs)).toFixed(1)} (${user.toFixed(1)} + ${system.toFixed(1)})`;
+        const proxyCpu = target.name === 'backend direct' ? '-' : `${median(runs.map((r) => r.proxyUserUs + r.proxySystemUs)).toFixed(1)} (${user.toFixed(1)} + ${system.toFixed(1)})`;
         console.log(
           `  ${target.name.padEnd(18)} ${median(runs.map((r) => rate(mode, r))).toFixed(0).padStart(8)}  ${ratio(target.name, 'backend direct', m).padStart(8)}  ${ratio(target.name, peer.get(target.name), m).padStart(7)}   ${proxyCpu.padStart(20)} / ${median(runs.map((r) => r.backendCpuUs)).toFixed(1)}${errors ? `   (${errors} client errors)` : ''}`,
         );
