@@ -36,6 +36,8 @@ export interface ElasticScalingOptions {
   readonly count: () => number;
   /** Whether the pool may change its workers now (it serves, and replaces none). */
   readonly steady: () => boolean;
+  /** Whether new workers wait after failed starts (the pool's StartBackoff): no growth meanwhile. */
+  readonly held: () => boolean;
   /** Starts one more worker; resolves once it is ready or has failed. */
   readonly grow: () => Promise<void>;
   /** Retires one worker; resolves once it has stopped. */
@@ -74,8 +76,8 @@ export class ElasticScaling {
 
   /** A worker reached `busyRequests` in flight: grow if every ready one has. Cheap when nothing is to do. */
   busy(): void {
-    const { elasticity, count, inFlight, steady } = this.#options;
-    if (this.#timer === undefined || this.#changing || count() >= elasticity.max) return;
+    const { elasticity, count, inFlight, steady, held } = this.#options;
+    if (this.#timer === undefined || this.#changing || count() >= elasticity.max || held()) return;
     const loads = inFlight();
     if (loads.length === 0 || loads.some((n) => n < elasticity.busyRequests) || !steady()) return;
     this.#needed(count() + 1);

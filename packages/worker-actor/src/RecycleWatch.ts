@@ -18,6 +18,8 @@ export interface RecycleWatchOptions {
   readonly memoryAgain: (worker: string, memoryBytes: number) => void;
   /** Whether `worker` is already asked to be replaced: its samples no longer count. */
   readonly replacing: (worker: string) => boolean;
+  /** Whether new workers wait after failed starts (the pool's StartBackoff): what is seen meanwhile asks for nothing. */
+  readonly held: () => boolean;
 }
 
 /**
@@ -101,6 +103,8 @@ export class RecycleWatch {
   }
 
   #ask(reason: RecycleReason, detail: string, worker: string | undefined): void {
+    // A memory excess is seen again at a later sample; a request count past its limit is not.
+    if (this.#options.held()) return;
     this.#options.history.recycled(reason, this.#options.clock.now());
     this.#options.recycle(reason, detail, worker);
   }

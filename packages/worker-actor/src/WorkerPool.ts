@@ -16,6 +16,7 @@ import { IdleWatch } from './IdleWatch.ts';
 import { logSupervisorEvent, logWorkerEvent, reportLimits } from './internal/poolEvents.ts';
 import { PoolWorkers, type Added } from './internal/PoolWorkers.ts';
 import { ReplacementQueue } from './internal/ReplacementQueue.ts';
+import { StartBackoff } from './internal/StartBackoff.ts';
 import { ElasticScaling, elasticityDefaults, validateElasticity, type Elasticity } from './ElasticScaling.ts';
 import { RecycleWatch } from './RecycleWatch.ts';
 import { recyclingDefaults, validateRecycling, type RecycleReason } from './Recycling.ts';
@@ -74,6 +75,8 @@ export class WorkerPool {
   #inFlightElsewhere: ((id: string, pid: number) => number) | undefined;
 
   readonly #replacements: ReplacementQueue;
+  /** Failed starts of new workers beside the others in a row: recycles and growth wait after them. */
+  readonly #startBackoff: StartBackoff;
   /** Set when maxProcesses is above processesPerApplication. */
   readonly #elasticity: Elasticity | undefined;
   readonly #scaling: ElasticScaling | undefined;
@@ -96,6 +99,7 @@ export class WorkerPool {
     this.app = options.worker.app;
     this.#options = options;
     this.#clock = options.clock ?? systemClock;
+    this.#startBackoff = new StartBackoff(this.#clock);
     this.#members = new PoolWorkers({
       app: this.app,
       count,
@@ -121,6 +125,7 @@ export class WorkerPool {
       recycle: (reason, detail, worker) => this.#recycle(reason, detail, worker),
       memoryAgain: (worker, memoryBytes) => this.#memoryAgain(worker, memoryBytes, recycling.memory),
       replacing: (worker) => this.#replacements.has(worker),
+      held: () => !this.#startBackoff.allows(),
     });
     this.#replacements = new ReplacementQueue(
       (worker, reason, switched) => this.#replace(worker, reason, switched),
@@ -138,6 +143,7 @@ export class WorkerPool {
         inFlight: () => this.#ready.map((worker) => worker.load.inFlight + (this.#inFlightElsewhere?.(worker.id, worker.pid) ?? 0)),
         count: () => this.#members.size,
         steady: () => this.#state === 'ready' && !this.#idleStop && !this.#replacements.active,
+        held: () => !this.#startBackoff.allows(),
         grow: () => this.#grow(),
         shrink: () => this.#shrink(),
       });
@@ -362,6 +368,8 @@ export class WorkerPool {
       { clock: this.#clock },
     );
     this.#supervisor = supervisor;
+    // A whole set of workers starts: what failed before is for the new ones to tell again.
+    this.#startBackoff.succeeded();
     supervisor.on('*', (event) => this.#onSupervisorEvent(event));
     this.#subscriptions.push(supervisor.subscribe({ next: () => this.#refresh(), error: () => {} }));
     supervisor.start();
@@ -389,16 +397,22 @@ export class WorkerPool {
   async #replace(name: string, reason: ReplaceReason, switched: () => void): Promise<ReplacementFailure | undefined> {
     const supervisor = this.#supervisor;
     if (!supervisor || !this.#members.loads.has(name)) return undefined;
+    // A recycle's next worker waits out a failed start (an operator's restart does not): the rest
+    // of a time or schedule recycle is asked again by its next trigger.
+    if (reason !== 'restart' && reason !== 'watch' && !this.#startBackoff.allows()) return undefined;
     const logger = this.#options.logger;
     const began = this.#clock.now();
     const oldPid = (supervisor.getSnapshot().children.find((c) => c.id === name)?.ref as WorkerActorRef | undefined)?.getSnapshot().context.pid;
     const added = await this.#addWorker(() => !this.#replacements.abandoned);
     if (added === undefined) return { worker: name, error: `the app stopped before ${name} was replaced` };
     if ('error' in added) {
-      if (logger) logEvent(logger, 'worker.recycle_failed', { app: this.app, worker: name, reason, error: added.error });
+      const retryIn = this.#startBackoff.failed() / 1000;
+      const failures = this.#startBackoff.failures;
+      if (logger) logEvent(logger, 'worker.recycle_failed', { app: this.app, worker: name, reason, error: added.error, failures, retryIn }, `replacement of ${name} failed ${times(failures)}, next try in ${retryIn} s`);
       const exit = this.#history.lastExit(added.name);
       return { worker: name, replacement: added.name, error: added.error, ...(exit ? { exit } : {}) };
     }
+    this.#startBackoff.succeeded();
     if (reason === 'memory') this.#recycleWatch.replacedForMemory(added.name);
     if (logger) logEvent(logger, 'worker.recycled', { app: this.app, worker: name, workerPid: oldPid, replacement: added.name, replacementPid: added.pid, reason, ms: Math.round(this.#clock.now() - began) });
     const retired = this.#retire(name);
@@ -410,9 +424,16 @@ export class WorkerPool {
   /** An elastic pool whose ready workers are all busy: one more, up to maxProcesses. */
   async #grow(): Promise<void> {
     const added = await this.#addWorker();
+    if (added === undefined) return;
     const logger = this.#options.logger;
-    if (added === undefined || !logger) return;
-    if ('error' in added) return logEvent(logger, 'app.scale_failed', { app: this.app, worker: added.name, error: added.error });
+    if ('error' in added) {
+      const retryIn = this.#startBackoff.failed() / 1000;
+      const failures = this.#startBackoff.failures;
+      if (logger) logEvent(logger, 'app.scale_failed', { app: this.app, worker: added.name, error: added.error, failures, retryIn }, `growth of ${this.app} to ${added.name} failed ${times(failures)}, next try in ${retryIn} s`);
+      return;
+    }
+    this.#startBackoff.succeeded();
+    if (!logger) return;
     logEvent(logger, 'app.scaled_up', { app: this.app, worker: added.name, workerPid: added.pid, workers: this.#members.size, busyRequests: this.#elasticity!.busyRequests });
   }
 
@@ -646,6 +667,8 @@ export class WorkerPool {
     }
   }
 }
+
+const times = (n: number) => (n === 1 ? 'once' : `${n} times`);
 
 /** Stands in for the sockets the pool binds itself, so option validation can run up front. */
 const placeholderSocket: ListenSocket = { endpoint: { kind: 'tcp', host: '127.0.0.1', port: 0 }, fd: -1, close: async () => {} };

@@ -22,6 +22,7 @@ function scaling(elasticity: Partial<Elasticity> = {}) {
     inFlight: () => loads,
     count: () => loads.length,
     steady: () => true,
+    held: () => false,
     grow: change('grow', () => loads.push(0)),
     shrink: change('shrink', () => loads.pop()),
   });

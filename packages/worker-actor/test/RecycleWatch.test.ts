@@ -16,6 +16,7 @@ function watch(recycling: Partial<Recycling>, clock = new SimulatedClock(), hist
     recycle: (reason, detail, worker) => asked.push({ reason, detail, worker }),
     memoryAgain: (worker) => again.push(worker),
     replacing: (worker) => replacing.has(worker),
+    held: () => false,
   });
   return { w, asked, again, clock, history, replacing };
 }
