@@ -78,7 +78,10 @@ describe('new workers that fail to start', function () {
     const tally = load.tally;
     assert.equal(tally.failed, 0, `failed: ${tally.errors.join('; ')}`);
     const failures = await logged(logs, 'worker.recycle_failed', 4);
+    const wait = portico.status().apps[0]!.newWorkerWait;
     assertBackedOff(failures);
+    assert.equal(wait?.failures, 4, 'status says how many failed, while the next waits 8 s');
+    assert.ok(wait.retryAt > Date.now(), `the next try is to come: ${JSON.stringify(wait)}`);
     assert.equal((await request(port, '/')).status, 200, 'the old worker serves on');
     assert.equal(portico.status().apps[0]!.state, 'ready');
   });

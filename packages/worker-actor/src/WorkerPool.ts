@@ -177,6 +177,15 @@ export class WorkerPool {
     return this.#retryAt;
   }
 
+  /**
+   * While new workers beside the others (a recycle's replacement, an elastic pool's growth) wait
+   * after `failures` such starts failed in a row: when (the clock's ms) the next may start.
+   */
+  get newWorkerWait(): { readonly failures: number; readonly retryAt: number } | undefined {
+    const retryAt = this.#startBackoff.retryAt;
+    return retryAt === undefined ? undefined : { failures: this.#startBackoff.failures, retryAt };
+  }
+
   /** While `failed`: why, in a sentence (how many restarts, and the last exit). */
   get failure(): string | undefined {
     return this.#failure;

@@ -107,6 +107,8 @@ export interface AppStatus {
   readonly failure?: string;
   /** While `failed`: when the app starts again by itself, in milliseconds since the Unix epoch. */
   readonly retryAt?: number;
+  /** While new workers (a recycle's replacement, an elastic pool's growth) wait after `failures` failed starts in a row: when the next may start, in milliseconds since the Unix epoch. */
+  readonly newWorkerWait?: { readonly failures: number; readonly retryAt: number };
   /** The last processes that ended unasked (at most 10), oldest first, kept across restarts, failures and reloads. */
   readonly exits?: readonly AppExitView[];
   /** The pool's last state changes (at most 20), oldest first. */

@@ -22,6 +22,7 @@ export function appStatus(
     queueDepth,
     ...(pool.failure === undefined ? {} : { failure: pool.failure }),
     ...(pool.retryAt === undefined ? {} : { retryAt: Math.round(pool.retryAt) }),
+    ...(pool.newWorkerWait === undefined ? {} : { newWorkerWait: { failures: pool.newWorkerWait.failures, retryAt: Math.round(pool.newWorkerWait.retryAt) } }),
     ...(rollout === undefined ? {} : { rollout: { state: 'failed' as const, message: rollout.message, at: rollout.at } }),
     exits: pool.history.exits.map((e) => ({ worker: e.worker, pid: e.pid, at: Math.round(e.at), kind: e.kind, code: e.code, signal: e.signal, uptimeMs: e.uptimeMs, stderrTail: e.stderrTail })),
     history: pool.history.states.map((h) => ({ ...h, at: Math.round(h.at) })),

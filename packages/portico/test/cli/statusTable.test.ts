@@ -23,6 +23,23 @@ describe('statusTable', () => {
   });
 });
 
+describe('statusTable new workers', () => {
+  it('says under the table that new workers failed to start and when the next is tried, the old ones serving', () => {
+    const now = 1_000_000;
+    const shop: AppStatus = {
+      name: 'shop',
+      match: { host: '*', path: '/' },
+      state: 'ready',
+      eager: true,
+      queueDepth: 0,
+      newWorkerWait: { failures: 3, retryAt: now + 8_000 },
+      workers: [{ id: 'shop#1', state: 'ready', pid: 4250, endpoint: { kind: 'tcp', host: '127.0.0.1', port: 40123 }, restarts: 0, inFlight: 0, readySince: now - 63_000, lastExit: undefined }],
+    };
+    const status: PorticoStatus = { startedAt: now - 5_000, version: '0.1.0', pid: 42, apps: [shop] };
+    assert.match(statusTable(status, status.apps, now), /^shop: new workers \(replacement, growth\) failed to start 3 times in a row; next try in 8s, the old workers serve on$/m);
+  });
+});
+
 describe('statusTable figures', () => {
   const now = 1_000_000;
   const worker = { id: 'shop#1', state: 'ready', pid: 4250, endpoint: { kind: 'tcp' as const, host: '127.0.0.1', port: 40123 }, restarts: 0, inFlight: 3, readySince: now - 63_000, lastExit: undefined };

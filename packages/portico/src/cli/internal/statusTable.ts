@@ -23,6 +23,8 @@ export function statusTable(status: PorticoStatus, apps: readonly AppStatus[], n
     // Why it is down and when it is tried again: a row of its own, outside the columns.
     if (app.rollout) notes.push(`${app.name}: ${app.rollout.message}; the old workers kept serving`);
     if (app.failure) notes.push(`${app.name}: failed: ${app.failure}${app.retryAt === undefined ? '' : `; started again by itself in ${duration(app.retryAt - now)}`}`);
+    const wait = app.newWorkerWait;
+    if (wait) notes.push(`${app.name}: new workers (replacement, growth) failed to start ${wait.failures === 1 ? 'once' : `${wait.failures} times`} in a row; next try in ${duration(wait.retryAt - now)}, the old workers serve on`);
     for (const worker of app.workers) rows.push(workerRow(worker, now));
   }
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length)));
