@@ -105,6 +105,22 @@ function watchCounts(portico: Portico) {
   };
 }
 
+/**
+ * Runs `portico restart shop` while six clients keep asking, from a hundred answers before it to
+ * a hundred after, and says what the command answered, the counts `watchCounts` saw meanwhile and
+ * the load's tally.
+ */
+async function restartUnderLoad(portico: Portico, port: number, admin: string) {
+  const load = startLoad(port, '/', 6);
+  await answered(load.tally, 100);
+  const counts = watchCounts(portico);
+  const run = await cli(['restart', '-a', admin, 'shop']);
+  await answered(load.tally, 100);
+  const seen = counts.stop();
+  const tally = await load.stop();
+  return { run, seen, tally };
+}
+
 /** Resolves once `count` log lines match (log lines come without a status change, so this looks every few ms). */
 function logged(logs: readonly Record<string, unknown>[], match: (line: Record<string, unknown>) => boolean, count = 1): Promise<void> {
   return new Promise((resolve) => {
@@ -233,13 +249,7 @@ describe('portico restart replaces workers one at a time', function () {
     const { portico, port, admin, logs } = await start([app('shop', { start: 'eager', processesPerApplication: 3 })]);
     await changed(portico, () => readyCount(portico) === 3);
     const before = shopPids(portico);
-    const load = startLoad(port, '/', 6);
-    await answered(load.tally, 100);
-    const counts = watchCounts(portico);
-    const run = await cli(['restart', '-a', admin, 'shop']);
-    await answered(load.tally, 100);
-    const seen = counts.stop();
-    const tally = await load.stop();
+    const { run, seen, tally } = await restartUnderLoad(portico, port, admin);
     assert.equal(run.code, 0, run.stderr);
     const after = readyPids(portico);
     assert.equal(after.length, 3);
@@ -268,13 +278,7 @@ describe('portico restart replaces workers one at a time', function () {
     const { portico, port, admin, logs } = await start([shop]);
     await changed(portico, () => readyCount(portico) === 3);
     const before = shopPids(portico);
-    const load = startLoad(port, '/', 6);
-    await answered(load.tally, 100);
-    const counts = watchCounts(portico);
-    const run = await cli(['restart', '-a', admin, 'shop']);
-    await answered(load.tally, 100);
-    const seen = counts.stop();
-    const tally = await load.stop();
+    const { run, seen, tally } = await restartUnderLoad(portico, port, admin);
     assert.equal(run.code, 1, run.stdout);
     assert.match(run.stderr, /rollout of shop failed: shop#\d, replacing shop#2, failed to start, code 3: fatal: start 4 refused/);
     assert.equal(tally.failed, 0, `${tally.failed} of ${tally.requests} failed: ${tally.errors.join(' | ')}`);
