@@ -226,4 +226,28 @@ describe('WorkerPool', function () {
       ['restart', 'restart'],
     );
   });
+
+  // A rolling restart's new worker whose socket cannot be bound (EMFILE, say) made the
+  // replacement reject: the restart never settled, and `portico restart` and every reload after
+  // it waited for ever behind it.
+  it('ends a rolling restart whose new worker cannot get its socket, and the old workers serve on', async () => {
+    let binds = 0;
+    const failingHost = {
+      ...host,
+      bindListenSocket: (endpoint: Parameters<typeof host.bindListenSocket>[0]) =>
+        ++binds > 2 ? Promise.reject(new Error('EMFILE: too many open files, bind')) : host.bindListenSocket(endpoint),
+    };
+    const p = pool({}, { processesPerApplication: 2, worker: { app: 'sa', processPath: process.execPath, arguments: [backend], host: failingHost, listenMode: 'socket-activation', shutdownTimeLimit: 2 } });
+    await p.start();
+    await until(p, (q) => q.ready.length === 2);
+    const before = p.ready.map((w) => w.pid);
+    const outcome = await p.rollingRestart('restart');
+    assert.ok(outcome && !outcome.ok, 'the restart ends, failed');
+    assert.equal(outcome.failure.worker, 'sa#1');
+    assert.match(outcome.failure.error, /EMFILE/);
+    await p.replacementsSettled();
+    assert.equal(p.state, 'ready');
+    assert.deepEqual(p.ready.map((w) => w.pid), before, 'both old workers serve on');
+    assert.deepEqual(p.status().map((w) => w.id), ['sa#1', 'sa#2'], "the new worker's name is free again");
+  });
 });

@@ -74,7 +74,14 @@ export class PoolWorkers {
     const load: WorkerLoad = { inFlight: 0, served: 0 };
     // Taken before the first wait, so two workers added at once never get the same name.
     this.#loads.set(name, load);
-    await this.#bindSocket(name);
+    try {
+      await this.#bindSocket(name);
+    } catch (error) {
+      // The kernel refused the new worker a socket (EMFILE): its start failed, as an exit before
+      // ready does. Thrown on, it left a rolling restart unsettled and every command after it waiting.
+      this.#forget(name);
+      return current() ? { name, error: `${name} could not get its socket: ${(error as Error).message}` } : undefined;
+    }
     // Started with `ready`: a new worker that exits before it is ready is a start the supervisor
     // refuses (start_failed), not a crash: no restart is counted against rapidFailsPerMinute and
     // none is tried, so a replacement that cannot start never takes the serving workers down.
