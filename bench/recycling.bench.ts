@@ -18,6 +18,7 @@ import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { createLogger } from '@portico/log-sink';
 import { createPortico, resolveConfig } from '@portico/portico';
+import { median } from './support/wrk.ts';
 
 const seconds = Number(process.env.SECONDS ?? 3);
 const connections = Number(process.env.CONNECTIONS ?? 20);
@@ -101,14 +102,12 @@ for (let round = 0; round < rounds; round++) {
     show(`${name(modes[mode]!)}, round ${round + 1}`, r);
   }
 }
-/** The upper middle of the runs' req/s. */
-const median = (of: Run[]) => of.map((r) => r.rps).sort((a, b) => a - b)[Math.floor(of.length / 2)]!;
-const plainRps = median(runs[0]!);
+const plainRps = median(runs[0]!.map((r) => r.rps));
 console.log(`without recycling: ${plainRps.toFixed(0)} req/s (median of ${rounds})`);
 modes.forEach((recycleAfter, mode) => {
   if (mode === 0) return;
   const of = runs[mode]!;
-  const rps = median(of);
+  const rps = median(of.map((r) => r.rps));
   const failed = of.reduce((n, r) => n + r.non2xx + r.socketErrors, 0);
   const recycled = of.reduce((n, r) => n + r.recycled, 0);
   // What the recycled runs served less than as many runs without, per worker they replaced.
@@ -117,7 +116,7 @@ modes.forEach((recycleAfter, mode) => {
   const replacing = of.reduce((n, r) => n + r.replacingMs, 0) / (seconds * 1000 * of.length);
   const perRound = of.map((r, round) => r.rps / runs[0]![round]!.rps).sort((a, b) => a - b);
   console.log(
-    `${name(recycleAfter)}: ${rps.toFixed(0)} req/s; ratio recycled / not: ${perRound[Math.floor(perRound.length / 2)]!.toFixed(2)}x (median of the rounds' ratios, ${perRound[0]!.toFixed(2)} to ${perRound.at(-1)!.toFixed(2)}), ${(rps / plainRps).toFixed(2)}x of the medians; ${recycled} workers recycled (one replacing for ${Math.round(replacing * 100)} % of the time); failed requests ${failed} (target 0); about ${Math.round(lost)} requests of throughput per replacement`,
+    `${name(recycleAfter)}: ${rps.toFixed(0)} req/s; ratio recycled / not: ${median(perRound).toFixed(2)}x (median of the rounds' ratios, ${perRound[0]!.toFixed(2)} to ${perRound.at(-1)!.toFixed(2)}), ${(rps / plainRps).toFixed(2)}x of the medians; ${recycled} workers recycled (one replacing for ${Math.round(replacing * 100)} % of the time); failed requests ${failed} (target 0); about ${Math.round(lost)} requests of throughput per replacement`,
   );
 });
 console.log(`load average after: ${load()}`);
