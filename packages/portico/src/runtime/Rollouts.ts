@@ -7,7 +7,7 @@ import { replacementFailure, rollOut } from './rollOut.ts';
 export const STOPPING_ERROR = 'Portico is stopping; nothing was changed';
 
 /** Why new workers start beside an app's old ones. */
-export type RolloutReason = 'reload' | 'restart' | 'watch';
+export type RolloutReason = 'reload' | RestartReason;
 
 /** Each app's last rollout that failed, as `/status` shows it. */
 export interface FailedRollout {

@@ -2,7 +2,7 @@ import { createListener, RequestMetrics, type AdminServer, type Listener, type P
 import { createLogger, logEvent, logWriteFailures, writeLogLine, type OutputLine } from '@portico/log-sink';
 import { createRouter, type Router } from '@portico/router';
 import { systemClock } from '@portico/supervisor';
-import { createNodeProcessHost } from '@portico/worker-actor';
+import { createNodeProcessHost, type RestartReason } from '@portico/worker-actor';
 import type { AppConfig } from '../config/AppSchema.ts';
 import type { PorticoConfig } from '../config/PorticoConfigSchema.ts';
 import { createFrontFleet, type FrontFleet } from '../fronts/createFrontFleet.ts';
@@ -175,7 +175,7 @@ export function createPortico(initial: PorticoConfig, options: PorticoOptions = 
    * stopped) gets a whole new set started beside it (same history), which traffic moves to once
    * every new worker is ready.
    */
-  const rollOver = async (old: AppRuntime, why: 'restart' | 'watch'): Promise<{ ok: boolean; error?: string }> => {
+  const rollOver = async (old: AppRuntime, why: RestartReason): Promise<{ ok: boolean; error?: string }> => {
     const inPlace = await rollouts.restartInPlace(old, why);
     if (inPlace) {
       // Done once every front has the pool's new view too (sent before these routes, in order).
