@@ -58,6 +58,69 @@ describe('limits.maxConnections over an HTTPS and a plain listener', () => {
   });
 });
 
+// The budget counts a connection until its raw socket closes: under TLS that socket is wrapped
+// (the handshake, then the TLS socket the handler gets), so a place must come back both when a
+// served HTTPS connection closes and when a handshake fails, or a limit of one would refuse every
+// client after the first.
+describe('limits.maxConnections gives back the place of an HTTPS connection once it closes', () => {
+  let certificate: TestCertificate;
+  let listener: Listener;
+  let port: number;
+  const served: net.Socket[] = [];
+  before(async () => {
+    certificate = await testCertificate();
+    listener = createListener({
+      entries: [{ port: 0, host: '127.0.0.1', tls: { cert: certificate.cert, key: certificate.key }, http2: false }],
+      maxConnections: 1,
+      handler: () => ({
+        handleConnection(socket) {
+          served.push(socket);
+          socket.on('error', () => {});
+          socket.write('+');
+        },
+      }),
+    });
+    port = (await listener.start())[0]!.port;
+  });
+  after(async () => {
+    for (const socket of served) socket.destroy();
+    await listener.stopAccepting();
+    await certificate.remove();
+  });
+
+  /** An HTTPS client's fate, and its socket to close. */
+  function overTls(): { socket: tls.TLSSocket; fate: Promise<'held' | 'closed'> } {
+    const socket = tls.connect({ port, host: '127.0.0.1', rejectUnauthorized: false });
+    socket.on('error', () => {});
+    const fate = new Promise<'held' | 'closed'>((resolve) => {
+      socket.once('data', () => resolve('held'));
+      socket.once('close', () => resolve('closed'));
+    });
+    return { socket, fate };
+  }
+
+  it('serves one HTTPS client after another, and after clients whose handshake failed', async () => {
+    for (let round = 0; round < 3; round++) {
+      const client = overTls();
+      assert.equal(await client.fate, 'held', `client ${round + 1}`);
+      assert.equal(await overTls().fate, 'closed', 'a second one while the first is open');
+      const closed = new Promise((resolve) => served.at(-1)!.once('close', resolve));
+      client.socket.destroy();
+      served.at(-1)!.destroy();
+      await closed;
+    }
+    for (let round = 0; round < 3; round++) {
+      // Plain HTTP to the HTTPS port: the handshake fails and the server closes the connection.
+      const garbage = net.connect(port, '127.0.0.1', () => garbage.end('GET / HTTP/1.1\r\nHost: a\r\n\r\n'));
+      garbage.on('error', () => {});
+      await new Promise((resolve) => garbage.once('close', resolve));
+    }
+    const last = overTls();
+    assert.equal(await last.fate, 'held', 'a client after three failed handshakes');
+    last.socket.destroy();
+  });
+});
+
 // The same through the config: a Portico with two listen entries and limits.maxConnections.
 describe('limits.maxConnections of a Portico with two listen entries', function () {
   this.timeout(60_000);
