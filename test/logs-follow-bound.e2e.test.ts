@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
+import http from 'node:http';
 import net from 'node:net';
 import { join } from 'node:path';
 import { request, startPortico, stopAllPorticos } from './helpers/portico.ts';
@@ -18,6 +19,14 @@ const heapAfterCollection = (): number => {
   global.gc?.();
   return process.memoryUsage().heapUsed;
 };
+
+/** The last line of the app's output kept by Portico, as the admin socket's /logs/lines gives it. */
+async function lastLineKept(socketPath: string): Promise<string> {
+  const [answer] = (await once(http.get({ socketPath, path: '/logs/lines?app=shop&lines=1' }), 'response')) as [http.IncomingMessage];
+  let body = '';
+  for await (const chunk of answer.setEncoding('utf8')) body += chunk as string;
+  return body;
+}
 
 describe('GET /logs/lines?follow=1 from a client that never reads', function () {
   this.timeout(120_000);
@@ -43,10 +52,13 @@ describe('GET /logs/lines?follow=1 from a client that never reads', function () 
     hostile.on('close', () => (hostileClosed = true));
     const before = heapAfterCollection();
 
-    // The backend answers once its output is in the pipe; Portico has then read all of it but
-    // the pipe's last 64 KiB, which cannot matter against the bound.
     for (let i = 0; i < FLOOD_REQUESTS; i++) assert.equal((await request(port, `/flood?bytes=${FLOOD_BYTES_EACH}`)).status, 200);
     await request(port, '/say?text=flood-done');
+    // The flood's answers alone do not say the follower has been offered every line: on a loaded
+    // machine Portico was still reading the pipe when they came, and the hostile client, reading
+    // by then, was never cut. A line is kept and handed to every follower in one call, so once
+    // the last line kept is this one, the hostile follower has been offered the whole flood.
+    while (!(await lastLineKept(socketPath)).includes('"line":"flood-done"')) await new Promise((resolve) => setTimeout(resolve, 20));
     const grown = heapAfterCollection() - before;
 
     // What the hostile client can still read is what was queued before it was cut; a client
