@@ -47,8 +47,10 @@ export function spawnFront(options: SpawnFrontOptions): FrontProcess {
   channel.on('data', (chunk: Buffer) => {
     for (const message of inbox.read(chunk)) options.onMessage(message as FrontMessage);
     if (!inbox.overflow) return;
-    channel.destroy();
+    // Killed before its channel closes: a front that saw the close first could end on its own
+    // (code 0) in between, and its exit would not say that Portico killed it.
     child.kill('SIGKILL');
+    channel.destroy();
     options.onOverflow(inbox.overflow);
   });
   return {
