@@ -2,9 +2,33 @@ import assert from 'node:assert/strict';
 import tls from 'node:tls';
 import net from 'node:net';
 import { after, before, describe, it } from 'mocha';
-import { createListener, type Listener } from '@portico/listener';
+import { createListener, type ListenEntry, type Listener } from '@portico/listener';
 import { testCertificate, type TestCertificate } from './helpers/http2Front.ts';
 import { app, startPortico, stopAllPorticos } from './helpers/portico.ts';
+
+/** A listener whose handler holds every connection open, in `served`, and says it has it with one byte. */
+function holdingListener(entries: ListenEntry[], maxConnections: number, served: net.Socket[]): Listener {
+  return createListener({
+    entries,
+    maxConnections,
+    handler: () => ({
+      handleConnection(socket) {
+        served.push(socket);
+        socket.on('error', () => {});
+        socket.write('+');
+      },
+    }),
+  });
+}
+
+/** Resolves `held` once the listener's handler has the client's connection, `closed` when it was closed unserved. */
+function fateOf(socket: net.Socket): Promise<'held' | 'closed'> {
+  socket.on('error', () => {});
+  return new Promise((resolve) => {
+    socket.once('data', () => resolve('held'));
+    socket.once('close', () => resolve('closed'));
+  });
+}
 
 // An HTTPS listener counts against the same limits.maxConnections as a plain one beside it: the
 // listener refuses a connection past the limit before its TLS handshake (openssl makes the
@@ -17,20 +41,11 @@ describe('limits.maxConnections over an HTTPS and a plain listener', () => {
   const sockets: net.Socket[] = [];
   before(async () => {
     certificate = await testCertificate();
-    listener = createListener({
-      entries: [
-        { port: 0, host: '127.0.0.1' },
-        { port: 0, host: '127.0.0.1', tls: { cert: certificate.cert, key: certificate.key }, http2: false },
-      ],
-      maxConnections: 2,
-      handler: () => ({
-        handleConnection(socket) {
-          sockets.push(socket);
-          socket.on('error', () => {});
-          socket.write('+');
-        },
-      }),
-    });
+    const entries = [
+      { port: 0, host: '127.0.0.1' },
+      { port: 0, host: '127.0.0.1', tls: { cert: certificate.cert, key: certificate.key }, http2: false },
+    ];
+    listener = holdingListener(entries, 2, sockets);
     [plainPort, tlsPort] = (await listener.start()).map((address) => address.port) as [number, number];
   });
   after(async () => {
@@ -41,11 +56,7 @@ describe('limits.maxConnections over an HTTPS and a plain listener', () => {
 
   function fate(socket: net.Socket): Promise<'held' | 'closed'> {
     sockets.push(socket);
-    socket.on('error', () => {});
-    return new Promise((resolve) => {
-      socket.once('data', () => resolve('held'));
-      socket.once('close', () => resolve('closed'));
-    });
+    return fateOf(socket);
   }
   const overTls = () => fate(tls.connect({ port: tlsPort, host: '127.0.0.1', rejectUnauthorized: false }));
   const plain = () => fate(net.connect(plainPort, '127.0.0.1'));
@@ -69,17 +80,7 @@ describe('limits.maxConnections gives back the place of an HTTPS connection once
   const served: net.Socket[] = [];
   before(async () => {
     certificate = await testCertificate();
-    listener = createListener({
-      entries: [{ port: 0, host: '127.0.0.1', tls: { cert: certificate.cert, key: certificate.key }, http2: false }],
-      maxConnections: 1,
-      handler: () => ({
-        handleConnection(socket) {
-          served.push(socket);
-          socket.on('error', () => {});
-          socket.write('+');
-        },
-      }),
-    });
+    listener = holdingListener([{ port: 0, host: '127.0.0.1', tls: { cert: certificate.cert, key: certificate.key }, http2: false }], 1, served);
     port = (await listener.start())[0]!.port;
   });
   after(async () => {
@@ -91,12 +92,7 @@ describe('limits.maxConnections gives back the place of an HTTPS connection once
   /** An HTTPS client's fate, and its socket to close. */
   function overTls(): { socket: tls.TLSSocket; fate: Promise<'held' | 'closed'> } {
     const socket = tls.connect({ port, host: '127.0.0.1', rejectUnauthorized: false });
-    socket.on('error', () => {});
-    const fate = new Promise<'held' | 'closed'>((resolve) => {
-      socket.once('data', () => resolve('held'));
-      socket.once('close', () => resolve('closed'));
-    });
-    return { socket, fate };
+    return { socket, fate: fateOf(socket) };
   }
 
   it('serves one HTTPS client after another, and after clients whose handshake failed', async () => {
