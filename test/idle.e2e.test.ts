@@ -41,6 +41,19 @@ describe('idle shutdown', function () {
     assert.equal(portico.status().apps[0]!.state, 'ready');
   });
 
+  it('does not stop an app for idleness in the middle of a rolling restart, and stops it once the restart is done', async () => {
+    // Two workers that take 1 s to listen, idleTimeout 0.5 s, no request during the restart: the
+    // pool was stopped for idleness halfway through, and the restart reported as failed.
+    const { portico, port } = await startPortico({
+      apps: [app('shop', { idleTimeout: 0.5, processesPerApplication: 2, environmentVariables: { LISTEN_DELAY_MS: '1000' } })],
+    });
+    assert.equal((await request(port, '/')).status, 200);
+    await changed(portico, () => portico.status().apps[0]!.workers.filter((w) => w.state === 'ready').length === 2);
+    const result = await portico.restart('shop');
+    assert.equal(result.ok, true, JSON.stringify(result));
+    await changed(portico, () => portico.status().apps[0]!.state === 'idle');
+  });
+
   it('defaults to 20 minutes for a lazy app and to never for an eager one, unless the eager app sets it', () => {
     const dir = '/tmp';
     const resolved = resolveConfig(

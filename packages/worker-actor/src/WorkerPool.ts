@@ -153,7 +153,9 @@ export class WorkerPool {
       clock: this.#clock,
       idleTimeout,
       answered: () => [...this.#members.loads.values()].reduce((n, load) => n + (load.served ?? 0), 0),
-      busy: () => [...this.#members.loads.values()].some((load) => load.inFlight > 0 || (load.tunnels ?? 0) > 0),
+      // A replacement under way (a rolling restart, a recycle) is activity: stopped halfway, the
+      // restart would be reported as failed.
+      busy: () => this.#replacements.active || [...this.#members.loads.values()].some((load) => load.inFlight > 0 || (load.tunnels ?? 0) > 0),
       onIdle: () => void this.#stopIdle(idleTimeout),
     });
   }
