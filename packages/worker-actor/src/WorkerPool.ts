@@ -14,7 +14,7 @@ import { PoolHistory } from './PoolHistory.ts';
 import { defaultRetryFailed, RetryFailedSchedule, validateRetryFailed } from './RetryFailed.ts';
 import { IdleWatch } from './IdleWatch.ts';
 import { logSupervisorEvent, logWorkerEvent, reportLimits } from './internal/poolEvents.ts';
-import { PoolWorkers, type Added } from './internal/PoolWorkers.ts';
+import { PoolWorkers } from './internal/PoolWorkers.ts';
 import { ReplacementQueue } from './internal/ReplacementQueue.ts';
 import { StartBackoff } from './internal/StartBackoff.ts';
 import { ElasticScaling, elasticityDefaults, validateElasticity, type Elasticity } from './ElasticScaling.ts';
@@ -28,6 +28,10 @@ import { validateWorkerOptions } from './WorkerOptions.ts';
 import { defaultBackoff, type WorkerPoolOptions } from './WorkerPoolOptions.ts';
 import type { ReadyWorker } from './ReadyWorker.ts';
 import { liveWorkers, pastWorkers, type WorkerStatus } from './WorkerStatus.ts';
+
+
+/** A new worker beside the others: ready, or why not and how long the next one waits (seconds). */
+type NewWorker = { readonly name: string; readonly pid: number } | { readonly name: string; readonly error: string; readonly failures: number; readonly retryIn: number };
 
 /** `idle` until the first start; `failed` after the restart limit, until `retryAt` (`retryFailed`). */
 export type PoolState = 'idle' | 'starting' | 'ready' | 'failed' | 'stopping' | 'stopped';
@@ -417,13 +421,11 @@ export class WorkerPool {
     const added = await this.#addWorker(() => !this.#replacements.abandoned);
     if (added === undefined) return { worker: name, error: `the app stopped before ${name} was replaced` };
     if ('error' in added) {
-      const retryIn = this.#startBackoff.failed() / 1000;
-      const failures = this.#startBackoff.failures;
+      const { failures, retryIn } = added;
       if (logger) logEvent(logger, 'worker.recycle_failed', { app: this.app, worker: name, reason, error: added.error, failures, retryIn }, `replacement of ${name} failed ${times(failures)}, next try in ${retryIn} s`);
       const exit = this.#history.lastExit(added.name);
       return { worker: name, replacement: added.name, error: added.error, ...(exit ? { exit } : {}) };
     }
-    this.#startBackoff.succeeded();
     if (reason === 'memory') this.#recycleWatch.replacedForMemory(added.name);
     if (logger) logEvent(logger, 'worker.recycled', { app: this.app, worker: name, workerPid: oldPid, replacement: added.name, replacementPid: added.pid, reason, ms: Math.round(this.#clock.now() - began) });
     const retired = this.#retire(name);
@@ -438,12 +440,10 @@ export class WorkerPool {
     if (added === undefined) return;
     const logger = this.#options.logger;
     if ('error' in added) {
-      const retryIn = this.#startBackoff.failed() / 1000;
-      const failures = this.#startBackoff.failures;
+      const { failures, retryIn } = added;
       if (logger) logEvent(logger, 'app.scale_failed', { app: this.app, worker: added.name, error: added.error, failures, retryIn }, `growth of ${this.app} to ${added.name} failed ${times(failures)}, next try in ${retryIn} s`);
       return;
     }
-    this.#startBackoff.succeeded();
     if (!logger) return;
     logEvent(logger, 'app.scaled_up', { app: this.app, worker: added.name, workerPid: added.pid, workers: this.#members.size, busyRequests: this.#elasticity!.busyRequests });
   }
@@ -458,12 +458,23 @@ export class WorkerPool {
     await this.#retire(victim);
   }
 
-  /** A new worker beside the others, ready, or why not; `undefined` when the pool stopped meanwhile or it is no longer `wanted`. */
-  #addWorker(wanted?: () => boolean): Promise<Added> {
+  /**
+   * A new worker beside the others, ready, or why not with the wait its failure set before the
+   * next one (`startBackoff`: every replacement and growth counts); `undefined` when the pool
+   * stopped meanwhile or it is no longer `wanted`.
+   */
+  async #addWorker(wanted?: () => boolean): Promise<NewWorker | undefined> {
     const supervisor = this.#supervisor;
     const current = () => this.#supervisor === supervisor && this.#state !== 'stopping';
-    if (!supervisor || !current()) return Promise.resolve(undefined);
-    return this.#members.add(supervisor, current, wanted);
+    if (!supervisor || !current()) return undefined;
+    const added = await this.#members.add(supervisor, current, wanted);
+    if (added === undefined) return undefined;
+    if (!('error' in added)) {
+      this.#startBackoff.succeeded();
+      return added;
+    }
+    const retryIn = this.#startBackoff.failed() / 1000;
+    return { ...added, failures: this.#startBackoff.failures, retryIn };
   }
 
   /** Takes `name` out of routing at once (draining), and forgets it once it stopped. */

@@ -1,4 +1,5 @@
 import { logEvent, type EventLogger } from '@portico/log-sink';
+import type { Clock } from '@portico/supervisor';
 import type { RestartReason } from '@portico/worker-actor';
 import type { AppRuntime } from './AppRuntime.ts';
 import { replacementFailure, rollOut } from './rollOut.ts';
@@ -22,6 +23,8 @@ export interface FailedRollout {
  */
 export class Rollouts {
   readonly #logger: EventLogger;
+  /** The injected clock: rollout times in events and the time of a failure in `/status`. */
+  readonly #clock: Clock;
   readonly #closing: () => boolean;
   /** Closes a runtime that will never take traffic, and stops following it. */
   readonly #discard: (runtime: AppRuntime) => Promise<void>;
@@ -30,8 +33,9 @@ export class Rollouts {
   readonly #restarting = new Set<AppRuntime>();
   readonly #failed = new Map<string, FailedRollout>();
 
-  constructor(logger: EventLogger, closing: () => boolean, discard: (runtime: AppRuntime) => Promise<void>) {
+  constructor(logger: EventLogger, clock: Clock, closing: () => boolean, discard: (runtime: AppRuntime) => Promise<void>) {
     this.#logger = logger;
+    this.#clock = clock;
     this.#closing = closing;
     this.#discard = discard;
   }
@@ -48,7 +52,7 @@ export class Rollouts {
    */
   async attempt(fresh: AppRuntime, old: AppRuntime | undefined, why: RolloutReason): Promise<{ keep: AppRuntime; error?: string }> {
     const name = fresh.config.name;
-    const began = Date.now();
+    const began = this.#clock.now();
     this.#underWay.add(fresh);
     const outcome = await rollOut(fresh).finally(() => this.#underWay.delete(fresh));
     if (this.#closing()) {
@@ -58,10 +62,10 @@ export class Rollouts {
     }
     if (outcome.ok) {
       this.#failed.delete(name);
-      logEvent(this.#logger, 'app.rolled_out', { app: name, reason: why, ms: Date.now() - began });
+      logEvent(this.#logger, 'app.rolled_out', { app: name, reason: why, ms: this.#clock.now() - began });
       return { keep: fresh };
     }
-    this.#failed.set(name, { message: outcome.error, at: Date.now() });
+    this.#failed.set(name, { message: outcome.error, at: this.#clock.now() });
     const oldServes = old !== undefined && (old.pool.ready.length > 0 || old.pool.state === 'starting');
     logEvent(this.#logger, 'app.rollout_failed', { app: name, reason: why, error: outcome.error, oldKeepsServing: oldServes });
     if (!oldServes) return { keep: fresh, error: outcome.error };
@@ -80,17 +84,17 @@ export class Rollouts {
     const restart = app.pool.rollingRestart(why);
     if (!restart) return undefined;
     const name = app.config.name;
-    const began = Date.now();
+    const began = this.#clock.now();
     this.#restarting.add(app);
     const outcome = await restart.finally(() => this.#restarting.delete(app));
     if (this.#closing()) return { error: 'Portico is stopping; the restart ended before every worker was replaced' };
     if (outcome.ok) {
       this.#failed.delete(name);
-      logEvent(this.#logger, 'app.rolled_out', { app: name, reason: why, ms: Date.now() - began });
+      logEvent(this.#logger, 'app.rolled_out', { app: name, reason: why, ms: this.#clock.now() - began });
       return {};
     }
     const error = replacementFailure(app, outcome.failure);
-    this.#failed.set(name, { message: error, at: Date.now() });
+    this.#failed.set(name, { message: error, at: this.#clock.now() });
     logEvent(this.#logger, 'app.rollout_failed', { app: name, reason: why, error, oldKeepsServing: app.pool.ready.length > 0 });
     return { error };
   }

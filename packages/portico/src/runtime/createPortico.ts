@@ -118,7 +118,7 @@ export function createPortico(initial: PorticoConfig, options: PorticoOptions = 
   };
   /** Set when `stop()` begins: no reload or app command starts anything after it. */
   let closing = false;
-  const rollouts = new Rollouts(logger, () => closing, async (fresh) => {
+  const rollouts = new Rollouts(logger, options.clock ?? systemClock, () => closing, async (fresh) => {
     await fresh.close();
     drop(fresh);
   });
