@@ -52,6 +52,17 @@ describe('serveHistory', () => {
     assert.deepEqual([answer.seconds, answer.samples.length, answer.capacity], [300, 300, 300]);
   });
 
+  it('refuses hostile windows (CR/LF, U+00A0, exponents, signs, zero, long values) with a 400 that echoes at most 40 characters', async () => {
+    for (const raw of ['%0D%0Aset-cookie:%20x', '60%C2%A0', '%C2%A060', '1e2', '-5', '+5', '0', '0x10', '9999999', 'a'.repeat(5000), '']) {
+      const refused = await request(port, 'GET', `/history?seconds=${raw}`);
+      assert.equal(refused.status, 400, raw.slice(0, 20));
+      assert.equal(refused.headers['set-cookie'], undefined);
+      const { error } = JSON.parse(refused.body) as { error: string };
+      const echoed = JSON.parse(/got (".*")$/.exec(error)![1]!) as string;
+      assert.equal(echoed, new URLSearchParams(`seconds=${raw}`).get('seconds')!.slice(0, 40));
+    }
+  });
+
   it('refuses a window past the ring with a 400 that says the range and the default', async () => {
     const refused = await request(port, 'GET', '/history?seconds=3600');
     assert.equal(refused.status, 400);
