@@ -312,6 +312,66 @@ describe('forwarder WebSocket tunnel', () => {
     backendServer.close();
   });
 
+  it('relays 8 MiB and then thousands of tiny pieces of two tunnels at once to backends that read late, each intact and in order (the read buffer they share)', async () => {
+    // Each client read lands in one buffer every tunnel shares and is copied before it is passed
+    // on: two tunnels whose reads alternate must not see each other's bytes, even when the
+    // backends read nothing for a while, so that what the proxy writes them waits in its queue.
+    const received = new Map<string, string>();
+    const held: net.Socket[] = [];
+    const backendServer = net.createServer((socket) => {
+      socket.on('error', () => {});
+      let text = '';
+      socket.once('data', () => {
+        socket.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n');
+        socket.pause();
+        held.push(socket);
+        socket.setEncoding('latin1').on('data', (chunk: string) => (text += chunk));
+        socket.on('end', () => {
+          received.set(text[0]!, text);
+          socket.end();
+        });
+      });
+    });
+    backendServer.listen(0, '127.0.0.1');
+    await once(backendServer, 'listening');
+    try {
+      const proxy = await startProxy({ pickUpstream: () => upstreamAt((backendServer.address() as net.AddressInfo).port) });
+      const open = async (): Promise<net.Socket> => {
+        const client = net.connect(proxy.port, '127.0.0.1');
+        client.setNoDelay(true);
+        await once(client, 'connect');
+        client.write(handshake());
+        const [answer] = (await once(client, 'data')) as [Buffer];
+        assert.match(answer.toString('latin1'), /^HTTP\/1\.1 101 /);
+        return client;
+      };
+      const [a, b] = [await open(), await open()];
+      const pieces = 5_000;
+      // Enough to fill every socket buffer on the way to a backend that does not read.
+      const filler = 8 * 1024 * 1024;
+      const expected = { a: 'a'.repeat(filler), b: 'b'.repeat(filler) };
+      a.write(expected.a);
+      b.write(expected.b);
+      for (let i = 0; i < pieces; i++) {
+        for (const [tag, client] of [['a', a], ['b', b]] as const) {
+          const piece = `${tag}${i % 10}`;
+          expected[tag] += piece;
+          client.write(piece);
+        }
+        // A turn of the event loop now and then, so the proxy reads many small pieces.
+        if (i % 25 === 0) await new Promise((resolve) => setImmediate(resolve));
+      }
+      a.end();
+      b.end();
+      for (const socket of held) socket.resume();
+      await Promise.all([once(a, 'close'), once(b, 'close')]);
+      assert.ok(received.get('a') === expected.a, `tunnel a: ${received.get('a')?.length} bytes, ${expected.a.length} sent`);
+      assert.ok(received.get('b') === expected.b, `tunnel b: ${received.get('b')?.length} bytes, ${expected.b.length} sent`);
+    } finally {
+      backendServer.close();
+    }
+  });
+
   it('closes both sides when the client reads nothing of the tunnel for sendTimeout', async () => {
     const { clock, watched, nextTimer } = watchedClock(200);
     const backendGone = signal();
