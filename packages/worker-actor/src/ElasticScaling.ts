@@ -30,8 +30,14 @@ const looksPerIdleTime = 10;
 export interface ElasticScalingOptions {
   readonly elasticity: Elasticity;
   readonly clock: Clock;
-  /** Requests in flight on each ready worker now. */
+  /** Requests in flight on each ready worker now: whether every one is busy. */
   readonly inFlight: () => readonly number[];
+  /**
+   * The most requests in flight at once over the ready workers since the previous call (or now, if
+   * more): what the pool needed. A look reads it, so a burst between two looks counts, and a
+   * sample of a moment between requests does not make a needed worker look idle.
+   */
+  readonly demand: () => number;
   /** Workers the pool holds now, starting and draining ones included. */
   readonly count: () => number;
   /** Whether the pool may change its workers now (it serves, and replaces none). */
@@ -48,8 +54,8 @@ export interface ElasticScalingOptions {
  * Decides when an elastic pool grows and shrinks. It grows by one worker when every ready worker
  * has `busyRequests` in flight (the router says so as a request takes a worker: `busy()`), up to
  * `max`; it shrinks by one, down to `min`, once the pool has not needed its last worker for
- * `idleTime` seconds (never more than `busyRequests` in flight per worker on one worker fewer, at
- * every look, and no `busy()`). One change at a time; looks every tenth of `idleTime`.
+ * `idleTime` seconds (never more than `busyRequests` in flight per worker on one worker fewer, in
+ * the `demand()` of every look, and no `busy()`). One change at a time; looks every tenth of `idleTime`.
  */
 export class ElasticScaling {
   readonly #options: ElasticScalingOptions;
@@ -106,10 +112,9 @@ export class ElasticScaling {
   }
 
   #look(): void {
-    const { clock, elasticity, inFlight, count, steady } = this.#options;
+    const { clock, elasticity, demand, count, steady } = this.#options;
     this.#timer = undefined;
-    const total = inFlight().reduce((a, b) => a + b, 0);
-    this.#needed(Math.ceil(total / elasticity.busyRequests));
+    this.#needed(Math.ceil(demand() / elasticity.busyRequests));
     const workers = count();
     const since = this.#neededAt[workers] ?? 0;
     if (!this.#changing && workers > elasticity.min && clock.now() - since >= elasticity.idleTime * 1000 && steady()) {

@@ -26,7 +26,9 @@ import { exitOfError, summarizeExit, type WorkerExit } from './WorkerExit.ts';
 import type { WorkerActorRef, WorkerSnapshot } from './workerMachine.ts';
 import { validateWorkerOptions } from './WorkerOptions.ts';
 import { defaultBackoff, type WorkerPoolOptions } from './WorkerPoolOptions.ts';
+import type { LoadElsewhere } from './LoadElsewhere.ts';
 import type { ReadyWorker } from './ReadyWorker.ts';
+import { takePeak } from './takePeak.ts';
 import { liveWorkers, pastWorkers, type WorkerStatus } from './WorkerStatus.ts';
 
 
@@ -76,7 +78,7 @@ export class WorkerPool {
   /** Set while the pool stops for idleness; a start asked meanwhile starts it again after. */
   #idleStop: { startAfter: boolean } | undefined;
   /** Requests in flight on a worker that other processes forward (the fronts' last reports). */
-  #inFlightElsewhere: ((id: string, pid: number) => number) | undefined;
+  #elsewhere: LoadElsewhere | undefined;
 
   readonly #replacements: ReplacementQueue;
   /** Failed starts of new workers beside the others in a row: recycles and growth wait after them. */
@@ -144,7 +146,12 @@ export class WorkerPool {
       new ElasticScaling({
         elasticity: this.#elasticity,
         clock: this.#clock,
-        inFlight: () => this.#ready.map((worker) => worker.load.inFlight + (this.#inFlightElsewhere?.(worker.id, worker.pid) ?? 0)),
+        inFlight: () => this.#ready.map((worker) => worker.load.inFlight + (this.#elsewhere?.inFlight(worker.id, worker.pid) ?? 0)),
+        demand: () => {
+          let sum = 0;
+          for (const worker of this.#ready) sum += takePeak(worker.load) + (this.#elsewhere?.peak(worker.id, worker.pid) ?? 0);
+          return sum;
+        },
         count: () => this.#members.size,
         steady: () => this.#state === 'ready' && !this.#idleStop && !this.#replacements.active,
         held: () => !this.#startBackoff.allows(),
@@ -269,12 +276,12 @@ export class WorkerPool {
   }
 
   /**
-   * Where to read the requests in flight on each worker that other processes forward (the
-   * fronts), counted with this process's own when an elastic pool decides to grow or shrink. Set
-   * once; each report of theirs is `reportInFlightElsewhere()`.
+   * Where to read the requests on each worker that other processes forward (the fronts), counted
+   * with this process's own when an elastic pool decides to grow or shrink. Set once; each report
+   * of theirs is `reportInFlightElsewhere()`.
    */
-  readInFlightElsewhere(inFlight: (id: string, pid: number) => number): void {
-    this.#inFlightElsewhere = inFlight;
+  readLoadElsewhere(elsewhere: LoadElsewhere): void {
+    this.#elsewhere = elsewhere;
   }
 
   /** The other processes reported their requests in flight (once a second): an elastic pool grows at once if every worker is busy. */

@@ -1,4 +1,6 @@
 export { workerMachine } from './workerMachine.ts';
+export { takePeak } from './takePeak.ts';
+export type { LoadElsewhere } from './LoadElsewhere.ts';
 export type { WorkerActorRef, WorkerContext, WorkerEmitted, WorkerEvent, WorkerInput, WorkerLoad, WorkerOutput, WorkerSnapshot } from './workerMachine.ts';
 export { createNodeProcessHost } from './createNodeProcessHost.ts';
 export type { Endpoint, ListenSocket, PingAnswer, Probe, ProcessEvents, ProcessHandle, ProcessHost, ProcessIsolation, ProcessSpec, ResourceLimits } from './ProcessHost.ts';

@@ -24,6 +24,11 @@ export interface WorkerLoad {
   /** When `served` reaches this, the router calls `onRecycleAt` (the pool's `recycling.requests`). */
   recycleAt?: number;
   onRecycleAt?: () => void;
+  /**
+   * The most requests in flight at once since whoever keeps it last took it (`takePeak`): the
+   * router raises it as a request takes the worker; an elastic pool's demand.
+   */
+  peak?: number;
   /** When a request takes `inFlight` up to this, the router calls `onBusy` (an elastic pool's `busyRequests`). */
   busyAt?: number;
   onBusy?: () => void;

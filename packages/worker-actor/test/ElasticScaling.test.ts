@@ -6,6 +6,8 @@ import { ElasticScaling, validateElasticity, type Elasticity } from '../src/Elas
 function scaling(elasticity: Partial<Elasticity> = {}) {
   const clock = new SimulatedClock();
   const loads: number[] = [0];
+  // Most in flight at once since the last look beyond what `loads` shows now (the fronts' peaks).
+  let peak = 0;
   const changes: string[] = [];
   let finish: (() => void) | undefined;
   const change = (what: string, apply: () => void) => () =>
@@ -20,6 +22,11 @@ function scaling(elasticity: Partial<Elasticity> = {}) {
     elasticity: { min: 1, max: 3, idleTime: 10, busyRequests: 1, ...elasticity },
     clock,
     inFlight: () => loads,
+    demand: () => {
+      const most = Math.max(peak, loads.reduce((a, b) => a + b, 0));
+      peak = 0;
+      return most;
+    },
     count: () => loads.length,
     steady: () => true,
     held: () => false,
@@ -31,7 +38,10 @@ function scaling(elasticity: Partial<Elasticity> = {}) {
     finish = undefined;
     await new Promise((resolve) => setImmediate(resolve));
   };
-  return { clock, loads, changes, watch, done };
+  const burst = (n: number) => {
+    peak = n;
+  };
+  return { clock, loads, changes, watch, done, burst };
 }
 
 describe('ElasticScaling', () => {
@@ -81,6 +91,22 @@ describe('ElasticScaling', () => {
     clock.advance(60_000);
     assert.equal(loads.length, 1, 'never below min');
     assert.deepEqual(changes, ['shrink', 'shrink']);
+    watch.stop();
+  });
+
+  it('keeps a worker the pool needed between two looks: a dip at every look is not idleness', async () => {
+    const { clock, loads, changes, watch, burst } = scaling({ idleTime: 1 });
+    loads.push(0, 0);
+    watch.start();
+    // Three requests at once between every two looks, none at the looks themselves: the peaks
+    // since the last look, not the loads of the moment, say what the pool needs.
+    for (let t = 0; t < 50; t++) {
+      burst(3);
+      clock.advance(100);
+    }
+    assert.deepEqual(changes, [], 'never shrunk while every worker was needed in each tenth of idleTime');
+    clock.advance(1_000);
+    assert.deepEqual(changes, ['shrink'], 'shrunk once the bursts stopped for idleTime');
     watch.stop();
   });
 

@@ -55,9 +55,9 @@ export type FrontMessage =
   | { readonly type: 'worker.unreachable'; readonly key: string; readonly id: string; readonly pid: number }
   | { readonly type: 'worker.idle'; readonly key: string; readonly id: string; readonly pid: number }
   /**
-   * What this front sees now: waiting requests per app, requests in flight and requests answered
-   * so far per worker process (`id@pid`), client connections, and its request counters since it
-   * started; `id` answers a `metrics.ask`.
+   * What this front sees now: waiting requests per app; per worker process (`id@pid`) requests in
+   * flight, the most in flight at once since the last periodic report, and requests answered so
+   * far; client connections, and its request counters since it started; `id` answers a `metrics.ask`.
    */
   | {
       readonly type: 'metrics';
@@ -66,6 +66,7 @@ export type FrontMessage =
       readonly requests: RequestCountersSnapshot;
       readonly waiting: Readonly<Record<string, number>>;
       readonly inFlight: Readonly<Record<string, number>>;
+      readonly peak: Readonly<Record<string, number>>;
       readonly connections: number;
     }
   | { readonly type: 'log'; readonly event: string; readonly fields: Readonly<Record<string, unknown>> };

@@ -11,8 +11,10 @@ export class FrontReports {
 
   /** Keeps `report`; returns, per process (`id@pid`), the requests it answered since this front's last report. */
   received(front: number, report: Report): Map<string, number> {
-    const previous = this.#latest.get(front)?.served ?? {};
-    this.#latest.set(front, report);
+    const kept = this.#latest.get(front);
+    const previous = kept?.served ?? {};
+    // An asked report's peaks cover only part of a period: the last full period's still count.
+    this.#latest.set(front, report.id === undefined || !kept ? report : { ...report, peak: mostOf(kept.peak, report.peak) });
     const more = new Map<string, number>();
     for (const [key, served] of Object.entries(report.served)) if (served > (previous[key] ?? 0)) more.set(key, served - (previous[key] ?? 0));
     return more;
@@ -37,8 +39,21 @@ export class FrontReports {
     return sum;
   }
 
+  /** The most requests in flight at once on one process (`id@pid`) in each front's last period, summed over the fronts. */
+  peak(id: string, pid: number | undefined): number {
+    let sum = 0;
+    for (const report of this.#latest.values()) sum += report.peak[`${id}@${String(pid)}`] ?? 0;
+    return sum;
+  }
+
   /** Each front's last report, by front number. */
   byFront(): ReadonlyMap<number, Report> {
     return this.#latest;
   }
+}
+
+function mostOf(a: Readonly<Record<string, number>>, b: Readonly<Record<string, number>>): Record<string, number> {
+  const most: Record<string, number> = { ...a };
+  for (const [key, n] of Object.entries(b)) most[key] = Math.max(most[key] ?? 0, n);
+  return most;
 }

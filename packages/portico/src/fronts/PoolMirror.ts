@@ -1,7 +1,14 @@
 import type { AppBackends } from '@portico/router';
 import { systemClock, type Clock } from '@portico/supervisor';
-import type { PoolState, ReadyWorker, WorkerExit, WorkerLoad } from '@portico/worker-actor';
+import { takePeak, type PoolState, type ReadyWorker, type WorkerExit, type WorkerLoad } from '@portico/worker-actor';
 import type { FrontMessage, PoolView } from './FrontMessage.ts';
+
+/** Per worker process (`id@pid`): what a front's metrics report says of the requests on it. */
+export interface LoadReport {
+  readonly inFlight: Record<string, number>;
+  readonly peak: Record<string, number>;
+  readonly served: Record<string, number>;
+}
 
 const processKey = (id: string, pid: number) => `${id}@${pid}`;
 
@@ -52,11 +59,17 @@ export class PoolMirror implements AppBackends {
     return this.#view.held;
   }
 
-  /** Requests of this front in flight, and answered so far, per process (`id@pid`), for the control's status and recycling. */
-  loads(inFlight: Record<string, number>, served: Record<string, number>): void {
+  /**
+   * Requests of this front in flight, the most at once, and answered so far, per process
+   * (`id@pid`), for the control's status, elastic pools and recycling. A periodic report takes the
+   * peaks (the next period starts now); an asked one leaves them to it.
+   */
+  loads(report: LoadReport, period: 'take' | 'keep'): void {
     for (const [key, load] of this.#loads) {
-      if (load.inFlight > 0) inFlight[key] = (inFlight[key] ?? 0) + load.inFlight;
-      if ((load.served ?? 0) > 0) served[key] = (served[key] ?? 0) + load.served!;
+      if (load.inFlight > 0) report.inFlight[key] = (report.inFlight[key] ?? 0) + load.inFlight;
+      const peak = period === 'take' ? takePeak(load) : Math.max(load.peak ?? 0, load.inFlight);
+      if (peak > 0) report.peak[key] = (report.peak[key] ?? 0) + peak;
+      if ((load.served ?? 0) > 0) report.served[key] = (report.served[key] ?? 0) + load.served!;
     }
   }
 

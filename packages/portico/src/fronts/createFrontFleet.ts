@@ -286,7 +286,7 @@ export function createFrontFleet(options: FrontFleetOptions): FrontFleet {
       const off = runtime.pool.onChange(() => {
         for (const [front, child] of children) send(child, { type: 'pool', key: runtime.key, view: viewFor(front, runtime) });
       });
-      runtime.pool.readInFlightElsewhere((id, pid) => reports.inFlight(id, pid));
+      runtime.pool.readLoadElsewhere({ inFlight: (id, pid) => reports.inFlight(id, pid), peak: (id, pid) => reports.peak(id, pid) });
       tracked.set(runtime.key, { runtime, off });
     },
     untrack(runtime) {

@@ -12,7 +12,7 @@ import { forwarderEventLogger } from '../runtime/forwarderEventLogger.ts';
 import { listenEntries } from '../runtime/listenEntries.ts';
 import type { ControlMessage, FrontMessage, RoutedApp } from './FrontMessage.ts';
 import { LogBudget } from './LogBudget.ts';
-import { PoolMirror } from './PoolMirror.ts';
+import { PoolMirror, type LoadReport } from './PoolMirror.ts';
 import { frontChannelFd } from './spawnFront.ts';
 
 /** The front's end of its channel to the control process (`frontMain`: fd 3). */
@@ -118,12 +118,12 @@ export function runFront(channel: ControlChannel): void {
     if (dropped > 0) send({ type: 'log', event: 'front.logs_dropped', fields: { dropped, budget: LogBudget.perSecond } });
     const waiting: Record<string, number> = {};
     for (const name of metrics.apps()) waiting[name] = router?.waiting(name) ?? 0;
-    const inFlight: Record<string, number> = {};
-    const served: Record<string, number> = {};
-    for (const mirror of mirrors.values()) mirror.loads(inFlight, served);
+    const loads: LoadReport = { inFlight: {}, peak: {}, served: {} };
+    // An answer to an ask (a /status) leaves the peaks to the next periodic report.
+    for (const mirror of mirrors.values()) mirror.loads(loads, id === undefined ? 'take' : 'keep');
     let connections = 0;
     for (const forwarder of forwarders) connections += forwarder.connectionCount;
-    send({ type: 'metrics', ...(id === undefined ? {} : { id }), waiting, inFlight, served, connections, requests: metrics.snapshot() });
+    send({ type: 'metrics', ...(id === undefined ? {} : { id }), waiting, ...loads, connections, requests: metrics.snapshot() });
   };
 
   const close = async (): Promise<void> => {

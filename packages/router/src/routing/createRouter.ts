@@ -1,6 +1,6 @@
 import { identityHeaders, stripInboundHeaders, type Authenticator, type AuthTlsInfo } from '@portico/auth-forwarder';
 import { systemClock, type Clock } from '@portico/supervisor';
-import type { PoolState, ReadyWorker, WorkerExit } from '@portico/worker-actor';
+import type { PoolState, ReadyWorker, WorkerExit, WorkerLoad } from '@portico/worker-actor';
 import type { ExchangeOutcome, RetryChoice } from '../forward/Dispatch.ts';
 import type { HeaderPair } from '../forward/ForwarderOptions.ts';
 import type { Upstream } from '../forward/Upstream.ts';
@@ -355,7 +355,7 @@ export function createRouter(routes: readonly AppRoute[], options: RouterOptions
     let waitsEnd = waitEnds;
     // After a reload, a retry may take a worker of the app's successor.
     let currentApp = app;
-    current.load.inFlight++;
+    takeRequest(current.load);
     // The least loaded worker is busy, so every one is: an elastic pool grows (`busyRequests`).
     if (current.load.inFlight >= (current.load.busyAt ?? Infinity)) current.load.onBusy?.();
     let released = false;
@@ -378,7 +378,7 @@ export function createRouter(routes: readonly AppRoute[], options: RouterOptions
           releaseWorker(currentApp, current);
           current = next;
           currentApp = nextApp;
-          current.load.inFlight++;
+          takeRequest(current.load);
           return toUpstream(currentApp, current);
         };
         const live = liveApp(currentApp);
@@ -570,4 +570,10 @@ export function createRouter(routes: readonly AppRoute[], options: RouterOptions
   };
   appsOf.set(router, new Map(apps.map((app) => [app.name, app])));
   return router;
+}
+
+/** One more request on a worker, keeping the most at once for an elastic pool's demand (`takePeak`). */
+function takeRequest(load: WorkerLoad): void {
+  const inFlight = ++load.inFlight;
+  if (inFlight > (load.peak ?? 0)) load.peak = inFlight;
 }
