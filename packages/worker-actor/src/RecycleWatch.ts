@@ -18,8 +18,13 @@ export interface RecycleWatchOptions {
   readonly memoryAgain: (worker: string, memoryBytes: number) => void;
   /** Whether `worker` is already asked to be replaced: its samples no longer count. */
   readonly replacing: (worker: string) => boolean;
-  /** Whether new workers wait after failed starts (the pool's StartBackoff): what is seen meanwhile asks for nothing. */
-  readonly held: () => boolean;
+  /**
+   * While new workers wait after failed starts (the pool's StartBackoff): when (the clock's ms)
+   * the next may start. What is seen meanwhile asks for nothing.
+   */
+  readonly waitUntil: () => number | undefined;
+  /** The process `worker` runs now, if any: a requests recycle owed to an earlier one is void. */
+  readonly processOf: (worker: string) => number | undefined;
 }
 
 /**
@@ -35,6 +40,13 @@ export class RecycleWatch {
   readonly #above = new Map<string, { pid: number; count: number }>();
   /** When each worker that replaced one for memory became ready: its own excess soon after is "again". */
   readonly #memoryReplacements = new Map<string, number>();
+  /**
+   * Workers whose process answered its `requests` and is not replaced yet, with that process. A
+   * request count is seen once (the router asks at the limit, not at every request after), so
+   * what failed or waited is asked again by a timer at the end of the wait, not by a request.
+   */
+  readonly #requestsOwed = new Map<string, number>();
+  #owedTimer: unknown;
 
   constructor(options: RecycleWatchOptions) {
     this.#options = options;
@@ -52,12 +64,23 @@ export class RecycleWatch {
     for (const timer of this.#timers) this.#options.clock.clearTimeout(timer);
     this.#timers.clear();
     this.#above.clear();
+    this.#requestsOwed.clear();
+    this.#cancelOwed();
   }
 
-  /** A worker's process answered its last allowed request. */
-  servedLimit(worker: string): void {
+  /** `worker`'s process `pid` answered its last allowed request: it is owed a recycle until it is replaced. */
+  servedLimit(worker: string, pid: number): void {
+    this.#requestsOwed.set(worker, pid);
     if (this.#options.replacing(worker)) return;
-    this.#ask('requests', `${worker} answered ${this.#options.recycling.requests} requests`, worker);
+    this.#askOwed(worker);
+  }
+
+  /**
+   * `worker`'s replacement failed to start, or waited out a failed start: a requests recycle it is
+   * owed is asked again once the wait is over.
+   */
+  notReplaced(worker: string): void {
+    if (this.#requestsOwed.has(worker)) this.#retryOwed();
   }
 
   /** `replacement` took the place of a worker recycled for memory: its own excess within a minute is the limit passed again. */
@@ -69,6 +92,7 @@ export class RecycleWatch {
   forget(worker: string): void {
     this.#above.delete(worker);
     this.#memoryReplacements.delete(worker);
+    this.#requestsOwed.delete(worker);
   }
 
   /** A sample of `worker`'s process `pid`: the memory limit counts only when held `memorySamples` times in a row. */
@@ -102,11 +126,39 @@ export class RecycleWatch {
     this.#timers.add(timer);
   }
 
-  #ask(reason: RecycleReason, detail: string, worker: string | undefined): void {
-    // A memory excess is seen again at a later sample; a request count past its limit is not.
-    if (this.#options.held()) return;
+  /** Asks for the requests recycle `worker` is owed, or, while new workers wait, once the wait is over. */
+  #askOwed(worker: string): void {
+    if (!this.#ask('requests', `${worker} answered ${this.#options.recycling.requests} requests`, worker)) this.#retryOwed();
+  }
+
+  /** One timer at the end of the wait asks again for every requests recycle still owed. */
+  #retryOwed(): void {
+    if (this.#owedTimer !== undefined) return;
+    const { clock } = this.#options;
+    const wait = Math.max(0, (this.#options.waitUntil() ?? clock.now()) - clock.now());
+    this.#owedTimer = clock.setTimeout(() => {
+      this.#owedTimer = undefined;
+      for (const [worker, pid] of this.#requestsOwed) {
+        // The process that answered its requests ended (a crash, a stop): its successor counts afresh.
+        if (this.#options.processOf(worker) !== pid) this.#requestsOwed.delete(worker);
+        else if (!this.#options.replacing(worker)) this.#askOwed(worker);
+      }
+    }, wait);
+  }
+
+  #cancelOwed(): void {
+    if (this.#owedTimer !== undefined) this.#options.clock.clearTimeout(this.#owedTimer);
+    this.#owedTimer = undefined;
+  }
+
+  /** Asks the pool for a recycle, unless new workers wait after a failed start; says whether it asked. */
+  #ask(reason: RecycleReason, detail: string, worker: string | undefined): boolean {
+    // A memory excess is seen again at a later sample, a time or schedule at its next firing; a
+    // request count past its limit is not seen again: it is owed (`#requestsOwed`).
+    if (this.#options.waitUntil() !== undefined) return false;
     this.#options.history.recycled(reason, this.#options.clock.now());
     this.#options.recycle(reason, detail, worker);
+    return true;
   }
 }
 

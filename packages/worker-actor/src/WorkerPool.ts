@@ -131,7 +131,8 @@ export class WorkerPool {
       recycle: (reason, detail, worker) => this.#recycle(reason, detail, worker),
       memoryAgain: (worker, memoryBytes) => this.#memoryAgain(worker, memoryBytes, recycling.memory),
       replacing: (worker) => this.#replacements.has(worker),
-      held: () => !this.#startBackoff.allows(),
+      waitUntil: () => this.#startBackoff.retryAt,
+      processOf: (worker) => this.#pidOf(worker),
     });
     this.#replacements = new ReplacementQueue(
       (worker, reason, switched) => this.#replace(worker, reason, switched),
@@ -420,15 +421,20 @@ export class WorkerPool {
     const supervisor = this.#supervisor;
     if (!supervisor || !this.#members.loads.has(name)) return undefined;
     // A recycle's next worker waits out a failed start (an operator's restart does not): the rest
-    // of a time or schedule recycle is asked again by its next trigger.
-    if (reason !== 'restart' && reason !== 'watch' && !this.#startBackoff.allows()) return undefined;
+    // of a time or schedule recycle is asked again by its next trigger, a requests recycle at the
+    // end of the wait.
+    if (reason !== 'restart' && reason !== 'watch' && !this.#startBackoff.allows()) {
+      this.#recycleWatch.notReplaced(name);
+      return undefined;
+    }
     const logger = this.#options.logger;
     const began = this.#clock.now();
-    const oldPid = (supervisor.getSnapshot().children.find((c) => c.id === name)?.ref as WorkerActorRef | undefined)?.getSnapshot().context.pid;
+    const oldPid = this.#pidOf(name);
     const added = await this.#addWorker(() => !this.#replacements.abandoned);
     if (added === undefined) return { worker: name, error: `the app stopped before ${name} was replaced` };
     if ('error' in added) {
       const { failures, retryIn } = added;
+      this.#recycleWatch.notReplaced(name);
       if (logger) logEvent(logger, 'worker.recycle_failed', { app: this.app, worker: name, reason, error: added.error, failures, retryIn }, `replacement of ${name} failed ${times(failures)}, next try in ${retryIn} s`);
       const exit = this.#history.lastExit(added.name);
       return { worker: name, replacement: added.name, error: added.error, ...(exit ? { exit } : {}) };
@@ -539,6 +545,12 @@ export class WorkerPool {
     ref.send({ type: 'portico.shutdown' });
   }
 
+  /** The process `name` runs now, if any. */
+  #pidOf(name: string): number | undefined {
+    const child = this.#supervisor?.getSnapshot().children.find((c) => c.id === name);
+    return (child?.ref as WorkerActorRef | undefined)?.getSnapshot().context.pid;
+  }
+
   /** Every worker with a live process: what the sampler reads. */
   *#sampleTargets(): Iterable<SampleTarget> {
     for (const child of this.#supervisor?.getSnapshot().children ?? []) {
@@ -611,7 +623,7 @@ export class WorkerPool {
         // The router calls it when the process answers its last allowed request (IIS `requests`).
         const worker = ref.id.slice(0, ref.id.lastIndexOf('#'));
         load.recycleAt = servedAtSpawn + requests;
-        load.onRecycleAt = () => this.#recycleWatch.servedLimit(worker);
+        load.onRecycleAt = () => this.#recycleWatch.servedLimit(worker, pid);
       }
       if (this.#elasticity && load.onBusy === undefined) {
         // The router calls it when a request takes this worker up to busyRequests in flight.

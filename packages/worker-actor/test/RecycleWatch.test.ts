@@ -9,6 +9,9 @@ function watch(recycling: Partial<Recycling>, clock = new SimulatedClock(), hist
   const asked: { reason: string; detail: string; worker: string | undefined }[] = [];
   const again: string[] = [];
   const replacing = new Set<string>();
+  /** The pool's StartBackoff, as the pool reads it: when the next new worker may start. */
+  const wait = { until: undefined as number | undefined };
+  const processes = new Map<string, number>();
   const w = new RecycleWatch({
     recycling: { ...recyclingDefaults, ...recycling },
     clock,
@@ -16,9 +19,10 @@ function watch(recycling: Partial<Recycling>, clock = new SimulatedClock(), hist
     recycle: (reason, detail, worker) => asked.push({ reason, detail, worker }),
     memoryAgain: (worker) => again.push(worker),
     replacing: (worker) => replacing.has(worker),
-    held: () => false,
+    waitUntil: () => (wait.until !== undefined && clock.now() < wait.until ? wait.until : undefined),
+    processOf: (worker) => processes.get(worker),
   });
-  return { w, asked, again, clock, history, replacing };
+  return { w, asked, again, clock, history, replacing, wait, processes };
 }
 
 describe('RecycleWatch', () => {
@@ -81,12 +85,50 @@ describe('RecycleWatch', () => {
 
   it('asks for each worker that answered its requests, and not again for one being replaced', () => {
     const { w, asked, replacing } = watch({ requests: 10 });
-    w.servedLimit('a#1');
+    w.servedLimit('a#1', 7);
     replacing.add('a#1');
-    w.servedLimit('a#1');
-    w.servedLimit('a#2');
+    w.servedLimit('a#1', 7);
+    w.servedLimit('a#2', 8);
     assert.deepEqual(asked.map((a) => a.worker), ['a#1', 'a#2']);
     assert.equal(asked[1]!.detail, 'a#2 answered 10 requests');
+  });
+
+  // Regression: a worker past its requests whose replacement failed served on for ever, since
+  // the router asks at the limit only; a memory recycle was asked again at its next sample.
+  it('asks again for a requests recycle whose replacement failed once the wait is over, by a timer, not a request', () => {
+    const { w, asked, clock, replacing, wait, processes } = watch({ requests: 10 });
+    processes.set('a#1', 7);
+    w.servedLimit('a#1', 7);
+    assert.equal(asked.length, 1);
+    // The replacement failed: the pool waits 2 s before the next new worker.
+    wait.until = clock.now() + 2_000;
+    w.notReplaced('a#1');
+    clock.advance(1_999);
+    assert.equal(asked.length, 1, 'not during the wait');
+    clock.advance(1);
+    assert.deepEqual(asked.map((a) => [a.reason, a.worker]), [['requests', 'a#1'], ['requests', 'a#1']]);
+    // It worked: a#1 is replaced and forgotten; nothing is asked again.
+    replacing.add('a#1');
+    w.forget('a#1');
+    w.notReplaced('a#1');
+    clock.advance(120_000);
+    assert.equal(asked.length, 2);
+  });
+
+  it('asks for a requests limit reached during a wait at its end, and not for a process that ended meanwhile', () => {
+    const { w, asked, clock, wait, processes } = watch({ requests: 10 });
+    wait.until = clock.now() + 4_000;
+    processes.set('a#1', 7);
+    processes.set('a#2', 8);
+    w.servedLimit('a#1', 7);
+    w.servedLimit('a#2', 8);
+    assert.equal(asked.length, 0, 'nothing while new workers wait');
+    // a#2's process crashed and was restarted in its slot: the new one has answered nothing yet.
+    processes.set('a#2', 9);
+    clock.advance(4_000);
+    assert.deepEqual(asked.map((a) => a.worker), ['a#1']);
+    clock.advance(120_000);
+    assert.equal(asked.length, 1, 'asked once at the end of the wait, no more');
   });
 
   it('reports a memory limit passed again within a minute of a memory recycle instead of recycling again', () => {
