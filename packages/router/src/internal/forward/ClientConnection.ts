@@ -13,6 +13,7 @@ import { REQUESTS_PER_TURN } from './connectionBounds.ts';
 import { Deadline } from './Deadline.ts';
 import { Exchange, type ExchangeOwner } from './Exchange.ts';
 import { openTunnel } from './openTunnel.ts';
+import { readIntoSharedBuffer } from './readIntoSharedBuffer.ts';
 import { newRequestId } from './newRequestId.ts';
 
 /** How long a closing connection keeps reading (and discarding) so the client gets our answer, not a reset. */
@@ -68,7 +69,11 @@ export class ClientConnection implements ExchangeOwner {
     this.#deadline = new Deadline(options.clock, () => this.#onTimer());
     this.requestDeadline = new Deadline(options.clock, () => this.#exchange?.timedOut());
     client.setNoDelay(true);
+    // Bytes the client's stream already holds come as 'data'; its reads, where Node lets us, come
+    // lent from a buffer every connection shares (readIntoSharedBuffer): Node's stream machinery
+    // for each read was about a tenth of a request's CPU (docs/proxy.md, Where the time goes).
     client.on('data', this.#onRead);
+    readIntoSharedBuffer(client, this.#onLentRead);
     client.on('end', this.#onClientEnd);
     client.on('error', this.#onClientError);
     client.on('close', this.#onClientClose);
@@ -83,27 +88,37 @@ export class ClientConnection implements ExchangeOwner {
   /** A read from the client socket: the event loop has come round since the last one. */
   readonly #onRead = (chunk: Buffer): void => {
     this.#requestsThisTurn = 0;
-    this.#onData(chunk);
+    this.#onData(chunk, false);
   };
 
-  #onData(chunk: Buffer): void {
+  /**
+   * A read lent from the shared buffer for this call only. The head parser copies what it keeps
+   * of a partial head; every other byte kept past the call (body bytes the backend's socket or a
+   * replay may queue, pipelined bytes held) is copied where it is handed on (`lent`).
+   */
+  readonly #onLentRead = (chunk: Buffer): void => {
+    this.#requestsThisTurn = 0;
+    this.#onData(chunk, true);
+  };
+
+  #onData(chunk: Buffer, lent: boolean): void {
     switch (this.#state) {
-      case 'head': return this.#onHeadBytes(chunk);
-      case 'body': return this.#onBodyBytes(chunk);
-      case 'awaiting': return this.#hold(chunk);
+      case 'head': return this.#onHeadBytes(chunk, lent);
+      case 'body': return this.#onBodyBytes(chunk, lent);
+      case 'awaiting': return this.#hold(chunk, lent);
       default: // closing: read and discard so the close is graceful
     }
   }
 
-  #onHeadBytes(chunk: Buffer): void {
+  #onHeadBytes(chunk: Buffer, lent: boolean): void {
     if (this.#timerKind === 'idle') this.#arm('headers');
     const r = this.#parser.push(chunk);
     if (r.kind === 'incomplete') return;
     if (r.kind === 'error') return this.#refuse(r.status, r.reason);
-    this.#startRequest(r.head, r.rest);
+    this.#startRequest(r.head, r.rest, lent);
   }
 
-  #startRequest(head: RequestHead, rest: Buffer): void {
+  #startRequest(head: RequestHead, rest: Buffer, lent: boolean): void {
     this.#disarm();
     this.#requestsThisTurn++;
     if (head.upgrade?.kind === 'invalid-websocket') return this.#refuse(400, head.upgrade.reason);
@@ -129,27 +144,29 @@ export class ClientConnection implements ExchangeOwner {
     this.#exchange = exchange;
     exchange.start();
     if (this.#state !== 'body') return;
-    if (this.#decoder === undefined && this.#remaining === 0) this.#finishBody(rest);
-    else if (rest.length > 0) this.#onBodyBytes(rest);
+    if (this.#decoder === undefined && this.#remaining === 0) this.#finishBody(rest, lent);
+    else if (rest.length > 0) this.#onBodyBytes(rest, lent);
     else this.#watchBody();
   }
 
-  #onBodyBytes(chunk: Buffer): void {
+  #onBodyBytes(chunk: Buffer, lent: boolean): void {
     const exchange = this.#exchange!;
     // A client that stops waiting for 100 Continue and sends its body is watched like any other.
     this.#awaitingContinue = false;
     let ok = true;
     if (this.#decoder === undefined) {
       const take = Math.min(this.#remaining, chunk.length);
-      ok = exchange.writeBody(take === chunk.length ? chunk : chunk.subarray(0, take));
+      const data = take === chunk.length ? chunk : chunk.subarray(0, take);
+      ok = exchange.writeBody(lent ? Buffer.from(data) : data);
       this.#remaining -= take;
-      if (this.#remaining === 0) return this.#finishBody(chunk.subarray(take));
+      if (this.#remaining === 0) return this.#finishBody(chunk.subarray(take), lent);
     } else {
+      // The decoder's data is a view of the read (one chunk) or its own copy (several joined).
       const r = this.#decoder.push(chunk, (data) => {
-        ok = exchange.writeBody(data) && ok;
+        ok = exchange.writeBody(lent ? Buffer.from(data) : data) && ok;
       });
       if (r.kind === 'error') return this.#bodyRefused(r.reason);
-      if (r.kind === 'done') return this.#finishBody(r.rest);
+      if (r.kind === 'done') return this.#finishBody(r.rest, lent);
     }
     if (!ok) this.#pause('body');
     this.#watchBody();
@@ -185,18 +202,18 @@ export class ClientConnection implements ExchangeOwner {
     this.#refuse(400, `malformed chunked body: ${reason}`);
   }
 
-  #finishBody(rest: Buffer): void {
+  #finishBody(rest: Buffer, lent: boolean): void {
     this.#bodyDone = true;
     this.#exchange?.endBody();
     if (this.#state === 'body') this.#state = 'awaiting';
     this.#unpause('body');
     this.#watchBody();
-    if (rest.length > 0) this.#hold(rest);
+    if (rest.length > 0) this.#hold(rest, lent);
   }
 
   /** Bytes after a complete request wait, unread by the parser, until its response is done. */
-  #hold(chunk: Buffer): void {
-    this.#stash.push(chunk);
+  #hold(chunk: Buffer, lent: boolean): void {
+    this.#stash.push(lent ? Buffer.from(chunk) : chunk);
     this.#pause('pipeline');
   }
 
@@ -247,7 +264,7 @@ export class ClientConnection implements ExchangeOwner {
     const held = this.#stash;
     this.#stash = [];
     this.#unpause('pipeline');
-    this.#onData(held.length === 1 ? held[0]! : Buffer.concat(held));
+    this.#onData(held.length === 1 ? held[0]! : Buffer.concat(held), false);
   }
 
   readonly #nextTurn = (): void => {
@@ -293,6 +310,7 @@ export class ClientConnection implements ExchangeOwner {
     this.#stopTimers();
     this.#state = 'tunnel';
     const client = this.client;
+    // The tunnel reads the client from here on (its own readIntoSharedBuffer callback replaces ours).
     client.off('data', this.#onRead);
     client.write(responseHead, 'latin1');
     if (rest.length > 0) client.write(rest);
