@@ -56,6 +56,14 @@ async function start(apps: Record<string, unknown>[], waitReady = true): Promise
   return Object.assign(state, { portico, port: started.listen[0]!.port, admin: started.admin!.socket, logs, resolve });
 }
 
+const isAlive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
 const shopPids = (portico: Portico) => portico.status().apps[0]!.workers.map((w) => w.pid);
 const readyPids = (portico: Portico) => portico.status().apps[0]!.workers.filter((w) => w.state === 'ready').map((w) => w.pid);
 const readyCount = (portico: Portico) => portico.status().apps[0]!.workers.filter((w) => w.state === 'ready').length;
@@ -297,6 +305,47 @@ describe('portico restart replaces workers one at a time', function () {
     assert.equal(event['oldKeepsServing'], true);
     const table = await cli(['status', '-a', admin]);
     assert.match(table.stdout, /^shop: rollout of shop failed: shop#\d, replacing shop#2/m);
+  });
+
+  // Regression: a restart asked while the app's workers were still starting (none ready) started
+  // a whole new set beside the starting one: 4 processes for a 2-worker app, 2N where a restart
+  // promises at most N + 1.
+  it('restarts an app that is still starting from the start: the starting workers stop and one new set, from the current files, starts', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'portico-slow-start-'));
+    const delayFile = join(dir, 'listen-delay-ms');
+    // The app reads how long it takes to listen from a file at each start: first an hour (a start
+    // stuck on something), then, once the operator has fixed it, 300 ms.
+    await writeFile(delayFile, '3600000');
+    const shop = app('shop', {
+      start: 'eager',
+      processesPerApplication: 2,
+      startupTimeLimit: 600,
+      processPath: '/bin/sh',
+      arguments: ['-c', 'LISTEN_DELAY_MS=$(cat "$DELAY_FILE") exec "$NODE" "$ECHO"'],
+      environmentVariables: { DELAY_FILE: delayFile, NODE: process.execPath, ECHO: echoBackend },
+    });
+    const { portico, port, admin, logs } = await start([shop], false);
+    await logged(logs, (l) => l['event'] === 'worker.spawned', 2);
+    const first = shopPids(portico);
+    assert.equal(portico.status().apps[0]!.state, 'starting');
+    const waiting = request(port, '/');
+    await writeFile(delayFile, '300');
+    const counts = watchCounts(portico);
+    const run = await cli(['restart', '-a', admin, 'shop']);
+    const reply = await waiting;
+    const seen = counts.stop();
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(reply.status, 200, 'the request that waited through the restart is answered by the new set');
+    const shopStatus = portico.status().apps[0]!;
+    assert.equal(shopStatus.state, 'ready');
+    const after = readyPids(portico);
+    assert.equal(after.length, 2);
+    assert.ok(after.every((pid) => !first.includes(pid)), `new workers ${after} replaced the starting ones ${first}`);
+    assert.ok(seen.mostProcesses <= 3, `${seen.mostProcesses} backend processes alive at once: the new set started beside the starting one`);
+    assert.ok(first.every((pid) => pid !== undefined && !isAlive(pid)), `the starting workers ${first} were stopped`);
+    assert.ok(mostAliveByLog(logs) <= 3, `${mostAliveByLog(logs)} workers alive at once by the log`);
+    assert.equal(logs.filter((l) => l['event'] === 'worker.spawned').length, 4, 'one new set, no more');
+    assert.ok(logs.some((l) => l['event'] === 'app.rolled_out' && l['reason'] === 'restart'), 'the restart is reported as a rollout');
   });
 
   it('portico stop during a restart removes the new worker that is not ready yet instead of waiting for it', async () => {

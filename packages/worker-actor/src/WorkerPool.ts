@@ -75,8 +75,11 @@ export class WorkerPool {
   readonly #sampler: ResourceSampler;
   readonly #recycleWatch: RecycleWatch;
   readonly #idleWatch: IdleWatch;
-  /** Set while the pool stops for idleness; a start asked meanwhile starts it again after. */
-  #idleStop: { startAfter: boolean } | undefined;
+  /**
+   * Set while the pool stops to be `idle` again (for idleness, or to start again while starting);
+   * a start asked meanwhile starts it again after.
+   */
+  #stopToIdle: { startAfter: boolean } | undefined;
   /** Requests in flight on a worker that other processes forward (the fronts' last reports). */
   #elsewhere: LoadElsewhere | undefined;
 
@@ -154,7 +157,7 @@ export class WorkerPool {
           return sum;
         },
         count: () => this.#members.size,
-        steady: () => this.#state === 'ready' && !this.#idleStop && !this.#replacements.active,
+        steady: () => this.#state === 'ready' && !this.#stopToIdle && !this.#replacements.active,
         held: () => !this.#startBackoff.allows(),
         grow: () => this.#grow(),
         shrink: () => this.#shrink(),
@@ -248,12 +251,26 @@ export class WorkerPool {
    * is nothing to overlap, and the caller starts it instead.
    */
   rollingRestart(reason: RestartReason): Promise<RollingRestartOutcome> | undefined {
-    if (this.#state !== 'ready' || this.#idleStop) return undefined;
+    if (this.#state !== 'ready' || this.#stopToIdle) return undefined;
     return this.#replacements.restartAll(reason).then((outcome) => {
       // The time recycle counts from when the workers started, which they just did.
       if (outcome.ok && this.#state === 'ready') this.#recycleWatch.arm();
       return outcome;
     });
+  }
+
+  /**
+   * While the workers are starting (none ready yet): stops them and starts a new set, as the first
+   * start did, from the app's files as they are now. A restart asked meanwhile (`portico
+   * restart`, a watched file) so runs one set of workers, never a second beside the first: at most
+   * `processesPerApplication` processes. Requests wait throughout, for the new set. Resolves once
+   * the new set's supervisor runs; `false` when the pool was not starting.
+   */
+  async startAgain(): Promise<boolean> {
+    if (this.#state !== 'starting' || this.#stopToIdle) return false;
+    await this.#stopThenIdle('started again while starting (a restart)');
+    await this.start();
+    return true;
   }
 
   /**
@@ -311,9 +328,9 @@ export class WorkerPool {
       }
     }
     if (this.#held) return Promise.resolve();
-    if (this.#idleStop) {
-      // Stopping for idleness: a request arrived meanwhile; it is served once the stop is over.
-      this.#idleStop.startAfter = true;
+    if (this.#stopToIdle) {
+      // Stopping to be idle again: a request arrived meanwhile; it is served once the stop is over.
+      this.#stopToIdle.startAfter = true;
       return Promise.resolve();
     }
     if (this.#state === 'stopped') {
@@ -404,7 +421,7 @@ export class WorkerPool {
 
   /** A recycling trigger fired: `worker` (requests, memory) or every worker (time, schedule) is replaced, one at a time. */
   #recycle(reason: RecycleReason, detail: string, worker: string | undefined): void {
-    if (this.#state !== 'ready' || this.#idleStop) return;
+    if (this.#state !== 'ready' || this.#stopToIdle) return;
     const logger = this.#options.logger;
     if (logger) logEvent(logger, 'app.recycling', { app: this.app, reason, detail });
     this.#replacements.add(worker === undefined ? [...this.#members.loads.keys()] : [worker], reason);
@@ -504,21 +521,26 @@ export class WorkerPool {
    * starts them again at once.
    */
   async #stopIdle(idleTimeout: number): Promise<void> {
-    if (this.#held || this.#idleStop) return;
+    if (this.#held || this.#stopToIdle) return;
     // Not serving yet (still starting, or restarting): idle from when it is, so look again.
     if (this.#state !== 'ready') return this.#idleWatch.start();
     const logger = this.#options.logger;
     if (logger) logEvent(logger, 'app.idle_stopped', { app: this.app, idleTimeout });
-    const idleStop = { startAfter: false };
-    this.#idleStop = idleStop;
+    if (await this.#stopThenIdle(`no request for ${idleTimeout} s (idleTimeout)`)) void this.start();
+  }
+
+  /** Stops the workers and is `idle` again, as before the first start (`why` goes to the history); says whether a start was asked meanwhile. */
+  async #stopThenIdle(why: string): Promise<boolean> {
+    const stopToIdle = { startAfter: false };
+    this.#stopToIdle = stopToIdle;
     await this.stop();
-    this.#idleStop = undefined;
-    if ((this.#state as PoolState) !== 'stopped' || this.#held) return;
+    this.#stopToIdle = undefined;
+    if ((this.#state as PoolState) !== 'stopped' || this.#held) return false;
     this.#stopping = undefined;
-    this.#history.entered('idle', this.#clock.now(), `no request for ${idleTimeout} s (idleTimeout)`);
+    this.#history.entered('idle', this.#clock.now(), why);
     this.#state = 'idle';
     this.#notify();
-    if (idleStop.startAfter) void this.start();
+    return stopToIdle.startAfter;
   }
 
   /** Each sampled worker's memory goes to the recycling limit; then listeners see the new figures. */

@@ -39,6 +39,17 @@ function until(p: WorkerPool, predicate: (p: WorkerPool) => boolean): Promise<vo
   });
 }
 
+/** Resolves once `count` lines match: log lines come without a change the pool reports, so this looks every few ms. */
+function logged(lines: readonly Record<string, unknown>[], match: (line: Record<string, unknown>) => boolean, count: number): Promise<void> {
+  return new Promise((resolve) => {
+    const poll = setInterval(() => {
+      if (lines.filter(match).length < count) return;
+      clearInterval(poll);
+      resolve();
+    }, 5);
+  });
+}
+
 describe('WorkerPool', function () {
   this.timeout(20_000);
   afterEach(async () => {
@@ -158,6 +169,27 @@ describe('WorkerPool', function () {
       assert.ok(events.includes(name), `${name} is logged`);
     }
     assert.ok(lines.every((l) => typeof l.eventId === 'number' && (l.app ?? l.supervisor) !== undefined));
+  });
+
+  it('starts again while starting: the starting workers stop before new ones start, one set at a time', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const p = pool({ NEVER_LISTEN: '1' }, { processesPerApplication: 2, logger: logTo(lines) });
+    await p.start();
+    // A pid is logged as its process spawns (the pool tells listeners of ready workers, not of spawns).
+    const spawned = (count: number) => logged(lines, (l) => l.event === 'worker.spawned', count);
+    await spawned(2);
+    const first = p.status().map((w) => w.pid!);
+    assert.equal(await p.startAgain(), true);
+    await spawned(4);
+    const second = p.status().map((w) => w.pid);
+    assert.ok(second.every((pid) => pid !== undefined && !first.includes(pid)), `a new set ${second} after ${first}`);
+    assert.equal(p.state, 'starting');
+    assert.ok(first.every((pid) => !isAlive(pid)), `the first set ${first} was stopped`);
+    const order = lines.filter((l) => l.event === 'worker.spawned' || l.event === 'worker.exited').map((l) => l.event);
+    assert.deepEqual(order.slice(0, 4).sort(), ['worker.exited', 'worker.exited', 'worker.spawned', 'worker.spawned'], `the first set ended before the second spawned: ${order}`);
+    assert.deepEqual(order.slice(4), ['worker.spawned', 'worker.spawned']);
+    await p.stop();
+    assert.equal(await p.startAgain(), false, 'a pool not starting has no start to begin again');
   });
 
   it('recycles every worker at `time`, one at a time: ready workers never fall below the count, processes never pass it by more than one', async () => {

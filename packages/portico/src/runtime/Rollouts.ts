@@ -99,6 +99,28 @@ export class Rollouts {
     return { error };
   }
 
+  /**
+   * Starts `app`'s workers again while they are still starting, none ready
+   * (`WorkerPool.startAgain`): the starting ones stop and one new set starts, from the files as
+   * they are now, rather than a second set beside the first. Reported as a rollout once the new
+   * set is ready or one of its workers fails. `undefined` when the app was not starting.
+   */
+  async restartStarting(app: AppRuntime, why: RestartReason): Promise<{ error?: string } | undefined> {
+    const began = this.#clock.now();
+    if (!(await app.pool.startAgain())) return undefined;
+    const name = app.config.name;
+    const outcome = await rollOut(app);
+    if (this.#closing()) return { error: STOPPING_ERROR };
+    if (outcome.ok) {
+      this.#failed.delete(name);
+      logEvent(this.#logger, 'app.rolled_out', { app: name, reason: why, ms: this.#clock.now() - began });
+      return {};
+    }
+    this.#failed.set(name, { message: outcome.error, at: this.#clock.now() });
+    logEvent(this.#logger, 'app.rollout_failed', { app: name, reason: why, error: outcome.error, oldKeepsServing: false });
+    return { error: outcome.error };
+  }
+
   /** Ends the rollouts under way: their new workers stop (the old ones serve on until Portico's stop). */
   async stop(): Promise<void> {
     for (const app of this.#restarting) app.pool.abandonReplacements();

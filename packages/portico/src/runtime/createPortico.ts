@@ -171,12 +171,13 @@ export function createPortico(initial: PorticoConfig, options: PorticoOptions = 
   /**
    * Replaces `old`'s workers with new ones (same config): what `portico restart` and a watched
    * file's change do. A serving app's workers are replaced one at a time in place, each new one
-   * ready before its old one drains; an app with nothing serving (idle, starting, failed,
-   * stopped) gets a whole new set started beside it (same history), which traffic moves to once
-   * every new worker is ready.
+   * ready before its old one drains; an app still starting starts again (its starting workers
+   * stop first: one set, never two); an app with nothing serving (idle, failed, stopped) gets a
+   * whole new set started beside it (same history), which traffic moves to once every new worker
+   * is ready.
    */
   const rollOver = async (old: AppRuntime, why: RestartReason): Promise<{ ok: boolean; error?: string }> => {
-    const inPlace = await rollouts.restartInPlace(old, why);
+    const inPlace = (await rollouts.restartInPlace(old, why)) ?? (await rollouts.restartStarting(old, why));
     if (inPlace) {
       // Done once every front has the pool's new view too (sent before these routes, in order).
       if (!closing) await fleet?.publishRoutes();
