@@ -88,8 +88,8 @@ describe('fronts: a front that hangs at its start', function () {
       (error: unknown) => error as Error,
     );
     const error = await started;
-    // Killed by the ping: nothing else kills a front that says nothing.
-    assert.match(String(error?.message), /front \d exited before it listened \(SIGKILL\)/);
+    // Killed by the ping, and the error says so and what to change.
+    assert.match(String(error?.message), /front \d exited before it listened \(SIGKILL, killed by Portico: it answered no ping for (3\d|[4-9]\d)\.\d s \(frontPing\.responseTime 1 s; more for a starting front, docs\/config\.md\)\)/);
   });
 });
 

@@ -18,7 +18,8 @@ function cli(args: readonly string[]): Promise<{ code: number; stdout: string; s
   return new Promise((resolve, reject) => {
     const env = { ...process.env };
     delete env['NODE_OPTIONS'];
-    execFile(process.execPath, [launcher, ...args], { env, timeout: 30_000 }, (error, stdout, stderr) => {
+    // A safety net only: a rolling restart of three workers takes seconds, but a minute on a machine at load 25.
+    execFile(process.execPath, [launcher, ...args], { env, timeout: 80_000 }, (error, stdout, stderr) => {
       if (error && typeof error.code !== 'number') return reject(error);
       resolve({ code: error ? (error.code as number) : 0, stdout, stderr });
     });
@@ -122,11 +123,15 @@ async function restartUnderLoad(portico: Portico, port: number, admin: string) {
   const load = startLoad(port, '/', 6);
   await answered(load.tally, 100);
   const counts = watchCounts(portico);
-  const run = await cli(['restart', '-a', admin, 'shop']);
-  await answered(load.tally, 100);
-  const seen = counts.stop();
-  const tally = await load.stop();
-  return { run, seen, tally };
+  try {
+    const run = await cli(['restart', '-a', admin, 'shop']);
+    await answered(load.tally, 100);
+    return { run, seen: counts.stop(), tally: await load.stop() };
+  } finally {
+    // A failed command leaves no load running into the next test's stop.
+    counts.stop();
+    await load.stop();
+  }
 }
 
 /** Resolves once `count` log lines match (log lines come without a status change, so this looks every few ms). */

@@ -71,6 +71,8 @@ export function createFrontFleet(options: FrontFleetOptions): FrontFleet {
   /** Set while `start()` waits: a front that fails before it listens fails the start. */
   let starting: { listening: Set<number>; resolve: () => void; reject: (error: Error) => void } | undefined;
   const acceptStopped = new Map<number, () => void>();
+  /** Why Portico killed a front, until its exit: a start that fails on it says so. */
+  const killedFor = new Map<number, string>();
 
   // After the front's actor has seen the same message or exit, so status shows its new state.
   const changed = () => setImmediate(() => options.onChange?.());
@@ -91,7 +93,9 @@ export function createFrontFleet(options: FrontFleetOptions): FrontFleet {
       responseTime: () => options.config().frontPing.responseTime * 1000,
       ping: (id) => send(child, { type: 'ping', id }),
       unresponsive: (silentMs) => {
-        logEvent(logger, 'front.unresponsive', { front, frontPid: child.child.pid, silentMs: Math.round(silentMs), responseTime: options.config().frontPing.responseTime });
+        const { responseTime } = options.config().frontPing;
+        logEvent(logger, 'front.unresponsive', { front, frontPid: child.child.pid, silentMs: Math.round(silentMs), responseTime });
+        killedFor.set(front, `killed by Portico: it answered no ping for ${(silentMs / 1000).toFixed(1)} s (frontPing.responseTime ${responseTime} s; more for a starting front, docs/config.md)`);
         child.child.kill('SIGKILL');
       },
     });
@@ -204,7 +208,10 @@ export function createFrontFleet(options: FrontFleetOptions): FrontFleet {
         sockets,
         clock: options.clock,
         onMessage: (message) => onMessage(front, message),
-        onOverflow: (overflow) => logEvent(logger, 'front.flooded', { front, frontPid: child.child.pid, ...overflow }),
+        onOverflow: (overflow) => {
+          killedFor.set(front, `killed by Portico: its channel passed a bound (${overflow.reason}: ${overflow.reached} against ${overflow.limit})`);
+          logEvent(logger, 'front.flooded', { front, frontPid: child.child.pid, ...overflow });
+        },
       });
       children.set(front, child);
       listeningCallbacks.set(front, listening);
@@ -235,7 +242,11 @@ export function createFrontFleet(options: FrontFleetOptions): FrontFleet {
       acceptStopped.get(front)?.();
       if (!asked && closing === undefined) logEvent(logger, 'front.exited', { front, frontPid: child.pid, code: child.exitCode, signal: child.signalCode });
       changed();
-      if (starting && !starting.listening.has(front)) starting.reject(new Error(`front ${front} exited before it listened (${child.signalCode ?? `code ${child.exitCode}`})`));
+      const killed = killedFor.get(front);
+      killedFor.delete(front);
+      if (starting && !starting.listening.has(front)) {
+        starting.reject(new Error(`front ${front} exited before it listened (${child.signalCode ?? `code ${child.exitCode}`}${killed ? `, ${killed}` : ''})`));
+      }
     },
   };
 
