@@ -504,6 +504,8 @@ export class WorkerPool {
       return added;
     }
     const retryIn = this.#startBackoff.failed() / 1000;
+    // `newWorkerWait` changed: status and the live page say it at once.
+    this.#notify();
     return { ...added, failures: this.#startBackoff.failures, retryIn };
   }
 

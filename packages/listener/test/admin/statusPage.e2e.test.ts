@@ -141,6 +141,21 @@ describe('statusPage (in headless Chromium)', function () {
     assert.match(await text(note), /^Failed: 3 restarts within 60 s passed rapidFailsPerMinute \(2\); last exit: crashed, code 1 · started again by itself in 2 min \d+ s$/);
   });
 
+  it('says on an app\'s card when its new workers wait after failed starts, counting down, and nothing once they do not', async () => {
+    const wait = '[data-app="shop"] .wait';
+    assert.equal(await page.locator(wait).isVisible(), false);
+    source.updateApp('shop', (a) => ({ ...a, state: 'ready', newWorkerWait: { failures: 3, retryAt: Date.now() + 8_000 } }));
+    await page.waitForSelector(`${wait}:visible`);
+    const first = await text(wait);
+    assert.match(first, /^New workers \(a replacement, growth\) failed to start 3 times in a row · next try in [78]\.\d s · the old workers serve on$/);
+    await page.waitForFunction(([sel, was]) => document.querySelector(sel)?.textContent !== was, [wait, first] as const);
+    assert.match(await text(wait), /next try in [67]\.\d s/, 'counted down without a new status');
+    source.updateApp('shop', (a) => ({ ...a, newWorkerWait: { failures: 1, retryAt: Date.now() + 1_000 } }));
+    await page.waitForFunction((sel) => /failed to start once in a row/.test(document.querySelector(sel)?.textContent ?? ''), wait);
+    source.updateApp('shop', ({ newWorkerWait: _, ...a }) => a);
+    await page.waitForSelector(wait, { state: 'hidden' });
+  });
+
   it('asks for the token once per tab, says when one is refused, and shows nothing without it', async () => {
     await page.reload();
     await page.waitForSelector('#conn[data-state="live"]');

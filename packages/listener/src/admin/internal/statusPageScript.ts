@@ -81,10 +81,14 @@ ${statusPageFronts}
     table.append(thead, tbody);
     const note = el('p', 'note');
     note.hidden = true;
+    // New workers beside the others waiting after failed starts: the old ones serve on, so it is
+    // a note of its own, not the red one of an app that is down.
+    const wait = el('p', 'wait');
+    wait.hidden = true;
     const charts = el('div', 'charts');
-    root.append(head, note, charts, table);
+    root.append(head, note, wait, charts, table);
     drawCharts(createCharts(charts, name));
-    return { name, root, badge, match, reqs, errs, queue, note, tbody, rows: new Map(), empty: null, app: null };
+    return { name, root, badge, match, reqs, errs, queue, note, wait, tbody, rows: new Map(), empty: null, app: null };
   }
 
   function stat(node, value, label) {
@@ -150,13 +154,8 @@ ${statusPageFronts}
     setBadge(card.badge, app.state);
     setText(card.match, 'host ' + app.match.host + ' · path ' + app.match.path + (app.eager ? ' · eager' : ' · lazy'));
     stat(card.queue, String(app.queueDepth), 'queued');
-    // Why the app is down and when it is tried again: the workers' rows alone do not say.
-    const notes = [];
-    if (app.failure) notes.push('Failed: ' + app.failure + (app.retryAt ? ' · started again by itself in ' + duration(app.retryAt - Date.now()) : ''));
-    if (app.rollout && app.rollout.state === 'failed') notes.push(app.rollout.message);
-    setText(card.note, notes.join('\\n'));
-    card.note.hidden = notes.length === 0;
     card.app = app;
+    updateNotes(card, Date.now() + skew);
     const seen = new Set();
     // Each worker's row, then its open detail row, in the status' order.
     let last = null;
@@ -182,6 +181,23 @@ ${statusPageFronts}
       if (card.empty.parentNode !== card.tbody) card.tbody.append(card.empty);
     } else card.empty?.remove();
     updateRates(card, app.name);
+  }
+
+  // Why the app is down, or why its new workers wait, and when it is tried again: the workers'
+  // rows alone do not say. Counted down every second (tick), between status messages.
+  function updateNotes(card, now) {
+    const app = card.app;
+    if (!app) return;
+    const notes = [];
+    if (app.failure) notes.push('Failed: ' + app.failure + (app.retryAt ? ' · started again by itself in ' + duration(app.retryAt - now) : ''));
+    if (app.rollout && app.rollout.state === 'failed') notes.push(app.rollout.message);
+    setText(card.note, notes.join('\\n'));
+    card.note.hidden = notes.length === 0;
+    const w = app.newWorkerWait;
+    const times = w ? (w.failures === 1 ? 'once' : w.failures + ' times') : '';
+    const next = w ? (w.retryAt > now ? 'next try in ' + duration(w.retryAt - now) : 'next try when asked again') : '';
+    setText(card.wait, w ? 'New workers (a replacement, growth) failed to start ' + times + ' in a row · ' + next + ' · the old workers serve on' : '');
+    card.wait.hidden = !w;
   }
 
   function updateRates(card, name) {
@@ -217,8 +233,11 @@ ${statusPageFronts}
     if (!status) return;
     const now = Date.now() + skew;
     setText(processLine, 'pid ' + status.pid + ' · version ' + status.version + ' · up ' + duration(now - status.startedAt));
-    for (const card of cards.values()) for (const row of card.rows.values())
-      setText(row.cells.uptime, row.readySince === undefined || row.readySince === null ? '—' : duration(now - row.readySince));
+    for (const card of cards.values()) {
+      updateNotes(card, now);
+      for (const row of card.rows.values())
+        setText(row.cells.uptime, row.readySince === undefined || row.readySince === null ? '—' : duration(now - row.readySince));
+    }
   }
 
   function setConnection(state, text) {

@@ -31,7 +31,8 @@ body[data-stale] main { opacity: .55; }
 .card-head { display: flex; flex-wrap: wrap; align-items: baseline; gap: 6px 14px; padding: 14px 18px 10px; }
 .card-head h2 { margin: 0; font-size: 16px; }
 .match { color: var(--muted); font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 12.5px; }
-.note { margin: 4px 0 8px; color: var(--fail); white-space: pre-line; font-size: 13.5px; }
+.note, .wait { margin: 4px 18px 8px; color: var(--fail); white-space: pre-line; font-size: 13.5px; }
+.wait { color: var(--busy); }
 .stats { margin-left: auto; display: flex; gap: 16px; color: var(--muted); font-variant-numeric: tabular-nums; }
 .stats b { color: var(--text); font-weight: 600; }
 .stats .errors.nonzero b { color: var(--fail); }
