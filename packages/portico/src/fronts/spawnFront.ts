@@ -1,9 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { extname } from 'node:path';
 import type { Socket } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import type { Clock } from '@portico/supervisor';
 import type { FrontSocket } from './bindFrontSockets.ts';
+import { frontCommand } from './frontCommand.ts';
 import { FrontInbox, type InboxOverflow } from './FrontInbox.ts';
 import type { ControlMessage, FrontMessage } from './FrontMessage.ts';
 
@@ -35,11 +34,10 @@ export interface SpawnFrontOptions {
  * no Node IPC channel at all, whose reader holds every byte until a newline however many come.
  */
 export function spawnFront(options: SpawnFrontOptions): FrontProcess {
-  const here = fileURLToPath(import.meta.url);
-  const entry = fileURLToPath(new URL(`./frontMain${extname(here)}`, import.meta.url));
+  const { entry, execArgv } = frontCommand();
   const fds = options.sockets.map((socket) => socket.handle.fd);
   // As `fork` would: the same Node and its flags (a loader in tests), without fork's IPC channel.
-  const child = spawn(process.execPath, [...process.execArgv, ...options.nodeFlags, entry], { env: options.environment, stdio: ['ignore', 'inherit', 'inherit', 'pipe', ...fds] });
+  const child = spawn(process.execPath, [...execArgv, ...options.nodeFlags, entry], { env: options.environment, stdio: ['ignore', 'inherit', 'inherit', 'pipe', ...fds] });
   const channel = child.stdio[frontChannelFd] as Socket;
   // A write to a front that died between two checks; its exit is what the fleet acts on.
   channel.on('error', () => {});
