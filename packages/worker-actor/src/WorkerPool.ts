@@ -8,32 +8,30 @@ import {
   type SupervisorRef,
 } from '@portico/supervisor';
 import { createActor, type Subscription } from 'xstate';
-import { InvalidWorkerOptionError } from './errors.ts';
-import type { ListenSocket } from './ProcessHost.ts';
 import { PoolHistory } from './PoolHistory.ts';
-import { defaultRetryFailed, RetryFailedSchedule, validateRetryFailed } from './RetryFailed.ts';
 import { IdleWatch } from './IdleWatch.ts';
-import { logSupervisorEvent, logWorkerEvent, reportLimits } from './internal/poolEvents.ts';
+import { FailedHold } from './internal/FailedHold.ts';
+import { NewWorkers } from './internal/NewWorkers.ts';
+import { PoolExits } from './internal/PoolExits.ts';
+import { logSupervisorEvent, reportLimits } from './internal/poolEvents.ts';
 import { PoolWorkers } from './internal/PoolWorkers.ts';
 import { ReplacementQueue } from './internal/ReplacementQueue.ts';
+import { ReadyView } from './internal/ReadyView.ts';
+import { resolvePoolOptions } from './internal/resolvePoolOptions.ts';
 import { StartBackoff } from './internal/StartBackoff.ts';
-import { ElasticScaling, elasticityDefaults, validateElasticity, type Elasticity } from './ElasticScaling.ts';
+import { processOf, sampleTargets, workerLogs, workerRef } from './internal/supervisedWorkers.ts';
+import { ElasticScaling, type Elasticity } from './ElasticScaling.ts';
 import { RecycleWatch } from './RecycleWatch.ts';
-import { recyclingDefaults, validateRecycling, type RecycleReason } from './Recycling.ts';
-import type { ReplaceReason, ReplacementFailure, RestartReason, RollingRestartOutcome } from './RollingRestart.ts';
-import { defaultSampleInterval, ResourceSampler, type SampleTarget } from './ResourceSampler.ts';
-import { exitOfError, summarizeExit, type WorkerExit } from './WorkerExit.ts';
-import type { WorkerActorRef, WorkerSnapshot } from './workerMachine.ts';
-import { validateWorkerOptions } from './WorkerOptions.ts';
+import type { RecycleReason } from './Recycling.ts';
+import type { RestartReason, RollingRestartOutcome } from './RollingRestart.ts';
+import { defaultSampleInterval, ResourceSampler } from './ResourceSampler.ts';
+import type { WorkerExit } from './WorkerExit.ts';
 import { defaultBackoff, type WorkerPoolOptions } from './WorkerPoolOptions.ts';
 import type { LoadElsewhere } from './LoadElsewhere.ts';
 import type { ReadyWorker } from './ReadyWorker.ts';
 import { takePeak } from './takePeak.ts';
 import { liveWorkers, pastWorkers, type WorkerStatus } from './WorkerStatus.ts';
 
-
-/** A new worker beside the others: ready, or why not and how long the next one waits (seconds). */
-type NewWorker = { readonly name: string; readonly pid: number } | { readonly name: string; readonly error: string; readonly failures: number; readonly retryIn: number };
 
 /** `idle` until the first start; `failed` after the restart limit, until `retryAt` (`retryFailed`). */
 export type PoolState = 'idle' | 'starting' | 'ready' | 'failed' | 'stopping' | 'stopped';
@@ -55,21 +53,18 @@ export class WorkerPool {
   readonly #listeners = new Set<() => void>();
   #supervisor: SupervisorRef | undefined;
   #subscriptions: Subscription[] = [];
-  #workers = new Map<string, { ref: WorkerActorRef; subscriptions: Subscription[] }>();
-  #ready: readonly ReadyWorker[] = [];
+  /** What the router reads on every request. */
+  readonly #view: ReadyView;
   #state: PoolState = 'idle';
-  readonly #retrySchedule: RetryFailedSchedule;
-  #retryAt: number | undefined;
-  #retryTimer: unknown;
+  readonly #rapidFailsPerMinute: number;
+  readonly #failedHold: FailedHold;
   #failure: string | undefined;
-  #lastExit: WorkerExit | undefined;
+  readonly #exits: PoolExits;
   readonly #history: PoolHistory;
   #starting: Promise<void> | undefined;
   #stopping: Promise<void> | undefined;
   /** Stopped by an operator: `start()` does nothing until `start({ resume: true })`. */
   #held = false;
-  /** Unasked exits of this pool's own processes (not the history it was given). */
-  #exitCount = 0;
   /** Hung processes replaced and still stopping (within shutdownTimeLimit); `stop()` waits for them. */
   readonly #released = new Set<Promise<void>>();
   readonly #sampler: ResourceSampler;
@@ -89,25 +84,18 @@ export class WorkerPool {
   /** Set when maxProcesses is above processesPerApplication. */
   readonly #elasticity: Elasticity | undefined;
   readonly #scaling: ElasticScaling | undefined;
+  /** Replacements, growth and shrinking: the workers started beside the others and those retired. */
+  readonly #newWorkers: NewWorkers;
 
   constructor(options: WorkerPoolOptions) {
-    validateWorkerOptions({ ...options.worker, ...(options.worker.listenMode === 'socket-activation' ? { listenSocket: placeholderSocket } : {}) });
-    const count = options.processesPerApplication ?? 1;
-    if (!Number.isInteger(count) || count < 1 || count > 100) {
-      throw new InvalidWorkerOptionError('processesPerApplication', `must be a whole number from 1 to 100 (ANCM's range), got ${count}`);
-    }
-    const rapidFails = options.rapidFailsPerMinute ?? 10;
-    if (!Number.isInteger(rapidFails) || rapidFails < 0 || rapidFails > 100) {
-      throw new InvalidWorkerOptionError('rapidFailsPerMinute', `must be a whole number from 0 to 100 (ANCM's range), got ${rapidFails}`);
-    }
-    const retryFailed = options.retryFailed ?? defaultRetryFailed;
-    validateRetryFailed(retryFailed);
-    this.#retrySchedule = new RetryFailedSchedule(retryFailed);
+    const { count, rapidFailsPerMinute, retryFailed, recycling, elasticity, idleTimeout } = resolvePoolOptions(options);
+    this.#rapidFailsPerMinute = rapidFailsPerMinute;
     this.#history = new PoolHistory(options.history);
-    this.#lastExit = this.#history.exits.at(-1);
     this.app = options.worker.app;
     this.#options = options;
     this.#clock = options.clock ?? systemClock;
+    this.#exits = new PoolExits(this.#history, this.#clock);
+    this.#failedHold = new FailedHold(this.#clock, retryFailed);
     this.#startBackoff = new StartBackoff(this.#clock);
     this.#members = new PoolWorkers({
       app: this.app,
@@ -122,11 +110,9 @@ export class WorkerPool {
       host: options.worker.host,
       clock: this.#clock,
       interval: options.sampleInterval ?? defaultSampleInterval,
-      targets: () => this.#sampleTargets(),
+      targets: () => sampleTargets(this.#supervisor),
       onSample: () => this.#afterSample(),
     });
-    const recycling = options.recycling ?? recyclingDefaults;
-    validateRecycling(recycling);
     this.#recycleWatch = new RecycleWatch({
       recycling,
       clock: this.#clock,
@@ -135,35 +121,30 @@ export class WorkerPool {
       memoryAgain: (worker, memoryBytes) => this.#memoryAgain(worker, memoryBytes, recycling.memory),
       replacing: (worker) => this.#replacements.has(worker),
       waitUntil: () => this.#startBackoff.retryAt,
-      processOf: (worker) => this.#pidOf(worker),
+      processOf: (worker) => processOf(this.#supervisor, worker),
     });
     this.#replacements = new ReplacementQueue(
-      (worker, reason, switched) => this.#replace(worker, reason, switched),
+      (worker, reason, switched) => this.#newWorkers.replace(worker, reason, switched),
       () => [...this.#members.loads.keys()],
     );
-    const max = options.maxProcesses ?? 0;
-    this.#elasticity =
-      max === 0 ? undefined : { min: count, max, idleTime: options.processIdleTime ?? elasticityDefaults.idleTime, busyRequests: options.busyRequests ?? elasticityDefaults.busyRequests };
-    if (this.#elasticity) validateElasticity(this.#elasticity);
+    this.#elasticity = elasticity;
     this.#scaling =
       this.#elasticity &&
       new ElasticScaling({
         elasticity: this.#elasticity,
         clock: this.#clock,
-        inFlight: () => this.#ready.map((worker) => worker.load.inFlight + (this.#elsewhere?.inFlight(worker.id, worker.pid) ?? 0)),
+        inFlight: () => this.#view.ready.map((worker) => worker.load.inFlight + (this.#elsewhere?.inFlight(worker.id, worker.pid) ?? 0)),
         demand: () => {
           let sum = 0;
-          for (const worker of this.#ready) sum += takePeak(worker.load) + (this.#elsewhere?.peak(worker.id, worker.pid) ?? 0);
+          for (const worker of this.#view.ready) sum += takePeak(worker.load) + (this.#elsewhere?.peak(worker.id, worker.pid) ?? 0);
           return sum;
         },
         count: () => this.#members.size,
         steady: () => this.#state === 'ready' && !this.#stopToIdle && !this.#replacements.active,
         held: () => !this.#startBackoff.allows(),
-        grow: () => this.#grow(),
-        shrink: () => this.#shrink(),
+        grow: () => this.#newWorkers.grow(),
+        shrink: () => this.#newWorkers.shrink(),
       });
-    const idleTimeout = options.idleTimeout ?? 0;
-    if (!(Number.isFinite(idleTimeout) && idleTimeout >= 0)) throw new InvalidWorkerOptionError('idleTimeout', `must be seconds, 0 for never, got ${idleTimeout}`);
     this.#idleWatch = new IdleWatch({
       clock: this.#clock,
       idleTimeout,
@@ -173,11 +154,41 @@ export class WorkerPool {
       busy: () => this.#replacements.active || [...this.#members.loads.values()].some((load) => load.inFlight > 0 || (load.tunnels ?? 0) > 0),
       onIdle: () => void this.#stopIdle(idleTimeout),
     });
+    this.#newWorkers = new NewWorkers({
+      app: this.app,
+      clock: this.#clock,
+      logger: options.logger,
+      members: this.#members,
+      history: this.#history,
+      startBackoff: this.#startBackoff,
+      elasticity,
+      supervisor: () => this.#supervisor,
+      stopping: () => this.#state === 'stopping',
+      abandoned: () => this.#replacements.abandoned,
+      replacing: (worker) => this.#replacements.has(worker),
+      pidOf: (worker) => processOf(this.#supervisor, worker),
+      notReplaced: (worker) => this.#recycleWatch.notReplaced(worker),
+      replacedForMemory: (replacement) => this.#recycleWatch.replacedForMemory(replacement),
+      refresh: () => this.#refresh(),
+      notify: () => this.#notify(),
+    });
+    this.#view = new ReadyView({
+      app: this.app,
+      logger: options.logger,
+      requests: options.recycling?.requests ?? 0,
+      busyRequests: elasticity?.busyRequests,
+      servedLimit: (worker, pid) => this.#recycleWatch.servedLimit(worker, pid),
+      busy: () => this.#scaling!.busy(),
+      rebuilt: (changed) => {
+        const state = this.#state === 'starting' && this.#view.ready.length > 0 ? 'ready' : this.#state;
+        if (changed || state !== this.#state) this.#setState(state);
+      },
+    });
   }
 
   /** Ready backends, least loaded not implied: the router balances. Replaced (not mutated) on change. */
   get ready(): readonly ReadyWorker[] {
-    return this.#ready;
+    return this.#view.ready;
   }
 
   get state(): PoolState {
@@ -186,12 +197,12 @@ export class WorkerPool {
 
   /** The most recent unasked exit, for error pages and status. */
   get lastExit(): WorkerExit | undefined {
-    return this.#lastExit;
+    return this.#exits.last;
   }
 
   /** While `failed`: when (the clock's ms) the pool starts again by itself. */
   get retryAt(): number | undefined {
-    return this.#retryAt;
+    return this.#failedHold.retryAt;
   }
 
   /**
@@ -220,7 +231,7 @@ export class WorkerPool {
 
   /** How many of this pool's processes ended unasked; a rollout watches it. */
   get exitCount(): number {
-    return this.#exitCount;
+    return this.#exits.count;
   }
 
   /** Whether this pool's workers are sampled (`available`: the host can tell what a process costs), and how often. */
@@ -323,7 +334,7 @@ export class WorkerPool {
       // An operator's start: ends an operator's hold and a failed state's wait at once.
       this.#held = false;
       if (this.#state === 'failed') {
-        this.#retrySchedule.retried(this.#clock.now());
+        this.#failedHold.retried();
         this.#leaveFailed();
       }
     }
@@ -340,7 +351,7 @@ export class WorkerPool {
     if (this.#state !== 'idle') return this.#starting ?? Promise.resolve();
     this.#setState('starting');
     this.#starting = this.#launch().catch((error: unknown) => {
-      this.#lastExit = { kind: 'failed_to_start', pid: undefined, code: null, signal: null, uptimeMs: 0, stderrTail: '', killed: false, spawnError: (error as Error).message };
+      this.#exits.launchFailed((error as Error).message);
       this.#fail(`could not start: ${(error as Error).message}`);
     });
     return this.#starting;
@@ -384,11 +395,7 @@ export class WorkerPool {
 
   /** What each worker slot's current process wrote lately (stdout and stderr together); `''` while a slot has no process. */
   logs(): { worker: string; pid: number | undefined; tail: string }[] {
-    const children = this.#supervisor?.getSnapshot().children ?? [];
-    return children.map((child) => {
-      const snapshot = child.ref?.getSnapshot() as WorkerSnapshot | undefined;
-      return { worker: child.id, pid: snapshot?.context.pid, tail: snapshot?.context.capture?.tail() ?? '' };
-    });
+    return workerLogs(this.#supervisor);
   }
 
   async #launch(): Promise<void> {
@@ -400,7 +407,7 @@ export class WorkerPool {
     const supervisor = createActor(
       createSupervisor({
         strategy: 'one_for_one',
-        intensity: this.#options.rapidFailsPerMinute ?? 10,
+        intensity: this.#rapidFailsPerMinute,
         period: 60,
         backoff: this.#options.backoff ?? defaultBackoff,
         children,
@@ -425,96 +432,6 @@ export class WorkerPool {
     const logger = this.#options.logger;
     if (logger) logEvent(logger, 'app.recycling', { app: this.app, reason, detail });
     this.#replacements.add(worker === undefined ? [...this.#members.loads.keys()] : [worker], reason);
-  }
-
-  /**
-   * Replaces `name` the way a rolling restart does: a new worker, under the lowest free name,
-   * starts beside it; once the new one is ready, the old one leaves routing, drains and stops
-   * within shutdownTimeLimit, and is forgotten. A new worker that fails to start is removed again
-   * and the old one serves on (`worker.recycle_failed`); resolves with why. `switched` is called
-   * once the new one is ready, before the old one drains. Never rejects.
-   */
-  async #replace(name: string, reason: ReplaceReason, switched: () => void): Promise<ReplacementFailure | undefined> {
-    const supervisor = this.#supervisor;
-    if (!supervisor || !this.#members.loads.has(name)) return undefined;
-    // A recycle's next worker waits out a failed start (an operator's restart does not): the rest
-    // of a time or schedule recycle is asked again by its next trigger, a requests recycle at the
-    // end of the wait.
-    if (reason !== 'restart' && reason !== 'watch' && !this.#startBackoff.allows()) {
-      this.#recycleWatch.notReplaced(name);
-      return undefined;
-    }
-    const logger = this.#options.logger;
-    const began = this.#clock.now();
-    const oldPid = this.#pidOf(name);
-    const added = await this.#addWorker(() => !this.#replacements.abandoned);
-    if (added === undefined) return { worker: name, error: `the app stopped before ${name} was replaced` };
-    if ('error' in added) {
-      const { failures, retryIn } = added;
-      this.#recycleWatch.notReplaced(name);
-      if (logger) logEvent(logger, 'worker.recycle_failed', { app: this.app, worker: name, reason, error: added.error, failures, retryIn }, `replacement of ${name} failed ${times(failures)}, next try in ${retryIn} s`);
-      const exit = this.#history.lastExit(added.name);
-      return { worker: name, replacement: added.name, error: added.error, ...(exit ? { exit } : {}) };
-    }
-    if (reason === 'memory') this.#recycleWatch.replacedForMemory(added.name);
-    if (logger) logEvent(logger, 'worker.recycled', { app: this.app, worker: name, workerPid: oldPid, replacement: added.name, replacementPid: added.pid, reason, ms: Math.round(this.#clock.now() - began) });
-    const retired = this.#retire(name);
-    switched();
-    await retired;
-    return undefined;
-  }
-
-  /** An elastic pool whose ready workers are all busy: one more, up to maxProcesses. */
-  async #grow(): Promise<void> {
-    const added = await this.#addWorker();
-    if (added === undefined) return;
-    const logger = this.#options.logger;
-    if ('error' in added) {
-      const { failures, retryIn } = added;
-      if (logger) logEvent(logger, 'app.scale_failed', { app: this.app, worker: added.name, error: added.error, failures, retryIn }, `growth of ${this.app} to ${added.name} failed ${times(failures)}, next try in ${retryIn} s`);
-      return;
-    }
-    if (!logger) return;
-    logEvent(logger, 'app.scaled_up', { app: this.app, worker: added.name, workerPid: added.pid, workers: this.#members.size, busyRequests: this.#elasticity!.busyRequests });
-  }
-
-  /** An elastic pool that had a worker more than it needed for processIdleTime: the last idle one goes. */
-  async #shrink(): Promise<void> {
-    const names = [...this.#members.loads.keys()].filter((name) => !this.#replacements.has(name));
-    const victim = names.findLast((name) => this.#members.loads.get(name)!.inFlight === 0) ?? names.at(-1);
-    if (victim === undefined) return;
-    const logger = this.#options.logger;
-    if (logger) logEvent(logger, 'app.scaled_down', { app: this.app, worker: victim, workers: this.#members.size - 1, processIdleTime: this.#elasticity!.idleTime });
-    await this.#retire(victim);
-  }
-
-  /**
-   * A new worker beside the others, ready, or why not with the wait its failure set before the
-   * next one (`startBackoff`: every replacement and growth counts); `undefined` when the pool
-   * stopped meanwhile or it is no longer `wanted`.
-   */
-  async #addWorker(wanted?: () => boolean): Promise<NewWorker | undefined> {
-    const supervisor = this.#supervisor;
-    const current = () => this.#supervisor === supervisor && this.#state !== 'stopping';
-    if (!supervisor || !current()) return undefined;
-    const added = await this.#members.add(supervisor, current, wanted);
-    if (added === undefined) return undefined;
-    if (!('error' in added)) {
-      this.#startBackoff.succeeded();
-      return added;
-    }
-    const retryIn = this.#startBackoff.failed() / 1000;
-    // `newWorkerWait` changed: status and the live page say it at once.
-    this.#notify();
-    return { ...added, failures: this.#startBackoff.failures, retryIn };
-  }
-
-  /** Takes `name` out of routing at once (draining), and forgets it once it stopped. */
-  async #retire(name: string): Promise<void> {
-    const supervisor = this.#supervisor;
-    if (!supervisor) return;
-    await this.#members.retire(supervisor, name);
-    this.#refresh();
   }
 
   /**
@@ -547,7 +464,7 @@ export class WorkerPool {
 
   /** Each sampled worker's memory goes to the recycling limit; then listeners see the new figures. */
   #afterSample(): void {
-    for (const target of this.#sampleTargets()) {
+    for (const target of sampleTargets(this.#supervisor)) {
       const figures = this.#sampler.get(target.slot, target.pid);
       if (figures) this.#recycleWatch.sampled(target.slot, target.pid, figures.memoryBytes);
     }
@@ -561,51 +478,22 @@ export class WorkerPool {
    * its limit ends failed rather than recycling for ever.
    */
   #memoryAgain(worker: string, memoryBytes: number, limitMiB: number): void {
-    const child = this.#supervisor?.getSnapshot().children.find((c) => c.id === worker);
-    const ref = child?.ref as WorkerActorRef | undefined;
+    const ref = workerRef(this.#supervisor, worker);
     if (!ref || ref.getSnapshot().status !== 'active') return;
     const logger = this.#options.logger;
     if (logger) logEvent(logger, 'worker.memory_limit_again', { app: this.app, worker, workerPid: ref.getSnapshot().context.pid, memoryBytes, memoryLimit: limitMiB });
     ref.send({ type: 'portico.shutdown' });
   }
 
-  /** The process `name` runs now, if any. */
-  #pidOf(name: string): number | undefined {
-    const child = this.#supervisor?.getSnapshot().children.find((c) => c.id === name);
-    return (child?.ref as WorkerActorRef | undefined)?.getSnapshot().context.pid;
-  }
-
-  /** Every worker with a live process: what the sampler reads. */
-  *#sampleTargets(): Iterable<SampleTarget> {
-    for (const child of this.#supervisor?.getSnapshot().children ?? []) {
-      const snapshot = child.ref?.getSnapshot() as WorkerSnapshot | undefined;
-      const pid = snapshot?.status === 'active' ? snapshot.context.pid : undefined;
-      if (pid !== undefined) yield { slot: child.id, pid, startedAt: snapshot!.context.spawnedAt };
-    }
-  }
-
   #onSupervisorEvent(event: SupervisorEmitted): void {
     if (event.type === 'supervisor.child_exited' && event.exit.kind === 'crash') {
-      const exit = exitOfError(event.exit.error);
-      if (exit) this.#history.exited(event.childId, exit, this.#clock.now());
-      this.#lastExit = exit ?? this.#lastExit;
-      this.#exitCount++;
+      this.#exits.crashed(event.childId, event.exit.error);
       this.#notify();
     }
-    if (event.type === 'supervisor.child_start_failed') {
-      // A new worker beside the others that ended before it was ready (its start was refused, no
-      // child_exited came): its exit stays visible in status. A restart's failed start came
-      // after its child_exited, with the same exit, already kept.
-      const exit = exitOfError(event.error);
-      if (exit && this.#history.lastExit(event.childId) !== exit) {
-        this.#history.exited(event.childId, exit, this.#clock.now());
-        this.#lastExit = exit;
-      }
-    }
+    if (event.type === 'supervisor.child_start_failed') this.#exits.startFailed(event.childId, event.error);
     const logger = this.#options.logger;
     if (event.type === 'supervisor.gave_up') {
-      const last = this.#lastExit ? `; last exit: ${this.#lastExit.kind.replace(/_/g, ' ')}, ${summarizeExit(this.#lastExit)}` : '';
-      this.#failure = `${event.restarts} restarts within ${event.period} s passed rapidFailsPerMinute (${event.intensity})${last}`;
+      this.#failure = `${event.restarts} restarts within ${event.period} s passed rapidFailsPerMinute (${event.intensity})${this.#exits.lastSentence()}`;
       if (logger) logEvent(logger, 'worker.rapid_fail_limit', { app: this.app, failures: event.restarts, rapidFailsPerMinute: event.intensity });
     }
     if (event.type === 'supervisor.stopped' && event.reason === 'gave_up') this.#fail(this.#failure ?? 'the restart limit was passed');
@@ -614,90 +502,27 @@ export class WorkerPool {
 
   /** Follows the supervisor's children (new refs after restarts) and rebuilds the ready list. */
   #refresh(): void {
-    const children = this.#supervisor?.getSnapshot().children ?? [];
-    const live = new Set<string>();
-    for (const child of children) {
-      const ref = child.ref as WorkerActorRef | undefined;
-      if (!ref) continue;
-      live.add(ref.id);
-      if (!this.#workers.has(ref.id)) {
-        this.#workers.set(ref.id, {
-          ref,
-          subscriptions: [ref.on('*', (event) => this.#options.logger && logWorkerEvent(this.#options.logger, this.app, event)), ref.subscribe({ next: () => this.#rebuild(), error: () => {} })],
-        });
-      }
-    }
-    for (const [id, worker] of this.#workers) {
-      if (live.has(id)) continue;
-      for (const subscription of worker.subscriptions) subscription.unsubscribe();
-      this.#workers.delete(id);
-    }
-    this.#rebuild();
-  }
-
-  #rebuild(): void {
-    const ready: ReadyWorker[] = [];
-    for (const { ref } of this.#workers.values()) {
-      const snapshot = ref.getSnapshot();
-      if (snapshot.status !== 'active' || !snapshot.matches({ live: 'ready' })) continue;
-      const { pid, endpoint, token, load, servedAtSpawn } = snapshot.context;
-      if (pid === undefined || !endpoint || !token) continue;
-      const requests = this.#options.recycling?.requests ?? 0;
-      if (requests > 0 && load.recycleAt !== servedAtSpawn + requests) {
-        // The router calls it when the process answers its last allowed request (IIS `requests`).
-        const worker = ref.id.slice(0, ref.id.lastIndexOf('#'));
-        load.recycleAt = servedAtSpawn + requests;
-        load.onRecycleAt = () => this.#recycleWatch.servedLimit(worker, pid);
-      }
-      if (this.#elasticity && load.onBusy === undefined) {
-        // The router calls it when a request takes this worker up to busyRequests in flight.
-        load.busyAt = this.#elasticity.busyRequests;
-        load.onBusy = () => this.#scaling!.busy();
-      }
-      ready.push({
-        id: ref.id,
-        pid,
-        endpoint,
-        token,
-        load,
-        notifyIdle: () => ref.send({ type: 'worker.idle' }),
-        notifyUnreachable: () => ref.send({ type: 'worker.unreachable' }),
-      });
-    }
-    const changed = ready.length !== this.#ready.length || ready.some((u, i) => u.id !== this.#ready[i]?.id || u.pid !== this.#ready[i]?.pid);
-    if (changed) this.#ready = ready;
-    const state = this.#state === 'starting' && ready.length > 0 ? 'ready' : this.#state;
-    if (changed || state !== this.#state) this.#setState(state);
+    this.#view.follow(this.#supervisor?.getSnapshot().children ?? []);
   }
 
   /** Held down on the `retryFailed` schedule; a timer, not a request, starts the pool again. */
   #fail(reason: string): void {
     this.#teardown();
-    const now = this.#clock.now();
-    const hold = this.#retrySchedule.failed(now);
     this.#failure = reason;
-    this.#retryAt = now + hold;
-    this.#retryTimer = this.#clock.setTimeout(() => {
-      this.#retryTimer = undefined;
+    this.#failedHold.hold(() => {
       if (this.#state !== 'failed') return;
-      this.#retrySchedule.retried(this.#clock.now());
+      this.#failedHold.retried();
       this.#leaveFailed();
       void this.start();
-    }, hold);
+    });
     this.#setState('failed');
   }
 
   /** Back to `idle`, ready for a start: the hold is over or was cut short. */
   #leaveFailed(): void {
-    this.#cancelRetry();
-    this.#retryAt = undefined;
+    this.#failedHold.end();
     this.#failure = undefined;
     if (this.#state === 'failed') this.#state = 'idle';
-  }
-
-  #cancelRetry(): void {
-    if (this.#retryTimer !== undefined) this.#clock.clearTimeout(this.#retryTimer);
-    this.#retryTimer = undefined;
   }
 
   #teardown(): void {
@@ -708,12 +533,10 @@ export class WorkerPool {
     this.#idleWatch.stop();
     for (const child of this.#supervisor?.getSnapshot().children ?? []) this.#history.addRestarts(child.id, child.restarts);
     for (const subscription of this.#subscriptions) subscription.unsubscribe();
-    for (const worker of this.#workers.values()) for (const subscription of worker.subscriptions) subscription.unsubscribe();
     this.#subscriptions = [];
-    this.#workers.clear();
+    this.#view.clear();
     this.#supervisor = undefined;
     this.#starting = undefined;
-    this.#ready = [];
   }
 
   #setState(state: PoolState): void {
@@ -733,7 +556,3 @@ export class WorkerPool {
   }
 }
 
-const times = (n: number) => (n === 1 ? 'once' : `${n} times`);
-
-/** Stands in for the sockets the pool binds itself, so option validation can run up front. */
-const placeholderSocket: ListenSocket = { endpoint: { kind: 'tcp', host: '127.0.0.1', port: 0 }, fd: -1, close: async () => {} };
