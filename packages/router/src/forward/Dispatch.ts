@@ -15,7 +15,8 @@ export interface DispatchRequest {
 /**
  * Where a request goes: to an upstream (with the header changes to make, the time it may take,
  * how to pick another upstream for the one allowed retry, and what to call when it is over), or
- * answered by Portico itself.
+ * answered by Portico itself. Every engine calls a forward's callbacks as methods of the dispatch,
+ * so a dispatch may be a class instance (the router's `ForwardDecision`).
  */
 export type Dispatch =
   | {

@@ -1,16 +1,19 @@
 import { identityHeaders, stripInboundHeaders, type Authenticator, type AuthTlsInfo } from '@portico/auth-forwarder';
 import { systemClock, type Clock } from '@portico/supervisor';
-import type { PoolState, ReadyWorker, WorkerExit, WorkerLoad } from '@portico/worker-actor';
-import type { ExchangeOutcome, RetryChoice } from '../forward/Dispatch.ts';
+import type { PoolState, ReadyWorker, WorkerExit } from '@portico/worker-actor';
 import type { HeaderPair } from '../forward/ForwarderOptions.ts';
 import type { Upstream } from '../forward/Upstream.ts';
 import type { RequestHead } from '../http1/RequestHead.ts';
 import { InvalidRouterOptionError } from '../errors.ts';
-import { ALLOWED_METHODS, cannedBody, NO_HIDDEN_HEADERS, traceAllowed } from '../internal/policy/index.ts';
+import { ALLOWED_METHODS, cannedBody, traceAllowed } from '../internal/policy/index.ts';
 import { hostSpecificity, normaliseHost, pathMatches, type AppMatch } from './AppMatch.ts';
 import { AppOffline } from './AppOffline.ts';
 import { errorPage } from './errorPage.ts';
+import { ForwardDecision, type ForwardRouting } from './ForwardDecision.ts';
 import { normaliseRequestPath } from './normaliseRequestPath.ts';
+import { heldDown, liveApp, notReadyWithin, startupLimitMs, type RoutedApp, type Waited } from './RoutedApp.ts';
+
+export type { ForwardDecision };
 
 /** What the router needs of an app's workers; `WorkerPool` from `@portico/worker-actor` is one. */
 export interface AppBackends {
@@ -77,40 +80,6 @@ export interface RouteRequest {
   readonly onClose?: (listener: () => void) => void;
 }
 
-/** Send the request to `upstream`, with these header changes; call `release` when the exchange ends. */
-export interface ForwardDecision {
-  readonly kind: 'forward';
-  readonly app: string;
-  readonly upstream: Upstream;
-  /** Inbound headers after hop-by-hop removal go through this, then Portico's are added. */
-  readonly transformHeaders: (headers: HeaderPair[]) => HeaderPair[];
-  /** Send a well-formed inbound `x-request-id` upstream instead of Portico's own (the app's `trustRequestId`). */
-  readonly trustRequestId: boolean;
-  /** Response headers never relayed to the client: what the app's authenticator forwards (forward-auth's `copyHeaders`). */
-  readonly hiddenResponseHeaders: readonly string[];
-  /** The mount path to take off the target and send as `x-forwarded-prefix` (`stripPrefix`). */
-  readonly pathPrefix?: string;
-  /** Milliseconds to the response head before 504. */
-  readonly requestTimeout: number;
-  /**
-   * Picks another ready worker for a retry (never the same one); when none is ready, waits for one
-   * (a crashed worker's restart) within the app's start-up limit, counted from the request's first
-   * wait; when the app failed or the limit passed, the start-up failure page; undefined when a
-   * reload removed the app. A refused connect or a failed start takes the worker out of routing first.
-   */
-  readonly retry: (error: Error, failedStart: boolean) => RetryChoice | Promise<RetryChoice>;
-  /** Whether the worker behind `upstream` has answered a request before (docs/proxy.md, failed starts). */
-  readonly hasAnswered: (upstream: Upstream) => boolean;
-  /** The start-up failure page for a request whose worker failed to start and which cannot be sent again. */
-  /**
-   * The start-up failure page for a request whose worker failed to start and which cannot be sent
-   * again, and the 504 page naming the app when the backend sent nothing in time; undefined (the
-   * bare status) otherwise.
-   */
-  readonly failureAnswer: (status: number, error: Error, failedStart: boolean) => RespondDecision | undefined;
-  readonly release: (outcome: ExchangeOutcome) => void;
-}
-
 /** Answer the client directly. */
 export interface RespondDecision {
   readonly kind: 'respond';
@@ -161,38 +130,8 @@ export interface RouterOptions {
   readonly onErrorPage?: (page: ErrorPageShown) => void;
 }
 
-interface App extends AppRoute {
-  readonly offline: AppOffline | undefined;
-  /** `match.host` lower-cased once, as requests' hosts are compared in. */
-  readonly hostPattern: string;
-  /** Header clean-up without an authenticator, made once: [plain request, WebSocket upgrade]. */
-  readonly strip: readonly [(headers: HeaderPair[]) => HeaderPair[], (headers: HeaderPair[]) => HeaderPair[]];
-  readonly waiters: Set<() => void>;
-  readonly upstreams: WeakMap<ReadyWorker, Upstream>;
-  /** Per worker slot, the pid of its process once that process has answered a request (failed starts). */
-  readonly answered: Map<string, number>;
-  /** Where the next tie of least outstanding is broken: the ready index after the last pick. */
-  turn: number;
-  /** Set by `handOver`: this app's router was replaced; waits go to `successor`, if any. */
-  retired: boolean;
-  successor: App | undefined;
-}
-
 /** Each router's apps by name, for `handOver` between two routers of this module. */
-const appsOf = new WeakMap<Router, ReadonlyMap<string, App>>();
-
-/** The app a wait should use now: `app`, or the one that took it over on a reload; none when removed. */
-function liveApp(app: App): App | undefined {
-  let live: App | undefined = app;
-  while (live?.retired) live = live.successor;
-  return live;
-}
-
-/** A worker found after a wait, with the app it belongs to (after a reload, the successor). */
-interface Waited {
-  readonly app: App;
-  readonly worker: ReadyWorker;
-}
+const appsOf = new WeakMap<Router, ReadonlyMap<string, RoutedApp>>();
 
 /**
  * Whether two ready-list entries are the same backend process. A pool rebuilds its `ready` list
@@ -201,16 +140,6 @@ interface Waited {
  * died (still listed until its exit is seen) when any other worker became ready in between.
  */
 const sameProcess = (a: ReadyWorker, b: ReadyWorker) => a.id === b.id && a.pid === b.pid;
-
-/** A connect the backend refused (TCP) or whose socket file is gone (unix): nothing listens there. */
-const refusedConnect = (error: Error) => {
-  const code = (error as NodeJS.ErrnoException).code;
-  return code === 'ECONNREFUSED' || code === 'ENOENT';
-};
-
-const startupLimitMs = (app: AppRoute) => (app.startupTimeLimit ?? 120) * 1000;
-const notReadyWithin = (app: AppRoute) => `No worker was ready within ${app.startupTimeLimit ?? 120} s.`;
-const heldDown = 'The app exited too often within a minute (rapidFailsPerMinute).';
 
 const html = (status: number, body: string, extra: HeaderPair[] = []): Omit<RespondDecision, 'app'> => ({
   kind: 'respond',
@@ -229,13 +158,15 @@ export function createRouter(routes: readonly AppRoute[], options: RouterOptions
   const onRequest = options.onRequest;
   const onErrorPage = options.onErrorPage;
   const clock = options.clock ?? systemClock;
-  const apps: App[] = routes.map((route) => {
+  const apps: RoutedApp[] = routes.map((route) => {
     if (!route.name) throw new InvalidRouterOptionError('apps[].name', 'must be a non-empty name');
     if (!route.match.path.startsWith('/')) throw new InvalidRouterOptionError(`apps.${route.name}.match.path`, 'must start with "/"');
-    const app: App = {
+    const app: RoutedApp = {
       ...route,
       offline: undefined,
       hostPattern: route.match.host.toLowerCase(),
+      pathPrefix: route.stripPrefix === true && route.match.path !== '/' ? route.match.path.replace(/\/$/, '') : undefined,
+      requestTimeoutMs: (route.requestTimeout ?? 120) * 1000,
       strip: [
         (headers) => stripInboundHeaders(headers, { keepWebSocketUpgrade: false }),
         (headers) => stripInboundHeaders(headers, { keepWebSocketUpgrade: true }),
@@ -260,9 +191,9 @@ export function createRouter(routes: readonly AppRoute[], options: RouterOptions
     });
   }
 
-  function match(head: RequestHead, path: string): App | undefined {
+  function match(head: RequestHead, path: string): RoutedApp | undefined {
     const host = normaliseHost(head.absolute?.authority ?? head.host);
-    let best: App | undefined;
+    let best: RoutedApp | undefined;
     let bestScore = 0;
     for (const app of apps) {
       const specificity = hostSpecificity(app.hostPattern, host);
@@ -276,7 +207,7 @@ export function createRouter(routes: readonly AppRoute[], options: RouterOptions
     return best;
   }
 
-  function toUpstream(app: App, worker: ReadyWorker): Upstream {
+  function toUpstream(app: RoutedApp, worker: ReadyWorker): Upstream {
     let upstream = app.upstreams.get(worker);
     if (!upstream) {
       const { endpoint } = worker;
@@ -296,7 +227,7 @@ export function createRouter(routes: readonly AppRoute[], options: RouterOptions
    * last worker picked, so sequential requests to an idle pool go round its workers instead of all
    * to the first, and work and warm-up spread.
    */
-  function leastLoaded(app: App, ready: readonly ReadyWorker[], except?: ReadyWorker): ReadyWorker | undefined {
+  function leastLoaded(app: RoutedApp, ready: readonly ReadyWorker[], except?: ReadyWorker): ReadyWorker | undefined {
     const count = ready.length;
     const first = count === 0 ? 0 : app.turn % count;
     let best: ReadyWorker | undefined;
@@ -315,12 +246,12 @@ export function createRouter(routes: readonly AppRoute[], options: RouterOptions
   }
 
   /** Portico's error page for `request`, told to `onErrorPage` with the id it shows. */
-  function shownPage(app: App | undefined, request: RouteRequest, status: number, reason: string, page: string, extra: HeaderPair[] = []): RespondDecision {
+  function shownPage(app: RoutedApp | undefined, request: RouteRequest, status: number, reason: string, page: string, extra: HeaderPair[] = []): RespondDecision {
     onErrorPage?.({ app: app?.name, status, requestId: request.requestId, reason });
     return { app: app?.name, ...html(status, page, extra) };
   }
 
-  function failurePage(app: App, request: RouteRequest, reason: string): RespondDecision {
+  function failurePage(app: RoutedApp, request: RouteRequest, reason: string): RespondDecision {
     // When a failed app is tried again is no secret: every visitor is told, and so is a client (Retry-After).
     const retryAt = app.backends.state === 'failed' ? app.backends.retryAt : undefined;
     const retryIn = retryAt === undefined ? undefined : Math.max(1, Math.ceil((retryAt - clock.now()) / 1000));
@@ -338,99 +269,8 @@ export function createRouter(routes: readonly AppRoute[], options: RouterOptions
   }
 
   /** A draining worker waits for its last request and tunnel; it is no longer in `ready`. */
-  function releaseWorker(app: App, worker: ReadyWorker): void {
+  function releaseWorker(app: RoutedApp, worker: ReadyWorker): void {
     if (worker.load.inFlight <= 0 && !((worker.load.tunnels ?? 0) > 0) && !app.backends.ready.some((w) => sameProcess(w, worker))) worker.notifyIdle();
-  }
-
-  function forward(
-    app: App,
-    worker: ReadyWorker,
-    strip: (headers: HeaderPair[]) => HeaderPair[],
-    began: number,
-    request: RouteRequest,
-    waitEnds: number | undefined,
-  ): ForwardDecision {
-    let current = worker;
-    // A request waits for workers within startupTimeLimit in all, from its first wait.
-    let waitsEnd = waitEnds;
-    // After a reload, a retry may take a worker of the app's successor.
-    let currentApp = app;
-    takeRequest(current.load);
-    // The least loaded worker is busy, so every one is: an elastic pool grows (`busyRequests`).
-    if (current.load.inFlight >= (current.load.busyAt ?? Infinity)) current.load.onBusy?.();
-    let released = false;
-    return {
-      kind: 'forward',
-      app: app.name,
-      upstream: toUpstream(app, current),
-      transformHeaders: strip,
-      // What the authenticator forwards (forward-auth's copyHeaders) never comes back to the client.
-      hiddenResponseHeaders: app.authenticator?.stripOptions.reservedHeaders ?? NO_HIDDEN_HEADERS,
-      trustRequestId: app.trustRequestId === true,
-      ...(app.stripPrefix === true && app.match.path !== '/' ? { pathPrefix: app.match.path.replace(/\/$/, '') } : {}),
-      requestTimeout: (app.requestTimeout ?? 120) * 1000,
-      retry: (error, failedStart) => {
-        // A failed start (issue 20: a server that binds before its app is loaded) or a refused
-        // connect: out of routing until the readiness probe passes again; its restart takes over.
-        if (failedStart || refusedConnect(error)) current.notifyUnreachable();
-        const take = (nextApp: App, next: ReadyWorker) => {
-          current.load.inFlight--;
-          releaseWorker(currentApp, current);
-          current = next;
-          currentApp = nextApp;
-          takeRequest(current.load);
-          return toUpstream(currentApp, current);
-        };
-        const live = liveApp(currentApp);
-        const next = live && leastLoaded(live, live.backends.ready, current);
-        if (live && next) return take(live, next);
-        // No other worker: the forwarder's retry rule allowed a retry, so wait for the restart.
-        waitsEnd ??= clock.now() + startupLimitMs(currentApp);
-        const waitingApp = currentApp;
-        return waitForWorker(waitingApp, waitsEnd, current).then((waited): RetryChoice => {
-          if (released) return undefined;
-          if (typeof waited !== 'string') return take(waited.app, waited.worker);
-          // Removed by a reload: nothing to name. Otherwise the app is held down, or still not up.
-          const live = liveApp(waitingApp);
-          if (live === undefined) return undefined;
-          return waited === 'failed' ? failurePage(live, request, heldDown) : failurePage(live, request, notReadyWithin(live));
-        });
-      },
-      hasAnswered: (upstream) => upstream !== toUpstream(currentApp, current) || currentApp.answered.get(current.id) === current.pid,
-      failureAnswer: (status, error, failedStart) => {
-        if (failedStart) {
-          current.notifyUnreachable();
-          return failurePage(currentApp, request, 'The app closed the connection without answering, before it had answered any request.');
-        }
-        if (status !== 504) return undefined;
-        const reason = `${error.message} (requestTimeout).`;
-        const detail = currentApp.detailedErrors ? { reason } : undefined;
-        return shownPage(currentApp, request, 504, reason, errorPage(504, currentApp.name, request.requestId, detail));
-      },
-      release: (outcome) => {
-        if (released) return;
-        released = true;
-        // Portico's own 502 with nothing from the backend: the request could not be forwarded.
-        const upstreamFailed = outcome.status === 502 && !outcome.answered;
-        onRequest?.(app.name, outcome.status, clock.now() - began, outcome.bytesIn, outcome.bytesOut, upstreamFailed);
-        const worker = current;
-        const workerApp = currentApp;
-        if (outcome.answered) workerApp.answered.set(worker.id, worker.pid);
-        // A WebSocket lives on after its exchange: it holds the worker until the client's connection closes.
-        if (outcome.status === 101 && request.onClose) {
-          worker.load.tunnels = (worker.load.tunnels ?? 0) + 1;
-          request.onClose(() => {
-            worker.load.tunnels = (worker.load.tunnels ?? 1) - 1;
-            releaseWorker(workerApp, worker);
-          });
-        }
-        worker.load.inFlight--;
-        worker.load.served = (worker.load.served ?? 0) + 1;
-        // The process answered its last request before a recycle (`recycling.requests`).
-        if (worker.load.served === worker.load.recycleAt) worker.load.onRecycleAt?.();
-        releaseWorker(workerApp, worker);
-      },
-    };
   }
 
   /**
@@ -438,9 +278,9 @@ export function createRouter(routes: readonly AppRoute[], options: RouterOptions
    * Waits on the live app: when a reload hands `app` over, the wait moves to its successor (whose
    * pool it starts), and a removed app fails it; a retired pool is never started again.
    */
-  function waitForWorker(app: App, endsAt: number, except?: ReadyWorker): Promise<Waited | 'failed' | 'timeout'> {
+  function waitForWorker(app: RoutedApp, endsAt: number, except?: ReadyWorker): Promise<Waited | 'failed' | 'timeout'> {
     return new Promise((resolve) => {
-      let waitingOn: App | undefined;
+      let waitingOn: RoutedApp | undefined;
       const timer = clock.setTimeout(() => finish('timeout'), Math.max(0, endsAt - clock.now()));
       const check = () => {
         const live = liveApp(app);
@@ -464,7 +304,7 @@ export function createRouter(routes: readonly AppRoute[], options: RouterOptions
     });
   }
 
-  async function authenticated(app: App, authenticator: Authenticator, request: RouteRequest): Promise<RespondDecision | ((headers: HeaderPair[]) => HeaderPair[])> {
+  async function authenticated(app: RoutedApp, authenticator: Authenticator, request: RouteRequest): Promise<RespondDecision | ((headers: HeaderPair[]) => HeaderPair[])> {
     const { head } = request;
     const keepWebSocketUpgrade = head.upgrade?.kind === 'websocket';
     const outcome = await authenticator.authenticate({
@@ -493,7 +333,7 @@ export function createRouter(routes: readonly AppRoute[], options: RouterOptions
    * Synchronous when it can be (no authenticator, a worker ready): the common request costs no
    * promise and no extra turn of the event loop.
    */
-  function routeToApp(app: App, request: RouteRequest, began: number): RouteDecision | Promise<RouteDecision> {
+  function routeToApp(app: RoutedApp, request: RouteRequest, began: number): RouteDecision | Promise<RouteDecision> {
     // A TRACE echo would hand the client the request as the backend got it, pairing token included.
     if (!traceAllowed(request.head.method, app.allowTrace === true)) {
       return { kind: 'respond', app: app.name, status: 405, headers: [['allow', ALLOWED_METHODS]], body: cannedBody(405) };
@@ -505,9 +345,9 @@ export function createRouter(routes: readonly AppRoute[], options: RouterOptions
     return authenticated(app, authenticator, request).then((auth) => (typeof auth === 'function' ? toWorker(app, request, began, auth) : auth));
   }
 
-  function toWorker(app: App, request: RouteRequest, began: number, auth: (headers: HeaderPair[]) => HeaderPair[]): RouteDecision | Promise<RouteDecision> {
+  function toWorker(app: RoutedApp, request: RouteRequest, began: number, auth: (headers: HeaderPair[]) => HeaderPair[]): RouteDecision | Promise<RouteDecision> {
     const ready = leastLoaded(app, app.backends.ready);
-    if (ready) return forward(app, ready, auth, began, request, undefined);
+    if (ready) return new ForwardDecision(routing, app, ready, auth, began, request, undefined);
     if (app.backends.state === 'failed') return failurePage(app, request, heldDown);
     if (app.backends.held) {
       const notice = 'The app was stopped by its operator (portico stop); it serves again after portico start.';
@@ -521,9 +361,11 @@ export function createRouter(routes: readonly AppRoute[], options: RouterOptions
     return waitForWorker(app, waitEnds).then((waited) => {
       if (waited === 'failed') return failurePage(app, request, 'The app could not be started.');
       if (waited === 'timeout') return failurePage(app, request, notReadyWithin(app));
-      return forward(waited.app, waited.worker, auth, began, request, waitEnds);
+      return new ForwardDecision(routing, waited.app, waited.worker, auth, began, request, waitEnds);
     });
   }
+
+  const routing: ForwardRouting = { clock, onRequest, toUpstream, leastLoaded, releaseWorker, waitForWorker, failurePage, shownPage };
 
   /** Answers given by the router itself are over as soon as they are decided. */
   function answered(decision: RouteDecision, began: number): RouteDecision {
@@ -570,10 +412,4 @@ export function createRouter(routes: readonly AppRoute[], options: RouterOptions
   };
   appsOf.set(router, new Map(apps.map((app) => [app.name, app])));
   return router;
-}
-
-/** One more request on a worker, keeping the most at once for an elastic pool's demand (`takePeak`). */
-function takeRequest(load: WorkerLoad): void {
-  const inFlight = ++load.inFlight;
-  if (inFlight > (load.peak ?? 0)) load.peak = inFlight;
 }

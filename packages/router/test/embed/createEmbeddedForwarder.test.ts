@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
+import http from 'node:http';
 import net from 'node:net';
 import { WebSocket, WebSocketServer } from 'ws';
-import type { Dispatch, Upstream } from '@portico/router';
+import { createEmbeddedForwarder, createRouter, type Dispatch, type Upstream } from '@portico/router';
+import type { ReadyWorker } from '@portico/worker-actor';
 import { SimulatedClock } from '@portico/supervisor';
 import { requestSeeingResets } from '../forward/resetObserver.ts';
 import { signal } from '../forward/harness.ts';
@@ -495,6 +497,33 @@ describe('createEmbeddedForwarder', () => {
       const closed = once(sockets[0]!, 'close');
       host.forwarder.close();
       await closed;
+    });
+  });
+
+  describe('the router’s decisions', () => {
+    // A ForwardDecision keeps its state in private fields and its callbacks as methods: an engine
+    // that took `release` off the dispatch and called it bare lost `this`, threw (swallowed), and
+    // the worker kept the request in flight for ever, uncounted.
+    it('releases the router’s decision: the worker’s request ends and is counted', async () => {
+      const backend = await echoBackend();
+      const worker: ReadyWorker = { id: 'w1', pid: 1, endpoint: { kind: 'tcp', host: '127.0.0.1', port: backend.port }, token: 't', load: { inFlight: 0 }, notifyIdle: () => {}, notifyUnreachable: () => {} };
+      const backends = { ready: [worker], state: 'ready' as const, lastExit: undefined, start: async () => {}, stop: async () => {}, onChange: () => () => {} };
+      const counted: number[] = [];
+      const router = createRouter([{ name: 'app', match: { host: '*', path: '/' }, backends }], { onRequest: (_app, status) => counted.push(status) });
+      const forwarder = createEmbeddedForwarder({ dispatch: (r) => router.route({ head: r.head, remoteAddress: '127.0.0.1', requestId: r.requestId }) });
+      const server = http.createServer(forwarder.handler).listen(0, '127.0.0.1');
+      await once(server, 'listening');
+      try {
+        const reply = await send((server.address() as net.AddressInfo).port, '/x');
+        assert.equal(reply.status, 200);
+        await until(() => counted.length === 1);
+        assert.deepEqual(counted, [200]);
+        assert.equal(worker.load.inFlight, 0);
+      } finally {
+        forwarder.close();
+        server.closeAllConnections();
+        await new Promise((resolve) => server.close(resolve));
+      }
     });
   });
 });

@@ -380,10 +380,9 @@ export class HttpExchange {
   #release(status: number): void {
     if (this.#released) return;
     this.#released = true;
-    const release = this.#ctx.dispatch.release;
-    if (release === undefined) return;
     try {
-      release({ status, answered: this.#answered, bytesIn: this.#bodyBytes, bytesOut: this.#responseBytes });
+      // Called as the dispatch's method: a dispatch may be a class instance (the router's ForwardDecision).
+      this.#ctx.dispatch.release?.({ status, answered: this.#answered, bytesIn: this.#bodyBytes, bytesOut: this.#responseBytes });
     } catch {
       // The dispatcher's bookkeeping failing must not take the host's server down.
     }
