@@ -3,6 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import net from 'node:net';
 import { SimulatedClock, type Clock } from '@portico/supervisor';
+import { createForwarder } from '@portico/router';
 import { WebSocket, WebSocketServer } from 'ws';
 import { closeAll, rawRequest, startHttpBackend, startProxy, startRawBackend, statusLines, upstreamAt, signal } from './harness.ts';
 
@@ -368,6 +369,100 @@ describe('forwarder WebSocket tunnel', () => {
       assert.ok(received.get('a') === expected.a, `tunnel a: ${received.get('a')?.length} bytes, ${expected.a.length} sent`);
       assert.ok(received.get('b') === expected.b, `tunnel b: ${received.get('b')?.length} bytes, ${expected.b.length} sent`);
     } finally {
+      backendServer.close();
+    }
+  });
+
+  it('relays large reads mixed with tiny ones both ways through two tunnels whose far ends read late, each byte intact and in order (the read buffers of a tunnel\'s own)', async () => {
+    // After a large read a tunnel reads into a buffer of its own and writes its reads on without
+    // a copy; a write the far socket queues keeps that buffer, so the next read must go elsewhere.
+    // The far ends read nothing until their senders wait for a 'drain', so writes do queue.
+    const send = (socket: net.Socket): { readonly blocked: Promise<void>; readonly sent: Promise<string> } => {
+      const blocked = signal();
+      const hash = createHash('sha256');
+      const sent = (async () => {
+        // About 10 MB each way: more than the kernel's socket buffers take from a reader that waits.
+        for (let round = 0; round < 100; round++) {
+          const pieces = [randomBytes(96 * 1024), ...Array.from({ length: 20 }, (_, i) => randomBytes(1 + (i % 3)))];
+          for (const piece of pieces) {
+            hash.update(piece);
+            if (!socket.write(piece)) {
+              blocked.fire();
+              await once(socket, 'drain');
+            }
+          }
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+        blocked.fire();
+        return hash.digest('hex');
+      })();
+      return { blocked: blocked.promise, sent };
+    };
+    // A far end reads slowly: each read waits a millisecond, so Portico's writes to it are often
+    // taken in part, and the rest waits in the socket's queue while the next read comes.
+    const receive = (socket: net.Socket): Promise<string> => {
+      const hash = createHash('sha256');
+      socket.on('data', (chunk: Buffer) => {
+        hash.update(chunk);
+        socket.pause();
+        setTimeout(() => socket.resume(), 1);
+      });
+      return once(socket, 'end').then(() => hash.digest('hex'));
+    };
+    const backendSides: Array<{ readonly socket: net.Socket; readonly received: Promise<string> }> = [];
+    const backendsOpen = signal();
+    const backendServer = net.createServer({ allowHalfOpen: true }, (socket) => {
+      socket.on('error', () => {});
+      socket.once('data', () => {
+        socket.pause();
+        socket.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n');
+        backendSides.push({ socket, received: receive(socket) });
+        if (backendSides.length === 2) backendsOpen.fire();
+      });
+    });
+    backendServer.listen(0, '127.0.0.1');
+    await once(backendServer, 'listening');
+    // Client sockets that queue up to 1 MiB before write() says wait: Portico goes on reading the
+    // backend while its writes to the client wait in the queue, so a read must never land where
+    // a queued write still points.
+    const forwarder = createForwarder({ pickUpstream: () => upstreamAt((backendServer.address() as net.AddressInfo).port) });
+    const proxyServer = net.createServer({ allowHalfOpen: true, highWaterMark: 1024 * 1024 }, (socket) => forwarder.handleConnection(socket));
+    proxyServer.listen(0, '127.0.0.1');
+    await once(proxyServer, 'listening');
+    try {
+      const open = async (): Promise<net.Socket> => {
+        const client = net.connect((proxyServer.address() as net.AddressInfo).port, '127.0.0.1');
+        client.setNoDelay(true);
+        await once(client, 'connect');
+        client.write(handshake());
+        const [answer] = (await once(client, 'data')) as [Buffer];
+        assert.match(answer.toString('latin1'), /^HTTP\/1\.1 101 [^]*\r\n\r\n$/);
+        client.pause();
+        return client;
+      };
+      const clients = [await open(), await open()];
+      await backendsOpen.promise;
+      const tunnels = clients.map((client, i) => ({ client, backend: backendSides[i]!.socket, fromBackend: receive(client), toBackend: backendSides[i]!.received }));
+      const sending = tunnels.map(({ client, backend }) => ({ up: send(client), down: send(backend) }));
+      // Both far ends start reading once every sender waits on a full socket (or is done).
+      await Promise.all(sending.flatMap(({ up, down }) => [up.blocked, down.blocked]));
+      for (const { client, backend } of tunnels) {
+        client.resume();
+        backend.resume();
+      }
+      for (const [i, { client, backend, fromBackend, toBackend }] of tunnels.entries()) {
+        const { up, down } = sending[i]!;
+        const sentUp = await up.sent;
+        client.end();
+        // The backend's FIN closes the tunnel once relayed: it comes after all the client sent.
+        assert.equal(await toBackend, sentUp, `tunnel ${i}, client to backend`);
+        const sentDown = await down.sent;
+        backend.end();
+        assert.equal(await fromBackend, sentDown, `tunnel ${i}, backend to client`);
+      }
+    } finally {
+      await forwarder.close();
+      proxyServer.close();
       backendServer.close();
     }
   });

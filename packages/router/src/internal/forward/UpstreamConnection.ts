@@ -6,7 +6,8 @@ export interface UpstreamHandler {
   /**
    * Bytes the backend sent, lent for this call only: `chunk` is a view of the read buffer every
    * backend connection shares, overwritten by the next read. Copy whatever outlives the call,
-   * including anything handed to a socket's `write`, which may queue it.
+   * including anything handed to a socket's `write`, which may queue it. (A WebSocket tunnel
+   * moves its connection's reads to buffers of its own, and keeps track of them: TunnelRelay.)
    */
   onData(chunk: Buffer): void;
   onEnd(): void;

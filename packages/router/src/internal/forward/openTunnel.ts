@@ -1,8 +1,11 @@
+import net from 'node:net';
 import type { Duplex } from 'node:stream';
+import tls from 'node:tls';
 import type { Clock } from '@portico/supervisor';
 import type { UpstreamConnection, UpstreamHandler } from './UpstreamConnection.ts';
 import { Deadline } from './Deadline.ts';
-import { readIntoSharedBuffer } from './readIntoSharedBuffer.ts';
+import { chooseReadBuffers, readIntoSharedBuffer } from './readIntoSharedBuffer.ts';
+import { TunnelRelay } from './TunnelRelay.ts';
 
 /**
  * A WebSocket after the backend's 101: bytes flow raw both ways, each direction pausing its
@@ -17,6 +20,9 @@ class Tunnel implements UpstreamHandler {
   readonly #upstream: UpstreamConnection;
   readonly #sendTimeout: number;
   readonly #stalled: Deadline;
+  /** Client to backend, for reads lent by the client's socket; backend to client. */
+  readonly #toUpstream: TunnelRelay;
+  readonly #toClient: TunnelRelay;
   #clientFull = false;
   #upstreamFull = false;
   #upstreamEnded = false;
@@ -28,9 +34,12 @@ class Tunnel implements UpstreamHandler {
     this.#stalled = new Deadline(options.clock, () => this.#closeBoth());
     upstream.attach(this);
     // Bytes the client's stream already holds come as 'data'; its reads, where Node lets us, come
-    // lent from a shared buffer instead (readIntoSharedBuffer), and as 'data' otherwise.
+    // lent from a read buffer instead (readIntoSharedBuffer, TunnelRelay), and as 'data' otherwise.
     client.on('data', this.#onClientData);
-    readIntoSharedBuffer(client, this.#onClientRead);
+    this.#toUpstream = new TunnelRelay(upstream.socket, readIntoSharedBuffer(client, this.#onClientRead, () => this.#toUpstream.nextBuffer()));
+    // A TLS socket or an HTTP/2 stream may keep a write's memory after taking it: those get copies.
+    const plainClient = client instanceof net.Socket && !(client instanceof tls.TLSSocket);
+    this.#toClient = new TunnelRelay(client, plainClient && chooseReadBuffers(upstream.socket, () => this.#toClient.nextBuffer()));
     client.on('drain', this.#onClientDrain);
     client.on('end', this.#onClientEnd);
     client.on('close', this.#onClientClose);
@@ -39,8 +48,7 @@ class Tunnel implements UpstreamHandler {
   }
 
   onData(chunk: Buffer): void {
-    // Lent by the backend connection: the client's socket may queue it, so it gets a copy.
-    if (this.#client.write(Buffer.from(chunk))) return;
+    if (this.#toClient.relay(chunk)) return;
     this.#upstream.socket.pause();
     this.#clientFull = true;
     this.#stalled.set(this.#sendTimeout);
@@ -63,18 +71,20 @@ class Tunnel implements UpstreamHandler {
     if (!this.#upstreamEnded) this.#closeBoth();
   }
 
-  /** Lent by the shared read buffer: the backend's socket may queue it, so it gets a copy. */
   readonly #onClientRead = (chunk: Buffer): void => {
-    this.#onClientData(Buffer.from(chunk));
+    if (this.#upstream.socket.writable && !this.#toUpstream.relay(chunk)) this.#pauseClient();
   };
 
   readonly #onClientData = (chunk: Buffer): void => {
     const socket = this.#upstream.socket;
-    if (!socket.writable || socket.write(chunk)) return;
+    if (socket.writable && !socket.write(chunk)) this.#pauseClient();
+  };
+
+  #pauseClient(): void {
     this.#client.pause();
     this.#upstreamFull = true;
     this.#stalled.set(this.#sendTimeout);
-  };
+  }
 
   readonly #onClientDrain = (): void => {
     this.#clientFull = false;

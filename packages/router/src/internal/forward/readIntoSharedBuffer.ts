@@ -17,7 +17,10 @@ const kBufferCb = symbols.get('kBufferCb');
 const kBufferGen = symbols.get('kBufferGen');
 
 /** Where switched sockets read into; each read is handed on before the next one can land. */
-const readBuffer = Buffer.allocUnsafe(64 * 1024);
+export const sharedReadBuffer = Buffer.allocUnsafe(64 * 1024);
+
+/** What a reader may give to change where a socket reads next (Node's `kBufferGen`): a buffer, or undefined to stay. */
+export type NextReadBuffer = () => Buffer | undefined;
 
 interface UserBufferHandle {
   useUserBuffer?: (buffer: Uint8Array) => void;
@@ -26,23 +29,35 @@ interface UserBufferHandle {
 /**
  * From now on, `socket`'s reads go to `onRead`, lent for the call only (a view of a buffer every
  * switched socket shares: copy what outlives it). `pause()`, `resume()`, 'end', 'error' and
- * 'close' behave as before. Answers false, and changes nothing, where it cannot: a TLS socket,
- * another Duplex, bytes still held by the stream (they would be overtaken), or a Node line
- * without the option's symbols.
+ * 'close' behave as before. After each read, `nextBuffer` may give the buffer the socket reads
+ * into from then on (its reads are then views of that one). Answers false, and changes nothing,
+ * where it cannot: a TLS socket, another Duplex, bytes still held by the stream (they would be
+ * overtaken), or a Node line without the option's symbols.
  */
-export function readIntoSharedBuffer(socket: unknown, onRead: (chunk: Buffer) => void): boolean {
+export function readIntoSharedBuffer(socket: unknown, onRead: (chunk: Buffer) => void, nextBuffer: NextReadBuffer | null = null): boolean {
   if (kBuffer === undefined || kBufferCb === undefined || kBufferGen === undefined) return false;
   if (!(socket instanceof net.Socket) || socket instanceof tls.TLSSocket || socket.readableLength > 0) return false;
   const handle = (socket as unknown as { _handle?: UserBufferHandle | null })._handle;
   if (typeof handle?.useUserBuffer !== 'function') return false;
   const fields = socket as unknown as Record<symbol, unknown>;
-  fields[kBuffer] = readBuffer;
+  fields[kBuffer] = sharedReadBuffer;
   fields[kBufferCb] = (length: number, buffer: Buffer): boolean => {
     onRead(buffer.subarray(0, length));
     // Pausing is the reader's to do (socket.pause()), as with 'data'.
     return true;
   };
-  fields[kBufferGen] = null;
-  handle.useUserBuffer(readBuffer);
+  fields[kBufferGen] = nextBuffer;
+  handle.useUserBuffer(sharedReadBuffer);
+  return true;
+}
+
+/**
+ * For a socket made with the `onread` option (a backend connection): after each read,
+ * `nextBuffer` may give the buffer it reads into from then on. Answers false where the Node line
+ * has no such symbol.
+ */
+export function chooseReadBuffers(socket: net.Socket, nextBuffer: NextReadBuffer): boolean {
+  if (kBuffer === undefined || kBufferGen === undefined || !(kBuffer in socket)) return false;
+  (socket as unknown as Record<symbol, unknown>)[kBufferGen] = nextBuffer;
   return true;
 }
