@@ -46,6 +46,27 @@ function readResponses(socket: net.Socket, count: number): Promise<string[]> {
   });
 }
 
+/**
+ * An echo backend that reads no body until `count` request heads are in (`allArrived`) and the
+ * test says so (`release`): what the proxy writes for each waits in its socket's queue meanwhile,
+ * while the other connections' reads land.
+ */
+async function lateReadingBackend(count: number) {
+  const release = signal();
+  const allArrived = signal();
+  let arrived = 0;
+  const backend = await startHttpBackend((req, res) => {
+    if (++arrived === count) allArrived.fire();
+    void release.promise.then(async () => {
+      let body = '';
+      req.setEncoding('latin1');
+      for await (const piece of req) body += piece as string;
+      res.end(echo(req, body));
+    });
+  });
+  return { backend, allArrived, release };
+}
+
 async function connect(port: number): Promise<net.Socket> {
   const socket = net.connect(port, '127.0.0.1');
   socket.setNoDelay(true);
@@ -81,20 +102,7 @@ describe('forwarder reads lent from a shared buffer', () => {
   afterEach(closeAll);
 
   it('relays 2 MiB bodies of three connections at once (two by length, one chunked) to a backend that reads them late, each intact', async () => {
-    const release = signal();
-    let arrived = 0;
-    const allArrived = signal();
-    const backend = await startHttpBackend((req, res) => {
-      if (++arrived === 3) allArrived.fire();
-      // Reads nothing of the body until every request's head is in: what the proxy writes waits
-      // in its socket's queue meanwhile, while the other connections' reads land.
-      void release.promise.then(async () => {
-        let body = '';
-        req.setEncoding('latin1');
-        for await (const piece of req) body += piece as string;
-        res.end(echo(req, body));
-      });
-    });
+    const { backend, allArrived, release } = await lateReadingBackend(3);
     const proxy = await startProxy({ pickUpstream: () => upstreamAt(backend.port) });
     const size = 2 * 1024 * 1024;
     const tags = ['a', 'b', 'c'];
@@ -117,18 +125,7 @@ describe('forwarder reads lent from a shared buffer', () => {
   });
 
   it('relays chunked bodies of 200 000 tiny chunks and then 1 MB in large ones from three connections at once, each intact', async () => {
-    const release = signal();
-    let arrived = 0;
-    const allArrived = signal();
-    const backend = await startHttpBackend((req, res) => {
-      if (++arrived === 3) allArrived.fire();
-      void release.promise.then(async () => {
-        let body = '';
-        req.setEncoding('latin1');
-        for await (const piece of req) body += piece as string;
-        res.end(echo(req, body));
-      });
-    });
+    const { backend, allArrived, release } = await lateReadingBackend(3);
     const proxy = await startProxy({ pickUpstream: () => upstreamAt(backend.port) });
     const tags = ['a', 'b', 'c'];
     const data = tags.map((tag) => patterned(tag, 2_000_000));
