@@ -1,12 +1,14 @@
+import type { LoadElsewhere } from '@portico/worker-actor';
 import type { FrontMessage } from './FrontMessage.ts';
 
 type Report = Extract<FrontMessage, { type: 'metrics' }>;
 
 /**
  * What each front last said it sees (they report every second): requests waiting per app,
- * requests in flight per worker, client connections. `/status` adds them up.
+ * requests in flight per worker, client connections. `/status` adds them up, and each pool reads
+ * its workers' load in the fronts here.
  */
-export class FrontReports {
+export class FrontReports implements LoadElsewhere {
   readonly #latest = new Map<number, Report>();
 
   /** Keeps `report`; returns, per process (`id@pid`), the requests it answered since this front's last report. */

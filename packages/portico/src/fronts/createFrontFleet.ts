@@ -297,7 +297,7 @@ export function createFrontFleet(options: FrontFleetOptions): FrontFleet {
       const off = runtime.pool.onChange(() => {
         for (const [front, child] of children) send(child, { type: 'pool', key: runtime.key, view: viewFor(front, runtime) });
       });
-      runtime.pool.readLoadElsewhere({ inFlight: (id, pid) => reports.inFlight(id, pid), peak: (id, pid) => reports.peak(id, pid) });
+      runtime.pool.readLoadElsewhere(reports);
       tracked.set(runtime.key, { runtime, off });
     },
     untrack(runtime) {

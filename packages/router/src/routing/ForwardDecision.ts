@@ -29,7 +29,7 @@ function refusedConnect(error: Error): boolean {
 }
 
 /** One more request on a worker, keeping the most at once for an elastic pool's demand (`takePeak`). */
-export function takeRequest(load: WorkerLoad): void {
+function takeRequest(load: WorkerLoad): void {
   const inFlight = ++load.inFlight;
   if (inFlight > (load.peak ?? 0)) load.peak = inFlight;
 }
