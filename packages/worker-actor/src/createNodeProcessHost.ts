@@ -2,10 +2,11 @@ import { spawn, type StdioOptions } from 'node:child_process';
 import { accessSync, constants, statSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm, unlink } from 'node:fs/promises';
 import http from 'node:http';
-import net from 'node:net';
+import net, { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
 import type { Endpoint, ListenSocket, PingAnswer, ProcessEvents, ProcessHandle, ProcessHost, ProcessIsolation, ProcessSpec, Probe } from './ProcessHost.ts';
 import { CgroupTree, type WorkerCgroup } from './internal/CgroupTree.ts';
 import { ListenSocketError, SocketPathTooLongError } from './errors.ts';
@@ -17,8 +18,18 @@ import type { ProcessUsage } from './ProcessUsage.ts';
 
 /** Linux's sun_path holds 108 bytes including the terminating NUL. */
 const maxSocketPath = 107;
-/** After the process exits, its output pipes normally close at once; this bounds a pipe held open elsewhere. */
-const drainLimitMs = 5_000;
+/**
+ * After the process exits, its output pipes normally reach their end at once. One that stays open
+ * is held by a process the kill did not reach (one that left the group, where no cgroup holds it);
+ * it is cut once nothing came through it for this long while Portico was reading it.
+ */
+export const outputDrainLimitMs = 5_000;
+/**
+ * The pipes are cut this long after the exit at the latest, whatever still comes through them or
+ * holds them back (a capture behind a hung disk): the exit must be reported for a successor to start.
+ */
+export const outputDrainCapMs = 60_000;
+const outputDrainCheckMs = 250;
 const probeTimeoutMs = 1_000;
 
 /**
@@ -180,7 +191,7 @@ function spawnProcess(spec: ProcessSpec, events: ProcessEvents, orphans: OrphanG
   }
   if (pid !== undefined) orphans.add(pid, cgroup?.path);
   if (pid !== undefined && cgroup) cgroupOf.set(pid, cgroup.path);
-  if (pid === undefined) void cgroup?.end(drainLimitMs);
+  if (pid === undefined) void cgroup?.end(outputDrainLimitMs);
 
   let reported = false;
   const report = (exit: { code: number | null; signal: string | null; error?: Error }) => {
@@ -206,15 +217,12 @@ function spawnProcess(spec: ProcessSpec, events: ProcessEvents, orphans: OrphanG
     if (pid !== undefined) cgroupOf.delete(pid);
     // Whatever the backend left behind in its group would be an orphan holding its port.
     signalGroup('SIGKILL');
-    const drain = setTimeout(() => {
-      child.stdout?.destroy();
-      child.stderr?.destroy();
-    }, drainLimitMs);
+    const stopDraining = cutHeldPipes([child.stdout, child.stderr]);
     // 'close' comes once stdout and stderr have been read to their end: every byte is delivered.
     child.once('close', () => {
-      clearTimeout(drain);
+      stopDraining();
       // The exit is reported once nothing of the tree is left: a restart never meets its remains.
-      void Promise.resolve(cgroup?.end(drainLimitMs)).then(() => {
+      void Promise.resolve(cgroup?.end(outputDrainLimitMs)).then(() => {
         if (pid !== undefined) orphans.remove(pid, cgroup?.path);
         report({ code, signal });
       });
@@ -246,6 +254,30 @@ function spawnProcess(spec: ProcessSpec, events: ProcessEvents, orphans: OrphanG
       if (!reported) signalGroup(signal);
     },
   };
+}
+
+/**
+ * Watches a dead process's output pipes until they close, and cuts them when something else holds
+ * them open (`outputDrainLimitMs`, `outputDrainCapMs`). Time in which Portico's own reader held a
+ * pipe back (the capture waits for a slow disk, and the pipe is paused) is not silence: the bytes
+ * are there, waiting to be read, and cutting would lose them.
+ */
+function cutHeldPipes(pipes: readonly (Readable | null)[]): () => void {
+  const open = pipes.filter((pipe): pipe is Socket => pipe instanceof Socket);
+  const bytesRead = () => open.reduce((sum, pipe) => sum + pipe.bytesRead, 0);
+  const exitedAt = Date.now();
+  let quietSince = exitedAt;
+  let read = bytesRead();
+  const watch = setInterval(() => {
+    const now = Date.now();
+    const readNow = bytesRead();
+    if (readNow !== read || open.some((pipe) => !pipe.readableEnded && pipe.readableFlowing !== true)) quietSince = now;
+    read = readNow;
+    if (now - quietSince < outputDrainLimitMs && now - exitedAt < outputDrainCapMs) return;
+    clearInterval(watch);
+    for (const pipe of open) pipe.destroy();
+  }, outputDrainCheckMs);
+  return () => clearInterval(watch);
 }
 
 /**
