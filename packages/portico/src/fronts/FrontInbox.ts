@@ -2,9 +2,9 @@
 export interface FrontInboxBounds {
   /** Bytes of one message, newline excluded. */
   readonly messageBytes: number;
-  /** Messages in one second. */
+  /** Messages in one second of the sender's clock. */
   readonly messagesPerSecond: number;
-  /** Bytes in one second. */
+  /** Bytes in one second of the sender's clock. */
   readonly bytesPerSecond: number;
 }
 
@@ -27,21 +27,26 @@ export interface InboxOverflow {
  * What the control process reads from one front: newline-ended JSON messages, cut into messages
  * with bounds. The control never holds more than one message's worth of a front's bytes (Node's
  * own IPC channel keeps every byte until a newline comes, however many, which is why fronts do
- * not report over it), and never parses more than the bounds allow a second, so a runaway front
- * can neither grow its memory nor take its event loop. `now` is the control's clock, in ms.
+ * not report over it), and never parses more than the bounds allow in a second of the front's.
+ *
+ * The seconds are the sender's: each message carries `sentAt`, the sender's monotonic clock in ms
+ * when it sent it (`frontMain`), and a message sent 1000 ms or more after the one that opened the
+ * current second opens the next. Counted by when the control reads them instead, what a healthy
+ * front sent while the control's event loop was held up (a long synchronous task, a GC pause, a
+ * debugger) would arrive within one second and be taken for a flood: a front logging its budget
+ * for 6 s has 6000 messages waiting. A runaway front is cut as before, its messages being sent
+ * within its own seconds; a message without `sentAt` counts in the second open now.
  */
 export class FrontInbox {
   readonly #bounds: FrontInboxBounds;
-  readonly #now: () => number;
   #partial: Buffer[] = [];
   #partialBytes = 0;
-  #windowStart = -Infinity;
-  #windowMessages = 0;
-  #windowBytes = 0;
+  #secondStart = -Infinity;
+  #secondMessages = 0;
+  #secondBytes = 0;
   #overflow: InboxOverflow | undefined;
 
-  constructor(now: () => number, bounds: FrontInboxBounds = frontInboxBounds) {
-    this.#now = now;
+  constructor(bounds: FrontInboxBounds = frontInboxBounds) {
     this.#bounds = bounds;
   }
 
@@ -53,31 +58,43 @@ export class FrontInbox {
   /** The messages `chunk` completes, in order; none once a bound was passed (see `overflow`). */
   read(chunk: Buffer): unknown[] {
     if (this.#overflow) return [];
-    const now = this.#now();
-    if (now - this.#windowStart >= 1000) [this.#windowStart, this.#windowMessages, this.#windowBytes] = [now, 0, 0];
-    this.#windowBytes += chunk.length;
-    if (this.#windowBytes > this.#bounds.bytesPerSecond) return this.#cut('too many bytes', this.#windowBytes, this.#bounds.bytesPerSecond);
     const messages: unknown[] = [];
     let start = 0;
     for (let end = chunk.indexOf(0x0a); end !== -1; start = end + 1, end = chunk.indexOf(0x0a, start)) {
       const bytes = this.#partialBytes + end - start;
       if (bytes > this.#bounds.messageBytes) return this.#cut('message too large', bytes, this.#bounds.messageBytes);
-      if (++this.#windowMessages > this.#bounds.messagesPerSecond) return this.#cut('too many messages', this.#windowMessages, this.#bounds.messagesPerSecond);
       const line = this.#partialBytes === 0 ? chunk.subarray(start, end) : Buffer.concat([...this.#partial, chunk.subarray(start, end)]);
       [this.#partial, this.#partialBytes] = [[], 0];
+      let message: unknown;
       try {
-        messages.push(JSON.parse(line.toString('utf8')));
+        message = JSON.parse(line.toString('utf8'));
       } catch {
         return this.#cut('not a message', bytes, this.#bounds.messageBytes);
       }
+      // Parsed before it is counted, to know its second: one message, within messageBytes.
+      this.#openSecond(message);
+      this.#secondBytes += bytes + 1;
+      if (this.#secondBytes > this.#bounds.bytesPerSecond) return this.#cut('too many bytes', this.#secondBytes, this.#bounds.bytesPerSecond);
+      if (++this.#secondMessages > this.#bounds.messagesPerSecond) return this.#cut('too many messages', this.#secondMessages, this.#bounds.messagesPerSecond);
+      messages.push(message);
     }
     if (start < chunk.length) {
       this.#partialBytes += chunk.length - start;
       if (this.#partialBytes > this.#bounds.messageBytes) return this.#cut('message too large', this.#partialBytes, this.#bounds.messageBytes);
+      // Counted in the second open now until its end says which second it was sent in.
+      const bytes = this.#secondBytes + this.#partialBytes;
+      if (bytes > this.#bounds.bytesPerSecond) return this.#cut('too many bytes', bytes, this.#bounds.bytesPerSecond);
       // A copy: the chunk is the stream's, and a partial line may wait for the next read.
       this.#partial.push(Buffer.from(chunk.subarray(start)));
     }
     return messages;
+  }
+
+  /** Opens the sender's next second if `message` was sent in it. */
+  #openSecond(message: unknown): void {
+    const sentAt = (message as { sentAt?: unknown } | null)?.sentAt;
+    if (typeof sentAt !== 'number' || !(sentAt - this.#secondStart >= 1000)) return;
+    [this.#secondStart, this.#secondMessages, this.#secondBytes] = [sentAt, 0, 0];
   }
 
   #cut(reason: InboxOverflow['reason'], reached: number, limit: number): [] {

@@ -70,3 +70,10 @@ export type FrontMessage =
       readonly connections: number;
     }
   | { readonly type: 'log'; readonly event: string; readonly fields: Readonly<Record<string, unknown>> };
+
+/**
+ * A front's message as it crosses the channel: `sentAt` is the front's monotonic clock
+ * (`performance.now()`, whole ms) when it sent it, by which the control counts what a front sends
+ * a second (`FrontInbox`).
+ */
+export type SentFrontMessage = FrontMessage & { readonly sentAt: number };

@@ -206,7 +206,6 @@ export function createFrontFleet(options: FrontFleetOptions): FrontFleet {
         environment,
         nodeFlags: frontNodeFlags(options.config()),
         sockets,
-        clock: options.clock,
         onMessage: (message) => onMessage(front, message),
         onOverflow: (overflow) => {
           killedFor.set(front, `killed by Portico: its channel passed a bound (${overflow.reason}: ${overflow.reached} against ${overflow.limit})`);

@@ -2,7 +2,7 @@
 import { fstatSync } from 'node:fs';
 import net from 'node:net';
 import { FrontInbox } from './FrontInbox.ts';
-import type { ControlMessage, FrontMessage } from './FrontMessage.ts';
+import type { ControlMessage, FrontMessage, SentFrontMessage } from './FrontMessage.ts';
 import { runFront } from './runFront.ts';
 import { frontChannelFd } from './spawnFront.ts';
 
@@ -20,7 +20,7 @@ const channel = new net.Socket({ fd: frontChannelFd, readable: true, writable: t
 channel.on('end', () => process.exit(0));
 channel.on('error', () => process.exit(0));
 // The control process is this front's own supervisor: what it sends is not bounded here.
-const inbox = new FrontInbox(() => 0, { messageBytes: Infinity, messagesPerSecond: Infinity, bytesPerSecond: Infinity });
+const inbox = new FrontInbox({ messageBytes: Infinity, messagesPerSecond: Infinity, bytesPerSecond: Infinity });
 const listeners: ((message: ControlMessage) => void)[] = [];
 channel.on('data', (chunk: Buffer) => {
   for (const message of inbox.read(chunk)) for (const listener of listeners) listener(message as ControlMessage);
@@ -35,7 +35,10 @@ const exitWhenSent = () => {
 runFront({
   send: (message: FrontMessage) => {
     unsent += 1;
-    channel.write(`${JSON.stringify(message)}\n`, () => {
+    // Stamped with this front's clock: the control counts what a front sends by the front's own
+    // seconds, so what waited in the channel while the control was held up is not a flood (FrontInbox).
+    const sent: SentFrontMessage = { ...message, sentAt: Math.floor(performance.now()) };
+    channel.write(`${JSON.stringify(sent)}\n`, () => {
       unsent -= 1;
       exitWhenSent();
     });

@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Socket } from 'node:net';
-import type { Clock } from '@portico/supervisor';
 import type { FrontSocket } from './bindFrontSockets.ts';
 import { frontCommand } from './frontCommand.ts';
 import { FrontInbox, type InboxOverflow } from './FrontInbox.ts';
@@ -21,7 +20,6 @@ export interface SpawnFrontOptions {
   /** Node flags for this front, after the control process's own (`frontNodeFlags`). */
   readonly nodeFlags: readonly string[];
   readonly sockets: readonly FrontSocket[];
-  readonly clock: Clock;
   readonly onMessage: (message: FrontMessage) => void;
   /** The front passed a bound of its channel (`FrontInbox`): it has been killed, nothing more of it is read. */
   readonly onOverflow: (overflow: InboxOverflow) => void;
@@ -29,7 +27,7 @@ export interface SpawnFrontOptions {
 
 /**
  * Starts one front process (`frontMain`) with its channel on fd 3 (newline-ended JSON both ways,
- * read by the control through a `FrontInbox`) and the control's listen sockets on fds 4 and up:
+ * read by the control through a `FrontInbox`, each message stamped with the front's `sentAt`) and the control's listen sockets on fds 4 and up:
  * the sockets are inherited at spawn, so no IPC channel is needed to pass them, and the front has
  * no Node IPC channel at all, whose reader holds every byte until a newline however many come.
  */
@@ -41,7 +39,7 @@ export function spawnFront(options: SpawnFrontOptions): FrontProcess {
   const channel = child.stdio[frontChannelFd] as Socket;
   // A write to a front that died between two checks; its exit is what the fleet acts on.
   channel.on('error', () => {});
-  const inbox = new FrontInbox(() => options.clock.now());
+  const inbox = new FrontInbox();
   channel.on('data', (chunk: Buffer) => {
     for (const message of inbox.read(chunk)) options.onMessage(message as FrontMessage);
     if (!inbox.overflow) return;

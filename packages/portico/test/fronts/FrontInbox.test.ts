@@ -7,7 +7,7 @@ const line = (value: unknown) => Buffer.from(`${JSON.stringify(value)}\n`);
 
 describe('FrontInbox', () => {
   it('reads messages split across chunks and several in one chunk', () => {
-    const inbox = new FrontInbox(() => 0, bounds);
+    const inbox = new FrontInbox(bounds);
     const bytes = Buffer.concat([line({ a: 1 }), line({ b: 2 }), line({ c: 3 })]);
     assert.deepEqual(inbox.read(bytes.subarray(0, 5)), []);
     assert.deepEqual(inbox.read(bytes.subarray(5, 20)), [{ a: 1 }, { b: 2 }]);
@@ -16,32 +16,41 @@ describe('FrontInbox', () => {
   });
 
   it('cuts a message past messageBytes before its end comes, holding none of it', () => {
-    const inbox = new FrontInbox(() => 0, bounds);
+    const inbox = new FrontInbox(bounds);
     assert.deepEqual(inbox.read(Buffer.from('"' + 'x'.repeat(60))), []);
     assert.deepEqual(inbox.read(Buffer.from('x'.repeat(60))), []);
     assert.deepEqual(inbox.overflow, { reason: 'message too large', reached: 121, limit: 100 });
     assert.deepEqual(inbox.read(line({ after: true })), [], 'nothing is read after the cut');
   });
 
-  it('cuts past messagesPerSecond within a second, and counts each second afresh', () => {
-    let now = 0;
-    const inbox = new FrontInbox(() => now, bounds);
-    assert.equal(inbox.read(Buffer.concat(Array.from({ length: 10 }, () => line(1)))).length, 10);
-    now = 1000;
-    assert.equal(inbox.read(Buffer.concat(Array.from({ length: 10 }, () => line(1)))).length, 10);
-    now = 1500;
-    assert.deepEqual(inbox.read(line(1)), []);
+  it('cuts past messagesPerSecond within a second of the sender, and counts each of its seconds afresh', () => {
+    const inbox = new FrontInbox(bounds);
+    const sent = (sentAt: number, count: number) => Buffer.concat(Array.from({ length: count }, () => line({ sentAt })));
+    assert.equal(inbox.read(sent(0, 10)).length, 10);
+    assert.equal(inbox.read(sent(1000, 10)).length, 10);
+    assert.deepEqual(inbox.read(sent(1500, 1)), []);
+    assert.deepEqual(inbox.overflow, { reason: 'too many messages', reached: 11, limit: 10 });
+  });
+
+  it('counts a backlog read at once (the control held up) in the seconds it was sent in', () => {
+    const inbox = new FrontInbox(bounds);
+    // Six seconds of a front sending its most, read in one chunk.
+    const backlog = Buffer.concat(Array.from({ length: 60 }, (_, i) => line({ sentAt: 5000 + Math.floor(i / 10) * 1000 + (i % 10) })));
+    assert.equal(inbox.read(backlog).length, 60);
+    assert.equal(inbox.overflow, undefined);
+    // Messages without their second count in the one open (the last): a runaway that sends them is cut.
+    assert.equal(inbox.read(Buffer.concat(Array.from({ length: 11 }, () => line({ type: 'log' })))).length, 0);
     assert.deepEqual(inbox.overflow, { reason: 'too many messages', reached: 11, limit: 10 });
   });
 
   it('cuts past bytesPerSecond, and a line that is not JSON', () => {
-    const bytes = new FrontInbox(() => 0, bounds);
+    const bytes = new FrontInbox(bounds);
     for (let i = 0; i < 12 && !bytes.overflow; i++) bytes.read(Buffer.from('x'.repeat(90)));
     assert.equal(bytes.overflow?.reason, 'message too large', 'a message without end is cut at its bound first');
-    const rate = new FrontInbox(() => 0, { ...bounds, messageBytes: 10_000 });
+    const rate = new FrontInbox({ ...bounds, messageBytes: 10_000 });
     for (let i = 0; i < 12 && !rate.overflow; i++) rate.read(Buffer.from('x'.repeat(90)));
     assert.deepEqual(rate.overflow, { reason: 'too many bytes', reached: 1080, limit: 1000 });
-    const garbage = new FrontInbox(() => 0, bounds);
+    const garbage = new FrontInbox(bounds);
     assert.deepEqual(garbage.read(Buffer.from('{not json\n')), []);
     assert.equal(garbage.overflow?.reason, 'not a message');
   });
