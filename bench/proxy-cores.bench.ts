@@ -11,14 +11,23 @@
 // Each prints requests per second, p99 latency and the CPU the proxy's processes used per
 // request (Portico: the control process and its fronts; nginx: its workers), which must not grow
 // with the number of fronts; and each front's share of that CPU (the shared accept queue's
-// balance). Then an equal-load phase (each connection waits 2 ms after every answer,
-// bench/fixtures/paced.lua) prints p50 and p99 against nginx's under about the same load.
+// balance). Then an equal-load phase offers every target of a run the same fixed request rate,
+// `share` (default 0.7) of the lower of Portico's and nginx's saturation throughput measured
+// just before, so that the p99s against nginx's compare the same load on any machine. The load
+// is open loop (support/drivePacedLoad.ts, as wrk2): a fixed schedule over 50 connections, one
+// request in flight on each, released in Node's 1 ms timer ticks, and each request timed from
+// its release, so a stall shows in every request queued behind it, not only in the one it hit.
+// The generator is a Node process of its own, run where wrk runs (pinned to CPU 1 with the
+// backend per core, unpinned with two fronts). The phase prints for each target the rate
+// offered and achieved (a target that fell behind is flagged), p50, p99 and CPU per request
+// against nginx's, the generator's own CPU and how late its releases came against the schedule
+// (their p99): a generator starved of CPU shows there, not as a lower latency.
 // Every Portico process runs a GC meter (support/gcMeter.ts): each phase prints, per run, the
 // young-generation collections a second, the time the processes stood in collections, the longest
 // pause, and the bytes allocated per request. Two fronts run twice, with `frontGc` at its default
 // (single-threaded) and at `parallel` (V8's helper threads), in the same rounds.
 //
-//   pnpm bench:proxy-cores [seconds] [rounds]      (default 5 s × 3 rounds; Linux, wrk, taskset)
+//   pnpm bench:proxy-cores [seconds] [rounds] [share]   (default 5 s × 3 rounds, share 0.7; Linux, wrk, taskset)
 import { execFileSync } from 'node:child_process';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,10 +36,13 @@ import { GC_METER_FLAGS, startGcMeters, stopGcMeters, type GcFigures } from './s
 import { childPids, cpuMs } from './support/processCpu.ts';
 import { startRole } from './support/roleProcess.ts';
 import { proxyPassTo, startNginx } from './support/startNginx.ts';
+import { runPacedLoad } from './support/runPacedLoad.ts';
 import { median, runWrk } from './support/wrk.ts';
 import { startPorticoReady } from './support/startPorticoReady.ts';
 
 const BACKEND = new URL('./fixtures/proxy-backend.mjs', import.meta.url);
+/** Where wrk and the paced generator run when the proxy is pinned to CPU 0. */
+const LOAD_CPU = 1;
 const role = process.argv[2];
 process.on('SIGINT', () => process.exit(0));
 
@@ -62,6 +74,28 @@ interface Run {
   readonly shares: readonly number[];
   /** Portico's garbage collections over all its processes (nginx: none). */
   readonly gc: GcFigures | undefined;
+  /** At equal load: what the paced generator offered and how it kept to it. */
+  readonly paced: PacedFigures | undefined;
+}
+
+interface PacedFigures {
+  /** Requests a second offered by the schedule. */
+  readonly offered: number;
+  /** Failed or unanswered requests. */
+  readonly errors: number;
+  /** How late the generator released requests against its schedule (99th percentile, ms). */
+  readonly lateP99: number;
+  /** The generator's own CPU, in percent of a core. */
+  readonly generatorCpu: number;
+}
+
+/** What one load run measured: wrk's at saturation, the paced generator's at equal load. */
+interface Load {
+  readonly rps: number;
+  readonly requests: number;
+  readonly p50: number;
+  readonly p99: number;
+  readonly paced?: PacedFigures;
 }
 
 interface Target {
@@ -71,22 +105,39 @@ interface Target {
   readonly metered: boolean;
 }
 
-async function wrk(target: Target, seconds: number, pinWrk: boolean, paced = false): Promise<Run> {
+/** Runs `load` against `target`, with the CPU and the collections of the target's processes over it. */
+async function measure(target: Target, load: (port: number) => Promise<Load> | Load): Promise<Run> {
   const { pids } = target;
   const before = pids.map((p) => cpuMs([p]));
   if (target.metered) startGcMeters(pids);
-  const run = runWrk(target.port, { seconds, paced, ...(pinWrk ? { cpu: 1 } : {}) });
+  const run = await load(target.port);
   const used = pids.map((p, i) => cpuMs([p]) - before[i]!);
   const gc = target.metered ? await stopGcMeters(pids, run.requests) : undefined;
   const total = used.reduce((a, b) => a + b, 0);
-  return { rps: run.rps, p50: run.p50, p99: run.p99, cpuUs: (total * 1000) / run.requests, shares: used.map((u) => (total > 0 ? (u * 100) / total : 0)), gc };
+  return { rps: run.rps, p50: run.p50, p99: run.p99, cpuUs: (total * 1000) / run.requests, shares: used.map((u) => (total > 0 ? (u * 100) / total : 0)), gc, paced: run.paced };
 }
 
-async function rounds(targets: readonly Target[], seconds: number, count: number, pinWrk: boolean, paced = false): Promise<Run[]> {
+/** wrk at saturation: every connection sends its next request as soon as the answer arrives. */
+function saturate(seconds: number, pinLoad: boolean): (port: number) => Load {
+  return (port) => runWrk(port, { seconds, ...(pinLoad ? { cpu: LOAD_CPU } : {}) });
+}
+
+/** The paced generator at `rate` requests a second, the same for every target (equal load). */
+function pace(seconds: number, rate: number, pinLoad: boolean): (port: number) => Promise<Load> {
+  return async (port) => {
+    const run = await runPacedLoad(port, { rate, seconds, ...(pinLoad ? { cpu: LOAD_CPU } : {}) });
+    if (run.errors > 0) console.log(`paced load on port ${port}: ${run.errors} of ${run.requests} requests failed or went unanswered`);
+    return { rps: run.achieved, requests: run.answered, p50: run.p50, p99: run.p99, paced: { offered: run.offered, errors: run.errors, lateP99: run.lateP99, generatorCpu: run.cpuPercent } };
+  };
+}
+
+/** `count` rounds over `targets` in turn (interleaved), each target's medians; `warm` runs a 1 s wrk first. */
+async function rounds(targets: readonly Target[], count: number, load: (port: number) => Promise<Load> | Load, warm?: (port: number) => Load): Promise<Run[]> {
   const all = targets.map(() => [] as Run[]);
-  if (!paced) for (const t of targets) await wrk(t, 1, pinWrk);
-  for (let r = 0; r < count; r++) for (const [i, t] of targets.entries()) all[i]!.push(await wrk(t, seconds, pinWrk, paced));
+  if (warm) for (const t of targets) await measure(t, warm);
+  for (let r = 0; r < count; r++) for (const [i, t] of targets.entries()) all[i]!.push(await measure(t, load));
   const gcMedian = (runs: readonly Run[], key: keyof GcFigures) => median(runs.map((x) => x.gc![key]));
+  const pacedMedian = (runs: readonly Run[], key: keyof PacedFigures) => median(runs.map((x) => x.paced![key]));
   return all.map((runs) => ({
     rps: median(runs.map((x) => x.rps)),
     p50: median(runs.map((x) => x.p50)),
@@ -104,7 +155,24 @@ async function rounds(targets: readonly Target[], seconds: number, count: number
             bytesPerRequest: gcMedian(runs, 'bytesPerRequest'),
             rss: gcMedian(runs, 'rss'),
           },
+    paced:
+      runs[0]!.paced === undefined
+        ? undefined
+        : {
+            offered: pacedMedian(runs, 'offered'),
+            errors: pacedMedian(runs, 'errors'),
+            lateP99: pacedMedian(runs, 'lateP99'),
+            generatorCpu: pacedMedian(runs, 'generatorCpu'),
+          },
   }));
+}
+
+/**
+ * The equal load's rate: `share` of the lower of two proxies' saturation throughput (measured
+ * just before in the same run), in whole hundreds, so that both carry it with room to spare.
+ */
+function equalRate(saturation: readonly Run[], share: number): number {
+  return Math.max(100, Math.round((share * Math.min(...saturation.map((r) => r.rps))) / 100) * 100);
 }
 
 function ms(value: number): string {
@@ -126,6 +194,8 @@ async function startPortico(fronts: number, frontGc: 'single-threaded' | 'parall
 async function main(): Promise<void> {
   const seconds = Number(process.argv[2] ?? 5);
   const count = Number(process.argv[3] ?? 3);
+  const share = Number(process.argv[4] ?? 0.7);
+  if (!(share > 0 && share <= 1)) throw new Error(`bench:proxy-cores: the equal load's share of the saturation throughput must be above 0 and at most 1, got ${process.argv[4]}`);
   if (cpus().length < 2) throw new Error('bench:proxy-cores needs two CPUs (the proxy on one, wrk and the backend on the other)');
   // The machine's load, at the start and the end: figures from a busy machine are not comparable.
   const loadAtStart = loadavg()[0]!;
@@ -142,24 +212,28 @@ async function main(): Promise<void> {
     // costs per request (the channel, the control, two event loops) under the same conditions as
     // one front, apart from what sharing two cores with wrk and the backend costs below.
     pin(0, [one.child.pid!, two.child.pid!, ...two.fronts, nginx1.pid, ...childPids(nginx1.pid)]);
-    pin(1, [backend.child.pid!, one.backend, two.backend]);
+    pin(LOAD_CPU, [backend.child.pid!, one.backend, two.backend]);
     const perCoreTargets: Target[] = [
       { port: one.port, pids: [one.child.pid!], metered: true },
       { port: nginx1.port, pids: childPids(nginx1.pid), metered: false },
       { port: two.port, pids: [two.child.pid!, ...two.fronts], metered: true },
     ];
-    const perCore = await rounds(perCoreTargets, seconds, count, true);
+    const perCore = await rounds(perCoreTargets, count, saturate(seconds, true), saturate(1, true));
     pin('0,1', [two.child.pid!, ...two.fronts, two.backend]);
     const twoTargets: Target[] = [
       { port: two.port, pids: [two.child.pid!, ...two.fronts], metered: true },
       { port: nginx2.port, pids: childPids(nginx2.pid), metered: false },
       { port: twoParallel.port, pids: [twoParallel.child.pid!, ...twoParallel.fronts], metered: true },
     ];
-    const twoFronts = await rounds(twoTargets, seconds, count, false);
-    // Equal load: every connection waits 2 ms after each answer (bench/fixtures/paced.lua), so
-    // the p99s compare latency under about the same requests per second, not throughput.
-    const pacedPerCore = await rounds([perCoreTargets[0]!, perCoreTargets[1]!], seconds, count, true, true);
-    const pacedTwo = await rounds(twoTargets, seconds, count, false, true);
+    const twoFronts = await rounds(twoTargets, count, saturate(seconds, false), saturate(1, false));
+    // Equal load: every target of a group offered the same fixed rate, a share of the lower of
+    // Portico's (single-threaded GC) and nginx's saturation throughput above, open loop
+    // (support/drivePacedLoad.ts): the p99s compare latency under the same requests per second.
+    // The generator runs where wrk ran (CPU 1 per core, unpinned with two fronts).
+    const perCoreRate = equalRate([perCore[0]!, perCore[1]!], share);
+    const twoRate = equalRate([twoFronts[0]!, twoFronts[1]!], share);
+    const pacedPerCore = await rounds([perCoreTargets[0]!, perCoreTargets[1]!], count, pace(seconds, perCoreRate, true));
+    const pacedTwo = await rounds(twoTargets, count, pace(seconds, twoRate, false));
     console.log(`\nwrk -t1 -c50 -d${seconds}s × ${count} rounds (medians), ${process.version}, ${cpus().length} CPUs, load average ${loadAtStart.toFixed(1)} at the start, ${loadavg()[0]!.toFixed(1)} now`);
     console.log('run                               req/s   × nginx     p99   cpu µs/req   cpu × nginx   cpu share by process');
     const line = (name: string, r: Run, base: Run, labels: readonly string[]) =>
@@ -172,9 +246,18 @@ async function main(): Promise<void> {
     line('2 fronts: portico', twoFronts[0]!, twoFronts[1]!, ['control', 'front 1', 'front 2']);
     line('2 workers: nginx', twoFronts[1]!, twoFronts[1]!, ['worker 1', 'worker 2']);
     line('2 fronts: portico, parallel GC', twoFronts[2]!, twoFronts[1]!, ['control', 'front 1', 'front 2']);
-    console.log(`\nequal load (each connection waits 2 ms after every answer), medians`);
-    console.log('run                               req/s     p50     p99   p99 × nginx');
-    const pacedLine = (name: string, r: Run, base: Run) => console.log(`${name.padEnd(32)} ${r.rps.toFixed(0).padStart(7)}  ${ms(r.p50)}  ${ms(r.p99)}   ${(r.p99 / base.p99).toFixed(2).padStart(11)}`);
+    console.log(
+      `\nequal load: each target offered the same fixed rate, ${(share * 100).toFixed(0)} % of the lower of Portico's and nginx's saturation throughput above, by an open-loop generator (50 connections, latency from each request's release; ${perCoreRate} req/s per core, ${twoRate} with two), medians`,
+    );
+    console.log('run                               offered  achieved     p50     p99   p99 × nginx   cpu µs/req   cpu × nginx   generator: cpu   late p99');
+    const pacedLine = (name: string, r: Run, base: Run) => {
+      const paced = r.paced!;
+      // A target that answered less than it was offered was not at the equal load: say so.
+      const behind = r.rps < 0.97 * paced.offered ? '   (fell behind the offered rate)' : '';
+      console.log(
+        `${name.padEnd(32)} ${paced.offered.toFixed(0).padStart(8)}  ${r.rps.toFixed(0).padStart(8)}  ${ms(r.p50)}  ${ms(r.p99)}   ${(r.p99 / base.p99).toFixed(2).padStart(11)}   ${r.cpuUs.toFixed(1).padStart(10)}   ${(r.cpuUs / base.cpuUs).toFixed(2).padStart(11)}   ${`${paced.generatorCpu.toFixed(0)} %`.padStart(14)}  ${ms(paced.lateP99)}${behind}`,
+      );
+    };
     pacedLine('per core: portico, 1 front', pacedPerCore[0]!, pacedPerCore[1]!);
     pacedLine('per core: nginx, 1 worker', pacedPerCore[1]!, pacedPerCore[1]!);
     pacedLine('2 fronts: portico', pacedTwo[0]!, pacedTwo[1]!);
