@@ -97,42 +97,55 @@ export async function drivePacedLoad(options: PacedLoadOptions): Promise<PacedLo
     c.socket.destroy();
     finishedOne();
   };
+  const answerOn = (c: Connection) => (status: number): void => {
+    const now = performance.now();
+    const released = c.due.shift();
+    if (released === undefined) throw new Error('an answer to no request (the target sent more responses than it was asked for)');
+    latency.record(now - released);
+    lastAnswer = now;
+    if (status < 400) answered++;
+    else errors++;
+    c.inFlight = false;
+    if (c.due.length > 0) send(c);
+    finishedOne();
+  };
+  // Every connection reads into one buffer through `onread`, without a stream's chunk per read,
+  // so the generator allocates less per read and its own collections add less to the latencies it
+  // measures. The framer copies what it keeps of a read.
+  const readBuffer = Buffer.allocUnsafe(64 * 1024);
   const connections = await Promise.all(
     Array.from({ length: count }, () =>
       new Promise<Connection>((resolve, reject) => {
-        const socket = net.connect(options.port, host);
+        const framer = new ResponseFramer();
+        let answer = (_status: number): void => {};
+        const socket = net.connect({
+          port: options.port,
+          host,
+          onread: {
+            buffer: readBuffer,
+            callback: (bytes: number, buffer: Uint8Array): boolean => {
+              try {
+                framer.push(Buffer.from(buffer.buffer, buffer.byteOffset, bytes), answer);
+              } catch (error) {
+                fail(new Error(`paced load against port ${options.port}: ${(error as Error).message}`));
+              }
+              return true;
+            },
+          },
+        });
         socket.setNoDelay(true);
         socket.once('error', reject);
         socket.once('connect', () => {
           socket.off('error', reject);
-          resolve({ socket, framer: new ResponseFramer(), due: [], inFlight: false, broken: false });
+          const c: Connection = { socket, framer, due: [], inFlight: false, broken: false };
+          answer = answerOn(c);
+          socket.on('error', () => breaks(c));
+          socket.on('close', () => breaks(c));
+          resolve(c);
         });
       }),
     ),
   );
-  for (const c of connections) {
-    const answer = (status: number): void => {
-      const now = performance.now();
-      const released = c.due.shift();
-      if (released === undefined) throw new Error('an answer to no request (the target sent more responses than it was asked for)');
-      latency.record(now - released);
-      lastAnswer = now;
-      if (status < 400) answered++;
-      else errors++;
-      c.inFlight = false;
-      if (c.due.length > 0) send(c);
-      finishedOne();
-    };
-    c.socket.on('data', (chunk: Buffer) => {
-      try {
-        c.framer.push(chunk, answer);
-      } catch (error) {
-        fail(new Error(`paced load against port ${options.port}: ${(error as Error).message}`));
-      }
-    });
-    c.socket.on('error', () => breaks(c));
-    c.socket.on('close', () => breaks(c));
-  }
 
   const cpuBefore = process.cpuUsage();
   const start = performance.now();
