@@ -18,7 +18,8 @@
 // request in flight on each, released in Node's 1 ms timer ticks, and each request timed from
 // its release, so a stall shows in every request queued behind it, not only in the one it hit.
 // The generator is a Node process of its own, run where wrk runs (pinned to CPU 1 with the
-// backend per core, unpinned with two fronts). The phase prints for each target the rate
+// backend per core, unpinned with two fronts); it starts and opens its connections before the
+// proxy's CPU and collections are read, so its start is not counted in them. The phase prints for each target the rate
 // offered and achieved (a target that fell behind is flagged), p50, p99 and CPU per request
 // against nginx's, the generator's own CPU and how late its releases came against the schedule
 // (their p99): a generator starved of CPU shows there, not as a lower latency.
@@ -36,7 +37,7 @@ import { GC_METER_FLAGS, startGcMeters, stopGcMeters, type GcFigures } from './s
 import { childPids, cpuMs } from './support/processCpu.ts';
 import { startRole } from './support/roleProcess.ts';
 import { proxyPassTo, startNginx } from './support/startNginx.ts';
-import { runPacedLoad } from './support/runPacedLoad.ts';
+import { startPacedLoad } from './support/startPacedLoad.ts';
 import { median, runWrk } from './support/wrk.ts';
 import { startPorticoReady } from './support/startPorticoReady.ts';
 
@@ -105,12 +106,19 @@ interface Target {
   readonly metered: boolean;
 }
 
+/**
+ * A load against a port, in two steps: what must stay out of the figures (a generator process's
+ * start), then the function that runs it.
+ */
+type LoadRunner = (port: number) => Promise<() => Promise<Load> | Load>;
+
 /** Runs `load` against `target`, with the CPU and the collections of the target's processes over it. */
-async function measure(target: Target, load: (port: number) => Promise<Load> | Load): Promise<Run> {
+async function measure(target: Target, load: LoadRunner): Promise<Run> {
   const { pids } = target;
+  const go = await load(target.port);
   const before = pids.map((p) => cpuMs([p]));
   if (target.metered) startGcMeters(pids);
-  const run = await load(target.port);
+  const run = await go();
   const used = pids.map((p, i) => cpuMs([p]) - before[i]!);
   const gc = target.metered ? await stopGcMeters(pids, run.requests) : undefined;
   const total = used.reduce((a, b) => a + b, 0);
@@ -118,21 +126,24 @@ async function measure(target: Target, load: (port: number) => Promise<Load> | L
 }
 
 /** wrk at saturation: every connection sends its next request as soon as the answer arrives. */
-function saturate(seconds: number, pinLoad: boolean): (port: number) => Load {
-  return (port) => runWrk(port, { seconds, ...(pinLoad ? { cpu: LOAD_CPU } : {}) });
+function saturate(seconds: number, pinLoad: boolean): LoadRunner {
+  return async (port) => () => runWrk(port, { seconds, ...(pinLoad ? { cpu: LOAD_CPU } : {}) });
 }
 
 /** The paced generator at `rate` requests a second, the same for every target (equal load). */
-function pace(seconds: number, rate: number, pinLoad: boolean): (port: number) => Promise<Load> {
+function pace(seconds: number, rate: number, pinLoad: boolean): LoadRunner {
   return async (port) => {
-    const run = await runPacedLoad(port, { rate, seconds, ...(pinLoad ? { cpu: LOAD_CPU } : {}) });
-    if (run.errors > 0) console.log(`paced load on port ${port}: ${run.errors} of ${run.requests} requests failed or went unanswered`);
-    return { rps: run.achieved, requests: run.answered, p50: run.p50, p99: run.p99, paced: { offered: run.offered, errors: run.errors, lateP99: run.lateP99, generatorCpu: run.cpuPercent } };
+    const generator = await startPacedLoad(port, { rate, seconds, ...(pinLoad ? { cpu: LOAD_CPU } : {}) });
+    return async () => {
+      const run = await generator.run();
+      if (run.errors > 0) console.log(`paced load on port ${port}: ${run.errors} of ${run.requests} requests failed or went unanswered`);
+      return { rps: run.achieved, requests: run.answered, p50: run.p50, p99: run.p99, paced: { offered: run.offered, errors: run.errors, lateP99: run.lateP99, generatorCpu: run.cpuPercent } };
+    };
   };
 }
 
 /** `count` rounds over `targets` in turn (interleaved), each target's medians; `warm` runs a 1 s wrk first. */
-async function rounds(targets: readonly Target[], count: number, load: (port: number) => Promise<Load> | Load, warm?: (port: number) => Load): Promise<Run[]> {
+async function rounds(targets: readonly Target[], count: number, load: LoadRunner, warm?: LoadRunner): Promise<Run[]> {
   const all = targets.map(() => [] as Run[]);
   if (warm) for (const t of targets) await measure(t, warm);
   for (let r = 0; r < count; r++) for (const [i, t] of targets.entries()) all[i]!.push(await measure(t, load));

@@ -59,8 +59,11 @@ interface Connection {
   broken: boolean;
 }
 
-/** Runs the load against `host:port` and returns what it measured. */
-export async function drivePacedLoad(options: PacedLoadOptions): Promise<PacedLoadRun> {
+/**
+ * Runs the load against `host:port` and returns what it measured. With `ready`, it opens its
+ * connections, then waits for `ready` before it starts the schedule.
+ */
+export async function drivePacedLoad(options: PacedLoadOptions, ready?: () => Promise<void>): Promise<PacedLoadRun> {
   const { rate, seconds } = options;
   const count = options.connections ?? 50;
   if (!(Number.isFinite(rate) && rate > 0)) throw new Error(`paced load: rate must be a positive number of requests per second, got ${rate}`);
@@ -147,6 +150,7 @@ export async function drivePacedLoad(options: PacedLoadOptions): Promise<PacedLo
     ),
   );
 
+  if (ready) await ready();
   const cpuBefore = process.cpuUsage();
   const start = performance.now();
   let released = 0;

@@ -1,14 +1,22 @@
-// The paced load generator as a process of its own (runPacedLoad.ts starts it), so that its CPU
+// The paced load generator as a process of its own (startPacedLoad.ts starts it), so that its CPU
 // is neither the benchmark's nor the proxy's and it can be pinned away from the proxy:
 //
 //   node --import tsx bench/support/pacedLoadDriver.ts PORT RATE SECONDS CONNECTIONS [CPU]
 //
 // With CPU, it first moves itself (every thread) to that CPU with taskset, as wrk is run there.
-// It prints its PacedLoadRun as one JSON line.
+// Once its connections are open it prints `ready` and waits for a line on its stdin, so that
+// its start (a second or two of loading) falls outside what the benchmark measures; then it runs
+// and prints its PacedLoadRun as one JSON line.
 import { execFileSync } from 'node:child_process';
+import { once } from 'node:events';
 import { drivePacedLoad } from './drivePacedLoad.ts';
 
 const [port, rate, seconds, connections, cpu] = process.argv.slice(2);
 if (cpu !== undefined) execFileSync('taskset', ['-a', '-p', '-c', cpu, String(process.pid)], { stdio: 'ignore' });
-const run = await drivePacedLoad({ port: Number(port), rate: Number(rate), seconds: Number(seconds), connections: Number(connections) });
+const go = async (): Promise<void> => {
+  process.stdout.write('ready\n');
+  await once(process.stdin, 'data');
+  process.stdin.destroy();
+};
+const run = await drivePacedLoad({ port: Number(port), rate: Number(rate), seconds: Number(seconds), connections: Number(connections) }, go);
 process.stdout.write(`${JSON.stringify(run)}\n`);

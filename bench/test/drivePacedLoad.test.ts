@@ -34,6 +34,31 @@ describe('drivePacedLoad', () => {
     assert.ok(run.p50 > 0 && run.p50 <= run.p99 && run.p99 <= run.max, `percentiles out of order: ${JSON.stringify(run)}`);
   });
 
+  it('opens every connection before it is ready and sends nothing until then', async () => {
+    let requests = 0;
+    const server = http.createServer((_req, res) => {
+      requests++;
+      res.end('hello world');
+    });
+    const port = await serve(server);
+    let accepted = 0;
+    const allAccepted = new Promise<void>((resolve) =>
+      server.on('connection', () => {
+        if (++accepted === 5) resolve();
+      }),
+    );
+    let requestsWhenReady: number | undefined;
+    const ready = async (): Promise<void> => {
+      // Connected on the generator's side; the server sees them once its turn of the loop comes.
+      await allAccepted;
+      requestsWhenReady = requests;
+    };
+    const run = await drivePacedLoad({ port, rate: 1000, seconds: 0.1, connections: 5 }, ready);
+    assert.equal(requestsWhenReady, 0);
+    assert.equal(accepted, 5);
+    assert.equal(run.answered, 100);
+  });
+
   it('keeps to its schedule behind a slow target and times each request from its release', async () => {
     // Two connections to a target that takes 10 ms an answer carry at most 200 requests a second.
     // Offered 400 a second for a quarter of a second, the requests queue behind each other: the
