@@ -7,7 +7,8 @@ export const DEFAULT_PROPERTY_SECONDS = 1;
  * The seconds a time-boxed property run may take, from PORTICO_PROPERTY_SECONDS: 1 in the default
  * tier (`pnpm test`), 8 in the slow tier (`pnpm test:slow` sets it), any positive number for a
  * longer hunt. A property that sets no `interruptAfterTimeLimit` of its own runs until its
- * `numRuns` or this budget, whichever comes first; running out is not a failure.
+ * `numRuns` or this budget, whichever comes first; running out is not a failure, except inside the
+ * first run, which fast-check counts as one (`assertSimulation` then runs that first case to its end).
  */
 export function propertySeconds(env: Readonly<Record<string, string | undefined>> = process.env): number {
   const text = env.PORTICO_PROPERTY_SECONDS;

@@ -45,6 +45,33 @@ describe('assertSimulation', () => {
     assert.deepEqual(replayParameters({}), {});
   });
 
+  // CI, on a loaded machine: the WorkerPool property's first run outlasted the tier's 1 s budget,
+  // and fast-check counts an interruption before any run succeeded as a failure (cause: null).
+  // A time box bounds how many runs are explored, never whether one is: failed before.
+  it('runs the first case to its end when the time box runs out inside it', async () => {
+    let runs = 0;
+    const slowFirstRun = fc.asyncProperty(schedules, async () => {
+      runs += 1;
+      await new Promise((resolve) => setTimeout(resolve, 60));
+    });
+    const details = await assertSimulation(slowFirstRun, { numRuns: 1_000, interruptAfterTimeLimit: 20 });
+    assert.deepEqual([details.failed, details.numRuns], [false, 1]);
+    assert.ok(runs >= 1);
+  });
+
+  it('still reports a first case that fails after the time box ran out', async () => {
+    const failsLate = fc.asyncProperty(schedules, async () => {
+      await new Promise((resolve) => setTimeout(resolve, 60));
+      throw new Error('the pool kept a dead worker');
+    });
+    const failure = await assertSimulation(failsLate, { numRuns: 1_000, interruptAfterTimeLimit: 20 }).then(
+      () => assert.fail('a failing first case passed'),
+      (error: unknown) => error,
+    );
+    assert.ok(failure instanceof SimulationFailedError);
+    assert.match(failure.message, /the pool kept a dead worker/);
+  });
+
   it('resolves with the run details when the property holds', async () => {
     const details = await assertSimulation(fc.property(schedules, () => {}), { numRuns: 25 });
     assert.equal(details.numRuns, 25);
