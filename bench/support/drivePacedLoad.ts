@@ -83,6 +83,8 @@ export async function drivePacedLoad(options: PacedLoadOptions, ready?: () => Pr
     settle = resolve;
     fail = reject;
   });
+  // A failure while the connections open or wait for `ready` is awaited with the schedule's end.
+  settled.catch(() => {});
   let over = false;
   const finishedOne = (): void => {
     if (answered + errors >= total) settle();

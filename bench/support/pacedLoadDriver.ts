@@ -15,7 +15,9 @@ const [port, rate, seconds, connections, cpu] = process.argv.slice(2);
 if (cpu !== undefined) execFileSync('taskset', ['-a', '-p', '-c', cpu, String(process.pid)], { stdio: 'ignore' });
 const go = async (): Promise<void> => {
   process.stdout.write('ready\n');
-  await once(process.stdin, 'data');
+  const told = await Promise.race([once(process.stdin, 'data').then(() => true), once(process.stdin, 'end').then(() => false)]);
+  // The bench went away without a word: leave rather than hold 50 idle connections open.
+  if (!told) process.exit(1);
   process.stdin.destroy();
 };
 const run = await drivePacedLoad({ port: Number(port), rate: Number(rate), seconds: Number(seconds), connections: Number(connections) }, go);
