@@ -122,7 +122,7 @@ describe('fronts: two front processes and one control process', function () {
     assert.notEqual(json(reply).pid, first);
   });
 
-  it("starts each front with V8's single-threaded collector, and with V8's default when frontGc is parallel", async () => {
+  it("starts each front with V8's single-threaded collector, and with V8's default when frontGc is parallel; each with its young generation held at 16 MiB", async () => {
     /** Each front's Node flags, from the command line the kernel holds for it (after its entry file, none). */
     const frontFlags = (portico: Portico) =>
       frontPids(portico).map((pid) => {
@@ -139,5 +139,8 @@ describe('fronts: two front processes and one control process', function () {
     const parallelFlags = frontFlags(parallel.portico);
     assert.equal(parallelFlags.length, 2);
     assert.ok(parallelFlags.every((flags) => !flags.includes('--single-threaded-gc')), JSON.stringify(parallelFlags));
+    // Regression: the fronts' young generation shrank to 0.5–2 MiB after a quiet spell and stayed
+    // there under load, ten times the young collections of 16 MiB (docs/proxy.md, Fronts).
+    assert.ok([...singleFlags, ...parallelFlags].every((flags) => flags.includes('--min-semi-space-size=16')), JSON.stringify([singleFlags, parallelFlags]));
   });
 });
