@@ -24,7 +24,9 @@
 // against nginx's, the generator's own CPU and how late its releases came against the schedule
 // (their p99): a generator starved of CPU shows there, not as a lower latency.
 // Every Portico process runs a GC meter (support/gcMeter.ts): each phase prints, per run, the
-// young-generation collections a second, the time the processes stood in collections, the longest
+// young-generation collections a second, the bytes allocated between two of them (the young
+// generation's size in effect: V8 shrinks it after a quiet spell, and the single process, unlike
+// the fronts, is not held at 16 MiB), the time the processes stood in collections, the longest
 // pause, and the bytes allocated per request. Two fronts run twice, with `frontGc` at its default
 // (single-threaded) and at `parallel` (V8's helper threads), in the same rounds.
 //
@@ -164,6 +166,7 @@ async function rounds(targets: readonly Target[], count: number, load: LoadRunne
             maxPauseMs: gcMedian(runs, 'maxPauseMs'),
             meanMinorMs: gcMedian(runs, 'meanMinorMs'),
             bytesPerRequest: gcMedian(runs, 'bytesPerRequest'),
+            bytesPerMinor: gcMedian(runs, 'bytesPerMinor'),
             rss: gcMedian(runs, 'rss'),
           },
     paced:
@@ -275,11 +278,11 @@ async function main(): Promise<void> {
     pacedLine('2 workers: nginx', pacedTwo[1]!, pacedTwo[1]!);
     pacedLine('2 fronts: portico, parallel GC', pacedTwo[2]!, pacedTwo[1]!);
     console.log('\ngarbage collection in Portico\'s processes (all of them), medians');
-    console.log('run                                        young GCs/s   pause ms/s   mean young ms   max ms   KiB/request   largest RSS MiB');
+    console.log('run                                        young GCs/s   MiB per young GC   pause ms/s   mean young ms   max ms   KiB/request   largest RSS MiB');
     const gcLine = (name: string, r: Run) => {
       const gc = r.gc!;
       console.log(
-        `${name.padEnd(42)} ${gc.minorPerSecond.toFixed(1).padStart(11)}   ${gc.pauseMsPerSecond.toFixed(1).padStart(10)}   ${gc.meanMinorMs.toFixed(2).padStart(13)}   ${gc.maxPauseMs.toFixed(2).padStart(6)}   ${(gc.bytesPerRequest / 1024).toFixed(2).padStart(11)}   ${(gc.rss / 1048576).toFixed(0).padStart(15)}`,
+        `${name.padEnd(42)} ${gc.minorPerSecond.toFixed(1).padStart(11)}   ${(gc.bytesPerMinor / 1048576).toFixed(1).padStart(16)}   ${gc.pauseMsPerSecond.toFixed(1).padStart(10)}   ${gc.meanMinorMs.toFixed(2).padStart(13)}   ${gc.maxPauseMs.toFixed(2).padStart(6)}   ${(gc.bytesPerRequest / 1024).toFixed(2).padStart(11)}   ${(gc.rss / 1048576).toFixed(0).padStart(15)}`,
       );
     };
     gcLine('saturation, per core: 1 front', perCore[0]!);

@@ -32,6 +32,12 @@ export interface GcFigures {
   readonly meanMinorMs: number;
   /** Bytes allocated per request, over all the processes. */
   readonly bytesPerRequest: number;
+  /**
+   * Bytes allocated per young collection, over all the processes: the young generation's size in
+   * effect, which V8 shrinks after a quiet spell (docs/proxy.md, Fronts). 0 without one; with a
+   * few in a run it overstates, by what was allocated after the last.
+   */
+  readonly bytesPerMinor: number;
   /** Resident memory of the largest process, in bytes. */
   readonly rss: number;
 }
@@ -58,6 +64,11 @@ export async function stopGcMeters(pids: readonly number[], requests: number): P
     readings.push(JSON.parse(readFileSync(file, 'utf8')) as GcReading);
     rmSync(file, { force: true });
   }
+  return gcFigures(readings, requests);
+}
+
+/** What the processes' meters saw, summed over `requests` requests. */
+export function gcFigures(readings: readonly GcReading[], requests: number): GcFigures {
   const seconds = Math.max(...readings.map((r) => r.seconds));
   const minor = readings.flatMap((r) => r.minor);
   const all = [...minor, ...readings.flatMap((r) => r.major)];
@@ -68,6 +79,7 @@ export async function stopGcMeters(pids: readonly number[], requests: number): P
     maxPauseMs: Math.max(0, ...all),
     meanMinorMs: minor.length === 0 ? 0 : sum(minor) / minor.length,
     bytesPerRequest: sum(readings.map((r) => r.allocated)) / requests,
+    bytesPerMinor: minor.length === 0 ? 0 : sum(readings.map((r) => r.allocated)) / minor.length,
     rss: Math.max(...readings.map((r) => r.rss)),
   };
 }
