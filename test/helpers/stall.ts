@@ -9,8 +9,10 @@ export interface LoadThread {
   run(): void;
   /** Sends no new request; those in flight finish. */
   pause(): void;
-  /** Responses received so far. */
+  /** Requests over so far, answered or failed. */
   answered(): number;
+  /** Requests that failed without a whole response. */
+  failed(): number;
   /** Requests in flight now. */
   inFlight(): number;
   /** Stops the thread once its requests in flight are over. */
@@ -19,7 +21,7 @@ export interface LoadThread {
 
 /** Starts the thread paused, with `connections` keep-alive connections to `path`. */
 export function startLoadThread(port: number, path: string, connections: number): LoadThread {
-  const state = new Int32Array(new SharedArrayBuffer(3 * Int32Array.BYTES_PER_ELEMENT));
+  const state = new Int32Array(new SharedArrayBuffer(4 * Int32Array.BYTES_PER_ELEMENT));
   const worker = new Worker(loadThreadFile, { workerData: { port, path, connections, shared: state.buffer } });
   const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
   return {
@@ -27,6 +29,7 @@ export function startLoadThread(port: number, path: string, connections: number)
     pause: () => Atomics.store(state, 0, 0),
     answered: () => Atomics.load(state, 1),
     inFlight: () => Atomics.load(state, 2),
+    failed: () => Atomics.load(state, 3),
     stop: async () => {
       Atomics.store(state, 0, 2);
       await exited;

@@ -27,6 +27,15 @@ export function validateElasticity(e: Elasticity): void {
 /** Looks per idleTime: how late, at most, a worker too many is seen (a tenth of idleTime). */
 const looksPerIdleTime = 10;
 
+/**
+ * Milliseconds past its time after which a look decides nothing and waits for the next: the event
+ * loop was held up (a long synchronous task, a GC pause, a debugger), and a look's timer runs
+ * before the reads that waited meanwhile. What the fronts reported during that time (they report
+ * every second, `LoadElsewhere`) is still unread in their channels: judged on the reports from
+ * before it, the time would count as idle, and a worker the fronts needed meanwhile be retired.
+ */
+const lateLook = 1000;
+
 export interface ElasticScalingOptions {
   readonly elasticity: Elasticity;
   readonly clock: Clock;
@@ -108,12 +117,15 @@ export class ElasticScaling {
 
   #schedule(): void {
     const { clock, elasticity } = this.#options;
-    this.#timer = clock.setTimeout(() => this.#look(), (elasticity.idleTime * 1000) / looksPerIdleTime);
+    const interval = (elasticity.idleTime * 1000) / looksPerIdleTime;
+    const due = clock.now() + interval;
+    this.#timer = clock.setTimeout(() => this.#look(due), interval);
   }
 
-  #look(): void {
+  #look(due: number): void {
     const { clock, elasticity, demand, count, steady } = this.#options;
     this.#timer = undefined;
+    if (clock.now() - due > lateLook) return this.#schedule();
     this.#needed(Math.ceil(demand() / elasticity.busyRequests));
     const workers = count();
     const since = this.#neededAt[workers] ?? 0;

@@ -5,6 +5,10 @@
 export interface LoadElsewhere {
   /** Requests in flight on the process now, as last reported. */
   inFlight(id: string, pid: number): number;
-  /** The most in flight at once on the process over the last report's period. */
-  peak(id: string, pid: number): number;
+  /**
+   * The most in flight at once on the process since the last call, as reported (every report's
+   * peak counts, however many came between two calls); the next period starts from what is in
+   * flight now. Read by the pool's look, as `takePeak` reads its own.
+   */
+  takePeak(id: string, pid: number): number;
 }

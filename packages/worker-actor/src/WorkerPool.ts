@@ -136,7 +136,7 @@ export class WorkerPool {
         inFlight: () => this.#view.ready.map((worker) => worker.load.inFlight + (this.#elsewhere?.inFlight(worker.id, worker.pid) ?? 0)),
         demand: () => {
           let sum = 0;
-          for (const worker of this.#view.ready) sum += takePeak(worker.load) + (this.#elsewhere?.peak(worker.id, worker.pid) ?? 0);
+          for (const worker of this.#view.ready) sum += takePeak(worker.load) + (this.#elsewhere?.takePeak(worker.id, worker.pid) ?? 0);
           return sum;
         },
         count: () => this.#members.size,

@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
-import { SimulatedClock } from '@portico/supervisor';
+import { SimulatedClock, type Clock } from '@portico/supervisor';
 import { ElasticScaling, validateElasticity, type Elasticity } from '../src/ElasticScaling.ts';
 
 /** A pool of `loads.length` ready workers whose changes complete when the test says. */
-function scaling(elasticity: Partial<Elasticity> = {}) {
-  const clock = new SimulatedClock();
+function scaling(elasticity: Partial<Elasticity> = {}, clock = new SimulatedClock(), looksAt: Clock = clock) {
   const loads: number[] = [0];
   // Most in flight at once since the last look beyond what `loads` shows now (the fronts' peaks).
   let peak = 0;
@@ -20,7 +19,7 @@ function scaling(elasticity: Partial<Elasticity> = {}) {
     });
   const watch = new ElasticScaling({
     elasticity: { min: 1, max: 3, idleTime: 10, busyRequests: 1, ...elasticity },
-    clock,
+    clock: looksAt,
     inFlight: () => loads,
     demand: () => {
       const most = Math.max(peak, loads.reduce((a, b) => a + b, 0));
@@ -64,6 +63,31 @@ describe('ElasticScaling', () => {
     watch.busy();
     assert.equal(loads.length, 3);
     assert.deepEqual(changes, ['grow', 'grow'], 'no fourth above max');
+    watch.stop();
+  });
+
+  // Late reports (issue 21): the control process held up, a look's timer runs before the fronts'
+  // reports of that time are read. Before, it judged on the reports from before the hold-up,
+  // quiet, and retired a worker the fronts had needed meanwhile.
+  it('decides nothing at a look that comes late (the event loop held up), and judges at the next on time', async () => {
+    const clock = new SimulatedClock();
+    // The event loop held up: time goes on, no timer runs.
+    let heldUp = 0;
+    const looksAt: Clock = { now: () => clock.now() + heldUp, setTimeout: (fn, ms) => clock.setTimeout(fn, ms), clearTimeout: (handle) => clock.clearTimeout(handle) };
+    const { loads, changes, watch, done, burst } = scaling({}, clock, looksAt);
+    loads.push(0);
+    watch.start();
+    heldUp = 30_000;
+    clock.advance(1_000);
+    assert.deepEqual(changes, [], 'the look 30 s late retired nothing');
+    // Read after it: the fronts had both workers busy during the hold-up.
+    burst(2);
+    clock.advance(1_000);
+    clock.advance(9_000);
+    assert.deepEqual(changes, [], 'needed at the look after it, on time');
+    clock.advance(1_000);
+    assert.deepEqual(changes, ['shrink'], 'idleTime after that need');
+    await done();
     watch.stop();
   });
 

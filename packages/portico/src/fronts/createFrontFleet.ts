@@ -145,6 +145,27 @@ export function createFrontFleet(options: FrontFleetOptions): FrontFleet {
     }
   };
 
+  /**
+   * The pools look at the fronts' reports once every report read in this turn of the event loop
+   * is in: after the control process was held up, seconds of each front's reports come at once,
+   * and the pools act on the latest, not on each stale one in turn (one that said every worker
+   * was busy would start a worker that the next, read in the same moment, shows is not needed).
+   */
+  let looking = false;
+  const poolsToLook = (): void => {
+    if (looking) return;
+    looking = true;
+    setImmediate(() => {
+      looking = false;
+      for (const { runtime } of tracked.values()) {
+        // A request in flight at a front for longer than idleTimeout keeps the app from going idle.
+        if (runtime.pool.ready.some((w) => reports.inFlight(w.id, w.pid) > 0)) runtime.pool.noteActivity();
+        // An elastic pool grows when every worker is busy, over every front.
+        runtime.pool.reportInFlightElsewhere();
+      }
+    });
+  };
+
   const onMessage = (front: number, message: FrontMessage): void => {
     switch (message.type) {
       case 'listening':
@@ -169,17 +190,11 @@ export function createFrontFleet(options: FrontFleetOptions): FrontFleet {
       case 'worker.idle':
         holds.release(front, message.key, message.id, message.pid);
         return;
-      case 'metrics': {
+      case 'metrics':
         options.metrics.setSource(String(front), message.requests);
         for (const [key, more] of reports.received(front, message)) countServed(key, more);
-        // A request in flight at a front for longer than idleTimeout keeps the app from going idle.
-        for (const { runtime } of tracked.values()) {
-          if (runtime.pool.ready.some((w) => reports.inFlight(w.id, w.pid) > 0)) runtime.pool.noteActivity();
-          // An elastic pool grows when every worker is busy, over every front.
-          runtime.pool.reportInFlightElsewhere();
-        }
+        poolsToLook();
         return;
-      }
       case 'pong':
         pings.get(front)?.answered();
         return;

@@ -19,20 +19,42 @@ describe('FrontReports', () => {
     reports.received(0, report({ 'shop#1@10': 1 }, { 'shop#1@10': 3 }));
     reports.received(1, report({ 'shop#1@10': 2 }, { 'shop#1@10': 2, 'shop#2@11': 1 }));
     assert.equal(reports.inFlight('shop#1', 10), 3);
-    assert.equal(reports.peak('shop#1', 10), 5);
-    assert.equal(reports.peak('shop#2', 11), 1);
-    assert.equal(reports.peak('shop#1', 99), 0, 'another process of the slot is another key');
+    assert.equal(reports.takePeak('shop#1', 10), 5);
+    assert.equal(reports.takePeak('shop#2', 11), 1);
+    assert.equal(reports.takePeak('shop#1', 99), 0, 'another process of the slot is another key');
   });
 
-  it('keeps the last full period’s peak when an asked report (a /status) covers only part of the next', () => {
+  it('keeps the most of every report until the peak is taken, then starts from what is in flight', () => {
+    const reports = new FrontReports();
+    // A burst, then quiet seconds: reports read one by one between two looks of the pool, or all
+    // at once after the control process was held up.
+    reports.received(0, report({ 'shop#1@10': 3 }, { 'shop#1@10': 4 }));
+    reports.received(0, report({}, { 'shop#1@10': 3 }));
+    reports.received(0, report({ 'shop#1@10': 1 }, { 'shop#1@10': 1 }));
+    assert.equal(reports.takePeak('shop#1', 10), 4);
+    assert.equal(reports.takePeak('shop#1', 10), 1, 'the request in flight at the last report');
+    reports.received(0, report({}, {}));
+    assert.equal(reports.takePeak('shop#1', 10), 0);
+  });
+
+  it('adds an asked report’s peak (a /status, part of a period) like any other: the full period’s stays', () => {
     const reports = new FrontReports();
     reports.received(0, report({ 'shop#1@10': 0 }, { 'shop#1@10': 4 }));
     // Asked 100 ms into the next period, at a quiet moment.
     reports.received(0, report({ 'shop#1@10': 0 }, { 'shop#1@10': 1 }, 7));
-    assert.equal(reports.peak('shop#1', 10), 4);
     assert.equal(reports.inFlight('shop#1', 10), 0, 'in flight is the latest word');
-    // The next periodic report covers its whole period, and replaces it.
+    assert.equal(reports.takePeak('shop#1', 10), 4);
     reports.received(0, report({}, { 'shop#1@10': 1 }));
-    assert.equal(reports.peak('shop#1', 10), 1);
+    assert.equal(reports.takePeak('shop#1', 10), 1);
+  });
+
+  it('forgets the peak of a process the front no longer reports, and of a front that exited', () => {
+    const reports = new FrontReports();
+    reports.received(0, report({}, { 'shop#1@10': 2 }));
+    reports.received(1, report({}, { 'shop#1@10': 2 }));
+    reports.forget(1);
+    // Front 0 forgot the process (it left the pool): nothing in flight, answered or at a peak.
+    reports.received(0, report({}, {}));
+    assert.equal(reports.takePeak('shop#1', 10), 0);
   });
 });
