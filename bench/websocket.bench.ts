@@ -11,6 +11,12 @@
 // Portico whole: its control process and fronts) used per echo, the proxy's in user space and in
 // the kernel apart, over the driver's whole run (its 50 handshakes included, a small share of a
 // run of seconds), and the load average, since the machine's other work moves every figure.
+// The run also measures the floor of any relay written in Node beside them: a bare relay in its
+// own process (Node's `onread` into one buffer each way, a copy of each read written straight on,
+// no Nagle, nothing else), which no tunnel in JavaScript undercuts. With it, for each proxy, the
+// times its event-loop thread (nginx: each worker) was put on a CPU per echo, from
+// /proc/PID/schedstat: a proxy that sleeps and wakes for every few messages pays its loop's cost of
+// a wake-up for each, a busy one serves many per wake-up.
 // Run (after tsc -b): node --import tsx bench/websocket.bench.ts [seconds] [rounds]
 import { cpus, loadavg } from 'node:os';
 import { once } from 'node:events';
@@ -20,10 +26,12 @@ import { join } from 'node:path';
 import { resolveConfig } from '@portico/portico';
 import { createForwarder } from '@portico/router';
 import { WebSocket } from 'ws';
+import { bareRelay } from './support/bareRelay.ts';
 import { childPids, cpuMs, cpuSplitMs } from './support/processCpu.ts';
 import { listenAndReport, runRole, startRole } from './support/roleProcess.ts';
 import { startNginx } from './support/startNginx.ts';
 import { startPorticoReady } from './support/startPorticoReady.ts';
+import { wakeUps } from './support/wakeUps.ts';
 
 /** The echo backend every target stands in front of. */
 const BACKEND = new URL('./fixtures/ws-echo-backend.mjs', import.meta.url);
@@ -72,6 +80,8 @@ if (role === 'portico-fronts') {
   const port = Number(process.argv[3]);
   const forwarder = createForwarder({ pickUpstream: () => ({ id: 'b', address: { host: '127.0.0.1', port }, token: 't' }) });
   await listenAndReport(net.createServer({ allowHalfOpen: true }, (s) => forwarder.handleConnection(s)));
+} else if (role === 'node-relay') {
+  await listenAndReport(bareRelay(Number(process.argv[3])));
 } else if (role === 'driver') {
   const [port, seconds, size, inFlight] = process.argv.slice(3).map(Number) as [number, number, number, number];
   process.stdout.write(`${JSON.stringify(await drive(port, seconds, size, inFlight))}\n`);
@@ -121,6 +131,10 @@ interface ModeResult extends DriveResult {
   backendCpuUs: number;
   proxyUserUs: number;
   proxySystemUs: number;
+  /** Times the proxy's main threads were put on a CPU, per echo (wakeUps). */
+  proxyWakeUps: number;
+  /** Microseconds of CPU per echo of each of the proxy's processes (nginx's workers; Portico's control and fronts). */
+  proxyEachUs: number[];
 }
 
 /**
@@ -131,14 +145,19 @@ async function runDriver(port: number, seconds: number, size: number, options: {
   const { inFlight = 1, backend = [], proxy = [] } = options;
   const backendBefore = cpuMs(backend);
   const proxyBefore = cpuSplitMs(proxy);
+  const wakeUpsBefore = wakeUps(proxy);
+  const eachBefore = proxy.map((pid) => cpuMs([pid]));
   const result = JSON.parse(await runRole(new URL(import.meta.url), ['driver', String(port), String(seconds), String(size), String(inFlight)])) as DriveResult;
   const perEcho = (ms: number): number => (ms * 1000) / Math.max(result.echoes, 1);
   const proxyAfter = cpuSplitMs(proxy);
+  const proxyWakeUps = (wakeUps(proxy) - wakeUpsBefore) / Math.max(result.echoes, 1);
   return {
     ...result,
     backendCpuUs: perEcho(cpuMs(backend) - backendBefore),
     proxyUserUs: perEcho(proxyAfter.user - proxyBefore.user),
     proxySystemUs: perEcho(proxyAfter.system - proxyBefore.system),
+    proxyWakeUps,
+    proxyEachUs: proxy.map((pid, i) => perEcho(cpuMs([pid]) - eachBefore[i]!)),
   };
 }
 
@@ -156,6 +175,7 @@ async function main(): Promise<void> {
   const start = (args: string[]) => startRole(new URL(import.meta.url), args);
   const backend = await startRole(BACKEND, ['--report-port']);
   const portico = await start(['portico', String(backend.port)]);
+  const relay = await start(['node-relay', String(backend.port)]);
   const fronts = await start(['portico-fronts']);
   const [, frontsBackend, ...frontPids] = fronts.line.split(' ').map(Number);
   // Upgrade and Connection passed on, as nginx's WebSocket proxying needs.
@@ -179,12 +199,13 @@ async function main(): Promise<void> {
     const targets: Target[] = [
       { name: 'backend direct', port: backend.port, proxy: () => [], backendPid: backend.child.pid! },
       { name: 'portico forwarder', port: portico.port, proxy: () => [portico.child.pid!], backendPid: backend.child.pid! },
+      { name: 'node relay (floor)', port: relay.port, proxy: () => [relay.child.pid!], backendPid: backend.child.pid! },
       ...(nginx ? [{ name: 'nginx (1 worker)', port: nginx.port, proxy: () => childPids(nginx.pid), backendPid: backend.child.pid! }] : []),
       { name: 'portico, 2 fronts', port: fronts.port, proxy: () => [fronts.child.pid!, ...frontPids], backendPid: frontsBackend! },
       ...(nginx2 ? [{ name: 'nginx (2 workers)', port: nginx2.port, proxy: () => childPids(nginx2.pid), backendPid: backend.child.pid! }] : []),
     ];
-    // What each proxy is held against: Portico's forwarder against one nginx worker, its two fronts against two.
-    const peer = new Map<string, string>([['portico forwarder', 'nginx (1 worker)'], ['portico, 2 fronts', 'nginx (2 workers)']]);
+    // What each proxy is held against: Portico's forwarder and the bare relay against one nginx worker, its two fronts against two.
+    const peer = new Map<string, string>([['portico forwarder', 'nginx (1 worker)'], ['node relay (floor)', 'nginx (1 worker)'], ['portico, 2 fronts', 'nginx (2 workers)']]);
     const loadBefore = loadavg()[0]!;
     // Warm-up: every target, both sizes, one second each.
     for (const { port } of targets) {
@@ -211,20 +232,22 @@ async function main(): Promise<void> {
     };
     console.log(`ws echo, ${CONNECTIONS} connections, ${rounds} rounds of ${seconds} s per mode and target, ${process.version}, ${cpus().length} CPUs, load average ${loadBefore.toFixed(1)} before and ${loadavg()[0]!.toFixed(1)} after; medians over the rounds, ratios within each round`);
     for (const [m, mode] of MODES.entries()) {
-      console.log(`\n${mode.label}: ${mode.unit}  × direct  × nginx   CPU µs per echo, proxy (user + kernel) / backend`);
+      console.log(`\n${mode.label}: ${mode.unit}  × direct  × nginx   CPU µs per echo, proxy (user + kernel) / backend   proxy wake-ups per echo`);
       for (const target of targets) {
         const runs = results.get(target.name)![m]!;
         const errors = runs.reduce((n, r) => n + r.errors, 0);
         const user = median(runs.map((r) => r.proxyUserUs));
         const system = median(runs.map((r) => r.proxySystemUs));
-        const proxyCpu = target.name === 'backend direct' ? '-' : `${median(runs.map((r) => r.proxyUserUs + r.proxySystemUs)).toFixed(1)} (${user.toFixed(1)} + ${system.toFixed(1)})`;
+        const direct = target.name === 'backend direct';
+        const proxyCpu = direct ? '-' : `${median(runs.map((r) => r.proxyUserUs + r.proxySystemUs)).toFixed(1)} (${user.toFixed(1)} + ${system.toFixed(1)})`;
+        const proxyWakeUps = direct ? '-' : median(runs.map((r) => r.proxyWakeUps)).toFixed(2);
         console.log(
-          `  ${target.name.padEnd(18)} ${median(runs.map((r) => rate(mode, r))).toFixed(0).padStart(8)}  ${ratio(target.name, 'backend direct', m).padStart(8)}  ${ratio(target.name, peer.get(target.name), m).padStart(7)}   ${proxyCpu.padStart(20)} / ${median(runs.map((r) => r.backendCpuUs)).toFixed(1)}${errors ? `   (${errors} client errors)` : ''}`,
+          `  ${target.name.padEnd(18)} ${median(runs.map((r) => rate(mode, r))).toFixed(0).padStart(8)}  ${ratio(target.name, 'backend direct', m).padStart(8)}  ${ratio(target.name, peer.get(target.name), m).padStart(7)}   ${proxyCpu.padStart(20)} / ${median(runs.map((r) => r.backendCpuUs)).toFixed(1).padEnd(6)} ${proxyWakeUps.padStart(6)}${runs[0]!.proxyEachUs.length > 1 ? `   per process ${runs[0]!.proxyEachUs.map((_, p) => median(runs.map((r) => r.proxyEachUs[p]!)).toFixed(1)).join(' / ')}` : ''}${errors ? `   (${errors} client errors)` : ''}`,
         );
       }
     }
   } finally {
-    for (const c of [backend, portico, fronts]) c.child.kill('SIGTERM');
+    for (const c of [backend, portico, relay, fronts]) c.child.kill('SIGTERM');
     await nginx?.stop();
     await nginx2?.stop();
   }
