@@ -56,7 +56,7 @@ export type FrontMessage =
   | { readonly type: 'worker.idle'; readonly key: string; readonly id: string; readonly pid: number }
   /**
    * What this front sees now: waiting requests per app; per worker process (`id@pid`) requests in
-   * flight, the most in flight at once since the last periodic report, and requests answered so
+   * flight, the most in flight at once since the last report, and requests answered so
    * far; client connections, and its request counters since it started; `id` answers a `metrics.ask`.
    */
   | {

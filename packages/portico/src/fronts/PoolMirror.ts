@@ -61,13 +61,14 @@ export class PoolMirror implements AppBackends {
 
   /**
    * Requests of this front in flight, the most at once, and answered so far, per process
-   * (`id@pid`), for the control's status, elastic pools and recycling. A periodic report takes the
-   * peaks (the next period starts now); an asked one leaves them to it.
+   * (`id@pid`), for the control's status, elastic pools and recycling. Every report takes the
+   * peaks (the next period starts now): the control keeps the most of every report until its
+   * pool's look (`FrontReports`), so a report asked between two periodic ones loses nothing.
    */
-  loads(report: LoadReport, period: 'take' | 'keep'): void {
+  loads(report: LoadReport): void {
     for (const [key, load] of this.#loads) {
       if (load.inFlight > 0) report.inFlight[key] = (report.inFlight[key] ?? 0) + load.inFlight;
-      const peak = period === 'take' ? takePeak(load) : Math.max(load.peak ?? 0, load.inFlight);
+      const peak = takePeak(load);
       if (peak > 0) report.peak[key] = (report.peak[key] ?? 0) + peak;
       if ((load.served ?? 0) > 0) report.served[key] = (report.served[key] ?? 0) + load.served!;
     }

@@ -119,8 +119,7 @@ export function runFront(channel: ControlChannel): void {
     const waiting: Record<string, number> = {};
     for (const name of metrics.apps()) waiting[name] = router?.waiting(name) ?? 0;
     const loads: LoadReport = { inFlight: {}, peak: {}, served: {} };
-    // An answer to an ask (a /status) leaves the peaks to the next periodic report.
-    for (const mirror of mirrors.values()) mirror.loads(loads, id === undefined ? 'take' : 'keep');
+    for (const mirror of mirrors.values()) mirror.loads(loads);
     let connections = 0;
     for (const forwarder of forwarders) connections += forwarder.connectionCount;
     send({ type: 'metrics', ...(id === undefined ? {} : { id }), waiting, ...loads, connections, requests: metrics.snapshot() });
