@@ -26,13 +26,10 @@ export function dispatchThrough(current: () => Router): (request: DispatchReques
         tlsInfo.set(socket, tls);
       }
     }
-    return current().route({
-      head: request.head,
-      remoteAddress: socket.remoteAddress ?? 'unknown',
-      requestId: request.requestId,
-      // Only a WebSocket asks (after its 101): its tunnel closes with the client's connection.
-      onClose: (listener) => (socket.destroyed ? listener() : socket.once('close', listener)),
-      ...(tls ? { tls } : {}),
-    });
+    const { head, requestId } = request;
+    const remoteAddress = socket.remoteAddress ?? 'unknown';
+    // The socket itself as the connection (a WebSocket's tunnel closes with it), not a callback
+    // around it: nothing is made per request but the request the router reads.
+    return current().route(tls ? { head, remoteAddress, requestId, connection: socket, tls } : { head, remoteAddress, requestId, connection: socket });
   };
 }

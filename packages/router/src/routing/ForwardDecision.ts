@@ -153,12 +153,15 @@ export class ForwardDecision {
     const workerApp = this.#workerApp;
     if (outcome.answered) workerApp.answered.set(worker.id, worker.pid);
     // A WebSocket lives on after its exchange: it holds the worker until the client's connection closes.
-    if (outcome.status === 101 && this.#request.onClose) {
+    const connection = this.#request.connection;
+    if (outcome.status === 101 && connection) {
       worker.load.tunnels = (worker.load.tunnels ?? 0) + 1;
-      this.#request.onClose(() => {
+      const closed = () => {
         worker.load.tunnels = (worker.load.tunnels ?? 1) - 1;
         routing.releaseWorker(workerApp, worker);
-      });
+      };
+      if (connection.destroyed) closed();
+      else connection.once('close', closed);
     }
     worker.load.inFlight--;
     worker.load.served = (worker.load.served ?? 0) + 1;

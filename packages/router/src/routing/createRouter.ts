@@ -74,10 +74,19 @@ export interface RouteRequest {
   readonly requestId: string;
   readonly tls?: AuthTlsInfo;
   /**
-   * Calls `listener` once the client connection has closed. A WebSocket tunnel ends with it, so
-   * its worker's drain waits for it (up to shutdownTimeLimit); without it a tunnel holds nothing.
+   * The client connection the request came on. A WebSocket tunnel ends with its close, so its
+   * worker's drain waits for it (up to shutdownTimeLimit); without it a tunnel holds nothing.
    */
-  readonly onClose?: (listener: () => void) => void;
+  readonly connection?: RequestConnection;
+}
+
+/**
+ * What the router needs of a client connection (a `net.Socket` is one): whether it has closed,
+ * and to hear when it does. The connection itself rather than a callback made per request.
+ */
+export interface RequestConnection {
+  readonly destroyed: boolean;
+  once(event: 'close', listener: () => void): unknown;
 }
 
 /** Answer the client directly. */

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import net from 'node:net';
 import type { PoolState, ReadyWorker } from '@portico/worker-actor';
 import type { RetryChoice } from '../../src/forward/Dispatch.ts';
 import { RequestHeadParser } from '../../src/http1/RequestHeadParser.ts';
@@ -247,5 +249,39 @@ describe('createRouter › balancing', () => {
     assert.deepEqual(picked.slice(0, 2), ['shop#2', 'shop#2']);
     assert.ok(!picked.includes('shop#1'), picked.join(' '));
     assert.deepEqual(workers.map((w) => w.load.inFlight), [5, 5, 5]);
+  });
+});
+
+// A WebSocket's tunnel holds its worker (a drain waits for it) until the client's connection
+// closes: the router hears the close on the connection the request came on, a real socket here.
+describe('createRouter › WebSocket tunnels', () => {
+  const upgrade = async (connection: net.Socket) => {
+    const workers = [worker('shop#1', 101, 5001)];
+    const router = createRouter([{ name: 'shop', match: { host: '*', path: '/' }, backends: new Backends(workers) }]);
+    const parsed = new RequestHeadParser().push(Buffer.from('GET / HTTP/1.1\r\nhost: shop.test\r\nupgrade: websocket\r\nconnection: upgrade\r\n\r\n'));
+    assert.ok('head' in parsed);
+    const decision = (await router.route({ head: parsed.head, remoteAddress: '127.0.0.1', requestId: 'r', connection })) as ForwardDecision;
+    decision.release({ status: 101, answered: true, bytesIn: 0, bytesOut: 0 });
+    return workers[0]!.load;
+  };
+
+  it('holds the worker from the 101 until the client connection closes', async () => {
+    const server = net.createServer();
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const client = net.connect((server.address() as net.AddressInfo).port, '127.0.0.1');
+    const [accepted] = (await once(server, 'connection')) as [net.Socket];
+    const load = await upgrade(accepted);
+    assert.deepEqual([load.inFlight, load.tunnels], [0, 1]);
+    client.destroy();
+    await once(accepted, 'close');
+    assert.equal(load.tunnels, 0);
+    server.close();
+  });
+
+  it('holds nothing when the connection closed before the 101 was over', async () => {
+    const socket = new net.Socket();
+    socket.destroy();
+    assert.equal((await upgrade(socket)).tunnels, 0);
   });
 });
