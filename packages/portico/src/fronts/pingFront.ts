@@ -29,24 +29,33 @@ export interface FrontPing {
  * The control process's ping of one front (`frontPing`; IIS pings its worker processes the same
  * way, `processModel@pingInterval` and `pingResponseTime`): a front whose event loop is blocked
  * (an endless loop, a blocking call, a stopped process) is alive to its supervisor yet serves
- * nobody, and the connections it accepted hang; only a message it must answer can tell. Silence
- * is measured from the last answer. The verdict is taken one turn of the control's event loop
- * after the timer, so that answers already in its channel, if the control itself was held up, are
- * read first.
+ * nobody, and the connections it accepted hang; only a message it must answer can tell.
+ *
+ * Silence is measured from the first ping the front has not answered, not from its last answer:
+ * a control process held up (a long synchronous task, a GC pause, a debugger) sends no ping
+ * meanwhile, and the time since the last answer would then be its own silence, not the front's
+ * (held up for longer than responseTime, it killed every healthy front). The verdict is taken one
+ * turn of the control's event loop after the timer, so that answers already in its channel, if
+ * the control itself was held up with a ping out, are read first.
  */
 export function pingFront(options: PingOptions): FrontPing {
   const { clock } = options;
-  let lastAnswer = clock.now();
+  /** When the first ping not answered yet was sent; undefined while every ping sent is answered. */
+  let waitingSince: number | undefined;
   let answered = false;
   let sent = 0;
   let timer: unknown;
   let stopped = false;
+  const ping = () => {
+    waitingSince ??= clock.now();
+    options.ping(++sent);
+  };
   const verdict = () => {
     timer = clock.setTimeout(() => {
       if (stopped) return;
-      const silent = clock.now() - lastAnswer;
+      const silent = waitingSince === undefined ? 0 : clock.now() - waitingSince;
       if (silent <= (answered ? options.responseTime() : Math.max(firstAnswerTime, 3 * options.responseTime()))) {
-        options.ping(++sent);
+        ping();
         return schedule();
       }
       stopped = true;
@@ -56,12 +65,12 @@ export function pingFront(options: PingOptions): FrontPing {
   const schedule = () => {
     timer = clock.setTimeout(verdict, options.interval());
   };
-  options.ping(++sent);
+  ping();
   schedule();
   return {
-    // Any answer: the front's loop turned after that ping was sent.
+    // Any answer: the front's loop turned after every ping sent before the one it answers.
     answered() {
-      lastAnswer = clock.now();
+      waitingSince = undefined;
       answered = true;
     },
     stop() {

@@ -33,7 +33,8 @@ describe('pingFront', () => {
   it('finds a front silent for longer than the response time, once, and pings it no more', () => {
     const { clock, pings, verdicts, ping } = pinged();
     ping.answered();
-    clock.advance(10_000);
+    // The ping at 2 s goes unanswered.
+    clock.advance(12_000);
     assert.deepEqual(verdicts, [], 'silent for exactly the response time: not yet');
     clock.advance(2000);
     assert.deepEqual(verdicts, [12_000]);
@@ -43,16 +44,41 @@ describe('pingFront', () => {
     assert.deepEqual(verdicts, [12_000]);
   });
 
-  it('counts silence from the last answer, whichever ping it answers', () => {
+  it('counts silence from the first ping not answered, whichever ping an answer answers', () => {
     const { clock, verdicts, ping } = pinged();
     ping.answered();
     clock.advance(9000);
     ping.answered();
-    clock.advance(10_000);
+    clock.advance(12_000);
     assert.deepEqual(verdicts, []);
     clock.advance(2000);
-    // At the check at 20 s: 11 s since the answer at 9 s.
-    assert.deepEqual(verdicts, [11_000]);
+    // At the check at 22 s: 12 s since the ping at 10 s, the first after the answer at 9 s.
+    assert.deepEqual(verdicts, [12_000]);
+  });
+
+  // Late reports (issue 21): before, silence was counted from the last answer, and a control
+  // process held up for longer than the response time (a debugger, a long synchronous task) found
+  // every front silent at its first check after it, though it had sent them nothing to answer.
+  it('does not count the control process held up, with no ping out, as the front’s silence', () => {
+    const clock = new SimulatedClock();
+    // Held up: the control's time goes on, its timers wait.
+    let heldUp = 0;
+    const verdicts: number[] = [];
+    const ping = pingFront({
+      clock: { now: () => clock.now() + heldUp, setTimeout: (fn, ms) => clock.setTimeout(fn, ms), clearTimeout: (handle) => clock.clearTimeout(handle) },
+      interval: () => 2000,
+      responseTime: () => 10_000,
+      ping: () => {},
+      unresponsive: (silent) => verdicts.push(silent),
+    });
+    ping.answered();
+    heldUp = 30_000;
+    clock.advance(2000);
+    assert.deepEqual(verdicts, [], 'nothing was asked of it meanwhile');
+    // Its answer to the ping sent after the hold-up comes; then it hangs, and is found.
+    ping.answered();
+    clock.advance(14_000);
+    assert.deepEqual(verdicts, [12_000]);
   });
 
   it('stops', () => {
