@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import http2 from 'node:http2';
 import { data, Flag, frame, FrameType, headerBlock, headers, indexed, indexedLiteral, ping, RawHttp2Client, request, rstStream } from './helpers/http2Frames.ts';
+import { until } from './helpers/frontClients.ts';
 import { h2Request, startFront, startRecordingBackend, type Front, type RecordingBackend } from './helpers/http2Front.ts';
 
 /** Bytes the process holds beyond its JavaScript heap's garbage, after a full collection. */
@@ -203,9 +204,8 @@ describe('HTTP/2 abuse resistance', function () {
     await bystanderServed();
     assert.ok(stalled < 64 * MiB, `held ${stalled} bytes for 100 stalled streams of 4 MiB`);
     // What the resets leave is freed as the sockets close, a few turns of the event loop later.
-    const deadline = Date.now() + 20_000;
-    let left = Infinity;
-    while (Date.now() < deadline && (ended < 100 || (left = heldBytes() - before) >= 16 * MiB)) await new Promise((resolve) => setTimeout(resolve, 50));
+    await until(() => ended === 100 && heldBytes() - before < 16 * MiB);
+    const left = heldBytes() - before;
     assert.equal(ended, 100, 'the backend saw each response end');
     assert.ok(left < 16 * MiB, `${left} bytes still held after the backend's responses ended`);
   });

@@ -20,7 +20,7 @@ import { ReadyView } from './internal/ReadyView.ts';
 import { resolvePoolOptions } from './internal/resolvePoolOptions.ts';
 import { StartBackoff } from './internal/StartBackoff.ts';
 import { processOf, sampleTargets, workerLogs, workerRef } from './internal/supervisedWorkers.ts';
-import { ElasticScaling, type Elasticity } from './ElasticScaling.ts';
+import { ElasticScaling } from './ElasticScaling.ts';
 import { RecycleWatch } from './RecycleWatch.ts';
 import type { RecycleReason } from './Recycling.ts';
 import type { RestartReason, RollingRestartOutcome } from './RollingRestart.ts';
@@ -82,7 +82,6 @@ export class WorkerPool {
   /** Failed starts of new workers beside the others in a row: recycles and growth wait after them. */
   readonly #startBackoff: StartBackoff;
   /** Set when maxProcesses is above processesPerApplication. */
-  readonly #elasticity: Elasticity | undefined;
   readonly #scaling: ElasticScaling | undefined;
   /** Replacements, growth and shrinking: the workers started beside the others and those retired. */
   readonly #newWorkers: NewWorkers;
@@ -127,11 +126,10 @@ export class WorkerPool {
       (worker, reason, switched) => this.#newWorkers.replace(worker, reason, switched),
       () => [...this.#members.loads.keys()],
     );
-    this.#elasticity = elasticity;
     this.#scaling =
-      this.#elasticity &&
+      elasticity &&
       new ElasticScaling({
-        elasticity: this.#elasticity,
+        elasticity,
         clock: this.#clock,
         inFlight: () => this.#view.ready.map((worker) => worker.load.inFlight + (this.#elsewhere?.inFlight(worker.id, worker.pid) ?? 0)),
         demand: () => {
@@ -175,7 +173,7 @@ export class WorkerPool {
     this.#view = new ReadyView({
       app: this.app,
       logger: options.logger,
-      requests: options.recycling?.requests ?? 0,
+      requests: recycling.requests,
       busyRequests: elasticity?.busyRequests,
       servedLimit: (worker, pid) => this.#recycleWatch.servedLimit(worker, pid),
       busy: () => this.#scaling!.busy(),

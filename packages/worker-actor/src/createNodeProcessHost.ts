@@ -265,11 +265,11 @@ function spawnProcess(spec: ProcessSpec, events: ProcessEvents, orphans: OrphanG
 function cutHeldPipes(pipes: readonly (Readable | null)[]): () => void {
   const open = pipes.filter((pipe): pipe is Socket => pipe instanceof Socket);
   const bytesRead = () => open.reduce((sum, pipe) => sum + pipe.bytesRead, 0);
-  const exitedAt = Date.now();
+  const exitedAt = performance.now();
   let quietSince = exitedAt;
   let read = bytesRead();
   const watch = setInterval(() => {
-    const now = Date.now();
+    const now = performance.now();
     const readNow = bytesRead();
     if (readNow !== read || open.some((pipe) => !pipe.readableEnded && pipe.readableFlowing !== true)) quietSince = now;
     read = readNow;

@@ -35,19 +35,29 @@ export interface InboxOverflow {
  * front sent while the control's event loop was held up (a long synchronous task, a GC pause, a
  * debugger) would arrive within one second and be taken for a flood: a front logging its budget
  * for 6 s has 6000 messages waiting. A runaway front is cut as before, its messages being sent
- * within its own seconds; a message without `sentAt` counts in the second open now.
+ * within its own seconds; a message without `sentAt` counts in the second open now. The stamps are
+ * the front's word, so they are held to the control's clock (`now`): a front cannot have sent
+ * later, after its first message, than the time the control has seen pass since the inbox was
+ * made (before the front started), give or take a second of rounding; a stamp past that opens no
+ * second, so a front that claims a new second for every message is cut as a flood.
  */
 export class FrontInbox {
   readonly #bounds: FrontInboxBounds;
   #partial: Buffer[] = [];
   #partialBytes = 0;
+  readonly #now: () => number;
+  readonly #madeAt: number;
+  #firstSentAt: number | undefined;
   #secondStart = -Infinity;
   #secondMessages = 0;
   #secondBytes = 0;
   #overflow: InboxOverflow | undefined;
 
-  constructor(bounds: FrontInboxBounds = frontInboxBounds) {
+  /** `now`: the control's monotonic clock in ms. */
+  constructor(bounds: FrontInboxBounds = frontInboxBounds, now: () => number = () => performance.now()) {
     this.#bounds = bounds;
+    this.#now = now;
+    this.#madeAt = now();
   }
 
   /** Set once a bound was passed: the channel is to be cut and the front replaced; nothing more is read. */
@@ -90,10 +100,12 @@ export class FrontInbox {
     return messages;
   }
 
-  /** Opens the sender's next second if `message` was sent in it. */
+  /** Opens the sender's next second if `message` was sent in it, and its stamp can be true. */
   #openSecond(message: unknown): void {
     const sentAt = (message as { sentAt?: unknown } | null)?.sentAt;
     if (typeof sentAt !== 'number' || !(sentAt - this.#secondStart >= 1000)) return;
+    this.#firstSentAt ??= sentAt;
+    if (sentAt - this.#firstSentAt > this.#now() - this.#madeAt + 1000) return;
     [this.#secondStart, this.#secondMessages, this.#secondBytes] = [sentAt, 0, 0];
   }
 

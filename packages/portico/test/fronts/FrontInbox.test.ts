@@ -24,7 +24,9 @@ describe('FrontInbox', () => {
   });
 
   it('cuts past messagesPerSecond within a second of the sender, and counts each of its seconds afresh', () => {
-    const inbox = new FrontInbox(bounds);
+    let now = 0;
+    const inbox = new FrontInbox(bounds, () => now);
+    now = 1500;
     const sent = (sentAt: number, count: number) => Buffer.concat(Array.from({ length: count }, () => line({ sentAt })));
     assert.equal(inbox.read(sent(0, 10)).length, 10);
     assert.equal(inbox.read(sent(1000, 10)).length, 10);
@@ -32,8 +34,23 @@ describe('FrontInbox', () => {
     assert.deepEqual(inbox.overflow, { reason: 'too many messages', reached: 11, limit: 10 });
   });
 
+  // A front's stamps are its own word: one that claims a new second for every message (a bug, or
+  // code that took the front over) would escape every bound counted by them. Failed before: all
+  // 50 were read with the reader's clock still in its first second.
+  it('opens no second for a stamp that runs ahead of the time the control has seen pass', () => {
+    let now = 0;
+    const inbox = new FrontInbox(bounds, () => now);
+    const lying = Buffer.concat(Array.from({ length: 50 }, (_, i) => line({ sentAt: i * 1000 })));
+    assert.deepEqual(inbox.read(lying), [], 'a chunk that passes a bound is read no further');
+    assert.deepEqual(inbox.overflow, { reason: 'too many messages', reached: 11, limit: 10 });
+    now = 60_000;
+    assert.deepEqual(inbox.read(line({ sentAt: 60_000 })), [], 'nothing is read after the cut');
+  });
+
   it('counts a backlog read at once (the control held up) in the seconds it was sent in', () => {
-    const inbox = new FrontInbox(bounds);
+    let now = 0;
+    const inbox = new FrontInbox(bounds, () => now);
+    now = 11_000; // the control held up from its start to this read
     // Six seconds of a front sending its most, read in one chunk.
     const backlog = Buffer.concat(Array.from({ length: 60 }, (_, i) => line({ sentAt: 5000 + Math.floor(i / 10) * 1000 + (i % 10) })));
     assert.equal(inbox.read(backlog).length, 60);

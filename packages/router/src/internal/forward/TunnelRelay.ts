@@ -18,10 +18,9 @@ const SMALL_READS_BEFORE_RELEASE = 64;
  * it. After a large read the source reads into a buffer of its own instead, whose reads are
  * written as they are: when `to` took the whole write at once (nothing left in its queue), the
  * buffer is free for the next read; when `to` keeps part of it, the next read goes to a fresh
- * buffer and the queued write keeps the old one (then the queue is not empty, so the next large
- * read fills it past the high-water mark and the source pauses: a direction holds at most about
- * three such buffers). Small reads in a row bring the shared buffer back, so a quiet tunnel does
- * not hold 128 KiB.
+ * buffer and the queued write keeps the old one. Any read while `to` has bytes queued is copied,
+ * so a direction holds at most two such buffers whatever `to`'s high-water mark. Small reads in a
+ * row bring the shared buffer back, so a quiet tunnel does not hold 128 KiB.
  *
  * `nextBuffer` is the source's `kBufferGen`: Node calls it after each read and reads into what it
  * returns, when it returns a buffer. With `direct` false (a destination that may hold a write's
@@ -52,9 +51,10 @@ export class TunnelRelay {
     }
     const release = this.#smallReads >= SMALL_READS_BEFORE_RELEASE;
     if (release) this.#next = sharedReadBuffer;
-    // A small read behind bytes already queued would wait there and hold the whole buffer: it is
-    // copied, so small reads cannot make a tunnel hold a buffer each while its queue stays short.
-    if (!large && this.#to.writableLength > 0) return this.#to.write(Buffer.from(chunk));
+    // A read behind bytes already queued would wait there and hold the whole buffer: it is copied,
+    // so a far side that is behind costs a copy per read, never a buffer per read (with Node 22's
+    // 64 KiB high-water mark, large reads queued as views held five or six 128 KiB buffers).
+    if (this.#to.writableLength > 0) return this.#to.write(Buffer.from(chunk));
     const written = this.#to.write(chunk);
     // Bytes left in the queue are this read's: the write keeps its buffer, the next read needs another.
     if (this.#to.writableLength > 0 && !release) this.#next = Buffer.allocUnsafe(OWN_BUFFER_BYTES);
