@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import net from 'node:net';
 import { PassThrough } from 'node:stream';
-import { readIntoSharedBuffer } from '../../src/internal/forward/readIntoSharedBuffer.ts';
+import { chooseReadBuffers, readIntoSharedBuffer } from '../../src/internal/forward/readIntoSharedBuffer.ts';
 
 /** A connected pair: the socket `net.Server` accepted, and the client's. */
 async function acceptedPair(): Promise<{ readonly accepted: net.Socket; readonly client: net.Socket; close(): void }> {
@@ -55,6 +55,99 @@ describe('readIntoSharedBuffer', () => {
       assert.equal(readIntoSharedBuffer(new PassThrough(), () => assert.fail('a read was lent')), false);
     } finally {
       close();
+    }
+  });
+});
+
+/** A socket connected to `server`, made with `onread` (as a backend connection is) when `onread` is given. */
+async function connectTo(server: net.Server, onread?: object): Promise<net.Socket> {
+  const port = (server.address() as net.AddressInfo).port;
+  const socket = net.connect({ port, host: '127.0.0.1', ...(onread === undefined ? {} : { onread }) } as net.NetConnectOpts);
+  await once(socket, 'connect');
+  return socket;
+}
+
+describe('chooseReadBuffers', () => {
+  let server: net.Server;
+  const accepted: net.Socket[] = [];
+  beforeEach(async () => {
+    server = net.createServer((socket) => accepted.push(socket));
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+  });
+  afterEach(() => {
+    for (const socket of accepted.splice(0)) socket.destroy();
+    server.close();
+  });
+  /** The socket the server accepted last, once it has. */
+  const lastAccepted = async (): Promise<net.Socket> => {
+    while (accepted.length === 0) await once(server, 'connection');
+    return accepted.at(-1)!;
+  };
+
+  it('moves the next reads of a socket made with onread to the buffer the reader gives', async () => {
+    const first = Buffer.alloc(64);
+    const given = Buffer.alloc(64);
+    const reads: Array<{ readonly text: string; readonly into: Buffer }> = [];
+    const socket = await connectTo(server, {
+      buffer: first,
+      callback: (length: number, buffer: Buffer) => {
+        reads.push({ text: buffer.toString('latin1', 0, length), into: buffer });
+        return true;
+      },
+    });
+    try {
+      assert.equal(chooseReadBuffers(socket, () => given), true);
+      (await lastAccepted()).end('into the given buffer');
+      await once(socket, 'end');
+      assert.equal(reads.map((r) => r.text).join(''), 'into the given buffer');
+      // The first read lands where the socket was made to read, the ones after it in the given buffer.
+      assert.ok(reads.every((r, i) => r.into === (i === 0 ? first : given)), 'a read landed outside the buffers given');
+    } finally {
+      socket.destroy();
+    }
+  });
+
+  // Regression: the guard was `kBuffer in socket`, true of every net.Socket (Node sets the field
+  // to null in the constructor), so a socket that reads through 'data' was said to read into the
+  // buffers given: a tunnel then made a 128 KiB buffer for every large read and never used one.
+  it('leaves a socket that reads through data events as it was, and says so', async () => {
+    const socket = await connectTo(server);
+    try {
+      let asked = 0;
+      assert.equal(chooseReadBuffers(socket, () => {
+        asked++;
+        return Buffer.alloc(64);
+      }), false);
+      const data: string[] = [];
+      socket.on('data', (chunk: Buffer) => data.push(chunk.toString('latin1')));
+      (await lastAccepted()).end('as data events');
+      await once(socket, 'end');
+      assert.equal(data.join(''), 'as data events');
+      assert.equal(asked, 0);
+    } finally {
+      socket.destroy();
+    }
+  });
+
+  it('leaves a socket whose onread already chooses its own buffers to its owner', async () => {
+    const own = Buffer.alloc(64);
+    let reads = 0;
+    const socket = await connectTo(server, {
+      buffer: () => own,
+      callback: (_length: number, buffer: Buffer) => {
+        assert.equal(buffer, own);
+        reads++;
+        return true;
+      },
+    });
+    try {
+      assert.equal(chooseReadBuffers(socket, () => assert.fail('the owner\'s choice of buffer was replaced')), false);
+      (await lastAccepted()).end('into its own buffer');
+      await once(socket, 'end');
+      assert.ok(reads > 0);
+    } finally {
+      socket.destroy();
     }
   });
 });

@@ -53,11 +53,16 @@ export function readIntoSharedBuffer(socket: unknown, onRead: (chunk: Buffer) =>
 
 /**
  * For a socket made with the `onread` option (a backend connection): after each read,
- * `nextBuffer` may give the buffer it reads into from then on. Answers false where the Node line
- * has no such symbol.
+ * `nextBuffer` may give the buffer it reads into from then on. Answers false, and changes
+ * nothing, where that cannot hold: a Node line without the option's symbols, a socket that reads
+ * through 'data' events (Node asks `kBufferGen` only while `kBuffer` holds a buffer, and every
+ * socket has both fields, null without the option), or one whose `onread` already chooses its
+ * buffers (a function as `onread.buffer`: its owner's choice is not ours to replace).
  */
 export function chooseReadBuffers(socket: net.Socket, nextBuffer: NextReadBuffer): boolean {
-  if (kBuffer === undefined || kBufferGen === undefined || !(kBuffer in socket)) return false;
-  (socket as unknown as Record<symbol, unknown>)[kBufferGen] = nextBuffer;
+  if (kBuffer === undefined || kBufferGen === undefined) return false;
+  const fields = socket as unknown as Record<symbol, unknown>;
+  if (!fields[kBuffer] || fields[kBufferGen] != null) return false;
+  fields[kBufferGen] = nextBuffer;
   return true;
 }
