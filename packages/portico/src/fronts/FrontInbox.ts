@@ -12,7 +12,9 @@ export interface FrontInboxBounds {
  * The control's bounds on a front's channel: a front's messages are its own code's, so past these
  * it has a runaway bug (a log loop, a message built without end). Far above what a healthy front
  * sends: a metrics report a second, a pong per ping, at most 1000 log events a second (the
- * front's own budget, `frontLogBudget`), and a few pool messages per change of a pool.
+ * front's own budget, `frontLogBudget`), and a few pool messages per change of a pool. What a
+ * message says is not judged here: a pong for a ping never sent or already answered is not
+ * hostile input but a message like any other, which `pingFront` ignores (it answers nothing).
  */
 export const frontInboxBounds: FrontInboxBounds = { messageBytes: 1 << 20, messagesPerSecond: 5000, bytesPerSecond: 16 << 20 };
 

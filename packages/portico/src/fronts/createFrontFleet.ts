@@ -196,7 +196,7 @@ export function createFrontFleet(options: FrontFleetOptions): FrontFleet {
         poolsToLook();
         return;
       case 'pong':
-        pings.get(front)?.answered();
+        pings.get(front)?.answered(message.id);
         return;
       case 'routes.applied':
         routesApplied(front, message.id);

@@ -10,6 +10,7 @@ export interface PingOptions {
    * `firstAnswerTime`.
    */
   readonly responseTime: () => number;
+  /** Sends ping `id`: 1, 2, 3, … in order. */
   readonly ping: (id: number) => void;
   /** The front answered nothing for `silentMs`: it is to be killed and replaced. Called once. */
   readonly unresponsive: (silentMs: number) => void;
@@ -20,8 +21,11 @@ export const firstAnswerTime = 30_000;
 
 /** A front's ping, from its start until `stop()`. */
 export interface FrontPing {
-  /** The front answered a ping. */
-  answered(): void;
+  /**
+   * The front answered ping `id` (its `pong`), and so every ping sent before it, which it read
+   * first. An id never sent, or not past the last one answered, answers nothing and is ignored.
+   */
+  answered(id: number): void;
   stop(): void;
 }
 
@@ -37,24 +41,33 @@ export interface FrontPing {
  * (held up for longer than responseTime, it killed every healthy front). The verdict is taken one
  * turn of the control's event loop after the timer, so that answers already in its channel, if
  * the control itself was held up with a ping out, are read first.
+ *
+ * An answer counts for the ping it names and those before it, not for every ping sent: a front
+ * whose loop answered ping 1 late and is hung since has not answered ping 2, sent meanwhile, and
+ * its silence runs from ping 2 (counted from the next ping after the answer, it was found up to
+ * one response time late). An id never sent, or already answered, answers nothing: no front can
+ * keep itself alive with made-up pongs.
  */
 export function pingFront(options: PingOptions): FrontPing {
   const { clock } = options;
-  /** When the first ping not answered yet was sent; undefined while every ping sent is answered. */
-  let waitingSince: number | undefined;
-  let answered = false;
+  /**
+   * When each ping not answered yet was sent, oldest first: ping `lastAnswered + 1` is the first.
+   * At most the verdict's limit over the interval, plus one: 16 with the defaults (the first answer's 30 s).
+   */
+  const unanswered: number[] = [];
+  let lastAnswered = 0;
   let sent = 0;
   let timer: unknown;
   let stopped = false;
   const ping = () => {
-    waitingSince ??= clock.now();
+    unanswered.push(clock.now());
     options.ping(++sent);
   };
   const verdict = () => {
     timer = clock.setTimeout(() => {
       if (stopped) return;
-      const silent = waitingSince === undefined ? 0 : clock.now() - waitingSince;
-      if (silent <= (answered ? options.responseTime() : Math.max(firstAnswerTime, 3 * options.responseTime()))) {
+      const silent = unanswered.length === 0 ? 0 : clock.now() - unanswered[0]!;
+      if (silent <= (lastAnswered > 0 ? options.responseTime() : Math.max(firstAnswerTime, 3 * options.responseTime()))) {
         ping();
         return schedule();
       }
@@ -68,10 +81,10 @@ export function pingFront(options: PingOptions): FrontPing {
   ping();
   schedule();
   return {
-    // Any answer: the front's loop turned after every ping sent before the one it answers.
-    answered() {
-      waitingSince = undefined;
-      answered = true;
+    answered(id) {
+      if (!Number.isInteger(id) || id <= lastAnswered || id > sent) return;
+      unanswered.splice(0, id - lastAnswered);
+      lastAnswered = id;
     },
     stop() {
       stopped = true;

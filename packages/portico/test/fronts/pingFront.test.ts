@@ -16,7 +16,7 @@ describe('pingFront', () => {
     const { clock, pings, verdicts, ping } = pinged();
     for (let i = 0; i < 20; i++) {
       clock.advance(2000);
-      ping.answered();
+      ping.answered(pings.at(-1)!);
     }
     assert.equal(pings.length, 21);
     assert.deepEqual(verdicts, []);
@@ -32,7 +32,7 @@ describe('pingFront', () => {
 
   it('finds a front silent for longer than the response time, once, and pings it no more', () => {
     const { clock, pings, verdicts, ping } = pinged();
-    ping.answered();
+    ping.answered(1);
     // The ping at 2 s goes unanswered.
     clock.advance(12_000);
     assert.deepEqual(verdicts, [], 'silent for exactly the response time: not yet');
@@ -44,16 +44,53 @@ describe('pingFront', () => {
     assert.deepEqual(verdicts, [12_000]);
   });
 
-  it('counts silence from the first ping not answered, whichever ping an answer answers', () => {
-    const { clock, verdicts, ping } = pinged();
-    ping.answered();
+  it('counts silence from the first ping not answered, when every ping sent is answered', () => {
+    const { clock, pings, verdicts, ping } = pinged();
+    ping.answered(1);
     clock.advance(9000);
-    ping.answered();
+    // The answer to the ping of 8 s: it answers those of 2, 4 and 6 s as well.
+    ping.answered(pings.at(-1)!);
     clock.advance(12_000);
     assert.deepEqual(verdicts, []);
     clock.advance(2000);
     // At the check at 22 s: 12 s since the ping at 10 s, the first after the answer at 9 s.
     assert.deepEqual(verdicts, [12_000]);
+  });
+
+  // Review of issue 21: any pong was taken as an answer to every ping sent. A front whose loop
+  // answered ping 1 late, and is hung on ping 2 (sent 7 s before that answer), had its silence
+  // counted from the ping after the answer: found 8 s later than the response time allows.
+  it('counts a late answer to an old ping for that ping only: silence runs from the next ping sent', () => {
+    const { clock, pings, verdicts, ping } = pinged();
+    clock.advance(9000);
+    assert.deepEqual(pings, [1, 2, 3, 4, 5], 'pings at 0, 2, 4, 6 and 8 s');
+    ping.answered(1);
+    clock.advance(3000);
+    assert.deepEqual(verdicts, [], 'at 12 s: 10 s since the ping of 2 s, exactly the response time');
+    clock.advance(2000);
+    assert.deepEqual(verdicts, [12_000], 'at 14 s: 12 s since the ping of 2 s');
+  });
+
+  it('ignores an answer to a ping never sent', () => {
+    const { clock, verdicts, ping } = pinged();
+    ping.answered(2);
+    ping.answered(1000);
+    clock.advance(32_000);
+    assert.deepEqual(verdicts, [32_000], 'no answer counted: silent from its start');
+  });
+
+  it('ignores an answer to a ping already answered', () => {
+    const { clock, verdicts, ping } = pinged();
+    clock.advance(6000);
+    ping.answered(4);
+    clock.advance(3000);
+    // The ping of 8 s is out; an answer to the ping of 2 s, or a second one to that of 6 s, answers nothing.
+    ping.answered(2);
+    ping.answered(4);
+    clock.advance(9000);
+    assert.deepEqual(verdicts, [], 'at 18 s: 10 s since the ping of 8 s');
+    clock.advance(2000);
+    assert.deepEqual(verdicts, [12_000], 'at 20 s: 12 s since the ping of 8 s');
   });
 
   // Late reports (issue 21): before, silence was counted from the last answer, and a control
@@ -64,19 +101,20 @@ describe('pingFront', () => {
     // Held up: the control's time goes on, its timers wait.
     let heldUp = 0;
     const verdicts: number[] = [];
+    const pings: number[] = [];
     const ping = pingFront({
       clock: { now: () => clock.now() + heldUp, setTimeout: (fn, ms) => clock.setTimeout(fn, ms), clearTimeout: (handle) => clock.clearTimeout(handle) },
       interval: () => 2000,
       responseTime: () => 10_000,
-      ping: () => {},
+      ping: (id) => pings.push(id),
       unresponsive: (silent) => verdicts.push(silent),
     });
-    ping.answered();
+    ping.answered(1);
     heldUp = 30_000;
     clock.advance(2000);
     assert.deepEqual(verdicts, [], 'nothing was asked of it meanwhile');
     // Its answer to the ping sent after the hold-up comes; then it hangs, and is found.
-    ping.answered();
+    ping.answered(pings.at(-1)!);
     clock.advance(14_000);
     assert.deepEqual(verdicts, [12_000]);
   });
