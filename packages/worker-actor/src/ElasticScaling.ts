@@ -28,11 +28,15 @@ export function validateElasticity(e: Elasticity): void {
 const looksPerIdleTime = 10;
 
 /**
- * Milliseconds past its time after which a look decides nothing and waits for the next: the event
- * loop was held up (a long synchronous task, a GC pause, a debugger), and a look's timer runs
- * before the reads that waited meanwhile. What the fronts reported during that time (they report
- * every second, `LoadElsewhere`) is still unread in their channels: judged on the reports from
- * before it, the time would count as idle, and a worker the fronts needed meanwhile be retired.
+ * Milliseconds past its time after which a look is late: the event loop was held up (a long
+ * synchronous task, a GC pause, a debugger), and a look's timer runs before the reads that waited
+ * meanwhile. What the fronts reported during that time (they report every second,
+ * `LoadElsewhere`) may still be unread in their channels, so a late look judges idleness only up to
+ * the time its figures surely cover: when the look before it ran (or scaling started), after which
+ * the reads went on until the hold-up began. Judged up to now, the hold-up would count as idle, and
+ * a worker the fronts needed meanwhile be retired; skipped altogether, a control process late at
+ * every look (a busy machine) would never shrink a pool. A late look also starts no worker on the
+ * in-flight figures of before the hold-up: the reads that follow it report what is in flight now.
  */
 const lateLook = 1000;
 
@@ -118,21 +122,23 @@ export class ElasticScaling {
   #schedule(): void {
     const { clock, elasticity } = this.#options;
     const interval = (elasticity.idleTime * 1000) / looksPerIdleTime;
-    const due = clock.now() + interval;
-    this.#timer = clock.setTimeout(() => this.#look(due), interval);
+    const scheduledAt = clock.now();
+    this.#timer = clock.setTimeout(() => this.#look(scheduledAt, scheduledAt + interval), interval);
   }
 
-  #look(due: number): void {
+  #look(scheduledAt: number, due: number): void {
     const { clock, elasticity, demand, count, steady } = this.#options;
     this.#timer = undefined;
-    if (clock.now() - due > lateLook) return this.#schedule();
+    const now = clock.now();
+    const late = now - due > lateLook;
     this.#needed(Math.ceil(demand() / elasticity.busyRequests));
     const workers = count();
     const since = this.#neededAt[workers] ?? 0;
-    if (!this.#changing && workers > elasticity.min && clock.now() - since >= elasticity.idleTime * 1000 && steady()) {
+    const judgedUpTo = late ? scheduledAt : now;
+    if (!this.#changing && workers > elasticity.min && judgedUpTo - since >= elasticity.idleTime * 1000 && steady()) {
       void this.#change(this.#options.shrink);
     }
     this.#schedule();
-    this.busy();
+    if (!late) this.busy();
   }
 }

@@ -69,7 +69,7 @@ describe('ElasticScaling', () => {
   // Late reports (issue 21): the control process held up, a look's timer runs before the fronts'
   // reports of that time are read. Before, it judged on the reports from before the hold-up,
   // quiet, and retired a worker the fronts had needed meanwhile.
-  it('decides nothing at a look that comes late (the event loop held up), and judges at the next on time', async () => {
+  it('counts no time after the look before it as idle at a look that comes late (the event loop held up)', async () => {
     const clock = new SimulatedClock();
     // The event loop held up: time goes on, no timer runs.
     let heldUp = 0;
@@ -88,6 +88,25 @@ describe('ElasticScaling', () => {
     clock.advance(1_000);
     assert.deepEqual(changes, ['shrink'], 'idleTime after that need');
     await done();
+    watch.stop();
+  });
+
+  // Review of issue 21: a look more than a second late decided nothing, so a control process
+  // late at every look (a busy machine, every timer 1.2 s behind) never shrank a pool.
+  it('shrinks a pool whose every look comes late, judging each on the time up to the look before it', async () => {
+    const clock = new SimulatedClock();
+    // Every timer runs 1.2 s after its time; the clock itself is true.
+    const looksAt: Clock = { now: () => clock.now(), setTimeout: (fn, ms) => clock.setTimeout(fn, ms + 1200), clearTimeout: (handle) => clock.clearTimeout(handle) };
+    const { changes, loads, watch, done } = scaling({}, clock, looksAt);
+    loads.push(0);
+    watch.start();
+    // Looks at 2.2, 4.4, 6.6, 8.8, 11 and 13.2 s; the one at 13.2 s judges up to 11 s.
+    clock.advance(13_199);
+    assert.deepEqual(changes, [], 'not before idleTime has passed up to a look already read');
+    clock.advance(1);
+    assert.deepEqual(changes, ['shrink']);
+    await done();
+    assert.equal(loads.length, 1);
     watch.stop();
   });
 
