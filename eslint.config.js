@@ -20,6 +20,9 @@ export default tseslint.config(
       '@typescript-eslint/await-thenable': 'error',
       // A state or event union that grows a member must fail every switch that forgot it.
       '@typescript-eslint/switch-exhaustiveness-check': ['error', { considerDefaultExhaustiveForUnions: true }],
+      // A callback declared as a method may need its object (a class instance's fields): an engine
+      // that detaches one (`const f = dispatch.release`) calls it with the wrong `this`.
+      '@typescript-eslint/unbound-method': 'error',
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
       'no-restricted-imports': [
         'error',

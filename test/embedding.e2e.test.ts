@@ -50,7 +50,7 @@ for (const [what, module] of examples) {
     });
 
     it('serves its own routes and forwards /app with Portico’s headers, a body and a WebSocket', async () => {
-      const { start } = (await import(module)) as { start(options: { port: number }): Promise<Host> };
+      const { start } = (await import(module)) as { readonly start: (options: { port: number }) => Promise<Host> };
       host = await start({ port: 0 });
       const own = await send(host.port, '/');
       assert.match(own.body, /the host answers this/);

@@ -13,6 +13,14 @@ export interface ConnectionHandler {
   handleHttp2Connection?(socket: net.Socket): void;
 }
 
+/** A handler that serves HTTP/2 as well. */
+export type Http2ConnectionHandler = ConnectionHandler & Required<Pick<ConnectionHandler, 'handleHttp2Connection'>>;
+
+/** The handler when it serves HTTP/2; its methods are then called on it, never detached. */
+function servingHttp2(handler: ConnectionHandler): Http2ConnectionHandler | undefined {
+  return handler.handleHttp2Connection === undefined ? undefined : (handler as Http2ConnectionHandler);
+}
+
 export interface ListenerOptions {
   readonly entries: readonly ListenEntry[];
   /** Gives the handler for an entry; called once per entry at start. */
@@ -86,7 +94,7 @@ export function createListener(initialOptions: ListenerOptions): Listener {
 }
 
 function plainServer(entry: ListenEntry, options: ListenerOptions, handler: ConnectionHandler, budget: ConnectionBudget): net.Server {
-  const http2 = handler.handleHttp2Connection;
+  const http2 = servingHttp2(handler);
   if (entry.h2c !== true || http2 === undefined) {
     return net.createServer({ allowHalfOpen: true }, (socket) => {
       if (budget.admit(socket)) handler.handleConnection(socket);
@@ -94,13 +102,13 @@ function plainServer(entry: ListenEntry, options: ListenerOptions, handler: Conn
   }
   const sniffTimeout = options.handshakeTimeout ?? 10_000;
   return net.createServer({ allowHalfOpen: true }, (socket) => {
-    if (budget.admit(socket)) sniffPreface(socket, sniffTimeout, handler, http2);
+    if (budget.admit(socket)) sniffPreface(socket, sniffTimeout, http2);
   });
 }
 
 async function tlsServer(entry: ListenEntry, options: ListenerOptions, handler: ConnectionHandler, budget: ConnectionBudget): Promise<tls.Server> {
   const settings = entry.tls!;
-  const http2 = entry.http2 !== false ? handler.handleHttp2Connection : undefined;
+  const http2 = entry.http2 !== false ? servingHttp2(handler) : undefined;
   const server = tls.createServer({
     ...(await loadTlsCredentials(settings)),
     requestCert: settings.requestCert ?? false,
@@ -114,7 +122,7 @@ async function tlsServer(entry: ListenEntry, options: ListenerOptions, handler: 
   // handshake then reports as a client error (ignored below).
   server.prependListener('connection', (socket: net.Socket) => budget.admit(socket));
   server.on('secureConnection', (socket) => {
-    if (http2 !== undefined && socket.alpnProtocol === 'h2') http2.call(handler, socket);
+    if (http2 !== undefined && socket.alpnProtocol === 'h2') http2.handleHttp2Connection(socket);
     else handler.handleConnection(socket);
   });
   // A failed handshake is the client's problem; it must not reach the process as an error.

@@ -103,8 +103,7 @@ export class ResourceSampler {
 
   /** Reads every target now. */
   sample(): void {
-    const usage = this.#host.usage;
-    if (!usage) return;
+    if (!this.#host.usage) return;
     const now = this.#clock.now();
     const live = new Set<string>();
     for (const target of this.#targets()) {

@@ -215,16 +215,16 @@ describe('statusPage (in headless Chromium)', function () {
           body: unknown;
           querySelectorAll(s: string): Iterable<{ getBoundingClientRect(): { left: number; right: number }; tagName: string; className: string }>;
         };
-        const style = (globalThis as unknown as { getComputedStyle(e: unknown): { backgroundColor: string; color: string } }).getComputedStyle;
+        const view = globalThis as unknown as { getComputedStyle(e: unknown): { backgroundColor: string; color: string } };
         const wide = [...d.querySelectorAll('body *')].filter((e) => e.getBoundingClientRect().right > d.documentElement.clientWidth + 0.5 || e.getBoundingClientRect().left < -0.5);
         const card = [...d.querySelectorAll('#apps section.card')][0];
         return {
           scrollWidth: d.documentElement.scrollWidth,
           clientWidth: d.documentElement.clientWidth,
           outside: wide.slice(0, 5).map((e) => `${e.tagName}.${e.className}`),
-          body: style(d.body).backgroundColor,
-          card: style(card).backgroundColor,
-          text: style(d.body).color,
+          body: view.getComputedStyle(d.body).backgroundColor,
+          card: view.getComputedStyle(card).backgroundColor,
+          text: view.getComputedStyle(d.body).color,
         };
       });
       assert.equal(layout.clientWidth, 360);

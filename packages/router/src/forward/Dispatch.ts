@@ -22,7 +22,7 @@ export type Dispatch =
   | {
       readonly kind: 'forward';
       readonly upstream: Upstream;
-      readonly transformHeaders?: (headers: HeaderPair[]) => HeaderPair[];
+      transformHeaders?(headers: HeaderPair[]): HeaderPair[];
       /** Send the client's own `x-request-id` upstream when it is well-formed (docs/proxy.md). Default false. */
       readonly trustRequestId?: boolean;
       /**
@@ -45,13 +45,13 @@ export type Dispatch =
        * last one failed and whether that was its failed start (docs/proxy.md); may answer later (a
        * promise), when it waits for a worker to (re)start.
        */
-      readonly retry?: (error: Error, failedStart: boolean) => RetryChoice | Promise<RetryChoice>;
+      retry?(error: Error, failedStart: boolean): RetryChoice | Promise<RetryChoice>;
       /**
        * Whether `upstream` has answered a request before (any byte of a response came back from
        * it). A failure before any response byte from one that has not is its failed start, not the
        * request's (docs/proxy.md, Failures and the retry rule). Undefined: every upstream has.
        */
-      readonly hasAnswered?: (upstream: Upstream) => boolean;
+      hasAnswered?(upstream: Upstream): boolean;
       /**
        * Portico's own answer instead of a bare `status` when the exchange fails before any byte
        * reached the client: `failedStart` for a request whose upstream failed to start and which
@@ -60,9 +60,9 @@ export type Dispatch =
        * start-up failure page, or the 504 page naming the app, each with the correlation id.
        * Undefined: the bare status.
        */
-      readonly failureAnswer?: (status: number, error: Error, failedStart: boolean) => DispatchAnswer | undefined;
+      failureAnswer?(status: number, error: Error, failedStart: boolean): DispatchAnswer | undefined;
       /** Called once when the exchange is over, however it ended (the tunnel, for a WebSocket). */
-      readonly release?: (outcome: ExchangeOutcome) => void;
+      release?(outcome: ExchangeOutcome): void;
     }
   | DispatchAnswer;
 

@@ -8,6 +8,7 @@ import type { ReadyWorker } from '@portico/worker-actor';
 import { SimulatedClock } from '@portico/supervisor';
 import { requestSeeingResets } from '../forward/resetObserver.ts';
 import { signal } from '../forward/harness.ts';
+import { MethodDispatch } from '../forward/MethodDispatch.ts';
 import { closeAll, getUntilEnding, rawRequest, readSlowPieces, send, stallingClient, startBulkBackend, startHeldBackend, startHost, startHttpBackend, startRawBackend, statusLines, until, uploadWithoutReading, upstreamAt } from './embedHarness.ts';
 
 const forward = (upstream: Upstream, extra: Partial<Dispatch & { kind: 'forward' }> = {}): (() => Dispatch) => () => ({ kind: 'forward', upstream, ...extra });
@@ -91,6 +92,16 @@ describe('createEmbeddedForwarder', () => {
       assert.equal(got.headers['x-portico-user'], 'alice');
       assert.equal(got.headers['x-portico-token'], 'tok');
       assert.equal(got.headers.host, 'a.test');
+    });
+
+    it('calls a dispatch\'s callbacks as its methods, so a class instance with private state can be one', async () => {
+      const backend = await startHttpBackend((req, res) => res.end(String(req.headers['x-added'])));
+      const dispatch = new MethodDispatch(upstreamAt(await deadPort(), 'dead'), upstreamAt(backend.port, 'live'), ['x-added', 'by-method']);
+      const host = await startHost(() => dispatch);
+      const reply = await send(host.port, '/');
+      assert.deepEqual([reply.status, reply.body.toString()], [200, 'by-method']);
+      assert.equal((await dispatch.released).status, 200);
+      assert.deepEqual(dispatch.asked, ['transformHeaders', 'hasAnswered', 'retry', 'transformHeaders', 'release']);
     });
 
     it('answers 500 without contacting the backend when a transform produces an unwritable value', async () => {

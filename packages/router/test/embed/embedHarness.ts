@@ -23,7 +23,7 @@ const hosts = new Set<Host>();
 
 /**
  * Starts a node:http host with `handler` on every request and `upgrade` on its 'upgrade' event.
- * `decide` returns the Dispatch; its `release` is wrapped so tests can count outcomes.
+ * `decide` returns the Dispatch; a plain object's `release` is wrapped so tests can count outcomes.
  */
 export async function startHost(decide: () => Dispatch | Promise<Dispatch>, options: Partial<EmbeddedForwarderOptions> = {}): Promise<Host> {
   const events: ForwarderEvent[] = [];
@@ -33,8 +33,10 @@ export async function startHost(decide: () => Dispatch | Promise<Dispatch>, opti
     ...options,
     dispatch: () => {
       asked++;
+      // A class instance goes as it is, uncounted: a spread would lose its methods, and a wrapper
+      // that binds them would hide an engine that detaches one (it reports its own `release`).
       const wrap = (d: Dispatch): Dispatch =>
-        d.kind !== 'forward'
+        d.kind !== 'forward' || Object.getPrototypeOf(d) !== Object.prototype
           ? d
           : {
               ...d,

@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import net from 'node:net';
 import type { Upstream } from '@portico/router';
 import { closeAll, httpGet, rawRequest, startHttpBackend, startProxy, startRawBackend, statusLines, upstreamAt, signal } from './harness.ts';
+import { MethodDispatch } from './MethodDispatch.ts';
 import { requestSeeingResets } from './resetObserver.ts';
 
 /** A port nothing listens on: bound, then closed. */
@@ -27,6 +28,16 @@ describe('forwarder failures', () => {
     const { text, ended } = await rawRequest(proxy.port, 'GET / HTTP/1.1\r\nHost: a\r\n\r\n');
     assert.deepEqual(statusLines(text), ['503']);
     assert.equal(ended, 'end');
+  });
+
+  it('calls a dispatch\'s callbacks as its methods, so a class instance with private state can be one', async () => {
+    const backend = await startHttpBackend((req, res) => res.end(String(req.headers['x-added'])));
+    const dispatch = new MethodDispatch(upstreamAt(await deadPort(), 'dead'), upstreamAt(backend.port, 'live'), ['x-added', 'by-method']);
+    const proxy = await startProxy({ pickUpstream: () => undefined, dispatch: () => dispatch });
+    const res = await httpGet(proxy.port, '/');
+    assert.deepEqual([res.status, res.body], [200, 'by-method']);
+    assert.equal((await dispatch.released).status, 200);
+    assert.deepEqual(dispatch.asked, ['transformHeaders', 'hasAnswered', 'retry', 'transformHeaders', 'release']);
   });
 
   it('retries a refused connection on another upstream', async () => {

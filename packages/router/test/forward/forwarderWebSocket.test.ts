@@ -17,7 +17,7 @@ const handshake = (extra = '', version = '13'): string =>
  * socket full and paused the backend (openTunnel.ts). The deadline's timer is made again only
  * after the previous one lapsed, so each pause after a lapse is told too.
  */
-function watchedClock(ms: number): { readonly clock: SimulatedClock; readonly watched: Clock; nextTimer(): Promise<void> } {
+function watchedClock(ms: number): { readonly clock: SimulatedClock; readonly watched: Clock; readonly nextTimer: () => Promise<void> } {
   const clock = new SimulatedClock();
   let waiting: (() => void) | undefined;
   const watched: Clock = {

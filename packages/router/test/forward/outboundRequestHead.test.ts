@@ -48,10 +48,10 @@ describe('outboundRequestHead', () => {
   for (const [headName, head] of Object.entries(heads)) {
     for (const [originName, origin] of Object.entries(origins)) {
       for (const [optionsName, options] of Object.entries(optionSets)) {
-        for (const transform of [undefined, (headers: HeaderPair[]): HeaderPair[] => headers.filter(([name]) => name !== 'accept')]) {
-          const withTransform = transform === undefined ? '' : ', a dispatch header transform';
+        for (const dispatch of [undefined, { transformHeaders: (headers: HeaderPair[]): HeaderPair[] => headers.filter(([name]) => name !== 'accept') }]) {
+          const withTransform = dispatch === undefined ? '' : ', a dispatch header transform';
           it(`writes what outboundRequestHeaders lists, in order: ${headName}, ${originName}, ${optionsName}${withTransform}`, () => {
-            const ctx: OutboundContext = { head, upstream, options, origin, host: head.host, requestId: 'id-1', transform };
+            const ctx: OutboundContext = { head, upstream, options, origin, host: head.host, requestId: 'id-1', dispatch };
             const lines = outboundRequestHeaders(ctx, framingPair(head)).map(([name, value]) => `${name}: ${value}\r\n`).join('');
             const expected = `${head.method} ${head.path} HTTP/1.1\r\n${lines}\r\n`;
             assert.equal(outboundRequestHead(ctx), expected);

@@ -5,7 +5,7 @@ import { PassThrough } from 'node:stream';
 import { chooseReadBuffers, readIntoSharedBuffer } from '../../src/internal/forward/readIntoSharedBuffer.ts';
 
 /** A connected pair: the socket `net.Server` accepted, and the client's. */
-async function acceptedPair(): Promise<{ readonly accepted: net.Socket; readonly client: net.Socket; close(): void }> {
+async function acceptedPair(): Promise<{ readonly accepted: net.Socket; readonly client: net.Socket; readonly close: () => void }> {
   const server = net.createServer({ pauseOnConnect: true });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');

@@ -70,6 +70,19 @@ describe('@portico/router public types', () => {
     expectTypeOf<DispatchRequest['socket']>().toEqualTypeOf<net.Socket>();
   });
 
+  it('declares a forward\'s callbacks as methods, which every engine calls on the dispatch', () => {
+    // Under strictFunctionTypes only a method's parameters are bivariant, so a function taking a
+    // narrower argument fits these only while they are methods: the type says that an engine calls
+    // them on the dispatch (a class instance's fields are its state, as the router's
+    // ForwardDecision), and the lint rule unbound-method fails an engine that detaches one.
+    type Narrow<T> = T & { readonly narrower: true };
+    expectTypeOf<(headers: Narrow<HeaderPair[]>) => HeaderPair[]>().toExtend<NonNullable<Forward['transformHeaders']>>();
+    expectTypeOf<(error: Narrow<Error>, failedStart: boolean) => RetryChoice>().toExtend<NonNullable<Forward['retry']>>();
+    expectTypeOf<(upstream: Narrow<Upstream>) => boolean>().toExtend<NonNullable<Forward['hasAnswered']>>();
+    expectTypeOf<(status: number, error: Narrow<Error>, failedStart: boolean) => undefined>().toExtend<NonNullable<Forward['failureAnswer']>>();
+    expectTypeOf<(outcome: Narrow<ExchangeOutcome>) => void>().toExtend<NonNullable<Forward['release']>>();
+  });
+
   it('createEmbeddedForwarder takes EmbeddedForwarderOptions and hands out a handler and an upgrade listener', () => {
     expectTypeOf(createEmbeddedForwarder).parameters.toEqualTypeOf<[EmbeddedForwarderOptions]>();
     expectTypeOf(createEmbeddedForwarder).returns.toEqualTypeOf<EmbeddedForwarder>();

@@ -5,7 +5,7 @@ import type { CliIo } from '../CliIo.ts';
  * `io`, or else SIGINT or SIGTERM, whose listeners are installed only for as long as `dispose` is
  * not called (other commands keep Node's default, which ends the process).
  */
-export function untilInterrupted(io: CliIo): { readonly interrupted: Promise<void>; dispose(): void } {
+export function untilInterrupted(io: CliIo): { readonly interrupted: Promise<void>; readonly dispose: () => void } {
   if (io.interrupt) {
     const signal = io.interrupt;
     let listener: (() => void) | undefined;
@@ -18,7 +18,7 @@ export function untilInterrupted(io: CliIo): { readonly interrupted: Promise<voi
   process.once('SIGTERM', finish);
   return {
     interrupted,
-    dispose() {
+    dispose: () => {
       process.off('SIGINT', finish);
       process.off('SIGTERM', finish);
     },

@@ -23,7 +23,7 @@ export function outboundHeadersFor(request: EmbeddedRequest, upstream: Upstream,
     {
       head,
       upstream,
-      transform: dispatch.transformHeaders,
+      dispatch,
       pathPrefix: dispatch.pathPrefix,
       options,
       origin: clientOrigin(req.socket),

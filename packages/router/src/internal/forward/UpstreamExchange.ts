@@ -90,7 +90,7 @@ export class UpstreamExchange extends ResponseRelay implements UpstreamHandler {
       head = outboundRequestHead({
         head: this.head,
         upstream,
-        transform: this.dispatch?.transformHeaders,
+        dispatch: this.dispatch,
         pathPrefix: this.dispatch?.pathPrefix,
         options: this.options,
         origin: this.origin,

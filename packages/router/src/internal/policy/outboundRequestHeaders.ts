@@ -38,6 +38,14 @@ function isRequestReserved(name: string): boolean {
   }
 }
 
+/**
+ * What the outbound headers use of a forward dispatch: its header changes, called as its method
+ * (`Dispatch.transformHeaders`), so a dispatch that is a class instance keeps its `this`.
+ */
+export interface HeaderTransformer {
+  transformHeaders?(headers: HeaderPair[]): HeaderPair[];
+}
+
 export interface OutboundContext {
   readonly head: RequestHead;
   readonly upstream: Upstream;
@@ -46,8 +54,8 @@ export interface OutboundContext {
   /** The Host to send: the client's, or the authority of an accepted absolute-form target. */
   readonly host: string | undefined;
   readonly requestId: string;
-  /** The dispatcher's header changes for this request, applied after the forwarder-wide one. */
-  readonly transform?: ((headers: HeaderPair[]) => HeaderPair[]) | undefined;
+  /** The dispatch whose header changes apply to this request, after the forwarder-wide one. */
+  readonly dispatch?: HeaderTransformer | undefined;
   /** The app's mount path, taken off the target and sent as `x-forwarded-prefix` (`stripPrefix`). */
   readonly pathPrefix?: string | undefined;
 }
@@ -104,7 +112,8 @@ export function emitHopHeaders(ctx: OutboundContext, field: OutboundField): void
 export function emitClientHeaders(ctx: OutboundContext, field: OutboundField): void {
   const { head } = ctx;
   const forwarderTransform = ctx.options.transformRequestHeaders;
-  if (forwarderTransform === undefined && ctx.transform === undefined) {
+  const dispatch = ctx.dispatch;
+  if (forwarderTransform === undefined && dispatch?.transformHeaders === undefined) {
     // Nothing to transform: the client's headers go straight out.
     keptInbound(head, (name, value) => field(name, value, true));
     return;
@@ -117,7 +126,7 @@ export function emitClientHeaders(ctx: OutboundContext, field: OutboundField): v
     parsed.push(name, value);
   });
   if (forwarderTransform !== undefined) headers = forwarderTransform(headers, head);
-  if (ctx.transform !== undefined) headers = ctx.transform(headers);
+  if (dispatch?.transformHeaders !== undefined) headers = dispatch.transformHeaders(headers);
   let next = 0;
   for (const [name, value] of headers) {
     // A transform may add headers but never smuggle framing, Host or Portico's own back in.
