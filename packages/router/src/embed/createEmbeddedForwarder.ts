@@ -50,7 +50,9 @@ type Accepted = { readonly head: RequestHead; readonly host: string | undefined 
  * client over one keep-alive agent per upstream.
  *
  * @example
- * const forwarder = createEmbeddedForwarder({ dispatch: (request) => router.route({ ... }) });
+ * const forwarder = createEmbeddedForwarder({
+ *   dispatch: ({ head, socket, requestId }) => router.route({ head, remoteAddress: socket.remoteAddress ?? '', requestId, connection: socket }),
+ * });
  * const server = http.createServer(forwarder.handler);
  * server.on('upgrade', forwarder.upgrade);
  */

@@ -22,9 +22,11 @@ import {
   type ForwarderOptions,
   type HeaderPair,
   type Http1Limits,
+  type RequestConnection,
   type RequestHead,
   type RetryChoice,
   type RouteDecision,
+  type RouteRequest,
   type Router,
   type RouterOptions,
   type Upstream,
@@ -96,6 +98,15 @@ describe('@portico/router public types', () => {
     expectTypeOf(createRouter).returns.toEqualTypeOf<Router>();
     expectTypeOf<Router['route']>().returns.toEqualTypeOf<RouteDecision | Promise<RouteDecision>>();
     expectTypeOf<RouteDecision>().toExtend<Dispatch>();
+  });
+
+  it('routes a RouteRequest that names its client connection, which a socket is', () => {
+    expectTypeOf<Router['route']>().parameters.toEqualTypeOf<[RouteRequest]>();
+    // The connection itself, not an `onClose` callback made for every request (the router hears a
+    // WebSocket's client close on it, to hold the tunnel's worker until then).
+    expectTypeOf<keyof RouteRequest>().toEqualTypeOf<'head' | 'remoteAddress' | 'requestId' | 'tls' | 'connection'>();
+    expectTypeOf<RouteRequest['connection']>().toEqualTypeOf<RequestConnection | undefined>();
+    expectTypeOf<DispatchRequest['socket']>().toExtend<RequestConnection>();
   });
 
   it('keeps the keep-alive pool and backend connections off the public entry (./internal)', () => {
