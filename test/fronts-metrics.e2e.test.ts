@@ -1,7 +1,25 @@
 import assert from 'node:assert/strict';
+import http from 'node:http';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Portico } from '@portico/portico';
 import { changed } from './helpers/load.ts';
 import { app, request, startPortico, stopAllPorticos } from './helpers/portico.ts';
+
+/** GET `path` of the admin endpoint on its unix socket (no token is asked there). */
+function admin(socketPath: string, path: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    http
+      .get({ socketPath, path, agent: false }, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (body += c));
+        res.on('end', () => (res.statusCode === 200 ? resolve(body) : reject(new Error(`${path}: ${res.statusCode} ${body}`))));
+      })
+      .on('error', reject);
+  });
+}
 
 /** Resolves once `predicate` holds; the fronts report every second, so this waits for their reports. */
 async function reported(predicate: () => boolean): Promise<void> {
@@ -37,5 +55,22 @@ describe('fronts: metrics and status over two fronts', function () {
     assert.equal(served(portico), 20, 'what a dead front counted stays in the totals');
     assert.equal((await request(port, '/after')).status, 200);
     await reported(() => served(portico) === 21);
+  });
+
+  // Review of issue 21: /status and /metrics gave each front's figures as of its last report, up
+  // to a second old, though the control could ask the fronts for them (`metrics.ask`): it never
+  // did. A request that had just been answered was missing from both.
+  it('answers /status and /metrics with what the fronts count now, not their last report', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'portico-fronts-status-'));
+    const socket = join(dir, 'run', 'admin.sock');
+    const { portico, port } = await startPortico({ fronts: 2, admin: { port: 0, socket }, apps: [app('shop', { start: 'eager' })] }, dir);
+    await changed(portico, () => portico.ready());
+    for (let answered = 1; answered <= 5; answered++) {
+      assert.equal((await request(port, `/now${answered}`)).status, 200);
+      const status = JSON.parse(await admin(socket, '/status')) as { apps: { requests?: number }[] };
+      assert.equal(status.apps[0]!.requests, answered, `/status right after request ${answered}`);
+      const text = await admin(socket, '/metrics');
+      assert.equal(total(text, /^portico_requests_total\{app="shop",code_class="2xx"\} (\d+)$/gm), answered, `/metrics right after request ${answered}`);
+    }
   });
 });

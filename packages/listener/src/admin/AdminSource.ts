@@ -146,7 +146,7 @@ export interface FrontStatusView {
   /** `starting`, `serving`, `closing`, or `stopped`. */
   readonly state: string;
   readonly restarts: number;
-  /** Client connections open on it, as it last reported (every second). */
+  /** Client connections open on it, as it last reported (every second, and when a `/status` asks). */
   readonly connections: number;
 }
 
@@ -205,6 +205,12 @@ export type AppCommandResult =
  */
 export interface AdminSource {
   status(): PorticoStatus;
+  /**
+   * Brings what `status()` reads up to now before `/status` and `/metrics` answer (Portico with
+   * several fronts asks each for its figures, which it otherwise reports every second). Resolves
+   * within a bound of the source's and never rejects. Optional: without it `status()` is read as is.
+   */
+  refresh?(): Promise<void>;
   /** True when every eager app has a ready worker: what `/readyz` answers. */
   ready(): boolean;
   /** Reloads the configuration; resolves with the problems found instead of throwing. */

@@ -80,12 +80,22 @@ export function createAdminServer(options: AdminServerOptions): AdminServer {
 
   const routes: Record<string, Partial<Record<string, Handler>>> = {
     '/': { GET: (_req, res) => send(res, 200, 'text/html; charset=utf-8', statusPage.html, statusPage.headers) },
-    '/status': { GET: (_req, res) => sendJson(res, 200, source.status()) },
+    '/status': {
+      GET: async (_req, res) => {
+        await source.refresh?.();
+        sendJson(res, 200, source.status());
+      },
+    },
     '/history': { GET: (req, res) => serveHistory(req, history, historyIntervalMs, (status, json) => send(res, status, 'application/json; charset=utf-8', json)) },
     ...Object.fromEntries(
       chartAssetPaths.map((path) => [path, { GET: (req: http.IncomingMessage, res: http.ServerResponse) => serveAsset(req, res, chartAsset(path)!) }]),
     ),
-    '/metrics': { GET: (_req, res) => send(res, 200, 'text/plain; version=0.0.4; charset=utf-8', metrics.render(source.status(), source.logWriteFailures?.())) },
+    '/metrics': {
+      GET: async (_req, res) => {
+        await source.refresh?.();
+        send(res, 200, 'text/plain; version=0.0.4; charset=utf-8', metrics.render(source.status(), source.logWriteFailures?.()));
+      },
+    },
     '/healthz': { GET: (_req, res) => send(res, 200, 'text/plain; charset=utf-8', 'ok') },
     '/readyz': {
       GET: (_req, res) => {

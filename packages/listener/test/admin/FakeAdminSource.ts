@@ -5,7 +5,9 @@ export class FakeAdminSource implements AdminSource {
   current: PorticoStatus;
   reloadResult: () => Promise<AdminReloadResult> = async () => ({ ok: true });
   reloads = 0;
-  /** Set by a test to take app commands; unset, `/apps/…` answers 501. */
+  /** Set by a test to bring the status up to now before `/status` and `/metrics` read it. */
+  refresh?: () => Promise<void>;
+    /** Set by a test to take app commands; unset, `/apps/…` answers 501. */
   appCommand?: (app: string, command: AppCommand) => Promise<AppCommandResult>;
   readonly #listeners = new Set<() => void>();
 

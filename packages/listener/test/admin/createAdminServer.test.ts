@@ -56,6 +56,18 @@ describe('createAdminServer', () => {
       assert.equal(valueOf(families, 'portico_workers_up', { app: 'shop' }), 2);
     });
 
+    it('brings the source up to now (refresh) before /status and /metrics read it', async () => {
+      let refreshes = 0;
+      source.refresh = async () => {
+        await new Promise((resolve) => setImmediate(resolve));
+        refreshes++;
+        source.updateApp('shop', (app) => ({ ...app, requests: 1000 + refreshes }));
+      };
+      assert.equal((JSON.parse((await request(port, 'GET', '/status')).body) as PorticoStatus).apps.find((a) => a.name === 'shop')!.requests, 1001);
+      assert.equal((await request(port, 'GET', '/metrics')).status, 200);
+      assert.equal(refreshes, 2);
+    });
+
     it('answers GET /healthz with 200 ok', async () => {
       const res = await request(port, 'GET', '/healthz');
       assert.deepEqual([res.status, res.body], [200, 'ok']);

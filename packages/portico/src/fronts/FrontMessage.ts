@@ -36,7 +36,7 @@ export type ControlMessage =
   | { readonly type: 'pool'; readonly key: string; readonly view: PoolView }
   /** The pool was closed: the front forgets it. */
   | { readonly type: 'pool.closed'; readonly key: string }
-  /** Send a `metrics` message now (for `/status` and `/metrics`). */
+  /** Send a `metrics` message now, with this id (for `/status` and `/metrics`, `MetricsAsks`). */
   | { readonly type: 'metrics.ask'; readonly id: number }
   /** Stop accepting; what is in flight goes on (`stop()`: the apps drain meanwhile). */
   | { readonly type: 'accept.stop' }

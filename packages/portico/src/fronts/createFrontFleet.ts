@@ -10,6 +10,7 @@ import type { ControlMessage, FrontMessage, RoutedApp } from './FrontMessage.ts'
 import { FrontHolds } from './FrontHolds.ts';
 import { frontMachine, type FrontLink, type FrontSnapshot } from './frontMachine.ts';
 import { FrontReports } from './FrontReports.ts';
+import { MetricsAsks } from './MetricsAsks.ts';
 import { pingFront, type FrontPing } from './pingFront.ts';
 import { poolView } from './poolView.ts';
 import { frontNodeFlags } from './frontNodeFlags.ts';
@@ -47,6 +48,11 @@ export interface FrontFleet {
   stopAccepting(): Promise<void>;
   /** Stops the fronts (their connections close) and releases the sockets. Idempotent. */
   close(): Promise<void>;
+  /**
+   * Asks every running front for its figures now (`metrics.ask`), for `/status` and `/metrics`:
+   * resolves once `reports` holds each one's answer, or a second after the ask (`MetricsAsks`).
+   */
+  refresh(): Promise<void>;
   /** What the fronts said they see: waiting requests, requests in flight, connections. */
   readonly reports: FrontReports;
   status(): FrontStatusView[];
@@ -83,6 +89,10 @@ export function createFrontFleet(options: FrontFleetOptions): FrontFleet {
   const live = (child: FrontProcess) => child.child.exitCode === null && child.child.signalCode === null;
   // A front that has just died is restarted and sent everything afresh.
   const send = (child: FrontProcess, message: ControlMessage): void => child.send(message);
+  const asks = new MetricsAsks(options.clock, (front, id) => {
+    const child = children.get(front);
+    if (child) send(child, { type: 'metrics.ask', id });
+  });
 
   /** Pings a front from its start (`frontPing`); one that stays silent is killed, and restarted as a crash. */
   const startPing = (front: number, child: FrontProcess): void => {
@@ -193,6 +203,7 @@ export function createFrontFleet(options: FrontFleetOptions): FrontFleet {
       case 'metrics':
         options.metrics.setSource(String(front), message.requests);
         for (const [key, more] of reports.received(front, message)) countServed(key, more);
+        if (message.id !== undefined) asks.answered(front, message.id);
         poolsToLook();
         return;
       case 'pong':
@@ -250,6 +261,7 @@ export function createFrontFleet(options: FrontFleetOptions): FrontFleet {
       }
       holds.releaseAll(front);
       reports.forget(front);
+      asks.gone(front);
       options.metrics.retireSource(String(front));
       // A front that exited waits for nothing; its successor gets the routes in force.
       routesApplied(front);
@@ -266,6 +278,7 @@ export function createFrontFleet(options: FrontFleetOptions): FrontFleet {
 
   const fleet: FrontFleet = {
     reports,
+    refresh: () => asks.ask([...children].filter(([, child]) => live(child)).map(([front]) => front)),
     async start() {
       const config = options.config();
       // A TLS file that cannot be read fails here, with its own error, as it does in one process.

@@ -246,6 +246,7 @@ export function createPortico(initial: PorticoConfig, options: PorticoOptions = 
       output,
       appCommand: (app, command) => (command === 'restart' ? portico.restart(app) : command === 'stop' ? portico.stopApp(app) : portico.startApp(app)),
       logWriteFailures: () => logWriteFailures(logger),
+      ...(frontsFleet ? { refresh: () => frontsFleet.refresh() } : {}),
     }, metrics);
     admin = made.server;
     return made.start();
