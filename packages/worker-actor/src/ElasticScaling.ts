@@ -1,5 +1,6 @@
 import type { Clock } from '@portico/supervisor';
 import { InvalidWorkerOptionError } from './errors.ts';
+import { lookTime } from './internal/lookTime.ts';
 
 /** How an elastic pool grows and shrinks (`maxProcesses` above `processesPerApplication`). */
 export interface Elasticity {
@@ -26,19 +27,6 @@ export function validateElasticity(e: Elasticity): void {
 
 /** Looks per idleTime: how late, at most, a worker too many is seen (a tenth of idleTime). */
 const looksPerIdleTime = 10;
-
-/**
- * Milliseconds past its time after which a look is late: the event loop was held up (a long
- * synchronous task, a GC pause, a debugger), and a look's timer runs before the reads that waited
- * meanwhile. What the fronts reported during that time (they report every second,
- * `LoadElsewhere`) may still be unread in their channels, so a late look judges idleness only up to
- * the time its figures surely cover: when the look before it ran (or scaling started), after which
- * the reads went on until the hold-up began. Judged up to now, the hold-up would count as idle, and
- * a worker the fronts needed meanwhile be retired; skipped altogether, a control process late at
- * every look (a busy machine) would never shrink a pool. A late look also starts no worker on the
- * in-flight figures of before the hold-up: the reads that follow it report what is in flight now.
- */
-const lateLook = 1000;
 
 export interface ElasticScalingOptions {
   readonly elasticity: Elasticity;
@@ -123,22 +111,23 @@ export class ElasticScaling {
     const { clock, elasticity } = this.#options;
     const interval = (elasticity.idleTime * 1000) / looksPerIdleTime;
     const scheduledAt = clock.now();
-    this.#timer = clock.setTimeout(() => this.#look(scheduledAt, scheduledAt + interval), interval);
+    this.#timer = clock.setTimeout(() => this.#look(scheduledAt, interval), interval);
   }
 
-  #look(scheduledAt: number, due: number): void {
+  #look(scheduledAt: number, interval: number): void {
     const { clock, elasticity, demand, count, steady } = this.#options;
     this.#timer = undefined;
-    const now = clock.now();
-    const late = now - due > lateLook;
+    // A late look counts idleness only as far as its reads surely reach (`lookTime`).
+    const { late, coveredUpTo } = lookTime(scheduledAt, interval, clock.now());
     this.#needed(Math.ceil(demand() / elasticity.busyRequests));
     const workers = count();
     const since = this.#neededAt[workers] ?? 0;
-    const judgedUpTo = late ? scheduledAt : now;
-    if (!this.#changing && workers > elasticity.min && judgedUpTo - since >= elasticity.idleTime * 1000 && steady()) {
+    if (!this.#changing && workers > elasticity.min && coveredUpTo - since >= elasticity.idleTime * 1000 && steady()) {
       void this.#change(this.#options.shrink);
     }
     this.#schedule();
+    // Nor does it start a worker on the in-flight figures of before the hold-up: the reads that
+    // follow it report what is in flight now, and call busy() themselves.
     if (!late) this.busy();
   }
 }

@@ -1,4 +1,5 @@
 import type { Clock } from '@portico/supervisor';
+import { lookTime } from './internal/lookTime.ts';
 
 /** Checks per idleTimeout: how late, at most, an idle pool is seen as idle (a tenth of the timeout). */
 const checksPerTimeout = 10;
@@ -18,7 +19,9 @@ export interface IdleWatchOptions {
  * Tells a pool that no request has arrived for `idleTimeout` seconds (IIS's
  * `processModel@idleTimeout`, Passenger's `passenger_pool_idle_time`). It looks every tenth of the
  * timeout, on the injected clock, rather than on every request, so the data path pays nothing: a
- * request that ended or is in flight since the last look counts as activity now.
+ * request that ended or is in flight since the last look counts as activity now. A look that comes
+ * late counts idleness only as far as its reads surely reach (`lookTime`): the fronts' reports of a
+ * hold-up are read after it.
  */
 export class IdleWatch {
   readonly #options: IdleWatchOptions;
@@ -53,10 +56,12 @@ export class IdleWatch {
 
   #schedule(): void {
     const { idleTimeout, clock } = this.#options;
-    this.#timer = clock.setTimeout(() => this.#look(), (idleTimeout * 1000) / checksPerTimeout);
+    const interval = (idleTimeout * 1000) / checksPerTimeout;
+    const scheduledAt = clock.now();
+    this.#timer = clock.setTimeout(() => this.#look(scheduledAt, interval), interval);
   }
 
-  #look(): void {
+  #look(scheduledAt: number, interval: number): void {
     const { clock, idleTimeout, answered, busy, onIdle } = this.#options;
     this.#timer = undefined;
     const now = clock.now();
@@ -64,7 +69,7 @@ export class IdleWatch {
     if (count !== this.#lastAnswered || busy() || this.#noted) this.#activeAt = now;
     this.#lastAnswered = count;
     this.#noted = false;
-    if (now - this.#activeAt >= idleTimeout * 1000) return onIdle();
+    if (lookTime(scheduledAt, interval, now).coveredUpTo - this.#activeAt >= idleTimeout * 1000) return onIdle();
     this.#schedule();
   }
 }
