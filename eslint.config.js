@@ -52,6 +52,16 @@ export default tseslint.config(
       '@typescript-eslint/no-unsafe-return': 'error',
       '@typescript-eslint/no-unsafe-argument': 'error',
       '@typescript-eslint/no-explicit-any': 'error',
+      // A class's mutable state is its own (`#field`): a subclass or layer reads it through a
+      // getter and changes it through a method named for the change, which can keep its invariants
+      // (the UpstreamExchange layers, docs/architecture.md). Shared references stay `protected readonly`.
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: 'PropertyDefinition[accessibility="protected"][readonly!=true]',
+          message: 'Keep mutable state private (#field); give subclasses a getter and a method named for the change.',
+        },
+      ],
     },
   },
 );

@@ -1,21 +1,25 @@
+import type net from 'node:net';
 import type { Dispatch, DispatchAnswer, RetryChoice } from '../../forward/Dispatch.ts';
 import type { Upstream } from '../../forward/Upstream.ts';
 import type { ResponseHead } from '../../http1/ResponseHead.ts';
-import { ResponseHeadParser } from '../../http1/ResponseHeadParser.ts';
 import {
   afterFailedAttempt,
+  exchangeWait,
   failureAnswer,
   followFailedAttempt,
   isAnswer,
   isFailedStart,
   NO_HIDDEN_HEADERS,
   requestIdFor,
-  reusesAfterResponse,
   upstreamHasAnswered,
+  type ExchangeWait,
 } from '../policy/index.ts';
+import type { ClientOrigin } from './clientOrigin.ts';
 import { outboundRequestHead } from './outboundRequestHead.ts';
 import { ResponseRelay } from './ResponseRelay.ts';
 import type { UpstreamConnection, UpstreamHandler } from './UpstreamConnection.ts';
+import type { UpstreamExchangeInit } from './UpstreamExchangeState.ts';
+import type { UpstreamPool } from './UpstreamPool.ts';
 
 export type { UpstreamExchangeInit } from './UpstreamExchangeState.ts';
 
@@ -23,9 +27,10 @@ export type { UpstreamExchangeInit } from './UpstreamExchangeState.ts';
  * The backend side of an exchange, the same for every engine that forwards to HTTP/1.1 backends
  * over the keep-alive pool (docs/proxy.md, One forwarding policy): the dispatch, the upstream
  * choice and the single allowed retry, the keep-alive hand-back, and the outcome given to the
- * dispatch's `release`. Its layers, one object: its state and phase (`UpstreamExchangeState`),
- * the outbound request with its body framing and replay (`OutboundRequest`), and the response
- * head and body read through the framer (`ResponseRelay`).
+ * dispatch's `release`. Its layers, one object: its phase and the facts its invariants check
+ * (`UpstreamExchangeState`), the outbound request with its body framing and replay
+ * (`OutboundRequest`), and the response head and body read through the framer (`ResponseRelay`);
+ * each keeps its state private, and this one reaches theirs only through their named methods.
  *
  * An event the phase rules out throws a `ForwarderStateError`; the entry points catch it and tear
  * the exchange down (`broken`): the backend connection is dropped, the error reported as
@@ -33,16 +38,61 @@ export type { UpstreamExchangeInit } from './UpstreamExchangeState.ts';
  * never the process.
  */
 export class UpstreamExchange extends ResponseRelay implements UpstreamHandler {
+  readonly #socket: net.Socket;
+  readonly #origin: ClientOrigin;
+  readonly #pool: UpstreamPool;
+  readonly #host: string | undefined;
+  /** Portico's id for this request; the client's own once a dispatch that trusts it says so. */
+  #requestId: string;
+  /** Response headers the app's authenticator forwards to the backend, never relayed back. */
+  #hidden: readonly string[] = NO_HIDDEN_HEADERS;
+  /** Milliseconds the backend may go without progress (docs/proxy.md, Limits and timeouts). */
+  #timeoutMs = 0;
   #upstream: Upstream | undefined;
   #attempts = 0;
   /** Of those, the upstreams that failed before they ever answered (`isFailedStart`). */
   #failedStarts = 0;
 
+  constructor(init: UpstreamExchangeInit) {
+    super(init);
+    this.#socket = init.socket;
+    this.#origin = init.origin;
+    this.#pool = init.pool;
+    this.#host = init.host;
+    this.#requestId = init.requestId;
+  }
+
+  /** Response headers the client must not see (the dispatch's `hiddenResponseHeaders`). */
+  get hiddenHeaders(): readonly string[] {
+    return this.#hidden;
+  }
+
+  /** Milliseconds the backend may go without progress, once dispatched. */
+  get requestTimeout(): number {
+    return this.#timeoutMs;
+  }
+
+  /**
+   * What the exchange waits for now, by the policy's rule (`exchangeWait`); undefined while it
+   * keeps no deadline: settled, or waiting for the dispatch (the router's to time).
+   */
+  waitingFor(clientBehind: boolean, awaitingContinue: boolean): ExchangeWait | undefined {
+    if (this.phase === 'done' || this.dispatch === undefined) return undefined;
+    return exchangeWait({
+      settled: false,
+      clientBehind,
+      responseStarted: this.phase === 'relaying-body',
+      requestBodyEnded: this.bodyEnded,
+      backendHoldsBody: this.backendHoldsBody,
+      awaitingContinue,
+    });
+  }
+
   /** Asks the dispatch where the request goes. */
   start(): void {
     let decided: Dispatch | Promise<Dispatch>;
     try {
-      decided = this.options.dispatch({ head: this.head, socket: this.socket, requestId: this.requestId });
+      decided = this.options.dispatch({ head: this.head, socket: this.#socket, requestId: this.#requestId });
     } catch {
       // The router's callback failing must cost one request, not the process.
       decided = { kind: 'respond', status: 502 };
@@ -66,10 +116,10 @@ export class UpstreamExchange extends ResponseRelay implements UpstreamHandler {
         this.client.onAnswer(dispatch, true);
         return;
       }
-      this.dispatch = dispatch;
-      this.hidden = dispatch.hiddenResponseHeaders ?? NO_HIDDEN_HEADERS;
-      this.requestId = requestIdFor(this.head, dispatch.trustRequestId === true, this.requestId);
-      this.timeoutMs = dispatch.requestTimeout ?? this.options.requestTimeout;
+      this.holdDispatch(dispatch);
+      this.#hidden = dispatch.hiddenResponseHeaders ?? NO_HIDDEN_HEADERS;
+      this.#requestId = requestIdFor(this.head, dispatch.trustRequestId === true, this.#requestId);
+      this.#timeoutMs = dispatch.requestTimeout ?? this.options.requestTimeout;
       this.#connectNext(dispatch.upstream);
       this.client.rearm();
     } catch (err) {
@@ -81,10 +131,7 @@ export class UpstreamExchange extends ResponseRelay implements UpstreamHandler {
     if (upstream === undefined) return this.fail(502);
     this.#attempts++;
     this.#upstream = upstream;
-    this.parser ??= new ResponseHeadParser(this.options.limits);
-    this.parser.reset();
-    this.responseBytes = 0;
-    this.upstreamFull = true;
+    this.beginAttempt();
     let head: string;
     try {
       head = outboundRequestHead({
@@ -93,26 +140,25 @@ export class UpstreamExchange extends ResponseRelay implements UpstreamHandler {
         dispatch: this.dispatch,
         pathPrefix: this.dispatch?.pathPrefix,
         options: this.options,
-        origin: this.origin,
-        host: this.host,
-        requestId: this.requestId,
+        origin: this.#origin,
+        host: this.#host,
+        requestId: this.#requestId,
       });
     } catch {
       // A header transform produced something unsafe to write; refuse rather than crash.
       return this.fail(500);
     }
     this.queueHead(head);
-    const reused = this.pool.take(upstream);
+    const reused = this.#pool.take(upstream);
     let connection: UpstreamConnection;
     try {
-      connection = reused ?? this.pool.connect(upstream);
+      connection = reused ?? this.#pool.connect(upstream);
     } catch (err) {
       // net.connect throws synchronously on an impossible address (a bad port): a 502, not a crash.
       this.options.onEvent({ type: 'upstream.failed', upstreamId: upstream.id, error: err as Error, retried: false });
       return this.fail(502);
     }
-    this.connection = connection;
-    this.enter('connecting');
+    this.connectOn(connection);
     this.client.attachBackend(connection.socket);
     connection.attach(this);
     if (reused !== undefined) this.#onConnect();
@@ -133,7 +179,7 @@ export class UpstreamExchange extends ResponseRelay implements UpstreamHandler {
   onEnd(): void {
     if (this.endsAtClose()) {
       try {
-        this.reusable = false;
+        this.spoilConnection();
         this.finish();
       } catch (err) {
         this.broken(err);
@@ -149,7 +195,7 @@ export class UpstreamExchange extends ResponseRelay implements UpstreamHandler {
       // Backend events reach only the exchange that holds the connection: none while choosing.
       if (this.phase === 'choosing') throw this.impossible('a backend failure');
       const wrote = this.connected();
-      const backendAnswered = this.phase === 'relaying-body' || this.responseBytes > 0;
+      const backendAnswered = this.phase === 'relaying-body' || this.backendAnswered;
       const upstream = this.#upstream!;
       const failedStart = isFailedStart(backendAnswered, upstreamHasAnswered(this.dispatch, upstream));
       if (failedStart) this.#failedStarts++;
@@ -160,14 +206,14 @@ export class UpstreamExchange extends ResponseRelay implements UpstreamHandler {
         backendAnswered,
         requestSent: wrote,
         // Before a byte went out, the queue still holds the whole request.
-        bodyHeld: !wrote || this.replay !== undefined,
+        bodyHeld: !wrote || this.replayHeld,
         method: this.head.method,
       });
       this.#dropConnection();
       followFailedAttempt({ verdict, dispatch: this.dispatch, upstream, error: err, failedStart, onEvent: this.options.onEvent }, {
         onRetryChoice: (choice) => this.#onRetryChoice(choice),
         onNoRetry: () => {
-          if (this.hasResponseStarted) this.abortClient(`backend failed mid-response: ${err.message}`);
+          if (this.responseStarted) this.abortClient(`backend failed mid-response: ${err.message}`);
           else this.fail(502);
         },
         onRetrying: () => {
@@ -210,7 +256,7 @@ export class UpstreamExchange extends ResponseRelay implements UpstreamHandler {
     try {
       // Choosing has no deadline (waitingFor: none without a dispatch).
       if (this.phase === 'choosing' && this.dispatch === undefined) throw this.impossible('a request timeout');
-      if (this.hasResponseStarted) return this.abortClient(reason);
+      if (this.responseStarted) return this.abortClient(reason);
       const answer = failureAnswer(this.dispatch, 504, new Error(reason), false);
       if (answer !== undefined) return this.#answer(answer);
       this.fail(504);
@@ -220,12 +266,10 @@ export class UpstreamExchange extends ResponseRelay implements UpstreamHandler {
   }
 
   protected tunnel(res: ResponseHead, rest: Buffer): void {
-    this.enter('done');
+    this.enterTunnel();
     this.client.clearDeadline();
-    const connection = this.connection!;
-    this.connection = undefined;
+    const connection = this.takeConnection()!;
     this.client.detachBackend();
-    this.hasResponseStarted = true;
     // The exchange is over at the 101 (as the embedded forwarder's); the router keeps the worker
     // draining for the tunnel, which ends with the client's connection (up to shutdownTimeLimit).
     this.#release(101);
@@ -235,17 +279,14 @@ export class UpstreamExchange extends ResponseRelay implements UpstreamHandler {
   protected finish(): void {
     this.enter('done');
     this.client.clearDeadline();
-    const connection = this.connection;
-    this.connection = undefined;
+    const connection = this.takeConnection();
     this.client.detachBackend();
     if (connection !== undefined) {
-      const response = this.response;
-      const reusable = this.reusable && this.requestBodyEnded && response?.keepAlive === true && reusesAfterResponse(this.head.method, response.status);
       // The pool resumes a connection the client side had paused.
-      if (reusable) this.pool.put(connection);
+      if (this.bodyEnded && this.leavesConnectionReusable()) this.#pool.put(connection);
       else connection.destroy();
     }
-    this.#release(this.response?.status ?? 0);
+    this.#release(this.responseStatus);
     this.client.onResponseDone();
   }
 
@@ -277,9 +318,7 @@ export class UpstreamExchange extends ResponseRelay implements UpstreamHandler {
   }
 
   #release(status: number): void {
-    const dispatch = this.dispatch;
-    this.dispatch = undefined;
-    dispatch?.release?.({ status, answered: this.responseBytes > 0, bytesIn: this.requestBodyBytes, bytesOut: this.bodyBytesOut });
+    this.takeDispatch()?.release?.({ status, answered: this.backendAnswered, bytesIn: this.bodyBytes, bytesOut: this.bodyBytesOut });
   }
 
   /**
@@ -299,8 +338,7 @@ export class UpstreamExchange extends ResponseRelay implements UpstreamHandler {
   }
 
   #dropConnection(): void {
-    const connection = this.connection;
-    this.connection = undefined;
+    const connection = this.takeConnection();
     this.client.detachBackend();
     connection?.destroy();
   }

@@ -3,9 +3,7 @@ import type { Dispatch } from '../../forward/Dispatch.ts';
 import type { ResolvedForwarderOptions } from '../../forward/ForwarderOptions.ts';
 import { ForwarderStateError } from '../../errors.ts';
 import type { RequestHead } from '../../http1/RequestHead.ts';
-import type { ResponseHead } from '../../http1/ResponseHead.ts';
 import type { ResponseHeadParser } from '../../http1/ResponseHeadParser.ts';
-import { exchangeWait, NO_HIDDEN_HEADERS, type ExchangeWait } from '../policy/index.ts';
 import type { ClientOrigin } from './clientOrigin.ts';
 import type { ExchangeClientSide } from './ExchangeClientSide.ts';
 import { mayEnter, type ExchangePhase } from './ExchangePhase.ts';
@@ -32,56 +30,34 @@ export interface UpstreamExchangeInit {
   readonly bodyEnded: boolean;
 }
 
+/** A dispatch that forwards: what an exchange holds from its dispatch until it releases it. */
+type ForwardDispatch = Dispatch & { readonly kind: 'forward' };
+
 /**
- * An `UpstreamExchange`'s state, shared by its parts (the outbound request, the response relay,
- * the exchange itself), which are layers of one object so that a request costs one allocation and
- * no indirection: its phase, changed only by `enter`, which checks the transition and the new
- * phase's invariants (as undici asserts its parser state in every callback), and the facts the
- * phases do not hold.
+ * The base layer of an `UpstreamExchange` (its layers are one object, so that a request costs one
+ * allocation and no indirection): the phase, changed only by `enter`, which checks the transition
+ * and the new phase's invariants (as undici asserts its parser state in every callback), and the
+ * facts those invariants are about: the dispatch, the backend connection, and whether the response
+ * began. Each layer keeps its own state private; the layers above read these through getters and
+ * change them only through the methods below, each of which keeps the phase and its facts in step.
  */
 export abstract class UpstreamExchangeState {
-  protected readonly name: string;
+  /** The client side, the forwarder's options and the request head: every layer reads them, none replaces them. */
   protected readonly client: ExchangeClientSide;
-  protected readonly socket: net.Socket;
-  protected readonly origin: ClientOrigin;
   protected readonly options: ResolvedForwarderOptions;
-  protected readonly pool: UpstreamPool;
   protected readonly head: RequestHead;
-  protected readonly host: string | undefined;
-  /** Portico's id for this request; the client's own once a dispatch that trusts it says so. */
-  protected requestId: string;
+  readonly #name: string;
   #phase: ExchangePhase = 'choosing';
-  protected dispatch: (Dispatch & { kind: 'forward' }) | undefined;
-  /** Response headers the app's authenticator forwards to the backend, never relayed back. */
-  protected hidden: readonly string[] = NO_HIDDEN_HEADERS;
-  protected connection: UpstreamConnection | undefined;
-  protected requestBodyBytes = 0;
-  protected requestBodyEnded: boolean;
+  #dispatch: ForwardDispatch | undefined;
+  #connection: UpstreamConnection | undefined;
   /** A fact, not a phase: once the response began (or a tunnel took it) it stays true. */
-  protected hasResponseStarted = false;
-  protected responseBytes = 0;
-  /** Response body bytes relayed to the client (payload), for the outcome. */
-  protected bodyBytesOut = 0;
-  protected parser: ResponseHeadParser | undefined;
-  protected response: ResponseHead | undefined;
-  protected reusable = true;
-  /** Milliseconds the backend may go without progress (docs/proxy.md, Limits and timeouts). */
-  protected timeoutMs = 0;
-  /** The backend holds the request body back: not connected yet, or its socket is full. */
-  protected upstreamFull = false;
+  #responseStarted = false;
 
   constructor(init: UpstreamExchangeInit) {
-    this.name = init.name;
     this.client = init.client;
-    this.socket = init.socket;
-    this.origin = init.origin;
     this.options = init.options;
-    this.pool = init.pool;
     this.head = init.head;
-    this.host = init.host;
-    this.requestId = init.requestId;
-    this.parser = init.parser;
-    this.requestBodyEnded = init.bodyEnded;
+    this.#name = init.name;
   }
 
   get phase(): ExchangePhase {
@@ -90,42 +66,17 @@ export abstract class UpstreamExchangeState {
 
   /** Whether the final response head (or a 101) went to the client. */
   get responseStarted(): boolean {
-    return this.hasResponseStarted;
+    return this.#responseStarted;
   }
 
-  /** Request body bytes received from the client so far (the outcome's `bytesIn`). */
-  get bodyBytes(): number {
-    return this.requestBodyBytes;
+  /** The dispatch that forwards this request, until it is released. */
+  protected get dispatch(): ForwardDispatch | undefined {
+    return this.#dispatch;
   }
 
-  get bodyEnded(): boolean {
-    return this.requestBodyEnded;
-  }
-
-  /** Response headers the client must not see (the dispatch's `hiddenResponseHeaders`). */
-  get hiddenHeaders(): readonly string[] {
-    return this.hidden;
-  }
-
-  /** Milliseconds the backend may go without progress, once dispatched. */
-  get requestTimeout(): number {
-    return this.timeoutMs;
-  }
-
-  /**
-   * What the exchange waits for now, by the policy's rule (`exchangeWait`); undefined while it
-   * keeps no deadline: settled, or waiting for the dispatch (the router's to time).
-   */
-  waitingFor(clientBehind: boolean, awaitingContinue: boolean): ExchangeWait | undefined {
-    if (this.#phase === 'done' || this.dispatch === undefined) return undefined;
-    return exchangeWait({
-      settled: false,
-      clientBehind,
-      responseStarted: this.#phase === 'relaying-body',
-      requestBodyEnded: this.requestBodyEnded,
-      backendHoldsBody: this.upstreamFull,
-      awaitingContinue,
-    });
+  /** The backend connection the current attempt runs on. */
+  protected get connection(): UpstreamConnection | undefined {
+    return this.#connection;
   }
 
   /** Whether the backend connection is open and carries this request: its bytes are written, not queued. */
@@ -133,10 +84,37 @@ export abstract class UpstreamExchangeState {
     return this.#phase === 'awaiting-head' || this.#phase === 'relaying-body';
   }
 
+  /** The dispatch forwards the request: it is held until `takeDispatch` takes it to release it. Once, while choosing. */
+  protected holdDispatch(dispatch: ForwardDispatch): void {
+    if (this.#phase !== 'choosing' || this.#dispatch !== undefined) throw this.impossible('a dispatch');
+    this.#dispatch = dispatch;
+  }
+
+  /** The dispatch, taken to be released; undefined when it was released already. */
+  protected takeDispatch(): ForwardDispatch | undefined {
+    const dispatch = this.#dispatch;
+    this.#dispatch = undefined;
+    return dispatch;
+  }
+
+  /** An attempt's backend connection is opening: it carries the request from here. */
+  protected connectOn(connection: UpstreamConnection): void {
+    this.#connection = connection;
+    this.enter('connecting');
+  }
+
+  /** The backend connection leaves the exchange (to the pool, closed, or to a tunnel); undefined when none. */
+  protected takeConnection(): UpstreamConnection | undefined {
+    const connection = this.#connection;
+    this.#connection = undefined;
+    return connection;
+  }
+
   /**
    * The one way the phase changes. Checks the transition and what the new phase promises; a
    * violation throws, and the entry point that led here tears the exchange down (`broken`).
-   * Strings and a `switch`: nothing is allocated unless the check fails.
+   * Strings and a `switch`: nothing is allocated unless the check fails. Entering
+   * `relaying-body` is the response beginning.
    */
   protected enter(next: ExchangePhase): void {
     const from = this.#phase;
@@ -145,20 +123,27 @@ export abstract class UpstreamExchangeState {
       case 'connecting':
       case 'awaiting-head':
         // A request goes out only on a connection, for a request the dispatch forwarded.
-        if (this.connection === undefined || this.dispatch === undefined) throw this.impossible(`a move to ${next} without a backend connection`);
+        if (this.#connection === undefined || this.#dispatch === undefined) throw this.impossible(`a move to ${next} without a backend connection`);
         break;
       case 'relaying-body':
         // The final head is relayed once, after the request went out.
-        if (this.connection === undefined || this.response === undefined || this.hasResponseStarted) throw this.impossible('a second final response head');
+        if (this.#connection === undefined || this.#responseStarted) throw this.impossible('a second final response head');
+        this.#responseStarted = true;
         break;
       case 'choosing':
         // A retry starts from no connection, within the policy's attempts.
-        if (this.connection !== undefined || this.hasResponseStarted) throw this.impossible('a retry with a connection or a started response');
+        if (this.#connection !== undefined || this.#responseStarted) throw this.impossible('a retry with a connection or a started response');
         break;
       case 'done':
         break;
     }
     this.#phase = next;
+  }
+
+  /** The backend switched protocols: settled, and the response counts as begun (its 101 goes with the tunnel). */
+  protected enterTunnel(): void {
+    this.enter('done');
+    this.#responseStarted = true;
   }
 
   /** Settles whatever the phase, without the checks: for `broken`, when an invariant already failed. */
@@ -168,6 +153,6 @@ export abstract class UpstreamExchangeState {
 
   /** The error for an event the current phase rules out. */
   impossible(event: string): Error {
-    return new ForwarderStateError(this.name, this.#phase, event);
+    return new ForwarderStateError(this.#name, this.#phase, event);
   }
 }
