@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import type http from 'node:http';
 import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Readable, Writable } from 'node:stream';
+import tls from 'node:tls';
 import { closeAll, signal, startHttpBackend, startProxy, upstreamAt } from './harness.ts';
 
 // The forwarder reads its clients' sockets into one buffer that every connection shares, lent to
@@ -96,6 +103,60 @@ function chunked(data: string, tiny: number): string {
     at += size;
   }
   return `${out}0\r\n\r\n`;
+}
+
+/** A self-signed certificate for 127.0.0.1 and its key, as PEM text (needs openssl). */
+function selfSigned(): { readonly cert: string; readonly key: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'portico-shared-reads-'));
+  try {
+    const [cert, key] = [join(dir, 'cert.pem'), join(dir, 'key.pem')];
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', cert, '-subj', '/CN=127.0.0.1', '-days', '2'], { stdio: 'ignore' });
+    return { cert: readFileSync(cert, 'utf8'), key: readFileSync(key, 'utf8') };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const sha256 = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
+
+/** Writes `bytes` in 64 KiB pieces as `socket` takes them; resolves once all are written. */
+async function writeAll(socket: Writable, bytes: Buffer): Promise<void> {
+  for (let at = 0; at < bytes.length; at += 64 * 1024) {
+    if (!socket.write(bytes.subarray(at, at + 64 * 1024))) await once(socket, 'drain');
+  }
+}
+
+/** Hashes what `socket` sends: the first `count` bytes after its head (up to the empty line) when `head`, else from the start. */
+function hashFrom(socket: net.Socket, count: number, head: boolean): Promise<string> {
+  const hash = createHash('sha256');
+  let headText: string | undefined = head ? '' : undefined;
+  let left = count;
+  return new Promise<string>((resolve, reject) => {
+    const onData = (chunk: Buffer): void => {
+      let bytes = chunk;
+      if (headText !== undefined) {
+        const text = headText + bytes.toString('latin1');
+        const end = text.indexOf('\r\n\r\n');
+        if (end === -1) {
+          headText = text;
+          return;
+        }
+        if (!/^HTTP\/1\.1 (200|101) /.test(text)) return reject(new Error(`unexpected answer: ${text.slice(0, end)}`));
+        bytes = bytes.subarray(end + 4 - headText.length);
+        headText = undefined;
+      }
+      hash.update(bytes);
+      left -= bytes.length;
+      if (left < 0) return reject(new Error(`${-left} bytes more than were sent`));
+      if (left > 0) return;
+      socket.off('data', onData);
+      socket.off('close', onClose);
+      resolve(hash.digest('hex'));
+    };
+    const onClose = (): void => reject(new Error(`closed with ${left} of ${count} bytes still to come`));
+    socket.on('data', onData);
+    socket.on('close', onClose);
+  });
 }
 
 describe('forwarder reads lent from a shared buffer', () => {
@@ -234,5 +295,82 @@ describe('forwarder reads lent from a shared buffer', () => {
       for (const [i, tag] of tags.entries()) assert.ok(got[i]![0] === `PUT /${tag} ${tag} 3000 ${bodies[i]}`, `connection ${tag}, round ${round}: ${got[i]![0]!.slice(0, 80)}…`);
     }
     for (const client of clients) client.destroy();
+  });
+
+  it('relays bodies both ways at once on 16 connections, plain and TLS, exchanges and tunnels, each byte intact (client and backend reads share one buffer)', async () => {
+    // Client sockets and backend connections read into one buffer (sharedReadBuffer.ts). Each
+    // connection uploads to the backend while the backend sends it a body of its own, so client
+    // reads and backend reads alternate; TLS clients (read by Node's TLS layer, never into the
+    // buffer) mix with plain ones. One connection of each kind but one reads its download late,
+    // only once its upload is written: what the proxy writes it waits in the proxy's queue while
+    // that connection's upload is read into the same buffer. A view of the buffer kept past its
+    // read would be overwritten by the next read of any socket, and shows as a wrong hash.
+    const kinds = [
+      ...Array.from({ length: 6 }, (_, i) => ({ secure: false, tunnel: false, late: i === 0 })),
+      ...Array.from({ length: 4 }, (_, i) => ({ secure: true, tunnel: false, late: i === 0 })),
+      ...Array.from({ length: 4 }, (_, i) => ({ secure: false, tunnel: true, late: i === 0 })),
+      ...Array.from({ length: 2 }, () => ({ secure: true, tunnel: true, late: false })),
+    ];
+    // A late reader's download is more than the socket buffers on its way take (about 10 MiB
+    // here), so the proxy's queue to it does fill while its 8 MiB upload is read.
+    const flows = kinds.map(({ late }) => ({ up: randomBytes(late ? 8 << 20 : 1 << 20), down: randomBytes(late ? 24 << 20 : 1 << 20) }));
+    /** The hash of each connection's upload, as its backend side read it to the end. */
+    const uploaded = new Map<number, Promise<string>>();
+    const hashToEnd = (i: number, from: Readable, head: Buffer): Promise<string> => {
+      const hash = createHash('sha256').update(head);
+      const whole = new Promise<string>((resolve) => from.on('data', (piece: Buffer) => hash.update(piece)).on('end', () => resolve(hash.digest('hex'))));
+      uploaded.set(i, whole);
+      return whole;
+    };
+    const backend = await startHttpBackend((req, res) => {
+      const i = Number(req.url!.split('/')[2]);
+      const whole = hashToEnd(i, req, Buffer.alloc(0));
+      const { down } = flows[i]!;
+      res.writeHead(200, { 'content-length': down.length });
+      // The download's last byte waits for the upload's end: a response complete before its
+      // request would close the client connection and drop the rest of the upload.
+      void writeAll(res as unknown as Writable, down.subarray(0, -1))
+        .then(() => whole)
+        .then(() => res.end(down.subarray(-1)));
+    });
+    backend.server.on('upgrade', (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => {
+      const i = Number(req.url!.split('/')[2]);
+      socket.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n');
+      void hashToEnd(i, socket, head).then(() => socket.end());
+      void writeAll(socket, flows[i]!.down);
+    });
+    const proxy = await startProxy({ pickUpstream: () => upstreamAt(backend.port) });
+    const tlsServer = tls.createServer({ ...selfSigned(), allowHalfOpen: true }, (socket) => proxy.forwarder.handleConnection(socket));
+    tlsServer.listen(0, '127.0.0.1');
+    await once(tlsServer, 'listening');
+    const tlsPort = (tlsServer.address() as net.AddressInfo).port;
+    const sockets: net.Socket[] = [];
+    try {
+      const runs = await Promise.all(kinds.map(async ({ secure, tunnel, late }, i) => {
+        const socket = secure ? tls.connect({ port: tlsPort, host: '127.0.0.1', rejectUnauthorized: false }) : net.connect(proxy.port, '127.0.0.1');
+        sockets.push(socket);
+        socket.setNoDelay(true);
+        await once(socket, secure ? 'secureConnect' : 'connect');
+        const { up, down } = flows[i]!;
+        socket.write(tunnel
+          ? `GET /ws/${i} HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`
+          : `POST /up/${i} HTTP/1.1\r\nHost: a\r\nContent-Length: ${up.length}\r\n\r\n`);
+        if (late) socket.pause();
+        const downloaded = hashFrom(socket, down.length, true);
+        await writeAll(socket, up);
+        socket.resume();
+        // A tunnel's backend hears the end of the upload by the client's FIN, once all is downloaded.
+        const got = await downloaded;
+        if (tunnel) socket.end();
+        return { name: `${secure ? 'TLS' : 'plain'} ${tunnel ? 'tunnel' : 'exchange'} ${i}${late ? ' (read late)' : ''}`, i, got };
+      }));
+      for (const { name, i, got } of runs) {
+        assert.equal(got, sha256(flows[i]!.down), `${name}: download`);
+        assert.equal(await uploaded.get(i), sha256(flows[i]!.up), `${name}: upload`);
+      }
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      tlsServer.close();
+    }
   });
 });

@@ -1,5 +1,5 @@
 import type { Writable } from 'node:stream';
-import { sharedReadBuffer } from './readIntoSharedBuffer.ts';
+import { sharedReadBuffer } from './sharedReadBuffer.ts';
 
 /** A read this long or longer is large: copying it would cost a buffer of its own anyway (Node pools only below 4 KiB). */
 const LARGE_READ = 16 * 1024;

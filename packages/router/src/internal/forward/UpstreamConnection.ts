@@ -1,27 +1,21 @@
 import net from 'node:net';
 import type { Upstream } from '../../forward/Upstream.ts';
+import { sharedReadBuffer } from './sharedReadBuffer.ts';
 
 /** Whoever currently uses a backend connection: an exchange, a tunnel, or nobody while it idles in the pool. */
 export interface UpstreamHandler {
   /**
-   * Bytes the backend sent, lent for this call only: `chunk` is a view of the read buffer every
-   * backend connection shares, overwritten by the next read. Copy whatever outlives the call,
-   * including anything handed to a socket's `write`, which may queue it. (A WebSocket tunnel
-   * moves its connection's reads to buffers of its own, and keeps track of them: TunnelRelay.)
+   * Bytes the backend sent, lent for this call only: `chunk` is a view of the read buffer that
+   * every socket the forwarder reads shares (sharedReadBuffer.ts), overwritten by the next read of
+   * any of them, client or backend. Copy whatever outlives the call, including anything handed to
+   * a socket's `write`, which may queue it. (A WebSocket tunnel moves its connection's reads to
+   * buffers of its own, and keeps track of them: TunnelRelay.)
    */
   onData(chunk: Buffer): void;
   onEnd(): void;
   onFailure(error: Error): void;
   onDrain(): void;
 }
-
-/**
- * Where every backend connection reads into (Node's `onread`). Each read is lent to the handler
- * for the length of one call (UpstreamHandler.onData), so one 64 KiB buffer serves every
- * connection, reads skip the stream machinery ('data' events, a 64 KiB buffer per read shrunk
- * afterwards), and a small response is copied once, into what goes to the client, not twice.
- */
-const readBuffer = Buffer.allocUnsafe(64 * 1024);
 
 /**
  * One connection to a backend, with its socket listeners attached once for its whole life and
@@ -39,7 +33,11 @@ export class UpstreamConnection {
   /** Opens a connection to `upstream`; its socket emits `connect` when it can be written. */
   constructor(upstream: Upstream) {
     this.upstream = upstream;
-    const onread = { buffer: readBuffer, callback: this.#onRead };
+    // Reads go to the buffer every socket the forwarder reads shares (sharedReadBuffer.ts), each
+    // lent to the handler for one call (UpstreamHandler.onData): reads skip the stream machinery
+    // ('data' events, a 64 KiB buffer per read shrunk afterwards), and a small response is copied
+    // once, into what goes to the client, not twice.
+    const onread = { buffer: sharedReadBuffer, callback: this.#onRead };
     const socket = 'path' in upstream.address
       ? net.connect({ path: upstream.address.path, onread })
       : net.connect({ port: upstream.address.port, host: upstream.address.host, onread });

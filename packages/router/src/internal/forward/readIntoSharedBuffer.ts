@@ -1,5 +1,6 @@
 import net from 'node:net';
 import tls from 'node:tls';
+import { sharedReadBuffer } from './sharedReadBuffer.ts';
 
 /**
  * Node's `onread` (read into a given buffer, no stream machinery) for a socket that `net.Server`
@@ -15,9 +16,6 @@ probe.destroy();
 const kBuffer = symbols.get('kBuffer');
 const kBufferCb = symbols.get('kBufferCb');
 const kBufferGen = symbols.get('kBufferGen');
-
-/** Where switched sockets read into; each read is handed on before the next one can land. */
-export const sharedReadBuffer = Buffer.allocUnsafe(64 * 1024);
 
 /** What a reader may give to change where a socket reads next (Node's `kBufferGen`): a buffer, or undefined to stay. */
 export type NextReadBuffer = () => Buffer | undefined;
