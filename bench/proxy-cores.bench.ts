@@ -1,5 +1,9 @@
 // Portico per core and with two fronts, against nginx with as many workers (issue 21, "Every
-// core"). Two runs, each with the same trivial backend:
+// core"). Two runs, each with the same trivial backend, the cheapest one Node can run
+// (fixtures/raw-backend.mjs: it answers each request head it reads with a fixed response):
+// per core it shares CPU 1 with the load generator, and node:http's cost there made that core,
+// not the proxy's, the limit (nginx used 76 % of its core at what was called its saturation) and
+// queued requests in the backend, which set every proxy's tail alike.
 //
 // - Per core: the proxy pinned to CPU 0 with taskset, wrk and the backend on CPU 1; Portico with
 //   one front (fronts: 1, the single process) against nginx with one worker; and Portico with
@@ -22,7 +26,12 @@
 // proxy's CPU and collections are read, so its start is not counted in them. The phase prints for each target the rate
 // offered and achieved (a target that fell behind is flagged), p50, p99 and CPU per request
 // against nginx's, the generator's own CPU and how late its releases came against the schedule
-// (their p99): a generator starved of CPU shows there, not as a lower latency.
+// (their p99): a generator starved of CPU shows there, not as a lower latency. Per core, a
+// bare relay in Node (support/bareRelay.ts: no parsing, no timers) runs at the same rate on the
+// same core: the floor of any proxy written in Node. Beside each p99 the phase prints how long
+// the proxy's main threads and its backend's stood runnable without a CPU, in ms a second
+// (/proc's schedstat): every request that arrives then waits, and on a shared machine those
+// waits, not the proxy, can set a run's tail.
 // Every Portico process runs a GC meter (support/gcMeter.ts): each phase prints, per run, the
 // young-generation collections a second, the bytes allocated between two of them (the young
 // generation's size in effect: V8 shrinks it after a quiet spell, and the single process, unlike
@@ -37,14 +46,15 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolveConfig } from '@portico/portico';
 import { GC_METER_FLAGS, startGcMeters, stopGcMeters, type GcFigures } from './support/gcFigures.ts';
-import { childPids, cpuMs } from './support/processCpu.ts';
-import { startRole } from './support/roleProcess.ts';
+import { childPids, cpuMs, runQueueMs } from './support/processCpu.ts';
+import { bareRelay } from './support/bareRelay.ts';
+import { listenAndReport, startRole } from './support/roleProcess.ts';
 import { proxyPassTo, startNginx } from './support/startNginx.ts';
 import { startPacedLoad } from './support/startPacedLoad.ts';
 import { median, runWrk } from './support/wrk.ts';
 import { startPorticoReady } from './support/startPorticoReady.ts';
 
-const BACKEND = new URL('./fixtures/proxy-backend.mjs', import.meta.url);
+const BACKEND = new URL('./fixtures/raw-backend.mjs', import.meta.url);
 /** Where wrk and the paced generator run when the proxy is pinned to CPU 0. */
 const LOAD_CPU = 1;
 const role = process.argv[2];
@@ -63,6 +73,8 @@ if (role === 'portico') {
   const frontPids = (portico.status().fronts ?? []).map((f) => f.pid!);
   process.stdout.write(`${port} ${backend} ${frontPids.join(' ')}\n`);
   process.on('SIGTERM', () => void portico.stop().then(() => process.exit(0)));
+} else if (role === 'node-relay') {
+  await listenAndReport(bareRelay(Number(process.argv[3])));
 } else {
   await main();
 }
@@ -80,6 +92,11 @@ interface Run {
   readonly gc: GcFigures | undefined;
   /** At equal load: what the paced generator offered and how it kept to it. */
   readonly paced: PacedFigures | undefined;
+  /**
+   * Milliseconds a second the proxy's main threads, and its backend's, stood runnable without a
+   * CPU (`runQueueMs`): time every request arriving then waits, whatever the proxy's code.
+   */
+  readonly waits: { readonly proxy: number; readonly backend: number } | undefined;
 }
 
 interface PacedFigures {
@@ -107,6 +124,8 @@ interface Target {
   readonly pids: readonly number[];
   /** Whether its processes run the GC meter (Portico's do). */
   readonly metered: boolean;
+  /** The backend it forwards to. */
+  readonly backend: number;
 }
 
 /**
@@ -120,12 +139,17 @@ async function measure(target: Target, load: LoadRunner): Promise<Run> {
   const { pids } = target;
   const go = await load(target.port);
   const before = pids.map((p) => cpuMs([p]));
+  const waitedBefore = [runQueueMs(pids), runQueueMs([target.backend])];
   if (target.metered) startGcMeters(pids);
   const run = await go();
   const used = pids.map((p, i) => cpuMs([p]) - before[i]!);
+  const waitedAfter = [runQueueMs(pids), runQueueMs([target.backend])];
+  const seconds = run.requests / run.rps;
+  const perSecond = (i: number) => (waitedAfter[i]! - waitedBefore[i]!) / seconds;
+  const waits = waitedBefore.every((w) => w !== undefined) ? { proxy: perSecond(0), backend: perSecond(1) } : undefined;
   const gc = target.metered ? await stopGcMeters(pids, run.requests) : undefined;
   const total = used.reduce((a, b) => a + b, 0);
-  return { rps: run.rps, p50: run.p50, p99: run.p99, cpuUs: (total * 1000) / run.requests, shares: used.map((u) => (total > 0 ? (u * 100) / total : 0)), gc, paced: run.paced };
+  return { rps: run.rps, p50: run.p50, p99: run.p99, cpuUs: (total * 1000) / run.requests, shares: used.map((u) => (total > 0 ? (u * 100) / total : 0)), gc, paced: run.paced, waits };
 }
 
 /** wrk at saturation: every connection sends its next request as soon as the answer arrives. */
@@ -179,6 +203,10 @@ async function rounds(targets: readonly Target[], count: number, load: LoadRunne
             lateP99: pacedMedian(runs, 'lateP99'),
             generatorCpu: pacedMedian(runs, 'generatorCpu'),
           },
+    waits:
+      runs[0]!.waits === undefined
+        ? undefined
+        : { proxy: median(runs.map((x) => x.waits!.proxy)), backend: median(runs.map((x) => x.waits!.backend)) },
   }));
 }
 
@@ -222,6 +250,7 @@ async function main(): Promise<void> {
   const one = await startPortico(1);
   const two = await startPortico(2);
   const twoParallel = await startPortico(2, 'parallel');
+  const relay = await startRole(new URL(import.meta.url), ['node-relay', String(backend.port)]);
   const nginx1 = await startNginx(proxyPassTo(backend.port), 1);
   const nginx2 = await startNginx(proxyPassTo(backend.port), 2);
   if (!nginx1 || !nginx2) throw new Error('nginx is not installed');
@@ -230,19 +259,19 @@ async function main(): Promise<void> {
     // Two fronts (and their control process) on that one core as well: what the fronts' design
     // costs per request (the channel, the control, two event loops) under the same conditions as
     // one front, apart from what sharing two cores with wrk and the backend costs below.
-    pin(0, [one.child.pid!, two.child.pid!, ...two.fronts, nginx1.pid, ...childPids(nginx1.pid)]);
+    pin(0, [one.child.pid!, two.child.pid!, ...two.fronts, relay.child.pid!, nginx1.pid, ...childPids(nginx1.pid)]);
     pin(LOAD_CPU, [backend.child.pid!, one.backend, two.backend]);
     const perCoreTargets: Target[] = [
-      { port: one.port, pids: [one.child.pid!], metered: true },
-      { port: nginx1.port, pids: childPids(nginx1.pid), metered: false },
-      { port: two.port, pids: [two.child.pid!, ...two.fronts], metered: true },
+      { port: one.port, pids: [one.child.pid!], metered: true, backend: one.backend },
+      { port: nginx1.port, pids: childPids(nginx1.pid), metered: false, backend: backend.child.pid! },
+      { port: two.port, pids: [two.child.pid!, ...two.fronts], metered: true, backend: two.backend },
     ];
     const perCore = await rounds(perCoreTargets, count, saturate(seconds, true), saturate(1, true));
     pin('0,1', [two.child.pid!, ...two.fronts, two.backend]);
     const twoTargets: Target[] = [
-      { port: two.port, pids: [two.child.pid!, ...two.fronts], metered: true },
-      { port: nginx2.port, pids: childPids(nginx2.pid), metered: false },
-      { port: twoParallel.port, pids: [twoParallel.child.pid!, ...twoParallel.fronts], metered: true },
+      { port: two.port, pids: [two.child.pid!, ...two.fronts], metered: true, backend: two.backend },
+      { port: nginx2.port, pids: childPids(nginx2.pid), metered: false, backend: backend.child.pid! },
+      { port: twoParallel.port, pids: [twoParallel.child.pid!, ...twoParallel.fronts], metered: true, backend: twoParallel.backend },
     ];
     const twoFronts = await rounds(twoTargets, count, saturate(seconds, false), saturate(1, false));
     // Equal load: every target of a group offered the same fixed rate, a share of the lower of
@@ -251,7 +280,10 @@ async function main(): Promise<void> {
     // The generator runs where wrk ran (CPU 1 per core, unpinned with two fronts).
     const perCoreRate = equalRate([perCore[0]!, perCore[1]!], share);
     const twoRate = equalRate([twoFronts[0]!, twoFronts[1]!], share);
-    const pacedPerCore = await rounds([perCoreTargets[0]!, perCoreTargets[1]!], count, pace(seconds, perCoreRate, true));
+    // The floor beside them per core: a bare relay in Node (support/bareRelay.ts, no parsing, no
+    // timers) at the same rate, on the same core: the tail that any proxy written in Node has.
+    const floor: Target = { port: relay.port, pids: [relay.child.pid!], metered: false, backend: backend.child.pid! };
+    const pacedPerCore = await rounds([perCoreTargets[0]!, perCoreTargets[1]!, floor], count, pace(seconds, perCoreRate, true));
     const pacedTwo = await rounds(twoTargets, count, pace(seconds, twoRate, false));
     console.log(`\nwrk -t1 -c50 -d${seconds}s × ${count} rounds (medians), ${process.version}, ${cpus().length} CPUs, load average ${loadAtStart.toFixed(1)} at the start, ${loadavg()[0]!.toFixed(1)} now`);
     console.log('run                               req/s   × nginx     p99   cpu µs/req   cpu × nginx   cpu share by process');
@@ -268,17 +300,19 @@ async function main(): Promise<void> {
     console.log(
       `\nequal load: each target offered the same fixed rate, ${(share * 100).toFixed(0)} % of the lower of Portico's and nginx's saturation throughput above, by an open-loop generator (50 connections, latency from each request's release; ${perCoreRate} req/s per core, ${twoRate} with two), medians`,
     );
-    console.log('run                               offered  achieved     p50     p99   p99 × nginx   cpu µs/req   cpu × nginx   generator: cpu   late p99');
+    console.log('run                               offered  achieved     p50     p99   p99 × nginx   cpu µs/req   cpu × nginx   generator: cpu   late p99   run-queue wait ms/s: proxy  backend');
+    const waits = (r: Run) => (r.waits === undefined ? 'n/a'.padStart(26) : `${r.waits.proxy.toFixed(1).padStart(26)}  ${r.waits.backend.toFixed(1).padStart(7)}`);
     const pacedLine = (name: string, r: Run, base: Run) => {
       const paced = r.paced!;
       // A target that answered less than it was offered was not at the equal load: say so.
       const behind = r.rps < 0.97 * paced.offered ? '   (fell behind the offered rate)' : '';
       console.log(
-        `${name.padEnd(32)} ${paced.offered.toFixed(0).padStart(8)}  ${r.rps.toFixed(0).padStart(8)}  ${ms(r.p50)}  ${ms(r.p99)}   ${(r.p99 / base.p99).toFixed(2).padStart(11)}   ${r.cpuUs.toFixed(1).padStart(10)}   ${(r.cpuUs / base.cpuUs).toFixed(2).padStart(11)}   ${`${paced.generatorCpu.toFixed(0)} %`.padStart(14)}  ${ms(paced.lateP99)}${behind}`,
+        `${name.padEnd(32)} ${paced.offered.toFixed(0).padStart(8)}  ${r.rps.toFixed(0).padStart(8)}  ${ms(r.p50)}  ${ms(r.p99)}   ${(r.p99 / base.p99).toFixed(2).padStart(11)}   ${r.cpuUs.toFixed(1).padStart(10)}   ${(r.cpuUs / base.cpuUs).toFixed(2).padStart(11)}   ${`${paced.generatorCpu.toFixed(0)} %`.padStart(14)}  ${ms(paced.lateP99)}   ${waits(r)}${behind}`,
       );
     };
     pacedLine('per core: portico, 1 front', pacedPerCore[0]!, pacedPerCore[1]!);
     pacedLine('per core: nginx, 1 worker', pacedPerCore[1]!, pacedPerCore[1]!);
+    pacedLine('per core: node relay (floor)', pacedPerCore[2]!, pacedPerCore[1]!);
     pacedLine('2 fronts: portico', pacedTwo[0]!, pacedTwo[1]!);
     pacedLine('2 workers: nginx', pacedTwo[1]!, pacedTwo[1]!);
     pacedLine('2 fronts: portico, parallel GC', pacedTwo[2]!, pacedTwo[1]!);
@@ -299,7 +333,7 @@ async function main(): Promise<void> {
     gcLine('equal load, 2 fronts, parallel GC', pacedTwo[2]!);
     console.log(`\ncpu per request, 2 fronts ÷ 1 front: ${(twoFronts[0]!.cpuUs / perCore[0]!.cpuUs).toFixed(2)} (nginx, 2 workers ÷ 1: ${(twoFronts[1]!.cpuUs / perCore[1]!.cpuUs).toFixed(2)}); both on one core: ${(perCore[2]!.cpuUs / perCore[0]!.cpuUs).toFixed(2)}`);
   } finally {
-    for (const p of [one, two, twoParallel, backend]) p.child.kill('SIGTERM');
+    for (const p of [one, two, twoParallel, relay, backend]) p.child.kill('SIGTERM');
     await nginx1.stop();
     await nginx2.stop();
   }

@@ -31,3 +31,24 @@ export function cpuSplitMs(pids: readonly number[]): { user: number; system: num
 export function childPids(pid: number): number[] {
   return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
 }
+
+/**
+ * Milliseconds the processes' main threads have spent runnable but waiting for a CPU so far
+ * (the second field of /proc/<pid>/task/<pid>/schedstat, kernel with schedstats). A proxy's
+ * latency holds every such wait: on a shared machine they, not the proxy, can set the tail, and
+ * the bench prints them beside each p99 so a disturbed run shows. `undefined` where the kernel
+ * keeps no schedstat.
+ */
+export function runQueueMs(pids: readonly number[]): number | undefined {
+  let waited = 0;
+  for (const pid of pids) {
+    let schedstat: string;
+    try {
+      schedstat = readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'utf8');
+    } catch {
+      return undefined;
+    }
+    waited += Number(schedstat.split(' ')[1]) / 1e6;
+  }
+  return waited;
+}
