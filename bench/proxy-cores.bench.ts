@@ -102,7 +102,11 @@ interface Run {
 interface PacedFigures {
   /** Requests a second offered by the schedule. */
   readonly offered: number;
-  /** Failed or unanswered requests. */
+  /**
+   * Requests released, and of them the failed or unanswered, each summed over the rounds: a
+   * median would hide a round that lost some.
+   */
+  readonly requests: number;
   readonly errors: number;
   /** How late the generator released requests against its schedule (99th percentile, ms). */
   readonly lateP99: number;
@@ -164,7 +168,7 @@ function pace(seconds: number, rate: number, pinLoad: boolean): LoadRunner {
     return async () => {
       const run = await generator.run();
       if (run.errors > 0) console.log(`paced load on port ${port}: ${run.errors} of ${run.requests} requests failed or went unanswered`);
-      return { rps: run.achieved, requests: run.answered, p50: run.p50, p99: run.p99, paced: { offered: run.offered, errors: run.errors, lateP99: run.lateP99, generatorCpu: run.cpuPercent } };
+      return { rps: run.achieved, requests: run.answered, p50: run.p50, p99: run.p99, paced: { offered: run.offered, requests: run.requests, errors: run.errors, lateP99: run.lateP99, generatorCpu: run.cpuPercent } };
     };
   };
 }
@@ -199,7 +203,8 @@ async function rounds(targets: readonly Target[], count: number, load: LoadRunne
         ? undefined
         : {
             offered: pacedMedian(runs, 'offered'),
-            errors: pacedMedian(runs, 'errors'),
+            requests: runs.reduce((sum, x) => sum + x.paced!.requests, 0),
+            errors: runs.reduce((sum, x) => sum + x.paced!.errors, 0),
             lateP99: pacedMedian(runs, 'lateP99'),
             generatorCpu: pacedMedian(runs, 'generatorCpu'),
           },
@@ -300,14 +305,17 @@ async function main(): Promise<void> {
     console.log(
       `\nequal load: each target offered the same fixed rate, ${(share * 100).toFixed(0)} % of the lower of Portico's and nginx's saturation throughput above, by an open-loop generator (50 connections, latency from each request's release; ${perCoreRate} req/s per core, ${twoRate} with two), medians`,
     );
-    console.log('run                               offered  achieved     p50     p99   p99 × nginx   cpu µs/req   cpu × nginx   generator: cpu   late p99   run-queue wait ms/s: proxy  backend');
+    console.log('run                               offered  achieved     p50     p99   p99 × nginx   cpu µs/req   cpu × nginx   generator: cpu   late p99   run-queue wait ms/s: proxy  backend   errors');
     const waits = (r: Run) => (r.waits === undefined ? 'n/a'.padStart(26) : `${r.waits.proxy.toFixed(1).padStart(26)}  ${r.waits.backend.toFixed(1).padStart(7)}`);
+    // Rows whose target failed or left unanswered some of the requests offered (over all rounds).
+    const failed: string[] = [];
     const pacedLine = (name: string, r: Run, base: Run) => {
       const paced = r.paced!;
       // A target that answered less than it was offered was not at the equal load: say so.
       const behind = r.rps < 0.97 * paced.offered ? '   (fell behind the offered rate)' : '';
+      if (paced.errors > 0) failed.push(`${name}: ${paced.errors} of ${paced.requests}`);
       console.log(
-        `${name.padEnd(32)} ${paced.offered.toFixed(0).padStart(8)}  ${r.rps.toFixed(0).padStart(8)}  ${ms(r.p50)}  ${ms(r.p99)}   ${(r.p99 / base.p99).toFixed(2).padStart(11)}   ${r.cpuUs.toFixed(1).padStart(10)}   ${(r.cpuUs / base.cpuUs).toFixed(2).padStart(11)}   ${`${paced.generatorCpu.toFixed(0)} %`.padStart(14)}  ${ms(paced.lateP99)}   ${waits(r)}${behind}`,
+        `${name.padEnd(32)} ${paced.offered.toFixed(0).padStart(8)}  ${r.rps.toFixed(0).padStart(8)}  ${ms(r.p50)}  ${ms(r.p99)}   ${(r.p99 / base.p99).toFixed(2).padStart(11)}   ${r.cpuUs.toFixed(1).padStart(10)}   ${(r.cpuUs / base.cpuUs).toFixed(2).padStart(11)}   ${`${paced.generatorCpu.toFixed(0)} %`.padStart(14)}  ${ms(paced.lateP99)}   ${waits(r)}   ${String(paced.errors).padStart(6)}${behind}`,
       );
     };
     pacedLine('per core: portico, 1 front', pacedPerCore[0]!, pacedPerCore[1]!);
@@ -316,6 +324,13 @@ async function main(): Promise<void> {
     pacedLine('2 fronts: portico', pacedTwo[0]!, pacedTwo[1]!);
     pacedLine('2 workers: nginx', pacedTwo[1]!, pacedTwo[1]!);
     pacedLine('2 fronts: portico, parallel GC', pacedTwo[2]!, pacedTwo[1]!);
+    // The equal load compares latencies of the same requests: a failed request has none, so a
+    // target that lost some is timed over fewer, and a proxy that fails requests at a load it
+    // carries has a defect to find first. The tables are all printed; the run then fails.
+    if (failed.length > 0) {
+      console.log(`\nequal load: requests failed or went unanswered (${failed.join('; ')}): those rows' latencies leave them out and do not compare`);
+      process.exitCode = 1;
+    }
     console.log('\ngarbage collection in Portico\'s processes (all of them), medians');
     console.log('run                                        young GCs/s   MiB per young GC   pause ms/s   mean young ms   max ms   KiB/request   largest RSS MiB');
     const gcLine = (name: string, r: Run) => {

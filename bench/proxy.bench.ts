@@ -2,9 +2,10 @@
 // GET): a trivial node:http backend directly; through Portico whole (config, router,
 // authentication-free app, worker pool with its own backend process of the same code); through
 // Portico's forwarder alone; through node's http-proxy with a keep-alive agent; through a minimal
-// node:http proxy; through a bare TCP relay in Node that parses nothing (the floor any Node proxy
-// stands on); and through nginx (one worker, upstream keep-alive) when nginx is installed. Each
-// runs in its own process, as in production, and the ratios are to the direct backend and to nginx.
+// node:http proxy; through a bare TCP relay in Node that parses nothing (support/bareRelay.ts, the
+// floor any Node proxy stands on, the same in every bench); and through nginx (one worker,
+// upstream keep-alive) when nginx is installed. Each runs in its own process, as in production,
+// and the ratios are to the direct backend and to nginx.
 // Every proxy does the same job: the backend gets the same header names from each (Portico's
 // X-Forwarded-For/-Proto/-Host/-Port, X-Request-Id and pairing token, set by nginx with
 // proxy_set_header and by http-proxy with xfwd). The run prints the names and stops if two
@@ -29,6 +30,7 @@ import net from 'node:net';
 import { createForwarder } from '@portico/router';
 import { resolveConfig } from '@portico/portico';
 import httpProxy from 'http-proxy';
+import { bareRelay } from './support/bareRelay.ts';
 import { childPids, cpuMs } from './support/processCpu.ts';
 import { listenAndReport, startRole } from './support/roleProcess.ts';
 import { proxyPassTo, startNginx } from './support/startNginx.ts';
@@ -86,21 +88,10 @@ if (role === 'portico') {
     up.on('error', () => res.destroy());
     req.pipe(up);
   }));
-} else if (role === 'tcp-relay') {
-  // One backend connection per client connection, bytes copied both ways, no HTTP at all.
-  const port = Number(process.argv[3]);
-  await listenAndReport(net.createServer((client) => {
-    const backend = net.connect(port, '127.0.0.1');
-    client.setNoDelay(true);
-    backend.setNoDelay(true);
-    client.on('data', (d: Buffer) => backend.write(d));
-    backend.on('data', (d: Buffer) => client.write(d));
-    const close = (): void => {
-      client.destroy();
-      backend.destroy();
-    };
-    for (const s of [client, backend]) s.on('error', close).on('close', close);
-  }));
+} else if (role === 'node-relay') {
+  // The floor every bench measures the same way: support/bareRelay.ts, as bench:websocket and
+  // bench:proxy-cores run it.
+  await listenAndReport(bareRelay(Number(process.argv[3])));
 } else {
   await main();
 }
@@ -166,7 +157,7 @@ async function main(): Promise<void> {
   const portico = await start(['portico', String(backend.port)]);
   const httpProxyProcess = await start(['http-proxy', String(backend.port)]);
   const nodeProxy = await start(['node-http-proxy', String(backend.port)]);
-  const relay = await start(['tcp-relay', String(backend.port)]);
+  const relay = await start(['node-relay', String(backend.port)]);
   const nginx = await startNginx(proxyPassTo(backend.port));
   try {
     const targets: Target[] = [

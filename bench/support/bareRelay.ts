@@ -1,11 +1,12 @@
 import net from 'node:net';
 
 /**
- * The floor of a relay written in Node, as the benches compare Portico's tunnels with it: each
- * accepted connection gets a connection to `port` and bytes flow both ways with nothing else done,
- * each socket's reads lent by Node's `onread` out of one buffer per direction (no stream, no
- * buffer per read), each read copied (the far socket may queue it) and written straight on, no
- * Nagle, no timers, no backpressure. `net.Server` offers `onread` to no accepted socket, so the
+ * The floor of a relay written in Node, the one every bench compares Portico with (its tunnels in
+ * bench:websocket, its HTTP forwarding in bench:proxy and bench:proxy-cores): each accepted
+ * connection gets a connection to `port` and bytes flow both ways with nothing else done, each
+ * socket's reads lent by Node's `onread` out of one buffer per direction (no stream, no buffer per
+ * read), each read copied (the far socket may queue it) and written straight on, no Nagle, no
+ * timers, no backpressure. `net.Server` offers `onread` to no accepted socket, so the
  * accepted handle is taken over by a socket made with the option (`_handle`: a bench's floor,
  * never production code).
  */

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import { drivePacedLoad } from '../support/drivePacedLoad.ts';
 
 // bench:proxy-cores' equal-load phase offers each proxy the same fixed rate with this generator.
@@ -34,10 +35,12 @@ describe('drivePacedLoad', () => {
     assert.ok(run.p50 > 0 && run.p50 <= run.p99 && run.p99 <= run.max, `percentiles out of order: ${JSON.stringify(run)}`);
   });
 
-  it('opens every connection before it is ready and sends nothing until then', async () => {
+  it('opens every connection before it is ready, sends nothing until then, and runs its whole schedule from then', async () => {
     let requests = 0;
+    let lastArrival = 0;
     const server = http.createServer((_req, res) => {
       requests++;
+      lastArrival = performance.now();
       res.end('hello world');
     });
     const port = await serve(server);
@@ -48,15 +51,23 @@ describe('drivePacedLoad', () => {
       }),
     );
     let requestsWhenReady: number | undefined;
+    let readyAt = 0;
     const ready = async (): Promise<void> => {
       // Connected on the generator's side; the server sees them once its turn of the loop comes.
       await allAccepted;
       requestsWhenReady = requests;
+      // A bench that takes its time to get ready (reading CPU figures, starting meters): the
+      // schedule must start after it, not catch up on requests that fell due meanwhile.
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      readyAt = performance.now();
     };
     const run = await drivePacedLoad({ port, rate: 1000, seconds: 0.1, connections: 5 }, ready);
     assert.equal(requestsWhenReady, 0);
-    assert.equal(accepted, 5);
     assert.equal(run.answered, 100);
+    // Request j is due (rate 1000) j ms after the start, which is after ready: the 100th cannot
+    // arrive before 99 ms past it. A schedule started before ready would have sent it about
+    // 50 ms sooner, in a burst of the requests due while ready ran.
+    assert.ok(lastArrival - readyAt >= 99, `the last request arrived ${(lastArrival - readyAt).toFixed(1)} ms after ready: the schedule did not start there`);
   });
 
   it('keeps to its schedule behind a slow target and times each request from its release', async () => {
