@@ -22,12 +22,18 @@ export function formatFailure(details: fc.RunDetails<unknown>): string {
     `  (or pass { seed: ${details.seed}${details.counterexamplePath !== null ? `, path: '${details.counterexamplePath}'` : ''}, endOnFailure: true } as fast-check parameters)`,
   );
   if (details.counterexample) {
-    lines.push('counterexample (shrunk):');
+    // A time limit that runs out once the failure is found stops the shrinking, not the report:
+    // on a loaded machine the counterexample may be bigger than the smallest one.
+    lines.push(
+      details.interrupted
+        ? `counterexample (partly shrunk: the time limit ran out after ${details.numShrinks} shrink(s); replay with { seed, path } and a longer limit to shrink it further):`
+        : 'counterexample (shrunk):',
+    );
     for (const value of details.counterexample as unknown[]) lines.push(indent(fc.stringify(value)));
   }
   const error = details.errorInstance;
   if (error !== undefined) lines.push('cause:', indent(error instanceof Error ? error.message : String(error)));
-  if (details.interrupted) lines.push(`(interrupted by the time limit after ${details.numRuns} runs)`);
+  if (details.interrupted && !details.counterexample) lines.push(`(interrupted by the time limit after ${details.numRuns} runs)`);
   return lines.join('\n');
 }
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { assertSimulation, faultScheduleArbitrary, formatSchedule, replayParameters, SimulationFailedError, type FaultSchedule } from '../src/index.ts';
+import { assertSimulation, faultScheduleArbitrary, formatFailure, formatSchedule, replayParameters, SimulationFailedError, type FaultSchedule } from '../src/index.ts';
 
 // A property that fails as soon as shop#2 crashes after one second: its shrunk counterexample is
 // a single line, which makes the report's shape checkable.
@@ -10,9 +10,15 @@ const noLateCrashOfShop2 = (schedule: FaultSchedule) => {
   if (late) throw new Error('shop#2 crashed late');
 };
 
+// These tests read the report, the replay and the run count, not the time box: the tier's budget
+// (test/helpers/propertyBudget.ts, 1 s from the start of the check) must not cut their runs or
+// their shrinking short. On a loaded machine it did: a process held off the CPU for a second lost
+// its last shrinks (3 of 400 loops) or its replayed run (2 of 400). They wait for fast-check's end.
+const untimed = { interruptAfterTimeLimit: 2 ** 31 - 1 };
+
 describe('assertSimulation', () => {
   it('reports the seed, the path, how to replay and the shrunk schedule one line per fault', async () => {
-    const failure = await assertSimulation(fc.property(schedules, noLateCrashOfShop2), { seed: 1234 }).then(
+    const failure = await assertSimulation(fc.property(schedules, noLateCrashOfShop2), { seed: 1234, ...untimed }).then(
       () => assert.fail('the property should fail'),
       (error: unknown) => error,
     );
@@ -26,7 +32,7 @@ describe('assertSimulation', () => {
   });
 
   it('replays exactly the failing run from the printed seed and path', async () => {
-    const first = fc.check(fc.property(schedules, noLateCrashOfShop2), { seed: 99 });
+    const first = fc.check(fc.property(schedules, noLateCrashOfShop2), { seed: 99, ...untimed });
     assert.ok(first.failed && first.counterexamplePath !== null);
     let runs = 0;
     const replay = fc.check(
@@ -34,10 +40,20 @@ describe('assertSimulation', () => {
         runs++;
         noLateCrashOfShop2(s);
       }),
-      { seed: 99, path: first.counterexamplePath, endOnFailure: true },
+      { seed: 99, path: first.counterexamplePath, endOnFailure: true, ...untimed },
     );
     assert.equal(runs, 1);
     assert.equal(formatSchedule(replay.counterexample![0]), formatSchedule(first.counterexample![0]));
+  });
+
+  // A loaded machine cut the shrinking short and the report still said "shrunk": failed before.
+  it('says the counterexample is only partly shrunk when the time limit stopped the shrinking', () => {
+    const details = fc.check(fc.property(schedules, noLateCrashOfShop2), { seed: 1234, ...untimed });
+    assert.ok(details.failed && !details.interrupted);
+    assert.match(formatFailure(details as fc.RunDetails<unknown>), /^counterexample \(shrunk\):$/m);
+    const cutShort = formatFailure({ ...details, interrupted: true } as fc.RunDetails<unknown>);
+    assert.match(cutShort, new RegExp(`^counterexample \\(partly shrunk: the time limit ran out after ${details.numShrinks} shrink\\(s\\);`, 'm'));
+    assert.doesNotMatch(cutShort, /\(shrunk\)|interrupted by the time limit after/);
   });
 
   it('reads replay parameters from PORTICO_TESTKIT_SEED and PORTICO_TESTKIT_PATH', () => {
@@ -73,7 +89,7 @@ describe('assertSimulation', () => {
   });
 
   it('resolves with the run details when the property holds', async () => {
-    const details = await assertSimulation(fc.property(schedules, () => {}), { numRuns: 25 });
+    const details = await assertSimulation(fc.property(schedules, () => {}), { numRuns: 25, ...untimed });
     assert.equal(details.numRuns, 25);
   });
 });
