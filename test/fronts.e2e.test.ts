@@ -117,7 +117,8 @@ describe('fronts: two front processes and one control process', function () {
     await changed(portico, () => portico.status().apps[0]?.state === 'stopped');
     // Every front watches the file: eight connections, whichever front each lands on, get the page.
     let replies = await Promise.all(Array.from({ length: 8 }, () => request(port, '/')));
-    while (replies.some((r) => r.status !== 503)) replies = await Promise.all(Array.from({ length: 8 }, () => request(port, '/')));
+    // writeFile creates the file before it writes it: a 503 may come with the page still empty.
+    while (replies.some((r) => r.status !== 503 || r.body === '')) replies = await Promise.all(Array.from({ length: 8 }, () => request(port, '/')));
     assert.ok(replies.every((r) => r.body === '<h1>Back soon</h1>'));
     await rm(offline);
     let reply = await request(port, '/');

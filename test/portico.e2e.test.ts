@@ -173,8 +173,9 @@ describe('portico end to end', function () {
       const first = json(await request(port, '/')).pid;
       const offline = join(dir, 'app_offline.htm');
       await writeFile(offline, '<h1>Back soon</h1>');
+      // writeFile creates the file before it writes it: a 503 may come with the page still empty.
       let reply = await request(port, '/');
-      while (reply.status !== 503) reply = await request(port, '/');
+      while (reply.status !== 503 || reply.body === '') reply = await request(port, '/');
       assert.equal(reply.body, '<h1>Back soon</h1>');
       await new Promise<void>((resolve) => {
         const off = portico.onChange(() => portico.status().apps[0]?.state === 'stopped' && (off(), resolve()));

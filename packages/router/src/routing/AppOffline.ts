@@ -11,6 +11,8 @@ export class AppOffline {
   readonly file: string;
   #content: string | undefined;
   #watcher: FSWatcher | undefined;
+  /** Reads started so far: a read applies only if no later one has started (reads finish in any order). */
+  #reads = 0;
   readonly #onChange: (offline: boolean) => void;
 
   constructor(file: string, onChange: (offline: boolean) => void) {
@@ -40,7 +42,12 @@ export class AppOffline {
   }
 
   async #refresh(): Promise<void> {
+    // A copy in progress is one change event per write, and each starts a read; the thread pool
+    // may finish them out of order, and an earlier read (of a file still empty) must not be the
+    // page that stays.
+    const read = ++this.#reads;
     const content = await readFile(this.file, 'utf8').catch(() => undefined);
+    if (read !== this.#reads) return;
     const changed = (content === undefined) !== (this.#content === undefined);
     this.#content = content;
     if (changed) this.#onChange(content !== undefined);

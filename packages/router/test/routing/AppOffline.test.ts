@@ -1,0 +1,62 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, open, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AppOffline } from '../../src/routing/AppOffline.ts';
+
+/** Waits until `check` holds, up to `ms`; answers whether it did. */
+async function eventually(check: () => boolean, ms: number): Promise<boolean> {
+  const until = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > until) return false;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  return true;
+}
+
+describe('AppOffline', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'portico-offline-'));
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('serves the file as it ends up when it is written in many pieces (a copy in progress), never an earlier read', async () => {
+    // Every write is a change event and a read of the file; reads go through the thread pool and
+    // may finish out of order, and a read that started earlier must not win over a later one.
+    for (let round = 0; round < 5; round++) {
+      const file = join(dir, `app_offline-${round}.htm`);
+      const offline = new AppOffline(file, () => {});
+      await offline.start();
+      const handle = await open(file, 'w');
+      let written = '';
+      for (let i = 0; i < 300; i++) {
+        const piece = `<p>${round}.${i}</p>`;
+        await handle.write(piece);
+        written += piece;
+      }
+      await handle.close();
+      const settled = await eventually(() => offline.content === written, 3000);
+      offline.close();
+      assert.ok(settled, `round ${round}: the page stayed at ${offline.content?.length ?? 'no'} characters of ${written.length}`);
+    }
+  });
+
+  it('goes offline when the file appears and online when it goes, with the content of the file', async () => {
+    const file = join(dir, 'app_offline.htm');
+    const changes: boolean[] = [];
+    const offline = new AppOffline(file, (isOffline) => changes.push(isOffline));
+    await offline.start();
+    assert.equal(offline.content, undefined);
+    const handle = await open(file, 'w');
+    await handle.write('<h1>Back soon</h1>');
+    await handle.close();
+    assert.ok(await eventually(() => offline.content === '<h1>Back soon</h1>', 3000), 'offline with the page');
+    await rm(file);
+    assert.ok(await eventually(() => offline.content === undefined, 3000), 'online again');
+    offline.close();
+    assert.deepEqual(changes, [true, false]);
+  });
+});
