@@ -5,15 +5,14 @@ import type { ChildSpec } from '../ChildSpec.ts';
 import { clockOf, type Clock } from '../Clock.ts';
 import { ChildStartFailedError, DuplicateChildError, InvalidSupervisorOptionError, SupervisorNotRunningError, UnknownChildError } from '../errors.ts';
 import { exitFromOutput, type ExitReason } from '../ExitReason.ts';
-import { admitRestart } from '../RestartIntensity.ts';
 import type { StopReason, SupervisorEmitted } from '../SupervisorEvent.ts';
 import { validateChildSpec, type SupervisorOptions } from '../SupervisorOptions.ts';
-import type { ChildCounts, ChildInfo, ChildState, SupervisorSnapshot } from '../SupervisorSnapshot.ts';
+import type { ChildCounts, ChildInfo, SupervisorSnapshot } from '../SupervisorSnapshot.ts';
 import { Answers } from './Answers.ts';
-import { ChildList } from './ChildList.ts';
 import { childInfo, newRecord, type AfterStop, type ChildRecord } from './ChildRecord.ts';
-import { ChildrenView } from './ChildrenView.ts';
+import { ChildTable } from './ChildTable.ts';
 import { replyOf, startFailure, type Asked } from './replies.ts';
+import { RestartHistory } from './RestartHistory.ts';
 import { StepQueue } from './StepQueue.ts';
 import { watchReady } from './watchReady.ts';
 
@@ -46,31 +45,26 @@ const errorEventPrefix = 'xstate.error.actor.';
 /**
  * The mutable state behind one supervisor actor. Every method runs inside its transition, and
  * each costs time in proportion to the children it acts on, never to the number of children
- * (issue 16: 10 000 children made each start 21–35× slower than 1 000). It stays one file past
- * the usual size on purpose: every change of a child's state is made here, next to the indexes,
- * counts and step it must keep true; the pieces without state of their own live beside it.
+ * (issue 16: 10 000 children made each start 21–35× slower than 1 000). The children and the
+ * indexes over them are a `ChildTable`, the restarts counted against the intensity a
+ * `RestartHistory`; what stays here is the step machine (the queue, the current step, the phase)
+ * that every start, stop, exit and command goes through, which is why it is still one file past
+ * the usual size: each method reads and moves the same step.
  */
 export class SupervisorRuntime {
   readonly #options: SupervisorOptions;
   readonly #scope: AnyActorScope;
   readonly #clock: Clock;
   readonly #random: () => number;
-  readonly #children = new ChildList();
-  readonly #view = new ChildrenView();
+  readonly #children = new ChildTable();
   readonly #queue = new StepQueue<Step>();
   #current: Step | undefined;
   #phase: SupervisorSnapshot['phase'] = 'running';
   #stopReason: StopReason = 'shutdown';
-  #restartHistory: number[] = [];
+  readonly #restarts: RestartHistory;
   #nextToken = 1;
-  readonly #byActorId = new Map<string, ChildRecord>();
   /** The children each pending restart (by token) starts again, in start order. */
   readonly #restartGroups = new Map<number, ChildRecord[]>();
-  /** Significant children not terminated, for `all_significant`. */
-  readonly #liveSignificant = new Set<ChildRecord>();
-  /** Children with a live actor, and children of kind supervisor: count_children without a walk. */
-  #active = 0;
-  #supervisors = 0;
   readonly #template: Template | undefined;
   readonly #answers: Answers;
   #templateSeq = 0;
@@ -82,7 +76,8 @@ export class SupervisorRuntime {
     this.#scope = scope;
     this.#clock = clockOf(scope.system);
     this.#random = options.random ?? Math.random;
-    for (const spec of options.children ?? []) this.#add(newRecord(spec));
+    this.#restarts = new RestartHistory({ intensity: options.intensity ?? 1, period: options.period ?? 5 });
+    for (const spec of options.children ?? []) this.#children.add(newRecord(spec));
   }
 
   get phase(): SupervisorSnapshot['phase'] {
@@ -101,8 +96,7 @@ export class SupervisorRuntime {
   }
 
   counts(): ChildCounts {
-    const specs = this.#children.size;
-    return { specs, active: this.#active, supervisors: this.#supervisors, workers: specs - this.#supervisors };
+    return this.#children.counts();
   }
 
   init(): void {
@@ -115,23 +109,23 @@ export class SupervisorRuntime {
     const isDone = type.startsWith(doneEventPrefix);
     if (!isDone && !type.startsWith(errorEventPrefix)) return false;
     const actorId = type.slice(isDone ? doneEventPrefix.length : errorEventPrefix.length);
-    const child = this.#byActorId.get(actorId);
+    const child = this.#children.byActorId(actorId);
     // An event from an incarnation already stopped outright, or already counted, is stale.
     if (child) this.#exited(child, isDone ? exitFromOutput(event.output) : { kind: 'crash', error: event.error });
     return true;
   }
 
   childReady(actorId: string): void {
-    const child = this.#byActorId.get(actorId);
+    const child = this.#children.byActorId(actorId);
     if (child?.state !== 'starting') return;
-    this.#setState(child, 'running');
+    this.#children.setState(child, 'running');
     this.#started(child);
     if (this.#isCurrent('start', child)) this.#current = undefined;
     this.#pump();
   }
 
   shutdownTimedOut(actorId: string): void {
-    const child = this.#byActorId.get(actorId);
+    const child = this.#children.byActorId(actorId);
     if (!child || child.state !== 'stopping') return;
     this.#kill(child, 'timeout');
     this.#stopCompleted(child);
@@ -171,7 +165,7 @@ export class SupervisorRuntime {
     const child = newRecord(spec);
     child.requested = 'remove';
     child.startReply = replyOf(asked);
-    this.#add(child);
+    this.#children.add(child);
     this.#queueStart(child);
     this.#pump();
   }
@@ -219,7 +213,7 @@ export class SupervisorRuntime {
     const child = this.#children.get(id);
     if (!child) return this.#answers.refuse(asked, id, 'not_found', new UnknownChildError(id));
     if (child.state !== 'terminated') return this.#answers.refuseLive(asked, child, 'restarted');
-    this.#setState(child, 'idle');
+    this.#children.setState(child, 'idle');
     child.requested = 'terminate';
     child.startReply = replyOf(asked);
     this.#queueStart(child);
@@ -231,7 +225,7 @@ export class SupervisorRuntime {
     const child = this.#children.get(id);
     if (!child) return this.#answers.refuse(asked, id, 'not_found', new UnknownChildError(id));
     if (child.state !== 'terminated') return this.#answers.refuseLive(asked, child, 'deleted');
-    this.#remove(child);
+    this.#children.remove(child);
     this.#answers.answer(asked, { ok: true, id, ref: undefined });
   }
 
@@ -266,16 +260,16 @@ export class SupervisorRuntime {
     for (const child of this.#children.backward()) {
       if (child.ref) this.#kill(child, 'brutal');
       if (child.requested) this.#answers.notRunning(child, this.#phase);
-      this.#setState(child, 'terminated');
+      this.#children.setState(child, 'terminated');
       this.#answers.stopped(child);
     }
   }
 
   snapshot(status: 'active' | 'done' | 'stopped'): SupervisorSnapshot {
     const output = status === 'done' ? { exit: 'shutdown' as const, reason: this.#stopReason } : undefined;
-    const snapshot = { status, output, error: undefined, phase: this.#phase, restartsInPeriod: this.#restartsInPeriod() };
+    const snapshot = { status, output, error: undefined, phase: this.#phase, restartsInPeriod: this.#restarts.inPeriod(this.#clock.now()) };
     // Built on first read only: most snapshots are never asked for their children.
-    Object.defineProperty(snapshot, 'children', { get: this.#view.capture(this.#children), enumerable: true });
+    Object.defineProperty(snapshot, 'children', { get: this.#children.capture(), enumerable: true });
     return snapshot as SupervisorSnapshot;
   }
 
@@ -317,16 +311,14 @@ export class SupervisorRuntime {
     child.attempts += 1;
     child.actorId = `${spec.id}#${child.attempts}`;
     child.startedAt = this.#clock.now();
-    this.#setState(child, spec.ready ? 'starting' : 'running');
+    this.#children.setState(child, spec.ready ? 'starting' : 'running');
     let ref: AnyActorRef;
     try {
       ref = createActor(spec.logic, { parent: this.#scope.self, id: child.actorId, input: spec.input });
     } catch (error) {
       return this.#startFailed(child, error);
     }
-    child.ref = ref;
-    this.#active += 1;
-    this.#byActorId.set(child.actorId, child);
+    this.#children.incarnate(child, ref);
     if (spec.ready) {
       this.#current = step;
       child.readySubscription = watchReady(ref, spec.ready, () =>
@@ -347,8 +339,8 @@ export class SupervisorRuntime {
 
   #startFailed(child: ChildRecord, error: unknown): void {
     // Forget this incarnation so the error event xstate relays for it is ignored as stale.
-    this.#forgetIncarnation(child);
-    this.#setState(child, 'starting');
+    this.#children.forgetIncarnation(child);
+    this.#children.setState(child, 'starting');
     this.#exited(child, { kind: 'crash', error });
   }
 
@@ -405,12 +397,12 @@ export class SupervisorRuntime {
     const now = this.#clock.now();
     const expected = child.state === 'stopping';
     const wasStarting = child.state === 'starting';
-    this.#forgetIncarnation(child);
+    this.#children.forgetIncarnation(child);
     if (wasStarting && child.requested) {
       return this.#startRefused(child, reason.kind === 'crash' ? reason.error : reason, child.requested);
     }
     child.lastExit = { reason, at: now };
-    this.#view.touch(child);
+    this.#children.touch(child);
     this.#emit({ type: 'supervisor.child_exited', childId: child.spec.id, exit: reason, expected, uptimeMs: now - child.startedAt });
 
     if (expected) {
@@ -440,14 +432,9 @@ export class SupervisorRuntime {
     const backoff = child.spec.backoff ?? this.#options.backoff ?? immediate;
     if (now - child.startedAt >= resetAfter(backoff) * 1000) child.failures = 0;
     child.failures += 1;
-    if (!admitRestart({ intensity: this.#intensity(), period: this.#period() }, this.#restartHistory, now)) {
-      this.#emit({
-        type: 'supervisor.gave_up',
-        childId: child.spec.id,
-        restarts: this.#restartHistory.length,
-        intensity: this.#intensity(),
-        period: this.#period(),
-      });
+    if (!this.#restarts.admit(now)) {
+      const { intensity, period } = this.#restarts.limit;
+      this.#emit({ type: 'supervisor.gave_up', childId: child.spec.id, restarts: this.#restarts.count, intensity, period });
       this.#settle(child, 'terminate');
       return this.shutdown('gave_up');
     }
@@ -498,7 +485,7 @@ export class SupervisorRuntime {
   #significantExited(child: ChildRecord): void {
     const mode = this.#options.autoShutdown ?? 'never';
     if (mode === 'never') return;
-    if (mode === 'any_significant' || this.#liveSignificant.size === 0) {
+    if (mode === 'any_significant' || this.#children.liveSignificant === 0) {
       this.#emit({ type: 'supervisor.auto_shutdown', childId: child.spec.id });
       this.shutdown('auto_shutdown');
     }
@@ -525,77 +512,22 @@ export class SupervisorRuntime {
       child.readySubscription = undefined;
       this.#current = undefined;
     }
-    this.#setState(child, 'stopping');
+    this.#children.setState(child, 'stopping');
     child.after = after;
   }
 
   #settle(child: ChildRecord, after: AfterStop): void {
     this.#answers.stopped(child);
     // A template supervisor keeps no spec for a child that ended: OTP's simple_one_for_one deletes it.
-    if (after === 'remove' || (this.#template && after === 'terminate')) return this.#remove(child);
-    this.#setState(child, after === 'restart' ? 'backoff' : 'terminated');
+    if (after === 'remove' || (this.#template && after === 'terminate')) return this.#children.remove(child);
+    this.#children.setState(child, after === 'restart' ? 'backoff' : 'terminated');
   }
 
   #kill(child: ChildRecord, how: 'brutal' | 'timeout'): void {
     const { ref } = child;
-    this.#forgetIncarnation(child);
+    this.#children.forgetIncarnation(child);
     if (ref) this.#scope.stopChild(ref);
     this.#emit({ type: 'supervisor.child_stopped', childId: child.spec.id, how });
-  }
-
-  #forgetIncarnation(child: ChildRecord): void {
-    child.readySubscription?.unsubscribe();
-    child.readySubscription = undefined;
-    if (child.actorId) this.#byActorId.delete(child.actorId);
-    if (child.ref) this.#active -= 1;
-    child.ref = undefined;
-    this.#view.touch(child);
-  }
-
-  /** Every change of a child's state goes through here, so the indexes over states stay true. */
-  #setState(child: ChildRecord, state: ChildState): void {
-    child.state = state;
-    if (child.spec.significant && child.listed) {
-      if (state === 'terminated') this.#liveSignificant.delete(child);
-      else this.#liveSignificant.add(child);
-    }
-    this.#view.touch(child);
-  }
-
-  #add(child: ChildRecord): void {
-    this.#children.append(child);
-    if (child.spec.kind === 'supervisor') this.#supervisors += 1;
-    this.#setState(child, child.state);
-  }
-
-  #remove(child: ChildRecord): void {
-    this.#forgetIncarnation(child);
-    if (child.listed && child.spec.kind === 'supervisor') this.#supervisors -= 1;
-    this.#children.remove(child);
-    this.#liveSignificant.delete(child);
-    this.#view.removed(child);
-  }
-
-  /** Restarts within the current window: the history is in time order, so a binary search finds it. */
-  #restartsInPeriod(): number {
-    const history = this.#restartHistory;
-    const windowStart = this.#clock.now() - this.#period() * 1000;
-    let low = 0;
-    let high = history.length;
-    while (low < high) {
-      const middle = (low + high) >> 1;
-      if ((history[middle] as number) > windowStart) high = middle;
-      else low = middle + 1;
-    }
-    return history.length - low;
-  }
-
-  #intensity(): number {
-    return this.#options.intensity ?? 1;
-  }
-
-  #period(): number {
-    return this.#options.period ?? 5;
   }
 
   #emit(event: SupervisorEmitted): void {

@@ -1,0 +1,27 @@
+import assert from 'node:assert/strict';
+import { RestartHistory } from '../../src/internal/RestartHistory.ts';
+
+describe('RestartHistory', () => {
+  it('admits intensity restarts within period seconds and refuses the next one', () => {
+    const history = new RestartHistory({ intensity: 2, period: 5 });
+    assert.deepEqual([history.admit(0), history.admit(1_000), history.admit(2_000)], [true, true, false]);
+    assert.equal(history.count, 3);
+  });
+
+  it('lets a restart exactly period ago leave the window, as OTP does', () => {
+    const history = new RestartHistory({ intensity: 1, period: 5 });
+    assert.equal(history.admit(0), true);
+    assert.equal(history.inPeriod(4_999), 1);
+    assert.equal(history.inPeriod(5_000), 0);
+    assert.equal(history.admit(5_000), true);
+    assert.equal(history.count, 1, 'the restart that left the window is dropped');
+  });
+
+  it('counts the restarts within the window ending now, whatever the history holds', () => {
+    const history = new RestartHistory({ intensity: 100, period: 10 });
+    for (const at of [0, 1_000, 2_000, 9_000, 12_000, 15_000]) history.admit(at);
+    // Each admit drops what left its window: 0, 1 000 and 2 000 are gone by 12 000.
+    assert.equal(history.count, 3);
+    assert.deepEqual([history.inPeriod(15_000), history.inPeriod(19_500), history.inPeriod(24_999), history.inPeriod(25_000)], [3, 2, 1, 0]);
+  });
+});
