@@ -252,13 +252,19 @@ async function main(): Promise<void> {
   // The machine's load, at the start and the end: figures from a busy machine are not comparable.
   const loadAtStart = loadavg()[0]!;
   const backend = await startRole(BACKEND, ['--report-port']);
+  const nginx1 = await startNginx(proxyPassTo(backend.port), 1);
+  const nginx2 = await startNginx(proxyPassTo(backend.port), 2);
+  if (!nginx1 || !nginx2) {
+    // Before anything else starts, so that nothing is left running.
+    backend.child.kill('SIGTERM');
+    await nginx1?.stop();
+    await nginx2?.stop();
+    throw new Error('bench:proxy-cores needs nginx (Debian: apt-get install nginx-light)');
+  }
   const one = await startPortico(1);
   const two = await startPortico(2);
   const twoParallel = await startPortico(2, 'parallel');
   const relay = await startRole(new URL(import.meta.url), ['node-relay', String(backend.port)]);
-  const nginx1 = await startNginx(proxyPassTo(backend.port), 1);
-  const nginx2 = await startNginx(proxyPassTo(backend.port), 2);
-  if (!nginx1 || !nginx2) throw new Error('nginx is not installed');
   try {
     // Per core: the proxies on CPU 0; the backends (Portico's own and nginx's) and wrk on CPU 1.
     // Two fronts (and their control process) on that one core as well: what the fronts' design

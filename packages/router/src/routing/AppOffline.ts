@@ -26,7 +26,7 @@ export class AppOffline {
   }
 
   async start(): Promise<void> {
-    await this.#refresh();
+    // Watch first, then read: a file created between the read and the watch would go unseen.
     try {
       this.#watcher = watch(dirname(this.file), { persistent: false }, (_event, name) => {
         if (name === null || name === basename(this.file)) void this.#refresh();
@@ -35,10 +35,13 @@ export class AppOffline {
     } catch {
       // The folder does not exist: the app cannot be taken offline this way.
     }
+    await this.#refresh();
   }
 
+  /** Stops watching; a read still in flight then changes nothing (the route may be gone). */
   close(): void {
     this.#watcher?.close();
+    this.#reads++;
   }
 
   async #refresh(): Promise<void> {

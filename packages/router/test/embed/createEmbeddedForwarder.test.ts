@@ -104,6 +104,15 @@ describe('createEmbeddedForwarder', () => {
       assert.deepEqual(dispatch.asked, ['transformHeaders', 'hasAnswered', 'retry', 'transformHeaders', 'release']);
     });
 
+    it('calls a dispatch\'s failureAnswer as its method for the 504 of a backend that never answers', async () => {
+      const silent = await startRawBackend(() => {});
+      const dispatch = new MethodDispatch(upstreamAt(silent.port, 'silent'), upstreamAt(silent.port, 'silent'), ['x-added', 'by-method'], 200);
+      const host = await startHost(() => dispatch);
+      const reply = await send(host.port, '/');
+      assert.deepEqual([reply.status, reply.body.toString()], [504, 'by-method 504']);
+      assert.ok(dispatch.asked.includes('failureAnswer'), `asked: ${dispatch.asked.join(', ')}`);
+    });
+
     it('answers 500 without contacting the backend when a transform produces an unwritable value', async () => {
       const backend = await echoBackend();
       let contacted = 0;

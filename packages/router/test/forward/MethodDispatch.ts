@@ -1,11 +1,13 @@
 // A forward dispatch shaped as the router's ForwardDecision: its state in private fields, its
 // callbacks methods that need their `this`. An engine that detaches one (calls it as a plain
 // function, or on another object) throws reading a private field.
-import type { ExchangeOutcome, HeaderPair, RetryChoice, Upstream } from '@portico/router';
+import type { DispatchAnswer, ExchangeOutcome, HeaderPair, RetryChoice, Upstream } from '@portico/router';
 
 export class MethodDispatch {
   readonly kind = 'forward';
   readonly upstream: Upstream;
+  /** Milliseconds to the response head before 504 (the forwarder's own when undefined). */
+  readonly requestTimeout?: number;
   /** Settles with the outcome `release` was given. */
   readonly released: Promise<ExchangeOutcome>;
   readonly #next: Upstream;
@@ -14,8 +16,9 @@ export class MethodDispatch {
   #settle: (outcome: ExchangeOutcome) => void = () => {};
 
   /** Sends to `first`; a retry goes to `next`; every request gains the header `added`. */
-  constructor(first: Upstream, next: Upstream, added: HeaderPair) {
+  constructor(first: Upstream, next: Upstream, added: HeaderPair, requestTimeout?: number) {
     this.upstream = first;
+    if (requestTimeout !== undefined) this.requestTimeout = requestTimeout;
     this.#next = next;
     this.#added = added;
     this.released = new Promise((resolve) => (this.#settle = resolve));
@@ -39,6 +42,12 @@ export class MethodDispatch {
   retry(): RetryChoice {
     this.#asked.push('retry');
     return this.#next;
+  }
+
+  /** Portico's own page instead of a bare status, naming the status and the header this dispatch adds. */
+  failureAnswer(status: number): DispatchAnswer {
+    this.#asked.push('failureAnswer');
+    return { kind: 'respond', status, body: `${this.#added[1]} ${status}` };
   }
 
   release(outcome: ExchangeOutcome): void {

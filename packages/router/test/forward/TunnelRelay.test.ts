@@ -1,29 +1,10 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import net from 'node:net';
 import { readIntoSharedBuffer } from '../../src/internal/forward/readIntoSharedBuffer.ts';
 import { sharedReadBuffer } from '../../src/internal/forward/sharedReadBuffer.ts';
 import { TunnelRelay } from '../../src/internal/forward/TunnelRelay.ts';
-
-/** A connected pair: the socket `net.Server` accepted (made with `options`), and the client's. */
-async function socketPair(options: net.ServerOpts): Promise<{ readonly accepted: net.Socket; readonly client: net.Socket; close(): void }> {
-  const server = net.createServer(options);
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const client = net.connect((server.address() as net.AddressInfo).port, '127.0.0.1');
-  const [accepted] = (await once(server, 'connection')) as [net.Socket];
-  await once(client, 'connect');
-  return {
-    accepted,
-    client,
-    close: () => {
-      accepted.destroy();
-      client.destroy();
-      server.close();
-    },
-  };
-}
+import { socketPair } from './socketPair.ts';
 
 const sha256 = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
 

@@ -40,6 +40,15 @@ describe('forwarder failures', () => {
     assert.deepEqual(dispatch.asked, ['transformHeaders', 'hasAnswered', 'retry', 'transformHeaders', 'release']);
   });
 
+  it('calls a dispatch\'s failureAnswer as its method for the 504 of a backend that never answers', async () => {
+    const silent = await startRawBackend(() => {});
+    const dispatch = new MethodDispatch(upstreamAt(silent.port, 'silent'), upstreamAt(silent.port, 'silent'), ['x-added', 'by-method'], 200);
+    const proxy = await startProxy({ pickUpstream: () => undefined, dispatch: () => dispatch });
+    const res = await httpGet(proxy.port, '/');
+    assert.deepEqual([res.status, res.body], [504, 'by-method 504']);
+    assert.ok(dispatch.asked.includes('failureAnswer'), `asked: ${dispatch.asked.join(', ')}`);
+  });
+
   it('retries a refused connection on another upstream', async () => {
     const backend = await startHttpBackend((_req, res) => res.end('second'));
     const seq = sequence(upstreamAt(await deadPort(), 'dead'), upstreamAt(backend.port, 'live'));

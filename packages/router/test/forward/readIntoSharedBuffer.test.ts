@@ -3,29 +3,11 @@ import { once } from 'node:events';
 import net from 'node:net';
 import { PassThrough } from 'node:stream';
 import { chooseReadBuffers, readIntoSharedBuffer } from '../../src/internal/forward/readIntoSharedBuffer.ts';
-
-/** A connected pair: the socket `net.Server` accepted, and the client's. */
-async function acceptedPair(): Promise<{ readonly accepted: net.Socket; readonly client: net.Socket; readonly close: () => void }> {
-  const server = net.createServer({ pauseOnConnect: true });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const client = net.connect((server.address() as net.AddressInfo).port, '127.0.0.1');
-  const [accepted] = (await once(server, 'connection')) as [net.Socket];
-  await once(client, 'connect');
-  return {
-    accepted,
-    client,
-    close: () => {
-      accepted.destroy();
-      client.destroy();
-      server.close();
-    },
-  };
-}
+import { socketPair } from './socketPair.ts';
 
 describe('readIntoSharedBuffer', () => {
   it('lends an accepted socket\'s reads to its callback instead of emitting data, and still ends it', async () => {
-    const { accepted, client, close } = await acceptedPair();
+    const { accepted, client, close } = await socketPair({ pauseOnConnect: true });
     try {
       const lent: string[] = [];
       let emitted = 0;
@@ -44,7 +26,7 @@ describe('readIntoSharedBuffer', () => {
   });
 
   it('leaves a socket whose stream holds bytes, or a stream that is not a socket, as it was', async () => {
-    const { accepted, client, close } = await acceptedPair();
+    const { accepted, client, close } = await socketPair({ pauseOnConnect: true });
     try {
       accepted.resume();
       accepted.pause();
@@ -98,11 +80,17 @@ describe('chooseReadBuffers', () => {
     });
     try {
       assert.equal(chooseReadBuffers(socket, () => given), true);
-      (await lastAccepted()).end('into the given buffer');
+      const peer = await lastAccepted();
+      // Two reads for sure: the second piece is sent only once the first has been read.
+      peer.write('into the socket buffer, ');
+      while (reads.length === 0) await new Promise((resolve) => setImmediate(resolve));
+      peer.end('then into the given buffer');
       await once(socket, 'end');
-      assert.equal(reads.map((r) => r.text).join(''), 'into the given buffer');
+      assert.equal(reads.map((r) => r.text).join(''), 'into the socket buffer, then into the given buffer');
+      assert.ok(reads.length >= 2, `expected at least two reads, got ${reads.length}`);
       // The first read lands where the socket was made to read, the ones after it in the given buffer.
-      assert.ok(reads.every((r, i) => r.into === (i === 0 ? first : given)), 'a read landed outside the buffers given');
+      assert.equal(reads[0]!.into, first);
+      assert.ok(reads.slice(1).every((r) => r.into === given), 'a read after the first landed outside the given buffer');
     } finally {
       socket.destroy();
     }

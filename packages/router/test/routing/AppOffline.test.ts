@@ -44,6 +44,21 @@ describe('AppOffline', () => {
     }
   });
 
+  it('changes nothing once closed, even for a read that was in flight', async () => {
+    const file = join(dir, 'app_offline.htm');
+    const changes: boolean[] = [];
+    const offline = new AppOffline(file, (isOffline) => changes.push(isOffline));
+    await offline.start();
+    const handle = await open(file, 'w');
+    await handle.write('<h1>Back soon</h1>');
+    await handle.close();
+    // Closed before the watcher's read of the new file can have finished (it reads through the thread pool).
+    offline.close();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    assert.deepEqual(changes, []);
+    assert.equal(offline.content, undefined);
+  });
+
   it('goes offline when the file appears and online when it goes, with the content of the file', async () => {
     const file = join(dir, 'app_offline.htm');
     const changes: boolean[] = [];

@@ -74,11 +74,12 @@ export class ChildTable {
     this.#view.touch(child);
   }
 
-  /** The child's new incarnation runs as `ref` (its `actorId` already set). */
+  /** The child's new incarnation runs as `ref`, known by the actor's id from now on. */
   incarnate(child: ChildRecord, ref: AnyActorRef): void {
     child.ref = ref;
+    child.actorId = ref.id;
     this.#active += 1;
-    this.#byActorId.set(child.actorId!, child);
+    this.#byActorId.set(ref.id, child);
   }
 
   /** The child's incarnation is gone or abandoned: events from it are stale from now on. */

@@ -17,8 +17,8 @@ describe('ChildTable', () => {
     assert.deepEqual(table.counts(), { specs: 2, active: 0, supervisors: 1, workers: 1 });
     assert.equal(table.liveSignificant, 1);
 
-    worker.actorId = 'w#1';
-    table.incarnate(worker, createActor(testChild, { input: { log: [], name: 'w' } }));
+    table.incarnate(worker, createActor(testChild, { id: 'w#1', input: { log: [], name: 'w' } }));
+    assert.equal(worker.actorId, 'w#1');
     assert.equal(table.byActorId('w#1'), worker);
     assert.equal(table.counts().active, 1);
 

@@ -38,13 +38,22 @@ describe('OrphanGuard', function () {
     const fixture = fileURLToPath(new URL('./fixtures/host-then-die.ts', import.meta.url));
     // tsx/esm: the ESM hooks alone, as mocha loads them; the stand-in starts in about half the CPU time.
     const portico = spawn(process.execPath, ['--import', 'tsx/esm', '--conditions=portico-source', fixture], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let backend = Number.NaN;
     try {
-      const backend = Number(/backend (\d+)/.exec(await firstLine(portico))?.[1]);
+      backend = Number(/backend (\d+)/.exec(await firstLine(portico))?.[1]);
       assert.ok(isAlive(backend));
       portico.kill('SIGKILL');
       await waitForDeath(backend, 60_000);
     } finally {
       portico.kill('SIGKILL');
+      // A failed run (the guard did not kill it) leaves no backend behind: it leads its own group.
+      if (Number.isInteger(backend) && isAlive(backend)) {
+        try {
+          process.kill(-backend, 'SIGKILL');
+        } catch {
+          // Gone between the check and the kill.
+        }
+      }
     }
   });
 
