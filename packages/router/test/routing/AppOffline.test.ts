@@ -46,15 +46,15 @@ describe('AppOffline', () => {
 
   it('changes nothing once closed, even for a read that was in flight', async () => {
     const file = join(dir, 'app_offline.htm');
-    const changes: boolean[] = [];
-    const offline = new AppOffline(file, (isOffline) => changes.push(isOffline));
-    await offline.start();
     const handle = await open(file, 'w');
     await handle.write('<h1>Back soon</h1>');
     await handle.close();
-    // Closed before the watcher's read of the new file can have finished (it reads through the thread pool).
+    const changes: boolean[] = [];
+    const offline = new AppOffline(file, (isOffline) => changes.push(isOffline));
+    // start() reads the file through the thread pool: closed in the same turn, the read is in flight.
+    const starting = offline.start();
     offline.close();
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await starting;
     assert.deepEqual(changes, []);
     assert.equal(offline.content, undefined);
   });
