@@ -1,6 +1,12 @@
 import { watch, type FSWatcher } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
+
+/**
+ * The most of `app_offline.htm` served, and held in memory by each front: a larger file is cut
+ * there (a page, not a download; a file of any size must not cost a front its memory).
+ */
+export const maxOfflinePageBytes = 1024 * 1024;
 
 /**
  * ANCM's `app_offline.htm`: while the file exists in the app's folder, every request gets 503
@@ -49,10 +55,40 @@ export class AppOffline {
     // may finish them out of order, and an earlier read (of a file still empty) must not be the
     // page that stays.
     const read = ++this.#reads;
-    const content = await readFile(this.file, 'utf8').catch(() => undefined);
+    const content = await readPage(this.file);
     if (read !== this.#reads) return;
     const changed = (content === undefined) !== (this.#content === undefined);
     this.#content = content;
     if (changed) this.#onChange(content !== undefined);
+  }
+}
+
+/**
+ * The page in `file`, its first `maxOfflinePageBytes` at most; undefined when there is no such
+ * file (the app is online). A file that exists but cannot be read (a folder of that name, no
+ * permission) still takes the app offline, with an empty page: the operator meant it offline.
+ */
+async function readPage(file: string): Promise<string | undefined> {
+  let handle;
+  try {
+    handle = await open(file, 'r');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' || code === 'ENOTDIR' ? undefined : '';
+  }
+  try {
+    // Sized by the file as it is now: a file still growing is read again at its next change.
+    const page = Buffer.allocUnsafe(Math.min((await handle.stat()).size, maxOfflinePageBytes));
+    let length = 0;
+    while (length < page.length) {
+      const { bytesRead } = await handle.read(page, length, page.length - length, length);
+      if (bytesRead === 0) break;
+      length += bytesRead;
+    }
+    return page.toString('utf8', 0, length);
+  } catch {
+    return '';
+  } finally {
+    await handle.close().catch(() => {});
   }
 }

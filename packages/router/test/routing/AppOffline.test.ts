@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, open, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AppOffline } from '../../src/routing/AppOffline.ts';
+import { AppOffline, maxOfflinePageBytes } from '../../src/routing/AppOffline.ts';
 
 /** Waits until `check` holds, up to `ms`; answers whether it did. */
 async function eventually(check: () => boolean, ms: number): Promise<boolean> {
@@ -57,6 +57,24 @@ describe('AppOffline', () => {
     await starting;
     assert.deepEqual(changes, []);
     assert.equal(offline.content, undefined);
+  });
+
+  it('holds at most maxOfflinePageBytes of a page however large the file, and serves its beginning', async () => {
+    const file = join(dir, 'app_offline.htm');
+    await writeFile(file, Buffer.alloc(3 * maxOfflinePageBytes, 'a'));
+    const offline = new AppOffline(file, () => {});
+    await offline.start();
+    offline.close();
+    assert.equal(offline.content?.length, maxOfflinePageBytes);
+  });
+
+  it('stays offline for an app_offline.htm it cannot read (a folder of that name), with an empty page', async () => {
+    const file = join(dir, 'app_offline.htm');
+    await mkdir(file);
+    const offline = new AppOffline(file, () => {});
+    await offline.start();
+    offline.close();
+    assert.equal(offline.content, '');
   });
 
   it('goes offline when the file appears and online when it goes, with the content of the file', async () => {
