@@ -200,8 +200,11 @@ export function createRouter(routes: readonly AppRoute[], options: RouterOptions
     });
   }
 
+  // Apps that all serve any host (`*`, the default) are chosen by path alone: no host to read per request.
+  const byHost = apps.some((app) => app.hostPattern !== '*');
+
   function match(head: RequestHead, path: string): RoutedApp | undefined {
-    const host = normaliseHost(head.absolute?.authority ?? head.host);
+    const host = byHost ? normaliseHost(head.absolute?.authority ?? head.host) : '';
     let best: RoutedApp | undefined;
     let bestScore = 0;
     for (const app of apps) {

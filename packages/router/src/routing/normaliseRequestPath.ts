@@ -11,8 +11,21 @@ export function normaliseRequestPath(path: string): string | undefined {
   const query = path.indexOf('?');
   const raw = query === -1 ? path : path.slice(0, query);
   const decoded = raw.includes('%') ? raw.replace(unreserved, (m) => String.fromCharCode(Number.parseInt(m.slice(1), 16))) : raw;
-  for (const segment of decoded.split('/')) {
-    if (segment === '.' || segment === '..') return undefined;
+  return hasDotSegment(decoded) ? undefined : decoded;
+}
+
+const SLASH = 0x2f;
+const DOT = 0x2e;
+
+/**
+ * Whether a `/`-separated segment of `path` is `.` or `..`: each dot that starts a segment is
+ * looked at, so a path without dots (most) costs one search and no split (it runs per request).
+ */
+function hasDotSegment(path: string): boolean {
+  for (let dot = path.indexOf('.'); dot !== -1; dot = path.indexOf('.', dot + 1)) {
+    if (dot > 0 && path.charCodeAt(dot - 1) !== SLASH) continue;
+    const end = path.charCodeAt(dot + 1) === DOT ? dot + 2 : dot + 1;
+    if (end === path.length || path.charCodeAt(end) === SLASH) return true;
   }
-  return decoded;
+  return false;
 }

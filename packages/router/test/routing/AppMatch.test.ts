@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { hostSpecificity, normaliseHost, pathMatches } from '../../src/routing/AppMatch.ts';
 import { normaliseRequestPath } from '../../src/routing/normaliseRequestPath.ts';
 import { errorPage } from '../../src/routing/errorPage.ts';
@@ -48,6 +49,17 @@ describe('normaliseRequestPath', () => {
   it('refuses dot-segments, encoded or not', () => {
     for (const path of ['/a/../admin', '/./x', '/%2e%2e/admin', '/a/%2E/b', '/..']) assert.equal(normaliseRequestPath(path), undefined, path);
     assert.equal(normaliseRequestPath('/a..b/.c'), '/a..b/.c');
+  });
+
+  it('refuses exactly the paths that split into a "." or ".." segment', () => {
+    // The scan for dot-segments (no split per request) against the split it replaced.
+    const reference = (path: string): string | undefined => {
+      const query = path.indexOf('?');
+      const raw = query === -1 ? path : path.slice(0, query);
+      return raw.split('/').some((segment) => segment === '.' || segment === '..') ? undefined : raw;
+    };
+    const paths = fc.array(fc.constantFrom('/', '.', '..', '...', 'a', '?', '.a', 'a.'), { maxLength: 12 }).map((parts) => parts.join(''));
+    fc.assert(fc.property(paths, (path) => normaliseRequestPath(path) === reference(path)), { numRuns: 5000, interruptAfterTimeLimit: 2000 });
   });
 });
 

@@ -26,8 +26,14 @@ type State = 'head' | 'body' | 'awaiting' | 'closing' | 'tunnel' | 'closed';
  * a linger.
  */
 type TimerKind = 'headers' | 'idle' | 'body' | 'send' | 'flush' | 'linger';
-/** Why the client socket is not read: the backend is full, a request is in flight, or the client has not taken its answers. */
-type PauseReason = 'body' | 'pipeline' | 'send';
+/**
+ * Why the client socket is not read, one bit each: the backend is full, a request is in flight, or
+ * the client has not taken its answers. Bits, not a Set: two of them change on every request.
+ */
+const PAUSED_BODY = 1;
+const PAUSED_PIPELINE = 2;
+const PAUSED_SEND = 4;
+type PauseReason = typeof PAUSED_BODY | typeof PAUSED_PIPELINE | typeof PAUSED_SEND;
 
 /**
  * One client connection: reads request heads with the strict parser, feeds each request body to
@@ -49,7 +55,8 @@ export class ClientConnection implements ExchangeOwner {
   #bodyDone = true;
   #awaitingContinue = false;
   #stash: Buffer[] = [];
-  readonly #paused = new Set<PauseReason>();
+  /** The PauseReason bits set. */
+  #paused = 0;
   /** Requests begun since the last read from the client socket (REQUESTS_PER_TURN). */
   #requestsThisTurn = 0;
   /** The connection's own timeout, of the kind in `#timerKind`. */
@@ -121,9 +128,13 @@ export class ClientConnection implements ExchangeOwner {
   }
 
   #onHeadBytes(chunk: Buffer, lent: boolean): void {
-    if (this.#timerKind === 'idle') this.#arm('headers');
     const r = this.#parser.push(chunk);
-    if (r.kind === 'incomplete') return;
+    // headersTimeout runs from a head's first bytes; a head read whole is begun (or refused) at
+    // once, which replaces the wait, so only a partial one starts it (a clock read saved per request).
+    if (r.kind === 'incomplete') {
+      if (this.#timerKind === 'idle') this.#arm('headers');
+      return;
+    }
     if (r.kind === 'error') return this.#refuse(r.status, r.reason);
     this.#startRequest(r.head, r.rest, lent);
   }
@@ -178,7 +189,7 @@ export class ClientConnection implements ExchangeOwner {
       if (r.kind === 'error') return this.#bodyRefused(r.reason);
       if (r.kind === 'done') return this.#finishBody(r.rest, lent);
     }
-    if (!ok) this.#pause('body');
+    if (!ok) this.#pause(PAUSED_BODY);
     this.#watchBody();
   }
 
@@ -187,7 +198,7 @@ export class ClientConnection implements ExchangeOwner {
    * Portico holds it back, nor while it waits for a 100 Continue the backend has not sent.
    */
   #watchBody(): void {
-    if (this.#state === 'body' && !this.#paused.has('body') && !this.#awaitingContinue) this.#arm('body');
+    if (this.#state === 'body' && (this.#paused & PAUSED_BODY) === 0 && !this.#awaitingContinue) this.#arm('body');
     else if (this.#timerKind === 'body') this.#disarm();
   }
 
@@ -216,7 +227,7 @@ export class ClientConnection implements ExchangeOwner {
     this.#bodyDone = true;
     this.#exchange?.endBody();
     if (this.#state === 'body') this.#state = 'awaiting';
-    this.#unpause('body');
+    this.#unpause(PAUSED_BODY);
     this.#watchBody();
     if (rest.length > 0) this.#hold(rest, lent);
   }
@@ -224,7 +235,7 @@ export class ClientConnection implements ExchangeOwner {
   /** Bytes after a complete request wait, unread by the parser, until its response is done. */
   #hold(chunk: Buffer, lent: boolean): void {
     this.#stash.push(lent ? Buffer.from(chunk) : chunk);
-    this.#pause('pipeline');
+    this.#pause(PAUSED_PIPELINE);
   }
 
   mustCloseAfterResponse(): boolean {
@@ -232,7 +243,7 @@ export class ClientConnection implements ExchangeOwner {
   }
 
   onBodyDrain(): void {
-    this.#unpause('body');
+    this.#unpause(PAUSED_BODY);
   }
 
   onExchangeDone(closeClient: boolean): void {
@@ -249,14 +260,14 @@ export class ClientConnection implements ExchangeOwner {
   }
 
   #awaitSent(): void {
-    this.#pause('send');
+    this.#pause(PAUSED_SEND);
     this.#arm('send');
     this.client.once('drain', this.#onSent);
   }
 
   readonly #onSent = (): void => {
     if (this.#state !== 'awaiting') return;
-    this.#paused.delete('send');
+    this.#paused &= ~PAUSED_SEND;
     this.#readNext();
   };
 
@@ -264,7 +275,7 @@ export class ClientConnection implements ExchangeOwner {
   #readNext(): void {
     this.#state = 'head';
     this.#arm('idle');
-    if (this.#stash.length === 0) return this.#unpause('pipeline');
+    if (this.#stash.length === 0) return this.#unpause(PAUSED_PIPELINE);
     // One read's worth of pipelined requests is begun at most REQUESTS_PER_TURN at a time, the
     // rest after other connections had their turn.
     if (this.#requestsThisTurn >= REQUESTS_PER_TURN) {
@@ -273,13 +284,13 @@ export class ClientConnection implements ExchangeOwner {
     }
     const held = this.#stash;
     this.#stash = [];
-    this.#unpause('pipeline');
+    this.#unpause(PAUSED_PIPELINE);
     this.#onData(held.length === 1 ? held[0]! : Buffer.concat(held), false);
   }
 
   readonly #nextTurn = (): void => {
     this.#requestsThisTurn = 0;
-    if (this.#state === 'head' && !this.#paused.has('send')) this.#readNext();
+    if (this.#state === 'head' && (this.#paused & PAUSED_SEND) === 0) this.#readNext();
   };
 
   onExchangeRespond(status: number, headers: readonly HeaderPair[], body: string | undefined, close: boolean): void {
@@ -327,7 +338,7 @@ export class ClientConnection implements ExchangeOwner {
     const held = this.#stash;
     this.#stash = [];
     for (const chunk of held) upstream.socket.write(chunk);
-    this.#paused.clear();
+    this.#paused = 0;
     openTunnel(client, upstream, this.options);
   }
 
@@ -345,7 +356,7 @@ export class ClientConnection implements ExchangeOwner {
     this.#stash = [];
     this.#exchange?.abort();
     this.#exchange = undefined;
-    this.#paused.clear();
+    this.#paused = 0;
     this.client.resume();
     // The answer may still be queued for a slow reader: it gets sendTimeout to take it, and only
     // then does the linger start, so a response is never cut short by the close that follows it.
@@ -388,14 +399,15 @@ export class ClientConnection implements ExchangeOwner {
   };
 
   #pause(reason: PauseReason): void {
-    this.#paused.add(reason);
+    this.#paused |= reason;
     this.client.pause();
   }
 
   #unpause(reason: PauseReason): void {
-    if (!this.#paused.delete(reason)) return;
-    if (this.#paused.size === 0 && this.#state !== 'tunnel') this.client.resume();
-    if (reason === 'body') this.#watchBody();
+    if ((this.#paused & reason) === 0) return;
+    this.#paused &= ~reason;
+    if (this.#paused === 0 && this.#state !== 'tunnel') this.client.resume();
+    if (reason === PAUSED_BODY) this.#watchBody();
   }
 
   #arm(kind: TimerKind): void {

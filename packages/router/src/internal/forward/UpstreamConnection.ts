@@ -28,7 +28,8 @@ export class UpstreamConnection {
   /** The pool's clock time when it last went idle. */
   idleSince = 0;
   #handler: UpstreamHandler | undefined;
-  #onIdleEvent: (() => void) | undefined;
+  /** The pool's list it waits in while idle, which it leaves if the backend does anything. */
+  #idleIn: UpstreamConnection[] | undefined;
 
   /** Opens a connection to `upstream`; its socket emits `connect` when it can be written. */
   constructor(upstream: Upstream) {
@@ -64,13 +65,13 @@ export class UpstreamConnection {
 
   attach(handler: UpstreamHandler): void {
     this.#handler = handler;
-    this.#onIdleEvent = undefined;
+    this.#idleIn = undefined;
   }
 
-  /** Detaches the handler at `now`; `onIdleEvent` runs if the backend does anything while idle. */
-  idle(now: number, onIdleEvent: () => void): void {
+  /** Detaches the handler at `now`; it is taken out of `list` if the backend does anything while idle. */
+  idle(now: number, list: UpstreamConnection[]): void {
     this.#handler = undefined;
-    this.#onIdleEvent = onIdleEvent;
+    this.#idleIn = list;
     this.idleSince = now;
     if (this.socket.isPaused()) this.socket.resume();
   }
@@ -78,7 +79,7 @@ export class UpstreamConnection {
   /** Drops the handler and closes the connection. */
   destroy(): void {
     this.#handler = undefined;
-    this.#onIdleEvent = undefined;
+    this.#idleIn = undefined;
     this.socket.destroy();
   }
 
@@ -90,9 +91,10 @@ export class UpstreamConnection {
   };
 
   #idleEvent(): void {
-    const onIdle = this.#onIdleEvent;
-    this.#onIdleEvent = undefined;
+    const list = this.#idleIn;
+    this.#idleIn = undefined;
     this.socket.destroy();
-    onIdle?.();
+    const i = list === undefined ? -1 : list.indexOf(this);
+    if (i !== -1) list!.splice(i, 1);
   }
 }

@@ -56,11 +56,8 @@ export class UpstreamPool {
       connection.destroy();
       return;
     }
-    const owner = list;
-    connection.idle(this.#clock.now(), () => {
-      const i = owner.indexOf(connection);
-      if (i !== -1) owner.splice(i, 1);
-    });
+    // The list it waits in, not a callback made per request: it leaves the list if it is closed.
+    connection.idle(this.#clock.now(), list);
     list.push(connection);
     if (this.#sweeper === undefined) this.#scheduleSweep();
   }

@@ -21,7 +21,7 @@ export function parseRequestLine(
   let i = start;
   while (i < end && TOKEN[text.charCodeAt(i)] === 1) i++;
   if (i === start || i === end || text.charCodeAt(i) !== SP) return fail(400, 'invalid method');
-  const method = text.slice(start, i);
+  const method = commonMethod(text, start, i) ?? text.slice(start, i);
   const targetStart = i + 1;
   const targetEnd = text.indexOf(' ', targetStart);
   if (targetEnd === -1 || targetEnd >= end || targetEnd === targetStart) {
@@ -50,6 +50,20 @@ export function parseRequestLine(
   const parsed = parseRequestTarget(target, method);
   if (typeof parsed === 'string') return fail(400, parsed);
   return { method, target, parsed, version: minor === 1 ? '1.1' : '1.0' };
+}
+
+/**
+ * The method as one of the program's own strings when it is GET, POST or HEAD: a new slice per
+ * request would be hashed again for the method set and compared byte by byte downstream.
+ */
+function commonMethod(text: string, start: number, end: number): string | undefined {
+  const length = end - start;
+  if (length === 3 && text.startsWith('GET', start)) return 'GET';
+  if (length === 4) {
+    if (text.startsWith('POST', start)) return 'POST';
+    if (text.startsWith('HEAD', start)) return 'HEAD';
+  }
+  return undefined;
 }
 
 function isDigit(b: number): boolean {
