@@ -18,7 +18,7 @@ async function logged(logs: readonly Record<string, unknown>[], match: (line: Re
 }
 
 /** The environment that makes the first front process to start the rogue fixture, in `mode`. */
-async function rogueEnvironment(mode: 'size' | 'rate' | 'mute'): Promise<Record<string, string>> {
+async function rogueEnvironment(mode: 'size' | 'rate' | 'mute' | 'lies'): Promise<Record<string, string>> {
   return {
     NODE_OPTIONS: `${process.env['NODE_OPTIONS'] ?? ''} --import ${rogueFront}`,
     ROGUE_FRONT_MARKER: join(await mkdtemp(join(tmpdir(), 'portico-rogue-')), 'marker'),
@@ -125,4 +125,39 @@ describe('fronts: a front that floods the control process', function () {
       assert.ok(grown < 48 << 20, `the control process grew by ${grown >> 20} MiB`);
     });
   }
+});
+
+// Issue 21, what a front says: the control process took the fields of a front's messages on
+// trust. A `metrics` report with a field missing threw in the control's channel reader (an
+// uncaught exception: the whole Portico died), and a count that was Infinity, a string or
+// negative was added into /status and /metrics for good. Each message is now checked where the
+// control reads it: a bad one is dropped and counted, logged once per front process and type, and
+// the front's last good figures stay. Failed before: the control threw on the report without `peak`.
+describe('fronts: a front that sends what no front sends', function () {
+  this.timeout(90_000);
+  afterEach(stopAllPorticos);
+
+  it('has its bad messages dropped, counted and logged once per type, its last good figures kept', async () => {
+    const { portico, logs } = await startPortico({ fronts: 2, apps: [app('shop', { start: 'eager' })] }, undefined, {
+      baseEnvironment: { ...process.env, ...(await rogueEnvironment('lies')) },
+    });
+    const first = await logged(logs, (l) => l['event'] === 'front.message_refused');
+    const rogue = portico.status().fronts!.find((f) => f.front === first['front'])!;
+    // Three rounds of five bad reports, a pong naming no ping, an unknown type and a null.
+    await changed(portico, () => portico.status().fronts!.find((f) => f.front === rogue.front)!.refusedMessages === 24);
+    // Every line the refusals wrote has reached `logs` once the writes of this turn are read.
+    await new Promise((resolve) => setImmediate(resolve));
+    const refused = logs.filter((l) => l['event'] === 'front.message_refused');
+    assert.deepEqual(refused.map((l) => l['type']).sort(), ['metrics', 'pong', 'unknown'], JSON.stringify(refused));
+    assert.ok(refused.every((l) => l['front'] === rogue.front && l['frontPid'] === rogue.pid && typeof l['problem'] === 'string'), JSON.stringify(refused));
+    assert.match(String(refused.find((l) => l['type'] === 'metrics')!['problem']), /connections/);
+
+    const status = portico.status();
+    assert.equal(status.fronts!.find((f) => f.front === rogue.front)!.connections, 7, 'its last good report stands');
+    assert.equal(status.apps[0]!.queueDepth, 0);
+    const text = portico.metrics.render(status);
+    assert.doesNotMatch(text, /^\S+ (?:NaN|[+-]?Inf|-\d.*)$/m, 'no sample is NaN, infinite or negative');
+    assert.match(text, new RegExp(`^portico_front_messages_refused_total\\{front="${rogue.front}"\\} 24$`, 'm'));
+    assert.match(text, new RegExp(`^portico_front_requests_total\\{front="${rogue.front}",app="shop"\\} 1$`, 'm'));
+  });
 });

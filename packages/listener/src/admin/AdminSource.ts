@@ -148,6 +148,8 @@ export interface FrontStatusView {
   readonly restarts: number;
   /** Client connections open on it, as it last reported (every second, and when a `/status` asks). */
   readonly connections: number;
+  /** Messages of it the control refused since Portico started (a count that is not one, a field missing): dropped, its last good report kept. */
+  readonly refusedMessages: number;
 }
 
 /** What one worker's process wrote lately, as `GET /logs` answers it. */

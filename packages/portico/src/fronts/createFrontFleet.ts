@@ -6,6 +6,7 @@ import type { PorticoConfig } from '../config/PorticoConfigSchema.ts';
 import { FrontsUnsupportedError } from '../errors.ts';
 import type { AppRuntime } from '../runtime/AppRuntime.ts';
 import { bindFrontSockets, type FrontSocket } from './bindFrontSockets.ts';
+import type { RefusedFrontMessage } from './checkFrontMessage.ts';
 import type { ControlMessage, FrontMessage, RoutedApp } from './FrontMessage.ts';
 import { FrontHolds } from './FrontHolds.ts';
 import { frontMachine, type FrontLink, type FrontSnapshot } from './frontMachine.ts';
@@ -77,6 +78,10 @@ export function createFrontFleet(options: FrontFleetOptions): FrontFleet {
   /** Set while `start()` waits: a front that fails before it listens fails the start. */
   let starting: { listening: Set<number>; resolve: () => void; reject: (error: Error) => void } | undefined;
   const acceptStopped = new Map<number, () => void>();
+  /** Messages refused of each front (`checkFrontMessage`), over its restarts, as its restarts are counted. */
+  const refusedCounts = new Map<number, number>();
+  /** The types of message refused of each front's running process: each is logged once a process. */
+  const refusedLogged = new Map<number, Set<string>>();
   /** Why Portico killed a front, until its exit: a start that fails on it says so. */
   const killedFor = new Map<number, string>();
 
@@ -225,6 +230,29 @@ export function createFrontFleet(options: FrontFleetOptions): FrontFleet {
     }
   };
 
+  /**
+   * A message of a front that no front sends: dropped, so the figures it would have changed stay
+   * as its last good report said, and counted. Logged once per front process and type: a front
+   * that sends a bad report every second would otherwise write a line a second for ever.
+   */
+  let refusalsToTell = false;
+  const onRefused = (front: number, frontPid: number | undefined, refused: RefusedFrontMessage): void => {
+    refusedCounts.set(front, (refusedCounts.get(front) ?? 0) + 1);
+    let logged = refusedLogged.get(front);
+    if (!logged) refusedLogged.set(front, (logged = new Set()));
+    if (!logged.has(refused.type)) {
+      logged.add(refused.type);
+      logEvent(logger, 'front.message_refused', { front, frontPid, type: refused.type, problem: refused.problem });
+    }
+    // Status listeners are told once for every refusal of this turn, not once for each.
+    if (refusalsToTell) return;
+    refusalsToTell = true;
+    setImmediate(() => {
+      refusalsToTell = false;
+      options.onChange?.();
+    });
+  };
+
   const link: FrontLink = {
     spawn(front, listening) {
       const environment = Object.fromEntries(Object.entries(options.environment).filter((e): e is [string, string] => e[1] !== undefined));
@@ -233,6 +261,7 @@ export function createFrontFleet(options: FrontFleetOptions): FrontFleet {
         nodeFlags: frontNodeFlags(options.config()),
         sockets,
         onMessage: (message) => onMessage(front, message),
+        onRefused: (refused) => onRefused(front, child.child.pid, refused),
         onOverflow: (overflow) => {
           killedFor.set(front, `killed by Portico: its channel passed a bound (${overflow.reason}: ${overflow.reached} against ${overflow.limit})`);
           logEvent(logger, 'front.flooded', { front, frontPid: child.child.pid, ...overflow });
@@ -261,6 +290,7 @@ export function createFrontFleet(options: FrontFleetOptions): FrontFleet {
       }
       holds.releaseAll(front);
       reports.forget(front);
+      refusedLogged.delete(front);
       asks.gone(front);
       options.metrics.retireSource(String(front));
       // A front that exited waits for nothing; its successor gets the routes in force.
@@ -367,7 +397,7 @@ export function createFrontFleet(options: FrontFleetOptions): FrontFleet {
       return Array.from({ length: options.count }, (_, i) => {
         const child = snapshot?.children.find((c) => c.id === `front-${i + 1}`);
         const state = child?.ref ? String((child.ref.getSnapshot() as FrontSnapshot).value) : 'stopped';
-        return { front: i + 1, pid: children.get(i + 1)?.child.pid, state, restarts: child?.restarts ?? 0, connections: reports.byFront().get(i + 1)?.connections ?? 0 };
+        return { front: i + 1, pid: children.get(i + 1)?.child.pid, state, restarts: child?.restarts ?? 0, connections: reports.byFront().get(i + 1)?.connections ?? 0, refusedMessages: refusedCounts.get(i + 1) ?? 0 };
       });
     },
   };

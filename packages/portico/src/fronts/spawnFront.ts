@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Socket } from 'node:net';
 import type { FrontSocket } from './bindFrontSockets.ts';
+import { checkFrontMessage, type RefusedFrontMessage } from './checkFrontMessage.ts';
 import { frontCommand } from './frontCommand.ts';
 import { FrontInbox, type InboxOverflow } from './FrontInbox.ts';
 import type { ControlMessage, FrontMessage } from './FrontMessage.ts';
@@ -20,14 +21,18 @@ export interface SpawnFrontOptions {
   /** Node flags for this front, after the control process's own (`frontNodeFlags`). */
   readonly nodeFlags: readonly string[];
   readonly sockets: readonly FrontSocket[];
+  /** A message whose every field the control reads is as a front sends it (`checkFrontMessage`). */
   readonly onMessage: (message: FrontMessage) => void;
+  /** A message that is not: it was dropped, nothing of it read. */
+  readonly onRefused: (refused: RefusedFrontMessage) => void;
   /** The front passed a bound of its channel (`FrontInbox`): it has been killed, nothing more of it is read. */
   readonly onOverflow: (overflow: InboxOverflow) => void;
 }
 
 /**
  * Starts one front process (`frontMain`) with its channel on fd 3 (newline-ended JSON both ways,
- * read by the control through a `FrontInbox`, each message stamped with the front's `sentAt`) and the control's listen sockets on fds 4 and up:
+ * read by the control through a `FrontInbox`, each message stamped with the front's `sentAt` and
+ * checked by `checkFrontMessage`) and the control's listen sockets on fds 4 and up:
  * the sockets are inherited at spawn, so no IPC channel is needed to pass them, and the front has
  * no Node IPC channel at all, whose reader holds every byte until a newline however many come.
  */
@@ -41,7 +46,11 @@ export function spawnFront(options: SpawnFrontOptions): FrontProcess {
   channel.on('error', () => {});
   const inbox = new FrontInbox();
   channel.on('data', (chunk: Buffer) => {
-    for (const message of inbox.read(chunk)) options.onMessage(message as FrontMessage);
+    for (const value of inbox.read(chunk)) {
+      const checked = checkFrontMessage(value);
+      if ('message' in checked) options.onMessage(checked.message);
+      else options.onRefused(checked.refused);
+    }
     if (!inbox.overflow) return;
     // Killed before its channel closes: a front that saw the close first could end on its own
     // (code 0) in between, and its exit would not say that Portico killed it.

@@ -1,0 +1,89 @@
+import assert from 'node:assert/strict';
+import { checkFrontMessage, maxKeyLength, maxReportEntries } from '../../src/fronts/checkFrontMessage.ts';
+
+const counters = (fields: Record<string, unknown> = {}) => ({ requests: [0, 3, 0, 1, 0], buckets: Array(12).fill(1), durationSumMs: 12.5, bytesIn: 0, bytesOut: 2048, upstreamFailures: 0, ...fields });
+const report = (fields: Record<string, unknown> = {}) => ({
+  type: 'metrics',
+  id: 4,
+  served: { 'shop#1@10': 3 },
+  requests: { shop: counters() },
+  waiting: { shop: 0 },
+  inFlight: { 'shop#1@10': 1 },
+  peak: { 'shop#1@10': 2 },
+  connections: 5,
+  sentAt: 1200,
+  ...fields,
+});
+
+/** The problem found in `value`, asserting that it is refused as `type`. */
+function refused(value: unknown, type: string): string {
+  const checked = checkFrontMessage(value);
+  assert.ok('refused' in checked, `taken: ${JSON.stringify(value)}`);
+  assert.equal(checked.refused.type, type);
+  return checked.refused.problem;
+}
+
+describe('checkFrontMessage', () => {
+  it('takes every message a front sends, as its code sends it', () => {
+    for (const message of [
+      report(),
+      report({ id: undefined }),
+      { type: 'listening' },
+      { type: 'accept.stopped' },
+      { type: 'pong', id: 1 },
+      { type: 'routes.applied', id: 9 },
+      { type: 'failed', message: 'EACCES' },
+      { type: 'pool.start', key: 'shop' },
+      { type: 'worker.unreachable', key: 'shop', id: 'shop#1', pid: 10 },
+      { type: 'worker.idle', key: 'shop', id: 'shop#1', pid: 10 },
+      { type: 'log', event: 'router.not_found', fields: { host: 'x' } },
+    ]) {
+      const checked = checkFrontMessage(message);
+      assert.ok('message' in checked, JSON.stringify(checked));
+      assert.equal(checked.message, message);
+    }
+  });
+
+  it('refuses a figure that is NaN, infinite, a string, null, negative or fractional, naming the field', () => {
+    assert.match(refused(report({ connections: Number.NaN }), 'metrics'), /^connections is NaN, not a count$/);
+    assert.match(refused(report({ connections: Infinity }), 'metrics'), /^connections is Infinity/);
+    assert.match(refused(report({ waiting: { shop: 'lots' } }), 'metrics'), /^waiting\["shop"\] is "lots", not a count$/);
+    assert.match(refused(report({ inFlight: { 'shop#1@10': -5 } }), 'metrics'), /^inFlight\["shop#1@10"\] is -5/);
+    assert.match(refused(report({ peak: { 'shop#1@10': 1.5 } }), 'metrics'), /^peak\["shop#1@10"\] is 1\.5/);
+    assert.match(refused(report({ served: { 'shop#1@10': null } }), 'metrics'), /^served\["shop#1@10"\] is null/);
+    assert.match(refused(report({ requests: { shop: counters({ durationSumMs: -1 }) } }), 'metrics'), /^requests\["shop"\]\.durationSumMs is -1, not an amount$/);
+    assert.match(refused(report({ requests: { shop: counters({ bytesOut: Number.NaN }) } }), 'metrics'), /bytesOut is NaN/);
+    assert.match(refused(report({ requests: { shop: counters({ requests: [0, 1, Number.NaN, 0, 0] }) } }), 'metrics'), /^requests\["shop"\]\.requests\[2\] is NaN/);
+    assert.match(refused(report({ id: 'x' }), 'metrics'), /^id is "x", not an id/);
+    assert.match(refused({ type: 'pong', id: 'every' }, 'pong'), /^id is "every"/);
+    assert.match(refused({ type: 'routes.applied' }, 'routes.applied'), /^id is missing/);
+    assert.match(refused({ type: 'worker.unreachable', key: 'shop', id: 'shop#1', pid: -1 }, 'worker.unreachable'), /^pid is -1/);
+  });
+
+  it('refuses a report with a field missing, or of the wrong kind', () => {
+    for (const field of ['served', 'requests', 'waiting', 'inFlight', 'peak', 'connections']) {
+      assert.match(refused(report({ [field]: undefined }), 'metrics'), new RegExp(`^${field} is missing`));
+    }
+    assert.match(refused(report({ peak: [1, 2] }), 'metrics'), /^peak is an array of 2, not an object$/);
+    assert.match(refused(report({ requests: { shop: 7 } }), 'metrics'), /^requests\["shop"\] is 7, not an object$/);
+    assert.match(refused({ type: 'log', event: 'x', fields: 'text' }, 'log'), /^fields is "text"/);
+    assert.match(refused({ type: 'failed' }, 'failed'), /^message is missing/);
+  });
+
+  it('refuses oversized parts: arrays of counts of another length, too many entries, too long a key or name', () => {
+    assert.match(refused(report({ requests: { shop: counters({ requests: Array(100_000).fill(1) }) } }), 'metrics'), /\.requests is an array of 100000, not 5 counts$/);
+    assert.match(refused(report({ requests: { shop: counters({ buckets: [1] }) } }), 'metrics'), /\.buckets is an array of 1, not 12 counts$/);
+    const many = Object.fromEntries(Array.from({ length: maxReportEntries + 1 }, (_, i) => [`shop#${i}@1`, 0]));
+    assert.match(refused(report({ inFlight: many }), 'metrics'), /^inFlight has 4097 entries, more than 4096$/);
+    assert.match(refused(report({ waiting: { ['x'.repeat(maxKeyLength + 1)]: 0 } }), 'metrics'), /^waiting has a key of 257 characters/);
+    assert.match(refused({ type: 'pool.start', key: 'k'.repeat(100_000) }, 'pool.start'), /^key is "k{40}"…, not a name of at most 256 characters$/);
+  });
+
+  it('refuses what is not an object or has no type a front sends, as unknown', () => {
+    for (const value of [null, 5, 'pong', [], [{ type: 'pong', id: 1 }]]) assert.match(refused(value, 'unknown'), /^the message is .*, not an object$/);
+    assert.match(refused({ type: 'party' }, 'unknown'), /^type is "party", not one a front sends$/);
+    assert.match(refused({ type: 'toString' }, 'unknown'), /not one a front sends/, 'a name every object has is no type');
+    assert.match(refused({ type: '__proto__' }, 'unknown'), /not one a front sends/);
+    assert.match(refused({ id: 1 }, 'unknown'), /^type is missing/);
+  });
+});
