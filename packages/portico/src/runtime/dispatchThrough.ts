@@ -26,10 +26,11 @@ export function dispatchThrough(current: () => Router): (request: DispatchReques
         tlsInfo.set(socket, tls);
       }
     }
-    const { head, requestId } = request;
+    const { head, requestId, connection } = request;
     const remoteAddress = socket.remoteAddress ?? 'unknown';
-    // The socket itself as the connection (a WebSocket's tunnel closes with it), not a callback
-    // around it: nothing is made per request but the request the router reads.
-    return current().route(tls ? { head, remoteAddress, requestId, connection: socket, tls } : { head, remoteAddress, requestId, connection: socket });
+    // The request's connection itself (its socket on HTTP/1.1, its stream on HTTP/2: a WebSocket's
+    // tunnel closes with it), not a callback around it: nothing is made per request but the
+    // request the router reads.
+    return current().route(tls ? { head, remoteAddress, requestId, connection, tls } : { head, remoteAddress, requestId, connection });
   };
 }

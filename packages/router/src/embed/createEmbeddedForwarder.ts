@@ -96,7 +96,7 @@ export function createEmbeddedForwarder(options: EmbeddedForwarderOptions): Embe
   const decide = (req: IncomingMessage, head: RequestHead, requestId: string, then: (dispatch: Dispatch) => void): void => {
     let decided: Dispatch | Promise<Dispatch>;
     try {
-      decided = settings.dispatch({ head, socket: req.socket, requestId });
+      decided = settings.dispatch({ head, socket: req.socket, connection: req.socket, requestId });
     } catch {
       // The router's callback failing must cost one request, not the host's process.
       decided = { kind: 'respond', status: 502 };

@@ -1,6 +1,7 @@
 import type net from 'node:net';
 import type { RequestHead } from '../http1/RequestHead.ts';
 import type { HeaderPair } from './ForwarderOptions.ts';
+import type { RequestConnection } from './RequestConnection.ts';
 import type { Upstream } from './Upstream.ts';
 
 /** What the forwarder asks about each request before anything goes upstream. */
@@ -8,6 +9,11 @@ export interface DispatchRequest {
   readonly head: RequestHead;
   /** The client connection (a TLSSocket on HTTPS), for its address and certificate. */
   readonly socket: net.Socket;
+  /**
+   * What the request lives on: `socket` on HTTP/1.1, the request's stream on HTTP/2, where the
+   * socket is the session's and outlives it. A WebSocket's tunnel ends with its close.
+   */
+  readonly connection: RequestConnection;
   /** This request's `x-request-id`, for error pages and logs. */
   readonly requestId: string;
 }

@@ -2,6 +2,7 @@ import { identityHeaders, stripInboundHeaders, type Authenticator, type AuthTlsI
 import { systemClock, type Clock } from '@portico/supervisor';
 import type { PoolState, ReadyWorker, WorkerExit } from '@portico/worker-actor';
 import type { HeaderPair } from '../forward/ForwarderOptions.ts';
+import type { RequestConnection } from '../forward/RequestConnection.ts';
 import type { Upstream } from '../forward/Upstream.ts';
 import type { RequestHead } from '../http1/RequestHead.ts';
 import { InvalidRouterOptionError } from '../errors.ts';
@@ -74,19 +75,11 @@ export interface RouteRequest {
   readonly requestId: string;
   readonly tls?: AuthTlsInfo;
   /**
-   * The client connection the request came on. A WebSocket tunnel ends with its close, so its
-   * worker's drain waits for it (up to shutdownTimeLimit); without it a tunnel holds nothing.
+   * What the request lives on (the dispatch's `connection`: the socket on HTTP/1.1, the stream on
+   * HTTP/2). A WebSocket tunnel ends with its close, so its worker's drain waits for it (up to
+   * shutdownTimeLimit); without it a tunnel holds nothing.
    */
   readonly connection?: RequestConnection;
-}
-
-/**
- * What the router needs of a client connection (a `net.Socket` is one): whether it has closed,
- * and to hear when it does. The connection itself rather than a callback made per request.
- */
-export interface RequestConnection {
-  readonly destroyed: boolean;
-  once(event: 'close', listener: () => void): unknown;
 }
 
 /** Answer the client directly. */

@@ -107,6 +107,8 @@ describe('@portico/router public types', () => {
     expectTypeOf<keyof RouteRequest>().toEqualTypeOf<'head' | 'remoteAddress' | 'requestId' | 'tls' | 'connection'>();
     expectTypeOf<RouteRequest['connection']>().toEqualTypeOf<RequestConnection | undefined>();
     expectTypeOf<DispatchRequest['socket']>().toExtend<RequestConnection>();
+    // The request's own lifetime: on HTTP/2 its stream, not the session's socket.
+    expectTypeOf<DispatchRequest['connection']>().toEqualTypeOf<RequestConnection>();
   });
 
   it('keeps the keep-alive pool and backend connections off the public entry (./internal)', () => {

@@ -80,6 +80,7 @@ export class Exchange implements ExchangeClientSide, ClientWriterWatcher {
       name: 'Exchange',
       client: this,
       socket: owner.client,
+      connection: owner.client,
       origin: owner.origin,
       options: owner.options,
       pool: owner.pool,

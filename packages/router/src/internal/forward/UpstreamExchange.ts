@@ -1,5 +1,6 @@
 import type net from 'node:net';
 import type { Dispatch, DispatchAnswer, RetryChoice } from '../../forward/Dispatch.ts';
+import type { RequestConnection } from '../../forward/RequestConnection.ts';
 import type { Upstream } from '../../forward/Upstream.ts';
 import type { ResponseHead } from '../../http1/ResponseHead.ts';
 import {
@@ -39,6 +40,7 @@ export type { UpstreamExchangeInit } from './UpstreamExchangeState.ts';
  */
 export class UpstreamExchange extends ResponseRelay implements UpstreamHandler {
   readonly #socket: net.Socket;
+  readonly #connection: RequestConnection;
   readonly #origin: ClientOrigin;
   readonly #pool: UpstreamPool;
   readonly #host: string | undefined;
@@ -56,6 +58,7 @@ export class UpstreamExchange extends ResponseRelay implements UpstreamHandler {
   constructor(init: UpstreamExchangeInit) {
     super(init);
     this.#socket = init.socket;
+    this.#connection = init.connection;
     this.#origin = init.origin;
     this.#pool = init.pool;
     this.#host = init.host;
@@ -92,7 +95,7 @@ export class UpstreamExchange extends ResponseRelay implements UpstreamHandler {
   start(): void {
     let decided: Dispatch | Promise<Dispatch>;
     try {
-      decided = this.options.dispatch({ head: this.head, socket: this.#socket, requestId: this.#requestId });
+      decided = this.options.dispatch({ head: this.head, socket: this.#socket, connection: this.#connection, requestId: this.#requestId });
     } catch {
       // The router's callback failing must cost one request, not the process.
       decided = { kind: 'respond', status: 502 };

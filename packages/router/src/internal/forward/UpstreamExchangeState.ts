@@ -1,5 +1,6 @@
 import type net from 'node:net';
 import type { Dispatch } from '../../forward/Dispatch.ts';
+import type { RequestConnection } from '../../forward/RequestConnection.ts';
 import type { ResolvedForwarderOptions } from '../../forward/ForwarderOptions.ts';
 import { ForwarderStateError } from '../../errors.ts';
 import type { RequestHead } from '../../http1/RequestHead.ts';
@@ -17,6 +18,8 @@ export interface UpstreamExchangeInit {
   readonly client: ExchangeClientSide;
   /** The client's socket, for the dispatch. */
   readonly socket: net.Socket;
+  /** What the request lives on, for the dispatch: the socket on HTTP/1.1, the stream on HTTP/2. */
+  readonly connection: RequestConnection;
   readonly origin: ClientOrigin;
   readonly options: ResolvedForwarderOptions;
   readonly pool: UpstreamPool;

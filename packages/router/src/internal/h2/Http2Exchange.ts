@@ -60,6 +60,8 @@ export class Http2Exchange implements ExchangeClientSide {
       name: 'Http2Exchange',
       client: this,
       socket: owner.socket,
+      // The stream, not the session's socket: a tunnel and the worker it holds end with the stream.
+      connection: stream,
       origin: owner.origin,
       options: owner.options,
       pool: owner.pool,
