@@ -8,6 +8,7 @@ import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { createLogger } from '@portico/log-sink';
 import { createPortico, resolveConfig, type Portico, type PorticoConfig } from '@portico/portico';
+import { until } from './helpers/frontClients.ts';
 import { answered, changed, startLoad } from './helpers/load.ts';
 import { app, echoBackend, request } from './helpers/portico.ts';
 
@@ -63,6 +64,14 @@ const isAlive = (pid: number) => {
     return true;
   } catch {
     return false;
+  }
+};
+/** The pids a file lists, one per line; none while it does not exist yet. */
+const readPids = (file: string): number[] => {
+  try {
+    return readFileSync(file, 'utf8').split('\n').filter(Boolean).map(Number);
+  } catch {
+    return [];
   }
 };
 const shopPids = (portico: Portico) => portico.status().apps[0]!.workers.map((w) => w.pid);
@@ -318,20 +327,25 @@ describe('portico restart replaces workers one at a time', function () {
   it('restarts an app that is still starting from the start: the starting workers stop and one new set, from the current files, starts', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'portico-slow-start-'));
     const delayFile = join(dir, 'listen-delay-ms');
+    const readBy = join(dir, 'read-by');
     // The app reads how long it takes to listen from a file at each start: first an hour (a start
-    // stuck on something), then, once the operator has fixed it, 300 ms.
+    // stuck on something), then, once the operator has fixed it, 300 ms. Each start notes its pid
+    // once it has read the file: a first worker that read the fix would be ready before the
+    // restart, and the app serving (a rolling restart, whose last old worker drains after it).
+    // (`$$$$` is the shell's `$$`: the config reads `$$` as a literal `$`.)
     await writeFile(delayFile, '3600000');
     const shop = app('shop', {
       start: 'eager',
       processesPerApplication: 2,
       startupTimeLimit: 600,
       processPath: '/bin/sh',
-      arguments: ['-c', 'LISTEN_DELAY_MS=$(cat "$DELAY_FILE") exec "$NODE" "$ECHO"'],
-      environmentVariables: { DELAY_FILE: delayFile, NODE: process.execPath, ECHO: echoBackend },
+      arguments: ['-c', 'LISTEN_DELAY_MS=$(cat "$DELAY_FILE"); export LISTEN_DELAY_MS; echo $$$$ >> "$READ_BY"; exec "$NODE" "$ECHO"'],
+      environmentVariables: { DELAY_FILE: delayFile, READ_BY: readBy, NODE: process.execPath, ECHO: echoBackend },
     });
     const { portico, port, admin, logs } = await start([shop], false);
     await logged(logs, (l) => l['event'] === 'worker.spawned', 2);
     const first = shopPids(portico);
+    await until(() => first.every((pid) => readPids(readBy).includes(pid!)));
     assert.equal(portico.status().apps[0]!.state, 'starting');
     const waiting = request(port, '/');
     await writeFile(delayFile, '300');
