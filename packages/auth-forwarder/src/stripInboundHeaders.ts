@@ -14,18 +14,26 @@ export interface StripInboundOptions extends HeaderPolicy {
   readonly keepWebSocketUpgrade?: boolean;
 }
 
-// RFC 9110 §7.6.1 plus the legacy ones proxies still see; matched on the folded name, so
-// `Transfer_Encoding` goes too (PortSwigger's smuggling permutations use it).
-const hopByHop = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
-  'proxy-authorization',
-]);
+/**
+ * RFC 9110 §7.6.1 plus the legacy ones proxies still see; matched on the folded name, so
+ * `Transfer_Encoding` goes too (PortSwigger's smuggling permutations use it). A switch, not a
+ * Set: every header of every request is looked up, and a name folded for it would be hashed.
+ */
+function isHopByHop(name: string): boolean {
+  switch (name) {
+    case 'connection':
+    case 'keep-alive':
+    case 'proxy-connection':
+    case 'te':
+    case 'trailer':
+    case 'transfer-encoding':
+    case 'upgrade':
+    case 'proxy-authorization':
+      return true;
+    default:
+      return false;
+  }
+}
 
 // A Connection token may drop only what is really hop-by-hop for the client; these define the
 // request itself (Traefik CVE-2024-45410, golang/go#50580 dropped the proxy's own headers).
@@ -66,7 +74,7 @@ export function stripInboundHeaders(
       if (value === 'keep-alive' || value === 'close' || value === 'Keep-Alive') continue;
       for (const raw of value.split(',')) {
         const token = normaliseHeaderName(trimOws(raw));
-        if (token === '' || token === 'close' || hopByHop.has(token)) continue;
+        if (token === '' || token === 'close' || isHopByHop(token)) continue;
         tokens ??= new Set();
         tokens.add(token);
       }
@@ -82,7 +90,7 @@ export function stripInboundHeaders(
     const name = line[0];
     const flags = foldFlags(name);
     const normalised = normaliseHeaderName(name, flags);
-    if (hopByHop.has(normalised)) {
+    if (isHopByHop(normalised)) {
       if (websocket) {
         if (name === 'upgrade' && isWebSocket(line[1])) kept.push(line);
         else if (normalised === 'connection' && !connectionWritten) {

@@ -129,12 +129,16 @@ export function emitClientHeaders(ctx: OutboundContext, field: OutboundField): v
   if (dispatch?.transformHeaders !== undefined) headers = dispatch.transformHeaders(headers);
   let next = 0;
   for (const [name, value] of headers) {
+    // What it passed through as the parser gave it was kept by `keptInbound`, so it is not
+    // reserved and needs no second check of any kind.
+    if (name === parsed[next] && value === parsed[next + 1]) {
+      next += 2;
+      field(name, value, true);
+      continue;
+    }
     // A transform may add headers but never smuggle framing, Host or Portico's own back in.
     if (reserved(name)) continue;
-    // What it passed through as the parser gave it needs no second check; anything else does.
-    const unchanged = name === parsed[next] && value === parsed[next + 1];
-    if (unchanged) next += 2;
-    field(name, value, unchanged);
+    field(name, value, false);
   }
 }
 
