@@ -9,7 +9,8 @@ interface Timer {
 /**
  * A clock that moves only when told. `advance(ms)` fires every timer due in that span in due
  * order, and each timer sees `now()` equal to its own due time, so restart windows and backoffs
- * behave exactly as they would in real time.
+ * behave exactly as they would in real time. `holdUp(ms)` is the same span with the process held
+ * up: the timers fire late, all at once, at its end.
  *
  * @example
  * const clock = new SimulatedClock();
@@ -45,6 +46,22 @@ export class SimulatedClock implements Clock {
       timer.fn();
     }
     this.#now = target;
+  }
+
+  /**
+   * The process was held up for `ms` (a long synchronous task, a GC pause, a debugger, a stopped
+   * process): time jumps by `ms` first, then every timer that came due meanwhile fires, late and
+   * all at once, in due order, each seeing `now()` at the end of the hold-up. A timer cleared by
+   * one fired before it does not fire; timers they set are due from the end of the hold-up and
+   * wait for the next `advance`, as a real event loop runs them on a later turn. `advance(ms)`
+   * is the same span of time with every timer on time.
+   */
+  holdUp(ms: number): void {
+    if (!(ms >= 0)) throw new RangeError(`holdUp(ms) takes a duration ≥ 0, got ${ms}`);
+    this.#now += ms;
+    // Sorted by due time; Map order (when each was set) breaks ties, as `advance` does.
+    const due = [...this.#timers.values()].filter((timer) => timer.due <= this.#now).sort((a, b) => a.due - b.due);
+    for (const timer of due) if (this.#timers.delete(timer.id)) timer.fn();
   }
 
   /** Fires every pending timer, including ones they schedule, up to `limit` timers. */

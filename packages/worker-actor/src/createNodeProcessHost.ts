@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
+import { systemClock, type Clock } from '@portico/supervisor';
 import type { Endpoint, ListenSocket, PingAnswer, ProcessEvents, ProcessHandle, ProcessHost, ProcessIsolation, ProcessSpec, Probe } from './ProcessHost.ts';
 import { CgroupTree, type WorkerCgroup } from './internal/CgroupTree.ts';
 import { ListenSocketError, SocketPathTooLongError } from './errors.ts';
@@ -35,9 +36,11 @@ const probeTimeoutMs = 1_000;
 /**
  * The real `ProcessHost`: `child_process` in its own process group and, where Portico can create
  * cgroup v2 groups (as root, or under systemd's Delegate=yes), in its own cgroup; loopback
- * sockets, node:http probes. `cgroups: false` keeps to process groups.
+ * sockets, node:http probes. `cgroups: false` keeps to process groups. `clock` (`systemClock` by
+ * default) times the watch of a dead process's output pipes (`outputDrainLimitMs`).
  */
-export function createNodeProcessHost(options: { readonly cgroups?: boolean } = {}): ProcessHost {
+export function createNodeProcessHost(options: { readonly cgroups?: boolean; readonly clock?: Clock } = {}): ProcessHost {
+  const clock = options.clock ?? systemClock;
   let socketDir: Promise<string> | undefined;
   let socketCount = 0;
   const orphans = new OrphanGuard();
@@ -50,7 +53,7 @@ export function createNodeProcessHost(options: { readonly cgroups?: boolean } = 
   };
 
   return {
-    spawn: (spec, events) => spawnProcess(spec, events, orphans, cgroups(), cgroupOf),
+    spawn: (spec, events) => spawnProcess(spec, events, orphans, cgroups(), cgroupOf, clock),
 
     isolation(): ProcessIsolation {
       const found = cgroups();
@@ -138,7 +141,7 @@ function usageOf(pid: number, cgroup: string | undefined): ProcessUsage | undefi
   return (cgroup === undefined ? undefined : readCgroupUsage(cgroup)) ?? readProcessTree(pid);
 }
 
-function spawnProcess(spec: ProcessSpec, events: ProcessEvents, orphans: OrphanGuard, tree: CgroupTree | undefined, cgroupOf: Map<number, string>): ProcessHandle {
+function spawnProcess(spec: ProcessSpec, events: ProcessEvents, orphans: OrphanGuard, tree: CgroupTree | undefined, cgroupOf: Map<number, string>, clock: Clock): ProcessHandle {
   const env: Record<string, string> = { ...spec.env };
   const stdio: StdioOptions = ['ignore', 'pipe', 'pipe', spec.listenSocket ? spec.listenSocket.fd : 'ignore'];
   let command = spec.command;
@@ -217,7 +220,7 @@ function spawnProcess(spec: ProcessSpec, events: ProcessEvents, orphans: OrphanG
     if (pid !== undefined) cgroupOf.delete(pid);
     // Whatever the backend left behind in its group would be an orphan holding its port.
     signalGroup('SIGKILL');
-    const stopDraining = cutHeldPipes([child.stdout, child.stderr]);
+    const stopDraining = cutHeldPipes([child.stdout, child.stderr], clock);
     // 'close' comes once stdout and stderr have been read to their end: every byte is delivered.
     child.once('close', () => {
       stopDraining();
@@ -262,22 +265,27 @@ function spawnProcess(spec: ProcessSpec, events: ProcessEvents, orphans: OrphanG
  * pipe back (the capture waits for a slow disk, and the pipe is paused) is not silence: the bytes
  * are there, waiting to be read, and cutting would lose them.
  */
-function cutHeldPipes(pipes: readonly (Readable | null)[]): () => void {
+function cutHeldPipes(pipes: readonly (Readable | null)[], clock: Clock): () => void {
   const open = pipes.filter((pipe): pipe is Socket => pipe instanceof Socket);
   const bytesRead = () => open.reduce((sum, pipe) => sum + pipe.bytesRead, 0);
-  const exitedAt = performance.now();
+  const exitedAt = clock.now();
   let quietSince = exitedAt;
   let read = bytesRead();
-  const watch = setInterval(() => {
-    const now = performance.now();
+  let watch: unknown;
+  const check = () => {
+    const now = clock.now();
     const readNow = bytesRead();
     if (readNow !== read || open.some((pipe) => !pipe.readableEnded && pipe.readableFlowing !== true)) quietSince = now;
     read = readNow;
-    if (now - quietSince < outputDrainLimitMs && now - exitedAt < outputDrainCapMs) return;
-    clearInterval(watch);
+    if (now - quietSince < outputDrainLimitMs && now - exitedAt < outputDrainCapMs) {
+      watch = clock.setTimeout(check, outputDrainCheckMs);
+      return;
+    }
+    watch = undefined;
     for (const pipe of open) pipe.destroy();
-  }, outputDrainCheckMs);
-  return () => clearInterval(watch);
+  };
+  watch = clock.setTimeout(check, outputDrainCheckMs);
+  return () => clock.clearTimeout(watch);
 }
 
 /**

@@ -43,15 +43,12 @@ describe('IdleWatch', () => {
   // hold-up and stopped an app the fronts were serving meanwhile.
   it('counts no time after the look before it as idle at a look that comes late (the event loop held up)', () => {
     const clock = new SimulatedClock();
-    // The event loop held up: time goes on, no timer runs.
-    let heldUp = 0;
-    const looksAt: Clock = { now: () => clock.now() + heldUp, setTimeout: (fn, ms) => clock.setTimeout(fn, ms), clearTimeout: (handle) => clock.clearTimeout(handle) };
     const state = { answered: 0, idle: 0 };
-    const w = new IdleWatch({ clock: looksAt, idleTimeout: 100, answered: () => state.answered, busy: () => false, onIdle: () => state.idle++ });
+    const w = new IdleWatch({ clock, idleTimeout: 100, answered: () => state.answered, busy: () => false, onIdle: () => state.idle++ });
     w.start();
     clock.advance(90_000);
-    heldUp = 15_000;
-    clock.advance(10_000);
+    // The event loop held up from 90 s to 115 s.
+    clock.holdUp(25_000);
     assert.equal(state.idle, 0, 'the look due at 100 s, run at 115 s, judged only up to 90 s');
     // Read after it: the fronts answered requests during the hold-up.
     state.answered = 7;

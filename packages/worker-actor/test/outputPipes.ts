@@ -1,11 +1,15 @@
 import { Writable, type Readable } from 'node:stream';
+import type { Clock, SimulatedClock } from '@portico/supervisor';
 import { createNodeProcessHost, type ProcessHandle } from '../src/index.ts';
 
 export type Exit = { code: number | null; signal: string | null };
 
-/** Starts `node -e script` through the real host, in its process group only (no cgroup reaches a setsid child). */
-export function spawnNode(script: string): { handle: ProcessHandle; exit: Promise<Exit>; exited: () => boolean } {
-  const host = createNodeProcessHost({ cgroups: false });
+/**
+ * Starts `node -e script` through the real host, in its process group only (no cgroup reaches a
+ * setsid child), its watch of the output pipes after the exit on `clock`.
+ */
+export function spawnNode(script: string, clock?: Clock): { handle: ProcessHandle; exit: Promise<Exit>; exited: () => boolean } {
+  const host = createNodeProcessHost({ cgroups: false, ...(clock ? { clock } : {}) });
   let reported = false;
   let resolve!: (exit: Exit) => void;
   const exit = new Promise<Exit>((r) => (resolve = r));
@@ -63,3 +67,21 @@ export function killQuietly(pid: number): void {
   }
 }
 
+
+/** Resolves once the host watches the pipes of the process that exited: its check is set on `clock`. */
+export async function watchingPipes(clock: SimulatedClock): Promise<void> {
+  while (clock.pendingTimers === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+}
+
+/**
+ * Moves `clock` on by `ms`, one host check (250 ms) at a time, awaiting `between` before each
+ * (by default one turn of the event loop, for what the pipes have read meanwhile) and stopping
+ * early once `done()`.
+ */
+export async function checkPipesFor(clock: SimulatedClock, ms: number, options: { between?: () => Promise<void>; done?: () => boolean } = {}): Promise<void> {
+  const between = options.between ?? (() => new Promise<void>((resolve) => setImmediate(resolve)));
+  for (const end = clock.now() + ms; clock.now() < end && !options.done?.(); ) {
+    await between();
+    clock.advance(Math.min(250, end - clock.now()));
+  }
+}

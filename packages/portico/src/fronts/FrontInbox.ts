@@ -1,3 +1,5 @@
+import { systemClock, type Clock } from '@portico/supervisor';
+
 /** What one front may send the control process (docs/architecture.md, What passes between them). */
 export interface FrontInboxBounds {
   /** Bytes of one message, newline excluded. */
@@ -38,7 +40,7 @@ export interface InboxOverflow {
  * debugger) would arrive within one second and be taken for a flood: a front logging its budget
  * for 6 s has 6000 messages waiting. A runaway front is cut as before, its messages being sent
  * within its own seconds; a message without `sentAt` counts in the second open now. The stamps are
- * the front's word, so they are held to the control's clock (`now`): a front cannot have sent
+ * the front's word, so they are held to the control's clock: a front cannot have sent
  * later, after its first message, than the time the control has seen pass since the inbox was
  * made (before the front started), give or take a second of rounding; a stamp past that opens no
  * second, so a front that claims a new second for every message is cut as a flood.
@@ -47,7 +49,7 @@ export class FrontInbox {
   readonly #bounds: FrontInboxBounds;
   #partial: Buffer[] = [];
   #partialBytes = 0;
-  readonly #now: () => number;
+  readonly #clock: Clock;
   readonly #madeAt: number;
   #firstSentAt: number | undefined;
   #secondStart = -Infinity;
@@ -55,11 +57,11 @@ export class FrontInbox {
   #secondBytes = 0;
   #overflow: InboxOverflow | undefined;
 
-  /** `now`: the control's monotonic clock in ms. */
-  constructor(bounds: FrontInboxBounds = frontInboxBounds, now: () => number = () => performance.now()) {
+  /** `clock`: the control's, by which a front's stamps are held to the time that has passed. */
+  constructor(bounds: FrontInboxBounds = frontInboxBounds, clock: Clock = systemClock) {
     this.#bounds = bounds;
-    this.#now = now;
-    this.#madeAt = now();
+    this.#clock = clock;
+    this.#madeAt = clock.now();
   }
 
   /** Set once a bound was passed: the channel is to be cut and the front replaced; nothing more is read. */
@@ -107,7 +109,7 @@ export class FrontInbox {
     const sentAt = (message as { sentAt?: unknown } | null)?.sentAt;
     if (typeof sentAt !== 'number' || !(sentAt - this.#secondStart >= 1000)) return;
     this.#firstSentAt ??= sentAt;
-    if (sentAt - this.#firstSentAt > this.#now() - this.#madeAt + 1000) return;
+    if (sentAt - this.#firstSentAt > this.#clock.now() - this.#madeAt + 1000) return;
     [this.#secondStart, this.#secondMessages, this.#secondBytes] = [sentAt, 0, 0];
   }
 

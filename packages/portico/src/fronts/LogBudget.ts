@@ -1,3 +1,5 @@
+import type { Clock } from '@portico/supervisor';
+
 /**
  * How many log events a front sends the control process: at most `perSecond` a second, and none
  * while more than `pendingBytes` it sent are still untaken. A front logs per refused request, so
@@ -9,21 +11,21 @@
 export class LogBudget {
   static readonly perSecond = 1000;
   static readonly pendingBytes = 4 << 20;
-  readonly #now: () => number;
+  readonly #clock: Clock;
   readonly #pending: () => number;
   #windowStart = -Infinity;
   #taken = 0;
   #dropped = 0;
 
-  /** `now` in ms; `pending`: bytes sent and not yet taken by the control. */
-  constructor(now: () => number, pending: () => number) {
-    this.#now = now;
+  /** `pending`: bytes sent and not yet taken by the control. */
+  constructor(clock: Clock, pending: () => number) {
+    this.#clock = clock;
     this.#pending = pending;
   }
 
   /** Whether one more event may be sent now; counts it as dropped when not. */
   take(): boolean {
-    const now = this.#now();
+    const now = this.#clock.now();
     if (now - this.#windowStart >= 1000) [this.#windowStart, this.#taken] = [now, 0];
     if (this.#taken >= LogBudget.perSecond || this.#pending() > LogBudget.pendingBytes) {
       this.#dropped += 1;

@@ -257,6 +257,7 @@ export function createFrontFleet(options: FrontFleetOptions): FrontFleet {
     spawn(front, listening) {
       const environment = Object.fromEntries(Object.entries(options.environment).filter((e): e is [string, string] => e[1] !== undefined));
       const child: FrontProcess = spawnFront({
+        clock: options.clock,
         environment,
         nodeFlags: frontNodeFlags(options.config()),
         sockets,

@@ -1,6 +1,7 @@
 import type { Authenticator } from '@portico/auth-forwarder';
 import { createListener, RequestMetrics, type Listener } from '@portico/listener';
 import type { EventLogger } from '@portico/log-sink';
+import { systemClock } from '@portico/supervisor';
 import { createRouter, type Forwarder, type Router } from '@portico/router';
 import type { PorticoConfig } from '../config/PorticoConfigSchema.ts';
 import { appAuthenticator } from '../runtime/appAuthenticator.ts';
@@ -34,7 +35,7 @@ export function runFront(channel: ControlChannel): void {
   const send = (message: FrontMessage) => channel.send(message);
   // Events go to the control process's log, which adds this front's number; within a budget, so
   // that a flood of refused requests cannot make this front flood the control (FrontInbox).
-  const budget = new LogBudget(() => performance.now(), () => channel.pending());
+  const budget = new LogBudget(systemClock, () => channel.pending());
   let logLevels: ReadonlySet<string> | undefined;
   const logger = logThrough((level, message) => {
     if (logLevels?.has(level) !== false && budget.take()) send(message);

@@ -1,9 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Socket } from 'node:net';
+import type { Clock } from '@portico/supervisor';
 import type { FrontSocket } from './bindFrontSockets.ts';
 import { checkFrontMessage, type RefusedFrontMessage } from './checkFrontMessage.ts';
 import { frontCommand } from './frontCommand.ts';
-import { FrontInbox, type InboxOverflow } from './FrontInbox.ts';
+import { FrontInbox, frontInboxBounds, type InboxOverflow } from './FrontInbox.ts';
 import type { ControlMessage, FrontMessage } from './FrontMessage.ts';
 
 /** The file descriptor of a front's channel to the control process; its listen sockets follow it, in `listen` order. */
@@ -17,6 +18,8 @@ export interface FrontProcess {
 }
 
 export interface SpawnFrontOptions {
+  /** The control's clock, by which the front's channel is bounded (`FrontInbox`). */
+  readonly clock: Clock;
   readonly environment: Record<string, string>;
   /** Node flags for this front, after the control process's own (`frontNodeFlags`). */
   readonly nodeFlags: readonly string[];
@@ -44,7 +47,7 @@ export function spawnFront(options: SpawnFrontOptions): FrontProcess {
   const channel = child.stdio[frontChannelFd] as Socket;
   // A write to a front that died between two checks; its exit is what the fleet acts on.
   channel.on('error', () => {});
-  const inbox = new FrontInbox();
+  const inbox = new FrontInbox(frontInboxBounds, options.clock);
   channel.on('data', (chunk: Buffer) => {
     for (const value of inbox.read(chunk)) {
       const checked = checkFrontMessage(value);

@@ -38,7 +38,7 @@ const version = '0.1.0';
  */
 export function createPortico(initial: PorticoConfig, options: PorticoOptions = {}): Portico {
   const logger = options.logger ?? createLogger();
-  const host = options.host ?? createNodeProcessHost();
+  const host = options.host ?? createNodeProcessHost(options.clock ? { clock: options.clock } : {});
   // Declared before the wiring that feeds it; `apps` is read when a line's app is asked about.
   let apps = new Map<string, AppRuntime>();
   const output = new AppOutputHub((name) => apps.has(name));

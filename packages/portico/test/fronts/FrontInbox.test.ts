@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { SimulatedClock } from '@portico/supervisor';
 import { FrontInbox } from '../../src/fronts/FrontInbox.ts';
 import { LogBudget } from '../../src/fronts/LogBudget.ts';
 
@@ -24,9 +25,9 @@ describe('FrontInbox', () => {
   });
 
   it('cuts past messagesPerSecond within a second of the sender, and counts each of its seconds afresh', () => {
-    let now = 0;
-    const inbox = new FrontInbox(bounds, () => now);
-    now = 1500;
+    const clock = new SimulatedClock();
+    const inbox = new FrontInbox(bounds, clock);
+    clock.advance(1500);
     const sent = (sentAt: number, count: number) => Buffer.concat(Array.from({ length: count }, () => line({ sentAt })));
     assert.equal(inbox.read(sent(0, 10)).length, 10);
     assert.equal(inbox.read(sent(1000, 10)).length, 10);
@@ -38,19 +39,19 @@ describe('FrontInbox', () => {
   // code that took the front over) would escape every bound counted by them. Failed before: all
   // 50 were read with the reader's clock still in its first second.
   it('opens no second for a stamp that runs ahead of the time the control has seen pass', () => {
-    let now = 0;
-    const inbox = new FrontInbox(bounds, () => now);
+    const clock = new SimulatedClock();
+    const inbox = new FrontInbox(bounds, clock);
     const lying = Buffer.concat(Array.from({ length: 50 }, (_, i) => line({ sentAt: i * 1000 })));
     assert.deepEqual(inbox.read(lying), [], 'a chunk that passes a bound is read no further');
     assert.deepEqual(inbox.overflow, { reason: 'too many messages', reached: 11, limit: 10 });
-    now = 60_000;
+    clock.advance(60_000);
     assert.deepEqual(inbox.read(line({ sentAt: 60_000 })), [], 'nothing is read after the cut');
   });
 
   it('counts a backlog read at once (the control held up) in the seconds it was sent in', () => {
-    let now = 0;
-    const inbox = new FrontInbox(bounds, () => now);
-    now = 11_000; // the control held up from its start to this read
+    const clock = new SimulatedClock();
+    const inbox = new FrontInbox(bounds, clock);
+    clock.holdUp(11_000); // the control held up from its start to this read
     // Six seconds of a front sending its most, read in one chunk.
     const backlog = Buffer.concat(Array.from({ length: 60 }, (_, i) => line({ sentAt: 5000 + Math.floor(i / 10) * 1000 + (i % 10) })));
     assert.equal(inbox.read(backlog).length, 60);
@@ -75,15 +76,15 @@ describe('FrontInbox', () => {
 
 describe('LogBudget', () => {
   it('lets perSecond events through a second, counts the rest, and none while too much is pending', () => {
-    let now = 0;
+    const clock = new SimulatedClock();
     let pending = 0;
-    const budget = new LogBudget(() => now, () => pending);
+    const budget = new LogBudget(clock, () => pending);
     let taken = 0;
     for (let i = 0; i < LogBudget.perSecond + 50; i++) if (budget.take()) taken++;
     assert.equal(taken, LogBudget.perSecond);
     assert.equal(budget.dropped(), 50);
     assert.equal(budget.dropped(), 0, 'counted once');
-    now = 1000;
+    clock.advance(1000);
     assert.equal(budget.take(), true);
     pending = LogBudget.pendingBytes + 1;
     assert.equal(budget.take(), false);

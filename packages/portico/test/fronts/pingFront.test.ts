@@ -97,26 +97,32 @@ describe('pingFront', () => {
   // process held up for longer than the response time (a debugger, a long synchronous task) found
   // every front silent at its first check after it, though it had sent them nothing to answer.
   it('does not count the control process held up, with no ping out, as the front’s silence', () => {
-    const clock = new SimulatedClock();
-    // Held up: the control's time goes on, its timers wait.
-    let heldUp = 0;
-    const verdicts: number[] = [];
-    const pings: number[] = [];
-    const ping = pingFront({
-      clock: { now: () => clock.now() + heldUp, setTimeout: (fn, ms) => clock.setTimeout(fn, ms), clearTimeout: (handle) => clock.clearTimeout(handle) },
-      interval: () => 2000,
-      responseTime: () => 10_000,
-      ping: (id) => pings.push(id),
-      unresponsive: (silent) => verdicts.push(silent),
-    });
+    const { clock, pings, verdicts, ping } = pinged();
     ping.answered(1);
-    heldUp = 30_000;
-    clock.advance(2000);
+    // Held up for 30 s: the ping due at 2 s is sent at 30 s, its verdict a turn later.
+    clock.holdUp(30_000);
+    clock.advance(0);
     assert.deepEqual(verdicts, [], 'nothing was asked of it meanwhile');
     // Its answer to the ping sent after the hold-up comes; then it hangs, and is found.
     ping.answered(pings.at(-1)!);
     clock.advance(14_000);
     assert.deepEqual(verdicts, [12_000]);
+  });
+
+  // The verdict waits a turn of the control's event loop after its timer: a control held up
+  // with a ping out runs the timer first and reads the front's answer, which has waited in the
+  // channel all along, after it. Judged in the timer itself, the front was silent for 30 s.
+  it('reads an answer that waited in the channel while the control was held up before its verdict', () => {
+    const { clock, pings, verdicts, ping } = pinged();
+    ping.answered(1);
+    clock.advance(2000);
+    assert.deepEqual(pings, [1, 2]);
+    // The front answers ping 2 at once; the control is held up before it reads the answer.
+    clock.holdUp(30_000);
+    ping.answered(2);
+    clock.advance(0);
+    assert.deepEqual(verdicts, []);
+    assert.deepEqual(pings, [1, 2, 3], 'and it pings on');
   });
 
   it('stops', () => {
