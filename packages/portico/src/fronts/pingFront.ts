@@ -16,6 +16,15 @@ export interface PingOptions {
   readonly unresponsive: (silentMs: number) => void;
 }
 
+/**
+ * Pings out at once, at most: while this many are unanswered no more is sent. Each one out is kept
+ * (when it was sent) and sits in the channel of a front that does not read it; at the extremes the
+ * schema allows (a ping every 50 ms, three hours for a first answer) that was 216 000 of each per
+ * hung front. The verdict is the same: silence runs from the first ping not answered, which is
+ * kept. The defaults never reach it (16 out at most, over the first answer's 30 s).
+ */
+export const maxPingsOut = 64;
+
 /** Milliseconds a front has for its first answer, from its start: 30 s, or three response times if more. */
 export const firstAnswerTime = 30_000;
 
@@ -52,7 +61,8 @@ export function pingFront(options: PingOptions): FrontPing {
   const { clock } = options;
   /**
    * When each ping not answered yet was sent, oldest first: ping `lastAnswered + 1` is the first.
-   * At most the verdict's limit over the interval, plus one: 16 with the defaults (the first answer's 30 s).
+   * The verdict's limit over the interval, plus one (16 with the defaults, over the first
+   * answer's 30 s), and never more than `maxPingsOut`.
    */
   const unanswered: number[] = [];
   let lastAnswered = 0;
@@ -68,7 +78,7 @@ export function pingFront(options: PingOptions): FrontPing {
       if (stopped) return;
       const silent = unanswered.length === 0 ? 0 : clock.now() - unanswered[0]!;
       if (silent <= (lastAnswered > 0 ? options.responseTime() : Math.max(firstAnswerTime, 3 * options.responseTime()))) {
-        ping();
+        if (unanswered.length < maxPingsOut) ping();
         return schedule();
       }
       stopped = true;

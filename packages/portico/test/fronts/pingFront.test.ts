@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { SimulatedClock } from '@portico/supervisor';
-import { pingFront } from '../../src/fronts/pingFront.ts';
+import { maxPingsOut, pingFront } from '../../src/fronts/pingFront.ts';
 
 /** A ping of one front on the simulated clock: interval 2 s, response time 10 s. */
 function pinged() {
@@ -123,6 +123,43 @@ describe('pingFront', () => {
     clock.advance(0);
     assert.deepEqual(verdicts, []);
     assert.deepEqual(pings, [1, 2, 3], 'and it pings on');
+  });
+
+  // Every ping not answered was kept (its send time) and written to the front's channel, which a
+  // hung front does not read: at the extremes the schema allows (a ping every 50 ms, an hour's
+  // response time, so three hours for a first answer), a front hung at its start had 216 000 of
+  // each before its verdict. Failed before: every one of them was sent.
+  it('keeps at most maxPingsOut pings out, however small the interval against the response time', () => {
+    const clock = new SimulatedClock();
+    const pings: number[] = [];
+    const verdicts: number[] = [];
+    const ping = pingFront({ clock, interval: () => 50, responseTime: () => 3_600_000, ping: (id) => pings.push(id), unresponsive: (silent) => verdicts.push(silent) });
+    clock.advance(10_800_000);
+    assert.equal(pings.length, maxPingsOut, 'no ping past the bound while none is answered');
+    assert.deepEqual(verdicts, [], 'three response times for its first answer, from its start');
+    clock.advance(50);
+    assert.deepEqual(verdicts, [10_800_050], 'found as before: silent from the first ping');
+    ping.stop();
+  });
+
+  it('pings on once the front answers the pings it kept out, and finds it silent from the first it has not answered', () => {
+    const clock = new SimulatedClock();
+    const pings: number[] = [];
+    const verdicts: number[] = [];
+    const ping = pingFront({ clock, interval: () => 50, responseTime: () => 1000, ping: (id) => pings.push(id), unresponsive: (silent) => verdicts.push(silent) });
+    clock.advance(50 * maxPingsOut);
+    assert.equal(pings.length, maxPingsOut);
+    // A slow start: it reads them all at once, and answers the last but one.
+    ping.answered(maxPingsOut - 1);
+    clock.advance(50);
+    assert.equal(pings.length, maxPingsOut + 1, 'one more out: the last is still out');
+    ping.answered(maxPingsOut + 1);
+    // Then it hangs: pinged on every 50 ms, and silent from the first ping after its last answer.
+    clock.advance(1050);
+    assert.deepEqual(verdicts, [], 'exactly the response time since the first ping it did not answer, 50 ms after its answer');
+    assert.equal(pings.length, maxPingsOut + 22);
+    clock.advance(50);
+    assert.deepEqual(verdicts, [1050]);
   });
 
   it('stops', () => {
