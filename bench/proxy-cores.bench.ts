@@ -40,12 +40,14 @@
 // (single-threaded) and at `parallel` (V8's helper threads), in the same rounds.
 //
 //   pnpm bench:proxy-cores [seconds] [rounds] [share]   (default 5 s × 3 rounds, share 0.7; Linux, wrk, taskset)
-//   PORTICO_BENCH_HOLD_SINGLE=1 gives the single process the fronts' young generation (16 MiB a semi-space).
+//   PORTICO_BENCH_HOLD_SINGLE=1 starts the single process with the fronts' own flags (frontNodeFlags:
+//   16 MiB a semi-space, and the single-threaded collector).
 import { execFileSync } from 'node:child_process';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolveConfig } from '@portico/portico';
-import { GC_METER_FLAGS, startGcMeters, stopGcMeters, type GcFigures } from './support/gcFigures.ts';
+import { startGcMeters, stopGcMeters, type GcFigures } from './support/gcFigures.ts';
+import { porticoRoleFlags } from './support/porticoRoleFlags.ts';
 import { childPids, cpuMs, runQueueMs } from './support/processCpu.ts';
 import { bareRelay } from './support/bareRelay.ts';
 import { listenAndReport, startRole } from './support/roleProcess.ts';
@@ -233,11 +235,11 @@ function pin(cpu: number | string, pids: readonly number[]): void {
 };
 
 async function startPortico(fronts: number, frontGc: 'single-threaded' | 'parallel' = 'single-threaded') {
-  // PORTICO_BENCH_HOLD_SINGLE=1: the single process (one front) gets the young generation every
-  // front is started with (16 MiB a semi-space, frontNodeFlags), so that CPU per request compares
-  // one front and two like for like; without it, the single process runs as `portico start` runs it.
-  const hold = fronts === 1 && process.env.PORTICO_BENCH_HOLD_SINGLE === '1' ? ['--min-semi-space-size=16'] : [];
-  const role = await startRole(new URL(import.meta.url), ['portico', String(fronts), frontGc], { nodeFlags: [...GC_METER_FLAGS, ...hold] });
+  // PORTICO_BENCH_HOLD_SINGLE=1: the single process (one front) runs with the flags every front is
+  // started with (frontNodeFlags), so that CPU per request compares one front and two like for
+  // like; without it, the single process runs as `portico start` runs it.
+  const hold = process.env.PORTICO_BENCH_HOLD_SINGLE === '1';
+  const role = await startRole(new URL(import.meta.url), ['portico', String(fronts), frontGc], { nodeFlags: porticoRoleFlags(fronts, frontGc, hold) });
   // After the port: the backend's pid, then the fronts'.
   const [, backend, ...frontPids] = role.line.split(' ').map(Number);
   return { ...role, backend: backend!, fronts: frontPids };

@@ -4,6 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { expectTypeOf } from 'expect-type';
 import {
   createPortico,
+  frontNodeFlags,
   loadConfig,
   resolveConfig,
   type BoundAddress,
@@ -34,6 +35,11 @@ describe('@portico/portico public types', () => {
     expectTypeOf<PorticoOptions['logger']>().toEqualTypeOf<EventLogger | undefined>();
     expectTypeOf<PorticoOptions['host']>().toEqualTypeOf<ProcessHost | undefined>();
     expectTypeOf<PorticoOptions['clock']>().toEqualTypeOf<Clock | undefined>();
+  });
+
+  it('gives the Node flags a front process is started with', () => {
+    expectTypeOf(frontNodeFlags).parameters.toEqualTypeOf<[Pick<PorticoConfig, 'frontGc'>, (readonly string[])?]>();
+    expectTypeOf(frontNodeFlags).returns.toEqualTypeOf<string[]>();
   });
 
   it('loads and resolves a config to one PorticoConfig type', () => {
