@@ -132,3 +132,10 @@ export function h2Request(session: http2.ClientHttp2Session, headers: http2.Outg
     if (body !== undefined) stream.end(body);
   });
 }
+
+/** A client's masked WebSocket text frame (RFC 6455 §5.2), for a payload under 126 bytes. */
+export function clientTextFrame(text: string): Buffer {
+  const payload = Buffer.from(text);
+  const mask = Buffer.from([1, 2, 3, 4]);
+  return Buffer.concat([Buffer.from([0x81, 0x80 | payload.length]), mask, Buffer.from(payload.map((b, i) => b ^ mask[i % 4]!))]);
+}
