@@ -150,6 +150,11 @@ export interface FrontStatusView {
   readonly connections: number;
   /** Messages of it the control refused since Portico started (a count that is not one, a field missing): dropped, its last good report kept. */
   readonly refusedMessages: number;
+  /**
+   * Asks of `/status` and `/metrics` for its figures that it had not answered within a second
+   * since Portico started: each of those gave its last report instead (up to a second old).
+   */
+  readonly unansweredAsks: number;
 }
 
 /** What one worker's process wrote lately, as `GET /logs` answers it. */

@@ -223,6 +223,8 @@ function renderStatus(out: string[], status: PorticoStatus): void {
     for (const f of status.fronts) sample(out, 'portico_front_restarts_total', [['front', String(f.front)]], f.restarts);
     family(out, 'portico_front_messages_refused_total', 'counter', 'Messages of each front process that the control process refused (a figure that is not a count, a field missing) since Portico started.');
     for (const f of status.fronts) sample(out, 'portico_front_messages_refused_total', [['front', String(f.front)]], f.refusedMessages);
+    family(out, 'portico_front_asks_unanswered_total', 'counter', 'Asks of /status and /metrics that each front process had not answered within a second, since Portico started: each gave its last report instead.');
+    for (const f of status.fronts) sample(out, 'portico_front_asks_unanswered_total', [['front', String(f.front)]], f.unansweredAsks);
   }
   family(out, 'process_start_time_seconds', 'gauge', 'Start time of the process since the Unix epoch, in seconds.');
   sample(out, 'process_start_time_seconds', [], status.startedAt / 1000);

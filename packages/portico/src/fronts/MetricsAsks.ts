@@ -17,6 +17,8 @@ export const askWait = 1000;
 interface Answer {
   readonly answered: Promise<void>;
   readonly answer: () => void;
+  /** Whether `answer` was called: known at once, where `answered` tells a turn later. */
+  readonly done: () => boolean;
 }
 
 interface Asking {
@@ -40,6 +42,8 @@ export class MetricsAsks {
   readonly #send: (front: number, id: number) => void;
   #sent = 0;
   readonly #fronts = new Map<number, Asking>();
+  /** Per front, over its restarts: the asks for which its last report was given instead of its answer. */
+  readonly #unanswered = new Map<number, number>();
 
   /** `send`: sends `{ type: 'metrics.ask', id }` to `front`. */
   constructor(clock: Clock, send: (front: number, id: number) => void) {
@@ -49,31 +53,50 @@ export class MetricsAsks {
 
   /**
    * Resolves once each of `fronts` has sent its figures from after this call (a `metrics` report
-   * with the id of an ask sent since), or has exited, or after `askWait`. Never rejects.
+   * with the id of an ask sent since), or has exited, or after `askWait`. Never rejects. A front
+   * whose figures are not in by then is counted in `unanswered`.
    */
   ask(fronts: Iterable<number>): Promise<void> {
     const now = this.#clock.now();
-    const waits: Promise<void>[] = [];
+    const waiting = new Map<number, Answer>();
     for (const front of fronts) {
       let asking = this.#fronts.get(front);
       if (!asking) this.#fronts.set(front, (asking = { out: undefined, next: undefined, lastSentAt: -Infinity, timer: undefined }));
-      if (asking.out && now - asking.out.sentAt >= askWait) continue;
+      if (asking.out && now - asking.out.sentAt >= askWait) {
+        this.#countUnanswered(front);
+        continue;
+      }
       // The next ask, not one out: that was sent before this call, and may miss what came since.
       let next = asking.next;
       if (!next) {
         next = asking.next = answer();
         this.#sendNext(front, asking);
       }
-      waits.push(next.answered);
+      waiting.set(front, next);
     }
-    if (waits.length === 0) return Promise.resolve();
+    if (waiting.size === 0) return Promise.resolve();
     return new Promise<void>((resolve) => {
-      const timer = this.#clock.setTimeout(resolve, askWait);
-      void Promise.all(waits).then(() => {
+      const timer = this.#clock.setTimeout(() => {
+        for (const [front, next] of waiting) if (!next.done()) this.#countUnanswered(front);
+        resolve();
+      }, askWait);
+      void Promise.all([...waiting.values()].map((next) => next.answered)).then(() => {
         this.#clock.clearTimeout(timer);
         resolve();
       });
     });
+  }
+
+  /**
+   * The asks of `front` (by number, over its restarts) for which `/status` or `/metrics` gave its
+   * last report, not its answer: it had not answered within `askWait`, or was not waited for.
+   */
+  unanswered(front: number): number {
+    return this.#unanswered.get(front) ?? 0;
+  }
+
+  #countUnanswered(front: number): void {
+    this.#unanswered.set(front, this.unanswered(front) + 1);
   }
 
   /** `front` sent a report answering ask `id`; an id it was not asked, or already answered, answers nothing. */
@@ -115,7 +138,15 @@ export class MetricsAsks {
 }
 
 function answer(): Answer {
-  let answer!: () => void;
-  const answered = new Promise<void>((resolve) => (answer = resolve));
-  return { answered, answer };
+  let resolve!: () => void;
+  let done = false;
+  const answered = new Promise<void>((r) => (resolve = r));
+  return {
+    answered,
+    answer: () => {
+      done = true;
+      resolve();
+    },
+    done: () => done,
+  };
 }

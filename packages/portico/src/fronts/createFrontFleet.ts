@@ -398,7 +398,7 @@ export function createFrontFleet(options: FrontFleetOptions): FrontFleet {
       return Array.from({ length: options.count }, (_, i) => {
         const child = snapshot?.children.find((c) => c.id === `front-${i + 1}`);
         const state = child?.ref ? String((child.ref.getSnapshot() as FrontSnapshot).value) : 'stopped';
-        return { front: i + 1, pid: children.get(i + 1)?.child.pid, state, restarts: child?.restarts ?? 0, connections: reports.byFront().get(i + 1)?.connections ?? 0, refusedMessages: refusedCounts.get(i + 1) ?? 0 };
+        return { front: i + 1, pid: children.get(i + 1)?.child.pid, state, restarts: child?.restarts ?? 0, connections: reports.byFront().get(i + 1)?.connections ?? 0, refusedMessages: refusedCounts.get(i + 1) ?? 0, unansweredAsks: asks.unanswered(i + 1) };
       });
     },
   };

@@ -90,4 +90,26 @@ describe('MetricsAsks', () => {
     asks.gone(1);
     assert.equal(await settled(status), true);
   });
+
+  // A /status that a front did not answer in time gave that front's last report: whoever reads
+  // it (an operator, a test that checks a request answered just before it) can tell from the
+  // count of asks each front left unanswered, the event that it was not answered.
+  it('counts, per front, the asks that gave its last report instead of its answer', async () => {
+    const { clock, sent, asks } = asking();
+    const status = asks.ask([1, 2]);
+    asks.answered(1, 1);
+    clock.advance(1000);
+    assert.equal(await settled(status), true);
+    assert.deepEqual([asks.unanswered(1), asks.unanswered(2)], [0, 1], 'front 2 did not answer within the second');
+    // Its ask is still out, a second old: the next /status does not wait for it, and counts it again.
+    assert.equal(await settled(asks.ask([2])), true);
+    assert.equal(asks.unanswered(2), 2);
+    // It answers at last; the next ask is answered in time.
+    asks.answered(2, 2);
+    const next = asks.ask([1, 2]);
+    clock.advance(100);
+    for (const ask of sent.slice(2)) asks.answered(Number(ask.split(':')[0]), Number(ask.split(':')[1]));
+    assert.equal(await settled(next), true);
+    assert.deepEqual([asks.unanswered(1), asks.unanswered(2)], [0, 2]);
+  });
 });
