@@ -18,11 +18,12 @@ function get(port: number, agent: http.Agent): Promise<string> {
 }
 
 describe('an h2c listener in front of the forwarder', () => {
-  // Regression: the listener's h2c sniffer reads a connection's first bytes and puts them back
+  // Regression: the listener's h2c sniffer read a connection's first bytes and put them back
   // (unshift), so the stream still held them when the forwarder tried to read the socket through
   // the shared buffer (readIntoSharedBuffer refuses then), and the connection stayed on Node's
-  // stream path, a 64 KiB buffer and a 'data' event per read, for its whole life.
-  it('reads an HTTP/1.1 connection through the shared buffer once the sniffed bytes are read', async () => {
+  // stream path, a 64 KiB buffer and a 'data' event per read, for its whole life. The sniffed
+  // bytes are handed over now, and the socket's stream holds none.
+  it('reads an HTTP/1.1 connection through the shared buffer after the sniff', async () => {
     const backend = http.createServer((_req, res) => res.end('ok'));
     backend.listen(0, '127.0.0.1');
     await once(backend, 'listening');
@@ -31,9 +32,9 @@ describe('an h2c listener in front of the forwarder', () => {
     const listener = createListener({
       entries: [{ port: 0, host: '127.0.0.1', h2c: true }],
       handler: () => ({
-        handleConnection: (socket) => {
+        handleConnection: (socket, sniffed) => {
           accepted.push(socket);
-          forwarder.handleConnection(socket);
+          forwarder.handleConnection(socket, sniffed);
         },
         handleHttp2Connection: () => assert.fail('an HTTP/1.1 client was taken for HTTP/2'),
       }),

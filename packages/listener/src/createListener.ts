@@ -8,9 +8,13 @@ import { sniffPreface } from './sniffPreface.ts';
 
 /** What serves the connections of one listen entry: the router's forwarder. */
 export interface ConnectionHandler {
-  handleConnection(socket: net.Socket): void;
-  /** Serves HTTP/2 on a socket; without it, no listener offers HTTP/2. */
-  handleHttp2Connection?(socket: net.Socket): void;
+  /**
+   * Serves HTTP/1.x on a socket. `initial`: bytes the listener read from it first (the h2c
+   * sniff's), which come before any the socket gives; the socket's stream holds none then.
+   */
+  handleConnection(socket: net.Socket, initial?: Buffer): void;
+  /** Serves HTTP/2 on a socket, `initial` as above (the preface read by the sniff); without it, no listener offers HTTP/2. */
+  handleHttp2Connection?(socket: net.Socket, initial?: Buffer): void;
 }
 
 /** A handler that serves HTTP/2 as well. */

@@ -5,10 +5,13 @@ import type { Http2ConnectionHandler } from './createListener.ts';
 const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
 
 /**
- * Reads a plain connection's first bytes: the HTTP/2 preface goes to the handler's `handleHttp2Connection`, anything else to the
- * HTTP/1.1 framer, with the bytes read put back (`unshift`) for whichever takes the socket. A
- * client that has sent neither within `timeout` ms is closed. h2c by `Upgrade` is never taken:
- * that goes through the HTTP/1.1 framer, which strips it (docs/proxy.md).
+ * Reads a plain connection's first bytes: the HTTP/2 preface goes to the handler's
+ * `handleHttp2Connection`, anything else to the HTTP/1.1 framer, with the bytes read handed over
+ * as `initial`, never put back into the socket's stream: each engine takes them its own way, and
+ * the HTTP/1.1 reader can read the socket through the shared buffer from its first read on. It
+ * reads only as far as it must to decide (one byte for most requests, which do not start with
+ * `P`). A client that has sent neither within `timeout` ms is closed. h2c by `Upgrade` is never
+ * taken: that goes through the HTTP/1.1 framer, which strips it (docs/proxy.md).
  */
 export function sniffPreface(socket: net.Socket, timeout: number, handler: Http2ConnectionHandler): void {
   let seen: Buffer | undefined;
@@ -22,11 +25,10 @@ export function sniffPreface(socket: net.Socket, timeout: number, handler: Http2
     socket.off('error', onError);
     socket.off('end', onError);
     socket.setTimeout(0);
-    socket.pause();
-    socket.unshift(seen);
-    if (isHttp2) return handler.handleHttp2Connection(socket);
-    handler.handleConnection(socket);
-    socket.resume();
+    // Handed over in this same call, before the socket can emit another read: the engine's own
+    // reader is in place before the next one, and the stream holds nothing.
+    if (isHttp2) handler.handleHttp2Connection(socket, seen);
+    else handler.handleConnection(socket, seen);
   };
   const onError = (): void => {
     socket.destroy();

@@ -106,8 +106,8 @@ export function runFront(channel: ControlChannel): void {
       ),
       maxConnections: limits!.maxConnections,
       handler: (proto) => ({
-        handleConnection: (socket) => forwarderFor(proto).handleConnection(socket),
-        handleHttp2Connection: (socket) => forwarderFor(proto).handleHttp2Connection(socket),
+        handleConnection: (socket, sniffed) => forwarderFor(proto).handleConnection(socket, sniffed),
+        handleHttp2Connection: (socket, sniffed) => forwarderFor(proto).handleHttp2Connection(socket, sniffed),
       }),
     });
     await listener.start();

@@ -288,8 +288,8 @@ export function createPortico(initial: PorticoConfig, options: PorticoOptions = 
           maxConnections: limits.maxConnections,
           // Each connection goes to the forwarder of the limits in force when it was accepted.
           handler: (proto) => ({
-            handleConnection: (socket) => forwarders.forProtocol(proto).handleConnection(socket),
-            handleHttp2Connection: (socket) => forwarders.forProtocol(proto).handleHttp2Connection(socket),
+            handleConnection: (socket, sniffed) => forwarders.forProtocol(proto).handleConnection(socket, sniffed),
+            handleHttp2Connection: (socket, sniffed) => forwarders.forProtocol(proto).handleHttp2Connection(socket, sniffed),
           }),
         });
         const addresses = await listener.start();

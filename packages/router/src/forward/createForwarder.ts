@@ -6,14 +6,17 @@ import { Http2Front } from '../internal/h2/Http2Front.ts';
 
 /** The forwarding engine: hand it accepted client sockets. */
 export interface Forwarder {
-  /** Serves HTTP/1.1 on an accepted client socket until it closes. */
-  handleConnection(socket: net.Socket): void;
+  /**
+   * Serves HTTP/1.1 on an accepted client socket until it closes; `initial` are bytes already read
+   * from it (a listener's h2c sniff), read before the socket's own.
+   */
+  handleConnection(socket: net.Socket, initial?: Buffer): void;
   /**
    * Serves HTTP/2 on an accepted client socket: a TLS socket whose ALPN chose `h2`, or a plain one
-   * whose first bytes were the HTTP/2 preface (put back with `unshift`). Each stream is forwarded
-   * to the HTTP/1.1 backends like an HTTP/1.1 request (docs/proxy.md, HTTP/2 at the front).
+   * whose first bytes were the HTTP/2 preface (`initial`, when a sniff read them). Each stream is
+   * forwarded to the HTTP/1.1 backends like an HTTP/1.1 request (docs/proxy.md, HTTP/2 at the front).
    */
-  handleHttp2Connection(socket: net.Socket): void;
+  handleHttp2Connection(socket: net.Socket, initial?: Buffer): void;
   /** Client connections being served (HTTP/1.1 and HTTP/2). */
   readonly connectionCount: number;
   /** Idle keep-alive connections held for one upstream. */
@@ -49,7 +52,7 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
   };
 
   return {
-    handleConnection(socket) {
+    handleConnection(socket, initial) {
       if (closing !== undefined) {
         socket.destroy();
         return;
@@ -59,13 +62,14 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
         settle();
       });
       connections.add(connection);
+      if (initial !== undefined && initial.length > 0) connection.readFirst(initial);
     },
-    handleHttp2Connection(socket) {
+    handleHttp2Connection(socket, initial) {
       if (closing !== undefined) {
         socket.destroy();
         return;
       }
-      (http2 ??= new Http2Front(resolved, pool)).handleConnection(socket);
+      (http2 ??= new Http2Front(resolved, pool)).handleConnection(socket, initial);
     },
     get connectionCount() {
       return connections.size + (http2?.connectionCount ?? 0);

@@ -39,7 +39,9 @@ describe('@portico/router public types', () => {
   it('createForwarder takes ForwarderOptions and hands out a Forwarder', () => {
     expectTypeOf(createForwarder).parameters.toEqualTypeOf<[ForwarderOptions]>();
     expectTypeOf(createForwarder).returns.toEqualTypeOf<Forwarder>();
-    expectTypeOf<Forwarder['handleConnection']>().toEqualTypeOf<(socket: net.Socket) => void>();
+    expectTypeOf<Forwarder['handleConnection']>().toEqualTypeOf<(socket: net.Socket, initial?: Buffer) => void>();
+    // A listener that sniffed for the h2c preface hands both engines what it read (docs/proxy.md).
+    expectTypeOf<Forwarder['handleHttp2Connection']>().toEqualTypeOf<(socket: net.Socket, initial?: Buffer) => void>();
     expectTypeOf<Forwarder['connectionCount']>().toEqualTypeOf<number>();
     expectTypeOf<Forwarder['close']>().returns.toEqualTypeOf<Promise<void>>();
   });

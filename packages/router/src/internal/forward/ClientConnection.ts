@@ -65,12 +65,6 @@ export class ClientConnection implements ExchangeOwner {
   /** The current exchange's timeout; one per connection since its exchanges run one at a time. */
   readonly requestDeadline: Deadline;
   #origin: ClientOrigin | undefined;
-  /**
-   * The client's stream held bytes when it came (a listener that read them to sniff for HTTP/2
-   * and put them back), so its reads could not yet be lent from the shared buffer: they will be
-   * once the stream has handed those bytes over.
-   */
-  #lendReadsLater: boolean;
 
   constructor(client: net.Socket, options: ResolvedForwarderOptions, pool: UpstreamPool, onClosed: () => void) {
     this.client = client;
@@ -86,11 +80,20 @@ export class ClientConnection implements ExchangeOwner {
     // lent from a buffer every connection shares (readIntoSharedBuffer): Node's stream machinery
     // for each read was about a tenth of a request's CPU (docs/proxy.md, Where the time goes).
     client.on('data', this.#onRead);
-    this.#lendReadsLater = !readIntoSharedBuffer(client, this.#onLentRead) && client.readableLength > 0;
+    readIntoSharedBuffer(client, this.#onLentRead);
     client.on('end', this.#onClientEnd);
     client.on('error', this.#onClientError);
     client.on('close', this.#onClientClose);
     this.#arm('headers');
+  }
+
+  /**
+   * Bytes read from the client before it came here (a listener's h2c sniff), as the connection's
+   * first read: handed over rather than put back into the socket's stream, which would keep its
+   * reads off the shared buffer until the stream had given them up.
+   */
+  readFirst(initial: Buffer): void {
+    this.#onRead(initial);
   }
 
   /** Ends the connection now (forwarder shutdown). */
@@ -102,10 +105,6 @@ export class ClientConnection implements ExchangeOwner {
   readonly #onRead = (chunk: Buffer): void => {
     this.#requestsThisTurn = 0;
     this.#onData(chunk, false);
-    // A tunnel reads the client on its own; a closed connection reads nothing more.
-    if (!this.#lendReadsLater || this.client.readableLength > 0 || this.#state === 'tunnel' || this.#state === 'closed') return;
-    this.#lendReadsLater = false;
-    readIntoSharedBuffer(this.client, this.#onLentRead);
   };
 
   /**

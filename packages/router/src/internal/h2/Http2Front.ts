@@ -38,8 +38,14 @@ export class Http2Front {
     this.#server.on('sessionError', ignore);
   }
 
-  /** Serves HTTP/2 on `socket` (TLS with ALPN `h2`, or plain with the preface seen and put back). */
-  handleConnection(socket: net.Socket): void {
+  /** Serves HTTP/2 on `socket` (TLS with ALPN `h2`, or plain with the preface read by a sniff: `initial`). */
+  handleConnection(socket: net.Socket, initial?: Buffer): void {
+    if (initial !== undefined && initial.length > 0) {
+      // node:http2 takes what a socket's stream holds when its session starts (nodejs/node#35475):
+      // the sniffed bytes go back there, paused so that no 'data' event without a listener drops them.
+      socket.pause();
+      socket.unshift(initial);
+    }
     this.#server.emit('connection', socket);
   }
 
