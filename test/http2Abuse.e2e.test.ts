@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import http2 from 'node:http2';
-import { data, Flag, frame, FrameType, headerBlock, headers, indexed, indexedLiteral, ping, RawHttp2Client, request, rstStream } from './helpers/http2Frames.ts';
+import { data, Flag, frame, FrameType, headerBlock, headers, indexed, indexedLiteral, initialWindow, ping, RawHttp2Client, request, rstStream, windowUpdate } from './helpers/http2Frames.ts';
 import { until } from './helpers/frontClients.ts';
 import { h2Request, startFront, startRecordingBackend, type Front, type RecordingBackend } from './helpers/http2Front.ts';
 
@@ -209,4 +209,35 @@ describe('HTTP/2 abuse resistance', function () {
     assert.equal(ended, 100, 'the backend saw each response end');
     assert.ok(left < 16 * MiB, `${left} bytes still held after the backend's responses ended`);
   });
+
+  // The session's socket stood in for the stream: a response complete at Portico whose last bytes
+  // waited for a window the client never opened had no deadline (the exchange was over), so the
+  // stream and what it held stayed until the session went, and the session never went: its GOAWAY
+  // waits for its open streams. HTTP/1.1 gives a connection sendTimeout to take its answers.
+  for (const [kind, path, status] of [['the backend\'s answer', '/small', 200], ['Portico\'s own answer', '/%zz', 400]] as const) {
+    it(`resets a stream whose client never takes the end of ${kind}, after sendTimeout, while its other streams flow`, async () => {
+      await backend.close();
+      backend = await startRecordingBackend((_req, res) => res.end(Buffer.alloc(8 * 1024, 0x61)));
+      await front.close();
+      front = await startFront({ h2c: true }, backend.port, { sendTimeout: 1_000 });
+      const a = await attacker();
+      // Every stream opens with no window; stream 1 never gets one.
+      a.send(initialWindow(0));
+      await a.waitFor((f) => f.type === FrameType.SETTINGS && (f.flags & Flag.ACK) !== 0);
+      a.send(headers(1, request('GET', path), true));
+      const head = await a.waitFor((f) => f.streamId === 1 && f.type === FrameType.HEADERS);
+      assert.equal(head?.payload[0], status === 200 ? 0x88 : 0x8c, `stream 1 answered ${status}`);
+      // The other streams flow meanwhile: each is given a window and its whole answer comes.
+      for (const id of [3, 5]) {
+        a.send(headers(id, request('GET', `/flowing-${id}`), true), windowUpdate(id, 1 << 20));
+        await a.waitFor((f) => f.streamId === id && f.type === FrameType.DATA && (f.flags & Flag.END_STREAM) !== 0);
+      }
+      const reset = await a.waitFor((f) => f.streamId === 1 && f.type === FrameType.RST_STREAM);
+      assert.ok(reset !== undefined, 'stream 1 was never reset: the connection closed first');
+      assert.equal(a.frames.some((f) => f.streamId === 1 && f.type === FrameType.DATA && (f.flags & Flag.END_STREAM) !== 0), false);
+      // The connection lives on: a stream after the reset is served.
+      a.send(headers(7, request('GET', '/after'), true), windowUpdate(7, 1 << 20));
+      assert.ok(await a.waitFor((f) => f.streamId === 7 && f.type === FrameType.DATA && (f.flags & Flag.END_STREAM) !== 0));
+    });
+  }
 });

@@ -5,6 +5,8 @@
 import { once } from 'node:events';
 import net from 'node:net';
 
+const EMPTY = Buffer.alloc(0);
+
 export const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
 
 export const FrameType = { DATA: 0x0, HEADERS: 0x1, PRIORITY: 0x2, RST_STREAM: 0x3, SETTINGS: 0x4, PING: 0x6, GOAWAY: 0x7, WINDOW_UPDATE: 0x8, CONTINUATION: 0x9 } as const;
@@ -70,6 +72,18 @@ export function rstStream(streamId: number, code = 0x8): Buffer {
 }
 
 export const settings = (): Buffer => frame(FrameType.SETTINGS, 0, 0);
+/** SETTINGS_INITIAL_WINDOW_SIZE (0x4) = `size`: how much DATA the server may send on each stream before a WINDOW_UPDATE for it. */
+export const initialWindow = (size: number): Buffer => {
+  const payload = Buffer.alloc(6);
+  payload.writeUInt16BE(0x4, 0);
+  payload.writeUInt32BE(size, 2);
+  return frame(FrameType.SETTINGS, 0, 0, payload);
+};
+export const windowUpdate = (streamId: number, increment: number): Buffer => {
+  const payload = Buffer.alloc(4);
+  payload.writeUInt32BE(increment);
+  return frame(FrameType.WINDOW_UPDATE, 0, streamId, payload);
+};
 export const settingsAck = (): Buffer => frame(FrameType.SETTINGS, Flag.ACK, 0);
 export const ping = (n: number): Buffer => {
   const payload = Buffer.alloc(8);
@@ -152,8 +166,9 @@ export class RawHttp2Client {
       if (this.#buffer.length < 9 + length) break;
       const f = { type: this.#buffer[3]!, flags: this.#buffer[4]!, streamId: this.#buffer.readUInt32BE(5) & 0x7fffffff, payload: Buffer.from(this.#buffer.subarray(9, 9 + length)) };
       this.#buffer = this.#buffer.subarray(9 + length);
-      // Keep what tests look at; acknowledge pings so the session does not stall on us.
-      if (f.type !== FrameType.DATA) this.frames.push(f);
+      // Keep what tests look at: DATA without its payload (which floods would pile up), so that
+      // a test can see a stream's data end.
+      this.frames.push(f.type === FrameType.DATA ? { ...f, payload: EMPTY } : f);
     }
     this.#wake();
   }

@@ -13,6 +13,7 @@ import { UpstreamExchange } from '../forward/UpstreamExchange.ts';
 import type { UpstreamPool } from '../forward/UpstreamPool.ts';
 import { cannedAnswer, decidedAnswer, type PorticoAnswer } from '../policy/index.ts';
 import { answerHeaders, relayedHeaders } from './http2ResponseHeaders.ts';
+import { resetStreamTail, watchStreamTail } from './streamTail.ts';
 
 const { NGHTTP2_NO_ERROR, NGHTTP2_PROTOCOL_ERROR, NGHTTP2_INTERNAL_ERROR } = http2.constants;
 
@@ -26,7 +27,8 @@ export interface Http2StreamOwner {
   onStreamSettled(premature: boolean): void;
 }
 
-type Waiting = 'backend' | 'client' | 'body';
+/** What the stream's deadline times: the backend, the client's reading, its body, or, once the answer has ended, the client taking its last bytes. */
+type Waiting = 'backend' | 'client' | 'body' | 'tail';
 
 /**
  * One HTTP/2 stream relayed to an HTTP/1.1 backend over the socket forwarder's keep-alive pool.
@@ -177,7 +179,13 @@ export class Http2Exchange implements ExchangeClientSide {
     this.#settle(false);
     const stream = this.#stream;
     if (!stream.writableEnded) stream.end();
+    this.#watchTail();
     this.#stopBodyAfterAnswer();
+  }
+
+  /** The answer has ended: its last bytes get `sendTimeout` to go out (`watchStreamTail`). */
+  #watchTail(): void {
+    if (watchStreamTail(this.#stream, this.#deadline, this.#owner.options.sendTimeout)) this.#waiting = 'tail';
   }
 
   /**
@@ -237,6 +245,7 @@ export class Http2Exchange implements ExchangeClientSide {
   }
 
   #onStreamClose(): void {
+    this.#deadline.dispose();
     // The client reset the stream (or the connection went): nginx's 499; the backend request is aborted.
     if (!this.#backend.abandon()) return;
     this.#settle(true);
@@ -248,6 +257,8 @@ export class Http2Exchange implements ExchangeClientSide {
    * connection-level `bodyIdleTimeout` of HTTP/1.1 becomes this stream's own.
    */
   rearm(): void {
+    // The answer has ended; only its tail is timed now (a late 'drain' must not clear that).
+    if (this.#waiting === 'tail') return;
     // Waiting for a dispatch is the router's to time (its start-up limit and queue timeout).
     const wait = this.#backend.waitingFor(this.#clientBlocked, false);
     if (wait === undefined) return this.#deadline.clear();
@@ -263,9 +274,10 @@ export class Http2Exchange implements ExchangeClientSide {
   }
 
   #timedOut(): void {
+    const options = this.#owner.options;
+    if (this.#waiting === 'tail') return resetStreamTail(this.#stream, options.sendTimeout, options.onEvent);
     const backend = this.#backend;
     if (backend.phase === 'done') return;
-    const options = this.#owner.options;
     if (this.#waiting === 'body') {
       if (backend.phase === 'relaying-body') return backend.abortClient(`the request body stalled for ${options.bodyIdleTimeout} ms`);
       return backend.fail(408);
@@ -303,6 +315,7 @@ export class Http2Exchange implements ExchangeClientSide {
       stream.respond(answerHeaders(cannedAnswer(500), Buffer.byteLength(cannedAnswer(500).body)), { endStream: bodiless });
     }
     if (!bodiless) stream.end(payload);
+    this.#watchTail();
     this.#stopBodyAfterAnswer();
   }
 

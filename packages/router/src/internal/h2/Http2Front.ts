@@ -3,12 +3,14 @@ import type net from 'node:net';
 import type { ResolvedForwarderOptions } from '../../forward/ForwarderOptions.ts';
 import { RequestHeadParser } from '../../http1/RequestHeadParser.ts';
 import { clientOrigin, type ClientOrigin } from '../forward/clientOrigin.ts';
+import { Deadline } from '../forward/Deadline.ts';
 import { newRequestId } from '../forward/newRequestId.ts';
 import type { UpstreamPool } from '../forward/UpstreamPool.ts';
 import { cannedAnswer } from '../policy/index.ts';
 import { http2ServerOptions, PREMATURE_RESET_MINIMUM } from './http2Bounds.ts';
 import { Http2Exchange, type Http2StreamOwner } from './Http2Exchange.ts';
 import { answerHeaders } from './http2ResponseHeaders.ts';
+import { resetStreamTail, watchStreamTail } from './streamTail.ts';
 import { readHttp2RequestHead } from './readHttp2RequestHead.ts';
 
 const { NGHTTP2_ENHANCE_YOUR_CALM, NGHTTP2_NO_ERROR } = http2.constants;
@@ -101,7 +103,7 @@ class Http2Connection implements Http2StreamOwner {
     const verdict = readHttp2RequestHead(raw, endStream, this.#parser);
     if (verdict.kind === 'refused') {
       this.options.onEvent({ type: 'request.refused', status: verdict.status, reason: verdict.reason });
-      return refuse(stream, verdict.status);
+      return refuse(stream, verdict.status, this.options);
     }
     // A WebSocket's stream carries no request body: its DATA is the tunnel's, once it opens.
     const bodiless = endStream || verdict.head.upgrade?.kind === 'websocket';
@@ -122,12 +124,15 @@ class Http2Connection implements Http2StreamOwner {
 }
 
 /** A malformed request: Portico's answer for `status`, then the stream ends; nothing was forwarded. */
-function refuse(stream: ServerHttp2Stream, status: number): void {
+function refuse(stream: ServerHttp2Stream, status: number, options: ResolvedForwarderOptions): void {
   if (stream.destroyed || stream.closed) return;
   const answer = cannedAnswer(status);
   const payload = Buffer.from(answer.body, 'utf8');
   stream.respond(answerHeaders(answer, payload.length));
   stream.end(payload);
+  // No exchange times this stream: a deadline of its own for the answer's tail (refusals are rare).
+  const tail = new Deadline(options.clock, () => resetStreamTail(stream, options.sendTimeout, options.onEvent));
+  watchStreamTail(stream, tail, options.sendTimeout);
   // A body the client is still sending is not wanted (RFC 9113 §8.1).
   stream.once('finish', () => {
     if (!stream.closed && !stream.readableEnded) stream.close(NGHTTP2_NO_ERROR);
