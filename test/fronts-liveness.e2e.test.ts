@@ -143,8 +143,8 @@ describe('fronts: a front that sends what no front sends', function () {
     });
     const first = await logged(logs, (l) => l['event'] === 'front.message_refused');
     const rogue = portico.status().fronts!.find((f) => f.front === first['front'])!;
-    // Three rounds of five bad reports, a pong naming no ping, an unknown type and a null.
-    await changed(portico, () => portico.status().fronts!.find((f) => f.front === rogue.front)!.refusedMessages === 24);
+    // Three rounds of six bad reports, a pong naming no ping, an unknown type and a null.
+    await changed(portico, () => portico.status().fronts!.find((f) => f.front === rogue.front)!.refusedMessages === 27);
     // Every line the refusals wrote has reached `logs` once the writes of this turn are read.
     await new Promise((resolve) => setImmediate(resolve));
     const refused = logs.filter((l) => l['event'] === 'front.message_refused');
@@ -157,7 +157,7 @@ describe('fronts: a front that sends what no front sends', function () {
     assert.equal(status.apps[0]!.queueDepth, 0);
     const text = portico.metrics.render(status);
     assert.doesNotMatch(text, /^\S+ (?:NaN|[+-]?Inf|-\d.*)$/m, 'no sample is NaN, infinite or negative');
-    assert.match(text, new RegExp(`^portico_front_messages_refused_total\\{front="${rogue.front}"\\} 24$`, 'm'));
+    assert.match(text, new RegExp(`^portico_front_messages_refused_total\\{front="${rogue.front}"\\} 27$`, 'm'));
     assert.match(text, new RegExp(`^portico_front_requests_total\\{front="${rogue.front}",app="shop"\\} 1$`, 'm'));
   });
 });

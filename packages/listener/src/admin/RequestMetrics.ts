@@ -1,7 +1,7 @@
 import type { LogWriteFailureCounts } from '@portico/log-sink';
 import { appStates, type PorticoStatus, type ResourceFigures } from './AdminSource.ts';
 import { family, sample } from './internal/promText.ts';
-import { addCounters, type AppCountersSnapshot, type RequestCountersSnapshot } from './RequestCounters.ts';
+import { addCounters, addFinite, type AppCountersSnapshot, type RequestCountersSnapshot } from './RequestCounters.ts';
 
 /** Upper bounds of the latency histogram, in seconds (Prometheus' default buckets). */
 export const durationBuckets: readonly number[] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -113,12 +113,12 @@ export class RequestMetrics {
     this.#sources.delete(source);
     for (const [app, add] of Object.entries(last ?? {})) {
       const c = this.#counters(app);
-      add.requests.forEach((n, i) => (c.requests[i]! += n));
-      add.buckets.forEach((n, i) => (c.buckets[i]! += n));
-      c.durationSumMs += add.durationSumMs;
-      c.bytesIn += add.bytesIn;
-      c.bytesOut += add.bytesOut;
-      c.upstreamFailures += add.upstreamFailures;
+      add.requests.forEach((n, i) => (c.requests[i] = addFinite(c.requests[i]!, n)));
+      add.buckets.forEach((n, i) => (c.buckets[i] = addFinite(c.buckets[i]!, n)));
+      c.durationSumMs = addFinite(c.durationSumMs, add.durationSumMs);
+      c.bytesIn = addFinite(c.bytesIn, add.bytesIn);
+      c.bytesOut = addFinite(c.bytesOut, add.bytesOut);
+      c.upstreamFailures = addFinite(c.upstreamFailures, add.upstreamFailures);
     }
   }
 
@@ -144,7 +144,7 @@ export class RequestMetrics {
     const c = this.#sources.size === 0 ? this.#apps.get(app) : this.#totals().get(app);
     if (!c) return undefined;
     let requests = 0;
-    for (const n of c.requests) requests += n;
+    for (const n of c.requests) requests = addFinite(requests, n);
     return { requests, serverErrors: c.requests[4]!, bytesIn: c.bytesIn, bytesOut: c.bytesOut, upstreamFailures: c.upstreamFailures };
   }
 
@@ -166,7 +166,7 @@ export class RequestMetrics {
     for (const [app, c] of apps) {
       let cumulative = 0;
       bucketLabels.forEach((le, i) => {
-        cumulative += c.buckets[i]!;
+        cumulative = addFinite(cumulative, c.buckets[i]!);
         sample(out, 'portico_request_duration_seconds_bucket', [['app', app], ['le', le]], cumulative);
       });
       sample(out, 'portico_request_duration_seconds_sum', [['app', app]], c.durationSumMs / 1000);
@@ -184,7 +184,7 @@ export class RequestMetrics {
       // Several fronts: each one's share, labelled (docs/architecture.md).
       family(out, 'portico_front_requests_total', 'counter', 'Requests answered by each front process since it started, by app.');
       for (const [source, counters] of this.#sources) {
-        for (const [app, c] of Object.entries(counters)) sample(out, 'portico_front_requests_total', [['front', source], ['app', app]], c.requests.reduce((a, b) => a + b, 0));
+        for (const [app, c] of Object.entries(counters)) sample(out, 'portico_front_requests_total', [['front', source], ['app', app]], c.requests.reduce(addFinite, 0));
       }
     }
     if (status) renderStatus(out, status);

@@ -152,6 +152,28 @@ describe('RequestMetrics', () => {
     metrics.record('shop', 200, 1, 0, 0);
     assert.equal(metrics.counts('shop')?.requests, 1);
   });
+
+  // Review of issue 21: two fronts each reporting 1e308 made the sums +Inf, and retireSource kept
+  // Infinity in the control's own counters for good. The front's report is checked as well
+  // (checkFrontMessage); the sums hold whatever a source sends.
+  it("keeps every sum finite whatever its sources send, before and after they are retired", () => {
+    const huge = { requests: Array(5).fill(Number.MAX_VALUE), buckets: Array(12).fill(Number.MAX_VALUE), durationSumMs: Number.MAX_VALUE, bytesIn: Number.MAX_VALUE, bytesOut: Number.MAX_VALUE, upstreamFailures: Number.MAX_VALUE };
+    const metrics = new RequestMetrics({ apps: ['shop'] });
+    const finite = () => {
+      const totals = metrics.totals().get('shop')!;
+      for (const n of [...totals.requests, ...totals.buckets, totals.durationSumMs, totals.bytesIn, totals.bytesOut, totals.upstreamFailures]) assert.ok(Number.isFinite(n), JSON.stringify(totals));
+      assert.doesNotMatch(metrics.render(), /Inf$|NaN$/m);
+    };
+    metrics.setSource('1', { shop: huge });
+    metrics.setSource('2', { shop: huge });
+    finite();
+    metrics.retireSource('1');
+    metrics.retireSource('2');
+    metrics.setSource('3', { shop: huge });
+    finite();
+    metrics.retireSource('3');
+    finite();
+  });
 });
 
 describe('parseExposition (the test checker)', () => {

@@ -19,8 +19,12 @@ type Check = (message: Fields) => string | undefined;
 const isRecord = (value: unknown): value is Fields => typeof value === 'object' && value !== null && !Array.isArray(value);
 /** A count: a whole number, not negative, exact in a double. NaN, Infinity, a string or null is none. */
 const isCount = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0;
-/** An amount (milliseconds, bytes): finite and not negative. */
-const isAmount = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value) && value >= 0;
+/**
+ * An amount (milliseconds, bytes): not negative and at most 2^53 - 1, as a count. Finite is not
+ * enough: two fronts reporting 1e308 each add up to Infinity (review of issue 21). 2^53 - 1 ms is
+ * 285 000 years of request time, 2^53 - 1 bytes 8 PiB: far above what one front process counts.
+ */
+const isAmount = (value: unknown): value is number => typeof value === 'number' && value >= 0 && value <= Number.MAX_SAFE_INTEGER;
 /** An id the control sent (a ping's, an ask's, a routes message's): from 1 up. */
 const isId = (value: unknown): boolean => Number.isSafeInteger(value) && (value as number) >= 1;
 

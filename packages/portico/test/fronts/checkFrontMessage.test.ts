@@ -53,6 +53,9 @@ describe('checkFrontMessage', () => {
     assert.match(refused(report({ served: { 'shop#1@10': null } }), 'metrics'), /^served\["shop#1@10"\] is null/);
     assert.match(refused(report({ requests: { shop: counters({ durationSumMs: -1 }) } }), 'metrics'), /^requests\["shop"\]\.durationSumMs is -1, not an amount$/);
     assert.match(refused(report({ requests: { shop: counters({ bytesOut: Number.NaN }) } }), 'metrics'), /bytesOut is NaN/);
+    // Finite, but two of them add up to Infinity in the control's sums (review of issue 21).
+    assert.match(refused(report({ requests: { shop: counters({ durationSumMs: 1e308 }) } }), 'metrics'), /^requests\["shop"\]\.durationSumMs is 1e\+308, not an amount$/);
+    assert.match(refused(report({ requests: { shop: counters({ bytesIn: Number.MAX_SAFE_INTEGER + 2 }) } }), 'metrics'), /bytesIn is 9007199254740992, not an amount/);
     assert.match(refused(report({ requests: { shop: counters({ requests: [0, 1, Number.NaN, 0, 0] }) } }), 'metrics'), /^requests\["shop"\]\.requests\[2\] is NaN/);
     assert.match(refused(report({ id: 'x' }), 'metrics'), /^id is "x", not an id/);
     assert.match(refused({ type: 'pong', id: 'every' }, 'pong'), /^id is "every"/);
