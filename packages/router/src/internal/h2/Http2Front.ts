@@ -71,7 +71,11 @@ class Http2Connection implements Http2StreamOwner {
   readonly pool: UpstreamPool;
   readonly #session: ServerHttp2Session;
   readonly #parser: RequestHeadParser;
+  /** Milliseconds with no stream open and no frame before the connection is closed. */
+  readonly #idleMs: number;
   #streams = 0;
+  /** Streams open now: while any is, the connection is not idle, however quiet. */
+  #open = 0;
   #premature = 0;
 
   constructor(session: ServerHttp2Session, options: ResolvedForwarderOptions, pool: UpstreamPool, onClosed: () => void) {
@@ -84,13 +88,26 @@ class Http2Connection implements Http2StreamOwner {
     session.on('error', ignore);
     session.on('close', onClosed);
     session.on('stream', (stream: ServerHttp2Stream, _headers: IncomingHttpHeaders, flags: number, raw: string[]) => this.#onStream(stream, flags, raw));
-    // No stream and no frame for keepAliveTimeout (headersTimeout before the first request): a quiet close.
-    const idle = options.keepAliveTimeout > 0 ? options.keepAliveTimeout : options.headersTimeout;
-    session.setTimeout(idle, () => {
-      session.goaway(NGHTTP2_NO_ERROR);
-      session.close();
-    });
+    // No stream and no frame for keepAliveTimeout (headersTimeout before the first request): a
+    // quiet close. The session's silence alone is not idleness: a stream in flight that says
+    // nothing (a slow backend, a long poll, a quiet WebSocket) is timed by its own deadlines, as an
+    // HTTP/1.1 request is, and the wait starts again when the last stream closes (nginx's
+    // keepalive_timeout for HTTP/2 does the same).
+    this.#idleMs = options.keepAliveTimeout > 0 ? options.keepAliveTimeout : options.headersTimeout;
+    session.setTimeout(this.#idleMs);
+    session.on('timeout', () => this.#onQuiet());
   }
+
+  #onQuiet(): void {
+    if (this.#open > 0) return;
+    this.#session.goaway(NGHTTP2_NO_ERROR);
+    this.#session.close();
+  }
+
+  readonly #onStreamClosed = (): void => {
+    if (--this.#open > 0 || this.#session.closed || this.#session.destroyed) return;
+    this.#session.setTimeout(this.#idleMs);
+  };
 
   destroy(): void {
     this.#session.destroy();
@@ -99,6 +116,8 @@ class Http2Connection implements Http2StreamOwner {
   #onStream(stream: ServerHttp2Stream, flags: number, raw: string[]): void {
     stream.on('error', ignore);
     this.#streams++;
+    this.#open++;
+    stream.once('close', this.#onStreamClosed);
     const endStream = (flags & http2.constants.NGHTTP2_FLAG_END_STREAM) !== 0;
     const verdict = readHttp2RequestHead(raw, endStream, this.#parser);
     if (verdict.kind === 'refused') {
