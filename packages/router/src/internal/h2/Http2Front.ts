@@ -88,7 +88,7 @@ class Http2Connection implements Http2StreamOwner {
     session.on('error', ignore);
     session.on('close', onClosed);
     session.on('stream', (stream: ServerHttp2Stream, _headers: IncomingHttpHeaders, flags: number, raw: string[]) => this.#onStream(stream, flags, raw));
-    // No stream and no frame for keepAliveTimeout (headersTimeout before the first request): a
+    // No stream and no frame for keepAliveTimeout (headersTimeout where that is 0): a
     // quiet close. The session's silence alone is not idleness: a stream in flight that says
     // nothing (a slow backend, a long poll, a quiet WebSocket) is timed by its own deadlines, as an
     // HTTP/1.1 request is, and the wait starts again when the last stream closes (nginx's
