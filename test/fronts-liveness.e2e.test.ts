@@ -159,5 +159,6 @@ describe('fronts: a front that sends what no front sends', function () {
     assert.doesNotMatch(text, /^\S+ (?:NaN|[+-]?Inf|-\d.*)$/m, 'no sample is NaN, infinite or negative');
     assert.match(text, new RegExp(`^portico_front_messages_refused_total\\{front="${rogue.front}"\\} 27$`, 'm'));
     assert.match(text, new RegExp(`^portico_front_requests_total\\{front="${rogue.front}",app="shop"\\} 1$`, 'm'));
+    assert.doesNotMatch(text, /app="ghost"/, 'an app the control does not route gets no series');
   });
 });

@@ -6,6 +6,9 @@ import { addCounters, addFinite, type AppCountersSnapshot, type RequestCountersS
 /** Upper bounds of the latency histogram, in seconds (Prometheus' default buckets). */
 export const durationBuckets: readonly number[] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
+/** The app a request that matched no app counts under. No app can have this name (they are `[A-Za-z0-9._-]`). */
+export const unroutedApp = '(none)';
+
 const boundsMs = Float64Array.from(durationBuckets, (s) => s * 1000);
 const bucketLabels = [...durationBuckets.map(String), '+Inf'];
 const codeClasses = ['1xx', '2xx', '3xx', '4xx', '5xx'] as const;
@@ -102,16 +105,29 @@ export class RequestMetrics {
     return out;
   }
 
-  /** What another process counted so far (a front, every second): added to every total and shown by `source` in `render`. */
+  /**
+   * What another process counted so far (a front, every second): added to every total and shown by
+   * `source` in `render`. Only its figures of the apps with series here (`addApp`: the apps routed,
+   * and those removed but still draining) and of `unroutedApp` are taken: the names are another
+   * process's word, and each would be a series here, kept for good once the source is retired
+   * (review of issue 21: a rogue front restarted 5 times left 20 481 app series).
+   */
   setSource(source: string, counters: RequestCountersSnapshot): void {
-    this.#sources.set(source, counters);
+    let known = true;
+    for (const app in counters) if (!this.#takesFrom(app)) known = false;
+    // A healthy source names only known apps: its report is kept as it is, without a copy.
+    this.#sources.set(source, known ? counters : Object.fromEntries(Object.entries(counters).filter(([app]) => this.#takesFrom(app))));
   }
 
-  /** The source is gone (a front exited): what it counted stays in the totals, so they never go down. */
+  /**
+   * The source is gone (a front exited): what it counted stays in the totals, so they never go
+   * down; what it counted of an app removed meanwhile goes with the app.
+   */
   retireSource(source: string): void {
     const last = this.#sources.get(source);
     this.#sources.delete(source);
     for (const [app, add] of Object.entries(last ?? {})) {
+      if (!this.#takesFrom(app)) continue;
       const c = this.#counters(app);
       add.requests.forEach((n, i) => (c.requests[i] = addFinite(c.requests[i]!, n)));
       add.buckets.forEach((n, i) => (c.buckets[i] = addFinite(c.buckets[i]!, n)));
@@ -190,6 +206,11 @@ export class RequestMetrics {
     if (status) renderStatus(out, status);
     if (selfLog) renderSelfLog(out, selfLog);
     return `${out.join('\n')}\n`;
+  }
+
+  /** Whether a source's figures of `app` are taken (`setSource`). */
+  #takesFrom(app: string): boolean {
+    return this.#apps.has(app) || app === unroutedApp;
   }
 
   #counters(app: string): AppCounters {

@@ -1,6 +1,6 @@
 export { createAdminServer } from './createAdminServer.ts';
 export type { AdminLogger, AdminServer, AdminServerOptions } from './createAdminServer.ts';
-export { RequestMetrics, durationBuckets } from './RequestMetrics.ts';
+export { RequestMetrics, durationBuckets, unroutedApp } from './RequestMetrics.ts';
 export type { AppCountersSnapshot, RequestCountersSnapshot } from './RequestCounters.ts';
 export type { AppRequestCounts, RequestMetricsOptions } from './RequestMetrics.ts';
 export { appStates } from './AdminSource.ts';

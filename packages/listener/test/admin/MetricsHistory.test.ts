@@ -36,7 +36,7 @@ describe('MetricsHistory', () => {
 
   it('counts each front\'s share, and a front that started again from zero counts from zero', () => {
     const history = new MetricsHistory(10);
-    const metrics = new RequestMetrics();
+    const metrics = new RequestMetrics({ apps: ['shop'] });
     const front = (n: number) => ({ shop: { requests: [0, n, 0, 0, 0], buckets: [n, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], durationSumMs: n, bytesIn: 0, bytesOut: 0, upstreamFailures: 0 } });
     metrics.setSource('1', front(100));
     metrics.setSource('2', front(40));

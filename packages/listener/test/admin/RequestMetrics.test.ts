@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { RequestMetrics, durationBuckets } from '../../src/index.ts';
+import { RequestMetrics, durationBuckets, unroutedApp } from '../../src/index.ts';
 import { sampleStatus } from './FakeAdminSource.ts';
 import { parseExposition, valueOf } from './parseExposition.ts';
 
@@ -173,6 +173,30 @@ describe('RequestMetrics', () => {
     finite();
     metrics.retireSource('3');
     finite();
+  });
+  // Review of issue 21: the app names a front reported became series of the control's, and
+  // retireSource made each one permanent: a rogue front restarted 5 times left 20 481 app series
+  // and a 135 MB /metrics. A source's figures count only for the apps the control has series of.
+  it('takes figures of its sources only for its own apps and unrouted requests, live and retired', () => {
+    const none = { requests: [0, 1, 0, 0, 0], buckets: [1, ...Array(11).fill(0)], durationSumMs: 1, bytesIn: 0, bytesOut: 0, upstreamFailures: 0 };
+    const metrics = new RequestMetrics({ apps: ['shop', 'blog'] });
+    for (let restart = 0; restart < 5; restart++) {
+      const counters = Object.fromEntries(Array.from({ length: 4096 }, (_, i) => [`r${restart}-${i}`, none]));
+      metrics.setSource('1', { ...counters, shop: none, [unroutedApp]: none });
+      assert.deepEqual([...metrics.totals().keys()], ['shop', 'blog', unroutedApp]);
+      metrics.retireSource('1');
+    }
+    assert.deepEqual(metrics.apps(), ['shop', 'blog', unroutedApp]);
+    assert.equal(metrics.counts('shop')?.requests, 5);
+    const families = parseExposition(metrics.render());
+    assert.deepEqual(new Set(families.get('portico_requests_total')!.samples.map((s) => s.labels['app'])), new Set(['shop', 'blog', unroutedApp]));
+
+    // An app removed (once it drained): a front's figures of it no longer count, nor bring it back.
+    metrics.removeApp('blog');
+    metrics.setSource('2', { blog: none });
+    metrics.retireSource('2');
+    assert.equal(metrics.counts('blog'), undefined);
+    assert.deepEqual(metrics.apps(), ['shop', unroutedApp]);
   });
 });
 

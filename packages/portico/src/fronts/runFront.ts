@@ -1,5 +1,5 @@
 import type { Authenticator } from '@portico/auth-forwarder';
-import { createListener, RequestMetrics, type Listener } from '@portico/listener';
+import { createListener, RequestMetrics, unroutedApp, type Listener } from '@portico/listener';
 import type { EventLogger } from '@portico/log-sink';
 import { systemClock } from '@portico/supervisor';
 import { createRouter, type Forwarder, type Router } from '@portico/router';
@@ -46,7 +46,7 @@ export function runFront(channel: ControlChannel): void {
   const authenticators = new Map<string, Authenticator | undefined>();
   const metrics = new RequestMetrics();
   const onRequest = (app: string | undefined, status: number, durationMs: number, bytesIn: number, bytesOut: number, upstreamFailed: boolean) => {
-    metrics.record(app ?? '(none)', status, durationMs, bytesIn, bytesOut);
+    metrics.record(app ?? unroutedApp, status, durationMs, bytesIn, bytesOut);
     if (upstreamFailed && app !== undefined) metrics.upstreamFailure(app);
   };
   let router: Router | undefined;

@@ -1,4 +1,4 @@
-import { createListener, RequestMetrics, type AdminServer, type Listener, type PorticoStatus } from '@portico/listener';
+import { createListener, RequestMetrics, unroutedApp, type AdminServer, type Listener, type PorticoStatus } from '@portico/listener';
 import { createLogger, logEvent, logWriteFailures, writeLogLine, type OutputLine } from '@portico/log-sink';
 import { createRouter, type Router } from '@portico/router';
 import { systemClock } from '@portico/supervisor';
@@ -77,7 +77,7 @@ export function createPortico(initial: PorticoConfig, options: PorticoOptions = 
   const frontsInFlight = frontsFleet && ((id: string, pid: number | undefined) => frontsFleet.reports.inFlight(id, pid));
   const onErrorPage = errorPageLogger(logger);
   const onRequest = (app: string | undefined, status: number, durationMs: number, bytesIn: number, bytesOut: number, upstreamFailed: boolean) => {
-    metrics.record(app ?? '(none)', status, durationMs, bytesIn, bytesOut);
+    metrics.record(app ?? unroutedApp, status, durationMs, bytesIn, bytesOut);
     if (upstreamFailed && app !== undefined) metrics.upstreamFailure(app);
   };
   const listeners = new ChangeListeners();
