@@ -63,7 +63,7 @@ export class RequestHeadParser {
       return INCOMPLETE;
     }
     const line = this.#line!;
-    const { headers, rawNames } = this.#fields;
+    const { headers, rawNames } = this.#fields.take();
     const headBytes = this.#lines.lineBytes;
     this.#reset();
     const semantics = interpretRequestFields(line.method, line.version, headers);
@@ -112,7 +112,7 @@ export class RequestHeadParser {
       return 'more';
     }
     if (start === end) return 'end';
-    if (this.#fields.headers.length >= this.#limits.maxHeaderCount) return { status: 431, reason: 'too many header lines' };
+    if (this.#fields.count >= this.#limits.maxHeaderCount) return { status: 431, reason: 'too many header lines' };
     const refused = this.#fields.add(text, start, end);
     return refused === undefined ? 'more' : { status: 400, reason: refused };
   };

@@ -58,7 +58,7 @@ export class ResponseHeadParser {
     const version = this.#version;
     const status = this.#status;
     const reason = this.#reason;
-    const { headers, rawNames } = this.#fields;
+    const { headers, rawNames } = this.#fields.take();
     const headBytes = this.#lines.lineBytes;
     this.reset();
     const framing = responseFraming(version, status, requestMethod, headers);
@@ -90,7 +90,7 @@ export class ResponseHeadParser {
     }
     if (this.#status === 0) return this.#onStatusLine(text, start, end);
     if (start === end) return 'end';
-    if (this.#fields.headers.length >= this.#limits.maxResponseHeaderCount) return { status: 502, reason: 'too many header lines' };
+    if (this.#fields.count >= this.#limits.maxResponseHeaderCount) return { status: 502, reason: 'too many header lines' };
     const refused = this.#fields.add(text, start, end);
     return refused === undefined ? 'more' : { status: 502, reason: refused };
   };
