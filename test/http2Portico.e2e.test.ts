@@ -7,7 +7,7 @@ import { rm, writeFile } from 'node:fs/promises';
 import http2 from 'node:http2';
 import { join } from 'node:path';
 import { h2Request } from './helpers/http2Front.ts';
-import { app, startPortico, stopAllPorticos } from './helpers/portico.ts';
+import { app, json, request, startPortico, stopAllPorticos } from './helpers/portico.ts';
 
 describe('HTTP/2 through Portico', function () {
   this.timeout(30_000);
@@ -55,5 +55,22 @@ describe('HTTP/2 through Portico', function () {
     assert.equal(reply.body.toString(), '<h1>Back soon</h1>');
     assert.match(String(reply.headers['content-type']), /text\/html/);
     await rm(join(dir, 'app_offline.htm'));
+  });
+
+  // The h2c sniff hands what it read to the engine it chose; each front's handler passes it on
+  // (a handler that dropped it would lose the head of every first request).
+  it('serves HTTP/1.1 and HTTP/2 on an h2c listener through two fronts', async () => {
+    const { port } = await startPortico({ fronts: 2, listen: [{ port: 0, host: '127.0.0.1', h2c: true }], apps: [app('shop')] });
+    const session = await connect(port);
+    const [viaHttp2, viaHttp1, posted] = await Promise.all([
+      h2Request(session, { ':path': '/two?x=1' }),
+      request(port, '/one'),
+      request(port, '/post', { method: 'POST', body: 'hello' }),
+    ]);
+    assert.equal(viaHttp2.status, 200);
+    assert.equal(seen(viaHttp2.body).url, '/two?x=1');
+    assert.equal(viaHttp1.status, 200);
+    assert.equal(json(viaHttp1).url, '/one');
+    assert.equal(json(posted).body, 'hello');
   });
 });
