@@ -25,11 +25,16 @@ const isCount = (value: unknown): value is number => Number.isSafeInteger(value)
  * 285 000 years of request time, 2^53 - 1 bytes 8 PiB: far above what one front process counts.
  */
 const isAmount = (value: unknown): value is number => typeof value === 'number' && value >= 0 && value <= Number.MAX_SAFE_INTEGER;
-/** An id the control sent (a ping's, an ask's, a routes message's): from 1 up. */
+/**
+ * An id as the control sends them (a ping's, an ask's, a routes message's): a whole number from 1.
+ * Whether the control sent it is for the one who sent it to say: `pingFront` ignores a pong of a
+ * ping never sent, `MetricsAsks` a report answering an ask not out (the report's figures count as
+ * any report's), and the fleet refuses `routes.applied` past the last routes sent to that front.
+ */
 const isId = (value: unknown): boolean => Number.isSafeInteger(value) && (value as number) >= 1;
 
 const countField = (message: Fields, field: string): string | undefined => (isCount(message[field]) ? undefined : `${field} is ${shown(message[field])}, not a count`);
-const idField = (message: Fields, field: string): string | undefined => (isId(message[field]) ? undefined : `${field} is ${shown(message[field])}, not an id the control sent`);
+const idField = (message: Fields, field: string): string | undefined => (isId(message[field]) ? undefined : `${field} is ${shown(message[field])}, not an id`);
 const stringField = (message: Fields, field: string): string | undefined =>
   typeof message[field] === 'string' && (message[field] as string).length <= maxKeyLength ? undefined : `${field} is ${shown(message[field])}, not a name of at most ${maxKeyLength} characters`;
 

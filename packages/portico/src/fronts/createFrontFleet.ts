@@ -124,6 +124,12 @@ export function createFrontFleet(options: FrontFleetOptions): FrontFleet {
 
   /** `routes` messages sent and not yet applied, by id: who is still to answer. */
   let routesSent = 0;
+  /**
+   * The id of the last `routes` sent to each front: one applied after it was never sent, and
+   * would answer every `routes` still to come (a reload would take the front for one that routes
+   * to the new workers). The ids are the fleet's, so a front's are not consecutive.
+   */
+  const routesSentTo = new Map<number, number>();
   const routesWaiting = new Map<number, { readonly fronts: Set<number>; readonly resolve: () => void }>();
   const routesApplied = (front: number, id?: number) => {
     for (const [waitId, waiting] of routesWaiting) {
@@ -135,12 +141,15 @@ export function createFrontFleet(options: FrontFleetOptions): FrontFleet {
     }
   };
 
-  const routesFor = (front: number, id = ++routesSent): ControlMessage => ({
-    type: 'routes',
-    id,
-    apps: options.routed().map((runtime): RoutedApp => ({ key: runtime.key, config: runtime.config, view: viewFor(front, runtime) })),
-    limits: options.config().limits,
-  });
+  const routesFor = (front: number, id = ++routesSent): ControlMessage => {
+    routesSentTo.set(front, id);
+    return {
+      type: 'routes',
+      id,
+      apps: options.routed().map((runtime): RoutedApp => ({ key: runtime.key, config: runtime.config, view: viewFor(front, runtime) })),
+      limits: options.config().limits,
+    };
+  };
 
   /**
    * Requests a front answered on a worker, added to the worker's own count as the fronts report
@@ -214,9 +223,15 @@ export function createFrontFleet(options: FrontFleetOptions): FrontFleet {
       case 'pong':
         pings.get(front)?.answered(message.id);
         return;
-      case 'routes.applied':
+      case 'routes.applied': {
+        const last = routesSentTo.get(front) ?? 0;
+        if (message.id > last) {
+          onRefused(front, children.get(front)?.child.pid, { type: 'routes.applied', problem: `id is ${message.id}, not an id the control sent: the last routes it sent this front had id ${last}` });
+          return;
+        }
         routesApplied(front, message.id);
         return;
+      }
       case 'accept.stopped':
         acceptStopped.get(front)?.();
         return;
