@@ -143,21 +143,22 @@ describe('fronts: a front that sends what no front sends', function () {
     });
     const first = await logged(logs, (l) => l['event'] === 'front.message_refused');
     const rogue = portico.status().fronts!.find((f) => f.front === first['front'])!;
-    // Three rounds of six bad reports, a pong naming no ping, routes applied never sent, an unknown type and a null.
-    await changed(portico, () => portico.status().fronts!.find((f) => f.front === rogue.front)!.refusedMessages === 30);
+    // Three rounds of six bad reports, a pong naming no ping, routes applied never sent, a front.exited line, an unknown type and a null.
+    await changed(portico, () => portico.status().fronts!.find((f) => f.front === rogue.front)!.refusedMessages === 33);
     // Every line the refusals wrote has reached `logs` once the writes of this turn are read.
     await new Promise((resolve) => setImmediate(resolve));
     const refused = logs.filter((l) => l['event'] === 'front.message_refused');
-    assert.deepEqual(refused.map((l) => l['type']).sort(), ['metrics', 'pong', 'routes.applied', 'unknown'], JSON.stringify(refused));
+    assert.deepEqual(refused.map((l) => l['type']).sort(), ['log', 'metrics', 'pong', 'routes.applied', 'unknown'], JSON.stringify(refused));
     assert.ok(refused.every((l) => l['front'] === rogue.front && l['frontPid'] === rogue.pid && typeof l['problem'] === 'string'), JSON.stringify(refused));
     assert.match(String(refused.find((l) => l['type'] === 'metrics')!['problem']), /connections/);
+    assert.equal(logs.filter((l) => l['event'] === 'front.exited').length, 0, 'no front exited: the rogue\'s line was not written');
 
     const status = portico.status();
     assert.equal(status.fronts!.find((f) => f.front === rogue.front)!.connections, 7, 'its last good report stands');
     assert.equal(status.apps[0]!.queueDepth, 0);
     const text = portico.metrics.render(status);
     assert.doesNotMatch(text, /^\S+ (?:NaN|[+-]?Inf|-\d.*)$/m, 'no sample is NaN, infinite or negative');
-    assert.match(text, new RegExp(`^portico_front_messages_refused_total\\{front="${rogue.front}"\\} 30$`, 'm'));
+    assert.match(text, new RegExp(`^portico_front_messages_refused_total\\{front="${rogue.front}"\\} 33$`, 'm'));
     assert.match(text, new RegExp(`^portico_front_requests_total\\{front="${rogue.front}",app="shop"\\} 1$`, 'm'));
     assert.doesNotMatch(text, /app="ghost"/, 'an app the control does not route gets no series');
   });

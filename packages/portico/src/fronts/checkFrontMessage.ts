@@ -1,4 +1,5 @@
 import { durationBuckets } from '@portico/listener';
+import { frontEvents } from './frontEvents.ts';
 import type { FrontMessage } from './FrontMessage.ts';
 
 /** A message the control does not take from a front: its type (`unknown` for none it knows) and what is wrong with it. */
@@ -103,7 +104,9 @@ const checks: Readonly<Record<FrontMessage['type'], Check>> = {
     recordField(m, 'peak', count) ??
     recordField(m, 'served', count) ??
     recordField(m, 'requests', appCounters),
-  log: (m) => stringField(m, 'event') ?? (isRecord(m['fields']) ? undefined : `fields is ${shown(m['fields'])}, not an object`),
+  log: (m) =>
+    (frontEvents.has(m['event'] as never) ? undefined : `event is ${shown(m['event'])}, not one a front logs`) ??
+    (isRecord(m['fields']) ? undefined : `fields is ${shown(m['fields'])}, not an object`),
 };
 
 /**

@@ -1,5 +1,5 @@
 import { loadTlsCredentials, type BoundAddress, type FrontStatusView, type RequestMetrics } from '@portico/listener';
-import { logEvent, type EventLogger } from '@portico/log-sink';
+import { logEvent, type EventLogger, type PorticoEventName } from '@portico/log-sink';
 import { createSupervisor, stopSupervisor, type Clock, type SupervisorRef } from '@portico/supervisor';
 import { createActor } from 'xstate';
 import type { PorticoConfig } from '../config/PorticoConfigSchema.ts';
@@ -236,11 +236,8 @@ export function createFrontFleet(options: FrontFleetOptions): FrontFleet {
         acceptStopped.get(front)?.();
         return;
       case 'log':
-        try {
-          logEvent(logger, message.event as never, { ...message.fields, front });
-        } catch {
-          // An event this control process does not know must not stop it.
-        }
+        // One of `frontEvents` (checkFrontMessage): catalogued, so logEvent does not throw.
+        logEvent(logger, message.event as PorticoEventName, { ...message.fields, front });
         return;
     }
   };

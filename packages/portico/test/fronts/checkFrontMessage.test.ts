@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
+import { PorticoEvents } from '@portico/log-sink';
 import { checkFrontMessage, maxKeyLength, maxReportEntries } from '../../src/fronts/checkFrontMessage.ts';
+import { frontEvents } from '../../src/fronts/frontEvents.ts';
 
 const counters = (fields: Record<string, unknown> = {}) => ({ requests: [0, 3, 0, 1, 0], buckets: Array(12).fill(1), durationSumMs: 12.5, bytesIn: 0, bytesOut: 2048, upstreamFailures: 0, ...fields });
 const report = (fields: Record<string, unknown> = {}) => ({
@@ -36,7 +38,8 @@ describe('checkFrontMessage', () => {
       { type: 'pool.start', key: 'shop' },
       { type: 'worker.unreachable', key: 'shop', id: 'shop#1', pid: 10 },
       { type: 'worker.idle', key: 'shop', id: 'shop#1', pid: 10 },
-      { type: 'log', event: 'router.not_found', fields: { host: 'x' } },
+      { type: 'log', event: 'proxy.error_page', fields: { app: 'shop', status: 404, requestId: 'r1', reason: 'not found' } },
+      ...[...frontEvents].map((event) => ({ type: 'log', event, fields: {} })),
     ]) {
       const checked = checkFrontMessage(message);
       assert.ok('message' in checked, JSON.stringify(checked));
@@ -69,7 +72,7 @@ describe('checkFrontMessage', () => {
     }
     assert.match(refused(report({ peak: [1, 2] }), 'metrics'), /^peak is an array of 2, not an object$/);
     assert.match(refused(report({ requests: { shop: 7 } }), 'metrics'), /^requests\["shop"\] is 7, not an object$/);
-    assert.match(refused({ type: 'log', event: 'x', fields: 'text' }, 'log'), /^fields is "text"/);
+    assert.match(refused({ type: 'log', event: 'proxy.error_page', fields: 'text' }, 'log'), /^fields is "text"/);
     assert.match(refused({ type: 'failed' }, 'failed'), /^message is missing/);
   });
 
@@ -80,6 +83,17 @@ describe('checkFrontMessage', () => {
     assert.match(refused(report({ inFlight: many }), 'metrics'), /^inFlight has 4097 entries, more than 4096$/);
     assert.match(refused(report({ waiting: { ['x'.repeat(maxKeyLength + 1)]: 0 } }), 'metrics'), /^waiting has a key of 257 characters/);
     assert.match(refused({ type: 'pool.start', key: 'k'.repeat(100_000) }, 'pool.start'), /^key is "k{40}"…, not a name of at most 256 characters$/);
+  });
+
+  // Review of issue 21: a front could log any catalogued event, a front.exited or front.flooded
+  // line of the control's among them, as if the control had written it.
+  it('refuses a log line of an event a front does not log, the front.* lines the control writes among them', () => {
+    assert.match(refused({ type: 'log', event: 'front.exited', fields: { front: 2 } }, 'log'), /^event is "front.exited", not one a front logs$/);
+    for (const event of Object.keys(PorticoEvents).filter((name) => !frontEvents.has(name as never))) {
+      assert.match(refused({ type: 'log', event, fields: {} }, 'log'), /not one a front logs$/, event);
+    }
+    for (const event of ['x', 'toString', 5, undefined]) assert.match(refused({ type: 'log', event, fields: {} }, 'log'), /^event is .*, not one a front logs$/);
+    assert.ok([...frontEvents].every((event) => Object.hasOwn(PorticoEvents, event)), 'every event a front logs is catalogued');
   });
 
   it('refuses what is not an object or has no type a front sends, as unknown', () => {
