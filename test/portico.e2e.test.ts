@@ -1,11 +1,14 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
+import http2 from 'node:http2';
 import net from 'node:net';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import bcrypt from 'bcryptjs';
 import { join } from 'node:path';
 import WebSocket from 'ws';
+import { until } from './helpers/frontClients.ts';
+import { h2Request } from './helpers/http2Front.ts';
 import { app, echoBackend, json, request, startPortico, stopAllPorticos } from './helpers/portico.ts';
 
 describe('portico end to end', function () {
@@ -134,6 +137,32 @@ describe('portico end to end', function () {
       assert.equal(second.status, 503);
       assert.equal(second.headers['retry-after'], '1');
       assert.equal((await first).status, 200);
+    });
+
+    // A place in the start queue is held by a request, not by a client that has gone: before, two
+    // clients that sent a request and left held both places until the worker was ready, and every
+    // other client got 503 meanwhile (1 000 of them would shut an app out of a whole cold start).
+    it('gives a place in the start queue back when its client leaves: a closed socket, a reset HTTP/2 stream', async () => {
+      const { port, portico } = await startPortico({
+        listen: [{ port: 0, host: '127.0.0.1', h2c: true }],
+        apps: [app('slow', { environmentVariables: { LISTEN_DELAY_MS: '5000' }, queue: { maxWaiting: 2 } })],
+      });
+      const slow = () => portico.status().apps[0]!;
+      const socket = net.connect(port, '127.0.0.1', () => socket.write('GET /left HTTP/1.1\r\nHost: a\r\n\r\n'));
+      socket.on('error', () => {});
+      const session = http2.connect(`http://127.0.0.1:${port}`);
+      session.on('error', () => {});
+      const stream = session.request({ ':path': '/reset' });
+      stream.on('error', () => {});
+      await until(() => slow().queueDepth === 2);
+      assert.equal((await request(port, '/')).status, 503, 'the queue is full');
+      socket.destroy();
+      stream.close(http2.constants.NGHTTP2_CANCEL);
+      await until(() => slow().queueDepth === 0);
+      assert.equal(slow().state, 'starting', 'the places came back before any worker was ready');
+      const [h1, h2] = await Promise.all([request(port, '/'), h2Request(session, { ':path': '/' })]);
+      assert.deepEqual([h1.status, h2.status], [200, 200]);
+      session.close();
     });
 
     it('answers 504 when the backend does not answer within requestTimeout', async () => {

@@ -145,7 +145,7 @@ export const QueueSchema = Type.Object(
       Type.Integer({
         minimum: 0,
         maximum: 100000,
-        description: 'Requests that may wait for a ready backend (while it starts or restarts); the next one gets 503. `0` answers 503 at once. With `fronts` above 1 each front process has its own queue: N fronts may hold N times this many.',
+        description: 'Requests that may wait for a ready backend (while it starts or restarts); the next one gets 503. `0` answers 503 at once. A request whose client leaves (its connection or HTTP/2 stream closes) gives its place back at once. With `fronts` above 1 each front process has its own queue: N fronts may hold N times this many.',
       }),
       1000,
     ),

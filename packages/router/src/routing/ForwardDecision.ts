@@ -2,11 +2,12 @@ import type { Clock } from '@portico/supervisor';
 import type { ReadyWorker, WorkerLoad } from '@portico/worker-actor';
 import type { ExchangeOutcome, RetryChoice } from '../forward/Dispatch.ts';
 import type { HeaderPair } from '../forward/ForwarderOptions.ts';
+import type { RequestConnection } from '../forward/RequestConnection.ts';
 import type { Upstream } from '../forward/Upstream.ts';
 import { NO_HIDDEN_HEADERS } from '../internal/policy/index.ts';
 import type { RespondDecision, RouteRequest, RouterOptions } from './createRouter.ts';
 import { errorPage } from './errorPage.ts';
-import { heldDown, liveApp, notReadyWithin, startupLimitMs, type RoutedApp, type Waited } from './RoutedApp.ts';
+import { heldDown, liveApp, notReadyWithin, startupLimitMs, type RoutedApp, type WaitEnd, type Waited } from './RoutedApp.ts';
 
 /** What a forward decision asks of the router that made it: one per router, shared by its requests. */
 export interface ForwardRouting {
@@ -17,7 +18,7 @@ export interface ForwardRouting {
   leastLoaded(app: RoutedApp, ready: readonly ReadyWorker[], except?: ReadyWorker): ReadyWorker | undefined;
   /** Tells a draining worker it is idle once its last request and tunnel are over. */
   releaseWorker(app: RoutedApp, worker: ReadyWorker): void;
-  waitForWorker(app: RoutedApp, endsAt: number, except?: ReadyWorker): Promise<Waited | 'failed' | 'timeout'>;
+  waitForWorker(app: RoutedApp, endsAt: number, connection: RequestConnection | undefined, except?: ReadyWorker): Promise<Waited | WaitEnd>;
   failurePage(app: RoutedApp, request: RouteRequest, reason: string): RespondDecision;
   shownPage(app: RoutedApp, request: RouteRequest, status: number, reason: string, page: string): RespondDecision;
 }
@@ -107,8 +108,9 @@ export class ForwardDecision {
     // No other worker: the forwarder's retry rule allowed a retry, so wait for the restart.
     const waitingApp = this.#workerApp;
     this.#waitsEnd ??= this.#routing.clock.now() + startupLimitMs(waitingApp);
-    return this.#routing.waitForWorker(waitingApp, this.#waitsEnd, this.#worker).then((waited): RetryChoice => {
-      if (this.#released) return undefined;
+    return this.#routing.waitForWorker(waitingApp, this.#waitsEnd, this.#request.connection, this.#worker).then((waited): RetryChoice => {
+      // The client left meanwhile: nothing goes upstream for it.
+      if (this.#released || waited === 'gone') return undefined;
       if (typeof waited !== 'string') return this.#moveTo(waited.app, waited.worker);
       // Removed by a reload: nothing to name. Otherwise the app is held down, or still not up.
       const live = liveApp(waitingApp);

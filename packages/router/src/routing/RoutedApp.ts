@@ -39,6 +39,12 @@ export interface Waited {
   readonly worker: ReadyWorker;
 }
 
+/**
+ * Why a wait for a worker ended without one: the app failed (or a reload removed it), no worker
+ * was ready by startupTimeLimit, or the client left (its connection closed).
+ */
+export type WaitEnd = 'failed' | 'timeout' | 'gone';
+
 export const startupLimitMs = (app: AppRoute) => (app.startupTimeLimit ?? 120) * 1000;
 export const notReadyWithin = (app: AppRoute) => `No worker was ready within ${app.startupTimeLimit ?? 120} s.`;
 export const heldDown = 'The app exited too often within a minute (rapidFailsPerMinute).';

@@ -12,7 +12,7 @@ import { AppOffline } from './AppOffline.ts';
 import { errorPage } from './errorPage.ts';
 import { ForwardDecision, type ForwardRouting } from './ForwardDecision.ts';
 import { normaliseRequestPath } from './normaliseRequestPath.ts';
-import { heldDown, liveApp, notReadyWithin, startupLimitMs, type RoutedApp, type Waited } from './RoutedApp.ts';
+import { heldDown, liveApp, notReadyWithin, startupLimitMs, type RoutedApp, type WaitEnd, type Waited } from './RoutedApp.ts';
 
 export type { ForwardDecision };
 
@@ -283,8 +283,14 @@ export function createRouter(routes: readonly AppRoute[], options: RouterOptions
    * Waits on the live app: when a reload hands `app` over, the wait moves to its successor (whose
    * pool it starts), and a removed app fails it; a retired pool is never started again.
    */
-  function waitForWorker(app: RoutedApp, endsAt: number, except?: ReadyWorker): Promise<Waited | 'failed' | 'timeout'> {
+  /**
+   * Waits for a ready worker of `app` (or of the app a reload hands it to) until `endsAt`, holding
+   * a place in its queue meanwhile; a client that leaves (`connection` closes: its socket, or its
+   * HTTP/2 stream reset) gives the place back at once.
+   */
+  function waitForWorker(app: RoutedApp, endsAt: number, connection: RequestConnection | undefined, except?: ReadyWorker): Promise<Waited | WaitEnd> {
     return new Promise((resolve) => {
+      if (connection?.destroyed) return resolve('gone');
       let waitingOn: RoutedApp | undefined;
       const timer = clock.setTimeout(() => finish('timeout'), Math.max(0, endsAt - clock.now()));
       const check = () => {
@@ -300,11 +306,14 @@ export function createRouter(routes: readonly AppRoute[], options: RouterOptions
         if (ready) finish({ app: live, worker: ready });
         else if (live.backends.state === 'failed') finish('failed');
       };
-      const finish = (result: Waited | 'failed' | 'timeout') => {
+      const gone = () => finish('gone');
+      const finish = (result: Waited | WaitEnd) => {
         clock.clearTimeout(timer);
         waitingOn?.waiters.delete(check);
+        connection?.removeListener('close', gone);
         resolve(result);
       };
+      connection?.once('close', gone);
       check();
     });
   }
@@ -363,7 +372,9 @@ export function createRouter(routes: readonly AppRoute[], options: RouterOptions
       return shownPage(app, request, 503, reason, errorPage(503, app.name, request.requestId), [['retry-after', '1']]);
     }
     const waitEnds = clock.now() + startupLimitMs(app);
-    return waitForWorker(app, waitEnds).then((waited) => {
+    return waitForWorker(app, waitEnds, request.connection).then((waited) => {
+      // nginx's 499: the client closed its request; nothing is written to it.
+      if (waited === 'gone') return { kind: 'respond', app: app.name, status: 499, headers: [], body: '' };
       if (waited === 'failed') return failurePage(app, request, 'The app could not be started.');
       if (waited === 'timeout') return failurePage(app, request, notReadyWithin(app));
       return new ForwardDecision(routing, waited.app, waited.worker, auth, began, request, waitEnds);

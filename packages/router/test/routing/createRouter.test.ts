@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
+import { EventEmitter, once } from 'node:events';
 import net from 'node:net';
 import type { PoolState, ReadyWorker } from '@portico/worker-actor';
 import type { RetryChoice } from '../../src/forward/Dispatch.ts';
@@ -163,6 +163,79 @@ describe('createRouter › route', () => {
     const decision = router.route({ head: head(), remoteAddress: '127.0.0.1', requestId: 'r1' });
     assert.ok(decision instanceof Promise);
     assert.equal((await decision).kind, 'respond');
+  });
+});
+
+/** A client connection as the router sees it (a socket or an HTTP/2 stream): closes when told. */
+class Connection extends EventEmitter {
+  destroyed = false;
+  close(): void {
+    this.destroyed = true;
+    this.emit('close');
+  }
+}
+
+// A request waiting for a worker holds a place in the app's queue (queue.maxWaiting) until a
+// worker is ready or startupTimeLimit ends. A client that sends a request and leaves (a closed
+// socket, a reset HTTP/2 stream) must give its place back at once: before, 1 000 such requests
+// had every real client refused with 503 for the rest of a cold start.
+describe('createRouter › a client that leaves while its request waits', () => {
+  const head = () => {
+    const parsed = new RequestHeadParser().push(Buffer.from('GET / HTTP/1.1\r\nhost: shop.test\r\n\r\n'));
+    assert.ok('head' in parsed);
+    return parsed.head;
+  };
+  const status = (decision: Awaited<ReturnType<ReturnType<typeof createRouter>['route']>>) => (decision.kind === 'respond' ? decision.status : decision.kind);
+
+  it('gives its place in the queue back at once, and a live client waits instead of a 503', async () => {
+    const backends = new Backends([]);
+    const router = createRouter([{ name: 'shop', match: { host: '*', path: '/' }, backends, maxWaiting: 2 }]);
+    const gone = [new Connection(), new Connection()];
+    const left = gone.map(async (connection, i) => router.route({ head: head(), remoteAddress: '127.0.0.1', requestId: `r${i}`, connection }));
+    assert.equal(router.waiting('shop'), 2);
+    for (const connection of gone) connection.close();
+    assert.equal(router.waiting('shop'), 0, 'the clients that left still hold the queue');
+    assert.deepEqual((await Promise.all(left)).map(status), [499, 499]);
+    const live = router.route({ head: head(), remoteAddress: '127.0.0.1', requestId: 'live', connection: new Connection() });
+    assert.ok(live instanceof Promise, 'the live client was refused at once');
+    backends.ready = [worker('shop#1', 101, 5001)];
+    assert.equal(status(await live), 'forward');
+  });
+
+  it('does not queue a request whose client has already gone', async () => {
+    const router = createRouter([{ name: 'shop', match: { host: '*', path: '/' }, backends: new Backends([]), maxWaiting: 1 }]);
+    const connection = new Connection();
+    connection.close();
+    const decision = router.route({ head: head(), remoteAddress: '127.0.0.1', requestId: 'r', connection });
+    assert.equal(router.waiting('shop'), 0);
+    assert.equal(status(await decision), 499);
+  });
+
+  it('leaves no close listener on a keep-alive connection once its request is served', async () => {
+    const backends = new Backends([]);
+    const router = createRouter([{ name: 'shop', match: { host: '*', path: '/' }, backends }]);
+    const connection = new Connection();
+    const decisions = [0, 1, 2].map(async (i) => router.route({ head: head(), remoteAddress: '127.0.0.1', requestId: `r${i}`, connection }));
+    assert.equal(connection.listenerCount('close'), 3);
+    backends.ready = [worker('shop#1', 101, 5001)];
+    assert.deepEqual((await Promise.all(decisions)).map(status), ['forward', 'forward', 'forward']);
+    assert.equal(connection.listenerCount('close'), 0);
+  });
+
+  it('ends a retry that waits for the restart when the client leaves, and gives its place back', async () => {
+    const a = worker('shop#1', 101, 5001);
+    const backends = new Backends([a]);
+    const router = createRouter([{ name: 'shop', match: { host: '*', path: '/' }, backends }]);
+    const connection = new Connection();
+    const decision = (await router.route({ head: head(), remoteAddress: '127.0.0.1', requestId: 'r', connection })) as ForwardDecision;
+    backends.ready = [];
+    const retry = decision.retry(reset(), false);
+    assert.ok(retry instanceof Promise);
+    assert.equal(router.waiting('shop'), 1);
+    connection.close();
+    assert.equal(router.waiting('shop'), 0);
+    assert.equal(await retry, undefined, 'no upstream for a client that left');
+    assert.equal(connection.listenerCount('close'), 0);
   });
 });
 
