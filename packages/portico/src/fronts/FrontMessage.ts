@@ -73,7 +73,7 @@ export type FrontMessage =
 
 /**
  * A front's message as it crosses the channel: `sentAt` is the front's monotonic clock
- * (`performance.now()`, whole ms) when it sent it, by which the control counts what a front sends
+ * (its `Clock`'s `now()`, whole ms) when it sent it, by which the control counts what a front sends
  * a second (`FrontInbox`).
  */
 export type SentFrontMessage = FrontMessage & { readonly sentAt: number };

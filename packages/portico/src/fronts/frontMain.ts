@@ -1,6 +1,7 @@
 // The entry point of a front process, started by the control process (spawnFront).
 import { fstatSync } from 'node:fs';
 import net from 'node:net';
+import { systemClock } from '@portico/supervisor';
 import { FrontInbox } from './FrontInbox.ts';
 import type { ControlMessage, FrontMessage, SentFrontMessage } from './FrontMessage.ts';
 import { runFront } from './runFront.ts';
@@ -26,6 +27,9 @@ channel.on('data', (chunk: Buffer) => {
   for (const message of inbox.read(chunk)) for (const listener of listeners) listener(message as ControlMessage);
 });
 
+/** The front's clock: its reports' seconds, its log budget's, and the stamp on what it sends. */
+const clock = systemClock;
+
 /** Messages written and not yet flushed: an exit waits for them (a `failed` says why). */
 let unsent = 0;
 let exitCode: number | undefined;
@@ -37,7 +41,7 @@ runFront({
     unsent += 1;
     // Stamped with this front's clock: the control counts what a front sends by the front's own
     // seconds, so what waited in the channel while the control was held up is not a flood (FrontInbox).
-    const sent: SentFrontMessage = { ...message, sentAt: Math.floor(performance.now()) };
+    const sent: SentFrontMessage = { ...message, sentAt: Math.floor(clock.now()) };
     channel.write(`${JSON.stringify(sent)}\n`, () => {
       unsent -= 1;
       exitWhenSent();
@@ -49,4 +53,4 @@ runFront({
     exitCode = code;
     exitWhenSent();
   },
-});
+}, clock);

@@ -1,7 +1,7 @@
 import type { Authenticator } from '@portico/auth-forwarder';
 import { createListener, RequestMetrics, unroutedApp, type Listener } from '@portico/listener';
 import type { EventLogger } from '@portico/log-sink';
-import { systemClock } from '@portico/supervisor';
+import { systemClock, type Clock } from '@portico/supervisor';
 import { createRouter, type Forwarder, type Router } from '@portico/router';
 import type { PorticoConfig } from '../config/PorticoConfigSchema.ts';
 import { appAuthenticator } from '../runtime/appAuthenticator.ts';
@@ -31,11 +31,11 @@ export interface ControlChannel {
  * copies of the control's sockets and runs the framer, a router over mirrors of the control's
  * pools, and the forwarder, for its own connections.
  */
-export function runFront(channel: ControlChannel): void {
+export function runFront(channel: ControlChannel, clock: Clock = systemClock): void {
   const send = (message: FrontMessage) => channel.send(message);
   // Events go to the control process's log, which adds this front's number; within a budget, so
   // that a flood of refused requests cannot make this front flood the control (FrontInbox).
-  const budget = new LogBudget(systemClock, () => channel.pending());
+  const budget = new LogBudget(clock, () => channel.pending());
   let logLevels: ReadonlySet<string> | undefined;
   const logger = logThrough((level, message) => {
     if (logLevels?.has(level) !== false && budget.take()) send(message);
@@ -132,10 +132,19 @@ export function runFront(channel: ControlChannel): void {
     await Promise.all(forwarders.map((f) => f.close()));
     router?.close();
     await Promise.all([...authenticators.values()].flatMap((a) => (a ? [a.close()] : [])));
+    clock.clearTimeout(reportTimer);
   };
 
-  // Every second, what this front sees, for /status and /metrics; unref'd: it keeps nothing alive.
-  setInterval(() => report(), 1000).unref();
+  // Every second, what this front sees, for /status and /metrics, until it has closed (the front
+  // process lives on its channel, and exits when the control closes it or goes).
+  let reportTimer: unknown;
+  const reportEverySecond = (): void => {
+    reportTimer = clock.setTimeout(() => {
+      report();
+      reportEverySecond();
+    }, 1000);
+  };
+  reportEverySecond();
 
   channel.onMessage((message) => {
     switch (message.type) {
