@@ -87,7 +87,10 @@ describe('a worker\'s process tree', function () {
     it('samples the worker from its cgroup: the daemonised grandchild counts, and status says where each figure came from', async () => {
       const { started, grandchild } = await startDaemonising({ environmentVariables: { DOUBLE_FORK: '1' } }, {}, { sampleInterval: 0.05 });
       const worker = () => started.portico.status().apps[0]!.workers.find((w) => w.state === 'ready');
-      await changed(started.portico, () => worker()?.resources !== undefined);
+      // A sample taken once the grandchild is known to run: the first one may come before it
+      // forked (CI saw 1 process on a loaded machine).
+      const grandchildRuns = Date.now();
+      await changed(started.portico, () => (worker()?.resources?.sampledAt ?? 0) > grandchildRuns);
       const resources = worker()!.resources!;
       // The grandchild left the backend's tree (its parent exited), so a walk of /proc from the
       // backend misses it; cgroup.procs lists it.

@@ -57,6 +57,8 @@ export interface ResourceFigures {
   readonly processes: number;
   /** A worker's: where each figure was read (its cgroup, or /proc); absent from an app's sums. */
   readonly source?: { readonly processes: 'cgroup' | 'tree'; readonly cpu: 'cgroup' | 'proc'; readonly memory: 'cgroup' | 'proc' };
+  /** A worker's: when the sample was taken, in milliseconds since the epoch; absent from an app's sums. */
+  readonly sampledAt?: number;
 }
 
 /** Whether Portico can read what its workers cost, and how often it does. */
