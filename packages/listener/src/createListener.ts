@@ -10,11 +10,13 @@ import { sniffPreface } from './sniffPreface.ts';
 export interface ConnectionHandler {
   /**
    * Serves HTTP/1.x on a socket. `initial`: bytes the listener read from it first (the h2c
-   * sniff's), which come before any the socket gives; the socket's stream holds none then.
+   * sniff's), which come before any the socket gives; the socket's stream holds none then. A
+   * handler must serve them first: they are nowhere else (TypeScript accepts a method that
+   * leaves the parameter out, so it is spelled out here, not optional).
    */
-  handleConnection(socket: net.Socket, initial?: Buffer): void;
+  handleConnection(socket: net.Socket, initial: Buffer | undefined): void;
   /** Serves HTTP/2 on a socket, `initial` as above (the preface read by the sniff); without it, no listener offers HTTP/2. */
-  handleHttp2Connection?(socket: net.Socket, initial?: Buffer): void;
+  handleHttp2Connection?(socket: net.Socket, initial: Buffer | undefined): void;
 }
 
 /** A handler that serves HTTP/2 as well. */
@@ -101,7 +103,7 @@ function plainServer(entry: ListenEntry, options: ListenerOptions, handler: Conn
   const http2 = servingHttp2(handler);
   if (entry.h2c !== true || http2 === undefined) {
     return net.createServer({ allowHalfOpen: true }, (socket) => {
-      if (budget.admit(socket)) handler.handleConnection(socket);
+      if (budget.admit(socket)) handler.handleConnection(socket, undefined);
     });
   }
   const sniffTimeout = options.handshakeTimeout ?? 10_000;
@@ -126,8 +128,8 @@ async function tlsServer(entry: ListenEntry, options: ListenerOptions, handler: 
   // handshake then reports as a client error (ignored below).
   server.prependListener('connection', (socket: net.Socket) => budget.admit(socket));
   server.on('secureConnection', (socket) => {
-    if (http2 !== undefined && socket.alpnProtocol === 'h2') http2.handleHttp2Connection(socket);
-    else handler.handleConnection(socket);
+    if (http2 !== undefined && socket.alpnProtocol === 'h2') http2.handleHttp2Connection(socket, undefined);
+    else handler.handleConnection(socket, undefined);
   });
   // A failed handshake is the client's problem; it must not reach the process as an error.
   server.on('tlsClientError', () => {});
