@@ -37,7 +37,8 @@ const probeTimeoutMs = 1_000;
  * The real `ProcessHost`: `child_process` in its own process group and, where Portico can create
  * cgroup v2 groups (as root, or under systemd's Delegate=yes), in its own cgroup; loopback
  * sockets, node:http probes. `cgroups: false` keeps to process groups. `clock` (`systemClock` by
- * default) times the watch of a dead process's output pipes (`outputDrainLimitMs`).
+ * default) times the watch of a dead process's output pipes (`outputDrainLimitMs`) and a ping's
+ * deadline.
  */
 export function createNodeProcessHost(options: { readonly cgroups?: boolean; readonly clock?: Clock } = {}): ProcessHost {
   const clock = options.clock ?? systemClock;
@@ -90,7 +91,7 @@ export function createNodeProcessHost(options: { readonly cgroups?: boolean; rea
       return answered && (endpoint.kind !== 'tcp' || (await listenerOwnedBy(endpoint.port, pid, signal)));
     },
 
-    ping,
+    ping: (endpoint, path, headers, timeoutMs) => ping(endpoint, path, headers, timeoutMs, clock),
 
     async close() {
       orphans.close();
@@ -358,15 +359,15 @@ function probeTcp(endpoint: Endpoint): Promise<boolean> {
 }
 
 /** One liveness ping: a fresh connection each time, so a backend that stopped accepting is seen as such. */
-function ping(endpoint: Endpoint, path: string, headers: Readonly<Record<string, string>>, timeoutMs: number): Promise<PingAnswer> {
+function ping(endpoint: Endpoint, path: string, headers: Readonly<Record<string, string>>, timeoutMs: number, clock: Clock): Promise<PingAnswer> {
   return new Promise((resolve) => {
     const request = http.get({ ...connectOptions(endpoint), path, headers, agent: false });
-    const timer = setTimeout(() => {
+    const timer = clock.setTimeout(() => {
       request.destroy();
       resolve({ ok: false, why: `no answer within ${timeoutMs} ms` });
     }, timeoutMs);
     const done = (answer: PingAnswer) => {
-      clearTimeout(timer);
+      clock.clearTimeout(timer);
       resolve(answer);
     };
     request.on('response', (response) => {
