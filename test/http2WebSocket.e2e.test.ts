@@ -8,17 +8,10 @@ import http2 from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
 import type { Portico } from '@portico/portico';
-import { h2Request, startFront, type Front } from './helpers/http2Front.ts';
+import { clientTextFrame, h2Request, startFront, type Front } from './helpers/http2Front.ts';
 import { until } from './helpers/frontClients.ts';
 import { changed } from './helpers/load.ts';
 import { app, json, startPortico, stopAllPorticos } from './helpers/portico.ts';
-
-/** A masked client text frame (RFC 6455 §5.2), payload under 126 bytes. */
-function clientTextFrame(text: string): Buffer {
-  const payload = Buffer.from(text);
-  const mask = Buffer.from([1, 2, 3, 4]);
-  return Buffer.concat([Buffer.from([0x81, 0x80 | payload.length]), mask, Buffer.from(payload.map((b, i) => b ^ mask[i % 4]!))]);
-}
 
 describe('WebSocket over HTTP/2', () => {
   let server: http.Server;
