@@ -9,6 +9,11 @@
 //   one front (fronts: 1, the single process) against nginx with one worker; and Portico with
 //   two fronts on that same core, which tells what the fronts themselves cost per request from
 //   what sharing two cores with wrk and the backend costs in the next run.
+//   Beside them, the floors of any proxy written in Node, at saturation on the same core: the
+//   bare relay (support/bareRelay.ts: bytes copied both ways, nothing parsed) and the parsing
+//   relay (support/parsingRelay.ts: the bare one plus both heads parsed, checked and written again
+//   with Portico's own parser). Portico against them tells what its routing, pooling, deadlines,
+//   headers, metrics and logs cost; they against nginx tell how near any Node proxy can come.
 // - Two fronts: Portico with fronts: 2 (a control process and two fronts) against nginx with two
 //   workers, nothing pinned.
 //
@@ -43,6 +48,9 @@
 //   PORTICO_BENCH_HOLD_SINGLE=1 starts the single process with the fronts' own flags (frontNodeFlags:
 //   16 MiB a semi-space, and the single-threaded collector).
 import { execFileSync } from 'node:child_process';
+import cluster from 'node:cluster';
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolveConfig } from '@portico/portico';
@@ -50,6 +58,7 @@ import { startGcMeters, stopGcMeters, type GcFigures } from './support/gcFigures
 import { porticoRoleFlags } from './support/porticoRoleFlags.ts';
 import { childPids, cpuMs, runQueueMs } from './support/processCpu.ts';
 import { bareRelay } from './support/bareRelay.ts';
+import { parsingRelay } from './support/parsingRelay.ts';
 import { listenAndReport, startRole } from './support/roleProcess.ts';
 import { proxyPassTo, startNginx } from './support/startNginx.ts';
 import { startPacedLoad } from './support/startPacedLoad.ts';
@@ -77,6 +86,22 @@ if (role === 'portico') {
   process.on('SIGTERM', () => void portico.stop().then(() => process.exit(0)));
 } else if (role === 'node-relay') {
   await listenAndReport(bareRelay(Number(process.argv[3])));
+} else if (role === 'parsing-relay') {
+  await listenAndReport(parsingRelay(Number(process.argv[3])));
+} else if (role === 'parsing-relays') {
+  // Two parsing relays on one listening socket, as two fronts share theirs (each process accepts
+  // from the kernel's queue: cluster's SCHED_NONE); prints the port, then each relay's pid.
+  cluster.schedulingPolicy = cluster.SCHED_NONE;
+  if (cluster.isPrimary) {
+    const relays = [cluster.fork(), cluster.fork()];
+    const ports = await Promise.all(relays.map(async (relay) => ((await once(relay, 'message')) as [number])[0]));
+    process.stdout.write(`${ports[0]} ${relays.map((relay) => relay.process.pid).join(' ')}\n`);
+    process.on('SIGTERM', () => process.exit(0));
+  } else {
+    const server = parsingRelay(Number(process.argv[3])).listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    process.send!((server.address() as AddressInfo).port);
+  }
 } else {
   await main();
 }
@@ -267,17 +292,25 @@ async function main(): Promise<void> {
   const two = await startPortico(2);
   const twoParallel = await startPortico(2, 'parallel');
   const relay = await startRole(new URL(import.meta.url), ['node-relay', String(backend.port)]);
+  const parsing = await startRole(new URL(import.meta.url), ['parsing-relay', String(backend.port)]);
+  const parsingTwo = await startRole(new URL(import.meta.url), ['parsing-relays', String(backend.port)]);
+  const parsingTwoPids = parsingTwo.line.split(' ').slice(1).map(Number);
   try {
     // Per core: the proxies on CPU 0; the backends (Portico's own and nginx's) and wrk on CPU 1.
     // Two fronts (and their control process) on that one core as well: what the fronts' design
     // costs per request (the channel, the control, two event loops) under the same conditions as
     // one front, apart from what sharing two cores with wrk and the backend costs below.
-    pin(0, [one.child.pid!, two.child.pid!, ...two.fronts, relay.child.pid!, nginx1.pid, ...childPids(nginx1.pid)]);
+    pin(0, [one.child.pid!, two.child.pid!, ...two.fronts, relay.child.pid!, parsing.child.pid!, nginx1.pid, ...childPids(nginx1.pid)]);
     pin(LOAD_CPU, [backend.child.pid!, one.backend, two.backend]);
     const perCoreTargets: Target[] = [
       { port: one.port, pids: [one.child.pid!], metered: true, backend: one.backend },
       { port: nginx1.port, pids: childPids(nginx1.pid), metered: false, backend: backend.child.pid! },
       { port: two.port, pids: [two.child.pid!, ...two.fronts], metered: true, backend: two.backend },
+      // The floors of any proxy in Node, on the same core: the bare relay (no parsing, no timers)
+      // and the parsing relay (the bare one plus both heads parsed, checked and written again with
+      // Portico's parser, support/parsingRelay.ts). No proxy written in Node does less per request.
+      { port: relay.port, pids: [relay.child.pid!], metered: false, backend: backend.child.pid! },
+      { port: parsing.port, pids: [parsing.child.pid!], metered: false, backend: backend.child.pid! },
     ];
     const perCore = await rounds(perCoreTargets, count, saturate(seconds, true), saturate(1, true));
     pin('0,1', [two.child.pid!, ...two.fronts, two.backend]);
@@ -285,6 +318,8 @@ async function main(): Promise<void> {
       { port: two.port, pids: [two.child.pid!, ...two.fronts], metered: true, backend: two.backend },
       { port: nginx2.port, pids: childPids(nginx2.pid), metered: false, backend: backend.child.pid! },
       { port: twoParallel.port, pids: [twoParallel.child.pid!, ...twoParallel.fronts], metered: true, backend: twoParallel.backend },
+      // The floor with two processes: two parsing relays sharing one listening socket.
+      { port: parsingTwo.port, pids: parsingTwoPids, metered: false, backend: backend.child.pid! },
     ];
     const twoFronts = await rounds(twoTargets, count, saturate(seconds, false), saturate(1, false));
     // Equal load: every target of a group offered the same fixed rate, a share of the lower of
@@ -296,7 +331,7 @@ async function main(): Promise<void> {
     // The floor beside them per core: a bare relay in Node (support/bareRelay.ts, no parsing, no
     // timers) at the same rate, on the same core: the tail that any proxy written in Node has.
     const floor: Target = { port: relay.port, pids: [relay.child.pid!], metered: false, backend: backend.child.pid! };
-    const pacedPerCore = await rounds([perCoreTargets[0]!, perCoreTargets[1]!, floor], count, pace(seconds, perCoreRate, true));
+    const pacedPerCore = await rounds([perCoreTargets[0]!, perCoreTargets[1]!, floor, perCoreTargets[4]!], count, pace(seconds, perCoreRate, true));
     const pacedTwo = await rounds(twoTargets, count, pace(seconds, twoRate, false));
     console.log(`\nwrk -t1 -c50 -d${seconds}s × ${count} rounds (medians), ${process.version}, ${cpus().length} CPUs, load average ${loadAtStart.toFixed(1)} at the start, ${loadavg()[0]!.toFixed(1)} now`);
     console.log('run                               req/s   × nginx     p99   cpu µs/req   cpu × nginx   cpu share by process');
@@ -307,9 +342,12 @@ async function main(): Promise<void> {
     line('per core: portico, 1 front', perCore[0]!, perCore[1]!, ['portico']);
     line('per core: nginx, 1 worker', perCore[1]!, perCore[1]!, ['worker']);
     line('one core: portico, 2 fronts', perCore[2]!, perCore[1]!, ['control', 'front 1', 'front 2']);
+    line('per core: node relay (floor)', perCore[3]!, perCore[1]!, ['relay']);
+    line('per core: parsing relay (floor)', perCore[4]!, perCore[1]!, ['relay']);
     line('2 fronts: portico', twoFronts[0]!, twoFronts[1]!, ['control', 'front 1', 'front 2']);
     line('2 workers: nginx', twoFronts[1]!, twoFronts[1]!, ['worker 1', 'worker 2']);
     line('2 fronts: portico, parallel GC', twoFronts[2]!, twoFronts[1]!, ['control', 'front 1', 'front 2']);
+    line('2 parsing relays (floor)', twoFronts[3]!, twoFronts[1]!, ['relay 1', 'relay 2']);
     console.log(
       `\nequal load: each target offered the same fixed rate, ${(share * 100).toFixed(0)} % of the lower of Portico's and nginx's saturation throughput above, by an open-loop generator (50 connections, latency from each request's release; ${perCoreRate} req/s per core, ${twoRate} with two), medians`,
     );
@@ -329,9 +367,11 @@ async function main(): Promise<void> {
     pacedLine('per core: portico, 1 front', pacedPerCore[0]!, pacedPerCore[1]!);
     pacedLine('per core: nginx, 1 worker', pacedPerCore[1]!, pacedPerCore[1]!);
     pacedLine('per core: node relay (floor)', pacedPerCore[2]!, pacedPerCore[1]!);
+    pacedLine('per core: parsing relay (floor)', pacedPerCore[3]!, pacedPerCore[1]!);
     pacedLine('2 fronts: portico', pacedTwo[0]!, pacedTwo[1]!);
     pacedLine('2 workers: nginx', pacedTwo[1]!, pacedTwo[1]!);
     pacedLine('2 fronts: portico, parallel GC', pacedTwo[2]!, pacedTwo[1]!);
+    pacedLine('2 parsing relays (floor)', pacedTwo[3]!, pacedTwo[1]!);
     // The equal load compares latencies of the same requests: a failed request has none, so a
     // target that lost some is timed over fewer, and a proxy that fails requests at a load it
     // carries has a defect to find first. The tables are all printed; the run then fails.
@@ -356,7 +396,7 @@ async function main(): Promise<void> {
     gcLine('equal load, 2 fronts, parallel GC', pacedTwo[2]!);
     console.log(`\ncpu per request, 2 fronts ÷ 1 front: ${(twoFronts[0]!.cpuUs / perCore[0]!.cpuUs).toFixed(2)} (nginx, 2 workers ÷ 1: ${(twoFronts[1]!.cpuUs / perCore[1]!.cpuUs).toFixed(2)}); both on one core: ${(perCore[2]!.cpuUs / perCore[0]!.cpuUs).toFixed(2)}`);
   } finally {
-    for (const p of [one, two, twoParallel, relay, backend]) p.child.kill('SIGTERM');
+    for (const p of [one, two, twoParallel, relay, parsing, parsingTwo, backend]) p.child.kill('SIGTERM');
     await nginx1.stop();
     await nginx2.stop();
   }
