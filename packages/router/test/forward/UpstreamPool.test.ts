@@ -107,4 +107,29 @@ describe('UpstreamPool', () => {
     assert.equal(b.socket.destroyed, true);
     assert.equal(pool.idleCount('b'), 0);
   });
+
+  it('forgets the upstreams it holds nothing for: workers replaced over a long life leave no trace', async () => {
+    // Every restart, recycle or rollout gives a worker a new id; a pool that kept a list per id
+    // ever seen grew for as long as Portico ran.
+    const clock = new SimulatedClock();
+    pool = new UpstreamPool({ maxIdlePerUpstream: 4, idleTimeout: 1000, clock });
+    for (let worker = 0; worker < 40; worker++) {
+      const upstream = upstreamAt(backend.port, `shop#${worker}`);
+      const c = pool.connect(upstream);
+      await once(c.socket, 'connect');
+      pool.put(c);
+      // Half are taken again (their worker then goes), half expire idle.
+      if (worker % 2 === 0) pool.take(upstream)!.destroy();
+    }
+    // A connection that is no longer usable when it comes back, for an id never seen.
+    const dead = pool.connect(upstreamAt(backend.port, 'gone#1'));
+    await once(dead.socket, 'connect');
+    dead.socket.destroy();
+    pool.put(dead);
+    // The 40 workers' lists (the dead connection's id got none), emptied or not, until the sweep.
+    assert.equal(pool.upstreamsHeld, 40);
+    clock.advance(1000);
+    assert.equal(pool.upstreamsHeld, 0);
+    assert.equal(clock.pendingTimers, 0);
+  });
 });

@@ -48,18 +48,28 @@ export class UpstreamPool {
   put(connection: UpstreamConnection): void {
     const id = connection.upstream.id;
     let list = this.#idle.get(id);
+    if (this.#closed || !connection.usable || (list !== undefined && list.length >= this.#options.maxIdlePerUpstream)) {
+      connection.destroy();
+      return;
+    }
     if (list === undefined) {
       list = [];
       this.#idle.set(id, list);
-    }
-    if (this.#closed || list.length >= this.#options.maxIdlePerUpstream || !connection.usable) {
-      connection.destroy();
-      return;
     }
     // The list it waits in, not a callback made per request: it leaves the list if it is closed.
     connection.idle(this.#clock.now(), list);
     list.push(connection);
     if (this.#sweeper === undefined) this.#scheduleSweep();
+  }
+
+  /**
+   * Upstream ids the pool keeps a list for: those with idle connections, and those whose last one
+   * left since the last sweep. Each worker has its own id and a restart, recycle or rollout gives
+   * its successor a new one, so lists are dropped once empty (at the sweep: a connection taken
+   * and put back on every request does not remove and add its list each time).
+   */
+  get upstreamsHeld(): number {
+    return this.#idle.size;
   }
 
   /** Idle connections per upstream id, for tests and metrics. */
@@ -86,12 +96,13 @@ export class UpstreamPool {
     this.#sweeper = undefined;
     const cutoff = this.#clock.now() - this.#options.idleTimeout;
     let left = 0;
-    for (const list of this.#idle.values()) {
+    for (const [id, list] of this.#idle) {
       // Oldest first: stop at the first connection still young enough.
       let expired = 0;
       while (expired < list.length && list[expired]!.idleSince <= cutoff) expired++;
       for (const c of list.splice(0, expired)) c.destroy();
       left += list.length;
+      if (list.length === 0) this.#idle.delete(id);
     }
     if (left > 0 && !this.#closed) this.#scheduleSweep();
   };
