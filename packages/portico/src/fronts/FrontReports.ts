@@ -4,6 +4,13 @@ import type { FrontMessage } from './FrontMessage.ts';
 type Report = Extract<FrontMessage, { type: 'metrics' }>;
 
 /**
+ * A count of a report's record, 0 for a key it does not hold. Its keys are app names and process
+ * keys, and an app may be called `constructor` or `toString`: `record[key] ?? 0` would read
+ * Object.prototype's function for such a name, and add it up into a string.
+ */
+const countOf = (record: Readonly<Record<string, number>>, key: string): number => (Object.hasOwn(record, key) ? record[key]! : 0);
+
+/**
  * What each front last said it sees (they report every second): requests waiting per app,
  * requests in flight per worker, client connections. `/status` adds them up, and each pool reads
  * its workers' load in the fronts here.
@@ -30,7 +37,7 @@ export class FrontReports implements LoadElsewhere {
     // it, and its pool: its peak would never be taken.
     for (const key of peaks.keys()) if (!Object.hasOwn(report.served, key) && !Object.hasOwn(report.inFlight, key) && !Object.hasOwn(report.peak, key)) peaks.delete(key);
     const more = new Map<string, number>();
-    for (const [key, served] of Object.entries(report.served)) if (served > (previous[key] ?? 0)) more.set(key, served - (previous[key] ?? 0));
+    for (const [key, served] of Object.entries(report.served)) if (served > countOf(previous, key)) more.set(key, served - countOf(previous, key));
     return more;
   }
 
@@ -43,14 +50,14 @@ export class FrontReports implements LoadElsewhere {
   /** Requests waiting for a worker of `app`, over every front. */
   waiting(app: string): number {
     let sum = 0;
-    for (const report of this.#latest.values()) sum += report.waiting[app] ?? 0;
+    for (const report of this.#latest.values()) sum += countOf(report.waiting, app);
     return sum;
   }
 
   /** Requests in flight on one process (`id@pid`), over every front. */
   inFlight(id: string, pid: number | undefined): number {
     let sum = 0;
-    for (const report of this.#latest.values()) sum += report.inFlight[`${id}@${String(pid)}`] ?? 0;
+    for (const report of this.#latest.values()) sum += countOf(report.inFlight, `${id}@${String(pid)}`);
     return sum;
   }
 
@@ -63,7 +70,8 @@ export class FrontReports implements LoadElsewhere {
     let sum = 0;
     for (const [front, peaks] of this.#peaks) {
       sum += peaks.get(key) ?? 0;
-      const inFlight = this.#latest.get(front)?.inFlight[key] ?? 0;
+      const latest = this.#latest.get(front);
+      const inFlight = latest ? countOf(latest.inFlight, key) : 0;
       if (inFlight > 0) peaks.set(key, inFlight);
       else peaks.delete(key);
     }

@@ -57,4 +57,24 @@ describe('FrontReports', () => {
     reports.received(0, report({}, {}));
     assert.equal(reports.takePeak('shop#1', 10), 0);
   });
+
+  // Review of issue 21: an app named `constructor` made /status's queueDepth the string
+  // "00function Object() { [native code] }", and /metrics unreadable, until every front had
+  // reported it: `waiting[app] ?? 0` read Object.prototype's function. A reload adds such an app
+  // between two reports, and the fronts' reports before it do not name it.
+  it('reads an app or process named as a property every object has as 0 while a report does not name it', () => {
+    const reports = new FrontReports();
+    // Parsed as the control parses a front's line, so `__proto__` is a key as any other.
+    reports.received(0, JSON.parse(JSON.stringify({ ...report({}, {}), served: { 'shop#1@10': 2 } })) as ReturnType<typeof report>);
+    for (const name of ['constructor', 'toString', 'valueOf', 'hasOwnProperty', '__proto__']) {
+      assert.equal(reports.waiting(name), 0, name);
+      assert.equal(reports.inFlight(name, undefined), 0, name);
+      assert.equal(reports.takePeak(name, undefined), 0, name);
+    }
+    const named = JSON.parse('{"constructor":2,"__proto__":3,"toString":1}') as Record<string, number>;
+    reports.received(1, { ...report(named, named), waiting: named, served: named });
+    assert.equal(reports.waiting('constructor') + reports.waiting('__proto__') + reports.waiting('valueOf'), 5, 'what a report names is read');
+    const more = reports.received(1, { ...report({}, {}), served: { ...named, valueOf: 4 } });
+    assert.deepEqual([...more], [['valueOf', 4]], 'answered since the last report, as for any name');
+  });
 });
