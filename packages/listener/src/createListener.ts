@@ -1,5 +1,6 @@
 import net from 'node:net';
 import tls from 'node:tls';
+import { systemClock, type Clock } from '@portico/supervisor';
 import type { BoundAddress, ListenEntry } from './ListenEntry.ts';
 import { type ConnectionBudget, createConnectionBudget } from './ConnectionBudget.ts';
 import { InvalidListenerOptionError, ListenFailedError } from './errors.ts';
@@ -33,8 +34,14 @@ export interface ListenerOptions {
   readonly handler: (proto: 'http' | 'https', entry: ListenEntry) => ConnectionHandler;
   /** Connections open at once over all entries; past it new ones are closed at accept (nginx worker_connections). Default 10 000. */
   readonly maxConnections?: number;
-  /** Milliseconds a TLS client has to finish its handshake. Default 10 000. */
+  /**
+   * Milliseconds from accept a TLS client has to finish its handshake, and an h2c listener's
+   * client to send enough of its first bytes to tell HTTP/2 from HTTP/1.1; a total, however the
+   * client spreads its bytes. Default 10 000.
+   */
   readonly handshakeTimeout?: number;
+  /** Time for the h2c sniff's deadline; default the real clock (a TLS handshake's is Node's own timer). */
+  readonly clock?: Clock;
 }
 
 export interface Listener {
@@ -107,8 +114,9 @@ function plainServer(entry: ListenEntry, options: ListenerOptions, handler: Conn
     });
   }
   const sniffTimeout = options.handshakeTimeout ?? 10_000;
+  const clock = options.clock ?? systemClock;
   return net.createServer({ allowHalfOpen: true }, (socket) => {
-    if (budget.admit(socket)) sniffPreface(socket, sniffTimeout, http2);
+    if (budget.admit(socket)) sniffPreface(socket, sniffTimeout, http2, clock);
   });
 }
 
@@ -131,8 +139,10 @@ async function tlsServer(entry: ListenEntry, options: ListenerOptions, handler: 
     if (http2 !== undefined && socket.alpnProtocol === 'h2') http2.handleHttp2Connection(socket, undefined);
     else handler.handleConnection(socket, undefined);
   });
-  // A failed handshake is the client's problem; it must not reach the process as an error.
-  server.on('tlsClientError', () => {});
+  // A failed handshake is the client's problem; it must not reach the process as an error. Node
+  // reports a handshake past handshakeTimeout here and leaves the socket open (a client that said
+  // nothing held its connection, and a place in maxConnections, for good): it is closed here.
+  server.on('tlsClientError', (_error, socket) => socket.destroy());
   return server;
 }
 

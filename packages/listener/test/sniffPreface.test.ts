@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import net from 'node:net';
+import { SimulatedClock, systemClock, type Clock } from '@portico/supervisor';
 import { afterEach, describe, it } from 'mocha';
 import { sniffPreface } from '../src/sniffPreface.ts';
 
@@ -26,7 +27,7 @@ describe('sniffPreface', () => {
   });
 
   /** A plain server whose connections are sniffed; resolves with a client and the server's side of it. */
-  async function connect(timeout = 30_000): Promise<{ client: net.Socket; accepted: net.Socket; taken: Promise<Taken> }> {
+  async function connect(timeout = 30_000, clock: Clock = systemClock): Promise<{ client: net.Socket; accepted: net.Socket; taken: Promise<Taken> }> {
     let take!: (taken: Taken) => void;
     const taken = new Promise<Taken>((resolve) => (take = resolve));
     const handle = (engine: Taken['engine']) => (socket: net.Socket, initial?: Buffer) => {
@@ -37,7 +38,7 @@ describe('sniffPreface', () => {
     };
     const server = net.createServer({ allowHalfOpen: true }, (socket) => {
       sockets.push(socket);
-      sniffPreface(socket, timeout, { handleConnection: handle('http1'), handleHttp2Connection: handle('http2') });
+      sniffPreface(socket, timeout, { handleConnection: handle('http1'), handleHttp2Connection: handle('http2') }, clock);
     });
     servers.push(server);
     server.listen(0, '127.0.0.1');
@@ -100,14 +101,53 @@ describe('sniffPreface', () => {
     assert.equal(got.bytes(), PREFACE + frames);
   });
 
+  // The sniff's time is the clock's: a minute on a SimulatedClock, far past this test's real
+  // time limit, so a close that came from any other timer would fail it.
+  const MINUTE = 60_000;
+
   it('closes a client that sent one byte of the preface and then nothing, when its time is up', async () => {
-    const { client, accepted, taken } = await connect(200);
+    const clock = new SimulatedClock();
+    const { client, accepted, taken } = await connect(MINUTE, clock);
     let handed = false;
     void taken.then(() => (handed = true));
     await sendPiecewise(client, accepted, ['P']);
-    await once(client, 'close');
+    clock.advance(MINUTE - 1);
+    assert.equal(accepted.destroyed, false);
+    clock.advance(1);
+    // Reset, not ended: the sniff destroys a socket it has not read to the end.
+    await new Promise((resolve) => client.once('close', resolve));
     assert.equal(handed, false);
     assert.equal(accepted.destroyed, true);
+  });
+
+  // Regression: the sniff's timer was socket.setTimeout, a time of silence that every byte reset:
+  // a client sending one byte of the preface every 9.9 s held the connection about 230 s.
+  it('closes a client that trickles the preface when the time from accept is up, however short each silence', async () => {
+    const clock = new SimulatedClock();
+    const { client, accepted, taken } = await connect(MINUTE, clock);
+    let handed = false;
+    void taken.then(() => (handed = true));
+    const step = MINUTE / 5 - 1;
+    for (const byte of bytewise(PREFACE.slice(0, 5))) {
+      await sendPiecewise(client, accepted, [byte]);
+      assert.equal(accepted.destroyed, false, `closed at ${clock.now()} ms, before the total`);
+      clock.advance(step);
+    }
+    clock.advance(MINUTE - 5 * step - 1);
+    assert.equal(accepted.destroyed, false, `closed at ${clock.now()} ms, before the total`);
+    clock.advance(1);
+    await new Promise((resolve) => client.once('close', resolve));
+    assert.equal(handed, false);
+  });
+
+  it('leaves a connection it handed over to the engine when the sniff deadline passes', async () => {
+    const clock = new SimulatedClock();
+    const { client, accepted, taken } = await connect(MINUTE, clock);
+    await sendPiecewise(client, accepted, ['G']);
+    assert.equal((await taken).engine, 'http1');
+    clock.advance(2 * MINUTE);
+    assert.equal(accepted.destroyed, false);
+    assert.equal(clock.pendingTimers, 0, 'the sniff deadline is still set after the hand-over');
   });
 
   it('closes a client that half-closes after a prefix of the preface, serving it nothing', async () => {
