@@ -1,4 +1,5 @@
 import { durationBuckets } from '@portico/listener';
+import { PorticoEvents, type PorticoEventName } from '@portico/log-sink';
 import { frontEvents } from './frontEvents.ts';
 import type { FrontMessage } from './FrontMessage.ts';
 
@@ -106,8 +107,25 @@ const checks: Readonly<Record<FrontMessage['type'], Check>> = {
     recordField(m, 'requests', appCounters),
   log: (m) =>
     (frontEvents.has(m['event'] as never) ? undefined : `event is ${shown(m['event'])}, not one a front logs`) ??
-    (isRecord(m['fields']) ? undefined : `fields is ${shown(m['fields'])}, not an object`),
+    (isRecord(m['fields']) ? undefined : `fields is ${shown(m['fields'])}, not an object`) ??
+    logFields(m['event'] as PorticoEventName, m['fields'] as Fields),
 };
+
+/**
+ * A front's log line holds only its event's fields (`PorticoEvents`): the control writes the line
+ * with them, and pino writes a key twice if a field repeats one of the line's own, the last one
+ * read. A `level`, `time`, `pid` or `hostname` field would make the line read as the front said:
+ * a fatal line at another time from another process (review of issue 21). `front` is the
+ * control's word, as are `event`, `eventId` and `msg`: the catalogue lists none of them for an
+ * event a front logs but `front.logs_dropped`'s `front`, which the control adds.
+ */
+function logFields(event: PorticoEventName, fields: Fields): string | undefined {
+  const catalogued = PorticoEvents[event].fields;
+  for (const field of Object.keys(fields)) {
+    if (field === 'front' || !catalogued.includes(field)) return `fields has ${shown(field)}, not a field of ${event} that a front sends (docs/events.md)`;
+  }
+  return undefined;
+}
 
 /**
  * What a front sent, checked field by field before the control reads any of it (docs/architecture.md,

@@ -189,7 +189,8 @@ export function runFront(channel: ControlChannel, clock: Clock = systemClock): v
 /** An `EventLogger` that sends each event to the control process to be logged there. */
 function logThrough(send: (level: string, message: FrontMessage) => void): EventLogger {
   const at = (level: string) => (line: object) => {
-    const { event, ...fields } = line as { event: string };
+    // `eventId` is the catalogue's, which the control writes: a front sends its event's fields only (checkFrontMessage).
+    const { event, eventId: _eventId, ...fields } = line as { event: string; eventId: number };
     send(level, { type: 'log', event, fields });
   };
   return { trace: at('trace'), debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error'), fatal: at('fatal') } as unknown as EventLogger;

@@ -96,6 +96,26 @@ describe('checkFrontMessage', () => {
     assert.ok([...frontEvents].every((event) => Object.hasOwn(PorticoEvents, event)), 'every event a front logs is catalogued');
   });
 
+  it('takes a log line of each event a front logs with every field its event lists', () => {
+    for (const event of frontEvents) {
+      const fields = Object.fromEntries(PorticoEvents[event].fields.filter((field) => field !== 'front').map((field) => [field, 1]));
+      assert.ok('message' in checkFrontMessage({ type: 'log', event, fields }), event);
+    }
+  });
+
+  // Review of issue 21: the control wrote a front's line as `{ ...fields, front }`, and pino
+  // writes a key twice, the last one read: a front's `level: 60` made its line a fatal one, and its
+  // `time`, `pid` and `hostname` said when and where it was written.
+  it('refuses a log line with a field its event does not list, the line\'s own level, time, pid and the control\'s front among them', () => {
+    const spoofed = JSON.parse('{"type":"log","event":"proxy.request_refused","fields":{"status":400,"reason":"x","level":60,"time":"1999-01-01T00:00:00.000Z","pid":1,"hostname":"control"},"sentAt":1}') as unknown;
+    assert.match(refused(spoofed, 'log'), /^fields has "level", not a field of proxy.request_refused that a front sends \(docs\/events.md\)$/);
+    for (const field of ['level', 'time', 'pid', 'hostname', 'msg', 'event', 'eventId', 'front', 'err', '__proto__', 'constructor']) {
+      const fields = JSON.parse(`{"status":400,${JSON.stringify(field)}:1}`) as unknown;
+      assert.match(refused({ type: 'log', event: 'proxy.request_refused', fields }, 'log'), new RegExp(`^fields has "${field}", `), field);
+    }
+    assert.match(refused({ type: 'log', event: 'front.logs_dropped', fields: { front: 2, dropped: 1 } }, 'log'), /^fields has "front", /, 'the front a line is of is the control\'s word');
+  });
+
   it('refuses what is not an object or has no type a front sends, as unknown', () => {
     for (const value of [null, 5, 'pong', [], [{ type: 'pong', id: 1 }]]) assert.match(refused(value, 'unknown'), /^the message is .*, not an object$/);
     assert.match(refused({ type: 'party' }, 'unknown'), /^type is "party", not one a front sends$/);
