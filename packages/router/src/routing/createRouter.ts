@@ -102,7 +102,10 @@ export interface Router {
   start(eager?: readonly string[]): Promise<void>;
   /** Requests waiting for a worker of `app` right now. */
   waiting(app: string): number;
-  /** Stops watching; the apps' workers are their owner's to stop. */
+  /**
+   * Stops watching app_offline files and following the pools' changes (call it after `handOver`:
+   * requests still waiting then wait on the next router); the apps' workers are their owner's to stop.
+   */
   close(): void;
   /**
    * Called when a reload replaces this router with `next` (made by `createRouter` too): requests
@@ -187,11 +190,14 @@ export function createRouter(routes: readonly AppRoute[], options: RouterOptions
       : undefined;
     return Object.assign(app, { offline });
   });
-  for (const app of apps) {
+  // A pool outlives the routers made over it (each reload, restart and rollout makes one; a
+  // front's mirrors outlive them all): `close()` stops following it, or every router ever made
+  // would be kept, with its apps, for as long as the pool lives.
+  const unfollow = apps.map((app) =>
     app.backends.onChange(() => {
       for (const wake of [...app.waiters]) wake();
-    });
-  }
+    }),
+  );
 
   // Apps that all serve any host (`*`, the default) are chosen by path alone: no host to read per request.
   const byHost = apps.some((app) => app.hostPattern !== '*');
@@ -415,6 +421,7 @@ export function createRouter(routes: readonly AppRoute[], options: RouterOptions
     },
     close() {
       for (const app of apps) app.offline?.close();
+      for (const off of unfollow.splice(0)) off();
     },
     handOver(next) {
       const successors = appsOf.get(next);

@@ -44,6 +44,10 @@ class Backends implements AppBackends {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
   }
+  /** Who follows this pool's changes now. */
+  get listenerCount(): number {
+    return this.#listeners.size;
+  }
 }
 
 /** The upstream a retry chose, by id; a string for Portico's own answer. */
@@ -356,5 +360,31 @@ describe('createRouter › WebSocket tunnels', () => {
     const socket = new net.Socket();
     socket.destroy();
     assert.equal((await upgrade(socket)).tunnels, 0);
+  });
+});
+
+describe('createRouter › reloads over a long life', () => {
+  it('stops following its pools once closed: a pool kept over 1000 reloads has one router listening', async () => {
+    // A pool the reload keeps (its app did not change; in a front, every pool's mirror) outlives
+    // each router made over it, and every reload, restart and rollout makes one. Each router that
+    // stayed subscribed was kept, with its apps, for as long as the pool lived.
+    const backends = new Backends([]);
+    const route = { name: 'shop', match: { host: '*', path: '/' }, backends };
+    let router = createRouter([route]);
+    const parsed = new RequestHeadParser().push(Buffer.from('GET / HTTP/1.1\r\nhost: shop.test\r\n\r\n'));
+    assert.ok('head' in parsed);
+    const waiting = router.route({ head: parsed.head, remoteAddress: '127.0.0.1', requestId: 'r1' });
+    for (let reload = 0; reload < 1000; reload++) {
+      const next = createRouter([route]);
+      router.handOver(next);
+      router.close();
+      router = next;
+    }
+    assert.equal(backends.listenerCount, 1);
+    // A request that waited through every reload is still woken by the pool it waits on.
+    backends.ready = [worker('shop#1', 101, 5001)];
+    assert.equal(((await waiting) as ForwardDecision).upstream.id, 'shop#1@101');
+    router.close();
+    assert.equal(backends.listenerCount, 0);
   });
 });
