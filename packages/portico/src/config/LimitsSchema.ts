@@ -48,7 +48,7 @@ export const LimitsSchema = Type.Object(
       Type.Number({
         minimum: 0,
         maximum: 3600,
-        description: 'Seconds an idle client connection is kept open between requests; `0` closes after each response. nginx: `keepalive_timeout 75s`.',
+        description: 'Seconds an idle client connection is kept open between requests (on HTTP/2: with no request in flight). `0`: an HTTP/1.1 connection is closed after each response; an HTTP/2 connection, which carries many requests at once, is kept and closed once `headersTimeout` passes with no request in flight. nginx: `keepalive_timeout 75s`.',
       }),
       75,
     ),

@@ -32,7 +32,11 @@ export interface ForwarderOptions {
   readonly bodyIdleTimeout?: number;
   /** Milliseconds a client may leave the response unread (its socket full) before it is cut. Default 60 000. */
   readonly sendTimeout?: number;
-  /** Milliseconds an idle client connection is kept between requests; 0 closes after each response. Default 75 000. */
+  /**
+   * Milliseconds an idle client connection is kept between requests (on HTTP/2: with no stream
+   * open). 0 closes an HTTP/1.1 connection after each response; an HTTP/2 connection, which carries
+   * many requests at once, then waits `headersTimeout` instead. Default 75 000.
+   */
   readonly keepAliveTimeout?: number;
   /** Idle backend connections kept per upstream. Default 256; keep it above the expected concurrency. */
   readonly maxIdlePerUpstream?: number;
