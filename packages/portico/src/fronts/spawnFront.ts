@@ -24,7 +24,10 @@ export interface SpawnFrontOptions {
   /** Node flags for this front, after the control process's own (`frontNodeFlags`). */
   readonly nodeFlags: readonly string[];
   readonly sockets: readonly FrontSocket[];
-  /** A message whose every field the control reads is as a front sends it (`checkFrontMessage`). */
+  /**
+   * A message whose every field the control reads is as a front sends it (`checkFrontMessage`),
+   * read while the front's process runs: nothing of its channel is read after its exit.
+   */
   readonly onMessage: (message: FrontMessage) => void;
   /** A message that is not: it was dropped, nothing of it read. */
   readonly onRefused: (refused: RefusedFrontMessage) => void;
@@ -47,8 +50,18 @@ export function spawnFront(options: SpawnFrontOptions): FrontProcess {
   const channel = child.stdio[frontChannelFd] as Socket;
   // A write to a front that died between two checks; its exit is what the fleet acts on.
   channel.on('error', () => {});
+  // What the front's process says is heard while it runs, and nothing after: its channel is closed
+  // at its exit, as the fleet hears of it. The other end may outlive the front, held by a process
+  // it started, whose writes were taken as the front number's, and so as its successor's (shown
+  // with the orphan's connections and requests; its pong or routes.applied would answer the
+  // successor's ping or reload). By the same rule a crashing front's last report, if read after
+  // its exit, is dropped, not counted again after the fleet kept its figures (`retireSource`).
+  const exited = () => child.exitCode !== null || child.signalCode !== null;
+  child.once('exit', () => channel.destroy());
   const inbox = new FrontInbox(frontInboxBounds, options.clock);
   channel.on('data', (chunk: Buffer) => {
+    // A chunk the stream held when it was closed: a Readable still hands on what it buffered.
+    if (exited()) return;
     for (const value of inbox.read(chunk)) {
       const checked = checkFrontMessage(value);
       if ('message' in checked) options.onMessage(checked.message);
