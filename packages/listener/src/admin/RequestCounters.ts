@@ -8,6 +8,8 @@ export interface AppCountersSnapshot {
   readonly bytesIn: number;
   readonly bytesOut: number;
   readonly upstreamFailures: number;
+  /** Requests whose client left before any of the response reached it (status 499). */
+  readonly clientClosed: number;
 }
 
 /** Every app's counters of one `RequestMetrics`, by app name. */
@@ -31,5 +33,6 @@ export function addCounters(into: AppCountersSnapshot | undefined, add: AppCount
     bytesIn: addFinite(into.bytesIn, add.bytesIn),
     bytesOut: addFinite(into.bytesOut, add.bytesOut),
     upstreamFailures: addFinite(into.upstreamFailures, add.upstreamFailures),
+    clientClosed: addFinite(into.clientClosed, add.clientClosed),
   };
 }

@@ -6,6 +6,13 @@ import { addCounters, addFinite, type AppCountersSnapshot, type RequestCountersS
 /** Upper bounds of the latency histogram, in seconds (Prometheus' default buckets). */
 export const durationBuckets: readonly number[] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
+/**
+ * nginx's "client closed request": the client left (its connection closed, its HTTP/2 stream
+ * reset) before any of the response reached it. Counted in the `4xx` class, as nginx's logs have
+ * it, and by itself (`portico_requests_client_closed_total`), never as a latency.
+ */
+const clientClosedRequest = 499;
+
 /** The app a request that matched no app counts under. No app can have this name (they are `[A-Za-z0-9._-]`). */
 export const unroutedApp = '(none)';
 
@@ -22,6 +29,7 @@ class AppCounters {
   bytesIn = 0;
   bytesOut = 0;
   upstreamFailures = 0;
+  clientClosed = 0;
 }
 
 /** Totals of one app since it was first seen, for computing rates. */
@@ -32,6 +40,8 @@ export interface AppRequestCounts {
   readonly bytesIn: number;
   readonly bytesOut: number;
   readonly upstreamFailures: number;
+  /** Requests whose client left before any of the response reached it (status 499). */
+  readonly clientClosed: number;
 }
 
 export interface RequestMetricsOptions {
@@ -78,19 +88,26 @@ export class RequestMetrics {
 
   /**
    * Counts one finished request. A status outside 100–599 counts as 5xx: only Portico itself
-   * produces one, and then something went wrong. Negative or NaN figures count as 0.
+   * produces one, and then something went wrong. Negative or NaN figures count as 0. A 499
+   * (`clientClosedRequest`) counts as 4xx and as client closed, and not in the latency histogram:
+   * its time is how long the client waited before it left, not how long the answer took, and a
+   * client that gives up early would pull the percentiles down (a long poll's, up).
    */
   record(app: string, status: number, durationMs: number, bytesIn: number, bytesOut: number): void {
     const counters = this.#counters(app);
     const k = (status / 100) | 0;
     counters.requests[k >= 1 && k <= 5 ? k - 1 : 4]! += 1;
+    counters.bytesIn += bytesIn >= 0 ? bytesIn : 0;
+    counters.bytesOut += bytesOut >= 0 ? bytesOut : 0;
+    if (status === clientClosedRequest) {
+      counters.clientClosed += 1;
+      return;
+    }
     const ms = durationMs >= 0 ? durationMs : 0;
     let b = 0;
     while (b < boundsMs.length && ms > boundsMs[b]!) b++;
     counters.buckets[b]! += 1;
     counters.durationSumMs += ms;
-    counters.bytesIn += bytesIn >= 0 ? bytesIn : 0;
-    counters.bytesOut += bytesOut >= 0 ? bytesOut : 0;
   }
 
   /** Counts a request that could not be forwarded: the backend refused or reset the connection. */
@@ -101,7 +118,7 @@ export class RequestMetrics {
   /** Every app's counters as plain numbers, to send to another process (`setSource` there). */
   snapshot(): RequestCountersSnapshot {
     const out: Record<string, AppCountersSnapshot> = {};
-    for (const [app, c] of this.#apps) out[app] = { requests: [...c.requests], buckets: [...c.buckets], durationSumMs: c.durationSumMs, bytesIn: c.bytesIn, bytesOut: c.bytesOut, upstreamFailures: c.upstreamFailures };
+    for (const [app, c] of this.#apps) out[app] = { requests: [...c.requests], buckets: [...c.buckets], durationSumMs: c.durationSumMs, bytesIn: c.bytesIn, bytesOut: c.bytesOut, upstreamFailures: c.upstreamFailures, clientClosed: c.clientClosed };
     return out;
   }
 
@@ -135,6 +152,7 @@ export class RequestMetrics {
       c.bytesIn = addFinite(c.bytesIn, add.bytesIn);
       c.bytesOut = addFinite(c.bytesOut, add.bytesOut);
       c.upstreamFailures = addFinite(c.upstreamFailures, add.upstreamFailures);
+      c.clientClosed = addFinite(c.clientClosed, add.clientClosed);
     }
   }
 
@@ -161,7 +179,7 @@ export class RequestMetrics {
     if (!c) return undefined;
     let requests = 0;
     for (const n of c.requests) requests = addFinite(requests, n);
-    return { requests, serverErrors: c.requests[4]!, bytesIn: c.bytesIn, bytesOut: c.bytesOut, upstreamFailures: c.upstreamFailures };
+    return { requests, serverErrors: c.requests[4]!, bytesIn: c.bytesIn, bytesOut: c.bytesOut, upstreamFailures: c.upstreamFailures, clientClosed: c.clientClosed };
   }
 
   /**
@@ -195,6 +213,8 @@ export class RequestMetrics {
     for (const [app, c] of apps) sample(out, 'portico_bytes_sent_total', [['app', app]], c.bytesOut);
     family(out, 'portico_upstream_failures_total', 'counter', 'Requests that could not be forwarded to a backend, by app.');
     for (const [app, c] of apps) sample(out, 'portico_upstream_failures_total', [['app', app]], c.upstreamFailures);
+    family(out, 'portico_requests_client_closed_total', 'counter', 'Requests whose client left before any of the response reached it (status 499, in the 4xx class), by app.');
+    for (const [app, c] of apps) sample(out, 'portico_requests_client_closed_total', [['app', app]], c.clientClosed);
 
     if (this.#sources.size > 0) {
       // Several fronts: each one's share, labelled (docs/architecture.md).

@@ -86,8 +86,9 @@ export interface DispatchAnswer {
 export type RetryChoice = Upstream | DispatchAnswer | undefined;
 
 /**
- * How an exchange ended, for metrics: the status the client got (0 when the connection was cut
- * before a response), and the body bytes relayed each way: the request's payload from the client
+ * How an exchange ended, for metrics: the status the client got (499, nginx's client closed
+ * request, when the client left before any of the response reached it; 0 when Portico cut the
+ * connection: the backend failed or fell silent mid-response, or an invariant broke), and the body bytes relayed each way: the request's payload from the client
  * and the response's payload to it, without heads or chunk framing (issue 19: the head was counted).
  */
 export interface ExchangeOutcome {

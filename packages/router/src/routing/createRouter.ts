@@ -6,7 +6,7 @@ import type { RequestConnection } from '../forward/RequestConnection.ts';
 import type { Upstream } from '../forward/Upstream.ts';
 import type { RequestHead } from '../http1/RequestHead.ts';
 import { InvalidRouterOptionError } from '../errors.ts';
-import { ALLOWED_METHODS, cannedBody, traceAllowed } from '../internal/policy/index.ts';
+import { ALLOWED_METHODS, cannedBody, CLIENT_CLOSED_REQUEST, traceAllowed } from '../internal/policy/index.ts';
 import { hostSpecificity, normaliseHost, pathMatches, type AppMatch } from './AppMatch.ts';
 import { AppOffline } from './AppOffline.ts';
 import { errorPage } from './errorPage.ts';
@@ -121,10 +121,10 @@ export interface RouterOptions {
   readonly clock?: Clock;
   /**
    * Told about every request once it is over, for metrics: the app (undefined when none
-   * matched), the status the client got (0: cut off), milliseconds from the head to the end, the
-   * body bytes relayed each way, and whether it could not be forwarded (`upstreamFailed`: Portico
-   * answered 502 itself because the backend refused, reset or closed the connection before any
-   * byte of a response). Called on the data path: keep it cheap, and it must not throw.
+   * matched), the status the client got (499: the client left before any of the response; 0:
+   * Portico cut it off), milliseconds from the head to the end, the body bytes relayed each way,
+   * and whether it could not be forwarded (`upstreamFailed`: Portico answered 502 itself because
+   * the backend refused, reset or closed the connection before any byte of a response). Called on the data path: keep it cheap, and it must not throw.
    */
   readonly onRequest?: (app: string | undefined, status: number, durationMs: number, bytesIn: number, bytesOut: number, upstreamFailed: boolean) => void;
   /**
@@ -380,7 +380,7 @@ export function createRouter(routes: readonly AppRoute[], options: RouterOptions
     const waitEnds = clock.now() + startupLimitMs(app);
     return waitForWorker(app, waitEnds, request.connection).then((waited) => {
       // nginx's 499: the client closed its request; nothing is written to it.
-      if (waited === 'gone') return { kind: 'respond', app: app.name, status: 499, headers: [], body: '' };
+      if (waited === 'gone') return { kind: 'respond', app: app.name, status: CLIENT_CLOSED_REQUEST, headers: [], body: '' };
       if (waited === 'failed') return failurePage(app, request, 'The app could not be started.');
       if (waited === 'timeout') return failurePage(app, request, notReadyWithin(app));
       return new ForwardDecision(routing, waited.app, waited.worker, auth, began, request, waitEnds);

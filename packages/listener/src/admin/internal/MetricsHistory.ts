@@ -163,6 +163,7 @@ function since(current: AppCountersSnapshot, previous: AppCountersSnapshot | und
     bytesIn: Math.max(0, current.bytesIn - previous.bytesIn),
     bytesOut: Math.max(0, current.bytesOut - previous.bytesOut),
     upstreamFailures: Math.max(0, current.upstreamFailures - previous.upstreamFailures),
+    clientClosed: Math.max(0, current.clientClosed - previous.clientClosed),
   };
 }
 

@@ -10,6 +10,7 @@ import { NO_BODY } from '../http1/framings.ts';
 import { parseConnectionTokens } from '../http1/parseConnectionTokens.ts';
 import {
   afterFailedAttempt,
+  clientGoneStatus,
   exchangeWait,
   failureAnswer,
   followFailedAttempt,
@@ -338,7 +339,7 @@ export class HttpExchange {
     this.#out?.destroy();
     this.#out = undefined;
     this.#ctx.options.onEvent({ type: 'response.aborted', reason: 'client closed the connection before the response' });
-    this.#release(0);
+    this.#release(clientGoneStatus(this.#ctx.res.headersSent ? this.#status : undefined));
   };
 
   #fail(status: number): void {

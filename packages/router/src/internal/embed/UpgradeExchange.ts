@@ -12,6 +12,7 @@ import { NO_BODY, UNTIL_CLOSE } from '../http1/framings.ts';
 import type { DispatchAnswer, RetryChoice } from '../../forward/Dispatch.ts';
 import {
   afterFailedAttempt,
+  clientGoneStatus,
   exchangeWait,
   failureAnswer,
   followFailedAttempt,
@@ -275,12 +276,14 @@ export class UpgradeExchange {
 
   readonly #onClientClose = (): void => {
     if (this.#phase === 'done') return;
+    // A refusal's head may have gone out: then its status, else nginx's 499.
+    const sent = this.#phase === 'body' ? this.#status : undefined;
     this.#phase = 'done';
     this.#clearTimer();
     this.#upstream?.destroy();
     this.#upstream = undefined;
     this.#ctx.options.onEvent({ type: 'response.aborted', reason: 'client closed the connection before the upgrade was answered' });
-    this.#release(0);
+    this.#release(clientGoneStatus(sent));
   };
 
   #fail(status: number): void {

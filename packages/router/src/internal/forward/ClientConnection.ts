@@ -216,7 +216,7 @@ export class ClientConnection implements ExchangeOwner {
 
   #bodyRefused(reason: string): void {
     const exchange = this.#exchange;
-    exchange?.abort();
+    exchange?.abort(400);
     this.#exchange = undefined;
     if (exchange?.touchedClient === true) return this.onExchangeAborted(`malformed request body: ${reason}`);
     this.#refuse(400, `malformed chunked body: ${reason}`);
@@ -344,7 +344,7 @@ export class ClientConnection implements ExchangeOwner {
   #refuse(status: number, reason: string, report = true): void {
     if (this.#state === 'closing' || this.#state === 'closed' || this.#state === 'tunnel') return;
     if (report) this.options.onEvent({ type: 'request.refused', status, reason });
-    this.#exchange?.abort();
+    this.#exchange?.abort(status);
     this.#exchange = undefined;
     if (!this.client.destroyed && this.client.writable) this.client.write(cannedResponse(status));
     this.#closeGracefully();
@@ -436,7 +436,7 @@ export class ClientConnection implements ExchangeOwner {
     if (this.#state !== 'body') return;
     const exchange = this.#exchange;
     if (exchange?.touchedClient !== true) return this.#refuse(408, 'request body not received in time');
-    exchange.abort();
+    exchange.abort(408);
     this.onExchangeAborted('request body stalled after the response had started');
   }
 

@@ -133,9 +133,13 @@ export class Exchange implements ExchangeClientSide, ClientWriterWatcher {
     return this.#backend.responseStarted;
   }
 
-  /** Client gone or request malformed: drop the backend connection, never pool it. */
-  abort(): void {
-    this.#backend.abandon();
+  /**
+   * Drop the backend connection, never pool it: the client is gone (no `status`: counted as
+   * `clientGoneStatus` says, 499), or the request is refused with `status` (a malformed or stalled body).
+   */
+  abort(status?: number): void {
+    if (status === undefined) this.#backend.clientGone();
+    else this.#backend.abandon(status);
   }
 
   /**

@@ -5,6 +5,7 @@ import type { Upstream } from '../../forward/Upstream.ts';
 import type { ResponseHead } from '../../http1/ResponseHead.ts';
 import {
   afterFailedAttempt,
+  clientGoneStatus,
   exchangeWait,
   failureAnswer,
   followFailedAttempt,
@@ -54,6 +55,8 @@ export class UpstreamExchange extends ResponseRelay implements UpstreamHandler {
   #attempts = 0;
   /** Of those, the upstreams that failed before they ever answered (`isFailedStart`). */
   #failedStarts = 0;
+  /** The status the exchange settled with, for a dispatch that arrives after it did. */
+  #settledStatus = 0;
 
   constructor(init: UpstreamExchangeInit) {
     super(init);
@@ -108,8 +111,8 @@ export class UpstreamExchange extends ResponseRelay implements UpstreamHandler {
 
   #onDispatch(dispatch: Dispatch): void {
     if (this.phase === 'done') {
-      // The client left while the request waited for a backend.
-      if (dispatch.kind === 'forward') dispatch.release?.({ status: 0, answered: false, bytesIn: 0, bytesOut: 0 });
+      // The client left while the request waited for a backend (499), or its body was refused.
+      if (dispatch.kind === 'forward') dispatch.release?.({ status: this.#settledStatus, answered: false, bytesIn: 0, bytesOut: 0 });
       return;
     }
     try {
@@ -304,16 +307,23 @@ export class UpstreamExchange extends ResponseRelay implements UpstreamHandler {
   }
 
   /**
-   * The client is gone, or its request turned out malformed: settle at once without a word to the
-   * client side, dropping the backend connection (never pooled). False when already settled.
+   * The client is gone (`clientGone`), or its request turned out malformed (`status`: what it is
+   * counted with): settle at once without a word to the client side, dropping the backend
+   * connection (never pooled). False when already settled.
    */
-  abandon(): boolean {
+  abandon(status: number): boolean {
     if (this.phase === 'done') return false;
-    this.#settle(0);
+    this.#settle(status);
     return true;
   }
 
+  /** The client left before its response was complete: abandoned, and counted as `clientGoneStatus` says (499). */
+  clientGone(): boolean {
+    return this.abandon(clientGoneStatus(this.responseStarted ? this.responseStatus : undefined));
+  }
+
   #settle(status: number): void {
+    this.#settledStatus = status;
     this.enter('done');
     this.client.clearDeadline();
     this.#dropConnection();

@@ -238,7 +238,7 @@ export class Http2Exchange implements ExchangeClientSide {
   /** RFC 9113 §8.1.1: a malformed request is a stream error of type PROTOCOL_ERROR, and is never forwarded in full. */
   #malformed(reason: string): void {
     // The backend had the head and maybe part of the body: its request is aborted, its connection never reused.
-    this.#backend.abandon();
+    this.#backend.abandon(400);
     this.#settle(false);
     this.#owner.options.onEvent({ type: 'request.refused', status: 400, reason });
     this.#stream.close(NGHTTP2_PROTOCOL_ERROR);
@@ -247,7 +247,7 @@ export class Http2Exchange implements ExchangeClientSide {
   #onStreamClose(): void {
     this.#deadline.dispose();
     // The client reset the stream (or the connection went): nginx's 499; the backend request is aborted.
-    if (!this.#backend.abandon()) return;
+    if (!this.#backend.clientGone()) return;
     this.#settle(true);
     this.#owner.options.onEvent({ type: 'response.aborted', reason: 'client reset the stream before the response' });
   }

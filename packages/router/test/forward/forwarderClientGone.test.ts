@@ -1,0 +1,79 @@
+// The status an exchange is released with when its client leaves or its body is refused, which
+// the router's metrics count: before, every one of these was released with 0, a 5xx (a server
+// error) in /metrics, though the client left (nginx's 499) or sent a body Portico refused (400, 408).
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import net from 'node:net';
+import { closeAll, signal, startProxy, startRawBackend, upstreamAt } from './harness.ts';
+import { MethodDispatch } from './MethodDispatch.ts';
+
+/** A proxy to a backend that calls `respond` with each read, and the dispatch each request got. */
+async function proxyTo(respond: (data: Buffer, socket: net.Socket) => void, options: { bodyIdleTimeout?: number } = {}) {
+  const backend = await startRawBackend(respond);
+  const dispatches: MethodDispatch[] = [];
+  const proxy = await startProxy({
+    ...options,
+    pickUpstream: () => undefined,
+    dispatch: () => {
+      const d = new MethodDispatch(upstreamAt(backend.port), upstreamAt(backend.port), ['x-added', 'yes']);
+      dispatches.push(d);
+      return d;
+    },
+  });
+  return { proxy, dispatches };
+}
+
+/** A client that sends `bytes`, waits for `ready`, then leaves as `how` says. */
+async function leave(port: number, bytes: string, ready: Promise<void>, how: 'fin' | 'reset'): Promise<void> {
+  const client = net.connect(port, '127.0.0.1');
+  client.on('error', () => {});
+  await once(client, 'connect');
+  client.write(bytes);
+  await ready;
+  if (how === 'fin') client.end();
+  else client.resetAndDestroy();
+}
+
+describe('forwarder: the status of an exchange whose client left or whose body was refused', () => {
+  afterEach(closeAll);
+
+  for (const how of ['fin', 'reset'] as const) {
+    it(`releases 499 when the client leaves (${how}) before any of the response`, async () => {
+      const arrived = signal();
+      const { proxy, dispatches } = await proxyTo(() => arrived.fire());
+      await leave(proxy.port, 'GET / HTTP/1.1\r\nHost: a\r\n\r\n', arrived.promise, how);
+      const outcome = await dispatches[0]!.released;
+      assert.equal(outcome.status, 499);
+      assert.equal(outcome.answered, false);
+    });
+  }
+
+  it('releases the response\'s status when the client leaves after its head reached it', async () => {
+    const { proxy, dispatches } = await proxyTo((_d, socket) => socket.write('HTTP/1.1 206 Partial Content\r\nContent-Length: 100\r\n\r\nsome'));
+    const head = signal();
+    const client = net.connect(proxy.port, '127.0.0.1');
+    client.on('error', () => {});
+    client.on('data', () => head.fire());
+    client.write('GET / HTTP/1.1\r\nHost: a\r\n\r\n');
+    await head.promise;
+    client.resetAndDestroy();
+    assert.equal((await dispatches[0]!.released).status, 206);
+  });
+
+  it('releases 400 for a malformed chunked body whose head went to the backend, and 408 for one that stalls', async () => {
+    for (const [rest, status] of [['zz\r\n', 400], ['', 408]] as const) {
+      const arrived = signal();
+      const { proxy, dispatches } = await proxyTo(() => arrived.fire(), { bodyIdleTimeout: 200 });
+      const client = net.connect(proxy.port, '127.0.0.1');
+      let text = '';
+      client.on('data', (d: Buffer) => (text += d.toString('latin1')));
+      client.on('error', () => {});
+      client.write('POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n');
+      await arrived.promise;
+      client.write(rest);
+      await once(client, 'close');
+      assert.match(text, new RegExp(`^HTTP/1\\.1 ${status} `));
+      assert.equal((await dispatches[0]!.released).status, status);
+    }
+  });
+});
