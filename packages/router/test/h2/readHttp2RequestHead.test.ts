@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { RequestHeadParser } from '@portico/router';
+import fc from 'fast-check';
+import { RequestHeadParser, type RequestHeadResult } from '@portico/router';
 import { readHttp2RequestHead } from '../../src/internal/h2/readHttp2RequestHead.ts';
 
 const base = [':method', 'GET', ':scheme', 'https', ':path', '/a?b', ':authority', 'shop.example'];
@@ -133,6 +134,59 @@ describe('readHttp2RequestHead', () => {
         const expected = b >= 0x41 && b <= 0x5a ? 'refused' : http1(name, 'v');
         assert.equal(http2(name, 'v'), expected, `byte 0x${b.toString(16)}`);
       }
+    });
+  });
+
+  describe('the connection\'s one parser', () => {
+    // Mostly fields a head is made of, some that refuse it at once, so most lists reach the parser.
+    const names = fc.oneof(
+      { weight: 6, arbitrary: fc.constantFrom('host', 'cookie', 'content-length', 'te', 'x-a', 'accept', 'a', '!#$%&\'*+-.^_`|~') },
+      { weight: 1, arbitrary: fc.constantFrom(':method', ':path', ':protocol', ':x', 'X-A', 'x:a', 'x a', '', 'sec-websocket-key', 'connection') },
+    );
+    const values = fc.oneof(
+      { weight: 4, arbitrary: fc.string({ unit: fc.constantFrom('a', ':', ' ', '/', '\t', '=', ';', '\u00ff', '\u0080', '0', '5'), maxLength: 12 }).map((v) => v.replace(/^[ \t]+|[ \t]+$/g, '')) },
+      { weight: 1, arbitrary: fc.constantFrom('GET', 'CONNECT', 'websocket', 'shop.example', 'trailers', '0', '') },
+      { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 12 }) },
+    );
+    const lists = fc.array(fc.array(fc.tuple(names, values), { maxLength: 10 }), { minLength: 1, maxLength: 8 });
+
+    it('holds nothing after any header list, taken or refused, so no head begins with another\'s lines', () => {
+      fc.assert(
+        fc.property(lists, fc.boolean(), (heads, endStream) => {
+          const parser = new RequestHeadParser();
+          for (const pairs of heads) {
+            const verdict = readHttp2RequestHead([...base, ...pairs.flat()], endStream, parser);
+            // The head is made whole and ends with its empty line: the parser never waits for more.
+            if (verdict.kind === 'refused') assert.notEqual(verdict.reason, 'request head could not be re-read', JSON.stringify(pairs));
+            assert.equal(parser.bufferedBytes, 0, JSON.stringify(pairs));
+          }
+        }),
+      );
+    });
+
+    // No input was found that reaches it (the property above): the head is made whole and ends with
+    // its empty line. A parser that answered incomplete all the same (a bug of its own) would keep
+    // lines that the connection's next stream's head would then begin with.
+    it('is reset when it answers incomplete for a whole head, so the next stream\'s head is its own', () => {
+      /** A parser with a bug: the first head it is given, it reads all but its empty line and asks for more. */
+      class StallsOnce extends RequestHeadParser {
+        #stalled = false;
+        override push(chunk: Buffer): RequestHeadResult {
+          if (this.#stalled) return super.push(chunk);
+          this.#stalled = true;
+          const result = super.push(chunk.subarray(0, chunk.length - 2));
+          assert.equal(result.kind, 'incomplete');
+          return result;
+        }
+      }
+      const parser = new StallsOnce();
+      const first = readHttp2RequestHead([...base, 'x-first', '1'], true, parser);
+      assert.equal(first.kind, 'refused');
+      const second = readHttp2RequestHead([':method', 'GET', ':scheme', 'https', ':path', '/second', ':authority', 'shop.example', 'x-second', '2'], true, parser);
+      assert.equal(second.kind, 'head', second.kind === 'refused' ? second.reason : '');
+      if (second.kind !== 'head') return;
+      assert.equal(second.head.path, '/second');
+      assert.deepEqual(second.head.headers, [['host', 'shop.example'], ['x-second', '2']]);
     });
   });
 });

@@ -151,6 +151,9 @@ export function readHttp2RequestHead(raw: readonly string[], streamEnded: boolea
     return { kind: 'head', head: result.head };
   }
   if (result.kind === 'error') return refused(result.reason, result.status);
-  // A complete head the parser still wants more of would be a parser bug: refuse, never guess.
+  // A complete head the parser still wants more of would be a parser bug: refuse, never guess, and
+  // forget what it holds: the parser is the connection's, and its next stream's head would begin
+  // with these lines.
+  parser.reset();
   return refused('request head could not be re-read');
 }
