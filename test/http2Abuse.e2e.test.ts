@@ -240,4 +240,28 @@ describe('HTTP/2 abuse resistance', function () {
       assert.ok(await a.waitFor((f) => f.streamId === 7 && f.type === FrameType.DATA && (f.flags & Flag.END_STREAM) !== 0));
     });
   }
+
+  // The tail's time is a total from the answer's end, not a time of silence: a client that takes a
+  // part of it and then nothing is reset all the same, and the reason says what it did.
+  it('resets a stream whose client took part of the end of its answer and then nothing, after sendTimeout from its end', async () => {
+    await backend.close();
+    backend = await startRecordingBackend((_req, res) => res.end(Buffer.alloc(8 * 1024, 0x61)));
+    await front.close();
+    front = await startFront({ h2c: true }, backend.port, { sendTimeout: 1_000 });
+    const a = await attacker();
+    a.send(initialWindow(0));
+    await a.waitFor((f) => f.type === FrameType.SETTINGS && (f.flags & Flag.ACK) !== 0);
+    a.send(headers(1, request('GET', '/small'), true));
+    await a.waitFor((f) => f.streamId === 1 && f.type === FrameType.HEADERS);
+    // A window for half the answer, once: that half comes, the rest never.
+    a.send(windowUpdate(1, 4 * 1024));
+    assert.ok(await a.waitFor((f) => f.streamId === 1 && f.type === FrameType.DATA));
+    assert.ok(await a.waitFor((f) => f.streamId === 1 && f.type === FrameType.RST_STREAM), 'stream 1 was never reset: the connection closed first');
+    assert.equal(a.frames.some((f) => f.streamId === 1 && f.type === FrameType.DATA && (f.flags & Flag.END_STREAM) !== 0), false);
+    const aborted = front.events.filter((e) => e.type === 'response.aborted');
+    assert.deepEqual(
+      aborted.map((e) => ('reason' in e ? e.reason : '')),
+      ['the client had not taken all of its answer 1000 ms after the answer ended'],
+    );
+  });
 });

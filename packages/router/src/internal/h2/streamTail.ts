@@ -21,9 +21,12 @@ export function watchStreamTail(stream: ServerHttp2Stream, deadline: Deadline, s
   return true;
 }
 
-/** The tail's time is up: RST_STREAM, as for a response cut after its head (the truncation shows). */
+/**
+ * The tail's time is up: RST_STREAM, as for a response cut after its head (the truncation shows).
+ * The time is a total from the answer's end, so the client may have taken part of the tail.
+ */
 export function resetStreamTail(stream: ServerHttp2Stream, sendTimeout: number, onEvent: (event: ForwarderEvent) => void): void {
   if (stream.closed || stream.destroyed) return;
-  onEvent({ type: 'response.aborted', reason: `the client took nothing of the end of its answer for ${sendTimeout} ms` });
+  onEvent({ type: 'response.aborted', reason: `the client had not taken all of its answer ${sendTimeout} ms after the answer ended` });
   stream.close(NGHTTP2_INTERNAL_ERROR);
 }
