@@ -19,7 +19,7 @@ export interface FailedRollout {
 /**
  * The rollouts under way (new runtimes starting beside old ones, and rolling restarts of a
  * runtime's workers, which `stop()` ends) and each app's last one that failed, cleared by the
- * next that succeeds.
+ * next that succeeds or when a reload removes the app.
  */
 export class Rollouts {
   readonly #logger: EventLogger;
@@ -43,6 +43,14 @@ export class Rollouts {
   /** The app's last rollout, when it failed. */
   failure(app: string): FailedRollout | undefined {
     return this.#failed.get(app);
+  }
+
+  /**
+   * A reload removed `app`: its failure goes with it, so apps renamed at each deploy do not pile
+   * up, and an app added again later does not show the failure of a config long gone.
+   */
+  forget(app: string): void {
+    this.#failed.delete(app);
   }
 
   /**

@@ -139,7 +139,11 @@ export function createPortico(initial: PorticoConfig, options: PorticoOptions = 
     const oldRouter = router;
     router = nextRouter;
     apps = next;
-    for (const name of previous.keys()) if (!next.has(name)) output.forget(name);
+    for (const name of previous.keys()) {
+      if (next.has(name)) continue;
+      output.forget(name);
+      rollouts.forget(name);
+    }
     oldRouter.handOver(nextRouter);
     oldRouter.close();
     // Done once every front routes to `next` too, as in one process, where the switch is at once.
