@@ -178,7 +178,7 @@ export function createRouter(routes: readonly AppRoute[], options: RouterOptions
       ],
       waiters: new Set(),
       upstreams: new WeakMap(),
-      answered: new Map(),
+      answered: new WeakMap(),
       turn: 0,
       retired: false,
       successor: undefined,

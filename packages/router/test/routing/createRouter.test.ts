@@ -388,3 +388,37 @@ describe('createRouter › reloads over a long life', () => {
     assert.equal(backends.listenerCount, 0);
   });
 });
+
+describe('createRouter › a worker slot restarted over a long life', () => {
+  const heapAfterCollection = (): number => {
+    global.gc!();
+    global.gc!();
+    return process.memoryUsage().heapUsed;
+  };
+
+  it('keeps what it knows of the processes that answered per slot, not per process ever restarted in it', async function () {
+    if (global.gc === undefined) this.skip();
+    // A crash restart in a slot makes a new worker actor, whose id counts the slot's starts
+    // (`shop#1#2`, `shop#1#3`, …), and a router lives until the next reload: it kept, per id ever
+    // seen, the pid that had answered, for as long as it lived.
+    const load = { inFlight: 0 };
+    const backends = new Backends([]);
+    const router = createRouter([{ name: 'shop', match: { host: '*', path: '/' }, backends }]);
+    const parsed = new RequestHeadParser().push(Buffer.from('GET / HTTP/1.1\r\nhost: shop.test\r\n\r\n'));
+    assert.ok('head' in parsed);
+    const restarts = async (from: number, count: number) => {
+      for (let start = from; start < from + count; start++) {
+        backends.ready = [{ ...worker(`shop#1#${start}`, 10_000 + start, 5001), load }];
+        const decision = (await router.route({ head: parsed.head, remoteAddress: '127.0.0.1', requestId: `r${start}` })) as ForwardDecision;
+        assert.equal(decision.hasAnswered(decision.upstream), false, 'a new process has answered nothing');
+        decision.release({ status: 200, answered: true, bytesIn: 0, bytesOut: 0 });
+        assert.equal(decision.hasAnswered(decision.upstream), true);
+      }
+    };
+    await restarts(0, 1000);
+    const before = heapAfterCollection();
+    await restarts(1000, 50_000);
+    const grown = heapAfterCollection() - before;
+    assert.ok(grown < 1024 * 1024, `the router grew ${Math.round(grown / 1024)} KiB over 50 000 restarts of one slot`);
+  });
+});
