@@ -17,7 +17,7 @@ export const FrontPingSchema = Type.Object(
         minimum: 0.1,
         maximum: 3600,
         description:
-          'Seconds a front may go without answering a ping before it is taken as hung (its event loop blocked), logged as `front.unresponsive`, killed and restarted; the other fronts serve on meanwhile. Its first answer, after its start, may take 30 s or three times this, whichever is more. IIS: `processModel@pingResponseTime` (90 s).',
+          'Seconds a front may go without answering a ping before it is taken as hung (its event loop blocked), logged as `front.unresponsive`, killed and restarted; the other fronts serve on meanwhile. A starting front, until it listens, may go 30 s or three times this without answering, whichever is more. IIS: `processModel@pingResponseTime` (90 s).',
       }),
       10,
     ),

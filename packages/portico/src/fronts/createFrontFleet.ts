@@ -194,6 +194,8 @@ export function createFrontFleet(options: FrontFleetOptions): FrontFleet {
     switch (message.type) {
       case 'listening':
         logEvent(logger, 'front.ready', { front, frontPid: children.get(front)?.child.pid });
+        // Its start is over: from now it is held to frontPing.responseTime.
+        pings.get(front)?.listened();
         listeningCallbacks.get(front)?.();
         changed();
         starting?.listening.add(front);
@@ -284,8 +286,9 @@ export function createFrontFleet(options: FrontFleetOptions): FrontFleet {
       listeningCallbacks.set(front, listening);
       send(child, { type: 'init', index: front, config: options.config(), logLevels });
       send(child, routesFor(front));
-      // From its start: a front that hangs before it listens is found as well (its first answer
-      // comes once it has loaded its code and read init and routes, sent before the ping).
+      // From its start: a front that hangs before it listens is found as well (it answers once it
+      // has loaded its code and read init and routes, sent before the ping; until it listens it
+      // is held to the starting limit, pingFront).
       startPing(front, child);
       return child.child;
     },

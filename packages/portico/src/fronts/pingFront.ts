@@ -5,9 +5,9 @@ export interface PingOptions {
   /** Milliseconds between two pings, read at each (a reload may change `frontPing`). */
   readonly interval: () => number;
   /**
-   * Milliseconds the front may go without answering before it is taken as hung. Its first answer
-   * waits for its start (Node loading its code: seconds on a loaded machine), so it may take
-   * `firstAnswerTime`.
+   * Milliseconds the front may go without answering before it is taken as hung, once it listens.
+   * Until then it is starting (Node loading its code, binding, building its routes: seconds on a
+   * loaded machine) and may go `startingResponseTime` without answering.
    */
   readonly responseTime: () => number;
   /** Sends ping `id`: 1, 2, 3, … in order. */
@@ -21,12 +21,15 @@ export interface PingOptions {
  * (when it was sent) and sits in the channel of a front that does not read it; at the extremes the
  * schema allows (a ping every 50 ms, three hours for a first answer) that was 216 000 of each per
  * hung front. The verdict is the same: silence runs from the first ping not answered, which is
- * kept. The defaults never reach it (16 out at most, over the first answer's 30 s).
+ * kept. The defaults never reach it (16 out at most, over a starting front's 30 s).
  */
 export const maxPingsOut = 64;
 
-/** Milliseconds a front has for its first answer, from its start: 30 s, or three response times if more. */
-export const firstAnswerTime = 30_000;
+/**
+ * Milliseconds a starting front (from its start until it says it listens) may go without
+ * answering: 30 s, or three response times if more.
+ */
+export const startingResponseTime = 30_000;
 
 /** A front's ping, from its start until `stop()`. */
 export interface FrontPing {
@@ -35,6 +38,11 @@ export interface FrontPing {
    * first. An id never sent, or not past the last one answered, answers nothing and is ignored.
    */
   answered(id: number): void;
+  /**
+   * The front said it listens (its `listening`): its start is over, and from now it is held to
+   * `responseTime`. Once; a second call changes nothing.
+   */
+  listened(): void;
   stop(): void;
 }
 
@@ -56,6 +64,13 @@ export interface FrontPing {
  * its silence runs from ping 2 (counted from the next ping after the answer, it was found up to
  * one response time late). An id never sent, or already answered, answers nothing: no front can
  * keep itself alive with made-up pongs.
+ *
+ * A front is starting until it says it listens, not only until its first answer: it answers a
+ * ping as soon as it reads one, then binds and builds its routes, which stalled for longer than
+ * the response time on a loaded machine, and a healthy front was killed before it ever served.
+ * Starting, it may be silent for `startingResponseTime`; once it listens, for the response time,
+ * counted from its listening for a ping sent while it was starting. Saying it listens early wins a
+ * front nothing: it is held to the shorter limit sooner.
  */
 export function pingFront(options: PingOptions): FrontPing {
   const { clock } = options;
@@ -69,6 +84,8 @@ export function pingFront(options: PingOptions): FrontPing {
   let sent = 0;
   let timer: unknown;
   let stopped = false;
+  /** When the front said it listens; until then it is starting. */
+  let listenedAt: number | undefined;
   const ping = () => {
     unanswered.push(clock.now());
     options.ping(++sent);
@@ -76,8 +93,11 @@ export function pingFront(options: PingOptions): FrontPing {
   const verdict = () => {
     timer = clock.setTimeout(() => {
       if (stopped) return;
-      const silent = unanswered.length === 0 ? 0 : clock.now() - unanswered[0]!;
-      if (silent <= (lastAnswered > 0 ? options.responseTime() : Math.max(firstAnswerTime, 3 * options.responseTime()))) {
+      const now = clock.now();
+      const since = unanswered[0] ?? now;
+      const silent = now - since;
+      const listening = listenedAt === undefined ? 0 : now - Math.max(since, listenedAt);
+      if (silent <= Math.max(startingResponseTime, 3 * options.responseTime()) && listening <= options.responseTime()) {
         if (unanswered.length < maxPingsOut) ping();
         return schedule();
       }
@@ -95,6 +115,9 @@ export function pingFront(options: PingOptions): FrontPing {
       if (!Number.isInteger(id) || id <= lastAnswered || id > sent) return;
       unanswered.splice(0, id - lastAnswered);
       lastAnswered = id;
+    },
+    listened() {
+      listenedAt ??= clock.now();
     },
     stop() {
       stopped = true;

@@ -30,9 +30,59 @@ describe('pingFront', () => {
     assert.deepEqual(verdicts, [32_000]);
   });
 
+  // A loaded CI machine: a healthy front answered its first ping, then its start (binding,
+  // loading its routes) stalled for longer than responseTime before it listened, and it was
+  // killed as hung; it never served. Failed before: found at 14 s, 12 s after the ping of 2 s.
+  it('holds a front that answered its first ping to the start limit until it says it listens', () => {
+    const { clock, pings, verdicts, ping } = pinged();
+    ping.answered(1);
+    clock.advance(20_000);
+    assert.deepEqual(verdicts, [], 'silent for twice the response time, still starting');
+    ping.answered(pings.at(-1)!);
+    ping.listened();
+    clock.advance(12_000);
+    assert.deepEqual(verdicts, [], 'at 32 s: 10 s since the ping of 22 s, the first after its answer');
+    clock.advance(2000);
+    assert.deepEqual(verdicts, [12_000], 'listening, it is held to the response time');
+  });
+
+  it('finds a front that answered its first ping and never listens once it is silent for the start limit', () => {
+    const { clock, verdicts, ping } = pinged();
+    ping.answered(1);
+    clock.advance(32_000);
+    assert.deepEqual(verdicts, [], 'at 32 s: 30 s since the ping of 2 s');
+    clock.advance(2000);
+    assert.deepEqual(verdicts, [32_000]);
+  });
+
+  // A ping sent while the front was starting, and still out when it says it listens, was sent to
+  // a starting front: the response time runs from its listening, not from that ping.
+  it('gives a front the response time from its listening for a ping sent while it was starting', () => {
+    const { clock, verdicts, ping } = pinged();
+    ping.answered(1);
+    clock.advance(9000);
+    ping.listened();
+    clock.advance(9000);
+    assert.deepEqual(verdicts, [], 'at 18 s: 9 s since it listened, though 16 s since the ping of 2 s');
+    clock.advance(2000);
+    assert.deepEqual(verdicts, [18_000], 'at 20 s: 11 s since it listened; silent since the ping of 2 s');
+  });
+
+  it('keeps to the start limit a front that listens with a ping out for longer than it', () => {
+    const { clock, verdicts, ping } = pinged();
+    ping.answered(1);
+    clock.advance(31_000);
+    ping.listened();
+    clock.advance(1000);
+    assert.deepEqual(verdicts, [], 'at 32 s: 30 s since the ping of 2 s');
+    clock.advance(2000);
+    assert.deepEqual(verdicts, [32_000], 'its start grace is spent, whenever it listened');
+  });
+
   it('finds a front silent for longer than the response time, once, and pings it no more', () => {
     const { clock, pings, verdicts, ping } = pinged();
     ping.answered(1);
+    ping.listened();
     // The ping at 2 s goes unanswered.
     clock.advance(12_000);
     assert.deepEqual(verdicts, [], 'silent for exactly the response time: not yet');
@@ -47,6 +97,7 @@ describe('pingFront', () => {
   it('counts silence from the first ping not answered, when every ping sent is answered', () => {
     const { clock, pings, verdicts, ping } = pinged();
     ping.answered(1);
+    ping.listened();
     clock.advance(9000);
     // The answer to the ping of 8 s: it answers those of 2, 4 and 6 s as well.
     ping.answered(pings.at(-1)!);
@@ -62,6 +113,8 @@ describe('pingFront', () => {
   // counted from the ping after the answer: found 8 s later than the response time allows.
   it('counts a late answer to an old ping for that ping only: silence runs from the next ping sent', () => {
     const { clock, pings, verdicts, ping } = pinged();
+    // Listening from its start: held to the response time from its first ping.
+    ping.listened();
     clock.advance(9000);
     assert.deepEqual(pings, [1, 2, 3, 4, 5], 'pings at 0, 2, 4, 6 and 8 s');
     ping.answered(1);
@@ -81,6 +134,7 @@ describe('pingFront', () => {
 
   it('ignores an answer to a ping already answered', () => {
     const { clock, verdicts, ping } = pinged();
+    ping.listened();
     clock.advance(6000);
     ping.answered(4);
     clock.advance(3000);
@@ -99,6 +153,7 @@ describe('pingFront', () => {
   it('does not count the control process held up, with no ping out, as the front’s silence', () => {
     const { clock, pings, verdicts, ping } = pinged();
     ping.answered(1);
+    ping.listened();
     // Held up for 30 s: the ping due at 2 s is sent at 30 s, its verdict a turn later.
     clock.holdUp(30_000);
     clock.advance(0);
@@ -115,6 +170,7 @@ describe('pingFront', () => {
   it('reads an answer that waited in the channel while the control was held up before its verdict', () => {
     const { clock, pings, verdicts, ping } = pinged();
     ping.answered(1);
+    ping.listened();
     clock.advance(2000);
     assert.deepEqual(pings, [1, 2]);
     // The front answers ping 2 at once; the control is held up before it reads the answer.
@@ -154,6 +210,7 @@ describe('pingFront', () => {
     clock.advance(50);
     assert.equal(pings.length, maxPingsOut + 1, 'one more out: the last is still out');
     ping.answered(maxPingsOut + 1);
+    ping.listened();
     // Then it hangs: pinged on every 50 ms, and silent from the first ping after its last answer.
     clock.advance(1050);
     assert.deepEqual(verdicts, [], 'exactly the response time since the first ping it did not answer, 50 ms after its answer');
