@@ -112,20 +112,28 @@ describe('RequestMetrics', () => {
     assert.equal(valueOf(families, 'portico_bytes_sent_total', { app: name }), 0);
   });
 
-  it('renders any app name and any sequence of records as valid exposition whose _count matches', function () {
+  it('renders any app name and any sequence of records as valid exposition whose _count and client-closed count match', function () {
     this.timeout(20_000);
     fc.assert(
       fc.property(
-        fc.array(fc.record({ app: fc.string({ maxLength: 8 }), status: fc.integer({ min: -1, max: 1000 }), ms: fc.double({ noNaN: false }), bytes: fc.nat() }), { maxLength: 50 }),
+        fc.array(
+          fc.record({ app: fc.string({ maxLength: 8 }), status: fc.oneof(fc.integer({ min: -1, max: 1000 }), fc.constant(499)), ms: fc.double({ noNaN: false }), bytes: fc.nat() }),
+          { maxLength: 50 },
+        ),
         (records) => {
           const metrics = new RequestMetrics();
-          const expected = new Map<string, number>();
+          // Timed requests, and those whose client left (499: counted, never timed), per app.
+          const timed = new Map<string, number>();
+          const closed = new Map<string, number>();
           for (const r of records) {
             metrics.record(r.app, r.status, r.ms, r.bytes, r.bytes);
-            expected.set(r.app, (expected.get(r.app) ?? 0) + 1);
+            const counts = r.status === 499 ? closed : timed;
+            counts.set(r.app, (counts.get(r.app) ?? 0) + 1);
+            for (const other of [timed, closed]) other.set(r.app, other.get(r.app) ?? 0);
           }
           const families = parseExposition(metrics.render());
-          for (const [app, n] of expected) assert.equal(valueOf(families, 'portico_request_duration_seconds_count', { app }), n);
+          for (const [app, n] of timed) assert.equal(valueOf(families, 'portico_request_duration_seconds_count', { app }), n);
+          for (const [app, n] of closed) assert.equal(valueOf(families, 'portico_requests_client_closed_total', { app }), n);
         },
       ),
       { interruptAfterTimeLimit: 5_000, verbose: 1 },
