@@ -22,7 +22,8 @@ describe('an HTTP/2 connection\'s keepAliveTimeout', function () {
       held.push(() => res.end('slow'));
       arrivals.emit('held');
     });
-    front = await startFront({ h2c: true }, backend.port, { keepAliveTimeout: 300 });
+    // A new connection waits headersTimeout for its first stream, as an HTTP/1.1 one for its first head.
+    front = await startFront({ h2c: true }, backend.port, { keepAliveTimeout: 300, headersTimeout: 300 });
   });
   afterEach(async () => {
     for (const s of sessions.splice(0)) s.destroy();

@@ -24,7 +24,7 @@ export const LimitsSchema = Type.Object(
       Type.Number({
         exclusiveMinimum: 0,
         maximum: 3600,
-        description: 'Seconds a client has to send a complete request head, against slow-header attacks; then 408. nginx: `client_header_timeout 60s`.',
+        description: 'Seconds a client has to send a complete request head, against slow-header attacks; then 408. On HTTP/2: a header block (HEADERS and its CONTINUATIONs) must end within it, or the connection is closed, and a new connection must open its first stream within it. nginx: `client_header_timeout 60s`.',
       }),
       60,
     ),

@@ -15,6 +15,9 @@ import { readHttp2RequestHead } from './readHttp2RequestHead.ts';
 
 const { NGHTTP2_ENHANCE_YOUR_CALM, NGHTTP2_NO_ERROR } = http2.constants;
 
+/** How often, in parts of headersTimeout, a connection looks for a header block begun and not ended. */
+const HEAD_CHECKS_PER_TIMEOUT = 2;
+
 /**
  * The HTTP/2 side of a forwarder: node:http2 runs the session (frames, HPACK, flow control,
  * nghttp2's flood limits) on sockets handed to it after ALPN chose `h2` or the h2c preface was
@@ -63,7 +66,10 @@ export class Http2Front {
   }
 }
 
-/** One client's HTTP/2 connection: its origin, its head parser, and the rapid-reset count. */
+/**
+ * One client's HTTP/2 connection: its origin, its head parser, the rapid-reset count, and its two
+ * waits: for a stream while none is open (`#idle`), and for a header block begun to end (`#headCheck`).
+ */
 class Http2Connection implements Http2StreamOwner {
   readonly socket: net.Socket;
   readonly origin: ClientOrigin;
@@ -71,8 +77,15 @@ class Http2Connection implements Http2StreamOwner {
   readonly pool: UpstreamPool;
   readonly #session: ServerHttp2Session;
   readonly #parser: RequestHeadParser;
-  /** Milliseconds with no stream open and no frame before the connection is closed. */
+  /** Milliseconds with no stream open, from the last one's end, before the connection is closed. */
   readonly #idleMs: number;
+  readonly #idle: Deadline;
+  readonly #headCheck: Deadline;
+  /** The id of the last stream whose header block ended (a 'stream' event). */
+  #lastStream = 0;
+  /** A header block begun and not ended at the last check: its stream id, and when it was first seen. */
+  #pendingHead = 0;
+  #pendingSince = 0;
   #streams = 0;
   /** Streams open now: while any is, the connection is not idle, however quiet. */
   #open = 0;
@@ -86,27 +99,63 @@ class Http2Connection implements Http2StreamOwner {
     this.pool = pool;
     this.#parser = new RequestHeadParser({ limits: options.limits });
     session.on('error', ignore);
-    session.on('close', onClosed);
+    session.on('close', () => {
+      this.#idle.dispose();
+      this.#headCheck.dispose();
+      onClosed();
+    });
     session.on('stream', (stream: ServerHttp2Stream, _headers: IncomingHttpHeaders, flags: number, raw: string[]) => this.#onStream(stream, flags, raw));
-    // No stream and no frame for keepAliveTimeout (headersTimeout where that is 0): a
-    // quiet close. The session's silence alone is not idleness: a stream in flight that says
-    // nothing (a slow backend, a long poll, a quiet WebSocket) is timed by its own deadlines, as an
-    // HTTP/1.1 request is, and the wait starts again when the last stream closes (nginx's
-    // keepalive_timeout for HTTP/2 does the same).
+    // No stream open for keepAliveTimeout (headersTimeout where that is 0) from the last one's
+    // end, and for headersTimeout from the connection's start (HTTP/1.1's first head): a quiet
+    // close. A fixed wait, not the socket's silence: frames that open no stream (PING, a SETTINGS
+    // sent a byte at a time) do not hold the connection. A stream in flight that says nothing (a
+    // slow backend, a long poll, a quiet WebSocket) is timed by its own deadlines, as an HTTP/1.1
+    // request is (nginx's keepalive_timeout for HTTP/2 also starts when the last stream closes).
     this.#idleMs = options.keepAliveTimeout > 0 ? options.keepAliveTimeout : options.headersTimeout;
-    session.setTimeout(this.#idleMs);
-    session.on('timeout', () => this.#onQuiet());
+    this.#idle = new Deadline(options.clock, () => this.#onIdle());
+    this.#idle.set(options.headersTimeout);
+    this.#headCheck = new Deadline(options.clock, () => this.#checkHead());
+    this.#headCheck.set(options.headersTimeout / HEAD_CHECKS_PER_TIMEOUT);
   }
 
-  #onQuiet(): void {
+  #onIdle(): void {
     if (this.#open > 0) return;
     this.#session.goaway(NGHTTP2_NO_ERROR);
     this.#session.close();
   }
 
+  /**
+   * headersTimeout for a header block (HEADERS and its CONTINUATIONs): once begun, no other frame
+   * may come until it ends, so one left open blocks the whole connection, whatever streams are
+   * open (RFC 9113 §6.10). nghttp2 sets the last stream id it processed when a HEADERS frame
+   * begins, and node:http2 makes the stream once its block ends: a gap between the two that lasts
+   * headersTimeout is a block left open, and the connection is closed. Looked at every half
+   * headersTimeout, so a block gets from one to one and a half of it.
+   */
+  #checkHead(): void {
+    const session = this.#session;
+    // A closed session is still checked: its GOAWAY waits for the streams nghttp2 has open, a half-received one among them.
+    if (session.destroyed) return;
+    const begun = session.state.lastProcStreamID ?? 0;
+    const now = this.options.clock.now();
+    const headersTimeout = this.options.headersTimeout;
+    if (begun <= this.#lastStream) {
+      this.#pendingHead = 0;
+    } else if (begun !== this.#pendingHead) {
+      this.#pendingHead = begun;
+      this.#pendingSince = now;
+    } else if (now - this.#pendingSince >= headersTimeout) {
+      this.options.onEvent({ type: 'request.refused', status: 408, reason: `an HTTP/2 header block not ended within ${headersTimeout} ms` });
+      session.goaway(NGHTTP2_ENHANCE_YOUR_CALM);
+      session.destroy();
+      return;
+    }
+    this.#headCheck.set(headersTimeout / HEAD_CHECKS_PER_TIMEOUT);
+  }
+
   readonly #onStreamClosed = (): void => {
     if (--this.#open > 0 || this.#session.closed || this.#session.destroyed) return;
-    this.#session.setTimeout(this.#idleMs);
+    this.#idle.set(this.#idleMs);
   };
 
   destroy(): void {
@@ -117,6 +166,7 @@ class Http2Connection implements Http2StreamOwner {
     stream.on('error', ignore);
     this.#streams++;
     this.#open++;
+    this.#lastStream = stream.id ?? this.#lastStream;
     stream.once('close', this.#onStreamClosed);
     const endStream = (flags & http2.constants.NGHTTP2_FLAG_END_STREAM) !== 0;
     const verdict = readHttp2RequestHead(raw, endStream, this.#parser);
