@@ -102,7 +102,12 @@ describe('the live status page (a real Portico, in headless Chromium)', function
     assert.match(await page.locator(`${chart(shop, 'cpu')} figcaption`).innerText(), /shop#1 [\d.]+ %/);
     await page.screenshot({ path: join(shots, 'after-load.png'), fullPage: true });
 
-    // A fresh page shows the last minutes at once, from the admin server's ring.
+    // A fresh page shows the last minutes at once, from the admin server's ring: once the ring
+    // holds more samples than the live socket could have brought in the page's first moment (on
+    // an idle machine the steps above take under 4 s from the start, with as few samples).
+    const ringSamples = async () =>
+      ((await (await fetch(`http://127.0.0.1:${adminPort}/history`, { headers: { Authorization: `Bearer ${token}` } })).json()) as { samples: unknown[] }).samples.length;
+    while ((await ringSamples()) <= 3) await new Promise((resolve) => setTimeout(resolve, 250));
     await page.reload();
     await page.waitForSelector('#conn[data-state="live"]');
     assert.ok(Number(await page.locator(chart(shop, 'requests')).getAttribute('data-samples')) > 3, 'drawn from the ring at once, not only from live samples');
