@@ -64,6 +64,28 @@ describe('an HTTP/2 head is bounded by headersTimeout', function () {
     assert.deepEqual(backend.seen.map((r) => r.url), ['/held']);
   });
 
+  // A gap between the stream nghttp2 last began and the last one node:http2 made is also a block
+  // that ended in a stream refused (too many fields: RST_STREAM, no stream made); the front's
+  // PING, which a client in the middle of a block could not answer, tells the two apart.
+  it('keeps a connection whose last stream was refused for too many fields, and which answers PING, beside a stream in flight', async () => {
+    const c = await connect();
+    c.send(headers(1, request('GET', '/held'), true));
+    while (held.length === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+    const many = Array.from({ length: 300 }, (_, i) => [`x-f${i}`, 'v'] as const);
+    c.send(headers(3, request('GET', '/too-many', many), true));
+    assert.equal((await c.outcome(3)).kind, 'reset');
+    const probe = await c.waitFor((f) => f.type === FrameType.PING && (f.flags & Flag.ACK) === 0);
+    assert.ok(probe, 'the front asks whether the connection is blocked');
+    c.send(frame(FrameType.PING, Flag.ACK, 0, probe.payload));
+    // A connection whose block began after the refusal: once it is closed, headersTimeout has passed for the first.
+    const witness = await connect();
+    witness.send(frame(FrameType.HEADERS, Flag.END_STREAM, 1, headerBlock(request('GET', '/never-ends'))));
+    await closedByFront(witness);
+    assert.equal(c.closed, false, 'a connection that answered PING was closed');
+    held.shift()!();
+    assert.deepEqual(await c.outcome(1), { kind: 'response', firstByte: 0x88 });
+  });
+
   it('closes a connection whose header block comes a byte at a time, each within keepAliveTimeout', async () => {
     const c = await connect();
     const block = frame(FrameType.HEADERS, Flag.END_STREAM | Flag.END_HEADERS, 1, headerBlock(request('GET', '/trickled', [['x-pad', 'p'.repeat(300)]])));

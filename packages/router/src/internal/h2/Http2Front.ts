@@ -144,6 +144,7 @@ class Http2Connection implements Http2StreamOwner {
     } else if (begun !== this.#pendingHead) {
       this.#pendingHead = begun;
       this.#pendingSince = now;
+      this.#probe(begun);
     } else if (now - this.#pendingSince >= headersTimeout) {
       this.options.onEvent({ type: 'request.refused', status: 408, reason: `an HTTP/2 header block not ended within ${headersTimeout} ms` });
       session.goaway(NGHTTP2_ENHANCE_YOUR_CALM);
@@ -151,6 +152,25 @@ class Http2Connection implements Http2StreamOwner {
       return;
     }
     this.#headCheck.set(headersTimeout / HEAD_CHECKS_PER_TIMEOUT);
+  }
+
+  /**
+   * A gap is also a block that ended in a stream nghttp2 or node:http2 refused (too many fields:
+   * RST_STREAM, no stream made). A PING tells them apart: a client in the middle of a header block
+   * may send no other frame, its acknowledgement included, so an answer means the block ended.
+   */
+  #probe(begun: number): void {
+    const settled = (err: Error | null): void => {
+      if (err === null && this.#pendingHead === begun) {
+        this.#lastStream = begun;
+        this.#pendingHead = 0;
+      }
+    };
+    try {
+      this.#session.ping(settled);
+    } catch {
+      // Too many PINGs unanswered: the gap stays, and headersTimeout decides.
+    }
   }
 
   readonly #onStreamClosed = (): void => {
