@@ -19,7 +19,7 @@ export interface PingOptions {
 /**
  * Pings out at once, at most: while this many are unanswered no more is sent. Each one out is kept
  * (when it was sent) and sits in the channel of a front that does not read it; at the extremes the
- * schema allows (a ping every 50 ms, three hours for a first answer) that was 216 000 of each per
+ * schema allows (a ping every 50 ms, three hours for a starting front) that was 216 000 of each per
  * hung front. The verdict is the same: silence runs from the first ping not answered, which is
  * kept. The defaults never reach it (16 out at most, over a starting front's 30 s).
  */
@@ -76,8 +76,8 @@ export function pingFront(options: PingOptions): FrontPing {
   const { clock } = options;
   /**
    * When each ping not answered yet was sent, oldest first: ping `lastAnswered + 1` is the first.
-   * The verdict's limit over the interval, plus one (16 with the defaults, over the first
-   * answer's 30 s), and never more than `maxPingsOut`.
+   * The verdict's limit over the interval, plus one (16 with the defaults, over a starting
+   * front's 30 s), and never more than `maxPingsOut`.
    */
   const unanswered: number[] = [];
   let lastAnswered = 0;
@@ -96,8 +96,9 @@ export function pingFront(options: PingOptions): FrontPing {
       const now = clock.now();
       const since = unanswered[0] ?? now;
       const silent = now - since;
-      const listening = listenedAt === undefined ? 0 : now - Math.max(since, listenedAt);
-      if (silent <= Math.max(startingResponseTime, 3 * options.responseTime()) && listening <= options.responseTime()) {
+      // Silent since it listened: what it is held to the response time for.
+      const silentListening = listenedAt === undefined ? 0 : now - Math.max(since, listenedAt);
+      if (silent <= Math.max(startingResponseTime, 3 * options.responseTime()) && silentListening <= options.responseTime()) {
         if (unanswered.length < maxPingsOut) ping();
         return schedule();
       }
