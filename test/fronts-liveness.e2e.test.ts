@@ -162,8 +162,11 @@ describe('fronts: a front that sends what no front sends', function () {
     });
     const first = await logged(logs, (l) => l['event'] === 'front.message_refused');
     const rogue = portico.status().fronts!.find((f) => f.front === first['front'])!;
-    // Three rounds of six bad reports, a pong naming no ping, routes applied never sent, a front.exited line, an unknown type and a null.
-    await changed(portico, () => portico.status().fronts!.find((f) => f.front === rogue.front)!.refusedMessages === 33);
+    // Three rounds of six bad reports, a pong naming no ping, routes applied never sent, a front.exited line, an unknown type and a null;
+    // and, once it was given the worker, reports of its counts (three no front process sends after
+    // its first) and a last good one, of 8 connections, read after them all.
+    await until(() => portico.status().fronts!.find((f) => f.front === rogue.front)!.connections === 8);
+    assert.equal(portico.status().fronts!.find((f) => f.front === rogue.front)!.refusedMessages, 36);
     // Every line the refusals wrote has reached `logs` once the writes of this turn are read.
     await new Promise((resolve) => setImmediate(resolve));
     const refused = logs.filter((l) => l['event'] === 'front.message_refused');
@@ -173,12 +176,13 @@ describe('fronts: a front that sends what no front sends', function () {
     assert.equal(logs.filter((l) => l['event'] === 'front.exited').length, 0, 'no front exited: the rogue\'s line was not written');
 
     const status = portico.status();
-    assert.equal(status.fronts!.find((f) => f.front === rogue.front)!.connections, 7, 'its last good report stands');
+    assert.equal(status.fronts!.find((f) => f.front === rogue.front)!.connections, 8, 'its last good report stands');
     assert.equal(status.apps[0]!.queueDepth, 0);
     const text = portico.metrics.render(status);
     assert.doesNotMatch(text, /^\S+ (?:NaN|[+-]?Inf|-\d.*)$/m, 'no sample is NaN, infinite or negative');
-    assert.match(text, new RegExp(`^portico_front_messages_refused_total\\{front="${rogue.front}"\\} 33$`, 'm'));
-    assert.match(text, new RegExp(`^portico_front_requests_total\\{front="${rogue.front}",app="shop"\\} 1$`, 'm'));
+    assert.match(text, new RegExp(`^portico_front_messages_refused_total\\{front="${rogue.front}"\\} 36$`, 'm'));
+    assert.match(text, new RegExp(`^portico_front_requests_total\\{front="${rogue.front}",app="shop"\\} 1$`, 'm'), 'its counts gone back were refused');
+    assert.equal(status.apps[0]!.workers[0]!.requests, 6, 'the 6 requests it counted, counted once: its served counts twice, and past its requests, were refused');
     assert.doesNotMatch(text, /app="ghost"/, 'an app the control does not route gets no series');
   });
 });

@@ -1,3 +1,4 @@
+import type { AppCountersSnapshot } from '@portico/listener';
 import type { LoadElsewhere } from '@portico/worker-actor';
 import type { FrontMessage } from './FrontMessage.ts';
 
@@ -20,15 +21,48 @@ const countOf = (record: Readonly<Record<string, number>>, key: string): number 
  * second, and after the control process was held up it reads seconds of reports at once; the
  * latest report's peak alone would lose every burst the others saw. An asked report (`/status`)
  * covers only part of a period, and adds its peak like any other.
+ *
+ * A report is also held to the front's own earlier ones (`implausible`), which its shape
+ * (`checkFrontMessage`) cannot tell: within one front process its request counts only grow, and
+ * its workers answer no more requests than it counted.
  */
 export class FrontReports implements LoadElsewhere {
   readonly #latest = new Map<number, Report>();
   /** Per front, per process (`id@pid`): the most in flight at once since its pool last took it. */
   readonly #peaks = new Map<number, Map<string, number>>();
+  /** Per front, the requests its process's reports have added to its workers' `served` so far. */
+  readonly #served = new Map<number, number>();
+
+  /**
+   * Why `report` cannot come from the process of `front` that sent the reports taken so far, or
+   * `undefined` if it can; nothing is kept. In one front process its request counters only grow
+   * (the front's `RequestMetrics` never drops an app or takes a count back): one that falls would
+   * pull `/metrics`' counters down, which Prometheus reads as a reset and counts again whole. And
+   * its workers answer no more requests than it counted (a front records each request before it
+   * adds it to its worker's count): a front that reported its workers' counts higher than its
+   * own, or down and up again (each rise is counted), would make the control recycle workers
+   * (`recycling.requests`) on requests never answered. A restarted front's process is a new
+   * series, from zero (`forget`).
+   */
+  implausible(front: number, report: Report): string | undefined {
+    const previous = this.#latest.get(front);
+    for (const [app, before] of Object.entries(previous?.requests ?? {})) {
+      const now = Object.hasOwn(report.requests, app) ? report.requests[app] : undefined;
+      if (now === undefined) return `requests has no ${JSON.stringify(app)}, which this front process reported before: its counts only grow`;
+      const fell = fallen(before, now);
+      if (fell !== undefined) return `requests[${JSON.stringify(app)}]${fell}`;
+    }
+    let answered = 0;
+    for (const counters of Object.values(report.requests)) for (const n of counters.requests) answered += n;
+    let served = this.#served.get(front) ?? 0;
+    for (const more of servedSince(previous, report).values()) served += more;
+    if (served > answered) return `served adds up to ${served} requests answered, more than the ${answered} this front process counted: a worker answers no request its front did not count`;
+    return undefined;
+  }
 
   /** Keeps `report`; returns, per process (`id@pid`), the requests it answered since this front's last report. */
   received(front: number, report: Report): Map<string, number> {
-    const previous = this.#latest.get(front)?.served ?? {};
+    const more = servedSince(this.#latest.get(front), report);
     this.#latest.set(front, report);
     let peaks = this.#peaks.get(front);
     if (!peaks) this.#peaks.set(front, (peaks = new Map<string, number>()));
@@ -36,8 +70,9 @@ export class FrontReports implements LoadElsewhere {
     // A process the front no longer reports at all (nothing in flight, nothing answered) has left
     // it, and its pool: its peak would never be taken.
     for (const key of peaks.keys()) if (!Object.hasOwn(report.served, key) && !Object.hasOwn(report.inFlight, key) && !Object.hasOwn(report.peak, key)) peaks.delete(key);
-    const more = new Map<string, number>();
-    for (const [key, served] of Object.entries(report.served)) if (served > countOf(previous, key)) more.set(key, served - countOf(previous, key));
+    let served = this.#served.get(front) ?? 0;
+    for (const n of more.values()) served += n;
+    this.#served.set(front, served);
     return more;
   }
 
@@ -45,6 +80,7 @@ export class FrontReports implements LoadElsewhere {
   forget(front: number): void {
     this.#latest.delete(front);
     this.#peaks.delete(front);
+    this.#served.delete(front);
   }
 
   /** Requests waiting for a worker of `app`, over every front. */
@@ -82,4 +118,23 @@ export class FrontReports implements LoadElsewhere {
   byFront(): ReadonlyMap<number, Report> {
     return this.#latest;
   }
+}
+
+/** Per process (`id@pid`), the requests `report` says it answered since `previous`. */
+function servedSince(previous: Report | undefined, report: Report): Map<string, number> {
+  const before = previous?.served ?? {};
+  const more = new Map<string, number>();
+  for (const [key, served] of Object.entries(report.served)) if (served > countOf(before, key)) more.set(key, served - countOf(before, key));
+  return more;
+}
+
+/** The first of `now`'s counters that is less than in `before`, as the rest of a sentence after the app's name. */
+function fallen(before: AppCountersSnapshot, now: AppCountersSnapshot): string | undefined {
+  const counts: (readonly [string, number, number])[] = [
+    ...before.requests.map((was, i) => [`requests[${i}]`, was, now.requests[i]!] as const),
+    ...before.buckets.map((was, i) => [`buckets[${i}]`, was, now.buckets[i]!] as const),
+    ...(['durationSumMs', 'bytesIn', 'bytesOut', 'upstreamFailures', 'clientClosed'] as const).map((field) => [field, before[field], now[field]] as const),
+  ];
+  const fell = counts.find(([, was, is]) => is < was);
+  return fell && `.${fell[0]} is ${fell[2]}, less than the ${fell[1]} this front process reported before: its counts only grow`;
 }

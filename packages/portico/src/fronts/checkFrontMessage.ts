@@ -131,7 +131,9 @@ function logFields(event: PorticoEventName, fields: Fields): string | undefined 
  * What a front sent, checked field by field before the control reads any of it (docs/architecture.md,
  * What passes between them): the message, or why it is refused. A front is the control's own code,
  * but a front with a bug, or one taken over through a flaw in the data path, must not be able to
- * throw in the control process or poison the figures it adds up.
+ * throw in the control process or poison the figures it adds up. Each message is checked alone:
+ * a report against the same front process's earlier ones is held where it is read
+ * (`FrontReports.implausible`), and refused the same way.
  */
 export function checkFrontMessage(value: unknown): { readonly message: FrontMessage } | { readonly refused: RefusedFrontMessage } {
   if (!isRecord(value)) return { refused: { type: 'unknown', problem: `the message is ${shown(value)}, not an object` } };

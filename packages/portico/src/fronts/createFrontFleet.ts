@@ -216,12 +216,19 @@ export function createFrontFleet(options: FrontFleetOptions): FrontFleet {
       case 'worker.idle':
         holds.release(front, message.key, message.id, message.pid);
         return;
-      case 'metrics':
+      case 'metrics': {
+        // Held to this front process's earlier reports: one no front process sends is refused.
+        const problem = reports.implausible(front, message);
+        if (problem !== undefined) {
+          onRefused(front, children.get(front)?.child.pid, { type: 'metrics', problem });
+          return;
+        }
         options.metrics.setSource(String(front), message.requests);
         for (const [key, more] of reports.received(front, message)) countServed(key, more);
         if (message.id !== undefined) asks.answered(front, message.id);
         poolsToLook();
         return;
+      }
       case 'pong':
         pings.get(front)?.answered(message.id);
         return;

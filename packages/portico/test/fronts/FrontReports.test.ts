@@ -78,3 +78,72 @@ describe('FrontReports', () => {
     assert.deepEqual([...more], [['valueOf', 4]], 'answered since the last report, as for any name');
   });
 });
+
+/** One app's request counters, with `n` in each field of the same growth. */
+const counters = (n: number, classes = [0, n, 0, 0, 0]) => ({ requests: classes, buckets: [n, ...Array<number>(11).fill(0)], durationSumMs: n, bytesIn: n, bytesOut: n, upstreamFailures: n, clientClosed: n });
+/** A report of `requests` per app and `served` per worker process. */
+const counted = (requests: RequestCountersSnapshot, served: Record<string, number> = {}) => ({ ...report({}, {}), requests, served });
+
+// Review of issue 21's fronts: checkFrontMessage held each report to the shape of a front's, not
+// to the front's own last report. Counts that go back in one front process pulled /metrics'
+// counters down (a counter reset to Prometheus, which then counts the whole again), and served
+// counts that fall and come back were counted twice by the workers' recycling.requests.
+describe('FrontReports.implausible', () => {
+  it('refuses request counts that went back in the same front process, naming the count', () => {
+    const reports = new FrontReports();
+    reports.received(1, counted({ shop: counters(5) }));
+    assert.match(reports.implausible(1, counted({ shop: counters(5, [0, 3, 0, 0, 0]) }))!, /^requests\["shop"\]\.requests\[1\] is 3, less than the 5 this front process reported before/);
+    for (const field of ['durationSumMs', 'bytesIn', 'bytesOut', 'upstreamFailures', 'clientClosed'] as const) {
+      assert.match(reports.implausible(1, counted({ shop: { ...counters(5), [field]: 4 } }))!, new RegExp(`^requests\\["shop"\\]\\.${field} is 4, less than the 5`));
+    }
+    assert.match(reports.implausible(1, counted({ shop: { ...counters(5), buckets: Array<number>(12).fill(0) } }))!, /^requests\["shop"\]\.buckets\[0\] is 0, less than the 5/);
+    assert.match(reports.implausible(1, counted({}))!, /^requests has no "shop", which this front process reported before/);
+    // An app named like a property of every object is an app like any other.
+    reports.received(2, counted(JSON.parse('{"__proto__":' + JSON.stringify(counters(1)) + '}') as RequestCountersSnapshot));
+    assert.match(reports.implausible(2, counted({}))!, /^requests has no "__proto__"/);
+  });
+
+  it('takes counts that grew or stayed, apps new since, and a restarted front’s counts from zero', () => {
+    const reports = new FrontReports();
+    reports.received(1, counted({ shop: counters(5) }));
+    assert.equal(reports.implausible(1, counted({ shop: counters(5) })), undefined);
+    assert.equal(reports.implausible(1, counted({ shop: counters(6), blog: counters(1) })), undefined);
+    assert.equal(reports.implausible(2, counted({ shop: counters(0) })), undefined, 'another front is another series');
+    // Its process exited: the next process of front 1 is a new series.
+    reports.forget(1);
+    assert.equal(reports.implausible(1, counted({ shop: counters(0) })), undefined);
+  });
+
+  it('refuses served counts past the requests the front process counted', () => {
+    const reports = new FrontReports();
+    assert.match(reports.implausible(1, counted({ shop: counters(3) }, { 'shop#1@10': 4 }))!, /^served adds up to 4 requests answered, more than the 3 this front process counted/);
+    assert.match(reports.implausible(1, counted({ shop: counters(3) }, { 'shop#1@10': 2, 'shop#2@11': 2 }))!, /^served adds up to 4 /);
+    assert.equal(reports.implausible(1, counted({ shop: counters(3) }, { 'shop#1@10': 3 })), undefined);
+  });
+
+  it('refuses served counts that fall and come back: what was counted once is not counted again', () => {
+    const reports = new FrontReports();
+    const answered = (report: ReturnType<typeof counted>) => {
+      const problem = reports.implausible(1, report);
+      if (problem !== undefined) return problem;
+      return [...reports.received(1, report)].join();
+    };
+    assert.equal(answered(counted({ shop: counters(5) }, { 'shop#1@10': 5 })), 'shop#1@10,5');
+    assert.equal(answered(counted({ shop: counters(5) })), '');
+    assert.match(answered(counted({ shop: counters(5) }, { 'shop#1@10': 5 })), /^served adds up to 10 requests answered, more than the 5/);
+  });
+
+  it('takes the served counts of a process that left the front and came back, counted from zero', () => {
+    const reports = new FrontReports();
+    reports.received(1, counted({ shop: counters(5) }, { 'shop#1@10': 5 }));
+    // Out of the pool for a reprobe: the front forgot it, and counts it afresh once it is back.
+    reports.received(1, counted({ shop: counters(5) }));
+    const back = counted({ shop: counters(7) }, { 'shop#1@10': 2 });
+    assert.equal(reports.implausible(1, back), undefined);
+    assert.deepEqual([...reports.received(1, back)], [['shop#1@10', 2]]);
+    // Forgot and back within a second: fewer than before, none counted until it passes them.
+    const soon = counted({ shop: counters(8) }, { 'shop#1@10': 1 });
+    assert.equal(reports.implausible(1, soon), undefined);
+    assert.deepEqual([...reports.received(1, soon)], []);
+  });
+});
