@@ -34,8 +34,8 @@ describe('handshakeTimeout, a total from accept', () => {
   });
 
   /** A listener with `entry` and handshakeTimeout HANDSHAKE_TIMEOUT, serving nothing (no request gets that far). */
-  async function listen(entry: Omit<ListenEntry, 'port' | 'host'>, keepAliveTimeout = 60_000): Promise<number> {
-    const forwarder: Forwarder = createForwarder({ pickUpstream: () => undefined, proto: entry.tls ? 'https' : 'http', keepAliveTimeout });
+  async function listen(entry: Omit<ListenEntry, 'port' | 'host'>, headersTimeout = 60_000): Promise<number> {
+    const forwarder: Forwarder = createForwarder({ pickUpstream: () => undefined, proto: entry.tls ? 'https' : 'http', keepAliveTimeout: 60_000, headersTimeout });
     const listener: Listener = createListener({ entries: [{ ...entry, port: 0, host: '127.0.0.1' }], handler: () => forwarder, handshakeTimeout: HANDSHAKE_TIMEOUT });
     const [bound] = await listener.start();
     closers.push(() => Promise.all([listener.stopAccepting(), forwarder.close()]).then(() => undefined));
@@ -100,9 +100,9 @@ describe('handshakeTimeout, a total from accept', () => {
     assert.ok(closed, `still open after ${sent} bytes of the ClientHello, ${sent * TRICKLE_GAP} ms, handshakeTimeout ${HANDSHAKE_TIMEOUT} ms`);
   });
 
-  it('closes an h2 client that trickles its preface after ALPN, by the connection idle wait', async () => {
-    // The handshake is over, so handshakeTimeout no longer runs: the HTTP/2 connection's idle wait
-    // (keepAliveTimeout) bounds the preface, and bytes of it do not start the wait over.
+  it('closes an h2 client that trickles its preface after ALPN, by the connection\'s first wait', async () => {
+    // The handshake is over, so handshakeTimeout no longer runs: the HTTP/2 connection's wait for
+    // its first stream (headersTimeout) bounds the preface, and bytes of it do not start the wait over.
     const port = await listen({ tls: certificate }, HANDSHAKE_TIMEOUT);
     const socket = tls.connect({ port, host: '127.0.0.1', rejectUnauthorized: false, ALPNProtocols: ['h2'] });
     socket.on('error', () => {});
@@ -112,6 +112,6 @@ describe('handshakeTimeout, a total from accept', () => {
     // Portico's SETTINGS, read and dropped: a socket holding unread bytes never emits its close.
     socket.resume();
     const { closed, sent } = await trickle(socket, PREFACE.subarray(0, -1));
-    assert.ok(closed, `still open after ${sent} bytes of the preface, ${sent * TRICKLE_GAP} ms, keepAliveTimeout ${HANDSHAKE_TIMEOUT} ms`);
+    assert.ok(closed, `still open after ${sent} bytes of the preface, ${sent * TRICKLE_GAP} ms, headersTimeout ${HANDSHAKE_TIMEOUT} ms`);
   });
 });
