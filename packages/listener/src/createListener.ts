@@ -37,7 +37,8 @@ export interface ListenerOptions {
   /**
    * Milliseconds from accept a TLS client has to finish its handshake, and an h2c listener's
    * client to send enough of its first bytes to tell HTTP/2 from HTTP/1.1; a total, however the
-   * client spreads its bytes. Default 10 000.
+   * client spreads its bytes. 0 is no limit. At most 2^31 - 1, the longest delay a timer takes.
+   * Default 10 000.
    */
   readonly handshakeTimeout?: number;
   /** Time for the h2c sniff's deadline; default the real clock (a TLS handshake's is Node's own timer). */
@@ -146,6 +147,9 @@ async function tlsServer(entry: ListenEntry, options: ListenerOptions, handler: 
   return server;
 }
 
+/** The longest delay Node's timers take (2^31 - 1 ms, about 24.8 days). */
+const maxTimerDelay = 2_147_483_647;
+
 function validate(options: ListenerOptions): void {
   // Through `unknown`: Array.isArray narrows a readonly array to `any[]`.
   if (!Array.isArray(options.entries as unknown) || options.entries.length === 0) {
@@ -168,5 +172,11 @@ function validate(options: ListenerOptions): void {
   const max = options.maxConnections;
   if (max !== undefined && (!Number.isInteger(max) || max < 1)) {
     throw new InvalidListenerOptionError('maxConnections', `must be a whole number ≥ 1, got ${String(max)}`);
+  }
+  // A timer fires after 1 ms for a delay above 2^31 - 1 and at once for a negative or NaN one:
+  // the h2c sniff would close every connection.
+  const handshake = options.handshakeTimeout;
+  if (handshake !== undefined && (!Number.isInteger(handshake) || handshake < 0 || handshake > maxTimerDelay)) {
+    throw new InvalidListenerOptionError('handshakeTimeout', `must be whole milliseconds from 0 (no limit) to ${maxTimerDelay}, got ${String(handshake)}`);
   }
 }

@@ -12,7 +12,7 @@ const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
  * the HTTP/1.1 reader can read the socket through the shared buffer from its first read on. It
  * reads only as far as it must to decide (one byte for most requests, which do not start with
  * `P`). A client that has not let it decide within `timeout` ms of the call (made at accept), on
- * `clock`, is closed: a total, as a TLS handshake's, not a time of silence, which a client sending
+ * `clock`, is closed (0: never): a total, as a TLS handshake's, not a time of silence, which a client sending
  * one byte of the preface a little inside the timeout would reset 23 times. h2c by `Upgrade` is
  * never taken: that goes through the HTTP/1.1 framer, which strips it (docs/proxy.md).
  */
@@ -33,9 +33,10 @@ export function sniffPreface(socket: net.Socket, timeout: number, handler: Http2
   const onError = (): void => {
     socket.destroy();
   };
-  const deadline = clock.setTimeout(onError, timeout);
+  // 0 is no limit, as for Node's TLS handshakeTimeout: a timer of 0 would close every client at once.
+  const deadline = timeout > 0 ? clock.setTimeout(onError, timeout) : undefined;
   const stop = (): void => {
-    clock.clearTimeout(deadline);
+    if (deadline !== undefined) clock.clearTimeout(deadline);
     socket.off('data', onData);
     socket.off('error', onError);
     socket.off('end', onError);

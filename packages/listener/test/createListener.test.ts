@@ -51,6 +51,19 @@ describe('createListener', () => {
     return { socket, fate };
   }
 
+  // The sniff's deadline is clock.setTimeout, which (as Node's timers) fires after 1 ms for a
+  // delay above 2^31 - 1 and at once for a negative or NaN one: each closed every h2c connection.
+  describe('handshakeTimeout', () => {
+    for (const bad of [-1, 1.5, Number.NaN, 2 ** 31]) {
+      it(`refuses ${String(bad)}, saying what it takes`, () => {
+        assert.throws(
+          () => createListener({ entries: [{ port: 0, h2c: true }], handshakeTimeout: bad, handler: () => ({ handleConnection() {} }) }),
+          (error: Error) => error.name === 'InvalidListenerOptionError' && error.message.includes('handshakeTimeout') && error.message.includes('2147483647'),
+        );
+      });
+    }
+  });
+
   describe('limits.maxConnections', () => {
     // The docs promised "over all listeners", as nginx's worker_connections counts every
     // connection of a worker; each listener counted its own, so two listeners held twice the limit.

@@ -150,6 +150,18 @@ describe('sniffPreface', () => {
     assert.equal(clock.pendingTimers, 0, 'the sniff deadline is still set after the hand-over');
   });
 
+  // Regression (7655714): a timeout of 0 armed clock.setTimeout(destroy, 0) and closed every h2c
+  // connection at once; 0 means no limit, as for Node's TLS handshakeTimeout.
+  it('sets no deadline for a timeout of 0: a client that speaks after any wait is served', async () => {
+    const clock = new SimulatedClock();
+    const { client, accepted, taken } = await connect(0, clock);
+    assert.equal(clock.pendingTimers, 0, 'a deadline was set for a timeout of 0');
+    clock.advance(2 * MINUTE);
+    await sendPiecewise(client, accepted, ['G']);
+    assert.equal((await taken).engine, 'http1');
+    assert.equal(accepted.destroyed, false);
+  });
+
   it('closes a client that half-closes after a prefix of the preface, serving it nothing', async () => {
     const { client, accepted, taken } = await connect();
     let handed = false;
