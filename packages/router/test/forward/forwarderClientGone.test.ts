@@ -76,4 +76,27 @@ describe('forwarder: the status of an exchange whose client left or whose body w
       assert.equal((await dispatches[0]!.released).status, status);
     }
   });
+  // What the client got is what is counted (clientGone.ts): a body refused once the response's
+  // head reached the client cuts a 200 the client saw, which is no 400 or 408. Before, the
+  // exchange was released with the refusal's status, a response the client never got.
+  for (const [rest, label] of [['zz\r\n', 'malformed'], ['', 'stalled']] as const) {
+    it(`releases the status of the head the client got for a ${label} body once that head reached it`, async () => {
+      const { proxy, dispatches } = await proxyTo((_d, socket) => socket.write('HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\npart'), { bodyIdleTimeout: 200 });
+      const client = net.connect(proxy.port, '127.0.0.1');
+      let text = '';
+      const head = signal();
+      client.on('data', (d: Buffer) => {
+        text += d.toString('latin1');
+        if (text.includes('part')) head.fire();
+      });
+      client.on('error', () => {});
+      client.write('POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n');
+      await head.promise;
+      client.write(rest);
+      // Reset: `once` would reject with the reset's error.
+      await new Promise((resolve) => client.once('close', resolve));
+      assert.match(text, /^HTTP\/1\.1 200 OK\r\n/);
+      assert.equal((await dispatches[0]!.released).status, 200);
+    });
+  }
 });

@@ -135,11 +135,12 @@ export class Exchange implements ExchangeClientSide, ClientWriterWatcher {
 
   /**
    * Drop the backend connection, never pool it: the client is gone (no `status`: counted as
-   * `clientGoneStatus` says, 499), or the request is refused with `status` (a malformed or stalled body).
+   * `clientGoneStatus` says, 499), or the request is refused with `status` (a malformed or stalled
+   * body; counted with the status of the response's head instead once that reached the client).
    */
   abort(status?: number): void {
     if (status === undefined) this.#backend.clientGone();
-    else this.#backend.abandon(status);
+    else this.#backend.refuse(status);
   }
 
   /**

@@ -307,11 +307,11 @@ export class UpstreamExchange extends ResponseRelay implements UpstreamHandler {
   }
 
   /**
-   * The client is gone (`clientGone`), or its request turned out malformed (`status`: what it is
-   * counted with): settle at once without a word to the client side, dropping the backend
-   * connection (never pooled). False when already settled.
+   * The client is gone (`clientGone`), or its request was refused (`refuse`), counted with
+   * `status`: settle at once without a word to the client side, dropping the backend connection
+   * (never pooled). False when already settled.
    */
-  abandon(status: number): boolean {
+  #abandon(status: number): boolean {
     if (this.phase === 'done') return false;
     this.#settle(status);
     return true;
@@ -319,7 +319,17 @@ export class UpstreamExchange extends ResponseRelay implements UpstreamHandler {
 
   /** The client left before its response was complete: abandoned, and counted as `clientGoneStatus` says (499). */
   clientGone(): boolean {
-    return this.abandon(clientGoneStatus(this.responseStarted ? this.responseStatus : undefined));
+    return this.#abandon(clientGoneStatus(this.responseStarted ? this.responseStatus : undefined));
+  }
+
+  /**
+   * The client's request turned out malformed or its body stalled: abandoned, and counted with
+   * `status` (400, 408) while the client got none of the response, else with the status of the
+   * head it got, as `clientGoneStatus` counts a client that left: the client saw that head and a
+   * cut, never the refusal.
+   */
+  refuse(status: number): boolean {
+    return this.#abandon(this.responseStarted ? this.responseStatus : status);
   }
 
   #settle(status: number): void {

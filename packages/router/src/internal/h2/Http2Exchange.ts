@@ -237,8 +237,9 @@ export class Http2Exchange implements ExchangeClientSide {
 
   /** RFC 9113 §8.1.1: a malformed request is a stream error of type PROTOCOL_ERROR, and is never forwarded in full. */
   #malformed(reason: string): void {
-    // The backend had the head and maybe part of the body: its request is aborted, its connection never reused.
-    this.#backend.abandon(400);
+    // The backend had the head and maybe part of the body: its request is aborted, its connection
+    // never reused; counted 400, or the status of the response's head if that reached the client.
+    this.#backend.refuse(400);
     this.#settle(false);
     this.#owner.options.onEvent({ type: 'request.refused', status: 400, reason });
     this.#stream.close(NGHTTP2_PROTOCOL_ERROR);
