@@ -70,9 +70,18 @@ export class Simulation {
     this.trace.push(`t=${formatTime(this.#clock.now())} ${line}`);
   }
 
-  /** Lets pending promises, ticks and immediates run, without moving time. */
+  /**
+   * Lets pending promises, ticks and immediates run, without moving time, and waits for file-system
+   * requests in flight: code under simulation may read a file (a router reads app_offline.htm as
+   * it starts), which libuv's thread pool does when it gets to it, seconds later on a busy machine,
+   * and simulated time must not jump past its continuation meanwhile.
+   */
   async flush(): Promise<void> {
     for (let i = 0; i < this.#turns; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+    while (process.getActiveResourcesInfo().some((resource) => resource.startsWith('FSReq'))) {
+      await new Promise<void>((resolve) => setTimeout(resolve, 1));
+      for (let i = 0; i < this.#turns; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+    }
   }
 
   /** Moves time forward by `ms`, firing each due timer at its own time, settling in between. */

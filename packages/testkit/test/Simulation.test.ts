@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { pbkdf2 } from 'node:crypto';
+import { open } from 'node:fs/promises';
 import { Simulation, SimulationStuckError, seededRandom } from '../src/index.ts';
 
 describe('Simulation', () => {
@@ -46,6 +48,24 @@ describe('Simulation', () => {
     const slept = new Promise<string>((resolve) => sim.clock.setTimeout(() => resolve('woke'), 5_000));
     assert.equal(await sim.until(slept), 'woke');
     assert.equal(sim.now, 5_000);
+  });
+
+  it('waits for a file read in flight before it moves time, however busy the thread pool', async () => {
+    // Code under simulation may read files (a router reads app_offline.htm as it starts): the read
+    // is real work on libuv's thread pool, done when the pool gets to it, and simulated time must
+    // not jump (or give up) meanwhile. Four slow hashes fill the pool first, as load does.
+    const sim = new Simulation();
+    const hashes = Array.from({ length: 4 }, () => new Promise((resolve) => pbkdf2('p', 's', 300_000, 32, 'sha256', resolve)));
+    const read = open('/nonexistent/app_offline.htm').then(
+      () => 'found',
+      (error: NodeJS.ErrnoException) => error.code,
+    );
+    let readAt: number | undefined;
+    void read.then(() => (readAt = sim.now));
+    sim.clock.setTimeout(() => {}, 60_000);
+    assert.equal(await sim.until(read), 'ENOENT');
+    assert.equal(readAt, 0);
+    await Promise.all(hashes);
   });
 
   it('reports a promise that can never settle instead of hanging', async () => {
