@@ -31,7 +31,7 @@ export interface ControlChannel {
  * copies of the control's sockets and runs the framer, a router over mirrors of the control's
  * pools, and the forwarder, for its own connections.
  */
-export function runFront(channel: ControlChannel, clock: Clock = systemClock): void {
+export function runFront(channel: ControlChannel, clock: Clock = systemClock, listenHandle: (entry: number) => object | undefined = inheritedListenSocket): void {
   const send = (message: FrontMessage) => channel.send(message);
   // Events go to the control process's log, which adds this front's number; within a budget, so
   // that a flood of refused requests cannot make this front flood the control (FrontInbox).
@@ -99,10 +99,9 @@ export function runFront(channel: ControlChannel, clock: Clock = systemClock): v
 
   const listen = async (): Promise<void> => {
     listener = createListener({
-      // The control's sockets, inherited after the channel's fd, in `listen` order (spawnFront).
       entries: listenEntries(
         config!.listen,
-        config!.listen.map((_, entry) => ({ fd: frontChannelFd + 1 + entry })),
+        config!.listen.map((_, entry) => listenHandle(entry)),
       ),
       maxConnections: limits!.maxConnections,
       handler: (proto) => ({
@@ -146,6 +145,13 @@ export function runFront(channel: ControlChannel, clock: Clock = systemClock): v
   };
   reportEverySecond();
 
+  /** Runs `change` now, or after the routes being applied if there are any. */
+  let applying = 0;
+  const inOrder = (change: () => void): void => {
+    if (applying === 0) change();
+    else changing = changing.then(change);
+  };
+
   channel.onMessage((message) => {
     switch (message.type) {
       case 'init':
@@ -156,22 +162,33 @@ export function runFront(channel: ControlChannel, clock: Clock = systemClock): v
         send({ type: 'pong', id: message.id });
         return;
       case 'routes':
-        changing = changing.then(() => applyRoutes(message.apps, message.limits)).then(() => send({ type: 'routes.applied', id: message.id })).catch((error: unknown) => {
-          send({ type: 'failed', message: error instanceof Error ? error.message : String(error) });
-          channel.exit(1);
+        applying++;
+        changing = changing
+          .then(() => applyRoutes(message.apps, message.limits))
+          .then(() => send({ type: 'routes.applied', id: message.id }))
+          .catch((error: unknown) => {
+            send({ type: 'failed', message: error instanceof Error ? error.message : String(error) });
+            channel.exit(1);
+          })
+          .finally(() => applying--);
+        return;
+      // A pool's change, or its close, after routes still being applied waits for them: applied
+      // first, the routes' older view of the pool would undo it (a worker stopped or drained by a
+      // rollout routed to again, a closed pool mirrored again) until the pool's next change.
+      case 'pool':
+        inOrder(() => {
+          const mirror = mirrors.get(message.key);
+          if (mirror) mirror.update(message.view);
+          // A pool not routed yet (a rollout's new one): mirrored, so its workers' holds come back.
+          else mirrors.set(message.key, new PoolMirror(message.key, message.view, send));
         });
         return;
-      case 'pool': {
-        const mirror = mirrors.get(message.key);
-        if (mirror) mirror.update(message.view);
-        // A pool not routed yet (a rollout's new one): mirrored, so its workers' holds come back.
-        else mirrors.set(message.key, new PoolMirror(message.key, message.view, send));
-        return;
-      }
       case 'pool.closed':
-        mirrors.delete(message.key);
-        void authenticators.get(message.key)?.close();
-        authenticators.delete(message.key);
+        inOrder(() => {
+          mirrors.delete(message.key);
+          void authenticators.get(message.key)?.close();
+          authenticators.delete(message.key);
+        });
         return;
       case 'metrics.ask':
         report(message.id);
@@ -184,6 +201,14 @@ export function runFront(channel: ControlChannel, clock: Clock = systemClock): v
         return;
     }
   });
+}
+
+/**
+ * The control's listening socket for `listen` entry `entry`: inherited after the channel's fd, in
+ * `listen` order (spawnFront). Undefined (a test's front) listens on the entry's own address.
+ */
+function inheritedListenSocket(entry: number): object {
+  return { fd: frontChannelFd + 1 + entry };
 }
 
 /** An `EventLogger` that sends each event to the control process to be logged there. */

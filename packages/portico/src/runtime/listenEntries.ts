@@ -2,7 +2,7 @@ import type { ListenEntry } from '@portico/listener';
 import type { PorticoConfig } from '../config/PorticoConfigSchema.ts';
 
 /** The config's listen entries as the listener takes them; `handles`: the fronts' copies of the control's sockets. */
-export function listenEntries(listen: PorticoConfig['listen'], handles?: readonly object[]): ListenEntry[] {
+export function listenEntries(listen: PorticoConfig['listen'], handles?: readonly (object | undefined)[]): ListenEntry[] {
   return listen.map((entry, i) => ({
     port: entry.port,
     host: entry.host,

@@ -1,14 +1,16 @@
 import assert from 'node:assert/strict';
 import { SimulatedClock } from '@portico/supervisor';
-import type { ControlMessage, FrontMessage } from '../../src/fronts/FrontMessage.ts';
+import { resolveConfig } from '../../src/config/loadConfig.ts';
+import type { ControlMessage, FrontMessage, PoolView } from '../../src/fronts/FrontMessage.ts';
 import { runFront } from '../../src/fronts/runFront.ts';
 
-/** A front run on `clock`, with a channel that keeps what it sends. */
-function front(clock: SimulatedClock) {
+/** A front run on `clock`, with a channel that keeps what it sends; `listenHandle`, where its `listen` entries' sockets are. */
+function front(clock: SimulatedClock, listenHandle?: (entry: number) => object | undefined) {
   const sent: FrontMessage[] = [];
   const listeners: ((message: ControlMessage) => void)[] = [];
-  runFront({ send: (message) => sent.push(message), pending: () => 0, onMessage: (listener) => listeners.push(listener), exit: () => {} }, clock);
-  return { sent, tell: (message: ControlMessage) => listeners.forEach((listener) => listener(message)) };
+  const state = { exited: false };
+  runFront({ send: (message) => sent.push(message), pending: () => 0, onMessage: (listener) => listeners.push(listener), exit: () => (state.exited = true) }, clock, listenHandle);
+  return { sent, state, tell: (message: ControlMessage) => listeners.forEach((listener) => listener(message)) };
 }
 
 describe('runFront', () => {
@@ -24,4 +26,43 @@ describe('runFront', () => {
     assert.deepEqual(sent.map((m) => m.type), ['metrics', 'metrics', 'metrics']);
     tell({ type: 'close' });
   });
+
+  // The leak review of issue 21: a `routes` message waited for the routes before it on a promise
+  // while a `pool` message sent after it was applied at once, so the routes' older view of the
+  // pool replaced the newer one, and a worker gone from the pool (stopped, drained by a rollout)
+  // was routed to again until the pool's next change.
+  it('applies the control messages in the order they were sent: a pool change after new routes is not undone by them', async () => {
+    const clock = new SimulatedClock();
+    // Listening on a port of its own, not on an inherited socket.
+    const { sent, state, tell } = front(clock, () => undefined);
+    const config = resolveConfig({ listen: [{ port: 0, host: '127.0.0.1' }], apps: [{ name: 'shop', processPath: '/bin/true' }] }, { file: '/tmp/portico.json', baseDir: '/tmp' });
+    const view = (...pids: number[]): PoolView => ({
+      state: 'ready',
+      ready: pids.map((pid) => ({ id: `shop#${pid}`, pid, endpoint: { kind: 'tcp', host: '127.0.0.1', port: 1 }, token: 't' })),
+      lastExit: undefined,
+      retryIn: undefined,
+      held: false,
+    });
+    const idled = () => sent.filter((m) => m.type === 'worker.idle').map((m) => (m as { pid: number }).pid);
+    tell({ type: 'init', index: 1, config, logLevels: ['info'] });
+    tell({ type: 'routes', id: 1, apps: [{ key: 'shop', config: config.apps[0]!, view: view(10) }], limits: config.limits });
+    await until(() => sent.some((m) => m.type === 'routes.applied'));
+    // New routes, with worker 10 still in the pool, then at once the pool without it.
+    tell({ type: 'routes', id: 2, apps: [{ key: 'shop', config: config.apps[0]!, view: view(10, 11) }], limits: config.limits });
+    tell({ type: 'pool', key: 'shop', view: view(11) });
+    await until(() => sent.filter((m) => m.type === 'routes.applied').length === 2);
+    assert.deepEqual(idled(), [10]);
+    // The next change of the pool finds worker 10 already gone: it is not let go a second time.
+    tell({ type: 'pool', key: 'shop', view: view(11, 12) });
+    await until(() => true);
+    assert.deepEqual(idled(), [10]);
+    tell({ type: 'close' });
+    await until(() => state.exited);
+  });
 });
+
+/** Waits (turns of the event loop, at most a second) until `done()`. */
+async function until(done: () => boolean): Promise<void> {
+  for (let i = 0; i < 100 && !done(); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+  assert.ok(done(), 'the condition came true');
+}
