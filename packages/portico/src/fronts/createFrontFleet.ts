@@ -113,6 +113,11 @@ export function createFrontFleet(options: FrontFleetOptions): FrontFleet {
         killedFor.set(front, `killed by Portico: it answered no ping for ${(silentMs / 1000).toFixed(1)} s (frontPing.responseTime ${responseTime} s; more for a starting front, docs/config.md)`);
         child.child.kill('SIGKILL');
       },
+      notListening: (startedMs) => {
+        logEvent(logger, 'front.start_hung', { front, frontPid: child.child.pid, startedMs: Math.round(startedMs) });
+        killedFor.set(front, `killed by Portico: it answered its pings but had not listened ${(startedMs / 1000).toFixed(1)} s after its start (its start hung; docs/events.md, front.start_hung)`);
+        child.child.kill('SIGKILL');
+      },
     });
     pings.set(front, ping);
   };

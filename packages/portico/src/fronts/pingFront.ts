@@ -14,6 +14,12 @@ export interface PingOptions {
   readonly ping: (id: number) => void;
   /** The front answered nothing for `silentMs`: it is to be killed and replaced. Called once. */
   readonly unresponsive: (silentMs: number) => void;
+  /**
+   * The front answers but has not said it listens `startedMs` after its start, past the start
+   * limit (its start hangs after its event loop is up): it is to be killed and replaced. Called
+   * once, instead of `unresponsive`.
+   */
+  readonly notListening: (startedMs: number) => void;
 }
 
 /**
@@ -70,7 +76,9 @@ export interface FrontPing {
  * the response time on a loaded machine, and a healthy front was killed before it ever served.
  * Starting, it may be silent for `startingResponseTime`; once it listens, for the response time,
  * counted from its listening for a ping sent while it was starting. Saying it listens early wins a
- * front nothing: it is held to the shorter limit sooner.
+ * front nothing: it is held to the shorter limit sooner. A front that answers but has not listened
+ * `startingResponseTime` after its start is not starting any more but hung in its start (its routes
+ * never applied), and is killed as one that does not answer.
  */
 export function pingFront(options: PingOptions): FrontPing {
   const { clock } = options;
@@ -86,6 +94,7 @@ export function pingFront(options: PingOptions): FrontPing {
   let stopped = false;
   /** When the front said it listens; until then it is starting. */
   let listenedAt: number | undefined;
+  const startedAt = clock.now();
   const ping = () => {
     unanswered.push(clock.now());
     options.ping(++sent);
@@ -98,12 +107,18 @@ export function pingFront(options: PingOptions): FrontPing {
       const silent = now - since;
       // Silent since it listened: what it is held to the response time for.
       const silentListening = listenedAt === undefined ? 0 : now - Math.max(since, listenedAt);
-      if (silent <= Math.max(startingResponseTime, 3 * options.responseTime()) && silentListening <= options.responseTime()) {
+      const startLimit = Math.max(startingResponseTime, 3 * options.responseTime());
+      // Answering, but starting for longer than the start limit: hung in its start. (One that is
+      // silent as well is found by its silence.)
+      const starting = listenedAt === undefined ? now - startedAt : 0;
+      const hungStarting = starting > startLimit && silent <= options.responseTime();
+      if (silent <= startLimit && silentListening <= options.responseTime() && !hungStarting) {
         if (unanswered.length < maxPingsOut) ping();
         return schedule();
       }
       stopped = true;
-      options.unresponsive(silent);
+      if (hungStarting) options.notListening(starting);
+      else options.unresponsive(silent);
     }, 0);
   };
   const schedule = () => {

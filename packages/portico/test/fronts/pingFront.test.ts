@@ -7,13 +7,22 @@ function pinged() {
   const clock = new SimulatedClock();
   const pings: number[] = [];
   const verdicts: number[] = [];
-  const ping = pingFront({ clock, interval: () => 2000, responseTime: () => 10_000, ping: (id) => pings.push(id), unresponsive: (silent) => verdicts.push(silent) });
-  return { clock, pings, verdicts, ping };
+  const notListening: number[] = [];
+  const ping = pingFront({
+    clock,
+    interval: () => 2000,
+    responseTime: () => 10_000,
+    ping: (id) => pings.push(id),
+    unresponsive: (silent) => verdicts.push(silent),
+    notListening: (started) => notListening.push(started),
+  });
+  return { clock, pings, verdicts, notListening, ping };
 }
 
 describe('pingFront', () => {
   it('pings every interval and lets a front that answers live', () => {
     const { clock, pings, verdicts, ping } = pinged();
+    ping.listened();
     for (let i = 0; i < 20; i++) {
       clock.advance(2000);
       ping.answered(pings.at(-1)!);
@@ -53,6 +62,22 @@ describe('pingFront', () => {
     assert.deepEqual(verdicts, [], 'at 32 s: 30 s since the ping of 2 s');
     clock.advance(2000);
     assert.deepEqual(verdicts, [32_000]);
+  });
+
+  // Found by review: a front whose start hangs after its loop is up (its routes never applied)
+  // answered every ping and never listened, and `start()` waited for it for ever.
+  it('finds a front that answers every ping but has not listened for the start limit from its start, once', () => {
+    const { clock, pings, verdicts, notListening, ping } = pinged();
+    for (let at = 0; at < 30_000; at += 2000) {
+      ping.answered(pings.at(-1)!);
+      clock.advance(2000);
+    }
+    assert.deepEqual(notListening, [], 'at 30 s, still within the start limit');
+    ping.answered(pings.at(-1)!);
+    clock.advance(2000);
+    assert.deepEqual(notListening, [32_000]);
+    clock.advance(60_000);
+    assert.deepEqual([notListening, verdicts], [[32_000], []], 'one verdict, and no ping after it');
   });
 
   // A ping sent while the front was starting, and still out when it says it listens, was sent to
@@ -189,7 +214,7 @@ describe('pingFront', () => {
     const clock = new SimulatedClock();
     const pings: number[] = [];
     const verdicts: number[] = [];
-    const ping = pingFront({ clock, interval: () => 50, responseTime: () => 3_600_000, ping: (id) => pings.push(id), unresponsive: (silent) => verdicts.push(silent) });
+    const ping = pingFront({ clock, interval: () => 50, responseTime: () => 3_600_000, ping: (id) => pings.push(id), unresponsive: (silent) => verdicts.push(silent), notListening: () => verdicts.push(-1) });
     clock.advance(10_800_000);
     assert.equal(pings.length, maxPingsOut, 'no ping past the bound while none is answered');
     assert.deepEqual(verdicts, [], 'three response times for its first answer, from its start');
@@ -202,7 +227,7 @@ describe('pingFront', () => {
     const clock = new SimulatedClock();
     const pings: number[] = [];
     const verdicts: number[] = [];
-    const ping = pingFront({ clock, interval: () => 50, responseTime: () => 1000, ping: (id) => pings.push(id), unresponsive: (silent) => verdicts.push(silent) });
+    const ping = pingFront({ clock, interval: () => 50, responseTime: () => 1000, ping: (id) => pings.push(id), unresponsive: (silent) => verdicts.push(silent), notListening: () => verdicts.push(-1) });
     clock.advance(50 * maxPingsOut);
     assert.equal(pings.length, maxPingsOut);
     // A slow start: it reads them all at once, and answers the last but one.
