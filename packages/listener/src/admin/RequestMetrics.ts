@@ -6,13 +6,6 @@ import { addCounters, addFinite, type AppCountersSnapshot, type RequestCountersS
 /** Upper bounds of the latency histogram, in seconds (Prometheus' default buckets). */
 export const durationBuckets: readonly number[] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
-/**
- * nginx's "client closed request": the client left (its connection closed, its HTTP/2 stream
- * reset) before any of the response reached it. Counted in the `4xx` class, as nginx's logs have
- * it, and by itself (`portico_requests_client_closed_total`), never as a latency.
- */
-const clientClosedRequest = 499;
-
 /** The app a request that matched no app counts under. No app can have this name (they are `[A-Za-z0-9._-]`). */
 export const unroutedApp = '(none)';
 
@@ -88,18 +81,20 @@ export class RequestMetrics {
 
   /**
    * Counts one finished request. A status outside 100–599 counts as 5xx: only Portico itself
-   * produces one, and then something went wrong. Negative or NaN figures count as 0. A 499
-   * (`clientClosedRequest`) counts as 4xx and as client closed, and not in the latency histogram:
-   * its time is how long the client waited before it left, not how long the answer took, and a
-   * client that gives up early would pull the percentiles down (a long poll's, up).
+   * produces one, and then something went wrong. Negative or NaN figures count as 0. A request
+   * whose client left before any of the response reached it (`clientClosed`, nginx's "client
+   * closed request", status 499) counts in its status's class and as client closed, and not in
+   * the latency histogram: its time is how long the client waited before it left, not how long the
+   * answer took, and a client that gives up early would pull the percentiles down (a long poll's,
+   * up). The flag, not the status, says so: a backend's own 499 is an answer, timed as any.
    */
-  record(app: string, status: number, durationMs: number, bytesIn: number, bytesOut: number): void {
+  record(app: string, status: number, durationMs: number, bytesIn: number, bytesOut: number, clientClosed = false): void {
     const counters = this.#counters(app);
     const k = (status / 100) | 0;
     counters.requests[k >= 1 && k <= 5 ? k - 1 : 4]! += 1;
     counters.bytesIn += bytesIn >= 0 ? bytesIn : 0;
     counters.bytesOut += bytesOut >= 0 ? bytesOut : 0;
-    if (status === clientClosedRequest) {
+    if (clientClosed) {
       counters.clientClosed += 1;
       return;
     }

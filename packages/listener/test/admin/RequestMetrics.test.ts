@@ -76,7 +76,7 @@ describe('RequestMetrics', () => {
   it('counts a 499 (client closed request) as 4xx and client closed, never as a latency, and sums it over sources', () => {
     const metrics = new RequestMetrics({ apps: ['api'] });
     metrics.record('api', 200, 3, 0, 10);
-    metrics.record('api', 499, 30_000, 5, 0);
+    metrics.record('api', 499, 30_000, 5, 0, true);
     metrics.setSource('1', { api: { ...new RequestMetrics({ apps: ['api'] }).snapshot()['api']!, requests: [0, 0, 0, 2, 0], clientClosed: 2 } });
     const families = parseExposition(metrics.render());
     assert.equal(valueOf(families, 'portico_requests_total', { app: 'api', code_class: '4xx' }), 3);
@@ -89,6 +89,18 @@ describe('RequestMetrics', () => {
     assert.equal(metrics.counts('api')!.clientClosed, 3);
     metrics.retireSource('1');
     assert.equal(metrics.counts('api')!.clientClosed, 3, 'a retired source keeps its count');
+  });
+
+  // Regression: "client closed" was read from status 499 alone, so a backend's own 499, answered in
+  // full, counted as a client that left and was kept out of the latency histogram.
+  it('counts a backend\'s own 499 (no client that left) as an answer: timed, and not as client closed', () => {
+    const metrics = new RequestMetrics({ apps: ['api'] });
+    metrics.record('api', 499, 3, 0, 2, false);
+    const families = parseExposition(metrics.render());
+    assert.equal(valueOf(families, 'portico_requests_total', { app: 'api', code_class: '4xx' }), 1);
+    assert.equal(valueOf(families, 'portico_requests_client_closed_total', { app: 'api' }), 0);
+    assert.equal(valueOf(families, 'portico_request_duration_seconds_count', { app: 'api' }), 1);
+    assert.equal(metrics.counts('api')!.clientClosed, 0);
   });
 
   it('sums bytes received and sent per app and ignores negative or NaN figures', () => {
@@ -117,17 +129,17 @@ describe('RequestMetrics', () => {
     fc.assert(
       fc.property(
         fc.array(
-          fc.record({ app: fc.string({ maxLength: 8 }), status: fc.oneof(fc.integer({ min: -1, max: 1000 }), fc.constant(499)), ms: fc.double({ noNaN: false }), bytes: fc.nat() }),
+          fc.record({ app: fc.string({ maxLength: 8 }), status: fc.oneof(fc.integer({ min: -1, max: 1000 }), fc.constant(499)), ms: fc.double({ noNaN: false }), bytes: fc.nat(), clientClosed: fc.boolean() }),
           { maxLength: 50 },
         ),
         (records) => {
           const metrics = new RequestMetrics();
-          // Timed requests, and those whose client left (499: counted, never timed), per app.
+          // Timed requests, and those whose client left (counted, never timed), per app.
           const timed = new Map<string, number>();
           const closed = new Map<string, number>();
           for (const r of records) {
-            metrics.record(r.app, r.status, r.ms, r.bytes, r.bytes);
-            const counts = r.status === 499 ? closed : timed;
+            metrics.record(r.app, r.status, r.ms, r.bytes, r.bytes, r.clientClosed);
+            const counts = r.clientClosed ? closed : timed;
             counts.set(r.app, (counts.get(r.app) ?? 0) + 1);
             for (const other of [timed, closed]) other.set(r.app, other.get(r.app) ?? 0);
           }

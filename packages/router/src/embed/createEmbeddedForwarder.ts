@@ -121,7 +121,7 @@ export function createEmbeddedForwarder(options: EmbeddedForwarderOptions): Embe
     decide(req, head, requestId, (dispatch) => {
       if (res.destroyed || res.writableEnded || req.socket.destroyed) {
         // The client left while the request waited for a backend.
-        if (dispatch.kind === 'forward') dispatch.release?.({ status: CLIENT_CLOSED_REQUEST, answered: false, bytesIn: 0, bytesOut: 0 });
+        if (dispatch.kind === 'forward') dispatch.release?.({ status: CLIENT_CLOSED_REQUEST, answered: false, bytesIn: 0, bytesOut: 0, clientClosed: true });
         return;
       }
       if (dispatch.kind === 'respond') {
@@ -147,7 +147,7 @@ export function createEmbeddedForwarder(options: EmbeddedForwarderOptions): Embe
     const requestId = newRequestId();
     decide(req, head, requestId, (dispatch) => {
       if (socket.destroyed) {
-        if (dispatch.kind === 'forward') dispatch.release?.({ status: CLIENT_CLOSED_REQUEST, answered: false, bytesIn: 0, bytesOut: 0 });
+        if (dispatch.kind === 'forward') dispatch.release?.({ status: CLIENT_CLOSED_REQUEST, answered: false, bytesIn: 0, bytesOut: 0, clientClosed: true });
         return;
       }
       if (dispatch.kind === 'respond') return endWithAnswer(socket, dispatch.status, dispatch.headers ?? [], dispatch.body);

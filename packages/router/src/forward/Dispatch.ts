@@ -99,4 +99,9 @@ export interface ExchangeOutcome {
   readonly bytesIn: number;
   /** Response body bytes sent to the client (decoded payload; a WebSocket's after its 101 not counted). */
   readonly bytesOut: number;
+  /**
+   * The client left before any of the response reached it (the 499s). Its own flag, not the
+   * status: a backend may answer 499 itself, and that is an answer the client got in full.
+   */
+  readonly clientClosed: boolean;
 }

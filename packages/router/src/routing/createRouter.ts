@@ -89,6 +89,8 @@ export interface RespondDecision {
   readonly status: number;
   readonly headers: HeaderPair[];
   readonly body: string;
+  /** The client left while the request waited for a worker: nothing is written, and it is counted as a client that closed its request (499). */
+  readonly clientClosed?: boolean;
 }
 
 export type RouteDecision = ForwardDecision | RespondDecision;
@@ -124,9 +126,11 @@ export interface RouterOptions {
    * matched), the status the client got (499: the client left before any of the response; 0:
    * Portico cut it off), milliseconds from the head to the end, the body bytes relayed each way,
    * and whether it could not be forwarded (`upstreamFailed`: Portico answered 502 itself because
-   * the backend refused, reset or closed the connection before any byte of a response). Called on the data path: keep it cheap, and it must not throw.
+   * the backend refused, reset or closed the connection before any byte of a response), and
+   * whether the client left before any of the response reached it (`clientClosed`: the 499s; a
+   * backend's own 499 is not one). Called on the data path: keep it cheap, and it must not throw.
    */
-  readonly onRequest?: (app: string | undefined, status: number, durationMs: number, bytesIn: number, bytesOut: number, upstreamFailed: boolean) => void;
+  readonly onRequest?: (app: string | undefined, status: number, durationMs: number, bytesIn: number, bytesOut: number, upstreamFailed: boolean, clientClosed: boolean) => void;
   /**
    * Told about each of Portico's own error pages as it is given (404, the start-up failure page,
    * 503, 504), with the correlation id the page shows, so that the id can be found in the log
@@ -380,7 +384,7 @@ export function createRouter(routes: readonly AppRoute[], options: RouterOptions
     const waitEnds = clock.now() + startupLimitMs(app);
     return waitForWorker(app, waitEnds, request.connection).then((waited) => {
       // nginx's 499: the client closed its request; nothing is written to it.
-      if (waited === 'gone') return { kind: 'respond', app: app.name, status: CLIENT_CLOSED_REQUEST, headers: [], body: '' };
+      if (waited === 'gone') return { kind: 'respond', app: app.name, status: CLIENT_CLOSED_REQUEST, headers: [], body: '', clientClosed: true };
       if (waited === 'failed') return failurePage(app, request, 'The app could not be started.');
       if (waited === 'timeout') return failurePage(app, request, notReadyWithin(app));
       return new ForwardDecision(routing, waited.app, waited.worker, auth, began, request, waitEnds);
@@ -391,7 +395,7 @@ export function createRouter(routes: readonly AppRoute[], options: RouterOptions
 
   /** Answers given by the router itself are over as soon as they are decided. */
   function answered(decision: RouteDecision, began: number): RouteDecision {
-    if (decision.kind === 'respond') onRequest?.(decision.app, decision.status, clock.now() - began, 0, Buffer.byteLength(decision.body), false);
+    if (decision.kind === 'respond') onRequest?.(decision.app, decision.status, clock.now() - began, 0, Buffer.byteLength(decision.body), false, decision.clientClosed === true);
     return decision;
   }
 

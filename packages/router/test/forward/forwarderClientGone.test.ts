@@ -45,6 +45,7 @@ describe('forwarder: the status of an exchange whose client left or whose body w
       const outcome = await dispatches[0]!.released;
       assert.equal(outcome.status, 499);
       assert.equal(outcome.answered, false);
+      assert.equal(outcome.clientClosed, true);
     });
   }
 
@@ -57,7 +58,23 @@ describe('forwarder: the status of an exchange whose client left or whose body w
     client.write('GET / HTTP/1.1\r\nHost: a\r\n\r\n');
     await head.promise;
     client.resetAndDestroy();
-    assert.equal((await dispatches[0]!.released).status, 206);
+    const outcome = await dispatches[0]!.released;
+    assert.equal(outcome.status, 206);
+    assert.equal(outcome.clientClosed, false, 'the head reached the client');
+  });
+
+  // Regression: a backend's own 499 was counted as a client that left (status 499 alone decided).
+  it('releases a backend\'s own 499, answered in full, as an answer and not as a client that left', async () => {
+    const { proxy, dispatches } = await proxyTo((_d, socket) => socket.write('HTTP/1.1 499 Whatever\r\nContent-Length: 2\r\n\r\nok'));
+    const client = net.connect(proxy.port, '127.0.0.1');
+    let text = '';
+    client.on('data', (d: Buffer) => (text += d.toString('latin1')));
+    client.on('error', () => {});
+    client.write('GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n');
+    await new Promise((resolve) => client.once('close', resolve));
+    assert.match(text, /^HTTP\/1\.1 499 [\s\S]*\r\n\r\nok$/);
+    const outcome = await dispatches[0]!.released;
+    assert.deepEqual({ status: outcome.status, answered: outcome.answered, clientClosed: outcome.clientClosed }, { status: 499, answered: true, clientClosed: false });
   });
 
   it('releases 400 for a malformed chunked body whose head went to the backend, and 408 for one that stalls', async () => {

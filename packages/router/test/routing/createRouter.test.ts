@@ -305,7 +305,7 @@ describe('createRouter › balancing', () => {
     for (let i = 0; i < 9; i++) {
       const decision = routeOne(router);
       counts.set(decision.upstream.id, (counts.get(decision.upstream.id) ?? 0) + 1);
-      decision.release({ status: 200, answered: true, bytesIn: 0, bytesOut: 0 });
+      decision.release({ status: 200, answered: true, bytesIn: 0, bytesOut: 0, clientClosed: false });
     }
     assert.deepEqual(Object.fromEntries(counts), { 'shop#1@101': 3, 'shop#2@102': 3, 'shop#3@103': 3 });
   });
@@ -338,7 +338,7 @@ describe('createRouter › WebSocket tunnels', () => {
     const parsed = new RequestHeadParser().push(Buffer.from('GET / HTTP/1.1\r\nhost: shop.test\r\nupgrade: websocket\r\nconnection: upgrade\r\n\r\n'));
     assert.ok('head' in parsed);
     const decision = (await router.route({ head: parsed.head, remoteAddress: '127.0.0.1', requestId: 'r', connection })) as ForwardDecision;
-    decision.release({ status: 101, answered: true, bytesIn: 0, bytesOut: 0 });
+    decision.release({ status: 101, answered: true, bytesIn: 0, bytesOut: 0, clientClosed: false });
     return workers[0]!.load;
   };
 
@@ -411,7 +411,7 @@ describe('createRouter › a worker slot restarted over a long life', () => {
         backends.ready = [{ ...worker(`shop#1#${start}`, 10_000 + start, 5001), load }];
         const decision = (await router.route({ head: parsed.head, remoteAddress: '127.0.0.1', requestId: `r${start}` })) as ForwardDecision;
         assert.equal(decision.hasAnswered(decision.upstream), false, 'a new process has answered nothing');
-        decision.release({ status: 200, answered: true, bytesIn: 0, bytesOut: 0 });
+        decision.release({ status: 200, answered: true, bytesIn: 0, bytesOut: 0, clientClosed: false });
         assert.equal(decision.hasAnswered(decision.upstream), true);
       }
     };

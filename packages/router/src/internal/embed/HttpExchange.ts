@@ -339,7 +339,8 @@ export class HttpExchange {
     this.#out?.destroy();
     this.#out = undefined;
     this.#ctx.options.onEvent({ type: 'response.aborted', reason: 'client closed the connection before the response' });
-    this.#release(clientGoneStatus(this.#ctx.res.headersSent ? this.#status : undefined));
+    const sent = this.#ctx.res.headersSent ? this.#status : undefined;
+    this.#release(clientGoneStatus(sent), sent === undefined);
   };
 
   #fail(status: number): void {
@@ -378,12 +379,13 @@ export class HttpExchange {
     else socket.destroy();
   }
 
-  #release(status: number): void {
+  /** Tells the dispatch how the exchange ended; `clientClosed`: the client left before any of the response reached it. */
+  #release(status: number, clientClosed = false): void {
     if (this.#released) return;
     this.#released = true;
     try {
       // Called as the dispatch's method: a dispatch may be a class instance (the router's ForwardDecision).
-      this.#ctx.dispatch.release?.({ status, answered: this.#answered, bytesIn: this.#bodyBytes, bytesOut: this.#responseBytes });
+      this.#ctx.dispatch.release?.({ status, answered: this.#answered, bytesIn: this.#bodyBytes, bytesOut: this.#responseBytes, clientClosed });
     } catch {
       // The dispatcher's bookkeeping failing must not take the host's server down.
     }

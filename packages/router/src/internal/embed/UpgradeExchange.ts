@@ -283,7 +283,7 @@ export class UpgradeExchange {
     this.#upstream?.destroy();
     this.#upstream = undefined;
     this.#ctx.options.onEvent({ type: 'response.aborted', reason: 'client closed the connection before the upgrade was answered' });
-    this.#release(clientGoneStatus(sent));
+    this.#release(clientGoneStatus(sent), sent === undefined);
   };
 
   #fail(status: number): void {
@@ -308,11 +308,12 @@ export class UpgradeExchange {
     this.#ctx.client.destroy();
   }
 
-  #release(status: number): void {
+  /** Tells the dispatch how the exchange ended; `clientClosed`: the client left before any of the response reached it. */
+  #release(status: number, clientClosed = false): void {
     if (this.#released) return;
     this.#released = true;
     try {
-      this.#ctx.dispatch.release?.({ status, answered: this.#responseBytes > 0, bytesIn: 0, bytesOut: this.#bodyBytesOut });
+      this.#ctx.dispatch.release?.({ status, answered: this.#responseBytes > 0, bytesIn: 0, bytesOut: this.#bodyBytesOut, clientClosed });
     } catch {
       // The dispatcher's bookkeeping failing must not take the host's server down.
     }

@@ -57,6 +57,8 @@ export class UpstreamExchange extends ResponseRelay implements UpstreamHandler {
   #failedStarts = 0;
   /** The status the exchange settled with, for a dispatch that arrives after it did. */
   #settledStatus = 0;
+  /** Settled because the client left before any of the response reached it (`ExchangeOutcome.clientClosed`). */
+  #clientClosed = false;
 
   constructor(init: UpstreamExchangeInit) {
     super(init);
@@ -112,7 +114,7 @@ export class UpstreamExchange extends ResponseRelay implements UpstreamHandler {
   #onDispatch(dispatch: Dispatch): void {
     if (this.phase === 'done') {
       // The client left while the request waited for a backend (499), or its body was refused.
-      if (dispatch.kind === 'forward') dispatch.release?.({ status: this.#settledStatus, answered: false, bytesIn: 0, bytesOut: 0 });
+      if (dispatch.kind === 'forward') dispatch.release?.({ status: this.#settledStatus, answered: false, bytesIn: 0, bytesOut: 0, clientClosed: this.#clientClosed });
       return;
     }
     try {
@@ -319,6 +321,8 @@ export class UpstreamExchange extends ResponseRelay implements UpstreamHandler {
 
   /** The client left before its response was complete: abandoned, and counted as `clientGoneStatus` says (499). */
   clientGone(): boolean {
+    if (this.phase === 'done') return false;
+    this.#clientClosed = !this.responseStarted;
     return this.#abandon(clientGoneStatus(this.responseStarted ? this.responseStatus : undefined));
   }
 
@@ -341,7 +345,7 @@ export class UpstreamExchange extends ResponseRelay implements UpstreamHandler {
   }
 
   #release(status: number): void {
-    this.takeDispatch()?.release?.({ status, answered: this.backendAnswered, bytesIn: this.bodyBytes, bytesOut: this.bodyBytesOut });
+    this.takeDispatch()?.release?.({ status, answered: this.backendAnswered, bytesIn: this.bodyBytes, bytesOut: this.bodyBytesOut, clientClosed: this.#clientClosed });
   }
 
   /**
