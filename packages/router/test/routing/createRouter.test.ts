@@ -206,13 +206,31 @@ describe('createRouter › a client that leaves while its request waits', () => 
     assert.equal(status(await live), 'forward');
   });
 
-  it('does not queue a request whose client has already gone', async () => {
-    const router = createRouter([{ name: 'shop', match: { host: '*', path: '/' }, backends: new Backends([]), maxWaiting: 1 }]);
+  it('does not queue a request whose client has already gone, and tells onRequest the client closed it', async () => {
+    const counted: Array<[number, boolean]> = [];
+    const router = createRouter([{ name: 'shop', match: { host: '*', path: '/' }, backends: new Backends([]), maxWaiting: 1 }], {
+      onRequest: (_app, code, _ms, _in, _out, _failed, clientClosed) => counted.push([code, clientClosed]),
+    });
     const connection = new Connection();
     connection.close();
     const decision = router.route({ head: head(), remoteAddress: '127.0.0.1', requestId: 'r', connection });
     assert.equal(router.waiting('shop'), 0);
     assert.equal(status(await decision), 499);
+    assert.deepEqual(counted, [[499, true]]);
+  });
+
+  // A backend's own 499 is an answer: only the exchange's flag says the client left.
+  it('tells onRequest what the exchange says of the client, whatever the status', async () => {
+    const counted: Array<[number, boolean]> = [];
+    const router = createRouter([{ name: 'shop', match: { host: '*', path: '/' }, backends: new Backends([worker('shop#1', 101, 5001)]) }], {
+      onRequest: (_app, code, _ms, _in, _out, _failed, clientClosed) => counted.push([code, clientClosed]),
+    });
+    for (const clientClosed of [false, true]) {
+      const decision = await router.route({ head: head(), remoteAddress: '127.0.0.1', requestId: 'r', connection: new Connection() });
+      assert.equal(decision.kind, 'forward');
+      if (decision.kind === 'forward') decision.release({ status: 499, answered: !clientClosed, bytesIn: 0, bytesOut: 2, clientClosed });
+    }
+    assert.deepEqual(counted, [[499, false], [499, true]]);
   });
 
   it('leaves no close listener on a keep-alive connection once its request is served', async () => {
