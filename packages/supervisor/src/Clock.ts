@@ -15,11 +15,36 @@ export interface Clock {
 /** When the process started, fixed for its life; read once, since the forwarder asks the time on every request. */
 const origin = performance.timeOrigin;
 
-/** The real clock: monotonic `performance.now()` anchored at process start, and Node's timers. */
+/** Node's longest timer; a longer, negative or NaN delay is 1 ms to Node, and so to this clock. */
+const longestTimerMs = 2_147_483_647;
+
+/** A timer of the real clock: Node's timer for what is left of the wait. */
+interface SystemTimer {
+  node: ReturnType<typeof setTimeout>;
+}
+
+/** Milliseconds on the real clock's scale. */
+const now = () => origin + performance.now();
+
+/**
+ * The real clock: monotonic `performance.now()` anchored at process start, and Node's timers.
+ * Node fires a timer by the event loop's clock, in whole milliseconds cut down, so a bare timer
+ * can fire up to a millisecond before `now()` reaches its start + ms; a timer that fires early is
+ * set again for the rest, so that whoever published a due time (a failed pool's `retryAt`) is not
+ * seen acting before it.
+ */
 export const systemClock: Clock = {
-  now: () => origin + performance.now(),
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+  now,
+  setTimeout: (fn, ms) => {
+    const due = now() + (ms >= 1 && ms <= longestTimerMs ? ms : 1);
+    const timer: SystemTimer = { node: setTimeout(function fire() {
+      const left = due - now();
+      if (left > 0) timer.node = setTimeout(fire, left);
+      else fn();
+    }, ms) };
+    return timer;
+  },
+  clearTimeout: (handle) => clearTimeout((handle as SystemTimer | undefined)?.node),
 };
 
 /** The clock of an actor system: the one given to `createActor`, or the real one. */
