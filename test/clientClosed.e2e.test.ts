@@ -6,27 +6,12 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { mkdtemp, readFile } from 'node:fs/promises';
-import http from 'node:http';
 import http2 from 'node:http2';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PorticoStatus } from '@portico/portico';
-import { app, startPortico, stopAllPorticos } from './helpers/portico.ts';
-
-/** GET `path` of the admin endpoint on its unix socket (no token is asked there). */
-function admin(socketPath: string, path: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    http
-      .get({ socketPath, path, agent: false }, (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (c: string) => (body += c));
-        res.on('end', () => (res.statusCode === 200 ? resolve(body) : reject(new Error(`${path}: ${res.statusCode} ${body}`))));
-      })
-      .on('error', reject);
-  });
-}
+import { admin, app, startPortico, stopAllPorticos } from './helpers/portico.ts';
 
 /** Asks `read` again until `predicate` holds of its answer, and returns that answer. */
 async function eventually<T>(read: () => Promise<T>, predicate: (value: T) => boolean): Promise<T> {

@@ -1,25 +1,10 @@
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Portico } from '@portico/portico';
 import { changed } from './helpers/load.ts';
-import { app, request, startPortico, stopAllPorticos } from './helpers/portico.ts';
-
-/** GET `path` of the admin endpoint on its unix socket (no token is asked there). */
-function admin(socketPath: string, path: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    http
-      .get({ socketPath, path, agent: false }, (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (c: string) => (body += c));
-        res.on('end', () => (res.statusCode === 200 ? resolve(body) : reject(new Error(`${path}: ${res.statusCode} ${body}`))));
-      })
-      .on('error', reject);
-  });
-}
+import { admin, app, request, startPortico, stopAllPorticos } from './helpers/portico.ts';
 
 /** Resolves once `predicate` holds; the fronts report every second, so this waits for their reports. */
 async function reported(predicate: () => boolean): Promise<void> {

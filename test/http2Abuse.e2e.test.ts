@@ -214,16 +214,22 @@ describe('HTTP/2 abuse resistance', function () {
   // waited for a window the client never opened had no deadline (the exchange was over), so the
   // stream and what it held stayed until the session went, and the session never went: its GOAWAY
   // waits for its open streams. HTTP/1.1 gives a connection sendTimeout to take its answers.
+  /** A front with sendTimeout 1 s before a backend answering 8 KiB, and a client whose streams open with no window. */
+  async function closedWindowAttacker() {
+    await backend.close();
+    backend = await startRecordingBackend((_req, res) => res.end(Buffer.alloc(8 * 1024, 0x61)));
+    await front.close();
+    front = await startFront({ h2c: true }, backend.port, { sendTimeout: 1_000 });
+    const a = await attacker();
+    a.send(initialWindow(0));
+    await a.waitFor((f) => f.type === FrameType.SETTINGS && (f.flags & Flag.ACK) !== 0);
+    return a;
+  }
+
   for (const [kind, path, status] of [['the backend\'s answer', '/small', 200], ['Portico\'s own answer', '/%zz', 400]] as const) {
     it(`resets a stream whose client never takes the end of ${kind}, after sendTimeout, while its other streams flow`, async () => {
-      await backend.close();
-      backend = await startRecordingBackend((_req, res) => res.end(Buffer.alloc(8 * 1024, 0x61)));
-      await front.close();
-      front = await startFront({ h2c: true }, backend.port, { sendTimeout: 1_000 });
-      const a = await attacker();
       // Every stream opens with no window; stream 1 never gets one.
-      a.send(initialWindow(0));
-      await a.waitFor((f) => f.type === FrameType.SETTINGS && (f.flags & Flag.ACK) !== 0);
+      const a = await closedWindowAttacker();
       a.send(headers(1, request('GET', path), true));
       const head = await a.waitFor((f) => f.streamId === 1 && f.type === FrameType.HEADERS);
       assert.equal(head?.payload[0], status === 200 ? 0x88 : 0x8c, `stream 1 answered ${status}`);
@@ -244,13 +250,7 @@ describe('HTTP/2 abuse resistance', function () {
   // The tail's time is a total from the answer's end, not a time of silence: a client that takes a
   // part of it and then nothing is reset all the same, and the reason says what it did.
   it('resets a stream whose client took part of the end of its answer and then nothing, after sendTimeout from its end', async () => {
-    await backend.close();
-    backend = await startRecordingBackend((_req, res) => res.end(Buffer.alloc(8 * 1024, 0x61)));
-    await front.close();
-    front = await startFront({ h2c: true }, backend.port, { sendTimeout: 1_000 });
-    const a = await attacker();
-    a.send(initialWindow(0));
-    await a.waitFor((f) => f.type === FrameType.SETTINGS && (f.flags & Flag.ACK) !== 0);
+    const a = await closedWindowAttacker();
     a.send(headers(1, request('GET', '/small'), true));
     await a.waitFor((f) => f.streamId === 1 && f.type === FrameType.HEADERS);
     // A window for half the answer, once: that half comes, the rest never.

@@ -61,3 +61,17 @@ export const json = (reply: Reply) => JSON.parse(reply.body) as { pid: number; h
 export function app(name: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
   return { name, processPath: process.execPath, arguments: [echoBackend], startupTimeLimit: 10, shutdownTimeLimit: 2, ...extra };
 }
+
+/** GET `path` of the admin endpoint on its unix socket (no token is asked there). */
+export function admin(socketPath: string, path: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    http
+      .get({ socketPath, path, agent: false }, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (body += c));
+        res.on('end', () => (res.statusCode === 200 ? resolve(body) : reject(new Error(`${path}: ${res.statusCode} ${body}`))));
+      })
+      .on('error', reject);
+  });
+}
