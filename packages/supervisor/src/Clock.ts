@@ -18,9 +18,14 @@ const origin = performance.timeOrigin;
 /** Node's longest timer; a longer, negative or NaN delay is 1 ms to Node, and so to this clock. */
 const longestTimerMs = 2_147_483_647;
 
-/** A timer of the real clock: Node's timer for what is left of the wait. */
+/**
+ * A timer of the real clock: Node's timer for what is left of the wait. `unref` (as Node's own)
+ * lets it not keep the process alive, the timer set again for the rest included.
+ */
 interface SystemTimer {
   node: ReturnType<typeof setTimeout>;
+  unrefed: boolean;
+  unref(): SystemTimer;
 }
 
 /** Milliseconds on the real clock's scale. */
@@ -37,11 +42,20 @@ export const systemClock: Clock = {
   now,
   setTimeout: (fn, ms) => {
     const due = now() + (ms >= 1 && ms <= longestTimerMs ? ms : 1);
-    const timer: SystemTimer = { node: setTimeout(function fire() {
-      const left = due - now();
-      if (left > 0) timer.node = setTimeout(fire, left);
-      else fn();
-    }, ms) };
+    const timer: SystemTimer = {
+      node: setTimeout(function fire() {
+        const left = due - now();
+        if (left <= 0) return fn();
+        timer.node = setTimeout(fire, left);
+        if (timer.unrefed) timer.node.unref();
+      }, ms),
+      unrefed: false,
+      unref() {
+        timer.unrefed = true;
+        timer.node.unref();
+        return timer;
+      },
+    };
     return timer;
   },
   clearTimeout: (handle) => clearTimeout((handle as SystemTimer | undefined)?.node),

@@ -20,4 +20,14 @@ describe('systemClock', () => {
     assert.deepEqual(early, []);
   });
 
+  // The router's deadlines and its idle-connection sweep unref their timers, so that they never
+  // keep a host's process alive on their own; since the clock's handles became its own objects,
+  // `unref` was not there, and the optional call did nothing.
+  it('unrefs a timer', () => {
+    const timer = systemClock.setTimeout(() => {}, 30_000) as { unref?: () => unknown; node?: NodeJS.Timeout };
+    assert.equal(typeof timer.unref, 'function');
+    timer.unref!();
+    assert.equal(timer.node!.hasRef(), false);
+    systemClock.clearTimeout(timer);
+  });
 });
