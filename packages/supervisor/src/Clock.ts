@@ -18,18 +18,44 @@ const origin = performance.timeOrigin;
 /** Node's longest timer; a longer, negative or NaN delay is 1 ms to Node, and so to this clock. */
 const longestTimerMs = 2_147_483_647;
 
-/**
- * A timer of the real clock: Node's timer for what is left of the wait. `unref` (as Node's own)
- * lets it not keep the process alive, the timer set again for the rest included.
- */
-interface SystemTimer {
-  node: ReturnType<typeof setTimeout>;
-  unrefed: boolean;
-  unref(): SystemTimer;
-}
-
 /** Milliseconds on the real clock's scale. */
 const now = () => origin + performance.now();
+
+/**
+ * A timer of the real clock: Node's timer for what is left of the wait. `unref` (as Node's own)
+ * lets it not keep the process alive, the timer set again for the rest included. One object per
+ * timer, and no closure: the router sets one for every request's deadlines.
+ */
+class SystemTimer {
+  node: ReturnType<typeof setTimeout>;
+  readonly fn: () => void;
+  readonly due: number;
+  #unrefed = false;
+
+  constructor(fn: () => void, due: number, ms: number) {
+    this.fn = fn;
+    this.due = due;
+    this.node = setTimeout(fireSystemTimer, ms, this);
+  }
+
+  unref(): this {
+    this.#unrefed = true;
+    this.node.unref();
+    return this;
+  }
+
+  /** Fired before `due` by `now()`: set again for the rest. */
+  again(left: number): void {
+    this.node = setTimeout(fireSystemTimer, left, this);
+    if (this.#unrefed) this.node.unref();
+  }
+}
+
+function fireSystemTimer(timer: SystemTimer): void {
+  const left = timer.due - now();
+  if (left > 0) timer.again(left);
+  else timer.fn();
+}
 
 /**
  * The real clock: monotonic `performance.now()` anchored at process start, and Node's timers.
@@ -40,24 +66,7 @@ const now = () => origin + performance.now();
  */
 export const systemClock: Clock = {
   now,
-  setTimeout: (fn, ms) => {
-    const due = now() + (ms >= 1 && ms <= longestTimerMs ? ms : 1);
-    const timer: SystemTimer = {
-      node: setTimeout(function fire() {
-        const left = due - now();
-        if (left <= 0) return fn();
-        timer.node = setTimeout(fire, left);
-        if (timer.unrefed) timer.node.unref();
-      }, ms),
-      unrefed: false,
-      unref() {
-        timer.unrefed = true;
-        timer.node.unref();
-        return timer;
-      },
-    };
-    return timer;
-  },
+  setTimeout: (fn, ms) => new SystemTimer(fn, now() + (ms >= 1 && ms <= longestTimerMs ? ms : 1), ms),
   clearTimeout: (handle) => clearTimeout((handle as SystemTimer | undefined)?.node),
 };
 
