@@ -108,10 +108,11 @@ export function pingFront(options: PingOptions): FrontPing {
       // Silent since it listened: what it is held to the response time for.
       const silentListening = listenedAt === undefined ? 0 : now - Math.max(since, listenedAt);
       const startLimit = Math.max(startingResponseTime, 3 * options.responseTime());
-      // Answering, but starting for longer than the start limit: hung in its start. (One that is
-      // silent as well is found by its silence.)
+      // Answering, however late, but starting for longer than the start limit: hung in its start.
+      // (One silent for the start limit is found by its silence.) Not only one answering within
+      // the response time: one answering every ping later than that was never found.
       const starting = listenedAt === undefined ? now - startedAt : 0;
-      const hungStarting = starting > startLimit && silent <= options.responseTime();
+      const hungStarting = starting > startLimit && silent < startLimit;
       if (silent <= startLimit && silentListening <= options.responseTime() && !hungStarting) {
         if (unanswered.length < maxPingsOut) ping();
         return schedule();

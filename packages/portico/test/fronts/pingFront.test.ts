@@ -80,6 +80,24 @@ describe('pingFront', () => {
     assert.deepEqual([notListening, verdicts], [[32_000], []], 'one verdict, and no ping after it');
   });
 
+  // Found in review: the start limit held only a front that was then within the response time
+  // of its answers, so one answering every ping 12 s late (past the response time of 10 s, within
+  // the start limit of 30 s) and never listening was pinged for ever. Failed before: no verdict
+  // after 10 minutes.
+  it('finds a front that never listens however late within the start limit it answers', () => {
+    const { clock, pings, verdicts, notListening, ping } = pinged();
+    const sentAt = new Map<number, number>([[1, 0]]);
+    let answered = 0;
+    for (let t = 0; t < 600_000 && verdicts.length + notListening.length === 0; t += 1000) {
+      clock.advance(1000);
+      for (const id of pings) if (!sentAt.has(id)) sentAt.set(id, clock.now());
+      // Every ping answered 12 s after it was sent.
+      while (sentAt.has(answered + 1) && clock.now() - sentAt.get(answered + 1)! >= 12_000) ping.answered(++answered);
+    }
+    assert.equal(verdicts.length + notListening.length, 1, 'one verdict');
+    assert.ok(clock.now() <= 34_000, `found at ${clock.now()} ms, not within the start limit and an interval`);
+  });
+
   // A ping sent while the front was starting, and still out when it says it listens, was sent to
   // a starting front: the response time runs from its listening, not from that ping.
   it('gives a front the response time from its listening for a ping sent while it was starting', () => {
