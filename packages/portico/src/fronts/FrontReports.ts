@@ -98,6 +98,26 @@ export class FrontReports implements LoadElsewhere {
   }
 
   /**
+   * Requests in flight on the process `pid` of the worker slot `slot` (`shop#1`, as `/status`
+   * names its workers), over every front. The fronts key their figures by process (`shop#1#3@4242`,
+   * the pool's ready list's id): looked up by the slot's name, `inFlight` found nothing, and
+   * `/status`, `/metrics` and the live page showed 0 in flight on every worker with fronts.
+   */
+  workerInFlight(slot: string, pid: number | undefined): number {
+    if (pid === undefined) return 0;
+    const suffix = `@${String(pid)}`;
+    let sum = 0;
+    for (const report of this.#latest.values()) {
+      for (const key in report.inFlight) {
+        if (!Object.hasOwn(report.inFlight, key) || !key.endsWith(suffix)) continue;
+        const id = key.slice(0, -suffix.length);
+        if (id.slice(0, id.lastIndexOf('#')) === slot) sum += report.inFlight[key]!;
+      }
+    }
+    return sum;
+  }
+
+  /**
    * The most requests in flight at once on one process (`id@pid`) in each front since the last
    * call, summed over the fronts; the next period starts from what each last said is in flight.
    */

@@ -7,7 +7,7 @@ export function appStatus(
   app: AppRuntime,
   queueDepth: number,
   rollout: { readonly message: string; readonly at: number } | undefined,
-  frontsInFlight?: (id: string, pid: number | undefined) => number,
+  frontsInFlight?: (slot: string, pid: number | undefined) => number,
 ): AppStatus {
   const { pool } = app;
   // With fronts, the requests in flight are theirs: as each last reported.

@@ -74,7 +74,7 @@ export function createPortico(initial: PorticoConfig, options: PorticoOptions = 
     onChange: () => notify(),
   };
   const frontsFleet = frontCount > 1 ? createFrontFleet(fleetOptions) : undefined;
-  const frontsInFlight = frontsFleet && ((id: string, pid: number | undefined) => frontsFleet.reports.inFlight(id, pid));
+  const frontsInFlight = frontsFleet && ((slot: string, pid: number | undefined) => frontsFleet.reports.workerInFlight(slot, pid));
   const onErrorPage = errorPageLogger(logger);
   const onRequest = (app: string | undefined, status: number, durationMs: number, bytesIn: number, bytesOut: number, upstreamFailed: boolean, clientClosed: boolean) => {
     metrics.record(app ?? unroutedApp, status, durationMs, bytesIn, bytesOut, clientClosed);

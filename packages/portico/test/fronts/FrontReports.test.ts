@@ -24,6 +24,20 @@ describe('FrontReports', () => {
     assert.equal(reports.takePeak('shop#1', 99), 0, 'another process of the slot is another key');
   });
 
+  // /status names a worker by its slot (`shop#1`), the fronts a process by the ready list's id
+  // (`shop#1#3`, its slot's third start): looked up by the slot, the fronts' requests in flight
+  // were never found, and /status showed 0 on every worker while a backend held requests.
+  it('finds a worker slot\'s requests in flight under its process\'s id, over every front', () => {
+    const reports = new FrontReports();
+    reports.received(0, report({ 'shop#1#3@10': 2, 'shop#12#1@10': 5, 'shop#1#2@11': 7 }, {}));
+    reports.received(1, report({ 'shop#1#3@10': 1, 'shop#1#3@100': 9 }, {}));
+    assert.equal(reports.workerInFlight('shop#1', 10), 3);
+    assert.equal(reports.workerInFlight('shop#12', 10), 5);
+    assert.equal(reports.workerInFlight('shop#1', 11), 7);
+    assert.equal(reports.workerInFlight('shop#1', undefined), 0, 'a worker with no process has nothing in flight');
+    assert.equal(reports.workerInFlight('shop', 10), 0);
+  });
+
   it('keeps the most of every report until the peak is taken, then starts from what is in flight', () => {
     const reports = new FrontReports();
     // A burst, then quiet seconds: reports read one by one between two looks of the pool, or all
