@@ -365,7 +365,7 @@ export class WorkerPool {
       this.#leaveFailed();
       await this.#starting;
       this.#setState('stopping');
-      if (this.#supervisor) await stopSupervisor(this.#supervisor);
+      if (this.#supervisor) await this.#stopWorkers(this.#supervisor);
       await Promise.all(this.#released);
       this.#teardown();
       // A failure while stopping (the restart limit reached by the workers' own exits) armed a
@@ -374,6 +374,19 @@ export class WorkerPool {
       this.#setState('stopped');
     })();
     return this.#stopping;
+  }
+
+  /**
+   * The supervisor stops its children one at a time in reverse order, each within its shutdown
+   * time: OTP's rule for siblings that depend on each other. A pool's workers depend on none, so
+   * once the supervisor is stopping (their exits are then expected, not restarted) each is asked
+   * at once (still in reverse start order) and all drain together: the pool is down within one shutdownTimeLimit, not one per
+   * worker, which is what TimeoutStopSec and terminationGracePeriodSeconds are sized for.
+   */
+  async #stopWorkers(supervisor: SupervisorRef): Promise<void> {
+    const stopped = stopSupervisor(supervisor);
+    for (const child of supervisor.getSnapshot().children.toReversed()) child.ref?.send({ type: 'portico.shutdown' });
+    await stopped;
   }
 
   /** Stops the workers and releases what the pool holds for good (activation sockets). */

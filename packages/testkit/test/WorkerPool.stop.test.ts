@@ -1,0 +1,25 @@
+import assert from 'node:assert/strict';
+import { WorkerPool } from '@portico/worker-actor';
+import { assertQuiescent, Simulation } from '../src/index.ts';
+
+// A pool's stop asked its supervisor to stop, which stops children one at a time in reverse order
+// (OTP's rule for dependent siblings), each within its shutdownTimeLimit: a pool of N workers that
+// ignore SIGTERM took N × shutdownTimeLimit to stop, past the TimeoutStopSec that `portico service`
+// derives from the longest shutdownTimeLimit, so systemd killed Portico mid-drain.
+describe('WorkerPool.stop', () => {
+  it('drains and stops every worker at once, all within one shutdownTimeLimit', async () => {
+    const sim = new Simulation({ seed: 1 });
+    sim.host.define('backend', { readyAfter: 10, ignoresSigterm: true });
+    const pool = new WorkerPool({ worker: { app: 'shop', processPath: 'backend', host: sim.host, shutdownTimeLimit: 2 }, processesPerApplication: 4, clock: sim.clock });
+    await sim.until(pool.start());
+    await sim.runUntil(() => pool.ready.length === 4);
+    const stopAskedAt = sim.now;
+    await sim.until(pool.stop());
+    assert.equal(pool.state, 'stopped');
+    const exits = sim.host.processes.map((p) => p.exit);
+    assert.ok(exits.every((exit) => exit?.signal === 'SIGKILL'), 'every worker ignored SIGTERM and was killed');
+    const took = sim.now - stopAskedAt;
+    assert.ok(took < 3_000, `the pool stopped ${took} ms after it was asked: its workers stopped one after another, not together within shutdownTimeLimit (2 s)`);
+    assertQuiescent({ clock: sim.clock, host: sim.host });
+  });
+});
