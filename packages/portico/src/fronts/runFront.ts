@@ -2,15 +2,15 @@ import type { Authenticator } from '@portico/auth-forwarder';
 import { createListener, RequestMetrics, unroutedApp, type Listener } from '@portico/listener';
 import type { EventLogger } from '@portico/log-sink';
 import { systemClock, type Clock } from '@portico/supervisor';
-import { createRouter, type Forwarder, type Router } from '@portico/router';
+import { createRouter, type Router } from '@portico/router';
 import type { PorticoConfig } from '../config/PorticoConfigSchema.ts';
 import { appAuthenticator } from '../runtime/appAuthenticator.ts';
 import { appRoute } from '../runtime/appRoute.ts';
-import { createSocketForwarder } from '../runtime/createSocketForwarder.ts';
 import { dispatchThrough } from '../runtime/dispatchThrough.ts';
 import { errorPageLogger } from '../runtime/errorPageLogger.ts';
 import { forwarderEventLogger } from '../runtime/forwarderEventLogger.ts';
 import { listenEntries } from '../runtime/listenEntries.ts';
+import { SocketForwarders } from '../runtime/SocketForwarders.ts';
 import type { ControlMessage, FrontMessage, RoutedApp } from './FrontMessage.ts';
 import { LogBudget } from './LogBudget.ts';
 import { PoolMirror, type LoadReport } from './PoolMirror.ts';
@@ -51,21 +51,11 @@ export function runFront(channel: ControlChannel, clock: Clock = systemClock, li
   };
   let router: Router | undefined;
   let limits: PorticoConfig['limits'] | undefined;
-  const forwarders: Forwarder[] = [];
-  const byProto = new Map<'http' | 'https', Forwarder>();
   const dispatch = dispatchThrough(() => router!);
+  // Made with the first routes, which bring the limits; before them no connection is accepted.
+  let forwarders: SocketForwarders | undefined;
   let listener: Listener | undefined;
   let changing: Promise<void> = Promise.resolve();
-
-  const forwarderFor = (proto: 'http' | 'https'): Forwarder => {
-    let forwarder = byProto.get(proto);
-    if (!forwarder) {
-      forwarder = createSocketForwarder(proto, limits!, { dispatch, servesHost: (authority) => router!.servesHost(authority), onEvent: logForwarderEvent });
-      forwarders.push(forwarder);
-      byProto.set(proto, forwarder);
-    }
-    return forwarder;
-  };
 
   const mirrorOf = (routed: RoutedApp): PoolMirror => {
     let mirror = mirrors.get(routed.key);
@@ -79,10 +69,11 @@ export function runFront(channel: ControlChannel, clock: Clock = systemClock, li
   const applyRoutes = async (apps: readonly RoutedApp[], nextLimits: PorticoConfig['limits']): Promise<void> => {
     if (limits !== undefined && JSON.stringify(limits) !== JSON.stringify(nextLimits)) {
       // New connections get the new limits; those open keep their forwarder.
-      byProto.clear();
+      forwarders?.useLimits(nextLimits);
       listener?.setMaxConnections(nextLimits.maxConnections);
     }
     limits = nextLimits;
+    forwarders ??= new SocketForwarders(nextLimits, { dispatch, servesHost: (authority) => router!.servesHost(authority), onEvent: logForwarderEvent });
     const next = createRouter(
       apps.map((routed) => appRoute(routed.config, mirrorOf(routed), authenticators.get(routed.key))),
       { onRequest, onErrorPage: errorPageLogger(logger) },
@@ -104,10 +95,7 @@ export function runFront(channel: ControlChannel, clock: Clock = systemClock, li
         config!.listen.map((_, entry) => listenHandle(entry)),
       ),
       maxConnections: limits!.maxConnections,
-      handler: (proto) => ({
-        handleConnection: (socket, sniffed) => forwarderFor(proto).handleConnection(socket, sniffed),
-        handleHttp2Connection: (socket, sniffed) => forwarderFor(proto).handleHttp2Connection(socket, sniffed),
-      }),
+      handler: (proto) => forwarders!.handler(proto),
     });
     await listener.start();
     send({ type: 'listening' });
@@ -120,15 +108,13 @@ export function runFront(channel: ControlChannel, clock: Clock = systemClock, li
     for (const name of metrics.apps()) waiting[name] = router?.waiting(name) ?? 0;
     const loads: LoadReport = { inFlight: {}, peak: {}, served: {} };
     for (const mirror of mirrors.values()) mirror.loads(loads);
-    let connections = 0;
-    for (const forwarder of forwarders) connections += forwarder.connectionCount;
-    send({ type: 'metrics', ...(id === undefined ? {} : { id }), waiting, ...loads, connections, requests: metrics.snapshot() });
+    send({ type: 'metrics', ...(id === undefined ? {} : { id }), waiting, ...loads, connections: forwarders?.connectionCount ?? 0, requests: metrics.snapshot() });
   };
 
   const close = async (): Promise<void> => {
     await listener?.stopAccepting();
     await changing;
-    await Promise.all(forwarders.map((f) => f.close()));
+    await forwarders?.close();
     router?.close();
     await Promise.all([...authenticators.values()].flatMap((a) => (a ? [a.close()] : [])));
     clock.clearTimeout(reportTimer);

@@ -1,28 +1,28 @@
-import { createEmbeddedForwarder, type EmbeddedForwarder, type Forwarder } from '@portico/router';
+import { createEmbeddedForwarder, type EmbeddedForwarder } from '@portico/router';
+import type { ConnectionHandler } from '@portico/listener';
 import type { PorticoConfig } from '../config/PorticoConfigSchema.ts';
-import { createSocketForwarder, type SocketForwarderWiring } from './createSocketForwarder.ts';
+import type { SocketForwarderWiring } from './createSocketForwarder.ts';
+import { SocketForwarders } from './SocketForwarders.ts';
 
 type Limits = PorticoConfig['limits'];
 
 /**
  * Portico's forwarders under the `limits` in force: the embedded one (for a host's `node:http`
- * server, and Portico's own `handler` and `upgrade`) and one socket forwarder per listener
- * protocol, made on its first connection. A reload that changes `limits` makes new forwarders for
- * new connections and requests; the old ones finish what they have and are closed with Portico.
+ * server, and Portico's own `handler` and `upgrade`) and the socket forwarders of its listeners
+ * (`SocketForwarders`). A reload that changes `limits` makes new forwarders for new connections
+ * and requests. An old socket forwarder is closed and let go with its last connection; an old
+ * embedded one is let go at once: it cannot tell its requests in flight, and closing it would cut
+ * them (it destroys its agents' sockets, in use or not), while they keep it alive until they end,
+ * and its idle backend connections close after `upstreamIdleTimeout`.
  */
 export class ForwarderSet {
   readonly #wiring: SocketForwarderWiring;
-  #limits: Limits;
+  readonly #socket: SocketForwarders;
   #embedded: EmbeddedForwarder;
-  /** Every forwarder made, to close with Portico. */
-  readonly #embeddedMade: EmbeddedForwarder[] = [];
-  readonly #socketMade: Forwarder[] = [];
-  /** The socket forwarders of the current limits, by protocol. */
-  readonly #socket = new Map<'http' | 'https', Forwarder>();
 
   constructor(limits: Limits, wiring: SocketForwarderWiring) {
     this.#wiring = wiring;
-    this.#limits = limits;
+    this.#socket = new SocketForwarders(limits, wiring);
     this.#embedded = this.#makeEmbedded(limits);
   }
 
@@ -31,37 +31,38 @@ export class ForwarderSet {
     return this.#embedded;
   }
 
-  /** The socket forwarder of the current limits for a connection accepted on a `proto` listener. */
-  forProtocol(proto: 'http' | 'https'): Forwarder {
-    let forwarder = this.#socket.get(proto);
-    if (!forwarder) {
-      forwarder = createSocketForwarder(proto, this.#limits, this.#wiring);
-      this.#socketMade.push(forwarder);
-      this.#socket.set(proto, forwarder);
-    }
-    return forwarder;
+  /** What a listener of `proto` hands its connections to (`SocketForwarders.handler`). */
+  handler(proto: 'http' | 'https'): Required<ConnectionHandler> {
+    return this.#socket.handler(proto);
+  }
+
+  /** Socket forwarders held: those of the current limits, and older ones still serving a connection. */
+  get held(): number {
+    return this.#socket.held;
+  }
+
+  /** Client connections being served on Portico's listeners. */
+  get connectionCount(): number {
+    return this.#socket.connectionCount;
   }
 
   /** New connections and requests go to forwarders of `limits` from now on. */
   useLimits(limits: Limits): void {
-    this.#limits = limits;
-    this.#socket.clear();
+    this.#socket.useLimits(limits);
     this.#embedded = this.#makeEmbedded(limits);
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.#socketMade.map((f) => f.close()));
-    for (const forwarder of this.#embeddedMade) forwarder.close();
+    await this.#socket.close();
+    this.#embedded.close();
   }
 
   #makeEmbedded(limits: Limits): EmbeddedForwarder {
-    const embedded = createEmbeddedForwarder({
+    return createEmbeddedForwarder({
       dispatch: this.#wiring.dispatch,
       limits: { maxHeaderBytes: limits.maxHeaderBytes, maxHeaderCount: limits.maxHeaderCount },
       servesHost: this.#wiring.servesHost,
       onEvent: this.#wiring.onEvent,
     });
-    this.#embeddedMade.push(embedded);
-    return embedded;
   }
 }

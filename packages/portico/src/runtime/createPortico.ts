@@ -291,10 +291,7 @@ export function createPortico(initial: PorticoConfig, options: PorticoOptions = 
           entries: listenEntries(config.listen),
           maxConnections: limits.maxConnections,
           // Each connection goes to the forwarder of the limits in force when it was accepted.
-          handler: (proto) => ({
-            handleConnection: (socket, sniffed) => forwarders.forProtocol(proto).handleConnection(socket, sniffed),
-            handleHttp2Connection: (socket, sniffed) => forwarders.forProtocol(proto).handleHttp2Connection(socket, sniffed),
-          }),
+          handler: (proto) => forwarders.handler(proto),
         });
         const addresses = await listener.start();
         const adminAddress = await startAdmin();
