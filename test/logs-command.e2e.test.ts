@@ -83,6 +83,24 @@ describe('portico logs', function () {
     assert.equal(code, 0);
   });
 
+  it('-f ends quietly with exit 0 when its reader goes away (portico logs -f | head)', async () => {
+    // Before, the first line written after the reader closed the pipe was an unhandled EPIPE: a
+    // stack trace on stderr and exit 1; so with `status -w | head` and `logs | head`.
+    const cli = await startPorticoCli({ admin: { port: 0 }, apps: [chatty('shop')] });
+    await pidIn(cli, 'shop');
+    const followed = follow(cli, 'shop');
+    let stderr = '';
+    followed.child.stderr!.on('data', (chunk: string) => (stderr += chunk));
+    await followed.printed(/started/);
+    followed.child.stdout!.destroy();
+    const exited = once(followed.child, 'exit') as Promise<[number | null]>;
+    // Lines until the follower has written one into the closed pipe and ended.
+    for (let i = 0; followed.child.exitCode === null && i < 200; i++) await pidIn(cli, 'shop', `after the reader left ${i}`);
+    const [code] = await exited;
+    assert.equal(code, 0, stderr);
+    assert.equal(stderr, '');
+  });
+
   it('prints every app\'s lines, each after its worker, without colour when piped', async () => {
     const cli = await startPorticoCli({ admin: { port: 0 }, apps: [chatty('shop'), chatty('blog')] });
     const shop = await pidIn(cli, 'shop', 'from shop');

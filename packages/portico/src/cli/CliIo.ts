@@ -13,8 +13,18 @@ export interface CliIo {
   readonly interrupt?: AbortSignal;
 }
 
-/** The real process's streams, environment and working directory. */
+/**
+ * The real process's streams, environment and working directory. A reader of stdout that goes
+ * away (`portico logs -f | head`, `status -w | less` quit) ends the command quietly with exit 0,
+ * as the end of its output: Node ignores SIGPIPE, so the next write failed with EPIPE, an
+ * unhandled error that printed a stack and exited 1. A stderr that fails has no one to tell.
+ */
 export function processIo(): CliIo {
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    process.exit(0);
+  });
+  process.stderr.on('error', () => {});
   return {
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),
