@@ -16,6 +16,12 @@ export interface SimulationOptions {
   readonly turnsPerStep?: number;
   /** Timers fired in one `advance` before it gives up as a timer loop. Default 100 000. */
   readonly maxSteps?: number;
+  /**
+   * Real milliseconds `flush` waits for the file-system requests in flight before it gives up
+   * (a read of a FIFO nobody writes never ends). Default 30 000: far past what a busy machine's
+   * thread pool takes to get to a small read.
+   */
+  readonly maxFsWaitMs?: number;
 }
 
 /**
@@ -40,6 +46,7 @@ export class Simulation {
   readonly #clock: SteppedClock;
   readonly #turns: number;
   readonly #maxSteps: number;
+  readonly #maxFsWaitMs: number;
 
   constructor(options: SimulationOptions = {}) {
     this.seed = options.seed ?? 0;
@@ -47,6 +54,7 @@ export class Simulation {
     this.#clock = new SteppedClock();
     this.#turns = options.turnsPerStep ?? 2;
     this.#maxSteps = options.maxSteps ?? 100_000;
+    this.#maxFsWaitMs = options.maxFsWaitMs ?? 30_000;
     this.host = new SimulatedProcessHost({
       ...options.host,
       clock: this.#clock,
@@ -74,11 +82,16 @@ export class Simulation {
    * Lets pending promises, ticks and immediates run, without moving time, and waits for file-system
    * requests in flight: code under simulation may read a file (a router reads app_offline.htm as
    * it starts), which libuv's thread pool does when it gets to it, seconds later on a busy machine,
-   * and simulated time must not jump past its continuation meanwhile.
+   * and simulated time must not jump past its continuation meanwhile. Throws `SimulationStuckError`
+   * when one is still in flight after `maxFsWaitMs` of real time.
    */
   async flush(): Promise<void> {
     for (let i = 0; i < this.#turns; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+    const gives = performance.now() + this.#maxFsWaitMs;
     while (process.getActiveResourcesInfo().some((resource) => resource.startsWith('FSReq'))) {
+      if (performance.now() > gives) {
+        throw new SimulationStuckError(`a file-system request is still in flight after ${this.#maxFsWaitMs} ms of real time (a read of a FIFO or a device nobody writes never ends): ${fsRequests()}`);
+      }
       await new Promise<void>((resolve) => setTimeout(resolve, 1));
       for (let i = 0; i < this.#turns; i++) await new Promise<void>((resolve) => setImmediate(resolve));
     }
@@ -147,4 +160,11 @@ export class Simulation {
 /** `120ms`, `51.29ms`: simulated times as traces and schedules print them. */
 export function formatTime(ms: number): string {
   return `${Math.round(ms * 100) / 100}ms`;
+}
+
+/** The file-system requests in flight, by kind and count, for the stuck error: `FSReqPromise ×1`. */
+function fsRequests(): string {
+  const counts = new Map<string, number>();
+  for (const resource of process.getActiveResourcesInfo()) if (resource.startsWith('FSReq')) counts.set(resource, (counts.get(resource) ?? 0) + 1);
+  return [...counts].map(([kind, n]) => `${kind} ×${n}`).join(', ');
 }
