@@ -36,7 +36,7 @@ function chunkedPost(port: number, pieces: string[]): Promise<number> {
 }
 
 /** The families each test below holds to its help text; the second fails on one not listed. */
-const requestFamilies = ['portico_requests_total', 'portico_request_duration_seconds', 'portico_bytes_received_total', 'portico_bytes_sent_total', 'portico_upstream_failures_total', 'portico_requests_client_closed_total'];
+const requestFamilies = ['portico_requests_total', 'portico_request_duration_seconds', 'portico_bytes_received_total', 'portico_bytes_sent_total', 'portico_upstream_failures_total', 'portico_requests_client_closed_total', 'portico_requests_incomplete_total'];
 
 // Issue 19: portico_bytes_received_total counted request heads, though its help text and
 // docs/admin.md say request body bytes. Each per-request family is held to its help text here:
@@ -80,6 +80,8 @@ describe('/metrics: every family counts what its help text says', function () {
       ['portico_requests_total', 'app="dropping",code_class="5xx"', /^Requests answered, by app and status class\.$/, 1],
       // Its own test: test/clientClosed.e2e.test.ts.
       ['portico_requests_client_closed_total', 'app="shop"', /^Requests whose client left before any of the response reached it \(status 499, in the 4xx class\), by app\.$/, 0],
+      // Its own tests: packages/router/test/forward/forwarderIncomplete.test.ts and test/clientClosed.e2e.test.ts.
+      ['portico_requests_incomplete_total', 'app="shop"', /^Requests whose response was cut after its head reached the client \(counted with that head's status\), by app\.$/, 0],
     ];
     for (const [name, labels, help, expected] of checks) {
       const family = name.replace(/_count$/, '');

@@ -62,7 +62,7 @@ async function run(s: Scenario): Promise<void> {
     const answer = (choice: RetryChoice, tries: number) => {
       // Portico's own answer (the start-up failure page), or the upstream's.
       const status = choice !== undefined && 'kind' in choice ? choice.status : choice !== undefined && listening(choice) ? 200 : 502;
-      decision.release({ status, answered: status === 200, bytesIn: 0, bytesOut: 0, clientClosed: false });
+      decision.release({ status, answered: status === 200, bytesIn: 0, bytesOut: 0, clientClosed: false, incomplete: false });
       answers.push({ id, status, tries });
     };
     if (listening(decision.upstream)) return answer(decision.upstream, 1);

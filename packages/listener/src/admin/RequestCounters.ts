@@ -10,6 +10,8 @@ export interface AppCountersSnapshot {
   readonly upstreamFailures: number;
   /** Requests whose client left before any of the response reached it (status 499). */
   readonly clientClosed: number;
+  /** Requests whose response's head reached the client but whose response was cut (`incomplete`). */
+  readonly incomplete: number;
 }
 
 /** Every app's counters of one `RequestMetrics`, by app name. */
@@ -34,5 +36,6 @@ export function addCounters(into: AppCountersSnapshot | undefined, add: AppCount
     bytesOut: addFinite(into.bytesOut, add.bytesOut),
     upstreamFailures: addFinite(into.upstreamFailures, add.upstreamFailures),
     clientClosed: addFinite(into.clientClosed, add.clientClosed),
+    incomplete: addFinite(into.incomplete, add.incomplete),
   };
 }

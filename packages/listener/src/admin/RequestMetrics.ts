@@ -23,6 +23,7 @@ class AppCounters {
   bytesOut = 0;
   upstreamFailures = 0;
   clientClosed = 0;
+  incomplete = 0;
 }
 
 /** Totals of one app since it was first seen, for computing rates. */
@@ -35,6 +36,8 @@ export interface AppRequestCounts {
   readonly upstreamFailures: number;
   /** Requests whose client left before any of the response reached it (status 499). */
   readonly clientClosed: number;
+  /** Requests whose response was cut after its head reached the client (counted with that head's status). */
+  readonly incomplete: number;
 }
 
 export interface RequestMetricsOptions {
@@ -86,14 +89,18 @@ export class RequestMetrics {
    * closed request", status 499) counts in its status's class and as client closed, and not in
    * the latency histogram: its time is how long the client waited before it left, not how long the
    * answer took, and a client that gives up early would pull the percentiles down (a long poll's,
-   * up). The flag, not the status, says so: a backend's own 499 is an answer, timed as any.
+   * up). The flag, not the status, says so: a backend's own 499 is an answer, timed as any. A
+   * response cut after its head reached the client (`incomplete`: the backend failed mid-body, the
+   * client left or read nothing for `sendTimeout`) counts with that head's status, as incomplete,
+   * and is timed to the cut, as nginx logs it.
    */
-  record(app: string, status: number, durationMs: number, bytesIn: number, bytesOut: number, clientClosed = false): void {
+  record(app: string, status: number, durationMs: number, bytesIn: number, bytesOut: number, clientClosed = false, incomplete = false): void {
     const counters = this.#counters(app);
     const k = (status / 100) | 0;
     counters.requests[k >= 1 && k <= 5 ? k - 1 : 4]! += 1;
     counters.bytesIn += bytesIn >= 0 ? bytesIn : 0;
     counters.bytesOut += bytesOut >= 0 ? bytesOut : 0;
+    if (incomplete) counters.incomplete += 1;
     if (clientClosed) {
       counters.clientClosed += 1;
       return;
@@ -113,7 +120,7 @@ export class RequestMetrics {
   /** Every app's counters as plain numbers, to send to another process (`setSource` there). */
   snapshot(): RequestCountersSnapshot {
     const out: Record<string, AppCountersSnapshot> = {};
-    for (const [app, c] of this.#apps) out[app] = { requests: [...c.requests], buckets: [...c.buckets], durationSumMs: c.durationSumMs, bytesIn: c.bytesIn, bytesOut: c.bytesOut, upstreamFailures: c.upstreamFailures, clientClosed: c.clientClosed };
+    for (const [app, c] of this.#apps) out[app] = { requests: [...c.requests], buckets: [...c.buckets], durationSumMs: c.durationSumMs, bytesIn: c.bytesIn, bytesOut: c.bytesOut, upstreamFailures: c.upstreamFailures, clientClosed: c.clientClosed, incomplete: c.incomplete };
     return out;
   }
 
@@ -148,6 +155,7 @@ export class RequestMetrics {
       c.bytesOut = addFinite(c.bytesOut, add.bytesOut);
       c.upstreamFailures = addFinite(c.upstreamFailures, add.upstreamFailures);
       c.clientClosed = addFinite(c.clientClosed, add.clientClosed);
+      c.incomplete = addFinite(c.incomplete, add.incomplete);
     }
   }
 
@@ -174,7 +182,7 @@ export class RequestMetrics {
     if (!c) return undefined;
     let requests = 0;
     for (const n of c.requests) requests = addFinite(requests, n);
-    return { requests, serverErrors: c.requests[4]!, bytesIn: c.bytesIn, bytesOut: c.bytesOut, upstreamFailures: c.upstreamFailures, clientClosed: c.clientClosed };
+    return { requests, serverErrors: c.requests[4]!, bytesIn: c.bytesIn, bytesOut: c.bytesOut, upstreamFailures: c.upstreamFailures, clientClosed: c.clientClosed, incomplete: c.incomplete };
   }
 
   /**
@@ -210,6 +218,8 @@ export class RequestMetrics {
     for (const [app, c] of apps) sample(out, 'portico_upstream_failures_total', [['app', app]], c.upstreamFailures);
     family(out, 'portico_requests_client_closed_total', 'counter', 'Requests whose client left before any of the response reached it (status 499, in the 4xx class), by app.');
     for (const [app, c] of apps) sample(out, 'portico_requests_client_closed_total', [['app', app]], c.clientClosed);
+    family(out, 'portico_requests_incomplete_total', 'counter', "Requests whose response was cut after its head reached the client (counted with that head's status), by app.");
+    for (const [app, c] of apps) sample(out, 'portico_requests_incomplete_total', [['app', app]], c.incomplete);
 
     if (this.#sources.size > 0) {
       // Several fronts: each one's share, labelled (docs/architecture.md).

@@ -37,7 +37,7 @@ describe('MetricsHistory', () => {
   it('counts each front\'s share, and a front that started again from zero counts from zero', () => {
     const history = new MetricsHistory(10);
     const metrics = new RequestMetrics({ apps: ['shop'] });
-    const front = (n: number) => ({ shop: { requests: [0, n, 0, 0, 0], buckets: [n, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], durationSumMs: n, bytesIn: 0, bytesOut: 0, upstreamFailures: 0, clientClosed: 0 } });
+    const front = (n: number) => ({ shop: { requests: [0, n, 0, 0, 0], buckets: [n, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], durationSumMs: n, bytesIn: 0, bytesOut: 0, upstreamFailures: 0, clientClosed: 0, incomplete: 0 } });
     metrics.setSource('1', front(100));
     metrics.setSource('2', front(40));
     history.prime(metrics.totals(), metrics.sources());
@@ -75,7 +75,7 @@ describe('MetricsHistory', () => {
       apps: names.map((name) => ({ name, workers: Array.from({ length: 8 }, (_, w) => worker(name, w)), resources: { cpuPercent: 987.65, memoryBytes: 9_876_543_210 } })),
     } as unknown as PorticoStatus;
     const metrics = new RequestMetrics({ apps: names });
-    const front = (n: number) => Object.fromEntries(names.map((name) => [name, { requests: [0, n, 0, 0, n], buckets: [0, n, n, n, n, n, n, n, n, n, n, n], durationSumMs: n, bytesIn: n, bytesOut: n, upstreamFailures: 0, clientClosed: 0 }]));
+    const front = (n: number) => Object.fromEntries(names.map((name) => [name, { requests: [0, n, 0, 0, n], buckets: [0, n, n, n, n, n, n, n, n, n, n, n], durationSumMs: n, bytesIn: n, bytesOut: n, upstreamFailures: 0, clientClosed: 0, incomplete: 0 }]));
     const history = new MetricsHistory(300);
     for (let i = 0; i < 300; i++) {
       metrics.setSource('1', front(1000 * i + 7));

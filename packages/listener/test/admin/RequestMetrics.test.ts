@@ -19,6 +19,7 @@ describe('RequestMetrics', () => {
         'portico_bytes_sent_total',
         'portico_upstream_failures_total',
         'portico_requests_client_closed_total',
+        'portico_requests_incomplete_total',
         'portico_workers_up',
         'portico_worker_restarts_total',
         'portico_queue_depth',
@@ -89,6 +90,23 @@ describe('RequestMetrics', () => {
     assert.equal(metrics.counts('api')!.clientClosed, 3);
     metrics.retireSource('1');
     assert.equal(metrics.counts('api')!.clientClosed, 3, 'a retired source keeps its count');
+  });
+
+  // A response cut after its head reached the client was released with status 0 and counted a 5xx.
+  it('counts a response cut after its head with that head\'s status and as incomplete, timed, and sums it over sources', () => {
+    const metrics = new RequestMetrics({ apps: ['api'] });
+    metrics.record('api', 200, 3, 0, 10);
+    metrics.record('api', 200, 7, 0, 4, false, true);
+    metrics.setSource('1', { api: { ...new RequestMetrics({ apps: ['api'] }).snapshot()['api']!, requests: [0, 2, 0, 0, 0], incomplete: 2 } });
+    const families = parseExposition(metrics.render());
+    assert.equal(valueOf(families, 'portico_requests_total', { app: 'api', code_class: '2xx' }), 4);
+    assert.equal(valueOf(families, 'portico_requests_total', { app: 'api', code_class: '5xx' }), 0);
+    assert.equal(valueOf(families, 'portico_requests_incomplete_total', { app: 'api' }), 3);
+    assert.equal(valueOf(families, 'portico_requests_client_closed_total', { app: 'api' }), 0);
+    assert.equal(valueOf(families, 'portico_request_duration_seconds_count', { app: 'api' }), 2);
+    assert.equal(metrics.counts('api')!.incomplete, 3);
+    metrics.retireSource('1');
+    assert.equal(metrics.counts('api')!.incomplete, 3, 'a retired source keeps its count');
   });
 
   // Regression: "client closed" was read from status 499 alone, so a backend's own 499, answered in
@@ -186,7 +204,7 @@ describe('RequestMetrics', () => {
     metrics.record('shop', 200, 1, 1, 2);
     metrics.record('shop', 502, 1, 3, 4);
     metrics.upstreamFailure('shop');
-    assert.deepEqual(metrics.counts('shop'), { requests: 2, serverErrors: 1, bytesIn: 4, bytesOut: 6, upstreamFailures: 1, clientClosed: 0 });
+    assert.deepEqual(metrics.counts('shop'), { requests: 2, serverErrors: 1, bytesIn: 4, bytesOut: 6, upstreamFailures: 1, clientClosed: 0, incomplete: 0 });
     metrics.removeApp('shop');
     assert.equal(metrics.counts('shop'), undefined);
     metrics.record('shop', 200, 1, 0, 0);
@@ -197,7 +215,7 @@ describe('RequestMetrics', () => {
   // Infinity in the control's own counters for good. The front's report is checked as well
   // (checkFrontMessage); the sums hold whatever a source sends.
   it("keeps every sum finite whatever its sources send, before and after they are retired", () => {
-    const huge = { requests: Array(5).fill(Number.MAX_VALUE), buckets: Array(12).fill(Number.MAX_VALUE), durationSumMs: Number.MAX_VALUE, bytesIn: Number.MAX_VALUE, bytesOut: Number.MAX_VALUE, upstreamFailures: Number.MAX_VALUE, clientClosed: Number.MAX_VALUE };
+    const huge = { requests: Array(5).fill(Number.MAX_VALUE), buckets: Array(12).fill(Number.MAX_VALUE), durationSumMs: Number.MAX_VALUE, bytesIn: Number.MAX_VALUE, bytesOut: Number.MAX_VALUE, upstreamFailures: Number.MAX_VALUE, clientClosed: Number.MAX_VALUE, incomplete: Number.MAX_VALUE };
     const metrics = new RequestMetrics({ apps: ['shop'] });
     const finite = () => {
       const totals = metrics.totals().get('shop')!;
@@ -218,7 +236,7 @@ describe('RequestMetrics', () => {
   // retireSource made each one permanent: a rogue front restarted 5 times left 20 481 app series
   // and a 135 MB /metrics. A source's figures count only for the apps the control has series of.
   it('takes figures of its sources only for its own apps and unrouted requests, live and retired', () => {
-    const none = { requests: [0, 1, 0, 0, 0], buckets: [1, ...Array(11).fill(0)], durationSumMs: 1, bytesIn: 0, bytesOut: 0, upstreamFailures: 0, clientClosed: 0 };
+    const none = { requests: [0, 1, 0, 0, 0], buckets: [1, ...Array(11).fill(0)], durationSumMs: 1, bytesIn: 0, bytesOut: 0, upstreamFailures: 0, clientClosed: 0, incomplete: 0 };
     const metrics = new RequestMetrics({ apps: ['shop', 'blog'] });
     for (let restart = 0; restart < 5; restart++) {
       const counters = Object.fromEntries(Array.from({ length: 4096 }, (_, i) => [`r${restart}-${i}`, none]));

@@ -153,7 +153,7 @@ function fallen(before: AppCountersSnapshot, now: AppCountersSnapshot): string |
   const counts: (readonly [string, number, number])[] = [
     ...before.requests.map((was, i) => [`requests[${i}]`, was, now.requests[i]!] as const),
     ...before.buckets.map((was, i) => [`buckets[${i}]`, was, now.buckets[i]!] as const),
-    ...(['durationSumMs', 'bytesIn', 'bytesOut', 'upstreamFailures', 'clientClosed'] as const).map((field) => [field, before[field], now[field]] as const),
+    ...(['durationSumMs', 'bytesIn', 'bytesOut', 'upstreamFailures', 'clientClosed', 'incomplete'] as const).map((field) => [field, before[field], now[field]] as const),
   ];
   const fell = counts.find(([, was, is]) => is < was);
   return fell && `.${fell[0]} is ${fell[2]}, less than the ${fell[1]} this front process reported before: its counts only grow`;

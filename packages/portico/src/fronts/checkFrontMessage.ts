@@ -76,7 +76,7 @@ function appCounters(value: unknown): string | undefined {
   const latency = buckets(value['buckets']);
   if (latency !== undefined) return `.buckets${latency}`;
   for (const field of ['durationSumMs', 'bytesIn', 'bytesOut']) if (!isAmount(value[field])) return `.${field} is ${shown(value[field])}, not an amount`;
-  for (const field of ['upstreamFailures', 'clientClosed']) if (!isCount(value[field])) return `.${field} is ${shown(value[field])}, not a count`;
+  for (const field of ['upstreamFailures', 'clientClosed', 'incomplete']) if (!isCount(value[field])) return `.${field} is ${shown(value[field])}, not a count`;
   return undefined;
 }
 

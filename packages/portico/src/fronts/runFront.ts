@@ -45,8 +45,8 @@ export function runFront(channel: ControlChannel, clock: Clock = systemClock, li
   const mirrors = new Map<string, PoolMirror>();
   const authenticators = new Map<string, Authenticator | undefined>();
   const metrics = new RequestMetrics();
-  const onRequest = (app: string | undefined, status: number, durationMs: number, bytesIn: number, bytesOut: number, upstreamFailed: boolean, clientClosed: boolean) => {
-    metrics.record(app ?? unroutedApp, status, durationMs, bytesIn, bytesOut, clientClosed);
+  const onRequest = (app: string | undefined, status: number, durationMs: number, bytesIn: number, bytesOut: number, upstreamFailed: boolean, clientClosed: boolean, incomplete: boolean) => {
+    metrics.record(app ?? unroutedApp, status, durationMs, bytesIn, bytesOut, clientClosed, incomplete);
     if (upstreamFailed && app !== undefined) metrics.upstreamFailure(app);
   };
   let router: Router | undefined;

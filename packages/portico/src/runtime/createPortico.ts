@@ -76,8 +76,8 @@ export function createPortico(initial: PorticoConfig, options: PorticoOptions = 
   const frontsFleet = frontCount > 1 ? createFrontFleet(fleetOptions) : undefined;
   const frontsInFlight = frontsFleet && ((slot: string, pid: number | undefined) => frontsFleet.reports.workerInFlight(slot, pid));
   const onErrorPage = errorPageLogger(logger);
-  const onRequest = (app: string | undefined, status: number, durationMs: number, bytesIn: number, bytesOut: number, upstreamFailed: boolean, clientClosed: boolean) => {
-    metrics.record(app ?? unroutedApp, status, durationMs, bytesIn, bytesOut, clientClosed);
+  const onRequest = (app: string | undefined, status: number, durationMs: number, bytesIn: number, bytesOut: number, upstreamFailed: boolean, clientClosed: boolean, incomplete: boolean) => {
+    metrics.record(app ?? unroutedApp, status, durationMs, bytesIn, bytesOut, clientClosed, incomplete);
     if (upstreamFailed && app !== undefined) metrics.upstreamFailure(app);
   };
   const listeners = new ChangeListeners();

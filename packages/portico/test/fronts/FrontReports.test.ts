@@ -94,7 +94,7 @@ describe('FrontReports', () => {
 });
 
 /** One app's request counters, with `n` in each field of the same growth. */
-const counters = (n: number, classes = [0, n, 0, 0, 0]) => ({ requests: classes, buckets: [n, ...Array<number>(11).fill(0)], durationSumMs: n, bytesIn: n, bytesOut: n, upstreamFailures: n, clientClosed: n });
+const counters = (n: number, classes = [0, n, 0, 0, 0]) => ({ requests: classes, buckets: [n, ...Array<number>(11).fill(0)], durationSumMs: n, bytesIn: n, bytesOut: n, upstreamFailures: n, clientClosed: n, incomplete: n });
 /** A report of `requests` per app and `served` per worker process. */
 const counted = (requests: RequestCountersSnapshot, served: Record<string, number> = {}) => ({ ...report({}, {}), requests, served });
 
@@ -107,7 +107,7 @@ describe('FrontReports.implausible', () => {
     const reports = new FrontReports();
     reports.received(1, counted({ shop: counters(5) }));
     assert.match(reports.implausible(1, counted({ shop: counters(5, [0, 3, 0, 0, 0]) }))!, /^requests\["shop"\]\.requests\[1\] is 3, less than the 5 this front process reported before/);
-    for (const field of ['durationSumMs', 'bytesIn', 'bytesOut', 'upstreamFailures', 'clientClosed'] as const) {
+    for (const field of ['durationSumMs', 'bytesIn', 'bytesOut', 'upstreamFailures', 'clientClosed', 'incomplete'] as const) {
       assert.match(reports.implausible(1, counted({ shop: { ...counters(5), [field]: 4 } }))!, new RegExp(`^requests\\["shop"\\]\\.${field} is 4, less than the 5`));
     }
     assert.match(reports.implausible(1, counted({ shop: { ...counters(5), buckets: Array<number>(12).fill(0) } }))!, /^requests\["shop"\]\.buckets\[0\] is 0, less than the 5/);

@@ -3,7 +3,7 @@ import { PorticoEvents } from '@portico/log-sink';
 import { checkFrontMessage, maxKeyLength, maxReportEntries } from '../../src/fronts/checkFrontMessage.ts';
 import { frontEvents } from '../../src/fronts/frontEvents.ts';
 
-const counters = (fields: Record<string, unknown> = {}) => ({ requests: [0, 3, 0, 1, 0], buckets: Array(12).fill(1), durationSumMs: 12.5, bytesIn: 0, bytesOut: 2048, upstreamFailures: 0, clientClosed: 0, ...fields });
+const counters = (fields: Record<string, unknown> = {}) => ({ requests: [0, 3, 0, 1, 0], buckets: Array(12).fill(1), durationSumMs: 12.5, bytesIn: 0, bytesOut: 2048, upstreamFailures: 0, clientClosed: 0, incomplete: 0, ...fields });
 const report = (fields: Record<string, unknown> = {}) => ({
   type: 'metrics',
   id: 4,
@@ -58,6 +58,8 @@ describe('checkFrontMessage', () => {
     assert.match(refused(report({ requests: { shop: counters({ bytesOut: Number.NaN }) } }), 'metrics'), /bytesOut is NaN/);
     assert.match(refused(report({ requests: { shop: counters({ clientClosed: -1 }) } }), 'metrics'), /^requests\["shop"\]\.clientClosed is -1, not a count$/);
     assert.match(refused(report({ requests: { shop: counters({ clientClosed: undefined }) } }), 'metrics'), /^requests\["shop"\]\.clientClosed is missing, not a count$/);
+    assert.match(refused(report({ requests: { shop: counters({ incomplete: 0.5 }) } }), 'metrics'), /^requests\["shop"\]\.incomplete is 0\.5, not a count$/);
+    assert.match(refused(report({ requests: { shop: counters({ incomplete: undefined }) } }), 'metrics'), /^requests\["shop"\]\.incomplete is missing, not a count$/);
     // Finite, but two of them add up to Infinity in the control's sums (review of issue 21).
     assert.match(refused(report({ requests: { shop: counters({ durationSumMs: 1e308 }) } }), 'metrics'), /^requests\["shop"\]\.durationSumMs is 1e\+308, not an amount$/);
     assert.match(refused(report({ requests: { shop: counters({ bytesIn: Number.MAX_SAFE_INTEGER + 2 }) } }), 'metrics'), /bytesIn is 9007199254740992, not an amount/);

@@ -121,7 +121,7 @@ export function createEmbeddedForwarder(options: EmbeddedForwarderOptions): Embe
     decide(req, head, requestId, (dispatch) => {
       if (res.destroyed || res.writableEnded || req.socket.destroyed) {
         // The client left while the request waited for a backend.
-        if (dispatch.kind === 'forward') dispatch.release?.({ status: CLIENT_CLOSED_REQUEST, answered: false, bytesIn: 0, bytesOut: 0, clientClosed: true });
+        if (dispatch.kind === 'forward') dispatch.release?.({ status: CLIENT_CLOSED_REQUEST, answered: false, bytesIn: 0, bytesOut: 0, clientClosed: true, incomplete: false });
         return;
       }
       if (dispatch.kind === 'respond') {
@@ -146,8 +146,10 @@ export function createEmbeddedForwarder(options: EmbeddedForwarderOptions): Embe
     const { head, host } = accepted;
     const requestId = newRequestId();
     decide(req, head, requestId, (dispatch) => {
-      if (socket.destroyed) {
-        if (dispatch.kind === 'forward') dispatch.release?.({ status: CLIENT_CLOSED_REQUEST, answered: false, bytesIn: 0, bytesOut: 0, clientClosed: true });
+      // A FIN leaves the socket half open (node:http's server allows it), and no longer its to end.
+      if (socket.destroyed || socket.readableEnded) {
+        socket.destroy();
+        if (dispatch.kind === 'forward') dispatch.release?.({ status: CLIENT_CLOSED_REQUEST, answered: false, bytesIn: 0, bytesOut: 0, clientClosed: true, incomplete: false });
         return;
       }
       if (dispatch.kind === 'respond') return endWithAnswer(socket, dispatch.status, dispatch.headers ?? [], dispatch.body);

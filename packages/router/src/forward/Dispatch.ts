@@ -86,9 +86,11 @@ export interface DispatchAnswer {
 export type RetryChoice = Upstream | DispatchAnswer | undefined;
 
 /**
- * How an exchange ended, for metrics: the status the client got (499, nginx's client closed
- * request, when the client left before any of the response reached it; 0 when Portico cut the
- * connection: the backend failed or fell silent mid-response, or an invariant broke), and the body bytes relayed each way: the request's payload from the client
+ * How an exchange ended, for metrics, as nginx's access log has it: the status the client got
+ * (the head it was sent, even when the response was then cut: `incomplete`; 499, nginx's client
+ * closed request, when the client left before any of the response reached it; 0 when Portico cut
+ * the connection before any of it did: an invariant broke, or the head went in the same backend
+ * read as the fault), and the body bytes relayed each way: the request's payload from the client
  * and the response's payload to it, without heads or chunk framing (issue 19: the head was counted).
  */
 export interface ExchangeOutcome {
@@ -104,4 +106,11 @@ export interface ExchangeOutcome {
    * status: a backend may answer 499 itself, and that is an answer the client got in full.
    */
   readonly clientClosed: boolean;
+  /**
+   * The response's head reached the client but the response did not end: the backend failed or
+   * broke its framing mid-body, a deadline cut it (the client read nothing for `sendTimeout`), or
+   * the client left. `status` is that head's; never with `clientClosed` (nginx's
+   * `$request_completion`, empty).
+   */
+  readonly incomplete: boolean;
 }

@@ -123,14 +123,16 @@ export interface RouterOptions {
   readonly clock?: Clock;
   /**
    * Told about every request once it is over, for metrics: the app (undefined when none
-   * matched), the status the client got (499: the client left before any of the response; 0:
-   * Portico cut it off), milliseconds from the head to the end, the body bytes relayed each way,
-   * and whether it could not be forwarded (`upstreamFailed`: Portico answered 502 itself because
-   * the backend refused, reset or closed the connection before any byte of a response), and
-   * whether the client left before any of the response reached it (`clientClosed`: the 499s; a
-   * backend's own 499 is not one). Called on the data path: keep it cheap, and it must not throw.
+   * matched), the status the client got (the head it was sent, even when the response was then
+   * cut; 499: the client left before any of the response; 0: Portico cut it off before any of it),
+   * milliseconds from the head to the end, the body bytes relayed each way, whether it could not
+   * be forwarded (`upstreamFailed`: Portico answered 502 itself because the backend refused, reset
+   * or closed the connection before any byte of a response), whether the client left before any
+   * of the response reached it (`clientClosed`: the 499s; a backend's own 499 is not one), and
+   * whether the response was cut after its head reached the client (`incomplete`,
+   * `ExchangeOutcome.incomplete`). Called on the data path: keep it cheap, and it must not throw.
    */
-  readonly onRequest?: (app: string | undefined, status: number, durationMs: number, bytesIn: number, bytesOut: number, upstreamFailed: boolean, clientClosed: boolean) => void;
+  readonly onRequest?: (app: string | undefined, status: number, durationMs: number, bytesIn: number, bytesOut: number, upstreamFailed: boolean, clientClosed: boolean, incomplete: boolean) => void;
   /**
    * Told about each of Portico's own error pages as it is given (404, the start-up failure page,
    * 503, 504), with the correlation id the page shows, so that the id can be found in the log
@@ -395,7 +397,7 @@ export function createRouter(routes: readonly AppRoute[], options: RouterOptions
 
   /** Answers given by the router itself are over as soon as they are decided. */
   function answered(decision: RouteDecision, began: number): RouteDecision {
-    if (decision.kind === 'respond') onRequest?.(decision.app, decision.status, clock.now() - began, 0, Buffer.byteLength(decision.body), false, decision.clientClosed === true);
+    if (decision.kind === 'respond') onRequest?.(decision.app, decision.status, clock.now() - began, 0, Buffer.byteLength(decision.body), false, decision.clientClosed === true, false);
     return decision;
   }
 

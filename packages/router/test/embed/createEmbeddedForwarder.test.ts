@@ -305,7 +305,8 @@ describe('createEmbeddedForwarder', () => {
       await upstreamClosed;
       assert.equal(reset, true, 'a truncated body ends in a reset, never a clean close');
       assert.deepEqual(host.events.at(-1), { type: 'response.aborted', reason: 'the backend sent nothing for 200 ms' });
-      assert.deepEqual(host.released.map((o) => o.status), [0]);
+      // The 200 the client got, marked incomplete (endedEarly.ts); before, 0, a 5xx.
+      assert.deepEqual(host.released.map((o) => [o.status, o.incomplete]), [[200, true]]);
     });
 
     it('does not time a request body the client is still sending', async () => {
@@ -333,6 +334,9 @@ describe('createEmbeddedForwarder', () => {
       const client = await stallingClient(host.port);
       await backend.closed;
       assert.deepEqual(host.events.at(-1), { type: 'response.aborted', reason: 'the client read nothing of the response for 200 ms' });
+      // The 200 the client got, marked incomplete (endedEarly.ts); before, 0, a 5xx.
+      await until(() => host.released.length === 1);
+      assert.deepEqual(host.released.map((o) => [o.status, o.incomplete]), [[200, true]]);
       const received = await client.readRest();
       assert.ok(received < size, `received ${received} of ${size}`);
     });
@@ -381,7 +385,7 @@ describe('createEmbeddedForwarder', () => {
       assert.notEqual(reply.ended, 'open');
       assert.ok(!reply.text.endsWith('\r\n0\r\n\r\n'), 'a truncated body never looks complete');
       await until(() => host.released.length === 1);
-      assert.equal(host.released[0]!.status, 0);
+      assert.deepEqual([host.released[0]!.status, host.released[0]!.incomplete], [200, true]);
     });
 
     // Released with status 0 before, which the router's metrics count as a 5xx.
@@ -397,7 +401,7 @@ describe('createEmbeddedForwarder', () => {
       client.destroy();
       await closed;
       await until(() => host.released.length === 1);
-      assert.deepEqual(host.released.map((o) => o.status), [499]);
+      assert.deepEqual(host.released.map((o) => [o.status, o.clientClosed, o.incomplete]), [[499, true, false]]);
       assert.ok(host.events.some((e) => e.type === 'response.aborted'));
     });
   });
@@ -444,7 +448,7 @@ describe('createEmbeddedForwarder', () => {
       await gone;
       decideNow({ kind: 'forward', upstream: upstreamAt(backend.port) });
       await until(() => host.released.length === 1);
-      assert.deepEqual(host.released.map((o) => o.status), [499]);
+      assert.deepEqual(host.released.map((o) => [o.status, o.clientClosed, o.incomplete]), [[499, true, false]]);
       assert.equal(contacted, 0);
     });
   });

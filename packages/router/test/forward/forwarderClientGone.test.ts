@@ -93,7 +93,7 @@ describe('forwarder: the status of an exchange whose client left or whose body w
       assert.equal((await dispatches[0]!.released).status, status);
     }
   });
-  // What the client got is what is counted (clientGone.ts): a body refused once the response's
+  // What the client got is what is counted (endedEarly.ts): a body refused once the response's
   // head reached the client cuts a 200 the client saw, which is no 400 or 408. Before, the
   // exchange was released with the refusal's status, a response the client never got.
   for (const [rest, label] of [['zz\r\n', 'malformed'], ['', 'stalled']] as const) {

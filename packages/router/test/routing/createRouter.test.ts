@@ -207,30 +207,31 @@ describe('createRouter › a client that leaves while its request waits', () => 
   });
 
   it('does not queue a request whose client has already gone, and tells onRequest the client closed it', async () => {
-    const counted: Array<[number, boolean]> = [];
+    const counted: Array<[number, boolean, boolean]> = [];
     const router = createRouter([{ name: 'shop', match: { host: '*', path: '/' }, backends: new Backends([]), maxWaiting: 1 }], {
-      onRequest: (_app, code, _ms, _in, _out, _failed, clientClosed) => counted.push([code, clientClosed]),
+      onRequest: (_app, code, _ms, _in, _out, _failed, clientClosed, incomplete) => counted.push([code, clientClosed, incomplete]),
     });
     const connection = new Connection();
     connection.close();
     const decision = router.route({ head: head(), remoteAddress: '127.0.0.1', requestId: 'r', connection });
     assert.equal(router.waiting('shop'), 0);
     assert.equal(status(await decision), 499);
-    assert.deepEqual(counted, [[499, true]]);
+    assert.deepEqual(counted, [[499, true, false]]);
   });
 
-  // A backend's own 499 is an answer: only the exchange's flag says the client left.
-  it('tells onRequest what the exchange says of the client, whatever the status', async () => {
-    const counted: Array<[number, boolean]> = [];
+  // A backend's own 499 is an answer: only the exchange's flag says the client left; and a
+  // response cut after its head is counted with that head's status, marked incomplete.
+  it('tells onRequest what the exchange says of the client and of the response, whatever the status', async () => {
+    const counted: Array<[number, boolean, boolean]> = [];
     const router = createRouter([{ name: 'shop', match: { host: '*', path: '/' }, backends: new Backends([worker('shop#1', 101, 5001)]) }], {
-      onRequest: (_app, code, _ms, _in, _out, _failed, clientClosed) => counted.push([code, clientClosed]),
+      onRequest: (_app, code, _ms, _in, _out, _failed, clientClosed, incomplete) => counted.push([code, clientClosed, incomplete]),
     });
-    for (const clientClosed of [false, true]) {
+    for (const [status, clientClosed, incomplete] of [[499, false, false], [499, true, false], [200, false, true]] as const) {
       const decision = await router.route({ head: head(), remoteAddress: '127.0.0.1', requestId: 'r', connection: new Connection() });
       assert.equal(decision.kind, 'forward');
-      if (decision.kind === 'forward') decision.release({ status: 499, answered: !clientClosed, bytesIn: 0, bytesOut: 2, clientClosed });
+      if (decision.kind === 'forward') decision.release({ status, answered: !clientClosed, bytesIn: 0, bytesOut: 2, clientClosed, incomplete });
     }
-    assert.deepEqual(counted, [[499, false], [499, true]]);
+    assert.deepEqual(counted, [[499, false, false], [499, true, false], [200, false, true]]);
   });
 
   it('leaves no close listener on a keep-alive connection once its request is served', async () => {
@@ -323,7 +324,7 @@ describe('createRouter › balancing', () => {
     for (let i = 0; i < 9; i++) {
       const decision = routeOne(router);
       counts.set(decision.upstream.id, (counts.get(decision.upstream.id) ?? 0) + 1);
-      decision.release({ status: 200, answered: true, bytesIn: 0, bytesOut: 0, clientClosed: false });
+      decision.release({ status: 200, answered: true, bytesIn: 0, bytesOut: 0, clientClosed: false, incomplete: false });
     }
     assert.deepEqual(Object.fromEntries(counts), { 'shop#1@101': 3, 'shop#2@102': 3, 'shop#3@103': 3 });
   });
@@ -356,7 +357,7 @@ describe('createRouter › WebSocket tunnels', () => {
     const parsed = new RequestHeadParser().push(Buffer.from('GET / HTTP/1.1\r\nhost: shop.test\r\nupgrade: websocket\r\nconnection: upgrade\r\n\r\n'));
     assert.ok('head' in parsed);
     const decision = (await router.route({ head: parsed.head, remoteAddress: '127.0.0.1', requestId: 'r', connection })) as ForwardDecision;
-    decision.release({ status: 101, answered: true, bytesIn: 0, bytesOut: 0, clientClosed: false });
+    decision.release({ status: 101, answered: true, bytesIn: 0, bytesOut: 0, clientClosed: false, incomplete: false });
     return workers[0]!.load;
   };
 
@@ -429,7 +430,7 @@ describe('createRouter › a worker slot restarted over a long life', () => {
         backends.ready = [{ ...worker(`shop#1#${start}`, 10_000 + start, 5001), load }];
         const decision = (await router.route({ head: parsed.head, remoteAddress: '127.0.0.1', requestId: `r${start}` })) as ForwardDecision;
         assert.equal(decision.hasAnswered(decision.upstream), false, 'a new process has answered nothing');
-        decision.release({ status: 200, answered: true, bytesIn: 0, bytesOut: 0, clientClosed: false });
+        decision.release({ status: 200, answered: true, bytesIn: 0, bytesOut: 0, clientClosed: false, incomplete: false });
         assert.equal(decision.hasAnswered(decision.upstream), true);
       }
     };

@@ -164,6 +164,7 @@ function since(current: AppCountersSnapshot, previous: AppCountersSnapshot | und
     bytesOut: Math.max(0, current.bytesOut - previous.bytesOut),
     upstreamFailures: Math.max(0, current.upstreamFailures - previous.upstreamFailures),
     clientClosed: Math.max(0, current.clientClosed - previous.clientClosed),
+    incomplete: Math.max(0, current.incomplete - previous.incomplete),
   };
 }
 

@@ -10,7 +10,9 @@ import { NO_BODY } from '../http1/framings.ts';
 import { parseConnectionTokens } from '../http1/parseConnectionTokens.ts';
 import {
   afterFailedAttempt,
-  clientGoneStatus,
+  CLIENT_CLOSED_REQUEST,
+  CUT_BEFORE_RESPONSE,
+  endedEarlyStatus,
   exchangeWait,
   failureAnswer,
   followFailedAttempt,
@@ -23,7 +25,7 @@ import {
   type RelayedResponseFields,
 } from '../policy/index.ts';
 import { outboundHeadersFor, targetFor, type EmbeddedRequest } from './outboundHeadersFor.ts';
-import { flatten, refuse, respond } from './nodeResponses.ts';
+import { flatten, headWritten, refuse, respond } from './nodeResponses.ts';
 import { claimSocket, type UpstreamAgents } from './UpstreamAgents.ts';
 import { coalesceReads } from './coalesceReads.ts';
 
@@ -339,8 +341,7 @@ export class HttpExchange {
     this.#out?.destroy();
     this.#out = undefined;
     this.#ctx.options.onEvent({ type: 'response.aborted', reason: 'client closed the connection before the response' });
-    const sent = this.#ctx.res.headersSent ? this.#status : undefined;
-    this.#release(clientGoneStatus(sent), sent === undefined);
+    this.#endEarly(CLIENT_CLOSED_REQUEST);
   };
 
   #fail(status: number): void {
@@ -372,20 +373,31 @@ export class HttpExchange {
     this.#out?.destroy();
     this.#out = undefined;
     this.#ctx.options.onEvent({ type: 'response.aborted', reason });
-    this.#release(0);
+    this.#endEarly(CUT_BEFORE_RESPONSE);
     // A reset, not a FIN: a truncated body must never look complete.
     const socket = this.#ctx.req.socket;
     if (typeof socket.resetAndDestroy === 'function') socket.resetAndDestroy();
     else socket.destroy();
   }
 
-  /** Tells the dispatch how the exchange ended; `clientClosed`: the client left before any of the response reached it. */
-  #release(status: number, clientClosed = false): void {
+  /**
+   * Releases an exchange that ended before its response was complete, as `endedEarlyStatus` counts
+   * it: with the status of the head the client got (node:http wrote it: `headWritten`),
+   * incomplete; else with `unsent`, and as a client that closed its request for 499.
+   */
+  #endEarly(unsent: number): void {
+    const sent = headWritten(this.#ctx.res) ? this.#status : undefined;
+    const status = endedEarlyStatus(sent, unsent);
+    this.#release(status, sent === undefined && unsent === CLIENT_CLOSED_REQUEST, sent !== undefined);
+  }
+
+  /** Tells the dispatch how the exchange ended (`ExchangeOutcome`). */
+  #release(status: number, clientClosed = false, incomplete = false): void {
     if (this.#released) return;
     this.#released = true;
     try {
       // Called as the dispatch's method: a dispatch may be a class instance (the router's ForwardDecision).
-      this.#ctx.dispatch.release?.({ status, answered: this.#answered, bytesIn: this.#bodyBytes, bytesOut: this.#responseBytes, clientClosed });
+      this.#ctx.dispatch.release?.({ status, answered: this.#answered, bytesIn: this.#bodyBytes, bytesOut: this.#responseBytes, clientClosed, incomplete });
     } catch {
       // The dispatcher's bookkeeping failing must not take the host's server down.
     }

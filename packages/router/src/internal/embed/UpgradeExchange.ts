@@ -12,7 +12,8 @@ import { NO_BODY, UNTIL_CLOSE } from '../http1/framings.ts';
 import type { DispatchAnswer, RetryChoice } from '../../forward/Dispatch.ts';
 import {
   afterFailedAttempt,
-  clientGoneStatus,
+  CLIENT_CLOSED_REQUEST,
+  endedEarlyStatus,
   exchangeWait,
   failureAnswer,
   followFailedAttempt,
@@ -67,6 +68,9 @@ export class UpgradeExchange {
     const { client, dispatch } = this.#ctx;
     client.on('error', ignore);
     client.on('close', this.#onClientClose);
+    // node:http's server lets its sockets half-close, and an upgrade's socket is no longer its to
+    // end: a client's FIN brings 'end' alone, and would go unseen until requestTimeout.
+    client.on('end', this.#onClientClose);
     this.#rearm();
     this.#connect(dispatch.upstream);
   }
@@ -176,6 +180,7 @@ export class UpgradeExchange {
     this.#phase = 'done';
     this.#status = 101;
     client.off('close', this.#onClientClose);
+    client.off('end', this.#onClientClose);
     const head = clientResponseHead(res, 'upgrade', NO_BODY, this.#ctx.dispatch.hiddenResponseHeaders ?? NO_HIDDEN_HEADERS);
     // The exchange is over at the 101; the router keeps the worker draining for the tunnel,
     // which ends with the client's connection (up to shutdownTimeLimit).
@@ -283,7 +288,9 @@ export class UpgradeExchange {
     this.#upstream?.destroy();
     this.#upstream = undefined;
     this.#ctx.options.onEvent({ type: 'response.aborted', reason: 'client closed the connection before the upgrade was answered' });
-    this.#release(clientGoneStatus(sent), sent === undefined);
+    // After a FIN the socket is still half open: nothing more is written to it.
+    this.#ctx.client.destroy();
+    this.#release(endedEarlyStatus(sent, CLIENT_CLOSED_REQUEST), sent === undefined, sent !== undefined);
   };
 
   #fail(status: number): void {
@@ -298,22 +305,23 @@ export class UpgradeExchange {
     else client.destroy();
   }
 
+  /** Only once a refusal's head went out (its body is cut): counted with its status, incomplete (`endedEarlyStatus`). */
   #abortClient(reason: string): void {
     this.#phase = 'done';
     this.#clearTimer();
     this.#upstream?.destroy();
     this.#upstream = undefined;
     this.#ctx.options.onEvent({ type: 'response.aborted', reason });
-    this.#release(0);
+    this.#release(this.#status, false, true);
     this.#ctx.client.destroy();
   }
 
-  /** Tells the dispatch how the exchange ended; `clientClosed`: the client left before any of the response reached it. */
-  #release(status: number, clientClosed = false): void {
+  /** Tells the dispatch how the exchange ended (`ExchangeOutcome`). */
+  #release(status: number, clientClosed = false, incomplete = false): void {
     if (this.#released) return;
     this.#released = true;
     try {
-      this.#ctx.dispatch.release?.({ status, answered: this.#responseBytes > 0, bytesIn: 0, bytesOut: this.#bodyBytesOut, clientClosed });
+      this.#ctx.dispatch.release?.({ status, answered: this.#responseBytes > 0, bytesIn: 0, bytesOut: this.#bodyBytesOut, clientClosed, incomplete });
     } catch {
       // The dispatcher's bookkeeping failing must not take the host's server down.
     }

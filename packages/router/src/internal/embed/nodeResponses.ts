@@ -14,6 +14,16 @@ export function flatten(headers: readonly HeaderPair[]): string[] {
 }
 
 /**
+ * Whether node:http handed the response's head to the client's socket. `headersSent` says only
+ * that `writeHead` ran: node:http holds the head back to send it with the first body bytes, and a
+ * reset before them sends the client nothing. `_headerSent` is node:http's own flag for that
+ * (Node 20 to 26), read here only.
+ */
+export function headWritten(res: ServerResponse): boolean {
+  return (res as ServerResponse & { readonly _headerSent?: boolean })._headerSent === true;
+}
+
+/**
  * Portico's own short answer (400, 502, 504, …) with `connection: close`, so the host's server
  * never reads an unread body as the next request (nginx CVE-2019-20372).
  */

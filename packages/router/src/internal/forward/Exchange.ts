@@ -71,6 +71,8 @@ export class Exchange implements ExchangeClientSide, ClientWriterWatcher {
   #closeClient = false;
   /** The client's socket is full and the backend is paused until it drains. */
   #clientBlocked = false;
+  /** The final head waits in the writer's batch with the rest of its backend read, until `endRead`. */
+  #headInBatch = false;
 
   constructor(owner: ExchangeOwner, head: RequestHead, host: string | undefined, requestId: string) {
     this.#owner = owner;
@@ -135,7 +137,7 @@ export class Exchange implements ExchangeClientSide, ClientWriterWatcher {
 
   /**
    * Drop the backend connection, never pool it: the client is gone (no `status`: counted as
-   * `clientGoneStatus` says, 499), or the request is refused with `status` (a malformed or stalled
+   * `endedEarlyStatus` says, 499 before any head), or the request is refused with `status` (a malformed or stalled
    * body; counted with the status of the response's head instead once that reached the client).
    */
   abort(status?: number): void {
@@ -196,7 +198,12 @@ export class Exchange implements ExchangeClientSide, ClientWriterWatcher {
   }
 
   endRead(): void {
+    this.#headInBatch = false;
     this.#writer.flush();
+  }
+
+  get headDelivered(): boolean {
+    return this.#backend.responseStarted && !this.#headInBatch;
   }
 
   relayInterim(res: ResponseHead): void {
@@ -217,6 +224,8 @@ export class Exchange implements ExchangeClientSide, ClientWriterWatcher {
     this.#closeClient = framing.close;
     const connection = framing.close ? 'close' : this.#head.version === '1.1' ? undefined : 'keep-alive';
     this.#backend.startResponse();
+    // A final head is read, and so relayed, within a backend read (`beginRead`): it is batched.
+    this.#headInBatch = true;
     this.#writer.write(clientResponseHead(res, connection, framing.head, this.#backend.hiddenHeaders));
     return true;
   }

@@ -39,6 +39,12 @@ export interface ExchangeClientSide {
   onAnswer(answer: DispatchAnswer, atStart: boolean): void;
   /** Nothing reached the client: answer the bare `status`. */
   onFailed(status: number): void;
+  /**
+   * Whether the final response head left for the client: false before it is relayed, and while it
+   * waits with the rest of a backend read that a cut would drop (`onAborted`). What the exchange
+   * is counted with when it ends early (`endedEarlyStatus`).
+   */
+  readonly headDelivered: boolean;
   /** The response had started: cut the client so the truncation shows. */
   onAborted(reason: string): void;
   /** An invariant failed (reported already): cut the client. */

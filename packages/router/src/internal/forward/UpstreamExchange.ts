@@ -5,7 +5,9 @@ import type { Upstream } from '../../forward/Upstream.ts';
 import type { ResponseHead } from '../../http1/ResponseHead.ts';
 import {
   afterFailedAttempt,
-  clientGoneStatus,
+  CLIENT_CLOSED_REQUEST,
+  CUT_BEFORE_RESPONSE,
+  endedEarlyStatus,
   exchangeWait,
   failureAnswer,
   followFailedAttempt,
@@ -114,7 +116,7 @@ export class UpstreamExchange extends ResponseRelay implements UpstreamHandler {
   #onDispatch(dispatch: Dispatch): void {
     if (this.phase === 'done') {
       // The client left while the request waited for a backend (499), or its body was refused.
-      if (dispatch.kind === 'forward') dispatch.release?.({ status: this.#settledStatus, answered: false, bytesIn: 0, bytesOut: 0, clientClosed: this.#clientClosed });
+      if (dispatch.kind === 'forward') dispatch.release?.({ status: this.#settledStatus, answered: false, bytesIn: 0, bytesOut: 0, clientClosed: this.#clientClosed, incomplete: false });
       return;
     }
     try {
@@ -250,7 +252,7 @@ export class UpstreamExchange extends ResponseRelay implements UpstreamHandler {
     this.enter('done');
     this.client.clearDeadline();
     this.#dropConnection();
-    this.#release(answer.status);
+    this.#release(answer.status, false);
     this.client.onAnswer(answer, false);
   }
 
@@ -280,7 +282,7 @@ export class UpstreamExchange extends ResponseRelay implements UpstreamHandler {
     this.client.detachBackend();
     // The exchange is over at the 101 (as the embedded forwarder's); the router keeps the worker
     // draining for the tunnel, which ends with the client's connection (up to shutdownTimeLimit).
-    this.#release(101);
+    this.#release(101, false);
     this.client.onTunnel(res, connection, rest);
   }
 
@@ -294,18 +296,25 @@ export class UpstreamExchange extends ResponseRelay implements UpstreamHandler {
       if (this.bodyEnded && this.leavesConnectionReusable()) this.#pool.put(connection);
       else connection.destroy();
     }
-    this.#release(this.responseStatus);
+    this.#release(this.responseStatus, false);
     this.client.onResponseDone();
   }
 
   fail(status: number): void {
-    this.#settle(status);
+    this.#settle(status, false);
     this.client.onFailed(status);
   }
 
+  /** Counted with the status of the head the client got, incomplete (`endedEarlyStatus`); 0 when none reached it. */
   abortClient(reason: string): void {
-    this.#settle(0);
+    const sent = this.#statusSent();
+    this.#settle(endedEarlyStatus(sent, CUT_BEFORE_RESPONSE), sent !== undefined);
     this.client.onAborted(reason);
+  }
+
+  /** The status of the final head once it left for the client (`headDelivered`), else undefined. */
+  #statusSent(): number | undefined {
+    return this.responseStarted && this.client.headDelivered ? this.responseStatus : undefined;
   }
 
   /**
@@ -313,39 +322,40 @@ export class UpstreamExchange extends ResponseRelay implements UpstreamHandler {
    * `status`: settle at once without a word to the client side, dropping the backend connection
    * (never pooled). False when already settled.
    */
-  #abandon(status: number): boolean {
+  #abandon(unsent: number): boolean {
     if (this.phase === 'done') return false;
-    this.#settle(status);
+    const sent = this.#statusSent();
+    this.#settle(endedEarlyStatus(sent, unsent), sent !== undefined);
     return true;
   }
 
-  /** The client left before its response was complete: abandoned, and counted as `clientGoneStatus` says (499). */
+  /** The client left before its response was complete: abandoned, and counted as `endedEarlyStatus` says (499 before any head). */
   clientGone(): boolean {
     if (this.phase === 'done') return false;
-    this.#clientClosed = !this.responseStarted;
-    return this.#abandon(clientGoneStatus(this.responseStarted ? this.responseStatus : undefined));
+    this.#clientClosed = this.#statusSent() === undefined;
+    return this.#abandon(CLIENT_CLOSED_REQUEST);
   }
 
   /**
    * The client's request turned out malformed or its body stalled: abandoned, and counted with
    * `status` (400, 408) while the client got none of the response, else with the status of the
-   * head it got, as `clientGoneStatus` counts a client that left: the client saw that head and a
-   * cut, never the refusal.
+   * head it got, incomplete, as `endedEarlyStatus` counts a client that left: the client saw that
+   * head and a cut, never the refusal.
    */
   refuse(status: number): boolean {
-    return this.#abandon(this.responseStarted ? this.responseStatus : status);
+    return this.#abandon(status);
   }
 
-  #settle(status: number): void {
+  #settle(status: number, incomplete: boolean): void {
     this.#settledStatus = status;
     this.enter('done');
     this.client.clearDeadline();
     this.#dropConnection();
-    this.#release(status);
+    this.#release(status, incomplete);
   }
 
-  #release(status: number): void {
-    this.takeDispatch()?.release?.({ status, answered: this.backendAnswered, bytesIn: this.bodyBytes, bytesOut: this.bodyBytesOut, clientClosed: this.#clientClosed });
+  #release(status: number, incomplete: boolean): void {
+    this.takeDispatch()?.release?.({ status, answered: this.backendAnswered, bytesIn: this.bodyBytes, bytesOut: this.bodyBytesOut, clientClosed: this.#clientClosed, incomplete });
   }
 
   /**
@@ -356,10 +366,11 @@ export class UpstreamExchange extends ResponseRelay implements UpstreamHandler {
   broken(err: unknown): void {
     const error = err instanceof Error ? err : new Error(String(err));
     const wasDone = this.phase === 'done';
+    const sent = this.#statusSent();
     this.forceDone();
     this.client.clearDeadline();
     this.#dropConnection();
-    if (!wasDone) this.#release(0);
+    if (!wasDone) this.#release(endedEarlyStatus(sent, CUT_BEFORE_RESPONSE), sent !== undefined);
     this.options.onEvent({ type: 'internal.error', error });
     this.client.onBroken(error);
   }

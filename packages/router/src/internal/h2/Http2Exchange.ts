@@ -131,6 +131,11 @@ export class Http2Exchange implements ExchangeClientSide {
 
   beginRead(): void {}
 
+  /** node:http2 sends the HEADERS it took before a RST_STREAM that follows them. */
+  get headDelivered(): boolean {
+    return this.#stream.headersSent;
+  }
+
   endRead(): void {}
 
   relayInterim(res: ResponseHead): void {

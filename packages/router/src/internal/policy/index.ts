@@ -4,7 +4,7 @@ export { exchangeWait } from './exchangeWait.ts';
 export type { ExchangeProgress, ExchangeWait } from './exchangeWait.ts';
 export { isHopByHop } from './hopByHop.ts';
 export { idempotentMethods } from './idempotentMethods.ts';
-export { CLIENT_CLOSED_REQUEST, clientGoneStatus } from './clientGone.ts';
+export { CLIENT_CLOSED_REQUEST, CUT_BEFORE_RESPONSE, endedEarlyStatus } from './endedEarly.ts';
 export { afterFailedAttempt, isFailedStart, MAX_ATTEMPTS, MAX_FAILED_STARTS, mayRetry } from './afterFailedAttempt.ts';
 export type { FailedAttempt, FailureVerdict } from './afterFailedAttempt.ts';
 export { emitClientHeaders, emitHopHeaders, emitHost, emitPorticoHeaders, outboundRequestHeaders } from './outboundRequestHeaders.ts';

@@ -1,0 +1,101 @@
+// How the embedded forwarder counts an exchange that ends early, as the socket forwarder does
+// (endedEarly.ts, forwarderIncomplete.test.ts): the status of the head the client got, marked
+// incomplete, once node:http wrote that head; 499 and client closed while none had reached it.
+// Before, a response cut after its head was released with 0, a 5xx, and the early closes of a
+// client whose dispatch was still pending had no test of their flag.
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import net from 'node:net';
+import type { Dispatch, ExchangeOutcome, Upstream } from '@portico/router';
+import { closeAll, getUntilEnding, rawRequest, startHost, startRawBackend, until, upstreamAt } from './embedHarness.ts';
+import { signal } from '../forward/harness.ts';
+
+const forward = (upstream: Upstream): (() => Dispatch) => () => ({ kind: 'forward', upstream });
+
+function ending(outcome: ExchangeOutcome | undefined): { status: number; clientClosed: boolean; incomplete: boolean } | undefined {
+  return outcome && { status: outcome.status, clientClosed: outcome.clientClosed, incomplete: outcome.incomplete };
+}
+
+const HANDSHAKE = 'GET /ws HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n';
+
+describe('embedded forwarder: how a response that ends early is counted', () => {
+  afterEach(closeAll);
+
+  // node:http holds a head back to send it with the first body bytes: a reset before them sends
+  // the client nothing, so no status was sent, whatever `headersSent` says.
+  it('counts 0, not incomplete, when the backend dies after its head but before node:http wrote it', async () => {
+    const backend = await startRawBackend((_d, socket) => {
+      socket.write('HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\n');
+      setTimeout(() => socket.destroy(), 50);
+    });
+    const host = await startHost(forward(upstreamAt(backend.port)));
+    const reply = await rawRequest(host.port, 'GET / HTTP/1.1\r\nHost: a\r\n\r\n');
+    assert.equal(reply.text, '');
+    await until(() => host.released.length === 1);
+    assert.deepEqual(ending(host.released[0]), { status: 0, clientClosed: false, incomplete: false });
+  });
+
+  it('counts the status the client got, incomplete, when the client leaves mid-body', async () => {
+    const backend = await startRawBackend((_d, socket) => socket.write('HTTP/1.1 206 Partial Content\r\ncontent-length: 100\r\n\r\nsome'));
+    const host = await startHost(forward(upstreamAt(backend.port)));
+    const serverSide = once(host.server, 'connection') as Promise<[net.Socket]>;
+    const client = await getUntilEnding(host.port, 'some');
+    const [socket] = await serverSide;
+    socket.resetAndDestroy();
+    await client.closed;
+    await until(() => host.released.length === 1);
+    assert.deepEqual(ending(host.released[0]), { status: 206, clientClosed: false, incomplete: true });
+  });
+
+  it('counts a refused upgrade cut mid-body with its status, incomplete', async () => {
+    const backend = await startRawBackend((_d, socket) => {
+      socket.write('HTTP/1.1 426 Upgrade Required\r\ncontent-length: 100\r\n\r\nnope');
+      setTimeout(() => socket.destroy(), 50);
+    });
+    const host = await startHost(forward(upstreamAt(backend.port)));
+    const reply = await rawRequest(host.port, HANDSHAKE);
+    assert.match(reply.text, /^HTTP\/1\.1 426 /);
+    await until(() => host.released.length === 1);
+    assert.deepEqual(ending(host.released[0]), { status: 426, clientClosed: false, incomplete: true });
+  });
+
+  // A FIN went unseen before: node:http's server lets sockets half-close, and an upgrade's socket
+  // gave 'end' alone, so the backend held the handshake until requestTimeout.
+  for (const how of ['fin', 'reset'] as const) {
+    it(`counts 499, client closed, when the client leaves (${how}) an upgrade before the backend answers`, async () => {
+      const arrived = signal();
+      const backend = await startRawBackend(() => arrived.fire());
+      const host = await startHost(forward(upstreamAt(backend.port)));
+      const client = net.connect(host.port, '127.0.0.1');
+      client.on('error', () => {});
+      client.write(HANDSHAKE);
+      await arrived.promise;
+      if (how === 'fin') client.end();
+      else client.resetAndDestroy();
+      await until(() => host.released.length === 1);
+      assert.deepEqual(ending(host.released[0]), { status: 499, clientClosed: true, incomplete: false });
+      client.destroy();
+    });
+  }
+
+  // createEmbeddedForwarder's own release, for a dispatch that arrives after the client left.
+  it('counts 499, client closed, for an upgrade whose dispatch arrives after the client left', async () => {
+    let decideNow!: (d: Dispatch) => void;
+    const host = await startHost(() => new Promise<Dispatch>((resolve) => (decideNow = resolve)));
+    const serverSide = once(host.server, 'connection') as Promise<[net.Socket]>;
+    const client = net.connect(host.port, '127.0.0.1');
+    client.on('error', () => {});
+    client.write(HANDSHAKE);
+    const [socket] = await serverSide;
+    await until(() => host.dispatched() === 1);
+    // A FIN: the host's socket is left half open ('end', no 'close'), which went unseen before.
+    const gone = once(socket, 'end');
+    client.end();
+    await gone;
+    decideNow({ kind: 'forward', upstream: upstreamAt(1) });
+    await until(() => host.released.length === 1);
+    assert.deepEqual(ending(host.released[0]), { status: 499, clientClosed: true, incomplete: false });
+    assert.equal(socket.destroyed, true);
+    client.destroy();
+  });
+});

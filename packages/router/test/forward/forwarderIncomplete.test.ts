@@ -1,0 +1,215 @@
+// What an exchange is counted with when its response ends before it is complete, on HTTP/1.1 and
+// HTTP/2: as nginx's access log has it, the status the client got (its head), marked incomplete
+// (`ExchangeOutcome.incomplete`, portico_requests_incomplete_total). Before, a response cut after
+// its head reached the client (the backend died or broke its framing mid-body, the client read
+// nothing for sendTimeout) was released with status 0, a 5xx, though the client had a 200.
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import http2 from 'node:http2';
+import net, { type AddressInfo } from 'node:net';
+import { createForwarder, type ExchangeOutcome, type ForwarderEvent, type ForwarderOptions } from '@portico/router';
+import { closeAll, signal, stallingClient, startBulkBackend, startProxy, startRawBackend, upstreamAt } from './harness.ts';
+import { MethodDispatch } from './MethodDispatch.ts';
+
+type Respond = (data: Buffer, socket: net.Socket) => void;
+
+/** What the tests compare: the status, and how the exchange ended. */
+function ending(outcome: ExchangeOutcome): { status: number; clientClosed: boolean; incomplete: boolean } {
+  return { status: outcome.status, clientClosed: outcome.clientClosed, incomplete: outcome.incomplete };
+}
+
+const h2Servers = new Set<net.Server>();
+
+/** The socket forwarder's HTTP/2 side behind a plain TCP server (prior knowledge, as a listener's h2c sniff hands it over). */
+async function startH2Proxy(options: Partial<ForwarderOptions>): Promise<{ port: number; events: ForwarderEvent[] }> {
+  const events: ForwarderEvent[] = [];
+  const forwarder = createForwarder({ pickUpstream: () => undefined, ...options, onEvent: (e) => events.push(e) });
+  const server = net.createServer((socket) => forwarder.handleHttp2Connection(socket));
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  h2Servers.add(server);
+  server.on('close', () => void forwarder.close());
+  return { port: (server.address() as AddressInfo).port, events };
+}
+
+/** A proxy (HTTP/1.1 or HTTP/2) to a raw backend that calls `respond` with each read, and the dispatch each request got. */
+async function proxyTo(protocol: 'h1' | 'h2', respond: Respond, options: Partial<ForwarderOptions> = {}) {
+  const backend = await startRawBackend(respond);
+  const dispatches: MethodDispatch[] = [];
+  const dispatch = () => {
+    const d = new MethodDispatch(upstreamAt(backend.port), upstreamAt(backend.port), ['x-added', 'yes']);
+    dispatches.push(d);
+    return d;
+  };
+  const proxy = protocol === 'h1' ? await startProxy({ ...options, pickUpstream: () => undefined, dispatch }) : await startH2Proxy({ ...options, dispatch });
+  return { port: proxy.port, dispatches };
+}
+
+/** An HTTP/1.1 GET whose client keeps what it got; `got(text)` resolves once the answer so far includes `text`. */
+function h1Get(port: number) {
+  const client = net.connect(port, '127.0.0.1');
+  let text = '';
+  const waiting: Array<[string, () => void]> = [];
+  client.on('error', () => {});
+  client.on('data', (d: Buffer) => {
+    text += d.toString('latin1');
+    for (const [want, fire] of waiting) if (text.includes(want)) fire();
+  });
+  client.write('GET / HTTP/1.1\r\nHost: a\r\n\r\n');
+  return {
+    client,
+    text: () => text,
+    got: (want: string) => new Promise<void>((resolve) => (text.includes(want) ? resolve() : waiting.push([want, resolve]))),
+    closed: new Promise<void>((resolve) => client.on('close', () => resolve())),
+  };
+}
+
+/** An HTTP/2 GET on a fresh session; `head` resolves with the response's status, `body(text)` once the body so far includes it. */
+function h2Get(port: number) {
+  const session = http2.connect(`http://127.0.0.1:${port}`);
+  session.on('error', () => {});
+  const stream = session.request({ ':path': '/' });
+  let body = '';
+  const waiting: Array<[string, () => void]> = [];
+  stream.on('error', () => {});
+  stream.on('data', (d: Buffer) => {
+    body += d.toString('latin1');
+    for (const [want, fire] of waiting) if (body.includes(want)) fire();
+  });
+  const head = new Promise<number>((resolve) => stream.on('response', (h) => resolve(Number(h[':status']))));
+  const closed = new Promise<number>((resolve) => stream.on('close', () => resolve(stream.rstCode ?? -1)));
+  return {
+    session,
+    stream,
+    head,
+    closed,
+    body: (want: string) => new Promise<void>((resolve) => (body.includes(want) ? resolve() : waiting.push([want, resolve]))),
+  };
+}
+
+describe('forwarder: how a response that ends early is counted', () => {
+  afterEach(async () => {
+    for (const server of h2Servers) server.close();
+    h2Servers.clear();
+    await closeAll();
+  });
+
+  describe('HTTP/1.1', () => {
+    it('counts a complete response with its status, not incomplete', async () => {
+      const { port, dispatches } = await proxyTo('h1', (_d, socket) => socket.write('HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nfull'));
+      const get = h1Get(port);
+      await get.got('full');
+      assert.deepEqual(ending(await dispatches[0]!.released), { status: 200, clientClosed: false, incomplete: false });
+      get.client.destroy();
+    });
+
+    it('counts the 200 the client got, incomplete, when the backend dies mid-body', async () => {
+      let backendSocket: net.Socket | undefined;
+      const { port, dispatches } = await proxyTo('h1', (_d, socket) => {
+        backendSocket = socket;
+        socket.write('HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\npart');
+      });
+      const get = h1Get(port);
+      await get.got('part');
+      backendSocket!.destroy();
+      await get.closed;
+      assert.match(get.text(), /^HTTP\/1\.1 200 OK\r\n/);
+      assert.deepEqual(ending(await dispatches[0]!.released), { status: 200, clientClosed: false, incomplete: true });
+    });
+
+    it('counts the 200 the client got, incomplete, when the backend breaks its chunked framing in a later read', async () => {
+      let backendSocket: net.Socket | undefined;
+      const { port, dispatches } = await proxyTo('h1', (_d, socket) => {
+        backendSocket = socket;
+        socket.write('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4\r\npart\r\n');
+      });
+      const get = h1Get(port);
+      await get.got('part');
+      backendSocket!.write('zz\r\n');
+      await get.closed;
+      assert.deepEqual(ending(await dispatches[0]!.released), { status: 200, clientClosed: false, incomplete: true });
+    });
+
+    // The read that carries the fault is dropped with the head it carried (docs/proxy.md, issue 15):
+    // the client gets a reset and no byte, so no status was sent.
+    it('counts 0, not a 200 the client never saw, when the head and the broken chunk arrive in one read', async () => {
+      const { port, dispatches } = await proxyTo('h1', (_d, socket) => socket.write('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4\r\npart\r\nzz\r\n'));
+      const get = h1Get(port);
+      await get.closed;
+      assert.equal(get.text(), '');
+      assert.deepEqual(ending(await dispatches[0]!.released), { status: 0, clientClosed: false, incomplete: false });
+    });
+
+    it('counts the 200 the client got, incomplete, when the client reads nothing for sendTimeout', async () => {
+      const backend = await startBulkBackend(64 * 1024 * 1024);
+      const dispatch = new MethodDispatch(upstreamAt(backend.port), upstreamAt(backend.port), ['x-added', 'yes']);
+      const proxy = await startProxy({ pickUpstream: () => undefined, dispatch: () => dispatch, sendTimeout: 200 });
+      const client = await stallingClient(proxy.port);
+      assert.deepEqual(ending(await dispatch.released), { status: 200, clientClosed: false, incomplete: true });
+      await client.readRest();
+    });
+
+    it('counts the status the client got, incomplete, when the client leaves mid-body', async () => {
+      const { port, dispatches } = await proxyTo('h1', (_d, socket) => socket.write('HTTP/1.1 206 Partial Content\r\nContent-Length: 100\r\n\r\nsome'));
+      const get = h1Get(port);
+      await get.got('some');
+      get.client.resetAndDestroy();
+      assert.deepEqual(ending(await dispatches[0]!.released), { status: 206, clientClosed: false, incomplete: true });
+    });
+  });
+
+  describe('HTTP/2', () => {
+    it('counts 499, client closed and not incomplete, when the client resets its stream before the response', async () => {
+      const arrived = signal();
+      const { port, dispatches } = await proxyTo('h2', () => arrived.fire());
+      const get = h2Get(port);
+      await arrived.promise;
+      get.stream.close(http2.constants.NGHTTP2_CANCEL);
+      assert.deepEqual(ending(await dispatches[0]!.released), { status: 499, clientClosed: true, incomplete: false });
+      get.session.destroy();
+    });
+
+    it('counts 499 when the client closes its whole connection before the response', async () => {
+      const arrived = signal();
+      const { port, dispatches } = await proxyTo('h2', () => arrived.fire());
+      const get = h2Get(port);
+      await arrived.promise;
+      get.session.destroy();
+      assert.deepEqual(ending(await dispatches[0]!.released), { status: 499, clientClosed: true, incomplete: false });
+    });
+
+    it('counts the 200 the client got, incomplete, when the backend dies mid-body', async () => {
+      let backendSocket: net.Socket | undefined;
+      const { port, dispatches } = await proxyTo('h2', (_d, socket) => {
+        backendSocket = socket;
+        socket.write('HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\npart');
+      });
+      const get = h2Get(port);
+      assert.equal(await get.head, 200);
+      await get.body('part');
+      backendSocket!.destroy();
+      await get.closed;
+      assert.deepEqual(ending(await dispatches[0]!.released), { status: 200, clientClosed: false, incomplete: true });
+      get.session.destroy();
+    });
+
+    // nghttp2 sends the HEADERS it was given before the RST_STREAM that follows them in the same turn.
+    it('counts the 200 the client got, incomplete, when the head and the broken chunk arrive in one read', async () => {
+      const { port, dispatches } = await proxyTo('h2', (_d, socket) => socket.write('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4\r\npart\r\nzz\r\n'));
+      const get = h2Get(port);
+      assert.equal(await get.head, 200);
+      assert.equal(await get.closed, http2.constants.NGHTTP2_INTERNAL_ERROR);
+      assert.deepEqual(ending(await dispatches[0]!.released), { status: 200, clientClosed: false, incomplete: true });
+      get.session.destroy();
+    });
+
+    it('counts the status the client got, incomplete, when the client resets its stream mid-body', async () => {
+      const { port, dispatches } = await proxyTo('h2', (_d, socket) => socket.write('HTTP/1.1 206 Partial Content\r\nContent-Length: 100\r\n\r\nsome'));
+      const get = h2Get(port);
+      await get.body('some');
+      get.stream.close(http2.constants.NGHTTP2_CANCEL);
+      assert.deepEqual(ending(await dispatches[0]!.released), { status: 206, clientClosed: false, incomplete: true });
+      get.session.destroy();
+    });
+  });
+});
