@@ -50,6 +50,8 @@ export function runFront(channel: ControlChannel, clock: Clock = systemClock, li
     if (upstreamFailed && app !== undefined) metrics.upstreamFailure(app);
   };
   let router: Router | undefined;
+  /** The names of the apps `router` routes to. */
+  let routed: readonly string[] = [];
   let limits: PorticoConfig['limits'] | undefined;
   const dispatch = dispatchThrough(() => router!);
   // Made with the first routes, which bring the limits; before them no connection is accepted.
@@ -81,6 +83,7 @@ export function runFront(channel: ControlChannel, clock: Clock = systemClock, li
     await next.start([]);
     const previous = router;
     router = next;
+    routed = apps.map((app) => app.config.name);
     if (previous) {
       previous.handOver(next);
       previous.close();
@@ -105,7 +108,9 @@ export function runFront(channel: ControlChannel, clock: Clock = systemClock, li
     const dropped = budget.dropped();
     if (dropped > 0) send({ type: 'log', event: 'front.logs_dropped', fields: { dropped, budget: LogBudget.perSecond } });
     const waiting: Record<string, number> = {};
-    for (const name of metrics.apps()) waiting[name] = router?.waiting(name) ?? 0;
+    // Every app routed, not only those counted: an app that has answered nothing yet (its first
+    // start) has requests waiting too.
+    for (const name of routed) waiting[name] = router?.waiting(name) ?? 0;
     const loads: LoadReport = { inFlight: {}, peak: {}, served: {} };
     for (const mirror of mirrors.values()) mirror.loads(loads);
     send({ type: 'metrics', ...(id === undefined ? {} : { id }), waiting, ...loads, connections: forwarders?.connectionCount ?? 0, requests: metrics.snapshot() });

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import { SimulatedClock } from '@portico/supervisor';
 import { resolveConfig } from '../../src/config/loadConfig.ts';
 import type { ControlMessage, FrontMessage, PoolView } from '../../src/fronts/FrontMessage.ts';
@@ -59,7 +60,45 @@ describe('runFront', () => {
     tell({ type: 'close' });
     await until(() => state.exited);
   });
+
+  // Found in review: a front reported the requests waiting for a worker only for the apps it had
+  // counted a request of, so an app that had answered none there (its first start, the cold
+  // start /status is watched for) showed a queueDepth of 0 however many waited. Failed before:
+  // the report said {} with one request waiting.
+  it('reports the requests waiting for a worker of an app that has answered none yet', async () => {
+    const clock = new SimulatedClock();
+    const port = await freePort();
+    const { sent, state, tell } = front(clock, () => undefined);
+    const config = resolveConfig({ listen: [{ port, host: '127.0.0.1' }], apps: [{ name: 'shop', processPath: '/bin/true' }] }, { file: '/tmp/portico.json', baseDir: '/tmp' });
+    const idle: PoolView = { state: 'idle', ready: [], lastExit: undefined, retryIn: undefined, held: false };
+    tell({ type: 'init', index: 1, config, logLevels: ['info'] });
+    tell({ type: 'routes', id: 1, apps: [{ key: 'shop', config: config.apps[0]!, view: idle }], limits: config.limits });
+    await until(() => sent.some((m) => m.type === 'listening'));
+    const client = net.connect(port, '127.0.0.1');
+    client.on('error', () => {});
+    try {
+      client.write('GET / HTTP/1.1\r\nhost: shop.test\r\n\r\n');
+      // The request waits for the pool's start, which the front asks of the control.
+      await until(() => sent.some((m) => m.type === 'pool.start'));
+      clock.advance(1000);
+      const report = sent.findLast((m) => m.type === 'metrics');
+      assert.deepEqual(report?.type === 'metrics' && report.waiting, { shop: 1 });
+    } finally {
+      client.destroy();
+      tell({ type: 'close' });
+      await until(() => state.exited);
+    }
+  });
 });
+
+/** A port nothing listens on now, on 127.0.0.1. */
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
 
 /** Waits (turns of the event loop, at most a second) until `done()`. */
 async function until(done: () => boolean): Promise<void> {
