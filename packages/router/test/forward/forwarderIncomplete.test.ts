@@ -203,6 +203,25 @@ describe('forwarder: how a response that ends early is counted', () => {
       get.session.destroy();
     });
 
+    // node:http2's close(code) ends an open response first (DATA with END_STREAM), and the reset
+    // then comes for a closed stream: a client read a body without a length, cut, as complete.
+    it('shows the cut as RST_STREAM INTERNAL_ERROR, never END_STREAM, for a body without a length', async () => {
+      let backendSocket: net.Socket | undefined;
+      const { port, dispatches } = await proxyTo('h2', (_d, socket) => {
+        backendSocket = socket;
+        socket.write('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4\r\npart\r\n');
+      });
+      const get = h2Get(port);
+      let ended = false;
+      get.stream.on('end', () => (ended = true));
+      await get.body('part');
+      backendSocket!.destroy();
+      assert.equal(await get.closed, http2.constants.NGHTTP2_INTERNAL_ERROR);
+      assert.equal(ended, false, 'the truncated body looked complete');
+      assert.deepEqual(ending(await dispatches[0]!.released), { status: 200, clientClosed: false, incomplete: true });
+      get.session.destroy();
+    });
+
     it('counts the status the client got, incomplete, when the client resets its stream mid-body', async () => {
       const { port, dispatches } = await proxyTo('h2', (_d, socket) => socket.write('HTTP/1.1 206 Partial Content\r\nContent-Length: 100\r\n\r\nsome'));
       const get = h2Get(port);

@@ -12,10 +12,11 @@ import type { ExchangeClientSide } from '../forward/ExchangeClientSide.ts';
 import { UpstreamExchange } from '../forward/UpstreamExchange.ts';
 import type { UpstreamPool } from '../forward/UpstreamPool.ts';
 import { cannedAnswer, decidedAnswer, type PorticoAnswer } from '../policy/index.ts';
+import { cutStream } from './cutStream.ts';
 import { answerHeaders, relayedHeaders } from './http2ResponseHeaders.ts';
 import { resetStreamTail, watchStreamTail } from './streamTail.ts';
 
-const { NGHTTP2_NO_ERROR, NGHTTP2_PROTOCOL_ERROR, NGHTTP2_INTERNAL_ERROR } = http2.constants;
+const { NGHTTP2_NO_ERROR, NGHTTP2_PROTOCOL_ERROR } = http2.constants;
 
 /** What a stream's exchange needs from the HTTP/2 connection it belongs to. */
 export interface Http2StreamOwner {
@@ -207,7 +208,7 @@ export class Http2Exchange implements ExchangeClientSide {
       this.#stream.respond(headers);
     } catch {
       connection.destroy();
-      this.#stream.close(NGHTTP2_INTERNAL_ERROR);
+      cutStream(this.#stream);
       return;
     }
     // `rest` is part of a lent backend read.
@@ -231,13 +232,13 @@ export class Http2Exchange implements ExchangeClientSide {
   onAborted(reason: string): void {
     this.#settle(false);
     this.#owner.options.onEvent({ type: 'response.aborted', reason });
-    this.#stream.close(NGHTTP2_INTERNAL_ERROR);
+    cutStream(this.#stream);
   }
 
   /** An invariant failed (reported already): reset the stream. */
   onBroken(): void {
     this.#settle(false);
-    if (!this.#stream.closed) this.#stream.close(NGHTTP2_INTERNAL_ERROR);
+    cutStream(this.#stream);
   }
 
   /** RFC 9113 §8.1.1: a malformed request is a stream error of type PROTOCOL_ERROR, and is never forwarded in full. */
@@ -310,7 +311,7 @@ export class Http2Exchange implements ExchangeClientSide {
     const stream = this.#stream;
     if (stream.destroyed || stream.closed) return;
     if (stream.headersSent) {
-      stream.close(NGHTTP2_INTERNAL_ERROR);
+      cutStream(stream);
       return;
     }
     const payload = Buffer.from(answer.body, 'utf8');

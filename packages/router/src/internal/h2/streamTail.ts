@@ -1,8 +1,7 @@
-import http2, { type ServerHttp2Stream } from 'node:http2';
+import type { ServerHttp2Stream } from 'node:http2';
 import type { ForwarderEvent } from '../../forward/ForwarderOptions.ts';
 import type { Deadline } from '../forward/Deadline.ts';
-
-const { NGHTTP2_INTERNAL_ERROR } = http2.constants;
+import { cutStream } from './cutStream.ts';
 
 /**
  * Times the last bytes of an answer that has ended on `stream`: once its exchange is over nothing
@@ -28,5 +27,5 @@ export function watchStreamTail(stream: ServerHttp2Stream, deadline: Deadline, s
 export function resetStreamTail(stream: ServerHttp2Stream, sendTimeout: number, onEvent: (event: ForwarderEvent) => void): void {
   if (stream.closed || stream.destroyed) return;
   onEvent({ type: 'response.aborted', reason: `the client had not taken all of its answer ${sendTimeout} ms after the answer ended` });
-  stream.close(NGHTTP2_INTERNAL_ERROR);
+  cutStream(stream);
 }
