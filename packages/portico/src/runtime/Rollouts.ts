@@ -61,8 +61,7 @@ export class Rollouts {
   async attempt(fresh: AppRuntime, old: AppRuntime | undefined, why: RolloutReason): Promise<{ keep: AppRuntime; error?: string }> {
     const name = fresh.config.name;
     const began = this.#clock.now();
-    this.#underWay.add(fresh);
-    const outcome = await rollOut(fresh).finally(() => this.#underWay.delete(fresh));
+    const outcome = await this.#underWayWhile(fresh, rollOut(fresh));
     if (this.#closing()) {
       // Portico stopped meanwhile: the new runtime never takes traffic.
       await this.#discard(fresh);
@@ -116,8 +115,10 @@ export class Rollouts {
   async restartStarting(app: AppRuntime, why: RestartReason): Promise<{ error?: string } | undefined> {
     const began = this.#clock.now();
     if (!(await app.pool.startAgain())) return undefined;
+    // Portico's stop began while the starting workers stopped: it closes the app, and does not wait for the new ones.
+    if (this.#closing()) return { error: STOPPING_ERROR };
     const name = app.config.name;
-    const outcome = await rollOut(app);
+    const outcome = await this.#underWayWhile(app, rollOut(app));
     if (this.#closing()) return { error: STOPPING_ERROR };
     if (outcome.ok) {
       this.#failed.delete(name);
@@ -127,6 +128,28 @@ export class Rollouts {
     this.#failed.set(name, { message: outcome.error, at: this.#clock.now() });
     logEvent(this.#logger, 'app.rollout_failed', { app: name, reason: why, error: outcome.error, oldKeepsServing: false });
     return { error: outcome.error };
+  }
+
+  /**
+   * Starts a stopped or failed app's own workers (`portico start APP`) and resolves once they are
+   * ready or one did not start. `stop()` ends it as a rollout: the start can take up to
+   * startupTimeLimit, and Portico's stop must not wait for it (it did, far past
+   * shutdownTimeLimit, only to stop the app once it was ready).
+   */
+  async start(app: AppRuntime): Promise<{ error?: string }> {
+    const outcome = await this.#underWayWhile(app, rollOut(app));
+    if (this.#closing()) return { error: STOPPING_ERROR };
+    return outcome.ok ? {} : { error: outcome.error };
+  }
+
+  /** `app`'s pool is stopped by `stop()` until `starting` settles. */
+  async #underWayWhile<T>(app: AppRuntime, starting: Promise<T>): Promise<T> {
+    this.#underWay.add(app);
+    try {
+      return await starting;
+    } finally {
+      this.#underWay.delete(app);
+    }
   }
 
   /** Ends the rollouts under way: their new workers stop (the old ones serve on until Portico's stop). */

@@ -20,7 +20,6 @@ import { forwarderEventLogger } from './forwarderEventLogger.ts';
 import { listenEntries } from './listenEntries.ts';
 import type { AppCommandResult, Portico, PorticoOptions, ReloadResult, Started } from './Portico.ts';
 import { appliedSettings, restartNeeded } from './reloadRules.ts';
-import { rollOut } from './rollOut.ts';
 import { Rollouts, STOPPING_ERROR } from './Rollouts.ts';
 import { samplingStatus } from './samplingStatus.ts';
 
@@ -387,8 +386,8 @@ export function createPortico(initial: PorticoConfig, options: PorticoOptions = 
     startApp(name) {
       return appCommand(name, async (app) => {
         logEvent(logger, 'app.operator_command', { app: name, command: 'start' });
-        const outcome = await rollOut(app);
-        return outcome.ok ? undefined : outcome.error.replace(/^rollout of/, 'start of');
+        const { error } = await rollouts.start(app);
+        return error?.replace(/^rollout of/, 'start of');
       });
     },
 
