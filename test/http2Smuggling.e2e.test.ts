@@ -70,6 +70,25 @@ describe('HTTP/2 downgrade smuggling', function () {
       await attack([headers(1, request('POST', '/', [['content-length', '100']]), false), data(1, 'short', true)], 'aborted');
       assert.ok(backend.seen.every((s) => s.url === '/next' || !s.complete));
     });
+
+    // Http2Exchange's own content-length check (#malformed) stands behind nghttp2's: on Node 20,
+    // 24 and 26 nghttp2 resets the stream before its DATA reaches Portico, so the check never runs
+    // and no 400 is refused by it. Should a Node's nghttp2 stop checking, this fails: the check
+    // then answers, and what it sends and records needs a test of its own.
+    it('is reset by nghttp2 before Portico\'s own content-length check runs', async () => {
+      const cases = [
+        [headers(1, request('POST', '/', [['content-length', '5']]), false), data(1, 'hello world', true)],
+        [headers(1, request('POST', '/', [['content-length', '5']]), false), data(1, 'hello', false), data(1, 'x', true)],
+        [headers(1, request('POST', '/', [['content-length', '100']]), false), data(1, 'short', true)],
+      ];
+      for (const frames of cases) {
+        const c = await client();
+        c.send(...frames);
+        const outcome = await c.outcome(1);
+        assert.ok((outcome.kind === 'reset' && outcome.code === 0x1) || outcome.kind === 'closed', JSON.stringify(outcome));
+      }
+      assert.deepEqual(front.events.filter((e) => e.type === 'request.refused'), [], 'Portico\'s own check ran: nghttp2 no longer resets first');
+    });
   });
 
   describe('H2.TE: transfer-encoding and other connection-specific fields', () => {
