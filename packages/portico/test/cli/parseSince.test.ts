@@ -10,8 +10,26 @@ describe('parseSince (portico logs --since)', () => {
     assert.equal(parseSince('1.5h', now), now - 5_400_000);
     assert.equal(parseSince('2026-12-06T02:00:00Z', now), Date.parse('2026-12-06T02:00:00Z'));
     assert.equal(parseSince('2026-12-06T03:00:00+01:00', now), Date.parse('2026-12-06T02:00:00Z'));
-    assert.equal(parseSince('2026-12-06', now), Date.parse('2026-12-06'));
     assert.equal(parseSince('2026-12-06 03:00', now), Date.parse('2026-12-06 03:00'));
+  });
+
+  it('reads a time without a zone, a day alone included, as local time, and refuses a day the calendar does not have', () => {
+    // Date.parse reads a day alone ('2026-12-06') as UTC midnight, a day with a time as local,
+    // and '2026-02-30' as 2 March: in New York, --since 2026-12-06 showed the evening before.
+    const zone = process.env['TZ'];
+    process.env['TZ'] = 'America/New_York';
+    try {
+      assert.equal(parseSince('2026-12-06', now), new Date(2026, 11, 6).getTime());
+      assert.equal(new Date(parseSince('2026-12-06', now)).toISOString(), '2026-12-06T05:00:00.000Z');
+      assert.equal(parseSince('2026-12-06 03:00', now), new Date(2026, 11, 6, 3).getTime());
+      assert.equal(parseSince('2026-12-06T03:00:00Z', now), Date.parse('2026-12-06T03:00:00Z'));
+    } finally {
+      if (zone === undefined) delete process.env['TZ'];
+      else process.env['TZ'] = zone;
+    }
+    for (const text of ['2026-02-30', '2026-04-31', '2026-12-06 24:00', '2026-12-06T03:60']) {
+      assert.throws(() => parseSince(text, now), (error: unknown) => error instanceof UsageError, JSON.stringify(text));
+    }
   });
 
   it('refuses a number without a unit and the loose forms Date.parse reads as a day in 2001', () => {
