@@ -64,7 +64,7 @@ function h1Get(port: number) {
   };
 }
 
-/** An HTTP/2 GET on a fresh session; `head` resolves with the response's status, `body(text)` once the body so far includes it. */
+/** An HTTP/2 GET on a fresh session; `head` resolves with the response's status (0: the stream closed without one), `body(text)` once the body so far includes it. */
 function h2Get(port: number) {
   const session = http2.connect(`http://127.0.0.1:${port}`);
   session.on('error', () => {});
@@ -76,7 +76,10 @@ function h2Get(port: number) {
     body += d.toString('latin1');
     for (const [want, fire] of waiting) if (body.includes(want)) fire();
   });
-  const head = new Promise<number>((resolve) => stream.on('response', (h) => resolve(Number(h[':status']))));
+  const head = new Promise<number>((resolve) => {
+    stream.on('response', (h) => resolve(Number(h[':status'])));
+    stream.on('close', () => resolve(0));
+  });
   const closed = new Promise<number>((resolve) => stream.on('close', () => resolve(stream.rstCode ?? -1)));
   return {
     session,
@@ -200,6 +203,16 @@ describe('forwarder: how a response that ends early is counted', () => {
       assert.equal(await get.head, 200);
       assert.equal(await get.closed, http2.constants.NGHTTP2_INTERNAL_ERROR);
       assert.deepEqual(ending(await dispatches[0]!.released), { status: 200, clientClosed: false, incomplete: true });
+      get.session.destroy();
+    });
+
+    // The head was taken as begun before node:http2 refused it: the stream was reset with nothing
+    // on it and counted 0, a cut, where the backend's response was one HTTP/2 cannot carry.
+    it('answers 502, counted 502, for a backend head HTTP/2 cannot carry (two content-type lines)', async () => {
+      const { port, dispatches } = await proxyTo('h2', (_d, socket) => socket.write('HTTP/1.1 200 OK\r\nContent-Type: a\r\nContent-Type: b\r\nContent-Length: 2\r\n\r\nok'));
+      const get = h2Get(port);
+      assert.equal(await get.head, 502);
+      assert.deepEqual(ending(await dispatches[0]!.released), { status: 502, clientClosed: false, incomplete: false });
       get.session.destroy();
     });
 

@@ -161,10 +161,10 @@ export class Http2Exchange implements ExchangeClientSide {
       this.#stream.respond(headers, { endStream: bodiless });
       return true;
     } catch {
-      // Fields HTTP/2 cannot carry (two content-type lines, which node:http2 refuses).
+      // Fields HTTP/2 cannot carry (two content-type lines, which node:http2 refuses): nothing
+      // went out, so the client gets 502, a response it cannot be given, as for a malformed one.
       backend.spoilConnection();
-      if (backend.phase === 'relaying-body') backend.abortClient('backend response head not expressible in HTTP/2');
-      else backend.fail(502);
+      backend.fail(502);
       return false;
     }
   }
