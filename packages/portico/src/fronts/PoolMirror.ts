@@ -25,6 +25,13 @@ export class PoolMirror implements AppBackends {
   readonly #listeners = new Set<() => void>();
   /** Per process, kept while the process is ready or has requests of this front on it. */
   readonly #loads = new Map<string, WorkerLoad>();
+  /**
+   * The loads of the last processes to leave (`departedKept`), oldest first: one that comes back
+   * (its readiness probe passed again after a refused connect) gets its own box again, by which the
+   * router knows it has answered a request (`RoutedApp.answered`); with a new box it was taken for
+   * a process that never had, and its next failure for a failed start.
+   */
+  readonly #departed = new Map<string, WorkerLoad>();
   #ready: readonly ReadyWorker[] = [];
   #view: PoolView;
   #retryAt: number | undefined;
@@ -100,7 +107,7 @@ export class PoolMirror implements AppBackends {
       const key = processKey(worker.id, worker.pid);
       keep.add(key);
       let load = this.#loads.get(key);
-      if (!load) this.#loads.set(key, (load = { inFlight: 0 }));
+      if (!load) this.#loads.set(key, (load = this.#returning(key) ?? { inFlight: 0 }));
       ready.push({
         id: worker.id,
         pid: worker.pid,
@@ -136,7 +143,26 @@ export class PoolMirror implements AppBackends {
 
   #idle(id: string, pid: number): void {
     const key = processKey(id, pid);
-    if (!this.#loads.delete(key)) return;
+    const load = this.#loads.get(key);
+    if (!load) return;
+    this.#loads.delete(key);
+    this.#departed.set(key, load);
+    if (this.#departed.size > departedKept) this.#departed.delete(this.#departed.keys().next().value!);
     this.#send({ type: 'worker.idle', key: this.key, id, pid });
   }
+
+  /**
+   * The box of a process back in the ready list, if it left lately; its answered count starts
+   * again from zero, as a box made for it would (the front's reports have dropped it: `FrontReports`).
+   */
+  #returning(key: string): WorkerLoad | undefined {
+    const load = this.#departed.get(key);
+    if (!load) return undefined;
+    this.#departed.delete(key);
+    load.served = 0;
+    return load;
+  }
 }
+
+/** Processes that left a pool's ready list whose load a mirror keeps, should they come back. */
+const departedKept = 64;
