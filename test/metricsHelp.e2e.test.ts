@@ -80,7 +80,7 @@ describe('/metrics: every family counts what its help text says', function () {
       ['portico_requests_total', 'app="dropping",code_class="5xx"', /^Requests answered, by app and status class\.$/, 1],
       // Its own test: test/clientClosed.e2e.test.ts.
       ['portico_requests_client_closed_total', 'app="shop"', /^Requests whose client left before any of the response reached it \(status 499, in the 4xx class\), by app\.$/, 0],
-      // Its own tests: packages/router/test/forward/forwarderIncomplete.test.ts and test/clientClosed.e2e.test.ts.
+      // Its own tests: packages/router/test/forward/forwarderIncomplete.test.ts and test/incomplete.e2e.test.ts.
       ['portico_requests_incomplete_total', 'app="shop"', /^Requests whose response was cut after its head reached the client \(counted with that head's status\), by app\.$/, 0],
     ];
     for (const [name, labels, help, expected] of checks) {

@@ -340,7 +340,7 @@ export class HttpExchange {
     this.#clearTimer();
     this.#out?.destroy();
     this.#out = undefined;
-    this.#ctx.options.onEvent({ type: 'response.aborted', reason: 'client closed the connection before the response' });
+    this.#ctx.options.onEvent({ type: 'response.aborted', reason: 'client closed the connection before the response was complete' });
     this.#endEarly(CLIENT_CLOSED_REQUEST);
   };
 

@@ -371,7 +371,7 @@ export class ClientConnection implements ExchangeOwner {
     if (this.#state === 'body' || this.#state === 'awaiting') {
       this.#exchange?.abort();
       this.#exchange = undefined;
-      this.options.onEvent({ type: 'response.aborted', reason: 'client closed the connection before the response' });
+      this.options.onEvent({ type: 'response.aborted', reason: 'client closed the connection before the response was complete' });
       this.#state = 'closed';
       this.client.destroy();
     } else if (this.#state === 'head') {

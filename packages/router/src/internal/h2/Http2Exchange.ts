@@ -264,7 +264,7 @@ export class Http2Exchange implements ExchangeClientSide {
     // The client reset the stream (or the connection went): nginx's 499; the backend request is aborted.
     if (!this.#backend.clientGone()) return;
     this.#settle(true);
-    this.#owner.options.onEvent({ type: 'response.aborted', reason: 'client reset the stream before the response' });
+    this.#owner.options.onEvent({ type: 'response.aborted', reason: 'client reset the stream before the response was complete' });
   }
 
   /**
