@@ -88,6 +88,22 @@ describe('ReplacementQueue', () => {
     assert.deepEqual(await first, { ok: false, failure: { error: 'the app stopped before every worker was replaced' } });
   });
 
+  it('answers a restart as not done as soon as the pool stops, before the replacement under way has ended', async () => {
+    // Portico's stop waits for the answer: it kept accepting requests while the old worker of the
+    // replacement under way drained, up to shutdownTimeLimit, before it stopped the workers.
+    const { q, begun, finish } = queue(['shop#1', 'shop#2']);
+    let answer: unknown;
+    void q.restartAll('restart').then((outcome) => (answer = outcome));
+    await begun(1);
+    q.abandon();
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(answer, { ok: false, failure: { error: 'the app stopped before every worker was replaced' } });
+    assert.equal(q.active, true, 'the replacement under way ends by itself');
+    await finish();
+    await q.settled();
+    assert.deepEqual(answer, { ok: false, failure: { error: 'the app stopped before every worker was replaced' } });
+  });
+
   it("is done once the last worker's replacement is ready, while the old one still drains; the queue waits for the drain", async () => {
     let drained: () => void = () => {};
     const q = new ReplacementQueue(

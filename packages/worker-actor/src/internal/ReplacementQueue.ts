@@ -27,6 +27,8 @@ export class ReplacementQueue {
   /** Set by `abandon()`: the replacement under way gives up its new worker. */
   #abandoned = false;
   #running: Promise<void> | undefined;
+  /** Tells the caller of the job under way how it ended (once; later calls do nothing). */
+  #tellCurrent: ((outcome: RollingRestartOutcome) => void) | undefined;
 
   /** `workers` lists the pool's workers now. */
   constructor(replace: Replace, workers: () => readonly string[]) {
@@ -69,11 +71,17 @@ export class ReplacementQueue {
     });
   }
 
-  /** Drops what waits (the pool stops); the replacement under way ends with it. */
+  /**
+   * Drops what waits (the pool stops); the replacement under way ends with it. Every restart is
+   * answered now, the one under way too: its old worker may still drain for shutdownTimeLimit,
+   * and Portico's stop, waiting on the answer, kept accepting requests meanwhile, then gave the
+   * workers a shutdownTimeLimit of their own after it.
+   */
   clear(): void {
     for (const job of this.#waiting.splice(0)) job.settle?.(stopped);
     this.#pending = [];
     if (this.#running) this.#cleared = true;
+    this.#tellCurrent?.(stopped);
   }
 
   /** Drops what waits, and the replacement under way gives up its new worker (Portico stops). */
@@ -104,6 +112,7 @@ export class ReplacementQueue {
         told = true;
       };
       // The last worker's replacement is ready: the restart is done; the old one drains.
+      this.#tellCurrent = tell;
       const switched = () => this.#pending.length === 0 && !this.#cleared && tell({ ok: true });
       let failure: ReplacementFailure | undefined;
       for (let worker = this.#pending.shift(); worker !== undefined; worker = this.#pending.shift()) {
@@ -115,6 +124,7 @@ export class ReplacementQueue {
         if (failure && job.settle) this.#pending = [];
       }
       tell(failure ? { ok: false, failure } : this.#cleared ? stopped : { ok: true });
+      this.#tellCurrent = undefined;
     }
   }
 }
