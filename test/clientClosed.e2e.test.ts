@@ -11,22 +11,8 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PorticoStatus } from '@portico/portico';
+import { eventually, series } from './helpers/metricsText.ts';
 import { admin, app, startPortico, stopAllPorticos } from './helpers/portico.ts';
-
-/** Asks `read` again until `predicate` holds of its answer, and returns that answer. */
-async function eventually<T>(read: () => Promise<T>, predicate: (value: T) => boolean): Promise<T> {
-  for (;;) {
-    const value = await read();
-    if (predicate(value)) return value;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
-/** The value of `name{labels}` in `text` (labels as rendered, in order), 0 if absent. */
-function series(text: string, name: string, labels: string): number {
-  const line = text.split('\n').find((l) => l.startsWith(`${name}{${labels}} `));
-  return line === undefined ? 0 : Number(line.slice(line.lastIndexOf(' ') + 1));
-}
 
 const inFlight = (status: PorticoStatus) => status.apps[0]!.workers.reduce((n, w) => n + w.inFlight, 0);
 const answered = (metrics: string) => ['1xx', '2xx', '3xx', '4xx', '5xx'].reduce((n, c) => n + series(metrics, 'portico_requests_total', `app="slow",code_class="${c}"`), 0);

@@ -8,20 +8,8 @@ import http2 from 'node:http2';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { eventually, series } from './helpers/metricsText.ts';
 import { admin, app, startPortico, stopAllPorticos } from './helpers/portico.ts';
-
-async function eventually<T>(read: () => Promise<T>, predicate: (value: T) => boolean): Promise<T> {
-  for (;;) {
-    const value = await read();
-    if (predicate(value)) return value;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
-function series(text: string, name: string, labels: string): number {
-  const line = text.split('\n').find((l) => l.startsWith(`${name}{${labels}} `));
-  return line === undefined ? 0 : Number(line.slice(line.lastIndexOf(' ') + 1));
-}
 
 /** An HTTP/1.1 GET /?truncate; resolves with what the client got once the connection closed. */
 function h1Truncated(port: number): Promise<string> {
