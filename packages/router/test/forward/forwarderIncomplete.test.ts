@@ -235,6 +235,18 @@ describe('forwarder: how a response that ends early is counted', () => {
       get.session.destroy();
     });
 
+    it('counts the 200 the client got, incomplete, and resets the stream, when the client reads nothing for sendTimeout', async () => {
+      const backend = await startBulkBackend(64 * 1024 * 1024);
+      const dispatch = new MethodDispatch(upstreamAt(backend.port), upstreamAt(backend.port), ['x-added', 'yes']);
+      const proxy = await startH2Proxy({ dispatch: () => dispatch, sendTimeout: 200 });
+      const get = h2Get(proxy.port);
+      get.stream.pause();
+      assert.deepEqual(ending(await dispatch.released), { status: 200, clientClosed: false, incomplete: true });
+      get.stream.resume();
+      assert.equal(await get.closed, http2.constants.NGHTTP2_INTERNAL_ERROR);
+      get.session.destroy();
+    });
+
     it('counts the status the client got, incomplete, when the client resets its stream mid-body', async () => {
       const { port, dispatches } = await proxyTo('h2', (_d, socket) => socket.write('HTTP/1.1 206 Partial Content\r\nContent-Length: 100\r\n\r\nsome'));
       const get = h2Get(port);
