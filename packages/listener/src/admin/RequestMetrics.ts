@@ -71,10 +71,17 @@ export class RequestMetrics {
     if (!this.#apps.has(app)) this.#apps.set(app, new AppCounters());
   }
 
-  /** Drops an app's series, e.g. after a reload removed the app. */
+  /**
+   * Drops an app's series, e.g. after a reload removed the app: what every source counted of it
+   * too, so that an app added again starts from zero, as in one process (a source's report is
+   * kept until its next, which no longer names it: `setSource` takes only the apps with series).
+   */
   removeApp(app: string): void {
     this.#apps.delete(app);
     if (this.#lastApp === app) this.#lastApp = this.#lastCounters = undefined;
+    for (const [source, counters] of this.#sources) {
+      if (Object.hasOwn(counters, app)) this.#sources.set(source, Object.fromEntries(Object.entries(counters).filter(([name]) => name !== app)));
+    }
   }
 
   /** The apps with series, in the order they were first seen. */

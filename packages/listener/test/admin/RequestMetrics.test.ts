@@ -256,6 +256,20 @@ describe('RequestMetrics', () => {
     assert.equal(metrics.counts('blog'), undefined);
     assert.deepEqual(metrics.apps(), ['shop', unroutedApp]);
   });
+
+  // An app removed took its own counters with it but left what its sources (the fronts) last
+  // reported of it: added again before their next report, it came back with the removed app's counts.
+  it('drops what its sources counted of an app it removes: the app added again starts from zero', () => {
+    const five = { requests: [0, 5, 0, 0, 0], buckets: [5, ...Array(11).fill(0)], durationSumMs: 5, bytesIn: 0, bytesOut: 0, upstreamFailures: 0, clientClosed: 0, incomplete: 0 };
+    const metrics = new RequestMetrics({ apps: ['shop', 'blog'] });
+    const report = { shop: five, blog: five };
+    metrics.setSource('1', report);
+    metrics.removeApp('blog');
+    metrics.addApp('blog');
+    assert.equal(metrics.counts('blog')?.requests, 0);
+    assert.equal(metrics.counts('shop')?.requests, 5);
+    assert.deepEqual(Object.keys(report), ['shop', 'blog'], 'the source\'s report itself is not changed');
+  });
 });
 
 describe('parseExposition (the test checker)', () => {

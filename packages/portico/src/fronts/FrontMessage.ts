@@ -28,7 +28,8 @@ export interface RoutedApp {
 export type ControlMessage =
   /** First message: which front this is, and the config its listeners, limits and apps come from. */
   /** `logLevels`: the levels the control's logger writes; a front sends no event of another level. */
-  | { readonly type: 'init'; readonly index: number; readonly config: PorticoConfig; readonly logLevels: readonly string[] }
+  /** `seriesDropped`: the last `series.drop` sent so far; the new front process has none of those series. */
+  | { readonly type: 'init'; readonly index: number; readonly config: PorticoConfig; readonly logLevels: readonly string[]; readonly seriesDropped: number }
   /** Answer with a `pong` (`frontPing`): a front that does not is hung, and replaced. */
   | { readonly type: 'ping'; readonly id: number }
   /** The apps in force, in config order: the front routes to these from now on. */
@@ -36,6 +37,11 @@ export type ControlMessage =
   | { readonly type: 'pool'; readonly key: string; readonly view: PoolView }
   /** The pool was closed: the front forgets it. */
   | { readonly type: 'pool.closed'; readonly key: string }
+  /**
+   * The control dropped the app's request series (a reload removed it and it has drained): the
+   * front drops its own, and its reports say from which one on they no longer hold it (`dropped`).
+   */
+  | { readonly type: 'series.drop'; readonly id: number; readonly app: string }
   /** Send a `metrics` message now, with this id (for `/status` and `/metrics`, `MetricsAsks`). */
   | { readonly type: 'metrics.ask'; readonly id: number }
   /** Stop accepting; what is in flight goes on (`stop()`: the apps drain meanwhile). */
@@ -57,7 +63,9 @@ export type FrontMessage =
   /**
    * What this front sees now: waiting requests per app; per worker process (`id@pid`) requests in
    * flight, the most in flight at once since the last report, and requests answered so
-   * far; client connections, and its request counters since it started; `id` answers a `metrics.ask`.
+   * far; client connections, and its request counters since it started (but those of the apps
+   * dropped, `series.drop`); `answered`, the requests it counted since it started, dropped apps'
+   * included; `dropped`, the id of the last `series.drop` it applied; `id` answers a `metrics.ask`.
    */
   | {
       readonly type: 'metrics';
@@ -68,6 +76,8 @@ export type FrontMessage =
       readonly inFlight: Readonly<Record<string, number>>;
       readonly peak: Readonly<Record<string, number>>;
       readonly connections: number;
+      readonly answered: number;
+      readonly dropped: number;
     }
   | { readonly type: 'log'; readonly event: string; readonly fields: Readonly<Record<string, unknown>> };
 

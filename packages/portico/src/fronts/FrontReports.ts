@@ -1,4 +1,4 @@
-import type { AppCountersSnapshot } from '@portico/listener';
+import type { AppCountersSnapshot, RequestCountersSnapshot } from '@portico/listener';
 import type { LoadElsewhere } from '@portico/worker-actor';
 import type { FrontMessage } from './FrontMessage.ts';
 
@@ -32,28 +32,68 @@ export class FrontReports implements LoadElsewhere {
   readonly #peaks = new Map<number, Map<string, number>>();
   /** Per front, the requests its process's reports have added to its workers' `served` so far. */
   readonly #served = new Map<number, number>();
+  /** The `series.drop`s sent and not yet applied by every front process: which app, by id. */
+  readonly #drops: { readonly id: number; readonly app: string }[] = [];
+  #lastDrop = 0;
+  /** Per front process, the last drop it applied: its last report's `dropped`, or the last sent before it started. */
+  readonly #dropped = new Map<number, number>();
+
+  /**
+   * The control dropped `app`'s request series (`RequestMetrics.removeApp`): the id of the
+   * `series.drop` that tells the fronts to drop theirs. Until a front's report says it applied it
+   * (`dropped`), what that front reports of the app is of the series dropped, not of a new one of
+   * the same name (a reload may add the app again meanwhile): `counters` leaves it out.
+   */
+  dropSeries(app: string): number {
+    this.#drops.push({ id: ++this.#lastDrop, app });
+    return this.#lastDrop;
+  }
+
+  /** A front process starts: the last drop so far, which it is told (`init`): it has none of those series. */
+  started(front: number): number {
+    this.#dropped.set(front, this.#lastDrop);
+    return this.#lastDrop;
+  }
+
+  /** Drops not yet applied by every front process (for tests: it is bounded by them). */
+  get dropsPending(): number {
+    return this.#drops.length;
+  }
+
+  /** `report`'s request counters that the control takes: none of an app dropped after the report was sent. */
+  counters(report: Report): RequestCountersSnapshot {
+    let stale: Set<string> | undefined;
+    for (const drop of this.#drops) if (drop.id > report.dropped && Object.hasOwn(report.requests, drop.app)) (stale ??= new Set()).add(drop.app);
+    if (!stale) return report.requests;
+    return Object.fromEntries(Object.entries(report.requests).filter(([app]) => !stale.has(app)));
+  }
 
   /**
    * Why `report` cannot come from the process of `front` that sent the reports taken so far, or
    * `undefined` if it can; nothing is kept. In one front process its request counters only grow
-   * (the front's `RequestMetrics` never drops an app or takes a count back): one that falls would
-   * pull `/metrics`' counters down, which Prometheus reads as a reset and counts again whole. And
-   * its workers answer no more requests than it counted (a front records each request before it
-   * adds it to its worker's count): a front that reported its workers' counts higher than its
-   * own, or down and up again (each rise is counted), would make the control recycle workers
-   * (`recycling.requests`) on requests never answered. A restarted front's process is a new
-   * series, from zero (`forget`).
+   * (its `RequestMetrics` takes no count back, and drops an app only when the control says so,
+   * `series.drop`, and then says it did, `dropped`): one that falls would pull `/metrics`'
+   * counters down, which Prometheus reads as a reset and counts again whole. And its workers
+   * answer no more requests than it counted (`answered`, which only grows: a front counts each
+   * request before it adds it to its worker's count): a front that reported its workers' counts
+   * higher than its own, or down and up again (each rise is counted), would make the control
+   * recycle workers (`recycling.requests`) on requests never answered. A restarted front's
+   * process is a new series, from zero (`forget`).
    */
   implausible(front: number, report: Report): string | undefined {
     const previous = this.#latest.get(front);
+    const droppedBefore = this.#dropped.get(front) ?? 0;
+    if (report.dropped < droppedBefore || report.dropped > this.#lastDrop) return `dropped is ${report.dropped}, not between the ${droppedBefore} this front process applied before and the ${this.#lastDrop} sent`;
     for (const [app, before] of Object.entries(previous?.requests ?? {})) {
+      // Dropped since its last report: gone, or a new series of an app added again.
+      if (this.#drops.some((drop) => drop.app === app && drop.id > droppedBefore && drop.id <= report.dropped)) continue;
       const now = Object.hasOwn(report.requests, app) ? report.requests[app] : undefined;
       if (now === undefined) return `requests has no ${JSON.stringify(app)}, which this front process reported before: its counts only grow`;
       const fell = fallen(before, now);
       if (fell !== undefined) return `requests[${JSON.stringify(app)}]${fell}`;
     }
-    let answered = 0;
-    for (const counters of Object.values(report.requests)) for (const n of counters.requests) answered += n;
+    const { answered } = report;
+    if (answered < (previous?.answered ?? 0)) return `answered is ${answered}, less than the ${previous!.answered} this front process reported before: it only grows`;
     let served = this.#served.get(front) ?? 0;
     for (const more of servedSince(previous, report).values()) served += more;
     if (served > answered) return `served adds up to ${served} requests answered, more than the ${answered} this front process counted: a worker answers no request its front did not count`;
@@ -64,6 +104,8 @@ export class FrontReports implements LoadElsewhere {
   received(front: number, report: Report): Map<string, number> {
     const more = servedSince(this.#latest.get(front), report);
     this.#latest.set(front, report);
+    this.#dropped.set(front, report.dropped);
+    this.#pruneDrops();
     let peaks = this.#peaks.get(front);
     if (!peaks) this.#peaks.set(front, (peaks = new Map<string, number>()));
     for (const [key, peak] of Object.entries(report.peak)) if (peak > (peaks.get(key) ?? 0)) peaks.set(key, peak);
@@ -81,6 +123,15 @@ export class FrontReports implements LoadElsewhere {
     this.#latest.delete(front);
     this.#peaks.delete(front);
     this.#served.delete(front);
+    this.#dropped.delete(front);
+    this.#pruneDrops();
+  }
+
+  /** Forgets the drops every front process has applied (or started after). */
+  #pruneDrops(): void {
+    let applied = this.#lastDrop;
+    for (const dropped of this.#dropped.values()) applied = Math.min(applied, dropped);
+    while (this.#drops.length > 0 && this.#drops[0]!.id <= applied) this.#drops.shift();
   }
 
   /** Requests waiting for a worker of `app`, over every front. */

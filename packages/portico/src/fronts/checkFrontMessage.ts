@@ -100,6 +100,8 @@ const checks: Readonly<Record<FrontMessage['type'], Check>> = {
   metrics: (m) =>
     (m['id'] === undefined ? undefined : idField(m, 'id')) ??
     countField(m, 'connections') ??
+    countField(m, 'answered') ??
+    countField(m, 'dropped') ??
     recordField(m, 'waiting', count) ??
     recordField(m, 'inFlight', count) ??
     recordField(m, 'peak', count) ??

@@ -54,6 +54,12 @@ export interface FrontFleet {
    * resolves once `reports` holds each one's answer, or a second after the ask (`MetricsAsks`).
    */
   refresh(): Promise<void>;
+  /**
+   * The control dropped `app`'s request series (a reload removed it, and it has drained): every
+   * front drops its own (`series.drop`), so that what a front keeps does not grow with every app
+   * name it ever served, and a re-added app starts from zero, as in one process.
+   */
+  dropSeries(app: string): void;
   /** What the fronts said they see: waiting requests, requests in flight, connections. */
   readonly reports: FrontReports;
   status(): FrontStatusView[];
@@ -228,7 +234,7 @@ export function createFrontFleet(options: FrontFleetOptions): FrontFleet {
           onRefused(front, children.get(front)?.child.pid, { type: 'metrics', problem });
           return;
         }
-        options.metrics.setSource(String(front), message.requests);
+        options.metrics.setSource(String(front), reports.counters(message));
         for (const [key, more] of reports.received(front, message)) countServed(key, more);
         if (message.id !== undefined) asks.answered(front, message.id);
         poolsToLook();
@@ -296,7 +302,7 @@ export function createFrontFleet(options: FrontFleetOptions): FrontFleet {
       });
       children.set(front, child);
       listeningCallbacks.set(front, listening);
-      send(child, { type: 'init', index: front, config: options.config(), logLevels });
+      send(child, { type: 'init', index: front, config: options.config(), logLevels, seriesDropped: reports.started(front) });
       send(child, routesFor(front));
       // From its start: a front that hangs before it listens is found as well (it answers once it
       // has loaded its code and read init and routes, sent before the ping; until it listens it
@@ -384,6 +390,10 @@ export function createFrontFleet(options: FrontFleetOptions): FrontFleet {
       });
       runtime.pool.readLoadElsewhere(reports);
       tracked.set(runtime.key, { runtime, off });
+    },
+    dropSeries(app) {
+      const id = reports.dropSeries(app);
+      for (const child of children.values()) send(child, { type: 'series.drop', id, app });
     },
     untrack(runtime) {
       tracked.get(runtime.key)?.off();

@@ -45,7 +45,12 @@ export function runFront(channel: ControlChannel, clock: Clock = systemClock, li
   const mirrors = new Map<string, PoolMirror>();
   const authenticators = new Map<string, Authenticator | undefined>();
   const metrics = new RequestMetrics();
+  /** Requests counted since this front started, over every app, those of apps dropped since included. */
+  let answered = 0;
+  /** The last `series.drop` applied: the reports hold no series of an app dropped up to it. */
+  let seriesDropped = 0;
   const onRequest = (app: string | undefined, status: number, durationMs: number, bytesIn: number, bytesOut: number, upstreamFailed: boolean, clientClosed: boolean, incomplete: boolean) => {
+    answered++;
     metrics.record(app ?? unroutedApp, status, durationMs, bytesIn, bytesOut, clientClosed, incomplete);
     if (upstreamFailed && app !== undefined) metrics.upstreamFailure(app);
   };
@@ -113,7 +118,7 @@ export function runFront(channel: ControlChannel, clock: Clock = systemClock, li
     for (const name of routed) waiting[name] = router?.waiting(name) ?? 0;
     const loads: LoadReport = { inFlight: {}, peak: {}, served: {} };
     for (const mirror of mirrors.values()) mirror.loads(loads);
-    send({ type: 'metrics', ...(id === undefined ? {} : { id }), waiting, ...loads, connections: forwarders?.connectionCount ?? 0, requests: metrics.snapshot() });
+    send({ type: 'metrics', ...(id === undefined ? {} : { id }), waiting, ...loads, connections: forwarders?.connectionCount ?? 0, requests: metrics.snapshot(), answered, dropped: seriesDropped });
   };
 
   const close = async (): Promise<void> => {
@@ -148,6 +153,7 @@ export function runFront(channel: ControlChannel, clock: Clock = systemClock, li
       case 'init':
         config = message.config;
         logLevels = new Set(message.logLevels);
+        seriesDropped = message.seriesDropped;
         return;
       case 'ping':
         send({ type: 'pong', id: message.id });
@@ -179,6 +185,13 @@ export function runFront(channel: ControlChannel, clock: Clock = systemClock, li
           mirrors.delete(message.key);
           void authenticators.get(message.key)?.close();
           authenticators.delete(message.key);
+        });
+        return;
+      // After the routes before it: those may still route to the app, and count its requests.
+      case 'series.drop':
+        inOrder(() => {
+          metrics.removeApp(message.app);
+          seriesDropped = message.id;
         });
         return;
       case 'metrics.ask':

@@ -152,7 +152,10 @@ export function createPortico(initial: PorticoConfig, options: PorticoOptions = 
       const closing = (async () => {
         await a.close();
         drop(a);
-        if (!apps.has(a.config.name)) metrics.removeApp(a.config.name);
+        if (!apps.has(a.config.name)) {
+          metrics.removeApp(a.config.name);
+          fleet?.dropSeries(a.config.name);
+        }
         notify();
       })();
       retiring.add(closing);

@@ -11,6 +11,8 @@ const report = (inFlight: Record<string, number>, peak: Record<string, number>, 
   served: {},
   connections: 0,
   requests: {} as RequestCountersSnapshot,
+  answered: 0,
+  dropped: 0,
 });
 
 describe('FrontReports', () => {
@@ -96,7 +98,7 @@ describe('FrontReports', () => {
 /** One app's request counters, with `n` in each field of the same growth. */
 const counters = (n: number, classes = [0, n, 0, 0, 0]) => ({ requests: classes, buckets: [n, ...Array<number>(11).fill(0)], durationSumMs: n, bytesIn: n, bytesOut: n, upstreamFailures: n, clientClosed: n, incomplete: n });
 /** A report of `requests` per app and `served` per worker process. */
-const counted = (requests: RequestCountersSnapshot, served: Record<string, number> = {}) => ({ ...report({}, {}), requests, served });
+const counted = (requests: RequestCountersSnapshot, served: Record<string, number> = {}, answered = Object.values(requests).reduce((n, c) => n + c.requests.reduce((a, b) => a + b, 0), 0)) => ({ ...report({}, {}), requests, served, answered });
 
 // Review of issue 21's fronts: checkFrontMessage held each report to the shape of a front's, not
 // to the front's own last report. Counts that go back in one front process pulled /metrics'
@@ -159,5 +161,55 @@ describe('FrontReports.implausible', () => {
     const soon = counted({ shop: counters(8) }, { 'shop#1@10': 1 });
     assert.equal(reports.implausible(1, soon), undefined);
     assert.deepEqual([...reports.received(1, soon)], []);
+  });
+});
+
+// A front kept the series of every app it ever served, and a report that no longer named one was
+// refused (its counts only grow). The control now has the fronts drop an app's series once it has
+// dropped its own (`series.drop`), and holds each report to the drops it says it applied.
+describe('FrontReports: dropped app series', () => {
+  /** A report that applied drops up to `dropped`, with `answered` requests (those of dropped apps included). */
+  const at = (dropped: number, requests: RequestCountersSnapshot, answered = 15) => ({ ...counted(requests, {}, answered), dropped });
+
+  it('takes none of a dropped app\'s counts from a report sent before the front dropped it, the app added again or not', () => {
+    const reports = new FrontReports();
+    reports.started(1);
+    reports.received(1, at(0, { shop: counters(5), blog: counters(9) }, 14));
+    const drop = reports.dropSeries('blog');
+    // Sent before the front read the drop: blog's counts are of the series dropped.
+    const before = at(0, { shop: counters(6), blog: counters(9) });
+    assert.equal(reports.implausible(1, before), undefined);
+    assert.deepEqual(Object.keys(reports.counters(before)), ['shop']);
+    reports.received(1, before);
+    // After it: blog is gone, or a new series from zero if a reload added it again.
+    const after = at(drop, { shop: counters(6), blog: counters(1) }, 16);
+    assert.equal(reports.implausible(1, after), undefined);
+    assert.deepEqual(Object.keys(reports.counters(after)), ['shop', 'blog']);
+    assert.equal(reports.implausible(1, at(drop, { shop: counters(6) }, 15)), undefined);
+  });
+
+  it('refuses an app missing without a drop, a drop never sent, a drop taken back, and answered counts that fall', () => {
+    const reports = new FrontReports();
+    reports.started(1);
+    reports.received(1, at(0, { shop: counters(5), blog: counters(9) }, 14));
+    const drop = reports.dropSeries('blog');
+    assert.match(reports.implausible(1, at(drop, { blog: counters(9) }))!, /^requests has no "shop"/);
+    assert.match(reports.implausible(1, at(0, { shop: counters(5) }))!, /^requests has no "blog"/, 'not dropped yet by this report');
+    assert.match(reports.implausible(1, at(drop + 1, { shop: counters(5) }))!, /^dropped is 2, not between the 0 this front process applied before and the 1 sent/);
+    reports.received(1, at(drop, { shop: counters(5) }, 14));
+    assert.match(reports.implausible(1, at(0, { shop: counters(5) }))!, /^dropped is 0, not between the 1/);
+    assert.match(reports.implausible(1, at(drop, { shop: counters(5) }, 13))!, /^answered is 13, less than the 14/);
+  });
+
+  it('forgets a drop once every front process applied it or started after it', () => {
+    const reports = new FrontReports();
+    reports.started(1);
+    reports.started(2);
+    for (let i = 1; i <= 50; i++) reports.dropSeries(`app${i}`);
+    reports.received(1, at(50, {}));
+    assert.equal(reports.dropsPending, 50, 'front 2 has not applied them');
+    reports.forget(2);
+    assert.equal(reports.started(2), 50, 'a new process of front 2 is told the last drop');
+    assert.equal(reports.dropsPending, 0);
   });
 });

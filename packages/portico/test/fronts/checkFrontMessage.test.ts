@@ -13,6 +13,8 @@ const report = (fields: Record<string, unknown> = {}) => ({
   inFlight: { 'shop#1@10': 1 },
   peak: { 'shop#1@10': 2 },
   connections: 5,
+  answered: 4,
+  dropped: 0,
   sentAt: 1200,
   ...fields,
 });
@@ -71,7 +73,7 @@ describe('checkFrontMessage', () => {
   });
 
   it('refuses a report with a field missing, or of the wrong kind', () => {
-    for (const field of ['served', 'requests', 'waiting', 'inFlight', 'peak', 'connections']) {
+    for (const field of ['served', 'requests', 'waiting', 'inFlight', 'peak', 'connections', 'answered', 'dropped']) {
       assert.match(refused(report({ [field]: undefined }), 'metrics'), new RegExp(`^${field} is missing`));
     }
     assert.match(refused(report({ peak: [1, 2] }), 'metrics'), /^peak is an array of 2, not an object$/);

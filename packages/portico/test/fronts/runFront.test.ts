@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
-import net from 'node:net';
+import { once } from 'node:events';
+import http from 'node:http';
+import net, { type AddressInfo } from 'node:net';
 import { SimulatedClock } from '@portico/supervisor';
 import { resolveConfig } from '../../src/config/loadConfig.ts';
 import type { ControlMessage, FrontMessage, PoolView } from '../../src/fronts/FrontMessage.ts';
@@ -45,7 +47,7 @@ describe('runFront', () => {
       held: false,
     });
     const idled = () => sent.filter((m) => m.type === 'worker.idle').map((m) => (m as { pid: number }).pid);
-    tell({ type: 'init', index: 1, config, logLevels: ['info'] });
+    tell({ type: 'init', index: 1, config, logLevels: ['info'], seriesDropped: 0 });
     tell({ type: 'routes', id: 1, apps: [{ key: 'shop', config: config.apps[0]!, view: view(10) }], limits: config.limits });
     await until(() => sent.some((m) => m.type === 'routes.applied'));
     // New routes, with worker 10 still in the pool, then at once the pool without it.
@@ -71,7 +73,7 @@ describe('runFront', () => {
     const { sent, state, tell } = front(clock, () => undefined);
     const config = resolveConfig({ listen: [{ port, host: '127.0.0.1' }], apps: [{ name: 'shop', processPath: '/bin/true' }] }, { file: '/tmp/portico.json', baseDir: '/tmp' });
     const idle: PoolView = { state: 'idle', ready: [], lastExit: undefined, retryIn: undefined, held: false };
-    tell({ type: 'init', index: 1, config, logLevels: ['info'] });
+    tell({ type: 'init', index: 1, config, logLevels: ['info'], seriesDropped: 0 });
     tell({ type: 'routes', id: 1, apps: [{ key: 'shop', config: config.apps[0]!, view: idle }], limits: config.limits });
     await until(() => sent.some((m) => m.type === 'listening'));
     const client = net.connect(port, '127.0.0.1');
@@ -89,6 +91,54 @@ describe('runFront', () => {
       await until(() => state.exited);
     }
   });
+
+  // A front's RequestMetrics kept a series for every app name it ever served: an operator who
+  // renames apps at each reload grew every front for good. The control's `series.drop` (sent once
+  // a removed app has drained, as it drops its own) now drops the front's, and its reports say so.
+  it('drops an app\'s request series when the control says so, and its reports say from which drop on', async () => {
+    const backend = http.createServer((_req, res) => res.end('ok'));
+    backend.listen(0, '127.0.0.1');
+    await once(backend, 'listening');
+    // The front listens on this socket, as on one it inherits from the control.
+    const socket = net.createServer();
+    socket.listen(0, '127.0.0.1');
+    await once(socket, 'listening');
+    const { port } = socket.address() as AddressInfo;
+    const clock = new SimulatedClock();
+    const { sent, state, tell } = front(clock, () => socket);
+    const base = resolveConfig({ listen: [{ port: 0, host: '127.0.0.1' }], apps: [{ name: 'shop', processPath: '/bin/true' }] }, { file: '/tmp/portico.json', baseDir: '/tmp' });
+    const view: PoolView = {
+      state: 'ready',
+      ready: [{ id: 'app#1#1', pid: 10, endpoint: { kind: 'tcp', host: '127.0.0.1', port: (backend.address() as AddressInfo).port }, token: 't' }],
+      lastExit: undefined,
+      retryIn: undefined,
+      held: false,
+    };
+    const routed = (name: string) => ({ key: name, config: { ...base.apps[0]!, name }, view });
+    const reports = () => sent.filter((m) => m.type === 'metrics');
+    const report = async () => {
+      const before = reports().length;
+      clock.advance(1000);
+      await until(() => reports().length > before);
+      return reports().at(-1)!;
+    };
+    tell({ type: 'init', index: 1, config: base, logLevels: ['info'], seriesDropped: 3 });
+    for (let reload = 1; reload <= 10; reload++) {
+      // Each reload renames the app; the control drops the old name's series once it has drained.
+      tell({ type: 'routes', id: reload, apps: [routed(`app${reload}`)], limits: base.limits });
+      await until(() => sent.some((m) => m.type === 'routes.applied' && m.id === reload));
+      if (reload > 1) tell({ type: 'series.drop', id: 3 + reload - 1, app: `app${reload - 1}` });
+      assert.equal(await get(port), 200);
+    }
+    const last = await report();
+    assert.deepEqual(Object.keys(last.type === 'metrics' ? last.requests : {}), ['app10'], 'only the app routed now has a series');
+    assert.equal(last.type === 'metrics' && last.dropped, 12);
+    assert.equal(last.type === 'metrics' && last.answered, 10, 'the requests of the dropped apps are still answered ones');
+    tell({ type: 'close' });
+    await until(() => state.exited);
+    backend.close();
+    socket.close();
+  });
 });
 
 /** A port nothing listens on now, on 127.0.0.1. */
@@ -98,6 +148,18 @@ async function freePort(): Promise<number> {
   const { port } = server.address() as net.AddressInfo;
   await new Promise((resolve) => server.close(resolve));
   return port;
+}
+
+/** The status of a GET on a connection of its own, closed after it (the front's close waits for none). */
+function get(port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    http
+      .get({ host: '127.0.0.1', port, path: '/', agent: false, headers: { connection: 'close' } }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      })
+      .on('error', reject);
+  });
 }
 
 /** Waits (turns of the event loop, at most a second) until `done()`. */
