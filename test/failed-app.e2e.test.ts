@@ -47,4 +47,22 @@ describe('a failed app', function () {
       assert.equal((await request(port, '/')).status, 200);
     });
   }
+
+  // `portico restart APP` is said to end a failed app's hold at once; it started a new set beside
+  // the failed pool, whose retry timer still ran and started the old workers too: two sets for
+  // the length of the start-up, the failed pool's thrown away once the new one was ready.
+  it('a restart ends the hold: the failed workers are not started again beside the new ones', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'portico-failed-'));
+    const readyFile = join(dir, 'fixed');
+    const shop = fixedLater('shop', readyFile, { start: 'eager' });
+    // Ready 3 s after its start: the failed pool's hold (1 s) ends while the new worker starts.
+    Object.assign(shop['environmentVariables'] as Record<string, string>, { LISTEN_DELAY_MS: '3000' });
+    const { portico, logs } = await startPortico({ apps: [shop] }, dir);
+    await state(portico, 'failed', 10_000);
+    await writeFile(readyFile, '');
+    const spawned = () => logs.filter((line) => line['event'] === 'worker.spawned').length;
+    const before = spawned();
+    assert.deepEqual(await portico.restart('shop'), { ok: true, app: 'shop', state: 'ready' });
+    assert.equal(spawned() - before, 1, 'one new process, and no retry of the failed pool beside it');
+  });
 });

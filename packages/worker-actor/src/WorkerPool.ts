@@ -389,6 +389,15 @@ export class WorkerPool {
     await stopped;
   }
 
+  /**
+   * A new pool takes this failed one's place (a restart or a reload of a failed app): its hold
+   * ends without starting it again, so that its retry timer does not start the old workers beside
+   * the new ones. It stays `failed`, with no `retryAt`, until it is closed.
+   */
+  supersede(): void {
+    if (this.#state === 'failed') this.#failedHold.end();
+  }
+
   /** Stops the workers and releases what the pool holds for good (activation sockets). */
   async close(): Promise<void> {
     await this.stop();

@@ -61,6 +61,8 @@ export class Rollouts {
   async attempt(fresh: AppRuntime, old: AppRuntime | undefined, why: RolloutReason): Promise<{ keep: AppRuntime; error?: string }> {
     const name = fresh.config.name;
     const began = this.#clock.now();
+    // A failed app's hold ends here: its retry timer would start the old workers beside the new.
+    old?.pool.supersede();
     const outcome = await this.#underWayWhile(fresh, rollOut(fresh));
     if (this.#closing()) {
       // Portico stopped meanwhile: the new runtime never takes traffic.
