@@ -136,9 +136,9 @@ export class Exchange implements ExchangeClientSide, ClientWriterWatcher {
   }
 
   /**
-   * Drop the backend connection, never pool it: the client is gone (no `status`: counted as
-   * `endedEarlyStatus` says, 499 before any head), or the request is refused with `status` (a malformed or stalled
-   * body; counted with the status of the response's head instead once that reached the client).
+   * Drop the backend connection, never pool it: the client is gone (no `status`: 499 before any
+   * head, `endedEarlyStatus`), or the request is refused with `status` (a malformed or stalled
+   * body); once the response's head reached the client, either is counted with that head's status.
    */
   abort(status?: number): void {
     if (status === undefined) this.#backend.clientGone();

@@ -318,9 +318,10 @@ export class UpstreamExchange extends ResponseRelay implements UpstreamHandler {
   }
 
   /**
-   * The client is gone (`clientGone`), or its request was refused (`refuse`), counted with
-   * `status`: settle at once without a word to the client side, dropping the backend connection
-   * (never pooled). False when already settled.
+   * The client is gone (`clientGone`), or its request was refused (`refuse`): settle at once
+   * without a word to the client side, dropping the backend connection (never pooled), counted
+   * with the status of the head the client got, incomplete, or with `unsent` while none reached
+   * it (`endedEarlyStatus`). False when already settled.
    */
   #abandon(unsent: number): boolean {
     if (this.phase === 'done') return false;
