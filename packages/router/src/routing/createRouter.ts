@@ -401,6 +401,17 @@ export function createRouter(routes: readonly AppRoute[], options: RouterOptions
     return decision;
   }
 
+  /**
+   * An answer of the router's decided after a wait (an authenticator's) whose client left
+   * meanwhile is written to nobody (every engine drops it): nginx's 499, as for a client that
+   * left while waiting for a worker. Before, it was counted with the answer's status (a 401, a
+   * 502 of a failing authenticator) though the client got nothing.
+   */
+  function toClientLeft(decision: RouteDecision, request: RouteRequest): RouteDecision {
+    if (decision.kind !== 'respond' || decision.clientClosed === true || request.connection?.destroyed !== true) return decision;
+    return { kind: 'respond', app: decision.app, status: CLIENT_CLOSED_REQUEST, headers: [], body: '', clientClosed: true };
+  }
+
   const router: Router = {
     route(request) {
       const began = clock.now();
@@ -412,7 +423,7 @@ export function createRouter(routes: readonly AppRoute[], options: RouterOptions
       const app = match(request.head, request.head.form === 'asterisk' ? '/' : path);
       if (!app) return answered(shownPage(undefined, request, 404, 'no app matches the host and path', errorPage(404, undefined, request.requestId)), began);
       const decision = routeToApp(app, request, began);
-      return decision instanceof Promise ? decision.then((d) => answered(d, began)) : answered(decision, began);
+      return decision instanceof Promise ? decision.then((d) => answered(toClientLeft(d, request), began)) : answered(decision, began);
     },
     waiting(name) {
       return apps.find((a) => a.name === name)?.waiters.size ?? 0;

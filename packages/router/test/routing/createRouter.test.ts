@@ -234,6 +234,31 @@ describe('createRouter › a client that leaves while its request waits', () => 
     assert.deepEqual(counted, [[499, false, false], [499, true, false], [200, false, true]]);
   });
 
+  // The router counts its own answers when it decides them; one decided after an authenticator's
+  // wait is written to nobody if the client left meanwhile (every engine drops it). Before, it was
+  // counted with the refusal's status (401) though the client got nothing and had closed.
+  it('counts a client that left while its request was authenticated as a client that closed it, not with the refusal it never got', async () => {
+    const counted: Array<[number, boolean, boolean]> = [];
+    let refuse: (() => void) | undefined;
+    const authenticator: NonNullable<Parameters<typeof createRouter>[0][number]['authenticator']> = {
+      scheme: 'basic',
+      stripOptions: {},
+      headerOptions: {},
+      authenticate: () => new Promise((resolve) => (refuse = () => resolve({ ok: false, status: 401, headers: [], body: 'no\n', reason: 'no credentials' }))),
+      close: async () => {},
+    };
+    const router = createRouter([{ name: 'shop', match: { host: '*', path: '/' }, backends: new Backends([worker('shop#1', 101, 5001)]), authenticator }], {
+      onRequest: (_app, code, _ms, _in, _out, _failed, clientClosed, incomplete) => counted.push([code, clientClosed, incomplete]),
+    });
+    const connection = new Connection();
+    const decision = router.route({ head: head(), remoteAddress: '127.0.0.1', requestId: 'r', connection });
+    assert.ok(decision instanceof Promise);
+    connection.close();
+    refuse!();
+    assert.equal(status(await decision), 499);
+    assert.deepEqual(counted, [[499, true, false]]);
+  });
+
   it('leaves no close listener on a keep-alive connection once its request is served', async () => {
     const backends = new Backends([]);
     const router = createRouter([{ name: 'shop', match: { host: '*', path: '/' }, backends }]);
