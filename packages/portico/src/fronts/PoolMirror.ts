@@ -29,9 +29,12 @@ export class PoolMirror implements AppBackends {
    * The loads of the last processes to leave (`departedKept`), oldest first: one that comes back
    * (its readiness probe passed again after a refused connect) gets its own box again, by which the
    * router knows it has answered a request (`RoutedApp.answered`); with a new box it was taken for
-   * a process that never had, and its next failure for a failed start.
+   * a process that never had, and its next failure for a failed start. With each, the number of
+   * reports made before it left (`#reports`).
    */
-  readonly #departed = new Map<string, WorkerLoad>();
+  readonly #departed = new Map<string, { readonly load: WorkerLoad; readonly reports: number }>();
+  /** Reports made so far (`loads`). */
+  #reports = 0;
   #ready: readonly ReadyWorker[] = [];
   #view: PoolView;
   #retryAt: number | undefined;
@@ -73,6 +76,7 @@ export class PoolMirror implements AppBackends {
    * pool's look (`FrontReports`), so a report asked between two periodic ones loses nothing.
    */
   loads(report: LoadReport): void {
+    this.#reports++;
     for (const [key, load] of this.#loads) {
       if (load.inFlight > 0) report.inFlight[key] = (report.inFlight[key] ?? 0) + load.inFlight;
       const peak = takePeak(load);
@@ -146,21 +150,24 @@ export class PoolMirror implements AppBackends {
     const load = this.#loads.get(key);
     if (!load) return;
     this.#loads.delete(key);
-    this.#departed.set(key, load);
+    this.#departed.set(key, { load, reports: this.#reports });
     if (this.#departed.size > departedKept) this.#departed.delete(this.#departed.keys().next().value!);
     this.#send({ type: 'worker.idle', key: this.key, id, pid });
   }
 
   /**
-   * The box of a process back in the ready list, if it left lately; its answered count starts
-   * again from zero, as a box made for it would (the front's reports have dropped it: `FrontReports`).
+   * The box of a process back in the ready list, if it left lately. Its answered count starts
+   * again from zero if a report was made since it left, which dropped it (`FrontReports` counts it
+   * from zero then); back before any, it goes on: the control counts what the next report adds to
+   * the last one's count, and from zero it counted none of the requests the process answered
+   * until it passed that count again.
    */
   #returning(key: string): WorkerLoad | undefined {
-    const load = this.#departed.get(key);
-    if (!load) return undefined;
+    const departed = this.#departed.get(key);
+    if (!departed) return undefined;
     this.#departed.delete(key);
-    load.served = 0;
-    return load;
+    if (this.#reports > departed.reports) departed.load.served = 0;
+    return departed.load;
   }
 }
 
