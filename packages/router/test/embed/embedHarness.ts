@@ -25,7 +25,7 @@ const hosts = new Set<Host>();
  * Starts a node:http host with `handler` on every request and `upgrade` on its 'upgrade' event.
  * `decide` returns the Dispatch; a plain object's `release` is wrapped so tests can count outcomes.
  */
-export async function startHost(decide: () => Dispatch | Promise<Dispatch>, options: Partial<EmbeddedForwarderOptions> = {}): Promise<Host> {
+export async function startHost(decide: () => Dispatch | Promise<Dispatch>, options: Partial<EmbeddedForwarderOptions> = {}, serverOptions: http.ServerOptions = {}): Promise<Host> {
   const events: ForwarderEvent[] = [];
   const released: ExchangeOutcome[] = [];
   let asked = 0;
@@ -50,7 +50,7 @@ export async function startHost(decide: () => Dispatch | Promise<Dispatch>, opti
     },
     onEvent: (e) => events.push(e),
   });
-  const server = http.createServer(forwarder.handler);
+  const server = http.createServer(serverOptions, forwarder.handler);
   server.on('upgrade', forwarder.upgrade);
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');

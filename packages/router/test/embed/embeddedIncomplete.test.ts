@@ -59,6 +59,62 @@ describe('embedded forwarder: how a response that ends early is counted', () => 
     assert.deepEqual(ending(host.released[0]), { status: 426, clientClosed: false, incomplete: true });
   });
 
+  // node:http's server refuses a malformed body itself (its 'clientError': a 400 while no head of
+  // the response went out) and destroys the socket: the client got that 400 and left nothing. As
+  // the socket forwarder counts its own refusal (400, or the head's status, incomplete). Before,
+  // both were counted 499, client closed, and logged as a client that closed the connection.
+  it('counts the 400 node:http answered a malformed chunked body, not a client that closed', async () => {
+    const arrived = signal();
+    const backend = await startRawBackend(() => arrived.fire());
+    const host = await startHost(forward(upstreamAt(backend.port)));
+    const client = net.connect(host.port, '127.0.0.1');
+    let text = '';
+    client.on('data', (d: Buffer) => (text += d.toString('latin1')));
+    client.on('error', () => {});
+    client.write('POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n');
+    await arrived.promise;
+    client.write('zz\r\n');
+    await until(() => host.released.length === 1);
+    await until(() => client.destroyed || text.length > 0);
+    assert.match(text, /^HTTP\/1\.1 400 /);
+    assert.deepEqual(ending(host.released[0]), { status: 400, clientClosed: false, incomplete: false });
+    client.destroy();
+  });
+
+  it("counts the 408 node:http answered a body not sent within its requestTimeout, not a client that closed", async () => {
+    const arrived = signal();
+    const backend = await startRawBackend(() => arrived.fire());
+    const host = await startHost(forward(upstreamAt(backend.port)), {}, { requestTimeout: 300, connectionsCheckingInterval: 50 });
+    const client = net.connect(host.port, '127.0.0.1');
+    let text = '';
+    client.on('data', (d: Buffer) => (text += d.toString('latin1')));
+    client.on('error', () => {});
+    client.write('POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\nhello');
+    await arrived.promise;
+    await until(() => host.released.length === 1);
+    await until(() => client.destroyed || text.length > 0);
+    assert.match(text, /^HTTP\/1\.1 408 /);
+    assert.deepEqual(ending(host.released[0]), { status: 408, clientClosed: false, incomplete: false });
+    client.destroy();
+  });
+
+  it('counts the head the client got, incomplete, when node:http refuses a malformed body after it', async () => {
+    const backend = await startRawBackend((_d, socket) => socket.write('HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\nsome'));
+    const host = await startHost(forward(upstreamAt(backend.port)));
+    const client = net.connect(host.port, '127.0.0.1');
+    let text = '';
+    client.on('data', (d: Buffer) => {
+      text += d.toString('latin1');
+      if (text.endsWith('some')) client.write('zz\r\n');
+    });
+    client.on('error', () => {});
+    client.write('POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n');
+    await until(() => host.released.length === 1);
+    assert.match(text, /^HTTP\/1\.1 200 /);
+    assert.deepEqual(ending(host.released[0]), { status: 200, clientClosed: false, incomplete: true });
+    client.destroy();
+  });
+
   // A FIN went unseen before: node:http's server lets sockets half-close, and an upgrade's socket
   // gave 'end' alone, so the backend held the handshake until requestTimeout.
   for (const how of ['fin', 'reset'] as const) {

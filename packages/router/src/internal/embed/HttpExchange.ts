@@ -25,7 +25,7 @@ import {
   type RelayedResponseFields,
 } from '../policy/index.ts';
 import { outboundHeadersFor, targetFor, type EmbeddedRequest } from './outboundHeadersFor.ts';
-import { flatten, headWritten, refuse, respond } from './nodeResponses.ts';
+import { flatten, headWritten, refuse, respond, serverRefusal } from './nodeResponses.ts';
 import { claimSocket, type UpstreamAgents } from './UpstreamAgents.ts';
 import { coalesceReads } from './coalesceReads.ts';
 
@@ -340,6 +340,13 @@ export class HttpExchange {
     this.#clearTimer();
     this.#out?.destroy();
     this.#out = undefined;
+    // Or node:http's server refused the request itself (a malformed body, its requestTimeout) and
+    // answered that, as the socket forwarder counts its own refusals: not a client that left.
+    const refused = serverRefusal(this.#ctx.req.socket);
+    if (refused !== undefined) {
+      this.#ctx.options.onEvent({ type: 'request.refused', status: refused.status, reason: `the host's server refused the request after its head went to the backend: ${refused.reason}` });
+      return this.#endEarly(refused.status);
+    }
     this.#ctx.options.onEvent({ type: 'response.aborted', reason: 'client closed the connection before the response was complete' });
     this.#endEarly(CLIENT_CLOSED_REQUEST);
   };

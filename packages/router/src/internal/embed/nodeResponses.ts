@@ -24,6 +24,21 @@ export function headWritten(res: ServerResponse): boolean {
 }
 
 /**
+ * The status node:http's server answered when it destroyed `socket` for a request it refused
+ * itself (its default 'clientError' handler writes it while no head of the response went out):
+ * 400 for a request its parser refused (a malformed chunked body: `HPE_*`), 408 for one its
+ * `requestTimeout` ended; undefined when the socket closed for any other reason (the client
+ * left). The error it was destroyed with is the socket's `errored`.
+ */
+export function serverRefusal(socket: Duplex): { readonly status: number; readonly reason: string } | undefined {
+  const error = socket.errored as NodeJS.ErrnoException | null;
+  const code = error?.code;
+  if (code === undefined) return undefined;
+  if (code.startsWith('HPE_')) return { status: 400, reason: `${code}, ${error!.message}` };
+  return code === 'ERR_HTTP_REQUEST_TIMEOUT' ? { status: 408, reason: `${code}, ${error!.message}` } : undefined;
+}
+
+/**
  * Portico's own short answer (400, 502, 504, …) with `connection: close`, so the host's server
  * never reads an unread body as the next request (nginx CVE-2019-20372).
  */
