@@ -23,3 +23,23 @@ describe('WorkerPool.stop', () => {
     assertQuiescent({ clock: sim.clock, host: sim.host });
   });
 });
+
+// Portico's stop closes each app's pool, then, once every app has stopped, the forwarders: in
+// between, a request on a client's keep-alive connection reaches the router, which starts a pool
+// that has no ready worker (lazy start). A closed pool released what it holds for good; started
+// again, it spawned workers that nothing stopped, left behind by `portico stop`.
+describe('WorkerPool.close', () => {
+  it('is for good: a start after it spawns nothing', async () => {
+    const sim = new Simulation({ seed: 1 });
+    sim.host.define('backend', { readyAfter: 10 });
+    const pool = new WorkerPool({ worker: { app: 'shop', processPath: 'backend', host: sim.host, shutdownTimeLimit: 2 }, processesPerApplication: 2, clock: sim.clock });
+    await sim.until(pool.start());
+    await sim.runUntil(() => pool.ready.length === 2);
+    await sim.until(pool.close());
+    await sim.until(pool.start());
+    await sim.advance(1_000);
+    assert.equal(pool.state, 'stopped');
+    assert.equal(sim.host.processes.length, 2, 'the closed pool spawned workers again');
+    assertQuiescent({ clock: sim.clock, host: sim.host });
+  });
+});

@@ -65,6 +65,8 @@ export class WorkerPool {
   #stopping: Promise<void> | undefined;
   /** Stopped by an operator: `start()` does nothing until `start({ resume: true })`. */
   #held = false;
+  /** Closed (`close()`): `start()` does nothing, ever. */
+  #closed = false;
   /** Hung processes replaced and still stopping (within shutdownTimeLimit); `stop()` waits for them. */
   readonly #released = new Set<Promise<void>>();
   readonly #sampler: ResourceSampler;
@@ -328,6 +330,8 @@ export class WorkerPool {
    * Idempotent; resolves once the supervisor runs, not when a worker is ready.
    */
   start(options: { readonly resume?: boolean } = {}): Promise<void> {
+    // Closed for good: what a request asks after the app's stop (a lazy start) starts nothing.
+    if (this.#closed) return Promise.resolve();
     if (options.resume) {
       // An operator's start: ends an operator's hold and a failed state's wait at once.
       this.#held = false;
@@ -398,8 +402,14 @@ export class WorkerPool {
     if (this.#state === 'failed') this.#failedHold.end();
   }
 
-  /** Stops the workers and releases what the pool holds for good (activation sockets). */
+  /**
+   * Stops the workers and releases what the pool holds for good (activation sockets); a closed
+   * pool never starts again. Before, a request that reached Portico's router on a keep-alive
+   * connection during Portico's stop, after the app's pool had closed, started it again (a lazy
+   * start): its new workers outlived the stop.
+   */
   async close(): Promise<void> {
+    this.#closed = true;
     await this.stop();
     await this.#members.close();
   }
