@@ -1,16 +1,9 @@
 import assert from 'node:assert/strict';
 import { createRouter, RequestHeadParser, type ForwardDecision } from '@portico/router';
-import type { PoolView } from '../../src/fronts/FrontMessage.ts';
 import { FrontReports } from '../../src/fronts/FrontReports.ts';
 import { PoolMirror } from '../../src/fronts/PoolMirror.ts';
+import { readyPoolView } from './readyPoolView.ts';
 
-const view = (...pids: number[]): PoolView => ({
-  state: 'ready',
-  ready: pids.map((pid) => ({ id: `shop#${pid}`, pid, endpoint: { kind: 'tcp', host: '127.0.0.1', port: 1 }, token: 't' })),
-  lastExit: undefined,
-  retryIn: undefined,
-  held: false,
-});
 
 describe('PoolMirror', () => {
   // Found in review: the router keeps which processes have answered by their load box (a pool's
@@ -19,7 +12,7 @@ describe('PoolMirror', () => {
   // next failure was taken for a failed start (the start-up failure page, and the worker reported
   // unreachable again). It failed before: hasAnswered was false.
   it('keeps, for the router, that a process answered when it leaves the ready list and comes back (a reprobe)', async () => {
-    const mirror = new PoolMirror('shop', view(10), () => {});
+    const mirror = new PoolMirror('shop', readyPoolView(10), () => {});
     const router = createRouter([{ name: 'shop', match: { host: '*', path: '/' }, backends: mirror }]);
     const parsed = new RequestHeadParser().push(Buffer.from('GET / HTTP/1.1\r\nhost: shop.test\r\n\r\n'));
     assert.ok('head' in parsed);
@@ -27,8 +20,8 @@ describe('PoolMirror', () => {
     const first = await route();
     first.release({ status: 200, answered: true, bytesIn: 0, bytesOut: 0, clientClosed: false, incomplete: false });
     assert.equal(first.hasAnswered(first.upstream), true);
-    mirror.update(view());
-    mirror.update(view(10));
+    mirror.update(readyPoolView());
+    mirror.update(readyPoolView(10));
     const again = await route();
     assert.equal(again.hasAnswered(again.upstream), true, 'process 10 answered a request before it left');
     // Back before any report dropped it: its answered count goes on (the next test).
@@ -44,7 +37,7 @@ describe('PoolMirror', () => {
   // it had answered before (here 2 of 3 counted), and a worker's `requests` and its
   // `recycling.requests` fell behind.
   it('counts every request a process answers when it leaves and comes back, within a report interval or across one', async () => {
-    const mirror = new PoolMirror('shop', view(10), () => {});
+    const mirror = new PoolMirror('shop', readyPoolView(10), () => {});
     const router = createRouter([{ name: 'shop', match: { host: '*', path: '/' }, backends: mirror }]);
     const parsed = new RequestHeadParser().push(Buffer.from('GET / HTTP/1.1\r\nhost: shop.test\r\n\r\n'));
     assert.ok('head' in parsed);
@@ -69,16 +62,16 @@ describe('PoolMirror', () => {
     answered += 2;
     report();
     // Out and back before the next report (a reprobe), then one more.
-    mirror.update(view());
-    mirror.update(view(10));
+    mirror.update(readyPoolView());
+    mirror.update(readyPoolView(10));
     await answer(1);
     answered += 1;
     report();
     assert.equal(counted, 3, 'within a report interval');
     // Out across a report, which drops it, and back: counted from zero again.
-    mirror.update(view());
+    mirror.update(readyPoolView());
     report();
-    mirror.update(view(10));
+    mirror.update(readyPoolView(10));
     await answer(2);
     answered += 2;
     report();

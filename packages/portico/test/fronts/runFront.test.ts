@@ -6,6 +6,7 @@ import { SimulatedClock } from '@portico/supervisor';
 import { resolveConfig } from '../../src/config/loadConfig.ts';
 import type { ControlMessage, FrontMessage, PoolView } from '../../src/fronts/FrontMessage.ts';
 import { runFront } from '../../src/fronts/runFront.ts';
+import { readyPoolView } from './readyPoolView.ts';
 
 /** A front run on `clock`, with a channel that keeps what it sends; `listenHandle`, where its `listen` entries' sockets are. */
 function front(clock: SimulatedClock, listenHandle?: (entry: number) => object | undefined) {
@@ -39,24 +40,17 @@ describe('runFront', () => {
     // Listening on a port of its own, not on an inherited socket.
     const { sent, state, tell } = front(clock, () => undefined);
     const config = resolveConfig({ listen: [{ port: 0, host: '127.0.0.1' }], apps: [{ name: 'shop', processPath: '/bin/true' }] }, { file: '/tmp/portico.json', baseDir: '/tmp' });
-    const view = (...pids: number[]): PoolView => ({
-      state: 'ready',
-      ready: pids.map((pid) => ({ id: `shop#${pid}`, pid, endpoint: { kind: 'tcp', host: '127.0.0.1', port: 1 }, token: 't' })),
-      lastExit: undefined,
-      retryIn: undefined,
-      held: false,
-    });
     const idled = () => sent.filter((m) => m.type === 'worker.idle').map((m) => (m as { pid: number }).pid);
     tell({ type: 'init', index: 1, config, logLevels: ['info'], seriesDropped: 0 });
-    tell({ type: 'routes', id: 1, apps: [{ key: 'shop', config: config.apps[0]!, view: view(10) }], limits: config.limits });
+    tell({ type: 'routes', id: 1, apps: [{ key: 'shop', config: config.apps[0]!, view: readyPoolView(10) }], limits: config.limits });
     await until(() => sent.some((m) => m.type === 'routes.applied'));
     // New routes, with worker 10 still in the pool, then at once the pool without it.
-    tell({ type: 'routes', id: 2, apps: [{ key: 'shop', config: config.apps[0]!, view: view(10, 11) }], limits: config.limits });
-    tell({ type: 'pool', key: 'shop', view: view(11) });
+    tell({ type: 'routes', id: 2, apps: [{ key: 'shop', config: config.apps[0]!, view: readyPoolView(10, 11) }], limits: config.limits });
+    tell({ type: 'pool', key: 'shop', view: readyPoolView(11) });
     await until(() => sent.filter((m) => m.type === 'routes.applied').length === 2);
     assert.deepEqual(idled(), [10]);
     // The next change of the pool finds worker 10 already gone: it is not let go a second time.
-    tell({ type: 'pool', key: 'shop', view: view(11, 12) });
+    tell({ type: 'pool', key: 'shop', view: readyPoolView(11, 12) });
     await until(() => true);
     assert.deepEqual(idled(), [10]);
     tell({ type: 'close' });
