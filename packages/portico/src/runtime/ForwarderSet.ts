@@ -11,9 +11,8 @@ type Limits = PorticoConfig['limits'];
  * server, and Portico's own `handler` and `upgrade`) and the socket forwarders of its listeners
  * (`SocketForwarders`). A reload that changes `limits` makes new forwarders for new connections
  * and requests. An old socket forwarder is closed and let go with its last connection; an old
- * embedded one is let go at once: it cannot tell its requests in flight, and closing it would cut
- * them (it destroys its agents' sockets, in use or not), while they keep it alive until they end,
- * and its idle backend connections close after `upstreamIdleTimeout`.
+ * embedded one is closed at once: its idle backend connections close, and its requests in flight
+ * finish on theirs, which then close instead of going back to its pool.
  */
 export class ForwarderSet {
   readonly #wiring: SocketForwarderWiring;
@@ -49,7 +48,9 @@ export class ForwarderSet {
   /** New connections and requests go to forwarders of `limits` from now on. */
   useLimits(limits: Limits): void {
     this.#socket.useLimits(limits);
+    const old = this.#embedded;
     this.#embedded = this.#makeEmbedded(limits);
+    old.close();
   }
 
   async close(): Promise<void> {

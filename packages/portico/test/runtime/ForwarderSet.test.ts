@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import net from 'node:net';
 import { once } from 'node:events';
 import { resolveConfig } from '../../src/config/loadConfig.ts';
@@ -47,6 +48,39 @@ describe('ForwarderSet', () => {
     await ended(held);
     assert.equal(set.held, 1, 'the forwarder in use');
     await set.close();
+  });
+
+  // An old embedded forwarder was let go without closing (closing cut its requests in flight),
+  // so its pooled backend connections stayed open until upstreamIdleTimeout after every reload.
+  it('closes the idle backend connections of an embedded forwarder of earlier limits at the reload', async () => {
+    const backendSockets: net.Socket[] = [];
+    const backend = http.createServer((_req, res) => res.end('ok'));
+    backend.on('connection', (socket: net.Socket) => backendSockets.push(socket));
+    backend.listen(0, '127.0.0.1');
+    await once(backend, 'listening');
+    const upstream = { id: 'shop#1@1', address: { host: '127.0.0.1', port: (backend.address() as net.AddressInfo).port }, token: 't' };
+    const set = new ForwarderSet(limits, { dispatch: () => ({ kind: 'forward', upstream }), servesHost: () => true, onEvent: () => {} });
+    const host = http.createServer((req, res) => set.embedded.handler(req, res));
+    server = host.listen(0, '127.0.0.1');
+    await once(host, 'listening');
+    try {
+      const status = await new Promise<number>((resolve, reject) => {
+        http.get({ host: '127.0.0.1', port: (host.address() as net.AddressInfo).port, path: '/', agent: false }, (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode!));
+        }).on('error', reject);
+      });
+      assert.equal(status, 200);
+      assert.equal(backendSockets.length, 1);
+      const closed = once(backendSockets[0]!, 'close');
+      set.useLimits({ ...limits, keepAliveTimeout: limits.keepAliveTimeout + 1 });
+      await Promise.race([closed, new Promise((_, reject) => setTimeout(() => reject(new Error('the pooled backend connection is still open 2 s after the reload')), 2000))]);
+    } finally {
+      host.closeAllConnections();
+      backend.closeAllConnections();
+      backend.close();
+      await set.close();
+    }
   });
 });
 

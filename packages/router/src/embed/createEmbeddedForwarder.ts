@@ -37,7 +37,7 @@ export interface EmbeddedForwarder {
   readonly handler: (req: IncomingMessage, res: ServerResponse) => void;
   /** For the server's `'upgrade'` event: forwards a valid WebSocket handshake, refuses anything else. */
   readonly upgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
-  /** Closes the pooled backend connections. Requests in flight keep theirs. */
+  /** Closes the idle pooled backend connections. Requests in flight finish on theirs, which then close instead of being pooled. */
   close(): void;
 }
 

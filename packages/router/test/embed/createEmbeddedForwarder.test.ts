@@ -523,6 +523,25 @@ describe('createEmbeddedForwarder', () => {
       host.forwarder.close();
       await closed;
     });
+
+    it('lets a request in flight at close() finish on its connection, which then closes instead of going back to the pool', async () => {
+      let answer: (() => void) | undefined;
+      const backend = await startHttpBackend((_req, res) => {
+        answer = () => res.end('all of it');
+      });
+      const sockets: net.Socket[] = [];
+      backend.server.on('connection', (s: net.Socket) => sockets.push(s));
+      const host = await startHost(forward(upstreamAt(backend.port)));
+      const reply = send(host.port, '/held');
+      await until(() => answer !== undefined);
+      host.forwarder.close();
+      const closed = once(sockets[0]!, 'close');
+      answer!();
+      const got = await reply;
+      assert.equal(got.status, 200);
+      assert.equal(got.body.toString(), 'all of it');
+      await closed;
+    });
   });
 
   describe('the router’s decisions', () => {

@@ -15,6 +15,8 @@ export interface UpstreamAgentsOptions {
 export class UpstreamAgents {
   readonly #options: UpstreamAgentsOptions;
   readonly #agents = new Map<string, http.Agent>();
+  /** After `close`, a request still in flight that retries elsewhere gets an agent that pools nothing. */
+  #closed = false;
 
   constructor(options: UpstreamAgentsOptions) {
     this.#options = options;
@@ -29,7 +31,7 @@ export class UpstreamAgents {
       return agent;
     }
     agent = new http.Agent({
-      keepAlive: this.#options.maxIdle > 0,
+      keepAlive: this.#options.maxIdle > 0 && !this.#closed,
       maxSockets: this.#options.maxSockets,
       maxFreeSockets: Math.max(this.#options.maxIdle, 1),
       timeout: this.#options.idleTimeout,
@@ -52,9 +54,18 @@ export class UpstreamAgents {
     }
   }
 
-  /** Closes every pooled connection. */
+  /**
+   * Closes every idle pooled connection; a connection still serving a request (or one queued in
+   * its agent) ends with it instead of going back to the pool. (`agent.destroy()` would cut the
+   * requests in flight too.)
+   */
   close(): void {
-    for (const agent of this.#agents.values()) agent.destroy();
+    this.#closed = true;
+    for (const agent of this.#agents.values()) {
+      // A socket its request frees is closed rather than pooled once the pool may hold none.
+      agent.maxFreeSockets = 0;
+      for (const sockets of Object.values(agent.freeSockets)) for (const socket of sockets ?? []) socket.destroy();
+    }
     this.#agents.clear();
   }
 }
