@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { Portico } from '@portico/portico';
 import { changed } from './helpers/load.ts';
-import { app, startPortico, stopAllPorticos } from './helpers/portico.ts';
+import { app, request, startPortico, stopAllPorticos } from './helpers/portico.ts';
 
 // A backend that is not ready for a long time (a migration, a slow import): startupTimeLimit
 // 600 s, and it listens only after 10 minutes.
@@ -33,5 +33,18 @@ describe('Portico stopping while an operator\'s command starts an app', function
     await changed(portico, () => portico.status().apps[0]?.history?.filter((h) => h.state === 'starting').length === 2);
     await portico.stop();
     assert.deepEqual(await restarted, { ok: false, app: 'shop', errors: ['Portico is stopping; nothing was changed'] });
+  });
+
+  // A request waiting for the app to start went on waiting when an operator stopped the app
+  // (`portico stop`), up to startupTimeLimit, while one arriving after got the 503 at once.
+  it('answers a request waiting for the app 503 as soon as an operator stops it, as one that arrives after', async () => {
+    const { portico, port } = await startPortico({ apps: [slow({ start: 'lazy' })] });
+    const waiting = request(port, '/');
+    await starting(portico);
+    assert.deepEqual(await portico.stopApp('shop'), { ok: true, app: 'shop', state: 'stopped' });
+    const [first, after] = await Promise.all([waiting, request(port, '/')]);
+    assert.equal(after.status, 503);
+    assert.equal(first.status, 503);
+    assert.match(first.body, /stopped by its operator/);
   });
 });

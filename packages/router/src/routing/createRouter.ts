@@ -268,7 +268,15 @@ export function createRouter(routes: readonly AppRoute[], options: RouterOptions
     return { app: app?.name, ...html(status, page, extra) };
   }
 
+  /** The answer while an operator holds the app stopped (`portico stop APP`). */
+  function stoppedPage(app: RoutedApp, request: RouteRequest): RespondDecision {
+    const notice = 'The app was stopped by its operator (portico stop); it serves again after portico start.';
+    return shownPage(app, request, 503, 'stopped by its operator', errorPage(503, app.name, request.requestId, undefined, notice));
+  }
+
   function failurePage(app: RoutedApp, request: RouteRequest, reason: string): RespondDecision {
+    // Stopped by its operator while the request waited: the answer a request arriving now gets.
+    if (app.backends.held) return stoppedPage(app, request);
     // When a failed app is tried again is no secret: every visitor is told, and so is a client (Retry-After).
     const retryAt = app.backends.state === 'failed' ? app.backends.retryAt : undefined;
     const retryIn = retryAt === undefined ? undefined : Math.max(1, Math.ceil((retryAt - clock.now()) / 1000));
@@ -316,7 +324,7 @@ export function createRouter(routes: readonly AppRoute[], options: RouterOptions
         }
         const ready = leastLoaded(live, live.backends.ready, except);
         if (ready) finish({ app: live, worker: ready });
-        else if (live.backends.state === 'failed') finish('failed');
+        else if (live.backends.state === 'failed' || live.backends.held) finish('failed');
       };
       const gone = () => finish('gone');
       const finish = (result: Waited | WaitEnd) => {
@@ -375,10 +383,7 @@ export function createRouter(routes: readonly AppRoute[], options: RouterOptions
     const ready = leastLoaded(app, app.backends.ready);
     if (ready) return new ForwardDecision(routing, app, ready, auth, began, request, undefined);
     if (app.backends.state === 'failed') return failurePage(app, request, heldDown);
-    if (app.backends.held) {
-      const notice = 'The app was stopped by its operator (portico stop); it serves again after portico start.';
-      return shownPage(app, request, 503, 'stopped by its operator', errorPage(503, app.name, request.requestId, undefined, notice));
-    }
+    if (app.backends.held) return stoppedPage(app, request);
     if (app.waiters.size >= (app.maxWaiting ?? 1000)) {
       const reason = `${app.waiters.size} requests already wait for a worker (queue.maxWaiting)`;
       return shownPage(app, request, 503, reason, errorPage(503, app.name, request.requestId), [['retry-after', '1']]);
