@@ -49,7 +49,7 @@ export interface Listener {
   /** Binds every entry; rejects, having closed what it opened, if one cannot be bound. */
   start(): Promise<readonly BoundAddress[]>;
   readonly addresses: readonly BoundAddress[];
-  /** Stops accepting new connections. Idempotent; resolves when every server is closed. */
+  /** Stops accepting new connections; those accepted go on (their forwarder closes them). Idempotent. */
   stopAccepting(): Promise<void>;
   /** Changes the most connections over all entries, for connections accepted from now on (a reload). */
   setMaxConnections(max: number): void;
@@ -70,10 +70,14 @@ export function createListener(initialOptions: ListenerOptions): Listener {
   const addresses: BoundAddress[] = [];
   let stopping: Promise<void> | undefined;
 
+  // Not server.close's callback: it comes only once every connection the server accepted has
+  // ended, and Portico's stop, which waits for this before its workers drain, was held by any
+  // client that kept its connection (a request in flight, a WebSocket, a keep-alive), past
+  // shutdownTimeLimit. The listening sockets close at once; the connections are their forwarders'.
   const stopAccepting = () =>
-    (stopping ??= Promise.all(servers.map((server) => new Promise<void>((resolve) => (server.listening ? server.close(() => resolve()) : resolve())))).then(
-      () => undefined,
-    ));
+    (stopping ??= (async () => {
+      for (const server of servers) if (server.listening) server.close();
+    })());
 
   return {
     addresses,
