@@ -10,7 +10,12 @@ function rawGet(port: number, path: string) {
   socket.on('data', (d: Buffer) => (text += d.toString('latin1')));
   socket.on('error', () => {});
   socket.write(`GET ${path} HTTP/1.1\r\nHost: a\r\n\r\n`);
-  return { socket, closed: new Promise<string>((resolve) => socket.on('close', () => resolve(text))) };
+  return { socket, text: () => text, closed: new Promise<string>((resolve) => socket.on('close', () => resolve(text))) };
+}
+
+/** Polls `done` every 20 ms until it holds. */
+async function until(done: () => boolean): Promise<void> {
+  while (!done()) await new Promise((resolve) => setTimeout(resolve, 20));
 }
 
 // Portico's stop began with the listener's stopAccepting, which waited for node's server.close
@@ -33,5 +38,28 @@ describe('Portico stopping while a client connection stays open', function () {
     assert.equal(portico.status().apps[0]?.state, 'stopped');
     // The request the stopped worker held is cut; the client is not left waiting on a dead backend.
     assert.doesNotMatch(await held.closed, /^HTTP\/1\.1 200 /);
+  });
+
+  // The connections were only cut at the end of the stop: a keep-alive client's next request in
+  // the drain waited for a worker that was stopping, and was reset (counted 499). Now, as nginx's
+  // graceful quit, an idle keep-alive connection closes as the stop begins, and a request in
+  // flight gets its response, with `connection: close`.
+  it('closes an idle keep-alive connection at once and finishes the request in flight with connection: close', async () => {
+    const { portico, port } = await startPortico({ apps: [app('shop', { start: 'eager', processesPerApplication: 1, environmentVariables: { DELAY_MS: '1500' } })] });
+    await changed(portico, () => portico.status().apps[0]?.workers.some((w) => w.state === 'ready') === true);
+    const idle = rawGet(port, '/');
+    await until(() => /\r\n\r\n\{.*\}$/s.test(idle.text()));
+    const held = rawGet(port, '/');
+    await until(() => portico.status().apps[0]?.workers[0]?.inFlight === 1);
+    let heldDone = false;
+    void held.closed.then(() => (heldDone = true));
+    const stopped = portico.stop();
+    const first = await idle.closed;
+    assert.match(first, /^HTTP\/1\.1 200 /, 'the idle connection had its answer');
+    assert.equal(heldDone, false, 'the idle connection closed before the request in flight ended');
+    const answer = await held.closed;
+    assert.match(answer, /^HTTP\/1\.1 200 /);
+    assert.match(answer, /\r\nconnection: close\r\n/i);
+    await stopped;
   });
 });

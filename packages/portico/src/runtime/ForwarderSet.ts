@@ -53,6 +53,11 @@ export class ForwarderSet {
     old.close();
   }
 
+  /** Portico is stopping: its own listeners' connections drain (`SocketForwarders.drain`); a host's server drains its own. */
+  drain(): void {
+    this.#socket.drain();
+  }
+
   async close(): Promise<void> {
     await this.#socket.close();
     this.#embedded.close();

@@ -31,6 +31,8 @@ export class SocketForwarders {
   readonly #current = new Map<Proto, Made>();
   /** Forwarders of earlier limits that still serve a connection. */
   readonly #retired = new Set<Made>();
+  /** Portico is stopping: every forwarder, and any made from now on, drains (`Forwarder.drain`). */
+  #draining = false;
 
   constructor(limits: Limits, wiring: SocketForwarderWiring) {
     this.#limits = limits;
@@ -56,6 +58,16 @@ export class SocketForwarders {
     this.#current.clear();
   }
 
+  /**
+   * Portico is stopping and its listeners no longer accept: idle keep-alive connections close,
+   * the others after the response in flight, HTTP/2 sessions after GOAWAY (`Forwarder.drain`).
+   */
+  drain(): void {
+    this.#draining = true;
+    for (const made of this.#current.values()) made.forwarder.drain();
+    for (const made of this.#retired) made.forwarder.drain();
+  }
+
   /** Forwarders held: those of the current limits, and the older ones that still serve a connection. */
   get held(): number {
     return this.#current.size + this.#retired.size;
@@ -79,7 +91,10 @@ export class SocketForwarders {
 
   #take(proto: Proto, socket: net.Socket): Forwarder {
     let made = this.#current.get(proto);
-    if (!made) this.#current.set(proto, (made = { forwarder: createSocketForwarder(proto, this.#limits, this.#wiring), open: 0, retired: false }));
+    if (!made) {
+      this.#current.set(proto, (made = { forwarder: createSocketForwarder(proto, this.#limits, this.#wiring), open: 0, retired: false }));
+      if (this.#draining) made.forwarder.drain();
+    }
     // A socket closed before it came here has no `close` to come: it is not counted.
     if (socket.closed) return made.forwarder;
     made.open++;

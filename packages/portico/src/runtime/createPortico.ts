@@ -313,6 +313,9 @@ export function createPortico(initial: PorticoConfig, options: PorticoOptions = 
         await rollouts.stop();
         await changing;
         await listener?.stopAccepting();
+        // No connection takes a request after the one it is on: a keep-alive client's next request
+        // would only wait for a worker that is stopping, and be cut.
+        forwarders.drain();
         await fleet?.stopAccepting();
         await admin?.close();
         // In-flight requests finish while the workers drain; the pools wait for them.

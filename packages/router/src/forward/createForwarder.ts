@@ -21,6 +21,14 @@ export interface Forwarder {
   readonly connectionCount: number;
   /** Idle keep-alive connections held for one upstream. */
   idleUpstreamConnections(upstreamId: string): number;
+  /**
+   * Portico is stopping (its listeners no longer accept): no connection takes a request after the
+   * one it is on. An idle keep-alive connection closes now; one with a request in flight (or
+   * accepted and not yet asked anything) ends after its response, which says `connection:
+   * close`; an HTTP/2 session gets GOAWAY and closes once its open streams end. `close` then cuts
+   * whatever is left. Idempotent; connections handed over afterwards are drained as they come.
+   */
+  drain(): void;
   /** Destroys every client connection and idle backend connection. Idempotent. */
   close(): Promise<void>;
 }
@@ -44,6 +52,7 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
   let http2: Http2Front | undefined;
   const closedWaiters = new Set<() => void>();
   let closing: Promise<void> | undefined;
+  let draining = false;
 
   const settle = (): void => {
     if (connections.size > 0) return;
@@ -62,6 +71,7 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
         settle();
       });
       connections.add(connection);
+      if (draining) connection.drain();
       if (initial !== undefined && initial.length > 0) connection.readFirst(initial);
     },
     handleHttp2Connection(socket, initial) {
@@ -70,11 +80,17 @@ export function createForwarder(options: ForwarderOptions): Forwarder {
         return;
       }
       (http2 ??= new Http2Front(resolved, pool)).handleConnection(socket, initial);
+      if (draining) http2.drain();
     },
     get connectionCount() {
       return connections.size + (http2?.connectionCount ?? 0);
     },
     idleUpstreamConnections: (id) => pool.idleCount(id),
+    drain() {
+      draining = true;
+      for (const c of connections) c.drain();
+      http2?.drain();
+    },
     close() {
       closing ??= new Promise<void>((resolve) => {
         pool.close();

@@ -62,6 +62,8 @@ export class ClientConnection implements ExchangeOwner {
   /** The connection's own timeout, of the kind in `#timerKind`. */
   readonly #deadline: Deadline;
   #timerKind: TimerKind | undefined;
+  /** Portico is stopping: the response in flight is this connection's last. */
+  #draining = false;
   /** The current exchange's timeout; one per connection since its exchanges run one at a time. */
   readonly requestDeadline: Deadline;
   #origin: ClientOrigin | undefined;
@@ -238,7 +240,18 @@ export class ClientConnection implements ExchangeOwner {
   }
 
   mustCloseAfterResponse(): boolean {
-    return this.#head?.keepAlive !== true || !this.#bodyDone || this.options.keepAliveTimeout === 0;
+    return this.#draining || this.#head?.keepAlive !== true || !this.#bodyDone || this.options.keepAliveTimeout === 0;
+  }
+
+  /**
+   * No request begins here after the one in flight (`Forwarder.drain`): an idle keep-alive
+   * connection (its last response sent, nothing of another request read) closes now; any other
+   * ends after its response, which says `connection: close`. A connection that has not yet been
+   * asked anything is left to ask once: its client has no answer to retry on.
+   */
+  drain(): void {
+    this.#draining = true;
+    if (this.#state === 'head' && this.#timerKind === 'idle' && this.#parser.bufferedBytes === 0 && this.#stash.length === 0) this.#closeGracefully();
   }
 
   onBodyDrain(): void {

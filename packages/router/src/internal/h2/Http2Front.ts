@@ -28,6 +28,7 @@ export class Http2Front {
   readonly #server: Http2Server;
   readonly #connections = new Set<Http2Connection>();
   #onEmpty: (() => void) | undefined;
+  #draining = false;
 
   constructor(options: ResolvedForwarderOptions, pool: UpstreamPool) {
     // Extended CONNECT (RFC 8441) carries WebSocket over HTTP/2; node:http2 has it on every supported line.
@@ -38,6 +39,7 @@ export class Http2Front {
         if (this.#connections.size === 0) this.#onEmpty?.();
       });
       this.#connections.add(connection);
+      if (this.#draining) connection.drain();
     });
     // A session's errors are its client's problem; each is closed by node:http2.
     this.#server.on('sessionError', ignore);
@@ -56,6 +58,12 @@ export class Http2Front {
 
   get connectionCount(): number {
     return this.#connections.size;
+  }
+
+  /** GOAWAY to every session: each closes once its open streams end (`Forwarder.drain`). */
+  drain(): void {
+    this.#draining = true;
+    for (const c of this.#connections) c.drain();
   }
 
   /** Destroys every session; resolves when all are gone. */
@@ -120,6 +128,13 @@ class Http2Connection implements Http2StreamOwner {
 
   #onIdle(): void {
     if (this.#open > 0) return;
+    this.#session.goaway(NGHTTP2_NO_ERROR);
+    this.#session.close();
+  }
+
+  /** GOAWAY naming the last stream taken: those open finish, no other begins, and the session then closes. */
+  drain(): void {
+    if (this.#session.closed || this.#session.destroyed) return;
     this.#session.goaway(NGHTTP2_NO_ERROR);
     this.#session.close();
   }

@@ -1,0 +1,108 @@
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import type http from 'node:http';
+import http2 from 'node:http2';
+import net from 'node:net';
+import { createForwarder } from '@portico/router';
+import { closeAll, startHttpBackend, startProxy, upstreamAt } from './harness.ts';
+
+/** A backend that answers `/` at once and holds `/held` until the test lets it answer. */
+async function gatedBackend() {
+  const held: http.ServerResponse[] = [];
+  const backend = await startHttpBackend((req, res) => {
+    if (req.url === '/held') held.push(res);
+    else res.end('ok');
+  });
+  return { ...backend, held };
+}
+
+/** A raw client connection and everything it has read, and whether the proxy ended it. */
+async function rawClient(port: number) {
+  const socket = net.connect(port, '127.0.0.1');
+  await once(socket, 'connect');
+  let text = '';
+  socket.on('data', (chunk: Buffer) => (text += chunk.toString('latin1')));
+  const ended = new Promise<void>((resolve) => socket.once('end', resolve));
+  socket.on('error', () => {});
+  return { socket, read: () => text, ended };
+}
+
+async function until(done: () => boolean): Promise<void> {
+  for (let i = 0; i < 400 && !done(); i++) await new Promise((resolve) => setTimeout(resolve, 5));
+  assert.ok(done(), 'the condition came true');
+}
+
+// Portico's stop closes the listeners and then drains the workers (up to shutdownTimeLimit); the
+// client connections it holds were only cut at the end, so a keep-alive client's next request in
+// that window was taken, waited for a worker that was stopping, and was reset. As nginx's
+// graceful quit: an idle keep-alive connection closes at once, a busy one finishes its response
+// with `connection: close`, and an HTTP/2 session gets GOAWAY and finishes its open streams.
+describe('forwarder.drain()', () => {
+  afterEach(closeAll);
+
+  it('closes idle keep-alive connections at once and lets a request in flight finish with connection: close', async () => {
+    const backend = await gatedBackend();
+    const proxy = await startProxy({ pickUpstream: () => upstreamAt(backend.port) });
+    const idle = await rawClient(proxy.port);
+    idle.socket.write('GET / HTTP/1.1\r\nHost: a\r\n\r\n');
+    await until(() => idle.read().endsWith('ok'));
+    const busy = await rawClient(proxy.port);
+    busy.socket.write('GET /held HTTP/1.1\r\nHost: a\r\n\r\n');
+    await until(() => backend.held.length === 1);
+
+    proxy.forwarder.drain();
+    await idle.ended;
+    assert.equal(busy.read(), '', 'the request in flight is not cut');
+
+    backend.held[0]!.end('all of it');
+    await busy.ended;
+    assert.match(busy.read(), /^HTTP\/1\.1 200 OK\r\n/);
+    assert.match(busy.read(), /\r\nconnection: close\r\n/i);
+    assert.ok(busy.read().endsWith('all of it'));
+    await until(() => proxy.forwarder.connectionCount === 0);
+  });
+
+  it('serves a request that arrives on a fresh connection after the drain, then closes it', async () => {
+    const backend = await gatedBackend();
+    const proxy = await startProxy({ pickUpstream: () => upstreamAt(backend.port) });
+    const fresh = await rawClient(proxy.port);
+    await until(() => proxy.forwarder.connectionCount === 1);
+    proxy.forwarder.drain();
+    fresh.socket.write('GET / HTTP/1.1\r\nHost: a\r\n\r\n');
+    await fresh.ended;
+    assert.match(fresh.read(), /^HTTP\/1\.1 200 OK\r\n[\s\S]*connection: close\r\n[\s\S]*ok$/i);
+  });
+
+  it('sends GOAWAY to an HTTP/2 client and lets its open stream finish', async () => {
+    const backend = await gatedBackend();
+    const forwarder = createForwarder({ pickUpstream: () => upstreamAt(backend.port) });
+    const server = net.createServer((socket) => forwarder.handleHttp2Connection(socket));
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const session = http2.connect(`http://127.0.0.1:${(server.address() as net.AddressInfo).port}`);
+    try {
+      session.on('error', () => {});
+      const goaway = once(session, 'goaway');
+      const stream = session.request({ ':path': '/held' });
+      let body = '';
+      stream.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      const response = once(stream, 'response') as Promise<[http2.IncomingHttpHeaders]>;
+      const ended = once(stream, 'end');
+      await until(() => backend.held.length === 1);
+
+      forwarder.drain();
+      const [code] = (await goaway) as [number];
+      assert.equal(code, http2.constants.NGHTTP2_NO_ERROR);
+      backend.held[0]!.end('all of it');
+      const [headers] = await response;
+      assert.equal(headers[':status'], 200);
+      await ended;
+      assert.equal(body, 'all of it');
+      await until(() => forwarder.connectionCount === 0);
+    } finally {
+      session.destroy();
+      await forwarder.close();
+      server.close();
+    }
+  });
+});
