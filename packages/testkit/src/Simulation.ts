@@ -55,6 +55,7 @@ export class Simulation {
     this.#turns = options.turnsPerStep ?? 2;
     this.#maxSteps = options.maxSteps ?? 100_000;
     this.#maxFsWaitMs = options.maxFsWaitMs ?? 30_000;
+    if (!(this.#maxFsWaitMs >= 0 && Number.isFinite(this.#maxFsWaitMs))) throw new RangeError(`maxFsWaitMs takes a finite duration ≥ 0 in milliseconds, got ${options.maxFsWaitMs}`);
     this.host = new SimulatedProcessHost({
       ...options.host,
       clock: this.#clock,

@@ -93,4 +93,10 @@ describe('Simulation', () => {
     assert.notDeepEqual(draw(7), draw(8));
     assert.ok(draw(7).every((x) => x >= 0 && x < 1));
   });
+
+  it('refuses a maxFsWaitMs that is not a duration ≥ 0 (NaN would never give up)', () => {
+    for (const bad of [Number.NaN, -1, Number.POSITIVE_INFINITY]) {
+      assert.throws(() => new Simulation({ maxFsWaitMs: bad }), (error: Error) => error instanceof RangeError && /maxFsWaitMs/.test(error.message));
+    }
+  });
 });
