@@ -62,6 +62,20 @@ describe('forwarder.drain()', () => {
     await until(() => proxy.forwarder.connectionCount === 0);
   });
 
+  it('answers only the request in flight of a pipelining client, with connection: close, and drops the ones behind it', async () => {
+    const backend = await gatedBackend();
+    const proxy = await startProxy({ pickUpstream: () => upstreamAt(backend.port) });
+    const client = await rawClient(proxy.port);
+    client.socket.write('GET /held HTTP/1.1\r\nHost: a\r\n\r\n'.repeat(3));
+    await until(() => backend.held.length === 1);
+    proxy.forwarder.drain();
+    backend.held[0]!.end('first');
+    await client.ended;
+    assert.equal(client.read().match(/HTTP\/1\.1 /g)?.length, 1, 'one response');
+    assert.match(client.read(), /\r\nconnection: close\r\n[\s\S]*first$/i);
+    assert.equal(backend.held.length, 1, 'the pipelined requests behind it never reached the backend');
+  });
+
   it('serves a request that arrives on a fresh connection after the drain, then closes it', async () => {
     const backend = await gatedBackend();
     const proxy = await startProxy({ pickUpstream: () => upstreamAt(backend.port) });
