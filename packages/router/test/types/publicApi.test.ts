@@ -43,6 +43,7 @@ describe('@portico/router public types', () => {
     // A listener that sniffed for the h2c preface hands both engines what it read (docs/proxy.md).
     expectTypeOf<Forwarder['handleHttp2Connection']>().toEqualTypeOf<(socket: net.Socket, initial?: Buffer) => void>();
     expectTypeOf<Forwarder['connectionCount']>().toEqualTypeOf<number>();
+    expectTypeOf<Forwarder['drain']>().toEqualTypeOf<() => void>();
     expectTypeOf<Forwarder['close']>().returns.toEqualTypeOf<Promise<void>>();
   });
 

@@ -127,9 +127,7 @@ class Http2Connection implements Http2StreamOwner {
   }
 
   #onIdle(): void {
-    if (this.#open > 0) return;
-    this.#session.goaway(NGHTTP2_NO_ERROR);
-    this.#session.close();
+    if (this.#open === 0) this.drain();
   }
 
   /** GOAWAY naming the last stream taken: those open finish, no other begins, and the session then closes. */
