@@ -50,6 +50,8 @@ export class Http2Exchange implements ExchangeClientSide {
   /** The backend connection's socket while it carries this stream's request, paused while the stream is full. */
   #backendSocket: net.Socket | undefined;
   #clientBlocked = false;
+  /** Request body pieces of this turn of the event loop, written to the backend together after it. */
+  #pendingBody: Buffer[] = [];
   #settled = false;
   readonly #deadline: Deadline;
   #waiting: Waiting = 'backend';
@@ -97,18 +99,30 @@ export class Http2Exchange implements ExchangeClientSide {
     // reaches Portico (#malformed). A request without a body is never read: its HEADERS ended the
     // stream (`bodiless`), since one without a length that does not is sent on chunked.
     if (body.kind === 'length' && this.#received > body.length) return this.#malformed('DATA beyond content-length');
-    if (!backend.sendBody(chunk)) {
-      // The stream's flow-control window stops the client while the backend is full.
-      this.#stream.pause();
-    }
+    // node:http2 hands a body over one piece per DATA frame: what the reads of one turn delivered
+    // goes to the backend as one piece after them, as HTTP/1.1 forwards one per read (docs/proxy.md,
+    // What one client can take), not one write (and one chunk) per frame.
+    this.#pendingBody.push(chunk);
+    if (this.#pendingBody.length === 1) setImmediate(this.#sendPendingBody);
     this.rearm();
   }
+
+  readonly #sendPendingBody = (): void => {
+    const pieces = this.#pendingBody;
+    if (pieces.length === 0) return;
+    this.#pendingBody = [];
+    if (this.#backend.phase === 'done') return;
+    // The stream's flow-control window stops the client while the backend is full.
+    if (!this.#backend.sendBody(pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces))) this.#stream.pause();
+    this.rearm();
+  };
 
   #onBodyEnd(): void {
     const backend = this.#backend;
     if (backend.phase === 'done') return;
     const body = this.#head.body;
     if (body.kind === 'length' && this.#received !== body.length) return this.#malformed('DATA shorter than content-length');
+    this.#sendPendingBody();
     backend.endBody();
     this.rearm();
   }
