@@ -65,6 +65,11 @@ export class WorkerPool {
   #stopping: Promise<void> | undefined;
   /** Stopped by an operator: `start()` does nothing until `start({ resume: true })`. */
   #held = false;
+  /**
+   * A stop ended the pool's failed state: the start that follows is its retry, and the retry
+   * schedule is told so (`FailedHold.retried`), as a start straight from failed tells it.
+   */
+  #stoppedFailed = false;
   /** Closed (`close()`): `start()` does nothing, ever. */
   #closed = false;
   /** Hung processes replaced and still stopping (within shutdownTimeLimit); `stop()` waits for them. */
@@ -349,6 +354,8 @@ export class WorkerPool {
     if (this.#state === 'stopped') {
       this.#stopping = undefined;
       this.#state = 'idle';
+      if (this.#stoppedFailed) this.#failedHold.retried();
+      this.#stoppedFailed = false;
     }
     if (this.#state !== 'idle') return this.#starting ?? Promise.resolve();
     this.#setState('starting');
@@ -366,7 +373,7 @@ export class WorkerPool {
   stop(options: { readonly hold?: boolean } = {}): Promise<void> {
     if (options.hold) this.#held = true;
     this.#stopping ??= (async () => {
-      this.#leaveFailed();
+      this.#leaveFailedForStop();
       await this.#starting;
       this.#setState('stopping');
       if (this.#supervisor) await this.#stopWorkers(this.#supervisor);
@@ -374,7 +381,7 @@ export class WorkerPool {
       this.#teardown();
       // A failure while stopping (the restart limit reached by the workers' own exits) armed a
       // retry that must not start a stopped pool again.
-      this.#leaveFailed();
+      this.#leaveFailedForStop();
       this.#setState('stopped');
     })();
     return this.#stopping;
@@ -553,6 +560,12 @@ export class WorkerPool {
     this.#failedHold.end();
     this.#failure = undefined;
     if (this.#state === 'failed') this.#state = 'idle';
+  }
+
+  /** A stop leaves the failed state (its hold ends with no retry): the next start is the retry. */
+  #leaveFailedForStop(): void {
+    if (this.#state === 'failed') this.#stoppedFailed = true;
+    this.#leaveFailed();
   }
 
   #teardown(): void {

@@ -122,6 +122,35 @@ describe('WorkerPool', function () {
     assert.ok(secondHold > 900 && secondHold <= 1000, `the second hold in a row is doubled: ${secondHold} ms`);
   });
 
+  // An operator's stop of a failed app ended its hold, and the resume that followed started it
+  // without telling the retry schedule: a failure right after it came as if none came before
+  // (the shortest hold again), where a resume straight from failed doubled it.
+  for (const way of ['stop({ hold }) then start({ resume })', 'stop() then start()'] as const) {
+    it(`counts a start after a failed app's stop as its retry: a failure right after it doubles the hold (${way})`, async () => {
+      const crashing = new WorkerPool({
+        worker: { app: 'broken', processPath: '/bin/sh', arguments: ['-c', 'exit 4'], host },
+        rapidFailsPerMinute: 2,
+        backoff: { min: 0, max: 0 },
+        retryFailed: { min: 30, max: 300 },
+      });
+      pools.push(crashing);
+      const enteredFailed = () => crashing.history.states.filter((change) => change.state === 'failed').at(-1)!.at;
+      await crashing.start();
+      await until(crashing, (q) => q.state === 'failed');
+      const holdSeconds = () => Math.round((crashing.retryAt! - enteredFailed()) / 1000);
+      assert.equal(holdSeconds(), 30);
+      if (way === 'stop() then start()') {
+        await crashing.stop();
+        await crashing.start();
+      } else {
+        await crashing.stop({ hold: true });
+        await crashing.start({ resume: true });
+      }
+      await until(crashing, (q) => q.state === 'failed');
+      assert.equal(holdSeconds(), 60, 'the failure right after the start is the second in a row');
+    });
+  }
+
   it('stops every worker, leaves no process behind, and is idempotent', async () => {
     const p = pool({}, { processesPerApplication: 2 });
     await p.start();
