@@ -256,6 +256,8 @@ export class Exchange implements ExchangeClientSide, ClientWriterWatcher {
   }
 
   onFailed(status: number): void {
+    // A final head still in the batch belongs to the response that failed, and never goes out.
+    if (this.#headInBatch) this.#writer.discard();
     this.#writer.flush();
     this.#owner.onExchangeFailed(status);
   }

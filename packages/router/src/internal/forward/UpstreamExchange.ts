@@ -305,8 +305,17 @@ export class UpstreamExchange extends ResponseRelay implements UpstreamHandler {
     this.client.onFailed(status);
   }
 
-  /** Counted with the status of the head the client got, incomplete (`endedEarlyStatus`); 0 when none reached it. */
+  /**
+   * Counted with the status of the head the client got, incomplete (`endedEarlyStatus`). A head
+   * that waits with the rest of the backend read that broke (`headDelivered` false: a malformed
+   * chunk in the head's read) goes nowhere: the response is a malformed one, answered 502 as one
+   * whose head is malformed, since none of it reached the client. 0 when no head was read.
+   */
   abortClient(reason: string): void {
+    if (this.responseStarted && !this.client.headDelivered) {
+      this.options.onEvent({ type: 'upstream.failed', upstreamId: this.#upstream!.id, error: new Error(reason), retried: false });
+      return this.fail(502);
+    }
     const sent = this.#statusSent();
     this.#settle(endedEarlyStatus(sent, CUT_BEFORE_RESPONSE), sent !== undefined);
     this.client.onAborted(reason);

@@ -2,9 +2,9 @@
 export const CLIENT_CLOSED_REQUEST = 499;
 
 /**
- * The status of a response Portico cut before any of it reached the client (an invariant broke,
- * or the head went in the backend read that carried the fault and was dropped with it): no status
- * was sent, and it counts as a 5xx.
+ * The status of a response Portico cut before any of it reached the client (an invariant broke):
+ * no status was sent, and it counts as a 5xx. A head dropped with the backend read that carried a
+ * fault is answered 502 instead (`UpstreamExchange.abortClient`).
  */
 export const CUT_BEFORE_RESPONSE = 0;
 
