@@ -4,7 +4,7 @@ import type http from 'node:http';
 import http2 from 'node:http2';
 import net from 'node:net';
 import { createForwarder } from '@portico/router';
-import { closeAll, startHttpBackend, startProxy, upstreamAt } from './harness.ts';
+import { closeAll, floodWithoutReading, startHttpBackend, startProxy, upstreamAt } from './harness.ts';
 
 /** A backend that answers `/` at once and holds `/held` until the test lets it answer. */
 async function gatedBackend() {
@@ -30,6 +30,14 @@ async function rawClient(port: number) {
 async function until(done: () => boolean): Promise<void> {
   for (let i = 0; i < 400 && !done(); i++) await new Promise((resolve) => setTimeout(resolve, 5));
   assert.ok(done(), 'the condition came true');
+}
+
+/** Waits until `count()` has stayed the same for 300 ms (Portico has stopped taking requests). */
+async function settled(count: () => number): Promise<void> {
+  for (let last = -1, same = 0; same < 30; await new Promise((resolve) => setTimeout(resolve, 10))) {
+    same = count() === last ? same + 1 : 0;
+    last = count();
+  }
 }
 
 // Portico's stop closes the listeners and then drains the workers (up to shutdownTimeLimit); the
@@ -85,6 +93,33 @@ describe('forwarder.drain()', () => {
     fresh.socket.write('GET / HTTP/1.1\r\nHost: a\r\n\r\n');
     await fresh.ended;
     assert.match(fresh.read(), /^HTTP\/1\.1 200 OK\r\n[\s\S]*connection: close\r\n[\s\S]*ok$/i);
+  });
+
+  // The drain found such a connection neither idle nor with a request in flight: its last answer
+  // was done and waited in the socket for a slow reader (sendTimeout), so once the client read it
+  // the connection went back to reading requests, and the pipelined ones behind it reached the
+  // backend during the stop.
+  it('closes a connection whose answers wait for a slow reader once it has read them, taking no request after', async () => {
+    let requests = 0;
+    const backend = await startHttpBackend((_req, res) => {
+      requests++;
+      res.end(Buffer.alloc(4096, 'a'));
+    });
+    const upstream = upstreamAt(backend.port);
+    const proxy = await startProxy({ pickUpstream: () => upstream, keepAliveTimeout: 600_000, sendTimeout: 600_000 });
+    // Far more answers than the sockets' buffers hold: Portico stops at a full socket, an answer done.
+    const client = await floodWithoutReading(proxy.port, 4000);
+    await settled(() => requests);
+    assert.ok(requests < 4000, 'Portico waits for the client to read');
+    await until(() => proxy.forwarder.idleUpstreamConnections(upstream.id) === 1);
+    const answered = requests;
+    proxy.forwarder.drain();
+
+    const ended = once(client, 'end');
+    client.resume();
+    await ended;
+    assert.equal(requests, answered, 'no request taken after the drain');
+    client.destroy();
   });
 
   it('sends GOAWAY to an HTTP/2 client and lets its open stream finish', async () => {

@@ -285,6 +285,8 @@ export class ClientConnection implements ExchangeOwner {
 
   /** Back to reading heads: the held pipelined bytes first, within the turn's budget. */
   #readNext(): void {
+    // Draining, and the answers sent were waiting for a slow reader: the last was this one's last.
+    if (this.#draining) return this.#closeGracefully();
     this.#state = 'head';
     this.#arm('idle');
     if (this.#stash.length === 0) return this.#unpause(PAUSED_PIPELINE);
