@@ -33,6 +33,12 @@ export class SocketForwarders {
   readonly #retired = new Set<Made>();
   /** Portico is stopping: every forwarder, and any made from now on, drains (`Forwarder.drain`). */
   #draining = false;
+  /**
+   * Closed (`close`): a connection handed over after (one whose TLS handshake or h2c sniff ended
+   * after the listeners stopped) is closed, as a closed forwarder does, not given a new forwarder
+   * that nothing would close.
+   */
+  #closed = false;
 
   constructor(limits: Limits, wiring: SocketForwarderWiring) {
     this.#limits = limits;
@@ -42,8 +48,8 @@ export class SocketForwarders {
   /** What a listener of `proto` hands its connections to: the current limits' forwarder of the moment. */
   handler(proto: Proto): Required<ConnectionHandler> {
     return {
-      handleConnection: (socket, initial) => this.#take(proto, socket).handleConnection(socket, initial),
-      handleHttp2Connection: (socket, initial) => this.#take(proto, socket).handleHttp2Connection(socket, initial),
+      handleConnection: (socket, initial) => this.#take(proto, socket)?.handleConnection(socket, initial),
+      handleHttp2Connection: (socket, initial) => this.#take(proto, socket)?.handleHttp2Connection(socket, initial),
     };
   }
 
@@ -81,15 +87,20 @@ export class SocketForwarders {
     return sum;
   }
 
-  /** Closes every forwarder held, and the connections they serve. */
+  /** Closes every forwarder held, and the connections they serve; one handed over after is closed too. */
   async close(): Promise<void> {
+    this.#closed = true;
     const all = [...this.#current.values(), ...this.#retired];
     this.#current.clear();
     this.#retired.clear();
     await Promise.all(all.map((made) => made.forwarder.close()));
   }
 
-  #take(proto: Proto, socket: net.Socket): Forwarder {
+  #take(proto: Proto, socket: net.Socket): Forwarder | undefined {
+    if (this.#closed) {
+      socket.destroy();
+      return undefined;
+    }
     let made = this.#current.get(proto);
     if (!made) {
       this.#current.set(proto, (made = { forwarder: createSocketForwarder(proto, this.#limits, this.#wiring), open: 0, retired: false }));

@@ -50,6 +50,30 @@ describe('ForwarderSet', () => {
     await set.close();
   });
 
+  // A connection still in its TLS handshake or h2c sniff when the listeners stopped is handed over
+  // once that ends, which may be after the stop closed the forwarders: a new forwarder, never
+  // closed, took it and served it after Portico had stopped.
+  it('refuses a connection handed over after it closed', async () => {
+    const set = new ForwarderSet(limits, { dispatch: () => {
+        throw new Error('no request is sent');
+      }, servesHost: () => true, onEvent: () => {} });
+    await set.close();
+    const handed = new Promise<net.Socket>((resolve) => {
+      server = net.createServer((socket) => {
+        set.handler('http').handleConnection(socket, undefined);
+        resolve(socket);
+      });
+    });
+    server!.listen(0, '127.0.0.1');
+    await once(server!, 'listening');
+    const client = net.connect((server!.address() as net.AddressInfo).port, '127.0.0.1');
+    client.on('error', () => {});
+    clients.push(client);
+    const socket = await handed;
+    assert.ok(socket.destroyed, 'the connection is closed');
+    assert.equal(set.held, 0, 'no forwarder is made');
+  });
+
   // An old embedded forwarder was let go without closing (closing cut its requests in flight),
   // so its pooled backend connections stayed open until upstreamIdleTimeout after every reload.
   it('closes the idle backend connections of an embedded forwarder of earlier limits at the reload', async () => {
