@@ -40,6 +40,8 @@ function readTime(text: string): number | undefined {
   if (zone === undefined) return new Date(...fields).getTime();
   if (zone === 'Z') return asUtc.getTime();
   const offset = /^([+-])(\d{2}):?(\d{2})$/.exec(zone)!;
+  // As Date.parse: an offset is less than a day, its minutes less than an hour.
+  if (Number(offset[2]) > 23 || Number(offset[3]) > 59) return undefined;
   const minutes = (Number(offset[2]) * 60 + Number(offset[3])) * (offset[1] === '-' ? -1 : 1);
   return asUtc.getTime() - minutes * 60_000;
 }
