@@ -11,9 +11,13 @@
 // addresses. valgrind slows the process tenfold or more: throughput here means nothing.
 //
 //   pnpm bench:instructions [seconds] [rows]   (default 10 s counted, 40 rows; Linux, wrk, valgrind)
+//
+// PORTICO_INSTRUCTIONS_KEEP=DIR keeps each proxy's callgrind dump and Node's perf map in DIR
+// (`portico.callgrind`, `portico.perf.map`, the same for `parsing-relay`), to read who calls what
+// (`callgrind_annotate --tree=caller`, JIT addresses named from the map).
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startRole } from './support/roleProcess.ts';
@@ -36,6 +40,7 @@ interface Counted {
 }
 
 const seconds = Number(process.argv[2] ?? 10);
+const keep = process.env.PORTICO_INSTRUCTIONS_KEEP;
 const rows = Number(process.argv[3] ?? 40);
 for (const tool of ['valgrind', 'callgrind_control', 'callgrind_annotate', 'wrk']) {
   try {
@@ -81,6 +86,11 @@ async function counted(role: readonly string[]): Promise<Counted> {
         if (COMPILER.test(name)) compiler += count;
         else byFunction.set(name, (byFunction.get(name) ?? 0) + count);
       }
+    }
+    if (keep !== undefined) {
+      mkdirSync(keep, { recursive: true });
+      dumps.forEach((dump, i) => copyFileSync(join(dir, dump), join(keep, `${role[0]}${i === 0 ? '' : `.${i}`}.callgrind`)));
+      copyFileSync(join(tmpdir(), `perf-${child.pid}.map`), join(keep, `${role[0]}.perf.map`));
     }
     const total = [...byFunction.values()].reduce((a, b) => a + b, 0);
     return { requests: run.requests, byFunction, total, compiler };

@@ -77,7 +77,9 @@ export class ClientWriter {
     }
     const client = this.#client;
     if (client.destroyed) return;
-    if (!client.write(data, 'latin1') && !this.#paused && this.#source !== undefined) {
+    // Bytes go without an encoding, which Node would check on every write.
+    const accepted = typeof data === 'string' ? client.write(data, 'latin1') : client.write(data);
+    if (!accepted && !this.#paused && this.#source !== undefined) {
       this.#paused = true;
       this.#source.pause();
       // Made on first need: most responses never fill the client's socket.

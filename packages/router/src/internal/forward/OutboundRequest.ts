@@ -1,3 +1,4 @@
+import type net from 'node:net';
 import { chunkHeader, CRLF, LAST_CHUNK } from './chunkFraming.ts';
 import { UpstreamExchangeState, type UpstreamExchangeInit } from './UpstreamExchangeState.ts';
 
@@ -8,11 +9,15 @@ import { UpstreamExchangeState, type UpstreamExchangeInit } from './UpstreamExch
  * `maxReplayBytes`. Its state is its own; the exchange reaches it through the methods below.
  */
 export abstract class OutboundRequest extends UpstreamExchangeState {
-  /** What waits for the connection: the request head, then body pieces; text is latin1. */
-  #queue: Array<Buffer | string> = [];
-  /** What went out, for a retry's replay; undefined once past `maxReplayBytes`. */
-  #replay: Array<Buffer | string> | undefined = [];
+  /** The attempt's request head, latin1, while it waits for the connection. */
+  #queuedHead: string | undefined;
+  /** Body pieces that wait for the connection behind the head; made on the first (a GET has none). */
+  #queue: Array<Buffer | string> | undefined;
+  /** What went out, for a retry's replay: made on the first body piece, dropped past `maxReplayBytes`. */
+  #replay: Array<Buffer | string> | undefined;
   #replayBytes = 0;
+  /** Every body piece sent so far is in `#replay` (none went past `maxReplayBytes`). */
+  #replayHeld = true;
   #bodyBytes = 0;
   #bodyEnded: boolean;
   /** The backend holds the request body back: not connected yet, or its socket is full. */
@@ -65,19 +70,23 @@ export abstract class OutboundRequest extends UpstreamExchangeState {
 
   /** Whether every body byte sent so far is still held for a replay (none went past `maxReplayBytes`). */
   protected get replayHeld(): boolean {
-    return this.#replay !== undefined;
+    return this.#replayHeld;
   }
 
   /** Puts an attempt's outbound head before what waits for its connection, which holds the body back until it opens. */
   protected queueHead(head: string): void {
-    this.#queue.unshift(head);
+    this.#queuedHead = head;
     this.#backendFull = true;
   }
 
-  /** Writes what waited for the connection, now open; false: the backend holds it back. */
+  /** Writes what waited for the connection, now open (the head, then any body); false: the backend holds it back. */
   protected writeQueued(): boolean {
+    const head = this.#queuedHead;
     const queued = this.#queue;
-    this.#queue = [];
+    this.#queuedHead = undefined;
+    this.#queue = undefined;
+    if (queued === undefined) return head === undefined || writePiece(this.connection!.socket, head);
+    if (head !== undefined) queued.unshift(head);
     return this.#write(queued);
   }
 
@@ -86,31 +95,45 @@ export abstract class OutboundRequest extends UpstreamExchangeState {
    * otherwise what was sent goes again.
    */
   protected requeueForRetry(wrote: boolean): void {
-    if (wrote) this.#queue = [...this.#replay!];
-    else this.#queue.shift();
+    this.#queuedHead = undefined;
+    if (!wrote) return;
+    // The retry rule sends again only a body still held whole (`bodyHeld`).
+    if (!this.#replayHeld) throw this.impossible('a replay of a body no longer held');
+    this.#queue = this.#replay === undefined ? undefined : [...this.#replay];
   }
 
   #send(pieces: Array<Buffer | string>): boolean {
-    if (this.#replay !== undefined) {
+    if (this.#replayHeld) {
       for (const p of pieces) this.#replayBytes += p.length;
-      if (this.#replayBytes > this.options.maxReplayBytes) this.#replay = undefined;
-      else this.#replay.push(...pieces);
+      if (this.#replayBytes > this.options.maxReplayBytes) {
+        this.#replayHeld = false;
+        this.#replay = undefined;
+      } else {
+        (this.#replay ??= []).push(...pieces);
+      }
     }
     if (!this.connected()) {
-      this.#queue.push(...pieces);
+      (this.#queue ??= []).push(...pieces);
       return false;
     }
     return this.#write(pieces);
   }
 
-  /** Writes pieces in one go; text (a head, a chunk size) is latin1, written by Node without a Buffer of its own. */
+  /**
+   * Writes pieces in one go; text (a head, a chunk size) is latin1, written by Node without a
+   * Buffer of its own, and bytes without an encoding, which Node would check on every write.
+   */
   #write(pieces: ReadonlyArray<Buffer | string>): boolean {
     const socket = this.connection!.socket;
-    if (pieces.length === 1) return socket.write(pieces[0]!, 'latin1');
+    if (pieces.length === 1) return writePiece(socket, pieces[0]!);
     socket.cork();
     let ok = true;
-    for (const p of pieces) ok = socket.write(p, 'latin1');
+    for (const p of pieces) ok = writePiece(socket, p);
     socket.uncork();
     return ok;
   }
+}
+
+function writePiece(socket: net.Socket, piece: Buffer | string): boolean {
+  return typeof piece === 'string' ? socket.write(piece, 'latin1') : socket.write(piece);
 }
