@@ -307,6 +307,8 @@ export function createPortico(initial: PorticoConfig, options: PorticoOptions = 
     stop() {
       stopping ??= (async () => {
         closing = true;
+        // No app starts for a request from now on: the requests waiting for a worker get 503 now.
+        router.drain();
         rewatch();
         await starting?.catch(() => {});
         // A rollout in progress ends (its new workers stop) and changes nothing.

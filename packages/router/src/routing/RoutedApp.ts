@@ -28,6 +28,8 @@ export interface RoutedApp extends AppRoute {
   turn: number;
   /** Set by `handOver`: this app's router was replaced; waits go to `successor`, if any. */
   retired: boolean;
+  /** Set by the router's `drain`: Portico is stopping, and no request waits for a worker of this app. */
+  draining: boolean;
   successor: RoutedApp | undefined;
 }
 

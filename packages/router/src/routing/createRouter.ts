@@ -116,6 +116,13 @@ export interface Router {
    * for a retry) where `next` has no such app. A retired app's pool is never started again.
    */
   handOver(next: Router): void;
+  /**
+   * Portico is stopping: its pools stop for good, so no request waits for a worker from now on.
+   * Requests waiting (an app starting, a retry after a worker died) are answered 503 now, and a
+   * request that would wait gets it at once, without starting its app; ready workers serve on.
+   * Before, a waiting request waited until the stop closed its connection, with no answer.
+   */
+  drain(): void;
 }
 
 export interface RouterOptions {
@@ -187,6 +194,7 @@ export function createRouter(routes: readonly AppRoute[], options: RouterOptions
       answered: new WeakMap(),
       turn: 0,
       retired: false,
+      draining: false,
       successor: undefined,
     };
     const offline = route.appOfflineFile
@@ -274,9 +282,16 @@ export function createRouter(routes: readonly AppRoute[], options: RouterOptions
     return shownPage(app, request, 503, 'stopped by its operator', errorPage(503, app.name, request.requestId, undefined, notice));
   }
 
+  /** The answer while Portico stops (`drain`), to a request that would wait for a worker. */
+  function stoppingPage(app: RoutedApp, request: RouteRequest): RespondDecision {
+    const notice = 'Portico is stopping; no worker of this app will be ready before it has stopped.';
+    return shownPage(app, request, 503, 'Portico is stopping', errorPage(503, app.name, request.requestId, undefined, notice));
+  }
+
   function failurePage(app: RoutedApp, request: RouteRequest, reason: string): RespondDecision {
-    // Stopped by its operator while the request waited: the answer a request arriving now gets.
+    // Stopped by its operator, or Portico stopping, while the request waited: the answer a request arriving now gets.
     if (app.backends.held) return stoppedPage(app, request);
+    if (app.draining) return stoppingPage(app, request);
     // When a failed app is tried again is no secret: every visitor is told, and so is a client (Retry-After).
     const retryAt = app.backends.state === 'failed' ? app.backends.retryAt : undefined;
     const retryIn = retryAt === undefined ? undefined : Math.max(1, Math.ceil((retryAt - clock.now()) / 1000));
@@ -320,11 +335,11 @@ export function createRouter(routes: readonly AppRoute[], options: RouterOptions
           waitingOn?.waiters.delete(check);
           live.waiters.add(check);
           waitingOn = live;
-          void live.backends.start();
+          if (!live.draining) void live.backends.start();
         }
         const ready = leastLoaded(live, live.backends.ready, except);
         if (ready) finish({ app: live, worker: ready });
-        else if (live.backends.state === 'failed' || live.backends.held) finish('failed');
+        else if (live.backends.state === 'failed' || live.backends.held || live.draining) finish('failed');
       };
       const gone = () => finish('gone');
       const finish = (result: Waited | WaitEnd) => {
@@ -384,6 +399,7 @@ export function createRouter(routes: readonly AppRoute[], options: RouterOptions
     if (ready) return new ForwardDecision(routing, app, ready, auth, began, request, undefined);
     if (app.backends.state === 'failed') return failurePage(app, request, heldDown);
     if (app.backends.held) return stoppedPage(app, request);
+    if (app.draining) return stoppingPage(app, request);
     if (app.waiters.size >= (app.maxWaiting ?? 1000)) {
       const reason = `${app.waiters.size} requests already wait for a worker (queue.maxWaiting)`;
       return shownPage(app, request, 503, reason, errorPage(503, app.name, request.requestId), [['retry-after', '1']]);
@@ -444,6 +460,12 @@ export function createRouter(routes: readonly AppRoute[], options: RouterOptions
     close() {
       for (const app of apps) app.offline?.close();
       for (const off of unfollow.splice(0)) off();
+    },
+    drain() {
+      for (const app of apps) {
+        app.draining = true;
+        for (const wake of [...app.waiters]) wake();
+      }
     },
     handOver(next) {
       const successors = appsOf.get(next);

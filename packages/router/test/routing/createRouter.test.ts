@@ -170,6 +170,47 @@ describe('createRouter › route', () => {
   });
 });
 
+// Portico's stop left a request waiting for a worker (its app starting, or a retry after its worker
+// died) waiting on a pool that was stopping for good, until the forwarders closed and cut its
+// connection: the client got a reset with no answer, and a request arriving in the stop started
+// the app again (a lazy start) only for the stop to stop it.
+describe('createRouter › drain (Portico stops)', () => {
+  const head = (host = 'shop.test') => {
+    const parsed = new RequestHeadParser().push(Buffer.from(`GET / HTTP/1.1\r\nhost: ${host}\r\n\r\n`));
+    assert.ok('head' in parsed);
+    return parsed.head;
+  };
+
+  it('answers 503 to the requests waiting for a worker and to those that would wait, and starts no app, while ready workers serve on', async () => {
+    let starts = 0;
+    const idle = new Backends([]);
+    idle.start = async () => void starts++;
+    const pages: string[] = [];
+    const router = createRouter(
+      [
+        { name: 'shop', match: { host: 'shop.test', path: '/' }, backends: idle },
+        { name: 'blog', match: { host: 'blog.test', path: '/' }, backends: new Backends([worker('blog#1', 101, 5001)]) },
+      ],
+      { onErrorPage: (page) => pages.push(`${page.status} ${page.reason}`) },
+    );
+    const waiting = router.route({ head: head(), remoteAddress: '127.0.0.1', requestId: 'r1', connection: new Connection() });
+    assert.ok(waiting instanceof Promise);
+    assert.equal(starts, 1);
+
+    router.drain();
+    const answered = await waiting;
+    assert.equal(answered.kind === 'respond' && answered.status, 503);
+    assert.match(answered.kind === 'respond' ? answered.body : '', /Portico is stopping/);
+    assert.equal(router.waiting('shop'), 0);
+    const after = router.route({ head: head(), remoteAddress: '127.0.0.1', requestId: 'r2', connection: new Connection() });
+    assert.ok(!(after instanceof Promise), 'answered at once');
+    assert.equal(after.kind === 'respond' && after.status, 503);
+    assert.equal(starts, 1, 'the app is not started again for a request in the stop');
+    assert.deepEqual(pages, ['503 Portico is stopping', '503 Portico is stopping']);
+    assert.equal((router.route({ head: head('blog.test'), remoteAddress: '127.0.0.1', requestId: 'r3' }) as { kind: string }).kind, 'forward', 'a ready worker serves on');
+  });
+});
+
 /** A client connection as the router sees it (a socket or an HTTP/2 stream): closes when told. */
 class Connection extends EventEmitter {
   destroyed = false;

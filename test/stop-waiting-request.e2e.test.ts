@@ -1,0 +1,21 @@
+import assert from 'node:assert/strict';
+import { changed } from './helpers/load.ts';
+import { app, request, startPortico, stopAllPorticos } from './helpers/portico.ts';
+
+// Portico's stop left a request that waited for its app to start waiting on a pool that was
+// stopping for good, until the stop closed the connections: the client got no answer at all
+// ('socket hang up'), for a request that had reached no backend.
+describe('Portico stopping while a request waits for its app to start', function () {
+  this.timeout(60_000);
+  afterEach(stopAllPorticos);
+
+  it('answers the waiting request 503, Portico is stopping', async () => {
+    const { portico, port } = await startPortico({ apps: [app('shop', { environmentVariables: { LISTEN_DELAY_MS: '600000' }, startupTimeLimit: 600, start: 'lazy' })] });
+    const waiting = request(port, '/');
+    await changed(portico, () => portico.status().apps[0]?.workers.some((w) => w.pid !== undefined) === true);
+    await portico.stop();
+    const answer = await waiting;
+    assert.equal(answer.status, 503);
+    assert.match(answer.body, /Portico is stopping/);
+  });
+});
