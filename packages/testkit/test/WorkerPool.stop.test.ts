@@ -42,4 +42,19 @@ describe('WorkerPool.close', () => {
     assert.equal(sim.host.processes.length, 2, 'the closed pool spawned workers again');
     assertQuiescent({ clock: sim.clock, host: sim.host });
   });
+
+  // Portico's stop closes a pool that may be stopping by itself for idleTimeout: the idle stop,
+  // ended by the same stop, then made the closed pool idle again, as ready for a request's start.
+  it('leaves a pool closed during its idle stop stopped, not idle', async () => {
+    const sim = new Simulation({ seed: 1 });
+    sim.host.define('backend', { readyAfter: 10, ignoresSigterm: true });
+    const pool = new WorkerPool({ worker: { app: 'shop', processPath: 'backend', host: sim.host, shutdownTimeLimit: 2 }, processesPerApplication: 1, idleTimeout: 5, clock: sim.clock });
+    await sim.until(pool.start());
+    await sim.runUntil(() => pool.ready.length === 1);
+    await sim.runUntil(() => pool.state === 'stopping');
+    await sim.until(pool.close());
+    await sim.advance(100);
+    assert.equal(pool.state, 'stopped');
+    assertQuiescent({ clock: sim.clock, host: sim.host });
+  });
 });

@@ -491,7 +491,8 @@ export class WorkerPool {
     this.#stopToIdle = stopToIdle;
     await this.stop();
     this.#stopToIdle = undefined;
-    if ((this.#state as PoolState) !== 'stopped' || this.#held) return false;
+    // Held or closed meanwhile (an operator's stop, Portico's): it stays stopped.
+    if ((this.#state as PoolState) !== 'stopped' || this.#held || this.#closed) return false;
     this.#stopping = undefined;
     this.#history.entered('idle', this.#clock.now(), why);
     this.#state = 'idle';
