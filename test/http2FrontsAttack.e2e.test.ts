@@ -1,0 +1,132 @@
+// HTTP/2 floods against Portico with two fronts (`fronts: 2`), while another client is served:
+// every attack at once on connections the kernel spreads over both fronts. Each front must stay
+// up, hold its memory to a bound, and keep serving the other client, whose every request completes.
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import http2 from 'node:http2';
+import { fileURLToPath } from 'node:url';
+import { frontPids } from './helpers/frontClients.ts';
+import { Flag, frame, FrameType, headerBlock, headers, indexed, indexedLiteral, initialWindow, ping, RawHttp2Client, request, rstStream } from './helpers/http2Frames.ts';
+import { h2Request } from './helpers/http2Front.ts';
+import { app, startPortico, stopAllPorticos } from './helpers/portico.ts';
+import { peakResidentBytesOf, residentBytesOf, resetPeakResident } from './helpers/processFigures.ts';
+
+const downloadBackend = fileURLToPath(new URL('./fixtures/download-backend.mjs', import.meta.url));
+const MiB = 1024 * 1024;
+const turn = () => new Promise((resolve) => setImmediate(resolve));
+
+describe('HTTP/2 floods against two fronts', function () {
+  this.timeout(120_000);
+  const attackers: RawHttp2Client[] = [];
+  afterEach(async () => {
+    for (const a of attackers.splice(0)) a.close();
+    await stopAllPorticos();
+  });
+
+  it('every attack at once: both fronts stay up with bounded memory, and another client is served throughout', async () => {
+    const { portico, port } = await startPortico({
+      fronts: 2,
+      limits: { sendTimeout: 1 },
+      listen: [{ port: 0, host: '127.0.0.1', h2c: true }],
+      apps: [app('shop', { arguments: [downloadBackend] })],
+    });
+    const pids = frontPids(portico);
+    assert.equal(pids.length, 2);
+    const bystander = http2.connect(`http://127.0.0.1:${port}`);
+    bystander.on('error', () => {});
+    await once(bystander, 'connect');
+    assert.equal((await h2Request(bystander, { ':path': '/warm' })).status, 200);
+    const before = new Map(pids.map((pid) => [pid, residentBytesOf(pid)]));
+    for (const pid of pids) resetPeakResident(pid);
+
+    const attacker = async () => {
+      const a = await RawHttp2Client.connect(port);
+      attackers.push(a);
+      return a;
+    };
+    const rapidReset = async () => {
+      const a = await attacker();
+      for (let batch = 0; batch < 50 && !a.closed; batch++) {
+        const frames: Buffer[] = [];
+        for (let i = 0; i < 100; i++) {
+          const id = 1 + 2 * (batch * 100 + i);
+          frames.push(headers(id, request('GET', `/reset-${id}`), true), rstStream(id));
+        }
+        a.send(...frames);
+        await turn();
+      }
+      await a.waitFor((f) => f.type === FrameType.GOAWAY);
+      return a;
+    };
+    const continuationFlood = async () => {
+      const a = await attacker();
+      a.send(frame(FrameType.HEADERS, 0, 1, headerBlock(request('GET', '/cont'))));
+      const junk = frame(FrameType.CONTINUATION, 0, 1, headerBlock([['x-junk', 'j'.repeat(1000)]]));
+      for (let i = 0; i < 2_000 && !a.closed; i++) {
+        a.send(junk, junk, junk, junk, junk);
+        if (i % 50 === 0) await turn();
+      }
+      await a.waitFor((f) => f.type === FrameType.GOAWAY);
+      return a;
+    };
+    const hpackBomb = async () => {
+      const a = await attacker();
+      for (let stream = 0; stream < 20 && !a.closed; stream++) {
+        const id = 1 + 2 * stream;
+        const refs = Buffer.concat(Array.from({ length: 2_000 }, () => indexed(62)));
+        const block = Buffer.concat([headerBlock(request('GET', `/bomb-${id}`)), stream === 0 ? indexedLiteral('x-bomb', 'b'.repeat(4_000)) : Buffer.alloc(0), refs]);
+        const pieces: Buffer[] = [];
+        for (let at = 0; at < block.length; at += 16_384) pieces.push(block.subarray(at, at + 16_384));
+        a.send(...pieces.map((p, i) => frame(i === 0 ? FrameType.HEADERS : FrameType.CONTINUATION, (i === pieces.length - 1 ? Flag.END_HEADERS : 0) | (i === 0 ? Flag.END_STREAM : 0), id, p)));
+        const outcome = await a.outcome(id);
+        assert.notEqual(outcome.kind, 'response', `bomb stream ${id} was answered`);
+      }
+      return a;
+    };
+    const pingFlood = async () => {
+      const a = await attacker();
+      a.socket.pause();
+      for (let i = 0; i < 100 && !a.socket.destroyed && a.socket.writableLength < 8 * MiB; i++) {
+        a.send(...Array.from({ length: 500 }, (_, j) => ping(i * 500 + j)));
+        await turn();
+      }
+      a.socket.resume();
+      return a;
+    };
+    // 100 downloads of 4 MiB that the client never lets through: each is reset after sendTimeout.
+    const zeroWindow = async () => {
+      const a = await attacker();
+      a.send(initialWindow(0));
+      a.send(...Array.from({ length: 100 }, (_, i) => headers(1 + 2 * i, request('GET', `/big?bytes=${4 * MiB}&i=${i}`), true)));
+      for (let i = 0; i < 100; i++) {
+        const end = await a.waitFor((f) => f.streamId === 1 + 2 * i && f.type === FrameType.RST_STREAM);
+        assert.ok(end !== undefined, `stalled stream ${1 + 2 * i} was never reset`);
+      }
+      return a;
+    };
+
+    let attacking = true;
+    let served = 0;
+    const bystanderLoop = (async () => {
+      while (attacking) {
+        const answer = await h2Request(bystander, { ':path': `/bystander-${served}` });
+        assert.equal(answer.status, 200);
+        served++;
+      }
+    })();
+    const attacks = [rapidReset, continuationFlood, hpackBomb, pingFlood, zeroWindow].flatMap((attack) => [attack(), attack()]);
+    const done = await Promise.all(attacks);
+    attacking = false;
+    await bystanderLoop;
+    assert.ok(served > 0, 'the other client was served while the attacks ran');
+    // Rapid reset, CONTINUATION and the bombs' connections are closed by the front they reached.
+    for (const a of done.slice(0, 4)) assert.ok(a.closed || a.frames.some((f) => f.type === FrameType.GOAWAY), 'an attacking connection was closed');
+    assert.deepEqual(frontPids(portico), pids, 'no front was replaced');
+    for (const pid of pids) {
+      const growth = peakResidentBytesOf(pid) - before.get(pid)!;
+      assert.ok(growth < 128 * MiB, `front ${pid} grew by ${(growth / MiB).toFixed(1)} MiB`);
+    }
+    assert.equal((await h2Request(bystander, { ':path': '/after' })).status, 200);
+    bystander.destroy();
+  });
+});
