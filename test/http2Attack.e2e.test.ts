@@ -1,8 +1,25 @@
 // A hostile HTTP/2 client against Portico's front, beyond the floods of http2Abuse.e2e.test.ts:
 // what each kind of frame costs per frame, and that nothing it sends leaves a request hanging.
 import assert from 'node:assert/strict';
-import { data, Flag, FrameType, headers, RawHttp2Client, request } from './helpers/http2Frames.ts';
+import { once } from 'node:events';
+import net, { type AddressInfo } from 'node:net';
+import http2 from 'node:http2';
+import { until } from './helpers/frontClients.ts';
+import { data, Flag, frame, FrameType, headerBlock, headers, RawHttp2Client, request, windowUpdate, type ReceivedFrame } from './helpers/http2Frames.ts';
 import { startFront, startRecordingBackend, type Front, type RecordingBackend } from './helpers/http2Front.ts';
+
+const { NGHTTP2_COMPRESSION_ERROR, NGHTTP2_FLOW_CONTROL_ERROR } = http2.constants;
+
+/** Bytes the process holds beyond its JavaScript heap's garbage, after a full collection. */
+function heldBytes(): number {
+  (globalThis as { gc?: () => void }).gc?.();
+  const m = process.memoryUsage();
+  return m.heapUsed + m.external + m.arrayBuffers;
+}
+
+const MiB = 1024 * 1024;
+const turn = () => new Promise((resolve) => setImmediate(resolve));
+const goawayCode = (f: ReceivedFrame | undefined): number | undefined => f?.payload.readUInt32BE(4);
 
 /** The sizes of a chunked body's chunks, up to its last chunk. */
 function chunkSizes(body: string): number[] {
@@ -15,6 +32,27 @@ function chunkSizes(body: string): number[] {
     sizes.push(size);
     at = end + 2 + size + 2;
   }
+}
+
+/** A backend that never answers, `onConnection` deciding whether it reads; closing it drops its connections, read or not. */
+async function sinkBackend(onConnection: (socket: net.Socket) => void): Promise<RecordingBackend> {
+  const sockets = new Set<net.Socket>();
+  const sink = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    onConnection(socket);
+  });
+  sink.listen(0, '127.0.0.1');
+  await once(sink, 'listening');
+  return {
+    port: (sink.address() as AddressInfo).port,
+    seen: [],
+    bytes: () => '',
+    close: () => {
+      for (const socket of sockets) socket.destroy();
+      return new Promise((resolve) => sink.close(() => resolve()));
+    },
+  };
 }
 
 describe('HTTP/2 front under a hostile client', function () {
@@ -50,5 +88,123 @@ describe('HTTP/2 front under a hostile client', function () {
     const sizes = chunkSizes(raw.slice(raw.indexOf('\r\n\r\n') + 4));
     assert.equal(sizes.reduce((x, y) => x + y, 0), 5_000);
     assert.ok(sizes.length <= 32, `the backend got ${sizes.length} chunks`);
+  });
+
+  // MadeYouReset (CVE-2025-8671): frames that make the server reset a stream it has dispatched,
+  // which no client RST_STREAM shows. nghttp2 counts each as an invalid frame, and
+  // maxSessionInvalidFrames (100) closes the connection long before the 3 000 requests are in.
+  for (const [name, make] of [
+    ['WINDOW_UPDATE of 0', (id: number) => [headers(id, request('GET', `/myr-${id}`), true), windowUpdate(id, 0)]],
+    ['a stream window past 2^31 - 1', (id: number) => [headers(id, request('GET', `/myr-${id}`), true), windowUpdate(id, 0x7fffffff)]],
+    ['DATA beyond content-length', (id: number) => [headers(id, request('POST', `/myr-${id}`, [['content-length', '1']]), false), data(id, 'xx', true)]],
+    ['DATA on a stream its HEADERS ended', (id: number) => [headers(id, request('GET', `/myr-${id}`), true), data(id, 'x', false)]],
+  ] as const) {
+    it(`MadeYouReset by ${name}: the connection is closed and few requests reach the backend`, async () => {
+      backend = await startRecordingBackend((_req, res) => setTimeout(() => res.end('late'), 200));
+      front = await startFront({ h2c: true }, backend.port);
+      const a = await attacker();
+      for (let batch = 0; batch < 30 && !a.closed; batch++) {
+        a.send(...Array.from({ length: 100 }, (_, i) => make(1 + 2 * (batch * 100 + i))).flat());
+        await turn();
+      }
+      assert.notEqual(goawayCode(await a.waitFor((f) => f.type === FrameType.GOAWAY)), undefined, 'the connection got GOAWAY');
+      assert.ok(backend.seen.length < 200, `${backend.seen.length} requests reached the backend`);
+    });
+  }
+
+  it('a WINDOW_UPDATE flood on the connection from a client that reads nothing stays bounded', async () => {
+    backend = await startRecordingBackend();
+    front = await startFront({ h2c: true }, backend.port);
+    const a = await attacker();
+    const before = heldBytes();
+    a.socket.pause();
+    const update = windowUpdate(0, 1);
+    for (let i = 0; i < 200 && !a.socket.destroyed; i++) {
+      a.send(...Array.from({ length: 1_000 }, () => update));
+      await turn();
+    }
+    await until(() => a.socket.writableLength === 0);
+    a.socket.resume();
+    // The connection is still served: the flood costs no answer and holds nothing.
+    a.send(headers(1, request('GET', '/after'), true));
+    assert.equal((await a.outcome(1)).kind, 'response');
+    const held = heldBytes() - before;
+    assert.ok(held < 8 * MiB, `held ${held} bytes`);
+  });
+
+  it('a dynamic table size update past SETTINGS_HEADER_TABLE_SIZE is a COMPRESSION_ERROR, and the request never reaches the backend', async () => {
+    backend = await startRecordingBackend();
+    front = await startFront({ h2c: true }, backend.port);
+    const a = await attacker();
+    // Table size update (RFC 7541 §6.3) to 4 MiB + 31, past the 4 096 bytes the server allows.
+    const update = Buffer.from([0x3f, 0xe0, 0xff, 0xff, 0x01]);
+    a.send(frame(FrameType.HEADERS, Flag.END_HEADERS | Flag.END_STREAM, 1, Buffer.concat([update, headerBlock(request('GET', '/table'))])));
+    assert.equal(goawayCode(await a.waitFor((f) => f.type === FrameType.GOAWAY)), NGHTTP2_COMPRESSION_ERROR);
+    assert.equal(backend.seen.length, 0);
+  });
+
+  it('a client that ignores flow control is stopped at the stream window while the backend takes nothing', async () => {
+    // A backend that accepts and never reads: Portico's writes to it fill its socket and stop.
+    backend = await sinkBackend((socket) => socket.pause());
+    front = await startFront({ h2c: true }, backend.port);
+    const a = await attacker();
+    const before = heldBytes();
+    a.send(headers(1, request('POST', '/upload'), false));
+    const piece = data(1, Buffer.alloc(16_000, 0x61), false);
+    // 32 MB of DATA on one stream, whatever the window says.
+    for (let i = 0; i < 2_000 && !a.closed; i++) {
+      a.send(piece);
+      if (i % 20 === 0) await turn();
+    }
+    // nghttp2 1.61 (Node 20) resets the stream; 1.70 (Node 24, 26) closes the connection.
+    const stopped = await a.waitFor((f) => (f.streamId === 1 && f.type === FrameType.RST_STREAM) || f.type === FrameType.GOAWAY);
+    assert.equal(stopped?.payload.readUInt32BE(stopped.type === FrameType.GOAWAY ? 4 : 0), NGHTTP2_FLOW_CONTROL_ERROR);
+    // What it sent is read and dropped: once the reads are done, the connection holds a window's worth.
+    await until(() => a.socket.writableLength === 0 && heldBytes() - before < 4 * MiB);
+  });
+
+  it('128 streams trickling request bodies hold at most 128 backend connections, and each is cut once its trickle stops for bodyIdleTimeout', async () => {
+    let connections = 0;
+    backend = await sinkBackend((socket) => {
+      connections++;
+      socket.resume();
+    });
+    front = await startFront({ h2c: true }, backend.port, { bodyIdleTimeout: 1_000 });
+    const session = http2.connect(`http://127.0.0.1:${front.port}`);
+    session.on('error', () => {});
+    const streams = Array.from({ length: 128 }, (_, i) => session.request({ ':method': 'POST', ':path': `/trickle-${i}` }));
+    const statuses = streams.map(
+      (stream) =>
+        new Promise<number>((resolve) => {
+          let status = 0;
+          stream.on('response', (h) => (status = Number(h[':status'])));
+          stream.on('error', () => {});
+          stream.on('close', () => resolve(status));
+          stream.resume();
+        }),
+    );
+    for (let round = 0; round < 4; round++) {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      for (const stream of streams) stream.write('x');
+    }
+    // Once the trickle stops, every stream is answered 408 after bodyIdleTimeout: none is left hanging.
+    assert.deepEqual(new Set(await Promise.all(statuses)), new Set([408]));
+    assert.ok(connections <= 128, `${connections} backend connections`);
+    session.destroy();
+  });
+
+  // RFC 9113 §5.4.1: after a GOAWAY for a connection error the endpoint MUST close the connection.
+  // node:http2 does on Node 22 and later; on Node 20 (nghttp2 1.61) it stops reading and leaves
+  // the socket open with the streams it had, which end by their own deadlines (sendTimeout for an
+  // answer that can no longer be sent), then keepAliveTimeout: docs/proxy.md, HTTP/2 at the front.
+  it('closes a connection at once after its GOAWAY for a connection error, the stream in flight with it', async function () {
+    if (Number(process.versions.node.split('.')[0]) < 22) this.skip();
+    backend = await startRecordingBackend((_req, res) => setTimeout(() => res.end('late'), 200));
+    front = await startFront({ h2c: true }, backend.port);
+    const a = await attacker();
+    a.send(headers(1, request('GET', '/in-flight'), true), data(1, 'x', false));
+    assert.equal(goawayCode(await a.waitFor((f) => f.type === FrameType.GOAWAY)), http2.constants.NGHTTP2_STREAM_CLOSED);
+    await until(() => a.closed);
+    await until(() => front.forwarder.connectionCount === 0);
   });
 });
