@@ -40,6 +40,12 @@ export class LogWriteFailures {
     this.#droppedLines += lines;
   }
 
+  /** Says on stderr that the process exits with `lines` lines it could not write, after `error`. */
+  lostAtExit(lines: number, error: NodeJS.ErrnoException): void {
+    const before = this.#droppedLines === 0 ? '' : `; ${this.#droppedLines} more were dropped before`;
+    tellStderr(`portico: exits with ${lines} lines of its log not written to ${this.#describe}: ${error.code ?? 'UNKNOWN'} (${error.message})${before}\n`);
+  }
+
   counts(): LogWriteFailureCounts {
     return { failedWrites: Object.fromEntries(this.#failedWrites), droppedLines: this.#droppedLines };
   }

@@ -26,18 +26,15 @@ export interface LoggerOptions {
   readonly pretty?: boolean;
   /** Fields on every line. Default `{ pid, hostname }`; `null` for none. */
   readonly base?: Readonly<Record<string, unknown>> | null;
-  /**
-   * Write each line before the call returns (stdout and file destinations). Default `false`:
-   * lines are buffered and written in the background, and flushed on exit, including
-   * `process.exit()`, and by `flushLoggerSync`. Only SIGKILL or a native crash loses the buffer.
-   */
-  readonly sync?: boolean;
 }
 
 /**
  * Makes Portico's logger: pino writing one JSON object per line, or one short line per event
  * (`13:19:12.345 INFO  worker.ready app=shop workerPid=4242`) when the destination is a terminal. Timestamps are ISO 8601 in UTC (`time`); levels are pino's numbers.
- * Pretty output is formatted on the calling thread, never in a worker, so nothing is lost on exit.
+ * Pretty output is formatted on the calling thread, never in a worker, and on stdout or a file
+ * each line is written on the calling thread before the call returns, never in libuv's thread
+ * pool, so nothing is in flight at exit: the lines kept (a full disk or pipe) are written then,
+ * once and in order, including on `process.exit()`.
  *
  * @example
  * const logger = createLogger({ level: 'debug', destination: './logs/portico.log' });
@@ -50,13 +47,12 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     throw new InvalidLogSinkOptionError('level', `must be one of ${levels.join(', ')}, got ${showValue(level)}`);
   }
   const pretty = optionalBoolean('pretty', options.pretty);
-  const sync = optionalBoolean('sync', options.sync) ?? false;
   const base = options.base;
   if (base !== undefined && base !== null && (typeof base !== 'object' || Array.isArray(base))) {
     throw new InvalidLogSinkOptionError('base', `must be an object of fields or null, got ${showValue(base)}`);
   }
 
-  const { target, isTTY, failures } = openDestination(options.destination, sync);
+  const { target, isTTY, failures } = openDestination(options.destination);
   const stream: DestinationStream = (pretty ?? isTTY) ? new PrettyDestination(target, isTTY) : target;
   if (failures) registerWriteFailures(stream, failures);
   return pino(
@@ -72,14 +68,14 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   );
 }
 
-function openDestination(destination: unknown, sync: boolean): { target: DestinationStream; isTTY: boolean; failures?: LogWriteFailures } {
+function openDestination(destination: unknown): { target: DestinationStream; isTTY: boolean; failures?: LogWriteFailures } {
   if (destination === undefined) {
     const failures = new LogWriteFailures('stdout');
-    return { target: fdDestination(1, sync, failures), isTTY: process.stdout.isTTY === true, failures };
+    return { target: fdDestination(1, failures), isTTY: process.stdout.isTTY === true, failures };
   }
   if (typeof destination === 'string' && destination !== '') {
     const failures = new LogWriteFailures(JSON.stringify(destination));
-    return { target: fdDestination(openForAppend(destination), sync, failures), isTTY: false, failures };
+    return { target: fdDestination(openForAppend(destination), failures), isTTY: false, failures };
   }
   if (isWritable(destination)) {
     return { target: destination, isTTY: (destination as { isTTY?: unknown }).isTTY === true };

@@ -1,6 +1,8 @@
 import { once } from 'node:events';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, open, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { closed, spawnFixture } from './fixtures/runFixture.ts';
@@ -53,4 +55,107 @@ describe('createLogger in a process that ends', () => {
     assert.equal(messages.length, 3000);
     assert.match(messages.at(-1) ?? '', /line 2999$/);
   });
+
+  // CI, Node 24: all 3000 pretty lines arrived, line 0 last. The first line's write went to
+  // libuv's thread pool; the flush at exit wrote the lines behind it, and node's exit then let the
+  // pool finish the first one. Here the pool's only thread is held, so that write is surely still
+  // in flight at exit.
+  for (const pretty of [false, true]) {
+    for (const to of ['a file', 'a pipe'] as const) {
+      it(`writes every ${pretty ? 'pretty' : 'JSON'} line once and in order to ${to} at process.exit while the thread pool is busy`, async function () {
+        this.timeout(20_000);
+        const fifo = join(dir, 'fifo');
+        execFileSync('mkfifo', [fifo]);
+        const file = to === 'a file' ? join(dir, 'portico.log') : undefined;
+        const lines = 2000;
+        const child = spawnFixture('exitWithPoolBusy.ts', { fifo, file, pretty, lines }, { env: { UV_THREADPOOL_SIZE: '1' } });
+        const ended = closed(child);
+        let stdout = '';
+        child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+        let stderr = '';
+        await new Promise<void>((resolve) => {
+          child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+            stderr += chunk;
+            if (stderr.includes('exiting\n')) resolve();
+          });
+          void ended.then(() => resolve());
+        });
+        // Frees the pool's thread, so that node's exit can end.
+        await (await open(fifo, 'w')).close();
+        const { code } = await ended;
+        assert.equal(code, 3, stderr);
+        const text = file === undefined ? stdout : await readFile(file, 'utf8');
+        const numbers = text
+          .split('\n')
+          .filter((line) => line !== '')
+          .map((line) => Number((pretty ? / — line (\d+)$/.exec(line)?.[1] : (JSON.parse(line) as { msg: string }).msg.slice(5)) ?? NaN));
+        const astray = numbers.findIndex((n, i) => n !== i);
+        assert.ok(
+          astray === -1 && numbers.length === lines,
+          `${numbers.length} lines of ${lines}; at position ${astray}: ${numbers.slice(astray, astray + 3).join(', ')}…, the last: ${numbers.slice(-3).join(', ')}`,
+        );
+      });
+    }
+  }
+
+  // A full disk at exit: the lines still kept cannot be written, and the process must exit anyway,
+  // with its own exit code, and say on stderr what its log lost.
+  for (const exit of ['at-once', 'after-failure'] as const) {
+    (existsSync('/dev/full') ? it : it.skip)(`exits and says on stderr which lines it lost when its log's disk is full (exit ${exit})`, async function () {
+      this.timeout(20_000);
+      const child = spawnFixture('exitOnFullDisk.ts', { file: '/dev/full', lines: 500, exit });
+      let stderr = '';
+      child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+      const stuck = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      const { code, signal } = await closed(child);
+      clearTimeout(stuck);
+      assert.equal(signal, null, 'still running 15 s after it called process.exit');
+      assert.equal(code, 5, stderr);
+      assert.match(stderr, /^portico: exits with 500 lines of its log not written to "\/dev\/full": ENOSPC \(/m);
+      assert.doesNotMatch(stderr, /^\s+at /m, 'a stack trace on stderr');
+    });
+  }
+
+  // A pipe whose reader is behind refuses writes with EAGAIN until it reads: the lines wait, and
+  // reach it once each and in order when it reads, with no failure counted or said.
+  for (const exit of ['when-told', 'at-once'] as const) {
+    it(`writes every line once and in order to a pipe whose reader is behind (${exit === 'at-once' ? 'at process.exit' : 'while running'})`, async function () {
+      this.timeout(20_000);
+      const lines = 3000;
+      const child = spawnFixture('logToSlowReader.ts', { lines, exit }, { ipc: exit === 'when-told' });
+      const ended = closed(child);
+      let stderr = '';
+      const said = (word: string): Promise<void> =>
+        new Promise<void>((resolve) => {
+          const check = (): void => {
+            if (stderr.includes(`${word}\n`)) resolve();
+          };
+          child.stderr?.on('data', check);
+          void ended.then(() => resolve());
+        });
+      child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+      // Not read until then: about 600 kB of lines, more than a pipe holds.
+      await said(exit === 'at-once' ? 'exiting' : 'logged');
+      let stdout = '';
+      const all = new Promise<void>((resolve) => {
+        child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+          stdout += chunk;
+          if (stdout.includes(`"msg":"line ${lines - 1}"`)) resolve();
+        });
+        void ended.then(() => resolve());
+      });
+      await all;
+      if (exit === 'when-told') child.send('go');
+      const { code } = await ended;
+      assert.equal(code, 0, stderr);
+      const numbers = stdout
+        .split('\n')
+        .filter((line) => line !== '')
+        .map((line) => Number((JSON.parse(line) as { msg: string }).msg.slice(5)));
+      const astray = numbers.findIndex((n, i) => n !== i);
+      assert.ok(astray === -1 && numbers.length === lines, `${numbers.length} lines of ${lines}; at position ${astray}: ${numbers.slice(astray, astray + 3).join(', ')}…`);
+      assert.doesNotMatch(stderr, /portico:/);
+      if (exit === 'when-told') assert.match(stderr, /^\{"failedWrites":\{\},"droppedLines":0\}$/m);
+    });
+  }
 });

@@ -15,12 +15,28 @@ export const maxUnwrittenBytes = 4 * 1024 * 1024;
 /** How long after a failed write the unwritten lines are tried again when no new line comes. */
 const retryAfterMs = 1000;
 
-/** The buffered destinations still open, flushed when the process exits. */
-const open = new Set<SonicBoomStream>();
+/** How long lines wait while a pipe is full (EAGAIN: its reader is behind) before they are tried again. */
+const pipeFullRetryMs = 10;
 
-function track(stream: SonicBoomStream): void {
+/** EAGAINs in a row, 2 s of a reader that takes nothing, before a full pipe counts as a failed write. */
+const pipeFullRetries = 200;
+
+/**
+ * At exit, EAGAINs in a row without the reader taking a byte before the flush gives up. sonic-boom
+ * sleeps 100 ms after each, so the exit waits for a reader that keeps reading, and at most 2 s for
+ * one that has stopped.
+ */
+const exitPipeFullRetries = 20;
+
+/** The destinations still open, flushed when the process exits, with what each failed to write. */
+const open = new Map<SonicBoomStream, LogWriteFailures>();
+
+/** Set by the flush at exit: only then may a write to a full pipe wait (sleep the thread) for its reader. */
+let exiting = false;
+
+function track(stream: SonicBoomStream, failures: LogWriteFailures): void {
   if (open.size === 0) process.on('exit', flushAtExit);
-  open.add(stream);
+  open.set(stream, failures);
 }
 
 function untrack(stream: SonicBoomStream): void {
@@ -28,60 +44,64 @@ function untrack(stream: SonicBoomStream): void {
 }
 
 function flushAtExit(): void {
-  for (const stream of open) {
+  exiting = true;
+  for (const [stream, failures] of open) {
     try {
       stream.flushSync();
-    } catch {
-      // A descriptor that refuses the write (a broken pipe, a full disk) has nothing left to give.
+    } catch (error) {
+      // A descriptor that refuses the write (a full disk, a reader that stopped reading) has
+      // nothing left to give; what it did not take is said on stderr, the only place left.
+      const lines = unwrittenLines(stream);
+      if (lines > 0) failures.lostAtExit(lines, error as NodeJS.ErrnoException);
     }
   }
 }
 
 /**
- * A writer on the file descriptor `fd`, as pino's own destination: buffered unless `sync`, and
- * flushed when the process exits, `process.exit()` included.
+ * A writer on the file descriptor `fd` that writes each line on the calling thread, before
+ * `write` returns, and writes the lines it keeps when the process exits, `process.exit()`
+ * included.
+ *
+ * Never in libuv's thread pool (sonic-boom's `sync: false`, pino's asynchronous destination): a
+ * write there is still in flight when the process exits, and node's exit lets the pool finish it
+ * after the flush at exit has written the lines behind it, so the line lands out of order (CI,
+ * Node 24: line 0 of 3000 came last), or never if the pool's write never ends. Nothing is ever
+ * in flight here, so the flush at exit writes each kept line exactly once, in order. The cost is
+ * a system call per line on the calling thread (docs/logging.md has the figures), and a disk
+ * that stalls stalls the caller, as with pino's default destination and node's own stdout.
  *
  * A write the descriptor refuses never reaches the caller: Portico's log failing (a full disk,
  * an I/O error, a reader that has gone) must not stop Portico serving. Each failure is counted in
  * `failures`, which says it once on stderr. On a broken pipe logging ends there, since no reader
- * comes back. On any other error the unwritten lines are kept, up to `maxUnwrittenBytes` (later
- * ones are dropped and counted), and written when the descriptor takes writes again: with the
- * next line, or a second later. The flush at exit gives up on a write that fails instead of
- * retrying it, so the process can always exit.
+ * comes back. A full pipe (EAGAIN) is a reader that is behind: the lines wait and are tried again
+ * every 10 ms, and count as a failure only after 2 s without progress. On any other error the
+ * unwritten lines are kept, up to `maxUnwrittenBytes` (later ones are dropped and counted), and
+ * written when the descriptor takes writes again: with the next line, or a second later. The
+ * flush at exit waits for a full pipe's reader while it reads, gives up on a write that fails,
+ * and says on stderr how many lines it could not write, so the process always exits.
  */
-export function fdDestination(fd: number, sync: boolean, failures: LogWriteFailures): DestinationStream {
-  const options: ConstructorParameters<typeof SonicBoom>[0] & { maxWriteRetries: number } = {
+export function fdDestination(fd: number, failures: LogWriteFailures): DestinationStream {
+  let stuckAtExit = 0;
+  let unwrittenAtExit = -1;
+  const options: ConstructorParameters<typeof SonicBoom>[0] = {
     fd,
-    sync,
+    sync: true,
     maxLength: maxUnwrittenBytes,
-    // sonic-boom retries EAGAIN in place, and in sync mode by sleeping the thread; a descriptor
-    // that stays full would then stall every request. Bounded here; the retry below takes over.
-    retryEAGAIN: () => !sync,
-    // In sonic-boom 5 but not in its type declarations.
-    maxWriteRetries: 20,
+    // sonic-boom retries EAGAIN in place by sleeping the thread, which would stall every request
+    // while a pipe stays full; the retry below takes over instead. Only the flush at exit, which
+    // has nothing else to do, waits in place, and only while the reader makes progress.
+    retryEAGAIN: (_error, writing, behind) => {
+      if (!exiting) return false;
+      stuckAtExit = writing + behind === unwrittenAtExit ? stuckAtExit + 1 : 0;
+      unwrittenAtExit = writing + behind;
+      return stuckAtExit < exitPipeFullRetries;
+    },
   };
   // `minLength` is an option sonic-boom reads on every write; its declarations make it private.
   const stream = new SonicBoom(options) as SonicBoomStream & { minLength: number };
   let retry: NodeJS.Timeout | undefined;
-  stream.on('drop', (data: string | Buffer) => failures.dropped(countLines(data)));
-  // While the descriptor refuses writes, a new line only joins the buffer (sonic-boom writes once
-  // `minLength` bytes wait) instead of costing a failed write each; the timer tries again, and the
-  // first write that succeeds resumes writing at once.
-  stream.on('write', () => {
-    stream.minLength = 0;
-  });
-  stream.on('error', (error: NodeJS.ErrnoException) => {
-    failures.failed(error);
-    stream.minLength = Number.MAX_SAFE_INTEGER;
-    if (error.code === 'EPIPE') {
-      untrack(stream);
-      stream.write = (data: string) => {
-        failures.dropped(countLines(data));
-        return true;
-      };
-      stream.flushSync = () => {};
-      return;
-    }
+  let pipeFull = 0;
+  const retryIn = (ms: number): void => {
     retry ??= setTimeout(() => {
       retry = undefined;
       try {
@@ -89,18 +109,53 @@ export function fdDestination(fd: number, sync: boolean, failures: LogWriteFailu
       } catch {
         // A stream closed meanwhile has nothing to retry.
       }
-    }, retryAfterMs).unref();
+    }, ms).unref();
+  };
+  stream.on('drop', (data: string | Buffer) => failures.dropped(Math.max(countNewlines(data), 1)));
+  // While the descriptor refuses writes, a new line only joins the buffer (sonic-boom writes once
+  // `minLength` bytes wait) instead of costing a failed write each; the timer tries again, and the
+  // first write that succeeds resumes writing at once.
+  stream.on('write', () => {
+    stream.minLength = 0;
+    pipeFull = 0;
   });
-  if (!sync) {
-    track(stream);
-    stream.on('close', () => untrack(stream));
-  }
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    stream.minLength = Number.MAX_SAFE_INTEGER;
+    if (error.code === 'EAGAIN' && ++pipeFull <= pipeFullRetries) {
+      retryIn(pipeFullRetryMs);
+      return;
+    }
+    failures.failed(error);
+    if (error.code === 'EPIPE') {
+      untrack(stream);
+      stream.write = (data: string) => {
+        failures.dropped(Math.max(countNewlines(data), 1));
+        return true;
+      };
+      stream.flushSync = () => {};
+      return;
+    }
+    retryIn(retryAfterMs);
+  });
+  track(stream, failures);
+  stream.on('close', () => untrack(stream));
   return stream;
 }
 
-function countLines(data: string | Buffer): number {
+/**
+ * The lines `stream` holds and has not written: the newlines in its last unwritten bytes. Read
+ * from sonic-boom's fields, which its declarations do not show: `_len` counts the bytes not yet
+ * written, and they are the tail of `_writingBuf` followed by `_bufs`.
+ */
+function unwrittenLines(stream: SonicBoomStream): number {
+  const { _len, _writingBuf, _bufs } = stream as unknown as { _len: number; _writingBuf: string | Buffer; _bufs: (string | Buffer)[] };
+  const held = Buffer.concat([_writingBuf, ..._bufs].map((data) => (typeof data === 'string' ? Buffer.from(data) : data)));
+  return countNewlines(held.subarray(Math.max(held.length - _len, 0)));
+}
+
+function countNewlines(data: string | Buffer): number {
   let lines = 0;
   const text = typeof data === 'string' ? data : data.toString('latin1');
   for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) lines++;
-  return Math.max(lines, 1);
+  return lines;
 }
