@@ -44,7 +44,10 @@ export type ControlMessage =
   | { readonly type: 'series.drop'; readonly id: number; readonly app: string }
   /** Send a `metrics` message now, with this id (for `/status` and `/metrics`, `MetricsAsks`). */
   | { readonly type: 'metrics.ask'; readonly id: number }
-  /** Stop accepting; what is in flight goes on (`stop()`: the apps drain meanwhile). */
+  /**
+   * Stop accepting and drain the connections (`Forwarder.drain`); what is in flight goes on
+   * (`stop()`: the apps drain meanwhile).
+   */
   | { readonly type: 'accept.stop' }
   /** Close every connection and exit. */
   | { readonly type: 'close' };

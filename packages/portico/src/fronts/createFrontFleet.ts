@@ -45,7 +45,10 @@ export interface FrontFleet {
    * switches; resolves once each running front routes by them (or has exited).
    */
   publishRoutes(): Promise<void>;
-  /** Every front stops accepting; what is in flight goes on. */
+  /**
+   * Every front stops accepting and drains its connections (`Forwarder.drain`), as one process
+   * does at its stop; what is in flight goes on.
+   */
   stopAccepting(): Promise<void>;
   /** Stops the fronts (their connections close) and releases the sockets. Idempotent. */
   close(): Promise<void>;
@@ -70,6 +73,9 @@ const eventLevels = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as cons
 /** Restarts of fronts allowed within 60 s before they are given up: a front that cannot start is a bug, not load. */
 const frontIntensity = 10;
 
+/** Seconds a front has to close its connections and exit at Portico's stop before it is killed. */
+const frontShutdown = 10;
+
 export function createFrontFleet(options: FrontFleetOptions): FrontFleet {
   const { logger } = options;
   const holds = new FrontHolds();
@@ -84,6 +90,8 @@ export function createFrontFleet(options: FrontFleetOptions): FrontFleet {
   /** Set while `start()` waits: a front that fails before it listens fails the start. */
   let starting: { listening: Set<number>; resolve: () => void; reject: (error: Error) => void } | undefined;
   const acceptStopped = new Map<number, () => void>();
+  /** `stopAccepting` was called: a front started from now on (a restart in the stop) stops accepting once it listens. */
+  let acceptStopping = false;
   /** Messages refused of each front (`checkFrontMessage`), over its restarts, as its restarts are counted. */
   const refusedCounts = new Map<number, number>();
   /** The types of message refused of each front's running process: each is logged once a process. */
@@ -304,6 +312,7 @@ export function createFrontFleet(options: FrontFleetOptions): FrontFleet {
       listeningCallbacks.set(front, listening);
       send(child, { type: 'init', index: front, config: options.config(), logLevels, seriesDropped: reports.started(front) });
       send(child, routesFor(front));
+      if (acceptStopping) send(child, { type: 'accept.stop' });
       // From its start: a front that hangs before it listens is found as well (it answers once it
       // has loaded its code and read init and routes, sent before the ping; until it listens it
       // is held to the starting limit, pingFront).
@@ -368,7 +377,7 @@ export function createFrontFleet(options: FrontFleetOptions): FrontFleet {
             input: { front: i + 1, link },
             restart: 'permanent' as const,
             // No `ready`: the fronts start side by side; start() waits until every one listens.
-            shutdown: 10,
+            shutdown: frontShutdown,
           })),
         }),
         { clock: options.clock },
@@ -410,6 +419,7 @@ export function createFrontFleet(options: FrontFleetOptions): FrontFleet {
       });
     },
     async stopAccepting() {
+      acceptStopping = true;
       await Promise.all(
         [...children].map(
           ([front, child]) =>
@@ -423,7 +433,18 @@ export function createFrontFleet(options: FrontFleetOptions): FrontFleet {
     },
     close() {
       closing ??= (async () => {
-        if (supervisor) await stopSupervisor(supervisor);
+        if (supervisor) {
+          const stopped = stopSupervisor(supervisor);
+          // The supervisor stops its children one after another, each within its shutdown limit:
+          // N fronts slow to close took N limits. Every front is asked at once (the supervisor's
+          // turn for each finds it stopping or gone), and those still running at the limit are killed.
+          for (const child of supervisor.getSnapshot().children) child.ref?.send({ type: 'portico.shutdown' });
+          const deadline = options.clock.setTimeout(() => {
+            for (const running of children.values()) running.child.kill('SIGKILL');
+          }, frontShutdown * 1000);
+          await stopped;
+          options.clock.clearTimeout(deadline);
+        }
         for (const socket of sockets) socket.handle.close();
         for (const { off } of tracked.values()) off();
         tracked.clear();

@@ -58,7 +58,8 @@ export const frontMachine = setup({
     closed: { type: 'final' },
   },
   on: {
-    'portico.shutdown': { target: '.closing', actions: [assign({ asked: true }), sendTo('process', { type: 'close' })] },
+    // Asked once: the fleet asks every front at once at its close, and the supervisor then asks each in turn.
+    'portico.shutdown': { guard: ({ context }) => !context.asked, target: '.closing', actions: [assign({ asked: true }), sendTo('process', { type: 'close' })] },
     'front.exited': { target: '.crashed', actions: assign({ exit: ({ event }) => (event.signal ? `signal ${event.signal}` : `code ${String(event.code)}`) }) },
   },
   output: ({ context }) => (context.asked ? { exit: 'shutdown' } : { exit: 'crash', error: new Error(`front ${context.front} exited (${context.exit ?? 'unknown'})`) }),

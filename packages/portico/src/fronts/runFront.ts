@@ -121,6 +121,16 @@ export function runFront(channel: ControlChannel, clock: Clock = systemClock, li
     send({ type: 'metrics', ...(id === undefined ? {} : { id }), waiting, ...loads, connections: forwarders?.connectionCount ?? 0, requests: metrics.snapshot(), answered, dropped: seriesDropped });
   };
 
+  /**
+   * Portico is stopping: no connection is accepted, and those open drain as in one process
+   * (`createPortico`'s stop): an idle keep-alive connection closes now, a request in flight is
+   * answered with `connection: close`, an HTTP/2 session gets GOAWAY (`Forwarder.drain`).
+   */
+  const stopAccepting = async (): Promise<void> => {
+    await listener?.stopAccepting();
+    forwarders?.drain();
+  };
+
   const close = async (): Promise<void> => {
     await listener?.stopAccepting();
     await changing;
@@ -197,8 +207,10 @@ export function runFront(channel: ControlChannel, clock: Clock = systemClock, li
       case 'metrics.ask':
         report(message.id);
         return;
+      // After routes still being applied: a front started during the stop listens with its first
+      // routes, and stops accepting (and drains) after them.
       case 'accept.stop':
-        void (listener?.stopAccepting() ?? Promise.resolve()).then(() => send({ type: 'accept.stopped' }));
+        inOrder(() => void stopAccepting().then(() => send({ type: 'accept.stopped' })));
         return;
       case 'close':
         void close().then(() => channel.exit(0));

@@ -1,0 +1,147 @@
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import net from 'node:net';
+import { join } from 'node:path';
+import { changed } from './helpers/load.ts';
+import { frontPids } from './helpers/frontClients.ts';
+import { app, startPortico, stopAllPorticos } from './helpers/portico.ts';
+import { socketOwner } from './helpers/socketOwner.ts';
+
+/** Sends `GET path` on a raw connection; `closed` resolves with what the client got once the connection closes. */
+function rawGet(port: number, path: string) {
+  const socket = net.connect(port, '127.0.0.1');
+  let text = '';
+  socket.on('data', (d: Buffer) => (text += d.toString('latin1')));
+  socket.on('error', () => {});
+  socket.write(`GET ${path} HTTP/1.1\r\nHost: a\r\n\r\n`);
+  return { socket, text: () => text, closed: new Promise<string>((resolve) => socket.on('close', () => resolve(text))) };
+}
+
+/**
+ * The state of process `pid` (Linux, /proc/PID/stat: `T` stopped, `Z` dead and not yet reaped),
+ * or undefined once it has exited and been reaped.
+ */
+function processState(pid: number): string | undefined {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const state = stat.split(') ')[1]?.[0];
+  return state === 'Z' ? undefined : state;
+}
+
+/** Polls `done` every 20 ms until it holds. */
+async function until(done: () => boolean): Promise<void> {
+  while (!done()) await new Promise((resolve) => setTimeout(resolve, 20));
+}
+
+describe('fronts: Portico stopping with requests in flight', function () {
+  this.timeout(60_000);
+  afterEach(stopAllPorticos);
+
+  // The worker is held by each front it was published to (FrontHolds) until that front's requests
+  // on it have ended: a backend that exits at once at SIGTERM (EXIT_ON_SIGTERM) would cut the
+  // request if it were told to stop before. The request is waited for at the backend (its
+  // arrivals file), not on /status: a front's figures there are its last report, up to a second
+  // old, and after the first client's answer still showed its request in flight, so a stop begun
+  // then found the second request not yet accepted, and its connection was reset with the
+  // listening socket (which looked like a request in flight cut at the stop).
+  for (const withIdle of [false, true]) {
+    it(`answers a request in flight at the stop${withIdle ? ', beside an idle keep-alive connection' : ''}`, async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'portico-fronts-stop-'));
+      const arrivals = join(dir, 'arrivals');
+      const { portico, port, logs } = await startPortico({ fronts: 2, apps: [app('shop', { start: 'eager', processesPerApplication: 1, environmentVariables: { DELAY_MS: '1500', EXIT_ON_SIGTERM: '1', ARRIVALS_FILE: arrivals } })] }, dir);
+      const arrived = () => (existsSync(arrivals) ? readFileSync(arrivals, 'utf8').split('\n').length - 1 : 0);
+      await changed(portico, () => portico.status().apps[0]?.workers.some((w) => w.state === 'ready') === true);
+      const idle = withIdle ? rawGet(port, '/') : undefined;
+      if (idle) await until(() => /\r\n\r\n\{.*\}$/s.test(idle.text()));
+      const held = rawGet(port, '/');
+      await until(() => arrived() === (idle ? 2 : 1));
+      await portico.stop();
+      const answer = await held.closed;
+      assert.match(answer, /^HTTP\/1\.1 200 /, `${JSON.stringify(answer)}; ${JSON.stringify(logs.filter((l) => /worker|front/.test(String(l['event']))).map((l) => l['event']))}`);
+      if (idle) await idle.closed;
+    });
+  }
+
+  // The fronts only stopped accepting at the stop: an idle keep-alive connection stayed open until
+  // the fronts were closed, after the drain, and a keep-alive client's next request meanwhile
+  // waited for a worker that was stopping, and was cut. As in one process (stop-keepalive-request),
+  // a front now drains its connections as it stops accepting.
+  it('closes an idle keep-alive connection at once and finishes the request in flight with connection: close', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'portico-fronts-stop-'));
+    const arrivals = join(dir, 'arrivals');
+    const { portico, port } = await startPortico({ fronts: 2, apps: [app('shop', { start: 'eager', processesPerApplication: 1, environmentVariables: { ARRIVALS_FILE: arrivals } })] }, dir);
+    await changed(portico, () => portico.status().apps[0]?.workers.some((w) => w.state === 'ready') === true);
+    const idle = rawGet(port, '/');
+    await until(() => /\r\n\r\n\{.*\}$/s.test(idle.text()));
+    const held = rawGet(port, '/?delay=1500');
+    await until(() => existsSync(arrivals) && readFileSync(arrivals, 'utf8').includes('delay'));
+    let heldDone = false;
+    void held.closed.then(() => (heldDone = true));
+    const stopped = portico.stop();
+    const first = await idle.closed;
+    assert.match(first, /^HTTP\/1\.1 200 /, 'the idle connection had its answer');
+    assert.equal(heldDone, false, 'the idle connection closed before the request in flight ended');
+    const answer = await held.closed;
+    assert.match(answer, /^HTTP\/1\.1 200 /);
+    assert.match(answer, /\r\nconnection: close\r\n/i);
+    await stopped;
+  });
+
+  // createFrontFleet stopped its fronts through their supervisor, which stops its children one
+  // after another, each within its shutdown limit (10 s): a front slow to close held up the next
+  // one's close for that long, and N such fronts took N limits. Every front is now asked at once,
+  // and those still running at the limit are killed together. A front stopped with SIGSTOP once it
+  // has drained is one slow to close; front 2 is the one the supervisor stops first.
+  /**
+   * Two fronts, each with an answered keep-alive connection, and a slow request in flight that
+   * holds the stop between the drain and the fronts' close; stops Portico, and stops (SIGSTOP)
+   * the fronts `slow` picks once they have drained. Resolves with the fronts' pids and the stop.
+   */
+  async function stopWithSlowFronts(slow: (pids: readonly number[]) => readonly number[]): Promise<{ pids: readonly number[]; stopped: Promise<void> }> {
+    const dir = await mkdtemp(join(tmpdir(), 'portico-fronts-stop-'));
+    const arrivals = join(dir, 'arrivals');
+    // No ping: a stopped front is to be killed by the close's limit, not found hung.
+    const { portico, port } = await startPortico({ fronts: 2, frontPing: { interval: 3600, responseTime: 3600 }, apps: [app('shop', { start: 'eager', processesPerApplication: 1, environmentVariables: { ARRIVALS_FILE: arrivals } })] }, dir);
+    await changed(portico, () => portico.status().apps[0]?.workers.some((w) => w.state === 'ready') === true);
+    const pids = frontPids(portico);
+    // A front has drained once its keep-alive connection is closed.
+    const idle = new Map<number, ReturnType<typeof rawGet>>();
+    for (let opened = 0; idle.size < 2; opened++) {
+      assert.ok(opened < 40, 'the kernel gave every connection to one front');
+      const client = rawGet(port, '/');
+      await until(() => /\r\n\r\n\{.*\}$/s.test(client.text()));
+      const owner = await socketOwner(port, client.socket.localPort!, pids);
+      if (owner !== undefined && !idle.has(owner)) idle.set(owner, client);
+    }
+    rawGet(port, '/?delay=1500');
+    await until(() => existsSync(arrivals) && readFileSync(arrivals, 'utf8').includes('delay'));
+    const stopped = portico.stop();
+    for (const pid of slow(pids)) {
+      await idle.get(pid)!.closed;
+      process.kill(pid, 'SIGSTOP');
+    }
+    return { pids, stopped };
+  }
+
+  it('closes every front at once: one slow to close holds up no other', async () => {
+    const { pids, stopped } = await stopWithSlowFronts((pids) => [pids[1]!]);
+    await until(() => processState(pids[0]!) === undefined);
+    assert.equal(processState(pids[1]!), 'T', 'front 1 closed only once front 2 was killed');
+    await stopped;
+    await until(() => processState(pids[1]!) === undefined);
+  });
+
+  it('kills the fronts still running at the one limit, together', async () => {
+    const { pids, stopped } = await stopWithSlowFronts((pids) => pids);
+    // Killed one limit after the other, the second was still stopped (T) as the first went.
+    await until(() => pids.some((pid) => processState(pid) === undefined));
+    assert.deepEqual(pids.map((pid) => processState(pid) === 'T'), [false, false], 'a front was killed a limit after the other');
+    await stopped;
+  });
+});
