@@ -23,6 +23,8 @@ class Tunnel implements UpstreamHandler {
   /** Client to backend, for reads lent by the client's socket; backend to client. */
   readonly #toUpstream: TunnelRelay;
   readonly #toClient: TunnelRelay;
+  /** Client bytes that came as 'data' in this turn of the event loop, written to the backend together after it. */
+  #pendingToUpstream: Buffer[] = [];
   #clientFull = false;
   #upstreamFull = false;
   #upstreamEnded = false;
@@ -72,12 +74,26 @@ class Tunnel implements UpstreamHandler {
   }
 
   readonly #onClientRead = (chunk: Buffer): void => {
+    this.#sendPendingToUpstream();
     if (this.#upstream.socket.writable && !this.#toUpstream.relay(chunk)) this.#pauseClient();
   };
 
+  /**
+   * An HTTP/2 stream hands its bytes over one piece per DATA frame: what one turn of the event
+   * loop delivered goes to the backend as one write after it, as a socket's read does, not one
+   * write per frame (docs/proxy.md, What one client can take).
+   */
   readonly #onClientData = (chunk: Buffer): void => {
+    this.#pendingToUpstream.push(chunk);
+    if (this.#pendingToUpstream.length === 1) setImmediate(this.#sendPendingToUpstream);
+  };
+
+  readonly #sendPendingToUpstream = (): void => {
+    const pieces = this.#pendingToUpstream;
+    if (pieces.length === 0) return;
+    this.#pendingToUpstream = [];
     const socket = this.#upstream.socket;
-    if (socket.writable && !socket.write(chunk)) this.#pauseClient();
+    if (socket.writable && !socket.write(pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces))) this.#pauseClient();
   };
 
   #pauseClient(): void {
@@ -93,6 +109,7 @@ class Tunnel implements UpstreamHandler {
   };
 
   readonly #onClientEnd = (): void => {
+    this.#sendPendingToUpstream();
     if (this.#upstream.socket.writable) this.#upstream.socket.end();
   };
 
