@@ -9,8 +9,8 @@ import net, { type AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import http2 from 'node:http2';
 import { until } from './helpers/frontClients.ts';
-import { data, Flag, frame, FrameType, headerBlock, headers, RawHttp2Client, request, windowUpdate, type ReceivedFrame } from './helpers/http2Frames.ts';
-import { startFront, startRecordingBackend, type Front, type RecordingBackend } from './helpers/http2Front.ts';
+import { data, Flag, frame, FrameType, headerBlock, headers, initialWindow, RawHttp2Client, request, rstStream, windowUpdate, type ReceivedFrame } from './helpers/http2Frames.ts';
+import { startFront, startRecordingBackend, testCertificate, type Front, type RecordingBackend, type TestCertificate } from './helpers/http2Front.ts';
 
 const { NGHTTP2_COMPRESSION_ERROR, NGHTTP2_FLOW_CONTROL_ERROR } = http2.constants;
 
@@ -256,5 +256,79 @@ describe('HTTP/2 front under a hostile client', function () {
     assert.equal(goawayCode(await a.waitFor((f) => f.type === FrameType.GOAWAY)), http2.constants.NGHTTP2_STREAM_CLOSED);
     await until(() => a.closed);
     await until(() => front.forwarder.connectionCount === 0);
+  });
+});
+
+// The same session code serves h2 chosen by ALPN over TLS, where node:http2 reads through Node's
+// TLS layer instead of the socket: the floods that close a connection or reset its streams on h2c
+// do so there too.
+describe('HTTP/2 over TLS under a hostile client', function () {
+  this.timeout(60_000);
+  let certificate: TestCertificate;
+  let backend: RecordingBackend;
+  let front: Front;
+  let attackers: RawHttp2Client[] = [];
+  before(async () => (certificate = await testCertificate()));
+  after(() => certificate.remove());
+  afterEach(async () => {
+    for (const a of attackers) a.close();
+    attackers = [];
+    await front.close();
+    await backend.close();
+  });
+  const attacker = async (): Promise<RawHttp2Client> => {
+    const a = await RawHttp2Client.connect(front.port, { ca: certificate.certPem });
+    attackers.push(a);
+    return a;
+  };
+  const tlsFront = (options: Parameters<typeof startFront>[2] = {}) => startFront({ tls: { cert: certificate.cert, key: certificate.key } }, backend.port, options);
+
+  it('rapid reset is closed with ENHANCE_YOUR_CALM', async () => {
+    backend = await startRecordingBackend();
+    front = await tlsFront();
+    const a = await attacker();
+    for (let batch = 0; batch < 50 && !a.closed; batch++) {
+      a.send(...Array.from({ length: 100 }, (_, i) => 1 + 2 * (batch * 100 + i)).flatMap((id) => [headers(id, request('GET', `/reset-${id}`), true), rstStream(id)]));
+      await turn();
+    }
+    assert.equal(goawayCode(await a.waitFor((f) => f.type === FrameType.GOAWAY)), http2.constants.NGHTTP2_ENHANCE_YOUR_CALM);
+    assert.ok(backend.seen.length < 500, `${backend.seen.length} reset requests reached the backend`);
+  });
+
+  it('a CONTINUATION flood is closed before it grows', async () => {
+    backend = await startRecordingBackend();
+    front = await tlsFront();
+    const a = await attacker();
+    a.send(frame(FrameType.HEADERS, 0, 1, headerBlock(request('GET', '/cont'))));
+    const junk = frame(FrameType.CONTINUATION, 0, 1, headerBlock([['x-junk', 'j'.repeat(1000)]]));
+    for (let i = 0; i < 2_000 && !a.closed; i++) {
+      a.send(junk, junk, junk, junk, junk);
+      if (i % 50 === 0) await turn();
+    }
+    await until(() => a.closed || a.frames.some((f) => f.type === FrameType.GOAWAY));
+    assert.equal(backend.seen.length, 0);
+  });
+
+  it('downloads the client never lets through are reset after sendTimeout', async () => {
+    backend = await startRecordingBackend((_req, res) => res.end(Buffer.alloc(MiB, 0x61)));
+    front = await tlsFront({ sendTimeout: 1_000 });
+    const a = await attacker();
+    a.send(initialWindow(0));
+    a.send(...Array.from({ length: 20 }, (_, i) => headers(1 + 2 * i, request('GET', `/big-${i}`), true)));
+    for (let i = 0; i < 20; i++) assert.ok(await a.waitFor((f) => f.streamId === 1 + 2 * i && f.type === FrameType.RST_STREAM), `stream ${1 + 2 * i} was never reset`);
+  });
+
+  it('a request body of one-byte DATA frames reaches the backend one chunk per read', async () => {
+    backend = await startRecordingBackend();
+    front = await tlsFront();
+    const a = await attacker();
+    const before = systemCalls().reads;
+    a.send(headers(1, request('POST', '/tiny'), false), ...Array.from({ length: 5_000 }, () => data(1, 'x', false)), data(1, '', true));
+    await a.waitFor((f) => f.streamId === 1 && f.type === FrameType.DATA && (f.flags & Flag.END_STREAM) !== 0);
+    const raw = backend.bytes();
+    const sizes = chunkSizes(raw.slice(raw.indexOf('\r\n\r\n') + 4));
+    assert.equal(sizes.reduce((x, y) => x + y, 0), 5_000);
+    const reads = systemCalls().reads - before;
+    assert.ok(sizes.length <= reads, `the backend got ${sizes.length} chunks in ${reads} reads`);
   });
 });

@@ -4,6 +4,7 @@
 // indexed references for the bomb, never Huffman-coded.
 import { once } from 'node:events';
 import net from 'node:net';
+import tls from 'node:tls';
 
 const EMPTY = Buffer.alloc(0);
 
@@ -124,9 +125,10 @@ export class RawHttp2Client {
     });
   }
 
-  static async connect(port: number, options: { readonly ackSettings?: boolean } = {}): Promise<RawHttp2Client> {
-    const socket = net.connect(port, '127.0.0.1');
-    await once(socket, 'connect');
+  /** `ca`: over TLS, ALPN `h2`, trusting that certificate; else plain (h2c with prior knowledge). */
+  static async connect(port: number, options: { readonly ackSettings?: boolean; readonly ca?: string } = {}): Promise<RawHttp2Client> {
+    const socket = options.ca === undefined ? net.connect(port, '127.0.0.1') : tls.connect({ host: '127.0.0.1', port, ca: options.ca, ALPNProtocols: ['h2'] });
+    await once(socket, options.ca === undefined ? 'connect' : 'secureConnect');
     const client = new RawHttp2Client(socket);
     socket.write(Buffer.concat([PREFACE, settings()]));
     await client.waitFor((f) => f.type === FrameType.SETTINGS && (f.flags & Flag.ACK) === 0);
