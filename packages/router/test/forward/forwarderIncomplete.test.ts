@@ -10,6 +10,7 @@ import net, { type AddressInfo } from 'node:net';
 import { createForwarder, type ExchangeOutcome, type ForwarderEvent, type ForwarderOptions } from '@portico/router';
 import { closeAll, signal, stallingClient, startBulkBackend, startProxy, startRawBackend, upstreamAt } from './harness.ts';
 import { MethodDispatch } from './MethodDispatch.ts';
+import { FrameType, RawHttp2Client } from '../h2/rawHttp2Client.ts';
 
 type Respond = (data: Buffer, socket: net.Socket) => void;
 
@@ -172,6 +173,29 @@ describe('forwarder: how a response that ends early is counted', () => {
       get.stream.close(http2.constants.NGHTTP2_CANCEL);
       assert.deepEqual(ending(await dispatches[0]!.released), { status: 499, clientClosed: true, incomplete: false });
       get.session.destroy();
+    });
+
+    // node:http2 takes the HEADERS at once (headersSent) and writes them a turn later: a client's
+    // RST_STREAM read in the same turn closes the stream first, and nghttp2 drops the HEADERS
+    // queued for it. The client got nothing, yet the exchange was counted 200, incomplete.
+    it('counts 499, not a 200 the client never got, when the client resets its stream in the turn the head of the backend arrives', async () => {
+      let backendSocket: net.Socket | undefined;
+      const arrived = signal();
+      const { port, dispatches } = await proxyTo('h2', (_d, socket) => {
+        backendSocket = socket;
+        arrived.fire();
+      });
+      const client = await RawHttp2Client.connect(port);
+      client.get(1);
+      await arrived.promise;
+      // Both reach the kernel now; Portico reads them in its next poll, the backend's first.
+      backendSocket!.write('HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\npart');
+      client.reset(1);
+      const outcome = ending(await dispatches[0]!.released);
+      await client.ping();
+      assert.deepEqual(client.framesOf(FrameType.HEADERS, 1), [], 'no HEADERS reached the client');
+      assert.deepEqual(outcome, { status: 499, clientClosed: true, incomplete: false });
+      client.socket.destroy();
     });
 
     it('counts 499 when the client closes its whole connection before the response', async () => {

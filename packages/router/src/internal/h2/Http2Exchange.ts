@@ -53,6 +53,8 @@ export class Http2Exchange implements ExchangeClientSide {
   /** Request body pieces of this turn of the event loop, written to the backend together after it. */
   #pendingBody: Buffer[] = [];
   #settled = false;
+  /** node:http2 has had a turn to write the HEADERS it took (`headDelivered`). */
+  #headWritten = false;
   readonly #deadline: Deadline;
   #waiting: Waiting = 'backend';
 
@@ -147,9 +149,25 @@ export class Http2Exchange implements ExchangeClientSide {
 
   beginRead(): void {}
 
-  /** node:http2 sends the HEADERS it took before a RST_STREAM that follows them. */
+  /**
+   * node:http2 takes HEADERS at once (`headersSent`) and writes them at the end of the turn (its
+   * native immediate). While the stream is open they go out before anything that follows them, a
+   * RST_STREAM of Portico's included; once the client closed it, they reached the client only if
+   * they were written before its RST_STREAM was read: nghttp2 drops a frame still queued for a
+   * closed stream. A client that resets in the turn the head arrives got nothing (499).
+   */
   get headDelivered(): boolean {
-    return this.#stream.headersSent;
+    const stream = this.#stream;
+    return stream.headersSent && (this.#headWritten || !stream.closed);
+  }
+
+  /**
+   * Set in the turn's check phase, with node:http2's write of the HEADERS (a native immediate):
+   * no client frame is read between the two. A session whose socket is still busy with an earlier
+   * write holds them longer, and a reset read meanwhile is then counted as if they went.
+   */
+  static #afterHeadWrite(exchange: Http2Exchange): void {
+    exchange.#headWritten = true;
   }
 
   endRead(): void {}
@@ -173,6 +191,7 @@ export class Http2Exchange implements ExchangeClientSide {
       const headers: OutgoingHttpHeaders = relayedHeaders(res, backend.hiddenHeaders, length);
       backend.startResponse();
       this.#stream.respond(headers, { endStream: bodiless });
+      setImmediate(Http2Exchange.#afterHeadWrite, this);
       return true;
     } catch {
       // Fields HTTP/2 cannot carry (two content-type lines, which node:http2 refuses): nothing
