@@ -118,8 +118,9 @@ describe('createLogger in a process that ends', () => {
 
   // A pipe whose reader is behind refuses writes with EAGAIN until it reads: the lines wait, and
   // reach it once each and in order when it reads, with no failure counted or said.
-  for (const exit of ['when-told', 'at-once'] as const) {
-    it(`writes every line once and in order to a pipe whose reader is behind (${exit === 'at-once' ? 'at process.exit' : 'while running'})`, async function () {
+  const when = { 'when-told': 'while running', 'at-once': 'at process.exit', 'flush-then-kill': 'in flushLoggerSync' } as const;
+  for (const exit of ['when-told', 'at-once', 'flush-then-kill'] as const) {
+    it(`writes every line once and in order to a pipe whose reader is behind (${when[exit]})`, async function () {
       this.timeout(20_000);
       const lines = 3000;
       const child = spawnFixture('logToSlowReader.ts', { lines, exit }, { ipc: exit === 'when-told' });
@@ -135,7 +136,7 @@ describe('createLogger in a process that ends', () => {
         });
       child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
       // Not read until then: about 600 kB of lines, more than a pipe holds.
-      await said(exit === 'at-once' ? 'exiting' : 'logged');
+      await said({ 'when-told': 'logged', 'at-once': 'exiting', 'flush-then-kill': 'flushing' }[exit]);
       let stdout = '';
       const all = new Promise<void>((resolve) => {
         child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
@@ -146,8 +147,9 @@ describe('createLogger in a process that ends', () => {
       });
       await all;
       if (exit === 'when-told') child.send('go');
-      const { code } = await ended;
-      assert.equal(code, 0, stderr);
+      const { code, signal } = await ended;
+      if (exit === 'flush-then-kill') assert.equal(signal, 'SIGKILL', stderr);
+      else assert.equal(code, 0, stderr);
       const numbers = stdout
         .split('\n')
         .filter((line) => line !== '')
@@ -158,4 +160,20 @@ describe('createLogger in a process that ends', () => {
       if (exit === 'when-told') assert.match(stderr, /^\{"failedWrites":\{\},"droppedLines":0\}$/m);
     });
   }
+
+  it('exits, and says on stderr which lines it lost, when the reader of its stdout has stopped reading', async function () {
+    this.timeout(20_000);
+    // A reader that is there but never reads (a stopped pager, a hung journal): the pipe stays
+    // full, and the flush at exit waits for it only 2 s.
+    const child = spawnFixture('logToSlowReader.ts', { lines: 3000, exit: 'at-once' });
+    let stderr = '';
+    child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    const stuck = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    const exited = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+    clearTimeout(stuck);
+    assert.deepEqual(exited, { code: 0, signal: null }, stderr);
+    const lost = /^portico: exits with (\d+) lines of its log not written to stdout: EAGAIN \(/m.exec(stderr);
+    assert.ok(lost && Number(lost[1]) > 0, stderr);
+    child.stdout?.destroy();
+  });
 });

@@ -22,17 +22,14 @@ const pipeFullRetryMs = 10;
 const pipeFullRetries = 200;
 
 /**
- * At exit, EAGAINs in a row without the reader taking a byte before the flush gives up. sonic-boom
- * sleeps 100 ms after each, so the exit waits for a reader that keeps reading, and at most 2 s for
- * one that has stopped.
+ * In a synchronous flush (at exit, or `flushLoggerSync`), EAGAINs in a row without the reader
+ * taking a byte before the flush gives up. sonic-boom sleeps 100 ms after each, so the flush
+ * waits for a reader that keeps reading, and at most 2 s for one that has stopped.
  */
-const exitPipeFullRetries = 20;
+const flushPipeFullRetries = 20;
 
 /** The destinations still open, flushed when the process exits, with what each failed to write. */
 const open = new Map<SonicBoomStream, LogWriteFailures>();
-
-/** Set by the flush at exit: only then may a write to a full pipe wait (sleep the thread) for its reader. */
-let exiting = false;
 
 function track(stream: SonicBoomStream, failures: LogWriteFailures): void {
   if (open.size === 0) process.on('exit', flushAtExit);
@@ -44,7 +41,6 @@ function untrack(stream: SonicBoomStream): void {
 }
 
 function flushAtExit(): void {
-  exiting = true;
   for (const [stream, failures] of open) {
     try {
       stream.flushSync();
@@ -76,29 +72,43 @@ function flushAtExit(): void {
  * comes back. A full pipe (EAGAIN) is a reader that is behind: the lines wait and are tried again
  * every 10 ms, and count as a failure only after 2 s without progress. On any other error the
  * unwritten lines are kept, up to `maxUnwrittenBytes` (later ones are dropped and counted), and
- * written when the descriptor takes writes again: with the next line, or a second later. The
- * flush at exit waits for a full pipe's reader while it reads, gives up on a write that fails,
- * and says on stderr how many lines it could not write, so the process always exits.
+ * written when the descriptor takes writes again: with the next line, or a second later. A
+ * synchronous flush (at exit, `flushLoggerSync`) waits for a full pipe's reader while it reads,
+ * for at most 2 s once it takes nothing, and gives up on a write that fails; at exit it says on
+ * stderr how many lines it could not write. So the process always exits.
  */
 export function fdDestination(fd: number, failures: LogWriteFailures): DestinationStream {
-  let stuckAtExit = 0;
-  let unwrittenAtExit = -1;
+  let flushing = false;
+  let stuck = 0;
+  let unwritten = -1;
   const options: ConstructorParameters<typeof SonicBoom>[0] = {
     fd,
     sync: true,
     maxLength: maxUnwrittenBytes,
     // sonic-boom retries EAGAIN in place by sleeping the thread, which would stall every request
-    // while a pipe stays full; the retry below takes over instead. Only the flush at exit, which
-    // has nothing else to do, waits in place, and only while the reader makes progress.
+    // while a pipe stays full; the retry below takes over instead. Only a synchronous flush, whose
+    // caller asked for every line before it goes on (at exit, or before a fatal exit), waits in
+    // place, and only while the reader makes progress.
     retryEAGAIN: (_error, writing, behind) => {
-      if (!exiting) return false;
-      stuckAtExit = writing + behind === unwrittenAtExit ? stuckAtExit + 1 : 0;
-      unwrittenAtExit = writing + behind;
-      return stuckAtExit < exitPipeFullRetries;
+      if (!flushing) return false;
+      stuck = writing + behind === unwritten ? stuck + 1 : 0;
+      unwritten = writing + behind;
+      return stuck < flushPipeFullRetries;
     },
   };
   // `minLength` is an option sonic-boom reads on every write; its declarations make it private.
   const stream = new SonicBoom(options) as SonicBoomStream & { minLength: number };
+  const flushSync = stream.flushSync.bind(stream);
+  stream.flushSync = () => {
+    flushing = true;
+    stuck = 0;
+    unwritten = -1;
+    try {
+      flushSync();
+    } finally {
+      flushing = false;
+    }
+  };
   let retry: NodeJS.Timeout | undefined;
   let pipeFull = 0;
   const retryIn = (ms: number): void => {
