@@ -16,6 +16,13 @@ export interface WorkerLoad {
   /** Requests answered by this slot's processes so far, counted by the router as each ends. */
   served?: number;
   /**
+   * The pid of the slot's process once that process has answered a request, set by the router
+   * (docs/proxy.md, failed starts): a process that never answered and closes a connection
+   * unanswered failed to start. On the box, not in a map by worker: a restarted slot's box is the
+   * same, its new process's pid is not, and nothing is kept per process ever run.
+   */
+  answeredPid?: number;
+  /**
    * Front processes that may still have requests or tunnels on it (docs/architecture.md, One
    * control process, several fronts): each gives its hold back once the worker has left its
    * ready list and its last request on it ended. A draining worker waits for them too.

@@ -28,7 +28,7 @@ export class PoolMirror implements AppBackends {
   /**
    * The loads of the last processes to leave (`departedKept`), oldest first: one that comes back
    * (its readiness probe passed again after a refused connect) gets its own box again, by which the
-   * router knows it has answered a request (`RoutedApp.answered`); with a new box it was taken for
+   * router knows it has answered a request (`WorkerLoad.answeredPid`); with a new box it was taken for
    * a process that never had, and its next failure for a failed start. With each, the number of
    * reports made before it left (`#reports`).
    */

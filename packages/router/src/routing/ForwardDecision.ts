@@ -123,7 +123,7 @@ export class ForwardDecision {
   hasAnswered(upstream: Upstream): boolean {
     const worker = this.#worker;
     const app = this.#workerApp;
-    return upstream !== this.#routing.toUpstream(app, worker) || app.answered.get(worker.load) === worker.pid;
+    return upstream !== this.#routing.toUpstream(app, worker) || worker.load.answeredPid === worker.pid;
   }
 
   /**
@@ -153,7 +153,7 @@ export class ForwardDecision {
     routing.onRequest?.(this.app, outcome.status, routing.clock.now() - this.#began, outcome.bytesIn, outcome.bytesOut, upstreamFailed, outcome.clientClosed, outcome.incomplete);
     const worker = this.#worker;
     const workerApp = this.#workerApp;
-    if (outcome.answered) workerApp.answered.set(worker.load, worker.pid);
+    if (outcome.answered) worker.load.answeredPid = worker.pid;
     // A WebSocket lives on after its exchange: it holds the worker until the client's connection closes.
     const connection = this.#request.connection;
     if (outcome.status === 101 && connection) {

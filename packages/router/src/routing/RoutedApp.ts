@@ -17,13 +17,6 @@ export interface RoutedApp extends AppRoute {
   readonly requestTimeoutMs: number;
   readonly waiters: Set<() => void>;
   readonly upstreams: WeakMap<ReadyWorker, Upstream>;
-  /**
-   * Per worker slot, the pid of its process once that process has answered a request (failed
-   * starts). Keyed by the slot's load box, which a pool keeps across the slot's restarts and a
-   * front's mirror makes per process: a worker's id counts its slot's starts (`shop#1#7`), so
-   * keyed by id it kept an entry per process ever restarted for as long as the router lived.
-   */
-  readonly answered: WeakMap<ReadyWorker['load'], number>;
   /** Where the next tie of least outstanding is broken: the ready index after the last pick. */
   turn: number;
   /** Set by `handOver`: this app's router was replaced; waits go to `successor`, if any. */

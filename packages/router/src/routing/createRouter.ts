@@ -191,7 +191,6 @@ export function createRouter(routes: readonly AppRoute[], options: RouterOptions
       ],
       waiters: new Set(),
       upstreams: new WeakMap(),
-      answered: new WeakMap(),
       turn: 0,
       retired: false,
       draining: false,
