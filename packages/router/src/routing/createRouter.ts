@@ -159,6 +159,12 @@ const appsOf = new WeakMap<Router, ReadonlyMap<string, RoutedApp>>();
  */
 const sameProcess = (a: ReadyWorker, b: ReadyWorker) => a.id === b.id && a.pid === b.pid;
 
+/** Whether `worker`'s process is in `ready`; a loop, not `some`: it runs as a request ends, and a callback would be made for each. */
+function isReady(ready: readonly ReadyWorker[], worker: ReadyWorker): boolean {
+  for (const w of ready) if (sameProcess(w, worker)) return true;
+  return false;
+}
+
 const html = (status: number, body: string, extra: HeaderPair[] = []): Omit<RespondDecision, 'app'> => ({
   kind: 'respond',
   status,
@@ -309,18 +315,15 @@ export function createRouter(routes: readonly AppRoute[], options: RouterOptions
 
   /** A draining worker waits for its last request and tunnel; it is no longer in `ready`. */
   function releaseWorker(app: RoutedApp, worker: ReadyWorker): void {
-    if (worker.load.inFlight <= 0 && !((worker.load.tunnels ?? 0) > 0) && !app.backends.ready.some((w) => sameProcess(w, worker))) worker.notifyIdle();
+    if (worker.load.inFlight <= 0 && !((worker.load.tunnels ?? 0) > 0) && !isReady(app.backends.ready, worker)) worker.notifyIdle();
   }
 
   /**
-   * The least loaded ready worker once there is one (never `except`), or why there will be none.
-   * Waits on the live app: when a reload hands `app` over, the wait moves to its successor (whose
-   * pool it starts), and a removed app fails it; a retired pool is never started again.
-   */
-  /**
-   * Waits for a ready worker of `app` (or of the app a reload hands it to) until `endsAt`, holding
-   * a place in its queue meanwhile; a client that leaves (`connection` closes: its socket, or its
-   * HTTP/2 stream reset) gives the place back at once.
+   * The least loaded ready worker once there is one (never `except`), or why there will be none,
+   * by `endsAt`, holding a place in the app's queue meanwhile; a client that leaves (`connection`
+   * closes: its socket, or its HTTP/2 stream reset) gives the place back at once. Waits on the live
+   * app: when a reload hands `app` over, the wait moves to its successor (whose pool it starts),
+   * and a removed app fails it; a retired pool is never started again.
    */
   function waitForWorker(app: RoutedApp, endsAt: number, connection: RequestConnection | undefined, except?: ReadyWorker): Promise<Waited | WaitEnd> {
     return new Promise((resolve) => {

@@ -1,7 +1,7 @@
 import type { ResponseHead } from '../../http1/ResponseHead.ts';
 import type { OutboundResponseFraming } from '../../http1/serializeResponseHead.ts';
 import { framingField } from '../http1/checkOutboundFields.ts';
-import { visitRelayedResponseHeaders } from '../policy/responseHeaders.ts';
+import { isRelayedResponseHeader } from '../policy/responseHeaders.ts';
 
 /** What Portico says about the client hop: nothing (HTTP/1.1 keeps alive), close, keep-alive (HTTP/1.0), or a WebSocket upgrade. */
 export type ClientConnectionHeader = 'close' | 'keep-alive' | 'upgrade' | undefined;
@@ -17,13 +17,12 @@ const CONNECTION_LINES = {
  * `ResponseHeadParser`: its status, reason and fields passed the parser's checks and the rest is
  * Portico's own, so nothing is checked twice. The fields are the policy's
  * (`visitRelayedResponseHeaders`, with the app's `hidden` headers), then the client hop's
- * `connection`, then the framing.
+ * `connection`, then the framing. A loop of its own, not the visitor: no closure per response.
  */
 export function clientResponseHead(res: ResponseHead, connection: ClientConnectionHeader, body: OutboundResponseFraming, hidden: readonly string[]): string {
   let text = `HTTP/1.1 ${res.status} ${res.reason}\r\n`;
-  visitRelayedResponseHeaders(res, hidden, (name, value) => {
-    text = `${text}${name}: ${value}\r\n`;
-  });
+  const { headers, rawNames } = res;
+  for (let i = 0; i < headers.length; i++) if (isRelayedResponseHeader(res, i, hidden)) text = `${text}${rawNames[i]!}: ${headers[i]![1]}\r\n`;
   if (connection !== undefined) text += CONNECTION_LINES[connection];
   return `${text}${framingField(body)}\r\n`;
 }

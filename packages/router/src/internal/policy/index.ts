@@ -10,7 +10,7 @@ export type { FailedAttempt, FailureVerdict } from './afterFailedAttempt.ts';
 export { emitClientHeaders, emitHopHeaders, emitHost, emitPorticoHeaders, outboundRequestHeaders } from './outboundRequestHeaders.ts';
 export type { OutboundContext, OutboundField } from './outboundRequestHeaders.ts';
 export { reusesAfterResponse } from './reusesAfterResponse.ts';
-export { NO_HIDDEN_HEADERS, relayedResponseHeaders, visitRelayedResponseHeaders } from './responseHeaders.ts';
+export { isRelayedResponseHeader, NO_HIDDEN_HEADERS, relayedResponseHeaders, visitRelayedResponseHeaders } from './responseHeaders.ts';
 export type { RelayedResponseFields } from './responseHeaders.ts';
 export { traceAllowed } from './traceAllowed.ts';
 export { requestIdFor } from './requestIdFor.ts';

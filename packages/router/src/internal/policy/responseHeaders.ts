@@ -43,13 +43,18 @@ function isHidden(name: string, hidden: readonly string[]): boolean {
  * engine then adds its framing and, on HTTP/1.1, what it says about the client connection.
  */
 export function visitRelayedResponseHeaders(head: RelayedResponseFields, hidden: readonly string[], visit: (name: string, value: string) => void): void {
+  for (let i = 0; i < head.headers.length; i++) if (isRelayedResponseHeader(head, i, hidden)) visit(head.rawNames[i]!, head.headers[i]![1]);
+}
+
+/**
+ * Whether the response's `i`th header reaches the client (`visitRelayedResponseHeaders`' rule),
+ * for a writer that walks the headers itself rather than through a callback made per response.
+ */
+export function isRelayedResponseHeader(head: RelayedResponseFields, i: number, hidden: readonly string[]): boolean {
+  const name = head.headers[i]![0];
   const named = head.connectionTokens;
-  for (let i = 0; i < head.headers.length; i++) {
-    const [name, value] = head.headers[i]!;
-    if (isHopByHop(name) || (named.length > 0 && named.includes(name)) || isPorticoSecret(name)) continue;
-    if (hidden.length > 0 && isHidden(name, hidden)) continue;
-    visit(head.rawNames[i]!, value);
-  }
+  if (isHopByHop(name) || (named.length > 0 && named.includes(name)) || isPorticoSecret(name)) return false;
+  return hidden.length === 0 || !isHidden(name, hidden);
 }
 
 /** The headers the client gets, as a list for a writer that checks them (a response node:http parsed). */
