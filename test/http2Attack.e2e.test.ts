@@ -140,6 +140,46 @@ describe('HTTP/2 front under a hostile client', function () {
     assert.ok(writes <= 2 * reads + 8, `${writes} writes for 5 000 bytes in ${reads} reads`);
   });
 
+  // Every stream's upload waits for a backend that is not there yet (an app starting: the
+  // dispatch has not decided): the stream's window (64 KiB) stops each client, so what the
+  // connection holds is bounded per stream, not by the bodies' size. (A backend that takes nothing
+  // is the same once its socket's kernel buffers are full, which are not the process's memory.)
+  it('128 uploads waiting for a backend hold a bounded amount per stream', async () => {
+    backend = await startRecordingBackend();
+    front = await startFront({ h2c: true }, backend.port, { dispatch: () => new Promise(() => {}) });
+    const session = http2.connect(`http://127.0.0.1:${front.port}`);
+    session.on('error', () => {});
+    await once(session, 'remoteSettings');
+    const before = heldBytes();
+    const piece = Buffer.alloc(16 * 1024, 0x61);
+    let sent = 0;
+    const streams = Array.from({ length: 128 }, (_, i) => {
+      const stream = session.request({ ':method': 'POST', ':path': `/upload-${i}` }, { endStream: false });
+      stream.on('error', () => {});
+      // Writes while the stream takes them: the client holds no more than one piece beyond.
+      const pump = () => {
+        for (let more = true; more && sent < 1_024 * MiB; ) {
+          sent += piece.length;
+          more = stream.write(piece);
+        }
+      };
+      stream.on('drain', pump);
+      pump();
+      return stream;
+    });
+    // Once nothing more moves, each stream is stalled at its window.
+    let last = -1;
+    while (last !== sent) {
+      last = sent;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    const held = heldBytes() - before;
+    assert.ok(sent < 128 * 1024 * 1024, `${sent} bytes went out`);
+    assert.ok(held < 48 * MiB, `held ${(held / MiB).toFixed(1)} MiB for 128 stalled uploads`);
+    for (const stream of streams) stream.destroy();
+    session.destroy();
+  });
+
   // MadeYouReset (CVE-2025-8671): frames that make the server reset a stream it has dispatched,
   // which no client RST_STREAM shows. nghttp2 counts each as an invalid frame, and
   // maxSessionInvalidFrames (100) closes the connection long before the 3 000 requests are in.
