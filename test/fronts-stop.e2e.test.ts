@@ -6,7 +6,7 @@ import net from 'node:net';
 import { join } from 'node:path';
 import { changed } from './helpers/load.ts';
 import { frontPids } from './helpers/frontClients.ts';
-import { app, startPortico, stopAllPorticos } from './helpers/portico.ts';
+import { app, request, startPortico, stopAllPorticos } from './helpers/portico.ts';
 import { socketOwner } from './helpers/socketOwner.ts';
 
 /** Sends `GET path` on a raw connection; `closed` resolves with what the client got once the connection closes. */
@@ -91,6 +91,19 @@ describe('fronts: Portico stopping with requests in flight', function () {
     assert.match(answer, /^HTTP\/1\.1 200 /);
     assert.match(answer, /\r\nconnection: close\r\n/i);
     await stopped;
+  });
+
+  // As in one process (stop-waiting-request): a front's router left a request that waited for its
+  // app to start waiting on a pool that was stopping for good, until the fronts were closed, and
+  // its client got no answer at all.
+  it('answers a request waiting for its app to start 503, Portico is stopping', async () => {
+    const { portico, port } = await startPortico({ fronts: 2, apps: [app('shop', { environmentVariables: { LISTEN_DELAY_MS: '600000' }, startupTimeLimit: 600, start: 'lazy' })] });
+    const waiting = request(port, '/');
+    await changed(portico, () => portico.status().apps[0]?.workers.some((w) => w.pid !== undefined) === true);
+    await portico.stop();
+    const answer = await waiting;
+    assert.equal(answer.status, 503);
+    assert.match(answer.body, /Portico is stopping/);
   });
 
   // createFrontFleet stopped its fronts through their supervisor, which stops its children one

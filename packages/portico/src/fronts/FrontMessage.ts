@@ -45,8 +45,8 @@ export type ControlMessage =
   /** Send a `metrics` message now, with this id (for `/status` and `/metrics`, `MetricsAsks`). */
   | { readonly type: 'metrics.ask'; readonly id: number }
   /**
-   * Stop accepting and drain the connections (`Forwarder.drain`); what is in flight goes on
-   * (`stop()`: the apps drain meanwhile).
+   * Answer the requests waiting for a worker 503 (`Router.drain`), stop accepting and drain the
+   * connections (`Forwarder.drain`); what is in flight goes on (`stop()`: the apps drain meanwhile).
    */
   | { readonly type: 'accept.stop' }
   /** Close every connection and exit. */

@@ -224,7 +224,8 @@ export function createFrontFleet(options: FrontFleetOptions): FrontFleet {
         starting?.reject(new Error(`front ${front} could not serve: ${message.message}`));
         return;
       case 'pool.start':
-        void tracked.get(message.key)?.runtime.pool.start();
+        // In the stop no app starts for a request (`Router.drain`); one sent before the front's drain is late.
+        if (!acceptStopping) void tracked.get(message.key)?.runtime.pool.start();
         return;
       case 'worker.unreachable':
         tracked

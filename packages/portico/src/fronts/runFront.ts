@@ -63,6 +63,8 @@ export function runFront(channel: ControlChannel, clock: Clock = systemClock, li
   let forwarders: SocketForwarders | undefined;
   let listener: Listener | undefined;
   let changing: Promise<void> = Promise.resolve();
+  /** `accept.stop` came: a router made from now on drains from its start. */
+  let stopping = false;
 
   const mirrorOf = (routed: RoutedApp): PoolMirror => {
     let mirror = mirrors.get(routed.key);
@@ -86,6 +88,7 @@ export function runFront(channel: ControlChannel, clock: Clock = systemClock, li
       { onRequest, onErrorPage: errorPageLogger(logger) },
     );
     await next.start([]);
+    if (stopping) next.drain();
     const previous = router;
     router = next;
     routed = apps.map((app) => app.config.name);
@@ -122,11 +125,15 @@ export function runFront(channel: ControlChannel, clock: Clock = systemClock, li
   };
 
   /**
-   * Portico is stopping: no connection is accepted, and those open drain as in one process
-   * (`createPortico`'s stop): an idle keep-alive connection closes now, a request in flight is
+   * Portico is stopping, and this front drains as one process does (`createPortico`'s stop):
+   * requests waiting for a worker are answered 503 (`Router.drain`), no connection is accepted,
+   * and those open drain: an idle keep-alive connection closes now, a request in flight is
    * answered with `connection: close`, an HTTP/2 session gets GOAWAY (`Forwarder.drain`).
    */
   const stopAccepting = async (): Promise<void> => {
+    stopping = true;
+    // No app starts for a request from now on: the requests waiting for a worker get 503 now.
+    router?.drain();
     await listener?.stopAccepting();
     forwarders?.drain();
   };
