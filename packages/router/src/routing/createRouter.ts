@@ -410,8 +410,10 @@ export function createRouter(routes: readonly AppRoute[], options: RouterOptions
     return waitForWorker(app, waitEnds, request.connection).then((waited) => {
       // nginx's 499: the client closed its request; nothing is written to it.
       if (waited === 'gone') return { kind: 'respond', app: app.name, status: CLIENT_CLOSED_REQUEST, headers: [], body: '', clientClosed: true };
-      if (waited === 'failed') return failurePage(app, request, 'The app could not be started.');
-      if (waited === 'timeout') return failurePage(app, request, notReadyWithin(app));
+      // The app the request waited on: after a reload, the one this app was handed over to.
+      const live = liveApp(app) ?? app;
+      if (waited === 'failed') return failurePage(live, request, 'The app could not be started.');
+      if (waited === 'timeout') return failurePage(live, request, notReadyWithin(app));
       return new ForwardDecision(routing, waited.app, waited.worker, auth, began, request, waitEnds);
     });
   }

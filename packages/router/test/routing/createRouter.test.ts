@@ -209,6 +209,20 @@ describe('createRouter › drain (Portico stops)', () => {
     assert.deepEqual(pages, ['503 Portico is stopping', '503 Portico is stopping']);
     assert.equal((router.route({ head: head('blog.test'), remoteAddress: '127.0.0.1', requestId: 'r3' }) as { kind: string }).kind, 'forward', 'a ready worker serves on');
   });
+
+  it('answers so a request that waited through a reload, which the router it began on handed over', async () => {
+    const idle = new Backends([]);
+    const route = { name: 'shop', match: { host: '*', path: '/' }, backends: idle };
+    const before = createRouter([route]);
+    const waiting = before.route({ head: head(), remoteAddress: '127.0.0.1', requestId: 'r1', connection: new Connection() });
+    const after = createRouter([route]);
+    before.handOver(after);
+    before.close();
+    after.drain();
+    const answered = await waiting;
+    assert.equal(answered.kind === 'respond' && answered.status, 503);
+    assert.match(answered.kind === 'respond' ? answered.body : '', /Portico is stopping/);
+  });
 });
 
 /** A client connection as the router sees it (a socket or an HTTP/2 stream): closes when told. */
