@@ -67,6 +67,34 @@ describe('forwarder failures', () => {
     assert.deepEqual(statusLines(text), ['200']);
   });
 
+  it('sends the body waiting for a refused connection to the next upstream once, in order, behind that upstream\'s own head', async () => {
+    const backend = await startHttpBackend((req, res) => {
+      let body = '';
+      req.setEncoding('latin1').on('data', (chunk: string) => (body += chunk)).on('end', () => res.end(`${req.method} ${req.headers['transfer-encoding'] ?? req.headers['content-length']} [${body}]`));
+    });
+    const seq = sequence(upstreamAt(await deadPort()), upstreamAt(backend.port));
+    const proxy = await startProxy({ pickUpstream: seq.pick });
+    const chunked = await rawRequest(proxy.port, 'POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n');
+    assert.match(chunked.text, /POST chunked \[hello world\]$/);
+    const seq2 = sequence(upstreamAt(await deadPort()), upstreamAt(backend.port));
+    const proxy2 = await startProxy({ pickUpstream: seq2.pick });
+    const sized = await rawRequest(proxy2.port, 'PUT / HTTP/1.1\r\nHost: a\r\nContent-Length: 11\r\nConnection: close\r\n\r\nhello world');
+    assert.match(sized.text, /PUT 11 \[hello world\]$/);
+  });
+
+  it('replays a sent body once, in order, on the second upstream', async () => {
+    const dropper = await startRawBackend((_d, socket) => socket.destroy());
+    const backend = await startHttpBackend((req, res) => {
+      let body = '';
+      req.setEncoding('latin1').on('data', (chunk: string) => (body += chunk)).on('end', () => res.end(`[${body}]`));
+    });
+    const seq = sequence(upstreamAt(dropper.port), upstreamAt(backend.port));
+    const proxy = await startProxy({ pickUpstream: seq.pick });
+    const { text } = await rawRequest(proxy.port, 'PUT / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n3\r\nabc\r\n3\r\ndef\r\n0\r\n\r\n');
+    assert.match(text, /\[abcdef\]$/);
+    assert.equal(seq.picks(), 2);
+  });
+
   it('never tries a third upstream: 502 after two failed connections', async () => {
     const dead = upstreamAt(await deadPort());
     let picks = 0;
