@@ -2,9 +2,11 @@
 // every attack at once on connections the kernel spreads over both fronts. Each front must stay
 // up, hold its memory to a bound, and keep serving the other client, whose every request completes.
 import assert from 'node:assert/strict';
+import { execFile, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import http2 from 'node:http2';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { frontPids } from './helpers/frontClients.ts';
 import { Flag, frame, FrameType, headerBlock, headers, indexed, indexedLiteral, initialWindow, ping, RawHttp2Client, request, rstStream } from './helpers/http2Frames.ts';
 import { h2Request } from './helpers/http2Front.ts';
@@ -13,6 +15,7 @@ import { peakResidentBytesOf, residentBytesOf, resetPeakResident } from './helpe
 
 const downloadBackend = fileURLToPath(new URL('./fixtures/download-backend.mjs', import.meta.url));
 const MiB = 1024 * 1024;
+const run = promisify(execFile);
 const turn = () => new Promise((resolve) => setImmediate(resolve));
 
 describe('HTTP/2 floods against two fronts', function () {
@@ -128,5 +131,20 @@ describe('HTTP/2 floods against two fronts', function () {
     }
     assert.equal((await h2Request(bystander, { ':path': '/after' })).status, 200);
     bystander.destroy();
+  });
+
+  // h2load (nghttp2's own client) opens 64 streams at a time on each of 8 connections spread over
+  // both fronts: every one of its requests completes with a 2xx, none is refused or left hanging.
+  it('answers every stream of h2load with 64 streams a connection on 8 connections', async function () {
+    // Debian's nghttp2-client, which bench:h2 needs too.
+    if (spawnSync('h2load', ['--version']).error !== undefined) this.skip();
+    const { port } = await startPortico({
+      fronts: 2,
+      listen: [{ port: 0, host: '127.0.0.1', h2c: true }],
+      apps: [app('shop', { arguments: [downloadBackend] })],
+    });
+    const { stdout } = await run('h2load', ['-n', '4000', '-c', '8', '-m', '64', `http://127.0.0.1:${port}/h2load?bytes=2000`]);
+    assert.match(stdout, /requests: 4000 total, 4000 started, 4000 done, 4000 succeeded, 0 failed, 0 errored, 0 timeout/);
+    assert.match(stdout, /status codes: 4000 2xx/);
   });
 });
