@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { mkdtemp, open, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -115,6 +115,44 @@ describe('createLogger in a process that ends', () => {
       assert.doesNotMatch(stderr, /^\s+at /m, 'a stack trace on stderr');
     });
   }
+
+  // A real file system that fills up: the last write that fits is cut short (a partial write),
+  // then every write fails with ENOSPC. A 16 kB tmpfs in a mount namespace of its own, where
+  // `unshare -rm` may make one (user namespaces); skipped where it may not.
+  it('exits on a full file system with every line either in its file, in order, or counted as lost on stderr', async function () {
+    this.timeout(20_000);
+    const mnt = join(dir, 'mnt');
+    mkdirSync(mnt);
+    const mount = 'mount -t tmpfs -o size=16k portico-full "$0"';
+    try {
+      execFileSync('unshare', ['-rm', 'sh', '-c', mount, mnt], { stdio: 'ignore' });
+    } catch {
+      this.skip();
+    }
+    const copy = join(dir, 'portico.log');
+    // The file lives only in the child's mount namespace: copied out once node has exited.
+    const script = `${mount} || exit 99; shift; "$@"; code=$?; cp "$0/portico.log" "${copy}"; exit $code`;
+    const lines = 500;
+    const child = spawnFixture('exitOnFullDisk.ts', { file: join(mnt, 'portico.log'), lines, exit: 'at-once' }, { within: ['unshare', '-rm', 'sh', '-c', script, mnt, 'sh'] });
+    let stderr = '';
+    child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    const stuck = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    const { code, signal } = await closed(child);
+    clearTimeout(stuck);
+    assert.equal(signal, null, 'still running 15 s after it called process.exit');
+    assert.equal(code, 5, stderr);
+    const text = await readFile(copy, 'utf8');
+    const whole = text.split('\n').slice(0, -1);
+    assert.deepEqual(
+      whole.map((line) => (JSON.parse(line) as { msg: string }).msg),
+      whole.map((_, i) => `line ${i}`),
+    );
+    const lost = /^portico: exits with (\d+) lines of its log not written to ".*": ENOSPC \(/m.exec(stderr);
+    assert.ok(lost, stderr);
+    // The cut line, if any, counts as lost: its newline was not written.
+    assert.equal(whole.length + Number(lost[1]), lines, `${whole.length} in the file, ${lost[1]} said lost, the file ends with ${JSON.stringify(text.slice(-40))}`);
+    assert.doesNotMatch(stderr, /^\s+at /m, 'a stack trace on stderr');
+  });
 
   // A pipe whose reader is behind refuses writes with EAGAIN until it reads: the lines wait, and
   // reach it once each and in order when it reads, with no failure counted or said.
