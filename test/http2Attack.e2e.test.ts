@@ -222,6 +222,21 @@ describe('HTTP/2 front under a hostile client', function () {
     assert.ok(held < 8 * MiB, `held ${held} bytes`);
   });
 
+  // CVE-2020-11080: each entry of a SETTINGS frame is work (an initial window change touches every
+  // stream), so a frame may carry at most 32 (maxSettings); a 16 KB frame holds 2 730.
+  it('a SETTINGS frame of more than 32 entries closes the connection', async () => {
+    backend = await startRecordingBackend();
+    front = await startFront({ h2c: true }, backend.port);
+    const a = await attacker();
+    const entries = Buffer.alloc(33 * 6);
+    for (let i = 0; i < 33; i++) {
+      entries.writeUInt16BE(0x4, i * 6);
+      entries.writeUInt32BE(i % 2 === 0 ? 0 : 65_535, i * 6 + 2);
+    }
+    a.send(frame(FrameType.SETTINGS, 0, 0, entries));
+    assert.equal(goawayCode(await a.waitFor((f) => f.type === FrameType.GOAWAY)), http2.constants.NGHTTP2_ENHANCE_YOUR_CALM);
+  });
+
   it('a dynamic table size update past SETTINGS_HEADER_TABLE_SIZE is a COMPRESSION_ERROR, and the request never reaches the backend', async () => {
     backend = await startRecordingBackend();
     front = await startFront({ h2c: true }, backend.port);

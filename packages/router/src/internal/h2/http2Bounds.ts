@@ -13,7 +13,11 @@ export const MAX_INVALID_FRAMES = 100;
 /** Streams refused (over the concurrency limit) before the connection is closed with ENHANCE_YOUR_CALM (CVE-2019-9514). */
 export const MAX_REJECTED_STREAMS = 100;
 
-/** SETTINGS frames awaiting acknowledgement (CVE-2019-9515). */
+/**
+ * Entries in one SETTINGS frame (CVE-2020-11080: each is work, an initial window change touches
+ * every stream); more is GOAWAY ENHANCE_YOUR_CALM. A flood of SETTINGS frames (CVE-2019-9515) is
+ * nghttp2's to bound: the acknowledgements it may queue for a client that reads nothing.
+ */
 export const MAX_SETTINGS = 32;
 
 /** Megabytes a session may hold in nghttp2's buffers (queued frames, header blocks); past it new streams are refused. */
