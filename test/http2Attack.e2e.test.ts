@@ -180,6 +180,30 @@ describe('HTTP/2 front under a hostile client', function () {
     session.destroy();
   });
 
+  // Portico's premature-reset rule looks at the connection's whole life, so a client that first
+  // makes 2 000 honest requests could then reset about as many before it fires; nghttp2's own
+  // reset rate stops it first, whatever came before (GOAWAY INTERNAL_ERROR; on Node 20, 24 and 26
+  // after the first 100 resets, all of which had reached the backend).
+  it('rapid reset after 2 000 honest requests is closed after at most about 1 000 resets', async () => {
+    backend = await startRecordingBackend();
+    front = await startFront({ h2c: true }, backend.port);
+    const a = await attacker();
+    a.send(windowUpdate(0, 1 << 30));
+    for (let batch = 0; batch < 20; batch++) {
+      const ids = Array.from({ length: 100 }, (_, i) => 1 + 2 * (batch * 100 + i));
+      a.send(...ids.map((id) => headers(id, request('GET', `/honest-${id}`), true)));
+      for (const id of ids) await a.waitFor((f) => f.streamId === id && f.type === FrameType.DATA && (f.flags & Flag.END_STREAM) !== 0);
+    }
+    const honest = backend.seen.length;
+    for (let batch = 20; batch < 70 && !a.closed; batch++) {
+      a.send(...Array.from({ length: 100 }, (_, i) => 1 + 2 * (batch * 100 + i)).flatMap((id) => [headers(id, request('GET', `/reset-${id}`), true), rstStream(id)]));
+      await turn();
+    }
+    assert.notEqual(goawayCode(await a.waitFor((f) => f.type === FrameType.GOAWAY)), undefined, 'the connection got GOAWAY');
+    const reset = backend.seen.length - honest;
+    assert.ok(reset < 1_100, `${reset} reset requests reached the backend`);
+  });
+
   // MadeYouReset (CVE-2025-8671): frames that make the server reset a stream it has dispatched,
   // which no client RST_STREAM shows. nghttp2 counts each as an invalid frame, and
   // maxSessionInvalidFrames (100) closes the connection long before the 3 000 requests are in.
