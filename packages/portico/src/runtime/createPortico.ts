@@ -143,6 +143,10 @@ export function createPortico(initial: PorticoConfig, options: PorticoOptions = 
       output.forget(name);
       rollouts.forget(name);
     }
+    // A stop begun while the new router started drained only the old one: the new one, handed the
+    // old one's waiters and routing for the rest of the stop, drains too (before the hand-over, so
+    // a waiter moved to it gets 503 Portico is stopping and starts no app).
+    if (closing) nextRouter.drain();
     oldRouter.handOver(nextRouter);
     oldRouter.close();
     // Done once every front routes to `next` too, as in one process, where the switch is at once.
