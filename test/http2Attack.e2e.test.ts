@@ -45,6 +45,36 @@ function chunkSizes(body: string): number[] {
   }
 }
 
+/** A backend that takes every WebSocket handshake (101) and hands the tunnel's socket to `onTunnel`; closing it drops the tunnels. */
+async function webSocketBackend(onTunnel: (socket: Duplex) => void): Promise<RecordingBackend & { readonly tunnels: Set<Duplex> }> {
+  const tunnels = new Set<Duplex>();
+  const server = http.createServer((_req, res) => res.end());
+  server.on('upgrade', (req: http.IncomingMessage, socket: Duplex) => {
+    tunnels.add(socket);
+    socket.on('close', () => tunnels.delete(socket));
+    socket.on('error', () => {});
+    const accept = createHash('sha1').update(`${String(req.headers['sec-websocket-key'])}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest('base64');
+    socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`);
+    onTunnel(socket);
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return {
+    port: (server.address() as AddressInfo).port,
+    seen: [],
+    bytes: () => '',
+    tunnels,
+    close: () => {
+      for (const socket of tunnels) socket.destroy();
+      return new Promise((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** HEADERS opening a WebSocket on stream `id` (RFC 8441 extended CONNECT). */
+const openWebSocket = (id: number): Buffer =>
+  headers(id, [[':method', 'CONNECT'], [':protocol', 'websocket'], [':scheme', 'http'], [':path', '/socket'], [':authority', 'front.test'], ['sec-websocket-version', '13']], false);
+
 /** A backend that never answers, `onConnection` deciding whether it reads; closing it drops its connections, read or not. */
 async function sinkBackend(onConnection: (socket: net.Socket) => void): Promise<RecordingBackend> {
   const sockets = new Set<net.Socket>();
@@ -108,28 +138,10 @@ describe('HTTP/2 front under a hostile client', function () {
   // backend on its own, where an HTTP/1.1 tunnel writes one read as one.
   it('a WebSocket stream of 5 000 one-byte DATA frames reaches the backend in a handful of writes', async () => {
     let received = 0;
-    const tunnels = new Set<Duplex>();
-    const server = http.createServer((_req, res) => res.end());
-    server.on('upgrade', (req, socket: Duplex) => {
-      tunnels.add(socket);
-      const accept = createHash('sha1').update(`${String(req.headers['sec-websocket-key'])}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest('base64');
-      socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`);
-      socket.on('data', (d: Buffer) => (received += d.length));
-    });
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    backend = {
-      port: (server.address() as AddressInfo).port,
-      seen: [],
-      bytes: () => '',
-      close: () => {
-        for (const socket of tunnels) socket.destroy();
-        return new Promise((resolve) => server.close(() => resolve()));
-      },
-    };
+    backend = await webSocketBackend((socket) => socket.on('data', (d: Buffer) => (received += d.length)));
     front = await startFront({ h2c: true }, backend.port);
     const a = await attacker();
-    a.send(headers(1, [[':method', 'CONNECT'], [':protocol', 'websocket'], [':scheme', 'http'], [':path', '/socket'], [':authority', 'front.test'], ['sec-websocket-version', '13']], false));
+    a.send(openWebSocket(1));
     assert.equal((await a.outcome(1)).kind, 'response');
     const before = systemCalls();
     a.send(...Array.from({ length: 5_000 }, () => data(1, 'x', false)));
@@ -202,6 +214,60 @@ describe('HTTP/2 front under a hostile client', function () {
     assert.notEqual(goawayCode(await a.waitFor((f) => f.type === FrameType.GOAWAY)), undefined, 'the connection got GOAWAY');
     const reset = backend.seen.length - honest;
     assert.ok(reset < 1_100, `${reset} reset requests reached the backend`);
+  });
+
+  // A tunnel side that takes nothing for sendTimeout closes both (docs/proxy.md, WebSocket): over
+  // HTTP/2 the client's side is its stream's window, which a client may never open.
+  it('a WebSocket whose client opens no window for the backend\'s messages is closed after sendTimeout, both sides', async () => {
+    let closed = 0;
+    backend = await webSocketBackend((socket) => {
+      socket.on('close', () => closed++);
+      // 4 MiB of messages the client will never let through.
+      const piece = Buffer.alloc(64 * 1024, 0x61);
+      const pump = () => {
+        for (let i = 0; i < 64 && socket.writable; i++) if (!socket.write(piece)) return void socket.once('drain', pump);
+      };
+      pump();
+    });
+    front = await startFront({ h2c: true }, backend.port, { sendTimeout: 1_000 });
+    const a = await attacker();
+    a.send(initialWindow(0));
+    a.send(openWebSocket(1));
+    assert.equal((await a.outcome(1)).kind, 'response');
+    assert.ok(await a.waitFor((f) => f.streamId === 1 && f.type === FrameType.RST_STREAM), 'the tunnel\'s stream was never reset');
+    await until(() => closed === 1);
+  });
+
+  it('a WebSocket whose backend takes nothing is closed after sendTimeout, the client held at its window', async () => {
+    let closed = 0;
+    const webSockets = await webSocketBackend((socket) => {
+      socket.pause();
+      // Portico's FIN (the upgraded socket stays half-open: the backend's side is its own).
+      socket.on('end', () => closed++);
+    });
+    backend = webSockets;
+    front = await startFront({ h2c: true }, backend.port, { sendTimeout: 1_000 });
+    const a = await attacker();
+    a.send(openWebSocket(1));
+    assert.equal((await a.outcome(1)).kind, 'response');
+    const piece = data(1, Buffer.alloc(16_000, 0x61), false);
+    // The client sends as its window allows: once the backend's socket is full, Portico stops
+    // taking the stream's DATA, its window closes, and no more WINDOW_UPDATE comes.
+    let granted = 65_535;
+    let sent = 0;
+    while (!a.closed && !a.frames.some((f) => f.streamId === 1 && f.type === FrameType.RST_STREAM)) {
+      granted = 65_535 + a.frames.filter((f) => f.streamId === 1 && f.type === FrameType.WINDOW_UPDATE).reduce((sum, f) => sum + f.payload.readUInt32BE(0), 0);
+      if (sent + 16_000 <= granted) {
+        a.send(piece);
+        sent += 16_000;
+      }
+      await new Promise((resolve) => setTimeout(resolve, sent + 16_000 <= granted ? 0 : 50));
+
+    }
+    assert.ok(a.frames.some((f) => f.streamId === 1 && f.type === FrameType.RST_STREAM), 'the tunnel\'s stream was never reset');
+    // Portico closed its side: the backend sees that once it reads what came before.
+    for (const socket of webSockets.tunnels) socket.resume();
+    await until(() => closed === 1);
   });
 
   // MadeYouReset (CVE-2025-8671): frames that make the server reset a stream it has dispatched,
