@@ -5,15 +5,18 @@ import http2 from 'node:http2';
 import net from 'node:net';
 import { createForwarder } from '@portico/router';
 import { closeAll, floodWithoutReading, startHttpBackend, startProxy, upstreamAt } from './harness.ts';
+import { FrameType, RawHttp2Client } from '../h2/rawHttp2Client.ts';
 
 /** A backend that answers `/` at once and holds `/held` until the test lets it answer. */
 async function gatedBackend() {
   const held: http.ServerResponse[] = [];
+  const urls: string[] = [];
   const backend = await startHttpBackend((req, res) => {
+    urls.push(req.url!);
     if (req.url === '/held') held.push(res);
     else res.end('ok');
   });
-  return { ...backend, held };
+  return { ...backend, held, urls };
 }
 
 /** A raw client connection and everything it has read, and whether the proxy ended it. */
@@ -150,6 +153,40 @@ describe('forwarder.drain()', () => {
       await until(() => forwarder.connectionCount === 0);
     } finally {
       session.destroy();
+      await forwarder.close();
+      server.close();
+    }
+  });
+
+  // RFC 9113 §6.8: streams above the GOAWAY's last stream id are not processed, and the client may
+  // send them again elsewhere. node:http2's client refuses to open one after a GOAWAY, so a
+  // frame-level client does, as a client that has not read the GOAWAY yet would.
+  it('never forwards a stream an HTTP/2 client opens after the GOAWAY, and finishes the open one', async () => {
+    const backend = await gatedBackend();
+    const forwarder = createForwarder({ pickUpstream: () => upstreamAt(backend.port) });
+    const server = net.createServer((socket) => forwarder.handleHttp2Connection(socket));
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const client = await RawHttp2Client.connect((server.address() as net.AddressInfo).port);
+    try {
+      client.get(1, '/held');
+      await until(() => backend.held.length === 1);
+      forwarder.drain();
+      await client.until(() => client.frames.some((f) => f.type === FrameType.GOAWAY));
+      const goaway = client.frames.find((f) => f.type === FrameType.GOAWAY)!;
+      assert.equal(goaway.payload.readUInt32BE(0) & 0x7fffffff, 1, 'the GOAWAY names stream 1 as the last one taken');
+      assert.equal(goaway.payload.readUInt32BE(4), http2.constants.NGHTTP2_NO_ERROR);
+
+      client.get(3, '/late');
+      await client.ping();
+      assert.deepEqual(client.framesOf(FrameType.HEADERS, 3), [], 'stream 3 got no response');
+      backend.held[0]!.end('all of it');
+      await client.until(() => client.framesOf(FrameType.DATA, 1).some((f) => (f.flags & 0x1) !== 0));
+      await until(() => forwarder.connectionCount === 0);
+      assert.deepEqual(backend.urls, ['/held'], 'the stream opened after the GOAWAY never reached the backend');
+      assert.deepEqual(client.frames.filter((f) => f.streamId === 3), [], 'stream 3 was ignored: the GOAWAY told the client it was not processed');
+    } finally {
+      client.socket.destroy();
       await forwarder.close();
       server.close();
     }
