@@ -43,7 +43,7 @@ async function proxyTo(protocol: 'h1' | 'h2', respond: Respond, options: Partial
     return d;
   };
   const proxy = protocol === 'h1' ? await startProxy({ ...options, pickUpstream: () => undefined, dispatch }) : await startH2Proxy({ ...options, dispatch });
-  return { port: proxy.port, dispatches };
+  return { port: proxy.port, dispatches, events: proxy.events };
 }
 
 /** An HTTP/1.1 GET whose client keeps what it got; `got(text)` resolves once the answer so far includes `text`. */
@@ -195,6 +195,23 @@ describe('forwarder: how a response that ends early is counted', () => {
       await client.ping();
       assert.deepEqual(client.framesOf(FrameType.HEADERS, 1), [], 'no HEADERS reached the client');
       assert.deepEqual(outcome, { status: 499, clientClosed: true, incomplete: false });
+      client.socket.destroy();
+    });
+
+    // Portico closes a connection whose header block stays open for headersTimeout (GOAWAY
+    // ENHANCE_YOUR_CALM): its other streams end with it. nginx ends the requests of a connection it
+    // closes as those of a client that left ($status 499), and so does Portico; but the log named
+    // the client ("client reset the stream"), which did nothing of the kind.
+    it('counts 499 for a stream ended by Portico closing its connection, and says Portico closed it', async () => {
+      const arrived = signal();
+      const { port, dispatches, events } = await proxyTo('h2', () => arrived.fire(), { headersTimeout: 300 });
+      const client = await RawHttp2Client.connect(port);
+      client.get(1);
+      await arrived.promise;
+      client.openHeaderBlock(3);
+      assert.deepEqual(ending(await dispatches[0]!.released), { status: 499, clientClosed: true, incomplete: false });
+      const aborted = events.filter((e) => e.type === 'response.aborted').map((e) => e.reason);
+      assert.deepEqual(aborted, ['Portico closed the HTTP/2 connection before the response was complete: an HTTP/2 header block not ended within 300 ms']);
       client.socket.destroy();
     });
 

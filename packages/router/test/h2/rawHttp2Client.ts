@@ -63,6 +63,12 @@ export class RawHttp2Client {
     this.socket.write(frame(FrameType.HEADERS, END_HEADERS | END_STREAM, streamId, block));
   }
 
+  /** A HEADERS frame for a GET on `streamId` whose header block never ends (no END_HEADERS, no CONTINUATION). */
+  openHeaderBlock(streamId: number): void {
+    const block = Buffer.concat([Buffer.from([0x00]), literal(':method'), literal('GET')]);
+    this.socket.write(frame(FrameType.HEADERS, END_STREAM, streamId, block));
+  }
+
   /** RST_STREAM with `code` (CANCEL by default), written now. */
   reset(streamId: number, code = 0x8): void {
     const payload = Buffer.alloc(4);

@@ -24,6 +24,11 @@ export interface Http2StreamOwner {
   readonly origin: ClientOrigin;
   readonly options: ResolvedForwarderOptions;
   readonly pool: UpstreamPool;
+  /**
+   * Why Portico closed the connection (a rule of its own the client broke, or the forwarder's
+   * close), once it did; undefined while only the client can have ended it.
+   */
+  readonly closedBy: string | undefined;
   /** The exchange is over; `premature` when the client reset the stream before its response was complete. */
   onStreamSettled(premature: boolean): void;
 }
@@ -292,12 +297,21 @@ export class Http2Exchange implements ExchangeClientSide {
     this.#stream.close(NGHTTP2_PROTOCOL_ERROR);
   }
 
+  /**
+   * The stream closed before the exchange was over: the client reset it, or its connection went
+   * (the client's doing, or Portico's, `closedBy`). Either is counted as nginx counts a request
+   * whose connection ended under it, its own closes included (499 while nothing of the response
+   * reached the client: `clientGone`), and the backend request is aborted; the log says who closed it.
+   */
   #onStreamClose(): void {
     this.#deadline.dispose();
-    // The client reset the stream (or the connection went): nginx's 499; the backend request is aborted.
     if (!this.#backend.clientGone()) return;
-    this.#settle(true);
-    this.#owner.options.onEvent({ type: 'response.aborted', reason: 'client reset the stream before the response was complete' });
+    const closedBy = this.#owner.closedBy;
+    this.#settle(closedBy === undefined);
+    const reason = closedBy === undefined
+      ? 'client reset the stream before the response was complete'
+      : `Portico closed the HTTP/2 connection before the response was complete: ${closedBy}`;
+    this.#owner.options.onEvent({ type: 'response.aborted', reason });
   }
 
   /**

@@ -98,6 +98,8 @@ class Http2Connection implements Http2StreamOwner {
   /** Streams open now: while any is, the connection is not idle, however quiet. */
   #open = 0;
   #premature = 0;
+  /** Why Portico closed this connection, once it did: its open streams end with that reason. */
+  #closedBy: string | undefined;
 
   constructor(session: ServerHttp2Session, options: ResolvedForwarderOptions, pool: UpstreamPool, onClosed: () => void) {
     this.#session = session;
@@ -159,10 +161,7 @@ class Http2Connection implements Http2StreamOwner {
       this.#pendingSince = now;
       this.#probe(begun);
     } else if (now - this.#pendingSince >= headersTimeout) {
-      this.options.onEvent({ type: 'request.refused', status: 408, reason: `an HTTP/2 header block not ended within ${headersTimeout} ms` });
-      session.goaway(NGHTTP2_ENHANCE_YOUR_CALM);
-      session.destroy();
-      return;
+      return this.#refuse(408, `an HTTP/2 header block not ended within ${headersTimeout} ms`);
     }
     this.#headCheck.set(headersTimeout / HEAD_CHECKS_PER_TIMEOUT);
   }
@@ -191,7 +190,22 @@ class Http2Connection implements Http2StreamOwner {
     this.#idle.set(this.#idleMs);
   };
 
+  /** Why Portico closed the connection, once it did (`Http2StreamOwner.closedBy`). */
+  get closedBy(): string | undefined {
+    return this.#closedBy;
+  }
+
+  /** The forwarder closes: the session goes, its open streams with it. */
   destroy(): void {
+    this.#closedBy ??= 'the forwarder closed';
+    this.#session.destroy();
+  }
+
+  /** The client broke a rule of Portico's: GOAWAY ENHANCE_YOUR_CALM, and the session goes at once, its open streams with it. */
+  #refuse(status: number, reason: string): void {
+    this.options.onEvent({ type: 'request.refused', status, reason });
+    this.#closedBy = reason;
+    this.#session.goaway(NGHTTP2_ENHANCE_YOUR_CALM);
     this.#session.destroy();
   }
 
@@ -218,9 +232,7 @@ class Http2Connection implements Http2StreamOwner {
     // Rapid reset (CVE-2023-44487): each stream costs a dispatch and maybe a backend connection
     // however soon the client resets it; a connection that mostly resets is closed.
     if (this.#streams >= PREMATURE_RESET_MINIMUM && this.#premature * 2 > this.#streams && !this.#session.destroyed) {
-      this.options.onEvent({ type: 'request.refused', status: 0, reason: `${this.#premature} of ${this.#streams} streams reset before their response (rapid reset)` });
-      this.#session.goaway(NGHTTP2_ENHANCE_YOUR_CALM);
-      this.#session.destroy();
+      this.#refuse(0, `${this.#premature} of ${this.#streams} streams reset before their response (rapid reset)`);
     }
   }
 }
