@@ -26,11 +26,11 @@ export function dispatchThrough(current: () => Router): (request: DispatchReques
         tlsInfo.set(socket, tls);
       }
     }
-    const { head, requestId, connection } = request;
+    const { head, requestId, connection, receivedAt } = request;
     const remoteAddress = socket.remoteAddress ?? 'unknown';
     // The request's connection itself (its socket on HTTP/1.1, its stream on HTTP/2: a WebSocket's
     // tunnel closes with it), not a callback around it: nothing is made per request but the
     // request the router reads.
-    return current().route(tls ? { head, remoteAddress, requestId, connection, tls } : { head, remoteAddress, requestId, connection });
+    return current().route(tls ? { head, remoteAddress, requestId, connection, receivedAt, tls } : { head, remoteAddress, requestId, connection, receivedAt });
   };
 }

@@ -16,6 +16,13 @@ export interface DispatchRequest {
   readonly connection: RequestConnection;
   /** This request's `x-request-id`, for error pages and logs. */
   readonly requestId: string;
+  /**
+   * When the request's head was complete, on the forwarder's clock (`ForwarderOptions.clock`),
+   * where the engine read it anyway: a dispatcher on the same clock (the router's `createPortico`
+   * gives both one) times the request from it instead of asking the clock again. Given with the
+   * outcome's `endedAt`; absent, the dispatcher reads its own clock.
+   */
+  readonly receivedAt?: number | undefined;
 }
 
 /**
@@ -113,4 +120,6 @@ export interface ExchangeOutcome {
    * `$request_completion`, empty).
    */
   readonly incomplete: boolean;
+  /** When the exchange ended, on the forwarder's clock; given when the request came with `receivedAt`. */
+  readonly endedAt?: number | undefined;
 }

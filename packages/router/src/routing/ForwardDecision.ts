@@ -150,7 +150,7 @@ export class ForwardDecision {
     const routing = this.#routing;
     // Portico's own 502 with nothing from the backend: the request could not be forwarded.
     const upstreamFailed = outcome.status === 502 && !outcome.answered;
-    routing.onRequest?.(this.app, outcome.status, routing.clock.now() - this.#began, outcome.bytesIn, outcome.bytesOut, upstreamFailed, outcome.clientClosed, outcome.incomplete);
+    routing.onRequest?.(this.app, outcome.status, (outcome.endedAt ?? routing.clock.now()) - this.#began, outcome.bytesIn, outcome.bytesOut, upstreamFailed, outcome.clientClosed, outcome.incomplete);
     const worker = this.#worker;
     const workerApp = this.#workerApp;
     if (outcome.answered) worker.load.answeredPid = worker.pid;

@@ -74,6 +74,8 @@ export interface RouteRequest {
   readonly remoteAddress: string;
   readonly requestId: string;
   readonly tls?: AuthTlsInfo;
+  /** When the head was complete, on the router's clock: the request is timed from it (the dispatch's `receivedAt`); absent, from `route`. */
+  readonly receivedAt?: number | undefined;
   /**
    * What the request lives on (the dispatch's `connection`: the socket on HTTP/1.1, the stream on
    * HTTP/2). A WebSocket tunnel ends with its close, so its worker's drain waits for it (up to
@@ -439,7 +441,9 @@ export function createRouter(routes: readonly AppRoute[], options: RouterOptions
 
   const router: Router = {
     route(request) {
-      const began = clock.now();
+      // The forwarder's reading of the clock where it gave one (DispatchRequest.receivedAt): one
+      // clock read a request fewer, on Node 20 about 0.2 µs.
+      const began = request.receivedAt ?? clock.now();
       const path = normaliseRequestPath(request.head.path);
       if (path === undefined) {
         return answered({ kind: 'respond', app: undefined, status: 400, headers: [['content-type', 'text/plain']], body: 'dot-segments are not allowed in the path\n' }, began);

@@ -84,6 +84,7 @@ async function exchangeFor(text: string, dispatch: () => Dispatch | Promise<Disp
     pool,
     responseParser: new ResponseHeadParser(),
     requestDeadline: new Deadline(clock, () => exchange?.timedOut()),
+    stepNow: undefined,
     mustCloseAfterResponse: () => false,
     onBodyDrain: () => tell('bodyDrain'),
     awaitingContinue: false,
@@ -100,7 +101,7 @@ async function exchangeFor(text: string, dispatch: () => Dispatch | Promise<Disp
       upstream.destroy();
     },
   };
-  exchange = new Exchange(owner, parse(text), 'localhost', 'id');
+  exchange = new Exchange(owner, parse(text), 'localhost', 'id', undefined);
   const told: Told = {
     calls,
     events,

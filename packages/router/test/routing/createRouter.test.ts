@@ -289,6 +289,28 @@ describe('createRouter › a client that leaves while its request waits', () => 
     assert.deepEqual(counted, [[499, false, false], [499, true, false], [200, false, true]]);
   });
 
+  // The forwarder reads the clock as a head completes and as an exchange ends, and hands both over
+  // (receivedAt, endedAt): the router times the request from them, reading its clock for neither.
+  it('times a request from the forwarder\'s readings when it gives them, and from its own clock when it does not', async () => {
+    let now = 1_000;
+    let reads = 0;
+    const clock = { now: () => (reads++, now), setTimeout: () => 0, clearTimeout: () => {} };
+    const durations: number[] = [];
+    const router = createRouter([{ name: 'shop', match: { host: '*', path: '/' }, backends: new Backends([worker('shop#1', 101, 5001)]) }], {
+      clock,
+      onRequest: (_app, _code, ms) => durations.push(ms),
+    });
+    const outcome = { status: 200, answered: true, bytesIn: 0, bytesOut: 2, clientClosed: false, incomplete: false };
+    const given = await router.route({ head: head(), remoteAddress: '127.0.0.1', requestId: 'r1', connection: new Connection(), receivedAt: 400 });
+    assert.equal(given.kind, 'forward');
+    if (given.kind === 'forward') given.release({ ...outcome, endedAt: 650 });
+    assert.equal(reads, 0, 'the router read its clock for a request the forwarder timed');
+    const own = await router.route({ head: head(), remoteAddress: '127.0.0.1', requestId: 'r2', connection: new Connection() });
+    now = 1_075;
+    if (own.kind === 'forward') own.release(outcome);
+    assert.deepEqual(durations, [250, 75]);
+  });
+
   // The router counts its own answers when it decides them; one decided after an authenticator's
   // wait is written to nobody if the client left meanwhile (every engine drops it). Before, it was
   // counted with the refusal's status (401) though the client got nothing and had closed.

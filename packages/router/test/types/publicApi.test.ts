@@ -107,7 +107,7 @@ describe('@portico/router public types', () => {
     expectTypeOf<Router['route']>().parameters.toEqualTypeOf<[RouteRequest]>();
     // The connection itself, not an `onClose` callback made for every request (the router hears a
     // WebSocket's client close on it, to hold the tunnel's worker until then).
-    expectTypeOf<keyof RouteRequest>().toEqualTypeOf<'head' | 'remoteAddress' | 'requestId' | 'tls' | 'connection'>();
+    expectTypeOf<keyof RouteRequest>().toEqualTypeOf<'head' | 'remoteAddress' | 'requestId' | 'tls' | 'connection' | 'receivedAt'>();
     expectTypeOf<RouteRequest['connection']>().toEqualTypeOf<RequestConnection | undefined>();
     expectTypeOf<DispatchRequest['socket']>().toExtend<RequestConnection>();
     // The request's own lifetime: on HTTP/2 its stream, not the session's socket.

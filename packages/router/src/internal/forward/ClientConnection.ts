@@ -66,6 +66,12 @@ export class ClientConnection implements ExchangeOwner {
   #draining = false;
   /** The current exchange's timeout; one per connection since its exchanges run one at a time. */
   readonly requestDeadline: Deadline;
+  /**
+   * The clock's time for the step being taken (a request's start, an exchange's end), read once
+   * for it: the request's timing, its deadline and the next idle wait share one read instead of
+   * four (on Node 20 a read costs about 0.2 µs). Undefined between steps.
+   */
+  stepNow: number | undefined;
   #origin: ClientOrigin | undefined;
 
   constructor(client: net.Socket, options: ResolvedForwarderOptions, pool: UpstreamPool, onClosed: () => void) {
@@ -162,13 +168,19 @@ export class ClientConnection implements ExchangeOwner {
     this.#state = 'body';
     this.#decoder = head.body.kind === 'chunked' ? new ChunkedDecoder(this.options.limits) : undefined;
     this.#remaining = head.body.kind === 'length' ? head.body.length : 0;
-    const exchange = new Exchange(this, head, host, newRequestId());
+    // A pipelined request begun as the previous exchange ends shares that step's reading.
+    const outer = this.stepNow;
+    const now = outer ?? this.options.clock.now();
+    this.stepNow = now;
+    const exchange = new Exchange(this, head, host, newRequestId(), now);
     this.#exchange = exchange;
     exchange.start();
-    if (this.#state !== 'body') return;
-    if (this.#decoder === undefined && this.#remaining === 0) this.#finishBody(rest, lent);
-    else if (rest.length > 0) this.#onBodyBytes(rest, lent);
-    else this.#watchBody();
+    if (this.#state === 'body') {
+      if (this.#decoder === undefined && this.#remaining === 0) this.#finishBody(rest, lent);
+      else if (rest.length > 0) this.#onBodyBytes(rest, lent);
+      else this.#watchBody();
+    }
+    this.stepNow = outer;
   }
 
   #onBodyBytes(chunk: Buffer, lent: boolean): void {
@@ -258,7 +270,14 @@ export class ClientConnection implements ExchangeOwner {
     this.#unpause(PAUSED_BODY);
   }
 
-  onExchangeDone(closeClient: boolean): void {
+  onExchangeDone(closeClient: boolean, endedAt?: number): void {
+    const outer = this.stepNow;
+    this.stepNow = endedAt ?? outer;
+    this.#afterExchange(closeClient);
+    this.stepNow = outer;
+  }
+
+  #afterExchange(closeClient: boolean): void {
     this.#exchange = undefined;
     if (this.#state === 'closing' || this.#state === 'closed') return;
     // An early response (body still unread) always closes: we never guess where that body ends.
@@ -432,7 +451,7 @@ export class ClientConnection implements ExchangeOwner {
       : kind === 'flush' || kind === 'send' ? options.sendTimeout
       : LINGER_MS;
     this.#timerKind = kind;
-    this.#deadline.set(ms);
+    this.#deadline.set(ms, this.stepNow);
   }
 
   /** Drops both deadlines' timers: the connection is gone, or a tunnel keeps its own. */

@@ -22,10 +22,9 @@ export class Deadline {
     this.#onExpire = onExpire;
   }
 
-  /** Expires `ms` from now, replacing any earlier setting. */
-  set(ms: number): void {
+  /** Expires `ms` from now (`now`: the clock's time, when the caller has just read it), replacing any earlier setting. */
+  set(ms: number, now = this.#clock.now()): void {
     this.#held = false;
-    const now = this.#clock.now();
     const due = now + ms;
     this.#due = due;
     if (this.#timer !== undefined) {
@@ -40,9 +39,9 @@ export class Deadline {
    * repeated hold does not push later (a client that stopped reading, however much else happens
    * meanwhile). `set` and `clear` end the hold.
    */
-  hold(ms: number): void {
+  hold(ms: number, now?: number): void {
     if (this.#held && this.#due !== undefined) return;
-    this.set(ms);
+    this.set(ms, now);
     this.#held = true;
   }
 

@@ -29,6 +29,11 @@ export interface ExchangeOwner {
   readonly responseParser: ResponseHeadParser;
   /** The exchange's one deadline (backend progress, or the client reading); `timedOut` is called when it expires. */
   readonly requestDeadline: Deadline;
+  /**
+   * The clock's time, read for the step the connection is taking (a request's start, a response's
+   * end), while it takes it: deadlines set within the step use it instead of reading the clock.
+   */
+  readonly stepNow: number | undefined;
   /** Whether the client connection must close after this response, as known at response-head time. */
   mustCloseAfterResponse(): boolean;
   /** The backend can take more request body again. */
@@ -37,8 +42,8 @@ export interface ExchangeOwner {
   readonly awaitingContinue: boolean;
   /** A 100 Continue went to the client: from now on it is expected to send its body. */
   onContinueRelayed(): void;
-  /** The response was relayed completely. */
-  onExchangeDone(closeClient: boolean): void;
+  /** The response was relayed completely (`endedAt`: the clock's time then, if it was read). */
+  onExchangeDone(closeClient: boolean, endedAt?: number): void;
   /** Nothing reached the client yet: answer `status` and close. */
   onExchangeFailed(status: number): void;
   /** The dispatcher answered the request itself. */
@@ -74,7 +79,7 @@ export class Exchange implements ExchangeClientSide, ClientWriterWatcher {
   /** The final head waits in the writer's batch with the rest of its backend read, until `endRead`. */
   #headInBatch = false;
 
-  constructor(owner: ExchangeOwner, head: RequestHead, host: string | undefined, requestId: string) {
+  constructor(owner: ExchangeOwner, head: RequestHead, host: string | undefined, requestId: string, receivedAt: number | undefined) {
     this.#owner = owner;
     this.#head = head;
     this.#writer = new ClientWriter(owner.client, this);
@@ -91,6 +96,7 @@ export class Exchange implements ExchangeClientSide, ClientWriterWatcher {
       requestId,
       parser: owner.responseParser,
       bodyEnded: false,
+      receivedAt,
     });
   }
 
@@ -155,8 +161,8 @@ export class Exchange implements ExchangeClientSide, ClientWriterWatcher {
     const deadline = this.#owner.requestDeadline;
     const wait = this.#backend.waitingFor(this.#clientBlocked, this.#owner.awaitingContinue);
     if (wait === undefined || wait === 'none') deadline.clear();
-    else if (wait === 'client') deadline.hold(this.#owner.options.sendTimeout);
-    else deadline.set(this.#backend.requestTimeout);
+    else if (wait === 'client') deadline.hold(this.#owner.options.sendTimeout, this.#owner.stepNow);
+    else deadline.set(this.#backend.requestTimeout, this.#owner.stepNow);
   }
 
   clearDeadline(): void {
@@ -234,11 +240,11 @@ export class Exchange implements ExchangeClientSide, ClientWriterWatcher {
     this.#writer.writeBody(data);
   }
 
-  onResponseDone(): void {
+  onResponseDone(endedAt: number | undefined): void {
     // A re-chunked body ends with its last chunk; nothing for other framings.
     this.#writer.endBody();
     this.#writer.flush();
-    this.#owner.onExchangeDone(this.#closeClient);
+    this.#owner.onExchangeDone(this.#closeClient, endedAt);
   }
 
   onTunnel(res: ResponseHead, connection: UpstreamConnection, rest: Buffer): void {

@@ -31,8 +31,11 @@ export interface ExchangeClientSide {
   relayFinalHead(res: ResponseHead): boolean;
   /** Response body payload, lent for this call only (UpstreamHandler.onData). */
   relayBody(data: Buffer): void;
-  /** The response was relayed completely and the backend connection handed back or closed. */
-  onResponseDone(): void;
+  /**
+   * The response was relayed completely and the backend connection handed back or closed;
+   * `endedAt`, the clock's time, when the exchange read it for its outcome.
+   */
+  onResponseDone(endedAt: number | undefined): void;
   /** The backend answered 101 to a WebSocket handshake: the exchange is over, the connection is the tunnel's. `rest` is lent. */
   onTunnel(res: ResponseHead, connection: UpstreamConnection, rest: Buffer): void;
   /** Portico answers instead of a backend: the dispatch's own answer (`atStart`), or a retry's or a timeout's. */

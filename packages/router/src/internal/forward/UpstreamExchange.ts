@@ -61,6 +61,8 @@ export class UpstreamExchange extends ResponseRelay implements UpstreamHandler {
   #settledStatus = 0;
   /** Settled because the client left before any of the response reached it (`ExchangeOutcome.clientClosed`). */
   #clientClosed = false;
+  /** When the head was complete (`DispatchRequest.receivedAt`); the outcome then says when it ended. */
+  readonly #receivedAt: number | undefined;
 
   constructor(init: UpstreamExchangeInit) {
     super(init);
@@ -70,6 +72,7 @@ export class UpstreamExchange extends ResponseRelay implements UpstreamHandler {
     this.#pool = init.pool;
     this.#host = init.host;
     this.#requestId = init.requestId;
+    this.#receivedAt = init.receivedAt;
   }
 
   /** Response headers the client must not see (the dispatch's `hiddenResponseHeaders`). */
@@ -102,7 +105,7 @@ export class UpstreamExchange extends ResponseRelay implements UpstreamHandler {
   start(): void {
     let decided: Dispatch | Promise<Dispatch>;
     try {
-      decided = this.options.dispatch({ head: this.head, socket: this.#socket, connection: this.#connection, requestId: this.#requestId });
+      decided = this.options.dispatch({ head: this.head, socket: this.#socket, connection: this.#connection, requestId: this.#requestId, receivedAt: this.#receivedAt });
     } catch {
       // The router's callback failing must cost one request, not the process.
       decided = { kind: 'respond', status: 502 };
@@ -116,7 +119,7 @@ export class UpstreamExchange extends ResponseRelay implements UpstreamHandler {
   #onDispatch(dispatch: Dispatch): void {
     if (this.phase === 'done') {
       // The client left while the request waited for a backend (499), or its body was refused.
-      if (dispatch.kind === 'forward') dispatch.release?.({ status: this.#settledStatus, answered: false, bytesIn: 0, bytesOut: 0, clientClosed: this.#clientClosed, incomplete: false });
+      if (dispatch.kind === 'forward') dispatch.release?.({ status: this.#settledStatus, answered: false, bytesIn: 0, bytesOut: 0, clientClosed: this.#clientClosed, incomplete: false, endedAt: this.#endedAt() });
       return;
     }
     try {
@@ -291,13 +294,15 @@ export class UpstreamExchange extends ResponseRelay implements UpstreamHandler {
     this.client.clearDeadline();
     const connection = this.takeConnection();
     this.client.detachBackend();
+    // One reading of the clock for the whole end: the pool's idle time, the outcome, the client's next wait.
+    const endedAt = this.#endedAt();
     if (connection !== undefined) {
       // The pool resumes a connection the client side had paused.
-      if (this.bodyEnded && this.leavesConnectionReusable()) this.#pool.put(connection);
+      if (this.bodyEnded && this.leavesConnectionReusable()) this.#pool.put(connection, endedAt);
       else connection.destroy();
     }
-    this.#release(this.responseStatus, false);
-    this.client.onResponseDone();
+    this.#release(this.responseStatus, false, endedAt);
+    this.client.onResponseDone(endedAt);
   }
 
   fail(status: number): void {
@@ -364,8 +369,16 @@ export class UpstreamExchange extends ResponseRelay implements UpstreamHandler {
     this.#release(status, incomplete);
   }
 
-  #release(status: number, incomplete: boolean): void {
-    this.takeDispatch()?.release?.({ status, answered: this.backendAnswered, bytesIn: this.bodyBytes, bytesOut: this.bodyBytesOut, clientClosed: this.#clientClosed, incomplete });
+  /** Gives the dispatch its outcome, with when it ended (`endedAt`, read here unless the caller did). */
+  #release(status: number, incomplete: boolean, endedAt?: number): void {
+    const dispatch = this.takeDispatch();
+    if (dispatch?.release === undefined) return;
+    dispatch.release({ status, answered: this.backendAnswered, bytesIn: this.bodyBytes, bytesOut: this.bodyBytesOut, clientClosed: this.#clientClosed, incomplete, endedAt: endedAt ?? this.#endedAt() });
+  }
+
+  /** The clock's time now, for an exchange timed from its `receivedAt`; otherwise the dispatcher reads its own. */
+  #endedAt(): number | undefined {
+    return this.#receivedAt === undefined ? undefined : this.options.clock.now();
   }
 
   /**

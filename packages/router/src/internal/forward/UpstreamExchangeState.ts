@@ -31,6 +31,8 @@ export interface UpstreamExchangeInit {
   readonly parser: ResponseHeadParser | undefined;
   /** The request has no body still to come. */
   readonly bodyEnded: boolean;
+  /** When the head was complete, on the forwarder's clock, if the engine read it (`DispatchRequest.receivedAt`). */
+  readonly receivedAt: number | undefined;
 }
 
 /** A dispatch that forwards: what an exchange holds from its dispatch until it releases it. */

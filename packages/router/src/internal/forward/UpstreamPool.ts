@@ -44,8 +44,8 @@ export class UpstreamPool {
     return new UpstreamConnection(upstream);
   }
 
-  /** Takes a connection back after a complete exchange; closes it when the pool is full or closed. */
-  put(connection: UpstreamConnection): void {
+  /** Takes a connection back after a complete exchange (`now`: the clock's time, when the caller has just read it); closes it when the pool is full or closed. */
+  put(connection: UpstreamConnection, now?: number): void {
     const id = connection.upstream.id;
     let list = this.#idle.get(id);
     if (this.#closed || !connection.usable || (list !== undefined && list.length >= this.#options.maxIdlePerUpstream)) {
@@ -57,7 +57,7 @@ export class UpstreamPool {
       this.#idle.set(id, list);
     }
     // The list it waits in, not a callback made per request: it leaves the list if it is closed.
-    connection.idle(this.#clock.now(), list);
+    connection.idle(now ?? this.#clock.now(), list);
     list.push(connection);
     if (this.#sweeper === undefined) this.#scheduleSweep();
   }

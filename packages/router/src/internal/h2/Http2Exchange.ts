@@ -82,6 +82,7 @@ export class Http2Exchange implements ExchangeClientSide {
       requestId,
       parser: undefined,
       bodyEnded: endStream,
+      receivedAt: undefined,
     });
   }
 
