@@ -231,7 +231,6 @@ export class HttpExchange {
       response.destroy();
       return;
     }
-    const { res } = this.#ctx;
     this.#responded = true;
     this.#answered = true;
     this.#rearm();
@@ -254,13 +253,6 @@ export class HttpExchange {
     if (length !== undefined && !chunked && status !== 204) headers.push(['content-length', length]);
     this.#status = status;
     response.on('error', ignore);
-    response.on('data', (chunk: Buffer) => {
-      this.#responseBytes += chunk.length;
-      this.#rearm();
-    });
-    // pipe() pauses the response while the client's socket is full and resumes it on drain.
-    response.on('pause', () => this.#onClientBlocked(true));
-    response.on('resume', () => this.#onClientBlocked(false));
     response.on('close', () => {
       if (!response.complete && !this.#done) this.#abortClient('backend closed the connection before the response was complete');
     });
@@ -273,8 +265,19 @@ export class HttpExchange {
       this.#out = undefined;
       out.destroy();
     });
+    // The head goes once the read that carried it is handled: with the body that came in it, or
+    // else alone. So a fault in that read (a malformed chunk) leaves the client nothing yet, and it
+    // gets 502; and a backend that dies or falls silent after it leaves the client the head and a
+    // cut, as the socket forwarder's read does (docs/proxy.md, Failures).
+    setImmediate(() => this.#relay(out, response, headers));
+  }
+
+  /** Writes the response's head and pipes its body to the client, unless the exchange ended meanwhile. */
+  #relay(out: http.ClientRequest, response: IncomingMessage, headers: readonly HeaderPair[]): void {
+    if (this.#done || this.#out !== out) return;
+    const { res } = this.#ctx;
     try {
-      res.writeHead(status, response.statusMessage, flatten(headers));
+      res.writeHead(this.#status, response.statusMessage, flatten(headers));
     } catch {
       response.destroy();
       out.destroy();
@@ -282,8 +285,17 @@ export class HttpExchange {
       return this.#fail(502);
     }
     res.on('finish', () => this.#finish());
+    response.on('data', (chunk: Buffer) => {
+      this.#responseBytes += chunk.length;
+      this.#rearm();
+    });
+    // pipe() pauses the response while the client's socket is full and resumes it on drain.
+    response.on('pause', () => this.#onClientBlocked(true));
+    response.on('resume', () => this.#onClientBlocked(false));
     // One piece per read of the backend's response, not one per chunk of it.
     response.pipe(coalesceReads()).pipe(res);
+    // No body yet to carry the head, which node:http holds for one: it goes now.
+    if (response.readableLength === 0 && !response.complete) res.flushHeaders();
   }
 
   #finish(): void {
@@ -375,6 +387,8 @@ export class HttpExchange {
 
   #abortClient(reason: string): void {
     if (this.#done) return;
+    // The backend failed before its head was written (`#relay`): the client gets 502, as for a malformed response.
+    if (!this.#ctx.res.headersSent) return this.#fail(502);
     this.#done = true;
     this.#clearTimer();
     this.#out?.destroy();
