@@ -34,6 +34,18 @@ function processState(pid: number): string | undefined {
   return state === 'Z' ? undefined : state;
 }
 
+/** Whether a connection to `port` is refused; one the kernel completes is let go at once. */
+function connectRefused(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1');
+    socket.on('connect', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.on('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'ECONNREFUSED'));
+  });
+}
+
 /** Polls `done` every 20 ms until it holds. */
 async function until(done: () => boolean): Promise<void> {
   while (!done()) await new Promise((resolve) => setTimeout(resolve, 20));
@@ -90,6 +102,59 @@ describe('fronts: Portico stopping with requests in flight', function () {
     const answer = await held.closed;
     assert.match(answer, /^HTTP\/1\.1 200 /);
     assert.match(answer, /\r\nconnection: close\r\n/i);
+    await stopped;
+  });
+
+  // The control process kept the listening sockets it had bound for the fronts open until the
+  // fronts were closed, after the drain: once every front had stopped accepting, the kernel still
+  // completed new connections into the socket's queue, where nobody took them, and reset them
+  // only at the end of the stop, a client's request and all. One process closes its listening
+  // socket as it stops accepting, and a new connection is refused at once (to go elsewhere).
+  it('refuses new connections once every front has stopped accepting, while a request in flight finishes', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'portico-fronts-stop-'));
+    const arrivals = join(dir, 'arrivals');
+    const { portico, port } = await startPortico({ fronts: 2, apps: [app('shop', { start: 'eager', processesPerApplication: 1, environmentVariables: { ARRIVALS_FILE: arrivals } })] }, dir);
+    await changed(portico, () => portico.status().apps[0]?.workers.some((w) => w.state === 'ready') === true);
+    const held = rawGet(port, '/?delay=1500');
+    await until(() => existsSync(arrivals) && readFileSync(arrivals, 'utf8').includes('delay'));
+    let heldDone = false;
+    void held.closed.then(() => (heldDone = true));
+    const stopped = portico.stop();
+    // Each connection the kernel still completes is let go, and another is tried.
+    let refused = false;
+    while (!refused && !heldDone) {
+      refused = await connectRefused(port);
+      if (!refused) await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    assert.equal(refused, true, 'a new connection was taken into the queue until the request in flight had ended');
+    assert.equal(heldDone, false);
+    assert.match(await held.closed, /^HTTP\/1\.1 200 /);
+    await stopped;
+  });
+
+  // The control no longer gives a front started in the stop the sockets it has closed: were it to
+  // listen on its inherited fd all the same, it would fail to start, again and again.
+  it('restarts a front that dies in the stop without listening again, and the stop ends', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'portico-fronts-stop-'));
+    const arrivals = join(dir, 'arrivals');
+    const { portico, port, logs } = await startPortico({ fronts: 2, apps: [app('shop', { start: 'eager', processesPerApplication: 1, shutdownTimeLimit: 30, environmentVariables: { ARRIVALS_FILE: arrivals } })] }, dir);
+    await changed(portico, () => portico.status().apps[0]?.workers.some((w) => w.state === 'ready') === true);
+    const pids = frontPids(portico);
+    // Held until the test lets it go: the stop waits for it meanwhile.
+    const held = rawGet(port, '/?delay=600000');
+    await until(() => existsSync(arrivals) && readFileSync(arrivals, 'utf8').includes('delay'));
+    let owner: number | undefined;
+    while ((owner = await socketOwner(port, held.socket.localPort!, pids)) === undefined) await new Promise((resolve) => setTimeout(resolve, 20));
+    const stopped = portico.stop();
+    while (!(await connectRefused(port))) await new Promise((resolve) => setTimeout(resolve, 20));
+    const victim = pids.find((pid) => pid !== owner)!;
+    process.kill(victim, 'SIGKILL');
+    const readyAgain = () => logs.some((l) => l['event'] === 'front.ready' && !pids.includes(l['frontPid'] as number));
+    await until(readyAgain);
+    assert.equal(await connectRefused(port), true, 'the restarted front listens');
+    assert.deepEqual(logs.filter((l) => ['front.gave_up', 'front.start_hung'].includes(String(l['event']))), []);
+    assert.equal(logs.filter((l) => l['event'] === 'front.exited').length, 1, 'the restarted front exited');
+    held.socket.destroy();
     await stopped;
   });
 

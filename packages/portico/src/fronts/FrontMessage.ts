@@ -29,7 +29,12 @@ export type ControlMessage =
   /** First message: which front this is, and the config its listeners, limits and apps come from. */
   /** `logLevels`: the levels the control's logger writes; a front sends no event of another level. */
   /** `seriesDropped`: the last `series.drop` sent so far; the new front process has none of those series. */
-  | { readonly type: 'init'; readonly index: number; readonly config: PorticoConfig; readonly logLevels: readonly string[]; readonly seriesDropped: number }
+  /**
+   * `stopping`: the front starts during Portico's stop (a restart in the drain), when the control
+   * no longer gives it the listening sockets: it listens on nothing, and its router drains from
+   * its first routes (`accept.stop`).
+   */
+  | { readonly type: 'init'; readonly index: number; readonly config: PorticoConfig; readonly logLevels: readonly string[]; readonly seriesDropped: number; readonly stopping: boolean }
   /** Answer with a `pong` (`frontPing`): a front that does not is hung, and replaced. */
   | { readonly type: 'ping'; readonly id: number }
   /** The apps in force, in config order: the front routes to these from now on. */

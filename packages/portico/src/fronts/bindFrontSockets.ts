@@ -19,7 +19,8 @@ type CreateServerHandle = (address: string, port: number, addressType: number, f
 /**
  * Binds every listen entry once, in the control process, without accepting on it: the fronts
  * listen on copies of these sockets and accept from the one queue, and because the control keeps
- * them open for its whole life, the kernel goes on queueing connections while a front restarts.
+ * them open until Portico's stop (`FrontFleet.stopAccepting`), the kernel goes on queueing
+ * connections while a front restarts.
  * This is what cluster's `SCHED_NONE` does (`net._createServerHandle`), and works on every Node
  * line Portico supports (docs/architecture.md, Accepting). Rejects naming the entry, having
  * closed what it bound, when one cannot be bound.

@@ -46,8 +46,9 @@ export interface FrontFleet {
    */
   publishRoutes(): Promise<void>;
   /**
-   * Every front stops accepting and drains its connections (`Forwarder.drain`), as one process
-   * does at its stop; what is in flight goes on.
+   * Every front stops accepting and drains (`Router.drain`, `Forwarder.drain`), as one process
+   * does at its stop, and then the control closes its sockets: a new connection is refused. What
+   * is in flight goes on.
    */
   stopAccepting(): Promise<void>;
   /** Stops the fronts (their connections close) and releases the sockets. Idempotent. */
@@ -90,7 +91,10 @@ export function createFrontFleet(options: FrontFleetOptions): FrontFleet {
   /** Set while `start()` waits: a front that fails before it listens fails the start. */
   let starting: { listening: Set<number>; resolve: () => void; reject: (error: Error) => void } | undefined;
   const acceptStopped = new Map<number, () => void>();
-  /** `stopAccepting` was called: a front started from now on (a restart in the stop) stops accepting once it listens. */
+  /**
+   * `stopAccepting` was called: a front started from now on (a restart in the stop) listens on
+   * nothing and drains from its start (`init`'s `stopping`).
+   */
   let acceptStopping = false;
   /** Messages refused of each front (`checkFrontMessage`), over its restarts, as its restarts are counted. */
   const refusedCounts = new Map<number, number>();
@@ -311,9 +315,8 @@ export function createFrontFleet(options: FrontFleetOptions): FrontFleet {
       });
       children.set(front, child);
       listeningCallbacks.set(front, listening);
-      send(child, { type: 'init', index: front, config: options.config(), logLevels, seriesDropped: reports.started(front) });
+      send(child, { type: 'init', index: front, config: options.config(), logLevels, seriesDropped: reports.started(front), stopping: acceptStopping });
       send(child, routesFor(front));
-      if (acceptStopping) send(child, { type: 'accept.stop' });
       // From its start: a front that hangs before it listens is found as well (it answers once it
       // has loaded its code and read init and routes, sent before the ping; until it listens it
       // is held to the starting limit, pingFront).
@@ -431,6 +434,13 @@ export function createFrontFleet(options: FrontFleetOptions): FrontFleet {
             }),
         ),
       );
+      // The control's copies of the sockets are all that keeps them open now: the kernel would go
+      // on taking connections into their queue, which no front accepts from, until the stop's end
+      // reset them, requests and all. Closed, a new connection is refused at once, as one process
+      // refuses it once its listener has stopped accepting.
+      const bound = sockets;
+      sockets = [];
+      for (const socket of bound) socket.handle.close();
     },
     close() {
       closing ??= (async () => {

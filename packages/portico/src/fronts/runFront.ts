@@ -63,8 +63,10 @@ export function runFront(channel: ControlChannel, clock: Clock = systemClock, li
   let forwarders: SocketForwarders | undefined;
   let listener: Listener | undefined;
   let changing: Promise<void> = Promise.resolve();
-  /** `accept.stop` came: a router made from now on drains from its start. */
+  /** Portico is stopping (`accept.stop`, or `init` for a front started in the stop): a router made from now on drains from its start. */
   let stopping = false;
+  /** The first routes are in: the front listens (or, stopping, has nothing to listen on). */
+  let started = false;
 
   const mirrorOf = (routed: RoutedApp): PoolMirror => {
     let mirror = mirrors.get(routed.key);
@@ -96,7 +98,13 @@ export function runFront(channel: ControlChannel, clock: Clock = systemClock, li
       previous.handOver(next);
       previous.close();
     }
-    if (!listener) await listen();
+    if (!started) {
+      started = true;
+      // A front started in the stop has no socket to listen on (`init`'s `stopping`): its start
+      // is over all the same.
+      if (!stopping) await listen();
+      send({ type: 'listening' });
+    }
   };
 
   const listen = async (): Promise<void> => {
@@ -109,7 +117,6 @@ export function runFront(channel: ControlChannel, clock: Clock = systemClock, li
       handler: (proto) => forwarders!.handler(proto),
     });
     await listener.start();
-    send({ type: 'listening' });
   };
 
   const report = (id?: number): void => {
@@ -171,6 +178,7 @@ export function runFront(channel: ControlChannel, clock: Clock = systemClock, li
         config = message.config;
         logLevels = new Set(message.logLevels);
         seriesDropped = message.seriesDropped;
+        stopping = message.stopping;
         return;
       case 'ping':
         send({ type: 'pong', id: message.id });

@@ -41,7 +41,7 @@ describe('runFront', () => {
     const { sent, state, tell } = front(clock, () => undefined);
     const config = resolveConfig({ listen: [{ port: 0, host: '127.0.0.1' }], apps: [{ name: 'shop', processPath: '/bin/true' }] }, { file: '/tmp/portico.json', baseDir: '/tmp' });
     const idled = () => sent.filter((m) => m.type === 'worker.idle').map((m) => (m as { pid: number }).pid);
-    tell({ type: 'init', index: 1, config, logLevels: ['info'], seriesDropped: 0 });
+    tell({ type: 'init', index: 1, config, logLevels: ['info'], seriesDropped: 0, stopping: false });
     tell({ type: 'routes', id: 1, apps: [{ key: 'shop', config: config.apps[0]!, view: readyPoolView(10) }], limits: config.limits });
     await until(() => sent.some((m) => m.type === 'routes.applied'));
     // New routes, with worker 10 still in the pool, then at once the pool without it.
@@ -67,7 +67,7 @@ describe('runFront', () => {
     const { sent, state, tell } = front(clock, () => undefined);
     const config = resolveConfig({ listen: [{ port, host: '127.0.0.1' }], apps: [{ name: 'shop', processPath: '/bin/true' }] }, { file: '/tmp/portico.json', baseDir: '/tmp' });
     const idle: PoolView = { state: 'idle', ready: [], lastExit: undefined, retryIn: undefined, held: false };
-    tell({ type: 'init', index: 1, config, logLevels: ['info'], seriesDropped: 0 });
+    tell({ type: 'init', index: 1, config, logLevels: ['info'], seriesDropped: 0, stopping: false });
     tell({ type: 'routes', id: 1, apps: [{ key: 'shop', config: config.apps[0]!, view: idle }], limits: config.limits });
     await until(() => sent.some((m) => m.type === 'listening'));
     const client = net.connect(port, '127.0.0.1');
@@ -81,6 +81,33 @@ describe('runFront', () => {
       assert.deepEqual(report?.type === 'metrics' && report.waiting, { shop: 1 });
     } finally {
       client.destroy();
+      tell({ type: 'close' });
+      await until(() => state.exited);
+    }
+  });
+
+  // Once every front has stopped accepting at Portico's stop, the control closes its copies of the
+  // listening sockets, and a front it starts then (a restart in the drain) gets none: were it to
+  // listen on its inherited socket's fd, it would fail to start, and be restarted again and again
+  // until the stop ended. It listens on nothing, and says its start is over.
+  it('listens on nothing once started in the stop, and its start is over all the same', async () => {
+    const clock = new SimulatedClock();
+    const port = await freePort();
+    const { sent, state, tell } = front(clock, () => undefined);
+    const config = resolveConfig({ listen: [{ port, host: '127.0.0.1' }], apps: [{ name: 'shop', processPath: '/bin/true' }] }, { file: '/tmp/portico.json', baseDir: '/tmp' });
+    const idle: PoolView = { state: 'idle', ready: [], lastExit: undefined, retryIn: undefined, held: false };
+    tell({ type: 'init', index: 1, config, logLevels: ['info'], seriesDropped: 0, stopping: true });
+    tell({ type: 'routes', id: 1, apps: [{ key: 'shop', config: config.apps[0]!, view: idle }], limits: config.limits });
+    try {
+      await until(() => sent.some((m) => m.type === 'routes.applied'));
+      assert.deepEqual(sent.filter((m) => m.type === 'listening').length, 1);
+      const refused = await new Promise<string | undefined>((resolve) => {
+        const client = net.connect(port, '127.0.0.1');
+        client.on('connect', () => (client.destroy(), resolve('connected')));
+        client.on('error', (error: NodeJS.ErrnoException) => resolve(error.code));
+      });
+      assert.equal(refused, 'ECONNREFUSED');
+    } finally {
       tell({ type: 'close' });
       await until(() => state.exited);
     }
@@ -116,7 +143,7 @@ describe('runFront', () => {
       await until(() => reports().length > before);
       return reports().at(-1)!;
     };
-    tell({ type: 'init', index: 1, config: base, logLevels: ['info'], seriesDropped: 3 });
+    tell({ type: 'init', index: 1, config: base, logLevels: ['info'], seriesDropped: 3, stopping: false });
     for (let reload = 1; reload <= 10; reload++) {
       // Each reload renames the app; the control drops the old name's series once it has drained.
       tell({ type: 'routes', id: reload, apps: [routed(`app${reload}`)], limits: base.limits });
