@@ -10,6 +10,7 @@ import {
 import { createActor, type Subscription } from 'xstate';
 import { PoolHistory } from './PoolHistory.ts';
 import { IdleWatch } from './IdleWatch.ts';
+import { appFailed } from './internal/appFailed.ts';
 import { FailedHold } from './internal/FailedHold.ts';
 import { NewWorkers } from './internal/NewWorkers.ts';
 import { PoolExits } from './internal/PoolExits.ts';
@@ -23,7 +24,7 @@ import { processOf, sampleTargets, workerLogs, workerRef } from './internal/supe
 import { ElasticScaling } from './ElasticScaling.ts';
 import { RecycleWatch } from './RecycleWatch.ts';
 import type { RecycleReason } from './Recycling.ts';
-import type { RestartReason, RollingRestartOutcome } from './RollingRestart.ts';
+import type { ReplacementFailure, RestartReason, RollingRestartOutcome } from './RollingRestart.ts';
 import { defaultSampleInterval, ResourceSampler } from './ResourceSampler.ts';
 import type { WorkerExit } from './WorkerExit.ts';
 import { defaultBackoff, type WorkerPoolOptions } from './WorkerPoolOptions.ts';
@@ -169,6 +170,7 @@ export class WorkerPool {
       elasticity,
       supervisor: () => this.#supervisor,
       stopping: () => this.#state === 'stopping',
+      failure: () => this.#failure,
       abandoned: () => this.#replacements.abandoned,
       replacing: (worker) => this.#replacements.has(worker),
       pidOf: (worker) => processOf(this.#supervisor, worker),
@@ -545,7 +547,7 @@ export class WorkerPool {
 
   /** Held down on the `retryFailed` schedule; a timer, not a request, starts the pool again. */
   #fail(reason: string): void {
-    this.#teardown();
+    this.#teardown(appFailed(reason));
     this.#failure = reason;
     this.#failedHold.hold(() => {
       if (this.#state !== 'failed') return;
@@ -569,8 +571,9 @@ export class WorkerPool {
     this.#leaveFailed();
   }
 
-  #teardown(): void {
-    this.#replacements.clear();
+  /** `why`: what a restart under way is told (the pool failed); by default, that it stopped. */
+  #teardown(why?: ReplacementFailure): void {
+    this.#replacements.clear(why);
     this.#scaling?.stop();
     this.#sampler.stop();
     this.#recycleWatch.disarm();

@@ -88,6 +88,19 @@ describe('ReplacementQueue', () => {
     assert.deepEqual(await first, { ok: false, failure: { error: 'the app stopped before every worker was replaced' } });
   });
 
+  it('answers a restart that the pool failed under, waiting or under way, with why', async () => {
+    const { q, finish, begun } = queue(['shop#1', 'shop#2']);
+    const first = q.restartAll('restart');
+    const second = q.restartAll('watch');
+    await begun(1);
+    const why = { error: 'the app failed before every worker was replaced: 3 restarts within 60 s passed rapidFailsPerMinute (2)' };
+    q.clear(why);
+    assert.deepEqual(await second, { ok: false, failure: why });
+    assert.deepEqual(await first, { ok: false, failure: why });
+    await finish();
+    await q.settled();
+  });
+
   it('answers a restart as not done as soon as the pool stops, before the replacement under way has ended', async () => {
     // Portico's stop waits for the answer: it kept accepting requests while the old worker of the
     // replacement under way drained, up to shutdownTimeLimit, before it stopped the workers.

@@ -288,6 +288,29 @@ describe('WorkerPool', function () {
     );
   });
 
+  // A pool that failed (rapidFailsPerMinute) while a rolling restart was under way told the restart
+  // "the app stopped before every worker was replaced", as if an operator or Portico had stopped it:
+  // the operator was not told that the app failed, nor why, nor what brings it back.
+  it('tells a rolling restart that the app failed under it, why, and what starts it again', async () => {
+    const hold = join(await mkdtemp(join(tmpdir(), 'pool-')), 'hold');
+    // Workers started once `hold` exists never become ready: the restart's new worker waits.
+    const script = `[ -e "$HOLD" ] && exec sleep 600; exec "${process.execPath}" "${backend}"`;
+    const p = pool({ HOLD: hold }, { processesPerApplication: 2, rapidFailsPerMinute: 0, worker: { app: 'shop', processPath: '/bin/sh', arguments: ['-c', script], host, environmentVariables: { HOLD: hold }, shutdownTimeLimit: 2 } });
+    await p.start();
+    await until(p, (q) => q.ready.length === 2);
+    await writeFile(hold, '');
+    const restart = p.rollingRestart('restart');
+    // The new worker's start is not a change the pool reports: looked for at each turn of the event loop.
+    while (p.status().length < 3) await new Promise((resolve) => setImmediate(resolve));
+    // rapidFailsPerMinute 0: the first crash of a serving worker fails the app.
+    process.kill(p.ready[1]!.pid, 'SIGKILL');
+    const outcome = await restart;
+    assert.ok(outcome && !outcome.ok);
+    await until(p, (q) => q.state === 'failed');
+    assert.match(outcome.failure.error, /^the app failed before every worker was replaced: 1 restarts within 60 s passed rapidFailsPerMinute \(0\)/);
+    assert.match(outcome.failure.error, /; it is started again by itself after its hold \(retryFailed\), or at once by portico restart once its cause is fixed$/);
+  });
+
   // A rolling restart's new worker whose socket cannot be bound (EMFILE, say) made the
   // replacement reject: the restart never settled, and `portico restart` and every reload after
   // it waited for ever behind it.

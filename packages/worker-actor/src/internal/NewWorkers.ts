@@ -4,6 +4,7 @@ import type { Clock, SupervisorRef } from '@portico/supervisor';
 import type { Elasticity } from '../ElasticScaling.ts';
 import type { PoolHistory } from '../PoolHistory.ts';
 import type { ReplaceReason, ReplacementFailure } from '../RollingRestart.ts';
+import { appFailed } from './appFailed.ts';
 import type { PoolWorkers } from './PoolWorkers.ts';
 import type { StartBackoff } from './StartBackoff.ts';
 
@@ -24,6 +25,8 @@ export interface NewWorkersOptions {
   readonly supervisor: () => SupervisorRef | undefined;
   /** Whether the pool is stopping: a new worker is no longer wanted. */
   readonly stopping: () => boolean;
+  /** Why the pool failed (its supervisor gave up: rapidFailsPerMinute), once it has. */
+  readonly failure: () => string | undefined;
   /** Whether the replacement under way is to give up its new worker (Portico stops). */
   readonly abandoned: () => boolean;
   /** Whether `worker` is being replaced or waits to be. */
@@ -74,7 +77,10 @@ export class NewWorkers {
     const began = this.#options.clock.now();
     const oldPid = this.#options.pidOf(name);
     const added = await this.#add(() => !this.#options.abandoned());
-    if (added === undefined) return { worker: name, error: `the app stopped before ${name} was replaced` };
+    if (added === undefined) {
+      const failed = this.#options.failure();
+      return failed === undefined ? { worker: name, error: `the app stopped before ${name} was replaced` } : { worker: name, ...appFailed(failed) };
+    }
     if ('error' in added) {
       const { failures, retryIn } = added;
       this.#options.notReplaced(name);
@@ -124,7 +130,8 @@ export class NewWorkers {
     const current = () => this.#options.supervisor() === supervisor && !this.#options.stopping();
     if (!supervisor || !current()) return undefined;
     const added = await this.#options.members.add(supervisor, current, wanted);
-    if (added === undefined) return undefined;
+    // The pool failed meanwhile: its supervisor, giving up, refused the new worker, which did not fail.
+    if (added === undefined || ('error' in added && this.#options.failure() !== undefined)) return undefined;
     if (!('error' in added)) {
       this.#options.startBackoff.succeeded();
       return added;

@@ -22,8 +22,8 @@ export class ReplacementQueue {
   /** The job under way: the worker being replaced now, and those after it. */
   #current: string | undefined;
   #pending: string[] = [];
-  /** Set by `clear()` during a job: it ends after the replacement under way. */
-  #cleared = false;
+  /** Set by `clear()` during a job, with how it ends: after the replacement under way. */
+  #cleared: RollingRestartOutcome | undefined;
   /** Set by `abandon()`: the replacement under way gives up its new worker. */
   #abandoned = false;
   #running: Promise<void> | undefined;
@@ -72,16 +72,17 @@ export class ReplacementQueue {
   }
 
   /**
-   * Drops what waits (the pool stops); the replacement under way ends with it. Every restart is
-   * answered now, the one under way too: its old worker may still drain for shutdownTimeLimit,
+   * Drops what waits (the pool stops, or fails: `why`); the replacement under way ends with it.
+   * Every restart is answered now, with `why`, the one under way too: its old worker may still drain for shutdownTimeLimit,
    * and Portico's stop, waiting on the answer, kept accepting requests meanwhile, then gave the
    * workers a shutdownTimeLimit of their own after it.
    */
-  clear(): void {
-    for (const job of this.#waiting.splice(0)) job.settle?.(stopped);
+  clear(why: ReplacementFailure = stoppedFailure): void {
+    const outcome: RollingRestartOutcome = { ok: false, failure: why };
+    for (const job of this.#waiting.splice(0)) job.settle?.(outcome);
     this.#pending = [];
-    if (this.#running) this.#cleared = true;
-    this.#tellCurrent?.(stopped);
+    if (this.#running) this.#cleared = outcome;
+    this.#tellCurrent?.(outcome);
   }
 
   /** Drops what waits, and the replacement under way gives up its new worker (Portico stops). */
@@ -104,7 +105,7 @@ export class ReplacementQueue {
 
   async #work(): Promise<void> {
     for (let job = this.#waiting.shift(); job; job = this.#waiting.shift()) {
-      this.#cleared = false;
+      this.#cleared = undefined;
       this.#pending = [...(job.workers ?? this.#workers())];
       let told = false;
       const tell = (outcome: RollingRestartOutcome) => {
@@ -113,7 +114,7 @@ export class ReplacementQueue {
       };
       // The last worker's replacement is ready: the restart is done; the old one drains.
       this.#tellCurrent = tell;
-      const switched = () => this.#pending.length === 0 && !this.#cleared && tell({ ok: true });
+      const switched = () => this.#pending.length === 0 && this.#cleared === undefined && tell({ ok: true });
       let failure: ReplacementFailure | undefined;
       for (let worker = this.#pending.shift(); worker !== undefined; worker = this.#pending.shift()) {
         this.#current = worker;
@@ -123,7 +124,7 @@ export class ReplacementQueue {
         // trigger); a rolling restart stops, so the workers not reached keep serving.
         if (failure && job.settle) this.#pending = [];
       }
-      tell(failure ? { ok: false, failure } : this.#cleared ? stopped : { ok: true });
+      tell(failure ? { ok: false, failure } : (this.#cleared ?? { ok: true }));
       this.#tellCurrent = undefined;
     }
   }
@@ -135,4 +136,4 @@ export class ReplacementQueue {
  */
 type Replace = (worker: string, reason: ReplaceReason, switched: () => void) => Promise<ReplacementFailure | undefined>;
 
-const stopped: RollingRestartOutcome = { ok: false, failure: { error: 'the app stopped before every worker was replaced' } };
+const stoppedFailure: ReplacementFailure = { error: 'the app stopped before every worker was replaced' };
