@@ -199,6 +199,23 @@ describe('createLogger in a process that ends', () => {
     });
   }
 
+  it('counts a pipe that stays full as a failed write, once its reader has taken nothing for a while, and keeps the lines', async function () {
+    this.timeout(20_000);
+    // Not read at all: the pipe stays full, so the lines wait (3000 lines, 600 kB: under the
+    // 4 MiB kept) and, 2 s of retries later, EAGAIN is counted and said once.
+    const child = spawnFixture('logToSlowReader.ts', { lines: 3000, exit: 'once-failed' });
+    let stderr = '';
+    child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    const stuck = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    const exited = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+    clearTimeout(stuck);
+    child.stdout?.destroy();
+    assert.deepEqual(exited, { code: 0, signal: null }, `no failed write counted in 15 s: ${stderr}`);
+    const counts = /^\{"failedWrites":\{"EAGAIN":(\d+)\},"droppedLines":0\}$/m.exec(stderr);
+    assert.ok(counts && Number(counts[1]) >= 1, stderr);
+    assert.equal(stderr.split('\n').filter((line) => line.startsWith('portico: cannot write its log to stdout: EAGAIN')).length, 1, stderr);
+  });
+
   it('exits, and says on stderr which lines it lost, when the reader of its stdout has stopped reading', async function () {
     this.timeout(20_000);
     // A reader that is there but never reads (a stopped pager, a hung journal): the pipe stays
