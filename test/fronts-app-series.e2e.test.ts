@@ -34,9 +34,15 @@ describe('fronts: an app removed by a reload and added again', function () {
         if (unanswered() === before) return text;
       }
     };
-    // A connection each: the kernel spreads them over both fronts.
-    for (let i = 0; i < 8; i++) assert.equal((await request(port, `/blog/${i}`)).status, 200);
-    assert.equal(answered(await metrics(), 'blog'), 8);
+    /** How many fronts have counted requests to `name`, as of the last /metrics. */
+    const frontsServed = (name: string) => [...portico.metrics.sources().values()].filter((counts) => (counts[name]?.requests.reduce((sum, n) => sum + n, 0) ?? 0) > 0).length;
+    // A connection each, which the kernel spreads over the fronts, until both have served it: a
+    // front that never did has no series of it to keep, and would not show the fault.
+    let sent = 0;
+    while (sent < 2 || frontsServed('blog') < 2) {
+      assert.equal((await request(port, `/blog/${sent++}`)).status, 200);
+      assert.equal(answered(await metrics(), 'blog'), sent);
+    }
 
     assert.equal((await portico.reload(config(false))).ok, true);
     // Its series goes once its workers have drained.
@@ -44,7 +50,7 @@ describe('fronts: an app removed by a reload and added again', function () {
 
     assert.equal((await portico.reload(config(true))).ok, true);
     assert.equal(answered(await metrics(), 'blog'), 0, 'added again: a new series, from zero');
-    for (let i = 1; i <= 4; i++) {
+    for (let i = 1; i <= 4 || frontsServed('blog') < 2; i++) {
       assert.equal((await request(port, `/blog/again${i}`)).status, 200);
       assert.equal(answered(await metrics(), 'blog'), i, `request ${i} of the app added again`);
     }
