@@ -215,6 +215,22 @@ describe('forwarder: how a response that ends early is counted', () => {
       client.socket.destroy();
     });
 
+    // nghttp2's own bound: past 100 invalid frames (empty DATA, CVE-2019-9518) node:http2 destroys
+    // the session, and its streams close with that error.
+    it('says nghttp2 closed the connection, not the client, for a stream ended by its invalid-frames bound', async () => {
+      const arrived = signal();
+      const { port, dispatches, events } = await proxyTo('h2', () => arrived.fire());
+      const client = await RawHttp2Client.connect(port);
+      client.get(1);
+      await arrived.promise;
+      client.post(3);
+      for (let i = 0; i < 150; i++) client.data(3, Buffer.alloc(0), false);
+      assert.deepEqual(ending(await dispatches[0]!.released), { status: 499, clientClosed: true, incomplete: false });
+      const aborted = events.filter((e) => e.type === 'response.aborted').map((e) => e.reason);
+      assert.ok(aborted.length > 0 && aborted.every((r) => r === 'Portico closed the HTTP/2 connection before the response was complete: Too many invalid HTTP/2 frames'), aborted.join('; '));
+      client.socket.destroy();
+    });
+
     it('counts 499 when the client closes its whole connection before the response', async () => {
       const arrived = signal();
       const { port, dispatches } = await proxyTo('h2', () => arrived.fire());

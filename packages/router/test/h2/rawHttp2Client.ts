@@ -63,6 +63,18 @@ export class RawHttp2Client {
     this.socket.write(frame(FrameType.HEADERS, END_HEADERS | END_STREAM, streamId, block));
   }
 
+  /** HEADERS for a POST of `path` on `streamId` whose body is still to come (DATA frames, `data`). */
+  post(streamId: number, path = '/'): void {
+    const fields = [[':method', 'POST'], [':scheme', 'http'], [':authority', 'a'], [':path', path]];
+    const block = Buffer.concat(fields.flatMap(([name, value]) => [Buffer.from([0x00]), literal(name!), literal(value!)]));
+    this.socket.write(frame(FrameType.HEADERS, END_HEADERS, streamId, block));
+  }
+
+  /** A DATA frame on `streamId`, ending the stream or not. */
+  data(streamId: number, bytes: Buffer, endStream: boolean): void {
+    this.socket.write(frame(FrameType.DATA, endStream ? END_STREAM : 0, streamId, bytes));
+  }
+
   /** A HEADERS frame for a GET on `streamId` whose header block never ends (no END_HEADERS, no CONTINUATION). */
   openHeaderBlock(streamId: number): void {
     const block = Buffer.concat([Buffer.from([0x00]), literal(':method'), literal('GET')]);

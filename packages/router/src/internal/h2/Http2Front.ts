@@ -15,6 +15,12 @@ import { readHttp2RequestHead } from './readHttp2RequestHead.ts';
 
 const { NGHTTP2_ENHANCE_YOUR_CALM, NGHTTP2_NO_ERROR } = http2.constants;
 
+/**
+ * Errors node:http2 destroys a session with when nghttp2's bounds on a client are passed (the
+ * invalid-frames bound): its streams close with the error, before the session reports it.
+ */
+const BOUND_PASSED = new Set(['ERR_HTTP2_TOO_MANY_INVALID_FRAMES']);
+
 /** How often, in parts of headersTimeout, a connection looks for a header block begun and not ended. */
 const HEAD_CHECKS_PER_TIMEOUT = 2;
 
@@ -209,8 +215,13 @@ class Http2Connection implements Http2StreamOwner {
     this.#session.destroy();
   }
 
+  /** A stream's error; one that says nghttp2's bound closed the session is Portico's close (`closedBy`). */
+  readonly #onStreamError = (err: Error & { readonly code?: string }): void => {
+    if (this.#closedBy === undefined && this.#session.destroyed && BOUND_PASSED.has(err.code ?? '')) this.#closedBy = err.message;
+  };
+
   #onStream(stream: ServerHttp2Stream, flags: number, raw: string[]): void {
-    stream.on('error', ignore);
+    stream.on('error', this.#onStreamError);
     this.#streams++;
     this.#open++;
     this.#lastStream = stream.id ?? this.#lastStream;
