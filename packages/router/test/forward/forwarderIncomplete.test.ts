@@ -22,7 +22,7 @@ function ending(outcome: ExchangeOutcome): { status: number; clientClosed: boole
 const h2Servers = new Set<net.Server>();
 
 /** The socket forwarder's HTTP/2 side behind a plain TCP server (prior knowledge, as a listener's h2c sniff hands it over). */
-async function startH2Proxy(options: Partial<ForwarderOptions>): Promise<{ port: number; events: ForwarderEvent[] }> {
+async function startH2Proxy(options: Partial<ForwarderOptions>): Promise<{ port: number; events: ForwarderEvent[]; close: () => Promise<void> }> {
   const events: ForwarderEvent[] = [];
   const forwarder = createForwarder({ pickUpstream: () => undefined, ...options, onEvent: (e) => events.push(e) });
   const server = net.createServer((socket) => forwarder.handleHttp2Connection(socket));
@@ -30,7 +30,7 @@ async function startH2Proxy(options: Partial<ForwarderOptions>): Promise<{ port:
   await once(server, 'listening');
   h2Servers.add(server);
   server.on('close', () => void forwarder.close());
-  return { port: (server.address() as AddressInfo).port, events };
+  return { port: (server.address() as AddressInfo).port, events, close: () => forwarder.close() };
 }
 
 /** A proxy (HTTP/1.1 or HTTP/2) to a raw backend that calls `respond` with each read, and the dispatch each request got. */
@@ -43,7 +43,7 @@ async function proxyTo(protocol: 'h1' | 'h2', respond: Respond, options: Partial
     return d;
   };
   const proxy = protocol === 'h1' ? await startProxy({ ...options, pickUpstream: () => undefined, dispatch }) : await startH2Proxy({ ...options, dispatch });
-  return { port: proxy.port, dispatches, events: proxy.events };
+  return { port: proxy.port, dispatches, events: proxy.events, close: () => proxy.close() };
 }
 
 /** An HTTP/1.1 GET whose client keeps what it got; `got(text)` resolves once the answer so far includes `text`. */
@@ -229,6 +229,17 @@ describe('forwarder: how a response that ends early is counted', () => {
       const aborted = events.filter((e) => e.type === 'response.aborted').map((e) => e.reason);
       assert.ok(aborted.length > 0 && aborted.every((r) => r === 'Portico closed the HTTP/2 connection before the response was complete: Too many invalid HTTP/2 frames'), aborted.join('; '));
       client.socket.destroy();
+    });
+
+    it('says Portico closed the connection, not the client, for a stream ended by the forwarder closing', async () => {
+      const arrived = signal();
+      const { port, dispatches, events, close } = await proxyTo('h2', () => arrived.fire());
+      const get = h2Get(port);
+      await arrived.promise;
+      await close();
+      assert.deepEqual(ending(await dispatches[0]!.released), { status: 499, clientClosed: true, incomplete: false });
+      assert.deepEqual(events.filter((e) => e.type === 'response.aborted').map((e) => e.reason), ['Portico closed the HTTP/2 connection before the response was complete: the forwarder closed']);
+      get.session.destroy();
     });
 
     it('counts 499 when the client closes its whole connection before the response', async () => {
