@@ -222,8 +222,8 @@ export function runFront(channel: ControlChannel, clock: Clock = systemClock, li
       case 'metrics.ask':
         report(message.id);
         return;
-      // After routes still being applied: a front started during the stop listens with its first
-      // routes, and stops accepting (and drains) after them.
+      // After routes still being applied: a front still starting as the stop begins listens with
+      // its first routes, then stops accepting and drains.
       case 'accept.stop':
         inOrder(() => void stopAccepting().then(() => send({ type: 'accept.stopped' })));
         return;
