@@ -12,7 +12,7 @@ import {
   afterFailedAttempt,
   CLIENT_CLOSED_REQUEST,
   CUT_BEFORE_RESPONSE,
-  endedEarlyStatus,
+  endedEarly,
   exchangeWait,
   failureAnswer,
   followFailedAttempt,
@@ -402,14 +402,13 @@ export class HttpExchange {
   }
 
   /**
-   * Releases an exchange that ended before its response was complete, as `endedEarlyStatus` counts
-   * it: with the status of the head the client got (node:http wrote it: `headWritten`),
-   * incomplete; else with `unsent`, and as a client that closed its request for 499.
+   * Releases an exchange that ended before its response was complete, as `endedEarly` counts it:
+   * with the status of the head the client got (node:http wrote it: `headWritten`), incomplete;
+   * else with `unsent`, and as a client that closed its request for 499.
    */
   #endEarly(unsent: number): void {
-    const sent = headWritten(this.#ctx.res) ? this.#status : undefined;
-    const status = endedEarlyStatus(sent, unsent);
-    this.#release(status, sent === undefined && unsent === CLIENT_CLOSED_REQUEST, sent !== undefined);
+    const { status, clientClosed, incomplete } = endedEarly(headWritten(this.#ctx.res) ? this.#status : undefined, unsent);
+    this.#release(status, clientClosed, incomplete);
   }
 
   /** Tells the dispatch how the exchange ended (`ExchangeOutcome`). */

@@ -13,7 +13,7 @@ import type { DispatchAnswer, RetryChoice } from '../../forward/Dispatch.ts';
 import {
   afterFailedAttempt,
   CLIENT_CLOSED_REQUEST,
-  endedEarlyStatus,
+  endedEarly,
   exchangeWait,
   failureAnswer,
   followFailedAttempt,
@@ -290,7 +290,8 @@ export class UpgradeExchange {
     this.#ctx.options.onEvent({ type: 'response.aborted', reason: 'client closed the connection before the upgrade was answered' });
     // After a FIN the socket is still half open: nothing more is written to it.
     this.#ctx.client.destroy();
-    this.#release(endedEarlyStatus(sent, CLIENT_CLOSED_REQUEST), sent === undefined, sent !== undefined);
+    const { status, clientClosed, incomplete } = endedEarly(sent, CLIENT_CLOSED_REQUEST);
+    this.#release(status, clientClosed, incomplete);
   };
 
   #fail(status: number): void {
@@ -305,7 +306,7 @@ export class UpgradeExchange {
     else client.destroy();
   }
 
-  /** Only once a refusal's head went out (its body is cut): counted with its status, incomplete (`endedEarlyStatus`). */
+  /** Only once a refusal's head went out (its body is cut): counted with its status, incomplete (`endedEarly`). */
   #abortClient(reason: string): void {
     this.#phase = 'done';
     this.#clearTimer();

@@ -143,7 +143,7 @@ export class Exchange implements ExchangeClientSide, ClientWriterWatcher {
 
   /**
    * Drop the backend connection, never pool it: the client is gone (no `status`: 499 before any
-   * head, `endedEarlyStatus`), or the request is refused with `status` (a malformed or stalled
+   * head, `endedEarly`), or the request is refused with `status` (a malformed or stalled
    * body); once the response's head reached the client, either is counted with that head's status.
    */
   abort(status?: number): void {

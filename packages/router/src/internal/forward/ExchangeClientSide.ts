@@ -45,7 +45,7 @@ export interface ExchangeClientSide {
   /**
    * Whether the final response head left for the client: false before it is relayed, and while it
    * waits with the rest of a backend read that a cut would drop (`onAborted`). What the exchange
-   * is counted with when it ends early (`endedEarlyStatus`).
+   * is counted with when it ends early (`endedEarly`).
    */
   readonly headDelivered: boolean;
   /** The response had started: cut the client so the truncation shows. */

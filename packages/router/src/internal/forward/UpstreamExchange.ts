@@ -7,7 +7,7 @@ import {
   afterFailedAttempt,
   CLIENT_CLOSED_REQUEST,
   CUT_BEFORE_RESPONSE,
-  endedEarlyStatus,
+  endedEarly,
   exchangeWait,
   failureAnswer,
   followFailedAttempt,
@@ -311,7 +311,7 @@ export class UpstreamExchange extends ResponseRelay implements UpstreamHandler {
   }
 
   /**
-   * Counted with the status of the head the client got, incomplete (`endedEarlyStatus`). A head
+   * Counted with the status of the head the client got, incomplete (`endedEarly`). A head
    * that waits with the rest of the backend read that broke (`headDelivered` false: a malformed
    * chunk in the head's read) goes nowhere: the response is a malformed one, answered 502 as one
    * whose head is malformed, since none of it reached the client. 0 when no head was read.
@@ -321,8 +321,7 @@ export class UpstreamExchange extends ResponseRelay implements UpstreamHandler {
       this.options.onEvent({ type: 'upstream.failed', upstreamId: this.#upstream!.id, error: new Error(reason), retried: false });
       return this.fail(502);
     }
-    const sent = this.#statusSent();
-    this.#settle(endedEarlyStatus(sent, CUT_BEFORE_RESPONSE), sent !== undefined);
+    this.#settleEarly(CUT_BEFORE_RESPONSE);
     this.client.onAborted(reason);
   }
 
@@ -335,30 +334,34 @@ export class UpstreamExchange extends ResponseRelay implements UpstreamHandler {
    * The client is gone (`clientGone`), or its request was refused (`refuse`): settle at once
    * without a word to the client side, dropping the backend connection (never pooled), counted
    * with the status of the head the client got, incomplete, or with `unsent` while none reached
-   * it (`endedEarlyStatus`). False when already settled.
+   * it (`endedEarly`). False when already settled.
    */
   #abandon(unsent: number): boolean {
     if (this.phase === 'done') return false;
-    const sent = this.#statusSent();
-    this.#settle(endedEarlyStatus(sent, unsent), sent !== undefined);
+    this.#settleEarly(unsent);
     return true;
   }
 
-  /** The client left before its response was complete: abandoned, and counted as `endedEarlyStatus` says (499 before any head). */
+  /** The client left before its response was complete: abandoned, and counted as `endedEarly` says (499 before any head). */
   clientGone(): boolean {
-    if (this.phase === 'done') return false;
-    this.#clientClosed = this.#statusSent() === undefined;
     return this.#abandon(CLIENT_CLOSED_REQUEST);
   }
 
   /**
    * The client's request turned out malformed or its body stalled: abandoned, and counted with
    * `status` (400, 408) while the client got none of the response, else with the status of the
-   * head it got, incomplete, as `endedEarlyStatus` counts a client that left: the client saw that
+   * head it got, incomplete, as `endedEarly` counts a client that left: the client saw that
    * head and a cut, never the refusal.
    */
   refuse(status: number): boolean {
     return this.#abandon(status);
+  }
+
+  /** Settles an exchange that ended before its response was complete, counted as `endedEarly` says (`unsent`: while no head reached the client). */
+  #settleEarly(unsent: number): void {
+    const { status, clientClosed, incomplete } = endedEarly(this.#statusSent(), unsent);
+    this.#clientClosed = clientClosed;
+    this.#settle(status, incomplete);
   }
 
   #settle(status: number, incomplete: boolean): void {
@@ -388,12 +391,14 @@ export class UpstreamExchange extends ResponseRelay implements UpstreamHandler {
    */
   broken(err: unknown): void {
     const error = err instanceof Error ? err : new Error(String(err));
-    const wasDone = this.phase === 'done';
-    const sent = this.#statusSent();
+    const ended = this.phase === 'done' ? undefined : endedEarly(this.#statusSent(), CUT_BEFORE_RESPONSE);
     this.forceDone();
     this.client.clearDeadline();
     this.#dropConnection();
-    if (!wasDone) this.#release(endedEarlyStatus(sent, CUT_BEFORE_RESPONSE), sent !== undefined);
+    if (ended) {
+      this.#clientClosed = ended.clientClosed;
+      this.#release(ended.status, ended.incomplete);
+    }
     this.options.onEvent({ type: 'internal.error', error });
     this.client.onBroken(error);
   }
