@@ -47,8 +47,12 @@ describe('idle shutdown', function () {
     const { portico, port } = await startPortico({
       apps: [app('shop', { idleTimeout: 0.5, processesPerApplication: 2, environmentVariables: { LISTEN_DELAY_MS: '1000' } })],
     });
-    assert.equal((await request(port, '/')).status, 200);
-    await changed(portico, () => portico.status().apps[0]!.workers.filter((w) => w.state === 'ready').length === 2);
+    // Requests until both workers are ready, each keeping the app from idling meanwhile: waiting
+    // after one request raced the second worker's start against the 0.5 s idleTimeout, which a
+    // loaded machine lost (the pool idled before the restart was asked).
+    const ready = () => portico.status().apps[0]!.workers.filter((w) => w.state === 'ready').length;
+    do assert.equal((await request(port, '/')).status, 200);
+    while (ready() < 2);
     const result = await portico.restart('shop');
     assert.equal(result.ok, true, JSON.stringify(result));
     await changed(portico, () => portico.status().apps[0]!.state === 'idle');
