@@ -5,7 +5,7 @@ import { chmod, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import {
-  buildGo, freePort, integrations, missing, privateDir, programs, root, send, startLanguageBackend, stopLanguageBackends,
+  buildGo, integrations, missing, onFreePort, privateDir, programs, root, send, startLanguageBackend, stopLanguageBackends,
   type LanguageBackend, type Reply, type Target,
 } from './helpers/languageBackends.ts';
 
@@ -142,8 +142,9 @@ describe('integrations/<lang> honour the backend contract of docs/architecture.m
         }
         dir = await privateDir('portico-integrations-');
         await integration.prepare?.(dir);
-        port = await freePort();
-        backend = await start(integration.echo(port), { PORTICO_PORT: String(port), PORT: String(port), PORTICO_TOKEN: token, PORTICO_APPL_PATH: '/mounted' });
+        ({ port, started: backend } = await onFreePort((free) =>
+          start(integration.echo(free), { PORTICO_PORT: String(free), PORT: String(free), PORTICO_TOKEN: token, PORTICO_APPL_PATH: '/mounted' }),
+        ));
       });
       after(async () => {
         await stopLanguageBackends();
@@ -217,8 +218,9 @@ describe('integrations/<lang> honour the backend contract of docs/architecture.m
           assert.equal((await send({ port: inherited }, '/fd')).status, 400);
         },
         stop: async () => {
-          const stopPort = await freePort();
-          const stopping = await start(integration.echo(stopPort), { PORTICO_PORT: String(stopPort), PORTICO_TOKEN: token });
+          const { port: stopPort, started: stopping } = await onFreePort((free) =>
+            start(integration.echo(free), { PORTICO_PORT: String(free), PORTICO_TOKEN: token }),
+          );
           const inFlight = send({ port: stopPort }, '/slow', withToken());
           await stopping.outputIncludes('slow: started');
           process.kill(-stopping.child.pid!, 'SIGTERM'); // Portico signals the process group
@@ -241,8 +243,9 @@ describe('integrations/<lang> honour the backend contract of docs/architecture.m
       }
 
       it('runs the README example', async () => {
-        const helloPort = await freePort();
-        await start(integration.hello(helloPort), { PORTICO_PORT: String(helloPort), PORT: String(helloPort), PORTICO_TOKEN: token });
+        const { port: helloPort } = await onFreePort((free) =>
+          start(integration.hello(free), { PORTICO_PORT: String(free), PORT: String(free), PORTICO_TOKEN: token }),
+        );
         assert.equal((await send({ port: helloPort }, '/')).status, 400);
         const reply = await send({ port: helloPort }, '/', withToken(['x-portico-user', 'alice'], ['x-forwarded-for', '203.0.113.9']));
         assert.equal(reply.status, 200);

@@ -131,6 +131,23 @@ export async function stopLanguageBackends(): Promise<void> {
   );
 }
 
+/**
+ * Starts a backend told its port up front, on a port free a moment ago. Test files run in
+ * parallel, so another test may bind that port in between: a start that fails with the port in use
+ * (each language words it its own way) is tried again on another port, up to five times.
+ */
+export async function onFreePort<T>(start: (port: number) => Promise<T>): Promise<{ port: number; started: T }> {
+  for (let attempt = 1; ; attempt += 1) {
+    const port = await freePort();
+    try {
+      return { port, started: await start(port) };
+    } catch (error) {
+      if (attempt === 5 || !/in use|EADDRINUSE/i.test(String(error))) throw error;
+    }
+  }
+}
+
+/** A port that was free a moment ago; see onFreePort for a backend that must be told it. */
 export async function freePort(): Promise<number> {
   const server = createServer();
   server.listen(0, '127.0.0.1');

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { request } from './helpers/request.ts';
-import { freePort, startBackend, stopAllBackends, type Backend } from './helpers/startBackend.ts';
+import { onFreePort, startBackend, stopAllBackends, type Backend } from './helpers/startBackend.ts';
 
 // The backend example in docs/integration.md: another language, on Portico's Python integration.
 const server = fileURLToPath(new URL('../../../examples/python-backend/server.py', import.meta.url));
@@ -21,10 +21,12 @@ describe('examples/python-backend', () => {
     let ready: Promise<string>;
 
     before(async () => {
-      port = await freePort();
-      backend = python({ PORTICO_PORT: String(port), PORT: String(port), PORTICO_TOKEN: token, PORTICO_NOTIFY_FD: '3' }, true);
-      ready = backend.notifyLine();
-      await ready;
+      ({ port, started: backend } = await onFreePort(async (free) => {
+        const started = python({ PORTICO_PORT: String(free), PORT: String(free), PORTICO_TOKEN: token, PORTICO_NOTIFY_FD: '3' }, true);
+        ready = started.notifyLine();
+        await ready;
+        return started;
+      }));
     });
     after(stopAllBackends);
 

@@ -1,18 +1,19 @@
 import assert from 'node:assert/strict';
 import { request, type Echo } from './helpers/request.ts';
-import { freePort, startBackend, stopAllBackends } from './helpers/startBackend.ts';
+import { onFreePort, startBackend, stopAllBackends } from './helpers/startBackend.ts';
 
 // What the ASP.NET Core Module gives a backend: a backend started with only these names (as IIS
 // does) or with both these and Portico's (as Portico's compat mode does) works the same.
 const token = '6d1c5a9e-0f2b-4c3d-8e7f-a1b2c3d4e5f6';
 
 async function startCompat(extra: Record<string, string> = {}) {
-  const port = await freePort();
-  const backend = startBackend({
-    env: { ASPNETCORE_PORT: String(port), ASPNETCORE_TOKEN: token, ASPNETCORE_APPL_PATH: '/app/', FIXTURE_COMPAT: 'aspnetcore', ...extra },
+  const { port, started: backend } = await onFreePort(async (free) => {
+    const started = startBackend({
+      env: { ASPNETCORE_PORT: String(free), ASPNETCORE_TOKEN: token, ASPNETCORE_APPL_PATH: '/app/', FIXTURE_COMPAT: 'aspnetcore', ...extra },
+    });
+    assert.equal((await started.event('listening'))['from'], 'ASPNETCORE_PORT');
+    return started;
   });
-  const listening = await backend.event('listening');
-  assert.equal(listening['from'], 'ASPNETCORE_PORT');
   return { backend, port };
 }
 
@@ -73,11 +74,13 @@ describe('compat "aspnetcore"', () => {
   });
 
   it('prefers the Portico names when both are set', async () => {
-    const port = await freePort();
-    const backend = startBackend({
-      env: { PORTICO_PORT: String(port), PORTICO_TOKEN: token, ASPNETCORE_PORT: '1', ASPNETCORE_TOKEN: token, FIXTURE_COMPAT: 'aspnetcore' },
+    const { port } = await onFreePort(async (free) => {
+      const started = startBackend({
+        env: { PORTICO_PORT: String(free), PORTICO_TOKEN: token, ASPNETCORE_PORT: '1', ASPNETCORE_TOKEN: token, FIXTURE_COMPAT: 'aspnetcore' },
+      });
+      assert.equal((await started.event('listening'))['from'], 'PORTICO_PORT');
+      return started;
     });
-    assert.equal((await backend.event('listening'))['from'], 'PORTICO_PORT');
     const reply = await request({ port }, { headers: [['x-portico-token', token], ['ms-aspnetcore-token', token]] });
     const seen = JSON.parse(reply.body) as Echo;
     assert.equal(seen.headers['x-portico-token'], undefined);

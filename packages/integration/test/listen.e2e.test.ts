@@ -2,20 +2,20 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { chmod, mkdtemp, rm, stat } from 'node:fs/promises';
 import https from 'node:https';
-import { connect, createServer } from 'node:net';
+import { connect, createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ListenFailedError, listen, resolveListenTarget } from '../src/index.ts';
 import { request, type Echo } from './helpers/request.ts';
-import { freePort, ipcReady, startBackend, stopAllBackends } from './helpers/startBackend.ts';
+import { freePort, ipcReady, onFreePort, startBackend, stopAllBackends } from './helpers/startBackend.ts';
 
 describe('listen', () => {
   afterEach(stopAllBackends);
 
   it('listens on PORTICO_PORT on 127.0.0.1', async () => {
-    const port = await freePort();
-    const backend = startBackend({ env: { PORTICO_PORT: String(port), PORT: String(port), PORTICO_TOKEN: 't' } });
-    const listening = await backend.event('listening');
+    const { port, started: listening } = await onFreePort((free) =>
+      startBackend({ env: { PORTICO_PORT: String(free), PORT: String(free), PORTICO_TOKEN: 't' } }).event('listening'),
+    );
     assert.equal(listening['mode'], 'tcp');
     assert.equal(listening['host'], '127.0.0.1');
     assert.equal(listening['port'], port);
@@ -77,13 +77,32 @@ describe('listen', () => {
   });
 
   it('falls back to options.port on 127.0.0.1 without Portico', async () => {
-    const port = await freePort();
-    const backend = startBackend({ env: { FIXTURE_FALLBACK_PORT: String(port) } });
-    const listening = await backend.event('listening');
+    const { port, started: listening } = await onFreePort((free) =>
+      startBackend({ env: { FIXTURE_FALLBACK_PORT: String(free) } }).event('listening'),
+    );
     assert.equal(listening['from'], 'fallback');
     assert.match(String(listening['description']), /development fallback/);
     const echo = JSON.parse((await request({ port })).body) as Echo;
     assert.equal(echo.hasPorticoProperty, false);
+  });
+
+  it('(test helper) starts again on another port when the one chosen was taken in between', async () => {
+    const taken: Server[] = [];
+    const { port, started } = await onFreePort(async (free) => {
+      if (taken.length === 0) {
+        // Another test binding the port between freePort and the backend's listen.
+        const other = createServer().listen(free, '127.0.0.1');
+        await once(other, 'listening');
+        taken.push(other);
+      }
+      return startBackend({ env: { PORTICO_PORT: String(free), PORTICO_TOKEN: 't' } }).event('listening');
+    });
+    try {
+      assert.notEqual(port, (taken[0]?.address() as { port: number }).port);
+      assert.equal(started['port'], port);
+    } finally {
+      for (const server of taken) server.close();
+    }
   });
 
   it('falls back to port 3000 when options.port is absent', () => {

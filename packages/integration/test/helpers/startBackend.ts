@@ -141,6 +141,22 @@ export async function stopAllBackends(): Promise<void> {
   );
 }
 
+/**
+ * Starts a backend told its port up front, on a port free a moment ago. Test files run in
+ * parallel, so another test may bind that port in between: a start that fails with "address in
+ * use" is tried again on another port (up to five times), never reported as the backend's fault.
+ */
+export async function onFreePort<T>(start: (port: number) => Promise<T>): Promise<{ port: number; started: T }> {
+  for (let attempt = 1; ; attempt += 1) {
+    const port = await freePort();
+    try {
+      return { port, started: await start(port) };
+    } catch (error) {
+      if (attempt === 5 || !/Address already in use|EADDRINUSE/.test(String(error))) throw error;
+    }
+  }
+}
+
 /** A port that was free a moment ago; for tests that must name the port up front. */
 export async function freePort(): Promise<number> {
   const server = createServer();
