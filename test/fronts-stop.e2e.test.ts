@@ -158,6 +158,34 @@ describe('fronts: Portico stopping with requests in flight', function () {
     await stopped;
   });
 
+  // createFrontFleet's stopAccepting waited for every front's accept.stopped with no limit of its
+  // own: a front that never answered (its event loop blocked, or the process stopped) held the
+  // stop until the ping found it, and with a long frontPing.responseTime (here an hour, the
+  // schema's bound) the stop never ended. Such a front is now killed at the fronts' one limit
+  // (10 s), the others' requests in flight go on, and the stop ends.
+  it('kills a front that does not answer the stop within the one limit, and the stop ends', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'portico-fronts-stop-'));
+    const arrivals = join(dir, 'arrivals');
+    const { portico, port, logs } = await startPortico({ fronts: 2, frontPing: { interval: 3600, responseTime: 3600 }, apps: [app('shop', { start: 'eager', processesPerApplication: 1, environmentVariables: { ARRIVALS_FILE: arrivals } })] }, dir);
+    await changed(portico, () => portico.status().apps[0]?.workers.some((w) => w.state === 'ready') === true);
+    const pids = frontPids(portico);
+    const held = rawGet(port, '/?delay=1500');
+    await until(() => existsSync(arrivals) && readFileSync(arrivals, 'utf8').includes('delay'));
+    let owner: number | undefined;
+    while ((owner = await socketOwner(port, held.socket.localPort!, pids)) === undefined) await new Promise((resolve) => setTimeout(resolve, 20));
+    const hung = pids.find((pid) => pid !== owner)!;
+    // stop() sends accept.stop only after its first await: the front is stopped before it reads it.
+    const stopped = portico.stop();
+    process.kill(hung, 'SIGSTOP');
+    await stopped;
+    assert.match(await held.closed, /^HTTP\/1\.1 200 /, 'the request in flight at the other front was answered');
+    assert.deepEqual(
+      logs.filter((l) => l['event'] === 'front.stop_hung').map((l) => l['frontPid']),
+      [hung],
+    );
+    await until(() => processState(hung) === undefined);
+  });
+
   // As in one process (stop-waiting-request): a front's router left a request that waited for its
   // app to start waiting on a pool that was stopping for good, until the fronts were closed, and
   // its client got no answer at all.

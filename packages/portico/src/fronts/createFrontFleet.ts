@@ -74,7 +74,10 @@ const eventLevels = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as cons
 /** Restarts of fronts allowed within 60 s before they are given up: a front that cannot start is a bug, not load. */
 const frontIntensity = 10;
 
-/** Seconds a front has to close its connections and exit at Portico's stop before it is killed. */
+/**
+ * Seconds a front has at Portico's stop, once to stop accepting and once to close its connections
+ * and exit, before it is killed: the one limit of every front at each step, not one each in turn.
+ */
 const frontShutdown = 10;
 
 export function createFrontFleet(options: FrontFleetOptions): FrontFleet {
@@ -424,16 +427,37 @@ export function createFrontFleet(options: FrontFleetOptions): FrontFleet {
     },
     async stopAccepting() {
       acceptStopping = true;
-      await Promise.all(
+      const asked = options.clock.now();
+      const answered = Promise.all(
         [...children].map(
           ([front, child]) =>
             new Promise<void>((resolve) => {
-              acceptStopped.set(front, resolve);
-              if (live(child)) child.send({ type: 'accept.stop' });
-              else resolve();
+              if (!live(child)) return resolve();
+              acceptStopped.set(front, () => {
+                acceptStopped.delete(front);
+                resolve();
+              });
+              child.send({ type: 'accept.stop' });
             }),
         ),
       );
+      // A front that does not answer (its event loop blocked, the process stopped) held the stop
+      // until the ping found it, an hour at the schema's bound: those still silent at the fronts'
+      // one limit are killed together, as at their close, and the stop goes on (an exit answers
+      // for its front; restarted, a front listens on nothing, init's stopping). After the channels
+      // are read (setImmediate): a control held up past the limit has answers waiting in them.
+      const deadline = options.clock.setTimeout(() => {
+        setImmediate(() => {
+          const waitedMs = Math.round(options.clock.now() - asked);
+          for (const front of acceptStopped.keys()) {
+            const child = children.get(front)?.child;
+            logEvent(logger, 'front.stop_hung', { front, frontPid: child?.pid, waitedMs });
+            child?.kill('SIGKILL');
+          }
+        });
+      }, frontShutdown * 1000);
+      await answered;
+      options.clock.clearTimeout(deadline);
       // The control's copies of the sockets are all that keeps them open now: the kernel would go
       // on taking connections into their queue, which no front accepts from, until the stop's end
       // reset them, requests and all. Closed, a new connection is refused at once, as one process
