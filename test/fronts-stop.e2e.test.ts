@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, readlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import net from 'node:net';
 import { join } from 'node:path';
@@ -44,6 +44,21 @@ function connectRefused(port: number): Promise<boolean> {
     });
     socket.on('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'ECONNREFUSED'));
   });
+}
+
+/** The fds of process `pid` that are the socket listening on `port` (Linux: /proc/net/tcp, state 0A). */
+async function listeningSocketsHeld(port: number, pid: number): Promise<string[]> {
+  const hex = `:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+  const inodes = new Set<string>();
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    for (const line of (await readFile(table, 'utf8').catch(() => '')).split('\n').slice(1)) {
+      const fields = line.trim().split(/\s+/);
+      if (fields[1]?.endsWith(hex) && fields[3] === '0A') inodes.add(`socket:[${fields[9]}]`);
+    }
+  }
+  const held: string[] = [];
+  for (const fd of await readdir(`/proc/${pid}/fd`)) if (inodes.has(await readlink(`/proc/${pid}/fd/${fd}`).catch(() => ''))) held.push(fd);
+  return held;
 }
 
 /** Polls `done` every 20 ms until it holds. */
@@ -205,15 +220,16 @@ describe('fronts: Portico stopping with requests in flight', function () {
   // and those still running at the limit are killed together. A front stopped with SIGSTOP once it
   // has drained is one slow to close; front 2 is the one the supervisor stops first.
   /**
-   * Two fronts, each with an answered keep-alive connection, and a slow request in flight that
-   * holds the stop between the drain and the fronts' close; stops Portico, and stops (SIGSTOP)
-   * the fronts `slow` picks once they have drained. Resolves with the fronts' pids and the stop.
+   * Two fronts (no ping: a front stopped with SIGSTOP is not to be found hung), each with an
+   * answered keep-alive connection, by which the test sees it drain (`idle`, by front pid), and a
+   * request in flight for `delayMs` that holds the stop between the drain and the fronts' close
+   * (for up to the app's `shutdownTimeLimit`, s).
    */
-  async function stopWithSlowFronts(slow: (pids: readonly number[]) => readonly number[]): Promise<{ pids: readonly number[]; stopped: Promise<void> }> {
+  async function frontsWithIdleConnections(delayMs: number, shutdownTimeLimit?: number) {
     const dir = await mkdtemp(join(tmpdir(), 'portico-fronts-stop-'));
     const arrivals = join(dir, 'arrivals');
-    // No ping: a stopped front is to be killed by the close's limit, not found hung.
-    const { portico, port } = await startPortico({ fronts: 2, frontPing: { interval: 3600, responseTime: 3600 }, apps: [app('shop', { start: 'eager', processesPerApplication: 1, environmentVariables: { ARRIVALS_FILE: arrivals } })] }, dir);
+    const started = await startPortico({ fronts: 2, frontPing: { interval: 3600, responseTime: 3600 }, apps: [app('shop', { start: 'eager', processesPerApplication: 1, ...(shutdownTimeLimit === undefined ? {} : { shutdownTimeLimit }), environmentVariables: { ARRIVALS_FILE: arrivals } })] }, dir);
+    const { portico, port } = started;
     await changed(portico, () => portico.status().apps[0]?.workers.some((w) => w.state === 'ready') === true);
     const pids = frontPids(portico);
     // A front has drained once its keep-alive connection is closed.
@@ -225,8 +241,17 @@ describe('fronts: Portico stopping with requests in flight', function () {
       const owner = await socketOwner(port, client.socket.localPort!, pids);
       if (owner !== undefined && !idle.has(owner)) idle.set(owner, client);
     }
-    rawGet(port, '/?delay=1500');
+    const held = rawGet(port, `/?delay=${delayMs}`);
     await until(() => existsSync(arrivals) && readFileSync(arrivals, 'utf8').includes('delay'));
+    return { ...started, pids, idle, held };
+  }
+
+  /**
+   * Stops Portico with two fronts and a slow request in flight, and stops (SIGSTOP) the fronts
+   * `slow` picks once they have drained. Resolves with the fronts' pids and the stop.
+   */
+  async function stopWithSlowFronts(slow: (pids: readonly number[]) => readonly number[]): Promise<{ pids: readonly number[]; stopped: Promise<void> }> {
+    const { portico, pids, idle } = await frontsWithIdleConnections(1500);
     const stopped = portico.stop();
     for (const pid of slow(pids)) {
       await idle.get(pid)!.closed;
@@ -241,6 +266,28 @@ describe('fronts: Portico stopping with requests in flight', function () {
     assert.equal(processState(pids[1]!), 'T', 'front 1 closed only once front 2 was killed');
     await stopped;
     await until(() => processState(pids[1]!) === undefined);
+  });
+
+  // A front restarted while another had not yet stopped accepting was started with the control's
+  // listening sockets, which the control still held: it listened on nothing, but its copies kept
+  // the sockets open after the control closed its own, and the kernel went on completing new
+  // connections into a queue nobody accepted from, until the stop's end reset them.
+  it('gives a front restarted before every front has stopped accepting no copy of the listening sockets', async () => {
+    const { portico, port, logs, pids, idle, held } = await frontsWithIdleConnections(600_000, 60);
+    const [slow, victim] = pids as [number, number];
+    // The slow front stops accepting only once it is let go: the control waits for it meanwhile.
+    process.kill(slow, 'SIGSTOP');
+    const stopped = portico.stop();
+    await idle.get(victim)!.closed;
+    process.kill(victim, 'SIGKILL');
+    let restarted: number | undefined;
+    await until(() => (restarted = logs.find((l) => l['event'] === 'front.ready' && !pids.includes(l['frontPid'] as number))?.['frontPid'] as number | undefined) !== undefined);
+    process.kill(slow, 'SIGCONT');
+    await idle.get(slow)!.closed;
+    assert.deepEqual(await listeningSocketsHeld(port, restarted!), [], 'the front restarted in the stop holds the listening socket');
+    while (!(await connectRefused(port))) await new Promise((resolve) => setTimeout(resolve, 20));
+    held.socket.destroy();
+    await stopped;
   });
 
   it('kills the fronts still running at the one limit, together', async () => {

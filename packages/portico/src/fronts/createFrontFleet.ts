@@ -95,8 +95,8 @@ export function createFrontFleet(options: FrontFleetOptions): FrontFleet {
   let starting: { listening: Set<number>; resolve: () => void; reject: (error: Error) => void } | undefined;
   const acceptStopped = new Map<number, () => void>();
   /**
-   * `stopAccepting` was called: a front started from now on (a restart in the stop) listens on
-   * nothing and drains from its start (`init`'s `stopping`).
+   * `stopAccepting` was called: a front started from now on (a restart in the stop) is given no
+   * socket, listens on nothing and drains from its start (`init`'s `stopping`).
    */
   let acceptStopping = false;
   /** Messages refused of each front (`checkFrontMessage`), over its restarts, as its restarts are counted. */
@@ -308,7 +308,10 @@ export function createFrontFleet(options: FrontFleetOptions): FrontFleet {
         clock: options.clock,
         environment,
         nodeFlags: frontNodeFlags(options.config()),
-        sockets,
+        // A front started in the stop listens on nothing, and is given nothing: a copy it held
+        // would keep a socket open after the control closes its own (`stopAccepting`), and the
+        // kernel would go on taking connections that no front accepts.
+        sockets: acceptStopping ? [] : sockets,
         onMessage: (message) => onMessage(front, message),
         onRefused: (refused) => onRefused(front, child.child.pid, refused),
         onOverflow: (overflow) => {
