@@ -10,11 +10,10 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { Session } from 'node:inspector/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { resolveConfig } from '@portico/portico';
 import { startPorticoReady } from './support/startPorticoReady.ts';
 import { readWrk, type WrkRun } from './support/wrk.ts';
+import { benchConfigPlace } from './support/benchConfigPlace.ts';
 
 const BACKEND = new URL('./fixtures/raw-backend.mjs', import.meta.url);
 /** Seconds of load before sampling starts: V8 has optimised the path (and so inlined what it will). */
@@ -31,7 +30,7 @@ const rows = Number(process.argv[3] ?? 40);
 
 const config = resolveConfig(
   { listen: [{ port: 0, host: '127.0.0.1' }], fronts: 1, apps: [{ name: 'bench', processPath: process.execPath, arguments: [BACKEND.pathname], start: 'eager' }] },
-  { file: join(tmpdir(), 'portico-bench.json'), baseDir: tmpdir() },
+  benchConfigPlace(),
 );
 const { portico, port } = await startPorticoReady(config);
 const session = new Session();

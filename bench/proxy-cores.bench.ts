@@ -51,8 +51,7 @@ import { execFileSync } from 'node:child_process';
 import cluster from 'node:cluster';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
-import { cpus, loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { cpus, loadavg } from 'node:os';
 import { resolveConfig } from '@portico/portico';
 import { startGcMeters, stopGcMeters, type GcFigures } from './support/gcFigures.ts';
 import { porticoRoleFlags } from './support/porticoRoleFlags.ts';
@@ -64,6 +63,7 @@ import { proxyPassTo, startNginx } from './support/startNginx.ts';
 import { startPacedLoad } from './support/startPacedLoad.ts';
 import { median, runWrk } from './support/wrk.ts';
 import { startPorticoReady } from './support/startPorticoReady.ts';
+import { benchConfigPlace } from './support/benchConfigPlace.ts';
 
 const BACKEND = new URL('./fixtures/raw-backend.mjs', import.meta.url);
 /** Where wrk and the paced generator run when the proxy is pinned to CPU 0. */
@@ -77,7 +77,7 @@ if (role === 'portico') {
   const frontGc = process.argv[4] === 'parallel' ? 'parallel' : 'single-threaded';
   const config = resolveConfig(
     { listen: [{ port: 0, host: '127.0.0.1' }], fronts, frontGc, apps: [{ name: 'bench', processPath: process.execPath, arguments: [BACKEND.pathname], start: 'eager' }] },
-    { file: join(tmpdir(), 'portico-bench.json'), baseDir: tmpdir() },
+    benchConfigPlace(),
   );
   const { portico, port } = await startPorticoReady(config);
   const backend = portico.status().apps[0]!.workers[0]!.pid!;

@@ -10,8 +10,6 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { resolveConfig } from '@portico/portico';
 import { bareRelay } from './support/bareRelay.ts';
 import { parsingRelay } from './support/parsingRelay.ts';
@@ -19,6 +17,7 @@ import { listenAndReport, startRole } from './support/roleProcess.ts';
 import { proxyPassTo, startNginx } from './support/startNginx.ts';
 import { startPorticoReady } from './support/startPorticoReady.ts';
 import { runWrk } from './support/wrk.ts';
+import { benchConfigPlace } from './support/benchConfigPlace.ts';
 
 const BACKEND = new URL('./fixtures/raw-backend.mjs', import.meta.url);
 const role = process.argv[2];
@@ -26,7 +25,7 @@ const role = process.argv[2];
 if (role === 'portico') {
   const config = resolveConfig(
     { listen: [{ port: 0, host: '127.0.0.1' }], fronts: 1, apps: [{ name: 'bench', processPath: process.execPath, arguments: [BACKEND.pathname], start: 'eager' }] },
-    { file: join(tmpdir(), 'portico-bench.json'), baseDir: tmpdir() },
+    benchConfigPlace(),
   );
   const { portico, port } = await startPorticoReady(config);
   process.stdout.write(`${port}\n`);

@@ -23,8 +23,7 @@
 // targets that carry it below saturation.
 // Run (after tsc -b): node --import tsx bench/proxy.bench.ts [seconds per round] [rounds]
 import { randomUUID } from 'node:crypto';
-import { cpus, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { cpus } from 'node:os';
 import http from 'node:http';
 import net from 'node:net';
 import { createForwarder } from '@portico/router';
@@ -36,6 +35,7 @@ import { listenAndReport, startRole } from './support/roleProcess.ts';
 import { proxyPassTo, startNginx } from './support/startNginx.ts';
 import { runWrk } from './support/wrk.ts';
 import { startPorticoReady } from './support/startPorticoReady.ts';
+import { benchConfigPlace } from './support/benchConfigPlace.ts';
 
 /** The trivial backend every target stands in front of. */
 const BACKEND = new URL('./fixtures/proxy-backend.mjs', import.meta.url);
@@ -51,7 +51,7 @@ if (role === 'portico') {
   // The same trivial backend, started and supervised by Portico's own pool.
   const config = resolveConfig(
     { listen: [{ port: 0, host: '127.0.0.1' }], apps: [{ name: 'bench', processPath: process.execPath, arguments: [BACKEND.pathname], start: 'eager' }] },
-    { file: join(tmpdir(), 'portico-bench.json'), baseDir: tmpdir() },
+    benchConfigPlace(),
   );
   const { portico, port } = await startPorticoReady(config, 'warn');
   process.stdout.write(`${port}\n`);

@@ -21,8 +21,6 @@
 import { cpus, loadavg } from 'node:os';
 import { once } from 'node:events';
 import net from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { resolveConfig } from '@portico/portico';
 import { createForwarder } from '@portico/router';
 import { WebSocket } from 'ws';
@@ -32,6 +30,7 @@ import { listenAndReport, runRole, startRole } from './support/roleProcess.ts';
 import { startNginx } from './support/startNginx.ts';
 import { startPorticoReady } from './support/startPorticoReady.ts';
 import { wakeUps } from './support/wakeUps.ts';
+import { benchConfigPlace } from './support/benchConfigPlace.ts';
 
 /** The echo backend every target stands in front of. */
 const BACKEND = new URL('./fixtures/ws-echo-backend.mjs', import.meta.url);
@@ -69,7 +68,7 @@ if (role === 'portico-fronts') {
   // Portico whole with two front processes, supervising its own copy of the echo backend.
   const config = resolveConfig(
     { listen: [{ port: 0, host: '127.0.0.1' }], fronts: 2, apps: [{ name: 'echo', processPath: process.execPath, arguments: [BACKEND.pathname], start: 'eager' }] },
-    { file: join(tmpdir(), 'portico-ws-bench.json'), baseDir: tmpdir() },
+    benchConfigPlace('portico-ws-bench.json'),
   );
   const { portico, port } = await startPorticoReady(config);
   // After the port: the backend's pid, then the fronts'.

@@ -1,0 +1,14 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/**
+ * Where a benchmark's Portico config says it lives: an empty directory of its own. An app's
+ * directory is watched for app_offline.htm, so a config placed in the shared temporary directory
+ * woke Portico's event loop for every file any other process wrote there (strace showed one
+ * extra loop turn a request on a busy machine): a measure of the machine, not of Portico.
+ */
+export function benchConfigPlace(name = 'portico-bench.json'): { file: string; baseDir: string } {
+  const baseDir = mkdtempSync(join(tmpdir(), 'portico-bench-'));
+  return { file: join(baseDir, name), baseDir };
+}
