@@ -89,7 +89,12 @@ export class ClientWriter {
     }
   }
 
-  writeBody(data: Buffer): void {
+  /** Writes bytes lent for this call only: batched as they are (`flush` copies them), else copied first. */
+  writeLent(data: Buffer): void {
+    this.write(this.#batch === undefined ? Buffer.from(data) : data);
+  }
+
+    writeBody(data: Buffer): void {
     if (data.length === 0) return;
     if (this.framing !== 'chunked') return this.write(data);
     this.write(chunkHeader(data.length));
@@ -126,6 +131,14 @@ function owned(piece: Buffer | string): Buffer | string {
 function joinLatin1(pieces: ReadonlyArray<Buffer | string>, size: number): Buffer {
   const out = Buffer.allocUnsafe(size);
   let at = 0;
-  for (const p of pieces) at += typeof p === 'string' ? out.write(p, at, 'latin1') : p.copy(out, at);
+  for (const p of pieces) {
+    if (typeof p === 'string') {
+      at += out.write(p, at, 'latin1');
+    } else {
+      // The typed array's own copy: Buffer#copy checks its arguments and calls this.
+      out.set(p, at);
+      at += p.length;
+    }
+  }
   return out;
 }

@@ -7,6 +7,7 @@ import type { ResponseHeadParser } from '../../http1/ResponseHeadParser.ts';
 import type { OutboundResponseFraming } from '../../http1/serializeResponseHead.ts';
 import type { ClientOrigin } from './clientOrigin.ts';
 import { clientResponseFraming } from './clientResponseFraming.ts';
+import { relaysAsSent } from '../policy/index.ts';
 import { clientResponseHead } from './clientResponseHeaders.ts';
 import { ClientWriter, type ClientWriterWatcher } from './ClientWriter.ts';
 import type { Deadline } from './Deadline.ts';
@@ -223,16 +224,19 @@ export class Exchange implements ExchangeClientSide, ClientWriterWatcher {
     }
   }
 
-  relayFinalHead(res: ResponseHead): boolean {
+  relayFinalHead(res: ResponseHead, sentIn: Buffer | undefined): boolean {
     const mustClose = this.#owner.mustCloseAfterResponse() || this.#head.upgrade?.kind === 'websocket';
     const framing = clientResponseFraming(this.#head, res, mustClose);
     this.#writer.framing = framing.body;
     this.#closeClient = framing.close;
     const connection = framing.close ? 'close' : this.#head.version === '1.1' ? undefined : 'keep-alive';
+    const hidden = this.#backend.hiddenHeaders;
     this.#backend.startResponse();
     // A final head is read, and so relayed, within a backend read (`beginRead`): it is batched.
     this.#headInBatch = true;
-    this.#writer.write(clientResponseHead(res, connection, framing.head, this.#backend.hiddenHeaders));
+    // A head Portico would write as the backend did goes as the backend's bytes: no head is built.
+    if (connection === undefined && sentIn !== undefined && relaysAsSent(res, framing.head, hidden)) this.#writer.writeLent(sentIn.subarray(0, res.headBytes));
+    else this.#writer.write(clientResponseHead(res, connection, framing.head, hidden));
     return true;
   }
 

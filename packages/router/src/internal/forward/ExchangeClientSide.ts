@@ -27,8 +27,10 @@ export interface ExchangeClientSide {
   /**
    * The final response head: relay it, calling `startResponse` at the point the response counts
    * as begun. False when it could not be relayed and the client side settled the exchange itself.
+   * `sentIn`: when the head came whole in one backend read, that read (lent), whose first
+   * `res.headBytes` bytes are the head as the backend wrote it.
    */
-  relayFinalHead(res: ResponseHead): boolean;
+  relayFinalHead(res: ResponseHead, sentIn: Buffer | undefined): boolean;
   /** Response body payload, lent for this call only (UpstreamHandler.onData). */
   relayBody(data: Buffer): void;
   /**

@@ -134,15 +134,16 @@ export abstract class ResponseRelay extends OutboundRequest {
         if (chunk.length === 0) return;
         continue;
       }
-      return this.#onFinalHead(res, r.rest);
+      // The head came whole in this read when its bytes are all of the read before `rest`.
+      return this.#onFinalHead(res, r.rest, chunk.length - r.rest.length === res.headBytes ? chunk : undefined);
     }
   }
 
-  #onFinalHead(res: ResponseHead, rest: Buffer): void {
+  #onFinalHead(res: ResponseHead, rest: Buffer, sentIn: Buffer | undefined): void {
     this.#response = res;
     if (res.body.kind === 'length') this.#remaining = res.body.length;
     else if (res.body.kind === 'chunked') this.#decoder = new ChunkedDecoder(this.options.limits);
-    if (!this.client.relayFinalHead(res)) return;
+    if (!this.client.relayFinalHead(res, sentIn)) return;
     if (res.body.kind === 'none' || (res.body.kind === 'length' && this.#remaining === 0)) {
       if (rest.length > 0) this.#reusable = false;
       return this.finish();

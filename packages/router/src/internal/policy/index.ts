@@ -11,7 +11,7 @@ export type { FailedAttempt, FailureVerdict } from './afterFailedAttempt.ts';
 export { emitClientHeaders, emitHopHeaders, emitHost, emitPorticoHeaders, outboundRequestHeaders } from './outboundRequestHeaders.ts';
 export type { OutboundContext, OutboundField } from './outboundRequestHeaders.ts';
 export { reusesAfterResponse } from './reusesAfterResponse.ts';
-export { isRelayedResponseHeader, NO_HIDDEN_HEADERS, relayedResponseHeaders, visitRelayedResponseHeaders } from './responseHeaders.ts';
+export { isRelayedResponseHeader, NO_HIDDEN_HEADERS, relayedResponseHeaders, relaysAsSent, visitRelayedResponseHeaders } from './responseHeaders.ts';
 export type { RelayedResponseFields } from './responseHeaders.ts';
 export { traceAllowed } from './traceAllowed.ts';
 export { requestIdFor } from './requestIdFor.ts';

@@ -1,6 +1,7 @@
 import { normaliseHeaderName } from '@portico/auth-forwarder';
 import type { HeaderPair } from '../../forward/ForwarderOptions.ts';
 import type { ResponseHead } from '../../http1/ResponseHead.ts';
+import type { OutboundResponseFraming } from '../../http1/serializeResponseHead.ts';
 import { isHopByHop } from './hopByHop.ts';
 
 /** What the response rules read of a backend's response head, whichever parser read it. */
@@ -62,4 +63,38 @@ export function relayedResponseHeaders(head: RelayedResponseFields, hidden: read
   const out: HeaderPair[] = [];
   visitRelayedResponseHeaders(head, hidden, (name, value) => out.push([name, value]));
   return out;
+}
+
+/**
+ * Whether the head a client gets would say exactly what the backend's says, so the backend's own
+ * bytes can go as they are (the strict parser accepted every one of them): an HTTP/1.1 head that
+ * Portico adds nothing to (`connection` undefined: an HTTP/1.1 client kept alive), whose every field
+ * reaches the client, and whose framing the client's head announces the same way: one
+ * Content-Length line holding the very number (no leading zero, no list), or no framing line for
+ * a head that announces none. Any other head is rebuilt (`clientResponseHead`).
+ */
+export function relaysAsSent(res: ResponseHead, framing: OutboundResponseFraming, hidden: readonly string[]): boolean {
+  if (res.version !== '1.1') return false;
+  const announcesLength = framing.kind === 'length' || framing.kind === 'advertised-length';
+  if (!announcesLength && framing.kind !== 'none') return false;
+  let lengthLines = 0;
+  for (let i = 0; i < res.headers.length; i++) {
+    const [name, value] = res.headers[i]!;
+    if (name === 'content-length') {
+      if (++lengthLines > 1 || !isCanonicalLength(value)) return false;
+    } else if (!isRelayedResponseHeader(res, i, hidden)) {
+      return false;
+    }
+  }
+  return lengthLines === (announcesLength ? 1 : 0);
+}
+
+/** Digits only, no leading zero: the number as Portico itself would write it. */
+function isCanonicalLength(value: string): boolean {
+  if (value.length === 0 || (value.length > 1 && value.charCodeAt(0) === 0x30)) return false;
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) return false;
+  }
+  return true;
 }
