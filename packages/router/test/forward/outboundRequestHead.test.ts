@@ -86,3 +86,18 @@ describe('outboundRequestHead', () => {
     assert.throws(() => outboundRequestHead(ctx), InvalidHeadFieldError);
   });
 });
+
+describe('outboundRequestHead on one connection', () => {
+  it('writes each request its own Host and forwarded lines whatever the Host and scheme of the request before', () => {
+    const origin = clientOrigin({ remoteAddress: '192.0.2.9', localPort: 8080 });
+    const hosts = ['a.test', 'b.test', 'a.test', undefined, 'a.test', 'b.test', 'b.test'];
+    const schemes = ['http', 'http', 'https', 'https', 'http', 'https', 'http'] as const;
+    hosts.forEach((host, i) => {
+      const head = parse(host === undefined ? 'GET / HTTP/1.0\r\n\r\n' : `GET / HTTP/1.1\r\nHost: ${host}\r\n\r\n`);
+      const options = resolveForwarderOptions({ pickUpstream, proto: schemes[i]! });
+      const ctx: OutboundContext = { head, upstream, options, origin, host: head.host, requestId: `id-${i}`, dispatch: undefined };
+      const lines = outboundRequestHeaders(ctx, framingPair(head)).map(([name, value]) => `${name}: ${value}\r\n`).join('');
+      assert.equal(outboundRequestHead(ctx), `${head.method} ${head.path} HTTP/1.1\r\n${lines}\r\n`, `request ${i}`);
+    });
+  });
+});

@@ -8,7 +8,7 @@ export { CLIENT_CLOSED_REQUEST, CUT_BEFORE_RESPONSE, endedEarly } from './endedE
 export type { EndedEarly } from './endedEarly.ts';
 export { afterFailedAttempt, isFailedStart, MAX_ATTEMPTS, MAX_FAILED_STARTS, mayRetry } from './afterFailedAttempt.ts';
 export type { FailedAttempt, FailureVerdict } from './afterFailedAttempt.ts';
-export { emitClientHeaders, emitHopHeaders, emitHost, emitPorticoHeaders, outboundRequestHeaders } from './outboundRequestHeaders.ts';
+export { emitClientHeaders, emitHopHeaders, emitHost, emitPorticoHeaders, hopLines, isKeptInbound, outboundRequestHeaders, untransformed } from './outboundRequestHeaders.ts';
 export type { OutboundContext, OutboundField } from './outboundRequestHeaders.ts';
 export { reusesAfterResponse } from './reusesAfterResponse.ts';
 export { isRelayedResponseHeader, NO_HIDDEN_HEADERS, relayedResponseHeaders, relaysAsSent, visitRelayedResponseHeaders } from './responseHeaders.ts';

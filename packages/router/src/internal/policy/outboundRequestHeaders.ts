@@ -103,6 +103,16 @@ export function emitHopHeaders(ctx: OutboundContext, field: OutboundField): void
   if (ctx.head.expectContinue) field('expect', '100-continue', true);
 }
 
+const WEBSOCKET_LINES = 'connection: upgrade\r\nupgrade: websocket\r\n';
+const EXPECT_LINE = 'expect: 100-continue\r\n';
+
+/** `emitHopHeaders`' fields as the lines of an HTTP/1.1 head, for a writer that makes no callback per request. */
+export function hopLines(head: RequestHead): string {
+  const websocket = head.upgrade?.kind === 'websocket';
+  if (!head.expectContinue) return websocket ? WEBSOCKET_LINES : '';
+  return websocket ? WEBSOCKET_LINES + EXPECT_LINE : EXPECT_LINE;
+}
+
 /**
  * The client's headers as they go upstream: minus hop-by-hop headers, every header named in
  * Connection (Apache CVE-2022-31813, Traefik CVE-2024-45410) except Host, and any copy of
@@ -113,7 +123,7 @@ export function emitClientHeaders(ctx: OutboundContext, field: OutboundField): v
   const { head } = ctx;
   const forwarderTransform = ctx.options.transformRequestHeaders;
   const dispatch = ctx.dispatch;
-  if (forwarderTransform === undefined && dispatch?.transformHeaders === undefined) {
+  if (untransformed(ctx)) {
     // Nothing to transform: the client's headers go straight out.
     keptInbound(head, (name, value) => field(name, value, true));
     return;
@@ -162,12 +172,22 @@ export function outboundRequestHeaders(ctx: OutboundContext, framing: HeaderPair
 
 /** Visits the client's headers that may go upstream, in order, with the client's spelling. */
 function keptInbound(head: RequestHead, visit: (name: string, value: string) => void): void {
+  for (let i = 0; i < head.headers.length; i++) if (isKeptInbound(head, i)) visit(head.rawNames[i]!, head.headers[i]![1]);
+}
+
+/**
+ * Whether the client's `i`th header may go upstream (`emitClientHeaders`' rule before any
+ * transform), for a writer that walks the headers itself rather than through a callback.
+ */
+export function isKeptInbound(head: RequestHead, i: number): boolean {
+  const name = head.headers[i]![0];
   const named = head.connectionTokens;
-  for (let i = 0; i < head.headers.length; i++) {
-    const name = head.headers[i]![0];
-    if (reserved(name) || (named.length > 0 && named.includes(name))) continue;
-    visit(head.rawNames[i]!, head.headers[i]![1]);
-  }
+  return !reserved(name) && (named.length === 0 || !named.includes(name));
+}
+
+/** Whether the client's headers go upstream as they came: no transform by the forwarder or the dispatch. */
+export function untransformed(ctx: OutboundContext): boolean {
+  return ctx.options.transformRequestHeaders === undefined && ctx.dispatch?.transformHeaders === undefined;
 }
 
 function upstreamHost(upstream: Upstream): string {
