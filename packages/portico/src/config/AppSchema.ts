@@ -322,7 +322,7 @@ export const AppSchema = Type.Object(
       false,
     ),
     forwardAuthToken: Defaulted(
-      Type.Boolean({ description: 'Let the client\'s `Authorization` header reach the backend. Off, a backend never sees a password or bearer token.' }),
+      Type.Boolean({ description: 'For an app with `auth`: let the client\'s `Authorization` header reach the backend. Off, a backend behind Portico\'s authentication never sees a password or bearer token. An app without `auth` checks its own clients and always gets the header.' }),
       false,
     ),
     queue: Defaulted(QueueSchema, {}),

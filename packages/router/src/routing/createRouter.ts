@@ -193,9 +193,11 @@ export function createRouter(routes: readonly AppRoute[], options: RouterOptions
       hostPattern: route.match.host.toLowerCase(),
       pathPrefix: route.stripPrefix === true && route.match.path !== '/' ? route.match.path.replace(/\/$/, '') : undefined,
       requestTimeoutMs: (route.requestTimeout ?? 120) * 1000,
+      // Without an authenticator Portico checks no credential: the client's Authorization is the
+      // app's to check (`forwardAuthToken` decides only for an app Portico authenticates).
       strip: [
-        (headers) => stripInboundHeaders(headers, { keepWebSocketUpgrade: false }),
-        (headers) => stripInboundHeaders(headers, { keepWebSocketUpgrade: true }),
+        (headers) => stripInboundHeaders(headers, { keepWebSocketUpgrade: false, forwardAuthToken: true }),
+        (headers) => stripInboundHeaders(headers, { keepWebSocketUpgrade: true, forwardAuthToken: true }),
       ],
       waiters: new Set(),
       upstreams: new WeakMap(),
