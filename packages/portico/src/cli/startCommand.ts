@@ -1,4 +1,3 @@
-import { watch } from 'node:fs';
 import { resolve } from 'node:path';
 import { createLogger, flushLoggerSync, logEvent, type LoggerLevel, type LoggerOptions } from '@portico/log-sink';
 import { loadConfig } from '../config/loadConfig.ts';
@@ -11,6 +10,7 @@ import { ExitCode } from './ExitCode.ts';
 import { loadConfigOrSay } from './internal/loadConfigOrSay.ts';
 import { explainListenFailure } from './internal/explainListenFailure.ts';
 import { runAppCommand } from './internal/runAppCommand.ts';
+import { watchConfigFile } from './internal/watchConfigFile.ts';
 import { UsageError } from './UsageError.ts';
 
 const logLevels: readonly LoggerLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -46,20 +46,19 @@ export const startCommand: Command = {
     const logger = createLogger(logOptions);
     // One front per CPU unless the config says (docs/architecture.md); createPortico's default is 1.
     const portico = createPortico(config, { logger, baseEnvironment: io.env, loadConfig: () => loadConfig(file, { env: io.env }), fronts: 'auto' });
-    let started;
-    try {
-      started = await portico.start();
-    } catch (error) {
-      // A socket that cannot be bound (a port in use, an address not of this machine) is the
-      // machine's answer to the config, not a bug: say it and stop what did start.
-      await portico.stop();
-      if (!isCoded(error)) throw error;
-      throw new CommandFailure(await explainListenFailure(error as Error, config), ExitCode.configInvalid);
-    }
-    const listen = started.listen.map((a) => `${a.proto}://${a.host === '0.0.0.0' ? '127.0.0.1' : a.host}:${a.port}/`);
-    const admin = started.admin ? `http://${started.admin.host}:${started.admin.port}/` : undefined;
-    let reloading = Promise.resolve();
+    // The signal handlers go in before anything starts: a SIGTERM or Ctrl-C while the fronts and
+    // the admin endpoint come up stops Portico gracefully once they are up, and a SIGHUP then is a
+    // reload queued behind the start. (Before, Node's default handler killed Portico there.)
+    const starting = portico.start();
+    let stopping = false;
+    let reloading: Promise<unknown> = starting.catch(() => {});
     const reload = () => {
+      // Still listened to while Portico stops: a SIGHUP then (a reload storm, a systemd reload
+      // racing a stop) found Node's default handler and killed Portico mid-drain.
+      if (stopping) {
+        logEvent(logger, 'config.reload_failed', { file, problems: ['Portico is stopping; nothing was reloaded'] });
+        return;
+      }
       reloading = reloading.then(async () => {
         try {
           const next = await loadConfig(file, { env: io.env });
@@ -71,7 +70,7 @@ export const startCommand: Command = {
       });
     };
     process.on('SIGHUP', reload);
-    const watcher = config.watch ? watch(file, { persistent: false }, () => reload()) : undefined;
+    const unwatch = config.watch ? watchConfigFile(file, reload) : undefined;
 
     const stopped = new Promise<ExitCode>((done) => {
       let signals = 0;
@@ -81,9 +80,9 @@ export const startCommand: Command = {
           flushLoggerSync(logger);
           process.exit(1);
         }
+        stopping = true;
         logEvent(logger, 'portico.stopping', { signal });
-        watcher?.close();
-        process.off('SIGHUP', reload);
+        unwatch?.();
         void portico.stop().then(() => {
           logEvent(logger, 'portico.stopped', {});
           flushLoggerSync(logger);
@@ -93,6 +92,22 @@ export const startCommand: Command = {
       process.on('SIGTERM', onSignal);
       process.on('SIGINT', onSignal);
     });
+    let started;
+    try {
+      started = await starting;
+    } catch (error) {
+      // A socket that cannot be bound (a port in use, an address not of this machine) is the
+      // machine's answer to the config, not a bug: say it and stop what did start.
+      stopping = true;
+      unwatch?.();
+      await portico.stop();
+      if (!isCoded(error)) throw error;
+      throw new CommandFailure(await explainListenFailure(error as Error, config), ExitCode.configInvalid);
+    }
+    // Stopped while it started: there is nothing to serve, only the stop to wait for.
+    if (stopping) return stopped;
+    const listen = started.listen.map((a) => `${a.proto}://${a.host === '0.0.0.0' ? '127.0.0.1' : a.host}:${a.port}/`);
+    const admin = started.admin ? `http://${started.admin.host}:${started.admin.port}/` : undefined;
     // Said only once the signal handlers are in place: a Ctrl-C or SIGTERM sent as soon as this
     // line shows found Node's default handler and killed Portico without a graceful stop.
     logEvent(logger, 'portico.started', { listen, admin, apps: config.apps.map((a) => `${a.name} ${a.match.host}${a.match.path}`) });

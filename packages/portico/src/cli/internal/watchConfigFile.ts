@@ -1,0 +1,60 @@
+import { watch, type FSWatcher } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { watchDebounceMs } from '../../runtime/watchAppFiles.ts';
+
+/**
+ * Calls `onChange` when the content of the config `file` changes (`watch: true`), however the
+ * change was made: written in place, replaced by a rename (vim, `sed -i`, Ansible, every editor's
+ * atomic save), deleted and written again, or a symlink in its folder pointed elsewhere (a
+ * Kubernetes ConfigMap). A watch on the file alone follows its inode, so it saw the first rename
+ * and then nothing: the folder is watched too, and the file's watch is made again after each
+ * change. A change is acted on once the folder has been quiet for `watchDebounceMs`, so an editor's
+ * save is one reload and a half-written file is not read; only a content different from the last
+ * one seen counts (an editor's swap file in the folder reloads nothing), and a file that is gone
+ * or unreadable is waited out, the running config staying in force. Returns a function that stops
+ * watching.
+ */
+export function watchConfigFile(file: string, onChange: () => void): () => void {
+  // Unknown until the first change: that one reloads even if the content is the one loaded, since
+  // a change made between the load and the watch must not be missed.
+  let last: Buffer | undefined;
+  let fileWatcher: FSWatcher | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let closed = false;
+  const changed = () => {
+    if (timer) clearTimeout(timer);
+    timer = setTimeout(check, watchDebounceMs).unref();
+  };
+  const watchFile = () => {
+    fileWatcher?.close();
+    fileWatcher = undefined;
+    try {
+      fileWatcher = watch(file, { persistent: false }, changed);
+      fileWatcher.on('error', () => {});
+    } catch {
+      // Not there now (deleted, or a rename under way): the folder's watch sees it come back.
+    }
+  };
+  const check = () => {
+    timer = undefined;
+    watchFile();
+    void readFile(file).then(
+      (content) => {
+        if (closed || (last && content.equals(last))) return;
+        last = content;
+        onChange();
+      },
+      () => {},
+    );
+  };
+  const folderWatcher = watch(dirname(file), { persistent: false }, changed);
+  folderWatcher.on('error', () => {});
+  watchFile();
+  return () => {
+    closed = true;
+    if (timer) clearTimeout(timer);
+    fileWatcher?.close();
+    folderWatcher.close();
+  };
+}

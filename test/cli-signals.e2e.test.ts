@@ -1,0 +1,114 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { echoBackend, json, request } from './helpers/portico.ts';
+import { launcher, startPorticoCli, startPorticoCommand, stopAllPorticoClis } from './helpers/porticoCli.ts';
+import { isAlive } from './helpers/processes.ts';
+
+/** Resolves once `file` holds `text`: a request has reached the backend. */
+async function untilFileHolds(file: string, text: string): Promise<void> {
+  for (;;) {
+    const content = await readFile(file, 'utf8').catch(() => '');
+    if (content.includes(text)) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+// A hostile or careless operator's signals (the task of the session's "opsattack" helper).
+describe('portico start under signals and a watched file', function () {
+  this.timeout(60_000);
+  afterEach(stopAllPorticoClis);
+
+  // Failed before: the stop took SIGHUP's listener off, so Node's default handler killed Portico
+  // (exit 129) mid-drain and the request in flight was cut.
+  it('keeps draining through a SIGHUP storm during its graceful stop: the request in flight is answered, exit 0', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'portico-signals-'));
+    const arrivals = join(dir, 'arrivals');
+    const portico = await startPorticoCli(
+      {
+        fronts: 1,
+        apps: [{ name: 'shop', processPath: process.execPath, arguments: [echoBackend], start: 'eager', environmentVariables: { DELAY_MS: '1500', ARRIVALS_FILE: arrivals } }],
+      },
+      dir,
+    );
+    const reply = request(portico.port, '/slow');
+    await untilFileHolds(arrivals, '/slow');
+    const exited = new Promise<number | null>((resolve) => portico.child.on('exit', resolve));
+    portico.child.kill('SIGTERM');
+    await portico.waitForStdout(/"event":"portico.stopping"/);
+    for (let i = 0; i < 5; i++) portico.child.kill('SIGHUP');
+    const answered = await reply;
+    assert.equal(answered.status, 200);
+    assert.equal(json(answered).url, '/slow');
+    assert.equal(await exited, 0);
+    assert.match(portico.stdout(), /"event":"config.reload_failed".*"problems":\["Portico is stopping; nothing was reloaded"\]/);
+  });
+
+  // Failed before: the handlers were installed once the start was done, so a SIGTERM while the
+  // fronts came up killed Portico by the signal (no exit code, no portico.stopped).
+  it('stops gracefully, exit 0, on a SIGTERM sent while it is still starting', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'portico-signals-'));
+    const file = join(dir, 'portico.json');
+    // Six fronts on a small machine take a while to come up: the signal lands during the start.
+    await writeFile(file, JSON.stringify({ listen: [{ port: 0, host: '127.0.0.1' }], fronts: 6, apps: [{ name: 'shop', processPath: process.execPath, arguments: [echoBackend] }] }));
+    const child = spawn(process.execPath, [launcher, 'start', '-c', file], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.on('exit', (code, signal) => resolve([code, signal])));
+    await new Promise<void>((resolve) =>
+      child.stdout.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString();
+        if (stdout.includes('"event":"front.ready"')) resolve();
+      }),
+    );
+    assert.doesNotMatch(stderr, /serving/, 'the signal is sent before the start is done');
+    child.kill('SIGTERM');
+    assert.deepEqual(await exited, [0, null], stderr);
+    assert.match(stdout, /"event":"portico.stopped"/);
+  });
+
+  // Failed before: the file's own watch followed its first inode, so after one atomic save (a
+  // rename over it, as vim and sed -i do) no change was seen again, nor after a delete and write.
+  it('reloads on every save with watch: true, by rename, after a delete, and in place', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'portico-signals-'));
+    const config = (version: string) =>
+      JSON.stringify({
+        listen: [{ port: 0, host: '127.0.0.1' }],
+        fronts: 1,
+        watch: true,
+        apps: [{ name: 'shop', processPath: process.execPath, arguments: [echoBackend], environmentVariables: { VERSION: version } }],
+      });
+    const file = join(dir, 'portico.json');
+    await writeFile(file, config('1'));
+    const portico = await startPorticoCommand(process.execPath, [launcher, 'start', '-c', file], { cwd: dir });
+    const reloaded = /"event":"config.reloaded","eventId":1500,"changed":\["shop"\]/;
+    const pids = [json(await request(portico.port, '/')).pid];
+    const saves = [
+      async (text: string) => {
+        await writeFile(`${file}.tmp`, text);
+        await rename(`${file}.tmp`, file);
+      },
+      async (text: string) => {
+        await writeFile(`${file}.tmp`, text);
+        await rename(`${file}.tmp`, file);
+      },
+      async (text: string) => {
+        await rm(file);
+        await writeFile(file, text);
+      },
+      (text: string) => writeFile(file, text),
+    ];
+    for (const [i, save] of saves.entries()) {
+      await save(config(String(i + 2)));
+      await portico.waitForStdout(reloaded, i + 1);
+      pids.push(json(await request(portico.port, '/')).pid);
+    }
+    assert.equal(new Set(pids).size, pids.length, `each save started a new process: ${pids}`);
+    assert.equal(await portico.stop(), 0);
+    assert.equal([...portico.stdout().matchAll(new RegExp(reloaded.source, 'g'))].length, saves.length);
+    for (const pid of pids) assert.ok(!isAlive(pid), `backend ${pid} outlived portico`);
+  });
+});
