@@ -1,8 +1,21 @@
 // The lint gate (`pnpm lint`, part of `pnpm test` and CI). Type-aware rules catch what strict
 // TypeScript does not: promises nobody awaits, `any` leaking from a parse, a switch that forgot
 // a case. The package graph's direction is held by test/workspace.test.ts against
-// docs/architecture.md, and by the rule below that keeps a package out of another's src/.
+// docs/architecture.md, and by the rules below that keep a package out of another's src/ and
+// the tests' helpers (@portico/test-support) out of code that ships.
 import tseslint from 'typescript-eslint';
+
+/** Packages are imported by name and through their exports, everywhere. */
+const packagePaths = [
+  {
+    regex: '^(\\.\\./)+(packages/)?[a-z-]+/src/',
+    message: 'Import another package by its name (@portico/NAME), never by a path into its src/.',
+  },
+  {
+    regex: '^@portico/[a-z-]+/(src|dist)/',
+    message: 'Import a package through its exports, never a file inside it.',
+  },
+];
 
 export default tseslint.config(
   { ignores: ['**/dist/**', '**/node_modules/**', '**/*.js', '**/*.mjs', '**/*.cjs'] },
@@ -24,21 +37,7 @@ export default tseslint.config(
       // that detaches one (`const f = dispatch.release`) calls it with the wrong `this`.
       '@typescript-eslint/unbound-method': 'error',
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            {
-              regex: '^(\\.\\./)+(packages/)?[a-z-]+/src/',
-              message: 'Import another package by its name (@portico/NAME), never by a path into its src/.',
-            },
-            {
-              regex: '^@portico/[a-z-]+/(src|dist)/',
-              message: 'Import a package through its exports, never a file inside it.',
-            },
-          ],
-        },
-      ],
+      'no-restricted-imports': ['error', { patterns: packagePaths }],
     },
   },
   {
@@ -52,6 +51,21 @@ export default tseslint.config(
       '@typescript-eslint/no-unsafe-return': 'error',
       '@typescript-eslint/no-unsafe-argument': 'error',
       '@typescript-eslint/no-explicit-any': 'error',
+      // The tests' own helpers are private and never installed with Portico: code that ships and
+      // imported one would fail for every user. (A later block's options replace an earlier one's,
+      // so the package-path patterns are repeated here.) test/workspace.test.ts holds this rule.
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            ...packagePaths,
+            {
+              regex: '^@portico/test-support(/|$)',
+              message: 'Code that ships never imports @portico/test-support: it holds the tests\' helpers, is private and is not installed with Portico. Move what both need into src/.',
+            },
+          ],
+        },
+      ],
       // A class's mutable state is its own (`#field`): a subclass or layer reads it through a
       // getter and changes it through a method named for the change, which can keep its invariants
       // (the UpstreamExchange layers, docs/architecture.md). Shared references stay `protected readonly`.

@@ -9,7 +9,7 @@ import net, { type AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import http2 from 'node:http2';
 import { until } from './helpers/frontClients.ts';
-import { data, Flag, frame, FrameType, headerBlock, headers, initialWindow, RawHttp2Client, request, rstStream, windowUpdate, type ReceivedFrame } from './helpers/http2Frames.ts';
+import { data, Flag, frame, FrameType, headerBlock, headers, initialWindow, RawHttp2Client, request, rstStream, windowUpdate, type ReceivedFrame } from '@portico/test-support/http2';
 import { startFront, startRecordingBackend, testCertificate, type Front, type RecordingBackend, type TestCertificate } from './helpers/http2Front.ts';
 
 const { NGHTTP2_COMPRESSION_ERROR, NGHTTP2_FLOW_CONTROL_ERROR } = http2.constants;

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import http2 from 'node:http2';
 import net from 'node:net';
-import { FrameType, headers, RawHttp2Client, request } from './helpers/http2Frames.ts';
+import { FrameType, headers, RawHttp2Client, request } from '@portico/test-support/http2';
 import { h2Request, startFront, startRecordingBackend, type Front, type RecordingBackend } from './helpers/http2Front.ts';
 
 /** HPACK's static table index 8 is `:status: 200`; a response starting with it is a 200. */

@@ -8,7 +8,7 @@ import http2 from 'node:http2';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { frontPids } from './helpers/frontClients.ts';
-import { Flag, frame, FrameType, headerBlock, headers, indexed, indexedLiteral, initialWindow, ping, RawHttp2Client, request, rstStream } from './helpers/http2Frames.ts';
+import { Flag, frame, FrameType, headerBlock, headers, indexed, indexedLiteral, initialWindow, ping, RawHttp2Client, request, rstStream } from '@portico/test-support/http2';
 import { h2Request } from './helpers/http2Front.ts';
 import { app, startPortico, stopAllPorticos } from './helpers/portico.ts';
 import { peakResidentBytesOf, residentBytesOf, resetPeakResident } from './helpers/processFigures.ts';

@@ -5,7 +5,7 @@
 // timed them, and only while no stream was open; and as the socket's silence, so a client that
 // sent a byte every few seconds kept it for good.
 import assert from 'node:assert/strict';
-import { Flag, frame, FrameType, headerBlock, headers, RawHttp2Client, request } from './helpers/http2Frames.ts';
+import { Flag, frame, FrameType, headerBlock, headers, RawHttp2Client, request } from '@portico/test-support/http2';
 import { startFront, startRecordingBackend, type Front, type RecordingBackend } from './helpers/http2Front.ts';
 
 /** Sends `bytes` one at a time, `everyMs` apart, until they are sent or the connection closed. */

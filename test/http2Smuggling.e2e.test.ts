@@ -3,7 +3,7 @@
 // condition is the one of reference/security.md: nothing smuggled ever reaches the backend, and
 // the stream is answered 400 or reset; the next request is served as it should be.
 import assert from 'node:assert/strict';
-import { data, headers, RawHttp2Client, request } from './helpers/http2Frames.ts';
+import { data, headers, RawHttp2Client, request } from '@portico/test-support/http2';
 import { startFront, startRecordingBackend, type Front, type RecordingBackend } from './helpers/http2Front.ts';
 
 const SMUGGLED = 'GET /smuggled HTTP/1.1\r\nHost: front.test\r\n\r\n';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -37,6 +37,9 @@ describe('packaging: the packed tarballs installed with npm into an empty projec
     await mkdir(tarballs);
     await mkdir(project);
     for (const name of await readdir(join(root, 'packages'))) {
+      // A private package (the tests' @portico/test-support) is never published.
+      const manifest = JSON.parse(await readFile(join(root, 'packages', name, 'package.json'), 'utf8')) as { readonly private?: boolean };
+      if (manifest.private === true) continue;
       await run('pnpm', ['pack', '--pack-destination', tarballs], { cwd: join(root, 'packages', name), env });
     }
     await writeFile(join(project, 'package.json'), JSON.stringify({ name: 'uses-portico', private: true, version: '1.0.0' }));

@@ -1,14 +1,21 @@
 import assert from 'node:assert/strict';
 import { readFile, readdir } from 'node:fs/promises';
 import { builtinModules } from 'node:module';
+import { ESLint, Linter } from 'eslint';
 
 const root = new URL('../', import.meta.url);
 
 interface Manifest {
   readonly name: string;
+  readonly private?: boolean;
   readonly dependencies?: Record<string, string>;
   readonly devDependencies?: Record<string, string>;
+  readonly peerDependencies?: Record<string, string>;
+  readonly optionalDependencies?: Record<string, string>;
 }
+
+/** The tests' own helpers: a workspace package that nothing that ships may depend on. */
+const testSupport = '@portico/test-support';
 
 const readJson = async <T>(url: URL): Promise<T> => JSON.parse(await readFile(url, 'utf8')) as T;
 
@@ -146,5 +153,52 @@ describe('workspace', () => {
       done.add(node);
     };
     for (const node of actual.keys()) visit(node, []);
+  });
+
+  it(`keeps ${testSupport} to tests: private, a devDependency exactly where tests import it, never a dependency`, async () => {
+    const problems: string[] = [];
+    const support = await readJson<Manifest>(new URL('packages/test-support/package.json', root));
+    if (support.name !== testSupport || support.private !== true) problems.push(`packages/test-support is not the private ${testSupport}`);
+    const trees: Array<[string, URL[], URL]> = [['the workspace root', [new URL('test/', root)], new URL('package.json', root)]];
+    for (const name of await packageNames()) {
+      if (name !== 'test-support') trees.push([`packages/${name}`, [new URL(`packages/${name}/test/`, root)], new URL(`packages/${name}/package.json`, root)]);
+    }
+    for (const [where, testDirs, manifestUrl] of trees) {
+      const manifest = await readJson<Manifest>(manifestUrl);
+      for (const field of ['dependencies', 'peerDependencies', 'optionalDependencies'] as const) {
+        if (manifest[field]?.[testSupport] !== undefined) problems.push(`${where} has ${testSupport} in ${field}: code that ships never depends on it`);
+      }
+      const imported = (await Promise.all(testDirs.map(importedPackages))).some((found) => found.has(testSupport));
+      const declared = manifest.devDependencies?.[testSupport] !== undefined;
+      if (imported && !declared) problems.push(`${where}'s tests import ${testSupport} but it is not in its devDependencies`);
+      if (declared && !imported) problems.push(`${where} declares ${testSupport} in devDependencies but its tests never import it`);
+    }
+    assert.deepEqual(problems, []);
+  });
+
+  it(`fails lint where a package's src imports ${testSupport}, and nowhere else`, async () => {
+    // The lint rule as eslint.config.js sets it for each file, run on an import of each kind.
+    const eslint = new ESLint({ cwd: root.pathname });
+    const linter = new Linter();
+    const restricted = async (file: string): Promise<string[]> => {
+      const config = (await eslint.calculateConfigForFile(file)) as { rules: Record<string, Linter.RuleEntry> };
+      const rule = config.rules['no-restricted-imports'];
+      assert.ok(rule !== undefined, `no-restricted-imports applies to ${file}`);
+      const imports = [`import { freePort } from '${testSupport}';`, `import { RawHttp2Client } from '${testSupport}/http2';`, `export { frame } from '${testSupport}/http2';`];
+      return imports.filter(
+        (code) => linter.verify(code, { languageOptions: { sourceType: 'module' }, rules: { 'no-restricted-imports': rule } }).some((m) => m.ruleId === 'no-restricted-imports'),
+      );
+    };
+    for (const name of (await packageNames()).filter((n) => n !== 'test-support')) {
+      assert.equal((await restricted(`packages/${name}/src/index.ts`)).length, 3, `packages/${name}/src may import ${testSupport}`);
+      assert.deepEqual(await restricted(`packages/${name}/test/some.test.ts`), [], `packages/${name}/test may not import ${testSupport}`);
+    }
+    assert.deepEqual(await restricted('test/some.e2e.test.ts'), []);
+    // The rule that keeps a package out of another's src/ still holds in src/ beside the new one.
+    const pathIntoSrc = linter.verify("import { x } from '../../router/src/index.ts';", {
+      languageOptions: { sourceType: 'module' },
+      rules: { 'no-restricted-imports': ((await eslint.calculateConfigForFile('packages/portico/src/index.ts')) as { rules: Record<string, Linter.RuleEntry> }).rules['no-restricted-imports']! },
+    });
+    assert.equal(pathIntoSrc.length, 1);
   });
 });

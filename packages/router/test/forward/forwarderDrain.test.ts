@@ -5,7 +5,7 @@ import http2 from 'node:http2';
 import net from 'node:net';
 import { createForwarder } from '@portico/router';
 import { closeAll, floodWithoutReading, startHttpBackend, startProxy, upstreamAt } from './harness.ts';
-import { FrameType, RawHttp2Client } from '../h2/rawHttp2Client.ts';
+import { FrameType, RawHttp2Client } from '@portico/test-support/http2';
 
 /** A backend that answers `/` at once and holds `/held` until the test lets it answer. */
 async function gatedBackend() {

@@ -10,7 +10,7 @@ import net, { type AddressInfo } from 'node:net';
 import { createForwarder, type ExchangeOutcome, type ForwarderEvent, type ForwarderOptions } from '@portico/router';
 import { closeAll, signal, stallingClient, startBulkBackend, startProxy, startRawBackend, upstreamAt } from './harness.ts';
 import { MethodDispatch } from './MethodDispatch.ts';
-import { FrameType, RawHttp2Client } from '../h2/rawHttp2Client.ts';
+import { FrameType, RawHttp2Client } from '@portico/test-support/http2';
 
 type Respond = (data: Buffer, socket: net.Socket) => void;
 
@@ -177,7 +177,9 @@ describe('forwarder: how a response that ends early is counted', () => {
 
     // node:http2 takes the HEADERS at once (headersSent) and writes them a turn later: a client's
     // RST_STREAM read in the same turn closes the stream first, and nghttp2 drops the HEADERS
-    // queued for it. The client got nothing, yet the exchange was counted 200, incomplete.
+    // queued for it. The client got nothing, yet the exchange was counted 200, incomplete. (The
+    // drop is seen only for a request that came in the connection's first read, with the preface:
+    // one sent after the SETTINGS exchange gets its HEADERS, and is counted 200, incomplete.)
     it('counts 499, not a 200 the client never got, when the client resets its stream in the turn the head of the backend arrives', async () => {
       let backendSocket: net.Socket | undefined;
       const arrived = signal();
@@ -185,7 +187,7 @@ describe('forwarder: how a response that ends early is counted', () => {
         backendSocket = socket;
         arrived.fire();
       });
-      const client = await RawHttp2Client.connect(port);
+      const client = await RawHttp2Client.connect(port, { awaitServerSettings: false });
       client.get(1);
       await arrived.promise;
       // Both reach the kernel now; Portico reads them in its next poll, the backend's first.
@@ -205,7 +207,7 @@ describe('forwarder: how a response that ends early is counted', () => {
     it('counts 499 for a stream ended by Portico closing its connection, and says Portico closed it', async () => {
       const arrived = signal();
       const { port, dispatches, events } = await proxyTo('h2', () => arrived.fire(), { headersTimeout: 300 });
-      const client = await RawHttp2Client.connect(port);
+      const client = await RawHttp2Client.connect(port, { awaitServerSettings: false });
       client.get(1);
       await arrived.promise;
       client.openHeaderBlock(3);
@@ -220,7 +222,7 @@ describe('forwarder: how a response that ends early is counted', () => {
     it('says nghttp2 closed the connection, not the client, for a stream ended by its invalid-frames bound', async () => {
       const arrived = signal();
       const { port, dispatches, events } = await proxyTo('h2', () => arrived.fire());
-      const client = await RawHttp2Client.connect(port);
+      const client = await RawHttp2Client.connect(port, { awaitServerSettings: false });
       client.get(1);
       await arrived.promise;
       client.post(3);
