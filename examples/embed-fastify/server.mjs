@@ -42,9 +42,14 @@ export async function start({ port = 3000, host = '127.0.0.1' } = {}) {
     port: app.server.address().port,
     portico,
     async stop() {
-      // An open WebSocket tunnel keeps the server open until its backend stops: stop both together.
+      // app.close() stops accepting and closes idle keep-alive connections; requests in flight go
+      // on. portico.stop() waits for Portico's requests in flight, then stops the backends, which
+      // closes their WebSocket tunnels (an open tunnel would keep close() waiting: do not await
+      // it first). What is left are connections idle since: close them, or close() waits out
+      // Fastify's keep-alive timeout (72 s).
       const closed = app.close();
       await portico.stop();
+      app.server.closeAllConnections();
       await closed;
     },
   };

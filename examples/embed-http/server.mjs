@@ -35,10 +35,14 @@ export async function start({ port = 3000, host = '127.0.0.1' } = {}) {
     port: server.address().port,
     portico,
     async stop() {
-      // An open WebSocket tunnel keeps the server open until its backend stops: stop both together.
+      // close() stops accepting and closes idle keep-alive connections; requests in flight go on.
+      // portico.stop() waits for Portico's requests in flight, then stops the backends, which
+      // closes their WebSocket tunnels (an open tunnel would keep close() waiting: do not await
+      // it first). What is left are connections idle since: close them, or close() waits out the
+      // keep-alive timeout.
       const closed = new Promise((resolve) => server.close(resolve));
-      server.closeAllConnections();
       await portico.stop();
+      server.closeAllConnections();
       await closed;
     },
   };
