@@ -50,8 +50,13 @@ export type ControlMessage =
   /** Send a `metrics` message now, with this id (for `/status` and `/metrics`, `MetricsAsks`). */
   | { readonly type: 'metrics.ask'; readonly id: number }
   /**
-   * Answer the requests waiting for a worker 503 (`Router.drain`), stop accepting and drain the
-   * connections (`Forwarder.drain`); what is in flight goes on (`stop()`: the apps drain meanwhile).
+   * Portico is stopping: answer the requests waiting for a worker 503 and start no app for a
+   * request (`Router.drain`), the routers of later routes too; go on accepting until `accept.stop`.
+   */
+  | { readonly type: 'drain' }
+  /**
+   * Stop accepting and drain the connections (`Forwarder.drain`), the router too if no `drain`
+   * came; what is in flight goes on (`stop()`: the apps drain meanwhile).
    */
   | { readonly type: 'accept.stop' }
   /** Close every connection and exit. */

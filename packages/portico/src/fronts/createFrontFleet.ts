@@ -46,7 +46,13 @@ export interface FrontFleet {
    */
   publishRoutes(): Promise<void>;
   /**
-   * Every front stops accepting and drains (`Router.drain`, `Forwarder.drain`), as one process
+   * Portico's stop has begun: every front's router drains (`Router.drain`: the requests waiting
+   * for a worker are answered 503, and no app starts for a request), those started from now on
+   * too, as the control's own router does at once; the fronts accept until `stopAccepting`.
+   */
+  drain(): void;
+  /**
+   * Every front drains (`drain`), stops accepting and drains its connections (`Forwarder.drain`), as one process
    * does at its stop, and then the control closes its sockets: a new connection is refused. What
    * is in flight goes on.
    */
@@ -99,6 +105,8 @@ export function createFrontFleet(options: FrontFleetOptions): FrontFleet {
    * socket, listens on nothing and drains from its start (`init`'s `stopping`).
    */
   let acceptStopping = false;
+  /** `drain` was called: no pool starts for a front's request, and a front started from now on is told to drain. */
+  let draining = false;
   /** Messages refused of each front (`checkFrontMessage`), over its restarts, as its restarts are counted. */
   const refusedCounts = new Map<number, number>();
   /** The types of message refused of each front's running process: each is logged once a process. */
@@ -232,7 +240,7 @@ export function createFrontFleet(options: FrontFleetOptions): FrontFleet {
         return;
       case 'pool.start':
         // In the stop no app starts for a request (`Router.drain`); one sent before the front's drain is late.
-        if (!acceptStopping) void tracked.get(message.key)?.runtime.pool.start();
+        if (!draining) void tracked.get(message.key)?.runtime.pool.start();
         return;
       case 'worker.unreachable':
         tracked
@@ -323,6 +331,8 @@ export function createFrontFleet(options: FrontFleetOptions): FrontFleet {
       listeningCallbacks.set(front, listening);
       send(child, { type: 'init', index: front, config: options.config(), logLevels, seriesDropped: reports.started(front), stopping: acceptStopping });
       send(child, routesFor(front));
+      // Its router drains from its first routes; one started in the stop was told so in init.
+      if (draining && !acceptStopping) send(child, { type: 'drain' });
       // From its start: a front that hangs before it listens is found as well (it answers once it
       // has loaded its code and read init and routes, sent before the ping; until it listens it
       // is held to the starting limit, pingFront).
@@ -428,7 +438,13 @@ export function createFrontFleet(options: FrontFleetOptions): FrontFleet {
         for (const [front, child] of running) send(child, routesFor(front, id));
       });
     },
+    drain() {
+      if (draining) return;
+      draining = true;
+      for (const child of children.values()) if (live(child)) child.send({ type: 'drain' });
+    },
     async stopAccepting() {
+      draining = true;
       acceptStopping = true;
       const asked = options.clock.now();
       const answered = Promise.all(

@@ -63,8 +63,10 @@ export function runFront(channel: ControlChannel, clock: Clock = systemClock, li
   let forwarders: SocketForwarders | undefined;
   let listener: Listener | undefined;
   let changing: Promise<void> = Promise.resolve();
-  /** Portico is stopping (`accept.stop`, or `init` for a front started in the stop): a router made from now on drains from its start. */
-  let stopping = false;
+  /** Portico is stopping (`drain`, `accept.stop`, or `init` for a front started in the stop): a router made from now on drains from its start. */
+  let draining = false;
+  /** Started in Portico's stop (`init`'s `stopping`): given no socket, the front listens on nothing. */
+  let startedInStop = false;
   /** The first routes are in: the front listens (or, stopping, has nothing to listen on). */
   let started = false;
 
@@ -90,7 +92,7 @@ export function runFront(channel: ControlChannel, clock: Clock = systemClock, li
       { onRequest, onErrorPage: errorPageLogger(logger) },
     );
     await next.start([]);
-    if (stopping) next.drain();
+    if (draining) next.drain();
     const previous = router;
     router = next;
     routed = apps.map((app) => app.config.name);
@@ -102,7 +104,7 @@ export function runFront(channel: ControlChannel, clock: Clock = systemClock, li
       started = true;
       // A front started in the stop has no socket to listen on (`init`'s `stopping`): its start
       // is over all the same.
-      if (!stopping) await listen();
+      if (!startedInStop) await listen();
       send({ type: 'listening' });
     }
   };
@@ -132,15 +134,22 @@ export function runFront(channel: ControlChannel, clock: Clock = systemClock, li
   };
 
   /**
-   * Portico is stopping, and this front drains as one process does (`createPortico`'s stop):
-   * requests waiting for a worker are answered 503 (`Router.drain`), no connection is accepted,
-   * and those open drain: an idle keep-alive connection closes now, a request in flight is
-   * answered with `connection: close`, an HTTP/2 session gets GOAWAY (`Forwarder.drain`).
+   * Portico is stopping, and this front's router drains as the control's does (`createPortico`'s
+   * stop): no app starts for a request from now on, and the requests waiting for a worker get 503
+   * now (`Router.drain`). At once, not after routes being applied: the router they make drains
+   * too, and the one in force hands it its waiters drained.
+   */
+  const drain = (): void => {
+    draining = true;
+    router?.drain();
+  };
+
+  /**
+   * The front stops accepting, and the connections open drain as in one process: an idle
+   * keep-alive connection closes now, a request in flight is answered with `connection: close`,
+   * an HTTP/2 session gets GOAWAY (`Forwarder.drain`).
    */
   const stopAccepting = async (): Promise<void> => {
-    stopping = true;
-    // No app starts for a request from now on: the requests waiting for a worker get 503 now.
-    router?.drain();
     await listener?.stopAccepting();
     forwarders?.drain();
   };
@@ -178,7 +187,8 @@ export function runFront(channel: ControlChannel, clock: Clock = systemClock, li
         config = message.config;
         logLevels = new Set(message.logLevels);
         seriesDropped = message.seriesDropped;
-        stopping = message.stopping;
+        startedInStop = message.stopping;
+        draining = message.stopping;
         return;
       case 'ping':
         send({ type: 'pong', id: message.id });
@@ -222,9 +232,13 @@ export function runFront(channel: ControlChannel, clock: Clock = systemClock, li
       case 'metrics.ask':
         report(message.id);
         return;
+      case 'drain':
+        drain();
+        return;
       // After routes still being applied: a front still starting as the stop begins listens with
       // its first routes, then stops accepting and drains.
       case 'accept.stop':
+        drain();
         inOrder(() => void stopAccepting().then(() => send({ type: 'accept.stopped' })));
         return;
       case 'close':

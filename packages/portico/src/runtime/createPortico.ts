@@ -311,8 +311,10 @@ export function createPortico(initial: PorticoConfig, options: PorticoOptions = 
     stop() {
       stopping ??= (async () => {
         closing = true;
-        // No app starts for a request from now on: the requests waiting for a worker get 503 now.
+        // No app starts for a request from now on: the requests waiting for a worker get 503 now,
+        // at the fronts too, before the app commands and reloads under way are waited for.
         router.drain();
+        frontsFleet?.drain();
         rewatch();
         await starting?.catch(() => {});
         // A rollout in progress ends (its new workers stop) and changes nothing.
