@@ -87,7 +87,8 @@ describe('HTTP/2 downgrade smuggling', function () {
         const outcome = await c.outcome(1);
         assert.ok((outcome.kind === 'reset' && outcome.code === 0x1) || outcome.kind === 'closed', JSON.stringify(outcome));
       }
-      assert.deepEqual(front.events.filter((e) => e.type === 'request.refused'), [], 'Portico\'s own check ran: nghttp2 no longer resets first');
+      // Status 0 is the connection nghttp2 closed (Node 22 and later), named by its bound; the check would refuse 400.
+      assert.deepEqual(front.events.filter((e) => e.type === 'request.refused' && e.status !== 0), [], 'Portico\'s own check ran: nghttp2 no longer resets first');
     });
   });
 

@@ -7,6 +7,7 @@ import { Deadline } from '../forward/Deadline.ts';
 import { newRequestId } from '../forward/newRequestId.ts';
 import type { UpstreamPool } from '../forward/UpstreamPool.ts';
 import { cannedAnswer } from '../policy/index.ts';
+import { boundPassed } from './boundPassed.ts';
 import { http2ServerOptions, PREMATURE_RESET_MINIMUM } from './http2Bounds.ts';
 import { Http2Exchange, type Http2StreamOwner } from './Http2Exchange.ts';
 import { answerHeaders } from './http2ResponseHeaders.ts';
@@ -14,12 +15,6 @@ import { resetStreamTail, watchStreamTail } from './streamTail.ts';
 import { readHttp2RequestHead } from './readHttp2RequestHead.ts';
 
 const { NGHTTP2_ENHANCE_YOUR_CALM, NGHTTP2_NO_ERROR } = http2.constants;
-
-/**
- * Errors node:http2 destroys a session with when nghttp2's bounds on a client are passed (the
- * invalid-frames bound): its streams close with the error, before the session reports it.
- */
-const BOUND_PASSED = new Set(['ERR_HTTP2_TOO_MANY_INVALID_FRAMES']);
 
 /** How often, in parts of headersTimeout, a connection looks for a header block begun and not ended. */
 const HEAD_CHECKS_PER_TIMEOUT = 2;
@@ -114,7 +109,7 @@ class Http2Connection implements Http2StreamOwner {
     this.options = options;
     this.pool = pool;
     this.#parser = new RequestHeadParser({ limits: options.limits });
-    session.on('error', ignore);
+    session.on('error', this.#onSessionError);
     session.on('close', () => {
       this.#idle.dispose();
       this.#headCheck.dispose();
@@ -215,9 +210,25 @@ class Http2Connection implements Http2StreamOwner {
     this.#session.destroy();
   }
 
-  /** A stream's error; one that says nghttp2's bound closed the session is Portico's close (`closedBy`). */
-  readonly #onStreamError = (err: Error & { readonly code?: string }): void => {
-    if (this.#closedBy === undefined && this.#session.destroyed && BOUND_PASSED.has(err.code ?? '')) this.#closedBy = err.message;
+  /**
+   * A stream's error. One that says node:http2 destroyed the session for a bound of nghttp2's (or
+   * its own) that the client passed is Portico's close (`closedBy`), named by the bound: the streams
+   * close with it before the session reports it.
+   */
+  readonly #onStreamError = (err: Error & { readonly code?: string; readonly errno?: number }): void => {
+    if (this.#closedBy === undefined && this.#session.destroyed) this.#closedBy = boundPassed(err);
+  };
+
+  /**
+   * The session's error, once it is destroyed: for a bound the client passed, the connection's
+   * refusal is logged once, as for a rule of Portico's (`#refuse`), its streams or none.
+   */
+  readonly #onSessionError = (err: Error & { readonly code?: string; readonly errno?: number }): void => {
+    const bound = boundPassed(err);
+    // Undefined: the client's socket failed. Another reason: Portico closed it first, and said so.
+    if (bound === undefined || (this.#closedBy !== undefined && this.#closedBy !== bound)) return;
+    this.#closedBy = bound;
+    this.options.onEvent({ type: 'request.refused', status: 0, reason: bound });
   };
 
   #onStream(stream: ServerHttp2Stream, flags: number, raw: string[]): void {
