@@ -18,8 +18,9 @@ export interface DispatchRequest {
   readonly requestId: string;
   /**
    * When the request's head was complete, on the forwarder's clock (`ForwarderOptions.clock`),
-   * where the engine read it anyway: a dispatcher on the same clock (the router's `createPortico`
-   * gives both one) times the request from it instead of asking the clock again. Given with the
+   * where the engine read it anyway: a dispatcher on the same clock (Portico's router and socket
+   * forwarders both run on the system clock) times the request from it instead of asking the
+   * clock again. Given with the
    * outcome's `endedAt`; absent, the dispatcher reads its own clock.
    */
   readonly receivedAt?: number | undefined;
