@@ -1,4 +1,6 @@
 export { workerMachine } from './workerMachine.ts';
+export { workerChildSpec } from './workerChildSpec.ts';
+export type { WorkerChildSettings } from './workerChildSpec.ts';
 export { takePeak } from './takePeak.ts';
 export type { LoadElsewhere } from './LoadElsewhere.ts';
 export type { WorkerActorRef, WorkerContext, WorkerEmitted, WorkerEvent, WorkerInput, WorkerLoad, WorkerOutput, WorkerSnapshot } from './workerMachine.ts';
