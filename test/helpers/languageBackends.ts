@@ -2,12 +2,12 @@ import { execFile, spawn, type ChildProcess, type StdioOptions } from 'node:chil
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
-import http from 'node:http';
-import { createServer, type Server } from 'node:net';
+import type { Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { rawRequest, type RawReply, type RequestTarget } from '@portico/test-support';
 
 /** The repository root, and where the per-language integrations live. */
 export const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -131,62 +131,11 @@ export async function stopLanguageBackends(): Promise<void> {
   );
 }
 
-/**
- * Starts a backend told its port up front, on a port free a moment ago. Test files run in
- * parallel, so another test may bind that port in between: a start that fails with the port in use
- * (each language words it its own way) is tried again on another port, up to five times.
- */
-export async function onFreePort<T>(start: (port: number) => Promise<T>): Promise<{ port: number; started: T }> {
-  for (let attempt = 1; ; attempt += 1) {
-    const port = await freePort();
-    try {
-      return { port, started: await start(port) };
-    } catch (error) {
-      if (attempt === 5 || !/in use|EADDRINUSE/i.test(String(error))) throw error;
-    }
-  }
-}
-
-/** A port that was free a moment ago; see onFreePort for a backend that must be told it. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  server.close();
-  await once(server, 'close');
-  return port;
-}
-
 export async function privateDir(prefix: string): Promise<string> {
   return mkdtemp(join(tmpdir(), prefix));
 }
 
-export type Target = { readonly port: number } | { readonly socketPath: string };
-
-export interface Reply {
-  readonly status: number;
-  readonly headers: http.IncomingHttpHeaders;
-  readonly body: string;
-}
-
 /** One request with raw header pairs (duplicates and latin1 byte strings allowed). */
-export function send(target: Target, path: string, headers: readonly (readonly [string, string])[] = []): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const req = http.request({
-      ...('port' in target ? { host: '127.0.0.1', port: target.port } : { socketPath: target.socketPath }),
-      path,
-      headers: [['host', 'port' in target ? `127.0.0.1:${target.port}` : 'localhost'], ...headers].flat(),
-      agent: false,
-    });
-    req.on('error', reject);
-    req.on('response', (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (body += chunk));
-      res.on('error', reject);
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-    });
-    req.end();
-  });
+export function send(target: RequestTarget, path: string, headers: readonly (readonly [string, string])[] = []): Promise<RawReply> {
+  return rawRequest(target, { path, headers });
 }

@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { request } from './helpers/request.ts';
-import { onFreePort, startBackend, stopAllBackends, type Backend } from './helpers/startBackend.ts';
+import { onFreePort } from '@portico/test-support';
+import { startBackend, stopAllBackends, type Backend } from './helpers/startBackend.ts';
 
 // The backend example in docs/integration.md: another language, on Portico's Python integration.
 const server = fileURLToPath(new URL('../../../examples/python-backend/server.py', import.meta.url));

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { request, type Echo } from './helpers/request.ts';
-import { onFreePort, startBackend, stopAllBackends } from './helpers/startBackend.ts';
+import { onFreePort } from '@portico/test-support';
+import { startBackend, stopAllBackends } from './helpers/startBackend.ts';
 
 // What the ASP.NET Core Module gives a backend: a backend started with only these names (as IIS
 // does) or with both these and Portico's (as Portico's compat mode does) works the same.

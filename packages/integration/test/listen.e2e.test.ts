@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ListenFailedError, listen, resolveListenTarget } from '../src/index.ts';
 import { request, type Echo } from './helpers/request.ts';
-import { freePort, ipcReady, onFreePort, startBackend, stopAllBackends } from './helpers/startBackend.ts';
+import { freePort, onFreePort } from '@portico/test-support';
+import { ipcReady, startBackend, stopAllBackends } from './helpers/startBackend.ts';
 
 describe('listen', () => {
   afterEach(stopAllBackends);

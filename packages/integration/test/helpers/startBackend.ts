@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer, type Server } from 'node:net';
+import type { Server } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../../../../', import.meta.url));
@@ -139,32 +139,4 @@ export async function stopAllBackends(): Promise<void> {
       return backend.exited;
     }),
   );
-}
-
-/**
- * Starts a backend told its port up front, on a port free a moment ago. Test files run in
- * parallel, so another test may bind that port in between: a start that fails with "address in
- * use" is tried again on another port (up to five times), never reported as the backend's fault.
- */
-export async function onFreePort<T>(start: (port: number) => Promise<T>): Promise<{ port: number; started: T }> {
-  for (let attempt = 1; ; attempt += 1) {
-    const port = await freePort();
-    try {
-      return { port, started: await start(port) };
-    } catch (error) {
-      if (attempt === 5 || !/Address already in use|EADDRINUSE/.test(String(error))) throw error;
-    }
-  }
-}
-
-/** A port that was free a moment ago; for tests that must name the port up front. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  server.close();
-  await once(server, 'close');
-  if (typeof address !== 'object' || address === null) throw new Error('no port');
-  return address.port;
 }

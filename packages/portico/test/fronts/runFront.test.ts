@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import { SimulatedClock } from '@portico/supervisor';
+import { freePort } from '@portico/test-support';
 import { resolveConfig } from '../../src/config/loadConfig.ts';
 import type { ControlMessage, FrontMessage, PoolView } from '../../src/fronts/FrontMessage.ts';
 import { runFront } from '../../src/fronts/runFront.ts';
@@ -161,15 +162,6 @@ describe('runFront', () => {
     socket.close();
   });
 });
-
-/** A port nothing listens on now, on 127.0.0.1. */
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** The status of a GET on a connection of its own, closed after it (the front's close waits for none). */
 function get(port: number): Promise<number> {
