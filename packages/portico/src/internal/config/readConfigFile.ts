@@ -1,9 +1,16 @@
-import { readFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { open } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
 import { extname } from 'node:path';
 import { parseDocument } from 'yaml';
 import { locateJsonError } from './locateJsonError.ts';
 import { sourcePlace } from './sourceExcerpt.ts';
 import type { RawProblem } from './walkSchema.ts';
+
+/** Far above any config's size; a file past it is not a config (a log, a dump named `.json`). */
+const maxBytes = 16 * 1024 * 1024;
+/** Far deeper than any config nests (`apps[0].auth.claims` is four); deeper only a mistake or an attack goes. */
+const maxDepth = 32;
 
 /** The parsed file, or the problems that stopped it from parsing (every YAML error, with its line). */
 export async function readConfigFile(file: string): Promise<{ value: unknown } | { problems: RawProblem[] }> {
@@ -11,21 +18,89 @@ export async function readConfigFile(file: string): Promise<{ value: unknown } |
   if (extension !== '.json' && extension !== '.yaml' && extension !== '.yml') {
     return { problems: [{ kind: 'syntax', path: [], message: `has the extension "${extension}", so its format is unknown`, allowed: 'a .json, .yaml or .yml file' }] };
   }
-  let text: string;
+  const read = await readRegularFile(file);
+  if ('problem' in read) return { problems: [{ kind: 'file', path: [], message: read.problem, allowed: 'a readable file' }] };
+  const notUtf8 = decodeUtf8(read.bytes);
+  if ('offset' in notUtf8) {
+    const { line, column, excerpt } = sourcePlace(notUtf8.text, notUtf8.offset);
+    const message = `is not UTF-8 at line ${line}, column ${column}: the byte 0x${notUtf8.byte} starts no UTF-8 character; save the file as UTF-8`;
+    return { problems: [{ kind: 'syntax', path: [], message, line, column, excerpt }] };
+  }
+  // A byte order mark (Notepad's UTF-8) is not part of the text: JSON.parse refused it, and
+  // columns on the first line are counted as an editor shows them, without it.
+  const text = notUtf8.text.charCodeAt(0) === 0xfeff ? notUtf8.text.slice(1) : notUtf8.text;
+  const parsed = extension === '.json' ? parseJson(text) : parseYaml(text);
+  if ('problems' in parsed) return parsed;
+  if (nestsDeeperThan(parsed.value, maxDepth)) {
+    const why = extension === '.json' ? '' : ' (a YAML alias inside the node it names nests without end)';
+    return { problems: [{ kind: 'syntax', path: [], message: `nests deeper than ${maxDepth} levels, which no Portico config does${why}` }] };
+  }
+  return parsed;
+}
+
+/**
+ * Reads `file` only if it is a regular file (a symlink to one included): a FIFO would block the
+ * read until a writer came, and `/dev/zero` would be read until memory ran out. Opened without
+ * blocking, so a FIFO is refused at once, and checked on the descriptor that is then read.
+ */
+async function readRegularFile(file: string): Promise<{ bytes: Buffer } | { problem: string }> {
+  let handle;
   try {
-    text = await readFile(file, 'utf8');
+    handle = await open(file, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
   } catch (error) {
-    return { problems: [{ kind: 'file', path: [], message: `cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`, allowed: 'a readable file' }] };
+    return { problem: `cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})` };
   }
-  if (extension === '.json') {
-    try {
-      return { value: JSON.parse(text) as unknown };
-    } catch (error) {
-      const found = locateJsonError(text);
-      if (!found) return { problems: [{ kind: 'syntax', path: [], message: `is not valid JSON: ${(error as Error).message}` }] };
-      return { problems: [syntaxProblem('JSON', text, found.offset, found.reason)] };
-    }
+  try {
+    const stats = await handle.stat();
+    if (!stats.isFile()) return { problem: `is ${kindOf(stats)}, not a regular file` };
+    if (stats.size > maxBytes) return { problem: `is ${stats.size} bytes, past the ${maxBytes} a config file may have` };
+    return { bytes: await handle.readFile() };
+  } catch (error) {
+    return { problem: `cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})` };
+  } finally {
+    await handle.close();
   }
+}
+
+function kindOf(stats: Stats): string {
+  if (stats.isDirectory()) return 'a folder';
+  if (stats.isFIFO()) return 'a FIFO (named pipe)';
+  if (stats.isCharacterDevice()) return 'a character device';
+  if (stats.isBlockDevice()) return 'a block device';
+  if (stats.isSocket()) return 'a socket';
+  return 'not a file';
+}
+
+/**
+ * The text, or where it stops being UTF-8. Node's decoder puts U+FFFD in place of a byte that is
+ * not UTF-8 and says nothing, so a path or argument written in Latin-1 (`/srv/café`) reached the
+ * backend as something else. The first byte that does not survive a round trip is the place.
+ */
+function decodeUtf8(bytes: Buffer): { text: string } | { text: string; offset: number; byte: string } {
+  const text = bytes.toString('utf8');
+  const again = Buffer.from(text, 'utf8');
+  if (again.equals(bytes)) return { text };
+  let at = 0;
+  while (at < bytes.length && bytes[at] === again[at]) at++;
+  // Back to the start of the character the bad byte is in.
+  while (at > 0 && (bytes[at]! & 0xc0) === 0x80) at--;
+  const offset = bytes.subarray(0, at).toString('utf8').length;
+  return { text, offset, byte: bytes[at]!.toString(16).toUpperCase().padStart(2, '0') };
+}
+
+function parseJson(text: string): { value: unknown } | { problems: RawProblem[] } {
+  // Portico's own scan first: it places every syntax error, a key repeated in one object, which
+  // JSON.parse lets the last one win silently (YAML's are refused too), and nesting too deep.
+  const found = locateJsonError(text, { repeatedKeys: true, maxDepth });
+  if (found) return { problems: [syntaxProblem('JSON', text, found.offset, found.reason)] };
+  try {
+    return { value: JSON.parse(text) as unknown };
+  } catch (error) {
+    return { problems: [{ kind: 'syntax', path: [], message: `is not valid JSON: ${(error as Error).message}` }] };
+  }
+}
+
+function parseYaml(text: string): { value: unknown } | { problems: RawProblem[] } {
   // YAML 1.2 core schema: `yes`/`no`/`on` stay strings, unlike YAML 1.1; repeated keys are errors.
   const document = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
   if (document.errors.length > 0) {
@@ -33,7 +108,25 @@ export async function readConfigFile(file: string): Promise<{ value: unknown } |
       problems: document.errors.map((error) => syntaxProblem('YAML', text, error.pos[0], yamlReason(error.message))),
     };
   }
-  return { value: document.toJS({ maxAliasCount: 100 }) as unknown };
+  try {
+    return { value: document.toJS({ maxAliasCount: 100 }) as unknown };
+  } catch (error) {
+    // The yaml library's guard against an alias bomb (a billion laughs) throws a ReferenceError.
+    if (!(error instanceof ReferenceError)) throw error;
+    return { problems: [{ kind: 'syntax', path: [], message: 'is not valid YAML: its aliases (*name) expand past 100 nodes, as an alias bomb does; write the repeated values out' }] };
+  }
+}
+
+/** Whether `value` nests deeper than `limit`, found without recursion (and so without end on a cycle). */
+function nestsDeeperThan(value: unknown, limit: number): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop()!;
+    if (typeof node !== 'object' || node === null) continue;
+    if (depth >= limit) return true;
+    for (const child of Object.values(node)) stack.push([child, depth + 1]);
+  }
+  return false;
 }
 
 function syntaxProblem(format: 'JSON' | 'YAML', text: string, offset: number, reason: string): RawProblem {

@@ -111,8 +111,15 @@ Portico will use it, every default filled in, or every problem at once.
 
 ## How a file is read
 
-1. **Parsed** by its extension. YAML is read as YAML 1.2, so \`yes\` and \`on\` stay strings;
-   a key repeated in one mapping is an error.
+1. **Parsed** by its extension. YAML is read as YAML 1.2, so \`yes\` and \`on\` stay strings.
+   A key repeated in one mapping or JSON object is an error, at its line and column (JSON.parse
+   would keep the last one and drop the first without a word). The file must be a regular file
+   (a symlink to one included) of at most 16 MiB, in UTF-8, with or without a byte order mark:
+   a folder, a FIFO or a device is refused at once, without reading it, and a byte that is not
+   UTF-8 is an error at its line and column (\`save the file as UTF-8\`), since it would reach a
+   path or argument as U+FFFD. Nesting deeper than 32 levels is an error (no config nests past
+   six), and so are YAML aliases that expand past 100 nodes (an alias bomb) or sit inside the
+   node they name.
 2. **Environment variables** are expanded in every string value (never in keys):
    \`%NAME%\` as in ANCM's web.config, \`\${NAME}\`, and \`\${NAME:-default}\` (the default also
    replaces an empty value). A variable that is not set, without a default, is an error naming it.

@@ -1,0 +1,87 @@
+import assert from 'node:assert/strict';
+import { symlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { loadConfig } from '@portico/portico';
+import { configFolder, minimal, problemsOf } from './fixtures.ts';
+
+const env = { HOME: '/home/test' };
+const yamlConfig = 'listen: [{port: 8080}]\napps: [{name: shop, processPath: node}]\n';
+
+// Config files a careless or hostile operator hands Portico. Each was seen failing before its fix:
+// an internal error (exit 70 from portico check) or a file silently read as something else.
+describe('loadConfig on hostile files', () => {
+  let folder: Awaited<ReturnType<typeof configFolder>>;
+  beforeEach(async () => (folder = await configFolder()));
+  afterEach(() => folder.remove());
+
+  it('reads a JSON file that starts with a byte order mark (Notepad\'s UTF-8) as YAML files are read', async () => {
+    const config = await loadConfig(await folder.write('p.json', `\uFEFF${minimal()}`), { env });
+    assert.equal(config.apps[0]!.name, 'shop');
+  });
+
+  it('refuses a file that is not UTF-8, at the line and column of the first byte that is not', async () => {
+    const file = join(folder.dir, 'p.json');
+    const text = minimal({ processPath: './caf\u00e9' }).replace(/,"apps"/, ',\n"apps"');
+    // Latin-1, as an editor set to it writes é: one byte 0xE9.
+    await writeFile(file, Buffer.from(text, 'latin1'));
+    const problems = await problemsOf(loadConfig(file, { env }));
+    assert.equal(problems.length, 1);
+    const [problem] = problems;
+    assert.equal(problem!.kind, 'syntax');
+    const column = text.split('\n')[1]!.indexOf('\u00e9') + 1;
+    assert.equal(problem!.message, `is not UTF-8 at line 2, column ${column}: the byte 0xE9 starts no UTF-8 character; save the file as UTF-8`);
+    assert.deepEqual([problem!.line, problem!.column], [2, column]);
+  });
+
+  for (const [name, text, line, column] of [
+    ['at the top', '{"listen": [{"port": 8080}],\n "apps": [],\n "apps": [{"name": "shop", "processPath": "node"}]}', 3, 2],
+    ['in an app, spelled with an escape', '{"listen": [{"port": 8080}], "apps": [{"name": "shop", "processPath": "node", "proc\\u0065ssPath": "python3"}]}', 1, 79],
+  ] as const) {
+    it(`refuses a key repeated in one JSON object ${name}, as YAML's are: JSON.parse would keep the last one silently`, async () => {
+      const problems = await problemsOf(loadConfig(await folder.write('p.json', text), { env }));
+      assert.equal(problems.length, 1);
+      assert.equal(problems[0]!.kind, 'syntax');
+      assert.match(problems[0]!.message, new RegExp(`^is not valid JSON at line ${line}, column ${column}: the key ".*" is already in this object; keep one`));
+    });
+  }
+
+  it('refuses a path that is a device, not a regular file, without reading it', async () => {
+    const file = join(folder.dir, 'p.json');
+    await symlink('/dev/zero', file);
+    const problems = await problemsOf(loadConfig(file, { env }));
+    assert.deepEqual(
+      problems.map((p) => [p.kind, p.message, p.allowed]),
+      [['file', 'is a character device, not a regular file', 'a readable file']],
+    );
+  });
+
+  it('refuses a folder named like a config', async () => {
+    const file = join(folder.dir, 'p.yaml');
+    await (await import('node:fs/promises')).mkdir(file);
+    const problems = await problemsOf(loadConfig(file, { env }));
+    assert.deepEqual(problems.map((p) => [p.kind, p.message]), [['file', 'is a folder, not a regular file']]);
+  });
+
+  it('refuses a YAML alias bomb with a problem, not an internal error', async () => {
+    const lines = ['a: &a [x, x, x, x, x, x, x, x, x]'];
+    for (const [from, to] of [['a', 'b'], ['b', 'c'], ['c', 'd'], ['d', 'e'], ['e', 'f']]) lines.push(`${to}: &${to} [${Array(9).fill(`*${from}`).join(', ')}]`);
+    const problems = await problemsOf(loadConfig(await folder.write('p.yaml', `${lines.join('\n')}\n${yamlConfig}`), { env }));
+    assert.deepEqual(problems.map((p) => p.kind), ['syntax']);
+    assert.match(problems[0]!.message, /^is not valid YAML: its aliases \(\*name\) expand past 100 nodes/);
+  });
+
+  it('refuses a YAML alias inside the node it names (endless nesting) with a problem, not an internal error', async () => {
+    const problems = await problemsOf(loadConfig(await folder.write('p.yaml', 'listen: &l [{port: 8080}, *l]\napps: [{name: shop, processPath: node}]\n'), { env }));
+    assert.deepEqual(problems.map((p) => [p.kind, p.message]), [['syntax', 'nests deeper than 32 levels, which no Portico config does (a YAML alias inside the node it names nests without end)']]);
+  });
+
+  for (const ext of ['json', 'yaml'] as const) {
+    it(`refuses ${ext.toUpperCase()} nested 100 000 deep with a problem, not an internal error`, async () => {
+      const deep = `${'['.repeat(100_000)}${']'.repeat(100_000)}`;
+      const text = ext === 'json' ? `{"listen": [{"port": 8080}], "apps": [], "x": ${deep}}` : `listen: [{port: 8080}]\napps: []\nx: ${deep}\n`;
+      const problems = await problemsOf(loadConfig(await folder.write(`p.${ext}`, text), { env }));
+      assert.equal(problems.length, 1, JSON.stringify(problems.map((p) => p.message)));
+      assert.equal(problems[0]!.kind, 'syntax');
+    });
+  }
+});
