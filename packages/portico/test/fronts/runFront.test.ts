@@ -114,6 +114,34 @@ describe('runFront', () => {
     }
   });
 
+  // At Portico's stop the fronts' routers drained only at accept.stop, after the app commands and
+  // reloads under way: meanwhile a request that had to wait for a worker waited, and the front
+  // asked the control to start its app. `drain` drains the router at once, and those of later routes.
+  it('answers 503 to the requests waiting for a worker at drain, and to those after it, still listening', async () => {
+    const clock = new SimulatedClock();
+    const port = await freePort();
+    const { sent, state, tell } = front(clock, () => undefined);
+    const config = resolveConfig({ listen: [{ port, host: '127.0.0.1' }], apps: [{ name: 'shop', processPath: '/bin/true' }] }, { file: '/tmp/portico.json', baseDir: '/tmp' });
+    const idle: PoolView = { state: 'idle', ready: [], lastExit: undefined, retryIn: undefined, held: false };
+    const starts = () => sent.filter((m) => m.type === 'pool.start').length;
+    tell({ type: 'init', index: 1, config, logLevels: ['info'], seriesDropped: 0, stopping: false });
+    tell({ type: 'routes', id: 1, apps: [{ key: 'shop', config: config.apps[0]!, view: idle }], limits: config.limits });
+    try {
+      await until(() => sent.some((m) => m.type === 'listening'));
+      const waiting = get(port);
+      await until(() => starts() === 1);
+      tell({ type: 'drain' });
+      assert.equal(await waiting, 503);
+      tell({ type: 'routes', id: 2, apps: [{ key: 'shop', config: config.apps[0]!, view: idle }], limits: config.limits });
+      await until(() => sent.filter((m) => m.type === 'routes.applied').length === 2);
+      assert.equal(await get(port), 503);
+      assert.equal(starts(), 1, 'an app start was asked after the drain');
+    } finally {
+      tell({ type: 'close' });
+      await until(() => state.exited);
+    }
+  });
+
   // A front's RequestMetrics kept a series for every app name it ever served: an operator who
   // renames apps at each reload grew every front for good. The control's `series.drop` (sent once
   // a removed app has drained, as it drops its own) now drops the front's, and its reports say so.
