@@ -44,8 +44,12 @@ export class ForwardDecision {
   readonly kind = 'forward';
   readonly app: string;
   readonly upstream: Upstream;
-  /** Inbound headers after hop-by-hop removal go through this, then Portico's are added. */
-  readonly transformHeaders: (headers: HeaderPair[]) => HeaderPair[];
+  /**
+   * The app's authenticator's header changes (identity added, credentials removed); inbound
+   * headers go through it after the policy's removals, then Portico's are added. Undefined for an
+   * app without one: the client's headers then go as the policy keeps them, with no transform.
+   */
+  readonly transformHeaders?: (headers: HeaderPair[]) => HeaderPair[];
   /** Send a well-formed inbound `x-request-id` upstream instead of Portico's own (the app's `trustRequestId`). */
   readonly trustRequestId: boolean;
   /** Response headers never relayed to the client: what the app's authenticator forwards (forward-auth's `copyHeaders`). */
@@ -68,13 +72,13 @@ export class ForwardDecision {
     routing: ForwardRouting,
     app: RoutedApp,
     worker: ReadyWorker,
-    transformHeaders: (headers: HeaderPair[]) => HeaderPair[],
+    transformHeaders: ((headers: HeaderPair[]) => HeaderPair[]) | undefined,
     began: number,
     request: RouteRequest,
     waitsEnd: number | undefined,
   ) {
     this.app = app.name;
-    this.transformHeaders = transformHeaders;
+    if (transformHeaders !== undefined) this.transformHeaders = transformHeaders;
     // What the authenticator forwards (forward-auth's copyHeaders) never comes back to the client.
     this.hiddenResponseHeaders = app.authenticator?.stripOptions.reservedHeaders ?? NO_HIDDEN_HEADERS;
     this.trustRequestId = app.trustRequestId === true;

@@ -1,5 +1,4 @@
 import type { ReadyWorker } from '@portico/worker-actor';
-import type { HeaderPair } from '../forward/ForwarderOptions.ts';
 import type { Upstream } from '../forward/Upstream.ts';
 import type { AppOffline } from './AppOffline.ts';
 import type { AppRoute } from './createRouter.ts';
@@ -9,8 +8,6 @@ export interface RoutedApp extends AppRoute {
   readonly offline: AppOffline | undefined;
   /** `match.host` lower-cased once, as requests' hosts are compared in. */
   readonly hostPattern: string;
-  /** Header clean-up without an authenticator, made once: [plain request, WebSocket upgrade]. */
-  readonly strip: readonly [(headers: HeaderPair[]) => HeaderPair[], (headers: HeaderPair[]) => HeaderPair[]];
   /** The mount path taken off the target and sent as `x-forwarded-prefix` (`stripPrefix`), made once. */
   readonly pathPrefix: string | undefined;
   /** `requestTimeout` in milliseconds. */

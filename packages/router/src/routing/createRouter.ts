@@ -193,12 +193,6 @@ export function createRouter(routes: readonly AppRoute[], options: RouterOptions
       hostPattern: route.match.host.toLowerCase(),
       pathPrefix: route.stripPrefix === true && route.match.path !== '/' ? route.match.path.replace(/\/$/, '') : undefined,
       requestTimeoutMs: (route.requestTimeout ?? 120) * 1000,
-      // Without an authenticator Portico checks no credential: the client's Authorization is the
-      // app's to check (`forwardAuthToken` decides only for an app Portico authenticates).
-      strip: [
-        (headers) => stripInboundHeaders(headers, { keepWebSocketUpgrade: false, forwardAuthToken: true }),
-        (headers) => stripInboundHeaders(headers, { keepWebSocketUpgrade: true, forwardAuthToken: true }),
-      ],
       waiters: new Set(),
       upstreams: new WeakMap(),
       turn: 0,
@@ -396,11 +390,14 @@ export function createRouter(routes: readonly AppRoute[], options: RouterOptions
     const offline = app.offline?.content;
     if (offline !== undefined) return { app: app.name, ...html(503, offline, [['retry-after', '5']]) };
     const authenticator = app.authenticator;
-    if (!authenticator) return toWorker(app, request, began, app.strip[request.head.upgrade?.kind === 'websocket' ? 1 : 0]);
+    // Without an authenticator no transform runs: the forwarding policy keeps every header of
+    // Portico's own from a client, and the client's Authorization is the app's to check
+    // (`forwardAuthToken` decides only for an app Portico authenticates).
+    if (!authenticator) return toWorker(app, request, began, undefined);
     return authenticated(app, authenticator, request).then((auth) => (typeof auth === 'function' ? toWorker(app, request, began, auth) : auth));
   }
 
-  function toWorker(app: RoutedApp, request: RouteRequest, began: number, auth: (headers: HeaderPair[]) => HeaderPair[]): RouteDecision | Promise<RouteDecision> {
+  function toWorker(app: RoutedApp, request: RouteRequest, began: number, auth: ((headers: HeaderPair[]) => HeaderPair[]) | undefined): RouteDecision | Promise<RouteDecision> {
     const ready = leastLoaded(app, app.backends.ready);
     if (ready) return new ForwardDecision(routing, app, ready, auth, began, request, undefined);
     if (app.backends.state === 'failed') return failurePage(app, request, heldDown);

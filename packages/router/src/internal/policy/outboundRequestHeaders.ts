@@ -1,4 +1,4 @@
-import { normaliseHeaderName } from '@portico/auth-forwarder';
+import { isSpoofableHeader, normaliseHeaderName, type HeaderPolicy } from '@portico/auth-forwarder';
 import type { HeaderPair, ResolvedForwarderOptions } from '../../forward/ForwarderOptions.ts';
 import type { Upstream } from '../../forward/Upstream.ts';
 import type { RequestHead } from '../../http1/RequestHead.ts';
@@ -16,6 +16,22 @@ const reserved = (name: string): boolean => {
   const folded = normaliseHeaderName(name);
   return isHopByHop(folded) || isRequestReserved(folded);
 };
+
+/** Portico's own names as `isSpoofableHeader` reads them, less the two decided elsewhere (`reservedInbound`). */
+const CLIENT_HEADER_POLICY: HeaderPolicy = { forwardAuthToken: true, trustRequestId: true };
+
+/**
+ * Whether a client's header is one Portico keeps to itself, so none goes upstream from a client
+ * whether or not a transform runs: `reserved`, and every header that would pass for one of
+ * Portico's own once a backend folds it (`isSpoofableHeader`: `x-portico-*`, `ms-aspnetcore*`,
+ * `x-forwarded-*`, `forwarded`, a folded `Content_Length`). `Authorization` is the app's (its
+ * authenticator's transform removes it where Portico checked the credential) and `x-request-id`
+ * is `requestIdFor`'s. A transform's own output is held to `reserved` only: the authenticator's
+ * identity lines are Portico's to add.
+ */
+function reservedInbound(name: string): boolean {
+  return reserved(name) || isSpoofableHeader(name, CLIENT_HEADER_POLICY);
+}
 
 /** The request-only names of `reserved`; a switch, as in `isHopByHop`. */
 function isRequestReserved(name: string): boolean {
@@ -182,7 +198,7 @@ function keptInbound(head: RequestHead, visit: (name: string, value: string) => 
 export function isKeptInbound(head: RequestHead, i: number): boolean {
   const name = head.headers[i]![0];
   const named = head.connectionTokens;
-  return !reserved(name) && (named.length === 0 || !named.includes(name));
+  return !reservedInbound(name) && (named.length === 0 || !named.includes(name));
 }
 
 /** Whether the client's headers go upstream as they came: no transform by the forwarder or the dispatch. */
