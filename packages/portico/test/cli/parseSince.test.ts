@@ -13,6 +13,16 @@ describe('parseSince (portico logs --since)', () => {
     assert.equal(parseSince('2026-12-06 03:00', now), Date.parse('2026-12-06 03:00'));
   });
 
+  // The fields' pattern took one to three digits of a second's fraction, so a time as Python's
+  // isoformat, journalctl's short-iso-precise or date --rfc-3339=ns write it (six or nine) was a
+  // usage error, which Date.parse read. The fraction past the millisecond is dropped: --since
+  // then shows the lines of that millisecond, never fewer.
+  it('reads a fraction of a second of any length, to the millisecond', () => {
+    assert.equal(parseSince('2026-12-06T02:00:00.123456Z', now), Date.parse('2026-12-06T02:00:00.123Z'));
+    assert.equal(parseSince('2026-12-06 02:00:00.999999999+00:00', now), Date.parse('2026-12-06T02:00:00.999Z'));
+    assert.equal(parseSince('2026-12-06T02:00:00.5Z', now), Date.parse('2026-12-06T02:00:00.500Z'));
+  });
+
   it('reads a time without a zone, a day alone included, as local time, and refuses a day the calendar does not have', () => {
     // Date.parse reads a day alone ('2026-12-06') as UTC midnight, a day with a time as local,
     // and '2026-02-30' as 2 March: in New York, --since 2026-12-06 showed the evening before.

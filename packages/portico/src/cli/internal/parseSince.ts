@@ -6,7 +6,7 @@ const units: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 
  * Date.parse alone reads far more, and wrongly: "10" as 2001-10-01, "x 5" as 2001-05-01, so
  * `--since 10` meant for minutes would silently show every line kept.
  */
-const TIME = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3}))?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
+const TIME = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
 
 /**
  * `--since` of `portico logs`: a duration back from `now` (`90s`, `10m`, `2h`, `1d`, `1.5h`) or a
@@ -30,7 +30,9 @@ function readTime(text: string): number | undefined {
   const match = TIME.exec(text);
   if (!match) return undefined;
   const [year, month, day, hour = 0, minute = 0, second = 0] = match.slice(1, 7).map((field) => Number(field ?? 0));
-  const millisecond = Number((match[7] ?? '0').padEnd(3, '0'));
+  // A fraction of any length (Python's isoformat writes six digits), to the millisecond: the
+  // lines of that millisecond are shown, never fewer.
+  const millisecond = Number((match[7] ?? '0').slice(0, 3).padEnd(3, '0'));
   const fields = [year!, month! - 1, day!, hour, minute, second, millisecond] as const;
   // Every field is checked against the moment it makes: one out of range moves to another day.
   const asUtc = new Date(Date.UTC(...fields));
