@@ -12,7 +12,10 @@ export interface ProcessScript {
   readonly readyAfter?: number;
   /** It never listens: a startup timeout is the only way out. */
   readonly neverListens?: boolean;
-  /** When it exits on its own, unasked. */
+  /**
+   * When it exits on its own, unasked. Past `readyAfter` it has listened first; a backend that
+   * fails at start sets `neverListens` as well (or a `crashAt` below `readyAfter`).
+   */
   readonly crashAt?: number;
   /** Its exit code at `crashAt`. Default 1. */
   readonly exitCode?: number;

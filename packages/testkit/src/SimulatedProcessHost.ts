@@ -167,7 +167,8 @@ export class SimulatedProcessHost implements ProcessHost {
       this.#overrides.splice(override, 1);
     }
     const endpoint = endpointOf(spec);
-    this.#trace(`spawn ${spec.command}#${attempt} pid=${pid}${endpoint?.kind === 'tcp' ? ` port=${endpoint.port}` : ''}`);
+    // The app names the process for a reader: workers of a tree often run one command (node).
+    this.#trace(`spawn ${spec.command}#${attempt}${spec.name === undefined ? '' : ` app=${spec.name}`} pid=${pid}${endpoint?.kind === 'tcp' ? ` port=${endpoint.port}` : ''}`);
     const process = new SimulatedProcess({
       pid,
       command: spec.command,

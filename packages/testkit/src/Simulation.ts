@@ -5,7 +5,10 @@ import { seededRandom } from './seededRandom.ts';
 import { SimulatedProcessHost, type SimulatedProcessHostOptions } from './SimulatedProcessHost.ts';
 
 export interface SimulationOptions {
-  /** Seeds every random choice the simulation makes (`random`, the host's scripts). Default 0. */
+  /**
+   * Seeds every random choice the simulation makes (`random`, the host's scripts): an integer from
+   * -2^31 to 2^32 - 1, as fast-check's seeds; anything else throws `RangeError`. Default 0.
+   */
   readonly seed?: number;
   /** Host options other than the clock and randomness, which the simulation provides. */
   readonly host?: Omit<SimulatedProcessHostOptions, 'clock' | 'random' | 'trace'>;

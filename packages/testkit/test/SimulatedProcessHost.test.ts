@@ -14,6 +14,15 @@ describe('SimulatedProcessHost', () => {
     assert.ok(readyAt >= 50 && readyAt <= 53, `ready at ${readyAt}ms, within one probe interval of 50ms`);
   });
 
+  // In a tree of workers that all run one command (node), `spawn node#3 pid=1002` did not say
+  // which worker the process was, and a fault schedule names workers: the trace could not be
+  // read against the counterexample.
+  it('names the app a process was started for in the trace', async () => {
+    const w = simulatedWorker({ readyAfter: 10 }, { app: 'billing' });
+    await w.sim.advance(20);
+    assert.deepEqual(w.sim.trace.filter((line) => line.includes(' spawn ')), ['t=0ms spawn backend#1 app=billing pid=1000 port=20000']);
+  });
+
   it('reports a crash at crashAt with its exit code and stderr as a crashed worker', async () => {
     const w = simulatedWorker({ readyAfter: 20, crashAt: 300, exitCode: 3, stderr: 'boom' });
     await w.sim.advance(400);

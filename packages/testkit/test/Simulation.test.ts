@@ -94,6 +94,17 @@ describe('Simulation', () => {
     assert.ok(draw(7).every((x) => x >= 0 && x < 1));
   });
 
+  // Regression: the seed was taken modulo 2^32 after a truncation, so NaN (Number(process.env.SEED)
+  // with SEED unset), Infinity and 2^32 ran as seed 0, and 1.5 as 1.7: distinct seeds gave one run,
+  // silently, and a printed seed named a run it was not.
+  it('refuses a seed that is not an integer from -2^31 to 2^32 - 1, naming the option', () => {
+    for (const bad of [Number.NaN, Number.POSITIVE_INFINITY, 1.5, 2 ** 32, -(2 ** 31) - 1, '7' as unknown as number]) {
+      assert.throws(() => new Simulation({ seed: bad }), (error: Error) => error instanceof RangeError && /seed/.test(error.message) && error.message.includes(String(bad)), String(bad));
+      assert.throws(() => seededRandom(bad), RangeError, String(bad));
+    }
+    for (const good of [0, -(2 ** 31), 2 ** 32 - 1, -195380010]) assert.equal(new Simulation({ seed: good }).seed, good);
+  });
+
   it('refuses a maxFsWaitMs that is not a duration ≥ 0 (NaN would never give up)', () => {
     for (const bad of [Number.NaN, -1, Number.POSITIVE_INFINITY]) {
       assert.throws(() => new Simulation({ maxFsWaitMs: bad }), (error: Error) => error instanceof RangeError && /maxFsWaitMs/.test(error.message));
