@@ -89,7 +89,8 @@ export function resolveConfig(input: unknown, options: ResolveConfigOptions): Po
     const isPath = kind !== 'command' || text.includes('/') || text.includes(sep);
     const resolved = isPath ? resolve(options.baseDir, text) : text;
     const explicit = path.length > 0 && hasExplicit(input, path);
-    if ((kind === 'file' || kind === 'directory') && explicit) {
+    // A path with a NUL is already refused as such; the file system cannot be asked about it.
+    if ((kind === 'file' || kind === 'directory') && explicit && !text.includes('\u0000')) {
       const problem = checkPathExists(kind, resolved, isAbsolute(text) ? resolved : text, path);
       if (problem) problems.push(problem);
     }

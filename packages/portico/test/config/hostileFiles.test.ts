@@ -85,3 +85,37 @@ describe('loadConfig on hostile files', () => {
     });
   }
 });
+
+describe('loadConfig on NUL in strings', () => {
+  let folder: Awaited<ReturnType<typeof configFolder>>;
+  beforeEach(async () => (folder = await configFolder()));
+  afterEach(() => folder.remove());
+
+  // Failed before: check accepted each, and start then failed every spawn of the app
+  // ("The argument 'args[3]' must be a string without null bytes") in a restart loop.
+  for (const [key, app, path] of [
+    ['processPath', { processPath: 'no\u0000de' }, 'apps[0].processPath'],
+    ['a path processPath', { processPath: './no\u0000de' }, 'apps[0].processPath'],
+    ['arguments', { arguments: ['server.js', 'a\u0000b'] }, 'apps[0].arguments[1]'],
+    ['arguments as one string', { arguments: 'server.js a\u0000b' }, 'apps[0].arguments'],
+    ['stdoutLogFile', { stdoutLogEnabled: true, stdoutLogFile: 'lo\u0000g' }, 'apps[0].stdoutLogFile'],
+    ['watchedFiles', { watchedFiles: ['a\u0000b'] }, 'apps[0].watchedFiles[0]'],
+  ] as const) {
+    it(`refuses a NUL in ${key}, which no process can be given`, async () => {
+      const problems = await problemsOf(loadConfig(await folder.write('p.json', minimal(app)), { env }));
+      assert.deepEqual(
+        problems.map((p) => [p.kind, p.path, p.message]),
+        [['pattern', path, 'holds a NUL character (\\u0000), which no path, argument or name can carry']],
+      );
+    });
+  }
+});
+
+describe('loadConfig on NUL in a path that must exist', () => {
+  it('says the NUL once, not also that the path does not exist', async () => {
+    const folder = await configFolder();
+    const problems = await problemsOf(loadConfig(await folder.write('p.json', minimal({ workingDirectory: '/tm\u0000p' })), { env }));
+    await folder.remove();
+    assert.deepEqual(problems.map((p) => p.message), ['holds a NUL character (\\u0000), which no path, argument or name can carry']);
+  });
+});

@@ -132,7 +132,9 @@ Portico will use it, every default filled in, or every problem at once.
 3. **Checked** against the schema below. Every problem is reported, not only the first, each
    with the file, the key path (\`apps[0].startupTimeLimit\`), the value and what is allowed.
    Unknown keys are errors, with a suggestion when one is close (\`startupTimelimit\` → did you
-   mean \`startupTimeLimit\`?), so a typo never silently leaves a default in place.
+   mean \`startupTimeLimit\`?), so a typo never silently leaves a default in place. No string
+   may hold a NUL (\`\\u0000\`), which no path, argument or name can carry (before, one in
+   \`processPath\` or \`arguments\` passed \`check\` and failed every start of the app).
 4. **Defaults** are applied, then the values that depend on others: \`workingDirectory\`,
    \`stdoutLogFile\` and \`queue.timeout\`. A string \`arguments\` is split into a list.
 5. **Paths** are resolved against the folder of the config file: \`processPath\` when it contains

@@ -48,7 +48,9 @@ export function walkSchema(schema: SchemaNode, value: unknown, path: KeyPath, ou
     return;
   }
   if (schema.anyOf) {
-    if (schema.anyOf.some((b) => Value.Check(b as TSchema, value))) return;
+    // A branch that fits is walked too, for what the schema cannot say (a NUL in a string).
+    const fits = schema.anyOf.find((b) => Value.Check(b as TSchema, value));
+    if (fits) return walkSchema(fits, value, path, out);
     const sameType = schema.anyOf.find((b) => b.type === (Array.isArray(value) ? 'array' : typeof value));
     if (sameType) walkSchema(sameType, value, path, out);
     else out.push({ kind: 'type', path, value, message: `has the wrong type (${typeOf(value)})`, allowed: describeSchema(schema) });
@@ -139,6 +141,10 @@ function walkScalar(schema: SchemaNode, value: unknown, path: KeyPath, out: RawP
       out.push({ kind: 'range', path, value, message: schema.minLength === 1 ? 'is empty' : 'is too short', allowed });
     } else if (schema.pattern !== undefined && !new RegExp(schema.pattern, 'u').test(value)) {
       out.push({ kind: 'pattern', path, value, message: 'has the wrong form', allowed });
+    } else if (value.includes('\u0000')) {
+      // No string of a config can reach the system with a NUL: a path, an argument and a name all
+      // end there. `check` accepted one in processPath or arguments, and every spawn then failed.
+      out.push({ kind: 'pattern', path, value, message: 'holds a NUL character (\\u0000), which no path, argument or name can carry', allowed: 'the text without the NUL' });
     }
   }
 }
