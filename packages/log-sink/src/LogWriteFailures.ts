@@ -40,10 +40,14 @@ export class LogWriteFailures {
     this.#droppedLines += lines;
   }
 
-  /** Says on stderr that the process exits with `lines` lines it could not write, after `error`. */
-  lostAtExit(lines: number, error: NodeJS.ErrnoException): void {
-    const before = this.#droppedLines === 0 ? '' : `; ${this.#droppedLines} more were dropped before`;
-    tellStderr(`portico: exits with ${lines} lines of its log not written to ${this.#describe}: ${error.code ?? 'UNKNOWN'} (${error.message})${before}\n`);
+  /**
+   * Says on stderr that the process exits with `lines` lines it could not write, after `error`;
+   * `late`: lines logged after the flush at exit (by a later exit listener), said as more.
+   */
+  lostAtExit(lines: number, error: NodeJS.ErrnoException, late = false): void {
+    const before = late || this.#droppedLines === 0 ? '' : `; ${this.#droppedLines} more were dropped before`;
+    const more = late ? ` more line${lines === 1 ? '' : 's'}` : ' lines';
+    tellStderrAtExit(`portico: exits with ${lines}${more} of its log not written to ${this.#describe}: ${error.code ?? 'UNKNOWN'} (${error.message})${before}\n`);
   }
 
   counts(): LogWriteFailureCounts {
@@ -57,6 +61,30 @@ function tellStderr(text: string): void {
     writeSync(2, text);
   } catch {
     // Nowhere else to say it; /metrics still counts.
+  }
+}
+
+/** EAGAINs in a row, 10 ms apart, before a full stderr pipe is given up at exit: 2 s of a reader that takes nothing. */
+const stderrFullRetries = 200;
+let stderrGivenUp = false;
+
+/**
+ * `tellStderr` for a process that exits: a full stderr pipe (EAGAIN; its reader is behind, and
+ * an exit listener's late lines are said one by one) is waited for while its reader takes bytes,
+ * as the flush at exit waits for stdout's, and given up for good after 2 s without progress, so
+ * the exit is never held longer. Unlike `tellStderr` it blocks: the process serves nobody now.
+ */
+function tellStderrAtExit(text: string): void {
+  let rest = Buffer.from(text);
+  let full = 0;
+  while (!stderrGivenUp && rest.length > 0) {
+    try {
+      rest = rest.subarray(writeSync(2, rest));
+      full = 0;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EAGAIN' || ++full > stderrFullRetries) stderrGivenUp = true;
+      else Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+    }
   }
 }
 

@@ -216,6 +216,35 @@ describe('createLogger in a process that ends', () => {
     assert.equal(stderr.split('\n').filter((line) => line.startsWith('portico: cannot write its log to stdout: EAGAIN')).length, 1, stderr);
   });
 
+  // A line an exit listener logs after the logger's own flush at exit has run: while the pipe
+  // was full it was kept for a retry that never came (the process was exiting), and lost without
+  // a word. Every line is now either read from the pipe or counted on stderr, those of the exit
+  // flush (`lines`) and the later ones (`late`) alike.
+  for (const [lines, late] of [[10, 3000], [3000, 10]] as const) {
+    it(`says on stderr which lines it lost when an exit listener logs after the flush at exit, the pipe full (${lines} lines, then ${late} late)`, async function () {
+      this.timeout(20_000);
+      const child = spawnFixture('logToSlowReader.ts', { lines, late, exit: 'at-once' });
+      // Not read until the child has exited (the pipe holds what was written, the rest is lost),
+      // but listened to: node discards an unused stdout of a child that exits.
+      const keep = (): void => {};
+      child.stdout?.on('readable', keep);
+      let stderr = '';
+      child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+      const stuck = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      const exited = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+      clearTimeout(stuck);
+      assert.deepEqual(exited, { code: 0, signal: null }, stderr);
+      let stdout = '';
+      child.stdout?.off('readable', keep);
+      child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+      child.stdout?.resume();
+      await closed(child);
+      const read = stdout.split('\n').slice(0, -1).length;
+      const said = [...stderr.matchAll(/^portico: exits with (\d+) (?:more lines?|lines) of its log not written to stdout: EAGAIN \(/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
+      assert.equal(read + said, lines + late, `${read} read, ${said} said lost: ${stderr}`);
+    });
+  }
+
   it('exits, and says on stderr which lines it lost, when the reader of its stdout has stopped reading', async function () {
     this.timeout(20_000);
     // A reader that is there but never reads (a stopped pager, a hung journal): the pipe stays

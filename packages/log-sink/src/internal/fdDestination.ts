@@ -28,12 +28,12 @@ const pipeFullRetries = 200;
  */
 const flushPipeFullRetries = 20;
 
-/** The destinations still open, flushed when the process exits, with what each failed to write. */
-const open = new Map<SonicBoomStream, LogWriteFailures>();
+/** The destinations still open, each with its flush at exit. */
+const open = new Map<SonicBoomStream, () => void>();
 
-function track(stream: SonicBoomStream, failures: LogWriteFailures): void {
+function track(stream: SonicBoomStream, atExit: () => void): void {
   if (open.size === 0) process.on('exit', flushAtExit);
-  open.set(stream, failures);
+  open.set(stream, atExit);
 }
 
 function untrack(stream: SonicBoomStream): void {
@@ -41,16 +41,7 @@ function untrack(stream: SonicBoomStream): void {
 }
 
 function flushAtExit(): void {
-  for (const [stream, failures] of open) {
-    try {
-      stream.flushSync();
-    } catch (error) {
-      // A descriptor that refuses the write (a full disk, a reader that stopped reading) has
-      // nothing left to give; what it did not take is said on stderr, the only place left.
-      const lines = unwrittenLines(stream);
-      if (lines > 0) failures.lostAtExit(lines, error as NodeJS.ErrnoException);
-    }
-  }
+  for (const atExit of open.values()) atExit();
 }
 
 /**
@@ -75,7 +66,9 @@ function flushAtExit(): void {
  * written when the descriptor takes writes again: with the next line, or a second later. A
  * synchronous flush (at exit, `flushLoggerSync`) waits for a full pipe's reader while it reads,
  * for at most 2 s once it takes nothing, and gives up on a write that fails; at exit it says on
- * stderr how many lines it could not write. So the process always exits.
+ * stderr how many lines it could not write. A line logged after the flush at exit (by a later
+ * exit listener) is written at once or said lost, never kept for a retry. So the process always
+ * exits, and no line is lost unsaid.
  */
 export function fdDestination(fd: number, failures: LogWriteFailures): DestinationStream {
   let flushing = false;
@@ -147,7 +140,40 @@ export function fdDestination(fd: number, failures: LogWriteFailures): Destinati
     }
     retryIn(retryAfterMs);
   });
-  track(stream, failures);
+  /** The error the flush at exit, or a write after it, gave up on: from then on each line is lost. */
+  let gaveUp: NodeJS.ErrnoException | undefined;
+  /**
+   * Writes what is held, at exit: a descriptor that refuses the write (a full disk, a reader
+   * that stopped reading) has nothing left to give, and what it did not take is said on stderr,
+   * the only place left.
+   */
+  const flushOrTell = (late: boolean): void => {
+    try {
+      stream.flushSync();
+    } catch (error) {
+      gaveUp = error as NodeJS.ErrnoException;
+      const lines = unwrittenLines(stream);
+      if (lines > 0) failures.lostAtExit(lines, gaveUp, late);
+    }
+  };
+  track(stream, () => {
+    flushOrTell(false);
+    // An exit listener that runs after this one may still log. The retries a refused line waits
+    // for never come in an exiting process, so such a line is written at once, as the flush
+    // was, or said lost; once the descriptor has refused, each is said lost without a try
+    // (another 2 s for a full pipe's reader, a line at a time, would hold the exit).
+    const write = stream.write.bind(stream);
+    stream.write = (data: string) => {
+      if (gaveUp !== undefined) {
+        failures.lostAtExit(Math.max(countNewlines(data), 1), gaveUp, true);
+        return true;
+      }
+      const taken = write(data);
+      // Held: refused just now. Not flushed when written: the flush would fsync a file each line.
+      if (heldBytes(stream) > 0) flushOrTell(true);
+      return taken;
+    };
+  });
   stream.on('close', () => untrack(stream));
   return stream;
 }
@@ -161,6 +187,11 @@ function unwrittenLines(stream: SonicBoomStream): number {
   const { _len, _writingBuf, _bufs } = stream as unknown as { _len: number; _writingBuf: string | Buffer; _bufs: (string | Buffer)[] };
   const held = Buffer.concat([_writingBuf, ..._bufs].map((data) => (typeof data === 'string' ? Buffer.from(data) : data)));
   return countNewlines(held.subarray(Math.max(held.length - _len, 0)));
+}
+
+/** The bytes `stream` holds and has not written (sonic-boom's `_len`, as in `unwrittenLines`). */
+function heldBytes(stream: SonicBoomStream): number {
+  return (stream as unknown as { _len: number })._len;
 }
 
 function countNewlines(data: string | Buffer): number {
