@@ -4,6 +4,7 @@ import { Value } from '@sinclair/typebox/value';
 import { ConfigInvalidError } from '../errors.ts';
 import { checkConsistency, checkPathExists } from '../internal/config/checkConsistency.ts';
 import { allowedForUnset, checkSpawnReferences, deferredToSpawn } from '../internal/config/checkSpawnReferences.ts';
+import { checkSpawnSizes } from '../internal/config/checkSpawnSizes.ts';
 import { deepFreeze } from '../internal/config/deepFreeze.ts';
 import { node } from '../internal/config/describeSchema.ts';
 import { expandEnvironment } from '../internal/config/expandEnvironment.ts';
@@ -97,6 +98,7 @@ export function resolveConfig(input: unknown, options: ResolveConfigOptions): Po
     return resolved;
   });
   problems.push(...checkConsistency(config));
+  problems.push(...checkSpawnSizes(config));
   problems.push(...checkSpawnReferences(config, expansion.spawnReferences));
   if (problems.length > 0) throw new ConfigInvalidError(options.file, inFileOrder(problems).map((p) => named(options.file, p)));
   // Every rule above is stricter than the schema; this only guards the loader against itself.

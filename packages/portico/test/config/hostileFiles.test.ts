@@ -119,3 +119,23 @@ describe('loadConfig on NUL in a path that must exist', () => {
     assert.deepEqual(problems.map((p) => p.message), ['holds a NUL character (\\u0000), which no path, argument or name can carry']);
   });
 });
+
+describe('loadConfig on arguments and environment too big to spawn', () => {
+  let folder: Awaited<ReturnType<typeof configFolder>>;
+  beforeEach(async () => (folder = await configFolder()));
+  afterEach(() => folder.remove());
+
+  // Failed before: check accepted each, and every start then failed with "spawn E2BIG".
+  it('refuses one environment variable past the 128 KiB Linux allows one string', async () => {
+    const problems = await problemsOf(loadConfig(await folder.write('p.json', minimal({ environmentVariables: { BIG: 'x'.repeat(200_000) } })), { env }));
+    assert.deepEqual(problems.map((p) => [p.kind, p.path]), [['range', 'apps[0].environmentVariables.BIG']]);
+    assert.match(problems[0]!.message, /^is 200,004 bytes as BIG=value, past the 131,071 one argument or variable may have: every start would fail \(E2BIG\)/);
+  });
+
+  it('refuses one argument past it, and a total past 1 MiB', async () => {
+    const many = Object.fromEntries(Array.from({ length: 12 }, (_, i) => [`V${i}`, 'x'.repeat(100_000)]));
+    const problems = await problemsOf(loadConfig(await folder.write('p.json', minimal({ arguments: ['x'.repeat(140_000)], environmentVariables: many })), { env }));
+    assert.deepEqual(problems.map((p) => [p.kind, p.path]), [['range', 'apps[0].arguments[0]'], ['range', 'apps[0]']]);
+    assert.match(problems[1]!.message, /^gives each process 1,340,\d{3} bytes of arguments and environment variables, past the 1,048,576 Portico allows/);
+  });
+});

@@ -144,7 +144,10 @@ Portico will use it, every default filled in, or every problem at once.
 6. **Cross-checks**: app names are unique; no two apps have the same \`match\`; no two listeners (or
    a listener and \`admin\`) bind the same port on overlapping addresses; \`restart.backoff.max\`
    and \`restart.retryFailed.max\` are at least \`min\`; \`tls.requestCert\` needs \`tls.ca\`; \`auth: { type: "client-cert" }\` needs a listener
-   with \`requestCert\`; a \`jwt\` authenticator has exactly one key source.
+   with \`requestCert\`; a \`jwt\` authenticator has exactly one key source; each of an app's
+   \`arguments\` and each \`NAME=value\` of its \`environmentVariables\` is at most 131,071 bytes
+   (Linux's limit for one), and all of them together at most 1 MiB, since the system refuses to
+   start a process past its limits (E2BIG: before, \`check\` accepted them and every start failed).
 
 Problems are reported as one error, \`PORTICO_ERR_CONFIG_INVALID\`, whose message lists one
 problem per line:
