@@ -61,6 +61,25 @@ async function listeningSocketsHeld(port: number, pid: number): Promise<string[]
   return held;
 }
 
+/**
+ * `GET path` with `connection: close` on a connection of its own: the whole answer, and which of
+ * `pids` took the connection (undefined: none of them), looked up before the request is sent.
+ */
+async function getOnOwnConnection(port: number, path: string, pids: readonly number[]): Promise<{ owner: number | undefined; answer: string }> {
+  const socket = net.connect(port, '127.0.0.1');
+  let answer = '';
+  socket.on('data', (d: Buffer) => (answer += d.toString('latin1')));
+  const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+  socket.on('error', () => {});
+  await new Promise((resolve) => socket.once('connect', resolve));
+  // The kernel completes the connection before a front accepts it: looked for until one has.
+  let owner: number | undefined;
+  for (let i = 0; i < 50 && (owner = await socketOwner(port, socket.localPort!, pids)) === undefined; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+  socket.write(`GET ${path} HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n`);
+  await closed;
+  return { owner, answer };
+}
+
 /** Polls `done` every 20 ms until it holds. */
 async function until(done: () => boolean): Promise<void> {
   while (!done()) await new Promise((resolve) => setTimeout(resolve, 20));
@@ -219,10 +238,11 @@ describe('fronts: Portico stopping with requests in flight', function () {
   // whose request in flight holds its drain), so a request to a front meanwhile waited for its
   // app, had it started (the control started a pool for a front's pool.start until then), and was
   // served by a worker the stop then stopped, where one process answers it 503 at once.
-  it('answers a request that would wait 503, Portico is stopping, while an app command holds the stop', async () => {
+  // A front restarted meanwhile is told to drain after its first routes: it listens, and answers so too.
+  it('answers a request that would wait 503, Portico is stopping, while an app command holds the stop, at a front restarted meanwhile too', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'portico-fronts-stop-'));
     const arrivals = join(dir, 'arrivals');
-    const { portico, port } = await startPortico({
+    const { portico, port, logs } = await startPortico({
       fronts: 2,
       apps: [
         app('shop', { start: 'eager', processesPerApplication: 1, shutdownTimeLimit: 600, environmentVariables: { ARRIVALS_FILE: arrivals } }),
@@ -240,6 +260,21 @@ describe('fronts: Portico stopping with requests in flight', function () {
       assert.equal(answer.status, 503);
       assert.match(answer.body, /Portico is stopping/);
       assert.deepEqual(portico.status().apps.find((a) => a.name === 'later')?.workers.filter((w) => w.pid !== undefined), [], 'no worker was started for the request');
+      // The front that does not hold the app command's request in flight is killed, and restarted.
+      const pids = frontPids(portico);
+      let owner: number | undefined;
+      while ((owner = await socketOwner(port, held.socket.localPort!, pids)) === undefined) await new Promise((resolve) => setTimeout(resolve, 20));
+      process.kill(pids.find((pid) => pid !== owner)!, 'SIGKILL');
+      let restarted: number | undefined;
+      await until(() => (restarted = logs.find((l) => l['event'] === 'front.ready' && !pids.includes(l['frontPid'] as number))?.['frontPid'] as number | undefined) !== undefined);
+      let atRestarted = 0;
+      for (let sent = 0; atRestarted === 0; sent++) {
+        assert.ok(sent < 40, 'the kernel gave every connection to the other front');
+        const { owner: at, answer } = await getOnOwnConnection(port, '/later', [restarted!]);
+        assert.match(answer, /^HTTP\/1\.1 503 [^]*Portico is stopping/, `${at === undefined ? 'a' : 'the restarted'} front's answer`);
+        if (at !== undefined) atRestarted++;
+      }
+      assert.deepEqual(portico.status().apps.find((a) => a.name === 'later')?.workers.filter((w) => w.pid !== undefined), [], 'no worker was started for a request');
     } finally {
       held.socket.destroy();
       await stoppedApp;
