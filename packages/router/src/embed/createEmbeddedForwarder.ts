@@ -117,6 +117,13 @@ export function createEmbeddedForwarder(options: EmbeddedForwarderOptions): Embe
       settings.onEvent({ type: 'request.refused', status: 400, reason: 'WebSocket handshake on the request handler; mount upgrade() on the server' });
       return refuse(res, 400);
     }
+    if (head.body.kind !== 'none' && req.readableDidRead) {
+      // A body parser ran first (express.json()): the bytes are gone, and a backend sent this
+      // head would wait for a body that never comes, then the client would get a 502 that says
+      // nothing of why. Refuse at once instead, naming the fix.
+      settings.onEvent({ type: 'request.refused', status: 500, reason: bodyAlreadyRead });
+      return refuse(res, 500);
+    }
     const requestId = newRequestId();
     decide(req, head, requestId, (dispatch) => {
       if (res.destroyed || res.writableEnded || req.socket.destroyed) {
@@ -162,3 +169,5 @@ export function createEmbeddedForwarder(options: EmbeddedForwarderOptions): Embe
 }
 
 function ignore(): void {}
+
+const bodyAlreadyRead = "the request's body was read before it reached Portico's handler (a body parser on this path?): mount Portico before any body parser (docs/embedding.md)";

@@ -170,6 +170,43 @@ describe('createEmbeddedForwarder', () => {
   });
 
   describe('bodies', () => {
+    // A body parser (express.json()) mounted before the forwarder reads the body; the forwarder
+    // then sent the backend a head announcing a body that never came, and the client waited for
+    // requestTimeout and got 502, with "socket hang up" in the log and nothing about the cause.
+    it('answers 500 at once, naming the cause, when the host read the body before the handler', async () => {
+      const backend = await echoBackend();
+      const events: { type: string; reason?: string }[] = [];
+      let dispatched = 0;
+      const forwarder = createEmbeddedForwarder({
+        dispatch: () => {
+          dispatched++;
+          return { kind: 'forward', upstream: upstreamAt(backend.port) };
+        },
+        onEvent: (e) => events.push(e),
+      });
+      // The host's body parser: reads every byte, then hands the request on.
+      const server = http.createServer((req, res) => {
+        req.on('data', () => {});
+        req.on('end', () => forwarder.handler(req, res));
+      });
+      server.listen(0, '127.0.0.1');
+      await once(server, 'listening');
+      try {
+        const { port } = server.address() as net.AddressInfo;
+        const reply = await send(port, '/orders', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"qty":3}' });
+        assert.equal(reply.status, 500);
+        assert.equal(dispatched, 0, 'the backend is never asked');
+        assert.match(events.find((e) => e.type === 'request.refused')?.reason ?? '', /body was read before .*body parser/);
+        // A bodiless request the same host drained (it awaited 'end') is forwarded; it waited for
+        // an 'end' that had already come, until requestTimeout.
+        assert.equal((await send(port, '/orders')).status, 200);
+      } finally {
+        server.close();
+        server.closeAllConnections();
+        forwarder.close();
+      }
+    });
+
     it('streams a large request body to the backend and its answer back', async () => {
       const backend = await echoBackend();
       const host = await startHost(forward(upstreamAt(backend.port)));

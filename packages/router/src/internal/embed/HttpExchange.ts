@@ -84,8 +84,13 @@ export class HttpExchange {
   start(): void {
     const { req, res } = this.#ctx;
     res.on('close', this.#onClientClose);
-    req.on('data', this.#onBody);
-    req.on('end', this.#onBodyEnd);
+    // A host that drained a bodiless request before handing it over (it awaited 'end') leaves no
+    // 'end' to wait for; one with a body was refused before this (the bytes are gone).
+    if (req.readableEnded) this.#bodyEnded = true;
+    else {
+      req.on('data', this.#onBody);
+      req.on('end', this.#onBodyEnd);
+    }
     req.on('error', ignore);
     this.#connect(this.#ctx.dispatch.upstream);
   }
