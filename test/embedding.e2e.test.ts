@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { createLogger } from '@portico/log-sink';
 import { createPortico, resolveConfig } from '@portico/portico';
-import WebSocket from 'ws';
+import WebSocket, { WebSocketServer } from 'ws';
 
 interface Host {
   readonly port: number;
@@ -168,6 +168,50 @@ describe('embedding: the host’s own authentication as the forward authenticato
       const closed = new Promise((resolve) => server.close(resolve));
       await portico.stop();
       server.closeAllConnections();
+      await closed;
+    }
+  });
+});
+
+// docs/embedding.md, "Your own WebSockets beside Portico's": one 'upgrade' listener routes by
+// path, the host's ws server made with noServer; Portico's tunnel and the host's socket share the
+// server.
+describe('embedding: the host’s own WebSocket server beside Portico’s tunnels', function () {
+  this.timeout(20_000);
+
+  it('tunnels /app to the backend and hands the rest to the host’s ws server', async () => {
+    const config = resolveConfig(
+      { listen: [{ port: 0, host: '127.0.0.1' }], apps: [{ name: 'app', match: { path: '/app' }, processPath: process.execPath, arguments: [fileURLToPath(new URL('fixtures/echo-backend.mjs', import.meta.url))] }] },
+      { file: 'portico.json', baseDir: process.cwd() },
+    );
+    const portico = createPortico(config, { logger: createLogger({ level: 'silent' }) });
+    await portico.start({ listen: false });
+    const server = http.createServer((req, res) => portico.handler(req, res));
+    const live = new WebSocketServer({ noServer: true });
+    live.on('connection', (ws) => ws.send('from the host'));
+    server.on('upgrade', (req: http.IncomingMessage, socket, head: Buffer) => {
+      if (req.url === '/app' || req.url?.startsWith('/app/')) return portico.upgrade(req, socket, head);
+      live.handleUpgrade(req, socket, head, (ws) => live.emit('connection', ws, req));
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const { port } = server.address() as AddressInfo;
+    try {
+      const hosts = new WebSocket(`ws://127.0.0.1:${port}/live`);
+      const [fromHost] = (await once(hosts, 'message')) as [Buffer];
+      assert.equal(fromHost.toString(), 'from the host');
+      const tunnel = new WebSocket(`ws://127.0.0.1:${port}/app/ws`);
+      await once(tunnel, 'open');
+      tunnel.send('ping');
+      const [echo] = (await once(tunnel, 'message')) as [Buffer];
+      assert.equal(echo.toString(), 'ping');
+      hosts.close();
+      tunnel.close();
+    } finally {
+      const closed = new Promise((resolve) => server.close(resolve));
+      await portico.stop();
+      server.closeAllConnections();
+      live.close();
       await closed;
     }
   });
