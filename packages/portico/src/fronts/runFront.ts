@@ -67,7 +67,7 @@ export function runFront(channel: ControlChannel, clock: Clock = systemClock, li
   let draining = false;
   /** Started in Portico's stop (`init`'s `stopping`): given no socket, the front listens on nothing. */
   let startedInStop = false;
-  /** The first routes are in: the front listens (or, stopping, has nothing to listen on). */
+  /** The first routes are in: the front listens (or, started in the stop, has nothing to listen on). */
   let started = false;
 
   const mirrorOf = (routed: RoutedApp): PoolMirror => {
