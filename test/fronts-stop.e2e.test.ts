@@ -5,19 +5,11 @@ import { tmpdir } from 'node:os';
 import net from 'node:net';
 import { join } from 'node:path';
 import { changed } from './helpers/load.ts';
-import { frontPids } from './helpers/frontClients.ts';
+import { frontPids, until } from './helpers/frontClients.ts';
 import { app, request, startPortico, stopAllPorticos } from './helpers/portico.ts';
+import { rawGet } from './helpers/rawGet.ts';
 import { socketOwner } from './helpers/socketOwner.ts';
-
-/** Sends `GET path` on a raw connection; `closed` resolves with what the client got once the connection closes. */
-function rawGet(port: number, path: string) {
-  const socket = net.connect(port, '127.0.0.1');
-  let text = '';
-  socket.on('data', (d: Buffer) => (text += d.toString('latin1')));
-  socket.on('error', () => {});
-  socket.write(`GET ${path} HTTP/1.1\r\nHost: a\r\n\r\n`);
-  return { socket, text: () => text, closed: new Promise<string>((resolve) => socket.on('close', () => resolve(text))) };
-}
+import { stopWithIdleAndHeld } from './helpers/stopWithIdleAndHeld.ts';
 
 /**
  * The state of process `pid` (Linux, /proc/PID/stat: `T` stopped, `Z` dead and not yet reaped),
@@ -80,11 +72,6 @@ async function getOnOwnConnection(port: number, path: string, pids: readonly num
   return { owner, answer };
 }
 
-/** Polls `done` every 20 ms until it holds. */
-async function until(done: () => boolean): Promise<void> {
-  while (!done()) await new Promise((resolve) => setTimeout(resolve, 20));
-}
-
 describe('fronts: Portico stopping with requests in flight', function () {
   this.timeout(60_000);
   afterEach(stopAllPorticos);
@@ -127,16 +114,7 @@ describe('fronts: Portico stopping with requests in flight', function () {
     await until(() => /\r\n\r\n\{.*\}$/s.test(idle.text()));
     const held = rawGet(port, '/?delay=1500');
     await until(() => existsSync(arrivals) && readFileSync(arrivals, 'utf8').includes('delay'));
-    let heldDone = false;
-    void held.closed.then(() => (heldDone = true));
-    const stopped = portico.stop();
-    const first = await idle.closed;
-    assert.match(first, /^HTTP\/1\.1 200 /, 'the idle connection had its answer');
-    assert.equal(heldDone, false, 'the idle connection closed before the request in flight ended');
-    const answer = await held.closed;
-    assert.match(answer, /^HTTP\/1\.1 200 /);
-    assert.match(answer, /\r\nconnection: close\r\n/i);
-    await stopped;
+    await stopWithIdleAndHeld(() => portico.stop(), idle, held);
   });
 
   // The control process kept the listening sockets it had bound for the fronts open until the
@@ -220,18 +198,7 @@ describe('fronts: Portico stopping with requests in flight', function () {
     await until(() => processState(hung) === undefined);
   });
 
-  // As in one process (stop-waiting-request): a front's router left a request that waited for its
-  // app to start waiting on a pool that was stopping for good, until the fronts were closed, and
-  // its client got no answer at all.
-  it('answers a request waiting for its app to start 503, Portico is stopping', async () => {
-    const { portico, port } = await startPortico({ fronts: 2, apps: [app('shop', { environmentVariables: { LISTEN_DELAY_MS: '600000' }, startupTimeLimit: 600, start: 'lazy' })] });
-    const waiting = request(port, '/');
-    await changed(portico, () => portico.status().apps[0]?.workers.some((w) => w.pid !== undefined) === true);
-    await portico.stop();
-    const answer = await waiting;
-    assert.equal(answer.status, 503);
-    assert.match(answer.body, /Portico is stopping/);
-  });
+  // A request waiting for its app to start, with fronts: stop-waiting-request.e2e.test.ts.
 
   // Only the control's router drained as the stop began: the fronts' drained once they were asked
   // to stop accepting, after the app commands and reloads under way (an operator's stop of an app

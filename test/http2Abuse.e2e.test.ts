@@ -5,16 +5,10 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import http2 from 'node:http2';
-import { data, Flag, frame, FrameType, headerBlock, headers, indexed, indexedLiteral, initialWindow, ping, RawHttp2Client, request, rstStream, windowUpdate } from '@portico/test-support/http2';
+import { heldBytes } from '@portico/test-support';
+import { continuationFlood, data, Flag, frame, FrameType, headers, hpackBomb, initialWindow, ping, RawHttp2Clients, rapidReset, request, windowUpdate, type RawHttp2Client } from '@portico/test-support/http2';
 import { until } from './helpers/frontClients.ts';
 import { h2Request, startFront, startRecordingBackend, type Front, type RecordingBackend } from './helpers/http2Front.ts';
-
-/** Bytes the process holds beyond its JavaScript heap's garbage, after a full collection. */
-function heldBytes(): number {
-  (globalThis as { gc?: () => void }).gc?.();
-  const m = process.memoryUsage();
-  return m.heapUsed + m.external + m.arrayBuffers;
-}
 
 const MiB = 1024 * 1024;
 
@@ -23,7 +17,7 @@ describe('HTTP/2 abuse resistance', function () {
   let backend: RecordingBackend;
   let front: Front;
   let bystander: http2.ClientHttp2Session;
-  let attackers: RawHttp2Client[] = [];
+  const attackers = new RawHttp2Clients();
 
   beforeEach(async () => {
     backend = await startRecordingBackend();
@@ -33,18 +27,13 @@ describe('HTTP/2 abuse resistance', function () {
     await once(bystander, 'connect');
   });
   afterEach(async () => {
-    for (const a of attackers) a.close();
-    attackers = [];
+    attackers.closeAll();
     bystander.destroy();
     await front.close();
     await backend.close();
   });
 
-  const attacker = async (): Promise<RawHttp2Client> => {
-    const a = await RawHttp2Client.connect(front.port);
-    attackers.push(a);
-    return a;
-  };
+  const attacker = (): Promise<RawHttp2Client> => attackers.connect(front.port);
 
   /** The other client is answered while (and after) the attack runs. */
   async function bystanderServed(): Promise<void> {
@@ -69,12 +58,7 @@ describe('HTTP/2 abuse resistance', function () {
     const a = await attacker();
     const held = await underAttack(async () => {
       for (let batch = 0; batch < 50 && !a.closed; batch++) {
-        const frames: Buffer[] = [];
-        for (let i = 0; i < 100; i++) {
-          const id = 1 + 2 * (batch * 100 + i);
-          frames.push(headers(id, request('GET', `/reset-${id}`), true), rstStream(id));
-        }
-        a.send(...frames);
+        a.send(...rapidReset(batch));
         await new Promise((resolve) => setImmediate(resolve));
       }
       await a.waitFor((f) => f.type === FrameType.GOAWAY);
@@ -88,12 +72,7 @@ describe('HTTP/2 abuse resistance', function () {
   it('CONTINUATION flood: a header block that never ends closes the connection before it grows', async () => {
     const a = await attacker();
     const held = await underAttack(async () => {
-      a.send(frame(FrameType.HEADERS, 0, 1, headerBlock(request('GET', '/cont'))));
-      const junk = frame(FrameType.CONTINUATION, 0, 1, headerBlock([['x-junk', 'j'.repeat(1000)]]));
-      for (let i = 0; i < 2_000 && !a.closed; i++) {
-        a.send(junk, junk, junk, junk, junk);
-        if (i % 50 === 0) await new Promise((resolve) => setImmediate(resolve));
-      }
+      await continuationFlood(a);
       await a.waitFor((f) => f.type === FrameType.GOAWAY);
     });
     assert.ok(a.closed || goawayCode(a) !== undefined, 'the connection is closed');
@@ -106,12 +85,7 @@ describe('HTTP/2 abuse resistance', function () {
     const held = await underAttack(async () => {
       for (let stream = 0; stream < 20 && !a.closed; stream++) {
         const id = 1 + 2 * stream;
-        const refs = Buffer.concat(Array.from({ length: 2_000 }, () => indexed(62)));
-        const block = Buffer.concat([headerBlock(request('GET', `/bomb-${id}`)), stream === 0 ? indexedLiteral('x-bomb', 'b'.repeat(4_000)) : Buffer.alloc(0), refs]);
-        // The block goes in 16 KiB frames: HEADERS then CONTINUATION.
-        const pieces: Buffer[] = [];
-        for (let at = 0; at < block.length; at += 16_384) pieces.push(block.subarray(at, at + 16_384));
-        a.send(...pieces.map((p, i) => frame(i === 0 ? FrameType.HEADERS : FrameType.CONTINUATION, (i === pieces.length - 1 ? Flag.END_HEADERS : 0) | (i === 0 ? Flag.END_STREAM : 0), id, p)));
+        a.send(...hpackBomb(id, stream === 0));
         await a.outcome(id);
       }
     });

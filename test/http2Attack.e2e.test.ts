@@ -9,17 +9,11 @@ import net, { type AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import http2 from 'node:http2';
 import { until } from './helpers/frontClients.ts';
-import { data, Flag, frame, FrameType, headerBlock, headers, initialWindow, RawHttp2Client, request, rstStream, windowUpdate, type ReceivedFrame } from '@portico/test-support/http2';
+import { chunkSizes, heldBytes } from '@portico/test-support';
+import { continuationFlood, data, Flag, frame, FrameType, headerBlock, headers, initialWindow, RawHttp2Clients, rapidReset, request, windowUpdate, type RawHttp2Client, type ReceivedFrame } from '@portico/test-support/http2';
 import { startFront, startRecordingBackend, testCertificate, type Front, type RecordingBackend, type TestCertificate } from './helpers/http2Front.ts';
 
 const { NGHTTP2_COMPRESSION_ERROR, NGHTTP2_FLOW_CONTROL_ERROR } = http2.constants;
-
-/** Bytes the process holds beyond its JavaScript heap's garbage, after a full collection. */
-function heldBytes(): number {
-  (globalThis as { gc?: () => void }).gc?.();
-  const m = process.memoryUsage();
-  return m.heapUsed + m.external + m.arrayBuffers;
-}
 
 const MiB = 1024 * 1024;
 
@@ -31,19 +25,6 @@ function systemCalls(): { readonly reads: number; readonly writes: number } {
 }
 const turn = () => new Promise((resolve) => setImmediate(resolve));
 const goawayCode = (f: ReceivedFrame | undefined): number | undefined => f?.payload.readUInt32BE(4);
-
-/** The sizes of a chunked body's chunks, up to its last chunk. */
-function chunkSizes(body: string): number[] {
-  const sizes: number[] = [];
-  let at = 0;
-  for (;;) {
-    const end = body.indexOf('\r\n', at);
-    const size = parseInt(body.slice(at, end), 16);
-    if (size === 0) return sizes;
-    sizes.push(size);
-    at = end + 2 + size + 2;
-  }
-}
 
 /** A backend that takes every WebSocket handshake (101) and hands the tunnel's socket to `onTunnel`; closing it drops the tunnels. */
 async function webSocketBackend(onTunnel: (socket: Duplex) => void): Promise<RecordingBackend & { readonly tunnels: Set<Duplex> }> {
@@ -57,18 +38,7 @@ async function webSocketBackend(onTunnel: (socket: Duplex) => void): Promise<Rec
     socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`);
     onTunnel(socket);
   });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  return {
-    port: (server.address() as AddressInfo).port,
-    seen: [],
-    bytes: () => '',
-    tunnels,
-    close: () => {
-      for (const socket of tunnels) socket.destroy();
-      return new Promise((resolve) => server.close(() => resolve()));
-    },
-  };
+  return { ...(await listeningBackend(server, tunnels)), tunnels };
 }
 
 /** HEADERS opening a WebSocket on stream `id` (RFC 8441 extended CONNECT). */
@@ -83,15 +53,20 @@ async function sinkBackend(onConnection: (socket: net.Socket) => void): Promise<
     socket.on('close', () => sockets.delete(socket));
     onConnection(socket);
   });
-  sink.listen(0, '127.0.0.1');
-  await once(sink, 'listening');
+  return listeningBackend(sink, sockets);
+}
+
+/** `server` listening on 127.0.0.1 as a backend that records nothing; closing it drops `sockets` (what `server.close` would wait for). */
+async function listeningBackend(server: net.Server, sockets: ReadonlySet<Duplex>): Promise<RecordingBackend> {
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
   return {
-    port: (sink.address() as AddressInfo).port,
+    port: (server.address() as AddressInfo).port,
     seen: [],
     bytes: () => '',
     close: () => {
       for (const socket of sockets) socket.destroy();
-      return new Promise((resolve) => sink.close(() => resolve()));
+      return new Promise((resolve) => server.close(() => resolve()));
     },
   };
 }
@@ -100,18 +75,13 @@ describe('HTTP/2 front under a hostile client', function () {
   this.timeout(60_000);
   let backend: RecordingBackend;
   let front: Front;
-  let attackers: RawHttp2Client[] = [];
+  const attackers = new RawHttp2Clients();
   afterEach(async () => {
-    for (const a of attackers) a.close();
-    attackers = [];
+    attackers.closeAll();
     await front.close();
     await backend.close();
   });
-  const attacker = async (): Promise<RawHttp2Client> => {
-    const a = await RawHttp2Client.connect(front.port);
-    attackers.push(a);
-    return a;
-  };
+  const attacker = (): Promise<RawHttp2Client> => attackers.connect(front.port);
 
   // HTTP/1.1 forwards what one read delivered of a chunked body as one chunk (docs/proxy.md, What
   // one client can take); node:http2 hands a body over one piece per DATA frame, so a body of
@@ -208,7 +178,7 @@ describe('HTTP/2 front under a hostile client', function () {
     }
     const honest = backend.seen.length;
     for (let batch = 20; batch < 70 && !a.closed; batch++) {
-      a.send(...Array.from({ length: 100 }, (_, i) => 1 + 2 * (batch * 100 + i)).flatMap((id) => [headers(id, request('GET', `/reset-${id}`), true), rstStream(id)]));
+      a.send(...rapidReset(batch));
       await turn();
     }
     assert.notEqual(goawayCode(await a.waitFor((f) => f.type === FrameType.GOAWAY)), undefined, 'the connection got GOAWAY');
@@ -412,20 +382,15 @@ describe('HTTP/2 over TLS under a hostile client', function () {
   let certificate: TestCertificate;
   let backend: RecordingBackend;
   let front: Front;
-  let attackers: RawHttp2Client[] = [];
+  const attackers = new RawHttp2Clients();
   before(async () => (certificate = await testCertificate()));
   after(() => certificate.remove());
   afterEach(async () => {
-    for (const a of attackers) a.close();
-    attackers = [];
+    attackers.closeAll();
     await front.close();
     await backend.close();
   });
-  const attacker = async (): Promise<RawHttp2Client> => {
-    const a = await RawHttp2Client.connect(front.port, { ca: certificate.certPem });
-    attackers.push(a);
-    return a;
-  };
+  const attacker = (): Promise<RawHttp2Client> => attackers.connect(front.port, { ca: certificate.certPem });
   const tlsFront = (options: Parameters<typeof startFront>[2] = {}) => startFront({ tls: { cert: certificate.cert, key: certificate.key } }, backend.port, options);
 
   it('rapid reset is closed with ENHANCE_YOUR_CALM', async () => {
@@ -433,7 +398,7 @@ describe('HTTP/2 over TLS under a hostile client', function () {
     front = await tlsFront();
     const a = await attacker();
     for (let batch = 0; batch < 50 && !a.closed; batch++) {
-      a.send(...Array.from({ length: 100 }, (_, i) => 1 + 2 * (batch * 100 + i)).flatMap((id) => [headers(id, request('GET', `/reset-${id}`), true), rstStream(id)]));
+      a.send(...rapidReset(batch));
       await turn();
     }
     assert.equal(goawayCode(await a.waitFor((f) => f.type === FrameType.GOAWAY)), http2.constants.NGHTTP2_ENHANCE_YOUR_CALM);
@@ -444,12 +409,7 @@ describe('HTTP/2 over TLS under a hostile client', function () {
     backend = await startRecordingBackend();
     front = await tlsFront();
     const a = await attacker();
-    a.send(frame(FrameType.HEADERS, 0, 1, headerBlock(request('GET', '/cont'))));
-    const junk = frame(FrameType.CONTINUATION, 0, 1, headerBlock([['x-junk', 'j'.repeat(1000)]]));
-    for (let i = 0; i < 2_000 && !a.closed; i++) {
-      a.send(junk, junk, junk, junk, junk);
-      if (i % 50 === 0) await turn();
-    }
+    await continuationFlood(a);
     await until(() => a.closed || a.frames.some((f) => f.type === FrameType.GOAWAY));
     assert.equal(backend.seen.length, 0);
   });

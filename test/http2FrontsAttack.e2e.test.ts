@@ -8,7 +8,7 @@ import http2 from 'node:http2';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { frontPids } from './helpers/frontClients.ts';
-import { Flag, frame, FrameType, headerBlock, headers, indexed, indexedLiteral, initialWindow, ping, RawHttp2Client, request, rstStream } from '@portico/test-support/http2';
+import { continuationFlood, FrameType, headers, hpackBomb, initialWindow, ping, RawHttp2Clients, rapidReset, request } from '@portico/test-support/http2';
 import { h2Request } from './helpers/http2Front.ts';
 import { app, startPortico, stopAllPorticos } from './helpers/portico.ts';
 import { peakResidentBytesOf, residentBytesOf, resetPeakResident } from './helpers/processFigures.ts';
@@ -20,9 +20,9 @@ const turn = () => new Promise((resolve) => setImmediate(resolve));
 
 describe('HTTP/2 floods against two fronts', function () {
   this.timeout(120_000);
-  const attackers: RawHttp2Client[] = [];
+  const attackers = new RawHttp2Clients();
   afterEach(async () => {
-    for (const a of attackers.splice(0)) a.close();
+    attackers.closeAll();
     await stopAllPorticos();
   });
 
@@ -42,45 +42,27 @@ describe('HTTP/2 floods against two fronts', function () {
     const before = new Map(pids.map((pid) => [pid, residentBytesOf(pid)]));
     for (const pid of pids) resetPeakResident(pid);
 
-    const attacker = async () => {
-      const a = await RawHttp2Client.connect(port);
-      attackers.push(a);
-      return a;
-    };
-    const rapidReset = async () => {
+    const attacker = () => attackers.connect(port);
+    const rapidResetAttack = async () => {
       const a = await attacker();
       for (let batch = 0; batch < 50 && !a.closed; batch++) {
-        const frames: Buffer[] = [];
-        for (let i = 0; i < 100; i++) {
-          const id = 1 + 2 * (batch * 100 + i);
-          frames.push(headers(id, request('GET', `/reset-${id}`), true), rstStream(id));
-        }
-        a.send(...frames);
+        a.send(...rapidReset(batch));
         await turn();
       }
       await a.waitFor((f) => f.type === FrameType.GOAWAY);
       return a;
     };
-    const continuationFlood = async () => {
+    const continuationAttack = async () => {
       const a = await attacker();
-      a.send(frame(FrameType.HEADERS, 0, 1, headerBlock(request('GET', '/cont'))));
-      const junk = frame(FrameType.CONTINUATION, 0, 1, headerBlock([['x-junk', 'j'.repeat(1000)]]));
-      for (let i = 0; i < 2_000 && !a.closed; i++) {
-        a.send(junk, junk, junk, junk, junk);
-        if (i % 50 === 0) await turn();
-      }
+      await continuationFlood(a);
       await a.waitFor((f) => f.type === FrameType.GOAWAY);
       return a;
     };
-    const hpackBomb = async () => {
+    const hpackBombAttack = async () => {
       const a = await attacker();
       for (let stream = 0; stream < 20 && !a.closed; stream++) {
         const id = 1 + 2 * stream;
-        const refs = Buffer.concat(Array.from({ length: 2_000 }, () => indexed(62)));
-        const block = Buffer.concat([headerBlock(request('GET', `/bomb-${id}`)), stream === 0 ? indexedLiteral('x-bomb', 'b'.repeat(4_000)) : Buffer.alloc(0), refs]);
-        const pieces: Buffer[] = [];
-        for (let at = 0; at < block.length; at += 16_384) pieces.push(block.subarray(at, at + 16_384));
-        a.send(...pieces.map((p, i) => frame(i === 0 ? FrameType.HEADERS : FrameType.CONTINUATION, (i === pieces.length - 1 ? Flag.END_HEADERS : 0) | (i === 0 ? Flag.END_STREAM : 0), id, p)));
+        a.send(...hpackBomb(id, stream === 0));
         const outcome = await a.outcome(id);
         assert.notEqual(outcome.kind, 'response', `bomb stream ${id} was answered`);
       }
@@ -117,7 +99,7 @@ describe('HTTP/2 floods against two fronts', function () {
         served++;
       }
     })();
-    const attacks = [rapidReset, continuationFlood, hpackBomb, pingFlood, zeroWindow].flatMap((attack) => [attack(), attack()]);
+    const attacks = [rapidResetAttack, continuationAttack, hpackBombAttack, pingFlood, zeroWindow].flatMap((attack) => [attack(), attack()]);
     const done = await Promise.all(attacks);
     attacking = false;
     await bystanderLoop;

@@ -1,22 +1,9 @@
 import assert from 'node:assert/strict';
-import net from 'node:net';
+import { until } from './helpers/frontClients.ts';
 import { changed } from './helpers/load.ts';
 import { app, startPortico, stopAllPorticos } from './helpers/portico.ts';
-
-/** Sends `GET path` on a raw connection; `closed` resolves with what the client got once the connection closes. */
-function rawGet(port: number, path: string) {
-  const socket = net.connect(port, '127.0.0.1');
-  let text = '';
-  socket.on('data', (d: Buffer) => (text += d.toString('latin1')));
-  socket.on('error', () => {});
-  socket.write(`GET ${path} HTTP/1.1\r\nHost: a\r\n\r\n`);
-  return { socket, text: () => text, closed: new Promise<string>((resolve) => socket.on('close', () => resolve(text))) };
-}
-
-/** Polls `done` every 20 ms until it holds. */
-async function until(done: () => boolean): Promise<void> {
-  while (!done()) await new Promise((resolve) => setTimeout(resolve, 20));
-}
+import { rawGet } from './helpers/rawGet.ts';
+import { stopWithIdleAndHeld } from './helpers/stopWithIdleAndHeld.ts';
 
 // Portico's stop began with the listener's stopAccepting, which waited for node's server.close
 // callback, and that comes only once every connection the server accepted has ended: a request
@@ -51,15 +38,6 @@ describe('Portico stopping while a client connection stays open', function () {
     await until(() => /\r\n\r\n\{.*\}$/s.test(idle.text()));
     const held = rawGet(port, '/');
     await until(() => portico.status().apps[0]?.workers[0]?.inFlight === 1);
-    let heldDone = false;
-    void held.closed.then(() => (heldDone = true));
-    const stopped = portico.stop();
-    const first = await idle.closed;
-    assert.match(first, /^HTTP\/1\.1 200 /, 'the idle connection had its answer');
-    assert.equal(heldDone, false, 'the idle connection closed before the request in flight ended');
-    const answer = await held.closed;
-    assert.match(answer, /^HTTP\/1\.1 200 /);
-    assert.match(answer, /\r\nconnection: close\r\n/i);
-    await stopped;
+    await stopWithIdleAndHeld(() => portico.stop(), idle, held);
   });
 });

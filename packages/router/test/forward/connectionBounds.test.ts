@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import net from 'node:net';
 import type { Upstream } from '@portico/router';
 import { SimulatedClock } from '@portico/supervisor';
+import { chunkSizes } from '@portico/test-support';
 import { MAX_INFORMATIONAL_RESPONSES } from '../../src/internal/forward/connectionBounds.ts';
 import { closeAll, startHost } from '../embed/embedHarness.ts';
 import { rawRequest, signal, startProxy, startRawBackend, statusLines, upstreamAt, type RawBackend } from './harness.ts';
@@ -53,19 +54,6 @@ const RIGHT = 'HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nright';
 const TINY_CHUNKS = 10_000;
 /** TINY_CHUNKS one-byte chunks of `x` and the last chunk: 6 bytes of framing per byte of data. */
 const tinyChunks = `${'1\r\nx\r\n'.repeat(TINY_CHUNKS)}0\r\n\r\n`;
-
-/** The chunks of a chunked body, by a parser that trusts its input: their data sizes, in order. */
-function chunkSizes(body: string): number[] {
-  const sizes: number[] = [];
-  let at = 0;
-  for (;;) {
-    const lineEnd = body.indexOf('\r\n', at);
-    const size = parseInt(body.slice(at, lineEnd), 16);
-    if (size === 0) return sizes;
-    sizes.push(size);
-    at = lineEnd + 2 + size + 2;
-  }
-}
 
 /**
  * A backend that answers `first` to any request but `GET /next`, and `right` to that one,
