@@ -7,6 +7,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { closed, spawnFixture } from './fixtures/runFixture.ts';
 
+/**
+ * Runs logToSlowReader.ts (3000 lines, 600 kB: under the 4 MiB kept) with its stdout never read,
+ * so that the pipe stays full; `exit` says when it exits. Killed if it has not exited in 15 s.
+ */
+async function exitWithStdoutUnread(exit: 'once-failed' | 'at-once'): Promise<{ exited: { code: number | null; signal: NodeJS.Signals | null }; stderr: string }> {
+  const child = spawnFixture('logToSlowReader.ts', { lines: 3000, exit });
+  let stderr = '';
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const stuck = setTimeout(() => child.kill('SIGKILL'), 15_000);
+  const exited = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  clearTimeout(stuck);
+  child.stdout?.destroy();
+  return { exited, stderr };
+}
+
 // The logger in a real process that is killed, exits at once, or loses its stdout's reader.
 describe('createLogger in a process that ends', () => {
   let dir: string;
@@ -203,13 +218,7 @@ describe('createLogger in a process that ends', () => {
     this.timeout(20_000);
     // Not read at all: the pipe stays full, so the lines wait (3000 lines, 600 kB: under the
     // 4 MiB kept) and, 2 s of retries later, EAGAIN is counted and said once.
-    const child = spawnFixture('logToSlowReader.ts', { lines: 3000, exit: 'once-failed' });
-    let stderr = '';
-    child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    const stuck = setTimeout(() => child.kill('SIGKILL'), 15_000);
-    const exited = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-    clearTimeout(stuck);
-    child.stdout?.destroy();
+    const { exited, stderr } = await exitWithStdoutUnread('once-failed');
     assert.deepEqual(exited, { code: 0, signal: null }, `no failed write counted in 15 s: ${stderr}`);
     const counts = /^\{"failedWrites":\{"EAGAIN":(\d+)\},"droppedLines":0\}$/m.exec(stderr);
     assert.ok(counts && Number(counts[1]) >= 1, stderr);
@@ -249,15 +258,9 @@ describe('createLogger in a process that ends', () => {
     this.timeout(20_000);
     // A reader that is there but never reads (a stopped pager, a hung journal): the pipe stays
     // full, and the flush at exit waits for it only 2 s.
-    const child = spawnFixture('logToSlowReader.ts', { lines: 3000, exit: 'at-once' });
-    let stderr = '';
-    child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    const stuck = setTimeout(() => child.kill('SIGKILL'), 15_000);
-    const exited = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-    clearTimeout(stuck);
+    const { exited, stderr } = await exitWithStdoutUnread('at-once');
     assert.deepEqual(exited, { code: 0, signal: null }, stderr);
     const lost = /^portico: exits with (\d+) lines of its log not written to stdout: EAGAIN \(/m.exec(stderr);
     assert.ok(lost && Number(lost[1]) > 0, stderr);
-    child.stdout?.destroy();
   });
 });

@@ -6,6 +6,7 @@ import { WebSocket, WebSocketServer } from 'ws';
 import { createEmbeddedForwarder, createRouter, type Dispatch, type Upstream } from '@portico/router';
 import type { ReadyWorker } from '@portico/worker-actor';
 import { SimulatedClock } from '@portico/supervisor';
+import { freePort } from '@portico/test-support';
 import { requestSeeingResets } from '../forward/resetObserver.ts';
 import { signal } from '../forward/harness.ts';
 import { MethodDispatch } from '../forward/MethodDispatch.ts';
@@ -31,15 +32,6 @@ async function echoBackend() {
 
 type Seen = { method: string; url: string; rawHeaders: string[]; headers: Record<string, string>; bytes: number; start: string };
 const seen = (body: Buffer) => JSON.parse(body.toString()) as Seen;
-
-/** A port nothing listens on: bound, then closed. */
-async function deadPort(): Promise<number> {
-  const server = net.createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 describe('createEmbeddedForwarder', () => {
   afterEach(closeAll);
@@ -96,7 +88,7 @@ describe('createEmbeddedForwarder', () => {
 
     it('calls a dispatch\'s callbacks as its methods, so a class instance with private state can be one', async () => {
       const backend = await startHttpBackend((req, res) => res.end(String(req.headers['x-added'])));
-      const dispatch = new MethodDispatch(upstreamAt(await deadPort(), 'dead'), upstreamAt(backend.port, 'live'), ['x-added', 'by-method']);
+      const dispatch = new MethodDispatch(upstreamAt(await freePort(), 'dead'), upstreamAt(backend.port, 'live'), ['x-added', 'by-method']);
       const host = await startHost(() => dispatch);
       const reply = await send(host.port, '/');
       assert.deepEqual([reply.status, reply.body.toString()], [200, 'by-method']);
@@ -275,7 +267,7 @@ describe('createEmbeddedForwarder', () => {
 
   describe('failures', () => {
     it('answers 502 when the upstream refuses the connection and no other is ready', async () => {
-      const host = await startHost(forward(upstreamAt(await deadPort())));
+      const host = await startHost(forward(upstreamAt(await freePort())));
       const reply = await send(host.port, '/');
       assert.equal(reply.status, 502);
       assert.equal(reply.headers.connection, 'close');
@@ -285,7 +277,7 @@ describe('createEmbeddedForwarder', () => {
     it('retries once on another upstream when the first refused the connection', async () => {
       const backend = await echoBackend();
       const good = upstreamAt(backend.port, 'good');
-      const host = await startHost(forward(upstreamAt(await deadPort(), 'dead'), { retry: () => good }));
+      const host = await startHost(forward(upstreamAt(await freePort(), 'dead'), { retry: () => good }));
       const reply = await send(host.port, '/', { method: 'POST', body: 'payload' });
       assert.equal(reply.status, 200);
       assert.equal(seen(reply.body).start, 'payload');

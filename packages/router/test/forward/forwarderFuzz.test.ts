@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { fuzzSeed } from '../http1/fuzzSeed.ts';
+import { mutatedRequests } from '../http1/mutatedRequests.ts';
 import { readMessages } from '../http1/readMessages.ts';
 import { closeAll, httpGet, rawRequest, startHttpBackend, startProxy, upstreamAt } from './harness.ts';
 
@@ -14,19 +15,7 @@ const valid = [
   'GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n',
 ];
 
-const inputs = fc.record({
-  base: fc.array(fc.constantFrom(...valid), { minLength: 1, maxLength: 3 }).map((parts) => Buffer.from(parts.join(''), 'latin1')),
-  edits: fc.array(fc.record({ at: fc.nat(), op: fc.constantFrom('flip', 'insert', 'delete'), byte: fc.integer({ min: 0, max: 255 }) }), { maxLength: 3 }),
-}).map(({ base, edits }) => {
-  let bytes = Buffer.from(base);
-  for (const e of edits) {
-    const i = e.at % (bytes.length + 1);
-    if (e.op === 'flip' && i < bytes.length) bytes[i] = e.byte;
-    else if (e.op === 'insert') bytes = Buffer.concat([bytes.subarray(0, i), Buffer.of(e.byte), bytes.subarray(i)]);
-    else if (e.op === 'delete') bytes = Buffer.concat([bytes.subarray(0, i), bytes.subarray(i + 1)]);
-  }
-  return bytes;
-});
+const inputs = mutatedRequests(valid, ['flip', 'insert', 'delete'], 3);
 
 describe(`forwarder fuzz (seed ${fuzzSeed})`, function () {
   this.timeout(30_000);

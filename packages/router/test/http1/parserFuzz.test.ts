@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { ChunkedDecoder, RequestHeadParser, ResponseHeadParser } from '@portico/router';
 import { fuzzSeed } from './fuzzSeed.ts';
+import { mutatedRequests } from './mutatedRequests.ts';
 import { raw, readMessages, type ReadResult } from './readMessages.ts';
 
 const statuses = new Set([400, 405, 414, 417, 431, 501, 505]);
@@ -17,20 +18,7 @@ const valid = [
   'OPTIONS * HTTP/1.0\r\n\r\n',
 ];
 
-const mutated = fc.record({
-  base: fc.array(fc.constantFrom(...valid), { minLength: 1, maxLength: 3 }).map((parts) => raw(parts.join(''))),
-  edits: fc.array(fc.record({ at: fc.nat(), op: fc.constantFrom('flip', 'insert', 'delete', 'dup'), byte: fc.integer({ min: 0, max: 255 }) }), { maxLength: 4 }),
-}).map(({ base, edits }) => {
-  let bytes = Buffer.from(base);
-  for (const e of edits) {
-    const i = e.at % (bytes.length + 1);
-    if (e.op === 'flip' && i < bytes.length) bytes[i] = e.byte;
-    else if (e.op === 'insert') bytes = Buffer.concat([bytes.subarray(0, i), Buffer.of(e.byte), bytes.subarray(i)]);
-    else if (e.op === 'delete') bytes = Buffer.concat([bytes.subarray(0, i), bytes.subarray(i + 1)]);
-    else if (e.op === 'dup') bytes = Buffer.concat([bytes.subarray(0, i), bytes.subarray(i, i + 20), bytes.subarray(i)]);
-  }
-  return bytes;
-});
+const mutated = mutatedRequests(valid, ['flip', 'insert', 'delete', 'dup'], 4);
 
 function summary(r: ReadResult): unknown {
   return {
