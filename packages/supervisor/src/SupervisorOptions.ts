@@ -34,18 +34,23 @@ function check(ok: boolean, path: string, problem: string): void {
   if (!ok) throw new InvalidSupervisorOptionError(path, problem);
 }
 
+/** A wrong number as written: a string quoted ("60" from a config or the environment), NaN and Infinity by name. */
+function shown(value: unknown): string {
+  return typeof value === 'string' ? JSON.stringify(value) : String(value);
+}
+
 function isDuration(value: unknown): value is number {
   return typeof value === 'number' && Number.isFinite(value) && value >= 0;
 }
 
 export function validateBackoff(backoff: Backoff | undefined, path: string): void {
   if (backoff === undefined) return;
-  check(isDuration(backoff.min), `${path}.min`, `must be seconds ≥ 0, got ${String(backoff.min)}`);
-  check(isDuration(backoff.max) && backoff.max >= backoff.min, `${path}.max`, `must be seconds ≥ min (${backoff.min}), got ${String(backoff.max)}`);
+  check(isDuration(backoff.min), `${path}.min`, `must be seconds ≥ 0, got ${shown(backoff.min)}`);
+  check(isDuration(backoff.max) && backoff.max >= backoff.min, `${path}.max`, `must be seconds ≥ min (${backoff.min}), got ${shown(backoff.max)}`);
   const { factor, jitter, resetAfter } = backoff;
-  check(factor === undefined || (Number.isFinite(factor) && factor >= 1), `${path}.factor`, `must be a number ≥ 1, got ${String(factor)}`);
-  check(jitter === undefined || (isDuration(jitter) && jitter <= 1), `${path}.jitter`, `must be a fraction from 0 to 1, got ${String(jitter)}`);
-  check(resetAfter === undefined || isDuration(resetAfter), `${path}.resetAfter`, `must be seconds ≥ 0, got ${String(resetAfter)}`);
+  check(factor === undefined || (Number.isFinite(factor) && factor >= 1), `${path}.factor`, `must be a number ≥ 1, got ${shown(factor)}`);
+  check(jitter === undefined || (isDuration(jitter) && jitter <= 1), `${path}.jitter`, `must be a fraction from 0 to 1, got ${shown(jitter)}`);
+  check(resetAfter === undefined || isDuration(resetAfter), `${path}.resetAfter`, `must be seconds ≥ 0, got ${shown(resetAfter)}`);
 }
 
 /**
@@ -75,8 +80,8 @@ export function validateSupervisorOptions(options: SupervisorOptions): void {
   check(!Array.isArray(options), 'options', 'must be an object, not an array (the children go in its "children" option)');
   const { strategy, intensity, period, autoShutdown, children = [], random } = options;
   check(strategy === undefined || strategies.includes(strategy), 'strategy', `must be one of ${strategies.join(', ')}, got ${JSON.stringify(strategy)}`);
-  check(intensity === undefined || (Number.isInteger(intensity) && intensity >= 0), 'intensity', `must be a whole number ≥ 0, got ${String(intensity)}`);
-  check(period === undefined || (isDuration(period) && period > 0), 'period', `must be seconds > 0, got ${String(period)}`);
+  check(intensity === undefined || (Number.isInteger(intensity) && intensity >= 0), 'intensity', `must be a whole number ≥ 0, got ${shown(intensity)}`);
+  check(period === undefined || (isDuration(period) && period > 0), 'period', `must be seconds > 0, got ${shown(period)}`);
   check(autoShutdown === undefined || autoShutdowns.includes(autoShutdown), 'autoShutdown', `must be one of ${autoShutdowns.join(', ')}, got ${JSON.stringify(autoShutdown)}`);
   check(random === undefined || typeof random === 'function', 'random', 'must be a function returning a number in [0, 1)');
   validateBackoff(options.backoff, 'backoff');

@@ -354,6 +354,9 @@ describe('createSupervisor', () => {
         /"children\[0\].significant" cannot be true while autoShutdown is "never"/,
       ],
       ['children[0].significant that is not a boolean', { children: [{ id: 'a', logic: testChild, significant: 'yes' }] }, /"children\[0\].significant" must be true or false, got "yes"/],
+      // A number given as a string (a config value, an environment variable) was shown bare: "got 3".
+      ['intensity given as a string', { intensity: '3' }, /"intensity" must be a whole number ≥ 0, got "3"/],
+      ['period given as a string', { period: '60' }, /"period" must be seconds > 0, got "60"/],
       ['options given as an array', [], /"options" must be an object, not an array/],
       ['children[0] given as an array', { children: [[]] }, /"children\[0\]" must be a child spec object, not an array/],
     ];

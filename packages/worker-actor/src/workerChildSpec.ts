@@ -1,6 +1,6 @@
 import type { ChildSpec } from '@portico/supervisor';
 import { workerMachine, type WorkerSnapshot } from './workerMachine.ts';
-import { workerDefaults, type WorkerOptions } from './WorkerOptions.ts';
+import { validateWorkerOptions, workerDefaults, type WorkerOptions } from './WorkerOptions.ts';
 
 /** What a caller may set on a worker's child spec besides the worker itself. */
 export type WorkerChildSettings = Partial<Pick<ChildSpec<typeof workerMachine>, 'restart' | 'shutdown' | 'significant' | 'backoff'>>;
@@ -21,7 +21,8 @@ function isReady(snapshot: WorkerSnapshot): boolean {
  * One backend process as a child of your own supervisor. It counts as started once the backend
  * is ready, so the next sibling starts only then and an exit before it is a failed start; and it
  * is given `shutdown` seconds beyond its `shutdownTimeLimit`, so a stop runs the worker's own
- * SIGTERM-then-SIGKILL sequence before the supervisor's limit. Both can be overridden.
+ * SIGTERM-then-SIGKILL sequence before the supervisor's limit. Both can be overridden. Wrong
+ * options throw `InvalidWorkerOptionError` here, naming the option, rather than fail every start.
  *
  * @example
  * createSupervisor({
@@ -33,6 +34,7 @@ function isReady(snapshot: WorkerSnapshot): boolean {
  * });
  */
 export function workerChildSpec(id: string, options: WorkerOptions, settings: WorkerChildSettings = {}): ChildSpec<typeof workerMachine> {
+  validateWorkerOptions(options);
   return {
     id,
     logic: workerMachine,

@@ -60,6 +60,13 @@ describe('workerChildSpec: backends in your own supervision tree', function () {
     assert.equal(worker('w', {}, {}, { shutdown: 'infinity' }).shutdown, 'infinity', 'settings override it');
   });
 
+  // A wrong option was found only as each incarnation started: every start failed, each one
+  // counted against the supervisor's intensity, and the tree gave up far from the mistake.
+  it('refuses wrong worker options when the spec is made, naming the option', () => {
+    assert.throws(() => workerChildSpec('x', { app: '', processPath: 'node', host }), (error: Error) => error.name === 'InvalidWorkerOptionError' && /"app"/.test(error.message));
+    assert.throws(() => worker('x', {}, { shutdownTimeLimit: -3 }), /shutdownTimeLimit/);
+  });
+
   it('keeps OTP’s promises over real processes and leaves none behind', async () => {
     // EXIT_IF_EXISTS names a file that exists: b2's backend exits before it listens, every time.
     const appA = createSupervisor({ strategy: 'one_for_all', intensity: 3, period: 30, children: [worker('a1'), worker('a2'), worker('a3', { IGNORE_SIGTERM: '1' })] });
