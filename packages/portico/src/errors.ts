@@ -30,3 +30,6 @@ export const AdminAccessUnusableError = definePorticoError('PORTICO_ERR_ADMIN_AC
 
 /** `fronts` above 1 on a platform whose sockets have no file descriptor for a front to inherit (Windows). */
 export const FrontsUnsupportedError = definePorticoError('PORTICO_ERR_FRONTS_UNSUPPORTED', 'FrontsUnsupportedError', (count: number) => `fronts: ${count} needs sockets with file descriptors (Linux, macOS), which this platform's have not; set "fronts": 1`);
+
+/** `start()` on a Portico that was stopped: its apps, router and host are released for good. */
+export const PorticoStoppedError = definePorticoError('PORTICO_ERR_PORTICO_STOPPED', 'PorticoStoppedError', () => 'this Portico was stopped and cannot start again: make a new one with createPortico(config) to start again');

@@ -55,7 +55,10 @@ export type { AppCommandResult };
 
 /** Portico in one object: the apps, the router, and (with `start`) the front sockets. */
 export interface Portico {
-  /** Binds the configured listeners and the admin endpoint, and starts the eager apps. Idempotent. */
+  /**
+   * Binds the configured listeners and the admin endpoint, and starts the eager apps. Idempotent.
+   * After `stop()` it rejects with `PorticoStoppedError`: make a new Portico to start again.
+   */
   start(options?: { readonly listen?: boolean }): Promise<Started>;
   /** Stops accepting, lets in-flight requests finish, stops every app's workers. Idempotent. */
   stop(): Promise<void>;

@@ -18,6 +18,7 @@ import { errorPageLogger } from './errorPageLogger.ts';
 import { ForwarderSet } from './ForwarderSet.ts';
 import { forwarderEventLogger } from './forwarderEventLogger.ts';
 import { listenEntries } from './listenEntries.ts';
+import { PorticoStoppedError } from '../errors.ts';
 import type { AppCommandResult, Portico, PorticoOptions, ReloadResult, Started } from './Portico.ts';
 import { appliedSettings, restartNeeded } from './reloadRules.ts';
 import { Rollouts, STOPPING_ERROR } from './Rollouts.ts';
@@ -275,6 +276,9 @@ export function createPortico(initial: PorticoConfig, options: PorticoOptions = 
     },
 
     start(startOptions = {}) {
+      // A stop releases the apps, the router and the host for good; starting again would answer
+      // with the first start's result while every request got 503.
+      if (stopping) return Promise.reject(new PorticoStoppedError());
       starting ??= (async () => {
         if (startOptions.listen === false) {
           // Embedded: the host's server brings the requests; start the rest.
