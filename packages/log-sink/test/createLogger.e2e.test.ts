@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { mkdtemp, open, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -20,6 +20,16 @@ async function exitWithStdoutUnread(exit: 'once-failed' | 'at-once'): Promise<{ 
   clearTimeout(stuck);
   child.stdout?.destroy();
   return { exited, stderr };
+}
+
+/** `child`'s exit and stderr once it has closed; killed if it is still running 15 s on (a process.exit that hangs). */
+async function closedWithin15s(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
+  let stderr = '';
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const stuck = setTimeout(() => child.kill('SIGKILL'), 15_000);
+  const { code, signal } = await closed(child);
+  clearTimeout(stuck);
+  return { code, signal, stderr };
 }
 
 // The logger in a real process that is killed, exits at once, or loses its stdout's reader.
@@ -118,12 +128,7 @@ describe('createLogger in a process that ends', () => {
   for (const exit of ['at-once', 'after-failure'] as const) {
     (existsSync('/dev/full') ? it : it.skip)(`exits and says on stderr which lines it lost when its log's disk is full (exit ${exit})`, async function () {
       this.timeout(20_000);
-      const child = spawnFixture('exitOnFullDisk.ts', { file: '/dev/full', lines: 500, exit });
-      let stderr = '';
-      child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-      const stuck = setTimeout(() => child.kill('SIGKILL'), 15_000);
-      const { code, signal } = await closed(child);
-      clearTimeout(stuck);
+      const { code, signal, stderr } = await closedWithin15s(spawnFixture('exitOnFullDisk.ts', { file: '/dev/full', lines: 500, exit }));
       assert.equal(signal, null, 'still running 15 s after it called process.exit');
       assert.equal(code, 5, stderr);
       assert.match(stderr, /^portico: exits with 500 lines of its log not written to "\/dev\/full": ENOSPC \(/m);
@@ -148,12 +153,9 @@ describe('createLogger in a process that ends', () => {
     // The file lives only in the child's mount namespace: copied out once node has exited.
     const script = `${mount} || exit 99; shift; "$@"; code=$?; cp "$0/portico.log" "${copy}"; exit $code`;
     const lines = 500;
-    const child = spawnFixture('exitOnFullDisk.ts', { file: join(mnt, 'portico.log'), lines, exit: 'at-once' }, { within: ['unshare', '-rm', 'sh', '-c', script, mnt, 'sh'] });
-    let stderr = '';
-    child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    const stuck = setTimeout(() => child.kill('SIGKILL'), 15_000);
-    const { code, signal } = await closed(child);
-    clearTimeout(stuck);
+    const { code, signal, stderr } = await closedWithin15s(
+      spawnFixture('exitOnFullDisk.ts', { file: join(mnt, 'portico.log'), lines, exit: 'at-once' }, { within: ['unshare', '-rm', 'sh', '-c', script, mnt, 'sh'] }),
+    );
     assert.equal(signal, null, 'still running 15 s after it called process.exit');
     assert.equal(code, 5, stderr);
     const text = await readFile(copy, 'utf8');
