@@ -4,12 +4,19 @@ import { SimulationFailedError } from './errors.ts';
 /**
  * fast-check parameters that replay one run, read from the environment:
  * `PORTICO_TESTKIT_SEED` and `PORTICO_TESTKIT_PATH` (both printed by a failing run).
- * Empty when they are not set.
+ * Empty when they are not set; a value that cannot be the printed one throws `RangeError`.
  */
 export function replayParameters(env: Readonly<Record<string, string | undefined>> = process.env): { seed?: number; path?: string; endOnFailure?: boolean } {
   const seed = env.PORTICO_TESTKIT_SEED;
-  if (seed === undefined || seed === '') return {};
   const path = env.PORTICO_TESTKIT_PATH;
+  // A value that cannot name the printed run must not run another one without a word (NaN was
+  // taken as seed 0, and a path without its seed was ignored).
+  if (seed === undefined || seed === '') {
+    if (path) throw new RangeError(`PORTICO_TESTKIT_PATH is set (${path}) but PORTICO_TESTKIT_SEED is not: set both, as the failing run printed them`);
+    return {};
+  }
+  if (!/^-?\d+$/.test(seed)) throw new RangeError(`PORTICO_TESTKIT_SEED must be the integer a failing run printed, got ${JSON.stringify(seed)}`);
+  if (path && !/^\d+(:\d+)*$/.test(path)) throw new RangeError(`PORTICO_TESTKIT_PATH must be the path a failing run printed (numbers joined by ':'), got ${JSON.stringify(path)}`);
   return { seed: Number(seed), ...(path ? { path } : {}), endOnFailure: true };
 }
 

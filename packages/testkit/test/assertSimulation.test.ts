@@ -59,6 +59,17 @@ describe('assertSimulation', () => {
   it('reads replay parameters from PORTICO_TESTKIT_SEED and PORTICO_TESTKIT_PATH', () => {
     assert.deepEqual(replayParameters({ PORTICO_TESTKIT_SEED: '42', PORTICO_TESTKIT_PATH: '3:1' }), { seed: 42, path: '3:1', endOnFailure: true });
     assert.deepEqual(replayParameters({}), {});
+    assert.deepEqual(replayParameters({ PORTICO_TESTKIT_SEED: '-195380010' }), { seed: -195380010, endOnFailure: true });
+  });
+
+  // A mistyped seed (abc, a pasted quote) ran as NaN, which fast-check took as seed 0: a run other
+  // than the printed one, passing or failing, without a word; a path without its seed was ignored.
+  it('refuses replay parameters that cannot name the printed run, saying what to set', () => {
+    for (const seed of ['abc', '12.5', "'42'", '1e3x']) {
+      assert.throws(() => replayParameters({ PORTICO_TESTKIT_SEED: seed }), (error: Error) => error instanceof RangeError && error.message.includes('PORTICO_TESTKIT_SEED') && error.message.includes(seed), seed);
+    }
+    assert.throws(() => replayParameters({ PORTICO_TESTKIT_PATH: '3:1' }), /PORTICO_TESTKIT_PATH .*PORTICO_TESTKIT_SEED/);
+    assert.throws(() => replayParameters({ PORTICO_TESTKIT_SEED: '42', PORTICO_TESTKIT_PATH: '3:x' }), /PORTICO_TESTKIT_PATH/);
   });
 
   // CI, on a loaded machine: the WorkerPool property's first run outlasted the tier's 1 s budget,
