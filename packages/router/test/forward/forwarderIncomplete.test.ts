@@ -10,7 +10,7 @@ import net, { type AddressInfo } from 'node:net';
 import { createForwarder, type ExchangeOutcome, type ForwarderEvent, type ForwarderOptions } from '@portico/router';
 import { closeAll, signal, stallingClient, startBulkBackend, startProxy, startRawBackend, upstreamAt } from './harness.ts';
 import { MethodDispatch } from './MethodDispatch.ts';
-import { FrameType, RawHttp2Client } from '@portico/test-support/http2';
+import { FrameType, RawHttp2Client, initialWindow, windowUpdate } from '@portico/test-support/http2';
 
 type Respond = (data: Buffer, socket: net.Socket) => void;
 
@@ -197,6 +197,54 @@ describe('forwarder: how a response that ends early is counted', () => {
       await client.ping();
       assert.deepEqual(client.framesOf(FrameType.HEADERS, 1), [], 'no HEADERS reached the client');
       assert.deepEqual(outcome, { status: 499, clientClosed: true, incomplete: false });
+      client.socket.destroy();
+    });
+
+    // A socket still busy with an earlier write (a download the client has stopped reading) holds
+    // the HEADERS in nghttp2's queue, past the turn they were given; a RST_STREAM read meanwhile
+    // drops them (Node 22 and later read it before they go; Node 20 writes them first). They were
+    // taken as sent at the end of the turn, and the exchange counted 200, incomplete, for a client
+    // that never got them (seen on Node 24 and 26). The count now follows what reached the client.
+    it('counts what reached the client when its reset comes while the HEADERS wait behind an earlier write', async () => {
+      const size = 64 * 1024 * 1024;
+      let heldSocket: net.Socket | undefined;
+      const arrived = signal();
+      let bulkSent = 0;
+      const { port, dispatches } = await proxyTo('h2', (d, socket) => {
+        if (!d.toString('latin1').includes('/bulk')) {
+          heldSocket = socket;
+          return arrived.fire();
+        }
+        socket.write(`HTTP/1.1 200 OK\r\nContent-Length: ${size}\r\n\r\n`);
+        const piece = Buffer.alloc(64 * 1024, 0x61);
+        const pump = (): void => {
+          while (bulkSent < size) {
+            bulkSent += piece.length;
+            if (!socket.write(piece)) return void socket.once('drain', pump);
+          }
+        };
+        pump();
+      });
+      const client = await RawHttp2Client.connect(port);
+      // Windows the download never runs out of: Portico writes until the sockets are full.
+      client.send(initialWindow(0x7fffffff), windowUpdate(0, 0x7fffffff - 65535));
+      client.get(1, '/held');
+      await arrived.promise;
+      client.socket.pause();
+      client.get(3, '/bulk');
+      // Full once the backend's writes stop moving.
+      for (let last = -1; last !== bulkSent; ) {
+        last = bulkSent;
+        await new Promise((resolve) => setTimeout(resolve, 300));
+      }
+      heldSocket!.write('HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\npart');
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      client.reset(1);
+      client.socket.resume();
+      const outcome = ending(await dispatches[0]!.released);
+      await client.ping();
+      const got = client.framesOf(FrameType.HEADERS, 1).length > 0;
+      assert.deepEqual(outcome, got ? { status: 200, clientClosed: false, incomplete: true } : { status: 499, clientClosed: true, incomplete: false }, `the client ${got ? 'got' : 'never got'} the HEADERS`);
       client.socket.destroy();
     });
 

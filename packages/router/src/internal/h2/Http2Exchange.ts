@@ -159,21 +159,34 @@ export class Http2Exchange implements ExchangeClientSide {
    * node:http2 takes HEADERS at once (`headersSent`) and writes them at the end of the turn (its
    * native immediate). While the stream is open they go out before anything that follows them, a
    * RST_STREAM of Portico's included; once the client closed it, they reached the client only if
-   * they were written before its RST_STREAM was read: nghttp2 drops a frame still queued for a
-   * closed stream. A client that resets in the turn the head arrives got nothing (499).
+   * they left nghttp2 before its RST_STREAM was read: nghttp2 drops a frame still queued for a
+   * closed stream. A client that resets in the turn the head arrives got nothing (499), and so
+   * did one whose reset was read while the HEADERS waited behind an earlier write to its socket.
    */
   get headDelivered(): boolean {
     const stream = this.#stream;
-    return stream.headersSent && (this.#headWritten || !stream.closed);
+    return stream.headersSent && (this.#headWritten || !stream.closed || this.#nothingQueued());
   }
 
   /**
-   * Set in the turn's check phase, with node:http2's write of the HEADERS (a native immediate):
-   * no client frame is read between the two. A session whose socket is still busy with an earlier
-   * write holds them longer, and a reset read meanwhile is then counted as if they went.
+   * Looked at in the turn's check phase, after node:http2's write of the HEADERS (a native
+   * immediate; no client frame is read between the two), and again as the body goes: the HEADERS
+   * have left nghttp2 once its queue of frames is empty. A socket still busy with an earlier
+   * write (a client that reads slowly) holds them there, and a reset read meanwhile drops them
+   * (Node 22 and later read it first; Node 20 writes them first).
    */
   static #afterHeadWrite(exchange: Http2Exchange): void {
-    exchange.#headWritten = true;
+    exchange.#headWritten ||= exchange.#nothingQueued();
+  }
+
+  readonly #onBodyWritten = (error?: Error | null): void => {
+    // node:http2 calls back too when it drops the write with the stream: no sign of anything sent.
+    if ((error === undefined || error === null) && !this.#stream.closed) this.#headWritten = true;
+  };
+
+  /** nghttp2 holds no frame of the session to send (`outboundQueueSize`; a destroyed session's state is empty). */
+  #nothingQueued(): boolean {
+    return this.#stream.session?.state.outboundQueueSize === 0;
   }
 
   endRead(): void {}
@@ -210,7 +223,10 @@ export class Http2Exchange implements ExchangeClientSide {
 
   /** Writes response body bytes (lent: copied) to the stream, pausing the backend while the stream is full. */
   relayBody(data: Buffer): void {
-    if (this.#stream.write(Buffer.from(data)) || this.#clientBlocked) return;
+    this.#headWritten ||= this.#nothingQueued();
+    // Unconfirmed, the HEADERS wait in nghttp2: this DATA, behind them, is written after them.
+    const written = this.#headWritten ? this.#stream.write(Buffer.from(data)) : this.#stream.write(Buffer.from(data), this.#onBodyWritten);
+    if (written || this.#clientBlocked) return;
     this.#clientBlocked = true;
     this.#backendSocket?.pause();
     this.#stream.once('drain', () => {
