@@ -4,10 +4,10 @@ import { generateKeyPairSync, randomBytes, X509Certificate } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import net, { type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import bcrypt from 'bcryptjs';
+import { freePort } from '@portico/test-support';
 import { authCertificates, hasOpenssl, type AuthCertificates } from './helpers/authCertificates.ts';
 import { authForwardService, type AuthForwardService } from './helpers/authForwardService.ts';
 import { authRawRequest, authRawRequests, headerValues, type RawReply, type RawRequestOptions } from './helpers/authRawRequest.ts';
@@ -474,12 +474,7 @@ describe('authentication end to end', function () {
     before(async () => {
       service = await authForwardService();
       // A port that was free a moment ago: nothing listens there.
-      const closed = await new Promise<number>((resolve) => {
-        const probe = net.createServer().listen(0, '127.0.0.1', () => {
-          const { port } = probe.address() as AddressInfo;
-          probe.close(() => resolve(port));
-        });
-      });
+      const closed = await freePort();
       started = await startPortico({
         apps: [
           backendApp('portal', { auth: { type: 'forward', url: service.url, timeout, copyHeaders: ['x-auth-email'], cacheTtl: 60 } }),

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { chmod, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { onFreePort, type RawReply, type RequestTarget } from '@portico/test-support';
+import { onFreePort, type HttpReply, type RequestTarget } from '@portico/test-support';
 import {
   buildGo, integrations, missing, privateDir, programs, root, send, startLanguageBackend, stopLanguageBackends, type LanguageBackend,
 } from './helpers/languageBackends.ts';
@@ -102,7 +102,7 @@ const certificate = Buffer.from([0x30, 0x82, 0x01, 0xff, 0x00, 0x10, 0xfe]);
 const utf8AsLatin1 = (text: string) => Buffer.from(text, 'utf8').toString('latin1');
 
 /** The echo's JSON with the integration's field names made camelCase (client_address → clientAddress). */
-function portico(reply: RawReply): Record<string, unknown> | null {
+function portico(reply: HttpReply): Record<string, unknown> | null {
   assert.equal(reply.status, 200, reply.body);
   const body = JSON.parse(reply.body) as { portico: Record<string, unknown> | null };
   if (body.portico === null || body.portico === undefined) return null;

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { rawRequest, type RawReply, type RequestTarget } from '@portico/test-support';
+import { rawRequest, type HttpReply, type RequestTarget } from '@portico/test-support';
 
 /** The repository root, and where the per-language integrations live. */
 export const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -136,6 +136,6 @@ export async function privateDir(prefix: string): Promise<string> {
 }
 
 /** One request with raw header pairs (duplicates and latin1 byte strings allowed). */
-export function send(target: RequestTarget, path: string, headers: readonly (readonly [string, string])[] = []): Promise<RawReply> {
+export function send(target: RequestTarget, path: string, headers: readonly (readonly [string, string])[] = []): Promise<HttpReply> {
   return rawRequest(target, { path, headers });
 }

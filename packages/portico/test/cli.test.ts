@@ -4,12 +4,12 @@ import { once } from 'node:events';
 import { mkdtemp, readFile, realpath, writeFile } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import http from 'node:http';
-import net from 'node:net';
 import { dirname, join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { createLogger } from '@portico/log-sink';
 import { createPortico, loadConfig, resolveConfig, type Portico, type PorticoConfig } from '@portico/portico';
+import { freePort } from '@portico/test-support';
 import { main } from '../src/cli/main.ts';
 import { configFolder, minimal } from './config/fixtures.ts';
 
@@ -527,7 +527,7 @@ describe('portico (command line)', () => {
 
   for (const command of ['status', 'reload', 'logs shop']) {
     it(`${command.split(' ')[0]} exits 69 when nothing answers at the admin endpoint`, async () => {
-      const port = await closedPort();
+      const port = await freePort();
       const run = await portico([...command.split(' ').slice(0, 1), '-a', `127.0.0.1:${port}`, ...command.split(' ').slice(1)]);
       assert.equal(run.code, 69);
       assert.match(run.stderr, new RegExp(`cannot reach Portico's admin endpoint at http://127\\.0\\.0\\.1:${port}/ \\(nothing listens there\\)`));
@@ -560,13 +560,4 @@ function get(port: number, path: string): Promise<number> {
       res.resume().on('end', () => resolve(res.statusCode ?? 0));
     }).on('error', reject);
   });
-}
-
-/** A port nothing listens on: bound, then released. */
-async function closedPort(): Promise<number> {
-  const server = net.createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }

@@ -1,5 +1,5 @@
 import http from 'node:http';
-import type { RawReply } from './RawReply.ts';
+import type { HttpReply } from './HttpReply.ts';
 import type { RequestTarget } from './RequestTarget.ts';
 
 /**
@@ -11,7 +11,7 @@ import type { RequestTarget } from './RequestTarget.ts';
 export function rawRequest(
   target: RequestTarget,
   options: { readonly method?: string; readonly path: string; readonly headers?: readonly (readonly [string, string])[]; readonly agent?: http.Agent },
-): Promise<RawReply> {
+): Promise<HttpReply> {
   return new Promise((resolve, reject) => {
     const req = http.request({
       ...('port' in target ? { host: '127.0.0.1', port: target.port } : { socketPath: target.socketPath }),

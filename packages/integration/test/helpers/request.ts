@@ -1,5 +1,5 @@
 import type http from 'node:http';
-import { rawRequest, type RawReply, type RequestTarget } from '@portico/test-support';
+import { rawRequest, type HttpReply, type RequestTarget } from '@portico/test-support';
 
 export interface RequestOptions {
   readonly method?: string;
@@ -11,7 +11,7 @@ export interface RequestOptions {
 }
 
 /** One HTTP/1.1 request to a backend; resolves once the whole body has arrived. */
-export function request(target: RequestTarget, options: RequestOptions = {}): Promise<RawReply> {
+export function request(target: RequestTarget, options: RequestOptions = {}): Promise<HttpReply> {
   return rawRequest(target, { ...options, path: options.path ?? '/echo' });
 }
 
