@@ -15,6 +15,7 @@ export * from './arbitraries/index.ts';
 export * from './commands/index.ts';
 export { recordEvents, createCapturingLogger } from './recordEvents.ts';
 export type { TimedEvent } from './recordEvents.ts';
+export { recordTreeEvents } from './recordTreeEvents.ts';
 export { trackActors } from './trackActors.ts';
 export type { ActorTracker } from './trackActors.ts';
 export { trackChildStates } from './trackChildStates.ts';

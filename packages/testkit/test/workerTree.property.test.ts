@@ -12,11 +12,10 @@ import {
   assertSimulation,
   assertStopOrder,
   faultScheduleArbitrary,
-  recordEvents,
+  recordTreeEvents,
   runFaultSchedule,
   Simulation,
   trackActors,
-  type TimedEvent,
 } from '../src/index.ts';
 
 const apps = {
@@ -52,31 +51,26 @@ describe('a tree of workers on the simulated host (property)', () => {
         const sim = new Simulation({ seed });
         sim.host.define('backend', ({ random }) => ({ readyAfter: 10 + Math.floor(random() * 90), stopDelay: 5 + Math.floor(random() * 50) }));
         const root = createActor(tree(sim.host), { clock: sim.clock });
-        const events = recordEvents(root, sim.clock);
+        const events = recordTreeEvents(root, sim.clock);
         const actors = trackActors(root);
         root.start();
-        // Each incarnation of an app supervisor, with what it emitted.
-        const incarnations = new Map<SupervisorRef, { app: AppName; events: TimedEvent[] }>();
-        const follow = () => {
-          for (const app of Object.keys(apps) as AppName[]) {
-            const ref = whichChild(root, app)?.ref as SupervisorRef | undefined;
-            if (ref && !incarnations.has(ref)) incarnations.set(ref, { app, events: recordEvents(ref, sim.clock) });
-          }
-        };
         const pidOf = (target: string) => {
-          follow();
           const app = whichChild(root, target.startsWith('a') ? 'appA' : 'appB')?.ref as SupervisorRef | undefined;
           return (app && (whichChild(app, target)?.ref?.getSnapshot() as WorkerSnapshot | undefined))?.context.pid;
         };
-        follow();
         await runFaultSchedule(sim, schedule, pidOf);
         await sim.advance(40_000);
-        follow();
-        for (const { app, events: emitted } of incarnations.values()) assertRestartIntensity(emitted, apps[app], { trace: sim.trace });
+        // Each incarnation of each app's supervisor against its own policy (actorId: appA#2, …).
+        for (const app of Object.keys(apps) as AppName[]) {
+          const emitted = events.filter((e) => String(e.actorId).startsWith(`${app}#`));
+          for (const session of new Set(emitted.map((e) => e.sessionId))) {
+            assertRestartIntensity(emitted.filter((e) => e.sessionId === session), apps[app], { trace: sim.trace });
+          }
+        }
         const startOrder = whichChildren(root).map((c) => c.id);
         const mark = events.length;
         await sim.until(stopSupervisor(root));
-        const stopped = events.slice(mark).flatMap((e) => (e.type === 'supervisor.child_stopped' ? [e.childId as string] : []));
+        const stopped = events.slice(mark).flatMap((e) => (e.type === 'supervisor.child_stopped' && e.sessionId === root.sessionId ? [e.childId as string] : []));
         assertStopOrder(startOrder, stopped, { trace: sim.trace });
         assertNoOrphans(sim.host);
         assertQuiescent({ clock: sim.clock, host: sim.host, actors }, { trace: sim.trace });
