@@ -6,12 +6,8 @@ import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolveConfig } from '@portico/portico';
+import { turnsUntil } from '@portico/test-support';
 import { app, request, startPortico, stopAllPorticos } from './helpers/portico.ts';
-
-/** Resolves once `predicate` holds, checked at every turn of the event loop. */
-async function until(predicate: () => boolean): Promise<void> {
-  while (!predicate()) await new Promise((resolve) => setImmediate(resolve));
-}
 
 // A reload's new router starts (it reads each app's app_offline.htm) before it takes over. Portico's
 // stop drained the router in force when it began, and waited for the reload; the reload then handed
@@ -38,7 +34,7 @@ describe('Portico stopping while a reload starts its new router', function () {
 
     const slow = http.get({ host: '127.0.0.1', port, path: '/?delay=600000', agent: false });
     slow.on('error', () => {});
-    await until(() => (portico.status().apps.find((a) => a.name === 'shop')?.inFlight ?? 0) > 0);
+    await turnsUntil(() => (portico.status().apps.find((a) => a.name === 'shop')?.inFlight ?? 0) > 0);
 
     const gateDir = await mkdtemp(join(tmpdir(), 'portico-gate-'));
     const pipe = join(gateDir, 'app_offline.htm');
@@ -49,7 +45,7 @@ describe('Portico stopping while a reload starts its new router', function () {
     );
     const reloaded = portico.reload(next);
     // The switch has begun (its new app's series is added first), and its new router waits on the pipe.
-    await until(() => portico.metrics.apps().includes('gate'));
+    await turnsUntil(() => portico.metrics.apps().includes('gate'));
     const stopped = portico.stop();
     closeSync(openSync(pipe, 'w'));
     assert.equal((await reloaded).ok, true);

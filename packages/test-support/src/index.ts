@@ -5,3 +5,4 @@ export type { HttpReply } from './HttpReply.ts';
 export { onFreePort } from './onFreePort.ts';
 export { rawRequest } from './rawRequest.ts';
 export type { RequestTarget } from './RequestTarget.ts';
+export { turnsUntil } from './turnsUntil.ts';

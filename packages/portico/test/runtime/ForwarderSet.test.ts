@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import net from 'node:net';
 import { once } from 'node:events';
+import { turnsUntil } from '@portico/test-support';
 import { resolveConfig } from '../../src/config/loadConfig.ts';
 import { ForwarderSet } from '../../src/runtime/ForwarderSet.ts';
 
@@ -30,13 +31,13 @@ describe('ForwarderSet', () => {
       const before = set.connectionCount;
       const client = net.connect(port, '127.0.0.1');
       clients.push(client);
-      await until(() => set.connectionCount > before);
+      await turnsUntil(() => set.connectionCount > before);
       return client;
     };
     const ended = async (client: net.Socket) => {
       const before = set.connectionCount;
       client.destroy();
-      await until(() => set.connectionCount < before);
+      await turnsUntil(() => set.connectionCount < before);
     };
     // One connection stays open on the first limits' forwarder; each reload after has one that ends.
     const held = await connect();
@@ -114,8 +115,3 @@ describe('ForwarderSet', () => {
     }
   });
 });
-
-/** Waits (turns of the event loop) until `done()`; the test's own timeout is the limit. */
-async function until(done: () => boolean): Promise<void> {
-  while (!done()) await new Promise((resolve) => setImmediate(resolve));
-}

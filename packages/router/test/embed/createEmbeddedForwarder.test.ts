@@ -6,11 +6,11 @@ import { WebSocket, WebSocketServer } from 'ws';
 import { createEmbeddedForwarder, createRouter, type Dispatch, type Upstream } from '@portico/router';
 import type { ReadyWorker } from '@portico/worker-actor';
 import { SimulatedClock } from '@portico/supervisor';
-import { freePort } from '@portico/test-support';
+import { freePort, turnsUntil } from '@portico/test-support';
 import { requestSeeingResets } from '../forward/resetObserver.ts';
 import { signal } from '../forward/harness.ts';
 import { MethodDispatch } from '../forward/MethodDispatch.ts';
-import { closeAll, getUntilEnding, rawRequest, readSlowPieces, send, stallingClient, startBulkBackend, startHeldBackend, startHost, startHttpBackend, startRawBackend, statusLines, until, uploadWithoutReading, upstreamAt } from './embedHarness.ts';
+import { closeAll, getUntilEnding, rawRequest, readSlowPieces, send, stallingClient, startBulkBackend, startHeldBackend, startHost, startHttpBackend, startRawBackend, statusLines, uploadWithoutReading, upstreamAt } from './embedHarness.ts';
 
 const forward = (upstream: Upstream, extra: Partial<Dispatch & { kind: 'forward' }> = {}): (() => Dispatch) => () => ({ kind: 'forward', upstream, ...extra });
 
@@ -234,10 +234,10 @@ describe('createEmbeddedForwarder', () => {
       client.on('data', (d: Buffer) => (text += d.toString('latin1')));
       client.write('POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 10000000\r\n\r\n');
       client.write(Buffer.alloc(64 * 1024, 'z'));
-      await until(() => text.includes('too big'));
+      await turnsUntil(() => text.includes('too big'));
       assert.match(text, /^HTTP\/1\.1 413/);
       assert.match(text, /\r\nconnection: close\r\n/i);
-      await until(() => host.released.length === 1);
+      await turnsUntil(() => host.released.length === 1);
       assert.equal(host.released[0]!.status, 413);
       client.destroy();
     });
@@ -260,7 +260,7 @@ describe('createEmbeddedForwarder', () => {
       const host = await startHost(forward(upstreamAt(backend.port)));
       const reply = await send(host.port, '/big');
       assert.equal(reply.body.length, size);
-      await until(() => host.released.length === 1);
+      await turnsUntil(() => host.released.length === 1);
       assert.equal(host.released[0]!.bytesOut, size);
     });
   });
@@ -282,7 +282,7 @@ describe('createEmbeddedForwarder', () => {
       assert.equal(reply.status, 200);
       assert.equal(seen(reply.body).start, 'payload');
       assert.deepEqual(host.events.map((e) => e.type === 'upstream.failed' && e.retried), [true]);
-      await until(() => host.released.length > 0);
+      await turnsUntil(() => host.released.length > 0);
       assert.deepEqual(host.released.map((o) => o.status), [200], 'one release for the exchange, not one per attempt');
     });
 
@@ -347,7 +347,7 @@ describe('createEmbeddedForwarder', () => {
       client.on('data', (d: Buffer) => (text += d.toString('latin1')));
       await once(client, 'connect');
       client.write('POST /up HTTP/1.1\r\nHost: a\r\nConnection: close\r\nContent-Length: 6\r\n\r\nab');
-      await until(() => host.dispatched() === 1);
+      await turnsUntil(() => host.dispatched() === 1);
       // The client takes 1 s of the forwarder's clock to send the rest; the backend is not to blame.
       clock.advance(1_000);
       client.write('cdef');
@@ -364,7 +364,7 @@ describe('createEmbeddedForwarder', () => {
       await backend.closed;
       assert.deepEqual(host.events.at(-1), { type: 'response.aborted', reason: 'the client read nothing of the response for 200 ms' });
       // The 200 the client got, marked incomplete (endedEarly.ts); before, 0, a 5xx.
-      await until(() => host.released.length === 1);
+      await turnsUntil(() => host.released.length === 1);
       assert.deepEqual(host.released.map((o) => [o.status, o.incomplete]), [[200, true]]);
       const received = await client.readRest();
       assert.ok(received < size, `received ${received} of ${size}`);
@@ -416,7 +416,7 @@ describe('createEmbeddedForwarder', () => {
       assert.match(reply.text, /^HTTP\/1\.1 200/);
       assert.notEqual(reply.ended, 'open');
       assert.ok(!reply.text.endsWith('\r\n0\r\n\r\n'), 'a truncated body never looks complete');
-      await until(() => host.released.length === 1);
+      await turnsUntil(() => host.released.length === 1);
       assert.deepEqual([host.released[0]!.status, host.released[0]!.incomplete], [200, true]);
     });
 
@@ -432,7 +432,7 @@ describe('createEmbeddedForwarder', () => {
       await once(backend.server, 'request');
       client.destroy();
       await closed;
-      await until(() => host.released.length === 1);
+      await turnsUntil(() => host.released.length === 1);
       assert.deepEqual(host.released.map((o) => [o.status, o.clientClosed, o.incomplete]), [[499, true, false]]);
       assert.ok(host.events.some((e) => e.type === 'response.aborted'));
     });
@@ -474,12 +474,12 @@ describe('createEmbeddedForwarder', () => {
       client.on('error', () => {});
       client.write('GET / HTTP/1.1\r\nHost: a\r\n\r\n');
       const [socket] = await serverSide;
-      await until(() => host.dispatched() === 1);
+      await turnsUntil(() => host.dispatched() === 1);
       const gone = once(socket, 'close');
       client.destroy();
       await gone;
       decideNow({ kind: 'forward', upstream: upstreamAt(backend.port) });
-      await until(() => host.released.length === 1);
+      await turnsUntil(() => host.released.length === 1);
       assert.deepEqual(host.released.map((o) => [o.status, o.clientClosed, o.incomplete]), [[499, true, false]]);
       assert.equal(contacted, 0);
     });
@@ -499,7 +499,7 @@ describe('createEmbeddedForwarder', () => {
       client.on('message', (d: Buffer) => messages.push(d.toString()));
       await once(client, 'open');
       client.send('hello');
-      await until(() => messages.length === 2);
+      await turnsUntil(() => messages.length === 2);
       assert.deepEqual(messages, ['token=tok', 'hello']);
       assert.deepEqual(host.released.map((o) => o.status), [101]);
       client.close();
@@ -565,7 +565,7 @@ describe('createEmbeddedForwarder', () => {
       backend.server.on('connection', (s: net.Socket) => sockets.push(s));
       const host = await startHost(forward(upstreamAt(backend.port)));
       const reply = send(host.port, '/held');
-      await until(() => answer !== undefined);
+      await turnsUntil(() => answer !== undefined);
       host.forwarder.close();
       const closed = once(sockets[0]!, 'close');
       answer!();
@@ -592,7 +592,7 @@ describe('createEmbeddedForwarder', () => {
       try {
         const reply = await send((server.address() as net.AddressInfo).port, '/x');
         assert.equal(reply.status, 200);
-        await until(() => counted.length === 1);
+        await turnsUntil(() => counted.length === 1);
         assert.deepEqual(counted, [200]);
         assert.equal(worker.load.inFlight, 0);
       } finally {

@@ -93,8 +93,3 @@ export function send(port: number, path: string, options: { method?: string; hea
     req.end(options.body);
   });
 }
-
-/** Resolves once `check()` holds, re-checking on every turn of the event loop. */
-export async function until(check: () => boolean): Promise<void> {
-  while (!check()) await new Promise((resolve) => setImmediate(resolve));
-}

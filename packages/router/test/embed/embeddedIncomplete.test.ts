@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import net from 'node:net';
 import type { Dispatch, ExchangeOutcome, Upstream } from '@portico/router';
-import { closeAll, getUntilEnding, rawRequest, startHost, startRawBackend, until, upstreamAt } from './embedHarness.ts';
+import { turnsUntil } from '@portico/test-support';
+import { closeAll, getUntilEnding, rawRequest, startHost, startRawBackend, upstreamAt } from './embedHarness.ts';
 import { signal } from '../forward/harness.ts';
 
 const forward = (upstream: Upstream): (() => Dispatch) => () => ({ kind: 'forward', upstream });
@@ -42,7 +43,7 @@ describe('embedded forwarder: how a response that ends early is counted', () => 
       });
       assert.match(reply.text, /^HTTP\/1\.1 200 OK\r\n/);
       assert.equal(reply.ended, 'reset');
-      await until(() => host.released.length === 1);
+      await turnsUntil(() => host.released.length === 1);
       assert.deepEqual(ending(host.released[0]), { status: 200, clientClosed: false, incomplete: true });
     });
   }
@@ -56,7 +57,7 @@ describe('embedded forwarder: how a response that ends early is counted', () => 
     const reply = await rawRequest(host.port, 'GET / HTTP/1.1\r\nHost: a\r\n\r\n');
     assert.match(reply.text, /^HTTP\/1\.1 502 /);
     assert.doesNotMatch(reply.text, /200 OK|part/);
-    await until(() => host.released.length === 1);
+    await turnsUntil(() => host.released.length === 1);
     assert.deepEqual(ending(host.released[0]), { status: 502, clientClosed: false, incomplete: false });
   });
 
@@ -68,7 +69,7 @@ describe('embedded forwarder: how a response that ends early is counted', () => 
     const [socket] = await serverSide;
     socket.resetAndDestroy();
     await client.closed;
-    await until(() => host.released.length === 1);
+    await turnsUntil(() => host.released.length === 1);
     assert.deepEqual(ending(host.released[0]), { status: 206, clientClosed: false, incomplete: true });
   });
 
@@ -80,7 +81,7 @@ describe('embedded forwarder: how a response that ends early is counted', () => 
     const host = await startHost(forward(upstreamAt(backend.port)));
     const reply = await rawRequest(host.port, HANDSHAKE);
     assert.match(reply.text, /^HTTP\/1\.1 426 /);
-    await until(() => host.released.length === 1);
+    await turnsUntil(() => host.released.length === 1);
     assert.deepEqual(ending(host.released[0]), { status: 426, clientClosed: false, incomplete: true });
   });
 
@@ -99,8 +100,8 @@ describe('embedded forwarder: how a response that ends early is counted', () => 
     client.write('POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n');
     await arrived.promise;
     client.write('zz\r\n');
-    await until(() => host.released.length === 1);
-    await until(() => client.destroyed || text.length > 0);
+    await turnsUntil(() => host.released.length === 1);
+    await turnsUntil(() => client.destroyed || text.length > 0);
     assert.match(text, /^HTTP\/1\.1 400 /);
     assert.deepEqual(ending(host.released[0]), { status: 400, clientClosed: false, incomplete: false });
     client.destroy();
@@ -116,8 +117,8 @@ describe('embedded forwarder: how a response that ends early is counted', () => 
     client.on('error', () => {});
     client.write('POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\nhello');
     await arrived.promise;
-    await until(() => host.released.length === 1);
-    await until(() => client.destroyed || text.length > 0);
+    await turnsUntil(() => host.released.length === 1);
+    await turnsUntil(() => client.destroyed || text.length > 0);
     assert.match(text, /^HTTP\/1\.1 408 /);
     assert.deepEqual(ending(host.released[0]), { status: 408, clientClosed: false, incomplete: false });
     client.destroy();
@@ -134,7 +135,7 @@ describe('embedded forwarder: how a response that ends early is counted', () => 
     });
     client.on('error', () => {});
     client.write('POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n');
-    await until(() => host.released.length === 1);
+    await turnsUntil(() => host.released.length === 1);
     assert.match(text, /^HTTP\/1\.1 200 /);
     assert.deepEqual(ending(host.released[0]), { status: 200, clientClosed: false, incomplete: true });
     client.destroy();
@@ -153,7 +154,7 @@ describe('embedded forwarder: how a response that ends early is counted', () => 
       await arrived.promise;
       if (how === 'fin') client.end();
       else client.resetAndDestroy();
-      await until(() => host.released.length === 1);
+      await turnsUntil(() => host.released.length === 1);
       assert.deepEqual(ending(host.released[0]), { status: 499, clientClosed: true, incomplete: false });
       client.destroy();
     });
@@ -168,13 +169,13 @@ describe('embedded forwarder: how a response that ends early is counted', () => 
     client.on('error', () => {});
     client.write(HANDSHAKE);
     const [socket] = await serverSide;
-    await until(() => host.dispatched() === 1);
+    await turnsUntil(() => host.dispatched() === 1);
     // A FIN: the host's socket is left half open ('end', no 'close'), which went unseen before.
     const gone = once(socket, 'end');
     client.end();
     await gone;
     decideNow({ kind: 'forward', upstream: upstreamAt(1) });
-    await until(() => host.released.length === 1);
+    await turnsUntil(() => host.released.length === 1);
     assert.deepEqual(ending(host.released[0]), { status: 499, clientClosed: true, incomplete: false });
     assert.equal(socket.destroyed, true);
     client.destroy();
