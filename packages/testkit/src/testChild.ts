@@ -27,7 +27,12 @@ export type TestChildSnapshot = Snapshot<unknown> & { readonly input: TestChildI
  * createSupervisor({ children: [{ id: 'a', logic: testChild, input: { name: 'a', log } }] })
  */
 export const testChild: ActorLogic<TestChildSnapshot, TestChildEvent, TestChildInput> = {
-  getInitialSnapshot: (_scope, input) => {
+  getInitialSnapshot: (scope, input) => {
+    // Without it, the start failed with "Cannot read properties of undefined (reading 'log')".
+    if (typeof input?.name !== 'string' || !Array.isArray(input.log)) {
+      const id = scope.self.id.replace(/#\d+$/, '');
+      throw new TypeError(`testChild needs an input { name, log: string[] }: give the child spec input: { name: '${id}', log } (log: an array you read)`);
+    }
     input.log.push(`start:${input.name}`);
     return { status: 'active', output: undefined, error: undefined, input };
   },
