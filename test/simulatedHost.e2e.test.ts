@@ -54,13 +54,19 @@ function tree(host: ProcessHost) {
   });
 }
 
+/** What a crashed backend last wrote to stderr, as the worker's error carries it. */
+function stderrTail(exit: unknown): string {
+  const tail = (exit as { error?: { exit?: { stderrTail?: string } } }).error?.exit?.stderrTail;
+  return tail ? `, stderr ${JSON.stringify(tail)}` : '';
+}
+
 /** Each supervisor's decisions, in its own order (the two apps run side by side, so only each one's order is defined). */
 async function scenario(world: World): Promise<Record<string, string[]>> {
   const decisions: Record<string, string[]> = { root: [], appA: [], appB: [] };
   const follow = (name: string, ref: SupervisorRef) =>
     ref.on('*', (event: SupervisorEmitted) => {
       const child = 'childId' in event ? ` ${event.childId}` : '';
-      const detail = 'exit' in event ? ` (${describeExit(event.exit)})` : 'how' in event ? ` ${event.how}` : 'reason' in event ? ` ${event.reason}` : '';
+      const detail = 'exit' in event ? ` (${describeExit(event.exit)}${stderrTail(event.exit)})` : 'how' in event ? ` ${event.how}` : 'reason' in event ? ` ${event.reason}` : '';
       decisions[name]!.push(`${event.type}${child}${detail}`);
     });
   const root = createActor(tree(world.host), { clock: world.clock });
@@ -110,7 +116,7 @@ describe('the simulated host against the real one', function () {
     assert.deepEqual(forReal, inSimulation);
     // The scenario does reach what it is about: the failed starts, the giving up, the group restart.
     assert.ok(inSimulation.appB!.includes('supervisor.gave_up b2'));
-    assert.ok(inSimulation.appB!.some((line) => /child_exited b2 .*code 3/.test(line)), inSimulation.appB!.join('\n'));
+    assert.ok(inSimulation.appB!.some((line) => /child_exited b2 .*code 3.*stderr "cannot open the database/.test(line)), inSimulation.appB!.join('\n'));
     assert.ok(inSimulation.appA!.includes('supervisor.child_restarting a2'));
     const left = execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(process.pid)], { encoding: 'utf8' }).split('\n').filter((line) => line.includes(backend));
     assert.deepEqual(left, []);
