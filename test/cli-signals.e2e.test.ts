@@ -111,4 +111,22 @@ describe('portico start under signals and a watched file', function () {
     assert.equal([...portico.stdout().matchAll(new RegExp(reloaded.source, 'g'))].length, saves.length);
     for (const pid of pids) assert.ok(!isAlive(pid), `backend ${pid} outlived portico`);
   });
+
+  // Failed before: SIGUSR2 (nodemon's restart, nginx's binary upgrade) met Node's default and
+  // killed Portico without a drain, and SIGUSR1 opened Node's inspector on 127.0.0.1:9229, where
+  // any local user could run code as Portico's user, in the control process and in each front.
+  it('ignores SIGUSR1 and SIGUSR2, in the control process and in its fronts: no inspector opens, and it serves on', async () => {
+    const portico = await startPorticoCli({ fronts: 2, apps: [{ name: 'shop', processPath: process.execPath, arguments: [echoBackend] }] });
+    const fronts = [...portico.stdout().matchAll(/"event":"front.ready".*?"frontPid":(\d+)/g)].map((m) => Number(m[1]));
+    assert.equal(fronts.length, 2, portico.stdout());
+    portico.child.kill('SIGUSR1');
+    portico.child.kill('SIGUSR2');
+    for (const pid of fronts) process.kill(pid, 'SIGUSR1');
+    await portico.waitForStdout(/"event":"portico.signal_ignored","eventId":1505,"signal":"SIGUSR2"/);
+    await portico.waitForStdout(/"event":"portico.signal_ignored","eventId":1505,"signal":"SIGUSR1"/);
+    for (let i = 0; i < 4; i++) assert.equal((await request(portico.port, '/')).status, 200);
+    for (const pid of fronts) assert.ok(isAlive(pid), `front ${pid} lives`);
+    assert.equal(await portico.stop(), 0);
+    assert.doesNotMatch(portico.stderr(), /Debugger listening/);
+  });
 });

@@ -61,6 +61,7 @@ export const PorticoEvents = defineEventCatalogue({
   'portico.started': { id: 1502, level: 'info', fields: ['listen', 'admin', 'apps'], meaning: 'Portico is accepting connections.' },
   'portico.stopping': { id: 1503, level: 'info', fields: ['signal'], meaning: 'Portico stops accepting, lets in-flight requests finish and stops every app; a second signal forces it.' },
   'portico.stopped': { id: 1504, level: 'info', fields: [], meaning: 'Every app is stopped; Portico exits.' },
+  'portico.signal_ignored': { id: 1505, level: 'warn', fields: ['signal'], meaning: 'Portico got SIGUSR1 or SIGUSR2, which it has no use for, and serves on: SIGHUP reloads, SIGTERM stops. Node would have opened its inspector (SIGUSR1) or ended Portico without a drain (SIGUSR2).' },
 
   // 1700–1799: apps as a whole: rollouts, operators' commands (portico).
   'app.rolled_out': { id: 1700, level: 'info', fields: ['app', 'reason', 'ms'], meaning: 'New workers of the app are all ready and serve: a reload changed it (the new set is ready and the old one drains), or portico restart or a watched file replaced every worker one at a time.' },

@@ -70,6 +70,11 @@ export const startCommand: Command = {
       });
     };
     process.on('SIGHUP', reload);
+    // Node's defaults for these would open its inspector on 127.0.0.1:9229 to every local user
+    // (SIGUSR1) or end Portico without a drain (SIGUSR2: nodemon's restart, nginx's upgrade).
+    const ignored = (signal: NodeJS.Signals) => logEvent(logger, 'portico.signal_ignored', { signal });
+    process.on('SIGUSR1', ignored);
+    process.on('SIGUSR2', ignored);
     const unwatch = config.watch ? watchConfigFile(file, reload) : undefined;
 
     const stopped = new Promise<ExitCode>((done) => {

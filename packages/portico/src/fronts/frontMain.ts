@@ -15,6 +15,9 @@ try {
 // The control process decides when a front goes: a terminal's Ctrl-C reaches the whole group.
 process.on('SIGINT', () => {});
 process.on('SIGTERM', () => {});
+// Node's SIGUSR1 would open its inspector to every local user; SIGUSR2 would end the front.
+process.on('SIGUSR1', () => {});
+process.on('SIGUSR2', () => {});
 
 const channel = new net.Socket({ fd: frontChannelFd, readable: true, writable: true });
 // Without its control process a front has nobody to route for.
