@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import assert from 'node:assert/strict';
 import { execFileSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { closeSync, constants, existsSync, mkdirSync, openSync, readSync } from 'node:fs';
 import { mkdtemp, open, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -264,5 +264,46 @@ describe('createLogger in a process that ends', () => {
     assert.deepEqual(exited, { code: 0, signal: null }, stderr);
     const lost = /^portico: exits with (\d+) lines of its log not written to stdout: EAGAIN \(/m.exec(stderr);
     assert.ok(lost && Number(lost[1]) > 0, stderr);
+  });
+
+  // The flush at exit waited for a full pipe's reader for as long as it took a byte every 100 ms:
+  // a reader that trickles (a log shipper held back by its network, a pipe throttled with pv -L)
+  // held the exit for what was kept over its rate, up to 4 MiB: here about 440 kB at 5 kB/s, a
+  // minute and a half, and at a byte every 100 ms, days. The flush now has 10 s in all. The reader
+  // reads a FIFO 512 bytes at a time, so the writer sees it take bytes every 100 ms (a Node stream
+  // would take 64 kB at once and then nothing while it holds them).
+  it('exits within the flush\'s limit, and says on stderr which lines it lost, when the reader of its stdout trickles', async function () {
+    this.timeout(60_000);
+    const lines = 3000;
+    const fifo = join(dir, 'stdout');
+    execFileSync('mkfifo', [fifo]);
+    const reader = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
+    const child = spawnFixture('logToSlowReader.ts', { lines, exit: 'at-once' }, { within: ['sh', '-c', 'exec "$@" > "$0"', fifo] });
+    let stderr = '';
+    child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    let stdout = '';
+    const piece = Buffer.alloc(512);
+    const readPiece = (): number => {
+      try {
+        const n = readSync(reader, piece, 0, piece.length, null);
+        stdout += piece.toString('latin1', 0, n);
+        return n;
+      } catch {
+        return -1; // EAGAIN: nothing to read now.
+      }
+    };
+    const trickle = setInterval(readPiece, 100);
+    const stuck = setTimeout(() => child.kill('SIGKILL'), 40_000);
+    const ended = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+    clearTimeout(stuck);
+    clearInterval(trickle);
+    // What the pipe held as the writer went was written: read to its end.
+    for (let i = 0; i < 100_000 && readPiece() !== 0; i++);
+    closeSync(reader);
+    assert.deepEqual(ended, { code: 0, signal: null }, `not exited in 40 s: ${stderr}`);
+    const read = stdout.split('\n').slice(0, -1).length;
+    const said = [...stderr.matchAll(/^portico: exits with (\d+) lines of its log not written to stdout: EAGAIN \(/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
+    assert.ok(said > 0, `${stderr} ${read} read in ${stdout.length} bytes`);
+    assert.equal(read + said, lines, `${read} read, ${said} said lost: ${stderr}`);
   });
 });

@@ -28,6 +28,13 @@ const pipeFullRetries = 200;
  */
 const flushPipeFullRetries = 20;
 
+/**
+ * The most a synchronous flush waits for a full pipe's reader in all, however steadily it reads:
+ * one that trickles (a log shipper held back by its network) would otherwise hold the exit for
+ * what is kept over its rate, up to `maxUnwrittenBytes` (at a byte every 100 ms, days).
+ */
+const flushPipeFullMs = 10_000;
+
 /** The destinations still open, each with its flush at exit. */
 const open = new Map<SonicBoomStream, () => void>();
 
@@ -65,13 +72,15 @@ function flushAtExit(): void {
  * unwritten lines are kept, up to `maxUnwrittenBytes` (later ones are dropped and counted), and
  * written when the descriptor takes writes again: with the next line, or a second later. A
  * synchronous flush (at exit, `flushLoggerSync`) waits for a full pipe's reader while it reads,
- * for at most 2 s once it takes nothing, and gives up on a write that fails; at exit it says on
+ * for at most 2 s once it takes nothing and 10 s in all, and gives up on a write that fails; at exit it says on
  * stderr how many lines it could not write. A line logged after the flush at exit (by a later
  * exit listener) is written at once or said lost, never kept for a retry. So the process always
  * exits, and no line is lost unsaid.
  */
 export function fdDestination(fd: number, failures: LogWriteFailures): DestinationStream {
   let flushing = false;
+  /** When the synchronous flush under way gives up on a full pipe (`performance.now()`). */
+  let flushEndsAt = 0;
   let stuck = 0;
   let unwritten = -1;
   const options: ConstructorParameters<typeof SonicBoom>[0] = {
@@ -81,9 +90,9 @@ export function fdDestination(fd: number, failures: LogWriteFailures): Destinati
     // sonic-boom retries EAGAIN in place by sleeping the thread, which would stall every request
     // while a pipe stays full; the retry below takes over instead. Only a synchronous flush, whose
     // caller asked for every line before it goes on (at exit, or before a fatal exit), waits in
-    // place, and only while the reader makes progress.
+    // place, and only while the reader makes progress, within `flushPipeFullMs`.
     retryEAGAIN: (_error, writing, behind) => {
-      if (!flushing) return false;
+      if (!flushing || performance.now() >= flushEndsAt) return false;
       stuck = writing + behind === unwritten ? stuck + 1 : 0;
       unwritten = writing + behind;
       return stuck < flushPipeFullRetries;
@@ -94,6 +103,7 @@ export function fdDestination(fd: number, failures: LogWriteFailures): Destinati
   const flushSync = stream.flushSync.bind(stream);
   stream.flushSync = () => {
     flushing = true;
+    flushEndsAt = performance.now() + flushPipeFullMs;
     stuck = 0;
     unwritten = -1;
     try {
