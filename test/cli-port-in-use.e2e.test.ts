@@ -60,4 +60,20 @@ describe('portico start on a port in use', function () {
     assert.match(run.stderr, new RegExp(`cannot listen on 127\\.0\\.0\\.1:${held.port} \\(admin\\): the address is in use by pid ${held.child.pid} `));
     assert.match(run.stderr, /choose another port in admin\.port/);
   });
+
+  // Failed before: "cannot listen on PATH (admin): EADDRINUSE; free the port or choose another
+  // in "admin"", which names a port for a socket, and no key.
+  it('says that another process answers on admin.socket, as a second Portico on the same config does', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'portico-inuse-'));
+    const socket = join(dir, 'admin.sock');
+    const child = spawn(process.execPath, ['-e', `require('net').createServer().listen(${JSON.stringify(socket)}, () => console.log('up'))`], { stdio: ['ignore', 'pipe', 'inherit'] });
+    holder = child;
+    await new Promise((resolve) => child.stdout!.once('data', resolve));
+    const run = await startWith(() => ({ fronts: 1, listen: [{ port: 0, host: '127.0.0.1' }], admin: { port: 0, socket } }));
+    assert.equal(run.code, 1, run.stderr);
+    assert.equal(
+      run.stderr,
+      `portico start: cannot serve the admin socket ${socket} (admin.socket): a process answers there already, as another Portico started with this config would (portico status with the same -c shows it); stop it, or choose another path in admin.socket\n`,
+    );
+  });
 });
