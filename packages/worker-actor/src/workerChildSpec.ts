@@ -1,16 +1,10 @@
 import type { ChildSpec } from '@portico/supervisor';
 import { workerMachine, type WorkerSnapshot } from './workerMachine.ts';
-import { validateWorkerOptions, workerDefaults, type WorkerOptions } from './WorkerOptions.ts';
+import { supervisorShutdown } from './internal/supervisorShutdown.ts';
+import { validateWorkerOptions, type WorkerOptions } from './WorkerOptions.ts';
 
 /** What a caller may set on a worker's child spec besides the worker itself. */
 export type WorkerChildSettings = Partial<Pick<ChildSpec<typeof workerMachine>, 'restart' | 'shutdown' | 'significant' | 'backoff'>>;
-
-/**
- * The seconds a supervisor waits beyond the worker's own `shutdownTimeLimit` before it stops
- * the actor outright: the worker's SIGTERM, wait and SIGKILL run first, so its exit is reported
- * as the backend's, and the supervisor's limit only backs it up. The same margin as a pool's.
- */
-const shutdownBackstop = 5;
 
 /** Whether a worker's snapshot is ready: its backend listens (or said READY=1) and takes requests. */
 function isReady(snapshot: WorkerSnapshot): boolean {
@@ -40,7 +34,7 @@ export function workerChildSpec(id: string, options: WorkerOptions, settings: Wo
     logic: workerMachine,
     input: { options },
     ready: isReady,
-    shutdown: (options.shutdownTimeLimit ?? workerDefaults.shutdownTimeLimit) + shutdownBackstop,
+    shutdown: supervisorShutdown(options),
     ...settings,
   };
 }

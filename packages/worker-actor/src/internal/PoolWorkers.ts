@@ -3,7 +3,7 @@ import type { PoolHistory } from '../PoolHistory.ts';
 import type { ListenSocket } from '../ProcessHost.ts';
 import { exitOfError, summarizeExit } from '../WorkerExit.ts';
 import { workerMachine, type WorkerActorRef, type WorkerLoad, type WorkerSnapshot } from '../workerMachine.ts';
-import { workerDefaults } from '../WorkerOptions.ts';
+import { supervisorShutdown } from './supervisorShutdown.ts';
 import type { WorkerPoolOptions } from '../WorkerPoolOptions.ts';
 
 export interface PoolWorkersOptions {
@@ -154,7 +154,7 @@ export class PoolWorkers {
         released: this.#options.released,
       },
       // The worker enforces shutdownTimeLimit itself; this is the backstop.
-      shutdown: (worker.shutdownTimeLimit ?? workerDefaults.shutdownTimeLimit) + 5,
+      shutdown: supervisorShutdown(worker),
     };
   }
 

@@ -37,7 +37,8 @@ export class Deadline {
   /**
    * Expires `ms` after the first of consecutive holds: a wait timed from when it began, which a
    * repeated hold does not push later (a client that stopped reading, however much else happens
-   * meanwhile). `set` and `clear` end the hold.
+   * meanwhile). `set` and `clear` end the hold. `now`, as for `set`: the clock's time when the
+   * caller has just read it, used only by the first hold.
    */
   hold(ms: number, now?: number): void {
     if (this.#held && this.#due !== undefined) return;
