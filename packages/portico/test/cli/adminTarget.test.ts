@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { adminTarget } from '../../src/cli/internal/adminTarget.ts';
+import { runAppCommand } from '../../src/cli/internal/runAppCommand.ts';
 import { UsageError } from '../../src/cli/UsageError.ts';
 
 const io = { stdout: () => {}, stderr: () => {}, env: {}, cwd: '/' };
@@ -38,5 +39,28 @@ describe('adminTarget -a HOST:PORT', () => {
 
   it('refuses -a together with -c', async () => {
     await assert.rejects(adminTarget({ admin: '9901', config: 'portico.json' }, io, 'status'), /either -c FILE or -a HOST:PORT, not both/);
+  });
+});
+
+// A careless operator's token and app names (the session's "opsattack" helper).
+describe('adminTarget and app commands on malformed input', () => {
+  // Failed before: Node refused the Authorization header and the command ended in an internal error (exit 70).
+  for (const token of ['a\nb', 'tok en', 'tök']) {
+    it(`refuses PORTICO_ADMIN_TOKEN=${JSON.stringify(token)} as a usage error that says which characters a token has`, async () => {
+      await assert.rejects(
+        adminTarget({ admin: '9901' }, { ...io, env: { PORTICO_ADMIN_TOKEN: token } }, 'status'),
+        (error: unknown) => error instanceof UsageError && /PORTICO_ADMIN_TOKEN holds a character no admin token has \(letters, digits and -\._~ only\)/.test(error.message),
+      );
+    });
+  }
+
+  it('takes a token with the line break its file ended with', async () => {
+    const target = await adminTarget({ admin: '9901' }, { ...io, env: { PORTICO_ADMIN_TOKEN: 'abc-._~\r\n' } }, 'status');
+    assert.equal('token' in target ? target.token : undefined, 'abc-._~');
+  });
+
+  // Failed before: the empty name made the path /apps//restart, answered 404 as an unexpected answer (exit 69).
+  it('refuses an empty app name as a usage error, before asking anything', async () => {
+    await assert.rejects(runAppCommand('restart', { admin: '9901' }, [''], io), (error: unknown) => error instanceof UsageError && /name the app/.test(error.message));
   });
 });

@@ -48,9 +48,18 @@ export async function adminTarget(values: Readonly<Record<string, string | boole
   return { socketPath: admin.socket, url: `unix:${admin.socket}` };
 }
 
+/**
+ * `PORTICO_ADMIN_TOKEN`, without the line break of the file it was read from. A character no
+ * token has (admin.md: letters, digits and `-._~`) is the caller's mistake, said as such: Node
+ * refused it in the header, and the command ended in an internal error.
+ */
 function tokenOf(io: CliIo): { token?: string } {
-  const token = io.env['PORTICO_ADMIN_TOKEN'];
-  return token ? { token: token.trim() } : {};
+  const token = io.env['PORTICO_ADMIN_TOKEN']?.trim();
+  if (!token) return {};
+  if (!/^[A-Za-z0-9._~-]+$/.test(token)) {
+    throw new UsageError('PORTICO_ADMIN_TOKEN holds a character no admin token has (letters, digits and -._~ only); set it to the content of the token file, or use the unix socket with -c FILE');
+  }
+  return { token };
 }
 
 /** The status page address that `portico start` prints, `http://127.0.0.1:9901/`, copied as it is. */

@@ -20,6 +20,7 @@ const done: Record<AppCommand, (app: string) => string> = {
 export async function runAppCommand(command: AppCommand, values: Readonly<Record<string, string | boolean | undefined>>, positionals: readonly string[], io: CliIo): Promise<ExitCode> {
   if (positionals.length !== 1) throw new UsageError(`${command} takes one app, got ${positionals.length}${positionals.length > 0 ? `: ${positionals.join(' ')}` : ''}`);
   const app = positionals[0]!;
+  if (app === '') throw new UsageError(`${command} takes the name of an app; name the app (portico status lists them)`);
   const target = await adminTarget(values, io, command);
   const path = `/apps/${encodeURIComponent(app)}/${command}`;
   const answer = await askAdmin(target, path, { method: 'POST' });
