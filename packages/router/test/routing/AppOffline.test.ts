@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, open, rm, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { closeSync, constants, openSync } from 'node:fs';
+import { mkdir, mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { AppOffline, maxOfflinePageBytes } from '../../src/routing/AppOffline.ts';
 
 /** Waits until `check` holds, up to `ms`; answers whether it did. */
@@ -75,6 +77,37 @@ describe('AppOffline', () => {
     await offline.start();
     offline.close();
     assert.equal(offline.content, '');
+  });
+
+  it('stays offline for an app_offline.htm that is a FIFO no one writes to, without holding a thread of the pool', async () => {
+    // Opening a FIFO for reading waits for a writer: four such reads would take all four of
+    // libuv's threads, and every later file-system call of the process would wait with them.
+    const fifos = [0, 1, 2, 3, 4].map((i) => join(dir, `fifo-${i}`, 'app_offline.htm'));
+    for (const fifo of fifos) {
+      await mkdir(dirname(fifo));
+      execFileSync('mkfifo', [fifo]);
+    }
+    const offlines = fifos.map((fifo) => new AppOffline(fifo, () => {}));
+    try {
+      const started = Promise.all(offlines.map((offline) => offline.start()));
+      const later = readFile(join(dir, 'fifo-0')).catch(() => 'read');
+      const outcome = await Promise.race([
+        Promise.all([started, later]).then(() => 'done'),
+        new Promise((resolve) => setTimeout(resolve, 10_000, 'stuck')),
+      ]);
+      assert.equal(outcome, 'done', 'the FIFOs held the thread pool');
+      for (const offline of offlines) assert.equal(offline.content, '');
+    } finally {
+      for (const offline of offlines) offline.close();
+      // A reader still waiting in open() is let go by a writer's open.
+      for (const fifo of fifos) {
+        try {
+          closeSync(openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK));
+        } catch {
+          // No reader waits on it.
+        }
+      }
+    }
   });
 
   it('goes offline when the file appears and online when it goes, with the content of the file', async () => {
