@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rename, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { changed, settled, startLoad } from './helpers/load.ts';
@@ -43,5 +43,22 @@ describe('watchedFiles', function () {
     // A path that is not there is said, not dropped.
     const failed = started.logs.find((l) => l['event'] === 'app.watch_failed');
     assert.deepEqual(failed?.['paths'], [`${join(site, 'missing.txt')} (ENOENT)`]);
+  });
+
+  // Failed before: a watched file was watched by its inode, so after one atomic save (a rename
+  // over it, as editors and deploy tools write) no later change restarted the app.
+  it('restarts the app on each atomic save of a watched file, not only the first', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'portico-watch-'));
+    await writeFile(join(dir, 'version.txt'), '1');
+    const started = await startPortico({ apps: [app('shop', { start: 'eager', watchedFiles: ['version.txt'] })] }, dir);
+    await changed(started.portico, () => readyPids(started).length === 1);
+    const saves = () => started.logs.filter((l) => l['event'] === 'app.rolled_out' && l['reason'] === 'watch').length;
+    for (let version = 2; version <= 4; version++) {
+      await writeFile(join(dir, 'version.tmp'), String(version));
+      await rename(join(dir, 'version.tmp'), join(dir, 'version.txt'));
+      await changed(started.portico, () => saves() === version - 1);
+    }
+    const events = started.logs.filter((l) => l['event'] === 'app.files_changed');
+    assert.ok(events.every((e) => JSON.stringify(e['files']) === JSON.stringify([join(dir, 'version.txt')])), JSON.stringify(events));
   });
 });

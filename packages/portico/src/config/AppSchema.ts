@@ -250,7 +250,7 @@ export const AppSchema = Type.Object(
       Type.Array(Type.String({ minLength: 1 }), {
         maxItems: 100,
         description:
-          'Files or folders (with everything below them), relative to `workingDirectory`, whose change restarts the app the way `portico restart` does: its workers are replaced one at a time, each new one ready before its old one stops taking requests, so no request fails (iisnode\'s `watchedFiles`, PM2\'s `watch`). Changes are acted on after half a second of quiet; changes below `node_modules` or `.git` are ignored unless a path names them.',
+          'Files or folders (with everything below them), relative to `workingDirectory`, whose change restarts the app the way `portico restart` does: its workers are replaced one at a time, each new one ready before its old one stops taking requests, so no request fails (iisnode\'s `watchedFiles`, PM2\'s `watch`). Changes are acted on after half a second of quiet; changes below `node_modules` or `.git` are ignored unless a path names them. A file is watched by its name in its folder, so every save counts, one that replaces it by a rename (an editor\'s atomic save) included.',
       }),
       [],
     ),

@@ -1,5 +1,5 @@
-import { watch, type FSWatcher } from 'node:fs';
-import { isAbsolute, join, sep } from 'node:path';
+import { statSync, watch, type FSWatcher } from 'node:fs';
+import { basename, dirname, isAbsolute, join, sep } from 'node:path';
 import type { Clock } from '@portico/supervisor';
 
 /** A change is acted on once the files have been quiet this long: an editor's save or a deploy's copy is one restart. */
@@ -28,18 +28,28 @@ export function watchAppFiles(
   for (const path of paths) {
     const full = isAbsolute(path) ? path : join(workingDirectory, path);
     const namesIgnored = ignored.some((name) => full.split(sep).includes(name));
+    // A file is watched through its folder, by name: a watch on the file follows its inode, and
+    // after one atomic save (a rename over it, as editors and deploy tools write) saw nothing more.
+    let file = false;
+    try {
+      file = statSync(full).isFile();
+    } catch {
+      // Not there: the watch below says so.
+    }
     let watcher: FSWatcher;
     try {
-      watcher = watch(full, { recursive: true, persistent: false });
+      watcher = file ? watch(dirname(full), { persistent: false }) : watch(full, { recursive: true, persistent: false });
     } catch (error) {
       unwatched.push(`${full} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
       continue;
     }
     watcher.on('error', () => {});
-    watcher.on('change', (_event, file) => {
-      const name = file === null ? '' : String(file);
-      if (!namesIgnored && name.split(sep).some((part) => ignored.includes(part))) return;
-      pending.add(name ? join(full, name) : full);
+    watcher.on('change', (_event, changedName) => {
+      const name = changedName === null ? '' : String(changedName);
+      if (file) {
+        if (name !== basename(full)) return;
+      } else if (!namesIgnored && name.split(sep).some((part) => ignored.includes(part))) return;
+      pending.add(file || !name ? full : join(full, name));
       if (timer !== undefined) clock.clearTimeout(timer);
       timer = clock.setTimeout(() => {
         timer = undefined;
