@@ -94,7 +94,7 @@ export class ClientWriter {
     this.write(this.#batch === undefined ? Buffer.from(data) : data);
   }
 
-    writeBody(data: Buffer): void {
+  writeBody(data: Buffer): void {
     if (data.length === 0) return;
     if (this.framing !== 'chunked') return this.write(data);
     this.write(chunkHeader(data.length));

@@ -5,9 +5,9 @@ import type { RequestHead } from '../../http1/RequestHead.ts';
 import type { ResponseHead } from '../../http1/ResponseHead.ts';
 import type { ResponseHeadParser } from '../../http1/ResponseHeadParser.ts';
 import type { OutboundResponseFraming } from '../../http1/serializeResponseHead.ts';
+import { relaysAsSent } from '../policy/index.ts';
 import type { ClientOrigin } from './clientOrigin.ts';
 import { clientResponseFraming } from './clientResponseFraming.ts';
-import { relaysAsSent } from '../policy/index.ts';
 import { clientResponseHead } from './clientResponseHeaders.ts';
 import { ClientWriter, type ClientWriterWatcher } from './ClientWriter.ts';
 import type { Deadline } from './Deadline.ts';
@@ -235,8 +235,11 @@ export class Exchange implements ExchangeClientSide, ClientWriterWatcher {
     // A final head is read, and so relayed, within a backend read (`beginRead`): it is batched.
     this.#headInBatch = true;
     // A head Portico would write as the backend did goes as the backend's bytes: no head is built.
-    if (connection === undefined && sentIn !== undefined && relaysAsSent(res, framing.head, hidden)) this.#writer.writeLent(sentIn.subarray(0, res.headBytes));
-    else this.#writer.write(clientResponseHead(res, connection, framing.head, hidden));
+    if (connection === undefined && sentIn !== undefined && relaysAsSent(res, framing.head, hidden)) {
+      this.#writer.writeLent(sentIn.subarray(0, res.headBytes));
+    } else {
+      this.#writer.write(clientResponseHead(res, connection, framing.head, hidden));
+    }
     return true;
   }
 

@@ -12,8 +12,6 @@ export interface ClientOrigin {
   readonly address: string;
   /** The local port the client connected to. */
   readonly port: string | undefined;
-  /** The two as header lines of an outbound head (`x-forwarded-port`'s empty without a port), made once per connection. */
-  readonly lines: { readonly forwardedFor: string; readonly forwardedPort: string };
   /**
    * The `host` line and Portico's forwarded lines for requests naming `host` (a parsed Host, or a
    * served absolute-form authority; undefined for none, with no `x-forwarded-host`), made again
@@ -28,7 +26,9 @@ const PROTO_LINES = { http: 'x-forwarded-proto: http\r\n', https: 'x-forwarded-p
 class Origin implements ClientOrigin {
   readonly address: string;
   readonly port: string | undefined;
-  readonly lines: { readonly forwardedFor: string; readonly forwardedPort: string };
+  /** The two as header lines (`x-forwarded-port`'s empty without a port), made once per connection. */
+  readonly #forwardedFor: string;
+  readonly #forwardedPort: string;
   #host: string | undefined;
   #proto: 'http' | 'https' = 'http';
   #hostLines: HostLines | undefined;
@@ -36,10 +36,8 @@ class Origin implements ClientOrigin {
   constructor(address: string, port: string | undefined) {
     this.address = address;
     this.port = port;
-    this.lines = {
-      forwardedFor: `x-forwarded-for: ${address}\r\n`,
-      forwardedPort: port === undefined ? '' : `x-forwarded-port: ${port}\r\n`,
-    };
+    this.#forwardedFor = `x-forwarded-for: ${address}\r\n`;
+    this.#forwardedPort = port === undefined ? '' : `x-forwarded-port: ${port}\r\n`;
   }
 
   linesFor(host: string | undefined, proto: 'http' | 'https'): HostLines {
@@ -49,7 +47,7 @@ class Origin implements ClientOrigin {
     const forwardedHost = host === undefined ? '' : `x-forwarded-host: ${host}\r\n`;
     this.#hostLines = {
       host: host === undefined ? '' : `host: ${host}\r\n`,
-      forwarded: `${this.lines.forwardedFor}${PROTO_LINES[proto]}${forwardedHost}${this.lines.forwardedPort}`,
+      forwarded: `${this.#forwardedFor}${PROTO_LINES[proto]}${forwardedHost}${this.#forwardedPort}`,
     };
     return this.#hostLines;
   }
