@@ -9,7 +9,7 @@ import http2 from 'node:http2';
 import net from 'node:net';
 import { createForwarder, type Dispatch, type HeaderPair, type Upstream } from '@portico/router';
 import { closeAll as closeHosts, send, startHost } from '../embed/embedHarness.ts';
-import { closeAll, startHttpBackend, startProxy, upstreamAt } from './harness.ts';
+import { closeAll, rawRequest, startHttpBackend, startProxy, startRawBackend, upstreamAt } from './harness.ts';
 
 /** A name as a WSGI, PHP or Rack backend reads it. */
 const fold = (name: string): string => name.toLowerCase().replace(/[_.]/g, '-');
@@ -129,6 +129,22 @@ describe('the lines Portico writes for the backend', function () {
     } finally {
       await front.close();
     }
+  });
+
+  it('never take a forged line from a WebSocket handshake, which a backend refusing it answers with connection: close', async () => {
+    // Answered once the whole head has come, so what it recorded is all of it.
+    const backend = await startRawBackend((data, socket) => {
+      if (data.toString('latin1').endsWith('\r\n\r\n')) socket.write('HTTP/1.1 403 Forbidden\r\nContent-Length: 2\r\n\r\nno');
+    });
+    const proxy = await startProxy({ pickUpstream: () => upstreamAt(backend.port) });
+    const forged = FORGED.map(([name, value]) => `${name}: ${value}\r\n`).join('');
+    const handshake = 'GET / HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nConnection: Upgrade, X_Portico_User\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n';
+    const reply = await rawRequest(proxy.port, `${handshake}Authorization: Bearer t\r\n${forged}X-Kept: yes\r\n\r\n`, { until: (text) => text.endsWith('no') });
+    assert.equal(reply.text, 'HTTP/1.1 403 Forbidden\r\nconnection: close\r\ncontent-length: 2\r\n\r\nno');
+    const sent = Buffer.concat(backend.received[0]!).toString('latin1');
+    const raw = sent.split('\r\n').slice(1, -2).flatMap((line) => [line.slice(0, line.indexOf(':')), line.slice(line.indexOf(':') + 2)]);
+    assert.deepEqual(values(raw, 'upgrade'), ['websocket'], sent);
+    assertOwnLines(raw, backend.port, false);
   });
 
   for (const transformed of [false, true]) {
