@@ -26,7 +26,7 @@ function reference(head: RequestHead, transform: (headers: HeaderPair[]) => Head
   const parsed: string[] = [];
   for (let i = 0; i < head.headers.length; i++) {
     const name = head.headers[i]![0];
-    if (reservedInbound(name) || (head.connectionTokens.length > 0 && head.connectionTokens.includes(name))) continue;
+    if (reservedInbound(name) || head.connectionTokens.some((token) => normaliseHeaderName(token) === normaliseHeaderName(name))) continue;
     headers.push([head.rawNames[i]!, head.headers[i]![1]]);
     parsed.push(head.rawNames[i]!, head.headers[i]![1]);
   }
@@ -41,7 +41,7 @@ function reference(head: RequestHead, transform: (headers: HeaderPair[]) => Head
   return out;
 }
 
-const NAMES = ['Accept', 'user-agent', 'Cookie', 'X-Forwarded-For', 'x_forwarded_host', 'Connection', 'X-Drop', 'Keep-Alive', 'Authorization', 'X-Portico-User', 'Transfer_Encoding', 'Content_Length', 'Forwarded', 'X-Request-Id', 'Upgrade', 'TE', 'Proxy-Authorization'];
+const NAMES = ['Accept', 'user-agent', 'Cookie', 'X-Forwarded-For', 'x_forwarded_host', 'Connection', 'X-Drop', 'X_Drop', 'x.drop', 'Keep-Alive', 'Authorization', 'X-Portico-User', 'Transfer_Encoding', 'Content_Length', 'Forwarded', 'X-Request-Id', 'Upgrade', 'TE', 'Proxy-Authorization'];
 const TRANSFORMS: Record<string, (headers: HeaderPair[]) => HeaderPair[]> = {
   'passes everything': (headers) => headers,
   "is an authenticator's strip": (headers) => stripInboundHeaders(headers, { keepWebSocketUpgrade: false }),

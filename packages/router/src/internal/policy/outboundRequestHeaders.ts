@@ -198,7 +198,19 @@ function keptInbound(head: RequestHead, visit: (name: string, value: string) => 
 export function isKeptInbound(head: RequestHead, i: number): boolean {
   const name = head.headers[i]![0];
   const named = head.connectionTokens;
-  return !reservedInbound(name) && (named.length === 0 || !named.includes(name));
+  return !reservedInbound(name) && (named.length === 0 || !isNamedIn(named, name));
+}
+
+/**
+ * Whether a Connection line names `name`, in any spelling a backend folds to the same
+ * (`Connection: x-secret` names `X_Secret` too, as `stripInboundHeaders` reads it): a header the
+ * client marked hop-by-hop never reaches a backend under another spelling.
+ */
+function isNamedIn(tokens: readonly string[], name: string): boolean {
+  if (tokens.includes(name)) return true;
+  const folded = normaliseHeaderName(name);
+  for (const token of tokens) if (normaliseHeaderName(token) === folded) return true;
+  return false;
 }
 
 /** Whether the client's headers go upstream as they came: no transform by the forwarder or the dispatch. */
