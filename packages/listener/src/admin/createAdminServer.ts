@@ -4,6 +4,7 @@ import type { Duplex } from 'node:stream';
 import { InvalidListenerOptionError, ListenFailedError } from '../errors.ts';
 import type { AdminSource, AppCommand, WorkerOutputTail } from './AdminSource.ts';
 import { refusal } from './internal/adminAccess.ts';
+import { answerClientError } from './internal/answerClientError.ts';
 import { bindAdminSocket, type AdminSocketOptions } from './internal/bindAdminSocket.ts';
 import { hostName } from './internal/isAllowedHost.ts';
 import { chartAsset, chartAssetPaths } from './internal/chartLibrary.ts';
@@ -215,10 +216,10 @@ export function createAdminServer(options: AdminServerOptions): AdminServer {
   };
   const server = http.createServer(serve(false));
   server.on('upgrade', upgrade(false));
-  server.on('clientError', (_error, socket) => socket.destroy());
+  server.on('clientError', answerClientError);
   const socketServer = options.socket ? http.createServer(serve(true)) : undefined;
   socketServer?.on('upgrade', upgrade(true));
-  socketServer?.on('clientError', (_error, socket) => socket.destroy());
+  socketServer?.on('clientError', answerClientError);
 
   let starting: Promise<{ host: string; port: number; socket?: string }> | undefined;
   let closing: Promise<void> | undefined;

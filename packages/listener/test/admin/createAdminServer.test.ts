@@ -264,6 +264,30 @@ describe('createAdminServer', () => {
     });
   });
 
+  describe('malformed requests', () => {
+    /** The raw answer to `bytes`, read until the server closes. */
+    const raw = async (bytes: string): Promise<string> => {
+      const socket = net.connect(port, '127.0.0.1');
+      socket.on('error', () => {});
+      await once(socket, 'connect');
+      let text = '';
+      socket.on('data', (d: Buffer) => (text += d.toString('latin1')));
+      socket.write(bytes);
+      await once(socket, 'close');
+      return text;
+    };
+
+    it('answers 431 to a header too large, rather than resetting the connection', async () => {
+      const text = await raw(`GET /status HTTP/1.1\r\nHost: portico.internal\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`);
+      assert.match(text, /^HTTP\/1\.1 431 /);
+    });
+
+    it('answers 400 to bytes that are no HTTP request', async () => {
+      const text = await raw('\x16\x03\x01 garbage\r\n\r\n');
+      assert.match(text, /^HTTP\/1\.1 400 /);
+    });
+  });
+
   describe('Host and Origin check', () => {
     for (const host of ['localhost', 'localhost:9901', 'app.localhost', '127.0.0.1', '127.8.9.1:1', '[::1]:9901', 'portico.internal:80']) {
       it(`serves Host ${host}`, async () => {
