@@ -1,6 +1,6 @@
 export { createAuthenticator } from './createAuthenticator.ts';
 export { identityHeaders } from './identityHeaders.ts';
-export { isSpoofableHeader } from './isSpoofableHeader.ts';
+export { isSpoofableHeader, isSpoofableNormalised } from './isSpoofableHeader.ts';
 export { normaliseHeaderName } from './normaliseHeaderName.ts';
 export { trimOws } from './trimOws.ts';
 export { stripInboundHeaders } from './stripInboundHeaders.ts';

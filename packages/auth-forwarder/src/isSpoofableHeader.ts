@@ -30,7 +30,10 @@ export function isSpoofableHeader(name: string, policy?: HeaderPolicy): boolean 
   return isSpoofableNormalised(normaliseHeaderName(name, flags), (flags & hasSeparator) !== 0, policy);
 }
 
-/** @internal `folded` says the name reached `normalised` through `_`/`.` mapping, not case alone. */
+/**
+ * `isSpoofableHeader` for a name already folded by `normaliseHeaderName`, for a caller that folds
+ * a name once for several checks. `folded` says the name reached `normalised` through folding.
+ */
 export function isSpoofableNormalised(normalised: string, folded: boolean, policy: HeaderPolicy | undefined): boolean {
   // Dispatch on the first letter: this runs for every header of every request.
   switch (normalised.charCodeAt(0)) {

@@ -1,4 +1,4 @@
-import { isSpoofableHeader, normaliseHeaderName, type HeaderPolicy } from '@portico/auth-forwarder';
+import { isSpoofableNormalised, normaliseHeaderName, type HeaderPolicy } from '@portico/auth-forwarder';
 import type { HeaderPair, ResolvedForwarderOptions } from '../../forward/ForwarderOptions.ts';
 import type { Upstream } from '../../forward/Upstream.ts';
 import type { RequestHead } from '../../http1/RequestHead.ts';
@@ -24,13 +24,15 @@ const CLIENT_HEADER_POLICY: HeaderPolicy = { forwardAuthToken: true, trustReques
  * Whether a client's header is one Portico keeps to itself, so none goes upstream from a client
  * whether or not a transform runs: `reserved`, and every header that would pass for one of
  * Portico's own once a backend folds it (`isSpoofableHeader`: `x-portico-*`, `ms-aspnetcore*`,
- * `x-forwarded-*`, `forwarded`, a folded `Content_Length`). `Authorization` is the app's (its
+ * `x-forwarded-*`, `forwarded`, a folded `Content_Length`), the name folded once. `Authorization` is the app's (its
  * authenticator's transform removes it where Portico checked the credential) and `x-request-id`
  * is `requestIdFor`'s. A transform's own output is held to `reserved` only: the authenticator's
  * identity lines are Portico's to add.
  */
 function reservedInbound(name: string): boolean {
-  return reserved(name) || isSpoofableHeader(name, CLIENT_HEADER_POLICY);
+  // Folded once for the three checks: this runs for every header of every request.
+  const folded = normaliseHeaderName(name);
+  return isHopByHop(folded) || isRequestReserved(folded) || isSpoofableNormalised(folded, folded !== name, CLIENT_HEADER_POLICY);
 }
 
 /** The request-only names of `reserved`; a switch, as in `isHopByHop`. */
