@@ -4,7 +4,7 @@ import { mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { echoBackend, json, request } from './helpers/portico.ts';
-import { launcher, startPorticoCli, startPorticoCommand, stopAllPorticoClis } from './helpers/porticoCli.ts';
+import { launcher, startPorticoCli, startPorticoCommand, stopAllPorticoClis, type RunningCli } from './helpers/porticoCli.ts';
 import { isAlive } from './helpers/processes.ts';
 
 /** Resolves once `file` holds `text`: a request has reached the backend. */
@@ -16,6 +16,22 @@ async function untilFileHolds(file: string, text: string): Promise<void> {
   }
 }
 
+/** `portico start` with `fronts` fronts and one request to a slow backend (1.5 s) in flight: it has reached the backend. */
+async function slowRequestInFlight(fronts: number): Promise<{ portico: RunningCli; reply: ReturnType<typeof request> }> {
+  const dir = await mkdtemp(join(tmpdir(), 'portico-signals-'));
+  const arrivals = join(dir, 'arrivals');
+  const portico = await startPorticoCli(
+    {
+      fronts,
+      apps: [{ name: 'shop', processPath: process.execPath, arguments: [echoBackend], start: 'eager', environmentVariables: { DELAY_MS: '1500', ARRIVALS_FILE: arrivals } }],
+    },
+    dir,
+  );
+  const reply = request(portico.port, '/slow');
+  await untilFileHolds(arrivals, '/slow');
+  return { portico, reply };
+}
+
 // A hostile or careless operator's signals (the task of the session's "opsattack" helper).
 describe('portico start under signals and a watched file', function () {
   this.timeout(60_000);
@@ -24,17 +40,7 @@ describe('portico start under signals and a watched file', function () {
   // Failed before: the stop took SIGHUP's listener off, so Node's default handler killed Portico
   // (exit 129) mid-drain and the request in flight was cut.
   it('keeps draining through a SIGHUP storm during its graceful stop: the request in flight is answered, exit 0', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'portico-signals-'));
-    const arrivals = join(dir, 'arrivals');
-    const portico = await startPorticoCli(
-      {
-        fronts: 1,
-        apps: [{ name: 'shop', processPath: process.execPath, arguments: [echoBackend], start: 'eager', environmentVariables: { DELAY_MS: '1500', ARRIVALS_FILE: arrivals } }],
-      },
-      dir,
-    );
-    const reply = request(portico.port, '/slow');
-    await untilFileHolds(arrivals, '/slow');
+    const { portico, reply } = await slowRequestInFlight(1);
     const exited = new Promise<number | null>((resolve) => portico.child.on('exit', resolve));
     portico.child.kill('SIGTERM');
     await portico.waitForStdout(/"event":"portico.stopping"/);
@@ -44,6 +50,24 @@ describe('portico start under signals and a watched file', function () {
     assert.equal(json(answered).url, '/slow');
     assert.equal(await exited, 0);
     assert.match(portico.stdout(), /"event":"config.reload_failed".*"problems":\["Portico is stopping; nothing was reloaded"\]/);
+  });
+
+  // Failed before: a front met Node's default for SIGHUP and died with the connections it held,
+  // though SIGHUP means reload to Portico: `systemctl kill -s HUP` (every process of the unit's
+  // cgroup), `kill -HUP -PGID` or a terminal's hangup reach the fronts as well as the control.
+  it('keeps its fronts through a SIGHUP sent to every process of the group: the request in flight is answered, the config reloaded', async () => {
+    const { portico, reply } = await slowRequestInFlight(2);
+    const fronts = [...portico.stdout().matchAll(/"event":"front.ready".*?"frontPid":(\d+)/g)].map((m) => Number(m[1]));
+    assert.equal(fronts.length, 2, portico.stdout());
+    portico.child.kill('SIGHUP');
+    for (const pid of fronts) process.kill(pid, 'SIGHUP');
+    await portico.waitForStdout(/"event":"config.reloaded"/);
+    const answered = await reply;
+    assert.equal(answered.status, 200);
+    assert.equal(json(answered).url, '/slow');
+    for (const pid of fronts) assert.ok(isAlive(pid), `front ${pid} lives`);
+    assert.doesNotMatch(portico.stdout(), /"event":"front.exited"/);
+    assert.equal(await portico.stop(), 0);
   });
 
   // Failed before: the handlers were installed once the start was done, so a SIGTERM while the

@@ -15,6 +15,9 @@ try {
 // The control process decides when a front goes: a terminal's Ctrl-C reaches the whole group.
 process.on('SIGINT', () => {});
 process.on('SIGTERM', () => {});
+// SIGHUP is the control's reload; sent to every process (`systemctl kill -s HUP`, `kill -HUP
+// -PGID`, a terminal's hangup), Node's default would end the front with its connections.
+process.on('SIGHUP', () => {});
 // Node's SIGUSR1 would open its inspector to every local user; SIGUSR2 would end the front.
 process.on('SIGUSR1', () => {});
 process.on('SIGUSR2', () => {});
