@@ -5,13 +5,15 @@
  */
 export type ExitReason =
   | { readonly kind: 'normal'; readonly output?: unknown }
-  | { readonly kind: 'shutdown'; readonly reason?: string }
+  | { readonly kind: 'shutdown'; readonly reason?: string; readonly killed?: true }
   | { readonly kind: 'crash'; readonly error: unknown };
 
 /** The output a child gives (as its final state's output) to say it exited with `shutdown`. */
 export interface ShutdownOutput {
   readonly exit: 'shutdown';
   readonly reason?: string;
+  /** True when it could end only by killing what it ran (a backend that ignored SIGTERM); `reason` says why. */
+  readonly killed?: boolean;
 }
 
 /**
@@ -31,8 +33,8 @@ export interface CrashOutput {
 export function exitFromOutput(output: unknown): ExitReason {
   const exit = typeof output === 'object' && output !== null ? (output as { exit?: unknown }).exit : undefined;
   if (exit === 'shutdown') {
-    const reason = (output as ShutdownOutput).reason;
-    return reason === undefined ? { kind: 'shutdown' } : { kind: 'shutdown', reason };
+    const { reason, killed } = output as ShutdownOutput;
+    return { kind: 'shutdown', ...(reason === undefined ? {} : { reason }), ...(killed === true ? { killed } : {}) };
   }
   if (exit === 'crash') return { kind: 'crash', error: (output as CrashOutput).error };
   return output === undefined ? { kind: 'normal' } : { kind: 'normal', output };
@@ -44,7 +46,7 @@ export function describeExit(exit: ExitReason): string {
     case 'normal':
       return 'normal';
     case 'shutdown':
-      return exit.reason ? `shutdown (${exit.reason})` : 'shutdown';
+      return `${exit.killed ? 'shutdown, killed' : 'shutdown'}${exit.reason ? ` (${exit.reason})` : ''}`;
     case 'crash':
       return `crash: ${exit.error instanceof Error ? exit.error.message : String(exit.error)}`;
   }

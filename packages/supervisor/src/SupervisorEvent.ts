@@ -25,7 +25,18 @@ export type SupervisorEmitted =
       readonly delayMs: number;
       readonly attempt: number;
     }
-  | { readonly type: 'supervisor.child_stopped'; readonly childId: string; readonly how: 'graceful' | 'brutal' | 'timeout' }
+  | {
+      readonly type: 'supervisor.child_stopped';
+      readonly childId: string;
+      /**
+       * `graceful`: it ended when asked; `killed`: it ended when asked, but only by killing what it
+       * ran (a worker whose backend outlived its shutdownTimeLimit); `timeout`: not ended within
+       * its shutdown time, stopped outright; `brutal`: stopped outright without asking.
+       */
+      readonly how: 'graceful' | 'killed' | 'brutal' | 'timeout';
+      /** Why, for every `how` but `graceful`. */
+      readonly reason?: string;
+    }
   | {
       readonly type: 'supervisor.gave_up';
       readonly childId: string;

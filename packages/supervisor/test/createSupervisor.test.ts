@@ -293,6 +293,31 @@ describe('createSupervisor', () => {
       assert.equal(t.clock.pendingTimers, 0);
     });
 
+    // Failed before: a worker whose backend ignored SIGTERM and was killed at its
+    // shutdownTimeLimit was reported as stopped `graceful`, the exit as a plain shutdown.
+    it('says a child that ended what it ran by force was killed, and why', () => {
+      const why = 'did not exit within shutdownTimeLimit (2 s) of SIGTERM; killed with SIGKILL';
+      const t = harness({}, [{ id: 'a', input: { killedOnShutdown: why } }, { id: 'b' }]).start();
+      t.supervisor.send({ type: 'portico.shutdown' });
+      const of = (id: string) => t.emitted.filter((e) => 'childId' in e && e.childId === id && (e.type === 'supervisor.child_stopped' || e.type === 'supervisor.child_exited'));
+      assert.deepEqual(of('a'), [
+        { type: 'supervisor.child_exited', childId: 'a', exit: { kind: 'shutdown', killed: true, reason: why }, expected: true, uptimeMs: 0 },
+        { type: 'supervisor.child_stopped', childId: 'a', how: 'killed', reason: why },
+      ]);
+      assert.deepEqual(of('b').at(-1), { type: 'supervisor.child_stopped', childId: 'b', how: 'graceful' });
+    });
+
+    it('says why it stopped a child outright: its shutdown time passed, or brutal_kill', () => {
+      const t = harness({}, [{ id: 'brutal', shutdown: 'brutal_kill' }, { id: 'stubborn', shutdown: 2, input: { graceful: false } }]).start();
+      t.supervisor.send({ type: 'portico.shutdown' });
+      t.clock.advance(2000);
+      const stopped = t.emitted.filter((e) => e.type === 'supervisor.child_stopped');
+      assert.deepEqual(stopped, [
+        { type: 'supervisor.child_stopped', childId: 'stubborn', how: 'timeout', reason: 'not ended within its shutdown time (2 s); stopped outright' },
+        { type: 'supervisor.child_stopped', childId: 'brutal', how: 'brutal', reason: 'its shutdown is brutal_kill; stopped outright without asking' },
+      ]);
+    });
+
     it('stops a brutal_kill child outright without asking', () => {
       const t = harness({}, [{ id: 'a', shutdown: 'brutal_kill' }]).start();
       t.supervisor.send({ type: 'portico.shutdown' });

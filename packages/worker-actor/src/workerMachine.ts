@@ -78,6 +78,8 @@ export interface WorkerContext {
  */
 export type WorkerOutput =
   | { readonly exit: 'shutdown'; readonly worker: WorkerExit | undefined }
+  /** Stopped, but only by SIGKILL at shutdownTimeLimit: `reason` says so (the supervisor's `child_stopped`, how `killed`). */
+  | { readonly exit: 'shutdown'; readonly killed: true; readonly reason: string; readonly worker: WorkerExit }
   | { readonly exit: 'crash'; readonly error: Error & { exit: WorkerExit }; readonly worker: WorkerExit };
 
 export type WorkerEvent =
@@ -405,8 +407,16 @@ export const workerMachine = workerSetup.createMachine({
   output: ({ context }): WorkerOutput =>
     context.failed
       ? { exit: 'crash', error: workerExitError(context.exit!, startupTimeLimit(context), readinessKind(context)), worker: context.exit! }
-      : { exit: 'shutdown', worker: context.exit },
+      : context.exit?.killed
+        ? { exit: 'shutdown', killed: true, reason: killedReason(context), worker: context.exit }
+        : { exit: 'shutdown', worker: context.exit },
 });
+
+/** Why a stop ended in SIGKILL, for the supervisor's `child_stopped` (how `killed`). */
+function killedReason(context: WorkerContext): string {
+  const asked = context.options.compat === 'aspnetcore' && context.endpoint !== undefined ? "the ASP.NET Core Module's shutdown request" : 'SIGTERM';
+  return `the backend did not exit within shutdownTimeLimit (${shutdownTimeLimit(context)} s) of ${asked}; its process group was killed with SIGKILL`;
+}
 
 export type WorkerActorRef = ActorRefFrom<typeof workerMachine>;
 export type WorkerSnapshot = SnapshotFrom<typeof workerMachine>;

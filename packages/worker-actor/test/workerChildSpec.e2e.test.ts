@@ -43,7 +43,7 @@ async function until(what: string, condition: () => boolean): Promise<void> {
 /** `type childId` lines, one per event, for comparing sequences. */
 function record(ref: SupervisorRef): string[] {
   const lines: string[] = [];
-  ref.on('*', (event: SupervisorEmitted) => lines.push(`${event.type.replace('supervisor.', '')}${'childId' in event ? ` ${event.childId}` : ''}${'how' in event ? ` ${event.how}` : ''}`));
+  ref.on('*', (event: SupervisorEmitted) => lines.push(`${event.type.replace('supervisor.', '')}${'childId' in event ? ` ${event.childId}` : ''}${'how' in event ? ` ${event.how}` : ''}${'how' in event && event.how === 'killed' ? `: ${event.reason}` : ''}`));
   return lines;
 }
 
@@ -113,7 +113,7 @@ describe('workerChildSpec: backends in your own supervision tree', function () {
         'child_exited a2',
         'child_restarting a2',
         'child_exited a3',
-        'child_stopped a3 graceful',
+        'child_stopped a3 killed: the backend did not exit within shutdownTimeLimit (2 s) of SIGTERM; its process group was killed with SIGKILL',
         'child_exited a1',
         'child_stopped a1 graceful',
         'child_started a1',
@@ -137,7 +137,7 @@ describe('workerChildSpec: backends in your own supervision tree', function () {
       const stopMark = aEvents.length;
       await stopSupervisor(root);
       assert.equal((await starting).ok, false, 'the start waiting on a5 is answered');
-      assert.deepEqual(aEvents.slice(stopMark).filter((e) => e.startsWith('child_stopped')), ['child_stopped a5 graceful', 'child_stopped a3 graceful', 'child_stopped a2 graceful', 'child_stopped a1 graceful']);
+      assert.deepEqual(aEvents.slice(stopMark).filter((e) => e.startsWith('child_stopped')), ['child_stopped a5 graceful', 'child_stopped a3 killed: the backend did not exit within shutdownTimeLimit (2 s) of SIGTERM; its process group was killed with SIGKILL', 'child_stopped a2 graceful', 'child_stopped a1 graceful']);
       assert.deepEqual(rootEvents.slice(-2), ['child_stopped appA graceful', 'stopped']);
       assert.deepEqual(root.getSnapshot().output, { exit: 'shutdown', reason: 'shutdown' });
       assert.deepEqual(backendsAlive(), [], 'no backend outlives the tree');

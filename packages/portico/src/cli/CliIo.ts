@@ -18,8 +18,15 @@ export interface CliIo {
  * away (`portico logs -f | head`, `status -w | less` quit) ends the command quietly with exit 0,
  * as the end of its output: Node ignores SIGPIPE, so the next write failed with EPIPE, an
  * unhandled error that printed a stack and exited 1. A stderr that fails has no one to tell.
+ *
+ * SIGUSR1 is ignored by every command: Node's own handler opens its inspector on
+ * 127.0.0.1:9229, where any local user could run code as the operator in a `logs -f` or
+ * `status -w` left running (`start` also logs `portico.signal_ignored`). SIGHUP keeps Node's
+ * default, the end of the process, as the end of a terminal ends `tail -f`; a listener would
+ * override the SIG_IGN that `nohup` leaves.
  */
 export function processIo(): CliIo {
+  process.on('SIGUSR1', () => {});
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
     if (error.code !== 'EPIPE') throw error;
     process.exit(0);

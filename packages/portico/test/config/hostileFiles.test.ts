@@ -75,6 +75,32 @@ describe('loadConfig on hostile files', () => {
     assert.deepEqual(problems.map((p) => [p.kind, p.message]), [['syntax', 'nests deeper than 32 levels, which no Portico config does (a YAML alias inside the node it names nests without end)']]);
   });
 
+  // Failed before: the yaml library turned such a key into the text "[ a, b ]" and printed a Node
+  // warning ("Keys with collection values will be stringified…") on stderr, not a config problem.
+  const inApp = 'listen: [{port: 8080}]\napps:\n  - name: shop\n    processPath: node\n    environmentVariables:\n      ? [A, B]\n      : x\n';
+  const complexKeys = [
+    ['an explicit key that is a list', `${yamlConfig}? [a, b]\n: 1\n`, 3],
+    ['a flow key that is a map', `${yamlConfig}x: {{a: 1}: 2}\n`, 3],
+    ['a key that is an alias of a list', `${yamlConfig}anchors: &k [a]\n*k : 1\n`, 4],
+    ['a complex key inside an app', inApp, 6],
+  ] as const;
+  for (const [what, text, line] of complexKeys) {
+    it(`refuses ${what} with a problem naming its line, and no Node warning`, async () => {
+      const warnings: Error[] = [];
+      const onWarning = (warning: Error) => warnings.push(warning);
+      process.on('warning', onWarning);
+      try {
+        const problems = await problemsOf(loadConfig(await folder.write('p.yaml', text), { env }));
+        await new Promise((resolve) => setImmediate(resolve));
+        assert.deepEqual(problems.map((p) => [p.kind, p.line]), [['syntax', line]], JSON.stringify(problems.map((p) => p.message)));
+        assert.match(problems[0]!.message, new RegExp(`^is not valid YAML at line ${line}, column \\d+: a key that is a (list|map); Portico's keys are plain names`));
+      } finally {
+        process.off('warning', onWarning);
+      }
+      assert.deepEqual(warnings.map((w) => w.message), []);
+    });
+  }
+
   for (const ext of ['json', 'yaml'] as const) {
     it(`refuses ${ext.toUpperCase()} nested 100 000 deep with a problem, not an internal error`, async () => {
       const deep = `${'['.repeat(100_000)}${']'.repeat(100_000)}`;

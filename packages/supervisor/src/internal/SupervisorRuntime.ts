@@ -127,7 +127,8 @@ export class SupervisorRuntime {
   shutdownTimedOut(actorId: string): void {
     const child = this.#children.byActorId(actorId);
     if (!child || child.state !== 'stopping') return;
-    this.#kill(child, 'timeout');
+    const shutdown = child.spec.shutdown ?? (child.spec.kind === 'supervisor' ? 'infinity' : 5);
+    this.#kill(child, 'timeout', `not ended within its shutdown time (${String(shutdown)} s); stopped outright`);
     this.#stopCompleted(child);
   }
 
@@ -258,7 +259,7 @@ export class SupervisorRuntime {
     this.#current = undefined;
     this.#phase = 'stopped';
     for (const child of this.#children.backward()) {
-      if (child.ref) this.#kill(child, 'brutal');
+      if (child.ref) this.#kill(child, 'brutal', 'its supervisor was stopped outright');
       if (child.requested) this.#answers.notRunning(child, this.#phase);
       this.#children.setState(child, 'terminated');
       this.#answers.stopped(child);
@@ -373,7 +374,7 @@ export class SupervisorRuntime {
     if (!child.ref) return this.#settle(child, child.after);
     const shutdown = child.spec.shutdown ?? (child.spec.kind === 'supervisor' ? 'infinity' : 5);
     if (shutdown === 'brutal_kill') {
-      this.#kill(child, 'brutal');
+      this.#kill(child, 'brutal', 'its shutdown is brutal_kill; stopped outright without asking');
       return this.#settle(child, child.after);
     }
     this.#current = step;
@@ -408,7 +409,13 @@ export class SupervisorRuntime {
     if (expected) {
       if (this.#isCurrent('stop', child)) {
         this.#scope.system.scheduler.cancel(this.#scope.self, shutdownTimerId(child));
-        this.#emit({ type: 'supervisor.child_stopped', childId: child.spec.id, how: 'graceful' });
+        // A child that ended by force what it ran (a worker's SIGKILL at its shutdownTimeLimit) says so in its output.
+        const killed = reason.kind === 'shutdown' && reason.killed === true;
+        this.#emit(
+          killed
+            ? { type: 'supervisor.child_stopped', childId: child.spec.id, how: 'killed', reason: reason.reason ?? 'it ended what it ran by force' }
+            : { type: 'supervisor.child_stopped', childId: child.spec.id, how: 'graceful' },
+        );
         this.#stopCompleted(child);
       }
       // Otherwise a queued stop step will find it gone and settle it.
@@ -523,11 +530,11 @@ export class SupervisorRuntime {
     this.#children.setState(child, after === 'restart' ? 'backoff' : 'terminated');
   }
 
-  #kill(child: ChildRecord, how: 'brutal' | 'timeout'): void {
+  #kill(child: ChildRecord, how: 'brutal' | 'timeout', reason: string): void {
     const { ref } = child;
     this.#children.forgetIncarnation(child);
     if (ref) this.#scope.stopChild(ref);
-    this.#emit({ type: 'supervisor.child_stopped', childId: child.spec.id, how });
+    this.#emit({ type: 'supervisor.child_stopped', childId: child.spec.id, how, reason });
   }
 
   #emit(event: SupervisorEmitted): void {

@@ -10,6 +10,8 @@ export interface TestChildInput {
   readonly failStart?: boolean;
   /** Becomes ready only on a `ready` event; before, `snapshot.ready` is false. */
   readonly startsUnready?: boolean;
+  /** Obeys `portico.shutdown` only by killing what it runs (a backend that ignored SIGTERM), and says why. */
+  readonly killedOnShutdown?: string;
 }
 
 export type TestChildSnapshot = Snapshot<unknown> & { readonly ready: boolean };
@@ -45,6 +47,7 @@ export const testChild: ActorLogic<TestChildSnapshot, TestChildEvent, TestChildI
       case 'portico.shutdown':
         if (input.graceful === false) return snapshot;
         input.log.push(`shutdown:${input.name}`);
+        if (input.killedOnShutdown !== undefined) return { ...snapshot, status: 'done', output: { exit: 'shutdown', killed: true, reason: input.killedOnShutdown } } as never;
         return { ...snapshot, status: 'done', output: { exit: 'shutdown' } } as never;
       case 'xstate.stop':
         input.log.push(`kill:${input.name}`);

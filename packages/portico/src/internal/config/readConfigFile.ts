@@ -2,7 +2,7 @@ import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { extname } from 'node:path';
-import { parseDocument } from 'yaml';
+import { isAlias, isCollection, isMap, isPair, parseDocument, visit, type Document } from 'yaml';
 import { locateJsonError } from './locateJsonError.ts';
 import { sourcePlace } from './sourceExcerpt.ts';
 import type { RawProblem } from './walkSchema.ts';
@@ -108,6 +108,8 @@ function parseYaml(text: string): { value: unknown } | { problems: RawProblem[] 
       problems: document.errors.map((error) => syntaxProblem('YAML', text, error.pos[0], yamlReason(error.message))),
     };
   }
+  const complex = complexKeys(document).map(({ offset, kind }) => syntaxProblem('YAML', text, offset, `a key that is a ${kind}; Portico's keys are plain names, write it as one`));
+  if (complex.length > 0) return { problems: complex };
   try {
     return { value: document.toJS({ maxAliasCount: 100 }) as unknown };
   } catch (error) {
@@ -115,6 +117,26 @@ function parseYaml(text: string): { value: unknown } | { problems: RawProblem[] 
     if (!(error instanceof ReferenceError)) throw error;
     return { problems: [{ kind: 'syntax', path: [], message: 'is not valid YAML: its aliases (*name) expand past 100 nodes, as an alias bomb does; write the repeated values out' }] };
   }
+}
+
+/**
+ * The keys that are a list or a map (`? [a, b] : 1`, `{[a]: 1}`, or an alias of one), each with
+ * where it starts. The yaml library would turn each into its text as a JS key and print a Node
+ * warning on stderr, where no one reading the config's problems looks.
+ */
+function complexKeys(document: Document): { offset: number; kind: 'list' | 'map' }[] {
+  const found: { offset: number; kind: 'list' | 'map' }[] = [];
+  visit(document, {
+    Pair(_key, pair) {
+      if (!isPair(pair)) return;
+      const key = pair.key;
+      const node = isAlias(key) ? key.resolve(document) : key;
+      if (!isCollection(node)) return;
+      const start = (key as { range?: [number, number, number] | null }).range?.[0] ?? 0;
+      found.push({ offset: start, kind: isMap(node) ? 'map' : 'list' });
+    },
+  });
+  return found;
 }
 
 /** Whether `value` nests deeper than `limit`, found without recursion (and so without end on a cycle). */
