@@ -48,7 +48,7 @@ describe('packaging: the packed tarballs installed with npm into an empty projec
   });
   after(() => rm(dir, { recursive: true, force: true }));
 
-  it('has the schema where the README’s $schema points', () => {
+  it('has the schema where docs/getting-started.md’s $schema points', () => {
     assert.ok(existsSync(join(project, 'node_modules/@portico/portico/schema/portico.schema.json')));
   });
 
