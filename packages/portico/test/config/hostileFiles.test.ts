@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadConfig } from '@portico/portico';
+import { checkSpawnSizes } from '../../src/internal/config/checkSpawnSizes.ts';
 import { configFolder, minimal, problemsOf } from './fixtures.ts';
 
 const env = { HOME: '/home/test' };
@@ -162,6 +163,21 @@ describe('loadConfig on arguments and environment too big to spawn', () => {
     const many = Object.fromEntries(Array.from({ length: 12 }, (_, i) => [`V${i}`, 'x'.repeat(100_000)]));
     const problems = await problemsOf(loadConfig(await folder.write('p.json', minimal({ arguments: ['x'.repeat(140_000)], environmentVariables: many })), { env }));
     assert.deepEqual(problems.map((p) => [p.kind, p.path]), [['range', 'apps[0].arguments[0]'], ['range', 'apps[0]']]);
-    assert.match(problems[1]!.message, /^gives each process 1,340,\d{3} bytes of arguments and environment variables, past the 1,048,576 Portico allows/);
+    assert.match(problems[1]!.message, /^gives each process 1,340,\d{3} bytes of arguments and environment variables, counted as the system counts them \(each one's bytes and its pointer, 8 bytes\), past the 1,048,576 Portico allows/);
+  });
+
+  // Failed before: the total counted the strings only, 980,000 bytes here, and passed; but the
+  // kernel counts each string's pointer (8 bytes) against the same limit, and a spawn with these
+  // 140,000 short variables fails with E2BIG on Linux's usual 2 MiB (an 8 MiB stack), whatever
+  // else the environment holds. The check is called on its own: loading a config of 140,000
+  // variables takes seconds, the check milliseconds.
+  it('counts each argument\'s and variable\'s pointer in the total, as the kernel does', () => {
+    const digits = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+    // V and three of the 62 digits: 140,000 names of 7 bytes each as NAME=1 and its NUL.
+    const name = (i: number): string => `V${digits[i % 62]}${digits[Math.floor(i / 62) % 62]}${digits[Math.floor(i / 3844)]}`;
+    const many = Object.fromEntries(Array.from({ length: 140_000 }, (_, i) => [name(i), '1']));
+    const problems = checkSpawnSizes({ apps: [{ name: 'shop', processPath: 'node', arguments: [], environmentVariables: many }] });
+    assert.deepEqual(problems.map((p) => [p.kind, p.path]), [['range', ['apps', 0]]]);
+    assert.match(problems[0]!.message, /^gives each process 2,1\d\d,\d{3} bytes of arguments and environment variables/);
   });
 });

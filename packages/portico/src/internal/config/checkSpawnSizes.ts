@@ -7,6 +7,12 @@ const maxString = 131_071;
  * macOS's whole, leaving the rest for Portico's own environment, which every backend inherits.
  */
 const maxTotal = 1_048_576;
+/**
+ * What the kernel counts against the same limit for each argument and variable besides its bytes:
+ * its pointer in argv or envp (fs/exec.c, `bprm_stack_limits`). 140,000 variables of 7 bytes are
+ * 980,000 bytes of strings, and 2 MB with their pointers: a spawn fails with E2BIG.
+ */
+const pointerBytes = 8;
 
 const figure = (n: number): string => n.toLocaleString('en-US');
 
@@ -33,7 +39,7 @@ export function checkSpawnSizes(config: Record<string, unknown>): RawProblem[] {
     }
     let total = 0;
     for (const [path, bytes, what] of strings) {
-      total += bytes;
+      total += bytes + pointerBytes;
       if (bytes - 1 > maxString && what !== 'the program') {
         out.push({
           kind: 'range',
@@ -47,7 +53,7 @@ export function checkSpawnSizes(config: Record<string, unknown>): RawProblem[] {
       out.push({
         kind: 'range',
         path: ['apps', j],
-        message: `gives each process ${figure(total)} bytes of arguments and environment variables, past the ${figure(maxTotal)} Portico allows: the system refuses a start past its limit (E2BIG), and Portico's own environment counts too`,
+        message: `gives each process ${figure(total)} bytes of arguments and environment variables, counted as the system counts them (each one's bytes and its pointer, ${pointerBytes} bytes), past the ${figure(maxTotal)} Portico allows: the system refuses a start past its limit (E2BIG), and Portico's own environment counts too`,
         allowed: 'fewer or shorter arguments and variables; pass large data in a file',
       });
     }

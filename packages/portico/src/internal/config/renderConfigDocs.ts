@@ -148,7 +148,8 @@ Portico will use it, every default filled in, or every problem at once.
    and \`restart.retryFailed.max\` are at least \`min\`; \`tls.requestCert\` needs \`tls.ca\`; \`auth: { type: "client-cert" }\` needs a listener
    with \`requestCert\`; a \`jwt\` authenticator has exactly one key source; each of an app's
    \`arguments\` and each \`NAME=value\` of its \`environmentVariables\` is at most 131,071 bytes
-   (Linux's limit for one), and all of them together at most 1 MiB, since the system refuses to
+   (Linux's limit for one), and all of them together at most 1 MiB, counted as the kernel counts
+   them (each one's bytes, its terminating NUL and its 8-byte pointer), since the system refuses to
    start a process past its limits (E2BIG: before, \`check\` accepted them and every start failed).
 
 Problems are reported as one error, \`PORTICO_ERR_CONFIG_INVALID\`, whose message lists one
