@@ -29,9 +29,11 @@ const pipeFullRetries = 200;
 const flushPipeFullRetries = 20;
 
 /**
- * The most a synchronous flush waits for a full pipe's reader in all, however steadily it reads:
- * one that trickles (a log shipper held back by its network) would otherwise hold the exit for
- * what is kept over its rate, up to `maxUnwrittenBytes` (at a byte every 100 ms, days).
+ * The most the synchronous flushes of a destination wait for a full pipe's reader in all, however
+ * steadily it reads: one that trickles (a log shipper held back by its network) would otherwise
+ * hold the exit for what is kept over its rate, up to `maxUnwrittenBytes` (at a byte every 100 ms,
+ * days). All of them, not each: they come as the process ends (`flushLoggerSync` before its exit,
+ * then the flush at exit), and a limit each held `portico start`'s stop twice as long.
  */
 const flushPipeFullMs = 10_000;
 
@@ -72,15 +74,15 @@ function flushAtExit(): void {
  * unwritten lines are kept, up to `maxUnwrittenBytes` (later ones are dropped and counted), and
  * written when the descriptor takes writes again: with the next line, or a second later. A
  * synchronous flush (at exit, `flushLoggerSync`) waits for a full pipe's reader while it reads,
- * for at most 2 s once it takes nothing and 10 s in all, and gives up on a write that fails; at exit it says on
- * stderr how many lines it could not write. A line logged after the flush at exit (by a later
- * exit listener) is written at once or said lost, never kept for a retry. So the process always
- * exits, and no line is lost unsaid.
+ * for at most 2 s once it takes nothing and 10 s in all (every synchronous flush together), and
+ * gives up on a write that fails; at exit it says on stderr how many lines it could not write. A
+ * line logged after the flush at exit (by a later exit listener) is written at once or said lost,
+ * never kept for a retry. So the process always exits, and no line is lost unsaid.
  */
 export function fdDestination(fd: number, failures: LogWriteFailures): DestinationStream {
   let flushing = false;
-  /** When the synchronous flush under way gives up on a full pipe (`performance.now()`). */
-  let flushEndsAt = 0;
+  /** When the synchronous flushes give up on a full pipe (`performance.now()`): set by the first wait for one. */
+  let flushEndsAt: number | undefined;
   let stuck = 0;
   let unwritten = -1;
   const options: ConstructorParameters<typeof SonicBoom>[0] = {
@@ -92,7 +94,10 @@ export function fdDestination(fd: number, failures: LogWriteFailures): Destinati
     // caller asked for every line before it goes on (at exit, or before a fatal exit), waits in
     // place, and only while the reader makes progress, within `flushPipeFullMs`.
     retryEAGAIN: (_error, writing, behind) => {
-      if (!flushing || performance.now() >= flushEndsAt) return false;
+      if (!flushing) return false;
+      const now = performance.now();
+      flushEndsAt ??= now + flushPipeFullMs;
+      if (now >= flushEndsAt) return false;
       stuck = writing + behind === unwritten ? stuck + 1 : 0;
       unwritten = writing + behind;
       return stuck < flushPipeFullRetries;
@@ -103,7 +108,6 @@ export function fdDestination(fd: number, failures: LogWriteFailures): Destinati
   const flushSync = stream.flushSync.bind(stream);
   stream.flushSync = () => {
     flushing = true;
-    flushEndsAt = performance.now() + flushPipeFullMs;
     stuck = 0;
     unwritten = -1;
     try {
