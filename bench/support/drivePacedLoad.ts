@@ -12,6 +12,7 @@
 // rate / 1000 at a time): both targets see the same bursts. How late the ticks came against the
 // schedule is measured apart (`lateP99`), so a generator that fell behind shows instead of
 // lowering the latencies.
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { LatencyHistogram } from './LatencyHistogram.ts';
@@ -48,6 +49,25 @@ export interface PacedLoadRun {
   readonly lateP99: number;
   /** The generator's own CPU over the run, in percent of one core. */
   readonly cpuPercent: number;
+  /** Of it, the milliseconds in user space and in the kernel. */
+  readonly cpuMs: { readonly user: number; readonly system: number };
+  /**
+   * The generator's main thread over the run (/proc's schedstat, Linux): how many times it was put
+   * on a CPU, and the milliseconds it stood runnable without one. A generator that shares a CPU
+   * waits there too, and each request released or answered meanwhile is timed late. Absent where
+   * the kernel keeps no schedstat.
+   */
+  readonly schedule?: { readonly wakeUps: number; readonly runQueueMs: number };
+}
+
+/** This process's main thread: nanoseconds waited runnable, and times run (/proc/self/schedstat). */
+function ownSchedule(): { waitedNs: number; runs: number } | undefined {
+  try {
+    const [, waited, runs] = readFileSync('/proc/self/schedstat', 'utf8').trim().split(' ').map(Number);
+    return { waitedNs: waited!, runs: runs! };
+  } catch {
+    return undefined;
+  }
 }
 
 interface Connection {
@@ -154,6 +174,7 @@ export async function drivePacedLoad(options: PacedLoadOptions, ready?: () => Pr
 
   if (ready) await ready();
   const cpuBefore = process.cpuUsage();
+  const scheduleBefore = ownSchedule();
   const start = performance.now();
   let released = 0;
   const release = (): void => {
@@ -187,6 +208,7 @@ export async function drivePacedLoad(options: PacedLoadOptions, ready?: () => Pr
     for (const c of connections) c.socket.destroy();
   }
   const cpu = process.cpuUsage(cpuBefore);
+  const scheduleAfter = ownSchedule();
   const elapsedMs = performance.now() - start;
   for (const c of connections) errors += c.due.length;
   errors += total - released;
@@ -202,5 +224,9 @@ export async function drivePacedLoad(options: PacedLoadOptions, ready?: () => Pr
     max: latency.max,
     lateP99: late.percentile(0.99),
     cpuPercent: ((cpu.user + cpu.system) / 1000 / elapsedMs) * 100,
+    cpuMs: { user: cpu.user / 1000, system: cpu.system / 1000 },
+    ...(scheduleBefore && scheduleAfter
+      ? { schedule: { wakeUps: scheduleAfter.runs - scheduleBefore.runs, runQueueMs: (scheduleAfter.waitedNs - scheduleBefore.waitedNs) / 1e6 } }
+      : {}),
   };
 }
