@@ -12,7 +12,7 @@
 //   difference between them.
 //
 // For each target and rate, medians over the rounds: p50 and p99 from the generator, p99 against
-// nginx's; per request the CPU (and of it the kernel's) of the proxy, the backend and the
+// nginx's in the same round; per request the CPU (and of it the kernel's) of the proxy, the backend and the
 // generator, the backend's system calls, and the wake-ups of each process; how long the backend
 // and the generator stood runnable without a CPU (ms a second), and how busy CPU 1 was. A
 // proxy that costs CPU 1 more per request (a larger head to read, answers spread over more
@@ -180,14 +180,17 @@ async function main(): Promise<void> {
     console.log('proxy on CPU 0; backend (one process for every target) and generator on CPU 1. Per request: CPU µs (of it the kernel\'s), system calls, wake-ups; waits: ms a second runnable without a CPU');
     console.log('rate      run                        p50      p99  p99×nginx  late p99 errors | cpu µs: proxy      backend       generator   | backend syscalls | wakes: proxy  backend  generator | wait ms/s: backend  generator | CPU 1 busy');
     for (const [k, rate] of rates.entries()) {
-      const nginxP99 = median(results[k]![2]!.map((f) => f.p99));
+      // Each round's p99 against nginx's in the same round, then the median of those ratios: the
+      // targets of a round ran within seconds of each other, so a slow drift of the machine's load
+      // cancels out of the ratio that a ratio of medians would keep.
+      const nginxRounds = results[k]![2]!;
       for (const [i, t] of targets.entries()) {
         const all = results[k]![i]!;
         const m = (key: keyof Figures) => median(all.map((f) => f[key]));
         const pair = (total: number, kernel: number) => `${total.toFixed(1)} (${kernel.toFixed(1)})`.padStart(12);
         const errors = all.reduce((sum, f) => sum + f.errors, 0);
         console.log(
-          `${String(rate).padStart(6)}    ${t.name.padEnd(24)} ${m('p50').toFixed(2).padStart(6)} ${m('p99').toFixed(2).padStart(8)} ${(m('p99') / nginxP99).toFixed(2).padStart(9)} ${m('lateP99').toFixed(2).padStart(9)} ${String(errors).padStart(6)} | ${pair(m('proxyCpuUs'), m('proxySystemUs'))}  ${pair(m('backendCpuUs'), m('backendSystemUs'))}  ${pair(m('generatorCpuUs'), m('generatorSystemUs'))} | ${m('backendSyscalls').toFixed(2).padStart(16)} | ${m('proxyWakes').toFixed(3).padStart(12)} ${m('backendWakes').toFixed(3).padStart(8)} ${m('generatorWakes').toFixed(3).padStart(10)} | ${m('backendWaitMs').toFixed(1).padStart(18)} ${m('generatorWaitMs').toFixed(1).padStart(10)} | ${(m('cpu1Busy') * 100).toFixed(1).padStart(8)} %`,
+          `${String(rate).padStart(6)}    ${t.name.padEnd(24)} ${m('p50').toFixed(2).padStart(6)} ${m('p99').toFixed(2).padStart(8)} ${median(all.map((f, r) => f.p99 / nginxRounds[r]!.p99)).toFixed(2).padStart(9)} ${m('lateP99').toFixed(2).padStart(9)} ${String(errors).padStart(6)} | ${pair(m('proxyCpuUs'), m('proxySystemUs'))}  ${pair(m('backendCpuUs'), m('backendSystemUs'))}  ${pair(m('generatorCpuUs'), m('generatorSystemUs'))} | ${m('backendSyscalls').toFixed(2).padStart(16)} | ${m('proxyWakes').toFixed(3).padStart(12)} ${m('backendWakes').toFixed(3).padStart(8)} ${m('generatorWakes').toFixed(3).padStart(10)} | ${m('backendWaitMs').toFixed(1).padStart(18)} ${m('generatorWaitMs').toFixed(1).padStart(10)} | ${(m('cpu1Busy') * 100).toFixed(1).padStart(8)} %`,
         );
       }
     }
