@@ -33,6 +33,11 @@ describe('drivePacedLoad', () => {
     assert.equal(run.errors, 0);
     assert.equal(run.offered, 2000);
     assert.ok(run.p50 > 0 && run.p50 <= run.p99 && run.p99 <= run.max, `percentiles out of order: ${JSON.stringify(run)}`);
+    // Its own CPU, split, and (Linux) how often its main thread ran and how long it waited for a CPU.
+    assert.ok(run.cpuMs.user > 0, `no user time counted: ${JSON.stringify(run)}`);
+    if (process.platform === 'linux') {
+      assert.ok(run.schedule !== undefined && run.schedule.wakeUps > 0 && run.schedule.runQueueMs >= 0, `no schedule counted: ${JSON.stringify(run)}`);
+    }
   });
 
   it('opens every connection before it is ready, sends nothing until then, and runs its whole schedule from then', async () => {
