@@ -116,6 +116,13 @@ class Http2Connection implements Http2StreamOwner {
       onClosed();
     });
     session.on('stream', (stream: ServerHttp2Stream, _headers: IncomingHttpHeaders, flags: number, raw: string[]) => this.#onStream(stream, flags, raw));
+    // The listener's sockets allow half-open connections (for HTTP/1.1's framer) and node:http2
+    // does nothing at the end of its socket's input: without this, a client gone with a FIN and
+    // no GOAWAY (curl's and Chromium's way) held its socket, in CLOSE_WAIT, and its place in
+    // maxConnections until keepAliveTimeout. A client that sends nothing more cannot open a
+    // window or acknowledge a SETTINGS frame: it has left, and its streams in flight are aborted
+    // as a client's close (499), as an HTTP/1.1 FIN with a request in flight is, and as nginx does.
+    this.socket.once('end', () => this.#session.destroy());
     // No stream open for keepAliveTimeout (headersTimeout where that is 0) from the last one's
     // end, and for headersTimeout from the connection's start (HTTP/1.1's first head): a quiet
     // close. A fixed wait, not the socket's silence: frames that open no stream (PING, a SETTINGS
