@@ -30,6 +30,16 @@ async function treeFiles(dir = root): Promise<string[]> {
   return files;
 }
 
+/** pnpm's own commands, which are no scripts of the workspace. */
+const pnpmCommands = new Set(['install', 'i', 'add', 'remove', 'update', 'exec', 'dlx', 'link', 'unlink', 'pack', 'publish', 'create', 'store', 'why', 'list', 'outdated', 'audit', 'rebuild', 'prune', 'init', 'setup', 'env', 'config', 'patch', 'fetch', 'deploy', 'licenses']);
+
+/** The scripts of the root's package.json, or of the workspace package `filter` names. */
+async function scripts(filter: string | undefined): Promise<Set<string>> {
+  const dir = filter === undefined ? root : join(root, 'packages', filter.replace(/^@portico\//, ''));
+  const manifest = JSON.parse(await readFile(join(dir, 'package.json'), 'utf8')) as { scripts?: Record<string, string> };
+  return new Set(Object.keys(manifest.scripts ?? {}));
+}
+
 /** A document without its fenced code blocks, whose paths belong to the example they show. */
 function prose(text: string): string {
   return text.replace(/^```[^\n]*\n[\s\S]*?^```[^\n]*$/gm, '');
@@ -93,5 +103,18 @@ describe('docs', () => {
       }
     }
     assert.deepEqual(missing, [], 'a doc names a file that was moved or removed: name where it is now');
+  });
+
+  it('name only pnpm scripts that exist', async () => {
+    const missing: string[] = [];
+    for (const doc of await documents()) {
+      const text = await readFile(join(root, doc), 'utf8');
+      const code = [...text.matchAll(/```[^\n]*\n([\s\S]*?)```|`([^`\n]+)`/g)].map((m) => m[1] ?? m[2]!);
+      for (const [, filter, name] of code.join('\n').matchAll(/\bpnpm\s+(?:--filter\s+(\S+)\s+)?(?:run\s+)?([a-z][\w:-]*)/g)) {
+        if (filter === undefined && pnpmCommands.has(name!)) continue;
+        if (!(await scripts(filter)).has(name!)) missing.push(`${doc}: pnpm ${filter === undefined ? '' : `--filter ${filter} `}${name}`);
+      }
+    }
+    assert.deepEqual(missing, [], 'a doc names a script that package.json does not have');
   });
 });
