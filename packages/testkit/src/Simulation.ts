@@ -1,5 +1,6 @@
 import type { SimulatedClock } from '@portico/supervisor';
 import { SimulationStuckError } from './errors.ts';
+import { noteSimulation } from './internal/simulationsMade.ts';
 import { SteppedClock } from './internal/SteppedClock.ts';
 import { seededRandom } from './seededRandom.ts';
 import { SimulatedProcessHost, type SimulatedProcessHostOptions } from './SimulatedProcessHost.ts';
@@ -65,6 +66,7 @@ export class Simulation {
       random: seededRandom(this.seed ^ 0x5bd1e995),
       trace: (line) => this.note(line),
     });
+    noteSimulation(this);
   }
 
   /** The clock to give to `createActor(logic, { clock })` and to `WorkerPool`. */

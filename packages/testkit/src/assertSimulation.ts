@@ -1,5 +1,6 @@
 import fc from 'fast-check';
-import { SimulationFailedError } from './errors.ts';
+import { InvariantViolatedError, SimulationFailedError } from './errors.ts';
+import { collectSimulations } from './internal/simulationsMade.ts';
 
 /**
  * fast-check parameters that replay one run, read from the environment:
@@ -69,6 +70,32 @@ export async function assertSimulation<Ts>(property: fc.IAsyncProperty<Ts> | fc.
   if (details.failed && details.interrupted && details.numRuns === 0 && details.counterexample === null) {
     details = await check({ seed: details.seed, numRuns: 1, interruptAfterTimeLimit: longestTimer });
   }
-  if (details.failed) throw new SimulationFailedError(formatFailure(details as fc.RunDetails<unknown>));
+  if (details.failed) throw new SimulationFailedError(formatFailure(details as fc.RunDetails<unknown>) + (await replayedTrace(details, check)));
   return details;
+}
+
+/** Trace lines a report prints of one world: its last ones, where the failure is. */
+const TRACE_LINES = 60;
+
+/**
+ * What the failing run's worlds did, for a failure whose cause carries no trace (the property's
+ * own assertion, an exception; the testkit's checks print theirs): the run is replayed once from
+ * its seed and path, and the trace of each Simulation it makes is added to the report. A run that
+ * passes when replayed is not deterministic, and the report says so.
+ */
+async function replayedTrace<Ts>(details: fc.RunDetails<Ts>, check: (more: fc.Parameters<Ts>) => fc.RunDetails<Ts> | Promise<fc.RunDetails<Ts>>): Promise<string> {
+  if (details.errorInstance instanceof InvariantViolatedError || details.counterexamplePath === null) return '';
+  const { result, made } = await collectSimulations(() => check({ seed: details.seed, path: details.counterexamplePath!, endOnFailure: true, interruptAfterTimeLimit: longestTimer }));
+  if (!result.failed) {
+    return '\nthe failing run passed when replayed (same seed and path): the property depends on something outside the simulation (Math.random, a real timer, I/O, state kept between runs), so it cannot be replayed as printed';
+  }
+  const worlds = made.filter((simulation) => simulation.trace.length > 0);
+  return worlds
+    .map((simulation, i) => {
+      const shown = simulation.trace.slice(-TRACE_LINES);
+      const which = worlds.length > 1 ? ` (simulation ${i + 1} of ${worlds.length}, seed ${simulation.seed})` : '';
+      const part = simulation.trace.length > shown.length ? `, last ${shown.length} of ${simulation.trace.length} lines` : '';
+      return `\ntrace of the failing run, replayed${which}${part}:\n${indent(shown.join('\n'))}`;
+    })
+    .join('');
 }

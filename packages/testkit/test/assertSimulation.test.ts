@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { assertSimulation, faultScheduleArbitrary, formatFailure, formatSchedule, replayParameters, SimulationFailedError, type FaultSchedule } from '../src/index.ts';
+import { assertSimulation, faultScheduleArbitrary, formatFailure, formatSchedule, replayParameters, Simulation, SimulationFailedError, type FaultSchedule } from '../src/index.ts';
 
 // A property that fails as soon as shop#2 crashes after one second: its shrunk counterexample is
 // a single line, which makes the report's shape checkable.
@@ -97,6 +97,45 @@ describe('assertSimulation', () => {
     );
     assert.ok(failure instanceof SimulationFailedError);
     assert.match(failure.message, /the pool kept a dead worker/);
+  });
+
+  // A property's own assertion (node:assert, not one of the testkit's checks, which print the
+  // trace themselves) failed with its message alone: what the simulated world did before it was
+  // lost, though the run is deterministic. The failing run is replayed once and its trace added.
+  it('adds the trace of the failing run when the property\'s own assertion fails', async () => {
+    const crashCounts = fc.asyncProperty(fc.integer({ min: 0, max: 3 }), async (crashes) => {
+      const sim = new Simulation({ seed: 5 });
+      sim.note('shop started');
+      await sim.advance(50);
+      for (let i = 0; i < crashes; i++) sim.note(`the test crashed it (${i + 1})`);
+      assert.ok(crashes < 2, `the app went down ${crashes} times`);
+    });
+    const failure = await assertSimulation(crashCounts, { seed: 3, ...untimed }).then(
+      () => assert.fail('the property should fail'),
+      (error: unknown) => error,
+    );
+    assert.ok(failure instanceof SimulationFailedError);
+    const message = (failure as Error).message;
+    assert.match(message, /the app went down 2 times/);
+    assert.match(message, /^trace of the failing run, replayed:$/m);
+    assert.match(message, /^ {2}t=0ms shop started$/m);
+    assert.match(message, /^ {2}t=50ms the test crashed it \(2\)$/m);
+  });
+
+  // The replay is the report's own check that the run can be replayed: a property that depends on
+  // something outside the simulation (Math.random, a real timer, I/O) is said to be one.
+  it('says so when the failing run does not fail again on replay', async () => {
+    let calls = 0;
+    const flaky = fc.property(fc.integer(), () => {
+      calls++;
+      new Simulation().note('ran');
+      assert.ok(calls > 1, 'only the first call fails');
+    });
+    const failure = await assertSimulation(flaky, { seed: 1, ...untimed }).then(
+      () => assert.fail('the property should fail'),
+      (error: unknown) => error,
+    );
+    assert.match((failure as Error).message, /^the failing run passed when replayed \(same seed and path\): the property depends on something outside the simulation/m);
   });
 
   it('resolves with the run details when the property holds', async () => {
