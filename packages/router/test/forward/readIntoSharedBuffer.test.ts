@@ -13,7 +13,7 @@ describe('readIntoSharedBuffer', () => {
       let emitted = 0;
       accepted.on('data', () => emitted++);
       // Node 20, 24 and 26 keep the option where it looks: if a line stops doing so, this fails
-      // and the tunnel falls back to 'data' events (docs/proxy.md, WebSocket echo).
+      // and the tunnel falls back to 'data' events (docs/performance.md, Where the time goes: WebSocket).
       assert.equal(readIntoSharedBuffer(accepted, (chunk) => lent.push(chunk.toString('latin1'))), true);
       accepted.resume();
       client.end('every byte');

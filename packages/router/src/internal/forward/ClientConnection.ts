@@ -86,7 +86,7 @@ export class ClientConnection implements ExchangeOwner {
     client.setNoDelay(true);
     // Bytes the client's stream already holds come as 'data'; its reads, where Node lets us, come
     // lent from a buffer every connection shares (readIntoSharedBuffer): Node's stream machinery
-    // for each read was about a tenth of a request's CPU (docs/proxy.md, Where the time goes).
+    // for each read was about a tenth of a request's CPU (docs/performance.md, Where the time goes: HTTP/1.1).
     client.on('data', this.#onRead);
     readIntoSharedBuffer(client, this.#onLentRead);
     client.on('end', this.#onClientEnd);

@@ -6,7 +6,7 @@ import { sharedReadBuffer } from './sharedReadBuffer.ts';
  * Node's `onread` (read into a given buffer, no stream machinery) for a socket that `net.Server`
  * accepted, which Node only offers to sockets it connects: each read into a fresh 64 KiB buffer,
  * pushed through the readable stream and a 'data' event costs a WebSocket tunnel about a fifth of
- * its CPU per small message (docs/proxy.md, WebSocket echo). `net.Socket` keeps the option under
+ * its CPU per small message (docs/performance.md, Where the time goes: WebSocket). `net.Socket` keeps the option under
  * three private symbols, read here from a socket made with it; where a Node line has no such
  * symbols or its handle cannot take a buffer, nothing changes and 'data' events carry the reads.
  */
