@@ -85,3 +85,30 @@ describe('statusTable figures', () => {
     );
   });
 });
+
+describe('statusTable fronts', () => {
+  const now = 1_000_000;
+  const shop: AppStatus = { name: 'shop', match: { host: '*', path: '/' }, state: 'ready', eager: true, queueDepth: 0, workers: [] };
+
+  it('shows each front process under the apps, so a front that was restarted or is starting is seen', () => {
+    const status: PorticoStatus = {
+      startedAt: now - 5_000,
+      version: '0.1.0',
+      pid: 42,
+      apps: [shop],
+      fronts: [
+        { front: 1, pid: 4301, state: 'serving', restarts: 1, connections: 12, refusedMessages: 0, unansweredAsks: 0 },
+        { front: 2, pid: undefined, state: 'starting', restarts: 0, connections: 0, refusedMessages: 0, unansweredAsks: 0 },
+      ],
+    };
+    const text = statusTable(status, status.apps, now);
+    assert.match(text, /^FRONT +STATE +PID +RESTARTS +CONNECTIONS$/m);
+    assert.match(text, /^1 +serving +4301 +1 +12$/m);
+    assert.match(text, /^2 +starting +- +0 +0$/m);
+  });
+
+  it('shows no front table when Portico serves in one process', () => {
+    const status: PorticoStatus = { startedAt: now - 5_000, version: '0.1.0', pid: 42, apps: [shop] };
+    assert.doesNotMatch(statusTable(status, status.apps, now), /FRONT/);
+  });
+});

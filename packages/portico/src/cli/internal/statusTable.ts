@@ -1,4 +1,4 @@
-import type { AppStatus, PorticoStatus, ResourceFigures, WorkerStatusView } from '@portico/listener';
+import type { AppStatus, FrontStatusView, PorticoStatus, ResourceFigures, WorkerStatusView } from '@portico/listener';
 
 /**
  * `portico status` as text: a line about the process, then one table with a row per app and,
@@ -11,7 +11,13 @@ import type { AppStatus, PorticoStatus, ResourceFigures, WorkerStatusView } from
  * shop          ready                                    3          1200      2.5%   81.0 MiB  queue 2
  *   shop#1      ready    4250  40123  5m 03s  1         3          1200      2.5%   81.0 MiB  code 1
  *
- * Below the table, a line for each failed app says why and when it starts again.
+ * With `fronts` ≥ 2, a second table has a row per front process (a front restarted after a
+ * crash shows its count there, which nothing in the apps' table says):
+ *
+ * FRONT  STATE    PID   RESTARTS  CONNECTIONS
+ * 1      serving  4301  1         12
+ *
+ * Below the tables, a line for each failed app says why and when it starts again.
  */
 export function statusTable(status: PorticoStatus, apps: readonly AppStatus[], now: number): string {
   const notes: string[] = [];
@@ -27,14 +33,26 @@ export function statusTable(status: PorticoStatus, apps: readonly AppStatus[], n
     if (wait) notes.push(`${app.name}: new workers (replacement, growth) failed to start ${wait.failures === 1 ? 'once' : `${wait.failures} times`} in a row; next try in ${duration(wait.retryAt - now)}, the old workers serve on`);
     for (const worker of app.workers) rows.push(workerRow(worker, now));
   }
-  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length)));
-  const table = rows.map((row) => row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column]!))).join('  ').trimEnd());
+  const table = columns(rows);
+  const fronts = status.fronts === undefined || status.fronts.length === 0 ? '' : `\n${columns(frontRows(status.fronts)).join('\n')}\n`;
   const head = `Portico ${status.version}, pid ${status.pid}, up ${duration(now - status.startedAt)}`;
   // Why CPU and memory show '-': said once, under the table.
   if (status.sampling?.note) notes.push(`CPU and memory: ${status.sampling.note}`);
   const sources = sourceNote(apps);
   if (sources) notes.push(`CPU and memory: ${sources}`);
-  return `${head}\n\n${apps.length === 0 ? 'no apps' : table.join('\n')}\n${notes.length === 0 ? '' : `\n${notes.join('\n')}\n`}`;
+  return `${head}\n\n${apps.length === 0 ? 'no apps' : table.join('\n')}\n${fronts}${notes.length === 0 ? '' : `\n${notes.join('\n')}\n`}`;
+}
+
+/** Rows padded to their columns' widths, two spaces apart, the last column unpadded. */
+function columns(rows: readonly string[][]): string[] {
+  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length)));
+  return rows.map((row) => row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column]!))).join('  ').trimEnd());
+}
+
+function frontRows(fronts: readonly FrontStatusView[]): string[][] {
+  const rows = [['FRONT', 'STATE', 'PID', 'RESTARTS', 'CONNECTIONS']];
+  for (const f of fronts) rows.push([String(f.front), f.state, f.pid === undefined ? '-' : String(f.pid), String(f.restarts), String(f.connections)]);
+  return rows;
 }
 
 function workerRow(worker: WorkerStatusView, now: number): string[] {
