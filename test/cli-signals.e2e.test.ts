@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, mkdtemp, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { echoBackend, json, request } from './helpers/portico.ts';
@@ -134,6 +134,61 @@ describe('portico start under signals and a watched file', function () {
     assert.equal(await portico.stop(), 0);
     assert.equal([...portico.stdout().matchAll(new RegExp(reloaded.source, 'g'))].length, saves.length);
     for (const pid of pids) assert.ok(!isAlive(pid), `backend ${pid} outlived portico`);
+  });
+
+  // Failed before: any change in the config's folder put the reload off until the folder had been
+  // quiet for 0.5 s, so a config beside a file written more often than that (an app's log, a busy
+  // /tmp) was never reloaded, however often it was saved.
+  it('reloads with watch: true though another file in the config\'s folder is written every 100 ms', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'portico-signals-'));
+    const config = (version: string) =>
+      JSON.stringify({
+        listen: [{ port: 0, host: '127.0.0.1' }],
+        fronts: 1,
+        watch: true,
+        apps: [{ name: 'shop', processPath: process.execPath, arguments: [echoBackend], environmentVariables: { VERSION: version } }],
+      });
+    const file = join(dir, 'portico.json');
+    await writeFile(file, config('1'));
+    const portico = await startPorticoCommand(process.execPath, [launcher, 'start', '-c', file], { cwd: dir });
+    let lines = 0;
+    const chatty = setInterval(() => void appendFile(join(dir, 'app.log'), `line ${++lines}\n`), 100);
+    try {
+      await writeFile(file, config('2'));
+      await portico.waitForStdout(/"event":"config.reloaded","eventId":1500,"changed":\["shop"\]/);
+    } finally {
+      clearInterval(chatty);
+    }
+    assert.equal(await portico.stop(), 0);
+  });
+
+  // A Kubernetes ConfigMap's volume: the file is a link through `..data`, which the kubelet points
+  // at a new folder by a rename. The old folder stays here (the kubelet removes it a moment
+  // later), so the file's own watch, on the old file, sees nothing: the folder's watch counts
+  // `..` names for it.
+  it('reloads with watch: true when a ConfigMap\'s ..data link is swapped to a new folder', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'portico-signals-'));
+    const config = (version: string) =>
+      JSON.stringify({
+        listen: [{ port: 0, host: '127.0.0.1' }],
+        fronts: 1,
+        watch: true,
+        apps: [{ name: 'shop', processPath: process.execPath, arguments: [echoBackend], environmentVariables: { VERSION: version } }],
+      });
+    const publish = async (version: string): Promise<void> => {
+      const folder = `..2026_12_07_${version}`;
+      await mkdir(join(dir, folder));
+      await writeFile(join(dir, folder, 'portico.json'), config(version));
+      await symlink(folder, join(dir, '..data_tmp'));
+      await rename(join(dir, '..data_tmp'), join(dir, '..data'));
+    };
+    await publish('1');
+    const file = join(dir, 'portico.json');
+    await symlink(join('..data', 'portico.json'), file);
+    const portico = await startPorticoCommand(process.execPath, [launcher, 'start', '-c', file], { cwd: dir });
+    await publish('2');
+    await portico.waitForStdout(/"event":"config.reloaded","eventId":1500,"changed":\["shop"\]/);
+    assert.equal(await portico.stop(), 0);
   });
 
   // Failed before: SIGUSR2 (nodemon's restart, nginx's binary upgrade) met Node's default and

@@ -15,7 +15,8 @@ function statusFor(code: string | undefined): string {
  * land inside that response's body. A connection reset is only closed.
  */
 export function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
-  // node:http's own handler makes the same check, on the same field.
+  // node:http's own handler checks `_headerSent` (the head written); `headersSent` is true from
+  // the head being made, so a response begun and not yet flushed gets no bytes of this either.
   const response = (socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage;
   if (error.code !== 'ECONNRESET' && socket.writable && response?.headersSent !== true) {
     socket.write(`HTTP/1.1 ${statusFor(error.code)}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);

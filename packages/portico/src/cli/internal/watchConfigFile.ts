@@ -1,6 +1,6 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { basename, dirname } from 'node:path';
 import { watchDebounceMs } from '../../runtime/watchAppFiles.ts';
 
 /**
@@ -9,11 +9,13 @@ import { watchDebounceMs } from '../../runtime/watchAppFiles.ts';
  * atomic save), deleted and written again, or a symlink in its folder pointed elsewhere (a
  * Kubernetes ConfigMap). A watch on the file alone follows its inode, so it saw the first rename
  * and then nothing: the folder is watched too, and the file's watch is made again after each
- * change. A change is acted on once the folder has been quiet for `watchDebounceMs`, so an editor's
+ * change. A change is acted on once the file has been quiet for `watchDebounceMs`, so an editor's
  * save is one reload and a half-written file is not read; only a content different from the last
- * one seen counts (an editor's swap file in the folder reloads nothing), and a file that is gone
- * or unreadable is waited out, the running config staying in force. Returns a function that stops
- * watching.
+ * one seen counts, and a file that is gone or unreadable is waited out, the running config staying
+ * in force. In the folder only the file's own name counts, and the names Kubernetes swaps a
+ * ConfigMap's files in by (`..data`, `..2026_…`): a file written there more often than
+ * `watchDebounceMs` (an app's log, a busy /tmp) put every reload off for as long as it was
+ * written. Returns a function that stops watching.
  */
 export function watchConfigFile(file: string, onChange: () => void): () => void {
   // Unknown until the first change: that one reloads even if the content is the one loaded, since
@@ -48,7 +50,11 @@ export function watchConfigFile(file: string, onChange: () => void): () => void 
       () => {},
     );
   };
-  const folderWatcher = watch(dirname(file), { persistent: false }, changed);
+  const name = basename(file);
+  const folderWatcher = watch(dirname(file), { persistent: false }, (_event, changedName) => {
+    // Null where the platform does not say which name changed.
+    if (changedName === null || changedName === name || changedName.startsWith('..')) changed();
+  });
   folderWatcher.on('error', () => {});
   watchFile();
   return () => {
