@@ -32,6 +32,16 @@ async function slowRequestInFlight(fronts: number): Promise<{ portico: RunningCl
   return { portico, reply };
 }
 
+/** A config with `watch: true` and one app, whose environment says `version`: each version is a change to reload. */
+function watchedConfig(version: string): string {
+  return JSON.stringify({
+    listen: [{ port: 0, host: '127.0.0.1' }],
+    fronts: 1,
+    watch: true,
+    apps: [{ name: 'shop', processPath: process.execPath, arguments: [echoBackend], environmentVariables: { VERSION: version } }],
+  });
+}
+
 // A hostile or careless operator's signals (the task of the session's "opsattack" helper).
 describe('portico start under signals and a watched file', function () {
   this.timeout(60_000);
@@ -98,15 +108,8 @@ describe('portico start under signals and a watched file', function () {
   // rename over it, as vim and sed -i do) no change was seen again, nor after a delete and write.
   it('reloads on every save with watch: true, by rename, after a delete, and in place', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'portico-signals-'));
-    const config = (version: string) =>
-      JSON.stringify({
-        listen: [{ port: 0, host: '127.0.0.1' }],
-        fronts: 1,
-        watch: true,
-        apps: [{ name: 'shop', processPath: process.execPath, arguments: [echoBackend], environmentVariables: { VERSION: version } }],
-      });
     const file = join(dir, 'portico.json');
-    await writeFile(file, config('1'));
+    await writeFile(file, watchedConfig('1'));
     const portico = await startPorticoCommand(process.execPath, [launcher, 'start', '-c', file], { cwd: dir });
     const reloaded = /"event":"config.reloaded","eventId":1500,"changed":\["shop"\]/;
     const pids = [json(await request(portico.port, '/')).pid];
@@ -126,7 +129,7 @@ describe('portico start under signals and a watched file', function () {
       (text: string) => writeFile(file, text),
     ];
     for (const [i, save] of saves.entries()) {
-      await save(config(String(i + 2)));
+      await save(watchedConfig(String(i + 2)));
       await portico.waitForStdout(reloaded, i + 1);
       pids.push(json(await request(portico.port, '/')).pid);
     }
@@ -141,20 +144,13 @@ describe('portico start under signals and a watched file', function () {
   // /tmp) was never reloaded, however often it was saved.
   it('reloads with watch: true though another file in the config\'s folder is written every 100 ms', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'portico-signals-'));
-    const config = (version: string) =>
-      JSON.stringify({
-        listen: [{ port: 0, host: '127.0.0.1' }],
-        fronts: 1,
-        watch: true,
-        apps: [{ name: 'shop', processPath: process.execPath, arguments: [echoBackend], environmentVariables: { VERSION: version } }],
-      });
     const file = join(dir, 'portico.json');
-    await writeFile(file, config('1'));
+    await writeFile(file, watchedConfig('1'));
     const portico = await startPorticoCommand(process.execPath, [launcher, 'start', '-c', file], { cwd: dir });
     let lines = 0;
     const chatty = setInterval(() => void appendFile(join(dir, 'app.log'), `line ${++lines}\n`), 100);
     try {
-      await writeFile(file, config('2'));
+      await writeFile(file, watchedConfig('2'));
       await portico.waitForStdout(/"event":"config.reloaded","eventId":1500,"changed":\["shop"\]/);
     } finally {
       clearInterval(chatty);
@@ -168,17 +164,10 @@ describe('portico start under signals and a watched file', function () {
   // `..` names for it.
   it('reloads with watch: true when a ConfigMap\'s ..data link is swapped to a new folder', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'portico-signals-'));
-    const config = (version: string) =>
-      JSON.stringify({
-        listen: [{ port: 0, host: '127.0.0.1' }],
-        fronts: 1,
-        watch: true,
-        apps: [{ name: 'shop', processPath: process.execPath, arguments: [echoBackend], environmentVariables: { VERSION: version } }],
-      });
     const publish = async (version: string): Promise<void> => {
       const folder = `..2026_12_07_${version}`;
       await mkdir(join(dir, folder));
-      await writeFile(join(dir, folder, 'portico.json'), config(version));
+      await writeFile(join(dir, folder, 'portico.json'), watchedConfig(version));
       await symlink(folder, join(dir, '..data_tmp'));
       await rename(join(dir, '..data_tmp'), join(dir, '..data'));
     };
