@@ -3,7 +3,9 @@
 // (fixtures/raw-backend.mjs: it answers each request head it reads with a fixed response):
 // per core it shares CPU 1 with the load generator, and node:http's cost there made that core,
 // not the proxy's, the limit (nginx used 76 % of its core at what was called its saturation) and
-// queued requests in the backend, which set every proxy's tail alike.
+// queued requests in the backend, which set every proxy's tail alike. In each run every target
+// forwards to one backend process, the one Portico's pool started (per core one front's, with two
+// fronts the two fronts'), so the backend is no difference between the proxies.
 //
 // - Per core: the proxy pinned to CPU 0 with taskset, wrk and the backend on CPU 1; Portico with
 //   one front (fronts: 1, the single process) against nginx with one worker; and Portico with
@@ -57,6 +59,7 @@ import { startGcMeters, stopGcMeters, type GcFigures } from './support/gcFigures
 import { porticoRoleFlags } from './support/porticoRoleFlags.ts';
 import { childPids, cpuMs, runQueueMs } from './support/processCpu.ts';
 import { bareRelay } from './support/bareRelay.ts';
+import { listeningPort } from './support/listeningPort.ts';
 import { parsingRelay } from './support/parsingRelay.ts';
 import { listenAndReport, startRole } from './support/roleProcess.ts';
 import { proxyPassTo, startNginx } from './support/startNginx.ts';
@@ -278,22 +281,27 @@ async function main(): Promise<void> {
   if (cpus().length < 2) throw new Error('bench:proxy-cores needs two CPUs (the proxy on one, wrk and the backend on the other)');
   // The machine's load, at the start and the end: figures from a busy machine are not comparable.
   const loadAtStart = loadavg()[0]!;
-  const backend = await startRole(BACKEND, ['--report-port']);
-  const nginx1 = await startNginx(proxyPassTo(backend.port), 1);
-  const nginx2 = await startNginx(proxyPassTo(backend.port), 2);
+  const one = await startPortico(1);
+  const two = await startPortico(2);
+  const twoParallel = await startPortico(2, 'parallel');
+  // Every other target of a run forwards to the backend process of Portico's run (one front's per
+  // core, two fronts' with two): one process, so that the backend is no difference between them.
+  // Before, they shared a backend of their own, the same program in another process, and a
+  // difference between two backend processes (their placement, their connections' history)
+  // could pass for one between the proxies.
+  const perCoreBackend = listeningPort(one.backend);
+  const twoBackend = listeningPort(two.backend);
+  const nginx1 = await startNginx(proxyPassTo(perCoreBackend), 1);
+  const nginx2 = await startNginx(proxyPassTo(twoBackend), 2);
   if (!nginx1 || !nginx2) {
-    // Before anything else starts, so that nothing is left running.
-    backend.child.kill('SIGTERM');
+    for (const p of [one, two, twoParallel]) p.child.kill('SIGTERM');
     await nginx1?.stop();
     await nginx2?.stop();
     throw new Error('bench:proxy-cores needs nginx (Debian: apt-get install nginx-light)');
   }
-  const one = await startPortico(1);
-  const two = await startPortico(2);
-  const twoParallel = await startPortico(2, 'parallel');
-  const relay = await startRole(new URL(import.meta.url), ['node-relay', String(backend.port)]);
-  const parsing = await startRole(new URL(import.meta.url), ['parsing-relay', String(backend.port)]);
-  const parsingTwo = await startRole(new URL(import.meta.url), ['parsing-relays', String(backend.port)]);
+  const relay = await startRole(new URL(import.meta.url), ['node-relay', String(perCoreBackend)]);
+  const parsing = await startRole(new URL(import.meta.url), ['parsing-relay', String(perCoreBackend)]);
+  const parsingTwo = await startRole(new URL(import.meta.url), ['parsing-relays', String(twoBackend)]);
   const parsingTwoPids = parsingTwo.line.split(' ').slice(1).map(Number);
   try {
     // Per core: the proxies on CPU 0; the backends (Portico's own and nginx's) and wrk on CPU 1.
@@ -301,25 +309,25 @@ async function main(): Promise<void> {
     // costs per request (the channel, the control, two event loops) under the same conditions as
     // one front, apart from what sharing two cores with wrk and the backend costs below.
     pin(0, [one.child.pid!, two.child.pid!, ...two.fronts, relay.child.pid!, parsing.child.pid!, nginx1.pid, ...childPids(nginx1.pid)]);
-    pin(LOAD_CPU, [backend.child.pid!, one.backend, two.backend]);
+    pin(LOAD_CPU, [one.backend, two.backend]);
     const perCoreTargets: Target[] = [
       { port: one.port, pids: [one.child.pid!], metered: true, backend: one.backend },
-      { port: nginx1.port, pids: childPids(nginx1.pid), metered: false, backend: backend.child.pid! },
+      { port: nginx1.port, pids: childPids(nginx1.pid), metered: false, backend: one.backend },
       { port: two.port, pids: [two.child.pid!, ...two.fronts], metered: true, backend: two.backend },
       // The floors of any proxy in Node, on the same core: the bare relay (no parsing, no timers)
       // and the parsing relay (the bare one plus both heads parsed, checked and written again with
       // Portico's parser, support/parsingRelay.ts). No proxy written in Node does less per request.
-      { port: relay.port, pids: [relay.child.pid!], metered: false, backend: backend.child.pid! },
-      { port: parsing.port, pids: [parsing.child.pid!], metered: false, backend: backend.child.pid! },
+      { port: relay.port, pids: [relay.child.pid!], metered: false, backend: one.backend },
+      { port: parsing.port, pids: [parsing.child.pid!], metered: false, backend: one.backend },
     ];
     const perCore = await rounds(perCoreTargets, count, saturate(seconds, true), saturate(1, true));
     pin('0,1', [two.child.pid!, ...two.fronts, two.backend]);
     const twoTargets: Target[] = [
       { port: two.port, pids: [two.child.pid!, ...two.fronts], metered: true, backend: two.backend },
-      { port: nginx2.port, pids: childPids(nginx2.pid), metered: false, backend: backend.child.pid! },
+      { port: nginx2.port, pids: childPids(nginx2.pid), metered: false, backend: two.backend },
       { port: twoParallel.port, pids: [twoParallel.child.pid!, ...twoParallel.fronts], metered: true, backend: twoParallel.backend },
       // The floor with two processes: two parsing relays sharing one listening socket.
-      { port: parsingTwo.port, pids: parsingTwoPids, metered: false, backend: backend.child.pid! },
+      { port: parsingTwo.port, pids: parsingTwoPids, metered: false, backend: two.backend },
     ];
     const twoFronts = await rounds(twoTargets, count, saturate(seconds, false), saturate(1, false));
     // Equal load: every target of a group offered the same fixed rate, a share of the lower of
@@ -330,7 +338,7 @@ async function main(): Promise<void> {
     const twoRate = equalRate([twoFronts[0]!, twoFronts[1]!], share);
     // The floor beside them per core: a bare relay in Node (support/bareRelay.ts, no parsing, no
     // timers) at the same rate, on the same core: the tail that any proxy written in Node has.
-    const floor: Target = { port: relay.port, pids: [relay.child.pid!], metered: false, backend: backend.child.pid! };
+    const floor: Target = { port: relay.port, pids: [relay.child.pid!], metered: false, backend: one.backend };
     const pacedPerCore = await rounds([perCoreTargets[0]!, perCoreTargets[1]!, floor, perCoreTargets[4]!], count, pace(seconds, perCoreRate, true));
     const pacedTwo = await rounds(twoTargets, count, pace(seconds, twoRate, false));
     console.log(`\nwrk -t1 -c50 -d${seconds}s × ${count} rounds (medians), ${process.version}, ${cpus().length} CPUs, load average ${loadAtStart.toFixed(1)} at the start, ${loadavg()[0]!.toFixed(1)} now`);
@@ -396,7 +404,7 @@ async function main(): Promise<void> {
     gcLine('equal load, 2 fronts, parallel GC', pacedTwo[2]!);
     console.log(`\ncpu per request, 2 fronts ÷ 1 front: ${(twoFronts[0]!.cpuUs / perCore[0]!.cpuUs).toFixed(2)} (nginx, 2 workers ÷ 1: ${(twoFronts[1]!.cpuUs / perCore[1]!.cpuUs).toFixed(2)}); both on one core: ${(perCore[2]!.cpuUs / perCore[0]!.cpuUs).toFixed(2)}`);
   } finally {
-    for (const p of [one, two, twoParallel, relay, parsing, parsingTwo, backend]) p.child.kill('SIGTERM');
+    for (const p of [one, two, twoParallel, relay, parsing, parsingTwo]) p.child.kill('SIGTERM');
     await nginx1.stop();
     await nginx2.stop();
   }

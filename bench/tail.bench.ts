@@ -27,6 +27,7 @@ import { resolveConfig } from '@portico/portico';
 import { benchConfigPlace } from './support/benchConfigPlace.ts';
 import { parsingRelay } from './support/parsingRelay.ts';
 import { porticoRoleFlags } from './support/porticoRoleFlags.ts';
+import { listeningPort } from './support/listeningPort.ts';
 import { childPids, cpuMs, cpuSplitMs, runQueueMs } from './support/processCpu.ts';
 import { listenAndReport, startRole } from './support/roleProcess.ts';
 import { proxyPassTo, startNginx } from './support/startNginx.ts';
@@ -67,14 +68,6 @@ function cpuTicks(cpu: number): { busy: number; total: number } {
   const ticks = line.split(/\s+/).slice(1).map(Number);
   const total = ticks.reduce((a, b) => a + b, 0);
   return { busy: total - ticks[3]! - ticks[4]!, total };
-}
-
-/** The loopback port a process listens on (the backend Portico started tells only Portico). */
-function listeningPort(pid: number): number {
-  const out = execFileSync('ss', ['-Hltnp'], { encoding: 'utf8' });
-  const line = out.split('\n').find((l) => l.includes(`pid=${pid},`));
-  if (line === undefined) throw new Error(`bench:tail: process ${pid} listens on no TCP port`);
-  return Number(/:(\d+)\s/.exec(line.split(/\s+/)[3]! + ' ')![1]);
 }
 
 interface Figures {
