@@ -46,7 +46,7 @@ export async function startPorticoCommand(command: string, args: readonly string
   const port = await new Promise<number>((resolve, reject) => {
     child.stderr!.on('data', (chunk: Buffer) => {
       err += chunk.toString();
-      const found = /serving http:\/\/127\.0\.0\.1:(\d+)\//.exec(err);
+      const found = /serving https?:\/\/127\.0\.0\.1:(\d+)\//.exec(err);
       if (found) resolve(Number(found[1]));
     });
     void exited.then((code) => reject(new Error(`portico exited with ${code}: ${err}`)));
