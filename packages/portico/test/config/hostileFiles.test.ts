@@ -138,6 +138,22 @@ describe('loadConfig on NUL in strings', () => {
   }
 });
 
+describe('loadConfig on an environment variable named __proto__', () => {
+  // Failed before: check accepted it, and the loader's defaults (TypeBox's Value.Default, which
+  // copies by assignment) dropped it, so the backend started without it and nothing said so.
+  for (const [name, text] of [
+    ['JSON', '{"listen": [{"port": 8080}], "apps": [{"name": "shop", "processPath": "node", "environmentVariables": {"__proto__": "x", "A": "1"}}]}'],
+    ['YAML', 'listen: [{port: 8080}]\napps:\n  - name: shop\n    processPath: node\n    environmentVariables:\n      __proto__: x\n      A: "1"\n'],
+  ] as const) {
+    it(`refuses it in ${name}, which it would otherwise drop`, async () => {
+      const folder = await configFolder();
+      const problems = await problemsOf(loadConfig(await folder.write(name === 'JSON' ? 'p.json' : 'p.yaml', text), { env }));
+      await folder.remove();
+      assert.deepEqual(problems.map((p) => [p.path, p.message]), [['apps[0].environmentVariables.__proto__', 'is "__proto__", a name the config loader cannot keep']]);
+    });
+  }
+});
+
 describe('loadConfig on NUL in a path that must exist', () => {
   it('says the NUL once, not also that the path does not exist', async () => {
     const folder = await configFolder();

@@ -32,7 +32,7 @@ function range(schema: SchemaNode): string {
     if (schema.minLength !== undefined) return schema.minLength === 1 ? 'non-empty' : `at least ${schema.minLength} characters`;
     return '';
   }
-  if (schema.type === 'object' && schema.patternProperties) return 'names without `=` or NUL';
+  if (schema.type === 'object' && schema.patternProperties) return 'names without `=` or NUL, not `__proto__`';
   if (schema.type === 'array') {
     const items = schema.items ? range(schema.items) : '';
     const count = schema.minItems ? `at least ${schema.minItems}` : '';

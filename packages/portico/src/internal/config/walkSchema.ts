@@ -84,7 +84,10 @@ function walkObject(schema: SchemaNode, value: unknown, path: KeyPath, out: RawP
     const [pattern, item] = Object.entries(schema.patternProperties)[0]!;
     const keyPattern = new RegExp(pattern, 'u');
     for (const [name, entry] of Object.entries(value)) {
-      if (!keyPattern.test(name)) out.push({ kind: 'pattern', path: [...path, name], value: name, message: 'is not a valid name', allowed: `a name matching /${pattern}/` });
+      // A key of its own here (JSON.parse and YAML keep it), but the defaults are applied by
+      // assignment, which sets the prototype instead: the variable would vanish unsaid.
+      if (name === '__proto__') out.push({ kind: 'pattern', path: [...path, name], value: name, message: 'is "__proto__", a name the config loader cannot keep', allowed: 'another name' });
+      else if (!keyPattern.test(name)) out.push({ kind: 'pattern', path: [...path, name], value: name, message: 'is not a valid name', allowed: `a name matching /${pattern}/` });
       walkSchema(item, entry, [...path, name], out);
     }
     return;
