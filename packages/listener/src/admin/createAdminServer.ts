@@ -3,6 +3,8 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { InvalidListenerOptionError, ListenFailedError } from '../errors.ts';
 import type { AdminSource, AppCommand, WorkerOutputTail } from './AdminSource.ts';
+import { defaultAdminConnectionLimits, type AdminConnectionLimits } from './AdminConnectionLimits.ts';
+import { AdminConnectionGate } from './internal/AdminConnectionGate.ts';
 import { refusal } from './internal/adminAccess.ts';
 import { answerClientError } from './internal/answerClientError.ts';
 import { bindAdminSocket, type AdminSocketOptions } from './internal/bindAdminSocket.ts';
@@ -42,6 +44,11 @@ export interface AdminServerOptions {
   readonly token?: string;
   /** A unix socket to serve on as well, which needs no token: its file mode is the access control. */
   readonly socket?: AdminSocketOptions;
+  /**
+   * What clients of the TCP port may hold: connections, connections with no request admitted
+   * yet, and the time a head may take (docs/admin.md, Security). Default 128, 32 and 10 s.
+   */
+  readonly limits?: AdminConnectionLimits;
   readonly logger?: AdminLogger;
 }
 
@@ -182,10 +189,18 @@ export function createAdminServer(options: AdminServerOptions): AdminServer {
     return refused;
   }
 
+  const limits = options.limits ?? defaultAdminConnectionLimits;
+  // Logged at the first close and every 1000th after it: a flood costs the log a line per 1000 connections.
+  const gate = new AdminConnectionGate(limits, (counts) => {
+    if (counts.closed % 1000 === 1) logger?.warn(counts, 'admin: a TCP connection was closed to keep the port\'s connection limits (docs/admin.md, Security); the unix socket has none');
+  });
+
   const serve = (viaSocket: boolean) => (req: http.IncomingMessage, res: http.ServerResponse) => {
     const path = (req.url ?? '/').split('?', 1)[0]!;
     const refused = refuse(req, path, viaSocket);
-    if (refused) return send(res, refused.status, 'text/plain; charset=utf-8', refused.message, refused.headers);
+    // A refused client gets one answer per connection: it may not hold one by sending head after head.
+    if (refused) return send(res, refused.status, 'text/plain; charset=utf-8', refused.message, { ...refused.headers, Connection: 'close' });
+    if (!viaSocket) gate.admit(req.socket);
     const route = Object.hasOwn(routes, path) ? routes[path] : appRoute(path);
     if (!route) return send(res, 404, 'text/plain; charset=utf-8', `no admin endpoint at ${path}`);
     const method = req.method === 'HEAD' && route.GET ? 'GET' : (req.method ?? '');
@@ -212,12 +227,17 @@ export function createAdminServer(options: AdminServerOptions): AdminServer {
       socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
       return;
     }
+    if (!viaSocket) gate.admit(req.socket);
     live.handleUpgrade(req, socket, head);
   };
-  const server = http.createServer(serve(false));
+  // Node's head deadline counts from the accept for a connection's first head, as nginx's does,
+  // but is checked only every connectionsCheckingInterval (30 s by default): every second here.
+  const timing = { headersTimeout: limits.headTimeoutMs, connectionsCheckingInterval: Math.min(1000, Math.max(10, Math.floor(limits.headTimeoutMs / 10))) };
+  const server = http.createServer(timing, serve(false));
+  server.on('connection', gate.onConnection);
   server.on('upgrade', upgrade(false));
   server.on('clientError', answerClientError);
-  const socketServer = options.socket ? http.createServer(serve(true)) : undefined;
+  const socketServer = options.socket ? http.createServer(timing, serve(true)) : undefined;
   socketServer?.on('upgrade', upgrade(true));
   socketServer?.on('clientError', answerClientError);
 
@@ -308,4 +328,8 @@ function validate(options: AdminServerOptions): void {
     throw new InvalidListenerOptionError('admin.socket.path', 'must be a path of at most 107 bytes (the limit of a unix socket address)');
   }
   if (socket?.group !== undefined && (!Number.isInteger(socket.group) || socket.group < 0)) throw new InvalidListenerOptionError('admin.socket.group', 'must be a group id');
+  for (const key of ['connections', 'unadmitted', 'headTimeoutMs'] as const) {
+    const value = options.limits?.[key];
+    if (options.limits !== undefined && (!Number.isInteger(value) || value! < 1)) throw new InvalidListenerOptionError(`admin.limits.${key}`, `must be a whole number above 0, got ${String(value)}`);
+  }
 }

@@ -1,5 +1,7 @@
 export { createAdminServer } from './createAdminServer.ts';
 export type { AdminLogger, AdminServer, AdminServerOptions } from './createAdminServer.ts';
+export { defaultAdminConnectionLimits } from './AdminConnectionLimits.ts';
+export type { AdminConnectionLimits } from './AdminConnectionLimits.ts';
 export { RequestMetrics, durationBuckets, unroutedApp } from './RequestMetrics.ts';
 export type { AppCountersSnapshot, RequestCountersSnapshot } from './RequestCounters.ts';
 export type { AppRequestCounts, RequestMetricsOptions } from './RequestMetrics.ts';

@@ -1,0 +1,29 @@
+/**
+ * What the admin endpoint's TCP port lets clients hold (docs/admin.md, Security). Anyone who can
+ * reach the port can connect without the token, so each figure bounds what they may hold: file
+ * descriptors the control process shares with its listeners and workers, and a head buffer each.
+ */
+export interface AdminConnectionLimits {
+  /**
+   * Connections open at once, admitted or not (nginx's `worker_connections`). One more closes the
+   * oldest connection with no request admitted yet, or, when there is none, is itself closed.
+   */
+  readonly connections: number;
+  /**
+   * Of those, connections none of whose requests has passed the access check yet (a probe's,
+   * or one with the token). One more closes the oldest of them: a flood of connections that send
+   * nothing pushes out its own, not a client that sends its head at once. A refused request
+   * closes its connection, so each such connection holds at most one head, for at most
+   * `headTimeoutMs`.
+   */
+  readonly unadmitted: number;
+  /**
+   * Milliseconds a request head may take, counted from the accept for a connection's first
+   * (nginx's `client_header_timeout`, whose timer starts at the accept too) and from its first
+   * byte for a later one; then `408` and the connection closes. Checked every second (every tenth of the limit when it is shorter than 10 s).
+   */
+  readonly headTimeoutMs: number;
+}
+
+/** Probes, a Prometheus scraper, `portico … -a` and a few browser tabs (six connections each) fit many times over. */
+export const defaultAdminConnectionLimits: AdminConnectionLimits = { connections: 128, unadmitted: 32, headTimeoutMs: 10_000 };

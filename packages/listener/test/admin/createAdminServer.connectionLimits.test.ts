@@ -1,0 +1,165 @@
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { mkdtemp, rm } from 'node:fs/promises';
+import http from 'node:http';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createAdminServer, RequestMetrics, type AdminServer, type AdminServerOptions } from '../../src/index.ts';
+import { FakeAdminSource } from './FakeAdminSource.ts';
+
+const token = 'the-token-of-this-admin-endpoint-0123456789';
+const head = (path: string, headers: Record<string, string> = {}) =>
+  `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\n${Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('')}\r\n`;
+const withToken = { Authorization: `Bearer ${token}` };
+
+/** A raw TCP client: what it has read, a wait for a pattern in it or for its close. */
+interface Client {
+  readonly socket: net.Socket;
+  text(): string;
+  read(pattern: RegExp): Promise<void>;
+  readonly closed: Promise<void>;
+}
+
+async function connect(port: number): Promise<Client> {
+  const socket = net.connect(port, '127.0.0.1');
+  socket.on('error', () => {});
+  let text = '';
+  const waiters = new Set<() => void>();
+  socket.setEncoding('latin1').on('data', (chunk: string) => {
+    text += chunk;
+    for (const wake of [...waiters]) wake();
+  });
+  const closed = once(socket, 'close').then(() => undefined);
+  await once(socket, 'connect');
+  return {
+    socket,
+    text: () => text,
+    read: (pattern) =>
+      new Promise<void>((resolve, reject) => {
+        const check = () => {
+          if (pattern.test(text)) return waiters.delete(check) && resolve();
+          if (socket.closed) reject(new Error(`closed before ${pattern}: ${JSON.stringify(text)}`));
+        };
+        waiters.add(check);
+        void closed.then(check);
+        check();
+      }),
+    closed,
+  };
+}
+
+/** What a new connection that asks for /healthz and its close gets: '' when it was closed at accept. */
+async function probe(port: number): Promise<string> {
+  const client = await connect(port);
+  client.socket.write(head('/healthz', { Connection: 'close' }));
+  await client.closed;
+  return client.text();
+}
+
+function overSocket(socketPath: string, path: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ socketPath, path, agent: false }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+// Any local user (anyone, on a port bound beyond loopback) can connect to the admin port without
+// the token. Before, nothing bounded what such connections held: thousands that never sent a
+// head were each kept for 60 to 90 s (Node's headersTimeout, checked every 30 s), a client
+// without the token could send head after head on one connection, and the number of connections
+// had no limit but the process's file descriptors, which the data path and the workers share.
+describe('createAdminServer (connection limits of the TCP port)', function () {
+  this.timeout(20_000);
+  let dir: string;
+  let admin: AdminServer | undefined;
+  const clients: Client[] = [];
+
+  async function start(limits: AdminServerOptions['limits']): Promise<{ port: number; socket: string }> {
+    admin = createAdminServer({ source: new FakeAdminSource(), metrics: new RequestMetrics(), port: 0, token, socket: { path: join(dir, 'run', 'admin.sock') }, ...(limits ? { limits } : {}) });
+    const bound = await admin.start();
+    return { port: bound.port, socket: bound.socket! };
+  }
+  const open = async (port: number) => {
+    const client = await connect(port);
+    clients.push(client);
+    return client;
+  };
+
+  beforeEach(async () => (dir = await mkdtemp(join(tmpdir(), 'portico-admin-limits-'))));
+  afterEach(async () => {
+    for (const client of clients.splice(0)) client.socket.destroy();
+    await admin?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('closes the oldest connection with no request admitted when one more than `unadmitted` comes: a flood pushes out its own, a probe is served', async () => {
+    const { port, socket } = await start({ connections: 16, unadmitted: 4, headTimeoutMs: 60_000 });
+    const silent = [];
+    for (let i = 0; i < 4; i++) silent.push(await open(port));
+    assert.match(await probe(port), /^HTTP\/1\.1 200 /, 'the fifth is served');
+    await silent[0]!.closed;
+    assert.equal(silent[0]!.text(), '', 'the oldest silent one was closed unanswered');
+    for (let i = 0; i < 20; i++) silent.push(await open(port));
+    assert.match(await probe(port), /^HTTP\/1\.1 200 /, 'a probe is served in the middle of a flood');
+    await Promise.all(silent.slice(0, -3).map((client) => client.closed));
+    // The three newest are still open: one asks with the token and is served.
+    silent.at(-1)!.socket.write(head('/status', withToken));
+    await silent.at(-1)!.read(/^HTTP\/1\.1 200 /);
+    assert.equal(await overSocket(socket, '/status'), 200, 'the unix socket has no such limit');
+  });
+
+  it('closes a new connection at accept when `connections` are open and every one has been admitted', async () => {
+    const { port } = await start({ connections: 3, unadmitted: 3, headTimeoutMs: 60_000 });
+    const kept = [];
+    for (let i = 0; i < 3; i++) {
+      const client = await open(port);
+      client.socket.write(head('/status', withToken));
+      await client.read(/^HTTP\/1\.1 200 /);
+      kept.push(client);
+    }
+    assert.equal(await probe(port), '');
+    kept[0]!.socket.destroy();
+    // Served again once the server has seen that close.
+    let answer = '';
+    while (answer === '') answer = await probe(port);
+    assert.match(answer, /^HTTP\/1\.1 200 /);
+  });
+
+  it('answers 408 and closes a connection whose head is not complete within headTimeoutMs of its accept, though it keeps sending', async () => {
+    const { port } = await start({ connections: 16, unadmitted: 8, headTimeoutMs: 300 });
+    const silent = await open(port);
+    const trickle = await open(port);
+    trickle.socket.write('GET /status HTTP/1.1\r\nHost: 127.0.0.1\r\n');
+    const sending = setInterval(() => trickle.socket.writable && trickle.socket.write('X-Slow: a\r\n'), 50);
+    try {
+      await Promise.all([silent.closed, trickle.closed]);
+    } finally {
+      clearInterval(sending);
+    }
+    assert.match(silent.text(), /^HTTP\/1\.1 408 /);
+    assert.match(trickle.text(), /^HTTP\/1\.1 408 /);
+  });
+
+  it('closes the connection after a refusal (401, 403): a client without the token cannot send head after head on it', async () => {
+    const { port } = await start(undefined);
+    for (const refused of [head('/status'), head('/status', { ...withToken, Origin: 'http://evil.example' })]) {
+      const client = await open(port);
+      client.socket.write(refused + head('/status', { ...withToken, Connection: 'close' }));
+      await client.closed;
+      assert.equal(client.text().match(/HTTP\/1\.1 \d{3} /g)?.length, 1, client.text());
+      assert.match(client.text(), /^HTTP\/1\.1 40[13] [^]*\r\nConnection: close\r\n/i);
+    }
+  });
+
+  it('refuses limits that are not whole numbers above 0, naming the option', () => {
+    for (const [key, value] of [['connections', 0], ['unadmitted', 1.5], ['headTimeoutMs', -1]] as const) {
+      const limits = { connections: 8, unadmitted: 4, headTimeoutMs: 1000, [key]: value };
+      assert.throws(() => createAdminServer({ source: new FakeAdminSource(), metrics: new RequestMetrics(), port: 0, limits }), new RegExp(`admin\\.limits\\.${key}`));
+    }
+  });
+});
