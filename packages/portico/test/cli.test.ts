@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { createLogger } from '@portico/log-sink';
-import { createPortico, loadConfig, resolveConfig, type Portico, type PorticoConfig } from '@portico/portico';
+import { ConfigInvalidError, createPortico, loadConfig, resolveConfig, type Portico, type PorticoConfig } from '@portico/portico';
 import { freePort } from '@portico/test-support';
 import { main } from '../src/cli/main.ts';
 import { configFolder, minimal } from './config/fixtures.ts';
@@ -448,7 +448,8 @@ describe('portico (command line)', () => {
     });
 
     it('reload prints the problems of a refused config and exits 1', async () => {
-      refuseReload = () => Object.assign(new Error('refused'), { problems: [{ message: 'portico.json: apps[0].port: must be a number' }] });
+      // Failed before with a real problem: the message alone was printed, without its file and key.
+      refuseReload = () => new ConfigInvalidError('portico.json', [{ kind: 'type', file: 'portico.json', path: 'apps[0].port', message: 'must be a number' }]);
       try {
         const run = await portico(['reload', '-a', admin]);
         assert.equal(run.code, 1);

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { createLogger, flushLoggerSync, logEvent, type LoggerLevel, type LoggerOptions } from '@portico/log-sink';
+import { formatProblem } from '../config/ConfigProblem.ts';
 import { loadConfig } from '../config/loadConfig.ts';
 import { ConfigInvalidError } from '../errors.ts';
 import { createPortico } from '../runtime/createPortico.ts';
@@ -64,7 +65,7 @@ export const startCommand: Command = {
           const next = await loadConfig(file, { env: io.env });
           await portico.reload(next);
         } catch (error) {
-          const problems = error instanceof ConfigInvalidError ? error.problems.map((p) => p.message) : [String(error)];
+          const problems = error instanceof ConfigInvalidError ? error.problems.map(formatProblem) : [String(error)];
           logEvent(logger, 'config.reload_failed', { file, problems });
         }
       });

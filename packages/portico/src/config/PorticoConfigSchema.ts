@@ -30,7 +30,7 @@ export const PorticoConfigSchema = Type.Object(
       'single-threaded',
     ),
     admin: Type.Optional(AdminSchema),
-    watch: Defaulted(Type.Boolean({ description: 'Reload when this file changes, as `portico reload` would, however it is saved: written in place, replaced by a rename (an editor\'s atomic save, `sed -i`), deleted and written again, or a symlink in its folder pointed elsewhere (a Kubernetes ConfigMap). A change counts once the file has been quiet for 0.5 s and the content differs from the last one seen; other files written in its folder (an app\'s log) put nothing off, and a file that is gone or unreadable leaves the running config in force.' }), false),
+    watch: Defaulted(Type.Boolean({ description: 'Reload when this file changes, as `portico reload` would, however it is saved: written in place, replaced by a rename (an editor\'s atomic save, `sed -i`), deleted and written again, or a symlink in its folder pointed elsewhere (a Kubernetes ConfigMap). A change counts once the file has been quiet for 0.5 s and the content differs from the last one seen; other files written in its folder (an app\'s log) put nothing off, a file that is gone leaves the running config in force, and one swapped for what is no config (a FIFO, a device, a folder, a file past 16 MiB, one Portico may not read) is refused once with `config.reload_failed`, which says what it is, without being read; the running config stays in force.' }), false),
     sampleInterval: Defaulted(
       Type.Number({
         minimum: 0,

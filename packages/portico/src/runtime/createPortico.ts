@@ -18,7 +18,8 @@ import { errorPageLogger } from './errorPageLogger.ts';
 import { ForwarderSet } from './ForwarderSet.ts';
 import { forwarderEventLogger } from './forwarderEventLogger.ts';
 import { listenEntries } from './listenEntries.ts';
-import { PorticoStoppedError } from '../errors.ts';
+import { formatProblem } from '../config/ConfigProblem.ts';
+import { ConfigInvalidError, PorticoStoppedError } from '../errors.ts';
 import type { AppCommandResult, Portico, PorticoOptions, ReloadResult, Started } from './Portico.ts';
 import { appliedSettings, restartNeeded } from './reloadRules.ts';
 import { Rollouts, STOPPING_ERROR } from './Rollouts.ts';
@@ -239,8 +240,8 @@ export function createPortico(initial: PorticoConfig, options: PorticoOptions = 
     try {
       next = await options.loadConfig();
     } catch (error) {
-      const problems = (error as { problems?: readonly { message: string }[] }).problems;
-      return { ok: false, errors: problems ? problems.map((p) => p.message) : [String(error)] };
+      // Each with its file and key: a message alone (`must be a number`, `is a FIFO…`) says not where.
+      return { ok: false, errors: error instanceof ConfigInvalidError ? error.problems.map(formatProblem) : [String(error)] };
     }
     const result = await portico.reload(next);
     return result.ok ? { ok: true } : result;

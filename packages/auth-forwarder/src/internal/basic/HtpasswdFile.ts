@@ -1,5 +1,6 @@
-import { readFileSync, statSync, watch, type FSWatcher, type Stats } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { watch, type FSWatcher, type Stats } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { readRegularFile, readRegularFileSync } from '@portico/files';
 import { basename, dirname } from 'node:path';
 import { AuthFileUnreadableError } from '../../errors.ts';
 import type { MechanismContext } from '../Mechanism.ts';
@@ -15,11 +16,16 @@ export interface HtpasswdSnapshot {
 const settleMs = 100;
 // fs.watch misses changes on some file systems; a stat at most this often catches them on use.
 const statIntervalMs = 1000;
+/** Far above any htpasswd file (100 000 bcrypt users are 6 MiB); past it, not one, and not read. */
+const maxBytes = 16 * 1024 * 1024;
 
 /**
  * An htpasswd file kept current: read at construction (errors thrown), then reloaded when the
  * file changes. A reload that fails keeps the last good users and reports
- * `auth.htpasswd_reload_failed`; one that succeeds reports `auth.htpasswd_reloaded`.
+ * `auth.htpasswd_reload_failed`; one that succeeds reports `auth.htpasswd_reloaded`. Only a
+ * regular file of at most 16 MiB is read (`readRegularFile`): one swapped for a FIFO, a device, a
+ * folder or a huge file while Portico runs is refused without holding a thread of libuv's pool,
+ * and the requests waiting for the reload go on with the last good users.
  */
 export class HtpasswdFile {
   readonly #path: string;
@@ -37,16 +43,10 @@ export class HtpasswdFile {
   constructor(path: string, context: MechanismContext) {
     this.#path = path;
     this.#context = context;
-    let text: string;
-    let stats: Stats;
-    try {
-      stats = statSync(path);
-      text = readFileSync(path, 'utf8');
-    } catch (error) {
-      throw new AuthFileUnreadableError('htpasswdFile', path, error as Error);
-    }
-    this.#snapshot = snapshot(parseHtpasswd(text, path));
-    this.#signature = signature(stats);
+    const read = readRegularFileSync(path, maxBytes);
+    if ('problem' in read) throw new AuthFileUnreadableError('htpasswdFile', path, new Error(read.problem));
+    this.#snapshot = snapshot(parseHtpasswd(read.bytes.toString('utf8'), path));
+    this.#signature = signature(read.stats);
     this.#checkedAt = context.clock();
     try {
       // The directory, not the file: an editor that saves by rename replaces the watched inode.
@@ -105,10 +105,13 @@ export class HtpasswdFile {
     const file = this.#path;
     let next: string | undefined;
     try {
-      const stats = await stat(file);
-      next = signature(stats);
+      // A file that cannot even be statted (gone, a loop of links) is read all the same, for the
+      // reason readRegularFile gives; signed by it, so that it is reported once, not every second.
+      next = await stat(file).then(signature, (error: NodeJS.ErrnoException) => `unstatted:${error.code}`);
       if (next === this.#signature || next === this.#failedSignature) return;
-      const users = parseHtpasswd(await readFile(file, 'utf8'), file);
+      const read = await readRegularFile(file, maxBytes);
+      if ('problem' in read) throw new Error(`${file} ${read.problem}`);
+      const users = parseHtpasswd(read.bytes.toString('utf8'), file);
       if (this.#closed) return;
       this.#snapshot = snapshot(users);
       this.#signature = next;

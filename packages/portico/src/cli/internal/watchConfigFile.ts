@@ -1,6 +1,7 @@
 import { watch, type FSWatcher } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
+import { readRegularFile } from '@portico/files';
+import { maxConfigBytes } from '../../internal/config/readConfigFile.ts';
 import { watchDebounceMs } from '../../runtime/watchAppFiles.ts';
 
 /**
@@ -11,16 +12,21 @@ import { watchDebounceMs } from '../../runtime/watchAppFiles.ts';
  * and then nothing: the folder is watched too, and the file's watch is made again after each
  * change. A change is acted on once the file has been quiet for `watchDebounceMs`, so an editor's
  * save is one reload and a half-written file is not read; only a content different from the last
- * one seen counts, and a file that is gone or unreadable is waited out, the running config staying
- * in force. In the folder only the file's own name counts, and the names Kubernetes swaps a
- * ConfigMap's files in by (`..data`, `..2026_…`): a file written there more often than
- * `watchDebounceMs` (an app's log, a busy /tmp) put every reload off for as long as it was
- * written. Returns a function that stops watching.
+ * one seen counts, and a file that is gone is waited out, the running config staying in force. A
+ * file swapped for one that is no config (a FIFO, a device, a folder, a huge file, one Portico may
+ * not read) is read without waiting and not past its size (`readRegularFile`), and its reload is
+ * asked for once: the load refuses it and says why (`config.reload_failed`), as a SIGHUP's would.
+ * (Read with readFile, a FIFO held a thread of libuv's pool for good, and four of them every
+ * file-system call of Portico.) In the folder only the file's own name counts, and the names
+ * Kubernetes swaps a ConfigMap's files in by (`..data`, `..2026_…`): a file written there more
+ * often than `watchDebounceMs` (an app's log, a busy /tmp) put every reload off for as long as it
+ * was written. Returns a function that stops watching.
  */
 export function watchConfigFile(file: string, onChange: () => void): () => void {
-  // Unknown until the first change: that one reloads even if the content is the one loaded, since
-  // a change made between the load and the watch must not be missed.
-  let last: Buffer | undefined;
+  // The bytes last read, or the problem that kept the file from being read. Unknown until the
+  // first change: that one reloads even if the content is the one loaded, since a change made
+  // between the load and the watch must not be missed.
+  let last: Buffer | string | undefined;
   let fileWatcher: FSWatcher | undefined;
   let timer: NodeJS.Timeout | undefined;
   let closed = false;
@@ -41,14 +47,14 @@ export function watchConfigFile(file: string, onChange: () => void): () => void 
   const check = () => {
     timer = undefined;
     watchFile();
-    void readFile(file).then(
-      (content) => {
-        if (closed || (last && content.equals(last))) return;
-        last = content;
-        onChange();
-      },
-      () => {},
-    );
+    void readRegularFile(file, maxConfigBytes).then((read) => {
+      // Gone: a rename or a delete under way, which the folder's watch sees end.
+      if (closed || ('code' in read && read.code === 'ENOENT')) return;
+      const seen = 'problem' in read ? read.problem : read.bytes;
+      if (last !== undefined && (typeof seen === 'string' ? seen === last : typeof last !== 'string' && seen.equals(last))) return;
+      last = seen;
+      onChange();
+    });
   };
   const name = basename(file);
   const folderWatcher = watch(dirname(file), { persistent: false }, (_event, changedName) => {

@@ -1,14 +1,12 @@
-import { constants } from 'node:fs';
-import { open } from 'node:fs/promises';
-import type { Stats } from 'node:fs';
 import { extname } from 'node:path';
+import { readRegularFile } from '@portico/files';
 import { isAlias, isCollection, isMap, isPair, parseDocument, visit, type Document } from 'yaml';
 import { locateJsonError } from './locateJsonError.ts';
 import { sourcePlace } from './sourceExcerpt.ts';
 import type { RawProblem } from './walkSchema.ts';
 
 /** Far above any config's size; a file past it is not a config (a log, a dump named `.json`). */
-const maxBytes = 16 * 1024 * 1024;
+export const maxConfigBytes = 16 * 1024 * 1024;
 /** Far deeper than any config nests (`apps[0].auth.claims` is four); deeper only a mistake or an attack goes. */
 const maxDepth = 32;
 
@@ -18,7 +16,9 @@ export async function readConfigFile(file: string): Promise<{ value: unknown } |
   if (extension !== '.json' && extension !== '.yaml' && extension !== '.yml') {
     return { problems: [{ kind: 'syntax', path: [], message: `has the extension "${extension}", so its format is unknown`, allowed: 'a .json, .yaml or .yml file' }] };
   }
-  const read = await readRegularFile(file);
+  // Only a regular file: a FIFO would block the read until a writer came, /dev/zero be read until
+  // memory ran out (readRegularFile).
+  const read = await readRegularFile(file, maxConfigBytes);
   if ('problem' in read) return { problems: [{ kind: 'file', path: [], message: read.problem, allowed: 'a readable file' }] };
   const notUtf8 = decodeUtf8(read.bytes);
   if ('offset' in notUtf8) {
@@ -36,39 +36,6 @@ export async function readConfigFile(file: string): Promise<{ value: unknown } |
     return { problems: [{ kind: 'syntax', path: [], message: `nests deeper than ${maxDepth} levels, which no Portico config does${why}` }] };
   }
   return parsed;
-}
-
-/**
- * Reads `file` only if it is a regular file (a symlink to one included): a FIFO would block the
- * read until a writer came, and `/dev/zero` would be read until memory ran out. Opened without
- * blocking, so a FIFO is refused at once, and checked on the descriptor that is then read.
- */
-async function readRegularFile(file: string): Promise<{ bytes: Buffer } | { problem: string }> {
-  let handle;
-  try {
-    handle = await open(file, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
-  } catch (error) {
-    return { problem: `cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})` };
-  }
-  try {
-    const stats = await handle.stat();
-    if (!stats.isFile()) return { problem: `is ${kindOf(stats)}, not a regular file` };
-    if (stats.size > maxBytes) return { problem: `is ${stats.size} bytes, past the ${maxBytes} a config file may have` };
-    return { bytes: await handle.readFile() };
-  } catch (error) {
-    return { problem: `cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})` };
-  } finally {
-    await handle.close();
-  }
-}
-
-function kindOf(stats: Stats): string {
-  if (stats.isDirectory()) return 'a folder';
-  if (stats.isFIFO()) return 'a FIFO (named pipe)';
-  if (stats.isCharacterDevice()) return 'a character device';
-  if (stats.isBlockDevice()) return 'a block device';
-  if (stats.isSocket()) return 'a socket';
-  return 'not a file';
 }
 
 /**

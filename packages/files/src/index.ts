@@ -1,0 +1,3 @@
+export { readRegularFile } from './readRegularFile.ts';
+export { readRegularFileSync } from './readRegularFileSync.ts';
+export type { RegularFileRead } from './RegularFileRead.ts';

@@ -1,0 +1,9 @@
+import { constants } from 'node:fs';
+
+/**
+ * Read-only and without waiting: the open of a FIFO for reading waits for a writer otherwise, in a
+ * thread of libuv's pool (four by default, shared by every file-system call, DNS lookup and zlib
+ * of the process) or in the event loop itself for a synchronous open. Windows has no O_NONBLOCK,
+ * and no FIFO in the file system either.
+ */
+export const openFlags = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0);
