@@ -46,7 +46,9 @@ export const startCommand: Command = {
     if (!config) return ExitCode.configInvalid;
     const logger = createLogger(logOptions);
     // One front per CPU unless the config says (docs/architecture.md); createPortico's default is 1.
-    const portico = createPortico(config, { logger, baseEnvironment: io.env, loadConfig: () => loadConfig(file, { env: io.env }), fronts: 'auto' });
+    // Set once the stop's promise exists: Portico stopping by itself (`onFailed`) ends the command with 69.
+    let failed: (() => void) | undefined;
+    const portico = createPortico(config, { logger, baseEnvironment: io.env, loadConfig: () => loadConfig(file, { env: io.env }), fronts: 'auto', onFailed: () => failed?.() });
     // The signal handlers go in before anything starts: a SIGTERM or Ctrl-C while the fronts and
     // the admin endpoint come up stops Portico gracefully once they are up, and a SIGHUP then is a
     // reload queued behind the start. (Before, Node's default handler killed Portico there.)
@@ -97,6 +99,18 @@ export const startCommand: Command = {
       };
       process.on('SIGTERM', onSignal);
       process.on('SIGINT', onSignal);
+      // Portico can serve no more and stops by itself (its log said why: front.gave_up): exit
+      // non-zero, for a service manager to start it again.
+      failed = () => {
+        if (stopping) return;
+        stopping = true;
+        unwatch?.();
+        void portico.stop().then(() => {
+          logEvent(logger, 'portico.stopped', {});
+          flushLoggerSync(logger);
+          done(ExitCode.unavailable);
+        });
+      };
     });
     let started;
     try {

@@ -31,6 +31,8 @@ export interface FrontFleetOptions {
   readonly metrics: RequestMetrics;
   /** Told when a front starts serving or exits, for status listeners. */
   readonly onChange?: () => void;
+  /** Told when the fronts exited too often and are no longer restarted (`front.gave_up`): none serves any more. */
+  readonly onGaveUp?: () => void;
 }
 
 /** The control process's side of the fronts (docs/architecture.md, One control process, several fronts). */
@@ -403,7 +405,10 @@ export function createFrontFleet(options: FrontFleetOptions): FrontFleet {
         { clock: options.clock },
       );
       supervisor = ref;
-      ref.on('supervisor.gave_up', (event) => logEvent(logger, 'front.gave_up', { restarts: event.restarts }));
+      ref.on('supervisor.gave_up', (event) => {
+        logEvent(logger, 'front.gave_up', { restarts: event.restarts });
+        options.onGaveUp?.();
+      });
       ref.start();
       try {
         await listening;

@@ -18,6 +18,13 @@ export interface PorticoOptions {
   readonly loadConfig?: () => Promise<PorticoConfig>;
   /** Front processes when the config has no `fronts`: default 1 (one process); `portico start` gives `auto`. */
   readonly fronts?: number | 'auto';
+  /**
+   * Told when Portico can serve no more and has begun to stop by itself: the front processes
+   * exited too often and are no longer restarted (`front.gave_up`). Its sockets close, so clients
+   * are refused instead of left waiting for an accept; a host process should exit non-zero once
+   * `stop()` resolves, for its service manager to start it again (`portico start` exits 69).
+   */
+  readonly onFailed?: (reason: string) => void;
 }
 
 /** Where `start()` bound: the front sockets, and the admin endpoint when configured. */

@@ -73,6 +73,12 @@ export function createPortico(initial: PorticoConfig, options: PorticoOptions = 
     routed: () => [...apps.values()],
     metrics,
     onChange: () => notify(),
+    // No front serves any more, and none is restarted: a Portico left running would keep its
+    // sockets bound, and the kernel would queue connections that nobody accepts, for good.
+    onGaveUp: () => {
+      options.onFailed?.('the front processes exited too often (front.gave_up)');
+      void portico.stop();
+    },
   };
   const frontsFleet = frontCount > 1 ? createFrontFleet(fleetOptions) : undefined;
   const frontsInFlight = frontsFleet && ((slot: string, pid: number | undefined) => frontsFleet.reports.workerInFlight(slot, pid));
