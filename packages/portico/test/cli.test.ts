@@ -398,8 +398,12 @@ describe('portico (command line)', () => {
       assert.doesNotMatch(run.stdout, /reports/);
     });
 
-    it('status -w refuses --json and an interval that is not a positive number (exit 2)', async () => {
-      for (const [args, message] of [[['--json'], /-w and --json/], [['--interval', '0'], /--interval "0"/], [['--interval', 'soon'], /--interval "soon"/]] as const) {
+    // Failed before for 1e-9 and 10000000: the one asked the admin endpoint again as soon as it
+    // answered, the other (past setTimeout's 24.8 days) redrew every millisecond with a Node
+    // TimeoutOverflowWarning on stderr.
+    it('status -w refuses --json and an interval that is not a number of seconds from 0.1 to 86400 (exit 2)', async () => {
+      const intervals = ['0', 'soon', '1e-9', '0.09', '86401', '10000000'].map((i) => [['--interval', i], new RegExp(`--interval "${i}" is not a number of seconds from 0\\.1 to 86400`)] as const);
+      for (const [args, message] of [[['--json'], /-w and --json/], ...intervals] as const) {
         const run = await portico(['status', '-w', '-a', admin, ...args]);
         assert.equal(run.code, 2, run.stderr);
         assert.match(run.stderr, message);
@@ -467,10 +471,26 @@ describe('portico (command line)', () => {
       assert.match(run.stdout, /^shop#1 \| chatty listening on \d+$/m);
     });
 
+    // Failed before: restart, stop, start and logs sent the name and got 431 for the head, exit 69
+    // with the 20,000 characters twice in the message; status echoed them all.
+    it('refuses an app name no app can have (past 64 characters, a "/") before asking, exit 2, saying what names are', async () => {
+      for (const name of ['a'.repeat(20_000), 'shop/../reload']) {
+        for (const command of ['restart', 'stop', 'start', 'logs', 'status']) {
+          const run = await portico([command, '-a', admin, name]);
+          assert.equal(run.code, 2, `${command}: ${run.stderr.slice(0, 300)}`);
+          assert.ok(run.stderr.length < 400, `${command}: ${run.stderr.length} characters`);
+          const shown = name.length > 64 ? `"${name.slice(0, 64)}…" (${name.length} characters)` : JSON.stringify(name);
+          const rule = 'app names are up to 64 letters, digits, ".", "_" or "-", starting with a letter or digit; portico status lists them';
+          assert.equal(run.stderr.split('\n')[0], `portico ${command}: no app can be named ${shown}: ${rule}`);
+        }
+      }
+      assert.equal(running.status().apps[0]!.state, 'ready');
+    });
+
     it('logs of an unknown app exits 1', async () => {
       const run = await portico(['logs', '-a', admin, 'shp']);
       assert.equal(run.code, 1);
-      assert.match(run.stderr, /^portico logs: no app named "shp"/);
+      assert.equal(run.stderr, 'portico logs: no app named "shp"; portico status lists the apps\n');
     });
 
     it('logs -f prints new output once as it comes, until interrupted', async function () {

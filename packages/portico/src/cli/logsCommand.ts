@@ -4,6 +4,7 @@ import type { Command } from './Command.ts';
 import { CommandFailure } from './CommandFailure.ts';
 import { ExitCode } from './ExitCode.ts';
 import { adminTarget } from './internal/adminTarget.ts';
+import { appNameArgument } from './internal/appNameArgument.ts';
 import { OutputLinePrinter } from './internal/OutputLinePrinter.ts';
 import { parseSince } from './internal/parseSince.ts';
 import { streamAdmin } from './internal/streamAdmin.ts';
@@ -34,7 +35,7 @@ export const logsCommand: Command = {
     const [app, ...more] = positionals;
     if (more.length > 0) throw new UsageError(`logs takes at most one app: portico logs [-f] [APP]`);
     const query = new URLSearchParams();
-    if (app !== undefined) query.set('app', app);
+    if (app !== undefined) query.set('app', appNameArgument(app));
     const lines = values['lines'];
     if (typeof lines === 'string') {
       if (!/^\d{1,9}$/.test(lines)) throw new UsageError(`--lines takes a whole number of lines from 0 to 999999999, got ${JSON.stringify(lines)}`);
@@ -52,8 +53,9 @@ export const logsCommand: Command = {
       path,
       (line) => printer.print([JSON.parse(line) as AppOutputLine]),
       (status, body) =>
+        // The endpoint's 404 points curl at GET /status; the command line has its own way to list them.
         status === 404
-          ? new CommandFailure(body, ExitCode.configInvalid)
+          ? new CommandFailure(`no app named ${JSON.stringify(app)}; portico status lists the apps`, ExitCode.configInvalid)
           : new CommandFailure(`${target.url}${path} answered ${status}: ${body.slice(0, 500)}`, ExitCode.unavailable),
     );
     if (!follow) {

@@ -6,6 +6,7 @@ import { ExitCode } from './ExitCode.ts';
 import { adminTarget, type AdminTarget } from './internal/adminTarget.ts';
 import { askAdmin, unexpected } from './internal/askAdmin.ts';
 import { statusTable } from './internal/statusTable.ts';
+import { appNameArgument } from './internal/appNameArgument.ts';
 import { watchStatus } from './internal/watchStatus.ts';
 import { UsageError } from './UsageError.ts';
 
@@ -23,11 +24,12 @@ export const statusCommand: Command = {
     ...adminOptionHelp,
     { flags: '--json', text: 'print the status as JSON (docs/admin.md) instead of a table' },
     { flags: '-w, --watch', text: 'draw the table again and again until interrupted (Ctrl-C)' },
-    { flags: '--interval SECONDS', text: 'the time between two draws of -w (default 2)' },
+    { flags: '--interval SECONDS', text: 'the time between two draws of -w, from 0.1 to 86400 (default 2)' },
   ],
   positionals: true,
   async run(values, positionals, io) {
     if (positionals.length > 1) throw new UsageError(`status takes at most one app, got ${positionals.length}: ${positionals.join(' ')}`);
+    if (positionals[0] !== undefined) appNameArgument(positionals[0]);
     const watch = values['watch'] === true;
     if (watch && values['json'] === true) throw new UsageError('give -w and --json apart: -w draws the table, --json prints the status once');
     const intervalMs = watchInterval(values['interval']);
@@ -54,12 +56,15 @@ async function askStatus(target: AdminTarget): Promise<PorticoStatus> {
   return JSON.parse(answer.body) as PorticoStatus;
 }
 
-/** `--interval SECONDS` of `-w`: a positive number, 2 by default. */
+/**
+ * `--interval SECONDS` of `-w`: 2 by default, from 0.1 (procps `watch`'s least: less would ask the
+ * admin endpoint again as soon as it answered) to a day (past 24.8 days setTimeout fires at once).
+ */
 function watchInterval(given: string | boolean | undefined): number {
   if (given === undefined) return 2000;
   const seconds = Number(given);
-  if (typeof given !== 'string' || given.trim() === '' || !Number.isFinite(seconds) || seconds <= 0) {
-    throw new UsageError(`--interval "${String(given)}" is not a number of seconds above 0; e.g. --interval 1 or --interval 0.5`);
+  if (typeof given !== 'string' || given.trim() === '' || !(seconds >= 0.1 && seconds <= 86_400)) {
+    throw new UsageError(`--interval "${String(given)}" is not a number of seconds from 0.1 to 86400; e.g. --interval 1 or --interval 0.5`);
   }
   return seconds * 1000;
 }

@@ -3,6 +3,7 @@ import type { CliIo } from '../CliIo.ts';
 import { ExitCode } from '../ExitCode.ts';
 import { UsageError } from '../UsageError.ts';
 import { adminTarget } from './adminTarget.ts';
+import { appNameArgument } from './appNameArgument.ts';
 import { askAdmin, unexpected } from './askAdmin.ts';
 
 /** What each command prints when it is done. */
@@ -19,8 +20,9 @@ const done: Record<AppCommand, (app: string) => string> = {
  */
 export async function runAppCommand(command: AppCommand, values: Readonly<Record<string, string | boolean | undefined>>, positionals: readonly string[], io: CliIo): Promise<ExitCode> {
   if (positionals.length !== 1) throw new UsageError(`${command} takes one app, got ${positionals.length}${positionals.length > 0 ? `: ${positionals.join(' ')}` : ''}`);
-  const app = positionals[0]!;
-  if (app === '') throw new UsageError(`${command} takes the name of an app; name the app (portico status lists them)`);
+  const given = positionals[0]!;
+  if (given === '') throw new UsageError(`${command} takes the name of an app; name the app (portico status lists them)`);
+  const app = appNameArgument(given);
   const target = await adminTarget(values, io, command);
   const path = `/apps/${encodeURIComponent(app)}/${command}`;
   const answer = await askAdmin(target, path, { method: 'POST' });
