@@ -102,6 +102,23 @@ describe('loadConfig on hostile files', () => {
     });
   }
 
+  // Two keys the YAML library let through because it compares values, not the keys JavaScript
+  // makes of them: `1` (a number) and "1" (a string) both became the key "1", and the last won
+// (as did `true` and "true").
+  for (const [what, map, line] of [
+    ['spelled the same', 'V: a\n      V: b', 7],
+    ['once quoted', 'V: a\n      "V": b', 7],
+    ['as a number and as a string', '1: a\n      "1": b', 7],
+    ['as a boolean and as a string', 'true: a\n      "true": b', 7],
+  ] as const) {
+    it(`refuses a key repeated in one YAML map, ${what}, at the line of the second`, async () => {
+      const text = `listen: [{port: 8080}]\napps:\n  - name: shop\n    processPath: node\n    environmentVariables:\n      ${map}\n`;
+      const problems = await problemsOf(loadConfig(await folder.write('p.yaml', text), { env }));
+      assert.deepEqual(problems.map((p) => [p.kind, p.line]), [['syntax', line]], JSON.stringify(problems.map((p) => p.message)));
+      assert.match(problems[0]!.message, new RegExp(`^is not valid YAML at line ${line}, column 7: the key ".*" is already in this map; keep one`));
+    });
+  }
+
   for (const ext of ['json', 'yaml'] as const) {
     it(`refuses ${ext.toUpperCase()} nested 100 000 deep with a problem, not an internal error`, async () => {
       const deep = `${'['.repeat(100_000)}${']'.repeat(100_000)}`;

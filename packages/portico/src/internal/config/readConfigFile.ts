@@ -1,6 +1,6 @@
 import { extname } from 'node:path';
 import { readRegularFile } from '@portico/files';
-import { isAlias, isCollection, isMap, isPair, parseDocument, visit, type Document } from 'yaml';
+import { isAlias, isCollection, isMap, isPair, isScalar, parseDocument, visit, type Document } from 'yaml';
 import { locateJsonError } from './locateJsonError.ts';
 import { sourcePlace } from './sourceExcerpt.ts';
 import type { RawProblem } from './walkSchema.ts';
@@ -68,12 +68,15 @@ function parseJson(text: string): { value: unknown } | { problems: RawProblem[] 
 }
 
 function parseYaml(text: string): { value: unknown } | { problems: RawProblem[] } {
-  // YAML 1.2 core schema: `yes`/`no`/`on` stay strings, unlike YAML 1.1; repeated keys are errors.
-  const document = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
-  if (document.errors.length > 0) {
-    return {
-      problems: document.errors.map((error) => syntaxProblem('YAML', text, error.pos[0], yamlReason(error.message))),
-    };
+  // YAML 1.2 core schema: `yes`/`no`/`on` stay strings, unlike YAML 1.1. Repeated keys are
+  // Portico's own check below: the library's compares each key with every one before it.
+  const document = parseDocument(text, { prettyErrors: false, uniqueKeys: false });
+  // Every problem at once, in the file's order: what the parser refused, and the repeated keys of
+  // what it read.
+  const repeated = repeatedKeys(document).map(({ offset, name }) => ({ offset, reason: `the key ${JSON.stringify(name)} is already in this map; keep one` }));
+  if (document.errors.length > 0 || repeated.length > 0) {
+    const found = [...document.errors.map((error) => ({ offset: error.pos[0], reason: yamlReason(error.message) })), ...repeated].sort((a, b) => a.offset - b.offset);
+    return { problems: found.map(({ offset, reason }) => syntaxProblem('YAML', text, offset, reason)) };
   }
   const complex = complexKeys(document).map(({ offset, kind }) => syntaxProblem('YAML', text, offset, `a key that is a ${kind}; Portico's keys are plain names, write it as one`));
   if (complex.length > 0) return { problems: complex };
@@ -101,6 +104,29 @@ function complexKeys(document: Document): { offset: number; kind: 'list' | 'map'
       if (!isCollection(node)) return;
       const start = (key as { range?: [number, number, number] | null }).range?.[0] ?? 0;
       found.push({ offset: start, kind: isMap(node) ? 'map' : 'list' });
+    },
+  });
+  return found;
+}
+
+/**
+ * The keys repeated in one map, each with where it starts, in one pass over each map: compared as
+ * the names JavaScript makes of them, so `1` and "1", or `true` and "true", are one key, as the
+ * object the config becomes has them (the yaml library compared values, and let the last win).
+ * Keys that are lists or maps are `complexKeys`' to refuse.
+ */
+function repeatedKeys(document: Document): { offset: number; name: string }[] {
+  const found: { offset: number; name: string }[] = [];
+  visit(document, {
+    Map(_key, map) {
+      const seen = new Set<string>();
+      for (const pair of map.items) {
+        const key = isAlias(pair.key) ? pair.key.resolve(document) : pair.key;
+        if (!isScalar(key)) continue;
+        const name = String(key.value);
+        if (!seen.has(name)) seen.add(name);
+        else found.push({ offset: (pair.key as { range?: [number, number, number] | null }).range?.[0] ?? 0, name });
+      }
     },
   });
   return found;

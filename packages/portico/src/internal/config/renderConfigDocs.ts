@@ -113,7 +113,10 @@ Portico will use it, every default filled in, or every problem at once.
 
 1. **Parsed** by its extension. YAML is read as YAML 1.2, so \`yes\` and \`on\` stay strings.
    A key repeated in one mapping or JSON object is an error, at its line and column (JSON.parse
-   would keep the last one and drop the first without a word). The file must be a regular file
+   would keep the last one and drop the first without a word); in YAML, keys are compared as the
+   names they become, so \`1\` and \`"1"\`, or \`true\` and \`"true"\`, are one key repeated. The check
+   is one pass over each mapping (the YAML library's own compared each key with every one before
+   it: 20 000 keys took 9 s). The file must be a regular file
    (a symlink to one included) of at most 16 MiB, in UTF-8, with or without a byte order mark:
    a folder, a FIFO or a device is refused at once, without reading it, and a byte that is not
    UTF-8 is an error at its line and column (\`save the file as UTF-8\`), since it would reach a
