@@ -119,6 +119,12 @@ describe('loadConfig on hostile files', () => {
     });
   }
 
+  // Failed before: the yaml library's message told the operator to "use YAML.parseAllDocuments()".
+  it('refuses a second YAML document in the file at its line, in words for whoever wrote the file', async () => {
+    const problems = await problemsOf(loadConfig(await folder.write('p.yaml', `${yamlConfig}---\nfronts: 2\n`), { env }));
+    assert.deepEqual(problems.map((p) => [p.kind, p.line, p.message]), [['syntax', 3, 'is not valid YAML at line 3, column 1: a second YAML document starts here (a line "---" after content); a config file is one document']]);
+  });
+
   for (const ext of ['json', 'yaml'] as const) {
     it(`refuses ${ext.toUpperCase()} nested 100 000 deep with a problem, not an internal error`, async () => {
       const deep = `${'['.repeat(100_000)}${']'.repeat(100_000)}`;

@@ -1,6 +1,6 @@
 import { extname } from 'node:path';
 import { readRegularFile } from '@portico/files';
-import { isAlias, isCollection, isMap, isPair, isScalar, parseDocument, visit, type Document } from 'yaml';
+import { isAlias, isCollection, isMap, isPair, isScalar, parseDocument, visit, type Document, type YAMLError } from 'yaml';
 import { locateJsonError } from './locateJsonError.ts';
 import { sourcePlace } from './sourceExcerpt.ts';
 import type { RawProblem } from './walkSchema.ts';
@@ -75,7 +75,7 @@ function parseYaml(text: string): { value: unknown } | { problems: RawProblem[] 
   // what it read.
   const repeated = repeatedKeys(document).map(({ offset, name }) => ({ offset, reason: `the key ${JSON.stringify(name)} is already in this map; keep one` }));
   if (document.errors.length > 0 || repeated.length > 0) {
-    const found = [...document.errors.map((error) => ({ offset: error.pos[0], reason: yamlReason(error.message) })), ...repeated].sort((a, b) => a.offset - b.offset);
+    const found = [...document.errors.map((error) => ({ offset: error.pos[0], reason: yamlReason(error) })), ...repeated].sort((a, b) => a.offset - b.offset);
     return { problems: found.map(({ offset, reason }) => syntaxProblem('YAML', text, offset, reason)) };
   }
   const complex = complexKeys(document).map(({ offset, kind }) => syntaxProblem('YAML', text, offset, `a key that is a ${kind}; Portico's keys are plain names, write it as one`));
@@ -150,6 +150,8 @@ function syntaxProblem(format: 'JSON' | 'YAML', text: string, offset: number, re
 }
 
 /** The yaml library's first line, without the `at line L, column C` that the problem already says. */
-function yamlReason(message: string): string {
-  return message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+function yamlReason(error: YAMLError): string {
+  // The library's own words tell a programmer to call YAML.parseAllDocuments().
+  if (error.code === 'MULTIPLE_DOCS') return 'a second YAML document starts here (a line "---" after content); a config file is one document';
+  return error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
 }

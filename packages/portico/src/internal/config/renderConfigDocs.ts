@@ -111,7 +111,10 @@ Portico will use it, every default filled in, or every problem at once.
 
 ## How a file is read
 
-1. **Parsed** by its extension. YAML is read as YAML 1.2, so \`yes\` and \`on\` stay strings.
+1. **Parsed** by its extension. YAML is read as YAML 1.2, so \`yes\` and \`on\` stay strings
+   (a file that starts with the directive \`%YAML 1.1\` is read as YAML 1.1, as it asks: \`yes\` is
+   then \`true\`). One YAML document per file: a second one (a line \`---\` after content) is an error
+   at its line.
    A key repeated in one mapping or JSON object is an error, at its line and column (JSON.parse
    would keep the last one and drop the first without a word); in YAML, keys are compared as the
    names they become, so \`1\` and \`"1"\`, or \`true\` and \`"true"\`, are one key repeated. The check
