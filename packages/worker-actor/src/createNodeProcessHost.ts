@@ -12,7 +12,7 @@ import type { Endpoint, ListenSocket, PingAnswer, ProcessEvents, ProcessHandle, 
 import { CgroupTree, type WorkerCgroup } from './internal/CgroupTree.ts';
 import { ListenSocketError, SocketPathTooLongError } from './errors.ts';
 import { listenerOwnedBy } from './internal/listenerOwner.ts';
-import { OrphanGuard } from './internal/OrphanGuard.ts';
+import { OrphanGuard } from './OrphanGuard.ts';
 import { procAvailable, readProcessTree } from './internal/readProcessTree.ts';
 import { readCgroupUsage } from './internal/readCgroupUsage.ts';
 import type { ProcessUsage } from './ProcessUsage.ts';

@@ -5,6 +5,7 @@ export { takePeak } from './takePeak.ts';
 export type { LoadElsewhere } from './LoadElsewhere.ts';
 export type { WorkerActorRef, WorkerContext, WorkerEmitted, WorkerEvent, WorkerInput, WorkerLoad, WorkerOutput, WorkerSnapshot } from './workerMachine.ts';
 export { createNodeProcessHost } from './createNodeProcessHost.ts';
+export { OrphanGuard } from './OrphanGuard.ts';
 export type { Endpoint, ListenSocket, PingAnswer, Probe, ProcessEvents, ProcessHandle, ProcessHost, ProcessIsolation, ProcessSpec, ResourceLimits } from './ProcessHost.ts';
 export type { ProcessUsage, UsageSource } from './ProcessUsage.ts';
 export { validateWorkerOptions, workerDefaults } from './WorkerOptions.ts';

@@ -1,6 +1,7 @@
 import { loadTlsCredentials, type BoundAddress, type FrontStatusView, type RequestMetrics } from '@portico/listener';
 import { logEvent, type EventLogger, type PorticoEventName } from '@portico/log-sink';
 import { createSupervisor, stopSupervisor, type Clock, type SupervisorRef } from '@portico/supervisor';
+import { OrphanGuard } from '@portico/worker-actor';
 import { createActor } from 'xstate';
 import type { PorticoConfig } from '../config/PorticoConfigSchema.ts';
 import { FrontsUnsupportedError } from '../errors.ts';
@@ -96,6 +97,7 @@ export function createFrontFleet(options: FrontFleetOptions): FrontFleet {
   const listeningCallbacks = new Map<number, () => void>();
   const tracked = new Map<string, { readonly runtime: AppRuntime; readonly off: () => void }>();
   const reports = new FrontReports();
+  const orphans = new OrphanGuard();
   let sockets: FrontSocket[] = [];
   let supervisor: SupervisorRef | undefined;
   let closing: Promise<void> | undefined;
@@ -322,6 +324,7 @@ export function createFrontFleet(options: FrontFleetOptions): FrontFleet {
         // would keep a socket open after the control closes its own (`stopAccepting`), and the
         // kernel would go on taking connections that no front accepts.
         sockets: acceptStopping ? [] : sockets,
+        orphans,
         onMessage: (message) => onMessage(front, message),
         onRefused: (refused) => onRefused(front, child.child.pid, refused),
         onOverflow: (overflow) => {
@@ -507,6 +510,8 @@ export function createFrontFleet(options: FrontFleetOptions): FrontFleet {
         for (const socket of sockets) socket.handle.close();
         for (const { off } of tracked.values()) off();
         tracked.clear();
+        // Every front has exited: the guard has nothing left to kill, and ends.
+        orphans.close();
       })();
       return closing;
     },

@@ -23,9 +23,13 @@ process.on('SIGUSR1', () => {});
 process.on('SIGUSR2', () => {});
 
 const channel = new net.Socket({ fd: frontChannelFd, readable: true, writable: true });
-// Without its control process a front has nobody to route for.
-channel.on('end', () => process.exit(0));
-channel.on('error', () => process.exit(0));
+// Without its control process a front has nobody to route for, and nobody to tell anything: it
+// ends at once, by SIGKILL to itself. process.exit would wait for libuv's pool, which a file read
+// stuck on a FIFO holds for good, and left the front behind with the listen sockets. (A front whose
+// event loop is held does not get here: the control's OrphanGuard kills it.)
+const orphaned = () => process.kill(process.pid, 'SIGKILL');
+channel.on('end', orphaned);
+channel.on('error', orphaned);
 // The control process is this front's own supervisor: what it sends is not bounded here.
 const inbox = new FrontInbox({ messageBytes: Infinity, messagesPerSecond: Infinity, bytesPerSecond: Infinity });
 const listeners: ((message: ControlMessage) => void)[] = [];

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Socket } from 'node:net';
 import type { Clock } from '@portico/supervisor';
+import type { OrphanGuard } from '@portico/worker-actor';
 import type { FrontSocket } from './bindFrontSockets.ts';
 import { checkFrontMessage, type RefusedFrontMessage } from './checkFrontMessage.ts';
 import { frontCommand } from './frontCommand.ts';
@@ -24,6 +25,8 @@ export interface SpawnFrontOptions {
   /** Node flags for this front, after the control process's own (`frontNodeFlags`). */
   readonly nodeFlags: readonly string[];
   readonly sockets: readonly FrontSocket[];
+  /** Kills the front if the control process dies, even by SIGKILL, while the front runs. */
+  readonly orphans: OrphanGuard;
   /**
    * A message whose every field the control reads is as a front sends it (`checkFrontMessage`),
    * read while the front's process runs: nothing of its channel is read after its exit.
@@ -48,6 +51,13 @@ export function spawnFront(options: SpawnFrontOptions): FrontProcess {
   // As `fork` would: the same Node and its flags (a loader in tests), without fork's IPC channel.
   const child = spawn(process.execPath, [...execArgv, ...options.nodeFlags, entry], { env: options.environment, stdio: ['ignore', 'inherit', 'inherit', 'pipe', ...fds] });
   const channel = child.stdio[frontChannelFd] as Socket;
+  // A front ends by itself at its channel's end, unless its event loop is held (an endless loop, a
+  // synchronous read) or it is stopped: then only the guard ends it, and its listen sockets with it.
+  const pid = child.pid;
+  if (pid !== undefined) {
+    options.orphans.addProcess(pid);
+    child.once('exit', () => options.orphans.removeProcess(pid));
+  }
   // A write to a front that died between two checks; its exit is what the fleet acts on.
   channel.on('error', () => {});
   // What the front's process says is heard while it runs, and nothing after: its channel is closed

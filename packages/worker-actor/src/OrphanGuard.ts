@@ -1,21 +1,28 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 
 /**
- * Kills every backend's process group (and cgroup) if Portico itself dies, even by SIGKILL, when no cleanup
- * code of ours can run. A tiny shell, in its own process group, reads "add PGID" / "del PGID"
- * lines from a pipe only Portico holds; when Portico is gone the pipe ends, and the shell kills
- * the groups still listed. (Linux's PR_SET_PDEATHSIG is not reachable from Node, and it would
- * not cover a backend's own children anyway.)
+ * Kills every backend's process group (and cgroup), and every front process, if Portico itself
+ * dies, even by SIGKILL, when no cleanup code of ours can run. A tiny shell, in its own process
+ * group, reads "add PGID" / "del PGID" (and "addpid PID" / "delpid PID" for a process that shares
+ * Portico's group, a front) lines from a pipe only Portico holds; when Portico is gone the pipe
+ * ends, and the shell kills what is still listed. A front that would end by itself, on its
+ * channel's end, cannot while its event loop is held or it is stopped, and one that holds the
+ * listen sockets keeps the port from the next Portico. (Linux's PR_SET_PDEATHSIG is not
+ * reachable from Node, and it would not cover a backend's own children anyway.)
  */
 const script = `
 groups=" "
 cgroups=" "
+pids=" "
 while read -r command group cgroup; do
   case "$command" in
     add) groups="$groups$group "; [ -n "$cgroup" ] && cgroups="$cgroups$cgroup " ;;
     del) groups=$(printf '%s' "$groups" | sed "s/ $group / /"); [ -n "$cgroup" ] && cgroups=$(printf '%s' "$cgroups" | sed "s| $cgroup | |") ;;
+    addpid) pids="$pids$group " ;;
+    delpid) pids=$(printf '%s' "$pids" | sed "s/ $group / /") ;;
   esac
 done
+for pid in $pids; do kill -KILL "$pid" 2>/dev/null; done
 for group in $groups; do kill -KILL "-$group" 2>/dev/null; done
 for cgroup in $cgroups; do
   echo 1 2>/dev/null > "$cgroup/cgroup.kill" || for pid in $(cat "$cgroup/cgroup.procs" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null; done
@@ -33,6 +40,15 @@ export class OrphanGuard {
 
   remove(pgid: number, cgroup?: string): void {
     this.#write(`del ${pgid}${cgroup ? ` ${cgroup}` : ''}\n`);
+  }
+
+  /** One process, not its group: a front, which shares the group of Portico and of its caller. */
+  addProcess(pid: number): void {
+    this.#write(`addpid ${pid}\n`);
+  }
+
+  removeProcess(pid: number): void {
+    this.#write(`delpid ${pid}\n`);
   }
 
   /**
