@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { echoBackend, json, request } from './helpers/portico.ts';
 import { launcher, startPorticoCli, startPorticoCommand, stopAllPorticoClis, type RunningCli } from './helpers/porticoCli.ts';
 import { isAlive } from './helpers/processes.ts';
+import { cpuSecondsOf } from './helpers/processFigures.ts';
 
 /** Resolves once `file` holds `text`: a request has reached the backend. */
 async function untilFileHolds(file: string, text: string): Promise<void> {
@@ -183,6 +184,55 @@ describe('portico start under signals and a watched file', function () {
   // Failed before: SIGUSR2 (nodemon's restart, nginx's binary upgrade) met Node's default and
   // killed Portico without a drain, and SIGUSR1 opened Node's inspector on 127.0.0.1:9229, where
   // any local user could run code as Portico's user, in the control process and in each front.
+  // systemd's `systemctl reload` right after `systemctl start` (ExecReload=kill -HUP $MAINPID), or
+  // a SIGHUP to the group while Portico still loaded its modules or read its config, met Node's
+  // default handler and ended Portico, which Restart=on-failure made a restart (review7's
+  // finding). The config here is large enough (40 000 variables) that reading it takes a while;
+  // the signals go once the process has used 200 ms of CPU, past Node's own start-up, so they
+  // land in that window whatever the machine's load. Ended by SIGHUP before.
+  it('survives SIGHUPs sent while it loads its modules and reads its config, and reads the config again once started, once for them all', async function () {
+    this.timeout(120_000);
+    const dir = await mkdtemp(join(tmpdir(), 'portico-signals-'));
+    const file = join(dir, 'portico.yaml');
+    const variables = Array.from({ length: 40_000 }, (_, i) => `      V${i}: x`).join('\n');
+    await writeFile(file, `listen: [{ port: 0, host: 127.0.0.1 }]\nfronts: 1\napps:\n  - name: shop\n    processPath: ${JSON.stringify(process.execPath)}\n    arguments: [${JSON.stringify(echoBackend)}]\n    environmentVariables:\n${variables}\n`);
+    const child = spawn(process.execPath, [launcher, 'start', '-c', file], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.on('exit', (code, signal) => resolve([code, signal])));
+    const cpuSeconds = (pid: number) => {
+      const { user, kernel } = cpuSecondsOf(pid);
+      return user + kernel;
+    };
+    let ended: [number | null, NodeJS.Signals | null] | undefined;
+    void exited.then((result) => (ended = result));
+    try {
+      while (ended === undefined && cpuSeconds(child.pid!) < 0.2) await new Promise((resolve) => setTimeout(resolve, 5));
+      let sent = 0;
+      while (ended === undefined && !stderr.includes('serving')) {
+        child.kill('SIGHUP');
+        sent++;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      assert.equal(ended, undefined, `portico ended (${JSON.stringify(ended)}) after ${sent} SIGHUP(s) while it started: ${stderr}`);
+      assert.ok(sent > 0, 'no SIGHUP was sent before it served: the config was read too fast for this test');
+      // The signals asked for the file again: it is read once more once Portico runs.
+      while (!stdout.includes('"event":"config.reloaded"')) await new Promise((resolve) => setTimeout(resolve, 20));
+      const port = Number(/serving http:\/\/127\.0\.0\.1:(\d+)\//.exec(stderr)![1]);
+      assert.equal((await request(port, '/')).status, 200);
+      child.kill('SIGTERM');
+      assert.deepEqual(await exited, [0, null], stderr);
+      // However many came, the signals sent while one reload waited its turn asked for that one.
+      const reloads = stdout.match(/"event":"config\.reloaded"/g)!.length;
+      assert.ok(reloads <= 2, `${reloads} reloads for ${sent} SIGHUPs sent before Portico served`);
+    } finally {
+      child.kill('SIGKILL');
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('ignores SIGUSR1 and SIGUSR2, in the control process and in its fronts: no inspector opens, and it serves on', async () => {
     const portico = await startPorticoCli({ fronts: 2, apps: [{ name: 'shop', processPath: process.execPath, arguments: [echoBackend] }] });
     const fronts = [...portico.stdout().matchAll(/"event":"front.ready".*?"frontPid":(\d+)/g)].map((m) => Number(m[1]));

@@ -42,6 +42,11 @@ export const startCommand: Command = {
     if (typeof given !== 'string' || given === '') throw new UsageError('start needs a config file: portico start -c FILE');
     const file = resolve(io.cwd, given);
     const logOptions = loggerOptions(values);
+    // A SIGHUP while the file is read may come after the read began: the file is read again once
+    // Portico runs, as a reload (before, Node's default ended Portico there).
+    let askedWhileReading = false;
+    const whileReading = () => (askedWhileReading = true);
+    process.on('SIGHUP', whileReading);
     const config = await loadConfigOrSay(file, io);
     if (!config) return ExitCode.configInvalid;
     const logger = createLogger(logOptions);
@@ -55,6 +60,7 @@ export const startCommand: Command = {
     const starting = portico.start();
     let stopping = false;
     let reloading: Promise<unknown> = starting.catch(() => {});
+    let queued = false;
     const reload = () => {
       // Still listened to while Portico stops: a SIGHUP then (a reload storm, a systemd reload
       // racing a stop) found Node's default handler and killed Portico mid-drain.
@@ -62,7 +68,12 @@ export const startCommand: Command = {
         logEvent(logger, 'config.reload_failed', { file, problems: ['Portico is stopping; nothing was reloaded'] });
         return;
       }
+      // Signals that come while a reload waits its turn ask for what it will do: one reload, as
+      // nginx takes a storm of SIGHUPs (before, each queued a full read and apply of its own).
+      if (queued) return;
+      queued = true;
       reloading = reloading.then(async () => {
+        queued = false;
         try {
           const next = await loadConfig(file, { env: io.env });
           await portico.reload(next);
@@ -73,6 +84,8 @@ export const startCommand: Command = {
       });
     };
     process.on('SIGHUP', reload);
+    process.off('SIGHUP', whileReading);
+    if (askedWhileReading) reload();
     // Node's defaults for these would open its inspector on 127.0.0.1:9229 to every local user
     // (SIGUSR1) or end Portico without a drain (SIGUSR2: nodemon's restart, nginx's upgrade).
     const ignored = (signal: NodeJS.Signals) => logEvent(logger, 'portico.signal_ignored', { signal });
