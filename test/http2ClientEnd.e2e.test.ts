@@ -93,6 +93,15 @@ describe('an HTTP/2 client that closes its side of the connection', function () 
       while (front!.forwarder.connectionCount > 0) await sleep(10);
     });
 
+    it(`is closed when its FIN comes with its request, in one write (${scheme === 'https' ? 'TLS, ALPN h2' : 'h2c, where the sniff reads it first'})`, async () => {
+      const { socket } = await open();
+      socket.resume();
+      const closed = once(socket, 'close');
+      socket.end(request(scheme, '/hold'));
+      await closed;
+      while (front!.forwarder.connectionCount > 0) await sleep(10);
+    });
+
     it(`is closed at its FIN with a stream in flight, whose backend request is aborted (${scheme === 'https' ? 'TLS, ALPN h2' : 'h2c'})`, async () => {
       const { socket } = await open();
       const arrived = once(held, 'held');
