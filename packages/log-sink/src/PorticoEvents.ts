@@ -63,6 +63,10 @@ export const PorticoEvents = defineEventCatalogue({
   'portico.stopped': { id: 1504, level: 'info', fields: [], meaning: 'Every app is stopped; Portico exits.' },
   'portico.signal_ignored': { id: 1505, level: 'warn', fields: ['signal'], meaning: 'Portico got SIGUSR1 or SIGUSR2, which it has no use for, and serves on: SIGHUP reloads, SIGTERM stops. Node would have opened its inspector (SIGUSR1) or ended Portico without a drain (SIGUSR2).' },
 
+  // 1600–1699: the admin endpoints (listener).
+  'admin.request_failed': { id: 1600, level: 'error', fields: ['path', 'err'], meaning: 'A request to the admin endpoint failed unexpectedly (its handler threw, or the status it reads did): the client got 500 "internal error; see the log" (a live page, no update). A bug: please report it.' },
+  'admin.host_refused': { id: 1601, level: 'warn', fields: ['host'], meaning: 'The admin endpoint refused a request for its Host header (403): add the name to admin.allowedHosts if it is yours. Logged once per Host, for the first 64.' },
+  'admin.connections_limited': { id: 1602, level: 'warn', fields: ['open', 'unadmitted', 'closed'], meaning: "A connection to the admin endpoint's TCP port was closed to keep its limits (128 open, 32 waiting for their first admitted request): a client that holds connections without sending requests, or a flood. Logged at the first and every 1000th; closed counts them, open and unadmitted are the connections now. The unix socket has no such limit." },
   // 1700–1799: apps as a whole: rollouts, operators' commands (portico).
   'app.rolled_out': { id: 1700, level: 'info', fields: ['app', 'reason', 'ms'], meaning: 'New workers of the app are all ready and serve: a reload changed it (the new set is ready and the old one drains), or portico restart or a watched file replaced every worker one at a time.' },
   'app.idle_stopped': { id: 1711, level: 'info', fields: ['app', 'idleTimeout'], meaning: "No request reached the app for idleTimeout seconds: its workers are drained and stopped, and it is idle again; the next request starts it, as the first one did." },

@@ -18,7 +18,11 @@ import { serveOutputLines } from './internal/serveOutputLines.ts';
 import { statusPage } from './internal/statusPage.ts';
 import { RequestMetrics } from './RequestMetrics.ts';
 
-/** What the admin server logs through: any pino logger fits. */
+/**
+ * What the admin server logs through: any pino logger fits. A line that is one of Portico's
+ * catalogued events (docs/events.md) names it in `event`: `admin.request_failed`,
+ * `admin.host_refused`, `admin.connections_limited`.
+ */
 export interface AdminLogger {
   info(fields: object, msg: string): void;
   warn(fields: object, msg: string): void;
@@ -83,7 +87,7 @@ export function createAdminServer(options: AdminServerOptions): AdminServer {
   const refusedHosts = new Set<string>();
   // The page's charts: one sample a second, the last five minutes (docs/admin.md, The status page).
   const history = new MetricsHistory(historySamples);
-  const live = new LiveFeed({ source, metrics, history, minIntervalMs: 100, rateIntervalMs: historyIntervalMs, onError: (err) => logger?.error({ err }, 'admin: status() threw') });
+  const live = new LiveFeed({ source, metrics, history, minIntervalMs: 100, rateIntervalMs: historyIntervalMs, onError: (err) => logger?.error({ event: 'admin.request_failed', path: '/live', err }, 'admin: status() threw') });
   let reloading = false;
 
   const routes: Record<string, Partial<Record<string, Handler>>> = {
@@ -125,7 +129,7 @@ export function createAdminServer(options: AdminServerOptions): AdminServer {
           const status = result.ok ? 200 : failedRollouts?.length ? 502 : 400;
           sendJson(res, status, result.ok ? { ok: true } : { ok: false, errors: result.errors, ...(failedRollouts?.length ? { failedRollouts } : {}) });
         } catch (error) {
-          logger?.error({ err: error }, 'admin: reload threw');
+          logger?.error({ event: 'admin.request_failed', path: '/reload', err: error }, 'admin: reload threw');
           sendJson(res, 500, { ok: false, errors: [(error as Error)?.message ?? String(error)] });
         } finally {
           reloading = false;
@@ -183,7 +187,7 @@ export function createAdminServer(options: AdminServerOptions): AdminServer {
       const h = req.headers.host ?? '(none)';
       if (refusedHosts.size < 64 && !refusedHosts.has(h)) {
         refusedHosts.add(h);
-        logger?.warn({ host: h }, 'admin: request refused for its Host header (add the name to allowedHosts if it is yours)');
+        logger?.warn({ event: 'admin.host_refused', host: h }, 'admin: request refused for its Host header (add the name to allowedHosts if it is yours)');
       }
     }
     return refused;
@@ -192,7 +196,7 @@ export function createAdminServer(options: AdminServerOptions): AdminServer {
   const limits = options.limits ?? defaultAdminConnectionLimits;
   // Logged at the first close and every 1000th after it: a flood costs the log a line per 1000 connections.
   const gate = new AdminConnectionGate(limits, (counts) => {
-    if (counts.closed % 1000 === 1) logger?.warn(counts, 'admin: a TCP connection was closed to keep the port\'s connection limits (docs/admin.md, Security); the unix socket has none');
+    if (counts.closed % 1000 === 1) logger?.warn({ event: 'admin.connections_limited', ...counts }, 'admin: a TCP connection was closed to keep the port\'s connection limits (docs/admin.md, Security); the unix socket has none');
   });
 
   const serve = (viaSocket: boolean) => (req: http.IncomingMessage, res: http.ServerResponse) => {
@@ -214,7 +218,7 @@ export function createAdminServer(options: AdminServerOptions): AdminServer {
     Promise.resolve()
       .then(() => handler(req, res))
       .catch((error: unknown) => {
-        logger?.error({ err: error, path }, 'admin: handler failed');
+        logger?.error({ event: 'admin.request_failed', path, err: error }, 'admin: handler failed');
         if (!res.headersSent) send(res, 500, 'text/plain; charset=utf-8', 'internal error; see the log');
         else res.destroy();
       });

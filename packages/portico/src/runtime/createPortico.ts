@@ -265,7 +265,7 @@ export function createPortico(initial: PorticoConfig, options: PorticoOptions = 
       appCommand: (app, command) => (command === 'restart' ? portico.restart(app) : command === 'stop' ? portico.stopApp(app) : portico.startApp(app)),
       logWriteFailures: () => logWriteFailures(logger),
       ...(frontsFleet ? { refresh: () => frontsFleet.refresh() } : {}),
-    }, metrics);
+    }, metrics, logger);
     admin = made.server;
     return made.start();
   };

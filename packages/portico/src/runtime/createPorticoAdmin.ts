@@ -1,4 +1,5 @@
-import { createAdminServer, type AdminServer, type AdminSource, type RequestMetrics } from '@portico/listener';
+import { createAdminServer, type AdminLogger, type AdminServer, type AdminSource, type RequestMetrics } from '@portico/listener';
+import { logEvent, PorticoEvents, type EventLogger, type PorticoEventName } from '@portico/log-sink';
 import type { AdminConfig } from '../config/AdminSchema.ts';
 import { adminSocketGroup, configuredAdminToken, randomToken, writeGeneratedTokenAfterBind } from './adminAccess.ts';
 import type { Started } from './Portico.ts';
@@ -19,6 +20,7 @@ export function createPorticoAdmin(
   environment: Readonly<Record<string, string | undefined>>,
   source: AdminSource,
   metrics: RequestMetrics,
+  logger: EventLogger,
 ): PorticoAdmin {
   const configured = configuredAdminToken(admin, environment);
   const generated = configured === undefined ? writeGeneratedTokenAfterBind : undefined;
@@ -32,6 +34,7 @@ export function createPorticoAdmin(
     allowedHosts: admin.allowedHosts,
     token,
     socket: { path: admin.socket, ...(group === undefined ? {} : { group }) },
+    logger: adminEventLogger(logger),
   });
   return {
     server,
@@ -42,4 +45,18 @@ export function createPorticoAdmin(
       return { host: bound.host, port: bound.port, socket: admin.socket, ...(tokenFile ? { tokenFile } : {}) };
     },
   };
+}
+
+/**
+ * The admin server's lines that are catalogued events (`admin.*`, docs/events.md), logged as
+ * such; the rest say what Portico logs itself already (its admin address, a reload's outcome, an
+ * app command's rollout) and are left out. Before, the admin server had no logger at all, so a
+ * 500 "see the log" had nothing in the log.
+ */
+function adminEventLogger(logger: EventLogger): AdminLogger {
+  const forward = (fields: object): void => {
+    const { event, ...rest } = fields as { event?: unknown };
+    if (typeof event === 'string' && Object.hasOwn(PorticoEvents, event)) logEvent(logger, event as PorticoEventName, rest);
+  };
+  return { info: forward, warn: forward, error: forward };
 }

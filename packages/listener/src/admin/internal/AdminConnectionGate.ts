@@ -3,7 +3,9 @@ import type { AdminConnectionLimits } from '../AdminConnectionLimits.ts';
 
 /** The counts when a connection was closed to keep the limits, for the log. */
 export interface GateCounts {
+  /** Connections open once the new one is taken or refused. */
   readonly open: number;
+  /** Of them, those with no request admitted yet. */
   readonly unadmitted: number;
   /** Connections closed to keep the limits since the gate was made. */
   readonly closed: number;
@@ -38,12 +40,17 @@ export class AdminConnectionGate {
       if (oldest === undefined) return this.#close(socket);
       // Counted out now, not at its close event: the new connection takes its place at once.
       this.#forget(oldest);
-      this.#close(oldest);
+      this.#take(socket);
+      return this.#close(oldest);
     }
+    this.#take(socket);
+  };
+
+  #take(socket: Socket): void {
     this.#open.add(socket);
     this.#unadmitted.add(socket);
     socket.once('close', () => this.#forget(socket));
-  };
+  }
 
   admit(socket: Socket): void {
     this.#unadmitted.delete(socket);
