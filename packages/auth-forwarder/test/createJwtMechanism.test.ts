@@ -4,7 +4,7 @@ import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { exportJWK, SignJWT, type JWTPayload } from 'jose';
-import { AuthKeyInvalidError, createAuthenticator, InvalidAuthConfigError, type JwtAuthConfig } from '../src/index.ts';
+import { AuthFileUnreadableError, AuthKeyInvalidError, createAuthenticator, InvalidAuthConfigError, type JwtAuthConfig } from '../src/index.ts';
 import { bearer, EventLog, expectFailure, expectSuccess, header, request, useTempDir } from './support.ts';
 
 const now = Date.UTC(2026, 10, 24, 12, 0, 0);
@@ -197,5 +197,20 @@ describe('jwt authenticator', () => {
       await writeFile(file, JSON.stringify({ keys: [{ kty: 'oct', k: Buffer.from(secret).toString('base64url') }] }));
       assert.throws(() => make({ jwksFile: file }), /symmetric/);
     });
+
+    // Failed before: the key file was read with readFileSync, so a FIFO blocked the event loop of
+    // the process building the authenticator (the control's, a front's) for good.
+    for (const key of ['publicKeyFile', 'jwksFile'] as const) {
+      it(`refuses at once a ${key} that is a FIFO or a device, naming the key and what it is`, async () => {
+        const fifo = join(dir.path, `${key}.fifo`);
+        execFileSync('mkfifo', [fifo]);
+        for (const [file, what] of [[fifo, 'a FIFO (named pipe)'], ['/dev/zero', 'a character device']] as const) {
+          assert.throws(
+            () => make({ [key]: file }),
+            (e: unknown) => e instanceof AuthFileUnreadableError && e.message.includes(`auth.${key}`) && e.message.includes(`is ${what}, not a regular file`),
+          );
+        }
+      });
+    }
   });
 });

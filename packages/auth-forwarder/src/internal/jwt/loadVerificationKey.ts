@@ -1,6 +1,6 @@
 import { createPublicKey, createSecretKey, X509Certificate, type KeyObject } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { readRegularFileSync } from '@portico/files';
 import { createLocalJWKSet, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
 import type { JwtAlgorithm } from '../../AuthConfig.ts';
 import { AuthFileUnreadableError, AuthKeyInvalidError } from '../../errors.ts';
@@ -15,6 +15,8 @@ const allAlgorithms: readonly JwtAlgorithm[] = ['HS256', 'RS256', 'ES256', 'EdDS
 const asymmetric: readonly JwtAlgorithm[] = ['RS256', 'ES256', 'EdDSA'];
 // RFC 7518 §3.2: an HMAC key at least as long as the hash output.
 const minSecretBytes = 32;
+/** Far above any PEM key or JWKS (a JWKS of a hundred RSA keys is under 100 KiB). */
+const maxKeyFileBytes = 1024 * 1024;
 
 /**
  * The one key source of a `jwt` section and the algorithms it may verify. Each key kind admits
@@ -54,12 +56,11 @@ export function loadVerificationKey(reader: ConfigReader, env: Readonly<Record<s
   }
 
   const path = resolve(reader.string(source));
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new AuthFileUnreadableError(source, path, error as Error);
-  }
+  // Only a regular file: a FIFO would block the event loop of the process building the
+  // authenticator (the control's, a front's) for good, and /dev/zero fill its memory.
+  const read = readRegularFileSync(path, maxKeyFileBytes);
+  if ('problem' in read) throw new AuthFileUnreadableError(source, path, new Error(read.problem));
+  const text = read.bytes.toString('utf8');
 
   if (source === 'jwksFile') {
     let jwks: JSONWebKeySet;
