@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { adminTarget } from '../../src/cli/internal/adminTarget.ts';
 import { runAppCommand } from '../../src/cli/internal/runAppCommand.ts';
+import { CommandFailure } from '../../src/cli/CommandFailure.ts';
 import { UsageError } from '../../src/cli/UsageError.ts';
 
 const io = { stdout: () => {}, stderr: () => {}, env: {}, cwd: '/' };
@@ -62,5 +66,41 @@ describe('adminTarget and app commands on malformed input', () => {
   // Failed before: the empty name made the path /apps//restart, answered 404 as an unexpected answer (exit 69).
   it('refuses an empty app name as a usage error, before asking anything', async () => {
     await assert.rejects(runAppCommand('restart', { admin: '9901' }, [''], io), (error: unknown) => error instanceof UsageError && /name the app/.test(error.message));
+  });
+});
+
+// Found following docs/config.md: its example passes "DB_URL": "${DB_URL}" to the app, set where
+// Portico runs (systemd's EnvironmentFile); in the operator's shell it is not, and status, logs,
+// reload and restart -c FILE refused the file for it, though they need only where the socket is.
+describe('adminTarget -c FILE with variables set only where Portico runs', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'portico-admin-target-'));
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const write = async (config: object) => {
+    const file = join(dir, 'portico.json');
+    await writeFile(file, JSON.stringify(config));
+    return file;
+  };
+  const app = { name: 'shop', processPath: 'node', arguments: ['server.js'], environmentVariables: { DB_URL: '${DB_URL}' } };
+
+  it('finds the socket of a file whose apps use a variable this shell does not have', async () => {
+    const file = await write({ listen: [{ port: '${PUBLIC_PORT}' }], admin: { port: 9901 }, apps: [app] });
+    const withEnv = await adminTarget({ config: file }, { ...io, env: { DB_URL: 'postgres://db', PUBLIC_PORT: '8080' } }, 'status');
+    assert.deepEqual(await adminTarget({ config: file }, io, 'status'), withEnv);
+  });
+
+  it('still refuses a file whose admin section uses a variable that is not set, naming it', async () => {
+    const file = await write({ listen: [{ port: 8080 }], admin: { port: 9901, socket: '${RUN_DIR}/admin.sock' }, apps: [app] });
+    await assert.rejects(adminTarget({ config: file }, io, 'status'), (error: unknown) => error instanceof CommandFailure && /admin\.socket.*RUN_DIR, which is not set/.test(error.message));
+  });
+
+  it('still refuses a file with any other problem', async () => {
+    const file = await write({ listen: [{ port: 8080 }], admin: { port: 9901 }, apps: [{ ...app, startupTimelimit: 3 }] });
+    await assert.rejects(adminTarget({ config: file }, io, 'status'), (error: unknown) => error instanceof CommandFailure && /startupTimelimit/.test(error.message));
   });
 });

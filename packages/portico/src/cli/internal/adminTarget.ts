@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import net from 'node:net';
-import { loadConfig } from '../../config/loadConfig.ts';
+import { loadConfig, type Environment } from '../../config/loadConfig.ts';
+import type { PorticoConfig } from '../../config/PorticoConfigSchema.ts';
 import { ConfigInvalidError } from '../../errors.ts';
 import type { CliIo } from '../CliIo.ts';
 import { CommandFailure } from '../CommandFailure.ts';
@@ -38,14 +39,35 @@ export async function adminTarget(values: Readonly<Record<string, string | boole
   }
   let admin;
   try {
-    // Only the socket's path is needed: an operator of socketGroup may not read Portico's key files.
-    ({ admin } = await loadConfig(resolve(io.cwd, file), { env: io.env, checkBuild: false }));
+    ({ admin } = await loadForAdmin(resolve(io.cwd, file), io.env));
   } catch (error) {
     if (!(error instanceof ConfigInvalidError)) throw error;
     throw new CommandFailure(error.message, ExitCode.configInvalid);
   }
   if (!admin) throw new UsageError(`${file} has no "admin" section, so Portico answers no admin requests; add "admin": { "port": 9901 } and restart it, or give -a HOST:PORT`);
   return { socketPath: admin.socket, url: `unix:${admin.socket}` };
+}
+
+/**
+ * The config, read for where its admin socket is. Only that is needed: nothing is built from it
+ * (an operator of socketGroup may not read Portico's key files), and a variable that only the
+ * apps use (`"DB_URL": "${DB_URL}"`, set where Portico runs by systemd's EnvironmentFile and not
+ * in the operator's shell) is given a stand-in. One that `admin` itself uses must be set, and any
+ * other problem is the file's: both are thrown as they were found.
+ */
+async function loadForAdmin(file: string, env: Environment): Promise<PorticoConfig> {
+  try {
+    return await loadConfig(file, { env, checkBuild: false });
+  } catch (error) {
+    if (!(error instanceof ConfigInvalidError) || !error.problems.every((p) => p.kind === 'env' && !/^admin\b/.test(p.path))) throw error;
+    const unset = error.problems.flatMap((p) => [...String(p.value).matchAll(/\$\{([A-Za-z_]\w*)\}|%([A-Za-z_]\w*)%/g)].map((m) => (m[1] ?? m[2])!));
+    const standIns = Object.fromEntries(unset.filter((name) => env[name] === undefined).map((name) => [name, '0']));
+    try {
+      return await loadConfig(file, { env: { ...env, ...standIns }, checkBuild: false });
+    } catch {
+      throw error;
+    }
+  }
 }
 
 /**
