@@ -336,4 +336,8 @@ function validate(options: AdminServerOptions): void {
     const value = options.limits?.[key];
     if (options.limits !== undefined && (!Number.isInteger(value) || value! < 1)) throw new InvalidListenerOptionError(`admin.limits.${key}`, `must be a whole number above 0, got ${String(value)}`);
   }
+  // Node refuses a head deadline past its deadline for the whole request (requestTimeout, 5 minutes).
+  if (options.limits !== undefined && options.limits.headTimeoutMs > 300_000) {
+    throw new InvalidListenerOptionError('admin.limits.headTimeoutMs', `must be at most 300000 (5 minutes, Node's limit for a whole request), got ${options.limits.headTimeoutMs}`);
+  }
 }

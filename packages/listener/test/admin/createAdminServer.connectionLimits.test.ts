@@ -156,8 +156,9 @@ describe('createAdminServer (connection limits of the TCP port)', function () {
     }
   });
 
-  it('refuses limits that are not whole numbers above 0, naming the option', () => {
-    for (const [key, value] of [['connections', 0], ['unadmitted', 1.5], ['headTimeoutMs', -1]] as const) {
+  // A head deadline past 5 minutes threw Node's ERR_OUT_OF_RANGE from node:http instead.
+  it('refuses limits that are not whole numbers above 0, or a head deadline past 5 minutes, naming the option', () => {
+    for (const [key, value] of [['connections', 0], ['unadmitted', 1.5], ['headTimeoutMs', -1], ['headTimeoutMs', 300_001]] as const) {
       const limits = { connections: 8, unadmitted: 4, headTimeoutMs: 1000, [key]: value };
       assert.throws(() => createAdminServer({ source: new FakeAdminSource(), metrics: new RequestMetrics(), port: 0, limits }), new RegExp(`admin\\.limits\\.${key}`));
     }
