@@ -20,6 +20,8 @@
 // grows steeply.
 //
 //   pnpm bench:tail [seconds] [rounds] [shares]   (default 5 s × 3 rounds, shares 0.3,0.5,0.7; Linux, taskset, wrk, nginx)
+//   PORTICO_BENCH_HOLD_SINGLE=1 starts Portico with the fronts' own flags (16 MiB a semi-space, the
+//   single-threaded collector), as bench:proxy-cores does.
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -145,7 +147,9 @@ async function main(): Promise<void> {
   const shares = (process.argv[4] ?? '0.3,0.5,0.7').split(',').map(Number);
   if (!shares.every((x) => x > 0 && x <= 1)) throw new Error(`bench:tail: each share of Portico's saturation must be above 0 and at most 1, got ${process.argv[4]}`);
   const loadAtStart = loadavg()[0]!;
-  const portico = await startRole(new URL(import.meta.url), ['portico'], { nodeFlags: porticoRoleFlags(1, 'single-threaded', false) });
+  // PORTICO_BENCH_HOLD_SINGLE=1: with the flags Portico starts each front with (as bench:proxy-cores).
+  const hold = process.env.PORTICO_BENCH_HOLD_SINGLE === '1';
+  const portico = await startRole(new URL(import.meta.url), ['portico'], { nodeFlags: porticoRoleFlags(1, 'single-threaded', hold) });
   const backend = Number(portico.line.split(' ')[1]);
   const backendPort = listeningPort(backend);
   const relay = await startRole(new URL(import.meta.url), ['parsing-relay', String(backendPort)]);
@@ -169,7 +173,7 @@ async function main(): Promise<void> {
     for (let r = 0; r < count; r++) {
       for (const [k, rate] of rates.entries()) for (const [i, t] of targets.entries()) results[k]![i]!.push(await measure(t, rate, seconds));
     }
-    console.log(`\nPortico's saturation per core ${saturation.toFixed(0)} req/s (wrk -c50, 3 s); open loop, 50 connections, ${seconds} s × ${count} rounds (medians), ${process.version}, load average ${loadAtStart.toFixed(1)} at the start, ${loadavg()[0]!.toFixed(1)} now`);
+    console.log(`\nPortico's saturation per core${hold ? ' (held: the fronts\' flags)' : ''} ${saturation.toFixed(0)} req/s (wrk -c50, 3 s); open loop, 50 connections, ${seconds} s × ${count} rounds (medians), ${process.version}, load average ${loadAtStart.toFixed(1)} at the start, ${loadavg()[0]!.toFixed(1)} now`);
     console.log('proxy on CPU 0; backend (one process for every target) and generator on CPU 1. Per request: CPU µs (of it the kernel\'s), system calls, wake-ups; waits: ms a second runnable without a CPU');
     console.log('rate      run                        p50      p99  p99×nginx  late p99 errors | cpu µs: proxy      backend       generator   | backend syscalls | wakes: proxy  backend  generator | wait ms/s: backend  generator | CPU 1 busy');
     for (const [k, rate] of rates.entries()) {
