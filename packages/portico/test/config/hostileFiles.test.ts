@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadConfig } from '@portico/portico';
@@ -55,6 +56,21 @@ describe('loadConfig on hostile files', () => {
       [['file', 'is a character device, not a regular file', 'a readable file']],
     );
   });
+
+  // Failed before: "is not a file" for a FIFO or a device, "does not exist" for a loop of links,
+  // which is there; an operator was not told what the path held.
+  for (const [name, make, message] of [
+    ['a FIFO', (path: string) => void execFileSync('mkfifo', [path]), 'is a FIFO (named pipe), not a regular file'],
+    ['a device', (path: string) => symlink('/dev/zero', path), 'is a character device, not a regular file'],
+    ['a loop of symbolic links', (path: string) => symlink(path, path), 'cannot be read (ELOOP: a loop of symbolic links)'],
+  ] as const) {
+    it(`says what a file the config names is when it is ${name}`, async () => {
+      const users = join(folder.dir, 'users.htpasswd');
+      await make(users);
+      const problems = await problemsOf(loadConfig(await folder.write('p.json', minimal({ auth: { type: 'basic', htpasswdFile: 'users.htpasswd' } })), { env }));
+      assert.deepEqual(problems.map((p) => [p.path, p.message]), [['apps[0].auth.htpasswdFile', `${message} (resolved to ${users})`]]);
+    });
+  }
 
   it('refuses a folder named like a config', async () => {
     const file = join(folder.dir, 'p.yaml');

@@ -1,4 +1,5 @@
-import { existsSync, statSync } from 'node:fs';
+import { statSync, type Stats } from 'node:fs';
+import { fileKind, whyUnreadable } from '@portico/files';
 import type { KeyPath } from './formatPath.ts';
 import { lookupAccount } from './lookupAccount.ts';
 import { isRecord, type RawProblem } from './walkSchema.ts';
@@ -126,17 +127,31 @@ function checkAccount(app: Record<string, unknown>, j: number): RawProblem[] {
   return [];
 }
 
-/** A file or folder the config names that is not there. */
+/**
+ * A file or folder the config names that is not there, or not of its kind: said as what it is (a
+ * FIFO where an htpasswd file was, a loop of symbolic links), which "is not a file" and "does not
+ * exist" did not say.
+ */
 export function checkPathExists(kind: 'file' | 'directory', resolved: string, original: string, path: KeyPath): RawProblem | undefined {
-  const found = existsSync(resolved) ? statSync(resolved) : undefined;
+  let found: Stats | undefined;
+  let failure: unknown;
+  try {
+    found = statSync(resolved);
+  } catch (error) {
+    failure = error;
+  }
   const right = kind === 'file' ? found?.isFile() : found?.isDirectory();
   if (right) return undefined;
   const where = resolved === original ? '' : ` (resolved to ${resolved})`;
+  const code = (failure as NodeJS.ErrnoException | undefined)?.code;
+  const what = found
+    ? kind === 'file' ? `is ${fileKind(found)}, not a regular file` : 'is not a directory'
+    : code === 'ENOENT' || code === 'ENOTDIR' ? 'does not exist' : whyUnreadable(failure);
   return {
     kind: 'file',
     path,
     value: original,
-    message: found ? `is not a ${kind}${where}` : `does not exist${where}`,
+    message: `${what}${where}`,
     allowed: `an existing ${kind}, absolute or relative to the config file`,
   };
 }
