@@ -210,8 +210,9 @@ function spawnProcess(spec: ProcessSpec, events: ProcessEvents, orphans: OrphanG
     } catch {
       // ESRCH: the whole group is gone already.
     }
-    // What left the group (setsid, a double fork) is still in the cgroup (systemd's KillMode=control-group).
-    cgroup?.signal(signal);
+    // What left the group (setsid, a double fork) is still in the cgroup (systemd's KillMode=control-group);
+    // what is still in the group had the signal already.
+    cgroup?.signal(signal, pid);
   };
 
   child.on('error', (error) => {

@@ -101,8 +101,13 @@ export class WorkerCgroup {
     return (readText(this.procsFile) ?? '').split('\n').filter(Boolean).map(Number);
   }
 
-  /** Sends `signal` to every process in the cgroup (systemd's KillMode=control-group). */
-  signal(signal: NodeJS.Signals): void {
+  /**
+   * Sends `signal` to every process in the cgroup (systemd's KillMode=control-group), but those of
+   * process group `signalledGroup`, which the caller has just signalled as a group: a process sent
+   * SIGTERM twice may take the second as "stop now" and cut its drain (a Node backend that
+   * handles SIGTERM with `process.once` is ended by it).
+   */
+  signal(signal: NodeJS.Signals, signalledGroup?: number): void {
     if (signal === 'SIGKILL' && this.#hasKill) {
       // The kernel kills the whole subtree, forks racing with it included (Linux 5.14+).
       try {
@@ -113,6 +118,7 @@ export class WorkerCgroup {
       }
     }
     for (const pid of this.pids()) {
+      if (signalledGroup !== undefined && processGroupOf(pid) === signalledGroup) continue;
       try {
         process.kill(pid, signal);
       } catch {
@@ -190,4 +196,11 @@ function cgroup2Mount(): string | undefined {
     if (after?.split(' ')[0] === 'cgroup2') return before!.split(' ')[4]?.replace(/\\040/g, ' ');
   }
   return undefined;
+}
+
+/** The process group of `pid`, from /proc/PID/stat (its 5th field, after the command in parentheses). */
+function processGroupOf(pid: number): number | undefined {
+  const stat = readText(`/proc/${pid}/stat`);
+  const fields = stat?.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return fields === undefined ? undefined : Number(fields[2]);
 }
