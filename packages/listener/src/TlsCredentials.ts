@@ -1,7 +1,6 @@
 import { X509Certificate } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import tls from 'node:tls';
+import { readRegularFile, readRegularFileSync, type RegularFileRead } from '@portico/files';
 import { TlsCredentialsInvalidError, TlsFileUnreadableError } from './errors.ts';
 import type { TlsSettings } from './ListenEntry.ts';
 
@@ -12,7 +11,10 @@ export interface TlsCredentials {
   readonly ca?: Buffer;
 }
 
-type Reader = (path: string) => Buffer | Promise<Buffer>;
+type Reader = (path: string) => RegularFileRead | Promise<RegularFileRead>;
+
+/** Far above any certificate chain, key or CA bundle (Mozilla's bundle is 200 KiB). */
+const maxTlsFileBytes = 16 * 1024 * 1024;
 
 /**
  * Reads a listen entry's certificate, key and CA bundle and checks that TLS can use them (PEM
@@ -24,12 +26,13 @@ type Reader = (path: string) => Buffer | Promise<Buffer>;
  * const credentials = await loadTlsCredentials({ cert: 'cert.pem', key: 'key.pem' });
  */
 export async function loadTlsCredentials(settings: TlsSettings): Promise<TlsCredentials> {
-  return checked(settings, await readAll(settings, (path) => readFile(path)));
+  // Only a regular file: a FIFO would hold a thread of libuv's pool for good, /dev/zero fill the memory.
+  return checked(settings, await readAll(settings, (path) => readRegularFile(path, maxTlsFileBytes)));
 }
 
 /** `loadTlsCredentials`, synchronously: for config checks that run before anything is started. */
 export function loadTlsCredentialsSync(settings: TlsSettings): TlsCredentials {
-  const read = (path: string) => readFileSync(path);
+  const read = (path: string) => readRegularFileSync(path, maxTlsFileBytes);
   const cert = readOne('certificate', settings.cert, read) as Buffer;
   const key = readOne('key', settings.key, read) as Buffer;
   const ca = settings.ca === undefined ? undefined : (readOne('CA bundle', settings.ca, read) as Buffer);
@@ -44,13 +47,12 @@ async function readAll(settings: TlsSettings, read: Reader): Promise<TlsCredenti
 }
 
 function readOne(what: string, path: string, read: Reader): Buffer | Promise<Buffer> {
-  const refused = (error: unknown) => new TlsFileUnreadableError(what, path, (error as NodeJS.ErrnoException).code ?? String(error));
-  try {
-    const result = read(path);
-    return result instanceof Promise ? result.catch((error: unknown) => Promise.reject(refused(error))) : result;
-  } catch (error) {
-    throw refused(error);
-  }
+  const bytes = (result: RegularFileRead): Buffer => {
+    if ('problem' in result) throw new TlsFileUnreadableError(what, path, result.problem);
+    return result.bytes;
+  };
+  const result = read(path);
+  return result instanceof Promise ? result.then(bytes) : bytes(result);
 }
 
 function checked(settings: TlsSettings, credentials: TlsCredentials): TlsCredentials {
