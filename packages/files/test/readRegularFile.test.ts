@@ -52,6 +52,22 @@ for (const [name, read] of readers) {
   });
 }
 
+describe('readRegularFile with cut', () => {
+  it('gives the first maxBytes of a larger regular file, and refuses what is no regular file all the same', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'portico-files-'));
+    try {
+      const file = join(dir, 'page');
+      await writeFile(file, '123456');
+      const got = await readRegularFile(file, 5, { cut: true });
+      assert.ok('bytes' in got);
+      assert.equal(got.bytes.toString(), '12345');
+      assert.deepEqual(await readRegularFile('/dev/zero', 5, { cut: true }), { problem: 'is a character device, not a regular file', code: 'ENOTREGULAR' });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('readRegularFile on FIFOs', () => {
   it('holds no thread of libuv\'s pool, however many', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'portico-files-'));

@@ -1,6 +1,6 @@
-import { constants, watch, type FSWatcher } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { watch, type FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
+import { readRegularFile } from '@portico/files';
 
 /**
  * The most of `app_offline.htm` served, and held in memory by each front: a larger file is cut
@@ -67,33 +67,13 @@ export class AppOffline {
  * The page in `file`, its first `maxOfflinePageBytes` at most; undefined when there is no such
  * file (the app is online). A file that exists but cannot be read (a folder of that name, no
  * permission, anything but a regular file) still takes the app offline, with an empty page: the
- * operator meant it offline. It is opened without waiting (`O_NONBLOCK`): a FIFO of that name
+ * operator meant it offline. It is read by `readRegularFile`, without waiting: a FIFO of that name
  * would otherwise hold a thread of libuv's pool until someone wrote to it, and four of them every
- * file-system call of the process.
+ * file-system call of the process. Sized by the file as it is now: a file still growing is read
+ * again at its next change.
  */
 async function readPage(file: string): Promise<string | undefined> {
-  let handle;
-  try {
-    handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    return code === 'ENOENT' || code === 'ENOTDIR' ? undefined : '';
-  }
-  try {
-    const stats = await handle.stat();
-    if (!stats.isFile()) return '';
-    // Sized by the file as it is now: a file still growing is read again at its next change.
-    const page = Buffer.allocUnsafe(Math.min(stats.size, maxOfflinePageBytes));
-    let length = 0;
-    while (length < page.length) {
-      const { bytesRead } = await handle.read(page, length, page.length - length, length);
-      if (bytesRead === 0) break;
-      length += bytesRead;
-    }
-    return page.toString('utf8', 0, length);
-  } catch {
-    return '';
-  } finally {
-    await handle.close().catch(() => {});
-  }
+  const read = await readRegularFile(file, maxOfflinePageBytes, { cut: true });
+  if ('bytes' in read) return read.bytes.toString('utf8');
+  return read.code === 'ENOENT' || read.code === 'ENOTDIR' ? undefined : '';
 }
