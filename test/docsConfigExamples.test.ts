@@ -63,8 +63,12 @@ function parseBlock(block: Block): unknown {
   }
 }
 
-/** A part of a config made whole: what it leaves out is filled with the least that is valid. */
+/**
+ * A part of a config made whole: what it leaves out is filled with the least that is valid. A
+ * block with `apps` is a config a reader copies as it is, and must be whole already.
+ */
 function completed(kind: 'config' | 'app', value: Record<string, unknown>): Record<string, unknown> {
+  if (kind === 'config' && 'apps' in value) return value;
   // An app shown by the keys in question (`{ "name": "shop", "stdoutLog": … }`) runs some command.
   const config: Record<string, unknown> = kind === 'app' ? { apps: [{ processPath: 'node', ...value }] } : { ...value };
   config['listen'] ??= [{ port: 8080 }];
@@ -127,9 +131,14 @@ describe('the config examples of the docs', () => {
     const app = { name: 'shop', processPath: 'node', startupTimelimit: 30 };
     assert.equal(classify(app), 'app');
     assert.match(problems('x.md:1', completed('app', app), '').join('\n'), /startupTimelimit: is not a known key/);
-    const top = { listen: [{ port: 8080 }], apps: [], admn: { port: 9901 } };
+    const top = { listen: [{ port: 8080 }], apps: [{ name: 'shop', processPath: 'node' }], admn: { port: 9901 } };
     assert.equal(classify(top), 'config');
     assert.match(problems('x.md:1', completed('config', top), '').join('\n'), /admn: is not a known key/);
+  });
+
+  it('hold a block with apps to be a whole config, as a reader copies it', () => {
+    const apps = { apps: [{ name: 'shop', processPath: 'node' }] };
+    assert.match(problems('x.md:1', completed('config', apps), '').join('\n'), /listen: is required/);
   });
 
   it('leave out what is no config: the status JSON, a log line', () => {
