@@ -6,15 +6,17 @@
 export interface AdminConnectionLimits {
   /**
    * Connections open at once, admitted or not (nginx's `worker_connections`). One more closes the
-   * oldest connection with no request admitted yet, or, when there is none, is itself closed.
+   * oldest connection with no request admitted yet, or, when every one has been, is itself
+   * closed at once.
    */
   readonly connections: number;
   /**
-   * Of those, connections none of whose requests has passed the access check yet (a probe's,
-   * or one with the token). One more closes the oldest of them: a flood of connections that send
-   * nothing pushes out its own, not a client that sends its head at once. A refused request
-   * closes its connection, so each such connection holds at most one head, for at most
-   * `headTimeoutMs`.
+   * Connections with no request that passed the access check yet (a probe's, or one with the
+   * token) past which a new one closes the oldest of them if it has waited a tenth of
+   * `headTimeoutMs` (at most a second), and is taken all the same if none has: a flood of
+   * connections that send nothing pushes out its own, while a burst of clients that send their
+   * heads at once is served. A refused request closes its connection, so each such connection
+   * holds at most one head, for at most `headTimeoutMs`.
    */
   readonly unadmitted: number;
   /**
@@ -25,5 +27,5 @@ export interface AdminConnectionLimits {
   readonly headTimeoutMs: number;
 }
 
-/** Probes, a Prometheus scraper, `portico … -a` and a few browser tabs (six connections each) fit many times over. */
-export const defaultAdminConnectionLimits: AdminConnectionLimits = { connections: 128, unadmitted: 32, headTimeoutMs: 10_000 };
+/** nginx's default `worker_connections`; probes, a scraper, `portico … -a` and browser tabs (six connections each) fit many times over. */
+export const defaultAdminConnectionLimits: AdminConnectionLimits = { connections: 512, unadmitted: 64, headTimeoutMs: 10_000 };

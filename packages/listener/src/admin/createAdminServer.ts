@@ -50,7 +50,7 @@ export interface AdminServerOptions {
   readonly socket?: AdminSocketOptions;
   /**
    * What clients of the TCP port may hold: connections, connections with no request admitted
-   * yet, and the time a head may take (docs/admin.md, Security). Default 128, 32 and 10 s.
+   * yet, and the time a head may take (docs/admin.md, Security). Default 512, 64 and 10 s.
    */
   readonly limits?: AdminConnectionLimits;
   readonly logger?: AdminLogger;

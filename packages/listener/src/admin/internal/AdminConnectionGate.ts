@@ -14,46 +14,59 @@ export interface GateCounts {
 /**
  * Counts the TCP port's connections from their accept (`onConnection`, the server's
  * `connection` listener) to their close, and keeps them within `limits` as nginx keeps
- * `worker_connections`: a new connection that would pass a limit closes the oldest one that has
- * had no request admitted (nginx drains its oldest connections still waiting for a request), or,
- * when every open one has been admitted, is itself closed at once. A flood of connections that
- * send nothing so only ever pushes out its own, and a probe or an operator that sends its head
- * at once is admitted before it is the oldest. `admit` marks a connection whose request passed
- * the access check.
+ * `worker_connections`, by draining the oldest connections still waiting for a request:
+ *
+ * - past `unadmitted` waiting ones, a new connection closes the oldest that has waited
+ *   `graceMs` or more; when none has (a burst of clients that each send a head at once, all
+ *   accepted in one turn of the event loop before any head is read), it is taken all the same;
+ * - at `connections`, it closes the oldest waiting one, however young, and when every open one
+ *   has been admitted it is itself closed at once: this is the bound on descriptors.
+ *
+ * A flood of connections that send nothing so pushes out its own, and a probe that sends its
+ * head at once is admitted before the flood's newer connections make it the oldest. `admit`
+ * marks a connection whose request passed the access check.
  */
 export class AdminConnectionGate {
   readonly #limits: AdminConnectionLimits;
+  readonly #graceMs: number;
+  readonly #now: () => number;
   readonly #onClosed: (counts: GateCounts) => void;
   readonly #open = new Set<Socket>();
-  /** In accept order: the first is the oldest. */
-  readonly #unadmitted = new Set<Socket>();
+  /** When each was accepted, in accept order: the first is the oldest. */
+  readonly #unadmitted = new Map<Socket, number>();
   #closed = 0;
 
-  constructor(limits: AdminConnectionLimits, onClosed: (counts: GateCounts) => void) {
+  constructor(limits: AdminConnectionLimits, onClosed: (counts: GateCounts) => void, now: () => number = () => performance.now()) {
     this.#limits = limits;
+    // A tenth of the head deadline, at most a second: far longer than a client takes to send its head.
+    this.#graceMs = Math.min(1000, limits.headTimeoutMs / 10);
+    this.#now = now;
     this.#onClosed = onClosed;
   }
 
   readonly onConnection = (socket: Socket): void => {
-    if (this.#open.size >= this.#limits.connections || this.#unadmitted.size >= this.#limits.unadmitted) {
-      const oldest = this.#unadmitted.values().next().value;
+    const full = this.#open.size >= this.#limits.connections;
+    if (full || this.#unadmitted.size >= this.#limits.unadmitted) {
+      const [oldest, since] = this.#unadmitted.entries().next().value ?? [];
       if (oldest === undefined) return this.#close(socket);
-      // Counted out now, not at its close event: the new connection takes its place at once.
-      this.#forget(oldest);
-      this.#take(socket);
-      return this.#close(oldest);
+      if (full || this.#now() - since! >= this.#graceMs) {
+        // Counted out now, not at its close event: the new connection takes its place at once.
+        this.#forget(oldest);
+        this.#take(socket);
+        return this.#close(oldest);
+      }
     }
     this.#take(socket);
   };
 
-  #take(socket: Socket): void {
-    this.#open.add(socket);
-    this.#unadmitted.add(socket);
-    socket.once('close', () => this.#forget(socket));
-  }
-
   admit(socket: Socket): void {
     this.#unadmitted.delete(socket);
+  }
+
+  #take(socket: Socket): void {
+    this.#open.add(socket);
+    this.#unadmitted.set(socket, this.#now());
+    socket.once('close', () => this.#forget(socket));
   }
 
   #forget(socket: Socket): void {
