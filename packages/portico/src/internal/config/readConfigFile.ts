@@ -75,7 +75,12 @@ function parseYaml(text: string): { value: unknown } | { problems: RawProblem[] 
   // what it read.
   const repeated = repeatedKeys(document).map(({ offset, name }) => ({ offset, reason: `the key ${JSON.stringify(name)} is already in this map; keep one` }));
   if (document.errors.length > 0 || repeated.length > 0) {
-    const found = [...document.errors.map((error) => ({ offset: error.pos[0], reason: yamlReason(error) })), ...repeated].sort((a, b) => a.offset - b.offset);
+    // The yaml library's stack overflow on nesting far too deep is said once: it came twice, a
+    // byte or none apart and under two codes, depending on how deep the stack was where the parse
+    // began (a CI run of hostileFiles on Node 24).
+    const overflow = document.errors.findIndex(stackOverflow);
+    const errors = document.errors.filter((error, i) => !stackOverflow(error) || i === overflow);
+    const found = [...errors.map((error) => ({ offset: error.pos[0], reason: yamlReason(error) })), ...repeated].sort((a, b) => a.offset - b.offset);
     return { problems: found.map(({ offset, reason }) => syntaxProblem('YAML', text, offset, reason)) };
   }
   const complex = complexKeys(document).map(({ offset, kind }) => syntaxProblem('YAML', text, offset, `a key that is a ${kind}; Portico's keys are plain names, write it as one`));
@@ -150,8 +155,15 @@ function syntaxProblem(format: 'JSON' | 'YAML', text: string, offset: number, re
 }
 
 /** The yaml library's first line, without the `at line L, column C` that the problem already says. */
+/** The parser's recursion ran out of stack (V8's RangeError, caught by the library under more than one code). */
+function stackOverflow(error: YAMLError): boolean {
+  return error.message.includes('Maximum call stack size exceeded');
+}
+
 function yamlReason(error: YAMLError): string {
   // The library's own words tell a programmer to call YAML.parseAllDocuments().
   if (error.code === 'MULTIPLE_DOCS') return 'a second YAML document starts here (a line "---" after content); a config file is one document';
+  // V8's words for the parser's recursion running out of stack say nothing of the file.
+  if (stackOverflow(error)) return 'it nests deeper than the YAML parser can follow (no Portico config nests past six levels)';
   return error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
 }
