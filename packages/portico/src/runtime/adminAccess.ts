@@ -1,10 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import { readRegularFileSync } from '@portico/files';
 import { dirname, join } from 'node:path';
 import type { AdminConfig } from '../config/AdminSchema.ts';
 import { AdminAccessUnusableError } from '../errors.ts';
 
 const tokenPattern = /^[A-Za-z0-9._~-]{32,}$/;
+/** Far past any token (they are 32 characters and more, one line): a file past it is no token file. */
+const maxTokenFileBytes = 64 * 1024;
 
 /**
  * The bearer token of the admin endpoint's TCP port, as configured: the content of `tokenFile`
@@ -16,11 +19,11 @@ export function configuredAdminToken(admin: AdminConfig, env: Readonly<Record<st
   let from: string;
   if (admin.tokenFile !== undefined) {
     from = `the file ${admin.tokenFile} (admin.tokenFile)`;
-    try {
-      token = readFileSync(admin.tokenFile, 'utf8').replace(/\r?\n$/, '');
-    } catch (error) {
-      throw new AdminAccessUnusableError(`cannot read ${from}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
-    }
+    // Only a regular file, of a token's size: the config check said what the path was, but a file
+    // swapped since (a FIFO, a device) must not hold the start (readRegularFileSync).
+    const read = readRegularFileSync(admin.tokenFile, maxTokenFileBytes);
+    if ('problem' in read) throw new AdminAccessUnusableError(`${from} ${read.problem}`);
+    token = read.bytes.toString('utf8').replace(/\r?\n$/, '');
   } else if (admin.tokenEnv !== undefined) {
     from = `the environment variable ${admin.tokenEnv} (admin.tokenEnv)`;
     token = env[admin.tokenEnv];
