@@ -117,7 +117,8 @@ function exitFrom(context: WorkerContext, event: Exited, kind: WorkerExitKind): 
     pid: context.pid,
     code: event.code,
     signal: event.signal,
-    uptimeMs: context.pid === undefined ? 0 : event.at - context.spawnedAt,
+    // Whole milliseconds: the monotonic clock's fraction says nothing to a reader of the log.
+    uptimeMs: context.pid === undefined ? 0 : Math.round(event.at - context.spawnedAt),
     stderrTail: event.stderrTail,
     killed: context.killed,
     ...(event.spawnError ? { spawnError: event.spawnError } : {}),
@@ -317,7 +318,7 @@ export const workerMachine = workerSetup.createMachine({
                 pid: context.pid,
                 code: null,
                 signal: null,
-                uptimeMs: context.clock.now() - context.spawnedAt,
+                uptimeMs: Math.round(context.clock.now() - context.spawnedAt),
                 stderrTail: context.capture?.stderrTail() ?? '',
                 killed: false,
                 reason,

@@ -189,6 +189,8 @@ describe('workerMachine', function () {
       assert.equal(exit?.kind, 'crashed');
       assert.equal(exit?.code, 3);
       assert.ok(exit?.uptimeMs !== undefined && exit.uptimeMs > 0 && exit.uptimeMs <= Date.now() - spawnedBefore, `uptime ${exit?.uptimeMs}`);
+      // Whole milliseconds, as the log and status print it (it was 4979.7595, the monotonic clock's fraction).
+      assert.ok(Number.isInteger(exit.uptimeMs), `uptime ${exit.uptimeMs}`);
       assert.match(exit?.stderrTail ?? '', /backend \d+ starting/);
     });
 

@@ -404,7 +404,7 @@ export class SupervisorRuntime {
     }
     child.lastExit = { reason, at: now };
     this.#children.touch(child);
-    this.#emit({ type: 'supervisor.child_exited', childId: child.spec.id, exit: reason, expected, uptimeMs: now - child.startedAt });
+    this.#emit({ type: 'supervisor.child_exited', childId: child.spec.id, exit: reason, expected, uptimeMs: Math.round(now - child.startedAt) });
 
     if (expected) {
       if (this.#isCurrent('stop', child)) {
