@@ -63,6 +63,20 @@ describe('portico start under signals and a watched file', function () {
     assert.match(portico.stdout(), /"event":"config.reload_failed".*"problems":\["Portico is stopping; nothing was reloaded"\]/);
   });
 
+  // A second SIGTERM or Ctrl-C during the drain ends Portico at once, as documented; the log just
+  // stopped there, with no word of why (a launcher such as pnpm exec sends a terminal's Ctrl-C
+  // twice). Failed before: no portico.stop_forced line.
+  it('says why it exits at once, exit 1, on a second SIGTERM during its graceful stop', async () => {
+    const { portico, reply } = await slowRequestInFlight(1);
+    const exited = new Promise<number | null>((resolve) => portico.child.on('exit', resolve));
+    portico.child.kill('SIGTERM');
+    await portico.waitForStdout(/"event":"portico.stopping"/);
+    portico.child.kill('SIGTERM');
+    assert.equal(await exited, 1);
+    await reply.catch(() => undefined);
+    assert.match(portico.stdout(), /"event":"portico.stop_forced","eventId":1506,"signal":"SIGTERM"/);
+  });
+
   // Failed before: a front met Node's default for SIGHUP and died with the connections it held,
   // though SIGHUP means reload to Portico: `systemctl kill -s HUP` (every process of the unit's
   // cgroup), `kill -HUP -PGID` or a terminal's hangup reach the fronts as well as the control.

@@ -62,6 +62,7 @@ export const PorticoEvents = defineEventCatalogue({
   'portico.stopping': { id: 1503, level: 'info', fields: ['signal'], meaning: 'Portico stops accepting, lets in-flight requests finish and stops every app; a second signal forces it.' },
   'portico.stopped': { id: 1504, level: 'info', fields: [], meaning: 'Every app is stopped; Portico exits.' },
   'portico.signal_ignored': { id: 1505, level: 'warn', fields: ['signal'], meaning: 'Portico got SIGUSR1 or SIGUSR2, which it has no use for, and serves on: SIGHUP reloads, SIGTERM stops. Node would have opened its inspector (SIGUSR1) or ended Portico without a drain (SIGUSR2).' },
+  'portico.stop_forced': { id: 1506, level: 'warn', fields: ['signal'], meaning: 'A second SIGTERM or SIGINT came during the graceful stop: Portico exits at once (exit 1) without waiting for the drain; requests in flight are cut, and the apps\' processes are killed by the orphan guard. A launcher that passes a terminal\'s Ctrl-C on to Portico (pnpm exec) sends two.' },
 
   // 1600–1699: the admin endpoints (listener).
   'admin.request_failed': { id: 1600, level: 'error', fields: ['path', 'err'], meaning: 'A request to the admin endpoint failed unexpectedly (its handler threw, or the status it reads did): the client got 500 "internal error; see the log" (a live page, no update). A bug: please report it.' },

@@ -98,6 +98,8 @@ export const startCommand: Command = {
       const onSignal = (signal: NodeJS.Signals) => {
         signals += 1;
         if (signals > 1) {
+          // Said before the exit: the log otherwise just stopped mid-drain, with no word of why.
+          logEvent(logger, 'portico.stop_forced', { signal });
           flushLoggerSync(logger);
           process.exit(1);
         }
