@@ -1,6 +1,6 @@
 import { extname } from 'node:path';
 import { readRegularFile } from '@portico/files';
-import { isAlias, isCollection, isMap, isPair, isScalar, parseDocument, visit, type Document, type YAMLError } from 'yaml';
+import { isAlias, isCollection, isMap, isScalar, parseDocument, visit, type Document, type Pair, type YAMLError } from 'yaml';
 import { locateJsonError } from './locateJsonError.ts';
 import { sourcePlace } from './sourceExcerpt.ts';
 import type { RawProblem } from './walkSchema.ts';
@@ -71,20 +71,18 @@ function parseYaml(text: string): { value: unknown } | { problems: RawProblem[] 
   // YAML 1.2 core schema: `yes`/`no`/`on` stay strings, unlike YAML 1.1. Repeated keys are
   // Portico's own check below: the library's compares each key with every one before it.
   const document = parseDocument(text, { prettyErrors: false, uniqueKeys: false });
-  // Every problem at once, in the file's order: what the parser refused, and the repeated keys of
-  // what it read.
-  const repeated = repeatedKeys(document).map(({ offset, name }) => ({ offset, reason: `the key ${JSON.stringify(name)} is already in this map; keep one` }));
-  if (document.errors.length > 0 || repeated.length > 0) {
+  // Every problem at once, in the file's order: what the parser refused, and the keys of what it
+  // read that are lists, maps or repeated.
+  const keys = keyProblems(document);
+  if (document.errors.length > 0 || keys.length > 0) {
     // The yaml library's stack overflow on nesting far too deep is said once: it came twice, a
     // byte or none apart and under two codes, depending on how deep the stack was where the parse
     // began (a CI run of hostileFiles on Node 24).
     const overflow = document.errors.findIndex(stackOverflow);
     const errors = document.errors.filter((error, i) => !stackOverflow(error) || i === overflow);
-    const found = [...errors.map((error) => ({ offset: error.pos[0], reason: yamlReason(error) })), ...repeated].sort((a, b) => a.offset - b.offset);
+    const found = [...errors.map((error) => ({ offset: error.pos[0], reason: yamlReason(error) })), ...keys].sort((a, b) => a.offset - b.offset);
     return { problems: found.map(({ offset, reason }) => syntaxProblem('YAML', text, offset, reason)) };
   }
-  const complex = complexKeys(document).map(({ offset, kind }) => syntaxProblem('YAML', text, offset, `a key that is a ${kind}; Portico's keys are plain names, write it as one`));
-  if (complex.length > 0) return { problems: complex };
   try {
     return { value: document.toJS({ maxAliasCount: 100 }) as unknown };
   } catch (error) {
@@ -94,43 +92,39 @@ function parseYaml(text: string): { value: unknown } | { problems: RawProblem[] 
   }
 }
 
-/**
- * The keys that are a list or a map (`? [a, b] : 1`, `{[a]: 1}`, or an alias of one), each with
- * where it starts. The yaml library would turn each into its text as a JS key and print a Node
- * warning on stderr, where no one reading the config's problems looks.
- */
-function complexKeys(document: Document): { offset: number; kind: 'list' | 'map' }[] {
-  const found: { offset: number; kind: 'list' | 'map' }[] = [];
-  visit(document, {
-    Pair(_key, pair) {
-      if (!isPair(pair)) return;
-      const key = pair.key;
-      const node = isAlias(key) ? key.resolve(document) : key;
-      if (!isCollection(node)) return;
-      const start = (key as { range?: [number, number, number] | null }).range?.[0] ?? 0;
-      found.push({ offset: start, kind: isMap(node) ? 'map' : 'list' });
-    },
-  });
-  return found;
+/** What is wrong with a key, and where the key starts in the text. */
+interface KeyProblem {
+  readonly offset: number;
+  readonly reason: string;
 }
 
 /**
- * The keys repeated in one map, each with where it starts, in one pass over each map: compared as
- * the names JavaScript makes of them, so `1` and "1", or `true` and "true", are one key, as the
- * object the config becomes has them (the yaml library compared values, and let the last win).
- * Keys that are lists or maps are `complexKeys`' to refuse.
+ * The config's keys that JavaScript cannot take as they are, in one walk of the document:
+ * - a key that is a list or a map (`? [a, b] : 1`, `{[a]: 1}`, or an alias of one), which the
+ *   yaml library would turn into its text and warn of on stderr, where no one reading the
+ *   config's problems looks;
+ * - a key repeated in one map, compared as the name JavaScript makes of it, so `1` and "1", or
+ *   `true` and "true", are one key, as the object the config becomes has them (the library
+ *   compared values and let the last win), with one set of names a map, not each key against
+ *   every one before it as the library did.
  */
-function repeatedKeys(document: Document): { offset: number; name: string }[] {
-  const found: { offset: number; name: string }[] = [];
+function keyProblems(document: Document): KeyProblem[] {
+  const found: KeyProblem[] = [];
+  const keyOf = (pair: Pair<unknown, unknown>) => (isAlias(pair.key) ? pair.key.resolve(document) : pair.key);
+  const startOf = (pair: Pair<unknown, unknown>) => (pair.key as { range?: [number, number, number] | null }).range?.[0] ?? 0;
   visit(document, {
+    Pair(_key, pair) {
+      const key = keyOf(pair);
+      if (isCollection(key)) found.push({ offset: startOf(pair), reason: `a key that is a ${isMap(key) ? 'map' : 'list'}; Portico's keys are plain names, write it as one` });
+    },
     Map(_key, map) {
       const seen = new Set<string>();
       for (const pair of map.items) {
-        const key = isAlias(pair.key) ? pair.key.resolve(document) : pair.key;
+        const key = keyOf(pair);
         if (!isScalar(key)) continue;
         const name = String(key.value);
         if (!seen.has(name)) seen.add(name);
-        else found.push({ offset: (pair.key as { range?: [number, number, number] | null }).range?.[0] ?? 0, name });
+        else found.push({ offset: startOf(pair), reason: `the key ${JSON.stringify(name)} is already in this map; keep one` });
       }
     },
   });
