@@ -49,7 +49,6 @@
 //   pnpm bench:proxy-cores [seconds] [rounds] [share]   (default 5 s × 3 rounds, share 0.7; Linux, wrk, taskset)
 //   PORTICO_BENCH_HOLD_SINGLE=1 starts the single process with the fronts' own flags (frontNodeFlags:
 //   16 MiB a semi-space, and the single-threaded collector).
-import { execFileSync } from 'node:child_process';
 import cluster from 'node:cluster';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
@@ -60,6 +59,7 @@ import { porticoRoleFlags } from './support/porticoRoleFlags.ts';
 import { childPids, cpuMs, runQueueMs } from './support/processCpu.ts';
 import { bareRelay } from './support/bareRelay.ts';
 import { listeningPort } from './support/listeningPort.ts';
+import { pin } from './support/pin.ts';
 import { parsingRelay } from './support/parsingRelay.ts';
 import { listenAndReport, startRole } from './support/roleProcess.ts';
 import { proxyPassTo, startNginx } from './support/startNginx.ts';
@@ -257,10 +257,6 @@ function ms(value: number): string {
   return `${value.toFixed(2)}ms`.padStart(7);
 }
 
-function pin(cpu: number | string, pids: readonly number[]): void {
-  // Every thread of each process (libuv's pool, V8's helpers), so the whole process stays there.
-  for (const pid of pids) execFileSync('taskset', ['-a', '-p', '-c', String(cpu), String(pid)], { stdio: 'ignore' });
-};
 
 async function startPortico(fronts: number, frontGc: 'single-threaded' | 'parallel' = 'single-threaded') {
   // PORTICO_BENCH_HOLD_SINGLE=1: the single process (one front) runs with the flags every front is

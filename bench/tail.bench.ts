@@ -22,7 +22,6 @@
 //   pnpm bench:tail [seconds] [rounds] [shares]   (default 5 s × 3 rounds, shares 0.3,0.5,0.7; Linux, taskset, wrk, nginx)
 //   PORTICO_BENCH_HOLD_SINGLE=1 starts Portico with the fronts' own flags (16 MiB a semi-space, the
 //   single-threaded collector), as bench:proxy-cores does.
-import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { resolveConfig } from '@portico/portico';
@@ -30,6 +29,7 @@ import { benchConfigPlace } from './support/benchConfigPlace.ts';
 import { parsingRelay } from './support/parsingRelay.ts';
 import { porticoRoleFlags } from './support/porticoRoleFlags.ts';
 import { listeningPort } from './support/listeningPort.ts';
+import { pin } from './support/pin.ts';
 import { childPids, cpuMs, cpuSplitMs, runQueueMs } from './support/processCpu.ts';
 import { listenAndReport, startRole } from './support/roleProcess.ts';
 import { proxyPassTo, startNginx } from './support/startNginx.ts';
@@ -137,9 +137,6 @@ async function measure(target: Target, rate: number, seconds: number): Promise<F
   };
 }
 
-function pin(cpu: number | string, pids: readonly number[]): void {
-  for (const pid of pids) execFileSync('taskset', ['-a', '-p', '-c', String(cpu), String(pid)], { stdio: 'ignore' });
-}
 
 async function main(): Promise<void> {
   const seconds = Number(process.argv[2] ?? 5);

@@ -7,12 +7,12 @@
 // Once its connections are open it prints `ready` and waits for a line on its stdin, so that
 // its start (a second or two of loading) falls outside what the benchmark measures; then it runs
 // and prints its PacedLoadRun as one JSON line.
-import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
 import { drivePacedLoad } from './drivePacedLoad.ts';
+import { pin } from './pin.ts';
 
 const [port, rate, seconds, connections, cpu] = process.argv.slice(2);
-if (cpu !== undefined) execFileSync('taskset', ['-a', '-p', '-c', cpu, String(process.pid)], { stdio: 'ignore' });
+if (cpu !== undefined) pin(cpu, [process.pid]);
 const go = async (): Promise<void> => {
   process.stdout.write('ready\n');
   const told = await Promise.race([once(process.stdin, 'data').then(() => true), once(process.stdin, 'end').then(() => false)]);
