@@ -474,7 +474,8 @@ describe('portico (command line)', () => {
     // Failed before: restart, stop, start and logs sent the name and got 431 for the head, exit 69
     // with the 20,000 characters twice in the message; status echoed them all.
     it('refuses an app name no app can have (past 64 characters, a "/") before asking, exit 2, saying what names are', async () => {
-      for (const name of ['a'.repeat(20_000), 'shop/../reload']) {
+      // A CR/LF would split the admin request's head if it went unencoded; U+00A0 looks like a space.
+      for (const name of ['a'.repeat(20_000), 'shop/../reload', 'shop\r\nX-Injected: 1', 'shop\u00a0']) {
         for (const command of ['restart', 'stop', 'start', 'logs', 'status']) {
           const run = await portico([command, '-a', admin, name]);
           assert.equal(run.code, 2, `${command}: ${run.stderr.slice(0, 300)}`);
@@ -482,6 +483,7 @@ describe('portico (command line)', () => {
           const shown = name.length > 64 ? `"${name.slice(0, 64)}…" (${name.length} characters)` : JSON.stringify(name);
           const rule = 'app names are up to 64 letters, digits, ".", "_" or "-", starting with a letter or digit; portico status lists them';
           assert.equal(run.stderr.split('\n')[0], `portico ${command}: no app can be named ${shown}: ${rule}`);
+          assert.ok(!run.stderr.includes('\r'), `${command}: a raw CR in the message`);
         }
       }
       assert.equal(running.status().apps[0]!.state, 'ready');
