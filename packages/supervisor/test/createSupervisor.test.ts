@@ -307,6 +307,31 @@ describe('createSupervisor', () => {
       assert.deepEqual(of('b').at(-1), { type: 'supervisor.child_stopped', childId: 'b', how: 'graceful' });
     });
 
+    // Failed before: a child that ended while it waited for its turn (Portico stops an app's
+    // workers all at once) got no child_stopped, so a stop-order check that reads them missed it.
+    it('reports a child that ended before its turn in a stop as stopped, at its turn', () => {
+      const why = 'did not exit within shutdownTimeLimit (2 s) of SIGTERM; killed with SIGKILL';
+      const t = harness({}, [{ id: 'a' }, { id: 'b', input: { killedOnShutdown: why } }, { id: 'stubborn', shutdown: 2, input: { graceful: false } }]).start();
+      t.supervisor.send({ type: 'portico.shutdown' });
+      t.send('a', 'exit_shutdown');
+      assert.deepEqual(t.emitted.filter((e) => e.type === 'supervisor.child_stopped'), [], 'a is reported at its turn, after stubborn and b');
+      t.clock.advance(2000);
+      assert.deepEqual(t.emitted.filter((e) => e.type === 'supervisor.child_stopped'), [
+        { type: 'supervisor.child_stopped', childId: 'stubborn', how: 'timeout', reason: 'not ended within its shutdown time (2 s); stopped outright' },
+        { type: 'supervisor.child_stopped', childId: 'b', how: 'killed', reason: why },
+        { type: 'supervisor.child_stopped', childId: 'a', how: 'graceful' },
+      ]);
+      assert.equal(t.supervisor.getSnapshot().status, 'done');
+    });
+
+    it('reports a child killed before its turn in a stop as killed', () => {
+      const t = harness({}, [{ id: 'a', input: { killedOnShutdown: 'SIGKILLed' } }, { id: 'stubborn', shutdown: 2, input: { graceful: false } }]).start();
+      t.supervisor.send({ type: 'portico.shutdown' });
+      t.send('a', 'portico.shutdown');
+      t.clock.advance(2000);
+      assert.deepEqual(t.emitted.filter((e) => e.type === 'supervisor.child_stopped').at(-1), { type: 'supervisor.child_stopped', childId: 'a', how: 'killed', reason: 'SIGKILLed' });
+    });
+
     it('says why it stopped a child outright: its shutdown time passed, or brutal_kill', () => {
       const t = harness({}, [{ id: 'brutal', shutdown: 'brutal_kill' }, { id: 'stubborn', shutdown: 2, input: { graceful: false } }]).start();
       t.supervisor.send({ type: 'portico.shutdown' });

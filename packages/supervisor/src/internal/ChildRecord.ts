@@ -25,6 +25,11 @@ export interface ChildRecord {
   failures: number;
   startedAt: number;
   lastExit: { reason: ExitReason; at: number } | undefined;
+  /**
+   * How it ended while it waited, marked stopping, for its turn in a stop (Portico stops an app's
+   * workers all at once): its stop step reports it when it comes, so `child_stopped` keeps the order.
+   */
+  endedBeforeTurn: ExitReason | undefined;
   readySubscription: Subscription | undefined;
   after: AfterStop;
   restartToken: number;
@@ -58,6 +63,7 @@ export function newRecord(spec: ChildSpec): ChildRecord {
     failures: 0,
     startedAt: 0,
     lastExit: undefined,
+    endedBeforeTurn: undefined,
     readySubscription: undefined,
     after: 'terminate',
     restartToken: 0,

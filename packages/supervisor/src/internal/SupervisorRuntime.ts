@@ -371,7 +371,11 @@ export class SupervisorRuntime {
   #runStop(step: Step & { op: 'stop' }): void {
     const { child } = step;
     if (!child.listed) return;
-    if (!child.ref) return this.#settle(child, child.after);
+    if (!child.ref) {
+      // OTP's terminate_children takes the exit of a child that ended before its turn as its stop.
+      if (child.endedBeforeTurn) this.#emit(stoppedEvent(child, child.endedBeforeTurn));
+      return this.#settle(child, child.after);
+    }
     const shutdown = child.spec.shutdown ?? (child.spec.kind === 'supervisor' ? 'infinity' : 5);
     if (shutdown === 'brutal_kill') {
       this.#kill(child, 'brutal', 'its shutdown is brutal_kill; stopped outright without asking');
@@ -409,16 +413,12 @@ export class SupervisorRuntime {
     if (expected) {
       if (this.#isCurrent('stop', child)) {
         this.#scope.system.scheduler.cancel(this.#scope.self, shutdownTimerId(child));
-        // A child that ended by force what it ran (a worker's SIGKILL at its shutdownTimeLimit) says so in its output.
-        const killed = reason.kind === 'shutdown' && reason.killed === true;
-        this.#emit(
-          killed
-            ? { type: 'supervisor.child_stopped', childId: child.spec.id, how: 'killed', reason: reason.reason ?? 'it ended what it ran by force' }
-            : { type: 'supervisor.child_stopped', childId: child.spec.id, how: 'graceful' },
-        );
+        this.#emit(stoppedEvent(child, reason));
         this.#stopCompleted(child);
+        return;
       }
-      // Otherwise a queued stop step will find it gone and settle it.
+      // Otherwise its queued stop step will find it gone, report this exit and settle it.
+      child.endedBeforeTurn = reason;
       return;
     }
     if (wasStarting) {
@@ -524,6 +524,7 @@ export class SupervisorRuntime {
   }
 
   #settle(child: ChildRecord, after: AfterStop): void {
+    child.endedBeforeTurn = undefined;
     this.#answers.stopped(child);
     // A template supervisor keeps no spec for a child that ended: OTP's simple_one_for_one deletes it.
     if (after === 'remove' || (this.#template && after === 'terminate')) return this.#children.remove(child);
@@ -540,6 +541,14 @@ export class SupervisorRuntime {
   #emit(event: SupervisorEmitted): void {
     this.#scope.emit(event);
   }
+}
+
+/** `child_stopped` for a child that ended when asked: `killed` when it says it ended what it ran by force (a worker's SIGKILL at its shutdownTimeLimit). */
+function stoppedEvent(child: ChildRecord, reason: ExitReason): SupervisorEmitted {
+  if (reason.kind === 'shutdown' && reason.killed === true) {
+    return { type: 'supervisor.child_stopped', childId: child.spec.id, how: 'killed', reason: reason.reason ?? 'it ended what it ran by force' };
+  }
+  return { type: 'supervisor.child_stopped', childId: child.spec.id, how: 'graceful' };
 }
 
 function restartTimerId(token: number): string {

@@ -28,7 +28,7 @@ export function harness(options: Omit<SupervisorOptions, 'children'>, specs: rea
       supervisor.start();
       return this;
     },
-    send(id: string, type: 'crash' | 'exit' | 'exit_shutdown' | 'ready') {
+    send(id: string, type: 'crash' | 'exit' | 'exit_shutdown' | 'ready' | 'portico.shutdown') {
       const ref = whichChildren(supervisor).find((c) => c.id === id)?.ref;
       if (!ref) throw new Error(`child ${id} is not running`);
       ref.send({ type });
