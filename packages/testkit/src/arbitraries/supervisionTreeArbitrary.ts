@@ -82,12 +82,21 @@ export function treeWorkers(spec: SupervisorNodeSpec): string[] {
   return spec.children.flatMap((child) => (child.kind === 'worker' ? [child.id] : treeWorkers(child)));
 }
 
-/** The live actor of the child `id`, searched through nested supervisors. */
+/**
+ * The live actor of the child `id`, searched through nested supervisors: this supervisor's own
+ * children first, then each nested supervisor's, depth first in start order. Any tree's ids work,
+ * not only the dotted ones `supervisionTreeArbitrary` makes; before, a nested child was found only
+ * under an id prefixed with its supervisor's (`backends.api`), so a fault aimed at `api` in an
+ * integrator's own tree reached nothing and the run checked nothing.
+ */
 export function findChild(supervisor: AnyActorRef, id: string): AnyActorRef | undefined {
   const snapshot = supervisor.getSnapshot() as { children?: readonly { id: string; kind: string; ref: AnyActorRef | undefined }[] };
-  for (const child of snapshot.children ?? []) {
-    if (child.id === id) return child.ref;
-    if (child.kind === 'supervisor' && child.ref && id.startsWith(`${child.id}.`)) return findChild(child.ref, id);
+  const children = snapshot.children ?? [];
+  for (const child of children) if (child.id === id) return child.ref;
+  for (const child of children) {
+    if (child.kind !== 'supervisor' || !child.ref) continue;
+    const found = findChild(child.ref, id);
+    if (found) return found;
   }
   return undefined;
 }
