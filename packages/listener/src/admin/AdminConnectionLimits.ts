@@ -11,8 +11,9 @@ export interface AdminConnectionLimits {
    */
   readonly connections: number;
   /**
-   * Connections with no request that passed the access check yet (a probe's, or one with the
-   * token) past which a new one closes the oldest of them if it has waited a tenth of
+   * Connections with no request that carried the token yet (a probe's or the page shell's, which
+   * anyone may ask for, does not count; without a token configured, any request that passed the
+   * access check does) past which a new one closes the oldest of them if it has waited a tenth of
    * `headTimeoutMs` (at most a second), and is taken all the same if none has: a flood of
    * connections that send nothing pushes out its own, while a burst of clients that send their
    * heads at once is served. A refused request closes its connection, so each such connection

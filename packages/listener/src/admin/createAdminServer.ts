@@ -5,7 +5,7 @@ import { InvalidListenerOptionError, ListenFailedError } from '../errors.ts';
 import type { AdminSource, AppCommand, WorkerOutputTail } from './AdminSource.ts';
 import { defaultAdminConnectionLimits, type AdminConnectionLimits } from './AdminConnectionLimits.ts';
 import { AdminConnectionGate } from './internal/AdminConnectionGate.ts';
-import { refusal } from './internal/adminAccess.ts';
+import { admits, refusal } from './internal/adminAccess.ts';
 import { answerClientError } from './internal/answerClientError.ts';
 import { bindAdminSocket, type AdminSocketOptions } from './internal/bindAdminSocket.ts';
 import { hostName } from './internal/isAllowedHost.ts';
@@ -204,7 +204,7 @@ export function createAdminServer(options: AdminServerOptions): AdminServer {
     const refused = refuse(req, path, viaSocket);
     // A refused client gets one answer per connection: it may not hold one by sending head after head.
     if (refused) return send(res, refused.status, 'text/plain; charset=utf-8', refused.message, { ...refused.headers, Connection: 'close' });
-    if (!viaSocket) gate.admit(req.socket);
+    if (!viaSocket && admits(path, rules)) gate.admit(req.socket);
     const route = Object.hasOwn(routes, path) ? routes[path] : appRoute(path);
     if (!route) return send(res, 404, 'text/plain; charset=utf-8', `no admin endpoint at ${path}`);
     const method = req.method === 'HEAD' && route.GET ? 'GET' : (req.method ?? '');
@@ -231,7 +231,7 @@ export function createAdminServer(options: AdminServerOptions): AdminServer {
       socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
       return;
     }
-    if (!viaSocket) gate.admit(req.socket);
+    if (!viaSocket && admits(path, rules)) gate.admit(req.socket);
     live.handleUpgrade(req, socket, head);
   };
   // Node's head deadline counts from the accept for a connection's first head, as nginx's does,

@@ -141,6 +141,26 @@ describe('createAdminServer (connection limits of the TCP port)', function () {
     assert.match(answer, /^HTTP\/1\.1 200 /);
   });
 
+  // Failed before: a request to an open path (`/healthz`, the page's shell) admitted its
+  // connection, so any local user, without the token, held every place of the port with kept-alive
+  // probes (one every few seconds keeps each), and the operator's `portico status -a`, a scraper
+  // with the token and the orchestrator's own probes were all closed at accept.
+  it('admits a connection by a request with the token only: kept-alive probes without it cannot hold the port', async () => {
+    const { port } = await start({ connections: 4, unadmitted: 4, headTimeoutMs: 60_000 });
+    const probes = [];
+    for (let i = 0; i < 4; i++) {
+      const client = await open(port);
+      client.socket.write(head('/healthz'));
+      await client.read(/^HTTP\/1\.1 200 /);
+      probes.push(client);
+    }
+    const operator = await open(port);
+    operator.socket.write(head('/status', { ...withToken, Connection: 'close' }));
+    await operator.closed;
+    assert.match(operator.text(), /^HTTP\/1\.1 200 /, 'the token holder is served');
+    assert.ok(probes[0]!.socket.closed, 'the oldest probe connection, idle between requests, made room');
+  });
+
   it('answers 408 and closes a connection whose head is not complete within headTimeoutMs of its accept, though it keeps sending', async () => {
     const { port } = await start({ connections: 16, unadmitted: 8, headTimeoutMs: 300 });
     const silent = await open(port);

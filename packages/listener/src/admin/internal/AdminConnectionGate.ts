@@ -23,8 +23,9 @@ export interface GateCounts {
  *   has been admitted it is itself closed at once: this is the bound on descriptors.
  *
  * A flood of connections that send nothing so pushes out its own, and a probe that sends its
- * head at once is admitted before the flood's newer connections make it the oldest. `admit`
- * marks a connection whose request passed the access check.
+ * head at once is answered before the flood's newer connections make it the oldest. `admit`
+ * marks a connection whose request carried the token (`admits`): a probe's admits nothing, or
+ * kept-alive probes without the token would hold every place.
  */
 export class AdminConnectionGate {
   readonly #limits: AdminConnectionLimits;

@@ -59,6 +59,17 @@ export function refusal(req: http.IncomingMessage, path: string, viaSocket: bool
   return undefined;
 }
 
+/**
+ * Whether a TCP request that `refusal` let through admits its connection to hold a place of the
+ * port (`AdminConnectionGate.admit`): one that carried the token, or any when the port asks for
+ * none. A request to an open path proves nothing of its client: admitted by a probe, any local
+ * user held every place with kept-alive `/healthz` requests, and the token's holders were closed
+ * at accept. Such a connection stays waiting, and is drained between its requests as any other.
+ */
+export function admits(path: string, rules: AccessRules): boolean {
+  return rules.token === undefined || !open.has(path);
+}
+
 function sameOrigin(origin: string, host: string): boolean {
   // The admin endpoint speaks plain HTTP only, so its one origin is http://HOST[:PORT] as the
   // client wrote Host; anything else, `null` included, is another origin.
