@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { InvariantViolatedError, SimulationFailedError } from './errors.ts';
 import { collectSimulations } from './internal/simulationsMade.ts';
+import type { Simulation } from './Simulation.ts';
 
 /**
  * fast-check parameters that replay one run, read from the environment:
@@ -85,7 +86,15 @@ const TRACE_LINES = 60;
  */
 async function replayedTrace<Ts>(details: fc.RunDetails<Ts>, check: (more: fc.Parameters<Ts>) => fc.RunDetails<Ts> | Promise<fc.RunDetails<Ts>>): Promise<string> {
   if (details.errorInstance instanceof InvariantViolatedError || details.counterexamplePath === null) return '';
-  const { result, made } = await collectSimulations(() => check({ seed: details.seed, path: details.counterexamplePath!, endOnFailure: true, interruptAfterTimeLimit: longestTimer }));
+  let replayed: { readonly result: fc.RunDetails<Ts>; readonly made: readonly Simulation[] };
+  try {
+    replayed = await collectSimulations(() => check({ seed: details.seed, path: details.counterexamplePath!, endOnFailure: true, interruptAfterTimeLimit: longestTimer }));
+  } catch (error) {
+    // fast-check cannot always walk a path back (fc.commands needs its replayPath too): the
+    // failure above stands, and must not be replaced by the replay's own error.
+    return `\nthe failing run could not be replayed for its trace: ${error instanceof Error ? error.message : String(error)}`;
+  }
+  const { result, made } = replayed;
   if (!result.failed) {
     return '\nthe failing run passed when replayed (same seed and path): the property depends on something outside the simulation (Math.random, a real timer, I/O, state kept between runs), so it cannot be replayed as printed';
   }

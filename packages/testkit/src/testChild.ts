@@ -7,6 +7,11 @@ export interface TestChildInput {
   readonly log: string[];
   /** Obeys `portico.shutdown` (default) or ignores it, so it must be stopped outright after its shutdown time. */
   readonly graceful?: boolean;
+  /**
+   * Asked at each start (every incarnation): true makes that start throw, a start failure, which
+   * a supervisor counts as a crash of the child (docs/supervisor.md). Default: every start works.
+   */
+  readonly startFails?: () => boolean;
 }
 
 export type TestChildEvent =
@@ -21,7 +26,8 @@ export type TestChildSnapshot = Snapshot<unknown> & { readonly input: TestChildI
 /**
  * A supervision-tree child that does nothing on its own: a test drives it with events.
  * `test.crash` makes it throw (a crash), `test.exit` ends it normally, `test.exit_shutdown` ends
- * it with a shutdown exit. It logs every start and stop, so stop order and leaks can be checked.
+ * it with a shutdown exit. It logs every start and stop, so stop order and leaks can be checked;
+ * `startFails` makes chosen starts fail.
  *
  * @example
  * createSupervisor({ children: [{ id: 'a', logic: testChild, input: { name: 'a', log } }] })
@@ -33,6 +39,7 @@ export const testChild: ActorLogic<TestChildSnapshot, TestChildEvent, TestChildI
       const id = scope.self.id.replace(/#\d+$/, '');
       throw new TypeError(`testChild needs an input { name, log: string[] }: give the child spec input: { name: '${id}', log } (log: an array you read)`);
     }
+    if (input.startFails?.()) throw new Error(`${input.name} failed to start`);
     input.log.push(`start:${input.name}`);
     return { status: 'active', output: undefined, error: undefined, input };
   },

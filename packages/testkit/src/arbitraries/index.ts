@@ -3,4 +3,4 @@ export type { RequestArrivalConstraints, RequestBurst } from './requestArrivalsA
 export { backoffArbitrary, poolPolicyArbitrary, restartPolicyArbitrary } from './restartPolicyArbitrary.ts';
 export type { PoolPolicy, RestartPolicy, RestartPolicyConstraints } from './restartPolicyArbitrary.ts';
 export { buildSupervisionTree, findChild, supervisionTreeArbitrary, treeWorkers } from './supervisionTreeArbitrary.ts';
-export type { NodeSpec, SupervisionTreeConstraints, SupervisorNodeSpec, WorkerNodeSpec } from './supervisionTreeArbitrary.ts';
+export type { NodeSpec, SupervisionTreeConstraints, SupervisionTreeOptions, SupervisorNodeSpec, WorkerNodeSpec } from './supervisionTreeArbitrary.ts';

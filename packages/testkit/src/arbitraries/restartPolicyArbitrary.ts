@@ -20,6 +20,11 @@ export interface RestartPolicyConstraints {
    * simulation's (`random: sim.random`) or runs will not replay. Default false.
    */
   readonly jitter?: boolean;
+  /**
+   * Allow a backoff. False gives OTP's immediate restarts only, for a model of OTP's rules,
+   * which have no delays. Default true.
+   */
+  readonly backoff?: boolean;
 }
 
 /** Restart policies: strategy, intensity, period, and no backoff or an exponential one. */
@@ -30,7 +35,7 @@ export function restartPolicyArbitrary(constraints: RestartPolicyConstraints = {
       strategy: fc.constantFrom(...strategies),
       intensity: fc.integer({ min: 0, max: constraints.maxIntensity ?? 5 }),
       period: fc.integer({ min: 1, max: constraints.maxPeriod ?? 30 }),
-      backoff: backoffArbitrary(constraints.jitter ?? false),
+      ...(constraints.backoff === false ? {} : { backoff: backoffArbitrary(constraints.jitter ?? false) }),
     },
     { requiredKeys: ['strategy', 'intensity', 'period'] },
   );

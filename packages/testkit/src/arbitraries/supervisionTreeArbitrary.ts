@@ -67,11 +67,25 @@ function name(node: Unnamed, id: string): NodeSpec {
   return { ...node, id, children: node.children.map((child, i) => name(child, `${prefix}${child.kind === 'worker' ? 'w' : 's'}${i}`)) };
 }
 
+export interface SupervisionTreeOptions {
+  /** The supervisors' source of jitter: the simulation's `random`, so that runs replay. */
+  readonly random?: () => number;
+  /** Asked at each start of the test child `id`: true makes that start fail (`TestChildInput.startFails`). */
+  readonly startFails?: (id: string) => boolean;
+}
+
 /** Supervisor logic for a generated tree; every test child logs into `log`. */
-export function buildSupervisionTree(spec: SupervisorNodeSpec, log: string[], options: { random?: () => number } = {}): SupervisorLogic {
+export function buildSupervisionTree(spec: SupervisorNodeSpec, log: string[], options: SupervisionTreeOptions = {}): SupervisorLogic {
+  const { startFails } = options;
   const children: ChildSpec[] = spec.children.map((child) =>
     child.kind === 'worker'
-      ? { id: child.id, logic: testChild, restart: child.restart, shutdown: child.shutdown, input: { name: child.id, log, graceful: child.graceful } }
+      ? {
+          id: child.id,
+          logic: testChild,
+          restart: child.restart,
+          shutdown: child.shutdown,
+          input: { name: child.id, log, graceful: child.graceful, ...(startFails ? { startFails: () => startFails(child.id) } : {}) },
+        }
       : { id: child.id, logic: buildSupervisionTree(child, log, options), restart: child.restart, kind: 'supervisor' },
   );
   return createSupervisor({ ...spec.policy, children, ...(options.random ? { random: options.random } : {}) });

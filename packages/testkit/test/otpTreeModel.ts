@@ -1,0 +1,196 @@
+import type { NodeSpec, SupervisorNodeSpec } from '../src/index.ts';
+
+/** How a child ended on its own: OTP's three classes of exit reason. */
+export type ExitKind = 'normal' | 'shutdown' | 'crash';
+
+interface ModelChild {
+  readonly spec: NodeSpec;
+  state: 'running' | 'terminated';
+  incarnation: number;
+  /** The running incarnation of a child supervisor. */
+  sup: ModelSupervisor | undefined;
+}
+
+/**
+ * A reference model of OTP's supervisor (supervisor.erl, as docs/supervisor.md states it) for a
+ * tree of test children, written from the rules and not from Portico's code. It is a plain
+ * synchronous program, as an OTP supervisor is a sequential process: each supervisor handles one
+ * exit at a time, to the end (stops in reverse start order, each within its shutdown time, then
+ * starts in order), and time moves only while it waits for a child that ignores its shutdown.
+ * That holds because the property injects an exit only once the tree is idle and makes only
+ * the root's workers fail to start (a child supervisor's start then always succeeds, so none gives
+ * up while its parent is still busy).
+ *
+ * What it predicts: for every supervisor (by its path in the tree, across its incarnations), the
+ * events it emits with their times; the test children's log (`start:`, `shutdown:`, `kill:`,
+ * `exit:`); every child's state and incarnation; the time at which the tree is idle again.
+ */
+export class OtpTreeModel {
+  now = 0;
+  /** True once the root has given up or stopped. */
+  done = false;
+  readonly log: string[] = [];
+  readonly events = new Map<string, string[]>();
+  /** Workers whose next start fails. */
+  readonly failing = new Set<string>();
+  readonly root: ModelSupervisor;
+
+  constructor(spec: SupervisorNodeSpec) {
+    this.root = new ModelSupervisor(spec, this, undefined);
+    this.root.init();
+  }
+
+  /** Every running worker, depth first: what a command can make exit. */
+  runningWorkers(): { id: string; sup: ModelSupervisor; child: ModelChild }[] {
+    const found: { id: string; sup: ModelSupervisor; child: ModelChild }[] = [];
+    const walk = (sup: ModelSupervisor) => {
+      for (const child of sup.children) {
+        if (child.state !== 'running') continue;
+        if (child.sup) walk(child.sup);
+        else found.push({ id: child.spec.id, sup, child });
+      }
+    };
+    if (!this.done) walk(this.root);
+    return found;
+  }
+
+  /** The worker `id` ends on its own with `kind`. */
+  exit(id: string, kind: ExitKind): void {
+    const target = this.runningWorkers().find((w) => w.id === id);
+    if (!target) return;
+    if (kind !== 'crash') this.log.push(`exit:${id}`);
+    target.sup.exited(target.child, kind);
+  }
+
+  /** `id@incarnation:state` for every child, depth first, each prefixed by its supervisor's path. */
+  states(): string[] {
+    const lines: string[] = [];
+    const walk = (sup: ModelSupervisor) => {
+      for (const child of sup.children) {
+        lines.push(`${sup.path}/${child.spec.id}@${child.incarnation}:${child.state}`);
+        if (child.sup) walk(child.sup);
+      }
+    };
+    walk(this.root);
+    return lines;
+  }
+
+  emit(path: string, line: string): void {
+    let list = this.events.get(path);
+    if (!list) this.events.set(path, (list = []));
+    list.push(`t=${this.now} ${line}`);
+  }
+}
+
+export class ModelSupervisor {
+  readonly spec: SupervisorNodeSpec;
+  readonly path: string;
+  readonly world: OtpTreeModel;
+  /** Where it hangs in its parent; undefined for the root. */
+  readonly parent: { sup: ModelSupervisor; child: ModelChild } | undefined;
+  children: ModelChild[];
+  /** Times of the restarts within the window (OTP's `restarts` list). */
+  restarts: number[] = [];
+
+  constructor(spec: SupervisorNodeSpec, world: OtpTreeModel, parent: ModelSupervisor['parent']) {
+    this.spec = spec;
+    this.path = spec.id;
+    this.world = world;
+    this.parent = parent;
+    // A new incarnation starts from its specs: nothing of an earlier one is kept.
+    this.children = spec.children.map((child) => ({ spec: child, state: 'terminated', incarnation: 0, sup: undefined }));
+  }
+
+  init(): void {
+    for (const child of this.children) {
+      // Only the root's workers are made to fail, and the root's own start is not under test.
+      if (!this.start(child)) throw new Error(`the model does not start a tree with a failing child (${child.spec.id})`);
+    }
+  }
+
+  /** Starts one child; false when its start failed (it stays terminated, its incarnation used). */
+  start(child: ModelChild): boolean {
+    child.incarnation++;
+    const { spec } = child;
+    if (spec.kind === 'worker') {
+      if (this.world.failing.delete(spec.id)) return false;
+      this.world.log.push(`start:${spec.id}`);
+    } else {
+      child.sup = new ModelSupervisor(spec, this.world, { sup: this, child });
+      child.sup.init();
+    }
+    child.state = 'running';
+    this.emit(`started ${spec.id} #${child.incarnation}`);
+    return true;
+  }
+
+  /** Stops a running child as OTP's shutdown/2 does, waiting for it when it must. */
+  stop(child: ModelChild): void {
+    const { spec } = child;
+    if (spec.kind === 'supervisor') {
+      // shutdown: infinity, the default for a supervisor: it takes as long as its own stop.
+      child.sup?.shutdown('shutdown');
+      this.emit(`exited ${spec.id} shutdown expected`);
+      this.emit(`stopped ${spec.id} graceful`);
+    } else if (spec.shutdown === 'brutal_kill') {
+      this.world.log.push(`kill:${spec.id}`);
+      this.emit(`stopped ${spec.id} brutal`);
+    } else if (spec.graceful) {
+      this.world.log.push(`shutdown:${spec.id}`);
+      this.emit(`exited ${spec.id} shutdown expected`);
+      this.emit(`stopped ${spec.id} graceful`);
+    } else {
+      this.world.now += spec.shutdown * 1000;
+      this.world.log.push(`kill:${spec.id}`);
+      this.emit(`stopped ${spec.id} timeout`);
+    }
+    child.sup = undefined;
+    child.state = 'terminated';
+  }
+
+  /** Stops every child in reverse start order, then ends (OTP terminate/2). */
+  shutdown(reason: 'shutdown' | 'gave_up'): void {
+    for (const child of [...this.children].reverse()) if (child.state === 'running') this.stop(child);
+    this.children = this.children.filter((c) => c.spec.restart !== 'temporary');
+    this.emit(`supervisor_stopped ${reason}`);
+  }
+
+  /** A child ended on its own (or failed to start): OTP's restart/2 with the strategy. */
+  exited(child: ModelChild, kind: ExitKind, startFailed = false): void {
+    const { spec } = child;
+    this.emit(`exited ${spec.id} ${kind}`);
+    if (startFailed) this.emit(`start_failed ${spec.id}`);
+    child.sup = undefined;
+    child.state = 'terminated';
+    const restart = spec.restart === 'permanent' || (spec.restart === 'transient' && kind === 'crash');
+    if (!restart) {
+      if (spec.restart === 'temporary') this.children = this.children.filter((c) => c !== child);
+      return;
+    }
+    const { strategy, intensity, period } = this.spec.policy;
+    this.restarts = this.restarts.filter((t) => t > this.world.now - period * 1000);
+    this.restarts.push(this.world.now);
+    if (this.restarts.length > intensity) {
+      this.emit(`gave_up ${spec.id} ${this.restarts.length}`);
+      this.shutdown('gave_up');
+      // Escalation: the supervisor ended with `shutdown`; its parent decides.
+      if (this.parent) this.parent.sup.exited(this.parent.child, 'shutdown');
+      else this.world.done = true;
+      return;
+    }
+    const index = this.children.indexOf(child);
+    const group = this.children.filter((c, i) => c === child || strategy === 'one_for_all' || (strategy === 'rest_for_one' && i > index));
+    const restarting = group.filter((c) => c === child || c.spec.restart !== 'temporary');
+    this.emit(`restarting ${spec.id} [${restarting.map((c) => c.spec.id).join(',')}]`);
+    for (const member of [...group].reverse()) if (member.state === 'running') this.stop(member);
+    this.children = this.children.filter((c) => !group.includes(c) || restarting.includes(c));
+    for (const member of restarting) {
+      // A failed restart counts as a crash of that child, and its own restart takes over.
+      if (!this.start(member)) return this.exited(member, 'crash', true);
+    }
+  }
+
+  emit(line: string): void {
+    this.world.emit(this.path, line);
+  }
+}

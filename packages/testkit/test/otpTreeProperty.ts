@@ -1,0 +1,232 @@
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { createActor, type AnyActorRef } from 'xstate';
+import { restartChild, stopSupervisor, terminateChild, type ChildCommandResult, type SupervisorRef } from '@portico/supervisor';
+import {
+  AdvanceCommand,
+  assertQuiescent,
+  assertSimulation,
+  buildSupervisionTree,
+  findChild,
+  recordTreeEvents,
+  runSimulatedModel,
+  Simulation,
+  supervisionTreeArbitrary,
+  trackActors,
+  type ActorTracker,
+  type FaultAction,
+  type SupervisorNodeSpec,
+  type TimedEvent,
+} from '../src/index.ts';
+import { OtpTreeModel, type ExitKind } from './otpTreeModel.ts';
+
+/**
+ * The real side of the OTP model property: a generated tree of test children on a simulation,
+ * with every supervisor's events, the children's log and a switch that makes chosen starts fail.
+ */
+interface Tree {
+  readonly sim: Simulation;
+  readonly root: SupervisorRef;
+  readonly events: TimedEvent[];
+  readonly actors: ActorTracker;
+  readonly log: string[];
+  readonly failing: Set<string>;
+  inject(fault: FaultAction): void;
+}
+
+function plant(spec: SupervisorNodeSpec): Tree {
+  const sim = new Simulation({ seed: 1 });
+  const log: string[] = [];
+  const failing = new Set<string>();
+  const root = createActor(buildSupervisionTree(spec, log, { startFails: (id) => failing.delete(id) }), { clock: sim.clock });
+  const events = recordTreeEvents(root, sim.clock);
+  const actors = trackActors(root);
+  root.start();
+  return { sim, root, events, actors, log, failing, inject: () => {} };
+}
+
+/** Runs the simulation until no timer is left: the tree is idle (no backoff, so nothing waits). */
+async function settle(tree: Tree): Promise<void> {
+  await tree.sim.runUntil(() => tree.sim.clock.pendingTimers === 0);
+}
+
+/** The real events, as the model writes them, by supervisor path (every incarnation in one list). */
+function realEvents(tree: Tree): Map<string, string[]> {
+  const byPath = new Map<string, string[]>();
+  for (const event of tree.events) {
+    const path = event.sessionId === tree.root.sessionId ? 'root' : String(event.actorId).replace(/#\d+$/, '');
+    let list = byPath.get(path);
+    if (!list) byPath.set(path, (list = []));
+    list.push(`t=${event.at} ${describe(event)}`);
+  }
+  return byPath;
+}
+
+function describe(event: TimedEvent): string {
+  const e = event as TimedEvent & { childId: string; exit: { kind: string }; expected: boolean; group: string[]; how: string; restarts: number; reason: string; incarnation: number };
+  switch (e.type) {
+    case 'supervisor.child_started':
+      return `started ${e.childId} #${e.incarnation}`;
+    case 'supervisor.child_start_failed':
+      return `start_failed ${e.childId}`;
+    case 'supervisor.child_exited':
+      return `exited ${e.childId} ${e.exit.kind}${e.expected ? ' expected' : ''}`;
+    case 'supervisor.child_restarting':
+      return `restarting ${e.childId} [${e.group.join(',')}]`;
+    case 'supervisor.child_stopped':
+      return `stopped ${e.childId} ${e.how}`;
+    case 'supervisor.gave_up':
+      return `gave_up ${e.childId} ${e.restarts}`;
+    case 'supervisor.command_rejected':
+      return `rejected ${String(e.command).replace('supervisor.', '')}`;
+    case 'supervisor.stopped':
+      return `supervisor_stopped ${e.reason}`;
+    default:
+      return `${e.type} ${JSON.stringify(e)}`;
+  }
+}
+
+/** `path/id@incarnation:state` for every child of the real tree, depth first. */
+function realStates(sup: AnyActorRef, path: string, lines: string[] = []): string[] {
+  const children = (sup.getSnapshot() as { children: readonly { id: string; kind: string; incarnation: number; state: string; ref: AnyActorRef | undefined }[] }).children;
+  for (const child of children) {
+    lines.push(`${path}/${child.id}@${child.incarnation}:${child.state}`);
+    if (child.kind === 'supervisor' && child.ref) realStates(child.ref, child.id, lines);
+  }
+  return lines;
+}
+
+/** After every command the real tree must be where the model is: same events, log, states and time. */
+function agree(model: OtpTreeModel, tree: Tree): void {
+  const real = realEvents(tree);
+  for (const path of new Set([...model.events.keys(), ...real.keys()])) {
+    assert.deepEqual(real.get(path) ?? [], model.events.get(path) ?? [], `events of supervisor ${path}`);
+  }
+  assert.deepEqual(tree.log, model.log, 'the test children started and stopped as OTP would');
+  assert.equal(tree.sim.clock.now(), model.now, 'the tree is idle when the model is');
+  assert.equal(tree.root.getSnapshot().status === 'done', model.done, 'the root ended when the model did');
+  if (!model.done) assert.deepEqual(realStates(tree.root, 'root'), model.states());
+}
+
+type Command = fc.AsyncCommand<OtpTreeModel, Tree>;
+
+/** A worker ends on its own: a crash (it throws), a normal exit or a shutdown exit. */
+class WorkerExit implements Command {
+  readonly index: number;
+  readonly kind: ExitKind;
+  constructor(index: number, kind: ExitKind) {
+    this.index = index;
+    this.kind = kind;
+  }
+  check = (m: Readonly<OtpTreeModel>) => m.runningWorkers().length > 0;
+  async run(m: OtpTreeModel, tree: Tree): Promise<void> {
+    const workers = m.runningWorkers();
+    const { id } = workers[this.index % workers.length]!;
+    const ref = findChild(tree.root, id);
+    assert.ok(ref, `worker ${id} runs, as the model says`);
+    tree.sim.note(`${this.kind} ${id}`);
+    ref.send({ type: this.kind === 'crash' ? 'test.crash' : this.kind === 'normal' ? 'test.exit' : 'test.exit_shutdown' });
+    m.exit(id, this.kind);
+    await settle(tree);
+  }
+  toString = () => `${this.kind}(worker ${this.index})`;
+}
+
+/** The next start of one of the root's workers fails. */
+class FailNextStart implements Command {
+  readonly index: number;
+  constructor(index: number) {
+    this.index = index;
+  }
+  #id(m: Readonly<OtpTreeModel>): string | undefined {
+    const workers = m.root.spec.children.filter((c) => c.kind === 'worker');
+    return workers[this.index % Math.max(1, workers.length)]?.id;
+  }
+  check = (m: Readonly<OtpTreeModel>) => !m.done && this.#id(m) !== undefined;
+  async run(m: OtpTreeModel, tree: Tree): Promise<void> {
+    const id = this.#id(m)!;
+    m.failing.add(id);
+    tree.failing.add(id);
+    await settle(tree);
+  }
+  toString = () => `failNextStart(root worker ${this.index})`;
+}
+
+/** A caller's command on one of the root's children: terminateChild or restartChild (OTP's answers). */
+class RootCommand implements Command {
+  readonly index: number;
+  readonly command: 'terminate' | 'restart';
+  constructor(index: number, command: 'terminate' | 'restart') {
+    this.index = index;
+    this.command = command;
+  }
+  check = (m: Readonly<OtpTreeModel>) => !m.done && m.root.children.length > 0;
+  async run(m: OtpTreeModel, tree: Tree): Promise<void> {
+    const child = m.root.children[this.index % m.root.children.length]!;
+    const id = child.spec.id;
+    tree.sim.note(`${this.command}Child ${id}`);
+    const answer: ChildCommandResult = await tree.sim.until(this.command === 'terminate' ? terminateChild(tree.root, id) : restartChild(tree.root, id));
+    let expected: string;
+    if (this.command === 'terminate') {
+      // OTP terminate_child: stopped within its shutdown time, not restarted; a temporary child is removed.
+      if (child.state === 'running') m.root.stop(child);
+      if (child.spec.restart === 'temporary') m.root.children = m.root.children.filter((c) => c !== child);
+      expected = 'ok';
+    } else if (child.state === 'running') {
+      expected = 'running';
+      m.root.emit('rejected restart_child');
+    } else if (m.root.start(child)) {
+      expected = 'ok';
+    } else {
+      // OTP restart_child: the caller gets the error and nothing changes, no restart is counted.
+      child.incarnation--;
+      m.root.emit(`start_failed ${id}`);
+      expected = 'start_failed';
+    }
+    assert.equal(answer.ok ? 'ok' : answer.failure, expected, `${this.command}Child(${id})`);
+    await settle(tree);
+  }
+  toString = () => `${this.command}Child(root child ${this.index})`;
+}
+
+const commands = fc.commands(
+  [
+    fc.tuple(fc.nat(9), fc.constantFrom<ExitKind>('crash', 'crash', 'normal', 'shutdown')).map(([i, kind]): Command => new WorkerExit(i, kind)),
+    fc.oneof(fc.integer({ min: 1, max: 8_000 }), fc.constantFrom(500, 1_000, 5_000)).map((ms) => new AdvanceCommand<OtpTreeModel, Tree>(ms, (m, advanced) => (m.now += advanced)) as Command),
+    fc.nat(9).map((i): Command => new FailNextStart(i)),
+    fc.tuple(fc.nat(9), fc.constantFrom('terminate' as const, 'restart' as const)).map(([i, c]): Command => new RootCommand(i, c)),
+  ],
+  { maxCommands: 50, size: 'max' },
+);
+
+const scenario = fc.tuple(supervisionTreeArbitrary({ maxDepth: 2, maxChildren: 3, policy: { backoff: false, maxIntensity: 3, maxPeriod: 20 } }), commands);
+
+/**
+ * Generated trees (two levels of supervisors below the root, every strategy, restart type,
+ * intensity and shutdown) under random exits of every kind, failed starts, terminate and restart
+ * commands and steps of time, against `OtpTreeModel`; after the last command the root is stopped
+ * and must stop everything in reverse order, leaving no actor or timer. Resolves to fast-check's
+ * run details; `params` bound it (a seed and numRuns in the unit tier).
+ */
+export async function checkTreesAgainstOtp(params: { seed?: number; numRuns: number; interruptAfterTimeLimit?: number }, stats = { commands: 0 }): Promise<fc.RunDetails<unknown>> {
+  return (await assertSimulation(
+    fc.asyncProperty(scenario, async ([spec, cmds]) => {
+      await runSimulatedModel(() => ({ model: new OtpTreeModel(spec), real: plant(spec) }), cmds, {
+        stats,
+        invariants: [agree],
+        teardown: async (model, tree) => {
+          // Checked first as it stands after the last command, then through the stop.
+          agree(model, tree);
+          if (!model.done) {
+            model.root.shutdown('shutdown');
+            model.done = true;
+          }
+          await tree.sim.until(stopSupervisor(tree.root));
+          agree(model, tree);
+          assertQuiescent({ clock: tree.sim.clock, actors: tree.actors }, { trace: tree.sim.trace });
+        },
+      });
+    }),
+    params,
+  )) as fc.RunDetails<unknown>;
+}
