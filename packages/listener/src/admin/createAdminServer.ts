@@ -63,6 +63,13 @@ export interface AdminServer {
   close(): Promise<void>;
 }
 
+/**
+ * While a request is being worked on (a reload's rollout, an app's drain), a `102 Processing`
+ * this often: a client tells a slow answer from a frozen Portico by silence (`portico reload`
+ * gives up after 10 s of it), so no bound on the whole wait cuts an honest rollout short.
+ */
+const progressIntervalMs = 1000;
+
 /** Samples of the page's history, one every `historyIntervalMs`: five minutes. */
 const historySamples = 300;
 const historyIntervalMs = 1000;
@@ -215,13 +222,15 @@ export function createAdminServer(options: AdminServerOptions): AdminServer {
     }
     // The body of POST /reload is not read: drain it so the connection can be reused.
     req.resume();
+    const working = keepSaying(res);
     Promise.resolve()
       .then(() => handler(req, res))
       .catch((error: unknown) => {
         logger?.error({ event: 'admin.request_failed', path, err: error }, 'admin: handler failed');
         if (!res.headersSent) send(res, 500, 'text/plain; charset=utf-8', 'internal error; see the log');
         else res.destroy();
-      });
+      })
+      .finally(working);
   };
   const upgrade = (viaSocket: boolean) => (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
     const path = (req.url ?? '/').split('?', 1)[0]!;
@@ -289,6 +298,21 @@ export function createAdminServer(options: AdminServerOptions): AdminServer {
       return closing;
     },
   };
+}
+
+/**
+ * Sends `102 Processing` every `progressIntervalMs` until the answer's head is sent; returns the
+ * function that stops it. Not to HTTP/1.0, which has no interim answers (RFC 9110, 15.2).
+ */
+function keepSaying(res: http.ServerResponse): () => void {
+  if (res.req.httpVersionMajor === 1 && res.req.httpVersionMinor === 0) return () => {};
+  const timer = setInterval(() => {
+    if (res.headersSent || res.destroyed) return clearInterval(timer);
+    res.writeProcessing();
+  }, progressIntervalMs);
+  timer.unref();
+  res.once('close', () => clearInterval(timer));
+  return () => clearInterval(timer);
 }
 
 function send(res: http.ServerResponse, status: number, type: string, body: string, headers: Readonly<Record<string, string>> = {}): void {

@@ -1,23 +1,26 @@
-import { adminOptionHelp, adminOptions } from './adminOptions.ts';
+import { waitOptionHelp, waitOptions } from './adminOptions.ts';
 import type { Command } from './Command.ts';
 import { ExitCode } from './ExitCode.ts';
 import { adminTarget } from './internal/adminTarget.ts';
 import { askAdmin, unexpected } from './internal/askAdmin.ts';
+import { silenceLimit } from './internal/silenceLimit.ts';
 
 export const reloadCommand: Command = {
   name: 'reload',
   summary: 'load the config again without dropping requests',
-  usage: 'portico reload [-c FILE | -a HOST:PORT]',
+  usage: 'portico reload [-c FILE | -a HOST:PORT] [--timeout SECONDS]',
   description:
     'Asks a running Portico (POST /reload on its admin endpoint) to load its config file again, and waits until it has. ' +
     'Apps whose settings changed are restarted by starting new processes before draining the old ones. Prints "reloaded" ' +
     'and exits 0; a config with problems is refused and the running one kept: the problems are printed on stderr and the exit status is 1. ' +
-    'So is an app whose new processes do not start: its old ones keep serving.',
-  options: adminOptions,
-  optionHelp: adminOptionHelp,
+    'So is an app whose new processes do not start: its old ones keep serving. Waits as long as the rollout takes; ' +
+    'gives up, exit 69, if Portico says nothing for 10 s (--timeout): a frozen Portico.',
+  options: waitOptions,
+  optionHelp: waitOptionHelp,
   async run(values, _positionals, io) {
+    const timeoutMs = silenceLimit(values['timeout']);
     const target = await adminTarget(values, io, 'reload');
-    const answer = await askAdmin(target, '/reload', { method: 'POST' });
+    const answer = await askAdmin(target, '/reload', { method: 'POST', timeoutMs, changes: true });
     let result: { ok?: boolean; errors?: string[] } | undefined;
     try {
       result = JSON.parse(answer.body) as typeof result;

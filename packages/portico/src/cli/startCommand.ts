@@ -5,7 +5,7 @@ import { loadConfig } from '../config/loadConfig.ts';
 import { ConfigInvalidError } from '../errors.ts';
 import { createPortico } from '../runtime/createPortico.ts';
 import type { Command } from './Command.ts';
-import { adminOptionHelp, adminOptions } from './adminOptions.ts';
+import { waitOptionHelp, waitOptions } from './adminOptions.ts';
 import { CommandFailure } from './CommandFailure.ts';
 import { ExitCode } from './ExitCode.ts';
 import { loadConfigOrSay } from './internal/loadConfigOrSay.ts';
@@ -20,23 +20,24 @@ const logFormats = ['pretty', 'json'] as const;
 export const startCommand: Command = {
   name: 'start',
   summary: 'run the proxy and supervise the apps',
-  usage: 'portico start -c FILE | portico start [-c FILE | -a HOST:PORT] APP',
+  usage: 'portico start -c FILE | portico start [-c FILE | -a HOST:PORT] [--timeout SECONDS] APP',
   description:
     'Loads FILE, binds the listeners, and starts the apps (each on its first request, or at once with `start: "eager"`). ' +
     'Logs its own events on stdout: one line per event on a terminal, JSON lines otherwise (--log-format). SIGHUP, or a change of FILE with `watch: true`, reloads it; ' +
     'SIGTERM or SIGINT stop gracefully (exit 0), and a second signal stops at once (exit 1). ' +
     'With APP, asks the running Portico instead (POST /apps/APP/start on its admin endpoint) to start APP after portico stop, ' +
     'or a failed APP at once, and waits until it is ready: exit 0, or 1 with the reason when it does not start.',
-  options: { ...adminOptions, 'log-level': { type: 'string' }, 'log-format': { type: 'string' } },
+  options: { ...waitOptions, 'log-level': { type: 'string' }, 'log-format': { type: 'string' } },
   optionHelp: [
     { flags: '-c, --config FILE', text: 'the config file (required to run Portico)' },
-    ...adminOptionHelp.slice(1),
+    ...waitOptionHelp.slice(1),
     { flags: '--log-level LEVEL', text: `the lowest level of Portico's own log: ${logLevels.join(', ')} (default info)` },
     { flags: '--log-format FORMAT', text: 'pretty (one line per event) or json (JSON lines); default pretty on a terminal, json otherwise' },
   ],
   positionals: true,
   async run(values, positionals, io) {
     if (positionals.length > 0) return runAppCommand('start', values, positionals, io);
+    if (values['timeout'] !== undefined) throw new UsageError('--timeout is for portico start APP, which asks a running Portico; give the app to start');
     if (typeof values['admin'] === 'string') throw new UsageError('-a names a running Portico: give the app to start, portico start -a HOST:PORT APP');
     const given = values['config'];
     if (typeof given !== 'string' || given === '') throw new UsageError('start needs a config file: portico start -c FILE');

@@ -11,8 +11,13 @@ export interface AdminAnswer {
 export interface AskOptions {
   readonly method?: string;
   readonly accept?: string;
-  /** Give up after this long without an answer; none by default (a reload waits for new workers). */
+  /**
+   * Give up after this long with no byte from Portico; none by default. Not a bound on the whole
+   * wait: while it works on a request Portico sends `102 Processing` every second.
+   */
   readonly timeoutMs?: number;
+  /** The request changes something (a reload, an app command): a frozen Portico may still do it when it resumes. */
+  readonly changes?: boolean;
 }
 
 /**
@@ -46,9 +51,10 @@ export function askAdmin(target: AdminTarget, path: string, options: AskOptions 
       },
     );
     if (options.timeoutMs !== undefined) {
-      req.setTimeout(options.timeoutMs, () => req.destroy(Object.assign(new Error(`no answer within ${options.timeoutMs! / 1000} s`), { code: 'ETIMEDOUT' })));
+      // The socket's idle time: each 102 Processing starts it again.
+      req.setTimeout(options.timeoutMs, () => req.destroy(Object.assign(new Error('silent'), { code: 'ETIMEDOUT' })));
     }
-    req.on('error', (error) => reject(unreachable(target, error)));
+    req.on('error', (error: NodeJS.ErrnoException) => reject(error.code === 'ETIMEDOUT' ? silent(target, options) : unreachable(target, error)));
     req.end();
   });
 }
@@ -67,10 +73,19 @@ export function unreachable(target: AdminTarget, error: NodeJS.ErrnoException): 
       ? 'nothing listens there'
       : error.code === 'EACCES'
         ? 'permission denied: only Portico\'s user (and admin.socketGroup) may use the socket'
-        : error.code === 'ETIMEDOUT'
-          ? error.message
-          : (error.code ?? error.message);
+        : (error.code ?? error.message);
   return new CommandFailure(`cannot reach Portico's admin endpoint at ${target.url}/ (${why}); is Portico running, with an "admin" section in its config?`, ExitCode.unavailable);
+}
+
+/** The failure for an endpoint that said nothing for `timeoutMs`: a frozen Portico, or none that answers there. */
+function silent(target: AdminTarget, options: AskOptions): CommandFailure {
+  const seconds = options.timeoutMs! / 1000;
+  return new CommandFailure(
+    `Portico's admin endpoint at ${target.url}/ said nothing for ${seconds} s (it says it is still at work every second): Portico is frozen, ` +
+      'stopped by a signal or a debugger (ps -o stat= -p PID shows T; kill -CONT PID resumes it) or with its event loop blocked, see its log; ' +
+      `or what listens there is not Portico${options.changes ? '. What was asked may still be done when it resumes: portico status shows it' : ''}`,
+    ExitCode.unavailable,
+  );
 }
 
 /** An answer the command did not expect, as a failure with exit status 69. */

@@ -5,6 +5,7 @@ import { UsageError } from '../UsageError.ts';
 import { adminTarget } from './adminTarget.ts';
 import { appNameArgument } from './appNameArgument.ts';
 import { askAdmin, unexpected } from './askAdmin.ts';
+import { silenceLimit } from './silenceLimit.ts';
 
 /** What each command prints when it is done. */
 const done: Record<AppCommand, (app: string) => string> = {
@@ -15,7 +16,7 @@ const done: Record<AppCommand, (app: string) => string> = {
 
 /**
  * `portico restart|stop|start APP`: `POST /apps/APP/COMMAND` on the admin endpoint, waiting for
- * the answer (a restart waits for the new workers). Exit 0 when done; 1 when there is no such
+ * the answer (a restart waits for the new workers) while Portico says it is at work (`--timeout`). Exit 0 when done; 1 when there is no such
  * app or the new workers did not start, with the reason on stderr.
  */
 export async function runAppCommand(command: AppCommand, values: Readonly<Record<string, string | boolean | undefined>>, positionals: readonly string[], io: CliIo): Promise<ExitCode> {
@@ -23,9 +24,10 @@ export async function runAppCommand(command: AppCommand, values: Readonly<Record
   const given = positionals[0]!;
   if (given === '') throw new UsageError(`${command} takes the name of an app; name the app (portico status lists them)`);
   const app = appNameArgument(given);
+  const timeoutMs = silenceLimit(values['timeout']);
   const target = await adminTarget(values, io, command);
   const path = `/apps/${encodeURIComponent(app)}/${command}`;
-  const answer = await askAdmin(target, path, { method: 'POST' });
+  const answer = await askAdmin(target, path, { method: 'POST', timeoutMs, changes: true });
   let result: AppCommandResult | undefined;
   try {
     result = JSON.parse(answer.body) as AppCommandResult;
