@@ -77,6 +77,9 @@ export function createEmbeddedForwarder(options: EmbeddedForwarderOptions): Embe
   const optionsFor = (req: IncomingMessage) => ((req.socket as TLSSocket).encrypted ? resolved.https : resolved.http);
 
   const accept = (req: IncomingMessage): Accepted => {
+    // An http2 server's compatibility API hands over requests that look like node:http's; their
+    // head re-read as HTTP/2.0 got a bare 505, which said nothing of the server behind it.
+    if (req.httpVersionMajor !== 1) return { status: 505, reason: notHttp1(req.httpVersion) };
     const read = readRequestHead(req, parserOptions);
     if (read.kind === 'error') return read;
     const { head } = read;
@@ -169,5 +172,8 @@ export function createEmbeddedForwarder(options: EmbeddedForwarderOptions): Embe
 }
 
 function ignore(): void {}
+
+const notHttp1 = (version: string): string =>
+  `an HTTP/${version} request reached Portico's embedded handler, which forwards HTTP/1.x requests of a node:http or node:https server: serve Portico's paths from a node:http or node:https server, or let Portico's own listener serve HTTP/2 (docs/embedding.md)`;
 
 const bodyAlreadyRead = "the request's body was read before it reached Portico's handler (a body parser on this path?): mount Portico before any body parser (docs/embedding.md)";

@@ -67,9 +67,19 @@ function write(res: ServerResponse, answer: PorticoAnswer, close: boolean): void
   const payload = Buffer.from(answer.body, 'utf8');
   const headers = flatten(answer.headers);
   headers.push('content-length', String(payload.length));
-  if (close) headers.push('connection', 'close');
-  res.writeHead(answer.status, answer.reason, headers);
+  if ((res.req?.httpVersionMajor ?? 1) >= 2) {
+    // An http2 server's compatibility response (the 505 for its requests): HTTP/2 has no reason
+    // phrase and no Connection field, and Node warns of each on the host's stderr.
+    res.writeHead(answer.status, Object.fromEntries(pairs(headers)));
+  } else {
+    if (close) headers.push('connection', 'close');
+    res.writeHead(answer.status, answer.reason, headers);
+  }
   res.end(res.req?.method === 'HEAD' ? undefined : payload);
+}
+
+function* pairs(flat: readonly string[]): Generator<[string, string]> {
+  for (let i = 0; i + 1 < flat.length; i += 2) yield [flat[i]!, flat[i + 1]!];
 }
 
 /**
