@@ -38,7 +38,7 @@ describe('an app mounted at a path with stripPrefix', function () {
     const { port } = await startPortico({ apps: apps() });
     const socket = new WebSocket(`ws://127.0.0.1:${port}/asgi/ws?tell=handshake`);
     const [first] = (await once(socket, 'message')) as [Buffer];
-    assert.deepEqual(JSON.parse(first.toString()), { url: '/ws?tell=handshake', prefix: '/asgi' });
+    assert.deepEqual(JSON.parse(first.toString()), { url: '/ws?tell=handshake', prefix: '/asgi', user: null });
     socket.close();
   });
 
