@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { adminTarget } from '../../src/cli/internal/adminTarget.ts';
@@ -91,6 +91,22 @@ describe('adminTarget -c FILE with variables set only where Portico runs', () =>
   it('finds the socket of a file whose apps use a variable this shell does not have', async () => {
     const file = await write({ listen: [{ port: '${PUBLIC_PORT}' }], admin: { port: 9901 }, apps: [app] });
     const withEnv = await adminTarget({ config: file }, { ...io, env: { DB_URL: 'postgres://db', PUBLIC_PORT: '8080' } }, 'status');
+    assert.deepEqual(await adminTarget({ config: file }, io, 'status'), withEnv);
+  });
+
+  // Failed before: each unset variable was given the stand-in "0", which the check then refused
+  // where 0 is no valid value (a worker count, a host, a path under a folder that must exist), and
+  // the command said the variable was not set, as if this shell had to have it.
+  it('finds the socket though a variable this shell does not have sits where 0 is not a valid value', async () => {
+    const sub = join(dir, 'srv');
+    await mkdir(sub);
+    const file = await write({
+      listen: [{ port: 8080, host: '${BIND_HOST}' }],
+      admin: { port: 9901 },
+      limits: { maxConnections: '${MAX_CONNECTIONS}' },
+      apps: [{ ...app, processesPerApplication: '${WORKERS}', workingDirectory: '${APP_HOME}' }],
+    });
+    const withEnv = await adminTarget({ config: file }, { ...io, env: { DB_URL: 'postgres://db', BIND_HOST: '127.0.0.1', MAX_CONNECTIONS: '100', WORKERS: '4', APP_HOME: sub } }, 'status');
     assert.deepEqual(await adminTarget({ config: file }, io, 'status'), withEnv);
   });
 

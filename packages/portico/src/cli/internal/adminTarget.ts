@@ -1,8 +1,10 @@
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import net from 'node:net';
-import { loadConfig, type Environment } from '../../config/loadConfig.ts';
+import { loadConfig, resolveConfig, type Environment } from '../../config/loadConfig.ts';
 import type { PorticoConfig } from '../../config/PorticoConfigSchema.ts';
 import { ConfigInvalidError } from '../../errors.ts';
+import { readConfigFile } from '../../internal/config/readConfigFile.ts';
+import { isRecord } from '../../internal/config/walkSchema.ts';
 import type { CliIo } from '../CliIo.ts';
 import { CommandFailure } from '../CommandFailure.ts';
 import { ExitCode } from '../ExitCode.ts';
@@ -51,22 +53,24 @@ export async function adminTarget(values: Readonly<Record<string, string | boole
 /**
  * The config, read for where its admin socket is. Only that is needed: nothing is built from it
  * (an operator of socketGroup may not read Portico's key files), and a variable that only the
- * apps use (`"DB_URL": "${DB_URL}"`, set where Portico runs by systemd's EnvironmentFile and not
- * in the operator's shell) is given a stand-in. One that `admin` itself uses must be set, and any
- * other problem is the file's: both are thrown as they were found.
+ * rest of the file uses (`"DB_URL": "${DB_URL}"`, set where Portico runs by systemd's
+ * EnvironmentFile and not in the operator's shell) is no problem. One that `admin` itself uses
+ * must be set, and any other problem is the file's: both are thrown as they were found.
  */
 async function loadForAdmin(file: string, env: Environment): Promise<PorticoConfig> {
   try {
     return await loadConfig(file, { env, checkBuild: false });
   } catch (error) {
     if (!(error instanceof ConfigInvalidError) || !error.problems.every((p) => p.kind === 'env' && !/^admin\b/.test(p.path))) throw error;
-    const unset = error.problems.flatMap((p) => [...String(p.value).matchAll(/\$\{([A-Za-z_]\w*)\}|%([A-Za-z_]\w*)%/g)].map((m) => (m[1] ?? m[2])!));
-    const standIns = Object.fromEntries(unset.filter((name) => env[name] === undefined).map((name) => [name, '0']));
-    try {
-      return await loadConfig(file, { env: { ...env, ...standIns }, checkBuild: false });
-    } catch {
-      throw error;
-    }
+    // Every key passed its checks but those with a variable unset here, none of them admin's: its
+    // section is resolved alone, beside a listener and an app that stand in for the file's. (A
+    // stand-in value for each variable, "0", was refused wherever 0 is no valid value: a worker
+    // count, a host, a folder that must exist.)
+    const read = await readConfigFile(file);
+    if ('problems' in read || !isRecord(read.value)) throw error;
+    const admin = read.value['admin'];
+    const alone = { listen: [{ port: 0 }], apps: [{ name: 'stand-in', processPath: 'node' }], ...(admin === undefined ? {} : { admin }) };
+    return resolveConfig(alone, { file, baseDir: dirname(file), env, checkBuild: false });
   }
 }
 
