@@ -280,6 +280,15 @@ describe('createSupervisor', () => {
       assert.deepEqual(t.supervisor.getSnapshot().output, { exit: 'shutdown', reason: 'shutdown' });
     });
 
+    // Failed before: the stop walked the children from the last and ended at the first one it
+    // removed (here c, temporary and never started), so a kept running, unstopped and unreported.
+    it('stops every started child when it gives up while a temporary child after them has not started', () => {
+      const t = harness({ intensity: 0 }, [{ id: 'a' }, { id: 'b', input: { failStart: true } }, { id: 'c', restart: 'temporary' }]).start();
+      assert.deepEqual(t.log, ['start:a', 'shutdown:a']);
+      assert.ok(t.types().includes('supervisor.child_stopped:a'));
+      assert.equal(t.supervisor.getSnapshot().status, 'done');
+    });
+
     it('stops a child that ignores shutdown once its shutdown time has passed, then goes on', () => {
       const t = harness({}, [{ id: 'a' }, { id: 'stubborn', shutdown: 2, input: { graceful: false } }]).start();
       t.supervisor.send({ type: 'portico.shutdown' });

@@ -8,6 +8,7 @@ import {
   SimulatedClock,
   startChild,
   startTemplateChild,
+  stopSupervisor,
   terminateChild,
   whichChild,
   whichChildren,
@@ -56,6 +57,24 @@ describe('createTemplateSupervisor', () => {
     whichChild(t.supervisor, 'job-2')?.ref?.send({ type: 'exit' });
     assert.deepEqual(t.states(), []);
     assert.deepEqual(countChildren(t.supervisor), { specs: 0, active: 0, supervisors: 0, workers: 0 });
+  });
+
+  // Failed before: the stop began at job-3, removed it (a template child that ends is not kept)
+  // and went no further, so job-2 and job-1 kept running after the supervisor had stopped.
+  it('stops every child in reverse start order while the last one waits out its backoff', async () => {
+    const log: string[] = [];
+    const supervisor = createActor(
+      createTemplateSupervisor({ intensity: 5, backoff: { min: 1, max: 1 }, template: { logic: testChild, input: (name: string): TestChildInput => ({ log, name }) } }),
+      { clock: new SimulatedClock() },
+    ).start();
+    for (const name of ['a', 'b', 'c']) await startTemplateChild(supervisor, name);
+    whichChild(supervisor, 'child-3')?.ref?.send({ type: 'crash' });
+    assert.equal(whichChild(supervisor, 'child-3')?.state, 'backoff');
+    const running = ['child-1', 'child-2'].map((id) => whichChild(supervisor, id)?.ref);
+    await stopSupervisor(supervisor);
+    assert.deepEqual(log, ['start:a', 'start:b', 'start:c', 'shutdown:b', 'shutdown:a']);
+    assert.deepEqual(running.map((ref) => ref?.getSnapshot().status), ['done', 'done']);
+    assert.equal(supervisor.getSnapshot().status, 'done');
   });
 
   it('refuses a child spec, and a start on a supervisor without a template', async () => {

@@ -17,9 +17,11 @@ interface ModelChild {
  * synchronous program, as an OTP supervisor is a sequential process: each supervisor handles one
  * exit at a time, to the end (stops in reverse start order, each within its shutdown time, then
  * starts in order), and time moves only while it waits for a child that ignores its shutdown.
- * That holds because the property injects an exit only once the tree is idle and makes only
- * the root's workers fail to start (a child supervisor's start then always succeeds, so none gives
- * up while its parent is still busy).
+ * That holds because the property injects an exit only once the tree is idle, and makes a nested
+ * worker's start fail only in a tree whose stops are all immediate (`failable`). Starts queue as
+ * OTP's retries do (`pending`): a failed start is a crash whose restart comes after the starts
+ * already pending; a child supervisor that gives up during its own start has still started, and
+ * its parent takes its exit once its pending starts are made (`late`), as Portico's docs say.
  *
  * What it predicts: for every supervisor (by its path in the tree, across its incarnations), the
  * events it emits with their times; the test children's log (`start:`, `shutdown:`, `kill:`,
@@ -38,6 +40,18 @@ export class OtpTreeModel {
   constructor(spec: SupervisorNodeSpec) {
     this.root = new ModelSupervisor(spec, this, undefined);
     this.root.init();
+  }
+
+  /**
+   * Workers a start failure may be given to: any, in a tree whose every stop is immediate, else the
+   * root's own. A child supervisor that gives up while it starts is stopping while its parent goes
+   * on starting the next children; that concurrency is out of this sequential model, and it
+   * arises only where that stop takes time.
+   */
+  failable(): string[] {
+    const all = (spec: SupervisorNodeSpec): NodeSpec[] => spec.children.flatMap((c) => (c.kind === 'worker' ? [c] : all(c)));
+    const immediate = all(this.root.spec).every((w) => w.kind === 'worker' && (w.graceful || w.shutdown === 'brutal_kill'));
+    return (immediate ? all(this.root.spec) : this.root.spec.children.filter((c) => c.kind === 'worker')).map((w) => w.id);
   }
 
   /** Every running worker, depth first: what a command can make exit. */
@@ -60,6 +74,7 @@ export class OtpTreeModel {
     if (!target) return;
     if (kind !== 'crash') this.log.push(`exit:${id}`);
     target.sup.exited(target.child, kind);
+    target.sup.run();
   }
 
   /** `id@incarnation:state` for every child, depth first, each prefixed by its supervisor's path. */
@@ -91,6 +106,13 @@ export class ModelSupervisor {
   children: ModelChild[];
   /** Times of the restarts within the window (OTP's `restarts` list). */
   restarts: number[] = [];
+  /** Starts still to make, in order: the rest of a start or restart, and retries of failed starts. */
+  pending: ModelChild[] = [];
+  /** Child supervisors that gave up while they started: their exit is taken once the starts are made. */
+  late: ModelChild[] = [];
+  /** True while its own start runs: a give-up then reaches the parent once the parent's starts are made. */
+  starting = false;
+  ended = false;
 
   constructor(spec: SupervisorNodeSpec, world: OtpTreeModel, parent: ModelSupervisor['parent']) {
     this.spec = spec;
@@ -102,9 +124,23 @@ export class ModelSupervisor {
   }
 
   init(): void {
-    for (const child of this.children) {
-      // Only the root's workers are made to fail, and the root's own start is not under test.
-      if (!this.start(child)) throw new Error(`the model does not start a tree with a failing child (${child.spec.id})`);
+    this.starting = true;
+    this.pending = [...this.children];
+    this.run();
+    this.starting = false;
+  }
+
+  /** Makes the pending starts, then takes the exits that came meanwhile, until none is left. */
+  run(): void {
+    while (!this.ended) {
+      const next = this.pending.shift();
+      if (next) {
+        if (!this.start(next)) this.exited(next, 'crash', true);
+        continue;
+      }
+      const late = this.late.shift();
+      if (!late) return;
+      this.exited(late, 'shutdown');
     }
   }
 
@@ -116,6 +152,7 @@ export class ModelSupervisor {
       if (this.world.failing.delete(spec.id)) return false;
       this.world.log.push(`start:${spec.id}`);
     } else {
+      // A child supervisor whose own start ends in giving up has still started: it exits after.
       child.sup = new ModelSupervisor(spec, this.world, { sup: this, child });
       child.sup.init();
     }
@@ -128,8 +165,10 @@ export class ModelSupervisor {
   stop(child: ModelChild): void {
     const { spec } = child;
     if (spec.kind === 'supervisor') {
-      // shutdown: infinity, the default for a supervisor: it takes as long as its own stop.
-      child.sup?.shutdown('shutdown');
+      // shutdown: infinity, the default for a supervisor: it takes as long as its own stop. One
+      // that gave up already has ended; its exit is the one this stop waited for.
+      if (child.sup && !child.sup.ended) child.sup.shutdown('shutdown');
+      this.late = this.late.filter((c) => c !== child);
       this.emit(`exited ${spec.id} shutdown expected`);
       this.emit(`stopped ${spec.id} graceful`);
     } else if (spec.shutdown === 'brutal_kill') {
@@ -150,6 +189,8 @@ export class ModelSupervisor {
 
   /** Stops every child in reverse start order, then ends (OTP terminate/2). */
   shutdown(reason: 'shutdown' | 'gave_up'): void {
+    this.ended = true;
+    this.pending = [];
     for (const child of [...this.children].reverse()) if (child.state === 'running') this.stop(child);
     this.children = this.children.filter((c) => c.spec.restart !== 'temporary');
     this.emit(`supervisor_stopped ${reason}`);
@@ -172,11 +213,7 @@ export class ModelSupervisor {
     this.restarts.push(this.world.now);
     if (this.restarts.length > intensity) {
       this.emit(`gave_up ${spec.id} ${this.restarts.length}`);
-      this.shutdown('gave_up');
-      // Escalation: the supervisor ended with `shutdown`; its parent decides.
-      if (this.parent) this.parent.sup.exited(this.parent.child, 'shutdown');
-      else this.world.done = true;
-      return;
+      return this.giveUp();
     }
     const index = this.children.indexOf(child);
     const group = this.children.filter((c, i) => c === child || strategy === 'one_for_all' || (strategy === 'rest_for_one' && i > index));
@@ -184,9 +221,20 @@ export class ModelSupervisor {
     this.emit(`restarting ${spec.id} [${restarting.map((c) => c.spec.id).join(',')}]`);
     for (const member of [...group].reverse()) if (member.state === 'running') this.stop(member);
     this.children = this.children.filter((c) => !group.includes(c) || restarting.includes(c));
-    for (const member of restarting) {
-      // A failed restart counts as a crash of that child, and its own restart takes over.
-      if (!this.start(member)) return this.exited(member, 'crash', true);
+    // OTP's try_again: the group is started after the starts already pending, a failed one again.
+    this.pending = [...this.pending.filter((c) => !group.includes(c)), ...restarting];
+  }
+
+  /** Escalation: it ends with `shutdown`, and its parent decides, as for any child that exits. */
+  giveUp(): void {
+    this.shutdown('gave_up');
+    if (!this.parent) {
+      this.world.done = true;
+    } else if (this.starting) {
+      this.parent.sup.late.push(this.parent.child);
+    } else {
+      this.parent.sup.exited(this.parent.child, 'shutdown');
+      this.parent.sup.run();
     }
   }
 

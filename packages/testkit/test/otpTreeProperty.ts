@@ -132,15 +132,15 @@ class WorkerExit implements Command {
   toString = () => `${this.kind}(worker ${this.index})`;
 }
 
-/** The next start of one of the root's workers fails. */
+/** The next start of a worker fails (`OtpTreeModel.failable` says which may). */
 class FailNextStart implements Command {
   readonly index: number;
   constructor(index: number) {
     this.index = index;
   }
   #id(m: Readonly<OtpTreeModel>): string | undefined {
-    const workers = m.root.spec.children.filter((c) => c.kind === 'worker');
-    return workers[this.index % Math.max(1, workers.length)]?.id;
+    const workers = m.failable();
+    return workers[this.index % Math.max(1, workers.length)];
   }
   check = (m: Readonly<OtpTreeModel>) => !m.done && this.#id(m) !== undefined;
   async run(m: OtpTreeModel, tree: Tree): Promise<void> {
@@ -149,7 +149,7 @@ class FailNextStart implements Command {
     tree.failing.add(id);
     await settle(tree);
   }
-  toString = () => `failNextStart(root worker ${this.index})`;
+  toString = () => `failNextStart(worker ${this.index})`;
 }
 
 /** A caller's command on one of the root's children: terminateChild or restartChild (OTP's answers). */
@@ -177,6 +177,8 @@ class RootCommand implements Command {
       m.root.emit('rejected restart_child');
     } else if (m.root.start(child)) {
       expected = 'ok';
+      // A child supervisor that gave up as it started has started all the same: then it exits.
+      m.root.run();
     } else {
       // OTP restart_child: the caller gets the error and nothing changes, no restart is counted.
       child.incarnation--;

@@ -39,13 +39,28 @@ export class ChildList {
     this.#byId.delete(child.spec.id);
   }
 
-  /** From `from` (default the first) to the last, in start order. */
+  /**
+   * From `from` (default the first) to the last, in start order. The child just yielded may be
+   * removed meanwhile: the next one is read before it is yielded.
+   */
   *forward(from: ChildRecord | undefined = this.#head): Generator<ChildRecord> {
-    for (let child = from; child; child = child.next) yield child;
+    for (let child = from; child; ) {
+      const next = child.next;
+      yield child;
+      child = next;
+    }
   }
 
-  /** From the last to the first: stop order. */
+  /**
+   * From the last to the first: stop order. The child just yielded may be removed meanwhile, as
+   * a stop removes a temporary child or a template supervisor's (it read `prev` after the
+   * removal had cleared it, and the walk ended there: the children before were never stopped).
+   */
   *backward(): Generator<ChildRecord> {
-    for (let child = this.#tail; child; child = child.prev) yield child;
+    for (let child = this.#tail; child; ) {
+      const prev = child.prev;
+      yield child;
+      child = prev;
+    }
   }
 }

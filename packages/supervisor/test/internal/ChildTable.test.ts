@@ -34,4 +34,13 @@ describe('ChildTable', () => {
     assert.deepEqual(Array.from(table.forward(), (child) => child.spec.id), ['w']);
     assert.deepEqual(table.capture()().map((info) => `${info.id}:${info.state}`), ['w:terminated']);
   });
+
+  it('walks on past the child it just yielded when that child is removed, either way', () => {
+    const table = new ChildTable();
+    for (const id of ['a', 'b', 'c']) table.add(newRecord(spec(id)));
+    const walked = (walk: Generator<{ spec: ChildSpec }>) => Array.from(walk, (child) => (table.remove(child as never), child.spec.id));
+    assert.deepEqual(walked(table.backward()), ['c', 'b', 'a']);
+    for (const id of ['a', 'b', 'c']) table.add(newRecord(spec(id)));
+    assert.deepEqual(walked(table.forward()), ['a', 'b', 'c']);
+  });
 });
