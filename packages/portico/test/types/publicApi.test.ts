@@ -1,6 +1,7 @@
 // Type tests of @portico/portico's public surface: `tsc -b` fails when an exported type changes
 // shape by accident; mocha runs the (empty at run time) assertions as one case.
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, RequestListener, Server, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { expectTypeOf } from 'expect-type';
 import {
   createPortico,
@@ -29,6 +30,8 @@ describe('@portico/portico public types', () => {
     expectTypeOf<Portico['metrics']>().toEqualTypeOf<RequestMetrics>();
     expectTypeOf<Portico['dispatch']>().toEqualTypeOf<(request: DispatchRequest) => Dispatch | Promise<Dispatch>>();
     expectTypeOf<Portico['handler']>().toEqualTypeOf<(req: IncomingMessage, res: ServerResponse) => void>();
+    expectTypeOf<Portico['upgrade']>().toEqualTypeOf<(req: IncomingMessage, socket: Duplex, head: Buffer) => void>();
+    expectTypeOf<Portico['start']>().parameters.toEqualTypeOf<[{ readonly listen?: boolean }?]>();
     expectTypeOf<Portico['start']>().returns.toEqualTypeOf<Promise<Started>>();
     expectTypeOf<Started['listen']>().toEqualTypeOf<readonly BoundAddress[]>();
     expectTypeOf<Portico['stop']>().returns.toEqualTypeOf<Promise<void>>();
@@ -45,5 +48,13 @@ describe('@portico/portico public types', () => {
   it('loads and resolves a config to one PorticoConfig type', () => {
     expectTypeOf(loadConfig).returns.toEqualTypeOf<Promise<PorticoConfig>>();
     expectTypeOf(resolveConfig).returns.toEqualTypeOf<PorticoConfig>();
+  });
+
+  // docs/embedding.md: both functions are handed to a host's server unbound.
+  it('mounts in a node:http server as docs/embedding.md shows', () => {
+    expectTypeOf<Portico['handler']>().toExtend<RequestListener>();
+    // Compiled, not run: the calls a host makes, against node:http's own overloads.
+    const mount = (server: Server, portico: Portico) => server.on('request', portico.handler).on('upgrade', portico.upgrade);
+    expectTypeOf(mount).returns.toEqualTypeOf<Server>();
   });
 });

@@ -1,5 +1,6 @@
 // Type tests of @portico/supervisor's public surface (see packages/portico/test/types).
 import { expectTypeOf } from 'expect-type';
+import { createActor, type AnyActorRef } from 'xstate';
 import {
   countChildren,
   createSupervisor,
@@ -17,6 +18,7 @@ import {
   type Clock,
   type SupervisorLogic,
   type SupervisorOptions,
+  type SupervisorEmitted,
   type SupervisorRef,
 } from '@portico/supervisor';
 
@@ -37,5 +39,15 @@ describe('@portico/supervisor public types', () => {
     expectTypeOf(getChildSpec).returns.toEqualTypeOf<ChildSpec | undefined>();
     expectTypeOf(countChildren).returns.toEqualTypeOf<ChildCounts>();
     expectTypeOf<Clock['now']>().returns.toEqualTypeOf<number>();
+  });
+
+  // docs/supervisor.md: an integrator runs the logic with createActor and listens to its events.
+  it('runs as an actor that the commands take, and emits typed events', () => {
+    const actor = createActor(createSupervisor());
+    expectTypeOf(actor).toExtend<SupervisorRef>();
+    actor.on('supervisor.child_restarting', (event) => expectTypeOf(event.group).toEqualTypeOf<readonly string[]>());
+    actor.on('*', (event) => expectTypeOf(event).toEqualTypeOf<SupervisorEmitted>());
+    // Any actor may be a child: its ref is untyped, and a worker's is cast to WorkerActorRef (docs/worker.md).
+    expectTypeOf<ChildInfo['ref']>().toEqualTypeOf<AnyActorRef | undefined>();
   });
 });
