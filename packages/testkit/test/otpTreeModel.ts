@@ -188,7 +188,7 @@ export class ModelSupervisor {
   }
 
   /** Stops every child in reverse start order, then ends (OTP terminate/2). */
-  shutdown(reason: 'shutdown' | 'gave_up'): void {
+  shutdown(reason: 'shutdown' | 'gave_up' | 'auto_shutdown'): void {
     this.ended = true;
     this.pending = [];
     for (const child of [...this.children].reverse()) if (child.state === 'running') this.stop(child);
@@ -206,6 +206,7 @@ export class ModelSupervisor {
     const restart = spec.restart === 'permanent' || (spec.restart === 'transient' && kind === 'crash');
     if (!restart) {
       if (spec.restart === 'temporary') this.children = this.children.filter((c) => c !== child);
+      if (spec.significant) this.significantEnded(child);
       return;
     }
     const { strategy, intensity, period } = this.spec.policy;
@@ -213,7 +214,7 @@ export class ModelSupervisor {
     this.restarts.push(this.world.now);
     if (this.restarts.length > intensity) {
       this.emit(`gave_up ${spec.id} ${this.restarts.length}`);
-      return this.giveUp();
+      return this.end('gave_up');
     }
     const index = this.children.indexOf(child);
     const group = this.children.filter((c, i) => c === child || strategy === 'one_for_all' || (strategy === 'rest_for_one' && i > index));
@@ -225,9 +226,23 @@ export class ModelSupervisor {
     this.pending = [...this.pending.filter((c) => !group.includes(c)), ...restarting];
   }
 
-  /** Escalation: it ends with `shutdown`, and its parent decides, as for any child that exits. */
-  giveUp(): void {
-    this.shutdown('gave_up');
+  /**
+   * OTP's auto_shutdown: a significant child ended on its own and is not restarted; with
+   * any_significant that ends the supervisor, with all_significant only if no other significant
+   * child is alive (running, or still to be started).
+   */
+  significantEnded(child: ModelChild): void {
+    const mode = this.spec.autoShutdown ?? 'never';
+    if (mode === 'never') return;
+    const others = this.children.filter((c) => c !== child && c.spec.significant && (c.state === 'running' || this.pending.includes(c)));
+    if (mode === 'all_significant' && others.length > 0) return;
+    this.emit(`auto_shutdown ${child.spec.id}`);
+    this.end('auto_shutdown');
+  }
+
+  /** Giving up and auto-shutdown end it with `shutdown`, and its parent decides, as for any child that exits. */
+  end(reason: 'gave_up' | 'auto_shutdown'): void {
+    this.shutdown(reason);
     if (!this.parent) {
       this.world.done = true;
     } else if (this.starting) {

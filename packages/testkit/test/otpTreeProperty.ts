@@ -77,6 +77,8 @@ function describe(event: TimedEvent): string {
       return `stopped ${e.childId} ${e.how}`;
     case 'supervisor.gave_up':
       return `gave_up ${e.childId} ${e.restarts}`;
+    case 'supervisor.auto_shutdown':
+      return `auto_shutdown ${e.childId}`;
     case 'supervisor.command_rejected':
       return `rejected ${String(e.command).replace('supervisor.', '')}`;
     case 'supervisor.stopped':
@@ -201,7 +203,7 @@ const commands = fc.commands(
   { maxCommands: 50, size: 'max' },
 );
 
-const scenario = fc.tuple(supervisionTreeArbitrary({ maxDepth: 2, maxChildren: 3, policy: { backoff: false, maxIntensity: 3, maxPeriod: 20 } }), commands);
+const scenario = fc.tuple(supervisionTreeArbitrary({ maxDepth: 2, maxChildren: 3, autoShutdown: true, policy: { backoff: false, maxIntensity: 3, maxPeriod: 20 } }), commands);
 
 /**
  * Generated trees (two levels of supervisors below the root, every strategy, restart type,

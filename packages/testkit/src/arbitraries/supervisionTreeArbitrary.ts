@@ -1,4 +1,4 @@
-import { createSupervisor, type ChildSpec, type RestartType, type SupervisorLogic } from '@portico/supervisor';
+import { createSupervisor, type AutoShutdown, type ChildSpec, type RestartType, type SupervisorLogic } from '@portico/supervisor';
 import fc from 'fast-check';
 import type { AnyActorRef } from 'xstate';
 import { testChild } from '../testChild.ts';
@@ -12,6 +12,8 @@ export interface WorkerNodeSpec {
   /** False: it ignores `portico.shutdown` and is stopped outright after `shutdown`. */
   readonly graceful: boolean;
   readonly shutdown: number | 'brutal_kill';
+  /** Its exit on its own (not restarted) may end its supervisor (`autoShutdown`); never on a permanent child. */
+  readonly significant?: boolean;
 }
 
 /** A supervisor in a generated tree. Ids are paths (`s1.w0`), unique in the whole tree. */
@@ -21,6 +23,8 @@ export interface SupervisorNodeSpec {
   readonly restart: RestartType;
   readonly policy: RestartPolicy;
   readonly children: readonly NodeSpec[];
+  readonly autoShutdown?: AutoShutdown;
+  readonly significant?: boolean;
 }
 
 export type NodeSpec = WorkerNodeSpec | SupervisorNodeSpec;
@@ -31,6 +35,11 @@ export interface SupervisionTreeConstraints {
   /** Default 3. */
   readonly maxChildren?: number;
   readonly policy?: RestartPolicyConstraints;
+  /**
+   * Give supervisors a random `autoShutdown` and their transient and temporary children a
+   * random `significant`. Default false: no auto-shutdown, as before.
+   */
+  readonly autoShutdown?: boolean;
 }
 
 type Unnamed = Omit<WorkerNodeSpec, 'id'> | (Omit<SupervisorNodeSpec, 'id' | 'children'> & { children: Unnamed[] });
@@ -42,29 +51,40 @@ type Unnamed = Omit<WorkerNodeSpec, 'id'> | (Omit<SupervisorNodeSpec, 'id' | 'ch
 export function supervisionTreeArbitrary(constraints: SupervisionTreeConstraints = {}): fc.Arbitrary<SupervisorNodeSpec> {
   const maxChildren = constraints.maxChildren ?? 3;
   const restart = fc.constantFrom<RestartType>('permanent', 'transient', 'temporary');
+  const significance: { significant?: fc.Arbitrary<boolean> } = constraints.autoShutdown ? { significant: fc.boolean() } : {};
   const worker: fc.Arbitrary<Unnamed> = fc.record({
     kind: fc.constant('worker' as const),
     restart,
     graceful: fc.boolean(),
     shutdown: fc.constantFrom<number | 'brutal_kill'>(0.5, 2, 'brutal_kill'),
+    ...significance,
   });
   const supervisor = (depth: number): fc.Arbitrary<Unnamed & { kind: 'supervisor' }> =>
     fc.record({
       kind: fc.constant('supervisor' as const),
       restart,
       policy: restartPolicyArbitrary(constraints.policy),
+      ...significance,
+      ...(constraints.autoShutdown ? { autoShutdown: fc.constantFrom<AutoShutdown>('never', 'any_significant', 'all_significant') } : {}),
       children: fc.array(depth > 0 ? fc.oneof({ weight: 3, arbitrary: worker }, { weight: 1, arbitrary: supervisor(depth - 1) }) : worker, {
         minLength: 1,
         maxLength: maxChildren,
       }),
     });
-  return supervisor(constraints.maxDepth ?? 1).map((root) => name(root, 'root') as SupervisorNodeSpec);
+  return supervisor(constraints.maxDepth ?? 1).map((root) => name(root, 'root', 'never') as SupervisorNodeSpec);
 }
 
-function name(node: Unnamed, id: string): NodeSpec {
-  if (node.kind === 'worker') return { ...node, id };
+/**
+ * Names each node by its path, and keeps `significant` only where a supervisor accepts it (a
+ * transient or temporary child of a supervisor whose autoShutdown is not never; the root has none).
+ */
+function name(node: Unnamed, id: string, parentMode: AutoShutdown): NodeSpec {
+  const { significant, ...rest } = node;
+  const kept = significant === undefined ? {} : { significant: significant && parentMode !== 'never' && node.restart !== 'permanent' };
+  if (rest.kind === 'worker') return { ...rest, ...kept, id };
   const prefix = id === 'root' ? '' : `${id}.`;
-  return { ...node, id, children: node.children.map((child, i) => name(child, `${prefix}${child.kind === 'worker' ? 'w' : 's'}${i}`)) };
+  const mode = rest.autoShutdown ?? 'never';
+  return { ...rest, ...kept, id, children: rest.children.map((child, i) => name(child, `${prefix}${child.kind === 'worker' ? 'w' : 's'}${i}`, mode)) };
 }
 
 export interface SupervisionTreeOptions {
@@ -84,11 +104,19 @@ export function buildSupervisionTree(spec: SupervisorNodeSpec, log: string[], op
           logic: testChild,
           restart: child.restart,
           shutdown: child.shutdown,
+          ...(child.significant === undefined ? {} : { significant: child.significant }),
           input: { name: child.id, log, graceful: child.graceful, ...(startFails ? { startFails: () => startFails(child.id) } : {}) },
         }
-      : { id: child.id, logic: buildSupervisionTree(child, log, options), restart: child.restart, kind: 'supervisor' },
+      : {
+          id: child.id,
+          logic: buildSupervisionTree(child, log, options),
+          restart: child.restart,
+          kind: 'supervisor',
+          ...(child.significant === undefined ? {} : { significant: child.significant }),
+        },
   );
-  return createSupervisor({ ...spec.policy, children, ...(options.random ? { random: options.random } : {}) });
+  const autoShutdown = spec.autoShutdown === undefined ? {} : { autoShutdown: spec.autoShutdown };
+  return createSupervisor({ ...spec.policy, ...autoShutdown, children, ...(options.random ? { random: options.random } : {}) });
 }
 
 /** The ids of every test child in a tree, depth first. */
