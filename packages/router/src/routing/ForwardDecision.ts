@@ -9,6 +9,9 @@ import type { RespondDecision, RouteRequest, RouterOptions } from './createRoute
 import { errorPage } from './errorPage.ts';
 import { heldDown, liveApp, notReadyWithin, startupLimitMs, type RoutedApp, type WaitEnd, type Waited } from './RoutedApp.ts';
 
+/** The 502 page's title when the app is running but its answer could not be passed on (not a failed start). */
+const BAD_ANSWER_TITLE = 'The app did not answer properly';
+
 /** What a forward decision asks of the router that made it: one per router, shared by its requests. */
 export interface ForwardRouting {
   readonly clock: Clock;
@@ -132,8 +135,11 @@ export class ForwardDecision {
 
   /**
    * The start-up failure page for a request whose worker failed to start and which cannot be sent
-   * again, and the 504 page naming the app when the backend sent nothing in time; undefined (the
-   * bare status) otherwise.
+   * again; the 504 page naming the app when the backend sent nothing in time, and the 502 page
+   * naming it when the backend's answer could not be passed on (it broke HTTP's rules, or the
+   * backend closed before answering a request that cannot be sent again); undefined (the bare
+   * status) otherwise. The reason is logged with the page's correlation id, and shown on it only
+   * with `detailedErrors`.
    */
   failureAnswer(status: number, error: Error, failedStart: boolean): RespondDecision | undefined {
     const app = this.#workerApp;
@@ -141,10 +147,11 @@ export class ForwardDecision {
       this.#worker.notifyUnreachable();
       return this.#routing.failurePage(app, this.#request, 'The app closed the connection without answering, before it had answered any request.');
     }
-    if (status !== 504) return undefined;
-    const reason = `${error.message} (requestTimeout).`;
+    if (status !== 504 && status !== 502) return undefined;
+    const reason = status === 504 ? `${error.message} (requestTimeout).` : `${error.message}.`;
     const detail = app.detailedErrors ? { reason } : undefined;
-    return this.#routing.shownPage(app, this.#request, 504, reason, errorPage(504, app.name, this.#request.requestId, detail));
+    const title = status === 502 ? BAD_ANSWER_TITLE : undefined;
+    return this.#routing.shownPage(app, this.#request, status, reason, errorPage(status, app.name, this.#request.requestId, detail, undefined, title));
   }
 
   /** Called once the exchange is over (a second call does nothing): metrics, and the worker's load. */

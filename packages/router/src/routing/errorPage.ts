@@ -21,10 +21,10 @@ const titles: Record<number, string> = {
  * request's correlation id (its `x-request-id`, also in the log), so an operator can find what
  * happened. Details (exit code, the stderr tail) appear only when `detailedErrors` is on: they can
  * hold paths and secrets a visitor should not see. A `notice` (when a failed app is started
- * again) is for everyone.
+ * again) is for everyone. `heading` replaces the status's own title (a 502 that is no failed start).
  */
-export function errorPage(status: number, app: string | undefined, requestId: string, detail?: ErrorDetail, notice?: string): string {
-  const title = titles[status] ?? 'Error';
+export function errorPage(status: number, app: string | undefined, requestId: string, detail?: ErrorDetail, notice?: string, heading?: string): string {
+  const title = heading ?? titles[status] ?? 'Error';
   const lines = [
     '<!doctype html>',
     '<html lang="en"><head><meta charset="utf-8">',

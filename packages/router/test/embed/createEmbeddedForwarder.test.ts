@@ -526,6 +526,31 @@ describe('createEmbeddedForwarder', () => {
       assert.deepEqual(host.released.map((o) => o.status), [426]);
     });
 
+    it('answers 502, and opens no tunnel, to a 101 that does not complete the handshake (a wrong accept, no Upgrade)', async () => {
+      const key = 'dGhlIHNhbXBsZSBub25jZQ==';
+      for (const answer of ['Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: c3RvbGVuIGFjY2VwdCB2YWx1ZQ==\r\n', '']) {
+        let after = '';
+        const backend = await startRawBackend((data, socket) => {
+          if (data.toString('latin1').startsWith('GET /ws ')) socket.write(`HTTP/1.1 101 Switching Protocols\r\n${answer}\r\n`);
+          else after += data.toString('latin1');
+        });
+        const host = await startHost(forward(upstreamAt(backend.port)));
+        // A request behind the handshake: a tunnel would carry it to the backend raw.
+        const reply = await rawRequest(host.port, `GET /ws HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\nGET /internal HTTP/1.1\r\nHost: a\r\n\r\n`);
+        assert.deepEqual(statusLines(reply.text), ['502']);
+        assert.equal(after, '');
+        assert.deepEqual(host.released.map((o) => o.status), [502]);
+        assert.ok(host.events.some((e) => e.type === 'upstream.failed' && /101/.test(e.error.message)));
+      }
+    });
+
+    it('answers 502 to an upgrade kept waiting by more than 32 interim answers', async () => {
+      const backend = await startRawBackend((_d, socket) => socket.write('HTTP/1.1 102 Processing\r\n\r\n'.repeat(40)));
+      const host = await startHost(forward(upstreamAt(backend.port)));
+      const reply = await rawRequest(host.port, 'GET /ws HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n');
+      assert.deepEqual(statusLines(reply.text), ['502']);
+    });
+
     it('refuses a broken WebSocket handshake with 400', async () => {
       const host = await startHost(forward(upstreamAt(1)));
       const reply = await rawRequest(host.port, 'GET /ws HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: short\r\nSec-WebSocket-Version: 13\r\n\r\n');

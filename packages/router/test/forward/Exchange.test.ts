@@ -165,7 +165,7 @@ describe('Exchange phases', () => {
   });
 
   it('goes awaiting-head → done with a tunnel on a 101', async () => {
-    const upstream = await backend((s) => s.once('data', () => s.write('HTTP/1.1 101 Switching Protocols\r\nupgrade: websocket\r\nconnection: upgrade\r\nsec-websocket-accept: x\r\n\r\n')));
+    const upstream = await backend((s) => s.once('data', () => s.write('HTTP/1.1 101 Switching Protocols\r\nupgrade: websocket\r\nconnection: upgrade\r\nsec-websocket-accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n')));
     const { exchange, told } = await exchangeFor(
       'GET / HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n',
       () => ({ kind: 'forward', upstream }),

@@ -241,7 +241,7 @@ export class HttpExchange {
     this.#rearm();
     const status = response.statusCode ?? 502;
     // Node's agent then closes the socket when the response ends instead of pooling it.
-    if (!reusesAfterResponse(this.#ctx.head.method, status)) out.shouldKeepAlive = false;
+    if (!reusesAfterResponse(this.#ctx.head, status)) out.shouldKeepAlive = false;
     const fields = responseFields(response);
     if (fields === undefined) {
       response.destroy();

@@ -6,6 +6,7 @@ import type { ResponseHead } from '../../http1/ResponseHead.ts';
 import { ResponseHeadParser } from '../../http1/ResponseHeadParser.ts';
 import { serializeRequestHead } from '../../http1/serializeRequestHead.ts';
 import { cannedResponse } from '../forward/cannedResponse.ts';
+import { MAX_INFORMATIONAL_RESPONSES } from '../forward/connectionBounds.ts';
 import { clientResponseHead } from '../forward/clientResponseHeaders.ts';
 import { Deadline } from '../forward/Deadline.ts';
 import { NO_BODY, UNTIL_CLOSE } from '../http1/framings.ts';
@@ -20,6 +21,7 @@ import {
   isAnswer,
   isFailedStart,
   NO_HIDDEN_HEADERS,
+  switchProblem,
   upstreamHasAnswered,
 } from '../policy/index.ts';
 import { endWithAnswer } from './nodeResponses.ts';
@@ -39,6 +41,8 @@ export interface UpgradeExchangeContext extends EmbeddedRequest {
 export class UpgradeExchange {
   readonly #ctx: UpgradeExchangeContext;
   #upstream: net.Socket | undefined;
+  /** The upstream of the current attempt, which `#upstream` is connected to. */
+  #target: Upstream | undefined;
   #attempts = 0;
   /** Of those, the upstreams that failed before they ever answered (`isFailedStart`). */
   #failedStarts = 0;
@@ -48,6 +52,8 @@ export class UpgradeExchange {
   /** Body bytes of a refusal relayed to the client (payload), for the outcome. */
   #bodyBytesOut = 0;
   #status = 0;
+  /** Interim (1xx) answers to the handshake so far (MAX_INFORMATIONAL_RESPONSES). */
+  #informational = 0;
   #remaining = 0;
   #decoder: ChunkedDecoder | undefined;
   #released = false;
@@ -79,6 +85,7 @@ export class UpgradeExchange {
     if (upstream === undefined) return this.#fail(502);
     const { head, options } = this.#ctx;
     this.#attempts++;
+    this.#target = upstream;
     this.#parser = new ResponseHeadParser(options.limits);
     this.#responseBytes = 0;
     this.#sent = false;
@@ -117,17 +124,26 @@ export class UpgradeExchange {
 
   #onData(chunk: Buffer): void {
     this.#responseBytes += chunk.length;
-    this.#rearm();
-    if (this.#phase === 'body') return this.#relayBody(chunk);
+    if (this.#phase === 'body') {
+      this.#rearm();
+      return this.#relayBody(chunk);
+    }
     if (this.#phase !== 'head') return;
+    // Bytes before the answer (a 1xx, a head in pieces) are no progress: requestTimeout runs from
+    // the handshake to the answer whatever they are, as for any request (docs/proxy.md, Limits).
     let input = chunk;
     for (;;) {
       const r = this.#parser.push(input, 'GET');
       if (r.kind === 'incomplete') return;
-      if (r.kind === 'error') return this.#fail(502);
-      if (r.head.status === 101) return this.#tunnel(r.head, r.rest);
+      if (r.kind === 'error') return this.#reject(`backend sent a malformed response head: ${r.reason}`);
+      if (r.head.status === 101) {
+        const problem = switchProblem(this.#ctx.head.upgrade, r.head);
+        if (problem !== undefined) return this.#reject(problem);
+        return this.#tunnel(r.head, r.rest);
+      }
       if (r.head.status >= 200) return this.#refused(r.head, r.rest);
-      // Other 1xx before the answer are not the answer; the handshake is still waiting.
+      // Other 1xx before the answer are not the answer; the handshake is still waiting, for so many.
+      if (++this.#informational > MAX_INFORMATIONAL_RESPONSES) return this.#reject(`backend sent more than ${MAX_INFORMATIONAL_RESPONSES} interim responses`);
       input = r.rest;
       if (input.length === 0) return;
     }
@@ -293,6 +309,18 @@ export class UpgradeExchange {
     const { status, clientClosed, incomplete } = endedEarly(sent, CLIENT_CLOSED_REQUEST);
     this.#release(status, clientClosed, incomplete);
   };
+
+  /** The backend's answer breaks a rule (`reason`): reported, and the client answered 502 as the dispatch has it (the router's page, with the correlation id). */
+  #reject(reason: string): void {
+    const { dispatch, options } = this.#ctx;
+    const error = new Error(reason);
+    options.onEvent({ type: 'upstream.failed', upstreamId: this.#target!.id, error, retried: false });
+    const answer = failureAnswer(dispatch, 502, error, false);
+    if (answer === undefined) return this.#fail(502);
+    this.#upstream?.destroy();
+    this.#upstream = undefined;
+    this.#answer(answer);
+  }
 
   #fail(status: number): void {
     if (this.#phase === 'done') return;

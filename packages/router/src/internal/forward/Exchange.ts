@@ -262,6 +262,9 @@ export class Exchange implements ExchangeClientSide, ClientWriterWatcher {
   }
 
   onAnswer(answer: DispatchAnswer, atStart: boolean): void {
+    // A final head still in the batch belongs to a response refused in its own read (a malformed
+    // chunk behind it), which the answer replaces: it never goes out.
+    if (this.#headInBatch) this.#writer.discard();
     const respond = (): void => this.#owner.onExchangeRespond(answer.status, answer.headers ?? [], answer.body, answer.close === true);
     // The dispatch's own answer goes after the caller has seen where the body stands (start() runs before it is read).
     if (atStart) queueMicrotask(respond);

@@ -1,7 +1,7 @@
 import { ChunkedDecoder } from '../../http1/ChunkedDecoder.ts';
 import type { ResponseHead } from '../../http1/ResponseHead.ts';
 import { ResponseHeadParser } from '../../http1/ResponseHeadParser.ts';
-import { reusesAfterResponse } from '../policy/index.ts';
+import { reusesAfterResponse, switchProblem } from '../policy/index.ts';
 import { MAX_INFORMATIONAL_RESPONSES } from './connectionBounds.ts';
 import { OutboundRequest } from './OutboundRequest.ts';
 import type { UpstreamExchangeInit } from './UpstreamExchangeState.ts';
@@ -38,6 +38,11 @@ export abstract class ResponseRelay extends OutboundRequest {
   protected abstract finish(): void;
   /** Nothing reached the client yet: settle, and the client side answers `status`. */
   abstract fail(status: number): void;
+  /**
+   * Nothing reached the client yet and the backend's response breaks a rule (`reason`): reported,
+   * the connection never reused, and the client answered 502.
+   */
+  abstract rejectResponse(reason: string): void;
   /** The response had started (or cannot be relayed): settle, and the client side cuts its client. */
   abstract abortClient(reason: string): void;
   /** The backend switched protocols: the tunnel takes the connection. */
@@ -106,7 +111,7 @@ export abstract class ResponseRelay extends OutboundRequest {
   /** Whether the response leaves its connection fit for another request: well framed, kept alive, of a kind that allows it. */
   protected leavesConnectionReusable(): boolean {
     const response = this.#response;
-    return this.#reusable && response?.keepAlive === true && reusesAfterResponse(this.head.method, response.status);
+    return this.#reusable && response?.keepAlive === true && reusesAfterResponse(this.head, response.status);
   }
 
   #onHeadBytes(input: Buffer): void {
@@ -114,21 +119,16 @@ export abstract class ResponseRelay extends OutboundRequest {
     for (;;) {
       const r = this.#parser!.push(chunk, this.head.method);
       if (r.kind === 'incomplete') return;
-      if (r.kind === 'error') {
-        this.#reusable = false;
-        return this.fail(502);
-      }
+      if (r.kind === 'error') return this.rejectResponse(`backend sent a malformed response head: ${r.reason}`);
       const res = r.head;
       if (res.status === 101) {
-        if (this.head.upgrade?.kind !== 'websocket') return this.fail(502);
+        const problem = switchProblem(this.head.upgrade, res);
+        if (problem !== undefined) return this.rejectResponse(problem);
         return this.tunnel(res, r.rest);
       }
       if (res.status < 200) {
         // A backend may not keep a request waiting with interim answers for ever.
-        if (++this.#informational > MAX_INFORMATIONAL_RESPONSES) {
-          this.#reusable = false;
-          return this.fail(502);
-        }
+        if (++this.#informational > MAX_INFORMATIONAL_RESPONSES) return this.rejectResponse(`backend sent more than ${MAX_INFORMATIONAL_RESPONSES} interim responses`);
         this.client.relayInterim(res);
         chunk = r.rest;
         if (chunk.length === 0) return;

@@ -227,7 +227,7 @@ export class UpstreamExchange extends ResponseRelay implements UpstreamHandler {
         onRetryChoice: (choice) => this.#onRetryChoice(choice),
         onNoRetry: () => {
           if (this.responseStarted) this.abortClient(`backend failed mid-response: ${err.message}`);
-          else this.fail(502);
+          else this.#failForBackend(502, err.message);
         },
         onRetrying: () => {
           this.enter('choosing');
@@ -270,9 +270,7 @@ export class UpstreamExchange extends ResponseRelay implements UpstreamHandler {
       // Choosing has no deadline (waitingFor: none without a dispatch).
       if (this.phase === 'choosing' && this.dispatch === undefined) throw this.impossible('a request timeout');
       if (this.responseStarted) return this.abortClient(reason);
-      const answer = failureAnswer(this.dispatch, 504, new Error(reason), false);
-      if (answer !== undefined) return this.#answer(answer);
-      this.fail(504);
+      this.#failForBackend(504, reason);
     } catch (err) {
       this.broken(err);
     }
@@ -310,6 +308,24 @@ export class UpstreamExchange extends ResponseRelay implements UpstreamHandler {
     this.client.onFailed(status);
   }
 
+  rejectResponse(reason: string): void {
+    this.spoilConnection();
+    this.options.onEvent({ type: 'upstream.failed', upstreamId: this.#upstream!.id, error: new Error(reason), retried: false });
+    this.#failForBackend(502, reason);
+  }
+
+  /**
+   * Nothing reached the client yet, and the backend is why (`reason`: it broke the protocol, went
+   * silent, or closed before answering a request that cannot be sent again): the dispatch's
+   * failure answer (behind the router, the page naming the app and the correlation id, logged as
+   * `proxy.error_page` with the reason), else the bare status.
+   */
+  #failForBackend(status: number, reason: string): void {
+    const answer = failureAnswer(this.dispatch, status, new Error(reason), false);
+    if (answer !== undefined) return this.#answer(answer);
+    this.fail(status);
+  }
+
   /**
    * Counted with the status of the head the client got, incomplete (`endedEarly`). A head
    * that waits with the rest of the backend read that broke (`headDelivered` false: a malformed
@@ -317,10 +333,7 @@ export class UpstreamExchange extends ResponseRelay implements UpstreamHandler {
    * whose head is malformed, since none of it reached the client. 0 when no head was read.
    */
   abortClient(reason: string): void {
-    if (this.responseStarted && !this.client.headDelivered) {
-      this.options.onEvent({ type: 'upstream.failed', upstreamId: this.#upstream!.id, error: new Error(reason), retried: false });
-      return this.fail(502);
-    }
+    if (this.responseStarted && !this.client.headDelivered) return this.rejectResponse(reason);
     this.#settleEarly(CUT_BEFORE_RESPONSE);
     this.client.onAborted(reason);
   }

@@ -19,3 +19,4 @@ export { upstreamTarget } from './upstreamTarget.ts';
 export { failureAnswer, isAnswer, retryChoice, upstreamHasAnswered } from './dispatchCallbacks.ts';
 export { followFailedAttempt } from './followFailedAttempt.ts';
 export type { FailedAttemptFollower, JudgedAttempt } from './followFailedAttempt.ts';
+export { switchProblem } from './switchProblem.ts';
