@@ -1,8 +1,10 @@
 export { chunkSizes } from './chunkSizes.ts';
 export { freePort } from './freePort.ts';
 export { heldBytes } from './heldBytes.ts';
+export { mutatedRequests } from './mutatedRequests.ts';
 export type { HttpReply } from './HttpReply.ts';
 export { onFreePort } from './onFreePort.ts';
 export { rawRequest } from './rawRequest.ts';
+export { startNginx, type Nginx } from './startNginx.ts';
 export type { RequestTarget } from './RequestTarget.ts';
 export { turnsUntil } from './turnsUntil.ts';

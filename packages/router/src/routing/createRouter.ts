@@ -445,7 +445,7 @@ export function createRouter(routes: readonly AppRoute[], options: RouterOptions
       const began = request.receivedAt ?? clock.now();
       const path = normaliseRequestPath(request.head.path);
       if (path === undefined) {
-        return answered({ kind: 'respond', app: undefined, status: 400, headers: [['content-type', 'text/plain']], body: 'dot-segments are not allowed in the path\n' }, began);
+        return answered({ kind: 'respond', app: undefined, status: 400, headers: [['content-type', 'text/plain']], body: 'dot-segments ("/./", "/../", also between %2F or %5C) are not allowed in the path: send the resolved path\n' }, began);
       }
       // `OPTIONS *` asks about the server as a whole: the app at `/` for that host answers.
       const app = match(request.head, request.head.form === 'asterisk' ? '/' : path);

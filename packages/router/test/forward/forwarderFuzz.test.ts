@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { fuzzSeed } from '../http1/fuzzSeed.ts';
-import { mutatedRequests } from '../http1/mutatedRequests.ts';
+import { mutatedRequests } from '@portico/test-support';
 import { readMessages } from '../http1/readMessages.ts';
 import { closeAll, httpGet, rawRequest, startHttpBackend, startProxy, upstreamAt } from './harness.ts';
 

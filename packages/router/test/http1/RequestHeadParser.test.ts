@@ -73,6 +73,12 @@ describe('RequestHeadParser', () => {
     it('refuses a non-hex percent escape', () => refused(`GET /a%zz HTTP/1.1\r\n${H}\r\n`, 400));
     it('refuses raw non-ASCII bytes', () => refused(`GET /\xe9 HTTP/1.1\r\n${H}\r\n`, 400));
     it('refuses a NUL in the target', () => refused(`GET /a\x00 HTTP/1.1\r\n${H}\r\n`, 400));
+    // A backend that decodes the path into a C string ends it at the NUL (`/x.php%00.jpg`); nginx
+    // refuses %00 in the path too, and, as nginx, passes it in the query.
+    it('refuses an encoded NUL in the path', () => {
+      for (const target of ['/a%00b', '/a%00', '/%00?x=1']) refused(`GET ${target} HTTP/1.1\r\n${H}\r\n`, 400, /%00/);
+    });
+    it('passes an encoded NUL in the query', () => assert.equal(head(`GET /a?b=%00 HTTP/1.1\r\n${H}\r\n`).path, '/a?b=%00'));
     it('accepts query characters browsers leave raw', () => assert.equal(head(`GET /s?a[]=1&b={x}|^ HTTP/1.1\r\n${H}\r\n`).path, '/s?a[]=1&b={x}|^'));
     it('accepts * for OPTIONS', () => assert.equal(head(`OPTIONS * HTTP/1.1\r\n${H}\r\n`).form, 'asterisk'));
     it('refuses * for GET', () => refused(`GET * HTTP/1.1\r\n${H}\r\n`, 400, /OPTIONS/));
@@ -187,6 +193,19 @@ describe('RequestHeadParser', () => {
     it('refuses a Host with a path', () => refused('GET / HTTP/1.1\r\nHost: a/b\r\n\r\n', 400));
     it('refuses a Host with userinfo', () => refused('GET / HTTP/1.1\r\nHost: u@a\r\n\r\n', 400));
     it('refuses a Host with a space', () => refused('GET / HTTP/1.1\r\nHost: a b\r\n\r\n', 400));
+    // An "http" URI with an empty host is invalid and its recipient MUST reject it (RFC 9110
+    // §4.2.1); a name with an empty label is no DNS name. nginx refuses each with 400.
+    it('refuses an empty Host, in HTTP/1.1 and 1.0, with or without a port', () => {
+      for (const request of ['GET / HTTP/1.1\r\nHost:\r\n\r\n', 'GET / HTTP/1.0\r\nHost: \r\n\r\n', 'GET / HTTP/1.1\r\nHost: :80\r\n\r\n']) refused(request, 400, /Host/);
+    });
+    it('refuses a Host name with an empty label', () => {
+      for (const name of ['.', '..', 'a..b', '.a', 'a..', '..:80']) refused(`GET / HTTP/1.1\r\nHost: ${name}\r\n\r\n`, 400, /Host/);
+    });
+    it('accepts a fully qualified name with its final dot, and a colon without a port', () => {
+      assert.equal(head('GET / HTTP/1.1\r\nHost: a.example.\r\n\r\n').host, 'a.example.');
+      assert.equal(head('GET / HTTP/1.1\r\nHost: a:\r\n\r\n').host, 'a:');
+    });
+    it('refuses absolute-form whose host has an empty label', () => refused(`GET http://a..b/x HTTP/1.1\r\n${H}\r\n`, 400));
   });
 
   describe('connection options', () => {

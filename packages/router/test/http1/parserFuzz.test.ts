@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { ChunkedDecoder, RequestHeadParser, ResponseHeadParser } from '@portico/router';
 import { fuzzSeed } from './fuzzSeed.ts';
-import { mutatedRequests } from './mutatedRequests.ts';
+import { mutatedRequests } from '@portico/test-support';
 import { raw, readMessages, type ReadResult } from './readMessages.ts';
 
 const statuses = new Set([400, 405, 414, 417, 431, 501, 505]);

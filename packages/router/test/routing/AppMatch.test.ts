@@ -51,6 +51,12 @@ describe('normaliseRequestPath', () => {
     assert.equal(normaliseRequestPath('/a..b/.c'), '/a..b/.c');
   });
 
+  it('refuses dot-segments between encoded slashes or backslashes, which backends may decode into separators', () => {
+    for (const path of ['/a/..%2f..%2fx', '/%2e%2e%2fx', '/a%2F..%2Fb', '/a%5c..%5cx', '/a/..%5Cx', '/a%2f.']) assert.equal(normaliseRequestPath(path), undefined, path);
+    assert.equal(normaliseRequestPath('/a%2F..b'), '/a%2F..b', 'a segment that only starts with dots is a name');
+    assert.equal(normaliseRequestPath('/a?x=..%2f..'), '/a', 'the query is not a path');
+  });
+
   it('refuses exactly the paths that split into a "." or ".." segment', () => {
     // The scan for dot-segments (no split per request) against the split it replaced.
     const reference = (path: string): string | undefined => {

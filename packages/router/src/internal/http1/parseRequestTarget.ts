@@ -7,11 +7,16 @@ export type ParsedTarget =
 
 /** Checks target bytes and `%XX` escapes; returns the reason when refused. */
 function checkTargetBytes(s: string, from: number): string | undefined {
+  let inQuery = false;
   for (let i = from; i < s.length; i++) {
     const c = s.charCodeAt(i);
     if (c > 0xff || TARGET[c] !== 1) return `invalid byte 0x${c.toString(16).padStart(2, '0')} in request-target`;
-    if (c === 0x25 && (HEX[s.charCodeAt(i + 1)] !== 1 || HEX[s.charCodeAt(i + 2)] !== 1)) {
-      return 'malformed percent-encoding in request-target';
+    if (c === 0x3f) inQuery = true;
+    else if (c === 0x25) {
+      if (HEX[s.charCodeAt(i + 1)] !== 1 || HEX[s.charCodeAt(i + 2)] !== 1) return 'malformed percent-encoding in request-target';
+      // A backend that decodes the path into a C string ends it there (`/x.php%00.jpg`): nginx
+      // refuses it in the path too, and passes it in the query, as Portico does.
+      if (!inQuery && s.charCodeAt(i + 1) === 0x30 && s.charCodeAt(i + 2) === 0x30) return 'an encoded NUL (%00) in the request-target\'s path';
     }
   }
   return undefined;
@@ -52,11 +57,20 @@ export function parseRequestTarget(target: string, method: string): ParsedTarget
 
 const hostPattern = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._~!$&'()*+,;=%]*)(?::[0-9]{0,5})?$/;
 
-/** RFC 9110 §7.2 Host / RFC 3986 authority without userinfo; empty is allowed. */
+/**
+ * RFC 9110 §7.2 Host / RFC 3986 authority without userinfo, naming a host: an "http" URI with an
+ * empty host is invalid, and its recipient must reject it (RFC 9110 §4.2.1), and a name with an
+ * empty label (`a..b`, `.a`) is no DNS name; nginx refuses both. A final dot (`a.example.`, a fully
+ * qualified name) and a colon without a port (`a:`, RFC 3986's `port = *DIGIT`) are allowed.
+ */
 export function isValidHost(value: string): boolean {
   for (let i = 0; i < value.length; i++) {
     const c = value.charCodeAt(i);
     if (c > 0xff || AUTHORITY[c] !== 1) return false;
   }
-  return hostPattern.test(value);
+  if (!hostPattern.test(value)) return false;
+  if (value.charCodeAt(0) === 0x5b) return true; // an IP literal, its brackets checked by the pattern
+  const colon = value.indexOf(':');
+  const name = colon === -1 ? value : value.slice(0, colon);
+  return name.length > 0 && name.charCodeAt(0) !== 0x2e && !name.includes('..');
 }
