@@ -161,16 +161,30 @@ export class ModelSupervisor {
     return true;
   }
 
-  /** Stops a running child as OTP's shutdown/2 does, waiting for it when it must. */
-  stop(child: ModelChild): void {
+  /**
+   * Stops a running child as OTP's shutdown/2 does, waiting for it when it must, but not past
+   * `deadline` (this supervisor's own shutdown time, when its parent is stopping it): false when
+   * the deadline came first, and this supervisor is then stopped outright (`kill`).
+   */
+  stop(child: ModelChild, deadline = Infinity): boolean {
     const { spec } = child;
     if (spec.kind === 'supervisor') {
-      // shutdown: infinity, the default for a supervisor: it takes as long as its own stop. One
-      // that gave up already has ended; its exit is the one this stop waited for.
-      if (child.sup && !child.sup.ended) child.sup.shutdown('shutdown');
+      const sub = child.sup;
       this.late = this.late.filter((c) => c !== child);
-      this.emit(`exited ${spec.id} shutdown expected`);
-      this.emit(`stopped ${spec.id} graceful`);
+      if (spec.shutdown === 'brutal_kill') {
+        if (sub && !sub.ended) sub.kill();
+        this.emit(`stopped ${spec.id} brutal`);
+      } else {
+        const own = typeof spec.shutdown === 'number' ? this.world.now + spec.shutdown * 1000 : Infinity;
+        // One that gave up already has ended; its exit is the one this stop waits for.
+        if (sub && !sub.ended && !sub.shutdown('shutdown', Math.min(own, deadline))) {
+          if (deadline <= own) return false;
+          this.emit(`stopped ${spec.id} timeout`);
+        } else {
+          this.emit(`exited ${spec.id} shutdown expected`);
+          this.emit(`stopped ${spec.id} graceful`);
+        }
+      }
     } else if (spec.shutdown === 'brutal_kill') {
       this.world.log.push(`kill:${spec.id}`);
       this.emit(`stopped ${spec.id} brutal`);
@@ -179,21 +193,50 @@ export class ModelSupervisor {
       this.emit(`exited ${spec.id} shutdown expected`);
       this.emit(`stopped ${spec.id} graceful`);
     } else {
+      // The deadline's timer was set first, so at the same time it fires first.
+      if (this.world.now + spec.shutdown * 1000 >= deadline) {
+        this.world.now = deadline;
+        return false;
+      }
       this.world.now += spec.shutdown * 1000;
       this.world.log.push(`kill:${spec.id}`);
       this.emit(`stopped ${spec.id} timeout`);
     }
     child.sup = undefined;
     child.state = 'terminated';
+    return true;
   }
 
-  /** Stops every child in reverse start order, then ends (OTP terminate/2). */
-  shutdown(reason: 'shutdown' | 'gave_up' | 'auto_shutdown'): void {
+  /**
+   * Stops every child in reverse start order, then ends (OTP terminate/2); false when `deadline`
+   * came first and it was stopped outright, its children with it.
+   */
+  shutdown(reason: 'shutdown' | 'gave_up' | 'auto_shutdown', deadline = Infinity): boolean {
     this.ended = true;
     this.pending = [];
-    for (const child of [...this.children].reverse()) if (child.state === 'running') this.stop(child);
+    for (const child of [...this.children].reverse()) {
+      if (child.state === 'running' && !this.stop(child, deadline)) {
+        this.kill();
+        return false;
+      }
+    }
     this.children = this.children.filter((c) => c.spec.restart !== 'temporary');
     this.emit(`supervisor_stopped ${reason}`);
+    return true;
+  }
+
+  /** Stopped outright (xstate's stop): every live child is stopped outright at once, in reverse order. */
+  kill(): void {
+    this.ended = true;
+    this.pending = [];
+    for (const child of [...this.children].reverse()) {
+      if (child.state !== 'running') continue;
+      if (child.sup && !child.sup.ended) child.sup.kill();
+      else if (child.spec.kind === 'worker') this.world.log.push(`kill:${child.spec.id}`);
+      this.emit(`stopped ${child.spec.id} brutal`);
+      child.sup = undefined;
+      child.state = 'terminated';
+    }
   }
 
   /** A child ended on its own (or failed to start): OTP's restart/2 with the strategy. */

@@ -203,7 +203,7 @@ const commands = fc.commands(
   { maxCommands: 50, size: 'max' },
 );
 
-const scenario = fc.tuple(supervisionTreeArbitrary({ maxDepth: 2, maxChildren: 3, autoShutdown: true, policy: { backoff: false, maxIntensity: 3, maxPeriod: 20 } }), commands);
+const scenario = fc.tuple(supervisionTreeArbitrary({ maxDepth: 2, maxChildren: 3, autoShutdown: true, supervisorShutdowns: true, policy: { backoff: false, maxIntensity: 3, maxPeriod: 20 } }), commands);
 
 /**
  * Generated trees (two levels of supervisors below the root, every strategy, restart type,

@@ -25,6 +25,8 @@ export interface SupervisorNodeSpec {
   readonly children: readonly NodeSpec[];
   readonly autoShutdown?: AutoShutdown;
   readonly significant?: boolean;
+  /** Its shutdown time in its parent (seconds); default `infinity`, as for every supervisor. */
+  readonly shutdown?: number | 'brutal_kill' | 'infinity';
 }
 
 export type NodeSpec = WorkerNodeSpec | SupervisorNodeSpec;
@@ -40,6 +42,12 @@ export interface SupervisionTreeConstraints {
    * random `significant`. Default false: no auto-shutdown, as before.
    */
   readonly autoShutdown?: boolean;
+  /**
+   * Give nested supervisors a random shutdown time (1 s, 3 s, brutal_kill or the default
+   * infinity): one that does not stop its children within it is stopped outright, and so are they.
+   * Default false.
+   */
+  readonly supervisorShutdowns?: boolean;
 }
 
 type Unnamed = Omit<WorkerNodeSpec, 'id'> | (Omit<SupervisorNodeSpec, 'id' | 'children'> & { children: Unnamed[] });
@@ -66,6 +74,7 @@ export function supervisionTreeArbitrary(constraints: SupervisionTreeConstraints
       policy: restartPolicyArbitrary(constraints.policy),
       ...significance,
       ...(constraints.autoShutdown ? { autoShutdown: fc.constantFrom<AutoShutdown>('never', 'any_significant', 'all_significant') } : {}),
+      ...(constraints.supervisorShutdowns ? { shutdown: fc.constantFrom<number | 'brutal_kill' | 'infinity'>('infinity', 1, 3, 'brutal_kill') } : {}),
       children: fc.array(depth > 0 ? fc.oneof({ weight: 3, arbitrary: worker }, { weight: 1, arbitrary: supervisor(depth - 1) }) : worker, {
         minLength: 1,
         maxLength: maxChildren,
@@ -113,6 +122,7 @@ export function buildSupervisionTree(spec: SupervisorNodeSpec, log: string[], op
           restart: child.restart,
           kind: 'supervisor',
           ...(child.significant === undefined ? {} : { significant: child.significant }),
+          ...(child.shutdown === undefined ? {} : { shutdown: child.shutdown }),
         },
   );
   const autoShutdown = spec.autoShutdown === undefined ? {} : { autoShutdown: spec.autoShutdown };
