@@ -208,6 +208,20 @@ describe('rollouts under load', function () {
     assert.match(unknown.stderr, /no app named "shp"; the apps are: shop/);
   });
 
+  // Failed before: it printed "shop stopped" though the backend had been SIGKILLed at its
+  // shutdownTimeLimit, which only the log said.
+  it('portico stop APP says which workers it had to kill, and why', async () => {
+    const { admin } = await start([app('shop', { start: 'eager', processesPerApplication: 2, shutdownTimeLimit: 1, environmentVariables: { IGNORE_SIGTERM: '1' } })]);
+    const stopped = await cli(['stop', '-a', admin, 'shop']);
+    assert.equal(stopped.code, 0, stopped.stderr);
+    const why = 'the backend did not exit within shutdownTimeLimit (1 s) of SIGTERM; its process group was killed with SIGKILL';
+    assert.equal(stopped.stdout, `shop stopped, 2 of its workers by force: requests get 503 until portico start shop\n  shop#2: ${why}\n  shop#1: ${why}\n`);
+    const started = await cli(['start', '-a', admin, 'shop']);
+    assert.equal(started.code, 0, started.stderr);
+    const again = await cli(['stop', '-a', admin, 'shop']);
+    assert.equal(again.stdout, `shop stopped, 2 of its workers by force: requests get 503 until portico start shop\n  shop#2: ${why}\n  shop#1: ${why}\n`, 'each stop reports its own');
+  });
+
   it('portico restart ends a failed state at once', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'portico-fixed-'));
     const okFile = join(dir, 'ok');

@@ -30,6 +30,7 @@ import type { WorkerExit } from './WorkerExit.ts';
 import { defaultBackoff, type WorkerPoolOptions } from './WorkerPoolOptions.ts';
 import type { LoadElsewhere } from './LoadElsewhere.ts';
 import type { ReadyWorker } from './ReadyWorker.ts';
+import type { ForcedStop, PoolStopReport } from './PoolStopReport.ts';
 import { takePeak } from './takePeak.ts';
 import { liveWorkers, pastWorkers, type WorkerStatus } from './WorkerStatus.ts';
 
@@ -64,6 +65,9 @@ export class WorkerPool {
   readonly #history: PoolHistory;
   #starting: Promise<void> | undefined;
   #stopping: Promise<void> | undefined;
+  /** The workers the stop under way ended by force, for its report. */
+  #forced: ForcedStop[] = [];
+  #lastStop: PoolStopReport | undefined;
   /** Stopped by an operator: `start()` does nothing until `start({ resume: true })`. */
   #held = false;
   /**
@@ -200,6 +204,11 @@ export class WorkerPool {
 
   get state(): PoolState {
     return this.#state;
+  }
+
+  /** How the last stop that completed went: the workers it ended by force (SIGKILL after shutdownTimeLimit); none before the first. */
+  get lastStop(): PoolStopReport | undefined {
+    return this.#lastStop;
   }
 
   /** The most recent unasked exit, for error pages and status. */
@@ -371,10 +380,12 @@ export class WorkerPool {
   /**
    * Drains and stops every worker within its shutdown limit. Idempotent; `start()` may follow.
    * With `hold` (an operator's stop), requests do not start the pool again; `start({ resume: true })` does.
+   * `lastStop` then says which workers it had to end by force.
    */
   stop(options: { readonly hold?: boolean } = {}): Promise<void> {
     if (options.hold) this.#held = true;
     this.#stopping ??= (async () => {
+      this.#forced = [];
       this.#leaveFailedForStop();
       await this.#starting;
       this.#setState('stopping');
@@ -384,6 +395,7 @@ export class WorkerPool {
       // A failure while stopping (the restart limit reached by the workers' own exits) armed a
       // retry that must not start a stopped pool again.
       this.#leaveFailedForStop();
+      this.#lastStop = { forced: this.#forced };
       this.#setState('stopped');
     })();
     return this.#stopping;
@@ -531,6 +543,9 @@ export class WorkerPool {
       this.#notify();
     }
     if (event.type === 'supervisor.child_start_failed') this.#exits.startFailed(event.childId, event.error);
+    if (event.type === 'supervisor.child_stopped' && event.how !== 'graceful' && this.#state === 'stopping') {
+      this.#forced.push({ worker: event.childId, reason: event.reason ?? `stopped by force (${event.how})` });
+    }
     const logger = this.#options.logger;
     if (event.type === 'supervisor.gave_up') {
       this.#failure = `${event.restarts} restarts within ${event.period} s passed rapidFailsPerMinute (${event.intensity})${this.#exits.lastSentence()}`;

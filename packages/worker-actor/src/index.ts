@@ -21,6 +21,7 @@ export { WorkerPool } from './WorkerPool.ts';
 export { defaultSampleInterval, ResourceSampler, validateSampleInterval } from './ResourceSampler.ts';
 export type { SampleTarget, WorkerResources } from './ResourceSampler.ts';
 export type { PoolState } from './WorkerPool.ts';
+export type { ForcedStop, PoolStopReport } from './PoolStopReport.ts';
 export type { ReadyWorker } from './ReadyWorker.ts';
 export type { WorkerPoolOptions } from './WorkerPoolOptions.ts';
 export type { WorkerStatus } from './WorkerStatus.ts';

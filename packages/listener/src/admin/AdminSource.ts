@@ -200,9 +200,12 @@ export type AdminReloadResult = { readonly ok: true } | { readonly ok: false; re
 /** An operator's command on one app: `POST /apps/NAME/restart`, `/stop`, `/start`. */
 export type AppCommand = 'restart' | 'stop' | 'start';
 
-/** What an app command did; `notFound` when there is no such app. */
+/**
+ * What an app command did; `notFound` when there is no such app. `forced`: the workers a stop had
+ * to end by force, each with why (`portico stop APP` says so rather than a plain "stopped").
+ */
 export type AppCommandResult =
-  | { readonly ok: true; readonly app: string; readonly state: string }
+  | { readonly ok: true; readonly app: string; readonly state: string; readonly forced?: readonly { readonly worker: string; readonly reason: string }[] }
   | { readonly ok: false; readonly app: string; readonly notFound?: true; readonly errors: readonly string[] };
 
 /**

@@ -2,7 +2,7 @@ import { createListener, RequestMetrics, unroutedApp, type AdminServer, type Lis
 import { createLogger, logEvent, logWriteFailures, writeLogLine, type OutputLine } from '@portico/log-sink';
 import { createRouter, type Router } from '@portico/router';
 import { systemClock } from '@portico/supervisor';
-import { createNodeProcessHost, type RestartReason } from '@portico/worker-actor';
+import { createNodeProcessHost, type ForcedStop, type RestartReason } from '@portico/worker-actor';
 import type { AppConfig } from '../config/AppSchema.ts';
 import type { PorticoConfig } from '../config/PorticoConfigSchema.ts';
 import { createFrontFleet } from '../fronts/createFrontFleet.ts';
@@ -176,15 +176,17 @@ export function createPortico(initial: PorticoConfig, options: PorticoOptions = 
     }
   };
 
-  const appCommand = (name: string, task: (app: AppRuntime) => Promise<string | undefined>): Promise<AppCommandResult> =>
+  /** Runs an operator's command on one app; `task` resolves with its error, or with the workers a stop ended by force. */
+  const appCommand = (name: string, task: (app: AppRuntime) => Promise<string | { readonly forced: readonly ForcedStop[] } | undefined>): Promise<AppCommandResult> =>
     oneAtATime(async () => {
       if (closing) return { ok: false, app: name, errors: [STOPPING_ERROR] };
       const app = apps.get(name);
       if (!app) return { ok: false, app: name, notFound: true, errors: [`no app named ${JSON.stringify(name)}; the apps are: ${[...apps.keys()].join(', ') || '(none)'}`] };
-      const error = await task(app);
+      const outcome = await task(app);
       notify();
       const state = apps.get(name)?.pool.state ?? 'stopped';
-      return error === undefined ? { ok: true, app: name, state } : { ok: false, app: name, errors: [error] };
+      if (typeof outcome === 'string') return { ok: false, app: name, errors: [outcome] };
+      return { ok: true, app: name, state, ...(outcome?.forced.length ? { forced: outcome.forced } : {}) };
     });
 
   /**
@@ -405,7 +407,7 @@ export function createPortico(initial: PorticoConfig, options: PorticoOptions = 
       return appCommand(name, async (app) => {
         logEvent(logger, 'app.operator_command', { app: name, command: 'stop' });
         await app.pool.stop({ hold: true });
-        return undefined;
+        return { forced: app.pool.lastStop?.forced ?? [] };
       });
     },
 

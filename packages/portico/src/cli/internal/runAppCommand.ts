@@ -35,7 +35,11 @@ export async function runAppCommand(command: AppCommand, values: Readonly<Record
     result = undefined;
   }
   if (answer.status === 200 && result?.ok === true) {
-    io.stdout(`${done[command](app)}\n`);
+    const forced = result.forced ?? [];
+    if (forced.length === 0) io.stdout(`${done[command](app)}\n`);
+    // The app is down all the same (exit 0), but a backend that had to be SIGKILLed lost what it
+    // had not finished: the operator hears it here, not only from the log.
+    else io.stdout(`${app} stopped, ${forced.length} of its workers by force: requests get 503 until portico start ${app}\n${forced.map((f) => `  ${f.worker}: ${f.reason}\n`).join('')}`);
     return ExitCode.ok;
   }
   if (!result || result.ok || !Array.isArray(result.errors)) throw unexpected(target, path, answer);
