@@ -25,6 +25,13 @@ function systemCalls(): { readonly reads: number; readonly writes: number } {
 }
 const turn = () => new Promise((resolve) => setImmediate(resolve));
 const goawayCode = (f: ReceivedFrame | undefined): number | undefined => f?.payload.readUInt32BE(4);
+/** PRIORITY making stream `id` depend on itself (RFC 9113 §5.3.1: a stream error, PROTOCOL_ERROR). */
+const selfPriority = (id: number): Buffer => {
+  const payload = Buffer.alloc(5);
+  payload.writeUInt32BE(id);
+  payload[4] = 15;
+  return frame(FrameType.PRIORITY, 0, id, payload);
+};
 
 /** A backend that takes every WebSocket handshake (101) and hands the tunnel's socket to `onTunnel`; closing it drops the tunnels. */
 async function webSocketBackend(onTunnel: (socket: Duplex) => void): Promise<RecordingBackend & { readonly tunnels: Set<Duplex> }> {
@@ -248,6 +255,9 @@ describe('HTTP/2 front under a hostile client', function () {
     ['a stream window past 2^31 - 1', (id: number) => [headers(id, request('GET', `/myr-${id}`), true), windowUpdate(id, 0x7fffffff)]],
     ['DATA beyond content-length', (id: number) => [headers(id, request('POST', `/myr-${id}`, [['content-length', '1']]), false), data(id, 'xx', true)]],
     ['DATA on a stream its HEADERS ended', (id: number) => [headers(id, request('GET', `/myr-${id}`), true), data(id, 'x', false)]],
+    ['HEADERS on a stream its HEADERS ended', (id: number) => [headers(id, request('GET', `/myr-${id}`), true), headers(id, [['x-trailer', '1']], true)]],
+    ['trailers that do not end the stream', (id: number) => [headers(id, request('POST', `/myr-${id}`), false), headers(id, [['x-trailer', '1']], false)]],
+    ['a stream made to depend on itself', (id: number) => [headers(id, request('GET', `/myr-${id}`), true), selfPriority(id)]],
   ] as const) {
     it(`MadeYouReset by ${name}: the connection is closed and few requests reach the backend`, async () => {
       backend = await startRecordingBackend((_req, res) => setTimeout(() => res.end('late'), 200));

@@ -213,8 +213,10 @@ class Http2Connection implements Http2StreamOwner {
   #refuse(status: number, reason: string): void {
     this.options.onEvent({ type: 'request.refused', status, reason });
     this.#closedBy = reason;
-    this.#session.goaway(NGHTTP2_ENHANCE_YOUR_CALM);
-    this.#session.destroy();
+    // One GOAWAY, naming the last stream nghttp2 took. A goaway() before destroy() was followed by
+    // destroy's own GOAWAY NO_ERROR, so the client's last word on the connection said no error
+    // (destroy takes the code only with an error; the session's 'error' for it is ignored: not a bound).
+    this.#session.destroy(new Error(reason), NGHTTP2_ENHANCE_YOUR_CALM);
   }
 
   /**

@@ -2,6 +2,7 @@ import { MAX_CONCURRENT_STREAMS, MAX_INVALID_FRAMES, MAX_REJECTED_STREAMS } from
 
 /** nghttp2's error codes (nghttp2.h) that node:http2 destroys a session with; node:http2 exports none of them. */
 const NGHTTP2_ERR_PROTO = -505;
+const NGHTTP2_ERR_FLOW_CONTROL = -524;
 const NGHTTP2_ERR_CALLBACK_FAILURE = -902;
 const NGHTTP2_ERR_FLOODED = -904;
 const NGHTTP2_ERR_TOO_MANY_CONTINUATIONS = -905;
@@ -36,6 +37,10 @@ export function boundPassed(err: Error & { readonly code?: string; readonly errn
       return `node:http2's bound of ${MAX_REJECTED_STREAMS} streams refused in a row (CVE-2019-9514; maxSessionRejectedStreams)`;
     case NGHTTP2_ERR_PROTO:
       return `a connection error nghttp2 found in what the client sent, and answered with GOAWAY (RFC 9113 §5.4.1): a stream past the acknowledged SETTINGS_MAX_CONCURRENT_STREAMS (${MAX_CONCURRENT_STREAMS}), a frame on a closed stream, a WINDOW_UPDATE of 0, or another breach of the protocol`;
+    // A WINDOW_UPDATE on stream 0 past 2^31 - 1 (CVE-2026-21714 leaked the session until Node
+    // 20.20.2, 22.22.2, 24.14.1) or DATA past the connection's window.
+    case NGHTTP2_ERR_FLOW_CONTROL:
+      return 'a flow-control window the client took past 2^31 - 1 (a WINDOW_UPDATE on the connection), or DATA past the window it was given (RFC 9113 §6.9, FLOW_CONTROL_ERROR)';
     default:
       return `nghttp2 closed the connection: ${err.message}`;
   }
