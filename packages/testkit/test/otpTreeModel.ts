@@ -5,8 +5,13 @@ export type ExitKind = 'normal' | 'shutdown' | 'crash';
 
 interface ModelChild {
   readonly spec: NodeSpec;
-  state: 'running' | 'terminated';
+  state: 'running' | 'backoff' | 'terminated';
   incarnation: number;
+  /** When its last start was made, and its failures in a row (for the backoff). */
+  startedAt: number;
+  failures: number;
+  /** The group restart it waits for, in `backoff`. */
+  token: number;
   /** The running incarnation of a child supervisor. */
   sup: ModelSupervisor | undefined;
 }
@@ -22,6 +27,8 @@ interface ModelChild {
  * OTP's retries do (`pending`): a failed start is a crash whose restart comes after the starts
  * already pending; a child supervisor that gives up during its own start has still started, and
  * its parent takes its exit once its pending starts are made (`late`), as Portico's docs say.
+ * Portico's backoff, beyond OTP, is in the model too where every stop is immediate: a group
+ * restart then waits on the `agenda` for its delay, and time passes only through it.
  *
  * What it predicts: for every supervisor (by its path in the tree, across its incarnations), the
  * events it emits with their times; the test children's log (`start:`, `shutdown:`, `kill:`,
@@ -35,11 +42,32 @@ export class OtpTreeModel {
   readonly events = new Map<string, string[]>();
   /** Workers whose next start fails. */
   readonly failing = new Set<string>();
+  /** Group restarts waiting out a backoff, in the order their timers were set. */
+  agenda: { due: number; seq: number; sup: ModelSupervisor; token: number }[] = [];
+  seq = 0;
   readonly root: ModelSupervisor;
 
   constructor(spec: SupervisorNodeSpec) {
     this.root = new ModelSupervisor(spec, this, undefined);
     this.root.init();
+  }
+
+  /** True when every stop in the tree is immediate (each worker obeys at once or is brutal_kill). */
+  static immediateStops(spec: SupervisorNodeSpec): boolean {
+    return spec.children.every((c) => (c.kind === 'worker' ? c.graceful || c.shutdown === 'brutal_kill' : OtpTreeModel.immediateStops(c)));
+  }
+
+  /** Time passes: each group restart comes due in turn, at its own time (equal times in the order set). */
+  advance(ms: number): void {
+    const target = this.now + ms;
+    for (;;) {
+      const due = this.agenda.filter((e) => e.due <= target).sort((a, b) => a.due - b.due || a.seq - b.seq)[0];
+      if (!due) break;
+      this.agenda = this.agenda.filter((e) => e !== due);
+      this.now = due.due;
+      if (!due.sup.ended) due.sup.restartDue(due.token);
+    }
+    this.now = target;
   }
 
   /**
@@ -50,8 +78,7 @@ export class OtpTreeModel {
    */
   failable(): string[] {
     const all = (spec: SupervisorNodeSpec): NodeSpec[] => spec.children.flatMap((c) => (c.kind === 'worker' ? [c] : all(c)));
-    const immediate = all(this.root.spec).every((w) => w.kind === 'worker' && (w.graceful || w.shutdown === 'brutal_kill'));
-    return (immediate ? all(this.root.spec) : this.root.spec.children.filter((c) => c.kind === 'worker')).map((w) => w.id);
+    return (OtpTreeModel.immediateStops(this.root.spec) ? all(this.root.spec) : this.root.spec.children.filter((c) => c.kind === 'worker')).map((w) => w.id);
   }
 
   /** Every running worker, depth first: what a command can make exit. */
@@ -120,7 +147,7 @@ export class ModelSupervisor {
     this.world = world;
     this.parent = parent;
     // A new incarnation starts from its specs: nothing of an earlier one is kept.
-    this.children = spec.children.map((child) => ({ spec: child, state: 'terminated', incarnation: 0, sup: undefined }));
+    this.children = spec.children.map((child) => ({ spec: child, state: 'terminated', incarnation: 0, sup: undefined, startedAt: 0, failures: 0, token: 0 }));
   }
 
   init(): void {
@@ -147,6 +174,7 @@ export class ModelSupervisor {
   /** Starts one child; false when its start failed (it stays terminated, its incarnation used). */
   start(child: ModelChild): boolean {
     child.incarnation++;
+    child.startedAt = this.world.now;
     const { spec } = child;
     if (spec.kind === 'worker') {
       if (this.world.failing.delete(spec.id)) return false;
@@ -214,6 +242,7 @@ export class ModelSupervisor {
   shutdown(reason: 'shutdown' | 'gave_up' | 'auto_shutdown', deadline = Infinity): boolean {
     this.ended = true;
     this.pending = [];
+    for (const child of this.children) if (child.state === 'backoff') child.state = 'terminated';
     for (const child of [...this.children].reverse()) {
       if (child.state === 'running' && !this.stop(child, deadline)) {
         this.kill();
@@ -229,6 +258,7 @@ export class ModelSupervisor {
   kill(): void {
     this.ended = true;
     this.pending = [];
+    for (const child of this.children) if (child.state === 'backoff') child.state = 'terminated';
     for (const child of [...this.children].reverse()) {
       if (child.state !== 'running') continue;
       if (child.sup && !child.sup.ended) child.sup.kill();
@@ -252,7 +282,10 @@ export class ModelSupervisor {
       if (spec.significant) this.significantEnded(child);
       return;
     }
-    const { strategy, intensity, period } = this.spec.policy;
+    const { strategy, intensity, period, backoff = { min: 0, max: 0 } } = this.spec.policy;
+    // Portico's backoff (docs/supervisor.md, Backoff): the failures in a row, reset by an uptime of resetAfter.
+    if (this.world.now - child.startedAt >= (backoff.resetAfter ?? (backoff.min + backoff.max) / 2) * 1000) child.failures = 0;
+    child.failures++;
     this.restarts = this.restarts.filter((t) => t > this.world.now - period * 1000);
     this.restarts.push(this.world.now);
     if (this.restarts.length > intensity) {
@@ -262,22 +295,39 @@ export class ModelSupervisor {
     const index = this.children.indexOf(child);
     const group = this.children.filter((c, i) => c === child || strategy === 'one_for_all' || (strategy === 'rest_for_one' && i > index));
     const restarting = group.filter((c) => c === child || c.spec.restart !== 'temporary');
-    this.emit(`restarting ${spec.id} [${restarting.map((c) => c.spec.id).join(',')}]`);
+    const delay = Math.round(Math.min(backoff.max, backoff.min * (backoff.factor ?? 2) ** (child.failures - 1)) * 1000);
+    this.emit(`restarting ${spec.id} [${restarting.map((c) => c.spec.id).join(',')}] +${delay}ms #${child.failures}`);
     for (const member of [...group].reverse()) if (member.state === 'running') this.stop(member);
     this.children = this.children.filter((c) => !group.includes(c) || restarting.includes(c));
     // OTP's try_again: the group is started after the starts already pending, a failed one again.
-    this.pending = [...this.pending.filter((c) => !group.includes(c)), ...restarting];
+    this.pending = this.pending.filter((c) => !group.includes(c));
+    if (delay === 0) {
+      this.pending.push(...restarting);
+      return;
+    }
+    const token = ++this.world.seq;
+    for (const member of restarting) {
+      member.state = 'backoff';
+      member.token = token;
+    }
+    this.world.agenda.push({ due: this.world.now + delay, seq: token, sup: this, token });
+  }
+
+  /** A group's backoff is over: its members still waiting for it start, in order. */
+  restartDue(token: number): void {
+    this.pending.push(...this.children.filter((c) => c.state === 'backoff' && c.token === token));
+    this.run();
   }
 
   /**
    * OTP's auto_shutdown: a significant child ended on its own and is not restarted; with
    * any_significant that ends the supervisor, with all_significant only if no other significant
-   * child is alive (running, or still to be started).
+   * child is alive (running, waiting out a backoff, or still to be started).
    */
   significantEnded(child: ModelChild): void {
     const mode = this.spec.autoShutdown ?? 'never';
     if (mode === 'never') return;
-    const others = this.children.filter((c) => c !== child && c.spec.significant && (c.state === 'running' || this.pending.includes(c)));
+    const others = this.children.filter((c) => c !== child && c.spec.significant && (c.state !== 'terminated' || this.pending.includes(c)));
     if (mode === 'all_significant' && others.length > 0) return;
     this.emit(`auto_shutdown ${child.spec.id}`);
     this.end('auto_shutdown');
