@@ -62,7 +62,7 @@ interface Host {
 
 /** The host, as docs/embedding.md builds it: bind first, then the config from the server's address. */
 async function startHost(): Promise<Host> {
-  const sessions = new Map([['s3cret', 'alice']]);
+  const sessions = new Map([['s3cret', 'alice'], ['z0e', 'zoë']]);
   const sessionUser = (req: http.IncomingMessage) => sessions.get(/(?:^|;\s*)sid=([^;]+)/.exec(req.headers.cookie ?? '')?.[1] ?? '');
   const dir = mkdtempSync(join(tmpdir(), 'portico-embedder-'));
   const childFile = join(dir, 'child.pid');
@@ -71,7 +71,8 @@ async function startHost(): Promise<Host> {
   const server = http.createServer((req, res) => {
     if (req.url === '/_portico-auth') {
       const user = sessionUser(req);
-      res.writeHead(user ? 200 : 401, user ? { 'x-auth-user': user } : {}).end();
+      // The name's UTF-8 bytes, as docs/embedding.md writes it: node:http sends a string as latin1.
+      res.writeHead(user ? 200 : 401, user ? { 'x-auth-user': Buffer.from(user).toString('latin1') } : {}).end();
       return;
     }
     if (mounted(req.url) && portico) return portico.handler(req, res);
@@ -137,6 +138,8 @@ describe('embedding: an integrator’s node:http host', function () {
     assert.equal(seen.url, '/shop/cart');
     assert.equal(seen.headers['x-portico-user'], 'alice', 'the host’s user, not the spoofed one');
     assert.equal(seen.headers['x-portico-auth'], 'forward');
+    const zoe = JSON.parse((await send(host.port, '/shop/cart', { cookie: 'sid=z0e' })).body) as { headers: Record<string, string> };
+    assert.equal(Buffer.from(zoe.headers['x-portico-user'] ?? '', 'latin1').toString(), 'zoë', 'a name outside ASCII, as UTF-8');
 
     const ws = new WebSocket(`ws://127.0.0.1:${host.port}/shop/live?tell=handshake`, { headers: { cookie: 'sid=s3cret' } });
     const [first] = (await once(ws, 'message')) as [Buffer];

@@ -27,6 +27,9 @@ class AuthService {
         res.writeHead(200, { 'x-auth-user': 'alice', 'x-auth-groups': 'admin', 'x-other': 'no' }).end('ok');
       } else if (credentials.includes('utf8')) {
         res.writeHead(200, [['x-auth-user', Buffer.from('zoë', 'utf8').toString('latin1')]]).end();
+      } else if (credentials.includes('latin1')) {
+        // As node:http writes a plain string: one byte per character, 0xEB for ë.
+        res.writeHead(200, [['x-auth-user', credentials.includes('acute') ? 'zoé' : 'zoë']]).end();
       } else if (credentials.includes('deny')) {
         res.writeHead(401, [['www-authenticate', 'Bearer realm="sso"'], ['www-authenticate', 'Basic realm="sso"']]).end();
       } else if (credentials.includes('forbid')) {
@@ -105,6 +108,18 @@ describe('forward authenticator', () => {
 
   it('decodes a UTF-8 user name', async () => {
     assert.equal(expectSuccess(await make().authenticate(request([bearer('utf8')]))).identity.user, 'zoë');
+  });
+
+  // Regression: a service that wrote the name as node:http writes a plain string (res.set('x-auth-user',
+  // 'zoë') in docs/embedding.md's host) sent latin1 bytes, which were decoded with U+FFFD for each
+  // byte that is not UTF-8: zoë and zoé both reached the backend as the user "zo\uFFFD", one identity.
+  it('refuses a user name that is not UTF-8, saying how a Node service sends one', async () => {
+    for (const credentials of ['latin1', 'latin1-acute']) {
+      const failure = expectFailure(await make().authenticate(request([bearer(credentials)])));
+      assert.equal(failure.status, 502);
+      assert.match(failure.reason, /x-auth-user header that is not UTF-8.*Buffer\.from\(user\)\.toString\('latin1'\)/);
+    }
+    assert.equal(log.named('auth.service_error').length, 2);
   });
 
   it('returns a 401 with every challenge of the service', async () => {

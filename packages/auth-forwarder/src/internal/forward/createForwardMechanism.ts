@@ -9,6 +9,8 @@ import { isHeaderSafe } from '../renderIdentityHeaders.ts';
 import { LruCache } from './LruCache.ts';
 import { readForwardConfig, type ForwardSettings } from './readForwardConfig.ts';
 
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
 /**
  * An auth_request-style subrequest: `GET url` with the caller's Authorization and Cookie and
  * `x-original-method` / `x-original-uri`. 2xx allows, 401/403 deny with the service's challenge,
@@ -95,8 +97,14 @@ export function createForwardMechanism(reader: ConfigReader, context: MechanismC
     if (status < 200 || status > 299) return deny(502, `forward: ${origin} answered ${status}`);
     const raw = response.headers[s.userHeader];
     if (typeof raw !== 'string' || raw === '') return deny(502, `forward: ${origin} allowed without a ${s.userHeader} header`);
-    // Header bytes arrive as latin1 text; the service sends UTF-8.
-    const user = Buffer.from(raw, 'latin1').toString('utf8');
+    // Header bytes arrive as latin1 text; the service sends UTF-8. Bytes that are not UTF-8 are
+    // refused, not replaced: with U+FFFD, zoë and zoé written as latin1 were one user.
+    let user: string;
+    try {
+      user = utf8.decode(Buffer.from(raw, 'latin1'));
+    } catch {
+      return deny(502, `forward: ${origin} answered with a ${s.userHeader} header that is not UTF-8; send the name's UTF-8 bytes (from Node: Buffer.from(user).toString('latin1'), as node:http writes a string one byte per character)`);
+    }
     let extraHeaders: [string, string][] | undefined;
     for (const name of s.copyHeaders) {
       const value = response.headers[name];
