@@ -33,3 +33,6 @@ export const FrontsUnsupportedError = definePorticoError('PORTICO_ERR_FRONTS_UNS
 
 /** `start()` on a Portico that was stopped: its apps, router and host are released for good. */
 export const PorticoStoppedError = definePorticoError('PORTICO_ERR_PORTICO_STOPPED', 'PorticoStoppedError', () => 'this Portico was stopped and cannot start again: make a new one with createPortico(config) to start again');
+
+/** A call of Portico's API with an argument it cannot use, from JavaScript that TypeScript did not check: the message names the call and the fix. */
+export const InvalidPorticoOptionError = definePorticoError('PORTICO_ERR_PORTICO_INVALID_OPTION', 'InvalidPorticoOptionError', (call: string, why: string) => `${call}: ${why}`);

@@ -1,5 +1,5 @@
 export * from './config/index.ts';
-export { ConfigInvalidError, PorticoStoppedError } from './errors.ts';
+export { ConfigInvalidError, InvalidPorticoOptionError, PorticoStoppedError } from './errors.ts';
 export { createPortico } from './runtime/createPortico.ts';
 // The flags each front process is started with: bench:proxy-cores starts a process as a front is.
 export { FRONT_SEMI_SPACE_MIB, frontNodeFlags } from './fronts/frontNodeFlags.ts';

@@ -1,7 +1,7 @@
 import { basename, dirname, isAbsolute, resolve, sep } from 'node:path';
 import type { TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
-import { ConfigInvalidError } from '../errors.ts';
+import { ConfigInvalidError, InvalidPorticoOptionError } from '../errors.ts';
 import { checkConsistency, checkPathExists } from '../internal/config/checkConsistency.ts';
 import { allowedForUnset, checkSpawnReferences, deferredToSpawn } from '../internal/config/checkSpawnReferences.ts';
 import { checkSpawnSizes } from '../internal/config/checkSpawnSizes.ts';
@@ -61,6 +61,14 @@ export async function loadConfig(file: string, options: LoadConfigOptions = {}):
  * would use it. Relative paths are resolved against `baseDir`.
  */
 export function resolveConfig(input: unknown, options: ResolveConfigOptions): PorticoConfig {
+  for (const key of ['file', 'baseDir'] as const) {
+    if (typeof (options as Partial<ResolveConfigOptions> | undefined)?.[key] === 'string') continue;
+    // From JavaScript: without it, "Cannot read properties of undefined (reading 'env')".
+    throw new InvalidPorticoOptionError(
+      'resolveConfig(input, options)',
+      `options.${key} must be a string: give { file, baseDir }, "file" the name problems are reported under (such as "portico.json") and "baseDir" the folder relative paths resolve against (such as process.cwd())`,
+    );
+  }
   const schema = node(PorticoConfigSchema);
   const problems: RawProblem[] = [];
   if (!isRecord(input)) {

@@ -10,6 +10,7 @@ import type { FrontFleet } from '../fronts/FrontFleet.ts';
 import { AppOutputHub, appOutputJson } from './AppOutputHub.ts';
 import { AppRuntime } from './AppRuntime.ts';
 import { appStatus } from './appStatus.ts';
+import { assertResolved } from './assertResolved.ts';
 import { AppWatchers } from './AppWatchers.ts';
 import { ChangeListeners } from './ChangeListeners.ts';
 import { countFronts } from './countFronts.ts';
@@ -39,6 +40,7 @@ const version = '0.1.0';
  * process.on('SIGTERM', () => portico.stop());
  */
 export function createPortico(initial: PorticoConfig, options: PorticoOptions = {}): Portico {
+  assertResolved(initial, 'createPortico(config)');
   const logger = options.logger ?? createLogger();
   const host = options.host ?? createNodeProcessHost(options.clock ? { clock: options.clock } : {});
   // Declared before the wiring that feeds it; `apps` is read when a line's app is asked about.
@@ -354,6 +356,11 @@ export function createPortico(initial: PorticoConfig, options: PorticoOptions = 
     },
 
     reload(next) {
+      try {
+        assertResolved(next, 'reload(config)');
+      } catch (error) {
+        return Promise.reject(error as Error);
+      }
       return oneAtATime(async (): Promise<ReloadResult> => {
         if (closing) return { ok: false, errors: [STOPPING_ERROR] };
         const refused = restartNeeded(config, next);

@@ -23,4 +23,39 @@ describe('createPortico', () => {
     await portico.stop();
     await assert.rejects(portico.start({ listen: false }), { code: 'PORTICO_ERR_PORTICO_STOPPED' });
   });
+
+  // A JavaScript host that skipped resolveConfig (the raw object looks like a config and the
+  // schema's defaulted keys are optional) got "Cannot destructure property 'timestamps' of
+  // 'app.stdoutLog' as it is undefined", a TypeError from deep inside, naming nothing to do.
+  it('refuses a config that was not resolved, saying to pass it through resolveConfig', () => {
+    const raw = { listen: [{ port: 0 }], apps: [{ name: 'shop', match: { path: '/shop' }, processPath: 'node', arguments: ['shop.js'] }] };
+    assert.throws(
+      () => createPortico(raw as unknown as Parameters<typeof createPortico>[0], { logger: createLogger({ level: 'silent' }) }),
+      (error: Error & { code?: string }) => {
+        assert.equal(error.code, 'PORTICO_ERR_PORTICO_INVALID_OPTION');
+        assert.match(error.message, /^createPortico\(config\): the config was not resolved \(limits is missing.*resolveConfig\(object, \{ file, baseDir \}\).*loadConfig\(file\)/);
+        return true;
+      },
+    );
+    const portico = createPortico(config, { logger: createLogger({ level: 'silent' }) });
+    return assert.rejects(portico.reload(raw as unknown as Parameters<typeof createPortico>[0]), /^InvalidPorticoOptionError: reload\(config\): the config was not resolved/);
+  });
+});
+
+describe('resolveConfig', () => {
+  // A JavaScript host that left out the options got "Cannot read properties of undefined
+  // (reading 'env')".
+  it('refuses options without file and baseDir, naming both', () => {
+    const input = { listen: [{ port: 0 }], apps: [] };
+    for (const options of [undefined, {}, { file: 'portico.json' }, { file: 5, baseDir: '/tmp' }]) {
+      assert.throws(
+        () => resolveConfig(input, options as unknown as Parameters<typeof resolveConfig>[1]),
+        (error: Error & { code?: string }) => {
+          assert.equal(error.code, 'PORTICO_ERR_PORTICO_INVALID_OPTION');
+          assert.match(error.message, /^resolveConfig\(input, options\): options\.(file|baseDir) must be a string: .*"file".*"baseDir"/);
+          return true;
+        },
+      );
+    }
+  });
 });
