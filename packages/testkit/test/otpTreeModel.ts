@@ -81,6 +81,17 @@ export class OtpTreeModel {
     return (OtpTreeModel.immediateStops(this.root.spec) ? all(this.root.spec) : this.root.spec.children.filter((c) => c.kind === 'worker')).map((w) => w.id);
   }
 
+  /** The root and every running child supervisor, depth first: what a caller's command can name. */
+  runningSupervisors(): ModelSupervisor[] {
+    const found: ModelSupervisor[] = [];
+    const walk = (sup: ModelSupervisor) => {
+      found.push(sup);
+      for (const child of sup.children) if (child.state === 'running' && child.sup && !child.sup.ended) walk(child.sup);
+    };
+    if (!this.done) walk(this.root);
+    return found;
+  }
+
   /** Every running worker, depth first: what a command can make exit. */
   runningWorkers(): { id: string; sup: ModelSupervisor; child: ModelChild }[] {
     const found: { id: string; sup: ModelSupervisor; child: ModelChild }[] = [];

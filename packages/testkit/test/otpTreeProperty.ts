@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { createActor, type AnyActorRef } from 'xstate';
-import { restartChild, stopSupervisor, terminateChild, type ChildCommandResult, type SupervisorRef } from '@portico/supervisor';
+import { deleteChild, restartChild, startChild, stopSupervisor, terminateChild, type ChildCommandResult, type RestartType, type SupervisorRef } from '@portico/supervisor';
 import {
   AdvanceCommand,
   assertQuiescent,
@@ -16,7 +16,9 @@ import {
   type ActorTracker,
   type FaultAction,
   type SupervisorNodeSpec,
+  testChild,
   type TimedEvent,
+  type WorkerNodeSpec,
 } from '../src/index.ts';
 import { OtpTreeModel, type ExitKind } from './otpTreeModel.ts';
 
@@ -173,44 +175,108 @@ class FailNextStart implements Command {
   toString = () => `failNextStart(worker ${this.index})`;
 }
 
-/** A caller's command on one of the root's children: terminateChild or restartChild (OTP's answers). */
-class RootCommand implements Command {
+/** The live actor of the model's supervisor `path`. */
+function supervisorRef(tree: Tree, path: string): SupervisorRef {
+  const ref = path === 'root' ? tree.root : findChild(tree.root, path);
+  assert.ok(ref, `supervisor ${path} runs, as the model says`);
+  return ref as SupervisorRef;
+}
+
+/**
+ * A caller's command on a child of any running supervisor (`sup` picks it, depth first):
+ * terminateChild, restartChild or deleteChild, with OTP's answers.
+ */
+class ChildCommand implements Command {
+  readonly sup: number;
   readonly index: number;
-  readonly command: 'terminate' | 'restart';
-  constructor(index: number, command: 'terminate' | 'restart') {
+  readonly command: 'terminate' | 'restart' | 'delete';
+  constructor(sup: number, index: number, command: 'terminate' | 'restart' | 'delete') {
+    this.sup = sup;
     this.index = index;
     this.command = command;
   }
-  check = (m: Readonly<OtpTreeModel>) => !m.done && m.root.children.length > 0;
+  #target(m: Readonly<OtpTreeModel>) {
+    const sups = m.runningSupervisors().filter((s) => s.children.length > 0);
+    const sup = sups[this.sup % Math.max(1, sups.length)];
+    return sup && { sup, child: sup.children[this.index % sup.children.length]! };
+  }
+  check = (m: Readonly<OtpTreeModel>) => this.#target(m) !== undefined;
   async run(m: OtpTreeModel, tree: Tree): Promise<void> {
-    const child = m.root.children[this.index % m.root.children.length]!;
+    const { sup, child } = this.#target(m)!;
     const id = child.spec.id;
     tree.sim.note(`${this.command}Child ${id}`);
-    const answer: ChildCommandResult = await tree.sim.until(this.command === 'terminate' ? terminateChild(tree.root, id) : restartChild(tree.root, id));
+    const ref = supervisorRef(tree, sup.path);
+    const ask = { terminate: terminateChild, restart: restartChild, delete: deleteChild }[this.command];
+    const answer: ChildCommandResult = await tree.sim.until(ask(ref, id));
     let expected: string;
     if (this.command === 'terminate') {
       // OTP terminate_child: stopped within its shutdown time, not restarted; a temporary child is removed.
-      if (child.state === 'running') m.root.stop(child);
+      if (child.state === 'running') sup.stop(child);
       child.state = 'terminated';
-      if (child.spec.restart === 'temporary') m.root.children = m.root.children.filter((c) => c !== child);
+      if (child.spec.restart === 'temporary') sup.children = sup.children.filter((c) => c !== child);
       expected = 'ok';
     } else if (child.state !== 'terminated') {
       expected = child.state === 'backoff' ? 'restarting' : 'running';
-      m.root.emit('rejected restart_child');
-    } else if (m.root.start(child)) {
+      sup.emit(`rejected ${this.command}_child`);
+    } else if (this.command === 'delete') {
+      sup.children = sup.children.filter((c) => c !== child);
+      expected = 'ok';
+    } else if (sup.start(child)) {
       expected = 'ok';
       // A child supervisor that gave up as it started has started all the same: then it exits.
-      m.root.run();
+      sup.run();
     } else {
       // OTP restart_child: the caller gets the error and nothing changes, no restart is counted.
       child.incarnation--;
-      m.root.emit(`start_failed ${id}`);
+      sup.emit(`start_failed ${id}`);
       expected = 'start_failed';
     }
     assert.equal(answer.ok ? 'ok' : answer.failure, expected, `${this.command}Child(${id})`);
     await settle(tree);
   }
-  toString = () => `${this.command}Child(root child ${this.index})`;
+  toString = () => `${this.command}Child(supervisor ${this.sup}, child ${this.index})`;
+}
+
+/** startChild of a new worker on any running supervisor; its start may fail (then nothing changes). */
+class StartDynamic implements Command {
+  readonly sup: number;
+  readonly worker: Omit<WorkerNodeSpec, 'id' | 'kind'>;
+  readonly fails: boolean;
+  constructor(sup: number, worker: Omit<WorkerNodeSpec, 'id' | 'kind'>, fails: boolean) {
+    this.sup = sup;
+    this.worker = worker;
+    this.fails = fails;
+  }
+  #sup(m: Readonly<OtpTreeModel>) {
+    const sups = m.runningSupervisors().filter((s) => s.children.length < 5);
+    return sups[this.sup % Math.max(1, sups.length)];
+  }
+  check = (m: Readonly<OtpTreeModel>) => this.#sup(m) !== undefined;
+  async run(m: OtpTreeModel, tree: Tree): Promise<void> {
+    const sup = this.#sup(m)!;
+    const id = `${sup.path === 'root' ? '' : `${sup.path}.`}d${++m.seq}`;
+    // A tree whose stops are immediate stays so (the model's backoff and nested failures need it).
+    const spec: WorkerNodeSpec = { kind: 'worker', id, ...this.worker, ...(OtpTreeModel.immediateStops(m.root.spec) ? { graceful: true } : {}) };
+    if (this.fails) {
+      m.failing.add(id);
+      tree.failing.add(id);
+    }
+    tree.sim.note(`startChild ${id}`);
+    const input = { name: id, log: tree.log, graceful: spec.graceful, startFails: () => tree.failing.delete(id) };
+    const answer = await tree.sim.until(startChild(supervisorRef(tree, sup.path), { id, logic: testChild, restart: spec.restart, shutdown: spec.shutdown, input }));
+    const child = { spec, state: 'terminated' as const, incarnation: 0, sup: undefined, startedAt: 0, failures: 0, token: 0 };
+    sup.children.push(child);
+    let expected = 'ok';
+    if (!sup.start(child)) {
+      // OTP start_child: the caller gets the error and nothing changes.
+      sup.children = sup.children.filter((c) => c !== child);
+      sup.emit(`start_failed ${id}`);
+      expected = 'start_failed';
+    }
+    assert.equal(answer.ok ? 'ok' : answer.failure, expected, `startChild(${id})`);
+    await settle(tree);
+  }
+  toString = () => `startChild(supervisor ${this.sup}, ${this.worker.restart}${this.worker.graceful ? '' : ', ignores shutdown'}, ${this.worker.shutdown}${this.fails ? ', fails' : ''})`;
 }
 
 const commands = fc.commands(
@@ -218,7 +284,14 @@ const commands = fc.commands(
     fc.tuple(fc.nat(9), fc.constantFrom<ExitKind>('crash', 'crash', 'normal', 'shutdown')).map(([i, kind]): Command => new WorkerExit(i, kind)),
     fc.oneof(fc.integer({ min: 1, max: 8_000 }), fc.constantFrom(500, 1_000, 5_000)).map((ms) => new AdvanceCommand<OtpTreeModel, Tree>(ms, (m, advanced) => m.advance(advanced)) as Command),
     fc.nat(9).map((i): Command => new FailNextStart(i)),
-    fc.tuple(fc.nat(9), fc.constantFrom('terminate' as const, 'restart' as const)).map(([i, c]): Command => new RootCommand(i, c)),
+    fc.tuple(fc.nat(9), fc.nat(9), fc.constantFrom('terminate' as const, 'restart' as const, 'delete' as const)).map(([s, i, c]): Command => new ChildCommand(s, i, c)),
+    fc
+      .tuple(
+        fc.nat(9),
+        fc.record({ restart: fc.constantFrom<RestartType>('permanent', 'transient', 'temporary'), graceful: fc.boolean(), shutdown: fc.constantFrom<number | 'brutal_kill'>(0.5, 2, 'brutal_kill') }),
+        fc.boolean(),
+      )
+      .map(([s, worker, fails]): Command => new StartDynamic(s, worker, fails)),
   ],
   { maxCommands: 50, size: 'max' },
 );
