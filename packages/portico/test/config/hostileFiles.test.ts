@@ -87,6 +87,19 @@ describe('loadConfig on hostile files', () => {
     assert.match(problems[0]!.message, /^is not valid YAML: its aliases \(\*name\) expand past 100 nodes/);
   });
 
+  // The yaml library resolves each alias by scanning every anchor and alias before it, so its
+  // conversion grows with their square: 20 000 anchors each aliased once (`V0: &a0 x`, `W0: *a0`)
+  // took 31 s on a loaded machine, and a file of the 16 MiB Portico reads could hold portico
+  // check, or the control's event loop at a reload, for hours. Failed before: read as a config.
+  it('refuses a YAML file of more than 1 000 anchors and aliases at the first past the bound, before the library resolves them', async () => {
+    const pairs = Array.from({ length: 600 }, (_, i) => `      V${i}: &a${i} x\n      W${i}: *a${i}`).join('\n');
+    const text = `listen: [{port: 8080}]\napps:\n  - name: shop\n    processPath: node\n    environmentVariables:\n${pairs}\n`;
+    const problems = await problemsOf(loadConfig(await folder.write('p.yaml', text), { env }));
+    // The 1 001st is the anchor &a500, on line 5 + 1 001; the column is its value's.
+    assert.deepEqual(problems.map((p) => [p.kind, p.line]), [['syntax', 1006]], JSON.stringify(problems.map((p) => p.message)));
+    assert.match(problems[0]!.message, /^is not valid YAML at line 1006, column 19: past 1000 anchors and aliases \(&name, \*name\).*; write the repeated values out$/);
+  });
+
   it('refuses a YAML alias inside the node it names (endless nesting) with a problem, not an internal error', async () => {
     const problems = await problemsOf(loadConfig(await folder.write('p.yaml', 'listen: &l [{port: 8080}, *l]\napps: [{name: shop, processPath: node}]\n'), { env }));
     assert.deepEqual(problems.map((p) => [p.kind, p.message]), [['syntax', 'nests deeper than 32 levels, which no Portico config does (a YAML alias inside the node it names nests without end)']]);

@@ -9,6 +9,14 @@ import type { RawProblem } from './walkSchema.ts';
 export const maxConfigBytes = 16 * 1024 * 1024;
 /** Far deeper than any config nests (`apps[0].auth.claims` is four); deeper only a mistake or an attack goes. */
 const maxDepth = 32;
+/**
+ * Far more YAML anchors and aliases (`&name`, `*name`) than any config uses (a few, for defaults
+ * shared by apps). The yaml library resolves each alias by scanning every anchor and alias before
+ * it, so its conversion grows with their square: 20 000 anchors each aliased once took 31 s on a
+ * loaded machine, and the 16 MiB Portico reads could hold it for hours. At this bound, under a
+ * million steps.
+ */
+const maxAnchorsAndAliases = 1000;
 
 /** The parsed file, or the problems that stopped it from parsing (every YAML error, with its line). */
 export async function readConfigFile(file: string): Promise<{ value: unknown } | { problems: RawProblem[] }> {
@@ -71,9 +79,10 @@ function parseYaml(text: string): { value: unknown } | { problems: RawProblem[] 
   // YAML 1.2 core schema: `yes`/`no`/`on` stay strings, unlike YAML 1.1. Repeated keys are
   // Portico's own check below: the library's compares each key with every one before it.
   const document = parseDocument(text, { prettyErrors: false, uniqueKeys: false });
-  // Every problem at once, in the file's order: what the parser refused, and the keys of what it
-  // read that are lists, maps or repeated.
-  const keys = keyProblems(document);
+  // Every problem at once, in the file's order: what the parser refused, anchors and aliases past
+  // the bound, and the keys of what it read that are lists, maps or repeated.
+  const references = yamlReferences(document);
+  const keys = [...references.problems, ...keyProblems(document, references.aliased)];
   if (document.errors.length > 0 || keys.length > 0) {
     // The yaml library's stack overflow on nesting far too deep is said once: it came twice, a
     // byte or none apart and under two codes, depending on how deep the stack was where the parse
@@ -108,9 +117,8 @@ interface KeyProblem {
  *   compared values and let the last win), with one set of names a map, not each key against
  *   every one before it as the library did.
  */
-function keyProblems(document: Document): KeyProblem[] {
+function keyProblems(document: Document, aliased: ReadonlyMap<Alias, unknown>): KeyProblem[] {
   const found: KeyProblem[] = [];
-  const aliased = aliasedNodes(document);
   const keyOf = (pair: Pair<unknown, unknown>) => (isAlias(pair.key) ? aliased.get(pair.key) : pair.key);
   const startOf = (pair: Pair<unknown, unknown>) => (pair.key as { range?: [number, number, number] | null }).range?.[0] ?? 0;
   visit(document, {
@@ -136,16 +144,23 @@ function keyProblems(document: Document): KeyProblem[] {
  * The node each alias of `document` names: the last one with its anchor before it, as the yaml
  * library resolves it, found in one walk (nodes are met in the order they start in the text).
  * The library's `Alias.resolve` walks the whole document for each alias it is asked about: once
- * per alias key, 10 000 of them held the check for hours.
+ * per alias key, 500 of them beside 50 000 other keys held the check for minutes. And the first
+ * anchor or alias past `maxAnchorsAndAliases`, a problem.
  */
-function aliasedNodes(document: Document): Map<Alias, unknown> {
+function yamlReferences(document: Document): { readonly aliased: ReadonlyMap<Alias, unknown>; readonly problems: readonly KeyProblem[] } {
   const anchors = new Map<string, unknown>();
   const aliased = new Map<Alias, unknown>();
+  const problems: KeyProblem[] = [];
+  let count = 0;
   visit(document, (_key, node) => {
     if (isAlias(node)) aliased.set(node, anchors.get(node.source));
     else if ((isScalar(node) || isCollection(node)) && node.anchor) anchors.set(node.anchor, node);
+    else return;
+    if (++count !== maxAnchorsAndAliases + 1) return;
+    const reason = `past ${maxAnchorsAndAliases} anchors and aliases (&name, *name), far more than a config needs, and more than the YAML library resolves in a reasonable time; write the repeated values out`;
+    problems.push({ offset: node.range?.[0] ?? 0, reason });
   });
-  return aliased;
+  return { aliased, problems };
 }
 
 /** Whether `value` nests deeper than `limit`, found without recursion (and so without end on a cycle). */
