@@ -277,6 +277,42 @@ describe('HTTP/2 front against hostile clients: variants', function () {
     assert.equal(backend.seen.filter((s) => s.url.startsWith('/tiny-')).length, 0);
   });
 
+  // CVE-2019-9511 (data dribble): windows opened a byte at a time on 100 streams make the server
+  // cut their answers into DATA frames of a byte, a frame out per frame in.
+  it('windows opened a byte at a time on 100 downloads cost less per byte than requests, and draw fewer frames than they send', async () => {
+    await serve({}, (req, res) => (req.url!.startsWith('/dribble-') ? res.end(Buffer.alloc(4 * MiB)) : res.end('ok')));
+    const a = await attacker();
+    a.send(initialWindow(0), ...Array.from({ length: 100 }, (_, i) => headers(1 + 2 * i, request('GET', `/dribble-${i}`), true)));
+    for (let i = 0; i < 100; i++) await a.waitFor((f) => f.streamId === 1 + 2 * i && f.type === FrameType.HEADERS);
+    await underAttack(async () => {
+      let sent = 0;
+      for (let round = 0; round < 100 && !a.closed; round++) {
+        const frames = Array.from({ length: 100 }, (_, i) => windowUpdate(1 + 2 * i, 1));
+        a.send(...frames);
+        sent += frames.reduce((n, f) => n + f.length, 0);
+        await a.ping();
+      }
+      return sent;
+    });
+    // No frame out per frame in: nghttp2 sends such windows' bytes fewer at a time (400 frames for 10 000 updates measured).
+    assert.ok(a.frames.filter((f) => f.type === FrameType.DATA).length < 10_000);
+  });
+
+  // A request whose HEADERS do not end the stream has a body to come: with none coming, each of
+  // 128 such streams is answered 408 after bodyIdleTimeout, and the connection then closes after
+  // keepAliveTimeout.
+  it('128 streams left open with no body are each answered after bodyIdleTimeout, and the connection then closes', async () => {
+    await serve({ bodyIdleTimeout: 1_000, keepAliveTimeout: 1_000 });
+    const a = await attacker();
+    a.send(...Array.from({ length: 128 }, (_, i) => headers(1 + 2 * i, request('GET', `/open-${i}`), false)));
+    for (let i = 0; i < 128; i++) assert.ok(await a.waitFor((f) => f.streamId === 1 + 2 * i && f.type === FrameType.HEADERS), `stream ${1 + 2 * i} was not answered`);
+    // `:status: 408` is no static-table entry: the first answer has its digits, the others refer to it.
+    assert.ok(a.frames.find((f) => f.type === FrameType.HEADERS)?.payload.subarray(0, 8).includes('408'), 'not 408');
+    await until(() => a.closed);
+    // node:http2 sends its GOAWAY on close() and again as the session goes (Portico's own made it three).
+    assert.ok(goaways(a).length <= 2 && goaways(a).every((code) => code === 0), `GOAWAY ${goaways(a).join(', ')}`);
+  });
+
   // RFC 7541 §4.2: a dynamic table size update must come first in a header block.
   it('a dynamic table size update in the middle of a header block is COMPRESSION_ERROR, and nothing reaches the backend', async () => {
     await serve();

@@ -140,10 +140,13 @@ class Http2Connection implements Http2StreamOwner {
     if (this.#open === 0) this.drain();
   }
 
-  /** GOAWAY naming the last stream taken: those open finish, no other begins, and the session then closes. */
+  /**
+   * GOAWAY naming the last stream taken (node:http2's close() sends it): those open finish, no
+   * other begins, and the session then closes. A goaway() of Portico's own before it sent the
+   * same GOAWAY twice.
+   */
   drain(): void {
     if (this.#session.closed || this.#session.destroyed) return;
-    this.#session.goaway(NGHTTP2_NO_ERROR);
     this.#session.close();
   }
 
