@@ -131,6 +131,7 @@ describe('embedding: an integrator’s node:http host', function () {
   it('serves its own routes and forwards its user to the backend, over HTTP and WebSocket', async () => {
     host = await startHost();
     assert.match((await send(host.port, '/')).body, /the host’s own page/);
+    assert.match((await send(host.port, '/shopping')).body, /the host’s own page/, 'a path that only starts like Portico’s is the host’s');
     assert.equal((await send(host.port, '/shop/cart')).status, 401, 'no session, no backend');
     const answer = await send(host.port, '/shop/cart', { cookie: 'sid=s3cret', 'x-portico-user': 'mallory' });
     assert.equal(answer.status, 200, answer.body);
