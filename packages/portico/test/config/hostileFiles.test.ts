@@ -100,6 +100,20 @@ describe('loadConfig on hostile files', () => {
     assert.match(problems[0]!.message, /^is not valid YAML at line 1006, column 19: past 1000 anchors and aliases \(&name, \*name\).*; write the repeated values out$/);
   });
 
+  // Failed before: said to be an alias bomb ("its aliases expand past 100 nodes"), with no line,
+  // which sent the operator looking for an attack in a file with one mistyped or misplaced alias.
+  for (const [what, text] of [
+    ['names no anchor', `listen: [{port: 8080}]\napps: [{name: shop, processPath: node, arguments: [*srv]}]\nx: &server a\n`],
+    ['comes before its anchor', `listen: [{port: 8080}]\napps: [{name: shop, processPath: node, arguments: [*srv]}]\nx: &srv a\n`],
+  ] as const) {
+    it(`refuses a YAML alias that ${what} at its line, saying so`, async () => {
+      const problems = await problemsOf(loadConfig(await folder.write('p.yaml', text), { env }));
+      assert.deepEqual(problems.map((p) => [p.kind, p.line, p.message]), [
+        ['syntax', 2, 'is not valid YAML at line 2, column 52: the alias *srv names no anchor &srv before it; put the anchor on the value before its first alias, or write the value out'],
+      ]);
+    });
+  }
+
   it('refuses a YAML alias inside the node it names (endless nesting) with a problem, not an internal error', async () => {
     const problems = await problemsOf(loadConfig(await folder.write('p.yaml', 'listen: &l [{port: 8080}, *l]\napps: [{name: shop, processPath: node}]\n'), { env }));
     assert.deepEqual(problems.map((p) => [p.kind, p.message]), [['syntax', 'nests deeper than 32 levels, which no Portico config does (a YAML alias inside the node it names nests without end)']]);

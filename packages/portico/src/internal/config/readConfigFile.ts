@@ -144,8 +144,9 @@ function keyProblems(document: Document, aliased: ReadonlyMap<Alias, unknown>): 
  * The node each alias of `document` names: the last one with its anchor before it, as the yaml
  * library resolves it, found in one walk (nodes are met in the order they start in the text).
  * The library's `Alias.resolve` walks the whole document for each alias it is asked about: once
- * per alias key, 500 of them beside 50 000 other keys held the check for minutes. And the first
- * anchor or alias past `maxAnchorsAndAliases`, a problem.
+ * per alias key, 500 of them beside 50 000 other keys held the check for minutes. And, as
+ * problems, each alias that names no anchor before it, and the first anchor or alias past
+ * `maxAnchorsAndAliases`.
  */
 function yamlReferences(document: Document): { readonly aliased: ReadonlyMap<Alias, unknown>; readonly problems: readonly KeyProblem[] } {
   const anchors = new Map<string, unknown>();
@@ -153,8 +154,12 @@ function yamlReferences(document: Document): { readonly aliased: ReadonlyMap<Ali
   const problems: KeyProblem[] = [];
   let count = 0;
   visit(document, (_key, node) => {
-    if (isAlias(node)) aliased.set(node, anchors.get(node.source));
-    else if ((isScalar(node) || isCollection(node)) && node.anchor) anchors.set(node.anchor, node);
+    if (isAlias(node)) {
+      const named = anchors.get(node.source);
+      aliased.set(node, named);
+      // The library's conversion throws a ReferenceError for it, as for an alias bomb.
+      if (named === undefined) problems.push({ offset: node.range?.[0] ?? 0, reason: `the alias *${node.source} names no anchor &${node.source} before it; put the anchor on the value before its first alias, or write the value out` });
+    } else if ((isScalar(node) || isCollection(node)) && node.anchor) anchors.set(node.anchor, node);
     else return;
     if (++count !== maxAnchorsAndAliases + 1) return;
     const reason = `past ${maxAnchorsAndAliases} anchors and aliases (&name, *name), far more than a config needs, and more than the YAML library resolves in a reasonable time; write the repeated values out`;

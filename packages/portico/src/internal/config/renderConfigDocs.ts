@@ -126,7 +126,8 @@ Portico will use it, every default filled in, or every problem at once.
    path or argument as U+FFFD. Nesting deeper than 32 levels is an error (no config nests past
    six), and so are YAML aliases that expand past 100 nodes (an alias bomb) or sit inside the
    node they name, more than 1 000 YAML anchors and aliases in one file (the YAML library
-   resolves each alias by scanning every one before it: 20 000 took 31 s), and a YAML key that is a list or a map (\`? [a, b] : 1\`, \`{[a]: 1}\`, or an
+   resolves each alias by scanning every one before it: 20 000 took 31 s), an alias that names no
+   anchor before it (at its line, where the library's error called it an alias bomb), and a YAML key that is a list or a map (\`? [a, b] : 1\`, \`{[a]: 1}\`, or an
    alias of one), at its line and column (before, it became the key \`"[ a, b ]"\` with a Node
    warning on stderr).
 2. **Environment variables** are expanded in every string value (never in keys):
