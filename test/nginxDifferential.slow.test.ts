@@ -356,6 +356,54 @@ describe('Portico against nginx on the same hostile bytes', function () {
     for (const name of stricter.keys()) assert.equal(outcomes.get(name), 'nginx', `${name} is listed as refused by Portico and passed on by nginx`);
   });
 
+  /** Runs `inputs` eight at a time through both and answers every difference the rules find, `ignore` aside. */
+  async function differencesOver(inputs: readonly Buffer[], ignore: (difference: string) => boolean): Promise<string[]> {
+    const differences: string[] = [];
+    for (let i = 0; i < inputs.length; i += 8) {
+      await Promise.all(
+        inputs.slice(i, i + 8).map(async (bytes) => {
+          const text = bytes.toString('latin1');
+          const difference = compare('', text, await both(bytes));
+          if (difference !== undefined && !ignore(difference)) differences.push(`${JSON.stringify(text)}: ${difference}`);
+        }),
+      );
+    }
+    return differences;
+  }
+
+  // defparam/smuggler's "doubles": each byte from 0x00 to 0x20 and from 0x7f to 0xff placed before
+  // a framing header's name, after it, after its colon and after its value. Where a proxy takes
+  // the mangled line for the framing header and the other does not, the backend gets another body.
+  it('frames as nginx does, or refuses, with any odd byte around Transfer-Encoding or Content-Length', async () => {
+    const bytes = [...Array.from({ length: 0x21 }, (_, b) => b), ...Array.from({ length: 0x81 }, (_, b) => 0x7f + b)];
+    const lines = [
+      ['Transfer-Encoding', 'chunked', '5\r\nhello\r\n0\r\n\r\n'],
+      ['Content-Length', '5', 'hello'],
+    ] as const;
+    const inputs: Buffer[] = [];
+    for (const [name, value, body] of lines) {
+      for (const b of bytes) {
+        const c = String.fromCharCode(b);
+        const around = [`${c}${name}: ${value}`, `${name}${c}: ${value}`];
+        // HTAB is optional whitespace around a value (RFC 9110 §5.6.3), which Portico reads as
+        // such; nginx takes it into the value and refuses it (400 for Content-Length, 501 for
+        // Transfer-Encoding). Either way the backend gets Portico's framing of the same body.
+        if (b !== 0x09) around.push(`${name}:${c}${value}`, `${name}: ${value}${c}`);
+        for (const line of around) inputs.push(Buffer.from(`POST /d HTTP/1.1\r\n${H}Connection: close\r\n${line}\r\n\r\n${body}`, 'latin1'));
+      }
+    }
+    // nginx drops a field line it cannot read and goes on (the body is then the next request's
+    // bytes, which it refuses); Portico refuses the line: stopping there is no difference.
+    assert.deepEqual(await differencesOver(inputs, (d) => d.startsWith('Portico refused')), []);
+    // With HTAB as that whitespace, the backend gets the one body from Portico.
+    for (const [name, value, body] of lines) {
+      for (const line of [`${name}:\t${value}`, `${name}: ${value}\t`]) {
+        const got = answers(await exchange(porticoPort, Buffer.from(`POST /d HTTP/1.1\r\n${H}Connection: close\r\n${line}\r\n\r\n${body}`, 'latin1')));
+        assert.deepEqual(passedOn(got), [{ method: 'POST', url: '/d', body: 'hello', host: 'a' }], line);
+      }
+    }
+  });
+
   it('agrees on mutated requests (fast-check)', async () => {
     const valid = [
       `GET /a?b=c HTTP/1.1\r\n${H}Accept: */*\r\n\r\n`,
@@ -363,24 +411,12 @@ describe('Portico against nginx on the same hostile bytes', function () {
       `PUT /c HTTP/1.1\r\n${H}Transfer-Encoding: chunked\r\n\r\n5;e=1\r\nhello\r\n0\r\nT: v\r\n\r\n`,
       `GET /h HTTP/1.1\r\nHost: shop.example:8080\r\nX-Forwarded-For: 1.2.3.4\r\n\r\n`,
     ];
-    const differences: string[] = [];
-    const seen = new Set<string>();
     // Inputs made up front, then run eight at a time: fast-check's own runner would run one at a time.
-    const inputs = fc.sample(mutatedRequests(valid, ['flip', 'insert', 'delete', 'dup'], 3), { numRuns: 240, seed: 21 });
-    for (let i = 0; i < inputs.length; i += 8) {
-      await Promise.all(
-        inputs.slice(i, i + 8).map(async (bytes) => {
-          const text = bytes.toString('latin1');
-          if (seen.has(text)) return;
-          seen.add(text);
-          const difference = compare('', text, await both(bytes));
-          // nginx drops field lines it finds invalid and passes on the rest, and takes a bare LF
-          // after chunk data; Portico refuses both (docs/proxy.md): stopping at a refusal is no
-          // difference here, passing on more or other requests is.
-          if (difference !== undefined && !difference.startsWith('Portico refused')) differences.push(`${JSON.stringify(text)}: ${difference}`);
-        }),
-      );
-    }
+    const inputs = [...new Map(fc.sample(mutatedRequests(valid, ['flip', 'insert', 'delete', 'dup'], 3), { numRuns: 240, seed: 21 }).map((b) => [b.toString('latin1'), b])).values()];
+    // nginx drops field lines it finds invalid and passes on the rest, and takes a bare LF after
+    // chunk data; Portico refuses both (docs/proxy.md): stopping at a refusal is no difference
+    // here, passing on more or other requests is.
+    const differences = await differencesOver(inputs, (d) => d.startsWith('Portico refused'));
     assert.deepEqual(differences, []);
   });
 });
