@@ -30,6 +30,12 @@ export function formatFailure(details: fc.RunDetails<unknown>): string {
     `replay only this run: PORTICO_TESTKIT_SEED=${details.seed}${details.counterexamplePath !== null ? ` PORTICO_TESTKIT_PATH='${details.counterexamplePath}'` : ''} <your test command>`,
     `  (or pass { seed: ${details.seed}${details.counterexamplePath !== null ? `, path: '${details.counterexamplePath}'` : ''}, endOnFailure: true } as fast-check parameters)`,
   );
+  const replayPath = commandsReplayPath(details.counterexample);
+  if (replayPath !== undefined) {
+    // Without it fast-check walks the path to another case: the replay passed, or threw
+    // "Unable to replay, got wrong path".
+    lines.push(`  and give fc.commands its replayPath: fc.commands([...], { replayPath: '${replayPath}' }) (a counterexample of commands replays only with it)`);
+  }
   if (details.counterexample) {
     // A time limit that runs out once the failure is found stops the shrinking, not the report:
     // on a loaded machine the counterexample may be bigger than the smallest one.
@@ -44,6 +50,16 @@ export function formatFailure(details: fc.RunDetails<unknown>): string {
   if (error !== undefined) lines.push('cause:', indent(error instanceof Error ? error.message : String(error)));
   if (details.interrupted && !details.counterexample) lines.push(`(interrupted by the time limit after ${details.numRuns} runs)`);
   return lines.join('\n');
+}
+
+/** The replayPath fast-check prints in a counterexample of `fc.commands`, which a replay needs too. */
+function commandsReplayPath(counterexample: unknown): string | undefined {
+  if (!Array.isArray(counterexample)) return undefined;
+  for (const value of counterexample as unknown[]) {
+    const found = /\/\*replayPath="([^"]*)"\*\//.exec(fc.stringify(value));
+    if (found) return found[1];
+  }
+  return undefined;
 }
 
 function indent(text: string): string {
@@ -86,6 +102,8 @@ const TRACE_LINES = 60;
  */
 async function replayedTrace<Ts>(details: fc.RunDetails<Ts>, check: (more: fc.Parameters<Ts>) => fc.RunDetails<Ts> | Promise<fc.RunDetails<Ts>>): Promise<string> {
   if (details.errorInstance instanceof InvariantViolatedError || details.counterexamplePath === null) return '';
+  // A run of commands replays only with its replayPath given to fc.commands, in the property itself.
+  if (commandsReplayPath(details.counterexample) !== undefined) return '';
   let replayed: { readonly result: fc.RunDetails<Ts>; readonly made: readonly Simulation[] };
   try {
     replayed = await collectSimulations(() => check({ seed: details.seed, path: details.counterexamplePath!, endOnFailure: true, interruptAfterTimeLimit: longestTimer }));

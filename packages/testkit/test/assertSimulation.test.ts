@@ -138,6 +138,39 @@ describe('assertSimulation', () => {
     assert.match((failure as Error).message, /^the failing run passed when replayed \(same seed and path\): the property depends on something outside the simulation/m);
   });
 
+  // Failed before: a property over fc.commands replayed from the printed seed and path walked to
+  // another case (the replay passed, and the report blamed something outside the simulation, or
+  // fast-check threw "Unable to replay, got wrong path" in place of the failure); fc.commands
+  // needs the counterexample's replayPath as well.
+  it('says that a counterexample of commands replays only with its replayPath', async () => {
+    class Add implements fc.Command<object, { n: number }> {
+      check = () => true;
+      run(_model: object, real: { n: number }): void {
+        assert.ok(++real.n < 3, `${real.n} adds`);
+      }
+      toString = () => 'add';
+    }
+    const adds = (replayPath?: string) =>
+      fc.property(fc.commands([fc.constant(new Add())], replayPath === undefined ? {} : { replayPath }), (commands) => {
+        new Simulation().note('ran');
+        fc.modelRun(() => ({ model: {}, real: { n: 0 } }), commands);
+      });
+    const failure = await assertSimulation(adds(), { seed: 42, ...untimed }).then(
+      () => assert.fail('the property should fail'),
+      (error: unknown) => error,
+    );
+    const message = (failure as Error).message;
+    const printed = /fc\.commands\(\[\.\.\.\], \{ replayPath: '([^']+)' \}\)/.exec(message);
+    assert.ok(printed, message);
+    assert.doesNotMatch(message, /passed when replayed|Unable to replay/);
+    const path = /^ {2}path: (\S+)$/m.exec(message)?.[1] ?? '';
+    const replayed = await assertSimulation(adds(printed[1]), { seed: 42, path, endOnFailure: true, ...untimed }).then(
+      () => 'passed',
+      (error: unknown) => (error as Error).message,
+    );
+    assert.match(replayed, /3 adds/, 'the printed seed, path and replayPath give the failing run');
+  });
+
   it('resolves with the run details when the property holds', async () => {
     const details = await assertSimulation(fc.property(schedules, () => {}), { numRuns: 25, ...untimed });
     assert.equal(details.numRuns, 25);
