@@ -4,6 +4,7 @@
 // host's WebSocket upgrades handed to Portico, the host's user forwarded through the forward
 // authenticator, and the host's own graceful stop in the order the docs give.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
@@ -226,4 +227,30 @@ describe('embedding: an integrator’s node:http host', function () {
       await closed;
     }
   });
+
+  // The host as its own process (examples/embed-http): its graceful stop on SIGTERM, and its death
+  // by SIGKILL, when no code of Portico's runs and the orphan guard ends the backends.
+  for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
+    it(`leaves no backend behind when the host process gets ${signal}`, async () => {
+      const example = fileURLToPath(new URL('../examples/embed-http/server.mjs', import.meta.url));
+      const child = spawn(process.execPath, [example], { env: { ...process.env, PORT: '0' }, stdio: ['ignore', 'pipe', 'inherit'] });
+      try {
+        let out = '';
+        child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+        await until('the host listening', () => /listening on http:\/\/127\.0\.0\.1:(\d+)\//.test(out));
+        const port = Number(/127\.0\.0\.1:(\d+)\//.exec(out)?.[1]);
+        const answer = await send(port, '/app/x');
+        const pid = (JSON.parse(answer.body) as { pid: number }).pid;
+        assert.ok(alive(pid));
+        const exited = once(child, 'exit') as Promise<[number | null, string | null]>;
+        child.kill(signal);
+        const [code, by] = await exited;
+        if (signal === 'SIGTERM') assert.equal(code, 0, 'the host stopped by itself, its stop done');
+        else assert.equal(by, 'SIGKILL');
+        await until(`the backend gone after the host's ${signal}`, () => !alive(pid));
+      } finally {
+        child.kill('SIGKILL');
+      }
+    });
+  }
 });
