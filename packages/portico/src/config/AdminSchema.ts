@@ -1,4 +1,5 @@
 import { Type } from '@sinclair/typebox';
+import { AdminLimitsSchema } from './AdminLimitsSchema.ts';
 import { bindAddressAllowed, bindAddressPattern } from './ListenerSchema.ts';
 import { Defaulted, Derived, type Resolved } from './Resolved.ts';
 
@@ -44,6 +45,7 @@ export const AdminSchema = Type.Object(
     tokenEnv: Type.Optional(
       Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$', description: 'Name of the environment variable holding the bearer token, instead of `tokenFile`.' }),
     ),
+    limits: Defaulted(AdminLimitsSchema, {}),
   },
   {
     additionalProperties: false,

@@ -1,6 +1,7 @@
 import { createAdminServer, type AdminLogger, type AdminServer, type AdminSource, type RequestMetrics } from '@portico/listener';
 import { logEvent, PorticoEvents, type EventLogger, type PorticoEventName } from '@portico/log-sink';
 import type { AdminConfig } from '../config/AdminSchema.ts';
+import { adminConnectionLimits } from './adminConnectionLimits.ts';
 import { adminSocketGroup, configuredAdminToken, randomToken, writeGeneratedTokenAfterBind } from './adminAccess.ts';
 import type { Started } from './Portico.ts';
 
@@ -34,6 +35,7 @@ export function createPorticoAdmin(
     allowedHosts: admin.allowedHosts,
     token,
     socket: { path: admin.socket, ...(group === undefined ? {} : { group }) },
+    limits: adminConnectionLimits(admin.limits),
     logger: adminEventLogger(logger),
   });
   return {
