@@ -35,6 +35,7 @@ interface Tree {
   readonly failing: Set<string>;
   /** Whether any supervisor of the tree has a backoff. */
   readonly backoff: boolean;
+  /** Unused: exits come through `WorkerExit`, which keeps the model in step and has exit kinds the kit's faults do not. */
   inject(fault: FaultAction): void;
 }
 
