@@ -15,6 +15,7 @@
 // one second on both), never with a guess that it is done. Needs nginx (Debian's nginx-light).
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
+import http2 from 'node:http2';
 import net from 'node:net';
 import fc from 'fast-check';
 import { freePort, mutatedRequests, startNginx, type Nginx } from '@portico/test-support';
@@ -276,24 +277,33 @@ describe('Portico against nginx on the same hostile bytes', function () {
   let nginx: Nginx | undefined;
   let backend: ChildProcess | undefined;
   let porticoPort = 0;
+  /** nginx's plain HTTP/2 port (h2c with prior knowledge, as Portico's listener takes it too). */
+  let nginxH2cPort = 0;
 
   before(async function () {
     const port = await freePort();
     backend = spawn(process.execPath, [echoBackend], { env: { ...process.env, PORT: String(port) }, stdio: 'ignore' });
-    nginx = await startNginx(
-      (listen) => `  upstream backend { server 127.0.0.1:${port}; keepalive 8; }
-  server {
-    listen 127.0.0.1:${listen};
+    nginxH2cPort = await freePort();
+    const server = (listen: string) => `  server {
+    listen ${listen};
     client_header_timeout 1s; client_body_timeout 1s; keepalive_timeout 1s; lingering_timeout 1s;
     location / { proxy_pass http://backend; proxy_http_version 1.1; proxy_set_header Connection ""; proxy_set_header Host $http_host; }
-  }`,
-    );
+  }`;
+    nginx = await startNginx((listen) => `  upstream backend { server 127.0.0.1:${port}; keepalive 8; }
+${server(`127.0.0.1:${listen}`)}
+${server(`127.0.0.1:${nginxH2cPort} http2`)}`);
     if (nginx === undefined) {
       console.log('      skipped: nginx is not installed or did not start (.ci/run installs Debian\'s nginx-light)');
       backend.kill();
       this.skip();
     }
-    porticoPort = (await startPortico({ limits: { headersTimeout: 1, bodyIdleTimeout: 1, keepAliveTimeout: 1 }, apps: [app('echo', { start: 'eager' })] })).port;
+    porticoPort = (
+      await startPortico({
+        listen: [{ port: 0, host: '127.0.0.1', h2c: true }],
+        limits: { headersTimeout: 1, bodyIdleTimeout: 1, keepAliveTimeout: 1 },
+        apps: [app('echo', { start: 'eager' })],
+      })
+    ).port;
     // The backend nginx forwards to is up once nginx gets its answer through.
     for (let i = 0; passedOn(answers(await exchange(nginx.port, Buffer.from(`GET / HTTP/1.1\r\n${H}Connection: close\r\n\r\n`)))).length === 0; i++) {
       assert.ok(i < 100, 'the echo backend behind nginx never answered');
@@ -417,6 +427,117 @@ describe('Portico against nginx on the same hostile bytes', function () {
     // chunk data; Portico refuses both (docs/proxy.md): stopping at a refusal is no difference
     // here, passing on more or other requests is.
     const differences = await differencesOver(inputs, (d) => d.startsWith('Portico refused'));
+    assert.deepEqual(differences, []);
+  });
+
+  // The same rules over HTTP/2 (h2c with prior knowledge at both), where a request is its
+  // pseudo-header fields: Portico maps each stream to an HTTP/1.1 request for the backend and
+  // reads it with the same framer, nginx with its own HTTP/2 module.
+  it('passes on, over HTTP/2, no request nginx refuses, and the same ones where both do', async () => {
+    type H2Request = readonly [name: string, headers: http2.OutgoingHttpHeaders, body?: string];
+    const get = (path: string, authority = 'a', method = 'GET'): http2.OutgoingHttpHeaders => ({ ':method': method, ':path': path, ':authority': authority, ':scheme': 'http' });
+    const h2corpus: H2Request[] = [
+      ['plain GET', get('/')],
+      ['space in :path', get('/a b')],
+      ['NUL in :path', get('/a\x00b')],
+      ['CR LF in :path', get('/a\r\nX: y')],
+      ['%00 in :path', get('/a%00b')],
+      ['%00 in the query', get('/a?b=%00')],
+      [':path //host', get('//evil.example/x')],
+      ['fragment in :path', get('/a#b')],
+      ['byte 0xff in :path', get('/\xff')],
+      [':path without slash', get('a')],
+      [':path *', get('*', 'a', 'OPTIONS')],
+      [':path * for GET', get('*')],
+      [':path /..', get('/..')],
+      [':path /a/../b', get('/a/../b')],
+      [':path dots between %2f', get('/a/..%2f..%2fx')],
+      [':path encoded dots', get('/a/%2e%2e/x')],
+      ['empty :authority', get('/', '')],
+      [':authority a..b', get('/', 'a..b')],
+      [':authority "."', get('/', '.')],
+      [':authority with userinfo', get('/', 'u@a')],
+      [':authority with a space', get('/', 'a b')],
+      [':authority port 99999', get('/', 'a:99999')],
+      [':authority IPv6', get('/', '[::1]:80')],
+      [':authority backslash', get('/', 'a\\b')],
+      [':authority in capitals', get('/', 'A.Example')],
+      ['host naming another authority', { ...get('/'), host: 'b' }],
+      ['lower-case method', get('/', 'a', 'get')],
+      ['method with @', get('/', 'a', 'G@T')],
+      ['TRACE', get('/', 'a', 'TRACE')],
+      ['TRACK', get('/', 'a', 'TRACK')],
+      ['PROPFIND', get('/', 'a', 'PROPFIND')],
+      ['te: trailers', { ...get('/'), te: 'trailers' }],
+      ['POST with its length', { ...get('/p', 'a', 'POST'), 'content-length': '5' }, 'hello'],
+      ['POST, length too small', { ...get('/p', 'a', 'POST'), 'content-length': '3' }, 'hello'],
+      ['POST, length too large', { ...get('/p', 'a', 'POST'), 'content-length': '9' }, 'hello'],
+      ['POST without a length', get('/p', 'a', 'POST'), 'hello'],
+      ['GET with a body', get('/'), 'abc'],
+      ['X_Forwarded_For', { ...get('/'), x_forwarded_for: '1.2.3.4' }],
+      ['a field with a NUL', { ...get('/'), 'x-a': 'a\x00b' }],
+      ['a field with a bare CR', { ...get('/'), 'x-a': 'a\rb' }],
+    ];
+    /** Requests Portico passes on over HTTP/2 though nginx refuses them, each allowed by docs/proxy.md. */
+    const h2laxer = new Map([
+      [':path *', 'RFC 9112 §3.2.4 (and RFC 9113 §8.3.1): the app at "/" answers OPTIONS * for the server'],
+      // RFC 9113 §8.2.1 makes the request malformed, a stream error, as nginx has it; nghttp2
+      // (node:http2's HTTP/2 library) drops the field before Portico sees the stream.
+      ['a field with a bare CR', 'nghttp2 drops a field whose value holds a CR: the backend gets the request without it'],
+    ]);
+    /** Requests nginx passes on over HTTP/2 and Portico refuses, each with its rule in docs/proxy.md. */
+    const h2stricter = new Map([
+      [':path //host', 'a target starting "//"'],
+      ['fragment in :path', 'a "#" in the target'],
+      [':path /a/../b', 'a dot-segment'],
+      [':path encoded dots', 'a dot-segment, %2e spelled (nginx resolves it to /x)'],
+      [':authority with userinfo', 'a Host that is not host[:port]'],
+      [':authority backslash', 'a Host that is not host[:port]'],
+    ]);
+    const ask = (port: number, [, headers, body]: H2Request): Promise<Answer[]> =>
+      new Promise((resolve) => {
+        const session = http2.connect(`http://127.0.0.1:${port}`);
+        const done = (answer: Answer[]) => {
+          session.destroy();
+          resolve(answer);
+        };
+        session.on('error', () => done([]));
+        let stream: http2.ClientHttp2Stream;
+        try {
+          stream = session.request(headers, { endStream: body === undefined });
+        } catch {
+          return done([]);
+        }
+        let status = 0;
+        let text = '';
+        let json = false;
+        stream.on('response', (h) => {
+          status = Number(h[':status']);
+          json = String(h['content-type'] ?? '').startsWith('application/json');
+        });
+        stream.setEncoding('latin1');
+        stream.on('data', (d: string) => (text += d));
+        stream.on('error', () => done(status === 0 ? [] : [{ status }]));
+        stream.on('end', () => {
+          if (!json) return done([{ status }]);
+          const echo = JSON.parse(text) as { method: string; url: string; body: string; headers: Record<string, string> };
+          done([{ status, received: { method: echo.method, url: echo.url, body: echo.body, host: echo.headers.host } }]);
+        });
+        if (body !== undefined) stream.end(body);
+      });
+    const differences: string[] = [];
+    for (const request of h2corpus) {
+      const [name] = request;
+      const [n, p] = await Promise.all([ask(nginxH2cPort, request), ask(porticoPort, request)]);
+      const nr = passedOn(n);
+      const pr = passedOn(p);
+      const both = `Portico ${shown(p)}; nginx ${shown(n)}`;
+      if (nr.length > 0 && pr.length > 0) {
+        if (JSON.stringify(nr) !== JSON.stringify(pr)) differences.push(`${name}: the backend got other requests: ${both}`);
+      } else if (pr.length > 0 && !h2laxer.has(name)) differences.push(`${name}: Portico passed on what nginx refused: ${both}`);
+      else if (nr.length > 0 && !h2stricter.has(name)) differences.push(`${name}: Portico refused what nginx passed on (not listed as stricter): ${both}`);
+      else if ((nr.length > 0) === (pr.length > 0) && (h2laxer.has(name) || h2stricter.has(name))) differences.push(`${name}: listed as a difference, but both ${pr.length > 0 ? 'passed it on' : 'refused it'}`);
+    }
     assert.deepEqual(differences, []);
   });
 });
