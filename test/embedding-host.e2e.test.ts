@@ -96,7 +96,7 @@ async function startHost(): Promise<Host> {
           processPath: process.execPath,
           arguments: [backend],
           environmentVariables: { CHILD_FILE: childFile },
-          shutdownTimeLimit: 2,
+          shutdownTimeLimit: 4, // the slow request below (1.5 s) finishes within it; the open tunnel holds the drain this long
           auth: { type: 'forward', url: `http://127.0.0.1:${port}/_portico-auth` },
         },
         { name: 'never', match: { path: '/never' }, processPath: process.execPath, arguments: ['-e', 'setInterval(() => {}, 1000)'], startupTimeLimit: 60 },
@@ -172,7 +172,7 @@ describe('embedding: an integrator’s node:http host', function () {
       const shop = () => started.portico.status().apps.find((a) => a.name === 'shop');
       const never = () => started.portico.status().apps.find((a) => a.name === 'never');
       await until('the warm request released', () => (shop()?.inFlight ?? 0) === 0);
-      const slow = send(host.port, '/shop/slow?delay=500', { cookie: 'sid=s3cret' }, agent);
+      const slow = send(host.port, '/shop/slow?delay=1500', { cookie: 'sid=s3cret' }, agent);
       const waiting = send(host.port, '/never/x');
       await until('both requests in Portico', () => (shop()?.inFlight ?? 0) > 0 && (never()?.queueDepth ?? 0) > 0);
       const neverPid = never()?.workers?.[0]?.pid;
@@ -181,7 +181,7 @@ describe('embedding: an integrator’s node:http host', function () {
       host = undefined;
       const finished = await slow;
       assert.equal(finished.status, 200, finished.body);
-      assert.equal((JSON.parse(finished.body) as { url: string }).url, '/shop/slow?delay=500', 'the whole answer arrived');
+      assert.equal((JSON.parse(finished.body) as { url: string }).url, '/shop/slow?delay=1500', 'the whole answer arrived');
       const refused = await waiting;
       assert.equal(refused.status, 503);
       assert.match(refused.body, /Portico is stopping/);
