@@ -467,6 +467,35 @@ describe('forwarder WebSocket tunnel', () => {
     }
   });
 
+  it('closes both sides sendTimeout after the client\'s FIN when the backend never closes its side (a close frame never answered)', async () => {
+    const { clock, watched, nextTimer } = watchedClock(200);
+    // A backend that stays half-open: it takes the client's FIN and never ends its own side.
+    const backend = net.createServer({ allowHalfOpen: true }, (socket) => {
+      socket.on('error', () => {});
+      socket.once('data', () => socket.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n'));
+    });
+    backend.listen(0, '127.0.0.1');
+    await once(backend, 'listening');
+    const proxy = await startProxy({ pickUpstream: () => upstreamAt((backend.address() as net.AddressInfo).port), sendTimeout: 200, clock: watched });
+    const client = net.connect(proxy.port, '127.0.0.1');
+    client.on('error', () => {});
+    await once(client, 'connect');
+    client.write(handshake());
+    await once(client, 'data');
+    const armed = nextTimer();
+    const closed = once(client, 'close');
+    // A masked close frame (code 1000), then FIN.
+    client.end(Buffer.of(0x88, 0x82, 1, 2, 3, 4, 0x03 ^ 1, 0xe8 ^ 2));
+    await armed;
+    clock.advance(199);
+    assert.equal(proxy.forwarder.connectionCount, 1);
+    clock.advance(1);
+    // The client, whose FIN was its last word, sees the connection end: the tunnel closed both sides.
+    await closed;
+    while (proxy.forwarder.connectionCount > 0) await new Promise((resolve) => setImmediate(resolve));
+    backend.close();
+  });
+
   it('closes both sides when the client reads nothing of the tunnel for sendTimeout', async () => {
     const { clock, watched, nextTimer } = watchedClock(200);
     const backendGone = signal();

@@ -10,10 +10,12 @@ import { TunnelRelay } from './TunnelRelay.ts';
 /**
  * A WebSocket after the backend's 101: bytes flow raw both ways, each direction pausing its
  * reader while the other side's socket is full. The backend's FIN is passed on to the client once
- * the data before it is written; the client's FIN is passed on to the backend, which then closes
- * (backend sockets do not stay half-open). An error or a close on either side closes the other,
- * and a side that takes nothing for `sendTimeout` (nginx's `send_timeout`) closes both, so a
- * client that stops reading cannot pin a backend connection.
+ * the data before it is written, and then both close (backend sockets do not stay half-open); the
+ * client's FIN is passed on to the backend, which then has `sendTimeout` of silence to close its
+ * side too (each of its reads starts the wait over): a backend that never answers a close frame
+ * cannot hold the connection for ever. An error or a close on either side closes the other, and a
+ * side that takes nothing for `sendTimeout` (nginx's `send_timeout`) closes both, so a client that
+ * stops reading cannot pin a backend connection.
  */
 class Tunnel implements UpstreamHandler {
   readonly #client: Duplex;
@@ -28,6 +30,8 @@ class Tunnel implements UpstreamHandler {
   #clientFull = false;
   #upstreamFull = false;
   #upstreamEnded = false;
+  /** The client sent its FIN: the backend is waited for to close its side (`sendTimeout` of its silence). */
+  #clientEnded = false;
 
   constructor(client: Duplex, upstream: UpstreamConnection, options: { readonly clock: Clock; readonly sendTimeout: number }) {
     this.#client = client;
@@ -50,6 +54,8 @@ class Tunnel implements UpstreamHandler {
   }
 
   onData(chunk: Buffer): void {
+    // After the client's FIN, what the backend still sends is its progress towards closing.
+    if (this.#clientEnded && !this.#clientFull) this.#stalled.set(this.#sendTimeout);
     if (this.#toClient.relay(chunk)) return;
     this.#upstream.socket.pause();
     this.#clientFull = true;
@@ -110,6 +116,8 @@ class Tunnel implements UpstreamHandler {
 
   readonly #onClientEnd = (): void => {
     this.#sendPendingToUpstream();
+    this.#clientEnded = true;
+    this.#stalled.set(this.#sendTimeout);
     if (this.#upstream.socket.writable) this.#upstream.socket.end();
   };
 
@@ -118,8 +126,9 @@ class Tunnel implements UpstreamHandler {
     this.#upstream.destroy();
   };
 
-  /** The deadline runs while either side is full, or while the last bytes go out before the FIN. */
+  /** The deadline runs while either side is full, while the last bytes go out before the FIN, and after the client's FIN. */
   #watch(): void {
+    if (this.#clientEnded) return this.#stalled.set(this.#sendTimeout);
     if (!this.#clientFull && !this.#upstreamFull && !this.#upstreamEnded) this.#stalled.clear();
   }
 
