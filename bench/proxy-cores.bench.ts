@@ -61,8 +61,8 @@ import { bareRelay } from './support/bareRelay.ts';
 import { listeningPort } from './support/listeningPort.ts';
 import { pin } from './support/pin.ts';
 import { parsingRelay } from './support/parsingRelay.ts';
-import { listenAndReport, startRole } from './support/roleProcess.ts';
-import { proxyPassTo, startNginx } from './support/startNginx.ts';
+import { listenAndReport, startRole, type RoleProcess } from './support/roleProcess.ts';
+import { proxyPassTo, startNginx, type Nginx } from './support/startNginx.ts';
 import { startPacedLoad } from './support/startPacedLoad.ts';
 import { median, runWrk } from './support/wrk.ts';
 import { startPorticoReady } from './support/startPorticoReady.ts';
@@ -277,29 +277,36 @@ async function main(): Promise<void> {
   if (cpus().length < 2) throw new Error('bench:proxy-cores needs two CPUs (the proxy on one, wrk and the backend on the other)');
   // The machine's load, at the start and the end: figures from a busy machine are not comparable.
   const loadAtStart = loadavg()[0]!;
-  const one = await startPortico(1);
-  const two = await startPortico(2);
-  const twoParallel = await startPortico(2, 'parallel');
-  // Every other target of a run forwards to the backend process of Portico's run (one front's per
-  // core, two fronts' with two): one process, so that the backend is no difference between them.
-  // Before, they shared a backend of their own, the same program in another process, and a
-  // difference between two backend processes (their placement, their connections' history)
-  // could pass for one between the proxies.
-  const perCoreBackend = listeningPort(one.backend);
-  const twoBackend = listeningPort(two.backend);
-  const nginx1 = await startNginx(proxyPassTo(perCoreBackend), 1);
-  const nginx2 = await startNginx(proxyPassTo(twoBackend), 2);
-  if (!nginx1 || !nginx2) {
-    for (const p of [one, two, twoParallel]) p.child.kill('SIGTERM');
-    await nginx1?.stop();
-    await nginx2?.stop();
-    throw new Error('bench:proxy-cores needs nginx (Debian: apt-get install nginx-light)');
-  }
-  const relay = await startRole(new URL(import.meta.url), ['node-relay', String(perCoreBackend)]);
-  const parsing = await startRole(new URL(import.meta.url), ['parsing-relay', String(perCoreBackend)]);
-  const parsingTwo = await startRole(new URL(import.meta.url), ['parsing-relays', String(twoBackend)]);
-  const parsingTwoPids = parsingTwo.line.split(' ').slice(1).map(Number);
+  // Whatever was started is stopped at the end, also when a later start fails: nothing is left
+  // running on the shared machine.
+  const roles: RoleProcess[] = [];
+  const servers: Nginx[] = [];
+  const role = <T extends RoleProcess>(started: T): T => {
+    roles.push(started);
+    return started;
+  };
+  const server = (started: Nginx | undefined): Nginx | undefined => {
+    if (started) servers.push(started);
+    return started;
+  };
   try {
+    const one = role(await startPortico(1));
+    const two = role(await startPortico(2));
+    const twoParallel = role(await startPortico(2, 'parallel'));
+    // Every other target of a run forwards to the backend process of Portico's run (one front's per
+    // core, two fronts' with two): one process, so that the backend is no difference between them.
+    // Before, they shared a backend of their own, the same program in another process, and a
+    // difference between two backend processes (their placement, their connections' history)
+    // could pass for one between the proxies.
+    const perCoreBackend = listeningPort(one.backend);
+    const twoBackend = listeningPort(two.backend);
+    const nginx1 = server(await startNginx(proxyPassTo(perCoreBackend), 1));
+    const nginx2 = server(await startNginx(proxyPassTo(twoBackend), 2));
+    if (!nginx1 || !nginx2) throw new Error('bench:proxy-cores needs nginx (Debian: apt-get install nginx-light)');
+    const relay = role(await startRole(new URL(import.meta.url), ['node-relay', String(perCoreBackend)]));
+    const parsing = role(await startRole(new URL(import.meta.url), ['parsing-relay', String(perCoreBackend)]));
+    const parsingTwo = role(await startRole(new URL(import.meta.url), ['parsing-relays', String(twoBackend)]));
+    const parsingTwoPids = parsingTwo.line.split(' ').slice(1).map(Number);
     // Per core: the proxies on CPU 0; the backends (Portico's own and nginx's) and wrk on CPU 1.
     // Two fronts (and their control process) on that one core as well: what the fronts' design
     // costs per request (the channel, the control, two event loops) under the same conditions as
@@ -400,8 +407,7 @@ async function main(): Promise<void> {
     gcLine('equal load, 2 fronts, parallel GC', pacedTwo[2]!);
     console.log(`\ncpu per request, 2 fronts ÷ 1 front: ${(twoFronts[0]!.cpuUs / perCore[0]!.cpuUs).toFixed(2)} (nginx, 2 workers ÷ 1: ${(twoFronts[1]!.cpuUs / perCore[1]!.cpuUs).toFixed(2)}); both on one core: ${(perCore[2]!.cpuUs / perCore[0]!.cpuUs).toFixed(2)}`);
   } finally {
-    for (const p of [one, two, twoParallel, relay, parsing, parsingTwo]) p.child.kill('SIGTERM');
-    await nginx1.stop();
-    await nginx2.stop();
+    for (const p of roles) p.child.kill('SIGTERM');
+    for (const n of servers) await n.stop();
   }
 }

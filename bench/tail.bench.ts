@@ -31,8 +31,8 @@ import { porticoRoleFlags } from './support/porticoRoleFlags.ts';
 import { listeningPort } from './support/listeningPort.ts';
 import { pin } from './support/pin.ts';
 import { childPids, cpuMs, cpuSplitMs, runQueueMs } from './support/processCpu.ts';
-import { listenAndReport, startRole } from './support/roleProcess.ts';
-import { proxyPassTo, startNginx } from './support/startNginx.ts';
+import { listenAndReport, startRole, type RoleProcess } from './support/roleProcess.ts';
+import { proxyPassTo, startNginx, type Nginx } from './support/startNginx.ts';
 import { startPacedLoad } from './support/startPacedLoad.ts';
 import { startPorticoReady } from './support/startPorticoReady.ts';
 import { median, runWrk } from './support/wrk.ts';
@@ -114,7 +114,6 @@ async function measure(target: Target, rate: number, seconds: number): Promise<F
   };
   const run = await generator.run();
   const n = run.answered;
-  const elapsed = run.answered / run.achieved;
   const cpu1 = cpuTicks(LOAD_CPU);
   return {
     p50: run.p50,
@@ -123,7 +122,7 @@ async function measure(target: Target, rate: number, seconds: number): Promise<F
     errors: run.errors,
     proxyCpuUs: ((cpuMs(target.proxy) - before.proxy) * 1000) / n,
     backendCpuUs: ((cpuMs([target.backend]) - before.backend) * 1000) / n,
-    generatorCpuUs: (run.cpuPercent * 10_000 * elapsed) / n,
+    generatorCpuUs: ((run.cpuMs.user + run.cpuMs.system) * 1000) / n,
     generatorSystemUs: (run.cpuMs.system * 1000) / n,
     backendSystemUs: ((cpuSplitMs([target.backend]).system - before.backendSystem) * 1000) / n,
     proxySystemUs: ((cpuSplitMs(target.proxy).system - before.proxySystem) * 1000) / n,
@@ -146,12 +145,17 @@ async function main(): Promise<void> {
   const loadAtStart = loadavg()[0]!;
   // PORTICO_BENCH_HOLD_SINGLE=1: with the flags Portico starts each front with (as bench:proxy-cores).
   const hold = process.env.PORTICO_BENCH_HOLD_SINGLE === '1';
-  const portico = await startRole(new URL(import.meta.url), ['portico'], { nodeFlags: porticoRoleFlags(1, 'single-threaded', hold) });
-  const backend = Number(portico.line.split(' ')[1]);
-  const backendPort = listeningPort(backend);
-  const relay = await startRole(new URL(import.meta.url), ['parsing-relay', String(backendPort)]);
-  const nginx = await startNginx(proxyPassTo(backendPort), 1);
+  // Whatever was started is stopped at the end, also when a later start fails: nothing is left
+  // running on the shared machine.
+  let portico: RoleProcess | undefined;
+  let relay: RoleProcess | undefined;
+  let nginx: Nginx | undefined;
   try {
+    portico = await startRole(new URL(import.meta.url), ['portico'], { nodeFlags: porticoRoleFlags(1, 'single-threaded', hold) });
+    const backend = Number(portico.line.split(' ')[1]);
+    const backendPort = listeningPort(backend);
+    relay = await startRole(new URL(import.meta.url), ['parsing-relay', String(backendPort)]);
+    nginx = await startNginx(proxyPassTo(backendPort), 1);
     if (nginx === undefined) throw new Error('bench:tail needs nginx (Debian: apt-get install nginx-light)');
     const nginxWorkers = childPids(nginx.pid);
     pin(0, [portico.child.pid!, relay.child.pid!, nginx.pid, ...nginxWorkers]);
@@ -190,7 +194,7 @@ async function main(): Promise<void> {
     }
     console.log('\neach round\'s p99 (ms), to see how far one run can move: ' + rates.map((rate, k) => `${rate}: ${targets.map((t, i) => `${t.name.split(',')[0]} ${results[k]![i]!.map((f) => f.p99.toFixed(1)).join(' ')}`).join('; ')}`).join(' | '));
   } finally {
-    for (const p of [portico, relay]) p.child.kill('SIGTERM');
+    for (const p of [portico, relay]) p?.child.kill('SIGTERM');
     await nginx?.stop();
   }
 }
