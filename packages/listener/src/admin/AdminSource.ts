@@ -136,7 +136,7 @@ export interface PorticoStatus {
     | { readonly kind: 'cgroup'; readonly path: string; readonly controllers: readonly string[]; readonly kill: 'cgroup.kill' | 'cgroup.procs' }
     | { readonly kind: 'process-group'; readonly why: string };
   readonly apps: readonly AppStatus[];
-  /** With `fronts` ≥ 2: each front process (docs/architecture.md). Absent with one process. */
+  /** With `fronts` ≥ 2, once Portico runs them: each front process (docs/architecture.md). Absent with one process, and when embedded (`start({ listen: false })`). */
   readonly fronts?: readonly FrontStatusView[];
 }
 

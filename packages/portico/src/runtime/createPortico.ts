@@ -434,7 +434,8 @@ export function createPortico(initial: PorticoConfig, options: PorticoOptions = 
         sampling: samplingStatus(host, config.sampleInterval),
         ...(host.isolation ? { isolation: host.isolation() } : {}),
         apps: [...apps.values()].map((a) => appStatus(a, router.waiting(a.config.name) + (frontsFleet?.reports.waiting(a.config.name) ?? 0), rollouts.failure(a.config.name), frontsInFlight)),
-        ...(frontsFleet ? { fronts: frontsFleet.status() } : {}),
+        // Only once start() ran them: embedded ({ listen: false }), the host's server is the front door.
+        ...(fleet ? { fronts: fleet.status() } : {}),
       };
     },
 

@@ -42,6 +42,22 @@ describe('createPortico', () => {
   });
 });
 
+describe('createPortico embedded in a host server', () => {
+  // An embedder whose config asked for front processes, started with { listen: false }: status()
+  // listed every front as "stopped", though embedded Portico runs none (the host's server is the
+  // front door), and the status page and portico status showed them so.
+  it('lists no front processes, since it runs none', async () => {
+    const withFronts = resolveConfig({ listen: [{ port: 0 }], fronts: 2, apps: [{ name: 'shop', processPath: '/bin/true' }] }, { file: '/tmp/portico.json', baseDir: '/tmp' });
+    const portico = createPortico(withFronts, { logger: createLogger({ level: 'silent' }) });
+    await portico.start({ listen: false });
+    try {
+      assert.equal(portico.status().fronts, undefined);
+    } finally {
+      await portico.stop();
+    }
+  });
+});
+
 describe('resolveConfig', () => {
   // A JavaScript host that left out the options got "Cannot read properties of undefined
   // (reading 'env')".
