@@ -57,7 +57,7 @@ export const PorticoEvents = defineEventCatalogue({
 
   // 1500–1599: configuration and the process (portico).
   'config.reloaded': { id: 1500, level: 'info', fields: ['changed', 'settings'], meaning: 'A new config was applied; changed lists the apps started, rolled over or removed, settings the other top-level keys applied (limits).' },
-  'config.reload_failed': { id: 1501, level: 'error', fields: ['file', 'problems'], meaning: 'A new config was refused; the running one keeps serving.' },
+  'config.reload_failed': { id: 1501, level: 'error', fields: ['file', 'problems'], meaning: 'A new config was refused (problems says why: the file\'s problems, a change a reload cannot apply, or Portico stopping); the running one keeps serving.' },
   'portico.started': { id: 1502, level: 'info', fields: ['listen', 'admin', 'apps'], meaning: 'Portico is accepting connections.' },
   'portico.stopping': { id: 1503, level: 'info', fields: ['signal'], meaning: 'Portico stops accepting, lets in-flight requests finish and stops every app; a second signal forces it.' },
   'portico.stopped': { id: 1504, level: 'info', fields: [], meaning: 'Every app is stopped; Portico exits.' },

@@ -77,6 +77,7 @@ export const startCommand: Command = {
         queued = false;
         try {
           const next = await loadConfig(file, { env: io.env });
+          // Its outcome is in the log, refusals included: config.reloaded, config.reload_failed, app.rollout_failed.
           await portico.reload(next);
         } catch (error) {
           const problems = error instanceof ConfigInvalidError ? error.problems.map(formatProblem) : [String(error)];
@@ -95,6 +96,15 @@ export const startCommand: Command = {
     const unwatch = config.watch ? watchConfigFile(file, reload) : undefined;
 
     const stopped = new Promise<ExitCode>((done) => {
+      const stopThenExit = (code: ExitCode) => {
+        stopping = true;
+        unwatch?.();
+        void portico.stop().then(() => {
+          logEvent(logger, 'portico.stopped', {});
+          flushLoggerSync(logger);
+          done(code);
+        });
+      };
       let signals = 0;
       const onSignal = (signal: NodeJS.Signals) => {
         signals += 1;
@@ -104,28 +114,15 @@ export const startCommand: Command = {
           flushLoggerSync(logger);
           process.exit(1);
         }
-        stopping = true;
         logEvent(logger, 'portico.stopping', { signal });
-        unwatch?.();
-        void portico.stop().then(() => {
-          logEvent(logger, 'portico.stopped', {});
-          flushLoggerSync(logger);
-          done(ExitCode.ok);
-        });
+        stopThenExit(ExitCode.ok);
       };
       process.on('SIGTERM', onSignal);
       process.on('SIGINT', onSignal);
       // Portico can serve no more and stops by itself (its log said why: front.gave_up): exit
       // non-zero, for a service manager to start it again.
       failed = () => {
-        if (stopping) return;
-        stopping = true;
-        unwatch?.();
-        void portico.stop().then(() => {
-          logEvent(logger, 'portico.stopped', {});
-          flushLoggerSync(logger);
-          done(ExitCode.unavailable);
-        });
+        if (!stopping) stopThenExit(ExitCode.unavailable);
       };
     });
     let started;

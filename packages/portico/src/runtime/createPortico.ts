@@ -361,8 +361,14 @@ export function createPortico(initial: PorticoConfig, options: PorticoOptions = 
       } catch (error) {
         return Promise.reject(error as Error);
       }
+      // Said in the log, as every refusal of a reload is: a SIGHUP's reload that ran into a stop
+      // was dropped without a word.
+      const stoppingRefusal = (): ReloadResult => {
+        logEvent(logger, 'config.reload_failed', { problems: [STOPPING_ERROR] });
+        return { ok: false, errors: [STOPPING_ERROR] };
+      };
       return oneAtATime(async (): Promise<ReloadResult> => {
-        if (closing) return { ok: false, errors: [STOPPING_ERROR] };
+        if (closing) return stoppingRefusal();
         const refused = restartNeeded(config, next);
         if (refused.length > 0) {
           logEvent(logger, 'config.reload_failed', { problems: refused });
@@ -390,7 +396,7 @@ export function createPortico(initial: PorticoConfig, options: PorticoOptions = 
               failed.push(a.config.name);
             }),
         );
-        if (closing) return { ok: false, errors: [STOPPING_ERROR] };
+        if (closing) return stoppingRefusal();
         await switchTo(built, []);
         config = next;
         if (settings.includes('limits')) await applyLimits(next.limits);

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { PassThrough } from 'node:stream';
 import { createLogger } from '@portico/log-sink';
 import { createPortico, resolveConfig } from '../../src/index.ts';
 
@@ -39,6 +40,23 @@ describe('createPortico', () => {
     );
     const portico = createPortico(config, { logger: createLogger({ level: 'silent' }) });
     return assert.rejects(portico.reload(raw as unknown as Parameters<typeof createPortico>[0]), /^InvalidPorticoOptionError: reload\(config\): the config was not resolved/);
+  });
+});
+
+describe('createPortico reload while stopping', () => {
+  // `portico start` reloads on SIGHUP with the file read again: a SIGTERM while it was read made
+  // the reload find Portico stopping, and it was dropped without a line in the log.
+  it('logs config.reload_failed when a reload finds Portico stopping', async () => {
+    const destination = new PassThrough().setEncoding('utf8');
+    let log = '';
+    destination.on('data', (chunk: string) => (log += chunk));
+    const portico = createPortico(config, { logger: createLogger({ destination, pretty: false }) });
+    await portico.start({ listen: false });
+    const stopped = portico.stop();
+    assert.deepEqual(await portico.reload(config), { ok: false, errors: ['Portico is stopping; nothing was changed'] });
+    await stopped;
+    const failed = log.split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>).filter((line) => line['event'] === 'config.reload_failed');
+    assert.deepEqual(failed.map((line) => line['problems']), [['Portico is stopping; nothing was changed']]);
   });
 });
 
