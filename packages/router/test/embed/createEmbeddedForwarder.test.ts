@@ -544,6 +544,28 @@ describe('createEmbeddedForwarder', () => {
       }
     });
 
+    it('closes the tunnel sendTimeout after the client\'s FIN when the backend never closes its side (a close frame never answered)', async () => {
+      // A backend that stays half-open: it takes the client's FIN and never ends its own side.
+      const backend = net.createServer({ allowHalfOpen: true }, (socket) => {
+        socket.on('error', () => {});
+        socket.once('data', () => socket.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n'));
+      });
+      backend.listen(0, '127.0.0.1');
+      await once(backend, 'listening');
+      const host = await startHost(forward(upstreamAt((backend.address() as net.AddressInfo).port)), { sendTimeout: 200 });
+      const client = net.connect(host.port, '127.0.0.1');
+      client.on('error', () => {});
+      await once(client, 'connect');
+      client.write('GET /ws HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n');
+      await once(client, 'data');
+      const closed = once(client, 'close');
+      // A masked close frame (code 1000), then FIN: the client waits for the server to close.
+      client.end(Buffer.of(0x88, 0x82, 1, 2, 3, 4, 0x03 ^ 1, 0xe8 ^ 2));
+      client.resume();
+      await closed;
+      backend.close();
+    });
+
     it('answers 502 to an upgrade kept waiting by more than 32 interim answers', async () => {
       const backend = await startRawBackend((_d, socket) => socket.write('HTTP/1.1 102 Processing\r\n\r\n'.repeat(40)));
       const host = await startHost(forward(upstreamAt(backend.port)));

@@ -207,12 +207,26 @@ export class UpgradeExchange {
     client.write(head, 'latin1');
     if (rest.length > 0) client.write(rest);
     if (early.length > 0) upstream.write(early);
+    const { clock, sendTimeout } = this.#ctx.options;
+    // After the client's FIN (passed on by the pipe), the backend has sendTimeout of silence to
+    // close its side too, each of its reads starting the wait over: one that never answers a close
+    // frame and stays half-open cannot hold the tunnel for ever (the socket forwarder's rule).
+    const closing = new Deadline(clock, () => destroyBoth());
+    let clientEnded = false;
     const destroyBoth = (): void => {
+      closing.dispose();
       client.destroy();
       upstream.destroy();
     };
     upstream.on('close', destroyBoth);
     client.on('close', destroyBoth);
+    client.once('end', () => {
+      clientEnded = true;
+      closing.set(sendTimeout);
+    });
+    upstream.on('data', () => {
+      if (clientEnded) closing.set(sendTimeout);
+    });
     upstream.pipe(client);
     client.pipe(upstream);
   }
