@@ -65,8 +65,9 @@ export interface AdminServer {
 
 /**
  * While a request is being worked on (a reload's rollout, an app's drain), a `102 Processing`
- * this often: a client tells a slow answer from a frozen Portico by silence (`portico reload`
- * gives up after 10 s of it), so no bound on the whole wait cuts an honest rollout short.
+ * this often to a client that asks with `Portico-Progress: 102`: a client tells a slow answer from
+ * a frozen Portico by silence (`portico reload` gives up after 10 s of it), so no bound on the
+ * whole wait cuts an honest rollout short.
  */
 const progressIntervalMs = 1000;
 
@@ -301,10 +302,15 @@ export function createAdminServer(options: AdminServerOptions): AdminServer {
 }
 
 /**
- * Sends `102 Processing` every `progressIntervalMs` until the answer's head is sent; returns the
- * function that stops it. Not to HTTP/1.0, which has no interim answers (RFC 9110, 15.2).
+ * Sends `102 Processing` every `progressIntervalMs` until the answer's head is sent, to a request
+ * that asks for it (`Portico-Progress: 102`, as the CLI sends); returns the function that stops
+ * it. Not unasked: Python's http.client (urllib, requests) takes any 1xx but 100 as the final
+ * answer, so a deploy script's POST /reload read a bare 102, a success by its status, while the
+ * rollout went on and could fail; Go's before 1.24 gave up after five. Not to HTTP/1.0, which has no
+ * interim answers (RFC 9110, 15.2).
  */
 function keepSaying(res: http.ServerResponse): () => void {
+  if (res.req.headers['portico-progress'] !== '102') return () => {};
   if (res.req.httpVersionMajor === 1 && res.req.httpVersionMinor === 0) return () => {};
   const timer = setInterval(() => {
     if (res.headersSent || res.destroyed) return clearInterval(timer);

@@ -13,7 +13,8 @@ export interface AskOptions {
   readonly accept?: string;
   /**
    * Give up after this long with no byte from Portico; none by default. Not a bound on the whole
-   * wait: while it works on a request Portico sends `102 Processing` every second.
+   * wait: while it works on a request Portico sends `102 Processing` every second, asked for with
+   * `Portico-Progress: 102`.
    */
   readonly timeoutMs?: number;
   /** The request changes something (a reload, an app command): a frozen Portico may still do it when it resumes. */
@@ -35,6 +36,7 @@ export function askAdmin(target: AdminTarget, path: string, options: AskOptions 
         headers: {
           ...(options.accept ? { Accept: options.accept } : {}),
           ...('token' in target && target.token ? { Authorization: `Bearer ${target.token}` } : {}),
+          ...(options.timeoutMs !== undefined ? { 'Portico-Progress': '102' } : {}),
         },
       },
       (res) => {
