@@ -30,6 +30,8 @@ export function readRegularFileSync(file: string, maxBytes: number): RegularFile
   } catch (error) {
     return unreadable(error);
   } finally {
-    closeSync(fd);
+    try {
+      closeSync(fd);
+    } catch {}
   }
 }
