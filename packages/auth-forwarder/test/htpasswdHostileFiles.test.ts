@@ -23,7 +23,7 @@ const hostiles: Hostile[] = [
     await writeFile(path, entry);
     await truncate(path, 1024 ** 3);
   } },
-  { name: 'a file Portico may not read', message: /cannot be read \(EACCES: no read permission for the user Portico runs as\)/, asRoot: false, make: async (path) => {
+  { name: 'a file Portico may not read', message: /cannot be read \(EACCES: the user Portico runs as may not read the file, or may not search \(x\) a folder on its path\)/, asRoot: false, make: async (path) => {
     await writeFile(path, entry);
     await chmod(path, 0o200);
   } },

@@ -5,7 +5,9 @@ export function whyUnreadable(error: unknown): string {
 }
 
 const hints: Readonly<Record<string, string>> = {
-  EACCES: ': no read permission for the user Portico runs as',
-  EPERM: ': no read permission for the user Portico runs as',
+  // An open refused for a folder on the path without search permission fails with the same code as
+  // for the file's own mode, which then looks right.
+  EACCES: ': the user Portico runs as may not read the file, or may not search (x) a folder on its path',
+  EPERM: ': the user Portico runs as may not read the file, or may not search (x) a folder on its path',
   ELOOP: ': a loop of symbolic links',
 };
