@@ -100,10 +100,19 @@ export class RawHttp2Client {
     this.send(rstStream(streamId, code));
   }
 
-  /** A PING, resolved by its ACK: every frame the server sent before the ACK is in `frames` then. */
+  /**
+   * A PING, resolved by its ACK: every frame the server sent before the ACK is in `frames` then.
+   * Its own ACK: an earlier PING's, already in `frames`, resolved a later one at once, before the
+   * server had read what came between.
+   */
   async ping(): Promise<void> {
+    const isAck = (f: ReceivedFrame) => f.type === FrameType.PING && (f.flags & Flag.ACK) !== 0 && f.payload.equals(PING_DATA);
+    let next = this.frames.length;
     this.send(frame(FrameType.PING, 0, 0, PING_DATA));
-    await this.until(() => this.frames.some((f) => f.type === FrameType.PING && (f.flags & Flag.ACK) !== 0 && f.payload.equals(PING_DATA)));
+    await this.until(() => {
+      for (; next < this.frames.length; next++) if (isAck(this.frames[next]!)) return true;
+      return false;
+    });
   }
 
   /** Resolves with the first frame (past or future) that matches, or undefined once the connection closed. */
