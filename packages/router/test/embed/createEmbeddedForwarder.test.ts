@@ -105,6 +105,25 @@ describe('createEmbeddedForwarder', () => {
       assert.ok(dispatch.asked.includes('failureAnswer'), `asked: ${dispatch.asked.join(', ')}`);
     });
 
+    // As the socket forwarder and the embedded upgrade do: behind the router, the page naming the
+    // app with the correlation id, and upstream.failed saying why (before, a bare 502).
+    it('calls a dispatch\'s failureAnswer for the 502 of a backend that broke the protocol or closed before answering a POST', async () => {
+      const cases: { readonly answer: string; readonly method: string; readonly why: RegExp }[] = [
+        { answer: 'HTTP/1.1 102 Processing\r\n\r\n'.repeat(40), method: 'GET', why: /interim/ },
+        { answer: 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n', method: 'GET', why: /./ },
+        { answer: '', method: 'POST', why: /./ },
+      ];
+      for (const { answer, method, why } of cases) {
+        const backend = await startRawBackend((_d, socket) => (answer === '' ? socket.destroy() : socket.write(answer)));
+        const dispatch = new MethodDispatch(upstreamAt(backend.port, 'lying'), upstreamAt(backend.port, 'lying'), ['x-added', 'by-method']);
+        const host = await startHost(() => dispatch);
+        const reply = await send(host.port, '/', method === 'POST' ? { method, body: 'x' } : { method });
+        assert.deepEqual([reply.status, reply.body.toString()], [502, 'by-method 502'], `${method} ${JSON.stringify(answer.slice(0, 30))}`);
+        assert.ok(dispatch.asked.includes('failureAnswer'), `asked: ${dispatch.asked.join(', ')}`);
+        assert.ok(host.events.some((e) => e.type === 'upstream.failed' && why.test(e.error.message)), JSON.stringify(host.events));
+      }
+    });
+
     it('answers 500 without contacting the backend when a transform produces an unwritable value', async () => {
       const backend = await echoBackend();
       let contacted = 0;

@@ -46,6 +46,8 @@ const bodilessByDefault = new Set(['GET', 'HEAD', 'DELETE', 'OPTIONS', 'TRACE'])
 export class HttpExchange {
   readonly #ctx: HttpExchangeContext;
   #out: http.ClientRequest | undefined;
+  /** The upstream of the current attempt, which `#out` goes to. */
+  #target: Upstream | undefined;
   #connected = false;
   #attempts = 0;
   /** Of those, the upstreams that failed before they ever answered (`isFailedStart`). */
@@ -99,6 +101,7 @@ export class HttpExchange {
     if (upstream === undefined) return this.#fail(502);
     const { req, head, options, agents } = this.#ctx;
     this.#attempts++;
+    this.#target = upstream;
     this.#connected = false;
     // A new backend gets the whole of requestTimeout, and nothing of the last one's full socket.
     this.#upstreamFull = false;
@@ -200,7 +203,7 @@ export class HttpExchange {
     this.#out = undefined;
     followFailedAttempt({ verdict, dispatch, upstream, error: err, failedStart, onEvent: options.onEvent }, {
       onRetryChoice: (choice) => this.#onRetryChoice(choice),
-      onNoRetry: () => this.#fail(502),
+      onNoRetry: () => this.#failForBackend(err.message),
     });
   }
 
@@ -218,7 +221,7 @@ export class HttpExchange {
     this.#answered = true;
     // Interim answers are no progress: requestTimeout runs to the final head whatever they are,
     // and a backend may not keep a request waiting with them for ever.
-    if (++this.#informational > MAX_INFORMATIONAL_RESPONSES) return this.#fail(502);
+    if (++this.#informational > MAX_INFORMATIONAL_RESPONSES) return this.#reject(`backend sent more than ${MAX_INFORMATIONAL_RESPONSES} interim responses`);
     if (res.headersSent || head.version !== '1.1') return;
     // node:http answers the client's Expect itself, so a backend's 100 is not repeated; 102 and
     // 103 are the informational answers a node:http server can write.
@@ -245,9 +248,7 @@ export class HttpExchange {
     const fields = responseFields(response);
     if (fields === undefined) {
       response.destroy();
-      out.destroy();
-      this.#out = undefined;
-      return this.#fail(502);
+      return this.#reject('backend sent response fields that cannot be passed on');
     }
     const headers = relayedResponseHeaders(fields, this.#ctx.dispatch.hiddenResponseHeaders ?? NO_HIDDEN_HEADERS);
     if (!this.#bodyEnded) headers.push(['connection', 'close']);
@@ -283,11 +284,9 @@ export class HttpExchange {
     const { res } = this.#ctx;
     try {
       res.writeHead(this.#status, response.statusMessage, flatten(headers));
-    } catch {
+    } catch (err) {
       response.destroy();
-      out.destroy();
-      this.#out = undefined;
-      return this.#fail(502);
+      return this.#reject(`backend sent a response head that cannot be passed on: ${(err as Error).message}`);
     }
     res.on('finish', () => this.#finish());
     response.on('data', (chunk: Buffer) => {
@@ -380,6 +379,28 @@ export class HttpExchange {
     this.#ctx.req.resume();
   }
 
+  /** The backend's response breaks a rule (`reason`): reported, and answered as `#failForBackend`. */
+  #reject(reason: string): void {
+    if (this.#done) return;
+    this.#ctx.options.onEvent({ type: 'upstream.failed', upstreamId: this.#target!.id, error: new Error(reason), retried: false });
+    this.#failForBackend(reason);
+  }
+
+  /**
+   * Nothing reached the client yet, and the backend is why (`reason`: it broke the protocol, or
+   * closed before answering a request that cannot be sent again): the dispatch's failure answer
+   * (behind the router, the page naming the app and the correlation id, logged with the reason),
+   * else the bare 502, as the socket forwarder and the upgrade answer.
+   */
+  #failForBackend(reason: string): void {
+    if (this.#done) return;
+    this.#out?.destroy();
+    this.#out = undefined;
+    const answer = failureAnswer(this.#ctx.dispatch, 502, new Error(reason), false);
+    if (answer === undefined) return this.#fail(502);
+    this.#answer(answer);
+  }
+
   /** Answers with what the dispatch decided instead of a backend's response (a start-up failure page). */
   #answer(answer: DispatchAnswer): void {
     this.#done = true;
@@ -393,7 +414,7 @@ export class HttpExchange {
   #abortClient(reason: string): void {
     if (this.#done) return;
     // The backend failed before its head was written (`#relay`): the client gets 502, as for a malformed response.
-    if (!this.#ctx.res.headersSent) return this.#fail(502);
+    if (!this.#ctx.res.headersSent) return this.#reject(reason);
     this.#done = true;
     this.#clearTimer();
     this.#out?.destroy();
