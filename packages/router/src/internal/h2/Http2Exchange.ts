@@ -60,6 +60,8 @@ export class Http2Exchange implements ExchangeClientSide {
   #settled = false;
   /** node:http2 has had a turn to write the HEADERS it took (`headDelivered`). */
   #headWritten = false;
+  /** Whether the HEADERS had left nghttp2 when the client's RST_STREAM was read; undefined before (`headDelivered`). */
+  #headBeforeReset: boolean | undefined;
   readonly #deadline: Deadline;
   #waiting: Waiting = 'backend';
 
@@ -89,6 +91,14 @@ export class Http2Exchange implements ExchangeClientSide {
   start(): void {
     const stream = this.#stream;
     stream.on('close', () => this.#onStreamClose());
+    // Emitted as node:http2 reads a peer's RST_STREAM (not yet destroyed), or as the stream is
+    // destroyed (Portico's cut, the session's end), while its response is still open. The
+    // client's reset ends the exchange there: its `close` may come much later (`headDelivered`).
+    stream.once('aborted', () => {
+      if (stream.destroyed) return;
+      this.#headBeforeReset = stream.headersSent && (this.#headWritten || this.#nothingQueued());
+      this.#onStreamClose();
+    });
     if (!this.#backend.bodyEnded) {
       stream.on('data', (chunk: Buffer) => this.#onBody(chunk));
       stream.on('end', () => this.#onBodyEnd());
@@ -162,10 +172,20 @@ export class Http2Exchange implements ExchangeClientSide {
    * they left nghttp2 before its RST_STREAM was read: nghttp2 drops a frame still queued for a
    * closed stream. A client that resets in the turn the head arrives got nothing (499), and so
    * did one whose reset was read while the HEADERS waited behind an earlier write to its socket.
+   *
+   * Whether they had left is looked at as the reset is read (`aborted`): nothing is sent between
+   * that read and that look, so an empty queue then means they went out. Looked at later, an
+   * empty queue cannot tell them sent from dropped, and later is when a reset with NO_ERROR of a
+   * stream whose body is paused (the backend reads it slowly) is seen: node:http2 holds such a
+   * stream's `close` until its body is read to the end, so the HEADERS were dropped and the queue
+   * emptied meanwhile, and the exchange was counted 200 for a client that never got them (seen
+   * on Node 24; forwarderResetPausedBody.e2e.test.ts). The reset now ends the exchange as it is read.
    */
   get headDelivered(): boolean {
     const stream = this.#stream;
-    return stream.headersSent && (this.#headWritten || !stream.closed || this.#nothingQueued());
+    if (!stream.headersSent) return false;
+    if (this.#headBeforeReset !== undefined) return this.#headBeforeReset;
+    return this.#headWritten || !stream.closed || this.#nothingQueued();
   }
 
   /**
