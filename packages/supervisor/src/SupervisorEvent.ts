@@ -31,9 +31,10 @@ export type SupervisorEmitted =
       /**
        * `graceful`: it ended when asked; `killed`: it ended when asked, but only by killing what it
        * ran (a worker whose backend outlived its shutdownTimeLimit); `timeout`: not ended within
-       * its shutdown time, stopped outright; `brutal`: stopped outright without asking.
+       * its shutdown time, stopped outright; `brutal`: stopped outright without asking; `crashed`:
+       * it crashed while being stopped (OTP's shutdown_error).
        */
-      readonly how: 'graceful' | 'killed' | 'brutal' | 'timeout';
+      readonly how: 'graceful' | 'killed' | 'brutal' | 'timeout' | 'crashed';
       /** Why, for every `how` but `graceful`. */
       readonly reason?: string;
     }

@@ -341,6 +341,22 @@ describe('createSupervisor', () => {
       assert.deepEqual(t.emitted.filter((e) => e.type === 'supervisor.child_stopped').at(-1), { type: 'supervisor.child_stopped', childId: 'a', how: 'killed', reason: 'SIGKILLed' });
     });
 
+    // Failed before: a child that crashed while it was being stopped was reported stopped
+    // `graceful`, "ended as asked"; OTP's supervisor reports an exit other than shutdown during a
+    // stop as a shutdown error.
+    it('says a child that crashed while being stopped crashed, at its turn or before it', () => {
+      const t = harness({}, [{ id: 'a' }, { id: 'stubborn', shutdown: 2, input: { graceful: false } }]).start();
+      t.supervisor.send({ type: 'portico.shutdown' });
+      t.send('a', 'crash');
+      t.send('stubborn', 'crash');
+      assert.deepEqual(t.emitted.filter((e) => e.type === 'supervisor.child_stopped'), [
+        { type: 'supervisor.child_stopped', childId: 'stubborn', how: 'crashed', reason: 'it crashed while being stopped: stubborn crashed' },
+        { type: 'supervisor.child_stopped', childId: 'a', how: 'crashed', reason: 'it crashed while being stopped: a crashed' },
+      ]);
+      assert.equal(t.supervisor.getSnapshot().status, 'done');
+      assert.equal(t.clock.pendingTimers, 0);
+    });
+
     it('says why it stopped a child outright: its shutdown time passed, or brutal_kill', () => {
       const t = harness({}, [{ id: 'brutal', shutdown: 'brutal_kill' }, { id: 'stubborn', shutdown: 2, input: { graceful: false } }]).start();
       t.supervisor.send({ type: 'portico.shutdown' });

@@ -543,7 +543,7 @@ export class WorkerPool {
       this.#notify();
     }
     if (event.type === 'supervisor.child_start_failed') this.#exits.startFailed(event.childId, event.error);
-    if (event.type === 'supervisor.child_stopped' && event.how !== 'graceful' && this.#state === 'stopping') {
+    if (event.type === 'supervisor.child_stopped' && event.how !== 'graceful' && event.how !== 'crashed' && this.#state === 'stopping') {
       this.#forced.push({ worker: event.childId, reason: event.reason ?? `stopped by force (${event.how})` });
     }
     const logger = this.#options.logger;

@@ -543,10 +543,18 @@ export class SupervisorRuntime {
   }
 }
 
-/** `child_stopped` for a child that ended when asked: `killed` when it says it ended what it ran by force (a worker's SIGKILL at its shutdownTimeLimit). */
+/**
+ * `child_stopped` for a child that ended while being stopped: `killed` when it says it ended what
+ * it ran by force (a worker's SIGKILL at its shutdownTimeLimit), `crashed` when it crashed (OTP's
+ * shutdown_error: an exit other than shutdown during a stop).
+ */
 function stoppedEvent(child: ChildRecord, reason: ExitReason): SupervisorEmitted {
   if (reason.kind === 'shutdown' && reason.killed === true) {
     return { type: 'supervisor.child_stopped', childId: child.spec.id, how: 'killed', reason: reason.reason ?? 'it ended what it ran by force' };
+  }
+  if (reason.kind === 'crash') {
+    const error = reason.error instanceof Error ? reason.error.message : String(reason.error);
+    return { type: 'supervisor.child_stopped', childId: child.spec.id, how: 'crashed', reason: `it crashed while being stopped: ${error}` };
   }
   return { type: 'supervisor.child_stopped', childId: child.spec.id, how: 'graceful' };
 }
