@@ -107,11 +107,12 @@ describe('createEmbeddedForwarder', () => {
 
     // As the socket forwarder and the embedded upgrade do: behind the router, the page naming the
     // app with the correlation id, and upstream.failed saying why (before, a bare 502).
-    it('calls a dispatch\'s failureAnswer for the 502 of a backend that broke the protocol or closed before answering a POST', async () => {
+    it('calls a dispatch\'s failureAnswer for the 502 of a backend that broke the protocol (a 101 to a plain GET included) or closed before answering a POST', async () => {
       const cases: { readonly answer: string; readonly method: string; readonly why: RegExp }[] = [
         { answer: 'HTTP/1.1 102 Processing\r\n\r\n'.repeat(40), method: 'GET', why: /interim/ },
         { answer: 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n', method: 'GET', why: /./ },
         { answer: '', method: 'POST', why: /./ },
+        { answer: 'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n', method: 'GET', why: /101/ },
       ];
       for (const { answer, method, why } of cases) {
         const backend = await startRawBackend((_d, socket) => (answer === '' ? socket.destroy() : socket.write(answer)));

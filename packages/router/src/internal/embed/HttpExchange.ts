@@ -1,4 +1,5 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { Dispatch, DispatchAnswer, RetryChoice } from '../../forward/Dispatch.ts';
 import type { HeaderPair } from '../../forward/ForwarderOptions.ts';
 import type { Upstream } from '../../forward/Upstream.ts';
@@ -140,6 +141,13 @@ export class HttpExchange {
     });
     out.on('information', (info) => this.#onInformation(info));
     out.on('response', (response) => this.#onResponse(out, response));
+    // A 101 is no response to a plain request (an upgrade is UpgradeExchange's). Without a
+    // listener node:http's client destroys the socket and says nothing, and the client waited
+    // out requestTimeout for a 504.
+    out.on('upgrade', (_response: IncomingMessage, socket: Duplex) => {
+      socket.destroy();
+      if (this.#out === out) this.#reject('backend answered 101 to a request that asked for no WebSocket');
+    });
     if (this.#attempts > 1) {
       // The replay holds every piece so far, those not yet written among them.
       this.#pendingBody = [];
