@@ -5,6 +5,7 @@
 // sides (docs/proxy.md, What a backend can do wrong).
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
+import http2 from 'node:http2';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { frontPids } from './helpers/frontClients.ts';
@@ -39,7 +40,7 @@ interface Running {
 }
 
 async function start(fronts: number): Promise<Running> {
-  const config = { fronts, limits: { sendTimeout: 2 }, apps: [APP] };
+  const config = { fronts, listen: [{ port: 0, host: '127.0.0.1', h2c: true }], limits: { sendTimeout: 2 }, apps: [APP] };
   let running: Running;
   if (fronts === 1) {
     const cli = await startPorticoCli(config);
@@ -169,6 +170,23 @@ for (const fronts of [1, 2]) {
       socket.end(Buffer.of(0x88, 0x82, 1, 2, 3, 4, 0x03 ^ 1, 0xe8 ^ 2));
       socket.resume();
       await closed;
+    });
+
+    it('never answers a close frame over HTTP/2 (RFC 8441): sendTimeout after the client\'s END_STREAM, the stream is closed', async () => {
+      const { port } = await start(fronts);
+      const session = http2.connect(`http://127.0.0.1:${port}`);
+      session.on('error', () => {});
+      await eventually(async () => session, () => session.remoteSettings.enableConnectProtocol === true);
+      const stream = session.request({ ':method': 'CONNECT', ':protocol': 'websocket', ':path': '/ws-silent', ':scheme': 'http', ':authority': 'a', 'sec-websocket-version': '13' }, { endStream: false });
+      stream.on('error', () => {});
+      const [response] = (await once(stream, 'response')) as [http2.IncomingHttpHeaders];
+      assert.equal(response[':status'], 200);
+      const closed = once(stream, 'close');
+      // A masked close frame, code 1000, then END_STREAM.
+      stream.end(Buffer.of(0x88, 0x82, 1, 2, 3, 4, 0x03 ^ 1, 0xe8 ^ 2));
+      stream.resume();
+      await closed;
+      session.close();
     });
 
     it('closes TCP without a close frame: the client gets the frame and then FIN, not a reset', async () => {

@@ -24,6 +24,16 @@ function correlationId(response: RawResponse): string {
   return id;
 }
 
+/** How many connections of its hanging modes the backend saw Portico close (lying-backend.mjs's /report). */
+async function closes(port: number): Promise<number> {
+  const client = await RawClient.connect(port);
+  client.write(get('/report'));
+  const got = await client.response();
+  client.close();
+  assert.ok(isResponse(got), JSON.stringify(got));
+  return (JSON.parse(got.body) as { closes: number }).closes;
+}
+
 async function startLying(fronts: number, extra: Record<string, unknown> = {}): Promise<Started> {
   const started = await startPortico({
     fronts,
@@ -154,11 +164,13 @@ for (const fronts of [1, 2]) {
       client.close();
     });
 
-    it('Connection: close and Content-Length, then the backend never closes: the client gets the response and goes on', async () => {
+    it('Connection: close and Content-Length, then the backend never closes: the client gets the response and goes on, and Portico closes the backend connection', async () => {
+      const before = await closes(portico.port);
       const { first, ok, client } = await thenOk(portico.port, get('/close-never'));
       assert.equal(first.body, 'ok');
       assert.match(ok.body, /^ok \d+\.1$/);
       client.close();
+      await eventually(() => closes(portico.port), (n) => n > before);
     });
 
     describe('WebSocket', () => {
