@@ -17,7 +17,7 @@ function cli(args: readonly string[]): Promise<{ code: number; stdout: string; s
 
 // A command that changes a running Portico waits for it to act, as long as a rollout takes; a
 // frozen Portico (SIGSTOP, a debugger, a blocked event loop) took the request and never answered.
-describe('portico reload, restart, stop and start APP against a frozen Portico', function () {
+describe('portico commands against a frozen Portico', function () {
   this.timeout(120_000);
   afterEach(stopAllPorticoClis);
 
@@ -33,6 +33,11 @@ describe('portico reload, restart, stop and start APP against a frozen Portico',
         assert.equal(stdout, '');
         assert.match(stderr, /said nothing for 10 s .*Portico is frozen, stopped by a signal or a debugger \(ps -o stat= -p PID shows T; kill -CONT PID resumes it\)/);
         assert.match(stderr, /What was asked may still be done when it resumes: portico status shows it/);
+      }
+      // Failed before for logs too: it waited for the answer's head for ever, with -f or without.
+      for (const { code, stderr } of await Promise.all([['logs', '-c', portico.file, 'shop'], ['logs', '-f', '-c', portico.file, 'shop'], ['status', '-c', portico.file]].map((args) => cli(args)))) {
+        assert.equal(code, 69, stderr);
+        assert.match(stderr, /said nothing for 10 s .*Portico is frozen/);
       }
     } finally {
       process.kill(pid, 'SIGCONT');

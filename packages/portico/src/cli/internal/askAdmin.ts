@@ -56,7 +56,7 @@ export function askAdmin(target: AdminTarget, path: string, options: AskOptions 
       // The socket's idle time: each 102 Processing starts it again.
       req.setTimeout(options.timeoutMs, () => req.destroy(Object.assign(new Error('silent'), { code: 'ETIMEDOUT' })));
     }
-    req.on('error', (error: NodeJS.ErrnoException) => reject(error.code === 'ETIMEDOUT' ? silent(target, options) : unreachable(target, error)));
+    req.on('error', (error: NodeJS.ErrnoException) => reject(error.code === 'ETIMEDOUT' ? silent(target, options.timeoutMs!, options.changes === true) : unreachable(target, error)));
     req.end();
   });
 }
@@ -80,12 +80,12 @@ export function unreachable(target: AdminTarget, error: NodeJS.ErrnoException): 
 }
 
 /** The failure for an endpoint that said nothing for `timeoutMs`: a frozen Portico, or none that answers there. */
-function silent(target: AdminTarget, options: AskOptions): CommandFailure {
-  const seconds = options.timeoutMs! / 1000;
+export function silent(target: AdminTarget, timeoutMs: number, changes: boolean): CommandFailure {
+  const seconds = timeoutMs / 1000;
   return new CommandFailure(
     `Portico's admin endpoint at ${target.url}/ said nothing for ${seconds} s (it says it is still at work every second): Portico is frozen, ` +
       'stopped by a signal or a debugger (ps -o stat= -p PID shows T; kill -CONT PID resumes it) or with its event loop blocked, see its log; ' +
-      `or what listens there is not Portico${options.changes ? '. What was asked may still be done when it resumes: portico status shows it' : ''}`,
+      `or what listens there is not Portico${changes ? '. What was asked may still be done when it resumes: portico status shows it' : ''}`,
     ExitCode.unavailable,
   );
 }

@@ -2,7 +2,8 @@ import http from 'node:http';
 import { CommandFailure } from '../CommandFailure.ts';
 import { ExitCode } from '../ExitCode.ts';
 import type { AdminTarget } from './adminTarget.ts';
-import { refusal, unreachable } from './askAdmin.ts';
+import { refusal, silent, unreachable } from './askAdmin.ts';
+import { defaultSilenceMs } from './silenceLimit.ts';
 
 /** A streamed answer of the admin endpoint, read a line at a time. */
 export interface AdminStream {
@@ -15,6 +16,8 @@ export interface AdminStream {
  * `GET path` on the admin endpoint, calling `onLine` with each line of a 200 answer as it comes
  * (`application/x-ndjson`). Any other status is read whole and handed to `onRefused`, which
  * returns the failure to reject with; 401 and 403 are failures of their own, as in `askAdmin`.
+ * The answer's head must come within 10 s: a frozen Portico (SIGSTOP) takes the request and says
+ * nothing. After it, silence is a follow with no new line.
  */
 export function streamAdmin(target: AdminTarget, path: string, onLine: (line: string) => void, onRefused: (status: number, body: string) => CommandFailure): AdminStream {
   let req: http.ClientRequest | undefined;
@@ -28,6 +31,7 @@ export function streamAdmin(target: AdminTarget, path: string, onLine: (line: st
         headers: { Accept: 'application/x-ndjson', ...('token' in target && target.token ? { Authorization: `Bearer ${target.token}` } : {}) },
       },
       (res) => {
+        req?.setTimeout(0);
         let pending = '';
         res.setEncoding('utf8');
         res.on('data', (chunk: string) => {
@@ -46,7 +50,8 @@ export function streamAdmin(target: AdminTarget, path: string, onLine: (line: st
         });
       },
     );
-    req.on('error', (error) => (stopped ? resolve() : reject(unreachable(target, error))));
+    req.setTimeout(defaultSilenceMs, () => req?.destroy(Object.assign(new Error('silent'), { code: 'ETIMEDOUT' })));
+    req.on('error', (error: NodeJS.ErrnoException) => (stopped ? resolve() : reject(error.code === 'ETIMEDOUT' ? silent(target, defaultSilenceMs, false) : unreachable(target, error))));
     req.end();
   });
   return {
