@@ -206,6 +206,10 @@ describe('RequestHeadParser', () => {
       assert.equal(head('GET / HTTP/1.1\r\nHost: a:\r\n\r\n').host, 'a:');
     });
     it('refuses absolute-form whose host has an empty label', () => refused(`GET http://a..b/x HTTP/1.1\r\n${H}\r\n`, 400));
+    it('refuses a Host with a broken or NUL percent escape, and takes a whole one', () => {
+      for (const name of ['%zz', 'a%2', 'a%', 'a%00b']) refused(`GET / HTTP/1.1\r\nHost: ${name}\r\n\r\n`, 400, /Host/);
+      assert.equal(head('GET / HTTP/1.1\r\nHost: a%2Db\r\n\r\n').host, 'a%2Db');
+    });
   });
 
   describe('connection options', () => {

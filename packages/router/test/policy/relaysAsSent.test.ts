@@ -78,8 +78,10 @@ describe('relaysAsSent', () => {
       ),
       { numRuns: 2000 },
     );
-    // The property is not held vacuously: many of the heads went as sent.
-    assert.ok(asSent > 100, `only ${asSent} of ${runs} heads went as sent`);
+    // The property is not held vacuously: many of the heads went as sent (about 22 % of 2000 runs).
+    // A share, not a count: under load the tier's time budget ends the run after fewer heads, and
+    // "more than 100" failed there with nothing wrong.
+    assert.ok(runs > 0 && asSent * 10 > runs, `only ${asSent} of ${runs} heads went as sent`);
   });
 
   it('refuses a head with a field the client must not see, or a framing line Portico would write otherwise', () => {

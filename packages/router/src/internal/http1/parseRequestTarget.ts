@@ -61,12 +61,15 @@ const hostPattern = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._~!$&'()*+,;=%]*)(?::[0
  * RFC 9110 §7.2 Host / RFC 3986 authority without userinfo, naming a host: an "http" URI with an
  * empty host is invalid, and its recipient must reject it (RFC 9110 §4.2.1), and a name with an
  * empty label (`a..b`, `.a`) is no DNS name; nginx refuses both. A final dot (`a.example.`, a fully
- * qualified name) and a colon without a port (`a:`, RFC 3986's `port = *DIGIT`) are allowed.
+ * qualified name) and a colon without a port (`a:`, RFC 3986's `port = *DIGIT`) are allowed; a
+ * percent must start an escape (`%2D`), never `%zz` or `%00`.
  */
 export function isValidHost(value: string): boolean {
   for (let i = 0; i < value.length; i++) {
     const c = value.charCodeAt(i);
     if (c > 0xff || AUTHORITY[c] !== 1) return false;
+    // A percent is an escape of two hex digits (RFC 3986 §2.1), and never an encoded NUL.
+    if (c === 0x25 && (HEX[value.charCodeAt(i + 1)] !== 1 || HEX[value.charCodeAt(i + 2)] !== 1 || value.slice(i + 1, i + 3) === '00')) return false;
   }
   if (!hostPattern.test(value)) return false;
   if (value.charCodeAt(0) === 0x5b) return true; // an IP literal, its brackets checked by the pattern
