@@ -586,6 +586,54 @@ describe('createEmbeddedForwarder', () => {
       backend.close();
     });
 
+    // A side that takes nothing for sendTimeout ends the tunnel, as the socket forwarder's does:
+    // before, the embedded tunnel was a bare pipe, and a client that never read held its backend
+    // connection (and the worker's drain) for good.
+    for (const stalls of ['client', 'backend'] as const) {
+      it(`closes the tunnel when the ${stalls} takes nothing for sendTimeout while the other side sends`, async () => {
+        const chunk = Buffer.alloc(64 * 1024, 0x61);
+        let backendClosed!: Promise<unknown>;
+        let backendSocket!: net.Socket;
+        const backend = net.createServer((socket) => {
+          backendSocket = socket;
+          socket.on('error', () => {});
+          // Closed with unread bytes, a socket is reset: wait for its close, whatever error came first.
+          backendClosed = new Promise((resolve) => socket.once('close', resolve));
+          socket.once('data', () => {
+            socket.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n');
+            if (stalls === 'backend') return void socket.pause();
+            const flood = (): void => {
+              while (socket.writable && socket.write(chunk));
+            };
+            socket.on('drain', flood);
+            flood();
+          });
+        });
+        backend.listen(0, '127.0.0.1');
+        await once(backend, 'listening');
+        const host = await startHost(forward(upstreamAt((backend.address() as net.AddressInfo).port)), { sendTimeout: 200 });
+        const client = net.connect(host.port, '127.0.0.1');
+        client.on('error', () => {});
+        await once(client, 'connect');
+        const closed = new Promise((resolve) => client.once('close', resolve));
+        client.write('GET /ws HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n');
+        await once(client, 'data');
+        if (stalls === 'client') client.pause();
+        else {
+          const flood = (): void => {
+            while (!client.destroyed && client.write(chunk));
+          };
+          client.on('drain', flood);
+          flood();
+        }
+        // The side that sends sees the tunnel close; the paused one sees it once it reads again.
+        await (stalls === 'client' ? backendClosed : closed);
+        (stalls === 'client' ? client : backendSocket).resume();
+        await (stalls === 'client' ? closed : backendClosed);
+        backend.close();
+      });
+    }
+
     it('answers 502 to an upgrade kept waiting by more than 32 interim answers', async () => {
       const backend = await startRawBackend((_d, socket) => socket.write('HTTP/1.1 102 Processing\r\n\r\n'.repeat(40)));
       const host = await startHost(forward(upstreamAt(backend.port)));

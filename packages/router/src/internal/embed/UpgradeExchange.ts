@@ -212,9 +212,14 @@ export class UpgradeExchange {
     // close its side too, each of its reads starting the wait over: one that never answers a close
     // frame and stays half-open cannot hold the tunnel for ever (the socket forwarder's rule).
     const closing = new Deadline(clock, () => destroyBoth());
+    // A side that takes nothing for sendTimeout while the other sends (its socket full, the pipe
+    // holding the sender) closes both, as the socket forwarder's tunnel does: a client that never
+    // reads cannot pin its backend connection and the worker's drain.
+    const stalled = new Deadline(clock, () => destroyBoth());
     let clientEnded = false;
     const destroyBoth = (): void => {
       closing.dispose();
+      stalled.dispose();
       client.destroy();
       upstream.destroy();
     };
@@ -229,6 +234,15 @@ export class UpgradeExchange {
     });
     upstream.pipe(client);
     client.pipe(upstream);
+    // Watched after each write the pipes make ('data' listeners run after theirs) and at each 'drain'.
+    const watch = (): void => {
+      if (client.writableNeedDrain || upstream.writableNeedDrain) stalled.set(sendTimeout);
+      else stalled.clear();
+    };
+    for (const side of [client, upstream]) {
+      side.on('data', watch);
+      side.on('drain', watch);
+    }
   }
 
   /** The backend declined the upgrade: its answer goes to the client, then the connection closes. */
