@@ -96,8 +96,10 @@ describe('/metrics: every family counts what its help text says', function () {
     const workers = () => portico.status().apps[0]?.workers ?? [];
     await changed(portico, () => workers().filter((w) => w.state === 'ready').length === 2);
     for (let i = 0; i < 4; i++) assert.equal((await request(port, `/item/${i}`)).status, 200);
-    // Costs appear with the first sample (every 0.2 s here); each one tells onChange.
-    await changed(portico, () => workers().every((w) => w.resources !== undefined));
+    // Costs appear with the first sample (every 0.2 s here); each one tells onChange. A first
+    // sample can read 0 s of CPU (a worker's cgroup counts from when its process joined it: seen
+    // once on Node 24 in CI), so the wait is for CPU counted, as it is within a sample or two.
+    await changed(portico, () => workers().every((w) => w.resources !== undefined && w.resources.cpuSeconds > 0));
     const { help, value } = scrape(portico);
     const perWorker = (name: string) => ['shop#1', 'shop#2'].map((w) => value(name, `app="shop",worker="${w}"`));
     const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);

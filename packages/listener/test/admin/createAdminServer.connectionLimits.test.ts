@@ -30,7 +30,8 @@ async function connect(port: number): Promise<Client> {
     text += chunk;
     for (const wake of [...waiters]) wake();
   });
-  const closed = once(socket, 'close').then(() => undefined);
+  // Closed, whatever error came first (a reset: `once` would reject with it).
+  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
   await once(socket, 'connect');
   return {
     socket,
@@ -165,6 +166,10 @@ describe('createAdminServer (connection limits of the TCP port)', function () {
     const { port } = await start({ connections: 16, unadmitted: 8, headTimeoutMs: 300 });
     const silent = await open(port);
     const trickle = await open(port);
+    // The server closes while this client still sends, so its kernel may reset the connection and
+    // drop the 408 before it is read (seen on Node 26 in CI): closed either way within the deadline.
+    let reset = false;
+    trickle.socket.on('error', (error: NodeJS.ErrnoException) => (reset ||= error.code === 'ECONNRESET'));
     trickle.socket.write('GET /status HTTP/1.1\r\nHost: 127.0.0.1\r\n');
     const sending = setInterval(() => trickle.socket.writable && trickle.socket.write('X-Slow: a\r\n'), 50);
     try {
@@ -173,7 +178,7 @@ describe('createAdminServer (connection limits of the TCP port)', function () {
       clearInterval(sending);
     }
     assert.match(silent.text(), /^HTTP\/1\.1 408 /);
-    assert.match(trickle.text(), /^HTTP\/1\.1 408 /);
+    if (!reset) assert.match(trickle.text(), /^HTTP\/1\.1 408 /);
   });
 
   it('closes the connection after a refusal (401, 403): a client without the token cannot send head after head on it', async () => {

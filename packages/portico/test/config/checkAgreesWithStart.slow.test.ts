@@ -145,7 +145,7 @@ describe('portico check agrees with start', function () {
         { port: 0, host: '127.0.0.1', tls: { cert: './server.pem', key: './server.key', ca: './server.pem', requestCert: true }, http2: true },
       ],
       limits: { maxHeaderBytes: 16384, maxHeaderCount: 100, headersTimeout: 60, bodyIdleTimeout: 60, sendTimeout: 60, keepAliveTimeout: 75, maxConnections: 100 },
-      admin: { port: 0, host: '127.0.0.1', allowedHosts: ['portico.internal'], socket: './run/admin.sock', socketGroup: process.getgid!(), tokenFile: './admin-token' },
+      admin: { port: 0, host: '127.0.0.1', allowedHosts: ['portico.internal'], socket: './run/admin.sock', socketGroup: process.getgid!(), tokenFile: './admin-token', limits: { maxConnections: 64, maxUnadmitted: 16, headersTimeout: 5 } },
       watch: false,
       sampleInterval: 2,
       fronts: 1,
