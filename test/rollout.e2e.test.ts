@@ -220,6 +220,9 @@ describe('rollouts under load', function () {
     assert.equal(started.code, 0, started.stderr);
     const again = await cli(['stop', '-a', admin, 'shop']);
     assert.equal(again.stdout, `shop stopped, 2 of its workers by force: requests get 503 until portico start shop\n  shop#2: ${why}\n  shop#1: ${why}\n`, 'each stop reports its own');
+    // A stop of an app already stopped ended nothing: it repeated the last stop's kills.
+    const already = await cli(['stop', '-a', admin, 'shop']);
+    assert.equal(already.stdout, 'shop stopped: requests get 503 until portico start shop\n', 'a stop that stopped nothing reports no kills');
   });
 
   it('portico restart ends a failed state at once', async () => {

@@ -419,8 +419,11 @@ export function createPortico(initial: PorticoConfig, options: PorticoOptions = 
     stopApp(name) {
       return appCommand(name, async (app) => {
         logEvent(logger, 'app.operator_command', { app: name, command: 'stop' });
+        const before = app.pool.lastStop;
         await app.pool.stop({ hold: true });
-        return { forced: app.pool.lastStop?.forced ?? [] };
+        // An app already stopped ended nothing now: the report its pool keeps is of an earlier stop.
+        const report = app.pool.lastStop;
+        return { forced: report === before ? [] : (report?.forced ?? []) };
       });
     },
 
