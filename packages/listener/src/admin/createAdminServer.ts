@@ -250,10 +250,13 @@ export function createAdminServer(options: AdminServerOptions): AdminServer {
   const server = http.createServer(timing, serve(false));
   server.on('connection', gate.onConnection);
   server.on('upgrade', upgrade(false));
-  server.on('clientError', answerClientError);
+  // Connections answered after a parse error or a head too slow, reading on until they close.
+  const lingering = new Set<Duplex>();
+  const onClientError = (error: NodeJS.ErrnoException, socket: Duplex) => answerClientError(error, socket, lingering);
+  server.on('clientError', onClientError);
   const socketServer = options.socket ? http.createServer(timing, serve(true)) : undefined;
   socketServer?.on('upgrade', upgrade(true));
-  socketServer?.on('clientError', answerClientError);
+  socketServer?.on('clientError', onClientError);
 
   let starting: Promise<{ host: string; port: number; socket?: string }> | undefined;
   let closing: Promise<void> | undefined;
@@ -284,6 +287,7 @@ export function createAdminServer(options: AdminServerOptions): AdminServer {
       closing ??= (async () => {
         await starting?.catch(() => {});
         await live.close();
+        for (const socket of lingering) socket.destroy();
         await Promise.all(
           [server, socketServer].map(
             (s) =>
