@@ -641,6 +641,18 @@ describe('createEmbeddedForwarder', () => {
       assert.deepEqual(statusLines(reply.text), ['502']);
     });
 
+    // As the socket forwarder and the embedded handler answer: behind the router, the page naming
+    // the app with the correlation id. The upgrade gave a bare 502 Bad Gateway here.
+    it('calls a dispatch\'s failureAnswer for the 502 of a backend that closed in the middle of its answer to a handshake', async () => {
+      const backend = await startRawBackend((_d, socket) => socket.end('HTTP/1.1 101 Swi'));
+      const dispatch = new MethodDispatch(upstreamAt(backend.port, 'closing'), upstreamAt(backend.port, 'closing'), ['x-added', 'by-method']);
+      const host = await startHost(() => dispatch);
+      const reply = await rawRequest(host.port, 'GET /ws HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n');
+      assert.deepEqual(statusLines(reply.text), ['502']);
+      assert.ok(reply.text.endsWith('by-method 502'), reply.text);
+      assert.ok(dispatch.asked.includes('failureAnswer'), `asked: ${dispatch.asked.join(', ')}`);
+    });
+
     it('refuses a broken WebSocket handshake with 400', async () => {
       const host = await startHost(forward(upstreamAt(1)));
       const reply = await rawRequest(host.port, 'GET /ws HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: short\r\nSec-WebSocket-Version: 13\r\n\r\n');

@@ -170,7 +170,7 @@ export class UpgradeExchange {
     });
     followFailedAttempt({ verdict, dispatch, upstream, error: err, failedStart, onEvent: options.onEvent }, {
       onRetryChoice: (choice) => this.#onRetryChoice(choice),
-      onNoRetry: () => this.#fail(502),
+      onNoRetry: () => this.#failForBackend(502, err.message),
     });
   }
 
@@ -315,10 +315,7 @@ export class UpgradeExchange {
 
   readonly #onTimeout = (): void => {
     if (this.#phase === 'head') {
-      // The router's 504 page, naming the app and the correlation id; else the bare status.
-      const answer = failureAnswer(this.#ctx.dispatch, 504, new Error(`the backend sent nothing for ${this.#requestTimeout} ms`), false);
-      if (answer !== undefined) this.#answer(answer);
-      else this.#fail(504);
+      this.#failForBackend(504, `the backend sent nothing for ${this.#requestTimeout} ms`);
     }
     else if (this.#phase === 'body') this.#abortClient('request timed out');
   };
@@ -340,11 +337,19 @@ export class UpgradeExchange {
 
   /** The backend's answer breaks a rule (`reason`): reported, and the client answered 502 as the dispatch has it (the router's page, with the correlation id). */
   #reject(reason: string): void {
-    const { dispatch, options } = this.#ctx;
-    const error = new Error(reason);
-    options.onEvent({ type: 'upstream.failed', upstreamId: this.#target!.id, error, retried: false });
-    const answer = failureAnswer(dispatch, 502, error, false);
-    if (answer === undefined) return this.#fail(502);
+    this.#ctx.options.onEvent({ type: 'upstream.failed', upstreamId: this.#target!.id, error: new Error(reason), retried: false });
+    this.#failForBackend(502, reason);
+  }
+
+  /**
+   * Nothing reached the client yet, and the backend is why (`reason`: it broke the protocol, went
+   * silent, or closed before answering): the dispatch's failure answer (behind the router, the
+   * page naming the app with the correlation id, logged with the reason), else the bare status,
+   * as the socket forwarder and the embedded handler answer.
+   */
+  #failForBackend(status: number, reason: string): void {
+    const answer = failureAnswer(this.#ctx.dispatch, status, new Error(reason), false);
+    if (answer === undefined) return this.#fail(status);
     this.#upstream?.destroy();
     this.#upstream = undefined;
     this.#answer(answer);
