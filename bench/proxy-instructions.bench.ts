@@ -6,20 +6,29 @@
 // callgrind with counting off, is warmed with wrk until V8 has optimised the path, then counts
 // while wrk sends its requests; the instructions counted (user space: the kernel's share is
 // bench:syscalls') are divided by wrk's requests. Node runs with `--single-threaded`, so that
-// V8's compiler and collector work on the thread being counted, the same for both, and with
+// V8's compiler and collector work on the thread being counted, the same for both, with
 // `--perf-basic-prof`, whose map names the optimised JavaScript functions callgrind sees only as
-// addresses. valgrind slows the process tenfold or more: throughput here means nothing.
+// addresses, and with a front's young generation (`frontNodeFlags`: 16 MiB a semi-space), as
+// Portico's fronts run: left to itself V8 kept it small under valgrind's slow load, and a
+// collection every few hundred requests made a fifth of Portico's count and moved it by a quarter
+// from one run to the next. valgrind slows the process tenfold or more: throughput here means
+// nothing, and work done by the clock (Portico's resource sampling, metrics, timers) weighs a
+// hundred times more per request than at full speed. So each proxy is also counted at rest, for
+// as long as under load, and that is taken from its count under load, function by function: the
+// table is what the requests cost.
 //
 //   pnpm bench:instructions [seconds] [rows]   (default 10 s counted, 40 rows; Linux, wrk, valgrind)
 //
-// PORTICO_INSTRUCTIONS_KEEP=DIR keeps each proxy's callgrind dump and Node's perf map in DIR
-// (`portico.callgrind`, `portico.perf.map`, the same for `parsing-relay`), to read who calls what
+// PORTICO_INSTRUCTIONS_KEEP=DIR keeps each proxy's callgrind dumps and Node's perf map in DIR
+// (`portico-load.callgrind`, `portico-rest.callgrind`, `portico.perf.map`, the same for
+// `parsing-relay`), to read who calls what
 // (`callgrind_annotate --tree=caller`, JIT addresses named from the map).
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { FRONT_SEMI_SPACE_MIB } from '@portico/portico';
 import { startRole } from './support/roleProcess.ts';
 import { runWrk } from './support/wrk.ts';
 
@@ -36,6 +45,14 @@ interface Counted {
   /** Instructions by function (optimised JavaScript by name), over the counted requests; the compiler's apart. */
   readonly byFunction: Map<string, number>;
   readonly total: number;
+  readonly compiler: number;
+  /** Instructions counted at rest over as many seconds, already taken from `byFunction` and `total`. */
+  readonly atRest: number;
+}
+
+/** Instructions by function over one window of counting, the compiler's apart. */
+interface Window {
+  readonly byFunction: Map<string, number>;
   readonly compiler: number;
 }
 
@@ -60,24 +77,49 @@ try {
   backend.child.kill('SIGTERM');
 }
 
-/** Runs `role` under callgrind, warms it, and counts the instructions of `seconds` of wrk's requests. */
+/**
+ * Runs `role` under callgrind, warms it, and counts the instructions of `seconds` at rest, then of
+ * `seconds` of wrk's requests; what it does at rest is taken from what it does under load.
+ */
 async function counted(role: readonly string[]): Promise<Counted> {
   const dir = mkdtempSync(join(tmpdir(), 'portico-instructions-'));
   const child = spawn(
     'valgrind',
     ['--tool=callgrind', '--smc-check=all-non-file', '--instr-atstart=no', `--callgrind-out-file=${join(dir, 'callgrind.out')}`,
-      process.execPath, '--single-threaded', '--perf-basic-prof', ...process.execArgv, ROLES.pathname, ...role],
+      process.execPath, '--single-threaded', '--perf-basic-prof', `--min-semi-space-size=${FRONT_SEMI_SPACE_MIB}`, ...process.execArgv, ROLES.pathname, ...role],
     { stdio: ['ignore', 'pipe', 'ignore'] },
   );
   try {
     const port = await reportedPort(child);
     for (let warmed = 0; warmed < WARM_REQUESTS; ) warmed += runWrk(port, { seconds: 5, connections: 10 }).requests;
-    execFileSync('callgrind_control', ['--instr=on', String(child.pid)], { stdio: 'ignore' });
-    const run = runWrk(port, { seconds, connections: 10 });
-    execFileSync('callgrind_control', ['--instr=off', String(child.pid)], { stdio: 'ignore' });
-    execFileSync('callgrind_control', ['--dump', String(child.pid)], { stdio: 'ignore' });
-    const names = perfMap(child.pid!);
-    const dumps = readdirSync(dir).filter((file) => file.startsWith('callgrind.out.'));
+    const rest = await countWindow(child.pid!, dir, 'rest', () => new Promise((resolve) => setTimeout(resolve, seconds * 1000)));
+    let requests = 0;
+    const load = await countWindow(child.pid!, dir, 'load', () => {
+      requests = runWrk(port, { seconds, connections: 10 }).requests;
+    });
+    const byFunction = new Map<string, number>();
+    for (const [name, count] of load.byFunction) byFunction.set(name, count - (rest.byFunction.get(name) ?? 0));
+    for (const [name, count] of rest.byFunction) if (!load.byFunction.has(name)) byFunction.set(name, -count);
+    if (keep !== undefined) copyFileSync(join(tmpdir(), `perf-${child.pid}.map`), join(keep, `${role[0]}.perf.map`));
+    const sum = (m: Map<string, number>) => [...m.values()].reduce((a, b) => a + b, 0);
+    return { requests, byFunction, total: sum(byFunction), compiler: load.compiler - rest.compiler, atRest: sum(rest.byFunction) };
+  } finally {
+    child.kill('SIGTERM');
+    await once(child, 'exit');
+    rmSync(join(tmpdir(), `perf-${child.pid}.map`), { force: true });
+    rmSync(dir, { recursive: true, force: true });
+  }
+
+  /** Counts while `during` runs, from zero, and reads the dumps it made (kept as `ROLE-LABEL*.callgrind`). */
+  async function countWindow(pid: number, dir: string, label: string, during: () => Promise<unknown> | void): Promise<Window> {
+    const before = new Set(readdirSync(dir));
+    execFileSync('callgrind_control', ['--zero', String(pid)], { stdio: 'ignore' });
+    execFileSync('callgrind_control', ['--instr=on', String(pid)], { stdio: 'ignore' });
+    await during();
+    execFileSync('callgrind_control', ['--instr=off', String(pid)], { stdio: 'ignore' });
+    execFileSync('callgrind_control', ['--dump', String(pid)], { stdio: 'ignore' });
+    const names = perfMap(pid);
+    const dumps = readdirSync(dir).filter((file) => file.startsWith('callgrind.out.') && !before.has(file));
     const byFunction = new Map<string, number>();
     let compiler = 0;
     for (const dump of dumps) {
@@ -89,16 +131,9 @@ async function counted(role: readonly string[]): Promise<Counted> {
     }
     if (keep !== undefined) {
       mkdirSync(keep, { recursive: true });
-      dumps.forEach((dump, i) => copyFileSync(join(dir, dump), join(keep, `${role[0]}${i === 0 ? '' : `.${i}`}.callgrind`)));
-      copyFileSync(join(tmpdir(), `perf-${child.pid}.map`), join(keep, `${role[0]}.perf.map`));
+      dumps.forEach((dump, i) => copyFileSync(join(dir, dump), join(keep, `${role[0]}-${label}${i === 0 ? '' : `.${i}`}.callgrind`)));
     }
-    const total = [...byFunction.values()].reduce((a, b) => a + b, 0);
-    return { requests: run.requests, byFunction, total, compiler };
-  } finally {
-    child.kill('SIGTERM');
-    await once(child, 'exit');
-    rmSync(join(tmpdir(), `perf-${child.pid}.map`), { force: true });
-    rmSync(dir, { recursive: true, force: true });
+    return { byFunction, compiler };
   }
 }
 
@@ -145,7 +180,8 @@ function* annotated(text: string, names: ReadonlyArray<[number, number, string]>
 
 function print(floor: Counted, portico: Counted): void {
   const per = (c: Counted, name: string) => (c.byFunction.get(name) ?? 0) / c.requests;
-  const line = (name: string, c: Counted) => `${name} ${(c.total / c.requests).toFixed(0)} (${c.requests} requests; V8's optimising compiler another ${(c.compiler / c.requests).toFixed(0)}, left out)`;
+  const line = (name: string, c: Counted) =>
+    `${name} ${(c.total / c.requests).toFixed(0)} (${c.requests} requests; at rest ${(c.atRest / seconds / 1e6).toFixed(1)} M a second, taken out; V8's optimising compiler another ${(c.compiler / c.requests).toFixed(0)}, left out)`;
   process.stdout.write(`instructions per request (user space; wrk, 10 connections, ${seconds} s counted after ${WARM_REQUESTS} requests of warming; ${process.version})\n`);
   process.stdout.write(`${line('parsing relay', floor)}\n${line('portico', portico)}\n`);
   process.stdout.write(`portico ÷ floor ${(portico.total / portico.requests / (floor.total / floor.requests)).toFixed(2)}, ${((portico.total / portico.requests) - floor.total / floor.requests).toFixed(0)} more a request\n\n`);
