@@ -14,6 +14,8 @@ export interface ShutdownOutput {
   readonly reason?: string;
   /** True when it could end only by killing what it ran (a backend that ignored SIGTERM); `reason` says why. */
   readonly killed?: boolean;
+  /** When it ended, if before it could say so: see `CrashOutput.exitedAt`. */
+  readonly exitedAt?: number;
 }
 
 /**
@@ -24,6 +26,14 @@ export interface ShutdownOutput {
 export interface CrashOutput {
   readonly exit: 'crash';
   readonly error: unknown;
+  /**
+   * When it ended, by the supervisor's clock (`Clock.now()`), if that was before the actor could
+   * say so: a worker's process exits, and the worker ends once the process's output is on disk.
+   * The supervisor dates the exit then, not when it heard of it: `lastExit.at`, the uptime, the
+   * backoff's reset and the restart intensity all use it, so exits reported late are not spread
+   * out of the intensity's window. A time before the child started or after now counts as those.
+   */
+  readonly exitedAt?: number;
 }
 
 /**
@@ -38,6 +48,13 @@ export function exitFromOutput(output: unknown): ExitReason {
   }
   if (exit === 'crash') return { kind: 'crash', error: (output as CrashOutput).error };
   return output === undefined ? { kind: 'normal' } : { kind: 'normal', output };
+}
+
+/** The `exitedAt` of a shutdown or crash output, if it gives one (a number). */
+export function exitTimeOf(output: unknown): number | undefined {
+  if (typeof output !== 'object' || output === null) return undefined;
+  const { exit, exitedAt } = output as { exit?: unknown; exitedAt?: unknown };
+  return (exit === 'shutdown' || exit === 'crash') && typeof exitedAt === 'number' && Number.isFinite(exitedAt) ? exitedAt : undefined;
 }
 
 /** A short human-readable form, for logs and status pages. */

@@ -8,12 +8,18 @@ export interface RestartIntensity {
 }
 
 /**
- * Records a restart at `now` (ms) into `history` (ascending times, pruned in place to the window)
- * and says whether it stays within the limit.
+ * Records a restart at `at` (ms) into `history` (ascending times, pruned in place to the window
+ * that ends at the latest of them) and says whether it stays within the limit. Restarts are
+ * dated when their child exited, and an exit may be heard of after a later one (a worker reports
+ * its process's exit once the output is on disk): such a restart goes in its place in time, and
+ * one a whole period older than the latest falls in no window that is still open.
  */
-export function admitRestart(limit: RestartIntensity, history: number[], now: number): boolean {
-  const windowStart = now - limit.period * 1000;
+export function admitRestart(limit: RestartIntensity, history: number[], at: number): boolean {
+  const windowStart = Math.max(at, history.at(-1) ?? at) - limit.period * 1000;
   while (history.length > 0 && (history[0] as number) <= windowStart) history.shift();
-  history.push(now);
+  if (at <= windowStart) return history.length <= limit.intensity;
+  let place = history.length;
+  while (place > 0 && (history[place - 1] as number) > at) place--;
+  history.splice(place, 0, at);
   return history.length <= limit.intensity;
 }

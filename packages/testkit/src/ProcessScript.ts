@@ -29,6 +29,12 @@ export interface ProcessScript {
   readonly stdout?: string;
   /** Written to stderr just before it crashes (at `crashAt`). */
   readonly stderr?: string;
+  /**
+   * How long after it exits the host reports the exit, in ms: the real host waits until its
+   * output pipes are read to the end (something it left behind may hold them, up to a minute) and
+   * its cgroup is empty. Default 0.
+   */
+  readonly reportsExitAfter?: number;
   /** It never starts: spawn fails with this message (e.g. `ENOENT`). */
   readonly spawnError?: string;
 }

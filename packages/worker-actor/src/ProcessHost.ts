@@ -59,9 +59,11 @@ export interface ProcessEvents {
   onWatchdog?(): void;
   /**
    * The process has exited and its stdout and stderr have been read to the end. `error` is set
-   * when it never started (e.g. the command does not exist).
+   * when it never started (e.g. the command does not exist). `at` is when the process exited, by
+   * the clock the worker's actor system runs on, if that was earlier than this call (output held
+   * open, a cgroup slow to empty): the exit is dated then.
    */
-  onExit(exit: { code: number | null; signal: string | null; error?: Error }): void;
+  onExit(exit: { code: number | null; signal: string | null; error?: Error; at?: number }): void;
 }
 
 /** A started process. Signals go to its whole cgroup or process group (`isolation()`), so nothing it spawned survives. */

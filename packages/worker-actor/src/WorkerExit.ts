@@ -15,6 +15,11 @@ export interface WorkerExit {
   readonly signal: string | null;
   /** From spawn to exit, in ms. */
   readonly uptimeMs: number;
+  /**
+   * When it exited (or was found unresponsive), by the worker's clock: earlier than the worker
+   * reports it, which waits for the process's output to be on disk. Absent where no process ran.
+   */
+  readonly exitedAt?: number;
   /** The last of what it wrote to stderr (the in-memory tail). */
   readonly stderrTail: string;
   /** True when it had to be killed after `shutdownTimeLimit`. */

@@ -198,7 +198,7 @@ function spawnProcess(spec: ProcessSpec, events: ProcessEvents, orphans: OrphanG
   if (pid === undefined) void cgroup?.end(outputDrainLimitMs);
 
   let reported = false;
-  const report = (exit: { code: number | null; signal: string | null; error?: Error }) => {
+  const report = (exit: { code: number | null; signal: string | null; error?: Error; at?: number }) => {
     if (reported) return;
     reported = true;
     events.onExit(exit);
@@ -219,6 +219,8 @@ function spawnProcess(spec: ProcessSpec, events: ProcessEvents, orphans: OrphanG
     if (pid === undefined) report({ code: null, signal: null, error });
   });
   child.on('exit', (code, signal) => {
+    // Reported once the output is read and the cgroup empty (up to outputDrainCapMs later), dated now.
+    const at = clock.now();
     if (pid !== undefined) cgroupOf.delete(pid);
     // Whatever the backend left behind in its group would be an orphan holding its port.
     signalGroup('SIGKILL');
@@ -229,7 +231,7 @@ function spawnProcess(spec: ProcessSpec, events: ProcessEvents, orphans: OrphanG
       // The exit is reported once nothing of the tree is left: a restart never meets its remains.
       void Promise.resolve(cgroup?.end(outputDrainLimitMs)).then(() => {
         if (pid !== undefined) orphans.remove(pid, cgroup?.path);
-        report({ code, signal });
+        report({ code, signal, at });
       });
     });
   });

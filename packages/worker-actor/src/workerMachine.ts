@@ -74,13 +74,16 @@ export interface WorkerContext {
 
 /**
  * How a worker actor ends: `{ exit: 'shutdown' }` when it was stopped, `{ exit: 'crash', error }`
- * when the process ended unasked (`error.exit` is the `WorkerExit`). Supervisors read both.
+ * when the process ended unasked (`error.exit` is the `WorkerExit`). Supervisors read both, and
+ * `exitedAt` (the process's exit, which the worker reports only once its output is on disk), so
+ * they date the exit when it happened.
  */
-export type WorkerOutput =
+export type WorkerOutput = (
   | { readonly exit: 'shutdown'; readonly worker: WorkerExit | undefined }
   /** Stopped, but only by SIGKILL at shutdownTimeLimit: `reason` says so (the supervisor's `child_stopped`, how `killed`). */
   | { readonly exit: 'shutdown'; readonly killed: true; readonly reason: string; readonly worker: WorkerExit }
-  | { readonly exit: 'crash'; readonly error: Error & { exit: WorkerExit }; readonly worker: WorkerExit };
+  | { readonly exit: 'crash'; readonly error: Error & { exit: WorkerExit }; readonly worker: WorkerExit }
+) & { readonly exitedAt?: number };
 
 export type WorkerEvent =
   | ProcessReport
@@ -119,6 +122,7 @@ function exitFrom(context: WorkerContext, event: Exited, kind: WorkerExitKind): 
     signal: event.signal,
     // Whole milliseconds: the monotonic clock's fraction says nothing to a reader of the log.
     uptimeMs: context.pid === undefined ? 0 : Math.round(event.at - context.spawnedAt),
+    ...(context.pid === undefined ? {} : { exitedAt: event.at }),
     stderrTail: event.stderrTail,
     killed: context.killed,
     ...(event.spawnError ? { spawnError: event.spawnError } : {}),
@@ -319,6 +323,7 @@ export const workerMachine = workerSetup.createMachine({
                 code: null,
                 signal: null,
                 uptimeMs: Math.round(context.clock.now() - context.spawnedAt),
+                exitedAt: context.clock.now(),
                 stderrTail: context.capture?.stderrTail() ?? '',
                 killed: false,
                 reason,
@@ -405,12 +410,14 @@ export const workerMachine = workerSetup.createMachine({
     // events emitted in the same step (worker.exited) and leave invoked actors (the probe) running.
     failed: { type: 'final', entry: 'markFailed' },
   },
-  output: ({ context }): WorkerOutput =>
-    context.failed
-      ? { exit: 'crash', error: workerExitError(context.exit!, startupTimeLimit(context), readinessKind(context)), worker: context.exit! }
+  output: ({ context }): WorkerOutput => {
+    const exitedAt = context.exit?.exitedAt === undefined ? {} : { exitedAt: context.exit.exitedAt };
+    return context.failed
+      ? { exit: 'crash', error: workerExitError(context.exit!, startupTimeLimit(context), readinessKind(context)), worker: context.exit!, ...exitedAt }
       : context.exit?.killed
-        ? { exit: 'shutdown', killed: true, reason: killedReason(context), worker: context.exit }
-        : { exit: 'shutdown', worker: context.exit },
+        ? { exit: 'shutdown', killed: true, reason: killedReason(context), worker: context.exit, ...exitedAt }
+        : { exit: 'shutdown', worker: context.exit, ...exitedAt };
+  },
 });
 
 /** Why a stop ended in SIGKILL, for the supervisor's `child_stopped` (how `killed`). */

@@ -211,7 +211,8 @@ describe('workerMachine', function () {
       w.actor.send({ type: 'portico.shutdown' });
       const { snapshot } = await w.ended();
       assert.equal(snapshot.status, 'done');
-      assert.deepEqual({ ...snapshot.output, worker: undefined }, { exit: 'shutdown', worker: undefined });
+      assert.deepEqual({ ...snapshot.output, worker: undefined, exitedAt: undefined }, { exit: 'shutdown', worker: undefined, exitedAt: undefined });
+      assert.equal(snapshot.output?.exitedAt, snapshot.output?.worker?.exitedAt, 'the supervisor dates the exit when the process exited');
       assert.equal(snapshot.output?.worker?.code, 0);
       assert.equal(snapshot.output?.worker?.killed, false);
       assert.ok(!isAlive(pid));

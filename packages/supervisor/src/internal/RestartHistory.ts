@@ -18,9 +18,9 @@ export class RestartHistory {
     return this.#times.length;
   }
 
-  /** Records a restart at `now` and says whether it stays within the limit. */
-  admit(now: number): boolean {
-    return admitRestart(this.limit, this.#times, now);
+  /** Records a restart at `at` (when its child exited) and says whether it stays within the limit. */
+  admit(at: number): boolean {
+    return admitRestart(this.limit, this.#times, at);
   }
 
   /** Restarts within the window that ends at `now`: the times are in order, so a binary search finds it. */

@@ -4,7 +4,7 @@ import { backoffDelay, immediate, resetAfter } from '../Backoff.ts';
 import type { ChildSpec } from '../ChildSpec.ts';
 import { clockOf, type Clock } from '../Clock.ts';
 import { ChildStartFailedError, DuplicateChildError, InvalidSupervisorOptionError, SupervisorNotRunningError, UnknownChildError } from '../errors.ts';
-import { exitFromOutput, type ExitReason } from '../ExitReason.ts';
+import { exitFromOutput, exitTimeOf, type ExitReason } from '../ExitReason.ts';
 import type { StopReason, SupervisorEmitted } from '../SupervisorEvent.ts';
 import { validateChildSpec, type SupervisorOptions } from '../SupervisorOptions.ts';
 import type { ChildCounts, ChildInfo, SupervisorSnapshot } from '../SupervisorSnapshot.ts';
@@ -111,7 +111,7 @@ export class SupervisorRuntime {
     const actorId = type.slice(isDone ? doneEventPrefix.length : errorEventPrefix.length);
     const child = this.#children.byActorId(actorId);
     // An event from an incarnation already stopped outright, or already counted, is stale.
-    if (child) this.#exited(child, isDone ? exitFromOutput(event.output) : { kind: 'crash', error: event.error });
+    if (child) this.#exited(child, isDone ? exitFromOutput(event.output) : { kind: 'crash', error: event.error }, isDone ? exitTimeOf(event.output) : undefined);
     return true;
   }
 
@@ -398,17 +398,23 @@ export class SupervisorRuntime {
 
   // --- exits -----------------------------------------------------------------------------------
 
-  #exited(child: ChildRecord, reason: ExitReason): void {
-    const now = this.#clock.now();
+  /**
+   * `exitedAt`: when the child says it ended, if before it could report it (a worker's process
+   * exits before its output is on disk). The exit is dated then, within the child's life: a
+   * restart counted when it was heard of would let exits reported late slip out of the
+   * intensity's window.
+   */
+  #exited(child: ChildRecord, reason: ExitReason, exitedAt?: number): void {
+    const at = Math.min(this.#clock.now(), Math.max(child.startedAt, exitedAt ?? Number.POSITIVE_INFINITY));
     const expected = child.state === 'stopping';
     const wasStarting = child.state === 'starting';
     this.#children.forgetIncarnation(child);
     if (wasStarting && child.requested) {
       return this.#startRefused(child, reason.kind === 'crash' ? reason.error : reason, child.requested);
     }
-    child.lastExit = { reason, at: now };
+    child.lastExit = { reason, at };
     this.#children.touch(child);
-    this.#emit({ type: 'supervisor.child_exited', childId: child.spec.id, exit: reason, expected, uptimeMs: Math.round(now - child.startedAt) });
+    this.#emit({ type: 'supervisor.child_exited', childId: child.spec.id, exit: reason, expected, uptimeMs: Math.round(at - child.startedAt) });
 
     if (expected) {
       if (this.#isCurrent('stop', child)) {
@@ -425,11 +431,12 @@ export class SupervisorRuntime {
       this.#emit({ type: 'supervisor.child_start_failed', childId: child.spec.id, error: reason.kind === 'crash' ? reason.error : reason });
       if (this.#isCurrent('start', child)) this.#current = undefined;
     }
-    if (this.#phase === 'running') this.#decide(child, reason, now);
+    if (this.#phase === 'running') this.#decide(child, reason, at);
     this.#pump();
   }
 
-  #decide(child: ChildRecord, reason: ExitReason, now: number): void {
+  /** `at`: when the child exited. */
+  #decide(child: ChildRecord, reason: ExitReason, at: number): void {
     const restart = child.spec.restart ?? 'permanent';
     if (restart === 'temporary' || (restart === 'transient' && reason.kind !== 'crash')) {
       this.#settle(child, restart === 'temporary' ? 'remove' : 'terminate');
@@ -437,9 +444,9 @@ export class SupervisorRuntime {
       return;
     }
     const backoff = child.spec.backoff ?? this.#options.backoff ?? immediate;
-    if (now - child.startedAt >= resetAfter(backoff) * 1000) child.failures = 0;
+    if (at - child.startedAt >= resetAfter(backoff) * 1000) child.failures = 0;
     child.failures += 1;
-    if (!this.#restarts.admit(now)) {
+    if (!this.#restarts.admit(at)) {
       const { intensity, period } = this.#restarts.limit;
       this.#emit({ type: 'supervisor.gave_up', childId: child.spec.id, restarts: this.#restarts.count, intensity, period });
       this.#settle(child, 'terminate');

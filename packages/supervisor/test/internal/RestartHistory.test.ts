@@ -24,4 +24,21 @@ describe('RestartHistory', () => {
     assert.equal(history.count, 3);
     assert.deepEqual([history.inPeriod(15_000), history.inPeriod(19_500), history.inPeriod(24_999), history.inPeriod(25_000)], [3, 2, 1, 0]);
   });
+
+  it('puts a restart heard of late in its place in time, so it counts in the window it happened in', () => {
+    const history = new RestartHistory({ intensity: 2, period: 5 });
+    assert.equal(history.admit(1_000), true);
+    assert.equal(history.admit(5_500), true);
+    // Happened at 4 000, heard of after the one at 5 500: three within 4.5 s.
+    assert.equal(history.admit(4_000), false);
+    assert.equal(history.inPeriod(5_500), 3);
+    assert.equal(history.inPeriod(9_300), 1, 'in order: 4 000 has left the window, 5 500 has not');
+  });
+
+  it('counts a restart a whole period older than the latest in no window', () => {
+    const history = new RestartHistory({ intensity: 1, period: 5 });
+    assert.equal(history.admit(10_000), true);
+    assert.equal(history.admit(5_000), true);
+    assert.equal(history.count, 1);
+  });
 });

@@ -136,10 +136,13 @@ export class SimulatedProcess {
     }
     this.stdout.end();
     this.stderr.end();
-    void Promise.all([ended(this.stdout), ended(this.stderr)]).then(() => {
+    const at = this.exitedAt;
+    const report = () => {
       this.reported = true;
-      this.#events.onExit(status.error ? { code: null, signal: null, error: status.error } : { code: status.code, signal: status.signal });
-    });
+      this.#events.onExit(status.error ? { code: null, signal: null, error: status.error, at } : { code: status.code, signal: status.signal, at });
+    };
+    const late = this.#script.reportsExitAfter ?? 0;
+    void Promise.all([ended(this.stdout), ended(this.stderr)]).then(() => (late > 0 ? this.#clock.setTimeout(report, late) : report()));
   }
 
   #at(ms: number, fn: () => void): void {

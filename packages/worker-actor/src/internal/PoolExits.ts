@@ -30,7 +30,8 @@ export class PoolExits {
   /** `worker`'s process ended unasked (the supervisor saw it crash); `error` carries its exit. */
   crashed(worker: string, error: unknown): void {
     const exit = exitOfError(error);
-    if (exit) this.#history.exited(worker, exit, this.#clock.now());
+    // Dated when the process exited: the worker reports it once the output is on disk.
+    if (exit) this.#history.exited(worker, exit, exit.exitedAt ?? this.#clock.now());
     this.#last = exit ?? this.#last;
     this.#count++;
   }
@@ -43,7 +44,7 @@ export class PoolExits {
   startFailed(worker: string, error: unknown): void {
     const exit = exitOfError(error);
     if (!exit || this.#history.lastExit(worker) === exit) return;
-    this.#history.exited(worker, exit, this.#clock.now());
+    this.#history.exited(worker, exit, exit.exitedAt ?? this.#clock.now());
     this.#last = exit;
   }
 

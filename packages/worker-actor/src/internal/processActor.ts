@@ -88,7 +88,7 @@ export const processActor = fromCallback<ProcessCommand, ProcessInput, ProcessRe
       {
         onNotify: () => sendBack({ type: 'process.notified' }),
         onWatchdog: () => sendBack({ type: 'process.watchdog' }),
-        onExit: ({ code, signal, error }) => {
+        onExit: ({ code, signal, error, at = clock.now() }) => {
           exited = true;
           if (detached) {
             void Promise.resolve(capture?.close()).catch(() => undefined).then(() => onReleasedExit?.());
@@ -97,7 +97,7 @@ export const processActor = fromCallback<ProcessCommand, ProcessInput, ProcessRe
           // Routing must stop now, not once the output is synced to disk (issue 15).
           sendBack({ type: 'process.gone' });
           const reportExit = () => {
-            const exit = { type: 'process.exited', code, signal, stderrTail: capture?.stderrTail() ?? '', at: clock.now() } as const;
+            const exit = { type: 'process.exited', code, signal, stderrTail: capture?.stderrTail() ?? '', at } as const;
             sendBack(error ? { ...exit, spawnError: error.message } : exit);
           };
           // The exit is reported whatever closing the capture does: a close that fails (the
