@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { assign, createActor, setup } from 'xstate';
-import { clockOf, createSupervisor, SimulatedClock, whichChild, type SupervisorEmitted } from '../src/index.ts';
+import { clockOf, createSupervisor, SimulatedClock, terminateChild, whichChild, type SupervisorEmitted } from '../src/index.ts';
+import { harness } from './helpers/harness.ts';
 
 /**
  * A child that learns of its end before it can report it, as a worker does: its process exits
@@ -83,4 +84,22 @@ describe('a child exit reported after it happened', () => {
       assert.equal(whichChild(t.supervisor, 'w')?.lastExit?.at, dated, `an exit that says ${claim}`);
     }
   });
+
+  // OTP's supervisor, blocked in one child's shutdown, gets to another's EXIT message only after
+  // it, and dates that restart then; this one takes the exit when it comes, as it happened.
+  it("dates an exit that comes while another child's stop is awaited when it comes", () => {
+    const t = harness({ intensity: 1, period: 5 }, [{ id: 'stubborn', shutdown: 5, input: { graceful: false } }, { id: 'b' }]).start();
+    void terminateChild(t.supervisor, 'stubborn');
+    t.clock.advance(1_000);
+    t.send('b', 'crash');
+    t.clock.advance(4_000); // stubborn is killed at 5 s, and b restarts then
+    assert.equal(whichChild(t.supervisor, 'b')?.lastExit?.at, 1_000);
+    assert.deepEqual(t.states(), ['stubborn@1:terminated', 'b@2:running']);
+    t.clock.advance(1_500);
+    // At 6.5 s the restart of 1 s has left the window: had it been dated at 5 s, this would give up.
+    t.send('b', 'crash');
+    assert.deepEqual(t.states(), ['stubborn@1:terminated', 'b@3:running']);
+    assert.ok(!t.types().includes('supervisor.gave_up:b'));
+  });
 });
+

@@ -1,14 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 
 /**
- * Kills every backend's process group (and cgroup), and every front process, if Portico itself
- * dies, even by SIGKILL, when no cleanup code of ours can run. A tiny shell, in its own process
- * group, reads "add PGID" / "del PGID" (and "addpid PID" / "delpid PID" for a process that shares
- * Portico's group, a front) lines from a pipe only Portico holds; when Portico is gone the pipe
- * ends, and the shell kills what is still listed. A front that would end by itself, on its
- * channel's end, cannot while its event loop is held or it is stopped, and one that holds the
- * listen sockets keeps the port from the next Portico. (Linux's PR_SET_PDEATHSIG is not
- * reachable from Node, and it would not cover a backend's own children anyway.)
+ * The guard's shell. It keeps three lists: process groups (`add PGID [CGROUP]` / `del PGID
+ * [CGROUP]`), cgroups named with them, and single processes (`addpid PID` / `delpid PID`). At
+ * the end of its input it SIGKILLs each listed process, then each group, then empties each
+ * cgroup (`cgroup.kill`, or each pid of `cgroup.procs` on kernels without it).
  */
 const script = `
 groups=" "
@@ -29,6 +25,20 @@ for cgroup in $cgroups; do
 done
 `;
 
+/**
+ * One guard: a tiny shell, in a process group of its own (a signal to Portico's group does not
+ * reach it), that kills what its owner listed with it if the owner dies, even by SIGKILL, when
+ * no cleanup code of ours can run. The owner writes what to list and strike off to the shell's
+ * stdin, which only the owner holds; when the owner is gone that input ends, and the shell kills
+ * what is still listed. Portico has one guard per process host, for its backends' process groups
+ * and cgroups (`add`: what left the group by setsid is still in the cgroup), and one for the front
+ * fleet, for each front's pid (`addProcess`: a front shares the group of Portico and of its
+ * caller, so it is listed alone). A front that would end by itself, on its channel's end, cannot
+ * while its event loop is held or it is stopped, and one that holds the listen sockets keeps the
+ * port from the next Portico. The shell starts with the first line written, and a guard whose
+ * shell could not start stays inert. (Linux's PR_SET_PDEATHSIG is not reachable from Node, and it
+ * would not cover a backend's own children anyway.)
+ */
 export class OrphanGuard {
   #guard: ChildProcess | undefined;
   #failed = false;
@@ -52,8 +62,8 @@ export class OrphanGuard {
   }
 
   /**
-   * Ends the guard: its pipe closes, and it kills whatever groups are still listed (none, after
-   * an orderly stop) and exits. Idempotent; a later `add` starts a new guard.
+   * Ends the guard: its input ends, and the shell kills whatever is still listed (nothing, after
+   * an orderly stop) and exits. Idempotent; a later `add` or `addProcess` starts a new shell.
    */
   close(): void {
     const guard = this.#guard;
