@@ -77,6 +77,8 @@ const forgedHeaders: readonly (readonly [string, string])[] = [
   ['X-Request-Id', 'mallory-request'],
   ['x_request_id', 'mallory-request'],
   ['Proxy-Authorization', 'Basic mallory'],
+  ['X-Portico-Auth-Subrequest', 'mallory'],
+  ['x_portico_auth_subrequest', 'mallory'],
   ['Connection', 'x-portico-user, X-Portico-Auth'],
   ['Connection', 'x_portico_claims, x-forwarded-for, x-portico-token'],
 ];
@@ -488,7 +490,8 @@ describe('authentication end to end', function () {
     });
 
     it('admits on a 2xx, copying the user and the chosen headers, and tells the service about the request', async () => {
-      const seen = seenBy(await send('good-1', [['Cookie', 'a=1'], ['Cookie', 'b=2'], ['X-Secret', 'not for the service']], '/orders?id=7'));
+      // A forged auth-subrequest mark is no loop (the answer is the backend's) and never reaches the service.
+      const seen = seenBy(await send('good-1', [['Cookie', 'a=1'], ['Cookie', 'b=2'], ['X-Secret', 'not for the service'], ['X-Portico-Auth-Subrequest', 'mallory']], '/orders?id=7'));
       assertGenuineIdentity(seen, { user: 'alice', scheme: 'forward' });
       assert.deepEqual(rawValues(seen, 'x-auth-email'), ['alice@example.test']);
       assert.deepEqual(rawValues(seen, 'authorization'), [], 'forwardAuthToken is off by default');
@@ -500,6 +503,7 @@ describe('authentication end to end', function () {
       assert.equal(subrequest.headers['x-forwarded-for'], '127.0.0.1');
       assert.equal(subrequest.headers.cookie, 'a=1; b=2');
       assert.equal(subrequest.headers['x-secret'], undefined);
+      assert.match(String(subrequest.headers['x-portico-auth-subrequest']), /^[\w-]{43}$/, 'Portico\'s own mark, not the client\'s');
     });
 
     it('passes the service’s 401 through with every WWW-Authenticate line', async () => {
@@ -576,7 +580,9 @@ describe('authentication end to end', function () {
       assertGenuineIdentity(seen, { user: 'alice', scheme: 'forward' });
       assert.deepEqual(rawValues(seen, 'x-auth-email'), ['alice@example.test']);
       const subrequest = service.subrequests.find((s) => s.headers.authorization === 'Bearer good-forged');
-      assert.deepEqual(Object.keys(subrequest?.headers ?? {}).filter((n) => /portico|auth-email|request-id|^forwarded/.test(fold(n))), [], 'forged headers do not reach the auth service');
+      const own = 'x-portico-auth-subrequest';
+      assert.deepEqual(Object.keys(subrequest?.headers ?? {}).filter((n) => n !== own && /portico|auth-email|request-id|^forwarded/.test(fold(n))), [], 'forged headers do not reach the auth service');
+      assert.match(String(subrequest?.headers[own]), /^[\w-]{43}$/, 'the service gets Portico\'s own subrequest mark, never the client\'s');
       assert.equal(subrequest?.headers['x-forwarded-for'], '127.0.0.1');
     });
   });

@@ -65,6 +65,14 @@ export interface AuthDeps {
   readonly onEvent?: (event: AuthEvent) => void;
   /** Where `secretEnv` is looked up. Default `process.env`. */
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /**
+   * A secret that every authenticator of one Portico shares, across its processes: sent on each
+   * forward subrequest as `x-portico-auth-subrequest`, so that a subrequest which arrives back at
+   * the same Portico is known as one (`Authenticator.loopsBack`) and not authenticated again.
+   * Random and long enough not to be guessed (`createSubrequestMark`); default, one of this
+   * authenticator's own, which knows only its own subrequests.
+   */
+  readonly subrequestMark?: string;
 }
 
 /**
@@ -78,6 +86,14 @@ export interface Authenticator {
   /** Pass to `identityHeaders` with a successful outcome's identity. */
   readonly headerOptions: IdentityHeaderOptions;
   authenticate(request: AuthRequest): Promise<AuthOutcome>;
+  /**
+   * Whether authenticating `request` would go round in a loop: it is an auth subrequest of this
+   * Portico's (it carries the `subrequestMark`), and this authenticator would send one of its own,
+   * which would arrive back the same way. Answer it 508 instead of calling `authenticate`; an
+   * `auth.loop_detected` event names the auth URL. A client cannot forge the mark, so the answer
+   * for a client's own request is always `false`.
+   */
+  loopsBack(request: AuthRequest): boolean;
   /** Stops file watching and outgoing connections; idempotent, a second call waits for the first. */
   close(): Promise<void>;
 }

@@ -1,5 +1,6 @@
 import type { AuthConfig } from './AuthConfig.ts';
 import type { AuthDeps, AuthEvent, AuthOutcome, AuthRequest, Authenticator, AuthScheme, Identity } from './Authenticator.ts';
+import { createSubrequestMark } from './createSubrequestMark.ts';
 import { AuthenticatorClosedError } from './errors.ts';
 import type { IdentityHeaderOptions } from './identityHeaders.ts';
 import { createBasicMechanism } from './internal/basic/createBasicMechanism.ts';
@@ -65,7 +66,12 @@ export function createAuthenticator(config: AuthConfig, deps: AuthDeps = {}): Au
           // A logging failure must not turn into an authentication failure.
         }
       };
-  const mechanism = spec.create(reader, { clock: deps.clock ?? Date.now, report, env: deps.env ?? process.env });
+  const mechanism = spec.create(reader, {
+    clock: deps.clock ?? Date.now,
+    report,
+    env: deps.env ?? process.env,
+    subrequestMark: deps.subrequestMark ?? createSubrequestMark(),
+  });
 
   const headerOptions: IdentityHeaderOptions = Object.freeze(compat === undefined ? { maxClaimsBytes } : { maxClaimsBytes, compat });
   const stripOptions: StripInboundOptions = Object.freeze({
@@ -116,6 +122,9 @@ export function createAuthenticator(config: AuthConfig, deps: AuthDeps = {}): Au
     stripOptions,
     headerOptions,
     authenticate,
+    loopsBack(request: AuthRequest): boolean {
+      return mechanism.loopsBack?.(request) === true;
+    },
     close(): Promise<void> {
       closing ??= mechanism.close();
       return closing;

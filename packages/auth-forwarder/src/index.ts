@@ -1,4 +1,5 @@
 export { createAuthenticator } from './createAuthenticator.ts';
+export { createSubrequestMark } from './createSubrequestMark.ts';
 export { identityHeaders } from './identityHeaders.ts';
 export { isSpoofableHeader, isSpoofableNormalised } from './isSpoofableHeader.ts';
 export { normaliseHeaderName } from './normaliseHeaderName.ts';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
-import { createAuthenticator, InvalidAuthConfigError, type Authenticator, type ForwardAuthConfig } from '../src/index.ts';
+import { createAuthenticator, createSubrequestMark, InvalidAuthConfigError, type Authenticator, type ForwardAuthConfig } from '../src/index.ts';
 import { bearer, EventLog, expectFailure, expectSuccess, header, request } from './support.ts';
 
 interface Seen {
@@ -100,6 +100,49 @@ describe('forward authenticator', () => {
     assert.equal(seen!.headers.authorization, 'Bearer good');
     assert.equal(seen!.headers.cookie, 'a=1; b=2');
     assert.equal(seen!.headers['x-private'], undefined);
+  });
+
+  describe('its own subrequests, arriving back (auth loops)', () => {
+    const mark = createSubrequestMark();
+    const marked = (value: string) => request([bearer('good'), ['x-portico-auth-subrequest', value]]);
+    const withMark = () => {
+      const auth = createAuthenticator({ type: 'forward', url: service.url }, { onEvent: log.onEvent, subrequestMark: mark });
+      created.push(auth);
+      return auth;
+    };
+
+    it('marks each subrequest with the Portico\'s mark, whatever the client sent under that name', async () => {
+      await withMark().authenticate(marked('forged'));
+      assert.equal(service.seen[0]!.headers['x-portico-auth-subrequest'], mark);
+    });
+
+    it('knows a request that carries the mark, and logs auth.loop_detected with the URL', () => {
+      assert.equal(withMark().loopsBack(marked(mark)), true);
+      assert.deepEqual(log.named('auth.loop_detected').map((e) => e.fields), [{ scheme: 'forward', url: service.url, remoteAddress: '127.0.0.1' }]);
+    });
+
+    it('takes a client\'s guess for no mark: a wrong, shorter, longer, empty or repeated value', () => {
+      const auth = withMark();
+      for (const guess of ['forged', mark.slice(1), `${mark}x`, '', mark.toUpperCase()]) assert.equal(auth.loopsBack(marked(guess)), false, guess);
+      assert.equal(auth.loopsBack(request([['x-portico-auth-subrequest', mark], ['x-portico-auth-subrequest', mark]])), false);
+      assert.equal(auth.loopsBack(request()), false);
+      assert.deepEqual(log.named('auth.loop_detected'), []);
+    });
+
+    it('knows its own subrequests without a mark given, and no other Portico\'s', async () => {
+      const own = make();
+      await own.authenticate(request([bearer('good')]));
+      const sent = service.seen[0]!.headers['x-portico-auth-subrequest'] as string;
+      assert.equal(own.loopsBack(marked(sent)), true);
+      assert.equal(make().loopsBack(marked(sent)), false, 'another authenticator made its own mark');
+      assert.equal(withMark().loopsBack(marked(sent)), false);
+    });
+
+    it('is never a loop for an authenticator that sends no subrequest', () => {
+      const auth = createAuthenticator({ type: 'jwt', secret: 'x'.repeat(32) }, { subrequestMark: mark });
+      created.push(auth);
+      assert.equal(auth.loopsBack(marked(mark)), false);
+    });
   });
 
   it('allows by cookie alone', async () => {

@@ -52,7 +52,7 @@ export const PorticoEvents = defineEventCatalogue({
   'proxy.request_refused': { id: 1300, level: 'info', fields: ['status', 'reason'], meaning: 'A request was refused before reaching a backend (malformed framing, limits, timeouts); the client got the status (an HTTP/2 stream may get a reset instead; status 0: an HTTP/2 connection closed for what its streams did, such as a rapid reset).' },
   'proxy.upstream_failed': { id: 1301, level: 'warn', fields: ['upstream', 'err', 'retried'], meaning: 'A backend connection failed during an exchange; retried says whether the request went to another worker.' },
   'proxy.response_aborted': { id: 1302, level: 'warn', fields: ['reason'], meaning: 'A response could not be completed (backend failed mid-way, client left, timeout); the client connection was cut so the truncation shows.' },
-  'proxy.error_page': { id: 1304, level: 'info', fields: ['app', 'status', 'requestId', 'reason'], meaning: "Portico answered a request with its own error page (404, the start-up failure page, 503, 504); requestId is the correlation id the page shows." },
+  'proxy.error_page': { id: 1304, level: 'info', fields: ['app', 'status', 'requestId', 'reason'], meaning: "Portico answered a request with its own error page (404, the start-up failure page, 503, 504, 508 for an auth subrequest of its own that came back to it); requestId is the correlation id the page shows." },
   'proxy.internal_error': { id: 1303, level: 'error', fields: ['code', 'err'], meaning: 'A forwarding state machine met an event its rules rule out (a bug in Portico); that client connection was reset and its backend connection dropped, and the process went on. Report it with this line.' },
 
   // 1500–1599: configuration and the process (portico).
@@ -99,6 +99,7 @@ export const PorticoEvents = defineEventCatalogue({
   'auth.claims_dropped': { id: 1404, level: 'warn', fields: ['app', 'scheme', 'user', 'bytes', 'maxClaimsBytes'], meaning: 'The selected claims were larger than maxClaimsBytes and were not forwarded.' },
   'auth.htpasswd_reloaded': { id: 1405, level: 'info', fields: ['app', 'file', 'users'], meaning: 'The htpasswd file changed and was loaded.' },
   'auth.htpasswd_reload_failed': { id: 1406, level: 'error', fields: ['app', 'file', 'message'], meaning: 'The htpasswd file changed but cannot be used; the previous users stay in force.' },
+  'auth.loop_detected': { id: 1407, level: 'error', fields: ['app', 'scheme', 'url', 'remoteAddress'], meaning: 'One of Portico\'s own forward-auth subrequests arrived back at it, for an app whose authenticator would send another (its auth url leads into Portico: its listener, a port forward to it, or the server that embeds it): it was answered 508, so the request that sent it got 502. Point the app\'s auth.url at the auth service itself.' },
 });
 
 /** The dotted name of a catalogued event, e.g. `'worker.exited'`. */

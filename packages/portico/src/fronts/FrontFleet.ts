@@ -13,6 +13,8 @@ export interface FrontFleetOptions {
   readonly environment: Readonly<Record<string, string | undefined>>;
   /** The config in force: its listen entries and limits. */
   readonly config: () => PorticoConfig;
+  /** Given to every front's authenticators: the control's own (`AuthDeps.subrequestMark`). */
+  readonly subrequestMark: string;
   /** The runtimes routed now, in config order. */
   readonly routed: () => readonly AppRuntime[];
   /** The control's request metrics: each front's counters are added to them. */

@@ -34,7 +34,8 @@ export type ControlMessage =
    * no longer gives it the listening sockets: it listens on nothing, and its router drains from
    * its first routes (`accept.stop`).
    */
-  | { readonly type: 'init'; readonly index: number; readonly config: PorticoConfig; readonly logLevels: readonly string[]; readonly seriesDropped: number; readonly stopping: boolean }
+  /** `subrequestMark`: the control's `AuthDeps.subrequestMark`, for the front's authenticators. */
+  | { readonly type: 'init'; readonly index: number; readonly config: PorticoConfig; readonly subrequestMark: string; readonly logLevels: readonly string[]; readonly seriesDropped: number; readonly stopping: boolean }
   /** Answer with a `pong` (`frontPing`): a front that does not is hung, and replaced. */
   | { readonly type: 'ping'; readonly id: number }
   /** The apps in force, in config order: the front routes to these from now on. */

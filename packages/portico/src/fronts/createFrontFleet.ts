@@ -159,7 +159,7 @@ export function createFrontFleet(options: FrontFleetOptions): FrontFleet {
       });
       children.set(front, child);
       listeningCallbacks.set(front, listening);
-      send(child, { type: 'init', index: front, config: options.config(), logLevels, seriesDropped: reports.started(front), stopping: acceptStopping });
+      send(child, { type: 'init', index: front, config: options.config(), subrequestMark: options.subrequestMark, logLevels, seriesDropped: reports.started(front), stopping: acceptStopping });
       send(child, routes.routesFor(front));
       // Its router drains from its first routes; one started in the stop was told so in init.
       if (draining && !acceptStopping) send(child, { type: 'drain' });

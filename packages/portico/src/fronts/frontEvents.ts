@@ -22,5 +22,6 @@ export const frontEvents: ReadonlySet<PorticoEventName> = new Set<PorticoEventNa
   'auth.claims_dropped',
   'auth.htpasswd_reloaded',
   'auth.htpasswd_reload_failed',
+  'auth.loop_detected',
   'front.logs_dropped',
 ]);

@@ -42,6 +42,7 @@ export function runFront(channel: ControlChannel, clock: Clock = systemClock, li
   });
   const logForwarderEvent = forwarderEventLogger(logger);
   let config: PorticoConfig | undefined;
+  let subrequestMark: string | undefined;
   const mirrors = new Map<string, PoolMirror>();
   const authenticators = new Map<string, Authenticator | undefined>();
   const metrics = new RequestMetrics();
@@ -74,7 +75,7 @@ export function runFront(channel: ControlChannel, clock: Clock = systemClock, li
     let mirror = mirrors.get(routed.key);
     if (mirror) mirror.update(routed.view);
     else mirrors.set(routed.key, (mirror = new PoolMirror(routed.key, routed.view, send)));
-    if (!authenticators.has(routed.key)) authenticators.set(routed.key, appAuthenticator(routed.config, { logger, baseEnvironment: process.env }));
+    if (!authenticators.has(routed.key)) authenticators.set(routed.key, appAuthenticator(routed.config, { logger, baseEnvironment: process.env, ...(subrequestMark === undefined ? {} : { subrequestMark }) }));
     return mirror;
   };
 
@@ -185,6 +186,7 @@ export function runFront(channel: ControlChannel, clock: Clock = systemClock, li
     switch (message.type) {
       case 'init':
         config = message.config;
+        subrequestMark = message.subrequestMark;
         logLevels = new Set(message.logLevels);
         seriesDropped = message.seriesDropped;
         startedInStop = message.stopping;

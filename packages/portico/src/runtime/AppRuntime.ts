@@ -17,6 +17,8 @@ export interface AppWiring {
   readonly logger: EventLogger;
   readonly clock?: Clock;
   readonly baseEnvironment?: Readonly<Record<string, string | undefined>>;
+  /** The Portico's `AuthDeps.subrequestMark`, the same for every app and process of it. */
+  readonly subrequestMark?: string;
   /** Seconds between samples of each worker's CPU and memory; 0 turns sampling off. */
   readonly sampleInterval?: number;
   /** Told of every line an app's processes write, with the config they run under. */

@@ -1,3 +1,4 @@
+import { createSubrequestMark } from '@portico/auth-forwarder';
 import { createListener, RequestMetrics, unroutedApp, type AdminServer, type Listener, type PorticoStatus } from '@portico/listener';
 import { createLogger, logEvent, logWriteFailures, writeLogLine, type OutputLine } from '@portico/log-sink';
 import { createRouter, type Router } from '@portico/router';
@@ -59,6 +60,8 @@ export function createPortico(initial: PorticoConfig, options: PorticoOptions = 
       for (const { stream, time, text } of lines) writeLogLine(logger, appOutputJson({ app: app.name, worker, pid, stream, time, line: text }));
     },
     sampleInterval: initial.sampleInterval,
+    // One for this Portico, its fronts included: each knows the auth subrequests of all (docs/auth.md).
+    subrequestMark: createSubrequestMark(),
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.baseEnvironment ? { baseEnvironment: options.baseEnvironment } : {}),
   };
@@ -73,6 +76,7 @@ export function createPortico(initial: PorticoConfig, options: PorticoOptions = 
     clock: options.clock ?? systemClock,
     environment: options.baseEnvironment ?? process.env,
     config: () => config,
+    subrequestMark: wiring.subrequestMark,
     routed: () => [...apps.values()],
     metrics,
     onChange: () => notify(),

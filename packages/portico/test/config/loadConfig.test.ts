@@ -271,6 +271,34 @@ describe('loadConfig', () => {
     assert.deepEqual(problems.map((p) => [p.kind, p.path]), [['conflict', 'apps[0].auth.type']]);
   });
 
+  // Each auth subrequest to Portico's own listener came back as a request and sent another.
+  it('refuses a forward auth url that leads to one of Portico\'s own listeners, saying what to point it at', async () => {
+    const looping: [listen: Record<string, unknown>, url: string][] = [
+      [{ port: 8080 }, 'http://127.0.0.1:8080/auth'],
+      [{ port: 8080 }, 'http://localhost:8080/auth'],
+      [{ port: 8080, host: '::' }, 'http://[::1]:8080/auth'],
+      [{ port: 80, host: '127.0.0.1' }, 'http://localhost/auth'],
+      [{ port: 8443, host: '::1', tls: { cert: 'tls/cert.pem', key: 'tls/key.pem' } }, 'https://[::1]:8443/auth'],
+      [{ port: 443, host: '10.1.2.3', tls: { cert: 'tls/cert.pem', key: 'tls/key.pem' } }, 'https://10.1.2.3/auth'],
+    ];
+    for (const [listen, url] of looping) {
+      const problems = await problemsOf(loadConfig(await folder.write('p.json', minimal({ auth: { type: 'forward', url } }, { listen: [{ port: 9, host: '127.0.0.1' }, listen] })), { env }));
+      assert.deepEqual(problems.map((p) => [p.kind, p.path]), [['conflict', 'apps[0].auth.url']], url);
+      assert.match(problems[0]!.message, /leads to listen\[1\], Portico's own listener/);
+      assert.match(problems[0]!.allowed!, /the auth service itself/);
+    }
+    const apart: [listen: Record<string, unknown>, url: string][] = [
+      [{ port: 8080 }, 'http://127.0.0.1:8081/auth'],
+      [{ port: 8080, host: '127.0.0.1' }, 'http://127.0.0.2:8080/auth'],
+      [{ port: 8080, host: '0.0.0.0' }, 'http://[::1]:8080/auth'],
+      [{ port: 0 }, 'http://127.0.0.1:80/auth'],
+      [{ port: 443, host: '10.1.2.3' }, 'https://auth.example.com/auth'],
+    ];
+    for (const [listen, url] of apart) {
+      await loadConfig(await folder.write('p.json', minimal({ auth: { type: 'forward', url } }, { listen: [listen] })), { env });
+    }
+  });
+
   it('refuses a working directory that does not exist, and a file where a folder is wanted', async () => {
     const problems = await problemsOf(loadConfig(await folder.write('p.json', JSON.stringify({ listen: [{ port: 1 }], apps: [{ name: 'a', processPath: 'x', workingDirectory: 'nowhere' }, { name: 'b', processPath: 'x', match: { path: '/b' }, workingDirectory: 'users.htpasswd' }] })), { env }));
     assert.deepEqual(problems.map((p) => [p.kind, p.path, p.message.split(' (')[0]]), [

@@ -42,7 +42,7 @@ describe('runFront', () => {
     const { sent, state, tell } = front(clock, () => undefined);
     const config = resolveConfig({ listen: [{ port: 0, host: '127.0.0.1' }], apps: [{ name: 'shop', processPath: '/bin/true' }] }, { file: '/tmp/portico.json', baseDir: '/tmp' });
     const idled = () => sent.filter((m) => m.type === 'worker.idle').map((m) => (m as { pid: number }).pid);
-    tell({ type: 'init', index: 1, config, logLevels: ['info'], seriesDropped: 0, stopping: false });
+    tell({ type: 'init', index: 1, config, subrequestMark: 'mark', logLevels: ['info'], seriesDropped: 0, stopping: false });
     tell({ type: 'routes', id: 1, apps: [{ key: 'shop', config: config.apps[0]!, view: readyPoolView(10) }], limits: config.limits });
     await until(() => sent.some((m) => m.type === 'routes.applied'));
     // New routes, with worker 10 still in the pool, then at once the pool without it.
@@ -68,7 +68,7 @@ describe('runFront', () => {
     const { sent, state, tell } = front(clock, () => undefined);
     const config = resolveConfig({ listen: [{ port, host: '127.0.0.1' }], apps: [{ name: 'shop', processPath: '/bin/true' }] }, { file: '/tmp/portico.json', baseDir: '/tmp' });
     const idle: PoolView = { state: 'idle', ready: [], lastExit: undefined, retryIn: undefined, held: false };
-    tell({ type: 'init', index: 1, config, logLevels: ['info'], seriesDropped: 0, stopping: false });
+    tell({ type: 'init', index: 1, config, subrequestMark: 'mark', logLevels: ['info'], seriesDropped: 0, stopping: false });
     tell({ type: 'routes', id: 1, apps: [{ key: 'shop', config: config.apps[0]!, view: idle }], limits: config.limits });
     await until(() => sent.some((m) => m.type === 'listening'));
     const client = net.connect(port, '127.0.0.1');
@@ -97,7 +97,7 @@ describe('runFront', () => {
     const { sent, state, tell } = front(clock, () => undefined);
     const config = resolveConfig({ listen: [{ port, host: '127.0.0.1' }], apps: [{ name: 'shop', processPath: '/bin/true' }] }, { file: '/tmp/portico.json', baseDir: '/tmp' });
     const idle: PoolView = { state: 'idle', ready: [], lastExit: undefined, retryIn: undefined, held: false };
-    tell({ type: 'init', index: 1, config, logLevels: ['info'], seriesDropped: 0, stopping: true });
+    tell({ type: 'init', index: 1, config, subrequestMark: 'mark', logLevels: ['info'], seriesDropped: 0, stopping: true });
     tell({ type: 'routes', id: 1, apps: [{ key: 'shop', config: config.apps[0]!, view: idle }], limits: config.limits });
     try {
       await until(() => sent.some((m) => m.type === 'routes.applied'));
@@ -124,7 +124,7 @@ describe('runFront', () => {
     const config = resolveConfig({ listen: [{ port, host: '127.0.0.1' }], apps: [{ name: 'shop', processPath: '/bin/true' }] }, { file: '/tmp/portico.json', baseDir: '/tmp' });
     const idle: PoolView = { state: 'idle', ready: [], lastExit: undefined, retryIn: undefined, held: false };
     const starts = () => sent.filter((m) => m.type === 'pool.start').length;
-    tell({ type: 'init', index: 1, config, logLevels: ['info'], seriesDropped: 0, stopping: false });
+    tell({ type: 'init', index: 1, config, subrequestMark: 'mark', logLevels: ['info'], seriesDropped: 0, stopping: false });
     tell({ type: 'routes', id: 1, apps: [{ key: 'shop', config: config.apps[0]!, view: idle }], limits: config.limits });
     try {
       await until(() => sent.some((m) => m.type === 'listening'));
@@ -172,7 +172,7 @@ describe('runFront', () => {
       await until(() => reports().length > before);
       return reports().at(-1)!;
     };
-    tell({ type: 'init', index: 1, config: base, logLevels: ['info'], seriesDropped: 3, stopping: false });
+    tell({ type: 'init', index: 1, config: base, subrequestMark: 'mark', logLevels: ['info'], seriesDropped: 3, stopping: false });
     for (let reload = 1; reload <= 10; reload++) {
       // Each reload renames the app; the control drops the old name's series once it has drained.
       tell({ type: 'routes', id: reload, apps: [routed(`app${reload}`)], limits: base.limits });

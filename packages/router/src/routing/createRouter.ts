@@ -1,4 +1,4 @@
-import { identityHeaders, stripInboundHeaders, type Authenticator, type AuthTlsInfo } from '@portico/auth-forwarder';
+import { identityHeaders, stripInboundHeaders, type Authenticator, type AuthRequest, type AuthTlsInfo } from '@portico/auth-forwarder';
 import { systemClock, type Clock } from '@portico/supervisor';
 import type { PoolState, ReadyWorker, WorkerExit } from '@portico/worker-actor';
 import type { HeaderPair } from '../forward/ForwarderOptions.ts';
@@ -356,13 +356,20 @@ export function createRouter(routes: readonly AppRoute[], options: RouterOptions
   async function authenticated(app: RoutedApp, authenticator: Authenticator, request: RouteRequest): Promise<RespondDecision | ((headers: HeaderPair[]) => HeaderPair[])> {
     const { head } = request;
     const keepWebSocketUpgrade = head.upgrade?.kind === 'websocket';
-    const outcome = await authenticator.authenticate({
+    const authRequest: AuthRequest = {
       method: head.method,
       target: head.path,
       headers: head.headers,
       remoteAddress: request.remoteAddress,
       ...(request.tls ? { tls: request.tls } : {}),
-    });
+    };
+    // Portico's own auth subrequest, back for an app that would send another: answering it by the
+    // rules would open one connection after another until the first one's timeout.
+    if (authenticator.loopsBack(authRequest)) {
+      const notice = 'This request is an authentication subrequest of this Portico that came back to it: the app\'s auth url leads into Portico itself. Point it at the auth service.';
+      return shownPage(app, request, 508, 'an auth subrequest of this Portico came back to it (auth.url leads into Portico)', errorPage(508, app.name, request.requestId, undefined, notice));
+    }
+    const outcome = await authenticator.authenticate(authRequest);
     if (!outcome.ok) {
       return { kind: 'respond', app: app.name, status: outcome.status, headers: outcome.headers, body: outcome.body };
     }

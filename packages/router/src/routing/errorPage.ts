@@ -14,6 +14,7 @@ const titles: Record<number, string> = {
   502: 'The app could not start',
   503: 'The app is not available',
   504: 'The app did not answer in time',
+  508: 'Loop detected',
 };
 
 /**

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { EventEmitter, once } from 'node:events';
 import net from 'node:net';
+import { createAuthenticator, createSubrequestMark } from '@portico/auth-forwarder';
 import type { PoolState, ReadyWorker } from '@portico/worker-actor';
 import type { RetryChoice } from '../../src/forward/Dispatch.ts';
 import { RequestHeadParser } from '../../src/http1/RequestHeadParser.ts';
-import { createRouter, type AppBackends, type ForwardDecision } from '../../src/routing/createRouter.ts';
+import { createRouter, type AppBackends, type ErrorPageShown, type ForwardDecision } from '../../src/routing/createRouter.ts';
 
 // The router's retry picks another worker than the one that failed. A WorkerPool rebuilds its
 // `ready` list with new objects whenever a worker joins or leaves, so "another" must mean another
@@ -322,6 +323,7 @@ describe('createRouter › a client that leaves while its request waits', () => 
       stripOptions: {},
       headerOptions: {},
       authenticate: () => new Promise((resolve) => (refuse = () => resolve({ ok: false, status: 401, headers: [], body: 'no\n', reason: 'no credentials' }))),
+      loopsBack: () => false,
       close: async () => {},
     };
     const router = createRouter([{ name: 'shop', match: { host: '*', path: '/' }, backends: new Backends([worker('shop#1', 101, 5001)]), authenticator }], {
@@ -361,6 +363,45 @@ describe('createRouter › a client that leaves while its request waits', () => 
     assert.equal(router.waiting('shop'), 0);
     assert.equal(await retry, undefined, 'no upstream for a client that left');
     assert.equal(connection.listenerCount('close'), 0);
+  });
+});
+
+// A forward authenticator's URL that leads back into the same Portico: its subrequest arrived as a
+// request for the same app and sent another, a loop of connections until the first timed out.
+describe('createRouter › an auth subrequest of this Portico, back for an app that would send another', () => {
+  const mark = createSubrequestMark();
+  const head = (extra: string) => {
+    const parsed = new RequestHeadParser().push(Buffer.from(`GET /auth HTTP/1.1\r\nhost: shop.test\r\n${extra}\r\n`));
+    assert.ok('head' in parsed);
+    return parsed.head;
+  };
+  const routed = () => {
+    // Port 1 refuses: a request that is authenticated gets 502 without anything listening.
+    const authenticator = createAuthenticator({ type: 'forward', url: 'http://127.0.0.1:1/auth' }, { subrequestMark: mark });
+    const pages: ErrorPageShown[] = [];
+    const router = createRouter([{ name: 'shop', match: { host: '*', path: '/' }, backends: new Backends([worker('shop#1', 101, 5001)]), authenticator }], { onErrorPage: (page) => pages.push(page) });
+    return { router, pages, authenticator };
+  };
+
+  it('is answered 508 with the error page and its correlation id, before any subrequest', async () => {
+    const { router, pages, authenticator } = routed();
+    const decision = await router.route({ head: head(`x-portico-auth-subrequest: ${mark}\r\n`), remoteAddress: '127.0.0.1', requestId: 'loop-1', connection: new Connection() });
+    await authenticator.close();
+    assert.equal(decision.kind, 'respond');
+    assert.equal(decision.status, 508);
+    assert.match(decision.body, /508 Loop detected/);
+    assert.match(decision.body, /Correlation id: <code>loop-1<\/code>/);
+    assert.deepEqual(pages.map((page) => [page.app, page.status, page.requestId]), [['shop', 508, 'loop-1']]);
+  });
+
+  it('is authenticated as any request when a client forges the mark, and never refused as a loop', async () => {
+    const { router, pages, authenticator } = routed();
+    for (const forged of ['x-portico-auth-subrequest: guess\r\n', `X_Portico_Auth_Subrequest: ${mark.slice(2)}\r\n`, `x-portico-auth-subrequest: ${mark}\r\nx-portico-auth-subrequest: ${mark}\r\n`]) {
+      const decision = await router.route({ head: head(forged), remoteAddress: '127.0.0.1', requestId: 'r', connection: new Connection() });
+      assert.equal(decision.kind === 'respond' ? decision.status : decision.kind, 502, `the auth service was asked (and refused the connection): ${forged}`);
+    }
+    await authenticator.close();
+    assert.deepEqual(pages, []);
   });
 });
 

@@ -6,6 +6,7 @@ import type { ConfigReader } from '../ConfigReader.ts';
 import { deny, repeated, singleHeader } from '../failures.ts';
 import type { Mechanism, MechanismContext } from '../Mechanism.ts';
 import { isHeaderSafe } from '../renderIdentityHeaders.ts';
+import { carriesMark, subrequestMarkHeader } from './carriesMark.ts';
 import { LruCache } from './LruCache.ts';
 import { readForwardConfig, type ForwardSettings } from './readForwardConfig.ts';
 
@@ -25,6 +26,7 @@ export function createForwardMechanism(reader: ConfigReader, context: MechanismC
   const inFlight = new Map<string, Promise<AuthOutcome>>();
   const active = new Set<ClientRequest>();
   const origin = settings.url.origin;
+  const mark = Buffer.from(context.subrequestMark, 'latin1');
 
   async function authenticate(request: AuthRequest): Promise<AuthOutcome> {
     const authorization = singleHeader(request.headers, 'authorization');
@@ -65,6 +67,8 @@ export function createForwardMechanism(reader: ConfigReader, context: MechanismC
     for (const name in headers) {
       if (!isHeaderSafe(headers[name]!)) return Promise.resolve(deny(401, `forward: ${name} cannot be sent on`));
     }
+    // After the check: the mark is Portico's, not the client's.
+    headers[subrequestMarkHeader] = context.subrequestMark;
     return new Promise<AuthOutcome>((resolve) => {
       const send = secure ? httpsRequest : httpRequest;
       const outgoing = send(s.url, { method: 'GET', agent, headers });
@@ -118,6 +122,11 @@ export function createForwardMechanism(reader: ConfigReader, context: MechanismC
 
   return {
     authenticate,
+    loopsBack(request: AuthRequest): boolean {
+      if (!carriesMark(request, mark)) return false;
+      context.report('auth.loop_detected', { scheme: 'forward', url: settings.url.href, remoteAddress: request.remoteAddress });
+      return true;
+    },
     reservedHeaders: settings.copyHeaders,
     async close(): Promise<void> {
       for (const outgoing of active) outgoing.destroy();

@@ -1,5 +1,6 @@
 import { statSync, type Stats } from 'node:fs';
 import { fileKind, whyUnreadable } from '@portico/files';
+import { checkAuthLoop } from './checkAuthLoop.ts';
 import type { KeyPath } from './formatPath.ts';
 import { lookupAccount } from './lookupAccount.ts';
 import { isRecord, type RawProblem } from './walkSchema.ts';
@@ -101,6 +102,8 @@ export function checkConsistency(config: Record<string, unknown>): RawProblem[] 
         });
       }
     }
+    const loop = isRecord(auth) ? checkAuthLoop(auth, j, listeners) : undefined;
+    if (loop) out.push(loop);
     if (isRecord(auth) && auth['type'] === 'client-cert' && !requestCert) {
       out.push({ kind: 'conflict', path: ['apps', j, 'auth', 'type'], value: 'client-cert', message: 'needs a listener that asks for client certificates', allowed: 'a listener with tls.requestCert: true' });
     }
