@@ -20,7 +20,8 @@ export const MatchSchema = Type.Object(
       Type.String({
         pattern: '^/[^?#\\s]*$',
         'x-portico-allowed': 'a path starting with "/", without query, fragment or spaces',
-        description: 'Path prefix the app is mounted at, matched on whole segments (`/shop` takes `/shop` and `/shop/cart`, not `/shopping`). Passed to the backend as `PORTICO_APPL_PATH`.',
+        description:
+          'Path prefix the app is mounted at, matched on whole segments (`/shop` takes `/shop` and `/shop/cart`, not `/shopping`) of the request path with `%XX` of unreserved characters decoded and `%2F` read as `/`, as backends read them (`/%73hop%2Fcart` is `/shop/cart`), so an encoded path cannot reach another app than the one its backend serves. Passed to the backend as `PORTICO_APPL_PATH`.',
       }),
       '/',
     ),

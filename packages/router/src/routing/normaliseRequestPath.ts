@@ -3,23 +3,24 @@ const unreserved = /%(2[dD]|2[eE]|3[0-9]|[46][1-9a-fA-F]|[57][0-9aA]|5[fF]|7[eE]
 /**
  * The path used to choose an app: percent-encoded unreserved characters decoded (RFC 3986
  * §6.2.2.2), so `/%61dmin` is matched as `/admin` and cannot slip past the `/admin` app's
- * authenticator to the app at `/`. Returns undefined for a path that still holds a dot-segment
- * (`/a/../admin`, `/./x`), which the caller refuses with 400 rather than guessing how a backend
- * would resolve it, also where an encoded slash or backslash (`%2F`, `%5C`) would make the
- * separator (`/a/..%2Fadmin`). The path forwarded to the backend is the one the client sent.
+ * authenticator to the app at `/`; and an encoded slash (`%2F`) matched as the separator that WSGI
+ * servers (PATH_INFO is decoded), Go's net/http and others read it as, so `/admin%2Fusers`, their
+ * `/admin/users`, cannot either (nginx matches its locations after decoding too). Returns
+ * undefined for a path that holds a dot-segment (`/a/../admin`, `/./x`, `/a/..%2Fadmin`), which
+ * the caller refuses with 400 rather than guessing how a backend would resolve it, also where an
+ * encoded backslash would make the separator, as on Windows servers (`/a/..%5Cadmin`). The path
+ * forwarded to the backend is the one the client sent.
  */
 export function normaliseRequestPath(path: string): string | undefined {
   const query = path.indexOf('?');
   const raw = query === -1 ? path : path.slice(0, query);
   if (!raw.includes('%')) return hasDotSegment(raw) ? undefined : raw;
-  const decoded = raw.replace(unreserved, (m) => String.fromCharCode(Number.parseInt(m.slice(1), 16)));
-  // Many backends decode `%2F` (and on Windows `%5C`) into a separator before they resolve the
-  // path, so `/a/..%2f..%2fx` climbs two levels there; the app is still chosen by the path as
-  // sent, with those escapes kept (an encoded slash is no separator to the router).
-  return hasDotSegment(decoded) || hasDotSegment(decoded.replace(encodedSeparator, '/')) ? undefined : decoded;
+  const decoded = raw.replace(unreserved, (m) => String.fromCharCode(Number.parseInt(m.slice(1), 16))).replace(encodedSlash, '/');
+  return hasDotSegment(decoded) || hasDotSegment(decoded.replace(encodedBackslash, '/')) ? undefined : decoded;
 }
 
-const encodedSeparator = /%(?:2[fF]|5[cC])/g;
+const encodedSlash = /%2[fF]/g;
+const encodedBackslash = /%5[cC]/g;
 
 const SLASH = 0x2f;
 const DOT = 0x2e;

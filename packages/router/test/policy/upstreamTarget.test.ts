@@ -18,4 +18,10 @@ describe('upstreamTarget', () => {
     assert.equal(upstreamTarget('/%61sgi/%61%2Fx', '/asgi'), '/%61%2Fx');
     assert.equal(upstreamTarget('/%41sgi/x', '/Asgi'), '/x');
   });
+
+  it('takes an encoded slash as the separator the router matched it as', () => {
+    assert.equal(upstreamTarget('/asgi%2Fitems%2F7?x', '/asgi'), '/items%2F7?x');
+    assert.equal(upstreamTarget('/a%2Fb/c', '/a/b'), '/c');
+    assert.equal(upstreamTarget('/asgi%2f', '/asgi'), '/');
+  });
 });

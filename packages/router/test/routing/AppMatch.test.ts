@@ -43,7 +43,7 @@ describe('AppMatch', () => {
 describe('normaliseRequestPath', () => {
   it('decodes percent-encoded unreserved characters so an encoded prefix still matches', () => {
     assert.equal(normaliseRequestPath('/%61dmin/x?q=%61'), '/admin/x');
-    assert.equal(normaliseRequestPath('/a%2Fb'), '/a%2Fb', 'an encoded slash is not unreserved and stays encoded');
+    assert.equal(normaliseRequestPath('/a%2Fb%2f%3F%5Cc'), '/a/b/%3F%5Cc', 'an encoded slash is the separator backends read it as; other reserved characters stay encoded');
   });
 
   it('refuses dot-segments, encoded or not', () => {
@@ -53,7 +53,7 @@ describe('normaliseRequestPath', () => {
 
   it('refuses dot-segments between encoded slashes or backslashes, which backends may decode into separators', () => {
     for (const path of ['/a/..%2f..%2fx', '/%2e%2e%2fx', '/a%2F..%2Fb', '/a%5c..%5cx', '/a/..%5Cx', '/a%2f.']) assert.equal(normaliseRequestPath(path), undefined, path);
-    assert.equal(normaliseRequestPath('/a%2F..b'), '/a%2F..b', 'a segment that only starts with dots is a name');
+    assert.equal(normaliseRequestPath('/a%2F..b'), '/a/..b', 'a segment that only starts with dots is a name');
     assert.equal(normaliseRequestPath('/a?x=..%2f..'), '/a', 'the query is not a path');
   });
 

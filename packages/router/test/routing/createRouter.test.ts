@@ -162,6 +162,24 @@ describe('createRouter › route', () => {
     assert.equal(decision.kind, 'forward');
   });
 
+  // WSGI servers (PATH_INFO is decoded: gunicorn, uWSGI), Go's net/http and others read `%2F` as
+  // "/": `/admin%2Fusers` is their `/admin/users`. Matched as sent, it went to the app at `/`, past
+  // the authenticator of the app at `/admin`, to a backend that served `/admin/users`; nginx
+  // matches its locations after decoding, so `location /admin` guards it.
+  it('matches an encoded slash as the separator backends read it as', () => {
+    const router = createRouter([
+      { name: 'site', match: { host: '*', path: '/' }, backends: new Backends([worker('site#1', 101, 5001)]) },
+      { name: 'admin', match: { host: '*', path: '/admin' }, backends: new Backends([worker('admin#1', 102, 5002)]) },
+    ]);
+    for (const [target, app] of [['/admin%2Fusers', 'admin#1@102'], ['/admin%2fusers?x=1', 'admin#1@102'], ['/%61dmin%2Fusers', 'admin#1@102'], ['/admin%252Fusers', 'site#1@101'], ['/adminx%2Fusers', 'site#1@101']] as const) {
+      const parsed = new RequestHeadParser().push(Buffer.from(`GET ${target} HTTP/1.1\r\nhost: shop.test\r\n\r\n`));
+      assert.ok('head' in parsed);
+      const decision = router.route({ head: parsed.head, remoteAddress: '127.0.0.1', requestId: 'r1' });
+      assert.ok(!(decision instanceof Promise) && decision.kind === 'forward', target);
+      assert.equal(decision.upstream?.id, app, target);
+    }
+  });
+
   it('waits, as a promise, when no worker is ready yet', async () => {
     const backends = new Backends([]);
     const router = createRouter([{ name: 'shop', match: { host: '*', path: '/' }, backends, startupTimeLimit: 0.05 }]);
