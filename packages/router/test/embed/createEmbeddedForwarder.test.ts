@@ -317,6 +317,55 @@ describe('createEmbeddedForwarder', () => {
       assert.equal(retries, 1, 'a POST that reached a backend is not sent again');
     });
 
+    // node:http's client holds a head with a Content-Length until the first body byte: a backend
+    // that answers on the head alone (a 401 before an upload) never saw it, and the client waited
+    // for good (test/nginxResponseDifferential.slow.test.ts; nginx, not buffering, sends it).
+    it('sends the request head at once, so an answer before the request body reaches the client', async () => {
+      const backend = await startRawBackend((_d, socket) => socket.write('HTTP/1.1 401 Unauthorized\r\nContent-Length: 2\r\n\r\nno'));
+      const host = await startHost(forward(upstreamAt(backend.port)));
+      const client = net.connect(host.port, '127.0.0.1');
+      client.on('error', () => {});
+      let text = '';
+      client.on('data', (d: Buffer) => (text += d.toString('latin1')));
+      client.write('POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\n');
+      await turnsUntil(() => text.endsWith('\r\n\r\nno'));
+      assert.match(text, /^HTTP\/1\.1 401 /);
+      assert.match(text, /\r\nconnection: close\r\n/i);
+      client.destroy();
+    });
+
+    // As the socket forwarder's own parser: a malformed answer is the backend's answer, a protocol
+    // fault, not a connection that failed; before, node:http's parse error went down the retry
+    // path, sending the request again and, from a worker that had never answered, taking it for a
+    // failed start.
+    it('answers 502 once to a response node:http refuses: never sent again, never a failed start', async () => {
+      const backend = await startRawBackend((_d, socket) => socket.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\nok'));
+      const dispatch = new MethodDispatch(upstreamAt(backend.port, 'lying'), upstreamAt(backend.port, 'next'), ['x-added', 'by-method']);
+      const host = await startHost(() => dispatch);
+      const reply = await send(host.port, '/');
+      assert.deepEqual([reply.status, reply.body.toString()], [502, 'by-method 502']);
+      assert.equal(backend.connections, 1, 'the request went to one backend');
+      assert.ok(!dispatch.asked.includes('retry'), `asked: ${dispatch.asked.join(', ')}`);
+      assert.equal((await dispatch.released).answered, true);
+      assert.ok(host.events.some((e) => e.type === 'upstream.failed' && !e.retried && /malformed/.test(e.error.message)), JSON.stringify(host.events));
+    });
+
+    // node:http's client keeps some 1000 fields of a head and drops the rest without a word (a
+    // Content-Security-Policy or Set-Cookie among them); the socket forwarder answers 502.
+    it('answers 502 to more response header lines than maxResponseHeaderCount, rather than dropping some', async () => {
+      for (const [count, limit, status] of [
+        [1100, undefined, 502],
+        [11, 10, 502],
+        [10, 10, 200],
+      ] as const) {
+        const backend = await startRawBackend((_d, socket) => socket.write(`HTTP/1.1 200 OK\r\nContent-Length: 2\r\n${'X-F: v\r\n'.repeat(count - 2)}X-Last: 1\r\n\r\nok`));
+        const host = await startHost(forward(upstreamAt(backend.port)), limit === undefined ? {} : { limits: { maxResponseHeaderCount: limit } });
+        const reply = await send(host.port, '/');
+        assert.equal(reply.status, status, `${count} fields, limit ${String(limit)}`);
+        if (status === 200) assert.equal(reply.headers['x-last'], '1');
+      }
+    });
+
     it('answers 504 and closes the backend connection when the response head is late', async () => {
       let upstreamClosed!: Promise<unknown>;
       const backend = await startRawBackend((_d, socket) => (upstreamClosed ??= once(socket, 'close')));

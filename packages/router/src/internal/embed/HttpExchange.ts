@@ -125,6 +125,9 @@ export class HttpExchange {
       return this.#fail(502);
     }
     this.#out = out;
+    // node:http's client cuts a head at some 1000 fields and says nothing; Portico counts them
+    // itself (#onResponse), bounded by node:http's header size.
+    out.maxHeadersCount = 0;
     out.on('socket', (socket) => {
       claimSocket(socket);
       if (!socket.connecting) this.#connected = true;
@@ -154,6 +157,15 @@ export class HttpExchange {
       for (const chunk of this.#replay!) out.write(chunk);
     }
     if (this.#bodyEnded) out.end();
+    else {
+      // node:http's client holds a head with a body until the first body byte: a backend that
+      // answers on the head alone (a 401 before an upload) would never see it, and its client
+      // would wait for good. Body bytes that came with the head carry it (#writeBody, later in
+      // this same phase); without any it goes alone.
+      setImmediate(() => {
+        if (this.#out === out && this.#bodyBytes === 0 && !this.#bodyEnded) out.flushHeaders();
+      });
+    }
   }
 
   readonly #onBody = (chunk: Buffer): void => {
@@ -195,6 +207,15 @@ export class HttpExchange {
     if (this.#out !== out || this.#done) return;
     const { res, head, options, dispatch } = this.#ctx;
     if (res.headersSent) return this.#abortClient(`backend failed mid-response: ${err.message}`);
+    // node:http's parser refused what the backend sent: an answer that breaks HTTP's rules, as
+    // the socket forwarder's parser refuses it (502, never sent again), not a connection that
+    // failed, which the retry rule would send elsewhere and, from a worker that never answered,
+    // take for its failed start.
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code?.startsWith('HPE_') === true) {
+      this.#answered = true;
+      return this.#reject(`backend sent a malformed response (${code}: ${err.message})`);
+    }
     const failedStart = isFailedStart(this.#answered, upstreamHasAnswered(dispatch, upstream));
     if (failedStart) this.#failedStarts++;
     const verdict = afterFailedAttempt({
@@ -253,6 +274,15 @@ export class HttpExchange {
     const status = response.statusCode ?? 502;
     // Node's agent then closes the socket when the response ends instead of pooling it.
     if (!reusesAfterResponse(this.#ctx.head, status)) out.shouldKeepAlive = false;
+    // node:http's parser reads an HTTP/2.0 status line too; Portico's own reads 1.0 and 1.1 alone.
+    if (response.httpVersion !== '1.1' && response.httpVersion !== '1.0') {
+      response.destroy();
+      return this.#reject(`backend answered in HTTP/${response.httpVersion}`);
+    }
+    if (response.rawHeaders.length / 2 > this.#ctx.options.limits.maxResponseHeaderCount) {
+      response.destroy();
+      return this.#reject('too many header lines');
+    }
     const fields = responseFields(response);
     if (fields === undefined) {
       response.destroy();
