@@ -78,6 +78,8 @@ export const PorticoEvents = defineEventCatalogue({
   'app.scale_failed': { id: 1732, level: 'error', fields: ['app', 'worker', 'error', 'failures', 'retryIn'], meaning: 'The worker an elastic app started because every worker was busy did not become ready (an exit before ready, or startupTimeLimit): it was removed again; the app serves on with the workers it has, and grows again when they are busy again after retryIn seconds (1, doubling to 60, while new workers keep failing).' },
   'app.files_changed': { id: 1720, level: 'info', fields: ['app', 'files'], meaning: "A file the app watches (watchedFiles) changed: its workers are replaced as by portico restart, one at a time, each new one ready before its old one stops taking requests." },
   'app.watch_failed': { id: 1721, level: 'warn', fields: ['app', 'paths'], meaning: 'Paths of the app\'s watchedFiles could not be watched (they do not exist, or cannot be read): their changes will not restart the app.' },
+  'app.offline': { id: 1703, level: 'info', fields: ['app', 'file'], meaning: "The app's app_offline.htm appeared (or was there when Portico started or reloaded): requests get 503 with its content, and the app's workers are stopped until the file is removed." },
+  'app.online': { id: 1704, level: 'info', fields: ['app', 'file'], meaning: "The app's app_offline.htm was removed: an eager app is started again at once, a lazy one by its next request." },
   'app.operator_command': { id: 1702, level: 'info', fields: ['app', 'command'], meaning: 'An operator stopped or started the app (portico stop APP, portico start APP).' },
 
   // 1800–1899: front processes (portico, with fronts ≥ 2).

@@ -380,9 +380,10 @@ export class WorkerPool {
   /**
    * Drains and stops every worker within its shutdown limit. Idempotent; `start()` may follow.
    * With `hold` (an operator's stop), requests do not start the pool again; `start({ resume: true })` does.
-   * `lastStop` then says which workers it had to end by force.
+   * `lastStop` then says which workers it had to end by force. `why` goes to the history with
+   * `stopped` (app_offline.htm), where status shows it.
    */
-  stop(options: { readonly hold?: boolean } = {}): Promise<void> {
+  stop(options: { readonly hold?: boolean; readonly why?: string } = {}): Promise<void> {
     if (options.hold) this.#held = true;
     this.#stopping ??= (async () => {
       this.#forced = [];
@@ -396,7 +397,7 @@ export class WorkerPool {
       // retry that must not start a stopped pool again.
       this.#leaveFailedForStop();
       this.#lastStop = { forced: this.#forced };
-      this.#setState('stopped');
+      this.#setState('stopped', options.why);
     })();
     return this.#stopping;
   }
@@ -601,8 +602,8 @@ export class WorkerPool {
     this.#starting = undefined;
   }
 
-  #setState(state: PoolState): void {
-    if (state !== this.#state) this.#history.entered(state, this.#clock.now(), state === 'failed' ? this.#failure : undefined);
+  #setState(state: PoolState, why?: string): void {
+    if (state !== this.#state) this.#history.entered(state, this.#clock.now(), state === 'failed' ? this.#failure : why);
     this.#state = state;
     this.#notify();
   }

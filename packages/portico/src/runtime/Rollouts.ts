@@ -14,6 +14,11 @@ export type RolloutReason = 'reload' | RestartReason;
 export interface FailedRollout {
   readonly message: string;
   readonly at: number;
+  /**
+   * A reload's new version that did not start while the old workers served on: a reload that
+   * puts their config back ends it (`reverted`).
+   */
+  readonly revertible: boolean;
 }
 
 /**
@@ -54,6 +59,17 @@ export class Rollouts {
   }
 
   /**
+   * A reload left `app` as it runs: the config in force for it is again the one its workers
+   * run (the operator put the file back after a reload whose new version did not start), so a
+   * reload's failure is over. Before, status said the rollout had failed for as long as Portico
+   * ran. Any other failure stays: a failed restart's workers are still part old, part new, and an
+   * app that was not serving runs the failed config itself.
+   */
+  reverted(app: string): void {
+    if (this.#failed.get(app)?.revertible) this.#failed.delete(app);
+  }
+
+  /**
    * Starts `fresh` beside `old` and says whether traffic may move to it. When it may not, the old
    * runtime keeps serving if it was (fresh is closed); an app that was not serving anyway takes
    * the new one, which goes on trying on its own schedule.
@@ -74,8 +90,8 @@ export class Rollouts {
       logEvent(this.#logger, 'app.rolled_out', { app: name, reason: why, ms: this.#clock.now() - began });
       return { keep: fresh };
     }
-    this.#failed.set(name, { message: outcome.error, at: this.#clock.now() });
     const oldServes = old !== undefined && (old.pool.ready.length > 0 || old.pool.state === 'starting');
+    this.#failed.set(name, { message: outcome.error, at: this.#clock.now(), revertible: why === 'reload' && oldServes });
     logEvent(this.#logger, 'app.rollout_failed', { app: name, reason: why, error: outcome.error, oldKeepsServing: oldServes });
     if (!oldServes) return { keep: fresh, error: outcome.error };
     await this.#discard(fresh);
@@ -103,7 +119,7 @@ export class Rollouts {
       return {};
     }
     const error = replacementFailure(app, outcome.failure);
-    this.#failed.set(name, { message: error, at: this.#clock.now() });
+    this.#failed.set(name, { message: error, at: this.#clock.now(), revertible: false });
     logEvent(this.#logger, 'app.rollout_failed', { app: name, reason: why, error, oldKeepsServing: app.pool.ready.length > 0 });
     return { error };
   }
@@ -127,7 +143,7 @@ export class Rollouts {
       logEvent(this.#logger, 'app.rolled_out', { app: name, reason: why, ms: this.#clock.now() - began });
       return {};
     }
-    this.#failed.set(name, { message: outcome.error, at: this.#clock.now() });
+    this.#failed.set(name, { message: outcome.error, at: this.#clock.now(), revertible: false });
     logEvent(this.#logger, 'app.rollout_failed', { app: name, reason: why, error: outcome.error, oldKeepsServing: false });
     return { error: outcome.error };
   }

@@ -19,6 +19,7 @@ export function appRoute(config: AppConfig, backends: AppBackends, authenticator
     disableStartUpErrorPage: config.disableStartUpErrorPage,
     detailedErrors: config.detailedErrors,
     appOfflineFile: join(config.workingDirectory, 'app_offline.htm'),
+    eager: config.start === 'eager',
     allowTrace: config.allowTrace,
     trustRequestId: config.trustRequestId,
     stripPrefix: config.stripPrefix,

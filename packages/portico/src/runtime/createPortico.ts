@@ -90,6 +90,7 @@ export function createPortico(initial: PorticoConfig, options: PorticoOptions = 
   const frontsFleet = frontCount > 1 ? createFrontFleet(fleetOptions) : undefined;
   const frontsInFlight = frontsFleet && ((slot: string, pid: number | undefined) => frontsFleet.reports.workerInFlight(slot, pid));
   const onErrorPage = errorPageLogger(logger);
+  const onOffline = (app: string, offline: boolean, file: string) => logEvent(logger, offline ? 'app.offline' : 'app.online', { app, file });
   const onRequest = (app: string | undefined, status: number, durationMs: number, bytesIn: number, bytesOut: number, upstreamFailed: boolean, clientClosed: boolean, incomplete: boolean) => {
     metrics.record(app ?? unroutedApp, status, durationMs, bytesIn, bytesOut, clientClosed, incomplete);
     if (upstreamFailed && app !== undefined) metrics.upstreamFailure(app);
@@ -121,7 +122,7 @@ export function createPortico(initial: PorticoConfig, options: PorticoOptions = 
     return next;
   };
   apps = build(config.apps, apps);
-  router = createRouter([...apps.values()].map((a) => a.route), { onRequest, onErrorPage });
+  router = createRouter([...apps.values()].map((a) => a.route), { onRequest, onErrorPage, onOffline });
 
   // Reloads and operators' commands change the apps one at a time, in the order asked.
   let changing: Promise<unknown> = Promise.resolve();
@@ -148,7 +149,7 @@ export function createPortico(initial: PorticoConfig, options: PorticoOptions = 
   const switchTo = async (next: Map<string, AppRuntime>, startEager: readonly string[]) => {
     const previous = apps;
     for (const name of next.keys()) metrics.addApp(name);
-    const nextRouter = createRouter([...next.values()].map((a) => a.route), { onRequest, onErrorPage });
+    const nextRouter = createRouter([...next.values()].map((a) => a.route), { onRequest, onErrorPage, onOffline });
     await nextRouter.start(startEager);
     const oldRouter = router;
     router = nextRouter;
@@ -382,7 +383,8 @@ export function createPortico(initial: PorticoConfig, options: PorticoOptions = 
         const previous = apps;
         const built = build(next.apps, previous);
         const changed: string[] = [];
-        for (const [name, app] of built) if (previous.get(name) !== app) changed.push(name);
+        const unchanged: string[] = [];
+        for (const [name, app] of built) (previous.get(name) !== app ? changed : unchanged).push(name);
         for (const name of previous.keys()) if (!built.has(name)) changed.push(name);
         // New and changed apps that must run start beside the old ones; traffic moves only to ready ones.
         const fresh = [...built.values()].filter((a) => previous.get(a.config.name) !== a);
@@ -403,6 +405,7 @@ export function createPortico(initial: PorticoConfig, options: PorticoOptions = 
         if (closing) return stoppingRefusal();
         await switchTo(built, []);
         config = next;
+        for (const name of unchanged) rollouts.reverted(name);
         if (settings.includes('limits')) await applyLimits(next.limits);
         if (settings.includes('sampleInterval')) {
           // Runtimes made from now on take it from the wiring; running ones are told.

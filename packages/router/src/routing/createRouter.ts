@@ -1,3 +1,4 @@
+import { dirname } from 'node:path';
 import { identityHeaders, stripInboundHeaders, type Authenticator, type AuthRequest, type AuthTlsInfo } from '@portico/auth-forwarder';
 import { systemClock, type Clock } from '@portico/supervisor';
 import type { PoolState, ReadyWorker, WorkerExit } from '@portico/worker-actor';
@@ -26,7 +27,8 @@ export interface AppBackends {
   /** Stopped by an operator (`portico stop APP`): requests get 503 and do not start it. */
   readonly held?: boolean;
   start(): Promise<void>;
-  stop(): Promise<void>;
+  /** `why`: the reason status shows for the stop (app_offline.htm). */
+  stop(options?: { readonly why?: string }): Promise<void>;
   onChange(listener: () => void): () => void;
 }
 
@@ -47,6 +49,12 @@ export interface AppRoute {
   readonly detailedErrors?: boolean;
   /** ANCM's app_offline.htm, usually `<workingDirectory>/app_offline.htm`. */
   readonly appOfflineFile?: string;
+  /**
+   * Started with Portico rather than by its first request: it is started again as soon as its
+   * `appOfflineFile` is removed, not by the next request, which would never come behind a
+   * balancer that waits for `/readyz`. Default false.
+   */
+  readonly eager?: boolean;
   /** Forward TRACE to the backend instead of answering 405 (docs/proxy.md). Default false. */
   readonly allowTrace?: boolean;
   /** Send a well-formed inbound `x-request-id` upstream instead of Portico's own. Default false. */
@@ -148,6 +156,17 @@ export interface RouterOptions {
    * (issue 19). Called on the data path: keep it cheap, and it must not throw.
    */
   readonly onErrorPage?: (page: ErrorPageShown) => void;
+  /**
+   * Told when an app's `appOfflineFile` appears (`offline` true: its workers are stopped) and
+   * when it is removed, for the log: status alone said `stopped`, as after `portico stop`. Also
+   * at `start()` when the file is there already.
+   */
+  readonly onOffline?: (app: string, offline: boolean, file: string) => void;
+}
+
+/** Why an app is stopped while its app_offline.htm is there, as status shows it. */
+function offlineReason(file: string, eager: boolean): string {
+  return `app_offline.htm is in ${dirname(file)}; ${eager ? 'it starts again once the file is removed' : 'its first request after the file is removed starts it'}`;
 }
 
 /** Each router's apps by name, for `handOver` between two routers of this module. */
@@ -200,9 +219,12 @@ export function createRouter(routes: readonly AppRoute[], options: RouterOptions
       draining: false,
       successor: undefined,
     };
-    const offline = route.appOfflineFile
-      ? new AppOffline(route.appOfflineFile, (isOffline) => {
-          if (isOffline) void route.backends.stop();
+    const file = route.appOfflineFile;
+    const offline = file
+      ? new AppOffline(file, (isOffline) => {
+          options.onOffline?.(route.name, isOffline, file);
+          if (isOffline) void route.backends.stop({ why: offlineReason(file, route.eager === true) });
+          else if (route.eager === true) void route.backends.start();
         })
       : undefined;
     return Object.assign(app, { offline });

@@ -17,7 +17,8 @@ import type { AppStatus, FrontStatusView, PorticoStatus, ResourceFigures, Worker
  * FRONT  STATE    PID   RESTARTS  CONNECTIONS
  * 1      serving  4301  1         12
  *
- * Below the tables, a line for each failed app says why and when it starts again.
+ * Below the tables, a line for each failed app says why and when it starts again, and one for
+ * each app stopped by its app_offline.htm says so.
  */
 export function statusTable(status: PorticoStatus, apps: readonly AppStatus[], now: number): string {
   const notes: string[] = [];
@@ -28,6 +29,9 @@ export function statusTable(status: PorticoStatus, apps: readonly AppStatus[], n
     rows.push([app.name, app.state, '', '', '', '', ...sums, app.queueDepth > 0 ? `queue ${app.queueDepth}` : '']);
     // Why it is down and when it is tried again: a row of its own, outside the columns.
     if (app.rollout) notes.push(`${app.name}: ${app.rollout.message}; the old workers kept serving`);
+    // Stopped for a reason of its own (app_offline.htm): without it, the table read as after `portico stop`.
+    const stopped = app.state === 'stopped' ? app.history?.at(-1) : undefined;
+    if (stopped?.state === 'stopped' && stopped.reason) notes.push(`${app.name}: stopped: ${stopped.reason}`);
     if (app.failure) notes.push(`${app.name}: failed: ${app.failure}${app.retryAt === undefined ? '' : `; started again by itself in ${duration(app.retryAt - now)}`}`);
     const wait = app.newWorkerWait;
     if (wait) notes.push(`${app.name}: new workers (replacement, growth) failed to start ${wait.failures === 1 ? 'once' : `${wait.failures} times`} in a row; next try in ${duration(wait.retryAt - now)}, the old workers serve on`);
