@@ -60,7 +60,8 @@ describe('an operator with portico start and its commands', function () {
   // reached it, and /readyz answered 503 the while; behind a balancer that sends traffic only to a
   // ready Portico (Kubernetes' readinessProbe), no request ever came.
   it('starts an eager app again by itself once app_offline.htm is removed, and says why it was stopped', async () => {
-    const portico = await startPorticoCli({ fronts: 1, admin: { port: 0 }, apps: [shop()] });
+    const blog = { ...shop(), name: 'blog', start: 'lazy', match: { path: '/blog' } };
+    const portico = await startPorticoCli({ fronts: 1, admin: { port: 0 }, apps: [shop(), blog] });
     await untilState(portico, 'shop', 'ready');
     const offline = join(portico.dir, 'app_offline.htm');
     await writeFile(offline, '<h1>Back soon</h1>');
@@ -71,7 +72,10 @@ describe('an operator with portico start and its commands', function () {
     await rm(offline);
     // No request is sent to the app: it starts because it is eager.
     await untilState(portico, 'shop', 'ready');
-    assert.doesNotMatch((await cli(['status', '-c', portico.file])).stdout, /^shop: stopped/m);
+    // The lazy one is idle again, as before its first request, and no longer said to be offline.
+    const idle = await untilState(portico, 'blog', 'idle');
+    assert.equal(idle.history.at(-1)?.reason, 'app_offline.htm was removed');
+    assert.doesNotMatch((await cli(['status', '-c', portico.file])).stdout, /^(shop|blog): stopped/m);
     assert.equal(await portico.stop(), 0);
   });
 

@@ -365,16 +365,30 @@ export class WorkerPool {
     if (this.#state === 'stopped') {
       this.#stopping = undefined;
       this.#state = 'idle';
-      if (this.#stoppedFailed) this.#failedHold.retried();
-      this.#stoppedFailed = false;
     }
     if (this.#state !== 'idle') return this.#starting ?? Promise.resolve();
+    // The first start after a stop that ended a failed state (directly, or idle in between) is its retry.
+    if (this.#stoppedFailed) this.#failedHold.retried();
+    this.#stoppedFailed = false;
     this.#setState('starting');
     this.#starting = this.#launch().catch((error: unknown) => {
       this.#exits.launchFailed((error as Error).message);
       this.#fail(`could not start: ${(error as Error).message}`);
     });
     return this.#starting;
+  }
+
+  /**
+   * A stopped pool is `idle` again, as before its first request, which starts it: a lazy app's
+   * app_offline.htm was removed, and status must not go on saying why it was stopped. `why` goes
+   * to the history. A pool an operator stopped (`hold`) stays stopped.
+   */
+  rest(why: string): void {
+    if (this.#state !== 'stopped' || this.#held || this.#closed) return;
+    this.#stopping = undefined;
+    this.#history.entered('idle', this.#clock.now(), why);
+    this.#state = 'idle';
+    this.#notify();
   }
 
   /**

@@ -29,6 +29,8 @@ export interface AppBackends {
   start(): Promise<void>;
   /** `why`: the reason status shows for the stop (app_offline.htm). */
   stop(options?: { readonly why?: string }): Promise<void>;
+  /** A stopped app is idle again, its next request starts it (`WorkerPool.rest`); absent where another process keeps the pool. */
+  rest?(why: string): void;
   onChange(listener: () => void): () => void;
 }
 
@@ -220,11 +222,20 @@ export function createRouter(routes: readonly AppRoute[], options: RouterOptions
       successor: undefined,
     };
     const file = route.appOfflineFile;
+    let stopped = Promise.resolve();
     const offline = file
       ? new AppOffline(file, (isOffline) => {
           options.onOffline?.(route.name, isOffline, file);
-          if (isOffline) void route.backends.stop({ why: offlineReason(file, route.eager === true) });
-          else if (route.eager === true) void route.backends.start();
+          if (isOffline) {
+            stopped = route.backends.stop({ why: offlineReason(file, route.eager === true) });
+            return;
+          }
+          // After the stop: a file removed while the workers still drain would find the pool stopping, not stopped.
+          void stopped.catch(() => {}).then(() => {
+            if (offline?.content !== undefined) return;
+            if (route.eager === true) void route.backends.start();
+            else route.backends.rest?.('app_offline.htm was removed');
+          });
         })
       : undefined;
     return Object.assign(app, { offline });
