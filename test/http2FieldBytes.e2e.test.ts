@@ -12,6 +12,12 @@ import { h2Request, startFront, startRecordingBackend, type Front, type Recordin
 /** HPACK's static table index 8 is `:status: 200`; a response starting with it is a 200. */
 const STATUS_200 = 0x88;
 const PROTOCOL_ERROR = http2.constants.NGHTTP2_PROTOCOL_ERROR;
+/**
+ * Node 24 and 26 let Portico turn nghttp2's check of SP and HTAB at a value's ends off
+ * (`strictFieldWhitespaceValidation`), so such a value reaches Portico's own check (400); Node 20's
+ * nghttp2 drops the field (docs/proxy.md, One byte rule).
+ */
+const whitespaceReachesPortico = Number(process.versions.node.split('.')[0]) >= 24;
 
 interface Sent {
   /** The answer's status (HTTP/1.1), or `200` / `refused` (HTTP/2: a non-200 answer or a reset). */
@@ -116,6 +122,10 @@ describe('HTTP/2 and HTTP/1.1 field bytes: one rule', function () {
       assert.ok(h1.backendBytes.includes(fieldLine('x-foo', 'a')), 'HTTP/1.1 trims optional whitespace');
       const h2 = await overHttp2('x-foo', value);
       assert.ok(!h2.backendBytes.includes('x-foo'), `HTTP/2 ${show(value)}: ${show(h2.backendBytes)}`);
+      if (whitespaceReachesPortico) {
+        assert.equal(h2.verdict, 'refused', show(value));
+        assert.equal(h2.backendBytes, '', show(value));
+      }
     }
   });
 
@@ -134,12 +144,17 @@ describe('HTTP/2 and HTTP/1.1 field bytes: one rule', function () {
   // an invalid regular field is dropped (node:http2 ignores invalid fields and gives JavaScript no
   // way to ask otherwise), and a malformed one resets the stream before any handler runs.
 
-  it('serves a node:http2 client\'s request whose value holds CR, LF, a control, DEL or SP at an end without that field: the backend\'s 200, on a connection that goes on', async () => {
+  it('serves a node:http2 client\'s request whose value holds CR, LF, a control or DEL without that field: the backend\'s 200, on a connection that goes on; SP at an end the same on Node 20, 400 on Node 24 and 26', async () => {
     const session = http2.connect(`http://127.0.0.1:${front.port}`);
     try {
       for (const value of ['a\rb', 'a\nb', 'a\r\nx-injected: 1', 'a\x01b', 'a\x7fb', ' a', 'a\t']) {
         const before = backend.seen.length;
         const answer = await h2Request(session, { ':path': '/dropped', 'x-foo': value });
+        if (whitespaceReachesPortico && /^[ \t]|[ \t]$/.test(value)) {
+          assert.equal(answer.status, 400, show(value));
+          assert.equal(backend.seen.length, before, show(value));
+          continue;
+        }
         assert.equal(answer.status, 200, show(value));
         assert.equal(answer.body.toString(), 'ok:GET /dropped', show(value));
         const seen = backend.seen.slice(before);

@@ -514,6 +514,8 @@ ${server(`127.0.0.1:${nginxH2cPort} http2`)}`);
       ['X_Forwarded_For', { ...get('/'), x_forwarded_for: '1.2.3.4' }],
       ['a field with a NUL', { ...get('/'), 'x-a': 'a\x00b' }],
       ['a field with a bare CR', { ...get('/'), 'x-a': 'a\rb' }],
+      ['a field with a LF', { ...get('/'), 'x-a': 'a\nb' }],
+      ['authorization with a bare CR', { ...get('/'), authorization: 'Basic YTpi\r' }],
     ];
     /** Requests Portico passes on over HTTP/2 though nginx refuses them, each allowed by docs/proxy.md. */
     const h2laxer = new Map([
@@ -521,6 +523,8 @@ ${server(`127.0.0.1:${nginxH2cPort} http2`)}`);
       // RFC 9113 §8.2.1 makes the request malformed, a stream error, as nginx has it; nghttp2
       // (node:http2's HTTP/2 library) drops the field before Portico sees the stream.
       ['a field with a bare CR', 'nghttp2 drops a field whose value holds a CR: the backend gets the request without it'],
+      ['a field with a LF', 'the same for a LF'],
+      ['authorization with a bare CR', 'the same for an authorization field: the request goes without it'],
     ]);
     /** Requests nginx passes on over HTTP/2 and Portico refuses, each with its rule in docs/proxy.md. */
     const h2stricter = new Map([
