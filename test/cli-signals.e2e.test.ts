@@ -60,7 +60,7 @@ describe('portico start under signals and a watched file', function () {
     assert.equal(answered.status, 200);
     assert.equal(json(answered).url, '/slow');
     assert.equal(await exited, 0);
-    assert.match(portico.stdout(), /"event":"config.reload_failed".*"problems":\["Portico is stopping; nothing was reloaded"\]/);
+    assert.match(portico.stdout(), /"event":"config.reload_failed".*"problems":\["Portico is stopping; nothing was changed"\]/);
   });
 
   // A second SIGTERM or Ctrl-C during the drain ends Portico at once, as documented; the log just

@@ -4,6 +4,7 @@ import { formatProblem } from '../config/ConfigProblem.ts';
 import { loadConfig } from '../config/loadConfig.ts';
 import { ConfigInvalidError } from '../errors.ts';
 import { createPortico } from '../runtime/createPortico.ts';
+import { STOPPING_ERROR } from '../runtime/Rollouts.ts';
 import type { Command } from './Command.ts';
 import { waitOptionHelp, waitOptions } from './adminOptions.ts';
 import { CommandFailure } from './CommandFailure.ts';
@@ -66,7 +67,7 @@ export const startCommand: Command = {
       // Still listened to while Portico stops: a SIGHUP then (a reload storm, a systemd reload
       // racing a stop) found Node's default handler and killed Portico mid-drain.
       if (stopping) {
-        logEvent(logger, 'config.reload_failed', { file, problems: ['Portico is stopping; nothing was reloaded'] });
+        logEvent(logger, 'config.reload_failed', { file, problems: [STOPPING_ERROR] });
         return;
       }
       // Signals that come while a reload waits its turn ask for what it will do: one reload, as
