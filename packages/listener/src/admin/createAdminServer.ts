@@ -41,8 +41,8 @@ export interface AdminServerOptions {
    */
   readonly allowedHosts?: readonly string[];
   /**
-   * The bearer token every TCP request must carry, except `/healthz`, `/readyz` and the page's
-   * shell at `/`. Any local user can connect to a loopback port, so Portico always sets one;
+   * The bearer token every TCP request must carry, except `/healthz`, `/readyz`, the page's
+   * shell at `/` and its chart library (where one sent must still be this one). Any local user can connect to a loopback port, so Portico always sets one;
    * without it TCP is open to them, which only an embedder whose port is private may choose.
    */
   readonly token?: string;
@@ -212,7 +212,7 @@ export function createAdminServer(options: AdminServerOptions): AdminServer {
     const refused = refuse(req, path, viaSocket);
     // A refused client gets one answer per connection: it may not hold one by sending head after head.
     if (refused) return send(res, refused.status, 'text/plain; charset=utf-8', refused.message, { ...refused.headers, Connection: 'close' });
-    if (!viaSocket && admits(path, rules)) gate.admit(req.socket);
+    if (!viaSocket && admits(req, path, rules)) gate.admit(req.socket);
     const route = Object.hasOwn(routes, path) ? routes[path] : appRoute(path);
     if (!route) return send(res, 404, 'text/plain; charset=utf-8', `no admin endpoint at ${path}`);
     const method = req.method === 'HEAD' && route.GET ? 'GET' : (req.method ?? '');
@@ -241,7 +241,7 @@ export function createAdminServer(options: AdminServerOptions): AdminServer {
       socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
       return;
     }
-    if (!viaSocket && admits(path, rules)) gate.admit(req.socket);
+    if (!viaSocket && admits(req, path, rules)) gate.admit(req.socket);
     live.handleUpgrade(req, socket, head);
   };
   // Node's head deadline counts from the accept for a connection's first head, as nginx's does,

@@ -67,6 +67,17 @@ describe('createAdminServer (access)', () => {
     for (const path of ['/assets/', '/assets/uplot.js/', '/assets/../status', '/assets/uPlot.iife.js', '/assets/%2e%2e/status']) assert.notEqual((await request(port, 'GET', path)).status, 200, path);
   });
 
+  // Before, a token sent to an open path was not looked at: a wrong one was served as no token,
+  // so a probe or script with a stale token worked on until it asked for anything else.
+  it('refuses another token on an open path with 401 invalid_token, as on every other path', async () => {
+    for (const path of ['/healthz', '/readyz', '/', '/assets/uplot.js']) {
+      const wrong = await request(port, 'GET', path, { Authorization: `Bearer ${token.slice(0, -1)}x` });
+      assert.equal(wrong.status, 401, path);
+      assert.match(String(wrong.headers['www-authenticate']), /error="invalid_token"/, path);
+      assert.equal((await request(port, 'GET', path, { Authorization: `Bearer ${token}` })).status, 200, path);
+    }
+  });
+
   it('opens /live on TCP only for the token offered as a subprotocol', async () => {
     assert.equal(await upgradeStatus(port, []), 401);
     assert.equal(await upgradeStatus(port, ['portico-admin', 'bearer.not-the-token-not-the-token-not-the']), 401);

@@ -162,6 +162,21 @@ describe('createAdminServer (connection limits of the TCP port)', function () {
     assert.ok(probes[0]!.socket.closed, 'the oldest probe connection, idle between requests, made room');
   });
 
+  // Failed before: a probe with the token admitted nothing, so at the limit the operator's own
+  // kept-alive probe was closed before a connection that had shown no token.
+  it('admits a connection by a request with the token to an open path too', async () => {
+    const { port } = await start({ connections: 2, unadmitted: 2, headTimeoutMs: 60_000 });
+    const withIt = await open(port);
+    withIt.socket.write(head('/healthz', withToken));
+    await withIt.read(/^HTTP\/1\.1 200 /);
+    const without = await open(port);
+    without.socket.write(head('/healthz'));
+    await without.read(/^HTTP\/1\.1 200 /);
+    assert.match(await probe(port), /^HTTP\/1\.1 200 /);
+    await Promise.race([withIt.closed, without.closed]);
+    assert.ok(without.socket.closed && !withIt.socket.closed, 'the connection that showed no token made room');
+  });
+
   // Failed before on Node 24 and 26: the server destroyed the socket while this client still sent,
   // so its kernel answered the next bytes with a reset, which can overtake the 408 unread (seen
   // in CI on Node 26). Now the server half-closes after the 408 and reads on: the client reads the

@@ -39,7 +39,7 @@ export const AdminSchema = Type.Object(
         minLength: 1,
         'x-portico-path': 'file',
         description:
-          'File holding the bearer token that TCP requests must carry (`Authorization: Bearer …`), except `/healthz` and `/readyz`. At least 32 characters of letters, digits and `-._~`. Without `tokenFile` or `tokenEnv`, Portico makes a random token at start and writes it to `admin-token` beside the socket (mode 0600).',
+          'File holding the bearer token that TCP requests must carry (`Authorization: Bearer …`), except `/healthz`, `/readyz`, the status page at `/` and its chart library (where a token sent must still be this one). At least 32 characters of letters, digits and `-._~`. Without `tokenFile` or `tokenEnv`, Portico makes a random token at start and writes it to `admin-token` beside the socket (mode 0600).',
       }),
     ),
     tokenEnv: Type.Optional(

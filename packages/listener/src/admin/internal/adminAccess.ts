@@ -35,6 +35,9 @@ export interface AccessRules {
  * 3. Over TCP, every path but `/healthz`, `/readyz`, the page's shell and its chart library needs the bearer token
  *    (`Authorization: Bearer …`, or the `bearer.…` subprotocol for `/live`): any local user can
  *    connect to a loopback port. The unix socket needs none; its file mode keeps others out.
+ * 4. A token sent is checked on those open paths too, and another one refused as anywhere else
+ *    (RFC 6750, 3.1, `invalid_token`): a probe or script with a stale token hears so at once,
+ *    not when it first asks for more than `/healthz`. Without one they are open.
  */
 export function refusal(req: http.IncomingMessage, path: string, viaSocket: boolean, rules: AccessRules): Refusal | undefined {
   const host = req.headers.host;
@@ -45,29 +48,36 @@ export function refusal(req: http.IncomingMessage, path: string, viaSocket: bool
   if (origin !== undefined && !sameOrigin(origin, host!)) {
     return { status: 403, message: `Origin ${JSON.stringify(origin)} may not use the admin endpoints: only pages of http://${host} may` };
   }
-  if (viaSocket || rules.token === undefined || open.has(path)) return undefined;
-  if (presentedToken(req) === undefined) {
+  if (viaSocket || rules.token === undefined) return undefined;
+  const given = presentedToken(req);
+  if (given === undefined) {
+    if (open.has(path)) return undefined;
     return {
       status: 401,
       message: 'this admin endpoint needs its bearer token: send "Authorization: Bearer TOKEN" (portico reads PORTICO_ADMIN_TOKEN), or use the unix socket (portico status -c FILE)',
       headers: { 'WWW-Authenticate': 'Bearer realm="portico-admin"' },
     };
   }
-  if (!sameSecret(presentedToken(req)!, rules.token)) {
-    return { status: 401, message: 'the bearer token is not this admin endpoint\'s', headers: { 'WWW-Authenticate': 'Bearer realm="portico-admin", error="invalid_token"' } };
+  if (!sameSecret(given, rules.token)) {
+    return {
+      status: 401,
+      message: `the bearer token is not this admin endpoint's: send its token (admin.tokenFile, admin.tokenEnv, or the admin-token file Portico made)${open.has(path) ? `, or none for ${path}` : ''}`,
+      headers: { 'WWW-Authenticate': 'Bearer realm="portico-admin", error="invalid_token"' },
+    };
   }
   return undefined;
 }
 
 /**
  * Whether a TCP request that `refusal` let through admits its connection to hold a place of the
- * port (`AdminConnectionGate.admit`): one that carried the token, or any when the port asks for
- * none. A request to an open path proves nothing of its client: admitted by a probe, any local
- * user held every place with kept-alive `/healthz` requests, and the token's holders were closed
- * at accept. Such a connection stays waiting, and is drained between its requests as any other.
+ * port (`AdminConnectionGate.admit`): one that carried the token, to any path, or any when the
+ * port asks for none. A request to an open path without the token proves nothing of its client:
+ * admitted by a probe, any local user held every place with kept-alive `/healthz` requests, and
+ * the token's holders were closed at accept. Such a connection stays waiting, and is drained
+ * between its requests as any other.
  */
-export function admits(path: string, rules: AccessRules): boolean {
-  return rules.token === undefined || !open.has(path);
+export function admits(req: http.IncomingMessage, path: string, rules: AccessRules): boolean {
+  return rules.token === undefined || !open.has(path) || presentedToken(req) !== undefined;
 }
 
 function sameOrigin(origin: string, host: string): boolean {
