@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import net from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { echoBackend } from './helpers/portico.ts';
 import { launcher, startPorticoCli, stopAllPorticoClis } from './helpers/porticoCli.ts';
 
@@ -41,6 +44,36 @@ describe('portico commands against a frozen Portico', function () {
       }
     } finally {
       process.kill(pid, 'SIGCONT');
+    }
+  });
+
+  // Failed before: a connection that got no answer (a host down, a firewall that drops packets, a
+  // wrong address) timed out as silence does, and was reported as a frozen Portico, with
+  // advice about SIGSTOP and its log for a Portico that was never reached.
+  it('say an address whose connection gets no answer is unreachable, not a frozen Portico', async () => {
+    const listener = spawn(process.execPath, [fileURLToPath(new URL('fixtures/unaccepting-listener.mjs', import.meta.url))], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const fillers: net.Socket[] = [];
+    try {
+      const [line] = (await once(listener.stdout!, 'data')) as [Buffer];
+      const address = `127.0.0.1:${Number(String(line))}`;
+      // Its accept queue full, the kernel drops each new connection's SYN. `logs` bounds the
+      // connection as it bounds silence, to 10 s; `status` shares `reload`'s askAdmin.
+      for (let i = 0; i < 2; i++) {
+        const filler = net.connect(Number(String(line)), '127.0.0.1');
+        fillers.push(filler);
+        await once(filler, 'connect');
+      }
+      const results = await Promise.all([['reload', '-a', address, '--timeout', '2'], ['start', '-a', address, '--timeout', '2', 'shop'], ['logs', '-a', address, 'shop']].map((args) => cli(args)));
+      for (const { code, stdout, stderr } of results) {
+        assert.equal(code, 69, stderr);
+        assert.equal(stdout, '');
+        assert.match(stderr, new RegExp(`cannot reach Portico's admin endpoint at http://${address}/ \\(no answer to the connection within \\d+ s: `));
+        assert.match(stderr, /check that .* names the admin endpoint's host and port/);
+        assert.doesNotMatch(stderr, /frozen/);
+      }
+    } finally {
+      for (const filler of fillers) filler.destroy();
+      listener.kill('SIGKILL');
     }
   });
 

@@ -2,6 +2,7 @@ import http from 'node:http';
 import { CommandFailure } from '../CommandFailure.ts';
 import { ExitCode } from '../ExitCode.ts';
 import type { AdminTarget } from './adminTarget.ts';
+import { connectDeadline } from './connectDeadline.ts';
 
 export interface AdminAnswer {
   readonly status: number;
@@ -22,7 +23,7 @@ export interface AskOptions {
 }
 
 /**
- * One request to the admin endpoint. Failing to connect, or a refusal for the `Host` name (403),
+ * One request to the admin endpoint. Failing to connect (within `timeoutMs` too), or a refusal for the `Host` name (403),
  * is a `CommandFailure` with exit status 69; every other answer is returned for the command to read.
  */
 export function askAdmin(target: AdminTarget, path: string, options: AskOptions = {}): Promise<AdminAnswer> {
@@ -52,11 +53,14 @@ export function askAdmin(target: AdminTarget, path: string, options: AskOptions 
         });
       },
     );
+    const connection = connectDeadline(req, options.timeoutMs);
     if (options.timeoutMs !== undefined) {
-      // The socket's idle time: each 102 Processing starts it again.
+      // The socket's idle time once connected: each 102 Processing starts it again.
       req.setTimeout(options.timeoutMs, () => req.destroy(Object.assign(new Error('silent'), { code: 'ETIMEDOUT' })));
     }
-    req.on('error', (error: NodeJS.ErrnoException) => reject(error.code === 'ETIMEDOUT' ? silent(target, options.timeoutMs!, options.changes === true) : unreachable(target, error)));
+    req.on('error', (error: NodeJS.ErrnoException) =>
+      reject(error.code === 'ETIMEDOUT' && connection.connected() ? silent(target, options.timeoutMs!, options.changes === true) : unreachable(target, error, options.timeoutMs)),
+    );
     req.end();
   });
 }
@@ -69,7 +73,23 @@ export function refusal(target: AdminTarget, status: number, body: string): Comm
   return new CommandFailure(`${target.url} asks for its bearer token: ${hint}, or use its unix socket with -c FILE`, ExitCode.unavailable);
 }
 
-export function unreachable(target: AdminTarget, error: NodeJS.ErrnoException): CommandFailure {
+/**
+ * The failure for a connection not made. One that got no answer (`ETIMEDOUT`: the connection
+ * bound `waitedMs`, or the kernel's) or no route is the address's, not Portico's: the advice is
+ * to check it, and that this machine may reach it.
+ */
+export function unreachable(target: AdminTarget, error: NodeJS.ErrnoException, waitedMs?: number): CommandFailure {
+  if (error.code === 'ETIMEDOUT' || error.code === 'EHOSTUNREACH' || error.code === 'ENETUNREACH') {
+    const why =
+      error.code === 'ETIMEDOUT'
+        ? `no answer to the connection${waitedMs === undefined ? '' : ` within ${waitedMs / 1000} s`}: the host is down, a firewall drops the connection, or the address is not Portico's`
+        : `no route to that host (${error.code})`;
+    return new CommandFailure(
+      `cannot reach Portico's admin endpoint at ${target.url}/ (${why}); check that ${target.url} names the admin endpoint's host and port (admin.host and admin.port in Portico's config) ` +
+        'and that this machine may reach them: admin.host 127.0.0.1, the default, takes connections from the same machine only',
+      ExitCode.unavailable,
+    );
+  }
   const why =
     error.code === 'ECONNREFUSED' || error.code === 'ENOENT'
       ? 'nothing listens there'

@@ -3,6 +3,7 @@ import { CommandFailure } from '../CommandFailure.ts';
 import { ExitCode } from '../ExitCode.ts';
 import type { AdminTarget } from './adminTarget.ts';
 import { refusal, silent, unreachable } from './askAdmin.ts';
+import { connectDeadline } from './connectDeadline.ts';
 import { defaultSilenceMs } from './silenceLimit.ts';
 
 /** A streamed answer of the admin endpoint, read a line at a time. */
@@ -16,8 +17,8 @@ export interface AdminStream {
  * `GET path` on the admin endpoint, calling `onLine` with each line of a 200 answer as it comes
  * (`application/x-ndjson`). Any other status is read whole and handed to `onRefused`, which
  * returns the failure to reject with; 401 and 403 are failures of their own, as in `askAdmin`.
- * The answer's head must come within 10 s: a frozen Portico (SIGSTOP) takes the request and says
- * nothing. After it, silence is a follow with no new line.
+ * The connection must be made, and the answer's head come, within 10 s each: a frozen Portico
+ * (SIGSTOP) takes the request and says nothing. After it, silence is a follow with no new line.
  */
 export function streamAdmin(target: AdminTarget, path: string, onLine: (line: string) => void, onRefused: (status: number, body: string) => CommandFailure): AdminStream {
   let req: http.ClientRequest | undefined;
@@ -50,8 +51,11 @@ export function streamAdmin(target: AdminTarget, path: string, onLine: (line: st
         });
       },
     );
+    const connection = connectDeadline(req, defaultSilenceMs);
     req.setTimeout(defaultSilenceMs, () => req?.destroy(Object.assign(new Error('silent'), { code: 'ETIMEDOUT' })));
-    req.on('error', (error: NodeJS.ErrnoException) => (stopped ? resolve() : reject(error.code === 'ETIMEDOUT' ? silent(target, defaultSilenceMs, false) : unreachable(target, error))));
+    req.on('error', (error: NodeJS.ErrnoException) =>
+      stopped ? resolve() : reject(error.code === 'ETIMEDOUT' && connection.connected() ? silent(target, defaultSilenceMs, false) : unreachable(target, error, defaultSilenceMs)),
+    );
     req.end();
   });
   return {
