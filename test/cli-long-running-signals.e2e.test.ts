@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import http from 'node:http';
 import { request } from './helpers/portico.ts';
 import { chattyBackend, launcher, startPorticoCli, stopAllPorticoClis, type RunningCli } from './helpers/porticoCli.ts';
 
@@ -70,5 +71,38 @@ describe('portico logs -f and status -w under signals', function () {
     const ended = (await once(status.child, 'exit')) as [number | null, NodeJS.Signals | null];
     assert.deepEqual(ended, [null, 'SIGHUP'], status.stderr());
     assert.equal(status.stderr(), '');
+  });
+
+  // The launcher ignores SIGHUP, SIGUSR1 and SIGUSR2 while a `portico start` loads, for the server
+  // it will be; it tested only that the command was `start`, so `portico start APP`, which asks a
+  // running Portico, kept ignoring them. Failed before: the SIGHUP of a closed terminal left it
+  // waiting, and it printed "shop started" once answered, exit 0.
+  it('start APP, waiting for Portico, ends on SIGHUP as restart APP does', async () => {
+    const held: http.ServerResponse[] = [];
+    const arrived = new Set<() => void>();
+    // An admin endpoint that holds each request: the command is waiting when the signal comes.
+    const admin = http.createServer((_req, res) => {
+      held.push(res);
+      for (const wake of [...arrived]) wake();
+    });
+    admin.listen(0, '127.0.0.1');
+    await once(admin, 'listening');
+    const address = `127.0.0.1:${(admin.address() as { port: number }).port}`;
+    try {
+      for (const command of ['restart', 'start']) {
+        const waiting = new Promise<void>((resolve) => arrived.add(resolve));
+        const client = run([command, '-a', address, '--timeout', '60', 'shop']);
+        const exited = once(client.child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
+        await waiting;
+        arrived.clear();
+        client.child.kill('SIGHUP');
+        // Answered after the signal: a command that ignored it prints its success and exits 0.
+        held.at(-1)!.end(JSON.stringify({ ok: true }));
+        assert.deepEqual(await exited, [null, 'SIGHUP'], `${command}: ${client.stderr()}`);
+      }
+    } finally {
+      admin.closeAllConnections();
+      admin.close();
+    }
   });
 });

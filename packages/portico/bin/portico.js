@@ -5,13 +5,16 @@
 // `portico-source` export condition, so workspace packages resolve to their src/.
 import { existsSync } from 'node:fs';
 import { register } from 'node:module';
+import { startsServer } from './startsServer.js';
 
 // `portico start` is a long-running server: until its own handlers are in (startCommand), a
 // SIGHUP (systemd's reload right after its start, a hangup sent to the group) would meet Node's
 // default and end it while its modules load, and SIGUSR1 would open Node's inspector. Nothing is
 // read yet, so a reload asked for now is what the coming first read does: these listeners ignore
-// the signals, and stay, doing nothing, beside the command's own.
-if (process.argv[2] === 'start') for (const signal of ['SIGHUP', 'SIGUSR1', 'SIGUSR2']) process.on(signal, () => {});
+// the signals, and stay, doing nothing, beside the command's own. Not for `portico start APP`,
+// which asks a running Portico and is no server: a hangup ends it as it ends `portico restart
+// APP` (before, the test here was `argv[2] === 'start'`, and a closed terminal left it waiting).
+if (startsServer(process.argv.slice(2))) for (const signal of ['SIGHUP', 'SIGUSR1', 'SIGUSR2']) process.on(signal, () => {});
 
 const compiled = new URL('../dist/src/cli/index.js', import.meta.url);
 const source = new URL('../src/cli/index.ts', import.meta.url);
