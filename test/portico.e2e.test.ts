@@ -51,6 +51,22 @@ describe('portico end to end', function () {
       assert.equal((await request(port, '/public/%2e%2e/admin')).status, 400);
     });
 
+    // Tomcat, Jetty and Spring drop each segment's path parameters (`;…`) before they resolve the
+    // path: `/public/..;/admin` is `/admin` to them and `/admin;x/users` is `/admin/users`, where the
+    // router read the segments `..;` and `admin;x` and chose the app at `/`, whose backend, if it
+    // mounts both, served them without the `/admin` app's authenticator (the "..;" bypass of
+    // Orange Tsai's "Breaking Parser Logic", 2018; nginx passes both on). Failed before: both 200.
+    it('refuses a path whose path parameters (;…) hide a dot-segment or would make the app another', async () => {
+      const { port } = await startPortico({ apps: [app('root'), app('admin', { match: { path: '/admin' } })] });
+      for (const path of ['/public/..;/admin', '/public/..;x/admin/users', '/public/.;x/b', '/admin;x/users', '/%61dmin;x']) {
+        const answer = await request(port, path);
+        assert.equal(answer.status, 400, path);
+      }
+      // Parameters that leave the app as it is pass on as sent.
+      assert.equal(json(await request(port, '/admin/users;jsessionid=1')).url, '/admin/users;jsessionid=1');
+      assert.equal(json(await request(port, '/shop;v=2/cart')).url, '/shop;v=2/cart');
+    });
+
     // Issue 15: trustRequestId was in the schema but never reached the router; the id was replaced.
     it('keeps a well-formed inbound x-request-id for an app with trustRequestId, and only then', async () => {
       const { port } = await startPortico({ apps: [app('trusting', { match: { path: '/t' }, trustRequestId: true }), app('plain')] });

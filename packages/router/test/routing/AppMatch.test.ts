@@ -57,14 +57,20 @@ describe('normaliseRequestPath', () => {
     assert.equal(normaliseRequestPath('/a?x=..%2f..'), '/a', 'the query is not a path');
   });
 
-  it('refuses exactly the paths that split into a "." or ".." segment', () => {
+  // Tomcat, Jetty and Spring drop a segment's path parameters before they resolve dot-segments.
+  it('refuses a dot-segment with path parameters (`..;`, `.;x`), which such backends resolve', () => {
+    for (const path of ['/a/..;/admin', '/a/..;x/admin', '/a/.;/b', '/%2e%2e;/admin', '/..;']) assert.equal(normaliseRequestPath(path), undefined, path);
+    assert.equal(normaliseRequestPath('/a/..x;/b;c/.a;'), '/a/..x;/b;c/.a;', 'a segment that only starts with dots is a name');
+  });
+
+  it('refuses exactly the paths that split into a "." or ".." segment, path parameters dropped', () => {
     // The scan for dot-segments (no split per request) against the split it replaced.
     const reference = (path: string): string | undefined => {
       const query = path.indexOf('?');
       const raw = query === -1 ? path : path.slice(0, query);
-      return raw.split('/').some((segment) => segment === '.' || segment === '..') ? undefined : raw;
+      return raw.split('/').some((segment) => /^\.\.?(;|$)/.test(segment)) ? undefined : raw;
     };
-    const paths = fc.array(fc.constantFrom('/', '.', '..', '...', 'a', '?', '.a', 'a.'), { maxLength: 12 }).map((parts) => parts.join(''));
+    const paths = fc.array(fc.constantFrom('/', '.', '..', '...', 'a', '?', '.a', 'a.', ';', ';a'), { maxLength: 12 }).map((parts) => parts.join(''));
     fc.assert(fc.property(paths, (path) => normaliseRequestPath(path) === reference(path)), { numRuns: 5000, interruptAfterTimeLimit: 2000 });
   });
 });
