@@ -595,6 +595,44 @@ describe('createEmbeddedForwarder', () => {
       assert.deepEqual(host.released.map((o) => o.status), [426]);
     });
 
+    // Backend reads are lent for one call (UpstreamConnection, the socket forwarder's): a refusal's
+    // body queued for a client that is behind, as a view of one, would be overwritten by the next.
+    for (const framing of ['content-length', 'chunked', 'close'] as const) {
+      it(`passes on a refusal's large body intact to a client that reads only once it is all sent (${framing})`, async () => {
+        const body = Buffer.alloc(16 * 1024 * 1024);
+        for (let i = 0; i < body.length; i += 4) body.writeUInt32BE((i * 2654435761) >>> 0, i);
+        const head = framing === 'content-length' ? `content-length: ${body.length}\r\n` : framing === 'chunked' ? 'transfer-encoding: chunked\r\n' : '';
+        let sent!: () => void;
+        const allSent = new Promise<void>((resolve) => (sent = resolve));
+        const backend = await startRawBackend((_d, socket) => {
+          socket.write(`HTTP/1.1 403 Forbidden\r\n${head}\r\n`);
+          for (let at = 0; at < body.length; at += 64 * 1024) {
+            const piece = body.subarray(at, at + 64 * 1024);
+            socket.write(framing === 'chunked' ? Buffer.concat([Buffer.from(`${piece.length.toString(16)}\r\n`), piece, Buffer.from('\r\n')]) : piece);
+          }
+          socket.write(framing === 'chunked' ? '0\r\n\r\n' : '', () => sent());
+          if (framing === 'close') socket.end();
+        });
+        const host = await startHost(forward(upstreamAt(backend.port)));
+        const client = net.connect(host.port, '127.0.0.1');
+        await once(client, 'connect');
+        client.pause();
+        client.write('GET /ws HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n');
+        await allSent;
+        const pieces: Buffer[] = [];
+        client.on('data', (d: Buffer) => pieces.push(d));
+        client.resume();
+        await once(client, 'end');
+        client.destroy();
+        const reply = Buffer.concat(pieces);
+        const at = reply.indexOf('\r\n\r\n');
+        assert.match(reply.subarray(0, at).toString('latin1'), /^HTTP\/1\.1 403 /);
+        const received = reply.subarray(at + 4);
+        assert.equal(received.length, body.length);
+        assert.ok(received.equals(body), 'the body arrived changed');
+      });
+    }
+
     it('answers 502, and opens no tunnel, to a 101 that does not complete the handshake (a wrong accept, no Upgrade)', async () => {
       const key = 'dGhlIHNhbXBsZSBub25jZQ==';
       for (const answer of ['Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: c3RvbGVuIGFjY2VwdCB2YWx1ZQ==\r\n', '']) {

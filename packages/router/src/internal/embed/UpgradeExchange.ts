@@ -1,4 +1,3 @@
-import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Upstream } from '../../forward/Upstream.ts';
 import { ChunkedDecoder } from '../../http1/ChunkedDecoder.ts';
@@ -9,6 +8,8 @@ import { cannedResponse } from '../forward/cannedResponse.ts';
 import { MAX_INFORMATIONAL_RESPONSES } from '../forward/connectionBounds.ts';
 import { clientResponseHead } from '../forward/clientResponseHeaders.ts';
 import { Deadline } from '../forward/Deadline.ts';
+import { openTunnel } from '../forward/openTunnel.ts';
+import { UpstreamConnection, type UpstreamHandler } from '../forward/UpstreamConnection.ts';
 import { NO_BODY, UNTIL_CLOSE } from '../http1/framings.ts';
 import type { DispatchAnswer, RetryChoice } from '../../forward/Dispatch.ts';
 import {
@@ -34,13 +35,15 @@ export interface UpgradeExchangeContext extends EmbeddedRequest {
 }
 
 /**
- * A validated WebSocket handshake relayed over a fresh raw connection: the re-framed head goes
- * up, the backend's answer comes back, and only a 101 opens the tunnel. Any other answer is
- * passed on and the connection closed (no tunnel after a refused upgrade).
+ * A validated WebSocket handshake relayed over a fresh backend connection: the re-framed head goes
+ * up, the backend's answer comes back, and only a 101 opens the tunnel, the socket forwarder's own
+ * (`openTunnel`: one rule for stalls and half-closed sides in both engines, issue 15). Any other
+ * answer is passed on and the connection closed (no tunnel after a refused upgrade).
  */
 export class UpgradeExchange {
   readonly #ctx: UpgradeExchangeContext;
-  #upstream: net.Socket | undefined;
+  /** Its reads are lent for one call (`UpstreamHandler.onData`): what outlives the call is copied. */
+  #upstream: UpstreamConnection | undefined;
   /** The upstream of the current attempt, which `#upstream` is connected to. */
   #target: Upstream | undefined;
   #attempts = 0;
@@ -96,30 +99,33 @@ export class UpgradeExchange {
     } catch {
       return this.#fail(500);
     }
-    let socket: net.Socket;
+    let connection: UpstreamConnection;
     try {
-      socket = 'path' in upstream.address ? net.connect(upstream.address.path) : net.connect(upstream.address.port, upstream.address.host);
+      connection = new UpstreamConnection(upstream);
     } catch (err) {
       options.onEvent({ type: 'upstream.failed', upstreamId: upstream.id, error: err as Error, retried: false });
       return this.#fail(502);
     }
-    this.#upstream = socket;
-    socket.setNoDelay(true);
-    socket.once('connect', () => {
+    this.#upstream = connection;
+    connection.socket.once('connect', () => {
       this.#sent = true;
-      socket.write(bytes);
+      connection.socket.write(bytes);
     });
-    socket.on('data', (chunk: Buffer) => {
-      if (this.#upstream === socket) this.#onData(chunk);
-    });
-    socket.on('error', (err) => {
-      if (this.#upstream === socket) this.#onUpstreamFailure(upstream, err);
-    });
-    socket.on('end', () => {
-      if (this.#upstream !== socket) return;
-      if (this.#phase === 'body' && this.#decoder === undefined && this.#remaining < 0) return this.#endRefusal();
-      this.#onUpstreamFailure(upstream, new Error('backend closed the connection before answering the upgrade'));
-    });
+    const handler: UpstreamHandler = {
+      onData: (chunk) => {
+        if (this.#upstream === connection) this.#onData(chunk);
+      },
+      onFailure: (err) => {
+        if (this.#upstream === connection) this.#onUpstreamFailure(upstream, err);
+      },
+      onEnd: () => {
+        if (this.#upstream !== connection) return;
+        if (this.#phase === 'body' && this.#decoder === undefined && this.#remaining < 0) return this.#endRefusal();
+        this.#onUpstreamFailure(upstream, new Error('backend closed the connection before answering the upgrade'));
+      },
+      onDrain: ignore,
+    };
+    connection.attach(handler);
   }
 
   #onData(chunk: Buffer): void {
@@ -190,8 +196,9 @@ export class UpgradeExchange {
   }
 
   #tunnel(res: ResponseHead, rest: Buffer): void {
-    const { client, early } = this.#ctx;
+    const { client, early, options } = this.#ctx;
     const upstream = this.#upstream!;
+    this.#upstream = undefined;
     this.#clearTimer();
     this.#phase = 'done';
     this.#status = 101;
@@ -201,48 +208,11 @@ export class UpgradeExchange {
     // The exchange is over at the 101; the router keeps the worker draining for the tunnel,
     // which ends with the client's connection (up to shutdownTimeLimit).
     this.#release(101);
-    upstream.removeAllListeners('data');
-    upstream.removeAllListeners('end');
-    upstream.on('error', ignore);
     client.write(head, 'latin1');
-    if (rest.length > 0) client.write(rest);
-    if (early.length > 0) upstream.write(early);
-    const { clock, sendTimeout } = this.#ctx.options;
-    // After the client's FIN (passed on by the pipe), the backend has sendTimeout of silence to
-    // close its side too, each of its reads starting the wait over: one that never answers a close
-    // frame and stays half-open cannot hold the tunnel for ever (the socket forwarder's rule).
-    const closing = new Deadline(clock, () => destroyBoth());
-    // A side that takes nothing for sendTimeout while the other sends (its socket full, the pipe
-    // holding the sender) closes both, as the socket forwarder's tunnel does: a client that never
-    // reads cannot pin its backend connection and the worker's drain.
-    const stalled = new Deadline(clock, () => destroyBoth());
-    let clientEnded = false;
-    const destroyBoth = (): void => {
-      closing.dispose();
-      stalled.dispose();
-      client.destroy();
-      upstream.destroy();
-    };
-    upstream.on('close', destroyBoth);
-    client.on('close', destroyBoth);
-    client.once('end', () => {
-      clientEnded = true;
-      closing.set(sendTimeout);
-    });
-    upstream.on('data', () => {
-      if (clientEnded) closing.set(sendTimeout);
-    });
-    upstream.pipe(client);
-    client.pipe(upstream);
-    // Watched after each write the pipes make ('data' listeners run after theirs) and at each 'drain'.
-    const watch = (): void => {
-      if (client.writableNeedDrain || upstream.writableNeedDrain) stalled.set(sendTimeout);
-      else stalled.clear();
-    };
-    for (const side of [client, upstream]) {
-      side.on('data', watch);
-      side.on('drain', watch);
-    }
+    // `rest` is part of a lent backend read; the client's socket may queue it.
+    if (rest.length > 0) client.write(Buffer.from(rest));
+    if (early.length > 0) upstream.socket.write(early);
+    openTunnel(client, upstream, options);
   }
 
   /** The backend declined the upgrade: its answer goes to the client, then the connection closes. */
@@ -268,19 +238,20 @@ export class UpgradeExchange {
     if (this.#decoder !== undefined) {
       const r = this.#decoder.push(chunk, (data) => {
         this.#bodyBytesOut += data.length;
-        client.write(data);
+        client.write(Buffer.from(data));
       });
       if (r.kind === 'error') return this.#abortClient(`backend sent a malformed chunked body: ${r.reason}`);
       if (r.kind === 'done') this.#endRefusal();
       return;
     }
+    // Copied: the read is lent for this call, and the client's socket may queue what it is given.
     if (this.#remaining < 0) {
       this.#bodyBytesOut += chunk.length;
-      client.write(chunk);
+      client.write(Buffer.from(chunk));
       return;
     }
     const take = Math.min(this.#remaining, chunk.length);
-    client.write(take === chunk.length ? chunk : chunk.subarray(0, take));
+    client.write(Buffer.from(chunk.subarray(0, take)));
     this.#bodyBytesOut += take;
     this.#remaining -= take;
     if (this.#remaining === 0) this.#endRefusal();

@@ -141,7 +141,9 @@ class Tunnel implements UpstreamHandler {
 
 /**
  * Relays `client` and `upstream` to each other from now on; the tunnel lives as long as its
- * sockets. The client is a socket, or an HTTP/2 stream for a WebSocket over HTTP/2 (RFC 8441).
+ * sockets. The client is a socket, an HTTP/2 stream for a WebSocket over HTTP/2 (RFC 8441), or
+ * the socket a node:http server hands the embedded forwarder at an upgrade: every engine's tunnel
+ * is this one (issue 15).
  */
 export function openTunnel(client: Duplex, upstream: UpstreamConnection, options: { readonly clock: Clock; readonly sendTimeout: number }): void {
   new Tunnel(client, upstream, options);
