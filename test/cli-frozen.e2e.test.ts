@@ -30,15 +30,18 @@ describe('portico commands against a frozen Portico', function () {
     const pid = portico.child.pid!;
     process.kill(pid, 'SIGSTOP');
     try {
-      const results = await Promise.all([['reload'], ['restart', 'shop'], ['stop', 'shop'], ['start', 'shop']].map((args) => cli([args[0]!, '-c', portico.file, ...args.slice(1)])));
-      for (const { code, stdout, stderr } of results) {
+      // All seven at once: each bears 10 s of silence, and two rounds in turn took twice that.
+      const changing = [['reload'], ['restart', 'shop'], ['stop', 'shop'], ['start', 'shop']].map((args) => cli([args[0]!, '-c', portico.file, ...args.slice(1)]));
+      // Failed before for logs too: it waited for the answer's head for ever, with -f or without.
+      const reading = [['logs', '-c', portico.file, 'shop'], ['logs', '-f', '-c', portico.file, 'shop'], ['status', '-c', portico.file]].map((args) => cli(args));
+      const [changed, read] = await Promise.all([Promise.all(changing), Promise.all(reading)]);
+      for (const { code, stdout, stderr } of changed) {
         assert.equal(code, 69, stderr);
         assert.equal(stdout, '');
         assert.match(stderr, /said nothing for 10 s .*Portico is frozen, stopped by a signal or a debugger \(ps -o stat= -p PID shows T; kill -CONT PID resumes it\)/);
         assert.match(stderr, /What was asked may still be done when it resumes: portico status shows it/);
       }
-      // Failed before for logs too: it waited for the answer's head for ever, with -f or without.
-      for (const { code, stderr } of await Promise.all([['logs', '-c', portico.file, 'shop'], ['logs', '-f', '-c', portico.file, 'shop'], ['status', '-c', portico.file]].map((args) => cli(args)))) {
+      for (const { code, stderr } of read) {
         assert.equal(code, 69, stderr);
         assert.match(stderr, /said nothing for 10 s .*Portico is frozen/);
       }

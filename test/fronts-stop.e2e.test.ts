@@ -72,6 +72,13 @@ async function getOnOwnConnection(port: number, path: string, pids: readonly num
   return { owner, answer };
 }
 
+/**
+ * The fronts' one limit at the stop (`frontLimits.shutdown`) for the cases that wait for it: 10 s
+ * by default; a healthy front stops accepting, or closes and exits, in well under a second, and in
+ * a few on a loaded machine.
+ */
+const shutdownLimit = 5;
+
 describe('fronts: Portico stopping with requests in flight', function () {
   this.timeout(60_000);
   afterEach(stopAllPorticos);
@@ -176,11 +183,11 @@ describe('fronts: Portico stopping with requests in flight', function () {
   // own: a front that never answered (its event loop blocked, or the process stopped) held the
   // stop until the ping found it, and with a long frontPing.responseTime (here an hour, the
   // schema's bound) the stop never ended. Such a front is now killed at the fronts' one limit
-  // (10 s), the others' requests in flight go on, and the stop ends.
+  // (10 s; `shutdownLimit` here), the others' requests in flight go on, and the stop ends.
   it('kills a front that does not answer the stop within the one limit, and the stop ends', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'portico-fronts-stop-'));
     const arrivals = join(dir, 'arrivals');
-    const { portico, port, logs } = await startPortico({ fronts: 2, frontPing: { interval: 3600, responseTime: 3600 }, apps: [app('shop', { start: 'eager', processesPerApplication: 1, environmentVariables: { ARRIVALS_FILE: arrivals } })] }, dir);
+    const { portico, port, logs } = await startPortico({ fronts: 2, frontPing: { interval: 3600, responseTime: 3600 }, apps: [app('shop', { start: 'eager', processesPerApplication: 1, environmentVariables: { ARRIVALS_FILE: arrivals } })] }, dir, { frontLimits: { shutdown: shutdownLimit } });
     await changed(portico, () => portico.status().apps[0]?.workers.some((w) => w.state === 'ready') === true);
     const pids = frontPids(portico);
     const held = rawGet(port, '/?delay=1500');
@@ -260,12 +267,12 @@ describe('fronts: Portico stopping with requests in flight', function () {
    * Two fronts (no ping: a front stopped with SIGSTOP is not to be found hung), each with an
    * answered keep-alive connection, by which the test sees it drain (`idle`, by front pid), and a
    * request in flight for `delayMs` that holds the stop between the drain and the fronts' close
-   * (for up to the app's `shutdownTimeLimit`, s).
+   * (for up to the app's `shutdownTimeLimit`, s); the fronts' own limit is `frontShutdown`, s.
    */
-  async function frontsWithIdleConnections(delayMs: number, shutdownTimeLimit?: number) {
+  async function frontsWithIdleConnections(delayMs: number, shutdownTimeLimit?: number, frontShutdown?: number) {
     const dir = await mkdtemp(join(tmpdir(), 'portico-fronts-stop-'));
     const arrivals = join(dir, 'arrivals');
-    const started = await startPortico({ fronts: 2, frontPing: { interval: 3600, responseTime: 3600 }, apps: [app('shop', { start: 'eager', processesPerApplication: 1, ...(shutdownTimeLimit === undefined ? {} : { shutdownTimeLimit }), environmentVariables: { ARRIVALS_FILE: arrivals } })] }, dir);
+    const started = await startPortico({ fronts: 2, frontPing: { interval: 3600, responseTime: 3600 }, apps: [app('shop', { start: 'eager', processesPerApplication: 1, ...(shutdownTimeLimit === undefined ? {} : { shutdownTimeLimit }), environmentVariables: { ARRIVALS_FILE: arrivals } })] }, dir, frontShutdown === undefined ? {} : { frontLimits: { shutdown: frontShutdown } });
     const { portico, port } = started;
     await changed(portico, () => portico.status().apps[0]?.workers.some((w) => w.state === 'ready') === true);
     const pids = frontPids(portico);
@@ -285,10 +292,11 @@ describe('fronts: Portico stopping with requests in flight', function () {
 
   /**
    * Stops Portico with two fronts and a slow request in flight, and stops (SIGSTOP) the fronts
-   * `slow` picks once they have drained. Resolves with the fronts' pids and the stop.
+   * `slow` picks once they have drained, which are killed at `shutdownLimit`. Resolves with the
+   * fronts' pids and the stop.
    */
   async function stopWithSlowFronts(slow: (pids: readonly number[]) => readonly number[]): Promise<{ pids: readonly number[]; stopped: Promise<void> }> {
-    const { portico, pids, idle } = await frontsWithIdleConnections(1500);
+    const { portico, pids, idle } = await frontsWithIdleConnections(1500, undefined, shutdownLimit);
     const stopped = portico.stop();
     for (const pid of slow(pids)) {
       await idle.get(pid)!.closed;
@@ -310,7 +318,10 @@ describe('fronts: Portico stopping with requests in flight', function () {
   // the sockets open after the control closed its own, and the kernel went on completing new
   // connections into a queue nobody accepted from, until the stop's end reset them.
   it('gives a front restarted before every front has stopped accepting no copy of the listening sockets', async () => {
-    const { portico, port, logs, pids, idle, held } = await frontsWithIdleConnections(600_000, 60);
+    // The fronts' limit at the stop is long here: the slow front holds the stop until the test lets
+    // it go, and at the default 10 s (a loaded machine took longer) every front was killed at it,
+    // the restarted one too, before the test could look at it.
+    const { portico, port, logs, pids, idle, held } = await frontsWithIdleConnections(600_000, 60, 60);
     const [slow, victim] = pids as [number, number];
     // The slow front stops accepting only once it is let go: the control waits for it meanwhile.
     process.kill(slow, 'SIGSTOP');

@@ -23,6 +23,21 @@ export interface FrontFleetOptions {
   readonly onChange?: () => void;
   /** Told when the fronts exited too often and are no longer restarted (`front.gave_up`): none serves any more. */
   readonly onGaveUp?: () => void;
+  /** The fronts' own limits (`PorticoOptions.frontLimits`); the defaults when not given. */
+  readonly limits?: FrontLimits;
+}
+
+/**
+ * The fronts' own limits, in seconds, which no config sets: they bound Portico's own processes,
+ * not an app. `start`: what a starting front, until it listens, may go without answering a ping
+ * (default 30, or three `frontPing.responseTime` if more; docs/events.md, front.unresponsive).
+ * `shutdown`: what each front has at Portico's stop, once to stop accepting and once to close
+ * its connections and exit, before it is killed (default 10; front.stop_hung). Given shorter only
+ * by a test that waits for one: shorter than a loaded machine's front start, healthy fronts die.
+ */
+export interface FrontLimits {
+  readonly start?: number;
+  readonly shutdown?: number;
 }
 
 /** The control process's side of the fronts (docs/architecture.md, One control process, several fronts). */

@@ -13,13 +13,16 @@ export class FrontPings {
   readonly #config: () => PorticoConfig;
   readonly #logger: EventLogger;
   readonly #kill: (front: number, child: FrontProcess, why: string) => void;
+  readonly #startingResponseTime: number | undefined;
   readonly #pings = new Map<number, FrontPing>();
 
-  constructor(clock: Clock, config: () => PorticoConfig, logger: EventLogger, kill: (front: number, child: FrontProcess, why: string) => void) {
+  /** `startingResponseTime`: ms, default pingFront's (30 s). */
+  constructor(clock: Clock, config: () => PorticoConfig, logger: EventLogger, kill: (front: number, child: FrontProcess, why: string) => void, startingResponseTime?: number) {
     this.#clock = clock;
     this.#config = config;
     this.#logger = logger;
     this.#kill = kill;
+    this.#startingResponseTime = startingResponseTime;
   }
 
   start(front: number, child: FrontProcess): void {
@@ -29,6 +32,7 @@ export class FrontPings {
       clock: this.#clock,
       interval: () => this.#config().frontPing.interval * 1000,
       responseTime: () => this.#config().frontPing.responseTime * 1000,
+      ...(this.#startingResponseTime === undefined ? {} : { startingResponseTime: this.#startingResponseTime }),
       ping: (id) => child.send({ type: 'ping', id }),
       unresponsive: (silentMs) => {
         const { responseTime } = this.#config().frontPing;

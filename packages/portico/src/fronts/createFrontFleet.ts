@@ -44,7 +44,8 @@ export function createFrontFleet(options: FrontFleetOptions): FrontFleet {
   let closing: Promise<void> | undefined;
   /** Set while `start()` waits: a front that fails before it listens fails the start. */
   let starting: { listening: Set<number>; resolve: () => void; reject: (error: Error) => void } | undefined;
-  const acceptStops = new AcceptStops(options.clock, logger, frontShutdown * 1000);
+  const shutdown = options.limits?.shutdown ?? frontShutdown;
+  const acceptStops = new AcceptStops(options.clock, logger, shutdown * 1000);
   /**
    * `stopAccepting` was called: a front started from now on (a restart in the stop) is given no
    * socket, listens on nothing and drains from its start (`init`'s `stopping`).
@@ -70,10 +71,17 @@ export function createFrontFleet(options: FrontFleetOptions): FrontFleet {
     if (child) send(child, { type: 'metrics.ask', id });
   });
 
-  const pings = new FrontPings(options.clock, options.config, logger, (front, child, why) => {
-    killedFor.set(front, why);
-    child.child.kill('SIGKILL');
-  });
+  const startLimit = options.limits?.start;
+  const pings = new FrontPings(
+    options.clock,
+    options.config,
+    logger,
+    (front, child, why) => {
+      killedFor.set(front, why);
+      child.child.kill('SIGKILL');
+    },
+    startLimit === undefined ? undefined : startLimit * 1000,
+  );
   const routes = new FrontRoutes(holds, options.clock, options.config, options.routed);
   const poolFeed = new PoolFeed(() => [...tracked.values()].map(({ runtime }) => runtime), reports);
 
@@ -226,7 +234,7 @@ export function createFrontFleet(options: FrontFleetOptions): FrontFleet {
             input: { front: i + 1, link },
             restart: 'permanent' as const,
             // No `ready`: the fronts start side by side; start() waits until every one listens.
-            shutdown: frontShutdown,
+            shutdown,
           })),
         }),
         { clock: options.clock },
@@ -289,7 +297,7 @@ export function createFrontFleet(options: FrontFleetOptions): FrontFleet {
           for (const child of supervisor.getSnapshot().children) child.ref?.send({ type: 'portico.shutdown' });
           const deadline = options.clock.setTimeout(() => {
             for (const running of children.values()) running.child.kill('SIGKILL');
-          }, frontShutdown * 1000);
+          }, shutdown * 1000);
           await stopped;
           options.clock.clearTimeout(deadline);
         }

@@ -10,6 +10,11 @@ export interface PingOptions {
    * loaded machine) and may go `startingResponseTime` without answering.
    */
   readonly responseTime: () => number;
+  /**
+   * Milliseconds a starting front may go without answering, or three response times if more:
+   * default `startingResponseTime`. Shorter only for a test that waits for it.
+   */
+  readonly startingResponseTime?: number;
   /** Sends ping `id`: 1, 2, 3, … in order. */
   readonly ping: (id: number) => void;
   /** The front answered nothing for `silentMs`: it is to be killed and replaced. Called once. */
@@ -107,7 +112,7 @@ export function pingFront(options: PingOptions): FrontPing {
       const silent = now - since;
       // Silent since it listened: what it is held to the response time for.
       const silentListening = listenedAt === undefined ? 0 : now - Math.max(since, listenedAt);
-      const startLimit = Math.max(startingResponseTime, 3 * options.responseTime());
+      const startLimit = Math.max(options.startingResponseTime ?? startingResponseTime, 3 * options.responseTime());
       // Answering, however late, but starting for longer than the start limit: hung in its start.
       // (One silent for the start limit is found by its silence.) Not only one answering within
       // the response time: one answering every ping later than that was never found.

@@ -6,6 +6,7 @@ import type { Dispatch, DispatchRequest } from '@portico/router';
 import type { Clock } from '@portico/supervisor';
 import type { ProcessHost } from '@portico/worker-actor';
 import type { PorticoConfig } from '../config/PorticoConfigSchema.ts';
+import type { FrontLimits } from '../fronts/FrontFleet.ts';
 
 export interface PorticoOptions {
   /** Where Portico logs; default JSON lines on stdout (pretty on a terminal). */
@@ -25,6 +26,12 @@ export interface PorticoOptions {
    * `stop()` resolves, for its service manager to start it again (`portico start` exits 69).
    */
   readonly onFailed?: (reason: string) => void;
+  /**
+   * The front processes' own limits in seconds (`start`, 30; `shutdown`, 10: FrontLimits), which
+   * no config sets. For tests that wait for one; shorter than a loaded machine needs kills
+   * healthy fronts.
+   */
+  readonly frontLimits?: FrontLimits;
 }
 
 /** Where `start()` bound: the front sockets, and the admin endpoint when configured. */

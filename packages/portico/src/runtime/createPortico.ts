@@ -11,6 +11,7 @@ import type { FrontFleet } from '../fronts/FrontFleet.ts';
 import { AppOutputHub, appOutputJson } from './AppOutputHub.ts';
 import { AppRuntime } from './AppRuntime.ts';
 import { appStatus } from './appStatus.ts';
+import { assertFrontLimits } from './assertFrontLimits.ts';
 import { assertResolved } from './assertResolved.ts';
 import { AppWatchers } from './AppWatchers.ts';
 import { ChangeListeners } from './ChangeListeners.ts';
@@ -42,6 +43,7 @@ const version = '0.1.0';
  */
 export function createPortico(initial: PorticoConfig, options: PorticoOptions = {}): Portico {
   assertResolved(initial, 'createPortico(config)');
+  assertFrontLimits(options.frontLimits, 'createPortico(options)');
   const logger = options.logger ?? createLogger();
   const host = options.host ?? createNodeProcessHost(options.clock ? { clock: options.clock } : {});
   // Declared before the wiring that feeds it; `apps` is read when a line's app is asked about.
@@ -86,6 +88,7 @@ export function createPortico(initial: PorticoConfig, options: PorticoOptions = 
       options.onFailed?.('the front processes exited too often (front.gave_up)');
       void portico.stop();
     },
+    ...(options.frontLimits ? { limits: options.frontLimits } : {}),
   };
   const frontsFleet = frontCount > 1 ? createFrontFleet(fleetOptions) : undefined;
   const frontsInFlight = frontsFleet && ((slot: string, pid: number | undefined) => frontsFleet.reports.workerInFlight(slot, pid));

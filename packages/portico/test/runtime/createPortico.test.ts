@@ -41,6 +41,24 @@ describe('createPortico', () => {
     const portico = createPortico(config, { logger: createLogger({ level: 'silent' }) });
     return assert.rejects(portico.reload(raw as unknown as Parameters<typeof createPortico>[0]), /^InvalidPorticoOptionError: reload\(config\): the config was not resolved/);
   });
+
+  // The fronts' own limits are seconds a test may shorten. A NaN start limit made every ping's
+  // verdict false, and a front was killed at its first one; 0 or a negative one likewise.
+  it('refuses front limits that are not seconds from 0.1 to 3600, naming the key', () => {
+    for (const limits of [{ start: Number.NaN }, { shutdown: 0 }, { start: -1 }, { shutdown: 3601 }, { start: '5' }, { shutdown: Infinity }]) {
+      const key = Object.keys(limits)[0]!;
+      assert.throws(
+        () => createPortico(config, { logger: createLogger({ level: 'silent' }), frontLimits: limits as unknown as { start: number } }),
+        (error: Error & { code?: string }) => {
+          assert.equal(error.code, 'PORTICO_ERR_PORTICO_INVALID_OPTION');
+          assert.match(error.message, new RegExp(`^createPortico\\(options\\): frontLimits\\.${key} is .*, not seconds from 0\\.1 to 3600`));
+          return true;
+        },
+        JSON.stringify(limits),
+      );
+    }
+    createPortico(config, { logger: createLogger({ level: 'silent' }), frontLimits: { start: 0.1, shutdown: 3600 } });
+  });
 });
 
 describe('createPortico reload while stopping', () => {
