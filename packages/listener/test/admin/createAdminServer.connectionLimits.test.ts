@@ -235,7 +235,7 @@ describe('createAdminServer (connection limits of the TCP port)', function () {
     const chunk = Buffer.alloc(16 * 1024, 'x');
     let left = 32;
     const send = () => {
-      while (left > 0 && sender.socket.writable && (left--, sender.socket.write(chunk)));
+      while (left > 0 && sender.socket.writable && !sender.socket.readableEnded && (left--, sender.socket.write(chunk)));
     };
     sender.socket.on('drain', send);
     send();
