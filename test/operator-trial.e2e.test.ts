@@ -60,7 +60,7 @@ describe('an operator with portico start and its commands', function () {
   // Regression: once app_offline.htm was removed, an eager app stayed `stopped` until a request
   // reached it, and /readyz answered 503 the while; behind a balancer that sends traffic only to a
   // ready Portico (Kubernetes' readinessProbe), no request ever came.
-  it('starts an eager app again by itself once app_offline.htm is removed, and says why it was stopped', async () => {
+  it('starts an eager app again by itself once app_offline.htm is removed, says why it was stopped, and refuses to start it while the file is there', async () => {
     const blog = { ...shop(), name: 'blog', start: 'lazy', match: { path: '/blog' } };
     const portico = await startPorticoCli({ fronts: 1, admin: { port: 0 }, apps: [shop(), blog] });
     await untilState(portico, 'shop', 'ready');
@@ -70,6 +70,13 @@ describe('an operator with portico start and its commands', function () {
     assert.match(stopped.history.at(-1)?.reason ?? '', /app_offline\.htm/, JSON.stringify(stopped.history));
     const table = await cli(['status', '-c', portico.file]);
     assert.match(table.stdout, /^shop: stopped: app_offline\.htm is in .*; it starts again once the file is removed$/m);
+    // Starting it would only run workers whose requests get the page: refused, saying why.
+    for (const command of ['start', 'restart']) {
+      const refused = await cli([command, '-c', portico.file, 'shop']);
+      assert.equal(refused.code, 1, refused.stdout);
+      assert.match(refused.stderr, /shop is offline while .*app_offline\.htm exists .*remove the file to bring it back; nothing was (re)?started/);
+    }
+    assert.equal((await appStatus(portico, 'shop')).state, 'stopped');
     await rm(offline);
     // No request is sent to the app: it starts because it is eager.
     await untilState(portico, 'shop', 'ready');

@@ -186,6 +186,16 @@ export function createPortico(initial: PorticoConfig, options: PorticoOptions = 
     }
   };
 
+  /**
+   * Why `portico start APP` or `restart APP` cannot serve the app now: its app_offline.htm is
+   * there, so requests would go on getting the page from workers started for nothing (before,
+   * the command said "started" and the app answered 503).
+   */
+  const offlineRefusal = (name: string, command: 'start' | 'restart'): string | undefined => {
+    const file = router.offline(name);
+    return file === undefined ? undefined : `${name} is offline while ${file} exists (its requests get that page): remove the file to bring it back; nothing was ${command}ed`;
+  };
+
   /** Runs an operator's command on one app; `task` resolves with its error, or with the workers a stop ended by force. */
   const appCommand = (name: string, task: (app: AppRuntime) => Promise<string | { readonly forced: readonly ForcedStop[] } | undefined>): Promise<AppCommandResult> =>
     oneAtATime(async () => {
@@ -423,7 +433,7 @@ export function createPortico(initial: PorticoConfig, options: PorticoOptions = 
     },
 
     restart(name) {
-      return appCommand(name, async (old) => (await rollOver(old, 'restart')).error);
+      return appCommand(name, async (old) => offlineRefusal(name, 'restart') ?? (await rollOver(old, 'restart')).error);
     },
 
     stopApp(name) {
@@ -439,6 +449,8 @@ export function createPortico(initial: PorticoConfig, options: PorticoOptions = 
 
     startApp(name) {
       return appCommand(name, async (app) => {
+        const refused = offlineRefusal(name, 'start');
+        if (refused) return refused;
         logEvent(logger, 'app.operator_command', { app: name, command: 'start' });
         const { error } = await rollouts.start(app);
         return error?.replace(/^rollout of/, 'start of');

@@ -116,6 +116,8 @@ export interface Router {
   start(eager?: readonly string[]): Promise<void>;
   /** Requests waiting for a worker of `app` right now. */
   waiting(app: string): number;
+  /** The app_offline.htm that takes `app` offline now, or undefined while it is online. */
+  offline(app: string): string | undefined;
   /**
    * Stops watching app_offline files and following the pools' changes (call it after `handOver`:
    * requests still waiting then wait on the next router); the apps' workers are their owner's to stop.
@@ -501,6 +503,10 @@ export function createRouter(routes: readonly AppRoute[], options: RouterOptions
     },
     waiting(name) {
       return apps.find((a) => a.name === name)?.waiters.size ?? 0;
+    },
+    offline(name) {
+      const app = apps.find((a) => a.name === name);
+      return app?.offline?.content === undefined ? undefined : app.offline.file;
     },
     servesHost(authority) {
       const host = normaliseHost(authority);
