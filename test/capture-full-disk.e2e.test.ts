@@ -100,7 +100,7 @@ describe('app output on a full disk', function () {
   it('keeps the app serving and its pipe drained, says once that output is lost, and writes again once space returns', async function () {
     const mounted = await mountSmallDisk('8m');
     if ('reason' in mounted) {
-      // createOutputCapture.test.ts holds ENOSPC below Portico with a file that is a link to /dev/full.
+      // createOutputCapture.e2e.test.ts holds ENOSPC below Portico with a file that is a device like /dev/full.
       console.log(`      skipped: ${mounted.reason}`);
       this.skip();
     }

@@ -4,6 +4,8 @@ import type { Writable } from 'node:stream';
 import { pino, type DestinationStream, type Logger } from 'pino';
 import { InvalidLogSinkOptionError, LogDestinationUnwritableError } from './errors.ts';
 import { fdDestination } from './internal/fdDestination.ts';
+import { logFileFlags } from './internal/logFileFlags.ts';
+import { refusedLink } from './internal/refusedLink.ts';
 import { LogWriteFailures, registerWriteFailures } from './LogWriteFailures.ts';
 import { PrettyDestination } from './internal/PrettyDestination.ts';
 import { optionalBoolean, showValue } from './internal/validateOption.ts';
@@ -90,9 +92,9 @@ function openDestination(destination: unknown): { target: DestinationStream; isT
 function openForAppend(path: string): number {
   try {
     mkdirSync(dirname(path), { recursive: true });
-    return openSync(path, 'a');
+    return openSync(path, logFileFlags.append);
   } catch (error) {
-    throw new LogDestinationUnwritableError(path, error as Error);
+    throw new LogDestinationUnwritableError(path, refusedLink(path, error) as Error);
   }
 }
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, readdir, rm, stat, symlink, unlink, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { once } from 'node:events';
@@ -36,6 +36,15 @@ async function captureFlood(plan: FloodPlan, options: Omit<OutputCaptureOptions,
   const { code, signal } = await closed(child);
   await capture.close();
   return { capture, events, code, signal, pid };
+}
+
+/**
+ * Makes `path` a device like /dev/full (1, 7), where every write fails with ENOSPC as on a full
+ * disk; false where mknod is not allowed (not root). A link to /dev/full no longer serves: a
+ * capture opens no file through a symbolic link.
+ */
+function makeFullDevice(path: string): boolean {
+  return spawnSync('mknod', [path, 'c', '1', '7']).status === 0;
 }
 
 async function contents(files: readonly string[]): Promise<Buffer> {
@@ -217,13 +226,15 @@ describe('createOutputCapture', function () {
     });
 
     it('reports a full disk once, counts what it dropped and keeps the tail', async function () {
-      if (!existsSync('/dev/full')) this.skip();
       const startedAt = new Date();
       const child = spawnFixture('flood.ts', { bytes: 4 * MiB, streams: 'stdout', end: 'normal' } satisfies FloodPlan);
       const pid = child.pid ?? 0;
-      // The first file is a link to /dev/full, where every write fails with ENOSPC.
+      // The first file is /dev/full, where every write fails with ENOSPC.
       const stamp = startedAt.toISOString().replace(/[-:T]/g, '').slice(0, 14);
-      await symlink('/dev/full', join(dir, `stdout_${stamp}_${pid}.log`));
+      if (!makeFullDevice(join(dir, `stdout_${stamp}_${pid}.log`))) {
+        child.kill();
+        this.skip();
+      }
       const events: OutputCaptureEvent[] = [];
       const capture = createOutputCapture({ enabled: true, file: join(dir, 'stdout'), pid, startedAt, onEvent: (e) => events.push(e) });
       child.stdout?.pipe(capture.stdout);
@@ -238,10 +249,9 @@ describe('createOutputCapture', function () {
     });
 
     it('drops and counts output while the disk is full, tries again a second later, and writes to the same file once space returns', async function () {
-      if (!existsSync('/dev/full')) this.skip();
       let now = Date.parse('2026-12-06T05:00:00Z');
       const file = join(dir, 'stdout_20261206050000_7.log');
-      await symlink('/dev/full', file);
+      if (!makeFullDevice(file)) this.skip();
       const events: OutputCaptureEvent[] = [];
       const capture = createOutputCapture({ enabled: true, file: join(dir, 'stdout'), pid: 7, now: () => now, onEvent: (e) => events.push(e) });
       // Each write's callback fires once the file took it or it was dropped.
@@ -254,7 +264,7 @@ describe('createOutputCapture', function () {
       now += 1;
       await write('tried again\n');
       assert.equal(events.length, 1, 'a try that fails during the outage is not reported again');
-      // Space returns: the link to /dev/full becomes a file.
+      // Space returns: the device becomes a file.
       await unlink(file);
       await writeFile(file, '');
       await write('still dropped\n');
@@ -268,10 +278,9 @@ describe('createOutputCapture', function () {
     });
 
     it('says how much output was lost when the process ends during an outage', async function () {
-      if (!existsSync('/dev/full')) this.skip();
       const now = Date.parse('2026-12-06T05:00:00Z');
       const file = join(dir, 'stdout_20261206050000_7.log');
-      await symlink('/dev/full', file);
+      if (!makeFullDevice(file)) this.skip();
       const events: OutputCaptureEvent[] = [];
       const capture = createOutputCapture({ enabled: true, file: join(dir, 'stdout'), pid: 7, now: () => now, onEvent: (e) => events.push(e) });
       capture.stdout.write('one\n');

@@ -1,8 +1,10 @@
 import { mkdir, open, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { captureFileName } from './captureFileName.ts';
+import { logFileFlags } from './logFileFlags.ts';
 import { markEnded, markLive } from './liveCaptureFiles.ts';
 import { pruneCaptureFiles, type PruneResult, type RetentionPolicy } from './pruneCaptureFiles.ts';
+import { refusedLink } from './refusedLink.ts';
 
 const NEWLINE = 0x0a;
 // POSIX guarantees at least 1024 buffers per writev (IOV_MAX on Linux and macOS).
@@ -272,7 +274,9 @@ export class RotatingFileSink {
       // Made again at each opening in case the folder was removed while the backend ran.
       await mkdir(dirname(path), { recursive: true });
       // 'a+': appending, and reading the last byte when the file is opened again after an outage.
-      const file = await open(path, 'a+');
+      const file = await open(path, logFileFlags.appendAndRead).catch((error: unknown) => {
+        throw refusedLink(path, error);
+      });
       this.#file = file;
       this.#size = (await file.stat()).size;
       if (this.#size > 0 && this.#outage !== undefined && !(await endsWithNewline(file, this.#size))) {

@@ -1,10 +1,11 @@
-import { createReadStream, createWriteStream } from 'node:fs';
-import { lstat, readdir, unlink, utimes } from 'node:fs/promises';
+import { lstat, lutimes, open, readdir, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { captureFilePattern } from './captureFileName.ts';
 import { isLive } from './liveCaptureFiles.ts';
+import { logFileFlags } from './logFileFlags.ts';
+import { refusedLink } from './refusedLink.ts';
 
 /** Which capture files of a prefix stay on disk, over all its processes. */
 export interface RetentionPolicy {
@@ -120,12 +121,21 @@ async function gzipFile(path: string, mtimeMs: number): Promise<{ path: string; 
   const gz = `${path}.gz`;
   try {
     // A .gz left by a sweep cut short is overwritten: its original is still there.
-    await pipeline(createReadStream(path), createGzip(), createWriteStream(gz, { flush: true }));
+    // Neither through a link planted since the sweep listed the file, nor into one planted as its .gz.
+    const input = await open(path, logFileFlags.read);
+    const output = await open(gz, logFileFlags.replace).catch(async (error: unknown) => {
+      await input.close();
+      throw error;
+    });
+    // The streams close the handles, on an error too.
+    await pipeline(input.createReadStream(), createGzip(), output.createWriteStream({ flush: true }));
     const time = new Date(mtimeMs);
-    await utimes(gz, time, time);
+    // lutimes: the .gz was made a file above, and a link planted since is not followed.
+    await lutimes(gz, time, time);
   } catch (error) {
+    // A link planted as the .gz goes too: it has a name only a capture gives.
     await unlink(gz).catch(() => {});
-    throw error;
+    throw refusedLink((error as NodeJS.ErrnoException).path ?? gz, error);
   }
   await unlink(path);
   return { path: gz, bytes: (await lstat(gz)).size, compressed: true };
