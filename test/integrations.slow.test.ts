@@ -250,6 +250,9 @@ describe('integrations/<lang> honour the backend contract of docs/architecture.m
         const reply = await send({ port: helloPort }, '/', withToken(['x-portico-user', 'alice'], ['x-forwarded-for', '203.0.113.9']));
         assert.equal(reply.status, 200);
         assert.match(reply.body, /hello alice from 203\.0\.113\.9/);
+        // An app without auth: Portico names no user, and each example says stranger (Go's said "hello  from").
+        const anonymous = await send({ port: helloPort }, '/', withToken(['x-forwarded-for', '203.0.113.9']));
+        assert.match(anonymous.body, /^hello stranger from 203\.0\.113\.9$/m);
       });
     });
   }

@@ -12,7 +12,10 @@ func main() {
 	http.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		info := portico.Info(r) // nil without Portico
 		if info == nil {
-			info = &portico.RequestInfo{User: "stranger", ClientAddress: "somewhere"}
+			info = &portico.RequestInfo{ClientAddress: "somewhere"}
+		}
+		if info.User == "" { // an app without auth: Portico names no user
+			info.User = "stranger"
 		}
 		fmt.Fprintf(w, "hello %s from %s\n", info.User, info.ClientAddress)
 	})
