@@ -31,6 +31,8 @@ export interface Http2StreamOwner {
   readonly closedBy: string | undefined;
   /** The exchange is over; `premature` when the client reset the stream before its response was complete. */
   onStreamSettled(premature: boolean): void;
+  /** A piece of the request body came: one DATA frame's data (node:http2 hands them over one by one). */
+  onRequestData(bytes: number): void;
 }
 
 /** What the stream's deadline times: the backend, the client's reading, its body, or, once the answer has ended, the client taking its last bytes. */
@@ -109,6 +111,7 @@ export class Http2Exchange implements ExchangeClientSide {
 
   #onBody(chunk: Buffer): void {
     const backend = this.#backend;
+    this.#owner.onRequestData(chunk.length);
     if (backend.phase === 'done' || chunk.length === 0) return;
     const body = this.#head.body;
     backend.countBody(chunk.length);

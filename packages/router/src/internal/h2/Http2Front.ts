@@ -8,7 +8,7 @@ import { newRequestId } from '../forward/newRequestId.ts';
 import type { UpstreamPool } from '../forward/UpstreamPool.ts';
 import { cannedAnswer } from '../policy/index.ts';
 import { boundPassed } from './boundPassed.ts';
-import { http2ServerOptions, PREMATURE_RESET_MINIMUM } from './http2Bounds.ts';
+import { http2ServerOptions, MAX_TINY_DATA_FRAMES, PREMATURE_RESET_MINIMUM, TINY_DATA_BYTES } from './http2Bounds.ts';
 import { Http2Exchange, type Http2StreamOwner } from './Http2Exchange.ts';
 import { answerHeaders } from './http2ResponseHeaders.ts';
 import { resetStreamTail, watchStreamTail } from './streamTail.ts';
@@ -99,6 +99,9 @@ class Http2Connection implements Http2StreamOwner {
   /** Streams open now: while any is, the connection is not idle, however quiet. */
   #open = 0;
   #premature = 0;
+  /** Tiny DATA frames (`TINY_DATA_BYTES`) since the first of the current second, and when that came. */
+  #tinyFrames = 0;
+  #tinySince = 0;
   /** Why Portico closed this connection, once it did: its open streams end with that reason. */
   #closedBy: string | undefined;
 
@@ -258,6 +261,24 @@ class Http2Connection implements Http2StreamOwner {
     // A WebSocket's stream carries no request body: its DATA is the tunnel's, once it opens.
     const bodiless = endStream || verdict.head.upgrade?.kind === 'websocket';
     new Http2Exchange(this, stream, verdict.head, newRequestId(), bodiless).start();
+  }
+
+  /**
+   * A DATA flood: each frame costs node:http2 a call into JavaScript however little it carries, so
+   * a connection sending more than MAX_TINY_DATA_FRAMES tiny ones within a second is closed. The
+   * clock is read once a second's worth, not per frame.
+   */
+  onRequestData(bytes: number): void {
+    if (bytes >= TINY_DATA_BYTES || this.#closedBy !== undefined) return;
+    if (++this.#tinyFrames === 1) this.#tinySince = this.options.clock.now();
+    if (this.#tinyFrames <= MAX_TINY_DATA_FRAMES) return;
+    const now = this.options.clock.now();
+    if (now - this.#tinySince >= 1_000) {
+      this.#tinyFrames = 1;
+      this.#tinySince = now;
+      return;
+    }
+    this.#refuse(0, `more than ${MAX_TINY_DATA_FRAMES} DATA frames of under ${TINY_DATA_BYTES} bytes within a second (a DATA flood)`);
   }
 
   onStreamSettled(premature: boolean): void {

@@ -23,6 +23,19 @@ export const MAX_SETTINGS = 32;
 /** Megabytes a session may hold in nghttp2's buffers (queued frames, header blocks); past it new streams are refused. */
 export const MAX_SESSION_MEMORY_MB = 10;
 
+/** A DATA frame of a request body that carries fewer bytes than this is tiny: it costs what a large one costs, for almost nothing. */
+export const TINY_DATA_BYTES = 64;
+
+/**
+ * Tiny DATA frames a connection may send within a second; one more closes it with
+ * ENHANCE_YOUR_CALM. node:http2 hands a body over one piece per DATA frame, a call into JavaScript
+ * each (about 1.3 us), where HTTP/1.1's framer takes a read of one-byte chunks as one piece: a
+ * million one-byte frames held the event loop for seconds. nginx closes a connection whose bytes
+ * pass 8 times its payload and 1 MiB ("http2 flood detected"), which lets through 4 MiB of
+ * one-byte frames; node:http2's cost per frame is larger, so the bound is a rate.
+ */
+export const MAX_TINY_DATA_FRAMES = 10_000;
+
 /**
  * Streams the client may reset before their response is complete: once at least this many were
  * opened, a connection where more than half were reset so is closed with ENHANCE_YOUR_CALM (rapid
