@@ -8,7 +8,6 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
-import http2 from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +15,7 @@ import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { createLogger } from '@portico/log-sink';
 import { createPortico, resolveConfig, type Portico } from '@portico/portico';
+import { getOnHttp2Host } from '@portico/test-support/http2';
 import WebSocket from 'ws';
 
 const backend = fileURLToPath(new URL('fixtures/family-backend.mjs', import.meta.url));
@@ -205,26 +205,15 @@ describe('embedding: an integrator’s node:http host', function () {
     );
     const portico = createPortico(config, { logger: createLogger({ level: 'info', destination }) });
     await portico.start({ listen: false });
-    // TypeScript refuses the compatibility API's objects; a JavaScript host passes them anyway.
-    const server = http2.createServer((req, res) => portico.handler(req as unknown as http.IncomingMessage, res as unknown as http.ServerResponse));
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    const session = http2.connect(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
     try {
-      const stream = session.request({ ':path': '/shop/x' });
-      const [headers] = (await once(stream, 'response')) as [http2.IncomingHttpHeaders];
-      stream.resume();
-      await once(stream, 'end');
+      const { headers } = await getOnHttp2Host(portico.handler, '/shop/x');
       assert.equal(headers[':status'], 505);
       await until('the refusal logged', () => lines.some((line) => line.includes('proxy.request_refused')));
       const refusal = JSON.parse(lines.find((line) => line.includes('proxy.request_refused'))!) as { reason: string };
       assert.match(refusal.reason, /HTTP\/2\.0 request reached Portico's embedded handler/);
       assert.equal(portico.status().apps[0]?.workers.length, 0, 'no backend started for it');
     } finally {
-      session.close();
-      const closed = new Promise((resolve) => server.close(resolve));
       await portico.stop();
-      await closed;
     }
   });
 

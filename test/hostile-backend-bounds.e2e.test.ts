@@ -6,10 +6,11 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import http2 from 'node:http2';
-import net from 'node:net';
+import type net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { frontPids } from './helpers/frontClients.ts';
 import { eventually } from './helpers/metricsText.ts';
+import { openTunnel } from './helpers/openTunnel.ts';
 import { startPortico, stopAllPorticos } from './helpers/portico.ts';
 import { startPorticoCli, stopAllPorticoClis } from './helpers/porticoCli.ts';
 import { residentBytesOf } from './helpers/processFigures.ts';
@@ -17,8 +18,6 @@ import { isResponse, RawClient } from './helpers/rawClient.ts';
 
 const lyingBackend = fileURLToPath(new URL('./fixtures/lying-backend.mjs', import.meta.url));
 const mib = 1024 * 1024;
-const KEY = 'dGhlIHNhbXBsZSBub25jZQ==';
-const upgrade = (path: string) => `GET ${path} HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${KEY}\r\nSec-WebSocket-Version: 13\r\n\r\n`;
 /** Connections of each hostile kind at once. */
 const CONNECTIONS = 8;
 /**
@@ -74,22 +73,21 @@ function watchGrowth(pids: readonly number[]): { growth(): number; stop(): void 
   return { growth: () => Math.max(most, resident(pids)) - before, stop: () => clearInterval(timer) };
 }
 
-/** Opens a WebSocket to `path`; resolves once the 101 is read, the socket paused, with the bytes after it. */
-async function openTunnel(port: number, path: string): Promise<{ socket: net.Socket; rest: Buffer }> {
-  const socket = net.connect(port, '127.0.0.1');
-  socket.on('error', () => {});
-  await once(socket, 'connect');
-  socket.write(upgrade(path));
-  let head = Buffer.alloc(0);
-  for (;;) {
-    const [chunk] = (await once(socket, 'data')) as [Buffer];
-    head = Buffer.concat([head, chunk]);
-    const end = head.indexOf('\r\n\r\n');
-    if (end === -1) continue;
-    socket.pause();
-    assert.match(head.subarray(0, end).toString('latin1'), /^HTTP\/1\.1 101 /);
-    return { socket, rest: head.subarray(end + 4) };
-  }
+/** A tunnel (test/helpers/openTunnel.ts) whose resets, which the hostile cases provoke, are expected. */
+async function openHostileTunnel(port: number, path: string): Promise<{ readonly socket: net.Socket; readonly rest: Buffer }> {
+  const tunnel = await openTunnel(port, path);
+  tunnel.socket.on('error', () => {});
+  return tunnel;
+}
+
+/** Reads a tunnel (its first bytes `rest`) until the server ends it: what came, as latin1. */
+async function readToEnd({ socket, rest }: { readonly socket: net.Socket; readonly rest: Buffer }): Promise<string> {
+  const data: Buffer[] = [rest];
+  socket.on('data', (d: Buffer) => data.push(d));
+  const ended = once(socket, 'end');
+  socket.resume();
+  await ended;
+  return Buffer.concat(data).toString('latin1');
 }
 
 for (const fronts of [1, 2]) {
@@ -152,7 +150,7 @@ for (const fronts of [1, 2]) {
       const { port, pids } = await start(fronts);
       const before = await closes(port);
       const memory = watchGrowth(pids);
-      const tunnels = await Promise.all(Array.from({ length: CONNECTIONS }, () => openTunnel(port, '/ws-ping-flood')));
+      const tunnels = await Promise.all(Array.from({ length: CONNECTIONS }, () => openHostileTunnel(port, '/ws-ping-flood')));
       // The backend sees each flooding connection closed: the tunnel cut both sides when stalled.
       await eventually(() => closes(port), (n) => n >= before + CONNECTIONS);
       memory.stop();
@@ -164,7 +162,7 @@ for (const fronts of [1, 2]) {
 
     it('never answers a close frame and stays half-open: sendTimeout after the client\'s FIN, Portico closes the tunnel', async () => {
       const { port } = await start(fronts);
-      const { socket } = await openTunnel(port, '/ws-silent');
+      const { socket } = await openHostileTunnel(port, '/ws-silent');
       const closed = once(socket, 'close');
       // A masked close frame, code 1000, then FIN: the client waits for the server to close.
       socket.end(Buffer.of(0x88, 0x82, 1, 2, 3, 4, 0x03 ^ 1, 0xe8 ^ 2));
@@ -191,27 +189,16 @@ for (const fronts of [1, 2]) {
 
     it('closes TCP without a close frame: the client gets the frame and then FIN, not a reset', async () => {
       const { port } = await start(fronts);
-      const { socket, rest } = await openTunnel(port, '/ws-fin');
-      const data: Buffer[] = [rest];
-      socket.on('data', (d: Buffer) => data.push(d));
-      const ended = once(socket, 'end');
-      socket.resume();
-      await ended;
-      assert.equal(Buffer.concat(data).toString('latin1'), '\x81\x03bye');
+      assert.equal(await readToEnd(await openHostileTunnel(port, '/ws-fin')), '\x81\x03bye');
     });
 
     it('half-closes after a frame: the client gets it and FIN, and Portico closes the backend connection rather than keep it half-open', async () => {
       const { port } = await start(fronts);
       const before = await closes(port);
-      const { socket, rest } = await openTunnel(port, '/ws-half-close');
-      const data: Buffer[] = [rest];
-      socket.on('data', (d: Buffer) => data.push(d));
-      const ended = once(socket, 'end');
-      socket.resume();
-      await ended;
-      assert.equal(Buffer.concat(data).toString('latin1'), '\x81\x04half');
+      const tunnel = await openHostileTunnel(port, '/ws-half-close');
+      assert.equal(await readToEnd(tunnel), '\x81\x04half');
       await eventually(() => closes(port), (n) => n > before);
-      socket.destroy();
+      tunnel.socket.destroy();
     });
   });
 }

@@ -8,7 +8,7 @@ import http2 from 'node:http2';
 import { heldBytes } from '@portico/test-support';
 import { continuationFlood, data, Flag, frame, FrameType, headers, hpackBomb, initialWindow, ping, RawHttp2Clients, rapidReset, request, windowUpdate, type RawHttp2Client } from '@portico/test-support/http2';
 import { until } from './helpers/frontClients.ts';
-import { h2Request, startFront, startRecordingBackend, type Front, type RecordingBackend } from './helpers/http2Front.ts';
+import { endAttackScene, h2Request, startAttackScene, startFront, startRecordingBackend, type Front, type RecordingBackend } from './helpers/http2Front.ts';
 
 const MiB = 1024 * 1024;
 
@@ -20,17 +20,11 @@ describe('HTTP/2 abuse resistance', function () {
   const attackers = new RawHttp2Clients();
 
   beforeEach(async () => {
-    backend = await startRecordingBackend();
-    front = await startFront({ h2c: true }, backend.port, { sendTimeout: 2_000 });
-    bystander = http2.connect(`http://127.0.0.1:${front.port}`);
-    bystander.on('error', () => {});
-    await once(bystander, 'connect');
+    ({ backend, front, bystander } = await startAttackScene({ h2c: true }, { sendTimeout: 2_000 }));
   });
   afterEach(async () => {
     attackers.closeAll();
-    bystander.destroy();
-    await front.close();
-    await backend.close();
+    await endAttackScene({ backend, front, bystander });
   });
 
   const attacker = (): Promise<RawHttp2Client> => attackers.connect(front.port);

@@ -5,15 +5,14 @@ import assert from 'node:assert/strict';
 import { execFile, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import http2 from 'node:http2';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { frontPids } from './helpers/frontClients.ts';
 import { continuationFlood, FrameType, headers, hpackBomb, initialWindow, ping, RawHttp2Clients, rapidReset, request } from '@portico/test-support/http2';
 import { h2Request } from './helpers/http2Front.ts';
-import { app, startPortico, stopAllPorticos } from './helpers/portico.ts';
+import { stopAllPorticos } from './helpers/portico.ts';
 import { peakResidentBytesOf, residentBytesOf, resetPeakResident } from './helpers/processFigures.ts';
+import { startTwoH2cFronts } from './helpers/startTwoH2cFronts.ts';
 
-const downloadBackend = fileURLToPath(new URL('./fixtures/download-backend.mjs', import.meta.url));
 const MiB = 1024 * 1024;
 const run = promisify(execFile);
 const turn = () => new Promise((resolve) => setImmediate(resolve));
@@ -27,14 +26,7 @@ describe('HTTP/2 floods against two fronts', function () {
   });
 
   it('every attack at once: both fronts stay up with bounded memory, and another client is served throughout', async () => {
-    const { portico, port } = await startPortico({
-      fronts: 2,
-      limits: { sendTimeout: 1 },
-      listen: [{ port: 0, host: '127.0.0.1', h2c: true }],
-      apps: [app('shop', { arguments: [downloadBackend] })],
-    });
-    const pids = frontPids(portico);
-    assert.equal(pids.length, 2);
+    const { portico, port, pids } = await startTwoH2cFronts(1);
     const bystander = http2.connect(`http://127.0.0.1:${port}`);
     bystander.on('error', () => {});
     await once(bystander, 'connect');
@@ -120,11 +112,7 @@ describe('HTTP/2 floods against two fronts', function () {
   it('answers every stream of h2load with 64 streams a connection on 8 connections', async function () {
     // Debian's nghttp2-client, which bench:h2 needs too.
     if (spawnSync('h2load', ['--version']).error !== undefined) this.skip();
-    const { port } = await startPortico({
-      fronts: 2,
-      listen: [{ port: 0, host: '127.0.0.1', h2c: true }],
-      apps: [app('shop', { arguments: [downloadBackend] })],
-    });
+    const { port } = await startTwoH2cFronts();
     const { stdout } = await run('h2load', ['-n', '4000', '-c', '8', '-m', '64', `http://127.0.0.1:${port}/h2load?bytes=2000`]);
     assert.match(stdout, /requests: 4000 total, 4000 started, 4000 done, 4000 succeeded, 0 failed, 0 errored, 0 timeout/);
     assert.match(stdout, /status codes: 4000 2xx/);

@@ -6,15 +6,14 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import http2 from 'node:http2';
 import type net from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { data, frame, FrameType, goaway, headers, initialWindow, RawHttp2Clients, request, rstStream, tinyFields, type RawHttp2Client } from '@portico/test-support/http2';
 import { frontPids } from './helpers/frontClients.ts';
 import { h2Request } from './helpers/http2Front.ts';
-import { app, startPortico, stopAllPorticos } from './helpers/portico.ts';
+import { stopAllPorticos } from './helpers/portico.ts';
 import { cpuSecondsOf, peakResidentBytesOf, residentBytesOf, resetPeakResident } from './helpers/processFigures.ts';
 import { socketOwner } from './helpers/socketOwner.ts';
+import { startTwoH2cFronts } from './helpers/startTwoH2cFronts.ts';
 
-const downloadBackend = fileURLToPath(new URL('./fixtures/download-backend.mjs', import.meta.url));
 const MiB = 1024 * 1024;
 const turn = () => new Promise((resolve) => setImmediate(resolve));
 const cpuOf = (pid: number): number => {
@@ -47,15 +46,8 @@ describe('HTTP/2 attacks on one of two fronts', function () {
   });
 
   it('the attacked front holds its memory and its CPU per byte, and the other front\'s client sees nothing of it', async () => {
-    const { portico, port } = await startPortico({
-      fronts: 2,
-      limits: { sendTimeout: 5 },
-      listen: [{ port: 0, host: '127.0.0.1', h2c: true }],
-      apps: [app('shop', { arguments: [downloadBackend] })],
-    });
-    const pids = frontPids(portico);
-    assert.equal(pids.length, 2);
-    const [attacked, other] = pids as [number, number];
+    const { portico, port, pids } = await startTwoH2cFronts(5);
+    const [attacked, other] = pids;
     const session = async () => {
       const s = http2.connect(`http://127.0.0.1:${port}`);
       s.on('error', () => {});

@@ -5,14 +5,13 @@
 // honest client's small GETs cost per byte in the same process (no time is asserted: the machine
 // is shared, and both figures move with it).
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
 import type http from 'node:http';
 import http2 from 'node:http2';
 import type net from 'node:net';
 import { heldBytes } from '@portico/test-support';
 import { data, Flag, frame, FrameType, goaway, headerBlock, headers, initialWindow, RawHttp2Clients, request, rstStream, tinyFields, windowUpdate, type RawHttp2Client, type ReceivedFrame } from '@portico/test-support/http2';
 import { until } from './helpers/frontClients.ts';
-import { h2Request, startFront, startRecordingBackend, testCertificate, type Front, type RecordingBackend, type TestCertificate } from './helpers/http2Front.ts';
+import { endAttackScene, h2Request, startAttackScene, testCertificate, type Front, type RecordingBackend, type TestCertificate } from './helpers/http2Front.ts';
 
 const { NGHTTP2_COMPRESSION_ERROR, NGHTTP2_ENHANCE_YOUR_CALM, NGHTTP2_FLOW_CONTROL_ERROR } = http2.constants;
 const MiB = 1024 * 1024;
@@ -53,18 +52,13 @@ for (const overTls of [false, true]) describe(`HTTP/2 front against hostile clie
   let honestCpuPerByte: number;
   const attackers = new RawHttp2Clients();
 
-  async function serve(options: Parameters<typeof startFront>[2] = {}, handler?: http.RequestListener): Promise<void> {
-    backend = await startRecordingBackend(handler);
-    front = await startFront(certificate === undefined ? { h2c: true } : { tls: { cert: certificate.cert, key: certificate.key } }, backend.port, options);
-    bystander = http2.connect(`${certificate === undefined ? 'http' : 'https'}://127.0.0.1:${front.port}`, { ca: certificate?.certPem });
-    bystander.on('error', () => {});
-    await once(bystander, 'connect');
+  async function serve(options: Parameters<typeof startAttackScene>[1] = {}, handler?: http.RequestListener): Promise<void> {
+    const entry = certificate === undefined ? { h2c: true } : { tls: { cert: certificate.cert, key: certificate.key } };
+    ({ backend, front, bystander } = await startAttackScene(entry, options, handler, certificate?.certPem));
   }
   afterEach(async () => {
     attackers.closeAll();
-    bystander.destroy();
-    await front.close();
-    await backend.close();
+    await endAttackScene({ backend, front, bystander });
   });
   const attacker = (): Promise<RawHttp2Client> => attackers.connect(front.port, certificate === undefined ? {} : { ca: certificate.certPem });
 

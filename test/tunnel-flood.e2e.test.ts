@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import net from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { openTunnel } from './helpers/openTunnel.ts';
 import { startPorticoCli, stopAllPorticoClis, type RunningCli } from './helpers/porticoCli.ts';
 import { request } from './helpers/portico.ts';
 import { cpuSecondsOf, peakResidentBytesOf, readCallsOf, residentBytesOf, resetPeakResident } from './helpers/processFigures.ts';
@@ -21,24 +21,6 @@ const USER_US_PER_READ = 45;
 const GROWTH = 64 * mib;
 /** Byte i of a flood is i % 251 (tunnel-backend.mjs): a lost, doubled or reordered byte shows. */
 const pieces = Array.from({ length: 251 }, (_, i) => Buffer.of(i));
-
-/** Opens a tunnel to `path` of the backend; resolves once the 101 is read, paused, with the bytes after the 101. */
-async function openTunnel(port: number, path: string): Promise<{ readonly socket: net.Socket; readonly rest: Buffer }> {
-  const socket = net.connect(port, '127.0.0.1');
-  socket.setNoDelay(true);
-  await once(socket, 'connect');
-  socket.write(`GET ${path} HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`);
-  let head = Buffer.alloc(0);
-  for (;;) {
-    const [chunk] = (await once(socket, 'data')) as [Buffer];
-    head = Buffer.concat([head, chunk]);
-    const end = head.indexOf('\r\n\r\n');
-    if (end === -1) continue;
-    socket.pause();
-    assert.match(head.subarray(0, end).toString('latin1'), /^HTTP\/1\.1 101 /);
-    return { socket, rest: head.subarray(end + 4) };
-  }
-}
 
 /** Checks that chunks continue a flood's byte sequence; `count` is how many bytes came so far. */
 class FloodChecker {

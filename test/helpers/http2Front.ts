@@ -4,7 +4,7 @@ import { execFile } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import http from 'node:http';
-import type http2 from 'node:http2';
+import http2 from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -91,6 +91,35 @@ export async function startFront(entry: Omit<ListenEntry, 'port'>, backendPort: 
       await Promise.all([listener.stopAccepting(), forwarder.close()]);
     },
   };
+}
+
+/** What an HTTP/2 attack test runs against; a test may replace any of the three with its own. */
+export interface AttackScene {
+  readonly backend: RecordingBackend;
+  readonly front: Front;
+  /**
+   * An honest client on the front, connected: its answers show that the front still serves
+   * others while an attack runs. Its own errors (the front closing its connection under the
+   * attack) are not the test's.
+   */
+  readonly bystander: http2.ClientHttp2Session;
+}
+
+/** A recording backend answering `handler`'s way, a front for `entry` before it, and a bystander (`ca` for a TLS entry). */
+export async function startAttackScene(entry: Omit<ListenEntry, 'port'>, options: Partial<ForwarderOptions> = {}, handler?: http.RequestListener, ca?: string): Promise<AttackScene> {
+  const backend = await startRecordingBackend(handler);
+  const front = await startFront(entry, backend.port, options);
+  const bystander = http2.connect(`${entry.tls ? 'https' : 'http'}://127.0.0.1:${front.port}`, { ca });
+  bystander.on('error', () => {});
+  await once(bystander, 'connect');
+  return { backend, front, bystander };
+}
+
+/** Ends a scene: the bystander, then the front, then the backend. */
+export async function endAttackScene({ backend, front, bystander }: AttackScene): Promise<void> {
+  bystander.destroy();
+  await front.close();
+  await backend.close();
 }
 
 export interface TestCertificate {

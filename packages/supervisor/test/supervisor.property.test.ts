@@ -1,8 +1,12 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import type { ChildCommand, ChildCommandFailure, ChildCommandResult, RestartType, Strategy } from '../src/index.ts';
+import type { ChildCommandFailure, RestartType, Strategy } from '../src/index.ts';
 import { countChildren, whichChild } from '../src/index.ts';
+import { AdvanceClock } from './helpers/AdvanceClock.ts';
+import { askNow, outcomeOf } from './helpers/askNow.ts';
 import { harness } from './helpers/harness.ts';
+import { ReferenceModel, type ReferenceChild, type ReferencePolicy } from './helpers/ReferenceModel.ts';
+import { referencePolicyFields } from './helpers/referencePolicyFields.ts';
 import { testChild } from './helpers/testChild.ts';
 
 /**
@@ -15,33 +19,20 @@ import { testChild } from './helpers/testChild.ts';
  * and on countChildren and whichChild, and the invariants must hold.
  */
 
-interface ModelChild {
-  id: string;
+interface ModelChild extends ReferenceChild {
   restart: RestartType;
   state: 'running' | 'backoff' | 'terminated';
-  incarnation: number;
-  startedAt: number;
-  failures: number;
-  due: number;
 }
 
-interface Config {
+interface Config extends ReferencePolicy {
   strategy: Strategy;
-  intensity: number;
-  period: number;
-  backoff: { min: number; max: number; resetAfter: number };
 }
 
-class Model {
-  now = 0;
-  children: ModelChild[] = [];
-  restarts: number[] = [];
-  done = false;
+class Model extends ReferenceModel<ModelChild, Config> {
   nextId = 0;
-  readonly config: Config;
 
   constructor(config: Config, restarts: RestartType[]) {
-    this.config = config;
+    super(config);
     for (const restart of restarts) this.add(restart);
   }
 
@@ -62,16 +53,9 @@ class Model {
       else child.state = 'terminated';
       return;
     }
-    const { strategy, intensity, period, backoff } = this.config;
-    if (this.now - child.startedAt >= backoff.resetAfter * 1000) child.failures = 0;
-    child.failures++;
-    this.restarts = this.restarts.filter((t) => t > this.now - period * 1000);
-    this.restarts.push(this.now);
-    if (this.restarts.length > intensity) {
-      this.done = true;
-      return;
-    }
-    const delay = Math.round(Math.min(backoff.max, backoff.min * 2 ** (child.failures - 1)) * 1000);
+    const delay = this.restartDelay(child);
+    if (delay === undefined) return;
+    const { strategy } = this.config;
     const index = this.children.indexOf(child);
     // OTP restarts every sibling in range, terminated ones included.
     const group = this.children.filter((c, i) => c === child || strategy === 'one_for_all' || (strategy === 'rest_for_one' && i > index));
@@ -86,18 +70,7 @@ class Model {
     this.fireDue();
   }
 
-  advance(ms: number): void {
-    const target = this.now + ms;
-    for (;;) {
-      const waiting = this.children.filter((c) => c.state === 'backoff' && c.due <= target);
-      if (waiting.length === 0) break;
-      this.now = Math.min(...waiting.map((c) => c.due));
-      this.fireDue();
-    }
-    this.now = target;
-  }
-
-  fireDue(): void {
+  protected fireDue(): void {
     for (const c of this.children) {
       if (c.state === 'backoff' && c.due <= this.now) {
         c.state = 'running';
@@ -105,10 +78,6 @@ class Model {
         c.startedAt = this.now;
       }
     }
-  }
-
-  states(): string[] {
-    return this.children.map((c) => `${c.id}@${c.incarnation}:${c.state}`);
   }
 }
 
@@ -137,40 +106,10 @@ class Exit implements fc.Command<Model, Real> {
   toString = () => `exit(${this.index}, ${this.kind})`;
 }
 
-class Advance implements fc.Command<Model, Real> {
-  readonly ms: number;
-  constructor(ms: number) {
-    this.ms = ms;
-  }
-  check = (m: Readonly<Model>) => !m.done;
-  run(m: Model, r: Real): void {
-    r.clock.advance(this.ms);
-    m.advance(this.ms);
-    r.verify(m);
-  }
-  toString = () => `advance(${this.ms})`;
-}
-
 /** The ids a command may name: the model's children, and one the supervisor never had. */
 function target(m: Readonly<Model>, index: number): string {
   const ids = [...m.children.map((c) => c.id), 'ghost'];
   return ids[index % ids.length]!;
-}
-
-/**
- * Sends a command with a replyTo and returns the answer. Test children start and stop within
- * the command's own transition, so the answer has arrived by the time `send` returns.
- */
-function ask(r: Real, command: ChildCommand): ChildCommandResult {
-  let answer: ChildCommandResult | undefined;
-  r.supervisor.send({ ...command, replyTo: { send: (event) => (answer = event.result) } });
-  assert.ok(answer, `${command.type} was answered`);
-  return answer;
-}
-
-/** The failure OTP gives for a command on a child in `state`, or ok. */
-function expectOutcome(result: ChildCommandResult, expected: ChildCommandFailure | 'ok'): void {
-  assert.equal(result.ok ? 'ok' : result.failure, expected);
 }
 
 class Start implements fc.Command<Model, Real> {
@@ -183,13 +122,13 @@ class Start implements fc.Command<Model, Real> {
   check = (m: Readonly<Model>) => !m.done && m.children.length < 6;
   run(m: Model, r: Real): void {
     const id = `c${m.nextId}`;
-    const result = ask(r, { type: 'supervisor.start_child', spec: { id, logic: testChild, restart: this.restart, input: { log: r.log, name: id, failStart: this.fails } } });
+    const result = askNow(r.supervisor, { type: 'supervisor.start_child', spec: { id, logic: testChild, restart: this.restart, input: { log: r.log, name: id, failStart: this.fails } } });
     if (this.fails) {
       // OTP: the caller gets the error and nothing changes.
-      expectOutcome(result, 'start_failed');
+      assert.equal(outcomeOf(result), 'start_failed');
       m.nextId++;
     } else {
-      expectOutcome(result, 'ok');
+      assert.equal(outcomeOf(result), 'ok');
       m.add(this.restart);
       assert.equal(result.ok && result.ref, whichChild(r.supervisor, id)?.ref, 'the answer carries the live child');
     }
@@ -207,8 +146,8 @@ class StartTaken implements fc.Command<Model, Real> {
   check = (m: Readonly<Model>) => !m.done && m.children.length > 0;
   run(m: Model, r: Real): void {
     const child = m.children[this.index % m.children.length]!;
-    const result = ask(r, { type: 'supervisor.start_child', spec: { id: child.id, logic: testChild, input: { log: r.log, name: child.id } } });
-    expectOutcome(result, child.state === 'running' ? 'already_started' : 'already_present');
+    const result = askNow(r.supervisor, { type: 'supervisor.start_child', spec: { id: child.id, logic: testChild, input: { log: r.log, name: child.id } } });
+    assert.equal(outcomeOf(result), child.state === 'running' ? 'already_started' : 'already_present');
     r.verify(m);
   }
   toString = () => `startChild(taken ${this.index})`;
@@ -239,7 +178,7 @@ function answerOnTerminated(child: ModelChild | undefined): ChildCommandFailure 
 
 class Terminate extends CommandOnId {
   apply(m: Model, r: Real, id: string, child: ModelChild | undefined): void {
-    expectOutcome(ask(r, { type: 'supervisor.terminate_child', id }), child ? 'ok' : 'not_found');
+    assert.equal(outcomeOf(askNow(r.supervisor, { type: 'supervisor.terminate_child', id })), child ? 'ok' : 'not_found');
     if (child?.restart === 'temporary') m.children = m.children.filter((c) => c !== child);
     else if (child) child.state = 'terminated';
   }
@@ -249,8 +188,8 @@ class Terminate extends CommandOnId {
 class Restart extends CommandOnId {
   apply(m: Model, r: Real, id: string, child: ModelChild | undefined): void {
     const expected = answerOnTerminated(child);
-    const result = ask(r, { type: 'supervisor.restart_child', id });
-    expectOutcome(result, expected);
+    const result = askNow(r.supervisor, { type: 'supervisor.restart_child', id });
+    assert.equal(outcomeOf(result), expected);
     if (child && expected === 'ok') {
       child.state = 'running';
       child.incarnation++;
@@ -264,7 +203,7 @@ class Restart extends CommandOnId {
 class Delete extends CommandOnId {
   apply(m: Model, r: Real, id: string, child: ModelChild | undefined): void {
     const expected = answerOnTerminated(child);
-    expectOutcome(ask(r, { type: 'supervisor.delete_child', id }), expected);
+    assert.equal(outcomeOf(askNow(r.supervisor, { type: 'supervisor.delete_child', id })), expected);
     if (expected === 'ok') m.children = m.children.filter((c) => c !== child);
   }
   override toString = () => `deleteChild(${this.index})`;
@@ -272,12 +211,7 @@ class Delete extends CommandOnId {
 
 const configArbitrary = fc.record({
   strategy: fc.constantFrom<Strategy>('one_for_one', 'one_for_all', 'rest_for_one'),
-  intensity: fc.integer({ min: 0, max: 6 }),
-  period: fc.integer({ min: 1, max: 30 }),
-  backoff: fc.oneof(
-    fc.constant({ min: 0, max: 0, resetAfter: 0 }),
-    fc.record({ min: fc.constantFrom(0.5, 1, 2), max: fc.constantFrom(2, 4, 8), resetAfter: fc.constantFrom(1, 5, 20) }),
-  ),
+  ...referencePolicyFields,
 });
 
 const restartType = fc.constantFrom<RestartType>('permanent', 'transient', 'temporary');
@@ -285,7 +219,7 @@ const restartType = fc.constantFrom<RestartType>('permanent', 'transient', 'temp
 const commands = fc.commands(
   [
     fc.tuple(fc.nat(9), fc.constantFrom('normal', 'shutdown', 'crash' as const)).map(([i, k]) => new Exit(i, k)),
-    fc.integer({ min: 1, max: 12_000 }).map((ms) => new Advance(ms)),
+    fc.integer({ min: 1, max: 12_000 }).map((ms) => new AdvanceClock<Model, Real>(ms, (m, r) => r.verify(m))),
     fc.tuple(restartType, fc.boolean()).map(([t, fails]) => new Start(t, fails)),
     fc.nat(9).map((i) => new StartTaken(i)),
     fc.nat(9).map((i) => new Terminate(i)),

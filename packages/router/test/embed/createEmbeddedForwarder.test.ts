@@ -33,6 +33,25 @@ async function echoBackend() {
 type Seen = { method: string; url: string; rawHeaders: string[]; headers: Record<string, string>; bytes: number; start: string };
 const seen = (body: Buffer) => JSON.parse(body.toString()) as Seen;
 
+const SWITCHING = 'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n';
+
+/**
+ * Opens a WebSocket tunnel through an embedded host with sendTimeout 200 ms to `backend` (a raw
+ * server that answers the handshake with SWITCHING, not yet listening): resolves with the client
+ * once the 101 has come, its errors (the resets a tunnel's close may bring) taken.
+ */
+async function tunnelThroughHost(backend: net.Server): Promise<net.Socket> {
+  backend.listen(0, '127.0.0.1');
+  await once(backend, 'listening');
+  const host = await startHost(forward(upstreamAt((backend.address() as net.AddressInfo).port)), { sendTimeout: 200 });
+  const client = net.connect(host.port, '127.0.0.1');
+  client.on('error', () => {});
+  await once(client, 'connect');
+  client.write('GET /ws HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n');
+  await once(client, 'data');
+  return client;
+}
+
 describe('createEmbeddedForwarder', () => {
   afterEach(closeAll);
 
@@ -655,16 +674,9 @@ describe('createEmbeddedForwarder', () => {
       // A backend that stays half-open: it takes the client's FIN and never ends its own side.
       const backend = net.createServer({ allowHalfOpen: true }, (socket) => {
         socket.on('error', () => {});
-        socket.once('data', () => socket.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n'));
+        socket.once('data', () => socket.write(SWITCHING));
       });
-      backend.listen(0, '127.0.0.1');
-      await once(backend, 'listening');
-      const host = await startHost(forward(upstreamAt((backend.address() as net.AddressInfo).port)), { sendTimeout: 200 });
-      const client = net.connect(host.port, '127.0.0.1');
-      client.on('error', () => {});
-      await once(client, 'connect');
-      client.write('GET /ws HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n');
-      await once(client, 'data');
+      const client = await tunnelThroughHost(backend);
       const closed = once(client, 'close');
       // A masked close frame (code 1000), then FIN: the client waits for the server to close.
       client.end(Buffer.of(0x88, 0x82, 1, 2, 3, 4, 0x03 ^ 1, 0xe8 ^ 2));
@@ -687,7 +699,7 @@ describe('createEmbeddedForwarder', () => {
           // Closed with unread bytes, a socket is reset: wait for its close, whatever error came first.
           backendClosed = new Promise((resolve) => socket.once('close', resolve));
           socket.once('data', () => {
-            socket.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n');
+            socket.write(SWITCHING);
             if (stalls === 'backend') return void socket.pause();
             const flood = (): void => {
               while (socket.writable && socket.write(chunk));
@@ -696,15 +708,8 @@ describe('createEmbeddedForwarder', () => {
             flood();
           });
         });
-        backend.listen(0, '127.0.0.1');
-        await once(backend, 'listening');
-        const host = await startHost(forward(upstreamAt((backend.address() as net.AddressInfo).port)), { sendTimeout: 200 });
-        const client = net.connect(host.port, '127.0.0.1');
-        client.on('error', () => {});
-        await once(client, 'connect');
+        const client = await tunnelThroughHost(backend);
         const closed = new Promise((resolve) => client.once('close', resolve));
-        client.write('GET /ws HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n');
-        await once(client, 'data');
         if (stalls === 'client') client.pause();
         else {
           const flood = (): void => {

@@ -8,7 +8,7 @@ import { once } from 'node:events';
 import http2 from 'node:http2';
 import net, { type AddressInfo } from 'node:net';
 import { createForwarder, type ExchangeOutcome, type ForwarderEvent, type ForwarderOptions } from '@portico/router';
-import { closeAll, signal, stallingClient, startBulkBackend, startProxy, startRawBackend, upstreamAt } from './harness.ts';
+import { BulkAnswer, closeAll, signal, stallingClient, startBulkBackend, startProxy, startRawBackend, upstreamAt } from './harness.ts';
 import { MethodDispatch } from './MethodDispatch.ts';
 import { FrameType, RawHttp2Client, initialWindow, windowUpdate } from '@portico/test-support/http2';
 
@@ -211,21 +211,13 @@ describe('forwarder: how a response that ends early is counted', () => {
       const size = 64 * 1024 * 1024;
       let heldSocket: net.Socket | undefined;
       const arrived = signal();
-      let bulkSent = 0;
+      const bulk = new BulkAnswer(size);
       const { port, dispatches } = await proxyTo('h2', (d, socket) => {
         if (!d.toString('latin1').includes('/bulk')) {
           heldSocket = socket;
           return arrived.fire();
         }
-        socket.write(`HTTP/1.1 200 OK\r\nContent-Length: ${size}\r\n\r\n`);
-        const piece = Buffer.alloc(64 * 1024, 0x61);
-        const pump = (): void => {
-          while (bulkSent < size) {
-            bulkSent += piece.length;
-            if (!socket.write(piece)) return void socket.once('drain', pump);
-          }
-        };
-        pump();
+        bulk.writeTo(socket);
       });
       const client = await RawHttp2Client.connect(port);
       // Windows the download never runs out of: Portico writes until the sockets are full.
@@ -234,11 +226,7 @@ describe('forwarder: how a response that ends early is counted', () => {
       await arrived.promise;
       client.socket.pause();
       client.get(3, '/bulk');
-      // Full once the backend's writes stop moving.
-      for (let last = -1; last !== bulkSent; ) {
-        last = bulkSent;
-        await new Promise((resolve) => setTimeout(resolve, 300));
-      }
+      await bulk.stalled();
       heldSocket!.write('HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\npart');
       await new Promise((resolve) => setTimeout(resolve, 200));
       client.reset(1);

@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import net, { type AddressInfo } from 'node:net';
 import { createForwarder, type ExchangeOutcome } from '@portico/router';
 import { FrameType, RawHttp2Client, initialWindow, windowUpdate } from '@portico/test-support/http2';
-import { signal, startRawBackend, upstreamAt } from './harness.ts';
+import { BulkAnswer, signal, startRawBackend, upstreamAt } from './harness.ts';
 import { MethodDispatch } from './MethodDispatch.ts';
 
 const ending = (outcome: ExchangeOutcome) => ({ status: outcome.status, clientClosed: outcome.clientClosed, incomplete: outcome.incomplete });
@@ -26,7 +26,7 @@ describe('forwarder: a client reset with NO_ERROR while its body is paused', fun
     const size = 32 * 1024 * 1024;
     let held: net.Socket | undefined;
     const arrived = signal();
-    let bulkSent = 0;
+    const bulk = new BulkAnswer(size);
     const backend = await startRawBackend((d, socket) => {
       if (!d.toString('latin1').includes('/bulk')) {
         if (held) return;
@@ -34,15 +34,7 @@ describe('forwarder: a client reset with NO_ERROR while its body is paused', fun
         socket.pause(); // reads none of the body: Portico pauses the client's stream once the socket is full
         return arrived.fire();
       }
-      socket.write(`HTTP/1.1 200 OK\r\nContent-Length: ${size}\r\n\r\n`);
-      const piece = Buffer.alloc(64 * 1024, 0x61);
-      const pump = (): void => {
-        while (bulkSent < size) {
-          bulkSent += piece.length;
-          if (!socket.write(piece)) return void socket.once('drain', pump);
-        }
-      };
-      pump();
+      bulk.writeTo(socket);
     });
     closers.push(() => backend.close());
     const dispatches: MethodDispatch[] = [];
@@ -82,10 +74,7 @@ describe('forwarder: a client reset with NO_ERROR while its body is paused', fun
     // A download the client does not read fills the sockets: what Portico sends next waits in nghttp2.
     client.socket.pause();
     client.get(3, '/bulk');
-    for (let last = -1; last !== bulkSent; ) {
-      last = bulkSent;
-      await settle(300);
-    }
+    await bulk.stalled();
     held!.write('HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\npart');
     await settle(200);
     client.reset(1, 0x0);

@@ -174,6 +174,41 @@ export function signal(): { readonly promise: Promise<void>; readonly fire: () =
 }
 
 /**
+ * A raw backend's answer of `size` bytes of `a` (`writeTo` a socket), written only as fast as the
+ * socket takes them, for a client that stops reading a download: `stalled()` resolves once the
+ * writes have stopped moving (checked every 300 ms), when every buffer between the two is full
+ * and what the proxy sends that client next has to wait.
+ */
+export class BulkAnswer {
+  readonly size: number;
+  /** Bytes handed to the socket so far. */
+  sent = 0;
+
+  constructor(size: number) {
+    this.size = size;
+  }
+
+  writeTo(socket: net.Socket): void {
+    socket.write(`HTTP/1.1 200 OK\r\nContent-Length: ${this.size}\r\n\r\n`);
+    const piece = Buffer.alloc(64 * 1024, 0x61);
+    const pump = (): void => {
+      while (this.sent < this.size) {
+        this.sent += piece.length;
+        if (!socket.write(piece)) return void socket.once('drain', pump);
+      }
+    };
+    pump();
+  }
+
+  async stalled(): Promise<void> {
+    for (let last = -1; last !== this.sent; ) {
+      last = this.sent;
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    }
+  }
+}
+
+/**
  * A backend that answers with `size` bytes of `a`, written only as fast as its socket takes them;
  * `closed` fires when a connection of it closes (a proxy gave up on the response).
  */

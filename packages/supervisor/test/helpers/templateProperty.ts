@@ -5,12 +5,13 @@ import {
   createTemplateSupervisor,
   SimulatedClock,
   whichChildren,
-  type ChildCommand,
-  type ChildCommandFailure,
-  type ChildCommandResult,
   type RestartType,
   type SupervisorRef,
 } from '../../src/index.ts';
+import { AdvanceClock } from './AdvanceClock.ts';
+import { askNow, outcomeOf } from './askNow.ts';
+import { ReferenceModel, type ReferenceChild } from './ReferenceModel.ts';
+import { referencePolicyFields } from './referencePolicyFields.ts';
 import { testChild, type TestChildInput } from './testChild.ts';
 
 /**
@@ -29,60 +30,30 @@ interface Config {
   backoff: { min: number; max: number; resetAfter: number };
 }
 
-interface ModelChild {
-  id: string;
+interface ModelChild extends ReferenceChild {
   state: 'running' | 'backoff';
-  incarnation: number;
-  startedAt: number;
-  failures: number;
-  due: number;
 }
 
-class Model {
-  now = 0;
+class Model extends ReferenceModel<ModelChild, Config> {
   seq = 0;
-  children: ModelChild[] = [];
-  restarts: number[] = [];
-  done = false;
   /** Children whose next start fails. */
   failing = new Set<string>();
-  readonly config: Config;
-  constructor(config: Config) {
-    this.config = config;
-  }
 
   exit(child: ModelChild, kind: 'normal' | 'shutdown' | 'crash'): void {
-    const { restart, intensity, period, backoff } = this.config;
+    const { restart } = this.config;
     if (!(restart === 'permanent' || (restart === 'transient' && kind === 'crash'))) {
       this.children = this.children.filter((c) => c !== child);
       return;
     }
-    if (this.now - child.startedAt >= backoff.resetAfter * 1000) child.failures = 0;
-    child.failures++;
-    this.restarts = this.restarts.filter((t) => t > this.now - period * 1000);
-    this.restarts.push(this.now);
-    if (this.restarts.length > intensity) {
-      this.done = true;
-      return;
-    }
+    const delay = this.restartDelay(child);
+    if (delay === undefined) return;
     child.state = 'backoff';
-    child.due = this.now + Math.round(Math.min(backoff.max, backoff.min * 2 ** (child.failures - 1)) * 1000);
-    if (child.due === this.now) this.restartDue();
-  }
-
-  advance(ms: number): void {
-    const target = this.now + ms;
-    for (;;) {
-      const due = this.children.filter((c) => c.state === 'backoff' && c.due <= target);
-      if (due.length === 0 || this.done) break;
-      this.now = Math.min(...due.map((c) => c.due));
-      this.restartDue();
-    }
-    this.now = target;
+    child.due = this.now + delay;
+    if (child.due === this.now) this.fireDue();
   }
 
   /** Restarts the children due now, in start order; a restart that fails is a crash. */
-  restartDue(): void {
+  protected fireDue(): void {
     for (const c of this.children.filter((c) => c.state === 'backoff' && c.due <= this.now)) {
       if (this.done) return;
       c.incarnation++;
@@ -95,10 +66,6 @@ class Model {
       c.startedAt = this.now;
     }
   }
-
-  states(): string[] {
-    return this.children.map((c) => `${c.id}@${c.incarnation}:${c.state}`);
-  }
 }
 
 interface Real {
@@ -108,17 +75,6 @@ interface Real {
   failing: Set<string>;
   /** Every child actor ever started, to prove none runs once the supervisor has stopped. */
   actors: AnyActorRef[];
-}
-
-function ask(real: Real, command: ChildCommand): ChildCommandResult {
-  let answer: ChildCommandResult | undefined;
-  real.supervisor.send({ ...command, replyTo: { send: (event) => (answer = event.result) } });
-  assert.ok(answer, `${command.type} was answered at once`);
-  return answer;
-}
-
-function outcome(result: ChildCommandResult): ChildCommandFailure | 'ok' {
-  return result.ok ? 'ok' : result.failure;
 }
 
 function verify(m: Model, r: Real): void {
@@ -137,9 +93,9 @@ class Start implements Command {
   run(m: Model, r: Real): void {
     const id = `child-${++m.seq}`;
     if (this.fails) r.failing.add(id);
-    const result = ask(r, { type: 'supervisor.start_template_child', args: id });
+    const result = askNow(r.supervisor, { type: 'supervisor.start_template_child', args: id });
     // OTP start_child: a start that fails changes nothing.
-    assert.equal(outcome(result), this.fails ? 'start_failed' : 'ok');
+    assert.equal(outcomeOf(result), this.fails ? 'start_failed' : 'ok');
     assert.equal(result.id, id);
     if (!this.fails) m.children.push({ id, state: 'running', incarnation: 1, startedAt: m.now, failures: 0, due: 0 });
     verify(m, r);
@@ -173,20 +129,6 @@ class Exit implements Command {
   toString = () => `${this.kind}(${this.index}${this.restartFails ? ', its restart fails' : ''})`;
 }
 
-class Advance implements Command {
-  readonly ms: number;
-  constructor(ms: number) {
-    this.ms = ms;
-  }
-  check = (m: Readonly<Model>) => !m.done;
-  run(m: Model, r: Real): void {
-    r.clock.advance(this.ms);
-    m.advance(this.ms);
-    verify(m, r);
-  }
-  toString = () => `advance(${this.ms})`;
-}
-
 /** terminateChild, restartChild or deleteChild on a child the model has, or on one it never had. */
 class OnId implements Command {
   readonly index: number;
@@ -200,15 +142,15 @@ class OnId implements Command {
     const ids = [...m.children.map((c) => c.id), 'child-0'];
     const id = ids[this.index % ids.length]!;
     const child = m.children.find((c) => c.id === id);
-    const result = ask(r, { type: `supervisor.${this.command}_child`, id });
-    if (!child) assert.equal(outcome(result), 'not_found');
+    const result = askNow(r.supervisor, { type: `supervisor.${this.command}_child`, id });
+    if (!child) assert.equal(outcomeOf(result), 'not_found');
     else if (this.command === 'terminate') {
       // A template child that is terminated is removed, as OTP's simple_one_for_one does.
-      assert.equal(outcome(result), 'ok');
+      assert.equal(outcomeOf(result), 'ok');
       m.children = m.children.filter((c) => c !== child);
     } else {
       // A live child has no spec to restart or delete: it is running, or waiting out its backoff.
-      assert.equal(outcome(result), child.state === 'backoff' ? 'restarting' : 'running');
+      assert.equal(outcomeOf(result), child.state === 'backoff' ? 'restarting' : 'running');
     }
     verify(m, r);
   }
@@ -217,19 +159,14 @@ class OnId implements Command {
 
 const configArbitrary = fc.record({
   restart: fc.constantFrom<RestartType>('permanent', 'transient', 'temporary'),
-  intensity: fc.integer({ min: 0, max: 6 }),
-  period: fc.integer({ min: 1, max: 30 }),
-  backoff: fc.oneof(
-    fc.constant({ min: 0, max: 0, resetAfter: 0 }),
-    fc.record({ min: fc.constantFrom(0.5, 1, 2), max: fc.constantFrom(2, 4, 8), resetAfter: fc.constantFrom(1, 5, 20) }),
-  ),
+  ...referencePolicyFields,
 });
 
 const commands = fc.commands(
   [
     fc.boolean().map((fails): Command => new Start(fails)),
     fc.tuple(fc.nat(9), fc.constantFrom('crash' as const, 'crash' as const, 'normal' as const, 'shutdown' as const), fc.boolean()).map(([i, k, f]): Command => new Exit(i, k, f)),
-    fc.oneof(fc.integer({ min: 1, max: 12_000 }), fc.constantFrom(500, 1_000, 2_000)).map((ms): Command => new Advance(ms)),
+    fc.oneof(fc.integer({ min: 1, max: 12_000 }), fc.constantFrom(500, 1_000, 2_000)).map((ms): Command => new AdvanceClock(ms, verify)),
     fc.tuple(fc.nat(9), fc.constantFrom('terminate' as const, 'restart' as const, 'delete' as const)).map(([i, c]): Command => new OnId(i, c)),
   ],
   { maxCommands: 50, size: 'max' },

@@ -3,6 +3,7 @@ export { data } from './data.ts';
 export { Flag } from './Flag.ts';
 export { frame } from './frame.ts';
 export { FrameType } from './FrameType.ts';
+export { getOnHttp2Host } from './getOnHttp2Host.ts';
 export { goaway } from './goaway.ts';
 export { headerBlock } from './headerBlock.ts';
 export { headers } from './headers.ts';
