@@ -19,12 +19,6 @@ function two(n: number): string {
   return String(n).padStart(2, '0');
 }
 
-/** One capture file found on disk by `captureFilePattern`. */
-export interface FoundCaptureFile {
-  readonly name: string;
-  readonly compressed: boolean;
-}
-
 /**
  * Matches the names `captureFileName` gives under `prefix`'s folder, and the same names with
  * `.gz` after compression. The stamp and pid must follow the prefix at once, so the files of an

@@ -28,14 +28,10 @@ export const AUTHORITY = table((b) => isAlnum(b) || "-._~!$&'()*+,;=%:[]".includ
 
 export const HEX = table((b) => (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x46) || (b >= 0x61 && b <= 0x66));
 
-/** qdtext and quoted-pair payload (RFC 9110 §5.6.4): HTAB, SP, VCHAR, obs-text. */
-export const QUOTED = FIELD_VALUE;
-
 export const CR = 0x0d;
 export const LF = 0x0a;
 export const SP = 0x20;
 export const HTAB = 0x09;
-export const COLON = 0x3a;
 
 export function isToken(s: string): boolean {
   if (s.length === 0) return false;
