@@ -6,8 +6,8 @@
 export interface AdminConnectionLimits {
   /**
    * Connections open at once, admitted or not (nginx's `worker_connections`). One more closes the
-   * oldest connection with no request admitted yet, or, when every one has been, is itself
-   * closed at once.
+   * oldest connection with no request admitted yet and no reply under way (one stuck for
+   * `headTimeoutMs` counts as none), or, when there is no such connection, is itself closed at once.
    */
   readonly connections: number;
   /**

@@ -209,6 +209,11 @@ export function createAdminServer(options: AdminServerOptions): AdminServer {
 
   const serve = (viaSocket: boolean) => (req: http.IncomingMessage, res: http.ServerResponse) => {
     const path = (req.url ?? '/').split('?', 1)[0]!;
+    if (!viaSocket) {
+      // While its reply is written, a connection is not drained to make room (AdminConnectionGate).
+      gate.replying(req.socket);
+      res.once('close', () => gate.replied(req.socket));
+    }
     const refused = refuse(req, path, viaSocket);
     // A refused client gets one answer per connection: it may not hold one by sending head after head.
     if (refused) return send(res, refused.status, 'text/plain; charset=utf-8', refused.message, { ...refused.headers, Connection: 'close' });

@@ -80,8 +80,8 @@ describe('createAdminServer (connection limits of the TCP port)', function () {
   let admin: AdminServer | undefined;
   const clients: Client[] = [];
 
-  async function start(limits: AdminServerOptions['limits']): Promise<{ port: number; socket: string }> {
-    admin = createAdminServer({ source: new FakeAdminSource(), metrics: new RequestMetrics(), port: 0, token, socket: { path: join(dir, 'run', 'admin.sock') }, ...(limits ? { limits } : {}) });
+  async function start(limits: AdminServerOptions['limits'], source = new FakeAdminSource()): Promise<{ port: number; socket: string }> {
+    admin = createAdminServer({ source, metrics: new RequestMetrics(), port: 0, token, socket: { path: join(dir, 'run', 'admin.sock') }, ...(limits ? { limits } : {}) });
     const bound = await admin.start();
     return { port: bound.port, socket: bound.socket! };
   }
@@ -123,6 +123,67 @@ describe('createAdminServer (connection limits of the TCP port)', function () {
     // The newest are still open: one asks with the token and is served.
     silent.at(-1)!.socket.write(head('/status', withToken));
     await silent.at(-1)!.read(/^HTTP\/1\.1 200 /);
+  });
+
+  /**
+   * A connection without the token that has asked `/readyz` of a source with 40,000 apps still
+   * starting: a reply of about 9.5 MB, more than the kernel's buffers hold, so while the client
+   * reads nothing it stays under way. Resolves once its first bytes came; `rest` reads the rest, to the server's close.
+   */
+  async function slowReader(port: number): Promise<{ client: Client; rest: () => Promise<string> }> {
+    const client = await open(port);
+    client.socket.write(head('/readyz', { Connection: 'close' }));
+    await client.read(/^HTTP\/1\.1 503 /);
+    client.socket.pause();
+    return {
+      client,
+      rest: async () => {
+        client.socket.resume();
+        await client.closed;
+        return client.text();
+      },
+    };
+  }
+  const manyStarting = () => {
+    const source = new FakeAdminSource();
+    const [app] = source.current.apps;
+    const apps = Array.from({ length: 40_000 }, (_, i) => ({ ...app!, name: `app-${String(i).padStart(6, '0')}-${'x'.repeat(200)}`, state: 'starting' as const }));
+    source.current = { ...source.current, apps };
+    return source;
+  };
+
+  // docs/admin.md said waiting connections were "drained between their requests", but a
+  // connection whose probe was still being answered was closed as the oldest waiting one: its
+  // reply was cut. Failed before: the reader's connection was closed with its reply unfinished.
+  it('at `connections`, passes over a connection whose reply is under way and closes the oldest one between its requests', async () => {
+    const { port } = await start({ connections: 2, unadmitted: 2, headTimeoutMs: 60_000 }, manyStarting());
+    const reader = await slowReader(port);
+    const silent = await open(port);
+    assert.match(await probe(port), /^HTTP\/1\.1 200 /, 'the third is served');
+    const reply = await reader.rest();
+    const length = Number(/content-length: (\d+)/i.exec(reply)?.[1]);
+    assert.equal(Buffer.byteLength(reply.slice(reply.indexOf('\r\n\r\n') + 4), 'latin1'), length, 'the reply came whole');
+    await silent.closed;
+    assert.equal(silent.text(), '', 'the one between its requests was closed');
+    assert.ok(length > 9_000_000, `a reply the kernel cannot hold at once (${length} bytes)`);
+  });
+
+  it('at `connections`, closes the new connection at accept when every waiting one is replying', async () => {
+    const { port } = await start({ connections: 1, unadmitted: 1, headTimeoutMs: 60_000 }, manyStarting());
+    const reader = await slowReader(port);
+    assert.equal(await probe(port), '', 'closed at accept');
+    assert.match(await reader.rest(), /"ready":false/);
+  });
+
+  it('closes a connection whose reply has been under way for headTimeoutMs, as one that sends no head', async () => {
+    const { port } = await start({ connections: 1, unadmitted: 1, headTimeoutMs: 500 }, manyStarting());
+    const reader = await slowReader(port);
+    let answer = '';
+    while (answer === '') answer = await probe(port);
+    assert.match(answer, /^HTTP\/1\.1 200 /);
+    const reply = await reader.rest();
+    const length = Number(/content-length: (\d+)/i.exec(reply)?.[1]);
+    assert.ok(Buffer.byteLength(reply.slice(reply.indexOf('\r\n\r\n') + 4), 'latin1') < length, 'its reply was cut');
   });
 
   it('closes a new connection at accept when `connections` are open and every one has been admitted', async () => {

@@ -12,7 +12,7 @@ export const AdminLimitsSchema = Type.Object(
         minimum: 1,
         maximum: 100000,
         description:
-          'Most connections open at once on the admin TCP port, with the token or not. One more closes the oldest connection still waiting for a request with the token; when every one has sent one (follows of the logs, live pages), it is itself closed at accept. Each is a file descriptor of the control process. nginx: `worker_connections 512`.',
+          'Most connections open at once on the admin TCP port, with the token or not. One more closes the oldest connection still waiting for a request with the token, between its requests (a reply being written is not cut, unless it has been under way for `headersTimeout`); when there is none (every one has sent the token, as follows of the logs and live pages have, or is being answered), it is itself closed at accept. Each is a file descriptor of the control process. nginx: `worker_connections 512`.',
       }),
       512,
     ),

@@ -22,6 +22,12 @@ export interface GateCounts {
  * - at `connections`, it closes the oldest waiting one, however young, and when every open one
  *   has been admitted it is itself closed at once: this is the bound on descriptors.
  *
+ * A connection is waiting only between its requests: one whose reply is under way (`replying`
+ * until `replied`: a probe's answer to a client that reads slowly) is passed over, so the reply
+ * is never cut, unless it has been under way for `headTimeoutMs`, as long as a head may take: a
+ * client that takes nothing of its reply holds a place no longer than one that sends nothing.
+ * At `connections` with no connection to close, the new one is closed at accept.
+ *
  * A flood of connections that send nothing so pushes out its own, and a probe that sends its
  * head at once is answered before the flood's newer connections make it the oldest. `admit`
  * marks a connection whose request carried the token (`admits`): a probe's admits nothing, or
@@ -35,6 +41,8 @@ export class AdminConnectionGate {
   readonly #open = new Set<Socket>();
   /** When each was accepted, in accept order: the first is the oldest. */
   readonly #unadmitted = new Map<Socket, number>();
+  /** Connections with replies under way: since when, and how many (pipelined requests). */
+  readonly #replying = new Map<Socket, { since: number; count: number }>();
   #closed = 0;
 
   constructor(limits: AdminConnectionLimits, onClosed: (counts: GateCounts) => void, now: () => number = () => performance.now()) {
@@ -48,20 +56,44 @@ export class AdminConnectionGate {
   readonly onConnection = (socket: Socket): void => {
     const full = this.#open.size >= this.#limits.connections;
     if (full || this.#unadmitted.size >= this.#limits.unadmitted) {
-      const [oldest, since] = this.#unadmitted.entries().next().value ?? [];
-      if (oldest === undefined) return this.#close(socket);
-      if (full || this.#now() - since! >= this.#graceMs) {
-        // Counted out now, not at its close event: the new connection takes its place at once.
-        this.#forget(oldest);
-        this.#take(socket);
-        return this.#close(oldest);
-      }
+      const oldest = this.#oldestWaiting();
+      if (oldest !== undefined && (full || this.#now() - oldest.since >= this.#graceMs)) return this.#replace(oldest.socket, socket);
+      if (full) return this.#close(socket);
     }
     this.#take(socket);
   };
 
   admit(socket: Socket): void {
     this.#unadmitted.delete(socket);
+  }
+
+  /** A request of `socket` is being answered; `replied` once its reply is written or cut. */
+  replying(socket: Socket): void {
+    const reply = this.#replying.get(socket);
+    if (reply === undefined) this.#replying.set(socket, { since: this.#now(), count: 1 });
+    else reply.count++;
+  }
+
+  replied(socket: Socket): void {
+    const reply = this.#replying.get(socket);
+    if (reply !== undefined && --reply.count === 0) this.#replying.delete(socket);
+  }
+
+  /** The oldest unadmitted connection between its requests or whose reply is stuck, and when it was accepted. */
+  #oldestWaiting(): { socket: Socket; since: number } | undefined {
+    const now = this.#now();
+    for (const [socket, since] of this.#unadmitted) {
+      const reply = this.#replying.get(socket);
+      if (reply === undefined || now - reply.since >= this.#limits.headTimeoutMs) return { socket, since };
+    }
+    return undefined;
+  }
+
+  #replace(oldest: Socket, socket: Socket): void {
+    // Counted out now, not at its close event: the new connection takes its place at once.
+    this.#forget(oldest);
+    this.#take(socket);
+    this.#close(oldest);
   }
 
   #take(socket: Socket): void {
@@ -73,6 +105,7 @@ export class AdminConnectionGate {
   #forget(socket: Socket): void {
     this.#open.delete(socket);
     this.#unadmitted.delete(socket);
+    this.#replying.delete(socket);
   }
 
   #close(socket: Socket): void {
