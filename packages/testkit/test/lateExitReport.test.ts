@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createActor } from 'xstate';
 import { createSupervisor, whichChild, type SupervisorEmitted } from '@portico/supervisor';
-import { workerChildSpec } from '@portico/worker-actor';
+import { WorkerPool, workerChildSpec } from '@portico/worker-actor';
 import { Simulation } from '../src/index.ts';
 import { simulatedWorker } from './helpers.ts';
 
@@ -38,4 +38,17 @@ describe('an exit the host reports late', () => {
       `gave up: ${emitted.map((e) => e.type).join(', ')}`,
     );
   });
+
+  it("is dated in the pool's exit history when the process exited", async () => {
+    const sim = new Simulation({ seed: 1 });
+    sim.host.define('backend', ({ attempt }) => (attempt === 1 ? { readyAfter: 10, crashAt: 500, reportsExitAfter: 2_000 } : { readyAfter: 10 }));
+    const pool = new WorkerPool({ worker: { app: 'shop', processPath: 'backend', host: sim.host, shutdownTimeLimit: 2 }, processesPerApplication: 1, clock: sim.clock });
+    await sim.until(pool.start());
+    await sim.runUntil(() => pool.history.exits.length === 1);
+    const [crashed] = sim.host.processes;
+    assert.equal(pool.history.exits[0]!.at, crashed!.exitedAt);
+    assert.ok(sim.now >= crashed!.exitedAt! + 2_000, 'the exit was reported 2 s after it happened');
+    await sim.until(pool.stop());
+  });
 });
+
