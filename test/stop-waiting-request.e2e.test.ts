@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { changed } from './helpers/load.ts';
+import { until } from './helpers/frontClients.ts';
 import { app, request, startPortico, stopAllPorticos } from './helpers/portico.ts';
 
 // Portico's stop left a request that waited for its app to start waiting on a pool that was
@@ -18,7 +18,9 @@ describe('Portico stopping while a request waits for its app to start', function
       const apps = [app('shop', { environmentVariables: { LISTEN_DELAY_MS: '600000' }, startupTimeLimit: 600, start: 'lazy' })];
       const { portico, port } = await startPortico(fronts === undefined ? { apps } : { fronts, apps });
       const waiting = request(port, '/');
-      await changed(portico, () => portico.status().apps[0]?.workers.some((w) => w.pid !== undefined) === true);
+      // Looked for, not waited for with `changed`: a worker's spawn changes no pool state, so no
+      // onChange came for it until the next resource sample, 5 s later.
+      await until(() => portico.status().apps[0]?.workers.some((w) => w.pid !== undefined) === true);
       await portico.stop();
       const answer = await waiting;
       assert.equal(answer.status, 503);

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import type { Portico } from '@portico/portico';
+import { until } from './helpers/frontClients.ts';
 import { changed } from './helpers/load.ts';
 import { app, request, startPortico, stopAllPorticos } from './helpers/portico.ts';
 
@@ -8,7 +9,11 @@ import { app, request, startPortico, stopAllPorticos } from './helpers/portico.t
 const slow = (extra: Record<string, unknown> = {}) =>
   app('shop', { environmentVariables: { LISTEN_DELAY_MS: '600000' }, startupTimeLimit: 600, ...extra });
 
-const starting = (portico: Portico) => changed(portico, () => portico.status().apps[0]?.workers.some((w) => w.pid !== undefined) === true);
+/**
+ * Resolves once a worker of the app was spawned. Looked for, not waited for with `changed`: a
+ * worker's spawn changes no pool state, so no onChange came for it until the next resource sample, 5 s later.
+ */
+const starting = (portico: Portico) => until(() => portico.status().apps[0]?.workers.some((w) => w.pid !== undefined) === true);
 
 // An operator's `portico start APP` (and a `portico restart` of an app still starting) waited for
 // the app to be ready outside the rollouts that Portico's stop ends, and the stop waited for it:
