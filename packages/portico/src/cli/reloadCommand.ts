@@ -1,5 +1,6 @@
 import { waitOptionHelp, waitOptions } from './adminOptions.ts';
 import type { Command } from './Command.ts';
+import { CommandFailure } from './CommandFailure.ts';
 import { ExitCode } from './ExitCode.ts';
 import { adminTarget } from './internal/adminTarget.ts';
 import { askAdmin, unexpected } from './internal/askAdmin.ts';
@@ -19,7 +20,13 @@ export const reloadCommand: Command = {
   optionHelp: waitOptionHelp,
   async run(values, _positionals, io) {
     const timeoutMs = silenceLimit(values['timeout']);
-    const target = await adminTarget(values, io, 'reload');
+    const target = await adminTarget(values, io, 'reload').catch((error: unknown) => {
+      // -c FILE with problems: said as Portico says a refused reload, since the operator's first
+      // question is whether the site still runs (before, only "N problems; fix each", which the
+      // docs' example of a refused reload did not match).
+      if (!(error instanceof CommandFailure) || error.exitCode !== ExitCode.configInvalid) throw error;
+      throw new CommandFailure(`the new config was refused (nothing was sent to Portico); the running one stays in force:\n${error.message.replace(/^/gm, '  ')}`, error.exitCode);
+    });
     const answer = await askAdmin(target, '/reload', { method: 'POST', timeoutMs, changes: true });
     let result: { ok?: boolean; errors?: string[] } | undefined;
     try {
