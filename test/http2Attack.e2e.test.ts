@@ -129,6 +129,22 @@ describe('HTTP/2 front under a hostile client', function () {
     assert.ok(writes <= 2 * reads + 8, `${writes} writes for 5 000 bytes in ${reads} reads`);
   });
 
+  // The DATA flood bound (docs/proxy.md, Limits) counts a WebSocket's DATA as a body's: more than
+  // 10 000 pieces under 64 bytes within a second close the connection.
+  it('a WebSocket stream of 30 000 one-byte DATA frames at once is closed as a DATA flood, the backend getting few of them', async () => {
+    let received = 0;
+    backend = await webSocketBackend((socket) => socket.on('data', (d: Buffer) => (received += d.length)));
+    front = await startFront({ h2c: true }, backend.port);
+    const a = await attacker();
+    a.send(openWebSocket(1));
+    assert.equal((await a.outcome(1)).kind, 'response');
+    // Within the stream's and the connection's first windows (64 KiB each): no WINDOW_UPDATE needed.
+    a.send(...Array.from({ length: 30_000 }, () => data(1, 'x', false)));
+    await until(() => a.closed);
+    assert.ok(front.events.some((e) => e.type === 'request.refused' && e.reason.includes('DATA flood')), 'the close is logged');
+    assert.ok(received <= 20_000, `the backend got ${received} bytes`);
+  });
+
   // Every stream's upload waits for a backend that is not there yet (an app starting: the
   // dispatch has not decided): the stream's window (64 KiB) stops each client, so what the
   // connection holds is bounded per stream, not by the bodies' size. (A backend that takes nothing

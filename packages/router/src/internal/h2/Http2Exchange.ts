@@ -31,7 +31,7 @@ export interface Http2StreamOwner {
   readonly closedBy: string | undefined;
   /** The exchange is over; `premature` when the client reset the stream before its response was complete. */
   onStreamSettled(premature: boolean): void;
-  /** A piece of the request body came: one DATA frame's data (node:http2 hands them over one by one). */
+  /** A piece of the request body (or a tunnel's DATA) came: one DATA frame's data, or part of one (node:http2 hands them over one by one). */
   onRequestData(bytes: number): void;
 }
 
@@ -293,6 +293,9 @@ export class Http2Exchange implements ExchangeClientSide {
     // `rest` is part of a lent backend read.
     if (rest.length > 0) this.#stream.write(Buffer.from(rest));
     openTunnel(this.#stream, connection, this.#owner.options);
+    // A tunnel's DATA costs what a body's does per frame: counted for the same flood bound. The
+    // tunnel reads the stream and pauses it; a second listener neither starts nor stops that.
+    this.#stream.on('data', (chunk: Buffer) => this.#owner.onRequestData(chunk.length));
   }
 
   /** The dispatch's answer, or Portico's page after a failed try or a timeout. */
