@@ -145,9 +145,12 @@ describe('forwarder failures', () => {
       setTimeout(() => socket.resetAndDestroy(), 20);
     });
     const proxy = await startProxy({ pickUpstream: () => upstreamAt(backend.port) });
-    const { text, ended } = await rawRequest(proxy.port, 'GET / HTTP/1.0\r\n\r\n');
-    assert.match(text, /^HTTP\/1\.1 200 OK/);
-    assert.equal(ended, 'reset');
+    // A client that tells the reset from a clean end: a Node client, slow to read on a loaded
+    // machine, saw the reset arrive behind the unread 'partial' and reported an end (resetObserver).
+    // The kernel may drop what the client had not read when the reset came, so the text may be short.
+    const { text, ended } = await requestSeeingResets(proxy.port, 'GET / HTTP/1.0\r\n\r\n');
+    assert.equal(ended, 'reset', JSON.stringify(text));
+    assert.ok('HTTP/1.1 200 OK\r\n'.startsWith(text.slice(0, 17)), JSON.stringify(text));
     assert.equal(proxy.events.at(-1)?.type, 'response.aborted');
   });
 
