@@ -614,43 +614,91 @@ describe('createEmbeddedForwarder', () => {
       assert.deepEqual(host.released.map((o) => o.status), [426]);
     });
 
-    // Backend reads are lent for one call (UpstreamConnection, the socket forwarder's): a refusal's
-    // body queued for a client that is behind, as a view of one, would be overwritten by the next.
+    // Backend reads are lent for one call, in a buffer every connection's reads share
+    // (UpstreamConnection, the socket forwarder's): a refusal's body queued for a client that is
+    // behind, as a view of one, would be overwritten by another connection's next read.
     for (const framing of ['content-length', 'chunked', 'close'] as const) {
-      it(`passes on a refusal's large body intact to a client that reads only once it is all sent (${framing})`, async () => {
-        const body = Buffer.alloc(16 * 1024 * 1024);
-        for (let i = 0; i < body.length; i += 4) body.writeUInt32BE((i * 2654435761) >>> 0, i);
-        const head = framing === 'content-length' ? `content-length: ${body.length}\r\n` : framing === 'chunked' ? 'transfer-encoding: chunked\r\n' : '';
-        let sent!: () => void;
-        const allSent = new Promise<void>((resolve) => (sent = resolve));
+      it(`passes on a refusal's large body intact to a client that reads only once another has read its own (${framing})`, async () => {
+        const size = 16 * 1024 * 1024;
+        const body = Buffer.alloc(size);
+        for (let i = 0; i < size; i += 4) body.writeUInt32BE((i * 2654435761) >>> 0, i);
+        const head = framing === 'content-length' ? `content-length: ${size}\r\n` : framing === 'chunked' ? 'transfer-encoding: chunked\r\n' : '';
+        let answered = 0;
         const backend = await startRawBackend((_d, socket) => {
+          // The first connection's body is the pattern, the second's all 0xff.
+          const own = answered++ === 0 ? body : Buffer.alloc(size, 0xff);
           socket.write(`HTTP/1.1 403 Forbidden\r\n${head}\r\n`);
-          for (let at = 0; at < body.length; at += 64 * 1024) {
-            const piece = body.subarray(at, at + 64 * 1024);
+          for (let at = 0; at < size; at += 64 * 1024) {
+            const piece = own.subarray(at, at + 64 * 1024);
             socket.write(framing === 'chunked' ? Buffer.concat([Buffer.from(`${piece.length.toString(16)}\r\n`), piece, Buffer.from('\r\n')]) : piece);
           }
-          socket.write(framing === 'chunked' ? '0\r\n\r\n' : '', () => sent());
+          if (framing === 'chunked') socket.write('0\r\n\r\n');
           if (framing === 'close') socket.end();
         });
         const host = await startHost(forward(upstreamAt(backend.port)));
-        const client = net.connect(host.port, '127.0.0.1');
-        await once(client, 'connect');
-        client.pause();
-        client.write('GET /ws HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n');
-        await allSent;
+        const handshake = 'GET /ws HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n';
+        const behind = net.connect(host.port, '127.0.0.1');
+        await once(behind, 'connect');
+        behind.pause();
+        behind.write(handshake);
+        await turnsUntil(() => answered === 1);
+        const other = await rawRequest(host.port, handshake);
+        assert.equal(other.text.length > size, true);
         const pieces: Buffer[] = [];
-        client.on('data', (d: Buffer) => pieces.push(d));
-        client.resume();
-        await once(client, 'end');
-        client.destroy();
+        behind.on('data', (d: Buffer) => pieces.push(d));
+        behind.resume();
+        await once(behind, 'end');
+        behind.destroy();
         const reply = Buffer.concat(pieces);
         const at = reply.indexOf('\r\n\r\n');
         assert.match(reply.subarray(0, at).toString('latin1'), /^HTTP\/1\.1 403 /);
         const received = reply.subarray(at + 4);
-        assert.equal(received.length, body.length);
+        assert.equal(received.length, size);
         assert.ok(received.equals(body), 'the body arrived changed');
       });
     }
+
+    // A refusal's body was written to the client as it came, whatever the client took: a backend
+    // that refused with an endless body to a client that never read had the host hold all of it.
+    it('holds a backend\'s refusal for a client that reads nothing, and closes both after sendTimeout', async () => {
+      const bound = 64 * 1024 * 1024;
+      let handedOver = 0;
+      let backendClosed!: Promise<unknown>;
+      let backendSocket: net.Socket | undefined;
+      const backend = await startRawBackend((_d, socket) => {
+        backendSocket = socket;
+        // The cut is a reset: wait for the close, not with once(), which rejects on the reset's error.
+        backendClosed ??= new Promise((resolve) => socket.on('close', resolve));
+        socket.write('HTTP/1.1 403 Forbidden\r\n\r\n');
+        const piece = Buffer.alloc(1024 * 1024, 0x61);
+        const pump = (): void => {
+          while (handedOver < bound && !socket.destroyed) {
+            handedOver += piece.length;
+            if (!socket.write(piece)) return;
+          }
+        };
+        socket.on('drain', pump);
+        pump();
+      });
+      const host = await startHost(forward(upstreamAt(backend.port)), { sendTimeout: 200 });
+      const client = net.connect(host.port, '127.0.0.1');
+      client.on('error', () => {});
+      await once(client, 'connect');
+      client.pause();
+      client.write('GET /ws HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n');
+      try {
+        await turnsUntil(() => backendClosed !== undefined);
+        await Promise.race([backendClosed, turnsUntil(() => handedOver >= bound)]);
+        assert.ok(handedOver < bound, `the backend handed over ${handedOver / 1024 / 1024} MiB to a client that read none of it`);
+        await backendClosed;
+        assert.deepEqual(host.events.at(-1), { type: 'response.aborted', reason: 'the client read nothing of the response for 200 ms' });
+        await turnsUntil(() => host.released.length === 1);
+        assert.deepEqual(host.released.map((o) => [o.status, o.incomplete]), [[403, true]]);
+      } finally {
+        client.destroy();
+        backendSocket?.destroy();
+      }
+    });
 
     it('answers 502, and opens no tunnel, to a 101 that does not complete the handshake (a wrong accept, no Upgrade)', async () => {
       const key = 'dGhlIHNhbXBsZSBub25jZQ==';

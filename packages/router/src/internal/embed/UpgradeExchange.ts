@@ -60,6 +60,8 @@ export class UpgradeExchange {
   #remaining = 0;
   #decoder: ChunkedDecoder | undefined;
   #released = false;
+  /** A refusal's body waits for the client to take what it was given: the backend is paused meanwhile. */
+  #clientBlocked = false;
   /** The handshake was written to a connected backend. */
   #sent = false;
   /** `requestTimeout` for the backend's answer to the handshake and its refusal's body, on the forwarder's clock. */
@@ -234,28 +236,40 @@ export class UpgradeExchange {
   }
 
   #relayBody(chunk: Buffer): void {
-    const { client } = this.#ctx;
     if (this.#decoder !== undefined) {
-      const r = this.#decoder.push(chunk, (data) => {
-        this.#bodyBytesOut += data.length;
-        client.write(Buffer.from(data));
-      });
+      const r = this.#decoder.push(chunk, (data) => this.#toClient(data));
       if (r.kind === 'error') return this.#abortClient(`backend sent a malformed chunked body: ${r.reason}`);
       if (r.kind === 'done') this.#endRefusal();
       return;
     }
-    // Copied: the read is lent for this call, and the client's socket may queue what it is given.
-    if (this.#remaining < 0) {
-      this.#bodyBytesOut += chunk.length;
-      client.write(Buffer.from(chunk));
-      return;
-    }
+    if (this.#remaining < 0) return this.#toClient(chunk);
     const take = Math.min(this.#remaining, chunk.length);
-    client.write(Buffer.from(chunk.subarray(0, take)));
-    this.#bodyBytesOut += take;
+    this.#toClient(chunk.subarray(0, take));
     this.#remaining -= take;
     if (this.#remaining === 0) this.#endRefusal();
   }
+
+  /**
+   * Refusal body bytes to the client: copied (the read is lent for this call, and the client's
+   * socket may queue what it is given), and the backend paused while the client is behind, on
+   * `sendTimeout` (`exchangeWait`), as the socket forwarder relays a response: the host held a
+   * backend's whole refusal for a client that read none of it.
+   */
+  #toClient(data: Buffer): void {
+    this.#bodyBytesOut += data.length;
+    if (this.#ctx.client.write(Buffer.from(data)) || this.#clientBlocked) return;
+    this.#clientBlocked = true;
+    this.#upstream?.socket.pause();
+    this.#ctx.client.once('drain', this.#onClientDrain);
+    this.#rearm();
+  }
+
+  readonly #onClientDrain = (): void => {
+    this.#clientBlocked = false;
+    if (this.#phase !== 'body') return;
+    this.#upstream?.socket.resume();
+    this.#rearm();
+  };
 
   #endRefusal(): void {
     this.#phase = 'done';
@@ -268,19 +282,20 @@ export class UpgradeExchange {
 
   /**
    * The policy's deadline rule (`exchangeWait`): the backend is awaited from the handshake (a
-   * bodiless request) to the end of a refusal's body, each read starting the wait over. The
-   * client's socket is not watched here: the host's server owns it.
+   * bodiless request) to the end of a refusal's body, each read starting the wait over; the
+   * client, for `sendTimeout` from when it fell behind, while a refusal's body waits for it.
    */
   #rearm(): void {
     const wait = exchangeWait({
       settled: this.#phase === 'done',
-      clientBehind: false,
+      clientBehind: this.#clientBlocked,
       responseStarted: this.#phase === 'body',
       requestBodyEnded: true,
       backendHoldsBody: false,
       awaitingContinue: false,
     });
     if (wait === 'none') this.#deadline.clear();
+    else if (wait === 'client') this.#deadline.hold(this.#ctx.options.sendTimeout);
     else this.#deadline.set(this.#requestTimeout);
   }
 
@@ -288,7 +303,7 @@ export class UpgradeExchange {
     if (this.#phase === 'head') {
       this.#failForBackend(504, `the backend sent nothing for ${this.#requestTimeout} ms`);
     }
-    else if (this.#phase === 'body') this.#abortClient('request timed out');
+    else if (this.#phase === 'body') this.#abortClient(this.#clientBlocked ? `the client read nothing of the response for ${this.#ctx.options.sendTimeout} ms` : 'request timed out');
   };
 
   readonly #onClientClose = (): void => {
