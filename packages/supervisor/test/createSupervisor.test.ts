@@ -114,6 +114,22 @@ describe('createSupervisor', () => {
       assert.deepEqual(t.states(), ['a@11:running']);
     });
 
+    // supervisor.erl keeps a restart while Now =< Then + Period. Before, a restart exactly period
+    // ago had left the window, so a child crashing every 5 s under OTP's default (1 in 5 s) was
+    // restarted for ever where OTP gives up at its second crash.
+    it('counts a restart exactly period ago in the window, as OTP does, and not one a millisecond older', () => {
+      const boundary = harness({ intensity: 1, period: 5 }, [{ id: 'a' }]).start();
+      boundary.send('a', 'crash');
+      boundary.clock.advance(5_000);
+      boundary.send('a', 'crash');
+      assert.deepEqual(boundary.supervisor.getSnapshot().output, { exit: 'shutdown', reason: 'gave_up' });
+      const past = harness({ intensity: 1, period: 5 }, [{ id: 'a' }]).start();
+      past.send('a', 'crash');
+      past.clock.advance(5_001);
+      past.send('a', 'crash');
+      assert.deepEqual(past.states(), ['a@3:running']);
+    });
+
     it('gives up on the first restart with intensity 0', () => {
       const t = harness({ intensity: 0 }, [{ id: 'a' }]).start();
       t.send('a', 'crash');

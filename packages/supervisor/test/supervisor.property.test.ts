@@ -232,7 +232,7 @@ const commands = fc.commands(
 /** Within any window of `period` seconds there are at most `intensity` restarts. */
 function assertIntensity(times: number[], config: Config): void {
   for (let i = 0; i < times.length; i++) {
-    const inWindow = times.filter((t) => t > (times[i] as number) - config.period * 1000 && t <= (times[i] as number));
+    const inWindow = times.filter((t) => t >= (times[i] as number) - config.period * 1000 && t <= (times[i] as number));
     assert.ok(inWindow.length <= config.intensity, `${inWindow.length} restarts within ${config.period}s > ${config.intensity}`);
   }
 }

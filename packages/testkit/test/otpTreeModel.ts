@@ -297,7 +297,9 @@ export class ModelSupervisor {
     // Portico's backoff (docs/supervisor.md, Backoff): the failures in a row, reset by an uptime of resetAfter.
     if (this.world.now - child.startedAt >= (backoff.resetAfter ?? (backoff.min + backoff.max) / 2) * 1000) child.failures = 0;
     child.failures++;
-    this.restarts = this.restarts.filter((t) => t > this.world.now - period * 1000);
+    // supervisor.erl keeps a restart while Now =< Then + Period (both ends of the window), in whole
+    // seconds; here in the clock's milliseconds, as Portico counts (docs/supervisor.md).
+    this.restarts = this.restarts.filter((t) => t >= this.world.now - period * 1000);
     this.restarts.push(this.world.now);
     if (this.restarts.length > intensity) {
       this.emit(`gave_up ${spec.id} ${this.restarts.length}`);

@@ -23,7 +23,7 @@ export class RestartHistory {
     return admitRestart(this.limit, this.#times, at);
   }
 
-  /** Restarts within the window that ends at `now`: the times are in order, so a binary search finds it. */
+  /** Restarts within the window that ends at `now`, its start included (`admitRestart`): the times are in order, so a binary search finds it. */
   inPeriod(now: number): number {
     const times = this.#times;
     const windowStart = now - this.limit.period * 1000;
@@ -31,7 +31,7 @@ export class RestartHistory {
     let high = times.length;
     while (low < high) {
       const middle = (low + high) >> 1;
-      if ((times[middle] as number) > windowStart) high = middle;
+      if ((times[middle] as number) >= windowStart) high = middle;
       else low = middle + 1;
     }
     return times.length - low;

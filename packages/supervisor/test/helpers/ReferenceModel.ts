@@ -41,7 +41,8 @@ export abstract class ReferenceModel<C extends ReferenceChild, P extends Referen
     const { intensity, period, backoff } = this.config;
     if (this.now - child.startedAt >= backoff.resetAfter * 1000) child.failures = 0;
     child.failures++;
-    this.restarts = this.restarts.filter((t) => t > this.now - period * 1000);
+    // Both ends of the window, as supervisor.erl's Now =< Then + Period (RestartIntensity).
+    this.restarts = this.restarts.filter((t) => t >= this.now - period * 1000);
     this.restarts.push(this.now);
     if (this.restarts.length > intensity) {
       this.done = true;

@@ -18,7 +18,8 @@ export function assertRestartIntensity(
     .map((e) => e.at);
   const window = limit.period * 1000;
   for (const end of times) {
-    const inWindow = times.filter((t) => t > end - window && t <= end);
+    // Both ends of the window count, as in admitRestart and OTP.
+    const inWindow = times.filter((t) => t >= end - window && t <= end);
     if (inWindow.length > limit.intensity) {
       violated(
         'restart intensity',
