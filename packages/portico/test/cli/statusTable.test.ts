@@ -21,6 +21,19 @@ describe('statusTable', () => {
     assert.match(text, /^shop +failed +0 +0 +- +-$/m);
     assert.match(text, /^shop: failed: 3 restarts within 60 s passed rapidFailsPerMinute \(2\); last exit: crashed, code 1; started again by itself in 1m 35s$/m);
   });
+
+  // The failure page counts down by whole seconds rounded up ("in 12 s" with 11.3 s to go); the
+  // table said "in 11s" beside it (the operator's trial).
+  it('counts down to the next try in whole seconds rounded up, as the failure page does', () => {
+    const now = 1_000_000;
+    const shop: AppStatus = {
+      name: 'shop', match: { host: '*', path: '/' }, state: 'failed', eager: true, queueDepth: 0, failure: 'exit 1', retryAt: now + 11_300, workers: [],
+    };
+    const growing: AppStatus = { name: 'shop', match: shop.match, state: 'ready', eager: true, queueDepth: 0, newWorkerWait: { failures: 1, retryAt: now + 59_001 }, workers: [] };
+    const status: PorticoStatus = { startedAt: now - 5_000, version: '0.1.0', pid: 42, apps: [shop] };
+    assert.match(statusTable(status, status.apps, now), /started again by itself in 12s$/m);
+    assert.match(statusTable(status, [growing], now), /next try in 1m 00s,/);
+  });
 });
 
 describe('statusTable new workers', () => {

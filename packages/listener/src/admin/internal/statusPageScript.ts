@@ -46,6 +46,8 @@ export const statusPageScript = `
     if (h < 24) return h + ' h ' + (m % 60) + ' min';
     return d + ' d ' + (h % 24) + ' h';
   }
+  // Time left until a retry, in whole seconds rounded up, as the failure page counts it down.
+  const countdown = (ms) => duration(Math.ceil(ms / 1000) * 1000);
   const endpoint = (e) => !e ? '—' : e.kind === 'tcp' ? e.host + ':' + e.port : e.path;
   const exitSummary = (x) =>
     x.kind.replace(/_/g, ' ') + (x.signal ? ' · ' + x.signal : x.code !== null ? ' · code ' + x.code : '') +
@@ -189,13 +191,13 @@ ${statusPageFronts}
     const app = card.app;
     if (!app) return;
     const notes = [];
-    if (app.failure) notes.push('Failed: ' + app.failure + (app.retryAt ? ' · started again by itself in ' + duration(app.retryAt - now) : ''));
+    if (app.failure) notes.push('Failed: ' + app.failure + (app.retryAt ? ' · started again by itself in ' + countdown(app.retryAt - now) : ''));
     if (app.rollout && app.rollout.state === 'failed') notes.push(app.rollout.message);
     setText(card.note, notes.join('\\n'));
     card.note.hidden = notes.length === 0;
     const w = app.newWorkerWait;
     const times = w ? (w.failures === 1 ? 'once' : w.failures + ' times') : '';
-    const next = w ? (w.retryAt > now ? 'next try in ' + duration(w.retryAt - now) : 'next try when asked again') : '';
+    const next = w ? (w.retryAt > now ? 'next try in ' + countdown(w.retryAt - now) : 'next try when asked again') : '';
     setText(card.wait, w ? 'New workers (a replacement, growth) failed to start ' + times + ' in a row · ' + next + ' · the old workers serve on' : '');
     card.wait.hidden = !w;
   }

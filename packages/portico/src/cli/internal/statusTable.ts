@@ -32,9 +32,9 @@ export function statusTable(status: PorticoStatus, apps: readonly AppStatus[], n
     // Stopped for a reason of its own (app_offline.htm): without it, the table read as after `portico stop`.
     const stopped = app.state === 'stopped' ? app.history?.at(-1) : undefined;
     if (stopped?.state === 'stopped' && stopped.reason) notes.push(`${app.name}: stopped: ${stopped.reason}`);
-    if (app.failure) notes.push(`${app.name}: failed: ${app.failure}${app.retryAt === undefined ? '' : `; started again by itself in ${duration(app.retryAt - now)}`}`);
+    if (app.failure) notes.push(`${app.name}: failed: ${app.failure}${app.retryAt === undefined ? '' : `; started again by itself in ${countdown(app.retryAt - now)}`}`);
     const wait = app.newWorkerWait;
-    if (wait) notes.push(`${app.name}: new workers (replacement, growth) failed to start ${wait.failures === 1 ? 'once' : `${wait.failures} times`} in a row; next try in ${duration(wait.retryAt - now)}, the old workers serve on`);
+    if (wait) notes.push(`${app.name}: new workers (replacement, growth) failed to start ${wait.failures === 1 ? 'once' : `${wait.failures} times`} in a row; next try in ${countdown(wait.retryAt - now)}, the old workers serve on`);
     for (const worker of app.workers) rows.push(workerRow(worker, now));
   }
   const table = columns(rows);
@@ -103,6 +103,11 @@ function lastExit(worker: WorkerStatusView): string {
 }
 
 /** `45s`, `5m 03s`, `2h 05m`, `3d 04h`: two units at most, enough to tell a fresh restart from a long run. */
+/** Time left until a retry, in whole seconds rounded up, as the failure page counts it down. */
+function countdown(ms: number): string {
+  return duration(Math.ceil(ms / 1000) * 1000);
+}
+
 export function duration(ms: number): string {
   const s = Math.max(0, Math.floor(ms / 1000));
   const two = (n: number) => String(n).padStart(2, '0');
