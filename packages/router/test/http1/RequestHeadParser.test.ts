@@ -206,6 +206,17 @@ describe('RequestHeadParser', () => {
       assert.equal(head('GET / HTTP/1.1\r\nHost: a:\r\n\r\n').host, 'a:');
     });
     it('refuses absolute-form whose host has an empty label', () => refused(`GET http://a..b/x HTTP/1.1\r\n${H}\r\n`, 400));
+    // Deliberately stricter than RFC 3986 and nginx 1.22 (docs/proxy.md): an IP literal is an IPv6
+    // address and nothing else. A zone id (RFC 6874) names an interface of the client's own machine
+    // (RFC 4007 §6), and IPvFuture names no version of IP that exists; neither can name Portico.
+    it('refuses an IP literal with a zone id or in IPvFuture form, in Host and in absolute-form, and takes a plain IPv6 one', () => {
+      for (const literal of ['[fe80::1%25eth0]', '[fe80::1%eth0]', '[v1.x]', '[v1.x:y]:80']) {
+        refused(`GET / HTTP/1.1\r\nHost: ${literal}\r\n\r\n`, 400, /Host/);
+        refused(`GET http://${literal}/x HTTP/1.1\r\n${H}\r\n`, 400);
+      }
+      assert.equal(head('GET / HTTP/1.1\r\nHost: [::1]:8080\r\n\r\n').host, '[::1]:8080');
+      assert.equal(head('GET / HTTP/1.1\r\nHost: [::ffff:127.0.0.1]\r\n\r\n').host, '[::ffff:127.0.0.1]');
+    });
     it('refuses a Host with a broken or NUL percent escape, and takes a whole one', () => {
       for (const name of ['%zz', 'a%2', 'a%', 'a%00b']) refused(`GET / HTTP/1.1\r\nHost: ${name}\r\n\r\n`, 400, /Host/);
       assert.equal(head('GET / HTTP/1.1\r\nHost: a%2Db\r\n\r\n').host, 'a%2Db');

@@ -55,6 +55,9 @@ export function parseRequestTarget(target: string, method: string): ParsedTarget
   return { form: 'absolute', path, scheme: schemeLength === 7 ? 'http' : 'https', authority };
 }
 
+// An IP literal is a plain IPv6 address (an embedded IPv4 one included): a zone id (RFC 6874,
+// `[fe80::1%25eth0]`) names an interface of the client's machine (RFC 4007 §6) and IPvFuture
+// (`[v1.x]`) no IP that exists, so both are refused, deliberately stricter than RFC 3986 and nginx.
 const hostPattern = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._~!$&'()*+,;=%]*)(?::[0-9]{0,5})?$/;
 
 /**
