@@ -385,6 +385,19 @@ describe('createEmbeddedForwarder', () => {
       }
     });
 
+    // node:http's client stops at 16 KiB of head (its maxHeaderSize) unless told otherwise.
+    it('takes a response head up to maxResponseHeadBytes, as the socket forwarder does, and answers 502 past it', async () => {
+      for (const [kib, status] of [
+        [20, 200],
+        [70, 502],
+      ] as const) {
+        const backend = await startRawBackend((_d, socket) => socket.write(`HTTP/1.1 200 OK\r\nContent-Length: 2\r\n${`X-Big: ${'a'.repeat(1000)}\r\n`.repeat(kib)}\r\nok`));
+        const host = await startHost(forward(upstreamAt(backend.port)));
+        const reply = await rawRequest(host.port, 'GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n');
+        assert.match(reply.text, new RegExp(`^HTTP/1\\.1 ${status} `), `a ${kib} KiB head`);
+      }
+    });
+
     it('answers 504 and closes the backend connection when the response head is late', async () => {
       let upstreamClosed!: Promise<unknown>;
       const backend = await startRawBackend((_d, socket) => (upstreamClosed ??= once(socket, 'close')));

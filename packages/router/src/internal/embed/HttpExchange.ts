@@ -119,7 +119,9 @@ export class HttpExchange {
     const address = 'path' in upstream.address ? { socketPath: upstream.address.path } : { host: upstream.address.host, port: upstream.address.port };
     let out: http.ClientRequest;
     try {
-      out = http.request({ ...address, agent: agents.for(upstream), method: head.method, path: targetFor(this.#ctx), headers: flatten(headers) });
+      // node:http's client would stop at 16 KiB of head; the socket forwarder's bound holds here too.
+      const maxHeaderSize = options.limits.maxResponseHeadBytes;
+      out = http.request({ ...address, agent: agents.for(upstream), method: head.method, path: targetFor(this.#ctx), headers: flatten(headers), maxHeaderSize });
     } catch (err) {
       options.onEvent({ type: 'upstream.failed', upstreamId: upstream.id, error: err as Error, retried: false });
       return this.#fail(502);
