@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import bcrypt from 'bcryptjs';
-import { freePort } from '@portico/test-support';
+import { refusedPort } from '@portico/test-support';
 import { authCertificates, hasOpenssl, type AuthCertificates } from './helpers/authCertificates.ts';
 import { authForwardService, type AuthForwardService } from './helpers/authForwardService.ts';
 import { authRawRequest, authRawRequests, headerValues, type RawReply, type RawRequestOptions } from './helpers/authRawRequest.ts';
@@ -475,8 +475,8 @@ describe('authentication end to end', function () {
 
     before(async () => {
       service = await authForwardService();
-      // A port that was free a moment ago: nothing listens there.
-      const closed = await freePort();
+      // Nothing listens there, and no other test's listen(0) can land on it (refusedPort).
+      const closed = await refusedPort();
       started = await startPortico({
         apps: [
           backendApp('portal', { auth: { type: 'forward', url: service.url, timeout, copyHeaders: ['x-auth-email'], cacheTtl: 60 } }),

@@ -1,5 +1,6 @@
 export { chunkSizes } from './chunkSizes.ts';
 export { freePort } from './freePort.ts';
+export { refusedPort } from './refusedPort.ts';
 export { heldBytes } from './heldBytes.ts';
 export { mutatedRequests } from './mutatedRequests.ts';
 export type { HttpReply } from './HttpReply.ts';

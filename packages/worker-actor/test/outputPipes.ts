@@ -2,6 +2,7 @@ import { Writable, type Readable } from 'node:stream';
 import type { Clock, SimulatedClock } from '@portico/supervisor';
 import { createNodeProcessHost, type ProcessHandle } from '../src/index.ts';
 
+/** How the process ended; when (the host's `at`) is held by lateExitReport and exitDating's cases. */
 export type Exit = { code: number | null; signal: string | null };
 
 /**
@@ -15,7 +16,7 @@ export function spawnNode(script: string, clock?: Clock): { handle: ProcessHandl
   const exit = new Promise<Exit>((r) => (resolve = r));
   const handle = host.spawn(
     { command: process.execPath, args: ['-e', script], cwd: process.cwd(), env: { PATH: process.env.PATH ?? '' }, notify: false },
-    { onNotify: () => {}, onExit: (e) => ((reported = true), resolve(e)) },
+    { onNotify: () => {}, onExit: (e) => ((reported = true), resolve({ code: e.code, signal: e.signal })) },
   );
   return { handle, exit, exited: () => reported };
 }

@@ -6,7 +6,7 @@ import { WebSocket, WebSocketServer } from 'ws';
 import { createEmbeddedForwarder, createRouter, type Dispatch, type Upstream } from '@portico/router';
 import type { ReadyWorker } from '@portico/worker-actor';
 import { SimulatedClock } from '@portico/supervisor';
-import { freePort, turnsUntil } from '@portico/test-support';
+import { refusedPort, turnsUntil } from '@portico/test-support';
 import { requestSeeingResets } from '../forward/resetObserver.ts';
 import { signal } from '../forward/harness.ts';
 import { MethodDispatch } from '../forward/MethodDispatch.ts';
@@ -107,7 +107,7 @@ describe('createEmbeddedForwarder', () => {
 
     it('calls a dispatch\'s callbacks as its methods, so a class instance with private state can be one', async () => {
       const backend = await startHttpBackend((req, res) => res.end(String(req.headers['x-added'])));
-      const dispatch = new MethodDispatch(upstreamAt(await freePort(), 'dead'), upstreamAt(backend.port, 'live'), ['x-added', 'by-method']);
+      const dispatch = new MethodDispatch(upstreamAt(await refusedPort(), 'dead'), upstreamAt(backend.port, 'live'), ['x-added', 'by-method']);
       const host = await startHost(() => dispatch);
       const reply = await send(host.port, '/');
       assert.deepEqual([reply.status, reply.body.toString()], [200, 'by-method']);
@@ -306,7 +306,7 @@ describe('createEmbeddedForwarder', () => {
 
   describe('failures', () => {
     it('answers 502 when the upstream refuses the connection and no other is ready', async () => {
-      const host = await startHost(forward(upstreamAt(await freePort())));
+      const host = await startHost(forward(upstreamAt(await refusedPort())));
       const reply = await send(host.port, '/');
       assert.equal(reply.status, 502);
       assert.equal(reply.headers.connection, 'close');
@@ -316,7 +316,7 @@ describe('createEmbeddedForwarder', () => {
     it('retries once on another upstream when the first refused the connection', async () => {
       const backend = await echoBackend();
       const good = upstreamAt(backend.port, 'good');
-      const host = await startHost(forward(upstreamAt(await freePort(), 'dead'), { retry: () => good }));
+      const host = await startHost(forward(upstreamAt(await refusedPort(), 'dead'), { retry: () => good }));
       const reply = await send(host.port, '/', { method: 'POST', body: 'payload' });
       assert.equal(reply.status, 200);
       assert.equal(seen(reply.body).start, 'payload');

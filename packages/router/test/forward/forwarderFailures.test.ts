@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import net from 'node:net';
 import type { Upstream } from '@portico/router';
-import { freePort } from '@portico/test-support';
+import { refusedPort } from '@portico/test-support';
 import { closeAll, httpGet, rawRequest, startHttpBackend, startProxy, startRawBackend, statusLines, upstreamAt, signal } from './harness.ts';
 import { MethodDispatch } from './MethodDispatch.ts';
 import { requestSeeingResets } from './resetObserver.ts';
@@ -24,7 +24,7 @@ describe('forwarder failures', () => {
 
   it('calls a dispatch\'s callbacks as its methods, so a class instance with private state can be one', async () => {
     const backend = await startHttpBackend((req, res) => res.end(String(req.headers['x-added'])));
-    const dispatch = new MethodDispatch(upstreamAt(await freePort(), 'dead'), upstreamAt(backend.port, 'live'), ['x-added', 'by-method']);
+    const dispatch = new MethodDispatch(upstreamAt(await refusedPort(), 'dead'), upstreamAt(backend.port, 'live'), ['x-added', 'by-method']);
     const proxy = await startProxy({ pickUpstream: () => undefined, dispatch: () => dispatch });
     const res = await httpGet(proxy.port, '/');
     assert.deepEqual([res.status, res.body], [200, 'by-method']);
@@ -43,7 +43,7 @@ describe('forwarder failures', () => {
 
   it('retries a refused connection on another upstream', async () => {
     const backend = await startHttpBackend((_req, res) => res.end('second'));
-    const seq = sequence(upstreamAt(await freePort(), 'dead'), upstreamAt(backend.port, 'live'));
+    const seq = sequence(upstreamAt(await refusedPort(), 'dead'), upstreamAt(backend.port, 'live'));
     const proxy = await startProxy({ pickUpstream: seq.pick });
     const res = await httpGet(proxy.port, '/');
     assert.equal(res.body, 'second');
@@ -53,7 +53,7 @@ describe('forwarder failures', () => {
 
   it('retries a refused connection even for POST, since nothing was sent', async () => {
     const backend = await startHttpBackend((req, res) => req.resume().on('end', () => res.end('ok')));
-    const seq = sequence(upstreamAt(await freePort()), upstreamAt(backend.port));
+    const seq = sequence(upstreamAt(await refusedPort()), upstreamAt(backend.port));
     const proxy = await startProxy({ pickUpstream: seq.pick });
     const { text } = await rawRequest(proxy.port, 'POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\nConnection: close\r\n\r\nhi');
     assert.deepEqual(statusLines(text), ['200']);
@@ -64,11 +64,11 @@ describe('forwarder failures', () => {
       let body = '';
       req.setEncoding('latin1').on('data', (chunk: string) => (body += chunk)).on('end', () => res.end(`${req.method} ${req.headers['transfer-encoding'] ?? req.headers['content-length']} [${body}]`));
     });
-    const seq = sequence(upstreamAt(await freePort()), upstreamAt(backend.port));
+    const seq = sequence(upstreamAt(await refusedPort()), upstreamAt(backend.port));
     const proxy = await startProxy({ pickUpstream: seq.pick });
     const chunked = await rawRequest(proxy.port, 'POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n');
     assert.match(chunked.text, /POST chunked \[hello world\]$/);
-    const seq2 = sequence(upstreamAt(await freePort()), upstreamAt(backend.port));
+    const seq2 = sequence(upstreamAt(await refusedPort()), upstreamAt(backend.port));
     const proxy2 = await startProxy({ pickUpstream: seq2.pick });
     const sized = await rawRequest(proxy2.port, 'PUT / HTTP/1.1\r\nHost: a\r\nContent-Length: 11\r\nConnection: close\r\n\r\nhello world');
     assert.match(sized.text, /PUT 11 \[hello world\]$/);
@@ -88,7 +88,7 @@ describe('forwarder failures', () => {
   });
 
   it('never tries a third upstream: 502 after two failed connections', async () => {
-    const dead = upstreamAt(await freePort());
+    const dead = upstreamAt(await refusedPort());
     let picks = 0;
     const proxy = await startProxy({ pickUpstream: () => (picks++, dead) });
     const { text } = await rawRequest(proxy.port, 'GET / HTTP/1.1\r\nHost: a\r\n\r\n');
