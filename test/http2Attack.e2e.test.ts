@@ -89,6 +89,16 @@ describe('HTTP/2 front under a hostile client', function () {
     await backend.close();
   });
   const attacker = (): Promise<RawHttp2Client> => attackers.connect(front.port);
+  /** An attacker with a WebSocket open on stream 1 to a backend that counts the bytes it gets. */
+  const webSocketStream = async (): Promise<{ a: RawHttp2Client; received: () => number }> => {
+    let received = 0;
+    backend = await webSocketBackend((socket) => socket.on('data', (d: Buffer) => (received += d.length)));
+    front = await startFront({ h2c: true }, backend.port);
+    const a = await attacker();
+    a.send(openWebSocket(1));
+    assert.equal((await a.outcome(1)).kind, 'response');
+    return { a, received: () => received };
+  };
 
   // HTTP/1.1 forwards what one read delivered of a chunked body as one chunk (docs/proxy.md, What
   // one client can take); node:http2 hands a body over one piece per DATA frame, so a body of
@@ -114,15 +124,10 @@ describe('HTTP/2 front under a hostile client', function () {
   // The same for a WebSocket over HTTP/2: the tunnel wrote each DATA frame of its stream to the
   // backend on its own, where an HTTP/1.1 tunnel writes one read as one.
   it('a WebSocket stream of 5 000 one-byte DATA frames reaches the backend in a handful of writes', async () => {
-    let received = 0;
-    backend = await webSocketBackend((socket) => socket.on('data', (d: Buffer) => (received += d.length)));
-    front = await startFront({ h2c: true }, backend.port);
-    const a = await attacker();
-    a.send(openWebSocket(1));
-    assert.equal((await a.outcome(1)).kind, 'response');
+    const { a, received } = await webSocketStream();
     const before = systemCalls();
     a.send(...Array.from({ length: 5_000 }, () => data(1, 'x', false)));
-    await until(() => received === 5_000);
+    await until(() => received() === 5_000);
     const after = systemCalls();
     const [reads, writes] = [after.reads - before.reads, after.writes - before.writes];
     // Per read of the client's socket at most one write to the backend and one WINDOW_UPDATE (usually 1 read in all; loaded, a few dozen).
@@ -132,17 +137,12 @@ describe('HTTP/2 front under a hostile client', function () {
   // The DATA flood bound (docs/proxy.md, Limits) counts a WebSocket's DATA as a body's: more than
   // 10 000 pieces under 64 bytes within a second close the connection.
   it('a WebSocket stream of 30 000 one-byte DATA frames at once is closed as a DATA flood, the backend getting few of them', async () => {
-    let received = 0;
-    backend = await webSocketBackend((socket) => socket.on('data', (d: Buffer) => (received += d.length)));
-    front = await startFront({ h2c: true }, backend.port);
-    const a = await attacker();
-    a.send(openWebSocket(1));
-    assert.equal((await a.outcome(1)).kind, 'response');
+    const { a, received } = await webSocketStream();
     // Within the stream's and the connection's first windows (64 KiB each): no WINDOW_UPDATE needed.
     a.send(...Array.from({ length: 30_000 }, () => data(1, 'x', false)));
     await until(() => a.closed);
     assert.ok(front.events.some((e) => e.type === 'request.refused' && e.reason.includes('DATA flood')), 'the close is logged');
-    assert.ok(received <= 20_000, `the backend got ${received} bytes`);
+    assert.ok(received() <= 20_000, `the backend got ${received()} bytes`);
   });
 
   // Every stream's upload waits for a backend that is not there yet (an app starting: the

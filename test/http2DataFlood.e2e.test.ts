@@ -5,12 +5,11 @@
 // 26) while other clients waited. Portico closes a connection that sends more than
 // MAX_TINY_DATA_FRAMES of them within a second (docs/proxy.md, HTTP/2 at the front, Limits).
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
 import http2 from 'node:http2';
 import { SimulatedClock } from '@portico/supervisor';
 import { data, FrameType, headers, RawHttp2Clients, request, windowUpdate, type RawHttp2Client } from '@portico/test-support/http2';
 import { until } from './helpers/frontClients.ts';
-import { h2Request, startFront, startRecordingBackend, type Front, type RecordingBackend } from './helpers/http2Front.ts';
+import { h2Request, startAttackScene, startFront, startRecordingBackend, type Front, type RecordingBackend } from './helpers/http2Front.ts';
 
 const { NGHTTP2_ENHANCE_YOUR_CALM } = http2.constants;
 /** packages/router/src/internal/h2/http2Bounds.ts: tiny DATA frames a second, and what is tiny. */
@@ -55,11 +54,9 @@ describe('HTTP/2 front: a request body of tiny DATA frames', function () {
   });
 
   it(`closes a connection that sends more than ${MAX_TINY_DATA_FRAMES} one-byte DATA frames within a second: one GOAWAY ENHANCE_YOUR_CALM, logged, while another client is served`, async () => {
-    backend = await startRecordingBackend();
-    front = await startFront({ h2c: true }, backend.port);
-    const bystander = http2.connect(`http://127.0.0.1:${front.port}`);
-    bystander.on('error', () => {});
-    await once(bystander, 'connect');
+    const scene = await startAttackScene({ h2c: true });
+    ({ backend, front } = scene);
+    const { bystander } = scene;
     const a = await attackers.connect(front.port);
     a.send(windowUpdate(0, 1 << 30), headers(1, request('POST', '/tiny'), false));
     let served = 0;
