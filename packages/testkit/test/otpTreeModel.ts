@@ -148,6 +148,8 @@ export class ModelSupervisor {
   pending: ModelChild[] = [];
   /** Child supervisors that gave up while they started: their exit is taken once the starts are made. */
   late: ModelChild[] = [];
+  /** Late children whose exit was heard while this supervisor stopped, before their stop's turn. */
+  readonly heard = new Set<ModelChild>();
   /** True while its own start runs: a give-up then reaches the parent once the parent's starts are made. */
   starting = false;
   ended = false;
@@ -210,17 +212,19 @@ export class ModelSupervisor {
     if (spec.kind === 'supervisor') {
       const sub = child.sup;
       this.late = this.late.filter((c) => c !== child);
-      if (spec.shutdown === 'brutal_kill') {
+      // One whose exit was heard already has nothing left to kill: its stop takes that exit.
+      if (spec.shutdown === 'brutal_kill' && !this.heard.has(child)) {
         if (sub && !sub.ended) sub.kill();
         this.emit(`stopped ${spec.id} brutal`);
       } else {
         const own = typeof spec.shutdown === 'number' ? this.world.now + spec.shutdown * 1000 : Infinity;
-        // One that gave up already has ended; its exit is the one this stop waits for.
+        // One that gave up already has ended; its exit is the one this stop waits for, unless it
+        // was heard already (`hearLate`).
         if (sub && !sub.ended && !sub.shutdown('shutdown', Math.min(own, deadline))) {
           if (deadline <= own) return false;
           this.emit(`stopped ${spec.id} timeout`);
         } else {
-          this.emit(`exited ${spec.id} shutdown expected`);
+          if (!this.heard.delete(child)) this.emit(`exited ${spec.id} shutdown expected`);
           this.emit(`stopped ${spec.id} graceful`);
         }
       }
@@ -255,7 +259,10 @@ export class ModelSupervisor {
     this.pending = [];
     for (const child of this.children) if (child.state === 'backoff') child.state = 'terminated';
     for (const child of [...this.children].reverse()) {
-      if (child.state === 'running' && !this.stop(child, deadline)) {
+      if (child.state !== 'running') continue;
+      // A stop that waits lets the exits already on their way in first.
+      if (child.spec.shutdown !== 'brutal_kill') this.hearLate(this.children);
+      if (!this.stop(child, deadline)) {
         this.kill();
         return false;
       }
@@ -263,6 +270,21 @@ export class ModelSupervisor {
     this.children = this.children.filter((c) => c.spec.restart !== 'temporary');
     this.emit(`supervisor_stopped ${reason}`);
     return true;
+  }
+
+  /**
+   * A supervisor stopping children (`stopping`: all of them, or a restart's group) hears the exit
+   * of one among them that gave up as it started (`late`) at the first stop it waits for, as the
+   * exit was sent before that stop began: the exit is reported then, and the child's stop, at its
+   * turn in reverse start order, only completes.
+   */
+  hearLate(stopping: readonly ModelChild[]): void {
+    for (const child of this.late) {
+      if (!stopping.includes(child)) continue;
+      this.emit(`exited ${child.spec.id} shutdown expected`);
+      this.heard.add(child);
+    }
+    this.late = this.late.filter((c) => !this.heard.has(c));
   }
 
   /** Stopped outright (xstate's stop): every live child is stopped outright at once, in reverse order. */
@@ -310,7 +332,11 @@ export class ModelSupervisor {
     const restarting = group.filter((c) => c === child || c.spec.restart !== 'temporary');
     const delay = Math.round(Math.min(backoff.max, backoff.min * (backoff.factor ?? 2) ** (child.failures - 1)) * 1000);
     this.emit(`restarting ${spec.id} [${restarting.map((c) => c.spec.id).join(',')}] +${delay}ms #${child.failures}`);
-    for (const member of [...group].reverse()) if (member.state === 'running') this.stop(member);
+    for (const member of [...group].reverse()) {
+      if (member.state !== 'running') continue;
+      if (member.spec.shutdown !== 'brutal_kill') this.hearLate(group);
+      this.stop(member);
+    }
     this.children = this.children.filter((c) => !group.includes(c) || restarting.includes(c));
     // OTP's try_again: the group is started after the starts already pending, a failed one again.
     this.pending = this.pending.filter((c) => !group.includes(c));

@@ -280,19 +280,28 @@ class StartDynamic implements Command {
   toString = () => `startChild(supervisor ${this.sup}, ${this.worker.restart}${this.worker.graceful ? '' : ', ignores shutdown'}, ${this.worker.shutdown}${this.fails ? ', fails' : ''})`;
 }
 
+/** The property's commands by name, for a counterexample kept as a regression case. */
+export const otpCommands = {
+  exit: (worker: number, kind: ExitKind): Command => new WorkerExit(worker, kind),
+  advance: (ms: number): Command => new AdvanceCommand<OtpTreeModel, Tree>(ms, (m, advanced) => m.advance(advanced)),
+  failNextStart: (worker: number): Command => new FailNextStart(worker),
+  child: (sup: number, child: number, command: 'terminate' | 'restart' | 'delete'): Command => new ChildCommand(sup, child, command),
+  startChild: (sup: number, worker: Omit<WorkerNodeSpec, 'id' | 'kind'>, fails = false): Command => new StartDynamic(sup, worker, fails),
+};
+
 const commands = fc.commands(
   [
-    fc.tuple(fc.nat(9), fc.constantFrom<ExitKind>('crash', 'crash', 'normal', 'shutdown')).map(([i, kind]): Command => new WorkerExit(i, kind)),
-    fc.oneof(fc.integer({ min: 1, max: 8_000 }), fc.constantFrom(500, 1_000, 5_000)).map((ms) => new AdvanceCommand<OtpTreeModel, Tree>(ms, (m, advanced) => m.advance(advanced)) as Command),
-    fc.nat(9).map((i): Command => new FailNextStart(i)),
-    fc.tuple(fc.nat(9), fc.nat(9), fc.constantFrom('terminate' as const, 'restart' as const, 'delete' as const)).map(([s, i, c]): Command => new ChildCommand(s, i, c)),
+    fc.tuple(fc.nat(9), fc.constantFrom<ExitKind>('crash', 'crash', 'normal', 'shutdown')).map(([i, kind]) => otpCommands.exit(i, kind)),
+    fc.oneof(fc.integer({ min: 1, max: 8_000 }), fc.constantFrom(500, 1_000, 5_000)).map((ms) => otpCommands.advance(ms)),
+    fc.nat(9).map((i) => otpCommands.failNextStart(i)),
+    fc.tuple(fc.nat(9), fc.nat(9), fc.constantFrom('terminate' as const, 'restart' as const, 'delete' as const)).map(([s, i, c]) => otpCommands.child(s, i, c)),
     fc
       .tuple(
         fc.nat(9),
         fc.record({ restart: fc.constantFrom<RestartType>('permanent', 'transient', 'temporary'), graceful: fc.boolean(), shutdown: fc.constantFrom<number | 'brutal_kill'>(0.5, 2, 'brutal_kill') }),
         fc.boolean(),
       )
-      .map(([s, worker, fails]): Command => new StartDynamic(s, worker, fails)),
+      .map(([s, worker, fails]) => otpCommands.startChild(s, worker, fails)),
   ],
   { maxCommands: 50, size: 'max' },
 );
@@ -320,23 +329,29 @@ const scenario = fc.tuple(
  */
 export async function checkTreesAgainstOtp(params: { seed?: number; numRuns: number; interruptAfterTimeLimit?: number }, stats = { commands: 0 }): Promise<fc.RunDetails<unknown>> {
   return (await assertSimulation(
-    fc.asyncProperty(scenario, async ([spec, cmds]) => {
-      await runSimulatedModel(() => ({ model: new OtpTreeModel(spec), real: plant(spec) }), cmds, {
-        stats,
-        invariants: [agree],
-        teardown: async (model, tree) => {
-          // Checked first as it stands after the last command, then through the stop.
-          agree(model, tree);
-          if (!model.done) {
-            model.root.shutdown('shutdown');
-            model.done = true;
-          }
-          await tree.sim.until(stopSupervisor(tree.root));
-          agree(model, tree);
-          assertQuiescent({ clock: tree.sim.clock, actors: tree.actors }, { trace: tree.sim.trace });
-        },
-      });
-    }),
+    fc.asyncProperty(scenario, ([spec, cmds]) => runTreeAgainstOtp(spec, cmds, stats)),
     params,
   )) as fc.RunDetails<unknown>;
+}
+
+/**
+ * One tree under `cmds` against `OtpTreeModel`, then the root's stop: the property's body, and a
+ * kept counterexample's replay (the commands made with `otpCommands`).
+ */
+export async function runTreeAgainstOtp(spec: SupervisorNodeSpec, cmds: Iterable<Command>, stats = { commands: 0 }): Promise<void> {
+  await runSimulatedModel(() => ({ model: new OtpTreeModel(spec), real: plant(spec) }), cmds, {
+    stats,
+    invariants: [agree],
+    teardown: async (model, tree) => {
+      // Checked first as it stands after the last command, then through the stop.
+      agree(model, tree);
+      if (!model.done) {
+        model.root.shutdown('shutdown');
+        model.done = true;
+      }
+      await tree.sim.until(stopSupervisor(tree.root));
+      agree(model, tree);
+      assertQuiescent({ clock: tree.sim.clock, actors: tree.actors }, { trace: tree.sim.trace });
+    },
+  });
 }
