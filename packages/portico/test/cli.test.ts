@@ -347,12 +347,12 @@ describe('portico (command line)', () => {
       assert.equal(run.code, 0, run.stderr);
       const lines = run.stdout.split('\n');
       assert.match(lines[0]!, new RegExp(`^Portico 0\\.1\\.0, pid ${process.pid}, up \\d+s$`));
-      assert.match(lines[2]!, /^APP \/ WORKER +STATE +PID +PORT +UPTIME +RESTARTS +IN-FLIGHT +REQUESTS +CPU +MEMORY +LAST EXIT$/);
-      // The app's row sums its workers: in flight, requests, CPU and memory (`-` before the first sample).
-      assert.match(lines[3]!, /^shop +ready +0 +\d+ +(-|\d+\.\d%) +(-|\d+\.\d MiB)$/);
+      assert.match(lines[2]!, /^APP \/ WORKER +STATE +PID +PORT +UPTIME +RESTARTS +IN-FLIGHT +REQUESTS +CPU +CPU TIME +MEMORY +FDS +LAST EXIT$/);
+      // The app's row sums its workers: in flight, requests, CPU, memory and open files (`-` before the first sample).
+      assert.match(lines[3]!, /^shop +ready +0 +\d+ +(-|\d+\.\d%) +(-|\d+\.\ds) +(-|\d+\.\d MiB) +(-|\d+)$/);
       const { pid, endpoint } = worker();
       const port = endpoint?.kind === 'tcp' ? endpoint.port : -1;
-      assert.match(lines[4]!, new RegExp(`^  shop#1 +ready +${pid} +${port} +\\d+s +0 +0 +\\d+ +(-|\\d+\\.\\d%) +(-|\\d+\\.\\d MiB) +-$`));
+      assert.match(lines[4]!, new RegExp(`^  shop#1 +ready +${pid} +${port} +\\d+s +0 +0 +\\d+ +(-|\\d+\\.\\d%) +(-|\\d+\\.\\ds) +(-|\\d+\\.\\d MiB) +(-|\\d+) +-$`));
       assert.match(lines[5]!, /^reports +idle$/);
     });
 

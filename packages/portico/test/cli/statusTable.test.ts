@@ -17,8 +17,8 @@ describe('statusTable', () => {
     };
     const status: PorticoStatus = { startedAt: now - 5_000, version: '0.1.0', pid: 42, apps: [shop] };
     const text = statusTable(status, status.apps, now);
-    assert.match(text, /^  shop#1 +failed +- +- +- +2 +0 +- +- +- +code 1$/m);
-    assert.match(text, /^shop +failed +0 +0 +- +-$/m);
+    assert.match(text, /^  shop#1 +failed +- +- +- +2 +0 +- +- +- +- +- +code 1$/m);
+    assert.match(text, /^shop +failed +0 +0 +- +- +- +-$/m);
     assert.match(text, /^shop: failed: 3 restarts within 60 s passed rapidFailsPerMinute \(2\); last exit: crashed, code 1; started again by itself in 1m 35s$/m);
   });
 
@@ -58,7 +58,7 @@ describe('statusTable figures', () => {
   const worker = { id: 'shop#1', state: 'ready', pid: 4250, endpoint: { kind: 'tcp' as const, host: '127.0.0.1', port: 40123 }, restarts: 0, inFlight: 3, readySince: now - 63_000, lastExit: undefined };
   const figures = { cpuPercent: 2.5, cpuSeconds: 12, memoryBytes: 81 * 1048576, fds: 20, processes: 3 };
 
-  it("shows each worker's requests, CPU and memory, and the app's sums", () => {
+  it("shows each worker's requests, CPU (percent and time), memory and open files, and the app's sums", () => {
     const shop: AppStatus = {
       name: 'shop',
       match: { host: '*', path: '/' },
@@ -72,8 +72,20 @@ describe('statusTable figures', () => {
     };
     const status: PorticoStatus = { startedAt: now - 5_000, version: '0.1.0', pid: 42, sampling: { available: true, interval: 5 }, apps: [shop] };
     const text = statusTable(status, status.apps, now);
-    assert.match(text, /^shop +ready +3 +1200 +2\.5% +81\.0 MiB +queue 2$/m);
-    assert.match(text, /^  shop#1 +ready +4250 +40123 +1m 03s +0 +3 +1200 +2\.5% +81\.0 MiB +-$/m);
+    assert.match(text, /^APP \/ WORKER +STATE +PID +PORT +UPTIME +RESTARTS +IN-FLIGHT +REQUESTS +CPU +CPU TIME +MEMORY +FDS +LAST EXIT$/m);
+    assert.match(text, /^shop +ready +3 +1200 +2\.5% +12\.0s +81\.0 MiB +20 +queue 2$/m);
+    assert.match(text, /^  shop#1 +ready +4250 +40123 +1m 03s +0 +3 +1200 +2\.5% +12\.0s +81\.0 MiB +20 +-$/m);
+  });
+
+  it('shows CPU time past a minute as a duration, and a fraction of a second as such', () => {
+    const row = (cpuSeconds: number) => {
+      const shop: AppStatus = { name: 'shop', match: { host: '*', path: '/' }, state: 'ready', eager: true, queueDepth: 0, workers: [{ ...worker, requests: 1, resources: { ...figures, cpuSeconds } }] };
+      const status: PorticoStatus = { startedAt: now, version: '0.1.0', pid: 42, sampling: { available: true, interval: 5 }, apps: [shop] };
+      return /^  shop#1 .*$/m.exec(statusTable(status, status.apps, now))![0];
+    };
+    assert.match(row(0.29), / 2\.5% +0\.3s +81\.0 MiB /);
+    assert.match(row(3723.9), / 2\.5% +1h 02m +81\.0 MiB /);
+    assert.match(row(125), / 2\.5% +2m 05s +81\.0 MiB /);
   });
 
   it('says under the table why CPU and memory are not shown (macOS: no /proc)', () => {
@@ -81,7 +93,7 @@ describe('statusTable figures', () => {
     const note = 'this system has no /proc (macOS): CPU, memory and file descriptors are not shown';
     const status: PorticoStatus = { startedAt: now, version: '0.1.0', pid: 42, sampling: { available: false, interval: 5, note }, apps: [shop] };
     const text = statusTable(status, status.apps, now);
-    assert.match(text, /^  shop#1 +ready +4250 +40123 +1m 03s +0 +3 +1 +- +- +-$/m);
+    assert.match(text, /^  shop#1 +ready +4250 +40123 +1m 03s +0 +3 +1 +- +- +- +- +-$/m);
     assert.ok(text.includes(`CPU and memory: ${note}`));
   });
 

@@ -7,9 +7,9 @@ import type { AppStatus, FrontStatusView, PorticoStatus, ResourceFigures, Worker
  * @example
  * Portico 0.1.0, pid 4242, up 2h 05m
  *
- * APP / WORKER  STATE    PID   PORT   UPTIME  RESTARTS  IN-FLIGHT  REQUESTS  CPU    MEMORY    LAST EXIT
- * shop          ready                                    3          1200      2.5%   81.0 MiB  queue 2
- *   shop#1      ready    4250  40123  5m 03s  1         3          1200      2.5%   81.0 MiB  code 1
+ * APP / WORKER  STATE    PID   PORT   UPTIME  RESTARTS  IN-FLIGHT  REQUESTS  CPU    CPU TIME  MEMORY    FDS  LAST EXIT
+ * shop          ready                                    3          1200      2.5%   12.0s     81.0 MiB  20   queue 2
+ *   shop#1      ready    4250  40123  5m 03s  1         3          1200      2.5%   12.0s     81.0 MiB  20   code 1
  *
  * With `fronts` ≥ 2, a second table has a row per front process (a front restarted after a
  * crash shows its count there, which nothing in the apps' table says):
@@ -22,10 +22,10 @@ import type { AppStatus, FrontStatusView, PorticoStatus, ResourceFigures, Worker
  */
 export function statusTable(status: PorticoStatus, apps: readonly AppStatus[], now: number): string {
   const notes: string[] = [];
-  const rows: string[][] = [['APP / WORKER', 'STATE', 'PID', 'PORT', 'UPTIME', 'RESTARTS', 'IN-FLIGHT', 'REQUESTS', 'CPU', 'MEMORY', 'LAST EXIT']];
+  const rows: string[][] = [['APP / WORKER', 'STATE', 'PID', 'PORT', 'UPTIME', 'RESTARTS', 'IN-FLIGHT', 'REQUESTS', 'CPU', 'CPU TIME', 'MEMORY', 'FDS', 'LAST EXIT']];
   for (const app of apps) {
     // The app's row sums its workers' figures; a queue is said where a worker's last exit would be.
-    const sums = app.workers.length === 0 ? ['', '', '', ''] : [String(app.inFlight ?? 0), String(app.requests ?? 0), ...figures(app.resources)];
+    const sums = app.workers.length === 0 ? ['', '', '', '', '', ''] : [String(app.inFlight ?? 0), String(app.requests ?? 0), ...figures(app.resources)];
     rows.push([app.name, app.state, '', '', '', '', ...sums, app.queueDepth > 0 ? `queue ${app.queueDepth}` : '']);
     // Why it is down and when it is tried again: a row of its own, outside the columns.
     if (app.rollout) notes.push(`${app.name}: ${app.rollout.message}; the old workers kept serving`);
@@ -89,10 +89,13 @@ function sourceNote(apps: readonly AppStatus[]): string | undefined {
   return seen.size === 0 ? undefined : [...seen].join('; ');
 }
 
-/** CPU percent and resident memory of a worker's tree, or an app's sums; `-` before a sample. */
-function figures(resources: ResourceFigures | undefined): [string, string] {
-  if (!resources) return ['-', '-'];
-  return [`${resources.cpuPercent.toFixed(1)}%`, `${(resources.memoryBytes / 1048576).toFixed(1)} MiB`];
+/** CPU percent and time, resident memory and open files of a worker's tree, or an app's sums; `-` before a sample. */
+function figures(resources: ResourceFigures | undefined): [string, string, string, string] {
+  if (!resources) return ['-', '-', '-', '-'];
+  const { cpuPercent, cpuSeconds, memoryBytes, fds } = resources;
+  // Tenths below a minute (a worker that idles uses a fraction of a second), then as UPTIME is written.
+  const cpuTime = cpuSeconds < 60 ? `${cpuSeconds.toFixed(1)}s` : duration(cpuSeconds * 1000);
+  return [`${cpuPercent.toFixed(1)}%`, cpuTime, `${(memoryBytes / 1048576).toFixed(1)} MiB`, String(fds)];
 }
 
 function lastExit(worker: WorkerStatusView): string {
