@@ -68,6 +68,44 @@ async function documentedGraph(): Promise<Map<string, Set<string>>> {
   return graph;
 }
 
+/** A relative specifier's names, or the names a `{ … }` list gives (`type` and `as` left out). */
+const listedNames = (list: string): string[] =>
+  list.split(',').map((part) => part.trim().replace(/^type\s+/, '').split(/\s+as\s+/)[0]!.trim()).filter((name) => name !== '');
+
+/**
+ * The files a package's public entry exposes names from: `src/index.ts`, and every file it (or one
+ * such file) re-exports from, by `export … from` or by exporting a name it imported. Each with the
+ * file that exposes it, to say where an internal one comes in.
+ */
+async function exposedFiles(name: string): Promise<Map<string, string>> {
+  const src = new URL(`packages/${name}/src/`, root);
+  const exposed = new Map<string, string>([[new URL('index.ts', src).href, 'the package.json export "."']]);
+  const queue = [new URL('index.ts', src)];
+  const relative = (url: URL) => url.pathname.slice(root.pathname.length);
+  for (let file = queue.shift(); file !== undefined; file = queue.shift()) {
+    const text = await readFile(file, 'utf8');
+    const targets: string[] = [...text.matchAll(/^export\s+(?:type\s+)?(?:\*(?:\s+as\s+\w+)?|\{[^}]*\})\s*from\s*'(\.[^']+)'/gm)].map((m) => m[1]!);
+    // `import { X } from './x.ts'; … export { X };`: X is exposed from x.ts.
+    const importedFrom = new Map<string, string>();
+    for (const [, list, from] of text.matchAll(/^import\s+(?:type\s+)?\{([^}]*)\}\s*from\s*'(\.[^']+)'/gm)) {
+      for (const imported of listedNames(list!)) importedFrom.set(imported, from!);
+    }
+    for (const [, list] of text.matchAll(/^export\s+(?:type\s+)?\{([^}]*)\}\s*;/gm)) {
+      for (const local of listedNames(list!)) {
+        const from = importedFrom.get(local);
+        if (from !== undefined) targets.push(from);
+      }
+    }
+    for (const target of targets) {
+      const next = new URL(target, file);
+      if (exposed.has(next.href)) continue;
+      exposed.set(next.href, relative(file));
+      queue.push(next);
+    }
+  }
+  return new Map([...exposed].map(([href, via]) => [relative(new URL(href)), via]));
+}
+
 describe('workspace', () => {
   it('lists every package of the architecture in the root tsconfig references', async () => {
     const tsconfig = await readJson<{ references: { path: string }[] }>(new URL('tsconfig.json', root));
@@ -111,6 +149,31 @@ describe('workspace', () => {
     assert.deepEqual(problems, []);
   });
 
+  it('declares a workspace package as a devDependency only where the package’s tests import it', async () => {
+    const problems: string[] = [];
+    for (const name of await packageNames()) {
+      const manifest = await readJson<Manifest>(new URL(`packages/${name}/package.json`, root));
+      const imported = await importedPackages(new URL(`packages/${name}/test/`, root));
+      for (const dep of Object.keys(manifest.devDependencies ?? {})) {
+        if (dep.startsWith('@portico/') && !imported.has(dep)) problems.push(`${manifest.name} declares ${dep} in devDependencies but its tests never import it`);
+      }
+    }
+    assert.deepEqual(problems, []);
+  });
+
+  it('has type tests of the public entry of every package that is published', async () => {
+    // packages/NAME/test/types/publicApi.test.ts: tsc -b fails when an exported type changes by accident.
+    const problems: string[] = [];
+    for (const name of await packageNames()) {
+      const manifest = await readJson<Manifest>(new URL(`packages/${name}/package.json`, root));
+      if (manifest.private === true) continue;
+      const file = new URL(`packages/${name}/test/types/publicApi.test.ts`, root);
+      const text = await readFile(file, 'utf8').catch(() => '');
+      if (!text.includes(`from '${manifest.name}'`) || !text.includes('expectTypeOf')) problems.push(`packages/${name}/test/types/publicApi.test.ts does not test ${manifest.name}'s public types with expect-type`);
+    }
+    assert.deepEqual(problems, []);
+  });
+
   it("keeps a package's ./internal entry to that package's own tests", async () => {
     // `@portico/NAME/internal` is what NAME's tests reach beyond its public surface; source code,
     // other packages and the root tests go through the public entry.
@@ -125,6 +188,22 @@ describe('workspace', () => {
         for (const [, imported] of (await readFile(file, 'utf8')).matchAll(internal)) {
           if (imported !== owner) problems.push(`${file.pathname.slice(root.pathname.length)} imports ${imported}/internal`);
         }
+      }
+    }
+    assert.deepEqual(problems, []);
+  });
+
+  it('exposes nothing from an internal/ folder through a package’s public entries', async () => {
+    // A file under internal/ is the package's own business; what the public entry gives (or a
+    // public type names) lives outside it. Only the explicit ./internal export may point inside.
+    const problems: string[] = [];
+    for (const name of await packageNames()) {
+      for (const [file, via] of await exposedFiles(name)) {
+        if (file.includes('/internal/')) problems.push(`${file} is exposed by ${via}`);
+      }
+      const manifest = await readJson<{ exports?: Record<string, unknown> }>(new URL(`packages/${name}/package.json`, root));
+      for (const [entry, target] of Object.entries(manifest.exports ?? {})) {
+        if (entry !== './internal' && JSON.stringify(target).includes('/internal/')) problems.push(`packages/${name}'s export "${entry}" points into internal/`);
       }
     }
     assert.deepEqual(problems, []);

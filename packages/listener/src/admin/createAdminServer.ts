@@ -7,7 +7,8 @@ import { defaultAdminConnectionLimits, type AdminConnectionLimits } from './Admi
 import { AdminConnectionGate } from './internal/AdminConnectionGate.ts';
 import { admits, refusal } from './internal/adminAccess.ts';
 import { answerClientError } from './internal/answerClientError.ts';
-import { bindAdminSocket, type AdminSocketOptions } from './internal/bindAdminSocket.ts';
+import type { AdminSocketOptions } from './checkAdminSocketPath.ts';
+import { bindAdminSocket } from './internal/bindAdminSocket.ts';
 import { hostName } from './internal/isAllowedHost.ts';
 import { chartAsset, chartAssetPaths } from './internal/chartLibrary.ts';
 import { LiveFeed } from './internal/LiveFeed.ts';

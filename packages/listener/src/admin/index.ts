@@ -7,6 +7,5 @@ export type { AppCountersSnapshot, RequestCountersSnapshot } from './RequestCoun
 export type { AppRequestCounts, RequestMetricsOptions } from './RequestMetrics.ts';
 export { appStates } from './AdminSource.ts';
 export type { AdminEndpoint, AdminSource, AppCommand, AppCommandResult, AppExitView, AppOutputFeed, AppOutputLine, AppState, AppStateChangeView, AppStatus, FrontStatusView, PorticoStatus, AdminReloadResult, ResourceFigures, SamplingStatus, WorkerLastExit, WorkerOutputTail, WorkerStatusView } from './AdminSource.ts';
-export type { AppRates } from './internal/LiveFeed.ts';
-export { checkAdminSocketPath } from './internal/bindAdminSocket.ts';
-export type { AdminSocketOptions } from './internal/bindAdminSocket.ts';
+export { checkAdminSocketPath } from './checkAdminSocketPath.ts';
+export type { AdminSocketOptions } from './checkAdminSocketPath.ts';
