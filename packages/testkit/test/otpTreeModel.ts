@@ -12,6 +12,8 @@ interface ModelChild {
   failures: number;
   /** The group restart it waits for, in `backoff`. */
   token: number;
+  /** The last group restart it was made part of (`OtpTreeModel.groups`). */
+  group: number;
   /** The running incarnation of a child supervisor. */
   sup: ModelSupervisor | undefined;
 }
@@ -45,6 +47,8 @@ export class OtpTreeModel {
   /** Group restarts waiting out a backoff, in the order their timers were set. */
   agenda: { due: number; seq: number; sup: ModelSupervisor; token: number }[] = [];
   seq = 0;
+  /** Group restarts decided so far. */
+  groups = 0;
   readonly root: ModelSupervisor;
 
   constructor(spec: SupervisorNodeSpec) {
@@ -160,7 +164,7 @@ export class ModelSupervisor {
     this.world = world;
     this.parent = parent;
     // A new incarnation starts from its specs: nothing of an earlier one is kept.
-    this.children = spec.children.map((child) => ({ spec: child, state: 'terminated', incarnation: 0, sup: undefined, startedAt: 0, failures: 0, token: 0 }));
+    this.children = spec.children.map((child) => ({ spec: child, state: 'terminated', incarnation: 0, sup: undefined, startedAt: 0, failures: 0, token: 0, group: 0 }));
   }
 
   init(): void {
@@ -279,12 +283,16 @@ export class ModelSupervisor {
    * turn in reverse start order, only completes.
    */
   hearLate(stopping: readonly ModelChild[]): void {
-    for (const child of this.late) {
-      if (!stopping.includes(child)) continue;
-      this.emit(`exited ${child.spec.id} shutdown expected`);
-      this.heard.add(child);
+    for (let child = this.late.shift(); child; child = this.late.shift()) {
+      if (stopping.includes(child)) {
+        this.emit(`exited ${child.spec.id} shutdown expected`);
+        this.heard.add(child);
+      } else {
+        // One it is not stopping exits as any child does: Portico takes exits in turn.
+        this.exited(child, 'shutdown');
+        if (this.ended) return;
+      }
     }
-    this.late = this.late.filter((c) => !this.heard.has(c));
   }
 
   /** Stopped outright (xstate's stop): every live child is stopped outright at once, in reverse order. */
@@ -332,20 +340,30 @@ export class ModelSupervisor {
     const restarting = group.filter((c) => c === child || c.spec.restart !== 'temporary');
     const delay = Math.round(Math.min(backoff.max, backoff.min * (backoff.factor ?? 2) ** (child.failures - 1)) * 1000);
     this.emit(`restarting ${spec.id} [${restarting.map((c) => c.spec.id).join(',')}] +${delay}ms #${child.failures}`);
+    // OTP's try_again: the group is started after the starts already pending, a failed one again.
+    this.pending = this.pending.filter((c) => !group.includes(c));
+    const ours = ++this.world.groups;
+    for (const member of restarting) member.group = ours;
     for (const member of [...group].reverse()) {
       if (member.state !== 'running') continue;
-      if (member.spec.shutdown !== 'brutal_kill') this.hearLate(group);
+      if (member.spec.shutdown !== 'brutal_kill') {
+        this.hearLate(group);
+        // An exit heard meanwhile may have ended this supervisor, or stopped this member in a
+        // group of its own: that stop took over this one.
+        if (this.ended) return;
+        if (member.state !== 'running') continue;
+      }
       this.stop(member);
     }
     this.children = this.children.filter((c) => !group.includes(c) || restarting.includes(c));
-    // OTP's try_again: the group is started after the starts already pending, a failed one again.
-    this.pending = this.pending.filter((c) => !group.includes(c));
+    // An exit heard meanwhile may have restarted a group that takes some of these in: theirs wins.
+    const still = restarting.filter((c) => c.group === ours);
     if (delay === 0) {
-      this.pending.push(...restarting);
+      this.pending.push(...still);
       return;
     }
     const token = ++this.world.seq;
-    for (const member of restarting) {
+    for (const member of still) {
       member.state = 'backoff';
       member.token = token;
     }

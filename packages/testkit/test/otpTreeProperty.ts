@@ -265,7 +265,7 @@ class StartDynamic implements Command {
     tree.sim.note(`startChild ${id}`);
     const input = { name: id, log: tree.log, graceful: spec.graceful, startFails: () => tree.failing.delete(id) };
     const answer = await tree.sim.until(startChild(supervisorRef(tree, sup.path), { id, logic: testChild, restart: spec.restart, shutdown: spec.shutdown, input }));
-    const child = { spec, state: 'terminated' as const, incarnation: 0, sup: undefined, startedAt: 0, failures: 0, token: 0 };
+    const child = { spec, state: 'terminated' as const, incarnation: 0, sup: undefined, startedAt: 0, failures: 0, token: 0, group: 0 };
     sup.children.push(child);
     let expected = 'ok';
     if (!sup.start(child)) {

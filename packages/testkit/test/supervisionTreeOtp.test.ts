@@ -36,6 +36,16 @@ describe('supervision trees against the OTP reference model', () => {
       await runTreeAgainstOtp(tree, [c.failNextStart(3), c.failNextStart(0), c.exit(0, 'crash')]);
     });
 
+    for (const intensity of [2, 5]) {
+      it(`exits as any child does while its parent stops a later group (rest_for_one, ${intensity === 2 ? 'one restart too many' : 'its restart taking that group in'})`, async () => {
+        // s0 gives up as it starts after the root's backoff; w1's start fails and the root stops
+        // w1's group, d2 (which waits) first: s0's exit is heard then, and restarts from s0 on.
+        const s0 = supervisor('s0', 'one_for_one', 0, [supervisor('s0.s0', 'one_for_one', 0, [worker('s0.s0.w0', 0.5)])]);
+        const tree = supervisor('root', 'rest_for_one', intensity, [s0, worker('w1', 0.5)], { backoff: { min: 1, max: 1, factor: 1, jitter: 0, resetAfter: 0.5 } });
+        await runTreeAgainstOtp(tree, [c.failNextStart(3), c.exit(0, 'crash'), c.failNextStart(0), c.startChild(0, { restart: 'permanent', graceful: false, shutdown: 0.5 }), c.advance(1_000), c.advance(3_000)]);
+      });
+    }
+
     it('is stopped at its turn one level down, after its parent restarted at its backoff', async () => {
       const s0 = supervisor('s0', 'one_for_all', 1, [
         supervisor('s0.s0', 'one_for_one', 0, [worker('s0.s0.w0', 'brutal_kill')]),
