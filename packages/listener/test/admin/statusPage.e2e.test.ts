@@ -141,6 +141,35 @@ describe('statusPage (in headless Chromium)', function () {
     assert.match(await text(note), /^Failed: 3 restarts within 60 s passed rapidFailsPerMinute \(2\); last exit: crashed, code 1 · started again by itself in 2 min \d+ s$/);
   });
 
+  // Issue 16, "What happened stays visible": /status kept each app's state history, the page did
+  // not show it, so an operator there could not see when an app went down or what it did before.
+  it('shows an app\'s state history, newest first, with the reason of each change that has one', async () => {
+    const history = '[data-app="shop"] .history';
+    assert.equal(await page.locator(history).isVisible(), false, 'nothing to show while the status has no history');
+    const at = Date.parse('2026-12-07T10:00:00Z');
+    const failure = '3 restarts within 60 s passed rapidFailsPerMinute (2); last exit: crashed, code 1';
+    source.updateApp('shop', (a) => ({
+      ...a,
+      state: 'failed',
+      failure,
+      retryAt: Date.now() + 60_000,
+      history: [
+        { state: 'starting', at },
+        { state: 'ready', at: at + 1_000 },
+        { state: 'failed', at: at + 5_000, reason: failure },
+      ],
+    }));
+    await page.waitForSelector(`${history}:visible`);
+    assert.equal(await text(`${history} summary`), 'State history (3)');
+    await page.click(`${history} summary`);
+    const clock = (ms: number) => page.evaluate((t) => new Date(t).toLocaleTimeString([], { hour12: false }), ms);
+    assert.deepEqual(await page.locator(`${history} li`).allInnerTexts(), [
+      `${await clock(at + 5_000)} · failed: ${failure}`,
+      `${await clock(at + 1_000)} · ready`,
+      `${await clock(at)} · starting`,
+    ]);
+  });
+
   it('says on an app\'s card when its new workers wait after failed starts, counting down, and nothing once they do not', async () => {
     const wait = '[data-app="shop"] .wait';
     assert.equal(await page.locator(wait).isVisible(), false);

@@ -87,10 +87,16 @@ ${statusPageFronts}
     // a note of its own, not the red one of an app that is down.
     const wait = el('p', 'wait');
     wait.hidden = true;
+    // The pool's last state changes (status' apps[].history): when it went down, and what before.
+    const history = el('details', 'history');
+    history.hidden = true;
+    const historySummary = el('summary');
+    const historyList = el('ol');
+    history.append(historySummary, historyList);
     const charts = el('div', 'charts');
-    root.append(head, note, wait, charts, table);
+    root.append(head, note, wait, history, charts, table);
     drawCharts(createCharts(charts, name));
-    return { name, root, badge, match, reqs, errs, queue, note, wait, tbody, rows: new Map(), empty: null, app: null };
+    return { name, root, badge, match, reqs, errs, queue, note, wait, history, historySummary, historyList, historyKey: null, tbody, rows: new Map(), empty: null, app: null };
   }
 
   function stat(node, value, label) {
@@ -158,6 +164,7 @@ ${statusPageFronts}
     stat(card.queue, String(app.queueDepth), 'queued');
     card.app = app;
     updateNotes(card, Date.now() + skew);
+    updateHistory(card, app.history || []);
     const seen = new Set();
     // Each worker's row, then its open detail row, in the status' order.
     let last = null;
@@ -200,6 +207,17 @@ ${statusPageFronts}
     const next = w ? (w.retryAt > now ? 'next try in ' + countdown(w.retryAt - now) : 'next try when asked again') : '';
     setText(card.wait, w ? 'New workers (a replacement, growth) failed to start ' + times + ' in a row · ' + next + ' · the old workers serve on' : '');
     card.wait.hidden = !w;
+  }
+
+  /** The app's state changes, newest first; redrawn only when they change. */
+  function updateHistory(card, changes) {
+    const key = JSON.stringify(changes);
+    if (key === card.historyKey) return;
+    card.historyKey = key;
+    card.history.hidden = changes.length === 0;
+    setText(card.historySummary, 'State history (' + changes.length + ')');
+    card.historyList.replaceChildren(...changes.slice().reverse().map((c) =>
+      el('li', null, clock(c.at) + ' · ' + c.state + (c.reason ? ': ' + c.reason : ''))));
   }
 
   function updateRates(card, name) {

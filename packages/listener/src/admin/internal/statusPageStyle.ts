@@ -33,6 +33,8 @@ body[data-stale] main { opacity: .55; }
 .match { color: var(--muted); font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 12.5px; }
 .note, .wait { margin: 4px 18px 8px; color: var(--fail); white-space: pre-line; font-size: 13.5px; }
 .wait { color: var(--busy); }
+.history { margin: 4px 18px 8px; font-size: 13.5px; }
+.history ol { margin: 4px 0 0; padding-left: 20px; }
 .stats { margin-left: auto; display: flex; gap: 16px; color: var(--muted); font-variant-numeric: tabular-nums; }
 .stats b { color: var(--text); font-weight: 600; }
 .stats .errors.nonzero b { color: var(--fail); }
