@@ -563,7 +563,7 @@ export class WorkerPool {
     }
     const logger = this.#options.logger;
     if (event.type === 'supervisor.gave_up') {
-      this.#failure = `${event.restarts} restarts within ${event.period} s passed rapidFailsPerMinute (${event.intensity})${this.#exits.lastSentence()}`;
+      this.#failure = `${event.restarts} restart${event.restarts === 1 ? '' : 's'} within ${event.period} s passed rapidFailsPerMinute (${event.intensity})${this.#exits.lastSentence()}`;
       if (logger) logEvent(logger, 'worker.rapid_fail_limit', { app: this.app, failures: event.restarts, rapidFailsPerMinute: event.intensity });
     }
     if (event.type === 'supervisor.stopped' && event.reason === 'gave_up') this.#fail(this.#failure ?? 'the restart limit was passed');

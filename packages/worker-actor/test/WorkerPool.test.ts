@@ -307,7 +307,7 @@ describe('WorkerPool', function () {
     const outcome = await restart;
     assert.ok(outcome && !outcome.ok);
     await until(p, (q) => q.state === 'failed');
-    assert.match(outcome.failure.error, /^the app failed before every worker was replaced: 1 restarts within 60 s passed rapidFailsPerMinute \(0\)/);
+    assert.match(outcome.failure.error, /^the app failed before every worker was replaced: 1 restart within 60 s passed rapidFailsPerMinute \(0\)/);
     assert.match(outcome.failure.error, /; it is started again by itself after its hold \(retryFailed\), or at once by portico restart once its cause is fixed$/);
   });
 
