@@ -10,7 +10,7 @@ import { createLogger } from '@portico/log-sink';
 import { createPortico, resolveConfig, type Portico, type PorticoConfig } from '@portico/portico';
 import { until } from './helpers/frontClients.ts';
 import { answered, changed, startLoad } from './helpers/load.ts';
-import { app, echoBackend, request } from './helpers/portico.ts';
+import { app, echoBackend, json, request } from './helpers/portico.ts';
 
 const launcher = fileURLToPath(new URL('../packages/portico/bin/portico.js', import.meta.url));
 
@@ -270,6 +270,24 @@ describe('rollouts under load', function () {
     assert.equal(event['oldKeepsServing'], true);
     const table = await cli(['status', '-a', admin]);
     assert.match(table.stdout, /^shop: rollout of shop failed: shop#1 failed to start, code 3/m);
+  });
+
+  // The other way a rollout fails (issue 16, "Reload is a rollout"): the new version runs but is
+  // never ready. Its worker is killed at startupTimeLimit and the old one serves on.
+  it('a reload to a version that is not ready within startupTimeLimit leaves the old one serving, and says so', async () => {
+    const running = await start([app('shop', { start: 'eager', startupTimeLimit: 1, environmentVariables: { VERSION: '1' } })]);
+    const { portico, port, admin, logs } = running;
+    const before = shopPids(portico);
+    running.next = running.resolve({
+      apps: [app('shop', { start: 'eager', startupTimeLimit: 1, environmentVariables: { VERSION: '2', LISTEN_DELAY_MS: '600000' } })],
+    });
+    const reload = await cli(['reload', '-a', admin]);
+    assert.equal(reload.code, 1, reload.stdout);
+    assert.match(reload.stderr, /rollout of shop failed: shop#1 was not ready within startupTimeLimit \(1 s\)/);
+    assert.deepEqual(shopPids(portico), before, 'the old workers still serve');
+    assert.equal(json(await request(port, '/')).pid, before[0]);
+    assert.match(portico.status().apps[0]!.rollout?.message ?? '', /^rollout of shop failed: shop#1 was not ready within startupTimeLimit/);
+    assert.ok(logs.some((l) => l['event'] === 'app.rollout_failed' && l['oldKeepsServing'] === true), 'an app.rollout_failed event');
   });
 });
 
