@@ -40,7 +40,14 @@ export interface ResourceLimits {
  * setsid escapes it), with why.
  */
 export type ProcessIsolation =
-  | { readonly kind: 'cgroup'; readonly path: string; readonly controllers: readonly string[]; readonly kill: 'cgroup.kill' | 'cgroup.procs' }
+  | {
+      readonly kind: 'cgroup';
+      readonly path: string;
+      readonly controllers: readonly string[];
+      readonly kill: 'cgroup.kill' | 'cgroup.procs';
+      /** Why some of the memory, cpu and pids controllers are not in `controllers`; absent when all are. */
+      readonly why?: string;
+    }
   | { readonly kind: 'process-group'; readonly why: string };
 
 /** A socket Portico bound for a backend (socket activation). It outlives the backend's restarts. */

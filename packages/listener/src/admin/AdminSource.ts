@@ -129,11 +129,12 @@ export interface PorticoStatus {
   readonly sampling?: SamplingStatus;
   /**
    * How each worker's process tree is kept together and ended: a cgroup v2 per worker (`path` is
-   * Portico's subtree, `controllers` those whose limits apply, `kill` how a tree is ended), or the
-   * process group, with `why` no cgroup could be had (a child that calls setsid escapes it).
+   * Portico's subtree, `controllers` those whose limits apply, `kill` how a tree is ended, `why`
+   * some of memory, cpu and pids are missing), or the process group, with `why` no cgroup could be
+   * had (a child that calls setsid escapes it).
    */
   readonly isolation?:
-    | { readonly kind: 'cgroup'; readonly path: string; readonly controllers: readonly string[]; readonly kill: 'cgroup.kill' | 'cgroup.procs' }
+    | { readonly kind: 'cgroup'; readonly path: string; readonly controllers: readonly string[]; readonly kill: 'cgroup.kill' | 'cgroup.procs'; readonly why?: string }
     | { readonly kind: 'process-group'; readonly why: string };
   readonly apps: readonly AppStatus[];
   /** With `fronts` ≥ 2, once Portico runs them: each front process (docs/architecture.md). Absent with one process, and when embedded (`start({ listen: false })`). */

@@ -20,12 +20,15 @@ export class CgroupTree {
   readonly path: string;
   readonly controllers: readonly string[];
   readonly hasKill: boolean;
+  /** Why some of memory, cpu and pids are not among `controllers`; absent when all three are. */
+  readonly why: string | undefined;
   #count = 0;
 
-  private constructor(path: string, controllers: readonly string[], hasKill: boolean) {
+  private constructor(path: string, controllers: readonly string[], hasKill: boolean, why: string | undefined) {
     this.path = path;
     this.controllers = controllers;
     this.hasKill = hasKill;
+    this.why = why;
   }
 
   /** Creates Portico's subtree, or says why it cannot (no cgroup v2, not allowed to write there). */
@@ -46,19 +49,23 @@ export class CgroupTree {
     // Controllers come from the parent's subtree_control: those enabled for Portico's cgroup's
     // children. Portico enables them for its own children; it never writes above its subtree.
     const available = (readText(join(path, 'cgroup.controllers')) ?? '').split(/\s+/).filter(Boolean);
-    const controllers = limitControllers.filter((c) => available.includes(c));
+    const controllers: string[] = limitControllers.filter((c) => available.includes(c));
+    let enableError: string | undefined;
     if (controllers.length > 0) {
       try {
         writeFileSync(join(path, 'cgroup.subtree_control'), controllers.map((c) => `+${c}`).join(' '));
-      } catch {
+      } catch (error) {
+        enableError = (error as NodeJS.ErrnoException).code ?? String(error);
         controllers.length = 0;
       }
     }
-    return new CgroupTree(path, controllers, existsSync(join(path, 'cgroup.kill')));
+    const why = controllers.length === limitControllers.length ? undefined : whyNoLimits(mount, join(mount, own).replace(/(.)\/$/, '$1'), path, enableError);
+    return new CgroupTree(path, controllers, existsSync(join(path, 'cgroup.kill')), why);
   }
 
   get isolation(): ProcessIsolation {
-    return { kind: 'cgroup', path: this.path, controllers: this.controllers, kill: this.hasKill ? 'cgroup.kill' : 'cgroup.procs' };
+    const kill = this.hasKill ? 'cgroup.kill' : 'cgroup.procs';
+    return { kind: 'cgroup', path: this.path, controllers: this.controllers, kill, ...(this.why === undefined ? {} : { why: this.why }) };
   }
 
   /** A new, empty cgroup for one worker process, with the limits its controllers allow. */
@@ -169,6 +176,38 @@ function sweepLeftovers(parent: string): void {
       // Processes still in it, or another Portico sweeping too: left as it is.
     }
   }
+}
+
+/**
+ * Why the workers' cgroups lack some of memory, cpu and pids, in the operator's terms. A
+ * controller reaches Portico's subtree only if Portico's own cgroup enables it for its children
+ * (`cgroup.subtree_control`), and the kernel lets a cgroup other than the root enable none while
+ * it holds processes (cgroup v2's no-internal-process rule): Portico's cgroup holds Portico.
+ * systemd asks a delegated service to move itself into a leaf first; Portico does not (yet).
+ */
+function whyNoLimits(mount: string, own: string, subtree: string, enableError: string | undefined): string {
+  if (enableError !== undefined) return `Portico's cgroup ${own} gives ${subtree} the controllers, but enabling them for its workers failed (${enableError})`;
+  const enabled = words(join(own, 'cgroup.subtree_control'));
+  const missing = limitControllers.filter((c) => !enabled.includes(c));
+  const owned = words(join(own, 'cgroup.controllers')).filter((c) => missing.includes(c as (typeof limitControllers)[number]));
+  if (owned.length > 0) {
+    return (
+      `Portico's cgroup ${own} has the ${either(owned, 'and')} controller${owned.length === 1 ? '' : 's'} but does not enable them for its children (its cgroup.subtree_control), and Portico does not: ` +
+      "the kernel lets a cgroup other than the root do so only while it holds no process (cgroup v2's no-internal-process rule), and this one holds Portico; " +
+      "start Portico in a cgroup that enables them already (under systemd's Delegate=yes it does not: Portico would have to move itself into a leaf cgroup first, which it does not do)"
+    );
+  }
+  const hybrid = mount.endsWith('/unified') ? ': a hybrid hierarchy, where cgroup v1 holds the controllers and cgroup v2 has none' : ' (its parent does not enable them for it)';
+  return `Portico's cgroup ${own} is given no ${either(missing, 'or')} controller in cgroup v2${hybrid}`;
+}
+
+/** `a`, `a and b`, `a, b and c`. */
+function either(names: readonly string[], conjunction: 'and' | 'or'): string {
+  return names.length < 2 ? names.join('') : `${names.slice(0, -1).join(', ')} ${conjunction} ${names.at(-1)!}`;
+}
+
+function words(file: string): string[] {
+  return (readText(file) ?? '').split(/\s+/).filter(Boolean);
 }
 
 function pidRuns(pid: number): boolean {

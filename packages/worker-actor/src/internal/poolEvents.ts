@@ -35,7 +35,7 @@ export function reportLimits(logger: EventLogger, app: string, worker: Pick<Work
   const isolation = host.isolation?.() ?? { kind: 'process-group', why: 'the process host has no cgroups' };
   const missing = unappliedLimits(limits, isolation);
   if (missing.length === 0) return;
-  const why = isolation.kind === 'cgroup' ? `the cgroup v2 controllers enabled for ${isolation.path} are: ${isolation.controllers.join(', ') || 'none'}` : isolation.why;
+  const why = isolation.kind === 'process-group' ? isolation.why : (isolation.why ?? `the cgroup v2 controllers enabled for ${isolation.path} are: ${isolation.controllers.join(', ') || 'none'}`);
   logEvent(logger, 'worker.limits_unavailable', { app, limits: missing, why });
 }
 
