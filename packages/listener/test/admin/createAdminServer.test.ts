@@ -148,13 +148,14 @@ describe('createAdminServer', () => {
         assert.equal(etag, `"${createHash('sha256').update(first.body).digest('base64url')}"`, path);
         assert.equal(first.headers['cache-control'], 'no-cache', path);
         assert.equal(first.headers['x-content-type-options'], 'nosniff');
-        for (const ifNoneMatch of [etag, `W/${etag}`, `"other", ${etag}`, '*']) {
+        for (const ifNoneMatch of [etag, `W/${etag}`, `"other", ${etag}`, `"other",\t${etag}\t`, '*']) {
           for (const method of ['GET', 'HEAD']) {
             const again = await request(port, method, path, { 'If-None-Match': ifNoneMatch });
             assert.deepEqual([again.status, again.body, again.headers['etag'], again.headers['cache-control']], [304, '', etag, 'no-cache'], `${method} ${path} ${ifNoneMatch}`);
           }
         }
-        for (const stale of ['"other"', etag.slice(0, -2) + '"', 'W/"x"']) {
+        // Optional whitespace is SP and HTAB; a 0xA0 (U+00A0 once read as latin1) is part of the tag (issue 15).
+        for (const stale of ['"other"', etag.slice(0, -2) + '"', 'W/"x"', `\xa0${etag}`, `"other", ${etag}\xa0`, '\xa0*']) {
           const full = await request(port, 'GET', path, { 'If-None-Match': stale });
           assert.deepEqual([full.status, full.body.length], [200, first.body.length], `${path} ${stale}`);
         }

@@ -109,6 +109,16 @@ export function createEmbeddedForwarder(options: EmbeddedForwarderOptions): Embe
   };
 
   const handler = (req: IncomingMessage, res: ServerResponse): void => {
+    // A pipelined request behind an answer still being written: node:http hands over every
+    // request of a read at once, and a client that pipelines without reading had them all at
+    // backends together (5 000 from one 160 KB write), their answers queued in memory unsent
+    // and timed by no one. It is begun when its response gets the socket, after the one before
+    // it finished: one request at a time per connection, as on Portico's own sockets, so the
+    // answers wait in the socket, where sendTimeout cuts a client that takes none of them.
+    if (res.socket === null) {
+      res.once('socket', () => handler(req, res));
+      return;
+    }
     const accepted = accept(req);
     if ('status' in accepted) {
       settings.onEvent({ type: 'request.refused', status: accepted.status, reason: accepted.reason });

@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
-import type { Upstream } from '@portico/router';
+import type { ForwarderEvent, Upstream } from '@portico/router';
 import { SimulatedClock } from '@portico/supervisor';
 import { chunkSizes } from '@portico/test-support';
 import { MAX_INFORMATIONAL_RESPONSES } from '../../src/internal/forward/connectionBounds.ts';
 import { closeAll, startHost } from '../embed/embedHarness.ts';
-import { rawRequest, signal, startProxy, startRawBackend, statusLines, upstreamAt, type RawBackend } from './harness.ts';
+import { floodWithoutReading, rawRequest, signal, startHttpBackend, startProxy, startRawBackend, statusLines, upstreamAt, type RawBackend } from './harness.ts';
 
 /** What a case needs of an engine in front of one backend. */
 interface Front {
@@ -16,12 +17,15 @@ interface Front {
    * engine, whose pool is not exposed: its cases then check what reaches the client only.
    */
   idleConnections(upstream: Upstream): number | undefined;
+  /** What the engine reported (`onEvent`), in order. */
+  readonly events: readonly ForwarderEvent[];
 }
 
 interface FrontOptions {
   readonly requestTimeout?: number;
   readonly clock?: SimulatedClock;
   readonly upstreamIdleTimeout?: number;
+  readonly sendTimeout?: number;
 }
 
 /** The two engines that forward with the same bounds (connectionBounds.ts). */
@@ -30,17 +34,28 @@ const engines: ReadonlyArray<{ readonly name: string; start(upstream: Upstream, 
     name: 'forwarder',
     async start(upstream, options = {}) {
       const proxy = await startProxy({ pickUpstream: () => upstream, ...options });
-      return { port: proxy.port, idleConnections: (u) => proxy.forwarder.idleUpstreamConnections(u.id) };
+      return { port: proxy.port, idleConnections: (u) => proxy.forwarder.idleUpstreamConnections(u.id), events: proxy.events };
     },
   },
   {
     name: 'embedded forwarder',
     async start(upstream, options = {}) {
       const host = await startHost(() => ({ kind: 'forward', upstream }), options);
-      return { port: host.port, idleConnections: () => undefined };
+      return { port: host.port, idleConnections: () => undefined, events: host.events };
     },
   },
 ];
+
+const MiB = 2 ** 20;
+
+/** Most bytes the kernel queues on one TCP socket for sending (Linux tcp_wmem's maximum). */
+function kernelSendBufferBytes(): number {
+  try {
+    return Number(readFileSync('/proc/sys/net/ipv4/tcp_wmem', 'utf8').trim().split(/\s+/)[2]);
+  } catch {
+    return 4 * MiB;
+  }
+}
 
 /** Asserts the forwarder's idle count; the embedded engine has none to read. */
 function assertIdle(front: Front, upstream: Upstream, expected: number): void {
@@ -75,6 +90,37 @@ describe('connection bounds, in both engines', () => {
 
   for (const engine of engines) {
     describe(`the ${engine.name}`, () => {
+      describe('a pipelining client that never reads', () => {
+        it('is served one request at a time, not read further while its answers wait, and cut after sendTimeout', async () => {
+          const total = 5_000;
+          const answer = Buffer.alloc(4096, 0x61);
+          let received = 0;
+          let inFlight = 0;
+          let mostInFlight = 0;
+          const backend = await startHttpBackend((_req, res) => {
+            received++;
+            mostInFlight = Math.max(mostInFlight, ++inFlight);
+            // Answered a turn later, so that requests begun together would overlap here.
+            setImmediate(() => {
+              inFlight--;
+              res.end(answer);
+            });
+          });
+          const front = await engine.start(upstreamAt(backend.port), { sendTimeout: 300 });
+          const client = await floodWithoutReading(front.port, total);
+          // The client never reads, so it never sees the reset: watch the engine's side instead.
+          while (!front.events.some((e) => e.type === 'response.aborted') && received < total) await new Promise((resolve) => setTimeout(resolve, 10));
+          client.destroy();
+          assert.notEqual(received, total, `all ${total} requests reached the backend while their answers went unread`);
+          const bound = Math.ceil((kernelSendBufferBytes() + MiB) / answer.length);
+          assert.ok(received <= bound, `${received} requests reached the backend, more than the ${bound} whose answers the kernel can hold`);
+          assert.equal(mostInFlight, 1, `${mostInFlight} requests of one connection were at the backend at once`);
+          const aborted = front.events.filter((e) => e.type === 'response.aborted');
+          assert.equal(aborted.length, 1);
+          assert.match(aborted[0]!.type === 'response.aborted' ? aborted[0]!.reason : '', /^the client read nothing of (its answers|the response) for 300 ms$/);
+        });
+      });
+
       describe('a backend that sends 1xx without end', () => {
         it('gets 504 after requestTimeout from the request, however many 1xx it sent meanwhile', async function () {
           this.timeout(5_000);

@@ -21,8 +21,14 @@ export function serveAsset(req: http.IncomingMessage, res: http.ServerResponse, 
   res.end(req.method === 'HEAD' ? undefined : bytes);
 }
 
+/**
+ * SP and HTAB at either end, the only optional whitespace of a header value (RFC 9110 §5.6.3);
+ * not `trim()`, which also strips U+00A0, a 0xA0 byte of the wire read as latin1.
+ */
+const OWS_AT_ENDS = /^[ \t]+|[ \t]+$/g;
+
 function matches(ifNoneMatch: string | undefined, etag: string): boolean {
   if (ifNoneMatch === undefined) return false;
-  if (ifNoneMatch.trim() === '*') return true;
-  return ifNoneMatch.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag);
+  if (ifNoneMatch.replace(OWS_AT_ENDS, '') === '*') return true;
+  return ifNoneMatch.split(',').some((tag) => tag.replace(OWS_AT_ENDS, '').replace(/^W\//, '') === etag);
 }
