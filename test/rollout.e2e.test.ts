@@ -268,6 +268,9 @@ describe('rollouts under load', function () {
     const event = logs.find((l) => l['event'] === 'app.rollout_failed');
     assert.ok(event, 'an app.rollout_failed event');
     assert.equal(event['oldKeepsServing'], true);
+    // The reload's own line listed shop among the apps rolled over, which it was not.
+    const reloaded = logs.find((l) => l['event'] === 'config.reloaded');
+    assert.deepEqual([reloaded?.['changed'], reloaded?.['failedRollouts']], [[], ['shop']]);
     const table = await cli(['status', '-a', admin]);
     assert.match(table.stdout, /^shop: rollout of shop failed: shop#1 failed to start, code 3/m);
   });

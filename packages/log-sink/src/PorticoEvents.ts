@@ -56,7 +56,7 @@ export const PorticoEvents = defineEventCatalogue({
   'proxy.internal_error': { id: 1303, level: 'error', fields: ['code', 'err'], meaning: 'A forwarding state machine met an event its rules rule out (a bug in Portico); that client connection was reset and its backend connection dropped, and the process went on. Report it with this line.' },
 
   // 1500–1599: configuration and the process (portico).
-  'config.reloaded': { id: 1500, level: 'info', fields: ['changed', 'settings'], meaning: 'A new config was applied; changed lists the apps started, rolled over or removed, settings the other top-level keys applied (limits).' },
+  'config.reloaded': { id: 1500, level: 'info', fields: ['changed', 'settings', 'failedRollouts'], meaning: 'A new config was applied; changed lists the apps started, rolled over or removed, settings the other top-level keys applied (limits, sampleInterval, frontPing); failedRollouts, when present, the changed apps whose new workers did not start and whose old ones keep serving (each has its app.rollout_failed).' },
   'config.reload_failed': { id: 1501, level: 'error', fields: ['file', 'problems'], meaning: 'A new config was refused (problems says why: the file\'s problems, a change a reload cannot apply, or Portico stopping); the running one keeps serving.' },
   'portico.started': { id: 1502, level: 'info', fields: ['listen', 'admin', 'apps'], meaning: 'Portico is accepting connections.' },
   'portico.stopping': { id: 1503, level: 'info', fields: ['signal'], meaning: 'Portico stops accepting, lets in-flight requests finish and stops every app; a second signal forces it.' },

@@ -425,7 +425,9 @@ export function createPortico(initial: PorticoConfig, options: PorticoOptions = 
           wiring.sampleInterval = next.sampleInterval;
           for (const app of apps.values()) app.pool.setSampleInterval(next.sampleInterval);
         }
-        logEvent(logger, 'config.reloaded', { changed, settings });
+        // An app whose rollout failed still runs its old workers: it was not rolled over.
+        const applied = changed.filter((name) => !failed.includes(name));
+        logEvent(logger, 'config.reloaded', { changed: applied, settings, ...(failed.length > 0 ? { failedRollouts: failed } : {}) });
         rewatch();
         notify();
         return failed.length === 0 ? { ok: true, changed, settings } : { ok: false, errors, failedRollouts: failed };
