@@ -59,6 +59,28 @@ describe('an app\'s user', function () {
     });
   }
 
+  for (const cgroups of [true, false]) {
+    it(`runs the backend under the group the app names, without Portico's supplementary groups (${cgroups ? 'in its cgroup' : 'process group only'})`, async () => {
+      const host = createNodeProcessHost({ cgroups });
+      const daemon = Number(/^daemon:[^:]*:(\d+):/m.exec(readFileSync('/etc/group', 'utf8'))?.[1] ?? NaN);
+      const own = process.getgroups!();
+      // Groups Portico holds that the backend must not inherit (root here holds none of its own).
+      process.setgroups!([2, 3]);
+      try {
+        const started = await startPortico({ apps: [app('shop', { start: 'eager', user: 'nobody', group: 'daemon', workingDirectory: fixtures })] }, undefined, { host });
+        await changed(started.portico, () => readyPid(started) !== undefined);
+        const pid = readyPid(started)!;
+        assert.deepEqual(ids(pid, 'Uid'), [nobody, nobody, nobody, nobody]);
+        assert.deepEqual(ids(pid, 'Gid'), [daemon, daemon, daemon, daemon]);
+        assert.equal(/^Groups:(.*)$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]!.trim(), '', 'no supplementary group');
+      } finally {
+        process.setgroups!(own);
+        await stopAllPorticos();
+        await host.close?.();
+      }
+    });
+  }
+
   it('says so when, as root, an app names no user and its backend runs as root', async () => {
     const started = await startPortico({ apps: [app('shop', { start: 'eager' })] });
     await changed(started.portico, () => readyPid(started) !== undefined);
