@@ -115,9 +115,13 @@ export class ResourceSampler {
       }
       const previous = this.#last.get(target.slot);
       const since = previous?.pid === target.pid ? previous.figures : { cpuSeconds: 0, sampledAt: target.startedAt };
+      // A counter never falls (`portico_worker_cpu_seconds_total`: Prometheus reads a fall as a
+      // reset and counts the whole figure again). Read over a tree, it can: a process that leaves
+      // it (a double fork) takes its time along, so the last figure stands until the tree passes it.
+      const cpuSeconds = Math.max(read.cpuSeconds, since.cpuSeconds);
       const seconds = (now - since.sampledAt) / 1000;
-      const cpuPercent = seconds > 0 ? Math.max(0, ((read.cpuSeconds - since.cpuSeconds) / seconds) * 100) : 0;
-      this.#last.set(target.slot, { pid: target.pid, figures: { ...read, cpuPercent, sampledAt: Math.round(now) } });
+      const cpuPercent = seconds > 0 ? ((cpuSeconds - since.cpuSeconds) / seconds) * 100 : 0;
+      this.#last.set(target.slot, { pid: target.pid, figures: { ...read, cpuSeconds, cpuPercent, sampledAt: Math.round(now) } });
     }
     for (const slot of this.#last.keys()) if (!live.has(slot)) this.#last.delete(slot);
     try {

@@ -71,12 +71,14 @@ describe('readProcessTree', () => {
     assert.deepEqual(readProcessTree(10, proc), { cpuSeconds: 4.1, memoryBytes: 3600 * 1024, fds: 10, processes: 4, source: fromProc });
   });
 
-  it('skips a child that is gone and counts a zombie as a process holding nothing', () => {
+  it('skips a child that is gone, and counts a zombie as a process holding no memory or fds but the CPU time it used', () => {
     const proc = fakeProc({
       10: { comm: 'main', ticks: [100, 0, 0, 0], rssKb: 1000, fds: 1, children: [11, 12] },
-      11: { comm: 'dead', state: 'Z', ticks: [500, 0, 0, 0], rssKb: 0, fds: 0, children: [] },
+      // Exited, not yet reaped: its time moves to main's cutime only then. Not counted meanwhile,
+      // the tree's CPU seconds fell for that moment, which a Prometheus counter reads as a reset.
+      11: { comm: 'dead', state: 'Z', ticks: [400, 100, 0, 0], rssKb: 0, fds: 0, children: [] },
     });
-    assert.deepEqual(readProcessTree(10, proc), { cpuSeconds: 1, memoryBytes: 1000 * 1024, fds: 1, processes: 2, source: fromProc });
+    assert.deepEqual(readProcessTree(10, proc), { cpuSeconds: 6, memoryBytes: 1000 * 1024, fds: 1, processes: 2, source: fromProc });
   });
 
   it('answers undefined for a process that is gone', () => {
@@ -108,6 +110,23 @@ describe('ResourceSampler', () => {
     clock.advance(10_000);
     assert.equal(samples, 2);
     assert.equal(clock.pendingTimers, 0);
+  });
+
+  it("never gives a process less CPU time than at its last sample: the figure is a counter (portico_worker_cpu_seconds_total)", () => {
+    const clock = new SimulatedClock();
+    const usage = new Map([[7, figures(5)]]);
+    const sampler = new ResourceSampler({ host: usageHost(usage), clock, interval: 1, targets: () => [{ slot: 'a#1', pid: 7, startedAt: 0 }], onSample: () => {} });
+    sampler.start();
+    clock.advance(1000);
+    // A child left the tree with its time (double-forked away, or reaped outside it).
+    usage.set(7, figures(3));
+    clock.advance(1000);
+    assert.deepEqual([sampler.get('a#1', 7)?.cpuSeconds, sampler.get('a#1', 7)?.cpuPercent], [5, 0]);
+    // Growth after it counts again once the tree passes what was shown.
+    usage.set(7, figures(6));
+    clock.advance(1000);
+    assert.deepEqual([sampler.get('a#1', 7)?.cpuSeconds, sampler.get('a#1', 7)?.cpuPercent], [6, 100]);
+    sampler.stop();
   });
 
   it('takes a new interval at once, and turns on from 0 while running', () => {

@@ -69,9 +69,12 @@ export function readOne(pid: number, procRoot = '/proc'): OneProcess | undefined
   // `comm` (field 2) is in parentheses and may hold spaces and ')': split after the last ')'.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   // fields[0] is field 3 (state); utime, stime, cutime, cstime are fields 14–17.
-  if (fields[0] === 'Z') return { cpuTicks: 0, memoryBytes: 0, fds: 0 };
-  const cpuTicks = Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
-  return { cpuTicks: Number.isFinite(cpuTicks) ? cpuTicks : 0, memoryBytes: residentBytes(pid, procRoot), fds: fdCount(pid, procRoot) };
+  const ticks = Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
+  const cpuTicks = Number.isFinite(ticks) ? ticks : 0;
+  // A zombie holds no memory and no fds, but its time reaches its parent's cutime only once
+  // reaped: left out meanwhile, the tree's CPU seconds would fall and rise again.
+  if (fields[0] === 'Z') return { cpuTicks, memoryBytes: 0, fds: 0 };
+  return { cpuTicks, memoryBytes: residentBytes(pid, procRoot), fds: fdCount(pid, procRoot) };
 }
 
 /** `VmRSS` of `status`, in bytes (kB there, whatever the page size); 0 for a kernel thread or a process just gone. */
