@@ -160,13 +160,15 @@ describe('portico logs', function () {
     }
   });
 
-  it('colours each app\'s prefix on a terminal', async function () {
+  it('colours each app\'s prefix on a terminal, and shows the control characters of a line instead of sending them to it', async function () {
     const cli = await startPorticoCli({ admin: { port: 0 }, apps: [chatty('shop'), chatty('blog')] });
     await pidIn(cli, 'shop', 'from shop');
     await pidIn(cli, 'blog', 'from blog');
+    // What a client sent, printed by the app: before, it set the terminal's title.
+    await pidIn(cli, 'shop', 'search: \x1b]0;owned\x07');
     const seen = follow(cli);
     await seen.printed(/from blog[^]*|from shop[^]*from blog/);
-    await seen.printed(/from shop/);
+    await seen.printed(/owned/);
     seen.child.kill('SIGTERM');
     // script(1) runs the command on a pseudo-terminal, as a person's shell would.
     const command = [process.execPath, launcher, 'logs', '-c', cli.file].map((a) => `'${a}'`).join(' ');
@@ -180,6 +182,8 @@ describe('portico logs', function () {
     const blog = /\x1b\[(\d+)mblog#1 \|\x1b\[0m from blog/.exec(out);
     assert.ok(shop && blog, JSON.stringify(out));
     assert.notEqual(shop[1], blog[1], 'a colour per app');
+    assert.match(out, /shop#1 \|\x1b\[0m search: \\x1b\]0;owned\\x07\r?\n/);
+    assert.doesNotMatch(out, /\x1b\]|\x07/);
   });
 
   it('says which app does not exist, exit 1', async () => {

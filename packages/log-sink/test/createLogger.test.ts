@@ -92,6 +92,20 @@ describe('createLogger', () => {
     assert.ok(line!.length < 130, line);
   });
 
+  it('shows the control characters of a value or a message as escapes on a terminal, never as they are', () => {
+    // A backend's stderr (a worker's exit) and values from outside reach the terminal line:
+    // ESC, BEL, DEL and the C1 controls (U+009B is CSI to some terminals) must not drive it.
+    const out = memory();
+    const logger = createLogger({ destination: out, pretty: true });
+    const exit = { kind: 'crashed', pid: 4242, code: 1, signal: null, stderrTail: 'Error: \u009b2J\x7f', killed: false };
+    logEvent(logger, 'worker.exited', { app: 'shop', exit, expected: false });
+    logger.info({ title: '\x1b]0;owned\x07', csi: '\u009b31m' }, 'not an event \x1b[2K');
+    const [crash, plain] = out.text().split('\n');
+    assert.doesNotMatch(out.text(), /[\x00-\x09\x0b-\x1f\x7f-\x9f]/, JSON.stringify(out.text()));
+    assert.match(crash!, / exit="crashed, code 1: Error: \\u009b2J\\u007f" /);
+    assert.match(plain!, / INFO  not an event \\u001b\[2K title="\\u001b]0;owned\\u0007" csi="\\u009b31m"$/);
+  });
+
   it('writes pretty lines to a TTY unless pretty is false', () => {
     const tty = memory(true);
     createLogger({ destination: tty }).info('to a terminal');

@@ -28,14 +28,14 @@ export function compactLine(json: string, colorize: boolean): string {
   const event = typeof record['event'] === 'string' ? record['event'] : undefined;
   const msg = typeof record['msg'] === 'string' ? record['msg'] : undefined;
   if (event !== undefined) parts.push(paint('1', event));
-  else if (msg !== undefined) parts.push(msg);
+  else if (msg !== undefined) parts.push(escapeControls(msg));
   let stack: string | undefined;
   for (const [key, value] of Object.entries(record)) {
     if (frame.has(key) || value === undefined) continue;
     if ((key === 'err' || key === 'error') && level >= 50) stack = stackOf(value);
     parts.push(`${paint('90', `${key}=`)}${show(key, value)}`);
   }
-  if (event !== undefined && msg !== undefined && msg !== meanings.get(event)) parts.push(paint('90', '—'), msg);
+  if (event !== undefined && msg !== undefined && msg !== meanings.get(event)) parts.push(paint('90', '—'), escapeControls(msg));
   const line = parts.join(' ');
   return `${stack ? `${line}\n${stack.split('\n').slice(1).map((l) => `    ${l.trim()}`).join('\n')}` : line}\n`;
 }
@@ -52,14 +52,14 @@ function show(key: string, value: unknown): string {
   if (typeof value === 'number') return String(Number.isInteger(value) ? value : Math.round(value * 10) / 10);
   if (value === null || typeof value === 'boolean') return String(value);
   if (typeof value === 'string') return quote(value);
-  if (Array.isArray(value)) return value.every((v) => typeof v !== 'object' || v === null) ? cut(value.map((v) => (typeof v === 'string' ? quote(v) : String(v))).join(',')) : cut(JSON.stringify(value));
+  if (Array.isArray(value)) return value.every((v) => typeof v !== 'object' || v === null) ? cut(value.map((v) => (typeof v === 'string' ? quote(v) : String(v))).join(',')) : cut(escapeControls(JSON.stringify(value)));
   if (typeof value !== 'object') return quote(String(value));
   const fields = value as Record<string, unknown>;
   if ((key === 'err' || key === 'error') && typeof fields['message'] === 'string') return quote(`${String(fields['type'] ?? fields['name'] ?? 'Error')}: ${fields['message']}`);
   if (typeof fields['host'] === 'string' && typeof fields['port'] === 'number') return `${fields['host']}:${fields['port']}`;
   if (fields['kind'] === 'unix' && typeof fields['path'] === 'string') return quote(fields['path']);
   if (key === 'exit' && typeof fields['kind'] === 'string') return quote(exitSummary(fields));
-  return cut(JSON.stringify(value));
+  return cut(escapeControls(JSON.stringify(value)));
 }
 
 /** A worker's exit: how, with what, and the last line it wrote to stderr when that explains it. */
@@ -73,7 +73,16 @@ function exitSummary(exit: Record<string, unknown>): string {
 
 /** Bare when it can be, else in JSON quotes; a long text is cut inside its quotes, so they still close. */
 function quote(text: string): string {
-  return /^[^\s"=\\]{1,80}$/.test(text) ? text : JSON.stringify(cut(text));
+  return /^[^\s"=\\\x00-\x1f\x7f-\x9f]{1,80}$/.test(text) ? text : escapeControls(JSON.stringify(cut(text)));
+}
+
+/**
+ * Control characters as JSON escapes (`\u001b`), so that a value from outside (a backend's
+ * stderr in a worker's exit, a header) cannot drive the terminal: JSON.stringify escapes C0 but
+ * leaves DEL and the C1 controls, and U+009B is CSI to some terminals.
+ */
+function escapeControls(text: string): string {
+  return text.replace(/[\x00-\x1f\x7f-\x9f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 function cut(text: string): string {

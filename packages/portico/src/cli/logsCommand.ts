@@ -46,7 +46,7 @@ export const logsCommand: Command = {
     const follow = values['follow'] === true;
     if (follow) query.set('follow', '1');
     const target = await adminTarget(values, io, 'logs');
-    const printer = new OutputLinePrinter(io.stdout, io.isTerminal === true && io.env['NO_COLOR'] === undefined);
+    const printer = new OutputLinePrinter(io.stdout, { terminal: io.isTerminal === true, colour: io.env['NO_COLOR'] === undefined });
     const path = `/logs/lines?${query.toString()}`;
     const stream = streamAdmin(
       target,
