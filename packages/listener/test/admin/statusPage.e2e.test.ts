@@ -226,6 +226,61 @@ describe('statusPage (in headless Chromium)', function () {
     assert.equal(await page.evaluate(() => document.body.hasAttribute('data-stale')), false);
   });
 
+  it('keeps each chart legend entry whole, its colour beside its name, at every width; and numbers no "None" among the last exits', async () => {
+    // Seen with a real app: "p50 71.7 ms ▬" on one line and "p99 99.4 ms" alone on the next, its
+    // colour left at the end of the line above; and "1. None since Portico started."
+    await page.waitForSelector('[data-app="shop"] figure[data-chart="latency"] canvas');
+    const split: string[] = [];
+    for (let width = 600; width <= 1200; width += 25) {
+      await page.setViewportSize({ width, height: 640 });
+      split.push(
+        ...(await page.evaluate((w) => {
+          type Box = { top: number; bottom: number };
+          const d = document as unknown as {
+            querySelectorAll(s: string): Iterable<{ getBoundingClientRect(): Box; nextSibling: { textContent: string | null } | null; closest(s: string): { getAttribute(n: string): string | null } | null }>;
+            createRange(): { setStart(n: unknown, o: number): void; setEnd(n: unknown, o: number): void; getBoundingClientRect(): Box };
+          };
+          const broken: string[] = [];
+          for (const swatch of d.querySelectorAll('figcaption .swatch')) {
+            const label = swatch.nextSibling;
+            if (!label?.textContent) continue;
+            const range = d.createRange();
+            range.setStart(label, 0);
+            range.setEnd(label, 1);
+            const [s, t] = [swatch.getBoundingClientRect(), range.getBoundingClientRect()];
+            const middle = (s.top + s.bottom) / 2;
+            if (middle < t.top || middle > t.bottom) broken.push(`${w} px: ${swatch.closest('figure')?.getAttribute('data-chart')} "${label.textContent}"`);
+          }
+          return broken;
+        }, width)),
+      );
+    }
+    assert.deepEqual(split, [], 'a swatch on another line than its name');
+    await page.setViewportSize({ width: 1200, height: 640 });
+    await page.click('[data-app="shop"] tr[data-worker="shop#2"] button.expand');
+    const none = page.locator('[data-app="shop"] tr.detail ol.exits li');
+    assert.equal(await none.innerText(), 'None since Portico started.');
+    assert.equal(await none.evaluate((li) => (globalThis as unknown as { getComputedStyle(e: unknown): { listStyleType: string } }).getComputedStyle(li).listStyleType), 'none');
+  });
+
+  it('gives a chart\'s axis room for its widest figure: 250,000 requests a second are not cut to ",000"', async () => {
+    // Seen with a real app at 2,000 requests a second: the axis had a fixed 38 px and its labels
+    // began left of the canvas.
+    for (let i = 0; i < 250_000; i++) metrics.record('shop', 200, 1, 0, 0);
+    const chart = '[data-app="shop"] figure[data-chart="requests"]';
+    await page.waitForFunction((sel) => Number(document.querySelector(sel)?.getAttribute('data-latest')?.split(' ')[0]) > 100_000, chart);
+    // uPlot draws after the figures are set: the next frame has the new axis.
+    await page.evaluate(() => new Promise((resolve) => (globalThis as unknown as { requestAnimationFrame(f: () => void): void }).requestAnimationFrame(() => resolve(undefined))));
+    const inkAtLeftEdge = await page.locator(`${chart} canvas`).evaluate((canvas) => {
+      const c = canvas as unknown as { height: number; getContext(k: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } };
+      const { data } = c.getContext('2d').getImageData(0, 0, 3, c.height);
+      let ink = 0;
+      for (let i = 3; i < data.length; i += 4) if (data[i]! > 0) ink++;
+      return ink;
+    });
+    assert.equal(inkAtLeftEdge, 0, 'a label of the y axis is drawn from the canvas\'s left edge: it is cut');
+  });
+
   it('stays usable at a phone\'s width (360 px) in the dark scheme: nothing wider than the screen, dark colours, charts inside their cards', async () => {
     const phone = await context.newPage();
     try {

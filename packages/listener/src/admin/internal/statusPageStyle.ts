@@ -67,6 +67,8 @@ details pre { margin: 6px 0 0; padding: 8px 10px; max-height: 240px; overflow: a
 .chart { margin: 0; min-width: 0; }
 .chart figcaption { display: flex; flex-wrap: wrap; align-items: center; gap: 2px 10px; color: var(--muted); font-size: 12px; font-variant-numeric: tabular-nums; }
 .chart figcaption b { color: var(--text); font-weight: 600; }
+.legend-item { display: inline-flex; align-items: center; min-width: 0; max-width: 100%; overflow-wrap: anywhere; }
+.legend-item .swatch { flex: none; }
 .swatch { display: inline-block; width: 10px; height: 3px; margin-right: 4px; border-radius: 2px; vertical-align: middle; }
 .plot { min-height: 110px; overflow: hidden; }
 button.expand { font: inherit; color: var(--start); background: none; border: 0; padding: 0; cursor: pointer; text-align: left; overflow-wrap: anywhere; }
@@ -79,6 +81,7 @@ pre.output { margin: 0; padding: 8px 10px; height: 220px; overflow: auto; white-
 pre.output .stderr { color: var(--fail); }
 ol.exits { margin: 0; padding-left: 20px; }
 ol.exits li { margin: 2px 0; }
+ol.exits li.none { list-style: none; margin-left: -20px; }
 #front-choice { margin-left: auto; color: var(--muted); font-size: 13px; }
 #front-choice[hidden], #fronts[hidden] { display: none; }
 #front { font: inherit; color: var(--text); background: var(--card); border: 1px solid var(--line); border-radius: 6px; padding: 2px 6px; }
