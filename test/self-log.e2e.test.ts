@@ -32,7 +32,7 @@ interface Running {
 }
 
 /** Starts `portico start` with its stdout on `stdoutFd`, and waits for the line that says where it serves. */
-async function startCli(config: Record<string, unknown>, stdoutFd: number): Promise<Running> {
+async function startCli(config: Record<string, unknown>, stdoutFd: number | 'pipe'): Promise<Running> {
   const dir = await mkdtemp(join(tmpdir(), 'portico-selflog-'));
   const file = join(dir, 'portico.json');
   await writeFile(file, JSON.stringify(config));
@@ -56,30 +56,32 @@ describe("Portico's own log on a full disk", function () {
     for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
   });
 
-  (existsSync('/dev/full') ? it : it.skip)('keeps serving with stdout on /dev/full (ENOSPC), counts the failed writes in /metrics and says so once on stderr', async () => {
-    const full = openSync('/dev/full', 'w');
-    let running: Running;
-    try {
-      running = await startCli(
-        {
-          listen: [{ port: 0, host: '127.0.0.1' }],
-          fronts: 1,
-          admin: { port: 0, socket: join(tmpdir(), `portico-selflog-${process.pid}`, 'admin.sock') },
-          apps: [{ name: 'shop', processPath: process.execPath, arguments: [echoBackend], start: 'eager', processesPerApplication: 1 }],
-        },
-        full,
-      );
-    } finally {
-      closeSync(full);
-    }
+  /** Starts Portico in front of one echo backend with its stdout on `stdout`. */
+  async function startWithStdout(stdout: number | 'pipe', socket: string): Promise<Running> {
+    const running = await startCli(
+      {
+        listen: [{ port: 0, host: '127.0.0.1' }],
+        fronts: 1,
+        admin: { port: 0, socket },
+        apps: [{ name: 'shop', processPath: process.execPath, arguments: [echoBackend], start: 'eager', processesPerApplication: 1 }],
+      },
+      stdout,
+    );
     children.push(running.child);
-    const exits: (number | null)[] = [];
-    running.child.on('exit', (code) => exits.push(code));
-    const backend = json(await request(running.port, '/')).pid;
+    return running;
+  }
 
-    // About 600 were enough to crash it: each refusal is one log line.
+  /**
+   * Floods Portico with `rounds` × 20 malformed requests (each refusal is one log line: about 600
+   * were enough to crash it on a full disk), then checks that it served on, counted the failed writes of `code` in /metrics,
+   * said so once on stderr, and still stops cleanly with its backend.
+   */
+  async function holdsWhileItsLogFails(running: Running, socket: string, code: string, rounds: number): Promise<void> {
+    const exits: (number | null)[] = [];
+    running.child.on('exit', (exitCode) => exits.push(exitCode));
+    const backend = json(await request(running.port, '/')).pid;
     // Twenty connections at a time: the log lines pile up as fast, in a twentieth of the turns.
-    for (let i = 0; i < 50; i++) {
+    for (let i = 0; i < rounds; i++) {
       for (const answer of await Promise.all(Array.from({ length: 20 }, () => malformed(running.port)))) assert.match(answer, /^HTTP\/1\.1 400 /);
     }
     assert.deepEqual(exits, [], `portico exited: ${running.stderr()}`);
@@ -88,7 +90,7 @@ describe("Portico's own log on a full disk", function () {
 
     const metrics = await new Promise<string>((resolve, reject) => {
       // The unix socket needs no token.
-      const req = http.get({ socketPath: join(tmpdir(), `portico-selflog-${process.pid}`, 'admin.sock'), path: '/metrics', agent: false }, (res) => {
+      const req = http.get({ socketPath: socket, path: '/metrics', agent: false }, (res) => {
         let body = '';
         res.setEncoding('utf8');
         res.on('data', (c: string) => (body += c));
@@ -96,14 +98,34 @@ describe("Portico's own log on a full disk", function () {
       });
       req.on('error', reject);
     });
-    const failed = /^portico_log_write_failures_total\{code="ENOSPC"\} (\d+)$/m.exec(metrics);
-    assert.ok(failed && Number(failed[1]) > 0, `no ENOSPC count in /metrics:\n${metrics}`);
-    const reports = running.stderr().split('\n').filter((line) => line.includes('ENOSPC'));
+    const failed = new RegExp(`^portico_log_write_failures_total\\{code="${code}"\\} (\\d+)$`, 'm').exec(metrics);
+    assert.ok(failed && Number(failed[1]) > 0, `no ${code} count in /metrics:\n${metrics}`);
+    const reports = running.stderr().split('\n').filter((line) => line.includes(code));
     assert.equal(reports.length, 1, `expected one report on stderr, got:\n${running.stderr()}`);
 
-    const exited = new Promise<number | null>((resolve) => running.child.on('exit', (code) => resolve(code)));
+    const exited = new Promise<number | null>((resolve) => running.child.on('exit', (exitCode) => resolve(exitCode)));
     running.child.kill('SIGTERM');
     assert.equal(await exited, 0);
     assert.ok(!isAlive(backend), 'the backend outlived portico');
+  }
+
+  (existsSync('/dev/full') ? it : it.skip)('keeps serving with stdout on /dev/full (ENOSPC), counts the failed writes in /metrics and says so once on stderr', async () => {
+    const socket = join(tmpdir(), `portico-selflog-${process.pid}`, 'admin.sock');
+    const full = openSync('/dev/full', 'w');
+    let running: Running;
+    try {
+      running = await startWithStdout(full, socket);
+    } finally {
+      closeSync(full);
+    }
+    await holdsWhileItsLogFails(running, socket, 'ENOSPC', 50);
+  });
+
+  it('keeps serving with stdout on a pipe whose reader has gone (EPIPE), counts the failed writes in /metrics and says so once on stderr', async () => {
+    const socket = join(tmpdir(), `portico-selflog-pipe-${process.pid}`, 'admin.sock');
+    const running = await startWithStdout('pipe', socket);
+    // The reader goes: every later write to the pipe fails with EPIPE.
+    running.child.stdout!.destroy();
+    await holdsWhileItsLogFails(running, socket, 'EPIPE', 10);
   });
 });
