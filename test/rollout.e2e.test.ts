@@ -225,25 +225,27 @@ describe('rollouts under load', function () {
     assert.equal(already.stdout, 'shop stopped: requests get 503 until portico start shop\n', 'a stop that stopped nothing reports no kills');
   });
 
-  it('portico restart ends a failed state at once', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'portico-fixed-'));
-    const okFile = join(dir, 'ok');
-    const broken = app('shop', {
-      start: 'eager',
-      processPath: '/bin/sh',
-      arguments: ['-c', 'test -f "$OK_FILE" || exit 1; exec "$NODE" "$ECHO"'],
-      environmentVariables: { OK_FILE: okFile, NODE: process.execPath, ECHO: echoBackend },
-      rapidFailsPerMinute: 0,
-      restart: { retryFailed: { min: 3600, max: 3600 } },
+  for (const command of ['restart', 'start'] as const) {
+    it(`portico ${command} APP ends a failed state at once`, async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'portico-fixed-'));
+      const okFile = join(dir, 'ok');
+      const broken = app('shop', {
+        start: 'eager',
+        processPath: '/bin/sh',
+        arguments: ['-c', 'test -f "$OK_FILE" || exit 1; exec "$NODE" "$ECHO"'],
+        environmentVariables: { OK_FILE: okFile, NODE: process.execPath, ECHO: echoBackend },
+        rapidFailsPerMinute: 0,
+        restart: { retryFailed: { min: 3600, max: 3600 } },
+      });
+      const { portico, port, admin } = await start([broken], false);
+      await changed(portico, () => portico.status().apps[0]!.state === 'failed');
+      await writeFile(okFile, '');
+      const run = await cli([command, '-a', admin, 'shop']);
+      assert.equal(run.code, 0, run.stderr);
+      assert.equal(portico.status().apps[0]!.state, 'ready');
+      assert.equal((await request(port, '/')).status, 200);
     });
-    const { portico, port, admin } = await start([broken], false);
-    await changed(portico, () => portico.status().apps[0]!.state === 'failed');
-    await writeFile(okFile, '');
-    const run = await cli(['restart', '-a', admin, 'shop']);
-    assert.equal(run.code, 0, run.stderr);
-    assert.equal(portico.status().apps[0]!.state, 'ready');
-    assert.equal((await request(port, '/')).status, 200);
-  });
+  }
 
   it('a reload to a version that cannot start leaves the old one serving, with no failed request, and says so', async () => {
     const good = app('shop', { start: 'eager', environmentVariables: { VERSION: '1' } });
