@@ -81,6 +81,30 @@ describe('liveness', function () {
     await gone(hung);
   });
 
+  it("replaces a worker whose keep-alives over Node's IPC (process.send('watchdog')) stop, and not while they come", async () => {
+    // Ready and keep-alives over IPC, as a Node backend under PM2 says ready; /hang blocks its loop.
+    const ipcBackend =
+      "const http = require('node:http');" +
+      "http.createServer((q, s) => { s.end(String(process.pid)); if (q.url === '/hang') s.on('finish', () => setImmediate(() => { for (;;); })); })" +
+      ".listen(Number(process.env.PORT), '127.0.0.1', () => process.send('ready'));" +
+      "setInterval(() => process.send('watchdog'), Number(process.env.WATCHDOG_USEC) / 4000);";
+    const started = await startPortico({
+      apps: [app('shop', { arguments: ['-e', ipcBackend], start: 'eager', readiness: { kind: 'notify' }, liveness: { kind: 'watchdog', watchdogSec: 1 }, shutdownTimeLimit: 1 })],
+    });
+    const { portico, port } = started;
+    await changed(portico, () => readyPid(started) !== undefined);
+    const first = Number((await request(port, '/')).body);
+    // Two and a half watchdogSec later the same process still serves: the keep-alives were heard
+    // (a wait for nothing to happen; keep-alives every 0.25 s leave room for a loaded machine).
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    assert.equal(Number((await request(port, '/')).body), first);
+    assert.ok(!started.logs.some((l) => l['event'] === 'worker.unresponsive'), 'no keep-alive was missed');
+    assert.equal(Number((await request(port, '/hang')).body), first);
+    const event = await logged(started, (l) => l['event'] === 'worker.unresponsive' && l['workerPid'] === first);
+    assert.match(String(event['reason']), /WATCHDOG=1.*\(1 s\)/);
+    await gone(first);
+  });
+
   it('leaves a worker that answers its pings in place', async () => {
     const started = await startPortico({
       // A ping answered is never counted as a failure, however quickly it comes; the time to an
