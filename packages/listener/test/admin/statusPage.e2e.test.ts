@@ -100,6 +100,19 @@ describe('statusPage (in headless Chromium)', function () {
     assert.equal(await text('[data-app="shop"] tr[data-worker="shop#2"] .exit'), '—');
   });
 
+  it("shows each worker's CPU (percent and time), memory and open files, as its tree was last sampled, and '—' before", async () => {
+    const row = '[data-app="shop"] tr[data-worker="shop#2"]';
+    const figures = async () => Promise.all(['cpupct', 'cputime', 'membytes', 'fds'].map((cell) => page.locator(`${row} .${cell}`).textContent()));
+    assert.deepEqual(await figures(), ['—', '', '—', '']);
+    source.updateWorker('shop', 'shop#2', (w) => ({ ...w, resources: { cpuPercent: 2.5, cpuSeconds: 125, memoryBytes: 81 * 1048576, fds: 23, processes: 3 } }));
+    await page.waitForFunction((sel) => document.querySelector(`${sel} .fds`)?.textContent === '23 files', row);
+    assert.deepEqual(await figures(), ['2.5 %', '2 min 5 s', '81.0 MiB', '23 files']);
+    source.updateWorker('shop', 'shop#2', (w) => ({ ...w, resources: { cpuPercent: 0, cpuSeconds: 0.29, memoryBytes: 1048576, fds: 1, processes: 1 } }));
+    await page.waitForFunction((sel) => document.querySelector(`${sel} .fds`)?.textContent === '1 file', row);
+    assert.equal(await text(`${row} .cputime`), '0.3 s');
+    await page.screenshot({ path: join(shots, 'worker-figures.png') });
+  });
+
   it('shows a crash, its stderr and the restart count without reloading the page', async () => {
     const before = await page.screenshot({ path: join(shots, 'before-crash.png') });
     await page.evaluate(() => Object.assign(window, { loadedOnce: true }));

@@ -116,6 +116,13 @@ ${statusPageFronts}
     });
     cells.badge = el('span', 'badge');
     cells.state.append(cells.badge);
+    // CPU time under the CPU share and open files under the memory: the table keeps its columns.
+    cells.cpupct = el('span', 'cpupct');
+    cells.cputime = el('span', 'sub cputime');
+    cells.cpu.append(cells.cpupct, cells.cputime);
+    cells.membytes = el('span', 'membytes');
+    cells.fds = el('span', 'sub fds');
+    cells.mem.append(cells.membytes, cells.fds);
     // The slot's name opens its recent output and last exits below the row.
     const expand = el('button', 'expand', id);
     expand.type = 'button';
@@ -143,9 +150,13 @@ ${statusPageFronts}
     setText(row.cells.requests, w.pid === undefined || w.pid === null ? '—' : String(w.requests ?? 0));
     // The last sample of the worker's process tree (sampleInterval); none where it cannot be read.
     const r = w.resources;
-    setText(row.cells.cpu, r ? r.cpuPercent.toFixed(1) + ' %' : '—');
-    setText(row.cells.mem, r ? (r.memoryBytes / 1048576).toFixed(1) + ' MiB' : '—');
-    row.cells.mem.title = r ? r.processes + ' process' + (r.processes === 1 ? '' : 'es') + ', ' + r.fds + ' open files, ' + r.cpuSeconds.toFixed(1) + ' s CPU' : '';
+    setText(row.cells.cpupct, r ? r.cpuPercent.toFixed(1) + ' %' : '—');
+    // Tenths of a second below a minute (an idle worker uses a fraction of one), then as Uptime.
+    setText(row.cells.cputime, r ? (r.cpuSeconds < 60 ? r.cpuSeconds.toFixed(1) + ' s' : duration(r.cpuSeconds * 1000)) : '');
+    setText(row.cells.membytes, r ? (r.memoryBytes / 1048576).toFixed(1) + ' MiB' : '—');
+    setText(row.cells.fds, r ? r.fds + (r.fds === 1 ? ' file' : ' files') : '');
+    row.cells.cpu.title = r ? 'CPU time of its process tree so far: ' + r.cpuSeconds.toFixed(1) + ' s' : '';
+    row.cells.mem.title = r ? r.processes + ' process' + (r.processes === 1 ? '' : 'es') + ', ' + r.fds + ' open file descriptors' : '';
     row.readySince = w.state === 'ready' ? w.readySince : undefined;
     row.tr.classList.toggle('failed', tone(w.state) === 'fail');
     const x = w.lastExit;

@@ -57,6 +57,7 @@ td.num { text-align: right; }
 th.num { text-align: right; }
 tr.failed td { background: var(--row-fail); }
 td.exit { color: var(--muted); }
+td .sub { display: block; font-size: 12px; color: var(--muted); }
 details summary { cursor: pointer; }
 details pre { margin: 6px 0 0; padding: 8px 10px; max-height: 240px; overflow: auto; white-space: pre-wrap; overflow-wrap: anywhere;
   background: var(--bg); border: 1px solid var(--line); border-radius: 6px; color: var(--text);
