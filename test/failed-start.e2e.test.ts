@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import http2 from 'node:http2';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createLogger } from '@portico/log-sink';
 import { createPortico, resolveConfig, type Portico } from '@portico/portico';
@@ -9,6 +12,7 @@ import { h2Request } from './helpers/http2Front.ts';
 import { request, startPortico, stopAllPorticos, type Reply } from './helpers/portico.ts';
 
 const unanswering = fileURLToPath(new URL('./fixtures/unanswering-backend.mjs', import.meta.url));
+const poisoned = fileURLToPath(new URL('./fixtures/poisoned-backend.mjs', import.meta.url));
 
 /** An app whose worker listens (the TCP readiness check passes) and then never answers. */
 const brokenApp = (fails: 'destroy' | 'exit', extra: Record<string, unknown> = {}) => ({
@@ -89,6 +93,29 @@ for (const [engine, front] of fronts) {
     afterEach(async () => {
       await running?.stop();
       running = undefined;
+    });
+
+    // A query of death: a GET that makes every process it reaches exit before answering looks,
+    // from the second process on, like a failed start. It is sent to two processes at most, then
+    // answered with the page, and the app serves the next request by itself.
+    it('sends a GET that kills the worker it reaches to two workers at most, then answers the page', async () => {
+      const deaths = join(await mkdtemp(join(tmpdir(), 'portico-poison-')), 'deaths');
+      await writeFile(deaths, '');
+      const started = await front({
+        name: 'broken-shop',
+        processPath: process.execPath,
+        arguments: [poisoned],
+        environmentVariables: { DEATHS: deaths },
+        rapidFailsPerMinute: 100,
+        shutdownTimeLimit: 1,
+        restart: { backoff: { min: 0, max: 0.05 } },
+      });
+      running = started;
+      assert.match((await started.send('/')).body, /^ok \d+/, 'the app serves before the poison');
+      assertStartUpPage(await started.send('/poison'), 'the poisoned GET');
+      const killed = (await readFile(deaths, 'utf8')).split('\n').filter(Boolean);
+      assert.equal(killed.length, 2, `the poisoned GET reached ${killed.length} processes: ${killed.join(', ')}`);
+      assert.match((await started.send('/')).body, /^ok \d+/, 'the app serves again by itself');
     });
 
     for (const [fails, how] of [['exit', 'exits once it accepts a connection'], ['destroy', 'closes every connection without a byte']] as const) {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { afterFailedAttempt, isFailedStart, MAX_FAILED_STARTS, type FailedAttempt } from '../../src/internal/policy/afterFailedAttempt.ts';
+import { afterFailedAttempt, isFailedStart, MAX_FAILED_STARTS, MAX_SENT_FAILURES, type FailedAttempt } from '../../src/internal/policy/afterFailedAttempt.ts';
 
 const first: FailedAttempt = { attempts: 1, backendAnswered: false, requestSent: false, bodyHeld: true, method: 'POST' };
 const get = { ...first, method: 'GET', requestSent: true };
@@ -39,6 +39,18 @@ describe('afterFailedAttempt', () => {
     const starts = (n: number) => afterFailedAttempt({ ...get, attempts: n, failedStarts: n, failedStart: true });
     assert.equal(starts(MAX_FAILED_STARTS - 1), 'retry');
     assert.equal(starts(MAX_FAILED_STARTS), 'start-failed');
+  });
+
+  // A query of death: a GET whose every try kills the process it reaches looks, from the second
+  // process on, like a failed start; it took down a fresh worker at each of the 16 waits.
+  it('offers a request to no third upstream once two failed with it in hand, failed starts included', () => {
+    assert.equal(MAX_SENT_FAILURES, 2);
+    assert.equal(afterFailedAttempt({ ...get, failedStarts: 1, failedStart: true, sentFailures: 1 }), 'retry');
+    assert.equal(afterFailedAttempt({ ...get, attempts: 2, failedStarts: 1, failedStart: true, sentFailures: 2 }), 'start-failed');
+    // The request's own failure after a failed start that had it: two processes failed with it.
+    assert.equal(afterFailedAttempt({ ...get, attempts: 2, failedStarts: 1, sentFailures: 2 }), 'fail');
+    // Failed starts that never had it (refused connects) do not count.
+    assert.equal(afterFailedAttempt({ ...first, attempts: 5, failedStarts: 5, failedStart: true, sentFailures: 0 }), 'retry');
   });
 });
 

@@ -53,6 +53,7 @@ export class HttpExchange {
   #attempts = 0;
   /** Of those, the upstreams that failed before they ever answered (`isFailedStart`). */
   #failedStarts = 0;
+  #sentFailures = 0;
   #replay: Buffer[] | undefined = [];
   #replayBytes = 0;
   #bodyBytes = 0;
@@ -220,9 +221,11 @@ export class HttpExchange {
     }
     const failedStart = isFailedStart(this.#answered, upstreamHasAnswered(dispatch, upstream));
     if (failedStart) this.#failedStarts++;
+    if (this.#connected) this.#sentFailures++;
     const verdict = afterFailedAttempt({
       attempts: this.#attempts,
       failedStarts: this.#failedStarts,
+      sentFailures: this.#sentFailures,
       failedStart,
       backendAnswered: this.#answered,
       requestSent: this.#connected,

@@ -49,6 +49,7 @@ export class UpgradeExchange {
   #attempts = 0;
   /** Of those, the upstreams that failed before they ever answered (`isFailedStart`). */
   #failedStarts = 0;
+  #sentFailures = 0;
   #parser: ResponseHeadParser;
   #phase: 'head' | 'body' | 'done' = 'head';
   #responseBytes = 0;
@@ -166,10 +167,12 @@ export class UpgradeExchange {
     const backendAnswered = this.#responseBytes > 0;
     const failedStart = isFailedStart(backendAnswered, upstreamHasAnswered(dispatch, upstream));
     if (failedStart) this.#failedStarts++;
+    if (this.#sent) this.#sentFailures++;
     // A handshake is a bodiless GET: the policy replays it as long as the backend said nothing yet.
     const verdict = afterFailedAttempt({
       attempts: this.#attempts,
       failedStarts: this.#failedStarts,
+      sentFailures: this.#sentFailures,
       failedStart,
       backendAnswered,
       requestSent: this.#sent,

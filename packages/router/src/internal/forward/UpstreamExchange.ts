@@ -57,6 +57,7 @@ export class UpstreamExchange extends ResponseRelay implements UpstreamHandler {
   #attempts = 0;
   /** Of those, the upstreams that failed before they ever answered (`isFailedStart`). */
   #failedStarts = 0;
+  #sentFailures = 0;
   /** The status the exchange settled with, for a dispatch that arrives after it did. */
   #settledStatus = 0;
   /** Settled because the client left before any of the response reached it (`ExchangeOutcome.clientClosed`). */
@@ -212,9 +213,11 @@ export class UpstreamExchange extends ResponseRelay implements UpstreamHandler {
       const upstream = this.#upstream!;
       const failedStart = isFailedStart(backendAnswered, upstreamHasAnswered(this.dispatch, upstream));
       if (failedStart) this.#failedStarts++;
+    if (wrote) this.#sentFailures++;
       const verdict = afterFailedAttempt({
         attempts: this.#attempts,
         failedStarts: this.#failedStarts,
+      sentFailures: this.#sentFailures,
         failedStart,
         backendAnswered,
         requestSent: wrote,

@@ -11,6 +11,14 @@ export const MAX_ATTEMPTS = 2;
  */
 export const MAX_FAILED_STARTS = 16;
 
+/**
+ * Upstreams one request may be sent to that then fail before answering, failed starts included:
+ * a request that two processes died of may be what kills them (a query of death: a GET that hits
+ * a crashing bug), so a third is not offered it. Without this bound such a GET took down a fresh
+ * worker at each of its `MAX_FAILED_STARTS` waits.
+ */
+export const MAX_SENT_FAILURES = 2;
+
 /** What an engine knows of a request whose backend just failed, stream or connection alike. */
 export interface FailedAttempt {
   /** Tries made so far, the failed one and failed starts included. */
@@ -19,6 +27,8 @@ export interface FailedAttempt {
   readonly failedStarts?: number;
   /** This try was its upstream's failed start (`isFailedStart`). Default false. */
   readonly failedStart?: boolean;
+  /** Of those, how many failed after some byte of the request may have reached their backend (`requestSent`), this one included. Default 0. */
+  readonly sentFailures?: number;
   /** Any byte of a response (a 1xx included) came back, or went to the client. */
   readonly backendAnswered: boolean;
   /** Some byte of the request may have reached the backend (it was written to a connected transport). */
@@ -52,11 +62,12 @@ export function isFailedStart(backendAnswered: boolean, upstreamHasAnswered: boo
  * idempotent method: nginx's `proxy_next_upstream error timeout` without `non_idempotent`, and
  * HAProxy's `retry-on conn-failure`. A failed start is not counted against that: a request that
  * can be sent again waits for the next upstream (up to `MAX_FAILED_STARTS`), and one that cannot
- * gets the start-up failure answer.
+ * gets the start-up failure answer. Either way, a request is not sent again once
+ * `MAX_SENT_FAILURES` upstreams failed with it in hand.
  */
 export function afterFailedAttempt(attempt: FailedAttempt): FailureVerdict {
   if (attempt.backendAnswered) return 'fail';
-  const replayable = attempt.bodyHeld && (!attempt.requestSent || idempotentMethods.has(attempt.method));
+  const replayable = attempt.bodyHeld && (!attempt.requestSent || idempotentMethods.has(attempt.method)) && (attempt.sentFailures ?? 0) < MAX_SENT_FAILURES;
   const failedStarts = attempt.failedStarts ?? 0;
   if (attempt.failedStart === true) return replayable && failedStarts < MAX_FAILED_STARTS ? 'retry' : 'start-failed';
   if (attempt.attempts - failedStarts >= MAX_ATTEMPTS) return 'fail';
