@@ -183,6 +183,7 @@ describe('createEmbeddedForwarder', () => {
       ['"Transfer-Encoding: chunked\\xa0"', 'Transfer-Encoding: chunked\xa0'],
       ['"Content-Length: 5\\xa0"', 'Content-Length: 5\xa0'],
       ['"Content-Length: 5,5"', 'Content-Length: 5,5'],
+      ['two identical Content-Length lines', 'Content-Length: 5\r\nContent-Length: 5'],
     ] as const) {
       it(`refuses ${name} over a raw socket and never dispatches it (issue 15)`, async () => {
         const host = await startHost(forward(upstreamAt(1)));

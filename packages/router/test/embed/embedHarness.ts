@@ -3,7 +3,7 @@
 import { once } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createEmbeddedForwarder, type Dispatch, type EmbeddedForwarder, type EmbeddedForwarderOptions, type ExchangeOutcome, type ForwarderEvent } from '@portico/router';
+import { createEmbeddedForwarder, type Dispatch, type DispatchRequest, type EmbeddedForwarder, type EmbeddedForwarderOptions, type ExchangeOutcome, type ForwarderEvent } from '@portico/router';
 import { closeAll as closeBackends } from '../forward/harness.ts';
 
 export { getUntilEnding, rawRequest, readSlowPieces, stallingClient, startBulkBackend, startHeldBackend, startHttpBackend, startRawBackend, statusLines, uploadWithoutReading, upstreamAt } from '../forward/harness.ts';
@@ -25,13 +25,13 @@ const hosts = new Set<Host>();
  * Starts a node:http host with `handler` on every request and `upgrade` on its 'upgrade' event.
  * `decide` returns the Dispatch; a plain object's `release` is wrapped so tests can count outcomes.
  */
-export async function startHost(decide: () => Dispatch | Promise<Dispatch>, options: Partial<EmbeddedForwarderOptions> = {}, serverOptions: http.ServerOptions = {}): Promise<Host> {
+export async function startHost(decide: (request: DispatchRequest) => Dispatch | Promise<Dispatch>, options: Partial<EmbeddedForwarderOptions> = {}, serverOptions: http.ServerOptions = {}): Promise<Host> {
   const events: ForwarderEvent[] = [];
   const released: ExchangeOutcome[] = [];
   let asked = 0;
   const forwarder = createEmbeddedForwarder({
     ...options,
-    dispatch: () => {
+    dispatch: (request) => {
       asked++;
       // A class instance goes as it is, uncounted: a spread would lose its methods, and a wrapper
       // that binds them would hide an engine that detaches one (it reports its own `release`).
@@ -45,7 +45,7 @@ export async function startHost(decide: () => Dispatch | Promise<Dispatch>, opti
                 d.release?.(outcome);
               },
             };
-      const d = decide();
+      const d = decide(request);
       return d instanceof Promise ? d.then(wrap) : wrap(d);
     },
     onEvent: (e) => events.push(e),

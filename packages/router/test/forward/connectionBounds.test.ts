@@ -2,12 +2,12 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
-import type { ForwarderEvent, Upstream } from '@portico/router';
+import type { Dispatch, ForwarderEvent, RequestHead, Upstream } from '@portico/router';
 import { SimulatedClock } from '@portico/supervisor';
 import { chunkSizes } from '@portico/test-support';
-import { MAX_INFORMATIONAL_RESPONSES } from '../../src/internal/forward/connectionBounds.ts';
+import { MAX_INFORMATIONAL_RESPONSES, REQUESTS_PER_TURN } from '../../src/internal/forward/connectionBounds.ts';
 import { closeAll, startHost } from '../embed/embedHarness.ts';
-import { floodWithoutReading, rawRequest, signal, startHttpBackend, startProxy, startRawBackend, statusLines, upstreamAt, type RawBackend } from './harness.ts';
+import { floodWithoutReading, PIPELINED_GET, rawRequest, signal, startHttpBackend, startProxy, startRawBackend, statusLines, upstreamAt, type RawBackend } from './harness.ts';
 
 /** What a case needs of an engine in front of one backend. */
 interface Front {
@@ -26,21 +26,23 @@ interface FrontOptions {
   readonly clock?: SimulatedClock;
   readonly upstreamIdleTimeout?: number;
   readonly sendTimeout?: number;
+  /** Decides each request instead of forwarding it to the upstream. */
+  readonly dispatch?: (head: RequestHead) => Dispatch;
 }
 
 /** The two engines that forward with the same bounds (connectionBounds.ts). */
 const engines: ReadonlyArray<{ readonly name: string; start(upstream: Upstream, options?: FrontOptions): Promise<Front> }> = [
   {
     name: 'forwarder',
-    async start(upstream, options = {}) {
-      const proxy = await startProxy({ pickUpstream: () => upstream, ...options });
+    async start(upstream, { dispatch, ...options } = {}) {
+      const proxy = await startProxy({ pickUpstream: () => upstream, ...options, ...(dispatch ? { dispatch: ({ head }) => dispatch(head) } : {}) });
       return { port: proxy.port, idleConnections: (u) => proxy.forwarder.idleUpstreamConnections(u.id), events: proxy.events };
     },
   },
   {
     name: 'embedded forwarder',
-    async start(upstream, options = {}) {
-      const host = await startHost(() => ({ kind: 'forward', upstream }), options);
+    async start(upstream, { dispatch, ...options } = {}) {
+      const host = await startHost(({ head }) => dispatch?.(head) ?? { kind: 'forward', upstream }, options);
       return { port: host.port, idleConnections: () => undefined, events: host.events };
     },
   },
@@ -118,6 +120,55 @@ describe('connection bounds, in both engines', () => {
           const aborted = front.events.filter((e) => e.type === 'response.aborted');
           assert.equal(aborted.length, 1);
           assert.match(aborted[0]!.type === 'response.aborted' ? aborted[0]!.reason : '', /^the client read nothing of (its answers|the response) for 300 ms$/);
+        });
+      });
+
+      describe('one read of thousands of pipelined requests', () => {
+        it('begins at most REQUESTS_PER_TURN of them per turn of the event loop, and another client is served meanwhile', async () => {
+          const burst = 1_000;
+          // Turns of the event loop, counted by an immediate that queues itself again each turn.
+          let turn = 0;
+          let counting = true;
+          const tick = (): void => {
+            turn++;
+            if (counting) setImmediate(tick);
+          };
+          setImmediate(tick);
+          const burstTurns = new Map<number, number>();
+          let burstBegun = 0;
+          let burstBegunWhenOtherArrived = -1;
+          const front = await engine.start(upstreamAt(1), {
+            dispatch: (head) => {
+              if (head.path === '/other') burstBegunWhenOtherArrived = burstBegun;
+              else {
+                burstBegun++;
+                burstTurns.set(turn, (burstTurns.get(turn) ?? 0) + 1);
+              }
+              return { kind: 'respond', status: 200, body: 'ok' };
+            },
+          });
+          try {
+            const flooder = net.connect(front.port, '127.0.0.1');
+            await once(flooder, 'connect');
+            let answered = 0;
+            let text = '';
+            const allAnswered = new Promise<void>((resolve) => flooder.on('data', (d: Buffer) => {
+              text += d.toString('latin1');
+              answered = text.split('HTTP/1.1 200').length - 1;
+              if (answered === burst) resolve();
+            }));
+            flooder.write(PIPELINED_GET.replaceAll('/ ', '/burst ').repeat(burst));
+            while (answered === 0) await once(flooder, 'data');
+            const other = await rawRequest(front.port, 'GET /other HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n');
+            assert.match(other.text, /^HTTP\/1\.1 200 /);
+            await allAnswered;
+            flooder.destroy();
+            const mostInOneTurn = Math.max(...burstTurns.values());
+            assert.ok(mostInOneTurn <= REQUESTS_PER_TURN, `${mostInOneTurn} pipelined requests were begun in one turn`);
+            assert.ok(burstBegunWhenOtherArrived < burst, 'the other client was served only after the whole burst');
+          } finally {
+            counting = false;
+          }
         });
       });
 
