@@ -32,7 +32,7 @@ import type { LoadElsewhere } from './LoadElsewhere.ts';
 import type { ReadyWorker } from './ReadyWorker.ts';
 import type { ForcedStop, PoolStopReport } from './PoolStopReport.ts';
 import { takePeak } from './takePeak.ts';
-import { liveWorkers, pastWorkers, type WorkerStatus } from './WorkerStatus.ts';
+import { liveWorkers, pastWorkers, shownWorkers, type WorkerStatus } from './WorkerStatus.ts';
 
 
 /** `idle` until the first start; `failed` after the restart limit, until `retryAt` (`retryFailed`). */
@@ -57,6 +57,8 @@ export class WorkerPool {
   #subscriptions: Subscription[] = [];
   /** What the router reads on every request. */
   readonly #view: ReadyView;
+  /** The workers' names, states and pids as status last showed them to listeners (`shownWorkers`). */
+  #shown = '';
   #state: PoolState = 'idle';
   readonly #rapidFailsPerMinute: number;
   readonly #failedHold: FailedHold;
@@ -192,7 +194,11 @@ export class WorkerPool {
       busy: () => this.#scaling!.busy(),
       rebuilt: (changed) => {
         const state = this.#state === 'starting' && this.#view.ready.length > 0 ? 'ready' : this.#state;
-        if (changed || state !== this.#state) this.#setState(state);
+        // A worker's spawn, drain or asked exit changes no ready list, but the status shows it.
+        const shown = shownWorkers(this.#supervisor?.getSnapshot().children ?? []);
+        const moved = shown !== this.#shown;
+        this.#shown = shown;
+        if (changed || moved || state !== this.#state) this.#setState(state);
       },
     });
   }
@@ -334,7 +340,10 @@ export class WorkerPool {
     this.#scaling?.busy();
   }
 
-  /** Called whenever `ready` or `state` changes, or a process ends unasked. Returns an unsubscribe function. */
+  /**
+   * Called whenever `ready` or `state` changes, a process ends unasked, or a worker's state or
+   * process in `status()` changes (a spawn, a drain, an asked exit). Returns an unsubscribe function.
+   */
   onChange(listener: () => void): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);

@@ -63,6 +63,21 @@ export function pastWorkers(names: readonly string[], state: 'failed' | 'idle' |
   }));
 }
 
+/**
+ * What `liveWorkers` shows of each slot that changes by itself, as the workers start, drain and
+ * end (name, state, process id), in a string that differs when that does: the pool tells its
+ * listeners on a change of it, and not on each of the worker actors' many other snapshots (one
+ * per line of output).
+ */
+export function shownWorkers(children: readonly ChildInfo[]): string {
+  let shown = '';
+  for (const child of children) {
+    const snapshot = child.ref?.getSnapshot() as WorkerSnapshot | undefined;
+    shown += `${child.id} ${snapshot ? workerState(snapshot) : child.state} ${snapshot?.context.pid};`;
+  }
+  return shown;
+}
+
 function workerState(snapshot: WorkerSnapshot): string {
   if (snapshot.status !== 'active') return snapshot.status === 'done' ? 'stopped' : 'exited';
   const value = snapshot.value;

@@ -151,6 +151,37 @@ describe('WorkerPool', function () {
     });
   }
 
+  // onChange fired when the ready list or the pool's state changed, or a process ended unasked:
+  // a worker's spawn (its pid, while it starts) and a retired worker's asked exit (a rolling
+  // restart's old process leaving the status) went untold, so a status feed or a front watching
+  // the pool showed a worker that was gone until some other change came.
+  it('tells its listeners every change its status shows: a spawn, a drain, an asked exit', async () => {
+    const p = pool({}, { processesPerApplication: 2 });
+    const shape = () => JSON.stringify(p.status().map((w) => [w.id, w.state, w.pid]));
+    const told = new Set<string>([shape()]);
+    const seen = new Set<string>();
+    p.onChange(() => told.add(shape()));
+    let watching = true;
+    const watched = (async () => {
+      while (watching) {
+        seen.add(shape());
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    })();
+    await p.start();
+    await until(p, (q) => q.ready.length === 2);
+    assert.deepEqual(await p.rollingRestart('restart'), { ok: true });
+    await p.replacementsSettled();
+    // The old workers drain and leave in the background: this waits for the status to show it.
+    while (p.status().length !== 2 || p.status().some((w) => w.state !== 'ready')) await new Promise((resolve) => setImmediate(resolve));
+    await p.stop();
+    watching = false;
+    await watched;
+    const untold = [...seen].filter((status) => !told.has(status));
+    assert.deepEqual(untold, [], `statuses no listener was told of; told: ${[...told].join('\n')}`);
+    assert.equal([...told].at(-1), shape());
+  });
+
   it('stops every worker, leaves no process behind, and is idempotent', async () => {
     const p = pool({}, { processesPerApplication: 2 });
     await p.start();
@@ -300,8 +331,7 @@ describe('WorkerPool', function () {
     await until(p, (q) => q.ready.length === 2);
     await writeFile(hold, '');
     const restart = p.rollingRestart('restart');
-    // The new worker's start is not a change the pool reports: looked for at each turn of the event loop.
-    while (p.status().length < 3) await new Promise((resolve) => setImmediate(resolve));
+    await until(p, (q) => q.status().length === 3);
     // rapidFailsPerMinute 0: the first crash of a serving worker fails the app.
     process.kill(p.ready[1]!.pid, 'SIGKILL');
     const outcome = await restart;
