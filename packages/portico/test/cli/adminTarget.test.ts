@@ -72,7 +72,7 @@ describe('adminTarget and app commands on malformed input', () => {
 // Found following docs/config.md: its example passes "DB_URL": "${DB_URL}" to the app, set where
 // Portico runs (systemd's EnvironmentFile); in the operator's shell it is not, and status, logs,
 // reload and restart -c FILE refused the file for it, though they need only where the socket is.
-describe('adminTarget -c FILE with variables set only where Portico runs', () => {
+describe('adminTarget -c FILE reads the admin section alone', () => {
   let dir: string;
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'portico-admin-target-'));
@@ -115,8 +115,39 @@ describe('adminTarget -c FILE with variables set only where Portico runs', () =>
     await assert.rejects(adminTarget({ config: file }, io, 'status'), (error: unknown) => error instanceof CommandFailure && /admin\.socket.*RUN_DIR, which is not set/.test(error.message));
   });
 
-  it('still refuses a file with any other problem', async () => {
-    const file = await write({ listen: [{ port: 8080 }], admin: { port: 9901 }, apps: [{ ...app, startupTimelimit: 3 }] });
-    await assert.rejects(adminTarget({ config: file }, io, 'status'), (error: unknown) => error instanceof CommandFailure && /startupTimelimit/.test(error.message));
+  // Failed before: any problem of the file outside admin (an app's misspelt option, a listener's
+  // bad port) refused it, so an operator could not ask the running Portico what was wrong, nor
+  // reload it once the file was fixed... without first fixing the file.
+  it('finds the socket of a file whose other sections have problems of their own', async () => {
+    const good = await adminTarget({ config: await write({ listen: [{ port: 8080 }], admin: { port: 9901 }, apps: [app] }) }, io, 'status');
+    const file = await write({ listen: [{ port: 'eighty' }], admin: { port: 9901 }, limits: { maxConections: 3 }, apps: [{ ...app, startupTimelimit: 3, processesPerApplication: 0 }] });
+    assert.deepEqual(await adminTarget({ config: file }, io, 'status'), good);
+  });
+
+  it('finds the socket of a file with no listen or apps at all', async () => {
+    const good = await adminTarget({ config: await write({ listen: [{ port: 8080 }], admin: { port: 9901 }, apps: [app] }) }, io, 'status');
+    assert.deepEqual(await adminTarget({ config: await write({ admin: { port: 9901 } }) }, io, 'status'), good);
+  });
+
+  for (const [problem, admin, said] of [
+    ['a misspelt admin key', { port: 9901, sokcet: '/run/portico.sock' }, /admin\.sokcet.*did you mean "socket"/],
+    ['a bad admin value', { port: 'x', socket: '/run/portico.sock' }, /admin\.port/],
+    ['an admin that is no object', 9901, /admin/],
+  ] as const) {
+    it(`still refuses a file with ${problem}, naming the admin key and no other`, async () => {
+      const file = await write({ listen: [{ port: 'eighty' }], admin, apps: [{ ...app, startupTimelimit: 3 }] });
+      await assert.rejects(adminTarget({ config: file }, io, 'status'), (error: unknown) => {
+        assert.ok(error instanceof CommandFailure, String(error));
+        assert.match(error.message, said);
+        assert.doesNotMatch(error.message, /startupTimelimit|listen|stand-in/);
+        return true;
+      });
+    });
+  }
+
+  it('still refuses a file that is not a config at all, saying where', async () => {
+    const file = join(dir, 'portico.json');
+    await writeFile(file, '{ "admin": { "port": 9901 }, ');
+    await assert.rejects(adminTarget({ config: file }, io, 'status'), (error: unknown) => error instanceof CommandFailure && /portico\.json/.test(error.message));
   });
 });

@@ -51,27 +51,23 @@ export async function adminTarget(values: Readonly<Record<string, string | boole
 }
 
 /**
- * The config, read for where its admin socket is. Only that is needed: nothing is built from it
- * (an operator of socketGroup may not read Portico's key files), and a variable that only the
- * rest of the file uses (`"DB_URL": "${DB_URL}"`, set where Portico runs by systemd's
- * EnvironmentFile and not in the operator's shell) is no problem. One that `admin` itself uses
- * must be set, and any other problem is the file's: both are thrown as they were found.
+ * The config, read for where its admin socket is. Only that is needed: its `admin` section is
+ * resolved alone, beside a listener and an app that stand in for the file's, so that nothing else
+ * in the file stops the command. Not a variable that only the rest of the file uses (`"DB_URL":
+ * "${DB_URL}"`, set where Portico runs by systemd's EnvironmentFile and not in the operator's
+ * shell), and not a mistake elsewhere (an app's misspelt option, a listener's bad port): the
+ * operator may be about to ask the running Portico what is wrong, or to reload it once the file is
+ * fixed. Nothing is built from it either (an operator of socketGroup may not read Portico's key
+ * files). A problem of `admin` itself, or a file that is no config at all, is thrown as it was
+ * found, naming the key.
  */
 async function loadForAdmin(file: string, env: Environment): Promise<PorticoConfig> {
-  try {
-    return await loadConfig(file, { env, checkBuild: false });
-  } catch (error) {
-    if (!(error instanceof ConfigInvalidError) || !error.problems.every((p) => p.kind === 'env' && !/^admin\b/.test(p.path))) throw error;
-    // Every key passed its checks but those with a variable unset here, none of them admin's: its
-    // section is resolved alone, beside a listener and an app that stand in for the file's. (A
-    // stand-in value for each variable, "0", was refused wherever 0 is no valid value: a worker
-    // count, a host, a folder that must exist.)
-    const read = await readConfigFile(file);
-    if ('problems' in read || !isRecord(read.value)) throw error;
-    const admin = read.value['admin'];
-    const alone = { listen: [{ port: 0 }], apps: [{ name: 'stand-in', processPath: 'node' }], ...(admin === undefined ? {} : { admin }) };
-    return resolveConfig(alone, { file, baseDir: dirname(file), env, checkBuild: false });
-  }
+  const read = await readConfigFile(file);
+  // Not read, not parsed, or no object: loadConfig says so as `portico check` does.
+  if ('problems' in read || !isRecord(read.value)) return loadConfig(file, { env, checkBuild: false });
+  const admin = read.value['admin'];
+  const alone = { listen: [{ port: 0 }], apps: [{ name: 'stand-in', processPath: 'node' }], ...(admin === undefined ? {} : { admin }) };
+  return resolveConfig(alone, { file, baseDir: dirname(file), env, checkBuild: false });
 }
 
 /**
