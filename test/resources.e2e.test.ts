@@ -53,6 +53,26 @@ describe('what a worker costs', function () {
     assert.ok(busiest > 0, 'the sample that saw the CPU time grow shows a CPU percent above 0');
   });
 
+  // The status JSON showed times and durations with the fractions of the monotonic clock
+  // ("startedAt": 1796672723896.1775, "exitedAt": 1796672755345.7083): every other time it shows
+  // is whole milliseconds, and so are the docs' examples.
+  it('shows every time and duration of the status in whole milliseconds', async () => {
+    const { portico, port } = await startPortico({ sampleInterval: 0.05, apps: [shopApp({})] });
+    const { pid } = json(await request(port, '/')) as unknown as { pid: number };
+    process.kill(pid, 'SIGKILL');
+    await changed(portico, () => {
+      const w = worker(portico.status().apps);
+      return w.lastExit !== undefined && w.readySince !== undefined && w.resources !== undefined && w.pid !== pid;
+    });
+    const fractions: string[] = [];
+    const walk = (value: unknown, path: string): void => {
+      if (typeof value === 'number' && /(At|Ms|Since)$/.test(path) && !Number.isInteger(value)) fractions.push(`${path} = ${value}`);
+      else if (value && typeof value === 'object') for (const [key, inner] of Object.entries(value)) walk(inner, `${path}.${key}`);
+    };
+    walk(portico.status(), 'status');
+    assert.deepEqual(fractions, []);
+  });
+
   it('counts requests served and in flight per worker and per app, and serves every figure in /metrics with app and worker labels', async () => {
     const { portico, port } = await startPortico({ sampleInterval: 0.05, apps: [shopApp({})] });
     for (let i = 0; i < 5; i++) assert.equal((await request(port, '/')).status, 200);

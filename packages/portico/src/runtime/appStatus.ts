@@ -11,7 +11,7 @@ export function appStatus(
 ): AppStatus {
   const { pool } = app;
   // With fronts, the requests in flight are theirs: as each last reported.
-  const workers = frontsInFlight ? pool.status().map((w) => ({ ...w, inFlight: w.inFlight + frontsInFlight(w.id, w.pid) })) : pool.status();
+  const workers = pool.status().map((w) => wholeMs(frontsInFlight ? { ...w, inFlight: w.inFlight + frontsInFlight(w.id, w.pid) } : w));
   return {
     name: app.config.name,
     match: app.config.match,
@@ -23,9 +23,25 @@ export function appStatus(
     ...(pool.failure === undefined ? {} : { failure: pool.failure }),
     ...(pool.retryAt === undefined ? {} : { retryAt: Math.round(pool.retryAt) }),
     ...(pool.newWorkerWait === undefined ? {} : { newWorkerWait: { failures: pool.newWorkerWait.failures, retryAt: Math.round(pool.newWorkerWait.retryAt) } }),
-    ...(rollout === undefined ? {} : { rollout: { state: 'failed' as const, message: rollout.message, at: rollout.at } }),
-    exits: pool.history.exits.map((e) => ({ worker: e.worker, pid: e.pid, at: Math.round(e.at), kind: e.kind, code: e.code, signal: e.signal, uptimeMs: e.uptimeMs, stderrTail: e.stderrTail })),
+    ...(rollout === undefined ? {} : { rollout: { state: 'failed' as const, message: rollout.message, at: Math.round(rollout.at) } }),
+    exits: pool.history.exits.map((e) => ({ worker: e.worker, pid: e.pid, at: Math.round(e.at), kind: e.kind, code: e.code, signal: e.signal, uptimeMs: Math.round(e.uptimeMs), stderrTail: e.stderrTail })),
     history: pool.history.states.map((h) => ({ ...h, at: Math.round(h.at) })),
+  };
+}
+
+/**
+ * A worker's times and durations in whole milliseconds, as every other time of the status: the
+ * pool keeps them on the monotonic clock, whose fractions of a millisecond mean nothing to an
+ * operator (docs/admin.md).
+ */
+function wholeMs(worker: WorkerStatus): WorkerStatus {
+  const { readySince, startedAt, lastExit, resources } = worker;
+  return {
+    ...worker,
+    readySince: readySince === undefined ? undefined : Math.round(readySince),
+    startedAt: startedAt === undefined ? undefined : Math.round(startedAt),
+    lastExit: lastExit && { ...lastExit, uptimeMs: Math.round(lastExit.uptimeMs), ...(lastExit.exitedAt === undefined ? {} : { exitedAt: Math.round(lastExit.exitedAt) }) },
+    resources: resources && { ...resources, sampledAt: Math.round(resources.sampledAt) },
   };
 }
 
