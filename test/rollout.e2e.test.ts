@@ -10,7 +10,7 @@ import { createLogger } from '@portico/log-sink';
 import { createPortico, resolveConfig, type Portico, type PorticoConfig } from '@portico/portico';
 import { until } from './helpers/frontClients.ts';
 import { answered, changed, startLoad } from './helpers/load.ts';
-import { app, echoBackend, json, request } from './helpers/portico.ts';
+import { admin as adminGet, app, echoBackend, json, request } from './helpers/portico.ts';
 
 const launcher = fileURLToPath(new URL('../packages/portico/bin/portico.js', import.meta.url));
 
@@ -275,6 +275,13 @@ describe('rollouts under load', function () {
     assert.deepEqual([reloaded?.['changed'], reloaded?.['failedRollouts']], [[], ['shop']]);
     const table = await cli(['status', '-a', admin]);
     assert.match(table.stdout, /^shop: rollout of shop failed: shop#1 failed to start, code 3/m);
+    // The new version's worker was named as the old one that serves on: portico logs showed its
+    // fatal line under shop#1, as if the serving worker had written it.
+    const lines = (await adminGet(admin, '/logs/lines?app=shop')).split('\n').filter(Boolean).map((line) => JSON.parse(line) as { worker: string; pid: number; line: string });
+    const fatal = lines.filter((l) => l.line.startsWith('fatal: cannot open database'));
+    assert.ok(fatal.length > 0, 'the failed worker\'s line is kept');
+    assert.deepEqual([...new Set(fatal.map((l) => l.worker))], ['shop#1 (rollout)']);
+    assert.ok(lines.filter((l) => l.worker === 'shop#1').every((l) => before.includes(l.pid)), 'only the serving process is shop#1');
   });
 
   // The other way a rollout fails (issue 16, "Reload is a rollout"): the new version runs but is

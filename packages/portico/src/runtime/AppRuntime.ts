@@ -33,15 +33,29 @@ export class AppRuntime {
   readonly pool: WorkerPool;
   readonly authenticator: Authenticator | undefined;
   readonly route: AppRoute;
+  /** Starting beside the runtime it is to replace, which serves (`rollingOut`). */
+  #rollingOut = false;
 
   /** `history`: the runtime this one replaces goes on in it (restart counts, last exits). */
   constructor(config: AppConfig, wiring: AppWiring, history?: PoolHistory) {
     this.config = config;
     runtimes += 1;
     this.key = `${config.name}#${runtimes}`;
-    this.pool = new WorkerPool({ ...toWorkerPoolOptions(config, wiring), ...(history ? { history } : {}) });
+    const { onOutput } = wiring;
+    const output = onOutput && { onOutput: (app: AppConfig, worker: string, pid: number, lines: readonly OutputLine[]) => onOutput(app, this.#rollingOut ? `${worker} (rollout)` : worker, pid, lines) };
+    this.pool = new WorkerPool({ ...toWorkerPoolOptions(config, { ...wiring, ...output }), ...(history ? { history } : {}) });
     this.authenticator = appAuthenticator(config, wiring);
     this.route = appRoute(config, this.pool, this.authenticator);
+  }
+
+  /**
+   * While this runtime starts beside the one it is to replace (a reload's rollout), its workers
+   * have the names of that one's (`shop#1`): their output is named `shop#1 (rollout)` meanwhile,
+   * so that `portico logs` does not show what a new version that fails to start wrote under the
+   * names of the workers that serve on. Taken in (or kept by itself), it is named as they are.
+   */
+  rollingOut(on: boolean): void {
+    this.#rollingOut = on;
   }
 
   /** Whether a reloaded config for this app can keep this runtime as it is. */

@@ -79,6 +79,7 @@ export class Rollouts {
     const began = this.#clock.now();
     // A failed app's hold ends here: its retry timer would start the old workers beside the new.
     old?.pool.supersede();
+    fresh.rollingOut(old !== undefined);
     const outcome = await this.#underWayWhile(fresh, rollOut(fresh));
     if (this.#closing()) {
       // Portico stopped meanwhile: the new runtime never takes traffic.
@@ -86,11 +87,14 @@ export class Rollouts {
       return { keep: old ?? fresh, error: STOPPING_ERROR };
     }
     if (outcome.ok) {
+      fresh.rollingOut(false);
       this.#failed.delete(name);
       logEvent(this.#logger, 'app.rolled_out', { app: name, reason: why, ms: this.#clock.now() - began });
       return { keep: fresh };
     }
     const oldServes = old !== undefined && (old.pool.ready.length > 0 || old.pool.state === 'starting');
+    // Kept though it failed, its workers are the app's from now on.
+    if (!oldServes) fresh.rollingOut(false);
     this.#failed.set(name, { message: outcome.error, at: this.#clock.now(), revertible: why === 'reload' && oldServes });
     logEvent(this.#logger, 'app.rollout_failed', { app: name, reason: why, error: outcome.error, oldKeepsServing: oldServes });
     if (!oldServes) return { keep: fresh, error: outcome.error };

@@ -48,12 +48,32 @@ export function replacementFailure(app: AppRuntime, failure: ReplacementFailure)
   return `rollout of ${name} failed: ${exitSentence(`${failure.replacement}, replacing ${failure.worker},`, failure.exit, app.config.startupTimeLimit)}`;
 }
 
-/** `shop#1 failed to start, code 1: <the last line it wrote to stderr>`. */
+/** `shop#1 failed to start, code 1: <what it wrote to stderr of its error>` (`quoteStderr`). */
 function exitSentence(subject: string, exit: WorkerExit, startupTimeLimit: number): string {
   const how =
     exit.kind === 'timed_out'
       ? `was not ready within startupTimeLimit (${startupTimeLimit} s)`
       : `${exit.kind === 'crashed' ? 'crashed' : 'failed to start'}, ${summarizeExit(exit)}`;
-  const lastLine = exit.stderrTail.trimEnd().split('\n').at(-1)?.trim();
-  return `${subject} ${how}${lastLine ? `: ${lastLine.slice(0, 300)}` : ''}`;
+  const quote = quoteStderr(exit.stderrTail);
+  return `${subject} ${how}${quote ? `: ${quote}` : ''}`;
+}
+
+/** Lines that tell no cause: a stack frame (Node's `    at f (file:1:2)`) and Node's closing `Node.js v20.20.2`. */
+const noCause = /^\s+at \S|^Node\.js v\d/;
+/** A line that states an error: `Error: …`, `ModuleNotFoundError: …`, `Error [ERR_X]: …`, `fatal: …`, `panic: …`. */
+const statesError = /^\s*(?:[\w.$]*(?:Error|Exception)\b|fatal\b|panic\b|error\b)/i;
+const QUOTED_LINES = 4;
+const QUOTED_LINE_CHARS = 150;
+
+/**
+ * A few lines of what a worker wrote to stderr, on one line (` | ` between them) for status, the
+ * CLI and the event: from the last line that states an error (a Node app's uncaught error ends
+ * with its stack, its properties and `Node.js v20.20.2`, so its last line alone said nothing of
+ * the cause), else its last lines; stack frames left out, at most 4 lines of 150 characters.
+ */
+function quoteStderr(tail: string): string {
+  const lines = tail.split('\n').filter((line) => line.trim() !== '' && !noCause.test(line));
+  const error = lines.findLastIndex((line) => statesError.test(line));
+  const quoted = error >= 0 ? lines.slice(error, error + QUOTED_LINES) : lines.slice(-QUOTED_LINES);
+  return quoted.map((line) => (line.trim().length > QUOTED_LINE_CHARS ? `${line.trim().slice(0, QUOTED_LINE_CHARS - 1)}…` : line.trim())).join(' | ');
 }
