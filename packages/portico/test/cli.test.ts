@@ -122,14 +122,21 @@ describe('portico (command line)', () => {
       const gunicorn = await init(['--name', 'shop', '--port', '9000', '--', 'gunicorn', 'app:app']);
       assert.equal(gunicorn.code, 0, gunicorn.stderr);
       const shop = await loadConfig(join(gunicorn.dir, 'portico.yaml'), { env: process.env });
-      assert.deepEqual([shop.apps[0]!.name, shop.apps[0]!.processPath, shop.apps[0]!.arguments, shop.listen[0]!.port], ['shop', 'gunicorn', ['-b', '127.0.0.1:${PORT}', 'app:app'], 9000]);
+      // --preload: gunicorn's master imports the app before it binds, so the tcp readiness check
+      // (the default) passes only once the app imported (docs/worker.md, Readiness). Without it,
+      // the master bound first and a broken import counted as ready.
+      assert.deepEqual([shop.apps[0]!.name, shop.apps[0]!.processPath, shop.apps[0]!.arguments, shop.listen[0]!.port], ['shop', 'gunicorn', ['-b', '127.0.0.1:${PORT}', '--preload', 'app:app'], 9000]);
+      assert.deepEqual(shop.apps[0]!.readiness, { kind: 'tcp' });
       const uvicorn = await init(['--', 'uvicorn', 'main:app']);
       const api = await loadConfig(join(uvicorn.dir, 'portico.yaml'), { env: process.env });
       assert.deepEqual(api.apps[0]!.arguments, ['--host', '127.0.0.1', '--port', '${PORT}', 'main:app']);
       // A command that already says where to listen is left as it is.
       const bound = await init(['--', 'gunicorn', '-b', '127.0.0.1:${PORT}', 'app:app']);
       const kept = await loadConfig(join(bound.dir, 'portico.yaml'), { env: process.env });
-      assert.deepEqual(kept.apps[0]!.arguments, ['-b', '127.0.0.1:${PORT}', 'app:app']);
+      assert.deepEqual(kept.apps[0]!.arguments, ['--preload', '-b', '127.0.0.1:${PORT}', 'app:app']);
+      // A gunicorn config of its own decides (integrations/python/gunicorn.conf.py signals readiness, with notify).
+      const configured = await init(['--', 'gunicorn', '-c', 'gunicorn.conf.py', 'app:app']);
+      assert.deepEqual((await loadConfig(join(configured.dir, 'portico.yaml'), { env: process.env })).apps[0]!.arguments, ['-b', '127.0.0.1:${PORT}', '-c', 'gunicorn.conf.py', 'app:app']);
     });
 
     it('keeps an existing file unless --force, writes where -o says, and needs a command', async () => {

@@ -18,12 +18,21 @@ const listenArguments: ReadonlyArray<{ readonly program: RegExp; readonly given:
   { program: /^puma$/, given: /^(-p|--port|-b|--bind)(=|$)/, add: ['-b', 'tcp://127.0.0.1:${PORT}'] },
 ];
 
-/** The command's arguments with the listen argument its server needs, if Portico knows the server. */
+/**
+ * The command's arguments with the listen argument its server needs, if Portico knows the server.
+ * gunicorn also gets `--preload`, unless it has it or a config file of its own (`-c`): its master
+ * then imports the app before it binds, so the `tcp` readiness check passes only once the app
+ * imported. Without it the master binds first, and an app whose import fails counted as ready
+ * (docs/worker.md, Readiness); `notify` needs integrations/python/gunicorn.conf.py, which a
+ * starter config cannot assume, and `http` a route that answers 2xx.
+ */
 export function argumentsFor(command: string, args: readonly string[]): readonly string[] {
   const program = command.split('/').at(-1) ?? command;
   const known = listenArguments.find((server) => server.program.test(program));
-  if (!known || args.some((arg) => known.given.test(arg))) return args;
-  return [...known.add, ...args];
+  if (!known) return args;
+  const preload = program === 'gunicorn' && !args.some((arg) => /^(--preload|-c|--config)(=|$)/.test(arg)) ? ['--preload'] : [];
+  const listen = args.some((arg) => known.given.test(arg)) ? [] : known.add;
+  return [...listen, ...preload, ...args];
 }
 
 // A JSON string is a YAML double-quoted scalar, so every value is quoted the one way that
@@ -34,6 +43,10 @@ const q = (value: string) => JSON.stringify(value);
 export function starterConfig(options: StarterOptions): string {
   const args = argumentsFor(options.command, options.arguments);
   const shown = [options.command, ...options.arguments].join(' ');
+  const preloadNote = args.includes('--preload')
+    ? '    # --preload: gunicorn imports the app before it listens, so a port that answers means the app\n' +
+      '    # imported. Or drop it and use readiness: { kind: "notify" } with Portico\'s gunicorn.conf.py.\n'
+    : '';
   return `# Portico config for: ${shown}
 # Written by portico init. Check it with "portico check FILE", run it with "portico start -c FILE".
 # Every key and its default: docs/config.md. Relative paths are taken from this file's folder.
@@ -56,7 +69,7 @@ apps:
     # port Portico gives it: \${PORT} in the arguments, or the PORT environment variable.
     processPath: ${q(options.command)}
     arguments: [${args.map(q).join(', ')}]
-    # How many processes serve it; each is restarted when it dies.
+${preloadNote}    # How many processes serve it; each is restarted when it dies.
     processesPerApplication: 1
     # eager: started with Portico; lazy: on the first request.
     start: "eager"
