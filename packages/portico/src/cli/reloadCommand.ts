@@ -21,9 +21,9 @@ export const reloadCommand: Command = {
   async run(values, _positionals, io) {
     const timeoutMs = silenceLimit(values['timeout']);
     const target = await adminTarget(values, io, 'reload').catch((error: unknown) => {
-      // -c FILE with problems: said as Portico says a refused reload, since the operator's first
-      // question is whether the site still runs (before, only "N problems; fix each", which the
-      // docs' example of a refused reload did not match).
+      // -c FILE whose admin section has problems (the rest is Portico's to check): said as
+      // Portico says a refused reload, since the operator's first question is whether the site
+      // still runs.
       if (!(error instanceof CommandFailure) || error.exitCode !== ExitCode.configInvalid) throw error;
       throw new CommandFailure(`the new config was refused (nothing was sent to Portico); the running one stays in force:\n${error.message.replace(/^/gm, '  ')}`, error.exitCode);
     });
