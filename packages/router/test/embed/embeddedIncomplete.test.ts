@@ -181,3 +181,32 @@ describe('embedded forwarder: how a response that ends early is counted', () => 
     client.destroy();
   });
 });
+
+// A backend that sends bytes after a complete answer (past its Content-Length, after its last
+// chunk) in the same read: node:http's parser reads them as a next response and fails, and the
+// embedded forwarder answered 502 for an answer that was whole. The socket forwarder passes the
+// answer on and closes the backend connection (docs/proxy.md, Stray bytes from a backend).
+describe('embedded forwarder: stray bytes after a complete answer', () => {
+  afterEach(closeAll);
+
+  for (const [how, answer] of [
+    ['past its Content-Length', 'HTTP/1.1 200 OK\r\ncontent-length: 5\r\n\r\nhellogarbage\r\n'],
+    ['after its last chunk', 'HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\ngarbage'],
+  ] as const) {
+    it(`passes the answer on and drops the backend connection when a backend writes ${how}`, async () => {
+      const closed: Promise<unknown>[] = [];
+      const backend = await startRawBackend((_d, socket) => {
+        closed.push(once(socket, 'close'));
+        socket.write(answer);
+      });
+      const host = await startHost(forward(upstreamAt(backend.port)));
+      const reply = await rawRequest(host.port, 'GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n');
+      assert.match(reply.text, /^HTTP\/1\.1 200 OK\r\n/);
+      assert.match(reply.text, /\r\n\r\n(5\r\n)?hello(\r\n0\r\n\r\n)?$/);
+      assert.doesNotMatch(reply.text, /stolen|garbage/);
+      await Promise.all(closed);
+      await turnsUntil(() => host.released.length === 1);
+      assert.deepEqual(ending(host.released[0]), { status: 200, clientClosed: false, incomplete: false });
+    });
+  }
+});

@@ -66,6 +66,8 @@ export class HttpExchange {
   readonly #deadline: Deadline;
   readonly #requestTimeout: number;
   #responded = false;
+  /** The backend's response, once its head came. */
+  #response: IncomingMessage | undefined;
   /** Any response byte came back: a 1xx or the final head. */
   #answered = false;
   /** Request body pieces of the current read, written on together once it is handled. */
@@ -215,6 +217,11 @@ export class HttpExchange {
     // failed, which the retry rule would send elsewhere and, from a worker that never answered,
     // take for its failed start.
     const code = (err as NodeJS.ErrnoException).code;
+    // Bytes after a complete answer, in the read that carried its end (past its Content-Length,
+    // after its last chunk), read by the parser as a next response: node:http has destroyed the
+    // connection, so they never answer another request, and the answer is whole and goes on, as
+    // the socket forwarder passes it (docs/proxy.md, Stray bytes from a backend).
+    if (code?.startsWith('HPE_') === true && this.#response?.complete === true) return;
     if (code?.startsWith('HPE_') === true) {
       this.#answered = true;
       return this.#reject(`backend sent a malformed response (${code}: ${err.message})`);
@@ -274,6 +281,7 @@ export class HttpExchange {
       return;
     }
     this.#responded = true;
+    this.#response = response;
     this.#answered = true;
     this.#rearm();
     const status = response.statusCode ?? 502;
