@@ -5,6 +5,8 @@ import type { HeaderPair } from '../../forward/ForwarderOptions.ts';
 import type { Upstream } from '../../forward/Upstream.ts';
 import type { RequestHead } from '../../http1/RequestHead.ts';
 import { serializeRequestHead } from '../../http1/serializeRequestHead.ts';
+import { ForwarderStateError } from '../../errors.ts';
+import type { ExchangePhase } from '../forward/ExchangePhase.ts';
 import { MAX_INFORMATIONAL_RESPONSES } from '../forward/connectionBounds.ts';
 import { Deadline } from '../forward/Deadline.ts';
 import { NO_BODY } from '../http1/framings.ts';
@@ -43,6 +45,14 @@ const bodilessByDefault = new Set(['GET', 'HEAD', 'DELETE', 'OPTIONS', 'TRACE'])
 /**
  * One request a host's node:http server already parsed, relayed with node:http's client: the
  * same outbound header rules, retry rule, timeout and release as the socket forwarder's Exchange.
+ *
+ * Its state is a set of facts that node:http's events set (connected, body ended, answered,
+ * responded, done…), not one phase, since node:http's client and server each keep their own. Each
+ * event that only some of them allow is checked on arrival (a second start, body after its end, a
+ * second end, a new attempt or a second final head after the response began), as undici asserts
+ * its parser's state in every callback: one that breaks the rules is a bug, reported as
+ * `internal.error` with a ForwarderStateError naming the phase the facts amount to (`#phase`), and
+ * the exchange is torn down (`#broken`), never guessed past.
  */
 export class HttpExchange {
   readonly #ctx: HttpExchangeContext;
@@ -88,6 +98,7 @@ export class HttpExchange {
   }
 
   start(): void {
+    if (this.#attempts > 0 || this.#done) return this.#broken('a second start');
     const { req, res } = this.#ctx;
     res.on('close', this.#onClientClose);
     // A host that drained a bodiless request before handing it over (it awaited 'end') leaves no
@@ -103,6 +114,7 @@ export class HttpExchange {
 
   #connect(upstream: Upstream | undefined): void {
     if (upstream === undefined) return this.#fail(502);
+    if (this.#responded) return this.#broken('a new attempt after the response began');
     const { req, head, options, agents } = this.#ctx;
     this.#attempts++;
     this.#target = upstream;
@@ -175,6 +187,7 @@ export class HttpExchange {
 
   readonly #onBody = (chunk: Buffer): void => {
     if (this.#done) return;
+    if (this.#bodyEnded) return this.#broken('request body after its end');
     this.#bodyBytes += chunk.length;
     if (this.#replay !== undefined) {
       this.#replayBytes += chunk.length;
@@ -202,6 +215,7 @@ export class HttpExchange {
   };
 
   readonly #onBodyEnd = (): void => {
+    if (this.#bodyEnded && !this.#done) return this.#broken('a second end of the request body');
     this.#writeBody();
     this.#bodyEnded = true;
     if (!this.#done) this.#out?.end();
@@ -280,6 +294,10 @@ export class HttpExchange {
       response.destroy();
       return;
     }
+    if (this.#responded) {
+      response.destroy();
+      return this.#broken('a second final response head');
+    }
     this.#responded = true;
     this.#response = response;
     this.#answered = true;
@@ -355,6 +373,7 @@ export class HttpExchange {
 
   #finish(): void {
     if (this.#done) return;
+    if (!this.#responded) return this.#broken('the end of a response never relayed');
     this.#done = true;
     this.#clearTimer();
     this.#release(this.#status);
@@ -476,6 +495,33 @@ export class HttpExchange {
     const socket = this.#ctx.req.socket;
     if (typeof socket.resetAndDestroy === 'function') socket.resetAndDestroy();
     else socket.destroy();
+  }
+
+  /**
+   * An event that the exchange's facts rule out (`event`): reported as `internal.error`, the
+   * backend request aborted, the exchange released as one that ended early, and the client's
+   * connection reset, as the socket forwarder's exchange does (`broken`). Nothing is answered:
+   * what went wrong is not known, and a reset never looks like a complete response.
+   */
+  #broken(event: string): void {
+    const error = new ForwarderStateError('HttpExchange', this.#phase(), event);
+    this.#done = true;
+    this.#clearTimer();
+    this.#out?.destroy();
+    this.#out = undefined;
+    this.#ctx.options.onEvent({ type: 'internal.error', error });
+    this.#endEarly(CUT_BEFORE_RESPONSE);
+    const socket = this.#ctx.req.socket;
+    if (typeof socket.resetAndDestroy === 'function') socket.resetAndDestroy();
+    else socket.destroy();
+  }
+
+  /** What the facts amount to, in the socket forwarder's phases (ExchangePhase), for a ForwarderStateError. */
+  #phase(): ExchangePhase {
+    if (this.#done) return 'done';
+    if (this.#responded) return 'relaying-body';
+    if (this.#out === undefined) return 'choosing';
+    return this.#connected ? 'awaiting-head' : 'connecting';
   }
 
   /**
