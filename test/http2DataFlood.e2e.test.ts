@@ -68,9 +68,9 @@ describe('HTTP/2 front: a request body of tiny DATA frames', function () {
     const sent = await flood(a, data(1, 'x', false), 1, 20 * MAX_TINY_DATA_FRAMES).finally(() => (attacking = false));
     await bystanding;
     await a.waitFor((f) => f.type === FrameType.GOAWAY);
-    // The front closes with the flood's bytes still coming, so its kernel may answer them with a
-    // reset that makes the client's kernel drop the GOAWAY before it was read (seen on Node 26).
-    assert.ok(goaways(a).every((code) => code === NGHTTP2_ENHANCE_YOUR_CALM) && goaways(a).length <= 1, `GOAWAY ${goaways(a).join(', ')}`);
+    // The front closes with the flood's bytes still coming: its socket lingers, so they are not
+    // answered with a reset that dropped the GOAWAY before the client read it (seen on Node 26).
+    assert.deepEqual(goaways(a), [NGHTTP2_ENHANCE_YOUR_CALM]);
     assert.ok(front.events.some((e) => e.type === 'request.refused' && e.reason.includes('DATA frames')), 'the close is logged');
     // The client gets ahead of the front by what the windows let it (a stream's 64 KiB: 65 535
     // frames of a byte); the backend gets what the front took before the close, a byte a frame.

@@ -9,15 +9,12 @@ import { ResponseHeadParser } from '../../http1/ResponseHeadParser.ts';
 import { decidedAnswer } from '../policy/index.ts';
 import { cannedResponse, porticoResponse } from './cannedResponse.ts';
 import { clientOrigin, type ClientOrigin } from './clientOrigin.ts';
-import { REQUESTS_PER_TURN } from './connectionBounds.ts';
+import { LINGER_MS, REQUESTS_PER_TURN } from './connectionBounds.ts';
 import { Deadline } from './Deadline.ts';
 import { Exchange, type ExchangeOwner } from './Exchange.ts';
 import { openTunnel } from './openTunnel.ts';
 import { readIntoSharedBuffer } from './readIntoSharedBuffer.ts';
 import { newRequestId } from './newRequestId.ts';
-
-/** How long a closing connection keeps reading (and discarding) so the client gets our answer, not a reset. */
-const LINGER_MS = 2_000;
 
 type State = 'head' | 'body' | 'awaiting' | 'closing' | 'tunnel' | 'closed';
 /**

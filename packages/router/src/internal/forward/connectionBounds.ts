@@ -11,6 +11,15 @@ export const SOCKET_READ_BYTES = 64 * 1024;
 export const SOCKET_HIGH_WATER_MARK = 16 * 1024;
 
 /**
+ * How long a connection Portico closes keeps reading, and dropping, what its client still sends
+ * once its last answer and FIN have gone (2 s, from then, however much comes meanwhile): closed at
+ * once, a socket with input unread or still arriving is reset by the kernel, and a client still
+ * sending could lose the answer before reading it. HTTP/1.1's closing linger and HTTP/2's
+ * (`LingeringClose`) alike; the client's own FIN ends it sooner.
+ */
+export const LINGER_MS = 2_000;
+
+/**
  * Pipelined requests begun in one turn of the event loop on one connection, after which it
  * yields (setImmediate) before beginning more: the work one read can trigger is bounded however
  * many requests it holds. With HTTP/2: streams opened per read.

@@ -10,6 +10,7 @@ import { cannedAnswer } from '../policy/index.ts';
 import { boundPassed } from './boundPassed.ts';
 import { http2ServerOptions, MAX_TINY_DATA_FRAMES, PREMATURE_RESET_MINIMUM, TINY_DATA_BYTES } from './http2Bounds.ts';
 import { Http2Exchange, type Http2StreamOwner } from './Http2Exchange.ts';
+import { LingeringClose } from './LingeringClose.ts';
 import { answerHeaders } from './http2ResponseHeaders.ts';
 import { resetStreamTail, watchStreamTail } from './streamTail.ts';
 import { readHttp2RequestHead } from './readHttp2RequestHead.ts';
@@ -30,12 +31,14 @@ export class Http2Front {
   readonly #connections = new Set<Http2Connection>();
   #onEmpty: (() => void) | undefined;
   #draining = false;
+  /** The socket `handleConnection` hands node:http2, whose session starts in that call: a session's `socket` is a proxy of it. */
+  #accepting: net.Socket | undefined;
 
   constructor(options: ResolvedForwarderOptions, pool: UpstreamPool) {
     // Extended CONNECT (RFC 8441) carries WebSocket over HTTP/2; node:http2 has it on every supported line.
     this.#server = http2.createServer(http2ServerOptions(options.limits, true));
     this.#server.on('session', (session: ServerHttp2Session) => {
-      const connection = new Http2Connection(session, options, pool, () => {
+      const connection = new Http2Connection(session, this.#accepting!, options, pool, () => {
         this.#connections.delete(connection);
         if (this.#connections.size === 0) this.#onEmpty?.();
       });
@@ -54,7 +57,12 @@ export class Http2Front {
       socket.pause();
       socket.unshift(initial);
     }
-    this.#server.emit('connection', socket);
+    this.#accepting = socket;
+    try {
+      this.#server.emit('connection', socket);
+    } finally {
+      this.#accepting = undefined;
+    }
   }
 
   get connectionCount(): number {
@@ -90,6 +98,8 @@ class Http2Connection implements Http2StreamOwner {
   readonly #idleMs: number;
   readonly #idle: Deadline;
   readonly #headCheck: Deadline;
+  /** The socket's end, once the session goes: its last frames timed, then the linger. */
+  readonly #close: LingeringClose;
   /** The id of the last stream whose header block ended (a 'stream' event). */
   #lastStream = 0;
   /** A header block begun and not ended at the last check: its stream id, and when it was first seen. */
@@ -105,13 +115,14 @@ class Http2Connection implements Http2StreamOwner {
   /** Why Portico closed this connection, once it did: its open streams end with that reason. */
   #closedBy: string | undefined;
 
-  constructor(session: ServerHttp2Session, options: ResolvedForwarderOptions, pool: UpstreamPool, onClosed: () => void) {
+  constructor(session: ServerHttp2Session, socket: net.Socket, options: ResolvedForwarderOptions, pool: UpstreamPool, onClosed: () => void) {
     this.#session = session;
     this.socket = session.socket as net.Socket;
     this.origin = clientOrigin(this.socket);
     this.options = options;
     this.pool = pool;
     this.#parser = new RequestHeadParser({ limits: options.limits });
+    this.#close = new LingeringClose(socket, options.clock, options.sendTimeout);
     session.on('error', this.#onSessionError);
     session.on('close', () => {
       this.#idle.dispose();
@@ -125,7 +136,10 @@ class Http2Connection implements Http2StreamOwner {
     // maxConnections until keepAliveTimeout. A client that sends nothing more cannot open a
     // window or acknowledge a SETTINGS frame: it has left, and its streams in flight are aborted
     // as a client's close (499), as an HTTP/1.1 FIN with a request in flight is, and as nginx does.
-    this.socket.once('end', () => this.#session.destroy());
+    this.socket.once('end', () => {
+      this.#session.destroy();
+      this.#close.begin();
+    });
     // No stream open for keepAliveTimeout (headersTimeout where that is 0) from the last one's
     // end, and for headersTimeout from the connection's start (HTTP/1.1's first head): a quiet
     // close. A fixed wait, not the socket's silence: frames that open no stream (PING, a SETTINGS
@@ -151,6 +165,7 @@ class Http2Connection implements Http2StreamOwner {
   drain(): void {
     if (this.#session.closed || this.#session.destroyed) return;
     this.#session.close();
+    if (this.#open === 0) this.#close.begin();
   }
 
   /**
@@ -163,8 +178,10 @@ class Http2Connection implements Http2StreamOwner {
    */
   #checkHead(): void {
     const session = this.#session;
-    // A closed session is still checked: its GOAWAY waits for the streams nghttp2 has open, a half-received one among them.
-    if (session.destroyed) return;
+    // A closed session is still checked: its GOAWAY waits for the streams nghttp2 has open, a
+    // half-received one among them. A destroyed one is going: node:http2 destroyed it for a
+    // bound without a stream to say so, and its last frames are timed from here at the latest.
+    if (session.destroyed) return this.#close.begin();
     const begun = session.state.lastProcStreamID ?? 0;
     const now = this.options.clock.now();
     const headersTimeout = this.options.headersTimeout;
@@ -200,7 +217,9 @@ class Http2Connection implements Http2StreamOwner {
   }
 
   readonly #onStreamClosed = (): void => {
-    if (--this.#open > 0 || this.#session.closed || this.#session.destroyed) return;
+    if (--this.#open > 0) return;
+    // A closing session goes with its last stream (node:http2), and its last frames are timed from then.
+    if (this.#session.closed || this.#session.destroyed) return this.#close.begin();
     this.#idle.set(this.#idleMs);
   };
 
@@ -213,6 +232,7 @@ class Http2Connection implements Http2StreamOwner {
   destroy(): void {
     this.#closedBy ??= 'the forwarder closed';
     this.#session.destroy();
+    this.#close.now();
   }
 
   /** The client broke a rule of Portico's: GOAWAY ENHANCE_YOUR_CALM, and the session goes at once, its open streams with it. */
@@ -223,6 +243,7 @@ class Http2Connection implements Http2StreamOwner {
     // destroy's own GOAWAY NO_ERROR, so the client's last word on the connection said no error
     // (destroy takes the code only with an error; the session's 'error' for it is ignored: not a bound).
     this.#session.destroy(new Error(reason), NGHTTP2_ENHANCE_YOUR_CALM);
+    this.#close.begin();
   }
 
   /**
@@ -231,7 +252,9 @@ class Http2Connection implements Http2StreamOwner {
    * close with it before the session reports it.
    */
   readonly #onStreamError = (err: Error & { readonly code?: string; readonly errno?: number }): void => {
-    if (this.#closedBy === undefined && this.#session.destroyed) this.#closedBy = boundPassed(err);
+    if (!this.#session.destroyed) return;
+    this.#closedBy ??= boundPassed(err);
+    this.#close.begin();
   };
 
   /**
