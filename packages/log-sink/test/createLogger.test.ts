@@ -106,6 +106,17 @@ describe('createLogger', () => {
     assert.match(plain!, / INFO  not an event \\u001b\[2K title="\\u001b]0;owned\\u0007" csi="\\u009b31m"$/);
   });
 
+  it("shows the control characters of an error's stack as escapes on a terminal", () => {
+    // A stack starts with the message, and a message that quotes something from outside over
+    // several lines put its later lines, controls and all, under the error's line.
+    const out = memory();
+    const logger = createLogger({ destination: out, pretty: true });
+    const error = new Error('bad value:\n\x1b]0;owned\x07\u009b2J');
+    logEvent(logger, 'proxy.internal_error', { code: 'PORTICO_ERR_TEST', err: error });
+    assert.doesNotMatch(out.text(), /[\x00-\x09\x0b-\x1f\x7f-\x9f]/, JSON.stringify(out.text()));
+    assert.match(out.text(), /\n {4}\\u001b]0;owned\\u0007\\u009b2J\n {4}at /);
+  });
+
   it('writes pretty lines to a TTY unless pretty is false', () => {
     const tty = memory(true);
     createLogger({ destination: tty }).info('to a terminal');

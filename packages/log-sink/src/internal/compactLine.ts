@@ -37,7 +37,7 @@ export function compactLine(json: string, colorize: boolean): string {
   }
   if (event !== undefined && msg !== undefined && msg !== meanings.get(event)) parts.push(paint('90', '—'), escapeControls(msg));
   const line = parts.join(' ');
-  return `${stack ? `${line}\n${stack.split('\n').slice(1).map((l) => `    ${l.trim()}`).join('\n')}` : line}\n`;
+  return `${stack ? `${line}\n${stack.split('\n').slice(1).map((l) => `    ${escapeControls(l.trim())}`).join('\n')}` : line}\n`;
 }
 
 /** `HH:MM:SS.mmm` in the machine's time zone: a person at a terminal reads local time. */
@@ -78,8 +78,9 @@ function quote(text: string): string {
 
 /**
  * Control characters as JSON escapes (`\u001b`), so that a value from outside (a backend's
- * stderr in a worker's exit, a header) cannot drive the terminal: JSON.stringify escapes C0 but
- * leaves DEL and the C1 controls, and U+009B is CSI to some terminals.
+ * stderr in a worker's exit, a header, an error message's later lines in its stack) cannot drive
+ * the terminal: JSON.stringify escapes C0 but leaves DEL and the C1 controls, and U+009B is CSI
+ * to some terminals.
  */
 function escapeControls(text: string): string {
   return text.replace(/[\x00-\x1f\x7f-\x9f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
