@@ -1,9 +1,11 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { ProcessIsolation, ResourceLimits } from '../ProcessHost.ts';
 
 /** The cgroup v2 controllers whose limits Portico writes (memory.max, cpu.max, pids.max). */
 const limitControllers = ['memory', 'cpu', 'pids'] as const;
+/** The leaf cgroup Portico moves its own processes into, inside the cgroup it was started in. */
+const leafName = 'portico';
 /** cpu.max's period: systemd's CPUQuotaPeriodSec= default, 100 ms. */
 const cpuPeriodUs = 100_000;
 /** Several hosts may live in one process (tests, embedding): each gets its own subtree. */
@@ -31,15 +33,29 @@ export class CgroupTree {
     this.why = why;
   }
 
-  /** Creates Portico's subtree, or says why it cannot (no cgroup v2, not allowed to write there). */
+  /**
+   * Creates Portico's subtree, or says why it cannot (no cgroup v2, not allowed to write there).
+   * Where Portico's cgroup does not yet enable memory, cpu and pids for its children and holds
+   * processes (systemd's `Delegate=yes`), Portico first moves its own processes into the leaf
+   * `<own>/portico` (`moveIntoLeaf`): the kernel lets a cgroup other than the root enable
+   * controllers only while it holds no process. The subtree is then a sibling of that leaf.
+   */
   static open(): CgroupTree | { readonly why: string } {
     if (process.platform !== 'linux') return { why: `cgroups are Linux's; this is ${process.platform}` };
     const mount = cgroup2Mount();
     if (!mount) return { why: 'no cgroup v2 hierarchy is mounted' };
-    const own = /^0::(.*)$/m.exec(readText('/proc/self/cgroup') ?? '')?.[1];
-    if (own === undefined) return { why: 'Portico is in no cgroup v2 (no "0::" line in /proc/self/cgroup)' };
-    sweepLeftovers(join(mount, own));
-    const path = join(mount, own, `portico-${process.pid}-${++treeCount}`);
+    const self = /^0::(.*)$/m.exec(readText('/proc/self/cgroup') ?? '')?.[1];
+    if (self === undefined) return { why: 'Portico is in no cgroup v2 (no "0::" line in /proc/self/cgroup)' };
+    // In its leaf already (a second host in this process, or a Portico exec'd by one): the
+    // cgroup Portico was given is the leaf's parent.
+    const own = join(mount, basename(self) === leafName ? dirname(self) : self).replace(/(.)\/$/, '$1');
+    sweepLeftovers(own);
+    const wanted = () => limitControllers.filter((c) => !words(join(own, 'cgroup.subtree_control')).includes(c));
+    // The hierarchy's root may hold processes and enable controllers: Portico leaves it as it is.
+    const delegated = own !== mount && wanted().length > 0;
+    const leafWhy = delegated ? moveIntoLeaf(own) : undefined;
+    const ownEnableError = delegated && leafWhy === undefined ? enable(own, wanted().filter((c) => words(join(own, 'cgroup.controllers')).includes(c))) : undefined;
+    const path = join(own, `portico-${process.pid}-${++treeCount}`);
     try {
       mkdirSync(path, { recursive: false });
     } catch (error) {
@@ -47,19 +63,12 @@ export class CgroupTree {
       if (code !== 'EEXIST') return { why: `cannot create ${path} (${code}): run Portico as root, or under systemd with Delegate=yes` };
     }
     // Controllers come from the parent's subtree_control: those enabled for Portico's cgroup's
-    // children. Portico enables them for its own children; it never writes above its subtree.
-    const available = (readText(join(path, 'cgroup.controllers')) ?? '').split(/\s+/).filter(Boolean);
+    // children. Portico enables them for its own children; it never writes above its cgroup.
+    const available = words(join(path, 'cgroup.controllers'));
     const controllers: string[] = limitControllers.filter((c) => available.includes(c));
-    let enableError: string | undefined;
-    if (controllers.length > 0) {
-      try {
-        writeFileSync(join(path, 'cgroup.subtree_control'), controllers.map((c) => `+${c}`).join(' '));
-      } catch (error) {
-        enableError = (error as NodeJS.ErrnoException).code ?? String(error);
-        controllers.length = 0;
-      }
-    }
-    const why = controllers.length === limitControllers.length ? undefined : whyNoLimits(mount, join(mount, own).replace(/(.)\/$/, '$1'), path, enableError);
+    const enableError = enable(path, controllers);
+    if (enableError !== undefined) controllers.length = 0;
+    const why = controllers.length === limitControllers.length ? undefined : whyNoLimits(mount, own, path, { leafWhy, ownEnableError, enableError });
     return new CgroupTree(path, controllers, existsSync(join(path, 'cgroup.kill')), why);
   }
 
@@ -179,26 +188,96 @@ function sweepLeftovers(parent: string): void {
 }
 
 /**
+ * Moves Portico's own processes in `own` (Portico and its descendants there, such as fronts; each
+ * worker has a cgroup of its own) into the leaf `own/portico`, so that `own` holds none and may
+ * enable controllers for its children: what systemd asks of a `Delegate=yes` service. Moves
+ * nothing if `own` holds another's process (the shell that started Portico, a sidecar): that one
+ * is not Portico's to move. Returns why `own` still holds processes, in the operator's terms.
+ */
+function moveIntoLeaf(own: string): string | undefined {
+  const leaf = join(own, leafName);
+  // One of Portico's processes may fork while they move: the child is born in `own`, and the next
+  // round moves it.
+  for (let round = 0; round < 3; round++) {
+    const pids = words(join(own, 'cgroup.procs')).map(Number).filter((pid) => existsSync(`/proc/${pid}`));
+    if (pids.length === 0) return undefined;
+    const foreign = pids.filter((pid) => !isPorticos(pid));
+    if (foreign.length > 0) return `it also holds processes that are not Portico's (${foreign.slice(0, 5).map(describeProcess).join(', ')}), and Portico moves only its own`;
+    try {
+      mkdirSync(leaf);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== 'EEXIST') return `Portico could not create the leaf ${leaf} to move itself into (${code})`;
+    }
+    for (const pid of pids) {
+      try {
+        writeFileSync(join(leaf, 'cgroup.procs'), String(pid));
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code !== 'ESRCH') return `moving its process ${pid} into the leaf ${leaf} failed (${code}${hint(code)})`;
+      }
+    }
+  }
+  return `processes kept appearing in it while Portico moved its own into the leaf ${leaf}`;
+}
+
+/** Enables `controllers` for the children of `cgroup`; the error code if the kernel refuses. */
+function enable(cgroup: string, controllers: readonly string[]): string | undefined {
+  if (controllers.length === 0) return undefined;
+  try {
+    writeFileSync(join(cgroup, 'cgroup.subtree_control'), controllers.map((c) => `+${c}`).join(' '));
+    return undefined;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code ?? String(error);
+  }
+}
+
+/** What an error code from a cgroup write means for the operator. */
+function hint(code: string | undefined): string {
+  if (code === 'EBUSY') return ': a process entered the cgroup meanwhile';
+  if (code === 'EACCES' || code === 'EPERM') return ': Portico may not write there; run it as root, or under systemd with Delegate=yes';
+  if (code === 'EOPNOTSUPP') return ': a threaded cgroup, where these controllers cannot be enabled';
+  return '';
+}
+
+/** Whether `pid` is Portico or one of its descendants: the only processes Portico moves. */
+function isPorticos(pid: number): boolean {
+  for (let at: number | undefined = pid, depth = 0; at !== undefined && at > 1 && depth < 64; depth++) {
+    if (at === process.pid) return true;
+    at = parentOf(at);
+  }
+  return false;
+}
+
+/** `1234 (sh)`. */
+function describeProcess(pid: number): string {
+  const name = readText(`/proc/${pid}/comm`)?.trim();
+  return name === undefined ? String(pid) : `${pid} (${name})`;
+}
+
+/**
  * Why the workers' cgroups lack some of memory, cpu and pids, in the operator's terms. A
  * controller reaches Portico's subtree only if Portico's own cgroup enables it for its children
  * (`cgroup.subtree_control`), and the kernel lets a cgroup other than the root enable none while
- * it holds processes (cgroup v2's no-internal-process rule): Portico's cgroup holds Portico.
- * systemd asks a delegated service to move itself into a leaf first; Portico does not (yet).
+ * it holds processes (cgroup v2's no-internal-process rule): Portico moves its own processes into
+ * a leaf first (`moveIntoLeaf`), and says here what stopped it.
  */
-function whyNoLimits(mount: string, own: string, subtree: string, enableError: string | undefined): string {
-  if (enableError !== undefined) return `Portico's cgroup ${own} gives ${subtree} the controllers, but enabling them for its workers failed (${enableError})`;
+function whyNoLimits(mount: string, own: string, subtree: string, failed: { readonly leafWhy: string | undefined; readonly ownEnableError: string | undefined; readonly enableError: string | undefined }): string {
+  const { leafWhy, ownEnableError, enableError } = failed;
+  if (enableError !== undefined) return `Portico's cgroup ${own} gives ${subtree} the controllers, but enabling them for its workers failed (${enableError}${hint(enableError)})`;
   const enabled = words(join(own, 'cgroup.subtree_control'));
   const missing = limitControllers.filter((c) => !enabled.includes(c));
   const owned = words(join(own, 'cgroup.controllers')).filter((c) => missing.includes(c as (typeof limitControllers)[number]));
+  const rule = "the kernel lets a cgroup other than the root do so only while it holds no process (cgroup v2's no-internal-process rule)";
   if (owned.length > 0) {
-    return (
-      `Portico's cgroup ${own} has the ${either(owned, 'and')} controller${owned.length === 1 ? '' : 's'} but does not enable them for its children (its cgroup.subtree_control), and Portico does not: ` +
-      "the kernel lets a cgroup other than the root do so only while it holds no process (cgroup v2's no-internal-process rule), and this one holds Portico; " +
-      "start Portico in a cgroup that enables them already (under systemd's Delegate=yes it does not: Portico would have to move itself into a leaf cgroup first, which it does not do)"
-    );
+    const has = `Portico's cgroup ${own} has the ${either(owned, 'and')} controller${owned.length === 1 ? '' : 's'} but does not enable them for its children (its cgroup.subtree_control)`;
+    if (leafWhy !== undefined) return `${has}, and Portico cannot: ${rule}, and ${leafWhy}; start Portico alone in a cgroup of its own (under systemd: Delegate=yes, with no other process in the service)`;
+    if (ownEnableError !== undefined) return `${has}: Portico moved its own processes into the leaf ${join(own, leafName)}, but enabling them failed (${ownEnableError}${hint(ownEnableError)})`;
+    return `${has}, and ${rule}`;
   }
   const hybrid = mount.endsWith('/unified') ? ': a hybrid hierarchy, where cgroup v1 holds the controllers and cgroup v2 has none' : ' (its parent does not enable them for it)';
-  return `Portico's cgroup ${own} is given no ${either(missing, 'or')} controller in cgroup v2${hybrid}`;
+  const stayed = leafWhy === undefined ? '' : `; Portico also left its processes in that cgroup: ${leafWhy}`;
+  return `Portico's cgroup ${own} is given no ${either(missing, 'or')} controller in cgroup v2${hybrid}${stayed}`;
 }
 
 /** `a`, `a and b`, `a, b and c`. */
@@ -237,9 +316,19 @@ function cgroup2Mount(): string | undefined {
   return undefined;
 }
 
+/** The parent of `pid`, from /proc/PID/stat (its 4th field). */
+function parentOf(pid: number): number | undefined {
+  return statField(pid, 1);
+}
+
 /** The process group of `pid`, from /proc/PID/stat (its 5th field, after the command in parentheses). */
 function processGroupOf(pid: number): number | undefined {
+  return statField(pid, 2);
+}
+
+/** Field `index` of /proc/PID/stat, counted from the state, after the command in parentheses. */
+function statField(pid: number, index: number): number | undefined {
   const stat = readText(`/proc/${pid}/stat`);
   const fields = stat?.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return fields === undefined ? undefined : Number(fields[2]);
+  return fields === undefined ? undefined : Number(fields[index]);
 }
