@@ -83,6 +83,11 @@ describe('deployment examples (examples/deploy)', () => {
       assert.ok(timeout >= longestShutdown(sample) + 10, `TimeoutStopSec ${timeout} s leaves under 10 s above shutdownTimeLimit ${longestShutdown(sample)} s`);
     });
 
+    it('delegates the unit\'s cgroup to Portico, which gives each worker a cgroup with its limits (docs/worker.md)', () => {
+      // Without it Portico, as User=portico, may create no cgroup: a daemonised grandchild outlives its worker.
+      assert.equal(get('Service', 'Delegate'), 'yes');
+    });
+
     it('reloads with SIGHUP to the main process and restarts after a failure', () => {
       assert.equal(get('Service', 'ExecReload'), '/bin/kill -HUP $MAINPID');
       assert.equal(get('Service', 'Restart'), 'on-failure');

@@ -184,6 +184,7 @@ describe('portico (command line)', () => {
       assert.deepEqual(unit.get('Service.WorkingDirectory'), [dirname(file)]);
       assert.deepEqual(unit.get('Service.User'), [userInfo().username]);
       assert.deepEqual(unit.get('Service.KillMode'), ['mixed']);
+      assert.deepEqual(unit.get('Service.Delegate'), ['yes'], 'the unit\'s cgroup is Portico\'s: each worker gets a cgroup, with its limits, as User= too');
       assert.deepEqual(unit.get('Service.TimeoutStopSec'), ['40'], 'the longest shutdownTimeLimit (25 s) and 15 s');
       assert.ok(unit.get('Service.Environment')?.some((line) => /^"?PATH=/.test(line)), 'the PATH its commands were found in');
       assert.deepEqual(unit.get('Install.WantedBy'), ['multi-user.target']);

@@ -52,6 +52,9 @@ ${reload}
 # in the unit's cgroup when TimeoutStopSec runs out gets SIGKILL.
 KillMode=mixed
 KillSignal=SIGTERM
+# The unit's cgroup is Portico's to divide: each worker gets a cgroup of its own, which holds and
+# ends all it starts and carries its memoryMax, cpuQuota and tasksMax (docs/worker.md).
+Delegate=yes
 # The longest shutdownTimeLimit of the apps (${options.longestShutdown} s) and 15 s for the last requests.
 TimeoutStopSec=${options.longestShutdown + 15}
 Restart=on-failure
