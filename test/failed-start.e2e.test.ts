@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import http2 from 'node:http2';
 import type { AddressInfo } from 'node:net';
@@ -99,23 +99,28 @@ for (const [engine, front] of fronts) {
     // from the second process on, like a failed start. It is sent to two processes at most, then
     // answered with the page, and the app serves the next request by itself.
     it('sends a GET that kills the worker it reaches to two workers at most, then answers the page', async () => {
-      const deaths = join(await mkdtemp(join(tmpdir(), 'portico-poison-')), 'deaths');
-      await writeFile(deaths, '');
-      const started = await front({
-        name: 'broken-shop',
-        processPath: process.execPath,
-        arguments: [poisoned],
-        environmentVariables: { DEATHS: deaths },
-        rapidFailsPerMinute: 100,
-        shutdownTimeLimit: 1,
-        restart: { backoff: { min: 0, max: 0.05 } },
-      });
-      running = started;
-      assert.match((await started.send('/')).body, /^ok \d+/, 'the app serves before the poison');
-      assertStartUpPage(await started.send('/poison'), 'the poisoned GET');
-      const killed = (await readFile(deaths, 'utf8')).split('\n').filter(Boolean);
-      assert.equal(killed.length, 2, `the poisoned GET reached ${killed.length} processes: ${killed.join(', ')}`);
-      assert.match((await started.send('/')).body, /^ok \d+/, 'the app serves again by itself');
+      const dir = await mkdtemp(join(tmpdir(), 'portico-poison-'));
+      try {
+        const deaths = join(dir, 'deaths');
+        await writeFile(deaths, '');
+        const started = await front({
+          name: 'broken-shop',
+          processPath: process.execPath,
+          arguments: [poisoned],
+          environmentVariables: { DEATHS: deaths },
+          rapidFailsPerMinute: 100,
+          shutdownTimeLimit: 1,
+          restart: { backoff: { min: 0, max: 0.05 } },
+        });
+        running = started;
+        assert.match((await started.send('/')).body, /^ok \d+/, 'the app serves before the poison');
+        assertStartUpPage(await started.send('/poison'), 'the poisoned GET');
+        const killed = (await readFile(deaths, 'utf8')).split('\n').filter(Boolean);
+        assert.equal(killed.length, 2, `the poisoned GET reached ${killed.length} processes: ${killed.join(', ')}`);
+        assert.match((await started.send('/')).body, /^ok \d+/, 'the app serves again by itself');
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
     });
 
     for (const [fails, how] of [['exit', 'exits once it accepts a connection'], ['destroy', 'closes every connection without a byte']] as const) {

@@ -213,11 +213,11 @@ export class UpstreamExchange extends ResponseRelay implements UpstreamHandler {
       const upstream = this.#upstream!;
       const failedStart = isFailedStart(backendAnswered, upstreamHasAnswered(this.dispatch, upstream));
       if (failedStart) this.#failedStarts++;
-    if (wrote) this.#sentFailures++;
+      if (wrote) this.#sentFailures++;
       const verdict = afterFailedAttempt({
         attempts: this.#attempts,
         failedStarts: this.#failedStarts,
-      sentFailures: this.#sentFailures,
+        sentFailures: this.#sentFailures,
         failedStart,
         backendAnswered,
         requestSent: wrote,
