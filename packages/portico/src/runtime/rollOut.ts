@@ -1,5 +1,6 @@
 import { summarizeExit, type ReplacementFailure, type WorkerExit } from '@portico/worker-actor';
 import type { AppRuntime } from './AppRuntime.ts';
+import { terminalSafe } from '../cli/internal/terminalSafe.ts';
 
 /** How a rollout ended: every new worker is ready (traffic may move), or one failed, and why. */
 export type RolloutOutcome = { readonly ok: true } | { readonly ok: false; readonly error: string };
@@ -69,10 +70,13 @@ const QUOTED_LINE_CHARS = 150;
  * A few lines of what a worker wrote to stderr, on one line (` | ` between them) for status, the
  * CLI and the event: from the last line that states an error (a Node app's uncaught error ends
  * with its stack, its properties and `Node.js v20.20.2`, so its last line alone said nothing of
- * the cause), else its last lines; stack frames left out, at most 4 lines of 150 characters.
+ * the cause), else its last lines; stack frames left out, at most 4 lines of 150 characters,
+ * without colours, other control characters shown as `\xHH`.
  */
 function quoteStderr(tail: string): string {
-  const lines = tail.split('\n').filter((line) => line.trim() !== '' && !noCause.test(line));
+  // Colours dropped and other controls shown (terminalSafe): the quote reaches the operator's
+  // terminal (portico status, portico reload), and 'ESC[31mError:' must still read as an error.
+  const lines = tail.split('\n').map((line) => terminalSafe(line, false)).filter((line) => line.trim() !== '' && !noCause.test(line));
   const error = lines.findLastIndex((line) => statesError.test(line));
   const quoted = error >= 0 ? lines.slice(error, error + QUOTED_LINES) : lines.slice(-QUOTED_LINES);
   return quoted.map((line) => (line.trim().length > QUOTED_LINE_CHARS ? `${line.trim().slice(0, QUOTED_LINE_CHARS - 1)}…` : line.trim())).join(' | ');

@@ -42,6 +42,15 @@ describe('a failed rollout says why', () => {
     assert.match(failure(exit('', { kind: 'crashed', code: null, signal: 'SIGSEGV' })), /^rollout of shop failed: shop#3, replacing shop#2, crashed, signal SIGSEGV$/);
   });
 
+  it("quotes a coloured error by its words, and shows the other control characters of a worker's stderr as \\xHH", () => {
+    // portico status and portico reload print the message on the operator's terminal: a worker's
+    // stderr must not set its title, nor hide the cause behind the colour codes around 'Error:'.
+    const tail = '\x1b[31mError: boom\x1b[0m\n\x1b]0;owned\x07\u009b2J\n';
+    const message = failure(exit(tail));
+    assert.doesNotMatch(message, /[\x00-\x1f\x7f-\x9f]/, JSON.stringify(message));
+    assert.match(message, /code 1: Error: boom \| \\x1b\]0;owned\\x07\\x9b2J$/);
+  });
+
   it('bounds the quote, however long the lines the worker wrote', () => {
     const message = failure(exit(`${'x'.repeat(100_000)}\n`.repeat(20)));
     assert.ok(message.length <= 700, `${message.length} characters`);
