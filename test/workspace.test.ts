@@ -106,6 +106,52 @@ async function exposedFiles(name: string): Promise<Map<string, string>> {
   return new Map([...exposed].map(([href, via]) => [relative(new URL(href)), via]));
 }
 
+const publicNameCache = new Map<string, Promise<Map<string, string>>>();
+
+/**
+ * The names a package's public entry exports, each with what it is: `FILE#NAME` of its
+ * declaration, followed through re-exports, so that a name another package re-exports (the
+ * `Clock` that `@portico/portico` passes on from `@portico/supervisor`) is the same thing.
+ */
+function publicNames(pkg: string): Promise<Map<string, string>> {
+  let names = publicNameCache.get(pkg);
+  if (names === undefined) {
+    names = namesOf(new URL(`packages/${pkg.replace('@portico/', '')}/src/index.ts`, root));
+    publicNameCache.set(pkg, names);
+  }
+  return names;
+}
+
+async function namesOf(file: URL): Promise<Map<string, string>> {
+  const text = await readFile(file, 'utf8');
+  const here = file.pathname.slice(root.pathname.length);
+  const names = new Map<string, string>();
+  const resolve = async (specifier: string, name: string): Promise<string> => {
+    const from = specifier.startsWith('.') ? await namesOf(new URL(specifier, file)) : await publicNames(specifier);
+    return from.get(name) ?? `${specifier}#${name}`;
+  };
+  for (const [, name] of text.matchAll(/^export\s+(?:declare\s+)?(?:async\s+)?(?:abstract\s+)?(?:const|let|function\*?|class|interface|type|enum)\s+(\w+)/gm)) names.set(name!, `${here}#${name}`);
+  for (const [, specifier] of text.matchAll(/^export\s+\*\s+from\s*'([^']+)'/gm)) {
+    const from = specifier!.startsWith('.') ? await namesOf(new URL(specifier!, file)) : await publicNames(specifier!);
+    for (const [name, what] of from) names.set(name, what);
+  }
+  const pairs = (list: string) => list.split(',').map((part) => part.trim().replace(/^type\s+/, '')).filter((part) => part !== '').map((part) => part.split(/\s+as\s+/).map((w) => w.trim()) as [string, string?]);
+  for (const [, list, specifier] of text.matchAll(/^export\s+(?:type\s+)?\{([^}]*)\}\s*from\s*'([^']+)'/gm)) {
+    for (const [name, alias] of pairs(list!)) names.set(alias ?? name, await resolve(specifier!, name));
+  }
+  const imported = new Map<string, [string, string]>();
+  for (const [, list, specifier] of text.matchAll(/^import\s+(?:type\s+)?\{([^}]*)\}\s*from\s*'([^']+)'/gm)) {
+    for (const [name, alias] of pairs(list!)) imported.set(alias ?? name, [specifier!, name]);
+  }
+  for (const [, list] of text.matchAll(/^export\s+(?:type\s+)?\{([^}]*)\}\s*;/gm)) {
+    for (const [name, alias] of pairs(list!)) {
+      const from = imported.get(name);
+      names.set(alias ?? name, from === undefined ? `${here}#${name}` : await resolve(...from));
+    }
+  }
+  return names;
+}
+
 describe('workspace', () => {
   it('lists every package of the architecture in the root tsconfig references', async () => {
     const tsconfig = await readJson<{ references: { path: string }[] }>(new URL('tsconfig.json', root));
@@ -207,6 +253,29 @@ describe('workspace', () => {
       }
     }
     assert.deepEqual(problems, []);
+  });
+
+  it('gives one meaning to a name that two packages export (docs/architecture.md, Conventions)', async () => {
+    // Names two packages declare each, on purpose: the same meaning in both, for code that never
+    // sees the other package (a backend installs @portico/integration alone).
+    const alike: Record<string, string> = {
+      Environment: 'a process environment, Readonly<Record<string, string | undefined>>, in @portico/integration and @portico/portico',
+      ListenFailedError: 'a listen that failed: a backend\'s (@portico/integration) and Portico\'s own sockets\' (@portico/listener), each with its code',
+    };
+    const meanings = new Map<string, Map<string, string[]>>();
+    for (const name of await packageNames()) {
+      const manifest = await readJson<Manifest>(new URL(`packages/${name}/package.json`, root));
+      if (manifest.private === true) continue;
+      for (const [exported, what] of await publicNames(manifest.name)) {
+        const byWhat = meanings.get(exported) ?? new Map<string, string[]>();
+        byWhat.set(what, [...(byWhat.get(what) ?? []), manifest.name]);
+        meanings.set(exported, byWhat);
+      }
+    }
+    assert.ok((meanings.get('Clock')?.get('packages/supervisor/src/Clock.ts#Clock')?.length ?? 0) >= 2, 'a re-exported name is followed to its declaration');
+    const twice = [...meanings].filter(([name, byWhat]) => byWhat.size > 1 && !(name in alike)).map(([name, byWhat]) => `${name}: ${[...byWhat].map(([what, by]) => `${by.join(', ')} (${what})`).join(' vs ')}`);
+    assert.deepEqual(twice, [], 'rename one of them, or re-export the one from the other');
+    for (const name of Object.keys(alike)) assert.equal(meanings.get(name)?.size, 2, `${name} is no longer exported twice: drop it from the list`);
   });
 
   it('has the package graph that docs/architecture.md draws, with no cycle', async () => {
