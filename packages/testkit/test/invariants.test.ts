@@ -30,6 +30,39 @@ describe('invariants', () => {
       assertRestartIntensity(restartsAt(0, 5_001), { intensity: 1, period: 5 });
     });
 
+    // The supervisor dates an exit when the child says it ended (a worker's WorkerExit.exitedAt,
+    // before its output was on disk), within the child's life, and counts the restart then; the
+    // check counted it when the restart was decided, and so disagreed with it both ways.
+    describe('dates each restart by its exit, as the supervisor does', () => {
+      const crash = (exitedAt: number) => ({ kind: 'crash', error: Object.assign(new Error('crashed'), { exit: { kind: 'crashed', exitedAt } }) });
+      const restartAfter = (startedAt: number, exitedAt: number, heardAt: number): TimedEvent[] => [
+        { at: startedAt, type: 'supervisor.child_started', childId: 'a' },
+        { at: heardAt, type: 'supervisor.child_exited', childId: 'a', exit: crash(exitedAt), expected: false, uptimeMs: exitedAt - startedAt },
+        { at: heardAt, type: 'supervisor.child_restarting', childId: 'a' },
+      ];
+
+      it('passes exits 6 s apart though the first was heard of 3 s late', () => {
+        assertRestartIntensity([...restartAfter(-1_000, 0, 3_000), ...restartAfter(3_000, 6_000, 6_000)], { intensity: 1, period: 5 });
+      });
+
+      it('fails exits 4 s apart though the second was heard of 1.5 s late', () => {
+        assert.throws(() => assertRestartIntensity([...restartAfter(-1_000, 0, 0), ...restartAfter(0, 4_000, 5_500)], { intensity: 1, period: 5 }), /2 restarts within 5s \(at t=0ms, t=4000ms\)/);
+      });
+
+      it('reads the exit time of a logged exit (the WorkerExit itself), and never dates it before the start or after it was heard of', () => {
+        const logged = (startedAt: number, exitedAt: number, heardAt: number): TimedEvent[] => [
+          { at: startedAt, type: 'supervisor.child_started', childId: 'a' },
+          { at: heardAt, type: 'supervisor.child_exited', childId: 'a', exit: { kind: 'crashed', exitedAt } },
+          { at: heardAt, type: 'supervisor.child_restarting', childId: 'a' },
+        ];
+        assertRestartIntensity([...logged(-1_000, 0, 3_000), ...logged(3_000, 6_000, 6_000)], { intensity: 1, period: 5 });
+        // Dated before its start: at its start (3 s), within 5 s of the first exit.
+        assert.throws(() => assertRestartIntensity([...logged(-1_000, 0, 0), ...logged(3_000, -50_000, 9_000)], { intensity: 1, period: 5 }), /t=0ms, t=3000ms/);
+        // Dated after it was heard of: when it was heard of (7 s), outside the window.
+        assertRestartIntensity([...logged(-1_000, 0, 0), ...logged(1_000, 99_000, 7_000)], { intensity: 1, period: 5 });
+      });
+    });
+
     it('fails with the times of the restarts in the offending window and the trace', () => {
       assert.throws(
         () => assertRestartIntensity(restartsAt(0, 1_000, 2_000), { intensity: 2, period: 5 }, { trace: ['t=0ms crash a'] }),
