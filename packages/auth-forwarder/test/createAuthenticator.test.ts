@@ -29,7 +29,17 @@ describe('createAuthenticator', () => {
     ['a maxClaimsBytes of 1 MiB', { type: 'client-cert', maxClaimsBytes: 1 << 20 }, /auth\.maxClaimsBytes/],
     ['an unknown compat', { type: 'client-cert', compat: 'iis' }, /auth\.compat/],
     ['a missing htpasswdFile', { type: 'basic' }, /auth\.htpasswdFile.*is required/],
+    ['an http: URL to a name that is not loopback (x.localhost may resolve anywhere)', { type: 'forward', url: 'http://auth.localhost:9000/check' }, /auth\.url.*must be https: unless/],
+    ['an http: URL to an address that is not loopback', { type: 'forward', url: 'http://[::ffff:10.0.0.1]:9000/check' }, /auth\.url.*must be https: unless/],
   ];
+
+  // The loopback rule was a copy of its own, which knew 127.0.0.1 and [::1] but not the IPv4-mapped
+  // form of a loopback address (the URL parser writes [::ffff:127.0.0.1] as [::ffff:7f00:1]).
+  for (const url of ['http://127.0.0.1:9000/check', 'http://localhost:9000/check', 'http://[::1]:9000/check', 'http://[::ffff:127.0.0.1]:9000/check', 'http://[0:0:0:0:0:0:0:1]:9000/check']) {
+    it(`takes an http: URL to a loopback address: ${url}`, async () => {
+      await createAuthenticator({ type: 'forward', url } as AuthConfig).close();
+    });
+  }
   for (const [label, config, error] of refused) {
     it(`refuses ${label}, naming the key`, () => {
       assert.throws(() => createAuthenticator(config as AuthConfig), (e: unknown) =>

@@ -1,5 +1,6 @@
 import { normaliseHeaderName } from '../../normaliseHeaderName.ts';
 import { fail, type ConfigReader } from '../ConfigReader.ts';
+import { isLoopback } from '@portico/listener';
 
 export interface ForwardSettings {
   readonly url: URL;
@@ -18,10 +19,6 @@ const notCopyable = new Set([
   'proxy-authorization', 'host', 'content-length', 'content-type', 'set-cookie', 'forwarded',
   'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-port', 'x-request-id',
 ]);
-
-function isLoopback(hostname: string): boolean {
-  return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
-}
 
 export function readForwardConfig(reader: ConfigReader): ForwardSettings {
   const raw = reader.string('url');

@@ -1,4 +1,4 @@
-import net from 'node:net';
+import { isLoopback } from '../../isLoopback.ts';
 
 /** SP and HTAB at either end: the only optional whitespace of a header value (RFC 9110 §5.6.3). */
 const OWS_AT_ENDS = /^[ \t]+|[ \t]+$/g;
@@ -14,7 +14,9 @@ export function isAllowedHost(header: string | undefined, allowed: ReadonlySet<s
   if (header === undefined) return false;
   const name = hostName(header);
   if (name === undefined) return false;
-  return allowed.has(name) || isLoopback(name);
+  // localhost's subdomains too: a browser resolves them to loopback itself (RFC 6761 §6.3), so
+  // a page of the attacker's cannot have its own name resolve there.
+  return allowed.has(name) || isLoopback(name) || name.endsWith('.localhost');
 }
 
 /**
@@ -33,10 +35,3 @@ export function hostName(value: string): string | undefined {
   return m?.[1]?.replace(/\.$/, '');
 }
 
-/** localhost and its subdomains (RFC 6761 §6.3: always loopback), 127.0.0.0/8, ::1, and their IPv4-mapped forms. */
-export function isLoopback(name: string): boolean {
-  if (name === 'localhost' || name.endsWith('.localhost')) return true;
-  const v4 = name.startsWith('::ffff:') ? name.slice(7) : name;
-  if (net.isIPv4(v4)) return v4.startsWith('127.');
-  return net.isIPv6(name) && /^(0{0,4}:){2,7}0{0,3}1$|^::1$/.test(name);
-}

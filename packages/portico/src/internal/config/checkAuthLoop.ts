@@ -1,8 +1,8 @@
+import net from 'node:net';
+import { isLoopback } from '@portico/listener';
 import type { RawProblem } from './walkSchema.ts';
 
 type Listener = readonly [index: number, listener: Record<string, unknown>];
-
-const isLoopback = (host: string): boolean => host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 
 /**
  * Whether a connection to `host` reaches a socket bound to `bound`: the same address, or one the
@@ -12,7 +12,8 @@ const isLoopback = (host: string): boolean => host === 'localhost' || host === '
 function reaches(host: string, bound: string): boolean {
   if (host === bound) return true;
   if (bound === '::' || bound === 'localhost') return isLoopback(host) || host === '0.0.0.0' || host === '::';
-  if (bound === '0.0.0.0') return host === 'localhost' || (isLoopback(host) && host !== '::1');
+  // An IPv4 socket takes 127/8 and its IPv4-mapped forms, not ::1.
+  if (bound === '0.0.0.0') return host === 'localhost' || (isLoopback(host) && (net.isIPv4(host) || host.startsWith('::ffff:')));
   if (bound === '127.0.0.1' || bound === '::1') return host === 'localhost';
   return false;
 }
