@@ -1,7 +1,7 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Dispatch, DispatchAnswer, RetryChoice } from '../../forward/Dispatch.ts';
-import type { HeaderPair } from '../../forward/ForwarderOptions.ts';
+import type { ForwarderEvent, HeaderPair } from '../../forward/ForwarderOptions.ts';
 import type { Upstream } from '../../forward/Upstream.ts';
 import type { RequestHead } from '../../http1/RequestHead.ts';
 import { serializeRequestHead } from '../../http1/serializeRequestHead.ts';
@@ -485,16 +485,7 @@ export class HttpExchange {
     if (this.#done) return;
     // The backend failed before its head was written (`#relay`): the client gets 502, as for a malformed response.
     if (!this.#ctx.res.headersSent) return this.#reject(reason);
-    this.#done = true;
-    this.#clearTimer();
-    this.#out?.destroy();
-    this.#out = undefined;
-    this.#ctx.options.onEvent({ type: 'response.aborted', reason });
-    this.#endEarly(CUT_BEFORE_RESPONSE);
-    // A reset, not a FIN: a truncated body must never look complete.
-    const socket = this.#ctx.req.socket;
-    if (typeof socket.resetAndDestroy === 'function') socket.resetAndDestroy();
-    else socket.destroy();
+    this.#cut({ type: 'response.aborted', reason });
   }
 
   /**
@@ -504,12 +495,20 @@ export class HttpExchange {
    * what went wrong is not known, and a reset never looks like a complete response.
    */
   #broken(event: string): void {
-    const error = new ForwarderStateError('HttpExchange', this.#phase(), event);
+    this.#cut({ type: 'internal.error', error: new ForwarderStateError('HttpExchange', this.#phase(), event) });
+  }
+
+  /**
+   * Ends the exchange by cutting it (`event` says why): the backend request aborted, the exchange
+   * released as one that ended early, and the client's connection reset, not closed with a FIN:
+   * a truncated body must never look complete.
+   */
+  #cut(event: ForwarderEvent): void {
     this.#done = true;
     this.#clearTimer();
     this.#out?.destroy();
     this.#out = undefined;
-    this.#ctx.options.onEvent({ type: 'internal.error', error });
+    this.#ctx.options.onEvent(event);
     this.#endEarly(CUT_BEFORE_RESPONSE);
     const socket = this.#ctx.req.socket;
     if (typeof socket.resetAndDestroy === 'function') socket.resetAndDestroy();
