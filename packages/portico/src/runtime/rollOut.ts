@@ -1,6 +1,6 @@
 import { summarizeExit, type ReplacementFailure, type WorkerExit } from '@portico/worker-actor';
 import type { AppRuntime } from './AppRuntime.ts';
-import { terminalSafe } from '../cli/internal/terminalSafe.ts';
+import { terminalSafe } from '../internal/terminalSafe.ts';
 
 /** How a rollout ended: every new worker is ready (traffic may move), or one failed, and why. */
 export type RolloutOutcome = { readonly ok: true } | { readonly ok: false; readonly error: string };

@@ -1,5 +1,5 @@
 import type { AppOutputLine } from '@portico/listener';
-import { terminalSafe } from './terminalSafe.ts';
+import { terminalSafe } from '../../internal/terminalSafe.ts';
 
 // Foreground colours that read on dark and light terminals alike (no black, white or grey).
 const palette = [36, 35, 32, 33, 34, 96, 95, 92, 93, 94] as const;
